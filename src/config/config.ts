@@ -1,0 +1,239 @@
+/**
+ * Configuration: a YAML file plus environment variables (environment wins). The whole file is validated
+ * before anything is applied; the first problem is reported naming the key, and the program exits 2.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { isSeverity, SEVERITIES } from '../contracts.js';
+import type { Severity } from '../contracts.js';
+
+export interface CheckOverride {
+  enabled?: boolean;
+  severity?: Severity;
+}
+
+export interface ExceptionRule {
+  check: string;
+  reason: string;
+  /** Last day the exception holds, YYYY-MM-DD (UTC). */
+  expires: string;
+}
+
+export interface Config {
+  node?: string;
+  root: string;
+  scan: { failOn: Severity; probeTimeoutSeconds: number; probes?: string[] };
+  agent: { port: number; listen: string; schedule: string; stateDir: string; collectorUrl?: string; tokenFile?: string };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  checks: Record<string, CheckOverride>;
+  exceptions: ExceptionRule[];
+  probes: Record<string, Record<string, unknown>>;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'HOSTWARD_CONFIG_INVALID';
+  constructor(
+    readonly key: string,
+    problem: string,
+    readonly source = 'configuration',
+  ) {
+    super(`${source}: ${key}: ${problem}`);
+  }
+}
+
+export function defaultConfig(): Config {
+  return {
+    root: '/',
+    scan: { failOn: 'high', probeTimeoutSeconds: 20 },
+    agent: { port: 9750, listen: '0.0.0.0', schedule: '*/5 * * * *', stateDir: '/var/lib/hostward' },
+    log: { level: 'info' },
+    checks: {},
+    exceptions: [],
+    probes: {},
+  };
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function allowKeys(o: Obj, at: string, keys: readonly string[], src: string): void {
+  for (const k of Object.keys(o)) {
+    if (!keys.includes(k)) throw new ConfigError(at ? `${at}.${k}` : k, `unknown key (expected one of: ${keys.join(', ')})`, src);
+  }
+}
+
+function str(v: unknown, key: string, src: string): string {
+  if (typeof v !== 'string' || v.length === 0) throw new ConfigError(key, `must be a non-empty string, got ${JSON.stringify(v)}`, src);
+  return v;
+}
+
+function int(v: unknown, key: string, src: string, min: number, max: number): number {
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`, src);
+  }
+  return n;
+}
+
+function severity(v: unknown, key: string, src: string): Severity {
+  if (!isSeverity(v)) throw new ConfigError(key, `must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(v)}`, src);
+  return v;
+}
+
+function isValidDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(s + 'T00:00:00Z');
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+}
+
+export interface ValidationContext {
+  /** Known check ids, to reject typos in `checks` and `exceptions`. */
+  checkIds: ReadonlySet<string>;
+  /** Known probe names and their own validators. */
+  probes: ReadonlyMap<string, ((c: unknown) => string | undefined) | undefined>;
+}
+
+/** Validate a parsed YAML document on top of the defaults. Throws ConfigError on the first problem. */
+export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'configuration'): Config {
+  const cfg = defaultConfig();
+  if (doc === null || doc === undefined) return cfg;
+  if (!isObj(doc)) throw new ConfigError('(top level)', 'must be a mapping of keys to values', src);
+  allowKeys(doc, '', ['node', 'root', 'scan', 'agent', 'log', 'checks', 'exceptions', 'probes'], src);
+
+  if (doc.node !== undefined) cfg.node = str(doc.node, 'node', src);
+  if (doc.root !== undefined) cfg.root = str(doc.root, 'root', src);
+
+  if (doc.scan !== undefined) {
+    if (!isObj(doc.scan)) throw new ConfigError('scan', 'must be a mapping', src);
+    allowKeys(doc.scan, 'scan', ['failOn', 'probeTimeoutSeconds', 'probes'], src);
+    if (doc.scan.failOn !== undefined) cfg.scan.failOn = severity(doc.scan.failOn, 'scan.failOn', src);
+    if (doc.scan.probeTimeoutSeconds !== undefined) cfg.scan.probeTimeoutSeconds = int(doc.scan.probeTimeoutSeconds, 'scan.probeTimeoutSeconds', src, 1, 3600);
+    if (doc.scan.probes !== undefined) {
+      if (!Array.isArray(doc.scan.probes)) throw new ConfigError('scan.probes', 'must be a list of probe names', src);
+      cfg.scan.probes = doc.scan.probes.map((p, i) => {
+        const name = str(p, `scan.probes[${i}]`, src);
+        if (!ctx.probes.has(name)) throw new ConfigError(`scan.probes[${i}]`, `no probe named ${JSON.stringify(name)} (known: ${[...ctx.probes.keys()].join(', ')})`, src);
+        return name;
+      });
+    }
+  }
+
+  if (doc.agent !== undefined) {
+    if (!isObj(doc.agent)) throw new ConfigError('agent', 'must be a mapping', src);
+    allowKeys(doc.agent, 'agent', ['port', 'listen', 'schedule', 'stateDir', 'collectorUrl', 'tokenFile'], src);
+    const a = doc.agent;
+    if (a.port !== undefined) cfg.agent.port = int(a.port, 'agent.port', src, 1, 65535);
+    if (a.listen !== undefined) cfg.agent.listen = str(a.listen, 'agent.listen', src);
+    if (a.schedule !== undefined) cfg.agent.schedule = str(a.schedule, 'agent.schedule', src);
+    if (a.stateDir !== undefined) cfg.agent.stateDir = str(a.stateDir, 'agent.stateDir', src);
+    if (a.collectorUrl !== undefined) {
+      const u = str(a.collectorUrl, 'agent.collectorUrl', src);
+      if (!/^https?:\/\//.test(u)) throw new ConfigError('agent.collectorUrl', 'must be an http:// or https:// URL', src);
+      cfg.agent.collectorUrl = u;
+    }
+    if (a.tokenFile !== undefined) cfg.agent.tokenFile = str(a.tokenFile, 'agent.tokenFile', src);
+  }
+
+  if (doc.log !== undefined) {
+    if (!isObj(doc.log)) throw new ConfigError('log', 'must be a mapping', src);
+    allowKeys(doc.log, 'log', ['level'], src);
+    if (doc.log.level !== undefined) {
+      if (!(LOG_LEVELS as readonly unknown[]).includes(doc.log.level)) throw new ConfigError('log.level', `must be one of ${LOG_LEVELS.join(', ')}`, src);
+      cfg.log.level = doc.log.level as Config['log']['level'];
+    }
+  }
+
+  if (doc.checks !== undefined) {
+    if (!isObj(doc.checks)) throw new ConfigError('checks', 'must be a mapping of check id to settings', src);
+    for (const [id, v] of Object.entries(doc.checks)) {
+      const key = `checks.${id}`;
+      if (!ctx.checkIds.has(id)) throw new ConfigError(key, 'no such check (see `hostward checks`)', src);
+      if (!isObj(v)) throw new ConfigError(key, 'must be a mapping with enabled and/or severity', src);
+      allowKeys(v, key, ['enabled', 'severity'], src);
+      const o: CheckOverride = {};
+      if (v.enabled !== undefined) {
+        if (typeof v.enabled !== 'boolean') throw new ConfigError(`${key}.enabled`, 'must be true or false', src);
+        o.enabled = v.enabled;
+      }
+      if (v.severity !== undefined) o.severity = severity(v.severity, `${key}.severity`, src);
+      cfg.checks[id] = o;
+    }
+  }
+
+  if (doc.exceptions !== undefined) {
+    if (!Array.isArray(doc.exceptions)) throw new ConfigError('exceptions', 'must be a list', src);
+    cfg.exceptions = doc.exceptions.map((e, i) => {
+      const key = `exceptions[${i}]`;
+      if (!isObj(e)) throw new ConfigError(key, 'must be a mapping with check, reason and expires', src);
+      allowKeys(e, key, ['check', 'reason', 'expires'], src);
+      const check = str(e.check, `${key}.check`, src);
+      if (!ctx.checkIds.has(check)) throw new ConfigError(`${key}.check`, `no such check ${JSON.stringify(check)}`, src);
+      const reason = typeof e.reason === 'string' ? e.reason.trim() : '';
+      if (!reason) throw new ConfigError(`${key}.reason`, 'an exception needs a reason', src);
+      const expires = e.expires instanceof Date ? e.expires.toISOString().slice(0, 10) : e.expires;
+      if (typeof expires !== 'string' || !isValidDate(expires)) throw new ConfigError(`${key}.expires`, `must be a date YYYY-MM-DD, got ${JSON.stringify(e.expires)}`, src);
+      return { check, reason, expires };
+    });
+  }
+
+  if (doc.probes !== undefined) {
+    if (!isObj(doc.probes)) throw new ConfigError('probes', 'must be a mapping of probe name to settings', src);
+    for (const [name, v] of Object.entries(doc.probes)) {
+      if (!ctx.probes.has(name)) throw new ConfigError(`probes.${name}`, `no probe named ${JSON.stringify(name)}`, src);
+      if (!isObj(v)) throw new ConfigError(`probes.${name}`, 'must be a mapping', src);
+      const problem = ctx.probes.get(name)?.(v);
+      if (problem) {
+        // A probe names the key in its own section as "key: problem".
+        const m = /^([\w.[\]-]+): (.*)$/s.exec(problem);
+        throw m ? new ConfigError(`probes.${name}.${m[1]}`, m[2]!, src) : new ConfigError(`probes.${name}`, problem, src);
+      }
+      cfg.probes[name] = v;
+    }
+  }
+  return cfg;
+}
+
+/** Environment variables that override the file (each documented in the README). */
+export function applyEnv(cfg: Config, env: NodeJS.ProcessEnv): Config {
+  const src = 'environment';
+  if (env.HOSTWARD_ROOT) cfg.root = env.HOSTWARD_ROOT;
+  if (env.HOSTWARD_PORT) cfg.agent.port = int(env.HOSTWARD_PORT, 'HOSTWARD_PORT', src, 1, 65535);
+  if (env.HOSTWARD_SCHEDULE) cfg.agent.schedule = env.HOSTWARD_SCHEDULE;
+  if (env.HOSTWARD_FAIL_ON) cfg.scan.failOn = severity(env.HOSTWARD_FAIL_ON, 'HOSTWARD_FAIL_ON', src);
+  if (env.HOSTWARD_LOG_LEVEL) {
+    if (!(LOG_LEVELS as readonly string[]).includes(env.HOSTWARD_LOG_LEVEL)) throw new ConfigError('HOSTWARD_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`, src);
+    cfg.log.level = env.HOSTWARD_LOG_LEVEL as Config['log']['level'];
+  }
+  if (env.HOSTWARD_STATE_DIR) cfg.agent.stateDir = env.HOSTWARD_STATE_DIR;
+  if (env.HOSTWARD_COLLECTOR_URL) cfg.agent.collectorUrl = env.HOSTWARD_COLLECTOR_URL;
+  if (env.HOSTWARD_TOKEN_FILE) cfg.agent.tokenFile = env.HOSTWARD_TOKEN_FILE;
+  return cfg;
+}
+
+/** Load and validate a config file (or only defaults and environment when no file is given). */
+export function loadConfig(file: string | undefined, ctx: ValidationContext, env: NodeJS.ProcessEnv = process.env): Config {
+  const path = file ?? env.HOSTWARD_CONFIG;
+  let doc: unknown = undefined;
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new ConfigError('(file)', `cannot read: ${(e as Error).message}`, path);
+    }
+    if (text.length > 1024 * 1024) throw new ConfigError('(file)', 'larger than 1 MiB', path);
+    try {
+      doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
+    } catch (e) {
+      if (e instanceof YAMLParseError) {
+        const pos = e.linePos?.[0];
+        throw new ConfigError(pos ? `line ${pos.line} column ${pos.col}` : '(yaml)', e.message.split('\n')[0] ?? 'invalid YAML', path);
+      }
+      throw e;
+    }
+    return applyEnv(validateConfig(doc, ctx, path), env);
+  }
+  return applyEnv(validateConfig(doc, ctx), env);
+}

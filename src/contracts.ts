@@ -1,0 +1,102 @@
+/**
+ * The contracts of ../shared/DESIGN.md, defined once. Everything (engine, probes, CLI, metrics, tests)
+ * imports these types; nothing redefines them.
+ */
+
+export const STATUSES = ['pass', 'fail', 'unknown', 'skip'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Ordered from most to least severe; the index is the rank used by --fail-on. */
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+/** True when `s` is at least as severe as `threshold`. */
+export function atLeast(s: Severity, threshold: Severity): boolean {
+  return severityRank(s) <= severityRank(threshold);
+}
+
+export function isSeverity(v: unknown): v is Severity {
+  return typeof v === 'string' && (SEVERITIES as readonly string[]).includes(v);
+}
+
+/** A place on the host that supports a verdict. `file` is the host path, without the --root prefix. */
+export interface Evidence {
+  file?: string;
+  line?: number;
+  text?: string;
+}
+
+/** An accepted exception from the configuration, shown on the finding it applies to. */
+export interface AcceptedException {
+  reason: string;
+  expires: string; // YYYY-MM-DD
+}
+
+export interface Finding {
+  check: string;
+  probe: string;
+  title: string;
+  status: Status;
+  severity: Severity;
+  message: string;
+  evidence: Evidence[];
+  references: string[];
+  remediation: string;
+  /**
+   * Present when a failing check is covered by an unexpired exception in the configuration. The status
+   * stays `fail` (the truth); gating (--fail-on), metrics (value 4) and alerts treat it as accepted.
+   */
+  exception?: AcceptedException;
+}
+
+export type ProbeRunStatus = 'ok' | 'error';
+
+export interface ProbeRun {
+  probe: string;
+  status: ProbeRunStatus;
+  durationSeconds: number;
+  /** Why the probe failed (error or timeout); absent when ok. */
+  error?: string;
+}
+
+export interface OsInfo {
+  id: string;
+  versionId: string;
+  prettyName: string;
+  kernel: string;
+}
+
+export interface Summary {
+  pass: number;
+  fail: number;
+  unknown: number;
+  skip: number;
+  /** Failing checks covered by an accepted exception (not counted in `fail`). */
+  accepted: number;
+}
+
+export interface Report {
+  node: string;
+  root: string;
+  agentVersion: string;
+  startedAt: string;
+  durationSeconds: number;
+  os: OsInfo;
+  probes: ProbeRun[];
+  findings: Finding[];
+  summary: Summary;
+}
+
+/** What a check is, as data: the catalogue entry (`hostward checks`). */
+export interface CheckInfo {
+  id: string;
+  probe: string;
+  title: string;
+  severity: Severity;
+  references: readonly string[];
+  remediation: string;
+}

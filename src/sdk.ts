@@ -1,0 +1,65 @@
+/**
+ * The probe SDK: the one module probes import from the engine. A probe is a plug-in, like a node_exporter
+ * collector: a name, a table of checks (data plus a small evaluate function), and gather(), which reads the
+ * host through ctx.host and returns typed facts. The engine runs gather with a timeout, evaluates every check
+ * over the facts, and turns outcomes into findings; probes create no metrics, timers or clients of their own.
+ */
+import type { Logger } from 'pino';
+import type { CheckInfo, Evidence, Severity, Status } from './contracts.js';
+import type { HostRoot } from './host/root.js';
+import type { ExecResult, ExecOptions } from './host/exec.js';
+
+export type { Evidence, Severity, Status, CheckInfo } from './contracts.js';
+export { HostRoot, describeFailure, globToRegExp } from './host/root.js';
+export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry } from './host/root.js';
+export type { ExecResult, ExecOptions } from './host/exec.js';
+
+/** What evaluating a check over the facts decided. */
+export interface Outcome {
+  status: Status;
+  message: string;
+  evidence?: Evidence[];
+}
+
+/** A check: catalogue data plus one small function over the probe's facts. */
+export interface Check<F> extends Omit<CheckInfo, 'probe'> {
+  evaluate(facts: F): Outcome;
+}
+
+export interface ProbeContext<C = Record<string, unknown>> {
+  /** The host filesystem, read through the host-root module. */
+  host: HostRoot;
+  /** Runs a host binary (chrooted into the host root when it is not /), argument arrays only. */
+  exec(file: string, args: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+  log: Logger;
+  /** This probe's section of the configuration (`probes.<name>`), unvalidated: the probe validates it. */
+  config: C;
+  signal: AbortSignal;
+  now(): Date;
+}
+
+export interface Probe<F = unknown> {
+  name: string;
+  description: string;
+  checks: readonly Check<F>[];
+  /** Read the host and return facts. Must not decide pass or fail. */
+  gather(ctx: ProbeContext): Promise<F>;
+  /**
+   * When the whole probe does not apply (no sshd on this host) or cannot decide anything, the outcome every
+   * check gets instead of being evaluated. Undefined means evaluate each check.
+   */
+  precondition?(facts: F): Outcome | undefined;
+  /** Validate the probe's configuration section; return an error message naming the key, or undefined. */
+  validateConfig?(config: unknown): string | undefined;
+}
+
+/** Helpers for the common outcomes, so evaluate functions read as verdicts. */
+export const pass = (message: string, evidence: Evidence[] = []): Outcome => ({ status: 'pass', message, evidence });
+export const fail = (message: string, evidence: Evidence[] = []): Outcome => ({ status: 'fail', message, evidence });
+export const unknown = (message: string, evidence: Evidence[] = []): Outcome => ({ status: 'unknown', message, evidence });
+export const skip = (message: string, evidence: Evidence[] = []): Outcome => ({ status: 'skip', message, evidence });
+
+/** Define a probe with its facts type inferred; erases the type for the registry. */
+export function defineProbe<F>(p: Probe<F>): Probe<unknown> {
+  return p as unknown as Probe<unknown>;
+}
