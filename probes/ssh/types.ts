@@ -36,6 +36,8 @@ export interface Directive {
 export interface ConfigProblem {
   file: string;
   line?: number;
+  /** What kind of problem, so checks never compare messages. */
+  kind?: 'deprecated' | 'unknown_keyword' | 'not_allowed_in_match' | 'bad_value' | 'include' | 'syntax' | 'limit';
   message: string;
   /** True when sshd would refuse to start with this configuration (unknown keyword, bad value, include loop). */
   fatal: boolean;
@@ -93,7 +95,7 @@ export interface OpenSshVersion {
 export interface FileFact {
   path: string;
   role: 'config' | 'dropin' | 'host_private_key' | 'host_public_key' | 'config_dir';
-  stat: { mode: number; uid: number; gid: number } | Failure;
+  stat: { mode: number; uid: number; gid: number; group?: string } | Failure;
 }
 
 export interface HostKeyFact {
@@ -138,6 +140,8 @@ export interface SshFacts {
   sshdRejected?: string;
   /** One effective configuration per connection context (user classes x source addresses x local ports). */
   effective: EffectiveConfig[];
+  /** Why `effective` is empty (config unreadable, or sshd would refuse it and sshd -T could not say). */
+  effectiveUnavailable?: string;
   files: FileFact[];
   hostKeys: HostKeyFact[];
   /** /etc/ssh/moduli group sizes (bits as sshd reads them, i.e. the size field + 1), or why unknown. */

@@ -51,7 +51,7 @@ export interface FileStat {
 
 export interface DirEntry {
   name: string;
-  /** Host path of the entry (unresolved). */
+  /** Host path of the entry under the directory as asked (links in the directory path not resolved, as glob(3)). */
   path: string;
   type: FileStat['type'];
 }
@@ -244,7 +244,7 @@ export class HostRoot {
       const entries = dirents
         .map((d) => ({
           name: d.name,
-          path: (r.realPath === '/' ? '' : r.realPath) + '/' + d.name,
+          path: (asked === '/' ? '' : asked) + '/' + d.name,
           type: d.isFile() ? 'file' : d.isDirectory() ? 'directory' : d.isSymbolicLink() ? 'symlink' : d.isSocket() ? 'socket' : d.isFIFO() ? 'fifo' : 'other',
         }) as DirEntry)
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

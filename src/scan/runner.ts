@@ -32,8 +32,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, ac: AbortController): Promise
   const t = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const e = new ProbeTimeout(`timed out after ${ms / 1000} s`);
+      reject(e); // settle first, so the probe's own reaction to the abort cannot win the race
       ac.abort(e);
-      reject(e);
     }, ms);
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));

@@ -1,0 +1,12 @@
+/**
+ * The one place probes are registered: a read-only map with no import side effects. The engine reaches
+ * probes only through this list; a test checks that every folder under probes/ is registered here.
+ */
+import type { Probe } from '../src/sdk.js';
+import { sshProbe } from './ssh/index.js';
+
+export const PROBES: readonly Probe[] = Object.freeze([sshProbe]);
+
+export function getProbe(name: string): Probe | undefined {
+  return PROBES.find((p) => p.name === name);
+}

@@ -1,0 +1,217 @@
+/**
+ * Host facts the ssh probe needs besides sshd_config: where sshd is, which OpenSSH version (for defaults),
+ * the host's users and groups (for Match User/Group), and the connection contexts to evaluate.
+ */
+import { isIP } from 'node:net';
+import type { HostRoot, ProbeContext } from '../../src/sdk.js';
+import type { ConnectionContext, OpenSshVersion, ParsedConfig } from './types.js';
+
+export const SSHD_CANDIDATES = ['/usr/sbin/sshd', '/usr/bin/sshd', '/usr/local/sbin/sshd', '/sbin/sshd', '/usr/libexec/openssh/sshd'];
+
+export async function findSshd(host: HostRoot): Promise<string | undefined> {
+  for (const p of SSHD_CANDIDATES) {
+    const st = await host.stat(p);
+    if (st.ok && st.type === 'file') return p;
+  }
+  return undefined;
+}
+
+/** The Debian 12 default, used only when nothing on the host tells the version. */
+const ASSUMED: OpenSshVersion = { major: 9, minor: 2, raw: 'assumed 9.2', source: 'assumed' };
+
+export function parseVersionString(s: string): { major: number; minor: number } | undefined {
+  const m = /(?:OpenSSH_|^(?:\d+:)?)(\d+)\.(\d+)/.exec(s);
+  if (!m) return undefined;
+  return { major: Number(m[1]), minor: Number(m[2]) };
+}
+
+/** Find the openssh-server entry in a dpkg status file. */
+export function dpkgVersion(status: string, pkg = 'openssh-server'): string | undefined {
+  for (const para of status.split(/\n\s*\n/)) {
+    if (!new RegExp(`^Package: ${pkg}$`, 'm').test(para)) continue;
+    if (!/^Status: .* installed$/m.test(para)) continue;
+    return /^Version: (\S+)$/m.exec(para)?.[1];
+  }
+  return undefined;
+}
+
+export async function detectVersion(ctx: ProbeContext, sshdPath: string | undefined, canExec: boolean): Promise<OpenSshVersion> {
+  // 1. The binary itself says (sshd -V exists from 9.x; older ones print the version in the usage text).
+  if (sshdPath && canExec) {
+    const r = await ctx.exec(sshdPath, ['-V'], { timeoutMs: 3000, maxOutputBytes: 64 * 1024 });
+    const text = r.ok ? r.stdout + r.stderr : r.stderr;
+    const m = /OpenSSH_[0-9][^\s,]*/.exec(text);
+    const v = m ? parseVersionString(m[0]) : undefined;
+    if (m && v) return { ...v, raw: m[0], source: 'sshd' };
+  }
+  // 2. The package database (Debian/Ubuntu).
+  const st = await ctx.host.readText('/var/lib/dpkg/status', { maxBytes: 64 * 1024 * 1024 });
+  if (st.ok) {
+    const raw = dpkgVersion(st.text);
+    const v = raw ? parseVersionString(raw) : undefined;
+    if (raw && v) return { ...v, raw, source: 'dpkg' };
+  }
+  // 3. The version string compiled into the binary.
+  if (sshdPath) {
+    const b = await ctx.host.readBytes(sshdPath, { maxBytes: 16 * 1024 * 1024 });
+    if (b.ok) {
+      const i = b.bytes.indexOf('OpenSSH_');
+      if (i >= 0) {
+        const raw = b.bytes.subarray(i, i + 32).toString('latin1').split(/[\0\s,]/)[0] ?? '';
+        const v = parseVersionString(raw);
+        if (v) return { ...v, raw, source: 'binary' };
+      }
+    }
+  }
+  return ASSUMED;
+}
+
+export interface Account {
+  name: string;
+  uid: number;
+  gid: number;
+  shell: string;
+}
+
+export function parsePasswd(text: string): Account[] {
+  const out: Account[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 7 || !f[0] || f[0].startsWith('#')) continue;
+    const uid = Number(f[2]);
+    const gid = Number(f[3]);
+    if (!Number.isInteger(uid) || !Number.isInteger(gid)) continue;
+    out.push({ name: f[0], uid, gid, shell: f[6] ?? '' });
+  }
+  return out;
+}
+
+export interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+export function parseGroup(text: string): GroupEntry[] {
+  const out: GroupEntry[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 4 || !f[0] || f[0].startsWith('#')) continue;
+    const gid = Number(f[2]);
+    if (!Number.isInteger(gid)) continue;
+    out.push({ name: f[0], gid, members: (f[3] ?? '').split(',').map((s) => s.trim()).filter(Boolean) });
+  }
+  return out;
+}
+
+export function groupsOf(user: Account | undefined, groups: readonly GroupEntry[]): string[] {
+  if (!user) return [];
+  const names = new Set<string>();
+  for (const g of groups) if (g.gid === user.gid || g.members.includes(user.name)) names.add(g.name);
+  return [...names].sort();
+}
+
+const NOLOGIN = /(nologin|false|sync|shutdown|halt)$/;
+
+/** An outside address to evaluate from when no Match block names one: TEST-NET-3, never a real peer. */
+export const OUTSIDE_ADDRESS = '203.0.113.10';
+
+/** One address that matches an sshd address pattern (CIDR, literal, or with * and ?), or undefined. */
+export function addressFor(pattern: string): string | undefined {
+  const p = pattern.trim();
+  if (!p || p.startsWith('!')) return undefined;
+  const [base, bitsText] = p.split('/');
+  if (!base) return undefined;
+  if (bitsText !== undefined) {
+    const bits = Number(bitsText);
+    if (isIP(base) === 4 && Number.isInteger(bits) && bits >= 0 && bits <= 32) {
+      const n = base.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+      const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+      const host = bits >= 31 ? (n & mask) >>> 0 : ((n & mask) >>> 0) + 1;
+      return [24, 16, 8, 0].map((s) => (host >>> s) & 255).join('.');
+    }
+    if (isIP(base) === 6 && Number.isInteger(bits)) return base.endsWith('::') ? base + '1' : base;
+    return undefined;
+  }
+  const literal = p.replace(/\*/g, '1').replace(/\?/g, '1');
+  return isIP(literal) ? literal : undefined;
+}
+
+/** Names of users listed literally (no wildcards, not negated) in Match User criteria. */
+function matchUserNames(parsed: ParsedConfig): string[] {
+  const names = new Set<string>();
+  for (const b of parsed.matchBlocks) {
+    for (const c of b.criteria) {
+      if (c.kind !== 'user') continue;
+      for (const p of c.patterns.split(',')) if (p && !/[*?!]/.test(p)) names.add(p);
+    }
+  }
+  return [...names];
+}
+
+function matchAddresses(parsed: ParsedConfig): string[] {
+  const out = new Set<string>();
+  for (const b of parsed.matchBlocks) {
+    for (const c of b.criteria) {
+      if (c.kind !== 'address') continue;
+      for (const p of c.patterns.split(',')) {
+        const a = addressFor(p);
+        if (a) out.add(a);
+      }
+    }
+  }
+  return [...out];
+}
+
+export interface ContextInputs {
+  parsed: ParsedConfig | undefined;
+  passwd: Account[];
+  groups: GroupEntry[];
+  ports: number[];
+  laddr: string;
+  extraAddresses: readonly string[];
+  maxContexts?: number;
+}
+
+/**
+ * The connections to evaluate: root, an ordinary user of the host (and users named in Match blocks), a user
+ * that does not exist; from an outside address and from every address a Match Address block names; to every
+ * port sshd listens on. Match blocks for other users or addresses are still seen by ssh.match_weakens_auth.
+ */
+export function buildContexts(inp: ContextInputs): ConnectionContext[] {
+  const byName = new Map(inp.passwd.map((a) => [a.name, a]));
+  const users: { cls: ConnectionContext['userClass']; name: string; desc: string }[] = [{ cls: 'root', name: 'root', desc: 'root' }];
+  const ordinary = inp.passwd.find((a) => a.uid >= 1000 && a.uid < 60000 && !NOLOGIN.test(a.shell));
+  if (ordinary) users.push({ cls: 'user', name: ordinary.name, desc: `user ${ordinary.name}` });
+  for (const n of inp.parsed ? matchUserNames(inp.parsed) : []) {
+    if (n !== 'root' && n !== ordinary?.name) users.push({ cls: 'user', name: n, desc: `user ${n}` });
+  }
+  const invalid = 'hostward-no-such-user';
+  users.push({ cls: 'invalid', name: invalid, desc: 'a non-existent user' });
+
+  const addrs = [OUTSIDE_ADDRESS, ...(inp.parsed ? matchAddresses(inp.parsed) : []), ...inp.extraAddresses];
+  const uniqAddrs = [...new Set(addrs)];
+  const ports = inp.ports.length ? [...new Set(inp.ports)] : [22];
+  const out: ConnectionContext[] = [];
+  const max = inp.maxContexts ?? 64;
+  for (const addr of uniqAddrs) {
+    for (const lport of ports) {
+      for (const u of users) {
+        if (out.length >= max) return out;
+        const from = addr === OUTSIDE_ADDRESS ? '' : ` from ${addr}`;
+        const port = ports.length > 1 ? ` on port ${lport}` : '';
+        out.push({
+          userClass: u.cls,
+          user: u.name,
+          groups: u.cls === 'invalid' ? [] : groupsOf(byName.get(u.name), inp.groups),
+          host: addr,
+          addr,
+          laddr: inp.laddr,
+          lport,
+          label: `${u.desc}${from}${port}`,
+        });
+      }
+    }
+  }
+  return out;
+}

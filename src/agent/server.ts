@@ -1,0 +1,203 @@
+/**
+ * The agent (`hostward agent`, the DaemonSet's long-running mode): scans at start and on a cron schedule,
+ * and serves the endpoints of DESIGN.md over plain node:http (no framework, to keep idle memory small):
+ * GET /metrics, /healthz, /readyz, /v1/report.
+ *
+ * One scan at a time: a cron tick that finds a scan running is skipped, and scanNow() during a scan
+ * returns the running scan's report rather than starting another.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import cron from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { Report } from '../contracts.js';
+import type { Config } from '../config/config.js';
+import type { Probe } from '../sdk.js';
+import { runScan } from '../scan/runner.js';
+import { buildRegistry, createProcessMetrics, renderMetrics, CONTENT_TYPE } from '../metrics/exposition.js';
+import type { CatalogueEntry } from '../metrics/exposition.js';
+
+export interface AgentOptions {
+  config: Config;
+  probes: readonly Probe[];
+  log: Logger;
+  /** The checks that can exist; defaults to every check of `probes`. */
+  catalogue?: readonly CatalogueEntry[];
+  /** Overrides config.agent.port; 0 picks a free port. */
+  port?: number;
+  /** Overrides config.agent.listen. */
+  host?: string;
+}
+
+export interface Agent {
+  /** The port actually listened on (useful with port 0). */
+  port: number;
+  /** Stop the schedule, stop serving, and wait for a running scan to finish. */
+  close(): Promise<void>;
+  /** Scan now, or join the scan already running. */
+  scanNow(): Promise<Report>;
+}
+
+/** Thrown by startAgent when agent.schedule is not a valid cron expression. */
+export class ScheduleError extends Error {
+  readonly code = 'HOSTWARD_SCHEDULE_INVALID';
+}
+
+function validateSchedule(expr: string): void {
+  if (cron.validate(expr)) return;
+  const detail = cron
+    .validateDetailed(expr)
+    .errors.map((e) => `${e.field}: ${e.message}`)
+    .join('; ');
+  throw new ScheduleError(
+    `agent.schedule: ${JSON.stringify(expr)} is not a valid cron expression${detail ? ` (${detail})` : ''}; expected 5 or 6 fields, e.g. "*/5 * * * *"`,
+  );
+}
+
+export async function startAgent(opts: AgentOptions): Promise<Agent> {
+  const { config, probes } = opts;
+  const log = opts.log.child({ component: 'agent' });
+  const schedule = config.agent.schedule;
+  validateSchedule(schedule);
+
+  // Only probes that will actually run get zero-filled hostward_checks series.
+  const wanted = config.scan.probes;
+  const scanned = wanted?.length ? probes.filter((p) => wanted.includes(p.name)) : probes;
+  const names = new Set(scanned.map((p) => p.name));
+  const catalogue = (opts.catalogue ?? probes.flatMap((p) => p.checks.map((c) => ({ id: c.id, probe: p.name, severity: c.severity })))).filter(
+    (c) => names.has(c.probe),
+  );
+
+  const proc = createProcessMetrics();
+  let scanRegistry: ReturnType<typeof buildRegistry> | undefined;
+  let reportJson: string | undefined;
+  let running: Promise<Report> | undefined;
+  let closing = false;
+
+  function scanNow(): Promise<Report> {
+    if (running) return running;
+    const p = (async () => {
+      const t0 = performance.now();
+      log.debug('scan started');
+      try {
+        // Probe logs carry {probe}, not the agent's {component}.
+        const report = await runScan({ probes, config, log: opts.log });
+        scanRegistry = buildRegistry(report, catalogue);
+        reportJson = JSON.stringify(report);
+        log.info(
+          { durationSeconds: report.durationSeconds, probes: report.probes.length, errors: report.probes.filter((r) => r.status === 'error').length, ...report.summary },
+          'scan finished',
+        );
+        return report;
+      } catch (e) {
+        proc.scanErrors.inc();
+        log.error({ err: e instanceof Error ? e.message : String(e), seconds: (performance.now() - t0) / 1000 }, 'scan failed');
+        throw e;
+      } finally {
+        proc.scans.inc();
+        running = undefined;
+      }
+    })();
+    running = p;
+    return p;
+  }
+
+  // A scan's failure is already logged; callers that do not await the report must not crash the process.
+  const background = (why: string): void => {
+    if (closing) return;
+    if (running) {
+      log.warn({ trigger: why }, 'scan still running; skipping this run');
+      return;
+    }
+    scanNow().catch(() => undefined);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      log.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'request failed');
+      if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: 'internal error' }));
+      else res.destroy();
+    });
+  });
+  // Scrapes are small; don't let a slow client hold a socket for long.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      send(res, 405, 'application/json', JSON.stringify({ error: `method ${req.method ?? ''} not allowed` }));
+      return;
+    }
+    switch (path) {
+      case '/metrics':
+        send(res, 200, CONTENT_TYPE, await renderMetrics(scanRegistry, proc.registry));
+        return;
+      case '/healthz':
+        send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
+        return;
+      case '/readyz':
+        if (reportJson === undefined) send(res, 503, 'text/plain; charset=utf-8', 'first scan not done\n');
+        else send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
+        return;
+      case '/v1/report':
+        if (reportJson === undefined) send(res, 503, 'application/json', JSON.stringify({ error: 'first scan not done' }));
+        else send(res, 200, 'application/json', reportJson);
+        return;
+      default:
+        send(res, 404, 'application/json', JSON.stringify({ error: 'not found' }));
+    }
+  }
+
+  const port = opts.port ?? config.agent.port;
+  const host = opts.host ?? config.agent.listen;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (e) => log.error({ err: e.message }, 'server error'));
+  const bound = (server.address() as AddressInfo).port;
+
+  const task: ScheduledTask = cron.createTask(schedule, () => background('schedule'), {
+    name: 'hostward-scan',
+    // node-cron logs to the console by default; route it through pino.
+    logger: {
+      info: (m) => log.debug({ cron: true }, m),
+      warn: (m) => log.warn({ cron: true }, m),
+      error: (m) => log.error({ cron: true }, String(m)),
+      debug: (m) => log.debug({ cron: true }, String(m)),
+    },
+  });
+  await task.start();
+  background('start');
+
+  let closed: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    closing = true;
+    await task.destroy();
+    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await running?.catch(() => undefined);
+    // Anything still open after the scan finished is a slow client; cut it.
+    server.closeAllConnections();
+    await serverClosed;
+    log.info('agent stopped');
+  }
+
+  return {
+    port: bound,
+    close: () => (closed ??= close()),
+    scanNow,
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.end(body);
+}

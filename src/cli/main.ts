@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+/**
+ * hostward's command line: scan, checks, agent (DESIGN.md "Command line"). Exit codes of scan: 0 no failing
+ * check at or above --fail-on, 1 such a failure, 2 usage or configuration error (nothing scanned).
+ */
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { PROBES } from '../../probes/registry.js';
+import { loadConfig, ConfigError } from '../config/config.js';
+import type { Config } from '../config/config.js';
+import { isSeverity, SEVERITIES } from '../contracts.js';
+import { runScan, isGatingFailure } from '../scan/runner.js';
+import { catalogue, catalogueMarkdown } from '../scan/catalogue.js';
+import { renderTable } from './table.js';
+import { VERSION } from '../version.js';
+
+const USAGE = `hostward ${VERSION}: host hardening agent for Kubernetes nodes
+
+Usage:
+  hostward scan [--root DIR] [--probe NAME]... [--format table|json] [--config FILE] [--fail-on SEVERITY] [--verbose]
+  hostward checks [--format table|json|markdown] [--probe NAME]...
+  hostward agent [--root DIR] [--port N] [--config FILE]
+  hostward version
+
+Exit codes (scan): 0 nothing failing at or above --fail-on (default high), 1 such a failure, 2 usage or
+configuration error.
+`;
+
+class UsageError extends Error {
+  readonly code = 'HOSTWARD_USAGE';
+}
+
+function validationContext() {
+  return {
+    checkIds: new Set(catalogue(PROBES).map((c) => c.id)),
+    probes: new Map(PROBES.map((p) => [p.name, p.validateConfig?.bind(p)])),
+  };
+}
+
+function makeLogger(level: Config['log']['level'], toStderr: boolean): Logger {
+  // The CLI's stdout is the report; logs go to stderr so `scan --format json | jq` stays clean.
+  return pino({ level, base: { app: 'hostward' }, redact: ['token', '*.token', 'authorization', '*.authorization'] }, pino.destination(toStderr ? 2 : 1));
+}
+
+function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: false, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function checkProbeNames(names: readonly string[]): void {
+  for (const n of names) {
+    if (!PROBES.some((p) => p.name === n)) throw new UsageError(`no probe named "${n}" (known: ${PROBES.map((p) => p.name).join(', ')})`);
+  }
+}
+
+async function cmdScan(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    root: { type: 'string' },
+    probe: { type: 'string', multiple: true },
+    format: { type: 'string', default: 'table' },
+    config: { type: 'string' },
+    'fail-on': { type: 'string' },
+    verbose: { type: 'boolean', short: 'v', default: false },
+  });
+  const format = values.format as string;
+  if (format !== 'table' && format !== 'json') throw new UsageError(`--format must be table or json, got "${format}"`);
+  const failOnArg = values['fail-on'] as string | undefined;
+  if (failOnArg !== undefined && !isSeverity(failOnArg)) throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, got "${failOnArg}"`);
+  const only = (values.probe as string[] | undefined) ?? [];
+  checkProbeNames(only);
+  const config = loadConfig(values.config as string | undefined, validationContext());
+  if (values.root) config.root = values.root as string;
+  if (failOnArg) config.scan.failOn = failOnArg;
+  const log = makeLogger(config.log.level === 'info' ? 'warn' : config.log.level, true);
+  const report = await runScan({ probes: PROBES, config, log, only });
+  if (format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else process.stdout.write(renderTable(report, { colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, verbose: Boolean(values.verbose) }));
+  return report.findings.some((f) => isGatingFailure(f, config.scan.failOn)) ? 1 : 0;
+}
+
+function cmdChecks(argv: string[]): number {
+  const { values } = parse(argv, { format: { type: 'string', default: 'table' }, probe: { type: 'string', multiple: true } });
+  const only = (values.probe as string[] | undefined) ?? [];
+  checkProbeNames(only);
+  const probes = only.length ? PROBES.filter((p) => only.includes(p.name)) : PROBES;
+  const format = values.format as string;
+  if (format === 'json') process.stdout.write(JSON.stringify(catalogue(probes), null, 2) + '\n');
+  else if (format === 'markdown') process.stdout.write(catalogueMarkdown(probes));
+  else if (format === 'table') {
+    const rows = catalogue(probes);
+    const w = Math.max(...rows.map((r) => r.id.length));
+    for (const r of rows) process.stdout.write(`${r.id.padEnd(w)}  ${r.severity.padEnd(8)}  ${r.title}\n${' '.repeat(w + 12)}${r.references.join('; ')}\n`);
+    process.stdout.write(`${rows.length} checks\n`);
+  } else throw new UsageError(`--format must be table, json or markdown, got "${format}"`);
+  return 0;
+}
+
+async function cmdAgent(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { root: { type: 'string' }, port: { type: 'string' }, config: { type: 'string' } });
+  const config = loadConfig(values.config as string | undefined, validationContext());
+  if (values.root) config.root = values.root as string;
+  if (values.port !== undefined) {
+    const p = Number(values.port);
+    if (!Number.isInteger(p) || p < 0 || p > 65535) throw new UsageError(`--port must be 0..65535, got "${String(values.port)}"`);
+    config.agent.port = p;
+  }
+  const log = makeLogger(config.log.level, false);
+  const { startAgent } = await import('../agent/server.js');
+  const agent = await startAgent({ config, probes: PROBES, log, catalogue: catalogue(PROBES) });
+  log.info({ port: agent.port, root: config.root, schedule: config.agent.schedule }, 'agent listening');
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      log.info({ signal: sig }, 'shutting down');
+      agent.close().then(resolve, resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'scan':
+        return await cmdScan(rest);
+      case 'checks':
+        return cmdChecks(rest);
+      case 'agent':
+        return await cmdAgent(rest);
+      case 'version':
+      case '--version':
+        process.stdout.write(VERSION + '\n');
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return cmd === undefined ? 2 : 0;
+      case 'collector':
+      case 'integrity':
+        throw new UsageError(`"${cmd}" is not available in this version yet`);
+      default:
+        throw new UsageError(`unknown command "${cmd}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`hostward: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`hostward: invalid configuration: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    if (process.argv[2] !== 'agent') setTimeout(() => process.exit(code), 50).unref();
+  },
+  (e: unknown) => {
+    process.stderr.write(`hostward: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,202 @@
+/**
+ * The Prometheus exposition of DESIGN.md. Metrics belong to the engine: probes never create any.
+ *
+ * Two registries, both injected rather than prom-client's global default:
+ * - a scan registry, built fresh from each report (buildRegistry), so a check or probe that disappears
+ *   from the report also disappears from the exposition instead of lingering with a stale value;
+ * - a process registry (createProcessMetrics), long-lived, for series that must persist across scans
+ *   (counters, process figures).
+ * renderMetrics serves them concatenated; their metric names are disjoint by construction and checked.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Report, Severity, Status } from '../contracts.js';
+import { STATUSES } from '../contracts.js';
+
+export const CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+
+/** The part of a catalogue entry (CheckInfo) the exposition needs. */
+export interface CatalogueEntry {
+  id: string;
+  probe: string;
+  severity: Severity;
+}
+
+/**
+ * hostward_check_status values. 4 is an addition to DESIGN.md's 0..3: a failing check covered by an
+ * accepted exception, so that `== 1` alerts do not page on accepted exceptions.
+ */
+export const CHECK_STATUS_VALUE = { pass: 0, fail: 1, unknown: 2, skip: 3, accepted: 4 } as const satisfies Record<Status | 'accepted', number>;
+
+/** The `status` label values of hostward_checks: the four statuses plus `accepted`. */
+export const CHECK_COUNT_STATUSES = [...STATUSES, 'accepted'] as const;
+export type CheckCountStatus = (typeof CHECK_COUNT_STATUSES)[number];
+
+export interface BuildOptions {
+  /** hostward_build_info's version; defaults to the report's agentVersion. */
+  version?: string;
+  /** When the scan finished; defaults to the report's startedAt + durationSeconds. */
+  finishedAt?: Date;
+}
+
+/** Build a fresh registry holding the per-scan metrics of DESIGN.md for one report. */
+export function buildRegistry(report: Report, catalogue: readonly CatalogueEntry[], extras: BuildOptions = {}): Registry {
+  const registry = new Registry();
+  const registers = [registry];
+
+  const checkStatus = new Gauge({
+    name: 'hostward_check_status',
+    help: 'Status of each check in the last scan: 0 pass, 1 fail, 2 unknown, 3 skip, 4 fail covered by an accepted exception.',
+    labelNames: ['check', 'probe', 'severity'] as const,
+    registers,
+  });
+  const checks = new Gauge({
+    name: 'hostward_checks',
+    help: 'Number of checks in each status in the last scan (accepted: failing checks covered by an accepted exception, not counted in fail).',
+    labelNames: ['probe', 'status'] as const,
+    registers,
+  });
+  const probeSuccess = new Gauge({
+    name: 'hostward_probe_success',
+    help: 'Whether the probe ran without error in the last scan (1) or not (0).',
+    labelNames: ['probe'] as const,
+    registers,
+  });
+  const probeDuration = new Gauge({
+    name: 'hostward_probe_duration_seconds',
+    help: 'How long the probe took in the last scan, in seconds.',
+    labelNames: ['probe'] as const,
+    registers,
+  });
+  const lastScan = new Gauge({
+    name: 'hostward_last_scan_timestamp_seconds',
+    help: 'Unix time the last scan finished.',
+    registers,
+  });
+  const buildInfo = new Gauge({
+    name: 'hostward_build_info',
+    help: 'Build information of the hostward agent; always 1.',
+    labelNames: ['version'] as const,
+    registers,
+  });
+  const nodeInfo = new Gauge({
+    name: 'hostward_node_info',
+    help: 'Operating system and kernel of the scanned node; always 1.',
+    labelNames: ['os', 'os_version', 'kernel'] as const,
+    registers,
+  });
+
+  // Every probe that can report gets every status, 0 rather than absent, so `for:` clauses do not reset.
+  const counts = new Map<string, Record<CheckCountStatus, number>>();
+  const countsOf = (probe: string): Record<CheckCountStatus, number> => {
+    let c = counts.get(probe);
+    if (!c) {
+      c = { pass: 0, fail: 0, unknown: 0, skip: 0, accepted: 0 };
+      counts.set(probe, c);
+    }
+    return c;
+  };
+  for (const e of catalogue) countsOf(e.probe);
+  for (const p of report.probes) countsOf(p.probe);
+
+  for (const f of report.findings) {
+    const status: CheckCountStatus = f.status === 'fail' && f.exception ? 'accepted' : f.status;
+    checkStatus.set({ check: f.check, probe: f.probe, severity: f.severity }, CHECK_STATUS_VALUE[status]);
+    countsOf(f.probe)[status]++;
+  }
+  for (const [probe, c] of counts) {
+    for (const status of CHECK_COUNT_STATUSES) checks.set({ probe, status }, c[status]);
+  }
+  for (const p of report.probes) {
+    probeSuccess.set({ probe: p.probe }, p.status === 'ok' ? 1 : 0);
+    probeDuration.set({ probe: p.probe }, p.durationSeconds);
+  }
+
+  const finished = extras.finishedAt ?? new Date(Date.parse(report.startedAt) + report.durationSeconds * 1000);
+  const finishedMs = finished.getTime();
+  if (Number.isFinite(finishedMs)) lastScan.set(finishedMs / 1000);
+  buildInfo.set({ version: extras.version ?? report.agentVersion }, 1);
+  nodeInfo.set({ os: report.os.id, os_version: report.os.versionId, kernel: report.os.kernel }, 1);
+  return registry;
+}
+
+/** The long-lived, process-level metrics of the agent. */
+export interface ProcessMetrics {
+  registry: Registry;
+  /** Scans completed (successfully or not). */
+  scans: Counter;
+  /** Scans that threw instead of producing a report. */
+  scanErrors: Counter;
+}
+
+/**
+ * A small set of process metrics with prom-client's default names (so stock dashboards work), instead of
+ * collectDefaultMetrics: its ~30 families include an event-loop monitor, a GC histogram and gauges named
+ * `*_total` that `promtool check metrics` rejects.
+ */
+export function createProcessMetrics(): ProcessMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const scans = new Counter({ name: 'hostward_scans_total', help: 'Scans run by this process.', registers });
+  const scanErrors = new Counter({
+    name: 'hostward_scan_errors_total',
+    help: 'Scans that failed before producing a report.',
+    registers,
+  });
+
+  let lastCpu = process.cpuUsage();
+  new Counter({
+    name: 'hostward_process_cpu_seconds_total',
+    help: 'Total user and system CPU time spent by the process, in seconds.',
+    registers,
+    collect() {
+      const now = process.cpuUsage();
+      this.inc((now.user - lastCpu.user + now.system - lastCpu.system) / 1e6);
+      lastCpu = now;
+    },
+  }).inc((lastCpu.user + lastCpu.system) / 1e6);
+  new Gauge({
+    name: 'hostward_process_resident_memory_bytes',
+    help: 'Resident memory size of the process, in bytes.',
+    registers,
+    collect() {
+      this.set(process.memoryUsage.rss());
+    },
+  });
+  new Gauge({
+    name: 'hostward_nodejs_heap_size_used_bytes',
+    help: 'V8 heap in use, in bytes.',
+    registers,
+    collect() {
+      this.set(process.memoryUsage().heapUsed);
+    },
+  });
+  new Gauge({
+    name: 'hostward_process_start_time_seconds',
+    help: 'Start time of the process since the Unix epoch, in seconds.',
+    registers,
+  }).set(Math.round((Date.now() - process.uptime() * 1000) / 1000));
+
+  return { registry, scans, scanErrors };
+}
+
+/**
+ * The text to serve on /metrics: the registries concatenated (undefined ones, such as the scan registry
+ * before the first scan, are left out). Throws when two registries share a metric name, which would give
+ * a duplicate HELP/TYPE that Prometheus rejects.
+ */
+export async function renderMetrics(...registries: readonly (Registry | undefined)[]): Promise<string> {
+  const present = registries.filter((r): r is Registry => r !== undefined);
+  const seen = new Set<string>();
+  for (const r of present) {
+    for (const m of r.getMetricsAsArray()) {
+      if (seen.has(m.name)) throw new Error(`metric ${m.name} is registered in two registries`);
+      seen.add(m.name);
+    }
+  }
+  const parts = await Promise.all(present.map((r) => r.metrics()));
+  const text = parts
+    .map((p) => p.trimEnd())
+    .filter((p) => p.length > 0)
+    .join('\n\n');
+  return text.length > 0 ? text + '\n' : '';
+}

@@ -1,0 +1,64 @@
+/**
+ * Fixture host roots: test/fixtures/hosts/<name>/ is a host filesystem as it is on disk; <name>.fixture.json
+ * beside it says what git cannot carry (file modes, owners, host keys, which are generated here with the real
+ * ssh-keygen rather than checked in) and the findings the scan must produce.
+ */
+import { cpSync, chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/hosts');
+
+export interface FixtureSpec {
+  description: string;
+  /** "rsa:3072", "ecdsa:256", "ed25519" -> /etc/ssh/ssh_host_<type>_key(.pub). */
+  hostKeys?: string[];
+  /** Host path -> octal mode, applied after copying. */
+  modes?: Record<string, string>;
+  /** Host path -> "uid:gid". */
+  owners?: Record<string, string>;
+  /** Probe configuration for the scan of this fixture. */
+  probes?: Record<string, Record<string, unknown>>;
+  /** check id -> expected status (and optionally a substring of the message). */
+  expected: Record<string, string | { status: string; message?: string }>;
+}
+
+export function fixtureNames(): string[] {
+  return readdirNames().filter((n) => existsSync(path.join(FIXTURES, `${n}.fixture.json`)));
+}
+
+function readdirNames(): string[] {
+  return execFileSync('ls', ['-1', FIXTURES], { encoding: 'utf8' }).split('\n').filter((n) => n && !n.endsWith('.json'));
+}
+
+export function fixtureSpec(name: string): FixtureSpec {
+  return JSON.parse(readFileSync(path.join(FIXTURES, `${name}.fixture.json`), 'utf8')) as FixtureSpec;
+}
+
+export interface Materialized {
+  root: string;
+  spec: FixtureSpec;
+  cleanup(): void;
+}
+
+/** Copy a fixture root to a temp dir (symlinks kept as links), then apply modes, owners and host keys. */
+export function materialize(name: string): Materialized {
+  const spec = fixtureSpec(name);
+  const dir = mkdtempSync(path.join(os.tmpdir(), `hostward-${name}-`));
+  const root = path.join(dir, 'root');
+  cpSync(path.join(FIXTURES, name), root, { recursive: true, verbatimSymlinks: true });
+  for (const k of spec.hostKeys ?? []) {
+    const [type, bits] = k.split(':') as [string, string | undefined];
+    const file = path.join(root, 'etc/ssh', `ssh_host_${type}_key`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    execFileSync('ssh-keygen', ['-q', '-t', type, ...(bits ? ['-b', bits] : []), '-N', '', '-C', '', '-f', file]);
+  }
+  for (const [p, mode] of Object.entries(spec.modes ?? {})) chmodSync(path.join(root, p), parseInt(mode, 8));
+  for (const [p, owner] of Object.entries(spec.owners ?? {})) {
+    const [uid, gid] = owner.split(':').map(Number) as [number, number];
+    chownSync(path.join(root, p), uid, gid);
+  }
+  return { root, spec, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}

@@ -1,0 +1,172 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync, chmodSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { HostRoot, globToRegExp } from '../src/host/root.js';
+import { detectOs, parseOsRelease } from '../src/host/os.js';
+import { FIXTURES } from './helpers/hosts.js';
+
+let dir: string;
+let root: string;
+let host: HostRoot;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-root-'));
+  root = path.join(dir, 'root');
+  // The container's own files, outside the root: a link must never reach them.
+  writeFileSync(path.join(dir, 'outside-secret'), 'container file\n');
+  mkdirSync(path.join(root, 'etc/ssh/sshd_config.d'), { recursive: true });
+  mkdirSync(path.join(root, 'run/secrets'), { recursive: true });
+  mkdirSync(path.join(root, 'var'), { recursive: true });
+  writeFileSync(path.join(root, 'etc/ssh/sshd_config'), 'PasswordAuthentication no\n');
+  writeFileSync(path.join(root, 'etc/ssh/sshd_config.d/b.conf'), 'b\n');
+  writeFileSync(path.join(root, 'etc/ssh/sshd_config.d/a.conf'), 'a\n');
+  writeFileSync(path.join(root, 'etc/ssh/sshd_config.d/.hidden.conf'), 'h\n');
+  writeFileSync(path.join(root, 'etc/ssh/sshd_config.d/c.conf.bak'), 'bak\n');
+  writeFileSync(path.join(root, 'run/secrets/token'), 'host run\n');
+  symlinkSync('/run', path.join(root, 'var/run')); // absolute link, as on every modern distro
+  symlinkSync('../../../../../../outside-secret', path.join(root, 'etc/escape-rel'));
+  symlinkSync('/../../outside-secret', path.join(root, 'etc/escape-abs'));
+  symlinkSync('ssh/sshd_config', path.join(root, 'etc/rel-link'));
+  symlinkSync('loop-b', path.join(root, 'etc/loop-a'));
+  symlinkSync('loop-a', path.join(root, 'etc/loop-b'));
+  symlinkSync('/nowhere', path.join(root, 'etc/dangling'));
+  writeFileSync(path.join(root, 'etc/big'), Buffer.alloc(200_000, 'x'));
+  execFileSync('mkfifo', [path.join(root, 'etc/fifo')]);
+  host = new HostRoot(root);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('HostRoot.resolve', () => {
+  it('lands absolute links inside the root, as the host sees them', async () => {
+    const r = await host.readText('/var/run/secrets/token');
+    expect(r.ok && r.text).toBe('host run\n');
+    expect(r.ok && r.realPath).toBe('/run/secrets/token');
+  });
+
+  it('never escapes the root through relative or absolute .. links', async () => {
+    for (const p of ['/etc/escape-rel', '/etc/escape-abs', '/../../outside-secret', '/etc/../../../outside-secret']) {
+      const r = await host.readText(p);
+      expect(r.ok, p).toBe(false);
+      if (!r.ok) expect(r.code).toBe('missing');
+    }
+  });
+
+  it('follows relative links from the link’s directory', async () => {
+    const r = await host.readText('/etc/rel-link');
+    expect(r.ok && r.text).toBe('PasswordAuthentication no\n');
+    expect(r.ok && r.realPath).toBe('/etc/ssh/sshd_config');
+  });
+
+  it('reports a symlink loop as a typed failure', async () => {
+    const r = await host.readText('/etc/loop-a');
+    expect(r).toMatchObject({ ok: false, code: 'symlink_loop' });
+  });
+
+  it('reports a dangling link and a missing file as missing', async () => {
+    expect(await host.readText('/etc/dangling')).toMatchObject({ ok: false, code: 'missing' });
+    expect(await host.readText('/etc/nope')).toMatchObject({ ok: false, code: 'missing' });
+    expect(await host.readText('/etc/ssh/sshd_config/x')).toMatchObject({ ok: false, code: 'missing' });
+  });
+
+  it('lstat semantics with follow=false', async () => {
+    const st = await host.stat('/var/run', false);
+    expect(st.ok && st.type).toBe('symlink');
+    const st2 = await host.stat('/var/run');
+    expect(st2.ok && st2.type).toBe('directory');
+  });
+});
+
+describe('HostRoot.read*', () => {
+  it('caps the size and says so', async () => {
+    const r = await host.readText('/etc/big', { maxBytes: 100_000 });
+    expect(r).toMatchObject({ ok: false, code: 'too_large' });
+    const ok = await host.readText('/etc/big', { maxBytes: 200_000 });
+    expect(ok.ok && ok.text.length).toBe(200_000);
+  });
+
+  it('reads /proc-style files whose size is 0 with the same cap', async () => {
+    const real = new HostRoot('/');
+    const r = await real.readText('/proc/self/status');
+    expect(r.ok && r.text).toContain('VmRSS');
+    expect(await real.readText('/proc/self/status', { maxBytes: 10 })).toMatchObject({ ok: false, code: 'too_large' });
+  });
+
+  it('refuses directories and FIFOs without hanging', async () => {
+    expect(await host.readText('/etc/ssh')).toMatchObject({ ok: false, code: 'not_a_file' });
+    expect(await host.readText('/etc/fifo')).toMatchObject({ ok: false, code: 'not_a_file' });
+  });
+
+  it('stats mode, uid and gid as numbers', async () => {
+    chmodSync(path.join(root, 'etc/ssh/sshd_config'), 0o640);
+    const st = await host.stat('/etc/ssh/sshd_config');
+    expect(st).toMatchObject({ ok: true, type: 'file', mode: 0o640, uid: process.getuid!(), size: 26 });
+  });
+
+  it('reports unreadable files as unreadable when not privileged', () => {
+    // Root reads anything, so drop to nobody in a child process and read a 0600 root file for real.
+    if (process.getuid?.() !== 0) return;
+    chmodSync(dir, 0o755);
+    chmodSync(path.join(root, 'etc/ssh/sshd_config'), 0o600);
+    const script = `
+      import { HostRoot } from ${JSON.stringify(path.resolve('src/host/root.ts'))};
+      const r = await new HostRoot(${JSON.stringify(root)}).readText('/etc/ssh/sshd_config');
+      console.log(JSON.stringify(r));`;
+    // A bare child cannot use vitest's TypeScript loader: compile the real module with tsc, run it as nobody.
+    const ts = spawnSync(process.execPath, [path.resolve('node_modules/typescript/bin/tsc'), '--outDir', path.join(dir, 'js'), '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--types', 'node', '--strict', '--skipLibCheck', path.resolve('src/host/root.ts')], { encoding: 'utf8' });
+    expect(ts.status, ts.stdout + ts.stderr).toBe(0);
+    const js = script.replace(JSON.stringify(path.resolve('src/host/root.ts')), JSON.stringify(path.join(dir, 'js/root.js')));
+    writeFileSync(path.join(dir, 'js/package.json'), '{"type":"module"}');
+    chmodSync(path.join(dir, 'js'), 0o755);
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', js], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    expect(child.status, child.stderr).toBe(0);
+    const r = JSON.parse(child.stdout) as { ok: boolean; code: string; reason: string };
+    expect(r).toMatchObject({ ok: false, code: 'unreadable' });
+    expect(r.reason).toMatch(/EACCES/);
+  });
+});
+
+describe('HostRoot.glob and readDir', () => {
+  it('expands in lexical order, skipping dot files, like glob(3)', async () => {
+    expect(await host.glob('/etc/ssh/sshd_config.d/*.conf')).toEqual(['/etc/ssh/sshd_config.d/a.conf', '/etc/ssh/sshd_config.d/b.conf']);
+    expect(await host.glob('/etc/ssh/sshd_config.d/.*.conf')).toEqual(['/etc/ssh/sshd_config.d/.hidden.conf']);
+    expect(await host.glob('/etc/ssh/sshd_config.d/[ab].conf')).toHaveLength(2);
+    expect(await host.glob('/etc/ssh/none.d/*.conf')).toEqual([]);
+    expect(await host.glob('/etc/ssh/sshd_config')).toEqual(['/etc/ssh/sshd_config']);
+  });
+
+  it('globs through absolute links inside the root', async () => {
+    expect(await host.glob('/var/run/secrets/*')).toEqual(['/var/run/secrets/token']);
+  });
+
+  it('translates fnmatch classes', () => {
+    expect(globToRegExp('[!a]*.conf').test('b.conf')).toBe(true);
+    expect(globToRegExp('[!a]*.conf').test('a.conf')).toBe(false);
+    expect(globToRegExp('a?c').test('abc')).toBe(true);
+    expect(globToRegExp('a.c').test('abc')).toBe(false);
+  });
+});
+
+describe('OS detection', () => {
+  it('follows the relative os-release link of Flatcar-style hosts', async () => {
+    const info = await detectOs(new HostRoot(path.join(FIXTURES, 'debian12-stock')));
+    expect(info).toMatchObject({ id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)', kernel: '6.1.0-28-amd64' });
+  });
+
+  it('falls back to /usr/lib/os-release and to unknown', async () => {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'hostward-os-'));
+    mkdirSync(path.join(d, 'usr/lib'), { recursive: true });
+    writeFileSync(path.join(d, 'usr/lib/os-release'), 'ID=flatcar\nVERSION_ID=3815.2.0\nPRETTY_NAME="Flatcar Container Linux by Kinvolk 3815.2.0 (Oklo)"\n');
+    expect(await detectOs(new HostRoot(d))).toMatchObject({ id: 'flatcar', versionId: '3815.2.0' });
+    rmSync(path.join(d, 'usr'), { recursive: true });
+    expect(await detectOs(new HostRoot(d))).toMatchObject({ id: 'unknown', prettyName: 'unknown' });
+    rmSync(d, { recursive: true });
+  });
+
+  it('parses quoting and ignores garbage lines', () => {
+    expect(parseOsRelease('# c\nNAME="A \\"B\\""\nBAD LINE\nID=x\n\u0000\u0001=\nVERSION_ID=\'1\'')).toEqual({ NAME: 'A "B"', ID: 'x', VERSION_ID: '1' });
+    expect(Object.keys(parseOsRelease('X=' + 'y'.repeat(10_000))).length).toBe(1);
+  });
+});
