@@ -35,23 +35,26 @@ export function dpkgVersion(status: string, pkg = 'openssh-server'): string | un
   return undefined;
 }
 
+/**
+ * Which OpenSSH, for version-dependent defaults and back-ported fixes. The package database comes first
+ * because its version carries the distribution's revision (1:9.2p1-2+deb12u2 has the Terrapin fix, 9.2p1
+ * upstream does not); then the binary's own answer; then the version string compiled into it.
+ */
 export async function detectVersion(ctx: ProbeContext, sshdPath: string | undefined, canExec: boolean): Promise<OpenSshVersion> {
-  // 1. The binary itself says (sshd -V exists from 9.x; older ones print the version in the usage text).
-  if (sshdPath && canExec) {
-    const r = await ctx.exec(sshdPath, ['-V'], { timeoutMs: 3000, maxOutputBytes: 64 * 1024 });
-    const text = r.ok ? r.stdout + r.stderr : r.stderr;
-    const m = /OpenSSH_[0-9][^\s,]*/.exec(text);
-    const v = m ? parseVersionString(m[0]) : undefined;
-    if (m && v) return { ...v, raw: m[0], source: 'sshd' };
-  }
-  // 2. The package database (Debian/Ubuntu).
   const st = await ctx.host.readText('/var/lib/dpkg/status', { maxBytes: 64 * 1024 * 1024 });
   if (st.ok) {
     const raw = dpkgVersion(st.text);
     const v = raw ? parseVersionString(raw) : undefined;
     if (raw && v) return { ...v, raw, source: 'dpkg' };
   }
-  // 3. The version string compiled into the binary.
+  if (sshdPath && canExec) {
+    // sshd -V exists from 9.x; older ones print the version in the usage text, which is as good.
+    const r = await ctx.exec(sshdPath, ['-V'], { timeoutMs: 3000, maxOutputBytes: 64 * 1024 });
+    const text = r.ok ? r.stdout + r.stderr : r.stderr;
+    const m = /OpenSSH_[0-9][^\s,]*/.exec(text);
+    const v = m ? parseVersionString(m[0]) : undefined;
+    if (m && v) return { ...v, raw: m[0], source: 'sshd' };
+  }
   if (sshdPath) {
     const b = await ctx.host.readBytes(sshdPath, { maxBytes: 16 * 1024 * 1024 });
     if (b.ok) {
@@ -137,16 +140,31 @@ export function addressFor(pattern: string): string | undefined {
   return isIP(literal) ? literal : undefined;
 }
 
-/** Names of users listed literally (no wildcards, not negated) in Match User criteria. */
-function matchUserNames(parsed: ParsedConfig): string[] {
+/** Literal (no wildcard, not negated) patterns of one Match criterion kind. */
+function literalPatterns(parsed: ParsedConfig, kind: string): string[] {
   const names = new Set<string>();
   for (const b of parsed.matchBlocks) {
     for (const c of b.criteria) {
-      if (c.kind !== 'user') continue;
+      if (c.kind !== kind) continue;
       for (const p of c.patterns.split(',')) if (p && !/[*?!]/.test(p)) names.add(p);
     }
   }
   return [...names];
+}
+
+/**
+ * Users a Match block is about: those named in Match User, and one member of each group named in Match
+ * Group (a supplementary member, else an account whose primary group it is).
+ */
+function matchUsers(parsed: ParsedConfig, passwd: readonly Account[], groups: readonly GroupEntry[]): string[] {
+  const out = literalPatterns(parsed, 'user');
+  for (const g of literalPatterns(parsed, 'group')) {
+    const entry = groups.find((e) => e.name === g);
+    if (!entry) continue;
+    const member = entry.members.find((m) => m !== 'root') ?? passwd.find((a) => a.gid === entry.gid && a.name !== 'root')?.name;
+    if (member) out.push(member);
+  }
+  return out;
 }
 
 function matchAddresses(parsed: ParsedConfig): string[] {
@@ -183,8 +201,8 @@ export function buildContexts(inp: ContextInputs): ConnectionContext[] {
   const users: { cls: ConnectionContext['userClass']; name: string; desc: string }[] = [{ cls: 'root', name: 'root', desc: 'root' }];
   const ordinary = inp.passwd.find((a) => a.uid >= 1000 && a.uid < 60000 && !NOLOGIN.test(a.shell));
   if (ordinary) users.push({ cls: 'user', name: ordinary.name, desc: `user ${ordinary.name}` });
-  for (const n of inp.parsed ? matchUserNames(inp.parsed) : []) {
-    if (n !== 'root' && n !== ordinary?.name) users.push({ cls: 'user', name: n, desc: `user ${n}` });
+  for (const n of inp.parsed ? matchUsers(inp.parsed, inp.passwd, inp.groups) : []) {
+    if (!users.some((u) => u.name === n)) users.push({ cls: 'user', name: n, desc: `user ${n}` });
   }
   const invalid = 'hostward-no-such-user';
   users.push({ cls: 'invalid', name: invalid, desc: 'a non-existent user' });

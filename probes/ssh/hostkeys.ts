@@ -258,10 +258,8 @@ const HEX = /^[0-9A-Fa-f]+$/;
 export function parseModuli(text: string): ModuliFile {
   const out: ModuliFile = { groups: [], sizes: [], malformed: [], comments: 0 };
   const lines = text.split('\n', MAX_MODULI_LINES + 1);
-  if (lines.length > MAX_MODULI_LINES) {
-    out.malformed.push({ line: MAX_MODULI_LINES + 1, reason: `more than ${MAX_MODULI_LINES} lines: the rest was not read` });
-    lines.length = MAX_MODULI_LINES;
-  }
+  const cut = lines.length > MAX_MODULI_LINES;
+  if (cut) lines.length = MAX_MODULI_LINES;
   lines.forEach((raw, idx) => {
     const lineNo = idx + 1;
     const line = raw.trim();
@@ -289,6 +287,7 @@ export function parseModuli(text: string): ModuliFile {
     out.groups.push({ line: lineNo, bits, generator: gen });
     out.sizes.push(bits);
   });
+  if (cut) out.malformed.push({ line: MAX_MODULI_LINES + 1, reason: `more than ${MAX_MODULI_LINES} lines: the rest was not read` });
   return out;
 }
 

@@ -12,7 +12,7 @@ import { parseSshdConfig } from './config-parser.js';
 import { effectiveSettings } from './effective.js';
 import { runSshdT } from './sshd-t.js';
 import { parsePublicKey, parseModuli } from './hostkeys.js';
-import { probeLive } from './live.js';
+import { probeLive, randomProbeUser } from './live.js';
 import { findSshd, detectVersion, parsePasswd, parseGroup, buildContexts } from './host-facts.js';
 import type { GroupEntry } from './host-facts.js';
 import { parseSshOptions } from './options.js';
@@ -93,7 +93,7 @@ async function hostKeyFacts(host: HostRoot, paths: readonly string[], groups: re
     }
     files.push(await statFact(host, pub, 'host_public_key', groups));
     const k = parsePublicKey(text.text);
-    keys.push(k.ok ? { path: p, type: k.type, bits: k.bits } : { path: p, problem: `${pub}: ${k.error}` });
+    keys.push(k.ok ? { path: p, type: k.type, bits: k.bits } : { path: p, problem: `${pub}: ${k.reason}` });
   }
   return { files, keys };
 }
@@ -175,9 +175,11 @@ async function gather(ctx: ProbeContext): Promise<SshFacts> {
   if (effectiveUnavailable) facts.effectiveUnavailable = effectiveUnavailable;
 
   if (options.live) {
-    const listen = effective[0]?.settings.get('listenaddress')?.values[0] ?? '0.0.0.0:22';
+    // Prefer an IPv4 listener: a wildcard on both families is reached on 127.0.0.1 like any client would.
+    const listens = effective[0]?.settings.get('listenaddress')?.values ?? [];
+    const listen = listens.find((l) => !l.startsWith('[')) ?? listens[0] ?? '0.0.0.0:22';
     const target = liveTarget(listen, options);
-    facts.live = await probeLive({ address: target.address, port: target.port, users: ['root', `hostward-probe-${Math.random().toString(16).slice(2, 10)}`], timeoutMs: 3000, signal: ctx.signal });
+    facts.live = await probeLive({ address: target.address, port: target.port, users: ['root', randomProbeUser()], timeoutMs: 3000, signal: ctx.signal });
   }
   return facts;
 }

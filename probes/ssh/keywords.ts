@@ -249,7 +249,8 @@ export const ENUMS: Readonly<Record<string, Readonly<Record<string, string>>>> =
   allowtcpforwarding: { yes: 'yes', all: 'yes', no: 'no', remote: 'remote', local: 'local' },
   allowstreamlocalforwarding: { yes: 'yes', all: 'yes', no: 'no', remote: 'remote', local: 'local' },
   loglevel: {
-    quiet: 'QUIET',
+    quiet: 'SILENT', // Debian's syslog-level-silent patch prints QUIET as SILENT and accepts it
+    silent: 'SILENT',
     fatal: 'FATAL',
     error: 'ERROR',
     info: 'INFO',

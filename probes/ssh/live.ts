@@ -183,7 +183,6 @@ function probeUser(address: string, port: number, user: string, budgetMs: number
           : `no TCP connection to ${address}:${port} within ${budgetMs} ms`,
       );
     }, budgetMs);
-    hard.unref?.();
 
     const authHandler: AuthHandlerMiddleware = (methodsLeft, _partial, next) => {
       if (methodsLeft === null || methodsLeft === undefined) {
@@ -284,7 +283,6 @@ export function readServerKexinit(
     };
     const onAbort = (): void => finish({ error: 'aborted' });
     const timer = setTimeout(() => finish({ error: `timed out after ${budgetMs} ms reading KEXINIT` }), budgetMs);
-    timer.unref?.();
     if (signal?.aborted) {
       finish({ error: 'aborted' });
       return;

@@ -47,7 +47,7 @@ export function renderTable(report: Report, opts: { colour: boolean; verbose?: b
       const loc = where(f);
       const sev = f.status === 'fail' ? `[${f.severity}] ` : '';
       let line = `  ${status} ${f.check.padEnd(idWidth)}  ${sev}${f.message}`;
-      if (loc) line += c('\x1b[90m', `  (${loc})`);
+      if (loc && !f.message.includes(loc)) line += c('\x1b[90m', `  (${loc})`);
       out.push(line);
       if (f.exception) out.push(`           accepted until ${f.exception.expires}: ${f.exception.reason}`);
       if (opts.verbose && f.status === 'fail') out.push(`           fix: ${f.remediation}`);

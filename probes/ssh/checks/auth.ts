@@ -32,9 +32,14 @@ export const authChecks: readonly Check<SshFacts>[] = [
         const contexts = new Set(facts.effective.map((c) => c.context.label)).size;
         return pass(`no password login is possible in any of ${contexts} connection contexts (root, users, invalid users, each source address)`);
       }
+      // Evidence for the settings that open a path, not for the ones that close one.
       const evidence: Evidence[] = [];
-      for (const { cfg } of exposed) {
-        for (const k of ['passwordauthentication', 'kbdinteractiveauthentication', 'usepam']) evidence.push(...(cfg.settings.get(k)?.evidence ?? []));
+      for (const { cfg, paths } of exposed) {
+        const keys = paths.flatMap((p) => (p.startsWith('PasswordAuthentication') ? ['passwordauthentication'] : ['kbdinteractiveauthentication', 'usepam']));
+        for (const k of keys) {
+          const set = cfg.settings.get(k);
+          evidence.push(...(set?.evidence ?? [{ text: `${k} ${set?.values.join(' ') ?? '?'} (the OpenSSH default: no line sets it)` }]));
+        }
       }
       const groups = new Map<string, string[]>();
       for (const x of exposed) {

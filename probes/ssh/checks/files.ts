@@ -41,7 +41,7 @@ function evaluateModes(facts: SshFacts, rule: ModeRule): Outcome {
   }
   if (bad.length > 0) return fail(bad.join('; '), evidence);
   if (unreadable.length > 0) return unknown(`cannot stat ${unreadable.join('; ')}`);
-  return pass(`${files.length} ${rule.what}: owned by root, no ${describeBits(rule.forbidden)}`);
+  return pass(`${files.length} ${rule.what}: owned by root, mode allows none of ${describeBits(rule.forbidden)}`);
 }
 
 function describeBits(bits: number): string {

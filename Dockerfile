@@ -1,0 +1,24 @@
+# The image the DaemonSet runs: hostward agent on the current Node.js LTS.
+# Build: docker build -t hostward .   Run: see deploy/ (privileged, hostNetwork, host root mounted at /host).
+FROM node:26-trixie-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json ./
+COPY src ./src
+COPY probes ./probes
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund --ignore-scripts
+
+FROM node:26-trixie-slim
+LABEL org.opencontainers.image.title="hostward" \
+      org.opencontainers.image.description="Host hardening agent for Kubernetes nodes"
+WORKDIR /app
+ENV NODE_ENV=production HOSTWARD_ROOT=/host
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# Root inside the pod: chroot into /host to run the host's own sshd -T, and read root-only host files.
+# The host root is mounted read-only; the only host path written is /var/lib/hostward.
+EXPOSE 9750
+ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
+CMD ["agent", "--root", "/host"]

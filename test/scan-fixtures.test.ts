@@ -1,0 +1,64 @@
+/**
+ * Every fixture host root is scanned by the real engine and ssh probe, and its findings compared with the
+ * expectations in <name>.fixture.json. Across fixtures, every ssh check (but the live ones, which need a
+ * daemon: test/ssh/live.test.ts) must pass somewhere and fail somewhere.
+ */
+import { describe, it, expect, afterAll } from 'vitest';
+import { pino } from 'pino';
+import { runScan } from '../src/scan/runner.js';
+import { defaultConfig } from '../src/config/config.js';
+import { PROBES } from '../probes/registry.js';
+import type { Report } from '../src/contracts.js';
+import { fixtureNames, materialize } from './helpers/hosts.js';
+import type { Materialized } from './helpers/hosts.js';
+
+const log = pino({ level: 'silent' });
+const seen = new Map<string, Set<string>>();
+const cleanups: (() => void)[] = [];
+afterAll(() => cleanups.forEach((c) => c()));
+
+async function scanFixture(m: Materialized): Promise<Report> {
+  const config = defaultConfig();
+  config.root = m.root;
+  config.probes = { ssh: { live: false }, ...(m.spec.probes ?? {}) };
+  return runScan({ probes: PROBES, config, log });
+}
+
+describe.each(fixtureNames())('fixture %s', (name) => {
+  it('produces the expected findings', async () => {
+    const m = materialize(name);
+    cleanups.push(m.cleanup);
+    const report = await scanFixture(m);
+    expect(report.probes.every((p) => p.status === 'ok'), JSON.stringify(report.probes)).toBe(true);
+    const by = new Map(report.findings.map((f) => [f.check, f]));
+    for (const f of report.findings) {
+      const s = seen.get(f.check) ?? new Set<string>();
+      s.add(f.status);
+      seen.set(f.check, s);
+      expect(f.message.length, f.check).toBeGreaterThan(0);
+      for (const e of f.evidence) if (e.file) expect(e.file.startsWith(m.root), `${f.check} evidence must be a host path`).toBe(false);
+    }
+    const problems: string[] = [];
+    for (const [check, want] of Object.entries(m.spec.expected)) {
+      const w = typeof want === 'string' ? { status: want } : want;
+      const got = by.get(check);
+      if (!got) problems.push(`${check}: no finding`);
+      else if (got.status !== w.status) problems.push(`${check}: ${got.status} (want ${w.status}): ${got.message}`);
+      else if (w.message && !got.message.includes(w.message)) problems.push(`${check}: message "${got.message}" lacks "${w.message}"`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('coverage of checks by fixtures', () => {
+  it('every ssh check passes in some fixture and fails in another', () => {
+    const ssh = PROBES.find((p) => p.name === 'ssh')!;
+    const missing: string[] = [];
+    for (const c of ssh.checks) {
+      if (c.id.startsWith('ssh.live_') || c.id === 'ssh.version_banner' || c.id === 'ssh.parser_agreement') continue;
+      const s = seen.get(c.id) ?? new Set();
+      if (!s.has('pass') || !s.has('fail')) missing.push(`${c.id}: ${[...s].join(',') || 'never seen'}`);
+    }
+    expect(missing).toEqual([]);
+  });
+});
