@@ -179,7 +179,9 @@ async function gather(ctx: ProbeContext): Promise<SshFacts> {
     const listens = effective[0]?.settings.get('listenaddress')?.values ?? [];
     const listen = listens.find((l) => !l.startsWith('[')) ?? listens[0] ?? '0.0.0.0:22';
     const target = liveTarget(listen, options);
-    facts.live = await probeLive({ address: target.address, port: target.port, users: ['root', randomProbeUser()], timeoutMs: 3000, signal: ctx.signal });
+    // Ask as every user the contexts name (root, an ordinary user, Match users), plus a random non-user.
+    const users = [...new Set(contexts.filter((c) => c.userClass !== 'invalid').map((c) => c.user))].slice(0, 5);
+    facts.live = await probeLive({ address: target.address, port: target.port, users: [...users, randomProbeUser()], timeoutMs: 3000, signal: ctx.signal });
   }
   return facts;
 }

@@ -1,0 +1,113 @@
+/**
+ * The DaemonSet's path: --root is not "/", so the probe runs the host's own sshd -T inside the root with
+ * chroot. The root here is a real minimal host: this machine's sshd binary and the libraries ldd names,
+ * passwd/group, /dev/null, /run/sshd, a host key from ssh-keygen, and the config under test.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { runScan } from '../src/scan/runner.js';
+import { defaultConfig } from '../src/config/config.js';
+import { PROBES } from '../probes/registry.js';
+import type { Report } from '../src/contracts.js';
+
+const canRun = process.getuid?.() === 0 && existsSync('/usr/sbin/sshd');
+let dir: string;
+
+function buildRoot(config: string): string {
+  const root = mkdtempSync(path.join(dir, 'root-'));
+  for (const d of ['etc/ssh', 'run/sshd', 'dev', 'usr/sbin']) mkdirSync(path.join(root, d), { recursive: true });
+  cpSync('/usr/sbin/sshd', path.join(root, 'usr/sbin/sshd'));
+  const libs = execFileSync('ldd', ['/usr/sbin/sshd'], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
+  for (const l of libs) {
+    mkdirSync(path.join(root, path.dirname(l)), { recursive: true });
+    cpSync(l, path.join(root, l), { dereference: true });
+  }
+  cpSync('/etc/passwd', path.join(root, 'etc/passwd'));
+  cpSync('/etc/group', path.join(root, 'etc/group'));
+  appendFileSync(path.join(root, 'etc/passwd'), 'opsuser:x:4242:4242::/home/opsuser:/bin/bash\n');
+  appendFileSync(path.join(root, 'etc/group'), 'ops:x:4242:opsuser\n');
+  execFileSync('mknod', ['-m', '666', path.join(root, 'dev/null'), 'c', '1', '3']);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', path.join(root, 'etc/ssh/ssh_host_ed25519_key')]);
+  writeFileSync(path.join(root, 'etc/ssh/sshd_config'), config, { mode: 0o600 });
+  return root;
+}
+
+async function scan(root: string): Promise<Report> {
+  const config = defaultConfig();
+  config.root = root;
+  config.probes = { ssh: { live: false } };
+  return runScan({ probes: PROBES, config, log: pino({ level: 'silent' }) });
+}
+
+const by = (r: Report, id: string) => r.findings.find((f) => f.check === id)!;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-chroot-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!canRun)('sshd -T of the host, chrooted into --root', () => {
+  it('uses the host binary, sees a Match Group block for a host-only user, and agrees with the parser', async () => {
+    const root = buildRoot('PasswordAuthentication no\nKbdInteractiveAuthentication no\nMatch Group ops\n\tPasswordAuthentication yes\n');
+    const r = await scan(root);
+    expect(r.probes[0]).toMatchObject({ probe: 'ssh', status: 'ok' });
+    // opsuser exists only in the root's /etc/passwd: sshd -T found it through the root's NSS files.
+    const pw = by(r, 'ssh.password_auth');
+    expect(pw.status).toBe('fail');
+    expect(pw.message).toContain('user opsuser');
+    expect(pw.message).not.toContain('every user');
+    expect(pw.evidence).toContainEqual({ file: '/etc/ssh/sshd_config', line: 4, text: 'PasswordAuthentication yes' });
+    expect(by(r, 'ssh.parser_agreement').status).toBe('pass');
+    expect(by(r, 'ssh.config_valid').message).toBe('sshd -T accepts the configuration');
+  });
+
+  it('reports a configuration the host sshd rejects, with sshd’s reason, and decides nothing else', async () => {
+    const root = buildRoot('PasswordAuthentication no\nPaswordAuthentication yes\n');
+    const r = await scan(root);
+    const valid = by(r, 'ssh.config_valid');
+    expect(valid.status).toBe('fail');
+    expect(valid.message).toMatch(/Bad configuration option|paswordauthentication/i);
+    expect(by(r, 'ssh.password_auth').status).toBe('unknown');
+  });
+});
+
+describe.skipIf(!canRun)('end to end: the chrooted host sshd running, probed live', () => {
+  it('corroborates the files with what the daemon offers, per user', async () => {
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const root = buildRoot(`Port ${port}\nListenAddress 127.0.0.1\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nMatch User opsuser\n\tPasswordAuthentication yes\n`);
+    const { spawn } = await import('node:child_process');
+    const daemon = spawn('chroot', [root, '/usr/sbin/sshd', '-D', '-e'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    daemon.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`sshd did not start: ${log}`)), 5000);
+        const check = () => (log.includes('Server listening') ? (clearTimeout(t), resolve()) : setTimeout(check, 20));
+        check();
+      });
+      const config = defaultConfig();
+      config.root = root;
+      config.probes = { ssh: { live: true } };
+      const r = await runScan({ probes: PROBES, config, log: pino({ level: 'silent' }) });
+      const offered = by(r, 'ssh.live_password_offered');
+      expect(offered.status).toBe('fail');
+      expect(offered.message).toContain('opsuser');
+      expect(offered.message).not.toMatch(/\broot\b.*password/);
+      expect(by(r, 'ssh.live_matches_config').status).toBe('pass');
+      expect(by(r, 'ssh.version_banner').status).toBe('fail');
+      expect(by(r, 'ssh.password_auth').message).toContain('user opsuser');
+    } finally {
+      daemon.kill('SIGTERM');
+    }
+  });
+});
