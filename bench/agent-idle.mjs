@@ -3,7 +3,9 @@
 // free port, waits for /readyz (first scan done), lets it idle 5 s, then prints VmRSS and VmHWM from
 // /proc/<pid>/status and the size and latency of /metrics. Prints figures; it is not a test.
 //
-//   node bench/agent-idle.mjs [--bin dist/src/cli/main.js] [--idle SECONDS] [--scrapes N] [-- extra agent flags, e.g. --root /host]
+//   node bench/agent-idle.mjs [--bin dist/src/cli/main.js] [--node-flags "--lite-mode"] [--idle SECONDS] [--scrapes N] [-- extra agent flags, e.g. --root /host]
+//
+// --node-flags defaults to the flags the image's ENTRYPOINT uses (see Dockerfile); pass "" for plain node.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -19,6 +21,7 @@ const { values } = parseArgs({
   args: own,
   options: {
     bin: { type: 'string', default: join(repo, 'dist/src/cli/main.js') },
+    'node-flags': { type: 'string', default: '--lite-mode' },
     idle: { type: 'string', default: '5' },
     scrapes: { type: 'string', default: '10' },
     'ready-timeout': { type: 'string', default: '180' },
@@ -50,7 +53,8 @@ function procStatus(pid) {
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const child = spawn(process.execPath, [bin, 'agent', '--port', String(port), ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+const nodeFlags = values['node-flags'].split(/\s+/).filter(Boolean);
+const child = spawn(process.execPath, [...nodeFlags, bin, 'agent', '--port', String(port), ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
 let stderr = '';
 child.stderr.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-4000)));
 let exited = null;
@@ -96,7 +100,7 @@ try {
   const after = procStatus(child.pid);
   const series = body.split('\n').filter((l) => l && !l.startsWith('#')).length;
 
-  console.log(`hostward agent ${extra.join(' ')}`.trim() + ` on node ${process.version}, pid ${child.pid}, port ${port}`);
+  console.log(`hostward agent ${extra.join(' ')}`.trim() + ` on node ${[process.version, ...nodeFlags].join(' ')}, pid ${child.pid}, port ${port}`);
   console.log(`ready (first scan done) after   ${readyAfter.toFixed(2)} s`);
   console.log(`VmRSS after ${values.idle} s idle           ${(mem.rss / 1024).toFixed(1)} MiB`);
   console.log(`VmHWM (peak RSS)                ${(mem.hwm / 1024).toFixed(1)} MiB`);

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { promtool } from './helpers/promtool.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -12,12 +12,6 @@ import type { Probe } from '../src/sdk.js';
 import { startAgent, ScheduleError } from '../src/agent/server.js';
 import type { Agent } from '../src/agent/server.js';
 
-function promtool(text: string): string {
-  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 20_000 });
-  if (r.error) throw r.error;
-  const out = `${r.stdout}${r.stderr}`.trim();
-  return r.status === 0 ? out : `exit ${String(r.status)}: ${out}`;
-}
 
 const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,16 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { promtool } from './helpers/promtool.js';
 import { describe, expect, it } from 'vitest';
 import type { Finding, Report, Status } from '../src/contracts.js';
 import { buildRegistry, createProcessMetrics, renderMetrics } from '../src/metrics/exposition.js';
 import type { CatalogueEntry } from '../src/metrics/exposition.js';
 
-/** Run the real `promtool check metrics` on the text; returns its complaints (empty when clean). */
-function promtool(text: string): string {
-  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 20_000 });
-  if (r.error) throw r.error;
-  const out = `${r.stdout}${r.stderr}`.trim();
-  return r.status === 0 ? out : `exit ${String(r.status)}: ${out}`;
-}
 
 interface Sample {
   name: string;

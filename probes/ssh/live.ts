@@ -12,8 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
-import { Client } from 'ssh2';
-import type { Algorithms, AuthHandlerMiddleware, ConnectConfig } from 'ssh2';
+import type { Algorithms, AuthHandlerMiddleware, ConnectConfig, Client } from 'ssh2';
 import type { LiveMethods, LiveResult } from './types.js';
 
 export interface LiveProbeOptions {
@@ -62,7 +61,12 @@ interface ConnResult {
 }
 
 /** The ssh2 algorithm lists to offer: ssh2's defaults first, then its legacy extras, so old servers still talk. */
-const OFFER: Algorithms | undefined = (() => {
+let offerCache: { value: Algorithms | undefined } | undefined;
+function offerAlgorithms(): Algorithms | undefined {
+  offerCache ??= { value: readOffer() };
+  return offerCache.value;
+}
+function readOffer(): Algorithms | undefined {
   try {
     const req = createRequire(import.meta.url);
     const c = req('ssh2/lib/protocol/constants.js') as Record<string, unknown>;
@@ -79,7 +83,7 @@ const OFFER: Algorithms | undefined = (() => {
   } catch {
     return undefined;
   }
-})();
+}
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
 
@@ -133,10 +137,18 @@ function isComplete(o: Partial<Offered>): o is Offered {
   return o.kex !== undefined && o.hostKey !== undefined && o.ciphers !== undefined && o.macs !== undefined && o.compression !== undefined;
 }
 
+type ClientClass = new () => Client;
+let clientClass: Promise<ClientClass> | undefined;
+/** ssh2 is loaded on first use, not at import: the catalogue and the idle agent never pay for it. */
+function loadClient(): Promise<ClientClass> {
+  clientClass ??= import('ssh2').then((m) => (m as unknown as { Client?: ClientClass; default?: { Client: ClientClass } }).Client ?? m.default.Client);
+  return clientClass;
+}
+
 /** One ssh2 connection: banner, offered lists, methods listed after `none`. Never rejects. */
-function probeUser(address: string, port: number, user: string, budgetMs: number, signal: AbortSignal): Promise<ConnResult> {
+function probeUser(Ssh2Client: ClientClass, address: string, port: number, user: string, budgetMs: number, signal: AbortSignal): Promise<ConnResult> {
   return new Promise<ConnResult>((resolve) => {
-    const client = new Client();
+    const client = new Ssh2Client();
     const seen: { banner?: string; offered: Partial<Offered> } = { offered: {} };
     let connected = false;
     let methods: string[] | undefined;
@@ -249,7 +261,8 @@ function probeUser(address: string, port: number, user: string, budgetMs: number
       debug: (line: string) => onDebugLine(line, seen),
       ident: 'hostward_probe',
     };
-    if (OFFER) cfg.algorithms = OFFER;
+    const offer = offerAlgorithms();
+    if (offer) cfg.algorithms = offer;
     try {
       client.connect(cfg);
     } catch (e) {
@@ -369,6 +382,7 @@ export async function probeLive(opts: {
     if (opts.signal?.aborted) return { ...base, reason: 'aborted' };
     opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
     let unreachable: ConnResult | undefined;
+    const Ssh2Client = await loadClient();
     try {
       const results = await mapBounded(users, LIVE_CONCURRENCY, async (user): Promise<ConnResult> => {
         const left = deadline - Date.now();
@@ -376,7 +390,7 @@ export async function probeLive(opts: {
         if (ac.signal.aborted) return { user, status: 'error', reason: 'aborted', connected: false };
         // A refused or unreachable port fails every user the same way: do not knock again.
         if (unreachable) return { ...unreachable, user };
-        const r = await probeUser(address, port, user, left, ac.signal);
+        const r = await probeUser(Ssh2Client, address, port, user, left, ac.signal);
         if (r.status === 'unreachable') unreachable = r;
         return r;
       });

@@ -29,6 +29,11 @@ export interface AgentOptions {
   port?: number;
   /** Overrides config.agent.listen. */
   host?: string;
+  /**
+   * How to scan; defaults to running the probes in this process. The CLI passes a child-process scanner
+   * (src/agent/child-scan.ts) so that what a scan loads and allocates is returned to the OS after each scan.
+   */
+  scan?: () => Promise<Report>;
 }
 
 export interface Agent {
@@ -83,7 +88,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       log.debug('scan started');
       try {
         // Probe logs carry {probe}, not the agent's {component}.
-        const report = await runScan({ probes, config, log: opts.log });
+        const report = await (opts.scan ? opts.scan() : runScan({ probes, config, log: opts.log }));
         scanRegistry = buildRegistry(report, catalogue);
         reportJson = JSON.stringify(report);
         log.info(

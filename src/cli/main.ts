@@ -4,6 +4,7 @@
  * check at or above --fail-on, 1 such a failure, 2 usage or configuration error (nothing scanned).
  */
 import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -111,7 +112,15 @@ async function cmdAgent(argv: string[]): Promise<number> {
   }
   const log = makeLogger(config.log.level, false);
   const { startAgent } = await import('../agent/server.js');
-  const agent = await startAgent({ config, probes: PROBES, log, catalogue: catalogue(PROBES) });
+  const { childScanner } = await import('../agent/child-scan.js');
+  const scan = childScanner({
+    cli: fileURLToPath(import.meta.url),
+    root: config.root,
+    ...(values.config ? { configFile: values.config as string } : {}),
+    // Every probe has its own timeout; the whole child gets them all plus start-up.
+    timeoutMs: (config.scan.probeTimeoutSeconds + 30) * 1000,
+  });
+  const agent = await startAgent({ config, probes: PROBES, log, catalogue: catalogue(PROBES), scan });
   log.info({ port: agent.port, root: config.root, schedule: config.agent.schedule }, 'agent listening');
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {

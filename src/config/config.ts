@@ -3,7 +3,8 @@
  * before anything is applied; the first problem is reported naming the key, and the program exits 2.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlModule from 'yaml';
 import { isSeverity, SEVERITIES } from '../contracts.js';
 import type { Severity } from '../contracts.js';
 
@@ -224,10 +225,12 @@ export function loadConfig(file: string | undefined, ctx: ValidationContext, env
       throw new ConfigError('(file)', `cannot read: ${(e as Error).message}`, path);
     }
     if (text.length > 1024 * 1024) throw new ConfigError('(file)', 'larger than 1 MiB', path);
+    // yaml is loaded only when there is a file to read: an agent configured by environment never pays for it.
+    const yaml = createRequire(import.meta.url)('yaml') as typeof YamlModule;
     try {
-      doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
+      doc = yaml.parse(text, { maxAliasCount: 100, uniqueKeys: true });
     } catch (e) {
-      if (e instanceof YAMLParseError) {
+      if (e instanceof yaml.YAMLParseError) {
         const pos = e.linePos?.[0];
         throw new ConfigError(pos ? `line ${pos.line} column ${pos.col}` : '(yaml)', e.message.split('\n')[0] ?? 'invalid YAML', path);
       }

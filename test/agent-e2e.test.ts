@@ -1,0 +1,97 @@
+/**
+ * The agent as the DaemonSet runs it: the built CLI, scans in child processes over a fixture host root,
+ * the real exposition checked by promtool, and a clean exit on SIGTERM.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { materialize } from './helpers/hosts.js';
+import type { Materialized } from './helpers/hosts.js';
+import { promtool } from './helpers/promtool.js';
+import { childScanner } from '../src/agent/child-scan.js';
+import type { Report } from '../src/contracts.js';
+
+const CLI = path.resolve('dist/src/cli/main.js');
+let host: Materialized;
+let agent: ChildProcess;
+let base: string;
+let logs = '';
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
+  host = materialize('cloud-init-password');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-agent-'));
+  const cfg = path.join(dir, 'hostward.yaml');
+  writeFileSync(cfg, 'probes:\n  ssh: { live: false }\nagent:\n  listen: 127.0.0.1\n');
+  agent = spawn(process.execPath, ['--lite-mode', CLI, 'agent', '--root', host.root, '--port', '0', '--config', cfg], {
+    env: { PATH: process.env.PATH, HOSTWARD_NODE_NAME: 'e2e-node' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  agent.stdout!.setEncoding('utf8').on('data', (d: string) => (logs += d));
+  agent.stderr!.setEncoding('utf8').on('data', (d: string) => (logs += d));
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`agent did not start: ${logs}`)), 10_000);
+    const look = () => {
+      const m = /"port":(\d+)[^\n]*agent listening/.exec(logs);
+      if (m) {
+        clearTimeout(t);
+        resolve(Number(m[1]));
+      } else setTimeout(look, 20);
+    };
+    look();
+  });
+  base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if ((await fetch(`${base}/readyz`)).status === 200) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`agent never became ready: ${logs}`);
+});
+
+afterAll(() => {
+  agent?.kill('SIGKILL');
+  host?.cleanup();
+});
+
+describe('hostward agent (built CLI, child-process scans)', () => {
+  it('serves promtool-clean metrics with the ssh findings', async () => {
+    const res = await fetch(`${base}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    expect(promtool(text)).toBe('');
+    expect(text).toMatch(/^hostward_check_status\{check="ssh\.password_auth",probe="ssh",severity="high"\} 1$/m);
+    expect(text).toMatch(/^hostward_check_status\{check="ssh\.dropin_permissions",probe="ssh",severity="high"\} 1$/m);
+    expect(text).toMatch(/^hostward_probe_success\{probe="ssh"\} 1$/m);
+    expect(text).toMatch(/^hostward_node_info\{os="debian",os_version="12",kernel="6\.1\.0-28-amd64"\} 1$/m);
+    expect(text).not.toMatch(/node="|instance="/);
+  });
+
+  it('serves the last report', async () => {
+    const r = (await (await fetch(`${base}/v1/report`)).json()) as Report;
+    expect(r.node).toBe('e2e-node');
+    expect(r.root).toBe(host.root);
+    expect(r.findings.find((f) => f.check === 'ssh.password_auth')?.status).toBe('fail');
+  });
+
+  it('logs JSON lines without secrets and stops cleanly on SIGTERM', async () => {
+    expect(logs).toMatch(/"msg":"scan finished"/);
+    const exited = new Promise<number | null>((resolve) => agent.once('exit', (code) => resolve(code)));
+    agent.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
+
+describe('childScanner', () => {
+  it('rejects with a reason when the scan process fails or prints no report', async () => {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'hostward-child-'));
+    writeFileSync(path.join(d, 'bad.yaml'), 'scan: { failOn: nope }\n');
+    await expect(childScanner({ cli: CLI, root: '/', configFile: path.join(d, 'bad.yaml'), timeoutMs: 10_000 })()).rejects.toThrow(/exit 2/);
+    writeFileSync(path.join(d, 'fake.mjs'), 'console.log("not json")');
+    await expect(childScanner({ cli: path.join(d, 'fake.mjs'), root: '/', timeoutMs: 10_000 })()).rejects.toThrow(/printed no report/);
+    writeFileSync(path.join(d, 'hang.mjs'), 'setInterval(() => {}, 1000)');
+    await expect(childScanner({ cli: path.join(d, 'hang.mjs'), root: '/', timeoutMs: 300 })()).rejects.toThrow(/killed after 300 ms/);
+  });
+});
