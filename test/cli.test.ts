@@ -1,7 +1,7 @@
 /** The built command line, run as users run it: exit codes, JSON contract, table, catalogue document. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { materialize } from './helpers/hosts.js';
@@ -107,5 +107,26 @@ describe('hostward checks', () => {
 
   it('docs/checks.md is the generated catalogue (run npm run catalogue after changing checks)', () => {
     expect(readFileSync('docs/checks.md', 'utf8')).toBe(catalogueMarkdown(PROBES));
+  });
+});
+
+// Needs root to drop to nobody, and a checkout that nobody may read.
+const nobodyCanRun =
+  process.getuid?.() === 0 &&
+  spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(CLI)}, require('fs').constants.R_OK)`], { uid: 65534, gid: 65534 }).status === 0;
+
+describe.skipIf(!nobodyCanRun)('hostward scan without privileges', () => {
+  it('turns unreadable host files into unknown findings with the reason, and still decides what it can', () => {
+    chmodSync(path.dirname(hardened.root), 0o755);
+    const r = spawnSync(process.execPath, [CLI, 'scan', '--root', hardened.root, '--format', 'json'], { encoding: 'utf8', uid: 65534, gid: 65534, env: { PATH: process.env.PATH }, timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    const rep = JSON.parse(r.stdout) as Report;
+    const by = (id: string) => rep.findings.find((f) => f.check === id)!;
+    expect(by('ssh.password_auth').status).toBe('unknown');
+    expect(by('ssh.password_auth').message).toMatch(/cannot read \/etc\/ssh\/sshd_config: EACCES/);
+    expect(by('ssh.config_valid').status).toBe('unknown');
+    expect(by('ssh.config_permissions').status).toBe('pass'); // stat needs no read permission
+    expect(rep.findings.filter((f) => f.status === 'pass' && f.check !== 'ssh.config_permissions').every((f) => !/sshd -T/.test(f.message))).toBe(true);
+    expect(r.status).toBe(0); // nothing could be shown to fail at high
   });
 });
