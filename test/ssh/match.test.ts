@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { addrMatchList, criteriaMatch, matchPatternList, parseAddress, wildcardMatch } from '../../probes/ssh/match.js';
-import type { ConnectionContext, MatchCriterion } from '../../probes/ssh/types.js';
+import type { MatchCriterion } from '../../probes/ssh/types.js';
+import { testContext } from '../helpers/ssh.js';
 
-const ctx = (over: Partial<ConnectionContext> = {}): ConnectionContext => ({
-  userClass: 'user',
-  user: 'bob',
-  groups: ['bob', 'staff'],
-  host: 'ws.example.com',
-  addr: '10.1.2.3',
-  laddr: '10.0.0.1',
-  lport: 22,
-  label: 'bob',
-  ...over,
-});
+const ctx = testContext;
 const c = (kind: string, patterns = ''): MatchCriterion => ({ kind, patterns });
 
 describe('patterns', () => {

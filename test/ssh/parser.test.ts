@@ -6,6 +6,7 @@ import { HostRoot } from '../../src/host/root.js';
 import { argvSplit, parseCriteria, parseSshdConfig, strdelim } from '../../probes/ssh/config-parser.js';
 import { effectiveSettings } from '../../probes/ssh/effective.js';
 import type { ConnectionContext, ParsedConfig } from '../../probes/ssh/types.js';
+import { testContext } from '../helpers/ssh.js';
 
 const V92 = { major: 9, minor: 2 };
 let root = '';
@@ -26,17 +27,7 @@ async function parse(main = '/etc/ssh/sshd_config'): Promise<ParsedConfig> {
   return r;
 }
 
-const ctx = (over: Partial<ConnectionContext> = {}): ConnectionContext => ({
-  userClass: 'user',
-  user: 'bob',
-  groups: ['bob', 'staff'],
-  host: 'ws.example.com',
-  addr: '10.1.2.3',
-  laddr: '10.0.0.1',
-  lport: 22,
-  label: 'bob',
-  ...over,
-});
+const ctx = testContext;
 
 function value(p: ParsedConfig, key: string, c: ConnectionContext = ctx()): string[] | undefined {
   return effectiveSettings(p, c, V92).get(key)?.values;
