@@ -65,6 +65,20 @@ describe.skipIf(!canRun)('sshd -T of the host, chrooted into --root', () => {
     expect(by(r, 'ssh.config_valid').message).toBe('sshd -T accepts the configuration');
   });
 
+  it('replays the running daemon’s command line (-o beats the files) into sshd -T and the parser alike', async () => {
+    const root = buildRoot('PasswordAuthentication no\nKbdInteractiveAuthentication no\n');
+    // The listener as /proc shows it (hostPID): retitled, with its original arguments inside.
+    mkdirSync(path.join(root, 'proc/4242'), { recursive: true });
+    writeFileSync(path.join(root, 'proc/4242/comm'), 'sshd\n');
+    writeFileSync(path.join(root, 'proc/4242/cmdline'), 'sshd: /usr/sbin/sshd -D -oPasswordAuthentication=yes [listener] 0 of 10-100 startups\0');
+    const r = await scan(root);
+    const pw = by(r, 'ssh.password_auth');
+    expect(pw.status).toBe('fail');
+    expect(pw.evidence).toContainEqual({ file: '/proc/4242/cmdline', line: 1, text: 'PasswordAuthentication=yes' });
+    expect(by(r, 'ssh.parser_agreement').status).toBe('pass'); // sshd -T got the same -o
+    expect(by(r, 'ssh.daemon_command_line').status).toBe('fail');
+  });
+
   it('reports a configuration the host sshd rejects, with sshd’s reason, and decides nothing else', async () => {
     const root = buildRoot('PasswordAuthentication no\nPaswordAuthentication yes\n');
     const r = await scan(root);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parsePasswd, parseGroup, groupsOf, dpkgVersion, parseVersionString, addressFor, buildContexts, OUTSIDE_ADDRESS } from '../probes/ssh/host-facts.js';
 import { parseSshOptions } from '../probes/ssh/options.js';
+import { listenerArgv, parseSshdArgs } from '../probes/ssh/daemon.js';
 import { liveTarget } from '../probes/ssh/index.js';
 import type { ParsedConfig, MatchBlock } from '../probes/ssh/types.js';
 import { FIXTURES } from './helpers/hosts.js';
@@ -104,5 +105,28 @@ describe('ssh probe options', () => {
     expect(liveTarget('[::]:2222', {})).toEqual({ address: '::1', port: 2222 });
     expect(liveTarget('10.0.0.5:22', {})).toEqual({ address: '10.0.0.5', port: 22 });
     expect(liveTarget('0.0.0.0:22', { liveAddress: '192.0.2.9', livePort: 2200 })).toEqual({ address: '192.0.2.9', port: 2200 });
+  });
+});
+
+describe('sshd listener command line', () => {
+  it('recovers argv from the retitled listener and ignores per-connection processes', () => {
+    expect(listenerArgv('sshd: /usr/sbin/sshd -D -o A=b [listener] 0 of 10-100 startups\0')).toEqual(['/usr/sbin/sshd', '-D', '-o', 'A=b']);
+    expect(listenerArgv('/usr/sbin/sshd\0-D\0-f\0/etc/ssh/alt.conf\0')).toEqual(['/usr/sbin/sshd', '-D', '-f', '/etc/ssh/alt.conf']);
+    expect(listenerArgv('sshd: admin [priv]\0')).toBeUndefined();
+    expect(listenerArgv('sshd: admin@pts/0\0')).toBeUndefined();
+    expect(listenerArgv('')).toBeUndefined();
+    expect(listenerArgv('\0\0\0')).toBeUndefined();
+    expect(listenerArgv('/usr/bin/bash\0-c\0sshd\0')).toBeUndefined();
+  });
+
+  it('parses getopt the way sshd does, replaying only configuration options', () => {
+    const a = parseSshdArgs(['-De', '-oPasswordAuthentication=yes', '-o', 'X11Forwarding no', '-p2222', '-f', '/etc/ssh/alt.conf', '-E', '/tmp/log', '-h', '/k']);
+    expect(a.lines).toEqual(['PasswordAuthentication=yes', 'X11Forwarding no', 'Port 2222', 'HostKey /k']);
+    expect(a.configFile).toBe('/etc/ssh/alt.conf');
+    expect(a.replay).toEqual(['-o', 'PasswordAuthentication=yes', '-o', 'X11Forwarding no', '-p', '2222', '-f', '/etc/ssh/alt.conf', '-h', '/k']);
+    expect(a.replay).not.toContain('-E'); // a log file would be written on the host
+    expect(parseSshdArgs(['-o']).problems).toEqual(['-o without a value']);
+    expect(parseSshdArgs(['stray']).problems[0]).toMatch(/unexpected argument/);
+    expect(parseSshdArgs(Array.from({ length: 50_000 }, () => '-D')).lines).toEqual([]);
   });
 });

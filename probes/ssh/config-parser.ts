@@ -23,13 +23,19 @@ export interface ParseOptions {
   /** Directory relative Include paths are resolved under. */
   sshDir?: string;
   version?: OpenSshVersionNumber;
+  /**
+   * Options the running daemon was started with (-o Key=value, -p, -h, -c as config lines). sshd applies
+   * them before any file, so with "first value wins" they beat the files. `file` names where they came from
+   * (/proc/<pid>/cmdline); it is not added to `files`.
+   */
+  commandLine?: { file: string; lines: string[] };
 }
 
 const DEFAULTS = { maxDepth: 16, maxFiles: 256, maxDirectives: 50_000, longLine: 8192, sshDir: '/etc/ssh' };
 
 interface State {
   host: HostRoot;
-  opts: Required<Omit<ParseOptions, 'maxFileBytes'>> & { maxFileBytes?: number };
+  opts: Required<Omit<ParseOptions, 'maxFileBytes' | 'commandLine'>> & { maxFileBytes?: number };
   files: string[];
   directives: Directive[];
   matchBlocks: MatchBlock[];
@@ -135,8 +141,8 @@ function trimLine(raw: string): string {
   return raw.replace(/^[ \t\r]+/, '').replace(/[ \t\r\n\f]+$/, '');
 }
 
-async function parseFile(st: State, file: string, text: string, depth: number, parent: MatchBlock | null): Promise<void> {
-  st.files.push(file);
+async function parseFile(st: State, file: string, text: string, depth: number, parent: MatchBlock | null, isFile = true): Promise<void> {
+  if (isFile) st.files.push(file);
   st.stack.push(file);
   let block = parent;
   const lines = text.split('\n');
@@ -293,6 +299,7 @@ export async function parseSshdConfig(host: HostRoot, mainFile = '/etc/ssh/sshd_
   const r = await host.readText(mainFile, o.maxFileBytes === undefined ? {} : { maxBytes: o.maxFileBytes });
   if (!r.ok) return r;
   const st: State = { host, opts: o, files: [], directives: [], matchBlocks: [], problems: [], stack: [], stopped: false };
+  if (opts.commandLine && opts.commandLine.lines.length > 0) await parseFile(st, opts.commandLine.file, opts.commandLine.lines.join('\n'), 0, null, false);
   await parseFile(st, mainFile, r.text, 0, null);
   checkDuplicates(st);
   return { mainFile, files: st.files, directives: st.directives, matchBlocks: st.matchBlocks, problems: st.problems };

@@ -16,6 +16,8 @@ import { probeLive, randomProbeUser } from './live.js';
 import { findSshd, detectVersion, parsePasswd, parseGroup, buildContexts } from './host-facts.js';
 import type { GroupEntry } from './host-facts.js';
 import { parseSshOptions } from './options.js';
+import { findListeners } from './daemon.js';
+import type { ParseOptions } from './config-parser.js';
 import { authChecks } from './checks/auth.js';
 import { settingsChecks } from './checks/settings.js';
 import { fileChecks } from './checks/files.js';
@@ -32,7 +34,8 @@ export const COMPARED_KEYWORDS = [
   'clientaliveinterval', 'clientalivecountmax', 'loglevel', 'maxstartups', 'maxsessions', 'banner', 'allowusers',
   'allowgroups', 'denyusers', 'denygroups', 'ciphers', 'macs', 'kexalgorithms', 'hostkeyalgorithms', 'strictmodes',
   'gssapiauthentication', 'kerberosauthentication', 'ignoreuserknownhosts', 'x11uselocalhost', 'disableforwarding',
-  'authenticationmethods', 'port', 'hostkey', 'pubkeyacceptedalgorithms', 'requiredrsasize',
+  'authenticationmethods', 'port', 'hostkey', 'pubkeyacceptedalgorithms', 'requiredrsasize', 'compression',
+  'tcpkeepalive', 'usedns', 'syslogfacility', 'fingerprinthash',
 ] as const;
 
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => norm(v) === norm(b[i]!));
@@ -101,19 +104,27 @@ async function hostKeyFacts(host: HostRoot, paths: readonly string[], groups: re
 async function gather(ctx: ProbeContext): Promise<SshFacts> {
   const options: SshOptions = parseSshOptions(ctx.config, ctx.host.isHostRoot);
   const { host } = ctx;
-  const configPath = typeof ctx.config.configPath === 'string' ? ctx.config.configPath : CONFIG_PATH;
+  const listeners = await findListeners(host);
+  const daemons = listeners.map((d) => ({ pid: d.pid, argv: d.argv, lines: d.args.lines, problems: d.args.problems, ...(d.args.configFile ? { configFile: d.args.configFile } : {}) }));
+  // The file the running daemon reads (sshd -f) wins over the configured and the default path.
+  const daemon = listeners[0];
+  const configPath = daemon?.args.configFile ?? (typeof ctx.config.configPath === 'string' ? ctx.config.configPath : CONFIG_PATH);
   const sshdPath = await findSshd(host);
   const configExists = await host.exists(configPath);
   const canExec = Boolean(sshdPath) && process.getuid?.() === 0;
   const version = await detectVersion(ctx, sshdPath, canExec);
-  const base: Pick<SshFacts, 'version' | 'configPath' | 'options'> = { version, configPath, options };
+  const base: Pick<SshFacts, 'version' | 'configPath' | 'options' | 'daemons'> = { version, configPath, options, daemons };
   const noMod: Failure = { ok: false, code: 'missing', path: '/etc/ssh/moduli', reason: 'not read' };
   if (!sshdPath && !configExists) {
     return { ...base, installed: false, parsed: { ok: false, code: 'missing', path: configPath, reason: 'no sshd_config' }, sshdT: { used: false, reason: 'sshd is not installed' }, effective: [], files: [], hostKeys: [], moduli: noMod };
   }
 
+  const parseOptions: ParseOptions = { version };
+  if (daemon && daemon.args.lines.length > 0) parseOptions.commandLine = { file: `/proc/${daemon.pid}/cmdline`, lines: daemon.args.lines };
+  // sshd -T replays what the daemon was started with; without a daemon, a configured path is passed as -f.
+  const replay = daemon?.args.replay ?? (configPath !== CONFIG_PATH ? ['-f', configPath] : []);
   const [parsedOrFail, passwdText, groupText] = await Promise.all([
-    parseSshdConfig(host, configPath),
+    parseSshdConfig(host, configPath, parseOptions),
     host.readText('/etc/passwd', { maxBytes: 16 * 1024 * 1024 }),
     host.readText('/etc/group', { maxBytes: 16 * 1024 * 1024 }),
   ]);
@@ -133,9 +144,9 @@ async function gather(ctx: ProbeContext): Promise<SshFacts> {
   let effectiveUnavailable: string | undefined;
 
   if (canExec && sshdPath) {
-    const first = await runSshdT(ctx.exec, sshdPath, contexts[0]!, { timeoutMs: options.sshdTimeoutMs });
+    const first = await runSshdT(ctx.exec, sshdPath, contexts[0]!, { timeoutMs: options.sshdTimeoutMs, extraArgs: replay });
     if (first.ok) {
-      const rest = await mapLimit(contexts.slice(1), 4, (c) => runSshdT(ctx.exec, sshdPath, c, { timeoutMs: options.sshdTimeoutMs }));
+      const rest = await mapLimit(contexts.slice(1), 4, (c) => runSshdT(ctx.exec, sshdPath, c, { timeoutMs: options.sshdTimeoutMs, extraArgs: replay }));
       const all = [first, ...rest];
       const failed = all.find((r) => !r.ok);
       if (!failed) {

@@ -99,11 +99,12 @@ export async function runSshdT(
   exec: ProbeContext['exec'],
   sshdPath: string,
   ctx: ConnectionContext,
-  opts: { configFile?: string; timeoutMs: number },
+  opts: { configFile?: string; timeoutMs: number; extraArgs?: readonly string[] },
 ): Promise<SshdTResult> {
   const spec = connectionSpec(ctx);
   if (typeof spec !== 'string') return { ok: false, reason: spec.error };
-  const args = ['-T', ...(opts.configFile !== undefined ? ['-f', opts.configFile] : []), '-C', spec];
+  // extraArgs replays the running daemon's -f/-o/-p/-h/-c (never -E or -d, which write or change behaviour).
+  const args = ['-T', ...(opts.configFile !== undefined ? ['-f', opts.configFile] : []), ...(opts.extraArgs ?? []), '-C', spec];
   const r = await exec(sshdPath, args, { timeoutMs: opts.timeoutMs, maxOutputBytes: 4 * 1024 * 1024 });
   if (!r.ok) return { ok: false, reason: `sshd -T: ${r.message}${r.stderr ? ` (${firstLines(r.stderr)})` : ''}` };
   if (r.code !== 0) return classify(r.code, r.stderr);

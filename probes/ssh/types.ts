@@ -148,8 +148,19 @@ export interface SshFacts {
   moduli: { sizes: number[] } | Failure;
   /** The live probe, when enabled and an address could be reached. */
   live?: LiveResult;
+  /** sshd listeners seen in the host's /proc, with the configuration on their command lines. */
+  daemons: DaemonFact[];
   /** Probe configuration, validated. */
   options: SshOptions;
+}
+
+export interface DaemonFact {
+  pid: number;
+  argv: string[];
+  /** -o/-p/-h/-c as config lines (they beat every file), and -f. */
+  lines: string[];
+  configFile?: string;
+  problems: string[];
 }
 
 export interface SshOptions {

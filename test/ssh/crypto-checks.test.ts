@@ -81,6 +81,7 @@ function makeFacts(b: Build = {}): SshFacts {
   );
   return {
     installed: true,
+    daemons: [],
     sshdPath: SSHD,
     version: b.version ?? DEB12,
     configPath: '/etc/ssh/sshd_config',

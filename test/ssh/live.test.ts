@@ -185,6 +185,7 @@ function facts(opts: {
   const s = settingsFrom({ ...BASE_SETTINGS, ...(opts.settings ?? {}) });
   const f: SshFacts = {
     installed: true,
+    daemons: [],
     version: { major: 9, minor: 2, raw: 'OpenSSH_9.2p1', source: 'sshd' },
     configPath: '/etc/ssh/sshd_config',
     parsed: opts.parsed ?? { mainFile: '/etc/ssh/sshd_config', files: ['/etc/ssh/sshd_config'], directives: [], matchBlocks: [], problems: [] },

@@ -4,6 +4,8 @@ import { pass, fail, unknown, skip } from '../../../src/sdk.js';
 import type { SshFacts, EffectiveConfig } from '../types.js';
 import { perContext, flag, intRange, first } from './util.js';
 
+const atLeast = (f: SshFacts, major: number, minor: number) => f.version.major > major || (f.version.major === major && f.version.minor >= minor);
+
 /** DisableForwarding yes overrides the individual forwarding keywords, and sshd -T does not show that. */
 function forwardingRule(keyword: string, display: string) {
   return {
@@ -34,6 +36,21 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
         return pass(facts.sshdT.used ? 'sshd -T accepts the configuration' : `the configuration parses cleanly (${facts.parsed.files.length} files; sshd -T not used: ${facts.sshdT.reason})`);
       }
       return unknown(`cannot read ${facts.parsed.path}: ${facts.parsed.reason}`);
+    },
+  },
+  {
+    id: 'ssh.daemon_command_line',
+    title: 'The running sshd takes its configuration from files, not from its command line',
+    severity: 'medium',
+    references: ['dev-sec ssh-baseline sshd-49', 'sshd(8) -o, -f: command-line options override the configuration file'],
+    remediation: 'Move -o options (and -f) from the service definition (systemd unit, /etc/default/ssh OPTIONS, RHEL CRYPTO_POLICY) into sshd_config, where configuration management and audits see them.',
+    evaluate(facts) {
+      if (facts.daemons.length === 0) return skip('no sshd listener is visible in /proc (not running, or the agent does not share the host PID namespace)');
+      const withOptions = facts.daemons.filter((d) => d.lines.length > 0 || d.configFile);
+      const more = facts.daemons.length > 1 ? ` (${facts.daemons.length} listeners: ${facts.daemons.map((d) => d.pid).join(', ')}; the configuration of pid ${facts.daemons[0]!.pid} is the one evaluated)` : '';
+      if (withOptions.length === 0) return pass(`sshd (pid ${facts.daemons.map((d) => d.pid).join(', ')}) runs with no configuration on its command line${more}`);
+      const parts = withOptions.map((d) => `pid ${d.pid}: ${[...(d.configFile ? [`-f ${d.configFile}`] : []), ...d.lines].join('; ')}`);
+      return fail(`configuration on the sshd command line, which beats every file: ${parts.join(' | ')}${more}`, withOptions.flatMap((d) => d.lines.map((l, i) => ({ file: `/proc/${d.pid}/cmdline`, line: i + 1, text: l }))));
     },
   },
   {
@@ -142,7 +159,7 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
           if (!Number.isFinite(interval) || interval <= 0) return `ClientAliveInterval ${v} (idle sessions are never ended)`;
           if (interval > o.clientAliveIntervalMax) return `ClientAliveInterval ${v} is above ${o.clientAliveIntervalMax}`;
           if (!Number.isFinite(count)) return 'ClientAliveCountMax is unknown';
-          if (count === 0 && (facts.version.major > 8 || (facts.version.major === 8 && facts.version.minor >= 2))) {
+          if (count === 0 && atLeast(facts, 8, 2)) {
             return `ClientAliveCountMax 0 disables termination since OpenSSH 8.2 (this is ${facts.version.major}.${facts.version.minor})`;
           }
           if (count > o.clientAliveCountMax) return `ClientAliveCountMax ${count} is above ${o.clientAliveCountMax}`;
@@ -204,6 +221,62 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
         keyword: 'banner',
         bad: (v) => (v === 'none' ? 'Banner none' : undefined),
         ok: (v) => `Banner ${v}`,
+      }),
+  },
+  {
+    id: 'ssh.compression',
+    title: 'SSH compression is disabled',
+    severity: 'low',
+    references: ['Lynis SSH-7408'],
+    remediation: 'Set "Compression no": node links rarely need it, and zlib in the session adds attack surface and compression side channels.',
+    evaluate: (facts) =>
+      perContext(facts, {
+        keyword: 'compression',
+        // sshd -T prints "yes" for both yes and delayed; since OpenSSH 7.4 both start only after authentication.
+        bad: (v) => (v === 'no' ? undefined : atLeast(facts, 7, 4) ? 'Compression yes (after authentication)' : `Compression ${v} (before authentication on OpenSSH < 7.4)`),
+        ok: () => 'Compression no',
+      }),
+  },
+  {
+    id: 'ssh.tcp_keepalive',
+    title: 'SSH relies on its encrypted keepalives, not spoofable TCP keepalives',
+    severity: 'info',
+    references: ['dev-sec ssh-baseline sshd-35', 'Lynis SSH-7408'],
+    remediation: 'Set "TCPKeepAlive no" together with ClientAliveInterval/ClientAliveCountMax.',
+    evaluate: (facts) => perContext(facts, flag('tcpkeepalive', 'no', 'TCPKeepAlive')),
+  },
+  {
+    id: 'ssh.use_dns',
+    title: 'SSH does not resolve client host names',
+    severity: 'low',
+    references: ['Lynis SSH-7408', 'sshd_config(5) UseDNS'],
+    remediation: 'Set "UseDNS no": Match Host and from= patterns then see addresses an attacker with a reverse zone cannot fake.',
+    evaluate: (facts) => perContext(facts, flag('usedns', 'no', 'UseDNS')),
+  },
+  {
+    id: 'ssh.syslog_facility',
+    title: 'SSH logs to the AUTH or AUTHPRIV facility',
+    severity: 'info',
+    references: ['dev-sec ssh-baseline sshd-12'],
+    remediation: 'Set "SyslogFacility AUTH" (or AUTHPRIV) so logins reach the log pipeline that watches authentication.',
+    evaluate: (facts) =>
+      perContext(facts, {
+        keyword: 'syslogfacility',
+        bad: (v) => (['AUTH', 'AUTHPRIV'].includes(v.toUpperCase()) ? undefined : `SyslogFacility ${v}`),
+        ok: (v) => `SyslogFacility ${v}`,
+      }),
+  },
+  {
+    id: 'ssh.fingerprint_hash',
+    title: 'SSH logs key fingerprints as SHA256',
+    severity: 'info',
+    references: ['Lynis SSH-7408'],
+    remediation: 'Set "FingerprintHash sha256" (the default): MD5 fingerprints in logs can be matched by a crafted key.',
+    evaluate: (facts) =>
+      perContext(facts, {
+        keyword: 'fingerprinthash',
+        bad: (v) => (v.toUpperCase() === 'SHA256' ? undefined : `FingerprintHash ${v}`),
+        ok: (v) => `FingerprintHash ${v}`,
       }),
   },
   {
