@@ -79,6 +79,16 @@ export interface Summary {
   accepted: number;
 }
 
+/**
+ * A value a probe measured for one of the probe metrics of DESIGN.md (PROBE_METRICS in src/metrics/).
+ * Probes create no metrics; they return these and the engine exports them.
+ */
+export interface Measurement {
+  metric: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
 export interface Report {
   node: string;
   root: string;
@@ -89,6 +99,8 @@ export interface Report {
   probes: ProbeRun[];
   findings: Finding[];
   summary: Summary;
+  /** Probe measurements behind the probe metrics (listening sockets, certificate expiry, ...). */
+  measurements: Measurement[];
 }
 
 /** What a check is, as data: the catalogue entry (`hostward checks`). */

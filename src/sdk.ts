@@ -5,11 +5,11 @@
  * over the facts, and turns outcomes into findings; probes create no metrics, timers or clients of their own.
  */
 import type { Logger } from 'pino';
-import type { CheckInfo, Evidence, Severity, Status } from './contracts.js';
+import type { CheckInfo, Evidence, Measurement, Severity, Status } from './contracts.js';
 import type { HostRoot } from './host/root.js';
 import type { ExecResult, ExecOptions } from './host/exec.js';
 
-export type { Evidence, Severity, Status, CheckInfo } from './contracts.js';
+export type { Evidence, Severity, Status, CheckInfo, Measurement } from './contracts.js';
 export { HostRoot, describeFailure, globToRegExp } from './host/root.js';
 export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry } from './host/root.js';
 export type { ExecResult, ExecOptions } from './host/exec.js';
@@ -49,6 +49,11 @@ export interface Probe<F = unknown> {
    * check gets instead of being evaluated. Undefined means evaluate each check.
    */
   precondition?(facts: F): Outcome | undefined;
+  /**
+   * Values for the probe metrics of DESIGN.md (hostward_listening_sockets, ...), from the facts. Only metric
+   * names in PROBE_METRICS (src/metrics/probe-metrics.ts) are exported; a test holds probes to that.
+   */
+  measure?(facts: F): Measurement[];
   /** Validate the probe's configuration section; return an error message naming the key, or undefined. */
   validateConfig?(config: unknown): string | undefined;
 }

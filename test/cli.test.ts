@@ -31,7 +31,7 @@ describe('hostward scan', () => {
     const r = run(['scan', '--root', stock.root, '--format', 'json', '--probe', 'ssh']);
     expect(r.status, r.stderr).toBe(1);
     const rep = JSON.parse(r.stdout) as Report;
-    expect(Object.keys(rep)).toEqual(['node', 'root', 'agentVersion', 'startedAt', 'durationSeconds', 'os', 'probes', 'findings', 'summary']);
+    expect(Object.keys(rep)).toEqual(['node', 'root', 'agentVersion', 'startedAt', 'durationSeconds', 'os', 'probes', 'findings', 'summary', 'measurements']);
     expect(rep.node).toBe('test-node');
     expect(rep.root).toBe(stock.root);
     expect(rep.os).toMatchObject({ id: 'debian', versionId: '12' });

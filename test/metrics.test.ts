@@ -83,10 +83,29 @@ function report(): Report {
     ],
     findings,
     summary: { pass: 3, fail: 1, unknown: 1, skip: 1, accepted: 1 },
+    measurements: [
+      { metric: 'hostward_listening_sockets', labels: { protocol: 'tcp', port: '22', scope: 'any' }, value: 1 },
+      { metric: 'hostward_listening_sockets', labels: { protocol: 'udp', port: '53', scope: 'loopback' }, value: 1 },
+      { metric: 'hostward_certificate_expiry_timestamp_seconds', labels: { path: '/var/lib/kubelet/pki/kubelet.crt' }, value: 1795600000 },
+      { metric: 'hostward_reboot_required', labels: {}, value: 0 },
+      // Not exported: unknown metric, wrong labels, not a number.
+      { metric: 'hostward_made_up', labels: {}, value: 1 },
+      { metric: 'hostward_updates_pending', labels: { flavour: 'all' }, value: 3 },
+      { metric: 'hostward_updates_pending', labels: { kind: 'all' }, value: Number.NaN },
+    ],
   };
 }
 
 describe('metrics exposition', () => {
+  it('exports probe measurements of known probe metrics only, promtool-clean', async () => {
+    const text = await renderMetrics(buildRegistry(report(), CATALOGUE));
+    expect(promtool(text)).toBe('');
+    expect(text).toMatch(/^hostward_listening_sockets\{protocol="tcp",port="22",scope="any"\} 1$/m);
+    expect(text).toMatch(/^hostward_certificate_expiry_timestamp_seconds\{path="\/var\/lib\/kubelet\/pki\/kubelet.crt"\} 1795600000$/m);
+    expect(text).toMatch(/^hostward_reboot_required 0$/m);
+    expect(text).not.toMatch(/hostward_made_up|hostward_updates_pending/);
+  });
+
   it('has a promtool helper that does report complaints', () => {
     expect(promtool('# TYPE foo_total gauge\nfoo_total 1\n')).toMatch(/exit 3: .*_total/s);
   });
@@ -121,6 +140,10 @@ describe('metrics exposition', () => {
         'hostward_node_info',
         'hostward_probe_duration_seconds',
         'hostward_probe_success',
+        // probe metrics present in this report's measurements
+        'hostward_certificate_expiry_timestamp_seconds',
+        'hostward_listening_sockets',
+        'hostward_reboot_required',
       ].sort(),
     );
     expect(text).toContain('# TYPE hostward_check_status gauge');

@@ -87,3 +87,34 @@ describe('probe registry', () => {
     expect(VERSION).toBe((JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version);
   });
 });
+
+describe('probe measurements', () => {
+  it('collects them into the report, and a measure() that throws loses only the measurements', async () => {
+    const measured = defineProbe<{ n: number }>({
+      name: 'measured',
+      description: '',
+      checks: [{ id: 'measured.a', title: 'A', severity: 'low', references: [], remediation: '', evaluate: () => pass('ok') }],
+      gather: async () => ({ n: 3 }),
+      measure: (f) => [{ metric: 'hostward_updates_pending', labels: { kind: 'all' }, value: f.n }],
+    });
+    const broken = defineProbe({ ...measured, name: 'broken', checks: [], measure: () => { throw new Error('x'); } });
+    const r = await runScan({ probes: [measured, broken], config: cfg(), log });
+    expect(r.measurements).toEqual([{ metric: 'hostward_updates_pending', labels: { kind: 'all' }, value: 3 }]);
+    expect(r.probes.map((p) => p.status)).toEqual(['ok', 'ok']);
+  });
+
+  it('every registered probe measures only known probe metrics (checked on every fixture)', async () => {
+    const { PROBES } = await import('../probes/registry.js');
+    const { measurementProblem } = await import('../src/metrics/probe-metrics.js');
+    const { fixtureNames, materialize } = await import('./helpers/hosts.js');
+    for (const name of fixtureNames()) {
+      const m = materialize(name);
+      const c = defaultConfig();
+      c.root = m.root;
+      c.probes = { ssh: { live: false } };
+      const r = await runScan({ probes: PROBES, config: c, log });
+      m.cleanup();
+      expect(r.measurements.map(measurementProblem).filter(Boolean), name).toEqual([]);
+    }
+  });
+});

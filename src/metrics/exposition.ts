@@ -11,6 +11,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Report, Severity, Status } from '../contracts.js';
 import { STATUSES } from '../contracts.js';
+import { PROBE_METRICS, measurementProblem } from './probe-metrics.js';
 
 export const CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
@@ -116,6 +117,20 @@ export function buildRegistry(report: Report, catalogue: readonly CatalogueEntry
   if (Number.isFinite(finishedMs)) lastScan.set(finishedMs / 1000);
   buildInfo.set({ version: extras.version ?? report.agentVersion }, 1);
   nodeInfo.set({ os: report.os.id, os_version: report.os.versionId, kernel: report.os.kernel }, 1);
+
+  // Probe metrics: a gauge per metric that has measurements (a report from an older agent may have none).
+  const gauges = new Map<string, Gauge>();
+  for (const m of report.measurements ?? []) {
+    if (measurementProblem(m)) continue;
+    let g = gauges.get(m.metric);
+    if (!g) {
+      const def = PROBE_METRICS[m.metric]!;
+      g = new Gauge({ name: m.metric, help: def.help, labelNames: def.labelNames, registers });
+      gauges.set(m.metric, g);
+    }
+    if (Object.keys(m.labels).length === 0) g.set(m.value);
+    else g.set(m.labels, m.value);
+  }
   return registry;
 }
 

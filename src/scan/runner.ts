@@ -5,7 +5,7 @@
  * `probes[].status = "error"` and its checks `unknown`; the scan always completes.
  */
 import type { Logger } from 'pino';
-import type { Finding, ProbeRun, Report, Summary, Severity } from '../contracts.js';
+import type { Finding, Measurement, ProbeRun, Report, Summary, Severity } from '../contracts.js';
 import { atLeast } from '../contracts.js';
 import type { Probe, Outcome, Check } from '../sdk.js';
 import { HostRoot } from '../host/root.js';
@@ -105,7 +105,7 @@ export async function runScan(opts: ScanOptions): Promise<Report> {
   const [os, node] = await Promise.all([detectOs(host), config.node ? Promise.resolve(config.node) : detectNodeName(host)]);
 
   const results = await Promise.all(
-    probes.map(async (probe): Promise<{ run: ProbeRun; findings: Finding[] }> => {
+    probes.map(async (probe): Promise<{ run: ProbeRun; findings: Finding[]; measurements: Measurement[] }> => {
       const log = opts.log.child({ probe: probe.name });
       const ac = new AbortController();
       const p0 = performance.now();
@@ -135,9 +135,17 @@ export async function runScan(opts: ScanOptions): Promise<Report> {
         .filter((c) => config.checks[c.id]?.enabled !== false)
         .map((c) => toFinding(probe, c, evaluate(c, facts, pre), config, today))
         .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.check.localeCompare(b.check));
+      let measurements: Measurement[] = [];
+      if (error === undefined && probe.measure) {
+        try {
+          measurements = probe.measure(facts);
+        } catch (e) {
+          log.warn({ err: errorMessage(e) }, 'probe measurements failed');
+        }
+      }
       const run: ProbeRun = { probe: probe.name, status: error === undefined ? 'ok' : 'error', durationSeconds: round(durationSeconds) };
       if (error !== undefined) run.error = error;
-      return { run, findings };
+      return { run, findings, measurements };
     }),
   );
 
@@ -153,6 +161,7 @@ export async function runScan(opts: ScanOptions): Promise<Report> {
     probes: results.map((r) => r.run),
     findings,
     summary: summarise(findings),
+    measurements: results.flatMap((r) => r.measurements),
   };
 }
 
