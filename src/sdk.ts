@@ -36,6 +36,11 @@ export interface ProbeContext<C = Record<string, unknown>> {
   config: C;
   signal: AbortSignal;
   now(): Date;
+  /**
+   * 'agent' when the scan runs for the long-running agent (a DaemonSet pod), 'scan' for a one-off command
+   * line scan. Probes that touch the network (reachability scans) do so only in the agent by default.
+   */
+  mode: 'scan' | 'agent';
 }
 
 export interface Probe<F = unknown> {

@@ -19,6 +19,9 @@ export interface ChildScanOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Tells the child `hostward scan` that it scans for the agent (ctx.mode 'agent'). */
+export const SCAN_MODE_ENV = 'HOSTWARD_SCAN_MODE';
+
 export class ChildScanError extends Error {
   readonly code = 'HOSTWARD_CHILD_SCAN_FAILED';
 }
@@ -35,7 +38,7 @@ export function childScanner(opts: ChildScanOptions): () => Promise<Report> {
       const child = execFile(
         process.execPath,
         args,
-        { timeout: opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: opts.maxBytes ?? 64 * 1024 * 1024, env: opts.env ?? process.env, encoding: 'utf8' },
+        { timeout: opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: opts.maxBytes ?? 64 * 1024 * 1024, env: { ...(opts.env ?? process.env), [SCAN_MODE_ENV]: 'agent' }, encoding: 'utf8' },
         (err, stdout) => {
           // Exit 1 means "something fails at or above --fail-on": the report is still complete.
           const code = (err as (Error & { code?: unknown }) | null)?.code;

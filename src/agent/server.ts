@@ -88,7 +88,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       log.debug('scan started');
       try {
         // Probe logs carry {probe}, not the agent's {component}.
-        const report = await (opts.scan ? opts.scan() : runScan({ probes, config, log: opts.log }));
+        const report = await (opts.scan ? opts.scan() : runScan({ probes, config, log: opts.log, mode: 'agent' }));
         scanRegistry = buildRegistry(report, catalogue);
         reportJson = JSON.stringify(report);
         log.info(

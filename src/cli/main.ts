@@ -78,7 +78,9 @@ async function cmdScan(argv: string[]): Promise<number> {
   if (values.root) config.root = values.root as string;
   if (failOnArg) config.scan.failOn = failOnArg;
   const log = makeLogger(config.log.level === 'info' ? 'warn' : config.log.level, true);
-  const report = await runScan({ probes: PROBES, config, log, only });
+  // Set by the agent's child scanner (src/agent/child-scan.ts): this scan is the agent's.
+  const mode = process.env.HOSTWARD_SCAN_MODE === 'agent' ? 'agent' : 'scan';
+  const report = await runScan({ probes: PROBES, config, log, only, mode });
   if (format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else process.stdout.write(renderTable(report, { colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, verbose: Boolean(values.verbose) }));
   return report.findings.some((f) => isGatingFailure(f, config.scan.failOn)) ? 1 : 0;

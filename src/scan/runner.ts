@@ -21,6 +21,8 @@ export interface ScanOptions {
   /** Restrict to these probe names (--probe). */
   only?: readonly string[];
   now?: () => Date;
+  /** Passed to probes as ctx.mode; default 'scan'. */
+  mode?: 'scan' | 'agent';
 }
 
 class ProbeTimeout extends Error {
@@ -113,7 +115,7 @@ export async function runScan(opts: ScanOptions): Promise<Report> {
       let error: string | undefined;
       try {
         facts = await withTimeout(
-          probe.gather({ host, exec, log, config: config.probes[probe.name] ?? {}, signal: ac.signal, now }),
+          probe.gather({ host, exec, log, config: config.probes[probe.name] ?? {}, signal: ac.signal, now, mode: opts.mode ?? 'scan' }),
           timeoutMs,
           ac,
         );
