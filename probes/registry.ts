@@ -4,8 +4,9 @@
  */
 import type { Probe } from '../src/sdk.js';
 import { sshProbe } from './ssh/index.js';
+import { portsProbe } from './ports/index.js';
 
-export const PROBES: readonly Probe[] = Object.freeze([sshProbe]);
+export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe]);
 
 export function getProbe(name: string): Probe | undefined {
   return PROBES.find((p) => p.name === name);

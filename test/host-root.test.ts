@@ -170,3 +170,16 @@ describe('OS detection', () => {
     expect(Object.keys(parseOsRelease('X=' + 'y'.repeat(10_000))).length).toBe(1);
   });
 });
+
+describe('HostRoot.readLink', () => {
+  it('reads link text without following it, through links inside the root', async () => {
+    expect(await host.readLink('/etc/rel-link')).toMatchObject({ ok: true, target: 'ssh/sshd_config' });
+    expect(await host.readLink('/var/run')).toMatchObject({ ok: true, target: '/run' });
+    expect(await host.readLink('/etc/dangling')).toMatchObject({ ok: true, target: '/nowhere' });
+    expect(await host.readLink('/etc/ssh/sshd_config')).toMatchObject({ ok: false, code: 'not_a_file' });
+    expect(await host.readLink('/etc/none')).toMatchObject({ ok: false, code: 'missing' });
+    const real = new HostRoot('/');
+    const fd = await real.readLink(`/proc/${process.pid}/fd/0`);
+    expect(fd.ok).toBe(true);
+  });
+});

@@ -185,6 +185,22 @@ export class HostRoot {
     }
   }
 
+  /**
+   * The text of a symbolic link, not followed (readlink(2)): for links whose target is not a path, such as
+   * /proc/<pid>/fd/N -> "socket:[12345]". The directories leading to it are resolved inside the root.
+   */
+  async readLink(hostPath: string): Promise<Result<{ realPath: string; target: string }>> {
+    const asked = normaliseHostPath(hostPath);
+    const r = await this.resolve(asked, false);
+    if (!r.ok) return r;
+    try {
+      return { ok: true, realPath: r.realPath, target: await fsp.readlink(this.fsPath(r.realPath)) };
+    } catch (e) {
+      const f = failureFromError(asked, e);
+      return errno(e) === 'EINVAL' ? { ...f, code: 'not_a_file', reason: 'not a symbolic link' } : f;
+    }
+  }
+
   async exists(hostPath: string): Promise<boolean> {
     return (await this.resolve(hostPath)).ok;
   }

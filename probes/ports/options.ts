@@ -1,0 +1,146 @@
+/** The ports probe's configuration section (`probes.ports`), validated with messages "key: problem". */
+import { isIP } from 'node:net';
+
+export interface PortRange {
+  from: number;
+  to: number;
+  protocol: 'tcp' | 'udp';
+  /** As written: "22/tcp", "51820-51821/udp". */
+  text: string;
+}
+
+export interface PortsOptions {
+  /** Listeners beyond loopback that are expected. Replaces the default; extraAllowList adds to it. */
+  allowList: PortRange[];
+  extraAllowList: PortRange[];
+  /** 'auto': on in the agent when hostward reads the host's own network namespace, off in `scan`. */
+  reachability: boolean | 'auto';
+  /** Addresses to connect to; default the node's own addresses. Only addresses of this host are ever used. */
+  reachabilityTargets?: string[];
+  nodePortRange: { from: number; to: number };
+  /** NodePorts (reachable ports in nodePortRange) are Services, expected; false makes them unexpected. */
+  allowNodePorts: boolean;
+  scanRatePerSecond: number;
+  scanConcurrency: number;
+  connectTimeoutMs: number;
+  scanBudgetSeconds: number;
+  maxScanTargets: number;
+  metadataCheck: boolean | 'auto';
+  metadataAddress: string;
+  metadataPort: number;
+  metadataTimeoutMs: number;
+  /** With a root other than / and no <root>/proc/1/net, read hostward's own /proc/net (hostNetwork). */
+  procNetFallback: boolean;
+  /** Public addresses that are meant to be on the node (an Internet-facing edge node). */
+  allowedPublicAddresses: string[];
+  /** Processes scanned for socket owners, at most. */
+  maxProcesses: number;
+}
+
+/**
+ * A Kubernetes worker: ssh, the kubelet API, kube-proxy healthz, hostward's own agent port, CNI data planes
+ * (Calico BGP and Typha, VXLAN, Geneve, WireGuard, Cilium health and Hubble, Weave) and DHCP clients.
+ * node-exporter (9100/tcp) is not here: it discloses host details; add it with extraAllowList if you run it.
+ */
+export const DEFAULT_ALLOW_LIST: readonly string[] = [
+  '22/tcp', // sshd
+  '10250/tcp', // kubelet API (authenticated)
+  '10256/tcp', // kube-proxy healthz
+  '9750/tcp', // hostward agent metrics
+  '179/tcp', // Calico BGP
+  '5473/tcp', // Calico Typha
+  '4240/tcp', // Cilium health
+  '4244/tcp', // Hubble
+  '6783/tcp', // Weave control
+  '6783-6784/udp', // Weave data
+  '4789/udp', // VXLAN (Calico, Cilium, Antrea)
+  '8472/udp', // VXLAN (Flannel, Cilium default)
+  '6081/udp', // Geneve
+  '51820-51821/udp', // WireGuard (Calico, Cilium, Flannel)
+  '68/udp', // DHCP client
+  '546/udp', // DHCPv6 client
+];
+
+const KEYS = [
+  'allowList', 'extraAllowList', 'reachability', 'reachabilityTargets', 'nodePortRange', 'allowNodePorts', 'scanRatePerSecond',
+  'scanConcurrency', 'connectTimeoutMs', 'scanBudgetSeconds', 'maxScanTargets', 'metadataCheck', 'metadataAddress', 'metadataPort',
+  'metadataTimeoutMs', 'procNetFallback', 'allowedPublicAddresses', 'maxProcesses',
+];
+
+function bad(key: string, problem: string): never {
+  throw new Error(`${key}: ${problem}`);
+}
+
+/** "22/tcp", "51820-51821/udp"; undefined when malformed. */
+export function parsePortRange(text: string): PortRange | undefined {
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?\/(tcp|udp)$/.exec(text.trim().toLowerCase());
+  if (!m) return undefined;
+  const from = Number(m[1]);
+  const to = m[2] ? Number(m[2]) : from;
+  if (from < 1 || to > 65535 || from > to) return undefined;
+  return { from, to, protocol: m[3] as 'tcp' | 'udp', text: text.trim() };
+}
+
+export function allowed(list: readonly PortRange[], port: number, protocol: string): PortRange | undefined {
+  return list.find((r) => r.protocol === protocol && port >= r.from && port <= r.to);
+}
+
+function ranges(v: unknown, key: string): PortRange[] {
+  if (!Array.isArray(v)) bad(key, 'must be a list of "PORT/tcp", "PORT/udp" or "FROM-TO/proto"');
+  return v.map((e, i) => (typeof e === 'string' ? parsePortRange(e) : undefined) ?? bad(`${key}[${i}]`, `must be "PORT/tcp", "PORT/udp" or "FROM-TO/proto", got ${JSON.stringify(e)}`));
+}
+
+function int(c: Record<string, unknown>, key: string, min: number, max: number, dflt: number): number {
+  const v = c[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function bool(c: Record<string, unknown>, key: string, dflt: boolean): boolean {
+  const v = c[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') bad(key, 'must be true or false');
+  return v;
+}
+
+function ips(v: unknown, key: string): string[] {
+  if (!Array.isArray(v) || v.some((a) => typeof a !== 'string' || isIP(a) === 0)) bad(key, 'must be a list of IP addresses');
+  return v as string[];
+}
+
+export function parsePortsOptions(raw: unknown): PortsOptions {
+  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) bad('(section)', 'must be a mapping');
+  const c = (raw ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(c)) if (!KEYS.includes(k)) bad(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+  const o: PortsOptions = {
+    allowList: c.allowList === undefined ? DEFAULT_ALLOW_LIST.map((t) => parsePortRange(t)!) : ranges(c.allowList, 'allowList'),
+    extraAllowList: c.extraAllowList === undefined ? [] : ranges(c.extraAllowList, 'extraAllowList'),
+    reachability: c.reachability === undefined || c.reachability === 'auto' ? 'auto' : bool(c, 'reachability', false),
+    nodePortRange: { from: 30000, to: 32767 },
+    allowNodePorts: bool(c, 'allowNodePorts', true),
+    scanRatePerSecond: int(c, 'scanRatePerSecond', 1, 10000, 2000),
+    scanConcurrency: int(c, 'scanConcurrency', 1, 512, 64),
+    connectTimeoutMs: int(c, 'connectTimeoutMs', 10, 10000, 300),
+    scanBudgetSeconds: int(c, 'scanBudgetSeconds', 1, 300, 10),
+    maxScanTargets: int(c, 'maxScanTargets', 1, 64, 4),
+    metadataCheck: c.metadataCheck === undefined || c.metadataCheck === 'auto' ? 'auto' : bool(c, 'metadataCheck', false),
+    metadataAddress: '169.254.169.254',
+    metadataPort: int(c, 'metadataPort', 1, 65535, 80),
+    metadataTimeoutMs: int(c, 'metadataTimeoutMs', 10, 10000, 1000),
+    procNetFallback: bool(c, 'procNetFallback', true),
+    allowedPublicAddresses: c.allowedPublicAddresses === undefined ? [] : ips(c.allowedPublicAddresses, 'allowedPublicAddresses'),
+    maxProcesses: int(c, 'maxProcesses', 1, 1_000_000, 100_000),
+  };
+  if (c.reachabilityTargets !== undefined) o.reachabilityTargets = ips(c.reachabilityTargets, 'reachabilityTargets');
+  if (c.nodePortRange !== undefined) {
+    const r = typeof c.nodePortRange === 'string' ? parsePortRange(`${c.nodePortRange}/tcp`) : undefined;
+    if (!r) bad('nodePortRange', `must be "FROM-TO" (default 30000-32767), got ${JSON.stringify(c.nodePortRange)}`);
+    o.nodePortRange = { from: r.from, to: r.to };
+  }
+  if (c.metadataAddress !== undefined) {
+    if (typeof c.metadataAddress !== 'string' || isIP(c.metadataAddress) === 0) bad('metadataAddress', 'must be an IP address');
+    o.metadataAddress = c.metadataAddress;
+  }
+  return o;
+}
