@@ -5,8 +5,10 @@
 import type { Probe } from '../src/sdk.js';
 import { sshProbe } from './ssh/index.js';
 import { portsProbe } from './ports/index.js';
+import { kernelProbe } from './kernel/index.js';
+import { tlsProbe } from './tls/index.js';
 
-export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe]);
+export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe]);
 
 export function getProbe(name: string): Probe | undefined {
   return PROBES.find((p) => p.name === name);

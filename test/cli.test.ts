@@ -68,10 +68,14 @@ describe('hostward scan', () => {
     expect(r.stdout).toMatch(/FAIL\s+ssh\.password_auth\s+\[high\] PasswordAuthentication yes/);
     expect(r.stdout).toMatch(/ssh\.x11_forwarding .*\/etc\/ssh\/sshd_config:\d+/);
     expect(r.stdout).not.toContain('\x1b[');
-    const lines = r.stdout.split('\n').filter((l) => /^\s+(FAIL|UNKNOWN|PASS|SKIP)\s/.test(l));
-    const order = lines.map((l) => l.trim().split(/\s+/)[0]!);
+    // Within each probe's section: failures first, then unknown, pass, skip.
     const rank = { FAIL: 0, UNKNOWN: 1, PASS: 2, SKIP: 3 } as Record<string, number>;
-    expect(order.map((o) => rank[o]!)).toEqual([...order.map((o) => rank[o]!)].sort((a, b) => a - b));
+    const sections = r.stdout.split(/\n(?=\S+ \(\d)/).slice(1);
+    expect(sections.length).toBeGreaterThan(1);
+    for (const sec of sections) {
+      const order = sec.split('\n').filter((l) => /^\s+(FAIL|UNKNOWN|PASS|SKIP)\s/.test(l)).map((l) => rank[l.trim().split(/\s+/)[0]!]!);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+    }
   });
 
   it('exits 2 on usage and configuration errors, naming the problem, and scans nothing', () => {

@@ -1,0 +1,146 @@
+/**
+ * The sysctl knowledge table: what each setting must be on a Kubernetes node, why, how bad a miss is, and
+ * who says so. A new sysctl is one row here; checks are generated from the rows (checks/sysctl.ts) and the
+ * rows have invariant tests of their own (test/kernel/table.test.ts).
+ *
+ * Sources: CIS Debian Linux 12 Benchmark (section 1.5 process hardening, 3.3 network kernel parameters),
+ * CIS Distribution Independent Linux 2.0.0 (1.5, 3.2, 3.3), Lynis KRNL-6000 (its default profile's
+ * sysctl list), the kubelet's protectKernelDefaults (pkg/kubelet/cm setupKernelTunables: the kubelet sets
+ * these values itself at start, or refuses to start when protectKernelDefaults is true and one differs),
+ * kubeadm preflight, and ../shared/research/os-updates-ports.md §4.
+ *
+ * Where CIS and a working node disagree, the node wins and the row says so: forwarding must be 1 (pods are
+ * routed; kubernetes/kubernetes#112777 closed "CVE-1999-0511" as "nodes are routers").
+ */
+import type { Severity } from '../../src/sdk.js';
+import type { Expectation } from './expectation.js';
+
+/** Why a value is expected: one named sentence per concern, shared by rows (as ssh-audit's FAIL_*). */
+export const REASONS = {
+  NODE_ROUTES_PODS:
+    'a Kubernetes node routes pod traffic, so forwarding must be on (kubeadm preflight requires it; kubernetes/kubernetes#112777 closed the CIS "disable forwarding" finding as "nodes are routers")',
+  NODE_ROUTES_PODS_V6:
+    'a node of an IPv6 or dual-stack cluster routes IPv6 pod traffic; on an IPv4-only cluster set probes.kernel.expect to 0 for this check (kubernetes/kubernetes#112777)',
+  RP_FILTER_STRICT:
+    'strict reverse path filtering drops packets whose source address is not routed back through the interface they arrived on, so a pod cannot spoof another source address',
+  UNPRIV_BPF:
+    'unprivileged eBPF has been the entry point of many kernel privilege escalations; 1 and 2 both disable it (eBPF CNIs and runtime sensors run privileged and are unaffected)',
+  ASLR_FULL: 'full address space layout randomisation (stack, mmap, VDSO and heap) makes memory corruption exploits unreliable',
+  KPTR_HIDDEN: 'kernel pointers in /proc (kallsyms, modules) give an attacker KASLR offsets',
+  DMESG_ROOT_ONLY: 'the kernel log leaks addresses and hardware details to unprivileged users',
+  NO_SUID_CORES: 'core dumps of setuid programs can contain secrets readable by the invoking user',
+  LINK_PROTECTION: 'link protection in world-writable sticky directories stops /tmp race and link-following attacks',
+  FILE_PROTECTION: 'O_CREAT of FIFOs and regular files in world-writable sticky directories owned by others is refused (Lynis recommends 2)',
+  NO_SEND_REDIRECTS: 'a host that is not the gateway of its segment has no reason to send ICMP redirects; they reveal routes',
+  NO_ACCEPT_REDIRECTS: 'accepting ICMP redirects lets anyone on the segment change this host\'s routes (man in the middle)',
+  NO_SOURCE_ROUTE: 'source-routed packets let a sender choose the path through this host, bypassing filtering',
+  SYN_COOKIES: 'SYN cookies keep the TCP stack answering during a SYN flood',
+  LOG_MARTIANS: 'packets with impossible source addresses are logged; on nodes with overlay networks this can be noisy, hence low severity',
+  ICMP_BROADCAST: 'answering broadcast pings makes the host a smurf amplifier',
+  ICMP_BOGUS: 'bogus ICMP error responses only fill the log',
+  PTRACE_RESTRICTED: 'with Yama ptrace_scope >= 1 a compromised process cannot attach to other processes of the same user and read their memory',
+  BPF_JIT_HARDEN: 'constant blinding in the eBPF JIT (2 covers privileged programs too) defeats JIT spraying; costs eBPF datapaths a little',
+  BRIDGE_NF: 'bridged pod traffic must traverse iptables for Services and NetworkPolicies to apply (kubeadm preflight requires it; the file exists once br_netfilter is loaded)',
+  KUBELET_PROTECT_KERNEL_DEFAULTS:
+    'the kubelet expects this value; it matters only when the kubelet runs with protectKernelDefaults: true, which then refuses to start while it differs (otherwise the kubelet sets it itself when it starts)',
+} as const satisfies Record<string, string>;
+
+export type ReasonName = keyof typeof REASONS;
+
+/** What a missing sysctl file means for a row: never `fail`, since the setting cannot be read. */
+export const ABSENT = {
+  KERNEL: { status: 'unknown', why: 'this kernel does not provide the setting (not built in, or too old)' },
+  IPV6: { status: 'skip', why: 'IPv6 is disabled on this host (ipv6.disable=1 or no IPv6 support), so there is no IPv6 setting to harden' },
+  YAMA: { status: 'unknown', why: 'Yama is not built into this kernel (or not in the boot-time LSM list), so ptrace is not restricted by Yama; whether another LSM restricts it cannot be told from here' },
+  BRIDGE: { status: 'unknown', why: 'the br_netfilter module is not loaded (its sysctls appear when it is); kube-proxy and most CNIs load it, so on a node this usually means the node is not networked for pods yet' },
+} as const satisfies Record<string, { status: 'unknown' | 'skip'; why: string }>;
+
+export type AbsentName = keyof typeof ABSENT;
+
+export interface SysctlRule {
+  /** Check id, `kernel.<snake_case>`. */
+  id: string;
+  title: string;
+  /** sysctl names (dotted, as `sysctl -n` takes them); every one must meet the expectation. */
+  keys: readonly string[];
+  expect: Expectation;
+  severity: Severity;
+  references: readonly string[];
+  reason: ReasonName;
+  /** What a missing file means. */
+  absent: AbsentName;
+  /**
+   * 'max_with_all': the value in force on an interface is max(conf.all, conf.<iface>), as for rp_filter
+   * (Documentation/networking/ip-sysctl.rst). The keys must be net.ipv4.conf.all.<leaf> and
+   * net.ipv4.conf.default.<leaf>; every interface under /proc/sys/net/ipv4/conf is evaluated, and
+   * "default" stands for interfaces created later (pod veths).
+   */
+  effective?: 'max_with_all';
+  /** What particular failing values mean, added to the failure message. */
+  valueNotes?: Readonly<Record<number, string>>;
+  /** Added to the generated remediation. */
+  advice?: string;
+}
+
+const CIS_DEB = (n: string) => `CIS Debian 12 ${n}`;
+const CIS_DIL = (n: string) => `CIS Distribution Independent Linux 2.0.0 ${n}`;
+const LYNIS = 'Lynis KRNL-6000';
+const KUBELET = 'kubelet protectKernelDefaults (pkg/kubelet/cm setupKernelTunables)';
+const CIS_K8S_PKD = 'CIS Kubernetes 4.2.6 (protect-kernel-defaults)';
+const eq = (value: number): Expectation => ({ op: 'equal', value });
+const v4 = (leaf: string) => [`net.ipv4.conf.all.${leaf}`, `net.ipv4.conf.default.${leaf}`];
+const v6 = (leaf: string) => [`net.ipv6.conf.all.${leaf}`, `net.ipv6.conf.default.${leaf}`];
+
+// net.* sysctls are per network namespace: /proc/sys/net shows the namespace of the process that reads it.
+// The DaemonSet runs with hostNetwork: true, so the agent reads the node's values; a scan from a pod without
+// hostNetwork would read the pod's own namespace instead.
+export const SYSCTL_RULES: readonly SysctlRule[] = Object.freeze([
+  // --- Kubernetes node networking (CIS says 0 for forwarding; a node must route) ---
+  { id: 'kernel.ip_forward', title: 'IPv4 forwarding is on (the node routes pod traffic)', keys: ['net.ipv4.ip_forward'], expect: eq(1), severity: 'medium', references: ['kubernetes/kubernetes#112777', 'kubeadm preflight FileContent--proc-sys-net-ipv4-ip_forward', `${CIS_DEB('3.3.1')} (0 on hosts that are not routers)`], reason: 'NODE_ROUTES_PODS', absent: 'KERNEL', advice: 'On a machine that is not a Kubernetes node, CIS wants 0: set probes.kernel.expect: {kernel.ip_forward: 0}.' },
+  { id: 'kernel.ipv6_forwarding', title: 'IPv6 forwarding is on (the node routes IPv6 pod traffic)', keys: ['net.ipv6.conf.all.forwarding'], expect: eq(1), severity: 'low', references: ['kubernetes/kubernetes#112777', `${CIS_DEB('3.3.1')} (0 on hosts that are not routers)`], reason: 'NODE_ROUTES_PODS_V6', absent: 'IPV6' },
+  { id: 'kernel.rp_filter', title: 'Strict reverse path filtering is in force on every interface', keys: v4('rp_filter'), expect: eq(1), severity: 'medium', references: [CIS_DEB('3.3.7'), CIS_DIL('3.3.7'), LYNIS, 'Calico Felix ignoreLooseRPF'], reason: 'RP_FILTER_STRICT', absent: 'KERNEL', effective: 'max_with_all', valueNotes: { 0: 'no source validation at all', 2: 'loose mode: a source only has to be routable through some interface, so pods can spoof addresses routed elsewhere; Calico relies on strict mode on its workload interfaces, and Felix refuses to start on loose RPF unless ignoreLooseRPF is set (the value in force is max(all, interface), so all = 2 defeats the strict mode Calico sets per interface)' }, advice: 'systemd >= 240 ships net.ipv4.conf.*.rp_filter = 2 in /usr/lib/sysctl.d/50-default.conf; override it in a later file. On Cilium nodes (which filter in eBPF and need 0 on their interfaces) set probes.kernel.expect: {kernel.rp_filter: [0, 1]}.' },
+  { id: 'kernel.bridge_nf_call_iptables', title: 'Bridged traffic passes through iptables', keys: ['net.bridge.bridge-nf-call-iptables'], expect: eq(1), severity: 'medium', references: ['kubeadm preflight FileContent--proc-sys-net-bridge-bridge-nf-call-iptables', 'Kubernetes network plugin requirements'], reason: 'BRIDGE_NF', absent: 'BRIDGE', advice: 'Load br_netfilter at boot (echo br_netfilter > /etc/modules-load.d/k8s.conf).' },
+
+  // --- Process and kernel hardening ---
+  { id: 'kernel.randomize_va_space', title: 'Full address space layout randomisation', keys: ['kernel.randomize_va_space'], expect: eq(2), severity: 'high', references: [CIS_DEB('1.5.1'), CIS_DIL('1.5.3'), LYNIS], reason: 'ASLR_FULL', absent: 'KERNEL' },
+  { id: 'kernel.ptrace_scope', title: 'ptrace is restricted (Yama)', keys: ['kernel.yama.ptrace_scope'], expect: { op: 'at_least', value: 1 }, severity: 'medium', references: [CIS_DEB('1.5.2'), LYNIS], reason: 'PTRACE_RESTRICTED', absent: 'YAMA' },
+  { id: 'kernel.suid_dumpable', title: 'setuid programs do not dump core', keys: ['fs.suid_dumpable'], expect: eq(0), severity: 'medium', references: [CIS_DEB('1.5.3'), CIS_DIL('1.5.1'), LYNIS], reason: 'NO_SUID_CORES', absent: 'KERNEL' },
+  { id: 'kernel.kptr_restrict', title: 'Kernel pointers are hidden from unprivileged users', keys: ['kernel.kptr_restrict'], expect: { op: 'at_least', value: 1 }, severity: 'medium', references: [LYNIS], reason: 'KPTR_HIDDEN', absent: 'KERNEL', advice: 'Lynis recommends 2 (hidden from root too).' },
+  { id: 'kernel.dmesg_restrict', title: 'The kernel log is readable only with CAP_SYSLOG', keys: ['kernel.dmesg_restrict'], expect: eq(1), severity: 'low', references: [LYNIS], reason: 'DMESG_ROOT_ONLY', absent: 'KERNEL' },
+  { id: 'kernel.unprivileged_bpf_disabled', title: 'Unprivileged eBPF is disabled', keys: ['kernel.unprivileged_bpf_disabled'], expect: { op: 'one_of', values: [1, 2] }, severity: 'medium', references: [LYNIS], reason: 'UNPRIV_BPF', absent: 'KERNEL', advice: '1 cannot be undone without a reboot; 2 can be changed back by root.' },
+  { id: 'kernel.bpf_jit_harden', title: 'The eBPF JIT is hardened for all programs', keys: ['net.core.bpf_jit_harden'], expect: eq(2), severity: 'low', references: [LYNIS], reason: 'BPF_JIT_HARDEN', absent: 'KERNEL' },
+  { id: 'kernel.protected_hardlinks', title: 'Hard link protection is on', keys: ['fs.protected_hardlinks'], expect: eq(1), severity: 'medium', references: [LYNIS], reason: 'LINK_PROTECTION', absent: 'KERNEL' },
+  { id: 'kernel.protected_symlinks', title: 'Symbolic link protection is on', keys: ['fs.protected_symlinks'], expect: eq(1), severity: 'medium', references: [LYNIS], reason: 'LINK_PROTECTION', absent: 'KERNEL' },
+  { id: 'kernel.protected_fifos', title: 'FIFO creation in sticky directories is protected', keys: ['fs.protected_fifos'], expect: eq(2), severity: 'low', references: [LYNIS], reason: 'FILE_PROTECTION', absent: 'KERNEL' },
+  { id: 'kernel.protected_regular', title: 'Regular file creation in sticky directories is protected', keys: ['fs.protected_regular'], expect: eq(2), severity: 'low', references: [LYNIS], reason: 'FILE_PROTECTION', absent: 'KERNEL' },
+
+  // --- Network parameters (CIS section 3.3) ---
+  { id: 'kernel.send_redirects', title: 'ICMP redirects are not sent', keys: v4('send_redirects'), expect: eq(0), severity: 'medium', references: [CIS_DEB('3.3.2'), CIS_DIL('3.2.2'), LYNIS], reason: 'NO_SEND_REDIRECTS', absent: 'KERNEL' },
+  { id: 'kernel.accept_redirects', title: 'IPv4 ICMP redirects are not accepted', keys: v4('accept_redirects'), expect: eq(0), severity: 'medium', references: [CIS_DEB('3.3.5'), CIS_DIL('3.3.2'), LYNIS], reason: 'NO_ACCEPT_REDIRECTS', absent: 'KERNEL' },
+  { id: 'kernel.ipv6_accept_redirects', title: 'IPv6 ICMP redirects are not accepted', keys: v6('accept_redirects'), expect: eq(0), severity: 'medium', references: [CIS_DEB('3.3.5'), CIS_DIL('3.3.2'), LYNIS], reason: 'NO_ACCEPT_REDIRECTS', absent: 'IPV6' },
+  { id: 'kernel.secure_redirects', title: 'Secure ICMP redirects are not accepted', keys: v4('secure_redirects'), expect: eq(0), severity: 'low', references: [CIS_DEB('3.3.6'), CIS_DIL('3.3.3')], reason: 'NO_ACCEPT_REDIRECTS', absent: 'KERNEL' },
+  { id: 'kernel.accept_source_route', title: 'IPv4 source-routed packets are not accepted', keys: v4('accept_source_route'), expect: eq(0), severity: 'medium', references: [CIS_DEB('3.3.8'), CIS_DIL('3.3.1'), LYNIS], reason: 'NO_SOURCE_ROUTE', absent: 'KERNEL' },
+  { id: 'kernel.ipv6_accept_source_route', title: 'IPv6 source-routed packets are not accepted', keys: v6('accept_source_route'), expect: eq(0), severity: 'medium', references: [CIS_DEB('3.3.8'), CIS_DIL('3.3.1'), LYNIS], reason: 'NO_SOURCE_ROUTE', absent: 'IPV6' },
+  { id: 'kernel.tcp_syncookies', title: 'TCP SYN cookies are on', keys: ['net.ipv4.tcp_syncookies'], expect: eq(1), severity: 'medium', references: [CIS_DEB('3.3.10'), CIS_DIL('3.3.8'), LYNIS], reason: 'SYN_COOKIES', absent: 'KERNEL' },
+  { id: 'kernel.log_martians', title: 'Packets with impossible addresses are logged', keys: v4('log_martians'), expect: eq(1), severity: 'low', references: [CIS_DEB('3.3.9'), CIS_DIL('3.3.4'), LYNIS], reason: 'LOG_MARTIANS', absent: 'KERNEL' },
+  { id: 'kernel.icmp_echo_ignore_broadcasts', title: 'Broadcast ICMP echo requests are ignored', keys: ['net.ipv4.icmp_echo_ignore_broadcasts'], expect: eq(1), severity: 'low', references: [CIS_DEB('3.3.4'), CIS_DIL('3.3.5'), LYNIS], reason: 'ICMP_BROADCAST', absent: 'KERNEL' },
+  { id: 'kernel.icmp_ignore_bogus_error_responses', title: 'Bogus ICMP error responses are ignored', keys: ['net.ipv4.icmp_ignore_bogus_error_responses'], expect: eq(1), severity: 'low', references: [CIS_DEB('3.3.3'), CIS_DIL('3.3.6'), LYNIS], reason: 'ICMP_BOGUS', absent: 'KERNEL' },
+
+  // --- What the kubelet expects (protectKernelDefaults) ---
+  { id: 'kernel.overcommit_memory', title: 'vm.overcommit_memory is what the kubelet expects (1)', keys: ['vm.overcommit_memory'], expect: eq(1), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL' },
+  { id: 'kernel.panic_on_oom', title: 'vm.panic_on_oom is what the kubelet expects (0: the OOM killer runs)', keys: ['vm.panic_on_oom'], expect: eq(0), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL' },
+  { id: 'kernel.panic', title: 'kernel.panic is what the kubelet expects (reboot 10 s after a panic)', keys: ['kernel.panic'], expect: eq(10), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL' },
+  { id: 'kernel.panic_on_oops', title: 'kernel.panic_on_oops is what the kubelet expects (1)', keys: ['kernel.panic_on_oops'], expect: eq(1), severity: 'low', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', advice: 'Panicking on an oops also stops an exploit that has corrupted kernel state from carrying on.' },
+  { id: 'kernel.keys_root_maxkeys', title: 'kernel.keys.root_maxkeys is what the kubelet expects (1000000)', keys: ['kernel.keys.root_maxkeys'], expect: eq(1000000), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL' },
+  { id: 'kernel.keys_root_maxbytes', title: 'kernel.keys.root_maxbytes is what the kubelet expects (25000000)', keys: ['kernel.keys.root_maxbytes'], expect: eq(25000000), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL' },
+]);
+
+/** Host path of a sysctl: dots are separators (an interface name with a dot is spelled with "/" in sysctl). */
+export function sysctlPath(name: string): string {
+  return '/proc/sys/' + name.split('.').map((p) => p.replace(/\//g, '.')).join('/');
+}
+
+/** Every sysctl the table reads, once. */
+export function tableKeys(rules: readonly SysctlRule[] = SYSCTL_RULES): string[] {
+  return [...new Set(rules.flatMap((r) => r.keys))];
+}

@@ -1,0 +1,51 @@
+/** The tls probe's configuration section (`probes.tls` in the YAML), validated with messages naming the key. */
+import type { TlsOptions } from './types.js';
+
+export const DEFAULT_TLS_OPTIONS: Readonly<TlsOptions> = Object.freeze({
+  warnDays: 30,
+  criticalDays: 7,
+  minRsaBits: 2048,
+  minEcBits: 256,
+  paths: [],
+  kubeconfigs: [],
+  exclude: [],
+});
+
+const KEYS = ['warnDays', 'criticalDays', 'minRsaBits', 'minEcBits', 'paths', 'kubeconfigs', 'exclude'];
+
+function bad(key: string, problem: string): never {
+  throw new Error(`${key}: ${problem}`);
+}
+
+function int(c: Record<string, unknown>, key: string, min: number, max: number, dflt: number): number {
+  const v = c[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function paths(c: Record<string, unknown>, key: string): string[] {
+  const v = c[key];
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((p) => typeof p !== 'string' || !p.startsWith('/') || p.includes('\0'))) bad(key, 'must be a list of absolute host paths or globs');
+  return [...(v as string[])];
+}
+
+/** Validate and fill defaults; throws "key: problem". */
+export function parseTlsOptions(raw: unknown): TlsOptions {
+  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) bad('(section)', 'must be a mapping');
+  const c = (raw ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(c)) if (!KEYS.includes(k)) bad(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+  const warnDays = int(c, 'warnDays', 1, 3650, DEFAULT_TLS_OPTIONS.warnDays);
+  const criticalDays = int(c, 'criticalDays', 0, 3650, Math.min(DEFAULT_TLS_OPTIONS.criticalDays, warnDays));
+  if (criticalDays > warnDays) bad('criticalDays', `must not exceed warnDays (${warnDays}), got ${criticalDays}`);
+  return {
+    warnDays,
+    criticalDays,
+    minRsaBits: int(c, 'minRsaBits', 1024, 16384, DEFAULT_TLS_OPTIONS.minRsaBits),
+    minEcBits: int(c, 'minEcBits', 160, 521, DEFAULT_TLS_OPTIONS.minEcBits),
+    paths: paths(c, 'paths'),
+    kubeconfigs: paths(c, 'kubeconfigs'),
+    exclude: paths(c, 'exclude'),
+  };
+}
