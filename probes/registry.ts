@@ -7,8 +7,9 @@ import { sshProbe } from './ssh/index.js';
 import { portsProbe } from './ports/index.js';
 import { kernelProbe } from './kernel/index.js';
 import { tlsProbe } from './tls/index.js';
+import { updatesProbe } from './updates/index.js';
 
-export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe]);
+export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe, updatesProbe]);
 
 export function getProbe(name: string): Probe | undefined {
   return PROBES.find((p) => p.name === name);

@@ -112,7 +112,8 @@ describe('probe measurements', () => {
       const c = defaultConfig();
       c.root = m.root;
       c.probes = { ssh: { live: false } };
-      const r = await runScan({ probes: PROBES, config: c, log });
+      const fixed = m.spec.now;
+      const r = await runScan({ probes: PROBES, config: c, log, ...(fixed ? { now: () => new Date(fixed) } : {}) });
       m.cleanup();
       expect(r.measurements.map(measurementProblem).filter(Boolean), name).toEqual([]);
     }

@@ -21,7 +21,8 @@ async function scanFixture(m: Materialized): Promise<Report> {
   const config = defaultConfig();
   config.root = m.root;
   config.probes = { ssh: { live: false }, ...(m.spec.probes ?? {}) };
-  return runScan({ probes: PROBES, config, log });
+  const fixed = m.spec.now;
+  return runScan({ probes: PROBES, config, log, ...(fixed ? { now: () => new Date(fixed) } : {}) });
 }
 
 describe.each(fixtureNames())('fixture %s', (name) => {

@@ -19,6 +19,8 @@ export interface FixtureSpec {
   modes?: Record<string, string>;
   /** Host path -> "uid:gid". */
   owners?: Record<string, string>;
+  /** The scan's clock (ISO 8601), for fixtures whose verdicts depend on dates (metadata age, expiry). */
+  now?: string;
   /** Probe configuration for the scan of this fixture. */
   probes?: Record<string, Record<string, unknown>>;
   /** check id -> expected status (and optionally a substring of the message). */

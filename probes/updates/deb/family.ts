@@ -1,0 +1,193 @@
+/**
+ * The Debian family (Debian, Ubuntu and derivatives): dpkg's status database for the installed set, apt's
+ * lists for the available set, apt.conf for automatic updates, /run/reboot-required and kernel packages for
+ * reboots. Reads only; never runs apt or dpkg.
+ */
+import os from 'node:os';
+import type { HostRoot, ProbeContext } from '../../../src/sdk.js';
+import type { AutoUpdateFacts, FamilyFacts, HeldPackage, RebootFacts, SourceFact, UpdatesOptions } from '../types.js';
+import { parseDpkgStatus } from './dpkg-status.js';
+import type { InstalledPackage } from './dpkg-status.js';
+import { readAptLists } from './lists.js';
+import { computeUpdates, securityRule } from './policy.js';
+import { parseAptConf, isAptConfPart } from './apt-conf.js';
+import type { AptConf } from './apt-conf.js';
+import { parsePreferences, isPreferencesPart } from './preferences.js';
+import type { Pin } from './preferences.js';
+import { compareVersions } from './version.js';
+
+export const DPKG_STATUS = '/var/lib/dpkg/status';
+export const APT_TIMERS = ['apt-daily.timer', 'apt-daily-upgrade.timer'] as const;
+
+export async function isDebFamily(host: HostRoot): Promise<boolean> {
+  const st = await host.stat(DPKG_STATUS);
+  return st.ok && st.type === 'file';
+}
+
+async function readDirTexts(host: HostRoot, dir: string, accept: (name: string) => boolean): Promise<{ file: string; text: string }[]> {
+  const d = await host.readDir(dir);
+  if (!d.ok) return [];
+  const out: { file: string; text: string }[] = [];
+  // apt sorts parts by name in the C locale; readDir is byte-ordered already
+  for (const e of d.entries) {
+    if (!accept(e.name) || e.type === 'directory') continue;
+    const t = await host.readText(e.path, { maxBytes: 1024 * 1024 });
+    if (t.ok) out.push({ file: e.path, text: t.text });
+  }
+  return out;
+}
+
+export async function readAptConf(host: HostRoot): Promise<AptConf> {
+  const files = await readDirTexts(host, '/etc/apt/apt.conf.d', isAptConfPart);
+  const main = await host.readText('/etc/apt/apt.conf', { maxBytes: 1024 * 1024 });
+  if (main.ok) files.push({ file: '/etc/apt/apt.conf', text: main.text });
+  return parseAptConf(files);
+}
+
+async function readPins(host: HostRoot): Promise<{ pins: Pin[]; problems: string[] }> {
+  const files = await readDirTexts(host, '/etc/apt/preferences.d', isPreferencesPart);
+  const main = await host.readText('/etc/apt/preferences', { maxBytes: 1024 * 1024 });
+  if (main.ok) files.unshift({ file: '/etc/apt/preferences', text: main.text });
+  const pins: Pin[] = [];
+  const problems: string[] = [];
+  for (const f of files) {
+    const r = parsePreferences(f.text, f.file);
+    pins.push(...r.pins);
+    problems.push(...r.problems);
+  }
+  return { pins, problems };
+}
+
+const KERNEL_RE = /^linux-image-(?:unsigned-)?(\d[^\s]*)$/;
+
+/** Installed kernel images, newest first (by package version, then by release). */
+export function kernelPackages(installed: readonly InstalledPackage[]): RebootFacts['kernels'] {
+  return installed
+    .map((p) => ({ p, m: KERNEL_RE.exec(p.name) }))
+    .filter((x) => x.m && !/-dbg(sym)?$/.test(x.p.name))
+    .map((x) => ({ name: x.p.name, release: x.m![1]!, version: x.p.version }))
+    .sort((a, b) => compareVersions(b.version, a.version) || compareVersions(b.release, a.release));
+}
+
+/** Decide whether the running kernel is older than the newest installed one. */
+export function compareKernels(running: string | undefined, kernels: RebootFacts['kernels']): Pick<RebootFacts, 'newerKernel' | 'kernelNote'> {
+  if (!running) return { kernelNote: 'the running kernel release is unknown' };
+  const newest = kernels[0];
+  if (!newest) return { kernelNote: `no linux-image package is installed (kernel ${running} is managed outside dpkg)` };
+  const mine = kernels.find((k) => k.release === running);
+  if (mine) {
+    if (newest.release !== running && compareVersions(newest.version, mine.version) > 0) {
+      return { newerKernel: `${newest.name} ${newest.version} is installed, newer than the running ${running} (${mine.name} ${mine.version})` };
+    }
+    return {};
+  }
+  if (compareVersions(newest.release, running) > 0) return { newerKernel: `${newest.name} ${newest.version} is installed, newer than the running ${running} (which has no installed package)` };
+  return { kernelNote: `the running kernel ${running} has no installed linux-image package` };
+}
+
+async function rebootFacts(ctx: ProbeContext, installed: readonly InstalledPackage[]): Promise<RebootFacts> {
+  const { host } = ctx;
+  const flag = await host.stat('/run/reboot-required');
+  const pkgs = await host.readText('/run/reboot-required.pkgs', { maxBytes: 1024 * 1024 });
+  const r: RebootFacts = {
+    flagFile: flag.ok && flag.type === 'file',
+    flagPackages: pkgs.ok ? [...new Set(pkgs.text.split('\n').map((l) => l.trim()).filter(Boolean))] : [],
+    kernels: kernelPackages(installed),
+  };
+  const rel = await host.readText('/proc/sys/kernel/osrelease', { maxBytes: 4096 });
+  if (rel.ok && rel.text.trim()) {
+    r.running = rel.text.trim();
+    r.runningSource = '/proc/sys/kernel/osrelease';
+  } else if (host.isHostRoot) {
+    r.running = os.release();
+    r.runningSource = 'uname';
+  }
+  Object.assign(r, compareKernels(r.running, r.kernels));
+  return r;
+}
+
+async function timerState(host: HostRoot, name: string): Promise<{ enabled: boolean; masked: boolean; path?: string }> {
+  const wants = `/etc/systemd/system/timers.target.wants/${name}`;
+  const link = await host.stat(wants, false);
+  const unit = `/etc/systemd/system/${name}`;
+  const u = await host.stat(unit, false);
+  let masked = false;
+  if (u.ok && u.type === 'symlink') {
+    const r = await host.resolve(unit);
+    masked = r.ok && r.realPath === '/dev/null';
+  }
+  return { enabled: link.ok, masked, ...(link.ok ? { path: wants } : masked ? { path: unit } : {}) };
+}
+
+export const PERIODIC_KEYS = ['APT::Periodic::Enable', 'APT::Periodic::Update-Package-Lists', 'APT::Periodic::Unattended-Upgrade'] as const;
+
+async function autoUpdateFacts(host: HostRoot, conf: AptConf, installed: readonly InstalledPackage[]): Promise<AutoUpdateFacts> {
+  const settings: AutoUpdateFacts['settings'] = {};
+  for (const k of PERIODIC_KEYS) settings[k] = conf.scalars.get(k.toLowerCase());
+  const origins = [...(conf.lists.get('unattended-upgrade::origins-pattern') ?? []), ...(conf.lists.get('unattended-upgrade::allowed-origins') ?? [])];
+  const timers: AutoUpdateFacts['timers'] = {};
+  for (const t of APT_TIMERS) timers[t] = await timerState(host, t);
+  return {
+    settings,
+    unattendedUpgradesInstalled: installed.some((p) => p.name === 'unattended-upgrades'),
+    origins,
+    timers,
+    problems: conf.problems.slice(0, 20).map((p) => `${p.file}:${p.line}: ${p.message}`),
+  };
+}
+
+export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Promise<FamilyFacts> {
+  const { host } = ctx;
+  const problems: string[] = [];
+  const st = await host.readText(DPKG_STATUS, { maxBytes: 256 * 1024 * 1024 });
+  if (!st.ok) throw new Error(`cannot read ${DPKG_STATUS}: ${st.code.replace(/_/g, ' ')} (${st.reason})`);
+  const status = parseDpkgStatus(st.text);
+  for (const p of status.problems.slice(0, 10)) problems.push(`${DPKG_STATUS}:${p.line}: ${p.message}`);
+  const installed = status.packages;
+  const conf = await readAptConf(host);
+  const defaultRelease = conf.scalars.get('apt::default-release')?.value;
+  const [apt, pins, reboot, automatic] = await Promise.all([
+    readAptLists(host, { names: new Set(installed.map((p) => p.name)), maxFileBytes: options.maxListFileBytes, maxListBytes: options.maxListBytes }),
+    readPins(host),
+    rebootFacts(ctx, installed),
+    autoUpdateFacts(host, conf, installed),
+  ]);
+  problems.push(...pins.problems.slice(0, 10));
+  const updates = computeUpdates(installed, apt.lists, defaultRelease ? { defaultRelease } : {});
+  const byKey = new Map(updates.map((u) => [u.name + '\0' + u.arch, u]));
+  const holds: HeldPackage[] = installed
+    .filter((p) => p.held)
+    .map((p) => {
+      const pending = byKey.get(p.name + '\0' + p.arch);
+      return { name: p.name, arch: p.arch, version: p.version, line: p.line, ...(pending ? { pending } : {}) };
+    });
+  const sources: SourceFact[] = apt.releases.map((r) => {
+    const i = r.info;
+    const s: SourceFact = { path: r.path, security: securityRule(i) !== undefined, lists: apt.lists.filter((l) => l.release === r).length };
+    if (i?.origin) s.origin = i.origin;
+    if (i?.label) s.label = i.label;
+    if (i?.suite) s.suite = i.suite;
+    if (i?.codename) s.codename = i.codename;
+    if (i?.date !== undefined) s.date = i.date;
+    if (i?.dateText !== undefined) s.dateText = i.dateText;
+    if (i?.validUntil !== undefined) s.validUntil = i.validUntil;
+    if (r.problem) s.problem = r.problem;
+    return s;
+  });
+  for (const f of apt.ignored) problems.push(`${f}: compression not supported, list not read`);
+  for (const l of apt.lists) if (!l.release) problems.push(`${l.path}: no InRelease/Release file for this list (priority 500 assumed)`);
+  return {
+    family: 'deb',
+    database: DPKG_STATUS,
+    installedCount: installed.length,
+    updates,
+    holds,
+    sources,
+    lists: apt.lists.map((l) => ({ path: l.path, packages: l.packages, ...(l.problem ? { problem: l.problem } : {}), ...(l.release ? { release: l.release.path } : {}) })),
+    listsDirExists: apt.dirExists,
+    pins: pins.pins,
+    reboot,
+    automatic,
+    problems,
+  };
+}

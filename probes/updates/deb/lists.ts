@@ -1,0 +1,188 @@
+/**
+ * The available set: every /var/lib/apt/lists/*_Packages[.gz|.xz|.lz4|.zst], each mapped to the Release
+ * file of its archive. apt names list files after their URI with "/" turned into "_"
+ * (deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.lz4); the archive's
+ * InRelease (or Release) is the longest "<prefix>_InRelease" whose prefix starts the list's name.
+ */
+import type { HostRoot } from '../../../src/sdk.js';
+import { compressionOf, decode } from '../compress.js';
+import { parseDeb822 } from './deb822.js';
+import { parseRelease } from './release.js';
+import type { ReleaseInfo } from './release.js';
+
+export const LISTS_DIR = '/var/lib/apt/lists';
+
+export interface ListEntry {
+  name: string;
+  version: string;
+  arch: string;
+  /** Phased-Update-Percentage (Ubuntu), when present. */
+  phased?: number;
+}
+
+export interface ReleaseFile {
+  /** Host path. */
+  path: string;
+  /** File-name prefix the archive's lists share. */
+  prefix: string;
+  info?: ReleaseInfo;
+  problem?: string;
+}
+
+export interface AptList {
+  path: string;
+  release?: ReleaseFile;
+  entries: ListEntry[];
+  /** Paragraphs in the list (all packages, not only the kept ones). */
+  packages: number;
+  problem?: string;
+}
+
+export interface AptLists {
+  /** Whether the lists directory exists at all. */
+  dirExists: boolean;
+  lists: AptList[];
+  releases: ReleaseFile[];
+  /** Files that look like lists but are not read (unsupported compression). */
+  ignored: string[];
+}
+
+export interface ReadListsOptions {
+  /** Keep entries only for these package names (the installed ones); all when undefined. */
+  names?: ReadonlySet<string>;
+  /** Cap on one list file as read from disk. */
+  maxFileBytes: number;
+  /** Cap on one list once decompressed. */
+  maxListBytes: number;
+}
+
+const LIST_RE = /_Packages(\.(gz|xz|lz4|zst|bz2|lzma))?$/;
+const RELEASE_RE = /_(InRelease|Release)$/;
+const FIELDS = new Set(['package', 'version', 'architecture', 'phased-update-percentage']);
+
+/** Map each list name to the release prefix it belongs to (longest prefix + "_"). */
+export function releaseFor(listName: string, releases: readonly ReleaseFile[]): ReleaseFile | undefined {
+  let best: ReleaseFile | undefined;
+  for (const r of releases) {
+    if (listName.startsWith(r.prefix + '_') && (!best || r.prefix.length > best.prefix.length)) best = r;
+  }
+  return best;
+}
+
+/** Parse a Packages list's text into entries (only for `names` when given). */
+export function parsePackagesList(text: string, names?: ReadonlySet<string>): { entries: ListEntry[]; packages: number; problems: string[] } {
+  let packages = 0;
+  const { paragraphs, problems } = parseDeb822(text, {
+    fields: FIELDS,
+    lines: false,
+    skip: (k, v) => {
+      if (k === 'package') packages++;
+      return names !== undefined && k === 'package' && !names.has(v);
+    },
+  });
+  const entries: ListEntry[] = [];
+  const out: string[] = problems.slice(0, 5).map((p) => `line ${p.line}: ${p.message}`);
+  for (const p of paragraphs) {
+    const name = p.fields.get('package');
+    const version = p.fields.get('version');
+    if (!name || !version) {
+      if (out.length < 10) out.push(`a paragraph without ${name ? 'Version' : 'Package'}`);
+      continue;
+    }
+    if (names && !names.has(name)) continue;
+    const e: ListEntry = { name, version, arch: p.fields.get('architecture') ?? 'all' };
+    const ph = p.fields.get('phased-update-percentage');
+    if (ph !== undefined && /^\d{1,3}$/.test(ph) && Number(ph) <= 100) e.phased = Number(ph);
+    entries.push(e);
+  }
+  return { entries, packages, problems: out };
+}
+
+const NL = 0x0a;
+const PACKAGE_FIELD = Buffer.from('Package:');
+
+/**
+ * parsePackagesList over the decoded bytes without turning the whole list into one string: paragraphs are
+ * found in the buffer and only those of wanted packages are decoded and parsed. The main Debian list is
+ * ~50 MB of mostly non-ASCII-free text of which a node needs a few hundred paragraphs; decoding it whole
+ * (a two-byte string as soon as one description has UTF-8) and splitting it tripled the scan's peak memory.
+ */
+export function parsePackagesBuffer(buf: Buffer, names?: ReadonlySet<string>): { entries: ListEntry[]; packages: number; problems: string[] } {
+  if (!names) return parsePackagesList(buf.toString('utf8'));
+  const entries: ListEntry[] = [];
+  const problems: string[] = [];
+  let packages = 0;
+  let pos = 0;
+  while (pos < buf.length) {
+    while (pos < buf.length && buf[pos] === NL) pos++;
+    if (pos >= buf.length) break;
+    let end = buf.indexOf('\n\n', pos);
+    if (end === -1) end = buf.length;
+    const para = buf.subarray(pos, end);
+    pos = end + 2;
+    let at = para.indexOf(PACKAGE_FIELD);
+    while (at > 0 && para[at - 1] !== NL) at = para.indexOf(PACKAGE_FIELD, at + 1);
+    if (at === -1) {
+      // No canonical "Package:" line: let the full parser judge this paragraph (and report what is wrong).
+      const r = parsePackagesList(para.toString('utf8'), names);
+      packages += r.packages;
+      entries.push(...r.entries);
+      if (problems.length < 10) problems.push(...r.problems.slice(0, 10 - problems.length));
+      continue;
+    }
+    packages++;
+    let eol = para.indexOf(NL, at);
+    if (eol === -1) eol = para.length;
+    if (!names.has(para.toString('latin1', at + PACKAGE_FIELD.length, eol).trim())) continue;
+    const r = parsePackagesList(para.toString('utf8'), names);
+    entries.push(...r.entries);
+    if (problems.length < 10) problems.push(...r.problems.slice(0, 10 - problems.length));
+  }
+  return { entries, packages, problems };
+}
+
+async function readRelease(host: HostRoot, path: string, prefix: string): Promise<ReleaseFile> {
+  const t = await host.readText(path, { maxBytes: 64 * 1024 * 1024 });
+  if (!t.ok) return { path, prefix, problem: `${t.code.replace(/_/g, ' ')} (${t.reason})` };
+  const r = parseRelease(t.text);
+  return r.ok ? { path, prefix, info: r.release, ...(r.problems.length ? { problem: r.problems.join('; ') } : {}) } : { path, prefix, problem: r.reason };
+}
+
+async function readList(host: HostRoot, path: string, opts: ReadListsOptions): Promise<Omit<AptList, 'release'>> {
+  const b = await host.readBytes(path, { maxBytes: opts.maxFileBytes });
+  if (!b.ok) return { path, entries: [], packages: 0, problem: `${b.code.replace(/_/g, ' ')} (${b.reason})` };
+  const d = await decode(b.bytes, compressionOf(path), opts.maxListBytes);
+  if (!d.ok) return { path, entries: [], packages: 0, problem: d.reason };
+  const parsed = parsePackagesBuffer(d.bytes, opts.names);
+  return { path, entries: parsed.entries, packages: parsed.packages, ...(parsed.problems.length ? { problem: parsed.problems.join('; ') } : {}) };
+}
+
+export async function readAptLists(host: HostRoot, opts: ReadListsOptions, dir = LISTS_DIR): Promise<AptLists> {
+  const d = await host.readDir(dir);
+  if (!d.ok) return { dirExists: false, lists: [], releases: [], ignored: [] };
+  const files = d.entries.filter((e) => e.type === 'file' || e.type === 'symlink');
+  const releaseNames = new Map<string, string>(); // prefix -> file name (InRelease preferred)
+  for (const f of files) {
+    const m = RELEASE_RE.exec(f.name);
+    if (!m) continue;
+    const prefix = f.name.slice(0, m.index);
+    if (!releaseNames.has(prefix) || m[1] === 'InRelease') releaseNames.set(prefix, f.name);
+  }
+  const releases = await Promise.all([...releaseNames].map(([prefix, name]) => readRelease(host, `${dir}/${name}`, prefix)));
+  const ignored: string[] = [];
+  const listFiles: string[] = [];
+  for (const f of files) {
+    const m = LIST_RE.exec(f.name);
+    if (!m) continue;
+    if (m[2] === 'bz2' || m[2] === 'lzma') ignored.push(f.path);
+    else listFiles.push(f.name);
+  }
+  const lists = await Promise.all(
+    listFiles.map(async (name): Promise<AptList> => {
+      const l = await readList(host, `${dir}/${name}`, opts);
+      const release = releaseFor(name, releases);
+      return release ? { ...l, release } : l;
+    }),
+  );
+  return { dirExists: true, lists, releases, ignored };
+}

@@ -1,0 +1,104 @@
+/**
+ * Facts of the updates probe, independent of the package family: the Debian family (dpkg + apt) fills them
+ * today; the RPM family (rpmdb + dnf cache) and image-based OSes (Flatcar, Bottlerocket, ...) are further
+ * modules in FAMILIES (index.ts) that fill the same shape.
+ */
+import type { Evidence } from '../../src/sdk.js';
+import type { PendingUpdate } from './deb/policy.js';
+import type { Pin } from './deb/preferences.js';
+
+export type { PendingUpdate } from './deb/policy.js';
+
+export interface UpdatesOptions {
+  /** A security archive whose Release Date is older than this means updates are not being fetched. */
+  maxMetadataAgeDays: number;
+  /** Held packages that are expected (kubeadm's install guide holds these), so not a finding. */
+  allowedHolds: string[];
+  /** Cap on one package list file as read from disk, in bytes. */
+  maxListFileBytes: number;
+  /** Cap on one package list once decompressed, in bytes. */
+  maxListBytes: number;
+}
+
+export interface HeldPackage {
+  name: string;
+  arch: string;
+  version: string;
+  /** The update it holds back, when one is pending. */
+  pending?: PendingUpdate;
+  line: number;
+}
+
+export interface SourceFact {
+  /** Host path of the Release/InRelease file. */
+  path: string;
+  origin?: string;
+  label?: string;
+  suite?: string;
+  codename?: string;
+  /** Unix ms of the Release Date:, when parseable. */
+  date?: number;
+  dateText?: string;
+  validUntil?: number;
+  security: boolean;
+  /** Packages lists that belong to this archive. */
+  lists: number;
+  problem?: string;
+}
+
+export interface RebootFacts {
+  /** /run/reboot-required exists. */
+  flagFile: boolean;
+  /** Lines of /run/reboot-required.pkgs. */
+  flagPackages: string[];
+  /** Running kernel release (proc/sys/kernel/osrelease). */
+  running?: string;
+  runningSource?: string;
+  /** Installed kernel image packages, newest first: name, release, package version. */
+  kernels: { name: string; release: string; version: string }[];
+  /** Why the running kernel is older than an installed one, when it is. */
+  newerKernel?: string;
+  /** Why the kernel comparison could not be made, when it could not. */
+  kernelNote?: string;
+}
+
+export interface AutoUpdateFacts {
+  /** apt.conf settings that matter, with evidence: name -> value. */
+  settings: Record<string, { value: string; file: string; line: number } | undefined>;
+  unattendedUpgradesInstalled: boolean;
+  /** Origins-Pattern and Allowed-Origins entries. */
+  origins: { value: string; file: string; line: number }[];
+  /** systemd timers: enabled (a link in timers.target.wants), masked (a link to /dev/null). */
+  timers: Record<string, { enabled: boolean; masked: boolean; path?: string }>;
+  problems: string[];
+}
+
+export interface FamilyFacts {
+  family: 'deb';
+  /** Where the installed set comes from (host path). */
+  database: string;
+  installedCount: number;
+  /** Pending updates (apt's upgradable list; held ones included, as apt lists them). */
+  updates: PendingUpdate[];
+  holds: HeldPackage[];
+  sources: SourceFact[];
+  /** Packages lists found, read and failed. */
+  lists: { path: string; packages: number; problem?: string; release?: string }[];
+  listsDirExists: boolean;
+  pins: Pin[];
+  reboot: RebootFacts;
+  automatic: AutoUpdateFacts;
+  problems: string[];
+}
+
+export interface UpdatesFacts {
+  options: UpdatesOptions;
+  os: { id: string; versionId: string; idLike: string[] };
+  /** Undefined when no supported package family was found. */
+  family?: FamilyFacts;
+  /** Why no family applies. */
+  unsupported?: string;
+  now: number;
+}
+
+export type { Evidence };
