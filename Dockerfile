@@ -21,6 +21,7 @@ COPY --from=build /app/dist ./dist
 # The host root is mounted read-only; the only host path written is /var/lib/hostward.
 EXPOSE 9750
 # --lite-mode (no optimising compiler) keeps the idle agent small: it serves a few scrapes a minute, and
-# every scan runs in a child process started without the flag, at full speed.
-ENTRYPOINT ["node", "--lite-mode", "/app/dist/src/cli/main.js"]
+# every scan runs in a child process started without the flags, at full speed. --expose-gc lets the agent
+# return a scan's garbage at once.
+ENTRYPOINT ["node", "--lite-mode", "--expose-gc", "/app/dist/src/cli/main.js"]
 CMD ["agent", "--root", "/host"]

@@ -3,11 +3,12 @@
 // free port, waits for /readyz (first scan done), lets it idle 5 s, then prints VmRSS and VmHWM from
 // /proc/<pid>/status and the size and latency of /metrics. Prints figures; it is not a test.
 //
-//   node bench/agent-idle.mjs [--bin dist/src/cli/main.js] [--node-flags "--lite-mode"] [--idle SECONDS] [--scrapes N] [-- extra agent flags, e.g. --root /host]
+//   node bench/agent-idle.mjs [--bin dist/src/cli/main.js] [--node-flags="--lite-mode --expose-gc"] [--idle SECONDS] [--scrapes N] [-- extra agent flags, e.g. --root /host]
 //
-// --node-flags defaults to the flags the image's ENTRYPOINT uses (see Dockerfile); pass "" for plain node.
+// --node-flags (use the = form) defaults to the flags the image's ENTRYPOINT uses (see Dockerfile); pass "" for plain node.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,7 @@ const { values } = parseArgs({
   args: own,
   options: {
     bin: { type: 'string', default: join(repo, 'dist/src/cli/main.js') },
-    'node-flags': { type: 'string', default: '--lite-mode' },
+    'node-flags': { type: 'string', default: '--lite-mode --expose-gc' },
     idle: { type: 'string', default: '5' },
     scrapes: { type: 'string', default: '10' },
     'ready-timeout': { type: 'string', default: '180' },
@@ -54,7 +55,14 @@ function procStatus(pid) {
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const nodeFlags = values['node-flags'].split(/\s+/).filter(Boolean);
-const child = spawn(process.execPath, [...nodeFlags, bin, 'agent', '--port', String(port), ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+// The agent's scans are agent-mode: the ports probe would connect-scan this machine's own addresses and the
+// cloud metadata address. A benchmark must send nothing off loopback, so unless a --config is given, both
+// are turned off (the footprint of the scan runs in a child process and does not count towards idle RSS).
+const cfgDir = mkdtempSync(join(tmpdir(), 'hostward-bench-'));
+const cfgFile = join(cfgDir, 'hostward.yaml');
+writeFileSync(cfgFile, 'agent:\n  listen: 127.0.0.1\nprobes:\n  ports: { reachability: false, metadataCheck: false }\n');
+const configArgs = extra.includes('--config') ? [] : ['--config', cfgFile];
+const child = spawn(process.execPath, [...nodeFlags, bin, 'agent', '--port', String(port), ...configArgs, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
 let stderr = '';
 child.stderr.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-4000)));
 let exited = null;
@@ -102,13 +110,13 @@ try {
 
   console.log(`hostward agent ${extra.join(' ')}`.trim() + ` on node ${[process.version, ...nodeFlags].join(' ')}, pid ${child.pid}, port ${port}`);
   console.log(`ready (first scan done) after   ${readyAfter.toFixed(2)} s`);
-  console.log(`VmRSS after ${values.idle} s idle           ${(mem.rss / 1024).toFixed(1)} MiB`);
-  console.log(`VmHWM (peak RSS)                ${(mem.hwm / 1024).toFixed(1)} MiB`);
+  console.log(`VmRSS after ${values.idle} s idle           ${(mem.rss / 1024).toFixed(1)} MiB (${((mem.rss * 1024) / 1e6).toFixed(1)} MB)`);
+  console.log(`VmHWM (peak RSS)                ${(mem.hwm / 1024).toFixed(1)} MiB (${((mem.hwm * 1024) / 1e6).toFixed(1)} MB)`);
   console.log(`/metrics size                   ${Buffer.byteLength(body)} bytes, ${series} series`);
   console.log(
     `/metrics latency (${latencies.length} scrapes)  first ${first?.toFixed(1)} ms; min ${latencies[0]?.toFixed(1)}, median ${latencies[latencies.length >> 1]?.toFixed(1)}, max ${latencies.at(-1)?.toFixed(1)} ms`,
   );
-  console.log(`VmRSS after the scrapes         ${(after.rss / 1024).toFixed(1)} MiB`);
+  console.log(`VmRSS after the scrapes         ${(after.rss / 1024).toFixed(1)} MiB (${((after.rss * 1024) / 1e6).toFixed(1)} MB)`);
 } finally {
   await stop();
 }

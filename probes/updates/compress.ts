@@ -2,13 +2,12 @@
  * Decompression of package lists, chosen by file name as apt does (.gz, .xz, .lz4, .zst, or none), with a cap
  * on the decompressed size. Libraries: gzip from node:zlib; lz4 frames from lz4-napi (lz4_flex, prebuilt
  * napi-rs binaries: ~25 ms for apt's 50 MB main list); xz from @napi-rs/lzma (prebuilt); zstd from fzstd
- * (pure JS; Node 20 has no zstd). Corrupt or truncated input is a typed failure, never a throw.
+ * (pure JS; Node 20 has no zstd). Corrupt or truncated input is a typed failure, never a throw. Each
+ * library is loaded on first use: the agent imports every probe for its catalogue and must not map native
+ * decompressors it never calls.
  */
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import lz4 from 'lz4-napi';
-import { xz } from '@napi-rs/lzma';
-import { decompress as zstdDecompress } from 'fzstd';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -47,13 +46,18 @@ export async function decode(bytes: Buffer, kind: Compression, maxBytes: number)
       case 'gz':
         out = await gunzipAsync(bytes, { maxOutputLength: maxBytes });
         break;
-      case 'lz4':
+      case 'lz4': {
+        const lz4 = (await import('lz4-napi')).default;
         out = await lz4.decompressFrame(bytes);
         break;
-      case 'xz':
+      }
+      case 'xz': {
+        const { xz } = await import('@napi-rs/lzma');
         out = await xz.decompress(bytes);
         break;
+      }
       case 'zst': {
+        const { decompress: zstdDecompress } = await import('fzstd');
         const u = zstdDecompress(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
         out = Buffer.from(u.buffer, u.byteOffset, u.length);
         break;

@@ -122,7 +122,14 @@ async function cmdAgent(argv: string[]): Promise<number> {
     // Every probe has its own timeout; the whole child gets them all plus start-up.
     timeoutMs: (config.scan.probeTimeoutSeconds + 30) * 1000,
   });
-  const agent = await startAgent({ config, probes: PROBES, log, catalogue: catalogue(PROBES), scan });
+  const { ScheduleError } = await import('../agent/schedule.js');
+  let agent: Awaited<ReturnType<typeof startAgent>>;
+  try {
+    agent = await startAgent({ config, probes: PROBES, log, catalogue: catalogue(PROBES), scan });
+  } catch (e) {
+    if (e instanceof ScheduleError) throw new ConfigError('agent.schedule', e.message.replace(/^agent\.schedule: /, ''));
+    throw e;
+  }
   log.info({ port: agent.port, root: config.root, schedule: config.agent.schedule }, 'agent listening');
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
