@@ -1,8 +1,14 @@
 /** The updates probe's checks: catalogue data plus one small verdict over the facts each. */
 import type { Check, Evidence, Outcome } from '../../src/sdk.js';
-import { pass, fail, unknown } from '../../src/sdk.js';
+import { pass, fail, unknown, skip } from '../../src/sdk.js';
 import type { FamilyFacts, PendingUpdate, UpdatesFacts } from './types.js';
 import { APT_TIMERS, DPKG_STATUS } from './deb/family.js';
+import { describeImage, OSTREE_STAGED } from './image.js';
+import { osLabel } from './os.js';
+import { componentCycle, eolVerdict, EOL_DATA_VERSION, EOL_SOON_DAYS, lookupEol, osCycle } from './eol.js';
+import type { EolRow, EolVerdict } from './eol.js';
+import type { ComponentFact } from './components.js';
+import type { RpmFacts } from './rpm/family.js';
 
 const MAX_EVIDENCE = 200;
 const DAY = 86_400_000;
@@ -170,6 +176,164 @@ function metadataFresh(f: UpdatesFacts): Outcome {
   return pass(`the security archive ${label} Release is dated ${day(newest.date!)}, ${Math.max(0, Math.floor(ageDays))} day(s) old${skew}`, ev);
 }
 
+/** Package checks apply to hosts with a package family; image-based OSes and unknown hosts skip them. */
+function needFamily(fn: (f: UpdatesFacts) => Outcome, rpm: (f: UpdatesFacts, r: RpmFacts) => Outcome = rpmNotYet): (f: UpdatesFacts) => Outcome {
+  return (f) => {
+    if (f.image) return skip(`${describeImage(f.image)}: an image-based OS is updated as a whole image, not package by package (see updates.minimal_os)`);
+    if (f.rpm) return rpm(f, f.rpm);
+    if (!f.family) return skip(f.unsupported ?? 'no supported package manager');
+    return fn(f);
+  };
+}
+
+/** RPM hosts: the dnf cache metadata is not read yet, so update checks cannot decide. */
+function rpmNotYet(_f: UpdatesFacts, r: RpmFacts): Outcome {
+  const installed = r.unreadable ? `the installed set is unknown: ${r.unreadable}` : `${r.installedCount} packages installed (${r.database})`;
+  return unknown(`RPM-family host: pending and security updates from the dnf cache metadata are not computed yet; ${installed}`);
+}
+
+function rpmHolds(): Outcome {
+  return skip('RPM-family host: holds are an apt notion; dnf versionlock is not read yet');
+}
+
+function rpmReboot(_f: UpdatesFacts, fam: RpmFacts): Outcome {
+  const r = fam.reboot;
+  if (r.newerKernel) return fail(`a reboot is required: ${r.newerKernel}`, [{ file: fam.database, text: r.newerKernel }, ...(r.runningSource?.startsWith('/') ? [{ file: r.runningSource, text: r.running ?? '' }] : [])]);
+  if (fam.unreadable) return unknown(`the installed kernels are unknown: ${fam.unreadable}`);
+  if (!r.running) return unknown('the running kernel release is unknown (no /proc/sys/kernel/osrelease)');
+  if (r.kernelNote) return pass(`no newer kernel is installed (running ${r.running}; ${r.kernelNote})`);
+  return pass(`the running kernel ${r.running} is the newest installed (${r.kernels.length} kernel package(s))`);
+}
+
+/** Reboot required on ostree images: a staged deployment waits for the next boot. */
+function rebootRequiredAny(f: UpdatesFacts): Outcome {
+  const i = f.image;
+  if (i?.staged !== undefined) {
+    if (i.staged) return fail(`a reboot is required: an ostree deployment is staged for the next boot (${describeImage(i)})`, [{ file: OSTREE_STAGED }]);
+    return pass(`no ostree deployment is staged (${describeImage(i)})`);
+  }
+  return needFamily(rebootRequired, rpmReboot)(f);
+}
+
+// ---- OS class and end of life ----
+
+const SEEDS_MINIMAL = 'minimal OSes designed to run containers (Flatcar, Bottlerocket, Talos, Container-Optimized OS, Fedora CoreOS, ...)';
+
+function minimalOs(f: UpdatesFacts): Outcome {
+  const c = f.osClass;
+  if (c.kind === 'unknown') return unknown('no readable os-release (/etc/os-release, /usr/lib/os-release): the OS cannot be identified');
+  const ev: Evidence[] = [{ file: f.os.file, text: `ID=${f.os.id}${f.os.variantId ? ` VARIANT_ID=${f.os.variantId}` : ''}${f.os.versionId ? ` VERSION_ID=${f.os.versionId}` : ''}` }];
+  if (c.kind === 'minimal') {
+    const img = f.image ? `; ${describeImage(f.image)}${f.image.notes.length ? ` (${f.image.notes.join('; ')})` : ''}` : '';
+    return pass(`${osLabel(f.os)} is a minimal, container-optimised OS: ${c.reason}${img}`, ev);
+  }
+  return fail(`${osLabel(f.os)} is a general-purpose distribution: its larger attack surface needs hardening of its own; the seeds recommend ${SEEDS_MINIMAL}`, ev);
+}
+
+interface Assessed {
+  what: string;
+  row: EolRow;
+  date: string | null;
+  verdict: EolVerdict;
+  /** Distribution builds are patched by the distribution: upstream end of life is reported, not failed. */
+  distribution: boolean;
+  evidence: Evidence[];
+  note: string;
+}
+
+type Assessment = { ok: true; a: Assessed } | { ok: false; outcome: Outcome };
+
+const when = (v: EolVerdict) => (v.days === undefined ? '' : v.days < 0 ? ` (${-v.days} days ago)` : ` (in ${v.days} days)`);
+
+function assessOs(f: UpdatesFacts): Assessment {
+  const os = f.os;
+  if (!os.id) return { ok: false, outcome: unknown('no readable os-release: the OS release and its end of support are unknown') };
+  const label = osLabel(os);
+  if (f.osClass.rolling) {
+    return { ok: false, outcome: skip(`${label}: ${f.osClass.name} supports the newest release of each channel rather than releases with end dates; keep the image updated${f.image ? ` (${describeImage(f.image)})` : ''}`) };
+  }
+  const cyc = osCycle(os.id, os.versionId);
+  const row = cyc && lookupEol(cyc.product, cyc.cycle);
+  if (!row) return { ok: false, outcome: unknown(`no end-of-support data for ${label} (ID=${os.id}, VERSION_ID=${os.versionId || 'unset'}) in the table (data ${EOL_DATA_VERSION})`) };
+  let date = row.eol;
+  let note = row.standard ? `; the Debian security team's support ${Date.parse(row.standard) < f.now ? 'ended' : 'ends'} ${row.standard}, Debian LTS covers the rest` : '';
+  if (row.product === 'ubuntu' && row.extended) {
+    if (f.esm) {
+      date = row.extended;
+      note = `; with Ubuntu Pro ESM (configured on this host), standard support ${row.eol}`;
+    } else note = `; Expanded Security Maintenance (Ubuntu Pro, not configured here) runs until ${row.extended}`;
+  } else if (row.extended) note += `; paid extended support until ${row.extended}`;
+  return { ok: true, a: { what: label, row, date, verdict: eolVerdict(date, f.now), distribution: false, evidence: [{ file: os.file, text: `ID=${os.id} VERSION_ID=${os.versionId}` }, { text: `source: ${row.source}` }], note } };
+}
+
+const componentName = (c: ComponentFact) => `${c.package ?? c.component}${c.version ? ` ${c.version}` : ''}`;
+
+function assessComponent(c: ComponentFact, now: number): Assessment {
+  if (c.builder === 'image' && !c.version) return { ok: false, outcome: skip(c.problem ?? `${c.component} is part of the OS image`) };
+  if (!c.version) return { ok: false, outcome: unknown(`${c.component}: ${c.problem ?? 'version unknown'}`, c.file ? [{ file: c.file }] : []) };
+  const cycle = componentCycle(c.product, c.version);
+  const row = cycle && lookupEol(c.product, cycle);
+  if (!row) return { ok: false, outcome: unknown(`${componentName(c)}: no end-of-support data for ${c.product} ${cycle ?? '(unparseable version)'} in the table (data ${EOL_DATA_VERSION})`, c.file ? [{ file: c.file, ...(c.line ? { line: c.line } : {}) }] : []) };
+  const ev: Evidence[] = [{ ...(c.file ? { file: c.file } : {}), ...(c.line ? { line: c.line } : {}), text: `${c.package ? `Package: ${c.package} ` : ''}Version: ${c.version}` }, { text: `source: ${row.source}` }];
+  const distribution = c.builder === 'distribution';
+  const note = (row.note ? `; ${row.note}` : '') + (distribution ? `; ${c.package} is built and patched by the distribution for the life of the OS release, so the upstream end is reported, not failed` : c.builder === 'image' ? '; part of the OS image' : '');
+  return { ok: true, a: { what: `${componentName(c)} (${c.product} ${row.cycle})`, row, date: row.eol, verdict: eolVerdict(row.eol, now), distribution, evidence: ev, note } };
+}
+
+function eolText(a: Assessed): string {
+  const v = a.verdict;
+  if (v.state === 'no_date') return `${a.what}: no end of support announced${a.note}`;
+  if (v.state === 'past') return `${a.what} reached its end of support on ${a.date}${when(v)}${a.note}`;
+  return `${a.what} is supported until ${a.date}${when(v)}${a.note}`;
+}
+
+/** One subject or several (runtimes): fail on any upstream past its end, unknown when any is undecided. */
+function eolOutcome(items: Assessment[], none: Outcome): Outcome {
+  if (items.length === 0) return none;
+  const done = items.flatMap((i) => (i.ok ? [i.a] : []));
+  const open = items.flatMap((i) => (i.ok ? [] : [i.outcome]));
+  const past = done.filter((a) => a.verdict.state === 'past' && !a.distribution);
+  const evidence = done.flatMap((a) => a.evidence);
+  if (past.length) return fail(done.map(eolText).concat(open.map((o) => o.message)).join('; '), evidence);
+  const undecided = open.filter((o) => o.status === 'unknown');
+  if (undecided.length) return unknown([...undecided.map((o) => o.message), ...done.map(eolText)].join('; '), [...undecided.flatMap((o) => o.evidence ?? []), ...evidence]);
+  if (done.length === 0) return skip(open.map((o) => o.message).join('; '));
+  return pass(done.map(eolText).concat(open.map((o) => o.message)).join('; '), evidence);
+}
+
+function osEndOfLife(f: UpdatesFacts): Outcome {
+  const a = assessOs(f);
+  return a.ok ? eolOutcome([a], skip('')) : a.outcome;
+}
+
+const binariesNote = (ids: string[]) => `none of ${ids.join(', ')} has a package record or a binary in the usual places`;
+
+function kubeletEndOfLife(f: UpdatesFacts): Outcome {
+  const ks = f.components.filter((c) => c.component === 'kubelet');
+  return eolOutcome(ks.map((c) => assessComponent(c, f.now)), skip(`the kubelet is not installed (${binariesNote(['kubelet'])})`));
+}
+
+function runtimeEndOfLife(f: UpdatesFacts): Outcome {
+  const rs = f.components.filter((c) => c.component !== 'kubelet');
+  return eolOutcome(rs.map((c) => assessComponent(c, f.now)), skip(`no container runtime is installed (${binariesNote(['containerd', 'Docker Engine', 'CRI-O'])})`));
+}
+
+function endOfLifeSoon(f: UpdatesFacts): Outcome {
+  const items = [assessOs(f), ...f.components.map((c) => assessComponent(c, f.now))];
+  const done = items.flatMap((i) => (i.ok && !i.a.distribution ? [i.a] : []));
+  const soon = done.filter((a) => a.verdict.state === 'soon');
+  if (soon.length) return fail(`support ends within ${EOL_SOON_DAYS} days: ${soon.map(eolText).join('; ')}`, soon.flatMap((a) => a.evidence));
+  const dated = done.filter((a) => a.verdict.state === 'supported' || a.verdict.state === 'no_date');
+  if (dated.length) {
+    const past = done.filter((a) => a.verdict.state === 'past').map((a) => a.what);
+    return pass(`no support end within ${EOL_SOON_DAYS} days: ${dated.map(eolText).join('; ')}${past.length ? `; already past (see the *_end_of_life checks): ${past.join(', ')}` : ''}`);
+  }
+  if (done.length) return skip(`everything with a known end of support is already past it (see the *_end_of_life checks): ${done.map((a) => a.what).join(', ')}`);
+  const open = items.flatMap((i) => (i.ok ? [] : [i.outcome]));
+  if (open.some((o) => o.status === 'unknown')) return unknown(`no end-of-support date is known for this host: ${open.map((o) => o.message).join('; ')}`);
+  return skip(`nothing on this host has a dated end of support: ${open.map((o) => o.message).join('; ')}`);
+}
+
 const CIS = 'CIS Debian Linux 12 Benchmark 1.9 "Ensure updates, patches, and additional security software are installed"';
 const UU = 'Debian wiki UnattendedUpgrades; unattended-upgrades(8) and /etc/apt/apt.conf.d/50unattended-upgrades';
 
@@ -180,7 +344,7 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     severity: 'high',
     references: [CIS, 'Lynis PKGS-7392', 'Ubuntu update-notifier apt_check.py (security pockets, ESM origins)'],
     remediation: 'Install the pending security updates (apt-get update && apt-get upgrade, or let unattended-upgrades do it), then reboot if a kernel or libc was updated. On Kubernetes, drain the node first or use a reboot coordinator such as kured.',
-    evaluate: securityUpdates,
+    evaluate: needFamily(securityUpdates),
   },
   {
     id: 'updates.pending_updates',
@@ -188,7 +352,7 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     severity: 'low',
     references: [CIS, 'Lynis PKGS-7392', 'apt list --upgradable'],
     remediation: 'Upgrade packages during a maintenance window (apt-get upgrade after draining the node).',
-    evaluate: pendingUpdates,
+    evaluate: needFamily(pendingUpdates),
   },
   {
     id: 'updates.held_packages',
@@ -196,7 +360,7 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     severity: 'low',
     references: ['apt-mark(8) hold', 'Kubernetes kubeadm install guide (holds kubelet, kubeadm, kubectl)', 'Lynis PKGS-7392'],
     remediation: 'Review the holds (apt-mark showhold). Release the ones that are not deliberate with apt-mark unhold, or add deliberate ones to probes.updates.allowedHolds.',
-    evaluate: heldPackages,
+    evaluate: needFamily(heldPackages, rpmHolds),
   },
   {
     id: 'updates.reboot_required',
@@ -204,7 +368,7 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     severity: 'medium',
     references: ['Lynis KRNL-5830', 'update-notifier-common /run/reboot-required', 'kured (Kubernetes Reboot Daemon)'],
     remediation: 'Drain the node and reboot it so that the updated kernel and libraries are in use; kured automates this from /run/reboot-required.',
-    evaluate: rebootRequired,
+    evaluate: rebootRequiredAny,
   },
   {
     id: 'updates.automatic_updates',
@@ -212,7 +376,7 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     severity: 'medium',
     references: [CIS, UU, 'apt.systemd.daily (APT::Periodic::Update-Package-Lists, APT::Periodic::Unattended-Upgrade)', 'Lynis PKGS-7392'],
     remediation: 'apt-get install unattended-upgrades; dpkg-reconfigure -plow unattended-upgrades (writes /etc/apt/apt.conf.d/20auto-upgrades with APT::Periodic::Update-Package-Lists "1" and APT::Periodic::Unattended-Upgrade "1"); keep the security origin in Unattended-Upgrade::Origins-Pattern; systemctl enable --now apt-daily.timer apt-daily-upgrade.timer.',
-    evaluate: automaticUpdates,
+    evaluate: needFamily(automaticUpdates),
   },
   {
     id: 'updates.metadata_fresh',
@@ -220,6 +384,46 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     severity: 'medium',
     references: ['Debian security archive Release files (re-signed weekly, Valid-Until = Date + 7 days)', UU, 'Lynis PKGS-7392'],
     remediation: 'Make apt update run and succeed regularly (apt-daily.timer, or configuration management), with the security archive (deb.debian.org/debian-security <codename>-security, or <codename>-security on Ubuntu) in the sources.',
-    evaluate: metadataFresh,
+    evaluate: needFamily(metadataFresh),
+  },
+  {
+    id: 'updates.minimal_os',
+    title: 'The node runs a minimal, container-optimised OS',
+    severity: 'info',
+    references: ['Securing base infrastructure for Kubernetes: "use a minimal distribution that has been designed just for the purpose of running containers"', 'CIS Kubernetes Benchmark (node OS hardening is out of its scope; a minimal OS reduces it)', 'NSA/CISA Kubernetes Hardening Guide'],
+    remediation: 'Prefer a minimal, image-based node OS (Flatcar, Bottlerocket, Talos, Container-Optimized OS, Fedora CoreOS) for new node pools; on a general-purpose distribution, remove unneeded packages and services and harden it (CIS distribution benchmark).',
+    evaluate: minimalOs,
+  },
+  {
+    id: 'updates.os_end_of_life',
+    title: 'The OS release still receives security updates',
+    severity: 'high',
+    references: ['endoflife.date (per-release sources in probes/updates/eol.ts)', 'Debian LTS, Ubuntu release cycle, Red Hat Enterprise Linux life cycle', 'Lynis "release older than 4 months" (OS end of life)'],
+    remediation: 'Upgrade the node to a supported OS release (or replace the node with one built from a supported image); drain it first. On Ubuntu LTS past standard support, Ubuntu Pro ESM extends security updates.',
+    evaluate: osEndOfLife,
+  },
+  {
+    id: 'updates.kubelet_end_of_life',
+    title: 'The kubelet is a Kubernetes minor version that is still maintained',
+    severity: 'high',
+    references: ['Kubernetes release history and support period (kubernetes.io/releases)', 'Kubernetes version skew policy'],
+    remediation: 'Upgrade the cluster (control plane first, then the kubelets, one minor version at a time) to a maintained Kubernetes minor release.',
+    evaluate: kubeletEndOfLife,
+  },
+  {
+    id: 'updates.runtime_end_of_life',
+    title: 'The container runtimes are releases that are still maintained',
+    severity: 'high',
+    references: ['containerd support horizon (containerd.io/releases)', 'moby BRANCHES-AND-TAGS.md (Docker Engine)', 'CRI-O compatibility matrix (minors follow Kubernetes)'],
+    remediation: 'Upgrade containerd, Docker Engine or CRI-O to a maintained release (containerd LTS or current; CRI-O matching a maintained Kubernetes minor), draining the node first.',
+    evaluate: runtimeEndOfLife,
+  },
+  {
+    id: 'updates.end_of_life_soon',
+    title: `Nothing on the node reaches its end of support within ${EOL_SOON_DAYS} days`,
+    severity: 'medium',
+    references: ['endoflife.date (per-release sources in probes/updates/eol.ts)', 'Kubernetes release history (kubernetes.io/releases)'],
+    remediation: 'Plan the upgrade of the OS release, Kubernetes minor or container runtime named in the finding before its end of support.',
+    evaluate: endOfLifeSoon,
   },
 ];

@@ -1,18 +1,25 @@
 /**
  * The updates probe: pending and security updates, held packages, reboot required, automatic updates and
- * package metadata freshness, computed from the host's package databases. It never runs apt, dpkg, dnf or
- * any package manager, and never writes to the host.
+ * package metadata freshness, computed from the host's package databases; the OS class (minimal or
+ * general-purpose) and the end of support of the OS release, the kubelet and the container runtimes. It never
+ * runs apt, dpkg, dnf or any package manager or component binary, and never writes to the host.
  *
- * Package families are modules in FAMILIES, tried in order; the first whose database is on the host fills
- * the family-neutral facts. The Debian family (dpkg + apt) is the one implemented; the RPM family (rpmdb +
- * dnf cache metadata) and image-based OSes (Flatcar, Bottlerocket, Talos, COS) are further entries.
+ * The OS comes from os-release. Image-based OSes (Flatcar, Bottlerocket, Talos, COS, Fedora CoreOS, RHCOS...)
+ * are read by image.ts (image version, update settings) and get no package checks. Otherwise package families
+ * are modules in FAMILIES, tried in order; the first whose database is on the host fills the family-neutral
+ * facts.
  */
-import { defineProbe, skip } from '../../src/sdk.js';
+import { defineProbe } from '../../src/sdk.js';
 import type { HostRoot, Measurement, ProbeContext } from '../../src/sdk.js';
 import type { FamilyFacts, UpdatesFacts, UpdatesOptions } from './types.js';
 import { parseUpdatesOptions } from './options.js';
 import { updatesChecks } from './checks.js';
 import { gatherDeb, isDebFamily } from './deb/family.js';
+import { classifyOs, EMPTY_OS, parseOsRelease } from './os.js';
+import type { OsRelease } from './os.js';
+import { gatherImage } from './image.js';
+import { gatherComponents } from './components.js';
+import { gatherRpm, isRpmFamily } from './rpm/family.js';
 
 export interface PackageFamily {
   id: FamilyFacts['family'];
@@ -23,29 +30,52 @@ export interface PackageFamily {
 
 export const FAMILIES: readonly PackageFamily[] = Object.freeze([{ id: 'deb', detect: isDebFamily, gather: gatherDeb }]);
 
-/** ID, VERSION_ID and ID_LIKE of os-release(5). */
-export function parseOsRelease(text: string): UpdatesFacts['os'] {
-  const get = (k: string) => {
-    const m = new RegExp(`^${k}=(.*)$`, 'm').exec(text);
-    return m ? m[1]!.trim().replace(/^(["'])(.*)\1$/, '$2') : '';
-  };
-  return { id: get('ID'), versionId: get('VERSION_ID'), idLike: get('ID_LIKE').split(/\s+/).filter(Boolean) };
+export const OS_RELEASE_FILES = ['/etc/os-release', '/usr/lib/os-release'] as const;
+
+export async function readOsRelease(host: HostRoot): Promise<OsRelease> {
+  for (const f of OS_RELEASE_FILES) {
+    const t = await host.readText(f, { maxBytes: 64 * 1024 });
+    if (t.ok) return parseOsRelease(t.text, f);
+  }
+  return { ...EMPTY_OS, idLike: [] };
 }
 
 async function gather(ctx: ProbeContext): Promise<UpdatesFacts> {
   const options = parseUpdatesOptions(ctx.config);
-  let osText = await ctx.host.readText('/etc/os-release', { maxBytes: 64 * 1024 });
-  if (!osText.ok) osText = await ctx.host.readText('/usr/lib/os-release', { maxBytes: 64 * 1024 });
-  const os = osText.ok ? parseOsRelease(osText.text) : { id: '', versionId: '', idLike: [] };
-  const facts: UpdatesFacts = { options, os, now: ctx.now().getTime() };
-  for (const fam of FAMILIES) {
-    if (await fam.detect(ctx.host)) {
-      facts.family = await fam.gather(ctx, options);
-      for (const p of facts.family.problems.slice(0, 20)) ctx.log.debug({ problem: p }, 'updates input problem');
-      return facts;
+  const os = await readOsRelease(ctx.host);
+  const cls = classifyOs(os);
+  const facts: UpdatesFacts = {
+    options,
+    os,
+    osClass: { kind: cls.kind, ...(cls.entry ? { id: cls.entry.id, name: cls.entry.name, reason: cls.entry.reason, rolling: cls.entry.rolling } : {}) },
+    components: [],
+    esm: false,
+    now: ctx.now().getTime(),
+  };
+  if (cls.entry?.image) {
+    facts.image = await gatherImage(ctx.host, os, cls.entry.image, cls.entry.name);
+  } else {
+    for (const fam of FAMILIES) {
+      if (await fam.detect(ctx.host)) {
+        facts.family = await fam.gather(ctx, options);
+        for (const p of facts.family.problems.slice(0, 20)) ctx.log.debug({ problem: p }, 'updates input problem');
+        break;
+      }
+    }
+    if (!facts.family && (await isRpmFamily(ctx))) facts.rpm = await gatherRpm(ctx);
+    if (!facts.family && !facts.rpm) {
+      facts.unsupported = `no package database found (no /var/lib/dpkg/status, no rpm database${os.id ? `; os-release ID=${os.id}` : ''}): only dpkg/apt and rpm hosts are supported`;
     }
   }
-  facts.unsupported = `not a Debian-family host (no /var/lib/dpkg/status${os.id ? `; os-release ID=${os.id}` : ''}): only dpkg/apt hosts are supported so far (RPM-family and image-based OSes are future work)`;
+  const fam = facts.family;
+  facts.esm = fam?.family === 'deb' && fam.sources.some((s) => s.origin === 'UbuntuESM' && s.lists > 0);
+  const famId = fam?.family ?? facts.rpm?.family;
+  facts.components = await gatherComponents(ctx.host, {
+    ...(famId ? { family: famId } : {}),
+    records: fam?.componentPackages ?? facts.rpm?.componentPackages ?? [],
+    os,
+    ...(facts.image ? { image: facts.image } : {}),
+  });
   return facts;
 }
 
@@ -53,7 +83,7 @@ export function measureUpdates(facts: UpdatesFacts): Measurement[] {
   const fam = facts.family;
   const all = fam?.updates.length ?? 0;
   const security = fam?.updates.filter((u) => u.security).length ?? 0;
-  const reboot = fam && (fam.reboot.flagFile || fam.reboot.newerKernel) ? 1 : 0;
+  const reboot = (fam && (fam.reboot.flagFile || fam.reboot.newerKernel)) || facts.rpm?.reboot.newerKernel || facts.image?.staged ? 1 : 0;
   return [
     { metric: 'hostward_updates_pending', labels: { kind: 'all' }, value: all },
     { metric: 'hostward_updates_pending', labels: { kind: 'security' }, value: security },
@@ -63,10 +93,9 @@ export function measureUpdates(facts: UpdatesFacts): Measurement[] {
 
 export const updatesProbe = defineProbe<UpdatesFacts>({
   name: 'updates',
-  description: 'Pending and security updates from dpkg status and apt lists (never running apt), held packages, reboot required, automatic updates (apt periodic settings, unattended-upgrades origins, timers) and security metadata freshness.',
+  description: 'Pending and security updates from dpkg status and apt lists (never running apt), held packages, reboot required, automatic updates (apt periodic settings, unattended-upgrades origins, timers), security metadata freshness; minimal or general-purpose OS, image version and update state of image-based OSes, and the end of support of the OS release, the kubelet and the container runtimes.',
   checks: updatesChecks,
   gather,
-  precondition: (facts) => (facts.family ? undefined : skip(facts.unsupported ?? 'no supported package manager')),
   measure: measureUpdates,
   validateConfig: (c) => {
     try {

@@ -6,6 +6,10 @@
 import type { Evidence } from '../../src/sdk.js';
 import type { PendingUpdate } from './deb/policy.js';
 import type { Pin } from './deb/preferences.js';
+import type { OsRelease } from './os.js';
+import type { ImageFacts } from './image.js';
+import type { ComponentFact, PackageRecord } from './components.js';
+import type { RpmFacts } from './rpm/family.js';
 
 export type { PendingUpdate } from './deb/policy.js';
 
@@ -88,16 +92,28 @@ export interface FamilyFacts {
   pins: Pin[];
   reboot: RebootFacts;
   automatic: AutoUpdateFacts;
+  /** Records of the kubelet and container runtime packages (components.ts), for the end-of-life checks. */
+  componentPackages: PackageRecord[];
   problems: string[];
 }
 
 export interface UpdatesFacts {
   options: UpdatesOptions;
-  os: { id: string; versionId: string; idLike: string[] };
+  os: OsRelease;
+  /** Minimal / container-optimised (os.ts MINIMAL_OSES), general-purpose, or unknown (no os-release). */
+  osClass: { kind: 'minimal' | 'general' | 'unknown'; id?: string; name?: string; reason?: string; rolling?: boolean };
+  /** Set on image-based OSes (Flatcar, Bottlerocket, ...): the image and its update state; no package family then. */
+  image?: ImageFacts;
   /** Undefined when no supported package family was found. */
   family?: FamilyFacts;
+  /** RPM-family hosts (rpm/family.ts): installed set and reboot state; update metadata not read yet. */
+  rpm?: RpmFacts;
   /** Why no family applies. */
   unsupported?: string;
+  /** The kubelet and container runtimes found, with versions from package records or version files. */
+  components: ComponentFact[];
+  /** The host has Ubuntu Pro ESM Infra archives (Origin: UbuntuESM) in its package lists. */
+  esm: boolean;
   now: number;
 }
 

@@ -15,6 +15,7 @@ import type { AptConf } from './apt-conf.js';
 import { parsePreferences, isPreferencesPart } from './preferences.js';
 import type { Pin } from './preferences.js';
 import { compareVersions } from './version.js';
+import { componentRecords } from '../components.js';
 
 export const DPKG_STATUS = '/var/lib/dpkg/status';
 export const APT_TIMERS = ['apt-daily.timer', 'apt-daily-upgrade.timer'] as const;
@@ -188,6 +189,7 @@ export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Pro
     pins: pins.pins,
     reboot,
     automatic,
+    componentPackages: componentRecords(installed, DPKG_STATUS),
     problems,
   };
 }
