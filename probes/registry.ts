@@ -8,8 +8,12 @@ import { portsProbe } from './ports/index.js';
 import { kernelProbe } from './kernel/index.js';
 import { tlsProbe } from './tls/index.js';
 import { updatesProbe } from './updates/index.js';
+import { runtimeProbe } from './runtime/index.js';
+import { kubeletProbe } from './kubelet/index.js';
+import { seccompProbe } from './seccomp/index.js';
+import { integrityProbe } from './integrity/index.js';
 
-export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe, updatesProbe]);
+export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe, updatesProbe, runtimeProbe, kubeletProbe, seccompProbe, integrityProbe]);
 
 export function getProbe(name: string): Probe | undefined {
   return PROBES.find((p) => p.name === name);

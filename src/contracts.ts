@@ -112,3 +112,73 @@ export interface CheckInfo {
   references: readonly string[];
   remediation: string;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Wire format agent → collector (DESIGN.md "Wire format agent → collector").
+
+/** Version of the wire format; sent as the `Hostward-Wire-Version` request header by agents. */
+export const WIRE_VERSION = 1;
+/** At most this many events in one POST /v1/events. */
+export const MAX_EVENTS_PER_REQUEST = 1000;
+
+/**
+ * One change of a check's status on one node (`POST /v1/events` carries an array of these). `status` is
+ * the check's new status: `fail` opens or updates the alert for (node, check), anything else resolves it.
+ * `id` is unique per event: the same id sent again is accepted and not stored twice.
+ */
+export interface AlertEvent {
+  id: string;
+  node: string;
+  check: string;
+  probe: string;
+  status: Status;
+  severity: Severity;
+  title: string;
+  message: string;
+  evidence: Evidence[];
+  observedAt: string;
+  /**
+   * Addition to DESIGN.md: true when the failing check is covered by an accepted exception; the collector
+   * treats it as resolved. Absent otherwise (collectors that do not know it see a plain `fail`).
+   */
+  accepted?: boolean;
+}
+
+/**
+ * The agent's liveness event: sent when a scan produced no other event, so that a healthy node with
+ * nothing failing is still seen. It only refreshes the node's last-seen time at the collector.
+ */
+export const HEARTBEAT_CHECK = 'hostward.heartbeat';
+/** The collector's own check for a node that stopped reporting. */
+export const NODE_SILENT_CHECK = 'hostward.node_silent';
+
+/** `202` answer of POST /v1/events. */
+export interface EventsAccepted {
+  accepted: number;
+}
+
+/** Error answer of every JSON endpoint (400 names the first bad field). */
+export interface ApiError {
+  error: string;
+}
+
+export type AlertGroupStatus = 'open' | 'resolved';
+
+/** One element of `GET /v1/alerts`: a check and severity across the fleet. */
+export interface AlertGroup {
+  /** Stable across restarts and collectors: hex SHA-256 of `check` + NUL + `severity`. */
+  key: string;
+  check: string;
+  severity: Severity;
+  status: AlertGroupStatus;
+  nodes: string[];
+  openedAt: string;
+  updatedAt: string;
+}
+
+/** One element of `GET /v1/nodes`. */
+export interface NodeSummary {
+  node: string;
+  lastSeenAt: string;
+  failing: string[];
+}

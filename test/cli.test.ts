@@ -122,7 +122,7 @@ const nobodyCanRun =
 describe.skipIf(!nobodyCanRun)('hostward scan without privileges', () => {
   it('turns unreadable host files into unknown findings with the reason, and still decides what it can', () => {
     chmodSync(path.dirname(hardened.root), 0o755);
-    const r = spawnSync(process.execPath, [CLI, 'scan', '--root', hardened.root, '--format', 'json'], { encoding: 'utf8', uid: 65534, gid: 65534, env: { PATH: process.env.PATH }, timeout: 30_000 });
+    const r = spawnSync(process.execPath, [CLI, 'scan', '--root', hardened.root, '--probe', 'ssh', '--format', 'json'], { encoding: 'utf8', uid: 65534, gid: 65534, env: { PATH: process.env.PATH }, timeout: 30_000 });
     expect(r.stderr).toBe('');
     const rep = JSON.parse(r.stdout) as Report;
     const by = (id: string) => rep.findings.find((f) => f.check === id)!;

@@ -17,6 +17,7 @@ import type { Probe } from '../sdk.js';
 import { runScan } from '../scan/runner.js';
 import { buildRegistry, createProcessMetrics, renderMetrics, CONTENT_TYPE } from '../metrics/exposition.js';
 import type { CatalogueEntry } from '../metrics/exposition.js';
+import type { Registry } from 'prom-client';
 
 export interface AgentOptions {
   config: Config;
@@ -33,6 +34,13 @@ export interface AgentOptions {
    * (src/agent/child-scan.ts) so that what a scan loads and allocates is returned to the OS after each scan.
    */
   scan?: () => Promise<Report>;
+  /**
+   * Called after each successful scan with its report (the alert outbox, src/alerts/). Awaited before the
+   * scan counts as done; a failure is logged and does not fail the scan.
+   */
+  onReport?: (report: Report) => void | Promise<void>;
+  /** More registries to serve on /metrics (the alert outbox's). */
+  registries?: readonly Registry[];
 }
 
 export interface Agent {
@@ -82,6 +90,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
           { durationSeconds: report.durationSeconds, probes: report.probes.length, errors: report.probes.filter((r) => r.status === 'error').length, ...report.summary },
           'scan finished',
         );
+        if (opts.onReport) {
+          try {
+            await opts.onReport(report);
+          } catch (e) {
+            log.error({ err: e instanceof Error ? e.message : String(e) }, 'alert hook failed');
+          }
+        }
         return report;
       } catch (e) {
         proc.scanErrors.inc();
@@ -126,7 +141,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }
     switch (path) {
       case '/metrics':
-        send(res, 200, CONTENT_TYPE, await renderMetrics(scanRegistry, proc.registry));
+        send(res, 200, CONTENT_TYPE, await renderMetrics(scanRegistry, proc.registry, ...(opts.registries ?? [])));
         return;
       case '/healthz':
         send(res, 200, 'text/plain; charset=utf-8', 'ok\n');

@@ -23,10 +23,13 @@ Usage:
   hostward scan [--root DIR] [--probe NAME]... [--format table|json] [--config FILE] [--fail-on SEVERITY] [--verbose]
   hostward checks [--format table|json|markdown] [--probe NAME]...
   hostward agent [--root DIR] [--port N] [--config FILE]
+  hostward collector [--port N] [--config FILE]
+  hostward integrity init|check|accept [--root DIR] [--policy FILE | --path P...] [--only P...] [--db FILE] [--key-file FILE] [--format table|json]
   hostward version
 
 Exit codes (scan): 0 nothing failing at or above --fail-on (default high), 1 such a failure, 2 usage or
-configuration error.
+configuration error. integrity check: 0 nothing differs, 1 something differs or the baseline cannot be
+trusted (tampered, truncated, another key), 2 usage errors (bad policy, unreadable key, no baseline).
 `;
 
 class UsageError extends Error {
@@ -123,9 +126,18 @@ async function cmdAgent(argv: string[]): Promise<number> {
     timeoutMs: (config.scan.probeTimeoutSeconds + 30) * 1000,
   });
   const { ScheduleError } = await import('../agent/schedule.js');
+  // Alerts: only when a collector is configured (an agent scraped by Prometheus alone needs no outbox).
+  const alerting = config.agent.collectorUrl ? (await import('../alerts/index.js')).startAlerting({ config, log }) : undefined;
   let agent: Awaited<ReturnType<typeof startAgent>>;
   try {
-    agent = await startAgent({ config, probes: PROBES, log, catalogue: catalogue(PROBES), scan });
+    agent = await startAgent({
+      config,
+      probes: PROBES,
+      log,
+      catalogue: catalogue(PROBES),
+      scan,
+      ...(alerting ? { onReport: alerting.onReport, registries: [alerting.registry] } : {}),
+    });
   } catch (e) {
     if (e instanceof ScheduleError) throw new ConfigError('agent.schedule', e.message.replace(/^agent\.schedule: /, ''));
     throw e;
@@ -134,12 +146,106 @@ async function cmdAgent(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       log.info({ signal: sig }, 'shutting down');
-      agent.close().then(resolve, resolve);
+      agent
+        .close()
+        .then(() => alerting?.close())
+        .then(resolve, resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
   return 0;
+}
+
+async function cmdCollector(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { port: { type: 'string' }, config: { type: 'string' } });
+  const config = loadConfig(values.config as string | undefined, validationContext());
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got "${String(values.port)}"`);
+  }
+  // The file sink may be stdout; logs then go to stderr so the NDJSON stays clean.
+  const log = makeLogger(config.log.level, config.collector.fileSink === '-');
+  const { startCollector } = await import('../collector/server.js');
+  const collector = await startCollector({ config, log, ...(port !== undefined ? { port } : {}) });
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      log.info({ signal: sig }, 'shutting down');
+      collector.close().then(resolve, resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+/** Integrity error codes that mean the command was used wrongly (exit 2) rather than a baseline problem (exit 1). */
+const INTEGRITY_USAGE_CODES = new Set(['policy_invalid', 'key_unreadable', 'baseline_missing', 'baseline_unverifiable']);
+
+async function cmdIntegrity(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  if (action !== 'init' && action !== 'check' && action !== 'accept') throw new UsageError('integrity needs one of: init, check, accept');
+  const { values } = parse(rest, {
+    root: { type: 'string' },
+    policy: { type: 'string' },
+    path: { type: 'string', multiple: true },
+    only: { type: 'string', multiple: true },
+    db: { type: 'string' },
+    'key-file': { type: 'string' },
+    format: { type: 'string', default: 'table' },
+  });
+  const format = values.format as string;
+  if (format !== 'table' && format !== 'json') throw new UsageError(`--format must be table or json, got "${format}"`);
+  const paths = (values.path as string[] | undefined) ?? [];
+  if (values.policy && paths.length) throw new UsageError('--policy and --path exclude each other');
+  const only = (values.only as string[] | undefined) ?? [];
+  if (only.length && action === 'init') throw new UsageError('--only applies to check and accept');
+  const { integrityInit, integrityCheck, integrityAccept, isIntegrityError, DEFAULT_DB_FILE } = await import('../../probes/integrity/index.js');
+  const stateDir = process.env.HOSTWARD_STATE_DIR;
+  const common = {
+    root: (values.root as string | undefined) ?? process.env.HOSTWARD_ROOT ?? '/',
+    dbFile: (values.db as string | undefined) ?? (stateDir ? `${stateDir.replace(/\/$/, '')}/integrity.db` : DEFAULT_DB_FILE),
+    ...(values.policy ? { policy: values.policy as string } : {}),
+    ...(paths.length ? { paths } : {}),
+    ...(values['key-file'] ? { keyFile: values['key-file'] as string } : {}),
+    // Progress for people on a terminal; quiet otherwise (DESIGN.md).
+    ...(process.stderr.isTTY
+      ? { onProgress: (p: { files: number; bytes: number }) => process.stderr.write(`\r${action}: ${p.files} files, ${(p.bytes / 1e6).toFixed(0)} MB   `) }
+      : {}),
+  };
+  const clearProgress = () => process.stderr.isTTY && process.stderr.write('\r\x1b[K');
+  try {
+    if (action === 'check') {
+      const r = await integrityCheck({ ...common, ...(only.length ? { only } : {}) });
+      clearProgress();
+      const out = { added: r.added, removed: r.removed, modified: r.modified.map((m) => ({ path: m.path, changes: m.changes })) };
+      if (format === 'json') process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+      else {
+        for (const a of r.added) process.stdout.write(`added     ${a}\n`);
+        for (const d of r.removed) process.stdout.write(`removed   ${d}\n`);
+        for (const m of r.modified) process.stdout.write(`modified  ${m.path}  (${m.changes.join(', ')})\n`);
+        for (const n of r.notes) process.stdout.write(`note: ${n}\n`);
+        process.stdout.write(`${r.added.length} added, ${r.removed.length} removed, ${r.modified.length} modified against the ${r.baseline.signed ? 'signed' : 'UNSIGNED'} baseline of ${r.baseline.created}\n`);
+      }
+      for (const p of r.problems.slice(0, 20)) process.stderr.write(`hostward: ${p.path}: ${p.reason}\n`);
+      return out.added.length + out.removed.length + out.modified.length > 0 ? 1 : 0;
+    }
+    const r = action === 'init' ? await integrityInit(common) : await integrityAccept({ ...common, ...(only.length ? { only } : {}) });
+    clearProgress();
+    const out = { db: r.dbFile, records: r.records, signed: r.signed, digest: r.digest, problems: r.problems.length };
+    if (format === 'json') process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    else process.stdout.write(`baseline ${action === 'init' ? 'written' : 'accepted'}: ${r.dbFile}, ${r.records} records, ${r.signed ? 'signed' : 'UNSIGNED (no key: integrity.baseline_signed fails)'}, digest ${r.digest}\n`);
+    for (const p of r.problems.slice(0, 20)) process.stderr.write(`hostward: ${p.path}: ${p.reason}\n`);
+    return 0;
+  } catch (e) {
+    clearProgress();
+    if (isIntegrityError(e)) {
+      process.stderr.write(`hostward: integrity ${action}: ${e.message}\n`);
+      return INTEGRITY_USAGE_CODES.has(e.code) ? 2 : 1;
+    }
+    throw e;
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -163,8 +269,9 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(USAGE);
         return cmd === undefined ? 2 : 0;
       case 'collector':
+        return await cmdCollector(rest);
       case 'integrity':
-        throw new UsageError(`"${cmd}" is not available in this version yet`);
+        return await cmdIntegrity(rest);
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }
@@ -184,7 +291,7 @@ export async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    if (process.argv[2] !== 'agent') setTimeout(() => process.exit(code), 50).unref();
+    if (process.argv[2] !== 'agent' && process.argv[2] !== 'collector') setTimeout(() => process.exit(code), 50).unref();
   },
   (e: unknown) => {
     process.stderr.write(`hostward: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

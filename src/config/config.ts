@@ -24,11 +24,49 @@ export interface Config {
   node?: string;
   root: string;
   scan: { failOn: Severity; probeTimeoutSeconds: number; probes?: string[] };
-  agent: { port: number; listen: string; schedule: string; stateDir: string; collectorUrl?: string; tokenFile?: string };
+  agent: {
+    port: number;
+    listen: string;
+    schedule: string;
+    stateDir: string;
+    collectorUrl?: string;
+    tokenFile?: string;
+    /** Re-send the state of open alerts this often (seconds), so a collector that lost state recovers it. */
+    resendIntervalSeconds: number;
+    /** Consecutive `unknown` scans after which a failing alert resolves; 0 = unknown never resolves it. */
+    unknownGraceScans: number;
+    /** Outbox bounds: beyond either, the oldest unsent events are dropped (summarised, counted). */
+    outboxMaxBytes: number;
+    outboxMaxAgeSeconds: number;
+    /** Back-off between failed sends: exponential from the first to the maximum, with full jitter. */
+    retryInitialMs: number;
+    retryMaxMs: number;
+  };
+  collector: CollectorConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   checks: Record<string, CheckOverride>;
   exceptions: ExceptionRule[];
   probes: Record<string, Record<string, unknown>>;
+}
+
+/** `hostward collector` (DESIGN.md "Alert flow" 2). */
+export interface CollectorConfig {
+  /** Default 9751: the agent's 9750 plus one. */
+  port: number;
+  listen: string;
+  /** SQLite file (HOSTWARD_DB). */
+  db: string;
+  /** Accepted bearer tokens, one per line (HOSTWARD_TOKENS_FILE); required to start. */
+  tokensFile?: string;
+  /** A node that has not reported for this long becomes a `hostward.node_silent` alert. */
+  silentAfterSeconds: number;
+  /** Largest accepted POST /v1/events body. */
+  maxBodyBytes: number;
+  /** NDJSON file sink: a path, or `-` for stdout (HOSTWARD_FILE_SINK). */
+  fileSink?: string;
+  /** Back-off of the delivery queue between failed sink deliveries. */
+  deliveryRetryInitialMs: number;
+  deliveryRetryMaxMs: number;
 }
 
 export class ConfigError extends Error {
@@ -46,7 +84,27 @@ export function defaultConfig(): Config {
   return {
     root: '/',
     scan: { failOn: 'high', probeTimeoutSeconds: 20 },
-    agent: { port: 9750, listen: '0.0.0.0', schedule: '*/5 * * * *', stateDir: '/var/lib/hostward' },
+    agent: {
+      port: 9750,
+      listen: '0.0.0.0',
+      schedule: '*/5 * * * *',
+      stateDir: '/var/lib/hostward',
+      resendIntervalSeconds: 3600,
+      unknownGraceScans: 0,
+      outboxMaxBytes: 64 * 1024 * 1024,
+      outboxMaxAgeSeconds: 7 * 24 * 3600,
+      retryInitialMs: 1000,
+      retryMaxMs: 300_000,
+    },
+    collector: {
+      port: 9751,
+      listen: '0.0.0.0',
+      db: '/var/lib/hostward/collector.db',
+      silentAfterSeconds: 900,
+      maxBodyBytes: 4 * 1024 * 1024,
+      deliveryRetryInitialMs: 1000,
+      deliveryRetryMaxMs: 300_000,
+    },
     log: { level: 'info' },
     checks: {},
     exceptions: [],
@@ -101,7 +159,7 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
   const cfg = defaultConfig();
   if (doc === null || doc === undefined) return cfg;
   if (!isObj(doc)) throw new ConfigError('(top level)', 'must be a mapping of keys to values', src);
-  allowKeys(doc, '', ['node', 'root', 'scan', 'agent', 'log', 'checks', 'exceptions', 'probes'], src);
+  allowKeys(doc, '', ['node', 'root', 'scan', 'agent', 'collector', 'log', 'checks', 'exceptions', 'probes'], src);
 
   if (doc.node !== undefined) cfg.node = str(doc.node, 'node', src);
   if (doc.root !== undefined) cfg.root = str(doc.root, 'root', src);
@@ -123,7 +181,25 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
 
   if (doc.agent !== undefined) {
     if (!isObj(doc.agent)) throw new ConfigError('agent', 'must be a mapping', src);
-    allowKeys(doc.agent, 'agent', ['port', 'listen', 'schedule', 'stateDir', 'collectorUrl', 'tokenFile'], src);
+    allowKeys(
+      doc.agent,
+      'agent',
+      [
+        'port',
+        'listen',
+        'schedule',
+        'stateDir',
+        'collectorUrl',
+        'tokenFile',
+        'resendIntervalSeconds',
+        'unknownGraceScans',
+        'outboxMaxBytes',
+        'outboxMaxAgeSeconds',
+        'retryInitialMs',
+        'retryMaxMs',
+      ],
+      src,
+    );
     const a = doc.agent;
     if (a.port !== undefined) cfg.agent.port = int(a.port, 'agent.port', src, 1, 65535);
     if (a.listen !== undefined) cfg.agent.listen = str(a.listen, 'agent.listen', src);
@@ -135,6 +211,36 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
       cfg.agent.collectorUrl = u;
     }
     if (a.tokenFile !== undefined) cfg.agent.tokenFile = str(a.tokenFile, 'agent.tokenFile', src);
+    if (a.resendIntervalSeconds !== undefined) cfg.agent.resendIntervalSeconds = int(a.resendIntervalSeconds, 'agent.resendIntervalSeconds', src, 1, 7 * 24 * 3600);
+    if (a.unknownGraceScans !== undefined) cfg.agent.unknownGraceScans = int(a.unknownGraceScans, 'agent.unknownGraceScans', src, 0, 1000);
+    if (a.outboxMaxBytes !== undefined) cfg.agent.outboxMaxBytes = int(a.outboxMaxBytes, 'agent.outboxMaxBytes', src, 64 * 1024, 16 * 1024 ** 3);
+    if (a.outboxMaxAgeSeconds !== undefined) cfg.agent.outboxMaxAgeSeconds = int(a.outboxMaxAgeSeconds, 'agent.outboxMaxAgeSeconds', src, 60, 365 * 24 * 3600);
+    if (a.retryInitialMs !== undefined) cfg.agent.retryInitialMs = int(a.retryInitialMs, 'agent.retryInitialMs', src, 1, 3_600_000);
+    if (a.retryMaxMs !== undefined) cfg.agent.retryMaxMs = int(a.retryMaxMs, 'agent.retryMaxMs', src, 1, 24 * 3_600_000);
+    if (cfg.agent.retryMaxMs < cfg.agent.retryInitialMs) throw new ConfigError('agent.retryMaxMs', `must be at least agent.retryInitialMs (${cfg.agent.retryInitialMs})`, src);
+  }
+
+  if (doc.collector !== undefined) {
+    if (!isObj(doc.collector)) throw new ConfigError('collector', 'must be a mapping', src);
+    const c = doc.collector;
+    allowKeys(
+      c,
+      'collector',
+      ['port', 'listen', 'db', 'tokensFile', 'silentAfterSeconds', 'maxBodyBytes', 'fileSink', 'deliveryRetryInitialMs', 'deliveryRetryMaxMs'],
+      src,
+    );
+    if (c.port !== undefined) cfg.collector.port = int(c.port, 'collector.port', src, 1, 65535);
+    if (c.listen !== undefined) cfg.collector.listen = str(c.listen, 'collector.listen', src);
+    if (c.db !== undefined) cfg.collector.db = str(c.db, 'collector.db', src);
+    if (c.tokensFile !== undefined) cfg.collector.tokensFile = str(c.tokensFile, 'collector.tokensFile', src);
+    if (c.silentAfterSeconds !== undefined) cfg.collector.silentAfterSeconds = int(c.silentAfterSeconds, 'collector.silentAfterSeconds', src, 1, 30 * 24 * 3600);
+    if (c.maxBodyBytes !== undefined) cfg.collector.maxBodyBytes = int(c.maxBodyBytes, 'collector.maxBodyBytes', src, 1024, 256 * 1024 * 1024);
+    if (c.fileSink !== undefined) cfg.collector.fileSink = str(c.fileSink, 'collector.fileSink', src);
+    if (c.deliveryRetryInitialMs !== undefined) cfg.collector.deliveryRetryInitialMs = int(c.deliveryRetryInitialMs, 'collector.deliveryRetryInitialMs', src, 1, 3_600_000);
+    if (c.deliveryRetryMaxMs !== undefined) cfg.collector.deliveryRetryMaxMs = int(c.deliveryRetryMaxMs, 'collector.deliveryRetryMaxMs', src, 1, 24 * 3_600_000);
+    if (cfg.collector.deliveryRetryMaxMs < cfg.collector.deliveryRetryInitialMs) {
+      throw new ConfigError('collector.deliveryRetryMaxMs', `must be at least collector.deliveryRetryInitialMs (${cfg.collector.deliveryRetryInitialMs})`, src);
+    }
   }
 
   if (doc.log !== undefined) {
@@ -210,6 +316,12 @@ export function applyEnv(cfg: Config, env: NodeJS.ProcessEnv): Config {
   if (env.HOSTWARD_STATE_DIR) cfg.agent.stateDir = env.HOSTWARD_STATE_DIR;
   if (env.HOSTWARD_COLLECTOR_URL) cfg.agent.collectorUrl = env.HOSTWARD_COLLECTOR_URL;
   if (env.HOSTWARD_TOKEN_FILE) cfg.agent.tokenFile = env.HOSTWARD_TOKEN_FILE;
+  if (cfg.agent.collectorUrl !== undefined && !/^https?:\/\//.test(cfg.agent.collectorUrl)) {
+    throw new ConfigError('HOSTWARD_COLLECTOR_URL', 'must be an http:// or https:// URL', src);
+  }
+  if (env.HOSTWARD_DB) cfg.collector.db = env.HOSTWARD_DB;
+  if (env.HOSTWARD_TOKENS_FILE) cfg.collector.tokensFile = env.HOSTWARD_TOKENS_FILE;
+  if (env.HOSTWARD_FILE_SINK) cfg.collector.fileSink = env.HOSTWARD_FILE_SINK;
   return cfg;
 }
 

@@ -1,0 +1,65 @@
+/**
+ * The integrity probe's configuration section (`probes.integrity`), validated with messages naming the key:
+ *
+ *   probes:
+ *     integrity:
+ *       db: /var/lib/hostward/integrity.db   # the agent's own state dir (not under --root); default
+ *                                            # $HOSTWARD_STATE_DIR/integrity.db
+ *       keyFile: /etc/hostward/integrity/key # default $HOSTWARD_INTEGRITY_KEY_FILE (mounted from a Secret)
+ *       policy: /etc/hostward/integrity.yaml # a policy file on the agent's filesystem; default: built in
+ *       rehashSlices: 24                     # every file is re-read at least once every N checks
+ *       trustCtime: true                     # use ctime in the stat fast path
+ *       workers: 2                           # hashing threads (default: CPUs, at most 4)
+ *       maxEvidence: 20                      # changed paths listed in a finding's evidence
+ */
+import path from 'node:path';
+import { DEFAULT_DB_FILE, DEFAULT_REHASH_SLICES } from './api.js';
+
+export interface IntegrityOptions {
+  db: string;
+  /** Undefined: no key configured. */
+  keyFile: string | undefined;
+  policy: string | undefined;
+  rehashSlices: number;
+  trustCtime: boolean;
+  workers: number | undefined;
+  maxEvidence: number;
+}
+
+const KEYS = ['db', 'keyFile', 'policy', 'rehashSlices', 'trustCtime', 'workers', 'maxEvidence'];
+
+function bad(key: string, problem: string): never {
+  throw new Error(`${key}: ${problem}`);
+}
+
+function int(c: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+  const v = c[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function absPath(c: Record<string, unknown>, key: string): string | undefined {
+  const v = c[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || !path.isAbsolute(v)) bad(key, `must be an absolute path on the agent's filesystem, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function parseIntegrityOptions(raw: unknown, env: NodeJS.ProcessEnv = process.env): IntegrityOptions {
+  const c = raw ?? {};
+  if (typeof c !== 'object' || Array.isArray(c)) bad('(section)', 'must be a mapping');
+  const o = c as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!KEYS.includes(k)) bad(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+  if (o.trustCtime !== undefined && typeof o.trustCtime !== 'boolean') bad('trustCtime', 'must be true or false');
+  const stateDir = env.HOSTWARD_STATE_DIR || undefined;
+  return {
+    db: absPath(o, 'db') ?? (stateDir ? path.join(stateDir, 'integrity.db') : DEFAULT_DB_FILE),
+    keyFile: absPath(o, 'keyFile') ?? (env.HOSTWARD_INTEGRITY_KEY_FILE || undefined),
+    policy: absPath(o, 'policy'),
+    rehashSlices: int(o, 'rehashSlices', 1, 1_000_000) ?? DEFAULT_REHASH_SLICES,
+    trustCtime: (o.trustCtime as boolean | undefined) ?? true,
+    workers: int(o, 'workers', 1, 64),
+    maxEvidence: int(o, 'maxEvidence', 1, 1000) ?? 20,
+  };
+}

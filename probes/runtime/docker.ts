@@ -1,0 +1,311 @@
+/**
+ * Docker: discovery of the daemon (rootful or rootless), its command line, daemon.json, unit files, sockets and
+ * TLS files; the effective value of each daemon option (the running daemon's flag, last one wins; else
+ * daemon.json or --config-file; else dockerd's default). Facts only: the checks in checks/docker.ts decide.
+ */
+import type { Evidence, HostRoot } from '../../src/sdk.js';
+import { describeFailure } from '../../src/sdk.js';
+import { findProcesses, lastFlag, parseGoFlags, readEnviron } from './proc.js';
+import type { FlagOccurrence, ProcInfo } from './proc.js';
+import { firstExisting, lineOf, statFile } from './files.js';
+import type { FileFact } from './files.js';
+
+export type DockerKind = 'bool' | 'string' | 'list' | 'map';
+
+export interface DockerOption {
+  /** daemon.json key. */
+  key: string;
+  /** dockerd flags (without dashes) that set it; list flags repeat, scalar flags: the last one wins. */
+  flags: readonly string[];
+  kind: DockerKind;
+  default: boolean | string | readonly string[] | Readonly<Record<string, unknown>>;
+}
+
+/** The daemon options the checks read (dockerd v20–v28 names). */
+export const DOCKER_OPTIONS: readonly DockerOption[] = [
+  { key: 'icc', flags: ['icc'], kind: 'bool', default: true },
+  { key: 'log-level', flags: ['log-level', 'l'], kind: 'string', default: 'info' },
+  { key: 'debug', flags: ['debug', 'D'], kind: 'bool', default: false },
+  { key: 'iptables', flags: ['iptables'], kind: 'bool', default: true },
+  { key: 'insecure-registries', flags: ['insecure-registry'], kind: 'list', default: [] },
+  { key: 'storage-driver', flags: ['storage-driver', 's'], kind: 'string', default: '' },
+  { key: 'hosts', flags: ['host', 'H'], kind: 'list', default: [] },
+  { key: 'tls', flags: ['tls'], kind: 'bool', default: false },
+  { key: 'tlsverify', flags: ['tlsverify'], kind: 'bool', default: false },
+  { key: 'tlscacert', flags: ['tlscacert'], kind: 'string', default: '' },
+  { key: 'tlscert', flags: ['tlscert'], kind: 'string', default: '' },
+  { key: 'tlskey', flags: ['tlskey'], kind: 'string', default: '' },
+  { key: 'default-ulimits', flags: ['default-ulimit'], kind: 'map', default: {} },
+  { key: 'userns-remap', flags: ['userns-remap'], kind: 'string', default: '' },
+  { key: 'authorization-plugins', flags: ['authorization-plugin'], kind: 'list', default: [] },
+  { key: 'log-driver', flags: ['log-driver'], kind: 'string', default: 'json-file' },
+  { key: 'log-opts', flags: ['log-opt'], kind: 'map', default: {} },
+  { key: 'no-new-privileges', flags: ['no-new-privileges'], kind: 'bool', default: false },
+  { key: 'live-restore', flags: ['live-restore'], kind: 'bool', default: false },
+  { key: 'userland-proxy', flags: ['userland-proxy'], kind: 'bool', default: true },
+  { key: 'seccomp-profile', flags: ['seccomp-profile'], kind: 'string', default: '' },
+  { key: 'experimental', flags: ['experimental'], kind: 'bool', default: false },
+  { key: 'selinux-enabled', flags: ['selinux-enabled'], kind: 'bool', default: false },
+  { key: 'data-root', flags: ['data-root', 'graph', 'g'], kind: 'string', default: '/var/lib/docker' },
+  { key: 'group', flags: ['group', 'G'], kind: 'string', default: 'docker' },
+  { key: 'cgroup-parent', flags: ['cgroup-parent'], kind: 'string', default: '' },
+];
+
+/** dockerd's boolean flags: they take no separate value ("--icc=false" is the only way to say false). */
+export const DOCKERD_BOOL_FLAGS: ReadonlySet<string> = new Set([
+  'icc', 'iptables', 'ip6tables', 'ip-forward', 'ip-masq', 'ipv6', 'tls', 'tlsverify', 'no-new-privileges', 'live-restore',
+  'userland-proxy', 'experimental', 'selinux-enabled', 'debug', 'D', 'rootless', 'raw-logs', 'init', 'validate', 'help', 'h',
+  'version', 'v', 'disable-legacy-registry', 'allow-nondistributable-artifacts-all', 'bridge-accept-fwmark',
+]);
+
+export type DockerSetting =
+  | { key: string; state: 'set'; value: unknown; source: 'flag' | 'file' | 'default'; evidence: Evidence[] }
+  | { key: string; state: 'unknown'; reason: string };
+
+export interface DockerArgs {
+  flags: FlagOccurrence[];
+  configFile?: string;
+  problems: string[];
+}
+
+export function parseDockerdArgs(argv: readonly string[]): DockerArgs {
+  const p = parseGoFlags(argv.slice(1), DOCKERD_BOOL_FLAGS);
+  const out: DockerArgs = { flags: p.flags, problems: [...p.problems, ...p.positional.map((a) => `unexpected argument ${JSON.stringify(a.slice(0, 80))}`)] };
+  const cf = lastFlag(p.flags, ['config-file']);
+  if (cf?.value) out.configFile = cf.value;
+  return out;
+}
+
+export type DaemonJson = { ok: true; values: Record<string, unknown> } | { ok: false; reason: string };
+
+/** daemon.json: a JSON object. Anything else is what dockerd would refuse to start with. */
+export function parseDaemonJson(text: string): DaemonJson {
+  if (text.trim() === '') return { ok: true, values: {} }; // dockerd treats an empty file as no configuration
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, reason: `invalid JSON: ${e instanceof Error ? e.message.slice(0, 200) : String(e)}` };
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, reason: 'not a JSON object' };
+  return { ok: true, values: v as Record<string, unknown> };
+}
+
+function flagBool(v: string | undefined): boolean | undefined {
+  if (v === undefined) return true;
+  const s = v.toLowerCase();
+  if (['true', '1', 't'].includes(s)) return true;
+  if (['false', '0', 'f'].includes(s)) return false;
+  return undefined;
+}
+
+function fileTypeOk(o: DockerOption, v: unknown): boolean {
+  switch (o.kind) {
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'string':
+      return typeof v === 'string';
+    case 'list':
+      return Array.isArray(v) && v.every((x) => typeof x === 'string');
+    case 'map':
+      return typeof v === 'object' && v !== null && !Array.isArray(v);
+  }
+}
+
+export interface Resolved {
+  settings: Map<string, DockerSetting>;
+  /** Options set both as a flag and in daemon.json: dockerd refuses to start with any of them. */
+  conflicts: string[];
+}
+
+/**
+ * The effective value of every option in DOCKER_OPTIONS: flag (last wins for scalars, all for lists), else the
+ * file, else the default. A file that cannot be read makes file-backed values unknown, never defaulted.
+ */
+export function resolveDocker(args: DockerArgs | undefined, file: { path: string; text?: string; json: DaemonJson } | undefined, cmdlineFile: string | undefined): Resolved {
+  const settings = new Map<string, DockerSetting>();
+  const conflicts: string[] = [];
+  for (const o of DOCKER_OPTIONS) {
+    const occ = args?.flags.filter((f) => o.flags.includes(f.name)) ?? [];
+    const inFile = file?.json.ok && Object.prototype.hasOwnProperty.call(file.json.values, o.key);
+    if (occ.length > 0) {
+      if (inFile) conflicts.push(o.key);
+      const ev: Evidence[] = occ.map((f) => ({ ...(cmdlineFile ? { file: cmdlineFile } : {}), text: f.text }));
+      let value: unknown;
+      if (o.kind === 'bool') {
+        value = flagBool(occ[occ.length - 1]!.value);
+        if (value === undefined) {
+          settings.set(o.key, { key: o.key, state: 'unknown', reason: `${occ[occ.length - 1]!.text}: not a boolean` });
+          continue;
+        }
+      } else if (o.kind === 'string') value = occ[occ.length - 1]!.value ?? '';
+      else if (o.kind === 'list') value = occ.map((f) => f.value ?? '');
+      else {
+        const m: Record<string, string> = {};
+        for (const f of occ) {
+          const [k, ...rest] = (f.value ?? '').split('=');
+          if (k) m[k] = rest.join('=');
+        }
+        value = m;
+      }
+      settings.set(o.key, { key: o.key, state: 'set', value, source: 'flag', evidence: ev });
+      continue;
+    }
+    if (file && !file.json.ok) {
+      settings.set(o.key, { key: o.key, state: 'unknown', reason: `${file.path}: ${file.json.reason}` });
+      continue;
+    }
+    if (file && inFile && file.json.ok) {
+      const v = file.json.values[o.key];
+      if (!fileTypeOk(o, v)) {
+        settings.set(o.key, { key: o.key, state: 'unknown', reason: `${file.path}: "${o.key}" must be a ${o.kind}, got ${JSON.stringify(v)?.slice(0, 60)}` });
+        continue;
+      }
+      const line = file.text ? lineOf(file.text, new RegExp(`"${o.key.replace(/[-]/g, '\\-')}"\\s*:`)) : undefined;
+      settings.set(o.key, { key: o.key, state: 'set', value: v, source: 'file', evidence: [{ file: file.path, ...(line ? { line } : {}), text: `"${o.key}": ${JSON.stringify(v)}`.slice(0, 200) }] });
+      continue;
+    }
+    settings.set(o.key, { key: o.key, state: 'set', value: o.default, source: 'default', evidence: [] });
+  }
+  return { settings, conflicts };
+}
+
+export interface DockerDaemon {
+  pid: number;
+  argv: string[];
+  cmdlineFile: string;
+  uid?: number;
+  rootless: boolean;
+  startedAtMs?: number;
+}
+
+export interface DockerFacts {
+  installed: boolean;
+  /** Why hostward thinks Docker is (or is not) installed. */
+  basis: string;
+  daemon?: DockerDaemon;
+  argProblems: string[];
+  configPath: string;
+  config: { state: 'missing' } | { state: 'unreadable'; reason: string } | { state: 'ok'; json: DaemonJson; mtimeMs: number };
+  settings: Map<string, DockerSetting>;
+  conflicts: string[];
+  /** Units, config, sockets, TLS files and registry certificates, each with its role. */
+  files: FileFact[];
+  /** Owner the files should have: root, or the rootless daemon's user. */
+  ownerUid: number;
+  /** gid of the group the socket may belong to ("docker" unless --group says otherwise). */
+  socketGid?: number;
+  /** Where the daemon listens, from -H/hosts and, for fd://, the docker.socket unit. */
+  listeners: { address: string; evidence: Evidence }[];
+}
+
+const DOCKERD_BINARIES = ['/usr/bin/dockerd', '/usr/sbin/dockerd', '/usr/local/bin/dockerd', '/bin/dockerd'];
+export const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'];
+
+/** ListenStream= lines of a systemd socket unit. */
+export function parseListenStreams(text: string): { value: string; line: number }[] {
+  const out: { value: string; line: number }[] = [];
+  text.split('\n').forEach((l, i) => {
+    const m = /^\s*ListenStream\s*=\s*(.*?)\s*$/.exec(l);
+    if (m) {
+      if (m[1] === '') out.length = 0; // an empty assignment resets the list
+      else out.push({ value: m[1]!, line: i + 1 });
+    }
+  });
+  return out;
+}
+
+export interface DockerGatherOptions {
+  configFile?: string;
+  processes?: ProcInfo[];
+  groups: Map<string, number>;
+  homes: Map<number, string>;
+}
+
+export async function gatherDocker(host: HostRoot, o: DockerGatherOptions): Promise<DockerFacts> {
+  const procs = o.processes ?? (await findProcesses(host, ['dockerd']));
+  const proc = procs.find((p) => p.comm === 'dockerd');
+  const daemon: DockerDaemon | undefined = proc
+    ? { pid: proc.pid, argv: proc.argv, cmdlineFile: proc.cmdlineFile, rootless: (proc.uid ?? 0) !== 0 || proc.argv.includes('--rootless'), ...(proc.uid !== undefined ? { uid: proc.uid } : {}), ...(proc.startedAtMs !== undefined ? { startedAtMs: proc.startedAtMs } : {}) }
+    : undefined;
+  const args = daemon ? parseDockerdArgs(daemon.argv) : undefined;
+  const ownerUid = daemon?.rootless ? (daemon.uid ?? 0) : 0;
+  const home = daemon?.rootless ? o.homes.get(ownerUid) : undefined;
+  const xdgConfig = daemon?.rootless ? await readEnviron(host, daemon.pid, 'XDG_CONFIG_HOME') : undefined;
+  const defaultConfig = daemon?.rootless ? `${xdgConfig ?? `${home ?? '/root'}/.config`}/docker/daemon.json` : '/etc/docker/daemon.json';
+  const configPath = args?.configFile ?? o.configFile ?? defaultConfig;
+
+  const binary = await firstExisting(host, DOCKERD_BINARIES);
+  const serviceUnit = await firstExisting(host, UNIT_DIRS.map((d) => `${d}/docker.service`));
+  const socketUnit = await firstExisting(host, UNIT_DIRS.map((d) => `${d}/docker.socket`));
+  const configExists = await host.exists(configPath);
+  const installed = Boolean(daemon || binary || serviceUnit || configExists);
+  const basis = daemon
+    ? `dockerd pid ${daemon.pid}${daemon.rootless ? ` (rootless, uid ${ownerUid})` : ''}`
+    : binary ?? serviceUnit ?? (configExists ? configPath : 'no dockerd process, binary, docker.service or daemon.json');
+
+  let config: DockerFacts['config'] = { state: 'missing' };
+  let fileForResolve: Parameters<typeof resolveDocker>[1];
+  const text = await host.readText(configPath, { maxBytes: 1024 * 1024 });
+  if (text.ok) {
+    const json = parseDaemonJson(text.text);
+    const st = await host.stat(configPath);
+    config = { state: 'ok', json, mtimeMs: st.ok ? st.mtimeMs : 0 };
+    fileForResolve = { path: configPath, text: text.text, json };
+  } else if (text.code !== 'missing') {
+    config = { state: 'unreadable', reason: describeFailure(text) };
+    fileForResolve = { path: configPath, json: { ok: false, reason: `cannot read: ${text.code.replace(/_/g, ' ')} (${text.reason})` } };
+  }
+  const { settings, conflicts } = resolveDocker(args, fileForResolve, daemon?.cmdlineFile);
+
+  const files: FileFact[] = [];
+  if (serviceUnit) files.push(await statFile(host, serviceUnit, 'docker.service'));
+  if (socketUnit) files.push(await statFile(host, socketUnit, 'docker.socket'));
+  if (!daemon?.rootless && (await host.exists('/etc/docker'))) files.push(await statFile(host, '/etc/docker', '/etc/docker'));
+  if (configExists) files.push(await statFile(host, configPath, 'daemon.json'));
+  for (const p of ['/etc/default/docker', '/etc/sysconfig/docker']) if (!daemon?.rootless && (await host.exists(p))) files.push(await statFile(host, p, 'environment file'));
+  const certsDir = daemon?.rootless ? `${home ?? '/root'}/.config/docker/certs.d` : '/etc/docker/certs.d';
+  for (const c of [...(await host.glob(`${certsDir}/*/*.crt`)), ...(await host.glob(`${certsDir}/*/*.cert`))].slice(0, 1000)) files.push(await statFile(host, c, 'registry certificate'));
+
+  // TLS files: only when TLS is in use or a path is given; the defaults are ~/.docker/{ca,cert,key}.pem.
+  const val = (k: string) => {
+    const s = settings.get(k);
+    return s?.state === 'set' ? s.value : undefined;
+  };
+  const tlsOn = val('tls') === true || val('tlsverify') === true;
+  const dockerHome = `${daemon?.rootless ? home ?? '/root' : '/root'}/.docker`;
+  for (const [k, role, dflt] of [['tlscacert', 'TLS CA certificate', 'ca.pem'], ['tlscert', 'TLS certificate', 'cert.pem'], ['tlskey', 'TLS key', 'key.pem']] as const) {
+    const v = val(k);
+    const p = typeof v === 'string' && v !== '' ? v : tlsOn ? `${dockerHome}/${dflt}` : undefined;
+    if (p) files.push(await statFile(host, p, role));
+  }
+
+  // Listeners: -H / hosts; the default unix socket; fd:// is whatever docker.socket says.
+  const listeners: DockerFacts['listeners'] = [];
+  const hostsSetting = settings.get('hosts');
+  const hosts = hostsSetting?.state === 'set' ? (hostsSetting.value as string[]) : [];
+  const xdgRuntime = daemon?.rootless ? (await readEnviron(host, daemon.pid, 'XDG_RUNTIME_DIR')) ?? `/run/user/${ownerUid}` : undefined;
+  const defaultSock = xdgRuntime ? `unix://${xdgRuntime}/docker.sock` : 'unix:///var/run/docker.sock';
+  for (const h of hosts.length > 0 ? hosts : [defaultSock]) {
+    const ev = hostsSetting?.state === 'set' ? hostsSetting.evidence.find((e) => e.text?.includes(h)) ?? hostsSetting.evidence[0] ?? { text: h } : { text: h };
+    if (h.startsWith('fd://') && socketUnit) {
+      const su = await host.readText(socketUnit, { maxBytes: 256 * 1024 });
+      const streams = su.ok ? parseListenStreams(su.text) : [];
+      for (const s of streams) listeners.push({ address: s.value.startsWith('/') ? `unix://${s.value}` : `tcp://${s.value}`, evidence: { file: socketUnit, line: s.line, text: `ListenStream=${s.value}` } });
+      if (streams.length === 0) listeners.push({ address: 'unix:///run/docker.sock', evidence: ev });
+    } else if (h.startsWith('fd://')) listeners.push({ address: 'unix:///run/docker.sock', evidence: ev });
+    else listeners.push({ address: h, evidence: ev });
+  }
+  // The socket actually present: rootful docker.socket puts it in /run; /var/run is a link to /run.
+  const socks = [...new Set(listeners.filter((l) => l.address.startsWith('unix://')).map((l) => l.address.slice('unix://'.length)))];
+  for (const s of socks) if (await host.exists(s)) files.push(await statFile(host, s, 'docker.sock'));
+
+  const groupSetting = settings.get('group');
+  const groupName = groupSetting?.state === 'set' && typeof groupSetting.value === 'string' ? groupSetting.value : 'docker';
+  const socketGid = /^\d+$/.test(groupName) ? Number(groupName) : o.groups.get(groupName);
+
+  const facts: DockerFacts = { installed, basis, argProblems: args?.problems ?? [], configPath, config, settings, conflicts, files, ownerUid, listeners };
+  if (daemon) facts.daemon = daemon;
+  if (socketGid !== undefined) facts.socketGid = socketGid;
+  return facts;
+}

@@ -1,0 +1,36 @@
+/**
+ * The runtime probe's configuration section (`probes.runtime`), validated with messages naming the key:
+ *
+ *   probes:
+ *     runtime:
+ *       dockerConfigFile: /etc/docker/daemon.json     # when no running dockerd says --config-file
+ *       containerdConfig: /etc/containerd/config.toml # when no running containerd says --config
+ *       crioConfig: /etc/crio/crio.conf
+ *       crioConfigDir: /etc/crio/crio.conf.d
+ *       kubeletConfig: /var/lib/kubelet/config.yaml   # for the cgroup driver comparison
+ */
+export interface RuntimeOptions {
+  dockerConfigFile?: string;
+  containerdConfig?: string;
+  crioConfig?: string;
+  crioConfigDir?: string;
+  kubeletConfig?: string;
+}
+
+const KEYS = ['dockerConfigFile', 'containerdConfig', 'crioConfig', 'crioConfigDir', 'kubeletConfig'] as const;
+
+function bad(key: string, problem: string): never {
+  throw new Error(`${key}: ${problem}`);
+}
+
+export function parseRuntimeOptions(raw: unknown): RuntimeOptions {
+  const c = raw ?? {};
+  if (typeof c !== 'object' || Array.isArray(c)) bad('(section)', 'must be a mapping');
+  const o: RuntimeOptions = {};
+  for (const [k, v] of Object.entries(c as Record<string, unknown>)) {
+    if (!(KEYS as readonly string[]).includes(k)) bad(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+    if (typeof v !== 'string' || !v.startsWith('/') || v.includes('\0') || v.length > 4096) bad(k, `must be an absolute host path, got ${JSON.stringify(v)?.slice(0, 60)}`);
+    o[k as (typeof KEYS)[number]] = v;
+  }
+  return o;
+}

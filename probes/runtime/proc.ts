@@ -1,0 +1,169 @@
+/**
+ * Running daemons from the host's /proc (the DaemonSet runs with hostPID): argv from cmdline, start time from
+ * stat field 22 plus /proc/stat btime, real uid from status. Parsers take text; findProcesses does the reads.
+ */
+import type { HostRoot } from '../../src/sdk.js';
+
+/** USER_HZ: the unit of /proc/<pid>/stat times on every Linux architecture Kubernetes runs on. */
+export const CLOCK_TICKS = 100;
+export const MAX_CMDLINE_BYTES = 256 * 1024;
+export const MAX_ARGS = 4096;
+
+/** argv from /proc/<pid>/cmdline: NUL-separated, with a trailing NUL; bounded in count. */
+export function parseCmdline(text: string): string[] {
+  const parts = text.split('\0');
+  if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  return parts.slice(0, MAX_ARGS);
+}
+
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  /** Clock ticks after boot (field 22). */
+  startTicks: number;
+}
+
+/** /proc/<pid>/stat: "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split at the last ")". */
+export function parseProcStat(text: string): ProcStat | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 1 || close < open) return undefined;
+  const pid = Number(text.slice(0, open).trim());
+  const rest = text.slice(close + 1).trim().split(/\s+/);
+  // rest[0] is field 3 (state); field 22 is rest[19].
+  const ppid = Number(rest[1]);
+  const start = rest[19];
+  if (!Number.isSafeInteger(pid) || rest.length < 20 || start === undefined || !/^\d+$/.test(start)) return undefined;
+  return { pid, comm: text.slice(open + 1, close), state: rest[0] ?? '', ppid, startTicks: Number(start) };
+}
+
+/** btime (seconds since the epoch) from /proc/stat. */
+export function parseBootTime(text: string): number | undefined {
+  const m = /^btime\s+(\d+)\s*$/m.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The real uid from /proc/<pid>/status. */
+export function parseStatusUid(text: string): number | undefined {
+  const m = /^Uid:\s+(\d+)/m.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** One variable of /proc/<pid>/environ. */
+export function environValue(text: string, name: string): string | undefined {
+  for (const kv of text.split('\0')) if (kv.startsWith(name + '=')) return kv.slice(name.length + 1);
+  return undefined;
+}
+
+export interface ProcInfo {
+  pid: number;
+  comm: string;
+  argv: string[];
+  /** Host path of the cmdline file, for evidence. */
+  cmdlineFile: string;
+  uid?: number;
+  /** When the process started, milliseconds since the epoch (from stat starttime and btime). */
+  startedAtMs?: number;
+}
+
+/**
+ * Processes whose comm is one of `names`, lowest pid first. Reads comm for every pid (cheap), the rest only
+ * for matches; at most maxProcs pids are looked at.
+ */
+export async function findProcesses(host: HostRoot, names: readonly string[], maxProcs = 100_000): Promise<ProcInfo[]> {
+  const proc = await host.readDir('/proc');
+  if (!proc.ok) return [];
+  const statText = await host.readText('/proc/stat', { maxBytes: 1024 * 1024 });
+  const btime = statText.ok ? parseBootTime(statText.text) : undefined;
+  const out: ProcInfo[] = [];
+  let seen = 0;
+  for (const e of proc.entries) {
+    if (!/^\d+$/.test(e.name) || ++seen > maxProcs) continue;
+    const comm = await host.readText(`/proc/${e.name}/comm`, { maxBytes: 64 });
+    if (!comm.ok || !names.includes(comm.text.trim())) continue;
+    const cmdlineFile = `/proc/${e.name}/cmdline`;
+    const [cmd, stat, status] = await Promise.all([
+      host.readText(cmdlineFile, { maxBytes: MAX_CMDLINE_BYTES }),
+      host.readText(`/proc/${e.name}/stat`, { maxBytes: 4096 }),
+      host.readText(`/proc/${e.name}/status`, { maxBytes: 64 * 1024 }),
+    ]);
+    if (!cmd.ok) continue;
+    const argv = parseCmdline(cmd.text);
+    if (argv.length === 0) continue; // a zombie or kernel thread
+    const info: ProcInfo = { pid: Number(e.name), comm: comm.text.trim(), argv, cmdlineFile };
+    const st = stat.ok ? parseProcStat(stat.text) : undefined;
+    if (st && btime !== undefined) info.startedAtMs = (btime + st.startTicks / CLOCK_TICKS) * 1000;
+    const uid = status.ok ? parseStatusUid(status.text) : undefined;
+    if (uid !== undefined) info.uid = uid;
+    out.push(info);
+  }
+  return out.sort((a, b) => a.pid - b.pid);
+}
+
+export async function readEnviron(host: HostRoot, pid: number, name: string): Promise<string | undefined> {
+  const r = await host.readText(`/proc/${pid}/environ`, { maxBytes: MAX_CMDLINE_BYTES });
+  return r.ok ? environValue(r.text, name) : undefined;
+}
+
+/**
+ * Go-style flag parsing (pflag, urfave/cli): "--name=value", "--name value", "-n value", "-nvalue", "--bool".
+ * `bools` lists the flags that take no value; `withValue` the short flags that take one. Returns each flag
+ * occurrence in order (the caller decides last-wins or accumulate), and positional arguments.
+ */
+export interface FlagOccurrence {
+  name: string;
+  value: string | undefined;
+  /** The argument text, for evidence. */
+  text: string;
+}
+
+export function parseGoFlags(args: readonly string[], bools: ReadonlySet<string>): { flags: FlagOccurrence[]; positional: string[]; problems: string[] } {
+  const flags: FlagOccurrence[] = [];
+  const positional: string[] = [];
+  const problems: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      positional.push(...args.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') {
+      positional.push(a);
+      continue;
+    }
+    const long = a.startsWith('--');
+    const body = a.slice(long ? 2 : 1);
+    const eq = body.indexOf('=');
+    let name = eq >= 0 ? body.slice(0, eq) : body;
+    let value: string | undefined = eq >= 0 ? body.slice(eq + 1) : undefined;
+    if (!long && eq < 0 && name.length > 1 && !bools.has(name)) {
+      // -Hvalue: a short flag with its value attached (single-dash long names like -config are Go's flag package)
+      if (!bools.has(name[0]!) && !/^[a-z][a-z-]+$/.test(name)) {
+        value = name.slice(1);
+        name = name[0]!;
+      }
+    }
+    if (value === undefined && !bools.has(name)) {
+      const next = args[i + 1];
+      if (next === undefined || (next.startsWith('-') && next.length > 1)) {
+        problems.push(`${a} without a value`);
+        flags.push({ name, value: undefined, text: a });
+        continue;
+      }
+      value = next;
+      i++;
+      flags.push({ name, value, text: `${a} ${next}` });
+      continue;
+    }
+    flags.push({ name, value, text: a });
+  }
+  return { flags, positional, problems };
+}
+
+/** The value of the last occurrence of any of `names`. */
+export function lastFlag(flags: readonly FlagOccurrence[], names: readonly string[]): FlagOccurrence | undefined {
+  for (let i = flags.length - 1; i >= 0; i--) if (names.includes(flags[i]!.name)) return flags[i];
+  return undefined;
+}

@@ -1,0 +1,172 @@
+/**
+ * The agent's side of the alert flow, wired together: after each scan, diff the report against the
+ * persisted alert state, append the events to the durable outbox (fsynced), persist the new state, and
+ * let the sender deliver. Heartbeats keep a node with nothing to report visibly alive; open alerts are
+ * re-sent every resendIntervalSeconds, and at once after the outbox had to drop events.
+ *
+ * State under config.agent.stateDir: `alerts-state.json` (open alerts) and `outbox/`.
+ */
+import { randomUUID } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/config.js';
+import { HEARTBEAT_CHECK } from '../contracts.js';
+import type { AlertEvent, Report } from '../contracts.js';
+import { diffReport, emptyState, parseState, resendEvents } from './diff.js';
+import type { AlertState } from './diff.js';
+import { Outbox } from './outbox.js';
+import { createAlertMetrics } from './metrics.js';
+import { Sender } from './sender.js';
+
+export { Outbox } from './outbox.js';
+export type { OutboxOptions, PendingEvent, DropSummary } from './outbox.js';
+export { Sender, classify, backoffMs } from './sender.js';
+export { diffReport, resendEvents, emptyState, fingerprint } from './diff.js';
+export type { AlertState, OpenAlert } from './diff.js';
+export { createAlertMetrics } from './metrics.js';
+export { encodeRecord, decodeRecords } from './framing.js';
+
+export interface AlertingOptions {
+  config: Config;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface Alerting {
+  /** The agent's hook: call after every successful scan. Resolves once the events are durable. */
+  onReport(report: Report): Promise<void>;
+  /** Metrics to serve beside the agent's. */
+  registry: Registry;
+  outbox: Outbox;
+  close(): Promise<void>;
+}
+
+export function startAlerting(opts: AlertingOptions): Alerting {
+  const { config } = opts;
+  const log = opts.log.child({ component: 'alerts' });
+  const now = opts.now ?? Date.now;
+  const dir = config.agent.stateDir;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stateFile = path.join(dir, 'alerts-state.json');
+  let state: AlertState | undefined = loadState(stateFile, log);
+
+  let outbox: Outbox | undefined;
+  const metrics = createAlertMetrics(() => outbox);
+  let resendPending = false;
+  outbox = Outbox.open({
+    dir: path.join(dir, 'outbox'),
+    maxBytes: config.agent.outboxMaxBytes,
+    maxAgeMs: config.agent.outboxMaxAgeSeconds * 1000,
+    log,
+    now,
+    // History was lost; re-send the current state of every open alert (after this call returns).
+    onDrop: () => {
+      if (resendPending) return;
+      resendPending = true;
+      queueMicrotask(() => {
+        resendPending = false;
+        if (state && outbox) enqueue(resendEvents(state, randomUUID, new Date(now())));
+      });
+    },
+  });
+  if (outbox.depth > 0 || outbox.corruptRecords > 0) log.info({ pending: outbox.depth, corrupt: outbox.corruptRecords }, 'outbox reopened');
+
+  const sender = new Sender({
+    outbox,
+    url: config.agent.collectorUrl ?? '',
+    ...(config.agent.tokenFile ? { tokenFile: config.agent.tokenFile } : {}),
+    log,
+    metrics,
+    retryInitialMs: config.agent.retryInitialMs,
+    retryMaxMs: config.agent.retryMaxMs,
+    rejectedFile: path.join(dir, 'outbox', 'rejected.ndjson'),
+  });
+  if (config.agent.collectorUrl) sender.start();
+  else log.warn('no collector URL (HOSTWARD_COLLECTOR_URL): alert events are kept in the outbox until one is configured');
+
+  function enqueue(events: AlertEvent[]): void {
+    if (events.length === 0) return;
+    outbox!.append(events);
+    sender.kick();
+  }
+
+  let chain: Promise<void> = Promise.resolve();
+  function onReport(report: Report): Promise<void> {
+    const p = chain.then(() => {
+      let prev = state;
+      if (!prev || prev.node !== report.node) {
+        if (prev) log.warn({ was: prev.node, now: report.node }, 'node name changed; starting a fresh alert state');
+        prev = emptyState(report.node);
+      }
+      const { events, next } = diffReport(prev, report, { unknownGraceScans: config.agent.unknownGraceScans, newId: randomUUID });
+      const t = now();
+      if (t - next.lastResendAt >= config.agent.resendIntervalSeconds * 1000) {
+        const changed = new Set(events.map((e) => e.check));
+        // The first re-send is due on the first scan: a restarted agent refreshes the collector too.
+        events.push(...resendEvents(next, randomUUID, new Date(t)).filter((e) => !changed.has(e.check)));
+        next.lastResendAt = t;
+      }
+      if (events.length === 0) events.push(heartbeat(report.node, new Date(t)));
+      // Events are durable before the state that produced them is: a crash in between re-sends a
+      // change (harmless, the collector applies it idempotently), never loses one.
+      enqueue(events);
+      saveState(stateFile, next);
+      state = next;
+      log.debug({ events: events.length, open: Object.keys(next.open).length }, 'alert events enqueued');
+    });
+    chain = p.catch(() => undefined);
+    return p;
+  }
+
+  return {
+    onReport,
+    registry: metrics.registry,
+    outbox,
+    async close() {
+      await chain;
+      await sender.close();
+      outbox?.close();
+    },
+  };
+}
+
+export function heartbeat(node: string, at: Date): AlertEvent {
+  return {
+    id: randomUUID(),
+    node,
+    check: HEARTBEAT_CHECK,
+    probe: 'hostward',
+    status: 'pass',
+    severity: 'info',
+    title: 'Agent heartbeat',
+    message: 'scan completed; nothing changed',
+    evidence: [],
+    observedAt: at.toISOString(),
+  };
+}
+
+function loadState(file: string, log: Logger): AlertState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const s = parseState(text);
+  if (!s) log.error({ file }, 'alert state unreadable; starting fresh (open alerts will be re-announced)');
+  return s;
+}
+
+function saveState(file: string, s: AlertState): void {
+  const tmp = file + '.tmp';
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(s));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}

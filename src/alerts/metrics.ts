@@ -1,0 +1,78 @@
+/**
+ * The agent's alert-delivery metrics, on their own registry (served beside the others by renderMetrics):
+ * hostward_alerts_sent_total / hostward_alerts_failed_total{sink} of DESIGN.md, plus the outbox's depth,
+ * size, age, and what it lost.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Outbox } from './outbox.js';
+
+export const AGENT_SINK = 'collector';
+
+export interface AlertMetrics {
+  registry: Registry;
+  sent: Counter<'sink'>;
+  failed: Counter<'sink'>;
+}
+
+export function createAlertMetrics(outbox: () => Outbox | undefined): AlertMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const sent = new Counter({
+    name: 'hostward_alerts_sent_total',
+    help: 'Alert events delivered and acknowledged, by sink (the agent has one: collector).',
+    labelNames: ['sink'] as const,
+    registers,
+  });
+  const failed = new Counter({
+    name: 'hostward_alerts_failed_total',
+    help: 'Alert events in delivery attempts that failed, by sink (each failed attempt counts its events).',
+    labelNames: ['sink'] as const,
+    registers,
+  });
+  sent.inc({ sink: AGENT_SINK }, 0);
+  failed.inc({ sink: AGENT_SINK }, 0);
+  new Gauge({
+    name: 'hostward_outbox_events',
+    help: 'Alert events in the outbox not yet acknowledged by the collector.',
+    registers,
+    collect() {
+      this.set(outbox()?.depth ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'hostward_outbox_bytes',
+    help: 'Size of the unacknowledged outbox records, in bytes.',
+    registers,
+    collect() {
+      this.set(outbox()?.bytes ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'hostward_outbox_oldest_event_age_seconds',
+    help: 'Age of the oldest unacknowledged event in the outbox, in seconds (0 when empty).',
+    registers,
+    collect() {
+      const t = outbox()?.oldestEnqueuedAt;
+      this.set(t === undefined ? 0 : Math.max(0, (Date.now() - t) / 1000));
+    },
+  });
+  new Counter({
+    name: 'hostward_outbox_dropped_events_total',
+    help: 'Unsent events dropped because the outbox exceeded its size or age bound (open alerts are re-sent after a drop).',
+    registers,
+    collect() {
+      const o = outbox();
+      if (o) this.reset(), this.inc(o.droppedEvents);
+    },
+  });
+  new Counter({
+    name: 'hostward_outbox_corrupt_records_total',
+    help: 'Outbox records found corrupted or truncated on disk (CRC mismatch) and skipped.',
+    registers,
+    collect() {
+      const o = outbox();
+      if (o) this.reset(), this.inc(o.corruptRecords);
+    },
+  });
+  return { registry, sent, failed };
+}

@@ -1,0 +1,311 @@
+/**
+ * The agent's durable outbox (DESIGN.md "Alert flow" 1), under `<stateDir>/outbox/`:
+ *
+ * - `seg-<first seq>.log`: append-only segments of framed records (framing.ts), each an event with its
+ *   sequence number and enqueue time. append() returns only after the bytes are fsynced.
+ * - `acked`: the highest sequence number the collector acknowledged (a watermark: events are sent in
+ *   order), replaced atomically (write, fsync, rename, fsync the directory).
+ *
+ * Compaction deletes segments whose every record is acknowledged; a restart opens a fresh segment (a torn
+ * tail of the previous one is never appended to). Reading back, corrupted or truncated records are
+ * detected by their CRC, skipped and counted, never a crash.
+ *
+ * Bounds: when the unsent events exceed maxBytes or the oldest is older than maxAgeMs, the oldest are
+ * dropped; the loss is counted (droppedEvents), summarised to onDrop (count, time range, checks), and
+ * the caller re-enqueues the current state of open alerts, so what is lost is history, never state.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { AlertEvent } from '../contracts.js';
+import { decodeRecords, encodeRecord } from './framing.js';
+
+export interface OutboxOptions {
+  dir: string;
+  maxBytes: number;
+  maxAgeMs: number;
+  log: Logger;
+  /** Segment size before rolling to a new file (default 1 MiB). */
+  segmentBytes?: number;
+  now?: () => number;
+  onDrop?: (summary: DropSummary) => void;
+}
+
+export interface PendingEvent {
+  seq: number;
+  enqueuedAt: number;
+  event: AlertEvent;
+  /** Size of the framed record on disk. */
+  bytes: number;
+}
+
+export interface DropSummary {
+  events: number;
+  oldestEnqueuedAt: string;
+  newestEnqueuedAt: string;
+  reason: 'size' | 'age';
+  /** Checks of the dropped events, with how many events each. */
+  checks: Record<string, number>;
+}
+
+interface Segment {
+  file: string;
+  lastSeq: number;
+}
+
+const SEGMENT_RE = /^seg-(\d{16})\.log$/;
+
+export class Outbox {
+  private pending: PendingEvent[] = [];
+  private pendingBytes = 0;
+  private segments: Segment[] = [];
+  private active: { fd: number; seg: Segment; bytes: number } | undefined;
+  private acked = 0;
+  private nextSeq = 1;
+  private readonly segmentBytes: number;
+  private readonly now: () => number;
+  /** Records skipped at open because they failed the CRC or were cut short. */
+  corruptRecords = 0;
+  /** Events dropped by the size and age bounds since this process started. */
+  droppedEvents = 0;
+
+  private constructor(private readonly opts: OutboxOptions) {
+    this.segmentBytes = opts.segmentBytes ?? 1024 * 1024;
+    this.now = opts.now ?? Date.now;
+  }
+
+  static open(opts: OutboxOptions): Outbox {
+    const o = new Outbox(opts);
+    o.load();
+    return o;
+  }
+
+  get depth(): number {
+    return this.pending.length;
+  }
+
+  get bytes(): number {
+    return this.pendingBytes;
+  }
+
+  /** Enqueue time (epoch ms) of the oldest unsent event, or undefined when empty. */
+  get oldestEnqueuedAt(): number | undefined {
+    return this.pending[0]?.enqueuedAt;
+  }
+
+  /** Append events durably: on return they are fsynced to disk. */
+  append(events: readonly AlertEvent[]): void {
+    if (events.length === 0) return;
+    const t = this.now();
+    let chunk: Buffer[] = [];
+    let chunkBytes = 0;
+    const added: PendingEvent[] = [];
+    for (const event of events) {
+      const seq = this.nextSeq++;
+      const rec = encodeRecord(Buffer.from(JSON.stringify({ s: seq, t, e: event })));
+      if (this.active && chunk.length > 0 && this.active.bytes + chunkBytes + rec.length > this.segmentBytes) {
+        this.write(chunk, chunkBytes);
+        chunk = [];
+        chunkBytes = 0;
+      }
+      if (!this.active || this.active.bytes >= this.segmentBytes) this.roll(seq);
+      chunk.push(rec);
+      chunkBytes += rec.length;
+      this.active!.seg.lastSeq = seq;
+      added.push({ seq, enqueuedAt: t, event, bytes: rec.length });
+    }
+    this.write(chunk, chunkBytes);
+    for (const p of added) {
+      this.pending.push(p);
+      this.pendingBytes += p.bytes;
+    }
+    this.enforceBounds();
+  }
+
+  /** The oldest unsent events, at most maxCount of them and about maxBytes of JSON. */
+  peek(maxCount: number, maxBytes = Infinity): PendingEvent[] {
+    const out: PendingEvent[] = [];
+    let bytes = 0;
+    for (const p of this.pending) {
+      if (out.length >= maxCount || (out.length > 0 && bytes + p.bytes > maxBytes)) break;
+      out.push(p);
+      bytes += p.bytes;
+    }
+    return out;
+  }
+
+  /** Record that every event up to and including `seq` was delivered; compacts what is fully delivered. */
+  ack(seq: number): void {
+    if (seq <= this.acked) return;
+    this.writeAck(seq);
+    this.acked = seq;
+    let i = 0;
+    while (i < this.pending.length && this.pending[i]!.seq <= seq) {
+      this.pendingBytes -= this.pending[i]!.bytes;
+      i++;
+    }
+    if (i > 0) this.pending = this.pending.slice(i);
+    this.compact();
+  }
+
+  /** Apply the size and age bounds (also called periodically by the sender, for age). */
+  enforceBounds(): void {
+    const cutoff = this.now() - this.opts.maxAgeMs;
+    let n = 0;
+    let bytes = this.pendingBytes;
+    let reason: DropSummary['reason'] = 'age';
+    while (n < this.pending.length) {
+      const p = this.pending[n]!;
+      if (bytes > this.opts.maxBytes) reason = 'size';
+      else if (p.enqueuedAt >= cutoff) break;
+      bytes -= p.bytes;
+      n++;
+    }
+    if (n === 0) return;
+    const dropped = this.pending.slice(0, n);
+    const checks: Record<string, number> = {};
+    for (const d of dropped) checks[d.event.check] = (checks[d.event.check] ?? 0) + 1;
+    const summary: DropSummary = {
+      events: n,
+      oldestEnqueuedAt: new Date(dropped[0]!.enqueuedAt).toISOString(),
+      newestEnqueuedAt: new Date(dropped[n - 1]!.enqueuedAt).toISOString(),
+      reason,
+      checks,
+    };
+    this.droppedEvents += n;
+    this.opts.log.warn({ outbox: summary }, 'outbox over its bounds: oldest unsent events dropped');
+    this.ack(dropped[n - 1]!.seq);
+    this.opts.onDrop?.(summary);
+  }
+
+  close(): void {
+    if (this.active) {
+      closeSync(this.active.fd);
+      this.active = undefined;
+    }
+  }
+
+  private load(): void {
+    const dir = this.opts.dir;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      const n = Number(readFileSync(path.join(dir, 'acked'), 'utf8').trim());
+      if (Number.isSafeInteger(n) && n >= 0) this.acked = n;
+      else this.opts.log.warn('outbox acknowledgement file unreadable; unsent events will be re-sent (the collector ignores repeats)');
+    } catch {
+      // No acknowledgement yet.
+    }
+    let maxSeq = this.acked;
+    const files = readdirSync(dir)
+      .filter((f) => SEGMENT_RE.test(f))
+      .sort();
+    for (const file of files) {
+      const full = path.join(dir, file);
+      let buf: Buffer;
+      try {
+        buf = readFileSync(full);
+      } catch (e) {
+        this.opts.log.error({ file, err: (e as Error).message }, 'outbox segment unreadable; skipped');
+        this.corruptRecords++;
+        continue;
+      }
+      const { records, corrupt } = decodeRecords(buf);
+      let bad = corrupt;
+      let lastSeq = 0;
+      for (const r of records) {
+        const p = parseRecord(r);
+        if (!p) {
+          bad++;
+          continue;
+        }
+        lastSeq = Math.max(lastSeq, p.seq);
+        maxSeq = Math.max(maxSeq, p.seq);
+        if (p.seq > this.acked && (this.pending.length === 0 || p.seq > this.pending[this.pending.length - 1]!.seq)) {
+          this.pending.push(p);
+          this.pendingBytes += p.bytes;
+        }
+      }
+      if (bad > 0) {
+        this.corruptRecords += bad;
+        this.opts.log.warn({ file, corrupt: bad, kept: records.length }, 'outbox segment has corrupted or truncated records; skipped them');
+      }
+      this.segments.push({ file, lastSeq });
+    }
+    this.nextSeq = maxSeq + 1;
+    this.compact();
+    this.enforceBounds();
+  }
+
+  private roll(firstSeq: number): void {
+    this.close();
+    const file = `seg-${String(firstSeq).padStart(16, '0')}.log`;
+    const fd = openSync(path.join(this.opts.dir, file), 'a', 0o600);
+    fsyncDir(this.opts.dir);
+    const seg: Segment = { file, lastSeq: firstSeq };
+    this.segments.push(seg);
+    this.active = { fd, seg, bytes: 0 };
+  }
+
+  private write(chunk: Buffer[], bytes: number): void {
+    if (!this.active || chunk.length === 0) return;
+    const buf = chunk.length === 1 ? chunk[0]! : Buffer.concat(chunk, bytes);
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.active.fd, buf, off, buf.length - off);
+    fsyncSync(this.active.fd);
+    this.active.bytes += buf.length;
+  }
+
+  private writeAck(seq: number): void {
+    const tmp = path.join(this.opts.dir, 'acked.tmp');
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, `${seq}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path.join(this.opts.dir, 'acked'));
+    fsyncDir(this.opts.dir);
+  }
+
+  /** Delete segments whose every record is acknowledged (never the one being appended to). */
+  private compact(): void {
+    const keep: Segment[] = [];
+    let removed = false;
+    for (const s of this.segments) {
+      if (s.lastSeq <= this.acked && s !== this.active?.seg) {
+        rmSync(path.join(this.opts.dir, s.file), { force: true });
+        removed = true;
+      } else keep.push(s);
+    }
+    this.segments = keep;
+    if (removed) fsyncDir(this.opts.dir);
+  }
+}
+
+function parseRecord(r: Buffer): PendingEvent | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(r.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as { s?: unknown; t?: unknown; e?: unknown };
+  if (typeof o.s !== 'number' || !Number.isSafeInteger(o.s) || typeof o.t !== 'number' || typeof o.e !== 'object' || o.e === null) return undefined;
+  const e = o.e as Partial<AlertEvent>;
+  if (typeof e.id !== 'string' || typeof e.node !== 'string' || typeof e.check !== 'string') return undefined;
+  return { seq: o.s, enqueuedAt: o.t, event: o.e as AlertEvent, bytes: r.length + 12 };
+}
+
+function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some filesystems refuse fsync on a directory; the data files themselves are fsynced.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * Delivers the outbox to the collector (POST /v1/events), oldest first, in batches of at most
+ * MAX_EVENTS_PER_REQUEST, with the bearer token read from a file at each attempt (so a rotated token is
+ * picked up; it is never logged). An event leaves the outbox only when the collector answered 2xx.
+ *
+ * Failures, by class:
+ * - network error, timeout, 408, 429, 5xx: retried with exponential back-off and full jitter
+ *   (Retry-After honoured up to the maximum);
+ * - 400, 413, 422 (the batch itself is refused): the batch is halved until the refused event is alone;
+ *   that event is set aside in `rejected.ndjson`, logged and counted, and delivery goes on; so a bad
+ *   event is not retried forever and does not block the others;
+ * - any other 4xx (401, 403, 404: configuration): logged, counted, retried at the maximum back-off,
+ *   never dropped (fixing the token or URL resumes delivery).
+ */
+import { appendFileSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { MAX_EVENTS_PER_REQUEST, WIRE_VERSION } from '../contracts.js';
+import type { Outbox, PendingEvent } from './outbox.js';
+import type { AlertMetrics } from './metrics.js';
+import { AGENT_SINK } from './metrics.js';
+import { VERSION } from '../version.js';
+
+export interface SenderOptions {
+  outbox: Outbox;
+  /** The collector's base URL (…/v1/events is appended unless already there). */
+  url: string;
+  tokenFile?: string;
+  log: Logger;
+  metrics: AlertMetrics;
+  retryInitialMs: number;
+  retryMaxMs: number;
+  /** Per-request timeout (default 15 s). */
+  timeoutMs?: number;
+  /** Most events per request (default and upper bound: MAX_EVENTS_PER_REQUEST). */
+  maxBatch?: number;
+  /** Largest batch body, roughly (default 1 MiB). */
+  maxBatchBytes?: number;
+  /** Where refused events are set aside (NDJSON, bounded to about 1 MiB). */
+  rejectedFile: string;
+}
+
+export type SendOutcome = { kind: 'ok' } | { kind: 'retry'; afterMs?: number; why: string } | { kind: 'refused'; why: string } | { kind: 'config'; why: string };
+
+/** Map an HTTP status to what the sender does about it. */
+export function classify(status: number): 'ok' | 'retry' | 'refused' | 'config' {
+  if (status >= 200 && status < 300) return 'ok';
+  if (status === 408 || status === 429 || status >= 500) return 'retry';
+  if (status === 400 || status === 413 || status === 422) return 'refused';
+  return 'config';
+}
+
+/** Full-jitter exponential back-off: uniform in [0, min(max, initial * 2^attempt)], at least 1 ms. */
+export function backoffMs(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+  const cap = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 40));
+  return Math.max(1, Math.floor(random() * cap));
+}
+
+export class Sender {
+  private closed = false;
+  private wake: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private inflight: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  private attempt = 0;
+  private batchLimit: number;
+  private readonly maxBatch: number;
+  private readonly endpoint: string;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: SenderOptions) {
+    const u = opts.url.replace(/\/+$/, '');
+    this.endpoint = u.endsWith('/v1/events') ? u : `${u}/v1/events`;
+    this.log = opts.log.child({ sink: AGENT_SINK });
+    this.maxBatch = Math.max(1, Math.min(MAX_EVENTS_PER_REQUEST, opts.maxBatch ?? MAX_EVENTS_PER_REQUEST));
+    this.batchLimit = this.maxBatch;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** New events are in the outbox: send now rather than at the next tick. */
+  kick(): void {
+    if (this.attempt === 0) this.wakeUp();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.inflight?.abort();
+    this.wakeUp();
+    await this.loop;
+  }
+
+  private wakeUp(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    w?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      this.timer = setTimeout(() => this.wakeUp(), ms);
+      this.timer.unref();
+    });
+  }
+
+  private async run(): Promise<void> {
+    const { outbox } = this.opts;
+    while (!this.closed) {
+      outbox.enforceBounds();
+      const batch = outbox.peek(this.batchLimit, this.opts.maxBatchBytes ?? 1024 * 1024);
+      if (batch.length === 0) {
+        await this.sleep(10_000);
+        continue;
+      }
+      const outcome = await this.send(batch);
+      if (this.closed) break;
+      const last = batch[batch.length - 1]!;
+      switch (outcome.kind) {
+        case 'ok':
+          outbox.ack(last.seq);
+          this.opts.metrics.sent.inc({ sink: AGENT_SINK }, batch.length);
+          if (this.attempt > 0) this.log.info({ events: batch.length, attempts: this.attempt + 1 }, 'collector reachable again; delivering');
+          this.attempt = 0;
+          this.batchLimit = this.maxBatch;
+          break;
+        case 'retry': {
+          this.opts.metrics.failed.inc({ sink: AGENT_SINK }, batch.length);
+          const wait = Math.min(this.opts.retryMaxMs, Math.max(outcome.afterMs ?? 0, backoffMs(this.attempt, this.opts.retryInitialMs, this.opts.retryMaxMs)));
+          this.attempt++;
+          this.log.warn({ why: outcome.why, events: batch.length, retryInMs: wait, attempt: this.attempt }, 'delivery to collector failed; will retry');
+          await this.sleep(wait);
+          break;
+        }
+        case 'refused':
+          this.opts.metrics.failed.inc({ sink: AGENT_SINK }, batch.length);
+          if (batch.length > 1) {
+            this.batchLimit = Math.ceil(batch.length / 2);
+            this.log.warn({ why: outcome.why, events: batch.length }, 'collector refused a batch; retrying in halves to isolate the refused event');
+          } else {
+            this.setAside(batch[0]!, outcome.why);
+            outbox.ack(last.seq);
+          }
+          break;
+        case 'config':
+          this.opts.metrics.failed.inc({ sink: AGENT_SINK }, batch.length);
+          this.attempt++;
+          this.log.error({ why: outcome.why, url: this.endpoint, retryInMs: this.opts.retryMaxMs }, 'collector refused the agent (check the token file and collector URL); will retry');
+          await this.sleep(this.opts.retryMaxMs);
+          break;
+      }
+    }
+  }
+
+  private token(): string | undefined {
+    if (!this.opts.tokenFile) return undefined;
+    try {
+      return readFileSync(this.opts.tokenFile, 'utf8').trim() || undefined;
+    } catch (e) {
+      this.log.error({ tokenFile: this.opts.tokenFile, err: (e as NodeJS.ErrnoException).code ?? 'unreadable' }, 'token file unreadable');
+      return undefined;
+    }
+  }
+
+  private async send(batch: readonly PendingEvent[]): Promise<SendOutcome> {
+    const body = '[' + batch.map((p) => JSON.stringify(p.event)).join(',') + ']';
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'User-Agent': `hostward/${VERSION}`,
+      'Hostward-Wire-Version': String(WIRE_VERSION),
+    };
+    const token = this.token();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const ac = new AbortController();
+    this.inflight = ac;
+    const timer = setTimeout(() => ac.abort(), this.opts.timeoutMs ?? 15_000);
+    try {
+      const res = await fetch(this.endpoint, { method: 'POST', headers, body, signal: ac.signal });
+      const text = await res.text().catch(() => '');
+      const kind = classify(res.status);
+      const why = `HTTP ${res.status}${text ? `: ${errorText(text)}` : ''}`;
+      if (kind === 'ok') return { kind };
+      if (kind === 'retry') {
+        const ra = retryAfterMs(res.headers.get('retry-after'));
+        return ra === undefined ? { kind, why } : { kind, why, afterMs: ra };
+      }
+      return { kind, why };
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string } };
+      return { kind: 'retry', why: err.name === 'AbortError' ? 'timeout' : (err.cause?.code ?? err.message) };
+    } finally {
+      clearTimeout(timer);
+      this.inflight = undefined;
+    }
+  }
+
+  private setAside(p: PendingEvent, why: string): void {
+    const file = this.opts.rejectedFile;
+    this.log.error({ eventId: p.event.id, check: p.event.check, why, file }, 'collector refused an event; set aside, not retried');
+    try {
+      // Bounded: start over past 1 MiB (the log line above keeps the record).
+      if (statSafe(file) > 1024 * 1024) truncateSync(file, 0);
+      appendFileSync(file, JSON.stringify({ why, event: p.event }) + '\n', { mode: 0o600 });
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'cannot write the rejected-events file');
+    }
+  }
+}
+
+function statSafe(f: string): number {
+  try {
+    return statSync(f).size;
+  } catch {
+    return 0;
+  }
+}
+
+function errorText(text: string): string {
+  try {
+    const v = JSON.parse(text) as { error?: unknown };
+    if (typeof v.error === 'string') return v.error.slice(0, 300);
+  } catch {
+    // not JSON
+  }
+  return text.slice(0, 300);
+}
+
+function retryAfterMs(v: string | null): number | undefined {
+  if (!v) return undefined;
+  const s = Number(v);
+  if (Number.isFinite(s) && s >= 0) return s * 1000;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? Math.max(0, t - Date.now()) : undefined;
+}

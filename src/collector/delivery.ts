@@ -1,0 +1,102 @@
+/**
+ * The persistent delivery queue's dispatcher: one loop per sink, strictly in order, taking the oldest
+ * unacknowledged change from the database, handing it to the sink, and marking it sent only after the
+ * sink resolved. A collector killed at any moment re-delivers what was not marked (at-least-once; the
+ * group key lets receivers deduplicate). Transient failures back off exponentially with full jitter; a
+ * permanent SinkError is logged, counted and not retried.
+ */
+import type { Logger } from 'pino';
+import type { Counter } from 'prom-client';
+import { backoffMs } from '../alerts/sender.js';
+import type { Sink } from './sink.js';
+import { SinkError } from './sink.js';
+import type { Store } from './store.js';
+
+export interface DispatcherOptions {
+  store: Store;
+  sinks: readonly Sink[];
+  log: Logger;
+  sent: Counter<'sink'>;
+  failed: Counter<'sink'>;
+  retryInitialMs: number;
+  retryMaxMs: number;
+}
+
+export class Dispatcher {
+  private closed = false;
+  private readonly wakers = new Set<() => void>();
+  private readonly loops: Promise<void>[] = [];
+  private readonly ac = new AbortController();
+
+  constructor(private readonly opts: DispatcherOptions) {}
+
+  start(): void {
+    for (const s of this.opts.sinks) this.loops.push(this.run(s));
+  }
+
+  /** New changes were queued. */
+  kick(): void {
+    for (const w of [...this.wakers]) w();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.ac.abort();
+    this.kick();
+    await Promise.all(this.loops);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      t.unref();
+      this.wakers.add(done);
+    });
+  }
+
+  private async run(sink: Sink): Promise<void> {
+    const { store } = this.opts;
+    const log = this.opts.log.child({ sink: sink.name });
+    while (!this.closed) {
+      let d;
+      try {
+        d = store.nextDelivery(sink.name);
+      } catch (e) {
+        log.error({ err: (e as Error).message }, 'delivery queue unreadable');
+        await this.sleep(this.opts.retryMaxMs);
+        continue;
+      }
+      if (!d) {
+        await this.sleep(5000);
+        continue;
+      }
+      const wait = d.nextAt - Date.now();
+      if (wait > 0) {
+        await this.sleep(wait);
+        continue;
+      }
+      try {
+        await sink.deliver(d.change, this.ac.signal);
+        store.markSent(d.id);
+        this.opts.sent.inc({ sink: sink.name });
+        log.debug({ key: d.change.key, action: d.change.action }, 'delivered');
+      } catch (e) {
+        this.opts.failed.inc({ sink: sink.name });
+        const err = e instanceof Error ? e.message : String(e);
+        if (e instanceof SinkError && e.permanent) {
+          store.markDead(d.id, err);
+          log.error({ key: d.change.key, err }, 'sink refused the change (configuration?); not retried');
+        } else {
+          const retryIn = Math.max(e instanceof SinkError ? (e.retryAfterMs ?? 0) : 0, backoffMs(d.attempts, this.opts.retryInitialMs, this.opts.retryMaxMs));
+          store.markRetry(d.id, Date.now() + retryIn, err);
+          log.warn({ key: d.change.key, err, attempts: d.attempts + 1, retryInMs: retryIn }, 'delivery failed; will retry');
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The file sink: one NDJSON line per group change, appended and fsynced before it counts as delivered;
+ * `-` writes to stdout (for piping into one's own tools). For tests, and for users who post-process.
+ */
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { GroupChange, Sink } from './sink.js';
+import { SinkError } from './sink.js';
+
+export function fileSink(target: string): Sink {
+  if (target === '-') {
+    return {
+      name: 'stdout',
+      deliver: (change) =>
+        new Promise<void>((resolve, reject) => {
+          process.stdout.write(line(change), (err) => (err ? reject(new SinkError(err.message, false)) : resolve()));
+        }),
+    };
+  }
+  mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+  let fd: number | undefined = openSync(target, 'a', 0o640);
+  return {
+    name: 'file',
+    deliver(change) {
+      if (fd === undefined) return Promise.reject(new SinkError('file sink closed', false));
+      const buf = Buffer.from(line(change));
+      try {
+        let off = 0;
+        while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+        fsyncSync(fd);
+      } catch (e) {
+        return Promise.reject(new SinkError(`cannot write ${target}: ${(e as Error).message}`, false));
+      }
+      return Promise.resolve();
+    },
+    close() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+      return Promise.resolve();
+    },
+  };
+}
+
+function line(change: GroupChange): string {
+  return JSON.stringify({ type: 'hostward.alert_group', ...change }) + '\n';
+}

@@ -1,0 +1,59 @@
+/** The collector's metrics, on an injected registry (DESIGN.md: hostward_alerts_sent_total/_failed_total{sink}). */
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Sink } from './sink.js';
+import type { Store } from './store.js';
+
+export const REQUEST_OUTCOMES = ['accepted', 'unauthorized', 'bad_request', 'too_large', 'error'] as const;
+export type RequestOutcome = (typeof REQUEST_OUTCOMES)[number];
+
+export interface CollectorMetrics {
+  registry: Registry;
+  requests: Counter<'outcome'>;
+  stored: Counter;
+  duplicates: Counter;
+  sent: Counter<'sink'>;
+  failed: Counter<'sink'>;
+}
+
+export function createCollectorMetrics(store: () => Store | undefined, sinks: readonly Sink[]): CollectorMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const requests = new Counter({
+    name: 'hostward_collector_event_requests_total',
+    help: 'POST /v1/events requests by outcome.',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  for (const outcome of REQUEST_OUTCOMES) requests.inc({ outcome }, 0);
+  const stored = new Counter({ name: 'hostward_collector_events_stored_total', help: 'Events stored (first time their id was seen).', registers });
+  const duplicates = new Counter({ name: 'hostward_collector_events_duplicate_total', help: 'Events whose id was already stored (re-sends), accepted and not stored again.', registers });
+  const sent = new Counter({ name: 'hostward_alerts_sent_total', help: 'Group changes delivered to and acknowledged by a sink.', labelNames: ['sink'] as const, registers });
+  const failed = new Counter({ name: 'hostward_alerts_failed_total', help: 'Failed delivery attempts to a sink.', labelNames: ['sink'] as const, registers });
+  for (const s of sinks) {
+    sent.inc({ sink: s.name }, 0);
+    failed.inc({ sink: s.name }, 0);
+  }
+  new Gauge({
+    name: 'hostward_collector_delivery_queue',
+    help: 'Group changes waiting for a sink to acknowledge them.',
+    labelNames: ['sink'] as const,
+    registers,
+    collect() {
+      const pending = store()?.pendingDeliveries() ?? {};
+      this.reset();
+      for (const s of sinks) this.set({ sink: s.name }, pending[s.name] ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'hostward_collector_nodes',
+    help: 'Nodes known to the collector, by state (silent: no event for longer than silentAfterSeconds).',
+    labelNames: ['state'] as const,
+    registers,
+    collect() {
+      const c = store()?.nodeCounts() ?? { reporting: 0, silent: 0 };
+      this.set({ state: 'reporting' }, c.reporting);
+      this.set({ state: 'silent' }, c.silent);
+    },
+  });
+  return { registry, requests, stored, duplicates, sent, failed };
+}

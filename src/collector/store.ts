@@ -1,0 +1,406 @@
+/**
+ * The collector's fleet state in one SQLite file (better-sqlite3; WAL, synchronous=FULL: a commit is on
+ * disk when it returns). Schema versions are recorded in `schema_migrations` and applied in order.
+ *
+ * Tables: events (every accepted event, keyed by id: the idempotency of re-sends), node_checks (the
+ * current state of each node and check), nodes (last seen, silent), groups (one per check + severity
+ * with its failing nodes) and deliveries (the persistent queue to the sinks: a row is marked sent only
+ * when its sink acknowledged it).
+ *
+ * A group changes when its set of failing nodes changes: open (first node), update (nodes added or
+ * removed), resolve (last node gone). A message or evidence change on a node already failing updates
+ * node_checks but is not a group change, so sinks are not re-notified for it.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import { HEARTBEAT_CHECK, NODE_SILENT_CHECK } from '../contracts.js';
+import type { AlertEvent, AlertGroup, AlertGroupStatus, NodeSummary, Severity } from '../contracts.js';
+import type { GroupChange, GroupAction } from './sink.js';
+
+/** Stable group key: hex SHA-256 of check, NUL, severity (the same on every collector and restart). */
+export function groupKey(check: string, severity: Severity): string {
+  return createHash('sha256').update(`${check}\0${severity}`).digest('hex');
+}
+
+const MIGRATIONS: readonly string[] = [
+  // 1: the initial schema.
+  `
+  CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    node TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    observed_at TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    body TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE nodes (
+    node TEXT PRIMARY KEY,
+    first_seen_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    silent INTEGER NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+  CREATE TABLE node_checks (
+    node TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    probe TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    status TEXT NOT NULL,
+    failing INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    message TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    observed_at TEXT NOT NULL,
+    opened_at TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (node, check_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX node_checks_failing ON node_checks (check_id, severity, node) WHERE failing = 1;
+  CREATE TABLE groups (
+    key TEXT PRIMARY KEY,
+    check_id TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    title TEXT NOT NULL,
+    status TEXT NOT NULL,
+    node_count INTEGER NOT NULL,
+    opened_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    sink TEXT NOT NULL,
+    group_key TEXT NOT NULL,
+    change TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    sent_at INTEGER,
+    dead_at INTEGER,
+    last_error TEXT
+  );
+  CREATE INDEX deliveries_pending ON deliveries (sink, id) WHERE sent_at IS NULL AND dead_at IS NULL;
+  `,
+];
+
+export interface IngestResult {
+  /** Events newly stored. */
+  stored: number;
+  /** Events whose id was already stored (re-sends). */
+  duplicates: number;
+}
+
+export interface Delivery {
+  id: number;
+  sink: string;
+  change: GroupChange;
+  attempts: number;
+  nextAt: number;
+}
+
+interface NodeCheckRow {
+  severity: Severity;
+  failing: number;
+  observed_at: string;
+  opened_at: string | null;
+}
+
+interface GroupRow {
+  key: string;
+  check_id: string;
+  severity: Severity;
+  title: string;
+  status: AlertGroupStatus;
+  node_count: number;
+  opened_at: string;
+  updated_at: string;
+}
+
+/** Net membership changes of one group within a transaction. */
+interface Touched {
+  check: string;
+  severity: Severity;
+  title: string;
+  added: Set<string>;
+  removed: Set<string>;
+}
+
+type Touch = (check: string, severity: Severity, title: string, node: string, joined: boolean) => void;
+
+/** How many node names a group change carries (nodeCount has the total). */
+export const CHANGE_NODES_MAX = 100;
+
+export interface StoreOptions {
+  file: string;
+  /** Names of the configured sinks: each group change is queued once per sink. */
+  sinks: readonly string[];
+  now?: () => number;
+}
+
+function tracker(): { touched: Map<string, Touched>; touch: Touch } {
+  const touched = new Map<string, Touched>();
+  const touch: Touch = (check, severity, title, node, joined) => {
+    const k = `${check}\0${severity}`;
+    let t = touched.get(k);
+    if (!t) touched.set(k, (t = { check, severity, title, added: new Set(), removed: new Set() }));
+    if (joined) {
+      t.title = title;
+      if (!t.removed.delete(node)) t.added.add(node);
+    } else if (!t.added.delete(node)) t.removed.add(node);
+  };
+  return { touched, touch };
+}
+
+export class Store {
+  readonly db: Db;
+  private readonly now: () => number;
+  private readonly sinks: readonly string[];
+  private readonly st: Record<string, Statement>;
+  readonly schemaVersion: number;
+
+  constructor(opts: StoreOptions) {
+    if (opts.file !== ':memory:') mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
+    this.db = new Database(opts.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.now = opts.now ?? Date.now;
+    this.sinks = opts.sinks;
+    this.schemaVersion = this.migrate();
+    const p = (sql: string) => this.db.prepare(sql);
+    this.st = {
+      insertEvent: p(`INSERT OR IGNORE INTO events (id, node, check_id, status, severity, observed_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      getNodeCheck: p(`SELECT severity, failing, observed_at, opened_at FROM node_checks WHERE node = ? AND check_id = ?`),
+      upsertNodeCheck: p(`INSERT INTO node_checks (node, check_id, probe, severity, status, failing, title, message, evidence, observed_at, opened_at, updated_at)
+        VALUES (@node, @check, @probe, @severity, @status, @failing, @title, @message, @evidence, @observedAt, @openedAt, @now)
+        ON CONFLICT (node, check_id) DO UPDATE SET probe = excluded.probe, severity = excluded.severity, status = excluded.status,
+          failing = excluded.failing, title = excluded.title, message = excluded.message, evidence = excluded.evidence,
+          observed_at = excluded.observed_at, opened_at = excluded.opened_at, updated_at = excluded.updated_at`),
+      getNode: p(`SELECT silent FROM nodes WHERE node = ?`),
+      upsertNode: p(`INSERT INTO nodes (node, first_seen_at, last_seen_at, silent) VALUES (?, ?, ?, 0)
+        ON CONFLICT (node) DO UPDATE SET last_seen_at = MAX(last_seen_at, excluded.last_seen_at), silent = 0`),
+      failingNodes: p(`SELECT node FROM node_checks WHERE check_id = ? AND severity = ? AND failing = 1 ORDER BY node LIMIT ${CHANGE_NODES_MAX}`),
+      failingCount: p(`SELECT COUNT(*) AS n FROM node_checks WHERE check_id = ? AND severity = ? AND failing = 1`),
+      getGroup: p(`SELECT * FROM groups WHERE key = ?`),
+      upsertGroup: p(`INSERT INTO groups (key, check_id, severity, title, status, node_count, opened_at, updated_at)
+        VALUES (@key, @check, @severity, @title, @status, @count, @openedAt, @updatedAt)
+        ON CONFLICT (key) DO UPDATE SET title = excluded.title, status = excluded.status, node_count = excluded.node_count,
+          opened_at = excluded.opened_at, updated_at = excluded.updated_at`),
+      enqueue: p(`INSERT INTO deliveries (sink, group_key, change, created_at, next_at) VALUES (?, ?, ?, ?, ?)`),
+      nextDelivery: p(`SELECT id, sink, change, attempts, next_at FROM deliveries WHERE sink = ? AND sent_at IS NULL AND dead_at IS NULL ORDER BY id LIMIT 1`),
+      markSent: p(`UPDATE deliveries SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`),
+      markRetry: p(`UPDATE deliveries SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?`),
+      markDead: p(`UPDATE deliveries SET attempts = attempts + 1, dead_at = ?, last_error = ? WHERE id = ?`),
+      pendingBySink: p(`SELECT sink, COUNT(*) AS n FROM deliveries WHERE sent_at IS NULL AND dead_at IS NULL GROUP BY sink`),
+      silentCandidates: p(`SELECT node, last_seen_at FROM nodes WHERE silent = 0 AND last_seen_at < ?`),
+      setSilent: p(`UPDATE nodes SET silent = 1 WHERE node = ?`),
+    };
+  }
+
+  private migrate(): number {
+    this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`);
+    const row = this.db.prepare(`SELECT MAX(version) AS v FROM schema_migrations`).get() as { v: number | null };
+    const current = row.v ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new Error(`database schema version ${current} is newer than this collector knows (${MIGRATIONS.length}); upgrade the collector`);
+    }
+    for (let v = current + 1; v <= MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v - 1]!);
+        this.db.prepare(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`).run(v, new Date().toISOString());
+      })();
+    }
+    return MIGRATIONS.length;
+  }
+
+  /**
+   * Store requests' events in one transaction (group commit): durable when this returns. Returns one
+   * result per request, in order.
+   */
+  ingest(requests: readonly (readonly AlertEvent[])[]): IngestResult[] {
+    return this.db.transaction(() => {
+      const now = this.now();
+      const { touched, touch } = tracker();
+      const seen = new Set<string>();
+      const results = requests.map((events) => {
+        let stored = 0;
+        let duplicates = 0;
+        for (const e of events) {
+          seen.add(e.node);
+          const r = this.st.insertEvent!.run(e.id, e.node, e.check, e.status, e.severity, e.observedAt, now, JSON.stringify(e));
+          if (r.changes === 0) {
+            duplicates++;
+            continue;
+          }
+          stored++;
+          if (e.check === HEARTBEAT_CHECK) continue;
+          this.apply(e, now, touch);
+        }
+        return { stored, duplicates };
+      });
+      for (const node of seen) {
+        const before = this.st.getNode!.get(node) as { silent: number } | undefined;
+        this.st.upsertNode!.run(node, now, now);
+        if (before?.silent === 1) {
+          this.setCheck(node, NODE_SILENT_CHECK, 'hostward', 'high', 'pass', false, 'Node stopped reporting', 'reporting again', '[]', new Date(now).toISOString(), now, touch);
+        }
+      }
+      for (const g of touched.values()) this.recompute(g, now);
+      return results;
+    })();
+  }
+
+  private apply(e: AlertEvent, now: number, touch: Touch): void {
+    const failing = e.status === 'fail' && e.accepted !== true;
+    this.setCheck(e.node, e.check, e.probe, e.severity, e.status, failing, e.title, e.message, JSON.stringify(e.evidence), e.observedAt, now, touch);
+  }
+
+  private setCheck(
+    node: string,
+    check: string,
+    probe: string,
+    severity: Severity,
+    status: string,
+    failing: boolean,
+    title: string,
+    message: string,
+    evidence: string,
+    observedAt: string,
+    now: number,
+    touch: Touch,
+  ): void {
+    const prev = this.st.getNodeCheck!.get(node, check) as NodeCheckRow | undefined;
+    // An older observation arriving late (a re-send overtaken by a newer event) does not roll state back.
+    if (prev && Date.parse(prev.observed_at) > Date.parse(observedAt)) return;
+    const wasFailing = prev?.failing === 1;
+    const openedAt = failing ? (wasFailing && prev?.opened_at ? prev.opened_at : observedAt) : null;
+    this.st.upsertNodeCheck!.run({ node, check, probe, severity, status, failing: failing ? 1 : 0, title, message, evidence, observedAt, openedAt, now });
+    if (wasFailing && (!failing || prev!.severity !== severity)) touch(check, prev!.severity, title, node, false);
+    if (failing && (!wasFailing || prev!.severity !== severity)) touch(check, severity, title, node, true);
+  }
+
+  /** Turn a group's net membership change into a group row update and one queued delivery per sink. */
+  private recompute(t: Touched, now: number): void {
+    if (t.added.size === 0 && t.removed.size === 0) return;
+    const { check, severity } = t;
+    const key = groupKey(check, severity);
+    const count = (this.st.failingCount!.get(check, severity) as { n: number }).n;
+    const g = this.st.getGroup!.get(key) as GroupRow | undefined;
+    const before = g && g.status === 'open' ? g.node_count : 0;
+    let action: GroupAction;
+    if (before === 0 && count === 0) return;
+    if (before === 0) action = 'open';
+    else if (count === 0) action = 'resolve';
+    else action = 'update';
+    const nowIso = new Date(now).toISOString();
+    const title = count > 0 ? t.title : (g?.title ?? t.title);
+    const status: AlertGroupStatus = count > 0 ? 'open' : 'resolved';
+    const openedAt = action === 'open' ? nowIso : (g?.opened_at ?? nowIso);
+    this.st.upsertGroup!.run({ key, check, severity, title, status, count, openedAt, updatedAt: nowIso });
+    if (this.sinks.length === 0) return;
+    const change: GroupChange = {
+      key,
+      check,
+      severity,
+      title,
+      action,
+      status,
+      nodeCount: count,
+      nodes: count === 0 ? [] : (this.st.failingNodes!.all(check, severity) as { node: string }[]).map((r) => r.node),
+      added: [...t.added].sort().slice(0, CHANGE_NODES_MAX),
+      removed: [...t.removed].sort().slice(0, CHANGE_NODES_MAX),
+      openedAt,
+      updatedAt: nowIso,
+    };
+    const json = JSON.stringify(change);
+    for (const sink of this.sinks) this.st.enqueue!.run(sink, key, json, now, now);
+  }
+
+  /** Nodes that stopped reporting become failing `hostward.node_silent` checks (one group across the fleet). */
+  markSilent(silentAfterMs: number): string[] {
+    return this.db.transaction(() => {
+      const now = this.now();
+      const rows = this.st.silentCandidates!.all(now - silentAfterMs) as { node: string; last_seen_at: number }[];
+      const { touched, touch } = tracker();
+      for (const r of rows) {
+        this.st.setSilent!.run(r.node);
+        const since = new Date(r.last_seen_at).toISOString();
+        this.setCheck(r.node, NODE_SILENT_CHECK, 'hostward', 'high', 'fail', true, 'Node stopped reporting', `no event from the agent since ${since}`, '[]', new Date(now).toISOString(), now, touch);
+      }
+      for (const g of touched.values()) this.recompute(g, now);
+      return rows.map((r) => r.node);
+    })();
+  }
+
+  nodes(): NodeSummary[] {
+    const rows = this.db
+      .prepare(
+        `SELECT n.node AS node, n.last_seen_at AS last_seen_at,
+           (SELECT json_group_array(check_id) FROM (SELECT check_id FROM node_checks c WHERE c.node = n.node AND c.failing = 1 ORDER BY check_id)) AS failing
+         FROM nodes n ORDER BY n.node`,
+      )
+      .all() as { node: string; last_seen_at: number; failing: string }[];
+    return rows.map((r) => ({ node: r.node, lastSeenAt: new Date(r.last_seen_at).toISOString(), failing: JSON.parse(r.failing) as string[] }));
+  }
+
+  alerts(): AlertGroup[] {
+    const rows = this.db
+      .prepare(
+        `SELECT g.*, (SELECT json_group_array(node) FROM (SELECT node FROM node_checks c
+            WHERE c.check_id = g.check_id AND c.severity = g.severity AND c.failing = 1 ORDER BY node)) AS nodes
+         FROM groups g ORDER BY g.status = 'resolved', g.check_id, g.severity`,
+      )
+      .all() as (GroupRow & { nodes: string })[];
+    return rows.map((g) => ({
+      key: g.key,
+      check: g.check_id,
+      severity: g.severity,
+      status: g.status,
+      nodes: JSON.parse(g.nodes) as string[],
+      openedAt: g.opened_at,
+      updatedAt: g.updated_at,
+    }));
+  }
+
+  /** Node count by state, for metrics. */
+  nodeCounts(): { reporting: number; silent: number } {
+    const r = this.db.prepare(`SELECT SUM(silent = 0) AS reporting, SUM(silent = 1) AS silent FROM nodes`).get() as { reporting: number | null; silent: number | null };
+    return { reporting: r.reporting ?? 0, silent: r.silent ?? 0 };
+  }
+
+  eventCount(): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM events`).get() as { n: number }).n;
+  }
+
+  /** The oldest unacknowledged delivery of a sink (strict order per sink), or undefined. */
+  nextDelivery(sink: string): Delivery | undefined {
+    const r = this.st.nextDelivery!.get(sink) as { id: number; sink: string; change: string; attempts: number; next_at: number } | undefined;
+    return r && { id: r.id, sink: r.sink, change: JSON.parse(r.change) as GroupChange, attempts: r.attempts, nextAt: r.next_at };
+  }
+
+  markSent(id: number): void {
+    this.st.markSent!.run(this.now(), id);
+  }
+
+  markRetry(id: number, nextAt: number, error: string): void {
+    this.st.markRetry!.run(nextAt, error.slice(0, 1000), id);
+  }
+
+  markDead(id: number, error: string): void {
+    this.st.markDead!.run(this.now(), error.slice(0, 1000), id);
+  }
+
+  pendingDeliveries(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.st.pendingBySink!.all() as { sink: string; n: number }[]) out[r.sink] = r.n;
+    return out;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

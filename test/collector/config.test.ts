@@ -1,0 +1,29 @@
+import { describe, it, expect } from 'vitest';
+import { applyEnv, ConfigError, validateConfig, defaultConfig } from '../../src/config/config.js';
+
+const ctx = { checkIds: new Set<string>(), probes: new Map() };
+
+describe('collector and alert configuration', () => {
+  it('defaults', () => {
+    const c = defaultConfig();
+    expect(c.collector).toMatchObject({ port: 9751, db: '/var/lib/hostward/collector.db', silentAfterSeconds: 900, maxBodyBytes: 4 * 1024 * 1024 });
+    expect(c.agent).toMatchObject({ resendIntervalSeconds: 3600, unknownGraceScans: 0, retryInitialMs: 1000, retryMaxMs: 300_000 });
+  });
+
+  it('reads the collector section and names the bad key', () => {
+    const c = validateConfig({ collector: { port: 9000, db: '/tmp/x.db', tokensFile: '/t', silentAfterSeconds: 60, fileSink: '-' } }, ctx);
+    expect(c.collector).toMatchObject({ port: 9000, db: '/tmp/x.db', tokensFile: '/t', silentAfterSeconds: 60, fileSink: '-' });
+    expect(() => validateConfig({ collector: { port: 'x' } }, ctx)).toThrow(/collector\.port: must be an integer/);
+    expect(() => validateConfig({ collector: { sink: 'x' } }, ctx)).toThrow(/collector\.sink: unknown key/);
+    expect(() => validateConfig({ collector: { silentAfterSeconds: 0 } }, ctx)).toThrow(ConfigError);
+    expect(() => validateConfig({ collector: { deliveryRetryInitialMs: 10, deliveryRetryMaxMs: 5 } }, ctx)).toThrow(/collector\.deliveryRetryMaxMs/);
+    expect(() => validateConfig({ agent: { unknownGraceScans: -1 } }, ctx)).toThrow(/agent\.unknownGraceScans/);
+    expect(() => validateConfig({ agent: { outboxMaxBytes: 10 } }, ctx)).toThrow(/agent\.outboxMaxBytes/);
+  });
+
+  it('environment: HOSTWARD_DB, HOSTWARD_TOKENS_FILE, HOSTWARD_FILE_SINK; a bad collector URL names the variable', () => {
+    const c = applyEnv(defaultConfig(), { HOSTWARD_DB: '/data/c.db', HOSTWARD_TOKENS_FILE: '/run/tokens', HOSTWARD_FILE_SINK: '/var/log/alerts.ndjson' });
+    expect(c.collector).toMatchObject({ db: '/data/c.db', tokensFile: '/run/tokens', fileSink: '/var/log/alerts.ndjson' });
+    expect(() => applyEnv(defaultConfig(), { HOSTWARD_COLLECTOR_URL: 'collector:9751' })).toThrow(/HOSTWARD_COLLECTOR_URL/);
+  });
+});
