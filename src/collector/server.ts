@@ -254,13 +254,37 @@ function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: stri
   reject(req, res, 405, `method ${req.method ?? ''} not allowed`, { Allow: allow });
 }
 
-/** Answer an error before (or without) reading the body, and close the connection so it is not read. */
+/** How long, and how much, a refused request body is drained before the connection is cut. */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Answer an error before (or without) reading the body, and close the connection. The rest of the body is
+ * drained for a bounded time ("lingering close"): destroying a socket with unread data sends an RST, and the
+ * client's kernel then throws away the answer it has not read yet.
+ */
 function reject(req: IncomingMessage, res: ServerResponse, status: number, error: string, headers: Record<string, string> = {}): void {
   const complete = req.complete;
-  json(res, status, { error } satisfies ApiError, complete ? headers : { ...headers, Connection: 'close' });
+  // No "Connection: close" here: with it, node's server ends the socket as soon as the answer is written,
+  // with the body still unread. The connection is cut below, once the body is drained.
+  json(res, status, { error } satisfies ApiError, headers);
   if (!complete) {
+    let drained = 0;
+    const cut = () => req.destroy();
+    req.on('data', (d: Buffer) => {
+      drained += d.length;
+      if (drained > LINGER_BYTES) cut();
+    });
     req.resume();
-    res.on('finish', () => setTimeout(() => req.destroy(), 100).unref());
+    res.on('finish', () => {
+      if (req.complete) return cut();
+      const timer = setTimeout(cut, LINGER_MS);
+      timer.unref();
+      req.once('end', () => {
+        clearTimeout(timer);
+        cut();
+      });
+    });
   }
 }
 
