@@ -17,6 +17,7 @@
  * Property sets: binaries (everything but growing), config (content and permissions), logs (growth only).
  * A path governed by two rules takes the most specific one (the deepest rule path above it).
  */
+import { globToRegExp } from '../../src/sdk.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -270,39 +271,11 @@ export function resolvePolicy(opts: { policy?: string | Policy; paths?: readonly
   return defaultPolicy();
 }
 
-/**
- * A glob as a regular expression over whole strings: `*` and `?` stay within a path component, `**` crosses
- * components, `[...]` is a class (`[!...]` negated), `\x` is a literal x.
- */
+/** A glob as a regular expression over whole strings; `**` crosses path components. */
 export function globRegExp(glob: string): RegExp {
-  let re = '^';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        re += '.*';
-        i++;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '\\' && i + 1 < glob.length) re += escapeRe(glob[++i]!);
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end === -1) {
-        re += '\\[';
-        continue;
-      }
-      let body = glob.slice(i + 1, end);
-      if (body.startsWith('!') || body.startsWith('^')) body = '^' + body.slice(1);
-      re += '[' + body.replace(/\\/g, '\\\\') + ']';
-      i = end;
-    } else re += escapeRe(c);
-  }
-  return new RegExp(re + '$', 's');
+  return globToRegExp(glob, { globstar: true });
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
 
 /** A compiled exclusion list: absolute patterns match the path, the others its last component. */
 export class Excluder {

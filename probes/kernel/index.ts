@@ -6,7 +6,7 @@
  * it, whatever /proc is mounted where. The DaemonSet runs with hostNetwork: true, so the agent reads the
  * node's values; from a pod without hostNetwork they would be the pod's.
  */
-import { defineProbe } from '../../src/sdk.js';
+import { defineProbe, mapLimit } from '../../src/sdk.js';
 import type { HostRoot, ProbeContext } from '../../src/sdk.js';
 import { parseAppArmorProfiles, parseLsmList, parseSelinuxConfig, parseSelinuxEnforce, parseSysctlValue, parseYesNo, MAX_LIST_CHARS, MAX_VALUE_CHARS } from './parse.js';
 import type { Parsed } from './parse.js';
@@ -23,18 +23,6 @@ export { SYSCTL_RULES, sysctlPath } from './sysctls.js';
 export const MAX_INTERFACES = 4096;
 const CONCURRENCY = 32;
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** Read and parse one sysctl file. */
 export async function readSysctl(host: HostRoot, name: string, path = sysctlPath(name)): Promise<SysctlReading> {

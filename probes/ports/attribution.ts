@@ -3,6 +3,7 @@
  * /proc/net/*. Then comm, cmdline, the real uid from status, and the pod/container from cgroup.
  * The fd links are read with HostRoot.readLink, which never follows them ("socket:[N]" is not a path).
  */
+import { mapLimit } from '../../src/sdk.js';
 import type { HostRoot } from '../../src/sdk.js';
 import type { Owner } from './types.js';
 import { parseCgroup } from './cgroup.js';
@@ -16,13 +17,6 @@ export interface Attribution {
   truncated: boolean;
 }
 
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** The socket inodes a process holds, among `wanted`; undefined when its fd directory cannot be read. */
 export async function socketInodes(host: HostRoot, pid: string, wanted: ReadonlySet<number>): Promise<number[] | undefined> {

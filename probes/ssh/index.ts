@@ -5,7 +5,7 @@
  * ssh2 look at the daemon. The checks in checks/ decide.
  */
 import os from 'node:os';
-import { defineProbe, skip } from '../../src/sdk.js';
+import { defineProbe, skip, mapLimit } from '../../src/sdk.js';
 import type { ProbeContext, Failure, HostRoot } from '../../src/sdk.js';
 import type { ConnectionContext, EffectiveConfig, FileFact, HostKeyFact, ParsedConfig, Setting, SshFacts, SshOptions } from './types.js';
 import { parseSshdConfig } from './config-parser.js';
@@ -55,18 +55,6 @@ function merge(fromSshd: Map<string, string[]>, fromParser: Map<string, Setting>
   return out;
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 function localAddress(): string {
   for (const list of Object.values(os.networkInterfaces())) {

@@ -9,6 +9,7 @@
  * offered lists still come from the debug stream as far as ssh2 got, and the rest from a minimal raw read of
  * the server's KEXINIT packet (plain TCP: identification exchange, first binary packet, nothing sent after).
  */
+import { mapLimit } from '../../src/sdk.js';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
@@ -343,19 +344,6 @@ export function readServerKexinit(
   });
 }
 
-/** Run `fn` over `items` with at most `limit` in flight, preserving order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** Which single status describes the run when no connection got as far as the auth methods. */
 const STATUS_RANK: Record<ConnStatus, number> = { ok: 0, pq_only: 1, handshake_failed: 2, error: 3, unreachable: 4 };
@@ -384,7 +372,7 @@ export async function probeLive(opts: {
     let unreachable: ConnResult | undefined;
     const Ssh2Client = await loadClient();
     try {
-      const results = await mapBounded(users, LIVE_CONCURRENCY, async (user): Promise<ConnResult> => {
+      const results = await mapLimit(users, LIVE_CONCURRENCY, async (user): Promise<ConnResult> => {
         const left = deadline - Date.now();
         if (left <= 0) return { user, status: 'error', reason: `not probed: the ${timeoutMs} ms deadline passed`, connected: false };
         if (ac.signal.aborted) return { user, status: 'error', reason: 'aborted', connected: false };

@@ -310,12 +310,18 @@ export function hasGlobMagic(s: string): boolean {
   return /[*?[]/.test(s);
 }
 
-/** fnmatch(3) for one path component: `*`, `?`, `[abc]`, `[!a-z]`, `\x`. */
-export function globToRegExp(glob: string): RegExp {
+/**
+ * fnmatch(3) as a regular expression over whole strings: `*` and `?` stay within a path component, `[abc]`,
+ * `[!a-z]`, `\x`; with `globstar`, `**` also crosses components.
+ */
+export function globToRegExp(glob: string, opts: { globstar?: boolean } = {}): RegExp {
   let re = '^';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
-    if (c === '*') re += '[^/]*';
+    if (c === '*' && opts.globstar && glob[i + 1] === '*') {
+      re += '.*';
+      i++;
+    } else if (c === '*') re += '[^/]*';
     else if (c === '?') re += '[^/]';
     else if (c === '\\' && i + 1 < glob.length) re += escapeRe(glob[++i]!);
     else if (c === '[') {
@@ -330,7 +336,7 @@ export function globToRegExp(glob: string): RegExp {
       i = end;
     } else re += escapeRe(c);
   }
-  return new RegExp(re + '$');
+  return new RegExp(re + '$', 's');
 }
 
 function escapeRe(s: string): string {

@@ -7,6 +7,7 @@ import { cpSync, chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rm
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import type { Finding } from '../../src/contracts.js';
 import { fileURLToPath } from 'node:url';
 
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/hosts');
@@ -63,4 +64,18 @@ export function materialize(name: string): Materialized {
     chownSync(path.join(root, p), uid, gid);
   }
   return { root, spec, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** How a report differs from a fixture's expectations, one readable line per difference (none when it matches). */
+export function expectationProblems(findings: readonly Finding[], expected: FixtureSpec['expected']): string[] {
+  const by = new Map(findings.map((f) => [f.check, f]));
+  const problems: string[] = [];
+  for (const [check, want] of Object.entries(expected)) {
+    const w = typeof want === 'string' ? { status: want } : want;
+    const got = by.get(check);
+    if (!got) problems.push(`${check}: no finding`);
+    else if (got.status !== w.status) problems.push(`${check}: ${got.status} (want ${w.status}): ${got.message}`);
+    else if (w.message && !got.message.includes(w.message)) problems.push(`${check}: message "${got.message}" lacks "${w.message}"`);
+  }
+  return problems;
 }

@@ -5,8 +5,8 @@
  */
 import { describe, it, expect, afterAll } from 'vitest';
 import { kernelProbe } from '../../probes/kernel/index.js';
-import { materialize } from '../helpers/hosts.js';
-import { byCheck, kernelFixtureNames, scanKernel } from './helpers.js';
+import { materialize, expectationProblems } from '../helpers/hosts.js';
+import { kernelFixtureNames, scanKernel } from './helpers.js';
 
 const seen = new Map<string, Set<string>>();
 const cleanups: (() => void)[] = [];
@@ -34,16 +34,7 @@ describe('kernel fixtures', () => {
       }
       // Only kernel checks are listed in kernel fixtures.
       for (const id of Object.keys(m.spec.expected)) expect(id.startsWith('kernel.'), id).toBe(true);
-      const by = byCheck(report);
-      const problems: string[] = [];
-      for (const [check, want] of Object.entries(m.spec.expected)) {
-        const w = typeof want === 'string' ? { status: want } : want;
-        const got = by.get(check);
-        if (!got) problems.push(`${check}: no finding`);
-        else if (got.status !== w.status) problems.push(`${check}: ${got.status} (want ${w.status}): ${got.message}`);
-        else if (w.message && !got.message.includes(w.message)) problems.push(`${check}: message "${got.message}" lacks "${w.message}"`);
-      }
-      expect(problems).toEqual([]);
+      expect(expectationProblems(report.findings, m.spec.expected)).toEqual([]);
     });
   });
 

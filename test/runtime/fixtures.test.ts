@@ -2,9 +2,10 @@
  * Every runtime-* fixture host root is scanned by the real engine with the runtime probe alone and compared with
  * <name>.fixture.json. The statuses seen here count towards the pass/fail coverage test (coverage.test.ts).
  */
+import { expectationProblems } from '../helpers/hosts.js';
 import { describe, it, expect, afterAll } from 'vitest';
 import { runtimeProbe } from '../../probes/runtime/index.js';
-import { byCheck, materializeRuntime, runtimeFixtureNames, scanRuntime } from './helpers.js';
+import { materializeRuntime, runtimeFixtureNames, scanRuntime } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterAll(() => cleanups.forEach((c) => c()));
@@ -26,16 +27,7 @@ describe('runtime fixtures', () => {
         for (const e of f.evidence) if (e.file) expect(e.file.startsWith(m.root), `${f.check} evidence must be a host path`).toBe(false);
       }
       for (const id of Object.keys(m.spec.expected)) expect(id.startsWith('runtime.'), id).toBe(true);
-      const by = byCheck(report);
-      const problems: string[] = [];
-      for (const [check, want] of Object.entries(m.spec.expected)) {
-        const w = typeof want === 'string' ? { status: want } : want;
-        const got = by.get(check);
-        if (!got) problems.push(`${check}: no finding`);
-        else if (got.status !== w.status) problems.push(`${check}: ${got.status} (want ${w.status}): ${got.message}`);
-        else if (w.message && !got.message.includes(w.message)) problems.push(`${check}: message "${got.message}" lacks "${w.message}"`);
-      }
-      expect(problems).toEqual([]);
+      expect(expectationProblems(report.findings, m.spec.expected)).toEqual([]);
     });
   });
 });

@@ -16,7 +16,7 @@ import { hostExec } from '../../src/host/exec.js';
 import { measurementProblem } from '../../src/metrics/probe-metrics.js';
 import { updatesProbe } from '../../probes/updates/index.js';
 import type { UpdatesFacts } from '../../probes/updates/types.js';
-import { FIXTURES, fixtureNames, materialize } from '../helpers/hosts.js';
+import { FIXTURES, fixtureNames, materialize, expectationProblems } from '../helpers/hosts.js';
 
 const log = pino({ level: 'silent' });
 const names = fixtureNames().filter((n) => n.startsWith('updates-'));
@@ -60,15 +60,7 @@ describe.each(names)('fixture %s', (name) => {
       expect(f.message.length, f.check).toBeGreaterThan(0);
       for (const e of f.evidence) if (e.file) expect(e.file.startsWith(m.root), `${f.check} evidence must be a host path`).toBe(false);
     }
-    const problems: string[] = [];
-    for (const [check, want] of Object.entries(m.spec.expected)) {
-      const w = typeof want === 'string' ? { status: want } : want;
-      const got = by.get(check);
-      if (!got) problems.push(`${check}: no finding`);
-      else if (got.status !== w.status) problems.push(`${check}: ${got.status} (want ${w.status}): ${got.message}`);
-      else if (w.message && !got.message.includes(w.message)) problems.push(`${check}: message "${got.message}" lacks "${w.message}"`);
-    }
-    expect(problems).toEqual([]);
+    expect(expectationProblems(report.findings, m.spec.expected)).toEqual([]);
     // every series that can exist, 0 rather than absent
     expect(report.measurements.map((x) => `${x.metric}${JSON.stringify(x.labels)}`).sort()).toEqual([
       'hostward_reboot_required{}',
