@@ -2,12 +2,14 @@
 # Build: docker build -t hostward .   Run: see deploy/ (privileged, hostNetwork, host root mounted at /host).
 FROM node:26-trixie-slim AS build
 WORKDIR /app
+# better-sqlite3 (the collector's store) builds its native binding when no prebuilt one can be fetched.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --ignore-scripts
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY probes ./probes
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund --ignore-scripts
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:26-trixie-slim
 LABEL org.opencontainers.image.title="hostward" \
