@@ -4,12 +4,15 @@
  * GET /metrics, /healthz, /readyz, /v1/report.
  *
  * One scan at a time: a cron tick that finds a scan running is skipped, and scanNow() during a scan
- * returns the running scan's report rather than starting another.
+ * returns the running scan's report rather than starting another. With agent.watch, a change to a watched
+ * configuration file (src/agent/watch.ts) scans at once, or once more right after a running scan.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseSchedule, startTicker, ScheduleError } from './schedule.js';
+import { startWatcher } from './watch.js';
+import type { Watcher } from './watch.js';
 import type { Logger } from 'pino';
 import type { Report } from '../contracts.js';
 import type { Config } from '../config/config.js';
@@ -72,6 +75,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   let reportJson: string | undefined;
   let running: Promise<Report> | undefined;
   let closing = false;
+  let watcher: Watcher | undefined;
 
   function scanNow(): Promise<Report> {
     if (running) return running;
@@ -121,6 +125,25 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     scanNow().catch(() => undefined);
   };
 
+  // A watched configuration file changed: scan now; if a scan is running it may have read the file before
+  // the change, so exactly one more scan follows it (further changes meanwhile join that one).
+  let rescanQueued = false;
+  const rescan = (): void => {
+    if (closing) return;
+    if (!running) {
+      scanNow().catch(() => undefined);
+      return;
+    }
+    if (rescanQueued) return;
+    rescanQueued = true;
+    void running
+      .catch(() => undefined)
+      .then(() => {
+        rescanQueued = false;
+        if (!closing) scanNow().catch(() => undefined);
+      });
+  };
+
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       log.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'request failed');
@@ -141,7 +164,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }
     switch (path) {
       case '/metrics':
-        send(res, 200, CONTENT_TYPE, await renderMetrics(scanRegistry, proc.registry, ...(opts.registries ?? [])));
+        send(res, 200, CONTENT_TYPE, await renderMetrics(scanRegistry, proc.registry, ...(watcher ? [watcher.registry] : []), ...(opts.registries ?? [])));
         return;
       case '/healthz':
         send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
@@ -171,13 +194,23 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   server.on('error', (e) => log.error({ err: e.message }, 'server error'));
   const bound = (server.address() as AddressInfo).port;
 
-  const ticker = startTicker(schedule, () => background('schedule'));
+  if (config.agent.watch.enabled) {
+    const w = config.agent.watch;
+    watcher = startWatcher({ root: config.root, debounceMs: w.debounceMs, maxWatches: w.maxWatches, log: opts.log, onChange: rescan });
+  }
+
+  const ticker = startTicker(schedule, () => {
+    // A watch that was missing or lost is retried on each scheduled scan.
+    watcher?.refresh();
+    background('schedule');
+  });
   background('start');
 
   let closed: Promise<void> | undefined;
   async function close(): Promise<void> {
     closing = true;
     ticker.stop();
+    watcher?.close();
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await running?.catch(() => undefined);

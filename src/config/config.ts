@@ -41,6 +41,8 @@ export interface Config {
     /** Back-off between failed sends: exponential from the first to the maximum, with full jitter. */
     retryInitialMs: number;
     retryMaxMs: number;
+    /** Watch the configuration the probes read (inotify) and re-scan on a change (src/agent/watch.ts). */
+    watch: { enabled: boolean; debounceMs: number; maxWatches: number };
   };
   collector: CollectorConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
@@ -64,6 +66,12 @@ export interface CollectorConfig {
   maxBodyBytes: number;
   /** NDJSON file sink: a path, or `-` for stdout (HOSTWARD_FILE_SINK). */
   fileSink?: string;
+  /** File holding the Slack incoming-webhook URL (HOSTWARD_SLACK_WEBHOOK_URL_FILE); the URL is a secret. */
+  slackWebhookUrlFile?: string;
+  /** File holding the PagerDuty Events API v2 routing key (HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE); a secret. */
+  pagerdutyRoutingKeyFile?: string;
+  /** Events API endpoint (HOSTWARD_PAGERDUTY_URL); default https://events.pagerduty.com/v2/enqueue. */
+  pagerdutyUrl?: string;
   /** Back-off of the delivery queue between failed sink deliveries. */
   deliveryRetryInitialMs: number;
   deliveryRetryMaxMs: number;
@@ -95,6 +103,7 @@ export function defaultConfig(): Config {
       outboxMaxAgeSeconds: 7 * 24 * 3600,
       retryInitialMs: 1000,
       retryMaxMs: 300_000,
+      watch: { enabled: true, debounceMs: 50, maxWatches: 256 },
     },
     collector: {
       port: 9751,
@@ -197,6 +206,7 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
         'outboxMaxAgeSeconds',
         'retryInitialMs',
         'retryMaxMs',
+        'watch',
       ],
       src,
     );
@@ -218,6 +228,17 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
     if (a.retryInitialMs !== undefined) cfg.agent.retryInitialMs = int(a.retryInitialMs, 'agent.retryInitialMs', src, 1, 3_600_000);
     if (a.retryMaxMs !== undefined) cfg.agent.retryMaxMs = int(a.retryMaxMs, 'agent.retryMaxMs', src, 1, 24 * 3_600_000);
     if (cfg.agent.retryMaxMs < cfg.agent.retryInitialMs) throw new ConfigError('agent.retryMaxMs', `must be at least agent.retryInitialMs (${cfg.agent.retryInitialMs})`, src);
+    if (a.watch !== undefined) {
+      const w = a.watch;
+      if (!isObj(w)) throw new ConfigError('agent.watch', 'must be a mapping', src);
+      allowKeys(w, 'agent.watch', ['enabled', 'debounceMs', 'maxWatches'], src);
+      if (w.enabled !== undefined) {
+        if (typeof w.enabled !== 'boolean') throw new ConfigError('agent.watch.enabled', 'must be true or false', src);
+        cfg.agent.watch.enabled = w.enabled;
+      }
+      if (w.debounceMs !== undefined) cfg.agent.watch.debounceMs = int(w.debounceMs, 'agent.watch.debounceMs', src, 0, 60_000);
+      if (w.maxWatches !== undefined) cfg.agent.watch.maxWatches = int(w.maxWatches, 'agent.watch.maxWatches', src, 1, 1_000_000);
+    }
   }
 
   if (doc.collector !== undefined) {
@@ -226,7 +247,7 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
     allowKeys(
       c,
       'collector',
-      ['port', 'listen', 'db', 'tokensFile', 'silentAfterSeconds', 'maxBodyBytes', 'fileSink', 'deliveryRetryInitialMs', 'deliveryRetryMaxMs'],
+      ['port', 'listen', 'db', 'tokensFile', 'silentAfterSeconds', 'maxBodyBytes', 'fileSink', 'slackWebhookUrlFile', 'pagerdutyRoutingKeyFile', 'pagerdutyUrl', 'deliveryRetryInitialMs', 'deliveryRetryMaxMs'],
       src,
     );
     if (c.port !== undefined) cfg.collector.port = int(c.port, 'collector.port', src, 1, 65535);
@@ -236,6 +257,9 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
     if (c.silentAfterSeconds !== undefined) cfg.collector.silentAfterSeconds = int(c.silentAfterSeconds, 'collector.silentAfterSeconds', src, 1, 30 * 24 * 3600);
     if (c.maxBodyBytes !== undefined) cfg.collector.maxBodyBytes = int(c.maxBodyBytes, 'collector.maxBodyBytes', src, 1024, 256 * 1024 * 1024);
     if (c.fileSink !== undefined) cfg.collector.fileSink = str(c.fileSink, 'collector.fileSink', src);
+    if (c.slackWebhookUrlFile !== undefined) cfg.collector.slackWebhookUrlFile = str(c.slackWebhookUrlFile, 'collector.slackWebhookUrlFile', src);
+    if (c.pagerdutyRoutingKeyFile !== undefined) cfg.collector.pagerdutyRoutingKeyFile = str(c.pagerdutyRoutingKeyFile, 'collector.pagerdutyRoutingKeyFile', src);
+    if (c.pagerdutyUrl !== undefined) cfg.collector.pagerdutyUrl = str(c.pagerdutyUrl, 'collector.pagerdutyUrl', src);
     if (c.deliveryRetryInitialMs !== undefined) cfg.collector.deliveryRetryInitialMs = int(c.deliveryRetryInitialMs, 'collector.deliveryRetryInitialMs', src, 1, 3_600_000);
     if (c.deliveryRetryMaxMs !== undefined) cfg.collector.deliveryRetryMaxMs = int(c.deliveryRetryMaxMs, 'collector.deliveryRetryMaxMs', src, 1, 24 * 3_600_000);
     if (cfg.collector.deliveryRetryMaxMs < cfg.collector.deliveryRetryInitialMs) {
@@ -322,6 +346,9 @@ export function applyEnv(cfg: Config, env: NodeJS.ProcessEnv): Config {
   if (env.HOSTWARD_DB) cfg.collector.db = env.HOSTWARD_DB;
   if (env.HOSTWARD_TOKENS_FILE) cfg.collector.tokensFile = env.HOSTWARD_TOKENS_FILE;
   if (env.HOSTWARD_FILE_SINK) cfg.collector.fileSink = env.HOSTWARD_FILE_SINK;
+  if (env.HOSTWARD_SLACK_WEBHOOK_URL_FILE) cfg.collector.slackWebhookUrlFile = env.HOSTWARD_SLACK_WEBHOOK_URL_FILE;
+  if (env.HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE) cfg.collector.pagerdutyRoutingKeyFile = env.HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE;
+  if (env.HOSTWARD_PAGERDUTY_URL) cfg.collector.pagerdutyUrl = env.HOSTWARD_PAGERDUTY_URL;
   return cfg;
 }
 
