@@ -117,6 +117,14 @@ function wanted(setting: boolean | 'auto', ctx: ProbeContext, src: NetSource | {
   return ctx.mode === 'agent' && 'dir' in src && src.hostNamespace;
 }
 
+/**
+ * `auto` for the metadata check also needs a Kubernetes pod (the kubelet always sets KUBERNETES_SERVICE_HOST):
+ * an agent started by hand on a workstation or a CI machine must not knock on a cloud metadata address.
+ */
+function inKubernetesPod(): boolean {
+  return Boolean(process.env.KUBERNETES_SERVICE_HOST);
+}
+
 function offReason(setting: boolean | 'auto', key: string, what: string, ctx: ProbeContext): string {
   if (setting === false) return `${what} is off (probes.ports.${key}: false)`;
   return ctx.mode === 'agent'
@@ -166,10 +174,13 @@ export async function gatherPorts(ctx: ProbeContext, deps: GatherDeps = {}): Pro
     facts.reachability = r;
   } else facts.reachability = { off: offReason(options.reachability, 'reachability', 'the reachability scan', ctx) };
 
-  if (wanted(options.metadataCheck, ctx, src)) {
+  const metadataAuto = options.metadataCheck === 'auto';
+  if (wanted(options.metadataCheck, ctx, src) && (!metadataAuto || inKubernetesPod())) {
     const c = await connect(options.metadataAddress, options.metadataPort, options.metadataTimeoutMs, ctx.signal);
     const m: MetadataProbe = { address: options.metadataAddress, port: options.metadataPort, reachable: c.open, detail: c.detail };
     facts.metadata = m;
+  } else if (metadataAuto && wanted('auto', ctx, src)) {
+    facts.metadata = { off: 'the metadata endpoint check is off outside a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set); set probes.ports.metadataCheck: true to run it' };
   } else facts.metadata = { off: offReason(options.metadataCheck, 'metadataCheck', 'the metadata endpoint check', ctx) };
   return facts;
 }

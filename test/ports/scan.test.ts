@@ -131,6 +131,7 @@ describe('agent mode against loopback listeners (no packet leaves 127.0.0.0/8)',
     reachabilityTargets: ['127.0.0.1'],
     nodePortRange: `${nodePort.port}-${nodePort.port}`,
     extraAllowList: [`${allowedListener.port}/tcp`],
+    metadataCheck: true,
     metadataAddress: '127.0.0.1',
     metadataPort: closed,
     connectTimeoutMs: 200,
@@ -170,8 +171,20 @@ describe('agent mode against loopback listeners (no packet leaves 127.0.0.0/8)',
   it('auto mode in the agent on a host-namespace root scans only addresses of this host', async () => {
     const m = materialize('ports-worker-clean');
     cleanups.push(m.cleanup);
-    // metadataAddress on loopback: the default 169.254.169.254 is never contacted by a test.
-    const r = await scan(m.root, { metadataAddress: '127.0.0.1', metadataPort: closed, metadataTimeoutMs: 200 }, 'agent', guardedProbe(calls));
+    // metadataAddress on loopback: the default 169.254.169.254 is never contacted by a test. Outside a
+    // Kubernetes pod `auto` leaves the metadata check off; inside one (KUBERNETES_SERVICE_HOST set) it runs.
+    const outside = byCheck(await scan(m.root, { metadataAddress: '127.0.0.1', metadataPort: closed, metadataTimeoutMs: 200 }, 'agent', guardedProbe(calls)));
+    expect(outside.get('ports.metadata_reachable')!.status).toBe('skip');
+    expect(outside.get('ports.metadata_reachable')!.message).toContain('outside a Kubernetes pod');
+    const saved = process.env.KUBERNETES_SERVICE_HOST;
+    process.env.KUBERNETES_SERVICE_HOST = '10.96.0.1';
+    let r: Awaited<ReturnType<typeof scan>>;
+    try {
+      r = await scan(m.root, { metadataAddress: '127.0.0.1', metadataPort: closed, metadataTimeoutMs: 200 }, 'agent', guardedProbe(calls));
+    } finally {
+      if (saved === undefined) delete process.env.KUBERNETES_SERVICE_HOST;
+      else process.env.KUBERNETES_SERVICE_HOST = saved;
+    }
     const by = byCheck(r);
     const reach = by.get('ports.reachable_unexpected')!;
     expect(reach.status).toBe('unknown');
