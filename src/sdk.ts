@@ -11,7 +11,7 @@ import type { ExecResult, ExecOptions } from './host/exec.js';
 
 export type { Evidence, Severity, Status, CheckInfo, Measurement } from './contracts.js';
 export { HostRoot, describeFailure, globToRegExp } from './host/root.js';
-export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry } from './host/root.js';
+export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, ProcessEntry } from './host/root.js';
 export type { ExecResult, ExecOptions } from './host/exec.js';
 
 /** What evaluating a check over the facts decided. */

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync, chmodSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, symlinkSync, rmSync, chmodSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -183,3 +183,21 @@ describe('HostRoot.readLink', () => {
     expect(fd.ok).toBe(true);
   });
 });
+
+describe('HostRoot.processes', () => {
+  it('lists the host’s processes with their comm, once per HostRoot', async () => {
+    const real = new HostRoot('/');
+    const first = real.processes();
+    expect(real.processes()).toBe(first); // one walk of /proc per HostRoot (per scan)
+    const list = await first;
+    const me = list.find((p) => p.pid === process.pid);
+    expect(me?.comm).toBe(currentComm());
+    expect(list.every((p) => Number.isInteger(p.pid) && p.comm.length > 0)).toBe(true);
+    expect(list.some((p) => p.pid === 1)).toBe(true);
+    expect(await host.processes()).toEqual([]); // a root without /proc
+  });
+});
+
+function currentComm(): string {
+  return readFileSync(`/proc/${process.pid}/comm`, 'utf8').trim();
+}

@@ -36,21 +36,13 @@ export interface ProcessInfo {
  * their argv, lowest pid first. Only candidates have their cmdline read.
  */
 export async function findProcesses(host: HostRoot, candidate: (comm: string) => boolean, maxProcs: number): Promise<ProcessInfo[]> {
-  const proc = await host.readDir('/proc');
-  if (!proc.ok) return [];
   const out: ProcessInfo[] = [];
-  let seen = 0;
-  for (const e of proc.entries) {
-    if (!/^\d+$/.test(e.name)) continue;
-    if (++seen > maxProcs) break;
-    const comm = await host.readText(`/proc/${e.name}/comm`, { maxBytes: 64 });
-    if (!comm.ok) continue;
-    const c = comm.text.trim();
-    if (!candidate(c)) continue;
-    const cmd = await host.readText(`/proc/${e.name}/cmdline`, { maxBytes: 256 * 1024 });
+  for (const p of (await host.processes()).slice(0, maxProcs)) {
+    if (!candidate(p.comm)) continue;
+    const cmd = await host.readText(`/proc/${p.pid}/cmdline`, { maxBytes: 256 * 1024 });
     if (!cmd.ok) continue;
     const argv = cmdlineArgv(cmd.text);
-    if (argv.length > 0) out.push({ pid: Number(e.name), comm: c, argv });
+    if (argv.length > 0) out.push({ pid: p.pid, comm: p.comm, argv });
   }
   return out.sort((a, b) => a.pid - b.pid);
 }

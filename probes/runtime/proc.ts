@@ -73,26 +73,22 @@ export interface ProcInfo {
  * for matches; at most maxProcs pids are looked at.
  */
 export async function findProcesses(host: HostRoot, names: readonly string[], maxProcs = 100_000): Promise<ProcInfo[]> {
-  const proc = await host.readDir('/proc');
-  if (!proc.ok) return [];
+  const matches = (await host.processes()).slice(0, maxProcs).filter((p) => names.includes(p.comm));
+  if (matches.length === 0) return [];
   const statText = await host.readText('/proc/stat', { maxBytes: 1024 * 1024 });
   const btime = statText.ok ? parseBootTime(statText.text) : undefined;
   const out: ProcInfo[] = [];
-  let seen = 0;
-  for (const e of proc.entries) {
-    if (!/^\d+$/.test(e.name) || ++seen > maxProcs) continue;
-    const comm = await host.readText(`/proc/${e.name}/comm`, { maxBytes: 64 });
-    if (!comm.ok || !names.includes(comm.text.trim())) continue;
-    const cmdlineFile = `/proc/${e.name}/cmdline`;
+  for (const p of matches) {
+    const cmdlineFile = `/proc/${p.pid}/cmdline`;
     const [cmd, stat, status] = await Promise.all([
       host.readText(cmdlineFile, { maxBytes: MAX_CMDLINE_BYTES }),
-      host.readText(`/proc/${e.name}/stat`, { maxBytes: 4096 }),
-      host.readText(`/proc/${e.name}/status`, { maxBytes: 64 * 1024 }),
+      host.readText(`/proc/${p.pid}/stat`, { maxBytes: 4096 }),
+      host.readText(`/proc/${p.pid}/status`, { maxBytes: 64 * 1024 }),
     ]);
     if (!cmd.ok) continue;
     const argv = parseCmdline(cmd.text);
     if (argv.length === 0) continue; // a zombie or kernel thread
-    const info: ProcInfo = { pid: Number(e.name), comm: comm.text.trim(), argv, cmdlineFile };
+    const info: ProcInfo = { pid: p.pid, comm: p.comm, argv, cmdlineFile };
     const st = stat.ok ? parseProcStat(stat.text) : undefined;
     if (st && btime !== undefined) info.startedAtMs = (btime + st.startTicks / CLOCK_TICKS) * 1000;
     const uid = status.ok ? parseStatusUid(status.text) : undefined;

@@ -80,17 +80,12 @@ export interface Daemon {
 
 /** Every sshd listener visible in the host's /proc, lowest pid first. */
 export async function findListeners(host: HostRoot, maxProcs = 100_000): Promise<Daemon[]> {
-  const proc = await host.readDir('/proc');
-  if (!proc.ok) return [];
   const out: Daemon[] = [];
-  let seen = 0;
-  for (const e of proc.entries) {
-    if (!/^\d+$/.test(e.name) || ++seen > maxProcs) continue;
-    const comm = await host.readText(`/proc/${e.name}/comm`, { maxBytes: 64 });
-    if (!comm.ok || comm.text.trim() !== 'sshd') continue;
-    const cmd = await host.readText(`/proc/${e.name}/cmdline`, { maxBytes: 64 * 1024 });
+  for (const p of (await host.processes()).slice(0, maxProcs)) {
+    if (p.comm !== 'sshd') continue;
+    const cmd = await host.readText(`/proc/${p.pid}/cmdline`, { maxBytes: 64 * 1024 });
     const argv = cmd.ok ? listenerArgv(cmd.text) : undefined;
-    if (argv) out.push({ pid: Number(e.name), argv, args: parseSshdArgs(argv.slice(1)) });
+    if (argv) out.push({ pid: p.pid, argv, args: parseSshdArgs(argv.slice(1)) });
   }
   return out.sort((a, b) => a.pid - b.pid);
 }

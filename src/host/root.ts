@@ -56,6 +56,16 @@ export interface DirEntry {
   type: FileStat['type'];
 }
 
+/** A process of the host, as /proc shows it. */
+export interface ProcessEntry {
+  pid: number;
+  /** /proc/<pid>/comm, trimmed (a program's name cut at 15 characters; kernel workers show longer ones). */
+  comm: string;
+}
+
+/** Processes listed at most by HostRoot.processes(); a node has thousands, not this many. */
+export const MAX_PROCESSES = 100_000;
+
 export interface ReadOptions {
   maxBytes?: number;
 }
@@ -101,6 +111,7 @@ export function normaliseHostPath(p: string): string {
 export class HostRoot {
   /** Absolute path of the root on this machine, e.g. "/" or "/host". */
   readonly root: string;
+  private processList?: Promise<ProcessEntry[]>;
 
   constructor(root = '/') {
     this.root = path.resolve(root);
@@ -199,6 +210,26 @@ export class HostRoot {
       const f = failureFromError(asked, e);
       return errno(e) === 'EINVAL' ? { ...f, code: 'not_a_file', reason: 'not a symbolic link' } : f;
     }
+  }
+
+  /**
+   * The host's processes with their comm, in /proc's directory order, read once per HostRoot: the runner
+   * makes one HostRoot per scan, so the probes that look for their daemons (sshd, dockerd, kubelet...) share
+   * one walk of /proc instead of each reading every pid's comm. A process that exits meanwhile is left out.
+   */
+  processes(): Promise<ProcessEntry[]> {
+    this.processList ??= (async () => {
+      const proc = await this.readDir('/proc');
+      if (!proc.ok) return [];
+      const pids = proc.entries.filter((e) => /^\d+$/.test(e.name)).slice(0, MAX_PROCESSES);
+      const out: ProcessEntry[] = [];
+      for (const e of pids) {
+        const comm = await this.readText(`/proc/${e.name}/comm`, { maxBytes: 64 });
+        if (comm.ok) out.push({ pid: Number(e.name), comm: comm.text.trim() });
+      }
+      return out;
+    })();
+    return this.processList;
   }
 
   async exists(hostPath: string): Promise<boolean> {
