@@ -13,6 +13,7 @@ export type { Evidence, Severity, Status, CheckInfo, Measurement } from './contr
 export { HostRoot, describeFailure, globToRegExp } from './host/root.js';
 export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, ProcessEntry } from './host/root.js';
 export type { ExecResult, ExecOptions } from './host/exec.js';
+export { yamlLib, tomlLib } from './lazy-libs.js';
 
 /** What evaluating a check over the facts decided. */
 export interface Outcome {

@@ -17,17 +17,13 @@
  * Property sets: binaries (everything but growing), config (content and permissions), logs (growth only).
  * A path governed by two rules takes the most specific one (the deepest rule path above it).
  */
-import { globToRegExp } from '../../src/sdk.js';
+import { globToRegExp, yamlLib } from '../../src/sdk.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type * as YamlModule from 'yaml';
 import { CATEGORIES, IntegrityError, PROPERTIES } from './types.js';
 import type { Category, Policy, Property, Rule } from './types.js';
 
-/** yaml is loaded on first use: the agent imports every probe at start and most never parse a policy. */
-let yamlModule: typeof YamlModule | undefined;
-const Y = (): typeof YamlModule => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof YamlModule);
 
 export const PROPERTY_SETS: Readonly<Record<string, readonly Property[]>> = {
   binaries: ['type', 'sha256', 'mode', 'owner', 'group', 'size', 'inode', 'links', 'target', 'mtime', 'ctime'],
@@ -228,7 +224,7 @@ export function policyFromObject(doc: unknown): Policy {
 
 /** Parse policy YAML text. `source` names the file in messages. */
 export function parsePolicy(text: string, source = 'policy'): Policy {
-  const doc = Y().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = yamlLib().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const err = doc.errors[0];
   if (err) {
     const where = err.linePos?.[0] ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}` : '';

@@ -4,14 +4,12 @@
  * That is how the kubelet merges --config-dir drop-ins over --config. Also the k3s/RKE2 config.yaml, whose
  * `kubelet-arg` lists flags. Pure; yaml is loaded on first use (the agent imports every probe at start).
  */
-import { createRequire } from 'node:module';
+import { yamlLib } from '../../src/sdk.js';
 import type * as YamlModule from 'yaml';
 import type { Node } from 'yaml';
 import type { Evidence } from '../../src/sdk.js';
 import type { Leaf } from './types.js';
 
-let yamlModule: typeof YamlModule | undefined;
-const Y = (): typeof YamlModule => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof YamlModule);
 
 /** Nesting followed at most; KubeletConfiguration is four levels deep. */
 const MAX_DEPTH = 16;
@@ -29,7 +27,7 @@ export interface ConfigLeaf {
 export type ConfigParse = { ok: true; kind?: string; apiVersion?: string; leaves: ConfigLeaf[]; problems: string[] } | { ok: false; reason: string };
 
 function scalarValue(n: unknown): string | number | boolean | null | undefined {
-  if (!Y().isScalar(n)) return undefined;
+  if (!yamlLib().isScalar(n)) return undefined;
   const v = n.value;
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
@@ -39,9 +37,9 @@ function scalarValue(n: unknown): string | number | boolean | null | undefined {
 
 export function parseKubeletConfig(text: string, file: string): ConfigParse {
   let doc: YamlModule.Document.Parsed;
-  const lineCounter = new (Y().LineCounter)();
+  const lineCounter = new (yamlLib().LineCounter)();
   try {
-    doc = Y().parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+    doc = yamlLib().parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   } catch (e) {
     return { ok: false, reason: `not YAML: ${(e as Error).message.split('\n')[0]}` };
   }
@@ -49,7 +47,7 @@ export function parseKubeletConfig(text: string, file: string): ConfigParse {
   if (err) return { ok: false, reason: `not YAML or JSON: ${err.message.split('\n')[0]}` };
   const root = doc.contents;
   if (root === null) return { ok: true, leaves: [], problems: [] };
-  if (!Y().isMap(root)) return { ok: false, reason: 'not a KubeletConfiguration: the document is not a mapping' };
+  if (!yamlLib().isMap(root)) return { ok: false, reason: 'not a KubeletConfiguration: the document is not a mapping' };
   const lines = text.split('\n');
   const lineOf = (n: Node | null | undefined): number | undefined => (n?.range ? lineCounter.linePos(n.range[0]).line : undefined);
   const leaves: ConfigLeaf[] = [];
@@ -72,12 +70,12 @@ export function parseKubeletConfig(text: string, file: string): ConfigParse {
       if (k === undefined || k === null) continue;
       const field = prefix + String(k);
       const v = pair.value as Node | null;
-      if (Y().isMap(v)) walk(v, field + '.', depth + 1);
-      else if (Y().isSeq(v)) {
+      if (yamlLib().isMap(v)) walk(v, field + '.', depth + 1);
+      else if (yamlLib().isSeq(v)) {
         const items = v.items.map(scalarValue);
         if (items.some((x) => x === undefined)) problems.push(`${field}: a list of non-scalars, not read`);
         else leaves.push({ field, value: items as (string | number | boolean | null)[], evidence: ev(pair.key as Node), items: v.items.map((i) => ev(i as Node)) });
-      } else if (Y().isAlias(v)) problems.push(`${field}: YAML aliases are not followed`);
+      } else if (yamlLib().isAlias(v)) problems.push(`${field}: YAML aliases are not followed`);
       else {
         const s = v === null ? null : scalarValue(v);
         if (s !== undefined) leaves.push({ field, value: s, evidence: ev(pair.key as Node) });

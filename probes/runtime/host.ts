@@ -2,12 +2,7 @@
  * Host facts the runtime checks compare against: the kubelet's cgroup driver (read minimally; the kubelet probe
  * owns the kubelet), whether SELinux is on, and the paths auditd watches.
  */
-import { createRequire } from 'node:module';
-import type * as YamlModule from 'yaml';
-
-/** yaml loads on first use: the agent imports every probe for its catalogue and never parses here. */
-const parseYaml = (text: string, options: YamlModule.ParseOptions & YamlModule.DocumentOptions & YamlModule.SchemaOptions & YamlModule.ToJSOptions): unknown =>
-  (createRequire(import.meta.url)('yaml') as typeof YamlModule).parse(text, options);
+import { yamlLib } from '../../src/sdk.js';
 import type { Evidence, HostRoot } from '../../src/sdk.js';
 import { lastFlag, parseGoFlags } from './proc.js';
 import type { ProcInfo } from './proc.js';
@@ -21,7 +16,7 @@ export type KubeletCgroup =
 export function parseKubeletCgroupDriver(text: string): { ok: true; driver: string; explicit: boolean } | { ok: false; reason: string } {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { maxAliasCount: 100 });
+    doc = yamlLib().parse(text, { maxAliasCount: 100 });
   } catch (e) {
     return { ok: false, reason: `YAML: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
   }

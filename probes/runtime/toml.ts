@@ -3,12 +3,7 @@
  * getters over the parsed tables, the two merge semantics the daemons use for drop-ins, and the line of a key
  * in the file for evidence.
  */
-import { createRequire } from 'node:module';
-import type * as SmolToml from 'smol-toml';
-
-/** smol-toml loads on first use (its CommonJS build): the agent imports every probe at start. */
-let toml: typeof SmolToml | undefined;
-const parse = (text: string): unknown => (toml ??= createRequire(import.meta.url)('smol-toml') as typeof SmolToml).parse(text);
+import { tomlLib } from '../../src/sdk.js';
 
 export type Table = Record<string, unknown>;
 export type Parsed = { ok: true; doc: Table } | { ok: false; reason: string };
@@ -48,7 +43,7 @@ export function parseToml(text: string): Parsed {
   if (text.includes('\uFFFD')) return { ok: false, reason: 'not UTF-8 text' };
   if (!depthOk(text)) return { ok: false, reason: `nested deeper than ${MAX_TOML_DEPTH} levels` };
   try {
-    const doc = parse(text) as Table;
+    const doc = tomlLib().parse(text) as Table;
     return { ok: true, doc };
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);

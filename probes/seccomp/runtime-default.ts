@@ -5,15 +5,13 @@
  * files in full; this module is kept small so that the two can be merged onto its effectiveContainerd /
  * effectiveCrio. smol-toml is loaded on first use.
  */
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { tomlLib } from '../../src/sdk.js';
 import type * as TomlModule from 'smol-toml';
 import type { Evidence, HostRoot } from '../../src/sdk.js';
 import type { Setting } from '../kubelet/types.js';
 import type { RuntimeDefault, RuntimeName } from './types.js';
 
-let tomlModule: typeof TomlModule | undefined;
-const T = (): typeof TomlModule => (tomlModule ??= createRequire(import.meta.url)('smol-toml') as typeof TomlModule);
 
 const MAX_TOML_BYTES = 1024 * 1024;
 const MAX_IMPORTS = 64;
@@ -23,7 +21,7 @@ const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null 
 
 export function parseToml(text: string): { ok: true; doc: Table } | { ok: false; reason: string } {
   try {
-    return { ok: true, doc: T().parse(text) as Table };
+    return { ok: true, doc: tomlLib().parse(text) as Table };
   } catch (e) {
     return { ok: false, reason: `not TOML: ${String((e as Error).message).split('\n')[0]}` };
   }

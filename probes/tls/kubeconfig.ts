@@ -4,17 +4,14 @@
  * to the kubeconfig's directory, as client-go resolves them). Pure: text in, references out, with lines.
  */
 import path from 'node:path';
-import { createRequire } from 'node:module';
+import { yamlLib } from '../../src/sdk.js';
 import type * as YamlModule from 'yaml';
 import type { Node, YAMLMap } from 'yaml';
 import { decodeBase64Strict } from './pem.js';
 
-/** yaml is loaded on first use: the agent imports every probe for its catalogue and never parses here. */
-let yamlModule: typeof YamlModule | undefined;
-const Y = (): typeof YamlModule => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof YamlModule);
-const isMap = (v: unknown): v is YAMLMap => Y().isMap(v);
-const isSeq = (v: unknown): v is YamlModule.YAMLSeq => Y().isSeq(v);
-const isScalar = (v: unknown): v is YamlModule.Scalar => Y().isScalar(v);
+const isMap = (v: unknown): v is YAMLMap => yamlLib().isMap(v);
+const isSeq = (v: unknown): v is YamlModule.YAMLSeq => yamlLib().isSeq(v);
+const isScalar = (v: unknown): v is YamlModule.Scalar => yamlLib().isScalar(v);
 
 export type KubeconfigField = 'client-certificate-data' | 'client-certificate' | 'certificate-authority-data' | 'certificate-authority';
 
@@ -62,8 +59,8 @@ function str(map: YAMLMap, key: string): string | undefined {
 }
 
 export function parseKubeconfig(text: string, kubeconfigPath: string): KubeconfigParse {
-  const lineCounter = new (Y().LineCounter)();
-  const doc = Y().parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const lineCounter = new (yamlLib().LineCounter)();
+  const doc = yamlLib().parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const err = doc.errors[0];
   if (err) return { ok: false, reason: `not YAML: ${err.message.split('\n')[0]}` };
   const root = doc.contents;

@@ -3,8 +3,7 @@
  * before anything is applied; the first problem is reported naming the key, and the program exits 2.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type * as YamlModule from 'yaml';
+import { yamlLib } from '../lazy-libs.js';
 import { isSeverity, SEVERITIES } from '../contracts.js';
 import type { Severity } from '../contracts.js';
 
@@ -364,8 +363,7 @@ export function loadConfig(file: string | undefined, ctx: ValidationContext, env
       throw new ConfigError('(file)', `cannot read: ${(e as Error).message}`, path);
     }
     if (text.length > 1024 * 1024) throw new ConfigError('(file)', 'larger than 1 MiB', path);
-    // yaml is loaded only when there is a file to read: an agent configured by environment never pays for it.
-    const yaml = createRequire(import.meta.url)('yaml') as typeof YamlModule;
+    const yaml = yamlLib();
     try {
       doc = yaml.parse(text, { maxAliasCount: 100, uniqueKeys: true });
     } catch (e) {
