@@ -14,6 +14,7 @@ export { HostRoot, describeFailure, globToRegExp } from './host/root.js';
 export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, ProcessEntry } from './host/root.js';
 export type { ExecResult, ExecOptions } from './host/exec.js';
 export { yamlLib, tomlLib } from './lazy-libs.js';
+export { optionProblem, optionSection, optionInt } from './probe-options.js';
 
 /** What evaluating a check over the facts decided. */
 export interface Outcome {

@@ -12,6 +12,7 @@
  *       workers: 2                           # hashing threads (default: CPUs, at most 4)
  *       maxEvidence: 20                      # changed paths listed in a finding's evidence
  */
+import { optionProblem } from '../../src/sdk.js';
 import path from 'node:path';
 import { DEFAULT_DB_FILE, DEFAULT_REHASH_SLICES } from './api.js';
 
@@ -28,30 +29,26 @@ export interface IntegrityOptions {
 
 const KEYS = ['db', 'keyFile', 'policy', 'rehashSlices', 'trustCtime', 'workers', 'maxEvidence'];
 
-function bad(key: string, problem: string): never {
-  throw new Error(`${key}: ${problem}`);
-}
-
 function int(c: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
   const v = c[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) optionProblem(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
   return v;
 }
 
 function absPath(c: Record<string, unknown>, key: string): string | undefined {
   const v = c[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || !path.isAbsolute(v)) bad(key, `must be an absolute path on the agent's filesystem, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !path.isAbsolute(v)) optionProblem(key, `must be an absolute path on the agent's filesystem, got ${JSON.stringify(v)}`);
   return v;
 }
 
 export function parseIntegrityOptions(raw: unknown, env: NodeJS.ProcessEnv = process.env): IntegrityOptions {
   const c = raw ?? {};
-  if (typeof c !== 'object' || Array.isArray(c)) bad('(section)', 'must be a mapping');
+  if (typeof c !== 'object' || Array.isArray(c)) optionProblem('(section)', 'must be a mapping');
   const o = c as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!KEYS.includes(k)) bad(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
-  if (o.trustCtime !== undefined && typeof o.trustCtime !== 'boolean') bad('trustCtime', 'must be true or false');
+  for (const k of Object.keys(o)) if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+  if (o.trustCtime !== undefined && typeof o.trustCtime !== 'boolean') optionProblem('trustCtime', 'must be true or false');
   const stateDir = env.HOSTWARD_STATE_DIR || undefined;
   return {
     db: absPath(o, 'db') ?? (stateDir ? path.join(stateDir, 'integrity.db') : DEFAULT_DB_FILE),

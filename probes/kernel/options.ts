@@ -10,6 +10,7 @@
  *         kernel.kptr_restrict: { atLeast: 2 }
  *         kernel.panic: { atMost: 60 }
  */
+import { optionProblem } from '../../src/sdk.js';
 import type { Expectation } from './expectation.js';
 import type { KernelOptions } from './types.js';
 import { SYSCTL_RULES } from './sysctls.js';
@@ -17,15 +18,11 @@ import { SYSCTL_RULES } from './sysctls.js';
 const KEYS = ['expect'];
 const FORMS = 'an integer, a non-empty list of integers, or one of {equal: n}, {oneOf: [n, ...]}, {atLeast: n}, {atMost: n}';
 
-function bad(key: string, problem: string): never {
-  throw new Error(`${key}: ${problem}`);
-}
-
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
 function intList(v: unknown, key: string): number[] {
-  if (!Array.isArray(v) || v.length === 0 || v.length > 64 || !v.every(isInt)) bad(key, `must be ${FORMS}, got ${show(v)}`);
+  if (!Array.isArray(v) || v.length === 0 || v.length > 64 || !v.every(isInt)) optionProblem(key, `must be ${FORMS}, got ${show(v)}`);
   return [...new Set(v as number[])];
 }
 
@@ -39,39 +36,39 @@ export function parseExpectation(v: unknown, key: string): Expectation {
   if (Array.isArray(v)) return { op: 'one_of', values: intList(v, key) };
   if (isObj(v)) {
     const ks = Object.keys(v);
-    if (ks.length !== 1) bad(key, `must be ${FORMS}, got ${show(v)}`);
+    if (ks.length !== 1) optionProblem(key, `must be ${FORMS}, got ${show(v)}`);
     const [k] = ks as [string];
     const x = v[k];
     switch (k) {
       case 'equal':
-        if (!isInt(x)) bad(`${key}.equal`, `must be an integer, got ${show(x)}`);
+        if (!isInt(x)) optionProblem(`${key}.equal`, `must be an integer, got ${show(x)}`);
         return { op: 'equal', value: x };
       case 'oneOf':
         return { op: 'one_of', values: intList(x, `${key}.oneOf`) };
       case 'atLeast':
-        if (!isInt(x)) bad(`${key}.atLeast`, `must be an integer, got ${show(x)}`);
+        if (!isInt(x)) optionProblem(`${key}.atLeast`, `must be an integer, got ${show(x)}`);
         return { op: 'at_least', value: x };
       case 'atMost':
-        if (!isInt(x)) bad(`${key}.atMost`, `must be an integer, got ${show(x)}`);
+        if (!isInt(x)) optionProblem(`${key}.atMost`, `must be an integer, got ${show(x)}`);
         return { op: 'at_most', value: x };
       default:
-        bad(`${key}.${k}`, 'unknown comparison (expected one of: equal, oneOf, atLeast, atMost)');
+        optionProblem(`${key}.${k}`, 'unknown comparison (expected one of: equal, oneOf, atLeast, atMost)');
     }
   }
-  return bad(key, `must be ${FORMS}, got ${show(v)}`);
+  return optionProblem(key, `must be ${FORMS}, got ${show(v)}`);
 }
 
 export function parseKernelOptions(raw: unknown): KernelOptions {
   const c = raw ?? {};
-  if (!isObj(c)) bad('(section)', 'must be a mapping');
-  for (const k of Object.keys(c)) if (!KEYS.includes(k)) bad(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+  if (!isObj(c)) optionProblem('(section)', 'must be a mapping');
+  for (const k of Object.keys(c)) if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
   const expect = new Map<string, Expectation>();
   if (c.expect !== undefined && c.expect !== null) {
-    if (!isObj(c.expect)) bad('expect', 'must be a mapping of check id to expected value');
+    if (!isObj(c.expect)) optionProblem('expect', 'must be a mapping of check id to expected value');
     const ids = SYSCTL_RULES.map((r) => r.id);
     for (const [id, v] of Object.entries(c.expect)) {
       const key = `expect.${id}`;
-      if (!ids.includes(id)) bad(key, `not a sysctl check of the kernel probe (expected one of: ${ids.join(', ')})`);
+      if (!ids.includes(id)) optionProblem(key, `not a sysctl check of the kernel probe (expected one of: ${ids.join(', ')})`);
       expect.set(id, parseExpectation(v, key));
     }
   }

@@ -1,4 +1,5 @@
 /** The ports probe's configuration section (`probes.ports`), validated with messages "key: problem". */
+import { optionProblem, optionInt } from '../../src/sdk.js';
 import { isIP } from 'node:net';
 
 export interface PortRange {
@@ -67,10 +68,6 @@ const KEYS = [
   'metadataTimeoutMs', 'procNetFallback', 'allowedPublicAddresses', 'maxProcesses',
 ];
 
-function bad(key: string, problem: string): never {
-  throw new Error(`${key}: ${problem}`);
-}
-
 /** "22/tcp", "51820-51821/udp"; undefined when malformed. */
 export function parsePortRange(text: string): PortRange | undefined {
   const m = /^(\d{1,5})(?:-(\d{1,5}))?\/(tcp|udp)$/.exec(text.trim().toLowerCase());
@@ -86,60 +83,53 @@ export function allowed(list: readonly PortRange[], port: number, protocol: stri
 }
 
 function ranges(v: unknown, key: string): PortRange[] {
-  if (!Array.isArray(v)) bad(key, 'must be a list of "PORT/tcp", "PORT/udp" or "FROM-TO/proto"');
-  return v.map((e, i) => (typeof e === 'string' ? parsePortRange(e) : undefined) ?? bad(`${key}[${i}]`, `must be "PORT/tcp", "PORT/udp" or "FROM-TO/proto", got ${JSON.stringify(e)}`));
-}
-
-function int(c: Record<string, unknown>, key: string, min: number, max: number, dflt: number): number {
-  const v = c[key];
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  return v;
+  if (!Array.isArray(v)) optionProblem(key, 'must be a list of "PORT/tcp", "PORT/udp" or "FROM-TO/proto"');
+  return v.map((e, i) => (typeof e === 'string' ? parsePortRange(e) : undefined) ?? optionProblem(`${key}[${i}]`, `must be "PORT/tcp", "PORT/udp" or "FROM-TO/proto", got ${JSON.stringify(e)}`));
 }
 
 function bool(c: Record<string, unknown>, key: string, dflt: boolean): boolean {
   const v = c[key];
   if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') bad(key, 'must be true or false');
+  if (typeof v !== 'boolean') optionProblem(key, 'must be true or false');
   return v;
 }
 
 function ips(v: unknown, key: string): string[] {
-  if (!Array.isArray(v) || v.some((a) => typeof a !== 'string' || isIP(a) === 0)) bad(key, 'must be a list of IP addresses');
+  if (!Array.isArray(v) || v.some((a) => typeof a !== 'string' || isIP(a) === 0)) optionProblem(key, 'must be a list of IP addresses');
   return v as string[];
 }
 
 export function parsePortsOptions(raw: unknown): PortsOptions {
-  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) bad('(section)', 'must be a mapping');
+  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) optionProblem('(section)', 'must be a mapping');
   const c = (raw ?? {}) as Record<string, unknown>;
-  for (const k of Object.keys(c)) if (!KEYS.includes(k)) bad(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+  for (const k of Object.keys(c)) if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
   const o: PortsOptions = {
     allowList: c.allowList === undefined ? DEFAULT_ALLOW_LIST.map((t) => parsePortRange(t)!) : ranges(c.allowList, 'allowList'),
     extraAllowList: c.extraAllowList === undefined ? [] : ranges(c.extraAllowList, 'extraAllowList'),
     reachability: c.reachability === undefined || c.reachability === 'auto' ? 'auto' : bool(c, 'reachability', false),
     nodePortRange: { from: 30000, to: 32767 },
     allowNodePorts: bool(c, 'allowNodePorts', true),
-    scanRatePerSecond: int(c, 'scanRatePerSecond', 1, 10000, 2000),
-    scanConcurrency: int(c, 'scanConcurrency', 1, 512, 64),
-    connectTimeoutMs: int(c, 'connectTimeoutMs', 10, 10000, 300),
-    scanBudgetSeconds: int(c, 'scanBudgetSeconds', 1, 300, 10),
-    maxScanTargets: int(c, 'maxScanTargets', 1, 64, 4),
+    scanRatePerSecond: optionInt(c, 'scanRatePerSecond', 1, 10000, 2000),
+    scanConcurrency: optionInt(c, 'scanConcurrency', 1, 512, 64),
+    connectTimeoutMs: optionInt(c, 'connectTimeoutMs', 10, 10000, 300),
+    scanBudgetSeconds: optionInt(c, 'scanBudgetSeconds', 1, 300, 10),
+    maxScanTargets: optionInt(c, 'maxScanTargets', 1, 64, 4),
     metadataCheck: c.metadataCheck === undefined || c.metadataCheck === 'auto' ? 'auto' : bool(c, 'metadataCheck', false),
     metadataAddress: '169.254.169.254',
-    metadataPort: int(c, 'metadataPort', 1, 65535, 80),
-    metadataTimeoutMs: int(c, 'metadataTimeoutMs', 10, 10000, 1000),
+    metadataPort: optionInt(c, 'metadataPort', 1, 65535, 80),
+    metadataTimeoutMs: optionInt(c, 'metadataTimeoutMs', 10, 10000, 1000),
     procNetFallback: bool(c, 'procNetFallback', true),
     allowedPublicAddresses: c.allowedPublicAddresses === undefined ? [] : ips(c.allowedPublicAddresses, 'allowedPublicAddresses'),
-    maxProcesses: int(c, 'maxProcesses', 1, 1_000_000, 100_000),
+    maxProcesses: optionInt(c, 'maxProcesses', 1, 1_000_000, 100_000),
   };
   if (c.reachabilityTargets !== undefined) o.reachabilityTargets = ips(c.reachabilityTargets, 'reachabilityTargets');
   if (c.nodePortRange !== undefined) {
     const r = typeof c.nodePortRange === 'string' ? parsePortRange(`${c.nodePortRange}/tcp`) : undefined;
-    if (!r) bad('nodePortRange', `must be "FROM-TO" (default 30000-32767), got ${JSON.stringify(c.nodePortRange)}`);
+    if (!r) optionProblem('nodePortRange', `must be "FROM-TO" (default 30000-32767), got ${JSON.stringify(c.nodePortRange)}`);
     o.nodePortRange = { from: r.from, to: r.to };
   }
   if (c.metadataAddress !== undefined) {
-    if (typeof c.metadataAddress !== 'string' || isIP(c.metadataAddress) === 0) bad('metadataAddress', 'must be an IP address');
+    if (typeof c.metadataAddress !== 'string' || isIP(c.metadataAddress) === 0) optionProblem('metadataAddress', 'must be an IP address');
     o.metadataAddress = c.metadataAddress;
   }
   return o;

@@ -9,6 +9,7 @@
  *       crioConfigDir: /etc/crio/crio.conf.d
  *       kubeletConfig: /var/lib/kubelet/config.yaml   # for the cgroup driver comparison
  */
+import { optionProblem } from '../../src/sdk.js';
 export interface RuntimeOptions {
   dockerConfigFile?: string;
   containerdConfig?: string;
@@ -19,17 +20,13 @@ export interface RuntimeOptions {
 
 const KEYS = ['dockerConfigFile', 'containerdConfig', 'crioConfig', 'crioConfigDir', 'kubeletConfig'] as const;
 
-function bad(key: string, problem: string): never {
-  throw new Error(`${key}: ${problem}`);
-}
-
 export function parseRuntimeOptions(raw: unknown): RuntimeOptions {
   const c = raw ?? {};
-  if (typeof c !== 'object' || Array.isArray(c)) bad('(section)', 'must be a mapping');
+  if (typeof c !== 'object' || Array.isArray(c)) optionProblem('(section)', 'must be a mapping');
   const o: RuntimeOptions = {};
   for (const [k, v] of Object.entries(c as Record<string, unknown>)) {
-    if (!(KEYS as readonly string[]).includes(k)) bad(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
-    if (typeof v !== 'string' || !v.startsWith('/') || v.includes('\0') || v.length > 4096) bad(k, `must be an absolute host path, got ${JSON.stringify(v)?.slice(0, 60)}`);
+    if (!(KEYS as readonly string[]).includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+    if (typeof v !== 'string' || !v.startsWith('/') || v.includes('\0') || v.length > 4096) optionProblem(k, `must be an absolute host path, got ${JSON.stringify(v)?.slice(0, 60)}`);
     o[k as (typeof KEYS)[number]] = v;
   }
   return o;

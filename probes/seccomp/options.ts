@@ -14,6 +14,7 @@
  *       maxProcesses: 100000
  *       dangerousCapabilities: [SYS_ADMIN, ...] # replaces the default list
  */
+import { optionProblem, optionInt, optionSection } from '../../src/sdk.js';
 import { CAP_NAMES, DANGEROUS_CAPABILITIES } from './caps.js';
 import type { SeccompOptions } from './types.js';
 
@@ -22,19 +23,8 @@ const EXCLUDE_KEYS = ['podUids', 'pods', 'containerIds'];
 const UID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/;
 const CID = /^[0-9a-f]{64}$/;
 
-function bad(key: string, problem: string): never {
-  throw new Error(`${key}: ${problem}`);
-}
-
-function int(c: Record<string, unknown>, key: string, min: number, max: number, dflt: number): number {
-  const v = c[key];
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  return v;
-}
-
 function strings(v: unknown, key: string, re: RegExp, what: string): string[] {
-  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || !re.test(s))) bad(key, `must be a list of ${what}`);
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || !re.test(s))) optionProblem(key, `must be a list of ${what}`);
   return v as string[];
 }
 
@@ -42,37 +32,35 @@ function strings(v: unknown, key: string, re: RegExp, what: string): string[] {
 const normUid = (u: string) => u.toLowerCase();
 
 export function parseSeccompOptions(raw: unknown): SeccompOptions {
-  const c = (raw ?? {}) as Record<string, unknown>;
-  if (typeof c !== 'object' || Array.isArray(c)) bad('(section)', 'must be a mapping');
-  for (const k of Object.keys(c)) if (!KEYS.includes(k)) bad(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+  const c = optionSection(raw, KEYS);
   const o: SeccompOptions = {
     excludePodUids: [],
     excludePods: [],
     excludeContainerIds: [],
-    maxListed: int(c, 'maxListed', 1, 1000, 20),
-    maxProcesses: int(c, 'maxProcesses', 1, 10_000_000, 100_000),
+    maxListed: optionInt(c, 'maxListed', 1, 1000, 20),
+    maxProcesses: optionInt(c, 'maxProcesses', 1, 10_000_000, 100_000),
     dangerousCapabilities: Object.keys(DANGEROUS_CAPABILITIES),
   };
   if (c.exclude !== undefined && c.exclude !== null) {
     const e = c.exclude as Record<string, unknown>;
-    if (typeof e !== 'object' || Array.isArray(e)) bad('exclude', 'must be a mapping with podUids, pods, containerIds');
-    for (const k of Object.keys(e)) if (!EXCLUDE_KEYS.includes(k)) bad(`exclude.${k}`, `unknown key (expected one of: ${EXCLUDE_KEYS.join(', ')})`);
+    if (typeof e !== 'object' || Array.isArray(e)) optionProblem('exclude', 'must be a mapping with podUids, pods, containerIds');
+    for (const k of Object.keys(e)) if (!EXCLUDE_KEYS.includes(k)) optionProblem(`exclude.${k}`, `unknown key (expected one of: ${EXCLUDE_KEYS.join(', ')})`);
     if (e.podUids !== undefined) o.excludePodUids = strings(e.podUids, 'exclude.podUids', /^[0-9a-fA-F-]{32,36}$/, 'pod uids').map(normUid);
     if (e.pods !== undefined) o.excludePods = strings(e.pods, 'exclude.pods', /^[^/\s]+\/[^/\s]+$/, '"namespace/name" patterns (globs allowed)');
     if (e.containerIds !== undefined) o.excludeContainerIds = strings(e.containerIds, 'exclude.containerIds', CID, '64-hex container ids');
   }
   if (c.selfContainerId !== undefined) {
-    if (typeof c.selfContainerId !== 'string' || !CID.test(c.selfContainerId)) bad('selfContainerId', 'must be a 64-hex container id');
+    if (typeof c.selfContainerId !== 'string' || !CID.test(c.selfContainerId)) optionProblem('selfContainerId', 'must be a 64-hex container id');
     o.selfContainerId = c.selfContainerId;
   }
   if (c.selfPodUid !== undefined) {
-    if (typeof c.selfPodUid !== 'string' || !(UID.test(c.selfPodUid) || /^[0-9a-f]{32}$/.test(c.selfPodUid))) bad('selfPodUid', 'must be a pod uid');
+    if (typeof c.selfPodUid !== 'string' || !(UID.test(c.selfPodUid) || /^[0-9a-f]{32}$/.test(c.selfPodUid))) optionProblem('selfPodUid', 'must be a pod uid');
     o.selfPodUid = normUid(c.selfPodUid);
   }
   if (c.dangerousCapabilities !== undefined) {
     o.dangerousCapabilities = strings(c.dangerousCapabilities, 'dangerousCapabilities', /^(CAP_)?[A-Z_]+$/, 'capability names').map((n) => n.replace(/^CAP_/, ''));
     const unknownCaps = o.dangerousCapabilities.filter((n) => !CAP_NAMES.includes(n));
-    if (unknownCaps.length > 0) bad('dangerousCapabilities', `unknown capabilities: ${unknownCaps.join(', ')}`);
+    if (unknownCaps.length > 0) optionProblem('dangerousCapabilities', `unknown capabilities: ${unknownCaps.join(', ')}`);
   }
   return o;
 }

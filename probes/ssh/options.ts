@@ -1,4 +1,5 @@
 /** The ssh probe's configuration section (`probes.ssh` in the YAML), validated with messages naming the key. */
+import { optionProblem, optionInt, optionSection } from '../../src/sdk.js';
 import { isIP } from 'node:net';
 import type { SshOptions } from './types.js';
 
@@ -17,53 +18,40 @@ export const DEFAULT_SSH_OPTIONS: Readonly<Omit<SshOptions, 'live'>> = {
 const KEYS = ['permitRootLogin', 'maxAuthTries', 'maxSessions', 'loginGraceTimeSeconds', 'clientAliveIntervalMax', 'clientAliveCountMax', 'live', 'liveAddress', 'livePort', 'sourceAddresses', 'minRsaBits', 'sshdTimeoutMs', 'configPath'];
 const ROOT_LOGIN = ['yes', 'no', 'prohibit-password', 'without-password', 'forced-commands-only'];
 
-function bad(key: string, problem: string): never {
-  throw new Error(`${key}: ${problem}`);
-}
-
-function int(c: Record<string, unknown>, key: string, min: number, max: number, dflt: number): number {
-  const v = c[key];
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  return v;
-}
-
 /**
  * Validate and fill defaults. The live probe defaults to on when the root is "/" (a scan of this machine)
  * and off for other roots, where the daemon on this machine's loopback is not the one the files describe;
  * the DaemonSet (hostNetwork, root /host) turns it on explicitly.
  */
 export function parseSshOptions(raw: unknown, rootIsSlash: boolean): SshOptions {
-  const c = (raw ?? {}) as Record<string, unknown>;
-  if (typeof c !== 'object' || Array.isArray(c)) bad('(section)', 'must be a mapping');
-  for (const k of Object.keys(c)) if (!KEYS.includes(k)) bad(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+  const c = optionSection(raw, KEYS);
   const o: SshOptions = { ...DEFAULT_SSH_OPTIONS, live: rootIsSlash };
   if (c.permitRootLogin !== undefined) {
     if (!Array.isArray(c.permitRootLogin) || c.permitRootLogin.some((v) => typeof v !== 'string' || !ROOT_LOGIN.includes(v.toLowerCase()))) {
-      bad('permitRootLogin', `must be a list of ${ROOT_LOGIN.join(', ')}`);
+      optionProblem('permitRootLogin', `must be a list of ${ROOT_LOGIN.join(', ')}`);
     }
     o.permitRootLogin = (c.permitRootLogin as string[]).map((v) => v.toLowerCase());
   }
-  o.maxAuthTries = int(c, 'maxAuthTries', 1, 100, o.maxAuthTries);
-  o.maxSessions = int(c, 'maxSessions', 0, 1000, o.maxSessions);
-  o.loginGraceTimeSeconds = int(c, 'loginGraceTimeSeconds', 1, 3600, o.loginGraceTimeSeconds);
-  o.clientAliveIntervalMax = int(c, 'clientAliveIntervalMax', 1, 86400, o.clientAliveIntervalMax);
-  o.clientAliveCountMax = int(c, 'clientAliveCountMax', 1, 100, o.clientAliveCountMax);
-  o.minRsaBits = int(c, 'minRsaBits', 1024, 16384, o.minRsaBits);
-  o.sshdTimeoutMs = int(c, 'sshdTimeoutMs', 100, 60000, o.sshdTimeoutMs);
+  o.maxAuthTries = optionInt(c, 'maxAuthTries', 1, 100, o.maxAuthTries);
+  o.maxSessions = optionInt(c, 'maxSessions', 0, 1000, o.maxSessions);
+  o.loginGraceTimeSeconds = optionInt(c, 'loginGraceTimeSeconds', 1, 3600, o.loginGraceTimeSeconds);
+  o.clientAliveIntervalMax = optionInt(c, 'clientAliveIntervalMax', 1, 86400, o.clientAliveIntervalMax);
+  o.clientAliveCountMax = optionInt(c, 'clientAliveCountMax', 1, 100, o.clientAliveCountMax);
+  o.minRsaBits = optionInt(c, 'minRsaBits', 1024, 16384, o.minRsaBits);
+  o.sshdTimeoutMs = optionInt(c, 'sshdTimeoutMs', 100, 60000, o.sshdTimeoutMs);
   if (c.live !== undefined) {
-    if (typeof c.live !== 'boolean') bad('live', 'must be true or false');
+    if (typeof c.live !== 'boolean') optionProblem('live', 'must be true or false');
     o.live = c.live;
   }
   if (c.liveAddress !== undefined) {
-    if (typeof c.liveAddress !== 'string' || !isIP(c.liveAddress)) bad('liveAddress', 'must be an IP address');
+    if (typeof c.liveAddress !== 'string' || !isIP(c.liveAddress)) optionProblem('liveAddress', 'must be an IP address');
     o.liveAddress = c.liveAddress;
   }
-  if (c.livePort !== undefined) o.livePort = int(c, 'livePort', 1, 65535, 22);
+  if (c.livePort !== undefined) o.livePort = optionInt(c, 'livePort', 1, 65535, 22);
   if (c.sourceAddresses !== undefined) {
-    if (!Array.isArray(c.sourceAddresses) || c.sourceAddresses.some((a) => typeof a !== 'string' || !isIP(a))) bad('sourceAddresses', 'must be a list of IP addresses');
+    if (!Array.isArray(c.sourceAddresses) || c.sourceAddresses.some((a) => typeof a !== 'string' || !isIP(a))) optionProblem('sourceAddresses', 'must be a list of IP addresses');
     o.sourceAddresses = c.sourceAddresses as string[];
   }
-  if (c.configPath !== undefined && (typeof c.configPath !== 'string' || !c.configPath.startsWith('/'))) bad('configPath', 'must be an absolute host path');
+  if (c.configPath !== undefined && (typeof c.configPath !== 'string' || !c.configPath.startsWith('/'))) optionProblem('configPath', 'must be an absolute host path');
   return o;
 }

@@ -1,4 +1,5 @@
 /** The tls probe's configuration section (`probes.tls` in the YAML), validated with messages naming the key. */
+import { optionProblem, optionInt } from '../../src/sdk.js';
 import type { TlsOptions } from './types.js';
 
 export const DEFAULT_TLS_OPTIONS: Readonly<TlsOptions> = Object.freeze({
@@ -13,37 +14,26 @@ export const DEFAULT_TLS_OPTIONS: Readonly<TlsOptions> = Object.freeze({
 
 const KEYS = ['warnDays', 'criticalDays', 'minRsaBits', 'minEcBits', 'paths', 'kubeconfigs', 'exclude'];
 
-function bad(key: string, problem: string): never {
-  throw new Error(`${key}: ${problem}`);
-}
-
-function int(c: Record<string, unknown>, key: string, min: number, max: number, dflt: number): number {
-  const v = c[key];
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  return v;
-}
-
 function paths(c: Record<string, unknown>, key: string): string[] {
   const v = c[key];
   if (v === undefined) return [];
-  if (!Array.isArray(v) || v.some((p) => typeof p !== 'string' || !p.startsWith('/') || p.includes('\0'))) bad(key, 'must be a list of absolute host paths or globs');
+  if (!Array.isArray(v) || v.some((p) => typeof p !== 'string' || !p.startsWith('/') || p.includes('\0'))) optionProblem(key, 'must be a list of absolute host paths or globs');
   return [...(v as string[])];
 }
 
 /** Validate and fill defaults; throws "key: problem". */
 export function parseTlsOptions(raw: unknown): TlsOptions {
-  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) bad('(section)', 'must be a mapping');
+  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) optionProblem('(section)', 'must be a mapping');
   const c = (raw ?? {}) as Record<string, unknown>;
-  for (const k of Object.keys(c)) if (!KEYS.includes(k)) bad(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
-  const warnDays = int(c, 'warnDays', 1, 3650, DEFAULT_TLS_OPTIONS.warnDays);
-  const criticalDays = int(c, 'criticalDays', 0, 3650, Math.min(DEFAULT_TLS_OPTIONS.criticalDays, warnDays));
-  if (criticalDays > warnDays) bad('criticalDays', `must not exceed warnDays (${warnDays}), got ${criticalDays}`);
+  for (const k of Object.keys(c)) if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+  const warnDays = optionInt(c, 'warnDays', 1, 3650, DEFAULT_TLS_OPTIONS.warnDays);
+  const criticalDays = optionInt(c, 'criticalDays', 0, 3650, Math.min(DEFAULT_TLS_OPTIONS.criticalDays, warnDays));
+  if (criticalDays > warnDays) optionProblem('criticalDays', `must not exceed warnDays (${warnDays}), got ${criticalDays}`);
   return {
     warnDays,
     criticalDays,
-    minRsaBits: int(c, 'minRsaBits', 1024, 16384, DEFAULT_TLS_OPTIONS.minRsaBits),
-    minEcBits: int(c, 'minEcBits', 160, 521, DEFAULT_TLS_OPTIONS.minEcBits),
+    minRsaBits: optionInt(c, 'minRsaBits', 1024, 16384, DEFAULT_TLS_OPTIONS.minRsaBits),
+    minEcBits: optionInt(c, 'minEcBits', 160, 521, DEFAULT_TLS_OPTIONS.minEcBits),
     paths: paths(c, 'paths'),
     kubeconfigs: paths(c, 'kubeconfigs'),
     exclude: paths(c, 'exclude'),
