@@ -1,37 +1,433 @@
-/** GET /: a minimal page of the fleet for people. Everything from the database is escaped. */
-import type { AlertGroup, NodeSummary } from '../contracts.js';
+/**
+ * The fleet page for people (GET / and GET /groups/<key> on the collector): server-rendered HTML with
+ * inline CSS, no external assets, filters in the query string (they work without JavaScript; a few
+ * inline lines only submit the form when a choice changes). Everything from the database is escaped.
+ *
+ * Authentication is the collector's token set, like POST /v1/events. A browser cannot easily send a
+ * bearer header, so the page also takes HTTP Basic with a token as the password (any user name): the
+ * browser asks once and resends it, nothing needs a login endpoint, a session store or CSRF protection
+ * (the page changes nothing), a token removed from the tokens file stops working at once, and the token
+ * never appears in a URL. Like the agents' bearer header it is sent in clear over plain HTTP: put TLS in
+ * front of a collector that people reach over a network.
+ *
+ * Bounded for large fleets: one page of nodes (PAGE_NODES), at most MAX_COLUMNS checks as matrix
+ * columns, capped group lists, history and evidence.
+ */
+import { createHash } from 'node:crypto';
+import { SEVERITIES } from '../contracts.js';
+import type { Evidence, Severity } from '../contracts.js';
+import type { Cell, DeliveryState, FleetFilter, FleetQueries, GroupNode, GroupRow, HistoryEntry } from './queries.js';
+
+export const PAGE_NODES = 100;
+export const MAX_COLUMNS = 50;
+export const MAX_OPEN_GROUPS = 300;
+export const MAX_RESOLVED_GROUPS = 25;
+export const GROUP_PAGE_NODES = 100;
+/** Queue rows read for a group's history (one row per change and sink). */
+export const HISTORY_ROWS = 300;
+/** Queue rows read for the delivery states of the fleet view (newest first; ids only grow). */
+export const DELIVERY_WINDOW = 20_000;
+export const EVIDENCE_LIMITS = { messageMax: 2000, textMax: 500, evidenceMax: 10 } as const;
+const FILTER_TEXT_MAX = 253;
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
+const e = escapeHtml;
 
-export function renderPage(nodes: readonly NodeSummary[], alerts: readonly AlertGroup[], now = new Date()): string {
-  const e = escapeHtml;
-  const open = alerts.filter((a) => a.status === 'open');
-  const ago = (iso: string) => {
-    const s = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
-    return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
+export interface PageDeps {
+  queries: FleetQueries;
+  /** Names of the configured sinks. */
+  sinks: readonly string[];
+  /** Whether an `Authorization: Bearer …` header value carries an accepted token (TokenSet.check). */
+  authorized: (bearer: string | undefined) => boolean;
+  now?: () => Date;
+}
+
+export interface PageAnswer {
+  status: number;
+  type: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+const GROUP_PATH = /^\/groups\/([0-9a-f]{64})$/;
+
+/** Whether `path` (without the query) is one of the page's paths. */
+export function isPagePath(path: string | undefined): boolean {
+  return path === '/' || (path?.startsWith('/groups/') ?? false);
+}
+
+/**
+ * The bearer form of the credentials a request carries: a bearer header as is, or HTTP Basic's password
+ * (the user name is ignored). Undefined when there are none.
+ */
+export function pageCredentials(authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined;
+  const basic = /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
+  if (!basic) return authorization;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  const password = decoded.slice(colon + 1);
+  return password === '' ? undefined : `Bearer ${password}`;
+}
+
+/** Answer a page request (GET or HEAD of a path for which isPagePath holds). */
+export function servePage(url: string, authorization: string | undefined, deps: PageDeps): PageAnswer {
+  if (!deps.authorized(pageCredentials(authorization))) {
+    return {
+      status: 401,
+      type: 'text/html; charset=utf-8',
+      body: layout('Sign in', `<h1>hostward fleet</h1><p>Sign in with any user name and one of the collector's tokens as the password.</p>`),
+      headers: { ...SECURITY_HEADERS, 'WWW-Authenticate': 'Basic realm="hostward collector", charset="UTF-8"' },
+    };
+  }
+  const u = new URL(url, 'http://collector');
+  const now = deps.now?.() ?? new Date();
+  if (u.pathname === '/') return html(200, renderFleet(deps.queries, parseView(u.searchParams), deps.sinks, now));
+  const m = GROUP_PATH.exec(u.pathname);
+  const g = m ? deps.queries.group(m[1]!) : undefined;
+  if (!g) return html(404, layout('Not found', `<p><a href="/">← fleet</a></p><h1>No such group</h1>`));
+  return html(200, renderGroup(deps.queries, g, parseView(u.searchParams), deps.sinks, now));
+}
+
+export interface View {
+  filter: FleetFilter;
+  /** Show every node, not only those failing a matching check. */
+  all: boolean;
+  /** 1-based. */
+  page: number;
+}
+
+/** Query string → view. Unknown values are dropped, not trusted: a bad link shows the unfiltered page. */
+export function parseView(q: URLSearchParams): View {
+  const text = (k: string) => (q.get(k) ?? '').trim().slice(0, FILTER_TEXT_MAX);
+  const probe = text('probe');
+  const severities = SEVERITIES.filter((s) => q.getAll('severity').includes(s));
+  const page = Number(q.get('page') ?? '1');
+  return {
+    filter: { probe: /^[a-z0-9][a-z0-9_-]*$/.test(probe) ? probe : '', severities, node: text('node'), check: text('check') },
+    all: q.get('show') === 'all',
+    page: Number.isSafeInteger(page) && page >= 1 && page <= 1_000_000 ? page : 1,
   };
-  const alertRows = open
-    .map((a) => `<tr><td>${e(a.severity)}</td><td>${e(a.check)}</td><td>${a.nodes.length}</td><td>${e(a.nodes.slice(0, 20).join(', '))}${a.nodes.length > 20 ? ', …' : ''}</td><td>${e(a.openedAt)}</td></tr>`)
-    .join('\n');
-  const nodeRows = nodes
-    .map((n) => `<tr><td>${e(n.node)}</td><td title="${e(n.lastSeenAt)}">${e(ago(n.lastSeenAt))}</td><td>${n.failing.length}</td><td>${e(n.failing.join(', '))}</td></tr>`)
-    .join('\n');
+}
+
+/** The query string of a view (empty fields left out), for links that keep the filters. */
+export function viewQuery(v: View, over: Partial<View> = {}): string {
+  const w = { ...v, ...over };
+  const q = new URLSearchParams();
+  if (w.filter.probe) q.set('probe', w.filter.probe);
+  for (const s of w.filter.severities) q.append('severity', s);
+  if (w.filter.node) q.set('node', w.filter.node);
+  if (w.filter.check) q.set('check', w.filter.check);
+  if (w.all) q.set('show', 'all');
+  if (w.page > 1) q.set('page', String(w.page));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Date): string {
+  const started = performance.now();
+  const summary = q.summary();
+  const { checks, probes } = q.failingChecks(v.filter);
+  const nodes = q.nodes(v.filter, v.all, (v.page - 1) * PAGE_NODES, PAGE_NODES);
+  const columns = checks.slice(0, MAX_COLUMNS);
+  const cells = new Map<string, Cell>();
+  for (const c of q.cells(v.filter, nodes.rows.map((n) => n.node))) cells.set(`${c.node}\0${c.check}\0${c.severity}`, c);
+  const deliveries = q.deliveryStates(DELIVERY_WINDOW);
+  const states = deliveries.states;
+  const open = q.groups(v.filter, 'open', MAX_OPEN_GROUPS + 1);
+  const resolved = q.groups(v.filter, 'resolved', MAX_RESOLVED_GROUPS);
+  // With a node filter, the groups shown are those failing on a matching node.
+  const onMatching = new Map(checks.map((c) => [c.key, c.nodes]));
+  const openShown = (v.filter.node ? open.filter((g) => onMatching.has(g.key)) : open).slice(0, MAX_OPEN_GROUPS);
+
+  const out: string[] = [];
+  out.push(`<header><h1>hostward fleet</h1><p class="summary" id="summary">`);
+  out.push(`<span id="count-nodes"><b>${num(summary.nodes)}</b> nodes</span> · `);
+  out.push(`<span id="count-silent" class="${summary.silent > 0 ? 'bad' : ''}"><b>${num(summary.silent)}</b> silent</span> · `);
+  out.push(`<span id="count-failing"><b>${num(summary.failingNodes)}</b> with failing checks</span> · open groups: `);
+  out.push(SEVERITIES.map((s) => `<span class="sev sev-${s}" id="open-${s}">${num(summary.openGroups[s])} ${s}</span>`).join(' '));
+  out.push(`</p>${renderSinkSummary(deliveries, sinks)}</header>`);
+
+  out.push(renderFilters(v, probes));
+
+  const first = nodes.total === 0 ? 0 : (v.page - 1) * PAGE_NODES + 1;
+  const last = Math.min(nodes.total, v.page * PAGE_NODES);
+  out.push(`<section><h2>Nodes × failing checks</h2>`);
+  out.push(`<p id="matrix-count">${nodes.total === 0 ? 'No node matches.' : `Nodes ${num(first)}–${num(last)} of ${num(nodes.total)}${v.all ? '' : ' with a matching failing check'}; ${num(checks.length)} failing check${checks.length === 1 ? '' : 's'}.`}`);
+  if (checks.length > columns.length) out.push(` <span class="note">Columns show the ${MAX_COLUMNS} most severe and widespread checks; ${num(checks.length - columns.length)} more are counted in “failing” and listed under groups. Narrow by probe, severity or check to see them.</span>`);
+  out.push(`</p>`);
+  out.push(renderPager(v, nodes.total, PAGE_NODES, ''));
+  if (nodes.rows.length > 0) {
+    out.push(`<div class="scroll"><table class="matrix" id="matrix"><thead><tr><th class="corner">node</th><th>last report</th><th>failing</th>`);
+    for (const c of columns) {
+      out.push(`<th class="check"><a href="/groups/${c.key}" title="${e(`${c.check} (${c.severity}): ${c.title} — ${c.nodes} nodes`)}"><span class="sev-dot sev-${c.severity}"></span><span class="vert">${e(c.check)}</span></a></th>`);
+    }
+    out.push(`</tr></thead><tbody>`);
+    for (const n of nodes.rows) {
+      out.push(`<tr data-node="${e(n.node)}"><th scope="row" class="node"><a href="/${e(viewQuery(v, { filter: { ...v.filter, node: n.node }, page: 1 }))}">${e(n.node)}</a>`);
+      if (n.silent) out.push(` <span class="flag silent">silent</span>`);
+      out.push(`</th><td class="when${n.silent ? ' bad' : ''}">${when(n.lastSeenAt, now)}</td><td class="num">${n.failing > 0 ? `<span class="sev sev-${n.worst ?? 'info'}">${num(n.failing)}</span>` : '0'}</td>`);
+      for (const c of columns) {
+        const cell = cells.get(`${n.node}\0${c.check}\0${c.severity}`);
+        out.push(cell ? `<td class="cell sev-${c.severity}" title="${e(`${c.check} on ${n.node}: ${cell.message}`)}"><a href="/groups/${c.key}${e(viewQuery({ filter: { probe: '', severities: [], node: n.node, check: '' }, all: false, page: 1 }))}">✕</a></td>` : `<td class="cell"></td>`);
+      }
+      out.push(`</tr>`);
+    }
+    out.push(`</tbody></table></div>`);
+    out.push(renderPager(v, nodes.total, PAGE_NODES, ''));
+  }
+  out.push(`</section>`);
+
+  out.push(`<section><h2>Open alert groups</h2>`);
+  if (openShown.length === 0) out.push(`<p>None${hasFilter(v) ? ' matching the filters' : ''}.</p>`);
+  else {
+    out.push(`<table class="groups" id="open-groups"><thead><tr><th>severity</th><th>check</th><th>title</th><th>nodes</th><th>opened</th><th>updated</th><th>delivered</th></tr></thead><tbody>`);
+    for (const g of openShown) {
+      const matching = v.filter.node ? onMatching.get(g.key) : undefined;
+      out.push(`<tr data-group="${e(g.check)}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td><a href="/groups/${g.key}">${e(g.check)}</a></td><td>${e(g.title)}</td>`);
+      out.push(`<td class="num">${num(g.nodeCount)}${matching !== undefined ? ` <span class="note">(${num(matching)} matching)</span>` : ''}</td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td>${renderDeliveryCell(states.get(g.key), sinks, now)}</td></tr>`);
+    }
+    out.push(`</tbody></table>`);
+    if (open.length > MAX_OPEN_GROUPS) out.push(`<p class="note">Only the ${MAX_OPEN_GROUPS} most recently updated groups are shown; narrow with the filters.</p>`);
+  }
+  out.push(`</section>`);
+
+  out.push(`<section><h2>Recently resolved</h2>`);
+  if (resolved.length === 0) out.push(`<p>None${hasFilter(v) ? ' matching the filters' : ''}.</p>`);
+  else {
+    out.push(`<table class="groups" id="resolved-groups"><thead><tr><th>severity</th><th>check</th><th>title</th><th>opened</th><th>resolved</th><th>delivered</th></tr></thead><tbody>`);
+    for (const g of resolved) {
+      out.push(`<tr data-group="${e(g.check)}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td><a href="/groups/${g.key}">${e(g.check)}</a></td><td>${e(g.title)}</td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td>${renderDeliveryCell(states.get(g.key), sinks, now)}</td></tr>`);
+    }
+    out.push(`</tbody></table>`);
+  }
+  out.push(`</section>`);
+  out.push(`<footer>Generated ${e(now.toISOString())} in ${(performance.now() - started).toFixed(0)} ms.</footer>`);
+  return layout('hostward fleet', out.join(''));
+}
+
+function renderGroup(q: FleetQueries, g: GroupRow, v: View, sinks: readonly string[], now: Date): string {
+  const history = q.history(g.key, HISTORY_ROWS);
+  const states = q.deliveryStates(DELIVERY_WINDOW).states.get(g.key);
+  const nodes = q.groupNodes(g, v.filter.node, (v.page - 1) * GROUP_PAGE_NODES, GROUP_PAGE_NODES, EVIDENCE_LIMITS);
+  const out: string[] = [];
+  out.push(`<p><a href="/">← fleet</a></p>`);
+  out.push(`<header><h1><span class="sev sev-${g.severity}">${e(g.severity)}</span> ${e(g.check)} <span class="status status-${g.status}" id="group-status">${e(g.status)}</span></h1>`);
+  out.push(`<p class="title">${e(g.title)}</p>`);
+  out.push(`<dl class="facts"><dt>failing nodes</dt><dd id="group-nodes">${num(g.nodeCount)}</dd><dt>opened</dt><dd>${when(g.openedAt, now)}</dd>`);
+  out.push(g.status === 'resolved' ? `<dt>resolved</dt><dd>${when(g.updatedAt, now)}</dd>` : `<dt>updated</dt><dd>${when(g.updatedAt, now)}</dd>`);
+  out.push(`<dt>delivered</dt><dd>${renderDeliveryCell(states, sinks, now)}</dd></dl></header>`);
+
+  out.push(`<section><h2>History</h2>`);
+  if (sinks.length === 0 && history.length === 0) out.push(`<p>No sink is configured: changes of this group are recorded here only as opened and updated times.</p>`);
+  else if (history.length === 0) out.push(`<p>No change of this group has been queued for a sink.</p>`);
+  else {
+    const sinkNames = [...new Set([...sinks, ...history.flatMap((h) => h.deliveries.map((d) => d.sink))])].sort();
+    out.push(`<table id="history"><thead><tr><th>when</th><th>change</th><th>nodes after</th><th>joined</th><th>left</th>${sinkNames.map((s) => `<th>${e(s)}</th>`).join('')}</tr></thead><tbody>`);
+    for (const h of history) out.push(renderHistoryRow(h, sinkNames, now));
+    out.push(`</tbody></table>`);
+    if (history.length > 0 && history.reduce((n, h) => n + h.deliveries.length, 0) >= HISTORY_ROWS) out.push(`<p class="note">Older changes are not shown.</p>`);
+  }
+  out.push(`</section>`);
+
+  out.push(`<section><h2>Failing nodes</h2>`);
+  out.push(`<form method="get" class="filters"><label>node contains <input type="search" name="node" value="${e(v.filter.node)}" maxlength="${FILTER_TEXT_MAX}"></label> <button>Filter</button></form>`);
+  out.push(`<p id="group-node-count">${num(nodes.total)} node${nodes.total === 1 ? '' : 's'}${v.filter.node ? ' matching' : ''}.</p>`);
+  const groupView: View = { filter: { probe: '', severities: [], node: v.filter.node, check: '' }, all: false, page: v.page };
+  out.push(renderPager(groupView, nodes.total, GROUP_PAGE_NODES, `/groups/${g.key}`));
+  if (nodes.rows.length > 0) {
+    out.push(`<table id="group-nodes-table"><thead><tr><th>node</th><th>last report</th><th>failing since</th><th>observed</th><th>message</th><th>evidence</th></tr></thead><tbody>`);
+    for (const n of nodes.rows) out.push(renderGroupNode(n, now));
+    out.push(`</tbody></table>`);
+  }
+  out.push(`</section>`);
+  return layout(`${g.check} — hostward fleet`, out.join(''));
+}
+
+function renderHistoryRow(h: HistoryEntry, sinkNames: readonly string[], now: Date): string {
+  const c = h.change;
+  const list = (nodes: readonly string[] | undefined) => {
+    if (!nodes || nodes.length === 0) return '';
+    const shown = nodes.slice(0, 10).map(e).join(', ');
+    return nodes.length > 10 ? `${shown}, … (${num(nodes.length)})` : shown;
+  };
+  const bySink = new Map(h.deliveries.map((d) => [d.sink, d]));
+  const cells = sinkNames.map((s) => {
+    const d = bySink.get(s);
+    if (!d) return `<td class="note">—</td>`;
+    return `<td class="delivery" data-sink="${e(s)}">${deliveryState({ ...d, createdAt: h.createdAt }, now)}</td>`;
+  });
+  return `<tr><td>${when(h.createdAt, now)}</td><td class="action action-${e(c?.action ?? 'unknown')}">${e(c?.action ?? 'unreadable')}</td><td class="num">${c ? num(c.nodeCount) : ''}</td><td>${list(c?.added)}</td><td>${list(c?.removed)}</td>${cells.join('')}</tr>`;
+}
+
+interface DeliveryFacts {
+  sentAt: number | null;
+  deadAt: number | null;
+  attempts: number;
+  nextAt: number;
+  lastError: string | null;
+  createdAt: number;
+}
+
+/** "sent 10:02", "pending (3 attempts, next 10:05): error", "dead 10:03: error"; errors cut to `errorMax`. */
+function deliveryState(d: DeliveryFacts, now: Date, errorMax = 300): string {
+  const cut = d.lastError && d.lastError.length > errorMax ? `${d.lastError.slice(0, errorMax)}…` : d.lastError;
+  const err = d.lastError ? ` <span class="error" title="${e(d.lastError.slice(0, 1000))}">${e(cut!)}</span>` : '';
+  if (d.sentAt !== null) return `<span class="ok">sent</span> ${when(d.sentAt, now)}${d.attempts > 1 ? ` <span class="note">after ${d.attempts} attempts</span>` : ''}`;
+  if (d.deadAt !== null) return `<span class="bad">dead</span> ${when(d.deadAt, now)}${err}`;
+  // Each sink's queue is strictly ordered: a change not tried yet waits behind an earlier one.
+  const retry = d.attempts > 0 ? ` <span class="note">${d.attempts} attempt${d.attempts === 1 ? '' : 's'}, next ${when(d.nextAt, now)}</span>` : ` <span class="note">not tried yet</span>`;
+  return `<span class="warn">pending</span>${retry}${err}`;
+}
+
+function renderDeliveryCell(states: readonly DeliveryState[] | undefined, sinks: readonly string[], now: Date): string {
+  if (!states || states.length === 0) return sinks.length === 0 ? `<span class="note">no sink configured</span>` : `<span class="note">nothing among the newest ${num(DELIVERY_WINDOW)} queued changes</span>`;
+  return `<ul class="deliveries">${states
+    .map((s) => {
+      const counts = [s.sent > 0 ? `${num(s.sent)} sent` : '', s.pending > 0 ? `${num(s.pending)} pending` : '', s.dead > 0 ? `${num(s.dead)} dead` : ''].filter(Boolean).join(', ');
+      return `<li data-sink="${e(s.sink)}"><b>${e(s.sink)}</b>: ${e(s.last.action ?? '?')} ${deliveryState(s.last, now, 100)} <span class="note">(${counts})</span></li>`;
+    })
+    .join('')}</ul>`;
+}
+
+function renderSinkSummary(d: { states: Map<string, DeliveryState[]>; complete: boolean; pending: Map<string, number> }, sinks: readonly string[]): string {
+  if (sinks.length === 0) return `<p class="sinks note">No sink is configured.</p>`;
+  const total = new Map(sinks.map((s) => [s, { sent: 0, pending: d.pending.get(s) ?? 0, dead: 0 }]));
+  for (const list of d.states.values()) {
+    for (const s of list) {
+      const t = total.get(s.sink) ?? { sent: 0, pending: d.pending.get(s.sink) ?? 0, dead: 0 };
+      t.sent += s.sent;
+      t.dead += s.dead;
+      total.set(s.sink, t);
+    }
+  }
+  const parts = [...total].map(
+    ([sink, t]) =>
+      `<span data-sink="${e(sink)}"><b>${e(sink)}</b> ${num(t.sent)} sent, <span class="${t.pending > 0 ? 'warn' : ''}">${num(t.pending)} pending</span>, <span class="${t.dead > 0 ? 'bad' : ''}">${num(t.dead)} dead</span></span>`,
+  );
+  const scope = d.complete ? '' : ` <span class="note">(sent and dead among the newest ${num(DELIVERY_WINDOW)} queued changes; pending: all)</span>`;
+  return `<p class="sinks" id="sinks">Deliveries: ${parts.join(' · ')}${scope}</p>`;
+}
+
+function renderGroupNode(n: GroupNode, now: Date): string {
+  const more = n.messageLength > n.message.length ? ` <span class="note">… (${num(n.messageLength)} characters)</span>` : '';
+  return `<tr data-node="${e(n.node)}"><th scope="row">${e(n.node)}${n.silent ? ' <span class="flag silent">silent</span>' : ''}</th><td>${n.lastSeenAt === null ? '—' : when(n.lastSeenAt, now)}</td><td>${n.openedAt ? when(n.openedAt, now) : '—'}</td><td>${when(n.observedAt, now)}</td><td class="message">${e(n.message)}${more}</td><td>${renderEvidence(n.evidence, n.evidenceCount)}</td></tr>`;
+}
+
+function renderEvidence(ev: Evidence[] | string, count: number): string {
+  if (typeof ev === 'string') return `<pre class="evidence">${e(ev)}</pre>`;
+  if (ev.length === 0) return '';
+  const items = ev.map((x) => {
+    const where = x.file !== undefined ? `<code>${e(x.file)}${x.line !== undefined ? `:${x.line}` : ''}</code>` : '';
+    return `<li>${where}${x.text !== undefined ? `<pre class="evidence">${e(x.text)}</pre>` : ''}</li>`;
+  });
+  return `<ul class="evidence">${items.join('')}</ul>${count > ev.length ? `<span class="note">${num(count - ev.length)} more</span>` : ''}`;
+}
+
+function renderFilters(v: View, probes: readonly string[]): string {
+  const choices = v.filter.probe && !probes.includes(v.filter.probe) ? [...probes, v.filter.probe].sort() : probes;
+  const opt = (value: string, label: string, selected: boolean) => `<option value="${e(value)}"${selected ? ' selected' : ''}>${e(label)}</option>`;
+  return `<form method="get" action="/" class="filters" id="filters">
+<label>probe <select name="probe">${opt('', 'any', v.filter.probe === '')}${choices.map((p) => opt(p, p, p === v.filter.probe)).join('')}</select></label>
+<fieldset><legend>severity</legend>${SEVERITIES.map((s) => `<label class="sev-choice"><input type="checkbox" name="severity" value="${s}"${v.filter.severities.includes(s) ? ' checked' : ''}> <span class="sev sev-${s}">${s}</span></label>`).join('')}</fieldset>
+<label>node contains <input type="search" name="node" value="${e(v.filter.node)}" maxlength="${FILTER_TEXT_MAX}"></label>
+<label>check contains <input type="search" name="check" value="${e(v.filter.check)}" maxlength="${FILTER_TEXT_MAX}"></label>
+<label>show <select name="show">${opt('', 'nodes with failures', !v.all)}${opt('all', 'all nodes', v.all)}</select></label>
+<button type="submit">Apply</button> <a href="/">clear</a>
+</form>`;
+}
+
+function renderPager(v: View, total: number, size: number, path: string): string {
+  const pages = Math.max(1, Math.ceil(total / size));
+  if (pages <= 1) return '';
+  const link = (page: number, label: string, rel: string) => `<a href="${e(path || '/')}${e(viewQuery(v, { page }))}" rel="${rel}">${label}</a>`;
+  const prev = v.page > 1 ? link(Math.min(v.page - 1, pages), '‹ previous', 'prev') : '<span class="note">‹ previous</span>';
+  const next = v.page < pages ? link(v.page + 1, 'next ›', 'next') : '<span class="note">next ›</span>';
+  return `<nav class="pager">${prev} · page ${num(Math.min(v.page, pages))} of ${num(pages)} · ${next}</nav>`;
+}
+
+function hasFilter(v: View): boolean {
+  return v.filter.probe !== '' || v.filter.severities.length > 0 || v.filter.node !== '' || v.filter.check !== '';
+}
+
+function num(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** An absolute UTC time with how long ago it was; unreadable times are shown as they are. */
+export function when(t: string | number, now: Date): string {
+  const ms = typeof t === 'number' ? t : Date.parse(t);
+  if (!Number.isFinite(ms)) return e(String(t));
+  const iso = new Date(ms).toISOString();
+  return `<time datetime="${iso}" title="${iso}">${iso.slice(0, 19).replace('T', ' ')} <span class="ago">(${ago(now.getTime() - ms)})</span></time>`;
+}
+
+export function ago(ms: number): string {
+  const future = ms < 0;
+  const s = Math.round(Math.abs(ms) / 1000);
+  const text = s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : s < 172_800 ? `${Math.round(s / 3600)}h` : `${Math.round(s / 86_400)}d`;
+  return future ? `in ${text}` : `${text} ago`;
+}
+
+const CSS = `
+:root{--critical:#b71c1c;--high:#d84315;--medium:#f9a825;--low:#1565c0;--info:#607d8b}
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
+h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;margin:1.4em 0 .4em}
+a{color:#0b57d0}table{border-collapse:collapse;background:#fff}
+td,th{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top}
+thead th{background:#f0f0f0}
+.sev{display:inline-block;padding:0 .45em;border-radius:.6em;color:#fff;font-size:.85em;font-weight:600}
+.sev-critical{background:var(--critical)}.sev-high{background:var(--high)}.sev-medium{background:var(--medium);color:#222}.sev-low{background:var(--low)}.sev-info{background:var(--info)}
+.sev-dot{display:inline-block;width:.7em;height:.7em;border-radius:50%;margin-bottom:.3em}
+.summary b{font-size:1.1em}.bad{color:var(--critical);font-weight:600}.warn{color:#b26a00;font-weight:600}.ok{color:#2e7d32;font-weight:600}
+.note{color:#666;font-size:.9em}.error{color:var(--critical);font-family:ui-monospace,monospace;font-size:.85em}
+.filters{display:flex;flex-wrap:wrap;gap:.6em 1.2em;align-items:center;background:#fff;border:1px solid #ddd;padding:.6em .8em}
+.filters fieldset{border:0;padding:0;margin:0;display:inline-flex;gap:.4em;align-items:center}.filters legend{float:left;margin-right:.4em;padding:0}
+.scroll{overflow:auto;max-height:75vh;border:1px solid #ddd}
+.matrix{font-size:13px}.matrix thead th{position:sticky;top:0;z-index:1}
+.matrix th.check{vertical-align:bottom;padding:.3em .15em;min-width:1.6em}
+.matrix th.check a{text-decoration:none;color:#222;display:flex;flex-direction:column;align-items:center}
+.vert{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;max-height:14em;overflow:hidden;text-overflow:ellipsis}
+.matrix th.node{position:sticky;left:0;background:#fff;white-space:nowrap}
+.matrix .cell{text-align:center;padding:0;min-width:1.6em}.matrix .cell a{display:block;color:#fff;text-decoration:none;font-size:.8em}
+.matrix .cell.sev-medium a{color:#222}.when{white-space:nowrap}.num{text-align:right}
+.flag{font-size:.75em;padding:0 .4em;border-radius:.5em;border:1px solid}.flag.silent{color:var(--critical);border-color:var(--critical)}
+.pager{margin:.4em 0}
+ul.deliveries,ul.evidence{margin:0;padding-left:1.1em}
+pre.evidence{margin:.1em 0;white-space:pre-wrap;word-break:break-all;max-width:50em;font-size:.85em;background:#f5f5f5;padding:.2em .4em}
+.message{max-width:30em;white-space:pre-wrap;word-break:break-word}
+.status{font-size:.6em;vertical-align:middle;padding:.1em .5em;border-radius:.5em;border:1px solid}.status-open{color:var(--critical)}.status-resolved{color:#2e7d32}
+dl.facts{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dl.facts dt{color:#666}dl.facts dd{margin:0}
+footer{margin-top:2em;color:#888;font-size:.85em}
+.ago{color:#777}time{white-space:nowrap}`;
+
+// Convenience only: apply a filter as soon as a choice changes (the Apply button does the same).
+const SCRIPT = `document.querySelectorAll('#filters select,#filters input[type=checkbox]').forEach(function(x){x.addEventListener('change',function(){x.form.submit()})})`;
+
+const hash = (s: string) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
+
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  // Only the page's own inline style and script run; nothing is loaded from anywhere.
+  'Content-Security-Policy': `default-src 'none'; style-src ${hash(CSS)}; script-src ${hash(SCRIPT)}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+};
+
+function layout(title: string, body: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>hostward fleet</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}</style>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${e(title)}</title>
+<style>${CSS}</style>
 </head><body>
-<h1>hostward fleet</h1>
-<p>${nodes.length} nodes, ${open.length} open alert groups.</p>
-<h2>Failing checks</h2>
-<table><tr><th>severity</th><th>check</th><th>nodes</th><th>which</th><th>since</th></tr>
-${alertRows}
-</table>
-<h2>Nodes</h2>
-<table><tr><th>node</th><th>last seen</th><th>failing</th><th>checks</th></tr>
-${nodeRows}
-</table>
+${body}
+<script>${SCRIPT}</script>
 </body></html>
 `;
+}
+
+function html(status: number, body: string): PageAnswer {
+  return { status, type: 'text/html; charset=utf-8', body, headers: { ...SECURITY_HEADERS } };
 }

@@ -21,7 +21,8 @@ import { TokenSet } from './auth.js';
 import { Dispatcher } from './delivery.js';
 import { createCollectorMetrics } from './metrics.js';
 import type { RequestOutcome } from './metrics.js';
-import { renderPage } from './page.js';
+import { isPagePath, servePage } from './page.js';
+import { FleetQueries } from './queries.js';
 import { createSinks } from './sinks.js';
 import type { Sink } from './sink.js';
 import { Store } from './store.js';
@@ -135,6 +136,8 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
 
   const outcome = (o: RequestOutcome) => metrics.requests.inc({ outcome: o });
 
+  // The fleet page (page.ts): GET / and GET /groups/<key>, behind the agents' tokens.
+  let pageQueries: FleetQueries | undefined;
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const p = (req.url ?? '/').split('?', 1)[0];
     if (p === '/v1/events') {
@@ -142,9 +145,11 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       return postEvents(req, res);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(req, res, 'GET, HEAD');
+    if (isPagePath(p)) {
+      const page = servePage(req.url ?? '/', req.headers.authorization, { queries: (pageQueries ??= new FleetQueries(db.db)), sinks: sinks.map((s) => s.name), authorized: (h) => tokens.check(h) });
+      return send(res, page.status, page.type, page.body, page.headers);
+    }
     switch (p) {
-      case '/':
-        return send(res, 200, 'text/html; charset=utf-8', renderPage(db.nodes(), db.alerts()));
       case '/v1/nodes':
         return json(res, 200, db.nodes());
       case '/v1/alerts':

@@ -167,10 +167,11 @@ describe('accepted events: idempotent, grouped per check and severity, delivered
 
   it('serves promtool-clean metrics and an escaped fleet page', async () => {
     expect(promtool(await (await fetch(`${c.base}/metrics`)).text())).toBe('');
-    const res = await fetch(`${c.base}/`);
+    expect((await fetch(`${c.base}/`)).status).toBe(401); // the page takes the agents' tokens (page.ts)
+    const res = await fetch(`${c.base}/?show=all`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const html = await res.text();
-    expect(html).toContain('<td>worker-1</td>');
+    expect(html).toContain('<tr data-node="worker-1">');
     expect(html).toMatch(/hostward fleet/);
   });
 
