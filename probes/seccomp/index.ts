@@ -21,7 +21,7 @@ import type { ContainerFact, SeccompFacts, SeccompOptions } from './types.js';
 export type { SeccompFacts, ContainerFact, SeccompOptions, RuntimeDefault, ProcStatus } from './types.js';
 export { parseStatus, scanProc, sandboxOf, isUnconfinedLabel, parseOciAnnotations, podNameFromEtcHosts } from './proc.js';
 export { capNames, parseCapMask, fullMask, CAP_NAMES, DANGEROUS_CAPABILITIES } from './caps.js';
-export { runtimeDefault, containerdUnsetProfile, crioSeccomp } from './runtime-default.js';
+export { runtimeDefault } from './runtime-default.js';
 
 /** This process' own container, from the /proc of the machine (or pod) it runs in. */
 export function detectSelf(read: () => string = () => readFileSync('/proc/self/cgroup', 'utf8')): { containerId?: string; podUid?: string; source: string } {

@@ -1,10 +1,13 @@
 /** The seccomp probe's pure parts: /proc status, capability table, LSM labels, sandboxes, OCI annotations, runtime configs, options, exclusions; hostile input. */
-import { describe, it, expect } from 'vitest';
+import { afterAll, describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseStatus, parseLsmLabel, isUnconfinedLabel, sandboxOf, parseOciAnnotations, podNameFromEtcHosts } from '../../probes/seccomp/proc.js';
 import { CAP_NAMES, DANGEROUS_CAPABILITIES, RUNTIME_DEFAULT_MASK, capNames, fullMask, parseCapMask } from '../../probes/seccomp/caps.js';
-import { containerdUnsetProfile, crioSeccomp, parseToml, lineOf } from '../../probes/seccomp/runtime-default.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { runtimeDefault } from '../../probes/seccomp/runtime-default.js';
+import { HostRoot } from '../../src/host/root.js';
 import { parseSeccompOptions } from '../../probes/seccomp/options.js';
 import { applyExclusions, detectSelf } from '../../probes/seccomp/index.js';
 import type { ContainerFact } from '../../probes/seccomp/types.js';
@@ -79,24 +82,60 @@ describe('pod names', () => {
   });
 });
 
-describe('runtime configs', () => {
-  it('containerd v2 and v3 unset_seccomp_profile; CRI-O seccomp keys', () => {
-    const v2 = parseToml('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  unset_seccomp_profile = "runtime/default"\n');
-    expect(v2.ok && containerdUnsetProfile(v2.doc)).toBe('runtime/default');
-    const v3 = parseToml("version = 3\n[plugins.'io.containerd.cri.v1.runtime']\n  unset_seccomp_profile = ''\n");
-    expect(v3.ok && containerdUnsetProfile(v3.doc)).toBe('');
-    const none = parseToml('version = 2\n');
-    expect(none.ok && containerdUnsetProfile(none.doc)).toBeUndefined();
-    const crio = parseToml('[crio.runtime]\nseccomp_use_default_when_empty = false\nseccomp_profile = "/etc/p.json"\n');
-    expect(crio.ok && crioSeccomp(crio.doc)).toEqual({ useDefaultWhenEmpty: false, profile: '/etc/p.json' });
-    expect(lineOf('a = 1\n  unset_seccomp_profile = ""\n', 'unset_seccomp_profile')).toEqual({ line: 2, text: 'unset_seccomp_profile = ""' });
-  });
-  it('malformed TOML is a reason, never a throw', () => {
-    for (const t of ['[plugins."x"', 'a = ', '\0\0', 'a = 1\na = 2', '[[[', 'x = "' + 'y'.repeat(100_000)]) {
-      const p = parseToml(t);
-      expect(p.ok === false ? p.reason : 'ok').toBeTruthy();
+describe('runtime configs (read through the runtime probe\'s loaders)', () => {
+  const roots: string[] = [];
+  const hostWith = (files: Record<string, string>): HostRoot => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'hw-seccomp-rt-'));
+    roots.push(root);
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+      writeFileSync(path.join(root, f), text);
     }
-    expect(parseToml('a = ').ok).toBe(false);
+    return new HostRoot(root);
+  };
+  const none = new Set<string>();
+  afterAll(() => {
+    for (const r of roots) rmSync(r, { recursive: true, force: true });
+  });
+
+  it('containerd v2 and v3 unset_seccomp_profile, with file:line evidence; unset means ""', async () => {
+    const v2 = await runtimeDefault(hostWith({ 'etc/containerd/config.toml': 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  unset_seccomp_profile = "runtime/default"\n' }), undefined, none);
+    expect(v2).toMatchObject({ runtime: 'containerd', profile: 'runtime/default' });
+    expect(v2.evidence[0]).toMatchObject({ file: '/etc/containerd/config.toml', line: 3 });
+    const v3 = await runtimeDefault(hostWith({ 'etc/containerd/config.toml': "version = 3\n[plugins.'io.containerd.cri.v1.runtime']\n  unset_seccomp_profile = ''\n" }), undefined, none);
+    expect(v3).toMatchObject({ runtime: 'containerd', profile: '' });
+    const unset = await runtimeDefault(hostWith({ 'etc/containerd/config.toml': 'version = 2\n' }), undefined, none);
+    expect(unset.profile).toBe('');
+    expect(unset.detail).toMatch(/not set/);
+  });
+  it('containerd: a profile set in an import counts', async () => {
+    const r = await runtimeDefault(
+      hostWith({
+        'etc/containerd/config.toml': 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n',
+        'etc/containerd/conf.d/10-seccomp.toml': 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  unset_seccomp_profile = "runtime/default"\n',
+      }),
+      undefined,
+      none,
+    );
+    expect(r.profile).toBe('runtime/default');
+    expect(r.evidence[0]?.file).toBe('/etc/containerd/conf.d/10-seccomp.toml');
+  });
+  it('CRI-O: seccomp_use_default_when_empty and seccomp_profile from crio.conf and drop-ins', async () => {
+    const on = await runtimeDefault(hostWith({ 'etc/crio/crio.conf': '[crio.runtime]\nseccomp_use_default_when_empty = false\n', 'etc/crio/crio.conf.d/10-x.conf': '[crio.runtime]\nseccomp_use_default_when_empty = true\nseccomp_profile = "/etc/p.json"\n' }), undefined, none);
+    expect(on).toMatchObject({ runtime: 'cri-o', profile: '/etc/p.json' });
+    const off = await runtimeDefault(hostWith({ 'etc/crio/crio.conf': '[crio.runtime]\nseccomp_use_default_when_empty = false\nseccomp_profile = "/etc/p.json"\n' }), undefined, none);
+    expect(off).toMatchObject({ runtime: 'cri-o', profile: '' });
+    expect(off.detail).toMatch(/false \(\/etc\/crio\/crio.conf:2\)/);
+  });
+  it('malformed TOML is a reason (profile unknown), never a throw', async () => {
+    for (const t of ['[plugins."x"', 'a = ', '\0\0', 'a = 1\na = 2', '[[[', 'x = "' + 'y'.repeat(100_000)]) {
+      const r = await runtimeDefault(hostWith({ 'etc/containerd/config.toml': t }), undefined, none);
+      expect(r.profile).toBeUndefined();
+      expect(r.unreadable).toBeTruthy();
+      const c = await runtimeDefault(hostWith({ 'etc/crio/crio.conf': t }), undefined, none);
+      expect(c.profile).toBeUndefined();
+      expect(c.unreadable).toBeTruthy();
+    }
   });
 });
 
