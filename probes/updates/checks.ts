@@ -1,14 +1,15 @@
 /** The updates probe's checks: catalogue data plus one small verdict over the facts each. */
 import type { Check, Evidence, Outcome } from '../../src/sdk.js';
 import { pass, fail, unknown, skip } from '../../src/sdk.js';
-import type { FamilyFacts, PendingUpdate, UpdatesFacts } from './types.js';
+import type { DebFamilyFacts, FamilyFacts, PendingUpdate, RpmFamilyFacts, UpdatesFacts } from './types.js';
 import { APT_TIMERS, DPKG_STATUS } from './deb/family.js';
 import { describeImage, OSTREE_STAGED } from './image.js';
 import { osLabel } from './os.js';
 import { componentCycle, eolVerdict, EOL_DATA_VERSION, EOL_SOON_DAYS, lookupEol, osCycle } from './eol.js';
 import type { EolRow, EolVerdict } from './eol.js';
 import type { ComponentFact } from './components.js';
-import type { RpmFacts } from './rpm/family.js';
+import { RPM_AUTO_TOOLS } from './rpm/automatic.js';
+import { parseBool } from './rpm/repos.js';
 
 const MAX_EVIDENCE = 200;
 const DAY = 86_400_000;
@@ -26,6 +27,7 @@ function updateText(u: PendingUpdate): string {
     u.maskedSecurity ? `security fix ${u.maskedSecurity} masked by the newer candidate` : '',
     u.held ? 'held' : '',
     u.phased !== undefined ? `phased ${u.phased}%` : '',
+    ...(u.advisories ?? []).slice(0, 5).map((a) => `${a.id}${a.severity ? ` ${a.severity}` : ''}`),
   ].filter(Boolean);
   return `${u.name}:${u.arch} ${u.installed} -> ${u.candidate} (${u.archives.join(',')})${notes.length ? ' [' + notes.join('; ') + ']' : ''}`;
 }
@@ -38,7 +40,7 @@ function names(us: readonly { name: string }[], max = 10): string {
 }
 
 /** Why pending updates cannot be computed, or undefined when they can. */
-function listsProblem(fam: FamilyFacts): string | undefined {
+function listsProblem(fam: DebFamilyFacts): string | undefined {
   if (!fam.listsDirExists || fam.lists.length === 0) {
     return 'no package lists in /var/lib/apt/lists (apt update has never run, or the lists were removed, as container images do): pending updates cannot be computed';
   }
@@ -47,21 +49,22 @@ function listsProblem(fam: FamilyFacts): string | undefined {
   return undefined;
 }
 
-function pinsNote(fam: FamilyFacts): string {
+function pinsNote(fam: DebFamilyFacts): string {
   if (fam.pins.length === 0) return '';
   const files = [...new Set(fam.pins.map((p) => p.file))];
   return `; note: ${fam.pins.length} apt pin(s) in ${files.join(', ')} are reported, not applied, and may change apt's candidates`;
 }
 
-const pinsEvidence = (fam: FamilyFacts): Evidence[] => fam.pins.map((p) => ({ file: p.file, line: p.line, text: `Package: ${p.package} / Pin: ${p.pin} / Pin-Priority: ${p.priority ?? '?'}` }));
+const pinsEvidence = (fam: DebFamilyFacts): Evidence[] => fam.pins.map((p) => ({ file: p.file, line: p.line, text: `Package: ${p.package} / Pin: ${p.pin} / Pin-Priority: ${p.priority ?? '?'}` }));
 
-function listsFailedNote(fam: FamilyFacts): string {
+function listsFailedNote(fam: DebFamilyFacts): string {
   const failed = fam.lists.filter((l) => l.problem && l.packages === 0);
   return failed.length ? `; ${failed.length} list(s) unreadable: ${failed.map((l) => `${l.path}: ${l.problem}`).slice(0, 2).join('; ')}` : '';
 }
 
 function securityUpdates(f: UpdatesFacts): Outcome {
   const fam = family(f);
+  if (fam.family === 'rpm') return rpmSecurityUpdates(fam);
   const lp = listsProblem(fam);
   if (lp) return unknown(lp);
   if (!fam.sources.some((s) => s.security && s.lists > 0)) {
@@ -78,6 +81,7 @@ function securityUpdates(f: UpdatesFacts): Outcome {
 
 function pendingUpdates(f: UpdatesFacts): Outcome {
   const fam = family(f);
+  if (fam.family === 'rpm') return rpmPendingUpdates(fam);
   const lp = listsProblem(fam);
   if (lp) return unknown(lp);
   const us = fam.updates;
@@ -92,19 +96,23 @@ function pendingUpdates(f: UpdatesFacts): Outcome {
 
 function heldPackages(f: UpdatesFacts): Outcome {
   const fam = family(f);
+  if (fam.family === 'rpm' && fam.unreadable) return unknown(`the installed set is unknown: ${fam.unreadable}`);
   const allowed = new Set(f.options.allowedHolds);
   const unexpected = fam.holds.filter((h) => !allowed.has(h.name));
   const evidence = (hs: typeof fam.holds): Evidence[] =>
-    hs.map((h) => ({ file: DPKG_STATUS, line: h.line, text: `${h.name}:${h.arch} ${h.version} held${h.pending ? `, holding back ${h.pending.candidate}${h.pending.security ? ' (a security update)' : ''}` : ''}` }));
+    hs.map((h) => ({ file: h.file ?? DPKG_STATUS, line: h.line, text: `${h.name}:${h.arch} ${h.version} held${h.pending ? `, holding back ${h.pending.candidate}${h.pending.security ? ' (a security update)' : ''}` : ''}` }));
   const expected = fam.holds.filter((h) => allowed.has(h.name));
   const expNote = expected.length ? `; expected holds (allowedHolds): ${names(expected)}` : '';
-  if (unexpected.length === 0) return pass(`no unexpected held packages${expNote}`, evidence(expected));
+  const what = fam.family === 'rpm' ? ` (dnf versionlock: ${fam.versionlock ?? 'no versionlock.list'})` : '';
+  if (unexpected.length === 0) return pass(`no unexpected held packages${what}${expNote}`, evidence(expected));
   const sec = unexpected.filter((h) => h.pending?.security).length;
-  return fail(`${unexpected.length} package(s) held: ${names(unexpected)}${sec ? ` (${sec} hold back a security update)` : ''}${expNote}`, evidence(fam.holds));
+  return fail(`${unexpected.length} package(s) held${what}: ${names(unexpected)}${sec ? ` (${sec} hold back a security update)` : ''}${expNote}`, evidence(fam.holds));
 }
 
 function rebootRequired(f: UpdatesFacts): Outcome {
-  const r = family(f).reboot;
+  const fam = family(f);
+  if (fam.family === 'rpm') return rpmReboot(fam);
+  const r = fam.reboot;
   const reasons: string[] = [];
   const evidence: Evidence[] = [];
   if (r.flagFile) {
@@ -123,7 +131,9 @@ function rebootRequired(f: UpdatesFacts): Outcome {
 const enabledValue = (v: string | undefined) => v !== undefined && v.trim() !== '' && v.trim() !== '0';
 
 function automaticUpdates(f: UpdatesFacts): Outcome {
-  const a = family(f).automatic;
+  const fam = family(f);
+  if (fam.family === 'rpm') return rpmAutomaticUpdates(fam);
+  const a = fam.automatic;
   const missing: string[] = [];
   const evidence: Evidence[] = [];
   const s = (k: string) => a.settings[k];
@@ -156,6 +166,7 @@ function automaticUpdates(f: UpdatesFacts): Outcome {
 
 function metadataFresh(f: UpdatesFacts): Outcome {
   const fam = family(f);
+  if (fam.family === 'rpm') return rpmMetadataFresh(fam, f);
   if (!fam.listsDirExists || fam.lists.length === 0) {
     return fail('no package lists in /var/lib/apt/lists: apt update is not running (or the lists are deleted), so this host cannot learn of security updates');
   }
@@ -177,32 +188,142 @@ function metadataFresh(f: UpdatesFacts): Outcome {
 }
 
 /** Package checks apply to hosts with a package family; image-based OSes and unknown hosts skip them. */
-function needFamily(fn: (f: UpdatesFacts) => Outcome, rpm: (f: UpdatesFacts, r: RpmFacts) => Outcome = rpmNotYet): (f: UpdatesFacts) => Outcome {
+function needFamily(fn: (f: UpdatesFacts) => Outcome): (f: UpdatesFacts) => Outcome {
   return (f) => {
     if (f.image) return skip(`${describeImage(f.image)}: an image-based OS is updated as a whole image, not package by package (see updates.minimal_os)`);
-    if (f.rpm) return rpm(f, f.rpm);
     if (!f.family) return skip(f.unsupported ?? 'no supported package manager');
     return fn(f);
   };
 }
 
-/** RPM hosts: the dnf cache metadata is not read yet, so update checks cannot decide. */
-function rpmNotYet(_f: UpdatesFacts, r: RpmFacts): Outcome {
-  const installed = r.unreadable ? `the installed set is unknown: ${r.unreadable}` : `${r.installedCount} packages installed (${r.database})`;
-  return unknown(`RPM-family host: pending and security updates from the dnf cache metadata are not computed yet; ${installed}`);
+// ---- RPM family ----
+
+const enabledRepos = (fam: RpmFamilyFacts) => fam.repos.filter((r) => r.enabled);
+const readRepos = (fam: RpmFamilyFacts) => enabledRepos(fam).filter((r) => r.primary && !r.primary.problem);
+const ids = (rs: readonly { id: string }[], max = 8) => [...rs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, max).map((r) => r.id).join(', ') + (rs.length > max ? `, and ${rs.length - max} more` : '');
+
+/** Why pending updates cannot be computed on an RPM host, or undefined when they can. */
+function rpmCacheProblem(fam: RpmFamilyFacts): string | undefined {
+  if (fam.unreadable) return `the installed set is unknown: ${fam.unreadable}`;
+  const en = enabledRepos(fam);
+  if (en.length === 0) return `no enabled repository in the dnf/yum configuration (${fam.repos.length} defined): this host receives no updates through dnf`;
+  if (readRepos(fam).length > 0) return undefined;
+  const cached = en.filter((r) => r.cache);
+  if (cached.length === 0) {
+    return `no dnf/yum metadata cache for the ${en.length} enabled repositories (${ids(en)}) in ${fam.cacheRoots.length ? fam.cacheRoots.join(', ') : '/var/cache/dnf, /var/cache/libdnf5 or /var/cache/yum'}: pending updates cannot be computed until dnf makecache runs (the probe never runs dnf)`;
+  }
+  const why = cached.map((r) => `${r.id}: ${r.primary?.problem ?? r.problems[0] ?? 'no primary metadata'}`);
+  return `no cached primary metadata could be read: ${why.slice(0, 3).join('; ')}`;
 }
 
-function rpmHolds(): Outcome {
-  return skip('RPM-family host: holds are an apt notion; dnf versionlock is not read yet');
+/** What makes the RPM result partial: repositories without a cache, modular repositories. */
+function rpmNotes(fam: RpmFamilyFacts): string {
+  const en = enabledRepos(fam);
+  const notes: string[] = [];
+  const missing = en.filter((r) => !r.primary || r.primary.problem);
+  if (missing.length) notes.push(`${missing.length} enabled repositor${missing.length === 1 ? 'y has' : 'ies have'} no readable cache (${ids(missing)})`);
+  const modular = en.filter((r) => r.modular);
+  if (modular.length) notes.push(`modular filtering is not applied (modules metadata in ${ids(modular)})`);
+  if (fam.excludes.length) notes.push(`dnf.conf excludes ${fam.excludes.slice(0, 5).join(' ')}`);
+  return notes.length ? `; note: ${notes.join('; ')}` : '';
 }
 
-function rpmReboot(_f: UpdatesFacts, fam: RpmFacts): Outcome {
+function rpmSecurityUpdates(fam: RpmFamilyFacts): Outcome {
+  const cp = rpmCacheProblem(fam);
+  if (cp) return unknown(cp);
+  const withInfo = readRepos(fam).filter((r) => r.updateinfo && !r.updateinfo.problem);
+  if (withInfo.length === 0) {
+    const bad = readRepos(fam).filter((r) => r.updateinfo?.problem).map((r) => `${r.id}: ${r.updateinfo!.problem}`);
+    return unknown(`no cached repository has readable updateinfo (security advisories)${bad.length ? `: ${bad.slice(0, 3).join('; ')}` : ` among ${ids(readRepos(fam))}`}: security updates cannot be told apart (see updates.pending_updates)`);
+  }
+  const sec = fam.updates.filter((u) => u.security);
+  const pendingNames = new Set(sec.map((u) => u.name));
+  const unavailable = fam.advisories.filter((a) => !pendingNames.has(a.name));
+  const unavailableNote = unavailable.length ? `; ${unavailable.length} security advisory package(s) newer than installed have no installable build in the enabled repositories (${names(unavailable.map((a) => ({ name: `${a.id} ${a.nevra}` })), 5)})` : '';
+  const advEvidence: Evidence[] = fam.advisories.slice(0, MAX_EVIDENCE).map((a) => ({ file: a.file, text: `${a.id}${a.severity ? ` ${a.severity}` : ''}/Sec. ${a.nevra} (installed ${a.installed})` }));
+  const src = `advisories from ${ids(withInfo)}`;
+  if (sec.length === 0) return pass(`no security updates pending for ${fam.installedCount} installed packages (${src})${unavailableNote}${rpmNotes(fam)}`, advEvidence);
+  const bySev = new Map<string, number>();
+  for (const u of sec) {
+    const s = u.advisories?.[0]?.severity ?? 'no severity';
+    bySev.set(s, (bySev.get(s) ?? 0) + 1);
+  }
+  const sevText = [...bySev.entries()].map(([k, v]) => `${v} ${k}`).join(', ');
+  return fail(`${sec.length} security update(s) pending (${sevText}): ${names(sec)}${unavailableNote}${rpmNotes(fam)}`, [...updateEvidence(sec), ...advEvidence]);
+}
+
+function rpmPendingUpdates(fam: RpmFamilyFacts): Outcome {
+  const cp = rpmCacheProblem(fam);
+  if (cp) return unknown(cp);
+  const us = fam.updates;
+  const repos = `repositories ${ids(readRepos(fam))}`;
+  if (us.length === 0) return pass(`all ${fam.installedCount} installed packages are at the newest versions of the ${repos}${rpmNotes(fam)}`);
+  return fail(`${us.length} package update(s) pending (${us.filter((u) => u.security).length} security) from the ${repos}: ${names(us)}${rpmNotes(fam)}`, updateEvidence(us));
+}
+
+function rpmReboot(fam: RpmFamilyFacts): Outcome {
   const r = fam.reboot;
   if (r.newerKernel) return fail(`a reboot is required: ${r.newerKernel}`, [{ file: fam.database, text: r.newerKernel }, ...(r.runningSource?.startsWith('/') ? [{ file: r.runningSource, text: r.running ?? '' }] : [])]);
   if (fam.unreadable) return unknown(`the installed kernels are unknown: ${fam.unreadable}`);
   if (!r.running) return unknown('the running kernel release is unknown (no /proc/sys/kernel/osrelease)');
   if (r.kernelNote) return pass(`no newer kernel is installed (running ${r.running}; ${r.kernelNote})`);
   return pass(`the running kernel ${r.running} is the newest installed (${r.kernels.length} kernel package(s))`);
+}
+
+function rpmAutomaticUpdates(fam: RpmFamilyFacts): Outcome {
+  const a = fam.automatic;
+  const evidence: Evidence[] = [];
+  const present = a.tools.filter((t) => t.installed || (fam.unreadable !== undefined && t.configs.length > 0));
+  for (const t of present) {
+    if (t.applyUpdates) evidence.push({ file: t.applyUpdates.file, line: t.applyUpdates.line, text: `apply_updates = ${t.applyUpdates.value}` });
+    if (t.upgradeType) evidence.push({ file: t.upgradeType.file, line: t.upgradeType.line, text: `${t.id === 'yum-cron' ? 'update_cmd' : 'upgrade_type'} = ${t.upgradeType.value}` });
+    for (const u of t.units) if (u.path) evidence.push({ file: u.path, text: u.masked ? `${u.unit} masked` : `${u.unit} enabled` });
+  }
+  const note = a.problems.length ? `; config problems: ${a.problems.slice(0, 3).join('; ')}` : '';
+  const applying = present.filter((t) => t.applies);
+  if (applying.length) {
+    const t = applying[0]!;
+    const unit = t.units.filter((u) => u.enabled).map((u) => u.unit).join(', ');
+    const type = t.upgradeType?.value ?? 'default';
+    return pass(`${t.id} installs updates automatically (${unit} enabled; ${t.id === 'yum-cron' ? 'update_cmd' : 'upgrade_type'} = ${type}${t.units.some((u) => u.enabled && u.installs) ? '' : `, apply_updates = ${t.applyUpdates?.value}`})${note}`, evidence);
+  }
+  if (present.length === 0) {
+    const pkgs = RPM_AUTO_TOOLS.flatMap((t) => t.packages).join(', ');
+    return fail(`no automatic update tool is installed (none of ${pkgs}${fam.unreadable ? ' has a configuration file; the installed set is unknown' : ''})${note}`, evidence);
+  }
+  const why = present.map((t) => {
+    const enabled = t.units.filter((u) => u.enabled);
+    const parts: string[] = [];
+    if (enabled.length === 0) parts.push(`no unit enabled (${t.units.map((u) => (u.masked ? `${u.unit} masked` : u.unit)).join(', ')})`);
+    if (!parseBool(t.applyUpdates?.value, false) && !enabled.some((u) => u.installs)) parts.push(t.applyUpdates ? `apply_updates = ${t.applyUpdates.value} (downloads or notifies only)` : 'apply_updates is not set (default no: downloads or notifies only)');
+    return `${t.id}: ${parts.join('; ')}`;
+  });
+  return fail(`automatic updates are not installing updates: ${why.join('; ')}${note}`, evidence);
+}
+
+function rpmMetadataFresh(fam: RpmFamilyFacts, f: UpdatesFacts): Outcome {
+  const en = enabledRepos(fam);
+  if (en.length === 0) return fail(`no enabled repository in the dnf/yum configuration (${fam.repos.length} defined): this host cannot learn of updates`);
+  const dated = en.filter((r) => r.cache?.generated !== undefined);
+  if (dated.length === 0) {
+    if (en.some((r) => r.cache)) return unknown(`the cached repomd.xml files have no readable timestamp: ${en.filter((r) => r.cache).map((r) => `${r.cache!.repomd}${r.problems[0] ? ` (${r.problems[0]})` : ''}`).slice(0, 3).join('; ')}`);
+    return fail(`no dnf/yum metadata cache for the ${en.length} enabled repositories (${ids(en)}): dnf makecache (dnf-makecache.timer) is not running or the cache was cleaned, so this host does not learn of updates`);
+  }
+  // Repositories with advisories are the ones republished with every update batch: judge by them when there are any.
+  const sec = dated.filter((r) => r.updateinfo);
+  const judged = sec.length ? sec : dated;
+  const newest = judged.reduce((a, b) => (b.cache!.generated! > a.cache!.generated! ? b : a));
+  const gen = newest.cache!.generated!;
+  const ageDays = (f.now - gen) / DAY;
+  const ev: Evidence[] = judged.map((r) => ({ file: r.cache!.repomd, text: `${r.id}: generated ${day(r.cache!.generated!)}${r.cache!.revision ? `, revision ${r.cache!.revision}` : ''}; cached file modified ${day(r.cache!.fetched)}` }));
+  const which = sec.length ? 'repository with security advisories' : 'cached repository (none has updateinfo)';
+  const uncached = en.filter((r) => !r.cache);
+  const uncachedNote = uncached.length ? `; ${uncached.length} enabled repositor${uncached.length === 1 ? 'y has' : 'ies have'} no cache (${ids(uncached)})` : '';
+  if (ageDays > f.options.maxMetadataAgeDays) {
+    return fail(`the newest ${which}, ${newest.id}, has metadata generated ${day(gen)}, ${Math.floor(ageDays)} days ago (more than ${f.options.maxMetadataAgeDays}): dnf makecache is not running or failing${uncachedNote}`, ev);
+  }
+  const skew = ageDays < -1 ? ` (dated ${Math.ceil(-ageDays)} days in the future: check the clock)` : '';
+  return pass(`the ${which} ${newest.id} has metadata generated ${day(gen)}, ${Math.max(0, Math.floor(ageDays))} day(s) old${skew}${uncachedNote}`, ev);
 }
 
 /** Reboot required on ostree images: a staged deployment waits for the next boot. */
@@ -212,7 +333,7 @@ function rebootRequiredAny(f: UpdatesFacts): Outcome {
     if (i.staged) return fail(`a reboot is required: an ostree deployment is staged for the next boot (${describeImage(i)})`, [{ file: OSTREE_STAGED }]);
     return pass(`no ostree deployment is staged (${describeImage(i)})`);
   }
-  return needFamily(rebootRequired, rpmReboot)(f);
+  return needFamily(rebootRequired)(f);
 }
 
 // ---- OS class and end of life ----
@@ -342,16 +463,16 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     id: 'updates.security_updates',
     title: 'No security updates are pending',
     severity: 'high',
-    references: [CIS, 'Lynis PKGS-7392', 'Ubuntu update-notifier apt_check.py (security pockets, ESM origins)'],
-    remediation: 'Install the pending security updates (apt-get update && apt-get upgrade, or let unattended-upgrades do it), then reboot if a kernel or libc was updated. On Kubernetes, drain the node first or use a reboot coordinator such as kured.',
+    references: [CIS, 'Lynis PKGS-7392', 'Ubuntu update-notifier apt_check.py (security pockets, ESM origins)', 'dnf check-update --security, dnf updateinfo list --security (updateinfo.xml advisories)'],
+    remediation: 'Install the pending security updates (apt-get update && apt-get upgrade, or let unattended-upgrades do it; on RPM hosts dnf upgrade --security, or dnf-automatic), then reboot if a kernel or libc was updated. On Kubernetes, drain the node first or use a reboot coordinator such as kured.',
     evaluate: needFamily(securityUpdates),
   },
   {
     id: 'updates.pending_updates',
     title: 'All packages are at their candidate versions',
     severity: 'low',
-    references: [CIS, 'Lynis PKGS-7392', 'apt list --upgradable'],
-    remediation: 'Upgrade packages during a maintenance window (apt-get upgrade after draining the node).',
+    references: [CIS, 'Lynis PKGS-7392', 'apt list --upgradable', 'dnf check-update'],
+    remediation: 'Upgrade packages during a maintenance window (apt-get upgrade, or dnf upgrade, after draining the node).',
     evaluate: needFamily(pendingUpdates),
   },
   {
@@ -360,7 +481,7 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     severity: 'low',
     references: ['apt-mark(8) hold', 'Kubernetes kubeadm install guide (holds kubelet, kubeadm, kubectl)', 'Lynis PKGS-7392'],
     remediation: 'Review the holds (apt-mark showhold). Release the ones that are not deliberate with apt-mark unhold, or add deliberate ones to probes.updates.allowedHolds.',
-    evaluate: needFamily(heldPackages, rpmHolds),
+    evaluate: needFamily(heldPackages),
   },
   {
     id: 'updates.reboot_required',
@@ -374,16 +495,16 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     id: 'updates.automatic_updates',
     title: 'Security updates are installed automatically',
     severity: 'medium',
-    references: [CIS, UU, 'apt.systemd.daily (APT::Periodic::Update-Package-Lists, APT::Periodic::Unattended-Upgrade)', 'Lynis PKGS-7392'],
-    remediation: 'apt-get install unattended-upgrades; dpkg-reconfigure -plow unattended-upgrades (writes /etc/apt/apt.conf.d/20auto-upgrades with APT::Periodic::Update-Package-Lists "1" and APT::Periodic::Unattended-Upgrade "1"); keep the security origin in Unattended-Upgrade::Origins-Pattern; systemctl enable --now apt-daily.timer apt-daily-upgrade.timer.',
+    references: [CIS, UU, 'apt.systemd.daily (APT::Periodic::Update-Package-Lists, APT::Periodic::Unattended-Upgrade)', 'Lynis PKGS-7392', 'dnf-automatic(8) (/etc/dnf/automatic.conf apply_updates, upgrade_type); dnf5 automatic; yum-cron'],
+    remediation: 'Debian/Ubuntu: apt-get install unattended-upgrades; dpkg-reconfigure -plow unattended-upgrades (writes /etc/apt/apt.conf.d/20auto-upgrades with APT::Periodic::Update-Package-Lists "1" and APT::Periodic::Unattended-Upgrade "1"); keep the security origin in Unattended-Upgrade::Origins-Pattern; systemctl enable --now apt-daily.timer apt-daily-upgrade.timer. RPM hosts: dnf install dnf-automatic; set apply_updates = yes (upgrade_type = security for security fixes only) in /etc/dnf/automatic.conf; systemctl enable --now dnf-automatic.timer (dnf5: dnf5-automatic.timer).',
     evaluate: needFamily(automaticUpdates),
   },
   {
     id: 'updates.metadata_fresh',
     title: 'Package metadata from the security archive is current',
     severity: 'medium',
-    references: ['Debian security archive Release files (re-signed weekly, Valid-Until = Date + 7 days)', UU, 'Lynis PKGS-7392'],
-    remediation: 'Make apt update run and succeed regularly (apt-daily.timer, or configuration management), with the security archive (deb.debian.org/debian-security <codename>-security, or <codename>-security on Ubuntu) in the sources.',
+    references: ['Debian security archive Release files (re-signed weekly, Valid-Until = Date + 7 days)', UU, 'Lynis PKGS-7392', 'dnf makecache, dnf-makecache.timer (repomd.xml timestamps)'],
+    remediation: 'Make apt update run and succeed regularly (apt-daily.timer, or configuration management), with the security archive (deb.debian.org/debian-security <codename>-security, or <codename>-security on Ubuntu) in the sources. RPM hosts: keep dnf-makecache.timer enabled (or dnf-automatic, which refreshes the metadata) and the distribution update repositories enabled.',
     evaluate: needFamily(metadataFresh),
   },
   {

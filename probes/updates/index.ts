@@ -28,7 +28,10 @@ export interface PackageFamily {
   gather(ctx: ProbeContext, options: UpdatesOptions): Promise<FamilyFacts>;
 }
 
-export const FAMILIES: readonly PackageFamily[] = Object.freeze([{ id: 'deb', detect: isDebFamily, gather: gatherDeb }]);
+export const FAMILIES: readonly PackageFamily[] = Object.freeze([
+  { id: 'deb', detect: isDebFamily, gather: gatherDeb },
+  { id: 'rpm', detect: isRpmFamily, gather: gatherRpm },
+]);
 
 export const OS_RELEASE_FILES = ['/etc/os-release', '/usr/lib/os-release'] as const;
 
@@ -62,17 +65,15 @@ async function gather(ctx: ProbeContext): Promise<UpdatesFacts> {
         break;
       }
     }
-    if (!facts.family && (await isRpmFamily(ctx))) facts.rpm = await gatherRpm(ctx);
-    if (!facts.family && !facts.rpm) {
+    if (!facts.family) {
       facts.unsupported = `no package database found (no /var/lib/dpkg/status, no rpm database${os.id ? `; os-release ID=${os.id}` : ''}): only dpkg/apt and rpm hosts are supported`;
     }
   }
   const fam = facts.family;
   facts.esm = fam?.family === 'deb' && fam.sources.some((s) => s.origin === 'UbuntuESM' && s.lists > 0);
-  const famId = fam?.family ?? facts.rpm?.family;
   facts.components = await gatherComponents(ctx.host, {
-    ...(famId ? { family: famId } : {}),
-    records: fam?.componentPackages ?? facts.rpm?.componentPackages ?? [],
+    ...(fam ? { family: fam.family } : {}),
+    records: fam?.componentPackages ?? [],
     os,
     ...(facts.image ? { image: facts.image } : {}),
   });
@@ -83,7 +84,7 @@ export function measureUpdates(facts: UpdatesFacts): Measurement[] {
   const fam = facts.family;
   const all = fam?.updates.length ?? 0;
   const security = fam?.updates.filter((u) => u.security).length ?? 0;
-  const reboot = (fam && (fam.reboot.flagFile || fam.reboot.newerKernel)) || facts.rpm?.reboot.newerKernel || facts.image?.staged ? 1 : 0;
+  const reboot = (fam && (fam.reboot.flagFile || fam.reboot.newerKernel)) || facts.image?.staged ? 1 : 0;
   return [
     { metric: 'hostward_updates_pending', labels: { kind: 'all' }, value: all },
     { metric: 'hostward_updates_pending', labels: { kind: 'security' }, value: security },
@@ -93,7 +94,7 @@ export function measureUpdates(facts: UpdatesFacts): Measurement[] {
 
 export const updatesProbe = defineProbe<UpdatesFacts>({
   name: 'updates',
-  description: 'Pending and security updates from dpkg status and apt lists (never running apt), held packages, reboot required, automatic updates (apt periodic settings, unattended-upgrades origins, timers), security metadata freshness; minimal or general-purpose OS, image version and update state of image-based OSes, and the end of support of the OS release, the kubelet and the container runtimes.',
+  description: 'Pending and security updates from dpkg status and apt lists, or from the rpm database and the dnf/yum metadata cache (never running apt or dnf), held packages, reboot required, automatic updates (apt periodic settings, unattended-upgrades origins, dnf-automatic, yum-cron, timers), security metadata freshness; minimal or general-purpose OS, image version and update state of image-based OSes, and the end of support of the OS release, the kubelet and the container runtimes.',
   checks: updatesChecks,
   gather,
   measure: measureUpdates,

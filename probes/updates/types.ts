@@ -1,7 +1,7 @@
 /**
- * Facts of the updates probe, independent of the package family: the Debian family (dpkg + apt) fills them
- * today; the RPM family (rpmdb + dnf cache) and image-based OSes (Flatcar, Bottlerocket, ...) are further
- * modules in FAMILIES (index.ts) that fill the same shape.
+ * Facts of the updates probe, independent of the package family: the Debian family (dpkg + apt)
+ * and the RPM family (rpmdb + dnf cache) fill them as entries of FAMILIES (index.ts); image-based OSes
+ * (Flatcar, Bottlerocket, ...) fill `image` instead.
  */
 import type { Evidence } from '../../src/sdk.js';
 import type { PendingUpdate } from './deb/policy.js';
@@ -9,7 +9,9 @@ import type { Pin } from './deb/preferences.js';
 import type { OsRelease } from './os.js';
 import type { ImageFacts } from './image.js';
 import type { ComponentFact, PackageRecord } from './components.js';
-import type { RpmFacts } from './rpm/family.js';
+import type { CacheKind } from './rpm/cache.js';
+import type { RpmAutoUpdateFacts } from './rpm/automatic.js';
+import type { SecurityAdvisoryMatch } from './rpm/updates.js';
 
 export type { PendingUpdate } from './deb/policy.js';
 
@@ -30,6 +32,8 @@ export interface HeldPackage {
   version: string;
   /** The update it holds back, when one is pending. */
   pending?: PendingUpdate;
+  /** Host path of the record that holds it (dpkg status, dnf's versionlock.list); dpkg status when absent. */
+  file?: string;
   line: number;
 }
 
@@ -77,25 +81,73 @@ export interface AutoUpdateFacts {
   problems: string[];
 }
 
-export interface FamilyFacts {
-  family: 'deb';
+/** Facts every package family fills: the checks that are not family-specific read only these. */
+interface FamilyBase {
   /** Where the installed set comes from (host path). */
   database: string;
   installedCount: number;
-  /** Pending updates (apt's upgradable list; held ones included, as apt lists them). */
+  /** Pending updates (apt's upgradable list, held ones included; dnf check-update's list). */
   updates: PendingUpdate[];
+  /** Packages held back from upgrades (dpkg hold, dnf versionlock). */
   holds: HeldPackage[];
+  reboot: RebootFacts;
+  /** Records of the kubelet and container runtime packages (components.ts), for the end-of-life checks. */
+  componentPackages: PackageRecord[];
+  problems: string[];
+}
+
+export interface DebFamilyFacts extends FamilyBase {
+  family: 'deb';
   sources: SourceFact[];
   /** Packages lists found, read and failed. */
   lists: { path: string; packages: number; problem?: string; release?: string }[];
   listsDirExists: boolean;
   pins: Pin[];
-  reboot: RebootFacts;
   automatic: AutoUpdateFacts;
-  /** Records of the kubelet and container runtime packages (components.ts), for the end-of-life checks. */
-  componentPackages: PackageRecord[];
+}
+
+/** One configured repository of an RPM host and what its dnf/yum cache holds. */
+export interface RepoFact {
+  id: string;
+  enabled: boolean;
+  priority: number;
+  /** The .repo file (or dnf.conf) and line of its [section]. */
+  file: string;
+  line: number;
+  cache?: {
+    kind: CacheKind;
+    /** Host path of the cached repomd.xml. */
+    repomd: string;
+    revision?: string;
+    /** Newest <timestamp> of repomd.xml, Unix ms: when the repository metadata was generated. */
+    generated?: number;
+    /** mtime of the cached repomd.xml, Unix ms: when dnf last fetched it (dnf's "last metadata expiration check"). */
+    fetched: number;
+  };
+  primary?: { path: string; packages: number; problem?: string };
+  updateinfo?: { path: string; advisories: number; security: number; problem?: string };
+  /** The repository has modules metadata (RHEL 8 AppStream): dnf's modular filtering is not applied. */
+  modular: boolean;
   problems: string[];
 }
+
+export interface RpmFamilyFacts extends FamilyBase {
+  family: 'rpm';
+  /** Why the installed set is unknown (Berkeley DB, unreadable file...), when it is. */
+  unreadable?: string;
+  repos: RepoFact[];
+  /** Cache roots that exist (/var/cache/dnf, /var/cache/libdnf5, /var/cache/yum). */
+  cacheRoots: string[];
+  /** `dnf updateinfo list --security`: security advisory packages newer than the installed ones. */
+  advisories: SecurityAdvisoryMatch[];
+  /** Package specs excluded in [main] of dnf.conf. */
+  excludes: string[];
+  /** dnf 4's versionlock.list as read (host path), or why it does not apply. */
+  versionlock?: string;
+  automatic: RpmAutoUpdateFacts;
+}
+
+export type FamilyFacts = DebFamilyFacts | RpmFamilyFacts;
 
 export interface UpdatesFacts {
   options: UpdatesOptions;
@@ -106,8 +158,6 @@ export interface UpdatesFacts {
   image?: ImageFacts;
   /** Undefined when no supported package family was found. */
   family?: FamilyFacts;
-  /** RPM-family hosts (rpm/family.ts): installed set and reboot state; update metadata not read yet. */
-  rpm?: RpmFacts;
   /** Why no family applies. */
   unsupported?: string;
   /** The kubelet and container runtimes found, with versions from package records or version files. */

@@ -1,5 +1,5 @@
 /**
- * The updates fixtures (test/fixtures/hosts/updates-*): real-layout host roots scanned by the real engine with
+ * The updates fixtures (test/fixtures/hosts/updates-* and rpm-*): real-layout host roots scanned by the real engine with
  * the updates probe and a fixed clock (the fixture's "now"); findings compared with <name>.fixture.json.
  * Every updates check must pass in one fixture and fail in another. Where apt is installed, apt itself is
  * asked about each fixture's files, and must list the same upgradable packages as the probe.
@@ -19,7 +19,7 @@ import type { UpdatesFacts } from '../../probes/updates/types.js';
 import { FIXTURES, fixtureNames, materialize, expectationProblems } from '../helpers/hosts.js';
 
 const log = pino({ level: 'silent' });
-const names = fixtureNames().filter((n) => n.startsWith('updates-'));
+const names = fixtureNames().filter((n) => n.startsWith('updates-') || n.startsWith('rpm-'));
 const seen = new Map<string, Set<string>>();
 const cleanups: (() => void)[] = [];
 afterAll(() => cleanups.forEach((c) => c()));

@@ -68,6 +68,7 @@ describe.skipIf(!haveApt)('ground truth: apt list --upgradable on this machine',
       host, exec: hostExec(host.root), log: pino({ level: 'silent' }), config: {}, signal: new AbortController().signal, now: () => new Date(), mode: 'scan',
     })) as UpdatesFacts;
     const fam = facts.family!;
+    if (fam.family !== 'deb') throw new Error(`expected the Debian family, got ${fam.family}`);
     expect(fam.lists.filter((l) => l.problem)).toEqual([]);
     const got = fam.updates.map((u) => `${u.name}:${u.arch} ${u.installed} -> ${u.candidate} security=${u.candidateSecurity}`).sort();
     const masked = fam.updates.filter((u) => u.maskedSecurity).map((u) => `${u.name} ${u.maskedSecurity}`);

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import type { HostRoot, ProbeContext } from '../../../src/sdk.js';
-import type { AutoUpdateFacts, FamilyFacts, HeldPackage, RebootFacts, SourceFact, UpdatesOptions } from '../types.js';
+import type { AutoUpdateFacts, DebFamilyFacts, HeldPackage, RebootFacts, SourceFact, UpdatesOptions } from '../types.js';
 import { parseDpkgStatus } from './dpkg-status.js';
 import type { InstalledPackage } from './dpkg-status.js';
 import { readAptLists } from './lists.js';
@@ -137,7 +137,7 @@ async function autoUpdateFacts(host: HostRoot, conf: AptConf, installed: readonl
   };
 }
 
-export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Promise<FamilyFacts> {
+export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Promise<DebFamilyFacts> {
   const { host } = ctx;
   const problems: string[] = [];
   const st = await host.readText(DPKG_STATUS, { maxBytes: 256 * 1024 * 1024 });

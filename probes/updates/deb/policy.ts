@@ -62,8 +62,10 @@ export interface PendingUpdate {
   held: boolean;
   /** Phased-Update-Percentage of the candidate (Ubuntu), when below 100. */
   phased?: number;
-  /** Host path of a list holding the candidate (evidence). */
+  /** Host path of a list holding the candidate (evidence; the primary metadata file on RPM hosts). */
   list: string;
+  /** RPM: the security advisories the candidate fixes (updateinfo id and severity), most severe first. */
+  advisories?: { id: string; severity?: string }[];
 }
 
 interface Avail {

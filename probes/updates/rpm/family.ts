@@ -1,30 +1,26 @@
 /**
  * The RPM family (RHEL, Fedora, Amazon Linux, Rocky, Alma): the installed set from the rpm database
- * (rpmdb.ts), reboot required with needs-restarting -r semantics (the running kernel against the newest
- * installed kernel package), and the kubelet and runtime package records for the end-of-life checks.
- * Pending and security updates from the dnf cache metadata (repomd.xml, primary.xml, updateinfo.xml) are not
- * computed yet: those checks say so ("unknown"), they do not pass.
+ * (rpmdb.ts); pending and security updates from the dnf/yum metadata cache of the enabled repositories
+ * (repos.ts, cache.ts, metadata.ts) with dnf's upgrade and advisory semantics (updates.ts); reboot required
+ * with needs-restarting -r semantics (the running kernel against the newest installed kernel package);
+ * automatic updates (automatic.ts); the kubelet and runtime package records for the end-of-life checks.
+ * Never runs rpm or dnf: with no cache, the update checks say "unknown" and why.
  */
 import os from 'node:os';
-import type { ProbeContext } from '../../../src/sdk.js';
-import type { RebootFacts } from '../types.js';
+import type { HostRoot, ProbeContext } from '../../../src/sdk.js';
+import type { RebootFacts, RepoFact, RpmFamilyFacts, UpdatesOptions } from '../types.js';
 import { componentRecords } from '../components.js';
-import type { PackageRecord } from '../components.js';
 import { locateRpmDb, readRpmDb } from './rpmdb.js';
 import type { RpmPackage } from './rpmdb.js';
 import { compareEvr, formatEvr, rpmvercmp } from './vercmp.js';
-
-export interface RpmFacts {
-  family: 'rpm';
-  /** Host path of the rpm database. */
-  database: string;
-  /** Why the installed set is unknown (Berkeley DB, unreadable file...), when it is. */
-  unreadable?: string;
-  installedCount: number;
-  reboot: RebootFacts;
-  componentPackages: PackageRecord[];
-  problems: string[];
-}
+import { DEFAULT_REPOS_DIRS, DNF_CONF, YUM_CONF, parseMainConf, parseRepoFile, specMatcher } from './repos.js';
+import type { MainConf, RepoConf } from './repos.js';
+import { findCacheDirs, pickCacheDir, readRepoCache } from './cache.js';
+import { computeRpmUpdates } from './updates.js';
+import type { AvailablePackage, RepoAdvisory } from './updates.js';
+import { gatherRpmAutomatic } from './automatic.js';
+import { lockMatcher, readVersionlock } from './versionlock.js';
+import type { HeldPackage } from '../types.js';
 
 export const KERNEL_PACKAGES = ['kernel-core', 'kernel', 'kernel-rt-core', 'kernel-64k-core'] as const;
 
@@ -56,35 +52,145 @@ export function compareRpmKernels(running: string | undefined, kernels: RebootFa
   return { kernelNote: `the running kernel ${running} has no installed kernel package` };
 }
 
-export async function isRpmFamily(ctx: ProbeContext): Promise<boolean> {
-  return (await locateRpmDb(ctx.host)) !== undefined;
+export async function isRpmFamily(host: HostRoot): Promise<boolean> {
+  return (await locateRpmDb(host)) !== undefined;
 }
 
-export async function gatherRpm(ctx: ProbeContext): Promise<RpmFacts> {
+/** [main] of dnf.conf (or yum.conf) and every repository of the repository directories, first definition kept. */
+export async function readRepoConfig(host: HostRoot): Promise<{ main: MainConf; repos: RepoConf[]; problems: string[] }> {
+  let main: MainConf = { excludes: [], problems: [] };
+  const repos: RepoConf[] = [];
+  const problems: string[] = [];
+  for (const f of [DNF_CONF, YUM_CONF]) {
+    const t = await host.readText(f, { maxBytes: 1024 * 1024 });
+    if (!t.ok) continue;
+    const r = parseMainConf(t.text, f);
+    main = r.main;
+    repos.push(...r.repos);
+    problems.push(...r.main.problems.slice(0, 10));
+    break;
+  }
+  const files: string[] = [];
+  for (const dir of main.reposdir ?? DEFAULT_REPOS_DIRS) {
+    const d = await host.readDir(dir);
+    if (d.ok) for (const e of d.entries) if (e.name.endsWith('.repo') && e.type !== 'directory') files.push(e.path);
+  }
+  // dnf's order: all files together, by path without ".repo", component by component
+  const key = (f: string) => f.slice(0, -'.repo'.length).split('/');
+  files.sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    for (let i = 0; i < Math.min(ka.length, kb.length); i++) if (ka[i] !== kb[i]) return ka[i]! < kb[i]! ? -1 : 1;
+    return ka.length - kb.length;
+  });
+  for (const file of files) {
+    const t = await host.readText(file, { maxBytes: 1024 * 1024 });
+    if (!t.ok) {
+      problems.push(`${file}: ${t.code.replace(/_/g, ' ')}`);
+      continue;
+    }
+    const r = parseRepoFile(t.text, file);
+    problems.push(...r.problems.slice(0, 10));
+    for (const repo of r.repos) {
+      const first = repos.find((x) => x.id === repo.id);
+      if (first) problems.push(`${repo.file}:${repo.line}: repository ${repo.id} is already defined in ${first.file}:${first.line} (ignored, as dnf does)`);
+      else repos.push(repo);
+    }
+  }
+  return { main, repos, problems };
+}
+
+async function runningKernel(ctx: ProbeContext): Promise<Pick<RebootFacts, 'running' | 'runningSource'>> {
+  const rel = await ctx.host.readText('/proc/sys/kernel/osrelease', { maxBytes: 4096 });
+  if (rel.ok && rel.text.trim()) return { running: rel.text.trim(), runningSource: '/proc/sys/kernel/osrelease' };
+  if (ctx.host.isHostRoot) return { running: os.release(), runningSource: 'uname' };
+  return {};
+}
+
+export async function gatherRpm(ctx: ProbeContext, options: UpdatesOptions): Promise<RpmFamilyFacts> {
   const { host } = ctx;
   const loc = await locateRpmDb(host);
   if (!loc) throw new Error('no rpm database');
   const db = await readRpmDb(host, loc);
-  const pkgs = db.ok ? db.packages : [];
-  const reboot: RebootFacts = { flagFile: false, flagPackages: [], kernels: rpmKernels(pkgs) };
-  const rel = await host.readText('/proc/sys/kernel/osrelease', { maxBytes: 4096 });
-  if (rel.ok && rel.text.trim()) {
-    reboot.running = rel.text.trim();
-    reboot.runningSource = '/proc/sys/kernel/osrelease';
-  } else if (host.isHostRoot) {
-    reboot.running = os.release();
-    reboot.runningSource = 'uname';
-  }
+  const pkgs: RpmPackage[] = db.ok ? db.packages : [];
+  const problems: string[] = db.ok ? [...db.problems] : [db.reason];
+  const reboot: RebootFacts = { flagFile: false, flagPackages: [], kernels: rpmKernels(pkgs), ...(await runningKernel(ctx)) };
   if (db.ok) Object.assign(reboot, compareRpmKernels(reboot.running, reboot.kernels));
   else reboot.kernelNote = db.reason;
-  const records = componentRecords(pkgs.map((p) => ({ name: p.name, version: formatEvr(p), arch: p.arch ?? 'noarch' })), loc.path);
+
+  const names = new Set(pkgs.map((p) => p.name));
+  const conf = await readRepoConfig(host);
+  problems.push(...conf.problems);
+  const cacheDirs = await findCacheDirs(host, conf.main);
+  const mainExcluded = specMatcher(conf.main.excludes);
+  const limits = { maxFileBytes: options.maxListFileBytes, maxDecodedBytes: options.maxListBytes };
+  const repos: RepoFact[] = [];
+  const available: AvailablePackage[] = [];
+  const advisories: RepoAdvisory[] = [];
+  // Repositories are read concurrently (decompression runs on the thread pool); results are used in config order.
+  const caches = await Promise.all(
+    conf.repos.map((rc) => {
+      const dir = rc.enabled ? pickCacheDir(cacheDirs.dirs.get(rc.id)) : undefined;
+      // Nothing is kept when the installed set is unknown: the cache is still read for its dates and problems.
+      return dir ? readRepoCache(host, dir, (n) => names.has(n), limits) : undefined;
+    }),
+  );
+  conf.repos.forEach((rc, i) => {
+    const fact: RepoFact = { id: rc.id, enabled: rc.enabled, priority: rc.priority, file: rc.file, line: rc.line, modular: false, problems: [] };
+    repos.push(fact);
+    const cache = caches[i];
+    if (!cache) return;
+    const dir = cache.dir;
+    fact.problems.push(...cache.problems.slice(0, 10));
+    fact.cache = { kind: dir.kind, repomd: dir.repomdPath, fetched: dir.repomdMtime };
+    if (cache.repomd?.revision) fact.cache.revision = cache.repomd.revision;
+    if (cache.repomd?.newestTimestamp !== undefined) fact.cache.generated = cache.repomd.newestTimestamp * 1000;
+    fact.modular = cache.repomd?.data.some((d) => d.type === 'modules') ?? false;
+    const repoExcluded = specMatcher(rc.excludes);
+    const included = rc.includes.length ? specMatcher(rc.includes) : () => true;
+    if (cache.primary) {
+      fact.primary = { path: cache.primary.path, packages: cache.primary.total, ...(cache.primary.problem ? { problem: cache.primary.problem } : {}) };
+      for (const p of cache.primary.packages) {
+        if (mainExcluded(p.name, p.arch) || repoExcluded(p.name, p.arch) || !included(p.name, p.arch)) continue;
+        available.push({ ...p, repo: rc.id, priority: rc.priority, file: cache.primary.path });
+      }
+    }
+    if (cache.updateinfo) {
+      const u = cache.updateinfo;
+      fact.updateinfo = { path: u.path, advisories: u.total, security: u.advisories.filter((a) => a.type === 'security').length, ...(u.problem ? { problem: u.problem } : {}) };
+      for (const a of u.advisories) advisories.push({ ...a, repo: rc.id, file: u.path });
+    }
+  });
+  const computed = db.ok ? computeRpmUpdates(pkgs, available, advisories, reboot.running) : { updates: [], advisories: [] };
+  const automatic = await gatherRpmAutomatic(host, names);
+  problems.push(...automatic.problems);
+  const vl = await readVersionlock(host);
+  problems.push(...vl.problems);
+  const locked = lockMatcher(vl.locks);
+  const byKey = new Map(computed.updates.map((u) => [`${u.name}\0${u.arch}`, u]));
+  const holds: HeldPackage[] = [];
+  for (const p of pkgs) {
+    const l = p.arch ? locked(p.name) : undefined;
+    if (!l || !p.arch) continue;
+    const pending = byKey.get(`${p.name}\0${p.arch}`) ?? computed.updates.find((u) => u.name === p.name);
+    if (pending) pending.held = true;
+    holds.push({ name: p.name, arch: p.arch, version: formatEvr(p), file: vl.file ?? '', line: l.line, ...(pending ? { pending } : {}) });
+  }
   return {
     family: 'rpm',
     database: loc.path,
     ...(db.ok ? {} : { unreadable: db.reason }),
     installedCount: pkgs.length,
+    updates: computed.updates,
+    advisories: computed.advisories,
+    repos,
+    cacheRoots: cacheDirs.roots,
+    excludes: conf.main.excludes,
+    versionlock: vl.note,
+    holds,
     reboot,
-    componentPackages: records,
-    problems: db.ok ? db.problems : [db.reason],
+    automatic,
+    componentPackages: componentRecords(pkgs.map((p) => ({ name: p.name, version: formatEvr(p), arch: p.arch ?? 'noarch' })), loc.path),
+    problems,
   };
 }
