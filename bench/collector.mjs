@@ -2,179 +2,335 @@
 // Collector ingest throughput and latency, over the built dist (run `npm run build` first). Prints
 // figures; it is not a test.
 //
-// 1. SQLite-only floor: better-sqlite3 alone (WAL, synchronous=FULL), 100 events per transaction, the
-//    events table only; then the collector's Store.ingest in-process (state, groups), one request per
-//    transaction: what storage costs before HTTP.
-// 2. End to end: `hostward collector` as a child process on 127.0.0.1 and 5,000 simulated agents (5,000
-//    node names) posting batches over keep-alive connections, with at most --concurrency requests in
-//    flight. A request's latency runs from sending it to the 202, which the collector sends only after
-//    the events are committed (group commit: one fsync for all requests waiting).
-// Bounded: --agents x --requests requests of --events events, and --seconds at most.
+// 1. Floors, in this process: better-sqlite3 alone (the events table, WAL, synchronous=FULL) at 1, 100
+//    and 1000 events per transaction; then the collector's Store.ingest (events + node state + groups).
+// 2. End to end: `hostward collector` as a child process on 127.0.0.1, and the load generator in another
+//    process (this file with --role load), each pinned to its own CPU with taskset when there are two or
+//    more, so the generator does not steal the collector's core. Agents are 5,000 simulated nodes; event
+//    ids are random UUIDs, as the agent's are. Every 202 comes after the commit is on disk.
+//    - open loop: requests sent on a fixed schedule (--rate events/s) whatever the answers; latency runs
+//      from the scheduled send time (no coordinated omission), at 1, 100 and 1000 events per request;
+//    - closed loop: N agents each with one request in flight (the most the collector can take; latency
+//      then is mostly queueing, N / throughput).
+// A fresh collector and database per scenario. The load generator is a minimal HTTP/1.1 keep-alive client
+// on raw sockets, so that it costs less CPU than the server it measures.
 //
-//   node bench/collector.mjs [--agents 5000] [--requests 2] [--events 50] [--concurrency 200] [--seconds 60] [--keep]
+//   node bench/collector.mjs [--seconds 8] [--rate 20000] [--only open|closed|floor] [--no-pin] [--keep]
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const self = fileURLToPath(import.meta.url);
 const { values } = parseArgs({
   options: {
-    agents: { type: 'string', default: '5000' },
-    requests: { type: 'string', default: '2' },
-    events: { type: 'string', default: '50' },
-    concurrency: { type: 'string', default: '200' },
-    seconds: { type: 'string', default: '60' },
+    role: { type: 'string', default: 'main' },
+    scenario: { type: 'string' },
+    seconds: { type: 'string', default: '8' },
+    rate: { type: 'string', default: '20000' },
+    only: { type: 'string' },
+    pin: { type: 'boolean', default: true },
+    'no-pin': { type: 'boolean', default: false },
+    prof: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
-const AGENTS = Number(values.agents);
-const REQUESTS = Number(values.requests);
-const EVENTS = Number(values.events);
-const CONCURRENCY = Number(values.concurrency);
-const SECONDS = Number(values.seconds);
-const cli = join(repo, 'dist/src/cli/main.js');
-if (!existsSync(cli)) {
-  console.error('dist/ is missing: run "npm run build" first');
-  process.exit(2);
-}
-const dir = mkdtempSync(join(tmpdir(), 'hostward-bench-collector-'));
-const TOKEN = 'bench-token-0123456789abcdef';
-writeFileSync(join(dir, 'tokens'), TOKEN + '\n');
 
-// 50 checks, each with a fixed severity; about a third of the events fail.
+const AGENTS = 5000;
+const TOKEN = 'bench-token-0123456789abcdef';
 const SEVS = ['critical', 'high', 'medium', 'low', 'info'];
 const CHECKS = Array.from({ length: 50 }, (_, i) => ({ check: `bench.check_${i}`, severity: SEVS[i % 5] }));
 const t0 = Date.parse('2026-11-24T10:00:00.000Z');
-function events(agent, req, n) {
+let seq = 0;
+
+/** One event as the agent's JSON text: random id, a node of the fleet, about a third failing. */
+function eventText(agent) {
+  const s = seq++;
+  const c = CHECKS[s % CHECKS.length];
   const node = `sim-${String(agent).padStart(4, '0')}`;
-  const out = [];
-  for (let i = 0; i < n; i++) {
-    const c = CHECKS[(agent + req * n + i) % CHECKS.length];
-    out.push({
-      id: `${node}-${req}-${i}`,
-      node,
-      check: c.check,
-      probe: 'bench',
-      status: (agent + i) % 3 === 0 ? 'fail' : 'pass',
-      severity: c.severity,
-      title: `Bench check ${c.check}`,
-      message: 'PasswordAuthentication yes is in force for every user',
-      evidence: [{ file: '/etc/ssh/sshd_config.d/50-cloud-init.conf', line: 1, text: 'PasswordAuthentication yes' }],
-      observedAt: new Date(t0 + req * 60_000 + i).toISOString(),
+  return (
+    `{"id":"${randomUUID()}","node":"${node}","check":"${c.check}","probe":"bench","status":"${s % 3 === 0 ? 'fail' : 'pass'}",` +
+    `"severity":"${c.severity}","title":"Bench check ${c.check}","message":"PasswordAuthentication yes is in force for every user",` +
+    `"evidence":[{"file":"/etc/ssh/sshd_config.d/50-cloud-init.conf","line":1,"text":"PasswordAuthentication yes"}],` +
+    `"observedAt":"${new Date(t0 + s).toISOString()}"}`
+  );
+}
+function body(n) {
+  const agent = Math.floor(Math.random() * AGENTS);
+  const parts = new Array(n);
+  for (let i = 0; i < n; i++) parts[i] = eventText(agent);
+  return '[' + parts.join(',') + ']';
+}
+
+const pct = (sorted, p) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+if (values.role === 'load') await loadRole(JSON.parse(values.scenario));
+else await mainRole();
+
+// --- the load generator (a separate process) ----------------------------------------------------------
+async function loadRole(sc) {
+  const { port, batch, seconds, mode } = sc;
+  const head = (len) => `POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${len}\r\n\r\n`;
+  const lat = [];
+  let okEvents = 0;
+  let errors = 0;
+  let firstError = '';
+  const idle = [];
+  let conns = 0;
+  const backlog = []; // scheduled times waiting for a connection (open loop)
+  let stopping = false;
+  let inflight = 0;
+  let lastAnswer = performance.now();
+
+  function connect() {
+    return new Promise((res, rej) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.setNoDelay(true);
+      conns++;
+      let buf = Buffer.alloc(0);
+      let pending; // { at, n }
+      s.on('data', (d) => {
+        buf = buf.length ? Buffer.concat([buf, d]) : d;
+        for (;;) {
+          const end = buf.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          const headText = buf.subarray(0, end).toString('latin1');
+          const len = Number(/content-length: *(\d+)/i.exec(headText)?.[1] ?? 0);
+          if (buf.length < end + 4 + len) return;
+          const status = Number(headText.slice(9, 12));
+          const text = buf.subarray(end + 4, end + 4 + len).toString();
+          buf = buf.subarray(end + 4 + len);
+          const p = pending;
+          pending = undefined;
+          inflight--;
+          lastAnswer = performance.now();
+          if (status === 202) {
+            lat.push(performance.now() - p.at);
+            okEvents += p.n;
+          } else if (errors++ === 0) firstError = `HTTP ${status}: ${text}`;
+          s.release();
+        }
+      });
+      s.on('error', (e) => {
+        if (errors++ === 0) firstError = e.message;
+        rej(e);
+      });
+      s.send = (at, n) => {
+        inflight++;
+        pending = { at, n };
+        const b = body(n);
+        s.write(head(Buffer.byteLength(b)) + b);
+      };
+      s.release = () => {
+        const next = s.next?.();
+        if (next) s.send(next.at, next.n);
+        else if (stopping) s.end();
+        else idle.push(s);
+      };
+      s.once('connect', () => res(s));
     });
   }
+
+  const start = performance.now();
+  const endAt = start + seconds * 1000;
+  if (mode === 'closed') {
+    const sockets = await Promise.all(Array.from({ length: sc.agents }, connect));
+    for (const s of sockets) s.next = () => (performance.now() < endAt ? { at: performance.now(), n: batch } : undefined);
+    const t = performance.now();
+    for (const s of sockets) s.send(t, batch);
+  } else {
+    // Open loop: requests due at fixed intervals; a due request takes an idle connection, or opens one (up
+    // to maxConns), or waits in the backlog, its latency still counted from when it was due.
+    const perSec = sc.rate / batch;
+    let sent = 0;
+    const nextFromBacklog = () => backlog.shift();
+    const tick = async () => {
+      const now = performance.now();
+      if (now >= endAt) return;
+      const due = Math.floor(((now - start) / 1000) * perSec);
+      while (sent < due) {
+        const at = start + (sent * 1000) / perSec;
+        sent++;
+        const s = idle.pop();
+        if (s) s.send(at, batch);
+        else if (conns < sc.maxConns) {
+          connect().then((c) => {
+            c.next = nextFromBacklog;
+            c.send(at, batch);
+          }, () => {});
+        } else backlog.push({ at, n: batch });
+      }
+      setTimeout(tick, 1);
+    };
+    tick();
+  }
+  // Wait for the run, then for answers in flight (bounded).
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const drainUntil = performance.now() + 20_000;
+  stopping = true;
+  for (const s of idle.splice(0)) s.end();
+  while ((inflight > 0 || backlog.length > 0) && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 2));
+  const secs = (lastAnswer - start) / 1000;
+  lat.sort((a, b) => a - b);
+  process.stdout.write(
+    JSON.stringify({ events: okEvents, requests: lat.length, secs, p50: pct(lat, 50), p99: pct(lat, 99), max: lat.at(-1) ?? NaN, errors, firstError, conns, backlog: backlog.length }) + '\n',
+  );
+  process.exit(0);
+}
+
+// --- the orchestrator ----------------------------------------------------------------------------------
+async function mainRole() {
+  const SECONDS = Number(values.seconds);
+  const RATE = Number(values.rate);
+  const cli = join(repo, 'dist/src/cli/main.js');
+  if (!existsSync(cli)) {
+    console.error('dist/ is missing: run "npm run build" first');
+    process.exit(2);
+  }
+  const cpus = availableParallelism();
+  const pin = values.pin && !values['no-pin'] && cpus >= 2 && existsSync('/usr/bin/taskset');
+  const dir = mkdtempSync(join(tmpdir(), 'hostward-bench-collector-'));
+  writeFileSync(join(dir, 'tokens'), TOKEN + '\n');
+  console.log(`${cpus} CPUs; ${pin ? 'collector pinned to CPU 0, load generator to CPU 1 (taskset)' : 'no pinning: collector and load generator share the CPUs'}; ${SECONDS} s per scenario`);
+
+  if (!values.only || values.only === 'floor') await floors(dir);
+
+  const scenarios = [];
+  if (!values.only || values.only === 'open') {
+    for (const batch of [1, 100, 1000]) scenarios.push({ mode: 'open', batch, rate: RATE, maxConns: 512 });
+  }
+  if (!values.only || values.only === 'closed') {
+    scenarios.push({ mode: 'closed', batch: 1, agents: 64 });
+    for (const agents of [4, 16, 64, 256]) scenarios.push({ mode: 'closed', batch: 100, agents });
+    scenarios.push({ mode: 'closed', batch: 1000, agents: 8 });
+  }
+  for (const [i, sc] of scenarios.entries()) {
+    const r = await endToEnd(dir, `e2e-${i}`, { ...sc, seconds: SECONDS }, pin, cli);
+    const what = sc.mode === 'open' ? `open loop ${fmt(sc.rate)} events/s offered, ${sc.batch} events/request` : `closed loop ${sc.agents} agents in flight, ${sc.batch} events/request`;
+    console.log(
+      `${what.padEnd(58)} ${fmt(r.events / r.secs).padStart(7)} events/s ${fmt(r.requests / r.secs).padStart(6)} req/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  max ${r.max.toFixed(0).padStart(5)} ms  ` +
+        `collector CPU ${(r.cpu * 100).toFixed(0)}% (${fmt(r.events / r.cpuSecs)} events per CPU-second)  stored ${fmt(r.stored)}${r.errors ? `  ${r.errors} errors (${r.firstError})` : ''}${r.backlog ? `  ${r.backlog} never sent` : ''}`,
+    );
+  }
+  console.log('Targets: >= 20,000 events/s sustained end to end with p99 < 50 ms (the open-loop lines).');
+  if (!values.keep) rmSync(dir, { recursive: true, force: true });
+  else console.log(`kept ${dir}`);
+}
+
+function eventsOf(n, per) {
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(JSON.parse(eventText(Math.floor(i / per) % AGENTS)));
   return out;
 }
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
-
-// --- 1. SQLite-only floor ---------------------------------------------------------------------------
-const { default: Database } = await import('better-sqlite3');
-const { Store } = await import(join(repo, 'dist/src/collector/store.js'));
-{
-  const FLOOR_EVENTS = 200_000;
-  const db = new Database(join(dir, 'floor.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec(`CREATE TABLE events (id TEXT PRIMARY KEY, node TEXT, check_id TEXT, status TEXT, severity TEXT, observed_at TEXT, received_at INTEGER, body TEXT) WITHOUT ROWID`);
-  const ins = db.prepare(`INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-  const batches = [];
-  for (let b = 0; b < FLOOR_EVENTS / 100; b++) batches.push(events(b % AGENTS, Math.floor(b / AGENTS) + 100, 100));
-  const tx = db.transaction((evs) => {
-    for (const e of evs) ins.run(e.id, e.node, e.check, e.status, e.severity, e.observedAt, Date.now(), JSON.stringify(e));
-  });
-  const s = performance.now();
-  for (const b of batches) tx(b);
-  const secs = (performance.now() - s) / 1000;
-  db.close();
-  console.log(`SQLite floor (better-sqlite3 alone, WAL, synchronous=FULL, 100 events/transaction): ${fmt(FLOOR_EVENTS / secs)} events/s (${FLOOR_EVENTS} events in ${secs.toFixed(2)} s)`);
-
-  const store = new Store({ file: join(dir, 'store.db'), sinks: [] });
-  const s2 = performance.now();
-  for (const b of batches) store.ingest([b]);
-  const secs2 = (performance.now() - s2) / 1000;
-  store.close();
-  console.log(`Collector store in-process (Store.ingest: events + node state + groups, 100 events/transaction): ${fmt(FLOOR_EVENTS / secs2)} events/s`);
-}
-
-// --- 2. End to end -------------------------------------------------------------------------------------
-const cfg = join(dir, 'collector.yaml');
-writeFileSync(cfg, `collector:\n  listen: 127.0.0.1\n  db: ${join(dir, 'e2e.db')}\n  tokensFile: ${join(dir, 'tokens')}\nlog:\n  level: warn\n`);
-const child = spawn(process.execPath, [cli, 'collector', '--port', '0', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOSTWARD_LOG_LEVEL: 'info' } });
-let logs = '';
-child.stdout.setEncoding('utf8').on('data', (d) => (logs += d));
-child.stderr.setEncoding('utf8').on('data', (d) => (logs += d));
-const port = await new Promise((res, rej) => {
-  const t = setTimeout(() => rej(new Error(`collector did not start: ${logs}`)), 15_000);
-  const look = () => {
-    const m = /"port":(\d+)[^\n]*collector listening/.exec(logs);
-    if (m) {
-      clearTimeout(t);
-      res(Number(m[1]));
-    } else setTimeout(look, 20);
-  };
-  look();
-});
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-function post(body) {
-  return new Promise((res, rej) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path: '/v1/events', method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Authorization: `Bearer ${TOKEN}` } },
-      (r) => {
-        let text = '';
-        r.setEncoding('utf8').on('data', (d) => (text += d));
-        r.on('end', () => (r.statusCode === 202 ? res() : rej(new Error(`HTTP ${r.statusCode}: ${text}`))));
-      },
-    );
-    req.on('error', rej);
-    req.end(body);
-  });
-}
-
-// Work list: every agent's first request, then every agent's second, ... (agents take turns, as a fleet would).
-const total = AGENTS * REQUESTS;
-let next = 0;
-const lat = [];
-let sentEvents = 0;
-let errors = 0;
-const deadline = Date.now() + SECONDS * 1000;
-const start = performance.now();
-async function worker() {
-  while (next < total && Date.now() < deadline) {
-    const k = next++;
-    const body = JSON.stringify(events(k % AGENTS, Math.floor(k / AGENTS), EVENTS));
+async function floors(dir) {
+  const { default: Database } = await import('better-sqlite3');
+  const { Store } = await import(join(repo, 'dist/src/collector/store.js'));
+  const line = [];
+  for (const per of [1, 100, 1000]) {
+    const n = per === 1 ? 5_000 : 100_000;
+    const evs = eventsOf(n, per);
+    const db = new Database(join(dir, `floor-${per}.db`));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec(`CREATE TABLE events (id TEXT NOT NULL UNIQUE, node TEXT NOT NULL, check_id TEXT NOT NULL, status TEXT NOT NULL, severity TEXT NOT NULL, observed_at TEXT NOT NULL, received_at INTEGER NOT NULL, body TEXT NOT NULL)`);
+    const ins = db.prepare(`INSERT OR IGNORE INTO events (id, node, check_id, status, severity, observed_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    const tx = db.transaction((slice) => {
+      const now = Date.now();
+      for (const e of slice) ins.run(e.id, e.node, e.check, e.status, e.severity, e.observedAt, now, JSON.stringify(e));
+    });
     const s = performance.now();
-    try {
-      await post(body);
-      lat.push(performance.now() - s);
-      sentEvents += EVENTS;
-    } catch (e) {
-      if (errors++ < 3) console.error(String(e));
-    }
+    const c = process.cpuUsage();
+    for (let i = 0; i < n; i += per) tx(evs.slice(i, i + per));
+    line.push(`${per}/tx ${fmt(n / ((performance.now() - s) / 1000))} (${fmt(n / cpuSecs(c))}/CPU-s)`);
+    db.close();
+  }
+  console.log(`Floors: events/s wall clock (events per CPU-second of this process, which does not count waiting for fsync)`);
+  console.log(`Floor, better-sqlite3 alone (events table, WAL, synchronous=FULL), events/s: ${line.join(', ')}`);
+  const line2 = [];
+  for (const per of [1, 100, 1000]) {
+    const n = per === 1 ? 5_000 : 100_000;
+    const evs = eventsOf(n, per);
+    const store = new Store({ file: join(dir, `store-${per}.db`), sinks: [] });
+    const s = performance.now();
+    const c = process.cpuUsage();
+    for (let i = 0; i < n; i += per) store.ingest([evs.slice(i, i + per)]);
+    line2.push(`${per}/tx ${fmt(n / ((performance.now() - s) / 1000))} (${fmt(n / cpuSecs(c))}/CPU-s)`);
+    store.close();
+  }
+  console.log(`Floor, the collector's Store.ingest in-process (events + node state + groups), events/s: ${line2.join(', ')}`);
+}
+
+function cpuSecs(since) {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1e6;
+}
+
+function cpuTicks(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return NaN;
   }
 }
-await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-const secs = (performance.now() - start) / 1000;
-lat.sort((a, b) => a - b);
-const stored = await new Promise((res) => http.get({ host: '127.0.0.1', port, path: '/metrics' }, (r) => {
-  let t = '';
-  r.on('data', (d) => (t += d)).on('end', () => res(Number(/^hostward_collector_events_stored_total (\S+)$/m.exec(t)?.[1])));
-}));
-agent.destroy();
-child.kill('SIGTERM');
-await new Promise((r) => child.once('exit', r));
-const dbBytes = statSync(join(dir, 'e2e.db')).size + (existsSync(join(dir, 'e2e.db-wal')) ? statSync(join(dir, 'e2e.db-wal')).size : 0);
-console.log(
-  `End to end (hostward collector, ${fmt(AGENTS)} simulated agents, ${lat.length} requests of ${EVENTS} events, ${CONCURRENCY} in flight, 202 after commit): ` +
-    `${fmt(sentEvents / secs)} events/s, ${fmt(lat.length / secs)} requests/s; latency p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${lat.at(-1).toFixed(1)} ms; ` +
-    `${errors} errors; ${fmt(stored)} events stored; db ${(dbBytes / 1e6).toFixed(0)} MB${Date.now() >= deadline ? ' (stopped at --seconds)' : ''}`,
-);
-console.log(`Targets: >= 20,000 events/s end to end, p99 < 50 ms.`);
-if (!values.keep) rmSync(dir, { recursive: true, force: true });
-else console.log(`kept ${dir}`);
+
+async function endToEnd(dir, name, sc, pin, cli) {
+  const cfg = join(dir, `${name}.yaml`);
+  const db = join(dir, `${name}.db`);
+  writeFileSync(cfg, `collector:\n  listen: 127.0.0.1\n  db: ${db}\n  tokensFile: ${join(dir, 'tokens')}\nlog:\n  level: info\n`);
+  const nodeArgs = values.prof ? ['--cpu-prof', '--cpu-prof-dir', values.prof] : [];
+  const cmd = pin ? ['/usr/bin/taskset', ['-c', '0', process.execPath, ...nodeArgs, cli, 'collector', '--port', '0', '--config', cfg]] : [process.execPath, [...nodeArgs, cli, 'collector', '--port', '0', '--config', cfg]];
+  const child = spawn(cmd[0], cmd[1], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+  let logs = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => (logs += d));
+  child.stderr.setEncoding('utf8').on('data', (d) => (logs += d));
+  const exited = new Promise((r) => child.once('exit', r));
+  const port = await new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`collector did not start: ${logs}`)), 15_000);
+    const look = () => {
+      const m = /"port":(\d+)[^\n]*collector listening/.exec(logs);
+      if (m) {
+        clearTimeout(t);
+        res(Number(m[1]));
+      } else setTimeout(look, 20);
+    };
+    look();
+  });
+  const ticks0 = cpuTicks(child.pid);
+  const w0 = performance.now();
+  const scenario = JSON.stringify({ ...sc, port });
+  const loadCmd = pin ? ['/usr/bin/taskset', ['-c', '1', process.execPath, self, '--role', 'load', '--scenario', scenario]] : [process.execPath, [self, '--role', 'load', '--scenario', scenario]];
+  const load = spawn(loadCmd[0], loadCmd[1], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  load.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+  await new Promise((r) => load.once('exit', r));
+  const cpuSecs = (cpuTicks(child.pid) - ticks0) / 100;
+  const cpu = cpuSecs / ((performance.now() - w0) / 1000);
+  const stored = await new Promise((res) =>
+    http.get({ host: '127.0.0.1', port, path: '/metrics' }, (r) => {
+      let t = '';
+      r.on('data', (d) => (t += d)).on('end', () => res(Number(/^hostward_collector_events_stored_total (\S+)$/m.exec(t)?.[1])));
+    }),
+  );
+  child.kill('SIGTERM');
+  await exited;
+  rmSync(db, { force: true });
+  rmSync(`${db}-wal`, { force: true });
+  rmSync(`${db}-shm`, { force: true });
+  let r;
+  try {
+    r = JSON.parse(out.trim().split('\n').at(-1));
+  } catch {
+    throw new Error(`load generator gave no result: ${out}`);
+  }
+  return { ...r, stored, cpu, cpuSecs };
+}

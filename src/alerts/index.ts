@@ -77,6 +77,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     outbox,
     url: config.agent.collectorUrl ?? '',
     ...(config.agent.tokenFile ? { tokenFile: config.agent.tokenFile } : {}),
+    ...(config.agent.tls ? { tls: config.agent.tls } : {}),
     log,
     metrics,
     retryInitialMs: config.agent.retryInitialMs,

@@ -13,6 +13,7 @@
  *   never dropped (fixing the token or URL resumes delivery).
  */
 import { appendFileSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
 import { MAX_EVENTS_PER_REQUEST, WIRE_VERSION } from '../contracts.js';
 import type { Outbox, PendingEvent } from './outbox.js';
@@ -37,6 +38,8 @@ export interface SenderOptions {
   maxBatchBytes?: number;
   /** Where refused events are set aside (NDJSON, bounded to about 1 MiB). */
   rejectedFile: string;
+  /** For an https:// URL: CA bundle for the collector's certificate, client certificate and key (mTLS), PEM files. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
 }
 
 export type SendOutcome = { kind: 'ok' } | { kind: 'retry'; afterMs?: number; why: string } | { kind: 'refused'; why: string } | { kind: 'config'; why: string };
@@ -66,6 +69,7 @@ export class Sender {
   private readonly maxBatch: number;
   private readonly endpoint: string;
   private readonly log: Logger;
+  private https: { agent: HttpsAgent; stamp: string } | undefined;
 
   constructor(private readonly opts: SenderOptions) {
     const u = opts.url.replace(/\/+$/, '');
@@ -89,6 +93,7 @@ export class Sender {
     this.inflight?.abort();
     this.wakeUp();
     await this.loop;
+    this.https?.agent.destroy();
   }
 
   private wakeUp(): void {
@@ -178,13 +183,13 @@ export class Sender {
     this.inflight = ac;
     const timer = setTimeout(() => ac.abort(), this.opts.timeoutMs ?? 15_000);
     try {
-      const res = await fetch(this.endpoint, { method: 'POST', headers, body, signal: ac.signal });
-      const text = await res.text().catch(() => '');
+      const res = this.opts.tls && this.endpoint.startsWith('https:') ? await this.postTls(headers, body, ac.signal) : await this.postFetch(headers, body, ac.signal);
+      const text = res.text;
       const kind = classify(res.status);
       const why = `HTTP ${res.status}${text ? `: ${errorText(text)}` : ''}`;
       if (kind === 'ok') return { kind };
       if (kind === 'retry') {
-        const ra = retryAfterMs(res.headers.get('retry-after'));
+        const ra = retryAfterMs(res.retryAfter);
         return ra === undefined ? { kind, why } : { kind, why, afterMs: ra };
       }
       return { kind, why };
@@ -195,6 +200,49 @@ export class Sender {
       clearTimeout(timer);
       this.inflight = undefined;
     }
+  }
+
+  private async postFetch(headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number; text: string; retryAfter: string | null }> {
+    const res = await fetch(this.endpoint, { method: 'POST', headers, body, signal });
+    return { status: res.status, text: await res.text().catch(() => ''), retryAfter: res.headers.get('retry-after') };
+  }
+
+  /** node:https with the configured CA and client certificate (fetch takes neither without undici). */
+  private postTls(headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number; text: string; retryAfter: string | null }> {
+    const agent = this.tlsAgent();
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(this.endpoint, { method: 'POST', headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }, agent, signal }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          if ((size += c.length) <= 64 * 1024) chunks.push(c);
+        });
+        res.on('end', () => {
+          const ra = res.headers['retry-after'];
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: typeof ra === 'string' ? ra : null });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', (e: Error & { code?: string }) => reject(Object.assign(new Error(e.message), { name: e.name, cause: { code: e.code } })));
+      req.end(body);
+    });
+  }
+
+  /** A keep-alive agent with the PEM files, rebuilt when one of them changes (certificate rotation). */
+  private tlsAgent(): HttpsAgent {
+    const t = this.opts.tls ?? {};
+    const files = [t.caFile, t.certFile, t.keyFile];
+    const stamp = files.map((f) => (f === undefined ? '' : `${statSafe(f)}:${mtimeSafe(f)}`)).join('|');
+    if (this.https?.stamp === stamp) return this.https.agent;
+    this.https?.agent.destroy();
+    // Unreadable files throw here: a network-class failure, retried with back-off (the path is logged, never the contents).
+    const read = (f: string | undefined) => (f === undefined ? undefined : readFileSync(f));
+    const ca = read(t.caFile);
+    const cert = read(t.certFile);
+    const key = read(t.keyFile);
+    const agent = new HttpsAgent({ keepAlive: true, maxSockets: 1, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) });
+    this.https = { agent, stamp };
+    return agent;
   }
 
   private setAside(p: PendingEvent, why: string): void {
@@ -213,6 +261,14 @@ export class Sender {
 function statSafe(f: string): number {
   try {
     return statSync(f).size;
+  } catch {
+    return 0;
+  }
+}
+
+function mtimeSafe(f: string): number {
+  try {
+    return statSync(f).mtimeMs;
   } catch {
     return 0;
   }

@@ -24,6 +24,7 @@ Usage:
   hostward checks [--format table|json|markdown] [--probe NAME]...
   hostward agent [--root DIR] [--port N] [--config FILE]
   hostward collector [--port N] [--config FILE]
+  hostward collector test-sink NAME [--config FILE]
   hostward integrity init|check|accept [--root DIR] [--policy FILE | --path P...] [--only P...] [--db FILE] [--key-file FILE] [--format table|json]
   hostward version
 
@@ -157,7 +158,22 @@ async function cmdAgent(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** `collector test-sink NAME`: one test notification through a configured sink; 0 accepted, 1 not. */
+async function cmdTestSink(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (parsed.positionals.length !== 1) throw new UsageError('collector test-sink needs exactly one sink NAME');
+  const config = loadConfig(parsed.values.config, validationContext());
+  const { runTestSink } = await import('../sinks/test-sink.js');
+  return runTestSink(config.collector, parsed.positionals[0]!, (line) => process.stdout.write(line + '\n'));
+}
+
 async function cmdCollector(argv: string[]): Promise<number> {
+  if (argv[0] === 'test-sink') return cmdTestSink(argv.slice(1));
   const { values } = parse(argv, { port: { type: 'string' }, config: { type: 'string' } });
   const config = loadConfig(values.config as string | undefined, validationContext());
   let port: number | undefined;

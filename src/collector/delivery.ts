@@ -3,11 +3,16 @@
  * unacknowledged change from the database, handing it to the sink, and marking it sent only after the
  * sink resolved. A collector killed at any moment re-delivers what was not marked (at-least-once; the
  * group key lets receivers deduplicate). Transient failures back off exponentially with full jitter; a
- * permanent SinkError is logged, counted and not retried.
+ * permanent SinkError is logged, counted and not retried. A change the sink skips on purpose (routed
+ * elsewhere, inhibited) is marked done without counting as sent.
+ *
+ * Before the first delivery each sink is attached to a read-only view of fleet state on the store's
+ * connection (src/sinks/fleet.ts): evidence for Slack, the whole group for Alertmanager and inhibition.
  */
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import { backoffMs } from '../alerts/sender.js';
+import { SqliteFleetView } from '../sinks/fleet.js';
 import type { Sink } from './sink.js';
 import { SinkError } from './sink.js';
 import type { Store } from './store.js';
@@ -31,7 +36,11 @@ export class Dispatcher {
   constructor(private readonly opts: DispatcherOptions) {}
 
   start(): void {
-    for (const s of this.opts.sinks) this.loops.push(this.run(s));
+    const fleet = new SqliteFleetView(this.opts.store.db);
+    for (const s of this.opts.sinks) {
+      s.attach?.({ fleet, log: this.opts.log.child({ sink: s.name }), routed: () => true });
+      this.loops.push(this.run(s));
+    }
   }
 
   /** New changes were queued. */
@@ -81,10 +90,14 @@ export class Dispatcher {
         continue;
       }
       try {
-        await sink.deliver(d.change, this.ac.signal);
+        const result = await sink.deliver(d.change, this.ac.signal);
         store.markSent(d.id);
-        this.opts.sent.inc({ sink: sink.name });
-        log.debug({ key: d.change.key, action: d.change.action }, 'delivered');
+        if (result?.skipped) {
+          log.debug({ key: d.change.key, action: d.change.action, reason: result.skipped }, 'not sent');
+        } else {
+          this.opts.sent.inc({ sink: sink.name });
+          log.debug({ key: d.change.key, action: d.change.action }, 'delivered');
+        }
       } catch (e) {
         this.opts.failed.inc({ sink: sink.name });
         const err = e instanceof Error ? e.message : String(e);

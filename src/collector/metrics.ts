@@ -11,6 +11,7 @@ export interface CollectorMetrics {
   requests: Counter<'outcome'>;
   stored: Counter;
   duplicates: Counter;
+  pruned: Counter;
   sent: Counter<'sink'>;
   failed: Counter<'sink'>;
 }
@@ -27,6 +28,7 @@ export function createCollectorMetrics(store: () => Store | undefined, sinks: re
   for (const outcome of REQUEST_OUTCOMES) requests.inc({ outcome }, 0);
   const stored = new Counter({ name: 'hostward_collector_events_stored_total', help: 'Events stored (first time their id was seen).', registers });
   const duplicates = new Counter({ name: 'hostward_collector_events_duplicate_total', help: 'Events whose id was already stored (re-sends), accepted and not stored again.', registers });
+  const pruned = new Counter({ name: 'hostward_collector_events_pruned_total', help: 'Events deleted by retention (collector.retention.eventsMaxAgeDays).', registers });
   const sent = new Counter({ name: 'hostward_alerts_sent_total', help: 'Group changes delivered to and acknowledged by a sink.', labelNames: ['sink'] as const, registers });
   const failed = new Counter({ name: 'hostward_alerts_failed_total', help: 'Failed delivery attempts to a sink.', labelNames: ['sink'] as const, registers });
   for (const s of sinks) {
@@ -55,5 +57,5 @@ export function createCollectorMetrics(store: () => Store | undefined, sinks: re
       this.set({ state: 'silent' }, c.silent);
     },
   });
-  return { registry, requests, stored, duplicates, sent, failed };
+  return { registry, requests, stored, duplicates, pruned, sent, failed };
 }

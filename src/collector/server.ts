@@ -6,27 +6,33 @@
  *                   {"accepted": N} only once the events are committed (WAL, synchronous=FULL).
  * GET  /v1/nodes, /v1/alerts, /metrics, /healthz, /readyz, and / (an HTML page of the fleet).
  *
- * Concurrent requests are committed together (group commit): requests validated while a transaction
- * runs wait for the next one, so one fsync serves many agents.
+ * Concurrent requests are committed together (group commit, ingest.ts), in a worker thread with its own
+ * connection so that HTTP is served while a commit goes to the disk. Optional HTTPS and client
+ * certificates (collector.tls); events older than collector.retention.eventsMaxAgeDays are pruned.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { Server as TlsServer, ServerOptions as TlsOptions } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.js';
+import type { CollectorTls, Config } from '../config/config.js';
 import { ConfigError } from '../config/config.js';
-import type { AlertEvent, ApiError, EventsAccepted } from '../contracts.js';
+import type { ApiError, EventsAccepted } from '../contracts.js';
 import { CONTENT_TYPE, renderMetrics } from '../metrics/exposition.js';
 import { TokenSet } from './auth.js';
 import { Dispatcher } from './delivery.js';
 import { createCollectorMetrics } from './metrics.js';
 import type { RequestOutcome } from './metrics.js';
-import { isPagePath, servePage } from './page.js';
+import { isPagePath, pageCredentials, servePage } from './page.js';
 import { FleetQueries } from './queries.js';
 import { createSinks } from './sinks.js';
 import type { Sink } from './sink.js';
 import { Store } from './store.js';
-import { validateEvents } from './validate.js';
+import { inlineIngester, workerIngester } from './ingest.js';
+import type { Ingester } from './ingest.js';
 
 export type { Sink, GroupChange, GroupAction } from './sink.js';
 export { SinkError } from './sink.js';
@@ -42,6 +48,8 @@ export interface CollectorOptions {
   host?: string;
   /** Sinks to use instead of those built from the configuration (tests). */
   sinks?: readonly Sink[];
+  /** How often old events are pruned (default a minute; tests make it short). */
+  pruneEveryMs?: number;
 }
 
 export interface Collector {
@@ -50,8 +58,11 @@ export interface Collector {
   close(): Promise<void>;
 }
 
-/** Most events committed in one transaction; more waiting requests go to the next one. */
-const MAX_EVENTS_PER_COMMIT = 20_000;
+/** Retention: events deleted per transaction, and how often the pruning runs. */
+const PRUNE_BATCH = 2000;
+const PRUNE_EVERY_MS = 60_000;
+/** How often the TLS certificate and key files are checked for a change (rotation without restart). */
+const TLS_RELOAD_EVERY_MS = 30_000;
 
 export async function startCollector(opts: CollectorOptions): Promise<Collector> {
   const cfg = opts.config.collector;
@@ -63,6 +74,9 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   } catch (e) {
     throw new ConfigError('collector.tokensFile', (e as Error).message);
   }
+  // TLS files are read before anything else starts: a wrong path stops the start naming the key.
+  const tls = cfg.tls;
+  const tlsInitial = tls ? tlsOptions(tls) : undefined;
   const sinks = opts.sinks ?? createSinks(cfg);
   let closing = false;
   let store: Store | undefined;
@@ -79,57 +93,42 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     retryMaxMs: cfg.deliveryRetryMaxMs,
   });
 
-  // Group commit.
-  interface Waiting {
-    events: AlertEvent[];
-    resolve: (n: number) => void;
-    reject: (e: unknown) => void;
-  }
-  let queue: Waiting[] = [];
-  let scheduled = false;
-  function commit(events: AlertEvent[]): Promise<number> {
-    return new Promise((resolve, reject) => {
-      queue.push({ events, resolve, reject });
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    });
-  }
-  function flush(): void {
-    scheduled = false;
-    while (queue.length > 0) {
-      let n = 0;
-      let take = 0;
-      while (take < queue.length && (take === 0 || n + queue[take]!.events.length <= MAX_EVENTS_PER_COMMIT)) n += queue[take++]!.events.length;
-      const batch = queue.slice(0, take);
-      queue = queue.slice(take);
-      try {
-        const results = db.ingest(batch.map((w) => w.events));
-        let stored = 0;
-        let dup = 0;
-        batch.forEach((w, i) => {
-          stored += results[i]!.stored;
-          dup += results[i]!.duplicates;
-          w.resolve(w.events.length);
-        });
-        metrics.stored.inc(stored);
-        metrics.duplicates.inc(dup);
-        if (stored > 0) dispatcher.kick();
-      } catch (e) {
-        log.error({ err: (e as Error).message, requests: batch.length }, 'storing events failed');
-        for (const w of batch) w.reject(e);
-      }
-    }
-  }
+  // The write path (ingest.ts): a worker thread with its own connection when the build has it, so
+  // HTTP is served while commits go to the disk; inline otherwise. Checkpoints run in the background.
+  const inline = (): Ingester => {
+    db.db.pragma('wal_autocheckpoint = 1000');
+    db.checkpointInBackground(250);
+    return inlineIngester(db, log);
+  };
+  const inWorker = await workerIngester({ file: cfg.db, sinks: sinks.map((s) => s.name), log, fallback: inline });
+  if (inWorker) db.db.pragma('wal_autocheckpoint = 0'); // the worker's store checkpoints
+  const ingester = inWorker ?? inline();
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((e: unknown) => {
       log.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'request failed');
       if (!res.headersSent) json(res, 500, { error: 'internal error' });
       else res.destroy();
     });
-  });
+  };
+  let tlsFiles = tls ? tlsFileStamp(tls) : '';
+  // An https.Server has every member of http.Server used here (timeouts, close*Connections).
+  const server: Server = tlsInitial ? (createTlsServer(tlsInitial, onRequest) as TlsServer as unknown as Server) : createServer(onRequest);
+  const tlsTimer = tls
+    ? setInterval(() => {
+        const stamp = tlsFileStamp(tls);
+        if (stamp === tlsFiles) return;
+        try {
+          (server as unknown as TlsServer).setSecureContext(tlsOptions(tls));
+          tlsFiles = stamp;
+          log.info({ certFile: tls.certFile }, 'TLS certificate reloaded');
+        } catch (e) {
+          // Half-written files during a rotation: keep serving with the old ones and try again.
+          log.error({ certFile: tls.certFile, err: (e as Error).message.slice(0, 200) }, 'TLS certificate reload failed; keeping the previous one');
+        }
+      }, TLS_RELOAD_EVERY_MS)
+    : undefined;
+  tlsTimer?.unref();
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 30_000;
@@ -149,6 +148,13 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       const page = servePage(req.url ?? '/', req.headers.authorization, { queries: (pageQueries ??= new FleetQueries(db.db)), sinks: sinks.map((s) => s.name), authorized: (h) => tokens.check(h) });
       return send(res, page.status, page.type, page.body, page.headers);
     }
+    // The fleet's weaknesses are worth as much to an attacker as to an operator: the read API takes the
+    // same tokens as the page (Bearer, or Basic with the token as password).
+    if ((p === '/v1/nodes' || p === '/v1/alerts') && !tokens.check(pageCredentials(req.headers.authorization))) {
+      outcome('unauthorized');
+      res.setHeader('WWW-Authenticate', 'Bearer realm="hostward collector"');
+      return json(res, 401, { error: 'a collector token is required (Authorization: Bearer <token>)' });
+    }
     switch (p) {
       case '/v1/nodes':
         return json(res, 200, db.nodes());
@@ -166,6 +172,14 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   }
 
   async function postEvents(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Optional client certificates: none is fine, but one that does not verify against clientCaFile is refused.
+    if (tls?.clientCaFile !== undefined && !tls.requireClientCert) {
+      const sock = req.socket as TLSSocket;
+      if (!sock.authorized && Object.keys(sock.getPeerCertificate()).length > 0) {
+        outcome('unauthorized');
+        return reject(req, res, 403, `client certificate not accepted: ${String(sock.authorizationError)}`);
+      }
+    }
     if (!tokens.check(req.headers.authorization)) {
       outcome('unauthorized');
       return reject(req, res, 401, 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer realm="hostward"' });
@@ -181,27 +195,20 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       return reject(req, res, 413, `body larger than ${cfg.maxBodyBytes} bytes`);
     }
     if (body === 'aborted') return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch (e) {
+    const r = await ingester.ingest(body);
+    if (r.kind === 'bad') {
       outcome('bad_request');
-      return json(res, 400, { error: `body: malformed JSON (${(e as Error).message.slice(0, 200)})` });
+      return json(res, 400, { error: r.error });
     }
-    const v = validateEvents(parsed);
-    if (!v.ok) {
-      outcome('bad_request');
-      return json(res, 400, { error: v.error });
-    }
-    let accepted: number;
-    try {
-      accepted = await commit(v.events);
-    } catch {
+    if (r.kind === 'error') {
       outcome('error');
       return json(res, 503, { error: 'events could not be stored; retry' }, { 'Retry-After': '5' });
     }
+    metrics.stored.inc(r.stored);
+    metrics.duplicates.inc(r.duplicates);
+    if (r.stored > 0) dispatcher.kick();
     outcome('accepted');
-    json(res, 202, { accepted } satisfies EventsAccepted);
+    json(res, 202, { accepted: r.accepted } satisfies EventsAccepted);
   }
 
   // Node silent: checked periodically, but not before the collector has been up for silentAfterSeconds
@@ -210,20 +217,49 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   const startedAt = Date.now();
   const silentTimer = setInterval(
     () => {
-      if (Date.now() - startedAt < silentMs) return;
-      try {
-        const nodes = db.markSilent(silentMs);
-        if (nodes.length > 0) {
+      if (Date.now() - startedAt < silentMs || closing) return;
+      ingester.markSilent(silentMs).then(
+        (nodes) => {
+          if (nodes.length === 0) return;
           log.warn({ nodes: nodes.slice(0, 50), count: nodes.length }, 'nodes stopped reporting');
           dispatcher.kick();
-        }
-      } catch (e) {
-        log.error({ err: (e as Error).message }, 'silent-node check failed');
-      }
+        },
+        (e: unknown) => log.error({ err: (e as Error).message }, 'silent-node check failed'),
+      );
     },
     Math.max(250, Math.min(30_000, silentMs / 4)),
   );
   silentTimer.unref();
+
+  // Retention: old events are deleted in short transactions, yielding to requests between them, so a
+  // backlog of millions (a first start after an upgrade) never holds the event loop.
+  const maxAgeMs = cfg.retention.eventsMaxAgeDays * 24 * 3600 * 1000;
+  let pruning = false;
+  function prune(): void {
+    if (pruning || closing) return;
+    pruning = true;
+    const before = Date.now() - maxAgeMs;
+    let total = 0;
+    const step = async (): Promise<void> => {
+      if (closing) return void (pruning = false);
+      let n: number;
+      try {
+        n = await ingester.pruneEvents(before, PRUNE_BATCH);
+      } catch (e) {
+        log.error({ err: (e as Error).message }, 'pruning old events failed');
+        return void (pruning = false);
+      }
+      total += n;
+      metrics.pruned.inc(n);
+      if (n === PRUNE_BATCH) return void setImmediate(() => void step());
+      pruning = false;
+      if (total > 0) log.info({ events: total, olderThanDays: cfg.retention.eventsMaxAgeDays }, 'old events pruned');
+    };
+    void step();
+  }
+  const pruneTimer = setInterval(prune, opts.pruneEveryMs ?? PRUNE_EVERY_MS);
+  pruneTimer.unref();
+  setTimeout(prune, Math.min(5000, opts.pruneEveryMs ?? 5000)).unref();
 
   const port = opts.port ?? cfg.port;
   const host = opts.host ?? cfg.listen;
@@ -237,22 +273,57 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   server.on('error', (e) => log.error({ err: e.message }, 'server error'));
   dispatcher.start();
   const bound = (server.address() as AddressInfo).port;
-  log.info({ port: bound, db: cfg.db, tokens: tokens.count, sinks: sinks.map((s) => s.name), schema: db.schemaVersion }, 'collector listening');
+  log.info({ port: bound, ingest: ingester.mode, db: cfg.db, tokens: tokens.count, sinks: sinks.map((s) => s.name), schema: db.schemaVersion }, 'collector listening');
 
   let closed: Promise<void> | undefined;
   async function close(): Promise<void> {
     closing = true;
     clearInterval(silentTimer);
+    clearInterval(pruneTimer);
+    if (tlsTimer) clearInterval(tlsTimer);
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     setTimeout(() => server.closeAllConnections(), 5000).unref();
     await serverClosed;
+    await ingester.close();
     await dispatcher.close();
     for (const s of sinks) await s.close?.();
     db.close();
     log.info('collector stopped');
   }
   return { port: bound, store: db, close: () => (closed ??= close()) };
+}
+
+function readPem(file: string, key: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new ConfigError(key, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function tlsOptions(t: CollectorTls): TlsOptions {
+  return {
+    cert: readPem(t.certFile, 'collector.tls.certFile'),
+    key: readPem(t.keyFile, 'collector.tls.keyFile'),
+    minVersion: 'TLSv1.2',
+    ...(t.clientCaFile !== undefined ? { ca: readPem(t.clientCaFile, 'collector.tls.clientCaFile'), requestCert: true, rejectUnauthorized: t.requireClientCert } : {}),
+  };
+}
+
+/** Modification times and sizes of the TLS files: a change means a rotation to load. */
+function tlsFileStamp(t: CollectorTls): string {
+  return [t.certFile, t.keyFile, t.clientCaFile]
+    .map((f) => {
+      if (f === undefined) return '';
+      try {
+        const st = statSync(f);
+        return `${st.mtimeMs}:${st.size}`;
+      } catch {
+        return 'missing';
+      }
+    })
+    .join('|');
 }
 
 function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {

@@ -1,8 +1,9 @@
 /**
  * The sink interface: what the delivery queue (delivery.ts, the only caller) hands to Slack, PagerDuty,
- * Alertmanager or a file. A sink delivers one group change and resolves when the receiver acknowledged
- * it; it throws SinkError to say whether trying again can help.
+ * Alertmanager, a webhook or a file. A sink delivers one group change and resolves when the receiver
+ * acknowledged it; it throws SinkError to say whether trying again can help.
  */
+import type { Logger } from 'pino';
 import type { AlertGroupStatus, Severity } from '../contracts.js';
 
 export type GroupAction = 'open' | 'update' | 'resolve';
@@ -25,13 +26,64 @@ export interface GroupChange {
   removed: string[];
   openedAt: string;
   updatedAt: string;
+  /** Set only on `hostward collector test-sink` notifications. */
+  test?: true;
+}
+
+/** One failing (node, check) as the collector stores it (node_checks). */
+export interface FailingNodeCheck {
+  node: string;
+  check: string;
+  probe: string;
+  severity: Severity;
+  title: string;
+  message: string;
+  evidence: { file?: string; line?: number; text?: string }[];
+  /** When the node started failing (the agent's observation time). */
+  openedAt: string | null;
+}
+
+/** Read-only view of fleet state (src/sinks/fleet.ts), for sinks that need more than the change. */
+export interface FleetView {
+  /** Every node failing the group's check at the group's severity, sorted by node. */
+  failing(check: string, severity: Severity): FailingNodeCheck[];
+  /** Every failing (node, check) of the fleet. */
+  allFailing(): FailingNodeCheck[];
+  /** For each of `nodes`, the other (check, severity) pairs failing there (inhibition). */
+  failingOn(nodes: readonly string[]): Map<string, { check: string; severity: Severity }[]>;
+}
+
+/** Given by the dispatcher once, before the first delivery. */
+export interface SinkContext {
+  fleet: FleetView;
+  log: Logger;
+  /** Whether routing sends the group (check, severity) to this sink: sinks that re-send state use it. */
+  routed(check: string, severity: Severity): boolean;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
+/** What a delivery came to, when it was not a plain acknowledged send. */
+export interface DeliveryResult {
+  /** Not sent, on purpose (not routed here, inhibited, resolves not wanted): the reason, for debug logs. */
+  skipped?: string;
+  /** The receiver's answers (one per request), for `collector test-sink`. */
+  answers?: HttpAnswer[];
 }
 
 export interface Sink {
   /** Stable name: the `sink` label of the metrics and the queue's key. */
   readonly name: string;
+  /** The configured sink this queue belongs to (routes and test-sink name it); default `name`. Alertmanager replicas share one. */
+  readonly configName?: string;
+  /** The receiver inhibits by itself (Alertmanager's inhibit_rules): hostward's inhibition is not applied. */
+  readonly ownInhibition?: boolean;
   /** Deliver one change; resolve only once the receiver has it. */
-  deliver(change: GroupChange, signal: AbortSignal): Promise<void>;
+  deliver(change: GroupChange, signal: AbortSignal): Promise<DeliveryResult | void>;
+  attach?(ctx: SinkContext): void;
   close?(): Promise<void>;
 }
 
@@ -43,6 +95,8 @@ export class SinkError extends Error {
     readonly permanent: boolean,
     /** The receiver asked to wait this long (Retry-After). */
     readonly retryAfterMs?: number,
+    /** The receiver's answer, when there was one. */
+    readonly answer?: HttpAnswer,
   ) {
     super(message);
   }

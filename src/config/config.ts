@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { yamlLib } from '../lazy-libs.js';
 import { isSeverity, SEVERITIES } from '../contracts.js';
 import type { Severity } from '../contracts.js';
+import { KeyedProblem, parseRouting, parseSinkDefs, resendSeconds } from '../sinks/routing-config.js';
+import type { Routing, SinkDef } from '../sinks/routing-config.js';
 
 export interface CheckOverride {
   enabled?: boolean;
@@ -30,6 +32,8 @@ export interface Config {
     stateDir: string;
     collectorUrl?: string;
     tokenFile?: string;
+    /** CA and client certificate for an https:// collector (mTLS). */
+    tls?: AgentTls;
     /** Re-send the state of open alerts this often (seconds), so a collector that lost state recovers it. */
     resendIntervalSeconds: number;
     /** Consecutive `unknown` scans after which a failing alert resolves; 0 = unknown never resolves it. */
@@ -42,6 +46,8 @@ export interface Config {
     retryMaxMs: number;
     /** Watch the configuration the probes read (inotify) and re-scan on a change (src/agent/watch.ts). */
     watch: { enabled: boolean; debounceMs: number; maxWatches: number };
+    /** The agent's resource budgets (src/agent/watchdog.ts): over them, scans shed optional work. */
+    watchdog: { enabled: boolean; memoryBytes: number; cpuPercent: number; windowSeconds: number };
   };
   collector: CollectorConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
@@ -74,6 +80,46 @@ export interface CollectorConfig {
   /** Back-off of the delivery queue between failed sink deliveries. */
   deliveryRetryInitialMs: number;
   deliveryRetryMaxMs: number;
+  /** Cluster name (HOSTWARD_CLUSTER): the `cluster` label of Alertmanager alerts, part of PagerDuty dedup keys. */
+  cluster?: string;
+  /** The collector's address for people (HOSTWARD_PUBLIC_URL): links to the fleet page in notifications. */
+  publicUrl?: string;
+  /** Alertmanager replicas (HOSTWARD_ALERTMANAGER_URLS, comma-separated): every one gets every alert. */
+  alertmanagerUrls?: string[];
+  /** Re-send firing alerts to Alertmanager this often; default 60 (its resolve_timeout is 5 min). */
+  alertmanagerResendSeconds: number;
+  /** Generic JSON webhook: file holding the URL (HOSTWARD_WEBHOOK_URL_FILE) and the HMAC secret (HOSTWARD_WEBHOOK_SECRET_FILE). */
+  webhookUrlFile?: string;
+  webhookSecretFile?: string;
+  /** Post Slack resolves as follow-up messages; default true. */
+  slackSendResolved: boolean;
+  /** Further named sinks (src/sinks/routing-config.ts). */
+  sinks?: SinkDef[];
+  /** Routes, default route and inhibition (src/sinks/routing-config.ts). */
+  routing?: Routing;
+  /** HTTPS instead of HTTP, and optionally client certificates (mTLS); the bearer token is still required. */
+  tls?: CollectorTls;
+  /** How long accepted events are kept (pruned in small batches); re-sends inside the window stay duplicates. */
+  retention: { eventsMaxAgeDays: number };
+}
+
+/** collector.tls: PEM files, re-read when they change. */
+export interface CollectorTls {
+  certFile: string;
+  keyFile: string;
+  /** CA bundle that signs the agents' client certificates; asked for when set. */
+  clientCaFile?: string;
+  /** Refuse a connection without a client certificate signed by clientCaFile (default true when it is set). */
+  requireClientCert: boolean;
+}
+
+/** agent.tls: for an https:// collectorUrl; PEM files. */
+export interface AgentTls {
+  /** CA bundle to verify the collector's certificate (default: the system's). */
+  caFile?: string;
+  /** Client certificate and key, for a collector that requires them (mTLS). */
+  certFile?: string;
+  keyFile?: string;
 }
 
 export class ConfigError extends Error {
@@ -103,6 +149,7 @@ export function defaultConfig(): Config {
       retryInitialMs: 1000,
       retryMaxMs: 300_000,
       watch: { enabled: true, debounceMs: 50, maxWatches: 256 },
+      watchdog: { enabled: true, memoryBytes: 150 * 1024 * 1024, cpuPercent: 5, windowSeconds: 60 },
     },
     collector: {
       port: 9751,
@@ -112,6 +159,9 @@ export function defaultConfig(): Config {
       maxBodyBytes: 4 * 1024 * 1024,
       deliveryRetryInitialMs: 1000,
       deliveryRetryMaxMs: 300_000,
+      alertmanagerResendSeconds: 60,
+      slackSendResolved: true,
+      retention: { eventsMaxAgeDays: 30 },
     },
     log: { level: 'info' },
     checks: {},
@@ -206,6 +256,8 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
         'retryInitialMs',
         'retryMaxMs',
         'watch',
+        'watchdog',
+        'tls',
       ],
       src,
     );
@@ -238,6 +290,27 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
       if (w.debounceMs !== undefined) cfg.agent.watch.debounceMs = int(w.debounceMs, 'agent.watch.debounceMs', src, 0, 60_000);
       if (w.maxWatches !== undefined) cfg.agent.watch.maxWatches = int(w.maxWatches, 'agent.watch.maxWatches', src, 1, 1_000_000);
     }
+    if (a.tls !== undefined) {
+      const t = a.tls;
+      if (!isObj(t)) throw new ConfigError('agent.tls', 'must be a mapping', src);
+      allowKeys(t, 'agent.tls', ['caFile', 'certFile', 'keyFile'], src);
+      const tls: AgentTls = {};
+      for (const k of ['caFile', 'certFile', 'keyFile'] as const) if (t[k] !== undefined) tls[k] = str(t[k], `agent.tls.${k}`, src);
+      if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) throw new ConfigError('agent.tls', 'certFile and keyFile go together', src);
+      cfg.agent.tls = tls;
+    }
+    if (a.watchdog !== undefined) {
+      const w = a.watchdog;
+      if (!isObj(w)) throw new ConfigError('agent.watchdog', 'must be a mapping', src);
+      allowKeys(w, 'agent.watchdog', ['enabled', 'memoryBytes', 'cpuPercent', 'windowSeconds'], src);
+      if (w.enabled !== undefined) {
+        if (typeof w.enabled !== 'boolean') throw new ConfigError('agent.watchdog.enabled', 'must be true or false', src);
+        cfg.agent.watchdog.enabled = w.enabled;
+      }
+      if (w.memoryBytes !== undefined) cfg.agent.watchdog.memoryBytes = int(w.memoryBytes, 'agent.watchdog.memoryBytes', src, 16 * 1024 * 1024, 64 * 1024 ** 3);
+      if (w.cpuPercent !== undefined) cfg.agent.watchdog.cpuPercent = int(w.cpuPercent, 'agent.watchdog.cpuPercent', src, 1, 6400);
+      if (w.windowSeconds !== undefined) cfg.agent.watchdog.windowSeconds = int(w.windowSeconds, 'agent.watchdog.windowSeconds', src, 1, 3600);
+    }
   }
 
   if (doc.collector !== undefined) {
@@ -246,7 +319,8 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
     allowKeys(
       c,
       'collector',
-      ['port', 'listen', 'db', 'tokensFile', 'silentAfterSeconds', 'maxBodyBytes', 'fileSink', 'slackWebhookUrlFile', 'pagerdutyRoutingKeyFile', 'pagerdutyUrl', 'deliveryRetryInitialMs', 'deliveryRetryMaxMs'],
+      ['port', 'listen', 'db', 'tokensFile', 'silentAfterSeconds', 'maxBodyBytes', 'fileSink', 'slackWebhookUrlFile', 'pagerdutyRoutingKeyFile', 'pagerdutyUrl', 'deliveryRetryInitialMs', 'deliveryRetryMaxMs',
+        'cluster', 'publicUrl', 'alertmanagerUrls', 'alertmanagerResendSeconds', 'webhookUrlFile', 'webhookSecretFile', 'slackSendResolved', 'sinks', 'routing', 'tls', 'retention'],
       src,
     );
     if (c.port !== undefined) cfg.collector.port = int(c.port, 'collector.port', src, 1, 65535);
@@ -264,6 +338,8 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
     if (cfg.collector.deliveryRetryMaxMs < cfg.collector.deliveryRetryInitialMs) {
       throw new ConfigError('collector.deliveryRetryMaxMs', `must be at least collector.deliveryRetryInitialMs (${cfg.collector.deliveryRetryInitialMs})`, src);
     }
+    applySinkKeys(cfg.collector, c, src);
+    applyIngestKeys(cfg.collector, c, src);
   }
 
   if (doc.log !== undefined) {
@@ -325,6 +401,68 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
   return cfg;
 }
 
+/** The sink keys of `collector` (issue 9); the structured ones are parsed in src/sinks/routing-config.ts. */
+function applySinkKeys(cc: CollectorConfig, c: Obj, src: string): void {
+  const keyed = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof KeyedProblem) throw new ConfigError(e.key, e.problem, src);
+      throw e;
+    }
+  };
+  if (c.cluster !== undefined) cc.cluster = str(c.cluster, 'collector.cluster', src);
+  if (c.publicUrl !== undefined) cc.publicUrl = httpUrl(str(c.publicUrl, 'collector.publicUrl', src), 'collector.publicUrl', src);
+  if (c.alertmanagerUrls !== undefined) {
+    const v = c.alertmanagerUrls;
+    const list = typeof v === 'string' ? v.split(',').map((x) => x.trim()) : v;
+    if (!Array.isArray(list) || list.length === 0) throw new ConfigError('collector.alertmanagerUrls', 'must be a list of URLs (every Alertmanager replica)', src);
+    cc.alertmanagerUrls = list.map((u, i) => str(u, `collector.alertmanagerUrls[${i}]`, src));
+  }
+  if (c.alertmanagerResendSeconds !== undefined) cc.alertmanagerResendSeconds = keyed(() => resendSeconds(c.alertmanagerResendSeconds, 'collector.alertmanagerResendSeconds'));
+  if (c.webhookUrlFile !== undefined) cc.webhookUrlFile = str(c.webhookUrlFile, 'collector.webhookUrlFile', src);
+  if (c.webhookSecretFile !== undefined) cc.webhookSecretFile = str(c.webhookSecretFile, 'collector.webhookSecretFile', src);
+  if (c.slackSendResolved !== undefined) {
+    if (typeof c.slackSendResolved !== 'boolean') throw new ConfigError('collector.slackSendResolved', 'must be true or false', src);
+    cc.slackSendResolved = c.slackSendResolved;
+  }
+  if (c.sinks !== undefined) cc.sinks = keyed(() => parseSinkDefs(c.sinks, 'collector.sinks'));
+  if (c.routing !== undefined) cc.routing = keyed(() => parseRouting(c.routing, 'collector.routing'));
+}
+
+/** collector.tls and collector.retention (issue 8). */
+function applyIngestKeys(cc: CollectorConfig, c: Obj, src: string): void {
+  if (c.tls !== undefined) {
+    const t = c.tls;
+    if (!isObj(t)) throw new ConfigError('collector.tls', 'must be a mapping', src);
+    allowKeys(t, 'collector.tls', ['certFile', 'keyFile', 'clientCaFile', 'requireClientCert'], src);
+    if (t.certFile === undefined || t.keyFile === undefined) throw new ConfigError('collector.tls', 'certFile and keyFile are required', src);
+    const tls: CollectorTls = { certFile: str(t.certFile, 'collector.tls.certFile', src), keyFile: str(t.keyFile, 'collector.tls.keyFile', src), requireClientCert: false };
+    if (t.clientCaFile !== undefined) tls.clientCaFile = str(t.clientCaFile, 'collector.tls.clientCaFile', src);
+    if (t.requireClientCert !== undefined && typeof t.requireClientCert !== 'boolean') throw new ConfigError('collector.tls.requireClientCert', 'must be true or false', src);
+    tls.requireClientCert = (t.requireClientCert as boolean | undefined) ?? tls.clientCaFile !== undefined;
+    if (tls.requireClientCert && tls.clientCaFile === undefined) throw new ConfigError('collector.tls.requireClientCert', 'needs collector.tls.clientCaFile (the CA of the agents\' certificates)', src);
+    cc.tls = tls;
+  }
+  if (c.retention !== undefined) {
+    const r = c.retention;
+    if (!isObj(r)) throw new ConfigError('collector.retention', 'must be a mapping', src);
+    allowKeys(r, 'collector.retention', ['eventsMaxAgeDays'], src);
+    if (r.eventsMaxAgeDays !== undefined) cc.retention = { eventsMaxAgeDays: int(r.eventsMaxAgeDays, 'collector.retention.eventsMaxAgeDays', src, 1, 3650) };
+  }
+}
+
+function httpUrl(v: string, key: string, src: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(key, `${JSON.stringify(v)} is not a valid URL`, src);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(key, 'must be an http:// or https:// URL', src);
+  return v;
+}
+
 /** Environment variables that override the file (each documented in the README). */
 export function applyEnv(cfg: Config, env: NodeJS.ProcessEnv): Config {
   const src = 'environment';
@@ -348,6 +486,11 @@ export function applyEnv(cfg: Config, env: NodeJS.ProcessEnv): Config {
   if (env.HOSTWARD_SLACK_WEBHOOK_URL_FILE) cfg.collector.slackWebhookUrlFile = env.HOSTWARD_SLACK_WEBHOOK_URL_FILE;
   if (env.HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE) cfg.collector.pagerdutyRoutingKeyFile = env.HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE;
   if (env.HOSTWARD_PAGERDUTY_URL) cfg.collector.pagerdutyUrl = env.HOSTWARD_PAGERDUTY_URL;
+  if (env.HOSTWARD_ALERTMANAGER_URLS) cfg.collector.alertmanagerUrls = env.HOSTWARD_ALERTMANAGER_URLS.split(',').map((u) => u.trim()).filter((u) => u);
+  if (env.HOSTWARD_WEBHOOK_URL_FILE) cfg.collector.webhookUrlFile = env.HOSTWARD_WEBHOOK_URL_FILE;
+  if (env.HOSTWARD_WEBHOOK_SECRET_FILE) cfg.collector.webhookSecretFile = env.HOSTWARD_WEBHOOK_SECRET_FILE;
+  if (env.HOSTWARD_CLUSTER) cfg.collector.cluster = env.HOSTWARD_CLUSTER;
+  if (env.HOSTWARD_PUBLIC_URL) cfg.collector.publicUrl = httpUrl(env.HOSTWARD_PUBLIC_URL, 'HOSTWARD_PUBLIC_URL', src);
   return cfg;
 }
 

@@ -8,6 +8,9 @@
  * webhook URL is itself the secret); strings listed in `redact` are masked wherever they appear.
  */
 import { SinkError } from '../collector/sink.js';
+import type { HttpAnswer } from '../collector/sink.js';
+
+export type { HttpAnswer } from '../collector/sink.js';
 
 export interface PostJsonOptions {
   /** Who is speaking, for error messages: "slack", "pagerduty". */
@@ -21,11 +24,8 @@ export interface PostJsonOptions {
   redact?: readonly string[];
   /** Wait this long after a 429 that has no usable Retry-After (PagerDuty asks for minutes). */
   default429Ms?: number;
-}
-
-export interface HttpAnswer {
-  status: number;
-  body: string;
+  /** The body is already serialized JSON (a signed webhook signs exactly these bytes). */
+  serialized?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -57,13 +57,14 @@ export function classify(answer: HttpAnswer, retryAfter: string | null, opts: Pi
   if (status >= 200 && status < 300) return;
   const excerpt = redactText(answer.body.replace(/\s+/g, ' ').trim().slice(0, BODY_EXCERPT), opts.redact);
   const msg = `${opts.what}: HTTP ${status}${excerpt ? ` ${excerpt}` : ''}`;
+  const shown: HttpAnswer = { status, body: excerpt };
   if (status === 429) {
     const ms = parseRetryAfter(retryAfter) ?? opts.default429Ms;
-    throw new SinkError(`${msg} (rate limited)`, false, ms);
+    throw new SinkError(`${msg} (rate limited)`, false, ms, shown);
   }
-  if (status >= 500) throw new SinkError(msg, false, parseRetryAfter(retryAfter));
-  if (status === 408) throw new SinkError(msg, false);
-  throw new SinkError(`${msg} (configuration error; not retried)`, true);
+  if (status >= 500) throw new SinkError(msg, false, parseRetryAfter(retryAfter), shown);
+  if (status === 408) throw new SinkError(msg, false, undefined, shown);
+  throw new SinkError(`${msg} (configuration error; not retried)`, true, undefined, shown);
 }
 
 /** POST `body` as JSON to `url`; resolves with the answer on 2xx, throws SinkError otherwise. */
@@ -77,7 +78,7 @@ export async function postJson(url: string, body: unknown, opts: PostJsonOptions
     res = await fetch(url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/plain', ...opts.headers },
-      body: JSON.stringify(body),
+      body: opts.serialized && typeof body === 'string' ? body : JSON.stringify(body),
       signal,
       redirect: 'manual',
     });
@@ -89,13 +90,15 @@ export async function postJson(url: string, body: unknown, opts: PostJsonOptions
   }
   const answer = { status: res.status, body: text };
   classify(answer, res.headers.get('retry-after'), opts);
-  return answer;
+  return { status: answer.status, body: redactText(text.slice(0, 4096), opts.redact) };
 }
 
 function networkReason(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   const cause = (e as Error & { cause?: unknown }).cause;
   if (cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string') return `network error ${cause.code}`;
+  // undici's own refusals ("bad port") carry the reason only in the cause's message.
+  if (cause instanceof Error && cause.message) return `network error: ${cause.message}`;
   return `network error: ${e.message}`;
 }
 
@@ -135,4 +138,65 @@ export class RateLimiter {
   holdFor(ms: number): void {
     this.next = Math.max(this.next, this.now() + ms);
   }
+}
+
+/**
+ * At most `limit` sends in any rolling `windowMs` (PagerDuty: about 120 events per minute per routing
+ * key). Bursts up to the limit go at once; beyond it the caller waits, and what it has not sent stays in
+ * the persistent queue. Share one per routing key across sinks (see `sharedWindowLimiter`).
+ */
+export class WindowLimiter {
+  /** Send times (or reserved slots) inside the window, oldest first. */
+  private readonly sent: number[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Resolves when the caller may send; the slot is taken on return. Callers are served in order. */
+  acquire(signal?: AbortSignal): Promise<void> {
+    const turn = this.chain.then(() => this.take(signal));
+    this.chain = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async take(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const now = this.now();
+      while (this.sent.length > 0 && this.sent[0]! <= now - this.windowMs) this.sent.shift();
+      if (this.sent.length < this.limit) {
+        this.sent.push(now);
+        return;
+      }
+      await sleepUnlessAborted(this.sent[0]! + this.windowMs - now, signal);
+    }
+  }
+
+}
+
+const sharedLimiters = new Map<string, WindowLimiter>();
+
+/** One limiter per key (a routing key: PagerDuty counts per key, however many sinks use it). */
+export function sharedWindowLimiter(key: string, limit: number, windowMs: number): WindowLimiter {
+  const id = `${limit}/${windowMs}/${key}`;
+  let l = sharedLimiters.get(id);
+  if (!l) sharedLimiters.set(id, (l = new WindowLimiter(limit, windowMs)));
+  return l;
+}
+
+function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(1, ms));
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new SinkError('aborted while rate limited', false));
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -1,17 +1,21 @@
 /**
  * The PagerDuty Events API v2 sink. `pagerdutyEvent` is pure: open and update are `trigger`s and resolve
- * is a `resolve`, all with the group key as the stable dedup_key, so one group is one PagerDuty alert
- * however many nodes join it. Severity is mapped deliberately (only hostward `critical` is PagerDuty
- * `critical`). 202 is success, 400 is a configuration error, 429 and 5xx back off (the queue retries).
+ * is a `resolve`, all with one stable dedup_key per group (the group key, or with a cluster name a hash of
+ * cluster and group key, so two clusters sharing a routing key do not merge incidents), so one group is
+ * one PagerDuty alert however many nodes join it. Severity is mapped deliberately (only hostward
+ * `critical` is PagerDuty `critical`). 202 is success, 400 is a configuration error, 429 and 5xx back off
+ * (the queue retries). At most 120 events in any rolling minute per routing key (PagerDuty's limit),
+ * shared by every sink using that key; beyond it the rest waits in the persistent queue.
  */
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CollectorConfig } from '../config/config.js';
 import { ConfigError } from '../config/config.js';
 import type { Severity } from '../contracts.js';
-import type { GroupChange, Sink } from '../collector/sink.js';
+import type { DeliveryResult, GroupChange, Sink } from '../collector/sink.js';
 import { checkUrl, readSecretFile } from './config.js';
-import { postJson, RateLimiter } from './http.js';
-import { headline, truncate } from './text.js';
+import { postJson, RateLimiter, sharedWindowLimiter } from './http.js';
+import { fleetLink, headline, truncate } from './text.js';
 
 export const PAGERDUTY_DEFAULT_URL = 'https://events.pagerduty.com/v2/enqueue';
 export const PAGERDUTY_SUMMARY_MAX = 1024;
@@ -43,22 +47,35 @@ export interface PagerDutyEvent {
     class: string;
     custom_details: Record<string, unknown>;
   };
+  links?: { href: string; text: string }[];
 }
 
 export interface PagerDutyEventOptions {
   /** payload.source; default "hostward-collector". */
   source?: string;
+  /** Cluster name: part of the dedup_key and of custom_details. */
+  cluster?: string;
+  /** The collector's public URL: a link to the fleet page. */
+  publicUrl?: string;
+}
+
+/** The dedup_key of a group: its key alone, or with a cluster hex SHA-256 of cluster NUL key (64 ≤ 255 characters). */
+export function pagerdutyDedupKey(groupKey: string, cluster?: string): string {
+  if (!cluster) return groupKey.slice(0, 255);
+  return createHash('sha256').update(`${cluster}\0${groupKey}`).digest('hex');
 }
 
 /** The Events API v2 body for one group change. Pure. */
 export function pagerdutyEvent(change: GroupChange, routingKey: string, opts: PagerDutyEventOptions = {}): PagerDutyEvent {
-  const base = { routing_key: routingKey, dedup_key: change.key.slice(0, 255) };
+  const base = { routing_key: routingKey, dedup_key: pagerdutyDedupKey(change.key, opts.cluster) };
   if (change.action === 'resolve') return { ...base, event_action: 'resolve' };
   const shown = change.nodes.slice(0, 5);
   const more = change.nodeCount - shown.length;
   const nodes = shown.length > 0 ? ` (${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''})` : '';
-  const summary = truncate(`[${change.severity}] ${headline(change)}: ${change.title}${nodes}`, PAGERDUTY_SUMMARY_MAX);
-  return {
+  const test = change.test ? '[TEST] ' : '';
+  const summary = truncate(`${test}[${change.severity}] ${opts.cluster ? `${opts.cluster}: ` : ''}${headline(change)}: ${change.title}${nodes}`, PAGERDUTY_SUMMARY_MAX);
+  const link = fleetLink(opts.publicUrl, change.check);
+  const event: PagerDutyEvent = {
     ...base,
     event_action: 'trigger',
     payload: {
@@ -78,19 +95,29 @@ export function pagerdutyEvent(change: GroupChange, routingKey: string, opts: Pa
         removed: change.removed,
         opened_at: change.openedAt,
         updated_at: change.updatedAt,
+        ...(opts.cluster ? { cluster: opts.cluster } : {}),
       },
     },
   };
+  if (link) event.links = [{ href: link, text: 'hostward fleet page' }];
+  return event;
 }
 
 export interface PagerDutySinkOptions {
+  /** Queue name; default "pagerduty". */
+  name?: string;
   /** The routing (integration) key: a secret, never logged. */
   routingKey: string;
   url?: string;
   /** payload.source. */
   source?: string;
-  /** Minimum gap between events; default 500 ms (PagerDuty allows about 120 events/min per key). */
+  /** Minimum gap between events; default 0 (the rolling window below is the limit). */
   intervalMs?: number;
+  /** Events per rolling window per routing key; default 120 per 60 s (PagerDuty's limit). */
+  windowLimit?: number;
+  windowMs?: number;
+  cluster?: string;
+  publicUrl?: string;
   timeoutMs?: number;
   /** Wait after a 429 without Retry-After; default 30 s ("retry … 30 seconds apart"). */
   default429Ms?: number;
@@ -98,19 +125,27 @@ export interface PagerDutySinkOptions {
 
 export function pagerdutySink(opts: PagerDutySinkOptions): Sink {
   const url = opts.url ?? PAGERDUTY_DEFAULT_URL;
-  const limiter = new RateLimiter(opts.intervalMs ?? 500);
-  const evOpts: PagerDutyEventOptions = opts.source === undefined ? {} : { source: opts.source };
+  const gap = new RateLimiter(opts.intervalMs ?? 0);
+  const window = sharedWindowLimiter(opts.routingKey, opts.windowLimit ?? 120, opts.windowMs ?? 60_000);
+  const evOpts: PagerDutyEventOptions = {
+    ...(opts.source === undefined ? {} : { source: opts.source }),
+    ...(opts.cluster ? { cluster: opts.cluster } : {}),
+    ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+  };
   return {
-    name: 'pagerduty',
-    async deliver(change, signal) {
-      await limiter.acquire(signal);
-      await postJson(url, pagerdutyEvent(change, opts.routingKey, evOpts), {
-        what: 'pagerduty',
+    name: opts.name ?? 'pagerduty',
+    async deliver(change, signal): Promise<DeliveryResult> {
+      await gap.acquire(signal);
+      await window.acquire(signal);
+      // A 429's Retry-After is honoured by the queue, which holds this change (and those behind it) until then.
+      const answer = await postJson(url, pagerdutyEvent(change, opts.routingKey, evOpts), {
+        what: opts.name ?? 'pagerduty',
         signal,
         redact: [opts.routingKey],
         default429Ms: opts.default429Ms ?? 30_000,
         ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
       });
+      return { answers: [answer] };
     },
   };
 }
@@ -121,8 +156,29 @@ export function pagerdutySinkFromConfig(cfg: CollectorConfig): Sink | undefined 
     if (cfg.pagerdutyUrl !== undefined) throw new ConfigError('collector.pagerdutyUrl (HOSTWARD_PAGERDUTY_URL)', 'set without collector.pagerdutyRoutingKeyFile (HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE)');
     return undefined;
   }
-  const routingKey = readSecretFile(cfg.pagerdutyRoutingKeyFile, 'collector.pagerdutyRoutingKeyFile (HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE)');
-  const url = cfg.pagerdutyUrl ?? PAGERDUTY_DEFAULT_URL;
-  checkUrl(url, 'collector.pagerdutyUrl (HOSTWARD_PAGERDUTY_URL)', false);
-  return pagerdutySink({ routingKey, url, source: `hostward-collector@${hostname()}` });
+  return pagerdutySinkFrom(cfg, {
+    name: 'pagerduty',
+    routingKeyFile: cfg.pagerdutyRoutingKeyFile,
+    routingKeyKey: 'collector.pagerdutyRoutingKeyFile (HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE)',
+    url: cfg.pagerdutyUrl,
+    urlKey: 'collector.pagerdutyUrl (HOSTWARD_PAGERDUTY_URL)',
+  });
+}
+
+/** A PagerDuty sink from a key file and URL; the `*Key` arguments name the settings in errors. */
+export function pagerdutySinkFrom(
+  cfg: Pick<CollectorConfig, 'cluster' | 'publicUrl'>,
+  d: { name: string; routingKeyFile: string; routingKeyKey: string; url: string | undefined; urlKey: string },
+): Sink {
+  const routingKey = readSecretFile(d.routingKeyFile, d.routingKeyKey);
+  const url = d.url ?? PAGERDUTY_DEFAULT_URL;
+  checkUrl(url, d.urlKey, false);
+  return pagerdutySink({
+    name: d.name,
+    routingKey,
+    url,
+    source: `hostward-collector@${hostname()}`,
+    ...(cfg.cluster ? { cluster: cfg.cluster } : {}),
+    ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
+  });
 }

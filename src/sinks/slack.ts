@@ -1,15 +1,17 @@
 /**
  * The Slack incoming-webhook sink: one Block Kit message per group change ("ssh.password_auth failing on
- * 12 nodes"), resolves as a follow-up message. `slackPayload` is pure and tested without a network; the
- * sink posts it through the shared HTTP helper, at most one message per second per webhook. Slack answers
- * 200 `ok`; 4xx (invalid_payload, no_service, channel_not_found, ...) is a configuration error.
+ * 12 nodes") with an evidence excerpt from one failing node (fleet state), the check's remediation (the
+ * catalogue) and a link to the fleet page; resolves as a follow-up message unless `sendResolved: false`.
+ * `slackPayload` is pure and tested without a network; the sink posts it through the shared HTTP helper,
+ * at most one message per second per webhook. Slack answers 200 `ok`; 4xx (invalid_payload, no_service,
+ * channel_not_found, ...) is a configuration error.
  */
 import type { CollectorConfig } from '../config/config.js';
-import type { GroupChange, Sink } from '../collector/sink.js';
+import type { DeliveryResult, FailingNodeCheck, FleetView, GroupChange, Sink } from '../collector/sink.js';
 import { SinkError } from '../collector/sink.js';
 import { checkUrl, readSecretFile } from './config.js';
 import { postJson, RateLimiter } from './http.js';
-import { headline, truncate } from './text.js';
+import { fleetLink, headline, truncate } from './text.js';
 
 /** Block Kit limits (docs.slack.dev). */
 export const SLACK_LIMITS = { header: 150, section: 3000, blocks: 50 } as const;
@@ -33,7 +35,16 @@ export interface SlackMessage {
 
 export interface SlackPayloadOptions {
   nodesShown?: number;
+  /** One failing node's message and evidence, shown as an excerpt. */
+  evidence?: Pick<FailingNodeCheck, 'node' | 'message' | 'evidence'>;
+  remediation?: string;
+  /** The fleet page for this check. */
+  link?: string;
+  cluster?: string;
 }
+
+/** Evidence lines shown in a message. */
+export const SLACK_EVIDENCE_LINES = 5;
 
 /** Escape the three characters Slack's mrkdwn treats specially. */
 export function escapeMrkdwn(s: string): string {
@@ -49,11 +60,26 @@ function nodeList(nodes: readonly string[], total: number, shown: number): strin
   return more > 0 ? `${list} and ${more} more` : list;
 }
 
+/** "*Evidence* from `worker-1`:" and a code block of the message and up to 5 evidence lines, within a section's limit. */
+function evidenceText(e: NonNullable<SlackPayloadOptions['evidence']>): string {
+  const lines = [e.message];
+  for (const ev of e.evidence.slice(0, SLACK_EVIDENCE_LINES)) {
+    const where = ev.file ? `${ev.file}${ev.line !== undefined ? `:${ev.line}` : ''}` : '';
+    const text = ev.text ? truncate(ev.text.replace(/\s+/g, ' '), 500) : '';
+    if (where || text) lines.push(`${where}${where && text ? ': ' : ''}${text}`);
+  }
+  const head = `*Evidence* from \`${escapeMrkdwn(e.node.replace(/`/g, "'"))}\`:\n`;
+  // Three backticks inside the excerpt would end the code block early.
+  const body = escapeMrkdwn(lines.filter((l) => l).join('\n').replace(/```/g, "'''"));
+  const room = SLACK_LIMITS.section - head.length - 8;
+  return `${head}\`\`\`${truncate(body, room)}\`\`\``;
+}
+
 /** The Block Kit message for one group change. Pure. */
 export function slackPayload(change: GroupChange, opts: SlackPayloadOptions = {}): SlackMessage {
   const shown = opts.nodesShown ?? SLACK_NODES_SHOWN;
   const resolved = change.action === 'resolve';
-  const head = headline(change);
+  const head = `${change.test ? '[TEST] ' : ''}${opts.cluster ? `${opts.cluster}: ` : ''}${headline(change)}`;
   const blocks: SlackBlock[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(head, SLACK_LIMITS.header) } }];
   const sev = change.severity.toUpperCase();
   const summary = resolved
@@ -69,49 +95,104 @@ export function slackPayload(change: GroupChange, opts: SlackPayloadOptions = {}
   if (change.removed.length > 0 && !resolved) moves.push(`recovered: ${nodeList(change.removed, change.removed.length, shown)}`);
   if (resolved && change.removed.length > 0) moves.push(`last recovered: ${nodeList(change.removed, change.removed.length, shown)}`);
   if (moves.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(moves.join('\n'), SLACK_LIMITS.section) } });
+  if (!resolved && opts.evidence) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: evidenceText(opts.evidence) } });
+  if (!resolved && opts.remediation) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`*Remediation:* ${escapeMrkdwn(opts.remediation)}`, SLACK_LIMITS.section) } });
+  }
   const when = resolved ? `opened ${change.openedAt} · resolved ${change.updatedAt}` : `opened ${change.openedAt} · updated ${change.updatedAt}`;
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(`${when} · check ${change.check} · group ${change.key.slice(0, 12)}`) }] });
+  const context: (SlackText & { type: 'mrkdwn' })[] = [{ type: 'mrkdwn', text: escapeMrkdwn(`${when} · check ${change.check} · group ${change.key.slice(0, 12)}`) }];
+  // A URL inside <...|...> must not hold | or >; new URL() has percent-encoded everything else.
+  if (opts.link && !/[|<> ]/.test(opts.link)) context.push({ type: 'mrkdwn', text: `<${opts.link}|Open in the hostward fleet page>` });
+  blocks.push({ type: 'context', elements: context });
   const text = truncate(`[${sev}] ${head}: ${change.title}`, SLACK_LIMITS.section);
   return { text: escapeMrkdwn(text), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
 
 export interface SlackSinkOptions {
+  /** Queue name; default "slack". */
+  name?: string;
   /** The webhook URL (a secret: never logged, never in an error message). */
   url: string;
   /** Minimum gap between two messages; default 1000 ms (Slack's 1 message/s per webhook). */
   intervalMs?: number;
   timeoutMs?: number;
   nodesShown?: number;
+  /** Post resolves as a follow-up message; default true. */
+  sendResolved?: boolean;
+  remediation?: (check: string) => string | undefined;
+  publicUrl?: string;
+  cluster?: string;
 }
 
+/** One limiter per webhook URL: two sinks on one webhook still share its 1 message/s. */
+const limiters = new Map<string, RateLimiter>();
+
 export function slackSink(opts: SlackSinkOptions): Sink {
-  const limiter = new RateLimiter(opts.intervalMs ?? 1000);
-  const payloadOpts: SlackPayloadOptions = opts.nodesShown === undefined ? {} : { nodesShown: opts.nodesShown };
+  const interval = opts.intervalMs ?? 1000;
+  const limiterKey = `${interval}\0${opts.url}`;
+  let limiter = limiters.get(limiterKey);
+  if (!limiter) limiters.set(limiterKey, (limiter = new RateLimiter(interval)));
+  const rate = limiter;
+  const name = opts.name ?? 'slack';
+  let fleet: FleetView | undefined;
   return {
-    name: 'slack',
-    async deliver(change, signal) {
-      await limiter.acquire(signal);
+    name,
+    async deliver(change, signal): Promise<DeliveryResult> {
+      if (change.action === 'resolve' && opts.sendResolved === false && !change.test) return { skipped: 'resolves are not posted (sendResolved: false)' };
+      const payloadOpts: SlackPayloadOptions = {};
+      if (opts.nodesShown !== undefined) payloadOpts.nodesShown = opts.nodesShown;
+      if (opts.cluster) payloadOpts.cluster = opts.cluster;
+      const fix = change.test ? undefined : opts.remediation?.(change.check);
+      if (fix) payloadOpts.remediation = fix;
+      const link = fleetLink(opts.publicUrl, change.check);
+      if (link) payloadOpts.link = link;
+      if (change.action !== 'resolve' && fleet && !change.test) {
+        // The first node of the change that still fails, else the first failing node of the group.
+        const rows = fleet.failing(change.check, change.severity);
+        const shown = new Set(change.nodes);
+        const row = rows.find((r) => shown.has(r.node)) ?? rows[0];
+        if (row) payloadOpts.evidence = row;
+      }
+      await rate.acquire(signal);
       try {
-        await postJson(opts.url, slackPayload(change, payloadOpts), {
-          what: 'slack',
+        const answer = await postJson(opts.url, slackPayload(change, payloadOpts), {
+          what: name,
           signal,
           redact: [opts.url, new URL(opts.url).pathname],
           ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
         });
+        return { answers: [answer] };
       } catch (e) {
         const ms = e instanceof SinkError ? e.retryAfterMs : undefined;
-        if (ms !== undefined) limiter.holdFor(ms);
+        if (ms !== undefined) rate.holdFor(ms);
         throw e;
       }
+    },
+    attach(ctx) {
+      fleet = ctx.fleet;
     },
   };
 }
 
 /** The Slack sink from the collector configuration, or undefined when not configured. */
-export function slackSinkFromConfig(cfg: CollectorConfig): Sink | undefined {
+export function slackSinkFromConfig(cfg: CollectorConfig, remediation?: (check: string) => string | undefined): Sink | undefined {
   if (cfg.slackWebhookUrlFile === undefined) return undefined;
-  const key = 'collector.slackWebhookUrlFile (HOSTWARD_SLACK_WEBHOOK_URL_FILE)';
-  const url = readSecretFile(cfg.slackWebhookUrlFile, key);
-  checkUrl(url, key, true);
-  return slackSink({ url });
+  return slackSinkFrom(cfg, { name: 'slack', webhookUrlFile: cfg.slackWebhookUrlFile, key: 'collector.slackWebhookUrlFile (HOSTWARD_SLACK_WEBHOOK_URL_FILE)', sendResolved: cfg.slackSendResolved }, remediation);
+}
+
+export function slackSinkFrom(
+  cfg: Pick<CollectorConfig, 'cluster' | 'publicUrl'>,
+  d: { name: string; webhookUrlFile: string; key: string; sendResolved: boolean },
+  remediation?: (check: string) => string | undefined,
+): Sink {
+  const url = readSecretFile(d.webhookUrlFile, d.key);
+  checkUrl(url, d.key, true);
+  return slackSink({
+    name: d.name,
+    url,
+    sendResolved: d.sendResolved,
+    ...(remediation ? { remediation } : {}),
+    ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
+    ...(cfg.cluster ? { cluster: cfg.cluster } : {}),
+  });
 }

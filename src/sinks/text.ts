@@ -13,3 +13,9 @@ export function headline(change: GroupChange): string {
   if (change.action === 'resolve') return `${change.check} resolved`;
   return `${change.check} failing on ${change.nodeCount} ${change.nodeCount === 1 ? 'node' : 'nodes'}`;
 }
+
+/** Where a person looks at this check on the fleet page (collector.publicUrl), or undefined without one. */
+export function fleetLink(publicUrl: string | undefined, check: string): string | undefined {
+  if (!publicUrl) return undefined;
+  return `${publicUrl.replace(/\/+$/, '')}/?check=${encodeURIComponent(check)}`;
+}

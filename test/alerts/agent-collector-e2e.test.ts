@@ -12,7 +12,7 @@ import path from 'node:path';
 import { materialize } from '../helpers/hosts.js';
 import type { Materialized } from '../helpers/hosts.js';
 import { promtool } from '../helpers/promtool.js';
-import { CLI, makeDirs, requireBuild, startCollectorProcess, stop, waitFor } from '../collector/helpers.js';
+import { CLI, makeDirs, requireBuild, startCollectorProcess, stop, waitFor, TOKEN } from '../collector/helpers.js';
 import type { Dirs, Proc } from '../collector/helpers.js';
 import type { AlertGroup, NodeSummary } from '../../src/contracts.js';
 
@@ -52,7 +52,7 @@ function startAgentProcess(): Agent {
   };
 }
 
-const alerts = async () => (await (await fetch(`${collector.base}/v1/alerts`)).json()) as AlertGroup[];
+const alerts = async () => (await (await fetch(`${collector.base}/v1/alerts`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as AlertGroup[];
 const sinkLines = () => (existsSync(d.sink) ? readFileSync(d.sink, 'utf8').trim().split('\n').filter(Boolean) : []);
 
 beforeAll(async () => {
@@ -79,7 +79,7 @@ describe('hostward agent → hostward collector', () => {
     const port = await a.port();
     const g = await waitFor(async () => (await alerts()).find((x) => x.check === 'ssh.password_auth'), 30_000, () => a.logs());
     expect(g).toMatchObject({ severity: 'high', status: 'open', nodes: ['k8s-worker-7'] });
-    const nodes = (await (await fetch(`${collector.base}/v1/nodes`)).json()) as NodeSummary[];
+    const nodes = (await (await fetch(`${collector.base}/v1/nodes`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as NodeSummary[];
     expect(nodes).toEqual([expect.objectContaining({ node: 'k8s-worker-7', failing: expect.arrayContaining(['ssh.password_auth']) })]);
 
     // The agent's metrics include the outbox, promtool-clean.

@@ -27,8 +27,9 @@ afterAll(async () => {
 });
 
 const storedCount = () => metric(c.base, 'hostward_collector_events_stored_total');
-const alerts = async () => (await (await fetch(`${c.base}/v1/alerts`)).json()) as AlertGroup[];
-const nodes = async () => (await (await fetch(`${c.base}/v1/nodes`)).json()) as NodeSummary[];
+const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
+const alerts = async () => (await (await fetch(`${c.base}/v1/alerts`, auth)).json()) as AlertGroup[];
+const nodes = async () => (await (await fetch(`${c.base}/v1/nodes`, auth)).json()) as NodeSummary[];
 
 describe('POST /v1/events: bad input is refused, nothing stored, the server stays up', () => {
   it('401 without a token or with a wrong one', async () => {
@@ -100,6 +101,12 @@ describe('POST /v1/events: bad input is refused, nothing stored, the server stay
   it('wrong methods and paths', async () => {
     expect((await fetch(`${c.base}/v1/events`)).status).toBe(405);
     expect((await fetch(`${c.base}/v1/alerts`, { method: 'DELETE' })).status).toBe(405);
+    // The read API shows the fleet's weaknesses: it takes a token like the page (Bearer or Basic).
+    for (const path of ['/v1/alerts', '/v1/nodes']) {
+      expect((await fetch(`${c.base}${path}`)).status).toBe(401);
+      expect((await fetch(`${c.base}${path}`, { headers: { Authorization: `Bearer ${TOKEN}x` } })).status).toBe(401);
+      expect((await fetch(`${c.base}${path}`, { headers: { Authorization: `Basic ${Buffer.from(`ops:${TOKEN}`).toString('base64')}` } })).status).toBe(200);
+    }
     expect((await fetch(`${c.base}/nope`)).status).toBe(404);
   });
 });
@@ -179,7 +186,7 @@ describe('accepted events: idempotent, grouped per check and severity, delivered
     const db = new Database(d.db, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }, { version: 2 }]);
     } finally {
       db.close();
     }

@@ -129,8 +129,15 @@ describe.skipIf(!haveChromium)(`fleet page in headless Chromium (${haveChromium 
         (e: Error) => e.message,
       );
       expect(outcome).toMatch(/ERR_INVALID_AUTH_CREDENTIALS|status 401/);
-      await page.waitForLoadState('load');
-      expect(await page.content()).not.toContain('worker-');
+      // Chromium may still be moving to its own error page: read the content once it has settled.
+      let html: string | undefined;
+      for (let i = 0; i < 50 && html === undefined; i++) {
+        await page.waitForLoadState('load');
+        html = await page.content().catch(() => undefined);
+        if (html === undefined) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(html).toBeDefined();
+      expect(html).not.toContain('worker-');
       await page.context().close();
     }
     // What the browser was answered: a Basic challenge and a page that only says how to sign in.

@@ -1,0 +1,88 @@
+/**
+ * The generic webhook sink: the group change as JSON ({"type": "hostward.alert_group", "version": 1,
+ * ...change, "cluster"}) POSTed to a URL read from a file (URLs of such hooks often carry a token). With a
+ * secret file, each request is signed so the receiver can check origin and freshness:
+ *
+ *   X-Hostward-Timestamp: <unix seconds>
+ *   X-Hostward-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>
+ *
+ * (the scheme of Slack's and Stripe's signed requests: the timestamp inside the MAC stops replays of old
+ * bodies). 2xx is success, 4xx a configuration error, 429 and 5xx are retried.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { DeliveryResult, GroupChange, Sink } from '../collector/sink.js';
+import { postJson } from './http.js';
+import { fleetLink } from './text.js';
+
+export const SIGNATURE_HEADER = 'X-Hostward-Signature';
+export const TIMESTAMP_HEADER = 'X-Hostward-Timestamp';
+
+export function webhookBody(change: GroupChange, cluster?: string, publicUrl?: string): Record<string, unknown> {
+  const body: Record<string, unknown> = { type: 'hostward.alert_group', version: 1, ...change };
+  if (cluster) body.cluster = cluster;
+  const link = fleetLink(publicUrl, change.check);
+  if (link) body.url = link;
+  return body;
+}
+
+export function signWebhook(secret: string, timestamp: string, body: string): string {
+  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/** The receiver's side (documented for users; used by the tests): constant-time, with a freshness window. */
+export function verifyWebhook(secret: string, headers: { timestamp?: string | undefined; signature?: string | undefined }, body: string, nowMs = Date.now(), toleranceSec = 300): boolean {
+  const { timestamp, signature } = headers;
+  if (!timestamp || !signature || !/^\d{1,12}$/.test(timestamp)) return false;
+  if (Math.abs(nowMs / 1000 - Number(timestamp)) > toleranceSec) return false;
+  const want = Buffer.from(signWebhook(secret, timestamp, body));
+  const got = Buffer.from(signature);
+  return want.length === got.length && timingSafeEqual(want, got);
+}
+
+export interface WebhookSinkOptions {
+  name: string;
+  url: string;
+  secret?: string;
+  cluster?: string;
+  publicUrl?: string;
+  timeoutMs?: number;
+  now?: () => number;
+}
+
+export function webhookSink(opts: WebhookSinkOptions): Sink {
+  const now = opts.now ?? Date.now;
+  const u = new URL(opts.url);
+  // The URL and any of its parts may be the credential, and receivers like to echo tokens back.
+  const redact = [
+    opts.url,
+    u.pathname.length > 1 ? u.pathname : '',
+    u.search,
+    u.password,
+    opts.secret ?? '',
+    ...[...u.searchParams.values()].filter((v) => v.length >= 4),
+    ...u.pathname.split('/').filter((seg) => seg.length >= 8),
+  ]
+    .filter((x) => x.length > 1)
+    .sort((a, b) => b.length - a.length);
+  return {
+    name: opts.name,
+    async deliver(change, signal): Promise<DeliveryResult> {
+      const body = JSON.stringify(webhookBody(change, opts.cluster, opts.publicUrl));
+      const headers: Record<string, string> = {};
+      if (opts.secret) {
+        const ts = String(Math.floor(now() / 1000));
+        headers[TIMESTAMP_HEADER] = ts;
+        headers[SIGNATURE_HEADER] = signWebhook(opts.secret, ts, body);
+      }
+      const answer = await postJson(opts.url, body, {
+        what: opts.name,
+        signal,
+        headers,
+        redact,
+        serialized: true,
+        ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      });
+      return { answers: [answer] };
+    },
+  };
+}
