@@ -119,3 +119,19 @@ describe('exceptions and severity overrides on findings', () => {
     expect(isGatingFailure(f, 'low')).toBe(true);
   });
 });
+
+describe("the README's configuration example", () => {
+  it('is valid with every registered probe and check (users copy it)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const { PROBES } = await import('../probes/registry.js');
+    const { catalogue } = await import('../src/scan/catalogue.js');
+    const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const block = /```yaml\n(root: [\s\S]*?)```/.exec(readme);
+    expect(block, 'README has a ```yaml block starting with root:').not.toBeNull();
+    const real = { checkIds: new Set(catalogue(PROBES).map((c) => c.id)), probes: new Map(PROBES.map((p) => [p.name, p.validateConfig?.bind(p)])) };
+    const cfg = validateConfig(parse(block![1]!), real, 'README.md');
+    expect(cfg.collector.routing?.default).toEqual(['slack']);
+    expect(cfg.exceptions.length).toBeGreaterThan(0);
+  });
+});
