@@ -27,6 +27,7 @@ function updateText(u: PendingUpdate): string {
     u.maskedSecurity ? `security fix ${u.maskedSecurity} masked by the newer candidate` : '',
     u.held ? 'held' : '',
     u.phased !== undefined ? `phased ${u.phased}%` : '',
+    u.pins?.length ? `pinned: ${u.pins.map((r) => (r.line > 0 ? `${r.file}:${r.line}` : r.file)).join(', ')}` : '',
     ...(u.advisories ?? []).slice(0, 5).map((a) => `${a.id}${a.severity ? ` ${a.severity}` : ''}`),
   ].filter(Boolean);
   return `${u.name}:${u.arch} ${u.installed} -> ${u.candidate} (${u.archives.join(',')})${notes.length ? ' [' + notes.join('; ') + ']' : ''}`;
@@ -49,13 +50,31 @@ function listsProblem(fam: DebFamilyFacts): string | undefined {
   return undefined;
 }
 
+/** Pins are applied as apt applies them; the note names the candidates they change and preferences apt rejects. */
 function pinsNote(fam: DebFamilyFacts): string {
-  if (fam.pins.length === 0) return '';
-  const files = [...new Set(fam.pins.map((p) => p.file))];
-  return `; note: ${fam.pins.length} apt pin(s) in ${files.join(', ')} are reported, not applied, and may change apt's candidates`;
+  const { effects, problems } = fam.pinPolicy;
+  const parts: string[] = [];
+  if (effects.length) {
+    const shown = effects.slice(0, 5).map((e) => `${e.name} ${e.candidate ?? 'no candidate'} instead of ${e.unpinned ?? 'none'}`);
+    parts.push(`apt pins change the candidate of ${effects.length} package(s): ${shown.join(', ')}${effects.length > 5 ? ', ...' : ''}`);
+  }
+  if (problems.length) parts.push(`preferences problems: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}`);
+  return parts.length ? '; ' + parts.join('; ') : '';
 }
 
-const pinsEvidence = (fam: DebFamilyFacts): Evidence[] => fam.pins.map((p) => ({ file: p.file, line: p.line, text: `Package: ${p.package} / Pin: ${p.pin} / Pin-Priority: ${p.priority ?? '?'}` }));
+/** file:line of each pin that changes a candidate, with what it changes. */
+function pinsEvidence(fam: DebFamilyFacts, only?: ReadonlySet<string>): Evidence[] {
+  const out: Evidence[] = [];
+  for (const e of fam.pinPolicy.effects) {
+    if (only && !only.has(e.name)) continue;
+    for (const r of e.pins) {
+      if (out.length >= MAX_EVIDENCE) return out;
+      const what = `${e.name}:${e.arch} candidate ${e.candidate ?? 'none'} instead of ${e.unpinned ?? 'none'} (installed ${e.installed})${e.securityWithheld ? `, withholding security fix ${e.securityWithheld}` : ''}`;
+      out.push(r.line > 0 ? { file: r.file, line: r.line, text: `${r.text}: ${what}` } : { file: r.file, text: `${r.text}: ${what}` });
+    }
+  }
+  return out;
+}
 
 function listsFailedNote(fam: DebFamilyFacts): string {
   const failed = fam.lists.filter((l) => l.problem && l.packages === 0);
@@ -71,12 +90,15 @@ function securityUpdates(f: UpdatesFacts): Outcome {
     return unknown(`no security archive among the package lists (${fam.sources.map((s) => s.suite ?? s.codename ?? s.path).join(', ') || 'none'}): security updates cannot be told apart (see updates.metadata_fresh)`);
   }
   const sec = fam.updates.filter((u) => u.security);
-  if (sec.length === 0) return pass(`no security updates pending for ${fam.installedCount} installed packages${listsFailedNote(fam)}${pinsNote(fam)}`, pinsEvidence(fam));
+  // A pin that keeps a security fix from being the candidate leaves the host as exposed as a pending update.
+  const withheld = fam.pinPolicy.effects.filter((e) => e.securityWithheld);
+  if (sec.length === 0 && withheld.length === 0) return pass(`no security updates pending for ${fam.installedCount} installed packages${listsFailedNote(fam)}${pinsNote(fam)}`, pinsEvidence(fam));
   const masked = sec.filter((u) => u.maskedSecurity).length;
-  return fail(
-    `${sec.length} security update(s) pending${masked ? ` (${masked} through a newer non-security candidate)` : ''}: ${names(sec)}${listsFailedNote(fam)}${pinsNote(fam)}`,
-    [...updateEvidence(sec), ...pinsEvidence(fam)],
-  );
+  const what = [
+    sec.length ? `${sec.length} security update(s) pending${masked ? ` (${masked} through a newer non-security candidate)` : ''}: ${names(sec)}` : '',
+    withheld.length ? `${withheld.length} security fix(es) withheld by apt pins: ${names(withheld)}` : '',
+  ].filter(Boolean);
+  return fail(`${what.join('; ')}${listsFailedNote(fam)}${pinsNote(fam)}`, [...updateEvidence(sec), ...pinsEvidence(fam)]);
 }
 
 function pendingUpdates(f: UpdatesFacts): Outcome {

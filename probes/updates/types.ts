@@ -6,6 +6,7 @@
 import type { Evidence } from '../../src/sdk.js';
 import type { PendingUpdate } from './deb/policy.js';
 import type { Pin } from './deb/preferences.js';
+import type { PinEffect } from './deb/policy.js';
 import type { OsRelease } from './os.js';
 import type { ImageFacts } from './image.js';
 import type { ComponentFact, PackageRecord } from './components.js';
@@ -103,6 +104,8 @@ export interface DebFamilyFacts extends FamilyBase {
   lists: { path: string; packages: number; problem?: string; release?: string }[];
   listsDirExists: boolean;
   pins: Pin[];
+  /** What the pins do: installed packages whose candidate they change, and preferences apt rejects or warns about. */
+  pinPolicy: { effects: PinEffect[]; problems: string[] };
   automatic: AutoUpdateFacts;
 }
 

@@ -18,6 +18,8 @@ export interface InstalledPackage {
   held: boolean;
   /** 1-based line in the status file. */
   line: number;
+  /** Source package name, when it differs from the package's (for "Package: src:name" pins). */
+  source?: string;
 }
 
 export interface DpkgStatus {
@@ -27,7 +29,10 @@ export interface DpkgStatus {
 
 const NOT_CURRENT = new Set(['not-installed', 'config-files']);
 const WANTS = new Set(['unknown', 'install', 'hold', 'deinstall', 'purge']);
-const FIELDS = new Set(['package', 'status', 'version', 'architecture']);
+const FIELDS = new Set(['package', 'status', 'version', 'architecture', 'source']);
+
+/** The name in a Source: field ("openssl (3.0.15-1)" -> "openssl"). */
+export const sourceName = (field: string | undefined): string | undefined => field?.trim().split(/\s+/)[0] || undefined;
 
 export function parseDpkgStatus(text: string): DpkgStatus {
   const { paragraphs, problems } = parseDeb822(text, { fields: FIELDS });
@@ -51,7 +56,10 @@ export function parseDpkgStatus(text: string): DpkgStatus {
       problems.push({ line: p.line, message: `${name}: ${state} without Version` });
       continue;
     }
-    packages.push({ name, arch: p.fields.get('architecture') ?? 'all', version, want, state, held: want === 'hold', line: p.line });
+    const pkg: InstalledPackage = { name, arch: p.fields.get('architecture') ?? 'all', version, want, state, held: want === 'hold', line: p.line };
+    const source = sourceName(p.fields.get('source'));
+    if (source && source !== name) pkg.source = source;
+    packages.push(pkg);
   }
   return { packages, problems };
 }

@@ -9,7 +9,7 @@ import type { AutoUpdateFacts, DebFamilyFacts, HeldPackage, RebootFacts, SourceF
 import { parseDpkgStatus } from './dpkg-status.js';
 import type { InstalledPackage } from './dpkg-status.js';
 import { readAptLists } from './lists.js';
-import { computeUpdates, securityRule } from './policy.js';
+import { computePolicy, securityRule } from './policy.js';
 import { parseAptConf, isAptConfPart } from './apt-conf.js';
 import type { AptConf } from './apt-conf.js';
 import { parsePreferences, isPreferencesPart } from './preferences.js';
@@ -45,12 +45,23 @@ export async function readAptConf(host: HostRoot): Promise<AptConf> {
   return parseAptConf(files);
 }
 
-async function readPins(host: HostRoot): Promise<{ pins: Pin[]; problems: string[] }> {
-  const files = await readDirTexts(host, '/etc/apt/preferences.d', isPreferencesPart);
-  const main = await host.readText('/etc/apt/preferences', { maxBytes: 1024 * 1024 });
-  if (main.ok) files.unshift({ file: '/etc/apt/preferences', text: main.text });
-  const pins: Pin[] = [];
+/** A preferences file larger than this is not read (apt would read it; the probe says so). */
+export const MAX_PREFERENCES_BYTES = 4 * 1024 * 1024;
+
+/** /etc/apt/preferences, then preferences.d in name order, as apt reads them; unreadable files are problems. */
+export async function readPreferences(host: HostRoot): Promise<{ pins: Pin[]; problems: string[] }> {
   const problems: string[] = [];
+  const files: { file: string; text: string }[] = [];
+  const readOne = async (file: string, missingOk: boolean) => {
+    const t = await host.readText(file, { maxBytes: MAX_PREFERENCES_BYTES });
+    if (t.ok) files.push({ file, text: t.text });
+    else if (!(missingOk && t.code === 'missing')) problems.push(`${file}: ${t.code.replace(/_/g, ' ')} (${t.reason}): its pins are not applied`);
+  };
+  await readOne('/etc/apt/preferences', true);
+  const d = await host.readDir('/etc/apt/preferences.d');
+  // apt sorts parts by name in the C locale; readDir is byte-ordered already
+  if (d.ok) for (const e of d.entries) if (isPreferencesPart(e.name) && e.type !== 'directory') await readOne(e.path, false);
+  const pins: Pin[] = [];
   for (const f of files) {
     const r = parsePreferences(f.text, f.file);
     pins.push(...r.pins);
@@ -146,15 +157,21 @@ export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Pro
   for (const p of status.problems.slice(0, 10)) problems.push(`${DPKG_STATUS}:${p.line}: ${p.message}`);
   const installed = status.packages;
   const conf = await readAptConf(host);
-  const defaultRelease = conf.scalars.get('apt::default-release')?.value;
+  const defaultRelease = conf.scalars.get('apt::default-release');
   const [apt, pins, reboot, automatic] = await Promise.all([
     readAptLists(host, { names: new Set(installed.map((p) => p.name)), maxFileBytes: options.maxListFileBytes, maxListBytes: options.maxListBytes }),
-    readPins(host),
+    readPreferences(host),
     rebootFacts(ctx, installed),
     autoUpdateFacts(host, conf, installed),
   ]);
-  problems.push(...pins.problems.slice(0, 10));
-  const updates = computeUpdates(installed, apt.lists, defaultRelease ? { defaultRelease } : {});
+  const policy = computePolicy(installed, apt.lists, {
+    pins: pins.pins,
+    statusPath: DPKG_STATUS,
+    ...(defaultRelease?.value ? { defaultRelease: defaultRelease.value, defaultReleaseAt: { file: defaultRelease.file, line: defaultRelease.line } } : {}),
+  });
+  const pinProblems = [...pins.problems, ...policy.problems];
+  problems.push(...pinProblems.slice(0, 10));
+  const updates = policy.updates;
   const byKey = new Map(updates.map((u) => [u.name + '\0' + u.arch, u]));
   const holds: HeldPackage[] = installed
     .filter((p) => p.held)
@@ -187,6 +204,7 @@ export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Pro
     lists: apt.lists.map((l) => ({ path: l.path, packages: l.packages, ...(l.problem ? { problem: l.problem } : {}), ...(l.release ? { release: l.release.path } : {}) })),
     listsDirExists: apt.dirExists,
     pins: pins.pins,
+    pinPolicy: { effects: policy.effects, problems: pinProblems.slice(0, 50) },
     reboot,
     automatic,
     componentPackages: componentRecords(installed, DPKG_STATUS),

@@ -7,6 +7,7 @@
 import type { HostRoot } from '../../../src/sdk.js';
 import { compressionOf, decode } from '../compress.js';
 import { parseDeb822 } from './deb822.js';
+import { sourceName } from './dpkg-status.js';
 import { parseRelease } from './release.js';
 import type { ReleaseInfo } from './release.js';
 
@@ -18,6 +19,8 @@ export interface ListEntry {
   arch: string;
   /** Phased-Update-Percentage (Ubuntu), when present. */
   phased?: number;
+  /** Source package name, when it differs from the package's. */
+  source?: string;
 }
 
 export interface ReleaseFile {
@@ -29,9 +32,20 @@ export interface ReleaseFile {
   problem?: string;
 }
 
+/** What apt knows of a list besides its Release: the host of its URI and its component and architecture. */
+export interface IndexTarget {
+  /** Host of the list's URI, without port ("" for file: and cdrom: sources): what "Pin: origin" matches. */
+  site: string;
+  /** "main", "contrib", "updates/main"; "" for flat repositories. */
+  component: string;
+  /** "amd64" for binary-amd64 lists; "" when the name does not say. */
+  arch: string;
+}
+
 export interface AptList {
   path: string;
   release?: ReleaseFile;
+  target?: IndexTarget;
   entries: ListEntry[];
   /** Paragraphs in the list (all packages, not only the kept ones). */
   packages: number;
@@ -58,7 +72,7 @@ export interface ReadListsOptions {
 
 const LIST_RE = /_Packages(\.(gz|xz|lz4|zst|bz2|lzma))?$/;
 const RELEASE_RE = /_(InRelease|Release)$/;
-const FIELDS = new Set(['package', 'version', 'architecture', 'phased-update-percentage']);
+const FIELDS = new Set(['package', 'version', 'architecture', 'phased-update-percentage', 'source']);
 
 /** Map each list name to the release prefix it belongs to (longest prefix + "_"). */
 export function releaseFor(listName: string, releases: readonly ReleaseFile[]): ReleaseFile | undefined {
@@ -93,6 +107,8 @@ export function parsePackagesList(text: string, names?: ReadonlySet<string>): { 
     const e: ListEntry = { name, version, arch: p.fields.get('architecture') ?? 'all' };
     const ph = p.fields.get('phased-update-percentage');
     if (ph !== undefined && /^\d{1,3}$/.test(ph) && Number(ph) <= 100) e.phased = Number(ph);
+    const source = sourceName(p.fields.get('source'));
+    if (source && source !== name) e.source = source;
     entries.push(e);
   }
   return { entries, packages, problems: out };
@@ -141,6 +157,30 @@ export function parsePackagesBuffer(buf: Buffer, names?: ReadonlySet<string>): {
   return { entries, packages, problems };
 }
 
+const unquote = (s: string) => s.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+
+/**
+ * Site, component and architecture from a list's file name. apt names lists by URItoFileName: the URI without
+ * scheme and credentials, "_" and other specials %-quoted, "/" turned into "_"; so "_" splits unambiguously.
+ */
+export function indexTargetOf(listName: string, releasePrefix: string | undefined): IndexTarget {
+  const first = listName.split('_')[0] ?? '';
+  let host = unquote(first);
+  if (host.startsWith('[')) host = host.slice(1, host.indexOf(']') > 0 ? host.indexOf(']') : undefined);
+  else host = host.replace(/:\d*$/, '');
+  const t: IndexTarget = { site: host, component: '', arch: '' };
+  const m = LIST_RE.exec(listName);
+  if (releasePrefix !== undefined && m && listName.startsWith(releasePrefix + '_')) {
+    const middle = listName.slice(releasePrefix.length + 1, m.index);
+    const b = /^(?:(.*)_)?binary-([^_]+)$/.exec(middle);
+    if (b) {
+      t.component = unquote((b[1] ?? '').replace(/_/g, '/'));
+      t.arch = unquote(b[2]!);
+    } else t.component = unquote(middle.replace(/_/g, '/'));
+  }
+  return t;
+}
+
 async function readRelease(host: HostRoot, path: string, prefix: string): Promise<ReleaseFile> {
   const t = await host.readText(path, { maxBytes: 64 * 1024 * 1024 });
   if (!t.ok) return { path, prefix, problem: `${t.code.replace(/_/g, ' ')} (${t.reason})` };
@@ -181,7 +221,8 @@ export async function readAptLists(host: HostRoot, opts: ReadListsOptions, dir =
     listFiles.map(async (name): Promise<AptList> => {
       const l = await readList(host, `${dir}/${name}`, opts);
       const release = releaseFor(name, releases);
-      return release ? { ...l, release } : l;
+      const target = indexTargetOf(name, release?.prefix);
+      return release ? { ...l, release, target } : { ...l, target };
     }),
   );
   return { dirExists: true, lists, releases, ignored };
