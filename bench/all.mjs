@@ -27,7 +27,7 @@ const BENCHES = [
   { id: 'updates', script: 'updates.mjs', args: ['--runs', quick ? '2' : '5'], keep: [/probe wall|process wall|peak RSS|RPM/i] },
   { id: 'integrity', script: 'integrity.mjs', args: ['--runs', quick ? '1' : '3'], keep: [/^\s*(floor|init|check)\b/, /targets:/] },
   { id: 'collector', script: 'collector.mjs', args: quick ? ['--agents', '1000', '--seconds', '20'] : [], keep: [/events\/s/, /p99/] },
-  { id: 'fuzz', script: 'fuzz.mjs', args: quick ? ['--cases', '1000'] : [], keep: [/cases\/s|failures|total/i] },
+  { id: 'fuzz', script: 'fuzz.mjs', args: ['--runs', quick ? '1000' : '10000'], keep: [/cases\/s|failures|total/i] },
 ];
 
 const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : undefined;

@@ -2,7 +2,14 @@
 // Benchmark of the integrity library on a real tree (default /usr), over the built dist: run `npm run build`
 // first (or point --dist at another tsc output directory). Prints figures; it is not a test and asserts nothing.
 //
-//   node bench/integrity.mjs [--path /usr] [--runs 3] [--workers N] [--dist dist]
+//   node bench/integrity.mjs [--path /usr] [--runs 3] [--workers N] [--dist dist] [--hash sha256|sha512|blake2b512]
+//   node bench/integrity.mjs --watch [--changes 20] [--dist dist]
+//
+// --watch measures real time instead: the real CLI agent (child-process scans, all nine probes, network checks
+// off) on a copy of the debian12-hardened fixture with a signed baseline, and the time from a change on disk to
+// its finding in /metrics: an sshd drop-in that re-enables passwords (ssh.password_auth), and /etc/passwd
+// replaced by rename as vipw does (integrity.accounts_unchanged). Target (issue 7): p95 < 1 s. For comparison it
+// also times one partial child scan (ssh + integrity of one path) and one full child scan of the same root.
 //
 // Phases, each in a child process of its own so that its peak RSS is its own:
 //   floor  walk the tree and read every regular file in 1 MiB blocks on the same number of worker threads,
@@ -54,11 +61,18 @@ if (!isMainThread) {
       path: { type: 'string', default: '/usr' },
       runs: { type: 'string', default: '3' },
       workers: { type: 'string' },
+      hash: { type: 'string', default: 'sha256' },
       dist: { type: 'string', default: join(repo, 'dist') },
       child: { type: 'string' },
       db: { type: 'string' },
+      watch: { type: 'boolean', default: false },
+      changes: { type: 'string', default: '20' },
     },
   });
+  if (values.watch) {
+    await watchBench(resolve(values.dist), Number(values.changes));
+    process.exit(0);
+  }
   const workers = values.workers ? Number(values.workers) : Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length));
   const api = join(resolve(values.dist), 'probes/integrity/api.js');
 
@@ -72,7 +86,7 @@ if (!isMainThread) {
         process.exit(2);
       }
       const { integrityInit, integrityCheck } = await import(pathToFileURL(api).href);
-      const common = { paths: [values.path], dbFile: values.db, keyFile: join(dirname(values.db), 'key'), workers };
+      const common = { paths: [values.path], hash: values.hash, dbFile: values.db, keyFile: join(dirname(values.db), 'key'), workers };
       if (values.child === 'init') {
         const r = await integrityInit(common);
         out = { files: r.stats.paths, hashed: r.stats.hashed, bytes: r.stats.bytesHashed, problems: r.problems.length };
@@ -92,12 +106,12 @@ if (!isMainThread) {
   writeFileSync(join(work, 'key'), 'bench-key-'.padEnd(32, 'x'));
   const db = join(work, 'integrity.db');
   const phase = (name) => {
-    const r = spawnSync(process.execPath, [self, '--child', name, '--path', values.path, '--workers', String(workers), '--dist', values.dist, '--db', db], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, [self, '--child', name, '--path', values.path, '--workers', String(workers), '--dist', values.dist, '--db', db, '--hash', values.hash], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
     return JSON.parse(r.stdout.trim().split('\n').pop());
   };
   try {
-    console.log(`integrity bench: ${values.path}, ${workers} worker threads, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(`integrity bench: ${values.path}, ${values.hash}, ${workers} worker threads, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     phase('floor'); // warm-up
     const rows = { floor: [], init: [], check: [] };
     for (let i = 0; i < runs; i++) {
@@ -174,4 +188,90 @@ async function floor(root, n) {
   while (inflight > 0) await done();
   await Promise.all(pool.map((w) => w.terminate()));
   return { files, bytes };
+}
+
+/** Real time: change on disk -> finding in /metrics, through the real CLI agent. */
+async function watchBench(dist, changes) {
+  const { cpSync, readFileSync, renameSync, mkdirSync } = await import('node:fs');
+  const { spawn, execFileSync } = await import('node:child_process');
+  const cli = join(dist, 'src/cli/main.js');
+  if (!existsSync(cli)) {
+    console.error(`${cli} not found: run \`npm run build\` first, or give --dist`);
+    process.exit(2);
+  }
+  const work = mkdtempSync(join(tmpdir(), 'hostward-bench-watch-'));
+  const root = join(work, 'root');
+  cpSync(join(repo, 'test/fixtures/hosts/debian12-hardened'), root, { recursive: true, verbatimSymlinks: true });
+  mkdirSync(join(root, 'etc/pam.d'), { recursive: true });
+  writeFileSync(join(root, 'etc/pam.d/common-auth'), 'auth required pam_unix.so\n');
+  const key = join(work, 'key');
+  writeFileSync(key, 'bench-watch-key-'.padEnd(32, 'x'));
+  const db = join(work, 'integrity.db');
+  execFileSync(process.execPath, [cli, 'integrity', 'init', '--root', root, '--db', db, '--key-file', key], { stdio: 'ignore' });
+  const cfg = join(work, 'hostward.yaml');
+  writeFileSync(
+    cfg,
+    `agent: { listen: 127.0.0.1, schedule: "0 0 1 1 *" }\nprobes:\n  ssh: { live: false }\n  ports: { reachability: false, metadataCheck: false }\n  integrity: { db: ${JSON.stringify(db)}, keyFile: ${JSON.stringify(key)} }\n`,
+  );
+  const env = { PATH: process.env.PATH, HOSTWARD_NODE_NAME: 'bench', HOSTWARD_STATE_DIR: work };
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  let logs = '';
+  const agent = spawn(process.execPath, [cli, 'agent', '--root', root, '--port', '0', '--config', cfg], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  agent.stdout.setEncoding('utf8').on('data', (d) => (logs += d));
+  agent.stderr.setEncoding('utf8').on('data', (d) => (logs += d));
+  try {
+    let port;
+    for (let i = 0; i < 500 && !port; i++, await sleep(20)) port = /"port":(\d+)[^\n]*agent listening/.exec(logs)?.[1];
+    if (!port) throw new Error(`agent did not start: ${logs}`);
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 500 && (await fetch(`${base}/readyz`)).status !== 200; i++) await sleep(20);
+    for (let i = 0; i < 250 && !logs.includes('watching probe paths'); i++) await sleep(20);
+    const status = async (check) => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('hostward_check_status{') && l.includes(`check="${check}"`));
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    const measure = async (name, check, change) => {
+      const lat = [];
+      for (let i = 0; i < changes; i++) {
+        const want = change(i);
+        const t0 = performance.now();
+        let v;
+        while ((v = await status(check)) !== want && performance.now() - t0 < 10_000) await sleep(5);
+        if (v !== want) throw new Error(`${name}: change ${i} not seen in 10 s`);
+        lat.push(performance.now() - t0);
+        await sleep(300); // let the agent settle, as separate real changes would
+      }
+      lat.sort((a, b) => a - b);
+      const q = (x) => lat[Math.min(lat.length - 1, Math.ceil(x * lat.length) - 1)];
+      console.log(`${name.padEnd(34)} p50 ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${lat.at(-1).toFixed(0)} ms (${changes} changes)`);
+    };
+    console.log(`watch bench: real CLI agent, all probes, ${os.cpus().length} CPUs, node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    const evil = join(root, 'etc/ssh/sshd_config.d/00-evil.conf');
+    await measure('sshd drop-in -> ssh.password_auth', 'ssh.password_auth', (i) => {
+      if (i % 2 === 0) writeFileSync(evil, 'PasswordAuthentication yes\n');
+      else rmSync(evil);
+      return i % 2 === 0 ? 1 : 0;
+    });
+    const passwd = readFileSync(join(root, 'etc/passwd'), 'utf8');
+    await measure('/etc/passwd -> integrity.accounts', 'integrity.accounts_unchanged', (i) => {
+      writeFileSync(join(root, 'etc/passwd+'), i % 2 === 0 ? `${passwd}toor:x:0:0::/:/bin/sh\n` : passwd);
+      renameSync(join(root, 'etc/passwd+'), join(root, 'etc/passwd'));
+      return i % 2 === 0 ? 1 : 0;
+    });
+    // The two kinds of child scan, timed alone.
+    const childScan = (extraArgs, extraEnv) => {
+      const t0 = performance.now();
+      spawnSync(process.execPath, [cli, 'scan', '--format', 'json', '--root', root, '--config', cfg, ...extraArgs], { env: { ...env, HOSTWARD_SCAN_MODE: 'agent', ...extraEnv }, stdio: 'ignore' });
+      return performance.now() - t0;
+    };
+    const med = (f) => [f(), f(), f(), f(), f()].sort((a, b) => a - b)[2];
+    const partial = med(() => childScan(['--probe', 'ssh', '--probe', 'integrity'], { HOSTWARD_CHANGED_PATHS: '["/etc/ssh/sshd_config.d/00-evil.conf"]' }));
+    const full = med(() => childScan([], {}));
+    console.log(`child scan alone, median of 5: partial (ssh + integrity of one path) ${partial.toFixed(0)} ms, full (nine probes) ${full.toFixed(0)} ms`);
+  } finally {
+    agent.kill('SIGTERM');
+    await new Promise((r) => (agent.exitCode !== null ? r() : agent.once('exit', r)));
+    rmSync(work, { recursive: true, force: true });
+  }
 }

@@ -45,8 +45,22 @@ export interface ProbeContext<C = Record<string, unknown>> {
   mode: 'scan' | 'agent';
 }
 
+/** A host directory whose changes should re-run a probe at once in the agent (inotify, src/agent/watch.ts). */
+export interface WatchSpec {
+  /** Host path of a directory, symlinks resolved inside the root. */
+  path: string;
+  /** Only entries with these names (globs) count; undefined: every entry. */
+  names?: readonly string[];
+  /** Levels of subdirectories watched too; 0 or undefined: the directory alone. */
+  depth?: number;
+  /** Globs of entries that never count: absolute ones match the host path, others the entry's name. */
+  ignore?: readonly string[];
+}
+
 export interface Probe<F = unknown> {
   name: string;
+  /** The directories whose changes re-run this probe in the agent, from its config section; none by default. */
+  watchTargets?(ctx: { host: HostRoot; config: unknown }): Promise<WatchSpec[]>;
   description: string;
   checks: readonly Check<F>[];
   /** Read the host and return facts. Must not decide pass or fail. */

@@ -26,6 +26,7 @@ import { HashPool, WANT_HASH, WANT_TARGET } from './hash-pool.js';
 import type { StatItem, StatResult } from './hash-pool.js';
 import { DbReader, DbWriter, readCursor, readKeyFile, writeCursor } from './db.js';
 import { normalisePath, resolvePolicy } from './policy.js';
+import { hashAlgorithmOf } from './hash.js';
 import { comparePaths, isUnder, planWalk, walk } from './walker.js';
 import type { WalkEntry } from './walker.js';
 import { IntegrityError } from './types.js';
@@ -42,6 +43,7 @@ import type {
   InitResult,
   Modification,
   Policy,
+  Progress,
   Property,
   PropertyValues,
   ScanProblem,
@@ -142,6 +144,23 @@ async function runScan<C>(opts: CommonOptions, policy: Policy, scope: string[] |
   const checkAbort = () => {
     if (opts.signal?.aborted) throw new IntegrityError('aborted', 'the integrity scan was aborted');
   };
+  // For a progress bar with a total and an ETA: a first walk that only counts (readdir, no stat of files).
+  let totalFiles: number | undefined;
+  if (opts.countFirst && opts.onProgress) {
+    let n = 0;
+    for await (const batch of walk(host, policy, plan, [], scope)) {
+      checkAbort();
+      n += batch.length;
+      const now = performance.now();
+      if (now - lastProgress > 200) {
+        lastProgress = now;
+        opts.onProgress({ phase: 'count', files: n, bytes: 0, elapsedMs: now - t0 });
+      }
+    }
+    totalFiles = n;
+  }
+  const tScan = performance.now();
+  const progress = (): Progress => ({ phase: 'scan', files: stats.paths, bytes: stats.bytesHashed, elapsedMs: performance.now() - tScan, ...(totalFiles !== undefined ? { totalFiles } : {}) });
   try {
     for await (const batch of walk(host, policy, plan, rawProblems, scope)) {
       checkAbort();
@@ -170,7 +189,7 @@ async function runScan<C>(opts: CommonOptions, policy: Policy, scope: string[] |
           const now = performance.now();
           if (now - lastProgress > 200) {
             lastProgress = now;
-            opts.onProgress({ phase: 'scan', files: stats.paths, bytes: stats.bytesHashed });
+            opts.onProgress(progress());
           }
         }
       });
@@ -183,7 +202,7 @@ async function runScan<C>(opts: CommonOptions, policy: Policy, scope: string[] |
     await pool.close();
   }
   stats.durationMs = Math.round(performance.now() - t0);
-  opts.onProgress?.({ phase: 'scan', files: stats.paths, bytes: stats.bytesHashed });
+  opts.onProgress?.(progress());
   return { host, policy, problems, stats };
 }
 
@@ -239,7 +258,7 @@ async function writeBaseline(opts: CommonOptions, only: readonly string[] | unde
       {
         prepare: async (e, seq) => {
           await keepUntil(e.path, seq);
-          return { item: [e.path, flagsFor(policy, e.rule), null], ctx: undefined };
+          return { item: [e.path, flagsFor(policy, e.rule), null, policy.rules[e.rule]!.hash], ctx: undefined };
         },
         consume: async (e, r) => {
           if (r[0] === '') {
@@ -390,6 +409,7 @@ export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
   const modified: Modification[] = [];
   const categories: Record<string, Category> = Object.create(null) as Record<string, Category>;
   const pendingProblems: ScanProblem[] = [];
+  let otherAlgorithm = 0;
   const inScope = (p: string) => !scope || scope.some((s) => isUnder(p, s));
   const ruleOf = (i: number) => policy.rules[i]!;
   const note = (p: string, rule: number | undefined) => {
@@ -430,7 +450,12 @@ export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
             base && base.type === 'file' && base.sha256 !== null && (flags & WANT_HASH) && !full && sliceOf(e.path, slices) !== slice
               ? [base.size, base.mtime, trustCtime ? base.ctime : null, base.ino, base.sha256]
               : null;
-          return { item: [e.path, flags, reuse], ctx: base };
+          // Compare like with like: re-hash with the algorithm the baseline used for this file; a policy that
+          // changed algorithm takes effect for it when the change is accepted.
+          const wanted = policy.rules[e.rule]!.hash;
+          const recorded = base?.sha256 ? hashAlgorithmOf(base.sha256) : undefined;
+          if (recorded !== undefined && recorded !== wanted && (flags & WANT_HASH)) otherAlgorithm++;
+          return { item: [e.path, flags, reuse, recorded ?? wanted], ctx: base };
         },
         consume: (e, r, base) => {
           if (r[0] === '') {
@@ -466,6 +491,9 @@ export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
     );
     const v = await reader.finish();
     for (const p of pendingProblems) scan.problems.add(p);
+    if (otherAlgorithm > 0) {
+      notes.push(`${otherAlgorithm} files are recorded with another hash algorithm than the policy asks for; they were compared with the recorded one (integrity accept re-hashes them)`);
+    }
     if (!scope && opts.advanceCursor !== false) {
       try {
         await writeCursor(opts.dbFile, key, v.digest, full ? 0 : slice + 1);
@@ -473,6 +501,9 @@ export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
         notes.push(`the rolling-rehash cursor could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the next check rehashes everything`);
       }
     }
+    // A path that could not be read was not compared: its category's check must not pass on it (checks.ts).
+    const problems = scan.problems.done();
+    for (const p of problems) if (p.path && !categories[p.path]) categoryOfRemoved(p.path);
     return {
       added,
       removed,
@@ -480,7 +511,7 @@ export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
       categories,
       baseline: { created: v.header.created, signed: v.header.signed, verified: v.verified, policyChanged, records: v.records, digest: v.digest },
       stats: { ...scan.stats, rehash: { slice: full ? 0 : slice, of: full ? 1 : slices, full } },
-      problems: scan.problems.done(),
+      problems,
       notes,
     };
   } catch (e) {

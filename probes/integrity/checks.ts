@@ -72,6 +72,17 @@ function describe(r: CheckResult, filter: (p: string) => boolean, max: number): 
   return { count, message, evidence };
 }
 
+/**
+ * Paths that could not be compared (unreadable, too deep...), for the paths `filter` keeps. A file that vanished
+ * during the scan is not one: it was either in the baseline (reported removed) or never mattered.
+ */
+function uncompared(r: CheckResult, filter: (p: string) => boolean): string | undefined {
+  const ps = r.problems.filter((p) => p.path !== '' && !p.reason.startsWith('vanished') && filter(p.path));
+  if (ps.length === 0) return undefined;
+  const shown = ps.slice(0, MAX_NAMES).map((p) => `${p.path} (${p.reason})`).join(', ');
+  return `${ps.length} path(s) could not be compared with the baseline: ${shown}${ps.length > MAX_NAMES ? ` and ${ps.length - MAX_NAMES} more` : ''}`;
+}
+
 const REMEDIATE_CHANGES =
   'Find out who changed these files and why (package upgrades, configuration management, an intruder). When the change is expected, take it into the baseline with hostward integrity accept --path P (or accept everything after an upgrade); otherwise restore the files from a trusted source and investigate the node.';
 
@@ -87,8 +98,11 @@ function categoryCheck(category: Category, title: string, severity: 'critical' |
       const nt = notTrusted(f.baseline);
       if (nt) return nt;
       const r = (f.baseline as Extract<BaselineState, { state: 'ok' }>).result;
-      const d = describe(r, (p) => r.categories[p] === category, f.maxEvidence);
-      return d.count === 0 ? pass(`no ${category} file differs from the baseline of ${r.baseline.created}`) : fail(d.message, d.evidence);
+      const inCategory = (p: string) => r.categories[p] === category;
+      const d = describe(r, inCategory, f.maxEvidence);
+      if (d.count > 0) return fail(d.message, d.evidence);
+      const u = uncompared(r, inCategory);
+      return u ? unknown(`no ${category} file that could be read differs from the baseline, but ${u}`) : pass(`no ${category} file differs from the baseline of ${r.baseline.created}`);
     },
   };
 }
@@ -156,8 +170,10 @@ export const integrityChecks: readonly Check<IntegrityFacts>[] = [
       if (nt) return nt;
       const r = (f.baseline as Extract<BaselineState, { state: 'ok' }>).result;
       const d = describe(r, () => true, f.maxEvidence);
-      if (d.count === 0) return pass(`${r.stats.paths} paths match the baseline of ${r.baseline.created}${r.baseline.policyChanged ? ' (the policy changed since)' : ''}`);
-      return fail(d.message, d.evidence);
+      if (d.count > 0) return fail(d.message, d.evidence);
+      const u = uncompared(r, () => true);
+      if (u) return unknown(`every path that could be read matches the baseline, but ${u}`);
+      return pass(`${r.stats.paths} paths match the baseline of ${r.baseline.created}${r.baseline.policyChanged ? ' (the policy changed since)' : ''}`);
     },
   },
   categoryCheck('ssh', 'SSH configuration and host keys are unchanged since the baseline', 'high'),

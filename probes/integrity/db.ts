@@ -2,7 +2,8 @@
  * The baseline database: a streamed, line-oriented record file sorted in walk order, authenticated as a whole.
  *
  *   line 1      {"hostward":"integrity-db","version":1,"created":ISO,"root":"/","policy":hex,"signed":true,"keyId":hex16}
- *   lines 2..n  [path,type,mode,uid,gid,size,ino,nlink,mtimeMs,ctimeMs,sha256|null,target|null]   (one per path)
+ *   lines 2..n  [path,type,mode,uid,gid,size,ino,nlink,mtimeMs,ctimeMs,hash|null,target|null]   (one per path;
+ *               hash is hex SHA-256, or sha512:hex / blake2b512:hex, ./hash.ts)
  *   last line   {"end":true,"records":N,"mac":hex}
  *
  * `mac` is HMAC-SHA256 (keyed from the key file) over every byte before the last line; an unsigned database
@@ -23,6 +24,7 @@ import type { Hash, Hmac } from 'node:crypto';
 import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { comparePaths } from './walker.js';
+import { hashAlgorithmOf } from './hash.js';
 import { IntegrityError } from './types.js';
 import type { FileRecord, FileType } from './types.js';
 
@@ -88,7 +90,7 @@ export function decodeRecord(line: string): FileRecord | undefined {
   if (typeof p !== 'string' || !p.startsWith('/') || typeof t !== 'string' || !CODE_TYPES[t]) return undefined;
   if (!isNum(mode) || !isNum(uid) || !isNum(gid) || !isNum(size) || !isNum(ino) || !isNum(nlink) || !isNum(mtime) || !isNum(ctime)) return undefined;
   if (!isStrOrNull(sha) || !isStrOrNull(target)) return undefined;
-  if (sha !== null && !/^[0-9a-f]{64}$/.test(sha)) return undefined;
+  if (sha !== null && hashAlgorithmOf(sha) === undefined) return undefined;
   return { path: p, type: CODE_TYPES[t]!, mode, uid, gid, size, ino, nlink, mtime, ctime, sha256: sha, target };
 }
 

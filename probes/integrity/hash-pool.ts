@@ -1,7 +1,8 @@
 /**
  * Stat and hash across worker threads. Each worker receives batches of host paths and, per path, lstat()s
  * it (never following a link), reads a symbolic link's target when the rule tracks it, and hashes a regular
- * file's content with SHA-256 when the rule tracks it and the stat fast path does not apply. Files are read
+ * file's content (SHA-256, SHA-512 or BLAKE2b-512, as the item says) when the rule tracks it and the stat fast
+ * path does not apply. Files are read
  * with synchronous pread(2) into one large reused buffer per worker (no libuv round trips, no copies), small
  * files hashed in one call, big ones streamed block by block, so memory stays flat whatever the file size.
  *
@@ -16,14 +17,18 @@
  */
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
+import type { HashAlgorithm } from './types.js';
 
-/** [host path, flags (1 hash, 2 link target), reuse: [size, mtimeMs, ctimeMs or null, ino, sha256] or null]. */
-export type StatItem = [string, number, [number, number, number | null, number, string] | null];
+/**
+ * [host path, flags (1 hash, 2 link target), reuse: [size, mtimeMs, ctimeMs or null, ino, stored hash] or null,
+ * algorithm of a new hash]. A reused hash is returned as stored, whatever its algorithm.
+ */
+export type StatItem = [string, number, [number, number, number | null, number, string] | null, HashAlgorithm];
 export const WANT_HASH = 1;
 export const WANT_TARGET = 2;
 
 /**
- * [type, mode, uid, gid, size, ino, nlink, mtimeMs, ctimeMs, dev, sha256, target, problem, bytesHashed]:
+ * [type, mode, uid, gid, size, ino, nlink, mtimeMs, ctimeMs, dev, hash (./hash.ts form), target, problem, bytesHashed]:
  * type '' means the path is gone (problem says why); bytesHashed is -1 when the hash was reused.
  */
 export type StatResult = [string, number, number, number, number, number, number, number, number, number, string | null, string | null, string | null, number];
@@ -52,28 +57,31 @@ function open(p) {
   return fs.openSync(p, openFlags);
 }
 
-function hashFile(p, st) {
+// Stored form (./hash.ts): SHA-256 bare, other algorithms prefixed with their name.
+const stored = (algo, hex) => (algo === 'sha256' ? hex : algo + ':' + hex);
+
+function hashFile(p, st, algo) {
   const fd = open(p);
   try {
     const fst = fs.fstatSync(fd);
     if ((fst.mode & 0o170000) !== 0o100000 || fst.ino !== st.ino || fst.dev !== st.dev) return { problem: 'changed during the scan (replaced between stat and open)' };
     let n = fs.readSync(fd, buf, 0, BLOCK, 0);
-    if (n < BLOCK && n === fst.size && oneShot) return { sha: crypto.hash('sha256', buf.subarray(0, n), 'hex'), bytes: n };
-    const h = crypto.createHash('sha256');
+    if (n < BLOCK && n === fst.size && oneShot) return { sha: stored(algo, crypto.hash(algo, buf.subarray(0, n), 'hex')), bytes: n };
+    const h = crypto.createHash(algo);
     let pos = 0;
     while (n > 0) {
       h.update(buf.subarray(0, n));
       pos += n;
       n = fs.readSync(fd, buf, 0, BLOCK, pos);
     }
-    return { sha: h.digest('hex'), bytes: pos };
+    return { sha: stored(algo, h.digest('hex')), bytes: pos };
   } finally {
     fs.closeSync(fd);
   }
 }
 
 function one(item) {
-  const hostPath = item[0], flags = item[1], reuse = item[2];
+  const hostPath = item[0], flags = item[1], reuse = item[2], algo = item[3];
   const p = prefix + hostPath;
   let st;
   try { st = fs.lstatSync(p); }
@@ -86,7 +94,7 @@ function one(item) {
       bytes = -1;
     } else {
       try {
-        const r = hashFile(p, st);
+        const r = hashFile(p, st, algo);
         if (r.problem) problem = r.problem; else { sha = r.sha; bytes = r.bytes; }
       } catch (e) {
         problem = e.code === 'ENOENT' ? 'vanished during the scan' : 'unreadable (' + (e.code || String(e)) + ')';

@@ -4,8 +4,9 @@
  * builds (`hostward integrity init`); it never builds one itself. The library it uses is ./api.ts, which the
  * command line calls too.
  *
- * Not here yet: real-time watching with inotify. The library is shaped for it: integrityCheck({ only: [path] })
- * re-checks one subtree against the baseline without a full walk, which a watcher would call per event.
+ * Real time: in the agent, a change under a watched path of the policy (./watch-targets.ts) re-runs this probe
+ * with the changed paths (HOSTWARD_CHANGED_PATHS); it re-checks those alone and merges them into the last
+ * whole-policy result (./last-result.ts), so the findings still describe the whole policy.
  */
 import { stat } from 'node:fs/promises';
 import { defineProbe } from '../../src/sdk.js';
@@ -14,13 +15,16 @@ import { integrityCheck, loadKey } from './api.js';
 import { integrityChecks } from './checks.js';
 import type { BaselineState, IntegrityFacts, KeyState } from './checks.js';
 import { parseIntegrityOptions } from './options.js';
-import { loadPolicyFile, defaultPolicy } from './policy.js';
+import { loadPolicyFile, defaultPolicy, normalisePath } from './policy.js';
+import { mergeScoped, readLastResult, writeLastResult } from './last-result.js';
+import { policyWatchTargets } from './watch-targets.js';
 import { IntegrityError } from './types.js';
-import type { Category, Policy } from './types.js';
+import type { Category, CheckOptions, CheckResult, Policy } from './types.js';
 
 export { integrityInit, integrityCheck, integrityAccept, DEFAULT_DB_FILE } from './api.js';
 export type * from './types.js';
-export { IntegrityError, isIntegrityError } from './types.js';
+export { IntegrityError, isIntegrityError, HASH_ALGORITHMS } from './types.js';
+export { terminalProgress } from './progress.js';
 export type { IntegrityFacts } from './checks.js';
 
 const INVALID = new Set(['baseline_corrupt', 'baseline_truncated', 'baseline_tampered', 'baseline_wrong_key', 'baseline_unsigned']);
@@ -54,16 +58,20 @@ export async function gatherIntegrity(ctx: ProbeContext): Promise<IntegrityFacts
     return { key, baseline, categories, maxEvidence: o.maxEvidence };
   }
   try {
-    const result = await integrityCheck({
+    const keyBytes = key.state === 'ok' ? loadKey(key.file) : undefined;
+    const common = {
       root: ctx.host.root,
       policy,
       dbFile,
       keyFile: key.state === 'ok' ? key.file : null,
-      rehashSlices: o.rehashSlices,
-      trustCtime: o.trustCtime,
       signal: ctx.signal,
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
-    });
+    };
+    const result = (o.changed && ctx.mode === 'agent' ? await recheckChanged(ctx, common, o.changed, keyBytes) : undefined) ?? (await integrityCheck({ ...common, rehashSlices: o.rehashSlices, trustCtime: o.trustCtime }));
+    // The agent keeps each whole-policy state, so that its next real-time re-check of a few paths can merge into it.
+    if (ctx.mode === 'agent') {
+      await writeLastResult(dbFile, keyBytes, policy.digest, result).catch((e: unknown) => ctx.log.warn({ db: dbFile, err: (e as Error).message }, 'cannot keep the integrity result for real-time re-checks'));
+    }
     baseline = { state: 'ok', dbFile, result };
     for (const n of result.notes) ctx.log.info({ db: dbFile }, n);
   } catch (e) {
@@ -74,6 +82,29 @@ export async function gatherIntegrity(ctx: ProbeContext): Promise<IntegrityFacts
     }
   }
   return { key, baseline, categories, maxEvidence: o.maxEvidence };
+}
+
+/**
+ * The agent's real-time re-check: only the paths that changed, merged into the last whole-policy result. Undefined
+ * when there is nothing to merge into (no kept result, or one of another baseline or policy) or the paths are not
+ * usable: the caller then checks the whole policy.
+ */
+async function recheckChanged(ctx: ProbeContext, common: CheckOptions & { policy: Policy }, changed: readonly string[], key: Buffer | undefined): Promise<CheckResult | undefined> {
+  let scope: string[];
+  try {
+    scope = changed.map((p, i) => normalisePath(p, `changed[${i}]`));
+  } catch (e) {
+    ctx.log.warn({ err: (e as Error).message }, 'unusable changed paths: checking the whole policy');
+    return undefined;
+  }
+  // A few files: one hashing thread is plenty, and starting more would cost more than the hashing.
+  const scoped = await integrityCheck({ ...common, only: scope, workers: 1 });
+  const prev = await readLastResult(common.dbFile, key, scoped.baseline.digest, common.policy.digest);
+  if (!prev) {
+    ctx.log.info('no whole-policy result to merge a partial re-check into: checking the whole policy');
+    return undefined;
+  }
+  return mergeScoped(prev, scoped, scope);
 }
 
 export function measureIntegrity(f: IntegrityFacts): Measurement[] {
@@ -92,6 +123,10 @@ export const integrityProbe = defineProbe<IntegrityFacts>({
   checks: integrityChecks,
   gather: gatherIntegrity,
   measure: measureIntegrity,
+  watchTargets: async ({ host, config }) => {
+    const o = parseIntegrityOptions(config);
+    return policyWatchTargets(host, o.policy ? loadPolicyFile(o.policy) : defaultPolicy());
+  },
   validateConfig: (c) => {
     try {
       parseIntegrityOptions(c);

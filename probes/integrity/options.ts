@@ -11,6 +11,10 @@
  *       trustCtime: true                     # use ctime in the stat fast path
  *       workers: 2                           # hashing threads (default: CPUs, at most 4)
  *       maxEvidence: 20                      # changed paths listed in a finding's evidence
+ *
+ * Not configuration: the agent's real-time re-scan (src/agent/watch.ts) runs its child scan with
+ * HOSTWARD_CHANGED_PATHS, a JSON list of the host paths that changed; in agent mode the probe then re-checks
+ * only those (merged with its last whole check, ./last-result.ts) instead of the whole policy.
  */
 import { optionProblem } from '../../src/sdk.js';
 import path from 'node:path';
@@ -25,6 +29,28 @@ export interface IntegrityOptions {
   trustCtime: boolean;
   workers: number | undefined;
   maxEvidence: number;
+  /** The host paths that changed (HOSTWARD_CHANGED_PATHS); undefined: check the whole policy. */
+  changed: string[] | undefined;
+}
+
+/** The environment variable through which the agent names the host paths that changed. */
+export const CHANGED_PATHS_ENV = 'HOSTWARD_CHANGED_PATHS';
+/** More changed paths than this: a whole check is as cheap, and the list is not trusted to be complete. */
+export const MAX_CHANGED_PATHS = 1000;
+
+/** The changed paths from the environment: a JSON list of absolute host paths; anything else means "unknown". */
+export function changedPaths(env: NodeJS.ProcessEnv): string[] | undefined {
+  const raw = env[CHANGED_PATHS_ENV];
+  if (!raw) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_CHANGED_PATHS) return undefined;
+  if (!v.every((p) => typeof p === 'string' && p.startsWith('/') && !p.includes('\0') && p.length <= 4096)) return undefined;
+  return v as string[];
 }
 
 const KEYS = ['db', 'keyFile', 'policy', 'rehashSlices', 'trustCtime', 'workers', 'maxEvidence'];
@@ -58,5 +84,6 @@ export function parseIntegrityOptions(raw: unknown, env: NodeJS.ProcessEnv = pro
     trustCtime: (o.trustCtime as boolean | undefined) ?? true,
     workers: int(o, 'workers', 1, 64),
     maxEvidence: int(o, 'maxEvidence', 1, 1000) ?? 20,
+    changed: changedPaths(env),
   };
 }

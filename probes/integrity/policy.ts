@@ -3,6 +3,7 @@
  * and the default policy for a Kubernetes node (data, below). A policy file:
  *
  *   version: 1
+ *   hash: sha256                     # content hash: sha256 (default), sha512 or blake2b512; per rule too
  *   define:                          # optional: property sets of your own
  *     perms: [type, mode, owner, group]
  *   exclude: ["*.swp", "/etc/ssh/moduli"]   # everywhere; absolute globs match the path, others the name
@@ -13,6 +14,8 @@
  *       exclude: ["*.bak"]
  *       category: ssh                # ssh, kubernetes, runtime, accounts, persistence, binaries
  *       oneFilesystem: true          # default: a mount point is recorded, not entered
+ *       hash: sha512                 # this rule's content hash algorithm (default: the policy's)
+ *       watch: true                  # watched in real time by the agent (default: all but category binaries)
  *
  * Property sets: binaries (everything but growing), config (content and permissions), logs (growth only).
  * A path governed by two rules takes the most specific one (the deepest rule path above it).
@@ -21,8 +24,8 @@ import { globToRegExp, yamlLib } from '../../src/sdk.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type * as YamlModule from 'yaml';
-import { CATEGORIES, IntegrityError, PROPERTIES } from './types.js';
-import type { Category, Policy, Property, Rule } from './types.js';
+import { CATEGORIES, HASH_ALGORITHMS, IntegrityError, PROPERTIES } from './types.js';
+import type { Category, HashAlgorithm, Policy, Property, Rule } from './types.js';
 
 
 export const PROPERTY_SETS: Readonly<Record<string, readonly Property[]>> = {
@@ -38,6 +41,8 @@ export interface RuleSpec {
   exclude?: readonly string[];
   category?: Category;
   oneFilesystem?: boolean;
+  hash?: HashAlgorithm;
+  watch?: boolean;
 }
 
 /**
@@ -92,8 +97,8 @@ export const DEFAULT_POLICY: { exclude: readonly string[]; rules: readonly RuleS
 
 /** Host paths no rule may name: never read (kernel interfaces, not files). */
 const FORBIDDEN = ['/proc', '/sys'];
-const RULE_KEYS = ['path', 'properties', 'recurse', 'exclude', 'category', 'oneFilesystem'];
-const TOP_KEYS = ['version', 'define', 'exclude', 'rules'];
+const RULE_KEYS = ['path', 'properties', 'recurse', 'exclude', 'category', 'oneFilesystem', 'hash', 'watch'];
+const TOP_KEYS = ['version', 'hash', 'define', 'exclude', 'rules'];
 const MAX_RULES = 10_000;
 
 function bad(key: string, problem: string): never {
@@ -159,7 +164,13 @@ function depthOf(v: unknown, key: string): number {
   return bad(key, `must be true, false or a depth from 0 to 1000, got ${show(v)}`);
 }
 
-function ruleOf(raw: unknown, key: string, sets: Readonly<Record<string, readonly Property[]>>): Rule {
+function hashOf(v: unknown, key: string, dflt: HashAlgorithm): HashAlgorithm {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'string' || !(HASH_ALGORITHMS as readonly string[]).includes(v)) bad(key, `must be one of ${HASH_ALGORITHMS.join(', ')}, got ${show(v)}`);
+  return v as HashAlgorithm;
+}
+
+function ruleOf(raw: unknown, key: string, sets: Readonly<Record<string, readonly Property[]>>, hash: HashAlgorithm): Rule {
   if (!isObj(raw)) bad(key, `must be a mapping with at least path and properties, got ${show(raw)}`);
   for (const k of Object.keys(raw)) if (!RULE_KEYS.includes(k)) bad(`${key}.${k}`, `unknown key (expected one of: ${RULE_KEYS.join(', ')})`);
   if (typeof raw.path !== 'string' || raw.path === '') bad(`${key}.path`, `must be an absolute host path or glob, got ${show(raw.path)}`);
@@ -173,6 +184,8 @@ function ruleOf(raw: unknown, key: string, sets: Readonly<Record<string, readonl
     depth: depthOf(raw.recurse, `${key}.recurse`),
     exclude: globList(raw.exclude, `${key}.exclude`),
     oneFilesystem: true,
+    hash: hashOf(raw.hash, `${key}.hash`, hash),
+    watch: true,
   };
   if (raw.oneFilesystem !== undefined) {
     if (typeof raw.oneFilesystem !== 'boolean') bad(`${key}.oneFilesystem`, `must be true or false, got ${show(raw.oneFilesystem)}`);
@@ -184,13 +197,17 @@ function ruleOf(raw: unknown, key: string, sets: Readonly<Record<string, readonl
     }
     rule.category = raw.category as Category;
   }
+  if (raw.watch !== undefined && typeof raw.watch !== 'boolean') bad(`${key}.watch`, `must be true or false, got ${show(raw.watch)}`);
+  rule.watch = (raw.watch as boolean | undefined) ?? rule.category !== 'binaries';
   return rule;
 }
 
 function digestOf(rules: readonly Rule[], exclude: readonly string[]): string {
+  // watch does not change what a check reports, and sha256 is left out so that the digests of policies written
+  // before the hash key existed stay the same (their baselines do not see a "policy changed" note).
   const canon = JSON.stringify({
     exclude,
-    rules: rules.map((r) => ({ ...r, properties: [...r.properties].sort(), depth: r.depth === Infinity ? -1 : r.depth })),
+    rules: rules.map(({ watch: _watch, hash, ...r }) => ({ ...r, ...(hash !== 'sha256' ? { hash } : {}), properties: [...r.properties].sort(), depth: r.depth === Infinity ? -1 : r.depth })),
   });
   return createHash('sha256').update(canon).digest('hex');
 }
@@ -212,7 +229,8 @@ export function policyFromObject(doc: unknown): Policy {
   const exclude = globList(doc.exclude, 'exclude');
   if (!Array.isArray(doc.rules) || doc.rules.length === 0) bad('rules', `must be a non-empty list of rules, got ${show(doc.rules)}`);
   if (doc.rules.length > MAX_RULES) bad('rules', `more than ${MAX_RULES} rules`);
-  const rules = doc.rules.map((r, i) => ruleOf(r, `rules[${i}]`, sets));
+  const hash = hashOf(doc.hash, 'hash', 'sha256');
+  const rules = doc.rules.map((r, i) => ruleOf(r, `rules[${i}]`, sets, hash));
   const seen = new Map<string, number>();
   rules.forEach((r, i) => {
     const prev = seen.get(r.path);
@@ -254,16 +272,16 @@ export function defaultPolicy(): Policy {
 }
 
 /** The policy of `--path P...`: each path recursively, with every property of the binaries set. */
-export function pathsPolicy(paths: readonly string[]): Policy {
-  return policyFromObject({ version: 1, rules: paths.map((p) => ({ path: p, properties: 'binaries' })) });
+export function pathsPolicy(paths: readonly string[], hash?: HashAlgorithm): Policy {
+  return policyFromObject({ version: 1, ...(hash ? { hash } : {}), rules: paths.map((p) => ({ path: p, properties: 'binaries' })) });
 }
 
 /** The policy the options name: a policy file or object, --path list, or the default policy. */
-export function resolvePolicy(opts: { policy?: string | Policy; paths?: readonly string[] }): Policy {
+export function resolvePolicy(opts: { policy?: string | Policy; paths?: readonly string[]; hash?: HashAlgorithm }): Policy {
   if (opts.policy !== undefined && opts.paths?.length) throw new IntegrityError('policy_invalid', 'give a policy or paths, not both');
   if (typeof opts.policy === 'string') return loadPolicyFile(opts.policy);
   if (opts.policy) return opts.policy;
-  if (opts.paths?.length) return pathsPolicy(opts.paths);
+  if (opts.paths?.length) return pathsPolicy(opts.paths, opts.hash);
   return defaultPolicy();
 }
 

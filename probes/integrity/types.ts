@@ -14,6 +14,10 @@ export type Property = (typeof PROPERTIES)[number];
 export const CATEGORIES = ['ssh', 'kubernetes', 'runtime', 'accounts', 'persistence', 'binaries'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
+/** Content hash algorithms (node:crypto names). SHA-256 is the default; SHA-512 and BLAKE2b-512 are optional. */
+export const HASH_ALGORITHMS = ['sha256', 'sha512', 'blake2b512'] as const;
+export type HashAlgorithm = (typeof HASH_ALGORITHMS)[number];
+
 export interface Rule {
   /** Host path as written in the policy (a glob is expanded when the walk starts). */
   path: string;
@@ -25,6 +29,10 @@ export interface Rule {
   /** Do not descend into another filesystem (a mount point is recorded, not entered). */
   oneFilesystem: boolean;
   category?: Category;
+  /** The content hash algorithm of this rule's files (the policy's `hash`, sha256 by default). */
+  hash: HashAlgorithm;
+  /** Watched in real time by the agent (default: every rule but those of category binaries). */
+  watch: boolean;
 }
 
 export interface Policy {
@@ -49,7 +57,11 @@ export interface FileRecord {
   nlink: number;
   mtime: number;
   ctime: number;
-  /** Hex SHA-256 of a regular file's content; null when it was not hashed (not tracked, or unreadable). */
+  /**
+   * A regular file's content hash: hex SHA-256, or `sha512:<hex>` / `blake2b512:<hex>` when the rule asks for
+   * another algorithm (./hash.ts); null when it was not hashed (not tracked, or unreadable). The property that
+   * tracks it is still called sha256, for compatibility of policies and reports.
+   */
   sha256: string | null;
   /** A symbolic link's target, when tracked. */
   target: string | null;
@@ -73,11 +85,16 @@ export interface ScanProblem {
 }
 
 export interface Progress {
-  phase: 'scan';
-  /** Paths examined so far. */
+  /** count: the paths are being counted first (files counts them); scan: they are being examined. */
+  phase: 'count' | 'scan';
+  /** Paths examined so far (or counted, in the count phase). */
   files: number;
   /** Bytes hashed so far. */
   bytes: number;
+  /** Paths the scan will examine, when they were counted first (CommonOptions.countFirst). */
+  totalFiles?: number;
+  /** Milliseconds since this phase began (the scan phase begins after counting). */
+  elapsedMs: number;
 }
 
 export interface ScanStats {
@@ -98,6 +115,8 @@ export interface CommonOptions {
   policy?: string | Policy;
   /** Track these host paths recursively with every property, instead of a policy (`--path P`). */
   paths?: readonly string[];
+  /** The content hash algorithm of a `paths` policy (default sha256); a policy file names its own. */
+  hash?: HashAlgorithm;
   /** The baseline database (default /var/lib/hostward/integrity.db). */
   dbFile: string;
   /** The HMAC key file; default $HOSTWARD_INTEGRITY_KEY_FILE; null: no key, whatever the environment says. */
@@ -105,6 +124,8 @@ export interface CommonOptions {
   /** Hashing threads (default: the number of CPUs, at most 4). */
   workers?: number;
   onProgress?: (p: Progress) => void;
+  /** Count the paths before scanning, so that progress can show a total and an ETA (a walk without stat). */
+  countFirst?: boolean;
   signal?: AbortSignal;
 }
 

@@ -35,7 +35,15 @@ function scalarValue(n: unknown): string | number | boolean | null | undefined {
   return undefined;
 }
 
+/**
+ * Largest configuration parsed. The yaml library is superlinear on hostile YAML (a plain scalar over thousands
+ * of lines: 0.5 s at 128 KiB, 2 s at 256 KiB, 10 s at 320 KiB; 100-400 MB per MiB of one long line or a deep
+ * list: found by fuzzing, test/fuzz). A KubeletConfiguration is a few KiB; 160 KiB keeps MAX_LEAVES reachable.
+ */
+export const MAX_CONFIG_CHARS = 160 * 1024;
+
 export function parseKubeletConfig(text: string, file: string): ConfigParse {
+  if (text.length > MAX_CONFIG_CHARS) return { ok: false, reason: `larger than ${MAX_CONFIG_CHARS} characters: not read` };
   let doc: YamlModule.Document.Parsed;
   const lineCounter = new (yamlLib().LineCounter)();
   try {

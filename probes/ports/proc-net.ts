@@ -7,6 +7,12 @@ import type { InetProtocol, InetSocket, ParseProblem, Scope, UnixListener } from
 
 export type Endianness = 'LE' | 'BE';
 
+/**
+ * Problems kept per file. One per bad line was unbounded: 600k of them for a 7 MB garbage table took 170 MB,
+ * and gather's problems.push(...list) then overflowed the stack (found by fuzzing, test/fuzz).
+ */
+export const MAX_PROBLEMS = 100;
+
 /** The kernel prints each 32-bit address word in host byte order: 0100007F is 127.0.0.1 on x86 and arm64. */
 function word(hex: string, endian: Endianness): number[] {
   const b = [0, 2, 4, 6].map((i) => parseInt(hex.slice(i, i + 2), 16));
@@ -69,7 +75,9 @@ export function parseInetSockets(text: string, protocol: InetProtocol, file: str
     if (raw.trim() === '') continue;
     out.lines++;
     const f = raw.trim().split(/\s+/);
-    const bad = (reason: string) => out.problems.push({ file, line: i + 1, reason: `${reason}: ${JSON.stringify(raw.slice(0, 120))}` });
+    const bad = (reason: string) => {
+      if (out.problems.length < MAX_PROBLEMS) out.problems.push({ file, line: i + 1, reason: `${reason}: ${JSON.stringify(raw.slice(0, 120))}` });
+    };
     if (f.length < 10) {
       bad(`truncated line (${f.length} of at least 10 fields)`);
       continue;
@@ -116,7 +124,7 @@ export function parseUnixSockets(text: string, file: string): { listeners: UnixL
     if (raw.trim() === '') continue;
     const f = raw.trim().split(/\s+/);
     if (f.length < 7 || !/^[0-9A-Fa-f]+:$/.test(f[0]!) || !/^[0-9A-Fa-f]{1,8}$/.test(f[3]!) || !/^\d+$/.test(f[6]!)) {
-      problems.push({ file, line: i + 1, reason: `malformed line: ${JSON.stringify(raw.slice(0, 120))}` });
+      if (problems.length < MAX_PROBLEMS) problems.push({ file, line: i + 1, reason: `malformed line: ${JSON.stringify(raw.slice(0, 120))}` });
       continue;
     }
     if ((parseInt(f[3]!, 16) & SO_ACCEPTCON) === 0 || f.length < 8) continue;
@@ -137,7 +145,7 @@ export function parseFibTrieLocal(text: string): { addresses: string[]; problems
     const leafM = /^[\s|+`-]*\|-- (\S+)\s*$/.exec(raw);
     if (leafM) {
       leaf = /^\d{1,3}(\.\d{1,3}){3}$/.test(leafM[1]!) ? leafM[1] : undefined;
-      if (!leaf) problems.push(`fib_trie: not an IPv4 address: ${JSON.stringify(leafM[1]!.slice(0, 60))}`);
+      if (!leaf && problems.length < MAX_PROBLEMS) problems.push(`fib_trie: not an IPv4 address: ${JSON.stringify(leafM[1]!.slice(0, 60))}`);
       continue;
     }
     if (leaf && /^\s*\/32 host LOCAL\s*$/.test(raw)) seen.add(leaf);
@@ -153,7 +161,7 @@ export function parseIfInet6(text: string): { addresses: { address: string; ifac
     if (raw.trim() === '') continue;
     const f = raw.trim().split(/\s+/);
     if (f.length !== 6 || !/^[0-9a-fA-F]{32}$/.test(f[0]!) || !/^[0-9a-fA-F]{2}$/.test(f[3]!)) {
-      problems.push(`if_inet6: malformed line ${JSON.stringify(raw.slice(0, 120))}`);
+      if (problems.length < MAX_PROBLEMS) problems.push(`if_inet6: malformed line ${JSON.stringify(raw.slice(0, 120))}`);
       continue;
     }
     const bytes = Array.from({ length: 16 }, (_, i) => parseInt(f[0]!.slice(i * 2, i * 2 + 2), 16));

@@ -38,12 +38,29 @@ function depthOk(text: string): boolean {
   return max <= MAX_TOML_DEPTH;
 }
 
+/** Depth of nested tables and arrays, without recursion (stops counting past the limit). */
+function docDepth(doc: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[doc, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (max > MAX_TOML_DEPTH) return max;
+    if (Array.isArray(v)) for (const x of v) stack.push([x, d + 1]);
+    else if (isTable(v)) for (const x of Object.values(v)) stack.push([x, d + 1]);
+  }
+  return max;
+}
+
 export function parseToml(text: string): Parsed {
   if (text.length > MAX_TOML_BYTES) return { ok: false, reason: `larger than ${MAX_TOML_BYTES} bytes` };
   if (text.includes('\uFFFD')) return { ok: false, reason: 'not UTF-8 text' };
   if (!depthOk(text)) return { ok: false, reason: `nested deeper than ${MAX_TOML_DEPTH} levels` };
   try {
     const doc = tomlLib().parse(text) as Table;
+    // Dotted keys nest without brackets ([a.b.c…], a.b.c = 1): measure what was built. A header of thousands
+    // of dotted parts overflowed the stack in mergeInto (found by fuzzing, test/fuzz).
+    if (docDepth(doc) > MAX_TOML_DEPTH) return { ok: false, reason: `nested deeper than ${MAX_TOML_DEPTH} levels` };
     return { ok: true, doc };
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);

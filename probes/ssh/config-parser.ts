@@ -32,6 +32,11 @@ export interface ParseOptions {
 }
 
 const DEFAULTS = { maxDepth: 16, maxFiles: 256, maxDirectives: 50_000, longLine: 8192, sshDir: '/etc/ssh' };
+/**
+ * Include patterns expanded at most per parse. Each costs a stat or a directory read: a 3 MB line of 278k
+ * Include arguments kept the parser busy for minutes (found by fuzzing, test/fuzz).
+ */
+export const MAX_INCLUDE_PATTERNS = 1024;
 
 interface State {
   host: HostRoot;
@@ -42,6 +47,8 @@ interface State {
   problems: ConfigProblem[];
   stack: string[];
   stopped: boolean;
+  /** Include patterns expanded so far (MAX_INCLUDE_PATTERNS). */
+  includePatterns: number;
 }
 
 const WS = ' \t\r\n';
@@ -243,6 +250,11 @@ async function includeLine(st: State, file: string, lineNo: number, args: string
       problem(st, file, lineNo, 'keyword Include empty argument', true, 'syntax');
       return;
     }
+    if (++st.includePatterns > MAX_INCLUDE_PATTERNS) {
+      problem(st, file, lineNo, `more than ${MAX_INCLUDE_PATTERNS} Include patterns; the rest is not read`, false, 'limit');
+      st.stopped = true;
+      return;
+    }
     const pattern = arg.startsWith('/') || arg.startsWith('~') ? arg : `${st.opts.sshDir}/${arg}`;
     for (const path of await expandInclude(st, file, lineNo, pattern)) {
       if (st.stopped) return;
@@ -298,7 +310,7 @@ export async function parseSshdConfig(host: HostRoot, mainFile = '/etc/ssh/sshd_
   if (opts.maxFileBytes !== undefined) o.maxFileBytes = opts.maxFileBytes;
   const r = await host.readText(mainFile, o.maxFileBytes === undefined ? {} : { maxBytes: o.maxFileBytes });
   if (!r.ok) return r;
-  const st: State = { host, opts: o, files: [], directives: [], matchBlocks: [], problems: [], stack: [], stopped: false };
+  const st: State = { host, opts: o, files: [], directives: [], matchBlocks: [], problems: [], stack: [], stopped: false, includePatterns: 0 };
   if (opts.commandLine && opts.commandLine.lines.length > 0) await parseFile(st, opts.commandLine.file, opts.commandLine.lines.join('\n'), 0, null, false);
   await parseFile(st, mainFile, r.text, 0, null);
   checkDuplicates(st);

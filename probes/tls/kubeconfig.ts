@@ -58,7 +58,15 @@ function str(map: YAMLMap, key: string): string | undefined {
   return isScalar(v) && (typeof v.value === 'string' || typeof v.value === 'number') ? String(v.value) : undefined;
 }
 
+/**
+ * Largest kubeconfig parsed. The yaml library is superlinear on hostile YAML (a plain scalar over thousands of
+ * lines: 0.65 s at 128 KiB, 2 s at 256 KiB; 100-400 MB per MiB of one long line or a deep list: found by
+ * fuzzing, test/fuzz). A node's kubeconfig is a few KiB; 128 KiB holds dozens of embedded certificates.
+ */
+export const MAX_KUBECONFIG_CHARS = 128 * 1024;
+
 export function parseKubeconfig(text: string, kubeconfigPath: string): KubeconfigParse {
+  if (text.length > MAX_KUBECONFIG_CHARS) return { ok: false, reason: `larger than ${MAX_KUBECONFIG_CHARS} characters: not read` };
   const lineCounter = new (yamlLib().LineCounter)();
   const doc = yamlLib().parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const err = doc.errors[0];

@@ -3,9 +3,20 @@
  * reads the report from its stdout. The idle agent then holds only its HTTP server, schedule and metrics;
  * everything a scan loads (ssh2, parsers, file contents) goes back to the OS when the child exits, a probe
  * that wedges the event loop is killed at the deadline, and a crash in a scan cannot take the agent down.
+ *
+ * Partial re-scans. The scanner is change-aware (src/agent/watch.ts): told which paths changed and which probes
+ * read them, its next scan runs only those probes (`--probe`, with the changed paths in HOSTWARD_CHANGED_PATHS
+ * so the integrity probe re-checks them alone) and merges their findings, probe runs and measurements into
+ * the last full report; the other probes' findings are kept as they were. A scan with no change pending (the
+ * schedule, the start, an explicit scan) is a full one, and so is the scan after a failed partial one or a
+ * lost watch.
  */
 import { execFile } from 'node:child_process';
-import type { Report } from '../contracts.js';
+import type { Finding, Measurement, Report } from '../contracts.js';
+import { summarise } from '../scan/runner.js';
+import type { ChangeAware, WatchChange } from './watch.js';
+import { SHED_ENV } from './watchdog.js';
+import type { WatchdogAware, WatchdogHooks } from './watchdog.js';
 
 export interface ChildScanOptions {
   /** Path of the CLI entry point (dist/src/cli/main.js). */
@@ -21,6 +32,22 @@ export interface ChildScanOptions {
 
 /** Tells the child `hostward scan` that it scans for the agent (ctx.mode 'agent'). */
 export const SCAN_MODE_ENV = 'HOSTWARD_SCAN_MODE';
+/** The host paths that changed, as a JSON list, for a partial re-scan (read by probes/integrity/options.ts). */
+export const CHANGED_PATHS_ENV = 'HOSTWARD_CHANGED_PATHS';
+/** More changed paths than this are not passed: the probes then look at everything they read. */
+const MAX_CHANGED_PATHS = 1000;
+
+/**
+ * Which probe produces each probe metric (DESIGN.md's table), so that a partial re-scan replaces exactly the
+ * series of the probes it re-ran, including those that now have no series at all.
+ */
+const METRIC_PROBE: Readonly<Record<string, string>> = {
+  hostward_listening_sockets: 'ports',
+  hostward_certificate_expiry_timestamp_seconds: 'tls',
+  hostward_updates_pending: 'updates',
+  hostward_reboot_required: 'updates',
+  hostward_integrity_changes: 'integrity',
+};
 
 export class ChildScanError extends Error {
   readonly code = 'HOSTWARD_CHILD_SCAN_FAILED';
@@ -31,32 +58,112 @@ function isReport(v: unknown): v is Report {
   return typeof r === 'object' && r !== null && Array.isArray(r.findings) && Array.isArray(r.probes) && typeof r.summary === 'object';
 }
 
-export function childScanner(opts: ChildScanOptions): () => Promise<Report> {
-  const args = [opts.cli, 'scan', '--format', 'json', '--root', opts.root, ...(opts.configFile ? ['--config', opts.configFile] : [])];
-  return () =>
+/**
+ * `prev` with the probes in `rerun` replaced by their results in `part`. Findings keep prev's probe order; the
+ * report's time and duration are the partial scan's (it is the latest look at the host).
+ */
+export function mergeReports(prev: Report, part: Report, rerun: readonly string[]): Report {
+  const again = new Set(rerun);
+  const byProbe = new Map<string, Finding[]>();
+  for (const f of part.findings) {
+    const l = byProbe.get(f.probe);
+    if (l) l.push(f);
+    else byProbe.set(f.probe, [f]);
+  }
+  const findings: Finding[] = [];
+  const order = [...prev.probes.map((p) => p.probe), ...part.probes.map((p) => p.probe).filter((p) => !prev.probes.some((q) => q.probe === p))];
+  for (const probe of order) {
+    if (again.has(probe)) findings.push(...(byProbe.get(probe) ?? []));
+    else findings.push(...prev.findings.filter((f) => f.probe === probe));
+  }
+  const partRuns = new Map(part.probes.map((r) => [r.probe, r]));
+  const probes = order.map((p) => (again.has(p) ? partRuns.get(p) : undefined) ?? prev.probes.find((r) => r.probe === p)!).filter(Boolean);
+  const partMetrics = new Set(part.measurements.map((m) => m.metric));
+  const owned = (m: Measurement) => partMetrics.has(m.metric) || again.has(METRIC_PROBE[m.metric] ?? '');
+  const measurements = [...prev.measurements.filter((m) => !owned(m)), ...part.measurements];
+  return { ...prev, startedAt: part.startedAt, durationSeconds: part.durationSeconds, probes, findings, summary: summarise(findings), measurements };
+}
+
+export type ChildScanner = (() => Promise<Report>) & ChangeAware & WatchdogAware;
+
+export function childScanner(opts: ChildScanOptions): ChildScanner {
+  const base = [opts.cli, 'scan', '--format', 'json', '--root', opts.root, ...(opts.configFile ? ['--config', opts.configFile] : [])];
+  const run = (probes: readonly string[], changed: readonly string[]) =>
     new Promise<Report>((resolve, reject) => {
-      const child = execFile(
-        process.execPath,
-        args,
-        { timeout: opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: opts.maxBytes ?? 64 * 1024 * 1024, env: { ...(opts.env ?? process.env), [SCAN_MODE_ENV]: 'agent' }, encoding: 'utf8' },
-        (err, stdout) => {
-          // Exit 1 means "something fails at or above --fail-on": the report is still complete.
-          const code = (err as (Error & { code?: unknown }) | null)?.code;
-          if (err && code !== 1) {
-            const why = (err as Error & { killed?: boolean }).killed ? `killed after ${opts.timeoutMs} ms` : `exit ${String(code ?? err.message)}`;
-            reject(new ChildScanError(`scan process failed (${why})`));
-            return;
-          }
-          try {
-            const parsed: unknown = JSON.parse(stdout);
-            if (!isReport(parsed)) throw new Error('not a report');
-            resolve(parsed);
-          } catch (e) {
-            reject(new ChildScanError(`scan process printed no report: ${(e as Error).message}`));
-          }
-        },
-      );
+      const args = [...base, ...probes.flatMap((p) => ['--probe', p])];
+      const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), [SCAN_MODE_ENV]: 'agent' };
+      delete env[CHANGED_PATHS_ENV];
+      // Over budget, the agent's watchdog names the optional work this scan leaves out (src/agent/watchdog.ts).
+      const shed = watchdog?.shedForScan() ?? [];
+      if (shed.length > 0) env[SHED_ENV] = shed.join(',');
+      else delete env[SHED_ENV];
+      if (changed.length > 0 && changed.length <= MAX_CHANGED_PATHS) env[CHANGED_PATHS_ENV] = JSON.stringify(changed);
+      const child = execFile(process.execPath, args, { timeout: opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: opts.maxBytes ?? 64 * 1024 * 1024, env, encoding: 'utf8' }, (err, stdout) => {
+        // Exit 1 means "something fails at or above --fail-on": the report is still complete.
+        untrack?.();
+        const code = (err as (Error & { code?: unknown }) | null)?.code;
+        if (err && code !== 1) {
+          const why = (err as Error & { killed?: boolean }).killed ? `killed after ${opts.timeoutMs} ms` : `exit ${String(code ?? err.message)}`;
+          reject(new ChildScanError(`scan process failed (${why})`));
+          return;
+        }
+        try {
+          const parsed: unknown = JSON.parse(stdout);
+          if (!isReport(parsed)) throw new Error('not a report');
+          resolve(parsed);
+        } catch (e) {
+          reject(new ChildScanError(`scan process printed no report: ${(e as Error).message}`));
+        }
+      });
+      const untrack = child.pid !== undefined ? watchdog?.trackChild(child.pid) : undefined;
       // The child's logs (pino, JSON lines on stderr) go where the agent's go.
       child.stderr?.pipe(process.stderr);
     });
+  let watchdog: WatchdogHooks | undefined;
+
+  let last: Report | undefined;
+  let paths = new Set<string>();
+  let probes = new Set<string>();
+  let full = false;
+
+  const scan = async (): Promise<Report> => {
+    // Take what is pending now: changes noted while this scan runs belong to the next one.
+    const changed = [...paths].sort();
+    const wanted = probes;
+    const needFull = full || last === undefined || wanted.size === 0;
+    paths = new Set();
+    probes = new Set();
+    full = false;
+    if (needFull) {
+      try {
+        last = await run([], []);
+        return last;
+      } catch (e) {
+        full = true;
+        throw e;
+      }
+    }
+    const prev = last!;
+    const ran = new Set(prev.probes.map((p) => p.probe)); // a probe the configuration does not run stays out
+    const rerun = [...wanted].filter((p) => ran.has(p)).sort();
+    if (rerun.length === 0) return prev;
+    try {
+      const part = await run(rerun, changed);
+      last = mergeReports(prev, part, rerun);
+      return last;
+    } catch (e) {
+      full = true; // what this scan should have seen is not lost: the next scan looks at everything
+      throw e;
+    }
+  };
+  return Object.assign(scan, {
+    useWatchdog(w: WatchdogHooks) {
+      watchdog = w;
+    },
+    changed(c: WatchChange) {
+      if (c.full) full = true;
+      for (const p of c.paths) paths.add(p);
+      for (const p of c.probes) probes.add(p);
+    },
+  });
 }

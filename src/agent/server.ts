@@ -13,6 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { parseSchedule, startTicker, ScheduleError } from './schedule.js';
 import { startWatcher } from './watch.js';
 import type { Watcher } from './watch.js';
+import { startWatchdog, isWatchdogAware } from './watchdog.js';
+import type { Watchdog } from './watchdog.js';
 import type { Logger } from 'pino';
 import type { Report } from '../contracts.js';
 import type { Config } from '../config/config.js';
@@ -71,6 +73,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   );
 
   const proc = createProcessMetrics();
+  // Resource budgets: over them, the scans this agent starts shed optional work (src/agent/watchdog.ts).
+  let watchdog: Watchdog | undefined;
+  if (config.agent.watchdog?.enabled) {
+    const b = config.agent.watchdog;
+    watchdog = startWatchdog({ log: opts.log, memoryBytes: b.memoryBytes, cpuPercent: b.cpuPercent, windowSeconds: b.windowSeconds });
+    if (isWatchdogAware(opts.scan)) opts.scan.useWatchdog(watchdog);
+  }
   let scanRegistry: ReturnType<typeof buildRegistry> | undefined;
   let reportJson: string | undefined;
   let running: Promise<Report> | undefined;
@@ -164,7 +173,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }
     switch (path) {
       case '/metrics':
-        send(res, 200, CONTENT_TYPE, await renderMetrics(scanRegistry, proc.registry, ...(watcher ? [watcher.registry] : []), ...(opts.registries ?? [])));
+        send(res, 200, CONTENT_TYPE, await renderMetrics(scanRegistry, proc.registry, ...(watcher ? [watcher.registry] : []), ...(watchdog ? [watchdog.registry] : []), ...(opts.registries ?? [])));
         return;
       case '/healthz':
         send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
@@ -190,13 +199,17 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       server.off('error', reject);
       resolve();
     });
+  }).catch((e: unknown) => {
+    watchdog?.close();
+    throw e;
   });
   server.on('error', (e) => log.error({ err: e.message }, 'server error'));
   const bound = (server.address() as AddressInfo).port;
 
   if (config.agent.watch.enabled) {
     const w = config.agent.watch;
-    watcher = startWatcher({ root: config.root, debounceMs: w.debounceMs, maxWatches: w.maxWatches, log: opts.log, onChange: rescan });
+    // With probes and config the watcher adds the probes' own targets; a change-aware scan is told what changed (watch.ts).
+    watcher = startWatcher({ root: config.root, debounceMs: w.debounceMs, maxWatches: w.maxWatches, log: opts.log, probes, config, scan: opts.scan, onChange: rescan });
   }
 
   const ticker = startTicker(schedule, () => {
@@ -211,6 +224,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     closing = true;
     ticker.stop();
     watcher?.close();
+    watchdog?.close();
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await running?.catch(() => undefined);

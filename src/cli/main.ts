@@ -16,6 +16,7 @@ import { runScan, isGatingFailure } from '../scan/runner.js';
 import { catalogue, catalogueMarkdown } from '../scan/catalogue.js';
 import { renderTable } from './table.js';
 import { VERSION } from '../version.js';
+import type { HashAlgorithm } from '../../probes/integrity/types.js';
 
 const USAGE = `hostward ${VERSION}: host hardening agent for Kubernetes nodes
 
@@ -25,7 +26,7 @@ Usage:
   hostward agent [--root DIR] [--port N] [--config FILE]
   hostward collector [--port N] [--config FILE]
   hostward collector test-sink NAME [--config FILE]
-  hostward integrity init|check|accept [--root DIR] [--policy FILE | --path P...] [--only P...] [--db FILE] [--key-file FILE] [--format table|json]
+  hostward integrity init|check|accept [--root DIR] [--policy FILE | --path P... [--hash ALGO]] [--only P...] [--db FILE] [--key-file FILE] [--format table|json]
   hostward version
 
 Exit codes (scan): 0 nothing failing at or above --fail-on (default high), 1 such a failure, 2 usage or
@@ -84,7 +85,12 @@ async function cmdScan(argv: string[]): Promise<number> {
   const log = makeLogger(config.log.level === 'info' ? 'warn' : config.log.level, true);
   // Set by the agent's child scanner (src/agent/child-scan.ts): this scan is the agent's.
   const mode = process.env.HOSTWARD_SCAN_MODE === 'agent' ? 'agent' : 'scan';
+  // Set by the agent's watchdog when it is over budget: optional work this scan leaves out (src/agent/watchdog.ts).
+  const shedding = process.env.HOSTWARD_SHED ? await import('../agent/watchdog.js') : undefined;
+  const shed = shedding?.shedFromEnv(process.env) ?? [];
+  if (shedding) shedding.applyShed(config, shed);
   const report = await runScan({ probes: PROBES, config, log, only, mode });
+  shedding?.markShed(report, shed);
   if (format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else process.stdout.write(renderTable(report, { colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, verbose: Boolean(values.verbose) }));
   return report.findings.some((f) => isGatingFailure(f, config.scan.failOn)) ? 1 : 0;
@@ -209,6 +215,7 @@ async function cmdIntegrity(argv: string[]): Promise<number> {
     only: { type: 'string', multiple: true },
     db: { type: 'string' },
     'key-file': { type: 'string' },
+    hash: { type: 'string' },
     format: { type: 'string', default: 'table' },
   });
   const format = values.format as string;
@@ -217,7 +224,11 @@ async function cmdIntegrity(argv: string[]): Promise<number> {
   if (values.policy && paths.length) throw new UsageError('--policy and --path exclude each other');
   const only = (values.only as string[] | undefined) ?? [];
   if (only.length && action === 'init') throw new UsageError('--only applies to check and accept');
-  const { integrityInit, integrityCheck, integrityAccept, isIntegrityError, DEFAULT_DB_FILE } = await import('../../probes/integrity/index.js');
+  const { integrityInit, integrityCheck, integrityAccept, isIntegrityError, DEFAULT_DB_FILE, HASH_ALGORITHMS, terminalProgress } = await import('../../probes/integrity/index.js');
+  const hash = values.hash as string | undefined;
+  if (hash !== undefined && !(HASH_ALGORITHMS as readonly string[]).includes(hash)) throw new UsageError(`--hash must be one of ${HASH_ALGORITHMS.join(', ')}, got "${hash}"`);
+  if (hash !== undefined && !paths.length) throw new UsageError('--hash applies to --path (a policy file names its own hash)');
+  const progress = terminalProgress(process.stderr, action);
   const stateDir = process.env.HOSTWARD_STATE_DIR;
   const common = {
     root: (values.root as string | undefined) ?? process.env.HOSTWARD_ROOT ?? '/',
@@ -225,12 +236,11 @@ async function cmdIntegrity(argv: string[]): Promise<number> {
     ...(values.policy ? { policy: values.policy as string } : {}),
     ...(paths.length ? { paths } : {}),
     ...(values['key-file'] ? { keyFile: values['key-file'] as string } : {}),
-    // Progress for people on a terminal; quiet otherwise (DESIGN.md).
-    ...(process.stderr.isTTY
-      ? { onProgress: (p: { files: number; bytes: number }) => process.stderr.write(`\r${action}: ${p.files} files, ${(p.bytes / 1e6).toFixed(0)} MB   `) }
-      : {}),
+    ...(values.hash ? { hash: values.hash as HashAlgorithm } : {}),
+    // Progress for people on a terminal (a bar with a total and an ETA, so the paths are counted first); quiet otherwise (DESIGN.md).
+    ...(progress ? { onProgress: progress.onProgress, countFirst: true } : {}),
   };
-  const clearProgress = () => process.stderr.isTTY && process.stderr.write('\r\x1b[K');
+  const clearProgress = () => progress?.clear();
   try {
     if (action === 'check') {
       const r = await integrityCheck({ ...common, ...(only.length ? { only } : {}) });
