@@ -52,6 +52,19 @@ export function startAlerting(opts: AlertingOptions): Alerting {
   const stateFile = path.join(dir, 'alerts-state.json');
   let state: AlertState | undefined = loadState(stateFile, log);
 
+  // The collector keeps the newest observation per (node, check) and ignores older ones arriving late,
+  // so this agent's observation times must not go backwards: after the wall clock steps back (NTP, a
+  // VM restored), a resolve stamped earlier than the failure it resolves would be ignored. Clamped to the
+  // latest time already reported (in memory, seeded from the persisted state).
+  let lastObservedMs = state ? Math.max(state.lastResendAt, ...Object.values(state.open).map((a) => Date.parse(a.openedAt)).filter(Number.isFinite)) : 0;
+  const monotonic = (events: AlertEvent[]): void => {
+    for (const e of events) {
+      const t = Date.parse(e.observedAt);
+      if (Number.isFinite(t) && t >= lastObservedMs) lastObservedMs = t;
+      else if (lastObservedMs > 0) e.observedAt = new Date(lastObservedMs).toISOString();
+    }
+  };
+
   let outbox: Outbox | undefined;
   const metrics = createAlertMetrics(() => outbox);
   let resendPending = false;
@@ -67,7 +80,12 @@ export function startAlerting(opts: AlertingOptions): Alerting {
       resendPending = true;
       queueMicrotask(() => {
         resendPending = false;
-        if (state && outbox) enqueue(resendEvents(state, randomUUID, new Date(now())));
+        try {
+          if (state && outbox) enqueue(resendEvents(state, randomUUID, new Date(now())));
+        } catch (e) {
+          // A throw in a microtask would end the process; the next periodic re-send catches up.
+          log.error({ err: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, 'cannot re-enqueue open alerts after a drop');
+        }
       });
     },
   });
@@ -89,6 +107,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
 
   function enqueue(events: AlertEvent[]): void {
     if (events.length === 0) return;
+    monotonic(events);
     outbox!.append(events);
     sender.kick();
   }
@@ -113,7 +132,14 @@ export function startAlerting(opts: AlertingOptions): Alerting {
       // Events are durable before the state that produced them is: a crash in between re-sends a
       // change (harmless, the collector applies it idempotently), never loses one.
       enqueue(events);
-      saveState(stateFile, next);
+      try {
+        saveState(stateFile, next);
+      } catch (e) {
+        // The events are durable; the old state makes the next scan produce them again (the collector
+        // applies repeats idempotently), so nothing is lost. Counted with the outbox's write errors.
+        outbox!.noteWriteError();
+        throw e;
+      }
       state = next;
       log.debug({ events: events.length, open: Object.keys(next.open).length }, 'alert events enqueued');
     });

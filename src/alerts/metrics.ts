@@ -66,6 +66,15 @@ export function createAlertMetrics(outbox: () => Outbox | undefined): AlertMetri
     },
   });
   new Counter({
+    name: 'hostward_outbox_write_errors_total',
+    help: 'Failed writes under the agent state directory (outbox, acknowledgement, alert state): a full or read-only disk. Changes are produced again once writes succeed.',
+    registers,
+    collect() {
+      const o = outbox();
+      if (o) this.reset(), this.inc(o.writeErrors);
+    },
+  });
+  new Counter({
     name: 'hostward_outbox_corrupt_records_total',
     help: 'Outbox records found corrupted or truncated on disk (CRC mismatch) and skipped.',
     registers,

@@ -14,7 +14,7 @@
  * dropped; the loss is counted (droppedEvents), summarised to onDrop (count, time range, checks), and
  * the caller re-enqueues the current state of open alerts, so what is lost is history, never state.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AlertEvent } from '../contracts.js';
@@ -68,6 +68,12 @@ export class Outbox {
   corruptRecords = 0;
   /** Events dropped by the size and age bounds since this process started. */
   droppedEvents = 0;
+  /**
+   * Writes under the state directory that failed (ENOSPC, EIO, a read-only remount) since this process
+   * started. A failed append leaves no torn bytes behind; a failed acknowledgement only delays the
+   * watermark on disk (a restart re-sends those events, and the collector ignores repeats by id).
+   */
+  writeErrors = 0;
 
   private constructor(private readonly opts: OutboxOptions) {
     this.segmentBytes = opts.segmentBytes ?? 1024 * 1024;
@@ -93,33 +99,50 @@ export class Outbox {
     return this.pending[0]?.enqueuedAt;
   }
 
-  /** Append events durably: on return they are fsynced to disk. */
+  /**
+   * Append events durably: on return they are fsynced to disk. Throws when the disk refuses (full,
+   * read-only); the events of the failed write are then neither on disk nor pending (earlier chunks of a
+   * call spanning segments may be: they are pending, as on disk), and the caller keeps its state so that
+   * the next scan produces them again.
+   */
   append(events: readonly AlertEvent[]): void {
     if (events.length === 0) return;
     const t = this.now();
     let chunk: Buffer[] = [];
     let chunkBytes = 0;
-    const added: PendingEvent[] = [];
-    for (const event of events) {
-      const seq = this.nextSeq++;
-      const rec = encodeRecord(Buffer.from(JSON.stringify({ s: seq, t, e: event })));
-      if (this.active && chunk.length > 0 && this.active.bytes + chunkBytes + rec.length > this.segmentBytes) {
-        this.write(chunk, chunkBytes);
-        chunk = [];
-        chunkBytes = 0;
+    let added: PendingEvent[] = [];
+    const flush = () => {
+      this.write(chunk, chunkBytes);
+      for (const p of added) {
+        this.pending.push(p);
+        this.pendingBytes += p.bytes;
       }
-      if (!this.active || this.active.bytes >= this.segmentBytes) this.roll(seq);
-      chunk.push(rec);
-      chunkBytes += rec.length;
-      this.active!.seg.lastSeq = seq;
-      added.push({ seq, enqueuedAt: t, event, bytes: rec.length });
-    }
-    this.write(chunk, chunkBytes);
-    for (const p of added) {
-      this.pending.push(p);
-      this.pendingBytes += p.bytes;
+      chunk = [];
+      chunkBytes = 0;
+      added = [];
+    };
+    try {
+      for (const event of events) {
+        const seq = this.nextSeq++;
+        const rec = encodeRecord(Buffer.from(JSON.stringify({ s: seq, t, e: event })));
+        if (this.active && chunk.length > 0 && this.active.bytes + chunkBytes + rec.length > this.segmentBytes) flush();
+        if (!this.active || this.active.bytes >= this.segmentBytes) this.roll(seq);
+        chunk.push(rec);
+        chunkBytes += rec.length;
+        this.active!.seg.lastSeq = seq;
+        added.push({ seq, enqueuedAt: t, event, bytes: rec.length });
+      }
+      flush();
+    } catch (e) {
+      this.writeErrors++;
+      throw e;
     }
     this.enforceBounds();
+  }
+
+  /** Count a failed write of the caller's own state file (alerts-state.json) in writeErrors too. */
+  noteWriteError(): void {
+    this.writeErrors++;
   }
 
   /** The oldest unsent events, at most maxCount of them and about maxBytes of JSON. */
@@ -137,7 +160,14 @@ export class Outbox {
   /** Record that every event up to and including `seq` was delivered; compacts what is fully delivered. */
   ack(seq: number): void {
     if (seq <= this.acked) return;
-    this.writeAck(seq);
+    try {
+      this.writeAck(seq);
+    } catch (e) {
+      // The events were delivered: go on in memory. Only a restart before the next successful write would
+      // re-send them (harmless); throwing here would stop delivery, or the agent, over a full disk.
+      this.writeErrors++;
+      this.opts.log.warn({ err: (e as NodeJS.ErrnoException).code ?? (e as Error).message, seq }, 'cannot record the acknowledgement on disk; continuing');
+    }
     this.acked = seq;
     let i = 0;
     while (i < this.pending.length && this.pending[i]!.seq <= seq) {
@@ -250,8 +280,19 @@ export class Outbox {
     if (!this.active || chunk.length === 0) return;
     const buf = chunk.length === 1 ? chunk[0]! : Buffer.concat(chunk, bytes);
     let off = 0;
-    while (off < buf.length) off += writeSync(this.active.fd, buf, off, buf.length - off);
-    fsyncSync(this.active.fd);
+    try {
+      while (off < buf.length) off += writeSync(this.active.fd, buf, off, buf.length - off);
+      fsyncSync(this.active.fd);
+    } catch (e) {
+      // A short write (ENOSPC) leaves part of a record: cut it off so the segment holds whole records
+      // only (truncating frees space, so it works on a full disk). Later appends continue from there.
+      try {
+        if (off > 0) ftruncateSync(this.active.fd, this.active.bytes);
+      } catch {
+        // The reader skips a torn record by its CRC anyway.
+      }
+      throw e;
+    }
     this.active.bytes += buf.length;
   }
 
@@ -259,7 +300,9 @@ export class Outbox {
     const tmp = path.join(this.opts.dir, 'acked.tmp');
     const fd = openSync(tmp, 'w', 0o600);
     try {
-      writeSync(fd, `${seq}\n`);
+      const text = `${seq}\n`;
+      // A short write would rename a torn number into place.
+      if (writeSync(fd, text) !== text.length) throw Object.assign(new Error('short write of the acknowledgement'), { code: 'ENOSPC' });
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -113,50 +113,64 @@ export class Sender {
   }
 
   private async run(): Promise<void> {
-    const { outbox } = this.opts;
     while (!this.closed) {
-      outbox.enforceBounds();
-      const batch = outbox.peek(this.batchLimit, this.opts.maxBatchBytes ?? 1024 * 1024);
-      if (batch.length === 0) {
-        await this.sleep(10_000);
-        continue;
+      try {
+        await this.step();
+      } catch (e) {
+        // Nothing here may end delivery for good (the loop's rejection would also take the agent down):
+        // log, back off, and try again.
+        const wait = backoffMs(this.attempt, this.opts.retryInitialMs, this.opts.retryMaxMs);
+        this.attempt++;
+        this.log.error({ err: (e as NodeJS.ErrnoException).code ?? (e as Error).message, retryInMs: wait }, 'alert delivery loop failed; will retry');
+        await this.sleep(wait);
       }
-      const outcome = await this.send(batch);
-      if (this.closed) break;
-      const last = batch[batch.length - 1]!;
-      switch (outcome.kind) {
-        case 'ok':
+    }
+  }
+
+  /** One batch: peek, send, act on the outcome. */
+  private async step(): Promise<void> {
+    const { outbox } = this.opts;
+    outbox.enforceBounds();
+    const batch = outbox.peek(this.batchLimit, this.opts.maxBatchBytes ?? 1024 * 1024);
+    if (batch.length === 0) {
+      await this.sleep(10_000);
+      return;
+    }
+    const outcome = await this.send(batch);
+    if (this.closed) return;
+    const last = batch[batch.length - 1]!;
+    switch (outcome.kind) {
+      case 'ok':
+        outbox.ack(last.seq);
+        this.opts.metrics.sent.inc({ sink: AGENT_SINK }, batch.length);
+        if (this.attempt > 0) this.log.info({ events: batch.length, attempts: this.attempt + 1 }, 'collector reachable again; delivering');
+        this.attempt = 0;
+        this.batchLimit = this.maxBatch;
+        break;
+      case 'retry': {
+        this.opts.metrics.failed.inc({ sink: AGENT_SINK }, batch.length);
+        const wait = Math.min(this.opts.retryMaxMs, Math.max(outcome.afterMs ?? 0, backoffMs(this.attempt, this.opts.retryInitialMs, this.opts.retryMaxMs)));
+        this.attempt++;
+        this.log.warn({ why: outcome.why, events: batch.length, retryInMs: wait, attempt: this.attempt }, 'delivery to collector failed; will retry');
+        await this.sleep(wait);
+        break;
+      }
+      case 'refused':
+        this.opts.metrics.failed.inc({ sink: AGENT_SINK }, batch.length);
+        if (batch.length > 1) {
+          this.batchLimit = Math.ceil(batch.length / 2);
+          this.log.warn({ why: outcome.why, events: batch.length }, 'collector refused a batch; retrying in halves to isolate the refused event');
+        } else {
+          this.setAside(batch[0]!, outcome.why);
           outbox.ack(last.seq);
-          this.opts.metrics.sent.inc({ sink: AGENT_SINK }, batch.length);
-          if (this.attempt > 0) this.log.info({ events: batch.length, attempts: this.attempt + 1 }, 'collector reachable again; delivering');
-          this.attempt = 0;
-          this.batchLimit = this.maxBatch;
-          break;
-        case 'retry': {
-          this.opts.metrics.failed.inc({ sink: AGENT_SINK }, batch.length);
-          const wait = Math.min(this.opts.retryMaxMs, Math.max(outcome.afterMs ?? 0, backoffMs(this.attempt, this.opts.retryInitialMs, this.opts.retryMaxMs)));
-          this.attempt++;
-          this.log.warn({ why: outcome.why, events: batch.length, retryInMs: wait, attempt: this.attempt }, 'delivery to collector failed; will retry');
-          await this.sleep(wait);
-          break;
         }
-        case 'refused':
-          this.opts.metrics.failed.inc({ sink: AGENT_SINK }, batch.length);
-          if (batch.length > 1) {
-            this.batchLimit = Math.ceil(batch.length / 2);
-            this.log.warn({ why: outcome.why, events: batch.length }, 'collector refused a batch; retrying in halves to isolate the refused event');
-          } else {
-            this.setAside(batch[0]!, outcome.why);
-            outbox.ack(last.seq);
-          }
-          break;
-        case 'config':
-          this.opts.metrics.failed.inc({ sink: AGENT_SINK }, batch.length);
-          this.attempt++;
-          this.log.error({ why: outcome.why, url: this.endpoint, retryInMs: this.opts.retryMaxMs }, 'collector refused the agent (check the token file and collector URL); will retry');
-          await this.sleep(this.opts.retryMaxMs);
-          break;
-      }
+        break;
+      case 'config':
+        this.opts.metrics.failed.inc({ sink: AGENT_SINK }, batch.length);
+        this.attempt++;
+        this.log.error({ why: outcome.why, url: this.endpoint, retryInMs: this.opts.retryMaxMs }, 'collector refused the agent (check the token file and collector URL); will retry');
+        await this.sleep(this.opts.retryMaxMs);
+        break;
     }
   }
 

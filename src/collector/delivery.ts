@@ -23,6 +23,8 @@ export interface DispatcherOptions {
   log: Logger;
   sent: Counter<'sink'>;
   failed: Counter<'sink'>;
+  /** Changes given up after a permanent refusal. */
+  dead?: Counter<'sink'>;
   retryInitialMs: number;
   retryMaxMs: number;
 }
@@ -103,6 +105,7 @@ export class Dispatcher {
         const err = e instanceof Error ? e.message : String(e);
         if (e instanceof SinkError && e.permanent) {
           store.markDead(d.id, err);
+          this.opts.dead?.inc({ sink: sink.name });
           log.error({ key: d.change.key, err }, 'sink refused the change (configuration?); not retried');
         } else {
           const retryIn = Math.max(e instanceof SinkError ? (e.retryAfterMs ?? 0) : 0, backoffMs(d.attempts, this.opts.retryInitialMs, this.opts.retryMaxMs));

@@ -14,6 +14,7 @@ export interface CollectorMetrics {
   pruned: Counter;
   sent: Counter<'sink'>;
   failed: Counter<'sink'>;
+  dead: Counter<'sink'>;
 }
 
 export function createCollectorMetrics(store: () => Store | undefined, sinks: readonly Sink[]): CollectorMetrics {
@@ -31,9 +32,17 @@ export function createCollectorMetrics(store: () => Store | undefined, sinks: re
   const pruned = new Counter({ name: 'hostward_collector_events_pruned_total', help: 'Events deleted by retention (collector.retention.eventsMaxAgeDays).', registers });
   const sent = new Counter({ name: 'hostward_alerts_sent_total', help: 'Group changes delivered to and acknowledged by a sink.', labelNames: ['sink'] as const, registers });
   const failed = new Counter({ name: 'hostward_alerts_failed_total', help: 'Failed delivery attempts to a sink.', labelNames: ['sink'] as const, registers });
+  // A permanent refusal is not retried: without this count, only the logs would say a change was given up.
+  const dead = new Counter({
+    name: 'hostward_collector_deliveries_dead_total',
+    help: 'Group changes a sink refused permanently (a 4xx: configuration); kept in the queue as dead, not retried.',
+    labelNames: ['sink'] as const,
+    registers,
+  });
   for (const s of sinks) {
     sent.inc({ sink: s.name }, 0);
     failed.inc({ sink: s.name }, 0);
+    dead.inc({ sink: s.name }, 0);
   }
   new Gauge({
     name: 'hostward_collector_delivery_queue',
@@ -57,5 +66,5 @@ export function createCollectorMetrics(store: () => Store | undefined, sinks: re
       this.set({ state: 'silent' }, c.silent);
     },
   });
-  return { registry, requests, stored, duplicates, pruned, sent, failed };
+  return { registry, requests, stored, duplicates, pruned, sent, failed, dead };
 }

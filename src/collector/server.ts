@@ -89,6 +89,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     log,
     sent: metrics.sent,
     failed: metrics.failed,
+    dead: metrics.dead,
     retryInitialMs: cfg.deliveryRetryInitialMs,
     retryMaxMs: cfg.deliveryRetryMaxMs,
   });

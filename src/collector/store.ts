@@ -109,6 +109,26 @@ export const MIGRATIONS: readonly string[] = [
   `,
 ];
 
+/** Thrown when the database cannot be used at start; the message is the whole story (no stack). */
+export class StoreOpenError extends Error {
+  readonly code = 'HOSTWARD_DB_UNUSABLE';
+}
+
+function unusable(file: string, e: unknown): Error {
+  const err = e as Error & { code?: string };
+  const code = typeof err.code === 'string' ? err.code : '';
+  let msg: string;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    msg = `collector database ${file} is locked by another process (another collector on the same file?); not started, nothing was changed`;
+  } else if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
+    msg = `collector database ${file} is damaged (${code}: ${err.message}); not started and left as it is: restore it from a backup, or move it away to start with an empty database`;
+  } else return e instanceof Error ? e : new Error(String(e));
+  const out = new StoreOpenError(msg);
+  // An operational condition, not a bug: the CLI prints the stack, which would bury the message.
+  out.stack = msg;
+  return out;
+}
+
 export interface IngestResult {
   /** Events newly stored. */
   stored: number;
@@ -217,14 +237,21 @@ export class Store {
   constructor(opts: StoreOptions) {
     if (opts.file !== ':memory:') mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
     this.db = new Database(opts.file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
     this.now = opts.now ?? Date.now;
     this.file = opts.file;
     this.sinks = opts.sinks;
-    this.schemaVersion = this.migrate();
+    try {
+      // The wait first: another connection's lock must not fail the pragmas below at once.
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('foreign_keys = ON');
+      if (opts.file !== ':memory:') this.checkUsable();
+      this.schemaVersion = this.migrate();
+    } catch (e) {
+      this.db.close();
+      throw unusable(opts.file, e);
+    }
     if (opts.checkpointEveryMs && opts.file !== ':memory:') this.startCheckpointer(opts.file, opts.checkpointEveryMs);
     const p = (sql: string) => this.db.prepare(sql);
     this.st = {
@@ -257,6 +284,23 @@ export class Store {
       silentCandidates: p(`SELECT node, last_seen_at FROM nodes WHERE silent = 0 AND last_seen_at < ?`),
       setSilent: p(`UPDATE nodes SET silent = 1 WHERE node = ?`),
     };
+  }
+
+  /**
+   * Refuse a database that cannot be trusted or written, before anything writes to it (a migration, an
+   * ingest): the file is left exactly as found. The fleet-state tables are checked page by page (small);
+   * the events table, the bulk of the file, is not read at start (its damage surfaces as failed stores).
+   */
+  private checkUsable(): void {
+    const tables = (this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('schema_migrations', 'nodes', 'node_checks', 'groups', 'deliveries')`).all() as { name: string }[]).map((r) => r.name);
+    for (const t of tables) {
+      const problems = (this.db.pragma(`quick_check('${t}')`) as { quick_check: string }[]).map((r) => r.quick_check).filter((m) => m !== 'ok');
+      if (problems.length > 0) throw Object.assign(new Error(`table ${t}: ${problems.slice(0, 3).join('; ')}`), { code: 'SQLITE_CORRUPT' });
+    }
+    // A write lock, taken and given back at once: another process holding it (BEGIN EXCLUSIVE, a second
+    // collector on the same file) fails the start after busy_timeout rather than every write later.
+    this.db.exec('BEGIN IMMEDIATE');
+    this.db.exec('ROLLBACK');
   }
 
   private migrate(): number {
