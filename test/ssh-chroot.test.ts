@@ -4,8 +4,7 @@
  * passwd/group, /dev/null, /run/sshd, a host key from ssh-keygen, and the config under test.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -13,25 +12,14 @@ import { runScan } from '../src/scan/runner.js';
 import { defaultConfig } from '../src/config/config.js';
 import { PROBES } from '../probes/registry.js';
 import type { Report } from '../src/contracts.js';
+import { sshdRoot } from './helpers/ssh.js';
 
 const canRun = process.getuid?.() === 0 && existsSync('/usr/sbin/sshd');
 let dir: string;
 
 function buildRoot(config: string): string {
   const root = mkdtempSync(path.join(dir, 'root-'));
-  for (const d of ['etc/ssh', 'run/sshd', 'dev', 'usr/sbin']) mkdirSync(path.join(root, d), { recursive: true });
-  cpSync('/usr/sbin/sshd', path.join(root, 'usr/sbin/sshd'));
-  const libs = execFileSync('ldd', ['/usr/sbin/sshd'], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
-  for (const l of libs) {
-    mkdirSync(path.join(root, path.dirname(l)), { recursive: true });
-    cpSync(l, path.join(root, l), { dereference: true });
-  }
-  cpSync('/etc/passwd', path.join(root, 'etc/passwd'));
-  cpSync('/etc/group', path.join(root, 'etc/group'));
-  appendFileSync(path.join(root, 'etc/passwd'), 'opsuser:x:4242:4242::/home/opsuser:/bin/bash\n');
-  appendFileSync(path.join(root, 'etc/group'), 'ops:x:4242:opsuser\n');
-  execFileSync('mknod', ['-m', '666', path.join(root, 'dev/null'), 'c', '1', '3']);
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', path.join(root, 'etc/ssh/ssh_host_ed25519_key')]);
+  sshdRoot(root);
   writeFileSync(path.join(root, 'etc/ssh/sshd_config'), config, { mode: 0o600 });
   return root;
 }

@@ -16,10 +16,11 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Report } from '../../src/contracts.js';
+import { sshdRoot } from '../helpers/ssh.js';
 
 export const CLI = path.resolve('dist/src/cli/main.js');
 
@@ -110,18 +111,7 @@ export async function machineScene(dir: string, probes: readonly string[]): Prom
 /** A host root with this machine's sshd (run chrooted by the ssh probe), a mode-0000 shadow and a signed baseline. */
 export function fixtureScene(dir: string, probes: readonly string[]): Scene {
   const root = path.join(dir, 'root');
-  for (const d of ['etc/ssh/sshd_config.d', 'run/sshd', 'dev', 'usr/sbin']) mkdirSync(path.join(root, d), { recursive: true });
-  cpSync('/usr/sbin/sshd', path.join(root, 'usr/sbin/sshd'));
-  const libs = execFileSync('ldd', ['/usr/sbin/sshd'], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
-  for (const l of libs) {
-    mkdirSync(path.join(root, path.dirname(l)), { recursive: true });
-    cpSync(l, path.join(root, l), { dereference: true });
-  }
-  cpSync('/etc/passwd', path.join(root, 'etc/passwd'));
-  cpSync('/etc/group', path.join(root, 'etc/group'));
-  appendFileSync(path.join(root, 'etc/passwd'), 'opsuser:x:4242:4242::/home/opsuser:/bin/bash\n');
-  execFileSync('mknod', ['-m', '666', path.join(root, 'dev/null'), 'c', '1', '3']);
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', path.join(root, 'etc/ssh/ssh_host_ed25519_key')]);
+  sshdRoot(root);
   writeFileSync(path.join(root, 'etc/ssh/sshd_config'), 'Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n', { mode: 0o600 });
   // RHEL, Fedora and Amazon Linux ship /etc/shadow with mode 0000: only DAC_READ_SEARCH (or DAC_OVERRIDE) reads it.
   writeFileSync(path.join(root, 'etc/shadow'), 'root:!:19000:0:99999:7:::\n');
