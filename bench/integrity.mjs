@@ -4,6 +4,12 @@
 //
 //   node bench/integrity.mjs [--path /usr] [--runs 3] [--workers N] [--dist dist] [--hash sha256|sha512|blake2b512]
 //   node bench/integrity.mjs --watch [--changes 20] [--dist dist]
+//   node bench/integrity.mjs --collector [--changes 20] [--dist dist]
+//
+// --collector: the same real CLI agent (watch on; ssh live, ports reachability and metadata checks off) sending
+// to a real `hostward collector` on 127.0.0.1, and the time from an sshd drop-in written to the event stored at
+// the collector (GET /v1/nodes lists ssh.password_auth failing, or no longer: answered from the committed
+// state). Also prints the baseline digest the collector keeps for the node. Target (issue 7): p95 < 1 s.
 //
 // --watch measures real time instead: the real CLI agent (child-process scans, all nine probes, network checks
 // off) on a copy of the debian12-hardened fixture with a signed baseline, and the time from a change on disk to
@@ -67,8 +73,13 @@ if (!isMainThread) {
       db: { type: 'string' },
       watch: { type: 'boolean', default: false },
       changes: { type: 'string', default: '20' },
+      collector: { type: 'boolean', default: false },
     },
   });
+  if (values.collector) {
+    await collectorBench(resolve(values.dist), Number(values.changes));
+    process.exit(0);
+  }
   if (values.watch) {
     await watchBench(resolve(values.dist), Number(values.changes));
     process.exit(0);
@@ -272,6 +283,92 @@ async function watchBench(dist, changes) {
   } finally {
     agent.kill('SIGTERM');
     await new Promise((r) => (agent.exitCode !== null ? r() : agent.once('exit', r)));
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function collectorBench(dist, changes) {
+  const { cpSync, mkdirSync } = await import('node:fs');
+  const { spawn, execFileSync } = await import('node:child_process');
+  const cli = join(dist, 'src/cli/main.js');
+  if (!existsSync(cli)) {
+    console.error(`${cli} not found: run \`npm run build\` first, or give --dist`);
+    process.exit(2);
+  }
+  const work = mkdtempSync(join(tmpdir(), 'hostward-bench-collector-'));
+  const root = join(work, 'root');
+  cpSync(join(repo, 'test/fixtures/hosts/debian12-hardened'), root, { recursive: true, verbatimSymlinks: true });
+  mkdirSync(join(root, 'etc/pam.d'), { recursive: true });
+  writeFileSync(join(root, 'etc/pam.d/common-auth'), 'auth required pam_unix.so\n');
+  const key = join(work, 'key');
+  writeFileSync(key, 'bench-watch-key-'.padEnd(32, 'x'));
+  const db = join(work, 'integrity.db');
+  execFileSync(process.execPath, [cli, 'integrity', 'init', '--root', root, '--db', db, '--key-file', key], { stdio: 'ignore' });
+  const token = 'bench-token-0123456789abcdef';
+  writeFileSync(join(work, 'tokens'), `${token}\n`);
+  writeFileSync(join(work, 'token'), `${token}\n`);
+  writeFileSync(join(work, 'collector.yaml'), `collector:\n  listen: 127.0.0.1\n  db: ${JSON.stringify(join(work, 'collector.db'))}\n  tokensFile: ${JSON.stringify(join(work, 'tokens'))}\n`);
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const procs = [];
+  const start = (args, env, ready) =>
+    new Promise((resolvePort, reject) => {
+      const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      procs.push(child);
+      let logs = '';
+      const t = setTimeout(() => reject(new Error(`${args[0]} did not start: ${logs}`)), 20_000);
+      const on = (d) => {
+        logs += d;
+        const m = ready.exec(logs);
+        if (m) {
+          clearTimeout(t);
+          resolvePort({ port: Number(m[1]), logs: () => logs });
+        }
+      };
+      child.stdout.setEncoding('utf8').on('data', on);
+      child.stderr.setEncoding('utf8').on('data', on);
+    });
+  try {
+    const col = await start(['collector', '--port', '0', '--config', join(work, 'collector.yaml')], {}, /"port":(\d+)[^\n]*collector listening/);
+    const cbase = `http://127.0.0.1:${col.port}`;
+    const cfg = join(work, 'hostward.yaml');
+    writeFileSync(
+      cfg,
+      `agent: { listen: 127.0.0.1, schedule: "0 0 1 1 *", collectorUrl: ${JSON.stringify(cbase)}, tokenFile: ${JSON.stringify(join(work, 'token'))} }\nprobes:\n  ssh: { live: false }\n  ports: { reachability: false, metadataCheck: false }\n  integrity: { db: ${JSON.stringify(db)}, keyFile: ${JSON.stringify(key)} }\n`,
+    );
+    const agent = await start(['agent', '--root', root, '--port', '0', '--config', cfg], { HOSTWARD_NODE_NAME: 'bench', HOSTWARD_STATE_DIR: join(work, 'state') }, /"port":(\d+)[^\n]*agent listening/);
+    for (let i = 0; i < 500 && !agent.logs().includes('watching probe paths'); i++) await sleep(20);
+    const node = async () => {
+      const res = await fetch(`${cbase}/v1/nodes`, { headers: { Authorization: `Bearer ${token}` } });
+      return (await res.json()).find((n) => n.node === 'bench');
+    };
+    // The first scan's events reach the collector first.
+    let n;
+    for (let i = 0; i < 1500 && !(n = await node())?.baseline; i++) await sleep(20);
+    if (!n?.baseline) throw new Error(`the collector never got the node's baseline: ${agent.logs().slice(-2000)}`);
+    console.log(`collector bench: real CLI agent (watch on) -> real collector on 127.0.0.1, ${os.cpus().length} CPUs, node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(`baseline kept at the collector: ${n.baseline.digest.slice(0, 16)}… created ${n.baseline.created}, signed ${n.baseline.signed}, changes ${n.baseline.changes}`);
+    const evil = join(root, 'etc/ssh/sshd_config.d/00-evil.conf');
+    const lat = [];
+    for (let i = 0; i < changes; i++) {
+      const want = i % 2 === 0;
+      const t0 = performance.now();
+      if (want) writeFileSync(evil, 'PasswordAuthentication yes\n');
+      else rmSync(evil);
+      let seen;
+      while ((seen = (await node()).failing.includes('ssh.password_auth')) !== want && performance.now() - t0 < 10_000) await sleep(5);
+      if (seen !== want) throw new Error(`change ${i} not stored at the collector in 10 s`);
+      lat.push(performance.now() - t0);
+      await sleep(300);
+    }
+    lat.sort((a, b) => a - b);
+    const q = (x) => lat[Math.min(lat.length - 1, Math.ceil(x * lat.length) - 1)];
+    console.log(`${'sshd drop-in -> stored at collector'.padEnd(36)} p50 ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${lat.at(-1).toFixed(0)} ms (${changes} changes)`);
+  } finally {
+    for (const c of procs.reverse()) {
+      if (c.exitCode !== null) continue;
+      c.kill('SIGTERM');
+      await new Promise((r) => (c.exitCode !== null ? r() : c.once('exit', r)));
+    }
     rmSync(work, { recursive: true, force: true });
   }
 }

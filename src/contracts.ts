@@ -142,7 +142,27 @@ export interface AlertEvent {
    * treats it as resolved. Absent otherwise (collectors that do not know it see a plain `fail`).
    */
   accepted?: boolean;
+  /**
+   * Addition to DESIGN.md: the node's current integrity baseline (probes/integrity), carried by the first
+   * event of every batch the agent enqueues after a scan (heartbeats included) when the integrity probe
+   * compared against a baseline. The collector keeps it per node; a change of digest after the first raises
+   * BASELINE_CHANGED_CHECK. Absent when the agent has no usable baseline (collectors ignore unknown fields).
+   */
+  baseline?: BaselineRef;
 }
+
+/** Which integrity baseline a node compares against: enough for the collector to see a re-baseline. */
+export interface BaselineRef {
+  /** Lowercase hex: the baseline's HMAC (signed) or SHA-256 (unsigned), as in its trailer. */
+  digest: string;
+  /** When the baseline was built (its header), ISO 8601. */
+  created: string;
+  /** True only when the baseline is signed and the agent verified its HMAC with the configured key. */
+  signed: boolean;
+}
+
+/** The collector's own check for a node whose integrity baseline digest changed (severity high). */
+export const BASELINE_CHANGED_CHECK = 'hostward.baseline_changed';
 
 /**
  * The agent's liveness event: sent when a scan produced no other event, so that a healthy node with
@@ -181,4 +201,16 @@ export interface NodeSummary {
   node: string;
   lastSeenAt: string;
   failing: string[];
+  /** Addition to DESIGN.md: the node's integrity baseline as last reported; absent until one was. */
+  baseline?: NodeBaseline;
+}
+
+export interface NodeBaseline extends BaselineRef {
+  /** When the collector first received this digest. */
+  since: string;
+  /** Digest changes after the first seen (each raised BASELINE_CHANGED_CHECK). */
+  changes: number;
+  /** When the last change was received, and the digest it replaced; absent when it never changed. */
+  changedAt?: string;
+  previousDigest?: string;
 }

@@ -10,7 +10,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { defineProbe } from '../../src/sdk.js';
-import type { Measurement, ProbeContext } from '../../src/sdk.js';
+import type { Check, Evidence, Measurement, ProbeContext } from '../../src/sdk.js';
 import { integrityCheck, loadKey } from './api.js';
 import { integrityChecks } from './checks.js';
 import type { BaselineState, IntegrityFacts, KeyState } from './checks.js';
@@ -116,11 +116,38 @@ export function measureIntegrity(f: IntegrityFacts): Measurement[] {
   ];
 }
 
+/** The finding that carries the baseline's identity in its evidence (see baselineEvidence). */
+export const BASELINE_EVIDENCE_CHECK = 'integrity.baseline_valid';
+
+/**
+ * The baseline's identity as one evidence item of integrity.baseline_valid, so that it travels in the report
+ * to the agent's alert flow (src/alerts/diff.ts baselineOf parses it) and on to the collector, which keeps
+ * each node's digest. Format: `baseline digest=<hex> created=<ISO time> signed=<true|false>`, where signed
+ * means the HMAC was verified with the configured key.
+ */
+export function baselineEvidence(dbFile: string, b: CheckResult['baseline']): Evidence {
+  return { file: dbFile, text: `baseline digest=${b.digest} created=${b.created} signed=${b.verified}` };
+}
+
+/** integrity.baseline_valid, with the baseline's identity appended whenever there was a baseline to compare with. */
+const checksWithBaseline: readonly Check<IntegrityFacts>[] = integrityChecks.map((c) =>
+  c.id !== BASELINE_EVIDENCE_CHECK
+    ? c
+    : {
+        ...c,
+        evaluate(f: IntegrityFacts) {
+          const o = c.evaluate(f);
+          if (f.baseline.state !== 'ok') return o;
+          return { ...o, evidence: [...(o.evidence ?? []), baselineEvidence(f.baseline.dbFile, f.baseline.result.baseline)] };
+        },
+      },
+);
+
 export const integrityProbe = defineProbe<IntegrityFacts>({
   name: 'integrity',
   description:
     'Tripwire-style file integrity: the paths of a policy (SSH, Kubernetes, runtime and account configuration, persistence paths, system binaries) compared with an HMAC-signed baseline; added, removed and modified files with what changed.',
-  checks: integrityChecks,
+  checks: checksWithBaseline,
   gather: gatherIntegrity,
   measure: measureIntegrity,
   watchTargets: async ({ host, config }) => {

@@ -10,7 +10,7 @@
  *   after `unknownGraceScans` consecutive such scans, when that is above 0.
  */
 import { createHash } from 'node:crypto';
-import type { AlertEvent, Evidence, Finding, Report, Severity, Status } from '../contracts.js';
+import type { AlertEvent, BaselineRef, Evidence, Finding, Report, Severity, Status } from '../contracts.js';
 
 /** One open alert as the agent remembers it (persisted, so a restarted agent neither re-alerts nor forgets). */
 export interface OpenAlert {
@@ -153,4 +153,24 @@ export function parseState(text: string): AlertState | undefined {
     if (typeof a !== 'object' || a === null || typeof (a as OpenAlert).check !== 'string' || typeof (a as OpenAlert).fingerprint !== 'string') return undefined;
   }
   return { version: 1, node: s.node, open: s.open, lastResendAt: typeof s.lastResendAt === 'number' ? s.lastResendAt : 0 };
+}
+
+/** The finding whose evidence names the integrity baseline (probes/integrity/index.ts baselineEvidence). */
+const BASELINE_CHECK = 'integrity.baseline_valid';
+const BASELINE_TEXT_RE = /^baseline digest=([0-9a-f]{32,128}) created=(\S{1,40}) signed=(true|false)$/;
+
+/**
+ * The node's integrity baseline as the report shows it: the `baseline digest=… created=… signed=…` evidence
+ * of integrity.baseline_valid. Undefined when the integrity probe did not run or had no usable baseline, or
+ * the text is not in that exact form (nothing half-parsed goes on the wire).
+ */
+export function baselineOf(report: Report): BaselineRef | undefined {
+  const f = report.findings.find((x) => x.check === BASELINE_CHECK);
+  if (!f) return undefined;
+  for (const ev of f.evidence) {
+    const m = typeof ev.text === 'string' ? BASELINE_TEXT_RE.exec(ev.text) : null;
+    if (!m || !Number.isFinite(Date.parse(m[2]!))) continue;
+    return { digest: m[1]!, created: m[2]!, signed: m[3] === 'true' };
+  }
+  return undefined;
 }

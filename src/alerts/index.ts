@@ -14,7 +14,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import { HEARTBEAT_CHECK } from '../contracts.js';
 import type { AlertEvent, Report } from '../contracts.js';
-import { diffReport, emptyState, parseState, resendEvents } from './diff.js';
+import { baselineOf, diffReport, emptyState, parseState, resendEvents } from './diff.js';
 import type { AlertState } from './diff.js';
 import { Outbox } from './outbox.js';
 import { createAlertMetrics } from './metrics.js';
@@ -23,7 +23,7 @@ import { Sender } from './sender.js';
 export { Outbox } from './outbox.js';
 export type { OutboxOptions, PendingEvent, DropSummary } from './outbox.js';
 export { Sender, classify, backoffMs } from './sender.js';
-export { diffReport, resendEvents, emptyState, fingerprint } from './diff.js';
+export { diffReport, resendEvents, emptyState, fingerprint, baselineOf } from './diff.js';
 export type { AlertState, OpenAlert } from './diff.js';
 export { createAlertMetrics } from './metrics.js';
 export { encodeRecord, decodeRecords } from './framing.js';
@@ -129,6 +129,10 @@ export function startAlerting(opts: AlertingOptions): Alerting {
         next.lastResendAt = t;
       }
       if (events.length === 0) events.push(heartbeat(report.node, new Date(t)));
+      // Once per batch, heartbeats included: the collector keeps each node's baseline digest and notices a
+      // re-baseline; sending it every time (about 150 bytes) lets a collector with a fresh database catch up.
+      const baseline = baselineOf(report);
+      if (baseline) events[0]!.baseline = baseline;
       // Events are durable before the state that produced them is: a crash in between re-sends a
       // change (harmless, the collector applies it idempotently), never loses one.
       enqueue(events);

@@ -13,10 +13,19 @@
  * Bounds: when the unsent events exceed maxBytes or the oldest is older than maxAgeMs, the oldest are
  * dropped; the loss is counted (droppedEvents), summarised to onDrop (count, time range, checks), and
  * the caller re-enqueues the current state of open alerts, so what is lost is history, never state.
+ * The state the caller cannot re-create is kept here: the last event of a (node, check) in the outbox,
+ * when it is not a failure (a resolve, an unknown, an accepted failure), is moved to the tail instead of
+ * dropped (same id: the collector ignores it if it had it). Heartbeats are history.
+ *
+ * Age is measured on the monotonic clock from the moment this process enqueued the event, so a step of
+ * the wall clock (NTP, a restored VM) cannot age events out. Across a restart the wall-clock age on disk
+ * cannot be trusted (the clock may have stepped while the agent was down), so events read back at open
+ * start aging at the open: a crash loop keeps them longer, and the size bound still holds.
  */
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { HEARTBEAT_CHECK } from '../contracts.js';
 import type { AlertEvent } from '../contracts.js';
 import { decodeRecords, encodeRecord } from './framing.js';
 
@@ -28,6 +37,8 @@ export interface OutboxOptions {
   /** Segment size before rolling to a new file (default 1 MiB). */
   segmentBytes?: number;
   now?: () => number;
+  /** Monotonic milliseconds for the age bound (default performance.now). */
+  monotonic?: () => number;
   onDrop?: (summary: DropSummary) => void;
 }
 
@@ -37,6 +48,8 @@ export interface PendingEvent {
   event: AlertEvent;
   /** Size of the framed record on disk. */
   bytes: number;
+  /** Monotonic time (OutboxOptions.monotonic) the age bound counts from: the append, or the open. */
+  agedFrom: number;
 }
 
 export interface DropSummary {
@@ -57,6 +70,8 @@ const SEGMENT_RE = /^seg-(\d{16})\.log$/;
 
 export class Outbox {
   private pending: PendingEvent[] = [];
+  /** Pending events per (node, check): tells the last of each without a scan of the outbox. */
+  private readonly perKey = new Map<string, number>();
   private pendingBytes = 0;
   private segments: Segment[] = [];
   private active: { fd: number; seg: Segment; bytes: number } | undefined;
@@ -64,6 +79,7 @@ export class Outbox {
   private nextSeq = 1;
   private readonly segmentBytes: number;
   private readonly now: () => number;
+  private readonly monotonic: () => number;
   /** Records skipped at open because they failed the CRC or were cut short. */
   corruptRecords = 0;
   /** Events dropped by the size and age bounds since this process started. */
@@ -78,6 +94,7 @@ export class Outbox {
   private constructor(private readonly opts: OutboxOptions) {
     this.segmentBytes = opts.segmentBytes ?? 1024 * 1024;
     this.now = opts.now ?? Date.now;
+    this.monotonic = opts.monotonic ?? (() => performance.now());
   }
 
   static open(opts: OutboxOptions): Outbox {
@@ -94,9 +111,13 @@ export class Outbox {
     return this.pendingBytes;
   }
 
-  /** Enqueue time (epoch ms) of the oldest unsent event, or undefined when empty. */
+  /**
+   * When the oldest unsent event started aging (epoch ms on the current wall clock: now minus its
+   * monotonic age, so `Date.now() - oldestEnqueuedAt` is the age the bound uses), or undefined when empty.
+   */
   get oldestEnqueuedAt(): number | undefined {
-    return this.pending[0]?.enqueuedAt;
+    const p = this.pending[0];
+    return p && this.now() - (this.monotonic() - p.agedFrom);
   }
 
   /**
@@ -106,8 +127,14 @@ export class Outbox {
    * the next scan produces them again.
    */
   append(events: readonly AlertEvent[]): void {
+    this.appendRecords(events);
+    this.enforceBounds();
+  }
+
+  private appendRecords(events: readonly AlertEvent[]): void {
     if (events.length === 0) return;
     const t = this.now();
+    const agedFrom = this.monotonic();
     let chunk: Buffer[] = [];
     let chunkBytes = 0;
     let added: PendingEvent[] = [];
@@ -116,6 +143,7 @@ export class Outbox {
       for (const p of added) {
         this.pending.push(p);
         this.pendingBytes += p.bytes;
+        this.counted(p, 1);
       }
       chunk = [];
       chunkBytes = 0;
@@ -130,14 +158,13 @@ export class Outbox {
         chunk.push(rec);
         chunkBytes += rec.length;
         this.active!.seg.lastSeq = seq;
-        added.push({ seq, enqueuedAt: t, event, bytes: rec.length });
+        added.push({ seq, enqueuedAt: t, event, bytes: rec.length, agedFrom });
       }
       flush();
     } catch (e) {
       this.writeErrors++;
       throw e;
     }
-    this.enforceBounds();
   }
 
   /** Count a failed write of the caller's own state file (alerts-state.json) in writeErrors too. */
@@ -172,6 +199,7 @@ export class Outbox {
     let i = 0;
     while (i < this.pending.length && this.pending[i]!.seq <= seq) {
       this.pendingBytes -= this.pending[i]!.bytes;
+      this.counted(this.pending[i]!, -1);
       i++;
     }
     if (i > 0) this.pending = this.pending.slice(i);
@@ -180,32 +208,71 @@ export class Outbox {
 
   /** Apply the size and age bounds (also called periodically by the sender, for age). */
   enforceBounds(): void {
-    const cutoff = this.now() - this.opts.maxAgeMs;
+    const cutoff = this.monotonic() - this.opts.maxAgeMs;
+    const head = this.pending[0];
+    if (!head || (this.pendingBytes <= this.opts.maxBytes && head.agedFrom >= cutoff)) return;
+    // Events that are the last of their (node, check) in the outbox: dropped, they would be moved to the
+    // tail (see the header), so they count against the size bound either way.
+    const inPrefix = new Map<string, number>();
+    const keep: PendingEvent[] = [];
+    let keptBytes = 0;
     let n = 0;
     let bytes = this.pendingBytes;
     let reason: DropSummary['reason'] = 'age';
     while (n < this.pending.length) {
       const p = this.pending[n]!;
-      if (bytes > this.opts.maxBytes) reason = 'size';
-      else if (p.enqueuedAt >= cutoff) break;
+      if (bytes + keptBytes > this.opts.maxBytes) reason = 'size';
+      else if (p.agedFrom >= cutoff) break;
       bytes -= p.bytes;
       n++;
+      const k = keyOf(p.event);
+      const gone = (inPrefix.get(k) ?? 0) + 1;
+      inPrefix.set(k, gone);
+      const left = (this.perKey.get(k) ?? 0) - gone;
+      // Half the bound at most: the rest is for what happens next; past it, kept state is lost too.
+      if (left === 0 && restorable(p.event) && keptBytes + p.bytes <= this.opts.maxBytes / 2) {
+        keep.push(p);
+        keptBytes += p.bytes;
+      }
     }
     if (n === 0) return;
-    const dropped = this.pending.slice(0, n);
-    const checks: Record<string, number> = {};
-    for (const d of dropped) checks[d.event.check] = (checks[d.event.check] ?? 0) + 1;
-    const summary: DropSummary = {
-      events: n,
-      oldestEnqueuedAt: new Date(dropped[0]!.enqueuedAt).toISOString(),
-      newestEnqueuedAt: new Date(dropped[n - 1]!.enqueuedAt).toISOString(),
-      reason,
-      checks,
-    };
-    this.droppedEvents += n;
-    this.opts.log.warn({ outbox: summary }, 'outbox over its bounds: oldest unsent events dropped');
-    this.ack(dropped[n - 1]!.seq);
-    this.opts.onDrop?.(summary);
+    if (keep.length > 0) {
+      try {
+        this.appendRecords(keep.map((p) => p.event));
+      } catch (e) {
+        // Nothing is dropped rather than state lost: the bounds are applied again at the next call.
+        this.opts.log.warn({ err: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, 'outbox over its bounds, but the events to keep cannot be written; nothing dropped');
+        return;
+      }
+    }
+    const kept = new Set(keep);
+    const dropped = this.pending.slice(0, n).filter((p) => !kept.has(p));
+    const last = this.pending[n - 1]!.seq;
+    if (dropped.length > 0) {
+      const checks: Record<string, number> = {};
+      for (const d of dropped) checks[d.event.check] = (checks[d.event.check] ?? 0) + 1;
+      const summary: DropSummary = {
+        events: dropped.length,
+        oldestEnqueuedAt: new Date(dropped[0]!.enqueuedAt).toISOString(),
+        newestEnqueuedAt: new Date(dropped[dropped.length - 1]!.enqueuedAt).toISOString(),
+        reason,
+        checks,
+      };
+      this.droppedEvents += dropped.length;
+      this.opts.log.warn({ outbox: summary, kept: keep.length }, 'outbox over its bounds: oldest unsent events dropped');
+      this.ack(last);
+      this.opts.onDrop?.(summary);
+    } else {
+      this.opts.log.info({ moved: keep.length }, 'outbox over its bounds: only current state was at the head; moved to the tail');
+      this.ack(last);
+    }
+  }
+
+  private counted(p: PendingEvent, by: 1 | -1): void {
+    const k = keyOf(p.event);
+    const n = (this.perKey.get(k) ?? 0) + by;
+    if (n > 0) this.perKey.set(k, n);
+    else this.perKey.delete(k);
   }
 
   close(): void {
@@ -226,6 +293,7 @@ export class Outbox {
       // No acknowledgement yet.
     }
     let maxSeq = this.acked;
+    const openedAt = this.monotonic();
     const files = readdirSync(dir)
       .filter((f) => SEGMENT_RE.test(f))
       .sort();
@@ -251,8 +319,10 @@ export class Outbox {
         lastSeq = Math.max(lastSeq, p.seq);
         maxSeq = Math.max(maxSeq, p.seq);
         if (p.seq > this.acked && (this.pending.length === 0 || p.seq > this.pending[this.pending.length - 1]!.seq)) {
+          p.agedFrom = openedAt;
           this.pending.push(p);
           this.pendingBytes += p.bytes;
+          this.counted(p, 1);
         }
       }
       if (bad > 0) {
@@ -338,7 +408,21 @@ function parseRecord(r: Buffer): PendingEvent | undefined {
   if (typeof o.s !== 'number' || !Number.isSafeInteger(o.s) || typeof o.t !== 'number' || typeof o.e !== 'object' || o.e === null) return undefined;
   const e = o.e as Partial<AlertEvent>;
   if (typeof e.id !== 'string' || typeof e.node !== 'string' || typeof e.check !== 'string') return undefined;
-  return { seq: o.s, enqueuedAt: o.t, event: o.e as AlertEvent, bytes: r.length + 12 };
+  // Aged from the open (see the header): agedFrom is set by load().
+  return { seq: o.s, enqueuedAt: o.t, event: o.e as AlertEvent, bytes: r.length + 12, agedFrom: 0 };
+}
+
+/** The (node, check) an event is the state of. */
+function keyOf(e: AlertEvent): string {
+  return `${e.node}\0${e.check}`;
+}
+
+/**
+ * State the caller's re-send of open alerts does not re-create: anything but a failure (the collector
+ * counts a failure as failing unless accepted). Heartbeats carry no state.
+ */
+function restorable(e: AlertEvent): boolean {
+  return e.check !== HEARTBEAT_CHECK && !(e.status === 'fail' && e.accepted !== true);
 }
 
 function fsyncDir(dir: string): void {

@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SEVERITIES } from '../contracts.js';
-import type { Evidence, Severity } from '../contracts.js';
+import type { Evidence, NodeBaseline, Severity } from '../contracts.js';
 import type { Cell, DeliveryState, FleetFilter, FleetQueries, GroupNode, GroupRow, HistoryEntry } from './queries.js';
 
 export const PAGE_NODES = 100;
@@ -161,7 +161,7 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
   out.push(`</p>`);
   out.push(renderPager(v, nodes.total, PAGE_NODES, ''));
   if (nodes.rows.length > 0) {
-    out.push(`<div class="scroll"><table class="matrix" id="matrix"><thead><tr><th class="corner">node</th><th>last report</th><th>failing</th>`);
+    out.push(`<div class="scroll"><table class="matrix" id="matrix"><thead><tr><th class="corner">node</th><th>last report</th><th>failing</th><th>integrity baseline</th>`);
     for (const c of columns) {
       out.push(`<th class="check"><a href="/groups/${c.key}" title="${e(`${c.check} (${c.severity}): ${c.title} — ${c.nodes} nodes`)}"><span class="sev-dot sev-${c.severity}"></span><span class="vert">${e(c.check)}</span></a></th>`);
     }
@@ -169,7 +169,7 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
     for (const n of nodes.rows) {
       out.push(`<tr data-node="${e(n.node)}"><th scope="row" class="node"><a href="/${e(viewQuery(v, { filter: { ...v.filter, node: n.node }, page: 1 }))}">${e(n.node)}</a>`);
       if (n.silent) out.push(` <span class="flag silent">silent</span>`);
-      out.push(`</th><td class="when${n.silent ? ' bad' : ''}">${when(n.lastSeenAt, now)}</td><td class="num">${n.failing > 0 ? `<span class="sev sev-${n.worst ?? 'info'}">${num(n.failing)}</span>` : '0'}</td>`);
+      out.push(`</th><td class="when${n.silent ? ' bad' : ''}">${when(n.lastSeenAt, now)}</td><td class="num">${n.failing > 0 ? `<span class="sev sev-${n.worst ?? 'info'}">${num(n.failing)}</span>` : '0'}</td>${renderBaseline(n.baseline, now)}`);
       for (const c of columns) {
         const cell = cells.get(`${n.node}\0${c.check}\0${c.severity}`);
         out.push(cell ? `<td class="cell sev-${c.severity}" title="${e(`${c.check} on ${n.node}: ${cell.message}`)}"><a href="/groups/${c.key}${e(viewQuery({ filter: { probe: '', severities: [], node: n.node, check: '' }, all: false, page: 1 }))}">✕</a></td>` : `<td class="cell"></td>`);
@@ -358,6 +358,17 @@ function num(n: number): string {
 }
 
 /** An absolute UTC time with how long ago it was; unreadable times are shown as they are. */
+/** The node's integrity baseline cell: short digest (full in the title), verified or not, and its last change. */
+function renderBaseline(b: NodeBaseline | undefined, now: Date): string {
+  if (!b) return `<td class="baseline">—</td>`;
+  const digest = `<code title="${e(`${b.digest} (built ${b.created}; kept since ${b.since})`)}">${e(b.digest.slice(0, 12))}</code>`;
+  const signed = b.signed ? '' : ` <span class="note">unverified</span>`;
+  const changed = b.changedAt
+    ? ` <span class="flag baseline-changed" title="${e(`${b.changes} change${b.changes === 1 ? '' : 's'}; previous digest ${b.previousDigest ?? '?'}`)}">changed</span> ${when(b.changedAt, now)}`
+    : '';
+  return `<td class="baseline${b.changedAt ? ' bad' : ''}" data-digest="${e(b.digest)}">${digest}${signed}${changed}</td>`;
+}
+
 export function when(t: string | number, now: Date): string {
   const ms = typeof t === 'number' ? t : Date.parse(t);
   if (!Number.isFinite(ms)) return e(String(t));
@@ -394,7 +405,7 @@ thead th{background:#f0f0f0}
 .matrix th.node{position:sticky;left:0;background:#fff;white-space:nowrap}
 .matrix .cell{text-align:center;padding:0;min-width:1.6em}.matrix .cell a{display:block;color:#fff;text-decoration:none;font-size:.8em}
 .matrix .cell.sev-medium a{color:#222}.when{white-space:nowrap}.num{text-align:right}
-.flag{font-size:.75em;padding:0 .4em;border-radius:.5em;border:1px solid}.flag.silent{color:var(--critical);border-color:var(--critical)}
+.flag{font-size:.75em;padding:0 .4em;border-radius:.5em;border:1px solid}.flag.silent{color:var(--critical);border-color:var(--critical)}.flag.baseline-changed{color:var(--high);border-color:var(--high)}.baseline{white-space:nowrap}
 .pager{margin:.4em 0}
 ul.deliveries,ul.evidence{margin:0;padding-left:1.1em}
 pre.evidence{margin:.1em 0;white-space:pre-wrap;word-break:break-all;max-width:50em;font-size:.85em;background:#f5f5f5;padding:.2em .4em}

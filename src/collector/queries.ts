@@ -7,9 +7,10 @@
  */
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { SEVERITIES } from '../contracts.js';
-import type { AlertGroupStatus, Evidence, Severity } from '../contracts.js';
+import type { AlertGroupStatus, Evidence, NodeBaseline, Severity } from '../contracts.js';
 import type { GroupAction, GroupChange } from './sink.js';
-import { groupKey } from './store.js';
+import { groupKey, nodeBaseline } from './store.js';
+import type { NodeBaselineRow } from './store.js';
 
 export interface FleetFilter {
   /** Exact probe name; '' for any. */
@@ -51,6 +52,8 @@ export interface NodeRow {
   failing: number;
   /** The node's most severe matching failure, if any. */
   worst?: Severity;
+  /** The node's integrity baseline as last reported (store.ts), if any. */
+  baseline?: NodeBaseline;
 }
 
 export interface Cell {
@@ -174,6 +177,9 @@ export class FleetQueries {
           AND (@all = 1 OR EXISTS (SELECT 1 FROM node_checks c WHERE c.node = n.node AND ${c(FILTER_SQL)})) ORDER BY node`),
       nodeCounts: p(`SELECT node, COUNT(*) AS n, MIN(${SEVERITY_RANK_SQL}) AS worst FROM node_checks
           WHERE node IN (SELECT value FROM json_each(@nodes)) AND ${FILTER_SQL} GROUP BY node`),
+      // The baseline columns of one page of nodes (store.ts migration 3).
+      pageBaselines: p(`SELECT node, baseline_digest, baseline_created, baseline_signed, baseline_observed_at, baseline_since, baseline_changed_at,
+          baseline_previous, baseline_changes FROM nodes WHERE node IN (SELECT value FROM json_each(@nodes)) AND baseline_digest IS NOT NULL`),
       cells: p(`SELECT node, check_id, severity, substr(message, 1, 300) AS message FROM node_checks
           WHERE node IN (SELECT value FROM json_each(@nodes)) AND ${FILTER_SQL}`),
       groups: p(`SELECT * FROM groups WHERE check_id > @lo AND check_id < @hi
@@ -247,14 +253,22 @@ export class FleetQueries {
     const chosen = this.st.matchingNodes!.all({ ...q, all: all ? 1 : 0 }) as { node: string; last_seen_at: number; silent: number }[];
     const page = chosen.slice(offset, offset + limit);
     const counts = new Map<string, { n: number; worst: number }>();
+    const baselines = new Map<string, NodeBaseline>();
     if (page.length > 0) {
-      for (const r of this.st.nodeCounts!.all({ ...q, nodes: JSON.stringify(page.map((n) => n.node)) }) as { node: string; n: number; worst: number }[]) counts.set(r.node, r);
+      const names = JSON.stringify(page.map((n) => n.node));
+      for (const r of this.st.nodeCounts!.all({ ...q, nodes: names }) as { node: string; n: number; worst: number }[]) counts.set(r.node, r);
+      for (const r of this.st.pageBaselines!.all({ nodes: names }) as (NodeBaselineRow & { node: string })[]) {
+        const b = nodeBaseline(r);
+        if (b) baselines.set(r.node, b);
+      }
     }
     const rows = page.map((n) => {
       const fl = counts.get(n.node);
       const row: NodeRow = { node: n.node, lastSeenAt: n.last_seen_at, silent: n.silent === 1, failing: fl?.n ?? 0 };
       const worst = fl ? SEVERITIES[fl.worst] : undefined;
       if (worst) row.worst = worst;
+      const b = baselines.get(n.node);
+      if (b) row.baseline = b;
       return row;
     });
     return { rows, total: chosen.length };

@@ -30,7 +30,7 @@ import { isPagePath, pageCredentials, servePage } from './page.js';
 import { FleetQueries } from './queries.js';
 import { createSinks } from './sinks.js';
 import type { Sink } from './sink.js';
-import { Store } from './store.js';
+import { CLOCK_STEP_TOLERANCE_MS, Store } from './store.js';
 import { inlineIngester, workerIngester } from './ingest.js';
 import type { Ingester } from './ingest.js';
 
@@ -213,12 +213,20 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   }
 
   // Node silent: checked periodically, but not before the collector has been up for silentAfterSeconds
-  // (agents could not reach a collector that was down; they are not silent, it was).
+  // (agents could not reach a collector that was down; they are not silent, it was), measured on the
+  // monotonic clock: a step of the wall clock neither ends nor stretches that grace. Steps while running
+  // are handled by the store (Store.markSilent translates last-seen times); this only logs them.
   const silentMs = cfg.silentAfterSeconds * 1000;
-  const startedAt = Date.now();
+  const startedMono = performance.now();
+  let clockMark = { wall: Date.now(), mono: startedMono };
   const silentTimer = setInterval(
     () => {
-      if (Date.now() - startedAt < silentMs || closing) return;
+      const wall = Date.now();
+      const mono = performance.now();
+      const stepMs = wall - clockMark.wall - (mono - clockMark.mono);
+      clockMark = { wall, mono };
+      if (Math.abs(stepMs) > CLOCK_STEP_TOLERANCE_MS) log.warn({ stepSeconds: Math.round(stepMs / 1000) }, 'wall clock stepped; node last-seen times moved onto the new clock');
+      if (mono - startedMono < silentMs || closing) return;
       ingester.markSilent(silentMs).then(
         (nodes) => {
           if (nodes.length === 0) return;

@@ -18,9 +18,24 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { HEARTBEAT_CHECK, NODE_SILENT_CHECK } from '../contracts.js';
-import type { AlertEvent, AlertGroup, AlertGroupStatus, NodeSummary, Severity } from '../contracts.js';
+import { BASELINE_CHANGED_CHECK, HEARTBEAT_CHECK, NODE_SILENT_CHECK } from '../contracts.js';
+import type { AlertEvent, AlertGroup, AlertGroupStatus, BaselineRef, NodeBaseline, NodeSummary, Severity } from '../contracts.js';
 import type { GroupChange, GroupAction } from './sink.js';
+
+/** The node's baseline as GET /v1/nodes shows it, from its row (undefined until one was reported). */
+export function nodeBaseline(r: NodeBaselineRow): NodeBaseline | undefined {
+  if (r.baseline_digest === null || r.baseline_since === null) return undefined;
+  const b: NodeBaseline = {
+    digest: r.baseline_digest,
+    created: r.baseline_created ?? '',
+    signed: r.baseline_signed === 1,
+    since: new Date(r.baseline_since).toISOString(),
+    changes: r.baseline_changes,
+  };
+  if (r.baseline_changed_at !== null) b.changedAt = new Date(r.baseline_changed_at).toISOString();
+  if (r.baseline_previous !== null) b.previousDigest = r.baseline_previous;
+  return b;
+}
 
 /** Stable group key: hex SHA-256 of check, NUL, severity (the same on every collector and restart). */
 export function groupKey(check: string, severity: Severity): string {
@@ -107,6 +122,20 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE events;
   ALTER TABLE events_v2 RENAME TO events;
   `,
+  // 3: each node's integrity baseline as its agent last reported it (digest, creation, signed), when the
+  // collector first saw that digest, and its changes after the first (each one raises
+  // hostward.baseline_changed). The fleet page's group history reads the queue by group.
+  `
+  ALTER TABLE nodes ADD COLUMN baseline_digest TEXT;
+  ALTER TABLE nodes ADD COLUMN baseline_created TEXT;
+  ALTER TABLE nodes ADD COLUMN baseline_signed INTEGER;
+  ALTER TABLE nodes ADD COLUMN baseline_observed_at TEXT;
+  ALTER TABLE nodes ADD COLUMN baseline_since INTEGER;
+  ALTER TABLE nodes ADD COLUMN baseline_changed_at INTEGER;
+  ALTER TABLE nodes ADD COLUMN baseline_previous TEXT;
+  ALTER TABLE nodes ADD COLUMN baseline_changes INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX deliveries_group ON deliveries (group_key, id);
+  `,
 ];
 
 /** Thrown when the database cannot be used at start; the message is the whole story (no stack). */
@@ -173,6 +202,12 @@ interface Touched {
 
 type Touch = (check: string, severity: Severity, title: string, node: string, joined: boolean) => void;
 
+/**
+ * Wall and monotonic clocks may drift apart this much between two silent-node checks without it being
+ * taken for a step (NTP slews at most 0.5 ms/s; a check runs at least every 30 s).
+ */
+export const CLOCK_STEP_TOLERANCE_MS = 2000;
+
 /** How many node names a group change carries (nodeCount has the total). */
 export const CHANGE_NODES_MAX = 100;
 
@@ -182,11 +217,43 @@ export interface StoreOptions {
   sinks: readonly string[];
   now?: () => number;
   /**
+   * A monotonic clock in milliseconds (default performance.now): tells a step of the wall clock (NTP, a
+   * restored VM) from time that really passed, for the silent-node check (markSilent). Without it, an
+   * injected `now` is taken as steady time (tests of other things); production injects neither.
+   */
+  monotonic?: () => number;
+  /**
    * Copy the WAL back into the database file (checkpoint) from a worker thread with its own connection,
    * every this many milliseconds, instead of inside the commit that crosses 1000 WAL pages: the
    * collector's event loop then never waits for a checkpoint. 0 or absent: SQLite's automatic checkpoints.
    */
   checkpointEveryMs?: number;
+  /**
+   * How long a node's `hostward.baseline_changed` stays failing: it resolves on the first report of the same
+   * digest received this long after the change (a later change restarts it). Default BASELINE_CHANGED_HOLD_MS.
+   */
+  baselineChangedHoldMs?: number;
+}
+
+/**
+ * One hour: long enough for the people paged to look, short enough that an expected re-baseline
+ * (`hostward integrity accept` after an upgrade) does not stay open; the node's row keeps the change time.
+ */
+export const BASELINE_CHANGED_HOLD_MS = 3600_000;
+
+export interface NodeBaselineRow {
+  baseline_digest: string | null;
+  baseline_created: string | null;
+  baseline_signed: number | null;
+  baseline_observed_at: string | null;
+  baseline_since: number | null;
+  baseline_changed_at: number | null;
+  baseline_previous: string | null;
+  baseline_changes: number;
+}
+
+function shortDigest(d: string): string {
+  return d.slice(0, 12);
 }
 
 /** The checkpoint worker (plain CommonJS, evaluated: it needs no file of its own next to the build). */
@@ -228,18 +295,25 @@ function tracker(): { touched: Map<string, Touched>; touch: Touch } {
 export class Store {
   readonly db: Db;
   private readonly now: () => number;
+  private readonly monotonic: () => number;
+  /** Both clocks as read at the previous silent-node check (or at open): the reference for a step. */
+  private clockMark: { wall: number; mono: number };
   private readonly sinks: readonly string[];
   private readonly st: Record<string, Statement>;
   private checkpointer: Worker | undefined;
   private readonly file: string;
+  private readonly baselineChangedHoldMs: number;
   readonly schemaVersion: number;
 
   constructor(opts: StoreOptions) {
     if (opts.file !== ':memory:') mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
     this.db = new Database(opts.file);
     this.now = opts.now ?? Date.now;
+    this.monotonic = opts.monotonic ?? opts.now ?? (() => performance.now());
+    this.clockMark = { wall: this.now(), mono: this.monotonic() };
     this.file = opts.file;
     this.sinks = opts.sinks;
+    this.baselineChangedHoldMs = opts.baselineChangedHoldMs ?? BASELINE_CHANGED_HOLD_MS;
     try {
       // The wait first: another connection's lock must not fail the pragmas below at once.
       this.db.pragma('busy_timeout = 5000');
@@ -282,7 +356,20 @@ export class Store {
       // the oldest are at the front; a bounded look at the front needs no index on received_at.
       pruneEvents: p(`DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?) AND received_at < ?`),
       silentCandidates: p(`SELECT node, last_seen_at FROM nodes WHERE silent = 0 AND last_seen_at < ?`),
+      // A step of the wall clock by `offset`: last-seen times from before the previous check (on the old
+      // clock) are moved onto the new one; times since then, whose clock cannot be told, become now.
+      shiftLastSeen: p(`UPDATE nodes SET last_seen_at = CASE
+          WHEN last_seen_at <= @before AND NOT (last_seen_at BETWEEN @recentFrom AND @now) THEN MIN(last_seen_at + @offset, @now)
+          ELSE @now END`),
+      // Last seen in the future: the clock was stepped back (while this process ran or before it started).
+      clampLastSeen: p(`UPDATE nodes SET last_seen_at = ? WHERE last_seen_at > ?`),
       setSilent: p(`UPDATE nodes SET silent = 1 WHERE node = ?`),
+      getBaseline: p(`SELECT baseline_digest, baseline_created, baseline_signed, baseline_observed_at, baseline_since, baseline_changed_at, baseline_previous, baseline_changes
+        FROM nodes WHERE node = ?`),
+      // Same digest: refresh what the agent says about it (creation, verified) and the observation time.
+      refreshBaseline: p(`UPDATE nodes SET baseline_created = ?, baseline_signed = ?, baseline_observed_at = ? WHERE node = ?`),
+      setBaseline: p(`UPDATE nodes SET baseline_digest = ?, baseline_created = ?, baseline_signed = ?, baseline_observed_at = ?, baseline_since = ?,
+        baseline_changed_at = ?, baseline_previous = ?, baseline_changes = ? WHERE node = ?`),
     };
   }
 
@@ -329,6 +416,8 @@ export class Store {
       const now = this.now();
       const { touched, touch } = tracker();
       const seen = new Set<string>();
+      // The newest baseline each node reported in this transaction (applied once its node row exists).
+      const baselines = new Map<string, { baseline: BaselineRef; observedAt: string }>();
       const results = requests.map((events) => {
         let stored = 0;
         let duplicates = 0;
@@ -340,6 +429,10 @@ export class Store {
             continue;
           }
           stored++;
+          if (e.baseline) {
+            const had = baselines.get(e.node);
+            if (!had || Date.parse(had.observedAt) <= Date.parse(e.observedAt)) baselines.set(e.node, { baseline: e.baseline, observedAt: e.observedAt });
+          }
           if (e.check === HEARTBEAT_CHECK) continue;
           this.apply(e, now, touch);
         }
@@ -352,9 +445,40 @@ export class Store {
           this.setCheck(node, NODE_SILENT_CHECK, 'hostward', 'high', 'pass', false, 'Node stopped reporting', 'reporting again', '[]', new Date(now).toISOString(), now, touch);
         }
       }
+      for (const [node, b] of baselines) this.noteBaseline(node, b.baseline, b.observedAt, now, touch);
       for (const g of touched.values()) this.recompute(g, now);
       return results;
     }).immediate();
+  }
+
+  /**
+   * Keep the node's baseline. The first digest seen is stored; the same one again only refreshes it; another
+   * one is a re-baseline (`integrity accept` or `init`, by an operator or by someone with root and the key)
+   * and fails `hostward.baseline_changed`, which resolves per baselineChangedHoldMs. A baseline observed
+   * before the one kept (a re-send arriving late) is ignored, so it cannot flip the digest back.
+   */
+  private noteBaseline(node: string, b: BaselineRef, observedAt: string, now: number, touch: Touch): void {
+    const row = this.st.getBaseline!.get(node) as NodeBaselineRow | undefined;
+    if (!row) return;
+    if (row.baseline_observed_at !== null && Date.parse(row.baseline_observed_at) > Date.parse(observedAt)) return;
+    const signed = b.signed ? 1 : 0;
+    if (row.baseline_digest === b.digest) {
+      this.st.refreshBaseline!.run(b.created, signed, observedAt, node);
+      if (row.baseline_changed_at !== null && now - row.baseline_changed_at >= this.baselineChangedHoldMs && (this.st.getNodeCheck!.get(node, BASELINE_CHANGED_CHECK) as NodeCheckRow | undefined)?.failing === 1) {
+        this.setCheck(node, BASELINE_CHANGED_CHECK, 'hostward', 'high', 'pass', false, 'Integrity baseline changed', `the baseline ${shortDigest(b.digest)} has been kept since ${new Date(row.baseline_changed_at).toISOString()}`, '[]', observedAt, now, touch);
+      }
+      return;
+    }
+    if (row.baseline_digest === null) {
+      this.st.setBaseline!.run(b.digest, b.created, signed, observedAt, now, null, null, 0, node);
+      return;
+    }
+    this.st.setBaseline!.run(b.digest, b.created, signed, observedAt, now, now, row.baseline_digest, row.baseline_changes + 1, node);
+    const message =
+      `the integrity baseline changed from ${shortDigest(row.baseline_digest)} (created ${row.baseline_created ?? '?'}) to ${shortDigest(b.digest)} ` +
+      `(created ${b.created}, ${b.signed ? 'signed and verified by the agent' : 'not verified by the agent'}): unless someone ran hostward integrity accept or init on this node, treat it as tampering`;
+    const evidence = JSON.stringify([{ text: `previous digest ${row.baseline_digest}` }, { text: `new digest ${b.digest}` }]);
+    this.setCheck(node, BASELINE_CHANGED_CHECK, 'hostward', 'high', 'fail', true, 'Integrity baseline changed', message, evidence, observedAt, now, touch);
   }
 
   private apply(e: AlertEvent, now: number, touch: Touch): void {
@@ -425,10 +549,34 @@ export class Store {
     for (const sink of this.sinks) this.st.enqueue!.run(sink, key, json, now, now);
   }
 
-  /** Nodes that stopped reporting become failing `hostward.node_silent` checks (one group across the fleet). */
+  /**
+   * Nodes that stopped reporting become failing `hostward.node_silent` checks (one group across the fleet).
+   *
+   * Silence is measured on the wall clock (last_seen_at persists across restarts), guarded against steps
+   * of that clock with the monotonic one. Between two calls, wall and monotonic time must advance alike;
+   * when they differ by more than CLOCK_STEP_TOLERANCE_MS the wall clock was stepped by the difference
+   * (offset), and before anything is judged every node's last-seen time is translated onto the new clock:
+   * - seen before the previous call (surely on the old clock): last_seen_at + offset, capped at now, so
+   *   its real silence is kept: a forward step raises no node_silent storm, and a backward step does
+   *   not postpone the detection of a node that really stopped;
+   * - seen since the previous call (either clock; no way to tell): now, a fresh grace of at most one
+   *   call interval.
+   * A last-seen time in the future (the clock stepped back while the collector was down, or between an
+   * ingest and this call) becomes now. Steps while the collector was down look like downtime: the
+   * caller gives every node silentAfterMs of grace after a start (server.ts), on the monotonic clock.
+   */
   markSilent(silentAfterMs: number): string[] {
     return this.db.transaction(() => {
       const now = this.now();
+      const mono = this.monotonic();
+      const mark = this.clockMark;
+      this.clockMark = { wall: now, mono };
+      const elapsed = mono - mark.mono;
+      const offset = now - mark.wall - elapsed;
+      if (Math.abs(offset) > CLOCK_STEP_TOLERANCE_MS) {
+        this.st.shiftLastSeen!.run({ before: mark.wall, recentFrom: now - elapsed, now, offset });
+      }
+      this.st.clampLastSeen!.run(now, now);
       const rows = this.st.silentCandidates!.all(now - silentAfterMs) as { node: string; last_seen_at: number }[];
       const { touched, touch } = tracker();
       for (const r of rows) {
@@ -444,12 +592,18 @@ export class Store {
   nodes(): NodeSummary[] {
     const rows = this.db
       .prepare(
-        `SELECT n.node AS node, n.last_seen_at AS last_seen_at,
+        `SELECT n.node AS node, n.last_seen_at AS last_seen_at, n.baseline_digest, n.baseline_created, n.baseline_signed, n.baseline_observed_at,
+           n.baseline_since, n.baseline_changed_at, n.baseline_previous, n.baseline_changes,
            (SELECT json_group_array(check_id) FROM (SELECT check_id FROM node_checks c WHERE c.node = n.node AND c.failing = 1 ORDER BY check_id)) AS failing
          FROM nodes n ORDER BY n.node`,
       )
-      .all() as { node: string; last_seen_at: number; failing: string }[];
-    return rows.map((r) => ({ node: r.node, lastSeenAt: new Date(r.last_seen_at).toISOString(), failing: JSON.parse(r.failing) as string[] }));
+      .all() as ({ node: string; last_seen_at: number; failing: string } & NodeBaselineRow)[];
+    return rows.map((r) => {
+      const out: NodeSummary = { node: r.node, lastSeenAt: new Date(r.last_seen_at).toISOString(), failing: JSON.parse(r.failing) as string[] };
+      const b = nodeBaseline(r);
+      if (b) out.baseline = b;
+      return out;
+    });
   }
 
   alerts(): AlertGroup[] {

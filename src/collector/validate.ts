@@ -4,7 +4,7 @@
  * do not break an older collector.
  */
 import { MAX_EVENTS_PER_REQUEST, SEVERITIES, STATUSES, isSeverity } from '../contracts.js';
-import type { AlertEvent, Evidence, Status } from '../contracts.js';
+import type { AlertEvent, BaselineRef, Evidence, Status } from '../contracts.js';
 
 export const LIMITS = {
   id: 128,
@@ -26,6 +26,8 @@ const PROBE_RE = /^[a-z0-9][a-z0-9_-]*$/;
 const NODE_RE = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const ID_RE = /^[A-Za-z0-9._:-]+$/;
+// SHA-256 today (64); room for SHA-512 or BLAKE2 MACs, never free text.
+const DIGEST_RE = /^[0-9a-f]{32,128}$/;
 
 class Bad extends Error {}
 
@@ -86,7 +88,17 @@ export function validateEvent(v: unknown, at: string): AlertEvent {
   if (v.accepted !== undefined && typeof v.accepted !== 'boolean') throw new Bad(`${at}.accepted: must be true or false`);
   const e: AlertEvent = { id, node, check, probe, status: v.status as Status, severity: v.severity, title, message, evidence: ev, observedAt };
   if (v.accepted === true) e.accepted = true;
+  if (v.baseline !== undefined) e.baseline = baseline(v.baseline, `${at}.baseline`);
   return e;
+}
+
+function baseline(v: unknown, at: string): BaselineRef {
+  if (!isObj(v)) throw new Bad(`${at}: must be an object, got ${typeName(v)}`);
+  const digest = str(v, 'digest', at, 128, DIGEST_RE);
+  const created = str(v, 'created', at, 40, ISO_RE);
+  if (!Number.isFinite(Date.parse(created))) throw new Bad(`${at}.created: not a valid time`);
+  if (typeof v.signed !== 'boolean') throw new Bad(`${at}.signed: must be true or false`);
+  return { digest, created, signed: v.signed };
 }
 
 /** Validate a parsed body: a JSON array of 1..MAX_EVENTS_PER_REQUEST events. */

@@ -129,7 +129,7 @@ describe('outbox', () => {
     const dir = tmp();
     let now = 1_000_000;
     const drops: DropSummary[] = [];
-    const o = open(dir, { maxAgeMs: 60_000, now: () => now, onDrop: (s) => drops.push(s) });
+    const o = open(dir, { maxAgeMs: 60_000, now: () => now, monotonic: () => now, onDrop: (s) => drops.push(s) });
     o.append([ev(1), ev(2)]);
     now += 30_000;
     o.append([ev(3)]);

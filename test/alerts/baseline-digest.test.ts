@@ -1,0 +1,156 @@
+/**
+ * The agent's side of the baseline digest (issue 7): the integrity probe names its baseline in the evidence of
+ * integrity.baseline_valid, the alert flow parses it (baselineOf) and puts it on the first event of every
+ * batch it enqueues, heartbeats included. Real baselines built by the probe's own library in temp dirs.
+ */
+import { describe, it, expect, afterAll } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { AlertEvent, Report } from '../../src/contracts.js';
+import { baselineOf } from '../../src/alerts/diff.js';
+import { startAlerting } from '../../src/alerts/index.js';
+import { Outbox } from '../../src/alerts/outbox.js';
+import { defaultConfig } from '../../src/config/config.js';
+import { integrityAccept, integrityInit } from '../../probes/integrity/index.js';
+import { sandbox, scanIntegrity } from '../integrity/helpers.js';
+import type { Sandbox } from '../integrity/helpers.js';
+
+const boxes: Sandbox[] = [];
+const dirs: string[] = [];
+afterAll(() => {
+  boxes.forEach((b) => b.cleanup());
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
+
+const POLICY = `version: 1
+rules:
+  - {path: /etc/ssh, properties: config, category: ssh}
+`;
+
+function box(): Sandbox {
+  const s = sandbox({ 'etc/ssh/sshd_config': 'PasswordAuthentication no\n' });
+  boxes.push(s);
+  writeFileSync(`${s.state}/policy.yaml`, POLICY);
+  return s;
+}
+
+function report(evidenceTexts: (string | undefined)[], check = 'integrity.baseline_valid'): Report {
+  return {
+    node: 'w1',
+    root: '/',
+    agentVersion: 'test',
+    startedAt: '2026-11-24T10:00:00.000Z',
+    durationSeconds: 1,
+    os: { id: 'debian', versionId: '12', prettyName: 'Debian', kernel: '6.1' },
+    probes: [{ probe: 'integrity', status: 'ok', durationSeconds: 1 }],
+    findings: [
+      {
+        check,
+        probe: 'integrity',
+        title: 't',
+        status: 'pass',
+        severity: 'critical',
+        message: 'm',
+        evidence: evidenceTexts.map((text) => (text === undefined ? { file: '/x' } : { file: '/x', text })),
+        references: [],
+        remediation: '',
+      },
+    ],
+    summary: { pass: 1, fail: 0, unknown: 0, skip: 0, accepted: 0 },
+    measurements: [],
+  };
+}
+
+const DIGEST = 'ab'.repeat(32);
+
+describe('the integrity probe names its baseline', () => {
+  it('a signed baseline: digest, creation time and signed=true, parsed back by the alert flow', async () => {
+    const s = box();
+    const made = await integrityInit({ root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile: s.key });
+    const r = await scanIntegrity(s.root, { db: s.db, policy: `${s.state}/policy.yaml`, keyFile: s.key });
+    const b = baselineOf(r);
+    expect(b).toBeDefined();
+    expect(b!.digest).toBe(made.digest);
+    expect(b!.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(b!.signed).toBe(true);
+    expect(Number.isFinite(Date.parse(b!.created))).toBe(true);
+    // accept after a change: a new digest, as the collector will see it.
+    writeFileSync(s.at('etc/ssh/sshd_config'), 'PasswordAuthentication yes\n');
+    await integrityAccept({ root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile: s.key });
+    const after = baselineOf(await scanIntegrity(s.root, { db: s.db, policy: `${s.state}/policy.yaml`, keyFile: s.key }));
+    expect(after?.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(after?.digest).not.toBe(b!.digest);
+  });
+
+  it('an unsigned baseline says signed=false; a signed one checked without the key too (not verified)', async () => {
+    const s = box();
+    await integrityInit({ root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile: null });
+    expect(baselineOf(await scanIntegrity(s.root, { db: s.db, policy: `${s.state}/policy.yaml` }))?.signed).toBe(false);
+    const t = box();
+    await integrityInit({ root: t.root, policy: `${t.state}/policy.yaml`, dbFile: t.db, keyFile: t.key });
+    expect(baselineOf(await scanIntegrity(t.root, { db: t.db, policy: `${t.state}/policy.yaml` }))?.signed).toBe(false);
+  });
+
+  it('no baseline, or a tampered one: nothing to send', async () => {
+    const s = box();
+    expect(baselineOf(await scanIntegrity(s.root, { db: s.db, policy: `${s.state}/policy.yaml`, keyFile: s.key }))).toBeUndefined();
+    await integrityInit({ root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile: s.key });
+    writeFileSync(s.db, 'garbage\n');
+    const r = await scanIntegrity(s.root, { db: s.db, policy: `${s.state}/policy.yaml`, keyFile: s.key });
+    expect(r.findings.find((f) => f.check === 'integrity.baseline_valid')?.status).toBe('fail');
+    expect(baselineOf(r)).toBeUndefined();
+  });
+});
+
+describe('baselineOf on hostile or odd reports', () => {
+  it('parses only the exact form', () => {
+    expect(baselineOf(report([`baseline digest=${DIGEST} created=2026-11-24T10:00:00.000Z signed=true`]))).toEqual({ digest: DIGEST, created: '2026-11-24T10:00:00.000Z', signed: true });
+    // skips other evidence first
+    expect(baselineOf(report([undefined, 'corrupt', `baseline digest=${DIGEST} created=2026-11-24T10:00:00.000Z signed=false`]))?.signed).toBe(false);
+    const bad = [
+      `baseline digest=${DIGEST.toUpperCase()} created=2026-11-24T10:00:00.000Z signed=true`,
+      `baseline digest=${DIGEST} created=yesterday signed=true`,
+      `baseline digest=${DIGEST} created=2026-11-24T10:00:00.000Z signed=yes`,
+      `baseline digest=${DIGEST.slice(0, 20)} created=2026-11-24T10:00:00.000Z signed=true`,
+      `baseline digest=${DIGEST} created=2026-11-24T10:00:00.000Z signed=true trailing`,
+      `baseline digest=${DIGEST} created=2026-11-24T10:00`.slice(0, 40), // truncated
+      `baseline digest=${'a'.repeat(100_000)} created=2026-11-24T10:00:00.000Z signed=true`, // huge
+      '',
+    ];
+    for (const t of bad) expect(baselineOf(report([t])), t.slice(0, 80)).toBeUndefined();
+    // the same text on another check is not the baseline
+    expect(baselineOf(report([`baseline digest=${DIGEST} created=2026-11-24T10:00:00.000Z signed=true`], 'integrity.files_unchanged'))).toBeUndefined();
+  });
+});
+
+describe('the alert flow sends it', () => {
+  it('on the first event of every batch: heartbeats and changes', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-alerts-baseline-'));
+    dirs.push(dir);
+    const config = defaultConfig();
+    config.agent.stateDir = dir;
+    delete config.agent.collectorUrl;
+    const alerting = startAlerting({ config, log: pino({ level: 'silent' }) });
+    const text = `baseline digest=${DIGEST} created=2026-11-24T10:00:00.000Z signed=true`;
+    await alerting.onReport(report([text])); // nothing failing: a heartbeat
+    const failing = report([text]);
+    failing.findings.push({ ...failing.findings[0]!, check: 'ssh.password_auth', probe: 'ssh', status: 'fail', severity: 'high', evidence: [] });
+    failing.startedAt = '2026-11-24T10:01:00.000Z';
+    await alerting.onReport(failing); // one fail event
+    const noBaseline = report([]);
+    noBaseline.startedAt = '2026-11-24T10:02:00.000Z';
+    await alerting.onReport(noBaseline); // resolves ssh.password_auth (absent → unknown grace) or heartbeat; no baseline
+    await alerting.close();
+    const box = Outbox.open({ dir: path.join(dir, 'outbox'), maxBytes: 1 << 20, maxAgeMs: 3600_000, log: pino({ level: 'silent' }) });
+    const events: AlertEvent[] = box.peek(100).map((p) => p.event);
+    box.close();
+    expect(events.length).toBe(3);
+    expect(events[0]!.check).toBe('hostward.heartbeat');
+    expect(events[0]!.baseline).toEqual({ digest: DIGEST, created: '2026-11-24T10:00:00.000Z', signed: true });
+    expect(events[1]!.check).toBe('ssh.password_auth');
+    expect(events[1]!.baseline?.digest).toBe(DIGEST);
+    expect(events[2]!.baseline).toBeUndefined();
+  });
+});
