@@ -10,7 +10,7 @@ import { SEVERITIES } from '../contracts.js';
 import type { AlertGroupStatus, Evidence, NodeBaseline, Severity } from '../contracts.js';
 import type { GroupAction, GroupChange } from './sink.js';
 import { groupKey, nodeBaseline } from './store.js';
-import type { NodeBaselineRow } from './store.js';
+import type { GroupRow as DbGroupRow, NodeBaselineRow } from './store.js';
 
 export interface FleetFilter {
   /** Exact probe name; '' for any. */
@@ -283,11 +283,11 @@ export class FleetQueries {
 
   /** Groups by status matching probe, severity and check (a group spans nodes), newest first. */
   groups(f: FleetFilter, status: AlertGroupStatus, limit: number): GroupRow[] {
-    return (this.st.groups!.all({ ...params(f), status, limit }) as DbGroup[]).map(toGroup);
+    return (this.st.groups!.all({ ...params(f), status, limit }) as DbGroupRow[]).map(toGroup);
   }
 
   group(key: string): GroupRow | undefined {
-    const r = this.st.group!.get(key) as DbGroup | undefined;
+    const r = this.st.group!.get(key) as DbGroupRow | undefined;
     return r && toGroup(r);
   }
 
@@ -414,17 +414,6 @@ function cleanEvidence(e: RawEvidence): Evidence {
   return out;
 }
 
-interface DbGroup {
-  key: string;
-  check_id: string;
-  severity: Severity;
-  title: string;
-  status: AlertGroupStatus;
-  node_count: number;
-  opened_at: string;
-  updated_at: string;
-}
-
-function toGroup(r: DbGroup): GroupRow {
+function toGroup(r: DbGroupRow): GroupRow {
   return { key: r.key, check: r.check_id, severity: r.severity, title: r.title, status: r.status, nodeCount: r.node_count, openedAt: r.opened_at, updatedAt: r.updated_at };
 }

@@ -180,7 +180,8 @@ interface NodeCheckRow {
   opened_at: string | null;
 }
 
-interface GroupRow {
+/** A row of the groups table as SQLite returns it (also read by queries.ts). */
+export interface GroupRow {
   key: string;
   check_id: string;
   severity: Severity;
