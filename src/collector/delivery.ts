@@ -7,12 +7,15 @@
  * elsewhere, inhibited) is marked done without counting as sent.
  *
  * Before the first delivery each sink is attached to a read-only view of fleet state on the store's
- * connection (src/sinks/fleet.ts): evidence for Slack, the whole group for Alertmanager and inhibition.
+ * connection (src/sinks/fleet.ts): evidence for Slack, the whole group for Alertmanager and inhibition,
+ * and to the inhibition ledger (src/sinks/routing.ts) that announces nodes once they are no longer muted.
  */
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import { backoffMs } from '../alerts/sender.js';
 import { SqliteFleetView } from '../sinks/fleet.js';
+import { InhibitionLedger } from '../sinks/routing.js';
+import type { RoutingContext } from '../sinks/routing.js';
 import type { Sink } from './sink.js';
 import { SinkError } from './sink.js';
 import type { Store } from './store.js';
@@ -39,8 +42,10 @@ export class Dispatcher {
 
   start(): void {
     const fleet = new SqliteFleetView(this.opts.store.db);
+    const ledger = new InhibitionLedger(this.opts.store.db);
     for (const s of this.opts.sinks) {
-      s.attach?.({ fleet, log: this.opts.log.child({ sink: s.name }), routed: () => true });
+      const ctx: RoutingContext = { fleet, ledger, log: this.opts.log.child({ sink: s.name }), routed: () => true };
+      s.attach?.(ctx);
       this.loops.push(this.run(s));
     }
   }

@@ -136,6 +136,18 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE nodes ADD COLUMN baseline_changes INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX deliveries_group ON deliveries (group_key, id);
   `,
+  // 4: per sink that applies inhibition, what it was told of each group an inhibit rule targets and which
+  // nodes it held back, so that they are announced when what muted them resolves (src/sinks/routing.ts).
+  `
+  CREATE TABLE inhibition_ledger (
+    sink TEXT NOT NULL,
+    group_key TEXT NOT NULL,
+    told INTEGER NOT NULL,
+    muted TEXT NOT NULL,
+    change TEXT NOT NULL,
+    PRIMARY KEY (sink, group_key)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Thrown when the database cannot be used at start; the message is the whole story (no stack). */

@@ -11,9 +11,20 @@
  * the rule's `source`. A change left with no node is not sent; resolves are always sent (an incident
  * opened before the inhibiting check appeared must still close). Sinks whose receiver inhibits by itself
  * (Alertmanager, which sees the same node label) get uninhibited changes.
+ *
+ * Muted nodes are announced once what muted them goes (issue 9). Each inhibiting sink keeps, in the
+ * collector's database (InhibitionLedger), per target group: the nodes it withheld in its last delivery and
+ * whether it holds the group open. Every queued change that removes nodes from any group (a source that
+ * resolved, left, or changed severity) is, before it is itself handed on, a cue to re-evaluate this sink's
+ * groups that withheld one of those nodes: nodes no longer muted are sent as an `update` (`open` when the
+ * sink never got the group), listed in `added`. The cue is a queue row, acknowledged only after the
+ * announcement, so a restart in between announces it then; the ledger is updated after each send, so a
+ * retry does not announce twice. A node muted later is not retracted (Alertmanager does not either).
  */
+import type { Database, Statement } from 'better-sqlite3';
 import type { Severity } from '../contracts.js';
 import type { DeliveryResult, FleetView, GroupChange, Sink, SinkContext } from '../collector/sink.js';
+import { SinkError } from '../collector/sink.js';
 import type { InhibitRule, Matcher, Routing } from './routing-config.js';
 
 /** The probe of a check id: `<probe>.<name>` (DESIGN.md), e.g. `hostward.node_silent` → `hostward`. */
@@ -109,32 +120,172 @@ export function applyInhibition(change: GroupChange, inhibited: ReadonlySet<stri
   return { ...change, nodes, added, nodeCount };
 }
 
+/** What an inhibiting sink was last told about one target group (see the header). */
+export interface LedgerEntry {
+  key: string;
+  /** The sink holds the group open (an open or update was delivered, no resolve since). */
+  told: boolean;
+  /** Failing nodes the sink has not been shown because they were muted, sorted. */
+  muted: string[];
+  /** The group's last queued change: key, check, severity, title, openedAt for an announcement. */
+  change: GroupChange;
+}
+
+/**
+ * Per sink and target group, what inhibition withheld: a table of the collector's database (created here,
+ * outside the store's migrations, since only the dispatcher's connection reads or writes it; an old
+ * collector ignores it). Rows exist only for inhibiting sinks and groups some rule targets.
+ */
+export class InhibitionLedger {
+  private readonly st: { get: Statement; put: Statement; drop: Statement; withholding: Statement; withholdingAny: Statement };
+
+  constructor(db: Database) {
+    // The table is the store's migration 4 (src/collector/store.ts).
+    const cols = 'group_key, told, muted, change';
+    this.st = {
+      get: db.prepare(`SELECT ${cols} FROM inhibition_ledger WHERE sink = ? AND group_key = ?`),
+      put: db.prepare(`INSERT INTO inhibition_ledger (sink, group_key, told, muted, change) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (sink, group_key) DO UPDATE SET told = excluded.told, muted = excluded.muted, change = excluded.change`),
+      drop: db.prepare(`DELETE FROM inhibition_ledger WHERE sink = ? AND group_key = ?`),
+      withholding: db.prepare(`SELECT ${cols} FROM inhibition_ledger l WHERE sink = ? AND muted <> '[]'
+        AND EXISTS (SELECT 1 FROM json_each(l.muted) m WHERE m.value IN (SELECT value FROM json_each(?))) ORDER BY group_key`),
+      withholdingAny: db.prepare(`SELECT ${cols} FROM inhibition_ledger WHERE sink = ? AND muted <> '[]' ORDER BY group_key`),
+    };
+  }
+
+  get(sink: string, key: string): LedgerEntry | undefined {
+    const r = this.st.get.get(sink, key) as LedgerRow | undefined;
+    return r && fromRow(r);
+  }
+
+  put(sink: string, change: GroupChange, told: boolean, muted: Iterable<string>): void {
+    this.st.put.run(sink, change.key, told ? 1 : 0, JSON.stringify([...new Set(muted)].sort()), JSON.stringify(change));
+  }
+
+  drop(sink: string, key: string): void {
+    this.st.drop.run(sink, key);
+  }
+
+  /** The sink's groups that withheld one of `nodes`; every group withholding any node when `nodes` is undefined. */
+  withholding(sink: string, nodes: readonly string[] | undefined): LedgerEntry[] {
+    const rows = (nodes === undefined ? this.st.withholdingAny.all(sink) : this.st.withholding.all(sink, JSON.stringify(nodes))) as LedgerRow[];
+    return rows.map(fromRow);
+  }
+}
+
+interface LedgerRow {
+  group_key: string;
+  told: number;
+  muted: string;
+  change: string;
+}
+
+function fromRow(r: LedgerRow): LedgerEntry {
+  return { key: r.group_key, told: r.told === 1, muted: JSON.parse(r.muted) as string[], change: JSON.parse(r.change) as GroupChange };
+}
+
+/** What the dispatcher gives a routed sink: the sink context and the ledger on the store's connection. */
+export interface RoutingContext extends SinkContext {
+  ledger?: InhibitionLedger;
+}
+
+/** How many nodes a change lists (store.ts CHANGE_NODES_MAX): a list this long may have been cut. */
+const LISTED_MAX = 100;
+
 /** Wrap a sink so that only routed, uninhibited changes reach it. Test notifications bypass both. */
 export function routedSink(inner: Sink, router: Router): Sink {
   const target = inner.configName ?? inner.name;
+  const queue = inner.name;
   let fleet: FleetView | undefined;
   let ctxLog: SinkContext['log'] | undefined;
+  let ledger: InhibitionLedger | undefined;
   const routed = (check: string, severity: Severity) => router.sinksFor(check, severity).has(target);
+  const inhibits = () => !inner.ownInhibition && fleet !== undefined && router.inhibitRules.length > 0;
+  const isTarget = (check: string, severity: Severity) => router.inhibitRules.some((r) => matches(r.target, check, severity));
+
+  /**
+   * `removed` left some group: announce the nodes this sink withheld from other groups that are no longer
+   * muted. A transient failure throws (the cue is retried); a permanent one gives that announcement up.
+   */
+  async function announceReleased(removed: readonly string[], signal: AbortSignal): Promise<void> {
+    if (!ledger || !fleet || removed.length === 0) return;
+    for (const e of ledger.withholding(queue, removed.length >= LISTED_MAX ? undefined : removed)) {
+      const { check, severity } = e.change;
+      if (!routed(check, severity) || !isTarget(check, severity)) {
+        ledger.drop(queue, e.key);
+        continue;
+      }
+      const failing = fleet.failing(check, severity).map((f) => f.node);
+      const stillFailing = new Set(failing);
+      const muted = router.inhibited(check, severity, failing, fleet);
+      const released = e.muted.filter((n) => stillFailing.has(n) && !muted.has(n));
+      const withheld = e.muted.filter((n) => stillFailing.has(n) && muted.has(n));
+      if (released.length === 0) {
+        if (withheld.length !== e.muted.length) ledger.put(queue, e.change, e.told, withheld);
+        continue;
+      }
+      const nodes = failing.filter((n) => !muted.has(n));
+      const change: GroupChange = {
+        ...e.change,
+        action: e.told ? 'update' : 'open',
+        status: 'open',
+        nodeCount: nodes.length,
+        nodes: nodes.slice(0, LISTED_MAX),
+        added: (e.told ? released : nodes).slice(0, LISTED_MAX),
+        removed: [],
+        updatedAt: new Date().toISOString(),
+      };
+      try {
+        await inner.deliver(change, signal);
+      } catch (err) {
+        if (!(err instanceof SinkError && err.permanent)) throw err;
+        ctxLog?.error({ key: e.key, err: err.message }, 'sink refused the announcement of nodes no longer muted; not retried');
+      }
+      // Every failing node not shown now stays withheld (not only those of `muted`: beyond 100 nodes).
+      ledger.put(queue, change, true, withheld.concat([...muted].filter((n) => stillFailing.has(n))));
+      ctxLog?.info({ key: e.key, check, severity, released: released.length }, 'nodes no longer muted announced');
+    }
+  }
+
   const wrapped: Sink = {
     name: inner.name,
     configName: target,
     async deliver(change, signal): Promise<DeliveryResult | void> {
       if (change.test) return inner.deliver(change, signal);
+      if (inhibits()) await announceReleased(change.removed, signal);
       if (!routed(change.check, change.severity)) return { skipped: 'not routed to this sink' };
-      let out: GroupChange | undefined = change;
-      if (!inner.ownInhibition && fleet && router.inhibitRules.length > 0 && change.action !== 'resolve') {
-        // A change lists at most 100 nodes: beyond that, the whole group comes from fleet state.
-        const candidates = change.nodes.length >= change.nodeCount ? change.nodes : fleet.failing(change.check, change.severity).map((f) => f.node);
-        const muted = router.inhibited(change.check, change.severity, candidates, fleet);
-        out = applyInhibition(change, muted);
-        if (muted.size > 0) ctxLog?.debug({ key: change.key, inhibited: muted.size }, 'nodes inhibited');
+      if (!inhibits() || change.action === 'resolve') {
+        const result = await inner.deliver(change, signal);
+        if (change.action === 'resolve') ledger?.drop(queue, change.key);
+        return result;
       }
-      if (!out) return { skipped: 'inhibited on every node' };
-      return inner.deliver(out, signal);
+      // A change lists at most 100 nodes: beyond that, the whole group comes from fleet state.
+      const candidates = change.nodes.length >= change.nodeCount ? change.nodes : fleet!.failing(change.check, change.severity).map((f) => f.node);
+      const muted = router.inhibited(change.check, change.severity, candidates, fleet!);
+      let out = applyInhibition(change, muted);
+      if (muted.size > 0) ctxLog?.debug({ key: change.key, inhibited: muted.size }, 'nodes inhibited');
+      const track = ledger !== undefined && isTarget(change.check, change.severity);
+      const before = track ? ledger!.get(queue, change.key) : undefined;
+      if (out && before) {
+        // Nodes withheld before and shown now are news to this sink, as is the group if it never got it.
+        const shown = new Set(out.nodes);
+        const back = before.muted.filter((n) => shown.has(n) && !out!.added.includes(n));
+        if (back.length > 0) out = { ...out, added: [...out.added, ...back].sort().slice(0, LISTED_MAX) };
+        if (!before.told && out.action === 'update') out = { ...out, action: 'open', added: out.nodes };
+      }
+      if (!out) {
+        // Nothing shown: what was withheld stays withheld, with the newly muted nodes.
+        if (track) ledger!.put(queue, change, before ? before.told : change.action !== 'open', [...(before?.muted ?? []), ...muted]);
+        return { skipped: 'inhibited on every node' };
+      }
+      const result = await inner.deliver(out, signal);
+      if (track) ledger!.put(queue, change, true, muted);
+      return result;
     },
-    attach(ctx) {
+    attach(ctx: RoutingContext) {
       fleet = ctx.fleet;
       ctxLog = ctx.log;
+      ledger = ctx.ledger;
       inner.attach?.({ ...ctx, routed });
     },
   };
