@@ -201,16 +201,23 @@ async function floor(root, n) {
   return { files, bytes };
 }
 
-/** Real time: change on disk -> finding in /metrics, through the real CLI agent. */
-async function watchBench(dist, changes) {
-  const { cpSync, readFileSync, renameSync, mkdirSync } = await import('node:fs');
-  const { spawn, execFileSync } = await import('node:child_process');
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * The real-time benches' host: the hardened Debian fixture with a PAM file, a signed integrity baseline of it,
+ * and the probes' configuration (no live ssh, no packets from the ports probe) for an agent scanning it.
+ */
+async function benchScene(dist, prefix) {
+  const { cpSync, mkdirSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
   const cli = join(dist, 'src/cli/main.js');
   if (!existsSync(cli)) {
     console.error(`${cli} not found: run \`npm run build\` first, or give --dist`);
     process.exit(2);
   }
-  const work = mkdtempSync(join(tmpdir(), 'hostward-bench-watch-'));
+  const work = mkdtempSync(join(tmpdir(), prefix));
   const root = join(work, 'root');
   cpSync(join(repo, 'test/fixtures/hosts/debian12-hardened'), root, { recursive: true, verbatimSymlinks: true });
   mkdirSync(join(root, 'etc/pam.d'), { recursive: true });
@@ -219,13 +226,41 @@ async function watchBench(dist, changes) {
   writeFileSync(key, 'bench-watch-key-'.padEnd(32, 'x'));
   const db = join(work, 'integrity.db');
   execFileSync(process.execPath, [cli, 'integrity', 'init', '--root', root, '--db', db, '--key-file', key], { stdio: 'ignore' });
+  const probes = `probes:\n  ssh: { live: false }\n  ports: { reachability: false, metadataCheck: false }\n  integrity: { db: ${JSON.stringify(db)}, keyFile: ${JSON.stringify(key)} }\n`;
+  return { cli, work, root, probes };
+}
+
+/**
+ * `changes` changes one after the other: apply(i) makes change i and returns the value `observe()` must reach;
+ * each latency runs from just before the change until it does. Prints p50, p95 and max.
+ */
+async function latencies(name, changes, apply, observe) {
+  const lat = [];
+  for (let i = 0; i < changes; i++) {
+    const t0 = performance.now();
+    const want = apply(i);
+    let v;
+    while ((v = await observe()) !== want && performance.now() - t0 < 10_000) await sleep(5);
+    if (v !== want) throw new Error(`${name}: change ${i} not seen in 10 s`);
+    lat.push(performance.now() - t0);
+    await sleep(300); // let the agent settle, as separate real changes would
+  }
+  lat.sort((a, b) => a - b);
+  const q = (x) => lat[Math.min(lat.length - 1, Math.ceil(x * lat.length) - 1)];
+  console.log(`${name.padEnd(36)} p50 ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${lat.at(-1).toFixed(0)} ms (${changes} changes)`);
+}
+
+/** Real time: change on disk -> finding in /metrics, through the real CLI agent. */
+async function watchBench(dist, changes) {
+  const { readFileSync, renameSync } = await import('node:fs');
+  const { spawn } = await import('node:child_process');
+  const { cli, work, root, probes } = await benchScene(dist, 'hostward-bench-watch-');
   const cfg = join(work, 'hostward.yaml');
   writeFileSync(
     cfg,
-    `agent: { listen: 127.0.0.1, schedule: "0 0 1 1 *" }\nprobes:\n  ssh: { live: false }\n  ports: { reachability: false, metadataCheck: false }\n  integrity: { db: ${JSON.stringify(db)}, keyFile: ${JSON.stringify(key)} }\n`,
+    `agent: { listen: 127.0.0.1, schedule: "0 0 1 1 *" }\n${probes}`,
   );
   const env = { PATH: process.env.PATH, HOSTWARD_NODE_NAME: 'bench', HOSTWARD_STATE_DIR: work };
-  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   let logs = '';
   const agent = spawn(process.execPath, [cli, 'agent', '--root', root, '--port', '0', '--config', cfg], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   agent.stdout.setEncoding('utf8').on('data', (d) => (logs += d));
@@ -242,21 +277,7 @@ async function watchBench(dist, changes) {
       const line = text.split('\n').find((l) => l.startsWith('hostward_check_status{') && l.includes(`check="${check}"`));
       return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
     };
-    const measure = async (name, check, change) => {
-      const lat = [];
-      for (let i = 0; i < changes; i++) {
-        const want = change(i);
-        const t0 = performance.now();
-        let v;
-        while ((v = await status(check)) !== want && performance.now() - t0 < 10_000) await sleep(5);
-        if (v !== want) throw new Error(`${name}: change ${i} not seen in 10 s`);
-        lat.push(performance.now() - t0);
-        await sleep(300); // let the agent settle, as separate real changes would
-      }
-      lat.sort((a, b) => a - b);
-      const q = (x) => lat[Math.min(lat.length - 1, Math.ceil(x * lat.length) - 1)];
-      console.log(`${name.padEnd(34)} p50 ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${lat.at(-1).toFixed(0)} ms (${changes} changes)`);
-    };
+    const measure = (name, check, change) => latencies(name, changes, change, () => status(check));
     console.log(`watch bench: real CLI agent, all probes, ${os.cpus().length} CPUs, node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     const evil = join(root, 'etc/ssh/sshd_config.d/00-evil.conf');
     await measure('sshd drop-in -> ssh.password_auth', 'ssh.password_auth', (i) => {
@@ -288,27 +309,12 @@ async function watchBench(dist, changes) {
 }
 
 async function collectorBench(dist, changes) {
-  const { cpSync, mkdirSync } = await import('node:fs');
-  const { spawn, execFileSync } = await import('node:child_process');
-  const cli = join(dist, 'src/cli/main.js');
-  if (!existsSync(cli)) {
-    console.error(`${cli} not found: run \`npm run build\` first, or give --dist`);
-    process.exit(2);
-  }
-  const work = mkdtempSync(join(tmpdir(), 'hostward-bench-collector-'));
-  const root = join(work, 'root');
-  cpSync(join(repo, 'test/fixtures/hosts/debian12-hardened'), root, { recursive: true, verbatimSymlinks: true });
-  mkdirSync(join(root, 'etc/pam.d'), { recursive: true });
-  writeFileSync(join(root, 'etc/pam.d/common-auth'), 'auth required pam_unix.so\n');
-  const key = join(work, 'key');
-  writeFileSync(key, 'bench-watch-key-'.padEnd(32, 'x'));
-  const db = join(work, 'integrity.db');
-  execFileSync(process.execPath, [cli, 'integrity', 'init', '--root', root, '--db', db, '--key-file', key], { stdio: 'ignore' });
+  const { spawn } = await import('node:child_process');
+  const { cli, work, root, probes } = await benchScene(dist, 'hostward-bench-collector-');
   const token = 'bench-token-0123456789abcdef';
   writeFileSync(join(work, 'tokens'), `${token}\n`);
   writeFileSync(join(work, 'token'), `${token}\n`);
   writeFileSync(join(work, 'collector.yaml'), `collector:\n  listen: 127.0.0.1\n  db: ${JSON.stringify(join(work, 'collector.db'))}\n  tokensFile: ${JSON.stringify(join(work, 'tokens'))}\n`);
-  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const procs = [];
   const start = (args, env, ready) =>
     new Promise((resolvePort, reject) => {
@@ -333,7 +339,7 @@ async function collectorBench(dist, changes) {
     const cfg = join(work, 'hostward.yaml');
     writeFileSync(
       cfg,
-      `agent: { listen: 127.0.0.1, schedule: "0 0 1 1 *", collectorUrl: ${JSON.stringify(cbase)}, tokenFile: ${JSON.stringify(join(work, 'token'))} }\nprobes:\n  ssh: { live: false }\n  ports: { reachability: false, metadataCheck: false }\n  integrity: { db: ${JSON.stringify(db)}, keyFile: ${JSON.stringify(key)} }\n`,
+      `agent: { listen: 127.0.0.1, schedule: "0 0 1 1 *", collectorUrl: ${JSON.stringify(cbase)}, tokenFile: ${JSON.stringify(join(work, 'token'))} }\n${probes}`,
     );
     const agent = await start(['agent', '--root', root, '--port', '0', '--config', cfg], { HOSTWARD_NODE_NAME: 'bench', HOSTWARD_STATE_DIR: join(work, 'state') }, /"port":(\d+)[^\n]*agent listening/);
     for (let i = 0; i < 500 && !agent.logs().includes('watching probe paths'); i++) await sleep(20);
@@ -348,21 +354,16 @@ async function collectorBench(dist, changes) {
     console.log(`collector bench: real CLI agent (watch on) -> real collector on 127.0.0.1, ${os.cpus().length} CPUs, node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     console.log(`baseline kept at the collector: ${n.baseline.digest.slice(0, 16)}… created ${n.baseline.created}, signed ${n.baseline.signed}, changes ${n.baseline.changes}`);
     const evil = join(root, 'etc/ssh/sshd_config.d/00-evil.conf');
-    const lat = [];
-    for (let i = 0; i < changes; i++) {
-      const want = i % 2 === 0;
-      const t0 = performance.now();
-      if (want) writeFileSync(evil, 'PasswordAuthentication yes\n');
-      else rmSync(evil);
-      let seen;
-      while ((seen = (await node()).failing.includes('ssh.password_auth')) !== want && performance.now() - t0 < 10_000) await sleep(5);
-      if (seen !== want) throw new Error(`change ${i} not stored at the collector in 10 s`);
-      lat.push(performance.now() - t0);
-      await sleep(300);
-    }
-    lat.sort((a, b) => a - b);
-    const q = (x) => lat[Math.min(lat.length - 1, Math.ceil(x * lat.length) - 1)];
-    console.log(`${'sshd drop-in -> stored at collector'.padEnd(36)} p50 ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${lat.at(-1).toFixed(0)} ms (${changes} changes)`);
+    await latencies(
+      'sshd drop-in -> stored at collector',
+      changes,
+      (i) => {
+        if (i % 2 === 0) writeFileSync(evil, 'PasswordAuthentication yes\n');
+        else rmSync(evil);
+        return i % 2 === 0;
+      },
+      async () => (await node()).failing.includes('ssh.password_auth'),
+    );
   } finally {
     for (const c of procs.reverse()) {
       if (c.exitCode !== null) continue;
