@@ -69,15 +69,7 @@ export interface DeliveryState {
   pending: number;
   dead: number;
   /** The newest queued change for this group and sink. */
-  last: {
-    action: GroupAction | undefined;
-    createdAt: number;
-    sentAt: number | null;
-    deadAt: number | null;
-    attempts: number;
-    nextAt: number;
-    lastError: string | null;
-  };
+  last: DeliveryAttempt & { action: GroupAction | undefined; createdAt: number };
 }
 
 export interface GroupRow {
@@ -91,11 +83,20 @@ export interface GroupRow {
   updatedAt: string;
 }
 
+/** A queued change's delivery to one sink: sent, dead, or pending with its attempts so far. */
+export interface DeliveryAttempt {
+  sentAt: number | null;
+  deadAt: number | null;
+  attempts: number;
+  nextAt: number;
+  lastError: string | null;
+}
+
 export interface HistoryEntry {
   /** The change as queued (one per change; the same for every sink). */
   change: GroupChange | undefined;
   createdAt: number;
-  deliveries: { sink: string; sentAt: number | null; deadAt: number | null; attempts: number; nextAt: number; lastError: string | null }[];
+  deliveries: (DeliveryAttempt & { sink: string })[];
 }
 
 export interface GroupNode {
@@ -300,20 +301,7 @@ export class FleetQueries {
     const maxId = (this.st.maxDeliveryId!.get() as { id: number }).id;
     const minId = Math.max(0, maxId - window);
     const pending = new Map((this.st.pendingBySink!.all() as { sink: string; n: number }[]).map((r) => [r.sink, r.n]));
-    const rows = this.st.deliveryStates!.all({ minId }) as {
-      group_key: string;
-      sink: string;
-      sent: number;
-      pending: number;
-      dead: number;
-      change: string;
-      created_at: number;
-      sent_at: number | null;
-      dead_at: number | null;
-      attempts: number;
-      next_at: number;
-      last_error: string | null;
-    }[];
+    const rows = this.st.deliveryStates!.all({ minId }) as (QueueRow & { group_key: string; sent: number; pending: number; dead: number })[];
     for (const r of rows) {
       const list = out.get(r.group_key) ?? [];
       list.push({
@@ -321,15 +309,7 @@ export class FleetQueries {
         sent: r.sent,
         pending: r.pending,
         dead: r.dead,
-        last: {
-          action: parseJson<GroupChange>(r.change)?.action,
-          createdAt: r.created_at,
-          sentAt: r.sent_at,
-          deadAt: r.dead_at,
-          attempts: r.attempts,
-          nextAt: r.next_at,
-          lastError: r.last_error,
-        },
+        last: { action: parseJson<GroupChange>(r.change)?.action, createdAt: r.created_at, ...attemptOf(r) },
       });
       out.set(r.group_key, list);
     }
@@ -339,17 +319,7 @@ export class FleetQueries {
 
   /** A group's newest changes, each with its delivery to every sink. `maxRows` bounds the queue rows read. */
   history(key: string, maxRows: number): HistoryEntry[] {
-    const rows = this.st.history!.all(key, maxRows) as {
-      id: number;
-      sink: string;
-      change: string;
-      created_at: number;
-      sent_at: number | null;
-      dead_at: number | null;
-      attempts: number;
-      next_at: number;
-      last_error: string | null;
-    }[];
+    const rows = this.st.history!.all(key, maxRows) as (QueueRow & { id: number })[];
     // One change is queued once per sink in the same transaction: same text, same time.
     const entries: HistoryEntry[] = [];
     const byChange = new Map<string, HistoryEntry>();
@@ -361,7 +331,7 @@ export class FleetQueries {
         byChange.set(id, e);
         entries.push(e);
       }
-      e.deliveries.push({ sink: r.sink, sentAt: r.sent_at, deadAt: r.dead_at, attempts: r.attempts, nextAt: r.next_at, lastError: r.last_error });
+      e.deliveries.push({ sink: r.sink, ...attemptOf(r) });
     }
     for (const e of entries) e.deliveries.sort((a, b) => a.sink.localeCompare(b.sink));
     return entries;
@@ -412,6 +382,23 @@ function cleanEvidence(e: RawEvidence): Evidence {
   if (typeof e.line === 'number') out.line = e.line;
   if (typeof e.text === 'string') out.text = e.text;
   return out;
+}
+
+/** The columns of a deliveries (queue) row that the page shows. */
+interface QueueRow {
+  sink: string;
+  change: string;
+  created_at: number;
+  sent_at: number | null;
+  dead_at: number | null;
+  attempts: number;
+  next_at: number;
+  last_error: string | null;
+}
+
+/** Where one queued change stands with its sink. */
+function attemptOf(r: QueueRow): DeliveryAttempt {
+  return { sentAt: r.sent_at, deadAt: r.dead_at, attempts: r.attempts, nextAt: r.next_at, lastError: r.last_error };
 }
 
 function toGroup(r: DbGroupRow): GroupRow {
