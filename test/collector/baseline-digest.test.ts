@@ -8,7 +8,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { NodeSummary } from '../../src/contracts.js';
+import type { AlertEvent, NodeSummary } from '../../src/contracts.js';
+import { heartbeat } from '../../src/alerts/index.js';
 import { MIGRATIONS, Store } from '../../src/collector/store.js';
 import { FleetQueries, NO_FILTER } from '../../src/collector/queries.js';
 import { TOKEN, event, makeDirs, post, requireBuild, startCollectorProcess, stop, waitFor } from './helpers.js';
@@ -17,19 +18,13 @@ import type { Dirs, Proc } from './helpers.js';
 const D1 = '1a'.repeat(32);
 const D2 = '2b'.repeat(32);
 const CREATED = '2026-11-20T08:00:00.000Z';
-const hb = (i: number, digest: string | undefined, over: Record<string, unknown> = {}) =>
-  event(i, {
-    id: `hb-${i}`,
-    check: 'hostward.heartbeat',
-    probe: 'hostward',
-    status: 'pass',
-    severity: 'info',
-    title: 'Agent heartbeat',
-    message: 'scan completed; nothing changed',
-    evidence: [],
-    ...(digest ? { baseline: { digest, created: CREATED, signed: true } } : {}),
-    ...over,
-  });
+// The agent's own heartbeat, on event()'s node and clock.
+const hb = (i: number, digest: string | undefined, over: Record<string, unknown> = {}): AlertEvent => ({
+  ...heartbeat(event(i).node, new Date(event(i).observedAt)),
+  id: `hb-${i}`,
+  ...(digest ? { baseline: { digest, created: CREATED, signed: true } } : {}),
+  ...over,
+});
 
 async function getJson<T>(base: string, p: string): Promise<T> {
   const res = await fetch(`${base}${p}`, { headers: { Authorization: `Bearer ${TOKEN}` } });

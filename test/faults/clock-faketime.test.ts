@@ -28,6 +28,7 @@ import { sample, startAgentProcess, stopAgent } from './agent.js';
 import type { AgentProc } from './agent.js';
 import Database from 'better-sqlite3';
 import type { AlertEvent } from '../../src/contracts.js';
+import { heartbeat as agentHeartbeat } from '../../src/alerts/index.js';
 
 const LIBFAKETIME = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1', '/usr/lib/faketime/libfaketimeMT.so.1'].find((f) => existsSync(f));
 const SKIP = LIBFAKETIME ? undefined : 'libfaketime is not installed (Debian package `faketime`; add it to .ci/install-test-deps)';
@@ -84,18 +85,7 @@ async function collectorUnder(d: Dirs, env: Record<string, string>): Promise<{ c
   return { child, base: `http://127.0.0.1:${port}`, logs: () => logs, exited };
 }
 
-const heartbeat = (node: string, i: number): AlertEvent => ({
-  id: `hb-${node}-${i}`,
-  node,
-  check: 'hostward.heartbeat',
-  probe: 'hostward',
-  status: 'pass',
-  severity: 'info',
-  title: 'Agent heartbeat',
-  message: 'scan completed; nothing changed',
-  evidence: [],
-  observedAt: new Date(Date.now()).toISOString(),
-});
+const heartbeat = (node: string, i: number): AlertEvent => ({ ...agentHeartbeat(node, new Date()), id: `hb-${node}-${i}` });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
