@@ -6,7 +6,8 @@
  */
 import { describe, it, expect, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { MACHINE_LISTS, copyMachineApt, parseAptUpgradable } from './apt-machine.js';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -15,7 +16,7 @@ import { hostExec } from '../../src/host/exec.js';
 import { updatesProbe } from '../../probes/updates/index.js';
 import type { UpdatesFacts } from '../../probes/updates/types.js';
 
-const LISTS = '/var/lib/apt/lists';
+const LISTS = MACHINE_LISTS;
 const haveApt = existsSync('/usr/bin/apt') && existsSync('/var/lib/dpkg/status') && existsSync(LISTS) && readdirSync(LISTS).some((f) => /_Packages/.test(f));
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -24,14 +25,8 @@ function buildRoot(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-updates-gt-'));
   dirs.push(dir);
   const root = path.join(dir, 'root');
-  mkdirSync(path.join(root, 'var/lib/dpkg'), { recursive: true });
-  mkdirSync(path.join(root, 'var/lib/apt/lists'), { recursive: true });
+  copyMachineApt(root);
   cpSync('/var/lib/dpkg/status', path.join(root, 'var/lib/dpkg/status'));
-  for (const f of readdirSync(LISTS)) {
-    const p = path.join(LISTS, f);
-    if (statSync(p).isFile() && f !== 'lock') cpSync(p, path.join(root, 'var/lib/apt/lists', f));
-  }
-  cpSync('/etc/apt', path.join(root, 'etc/apt'), { recursive: true });
   if (existsSync('/etc/os-release')) cpSync('/etc/os-release', path.join(root, 'etc/os-release'), { dereference: true });
   return root;
 }
@@ -49,14 +44,7 @@ function aptUpgradable(root: string): string[] {
     ],
     { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26 },
   );
-  const rows: string[] = [];
-  for (const line of out.split('\n')) {
-    const m = /^(\S+?)\/(\S+) (\S+) (\S+) \[upgradable from: (\S+)\]$/.exec(line);
-    if (!m) continue;
-    const [, name, suites, version, arch, from] = m;
-    rows.push(`${name}:${arch} ${from} -> ${version} security=${suites!.split(',').some((s) => s.includes('-security'))}`);
-  }
-  return rows.sort();
+  return parseAptUpgradable(out);
 }
 
 describe.skipIf(!haveApt)('ground truth: apt list --upgradable on this machine', () => {

@@ -9,9 +9,10 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MACHINE_LISTS, copyMachineApt, parseAptUpgradable } from './apt-machine.js';
 import { pino } from 'pino';
 import { HostRoot } from '../../src/host/root.js';
 import { hostExec } from '../../src/host/exec.js';
@@ -24,7 +25,7 @@ import type { AptList } from '../../probes/updates/deb/lists.js';
 import { computePolicy } from '../../probes/updates/deb/policy.js';
 import { readPreferences } from '../../probes/updates/deb/family.js';
 
-const LISTS = '/var/lib/apt/lists';
+const LISTS = MACHINE_LISTS;
 const haveApt =
   existsSync('/usr/bin/apt-cache') && existsSync('/var/lib/dpkg/status') && existsSync(LISTS) && readdirSync(LISTS).some((f) => /^deb\.debian\.org_debian_dists_bookworm_.*_Packages/.test(f));
 
@@ -55,13 +56,7 @@ function buildRoot(): void {
   dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-pins-gt-'));
   root = path.join(dir, 'root');
   const lists = path.join(root, 'var/lib/apt/lists');
-  mkdirSync(path.join(root, 'var/lib/dpkg'), { recursive: true });
-  mkdirSync(lists, { recursive: true });
-  for (const f of readdirSync(LISTS)) {
-    const p = path.join(LISTS, f);
-    if (statSync(p).isFile() && f !== 'lock') cpSync(p, path.join(lists, f));
-  }
-  cpSync('/etc/apt', path.join(root, 'etc/apt'), { recursive: true });
+  copyMachineApt(root);
   rmSync(path.join(root, 'etc/apt/preferences'), { force: true });
   rmSync(path.join(root, 'etc/apt/preferences.d'), { recursive: true, force: true });
   mkdirSync(path.join(root, 'etc/apt/preferences.d'));
@@ -126,16 +121,6 @@ function parseAptPolicy(out: string): Map<string, AptPolicy> {
   return m;
 }
 
-function parseUpgradable(out: string): string[] {
-  const rows: string[] = [];
-  for (const line of out.split('\n')) {
-    const m = /^(\S+?)\/(\S+) (\S+) (\S+) \[upgradable from: (\S+)\]$/.exec(line);
-    if (!m) continue;
-    const [, name, suites, version, arch, from] = m;
-    rows.push(`${name}:${arch} ${from} -> ${version} security=${suites!.split(',').some((s) => s.includes('-security'))}`);
-  }
-  return rows.sort();
-}
 
 interface Scenario {
   name: string;
@@ -310,7 +295,7 @@ describe.skipIf(!haveApt)('ground truth: apt pins against apt-cache policy on th
       expect(up.status, up.stderr).toBe(0);
       const fam = await gather();
       const upgradable = fam.updates.map((u) => `${u.name}:${u.arch} ${u.installed} -> ${u.candidate} security=${u.candidateSecurity}`).sort();
-      expect(upgradable).toEqual(parseUpgradable(up.stdout));
+      expect(upgradable).toEqual(parseAptUpgradable(up.stdout));
       expect(fam.pinPolicy.effects.map((e) => e.name).sort()).toEqual(mine.effects.map((e) => e.name).sort());
       for (const e of fam.pinPolicy.effects) expect(e.pins.length, `${e.name} names the pins that change it`).toBeGreaterThan(0);
       console.log(`pins ground truth [${s.name}]: ${names.length} packages, ${versions} versions equal to apt-cache policy; ${upgradable.length} upgradable equal to apt list; ${changed.length} candidates changed by pins (${changed.slice(0, 8).join(" ")}); problems: ${prefs.problems.length + mine.problems.length}`);
