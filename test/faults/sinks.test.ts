@@ -14,9 +14,8 @@ import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
-import { pino } from 'pino';
+import { captureLog } from '../helpers/log.js';
 import { defaultConfig } from '../../src/config/config.js';
 import { startCollector } from '../../src/collector/server.js';
 import { webhookSink, verifyWebhook } from '../../src/sinks/webhook.js';
@@ -82,16 +81,6 @@ function expectAtLeastOnceInOrder(requests: readonly Request[], expected: readon
   return redelivered;
 }
 
-function capture(): { log: pino.Logger; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      text += chunk.toString('utf8');
-      cb();
-    },
-  });
-  return { log: pino({ level: 'debug' }, stream), text: () => text };
-}
 
 const opened = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => event(i, { id: `${prefix}-open-${i}`, check: `fault.${prefix}_${i}`, node: 'node-a' }));
 const resolved = (n: number, prefix: string) =>
@@ -195,7 +184,7 @@ describe('in-process collector, webhook timeout 300 ms', () => {
     writeFileSync(path.join(dir, 'tokens'), `${TOKEN}\n`);
     const config = defaultConfig();
     config.collector = { ...config.collector, listen: '127.0.0.1', db: path.join(dir, 'c.db'), tokensFile: path.join(dir, 'tokens'), deliveryRetryInitialMs: 20, deliveryRetryMaxMs: 300 };
-    const cap = capture();
+    const cap = captureLog('debug');
     const sink = webhookSink({ name: 'webhook', url: rcv.url, secret: SECRET, timeoutMs: 300 });
     const c = await startCollector({ config, log: cap.log, port: 0, host: '127.0.0.1', sinks: [sink] });
     return { c, base: `http://127.0.0.1:${c.port}`, db: config.collector.db, logs: cap.text };

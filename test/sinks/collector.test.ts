@@ -8,8 +8,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { captureLog } from '../helpers/log.js';
 import { applyEnv, ConfigError, defaultConfig, validateConfig } from '../../src/config/config.js';
 import type { Config } from '../../src/config/config.js';
 import { startCollector } from '../../src/collector/server.js';
@@ -58,16 +57,6 @@ function config(name: string, over: Partial<Config['collector']> = {}): Config {
   return c;
 }
 
-function capture(): { log: pino.Logger; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      text += chunk.toString('utf8');
-      cb();
-    },
-  });
-  return { log: pino({ level: 'trace' }, stream), text: () => text };
-}
 
 const sinksOf = (c: Config) => createSinks(c.collector);
 
@@ -122,7 +111,7 @@ describe('configuration', () => {
   });
 
   it('startCollector refuses to start with a bad sink configuration', async () => {
-    const { log } = capture();
+    const { log } = captureLog('trace');
     await expect(startCollector({ config: config('c', { slackWebhookUrlFile: path.join(dir, 'nope') }), log, port: 0, host: '127.0.0.1' })).rejects.toThrow(ConfigError);
   });
 });
@@ -136,7 +125,7 @@ describe('end to end through the collector', () => {
   it('3 nodes failing one check: one Slack message, one PagerDuty trigger; resolving them: one resolve with the same dedup_key; no secret in the log', async () => {
     slack.received.length = 0;
     pd.received.length = 0;
-    const cap = capture();
+    const cap = captureLog('trace');
     c = await startCollector({ config: config('e2e'), log: cap.log, port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${c.port}`;
     const nodes = ['worker-1', 'worker-2', 'worker-3'];

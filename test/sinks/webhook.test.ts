@@ -10,8 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { captureLog } from '../helpers/log.js';
 import { ConfigError, defaultConfig } from '../../src/config/config.js';
 import { startCollector } from '../../src/collector/server.js';
 import { createSinks } from '../../src/collector/sinks.js';
@@ -117,22 +116,21 @@ describe('webhook through the collector (simple setup)', () => {
       deliveryRetryInitialMs: 20,
       deliveryRetryMaxMs: 100,
     });
-    let logs = '';
-    const log = pino({ level: 'trace' }, new Writable({ write: (c: Buffer, _e, cb) => ((logs += c.toString()), cb()) }));
+    const { log, text: logs } = captureLog('trace');
     const c = await startCollector({ config: cfg, log, port: 0, host: '127.0.0.1' });
     try {
       status = 500; // first attempts fail: the queue retries
       expect((await post(`http://127.0.0.1:${c.port}`, [event(1, { node: 'w9' })])).status).toBe(202);
       await waitFor(() => (got.length >= 2 ? true : undefined), 10_000, () => 'a failed attempt and a retry');
       status = 200;
-      await waitFor(() => (got.some((g) => verifyWebhook(SECRET, hdr(g), g.raw)) && /delivered/.test(logs) ? true : undefined), 10_000, () => 'signed delivery');
+      await waitFor(() => (got.some((g) => verifyWebhook(SECRET, hdr(g), g.raw)) && /delivered/.test(logs()) ? true : undefined), 10_000, () => 'signed delivery');
     } finally {
       status = 200;
       await c.close();
     }
-    expect(logs).toMatch(/delivery failed; will retry/);
-    expect(logs).not.toContain(URL_TOKEN);
-    expect(logs).not.toContain(SECRET);
+    expect(logs()).toMatch(/delivery failed; will retry/);
+    expect(logs()).not.toContain(URL_TOKEN);
+    expect(logs()).not.toContain(SECRET);
     const bad = defaultConfig().collector;
     bad.webhookSecretFile = path.join(dir, 'secret');
     expect(() => createSinks(bad)).toThrow(ConfigError);
