@@ -3,23 +3,9 @@
  * DER reader for the signature algorithm, which X509Certificate does not expose. Pure: no I/O, no verdicts.
  */
 import { X509Certificate } from 'node:crypto';
-import type { KeyFact, SignatureFact } from './types.js';
+import type { KeyFact, ParsedCertificate, SignatureFact } from './types.js';
 import { certificateSignatureAlgorithm, firstElementLength, pssHashOid } from './der.js';
 import { CURVE_BITS, DIGEST_OIDS, RSASSA_PSS_OID, SIGNATURE_ALGORITHMS } from './algorithms.js';
-
-export interface ParsedCertificate {
-  subject: string;
-  issuer: string;
-  serial: string;
-  notBeforeMs: number;
-  notAfterMs: number;
-  key: KeyFact;
-  signature: SignatureFact;
-  isCA: boolean;
-  selfSigned: boolean;
-  subjectAltName?: string;
-  fingerprint256: string;
-}
 
 export type CertificateResult = ({ ok: true } & ParsedCertificate) | { ok: false; reason: string };
 

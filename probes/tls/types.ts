@@ -34,17 +34,8 @@ export interface SignatureFact {
   hash?: string;
 }
 
-export interface CertificateFact {
-  /** Unique name, the metric's `path` label: the host path, plus `#fragment` for embedded or bundled certificates. */
-  label: string;
-  /** Host path of the file holding it, as discovered (a -current.pem link, not its target). */
-  file: string;
-  /** The file after resolving links. */
-  realPath: string;
-  line?: number;
-  /** Kubeconfig field (client-certificate-data) and/or position in a bundle ("2"). */
-  fragment?: string;
-  distribution: Distribution;
+/** What one certificate says of itself (certificate.ts reads it from DER). */
+export interface ParsedCertificate {
   subject: string;
   issuer: string;
   serial: string;
@@ -56,6 +47,20 @@ export interface CertificateFact {
   selfSigned: boolean;
   subjectAltName?: string;
   fingerprint256: string;
+}
+
+/** A certificate found on the host: where it is, and what it says. */
+export interface CertificateFact extends ParsedCertificate {
+  /** Unique name, the metric's `path` label: the host path, plus `#fragment` for embedded or bundled certificates. */
+  label: string;
+  /** Host path of the file holding it, as discovered (a -current.pem link, not its target). */
+  file: string;
+  /** The file after resolving links. */
+  realPath: string;
+  line?: number;
+  /** Kubeconfig field (client-certificate-data) and/or position in a bundle ("2"). */
+  fragment?: string;
+  distribution: Distribution;
 }
 
 export type ProblemCode = 'unreadable' | 'too_large' | 'symlink_loop' | 'not_a_file' | 'no_certificate' | 'bad_pem' | 'bad_certificate' | 'bad_kubeconfig' | 'too_many';
