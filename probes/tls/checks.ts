@@ -104,6 +104,26 @@ function expiryWindow(facts: TlsFacts, c: CertificateFact, windowDays: number): 
     : { status: 'pass', text: `valid until ${iso(c.notAfterMs)}` };
 }
 
+/** tls.expiring and tls.expiring_critical: the same check over the window `days` picks from the options. */
+function expiryCheck(id: string, title: string, severity: Check<TlsFacts>['severity'], days: (o: TlsFacts['options']) => number): Check<TlsFacts> {
+  return {
+    id,
+    title,
+    severity,
+    references: EXPIRY_REFS,
+    remediation: RENEW,
+    evaluate: (facts) => {
+      const n = days(facts.options);
+      const o = perCertificate(facts, (c) => expiryWindow(facts, c, n), {
+        fail: `expire within ${n} days`,
+        pass: `are valid for more than ${n} days`,
+        none: `expires within ${n} days`,
+      });
+      return o.status === 'pass' ? { ...o, message: o.message + earliest(facts) } : o;
+    },
+  };
+}
+
 function isWeakDigest(hash: string | undefined): hash is Digest {
   return hash !== undefined && hash in WEAK_DIGEST;
 }
@@ -122,36 +142,8 @@ export const certificateChecks: readonly Check<TlsFacts>[] = [
         { fail: 'have expired', pass: 'are unexpired', none: 'has expired' },
       ),
   },
-  {
-    id: 'tls.expiring_critical',
-    title: 'No node certificate expires within the critical window (criticalDays, default 7)',
-    severity: 'high',
-    references: EXPIRY_REFS,
-    remediation: RENEW,
-    evaluate: (facts) => {
-      const o = perCertificate(facts, (c) => expiryWindow(facts, c, facts.options.criticalDays), {
-        fail: `expire within ${facts.options.criticalDays} days`,
-        pass: `are valid for more than ${facts.options.criticalDays} days`,
-        none: `expires within ${facts.options.criticalDays} days`,
-      });
-      return o.status === 'pass' ? { ...o, message: o.message + earliest(facts) } : o;
-    },
-  },
-  {
-    id: 'tls.expiring',
-    title: 'No node certificate expires within the warning window (warnDays, default 30)',
-    severity: 'medium',
-    references: EXPIRY_REFS,
-    remediation: RENEW,
-    evaluate: (facts) => {
-      const o = perCertificate(facts, (c) => expiryWindow(facts, c, facts.options.warnDays), {
-        fail: `expire within ${facts.options.warnDays} days`,
-        pass: `are valid for more than ${facts.options.warnDays} days`,
-        none: `expires within ${facts.options.warnDays} days`,
-      });
-      return o.status === 'pass' ? { ...o, message: o.message + earliest(facts) } : o;
-    },
-  },
+  expiryCheck('tls.expiring_critical', 'No node certificate expires within the critical window (criticalDays, default 7)', 'high', (o) => o.criticalDays),
+  expiryCheck('tls.expiring', 'No node certificate expires within the warning window (warnDays, default 30)', 'medium', (o) => o.warnDays),
   {
     id: 'tls.not_yet_valid',
     title: 'No node certificate is used before its validity starts',
