@@ -1,11 +1,2 @@
-import { defineConfig } from 'vitest/config';
-
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts', 'probes/**/*.test.ts', 'src/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
-    reporters: ['default', './test/helpers/summary-reporter.ts'],
-  },
-});
+// The configuration lives beside the test tools (test/node_modules); this lets `vitest` find it from the root.
+export { default } from './test/vitest.config.ts';

