@@ -13,7 +13,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -177,7 +176,7 @@ export function startWatchdog(opts: WatchdogOptions): Watchdog {
   for (const a of SHED_ACTIONS) shedTotal.labels(a).inc(0);
 
   // Event-loop delay: one histogram per interval, kept for the window.
-  const loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  const loop: ReturnType<typeof monitorEventLoopDelay> = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const loopHistory: { t: number; max: number; p99: number }[] = [];
   const loopFigures = (): EventLoopFigures => {

@@ -15,24 +15,14 @@ import { isSeverity, SEVERITIES } from '../contracts.js';
 import { runScan, isGatingFailure } from '../scan/runner.js';
 import { catalogue, catalogueMarkdown } from '../scan/catalogue.js';
 import { renderTable } from './table.js';
+import { renderSarif } from './sarif.js';
+import { renderJunit } from './junit.js';
+import { selectFindings, unmatchedPatterns } from './select.js';
+import { USAGE, helpFor } from './help.js';
+import { explain } from './explain.js';
+import { writeOutput, requireDirectory, describeSystemError } from './io.js';
 import { VERSION } from '../version.js';
 import type { HashAlgorithm } from '../../probes/integrity/types.js';
-
-const USAGE = `hostward ${VERSION}: host hardening agent for Kubernetes nodes
-
-Usage:
-  hostward scan [--root DIR] [--probe NAME]... [--format table|json] [--config FILE] [--fail-on SEVERITY] [--verbose]
-  hostward checks [--format table|json|markdown] [--probe NAME]...
-  hostward agent [--root DIR] [--port N] [--config FILE]
-  hostward collector [--port N] [--config FILE]
-  hostward collector test-sink NAME [--config FILE]
-  hostward integrity init|check|accept [--root DIR] [--policy FILE | --path P... [--hash ALGO]] [--only P...] [--db FILE] [--key-file FILE] [--format table|json]
-  hostward version
-
-Exit codes (scan): 0 nothing failing at or above --fail-on (default high), 1 such a failure, 2 usage or
-configuration error. integrity check: 0 nothing differs, 1 something differs or the baseline cannot be
-trusted (tampered, truncated, another key), 2 usage errors (bad policy, unreadable key, no baseline).
-`;
 
 class UsageError extends Error {
   readonly code = 'HOSTWARD_USAGE';
@@ -64,21 +54,32 @@ function checkProbeNames(names: readonly string[]): void {
   }
 }
 
+const SCAN_FORMATS = ['table', 'json', 'sarif', 'junit'] as const;
+
 async function cmdScan(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     root: { type: 'string' },
     probe: { type: 'string', multiple: true },
+    check: { type: 'string', multiple: true },
+    skip: { type: 'string', multiple: true },
     format: { type: 'string', default: 'table' },
+    output: { type: 'string', short: 'o' },
     config: { type: 'string' },
     'fail-on': { type: 'string' },
+    quiet: { type: 'boolean', short: 'q', default: false },
     verbose: { type: 'boolean', short: 'v', default: false },
   });
   const format = values.format as string;
-  if (format !== 'table' && format !== 'json') throw new UsageError(`--format must be table or json, got "${format}"`);
+  if (!(SCAN_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${SCAN_FORMATS.join(', ')}, got "${format}"`);
+  if (values.quiet && values.verbose) throw new UsageError('--quiet and --verbose exclude each other');
   const failOnArg = values['fail-on'] as string | undefined;
   if (failOnArg !== undefined && !isSeverity(failOnArg)) throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, got "${failOnArg}"`);
   const only = (values.probe as string[] | undefined) ?? [];
   checkProbeNames(only);
+  const selection = { check: (values.check as string[] | undefined) ?? [], skip: (values.skip as string[] | undefined) ?? [] };
+  const typos = unmatchedPatterns([...selection.check, ...selection.skip], catalogue(PROBES).map((c) => c.id));
+  if (typos.length) throw new UsageError(`no check matches ${typos.map((t) => `"${t}"`).join(', ')} (hostward checks lists them)`);
+  if (values.root !== undefined) rootOrUsage(values.root as string);
   const config = loadConfig(values.config as string | undefined, validationContext());
   if (values.root) config.root = values.root as string;
   if (failOnArg) config.scan.failOn = failOnArg;
@@ -89,11 +90,35 @@ async function cmdScan(argv: string[]): Promise<number> {
   const shedding = process.env.HOSTWARD_SHED ? await import('../agent/watchdog.js') : undefined;
   const shed = shedding?.shedFromEnv(process.env) ?? [];
   if (shedding) shedding.applyShed(config, shed);
-  const report = await runScan({ probes: PROBES, config, log, only, mode });
-  shedding?.markShed(report, shed);
-  if (format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else process.stdout.write(renderTable(report, { colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, verbose: Boolean(values.verbose) }));
+  // Set by the agent's child scanner: the agent's own endpoints, for probes that judge exposure.
+  const ownListeners = process.env.HOSTWARD_OWN_LISTENERS ? (await import('../agent/child-scan.js')).ownListenersFromEnv(process.env) : undefined;
+  const full = await runScan({ probes: PROBES, config, log, only, mode, ...(ownListeners ? { ownListeners } : {}) });
+  shedding?.markShed(full, shed);
+  const report = selectFindings(full, selection);
+  const toFile = values.output !== undefined;
+  const tty = !toFile && Boolean(process.stdout.isTTY);
+  const text =
+    format === 'json'
+      ? JSON.stringify(report, null, 2) + '\n'
+      : format === 'sarif'
+        ? renderSarif(report)
+        : format === 'junit'
+          ? renderJunit(report)
+          : renderTable(report, {
+              colour: tty && !process.env.NO_COLOR,
+              verbose: Boolean(values.verbose),
+              quiet: Boolean(values.quiet),
+              width: tty ? Math.max(60, process.stdout.columns || 120) : 120,
+            });
+  if (toFile) writeOutput(values.output as string, text);
+  else process.stdout.write(text);
   return report.findings.some((f) => isGatingFailure(f, config.scan.failOn)) ? 1 : 0;
+}
+
+/** A --root that does not exist or is not a directory is a typo, not a host with nothing on it. */
+function rootOrUsage(root: string): void {
+  const problem = requireDirectory(root);
+  if (problem) throw new UsageError(`--root ${problem}`);
 }
 
 function cmdChecks(argv: string[]): number {
@@ -114,9 +139,16 @@ function cmdChecks(argv: string[]): number {
 }
 
 async function cmdAgent(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { root: { type: 'string' }, port: { type: 'string' }, config: { type: 'string' } });
+  const { values } = parse(argv, { root: { type: 'string' }, port: { type: 'string' }, config: { type: 'string' }, 'web.config.file': { type: 'string' } });
+  if (values.root !== undefined) rootOrUsage(values.root as string);
   const config = loadConfig(values.config as string | undefined, validationContext());
   if (values.root) config.root = values.root as string;
+  // exporter-toolkit's flag name: TLS and authentication of /metrics and /v1/report (src/agent/web-config.ts).
+  const webConfig = values['web.config.file'] as string | undefined;
+  if (webConfig !== undefined) {
+    if (webConfig === '') throw new UsageError('--web.config.file needs a file name');
+    config.agent.webConfigFile = webConfig;
+  }
   if (values.port !== undefined) {
     const p = Number(values.port);
     if (!Number.isInteger(p) || p < 0 || p > 65535) throw new UsageError(`--port must be 0..65535, got "${String(values.port)}"`);
@@ -252,16 +284,16 @@ async function cmdIntegrity(argv: string[]): Promise<number> {
         for (const d of r.removed) process.stdout.write(`removed   ${d}\n`);
         for (const m of r.modified) process.stdout.write(`modified  ${m.path}  (${m.changes.join(', ')})\n`);
         for (const n of r.notes) process.stdout.write(`note: ${n}\n`);
-        process.stdout.write(`${r.added.length} added, ${r.removed.length} removed, ${r.modified.length} modified against the ${r.baseline.signed ? 'signed' : 'UNSIGNED'} baseline of ${r.baseline.created}\n`);
+        process.stdout.write(`${r.added.length} added, ${r.removed.length} removed, ${r.modified.length} modified against the ${r.baseline.signed ? 'signed' : 'UNSIGNED'} baseline of ${r.baseline.created} (generation ${r.baseline.generation})\n`);
       }
       for (const p of r.problems.slice(0, 20)) process.stderr.write(`hostward: ${p.path}: ${p.reason}\n`);
       return out.added.length + out.removed.length + out.modified.length > 0 ? 1 : 0;
     }
     const r = action === 'init' ? await integrityInit(common) : await integrityAccept({ ...common, ...(only.length ? { only } : {}) });
     clearProgress();
-    const out = { db: r.dbFile, records: r.records, signed: r.signed, digest: r.digest, problems: r.problems.length };
+    const out = { db: r.dbFile, records: r.records, signed: r.signed, digest: r.digest, generation: r.generation, problems: r.problems.length };
     if (format === 'json') process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-    else process.stdout.write(`baseline ${action === 'init' ? 'written' : 'accepted'}: ${r.dbFile}, ${r.records} records, ${r.signed ? 'signed' : 'UNSIGNED (no key: integrity.baseline_signed fails)'}, digest ${r.digest}\n`);
+    else process.stdout.write(`baseline ${action === 'init' ? 'written' : 'accepted'}: ${r.dbFile}, ${r.records} records, ${r.signed ? 'signed' : 'UNSIGNED (no key: integrity.baseline_signed fails)'}, digest ${r.digest}, generation ${r.generation}\n`);
     for (const p of r.problems.slice(0, 20)) process.stderr.write(`hostward: ${p.path}: ${p.reason}\n`);
     return 0;
   } catch (e) {
@@ -274,10 +306,27 @@ async function cmdIntegrity(argv: string[]): Promise<number> {
   }
 }
 
+function cmdExplain(argv: string[]): number {
+  if (argv.length !== 1 || argv[0]!.startsWith('-')) throw new UsageError('explain needs exactly one CHECK id (hostward checks lists them)');
+  const text = explain(argv[0]!, catalogue(PROBES));
+  if (!text.ok) throw new UsageError(text.problem);
+  process.stdout.write(text.text);
+  return 0;
+}
+
+const wantsHelp = (args: readonly string[]) => args.includes('--help') || args.includes('-h');
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
+    const help = cmd !== undefined && wantsHelp(rest) ? helpFor(cmd) : undefined;
+    if (help !== undefined) {
+      process.stdout.write(help);
+      return 0;
+    }
     switch (cmd) {
+      case 'explain':
+        return cmdExplain(rest);
       case 'scan':
         return await cmdScan(rest);
       case 'checks':
@@ -303,16 +352,28 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`hostward: ${e.message}\n\n${USAGE}`);
+      process.stderr.write(`hostward: ${e.message}\n${cmd && helpFor(cmd) ? `(hostward ${cmd} --help lists its flags)` : '(hostward --help lists the commands)'}\n`);
       return 2;
     }
     if (e instanceof ConfigError) {
       process.stderr.write(`hostward: invalid configuration: ${e.message}\n`);
       return 2;
     }
+    // A port in use, a file that cannot be written, ...: one line that says it once, exit 2.
+    const system = describeSystemError(e);
+    if (system) {
+      process.stderr.write(`hostward: ${system}\n`);
+      return 2;
+    }
     throw e;
   }
 }
+
+// `hostward checks | head`: the reader left, which is no error of ours.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {
