@@ -61,6 +61,11 @@ export interface ProbeRun {
   durationSeconds: number;
   /** Why the probe failed (error or timeout); absent when ok. */
   error?: string;
+  /**
+   * Addition to DESIGN.md: the integrity baseline the probe compared against, verified (the integrity probe sets
+   * it; Probe.runFields). The agent's alert flow sends it to the collector as AlertEvent.baseline.
+   */
+  baseline?: BaselineRef;
 }
 
 export interface OsInfo {
@@ -159,10 +164,19 @@ export interface BaselineRef {
   created: string;
   /** True only when the baseline is signed and the agent verified its HMAC with the configured key. */
   signed: boolean;
+  /**
+   * Addition: the baseline's generation (under its MAC), raised by every accept and continued by a re-init.
+   * 0: a baseline written before generations (format 1). Absent from agents that predate it. A node whose
+   * generation goes down, or whose generation repeats with another digest, had an older baseline put back:
+   * the collector raises BASELINE_ROLLBACK_CHECK.
+   */
+  generation?: number;
 }
 
 /** The collector's own check for a node whose integrity baseline digest changed (severity high). */
 export const BASELINE_CHANGED_CHECK = 'hostward.baseline_changed';
+/** The collector's own check for a node whose baseline generation went back (severity critical). */
+export const BASELINE_ROLLBACK_CHECK = 'hostward.baseline_rollback';
 
 /**
  * The agent's liveness event: sent when a scan produced no other event, so that a healthy node with

@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import type { CheckInfo, Evidence, Measurement, Severity, Status } from './contracts.js';
 import type { HostRoot } from './host/root.js';
 import type { ExecResult, ExecOptions } from './host/exec.js';
+import type { ProbeRun } from './contracts.js';
+export type { BaselineRef } from './contracts.js';
 
 export type { Evidence, Severity, Status, CheckInfo, Measurement } from './contracts.js';
 export { HostRoot, describeFailure, globToRegExp } from './host/root.js';
@@ -75,9 +77,14 @@ export interface Probe<F = unknown> {
    * names in PROBE_METRICS (src/metrics/probe-metrics.ts) are exported; a test holds probes to that.
    */
   measure?(facts: F): Measurement[];
+  /** Typed facts for the report's entry of this probe (ProbeRun), which the alert path reads: never evidence text. */
+  runFields?(facts: F): ProbeRunFields;
   /** Validate the probe's configuration section; return an error message naming the key, or undefined. */
   validateConfig?(config: unknown): string | undefined;
 }
+
+/** What a probe may add to its ProbeRun. */
+export type ProbeRunFields = Pick<ProbeRun, 'baseline'>;
 
 /** Helpers for the common outcomes, so evaluate functions read as verdicts. */
 export const pass = (message: string, evidence: Evidence[] = []): Outcome => ({ status: 'pass', message, evidence });

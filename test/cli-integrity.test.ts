@@ -50,6 +50,29 @@ describe('hostward integrity', () => {
     expect(after.added).toEqual(['/etc/ssh/50-cloud-init.conf']);
   });
 
+  it('an intruder who changes a file, re-signs the baseline with their own key and drops the key setting: exit 1', () => {
+    const own = path.join(dir, 'intruder-key');
+    writeFileSync(own, randomBytes(32), { mode: 0o600 });
+    const mine = () => ['--root', root, '--path', '/etc/ssh', '--db', db];
+    expect(run('init', ...common()).status).toBe(0);
+    writeFileSync(path.join(root, 'etc/ssh/sshd_config'), 'PermitRootLogin yes\n');
+    const forged = run('init', ...mine(), '--key-file', own, '--format', 'json');
+    expect(forged.status).toBe(0);
+    const g = (JSON.parse(forged.stdout) as { generation: number }).generation;
+    const check = run('check', ...mine(), '--format', 'json');
+    expect(check.status, check.stdout).toBe(1);
+    expect(check.stderr).toMatch(/signed but no integrity key is configured/);
+    expect(check.stdout).toBe('');
+    // With the right key it is another key's baseline; with the intruder's it verifies (and is theirs to own).
+    expect(run('check', ...common()).status).toBe(1);
+    // init and accept name the generation: this init continues from the intruder's, accept raises it.
+    const init = JSON.parse(run('init', ...common(), '--format', 'json').stdout) as { generation: number };
+    expect(init.generation).toBe(g + 1);
+    const acc = JSON.parse(run('accept', ...common(), '--format', 'json').stdout) as { generation: number };
+    expect(acc.generation).toBe(g + 2);
+    expect(run('check', ...common()).stdout).toContain(`(generation ${g + 2})`);
+  });
+
   it('a tampered baseline exits 1 with the reason; no baseline and bad usage exit 2', () => {
     appendFileSync(db, 'x');
     const t = run('check', ...common());

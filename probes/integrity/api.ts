@@ -7,7 +7,8 @@
  *
  * A check reads the baseline as a stream beside the walk (both are in walk order), so memory is bounded by
  * the differences, not by the tree. Its answer is only returned after the baseline's MAC has verified; a
- * tampered, truncated or wrong-key baseline is an IntegrityError with a stable code, never a crash.
+ * tampered, truncated or wrong-key baseline, or a signed one with no key to verify it, is an IntegrityError
+ * with a stable code, never a crash.
  *
  * What the re-check guarantees. A regular file's hash is reused when size, mtime, ctime and inode all equal
  * the baseline's (the stat fast path); anything else is re-read. A content change with mtime restored by
@@ -24,7 +25,7 @@
 import { HostRoot } from '../../src/host/root.js';
 import { HashPool, WANT_HASH, WANT_TARGET } from './hash-pool.js';
 import type { StatItem, StatResult } from './hash-pool.js';
-import { DbReader, DbWriter, readCursor, readKeyFile, writeCursor } from './db.js';
+import { DbReader, DbWriter, headerGeneration, readCursor, readKeyFile, writeCursor } from './db.js';
 import { normalisePath, resolvePolicy } from './policy.js';
 import { hashAlgorithmOf } from './hash.js';
 import { comparePaths, isUnder, planWalk, walk } from './walker.js';
@@ -224,9 +225,11 @@ async function writeBaseline(opts: CommonOptions, only: readonly string[] | unde
     await reader.close();
     throw new IntegrityError('baseline_unverifiable', `${opts.dbFile}: the baseline is signed; accepting changes needs its key (--key-file or HOSTWARD_INTEGRITY_KEY_FILE)`);
   }
+  // A step forward from the baseline this one replaces: the verified one being merged, or the header of the old file.
+  const generation = (reader ? reader.header.generation : ((await headerGeneration(opts.dbFile)) ?? 0)) + 1;
   let writer: DbWriter | undefined;
   try {
-    writer = await DbWriter.create(opts.dbFile, { created: new Date().toISOString(), root, policy: policy.digest }, key);
+    writer = await DbWriter.create(opts.dbFile, { created: new Date().toISOString(), root, policy: policy.digest, generation }, key);
     const w = writer;
     const keepUntil = async (p: string | undefined, seq: (fn: () => Promise<void>) => Promise<void>) => {
       if (!reader) return;
@@ -275,7 +278,7 @@ async function writeBaseline(opts: CommonOptions, only: readonly string[] | unde
     const { digest, records } = await writer.commit();
     await writeCursor(opts.dbFile, key, digest, 0).catch(() => undefined);
     for (const p of pending) scan.problems.add(p);
-    return { dbFile: opts.dbFile, signed: key !== undefined, digest, records, stats: scan.stats, problems: scan.problems.done() };
+    return { dbFile: opts.dbFile, signed: key !== undefined, digest, generation, records, stats: scan.stats, problems: scan.problems.done() };
   } catch (e) {
     await writer?.abort();
     await reader?.close();
@@ -375,7 +378,8 @@ const ORDER: Record<Property, number> = { type: 0, sha256: 1, mode: 2, owner: 3,
 
 /**
  * Compare the current state with the baseline. Throws IntegrityError when there is no baseline or it does not
- * verify (tampered, truncated, corrupt, signed with another key, unsigned while a key is configured).
+ * verify (tampered, truncated, corrupt, signed with another key, unsigned while a key is configured, signed while
+ * no key is configured).
  */
 export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
   const policy = resolvePolicy(opts);
@@ -385,8 +389,15 @@ export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
   if (!Number.isSafeInteger(slices) || slices < 1) throw new IntegrityError('policy_invalid', `rehashSlices: must be a positive integer, got ${slices}`);
   const trustCtime = opts.trustCtime ?? true;
   const reader = await DbReader.open(opts.dbFile, key);
+  if (reader.header.signed && !key) {
+    // Never a result with a note: whoever re-signed the baseline with a key of their own and removed the key
+    // setting would otherwise get a clean check of the files they changed.
+    await reader.close();
+    const why = 'it may have been re-signed by someone else';
+    const msg = `${opts.dbFile}: the baseline is signed but no integrity key is configured (--key-file or HOSTWARD_INTEGRITY_KEY_FILE)`;
+    throw new IntegrityError('baseline_unverified', `${msg}, so it cannot be verified and was not used: ${why}`);
+  }
   const notes: string[] = [];
-  if (reader.header.signed && !key) notes.push('the baseline is signed but no key is configured: its HMAC was not verified');
   const policyChanged = reader.header.policy !== policy.digest;
   if (policyChanged) notes.push('the policy differs from the one the baseline was built with: paths it adds or drops show as added or removed');
 
@@ -509,7 +520,7 @@ export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
       removed,
       modified,
       categories,
-      baseline: { created: v.header.created, signed: v.header.signed, verified: v.verified, policyChanged, records: v.records, digest: v.digest },
+      baseline: { created: v.header.created, signed: v.header.signed, verified: v.verified, policyChanged, records: v.records, digest: v.digest, generation: v.header.generation },
       stats: { ...scan.stats, rehash: { slice: full ? 0 : slice, of: full ? 1 : slices, full } },
       problems,
       notes,

@@ -26,7 +26,7 @@ export interface IntegrityFacts {
 
 const REFS = ['CIS Debian 12 6.1 (filesystem integrity checking, AIDE)', 'NIST SP 800-53 SI-7', 'PCI DSS 4.0 11.5.2'];
 const KEY_HELP = 'Create a random key (head -c 32 /dev/urandom > key), keep it in a Kubernetes Secret mounted into the agent, name it with probes.integrity.keyFile or HOSTWARD_INTEGRITY_KEY_FILE, and rebuild the baseline with hostward integrity init --key-file.';
-const TAMPER_CODES: readonly IntegrityErrorCode[] = ['baseline_corrupt', 'baseline_truncated', 'baseline_tampered', 'baseline_wrong_key', 'baseline_unsigned'];
+const TAMPER_CODES: readonly IntegrityErrorCode[] = ['baseline_corrupt', 'baseline_truncated', 'baseline_tampered', 'baseline_wrong_key', 'baseline_unsigned', 'baseline_unverified'];
 
 const MAX_NAMES = 5;
 
@@ -155,7 +155,8 @@ export const integrityChecks: readonly Check<IntegrityFacts>[] = [
       if (b.state === 'error') return unknown(b.reason);
       const base = b.result.baseline;
       if (base.verified) return pass(`the baseline's HMAC verifies (${base.records} records, created ${base.created})`);
-      if (base.signed) return unknown(`the baseline is signed but no usable key is configured to verify it${f.key.state === 'bad' ? ` (${f.key.reason})` : ''}`);
+      // The library refuses this case (baseline_unverified); kept so that no path through here can pass it.
+      if (base.signed) return fail(`the baseline is signed but was not verified: no usable key is configured${f.key.state === 'bad' ? ` (${f.key.reason})` : ''}`);
       return pass(`the baseline is complete and its checksum matches (${base.records} records); it is unsigned, see integrity.baseline_signed`);
     },
   },

@@ -1,7 +1,8 @@
 /**
  * The baseline database: a streamed, line-oriented record file sorted in walk order, authenticated as a whole.
  *
- *   line 1      {"hostward":"integrity-db","version":1,"created":ISO,"root":"/","policy":hex,"signed":true,"keyId":hex16}
+ *   line 1      {"hostward":"integrity-db","version":2,"created":ISO,"root":"/","policy":hex,"generation":n,"signed":true,
+ *               "keyId":hex16}
  *   lines 2..n  [path,type,mode,uid,gid,size,ino,nlink,mtimeMs,ctimeMs,hash|null,target|null]   (one per path;
  *               hash is hex SHA-256, or sha512:hex / blake2b512:hex, ./hash.ts)
  *   last line   {"end":true,"records":N,"mac":hex}
@@ -12,6 +13,11 @@
  * walk without holding either in memory, and verifies the MAC as it streams: a check's differences are only
  * returned once the last line has verified. keyId (an HMAC of a fixed string) lets a check tell "signed with
  * another key" from "tampered"; it is a diagnostic, not a defence.
+ *
+ * `generation` (format 2) is raised by every accept and continued by a re-init (./api.ts), and it is under the
+ * MAC like the rest of the header: an older, validly signed baseline put back shows a lower generation, which
+ * the agent reports and the collector compares. A format-1 database (before generations) is still read, as
+ * generation 0.
  *
  * Writes are atomic: a temporary file beside the database (mode 0600), fsync, rename over the database, fsync
  * of the directory. A reader never sees a half-written database, and a crash leaves the old one in place.
@@ -29,7 +35,11 @@ import { IntegrityError } from './types.js';
 import type { FileRecord, FileType } from './types.js';
 
 export const MAGIC = 'integrity-db';
-export const VERSION = 1;
+export const VERSION = 2;
+/** Far above any real count of accepts; keeps generation + 1 an exact integer. */
+const MAX_GENERATION = 2 ** 48;
+/** Format versions this hostward reads: 1 has no generation (read as 0). */
+const READABLE_VERSIONS: readonly unknown[] = [1, VERSION];
 const FLUSH_BYTES = 256 * 1024;
 const READ_BYTES = 64 * 1024;
 const MAX_LINE = 1024 * 1024;
@@ -41,6 +51,8 @@ export interface Header {
   created: string;
   root: string;
   policy: string;
+  /** 0 for a format-1 database. */
+  generation: number;
   signed: boolean;
   keyId: string | null;
 }
@@ -125,6 +137,29 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
   await fsyncDir(path.dirname(file));
 }
 
+/** The header's generation: 0 in format 1, a positive integer from format 2 on. */
+function generationOf(file: string, h: Partial<Header>): number {
+  if (h.version === 1) return 0;
+  const g = h.generation;
+  if (typeof g !== 'number' || !Number.isSafeInteger(g) || g < 1 || g > MAX_GENERATION) throw new IntegrityError('baseline_corrupt', `${file}: not a hostward integrity database (bad generation)`);
+  return g;
+}
+
+/**
+ * The generation in a database's header, read without verifying anything (undefined when there is no readable
+ * database): init continues from it, so that a re-init is a step forward, not a rollback. Someone who can write
+ * the file can only make the next generation higher this way, which the collector sees as a re-baseline.
+ */
+export async function headerGeneration(file: string): Promise<number | undefined> {
+  try {
+    const r = await DbReader.open(file, undefined);
+    await r.close();
+    return r.header.generation;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Streams records into a temporary file; commit() appends the trailer and renames it over the database. */
 export class DbWriter {
   private parts: string[] = [];
@@ -148,7 +183,17 @@ export class DbWriter {
     const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     const fh = await fsp.open(tmp, 'wx', 0o600);
     const w = new DbWriter(fh, tmp, file, key);
-    const h: Header = { hostward: MAGIC, version: VERSION, created: header.created, root: header.root, policy: header.policy, signed: key !== undefined, keyId: key ? keyId(key) : null };
+    if (!Number.isSafeInteger(header.generation) || header.generation < 1) throw new Error(`integrity database generation must be a positive integer, got ${header.generation}`);
+    const h: Header = {
+      hostward: MAGIC,
+      version: VERSION,
+      created: header.created,
+      root: header.root,
+      policy: header.policy,
+      generation: header.generation,
+      signed: key !== undefined,
+      keyId: key ? keyId(key) : null,
+    };
     w.parts.push(JSON.stringify(h) + '\n');
     return w;
   }
@@ -273,8 +318,10 @@ export class DbReader {
       if (typeof h !== 'object' || h === null || hd.hostward !== MAGIC || typeof hd.signed !== 'boolean' || typeof hd.created !== 'string' || typeof hd.policy !== 'string') {
         throw new IntegrityError('baseline_corrupt', `${file}: not a hostward integrity database (bad header)`);
       }
-      if (hd.version !== VERSION) throw new IntegrityError('baseline_corrupt', `${file}: database format version ${String(hd.version)}, this hostward reads ${VERSION}`);
-      const header = hd as Header;
+      if (!READABLE_VERSIONS.includes(hd.version)) {
+        throw new IntegrityError('baseline_corrupt', `${file}: database format version ${String(hd.version)}, this hostward reads ${READABLE_VERSIONS.join(' and ')}`);
+      }
+      const header = { ...hd, generation: generationOf(file, hd) } as Header;
       if (!header.signed && key) {
         throw new IntegrityError('baseline_unsigned', `${file}: the baseline is unsigned although an integrity key is configured: it may have been replaced by someone without the key`);
       }

@@ -10,9 +10,9 @@
  */
 import { stat } from 'node:fs/promises';
 import { defineProbe } from '../../src/sdk.js';
-import type { Check, Evidence, Measurement, ProbeContext } from '../../src/sdk.js';
+import type { BaselineRef, Check, Evidence, Measurement, ProbeContext } from '../../src/sdk.js';
 import { integrityCheck, loadKey } from './api.js';
-import { integrityChecks } from './checks.js';
+import { integrityChecks, TAMPER_CODES } from './checks.js';
 import type { BaselineState, IntegrityFacts, KeyState } from './checks.js';
 import { parseIntegrityOptions } from './options.js';
 import { loadPolicyFile, defaultPolicy, normalisePath } from './policy.js';
@@ -27,7 +27,8 @@ export { IntegrityError, isIntegrityError, HASH_ALGORITHMS } from './types.js';
 export { terminalProgress } from './progress.js';
 export type { IntegrityFacts } from './checks.js';
 
-const INVALID = new Set(['baseline_corrupt', 'baseline_truncated', 'baseline_tampered', 'baseline_wrong_key', 'baseline_unsigned']);
+// A baseline that is there but cannot be trusted: integrity.baseline_valid fails on it (./checks.ts).
+const INVALID = new Set<string>(TAMPER_CODES);
 
 export async function gatherIntegrity(ctx: ProbeContext): Promise<IntegrityFacts> {
   const o = parseIntegrityOptions(ctx.config);
@@ -116,17 +117,25 @@ export function measureIntegrity(f: IntegrityFacts): Measurement[] {
   ];
 }
 
-/** The finding that carries the baseline's identity in its evidence (see baselineEvidence). */
+/** The finding that names the baseline in its evidence, for people (see baselineEvidence). */
 export const BASELINE_EVIDENCE_CHECK = 'integrity.baseline_valid';
 
 /**
- * The baseline's identity as one evidence item of integrity.baseline_valid, so that it travels in the report
- * to the agent's alert flow (src/alerts/diff.ts baselineOf parses it) and on to the collector, which keeps
- * each node's digest. Format: `baseline digest=<hex> created=<ISO time> signed=<true|false>`, where signed
- * means the HMAC was verified with the configured key.
+ * The baseline's identity as one evidence item of integrity.baseline_valid, for people reading the finding.
+ * Programs read the typed ProbeRun.baseline instead (baselineRef); nothing parses this text.
  */
 export function baselineEvidence(dbFile: string, b: CheckResult['baseline']): Evidence {
-  return { file: dbFile, text: `baseline digest=${b.digest} created=${b.created} signed=${b.verified}` };
+  return { file: dbFile, text: `baseline digest=${b.digest} generation=${b.generation} created=${b.created} signed=${b.verified}` };
+}
+
+/**
+ * The baseline this node compared against, for the report's run of this probe (and the collector, which keeps
+ * each node's digest and generation): only a baseline that was read and verified, never one that failed.
+ */
+export function baselineRef(f: IntegrityFacts): BaselineRef | undefined {
+  if (f.baseline.state !== 'ok') return undefined;
+  const b = f.baseline.result.baseline;
+  return { digest: b.digest, created: b.created, signed: b.verified, generation: b.generation };
 }
 
 /** integrity.baseline_valid, with the baseline's identity appended whenever there was a baseline to compare with. */
@@ -150,6 +159,10 @@ export const integrityProbe = defineProbe<IntegrityFacts>({
   checks: checksWithBaseline,
   gather: gatherIntegrity,
   measure: measureIntegrity,
+  runFields: (f) => {
+    const baseline = baselineRef(f);
+    return baseline ? { baseline } : {};
+  },
   watchTargets: async ({ host, config }) => {
     const o = parseIntegrityOptions(config);
     return policyWatchTargets(host, o.policy ? loadPolicyFile(o.policy) : defaultPolicy());

@@ -160,12 +160,19 @@ export interface BaselineInfo {
   records: number;
   /** The MAC (signed) or SHA-256 (unsigned) of the database: what a collector can keep per node. */
   digest: string;
+  /**
+   * Raised by every accept (init continues from the baseline it replaces), under the MAC: a lower one than a
+   * node reported before is an older baseline put back. 0: a format-1 baseline, written before generations.
+   */
+  generation: number;
 }
 
 export interface InitResult {
   dbFile: string;
   signed: boolean;
   digest: string;
+  /** The new baseline's generation (./db.ts). */
+  generation: number;
   records: number;
   stats: ScanStats;
   problems: ScanProblem[];
@@ -197,6 +204,8 @@ export type IntegrityErrorCode =
   | 'baseline_wrong_key'
   | 'baseline_unsigned'
   | 'baseline_unverifiable'
+  /** A check of a signed baseline with no key to verify it: it may have been re-signed by someone else. */
+  | 'baseline_unverified'
   | 'write_failed'
   | 'aborted';
 

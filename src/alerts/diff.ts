@@ -155,22 +155,21 @@ export function parseState(text: string): AlertState | undefined {
   return { version: 1, node: s.node, open: s.open, lastResendAt: typeof s.lastResendAt === 'number' ? s.lastResendAt : 0 };
 }
 
-/** The finding whose evidence names the integrity baseline (probes/integrity/index.ts baselineEvidence). */
-const BASELINE_CHECK = 'integrity.baseline_valid';
-const BASELINE_TEXT_RE = /^baseline digest=([0-9a-f]{32,128}) created=(\S{1,40}) signed=(true|false)$/;
+const DIGEST_RE = /^[0-9a-f]{32,128}$/;
+// The collector's form of a time (src/collector/validate.ts); the probe writes toISOString(), which has it.
+const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 /**
- * The node's integrity baseline as the report shows it: the `baseline digest=… created=… signed=…` evidence
- * of integrity.baseline_valid. Undefined when the integrity probe did not run or had no usable baseline, or
- * the text is not in that exact form (nothing half-parsed goes on the wire).
+ * The node's integrity baseline, from the typed ProbeRun.baseline of the report (the integrity probe sets it
+ * only for a baseline it verified or checksummed). Undefined when no probe reported one, or when what the
+ * report holds is not of the wire format's shape: the report may come from a child process, and an event the
+ * collector would refuse would be set aside with everything else it carries.
  */
 export function baselineOf(report: Report): BaselineRef | undefined {
-  const f = report.findings.find((x) => x.check === BASELINE_CHECK);
-  if (!f) return undefined;
-  for (const ev of f.evidence) {
-    const m = typeof ev.text === 'string' ? BASELINE_TEXT_RE.exec(ev.text) : null;
-    if (!m || !Number.isFinite(Date.parse(m[2]!))) continue;
-    return { digest: m[1]!, created: m[2]!, signed: m[3] === 'true' };
-  }
-  return undefined;
+  const b = report.probes.find((p) => p.baseline !== undefined)?.baseline;
+  if (!b || typeof b.digest !== 'string' || !DIGEST_RE.test(b.digest) || typeof b.signed !== 'boolean') return undefined;
+  if (typeof b.created !== 'string' || !ISO_RE.test(b.created) || !Number.isFinite(Date.parse(b.created))) return undefined;
+  const g = b.generation;
+  if (g !== undefined && (typeof g !== 'number' || !Number.isSafeInteger(g) || g < 0)) return undefined;
+  return { digest: b.digest, created: b.created, signed: b.signed, ...(g !== undefined ? { generation: g } : {}) };
 }

@@ -147,6 +147,14 @@ export async function runScan(opts: ScanOptions): Promise<Report> {
       }
       const run: ProbeRun = { probe: probe.name, status: error === undefined ? 'ok' : 'error', durationSeconds: round(durationSeconds) };
       if (error !== undefined) run.error = error;
+      if (error === undefined && probe.runFields) {
+        try {
+          const extra = probe.runFields(facts);
+          if (extra.baseline) run.baseline = extra.baseline;
+        } catch (e) {
+          log.warn({ err: errorMessage(e) }, 'probe run fields failed');
+        }
+      }
       return { run, findings, measurements };
     }),
   );

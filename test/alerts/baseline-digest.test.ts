@@ -1,14 +1,15 @@
 /**
- * The agent's side of the baseline digest (issue 7): the integrity probe names its baseline in the evidence of
- * integrity.baseline_valid, the alert flow parses it (baselineOf) and puts it on the first event of every
- * batch it enqueues, heartbeats included. Real baselines built by the probe's own library in temp dirs.
+ * The agent's side of the baseline digest: the integrity probe names its baseline as a typed field of its run in
+ * the report (ProbeRun.baseline: digest, creation, signed, generation), the alert flow reads it (baselineOf),
+ * never evidence text, and puts it on the first event of every batch it enqueues, heartbeats included. Real
+ * baselines built by the probe's own library in temp dirs.
  */
 import { describe, it, expect, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import type { AlertEvent, Report } from '../../src/contracts.js';
+import type { AlertEvent, BaselineRef, Report } from '../../src/contracts.js';
 import { baselineOf } from '../../src/alerts/diff.js';
 import { startAlerting } from '../../src/alerts/index.js';
 import { Outbox } from '../../src/alerts/outbox.js';
@@ -36,8 +37,8 @@ function box(): Sandbox {
   return s;
 }
 
-function report(evidenceTexts: (string | undefined)[], check = 'integrity.baseline_valid'): Report {
-  return {
+function report(evidenceTexts: (string | undefined)[], check = 'integrity.baseline_valid', baseline?: unknown): Report {
+  const r: Report = {
     node: 'w1',
     root: '/',
     agentVersion: 'test',
@@ -61,6 +62,8 @@ function report(evidenceTexts: (string | undefined)[], check = 'integrity.baseli
     summary: { pass: 1, fail: 0, unknown: 0, skip: 0, accepted: 0 },
     measurements: [],
   };
+  if (baseline !== undefined) r.probes[0]!.baseline = baseline as BaselineRef;
+  return r;
 }
 
 const DIGEST = 'ab'.repeat(32);
@@ -76,21 +79,24 @@ describe('the integrity probe names its baseline', () => {
     expect(b!.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(b!.signed).toBe(true);
     expect(Number.isFinite(Date.parse(b!.created))).toBe(true);
+    expect(b!.generation).toBe(1);
     // accept after a change: a new digest, as the collector will see it.
     writeFileSync(s.at('etc/ssh/sshd_config'), 'PasswordAuthentication yes\n');
     await integrityAccept({ root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile: s.key });
     const after = baselineOf(await scanIntegrity(s.root, { db: s.db, policy: `${s.state}/policy.yaml`, keyFile: s.key }));
     expect(after?.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(after?.digest).not.toBe(b!.digest);
+    expect(after?.generation).toBe(2);
   });
 
-  it('an unsigned baseline says signed=false; a signed one checked without the key too (not verified)', async () => {
+  it('an unsigned baseline says signed=false; a signed one checked without the key is not sent at all', async () => {
     const s = box();
     await integrityInit({ root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile: null });
     expect(baselineOf(await scanIntegrity(s.root, { db: s.db, policy: `${s.state}/policy.yaml` }))?.signed).toBe(false);
     const t = box();
     await integrityInit({ root: t.root, policy: `${t.state}/policy.yaml`, dbFile: t.db, keyFile: t.key });
-    expect(baselineOf(await scanIntegrity(t.root, { db: t.db, policy: `${t.state}/policy.yaml` }))?.signed).toBe(false);
+    // It could have been re-signed by anyone: the probe fails it and names no baseline (test/integrity/trust.test.ts).
+    expect(baselineOf(await scanIntegrity(t.root, { db: t.db, policy: `${t.state}/policy.yaml` }))).toBeUndefined();
   });
 
   it('no baseline, or a tampered one: nothing to send', async () => {
@@ -104,24 +110,33 @@ describe('the integrity probe names its baseline', () => {
   });
 });
 
-describe('baselineOf on hostile or odd reports', () => {
-  it('parses only the exact form', () => {
-    expect(baselineOf(report([`baseline digest=${DIGEST} created=2026-11-24T10:00:00.000Z signed=true`]))).toEqual({ digest: DIGEST, created: '2026-11-24T10:00:00.000Z', signed: true });
-    // skips other evidence first
-    expect(baselineOf(report([undefined, 'corrupt', `baseline digest=${DIGEST} created=2026-11-24T10:00:00.000Z signed=false`]))?.signed).toBe(false);
-    const bad = [
-      `baseline digest=${DIGEST.toUpperCase()} created=2026-11-24T10:00:00.000Z signed=true`,
-      `baseline digest=${DIGEST} created=yesterday signed=true`,
-      `baseline digest=${DIGEST} created=2026-11-24T10:00:00.000Z signed=yes`,
-      `baseline digest=${DIGEST.slice(0, 20)} created=2026-11-24T10:00:00.000Z signed=true`,
-      `baseline digest=${DIGEST} created=2026-11-24T10:00:00.000Z signed=true trailing`,
-      `baseline digest=${DIGEST} created=2026-11-24T10:00`.slice(0, 40), // truncated
-      `baseline digest=${'a'.repeat(100_000)} created=2026-11-24T10:00:00.000Z signed=true`, // huge
-      '',
+describe('baselineOf reads the typed field only', () => {
+  const REF = { digest: DIGEST, created: '2026-11-24T10:00:00.000Z', signed: true, generation: 3 };
+  it('takes the run field, and never evidence text', () => {
+    expect(baselineOf(report([], 'integrity.baseline_valid', REF))).toEqual(REF);
+    const { generation: _, ...older } = REF; // an agent's child scan from before generations
+    expect(baselineOf(report([], 'integrity.baseline_valid', older))).toEqual(older);
+    // The text the probe writes for people, alone, is not a baseline (it used to be parsed back).
+    const text = `baseline digest=${DIGEST} generation=3 created=2026-11-24T10:00:00.000Z signed=true`;
+    expect(baselineOf(report([text]))).toBeUndefined();
+    expect(baselineOf(report([`baseline digest=${DIGEST} created=2026-11-24T10:00:00.000Z signed=true`]))).toBeUndefined();
+  });
+
+  it('drops a field not of the wire shape rather than send an event the collector would refuse', () => {
+    const bad: unknown[] = [
+      { ...REF, digest: DIGEST.toUpperCase() },
+      { ...REF, digest: DIGEST.slice(0, 20) },
+      { ...REF, digest: 'a'.repeat(100_000) },
+      { ...REF, created: 'yesterday' },
+      { ...REF, created: '2026-11-24' },
+      { ...REF, signed: 'yes' },
+      { ...REF, generation: -1 },
+      { ...REF, generation: 1.5 },
+      { ...REF, generation: '2' },
+      { ...REF, generation: 2 ** 60 },
+      'digest',
     ];
-    for (const t of bad) expect(baselineOf(report([t])), t.slice(0, 80)).toBeUndefined();
-    // the same text on another check is not the baseline
-    expect(baselineOf(report([`baseline digest=${DIGEST} created=2026-11-24T10:00:00.000Z signed=true`], 'integrity.files_unchanged'))).toBeUndefined();
+    for (const b of bad) expect(baselineOf(report([], 'integrity.baseline_valid', b)), JSON.stringify(b).slice(0, 80)).toBeUndefined();
   });
 });
 
@@ -133,9 +148,9 @@ describe('the alert flow sends it', () => {
     config.agent.stateDir = dir;
     delete config.agent.collectorUrl;
     const alerting = startAlerting({ config, log: pino({ level: 'silent' }) });
-    const text = `baseline digest=${DIGEST} created=2026-11-24T10:00:00.000Z signed=true`;
-    await alerting.onReport(report([text])); // nothing failing: a heartbeat
-    const failing = report([text]);
+    const ref = { digest: DIGEST, created: '2026-11-24T10:00:00.000Z', signed: true, generation: 4 };
+    await alerting.onReport(report([], 'integrity.baseline_valid', ref)); // nothing failing: a heartbeat
+    const failing = report([], 'integrity.baseline_valid', ref);
     failing.findings.push({ ...failing.findings[0]!, check: 'ssh.password_auth', probe: 'ssh', status: 'fail', severity: 'high', evidence: [] });
     failing.startedAt = '2026-11-24T10:01:00.000Z';
     await alerting.onReport(failing); // one fail event
@@ -148,7 +163,7 @@ describe('the alert flow sends it', () => {
     box.close();
     expect(events.length).toBe(3);
     expect(events[0]!.check).toBe('hostward.heartbeat');
-    expect(events[0]!.baseline).toEqual({ digest: DIGEST, created: '2026-11-24T10:00:00.000Z', signed: true });
+    expect(events[0]!.baseline).toEqual(ref);
     expect(events[1]!.check).toBe('ssh.password_auth');
     expect(events[1]!.baseline?.digest).toBe(DIGEST);
     expect(events[2]!.baseline).toBeUndefined();

@@ -858,7 +858,7 @@ const integrityTarget: FuzzTarget = {
   structured: () =>
     fc
       .tuple(
-        fc.record({ hostward: fc.oneof(fc.constant('integrity-db'), word), version: fc.oneof(fc.constant(1), fc.integer()), created: word, root: word, policy: word, signed: fc.boolean(), keyId: fc.option(word) }, { requiredKeys: [] }),
+        fc.record({ hostward: fc.oneof(fc.constant('integrity-db'), word), version: fc.oneof(fc.constant(1), fc.constant(2), fc.integer()), created: word, root: word, policy: word, generation: fc.oneof(fc.nat(), fc.integer(), fc.double()), signed: fc.boolean(), keyId: fc.option(word) }, { requiredKeys: [] }),
         fc.array(fc.tuple(fc.oneof(fc.stringMatching(/^\/[a-z/]{0,20}$/), word), fc.constantFrom('f', 'd', 'l', 'x'), fc.nat(), fc.nat(), fc.nat(), fc.nat(), fc.nat(), fc.nat(), fc.double(), fc.double(), fc.option(hex(64, 64)), fc.option(word)), { maxLength: 8 }),
         fc.record({ end: fc.oneof(fc.constant(true), fc.boolean()), records: fc.integer(), mac: fc.oneof(hex(64, 64), word) }),
         fc.boolean(),
