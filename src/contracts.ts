@@ -108,6 +108,25 @@ export interface Report {
   measurements: Measurement[];
 }
 
+/**
+ * One address the hostward process that a scan runs for (the agent) listens on, and what it answers there
+ * without authentication. The agent hands these to its scans so that probes judging exposure can judge
+ * hostward's own endpoints like any other listener; a one-off `hostward scan` has none to hand.
+ */
+export interface OwnListener {
+  /** Who listens, for messages: "hostward agent". */
+  service: string;
+  /** The bound address as configured: 0.0.0.0, ::, 127.0.0.1, an interface address. */
+  address: string;
+  port: number;
+  protocol: 'tcp';
+  tls: boolean;
+  /** What the protected paths accept (any one): basic, bearer, client-certificate. Empty: nothing is asked. */
+  authentication: string[];
+  /** Paths answered to anyone beyond liveness and readiness (which reveal nothing), with what each reveals. */
+  open: { path: string; reveals: string }[];
+}
+
 /** What a check is, as data: the catalogue entry (`hostward checks`). */
 export interface CheckInfo {
   id: string;

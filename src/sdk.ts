@@ -5,13 +5,13 @@
  * over the facts, and turns outcomes into findings; probes create no metrics, timers or clients of their own.
  */
 import type { Logger } from 'pino';
-import type { CheckInfo, Evidence, Measurement, Severity, Status } from './contracts.js';
+import type { CheckInfo, Evidence, Measurement, OwnListener, Severity, Status } from './contracts.js';
 import type { HostRoot } from './host/root.js';
 import type { ExecResult, ExecOptions } from './host/exec.js';
 import type { ProbeRun } from './contracts.js';
 export type { BaselineRef } from './contracts.js';
 
-export type { Evidence, Severity, Status, CheckInfo, Measurement } from './contracts.js';
+export type { Evidence, Severity, Status, CheckInfo, Measurement, OwnListener } from './contracts.js';
 export { HostRoot, describeFailure, globToRegExp } from './host/root.js';
 export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, ProcessEntry } from './host/root.js';
 export type { ExecResult, ExecOptions } from './host/exec.js';
@@ -45,6 +45,11 @@ export interface ProbeContext<C = Record<string, unknown>> {
    * line scan. Probes that touch the network (reachability scans) do so only in the agent by default.
    */
   mode: 'scan' | 'agent';
+  /**
+   * The listeners of the hostward process this scan runs for (the agent's endpoints), so that a probe can
+   * judge them like any other listener. Undefined when unknown: a one-off scan serves nothing.
+   */
+  ownListeners?: readonly OwnListener[];
 }
 
 /** A host directory whose changes should re-run a probe at once in the agent (inotify, src/agent/watch.ts). */

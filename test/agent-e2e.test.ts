@@ -15,6 +15,8 @@ import { childScanner } from '../src/agent/child-scan.js';
 import type { Report } from '../src/contracts.js';
 
 const CLI = path.resolve('dist/src/cli/main.js');
+const TOKEN = 'e2e-agent-token-4f1c2a9d';
+const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
 let host: Materialized;
 let agent: ChildProcess;
 let base: string;
@@ -26,7 +28,10 @@ beforeAll(async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-agent-'));
   const cfg = path.join(dir, 'hostward.yaml');
   writeFileSync(cfg, 'probes:\n  ssh: { live: false }\nagent:\n  listen: 127.0.0.1\n');
-  agent = spawn(process.execPath, ['--lite-mode', CLI, 'agent', '--root', host.root, '--port', '0', '--config', cfg], {
+  // exporter-toolkit's flag, with hostward's bearer tokens: /metrics and /v1/report ask for the token.
+  writeFileSync(path.join(dir, 'tokens'), `${TOKEN}\n`);
+  writeFileSync(path.join(dir, 'web.yml'), 'bearer_tokens_file: tokens\n');
+  agent = spawn(process.execPath, ['--lite-mode', CLI, 'agent', '--root', host.root, '--port', '0', '--config', cfg, '--web.config.file', path.join(dir, 'web.yml')], {
     env: { PATH: process.env.PATH, HOSTWARD_NODE_NAME: 'e2e-node' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -58,7 +63,8 @@ afterAll(() => {
 
 describe('hostward agent (built CLI, child-process scans)', () => {
   it('serves promtool-clean metrics with the ssh findings', async () => {
-    const res = await fetch(`${base}/metrics`);
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    const res = await fetch(`${base}/metrics`, auth);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
     expect(promtool(text)).toBe('');
@@ -69,11 +75,21 @@ describe('hostward agent (built CLI, child-process scans)', () => {
     expect(text).not.toMatch(/node="|instance="/);
   });
 
-  it('serves the last report', async () => {
-    const r = (await (await fetch(`${base}/v1/report`)).json()) as Report;
+  it('serves the last report to an authenticated request', async () => {
+    expect((await fetch(`${base}/v1/report`)).status).toBe(401);
+    const r = (await (await fetch(`${base}/v1/report`, auth)).json()) as Report;
     expect(r.node).toBe('e2e-node');
     expect(r.root).toBe(host.root);
     expect(r.findings.find((f) => f.check === 'ssh.password_auth')?.status).toBe('fail');
+  });
+
+  it("hands its own listener to the scan child: the ports probe judges it (loopback, bearer)", async () => {
+    const r = (await (await fetch(`${base}/v1/report`, auth)).json()) as Report;
+    const f = r.findings.find((x) => x.check === 'ports.agent_exposed')!;
+    const port = new URL(base).port;
+    expect(f.status, f.message).toBe('pass');
+    expect(f.message).toBe(`hostward listens on loopback only (127.0.0.1:${port})`);
+    expect(f.evidence[0]!.text).toBe(`hostward agent http://127.0.0.1:${port} requires bearer`);
   });
 
   it('logs JSON lines without secrets and stops cleanly on SIGTERM', async () => {

@@ -453,7 +453,7 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
   const PASSWD = 'etc/passwd';
   let passwd = '';
 
-  const text = async () => (await fetch(`${base}/metrics`)).text();
+  const text = async () => (await fetch(`${base}/metrics`, { headers: { Authorization: 'Bearer watch-test-token' } })).text();
   const status = async (check: string) => sample(await text(), 'hostward_check_status', `check="${check}"`);
   const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)]!;
 
@@ -473,10 +473,13 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
     // A change the full scan finds outside any watched path: partial re-checks must keep reporting it.
     writeFileSync(join(m.root, 'usr/bin/kubelet'), 'ELF kubelet 1.31 patched\n');
     const cfg = join(state, 'hostward.yaml');
+    // /v1/report answers authenticated requests only.
+    writeFileSync(join(state, 'tokens'), 'watch-test-token\n');
+    writeFileSync(join(state, 'web.yml'), `bearer_tokens_file: ${join(state, 'tokens')}\n`);
     writeFileSync(
       cfg,
       [
-        'agent: { listen: 127.0.0.1, schedule: "0 0 1 1 *" }',
+        `agent: { listen: 127.0.0.1, schedule: "0 0 1 1 *", webConfigFile: ${JSON.stringify(join(state, 'web.yml'))} }`,
         'probes:',
         '  ssh: { live: false }',
         '  ports: { reachability: false, metadataCheck: false }',
@@ -509,7 +512,7 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
   });
 
   it('starts with a full scan: all nine probes, the binaries change reported', async () => {
-    const r = (await (await fetch(`${base}/v1/report`)).json()) as Report;
+    const r = (await (await fetch(`${base}/v1/report`, { headers: { Authorization: 'Bearer watch-test-token' } })).json()) as Report;
     expect(r.probes.map((p) => p.probe).sort()).toEqual(PROBES.map((p) => p.name).sort());
     expect(await status('integrity.binaries_unchanged')).toBe(1);
     expect(await status('integrity.accounts_unchanged')).toBe(0);
@@ -518,7 +521,7 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
   });
 
   it('a drop-in re-enabling SSH passwords: in /metrics at once (p95 of 10), only ssh and integrity re-run', async () => {
-    const before = (await (await fetch(`${base}/v1/report`)).json()) as Report;
+    const before = (await (await fetch(`${base}/v1/report`, { headers: { Authorization: 'Bearer watch-test-token' } })).json()) as Report;
     const lat: number[] = [];
     for (let i = 0; i < 10; i++) {
       const on = i % 2 === 0;
@@ -534,7 +537,7 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
     }
     console.log(`real CLI agent, drop-in -> /metrics ms: p50 ${pct(lat, 0.5).toFixed(0)} p95 ${pct(lat, 0.95).toFixed(0)} max ${Math.max(...lat).toFixed(0)} (${lat.map((x) => x.toFixed(0)).join(' ')})`);
     expect(pct(lat, 0.95)).toBeLessThan(REAL_TIME_BOUND_MS);
-    const after = (await (await fetch(`${base}/v1/report`)).json()) as Report;
+    const after = (await (await fetch(`${base}/v1/report`, { headers: { Authorization: 'Bearer watch-test-token' } })).json()) as Report;
     // The probes that do not read /etc/ssh kept their last run (same duration to the 0.1 ms), their findings too.
     for (const p of ['kernel', 'updates', 'tls', 'kubelet', 'runtime', 'seccomp', 'ports']) {
       expect(after.probes.find((r) => r.probe === p), p).toEqual(before.probes.find((r) => r.probe === p));

@@ -238,7 +238,11 @@ describe('the agent with its watchdog (real child scans of a fixture root)', () 
     const cfgFile = path.join(dir, 'config.yaml');
     // Live ssh probe on (to a closed loopback port) so that shedding it is visible; nothing leaves 127.0.0.1.
     writeFileSync(cfgFile, 'probes:\n  ssh: { live: true, liveAddress: 127.0.0.1, livePort: 1 }\n  ports: { reachability: false, metadataCheck: false }\n');
+    // /v1/report answers authenticated requests only.
+    writeFileSync(path.join(dir, 'tokens'), 'watchdog-test-token\n');
+    writeFileSync(path.join(dir, 'web.yml'), `bearer_tokens_file: ${path.join(dir, 'tokens')}\n`);
     const config = defaultConfig();
+    config.agent.webConfigFile = path.join(dir, 'web.yml');
     config.root = FIXTURE;
     config.agent.watch.enabled = false;
     config.agent.schedule = '0 0 1 1 *';
@@ -251,7 +255,8 @@ describe('the agent with its watchdog (real child scans of a fixture root)', () 
       await agent.close();
       rmSync(dir, { recursive: true, force: true });
     };
-    return { agent, lines, metrics: async () => (await fetch(`http://127.0.0.1:${agent.port}/metrics`)).text() };
+    const auth = { headers: { Authorization: 'Bearer watchdog-test-token' } };
+    return { agent, lines, auth, metrics: async () => (await fetch(`http://127.0.0.1:${agent.port}/metrics`, auth)).text() };
   }
 
   const value = (text: string, series: string) => {
@@ -273,7 +278,7 @@ describe('the agent with its watchdog (real child scans of a fixture root)', () 
     expect(max).toBeLessThan(0.1);
     expect(p99).toBeLessThanOrEqual(max);
     expect(value(text, 'hostward_watchdog_shed_actions_total{action="ssh_live"}')).toBe(0);
-    const r = (await (await fetch(`http://127.0.0.1:${a.agent.port}/v1/report`)).json()) as Report;
+    const r = (await (await fetch(`http://127.0.0.1:${a.agent.port}/v1/report`, a.auth)).json()) as Report;
     expect(r.findings.find((f) => f.check === 'ssh.live_password_offered')?.message).toMatch(/could not connect/);
   });
 

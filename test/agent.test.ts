@@ -69,10 +69,17 @@ function fixture(): Fixture {
 }
 
 let root: string;
+/** A web configuration with a bearer token: /v1/report answers only authenticated requests. */
+let webConfigFile: string;
+const TOKEN = 'agent-test-token-0123456789';
+const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'hostward-agent-'));
   mkdirSync(join(root, 'etc'));
   writeFileSync(join(root, 'etc/os-release'), 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n');
+  writeFileSync(join(root, 'tokens'), `${TOKEN}\n`);
+  webConfigFile = join(root, 'web.yml');
+  writeFileSync(webConfigFile, `bearer_tokens_file: ${join(root, 'tokens')}\n`);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -108,20 +115,20 @@ async function until(cond: () => Promise<boolean>, ms = 5000): Promise<void> {
 describe('agent', () => {
   it('is not ready until the first scan is done, then serves metrics and the report', async () => {
     const f = fixture();
-    const { url } = await start(f);
+    const { url } = await start(f, { webConfigFile });
 
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(503);
-    expect((await fetch(`${url}/v1/report`)).status).toBe(503);
+    expect((await fetch(`${url}/v1/report`, auth)).status).toBe(503);
     // Before the first scan: process metrics only, still a valid exposition.
-    const early = await (await fetch(`${url}/metrics`)).text();
+    const early = await (await fetch(`${url}/metrics`, auth)).text();
     expect(promtool(early)).toBe('');
     expect(early).not.toContain('hostward_check_status');
 
     f.release();
     await until(async () => (await fetch(`${url}/readyz`)).status === 200);
 
-    const res = await fetch(`${url}/metrics`);
+    const res = await fetch(`${url}/metrics`, auth);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
@@ -132,7 +139,7 @@ describe('agent', () => {
     expect(text).toContain('hostward_probe_success{probe="slow"} 1');
     expect(text).toMatch(/^hostward_scans_total 1$/m);
 
-    const rep = await fetch(`${url}/v1/report`);
+    const rep = await fetch(`${url}/v1/report`, auth);
     expect(rep.status).toBe(200);
     expect(rep.headers.get('content-type')).toMatch(/^application\/json/);
     const report = (await rep.json()) as Report;

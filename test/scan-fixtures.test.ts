@@ -22,7 +22,7 @@ async function scanFixture(m: Materialized): Promise<Report> {
   config.root = m.root;
   config.probes = { ssh: { live: false }, ...(m.spec.probes ?? {}) };
   const fixed = m.spec.now;
-  return runScan({ probes: PROBES, config, log, ...(fixed ? { now: () => new Date(fixed) } : {}) });
+  return runScan({ probes: PROBES, config, log, ...(fixed ? { now: () => new Date(fixed) } : {}), ...(m.spec.ownListeners ? { ownListeners: m.spec.ownListeners } : {}) });
 }
 
 describe.each(fixtureNames())('fixture %s', (name) => {

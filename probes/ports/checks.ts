@@ -11,6 +11,7 @@ import type { DangerousPort } from './dangerous.js';
 import { REASONS } from './dangerous.js';
 import { allowed } from './options.js';
 import { isPublic, nonPublicRange } from './addresses.js';
+import { agentExposed, isOwnEndpoint, isOwnSocket, ownNote } from './own.js';
 
 export const NODEPORT_NOTE =
   'NodePorts and hostPorts are iptables/nftables/IPVS/eBPF rules, not sockets, and do not appear in the socket list; the reachability scan (ports.reachable_unexpected) sees them';
@@ -77,14 +78,15 @@ const sourceNote = (t: SocketTable) => (t.note ? ` (${t.note})` : '');
 function unexpectedListeners(facts: PortsFacts): Outcome {
   return withSockets(facts, (t) => {
     const allow = [...facts.options.allowList, ...facts.options.extraAllowList];
-    const exposed = t.listeners.filter((l) => l.scope !== 'loopback');
+    const exposed = t.listeners.filter((l) => l.scope !== 'loopback' && !isOwnSocket(facts, l));
     const unexpected = exposed.filter((l) => !allowed(allow, l.port, l.protocol));
     const expected = exposed.length - unexpected.length;
+    const own = ownNote(facts);
     return verdict(
       t,
       unexpected,
-      () => `${unexpected.length} listening socket${unexpected.length > 1 ? 's' : ''} beyond loopback not in the allow-list: ${listed(unexpected.map(socketText))}. ${NODEPORT_NOTE}${sourceNote(t)}`,
-      `every listening socket beyond loopback is allow-listed (${expected} allowed, ${t.listeners.length - exposed.length} on loopback only, from ${t.source}). ${NODEPORT_NOTE}${sourceNote(t)}`,
+      () => `${unexpected.length} listening socket${unexpected.length > 1 ? 's' : ''} beyond loopback not in the allow-list: ${listed(unexpected.map(socketText))}. ${NODEPORT_NOTE}${sourceNote(t)}${own}`,
+      `every listening socket beyond loopback is allow-listed (${expected} allowed, ${t.listeners.filter((l) => l.scope === 'loopback').length} on loopback only, from ${t.source}). ${NODEPORT_NOTE}${sourceNote(t)}${own}`,
     );
   });
 }
@@ -157,15 +159,16 @@ function reachableUnexpected(facts: PortsFacts): Outcome {
     return `${endpoint(e.address, e.port)} (${sock})`;
   };
   const nodePorts = r.open.filter((e) => isNodePort(e.port) && !allowed(allow, e.port, 'tcp'));
-  const bad = r.open.filter((e) => !allowed(allow, e.port, 'tcp') && !(isNodePort(e.port) && o.allowNodePorts));
+  const bad = r.open.filter((e) => !allowed(allow, e.port, 'tcp') && !(isNodePort(e.port) && o.allowNodePorts) && !isOwnEndpoint(facts, e));
   const skipped = r.skippedTargets.length > 0 ? ` Not scanned: ${r.skippedTargets.map((s) => `${s.address} (${s.reason})`).join('; ')}.` : '';
   const np = nodePorts.length > 0 ? ` Reachable NodePorts (${o.nodePortRange.from}-${o.nodePortRange.to}): ${listed(nodePorts.map(label))}.` : '';
   const stats = `${r.attempted} of ${r.planned} connects to ${r.targets.join(', ') || 'no address'} over ${r.ports} ports in ${(r.durationMs / 1000).toFixed(1)} s`;
   const ev = r.open.map((e) => ({ text: `reachable ${label(e)}` }));
-  if (bad.length > 0) return fail(`${bad.length} reachable TCP port${bad.length > 1 ? 's' : ''} not in the allow-list: ${listed(bad.map(label))} (${stats}).${np}${skipped}`, ev);
+  const own = ownNote(facts);
+  if (bad.length > 0) return fail(`${bad.length} reachable TCP port${bad.length > 1 ? 's' : ''} not in the allow-list: ${listed(bad.map(label))} (${stats}).${np}${skipped}${own}`, ev);
   if (r.incomplete) return unknown(`the reachability scan is incomplete: ${r.incomplete} (${stats}).${np}${skipped}`, ev);
   if (r.targets.length === 0) return unknown(`no address of this host to scan.${skipped}`);
-  return pass(`every reachable TCP port is allow-listed (${r.open.length} reachable; ${stats}).${np}${skipped} NodePorts and hostPorts hold no socket; only this scan sees them.`, ev);
+  return pass(`every reachable TCP port is allow-listed (${r.open.length} reachable; ${stats}).${np}${skipped} NodePorts and hostPorts hold no socket; only this scan sees them.${own}`, ev);
 }
 
 function metadataReachable(facts: PortsFacts): Outcome {
@@ -216,6 +219,19 @@ export const portsChecks: readonly Check<PortsFacts>[] = [
     references: ['kube-hunter (port scan of 30000+ NodePorts)', 'kubernetes/kubernetes#108496 (kube-proxy holds no NodePort sockets)'],
     remediation: 'Close or firewall the port; for a NodePort, change the Service to ClusterIP or restrict it with loadBalancerSourceRanges / NetworkPolicy; for a listener meant to be there, add it to probes.ports.extraAllowList.',
     evaluate: reachableUnexpected,
+  },
+  {
+    id: 'ports.agent_exposed',
+    title: "hostward's own endpoints answer only authenticated requests beyond loopback",
+    severity: 'medium',
+    references: [
+      'CIS Kubernetes Benchmark 4.2.1 (the kubelet serves no anonymous requests; the same rule for the agent on every node)',
+      'CIS Controls v8 3.3 (configure data access control lists)',
+      'Prometheus exporter-toolkit web configuration: https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md',
+    ],
+    remediation:
+      'Give the agent a web configuration file (agent.webConfigFile, --web.config.file or HOSTWARD_WEB_CONFIG_FILE) with basic_auth_users or bearer_tokens_file, and tls_server_config; in the Helm chart set agent.web.bearer or agent.web.basicAuth and agent.web.tls. Or bind it to loopback (agent.listen: 127.0.0.1) when nothing scrapes it from outside.',
+    evaluate: agentExposed,
   },
   {
     id: 'ports.metadata_reachable',

@@ -151,6 +151,11 @@ export async function gatherPorts(ctx: ProbeContext, deps: GatherDeps = {}): Pro
     addresses: 'unavailable' in src ? src : await readAddresses(src, endian),
     reachability: { off: '' },
     metadata: { off: '' },
+    own: ctx.ownListeners
+      ? [...ctx.ownListeners]
+      : ctx.mode === 'agent'
+        ? { off: 'the agent did not say how it serves its endpoints', agent: true }
+        : { off: "a one-off scan serves no endpoint; the agent's own scans judge its listeners", agent: false },
   };
   if ('dir' in src) {
     const file = '/proc/sys/net/ipv4/conf/all/route_localnet';

@@ -39,15 +39,16 @@ export interface PortsOptions {
 }
 
 /**
- * A Kubernetes worker: ssh, the kubelet API, kube-proxy healthz, hostward's own agent port, CNI data planes
- * (Calico BGP and Typha, VXLAN, Geneve, WireGuard, Cilium health and Hubble, Weave) and DHCP clients.
- * node-exporter (9100/tcp) is not here: it discloses host details; add it with extraAllowList if you run it.
+ * A Kubernetes worker: ssh, the kubelet API, kube-proxy healthz, CNI data planes (Calico BGP and Typha, VXLAN,
+ * Geneve, WireGuard, Cilium health and Hubble, Weave) and DHCP clients. node-exporter (9100/tcp) is not here: it
+ * discloses host details; add it with extraAllowList if you run it. Nor is hostward's own agent port: the agent
+ * tells its scans where it listens and what it answers, and ports.agent_exposed judges that (a one-off scan
+ * sees it as any other listener).
  */
 export const DEFAULT_ALLOW_LIST: readonly string[] = [
   '22/tcp', // sshd
   '10250/tcp', // kubelet API (authenticated)
   '10256/tcp', // kube-proxy healthz
-  '9750/tcp', // hostward agent metrics
   '179/tcp', // Calico BGP
   '5473/tcp', // Calico Typha
   '4240/tcp', // Cilium health

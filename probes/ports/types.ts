@@ -1,5 +1,5 @@
 /** Facts of the ports probe: what the host's /proc says, who owns it, and what a connect scan reached. */
-import type { Failure } from '../../src/sdk.js';
+import type { Failure, OwnListener } from '../../src/sdk.js';
 
 export type InetProtocol = 'tcp' | 'udp' | 'raw';
 /** any = 0.0.0.0 or ::, loopback = 127/8 or ::1, address = one specific address (the metric's scope label). */
@@ -126,4 +126,6 @@ export interface PortsFacts {
   /** Absent when off; `off` says why. */
   reachability: Reachability | { off: string };
   metadata: MetadataProbe | { off: string };
+  /** hostward's own listeners (ctx.ownListeners), or why there are none: `agent` when the agent should have said. */
+  own: readonly OwnListener[] | { off: string; agent: boolean };
 }

@@ -12,7 +12,7 @@
  * lost watch.
  */
 import { execFile } from 'node:child_process';
-import type { Finding, Measurement, Report } from '../contracts.js';
+import type { Finding, Measurement, OwnListener, Report } from '../contracts.js';
 import { summarise } from '../scan/runner.js';
 import type { ChangeAware, WatchChange } from './watch.js';
 import { SHED_ENV } from './watchdog.js';
@@ -34,6 +34,8 @@ export interface ChildScanOptions {
 export const SCAN_MODE_ENV = 'HOSTWARD_SCAN_MODE';
 /** The host paths that changed, as a JSON list, for a partial re-scan (read by probes/integrity/options.ts). */
 export const CHANGED_PATHS_ENV = 'HOSTWARD_CHANGED_PATHS';
+/** The agent's own listeners as JSON (ctx.ownListeners of the scan's probes). */
+export const OWN_LISTENERS_ENV = 'HOSTWARD_OWN_LISTENERS';
 /** More changed paths than this are not passed: the probes then look at everything they read. */
 const MAX_CHANGED_PATHS = 1000;
 
@@ -84,7 +86,37 @@ export function mergeReports(prev: Report, part: Report, rerun: readonly string[
   return { ...prev, startedAt: part.startedAt, durationSeconds: part.durationSeconds, probes, findings, summary: summarise(findings), measurements };
 }
 
-export type ChildScanner = (() => Promise<Report>) & ChangeAware & WatchdogAware;
+/** A scanner that can be told the agent's listeners once it has bound them (the port may be chosen at bind). */
+export interface ListenerAware {
+  useOwnListeners(listeners: readonly OwnListener[]): void;
+}
+
+export function isListenerAware(f: unknown): f is ListenerAware {
+  return typeof (f as Partial<ListenerAware> | undefined)?.useOwnListeners === 'function';
+}
+
+function isOwnListener(v: unknown): v is OwnListener {
+  const o = v as Partial<OwnListener> | null;
+  return (
+    typeof o === 'object' && o !== null && typeof o.service === 'string' && typeof o.address === 'string' && Number.isInteger(o.port) &&
+    o.protocol === 'tcp' && typeof o.tls === 'boolean' && Array.isArray(o.authentication) && o.authentication.every((a) => typeof a === 'string') &&
+    Array.isArray(o.open) && o.open.every((p) => typeof p?.path === 'string' && typeof p.reveals === 'string')
+  );
+}
+
+/** The listeners the agent passed to this scan; undefined when none were passed or they do not parse. */
+export function ownListenersFromEnv(env: NodeJS.ProcessEnv): OwnListener[] | undefined {
+  const text = env[OWN_LISTENERS_ENV];
+  if (!text) return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) && v.every(isOwnListener) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export type ChildScanner = (() => Promise<Report>) & ChangeAware & WatchdogAware & ListenerAware;
 
 export function childScanner(opts: ChildScanOptions): ChildScanner {
   const base = [opts.cli, 'scan', '--format', 'json', '--root', opts.root, ...(opts.configFile ? ['--config', opts.configFile] : [])];
@@ -98,6 +130,8 @@ export function childScanner(opts: ChildScanOptions): ChildScanner {
       if (shed.length > 0) env[SHED_ENV] = shed.join(',');
       else delete env[SHED_ENV];
       if (changed.length > 0 && changed.length <= MAX_CHANGED_PATHS) env[CHANGED_PATHS_ENV] = JSON.stringify(changed);
+      if (own) env[OWN_LISTENERS_ENV] = JSON.stringify(own);
+      else delete env[OWN_LISTENERS_ENV];
       const child = execFile(process.execPath, args, { timeout: opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: opts.maxBytes ?? 64 * 1024 * 1024, env, encoding: 'utf8' }, (err, stdout) => {
         // Exit 1 means "something fails at or above --fail-on": the report is still complete.
         untrack?.();
@@ -120,6 +154,7 @@ export function childScanner(opts: ChildScanOptions): ChildScanner {
       child.stderr?.pipe(process.stderr);
     });
   let watchdog: WatchdogHooks | undefined;
+  let own: readonly OwnListener[] | undefined;
 
   let last: Report | undefined;
   let paths = new Set<string>();
@@ -159,6 +194,9 @@ export function childScanner(opts: ChildScanOptions): ChildScanner {
   return Object.assign(scan, {
     useWatchdog(w: WatchdogHooks) {
       watchdog = w;
+    },
+    useOwnListeners(l: readonly OwnListener[]) {
+      own = l;
     },
     changed(c: WatchChange) {
       if (c.full) full = true;

@@ -1,19 +1,21 @@
 /**
  * The agent (`hostward agent`, the DaemonSet's long-running mode): scans at start and on a cron schedule,
- * and serves the endpoints of DESIGN.md over plain node:http (no framework, to keep idle memory small):
- * GET /metrics, /healthz, /readyz, /v1/report.
+ * and serves the endpoints of DESIGN.md over node:http or node:https (no framework, to keep idle memory small):
+ * GET /metrics, /healthz, /readyz, /v1/report, with the authentication of its web configuration
+ * (src/agent/endpoints.ts says who may read what).
  *
  * One scan at a time: a cron tick that finds a scan running is skipped, and scanNow() during a scan
  * returns the running scan's report rather than starting another. With agent.watch, a change to a watched
  * configuration file (src/agent/watch.ts) scans at once, or once more right after a running scan.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseSchedule, startTicker, ScheduleError } from './schedule.js';
 import { startWatcher } from './watch.js';
 import type { Watcher } from './watch.js';
 import { startWatchdog, isWatchdogAware } from './watchdog.js';
+import { isListenerAware } from './child-scan.js';
+import { serveEndpoints } from './endpoints.js';
+import type { Endpoints } from './endpoints.js';
+import { WebGuard } from './web-auth.js';
 import type { Watchdog } from './watchdog.js';
 import type { Logger } from 'pino';
 import type { Report } from '../contracts.js';
@@ -32,7 +34,7 @@ export interface AgentOptions {
   catalogue?: readonly CatalogueEntry[];
   /** Overrides config.agent.port; 0 picks a free port. */
   port?: number;
-  /** Overrides config.agent.listen. */
+  /** Overrides config.agent.listen with one address. */
   host?: string;
   /**
    * How to scan; defaults to running the probes in this process. The CLI passes a child-process scanner
@@ -93,7 +95,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       log.debug('scan started');
       try {
         // Probe logs carry {probe}, not the agent's {component}.
-        const report = await (opts.scan ? opts.scan() : runScan({ probes, config, log: opts.log, mode: 'agent' }));
+        // The agent's own endpoints, as served now, for probes that judge exposure.
+        const ownListeners = endpoints.listeners();
+        if (isListenerAware(opts.scan)) opts.scan.useOwnListeners(ownListeners);
+        const report = await (opts.scan ? opts.scan() : runScan({ probes, config, log: opts.log, mode: 'agent', ownListeners }));
         scanRegistry = buildRegistry(report, catalogue);
         reportJson = JSON.stringify(report);
         // Idle memory is what a fleet pays for: with --expose-gc (as the image runs), return the scan's
@@ -153,58 +158,27 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       });
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      log.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'request failed');
-      if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: 'internal error' }));
-      else res.destroy();
+  // A bad web configuration stops the start naming the key (ConfigError), before anything listens.
+  const guard = new WebGuard(config.agent.webConfigFile, log);
+  let endpoints: Endpoints;
+  try {
+    endpoints = await serveEndpoints({
+      addresses: opts.host !== undefined ? [opts.host] : config.agent.listen,
+      port: opts.port ?? config.agent.port,
+      guard,
+      log,
+      state: {
+        metrics: async () => ({
+          type: CONTENT_TYPE,
+          body: await renderMetrics(scanRegistry, proc.registry, ...(watcher ? [watcher.registry] : []), ...(watchdog ? [watchdog.registry] : []), ...(opts.registries ?? [])),
+        }),
+        report: () => reportJson,
+      },
     });
-  });
-  // Scrapes are small; don't let a slow client hold a socket for long.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?', 1)[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      send(res, 405, 'application/json', JSON.stringify({ error: `method ${req.method ?? ''} not allowed` }));
-      return;
-    }
-    switch (path) {
-      case '/metrics':
-        send(res, 200, CONTENT_TYPE, await renderMetrics(scanRegistry, proc.registry, ...(watcher ? [watcher.registry] : []), ...(watchdog ? [watchdog.registry] : []), ...(opts.registries ?? [])));
-        return;
-      case '/healthz':
-        send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
-        return;
-      case '/readyz':
-        if (reportJson === undefined) send(res, 503, 'text/plain; charset=utf-8', 'first scan not done\n');
-        else send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
-        return;
-      case '/v1/report':
-        if (reportJson === undefined) send(res, 503, 'application/json', JSON.stringify({ error: 'first scan not done' }));
-        else send(res, 200, 'application/json', reportJson);
-        return;
-      default:
-        send(res, 404, 'application/json', JSON.stringify({ error: 'not found' }));
-    }
-  }
-
-  const port = opts.port ?? config.agent.port;
-  const host = opts.host ?? config.agent.listen;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch((e: unknown) => {
+  } catch (e) {
     watchdog?.close();
     throw e;
-  });
-  server.on('error', (e) => log.error({ err: e.message }, 'server error'));
-  const bound = (server.address() as AddressInfo).port;
+  }
 
   if (config.agent.watch.enabled) {
     const w = config.agent.watch;
@@ -225,23 +199,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     ticker.stop();
     watcher?.close();
     watchdog?.close();
-    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    await running?.catch(() => undefined);
-    // Anything still open after the scan finished is a slow client; cut it.
-    server.closeAllConnections();
-    await serverClosed;
+    await endpoints.close(running ?? Promise.resolve());
     log.info('agent stopped');
   }
 
   return {
-    port: bound,
+    port: endpoints.port,
     close: () => (closed ??= close()),
     scanNow,
   };
-}
-
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
-  res.end(body);
 }

@@ -55,6 +55,9 @@ Flags:
   --root DIR            where the host's file system is mounted (default /; /host in the DaemonSet)
   --port N              port to listen on (default 9750; 0 picks a free one)
   --config FILE         configuration file (YAML; the README shows an example)
+  --web.config.file FILE
+                        TLS and authentication of /metrics and /v1/report, in exporter-toolkit's format
+                        (HOSTWARD_WEB_CONFIG_FILE; without it /v1/report is refused)
   -h, --help            this text`,
 
   collector: `Usage: hostward collector [flags]
@@ -99,7 +102,7 @@ Usage:
                 [--format table|json|sarif|junit] [--output FILE] [--fail-on SEVERITY] [--config FILE] [-q|-v]
   hostward checks [--format table|json|markdown] [--probe NAME]...
   hostward explain CHECK
-  hostward agent [--root DIR] [--port N] [--config FILE]
+  hostward agent [--root DIR] [--port N] [--config FILE] [--web.config.file FILE]
   hostward collector [--port N] [--config FILE]
   hostward collector test-sink NAME [--config FILE]
   hostward integrity init|check|accept [--root DIR] [--policy FILE | --path P... [--hash ALGO]] [--only P...]

@@ -3,6 +3,7 @@
  * before anything is applied; the first problem is reported naming the key, and the program exits 2.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { yamlLib } from '../lazy-libs.js';
 import { isSeverity, SEVERITIES } from '../contracts.js';
 import type { Severity } from '../contracts.js';
@@ -27,7 +28,13 @@ export interface Config {
   scan: { failOn: Severity; probeTimeoutSeconds: number; probes?: string[] };
   agent: {
     port: number;
-    listen: string;
+    /** Addresses to bind (HOSTWARD_LISTEN, comma-separated); the same port on each. */
+    listen: string[];
+    /**
+     * exporter-toolkit's web configuration (TLS, basic_auth_users, and hostward's bearer_tokens_file) for
+     * /metrics and /v1/report (HOSTWARD_WEB_CONFIG_FILE, --web.config.file); src/agent/web-config.ts.
+     */
+    webConfigFile?: string;
     schedule: string;
     stateDir: string;
     collectorUrl?: string;
@@ -139,7 +146,7 @@ export function defaultConfig(): Config {
     scan: { failOn: 'high', probeTimeoutSeconds: 20 },
     agent: {
       port: 9750,
-      listen: '0.0.0.0',
+      listen: ['0.0.0.0'],
       schedule: '*/5 * * * *',
       stateDir: '/var/lib/hostward',
       resendIntervalSeconds: 3600,
@@ -245,6 +252,7 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
       [
         'port',
         'listen',
+        'webConfigFile',
         'schedule',
         'stateDir',
         'collectorUrl',
@@ -263,7 +271,8 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
     );
     const a = doc.agent;
     if (a.port !== undefined) cfg.agent.port = int(a.port, 'agent.port', src, 1, 65535);
-    if (a.listen !== undefined) cfg.agent.listen = str(a.listen, 'agent.listen', src);
+    if (a.listen !== undefined) cfg.agent.listen = listenAddresses(a.listen, 'agent.listen', src);
+    if (a.webConfigFile !== undefined) cfg.agent.webConfigFile = str(a.webConfigFile, 'agent.webConfigFile', src);
     if (a.schedule !== undefined) cfg.agent.schedule = str(a.schedule, 'agent.schedule', src);
     if (a.stateDir !== undefined) cfg.agent.stateDir = str(a.stateDir, 'agent.stateDir', src);
     if (a.collectorUrl !== undefined) {
@@ -452,6 +461,19 @@ function applyIngestKeys(cc: CollectorConfig, c: Obj, src: string): void {
   }
 }
 
+/** An IP address or a list of them (a string may list several, comma-separated, as HOSTWARD_LISTEN does). */
+function listenAddresses(v: unknown, key: string, src: string): string[] {
+  const list = typeof v === 'string' ? v.split(',').map((x) => x.trim()) : v;
+  if (!Array.isArray(list) || list.length === 0) throw new ConfigError(key, 'must be an IP address or a list of them', src);
+  const out = list.map((a, i) => {
+    if (typeof a !== 'string' || isIP(a) === 0) {
+      throw new ConfigError(Array.isArray(v) ? `${key}[${i}]` : key, `must be an IP address (0.0.0.0 or :: for every address), got ${JSON.stringify(a)}`, src);
+    }
+    return a;
+  });
+  return [...new Set(out)];
+}
+
 function httpUrl(v: string, key: string, src: string): string {
   let u: URL;
   try {
@@ -469,6 +491,8 @@ export function applyEnv(cfg: Config, env: NodeJS.ProcessEnv): Config {
   if (env.HOSTWARD_ROOT) cfg.root = env.HOSTWARD_ROOT;
   if (env.HOSTWARD_PORT) cfg.agent.port = int(env.HOSTWARD_PORT, 'HOSTWARD_PORT', src, 1, 65535);
   if (env.HOSTWARD_SCHEDULE) cfg.agent.schedule = env.HOSTWARD_SCHEDULE;
+  if (env.HOSTWARD_LISTEN) cfg.agent.listen = listenAddresses(env.HOSTWARD_LISTEN, 'HOSTWARD_LISTEN', src);
+  if (env.HOSTWARD_WEB_CONFIG_FILE) cfg.agent.webConfigFile = env.HOSTWARD_WEB_CONFIG_FILE;
   if (env.HOSTWARD_FAIL_ON) cfg.scan.failOn = severity(env.HOSTWARD_FAIL_ON, 'HOSTWARD_FAIL_ON', src);
   if (env.HOSTWARD_LOG_LEVEL) {
     if (!(LOG_LEVELS as readonly string[]).includes(env.HOSTWARD_LOG_LEVEL)) throw new ConfigError('HOSTWARD_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`, src);

@@ -5,7 +5,7 @@
  * `probes[].status = "error"` and its checks `unknown`; the scan always completes.
  */
 import type { Logger } from 'pino';
-import type { Finding, Measurement, ProbeRun, Report, Summary, Severity } from '../contracts.js';
+import type { Finding, Measurement, OwnListener, ProbeRun, Report, Summary, Severity } from '../contracts.js';
 import { atLeast } from '../contracts.js';
 import type { Probe, Outcome, Check } from '../sdk.js';
 import { HostRoot } from '../host/root.js';
@@ -23,6 +23,8 @@ export interface ScanOptions {
   now?: () => Date;
   /** Passed to probes as ctx.mode; default 'scan'. */
   mode?: 'scan' | 'agent';
+  /** Passed to probes as ctx.ownListeners: the endpoints of the agent this scan runs for. */
+  ownListeners?: readonly OwnListener[];
 }
 
 class ProbeTimeout extends Error {
@@ -115,7 +117,16 @@ export async function runScan(opts: ScanOptions): Promise<Report> {
       let error: string | undefined;
       try {
         facts = await withTimeout(
-          probe.gather({ host, exec, log, config: config.probes[probe.name] ?? {}, signal: ac.signal, now, mode: opts.mode ?? 'scan' }),
+          probe.gather({
+            host,
+            exec,
+            log,
+            config: config.probes[probe.name] ?? {},
+            signal: ac.signal,
+            now,
+            mode: opts.mode ?? 'scan',
+            ...(opts.ownListeners ? { ownListeners: opts.ownListeners } : {}),
+          }),
           timeoutMs,
           ac,
         );

@@ -7,7 +7,7 @@ import { cpSync, chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rm
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import type { Finding } from '../../src/contracts.js';
+import type { Finding, OwnListener } from '../../src/contracts.js';
 import { fileURLToPath } from 'node:url';
 
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/hosts');
@@ -24,6 +24,8 @@ export interface FixtureSpec {
   now?: string;
   /** Probe configuration for the scan of this fixture. */
   probes?: Record<string, Record<string, unknown>>;
+  /** The agent's own listeners, as an agent hands them to its scans (ctx.ownListeners); none in a one-off scan. */
+  ownListeners?: OwnListener[];
   /** check id -> expected status (and optionally a substring of the message). */
   expected: Record<string, string | { status: string; message?: string }>;
 }

@@ -6,7 +6,7 @@
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { runScan } from '../../src/scan/runner.js';
 import { defaultConfig } from '../../src/config/config.js';
-import type { Finding, Report } from '../../src/contracts.js';
+import type { Finding, OwnListener, Report } from '../../src/contracts.js';
 import type { Probe } from '../../src/sdk.js';
 import { defineProbe } from '../../src/sdk.js';
 import { portsProbe } from '../../probes/ports/index.js';
@@ -36,11 +36,11 @@ function guardedProbe(calls: string[] = []): Probe {
   return defineProbe<PortsFacts>({ ...(portsProbe as unknown as Probe<PortsFacts>), gather: (ctx) => gatherPorts(ctx, { connect: loopbackOnly(calls) }) });
 }
 
-async function scan(root: string, ports: Record<string, unknown>, mode: 'scan' | 'agent' = 'scan', probe: Probe = portsProbe): Promise<Report> {
+async function scan(root: string, ports: Record<string, unknown>, mode: 'scan' | 'agent' = 'scan', probe: Probe = portsProbe, ownListeners?: OwnListener[]): Promise<Report> {
   const config = defaultConfig();
   config.root = root;
   config.probes = { ports };
-  const r = await runScan({ probes: [probe], config, log: silent, mode });
+  const r = await runScan({ probes: [probe], config, log: silent, mode, ...(ownListeners ? { ownListeners } : {}) });
   record(r.findings);
   return r;
 }
@@ -52,7 +52,7 @@ describe.each(fixtures)('fixture %s', (name) => {
   it('produces the expected ports findings', async () => {
     const m: Materialized = materialize(name);
     cleanups.push(m.cleanup);
-    const r = await scan(m.root, m.spec.probes?.ports ?? {});
+    const r = await scan(m.root, m.spec.probes?.ports ?? {}, 'scan', portsProbe, m.spec.ownListeners);
     expect(r.probes).toEqual([expect.objectContaining({ probe: 'ports', status: 'ok' })]);
     const by = byCheck(r);
     const problems: string[] = [];
