@@ -13,6 +13,8 @@ export type { BaselineRef } from './contracts.js';
 
 export type { Evidence, Severity, Status, CheckInfo, Measurement, OwnListener } from './contracts.js';
 export { HostRoot, describeFailure, globToRegExp } from './host/root.js';
+export type { HostRole } from './scan/host-role.js';
+import type { HostRole } from './scan/host-role.js';
 export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, ProcessEntry } from './host/root.js';
 export type { ExecResult, ExecOptions } from './host/exec.js';
 export { yamlLib, tomlLib } from './lazy-libs.js';
@@ -50,6 +52,11 @@ export interface ProbeContext<C = Record<string, unknown>> {
    * judge them like any other listener. Undefined when unknown: a one-off scan serves nothing.
    */
   ownListeners?: readonly OwnListener[];
+  /**
+   * What the host is for (a Kubernetes node or a plain server), detected once per scan or configured. The engine
+   * always sets it; undefined only in contexts built by hand, which probes read as a node.
+   */
+  hostRole?: HostRole;
 }
 
 /** A host directory whose changes should re-run a probe at once in the agent (inotify, src/agent/watch.ts). */

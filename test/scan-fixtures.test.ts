@@ -21,6 +21,7 @@ async function scanFixture(m: Materialized): Promise<Report> {
   const config = defaultConfig();
   config.root = m.root;
   config.probes = { ssh: { live: false }, ...(m.spec.probes ?? {}) };
+  if (m.spec.hostRole) config.scan.hostRole = m.spec.hostRole;
   const fixed = m.spec.now;
   return runScan({ probes: PROBES, config, log, ...(fixed ? { now: () => new Date(fixed) } : {}), ...(m.spec.ownListeners ? { ownListeners: m.spec.ownListeners } : {}) });
 }

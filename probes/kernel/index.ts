@@ -71,7 +71,7 @@ async function gather(ctx: ProbeContext): Promise<KernelFacts> {
   const { host } = ctx;
   const procSys = await host.readDir('/proc/sys');
   const lsm = await gatherLsm(host);
-  const facts: KernelFacts = { options, sysctls: new Map(), perInterface: new Map(), lsm };
+  const facts: KernelFacts = { options, role: ctx.hostRole ?? { role: 'node', why: 'assumed: the scan gave no host role' }, sysctls: new Map(), perInterface: new Map(), lsm };
   if (!procSys.ok || procSys.entries.length === 0) {
     facts.procSysProblem = procSys.ok ? '/proc/sys is empty: the host\'s /proc is not mounted in the scanned root' : `${procSys.code.replace(/_/g, ' ')} (${procSys.reason}): the host's /proc is not mounted in the scanned root`;
     return facts;

@@ -41,6 +41,8 @@ export const REASONS = {
   PTRACE_RESTRICTED: 'with Yama ptrace_scope >= 1 a compromised process cannot attach to other processes of the same user and read their memory',
   BPF_JIT_HARDEN: 'constant blinding in the eBPF JIT (2 covers privileged programs too) defeats JIT spraying; costs eBPF datapaths a little',
   BRIDGE_NF: 'bridged pod traffic must traverse iptables for Services and NetworkPolicies to apply (kubeadm preflight requires it; the file exists once br_netfilter is loaded)',
+  NOT_A_ROUTER:
+    'a host that is not a router (nor a Kubernetes node, which routes pod traffic) should not forward packets between its interfaces: forwarding turns it into a path around network filtering',
   KUBELET_PROTECT_KERNEL_DEFAULTS:
     'the kubelet expects this value; it matters only when the kubelet runs with protectKernelDefaults: true, which then refuses to start while it differs (otherwise the kubelet sets it itself when it starts)',
 } as const satisfies Record<string, string>;
@@ -78,6 +80,11 @@ export interface SysctlRule {
   effective?: 'max_with_all';
   /** What particular failing values mean, added to the failure message. */
   valueNotes?: Readonly<Record<number, string>>;
+  /**
+   * On a host that is not a Kubernetes node (src/scan/host-role.ts): another expectation with its reason, or
+   * 'skip' where the row only matters to a kubelet. Absent: the same expectation on every host.
+   */
+  onServer?: { expect: Expectation; reason: ReasonName } | 'skip';
   /** Added to the generated remediation. */
   advice?: string;
 }
@@ -96,10 +103,10 @@ const v6 = (leaf: string) => [`net.ipv6.conf.all.${leaf}`, `net.ipv6.conf.defaul
 // hostNetwork would read the pod's own namespace instead.
 export const SYSCTL_RULES: readonly SysctlRule[] = Object.freeze([
   // --- Kubernetes node networking (CIS says 0 for forwarding; a node must route) ---
-  { id: 'kernel.ip_forward', title: 'IPv4 forwarding is on (the node routes pod traffic)', keys: ['net.ipv4.ip_forward'], expect: eq(1), severity: 'medium', references: ['kubernetes/kubernetes#112777', 'kubeadm preflight FileContent--proc-sys-net-ipv4-ip_forward', `${CIS_DEB('3.3.1')} (0 on hosts that are not routers)`], reason: 'NODE_ROUTES_PODS', absent: 'KERNEL', advice: 'On a machine that is not a Kubernetes node, CIS wants 0: set probes.kernel.expect: {kernel.ip_forward: 0}.' },
-  { id: 'kernel.ipv6_forwarding', title: 'IPv6 forwarding is on (the node routes IPv6 pod traffic)', keys: ['net.ipv6.conf.all.forwarding'], expect: eq(1), severity: 'low', references: ['kubernetes/kubernetes#112777', `${CIS_DEB('3.3.1')} (0 on hosts that are not routers)`], reason: 'NODE_ROUTES_PODS_V6', absent: 'IPV6' },
+  { id: 'kernel.ip_forward', title: 'IPv4 forwarding suits the host: on for a Kubernetes node (it routes pods), off otherwise', onServer: { expect: eq(0), reason: 'NOT_A_ROUTER' }, keys: ['net.ipv4.ip_forward'], expect: eq(1), severity: 'medium', references: ['kubernetes/kubernetes#112777', 'kubeadm preflight FileContent--proc-sys-net-ipv4-ip_forward', CIS_DEB('3.3.1')], reason: 'NODE_ROUTES_PODS', absent: 'KERNEL', advice: 'A host that is not a Kubernetes node is expected to have 0 (CIS); whether the host is a node is detected from its kubelet, or set with scan.hostRole.' },
+  { id: 'kernel.ipv6_forwarding', title: 'IPv6 forwarding suits the host: on for a Kubernetes node (IPv6 pods), off otherwise', onServer: { expect: eq(0), reason: 'NOT_A_ROUTER' }, keys: ['net.ipv6.conf.all.forwarding'], expect: eq(1), severity: 'low', references: ['kubernetes/kubernetes#112777', CIS_DEB('3.3.1')], reason: 'NODE_ROUTES_PODS_V6', absent: 'IPV6' },
   { id: 'kernel.rp_filter', title: 'Strict reverse path filtering is in force on every interface', keys: v4('rp_filter'), expect: eq(1), severity: 'medium', references: [CIS_DEB('3.3.7'), CIS_DIL('3.3.7'), LYNIS, 'Calico Felix ignoreLooseRPF'], reason: 'RP_FILTER_STRICT', absent: 'KERNEL', effective: 'max_with_all', valueNotes: { 0: 'no source validation at all', 2: 'loose mode: a source only has to be routable through some interface, so pods can spoof addresses routed elsewhere; Calico relies on strict mode on its workload interfaces, and Felix refuses to start on loose RPF unless ignoreLooseRPF is set (the value in force is max(all, interface), so all = 2 defeats the strict mode Calico sets per interface)' }, advice: 'systemd >= 240 ships net.ipv4.conf.*.rp_filter = 2 in /usr/lib/sysctl.d/50-default.conf; override it in a later file. On Cilium nodes (which filter in eBPF and need 0 on their interfaces) set probes.kernel.expect: {kernel.rp_filter: [0, 1]}.' },
-  { id: 'kernel.bridge_nf_call_iptables', title: 'Bridged traffic passes through iptables', keys: ['net.bridge.bridge-nf-call-iptables'], expect: eq(1), severity: 'medium', references: ['kubeadm preflight FileContent--proc-sys-net-bridge-bridge-nf-call-iptables', 'Kubernetes network plugin requirements'], reason: 'BRIDGE_NF', absent: 'BRIDGE', advice: 'Load br_netfilter at boot (echo br_netfilter > /etc/modules-load.d/k8s.conf).' },
+  { id: 'kernel.bridge_nf_call_iptables', title: 'Bridged traffic passes through iptables', keys: ['net.bridge.bridge-nf-call-iptables'], expect: eq(1), severity: 'medium', references: ['kubeadm preflight FileContent--proc-sys-net-bridge-bridge-nf-call-iptables', 'Kubernetes network plugin requirements'], reason: 'BRIDGE_NF', absent: 'BRIDGE', onServer: 'skip', advice: 'Load br_netfilter at boot (echo br_netfilter > /etc/modules-load.d/k8s.conf).' },
 
   // --- Process and kernel hardening ---
   { id: 'kernel.randomize_va_space', title: 'Full address space layout randomisation', keys: ['kernel.randomize_va_space'], expect: eq(2), severity: 'high', references: [CIS_DEB('1.5.1'), CIS_DIL('1.5.3'), LYNIS], reason: 'ASLR_FULL', absent: 'KERNEL' },
@@ -127,12 +134,12 @@ export const SYSCTL_RULES: readonly SysctlRule[] = Object.freeze([
   { id: 'kernel.icmp_ignore_bogus_error_responses', title: 'Bogus ICMP error responses are ignored', keys: ['net.ipv4.icmp_ignore_bogus_error_responses'], expect: eq(1), severity: 'low', references: [CIS_DEB('3.3.3'), CIS_DIL('3.3.6'), LYNIS], reason: 'ICMP_BOGUS', absent: 'KERNEL' },
 
   // --- What the kubelet expects (protectKernelDefaults) ---
-  { id: 'kernel.overcommit_memory', title: 'vm.overcommit_memory is what the kubelet expects (1)', keys: ['vm.overcommit_memory'], expect: eq(1), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL' },
-  { id: 'kernel.panic_on_oom', title: 'vm.panic_on_oom is what the kubelet expects (0: the OOM killer runs)', keys: ['vm.panic_on_oom'], expect: eq(0), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL' },
-  { id: 'kernel.panic', title: 'kernel.panic is what the kubelet expects (reboot 10 s after a panic)', keys: ['kernel.panic'], expect: eq(10), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL' },
-  { id: 'kernel.panic_on_oops', title: 'kernel.panic_on_oops is what the kubelet expects (1)', keys: ['kernel.panic_on_oops'], expect: eq(1), severity: 'low', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', advice: 'Panicking on an oops also stops an exploit that has corrupted kernel state from carrying on.' },
-  { id: 'kernel.keys_root_maxkeys', title: 'kernel.keys.root_maxkeys is what the kubelet expects (1000000)', keys: ['kernel.keys.root_maxkeys'], expect: eq(1000000), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL' },
-  { id: 'kernel.keys_root_maxbytes', title: 'kernel.keys.root_maxbytes is what the kubelet expects (25000000)', keys: ['kernel.keys.root_maxbytes'], expect: eq(25000000), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL' },
+  { id: 'kernel.overcommit_memory', title: 'vm.overcommit_memory is what the kubelet expects (1)', keys: ['vm.overcommit_memory'], expect: eq(1), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip' },
+  { id: 'kernel.panic_on_oom', title: 'vm.panic_on_oom is what the kubelet expects (0: the OOM killer runs)', keys: ['vm.panic_on_oom'], expect: eq(0), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip' },
+  { id: 'kernel.panic', title: 'kernel.panic is what the kubelet expects (reboot 10 s after a panic)', keys: ['kernel.panic'], expect: eq(10), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip' },
+  { id: 'kernel.panic_on_oops', title: 'kernel.panic_on_oops is what the kubelet expects (1)', keys: ['kernel.panic_on_oops'], expect: eq(1), severity: 'low', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip', advice: 'Panicking on an oops also stops an exploit that has corrupted kernel state from carrying on.' },
+  { id: 'kernel.keys_root_maxkeys', title: 'kernel.keys.root_maxkeys is what the kubelet expects (1000000)', keys: ['kernel.keys.root_maxkeys'], expect: eq(1000000), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip' },
+  { id: 'kernel.keys_root_maxbytes', title: 'kernel.keys.root_maxbytes is what the kubelet expects (25000000)', keys: ['kernel.keys.root_maxbytes'], expect: eq(25000000), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip' },
 ]);
 
 /** Host path of a sysctl: dots are separators (an interface name with a dot is spelled with "/" in sysctl). */

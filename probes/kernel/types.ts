@@ -1,4 +1,5 @@
 /** Facts the kernel probe gathers; checks decide over these alone. */
+import type { HostRole } from '../../src/sdk.js';
 import type { Expectation } from './expectation.js';
 import type { AppArmorProfiles, SelinuxConfig } from './parse.js';
 
@@ -43,6 +44,8 @@ export interface KernelOptions {
 
 export interface KernelFacts {
   options: KernelOptions;
+  /** A Kubernetes node or a plain server: some rows expect other values on a server (sysctls.ts onServer). */
+  role: HostRole;
   /** Why /proc/sys could not be listed (the host's /proc is not mounted in the root); undefined when it can. */
   procSysProblem?: string;
   /** sysctl name -> reading, for every key of the table. */

@@ -2,6 +2,8 @@
  * Configuration: a YAML file plus environment variables (environment wins). The whole file is validated
  * before anything is applied; the first problem is reported naming the key, and the program exits 2.
  */
+import { HOST_ROLES } from '../scan/host-role.js';
+import type { HostRoleSetting } from '../scan/host-role.js';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { yamlLib } from '../lazy-libs.js';
@@ -25,7 +27,8 @@ export interface ExceptionRule {
 export interface Config {
   node?: string;
   root: string;
-  scan: { failOn: Severity; probeTimeoutSeconds: number; probes?: string[] };
+  /** hostRole: what the host is for (src/scan/host-role.ts); auto detects a kubelet. */
+  scan: { failOn: Severity; probeTimeoutSeconds: number; probes?: string[]; hostRole: HostRoleSetting };
   agent: {
     port: number;
     /** Addresses to bind (HOSTWARD_LISTEN, comma-separated); the same port on each. */
@@ -143,7 +146,7 @@ export class ConfigError extends Error {
 export function defaultConfig(): Config {
   return {
     root: '/',
-    scan: { failOn: 'high', probeTimeoutSeconds: 20 },
+    scan: { failOn: 'high', probeTimeoutSeconds: 20, hostRole: 'auto' },
     agent: {
       port: 9750,
       listen: ['0.0.0.0'],
@@ -231,7 +234,12 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
 
   if (doc.scan !== undefined) {
     if (!isObj(doc.scan)) throw new ConfigError('scan', 'must be a mapping', src);
-    allowKeys(doc.scan, 'scan', ['failOn', 'probeTimeoutSeconds', 'probes'], src);
+    allowKeys(doc.scan, 'scan', ['failOn', 'probeTimeoutSeconds', 'probes', 'hostRole'], src);
+    if (doc.scan.hostRole !== undefined) {
+      const r = doc.scan.hostRole;
+      if (typeof r !== 'string' || !(HOST_ROLES as readonly string[]).includes(r)) throw new ConfigError('scan.hostRole', `must be one of ${HOST_ROLES.join(', ')}`, src);
+      cfg.scan.hostRole = r as HostRoleSetting;
+    }
     if (doc.scan.failOn !== undefined) cfg.scan.failOn = severity(doc.scan.failOn, 'scan.failOn', src);
     if (doc.scan.probeTimeoutSeconds !== undefined) cfg.scan.probeTimeoutSeconds = int(doc.scan.probeTimeoutSeconds, 'scan.probeTimeoutSeconds', src, 1, 3600);
     if (doc.scan.probes !== undefined) {

@@ -11,6 +11,7 @@ import type { Probe, Outcome, Check } from '../sdk.js';
 import { HostRoot } from '../host/root.js';
 import { hostExec } from '../host/exec.js';
 import { detectOs, detectNodeName } from '../host/os.js';
+import { detectHostRole } from './host-role.js';
 import type { Config } from '../config/config.js';
 import { VERSION } from '../version.js';
 
@@ -106,7 +107,11 @@ export async function runScan(opts: ScanOptions): Promise<Report> {
   const today = started.toISOString().slice(0, 10);
   const timeoutMs = config.scan.probeTimeoutSeconds * 1000;
 
-  const [os, node] = await Promise.all([detectOs(host), config.node ? Promise.resolve(config.node) : detectNodeName(host)]);
+  const [os, node, hostRole] = await Promise.all([
+    detectOs(host),
+    config.node ? Promise.resolve(config.node) : detectNodeName(host),
+    detectHostRole(host, config.scan.hostRole),
+  ]);
 
   const results = await Promise.all(
     probes.map(async (probe): Promise<{ run: ProbeRun; findings: Finding[]; measurements: Measurement[] }> => {
@@ -125,6 +130,7 @@ export async function runScan(opts: ScanOptions): Promise<Report> {
             signal: ac.signal,
             now,
             mode: opts.mode ?? 'scan',
+            hostRole,
             ...(opts.ownListeners ? { ownListeners: opts.ownListeners } : {}),
           }),
           timeoutMs,

@@ -24,6 +24,8 @@ export interface FixtureSpec {
   now?: string;
   /** Probe configuration for the scan of this fixture. */
   probes?: Record<string, Record<string, unknown>>;
+  /** scan.hostRole for this fixture: a root built as a node but without a kubelet says `node` here. */
+  hostRole?: 'node' | 'server';
   /** The agent's own listeners, as an agent hands them to its scans (ctx.ownListeners); none in a one-off scan. */
   ownListeners?: OwnListener[];
   /** check id -> expected status (and optionally a substring of the message). */

@@ -21,7 +21,7 @@ describe('kernel fixtures', () => {
     it('produces the expected findings', async () => {
       const m = materialize(name);
       cleanups.push(m.cleanup);
-      const report = await scanKernel(m.root, m.spec.probes?.kernel ?? {});
+      const report = await scanKernel(m.root, m.spec.probes?.kernel ?? {}, m.spec.hostRole ?? 'auto');
       expect(report.probes, JSON.stringify(report.probes)).toEqual([expect.objectContaining({ probe: 'kernel', status: 'ok' })]);
       // Every check of the probe yields exactly one finding, with a message and host-path evidence.
       expect(report.findings.map((f) => f.check).sort()).toEqual(kernelProbe.checks.map((c) => c.id).sort());

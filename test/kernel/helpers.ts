@@ -19,9 +19,11 @@ export function kernelFixtureNames(): string[] {
   return fixtureNames().filter((n) => n.startsWith('kernel-'));
 }
 
-export async function scanKernel(root: string, kernelConfig: Record<string, unknown> = {}): Promise<Report> {
+/** Kernel fixtures are nodes unless a test says otherwise (the role is detected from a kubelet, which they lack). */
+export async function scanKernel(root: string, kernelConfig: Record<string, unknown> = {}, hostRole: 'auto' | 'node' | 'server' = 'node'): Promise<Report> {
   const config = defaultConfig();
   config.root = root;
+  config.scan.hostRole = hostRole;
   config.probes = { kernel: kernelConfig };
   return runScan({ probes: [kernelProbe], config, log });
 }

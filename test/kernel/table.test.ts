@@ -54,7 +54,7 @@ describe('sysctl table', () => {
   });
 
   it('every named reason and absent rule is used, and no absent rule fails', () => {
-    const used = new Set(SYSCTL_RULES.map((r) => r.reason));
+    const used = new Set(SYSCTL_RULES.flatMap((r) => [r.reason, ...(typeof r.onServer === 'object' ? [r.onServer.reason] : [])]));
     expect(Object.keys(REASONS).filter((k) => !used.has(k as keyof typeof REASONS))).toEqual([]);
     const usedAbsent = new Set(SYSCTL_RULES.map((r) => r.absent));
     expect(Object.keys(ABSENT).filter((k) => !usedAbsent.has(k as keyof typeof ABSENT))).toEqual([]);

@@ -18,7 +18,8 @@ const ev = (r: SysctlReading): Evidence => ({ file: r.path, text: r.state === 'o
 
 export function remediation(rule: SysctlRule): string {
   const v = suggested(rule.expect);
-  let s = `Set ${rule.keys.map((k) => `${k} = ${v}`).join(' and ')} in a file under /etc/sysctl.d/ (e.g. 60-hardening.conf) and apply it with "sysctl --system".`;
+  const server = typeof rule.onServer === 'object' ? ` on a Kubernetes node (${suggested(rule.onServer.expect)} on any other host)` : '';
+  let s = `Set ${rule.keys.map((k) => `${k} = ${v}`).join(' and ')}${server} in a file under /etc/sysctl.d/ (e.g. 60-hardening.conf) and apply it with "sysctl --system".`;
   if (rule.effective === 'max_with_all') {
     const leaf = rule.keys[0]!.split('.').pop()!;
     s += ` The value in force on an interface is the larger of net.ipv4.conf.all.${leaf} and net.ipv4.conf.<interface>.${leaf}, so no interface may be set higher either.`;
@@ -29,7 +30,14 @@ export function remediation(rule: SysctlRule): string {
 function expectedText(rule: SysctlRule, facts: KernelFacts): { exp: SysctlRule['expect']; text: string } {
   const over = facts.options.expect.get(rule.id);
   const exp = over ?? rule.expect;
-  return { exp, text: `expected ${describe(exp)}${over ? ', set in probes.kernel.expect' : ''}` };
+  const why = over ? ', set in probes.kernel.expect' : typeof rule.onServer === 'object' ? ` for a ${facts.role.role === 'node' ? 'Kubernetes node' : 'host that is not a Kubernetes node'}: ${facts.role.why}` : '';
+  return { exp, text: `expected ${describe(exp)}${why}` };
+}
+
+/** The row as it applies to this host: a plain server gets the row's onServer expectation and reason. */
+function forHost(rule: SysctlRule, facts: KernelFacts): SysctlRule {
+  if (facts.role.role !== 'server' || typeof rule.onServer !== 'object') return rule;
+  return { ...rule, expect: rule.onServer.expect, reason: rule.onServer.reason };
 }
 
 /** What the failing values mean, as sentences after the reason. */
@@ -123,8 +131,12 @@ function evaluateMaxWithAll(rule: SysctlRule, facts: KernelFacts): Outcome {
 }
 
 export function evaluateRule(rule: SysctlRule, facts: KernelFacts): Outcome {
+  if (facts.role.role === 'server' && rule.onServer === 'skip' && !facts.options.expect.has(rule.id)) {
+    return { status: 'skip', message: `only a Kubernetes node needs this, and this host is not one: ${facts.role.why}`, evidence: [] };
+  }
   if (facts.procSysProblem) return unknown(`cannot read /proc/sys: ${facts.procSysProblem}`);
-  return rule.effective === 'max_with_all' ? evaluateMaxWithAll(rule, facts) : evaluateKeys(rule, facts);
+  const r = forHost(rule, facts);
+  return r.effective === 'max_with_all' ? evaluateMaxWithAll(r, facts) : evaluateKeys(r, facts);
 }
 
 export function sysctlCheck(rule: SysctlRule): Check<KernelFacts> {
