@@ -12,7 +12,6 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import Ajv from 'ajv-draft-04';
 import { materialize } from './helpers/hosts.js';
 import type { Materialized } from './helpers/hosts.js';
 import type { Finding, Report } from '../src/contracts.js';
@@ -26,6 +25,7 @@ const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
 
 // The official SARIF 2.1.0 JSON schema (draft-04), as Microsoft's SARIF test matchers ship it.
 const require = createRequire(import.meta.url);
+const Ajv = require('ajv-draft-04') as typeof import('ajv-draft-04').default;
 const SARIF_SCHEMA = require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json') as object;
 const validateSarif = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false }).compile(SARIF_SCHEMA);
 function expectValidSarif(log: unknown): void {
