@@ -144,6 +144,25 @@ export interface CheckInfo {
 export const WIRE_VERSION = 1;
 /** At most this many events in one POST /v1/events. */
 export const MAX_EVENTS_PER_REQUEST = 1000;
+/** At most this many evidence items in one event: the collector refuses more, the agent trims to it. */
+export const MAX_EVIDENCE_ITEMS = 100;
+/**
+ * The longest strings (characters) and most evidence items an event may carry. The collector refuses an event
+ * beyond them (400); the agent never sends one: it shortens strings and trims evidence (src/alerts/limits.ts).
+ */
+export const EVENT_LIMITS = {
+  id: 128,
+  node: 253,
+  check: 128,
+  probe: 64,
+  title: 1024,
+  message: 16 * 1024,
+  evidence: MAX_EVIDENCE_ITEMS,
+  evidenceText: 4096,
+  evidenceFile: 4096,
+} as const;
+/** The largest event the agent sends, in bytes of JSON: well under the collector's body limit (4 MiB default). */
+export const MAX_EVENT_BYTES = 512 * 1024;
 
 /**
  * One change of a check's status on one node (`POST /v1/events` carries an array of these). `status` is
@@ -173,6 +192,11 @@ export interface AlertEvent {
    * BASELINE_CHANGED_CHECK. Absent when the agent has no usable baseline (collectors ignore unknown fields).
    */
   baseline?: BaselineRef;
+  /**
+   * Addition: how many evidence items of the finding the agent left out to stay within MAX_EVIDENCE_ITEMS and
+   * MAX_EVENT_BYTES; the last evidence item says so too. Absent when nothing was left out.
+   */
+  evidenceOmitted?: number;
 }
 
 /** Which integrity baseline a node compares against: enough for the collector to see a re-baseline. */
@@ -204,6 +228,11 @@ export const BASELINE_ROLLBACK_CHECK = 'hostward.baseline_rollback';
 export const HEARTBEAT_CHECK = 'hostward.heartbeat';
 /** The collector's own check for a node that stopped reporting. */
 export const NODE_SILENT_CHECK = 'hostward.node_silent';
+/**
+ * The agent's own check for events the collector refused (400, 413, 422), which the agent sets aside and does not
+ * retry: it fails naming them (and counts them), and resolves once a later event of each was accepted.
+ */
+export const EVENT_REFUSED_CHECK = 'hostward.event_refused';
 
 /** `202` answer of POST /v1/events. */
 export interface EventsAccepted {

@@ -11,6 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { AlertEvent, BaselineRef, Evidence, Finding, Report, Severity, Status } from '../contracts.js';
+import { parseRefused, refusedAlert } from './refused.js';
+import type { Refused } from './refused.js';
 
 /** One open alert as the agent remembers it (persisted, so a restarted agent neither re-alerts nor forgets). */
 export interface OpenAlert {
@@ -32,6 +34,8 @@ export interface AlertState {
   open: Record<string, OpenAlert>;
   /** Epoch ms of the last periodic re-send of open alerts. */
   lastResendAt: number;
+  /** Checks whose last event the collector refused (./refused.ts); absent when none. */
+  refused?: Refused;
 }
 
 export function emptyState(node: string): AlertState {
@@ -110,11 +114,16 @@ export function diffReport(prev: AlertState, report: Report, opts: DiffOptions):
     events.push(event(cur, 'fail'));
     open[f.check] = cur;
   }
-  return { events, next: { version: 1, node, open, lastResendAt: prev.lastResendAt } };
+  return { events, next: { version: 1, node, open, lastResendAt: prev.lastResendAt, ...(prev.refused ? { refused: prev.refused } : {}) } };
 }
 
-/** The current state of every open alert, as fresh events (the periodic re-send). */
+/** The current state of every open alert, as fresh events (the periodic re-send), the agent's own included. */
 export function resendEvents(state: AlertState, newId: () => string, now: Date): AlertEvent[] {
+  const own = state.refused ? [refusedAlert(state.node, state.refused, newId(), now)] : [];
+  return own.concat(openEvents(state, newId, now));
+}
+
+function openEvents(state: AlertState, newId: () => string, now: Date): AlertEvent[] {
   return Object.values(state.open).map((a) => ({
     id: newId(),
     node: state.node,
@@ -152,7 +161,8 @@ export function parseState(text: string): AlertState | undefined {
   for (const a of Object.values(s.open)) {
     if (typeof a !== 'object' || a === null || typeof (a as OpenAlert).check !== 'string' || typeof (a as OpenAlert).fingerprint !== 'string') return undefined;
   }
-  return { version: 1, node: s.node, open: s.open, lastResendAt: typeof s.lastResendAt === 'number' ? s.lastResendAt : 0 };
+  const refused = parseRefused(s.refused);
+  return { version: 1, node: s.node, open: s.open, lastResendAt: typeof s.lastResendAt === 'number' ? s.lastResendAt : 0, ...(refused ? { refused } : {}) };
 }
 
 const DIGEST_RE = /^[0-9a-f]{32,128}$/;

@@ -2,7 +2,9 @@
  * The agent's side of the alert flow, wired together: after each scan, diff the report against the
  * persisted alert state, append the events to the durable outbox (fsynced), persist the new state, and
  * let the sender deliver. Heartbeats keep a node with nothing to report visibly alive; open alerts are
- * re-sent every resendIntervalSeconds, and at once after the outbox had to drop events.
+ * re-sent every resendIntervalSeconds, and at once after the outbox had to drop events. Every event is fitted to
+ * the collector's limits before it is enqueued (./limits.ts); one the collector still refuses raises the
+ * agent's own alert (./refused.ts).
  *
  * State under config.agent.stateDir: `alerts-state.json` (open alerts) and `outbox/`.
  */
@@ -12,11 +14,13 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
-import { HEARTBEAT_CHECK } from '../contracts.js';
+import { EVENT_REFUSED_CHECK, HEARTBEAT_CHECK } from '../contracts.js';
 import type { AlertEvent, Report } from '../contracts.js';
 import { baselineOf, diffReport, emptyState, parseState, resendEvents } from './diff.js';
 import type { AlertState } from './diff.js';
 import { Outbox } from './outbox.js';
+import { fitEvent } from './limits.js';
+import { afterDelivery, refusalsResolved, refusedAlert } from './refused.js';
 import { createAlertMetrics } from './metrics.js';
 import { Sender } from './sender.js';
 
@@ -27,6 +31,7 @@ export { diffReport, resendEvents, emptyState, fingerprint, baselineOf } from '.
 export type { AlertState, OpenAlert } from './diff.js';
 export { createAlertMetrics } from './metrics.js';
 export { encodeRecord, decodeRecords } from './framing.js';
+export { fitEvent } from './limits.js';
 
 export interface AlertingOptions {
   config: Config;
@@ -101,6 +106,8 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     retryInitialMs: config.agent.retryInitialMs,
     retryMaxMs: config.agent.retryMaxMs,
     rejectedFile: path.join(dir, 'outbox', 'rejected.ndjson'),
+    onRefused: (e, why) => noteRefused(e, why),
+    onDelivered: (events) => noteDelivered(events),
   });
   if (config.agent.collectorUrl) sender.start();
   else log.warn('no collector URL (HOSTWARD_COLLECTOR_URL): alert events are kept in the outbox until one is configured');
@@ -108,8 +115,39 @@ export function startAlerting(opts: AlertingOptions): Alerting {
   function enqueue(events: AlertEvent[]): void {
     if (events.length === 0) return;
     monotonic(events);
-    outbox!.append(events);
+    outbox!.append(events.map(fitEvent));
     sender.kick();
+  }
+
+  /** Keep the alert state with its refusals; a write error is counted, and the next scan writes it again. */
+  function keep(s: AlertState): void {
+    state = s;
+    try {
+      saveState(stateFile, s);
+    } catch (e) {
+      outbox!.noteWriteError();
+      log.error({ err: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, 'cannot save the alert state');
+    }
+  }
+
+  function noteRefused(e: AlertEvent, why: string): void {
+    // The agent's own alert refused too: counted and logged by the sender; raising it again would loop.
+    if (e.check === EVENT_REFUSED_CHECK) return;
+    const s = state ?? emptyState(e.node);
+    const refused = { ...s.refused, [e.check]: { eventId: e.id, why, at: new Date(now()).toISOString() } };
+    keep({ ...s, refused });
+    enqueue([refusedAlert(s.node, refused, randomUUID(), new Date(now()))]);
+  }
+
+  function noteDelivered(events: readonly AlertEvent[]): void {
+    const s = state;
+    if (!s?.refused) return;
+    const refused = afterDelivery(s.refused, events);
+    if (refused === s.refused) return;
+    const { refused: _, ...rest } = s;
+    keep(refused ? { ...rest, refused } : rest);
+    const at = new Date(now());
+    enqueue([refused ? refusedAlert(s.node, refused, randomUUID(), at) : refusalsResolved(s.node, randomUUID(), at)]);
   }
 
   let chain: Promise<void> = Promise.resolve();

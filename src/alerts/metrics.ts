@@ -1,7 +1,7 @@
 /**
  * The agent's alert-delivery metrics, on their own registry (served beside the others by renderMetrics):
- * hostward_alerts_sent_total / hostward_alerts_failed_total{sink} of DESIGN.md, plus the outbox's depth,
- * size, age, and what it lost.
+ * hostward_alerts_sent_total / hostward_alerts_failed_total{sink} of DESIGN.md, the events the collector
+ * refused (hostward_alerts_refused_total), plus the outbox's depth, size, age, and what it lost.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Outbox } from './outbox.js';
@@ -12,6 +12,7 @@ export interface AlertMetrics {
   registry: Registry;
   sent: Counter<'sink'>;
   failed: Counter<'sink'>;
+  refused: Counter<'sink'>;
 }
 
 export function createAlertMetrics(outbox: () => Outbox | undefined): AlertMetrics {
@@ -29,8 +30,15 @@ export function createAlertMetrics(outbox: () => Outbox | undefined): AlertMetri
     labelNames: ['sink'] as const,
     registers,
   });
+  const refused = new Counter({
+    name: 'hostward_alerts_refused_total',
+    help: 'Alert events the collector refused (400, 413, 422) and the agent set aside, not retried; each raises hostward.event_refused.',
+    labelNames: ['sink'] as const,
+    registers,
+  });
   sent.inc({ sink: AGENT_SINK }, 0);
   failed.inc({ sink: AGENT_SINK }, 0);
+  refused.inc({ sink: AGENT_SINK }, 0);
   new Gauge({
     name: 'hostward_outbox_events',
     help: 'Alert events in the outbox not yet acknowledged by the collector.',
@@ -83,5 +91,5 @@ export function createAlertMetrics(outbox: () => Outbox | undefined): AlertMetri
       if (o) this.reset(), this.inc(o.corruptRecords);
     },
   });
-  return { registry, sent, failed };
+  return { registry, sent, failed, refused };
 }

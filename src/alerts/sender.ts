@@ -7,8 +7,9 @@
  * - network error, timeout, 408, 429, 5xx: retried with exponential back-off and full jitter
  *   (Retry-After honoured up to the maximum);
  * - 400, 413, 422 (the batch itself is refused): the batch is halved until the refused event is alone;
- *   that event is set aside in `rejected.ndjson`, logged and counted, and delivery goes on; so a bad
- *   event is not retried forever and does not block the others;
+ *   that event is set aside in `rejected.ndjson`, logged, counted (hostward_alerts_refused_total) and handed
+ *   to onRefused (which raises the agent's own alert), and delivery goes on; so a bad event is not retried
+ *   forever, does not block the others, and is never lost silently;
  * - any other 4xx (401, 403, 404: configuration): logged, counted, retried at the maximum back-off,
  *   never dropped (fixing the token or URL resumes delivery).
  */
@@ -16,6 +17,7 @@ import { appendFileSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
 import { MAX_EVENTS_PER_REQUEST, WIRE_VERSION } from '../contracts.js';
+import type { AlertEvent } from '../contracts.js';
 import type { Outbox, PendingEvent } from './outbox.js';
 import type { AlertMetrics } from './metrics.js';
 import { AGENT_SINK } from './metrics.js';
@@ -40,6 +42,10 @@ export interface SenderOptions {
   rejectedFile: string;
   /** For an https:// URL: CA bundle for the collector's certificate, client certificate and key (mTLS), PEM files. */
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
+  /** An event the collector refused was set aside (after it was counted and written to rejectedFile). */
+  onRefused?: (event: AlertEvent, why: string) => void;
+  /** The collector acknowledged these events. */
+  onDelivered?: (events: readonly AlertEvent[]) => void;
 }
 
 export type SendOutcome = { kind: 'ok' } | { kind: 'retry'; afterMs?: number; why: string } | { kind: 'refused'; why: string } | { kind: 'config'; why: string };
@@ -143,6 +149,7 @@ export class Sender {
       case 'ok':
         outbox.ack(last.seq);
         this.opts.metrics.sent.inc({ sink: AGENT_SINK }, batch.length);
+        this.notify(() => this.opts.onDelivered?.(batch.map((p) => p.event)));
         if (this.attempt > 0) this.log.info({ events: batch.length, attempts: this.attempt + 1 }, 'collector reachable again; delivering');
         this.attempt = 0;
         this.batchLimit = this.maxBatch;
@@ -163,6 +170,8 @@ export class Sender {
         } else {
           this.setAside(batch[0]!, outcome.why);
           outbox.ack(last.seq);
+          this.opts.metrics.refused.inc({ sink: AGENT_SINK });
+          this.notify(() => this.opts.onRefused?.(batch[0]!.event, outcome.why));
         }
         break;
       case 'config':
@@ -171,6 +180,15 @@ export class Sender {
         this.log.error({ why: outcome.why, url: this.endpoint, retryInMs: this.opts.retryMaxMs }, 'collector refused the agent (check the token file and collector URL); will retry');
         await this.sleep(this.opts.retryMaxMs);
         break;
+    }
+  }
+
+  /** A callback's failure is logged; it must not stop delivery or undo an acknowledgement. */
+  private notify(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.log.error({ err: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, 'alert delivery callback failed');
     }
   }
 
