@@ -71,6 +71,11 @@ describe('hostward integrity', () => {
     const acc = JSON.parse(run('accept', ...common(), '--format', 'json').stdout) as { generation: number };
     expect(acc.generation).toBe(g + 2);
     expect(run('check', ...common()).stdout).toContain(`(generation ${g + 2})`);
+    // Rebuilt past the highest generation the collector saw (after a rollback, or a wiped state directory).
+    expect(JSON.parse(run('init', ...common(), '--min-generation', '50', '--format', 'json').stdout)).toMatchObject({ generation: 50 });
+    expect(run('init', ...common(), '--min-generation', '0').status).toBe(2);
+    expect(run('init', ...common(), '--min-generation', 'x').status).toBe(2);
+    expect(run('accept', ...common(), '--min-generation', '60').status).toBe(2);
   });
 
   it('a tampered baseline exits 1 with the reason; no baseline and bad usage exit 2', () => {

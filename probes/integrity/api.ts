@@ -25,7 +25,7 @@
 import { HostRoot } from '../../src/host/root.js';
 import { HashPool, WANT_HASH, WANT_TARGET } from './hash-pool.js';
 import type { StatItem, StatResult } from './hash-pool.js';
-import { DbReader, DbWriter, headerGeneration, readCursor, readKeyFile, writeCursor } from './db.js';
+import { DbReader, DbWriter, headerGeneration, MAX_GENERATION, readCursor, readKeyFile, writeCursor } from './db.js';
 import { normalisePath, resolvePolicy } from './policy.js';
 import { hashAlgorithmOf } from './hash.js';
 import { comparePaths, isUnder, planWalk, walk } from './walker.js';
@@ -209,10 +209,14 @@ async function runScan<C>(opts: CommonOptions, policy: Policy, scope: string[] |
 
 /** Build a new baseline of the policy (or --path list) and write it atomically, signed when a key is configured. */
 export async function integrityInit(opts: InitOptions): Promise<InitResult> {
-  return writeBaseline(opts, undefined);
+  const min = opts.minGeneration;
+  if (min !== undefined && (!Number.isSafeInteger(min) || min < 1 || min > MAX_GENERATION)) {
+    throw new IntegrityError('generation_invalid', `minGeneration: must be an integer from 1 to ${MAX_GENERATION}, got ${min}`);
+  }
+  return writeBaseline(opts, undefined, min ?? 1);
 }
 
-async function writeBaseline(opts: CommonOptions, only: readonly string[] | undefined): Promise<InitResult> {
+async function writeBaseline(opts: CommonOptions, only: readonly string[] | undefined, minGeneration = 1): Promise<InitResult> {
   const policy = resolvePolicy(opts);
   const key = loadKey(opts.keyFile);
   const scope = scopeOf(only);
@@ -226,7 +230,8 @@ async function writeBaseline(opts: CommonOptions, only: readonly string[] | unde
     throw new IntegrityError('baseline_unverifiable', `${opts.dbFile}: the baseline is signed; accepting changes needs its key (--key-file or HOSTWARD_INTEGRITY_KEY_FILE)`);
   }
   // A step forward from the baseline this one replaces: the verified one being merged, or the header of the old file.
-  const generation = (reader ? reader.header.generation : ((await headerGeneration(opts.dbFile)) ?? 0)) + 1;
+  const previous = reader ? reader.header.generation : ((await headerGeneration(opts.dbFile)) ?? 0);
+  const generation = Math.min(MAX_GENERATION, Math.max(previous + 1, minGeneration));
   let writer: DbWriter | undefined;
   try {
     writer = await DbWriter.create(opts.dbFile, { created: new Date().toISOString(), root, policy: policy.digest, generation }, key);

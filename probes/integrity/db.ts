@@ -37,7 +37,7 @@ import type { FileRecord, FileType } from './types.js';
 export const MAGIC = 'integrity-db';
 export const VERSION = 2;
 /** Far above any real count of accepts; keeps generation + 1 an exact integer. */
-const MAX_GENERATION = 2 ** 48;
+export const MAX_GENERATION = 2 ** 48;
 /** Format versions this hostward reads: 1 has no generation (read as 0). */
 const READABLE_VERSIONS: readonly unknown[] = [1, VERSION];
 const FLUSH_BYTES = 256 * 1024;
@@ -183,7 +183,7 @@ export class DbWriter {
     const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     const fh = await fsp.open(tmp, 'wx', 0o600);
     const w = new DbWriter(fh, tmp, file, key);
-    if (!Number.isSafeInteger(header.generation) || header.generation < 1) throw new Error(`integrity database generation must be a positive integer, got ${header.generation}`);
+    if (!Number.isSafeInteger(header.generation) || header.generation < 1 || header.generation > MAX_GENERATION) throw new Error(`integrity database generation must be a positive integer, got ${header.generation}`);
     const h: Header = {
       hostward: MAGIC,
       version: VERSION,

@@ -129,7 +129,13 @@ export interface CommonOptions {
   signal?: AbortSignal;
 }
 
-export interface InitOptions extends CommonOptions {}
+export interface InitOptions extends CommonOptions {
+  /**
+   * The new baseline's generation is at least this (otherwise one above the baseline it replaces): to rebuild a
+   * node's baseline past the highest generation the collector saw, after a rollback or a wiped state directory.
+   */
+  minGeneration?: number;
+}
 
 export interface CheckOptions extends CommonOptions {
   /** Compare only these host paths and what is below them (a watcher's per-path re-check). */
@@ -195,6 +201,8 @@ export type AcceptResult = InitResult;
 
 export type IntegrityErrorCode =
   | 'policy_invalid'
+  /** InitOptions.minGeneration is not a positive integer in range. */
+  | 'generation_invalid'
   | 'key_unreadable'
   | 'baseline_missing'
   | 'baseline_unreadable'

@@ -83,6 +83,8 @@ Flags:
   --path P              track P recursively with every property instead of a policy (repeatable)
   --hash ALGO           with --path: sha256 (default), sha512 or blake2b512
   --only P              check/accept: only these paths (repeatable)
+  --min-generation N    init: the new baseline's generation is at least N (to rebuild past the highest the
+                        collector saw for this node, after a rollback or a wiped state directory)
   --db FILE             the baseline database (default /var/lib/hostward/integrity.db)
   --key-file FILE       the HMAC key that signs the baseline (or HOSTWARD_INTEGRITY_KEY_FILE)
   --format FORMAT       table (default) or json

@@ -235,7 +235,15 @@ async function cmdCollector(argv: string[]): Promise<number> {
 }
 
 /** Integrity error codes that mean the command was used wrongly (exit 2) rather than a baseline problem (exit 1). */
-const INTEGRITY_USAGE_CODES = new Set(['policy_invalid', 'key_unreadable', 'baseline_missing', 'baseline_unverifiable']);
+const INTEGRITY_USAGE_CODES = new Set(['policy_invalid', 'key_unreadable', 'baseline_missing', 'baseline_unverifiable', 'generation_invalid']);
+
+/** `--min-generation N` of integrity init: digits only (the library checks the range). */
+function minGeneration(v: string | undefined, action: string): { minGeneration?: number } {
+  if (v === undefined) return {};
+  if (action !== 'init') throw new UsageError('--min-generation applies to init');
+  if (!/^[0-9]{1,16}$/.test(v)) throw new UsageError(`--min-generation must be a positive integer, got "${v}"`);
+  return { minGeneration: Number(v) };
+}
 
 async function cmdIntegrity(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
@@ -248,10 +256,12 @@ async function cmdIntegrity(argv: string[]): Promise<number> {
     db: { type: 'string' },
     'key-file': { type: 'string' },
     hash: { type: 'string' },
+    'min-generation': { type: 'string' },
     format: { type: 'string', default: 'table' },
   });
   const format = values.format as string;
   if (format !== 'table' && format !== 'json') throw new UsageError(`--format must be table or json, got "${format}"`);
+  const generation = minGeneration(values['min-generation'] as string | undefined, action);
   const paths = (values.path as string[] | undefined) ?? [];
   if (values.policy && paths.length) throw new UsageError('--policy and --path exclude each other');
   const only = (values.only as string[] | undefined) ?? [];
@@ -289,7 +299,7 @@ async function cmdIntegrity(argv: string[]): Promise<number> {
       for (const p of r.problems.slice(0, 20)) process.stderr.write(`hostward: ${p.path}: ${p.reason}\n`);
       return out.added.length + out.removed.length + out.modified.length > 0 ? 1 : 0;
     }
-    const r = action === 'init' ? await integrityInit(common) : await integrityAccept({ ...common, ...(only.length ? { only } : {}) });
+    const r = action === 'init' ? await integrityInit({ ...common, ...generation }) : await integrityAccept({ ...common, ...(only.length ? { only } : {}) });
     clearProgress();
     const out = { db: r.dbFile, records: r.records, signed: r.signed, digest: r.digest, generation: r.generation, problems: r.problems.length };
     if (format === 'json') process.stdout.write(JSON.stringify(out, null, 2) + '\n');

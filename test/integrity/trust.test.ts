@@ -117,6 +117,14 @@ describe('baselines carry a generation', () => {
     expect(r.added.length + r.removed.length + r.modified.length).toBe(0);
   });
 
+  it('init can be told to start above a generation (to rebuild past what the collector saw), never below the next', async () => {
+    await integrityInit(lib());
+    expect((await integrityInit({ ...lib(), minGeneration: 40 })).generation).toBe(40);
+    expect((await integrityInit({ ...lib(), minGeneration: 3 })).generation).toBe(41);
+    for (const bad of [0, -1, 1.5, 2 ** 60]) expect(await codeOf(integrityInit({ ...lib(), minGeneration: bad }))).toBe('generation_invalid');
+    expect((await integrityCheck(lib())).baseline.generation).toBe(41);
+  });
+
   it('is covered by the HMAC: raising it in the file is tampering', async () => {
     await integrityInit(lib());
     const text = readFileSync(s.db, 'utf8');
