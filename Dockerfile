@@ -1,19 +1,21 @@
 # The image the DaemonSet runs: hostward on the current Node.js LTS (26), production dependencies only.
 # Build: docker build -t hostward .    Deploy: deploy/ (Helm chart or deploy/manifests/).
-# Linted by test/deploy/dockerfile.test.ts (hadolint's rules that apply; .hadolint.yaml lists the ignored ones),
-# and test/deploy/image-steps.test.ts performs the same steps outside Docker.
+# Linted by test/deploy/dockerfile.test.ts (hadolint's rules that apply; .hadolint.yaml lists the ignored ones);
+# built with buildah and run as the chart runs it (runc) by test/image/ through scripts/build-image.
 FROM node:26-trixie-slim AS build
 WORKDIR /app
-# better-sqlite3 (the collector's store) builds its native binding when no prebuilt one can be fetched.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --ignore-scripts=false
+# No dependency's install script runs, whatever npm the base ships: none is needed (the collector's SQLite is
+# Node's own node:sqlite; ssh2 works without its optional native binding), so no compiler is needed either.
+# npm 12 blocks them anyway unless package.json's allowScripts names them; npm 11 would run them.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY probes ./probes
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# Source maps point into TypeScript sources that the image does not carry.
+RUN npm run build \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && find dist -name '*.map' -delete
 
 FROM node:26-trixie-slim
 ARG VERSION=0.1.0
@@ -33,8 +35,8 @@ COPY --from=build /app/dist ./dist
 USER 0
 EXPOSE 9750 9751
 # No HEALTHCHECK: Kubernetes probes /healthz and /readyz.
-# --lite-mode (no optimising compiler) keeps the idle agent small: it serves a few scrapes a minute, and
-# every scan runs in a child process started without the flags, at full speed. --expose-gc lets the agent
-# return a scan's garbage at once.
-ENTRYPOINT ["node", "--lite-mode", "--expose-gc", "/app/dist/src/cli/main.js"]
+# --expose-gc lets the agent return a scan's garbage at once. Not --lite-mode: on Node.js 26 it turns
+# WebAssembly off, and fetch (undici) parses HTTP with WebAssembly, so the agent could not deliver to the
+# collector, nor the collector to its sinks (test/image/daemonset.test.ts runs both from this image).
+ENTRYPOINT ["node", "--expose-gc", "/app/dist/src/cli/main.js"]
 CMD ["agent", "--root", "/host"]
