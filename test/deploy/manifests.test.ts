@@ -168,7 +168,9 @@ describe('manifests: the agent DaemonSet', () => {
   it('sets only environment variables hostward reads', () => {
     const source = ['src', 'probes'].flatMap((d) => readdirSync(d, { recursive: true, withFileTypes: true }).filter((f) => f.isFile() && f.name.endsWith('.ts')).map((f) => readFileSync(path.join(f.parentPath, f.name), 'utf8'))).join('\n');
     for (const c of [agent, ccontainer]) {
-      for (const e of c.env) if (e.name !== 'NODE_NAME') expect(source, e.name).toContain(`env.${e.name}`);
+      // A variable that only feeds another's $(NAME) expansion (HOST_IP into HOSTWARD_LISTEN) is the kubelet's.
+      const expanded = (name: string) => c.env.some((x: K8s) => typeof x.value === 'string' && x.value.includes(`$(${name})`));
+      for (const e of c.env) if (e.name !== 'NODE_NAME' && !expanded(e.name)) expect(source, e.name).toContain(`env.${e.name}`);
     }
     expect(source).toMatch(/NODE_NAME/);
   });
@@ -203,17 +205,26 @@ describe('manifests: collector, RBAC, monitoring', () => {
     expect(agent.env.find((e: K8s) => e.name === 'HOSTWARD_COLLECTOR_URL').value).toBe('http://hostward-collector.hostward.svc:9751');
   });
 
-  it('the NetworkPolicy lets agents and Prometheus in on the collector port, and only DNS and HTTPS out', () => {
+  it('the NetworkPolicy: host-network agents from anywhere until nodeCIDRs are set (said, not hidden), Prometheus by namespace, only DNS out with the file sink alone', () => {
     const np = one('NetworkPolicy', 'hostward-collector');
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.podSelector.matchLabels['app.kubernetes.io/component']).toBe('collector');
-    expect(np.spec.ingress).toHaveLength(1);
-    expect(np.spec.ingress[0].ports).toEqual([{ port: 'http', protocol: 'TCP' }]);
-    const from = np.spec.ingress[0].from;
-    expect(from.some((p: K8s) => p.podSelector?.matchLabels['app.kubernetes.io/component'] === 'agent')).toBe(true);
-    expect(from.some((p: K8s) => p.ipBlock?.cidr === '10.0.0.0/8')).toBe(true); // host-network agents
-    expect(from.some((p: K8s) => p.namespaceSelector)).toBe(true);
-    expect(np.spec.egress.flatMap((e: K8s) => e.ports.map((p: K8s) => `${p.port}/${p.protocol}`)).sort()).toEqual(['443/TCP', '53/TCP', '53/UDP']);
+    expect(np.spec.ingress).toHaveLength(2);
+    // No private-range guess: a podSelector cannot match host-network pods, and the node CIDRs are the cluster's.
+    expect(np.spec.ingress[0]).toEqual({ ports: [{ port: 'http', protocol: 'TCP' }] });
+    expect(np.spec.ingress[1]).toEqual({ ports: [{ port: 'http', protocol: 'TCP' }], from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] });
+    // The default sinks are the file sink on stdout: nothing to reach but DNS.
+    expect(np.spec.egress).toEqual([{ ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] }]);
+  });
+
+  it('the agent binds the node address and loopback, not every address of the host', () => {
+    const env = new Map<string, K8s>(agent.env.map((e: K8s) => [e.name, e]));
+    expect(env.get('HOST_IP')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'status.hostIP' } });
+    expect(env.get('HOSTWARD_LISTEN')?.value).toBe('$(HOST_IP),127.0.0.1');
+    // Defined before it is used: the kubelet expands $(NAME) only from earlier variables.
+    expect(agent.env.findIndex((e: K8s) => e.name === 'HOST_IP')).toBeLessThan(agent.env.findIndex((e: K8s) => e.name === 'HOSTWARD_LISTEN'));
+    // No web configuration by default: /v1/report is refused, /metrics is open (ports.agent_exposed says so).
+    expect(env.has('HOSTWARD_WEB_CONFIG_FILE')).toBe(false);
   });
 
   it('no Role, ClusterRole or binding; no service account token mounted', () => {
@@ -301,7 +312,8 @@ describe('chart: values, schema, templates and the rendered manifests agree', ()
     expect(liveness).toEqual(values.agent.livenessProbe);
     expect(readiness).toEqual(values.agent.readinessProbe);
     expect(one('PersistentVolumeClaim', 'hostward-collector').spec.resources.requests.storage).toBe(values.collector.persistence.size);
-    expect(one('NetworkPolicy', 'hostward-collector').spec.ingress[0].from.filter((p: K8s) => p.ipBlock).map((p: K8s) => p.ipBlock.cidr)).toEqual(values.collector.networkPolicy.agentCIDRs);
+    expect(values.collector.networkPolicy.nodeCIDRs).toEqual([]);
+    expect(one('NetworkPolicy', 'hostward-collector').spec.ingress[0].from).toBeUndefined();
   });
 
   it('the agent configuration is what the chart’s helper builds from the values', () => {
