@@ -125,6 +125,8 @@ export interface OwnListener {
   authentication: string[];
   /** Paths answered to anyone beyond liveness and readiness (which reveal nothing), with what each reveals. */
   open: { path: string; reveals: string }[];
+  /** The listening process (the agent's pid; the host's with hostPID), to tell its socket from another's. */
+  pid?: number;
 }
 
 /** What a check is, as data: the catalogue entry (`hostward checks`). */

@@ -94,7 +94,7 @@ describe('without a web configuration', () => {
     seen.length = 0;
     const { agent } = await start(undefined);
     expect(seen.at(-1)).toEqual([
-      { service: 'hostward agent', address: '127.0.0.1', port: agent.port, protocol: 'tcp', tls: false, authentication: [], open: [{ path: '/metrics', reveals: "every check's status, so which weaknesses this node has" }] },
+      { service: 'hostward agent', address: '127.0.0.1', port: agent.port, protocol: 'tcp', tls: false, authentication: [], open: [{ path: '/metrics', reveals: "every check's status, so which weaknesses this node has" }], pid: process.pid },
     ]);
   });
 });
@@ -114,7 +114,7 @@ describe('bearer tokens (hostward extension: bearer_tokens_file)', () => {
     expect((await get(`${http}/v1/report`, { headers: basic('x', TOKEN) })).status).toBe(401);
     expect((await get(`${http}/healthz`)).status).toBe(200);
     expect((await get(`${http}/readyz`)).status).toBe(200);
-    expect(seen.at(-1)).toEqual([{ service: 'hostward agent', address: '127.0.0.1', port: agent.port, protocol: 'tcp', tls: false, authentication: ['bearer'], open: [] }]);
+    expect(seen.at(-1)).toEqual([{ service: 'hostward agent', address: '127.0.0.1', port: agent.port, protocol: 'tcp', tls: false, authentication: ['bearer'], open: [], pid: process.pid }]);
   });
 });
 
@@ -170,7 +170,7 @@ describe('TLS (tls_server_config) with certificates made by openssl', () => {
     expect((await get(`${https}/v1/report`, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })).status).toBe(200);
     expect((await get(`${https}/healthz`, { ca: pki.ca })).status).toBe(200);
     expect((await get(`${https}/readyz`, { ca: pki.ca })).status).toBe(200);
-    expect(seen.at(-1)).toEqual([{ service: 'hostward agent', address: '127.0.0.1', port: agent.port, protocol: 'tcp', tls: true, authentication: ['client-certificate'], open: [] }]);
+    expect(seen.at(-1)).toEqual([{ service: 'hostward agent', address: '127.0.0.1', port: agent.port, protocol: 'tcp', tls: true, authentication: ['client-certificate'], open: [], pid: process.pid }]);
   });
 
   it('VerifyClientCertIfGiven alone is no authentication: /metrics open to no certificate, a bad one refused, the report refused', async () => {

@@ -18,9 +18,16 @@ function canonical(a: string): string {
 
 const own = (facts: PortsFacts): readonly OwnListener[] => ('off' in facts.own ? [] : facts.own);
 
-/** Is this socket (from the host's /proc) one of hostward's own listeners? */
+/**
+ * Is this socket (from the host's /proc) one of hostward's own listeners? Same port and address, and, when both
+ * the agent's pid and the socket's owners are known, held by the agent: an agent on the pod network listens in
+ * its own namespace, and a host process on the same port is someone else.
+ */
 export function isOwnSocket(facts: PortsFacts, l: Listener): boolean {
-  return l.protocol === 'tcp' && own(facts).some((o) => o.port === l.port && canonical(o.address) === canonical(l.address));
+  return (
+    l.protocol === 'tcp' &&
+    own(facts).some((o) => o.port === l.port && canonical(o.address) === canonical(l.address) && (o.pid === undefined || l.owners.length === 0 || l.owners.some((x) => x.pid === o.pid)))
+  );
 }
 
 /** Is this reachable endpoint served by one of hostward's own listeners? */

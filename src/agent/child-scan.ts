@@ -100,7 +100,7 @@ function isOwnListener(v: unknown): v is OwnListener {
   return (
     typeof o === 'object' && o !== null && typeof o.service === 'string' && typeof o.address === 'string' && Number.isInteger(o.port) &&
     o.protocol === 'tcp' && typeof o.tls === 'boolean' && Array.isArray(o.authentication) && o.authentication.every((a) => typeof a === 'string') &&
-    Array.isArray(o.open) && o.open.every((p) => typeof p?.path === 'string' && typeof p.reveals === 'string')
+    Array.isArray(o.open) && o.open.every((p) => typeof p?.path === 'string' && typeof p.reveals === 'string') && (o.pid === undefined || Number.isInteger(o.pid))
   );
 }
 

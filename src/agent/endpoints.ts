@@ -107,7 +107,7 @@ export async function serveEndpoints(opts: { addresses: readonly string[]; port:
   const listeners = (): OwnListener[] => {
     const authentication = guard.methods();
     const open = authentication.length > 0 ? [] : [{ path: '/metrics', reveals: METRICS_REVEAL }];
-    return opts.addresses.map((address) => ({ service: 'hostward agent', address, port, protocol: 'tcp', tls: guard.tls, authentication, open }));
+    return opts.addresses.map((address) => ({ service: 'hostward agent', address, port, protocol: 'tcp', tls: guard.tls, authentication, open, pid: process.pid }));
   };
 
   async function close(drained: Promise<unknown>): Promise<void> {

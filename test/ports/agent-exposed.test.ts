@@ -64,6 +64,17 @@ describe('no blanket allow of the agent port', () => {
   });
 });
 
+describe("telling the agent's socket from another process's on the same port", () => {
+  it('the socket held by the agent (pid 4100, node) is its own; with another pid it is judged as any listener', async () => {
+    const mine = (await scan(worker(), [listener({ address: '::', authentication: ['bearer'], open: [], pid: 4100 })])).get('ports.unexpected_listeners')!;
+    expect(mine.status, mine.message).toBe('pass');
+    // An agent on the pod network listens in its own namespace: the host's [::]:9750 belongs to someone else.
+    const other = (await scan(worker(), [listener({ address: '::', authentication: ['bearer'], open: [], pid: 31337 })])).get('ports.unexpected_listeners')!;
+    expect(other.status).toBe('fail');
+    expect(other.message).toContain('tcp [::]:9750 node (pid 4100');
+  });
+});
+
 describe('ports.agent_exposed', () => {
   it('fails beyond loopback without authentication, naming what is open and what it reveals', async () => {
     const a = (await scan(worker(), [listener({}), listener({ address: '127.0.0.1' })])).get('ports.agent_exposed')!;
