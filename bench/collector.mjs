@@ -2,7 +2,7 @@
 // Collector ingest throughput and latency, over the built dist (run `npm run build` first). Prints
 // figures; it is not a test.
 //
-// 1. Floors, in this process: better-sqlite3 alone (the events table, WAL, synchronous=FULL) at 1, 100
+// 1. Floors, in this process: node:sqlite alone (the events table, WAL, synchronous=FULL) at 1, 100
 //    and 1000 events per transaction; then the collector's Store.ingest (events + node state + groups).
 // 2. End to end: `hostward collector` as a child process on 127.0.0.1, and the load generator in another
 //    process (this file with --role load), each pinned to its own CPU with taskset when there are two or
@@ -231,21 +231,22 @@ function eventsOf(n, per) {
 }
 
 async function floors(dir) {
-  const { default: Database } = await import('better-sqlite3');
+  const { openDatabase, pragma, transaction } = await import(join(repo, 'dist/src/collector/sqlite.js'));
   const { Store } = await import(join(repo, 'dist/src/collector/store.js'));
   const line = [];
   for (const per of [1, 100, 1000]) {
     const n = per === 1 ? 5_000 : 100_000;
     const evs = eventsOf(n, per);
-    const db = new Database(join(dir, `floor-${per}.db`));
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    const db = openDatabase(join(dir, `floor-${per}.db`));
+    pragma(db, 'journal_mode = WAL');
+    pragma(db, 'synchronous = FULL');
     db.exec(`CREATE TABLE events (id TEXT NOT NULL UNIQUE, node TEXT NOT NULL, check_id TEXT NOT NULL, status TEXT NOT NULL, severity TEXT NOT NULL, observed_at TEXT NOT NULL, received_at INTEGER NOT NULL, body TEXT NOT NULL)`);
     const ins = db.prepare(`INSERT OR IGNORE INTO events (id, node, check_id, status, severity, observed_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-    const tx = db.transaction((slice) => {
-      const now = Date.now();
-      for (const e of slice) ins.run(e.id, e.node, e.check, e.status, e.severity, e.observedAt, now, JSON.stringify(e));
-    });
+    const tx = (slice) =>
+      transaction(db, () => {
+        const now = Date.now();
+        for (const e of slice) ins.run(e.id, e.node, e.check, e.status, e.severity, e.observedAt, now, JSON.stringify(e));
+      });
     const s = performance.now();
     const c = process.cpuUsage();
     for (let i = 0; i < n; i += per) tx(evs.slice(i, i + per));
@@ -253,7 +254,7 @@ async function floors(dir) {
     db.close();
   }
   console.log(`Floors: events/s wall clock (events per CPU-second of this process, which does not count waiting for fsync)`);
-  console.log(`Floor, better-sqlite3 alone (events table, WAL, synchronous=FULL), events/s: ${line.join(', ')}`);
+  console.log(`Floor, node:sqlite alone (events table, WAL, synchronous=FULL), events/s: ${line.join(', ')}`);
   const line2 = [];
   for (const per of [1, 100, 1000]) {
     const n = per === 1 ? 5_000 : 100_000;

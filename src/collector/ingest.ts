@@ -162,7 +162,8 @@ export async function workerIngester(opts: { file: string; sinks: readonly strin
         return;
     }
   });
-  w.on('error', (e) => died(e.message));
+  // A worker may throw anything, not only an Error.
+  w.on('error', (e) => died(e instanceof Error ? e.message : String(e)));
   w.on('exit', (code) => died(`exit code ${code}`));
   const call = (msg: ToWorker & { id: number }): Promise<FromWorker> =>
     new Promise((resolve) => {

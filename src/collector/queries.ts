@@ -5,12 +5,13 @@
  *
  * Filters are parameters of fixed prepared statements ('' or NULL means "any"), never SQL text.
  */
-import type { Database as Db, Statement } from 'better-sqlite3';
 import { SEVERITIES } from '../contracts.js';
 import type { AlertGroupStatus, Evidence, NodeBaseline, Severity } from '../contracts.js';
 import type { GroupAction, GroupChange } from './sink.js';
 import { groupKey, nodeBaseline } from './store.js';
 import type { GroupRow as DbGroupRow, NodeBaselineRow } from './store.js';
+import { prepareLenient } from './sqlite.js';
+import type { Database as Db, Statement } from './sqlite.js';
 
 export interface FleetFilter {
   /** Exact probe name; '' for any. */
@@ -124,7 +125,8 @@ const FILTER_SQL = `failing = 1 AND check_id > @lo AND check_id < @hi
   AND (@sev = '' OR instr(@sev, ',' || severity || ',') > 0)
   AND (@check = '' OR instr(check_id, @check) > 0)`;
 
-interface FilterParams {
+/** A type, not an interface: bound as named parameters, it must be a plain record. */
+type FilterParams = {
   lo: string;
   hi: string;
   sev: string;
@@ -161,7 +163,8 @@ export class FleetQueries {
   private readonly st: Record<string, Statement>;
 
   constructor(db: Db) {
-    const p = (sql: string) => db.prepare(sql);
+    // Each takes the whole filter object and uses the values it needs.
+    const p = (sql: string) => prepareLenient(db, sql);
     const c = (sql: string) => sql.replace(/\b(failing|check_id|severity)\b/g, 'c.$1');
     this.st = {
       summary: p(`SELECT COUNT(*) AS nodes, COALESCE(SUM(silent), 0) AS silent,

@@ -31,6 +31,7 @@ import { FleetQueries } from './queries.js';
 import { createSinks } from './sinks.js';
 import type { Sink } from './sink.js';
 import { CLOCK_STEP_TOLERANCE_MS, Store } from './store.js';
+import { pragma } from './sqlite.js';
 import { inlineIngester, workerIngester } from './ingest.js';
 import type { Ingester } from './ingest.js';
 
@@ -97,12 +98,12 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   // The write path (ingest.ts): a worker thread with its own connection when the build has it, so
   // HTTP is served while commits go to the disk; inline otherwise. Checkpoints run in the background.
   const inline = (): Ingester => {
-    db.db.pragma('wal_autocheckpoint = 1000');
+    pragma(db.db, 'wal_autocheckpoint = 1000');
     db.checkpointInBackground(250);
     return inlineIngester(db, log);
   };
   const inWorker = await workerIngester({ file: cfg.db, sinks: sinks.map((s) => s.name), log, fallback: inline });
-  if (inWorker) db.db.pragma('wal_autocheckpoint = 0'); // the worker's store checkpoints
+  if (inWorker) pragma(db.db, 'wal_autocheckpoint = 0'); // the worker's store checkpoints
   const ingester = inWorker ?? inline();
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -166,7 +167,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       case '/healthz':
         return send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
       case '/readyz':
-        return db.db.open && !closing ? send(res, 200, 'text/plain; charset=utf-8', 'ok\n') : send(res, 503, 'text/plain; charset=utf-8', 'not ready\n');
+        return db.db.isOpen && !closing ? send(res, 200, 'text/plain; charset=utf-8', 'ok\n') : send(res, 503, 'text/plain; charset=utf-8', 'not ready\n');
       default:
         return json(res, 404, { error: 'not found' });
     }

@@ -1,5 +1,5 @@
 /**
- * The collector's fleet state in one SQLite file (better-sqlite3; WAL, synchronous=FULL: a commit is on
+ * The collector's fleet state in one SQLite file (node:sqlite through sqlite.ts; WAL, synchronous=FULL: a commit is on
  * disk when it returns). Schema versions are recorded in `schema_migrations` and applied in order.
  *
  * Tables: events (every accepted event, keyed by id: the idempotency of re-sends), node_checks (the
@@ -13,14 +13,13 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import Database from 'better-sqlite3';
-import type { Database as Db, Statement } from 'better-sqlite3';
 import { BASELINE_CHANGED_CHECK, HEARTBEAT_CHECK, NODE_SILENT_CHECK } from '../contracts.js';
 import type { AlertEvent, AlertGroup, AlertGroupStatus, BaselineRef, NodeBaseline, NodeSummary, Severity } from '../contracts.js';
 import type { GroupChange, GroupAction } from './sink.js';
+import { BUSY_TIMEOUT_MS, openDatabase, pragma, sqliteCode, transaction } from './sqlite.js';
+import type { Database as Db, Statement } from './sqlite.js';
 
 /** The node's baseline as GET /v1/nodes shows it, from its row (undefined until one was reported). */
 export function nodeBaseline(r: NodeBaselineRow): NodeBaseline | undefined {
@@ -157,7 +156,7 @@ export class StoreOpenError extends Error {
 
 function unusable(file: string, e: unknown): Error {
   const err = e as Error & { code?: string };
-  const code = typeof err.code === 'string' ? err.code : '';
+  const code = sqliteCode(e) ?? (typeof err.code === 'string' ? err.code : '');
   let msg: string;
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     msg = `collector database ${file} is locked by another process (another collector on the same file?); not started, nothing was changed`;
@@ -272,13 +271,13 @@ function shortDigest(d: string): string {
 /** The checkpoint worker (plain CommonJS, evaluated: it needs no file of its own next to the build). */
 const CHECKPOINT_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.file);
-db.pragma('synchronous = FULL');
-db.pragma('journal_size_limit = ' + 64 * 1024 * 1024);
+const { DatabaseSync } = require('node:sqlite');
+const db = new DatabaseSync(workerData.file, { timeout: workerData.busyTimeoutMs });
+db.exec('PRAGMA synchronous = FULL');
+db.exec('PRAGMA journal_size_limit = ' + 64 * 1024 * 1024);
 const timer = setInterval(() => {
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    db.exec('PRAGMA wal_checkpoint(PASSIVE)');
   } catch (e) {
     parentPort.postMessage({ error: String(e && e.message) });
   }
@@ -320,7 +319,11 @@ export class Store {
 
   constructor(opts: StoreOptions) {
     if (opts.file !== ':memory:') mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
-    this.db = new Database(opts.file);
+    try {
+      this.db = openDatabase(opts.file);
+    } catch (e) {
+      throw unusable(opts.file, e);
+    }
     this.now = opts.now ?? Date.now;
     this.monotonic = opts.monotonic ?? opts.now ?? (() => performance.now());
     this.clockMark = { wall: this.now(), mono: this.monotonic() };
@@ -328,11 +331,10 @@ export class Store {
     this.sinks = opts.sinks;
     this.baselineChangedHoldMs = opts.baselineChangedHoldMs ?? BASELINE_CHANGED_HOLD_MS;
     try {
-      // The wait first: another connection's lock must not fail the pragmas below at once.
-      this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma('foreign_keys = ON');
+      // openDatabase set the busy timeout: another connection's lock does not fail these at once.
+      pragma(this.db, 'journal_mode = WAL');
+      pragma(this.db, 'synchronous = FULL');
+      pragma(this.db, 'foreign_keys = ON');
       if (opts.file !== ':memory:') this.checkUsable();
       this.schemaVersion = this.migrate();
     } catch (e) {
@@ -383,6 +385,16 @@ export class Store {
       refreshBaseline: p(`UPDATE nodes SET baseline_created = ?, baseline_signed = ?, baseline_observed_at = ? WHERE node = ?`),
       setBaseline: p(`UPDATE nodes SET baseline_digest = ?, baseline_created = ?, baseline_signed = ?, baseline_observed_at = ?, baseline_since = ?,
         baseline_changed_at = ?, baseline_previous = ?, baseline_changes = ? WHERE node = ?`),
+      // The read API's (GET /v1/nodes, /v1/alerts) and the metrics', prepared once like the rest.
+      nodes: p(`SELECT n.node AS node, n.last_seen_at AS last_seen_at, n.baseline_digest, n.baseline_created, n.baseline_signed, n.baseline_observed_at,
+           n.baseline_since, n.baseline_changed_at, n.baseline_previous, n.baseline_changes,
+           (SELECT json_group_array(check_id) FROM (SELECT check_id FROM node_checks c WHERE c.node = n.node AND c.failing = 1 ORDER BY check_id)) AS failing
+         FROM nodes n ORDER BY n.node`),
+      alerts: p(`SELECT g.*, (SELECT json_group_array(node) FROM (SELECT node FROM node_checks c
+            WHERE c.check_id = g.check_id AND c.severity = g.severity AND c.failing = 1 ORDER BY node)) AS nodes
+         FROM groups g ORDER BY g.status = 'resolved', g.check_id, g.severity`),
+      nodeCounts: p(`SELECT SUM(silent = 0) AS reporting, SUM(silent = 1) AS silent FROM nodes`),
+      eventCount: p(`SELECT COUNT(*) AS n FROM events`),
     };
   }
 
@@ -394,7 +406,7 @@ export class Store {
   private checkUsable(): void {
     const tables = (this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('schema_migrations', 'nodes', 'node_checks', 'groups', 'deliveries')`).all() as { name: string }[]).map((r) => r.name);
     for (const t of tables) {
-      const problems = (this.db.pragma(`quick_check('${t}')`) as { quick_check: string }[]).map((r) => r.quick_check).filter((m) => m !== 'ok');
+      const problems = (pragma(this.db, `quick_check('${t}')`) as { quick_check: string }[]).map((r) => r.quick_check).filter((m) => m !== 'ok');
       if (problems.length > 0) throw Object.assign(new Error(`table ${t}: ${problems.slice(0, 3).join('; ')}`), { code: 'SQLITE_CORRUPT' });
     }
     // A write lock, taken and given back at once: another process holding it (BEGIN EXCLUSIVE, a second
@@ -411,10 +423,10 @@ export class Store {
       throw new Error(`database schema version ${current} is newer than this collector knows (${MIGRATIONS.length}); upgrade the collector`);
     }
     for (let v = current + 1; v <= MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
+      transaction(this.db, () => {
         this.db.exec(MIGRATIONS[v - 1]!);
         this.db.prepare(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`).run(v, new Date().toISOString());
-      })();
+      });
     }
     return MIGRATIONS.length;
   }
@@ -425,7 +437,7 @@ export class Store {
    * two connections write, and a deferred transaction that read before another's commit could not write.
    */
   ingest(requests: readonly (readonly AlertEvent[])[]): IngestResult[] {
-    return this.db.transaction(() => {
+    return transaction(this.db, () => {
       const now = this.now();
       const { touched, touch } = tracker();
       const seen = new Set<string>();
@@ -461,7 +473,7 @@ export class Store {
       for (const [node, b] of baselines) this.noteBaseline(node, b.baseline, b.observedAt, now, touch);
       for (const g of touched.values()) this.recompute(g, now);
       return results;
-    }).immediate();
+    });
   }
 
   /**
@@ -579,7 +591,7 @@ export class Store {
    * caller gives every node silentAfterMs of grace after a start (server.ts), on the monotonic clock.
    */
   markSilent(silentAfterMs: number): string[] {
-    return this.db.transaction(() => {
+    return transaction(this.db, () => {
       const now = this.now();
       const mono = this.monotonic();
       const mark = this.clockMark;
@@ -599,18 +611,11 @@ export class Store {
       }
       for (const g of touched.values()) this.recompute(g, now);
       return rows.map((r) => r.node);
-    }).immediate();
+    });
   }
 
   nodes(): NodeSummary[] {
-    const rows = this.db
-      .prepare(
-        `SELECT n.node AS node, n.last_seen_at AS last_seen_at, n.baseline_digest, n.baseline_created, n.baseline_signed, n.baseline_observed_at,
-           n.baseline_since, n.baseline_changed_at, n.baseline_previous, n.baseline_changes,
-           (SELECT json_group_array(check_id) FROM (SELECT check_id FROM node_checks c WHERE c.node = n.node AND c.failing = 1 ORDER BY check_id)) AS failing
-         FROM nodes n ORDER BY n.node`,
-      )
-      .all() as ({ node: string; last_seen_at: number; failing: string } & NodeBaselineRow)[];
+    const rows = this.st.nodes!.all() as ({ node: string; last_seen_at: number; failing: string } & NodeBaselineRow)[];
     return rows.map((r) => {
       const out: NodeSummary = { node: r.node, lastSeenAt: new Date(r.last_seen_at).toISOString(), failing: JSON.parse(r.failing) as string[] };
       const b = nodeBaseline(r);
@@ -620,13 +625,7 @@ export class Store {
   }
 
   alerts(): AlertGroup[] {
-    const rows = this.db
-      .prepare(
-        `SELECT g.*, (SELECT json_group_array(node) FROM (SELECT node FROM node_checks c
-            WHERE c.check_id = g.check_id AND c.severity = g.severity AND c.failing = 1 ORDER BY node)) AS nodes
-         FROM groups g ORDER BY g.status = 'resolved', g.check_id, g.severity`,
-      )
-      .all() as (GroupRow & { nodes: string })[];
+    const rows = this.st.alerts!.all() as (GroupRow & { nodes: string })[];
     return rows.map((g) => ({
       key: g.key,
       check: g.check_id,
@@ -640,12 +639,12 @@ export class Store {
 
   /** Node count by state, for metrics. */
   nodeCounts(): { reporting: number; silent: number } {
-    const r = this.db.prepare(`SELECT SUM(silent = 0) AS reporting, SUM(silent = 1) AS silent FROM nodes`).get() as { reporting: number | null; silent: number | null };
+    const r = this.st.nodeCounts!.get() as { reporting: number | null; silent: number | null };
     return { reporting: r.reporting ?? 0, silent: r.silent ?? 0 };
   }
 
   eventCount(): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM events`).get() as { n: number }).n;
+    return (this.st.eventCount!.get() as { n: number }).n;
   }
 
   /** The oldest unacknowledged delivery of a sink (strict order per sink), or undefined. */
@@ -679,7 +678,7 @@ export class Store {
    * the window sent again would be stored again, so the window must exceed the agents' outbox age.
    */
   pruneEvents(before: number, limit: number): number {
-    return this.st.pruneEvents!.run(limit, before).changes;
+    return Number(this.st.pruneEvents!.run(limit, before).changes);
   }
 
   /** Checkpoints from a worker thread from now on (see StoreOptions.checkpointEveryMs). */
@@ -688,14 +687,13 @@ export class Store {
   }
 
   private startCheckpointer(file: string, everyMs: number): void {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const w = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { driver, file: path.resolve(file), everyMs } });
+    const w = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { file: path.resolve(file), everyMs, busyTimeoutMs: BUSY_TIMEOUT_MS } });
     w.unref();
     // The worker's failure must not leave the WAL growing: SQLite's own checkpoints take over again.
     const fallBack = () => {
       if (this.checkpointer !== w) return;
       this.checkpointer = undefined;
-      if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      if (this.db.isOpen) pragma(this.db, 'wal_autocheckpoint = 1000');
     };
     w.on('error', fallBack);
     w.on('exit', fallBack);
@@ -705,13 +703,13 @@ export class Store {
       w.postMessage('close');
     });
     this.checkpointer = w;
-    this.db.pragma('wal_autocheckpoint = 0');
+    pragma(this.db, 'wal_autocheckpoint = 0');
   }
 
   close(): void {
     const w = this.checkpointer;
     this.checkpointer = undefined;
     w?.postMessage('close');
-    if (this.db.open) this.db.close();
+    if (this.db.isOpen) this.db.close();
   }
 }

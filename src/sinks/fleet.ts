@@ -1,10 +1,10 @@
 /**
  * Read-only view of the collector's fleet state for sinks: prepared SELECTs on the store's own
- * better-sqlite3 connection (tables node_checks; schema in src/collector/store.ts). Nothing here writes.
+ * connection (tables node_checks; schema in src/collector/store.ts). Nothing here writes.
  * Evidence is stored as JSON text by the store; a row whose evidence does not parse gets none rather
  * than failing a delivery.
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement } from '../collector/sqlite.js';
 import type { Severity } from '../contracts.js';
 import type { FailingNodeCheck, FleetView } from '../collector/sink.js';
 

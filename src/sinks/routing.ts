@@ -21,7 +21,7 @@
  * announcement, so a restart in between announces it then; the ledger is updated after each send, so a
  * retry does not announce twice. A node muted later is not retracted (Alertmanager does not either).
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement } from '../collector/sqlite.js';
 import type { Severity } from '../contracts.js';
 import type { DeliveryResult, FleetView, GroupChange, Sink, SinkContext } from '../collector/sink.js';
 import { SinkError } from '../collector/sink.js';

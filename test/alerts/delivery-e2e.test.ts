@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../src/collector/sqlite.js';
 import { DRIVER, kill9, makeDirs, metric, requireBuild, startCollectorProcess, stop, waitFor } from '../collector/helpers.js';
 import type { Dirs, Proc } from '../collector/helpers.js';
 
@@ -56,7 +56,7 @@ function freePort(): Promise<number> {
 
 /** Ids stored for a prefix, and the total row count for it (the primary key makes a duplicate impossible; count anyway). */
 function storedIds(db: string, prefix: string): { ids: Set<string>; rows: number } {
-  const d = new Database(db, { readonly: true });
+  const d = openDatabase(db, { readOnly: true });
   try {
     const rows = d.prepare(`SELECT id FROM events WHERE id LIKE ? || '-%'`).all(prefix) as { id: string }[];
     return { ids: new Set(rows.map((r) => r.id)), rows: rows.length };

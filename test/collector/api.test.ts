@@ -5,7 +5,7 @@ import { request } from 'node:http';
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, existsSync, rmSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { openDatabase, pragmaValue } from '../../src/collector/sqlite.js';
 import { promtool } from '../helpers/promtool.js';
 import type { AlertGroup, NodeSummary } from '../../src/contracts.js';
 import { groupKey } from '../../src/collector/store.js';
@@ -183,9 +183,9 @@ describe('accepted events: idempotent, grouped per check and severity, delivered
   });
 
   it('the database is WAL with the schema recorded', () => {
-    const db = new Database(d.db, { readonly: true });
+    const db = openDatabase(d.db, { readOnly: true });
     try {
-      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(pragmaValue(db, 'journal_mode')).toBe('wal');
       expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     } finally {
       db.close();

@@ -7,7 +7,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../src/collector/sqlite.js';
 import type { AlertEvent, NodeSummary } from '../../src/contracts.js';
 import { heartbeat } from '../../src/alerts/index.js';
 import { MIGRATIONS, Store } from '../../src/collector/store.js';
@@ -121,7 +121,7 @@ describe('a real collector keeps the baseline digest', () => {
   });
 
   it('the schema is at the newest version with the group index', () => {
-    const db = new Database(d.db, { readonly: true });
+    const db = openDatabase(d.db, { readOnly: true });
     try {
       expect((db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number }).v).toBe(MIGRATIONS.length);
       expect(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'deliveries_group'`).get()).toBeDefined();
@@ -142,7 +142,7 @@ describe('the store', () => {
 
   it('migrates a version-2 database, keeping its nodes, checks, groups and queue', () => {
     const f = file();
-    const raw = new Database(f);
+    const raw = openDatabase(f);
     raw.exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`);
     raw.exec(MIGRATIONS[0]!);
     raw.exec(MIGRATIONS[1]!);

@@ -12,6 +12,7 @@ import type { PageDeps } from '../../src/collector/page.js';
 import { servePage, PAGE_NODES } from '../../src/collector/page.js';
 import { FleetQueries } from '../../src/collector/queries.js';
 import { Store, groupKey } from '../../src/collector/store.js';
+import { pragma, transaction } from '../../src/collector/sqlite.js';
 
 const NODES = 5000;
 const CHECKS = 200;
@@ -28,7 +29,7 @@ let deps: PageDeps;
 /** One row per node and check; a check fails on a node when `fails(n, c)`. */
 function seed(fails: (n: number, c: number) => boolean): void {
   const db = store.db;
-  db.pragma('synchronous = OFF');
+  pragma(db, 'synchronous = OFF');
   db.exec('DELETE FROM node_checks; DELETE FROM nodes; DELETE FROM groups; DELETE FROM deliveries;');
   const insNode = db.prepare('INSERT INTO nodes (node, first_seen_at, last_seen_at, silent) VALUES (?, ?, ?, ?)');
   const insCheck = db.prepare(`INSERT INTO node_checks (node, check_id, probe, severity, status, failing, title, message, evidence, observed_at, opened_at, updated_at)
@@ -37,27 +38,27 @@ function seed(fails: (n: number, c: number) => boolean): void {
   const insDelivery = db.prepare('INSERT INTO deliveries (sink, group_key, change, created_at, next_at, sent_at, attempts) VALUES (?, ?, ?, ?, ?, ?, 1)');
   const observed = new Date(NOW - 300_000).toISOString();
   const evidence = JSON.stringify([{ file: '/etc/ssh/sshd_config', line: 12, text: 'PasswordAuthentication yes' }]);
-  db.transaction(() => {
+  transaction(db, () => {
     const counts = new Array<number>(CHECKS).fill(0);
     for (let n = 0; n < NODES; n++) {
       insNode.run(node(n), NOW - 86_400_000, NOW - (n % 600) * 1000, n % 997 === 0 ? 1 : 0);
       for (let c = 0; c < CHECKS; c++) {
         const f = fails(n, c);
         if (f) counts[c]!++;
-        insCheck.run(node(n), check(c), PROBES[c % PROBES.length], severity(c), f ? 'fail' : 'pass', f ? 1 : 0, `Title of check ${c}`, f ? `check ${c} fails on ${node(n)}` : 'ok', f ? evidence : '[]', observed, f ? observed : null, NOW);
+        insCheck.run(node(n), check(c), PROBES[c % PROBES.length]!, severity(c), f ? 'fail' : 'pass', f ? 1 : 0, `Title of check ${c}`, f ? `check ${c} fails on ${node(n)}` : 'ok', f ? evidence : '[]', observed, f ? observed : null, NOW);
       }
     }
     for (let c = 0; c < CHECKS; c++) {
       const key = groupKey(check(c), severity(c));
       const status = counts[c]! > 0 ? 'open' : 'resolved';
-      insGroup.run(key, check(c), severity(c), `Title of check ${c}`, status, counts[c], observed, observed);
+      insGroup.run(key, check(c), severity(c), `Title of check ${c}`, status, counts[c]!, observed, observed);
       // A history of 1,250 changes per group for two sinks: 500,000 queue rows.
       for (let h = 0; h < 1250; h++) {
         const change = JSON.stringify({ key, check: check(c), severity: severity(c), title: `Title of check ${c}`, action: h === 0 ? 'open' : 'update', status: 'open', nodeCount: counts[c], nodes: [], added: [node(h)], removed: [], openedAt: observed, updatedAt: observed });
         for (const sink of ['file', 'pagerduty']) insDelivery.run(sink, key, change, NOW - (1250 - h) * 60_000, NOW, sink === 'file' ? NOW - (1250 - h) * 60_000 : null);
       }
     }
-  })();
+  });
 }
 
 function timed(url: string): { ms: number; status: number; body: string } {

@@ -13,6 +13,7 @@ import { ago, escapeHtml, pageCredentials, parseView, servePage, viewQuery, DELI
 import type { PageDeps } from '../../src/collector/page.js';
 import { FleetQueries } from '../../src/collector/queries.js';
 import { Store, groupKey } from '../../src/collector/store.js';
+import { transaction } from '../../src/collector/sqlite.js';
 
 const TOKEN = 'page-token-0123456789';
 const NOW = Date.parse('2026-11-24T12:00:00.000Z');
@@ -280,9 +281,9 @@ describe('group history and detail', () => {
     store.markDead(old.id, `HTTP 400: ${'x'.repeat(500)}`);
     expect(body('/')).toContain(`<span class="error" title="HTTP 400: ${'x'.repeat(500)}">HTTP 400: ${'x'.repeat(90)}…</span>`);
     const ins = store.db.prepare(`INSERT INTO deliveries (sink, group_key, change, created_at, next_at, sent_at) VALUES ('file', 'other', '{}', 0, 0, 1)`);
-    store.db.transaction(() => {
+    transaction(store.db, () => {
       for (let i = 0; i < DELIVERY_WINDOW; i++) ins.run();
-    })();
+    });
     const html = body('/');
     expect(html).toContain(`(sent and dead among the newest 20,000 queued changes; pending: all)`);
     // The file sink's own row for the group is still unacknowledged: counted through the pending index.

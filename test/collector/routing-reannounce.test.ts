@@ -205,7 +205,7 @@ describe('the ledger, driven by hand over a real store', () => {
 
       // The same cue delivered again (a crash before it was marked): nothing is announced twice.
       refuse = false;
-      const cue = JSON.parse(store.db.prepare(`SELECT change FROM deliveries ORDER BY id DESC LIMIT 1`).pluck().get() as string) as GroupChange;
+      const cue = JSON.parse((store.db.prepare(`SELECT change FROM deliveries ORDER BY id DESC LIMIT 1`).get() as { change: string }).change) as GroupChange;
       await sink.deliver(cue, signal);
       expect(got.filter((c) => c.check === 'ssh.weak_macs')).toEqual([]);
     } finally {

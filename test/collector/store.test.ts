@@ -7,7 +7,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../src/collector/sqlite.js';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { defaultConfig } from '../../src/config/config.js';
@@ -30,7 +30,7 @@ const DAY = 24 * 3600 * 1000;
 describe('schema 2: events in arrival order', () => {
   it('migrates a schema-1 database, keeping every event and its idempotency', () => {
     const file = path.join(tmp(), 'c.db');
-    const raw = new Database(file);
+    const raw = openDatabase(file);
     raw.exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`);
     raw.exec(MIGRATIONS[0]!);
     raw.prepare(`INSERT INTO schema_migrations VALUES (1, '2026-01-01T00:00:00Z')`).run();
@@ -112,7 +112,7 @@ describe('retention', () => {
       const post = (evs: AlertEvent[]) => fetch(`${base}/v1/events`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify(evs) });
       expect((await post(Array.from({ length: 300 }, (_, i) => event(i, { id: `r-${i}`, node: `n${i % 5}` })))).status).toBe(202);
       // Age the first 120 as if received 3 days ago (a second connection, as an operator's sqlite3 would).
-      const other = new Database(path.join(dir, 'c.db'));
+      const other = openDatabase(path.join(dir, 'c.db'));
       other.prepare(`UPDATE events SET received_at = received_at - ? WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT 120)`).run(3 * DAY);
       other.close();
       const pruned = await waitFor(

@@ -66,8 +66,8 @@ describe.skipIf(slowOff)('the image steps outside Docker (slow)', () => {
     expect(report.findings.find((f) => f.check === 'ssh.password_auth')?.status).toBe('pass');
   });
 
-  it('loads the collector’s native SQLite binding and prints its version', () => {
-    const sqlite = spawnSync(process.execPath, ['-e', "const D=require('better-sqlite3'); const db=new D(':memory:'); console.log(db.prepare('select sqlite_version() v').get().v)"], { cwd: app, encoding: 'utf8' });
+  it('has the collector’s SQLite (node:sqlite, built into Node) and prints its version', () => {
+    const sqlite = spawnSync(process.execPath, ['-e', "const { DatabaseSync } = require('node:sqlite'); const db = new DatabaseSync(':memory:'); console.log(db.prepare('select sqlite_version() v').get().v)"], { cwd: app, encoding: 'utf8' });
     expect(sqlite.status, sqlite.stderr).toBe(0);
     expect(sqlite.stdout).toMatch(/^3\.\d+\.\d+/);
     const [, ...args] = entrypoint();

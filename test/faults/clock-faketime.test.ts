@@ -26,7 +26,7 @@ import { CLI, TOKEN, makeDirs, post, requireBuild, startCollectorProcess, stop, 
 import type { Dirs, Proc } from '../collector/helpers.js';
 import { sample, startAgentProcess, stopAgent } from './agent.js';
 import type { AgentProc } from './agent.js';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../src/collector/sqlite.js';
 import type { AlertEvent } from '../../src/contracts.js';
 import { heartbeat as agentHeartbeat } from '../../src/alerts/index.js';
 
@@ -199,7 +199,7 @@ describe('real processes under libfaketime', () => {
       expect(await stopAgent(a)).toBe(0);
       expect(await stop(collector)).toBe(0);
       collector = undefined;
-      const db = new Database(d.db, { readonly: true });
+      const db = openDatabase(d.db, { readOnly: true });
       try {
         const rows = db.prepare(`SELECT id, status FROM events WHERE node = 'jump-node' AND check_id = ? ORDER BY seq`).all(CHECK) as { id: string; status: string }[];
         expect(rows.map((r) => r.status)).toEqual(['fail', 'pass']);

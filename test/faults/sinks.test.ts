@@ -14,7 +14,7 @@ import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../src/collector/sqlite.js';
 import { captureLog } from '../helpers/log.js';
 import { defaultConfig } from '../../src/config/config.js';
 import { startCollector } from '../../src/collector/server.js';
@@ -40,7 +40,7 @@ const id = (c: Change) => `${c.check}/${c.action}`;
 
 /** The deliveries of one sink, in queue order, from the collector's database (read-only, WAL). */
 function deliveries(db: string, sink: string): { change: Change; attempts: number; sent: boolean; dead: boolean; lastError: string | null }[] {
-  const d = new Database(db, { readonly: true, fileMustExist: true });
+  const d = openDatabase(db, { readOnly: true });
   try {
     const rows = d.prepare(`SELECT change, attempts, sent_at, dead_at, last_error FROM deliveries WHERE sink = ? ORDER BY id`).all(sink) as {
       change: string;

@@ -9,8 +9,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import Database from 'better-sqlite3';
+import { openDatabase, pragma } from '../../src/collector/sqlite.js';
 import { CLI, event, makeDirs, post, requireBuild, startCollectorProcess, stop } from '../collector/helpers.js';
 import type { Dirs } from '../collector/helpers.js';
 
@@ -36,7 +35,7 @@ function runCollector(dirs: Dirs): Promise<{ code: number | null; out: string; c
 }
 
 function eventCount(file: string): number {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const db = openDatabase(file, { readOnly: true });
   try {
     return (db.prepare(`SELECT COUNT(*) AS n FROM events`).get() as { n: number }).n;
   } finally {
@@ -58,8 +57,8 @@ beforeAll(async () => {
   expect(await stop(c)).toBe(0);
   // A clean copy, checkpointed: the tests damage d.db and restore it from this.
   good = `${d.db}.good`;
-  const db = new Database(d.db);
-  db.pragma('wal_checkpoint(TRUNCATE)');
+  const db = openDatabase(d.db);
+  pragma(db, 'wal_checkpoint(TRUNCATE)');
   db.close();
   copyFileSync(d.db, good);
   expect(eventCount(good)).toBe(EVENTS);
@@ -74,10 +73,9 @@ describe('the database locked by another process at start', () => {
     restore();
     const before = sha(d.db);
     // A second connection in another process holds BEGIN EXCLUSIVE.
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     const locker = spawn(
       process.execPath,
-      ['-e', `const D = require(${JSON.stringify(driver)}); const db = new D(process.argv[1]); db.exec('BEGIN EXCLUSIVE'); process.stdout.write('locked\\n'); setInterval(() => {}, 1000);`, d.db],
+      ['-e', `const { DatabaseSync } = require('node:sqlite'); const db = new DatabaseSync(process.argv[1]); db.exec('BEGIN EXCLUSIVE'); process.stdout.write('locked\\n'); setInterval(() => {}, 1000);`, d.db],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {
@@ -111,7 +109,7 @@ const DAMAGE: Record<string, (file: string) => void> = {
   'last page cut off': (f) => truncateSync(f, statSync(f).size - 4096),
   'header magic overwritten': (f) => overwrite(f, 0, Buffer.from('NOT A DATABASE!\0')),
   'a fleet-state table page overwritten': (f) => {
-    const db = new Database(f, { readonly: true });
+    const db = openDatabase(f, { readOnly: true });
     const { rootpage, size } = db.prepare(`SELECT rootpage, (SELECT page_size FROM pragma_page_size) AS size FROM sqlite_master WHERE name = 'node_checks'`).get() as { rootpage: number; size: number };
     db.close();
     overwrite(f, (rootpage - 1) * size, randomBytes(size));
