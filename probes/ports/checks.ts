@@ -230,7 +230,9 @@ export const portsChecks: readonly Check<PortsFacts>[] = [
       'Prometheus exporter-toolkit web configuration: https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md',
     ],
     remediation:
-      'Give the agent a web configuration file (agent.webConfigFile, --web.config.file or HOSTWARD_WEB_CONFIG_FILE) with basic_auth_users or bearer_tokens_file, and tls_server_config; in the Helm chart set agent.web.bearer or agent.web.basicAuth and agent.web.tls. Or bind it to loopback (agent.listen: 127.0.0.1) when nothing scrapes it from outside.',
+      'Give the agent a web configuration file (agent.webConfigFile, --web.config.file or HOSTWARD_WEB_CONFIG_FILE) ' +
+      'with basic_auth_users or bearer_tokens_file, and tls_server_config; in the Helm chart set agent.web.bearer or ' +
+      'agent.web.basicAuth and agent.web.tls. Or bind it to loopback (agent.listen: 127.0.0.1) when nothing scrapes it from outside.',
     evaluate: agentExposed,
   },
   {

@@ -24,15 +24,15 @@ const own = (facts: PortsFacts): readonly OwnListener[] => ('off' in facts.own ?
  * its own namespace, and a host process on the same port is someone else.
  */
 export function isOwnSocket(facts: PortsFacts, l: Listener): boolean {
-  return (
-    l.protocol === 'tcp' &&
-    own(facts).some((o) => o.port === l.port && canonical(o.address) === canonical(l.address) && (o.pid === undefined || l.owners.length === 0 || l.owners.some((x) => x.pid === o.pid)))
-  );
+  const heldBy = (pid?: number) => pid === undefined || l.owners.length === 0 || l.owners.some((x) => x.pid === pid);
+  const same = (o: OwnListener) => o.port === l.port && canonical(o.address) === canonical(l.address) && heldBy(o.pid);
+  return l.protocol === 'tcp' && own(facts).some(same);
 }
 
 /** Is this reachable endpoint served by one of hostward's own listeners? */
 export function isOwnEndpoint(facts: PortsFacts, e: ReachableEndpoint): boolean {
-  return own(facts).some((o) => o.port === e.port && (WILDCARDS.has(o.address) || canonical(o.address) === canonical(e.address)));
+  const serves = (o: OwnListener) => WILDCARDS.has(o.address) || canonical(o.address) === canonical(e.address);
+  return own(facts).some((o) => o.port === e.port && serves(o));
 }
 
 /** A note for the allow-list checks when they left hostward's own listeners to ports.agent_exposed. */
@@ -55,7 +55,9 @@ function ownText(o: OwnListener): string {
 function evidenceOf(facts: PortsFacts, list: readonly OwnListener[]): Evidence[] {
   const ev: Evidence[] = list.map((o) => ({ text: ownText(o) }));
   if ('listeners' in facts.sockets) {
-    for (const l of facts.sockets.listeners) if (isOwnSocket(facts, l)) ev.push({ file: l.file, line: l.line, text: `tcp ${l.address}:${l.port} (the socket)` });
+    for (const l of facts.sockets.listeners.filter((x) => isOwnSocket(facts, x))) {
+      ev.push({ file: l.file, line: l.line, text: `tcp ${l.address}:${l.port} (the socket)` });
+    }
   }
   return ev;
 }
@@ -71,11 +73,16 @@ export function agentExposed(facts: PortsFacts): Outcome {
   const open = beyond.filter((l) => l.open.length > 0);
   if (open.length > 0) {
     const paths = [...new Map(open.flatMap((l) => l.open).map((p) => [p.path, `${p.path} (${p.reveals})`])).values()];
-    const all = open.some((l) => WILDCARDS.has(l.address)) ? ' (every address of its network namespace: the host\'s, with hostNetwork)' : '';
-    return fail(`${open[0]!.service} answers anyone on ${open.map(where).join(', ')}${all} without authentication: ${paths.join('; ')}`, ev);
+    const wildcard = open.some((l) => WILDCARDS.has(l.address));
+    const all = wildcard ? " (every address of its network namespace: the host's, with hostNetwork)" : '';
+    const at = open.map(where).join(', ');
+    return fail(`${open[0]!.service} answers anyone on ${at}${all} without authentication: ${paths.join('; ')}`, ev);
   }
   const plain = beyond.filter((l) => !l.tls);
-  const clear = plain.length > 0 ? `; over plain HTTP on ${plain.map(where).join(', ')}, so credentials cross the network readable: add tls_server_config` : '';
+  const inClear = plain.map(where).join(', ');
+  const clear = inClear
+    ? `; over plain HTTP on ${inClear}, credentials cross the network readable (add tls_server_config)`
+    : '';
   const methods = [...new Set(beyond.flatMap((l) => l.authentication))].join(' or ');
   return pass(`hostward's endpoints beyond loopback (${beyond.map(where).join(', ')}) require ${methods}${clear}`, ev);
 }

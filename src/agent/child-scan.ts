@@ -97,10 +97,12 @@ export function isListenerAware(f: unknown): f is ListenerAware {
 
 function isOwnListener(v: unknown): v is OwnListener {
   const o = v as Partial<OwnListener> | null;
+  if (typeof o !== 'object' || o === null) return false;
+  const strings = (l: unknown) => Array.isArray(l) && l.every((x) => typeof x === 'string');
+  const paths = Array.isArray(o.open) && o.open.every((p) => typeof p?.path === 'string' && typeof p.reveals === 'string');
   return (
-    typeof o === 'object' && o !== null && typeof o.service === 'string' && typeof o.address === 'string' && Number.isInteger(o.port) &&
-    o.protocol === 'tcp' && typeof o.tls === 'boolean' && Array.isArray(o.authentication) && o.authentication.every((a) => typeof a === 'string') &&
-    Array.isArray(o.open) && o.open.every((p) => typeof p?.path === 'string' && typeof p.reveals === 'string') && (o.pid === undefined || Number.isInteger(o.pid))
+    typeof o.service === 'string' && typeof o.address === 'string' && Number.isInteger(o.port) && o.protocol === 'tcp' &&
+    typeof o.tls === 'boolean' && strings(o.authentication) && paths && (o.pid === undefined || Number.isInteger(o.pid))
   );
 }
 

@@ -36,25 +36,38 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
 const METRICS_REVEAL = "every check's status, so which weaknesses this node has";
 
 export const REPORT_REFUSED =
-  'GET /v1/report lists every failing check with its evidence, so it answers authenticated requests only, and no authentication is ' +
-  'configured. Give the agent a web configuration file (agent.webConfigFile, --web.config.file or HOSTWARD_WEB_CONFIG_FILE) with ' +
-  'basic_auth_users, bearer_tokens_file, or tls_server_config.client_auth_type RequireAndVerifyClientCert; see deploy/README.md ' +
-  '("What the agent exposes"). /metrics carries the same statuses without the evidence.';
+  'GET /v1/report lists every failing check with its evidence, so it answers authenticated requests only, ' +
+  'and no authentication is configured. Give the agent a web configuration file (agent.webConfigFile, ' +
+  '--web.config.file or HOSTWARD_WEB_CONFIG_FILE) with basic_auth_users, bearer_tokens_file, or ' +
+  'tls_server_config.client_auth_type RequireAndVerifyClientCert; see deploy/README.md ("What the agent ' +
+  'exposes"). /metrics carries the same statuses without the evidence.';
 
-function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string | string[]> = {}): void {
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...headers });
+type Headers = Record<string, string | string[]>;
+
+function send(res: ServerResponse, status: number, type: string, body: string, headers: Headers = {}): void {
+  const length = Buffer.byteLength(body);
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': length, 'Cache-Control': 'no-store', ...headers });
   res.end(body);
 }
 
-const error = (res: ServerResponse, status: number, message: string, headers: Record<string, string | string[]> = {}) =>
+const ok = (res: ServerResponse) => send(res, 200, TEXT_TYPE, 'ok\n');
+const error = (res: ServerResponse, status: number, message: string, headers: Headers = {}) =>
   send(res, status, JSON_TYPE, JSON.stringify({ error: message }), headers);
 
-export async function serveEndpoints(opts: { addresses: readonly string[]; port: number; guard: WebGuard; state: EndpointState; log: Logger }): Promise<Endpoints> {
+export interface EndpointOptions {
+  addresses: readonly string[];
+  port: number;
+  guard: WebGuard;
+  state: EndpointState;
+  log: Logger;
+}
+
+export async function serveEndpoints(opts: EndpointOptions): Promise<Endpoints> {
   const { guard, state, log } = opts;
 
   async function route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    if (path === '/healthz') return send(res, 200, TEXT_TYPE, 'ok\n');
-    if (path === '/readyz') return state.report() === undefined ? send(res, 503, TEXT_TYPE, 'first scan not done\n') : send(res, 200, TEXT_TYPE, 'ok\n');
+    if (path === '/healthz') return ok(res);
+    if (path === '/readyz') return state.report() === undefined ? send(res, 503, TEXT_TYPE, 'first scan not done\n') : ok(res);
     if (path !== '/metrics' && path !== '/v1/report') return error(res, 404, 'not found');
     if (path === '/v1/report' && guard.methods().length === 0) return error(res, 403, REPORT_REFUSED);
     const v = await guard.authenticate(req);
@@ -84,12 +97,14 @@ export async function serveEndpoints(opts: { addresses: readonly string[]; port:
   // A rotated certificate (a Secret updated in place) is loaded before the next handshake: this listener
   // runs ahead of the TLS server's own, which reads the secure context.
   const reload = (): void => {
-    if (guard.refresh() && guard.tls) for (const s of servers) (s as unknown as HttpsServer).setSecureContext(guard.tlsOptions());
+    if (!guard.refresh() || !guard.tls) return;
+    for (const s of servers) (s as unknown as HttpsServer).setSecureContext(guard.tlsOptions());
   };
   let port = opts.port;
   try {
     for (const address of opts.addresses) {
-      const server: Server = guard.tls ? (createTlsServer(guard.tlsOptions(), onRequest) as unknown as Server) : createServer(onRequest);
+      const tls = guard.tls ? (createTlsServer(guard.tlsOptions(), onRequest) as unknown as Server) : undefined;
+      const server = tls ?? createServer(onRequest);
       // Scrapes are small; don't let a slow client hold a socket for long.
       server.headersTimeout = 10_000;
       server.requestTimeout = 30_000;
@@ -107,7 +122,9 @@ export async function serveEndpoints(opts: { addresses: readonly string[]; port:
   const listeners = (): OwnListener[] => {
     const authentication = guard.methods();
     const open = authentication.length > 0 ? [] : [{ path: '/metrics', reveals: METRICS_REVEAL }];
-    return opts.addresses.map((address) => ({ service: 'hostward agent', address, port, protocol: 'tcp', tls: guard.tls, authentication, open, pid: process.pid }));
+    const tls = guard.tls;
+    const pid = process.pid;
+    return opts.addresses.map((address) => ({ service: 'hostward agent', address, port, protocol: 'tcp', tls, authentication, open, pid }));
   };
 
   async function close(drained: Promise<unknown>): Promise<void> {

@@ -168,10 +168,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       guard,
       log,
       state: {
-        metrics: async () => ({
-          type: CONTENT_TYPE,
-          body: await renderMetrics(scanRegistry, proc.registry, ...(watcher ? [watcher.registry] : []), ...(watchdog ? [watchdog.registry] : []), ...(opts.registries ?? [])),
-        }),
+        metrics: async () => {
+          const more = [...(watcher ? [watcher.registry] : []), ...(watchdog ? [watchdog.registry] : []), ...(opts.registries ?? [])];
+          return { type: CONTENT_TYPE, body: await renderMetrics(scanRegistry, proc.registry, ...more) };
+        },
         report: () => reportJson,
       },
     });

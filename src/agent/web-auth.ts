@@ -27,6 +27,21 @@ export type AuthMethod = 'basic' | 'bearer' | 'client-certificate';
 
 export type Verdict = { ok: true } | { ok: false; status: 401 | 403 | 429; error: string; challenge?: string[] };
 
+type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
+/** What a TLS server (or its setSecureContext) is given. */
+export interface TlsServerOptions {
+  cert: Buffer;
+  key: Buffer;
+  ca?: Buffer;
+  minVersion: TlsVersion;
+  maxVersion: TlsVersion;
+  requestCert: boolean;
+  rejectUnauthorized: false;
+}
+
+const OK: Verdict = { ok: true };
+const forbidden = (error: string): Verdict => ({ ok: false, status: 403, error });
+
 const CACHE_MAX = 256;
 const MAX_WAITING = 16;
 /** bcrypt reads at most 72 bytes; a longer password would match on its first 72 (Go refuses them too). */
@@ -71,10 +86,12 @@ export class WebGuard {
   }
 
   /** Options for a TLS server (or its setSecureContext); certificates are asked for, verified per request. */
-  tlsOptions(): { cert: Buffer; key: Buffer; ca?: Buffer; minVersion: 'TLSv1.2' | 'TLSv1.3'; maxVersion: 'TLSv1.2' | 'TLSv1.3'; requestCert: boolean; rejectUnauthorized: false } {
+  tlsOptions(): TlsServerOptions {
     const t = this.cfg?.tls;
     if (!t || !this.material) throw new Error('TLS is not configured');
-    return { ...this.material, minVersion: t.minVersion, maxVersion: t.maxVersion, requestCert: t.clientAuthType !== 'NoClientCert', rejectUnauthorized: false };
+    const requestCert = t.clientAuthType !== 'NoClientCert';
+    const { minVersion, maxVersion } = t;
+    return { ...this.material, minVersion, maxVersion, requestCert, rejectUnauthorized: false };
   }
 
   private apply(cfg: WebConfig): void {
@@ -104,18 +121,20 @@ export class WebGuard {
     this.checkedAt = now;
     if (webConfigStamp(this.cfg) === this.stamp) return false;
     const before = this.material;
+    const file = this.cfg.file;
     try {
-      const next = loadWebConfig(this.cfg.file);
+      const next = loadWebConfig(file);
       if ((next.tls === undefined) !== (this.cfg.tls === undefined)) {
         this.stamp = webConfigStamp(this.cfg);
-        this.log.error({ file: this.cfg.file }, 'web configuration: turning TLS on or off needs a restart; keeping the running configuration');
+        this.log.error({ file }, 'web configuration: turning TLS on or off needs a restart; keeping the running one');
         return false;
       }
       this.apply(next);
-      this.log.info({ file: this.cfg.file, tls: this.tls, authentication: this.methods() }, 'web configuration reloaded');
+      this.log.info({ file, tls: this.tls, authentication: this.methods() }, 'web configuration reloaded');
     } catch (e) {
+      // ConfigError messages name the file and the key, never what the file holds.
       this.stamp = webConfigStamp(this.cfg);
-      this.log.error({ err: (e as Error).message }, 'web configuration reload failed; keeping the running configuration');
+      this.log.error({ err: (e as Error).message }, 'web configuration reload failed; keeping the running one');
       return false;
     }
     return this.material !== before;
@@ -123,22 +142,24 @@ export class WebGuard {
 
   /** Decide a request to a protected path: the client-certificate policy first, then the credentials. */
   async authenticate(req: IncomingMessage): Promise<Verdict> {
-    const cert = this.certificateVerdict(req);
-    if (cert) return cert;
-    const cfg = this.cfg;
-    const basic = cfg !== undefined && Object.keys(cfg.basicAuthUsers).length > 0;
-    if (!basic && !this.tokens) return { ok: true };
-    const challenge = [...(basic ? ['Basic realm="hostward", charset="UTF-8"'] : []), ...(this.tokens ? ['Bearer realm="hostward"'] : [])];
+    return this.certificateVerdict(req) ?? (await this.credentialsVerdict(req.headers.authorization ?? ''));
+  }
+
+  private async credentialsVerdict(header: string): Promise<Verdict> {
+    const users = this.cfg?.basicAuthUsers ?? {};
+    const basic = Object.keys(users).length > 0;
+    if (!basic && !this.tokens) return OK;
+    const challenge: string[] = [];
+    if (basic) challenge.push('Basic realm="hostward", charset="UTF-8"');
+    if (this.tokens) challenge.push('Bearer realm="hostward"');
     const denied: Verdict = { ok: false, status: 401, error: 'authentication required', challenge };
-    const header = req.headers.authorization ?? '';
-    if (this.tokens && /^Bearer /i.test(header)) return this.tokens.check(header) ? { ok: true } : denied;
+    if (this.tokens && /^Bearer /i.test(header)) return this.tokens.check(header) ? OK : denied;
     const m = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(header);
-    if (!basic || !m) return denied;
-    const text = Buffer.from(m[1]!, 'base64').toString('utf8');
+    const text = m ? Buffer.from(m[1]!, 'base64').toString('utf8') : '';
     const colon = text.indexOf(':');
-    if (colon < 0) return denied;
+    if (!basic || colon < 0) return denied;
     try {
-      return (await this.basicOk(cfg.basicAuthUsers, text.slice(0, colon), text.slice(colon + 1))) ? { ok: true } : denied;
+      return (await this.basicOk(users, text.slice(0, colon), text.slice(colon + 1))) ? OK : denied;
     } catch (e) {
       if (e instanceof Busy) return { ok: false, status: 429, error: 'too many authentication attempts at once; retry' };
       throw e;
@@ -151,9 +172,9 @@ export class WebGuard {
     const sock = req.socket as TLSSocket;
     const given = typeof sock.getPeerCertificate === 'function' && Object.keys(sock.getPeerCertificate()).length > 0;
     const verified = given && sock.authorized;
-    if (type === 'RequireAnyClientCert' && !given) return { ok: false, status: 403, error: 'a client certificate is required' };
-    if (type === 'VerifyClientCertIfGiven' && given && !verified) return { ok: false, status: 403, error: 'the client certificate does not verify' };
-    if (type === 'RequireAndVerifyClientCert' && !verified) return { ok: false, status: 403, error: 'a client certificate signed by the configured CA is required' };
+    if (type === 'RequireAnyClientCert' && !given) return forbidden('a client certificate is required');
+    if (type === 'VerifyClientCertIfGiven' && given && !verified) return forbidden('the client certificate does not verify');
+    if (type === 'RequireAndVerifyClientCert' && !verified) return forbidden('a client certificate of the CA is required');
     return undefined;
   }
 

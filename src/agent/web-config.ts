@@ -25,7 +25,13 @@ import { createSecureContext } from 'node:tls';
 import { ConfigError } from '../config/config.js';
 import { yamlLib } from '../lazy-libs.js';
 
-export const CLIENT_AUTH_TYPES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
+export const CLIENT_AUTH_TYPES = [
+  'NoClientCert',
+  'RequestClientCert',
+  'RequireAnyClientCert',
+  'VerifyClientCertIfGiven',
+  'RequireAndVerifyClientCert',
+] as const;
 export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
 type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 const VERSIONS: Readonly<Record<string, TlsVersion>> = { TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' };
@@ -55,18 +61,20 @@ export interface TlsMaterial {
 }
 
 const TOP_KEYS = ['tls_server_config', 'basic_auth_users', 'bearer_tokens_file', 'http_server_config', 'rate_limit'];
-const TLS_KEYS = ['cert_file', 'key_file', 'client_auth_type', 'client_ca_file', 'min_version', 'max_version', 'cert', 'key', 'client_ca', 'cipher_suites',
-  'curve_preferences', 'prefer_server_cipher_suites', 'client_allowed_sans'];
+const TLS_KEYS = [
+  ...['cert_file', 'key_file', 'client_auth_type', 'client_ca_file', 'min_version', 'max_version'],
+  ...['cert', 'key', 'client_ca', 'cipher_suites', 'curve_preferences', 'prefer_server_cipher_suites', 'client_allowed_sans'],
+];
 const UNSUPPORTED: Readonly<Record<string, string>> = {
   http_server_config: 'not supported by hostward (it serves HTTP/1.1 and sets its own headers); remove it',
   rate_limit: 'not supported by hostward; remove it',
   'tls_server_config.cert': 'inline PEM is not supported: hostward reads certificates and keys from files (cert_file)',
   'tls_server_config.key': 'inline keys are not supported: secrets come from files (key_file)',
   'tls_server_config.client_ca': 'inline PEM is not supported: use client_ca_file',
-  'tls_server_config.cipher_suites': "not supported by hostward (Go's suite names); TLS 1.2+ with Node's default suites is used",
+  'tls_server_config.cipher_suites': "not supported by hostward (Go's suite names); Node's default suites are used",
   'tls_server_config.curve_preferences': 'not supported by hostward; remove it',
   'tls_server_config.prefer_server_cipher_suites': 'not supported by hostward; remove it',
-  'tls_server_config.client_allowed_sans': 'not supported by hostward; use a client CA that signs only the scrapers (client_ca_file)',
+  'tls_server_config.client_allowed_sans': 'not supported by hostward; let client_ca_file sign only the scrapers',
 };
 /** A bcrypt hash as htpasswd, Go and bcryptjs write it: $2a$, $2b$ or $2y$, a two-digit cost, 53 characters. */
 const BCRYPT = /^\$2[aby]?\$(\d\d)\$[./A-Za-z0-9]{53}$/;
@@ -84,7 +92,8 @@ class Problem {
 function allowKeys(o: Obj, at: string, keys: readonly string[], p: Problem): void {
   for (const k of Object.keys(o)) {
     const key = at ? `${at}.${k}` : k;
-    if (!keys.includes(k)) p.at(key, `unknown key (expected one of: ${keys.filter((x) => !UNSUPPORTED[at ? `${at}.${x}` : x]).join(', ')})`);
+    const supported = keys.filter((x) => !UNSUPPORTED[at ? `${at}.${x}` : x]);
+    if (!keys.includes(k)) p.at(key, `unknown key (expected one of: ${supported.join(', ')})`);
     const why = UNSUPPORTED[key];
     if (why) p.at(key, why);
   }
@@ -123,11 +132,15 @@ function parseTls(raw: unknown, dir: string, p: Problem): WebTls {
   if (given !== undefined && given !== '') {
     // exporter-toolkit keeps RequireClientCert as the old name of RequireAnyClientCert.
     const t = given === 'RequireClientCert' ? 'RequireAnyClientCert' : given;
-    if (!(CLIENT_AUTH_TYPES as readonly unknown[]).includes(t)) p.at(`${at}.client_auth_type`, `must be one of ${CLIENT_AUTH_TYPES.join(', ')}, got ${JSON.stringify(given)}`);
+    if (!(CLIENT_AUTH_TYPES as readonly unknown[]).includes(t)) {
+      p.at(`${at}.client_auth_type`, `must be one of ${CLIENT_AUTH_TYPES.join(', ')}, got ${JSON.stringify(given)}`);
+    }
     type = t as ClientAuthType;
   }
   const clientCaFile = fileKey(raw, 'client_ca_file', at, dir, p);
-  if (clientCaFile && type === 'NoClientCert') p.at(`${at}.client_ca_file`, 'set without a client_auth_type that asks for client certificates');
+  if (clientCaFile && type === 'NoClientCert') {
+    p.at(`${at}.client_ca_file`, 'set without a client_auth_type that asks for client certificates');
+  }
   if (!clientCaFile && (type === 'VerifyClientCertIfGiven' || type === 'RequireAndVerifyClientCert')) {
     p.at(`${at}.client_ca_file`, `required with client_auth_type ${type}: the CA that signs the clients' certificates`);
   }
@@ -147,7 +160,9 @@ function parseUsers(raw: unknown, p: Problem): Record<string, string> {
     const key = `basic_auth_users.${user}`;
     if (user === '' || user.includes(':')) p.at(key, 'a user name must be non-empty and hold no ":"');
     // The hash is not repeated in the message: weak passwords can be recovered from it.
-    if (typeof hash !== 'string' || !BCRYPT.test(hash)) p.at(key, 'must be a bcrypt hash ($2y$10$... as htpasswd -nBC 10 writes it)');
+    if (typeof hash !== 'string' || !BCRYPT.test(hash)) {
+      p.at(key, 'must be a bcrypt hash ($2y$10$... as htpasswd -nBC 10 writes it)');
+    }
     const cost = Number(BCRYPT.exec(hash)![1]);
     if (cost < 4 || cost > 31) p.at(key, `bcrypt cost ${cost} is outside 4..31`);
     users[user] = hash;
@@ -173,7 +188,8 @@ export function loadWebConfig(file: string): WebConfig {
   } catch (e) {
     if (e instanceof yaml.YAMLParseError) {
       const pos = e.linePos?.[0];
-      p.at(pos ? `line ${pos.line} column ${pos.col}` : '(yaml)', e.message.split('\n')[0]?.split(' at line ')[0] ?? 'invalid YAML');
+      const why = e.message.split('\n')[0]?.split(' at line ')[0] ?? 'invalid YAML';
+      p.at(pos ? `line ${pos.line} column ${pos.col}` : '(yaml)', why);
     }
     throw e;
   }
@@ -182,7 +198,9 @@ export function loadWebConfig(file: string): WebConfig {
   if (!isObj(doc)) return p.at('(top level)', 'must be a mapping');
   allowKeys(doc, '', TOP_KEYS, p);
   const dir = path.dirname(path.resolve(file));
-  if (doc.tls_server_config !== undefined && doc.tls_server_config !== null) cfg.tls = parseTls(doc.tls_server_config, dir, p);
+  if (doc.tls_server_config !== undefined && doc.tls_server_config !== null) {
+    cfg.tls = parseTls(doc.tls_server_config, dir, p);
+  }
   cfg.basicAuthUsers = parseUsers(doc.basic_auth_users, p);
   const tokens = fileKey(doc, 'bearer_tokens_file', '', dir, p);
   if (tokens) cfg.bearerTokensFile = tokens;
@@ -197,7 +215,8 @@ export function tlsMaterial(t: WebTls, file: string): TlsMaterial {
     try {
       return readFileSync(f);
     } catch (e) {
-      return p.at(`tls_server_config.${key}`, `cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      return p.at(`tls_server_config.${key}`, `cannot read ${f}: ${why}`);
     }
   };
   const m: TlsMaterial = { cert: read(t.certFile, 'cert_file'), key: read(t.keyFile, 'key_file') };
@@ -215,7 +234,8 @@ export function tlsMaterial(t: WebTls, file: string): TlsMaterial {
 
 /** mtimes and sizes of the file and every file it names: a change means something to re-read. */
 export function webConfigStamp(cfg: WebConfig): string {
-  const files = [cfg.file, cfg.tls?.certFile, cfg.tls?.keyFile, cfg.tls?.clientCaFile].filter((f): f is string => f !== undefined);
+  const named = [cfg.file, cfg.tls?.certFile, cfg.tls?.keyFile, cfg.tls?.clientCaFile];
+  const files = named.filter((f): f is string => f !== undefined);
   return files
     .map((f) => {
       try {

@@ -97,7 +97,7 @@ describe('ports.agent_exposed', () => {
     expect(tls.message).toBe("hostward's endpoints beyond loopback (10.0.1.23:9750) require basic or bearer");
     const plain = (await scan(worker(), [listener({ authentication: ['bearer'], open: [] })])).get('ports.agent_exposed')!;
     expect(plain.status).toBe('pass');
-    expect(plain.message).toContain('over plain HTTP on 10.0.1.23:9750, so credentials cross the network readable: add tls_server_config');
+    expect(plain.message).toContain('over plain HTTP on 10.0.1.23:9750, credentials cross the network readable (add tls_server_config)');
   });
 
   it('passes on loopback only, whatever it asks', async () => {
