@@ -183,7 +183,8 @@ export class DbWriter {
     const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     const fh = await fsp.open(tmp, 'wx', 0o600);
     const w = new DbWriter(fh, tmp, file, key);
-    if (!Number.isSafeInteger(header.generation) || header.generation < 1 || header.generation > MAX_GENERATION) throw new Error(`integrity database generation must be a positive integer, got ${header.generation}`);
+    const g = header.generation;
+    if (!Number.isSafeInteger(g) || g < 1 || g > MAX_GENERATION) throw new Error(`integrity database generation out of range: ${g}`);
     const h: Header = {
       hostward: MAGIC,
       version: VERSION,

@@ -114,7 +114,8 @@ export function diffReport(prev: AlertState, report: Report, opts: DiffOptions):
     events.push(event(cur, 'fail'));
     open[f.check] = cur;
   }
-  return { events, next: { version: 1, node, open, lastResendAt: prev.lastResendAt, ...(prev.refused ? { refused: prev.refused } : {}) } };
+  const refused = prev.refused ? { refused: prev.refused } : {};
+  return { events, next: { version: 1, node, open, lastResendAt: prev.lastResendAt, ...refused } };
 }
 
 /** The current state of every open alert, as fresh events (the periodic re-send), the agent's own included. */
@@ -162,7 +163,8 @@ export function parseState(text: string): AlertState | undefined {
     if (typeof a !== 'object' || a === null || typeof (a as OpenAlert).check !== 'string' || typeof (a as OpenAlert).fingerprint !== 'string') return undefined;
   }
   const refused = parseRefused(s.refused);
-  return { version: 1, node: s.node, open: s.open, lastResendAt: typeof s.lastResendAt === 'number' ? s.lastResendAt : 0, ...(refused ? { refused } : {}) };
+  const lastResendAt = typeof s.lastResendAt === 'number' ? s.lastResendAt : 0;
+  return { version: 1, node: s.node, open: s.open, lastResendAt, ...(refused ? { refused } : {}) };
 }
 
 const DIGEST_RE = /^[0-9a-f]{32,128}$/;

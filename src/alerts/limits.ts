@@ -28,7 +28,8 @@ function fitItem(e: Evidence): Evidence {
 const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v), 'utf8');
 
 function omittedItem(n: number): Evidence {
-  return { text: `${n} more evidence item${n === 1 ? '' : 's'} not sent: an event carries at most ${MAX_EVIDENCE_ITEMS} (the agent's report has them all)` };
+  const items = `${n} more evidence item${n === 1 ? '' : 's'}`;
+  return { text: `${items} not sent: an event carries at most ${MAX_EVIDENCE_ITEMS} (the agent's report has them all)` };
 }
 
 /** How many items of `items` fit beside the rest of the event and the closing item, within MAX_EVENT_BYTES. */
@@ -44,10 +45,11 @@ function itemsThatFit(rest: number, items: readonly Evidence[], limit: number): 
   return n;
 }
 
-/** The event as the collector will take it: shortened strings, at most MAX_EVIDENCE_ITEMS items, bounded bytes. */
+/** The event as the collector takes it: strings shortened, at most MAX_EVIDENCE_ITEMS items, bytes bounded. */
 export function fitEvent(e: AlertEvent): AlertEvent {
   const items = e.evidence.map(fitItem);
-  const out: AlertEvent = { ...e, title: shorten(e.title, EVENT_LIMITS.title), message: shorten(e.message, EVENT_LIMITS.message), evidence: items };
+  const title = shorten(e.title, EVENT_LIMITS.title);
+  const out: AlertEvent = { ...e, title, message: shorten(e.message, EVENT_LIMITS.message), evidence: items };
   const already = e.evidenceOmitted ?? 0;
   if (items.length <= MAX_EVIDENCE_ITEMS && bytes(out) <= MAX_EVENT_BYTES) return out;
   const rest = bytes({ ...out, evidence: [] });

@@ -32,7 +32,7 @@ export function createAlertMetrics(outbox: () => Outbox | undefined): AlertMetri
   });
   const refused = new Counter({
     name: 'hostward_alerts_refused_total',
-    help: 'Alert events the collector refused (400, 413, 422) and the agent set aside, not retried; each raises hostward.event_refused.',
+    help: 'Alert events the collector refused (400, 413, 422), set aside and not retried; each raises hostward.event_refused.',
     labelNames: ['sink'] as const,
     registers,
   });

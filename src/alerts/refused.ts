@@ -23,7 +23,8 @@ const TITLE = 'The collector refused alert events of this node';
 const WHERE = 'outbox/rejected.ndjson in the agent state directory';
 
 function base(node: string, id: string, at: Date): Omit<AlertEvent, 'status' | 'message' | 'evidence'> {
-  return { id, node, check: EVENT_REFUSED_CHECK, probe: 'hostward', severity: 'high', title: TITLE, observedAt: at.toISOString() };
+  const observedAt = at.toISOString();
+  return { id, node, check: EVENT_REFUSED_CHECK, probe: 'hostward', severity: 'high', title: TITLE, observedAt };
 }
 
 /** The failing alert for what is refused now. */
@@ -33,16 +34,18 @@ export function refusedAlert(node: string, refused: Refused, id: string, at: Dat
   const message =
     `the collector refused the last event of ${checks.length} check${checks.length === 1 ? '' : 's'} (${checks.join(', ')}), ` +
     `so its view of them is stale; latest refusal: ${latest?.why ?? '?'}. The events are set aside in ${WHERE}, not retried`;
-  const evidence = checks.slice(0, MAX_EVIDENCE_ITEMS).map((c) => ({ text: `${c}: event ${refused[c]!.eventId} refused at ${refused[c]!.at}: ${refused[c]!.why}` }));
+  const line = (c: string, r: RefusedEvent) => ({ text: `${c}: event ${r.eventId} refused at ${r.at}: ${r.why}` });
+  const evidence = checks.slice(0, MAX_EVIDENCE_ITEMS).map((c) => line(c, refused[c]!));
   return { ...base(node, id, at), status: 'fail', message, evidence };
 }
 
 /** The resolve, once a later event of every refused check was accepted. */
 export function refusalsResolved(node: string, id: string, at: Date): AlertEvent {
-  return { ...base(node, id, at), status: 'pass', message: 'a later event of every check whose event was refused has been accepted', evidence: [] };
+  const message = 'a later event of every check whose event was refused has been accepted';
+  return { ...base(node, id, at), status: 'pass', message, evidence: [] };
 }
 
-/** `refused` without the checks `delivered` brings up to date; undefined when none is left. Same object if none changed. */
+/** `refused` less the checks `delivered` brings up to date (the same object if none); undefined when none is left. */
 export function afterDelivery(refused: Refused, delivered: readonly AlertEvent[]): Refused | undefined {
   let out: Refused | undefined = refused;
   for (const e of delivered) {
@@ -60,7 +63,8 @@ export function parseRefused(v: unknown): Refused | undefined {
   const out: Refused = {};
   for (const [check, r] of Object.entries(v)) {
     const x = r as Partial<RefusedEvent> | null;
-    if (typeof x !== 'object' || x === null || typeof x.eventId !== 'string' || typeof x.why !== 'string' || typeof x.at !== 'string') return undefined;
+    if (typeof x !== 'object' || x === null) return undefined;
+    if (typeof x.eventId !== 'string' || typeof x.why !== 'string' || typeof x.at !== 'string') return undefined;
     out[check] = { eventId: x.eventId, why: x.why, at: x.at };
   }
   return Object.keys(out).length > 0 ? out : undefined;

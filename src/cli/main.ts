@@ -235,7 +235,13 @@ async function cmdCollector(argv: string[]): Promise<number> {
 }
 
 /** Integrity error codes that mean the command was used wrongly (exit 2) rather than a baseline problem (exit 1). */
-const INTEGRITY_USAGE_CODES = new Set(['policy_invalid', 'key_unreadable', 'baseline_missing', 'baseline_unverifiable', 'generation_invalid']);
+const INTEGRITY_USAGE_CODES = new Set([
+  'policy_invalid',
+  'key_unreadable',
+  'baseline_missing',
+  'baseline_unverifiable',
+  'generation_invalid',
+]);
 
 /** `--min-generation N` of integrity init: digits only (the library checks the range). */
 function minGeneration(v: string | undefined, action: string): { minGeneration?: number } {

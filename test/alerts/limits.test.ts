@@ -24,7 +24,8 @@ import { defaultConfig } from '../../src/config/config.js';
 import { TOKEN, makeDirs, requireBuild, startCollectorProcess, stop, waitFor } from '../collector/helpers.js';
 import type { Dirs, Proc } from '../collector/helpers.js';
 
-const items = (n: number, text = (i: number) => `pkg-${i} 1.0-1 -> 1.0-2 (security)`): Evidence[] => Array.from({ length: n }, (_, i) => ({ file: '/var/lib/dpkg/status', text: text(i) }));
+const pkg = (i: number) => `pkg-${i} 1.0-1 -> 1.0-2 (security)`;
+const items = (n: number, text = pkg): Evidence[] => Array.from({ length: n }, (_, i) => ({ file: '/var/lib/dpkg/status', text: text(i) }));
 
 function event(evidence: Evidence[], over: Partial<AlertEvent> = {}): AlertEvent {
   return {
@@ -84,7 +85,8 @@ describe('fitEvent: what the collector would refuse, fitted', () => {
 
   it('whatever a finding holds, the fitted event passes the collector validator (property)', () => {
     const str = (max: number) => fc.string({ unit: 'binary', maxLength: max });
-    const ev = fc.record({ file: fc.option(str(6000), { nil: undefined }), line: fc.option(fc.nat(), { nil: undefined }), text: fc.option(str(6000), { nil: undefined }) }, { requiredKeys: [] });
+    const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+    const ev = fc.record({ file: opt(str(6000)), line: opt(fc.nat()), text: opt(str(6000)) }, { requiredKeys: [] });
     fc.assert(
       fc.property(fc.array(ev, { maxLength: 400 }), str(2000).map((s) => s || 't'), str(40_000), (evidence, title, message) => {
         const clean = evidence.map((x) => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Evidence);
@@ -167,15 +169,19 @@ describe('the agent delivering to a real collector', () => {
   });
 
   const groups = async () => (await (await fetch(`${c.base}/v1/alerts`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as AlertGroup[];
-  const group = (check: string, status = 'open') => waitFor(async () => (await groups()).find((g) => g.check === check && g.status === status), 15_000, () => c.logs());
+  const group = (check: string, status = 'open') =>
+    waitFor(async () => (await groups()).find((g) => g.check === check && g.status === status), 15_000, () => c.logs());
   const metricText = () => alerting.registry.metrics();
   const rejected = () => path.join(state, 'outbox', 'rejected.ndjson');
   /** What the collector stored for a (node, check), read from its database. */
   const stored = (check: string) => {
     const db = new DatabaseSync(d.db, { readOnly: true });
     try {
-      const row = db.prepare('SELECT evidence FROM node_checks WHERE node = ? AND check_id = ?').get('limits-node', check) as { evidence: string } | undefined;
-      const body = db.prepare('SELECT body FROM events WHERE node = ? AND check_id = ? ORDER BY received_at DESC LIMIT 1').get('limits-node', check) as { body: string } | undefined;
+      const row = db.prepare('SELECT evidence FROM node_checks WHERE node = ? AND check_id = ?').get('limits-node', check) as
+        | { evidence: string }
+        | undefined;
+      const last = 'SELECT body FROM events WHERE node = ? AND check_id = ? ORDER BY seq DESC LIMIT 1';
+      const body = db.prepare(last).get('limits-node', check) as { body: string } | undefined;
       return { evidence: JSON.parse(row?.evidence ?? '[]') as Evidence[], event: JSON.parse(body?.body ?? '{}') as Partial<AlertEvent> };
     } finally {
       db.close();
@@ -186,7 +192,12 @@ describe('the agent delivering to a real collector', () => {
     await alerting.onReport(
       report(
         [
-          { check: 'integrity.files_unchanged', probe: 'integrity', severity: 'high', evidence: items(1000, (i) => `modified: content of /usr/bin/tool-${i}`) },
+          {
+            check: 'integrity.files_unchanged',
+            probe: 'integrity',
+            severity: 'high',
+            evidence: items(1000, (i) => `modified: content of /usr/bin/tool-${i}`),
+          },
           { check: 'updates.pending_updates', evidence: items(143) },
         ],
         '2026-12-06T10:00:00.000Z',
@@ -207,7 +218,8 @@ describe('the agent delivering to a real collector', () => {
 
   it('an event still refused raises hostward.event_refused and the metric; a later accepted event resolves it', async () => {
     // A finding the collector refuses for something other than size (an empty title): set aside, never retried.
-    await alerting.onReport(report([{ check: 'updates.security_updates', severity: 'high', title: '', evidence: items(3) }], '2026-12-06T10:01:00.000Z'));
+    const security = { check: 'updates.security_updates', severity: 'high' as const, evidence: items(3) };
+    await alerting.onReport(report([{ ...security, title: '' }], '2026-12-06T10:01:00.000Z'));
     const g = await group(EVENT_REFUSED_CHECK);
     expect(g).toMatchObject({ severity: 'high', nodes: ['limits-node'] });
     const own = stored(EVENT_REFUSED_CHECK);
@@ -215,7 +227,7 @@ describe('the agent delivering to a real collector', () => {
     expect(await metricText()).toMatch(/^hostward_alerts_refused_total\{sink="collector"\} 1$/m);
     expect(existsSync(rejected())).toBe(true);
     // The same check, now acceptable: the collector's view of it is current again.
-    await alerting.onReport(report([{ check: 'updates.security_updates', severity: 'high', title: 'Security updates are installed', evidence: items(3) }], '2026-12-06T10:02:00.000Z'));
+    await alerting.onReport(report([{ ...security, title: 'Security updates are installed' }], '2026-12-06T10:02:00.000Z'));
     await group('updates.security_updates');
     await group(EVENT_REFUSED_CHECK, 'resolved');
   });
