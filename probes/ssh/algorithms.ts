@@ -279,13 +279,13 @@ export const STANDARD_LISTS: Readonly<Record<Exclude<Standard, 'ssh-audit'>, Par
       names: CBC_AND_OLD_CIPHERS,
       reason: CIS_WEAK_CIPHER,
       warn: [{ name: 'chacha20-poly1305@openssh.com', reason: CIS_CHACHA_REVIEW }],
-      reference: 'CIS Ubuntu 22.04 v2.0.0 5.1.6 / CIS Debian 12 5.1.6',
+      reference: 'CIS Ubuntu Linux 22.04 LTS Benchmark v2.0.0 5.1.6 / CIS Debian Linux 12 Benchmark v1.1.0 5.1.6',
     },
     kex: {
       mode: 'deny',
       names: ['diffie-hellman-group1-sha1', 'diffie-hellman-group14-sha1', 'diffie-hellman-group-exchange-sha1'],
       reason: CIS_WEAK_KEX,
-      reference: 'CIS Ubuntu 22.04 v2.0.0 5.1.12 / CIS Debian 12 5.1.12',
+      reference: 'CIS Ubuntu Linux 22.04 LTS Benchmark v2.0.0 5.1.12 / CIS Debian Linux 12 Benchmark v1.1.0 5.1.12',
     },
     mac: {
       mode: 'deny',
@@ -295,16 +295,16 @@ export const STANDARD_LISTS: Readonly<Record<Exclude<Standard, 'ssh-audit'>, Par
         'umac-128-etm@openssh.com',
       ],
       reason: CIS_WEAK_MAC,
-      reference: 'CIS Ubuntu 22.04 v2.0.0 5.1.15 / CIS Debian 12 5.1.15',
+      reference: 'CIS Ubuntu Linux 22.04 LTS Benchmark v2.0.0 5.1.15 / CIS Debian Linux 12 Benchmark v1.1.0 5.1.15',
     },
   },
   'CIS-DIL': {
-    cipher: { mode: 'deny', names: CBC_AND_OLD_CIPHERS, reason: CIS_DIL_WEAK_CIPHER, reference: 'CIS Distribution Independent Linux 2.0.0 5.2.13' },
+    cipher: { mode: 'deny', names: CBC_AND_OLD_CIPHERS, reason: CIS_DIL_WEAK_CIPHER, reference: 'CIS Distribution Independent Linux Benchmark v2.0.0 5.2.13' },
     mac: {
       mode: 'allow',
       names: ['hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512', 'hmac-sha2-256'],
       reason: CIS_DIL_NOT_ALLOWED_MAC,
-      reference: 'CIS Distribution Independent Linux 2.0.0 5.2.14',
+      reference: 'CIS Distribution Independent Linux Benchmark v2.0.0 5.2.14',
     },
     kex: {
       mode: 'allow',
@@ -314,7 +314,7 @@ export const STANDARD_LISTS: Readonly<Record<Exclude<Standard, 'ssh-audit'>, Par
         'diffie-hellman-group14-sha256',
       ],
       reason: CIS_DIL_NOT_ALLOWED_KEX,
-      reference: 'CIS Distribution Independent Linux 2.0.0 5.2.15',
+      reference: 'CIS Distribution Independent Linux Benchmark v2.0.0 5.2.15',
     },
   },
   'dev-sec': {
@@ -352,7 +352,7 @@ export const STANDARD_LISTS: Readonly<Record<Exclude<Standard, 'ssh-audit'>, Par
 
 /** Where each standard's rules come from, per kind, for finding references. */
 export function standardReference(standard: Standard, kind: AlgorithmKind): string | undefined {
-  if (standard === 'ssh-audit') return 'ssh-audit 3.x kexdb';
+  if (standard === 'ssh-audit') return 'https://github.com/jtesta/ssh-audit/blob/master/src/ssh_audit/ssh2_kexdb.py';
   return STANDARD_LISTS[standard][kind]?.reference;
 }
 

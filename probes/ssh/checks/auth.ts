@@ -3,6 +3,7 @@ import type { Check, Evidence } from '../../../src/sdk.js';
 import { pass, fail, unknown } from '../../../src/sdk.js';
 import type { SshFacts } from '../types.js';
 import { perContext, flag, intRange, passwordPaths, noEffectiveReason, dedupeEvidence, first } from './util.js';
+import { CIS_DEBIAN_12, CIS_DIL, CIS_UBUNTU_2204 } from './util.js';
 
 const rootLoginNames: Record<string, string> = { 'prohibit-password': 'without-password' };
 const normRoot = (v: string) => rootLoginNames[v.toLowerCase()] ?? v.toLowerCase();
@@ -21,7 +22,13 @@ export const authChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.password_auth',
     title: 'SSH password authentication is disabled',
     severity: 'high',
-    references: ['CIS Debian 12 5.1.x', 'CIS Distribution Independent Linux 2.0.0 5.2.x', 'dev-sec ssh-baseline sshd-27', 'dev-sec ssh-baseline sshd-29', 'Lynis SSH-7408'],
+    references: [
+      'dev-sec ssh-baseline sshd-27',
+      'dev-sec ssh-baseline sshd-29',
+      'Lynis SSH-7408',
+      'sshd_config(5) PasswordAuthentication',
+      'sshd_config(5) KbdInteractiveAuthentication',
+    ],
     remediation:
       'Set "PasswordAuthentication no" and "KbdInteractiveAuthentication no" in the first file sshd reads (on Debian a drop-in under /etc/ssh/sshd_config.d/ sorts before 50-cloud-init.conf), remove Match blocks that set them to yes, then reload sshd.',
     evaluate(facts) {
@@ -57,7 +64,7 @@ export const authChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.kbd_interactive_auth',
     title: 'SSH keyboard-interactive authentication is disabled',
     severity: 'medium',
-    references: ['dev-sec ssh-baseline sshd-29', 'CIS Distribution Independent Linux 2.0.0 5.2.20'],
+    references: ['dev-sec ssh-baseline sshd-29', 'sshd_config(5) KbdInteractiveAuthentication'],
     remediation: 'Set "KbdInteractiveAuthentication no" (ChallengeResponseAuthentication is its old alias).',
     evaluate: (facts) => perContext(facts, flag('kbdinteractiveauthentication', 'no', 'KbdInteractiveAuthentication')),
   },
@@ -65,7 +72,7 @@ export const authChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.permit_root_login',
     title: 'SSH root login is not allowed with a password',
     severity: 'high',
-    references: ['CIS Debian 12 5.1.20', 'CIS Distribution Independent Linux 2.0.0 5.2.10', 'dev-sec ssh-baseline sshd-06', 'Lynis SSH-7408'],
+    references: [CIS_DEBIAN_12('5.1.20'), CIS_DIL('5.2.10'), 'dev-sec ssh-baseline sshd-06', 'Lynis SSH-7408'],
     remediation: 'Set "PermitRootLogin no" (or prohibit-password where automation logs in as root with keys).',
     evaluate(facts) {
       const accepted = new Set(facts.options.permitRootLogin.map(normRoot));
@@ -81,7 +88,7 @@ export const authChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.permit_empty_passwords',
     title: 'SSH does not accept empty passwords',
     severity: 'high',
-    references: ['CIS Debian 12 5.1.19', 'CIS Distribution Independent Linux 2.0.0 5.2.11', 'dev-sec ssh-baseline sshd-28'],
+    references: [CIS_DEBIAN_12('5.1.19'), CIS_DIL('5.2.11'), 'dev-sec ssh-baseline sshd-28'],
     remediation: 'Set "PermitEmptyPasswords no".',
     evaluate: (facts) => perContext(facts, flag('permitemptypasswords', 'no', 'PermitEmptyPasswords')),
   },
@@ -97,7 +104,7 @@ export const authChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.hostbased_auth',
     title: 'SSH host-based authentication is disabled',
     severity: 'medium',
-    references: ['CIS Debian 12 5.1.10', 'CIS Distribution Independent Linux 2.0.0 5.2.9', 'dev-sec ssh-baseline sshd-25'],
+    references: [CIS_DEBIAN_12('5.1.10'), CIS_DIL('5.2.9'), 'dev-sec ssh-baseline sshd-25'],
     remediation: 'Set "HostbasedAuthentication no".',
     evaluate: (facts) => perContext(facts, flag('hostbasedauthentication', 'no', 'HostbasedAuthentication')),
   },
@@ -105,7 +112,7 @@ export const authChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.ignore_rhosts',
     title: 'SSH ignores .rhosts and .shosts files',
     severity: 'medium',
-    references: ['CIS Debian 12 5.1.11', 'CIS Distribution Independent Linux 2.0.0 5.2.8', 'dev-sec ssh-baseline sshd-23'],
+    references: [CIS_DEBIAN_12('5.1.11'), CIS_DIL('5.2.8'), 'dev-sec ssh-baseline sshd-23'],
     remediation: 'Set "IgnoreRhosts yes".',
     evaluate: (facts) => perContext(facts, flag('ignorerhosts', 'yes', 'IgnoreRhosts')),
   },
@@ -121,7 +128,7 @@ export const authChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.gssapi_auth',
     title: 'SSH GSSAPI authentication is disabled',
     severity: 'low',
-    references: ['CIS Ubuntu 22.04 v2.0.0 5.1.9', 'dev-sec ssh-baseline sshd-33'],
+    references: [CIS_DEBIAN_12('5.1.9'), CIS_UBUNTU_2204('5.1.9'), 'dev-sec ssh-baseline sshd-33'],
     remediation: 'Set "GSSAPIAuthentication no" unless the node joins a Kerberos realm.',
     evaluate: (facts) => perContext(facts, flag('gssapiauthentication', 'no', 'GSSAPIAuthentication')),
   },
@@ -137,7 +144,7 @@ export const authChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.use_pam',
     title: 'SSH uses PAM',
     severity: 'low',
-    references: ['CIS Debian 12 5.1.22', 'CIS Distribution Independent Linux 2.0.0 5.2.20'],
+    references: [CIS_DEBIAN_12('5.1.22'), CIS_DIL('5.2.20')],
     remediation: 'Set "UsePAM yes" so account and session policy (pam_faillock, pam_limits) applies to SSH logins.',
     evaluate: (facts) => perContext(facts, flag('usepam', 'yes', 'UsePAM')),
   },
@@ -145,7 +152,7 @@ export const authChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.max_auth_tries',
     title: 'SSH limits authentication attempts per connection',
     severity: 'medium',
-    references: ['CIS Debian 12 5.1.16', 'CIS Distribution Independent Linux 2.0.0 5.2.7', 'dev-sec ssh-baseline sshd-19'],
+    references: [CIS_DEBIAN_12('5.1.16'), CIS_DIL('5.2.7'), 'dev-sec ssh-baseline sshd-19'],
     remediation: 'Set "MaxAuthTries 4" or lower (not below the number of keys your automation offers).',
     evaluate: (facts) => perContext(facts, intRange('maxauthtries', 'MaxAuthTries', 1, facts.options.maxAuthTries)),
   },
@@ -153,7 +160,7 @@ export const authChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.access_lists',
     title: 'SSH access is limited to named users or groups',
     severity: 'low',
-    references: ['CIS Debian 12 5.1.4', 'CIS Distribution Independent Linux 2.0.0 5.2.18'],
+    references: [CIS_DEBIAN_12('5.1.4'), CIS_DIL('5.2.18')],
     remediation: 'Add "AllowGroups" (or AllowUsers/DenyUsers/DenyGroups) naming who may log in over SSH.',
     evaluate(facts) {
       const why = noEffectiveReason(facts);
@@ -169,8 +176,10 @@ export const authChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.match_weakens_auth',
     title: 'No SSH Match block re-enables password, empty-password, root or host-based logins',
     severity: 'medium',
-    references: ['hostward: Match blocks override the global section for the connections they match (sshd_config(5))'],
-    remediation: 'Remove the Match block (or the line in it) that turns the setting back on; if a group really needs it, restrict the block to a management address range.',
+    references: ['sshd_config(5) Match'],
+    remediation:
+      'A Match block overrides the global section for the connections it matches, so it can turn these logins back on for some of them. ' +
+      'Remove the Match block (or the line in it) that turns the setting back on; if a group really needs it, restrict the block to a management address range.',
     evaluate(facts) {
       if (!('directives' in facts.parsed)) return unknown(`cannot read the configuration: ${facts.parsed.reason}`);
       const hits = facts.parsed.directives.filter((d) => {

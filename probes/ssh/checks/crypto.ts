@@ -4,15 +4,16 @@
  * THE RULE WHERE STANDARDS DISAGREE (NIST curves, umac-128-etm, CBC, post-quantum-only KEX):
  * 1. The verdict follows ssh-audit (../algorithms.ts, standard 'ssh-audit'): a check FAILS when an algorithm
  *    sshd offers is one ssh-audit FAILS (SHA-1, NIST P-curves, DSA, 1024-bit groups, RC4/3DES/...).
- * 2. ssh-audit WARNINGS (CBC, encrypt-and-MAC, 2048-bit groups, non-post-quantum KEX) do not fail a check:
- *    it passes and the message lists them, each with its reason.
+ * 2. An algorithm ssh-audit WARNS on (CBC, encrypt-and-MAC, 2048-bit groups, a KEX without post-quantum
+ *    protection) fails the check too, so a passing check never names a weakness. One exception: classic key
+ *    exchanges offered beside a post-quantum hybrid (sntrup761, ML-KEM) serve older clients and do not fail.
  * 3. An offered name hostward's table does not know makes the check UNKNOWN (never pass), unless something
  *    else already fails it.
  * 4. CIS (Ubuntu 22.04 v2 / Debian 12 §5.1), CIS-DIL 2.0.0 §5.2 and dev-sec ssh-baseline never change the
- *    status; every finding's message ends with what each of them fails, named by standard and section, so a
- *    CIS or dev-sec audit can be read off the same finding. (Example: ecdh-sha2-nistp256 fails the check because
- *    ssh-audit fails it, and the message says CIS accepts it; umac-128-etm passes, and the message says CIS
- *    5.1.15 lists it as weak.)
+ *    status. What each of them says, named by standard and section, ends the message of a failing or unknown
+ *    finding and is evidence of a passing one, so a CIS or dev-sec audit can be read off the same finding.
+ *    (Example: ecdh-sha2-nistp256 fails the check because ssh-audit fails it, and the message says CIS accepts
+ *    it; umac-128-etm passes, and the evidence says CIS 5.1.15 lists it as weak.)
  *
  * The lists rated are what sshd offers: `sshd -T`'s resolved lists (facts.effective[0]; algorithm keywords
  * are not allowed in Match blocks, so every context has the same lists), or the live probe's offered lists when
@@ -21,11 +22,14 @@
 import type { Check, Evidence, Outcome } from '../../../src/sdk.js';
 import { pass, fail, unknown, skip, describeFailure } from '../../../src/sdk.js';
 import type { SshFacts, Setting, OpenSshVersion } from '../types.js';
+import { CIS_DEBIAN_12, CIS_DIL, CIS_UBUNTU_2204 } from './util.js';
 import {
   type AlgorithmKind,
   type AlgorithmRating,
   type ListRating,
   type Standard,
+  INFO_HYBRID_PQ,
+  WARN_NOT_PQ_SAFE,
   lookupAlgorithm,
   rateList,
   splitAlgorithmList,
@@ -102,6 +106,12 @@ const OTHER_STANDARDS: readonly Exclude<Standard, 'ssh-audit'>[] = ['CIS', 'CIS-
 
 /** "CIS (...5.1.15) fails umac-128-etm@openssh.com; CIS-DIL (...) passes; dev-sec (sshd-03) ...". */
 export function otherStandardsNote(kind: AlgorithmKind, names: readonly string[]): string {
+  const parts = otherStandards(kind, names);
+  return parts.length > 0 ? ` Other standards (not used for the verdict): ${parts.join('; ')}.` : '';
+}
+
+/** One "<standard> (<reference>) <what it says>" per other standard that rates this kind. */
+function otherStandards(kind: AlgorithmKind, names: readonly string[]): string[] {
   const parts: string[] = [];
   for (const std of OTHER_STANDARDS) {
     const list = STANDARD_LISTS[std][kind];
@@ -116,7 +126,7 @@ export function otherStandardsNote(kind: AlgorithmKind, names: readonly string[]
     }
     parts.push(`${std} (${list.reference}) ${bits.length > 0 ? bits.join('; ') : 'passes'}`);
   }
-  return parts.length > 0 ? ` Other standards (not used for the verdict): ${parts.join('; ')}.` : '';
+  return parts;
 }
 
 function sshAuditSummary(r: ListRating): string {
@@ -136,6 +146,9 @@ const NOUN: Readonly<Record<AlgorithmKind, string>> = {
   hostkey: 'host key algorithms',
 };
 
+const isHybridPq = (r: AlgorithmRating): boolean => r.kind === 'kex' && r.reasons.some((x) => x.id === INFO_HYBRID_PQ.id);
+const onlyNotPq = (r: AlgorithmRating): boolean => r.reasons.every((x) => x.level !== 'warn' || x.id === WARN_NOT_PQ_SAFE.id);
+
 /** Verdict for one list, by the rule at the top of this file. */
 function verdictForList(kind: AlgorithmKind, src: AlgorithmSource, names: readonly string[], extra = ''): Outcome {
   const r = rateList(kind, names, 'ssh-audit');
@@ -146,8 +159,15 @@ function verdictForList(kind: AlgorithmKind, src: AlgorithmSource, names: readon
   if (r.fail.length > 0) return fail(`${head}: ${summary}.${extra}${pseudo}${others}`, src.evidence);
   if (r.unknown.length > 0) return unknown(`${head}: ${summary}.${extra}${pseudo}${others}`, src.evidence);
   if (names.length === 0 || r.ratings.length === 0) return unknown(`${head}: the list is empty.${others}`, src.evidence);
-  const tail = summary ? `: nothing ssh-audit fails; ${summary}` : ': all clean under ssh-audit';
-  return pass(`${head}${tail}.${extra}${pseudo}${others}`, src.evidence);
+  const pq = r.ratings.filter(isHybridPq).map((x) => x.name);
+  const warns = r.ratings.filter((x) => x.verdict === 'warn');
+  const classic = pq.length > 0 ? warns.filter(onlyNotPq) : [];
+  if (warns.length > classic.length) return fail(`${head}: ${summary}.${extra}${pseudo}${others}`, src.evidence);
+  const tail = classic.length > 0
+    ? `: clean under ssh-audit: post-quantum ${pq.join(', ')}, and ${classic.map((x) => x.name).join(', ')} for clients without it`
+    : ': all clean under ssh-audit';
+  const evidence = [...src.evidence, ...otherStandards(kind, names).map((text) => ({ text }))];
+  return pass(`${head}${tail}.${extra}${pseudo}`, evidence);
 }
 
 function listCheck(kind: AlgorithmKind, facts: SshFacts, extra?: (names: readonly string[]) => string): Outcome {
@@ -343,10 +363,10 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
     title: 'sshd offers only strong ciphers',
     severity: 'high',
     references: [
-      'ssh-audit 3.x kexdb',
-      'CIS Debian 12 5.1.6',
-      'CIS Ubuntu 22.04 v2.0.0 5.1.6',
-      'CIS Distribution Independent Linux 2.0.0 5.2.13',
+      'https://github.com/jtesta/ssh-audit/blob/master/src/ssh_audit/ssh2_kexdb.py',
+      CIS_DEBIAN_12('5.1.6'),
+      CIS_UBUNTU_2204('5.1.6'),
+      CIS_DIL('5.2.13'),
       'dev-sec ssh-baseline sshd-01',
     ],
     remediation:
@@ -358,10 +378,10 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
     title: 'sshd offers only strong MACs',
     severity: 'medium',
     references: [
-      'ssh-audit 3.x kexdb',
-      'CIS Debian 12 5.1.15',
-      'CIS Ubuntu 22.04 v2.0.0 5.1.15',
-      'CIS Distribution Independent Linux 2.0.0 5.2.14',
+      'https://github.com/jtesta/ssh-audit/blob/master/src/ssh_audit/ssh2_kexdb.py',
+      CIS_DEBIAN_12('5.1.15'),
+      CIS_UBUNTU_2204('5.1.15'),
+      CIS_DIL('5.2.14'),
       'dev-sec ssh-baseline sshd-03',
     ],
     remediation:
@@ -379,10 +399,10 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
     title: 'sshd offers only strong key exchange algorithms',
     severity: 'medium',
     references: [
-      'ssh-audit 3.x kexdb',
-      'CIS Debian 12 5.1.12',
-      'CIS Ubuntu 22.04 v2.0.0 5.1.12',
-      'CIS Distribution Independent Linux 2.0.0 5.2.15',
+      'https://github.com/jtesta/ssh-audit/blob/master/src/ssh_audit/ssh2_kexdb.py',
+      CIS_DEBIAN_12('5.1.12'),
+      CIS_UBUNTU_2204('5.1.12'),
+      CIS_DIL('5.2.15'),
       'dev-sec ssh-baseline sshd-02',
     ],
     remediation:
@@ -393,7 +413,7 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.host_key_algorithms',
     title: 'sshd offers only strong host key algorithms',
     severity: 'medium',
-    references: ['ssh-audit 3.x kexdb', 'dev-sec ssh-baseline sshd-14'],
+    references: ['https://github.com/jtesta/ssh-audit/blob/master/src/ssh_audit/ssh2_kexdb.py', 'dev-sec ssh-baseline sshd-14'],
     remediation:
       'Set "HostKeyAlgorithms ssh-ed25519,ssh-ed25519-cert-v01@openssh.com,sk-ssh-ed25519@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,rsa-sha2-512,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256,rsa-sha2-256-cert-v01@openssh.com" and drop "HostKey /etc/ssh/ssh_host_ecdsa_key" and any DSA HostKey.',
     evaluate(facts) {
@@ -413,7 +433,11 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.host_key_strength',
     title: 'sshd host keys are strong (no DSA, RSA large enough)',
     severity: 'high',
-    references: ['ssh-audit 3.x (RSA < 2048 fails, < 3072 warns)', 'dev-sec ssh-baseline sshd-50 (RSA >= 4096)', 'NIST SP 800-57 Part 1 (RSA 3072 for 128-bit security)'],
+    references: [
+      'https://github.com/jtesta/ssh-audit/blob/master/src/ssh_audit/hostkeytest.py',
+      'dev-sec ssh-baseline sshd-50',
+      'NIST SP 800-57 Part 1 Rev. 5 Table 2',
+    ],
     remediation:
       'Remove DSA host keys and regenerate RSA: "rm /etc/ssh/ssh_host_dsa_key*; ssh-keygen -t rsa -b 4096 -f /etc/ssh/ssh_host_rsa_key -N \'\'"; prefer "HostKey /etc/ssh/ssh_host_ed25519_key" first.',
     evaluate(facts) {
@@ -436,18 +460,19 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
           if (k.bits === undefined) unknowns.push(`${k.path}: RSA key size unknown${k.problem ? ` (${k.problem})` : ''}`);
           else if (k.bits < min) {
             bad.push(`${k.path} is RSA ${k.bits} bits, below the minimum ${min}${k.bits < SSH_AUDIT_RSA_FAIL ? ' (ssh-audit fails < 2048)' : ''}`);
-          } else if (k.bits < DEVSEC_RSA_BITS) {
-            notes.push(`${k.path} is RSA ${k.bits} bits: meets ${min}, but dev-sec ssh-baseline sshd-50 wants ${DEVSEC_RSA_BITS}`);
-          } else notes.push(`${k.path} is RSA ${k.bits} bits`);
+          } else notes.push(`${k.path} is RSA ${k.bits} bits (at least ${min})`);
         } else if (base.startsWith('ecdsa-sha2-') || base.startsWith('sk-ecdsa-')) {
-          notes.push(`${k.path} is ECDSA${k.bits ? ' ' + k.bits : ''}: size is fine, but ssh-audit fails NIST P-curves (see ssh.host_key_algorithms)`);
+          // The size is all this check judges; the curve is judged by ssh.host_key_algorithms.
+          notes.push(`${k.path} is ECDSA${k.bits ? ' ' + k.bits : ''} (its algorithm: ssh.host_key_algorithms)`);
         } else if (base === 'ssh-ed25519' || base === 'sk-ssh-ed25519@openssh.com' || base === 'ssh-ed448') {
           notes.push(`${k.path} is ${base}`);
         } else {
           unknowns.push(`${k.path}: key type ${t} not known to hostward`);
         }
       }
-      const evidence = keys.map((k) => ({ file: k.path, text: `${k.type ?? '?'}${k.bits ? ' ' + k.bits : ''}` }));
+      const evidence: Evidence[] = keys.map((k) => ({ file: k.path, text: `${k.type ?? '?'}${k.bits ? ' ' + k.bits : ''}` }));
+      const devsec = keys.filter((k) => k.type?.startsWith('ssh-rsa') && k.bits !== undefined && k.bits < DEVSEC_RSA_BITS);
+      if (devsec.length > 0) evidence.push({ text: `dev-sec ssh-baseline sshd-50 asks for RSA host keys of ${DEVSEC_RSA_BITS} bits` });
       const rest = [...notes, ...unknowns.map((u) => `cannot rate ${u}`)];
       if (bad.length > 0) return fail([...bad, ...rest].join('; '), evidence);
       if (unknowns.length > 0) return unknown(rest.join('; '), evidence);
@@ -458,7 +483,7 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.moduli_strength',
     title: 'Diffie-Hellman group exchange moduli are at least 2048 bits',
     severity: 'low',
-    references: ['dev-sec ssh-baseline sshd-48', 'ssh-audit 3.x (GEX modulus < 2048 fails, < 3072 warns)', 'moduli(5)'],
+    references: ['dev-sec ssh-baseline sshd-48', 'https://github.com/jtesta/ssh-audit/blob/master/src/ssh_audit/gextest.py', 'moduli(5)'],
     remediation:
       "Remove small groups: \"awk '$5 >= 3071' /etc/ssh/moduli > /etc/ssh/moduli.safe && mv /etc/ssh/moduli.safe /etc/ssh/moduli\" (ssh-audit Debian 12 guide keeps >= 3072 bits; dev-sec needs >= 2048).",
     evaluate(facts) {
@@ -470,11 +495,11 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
       const file = facts.effective[0]?.settings.get('modulifile')?.values[0] ?? '/etc/ssh/moduli';
       if ('ok' in m) {
         if (m.code === 'missing') {
-          return pass(`${m.path} is missing: sshd falls back to the fixed 2048/4096/8192-bit groups 14, 16 and 18${gexNote}`);
+          return pass(`no ${m.path}: sshd uses its built-in groups 14, 16 and 18 (2048, 4096 and 8192 bits)${gexNote}`);
         }
         return unknown(`cannot read the moduli file: ${describeFailure(m)}`);
       }
-      if (m.sizes.length === 0) return pass(`the moduli file has no usable groups: sshd falls back to the fixed groups 14, 16 and 18${gexNote}`);
+      if (m.sizes.length === 0) return pass(`the moduli file lists no groups, so sshd uses its built-in groups 14, 16 and 18 (2048, 4096 and 8192 bits)${gexNote}`);
       const small = m.sizes.filter((b) => b < MIN_DH_BITS);
       const medium = m.sizes.filter((b) => b >= MIN_DH_BITS && b < SSH_AUDIT_DH_WARN);
       const range = `${Math.min(...m.sizes)}..${Math.max(...m.sizes)} bits`;
@@ -486,14 +511,16 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
           [{ file, text: `sizes ${range}` }],
         );
       }
-      return pass(`${m.sizes.length} groups, ${range}${mediumNote}${gexNote}`, [{ file, text: `sizes ${range}` }]);
+      // Groups of 2048 to 3071 bits meet this check (dev-sec sshd-48); the stricter ssh-audit guide is the remediation.
+      const mediumCount = medium.length > 0 ? `; ${medium.length} of ${m.sizes.length} have 2048 to ${SSH_AUDIT_DH_WARN - 1} bits` : '';
+      return pass(`${m.sizes.length} groups, ${range}${mediumCount}${gexNote}`, [{ file, text: `sizes ${range}` }]);
     },
   },
   {
     id: 'ssh.terrapin',
     title: 'sshd is not open to the Terrapin attack (CVE-2023-48795)',
     severity: 'medium',
-    references: ['CVE-2023-48795', 'https://terrapin-attack.com', 'ssh-audit 3.x (Terrapin check)', 'CIS Debian 12 5.1.6 (chacha20-poly1305 note)'],
+    references: ['CVE-2023-48795', 'https://terrapin-attack.com', 'https://github.com/jtesta/ssh-audit/blob/master/src/ssh_audit/ssh_audit.py', CIS_DEBIAN_12('5.1.6')],
     remediation:
       'Upgrade openssh-server to a version with strict KEX (OpenSSH >= 9.6; Debian 12 >= 1:9.2p1-2+deb12u2). Until then set "Ciphers -chacha20-poly1305@openssh.com" and, if CBC ciphers stay enabled, "MACs -*-etm@openssh.com".',
     evaluate(facts) {
@@ -516,7 +543,9 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
       if (modes.length === 0) return pass('neither chacha20-poly1305 nor a CBC cipher with an encrypt-then-MAC MAC is offered', ciphers.evidence);
       const sk = strictKex(facts);
       const what = `vulnerable modes offered: ${modes.join('; ')}`;
-      if (sk.strict === true) return pass(`${what}, but strict KEX is available: ${sk.why}`, ciphers.evidence);
+      if (sk.strict === true) {
+        return pass(`strict KEX (kex-strict-s-v00@openssh.com), the Terrapin countermeasure, protects ${modes.join('; ')}: ${sk.why}`, ciphers.evidence);
+      }
       if (sk.strict === false) return fail(`${what} without strict KEX (kex-strict-s-v00@openssh.com): ${sk.why}`, ciphers.evidence);
       return unknown(`${what}; whether strict KEX is offered is unknown: ${sk.why}`, ciphers.evidence);
     },
@@ -525,7 +554,7 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.required_rsa_size',
     title: 'sshd refuses RSA user and host keys below 2048 bits (RequiredRSASize)',
     severity: 'low',
-    references: ['sshd_config(5) RequiredRSASize (OpenSSH >= 9.1)', 'ssh-audit Debian 12 hardening guide (RequiredRSASize 3072)'],
+    references: ['sshd_config(5) RequiredRSASize', 'https://www.ssh-audit.com/hardening_guides.html'],
     remediation: 'Set "RequiredRSASize 3072" (at least 2048) in /etc/ssh/sshd_config.d/, then reload sshd.',
     evaluate(facts) {
       const v = facts.version;

@@ -2,6 +2,7 @@
 import type { Check, Evidence, Outcome } from '../../../src/sdk.js';
 import { pass, fail, unknown, skip } from '../../../src/sdk.js';
 import type { FileFact, SshFacts } from '../types.js';
+import { CIS_DEBIAN_12, CIS_DIL } from './util.js';
 
 const octal = (m: number) => '0' + (m & 0o7777).toString(8).padStart(3, '0');
 
@@ -60,7 +61,7 @@ export const fileChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.config_permissions',
     title: 'sshd_config is owned by root and not readable by others',
     severity: 'medium',
-    references: ['CIS Debian 12 5.1.1', 'CIS Distribution Independent Linux 2.0.0 5.2.1', 'dev-sec ssh-baseline sshd-05'],
+    references: [CIS_DEBIAN_12('5.1.1'), CIS_DIL('5.2.1'), 'dev-sec ssh-baseline sshd-05'],
     remediation: 'chown root:root /etc/ssh/sshd_config && chmod 0600 /etc/ssh/sshd_config',
     evaluate: (facts) => evaluateModes(facts, { role: 'config', forbidden: 0o077, what: 'main configuration file' }),
   },
@@ -68,8 +69,8 @@ export const fileChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.dropin_permissions',
     title: 'Files included by sshd_config are owned by root and not writable by others',
     severity: 'high',
-    references: ['CIS Debian 12 5.1.1', 'hostward: a writable drop-in can turn password logins back on'],
-    remediation: 'chown root:root /etc/ssh/sshd_config.d/*.conf && chmod 0600 /etc/ssh/sshd_config.d/*.conf',
+    references: [CIS_DEBIAN_12('5.1.1')],
+    remediation: 'A drop-in that others can write can turn password logins back on. chown root:root /etc/ssh/sshd_config.d/*.conf && chmod 0600 /etc/ssh/sshd_config.d/*.conf',
     evaluate: (facts) => evaluateModes(facts, { role: 'dropin', forbidden: 0o022, what: 'included configuration files' }),
   },
   {
@@ -84,7 +85,7 @@ export const fileChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.host_private_key_permissions',
     title: 'SSH private host keys are readable only by root',
     severity: 'high',
-    references: ['CIS Debian 12 5.1.2', 'CIS Distribution Independent Linux 2.0.0 5.2.2'],
+    references: [CIS_DEBIAN_12('5.1.2'), CIS_DIL('5.2.2')],
     remediation: 'chown root:root /etc/ssh/ssh_host_*_key && chmod 0600 /etc/ssh/ssh_host_*_key',
     evaluate: (facts) => evaluateModes(facts, { role: 'host_private_key', forbidden: 0o077, allowGroupRead: true, what: 'private host keys' }),
   },
@@ -92,7 +93,7 @@ export const fileChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.host_public_key_permissions',
     title: 'SSH public host keys are not writable by others',
     severity: 'low',
-    references: ['CIS Debian 12 5.1.3', 'CIS Distribution Independent Linux 2.0.0 5.2.3'],
+    references: [CIS_DEBIAN_12('5.1.3'), CIS_DIL('5.2.3')],
     remediation: 'chown root:root /etc/ssh/ssh_host_*_key.pub && chmod 0644 /etc/ssh/ssh_host_*_key.pub',
     evaluate: (facts) => evaluateModes(facts, { role: 'host_public_key', forbidden: 0o022, what: 'public host keys' }),
   },

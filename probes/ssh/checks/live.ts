@@ -129,7 +129,8 @@ const livePasswordOffered: Check<SshFacts> = {
   title: 'The running sshd does not offer password or keyboard-interactive login',
   severity: 'high',
   references: [
-    'dev-sec ssh-baseline sshd-27 (PasswordAuthentication no), sshd-29 (ChallengeResponseAuthentication no)',
+    'dev-sec ssh-baseline sshd-27',
+    'dev-sec ssh-baseline sshd-29',
     'https://github.com/dev-sec/ssh-baseline/blob/master/controls/sshd_spec.rb',
     'https://github.com/mscdex/ssh2/issues/706',
   ],
@@ -252,7 +253,7 @@ const versionBanner: Check<SshFacts> = {
   id: 'ssh.version_banner',
   title: 'The SSH banner does not reveal the distribution patch level',
   severity: 'low',
-  references: ['dev-sec ssh-baseline sshd-47 (DebianBanner no)', 'https://github.com/dev-sec/ssh-baseline/blob/master/controls/sshd_spec.rb', 'RFC 4253 section 4.2'],
+  references: ['dev-sec ssh-baseline sshd-47', 'https://github.com/dev-sec/ssh-baseline/blob/master/controls/sshd_spec.rb', 'RFC 4253 §4.2'],
   remediation:
     'On Debian and Ubuntu set `DebianBanner no` in sshd_config and restart sshd: the banner then names only the OpenSSH version (which the protocol always sends). ' +
     'Keep the package patched instead of relying on hiding the version.',

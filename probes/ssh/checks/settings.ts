@@ -2,7 +2,7 @@
 import type { Check } from '../../../src/sdk.js';
 import { pass, fail, unknown, skip } from '../../../src/sdk.js';
 import type { SshFacts, EffectiveConfig } from '../types.js';
-import { perContext, flag, intRange, first } from './util.js';
+import { perContext, flag, intRange, first, CIS_DEBIAN_12, CIS_DIL } from './util.js';
 
 const atLeast = (f: SshFacts, major: number, minor: number) => f.version.major > major || (f.version.major === major && f.version.minor >= minor);
 
@@ -21,8 +21,10 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.config_valid',
     title: 'sshd accepts its configuration',
     severity: 'high',
-    references: ['sshd(8) -T', 'hostward: a configuration sshd refuses means the next restart leaves the node without SSH, or the old configuration stays in force'],
-    remediation: 'Run "sshd -t" on the node and fix the lines it names before the next restart.',
+    references: ['sshd(8) -t', 'sshd(8) -T'],
+    remediation:
+      'Run "sshd -t" on the node and fix the lines it names before the next restart: sshd does not start with a configuration it refuses, ' +
+      'so the next restart leaves the node without SSH (and until then the old configuration stays in force).',
     evaluate(facts) {
       if (facts.sshdRejected) return fail(`sshd refuses this configuration: ${facts.sshdRejected}`);
       if ('directives' in facts.parsed) {
@@ -42,8 +44,8 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.daemon_command_line',
     title: 'The running sshd takes its configuration from files, not from its command line',
     severity: 'medium',
-    references: ['dev-sec ssh-baseline sshd-49', 'sshd(8) -o, -f: command-line options override the configuration file'],
-    remediation: 'Move -o options (and -f) from the service definition (systemd unit, /etc/default/ssh OPTIONS, RHEL CRYPTO_POLICY) into sshd_config, where configuration management and audits see them.',
+    references: ['dev-sec ssh-baseline sshd-49', 'sshd(8) -o', 'sshd(8) -f'],
+    remediation: 'Options on the sshd command line override every configuration file. Move -o options (and -f) from the service definition (systemd unit, /etc/default/ssh OPTIONS, RHEL CRYPTO_POLICY) into sshd_config, where configuration management and audits see them.',
     evaluate(facts) {
       if (facts.daemons.length === 0) return skip('no sshd listener is visible in /proc (not running, or the agent does not share the host PID namespace)');
       const withOptions = facts.daemons.filter((d) => d.lines.length > 0 || d.configFile);
@@ -57,8 +59,10 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.parser_agreement',
     title: "hostward's sshd_config reading agrees with sshd -T",
     severity: 'info',
-    references: ['hostward: file:line evidence comes from its own parser; sshd -T is the truth'],
-    remediation: 'Report the configuration to the hostward maintainers; the verdicts follow sshd -T.',
+    references: ['sshd(8) -T'],
+    remediation:
+      'Nothing to change on the node: the verdicts follow sshd -T, and only the file:line evidence comes from hostward\'s own reading of the files. ' +
+      'Report the configuration to the hostward maintainers so that the reading can be corrected.',
     evaluate(facts) {
       if (!facts.sshdT.used) return skip(`sshd -T not used: ${facts.sshdT.reason}`);
       const diffs: string[] = [];
@@ -75,7 +79,7 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.x11_forwarding',
     title: 'SSH X11 forwarding is disabled',
     severity: 'low',
-    references: ['CIS Distribution Independent Linux 2.0.0 5.2.6', 'dev-sec ssh-baseline sshd-42', 'Lynis SSH-7408'],
+    references: [CIS_DEBIAN_12('5.1.8'), CIS_DIL('5.2.6'), 'dev-sec ssh-baseline sshd-42', 'Lynis SSH-7408'],
     remediation: 'Set "X11Forwarding no".',
     evaluate: (facts) => perContext(facts, forwardingRule('x11forwarding', 'X11Forwarding')),
   },
@@ -91,7 +95,7 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.tcp_forwarding',
     title: 'SSH TCP forwarding is disabled',
     severity: 'medium',
-    references: ['CIS Debian 12 5.1.8', 'CIS Distribution Independent Linux 2.0.0 5.2.21', 'dev-sec ssh-baseline sshd-39', 'Lynis SSH-7408'],
+    references: [CIS_DEBIAN_12('5.1.8'), CIS_DIL('5.2.21'), 'dev-sec ssh-baseline sshd-39', 'Lynis SSH-7408'],
     remediation: 'Set "DisableForwarding yes" (or "AllowTcpForwarding no"): a node reachable over SSH must not become a tunnel into the pod network.',
     evaluate: (facts) => perContext(facts, forwardingRule('allowtcpforwarding', 'AllowTcpForwarding')),
   },
@@ -99,7 +103,7 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.agent_forwarding',
     title: 'SSH agent forwarding is disabled',
     severity: 'low',
-    references: ['dev-sec ssh-baseline sshd-40', 'Lynis SSH-7408'],
+    references: [CIS_DEBIAN_12('5.1.8'), 'dev-sec ssh-baseline sshd-40', 'Lynis SSH-7408'],
     remediation: 'Set "AllowAgentForwarding no".',
     evaluate: (facts) => perContext(facts, forwardingRule('allowagentforwarding', 'AllowAgentForwarding')),
   },
@@ -123,7 +127,7 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.permit_user_environment',
     title: 'SSH does not let users set environment variables',
     severity: 'medium',
-    references: ['CIS Debian 12 5.1.21', 'CIS Distribution Independent Linux 2.0.0 5.2.12', 'dev-sec ssh-baseline sshd-17'],
+    references: [CIS_DEBIAN_12('5.1.21'), CIS_DIL('5.2.12'), 'dev-sec ssh-baseline sshd-17'],
     remediation: 'Set "PermitUserEnvironment no" (LD_PRELOAD from ~/.ssh/environment bypasses ForceCommand).',
     evaluate: (facts) => perContext(facts, flag('permituserenvironment', 'no', 'PermitUserEnvironment')),
   },
@@ -139,7 +143,7 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.login_grace_time',
     title: 'SSH drops unauthenticated connections quickly',
     severity: 'low',
-    references: ['CIS Debian 12 5.1.13', 'CIS Distribution Independent Linux 2.0.0 5.2.17', 'dev-sec ssh-baseline sshd-18'],
+    references: [CIS_DEBIAN_12('5.1.13'), CIS_DIL('5.2.17'), 'dev-sec ssh-baseline sshd-18'],
     remediation: 'Set "LoginGraceTime 60" or lower (not 0, which means no limit).',
     evaluate: (facts) => perContext(facts, intRange('logingracetime', 'LoginGraceTime', 1, facts.options.loginGraceTimeSeconds, 'no limit')),
   },
@@ -147,7 +151,7 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.client_alive',
     title: 'SSH ends idle sessions',
     severity: 'low',
-    references: ['CIS Debian 12 5.1.7', 'CIS Distribution Independent Linux 2.0.0 5.2.16', 'dev-sec ssh-baseline sshd-36', 'dev-sec ssh-baseline sshd-37'],
+    references: [CIS_DEBIAN_12('5.1.7'), CIS_DIL('5.2.16'), 'dev-sec ssh-baseline sshd-36', 'dev-sec ssh-baseline sshd-37'],
     remediation: 'Set "ClientAliveInterval 300" and "ClientAliveCountMax 3" (since OpenSSH 8.2, a count of 0 disables termination instead of enforcing it).',
     evaluate(facts) {
       const o = facts.options;
@@ -173,7 +177,7 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.log_level',
     title: 'SSH logs logins at INFO or VERBOSE',
     severity: 'low',
-    references: ['CIS Debian 12 5.1.14', 'CIS Distribution Independent Linux 2.0.0 5.2.5', 'dev-sec ssh-baseline sshd-13'],
+    references: [CIS_DEBIAN_12('5.1.14'), CIS_DIL('5.2.5'), 'dev-sec ssh-baseline sshd-13'],
     remediation: 'Set "LogLevel VERBOSE" (records key fingerprints of logins) or INFO.',
     evaluate: (facts) =>
       perContext(facts, {
@@ -186,7 +190,7 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.max_startups',
     title: 'SSH throttles concurrent unauthenticated connections',
     severity: 'low',
-    references: ['CIS Debian 12 5.1.18', 'CIS Distribution Independent Linux 2.0.0 5.2.22', 'dev-sec ssh-baseline sshd-21'],
+    references: [CIS_DEBIAN_12('5.1.18'), CIS_DIL('5.2.22'), 'dev-sec ssh-baseline sshd-21'],
     remediation: 'Set "MaxStartups 10:30:60" or stricter.',
     evaluate: (facts) =>
       perContext(facts, {
@@ -206,7 +210,7 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.max_sessions',
     title: 'SSH limits sessions per connection',
     severity: 'low',
-    references: ['CIS Debian 12 5.1.17', 'CIS Distribution Independent Linux 2.0.0 5.2.23', 'dev-sec ssh-baseline sshd-20'],
+    references: [CIS_DEBIAN_12('5.1.17'), CIS_DIL('5.2.23'), 'dev-sec ssh-baseline sshd-20'],
     remediation: 'Set "MaxSessions 10" or lower (CIS Distribution Independent asks for 4).',
     evaluate: (facts) => perContext(facts, intRange('maxsessions', 'MaxSessions', 0, facts.options.maxSessions)),
   },
@@ -214,7 +218,7 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.banner',
     title: 'SSH shows a warning banner before login',
     severity: 'info',
-    references: ['CIS Debian 12 5.1.5', 'CIS Distribution Independent Linux 2.0.0 5.2.19'],
+    references: [CIS_DEBIAN_12('5.1.5'), CIS_DIL('5.2.19')],
     remediation: 'Set "Banner /etc/issue.net" with your organisation\'s authorised-use notice.',
     evaluate: (facts) =>
       perContext(facts, {

@@ -3,6 +3,11 @@ import type { Evidence, Outcome } from '../../../src/sdk.js';
 import { pass, fail, unknown } from '../../../src/sdk.js';
 import type { EffectiveConfig, Setting, SshFacts } from '../types.js';
 
+/** The benchmark sections the checks cite, in one spelling (section ids verified in test/helpers/known-references.ts). */
+export const CIS_DEBIAN_12 = (id: string): string => `CIS Debian Linux 12 Benchmark v1.1.0 ${id}`;
+export const CIS_UBUNTU_2204 = (id: string): string => `CIS Ubuntu Linux 22.04 LTS Benchmark v2.0.0 ${id}`;
+export const CIS_DIL = (id: string): string => `CIS Distribution Independent Linux Benchmark v2.0.0 ${id}`;
+
 /** Why no effective configuration exists, or undefined when there is one. */
 export function noEffectiveReason(facts: SshFacts): string | undefined {
   if (facts.effective.length > 0) return undefined;
