@@ -35,7 +35,10 @@ export interface Check<F> extends Omit<CheckInfo, 'probe'> {
 export interface ProbeContext<C = Record<string, unknown>> {
   /** The host filesystem, read through the host-root module. */
   host: HostRoot;
-  /** Runs a host binary (chrooted into the host root when it is not /), argument arrays only. */
+  /**
+   * Runs a host binary, argument arrays only: chrooted into the host root when that is the host's own,
+   * sandboxed without privilege when it is not (src/host/exec.ts, docs/threat-model.md).
+   */
   exec(file: string, args: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   log: Logger;
   /** This probe's section of the configuration (`probes.<name>`), unvalidated: the probe validates it. */

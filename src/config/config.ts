@@ -27,6 +27,12 @@ export interface ExceptionRule {
 export interface Config {
   node?: string;
   root: string;
+  /**
+   * Roots whose binaries are this host's own (HOSTWARD_TRUSTED_ROOTS, comma-separated): they run chrooted with
+   * hostward's privileges instead of sandboxed. "/" and the root directory of PID 1 need no entry
+   * (docs/threat-model.md, "What hostward trusts").
+   */
+  trustedRoots: string[];
   /** hostRole: what the host is for (src/scan/host-role.ts); auto detects a kubelet. */
   scan: { failOn: Severity; probeTimeoutSeconds: number; probes?: string[]; hostRole: HostRoleSetting };
   agent: {
@@ -146,6 +152,7 @@ export class ConfigError extends Error {
 export function defaultConfig(): Config {
   return {
     root: '/',
+    trustedRoots: [],
     scan: { failOn: 'high', probeTimeoutSeconds: 20, hostRole: 'auto' },
     agent: {
       port: 9750,
@@ -227,10 +234,11 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
   const cfg = defaultConfig();
   if (doc === null || doc === undefined) return cfg;
   if (!isObj(doc)) throw new ConfigError('(top level)', 'must be a mapping of keys to values', src);
-  allowKeys(doc, '', ['node', 'root', 'scan', 'agent', 'collector', 'log', 'checks', 'exceptions', 'probes'], src);
+  allowKeys(doc, '', ['node', 'root', 'trustedRoots', 'scan', 'agent', 'collector', 'log', 'checks', 'exceptions', 'probes'], src);
 
   if (doc.node !== undefined) cfg.node = str(doc.node, 'node', src);
   if (doc.root !== undefined) cfg.root = str(doc.root, 'root', src);
+  if (doc.trustedRoots !== undefined) cfg.trustedRoots = absolutePaths(doc.trustedRoots, 'trustedRoots', src);
 
   if (doc.scan !== undefined) {
     if (!isObj(doc.scan)) throw new ConfigError('scan', 'must be a mapping', src);
@@ -469,6 +477,16 @@ function applyIngestKeys(cc: CollectorConfig, c: Obj, src: string): void {
   }
 }
 
+/** A list of absolute paths (a string may list several, comma-separated, as HOSTWARD_TRUSTED_ROOTS does). */
+function absolutePaths(v: unknown, key: string, src: string): string[] {
+  const list = typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter((x) => x !== '') : v;
+  if (!Array.isArray(list)) throw new ConfigError(key, 'must be a list of absolute paths', src);
+  return list.map((p, i) => {
+    if (typeof p !== 'string' || !p.startsWith('/')) throw new ConfigError(Array.isArray(v) ? `${key}[${i}]` : key, `must be an absolute path, got ${JSON.stringify(p)}`, src);
+    return p;
+  });
+}
+
 /** An IP address or a list of them (a string may list several, comma-separated, as HOSTWARD_LISTEN does). */
 function listenAddresses(v: unknown, key: string, src: string): string[] {
   const list = typeof v === 'string' ? v.split(',').map((x) => x.trim()) : v;
@@ -497,6 +515,7 @@ function httpUrl(v: string, key: string, src: string): string {
 export function applyEnv(cfg: Config, env: NodeJS.ProcessEnv): Config {
   const src = 'environment';
   if (env.HOSTWARD_ROOT) cfg.root = env.HOSTWARD_ROOT;
+  if (env.HOSTWARD_TRUSTED_ROOTS) cfg.trustedRoots = absolutePaths(env.HOSTWARD_TRUSTED_ROOTS, 'HOSTWARD_TRUSTED_ROOTS', src);
   if (env.HOSTWARD_PORT) cfg.agent.port = int(env.HOSTWARD_PORT, 'HOSTWARD_PORT', src, 1, 65535);
   if (env.HOSTWARD_SCHEDULE) cfg.agent.schedule = env.HOSTWARD_SCHEDULE;
   if (env.HOSTWARD_LISTEN) cfg.agent.listen = listenAddresses(env.HOSTWARD_LISTEN, 'HOSTWARD_LISTEN', src);

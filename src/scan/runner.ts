@@ -101,7 +101,7 @@ export async function runScan(opts: ScanOptions): Promise<Report> {
   const t0 = performance.now();
   const { config } = opts;
   const host = new HostRoot(config.root);
-  const exec = hostExec(host.root);
+  const exec = hostExec(host.root, { trustedRoots: config.trustedRoots });
   const wanted = opts.only?.length ? opts.only : config.scan.probes;
   const probes = wanted?.length ? opts.probes.filter((p) => wanted.includes(p.name)) : opts.probes;
   const today = started.toISOString().slice(0, 10);

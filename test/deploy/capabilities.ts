@@ -121,8 +121,10 @@ export function fixtureScene(dir: string, probes: readonly string[]): Scene {
   const db = path.join(dir, 'integrity.db');
   execFileSync(process.execPath, [CLI, 'integrity', 'init', '--root', root, '--db', db, '--key-file', key], { stdio: 'ignore' });
   const config = path.join(dir, 'fixture.yaml');
-  // rehashSlices 1: every file is re-read at every check, so an unreadable one shows at once.
-  writeFileSync(config, `probes:\n${SAFE_PORTS}  ssh: { live: false }\n  integrity: { db: ${db}, keyFile: ${key}, rehashSlices: 1 }\n`);
+  // rehashSlices 1: every file is re-read at every check, so an unreadable one shows at once. trustedRoots: the
+  // root stands for the DaemonSet's /host, the node's own root, whose sshd runs chrooted as the agent
+  // (src/host/exec.ts); any other root's binaries would run sandboxed, which these capabilities cannot build.
+  writeFileSync(config, `trustedRoots: [${root}]\nprobes:\n${SAFE_PORTS}  ssh: { live: false }\n  integrity: { db: ${db}, keyFile: ${key}, rehashSlices: 1 }\n`);
   return { name: 'fixture', args: ['--root', root, '--config', config, ...probes.flatMap((p) => ['--probe', p])], stop: () => {} };
 }
 

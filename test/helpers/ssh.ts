@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, mkdirSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, realpathSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { ConnectionContext } from '../../probes/ssh/types.js';
@@ -23,14 +23,15 @@ export const testContext = (over: Partial<ConnectionContext> = {}): ConnectionCo
  */
 export function sshdRoot(root: string): void {
   for (const d of ['etc/ssh/sshd_config.d', 'run/sshd', 'dev', 'usr/sbin']) mkdirSync(path.join(root, d), { recursive: true });
-  cpSync('/usr/sbin/sshd', path.join(root, 'usr/sbin/sshd'));
+  copyFileSync('/usr/sbin/sshd', path.join(root, 'usr/sbin/sshd'));
   const libs = execFileSync('ldd', ['/usr/sbin/sshd'], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
   for (const l of libs) {
     mkdirSync(path.join(root, path.dirname(l)), { recursive: true });
-    cpSync(l, path.join(root, l), { dereference: true });
+    // The link's target, under the link's name (Node 26's cpSync with dereference takes a link for a directory).
+    copyFileSync(realpathSync(l), path.join(root, l));
   }
-  cpSync('/etc/passwd', path.join(root, 'etc/passwd'));
-  cpSync('/etc/group', path.join(root, 'etc/group'));
+  copyFileSync('/etc/passwd', path.join(root, 'etc/passwd'));
+  copyFileSync('/etc/group', path.join(root, 'etc/group'));
   appendFileSync(path.join(root, 'etc/passwd'), 'opsuser:x:4242:4242::/home/opsuser:/bin/bash\n');
   appendFileSync(path.join(root, 'etc/group'), 'ops:x:4242:opsuser\n');
   execFileSync('mknod', ['-m', '666', path.join(root, 'dev/null'), 'c', '1', '3']);
