@@ -12,6 +12,7 @@ export function fileSink(target: string): Sink {
   if (target === '-') {
     return {
       name: 'stdout',
+      type: 'file',
       deliver: (change) =>
         new Promise<void>((resolve, reject) => {
           process.stdout.write(line(change), (err) => (err ? reject(new SinkError(err.message, false)) : resolve()));
@@ -22,6 +23,7 @@ export function fileSink(target: string): Sink {
   let fd: number | undefined = openSync(target, 'a', 0o640);
   return {
     name: 'file',
+    type: 'file',
     deliver(change) {
       if (fd === undefined) return Promise.reject(new SinkError('file sink closed', false));
       const buf = Buffer.from(line(change));

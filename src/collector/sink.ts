@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { AlertGroupStatus, Severity } from '../contracts.js';
+import type { SinkType } from '../sinks/routing-config.js';
 
 export type GroupAction = 'open' | 'update' | 'resolve';
 
@@ -79,6 +80,8 @@ export interface Sink {
   readonly name: string;
   /** The configured sink this queue belongs to (routes and test-sink name it); default `name`. Alertmanager replicas share one. */
   readonly configName?: string;
+  /** The kind of receiver: it sets which severities the sink gets when no routing is configured (routing.ts). */
+  readonly type?: SinkType;
   /** The receiver inhibits by itself (Alertmanager's inhibit_rules): hostward's inhibition is not applied. */
   readonly ownInhibition?: boolean;
   /** Deliver one change; resolve only once the receiver has it. */

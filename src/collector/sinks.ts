@@ -97,6 +97,7 @@ export function createSinks(cfg: CollectorConfig): Sink[] {
     r.routes.forEach((route, i) => check(route.sinks, `collector.routing.routes[${i}].sinks`));
     if (r.default) check(r.default, 'collector.routing.default');
   }
-  const router = new Router(r, [...known]);
+  const types = new Map(sinks.flatMap((s) => (s.type ? [[configNameOf(s), s.type] as const] : [])));
+  const router = new Router(r, [...known], types);
   return sinks.map((s) => routedSink(s, router));
 }

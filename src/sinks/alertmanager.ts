@@ -218,6 +218,7 @@ export function alertmanagerSink(opts: AlertmanagerSinkOptions): Sink & { resend
   return {
     name: opts.name,
     configName: opts.configName,
+    type: 'alertmanager',
     ownInhibition: true,
     deliver(change, signal): Promise<DeliveryResult> {
       return serialized(async () => {

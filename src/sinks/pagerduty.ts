@@ -134,6 +134,7 @@ export function pagerdutySink(opts: PagerDutySinkOptions): Sink {
   };
   return {
     name: opts.name ?? 'pagerduty',
+    type: 'pagerduty',
     async deliver(change, signal): Promise<DeliveryResult> {
       await gap.acquire(signal);
       await window.acquire(signal);

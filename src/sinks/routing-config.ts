@@ -66,6 +66,7 @@ export type SinkDef =
   | { name: string; type: 'file'; path: string };
 
 export const SINK_TYPES = ['slack', 'pagerduty', 'alertmanager', 'webhook', 'file'] as const;
+export type SinkType = (typeof SINK_TYPES)[number];
 /** Names the simple setup uses (collector.slackWebhookUrlFile → "slack", ...); named sinks may not reuse them. */
 export const RESERVED_SINK_NAMES = ['slack', 'pagerduty', 'alertmanager', 'webhook', 'file', 'stdout'] as const;
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;

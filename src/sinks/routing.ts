@@ -3,7 +3,9 @@
  *
  * Routes are walked in order like Alertmanager's child routes: the first matching route decides, unless
  * it has `continue: true`, in which case later routes are tried too; a group no route matches goes to
- * `default`. Without routing every sink gets every group (the simple setup).
+ * `default`. Without a `routing` block each sink gets the groups from its kind's floor up (DEFAULT_FLOORS):
+ * an info-level finding must not page anyone. A routing block without routes or default (inhibition only)
+ * sends every group to every sink.
  *
  * Inhibition is decided per node, when a queued change is about to be delivered (on current fleet state,
  * as Alertmanager evaluates inhibition at notification time): a node of a group matching a rule's
@@ -25,7 +27,8 @@ import type { Database, Statement } from '../collector/sqlite.js';
 import type { Severity } from '../contracts.js';
 import type { DeliveryResult, FleetView, GroupChange, Sink, SinkContext } from '../collector/sink.js';
 import { SinkError } from '../collector/sink.js';
-import type { InhibitRule, Matcher, Routing } from './routing-config.js';
+import { SEVERITIES, atLeast } from '../contracts.js';
+import type { InhibitRule, Matcher, Routing, SinkType } from './routing-config.js';
 
 /** The probe of a check id: `<probe>.<name>` (DESIGN.md), e.g. `hostward.node_silent` → `hostward`. */
 export function probeOf(check: string): string {
@@ -51,12 +54,36 @@ export function matches(m: Matcher, check: string, severity: Severity): boolean 
   return true;
 }
 
+/**
+ * The least severity each kind of sink gets when the configuration has no `routing` block. A pager wakes
+ * someone: critical and high only. Chat and webhooks (often a ticketing system) are read soon: medium and
+ * above. Alertmanager gets everything and routes by the `severity` label itself; a file is a record.
+ */
+export const DEFAULT_FLOORS: Readonly<Record<SinkType, Severity>> = {
+  pagerduty: 'high',
+  slack: 'medium',
+  webhook: 'medium',
+  alertmanager: 'info',
+  file: 'info',
+};
+
 export class Router {
+  /** Without a routing block: the sinks each severity goes to. */
+  private readonly byFloor: ReadonlyMap<Severity, ReadonlySet<string>>;
+
   constructor(
     private readonly routing: Routing | undefined,
-    /** Every configured sink name, for the route-less case. */
+    /** Every configured sink name. */
     private readonly allSinks: readonly string[],
-  ) {}
+    /** The kind of each configured sink, for the default floors; a sink not listed gets every group. */
+    types: ReadonlyMap<string, SinkType> = new Map(),
+  ) {
+    const admits = (sink: string, s: Severity) => {
+      const t = types.get(sink);
+      return t === undefined || atLeast(s, DEFAULT_FLOORS[t]);
+    };
+    this.byFloor = new Map(SEVERITIES.map((s) => [s, new Set(allSinks.filter((sink) => admits(sink, s)))]));
+  }
 
   get inhibitRules(): readonly InhibitRule[] {
     return this.routing?.inhibit ?? [];
@@ -65,7 +92,8 @@ export class Router {
   /** The configured sink names a group goes to. */
   sinksFor(check: string, severity: Severity): Set<string> {
     const r = this.routing;
-    if (!r || (r.routes.length === 0 && r.default === undefined)) return new Set(this.allSinks);
+    if (!r) return new Set(this.byFloor.get(severity));
+    if (r.routes.length === 0 && r.default === undefined) return new Set(this.allSinks);
     const out = new Set<string>();
     let matched = false;
     for (const route of r.routes) {
@@ -250,6 +278,7 @@ export function routedSink(inner: Sink, router: Router): Sink {
   const wrapped: Sink = {
     name: inner.name,
     configName: target,
+    ...(inner.type ? { type: inner.type } : {}),
     async deliver(change, signal): Promise<DeliveryResult | void> {
       if (change.test) return inner.deliver(change, signal);
       if (inhibits()) await announceReleased(change.removed, signal);

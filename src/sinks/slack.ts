@@ -137,6 +137,7 @@ export function slackSink(opts: SlackSinkOptions): Sink {
   let fleet: FleetView | undefined;
   return {
     name,
+    type: 'slack',
     async deliver(change, signal): Promise<DeliveryResult> {
       if (change.action === 'resolve' && opts.sendResolved === false && !change.test) return { skipped: 'resolves are not posted (sendResolved: false)' };
       const payloadOpts: SlackPayloadOptions = {};

@@ -66,6 +66,7 @@ export function webhookSink(opts: WebhookSinkOptions): Sink {
     .sort((a, b) => b.length - a.length);
   return {
     name: opts.name,
+    type: 'webhook',
     async deliver(change, signal): Promise<DeliveryResult> {
       const body = JSON.stringify(webhookBody(change, opts.cluster, opts.publicUrl));
       const headers: Record<string, string> = {};
