@@ -23,23 +23,40 @@ describe('agent.listen and agent.webConfigFile', () => {
 
   it('listen takes one address or a list (deduplicated); webConfigFile a path', () => {
     expect(validateConfig({ agent: { listen: '127.0.0.1' } }, ctx).agent.listen).toEqual(['127.0.0.1']);
-    expect(validateConfig({ agent: { listen: ['10.0.0.5', '127.0.0.1', '::1', '127.0.0.1'] } }, ctx).agent.listen).toEqual(['10.0.0.5', '127.0.0.1', '::1']);
-    expect(validateConfig({ agent: { webConfigFile: '/etc/hostward/web.yml' } }, ctx).agent.webConfigFile).toBe('/etc/hostward/web.yml');
+    expect(
+      validateConfig({ agent: { listen: ['10.0.0.5', '127.0.0.1', '::1', '127.0.0.1'] } }, ctx).agent.listen,
+    ).toEqual(['10.0.0.5', '127.0.0.1', '::1']);
+    expect(validateConfig({ agent: { webConfigFile: '/etc/hostward/web.yml' } }, ctx).agent.webConfigFile).toBe(
+      '/etc/hostward/web.yml',
+    );
   });
 
   it('bad values name the key', () => {
-    expect(() => validateConfig({ agent: { listen: 'localhost' } }, ctx)).toThrow(/^configuration: agent\.listen: must be an IP address .*got "localhost"/);
-    expect(() => validateConfig({ agent: { listen: ['127.0.0.1', '10.0.0.300'] } }, ctx)).toThrow(/^configuration: agent\.listen\[1\]: must be an IP address/);
-    expect(() => validateConfig({ agent: { listen: [] } }, ctx)).toThrow(/agent\.listen: must be an IP address or a list of them/);
-    expect(() => validateConfig({ agent: { webConfigFile: '' } }, ctx)).toThrow(/agent\.webConfigFile: must be a non-empty string/);
+    expect(() => validateConfig({ agent: { listen: 'localhost' } }, ctx)).toThrow(
+      /^configuration: agent\.listen: must be an IP address .*got "localhost"/,
+    );
+    expect(() => validateConfig({ agent: { listen: ['127.0.0.1', '10.0.0.300'] } }, ctx)).toThrow(
+      /^configuration: agent\.listen\[1\]: must be an IP address/,
+    );
+    expect(() => validateConfig({ agent: { listen: [] } }, ctx)).toThrow(
+      /agent\.listen: must be an IP address or a list of them/,
+    );
+    expect(() => validateConfig({ agent: { webConfigFile: '' } }, ctx)).toThrow(
+      /agent\.webConfigFile: must be a non-empty string/,
+    );
     expect(() => validateConfig({ agent: { webconfigfile: 'x' } }, ctx)).toThrow(/agent\.webconfigfile: unknown key/);
   });
 
   it('the environment wins: HOSTWARD_LISTEN (comma-separated, as the chart sets it) and HOSTWARD_WEB_CONFIG_FILE', () => {
-    const c = applyEnv(validateConfig({ agent: { listen: '0.0.0.0', webConfigFile: '/a' } }, ctx), { HOSTWARD_LISTEN: '10.0.0.5, 127.0.0.1', HOSTWARD_WEB_CONFIG_FILE: '/b' });
+    const c = applyEnv(validateConfig({ agent: { listen: '0.0.0.0', webConfigFile: '/a' } }, ctx), {
+      HOSTWARD_LISTEN: '10.0.0.5, 127.0.0.1',
+      HOSTWARD_WEB_CONFIG_FILE: '/b',
+    });
     expect(c.agent.listen).toEqual(['10.0.0.5', '127.0.0.1']);
     expect(c.agent.webConfigFile).toBe('/b');
-    expect(() => applyEnv(defaultConfig(), { HOSTWARD_LISTEN: '10.0.0.5,node-1' })).toThrow(/^environment: HOSTWARD_LISTEN: must be an IP address/);
+    expect(() => applyEnv(defaultConfig(), { HOSTWARD_LISTEN: '10.0.0.5,node-1' })).toThrow(
+      /^environment: HOSTWARD_LISTEN: must be an IP address/,
+    );
   });
 });
 
@@ -50,15 +67,29 @@ describe.skipIf(!existsSync(CLI))('hostward agent --web.config.file (the built C
       const hash = '$2y$10$abcdefghijklmnopqrstuuK8S1u2GQz8ZyP0W3sS1a2b3c4d5e6f7';
       const file = path.join(dir, 'web.yml');
       writeFileSync(file, `basic_auth_users:\n  prometheus: ${hash.slice(0, 40)}\n`);
-      const r = spawnSync(process.execPath, [CLI, 'agent', '--root', dir, '--port', '0', '--web.config.file', file], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH } });
+      const r = spawnSync(process.execPath, [CLI, 'agent', '--root', dir, '--port', '0', '--web.config.file', file], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { PATH: process.env.PATH },
+      });
       expect(r.status).toBe(2);
-      expect(r.stderr).toContain(`hostward: invalid configuration: web configuration ${file}: basic_auth_users.prometheus: must be a bcrypt hash`);
+      expect(r.stderr).toContain(
+        `hostward: invalid configuration: web configuration ${file}: basic_auth_users.prometheus: must be a bcrypt hash`,
+      );
       expect(r.stderr).not.toContain(hash.slice(7, 40));
       // The environment variable names the same file.
-      const e = spawnSync(process.execPath, [CLI, 'agent', '--root', dir, '--port', '0'], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOSTWARD_WEB_CONFIG_FILE: path.join(dir, 'absent.yml') } });
+      const e = spawnSync(process.execPath, [CLI, 'agent', '--root', dir, '--port', '0'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { PATH: process.env.PATH, HOSTWARD_WEB_CONFIG_FILE: path.join(dir, 'absent.yml') },
+      });
       expect(e.status).toBe(2);
       expect(e.stderr).toMatch(/web configuration .*absent\.yml: \(file\): cannot read: ENOENT/);
-      const empty = spawnSync(process.execPath, [CLI, 'agent', '--web.config.file', ''], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH } });
+      const empty = spawnSync(process.execPath, [CLI, 'agent', '--web.config.file', ''], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { PATH: process.env.PATH },
+      });
       expect(empty.status).toBe(2);
       expect(empty.stderr).toContain('--web.config.file needs a file name');
     } finally {

@@ -32,7 +32,16 @@ const seen: (readonly OwnListener[] | undefined)[] = [];
 const probe = defineProbe<null>({
   name: 'demo',
   description: 'one failing check; records the listeners the agent hands it',
-  checks: [{ id: 'demo.password_auth', title: 'no passwords', severity: 'high', references: [], remediation: 'turn them off', evaluate: () => fail('on', [{ file: '/etc/ssh/sshd_config', line: 3, text: 'PasswordAuthentication yes' }]) }],
+  checks: [
+    {
+      id: 'demo.password_auth',
+      title: 'no passwords',
+      severity: 'high',
+      references: [],
+      remediation: 'turn them off',
+      evaluate: () => fail('on', [{ file: '/etc/ssh/sshd_config', line: 3, text: 'PasswordAuthentication yes' }]),
+    },
+  ],
   gather: async (ctx: ProbeContext) => {
     seen.push(ctx.ownListeners);
     return null;
@@ -60,11 +69,19 @@ function webConfig(name: string, text: string): string {
   return f;
 }
 
-async function start(webConfigFile: string | undefined, log = captureLog('silent').log): Promise<{ agent: Agent; http: string; https: string }> {
+async function start(
+  webConfigFile: string | undefined,
+  log = captureLog('silent').log,
+): Promise<{ agent: Agent; http: string; https: string }> {
   const c: Config = defaultConfig();
   c.root = path.join(dir, 'root');
   c.node = 'web-node';
-  c.agent = { ...c.agent, schedule: '0 0 1 1 *', watch: { ...c.agent.watch, enabled: false }, watchdog: { ...c.agent.watchdog, enabled: false } };
+  c.agent = {
+    ...c.agent,
+    schedule: '0 0 1 1 *',
+    watch: { ...c.agent.watch, enabled: false },
+    watchdog: { ...c.agent.watchdog, enabled: false },
+  };
   if (webConfigFile) c.agent.webConfigFile = webConfigFile;
   const agent = await startAgent({ config: c, probes: [probe], log, port: 0, host: '127.0.0.1' });
   agents.push(agent);
@@ -94,7 +111,16 @@ describe('without a web configuration', () => {
     seen.length = 0;
     const { agent } = await start(undefined);
     expect(seen.at(-1)).toEqual([
-      { service: 'hostward agent', address: '127.0.0.1', port: agent.port, protocol: 'tcp', tls: false, authentication: [], open: [{ path: '/metrics', reveals: "every check's status, so which weaknesses this node has" }], pid: process.pid },
+      {
+        service: 'hostward agent',
+        address: '127.0.0.1',
+        port: agent.port,
+        protocol: 'tcp',
+        tls: false,
+        authentication: [],
+        open: [{ path: '/metrics', reveals: "every check's status, so which weaknesses this node has" }],
+        pid: process.pid,
+      },
     ]);
   });
 });
@@ -114,7 +140,18 @@ describe('bearer tokens (hostward extension: bearer_tokens_file)', () => {
     expect((await get(`${http}/v1/report`, { headers: basic('x', TOKEN) })).status).toBe(401);
     expect((await get(`${http}/healthz`)).status).toBe(200);
     expect((await get(`${http}/readyz`)).status).toBe(200);
-    expect(seen.at(-1)).toEqual([{ service: 'hostward agent', address: '127.0.0.1', port: agent.port, protocol: 'tcp', tls: false, authentication: ['bearer'], open: [], pid: process.pid }]);
+    expect(seen.at(-1)).toEqual([
+      {
+        service: 'hostward agent',
+        address: '127.0.0.1',
+        port: agent.port,
+        protocol: 'tcp',
+        tls: false,
+        authentication: ['bearer'],
+        open: [],
+        pid: process.pid,
+      },
+    ]);
   });
 });
 
@@ -147,7 +184,8 @@ describe('basic auth with bcrypt hashes (basic_auth_users)', () => {
 });
 
 describe('TLS (tls_server_config) with certificates made by openssl', () => {
-  const tlsConfig = (extra = '') => `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n${extra}`;
+  const tlsConfig = (extra = '') =>
+    `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n${extra}`;
 
   it('serves HTTPS verified against the CA, not plain HTTP, and honours min_version', async () => {
     const { http, https } = await start(webConfig('tls.yml', tlsConfig() + 'bearer_tokens_file: tokens\n'));
@@ -163,21 +201,43 @@ describe('TLS (tls_server_config) with certificates made by openssl', () => {
 
   it('RequireAndVerifyClientCert: protected paths need a certificate of the CA; /healthz and /readyz answer without one', async () => {
     seen.length = 0;
-    const { agent, https } = await start(webConfig('mtls.yml', tlsConfig(`  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${pki.ca}\n`)));
+    const { agent, https } = await start(
+      webConfig('mtls.yml', tlsConfig(`  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${pki.ca}\n`)),
+    );
     expect((await get(`${https}/metrics`, { ca: pki.ca })).status).toBe(403);
     expect((await get(`${https}/v1/report`, { ca: pki.ca, cert: pki.rogueCert, key: pki.rogueKey })).status).toBe(403);
     expect((await get(`${https}/metrics`, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })).status).toBe(200);
-    expect((await get(`${https}/v1/report`, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })).status).toBe(200);
+    expect((await get(`${https}/v1/report`, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })).status).toBe(
+      200,
+    );
     expect((await get(`${https}/healthz`, { ca: pki.ca })).status).toBe(200);
     expect((await get(`${https}/readyz`, { ca: pki.ca })).status).toBe(200);
-    expect(seen.at(-1)).toEqual([{ service: 'hostward agent', address: '127.0.0.1', port: agent.port, protocol: 'tcp', tls: true, authentication: ['client-certificate'], open: [], pid: process.pid }]);
+    expect(seen.at(-1)).toEqual([
+      {
+        service: 'hostward agent',
+        address: '127.0.0.1',
+        port: agent.port,
+        protocol: 'tcp',
+        tls: true,
+        authentication: ['client-certificate'],
+        open: [],
+        pid: process.pid,
+      },
+    ]);
   });
 
   it('VerifyClientCertIfGiven alone is no authentication: /metrics open to no certificate, a bad one refused, the report refused', async () => {
-    const { https } = await start(webConfig('verify-if-given.yml', tlsConfig(`  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: ${pki.ca}\n`)));
+    const { https } = await start(
+      webConfig(
+        'verify-if-given.yml',
+        tlsConfig(`  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: ${pki.ca}\n`),
+      ),
+    );
     expect((await get(`${https}/metrics`, { ca: pki.ca })).status).toBe(200);
     expect((await get(`${https}/metrics`, { ca: pki.ca, cert: pki.rogueCert, key: pki.rogueKey })).status).toBe(403);
-    expect((await get(`${https}/v1/report`, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })).status).toBe(403);
+    expect((await get(`${https}/v1/report`, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })).status).toBe(
+      403,
+    );
   });
 
   it('a rotated certificate is served on the next connection, without a restart', async () => {
@@ -185,7 +245,9 @@ describe('TLS (tls_server_config) with certificates made by openssl', () => {
     const key = path.join(dir, 'rot.key');
     copyFileSync(pki.serverCert, cert);
     copyFileSync(pki.serverKey, key);
-    const { https } = await start(webConfig('rotate.yml', `tls_server_config:\n  cert_file: rot.pem\n  key_file: rot.key\n`));
+    const { https } = await start(
+      webConfig('rotate.yml', `tls_server_config:\n  cert_file: rot.pem\n  key_file: rot.key\n`),
+    );
     const first = (await get(`${https}/healthz`, { ca: pki.ca })).peer!;
     const next = leaf(dir, 'server2', 'ca', SERVER_EXT);
     copyFileSync(next.key, key);
@@ -200,18 +262,62 @@ describe('TLS (tls_server_config) with certificates made by openssl', () => {
 
 describe('the web configuration is validated at start, naming the file and the key', () => {
   const cases: [string, string, RegExp][] = [
-    ['unknown key', 'basic_auth_user: {}\n', /: basic_auth_user: unknown key \(expected one of: tls_server_config, basic_auth_users, bearer_tokens_file\)/],
-    ['not a bcrypt hash', 'basic_auth_users:\n  prometheus: plaintext\n', /: basic_auth_users\.prometheus: must be a bcrypt hash/],
-    ['missing key_file', `tls_server_config:\n  cert_file: ${'server.pem'}\n`, /: tls_server_config\.key_file: required with tls_server_config/],
-    ['absent cert_file', 'tls_server_config:\n  cert_file: nope.pem\n  key_file: server.key\n', /: tls_server_config\.cert_file: cannot read .*nope\.pem: ENOENT/],
-    ['mismatched key', 'tls_server_config:\n  cert_file: server.pem\n  key_file: client.key\n', /: tls_server_config\.(key|cert)_file: the certificate and key do not make a TLS context/],
-    ['bad client_auth_type', 'tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth_type: Maybe\n', /: tls_server_config\.client_auth_type: must be one of NoClientCert/],
-    ['verify without a CA', 'tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n', /: tls_server_config\.client_ca_file: required with client_auth_type RequireAndVerifyClientCert/],
-    ['a CA without a policy', 'tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_ca_file: ca.pem\n', /: tls_server_config\.client_ca_file: set without a client_auth_type/],
-    ['TLS 1.1', 'tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  min_version: TLS11\n', /: tls_server_config\.min_version: TLS11 is not served by hostward/],
-    ['an inline key', 'tls_server_config:\n  cert_file: server.pem\n  key: "-----BEGIN"\n', /: tls_server_config\.key: inline keys are not supported: secrets come from files/],
+    [
+      'unknown key',
+      'basic_auth_user: {}\n',
+      /: basic_auth_user: unknown key \(expected one of: tls_server_config, basic_auth_users, bearer_tokens_file\)/,
+    ],
+    [
+      'not a bcrypt hash',
+      'basic_auth_users:\n  prometheus: plaintext\n',
+      /: basic_auth_users\.prometheus: must be a bcrypt hash/,
+    ],
+    [
+      'missing key_file',
+      `tls_server_config:\n  cert_file: ${'server.pem'}\n`,
+      /: tls_server_config\.key_file: required with tls_server_config/,
+    ],
+    [
+      'absent cert_file',
+      'tls_server_config:\n  cert_file: nope.pem\n  key_file: server.key\n',
+      /: tls_server_config\.cert_file: cannot read .*nope\.pem: ENOENT/,
+    ],
+    [
+      'mismatched key',
+      'tls_server_config:\n  cert_file: server.pem\n  key_file: client.key\n',
+      /: tls_server_config\.(key|cert)_file: the certificate and key do not make a TLS context/,
+    ],
+    [
+      'bad client_auth_type',
+      'tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth_type: Maybe\n',
+      /: tls_server_config\.client_auth_type: must be one of NoClientCert/,
+    ],
+    [
+      'verify without a CA',
+      'tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n',
+      /: tls_server_config\.client_ca_file: required with client_auth_type RequireAndVerifyClientCert/,
+    ],
+    [
+      'a CA without a policy',
+      'tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_ca_file: ca.pem\n',
+      /: tls_server_config\.client_ca_file: set without a client_auth_type/,
+    ],
+    [
+      'TLS 1.1',
+      'tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  min_version: TLS11\n',
+      /: tls_server_config\.min_version: TLS11 is not served by hostward/,
+    ],
+    [
+      'an inline key',
+      'tls_server_config:\n  cert_file: server.pem\n  key: "-----BEGIN"\n',
+      /: tls_server_config\.key: inline keys are not supported: secrets come from files/,
+    ],
     ['rate_limit', 'rate_limit: { interval: 1s }\n', /: rate_limit: not supported by hostward/],
-    ['an empty tokens file', 'bearer_tokens_file: empty-tokens\n', /: bearer_tokens_file: tokens file .* holds no token/],
+    [
+      'an empty tokens file',
+      'bearer_tokens_file: empty-tokens\n',
+      /: bearer_tokens_file: tokens file .* holds no token/,
+    ],
     ['YAML', 'basic_auth_users: [\n', /: line \d+ column \d+: /],
   ];
   it.each(cases)('%s', async (_name, text, want) => {
@@ -219,7 +325,9 @@ describe('the web configuration is validated at start, naming the file and the k
     const file = webConfig('bad.yml', text);
     const err = await start(file).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toMatch(new RegExp(`^web configuration ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^web configuration ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
     expect((err as Error).message).toMatch(want);
   });
 });
@@ -241,7 +349,8 @@ describe('secrets stay out of the logs', () => {
     // The running configuration is kept: the old password still works.
     expect((await get(`${http}/metrics`, { headers: basic('prometheus', PASSWORD) })).status).toBe(200);
     const text = cap.text();
-    for (const secret of [TOKEN, PASSWORD, hash, 'a-wrong-password', 'a-wrong-token', hash.slice(7)]) expect(text).not.toContain(secret);
+    for (const secret of [TOKEN, PASSWORD, hash, 'a-wrong-password', 'a-wrong-token', hash.slice(7)])
+      expect(text).not.toContain(secret);
   });
 });
 

@@ -67,7 +67,9 @@ export async function serveEndpoints(opts: EndpointOptions): Promise<Endpoints> 
 
   async function route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (path === '/healthz') return ok(res);
-    if (path === '/readyz') return state.report() === undefined ? send(res, 503, TEXT_TYPE, 'first scan not done\n') : ok(res);
+    if (path === '/readyz') {
+      return state.report() === undefined ? send(res, 503, TEXT_TYPE, 'first scan not done\n') : ok(res);
+    }
     if (path !== '/metrics' && path !== '/v1/report') return error(res, 404, 'not found');
     if (path === '/v1/report' && guard.methods().length === 0) return error(res, 403, REPORT_REFUSED);
     const v = await guard.authenticate(req);
@@ -124,7 +126,16 @@ export async function serveEndpoints(opts: EndpointOptions): Promise<Endpoints> 
     const open = authentication.length > 0 ? [] : [{ path: '/metrics', reveals: METRICS_REVEAL }];
     const tls = guard.tls;
     const pid = process.pid;
-    return opts.addresses.map((address) => ({ service: 'hostward agent', address, port, protocol: 'tcp', tls, authentication, open, pid }));
+    return opts.addresses.map((address) => ({
+      service: 'hostward agent',
+      address,
+      port,
+      protocol: 'tcp',
+      tls,
+      authentication,
+      open,
+      pid,
+    }));
   };
 
   async function close(drained: Promise<unknown>): Promise<void> {

@@ -68,7 +68,10 @@ export class WebGuard {
   private material: TlsMaterial | undefined;
 
   /** Without a file: plain HTTP, nothing asked, and the report refused. Throws ConfigError on a bad file. */
-  constructor(private readonly file: string | undefined, private readonly log: Logger) {
+  constructor(
+    private readonly file: string | undefined,
+    private readonly log: Logger,
+  ) {
     if (file !== undefined) this.apply(loadWebConfig(file));
   }
 
@@ -161,7 +164,8 @@ export class WebGuard {
     try {
       return (await this.basicOk(users, text.slice(0, colon), text.slice(colon + 1))) ? OK : denied;
     } catch (e) {
-      if (e instanceof Busy) return { ok: false, status: 429, error: 'too many authentication attempts at once; retry' };
+      if (e instanceof Busy)
+        return { ok: false, status: 429, error: 'too many authentication attempts at once; retry' };
       throw e;
     }
   }

@@ -63,7 +63,15 @@ export interface TlsMaterial {
 const TOP_KEYS = ['tls_server_config', 'basic_auth_users', 'bearer_tokens_file', 'http_server_config', 'rate_limit'];
 const TLS_KEYS = [
   ...['cert_file', 'key_file', 'client_auth_type', 'client_ca_file', 'min_version', 'max_version'],
-  ...['cert', 'key', 'client_ca', 'cipher_suites', 'curve_preferences', 'prefer_server_cipher_suites', 'client_allowed_sans'],
+  ...[
+    'cert',
+    'key',
+    'client_ca',
+    'cipher_suites',
+    'curve_preferences',
+    'prefer_server_cipher_suites',
+    'client_allowed_sans',
+  ],
 ];
 const UNSUPPORTED: Readonly<Record<string, string>> = {
   http_server_config: 'not supported by hostward (it serves HTTP/1.1 and sets its own headers); remove it',

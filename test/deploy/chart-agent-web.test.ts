@@ -22,9 +22,14 @@ import { modelProblems } from './k8s-models.js';
 const HASH = '$2y$10$' + 'a'.repeat(53);
 const TLS = { 'agent.web.tls.enabled': 'true', 'agent.web.tls.secretName': 'hostward-agent-tls' };
 const BEARER = { 'agent.web.bearer.enabled': 'true', 'agent.web.bearer.secretName': 'hostward-scrape-token' };
-const BASIC = { 'agent.web.basicAuth.enabled': 'true', 'agent.web.basicAuth.secretName': 'hostward-scrape-basic', 'agent.web.basicAuth.users.prometheus': HASH };
+const BASIC = {
+  'agent.web.basicAuth.enabled': 'true',
+  'agent.web.basicAuth.secretName': 'hostward-scrape-basic',
+  'agent.web.basicAuth.users.prometheus': HASH,
+};
 
-const kind = (docs: K8s[], k: string, name?: string) => docs.filter((d) => d.kind === k && (name === undefined || d.metadata.name === name));
+const kind = (docs: K8s[], k: string, name?: string) =>
+  docs.filter((d) => d.kind === k && (name === undefined || d.metadata.name === name));
 const container = (docs: K8s[]) => kind(docs, 'DaemonSet')[0].spec.template.spec.containers[0];
 const env = (docs: K8s[]) => new Map<string, K8s>(container(docs).env.map((e: K8s) => [e.name, e]));
 const agentEndpoint = (docs: K8s[]) => kind(docs, 'PodMonitor', 'hostward-agent')[0].spec.podMetricsEndpoints[0];
@@ -66,16 +71,30 @@ describe.skipIf(!helmAvailable)('chart: TLS and authentication of the agent (age
     expect(modelProblems(docs)).toEqual([]);
     const tokens = path.join(dir, 'token');
     writeFileSync(tokens, 'a-token\n');
-    const cfg = loadRendered(docs, { 'web-tls/tls.crt': pki.serverCert, 'web-tls/tls.key': pki.serverKey, 'web-bearer/token': tokens });
+    const cfg = loadRendered(docs, {
+      'web-tls/tls.crt': pki.serverCert,
+      'web-tls/tls.key': pki.serverKey,
+      'web-bearer/token': tokens,
+    });
     expect(cfg.tls).toMatchObject({ clientAuthType: 'NoClientCert', minVersion: 'TLSv1.2' });
     expect(new WebGuard(cfg.file, pino({ level: 'silent' })).methods()).toEqual(['bearer']);
 
     const c = container(docs);
     expect(env(docs).get('HOSTWARD_WEB_CONFIG_FILE')?.value).toBe('/etc/hostward/web/web-config.yml');
     const pod = kind(docs, 'DaemonSet')[0].spec.template.spec;
-    for (const [volume, secret, at] of [['web', 'hostward-agent-web', '/etc/hostward/web'], ['web-tls', 'hostward-agent-tls', '/etc/hostward/web-tls'], ['web-bearer', 'hostward-scrape-token', '/etc/hostward/web-bearer']]) {
-      expect(pod.volumes.find((v: K8s) => v.name === volume)?.secret, volume).toEqual({ secretName: secret, defaultMode: 0o400 });
-      expect(c.volumeMounts.find((m: K8s) => m.name === volume), volume).toEqual({ name: volume, mountPath: at, readOnly: true });
+    for (const [volume, secret, at] of [
+      ['web', 'hostward-agent-web', '/etc/hostward/web'],
+      ['web-tls', 'hostward-agent-tls', '/etc/hostward/web-tls'],
+      ['web-bearer', 'hostward-scrape-token', '/etc/hostward/web-bearer'],
+    ]) {
+      expect(pod.volumes.find((v: K8s) => v.name === volume)?.secret, volume).toEqual({
+        secretName: secret,
+        defaultMode: 0o400,
+      });
+      expect(
+        c.volumeMounts.find((m: K8s) => m.name === volume),
+        volume,
+      ).toEqual({ name: volume, mountPath: at, readOnly: true });
     }
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics', scheme: 'HTTPS' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics', scheme: 'HTTPS' });
@@ -83,7 +102,10 @@ describe.skipIf(!helmAvailable)('chart: TLS and authentication of the agent (age
 
     const want = {
       scheme: 'https',
-      tlsConfig: { ca: { secret: { name: 'hostward-agent-tls', key: 'ca.crt' } }, serverName: 'hostward-agent.hostward.svc' },
+      tlsConfig: {
+        ca: { secret: { name: 'hostward-agent-tls', key: 'ca.crt' } },
+        serverName: 'hostward-agent.hostward.svc',
+      },
       authorization: { type: 'Bearer', credentials: { name: 'hostward-scrape-token', key: 'token' } },
     };
     expect(agentEndpoint(docs)).toMatchObject(want);
@@ -100,16 +122,28 @@ describe.skipIf(!helmAvailable)('chart: TLS and authentication of the agent (age
     const cfg = loadRendered(docs, {});
     expect(cfg.basicAuthUsers).toEqual({ prometheus: hash });
     expect(cfg.tls).toBeUndefined();
-    expect(agentEndpoint(docs).basicAuth).toEqual({ username: { name: 'hostward-scrape-basic', key: 'username' }, password: { name: 'hostward-scrape-basic', key: 'password' } });
+    expect(agentEndpoint(docs).basicAuth).toEqual({
+      username: { name: 'hostward-scrape-basic', key: 'username' },
+      password: { name: 'hostward-scrape-basic', key: 'password' },
+    });
     expect(agentEndpoint(docs).scheme).toBeUndefined();
     // No secret value in the DaemonSet: every credential is a mounted file.
     expect(JSON.stringify(kind(docs, 'DaemonSet')[0])).not.toContain(hash);
   });
 
   it('client certificates: RequireAndVerifyClientCert with the CA of the TLS Secret; Prometheus presents its own', () => {
-    const docs = renderChart({ ...TLS, 'agent.web.tls.clientAuthType': 'RequireAndVerifyClientCert', 'agent.web.tls.scrape.clientCertSecretName': 'prometheus-client', 'agent.web.tls.scrape.serverName': 'agent.example' });
+    const docs = renderChart({
+      ...TLS,
+      'agent.web.tls.clientAuthType': 'RequireAndVerifyClientCert',
+      'agent.web.tls.scrape.clientCertSecretName': 'prometheus-client',
+      'agent.web.tls.scrape.serverName': 'agent.example',
+    });
     expect(modelProblems(docs)).toEqual([]);
-    const cfg = loadRendered(docs, { 'web-tls/tls.crt': pki.serverCert, 'web-tls/tls.key': pki.serverKey, 'web-tls/ca.crt': pki.ca });
+    const cfg = loadRendered(docs, {
+      'web-tls/tls.crt': pki.serverCert,
+      'web-tls/tls.key': pki.serverKey,
+      'web-tls/ca.crt': pki.ca,
+    });
     expect(cfg.tls?.clientAuthType).toBe('RequireAndVerifyClientCert');
     expect(new WebGuard(cfg.file, pino({ level: 'silent' })).methods()).toEqual(['client-certificate']);
     expect(agentEndpoint(docs).tlsConfig).toEqual({
@@ -126,14 +160,27 @@ describe.skipIf(!helmAvailable)('chart: TLS and authentication of the agent (age
       writeFileSync(f, stringify(values));
       return helm('lint', '--strict', CHART, '-f', f);
     };
-    const ok = lint({ agent: { web: { tls: { enabled: true, secretName: 't' }, basicAuth: { enabled: true, secretName: 'b', users: { prometheus: HASH } } } } });
+    const ok = lint({
+      agent: {
+        web: {
+          tls: { enabled: true, secretName: 't' },
+          basicAuth: { enabled: true, secretName: 'b', users: { prometheus: HASH } },
+        },
+      },
+    });
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
     for (const [where, values] of [
       ['/agent/web/tls/secretName', { agent: { web: { tls: { enabled: true } } } }],
-      ['/agent/web/basicAuth/users/prometheus', { agent: { web: { basicAuth: { enabled: true, secretName: 'b', users: { prometheus: 'hunter2' } } } } }],
+      [
+        '/agent/web/basicAuth/users/prometheus',
+        { agent: { web: { basicAuth: { enabled: true, secretName: 'b', users: { prometheus: 'hunter2' } } } } },
+      ],
       ['/agent/web/basicAuth/users', { agent: { web: { basicAuth: { enabled: true, secretName: 'b' } } } }],
       ['/agent/web/bearer/secretName', { agent: { web: { bearer: { enabled: true } } } }],
-      ['/agent/web/tls/minVersion', { agent: { web: { tls: { enabled: true, secretName: 't', minVersion: 'TLS11' } } } }],
+      [
+        '/agent/web/tls/minVersion',
+        { agent: { web: { tls: { enabled: true, secretName: 't', minVersion: 'TLS11' } } } },
+      ],
       ['/agent/listen/0', { agent: { listen: ['node-1'] } }],
     ] as const) {
       const r = lint(values as Record<string, unknown>);

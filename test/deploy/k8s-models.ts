@@ -8,8 +8,13 @@ import type { K8s } from '../helpers/helm.js';
 const require = createRequire(import.meta.url);
 
 export function modelFor(d: K8s): (new (o: K8s) => { validate(): void }) | undefined {
-  const [group, version] = String(d.apiVersion).includes('/') ? String(d.apiVersion).split('/') : ['', String(d.apiVersion)];
-  const mod = group === 'monitoring.coreos.com' ? `@kubernetes-models/prometheus-operator/${group}/${version}/${d.kind}` : `kubernetes-models/${group ? `${group}/` : ''}${version}/${d.kind}`;
+  const [group, version] = String(d.apiVersion).includes('/')
+    ? String(d.apiVersion).split('/')
+    : ['', String(d.apiVersion)];
+  const mod =
+    group === 'monitoring.coreos.com'
+      ? `@kubernetes-models/prometheus-operator/${group}/${version}/${d.kind}`
+      : `kubernetes-models/${group ? `${group}/` : ''}${version}/${d.kind}`;
   try {
     return (require(mod) as Record<string, new (o: K8s) => { validate(): void }>)[d.kind];
   } catch {

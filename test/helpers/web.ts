@@ -33,7 +33,27 @@ export function leaf(dir: string, name: string, signer: string, ext: string): { 
   writeFileSync(path.join(dir, `${name}.ext`), ext);
   openssl(['req', ...KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`], dir);
   const serial = BigInt('0x' + randomBytes(8).toString('hex')).toString();
-  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${signer}.pem`, '-CAkey', `${signer}.key`, '-set_serial', serial, '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${signer}.pem`,
+      '-CAkey',
+      `${signer}.key`,
+      '-set_serial',
+      serial,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.pem`,
+    ],
+    dir,
+  );
   return { cert: path.join(dir, `${name}.pem`), key: path.join(dir, `${name}.key`) };
 }
 
@@ -41,13 +61,25 @@ export const SERVER_EXT = 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKe
 
 /** A CA, a server certificate for 127.0.0.1, a client certificate it signed, and one from another CA. */
 export function makePki(dir: string): Pki {
-  const ca = (name: string) => openssl(['req', '-x509', ...KEY, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`], dir);
+  const ca = (name: string) =>
+    openssl(
+      ['req', '-x509', ...KEY, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`],
+      dir,
+    );
   ca('ca');
   ca('rogue-ca');
   const server = leaf(dir, 'server', 'ca', SERVER_EXT);
   const client = leaf(dir, 'client', 'ca', 'extendedKeyUsage=clientAuth\n');
   const rogue = leaf(dir, 'rogue', 'rogue-ca', 'extendedKeyUsage=clientAuth\n');
-  return { ca: path.join(dir, 'ca.pem'), serverCert: server.cert, serverKey: server.key, clientCert: client.cert, clientKey: client.key, rogueCert: rogue.cert, rogueKey: rogue.key };
+  return {
+    ca: path.join(dir, 'ca.pem'),
+    serverCert: server.cert,
+    serverKey: server.key,
+    clientCert: client.cert,
+    clientKey: client.key,
+    rogueCert: rogue.cert,
+    rogueKey: rogue.key,
+  };
 }
 
 const BCRYPT_ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -58,7 +90,8 @@ export function bcryptHash(password: string, cost = 10): string {
   const salt = Array.from(randomBytes(22), (b, i) => (i === 21 ? '.Oeu'[b % 4]! : BCRYPT_ALPHABET[b % 64]!)).join('');
   const setting = `$2y$${String(cost).padStart(2, '0')}$${salt}`;
   const out = execFileSync('perl', ['-e', 'print crypt($ARGV[0], $ARGV[1])', password, setting], { encoding: 'utf8' });
-  if (!out.startsWith(setting.slice(0, 7)) || out.length !== 60) throw new Error(`perl crypt gave no bcrypt hash (${out.length} characters)`);
+  if (!out.startsWith(setting.slice(0, 7)) || out.length !== 60)
+    throw new Error(`perl crypt gave no bcrypt hash (${out.length} characters)`);
   return out;
 }
 
@@ -82,13 +115,22 @@ export interface GetOptions {
 export function get(url: string, opts: GetOptions = {}): Promise<Answer> {
   const u = new URL(url);
   const tls = u.protocol === 'https:';
-  const common = { host: u.hostname, port: Number(u.port), path: u.pathname + u.search, method: 'GET', headers: opts.headers ?? {}, agent: false as const };
+  const common = {
+    host: u.hostname,
+    port: Number(u.port),
+    path: u.pathname + u.search,
+    method: 'GET',
+    headers: opts.headers ?? {},
+    agent: false as const,
+  };
   return new Promise((resolve, reject) => {
     const onResponse = (res: import('node:http').IncomingMessage) => {
       const peer = tls ? (res.socket as TLSSocket).getPeerCertificate() : undefined;
       let body = '';
       res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ...(peer ? { peer } : {}) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ...(peer ? { peer } : {}) }),
+      );
       res.on('error', reject);
     };
     const req = tls
@@ -108,5 +150,7 @@ export function get(url: string, opts: GetOptions = {}): Promise<Answer> {
   });
 }
 
-export const basic = (user: string, password: string) => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+export const basic = (user: string, password: string) => ({
+  Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+});
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });

@@ -21,10 +21,21 @@ afterAll(() => cleanups.forEach((c) => c()));
 
 const METRICS_OPEN = [{ path: '/metrics', reveals: "every check's status" }];
 const listener = (over: Partial<OwnListener>): OwnListener => ({
-  service: 'hostward agent', address: '10.0.1.23', port: 9750, protocol: 'tcp', tls: false, authentication: [], open: METRICS_OPEN, ...over,
+  service: 'hostward agent',
+  address: '10.0.1.23',
+  port: 9750,
+  protocol: 'tcp',
+  tls: false,
+  authentication: [],
+  open: METRICS_OPEN,
+  ...over,
 });
 
-async function scan(root: string, own: OwnListener[] | undefined, mode: 'scan' | 'agent' = 'scan'): Promise<Map<string, Report['findings'][number]>> {
+async function scan(
+  root: string,
+  own: OwnListener[] | undefined,
+  mode: 'scan' | 'agent' = 'scan',
+): Promise<Map<string, Report['findings'][number]>> {
   const config = defaultConfig();
   config.root = root;
   // Network parts off: these tests read /proc of a fixture root and send nothing.
@@ -66,10 +77,14 @@ describe('no blanket allow of the agent port', () => {
 
 describe("telling the agent's socket from another process's on the same port", () => {
   it('the socket held by the agent (pid 4100, node) is its own; with another pid it is judged as any listener', async () => {
-    const mine = (await scan(worker(), [listener({ address: '::', authentication: ['bearer'], open: [], pid: 4100 })])).get('ports.unexpected_listeners')!;
+    const mine = (
+      await scan(worker(), [listener({ address: '::', authentication: ['bearer'], open: [], pid: 4100 })])
+    ).get('ports.unexpected_listeners')!;
     expect(mine.status, mine.message).toBe('pass');
     // An agent on the pod network listens in its own namespace: the host's [::]:9750 belongs to someone else.
-    const other = (await scan(worker(), [listener({ address: '::', authentication: ['bearer'], open: [], pid: 31337 })])).get('ports.unexpected_listeners')!;
+    const other = (
+      await scan(worker(), [listener({ address: '::', authentication: ['bearer'], open: [], pid: 31337 })])
+    ).get('ports.unexpected_listeners')!;
     expect(other.status).toBe('fail');
     expect(other.message).toContain('tcp [::]:9750 node (pid 4100');
   });
@@ -80,7 +95,9 @@ describe('ports.agent_exposed', () => {
     const a = (await scan(worker(), [listener({}), listener({ address: '127.0.0.1' })])).get('ports.agent_exposed')!;
     expect(a.status).toBe('fail');
     expect(a.severity).toBe('medium');
-    expect(a.message).toBe("hostward agent answers anyone on 10.0.1.23:9750 without authentication: /metrics (every check's status)");
+    expect(a.message).toBe(
+      "hostward agent answers anyone on 10.0.1.23:9750 without authentication: /metrics (every check's status)",
+    );
     expect(a.references.some((r) => r.startsWith('CIS Kubernetes Benchmark 4.2.1'))).toBe(true);
     expect(a.remediation).toContain('agent.webConfigFile');
   });
@@ -92,16 +109,24 @@ describe('ports.agent_exposed', () => {
   });
 
   it('passes with authentication, and says so when it crosses the network in plain HTTP', async () => {
-    const tls = (await scan(worker(), [listener({ tls: true, authentication: ['basic', 'bearer'], open: [] })])).get('ports.agent_exposed')!;
+    const tls = (await scan(worker(), [listener({ tls: true, authentication: ['basic', 'bearer'], open: [] })])).get(
+      'ports.agent_exposed',
+    )!;
     expect(tls.status).toBe('pass');
     expect(tls.message).toBe("hostward's endpoints beyond loopback (10.0.1.23:9750) require basic or bearer");
-    const plain = (await scan(worker(), [listener({ authentication: ['bearer'], open: [] })])).get('ports.agent_exposed')!;
+    const plain = (await scan(worker(), [listener({ authentication: ['bearer'], open: [] })])).get(
+      'ports.agent_exposed',
+    )!;
     expect(plain.status).toBe('pass');
-    expect(plain.message).toContain('over plain HTTP on 10.0.1.23:9750, credentials cross the network readable (add tls_server_config)');
+    expect(plain.message).toContain(
+      'over plain HTTP on 10.0.1.23:9750, credentials cross the network readable (add tls_server_config)',
+    );
   });
 
   it('passes on loopback only, whatever it asks', async () => {
-    const a = (await scan(worker(), [listener({ address: '127.0.0.1' }), listener({ address: '::1' })])).get('ports.agent_exposed')!;
+    const a = (await scan(worker(), [listener({ address: '127.0.0.1' }), listener({ address: '::1' })])).get(
+      'ports.agent_exposed',
+    )!;
     expect(a.status).toBe('pass');
     expect(a.message).toBe('hostward listens on loopback only (127.0.0.1:9750, [::1]:9750)');
   });
@@ -125,17 +150,30 @@ describe('the reachability scan leaves the agent port to ports.agent_exposed', (
     const root = rootWithListeners([agentPort.port, other.port]);
     cleanups.push(root.cleanup);
     const calls: string[] = [];
-    const probe = defineProbe<PortsFacts>({ ...(portsProbe as unknown as Probe<PortsFacts>), gather: (ctx) => gatherPorts(ctx, { connect: loopbackOnly(calls) }) });
+    const probe = defineProbe<PortsFacts>({
+      ...(portsProbe as unknown as Probe<PortsFacts>),
+      gather: (ctx) => gatherPorts(ctx, { connect: loopbackOnly(calls) }),
+    });
     try {
       const config = defaultConfig();
       config.root = root.root;
-      config.probes = { ports: { reachability: true, reachabilityTargets: ['127.0.0.1'], nodePortRange: '1-1', metadataCheck: false, connectTimeoutMs: 200 } };
+      config.probes = {
+        ports: {
+          reachability: true,
+          reachabilityTargets: ['127.0.0.1'],
+          nodePortRange: '1-1',
+          metadataCheck: false,
+          connectTimeoutMs: 200,
+        },
+      };
       const own = [listener({ address: '0.0.0.0', port: agentPort.port, authentication: ['bearer'], open: [] })];
       const r = await runScan({ probes: [probe], config, log: silent, mode: 'agent', ownListeners: own });
       const reach = r.findings.find((f) => f.check === 'ports.reachable_unexpected')!;
       expect(reach.status).toBe('fail');
       expect(reach.message).toContain(`1 reachable TCP port not in the allow-list: 127.0.0.1:${other.port} (socket)`);
-      expect(reach.message).toContain(`hostward's own listener (0.0.0.0:${agentPort.port}) is judged by ports.agent_exposed`);
+      expect(reach.message).toContain(
+        `hostward's own listener (0.0.0.0:${agentPort.port}) is judged by ports.agent_exposed`,
+      );
       expect(calls.every((c) => c.startsWith('127.0.0.1:'))).toBe(true);
     } finally {
       await agentPort.close();
