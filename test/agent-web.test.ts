@@ -89,6 +89,25 @@ async function start(
   return { agent, http: `http://127.0.0.1:${agent.port}`, https: `https://127.0.0.1:${agent.port}` };
 }
 
+describe('several listen addresses (agent.listen, HOSTWARD_LISTEN)', () => {
+  it('binds each on one port (port 0: the first one picks it) and tells its scans about each', async () => {
+    seen.length = 0;
+    const c: Config = defaultConfig();
+    c.root = path.join(dir, 'root');
+    c.agent = { ...c.agent, listen: ['127.0.0.1', '::1'], schedule: '0 0 1 1 *', watch: { ...c.agent.watch, enabled: false } };
+    c.agent.watchdog.enabled = false;
+    const agent = await startAgent({ config: c, probes: [probe], log: captureLog('silent').log, port: 0 });
+    agents.push(agent);
+    await agent.scanNow();
+    expect((await get(`http://127.0.0.1:${agent.port}/healthz`)).status).toBe(200);
+    expect((await get(`http://[::1]:${agent.port}/healthz`)).status).toBe(200);
+    expect(seen.at(-1)?.map((l) => `${l.address} ${l.port}`)).toEqual([`127.0.0.1 ${agent.port}`, `::1 ${agent.port}`]);
+    await agent.close();
+    agents.pop();
+    await expect(get(`http://[::1]:${agent.port}/healthz`)).rejects.toThrow();
+  });
+});
+
 describe('without a web configuration', () => {
   it('refuses /v1/report (403, saying how to enable it) and serves /metrics, /healthz, /readyz as before', async () => {
     const { http } = await start(undefined);

@@ -116,7 +116,7 @@ export function get(url: string, opts: GetOptions = {}): Promise<Answer> {
   const u = new URL(url);
   const tls = u.protocol === 'https:';
   const common = {
-    host: u.hostname,
+    host: u.hostname.replace(/^\[|\]$/g, ''),
     port: Number(u.port),
     path: u.pathname + u.search,
     method: 'GET',
