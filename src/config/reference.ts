@@ -1,0 +1,1311 @@
+/**
+ * The configuration reference, as data: every key of the YAML configuration (top level, scan, agent, collector,
+ * sinks and routing, every probe's section) with its type, default, environment variable and command-line flag.
+ * docs/configuration.md is rendered from it (`npm run docs:config`), and test/docs/configuration.test.ts holds it
+ * to the code: the keys each validator accepts, the defaults of defaultConfig() and of the probes' parsers, the
+ * environment variables applyEnv reads, the flags of `hostward COMMAND --help`.
+ *
+ * Paths are YAML paths: `agent.watch.debounceMs`; `[]` is an item of a list (`exceptions[].reason`), `[slack]` an
+ * item of the sinks list of that type, `<check id>` a key that is a check id.
+ */
+import { SEVERITIES } from '../contracts.js';
+import { HOST_ROLES } from '../scan/host-role.js';
+import { SINK_TYPES } from '../sinks/routing-config.js';
+import { DEFAULT_SSH_OPTIONS } from '../../probes/ssh/options.js';
+import { DEFAULT_ALLOW_LIST } from '../../probes/ports/options.js';
+import { DEFAULT_TLS_OPTIONS } from '../../probes/tls/options.js';
+import { DEFAULT_UPDATES_OPTIONS } from '../../probes/updates/options.js';
+import { STRONG_CIPHER_SUITES } from '../../probes/kubelet/checks.js';
+import { DANGEROUS_CAPABILITIES } from '../../probes/seccomp/caps.js';
+
+export type KeyType =
+  | { kind: 'string'; what?: string }
+  | { kind: 'integer'; min: number; max: number; unit?: string }
+  | { kind: 'boolean' }
+  | { kind: 'enum'; values: readonly string[] }
+  /** Anything else, described in words (lists, mappings, unions). */
+  | { kind: 'text'; text: string };
+
+export interface ConfigKey {
+  path: string;
+  type: KeyType;
+  /** The value in force when the key is absent, as written in YAML. Checked against the code by the tests. */
+  default?: unknown;
+  /** A default that depends on something else (the root, the host, another key), in words. Not checked. */
+  defaultText?: string;
+  /** Required: true, or when (in words). */
+  required?: true | string;
+  /** The environment variable that overrides the key (environment wins over the file). */
+  env?: string;
+  /** Command-line flags that override the key: "agent --port". */
+  flags?: readonly string[];
+  /** A value the validator accepts (the default when absent). */
+  example?: unknown;
+  /** The example as the environment variable carries it, when it is not String(example). */
+  envExample?: string;
+  /** Sibling keys the example needs to be valid (retryMaxMs must not be below retryInitialMs). */
+  with?: Readonly<Record<string, unknown>>;
+  description: string;
+}
+
+export interface ConfigSection {
+  title: string;
+  /** Markdown, a paragraph or two. */
+  intro: string;
+  keys: readonly ConfigKey[];
+}
+
+const int = (min: number, max: number, unit?: string): KeyType => ({
+  kind: 'integer',
+  min,
+  max,
+  ...(unit ? { unit } : {}),
+});
+const str = (what?: string): KeyType => ({ kind: 'string', ...(what ? { what } : {}) });
+const bool: KeyType = { kind: 'boolean' };
+const oneOf = (values: readonly string[]): KeyType => ({ kind: 'enum', values });
+const text = (t: string): KeyType => ({ kind: 'text', text: t });
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const MATCHER = 'mapping: `severity` (one, a list, or `{min: SEVERITY}`), `probe` (one or a list), `check` (globs)';
+
+/** Values the tests put where a path says `<check id>` or `<sysctl check id>`. */
+export const PLACEHOLDERS: Readonly<Record<string, string>> = {
+  '<check id>': 'ssh.password_auth',
+  '<sysctl check id>': 'kernel.rp_filter',
+};
+
+/**
+ * What a mapping or list item needs besides the key under test to be valid (a sink needs its name, type and
+ * secret file; routes need a default). Keyed by the location's path.
+ */
+export const CONTEXTS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  'exceptions[]': { check: '<check id>', reason: 'a reason', expires: '2099-12-31' },
+  'collector.tls': { certFile: '/tls/tls.crt', keyFile: '/tls/tls.key' },
+  'collector.sinks[slack]': { name: 'team-slack', type: 'slack', webhookUrlFile: '/run/secrets/slack' },
+  'collector.sinks[pagerduty]': { name: 'oncall', type: 'pagerduty', routingKeyFile: '/run/secrets/pd' },
+  'collector.sinks[alertmanager]': { name: 'am', type: 'alertmanager', urls: ['http://am-0:9093'] },
+  'collector.sinks[webhook]': { name: 'soc', type: 'webhook', urlFile: '/run/secrets/soc-url' },
+  'collector.sinks[file]': { name: 'audit', type: 'file', path: '/var/lib/hostward/audit.ndjson' },
+  'collector.routing': { default: [] },
+  'collector.routing.routes[]': { sinks: [] },
+  'collector.routing.inhibit[]': { source: {}, target: {} },
+};
+
+const TOP: ConfigSection = {
+  title: 'Top level',
+  intro:
+    'A YAML file (`--config FILE` or `HOSTWARD_CONFIG`), plus environment variables, which win over it. The whole ' +
+    'file is validated before anything is used: an unknown key, a value of the wrong type or out of range is ' +
+    'reported naming the key (`hostward: invalid configuration: FILE: agent.port: must be an integer from 1 to ' +
+    '65535`), and hostward exits 2.',
+  keys: [
+    {
+      path: 'node',
+      type: str('node name'),
+      defaultText:
+        "`HOSTWARD_NODE_NAME` or `NODE_NAME`, else `/etc/hostname` under the root, else this machine's hostname",
+      example: 'worker-3',
+      description:
+        'The node name reported in findings, events and `GET /v1/report`. The DaemonSet sets `NODE_NAME` from `spec.nodeName`.',
+    },
+    {
+      path: 'root',
+      type: str('directory'),
+      default: '/',
+      env: 'HOSTWARD_ROOT',
+      flags: ['scan --root', 'agent --root'],
+      example: '/host',
+      description: "Where the host's file system is mounted. The image sets `HOSTWARD_ROOT=/host`.",
+    },
+    {
+      path: 'trustedRoots',
+      type: text('list of absolute paths (comma-separated in the environment)'),
+      default: [],
+      env: 'HOSTWARD_TRUSTED_ROOTS',
+      example: ['/host'],
+      envExample: '/host',
+      description:
+        "Roots whose binaries are the host's own: they run chrooted with hostward's privileges instead of sandboxed. " +
+        '`/` and the root directory of PID 1 need no entry (docs/threat-model.md).',
+    },
+    {
+      path: 'log.level',
+      type: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+      default: 'info',
+      env: 'HOSTWARD_LOG_LEVEL',
+      example: 'debug',
+      description:
+        'Log level (JSON logs on stderr for `scan`, stdout for `agent` and `collector`). `scan` logs at `warn` when this is `info`.',
+    },
+  ],
+};
+
+const CHECKS: ConfigSection = {
+  title: 'Checks and exceptions',
+  intro:
+    '`checks` turns single checks off or changes their severity; `exceptions` accepts a failing check for a while, ' +
+    'with a reason. An accepted failure keeps `status: "fail"` in the report, carries `exception`, does not count ' +
+    'towards `--fail-on`, and exports `hostward_check_status` 4. Check ids: `hostward checks` or docs/checks.md.',
+  keys: [
+    {
+      path: 'checks.<check id>.enabled',
+      type: bool,
+      default: true,
+      example: false,
+      description: 'false: the check is not run or reported.',
+    },
+    {
+      path: 'checks.<check id>.severity',
+      type: oneOf(SEVERITIES),
+      defaultText: "the check's own (docs/checks.md)",
+      example: 'info',
+      description: 'The severity findings, metrics and alerts of this check carry.',
+    },
+    {
+      path: 'exceptions[].check',
+      type: str('check id'),
+      required: true,
+      example: '<check id>',
+      description: 'The check the exception accepts.',
+    },
+    {
+      path: 'exceptions[].reason',
+      type: str(),
+      required: true,
+      example: 'break-glass root key on bastion nodes, SEC-1234',
+      description: 'Why; shown on the finding.',
+    },
+    {
+      path: 'exceptions[].expires',
+      type: str('date YYYY-MM-DD'),
+      required: true,
+      example: '2027-03-31',
+      description:
+        'The last day (UTC) the exception holds; after it the check fails again and the message says it expired.',
+    },
+  ],
+};
+
+const SCAN: ConfigSection = {
+  title: 'scan',
+  intro: 'What a scan runs: `hostward scan`, and each scan of the agent.',
+  keys: [
+    {
+      path: 'scan.failOn',
+      type: oneOf(SEVERITIES),
+      default: 'high',
+      env: 'HOSTWARD_FAIL_ON',
+      flags: ['scan --fail-on'],
+      example: 'critical',
+      description: '`hostward scan` exits 1 when a check fails at or above this severity (accepted exceptions aside).',
+    },
+    {
+      path: 'scan.probeTimeoutSeconds',
+      type: int(1, 3600, 'seconds'),
+      default: 20,
+      description: 'Each probe\'s deadline; a probe past it is reported with `status: "error"`, the others still run.',
+    },
+    {
+      path: 'scan.probes',
+      type: text('list of probe names'),
+      defaultText: 'every probe',
+      flags: ['scan --probe'],
+      example: ['ssh', 'kernel'],
+      description: 'Run only these probes.',
+    },
+    {
+      path: 'scan.hostRole',
+      type: oneOf(HOST_ROLES),
+      default: 'auto',
+      example: 'server',
+      description:
+        "What the host is for: `node` (a Kubernetes node: forwarding on, the kubelet's kernel values), `server` (CIS: " +
+        'forwarding off), `auto` (a node when a kubelet, k3s or RKE2 runs or is installed).',
+    },
+  ],
+};
+
+const AGENT: ConfigSection = {
+  title: 'agent',
+  intro:
+    "`hostward agent`, the DaemonSet's long-running mode: schedule, endpoints, state, and delivery to the collector.",
+  keys: [
+    {
+      path: 'agent.port',
+      type: int(1, 65535),
+      default: 9750,
+      env: 'HOSTWARD_PORT',
+      flags: ['agent --port'],
+      description: 'Port of `/metrics`, `/healthz`, `/readyz`, `/v1/report` (`--port 0` picks a free one).',
+    },
+    {
+      path: 'agent.listen',
+      type: text('an IP address or a list of them (comma-separated in the environment)'),
+      default: ['0.0.0.0'],
+      env: 'HOSTWARD_LISTEN',
+      example: ['10.0.0.5', '127.0.0.1'],
+      envExample: '10.0.0.5,127.0.0.1',
+      description:
+        "Addresses to bind, the same port on each. The chart binds the node's address and loopback (`$(HOST_IP),127.0.0.1`).",
+    },
+    {
+      path: 'agent.webConfigFile',
+      type: str('file'),
+      env: 'HOSTWARD_WEB_CONFIG_FILE',
+      flags: ['agent --web.config.file'],
+      example: '/etc/hostward/web.yaml',
+      description:
+        "TLS and authentication of `/metrics` and `/v1/report`, in exporter-toolkit's web configuration format plus " +
+        '`bearer_tokens_file` (deploy/README.md, "What the agent exposes"). Without it `/v1/report` answers 403.',
+    },
+    {
+      path: 'agent.schedule',
+      type: str('cron expression (node-cron)'),
+      default: '*/5 * * * *',
+      env: 'HOSTWARD_SCHEDULE',
+      example: '*/15 * * * *',
+      description: 'When full scans run (the agent also scans at start).',
+    },
+    {
+      path: 'agent.stateDir',
+      type: str('directory'),
+      default: '/var/lib/hostward',
+      env: 'HOSTWARD_STATE_DIR',
+      example: '/var/lib/hostward',
+      description:
+        "The only host directory the agent writes: the alert outbox and state, and the integrity baseline's default place.",
+    },
+    {
+      path: 'agent.collectorUrl',
+      type: str('http:// or https:// URL'),
+      env: 'HOSTWARD_COLLECTOR_URL',
+      example: 'https://hostward-collector.hostward.svc:9751',
+      description: 'The collector. Unset: the agent sends no events (Prometheus alone).',
+    },
+    {
+      path: 'agent.tokenFile',
+      type: str('file'),
+      env: 'HOSTWARD_TOKEN_FILE',
+      example: '/etc/hostward/token/token',
+      description: 'File holding the bearer token the agent sends to the collector (a secret).',
+    },
+    {
+      path: 'agent.tls.caFile',
+      type: str('file (PEM)'),
+      defaultText: "the system's CAs",
+      example: '/etc/hostward/tls/ca.crt',
+      description: 'CA bundle that verifies an https:// collector.',
+    },
+    {
+      path: 'agent.tls.certFile',
+      type: str('file (PEM)'),
+      example: '/etc/hostward/tls/tls.crt',
+      with: { keyFile: '/etc/hostward/tls/tls.key' },
+      description: 'Client certificate for a collector that asks for one (mTLS); goes with `keyFile`.',
+    },
+    {
+      path: 'agent.tls.keyFile',
+      type: str('file (PEM)'),
+      example: '/etc/hostward/tls/tls.key',
+      with: { certFile: '/etc/hostward/tls/tls.crt' },
+      description: "The client certificate's key.",
+    },
+    {
+      path: 'agent.resendIntervalSeconds',
+      type: int(1, 7 * 24 * 3600, 'seconds'),
+      default: 3600,
+      description: 'Re-send the state of open alerts this often, so a collector that lost its state recovers it.',
+    },
+    {
+      path: 'agent.unknownGraceScans',
+      type: int(0, 1000, 'scans'),
+      default: 0,
+      description: 'Consecutive `unknown` scans after which a failing alert resolves; 0: `unknown` never resolves it.',
+    },
+    {
+      path: 'agent.outboxMaxBytes',
+      type: int(64 * 1024, 16 * GiB, 'bytes'),
+      default: 64 * MiB,
+      description:
+        'Outbox size bound: beyond it the oldest unsent events are dropped (counted, and open alerts re-sent).',
+    },
+    {
+      path: 'agent.outboxMaxAgeSeconds',
+      type: int(60, 365 * 24 * 3600, 'seconds'),
+      default: 7 * 24 * 3600,
+      description: "Outbox age bound, likewise. Keep it below the collector's `retention.eventsMaxAgeDays`.",
+    },
+    {
+      path: 'agent.retryInitialMs',
+      type: int(1, 3_600_000, 'ms'),
+      default: 1000,
+      with: { retryMaxMs: 24 * 3_600_000 },
+      description: 'First back-off after a failed send (exponential, full jitter).',
+    },
+    {
+      path: 'agent.retryMaxMs',
+      type: int(1, 24 * 3_600_000, 'ms'),
+      default: 300_000,
+      with: { retryInitialMs: 1 },
+      description: 'Longest back-off; at least `retryInitialMs`.',
+    },
+    {
+      path: 'agent.watch.enabled',
+      type: bool,
+      default: true,
+      example: false,
+      description:
+        'Watch the configuration the probes read (inotify) and re-run the probes that read a changed file at once.',
+    },
+    {
+      path: 'agent.watch.debounceMs',
+      type: int(0, 60_000, 'ms'),
+      default: 50,
+      description: 'Changes within this time are one re-scan.',
+    },
+    {
+      path: 'agent.watch.maxWatches',
+      type: int(1, 1_000_000),
+      default: 256,
+      description: 'At most this many watches; directories beyond it fall back to the schedule.',
+    },
+    {
+      path: 'agent.watchdog.enabled',
+      type: bool,
+      default: true,
+      example: false,
+      description: "Watch the agent's own memory and CPU; over budget, scans shed optional work.",
+    },
+    {
+      path: 'agent.watchdog.memoryBytes',
+      type: int(16 * MiB, 64 * GiB, 'bytes'),
+      default: 150 * MiB,
+      description: 'Resident memory budget of the agent process.',
+    },
+    {
+      path: 'agent.watchdog.cpuPercent',
+      type: int(1, 6400, '% of one core'),
+      default: 5,
+      description: 'CPU budget of the agent and its scans, averaged over the window.',
+    },
+    {
+      path: 'agent.watchdog.windowSeconds',
+      type: int(1, 3600, 'seconds'),
+      default: 60,
+      description: 'The window the CPU budget is averaged over.',
+    },
+  ],
+};
+
+const COLLECTOR: ConfigSection = {
+  title: 'collector',
+  intro:
+    "`hostward collector`: where it listens, its database, the agents' tokens, and the simple setup of its sinks " +
+    '(one of each kind, named after the kind). Secrets (webhook URLs, routing keys, tokens) come from files only. A ' +
+    'missing or malformed secret file, or a non-https URL (http only for loopback, and for Alertmanager), stops the ' +
+    'collector at start naming the key.',
+  keys: [
+    {
+      path: 'collector.port',
+      type: int(1, 65535),
+      default: 9751,
+      flags: ['collector --port'],
+      description: "Port of the collector's API, page and metrics (`--port 0` picks a free one).",
+    },
+    {
+      path: 'collector.listen',
+      type: str('address'),
+      default: '0.0.0.0',
+      example: '127.0.0.1',
+      description: 'Address to bind.',
+    },
+    {
+      path: 'collector.db',
+      type: str('file'),
+      default: '/var/lib/hostward/collector.db',
+      env: 'HOSTWARD_DB',
+      example: '/data/collector.db',
+      description: 'The SQLite database (WAL).',
+    },
+    {
+      path: 'collector.tokensFile',
+      type: str('file'),
+      required: 'to start',
+      env: 'HOSTWARD_TOKENS_FILE',
+      example: '/etc/hostward/tokens',
+      description:
+        'Accepted bearer tokens, one per line (`#` comments), re-read when it changes. The same tokens open the read API and the fleet page.',
+    },
+    {
+      path: 'collector.silentAfterSeconds',
+      type: int(1, 30 * 24 * 3600, 'seconds'),
+      default: 900,
+      description: 'A node that sent nothing (not even a heartbeat) for this long raises `hostward.node_silent`.',
+    },
+    {
+      path: 'collector.maxBodyBytes',
+      type: int(1024, 256 * MiB, 'bytes'),
+      default: 4 * MiB,
+      description: 'Largest accepted `POST /v1/events` body (413 beyond).',
+    },
+    {
+      path: 'collector.fileSink',
+      type: str('file, or - for stdout'),
+      env: 'HOSTWARD_FILE_SINK',
+      example: '-',
+      description: 'File sink: NDJSON of group changes.',
+    },
+    {
+      path: 'collector.slackWebhookUrlFile',
+      type: str('file'),
+      env: 'HOSTWARD_SLACK_WEBHOOK_URL_FILE',
+      example: '/etc/hostward/slack/webhook-url',
+      description: 'Slack sink: file holding the incoming-webhook URL.',
+    },
+    {
+      path: 'collector.slackSendResolved',
+      type: bool,
+      default: true,
+      example: false,
+      description: 'Post resolves to Slack as follow-up messages.',
+    },
+    {
+      path: 'collector.pagerdutyRoutingKeyFile',
+      type: str('file'),
+      env: 'HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE',
+      example: '/etc/hostward/pagerduty/routing-key',
+      description: 'PagerDuty sink (Events API v2): file holding the routing key.',
+    },
+    {
+      path: 'collector.pagerdutyUrl',
+      type: str('URL'),
+      defaultText: '`https://events.pagerduty.com/v2/enqueue`',
+      env: 'HOSTWARD_PAGERDUTY_URL',
+      example: 'https://events.eu.pagerduty.com/v2/enqueue',
+      description: 'The Events API endpoint (the EU region, or a test server).',
+    },
+    {
+      path: 'collector.alertmanagerUrls',
+      type: text('list of URLs (comma-separated in the environment)'),
+      env: 'HOSTWARD_ALERTMANAGER_URLS',
+      example: ['http://am-0:9093', 'http://am-1:9093'],
+      envExample: 'http://am-0:9093,http://am-1:9093',
+      description: 'Alertmanager sink (API v2): every replica, each gets every alert.',
+    },
+    {
+      path: 'collector.alertmanagerResendSeconds',
+      type: int(1, 600, 'seconds'),
+      default: 60,
+      description: 'Re-send firing alerts to Alertmanager this often (its `resolve_timeout` is 5 minutes).',
+    },
+    {
+      path: 'collector.webhookUrlFile',
+      type: str('file'),
+      env: 'HOSTWARD_WEBHOOK_URL_FILE',
+      example: '/etc/hostward/webhook/url',
+      description: 'Webhook sink: file holding the URL group changes are posted to as JSON.',
+    },
+    {
+      path: 'collector.webhookSecretFile',
+      type: str('file'),
+      env: 'HOSTWARD_WEBHOOK_SECRET_FILE',
+      example: '/etc/hostward/webhook/secret',
+      description:
+        'Webhook sink: HMAC-SHA256 secret; requests then carry `X-Hostward-Signature: v1=…` over `timestamp.body`.',
+    },
+    {
+      path: 'collector.cluster',
+      type: str(),
+      env: 'HOSTWARD_CLUSTER',
+      example: 'prod-eu-1',
+      description: 'Cluster name: the `cluster` label of Alertmanager alerts, part of PagerDuty dedup keys.',
+    },
+    {
+      path: 'collector.publicUrl',
+      type: str('http:// or https:// URL'),
+      env: 'HOSTWARD_PUBLIC_URL',
+      example: 'https://hostward.example',
+      description: "The collector's address for people: links to the fleet page in notifications.",
+    },
+    {
+      path: 'collector.deliveryRetryInitialMs',
+      type: int(1, 3_600_000, 'ms'),
+      default: 1000,
+      with: { deliveryRetryMaxMs: 24 * 3_600_000 },
+      description: 'First back-off after a failed delivery to a sink.',
+    },
+    {
+      path: 'collector.deliveryRetryMaxMs',
+      type: int(1, 24 * 3_600_000, 'ms'),
+      default: 300_000,
+      with: { deliveryRetryInitialMs: 1 },
+      description: 'Longest back-off; at least `deliveryRetryInitialMs`.',
+    },
+    {
+      path: 'collector.tls.certFile',
+      type: str('file (PEM)'),
+      required: 'with `tls`',
+      example: '/tls/tls.crt',
+      description: 'Serve HTTPS with this certificate (re-read when it changes).',
+    },
+    {
+      path: 'collector.tls.keyFile',
+      type: str('file (PEM)'),
+      required: 'with `tls`',
+      example: '/tls/tls.key',
+      description: 'Its key.',
+    },
+    {
+      path: 'collector.tls.clientCaFile',
+      type: str('file (PEM)'),
+      example: '/tls/ca.crt',
+      description:
+        "CA of the agents' client certificates: they are asked for (mTLS). The bearer token is still required.",
+    },
+    {
+      path: 'collector.tls.requireClientCert',
+      type: bool,
+      defaultText: '`true` when `clientCaFile` is set',
+      example: true,
+      with: { clientCaFile: '/tls/ca.crt' },
+      description:
+        'Refuse connections without a verified client certificate. false: optional, but one that does not verify gets 403.',
+    },
+    {
+      path: 'collector.retention.eventsMaxAgeDays',
+      type: int(1, 3650, 'days'),
+      default: 30,
+      description:
+        "Events are kept this long (re-sends inside the window stay duplicates); longer than the agents' `outboxMaxAgeSeconds`.",
+    },
+    {
+      path: 'collector.sinks',
+      type: text('list of named sinks (below)'),
+      example: [],
+      description: 'Further sinks, each with a name routes can use.',
+    },
+    {
+      path: 'collector.routing',
+      type: text('mapping (below)'),
+      example: {},
+      description: 'Which sinks get which groups, and inhibition. Without it every sink gets every group.',
+    },
+  ],
+};
+
+const sink = (
+  type: string,
+  key: string,
+  t: KeyType,
+  description: string,
+  extra: Partial<ConfigKey> = {},
+): ConfigKey => ({
+  path: `collector.sinks[${type}].${key}`,
+  type: t,
+  description,
+  ...extra,
+});
+
+const SINKS: ConfigSection = {
+  title: 'collector.sinks',
+  intro:
+    "Named sinks, beside the simple setup's. Every item has a `name` (letters, digits, `_`, `-`; not one of the " +
+    "simple setup's names `slack`, `pagerduty`, `alertmanager`, `webhook`, `file`, `stdout`) and a `type`; the " +
+    'other keys depend on the type.',
+  keys: [
+    ...SINK_TYPES.flatMap((t) => [
+      sink(t, 'name', str('sink name'), 'The name routes use.', { required: true, example: `my-${t}` }),
+      sink(t, 'type', oneOf([t]), 'The kind of sink (one of the types below).', { required: true, example: t }),
+    ]),
+    sink('slack', 'webhookUrlFile', str('file'), 'File holding the Slack incoming-webhook URL.', {
+      required: true,
+      example: '/run/secrets/slack',
+    }),
+    sink('slack', 'sendResolved', bool, 'Post resolves as follow-up messages.', { default: true, example: false }),
+    sink('pagerduty', 'routingKeyFile', str('file'), 'File holding the Events API v2 routing key.', {
+      required: true,
+      example: '/run/secrets/pd',
+    }),
+    sink('pagerduty', 'url', str('URL'), 'Events API endpoint.', {
+      defaultText: '`https://events.pagerduty.com/v2/enqueue`',
+      example: 'https://events.eu.pagerduty.com/v2/enqueue',
+    }),
+    sink('alertmanager', 'urls', text('a URL or a list of URLs'), 'Every Alertmanager replica.', {
+      required: true,
+      example: ['http://am-0:9093', 'http://am-1:9093'],
+    }),
+    sink('alertmanager', 'resendSeconds', int(1, 600, 'seconds'), 'Re-send firing alerts this often.', {
+      defaultText: '`collector.alertmanagerResendSeconds`',
+      example: 30,
+    }),
+    sink('webhook', 'urlFile', str('file'), 'File holding the URL.', {
+      required: true,
+      example: '/run/secrets/soc-url',
+    }),
+    sink('webhook', 'secretFile', str('file'), 'HMAC-SHA256 secret for `X-Hostward-Signature`.', {
+      example: '/run/secrets/soc-hmac',
+    }),
+    sink('file', 'path', str('file, or - for stdout'), 'NDJSON of group changes.', {
+      required: true,
+      example: '/var/lib/hostward/audit.ndjson',
+    }),
+  ],
+};
+
+const ROUTING: ConfigSection = {
+  title: 'collector.routing',
+  intro:
+    'Routes send a group (one check and severity across the fleet) to named sinks, walked in order as in ' +
+    'Alertmanager; inhibition holds back, on the same node, checks a matching higher one covers, and announces them ' +
+    "once it stops failing. Sink names: the simple setup's (`slack`, `pagerduty`, `alertmanager`, `webhook`, " +
+    '`file` or `stdout`) and those of `collector.sinks`.',
+  keys: [
+    {
+      path: 'collector.routing.routes[].match.severity',
+      type: text('a severity, a list, or `{min: SEVERITY}`'),
+      defaultText: 'any',
+      example: { min: 'high' },
+      description: 'Groups of these severities.',
+    },
+    {
+      path: 'collector.routing.routes[].match.probe',
+      type: text('a probe name or a list'),
+      defaultText: 'any',
+      example: ['ssh', 'kernel'],
+      description: 'Groups of these probes.',
+    },
+    {
+      path: 'collector.routing.routes[].match.check',
+      type: text('a glob or a list (`*`, `?`)'),
+      defaultText: 'any',
+      example: 'integrity.*',
+      description: 'Groups whose check id matches.',
+    },
+    {
+      path: 'collector.routing.routes[].sinks',
+      type: text('list of sink names'),
+      required: true,
+      example: ['pagerduty'],
+      description: 'Where a matching group goes.',
+    },
+    {
+      path: 'collector.routing.routes[].continue',
+      type: bool,
+      default: false,
+      example: true,
+      description: 'Keep walking the routes after this one matched.',
+    },
+    {
+      path: 'collector.routing.default',
+      type: text('list of sink names'),
+      required: 'with routes',
+      example: ['slack'],
+      description: 'Sinks for a group no route matched (`[]` drops it).',
+    },
+    {
+      path: 'collector.routing.inhibit[].source',
+      type: text(MATCHER),
+      required: true,
+      example: { severity: 'critical' },
+      description: 'While a check matching this fails on a node…',
+    },
+    {
+      path: 'collector.routing.inhibit[].target',
+      type: text(MATCHER),
+      required: true,
+      example: { severity: ['medium', 'low', 'info'] },
+      description: "…the node's failures matching this are held back.",
+    },
+  ],
+};
+
+const probe = (
+  name: string,
+  key: string,
+  t: KeyType,
+  description: string,
+  extra: Partial<ConfigKey> = {},
+): ConfigKey => ({
+  path: `probes.${name}.${key}`,
+  type: t,
+  description,
+  ...extra,
+});
+
+const SSH: ConfigSection = {
+  title: 'probes.ssh',
+  intro: "The sshd probe's thresholds and its live look at the daemon.",
+  keys: [
+    probe(
+      'ssh',
+      'permitRootLogin',
+      text('list of `yes`, `no`, `prohibit-password`, `without-password`, `forced-commands-only`'),
+      'PermitRootLogin values that pass.',
+      {
+        default: DEFAULT_SSH_OPTIONS.permitRootLogin,
+        example: ['no'],
+      },
+    ),
+    probe('ssh', 'maxAuthTries', int(1, 100), 'MaxAuthTries at most this.', {
+      default: DEFAULT_SSH_OPTIONS.maxAuthTries,
+    }),
+    probe('ssh', 'maxSessions', int(0, 1000), 'MaxSessions at most this.', {
+      default: DEFAULT_SSH_OPTIONS.maxSessions,
+    }),
+    probe('ssh', 'loginGraceTimeSeconds', int(1, 3600, 'seconds'), 'LoginGraceTime at most this.', {
+      default: DEFAULT_SSH_OPTIONS.loginGraceTimeSeconds,
+    }),
+    probe('ssh', 'clientAliveIntervalMax', int(1, 86400, 'seconds'), 'ClientAliveInterval at most this (and not 0).', {
+      default: DEFAULT_SSH_OPTIONS.clientAliveIntervalMax,
+    }),
+    probe('ssh', 'clientAliveCountMax', int(1, 100), 'ClientAliveCountMax at most this.', {
+      default: DEFAULT_SSH_OPTIONS.clientAliveCountMax,
+    }),
+    probe('ssh', 'minRsaBits', int(1024, 16384, 'bits'), 'Smallest acceptable RSA host key.', {
+      default: DEFAULT_SSH_OPTIONS.minRsaBits,
+    }),
+    probe('ssh', 'sshdTimeoutMs', int(100, 60000, 'ms'), "Deadline of the host's `sshd -T`.", {
+      default: DEFAULT_SSH_OPTIONS.sshdTimeoutMs,
+    }),
+    probe(
+      'ssh',
+      'sourceAddresses',
+      text('list of IP addresses'),
+      'Extra client addresses to evaluate `Match Address` blocks for.',
+      {
+        default: DEFAULT_SSH_OPTIONS.sourceAddresses,
+        example: ['192.0.2.10'],
+      },
+    ),
+    probe('ssh', 'live', bool, 'Connect to the daemon (ssh2) to read what it offers.', {
+      defaultText: '`true` when the root is `/`, else `false` (the DaemonSet sets `true`)',
+      example: true,
+    }),
+    probe('ssh', 'liveAddress', str('IP address'), 'Where the live probe connects.', {
+      defaultText: "sshd's first ListenAddress (loopback for a wildcard)",
+      example: '127.0.0.1',
+    }),
+    probe('ssh', 'livePort', int(1, 65535), 'Port the live probe connects to.', {
+      defaultText: 'the port of that ListenAddress, else 22',
+      example: 2222,
+    }),
+    probe(
+      'ssh',
+      'configPath',
+      str('absolute host path'),
+      'sshd_config to read when no running sshd names one with `-f`.',
+      { default: '/etc/ssh/sshd_config' },
+    ),
+  ],
+};
+
+const PORTS: ConfigSection = {
+  title: 'probes.ports',
+  intro:
+    "Listening sockets against an allow-list, and in the agent a bounded connect scan of the node's own addresses " +
+    'and of the cloud metadata endpoint. Port ranges are written `22/tcp` or `51820-51821/udp`.',
+  keys: [
+    probe(
+      'ports',
+      'allowList',
+      text('list of port ranges'),
+      "Listeners beyond loopback that are expected (replaces the default: a Kubernetes worker's).",
+      {
+        default: [...DEFAULT_ALLOW_LIST],
+        example: ['22/tcp'],
+      },
+    ),
+    probe(
+      'ports',
+      'extraAllowList',
+      text('list of port ranges'),
+      'Added to `allowList` (e.g. `9100/tcp` for node-exporter).',
+      { default: [], example: ['9100/tcp'] },
+    ),
+    probe(
+      'ports',
+      'reachability',
+      text('`auto`, `true` or `false`'),
+      "Connect scan of the node's own addresses; `auto`: in the agent only.",
+      { default: 'auto', example: false },
+    ),
+    probe(
+      'ports',
+      'reachabilityTargets',
+      text('list of IP addresses'),
+      "Addresses to scan (only this host's are ever used).",
+      { defaultText: "the node's own addresses", example: ['10.0.0.5'] },
+    ),
+    probe('ports', 'nodePortRange', str('FROM-TO'), "The cluster's NodePort range.", {
+      default: '30000-32767',
+      example: '30000-32000',
+    }),
+    probe(
+      'ports',
+      'allowNodePorts',
+      bool,
+      'Reachable ports in `nodePortRange` are Services, expected; false makes them findings.',
+      { default: true, example: false },
+    ),
+    probe('ports', 'scanRatePerSecond', int(1, 10000), 'Connection attempts per second, at most.', { default: 2000 }),
+    probe('ports', 'scanConcurrency', int(1, 512), 'Connection attempts in flight, at most.', { default: 64 }),
+    probe('ports', 'connectTimeoutMs', int(10, 10000, 'ms'), 'Per connection attempt.', { default: 300 }),
+    probe('ports', 'scanBudgetSeconds', int(1, 300, 'seconds'), "The whole reachability scan's deadline.", {
+      default: 10,
+    }),
+    probe('ports', 'maxScanTargets', int(1, 64), 'Addresses scanned, at most.', { default: 4 }),
+    probe(
+      'ports',
+      'metadataCheck',
+      text('`auto`, `true` or `false`'),
+      'Whether `ports.metadata_reachable` connects to the metadata address; `auto`: in an agent inside a pod.',
+      {
+        default: 'auto',
+        example: false,
+      },
+    ),
+    probe('ports', 'metadataAddress', str('IP address'), 'The cloud metadata endpoint.', {
+      default: '169.254.169.254',
+      example: 'fd00:ec2::254',
+    }),
+    probe('ports', 'metadataPort', int(1, 65535), 'Its port.', { default: 80 }),
+    probe('ports', 'metadataTimeoutMs', int(10, 10000, 'ms'), 'Its connect timeout.', { default: 1000 }),
+    probe(
+      'ports',
+      'procNetFallback',
+      bool,
+      "With a root other than `/` and no `<root>/proc/1/net`, read hostward's own `/proc/net` (host network).",
+      { default: true, example: false },
+    ),
+    probe(
+      'ports',
+      'allowedPublicAddresses',
+      text('list of IP addresses'),
+      'Public addresses meant to be on the node (an edge node).',
+      { default: [], example: ['203.0.113.7'] },
+    ),
+    probe('ports', 'maxProcesses', int(1, 1_000_000), 'Processes read to find socket owners, at most.', {
+      default: 100_000,
+    }),
+  ],
+};
+
+const KERNEL: ConfigSection = {
+  title: 'probes.kernel',
+  intro: 'Per-check expected values of the sysctl checks, for hosts that need another value (Cilium and `rp_filter`).',
+  keys: [
+    probe(
+      'kernel',
+      'expect.<sysctl check id>',
+      text('an integer, a list of integers (one of), or `{equal|oneOf|atLeast|atMost: n}`'),
+      "Replaces the check's expectation.",
+      {
+        defaultText: "the check's own (docs/checks.md)",
+        example: [0, 1],
+      },
+    ),
+  ],
+};
+
+const TLS: ConfigSection = {
+  title: 'probes.tls',
+  intro: 'Node certificates: expiry windows, key sizes, where else to look.',
+  keys: [
+    probe('tls', 'warnDays', int(1, 3650, 'days'), 'A certificate expiring within this fails (medium).', {
+      default: DEFAULT_TLS_OPTIONS.warnDays,
+    }),
+    probe('tls', 'criticalDays', int(0, 3650, 'days'), 'Within this it fails critical; at most `warnDays`.', {
+      default: DEFAULT_TLS_OPTIONS.criticalDays,
+      with: { warnDays: 3650 },
+    }),
+    probe('tls', 'minRsaBits', int(1024, 16384, 'bits'), 'Smallest acceptable RSA key.', {
+      default: DEFAULT_TLS_OPTIONS.minRsaBits,
+    }),
+    probe('tls', 'minEcBits', int(160, 521, 'bits'), 'Smallest acceptable EC key.', {
+      default: DEFAULT_TLS_OPTIONS.minEcBits,
+    }),
+    probe('tls', 'paths', text('list of absolute host paths or globs'), 'More certificate files.', {
+      default: [],
+      example: ['/etc/myapp/*.crt'],
+    }),
+    probe(
+      'tls',
+      'kubeconfigs',
+      text('list of absolute host paths or globs'),
+      'More kubeconfigs with embedded certificates.',
+      { default: [], example: ['/etc/kubernetes/*.conf'] },
+    ),
+    probe('tls', 'exclude', text('list of absolute host paths or globs'), 'Certificates not to judge.', {
+      default: [],
+      example: ['/etc/ssl/certs/*'],
+    }),
+  ],
+};
+
+const UPDATES: ConfigSection = {
+  title: 'probes.updates',
+  intro: 'Pending and security updates from the package databases (apt never runs).',
+  keys: [
+    probe(
+      'updates',
+      'maxMetadataAgeDays',
+      int(1, 365, 'days'),
+      'Package lists older than this fail `updates.metadata_fresh`.',
+      { default: DEFAULT_UPDATES_OPTIONS.maxMetadataAgeDays },
+    ),
+    probe('updates', 'allowedHolds', text('list of package names'), 'Held packages that are expected.', {
+      default: [...DEFAULT_UPDATES_OPTIONS.allowedHolds],
+      example: ['kubelet'],
+    }),
+    probe('updates', 'maxListFileBytes', int(1024, 4 * GiB, 'bytes'), 'Largest apt list file read (compressed).', {
+      default: DEFAULT_UPDATES_OPTIONS.maxListFileBytes,
+    }),
+    probe('updates', 'maxListBytes', int(1024, 500 * MiB, 'bytes'), 'Largest apt list once decompressed.', {
+      default: DEFAULT_UPDATES_OPTIONS.maxListBytes,
+    }),
+  ],
+};
+
+const RUNTIME: ConfigSection = {
+  title: 'probes.runtime',
+  intro: 'Configuration files of the container runtimes, when no running daemon names its own.',
+  keys: [
+    probe('runtime', 'dockerConfigFile', str('absolute host path'), "Docker's daemon.json.", {
+      defaultText: '`/etc/docker/daemon.json`',
+      example: '/etc/docker/daemon.json',
+    }),
+    probe('runtime', 'containerdConfig', str('absolute host path'), "containerd's config.toml.", {
+      defaultText: '`/etc/containerd/config.toml`',
+      example: '/etc/containerd/config.toml',
+    }),
+    probe('runtime', 'crioConfig', str('absolute host path'), "CRI-O's crio.conf.", {
+      defaultText: '`/etc/crio/crio.conf`',
+      example: '/etc/crio/crio.conf',
+    }),
+    probe('runtime', 'crioConfigDir', str('absolute host path'), "CRI-O's drop-in directory.", {
+      defaultText: '`/etc/crio/crio.conf.d`',
+      example: '/etc/crio/crio.conf.d',
+    }),
+    probe(
+      'runtime',
+      'kubeletConfig',
+      str('absolute host path'),
+      "The kubelet's config.yaml, for the cgroup driver comparison.",
+      { defaultText: "the running kubelet's `--config`", example: '/var/lib/kubelet/config.yaml' },
+    ),
+  ],
+};
+
+const KUBELET: ConfigSection = {
+  title: 'probes.kubelet',
+  intro: "The kubelet's effective configuration against CIS Kubernetes §4.",
+  keys: [
+    probe(
+      'kubelet',
+      'minEventRecordQPS',
+      int(0, 1_000_000),
+      '`eventRecordQPS` must be 0 (unlimited) or at least this.',
+      { default: 5 },
+    ),
+    probe(
+      'kubelet',
+      'strongCipherSuites',
+      text('list of cipher suite names (TLS_…)'),
+      'Suites `tlsCipherSuites` may name (CIS 4.2.12).',
+      {
+        default: [...STRONG_CIPHER_SUITES],
+        example: ['TLS_AES_128_GCM_SHA256'],
+      },
+    ),
+    probe(
+      'kubelet',
+      'maxProcesses',
+      int(1, 10_000_000),
+      'Processes read looking for the kubelet and kube-proxy, at most.',
+      { default: 100_000 },
+    ),
+  ],
+};
+
+const SECCOMP: ConfigSection = {
+  title: 'probes.seccomp',
+  intro: 'Which running containers are judged, and which capabilities count as dangerous.',
+  keys: [
+    probe(
+      'seccomp',
+      'exclude.podUids',
+      text('list of pod uids'),
+      'Pods left out (always decidable: the uid is in every cgroup path).',
+      { default: [], example: ['0b0f5c1e-1d2a-4c3b-9f8e-7d6c5b4a3f21'] },
+    ),
+    probe(
+      'seccomp',
+      'exclude.pods',
+      text('list of `namespace/name` globs'),
+      'Pods left out where the host shows names.',
+      { default: [], example: ['kube-system/*'] },
+    ),
+    probe('seccomp', 'exclude.containerIds', text('list of 64-hex container ids'), 'Containers left out.', {
+      default: [],
+      example: ['a'.repeat(64)],
+    }),
+    probe('seccomp', 'selfContainerId', str('64-hex container id'), "The agent's own container.", {
+      defaultText: 'detected from `/proc/self/cgroup`',
+      example: 'b'.repeat(64),
+    }),
+    probe('seccomp', 'selfPodUid', str('pod uid'), "The agent's own pod.", {
+      defaultText: 'detected',
+      example: '0b0f5c1e-1d2a-4c3b-9f8e-7d6c5b4a3f21',
+    }),
+    probe('seccomp', 'maxListed', int(1, 1000), 'Containers named in a finding, at most.', { default: 20 }),
+    probe('seccomp', 'maxProcesses', int(1, 10_000_000), 'Processes read, at most.', { default: 100_000 }),
+    probe(
+      'seccomp',
+      'dangerousCapabilities',
+      text('list of capability names'),
+      'Capabilities a container is flagged for (replaces the default).',
+      {
+        default: Object.keys(DANGEROUS_CAPABILITIES),
+        example: ['SYS_ADMIN'],
+      },
+    ),
+  ],
+};
+
+const INTEGRITY: ConfigSection = {
+  title: 'probes.integrity',
+  intro:
+    'The file integrity baseline the probe compares with. `hostward integrity init|check|accept` does not read the ' +
+    'configuration file: it takes `--db` (default `$HOSTWARD_STATE_DIR/integrity.db`), `--key-file` (or ' +
+    '`HOSTWARD_INTEGRITY_KEY_FILE`), `--policy` and `--root` (or `HOSTWARD_ROOT`) itself, so give the command the ' +
+    'values the agent uses, or the agent will not find or verify the baseline it writes.',
+  keys: [
+    probe(
+      'integrity',
+      'db',
+      str("absolute path on the agent's file system"),
+      'The baseline; `$HOSTWARD_STATE_DIR/integrity.db` when that is set.',
+      {
+        default: '/var/lib/hostward/integrity.db',
+        example: '/var/lib/hostward/integrity.db',
+      },
+    ),
+    probe('integrity', 'keyFile', str('absolute path'), 'HMAC key that signs the baseline (from a Secret).', {
+      env: 'HOSTWARD_INTEGRITY_KEY_FILE',
+      example: '/etc/hostward/integrity/key',
+    }),
+    probe('integrity', 'policy', str('absolute path'), 'A policy file; default: the built-in policy.', {
+      example: '/etc/hostward/integrity.yaml',
+    }),
+    probe(
+      'integrity',
+      'rehashSlices',
+      int(1, 1_000_000),
+      'Every file is re-read at least once every N checks, whatever stat says.',
+      { default: 24 },
+    ),
+    probe('integrity', 'trustCtime', bool, 'Use ctime in the stat fast path.', { default: true, example: false }),
+    probe('integrity', 'workers', int(1, 64), 'Hashing threads.', { defaultText: 'the CPUs, at most 4', example: 2 }),
+    probe('integrity', 'maxEvidence', int(1, 1000), 'Changed paths listed in a finding.', { default: 20 }),
+  ],
+};
+
+export const CONFIG_SECTIONS: readonly ConfigSection[] = [
+  TOP,
+  SCAN,
+  CHECKS,
+  AGENT,
+  COLLECTOR,
+  SINKS,
+  ROUTING,
+  SSH,
+  PORTS,
+  KERNEL,
+  TLS,
+  UPDATES,
+  RUNTIME,
+  KUBELET,
+  SECCOMP,
+  INTEGRITY,
+];
+
+/** Every key, in document order. */
+export function configKeys(): ConfigKey[] {
+  return CONFIG_SECTIONS.flatMap((s) => s.keys);
+}
+
+/** Environment variables that set no configuration key. */
+export const ENVIRONMENT: readonly { name: string; description: string }[] = [
+  { name: 'HOSTWARD_CONFIG', description: 'The configuration file, when `--config` is not given.' },
+  { name: 'HOSTWARD_NODE_NAME', description: 'The node name, when `node` is not set (before `NODE_NAME`).' },
+  { name: 'NODE_NAME', description: 'The node name, as the DaemonSet passes it from `spec.nodeName`.' },
+  { name: 'NO_COLOR', description: 'Any value: `scan` prints no colour.' },
+  {
+    name: 'KUBERNETES_SERVICE_HOST',
+    description:
+      'Set by the kubelet in every pod: `probes.ports.metadataCheck: auto` runs the metadata check only where it is set.',
+  },
+];
+
+/** Environment variables the agent sets for its own scan processes: not for users. */
+export const INTERNAL_ENVIRONMENT: readonly string[] = [
+  'HOSTWARD_SCAN_MODE',
+  'HOSTWARD_SHED',
+  'HOSTWARD_OWN_LISTENERS',
+  'HOSTWARD_CHANGED_PATHS',
+];
+
+// ---------------------------------------------------------------------------------------------------------
+// docs/configuration.md
+
+/** A value as YAML flow text, for the tables. */
+export function yamlText(v: unknown): string {
+  if (typeof v === 'string')
+    return /^[A-Za-z0-9_./:-]+$/.test(v) && !/^(true|false|yes|no|null|~|\d+)$/.test(v) ? v : JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(yamlText).join(', ')}]`;
+  if (typeof v === 'object' && v !== null)
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${k}: ${yamlText(x)}`)
+      .join(', ')}}`;
+  return String(v);
+}
+
+/** 67108864 → "64 MiB". */
+function binary(n: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) ((v /= 1024), i++);
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+const group = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+export function typeText(t: KeyType): string {
+  switch (t.kind) {
+    case 'string':
+      return t.what ?? 'string';
+    case 'integer':
+      return `integer, ${group(t.min)} to ${group(t.max)}${t.unit ? ` (${t.unit})` : ''}`;
+    case 'boolean':
+      return '`true` or `false`';
+    case 'enum':
+      return `one of ${t.values.map((v) => `\`${v}\``).join(', ')}`;
+    case 'text':
+      return t.text;
+  }
+}
+
+const LONG = 60;
+
+function defaultCell(k: ConfigKey): string {
+  if (k.default !== undefined) {
+    const s = yamlText(k.default);
+    if (s.length > LONG && Array.isArray(k.default)) return `${k.default.length} entries (below the table)`;
+    const bytes =
+      k.type.kind === 'integer' && k.type.unit === 'bytes' && typeof k.default === 'number' && k.default >= 1024;
+    return bytes ? `\`${s}\` (${binary(k.default as number)})` : `\`${s}\``;
+  }
+  if (k.defaultText) return k.defaultText;
+  if (k.required) return k.required === true ? 'required' : `required ${k.required}`;
+  return 'unset';
+}
+
+function overrideCell(k: ConfigKey): string {
+  const parts = [...(k.env ? [`\`${k.env}\``] : []), ...(k.flags ?? []).map((f) => `\`${f}\``)];
+  return parts.join(', ');
+}
+
+const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** How a path reads in the document: a sink of a type is just an item of the list there. */
+export function displayPath(p: string): string {
+  return p.replace(/\[[a-z]+\]/g, '[]');
+}
+
+function sectionMarkdown(s: ConfigSection): string {
+  const rows = s.keys.map(
+    (k) =>
+      `| \`${cell(displayPath(k.path))}\` | ${cell(typeText(k.type))} | ${cell(defaultCell(k))} | ${cell(overrideCell(k))} | ${cell(k.description)} |`,
+  );
+  const long = s.keys.filter((k) => Array.isArray(k.default) && yamlText(k.default).length > LONG);
+  const lists = long.map((k) => `Default of \`${displayPath(k.path)}\`: \`${yamlText(k.default)}\`.`);
+  return [
+    `## ${s.title}`,
+    '',
+    s.intro,
+    '',
+    '| key | type | default | environment, flag | what |',
+    '|---|---|---|---|---|',
+    ...rows,
+    ...(lists.length ? ['', ...lists] : []),
+    '',
+  ].join('\n');
+}
+
+function sinkSectionMarkdown(s: ConfigSection): string {
+  // One table per sink type: the type decides which keys an item takes.
+  const parts = [`## ${s.title}`, '', s.intro, ''];
+  for (const t of SINK_TYPES) {
+    const keys = s.keys.filter((k) => k.path.startsWith(`collector.sinks[${t}].`));
+    parts.push(`### \`type: ${t}\``, '', '| key | type | default | what |', '|---|---|---|---|');
+    for (const k of keys)
+      parts.push(
+        `| \`${cell(displayPath(k.path))}\` | ${cell(typeText(k.type))} | ${cell(defaultCell(k))} | ${cell(k.description)} |`,
+      );
+    parts.push('');
+  }
+  return parts.join('\n');
+}
+
+function environmentMarkdown(): string {
+  const rows = configKeys()
+    .filter((k) => k.env)
+    .map((k) => `| \`${k.env}\` | \`${displayPath(k.path)}\` |`);
+  const other = ENVIRONMENT.map((e) => `| \`${e.name}\` | ${cell(e.description)} |`);
+  return [
+    '## Environment variables',
+    '',
+    'Each overrides the file. Lists are comma-separated. Secrets are never passed as values: the `*_FILE` variables name files.',
+    '',
+    '| variable | sets |',
+    '|---|---|',
+    ...rows,
+    ...other,
+    '',
+    `Set by the agent for its own scan processes, not for users: ${INTERNAL_ENVIRONMENT.map((n) => `\`${n}\``).join(', ')}.`,
+    '',
+  ].join('\n');
+}
+
+const HEADER = `<!-- Generated by \`npm run docs:config\` from src/config/reference.ts; edit that file, not this one. -->
+
+# Configuration reference
+
+Every key hostward's configuration accepts, its type, default, and the environment variable or command-line flag
+that overrides it. \`hostward\` refuses a key that is not listed here, naming it. Example:
+
+\`\`\`yaml
+root: /host
+scan: { failOn: high }
+agent:
+  collectorUrl: https://hostward-collector.hostward.svc:9751
+  tokenFile: /etc/hostward/token/token
+checks:
+  ssh.max_sessions: { severity: info }
+exceptions:
+  - { check: ssh.permit_root_login, reason: "break-glass key on bastions, SEC-1234", expires: 2027-03-31 }
+probes:
+  ports: { extraAllowList: [9100/tcp] }
+\`\`\`
+
+The agent's web configuration (\`agent.webConfigFile\`) is a separate file in exporter-toolkit's format, described
+in [deploy/README.md](../deploy/README.md) ("What the agent exposes").
+`;
+
+/** docs/configuration.md. */
+export function renderConfigurationMarkdown(): string {
+  const body = CONFIG_SECTIONS.map((s) => (s === SINKS ? sinkSectionMarkdown(s) : sectionMarkdown(s)));
+  return [HEADER, ...body, environmentMarkdown()].join('\n').replace(/\n{3,}/g, '\n\n');
+}

@@ -1,0 +1,150 @@
+/**
+ * Helpers of the documentation tests: the built CLI run as users run it, its --help texts, Markdown tables and the
+ * command lines the documents give.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+export const REPO = process.cwd();
+export const CLI = path.resolve('dist/src/cli/main.js');
+
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The built CLI, argument array only, with the environment given (nothing of this process's but PATH). */
+export function hostward(args: readonly string[], env: NodeJS.ProcessEnv = {}, input?: string): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, ...env },
+    timeout: 120_000,
+    ...(input !== undefined ? { input } : {}),
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const helpCache = new Map<string, string>();
+
+/** `hostward COMMAND --help`, once per command; throws when the command has no help (an unknown command). */
+export function helpOf(command: string): string {
+  let text = helpCache.get(command);
+  if (text === undefined) {
+    const r = hostward([command, '--help']);
+    if (r.status !== 0) throw new Error(`hostward ${command} --help exited ${r.status}: ${r.stderr}`);
+    text = r.stdout;
+    helpCache.set(command, text);
+  }
+  return text;
+}
+
+/** The long flags a --help text lists (`--root`, `--web.config.file`) and the short ones (`-q`). */
+export function flagsIn(help: string): Set<string> {
+  return new Set([...help.matchAll(/(?<![\w-])(--?[a-z][a-z0-9.-]*)/g)].map((m) => m[1]!));
+}
+
+export function readDoc(rel: string): string {
+  return readFileSync(path.join(REPO, rel), 'utf8');
+}
+
+/** Every Markdown file under docs/ and deploy/runbooks.md, as repository paths. */
+export function documentFiles(): string[] {
+  const docs = readdirSync(path.join(REPO, 'docs'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => path.join('docs', f));
+  return [...docs.sort(), 'deploy/runbooks.md'];
+}
+
+export type Row = Record<string, string>;
+
+/**
+ * The rows of the first Markdown table after the heading `heading` (any level), keyed by the header cells in
+ * lower case. Cells keep their text with the surrounding backticks removed.
+ */
+export function tableAfter(markdown: string, heading: string): Row[] {
+  const lines = markdown.split('\n');
+  const start = lines.findIndex((l) => /^#+ /.test(l) && l.replace(/^#+ /, '').trim() === heading);
+  if (start < 0) throw new Error(`no heading "${heading}"`);
+  let i = start + 1;
+  while (i < lines.length && !lines[i]!.startsWith('|')) {
+    if (/^#+ /.test(lines[i]!)) throw new Error(`no table under "${heading}"`);
+    i++;
+  }
+  const cells = (l: string) =>
+    l
+      .replace(/^\||\|$/g, '')
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim().replace(/\\\|/g, '|'));
+  const header = cells(lines[i]!).map((h) => h.toLowerCase());
+  const rows: Row[] = [];
+  for (i += 2; i < lines.length && lines[i]!.startsWith('|'); i++) {
+    const c = cells(lines[i]!);
+    rows.push(Object.fromEntries(header.map((h, j) => [h, unquote(c[j] ?? '')])));
+  }
+  return rows;
+}
+
+/** `x` → x; text with several code spans keeps them. */
+export function unquote(cell: string): string {
+  const m = /^`([^`]*)`$/.exec(cell);
+  return m ? m[1]! : cell;
+}
+
+/** The code spans of a cell: "`a`, `b`" → [a, b]. */
+export function codeSpans(cell: string): string[] {
+  return [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+}
+
+export interface CommandLine {
+  file: string;
+  line: number;
+  /** The words after `hostward`, up to the end of the command (a pipe, `;`, `&&`, a comment, the closing backtick). */
+  args: string[];
+  text: string;
+}
+
+/**
+ * Every `hostward …` command line a document gives: in code blocks (a line that runs hostward, also after
+ * `kubectl … exec … --` or `node …/main.js`) and in inline code spans that start with `hostward `.
+ */
+export function commandLines(file: string, text: string): CommandLine[] {
+  const out: CommandLine[] = [];
+  const lines = text.split('\n');
+  let inBlock = false;
+  lines.forEach((l, i) => {
+    if (/^\s*```/.test(l)) {
+      inBlock = !inBlock;
+      return;
+    }
+    const candidates = inBlock ? [l] : [...l.matchAll(/`([^`]*\bhostward [^`]*)`/g)].map((m) => m[1]!);
+    for (const c of candidates) {
+      const m = /(?:^|[\s(])hostward\s+([^|;&#`)]*)/.exec(c.replace(/\$\([^)]*\)/g, 'X'));
+      if (!m || /^\s*$/.test(m[1]!)) continue;
+      const args = splitWords(m[1]!);
+      if (args.length === 0 || !/^[a-z-]/.test(args[0]!)) continue;
+      out.push({ file, line: i + 1, args, text: c.trim() });
+    }
+  });
+  return out;
+}
+
+/** Words as a POSIX shell splits them for the simple lines documents give (quotes, no expansion). */
+export function splitWords(s: string): string[] {
+  const words: string[] = [];
+  const re = /'([^']*)'|"((?:\\.|[^"\\])*)"|(\S+)/g;
+  let cur = '';
+  let last = -1;
+  for (const m of s.matchAll(re)) {
+    const piece = m[1] ?? m[2] ?? m[3] ?? '';
+    if (last >= 0 && m.index === last) cur += piece;
+    else {
+      if (last >= 0) words.push(cur);
+      cur = piece;
+    }
+    last = m.index + m[0].length;
+  }
+  if (last >= 0) words.push(cur);
+  return words.map((w) => w.replace(/\\$/, '')).filter((w) => w !== '');
+}
