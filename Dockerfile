@@ -12,10 +12,15 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY probes ./probes
-# Source maps point into TypeScript sources that the image does not carry.
+# Only what runs is kept: no source maps (they point into sources the image does not carry), no tests, type
+# declarations or TypeScript of the dependencies, and of sql.js (the RPM database reader) only the WebAssembly
+# build that probes/updates/rpm/rpmdb.ts loads (test/image/ reads an RPM database with it in the image).
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
- && find dist -name '*.map' -delete
+ && find dist -name '*.map' -delete \
+ && find node_modules -type d \( -name test -o -name tests -o -name __tests__ \) -prune -exec rm -rf {} + \
+ && find node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.map' \) -delete \
+ && find node_modules/sql.js/dist -type f ! -name sql-wasm.js ! -name sql-wasm.wasm -delete
 
 FROM node:26-trixie-slim
 ARG VERSION=0.1.0

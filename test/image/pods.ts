@@ -3,6 +3,10 @@
  * Only what a single machine without a cluster forces is changed, each in one place here:
  * - the agent's configuration turns the ports probe's network checks off (the reachability scan of the node's
  *   addresses and the cloud metadata check), so that nothing but loopback is ever contacted;
+ * - sshd -T may take 30 s (agent.config), as the suite loads this machine's 2 cores;
+ * - where PID 1 cannot be inspected even by root (this machine's init: stat of /proc/1/root is denied), the
+ *   agent cannot tell that /host is the host's own root and would run sshd -T sandboxed, which the pod cannot
+ *   do; trustedRoots: [/host] says it instead (on a node whose PID 1 is inspectable nothing is added);
  * - ports are free ones picked here, given to the chart as values (agent.port, collector.port), since the
  *   host network is shared with whatever else runs on this machine;
  * - the hostPath /var/lib/hostward is a temporary directory;
@@ -11,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -59,14 +63,26 @@ export interface Rendered {
 
 /** helm template with the ports given; the agent's ConfigMap with the network checks of the ports probe off. */
 export function render(agentPort: number, collectorPort: number, sets: Record<string, string> = {}): Rendered {
-  const objects = renderChart({ 'agent.port': String(agentPort), 'collector.port': String(collectorPort), ...sets });
+  // sshd -T gets 30 s instead of 5: the suite runs on 2 busy cores, and a timed-out sshd -T skips ssh.parser_agreement.
+  const objects = renderChart({ 'agent.port': String(agentPort), 'collector.port': String(collectorPort), 'agent.config.probes.ssh.sshdTimeoutMs': '30000', ...sets });
   const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'hostward-agent');
   if (!cm) throw new Error('the chart rendered no agent ConfigMap');
   const config = parse(cm.data['config.yaml'] as string) as K8s;
   config.probes ??= {};
   config.probes.ports = { ...(config.probes.ports ?? {}), reachability: false, metadataCheck: false };
+  if (!pid1Inspectable()) config.trustedRoots = [...((config.trustedRoots as string[] | undefined) ?? []), config.root as string];
   cm.data['config.yaml'] = stringify(config);
   return { objects, agentPort, collectorPort };
+}
+
+/** Whether this process can stat PID 1's root directory (what the agent compares /host with). */
+export function pid1Inspectable(): boolean {
+  try {
+    statSync('/proc/1/root');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function podSpec(objects: K8s[], kind: 'DaemonSet' | 'Deployment', name: string): K8s {
