@@ -25,6 +25,7 @@ import { attackScript, mountsUnder, pidsWithArgv, plantedRoot, processStatus, sl
 import type { Attack } from './untrusted-root.js';
 
 const canRun = toolsAvailable();
+const DIST_EXEC = path.resolve('dist/src/host/exec.js');
 let dir: string;
 let secret: string;
 const victims: ChildProcess[] = [];
@@ -131,8 +132,10 @@ describe.skipIf(!canRun)('a planted sshd in an untrusted --root', () => {
       // Descriptors hostward inherited without close-on-exec reach the child as /dev/null only.
       const fds = readdirSync(`/proc/${holder}/fd`).filter((fd) => Number(fd) > 2);
       expect(fds.map((fd) => readlinkSync(`/proc/${holder}/fd/${fd}`)).filter((t) => t !== '/dev/null')).toEqual([]);
-      // No controlling terminal to push keystrokes into (TIOCSTI): its own session.
-      expect(readFileSync(`/proc/${holder}/stat`, 'utf8').split(') ')[1]!.split(' ')[4]).toBe('0');
+      // Its own session: no controlling terminal of the operator's to push keystrokes into (TIOCSTI).
+      const stat = (pid: number | 'self') => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      expect(stat(holder)[3]).not.toBe(stat('self')[3]);
+      expect(stat(holder)[4]).toBe('0');
       expect(readFileSync(`/proc/${holder}/limits`, 'utf8')).toMatch(/^Max file size\s+0\s+0\s/m);
     } finally {
       ac.abort();
@@ -154,6 +157,20 @@ describe.skipIf(!canRun)('a planted sshd in an untrusted --root', () => {
     expect(r.stderr).toContain('HOSTWARD-ATTACK end');
     // Not one of the bomb's sleeps outlives the run: each would otherwise hold the root for an hour.
     await until('the timed-out sandbox to end', () => (alive(a.forkMark).length + alive(a.holdMark).length === 0 ? true : undefined), 10_000);
+  });
+
+  it.runIf(existsSync(DIST_EXEC))('dies with hostward: a killed scan leaves no process of the sandbox behind', async () => {
+    const a = { ...attack('hold'), quick: true };
+    const root = buildRoot(a);
+    const code = `import { hostExec } from ${JSON.stringify(DIST_EXEC)}; await hostExec(${JSON.stringify(root)})('/usr/sbin/sshd', ['-T'], { timeoutMs: 600000 });`;
+    const scanner = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: 'ignore' });
+    try {
+      await until('the planted sshd to hold', () => alive(a.holdMark)[0]);
+      scanner.kill('SIGKILL');
+      await until('the sandbox to die with its scanner', () => (alive(a.holdMark).length + alive(a.forkMark).length === 0 ? true : undefined), 10_000);
+    } finally {
+      scanner.kill('SIGKILL');
+    }
   });
 
   it('a binary that prints forever is stopped at the output limit, with everything it started', async () => {
