@@ -1,0 +1,126 @@
+/**
+ * deploy/README.md's capability table, measured in the container: the agent's pod spec from `helm template`
+ * (RuntimeDefault seccomp, no_new_privs, read-only root, host PID and network, this machine's "/" at /host),
+ * its args replaced by a one-off `scan --format json` of /host, once with every capability this machine has and
+ * once per row of the table's `pod` scene with that row's capabilities. The checks that change must be the ones
+ * the table lists. A root listener on 127.0.0.1:4194 stands for a node daemon (as in test/deploy/).
+ * HOSTWARD_MEASURE_CAPS=1 prints the rows as measured.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Report } from '../../src/contracts.js';
+import { compareReports, startListener, DOCUMENTED_CAPS } from '../deploy/capabilities.js';
+import type { K8s } from '../helpers/helm.js';
+import { freePort, newSecrets, podBundle, podSpec, render } from './pods.js';
+import type { PodBundle } from './pods.js';
+import { buildImage, imageConfig, removeAllContainers, removeAllRootfs, removeRootfs, runToEnd, whyNot, writeBundle } from './runc.js';
+import { capabilitySet, resolveSeccomp } from './pod-to-oci.js';
+
+const skip = whyNot();
+
+/** The capabilities in the kernel's order (bit 0: CHOWN .. bit 40: CHECKPOINT_RESTORE). */
+const CAP_NAMES = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'LINUX_IMMUTABLE',
+  'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT',
+  'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE',
+  'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP', 'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ',
+  'PERFMON', 'BPF', 'CHECKPOINT_RESTORE',
+];
+
+/** "Every capability": those this process may hand on (this machine's sandbox lacks some, e.g. SYS_RESOURCE). */
+function everyCapability(): string[] {
+  const bnd = BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!}`);
+  return CAP_NAMES.filter((_, i) => (bnd >> BigInt(i)) & 1n);
+}
+
+const without = (cap: string) => DOCUMENTED_CAPS.filter((c) => c !== cap);
+/** The rows of the table's pod scene, by their label (the same sets as the machine scene's). */
+const VARIANTS: Record<string, string[]> = {
+  none: [],
+  DAC_READ_SEARCH: ['DAC_READ_SEARCH'],
+  '+ SYS_PTRACE': ['DAC_READ_SEARCH', 'SYS_PTRACE'],
+  '+ SYS_CHROOT (documented set)': [...DOCUMENTED_CAPS],
+  'documented − DAC_READ_SEARCH': without('DAC_READ_SEARCH'),
+  'documented − SYS_PTRACE': without('SYS_PTRACE'),
+  'documented − SYS_CHROOT': without('SYS_CHROOT'),
+  'documented + SYS_ADMIN': [...DOCUMENTED_CAPS, 'SYS_ADMIN'],
+};
+
+/** deploy/README.md's table rows of one scene: label → [status changes, weaker-evidence checks]. */
+export function documentedRows(readme: string, scene: string): Record<string, [string[], string[]]> {
+  const out: Record<string, [string[], string[]]> = {};
+  for (const line of readme.split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    if (cells.length < 6 || cells[2] !== scene) continue;
+    const list = (cell: string) => (cell === 'none' ? [] : cell.split(/,\s*/).map((x) => x.replace(/`/g, '')));
+    out[cells[1]!] = [list(cells[3]!), list(cells[4]!)];
+  }
+  return out;
+}
+
+let dir: string;
+let bundle: PodBundle;
+let listener: ChildProcess | undefined;
+let image: string;
+/** The image's ENTRYPOINT: a one-off scan replaces only the pod's args, as a debug copy of the pod would. */
+let entrypoint: string[] | null | undefined;
+
+/** The agent container with `scan --format json` as its command and these capabilities. */
+async function scanWith(caps: string[], n: number): Promise<Report> {
+  const config = structuredClone(bundle.config) as K8s;
+  const set = capabilitySet({ drop: ['ALL'], add: caps });
+  config.process.capabilities = { bounding: set, effective: set, permitted: set, inheritable: [], ambient: [] };
+  config.linux.seccomp = resolveSeccomp(JSON.parse(readFileSync('/usr/share/containers/seccomp.json', 'utf8')), set);
+  config.process.args = [...(entrypoint ?? []), 'scan', '--format', 'json', '--root', '/host', '--config', '/etc/hostward/config/config.yaml'];
+  const b = writeBundle(path.join(dir, `scan-${n}`), config);
+  const r = await runToEnd(`caps-${n}`, b, 300_000);
+  if (r.status !== 0 && r.status !== 1) throw new Error(`scan with ${caps.join(',') || 'no capabilities'} exited ${String(r.status)}: ${r.stderr.slice(-2000)}`);
+  if (!r.stdout.trim()) throw new Error(`scan with ${caps.join(',') || 'no capabilities'} printed no report: ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout) as Report;
+}
+
+beforeAll(async () => {
+  if (skip) return;
+  image = buildImage().image;
+  dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-image-caps-'));
+  const rendered = render(await freePort(), await freePort());
+  const pod = podSpec(rendered.objects, 'DaemonSet', 'hostward-agent');
+  const cfg = imageConfig(image);
+  entrypoint = cfg.Entrypoint;
+  const common = { image, imageConfig: cfg, dir, objects: rendered.objects, secrets: newSecrets(), stateDir: path.join(dir, 'state') };
+  bundle = podBundle({ ...common, name: 'caps', pod, container: 'agent' });
+  listener = await startListener();
+}, 45 * 60_000);
+
+afterAll(() => {
+  if (skip) return;
+  listener?.kill('SIGKILL');
+  removeAllContainers();
+  if (bundle) removeRootfs(bundle.rootfs);
+  removeAllRootfs();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(skip !== undefined)('capabilities, measured in the container', () => {
+  it('each row of deploy/README.md’s pod scene: the checks that change are the ones listed', async (ctx) => {
+    if (!listener) ctx.skip('127.0.0.1:4194 is in use here');
+    const all = await scanWith(everyCapability(), 0);
+    expect(all.findings.find((f) => f.check === 'ports.cadvisor')?.status).toBe('pass');
+    const measured: Record<string, [string[], string[]]> = {};
+    let n = 1;
+    for (const [label, caps] of Object.entries(VARIANTS)) {
+      const changes = compareReports(all, await scanWith(caps, n++));
+      measured[label] = [changes.filter((c) => !c.degraded).map((c) => `${c.check} ${c.from}→${c.to}`), changes.filter((c) => c.degraded).map((c) => c.check)];
+    }
+    if (process.env.HOSTWARD_MEASURE_CAPS === '1') {
+      const cell = (l: string[]) => (l.length ? l.map((c) => `\`${c.replace(/ /, '` ')}${c.includes(' ') ? '' : '`'}`).join(', ') : 'none');
+      console.log(Object.entries(measured).map(([label, [st, weak]]) => `| ${label} | pod | ${cell(st)} | ${cell(weak)} |`).join('\n'));
+    }
+    const documented = documentedRows(readFileSync('deploy/README.md', 'utf8'), 'pod');
+    expect(Object.keys(documented).sort()).toEqual(Object.keys(VARIANTS).sort());
+    expect(measured).toEqual(documented);
+  }, 30 * 60_000);
+});
