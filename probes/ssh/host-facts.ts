@@ -49,7 +49,7 @@ export async function detectVersion(ctx: ProbeContext, sshdPath: string | undefi
   }
   if (sshdPath && canExec) {
     // sshd -V exists from 9.x; older ones print the version in the usage text, which is as good.
-    const r = await ctx.exec(sshdPath, ['-V'], { timeoutMs: 3000, maxOutputBytes: 64 * 1024 });
+    const r = await ctx.exec(sshdPath, ['-V'], { timeoutMs: 3000, maxOutputBytes: 64 * 1024, signal: ctx.signal });
     const text = r.ok ? r.stdout + r.stderr : r.stderr;
     const m = /OpenSSH_[0-9][^\s,]*/.exec(text);
     const v = m ? parseVersionString(m[0]) : undefined;

@@ -99,13 +99,14 @@ export async function runSshdT(
   exec: ProbeContext['exec'],
   sshdPath: string,
   ctx: ConnectionContext,
-  opts: { configFile?: string; timeoutMs: number; extraArgs?: readonly string[] },
+  opts: { configFile?: string; timeoutMs: number; extraArgs?: readonly string[]; signal?: AbortSignal },
 ): Promise<SshdTResult> {
   const spec = connectionSpec(ctx);
   if (typeof spec !== 'string') return { ok: false, reason: spec.error };
   // extraArgs replays the running daemon's -f/-o/-p/-h/-c (never -E or -d, which write or change behaviour).
   const args = ['-T', ...(opts.configFile !== undefined ? ['-f', opts.configFile] : []), ...(opts.extraArgs ?? []), '-C', spec];
-  const r = await exec(sshdPath, args, { timeoutMs: opts.timeoutMs, maxOutputBytes: 4 * 1024 * 1024 });
+  // The scan's signal: a probe that runs out of time stops its sshd (and, sandboxed, all it started) at once.
+  const r = await exec(sshdPath, args, { timeoutMs: opts.timeoutMs, maxOutputBytes: 4 * 1024 * 1024, ...(opts.signal ? { signal: opts.signal } : {}) });
   if (!r.ok) return { ok: false, reason: `sshd -T: ${r.message}${r.stderr ? ` (${firstLines(r.stderr)})` : ''}` };
   if (r.code !== 0) return classify(r.code, r.stderr);
   const settings = parseSshdTOutput(r.stdout);

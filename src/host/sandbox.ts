@@ -143,6 +143,7 @@ export function runProcess(file: string, args: readonly string[], opts: ProcessO
   const timeout = opts.timeoutMs ?? 5000;
   const max = opts.maxOutputBytes ?? 1024 * 1024;
   const env = opts.env ?? { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
+  if (opts.signal?.aborted) return Promise.resolve({ ok: false, reason: 'aborted', message: `${file} was not started: the scan was cancelled`, stderr: '' });
   return new Promise((resolve) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];

@@ -173,6 +173,20 @@ describe.skipIf(!canRun)('a planted sshd in an untrusted --root', () => {
     }
   });
 
+  it('a probe that runs out of time stops its sandboxed sshd at once, not at the sshd timeout', async () => {
+    const a = { ...attack('hold'), quick: true };
+    const root = buildRoot(a);
+    const config = defaultConfig();
+    config.root = root;
+    config.scan.probes = ['ssh'];
+    config.scan.probeTimeoutSeconds = 1;
+    config.probes = { ssh: { live: false, sshdTimeoutMs: 60_000 } };
+    const report = await runScan({ probes: PROBES, config, log: pino({ level: 'silent' }) });
+    expect(report.probes[0]).toMatchObject({ probe: 'ssh', status: 'error' });
+    // Well before the 60 s sshd timeout: the probe's abort reached the sandbox.
+    await until('the aborted sandbox to end', () => (alive(a.holdMark).length + alive(a.forkMark).length === 0 ? true : undefined), 10_000);
+  });
+
   it('a binary that prints forever is stopped at the output limit, with everything it started', async () => {
     const a = attack('yes');
     const root = buildRoot(a);
