@@ -1,7 +1,9 @@
 /**
- * The DaemonSet's path: --root is not "/", so the probe runs the host's own sshd -T inside the root with
- * chroot. The root here is a real minimal host: this machine's sshd binary and the libraries ldd names,
- * passwd/group, /dev/null, /run/sshd, a host key from ssh-keygen, and the config under test.
+ * --root is not "/", so the probe runs the root's own sshd -T inside the root: chrooted when the root is the
+ * host's own (the DaemonSet's /host), sandboxed otherwise, as these temporary roots are (src/host/exec.ts;
+ * test/ssh-sandbox.test.ts shows both give the same findings). The root here is a real minimal host: this
+ * machine's sshd binary and the libraries ldd names, passwd/group, /dev/null, /run/sshd, a host key from
+ * ssh-keygen, and the config under test.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +29,9 @@ function buildRoot(config: string): string {
 async function scan(root: string): Promise<Report> {
   const config = defaultConfig();
   config.root = root;
-  config.probes = { ssh: { live: false } };
+  // sshd -T runs sandboxed here (a temporary root is not this host's): time enough on a loaded machine.
+  config.scan.probeTimeoutSeconds = 300;
+  config.probes = { ssh: { live: false, sshdTimeoutMs: 60_000 } };
   return runScan({ probes: PROBES, config, log: pino({ level: 'silent' }) });
 }
 
@@ -38,7 +42,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(!canRun)('sshd -T of the host, chrooted into --root', () => {
+describe.skipIf(!canRun)('sshd -T of the host, sandboxed in --root (a temporary root is not this host’s)', { timeout: 300_000 }, () => {
   it('uses the host binary, sees a Match Group block for a host-only user, and agrees with the parser', async () => {
     const root = buildRoot('PasswordAuthentication no\nKbdInteractiveAuthentication no\nMatch Group ops\n\tPasswordAuthentication yes\n');
     const r = await scan(root);
@@ -77,7 +81,7 @@ describe.skipIf(!canRun)('sshd -T of the host, chrooted into --root', () => {
   });
 });
 
-describe.skipIf(!canRun)('end to end: the chrooted host sshd running, probed live', () => {
+describe.skipIf(!canRun)('end to end: the chrooted host sshd running, probed live', { timeout: 300_000 }, () => {
   it('corroborates the files with what the daemon offers, per user', async () => {
     const { createServer } = await import('node:net');
     const port = await new Promise<number>((resolve) => {
@@ -99,7 +103,8 @@ describe.skipIf(!canRun)('end to end: the chrooted host sshd running, probed liv
       });
       const config = defaultConfig();
       config.root = root;
-      config.probes = { ssh: { live: true } };
+      config.scan.probeTimeoutSeconds = 300;
+      config.probes = { ssh: { live: true, sshdTimeoutMs: 60_000 } };
       const r = await runScan({ probes: PROBES, config, log: pino({ level: 'silent' }) });
       const offered = by(r, 'ssh.live_password_offered');
       expect(offered.status).toBe('fail');

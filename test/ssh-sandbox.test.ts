@@ -47,7 +47,9 @@ async function scan(r: string, trusted: boolean): Promise<Report> {
   config.root = r;
   config.trustedRoots = trusted ? [r] : [];
   config.scan.probes = ['ssh'];
-  config.probes = { ssh: { live: false } };
+  // A timed-out sshd -T would differ between the two runs for the clock's sake: time enough on a loaded machine.
+  config.scan.probeTimeoutSeconds = 300;
+  config.probes = { ssh: { live: false, sshdTimeoutMs: 60_000 } };
   return runScan({ probes: PROBES, config, log: pino({ level: 'silent' }) });
 }
 
@@ -69,7 +71,7 @@ describe.skipIf(!canRun)('sshd -T sandboxed against sshd -T chrooted with every 
       // sshd -T really ran in both (accepted the configuration, or rejected it with its own words).
       for (const rep of [chrooted, sandboxed]) expect(finding(rep, 'ssh.config_valid').message).toMatch(name === 'rejected' ? /Bad configuration option/ : /^sshd -T accepts the configuration$/);
       expect(compareReports(chrooted, sandboxed)).toEqual([]);
-    });
+    }, 300_000);
   }
 
   it('any uid but 0 cannot run sshd -T: the root-owned 0600 host key does not load', () => {
@@ -86,7 +88,9 @@ describe.skipIf(!canRun)('sshd -T sandboxed against sshd -T chrooted with every 
 describe.skipIf(!canRun || !existsSync(CLI))('without the capabilities to build the sandbox', () => {
   it('the binary does not run, the scan says why, and the parser alone decides', () => {
     const r = root('hardened');
-    const args = ['--root', r, '--probe', 'ssh'];
+    const config = path.join(dir, 'slow-machine.yaml');
+    writeFileSync(config, 'scan: { probeTimeoutSeconds: 300 }\nprobes:\n  ssh: { live: false, sshdTimeoutMs: 60000 }\n');
+    const args = ['--root', r, '--config', config, '--probe', 'ssh'];
     const sandboxed = scanWithCaps(undefined, args);
     // The DaemonSet's set: enough for a trusted root (chroot), not for the sandbox.
     const documented = scanWithCaps(DOCUMENTED_CAPS, args);
@@ -98,5 +102,5 @@ describe.skipIf(!canRun || !existsSync(CLI))('without the capabilities to build 
     // Same verdicts, weaker evidence: what the file leaves unset comes from the parser's defaults, not from sshd.
     expect(changes.filter((c) => c.degraded).map((c) => c.check)).toEqual(['ssh.config_valid', 'ssh.host_key_algorithms', 'ssh.kex_algorithms', 'ssh.required_rsa_size']);
     expect(finding(documented, 'ssh.config_valid').message).toContain('sshd -T not used');
-  });
+  }, 300_000);
 });

@@ -96,15 +96,27 @@ function sandboxed(root: string, tools: SandboxTools): Exec {
   };
 }
 
-/** An exec function bound to a host root; the trust decision and the sandbox checks are made at first use. */
+const refuse = (message: string): Exec => async () => ({ ok: false, reason: 'sandbox_unavailable', message, stderr: '' });
+
+/**
+ * An exec function bound to a host root; the trust decision and the sandbox checks are made at first use,
+ * on the root's resolved path, which every later step uses too: a symbolic link in the path that changed
+ * between the decision and a run could otherwise swap a trusted root for another.
+ */
 export function hostExec(root: string, o: HostExecOptions = {}): Exec {
   let chosen: Promise<Exec> | undefined;
   const choose = async (): Promise<Exec> => {
-    const trust = await rootTrust(root, o);
-    if (trust.trusted) return root === '/' ? runFile : (file, args, opts) => runFile('chroot', [root, file, ...args], opts);
-    const ready = await sandboxReadiness(root, trust.why);
-    if (!ready.ok) return async () => ({ ok: false, reason: 'sandbox_unavailable', message: ready.message, stderr: '' });
-    return sandboxed(root, ready.tools);
+    if (root === '/') return runFile;
+    let real: string;
+    try {
+      real = await realpath(root);
+    } catch (e) {
+      return refuse(`cannot resolve the root ${root}: ${(e as Error).message}`);
+    }
+    const trust = await rootTrust(real, o);
+    if (trust.trusted) return real === '/' ? runFile : (file, args, opts) => runFile('chroot', [real, file, ...args], opts);
+    const ready = await sandboxReadiness(real, trust.why);
+    return ready.ok ? sandboxed(real, ready.tools) : refuse(ready.message);
   };
   return async (file, args, opts) => (await (chosen ??= choose()))(file, args, opts);
 }

@@ -109,7 +109,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!canRun)('a planted sshd in an untrusted --root', () => {
+describe.skipIf(!canRun)('a planted sshd in an untrusted --root', { timeout: 300_000 }, () => {
   it('holds no privilege while it runs, reaches nothing outside the root, and leaves no process behind', async () => {
     const a = attack('hold');
     const root = buildRoot(a);
@@ -152,7 +152,8 @@ describe.skipIf(!canRun)('a planted sshd in an untrusted --root', () => {
   it('a binary that never ends is stopped at the timeout, with everything it started', async () => {
     const a = { ...attack('hold'), quick: true };
     const root = buildRoot(a);
-    const r = await hostExec(root)('/usr/sbin/sshd', ['-V'], { timeoutMs: 1500 });
+    // Long enough for the script to reach its hold on a loaded machine (it proves the run got that far).
+    const r = await hostExec(root)('/usr/sbin/sshd', ['-V'], { timeoutMs: 5000 });
     expect(r).toMatchObject({ ok: false, reason: 'timeout' });
     expect(r.stderr).toContain('HOSTWARD-ATTACK end');
     // Not one of the bomb's sleeps outlives the run: each would otherwise hold the root for an hour.
@@ -202,7 +203,9 @@ describe.skipIf(!canRun)('a planted sshd in an untrusted --root', () => {
     const config = defaultConfig();
     config.root = root;
     config.scan.probes = ['ssh'];
-    config.probes = { ssh: { live: false, sshdTimeoutMs: 5000 } };
+    // Time enough that the output cap, not a clock, ends the run even on a loaded machine.
+    config.scan.probeTimeoutSeconds = 120;
+    config.probes = { ssh: { live: false, sshdTimeoutMs: 60_000 } };
     const report = await runScan({ probes: PROBES, config, log: pino({ level: 'silent' }) });
     expect(report.probes[0]).toMatchObject({ probe: 'ssh', status: 'ok' });
     const by = (id: string) => report.findings.find((f) => f.check === id)!;

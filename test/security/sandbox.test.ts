@@ -113,10 +113,12 @@ describe.runIf(isRoot && existsSync('/bin/busybox'))('a root with a way to the h
     expect(existsSync(path.join(r, 'tmp/ran'))).toBe(false);
   }
 
-  it('a clean root passes, and its binary runs (the control)', async () => {
+  it('a clean root passes, and its binary runs (the control), by the resolved path of the root', async () => {
     const r = root('clean');
     expect(await checkRoot(r)).toMatchObject({ ok: true });
-    const res = await hostExec(r)('/usr/sbin/sshd', ['-T'], { timeoutMs: 10_000 });
+    const link = path.join(dir, 'clean-link');
+    symlinkSync(r, link);
+    const res = await hostExec(link)('/usr/sbin/sshd', ['-T'], { timeoutMs: 10_000 });
     expect(res).toMatchObject({ ok: true, code: 0, stdout: 'port 22\n' });
     expect(existsSync(path.join(r, 'tmp/ran'))).toBe(true);
   });
