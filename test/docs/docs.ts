@@ -148,3 +148,88 @@ export function splitWords(s: string): string[] {
   if (last >= 0) words.push(cur);
   return words.map((w) => w.replace(/\\$/, '')).filter((w) => w !== '');
 }
+
+export interface FieldDoc {
+  path: string;
+  type: string;
+  always: boolean;
+}
+
+/** The fields of a contract table (field, type, present). */
+export function fieldDocs(rows: readonly Row[]): FieldDoc[] {
+  return rows.map((r) => {
+    const present = r.present ?? '';
+    if (present !== 'always' && present !== 'optional')
+      throw new Error(`${r.field}: present must be always or optional`);
+    return { path: r.field!, type: r.type!, always: present === 'always' };
+  });
+}
+
+type Json = unknown;
+const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Why `v` is not of the documented type, or undefined when it is. */
+export function typeProblem(type: string, v: Json): string | undefined {
+  const spans = codeSpans(type);
+  const ok = (() => {
+    if (type.startsWith('one of')) return spans.includes(String(v));
+    if (type.startsWith('array of objects')) return Array.isArray(v) && v.every(isObject);
+    if (type.startsWith('array of strings')) return Array.isArray(v) && v.every((x) => typeof x === 'string');
+    if (type === 'string (ISO 8601)')
+      return typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(v);
+    if (type === 'string (YYYY-MM-DD)') return typeof v === 'string' && /^\d{4}-\d\d-\d\d$/.test(v);
+    if (type.startsWith('string')) return typeof v === 'string';
+    if (type.startsWith('integer')) return Number.isInteger(v);
+    if (type.startsWith('number')) return typeof v === 'number' && Number.isFinite(v);
+    if (type.startsWith('boolean')) return typeof v === 'boolean';
+    if (type === 'object') return isObject(v);
+    if (type === 'map') return isObject(v) && Object.values(v).every((x) => typeof x === 'string');
+    throw new Error(`unknown documented type "${type}"`);
+  })();
+  return ok ? undefined : `${JSON.stringify(v)?.slice(0, 80)} is not ${type}`;
+}
+
+/**
+ * Hold JSON values to a contract table: every field seen is documented (maps are not entered), every `always`
+ * field is present wherever its parent is, and values have the documented type. Returns the fields seen.
+ */
+export function checkFields(
+  fields: readonly FieldDoc[],
+  values: readonly Json[],
+): { problems: string[]; seen: Set<string> } {
+  const byPath = new Map(fields.map((f) => [f.path, f]));
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const childrenOf = (parent: string) => fields.filter((f) => f.path !== parent && parentOf(f.path) === parent);
+  const visitObject = (o: Record<string, Json>, at: string) => {
+    for (const f of childrenOf(at)) if (f.always && !(lastKey(f.path) in o)) problems.push(`${f.path}: missing`);
+    for (const [k, v] of Object.entries(o)) visit(v, at === '' ? k : `${at}.${k}`);
+  };
+  const visit = (v: Json, p: string) => {
+    const doc = byPath.get(p);
+    if (!doc) return void problems.push(`${p}: not documented`);
+    seen.add(p);
+    const t = typeProblem(doc.type, v);
+    if (t) return void problems.push(`${p}: ${t}`);
+    const items = p === '[]' ? p : `${p}[]`;
+    if (Array.isArray(v) && doc.type.startsWith('array of objects'))
+      for (const x of v) visitObject(x as Record<string, Json>, items);
+    else if (doc.type === 'object') visitObject(v as Record<string, Json>, p);
+  };
+  for (const v of values) {
+    if (byPath.has('[]')) visit(v, '[]');
+    else if (isObject(v)) visitObject(v, '');
+    else problems.push(`top level: ${JSON.stringify(v)?.slice(0, 40)} is not an object`);
+  }
+  return { problems: [...new Set(problems)], seen };
+}
+
+/** `findings[].evidence[].line` → `findings[].evidence[]`; `os.id` → `os`; `node` → ''. */
+function parentOf(p: string): string {
+  const i = p.lastIndexOf('.');
+  return i < 0 ? '' : p.slice(0, i);
+}
+
+function lastKey(p: string): string {
+  return p.slice(p.lastIndexOf('.') + 1);
+}
