@@ -146,8 +146,9 @@ function rebootRequired(f: UpdatesFacts): Outcome {
     evidence.push({ file: DPKG_STATUS, text: r.newerKernel }, ...(r.runningSource?.startsWith('/') ? [{ file: r.runningSource, text: r.running ?? '' }] : []));
   }
   if (reasons.length) return fail(`a reboot is required: ${reasons.join('; ')}`, evidence);
-  const running = r.running ? `running kernel ${r.running}` : 'running kernel unknown';
-  return pass(`no reboot is pending (no /run/reboot-required; ${running}${r.kernelNote ? `; ${r.kernelNote}` : r.kernels.length ? ' is the newest installed' : ''})`);
+  // Without the running kernel only /run/reboot-required speaks, and only update-notifier-common writes it.
+  if (!r.running) return unknown(`no /run/reboot-required, but the running kernel release is unknown (no /proc/sys/kernel/osrelease), so a newer installed kernel cannot be ruled out`);
+  return pass(`no reboot is pending (no /run/reboot-required; running kernel ${r.running}${r.kernelNote ? `; ${r.kernelNote}` : r.kernels.length ? ' is the newest installed' : ''})`);
 }
 
 const enabledValue = (v: string | undefined) => v !== undefined && v.trim() !== '' && v.trim() !== '0';
@@ -360,7 +361,7 @@ function rebootRequiredAny(f: UpdatesFacts): Outcome {
 
 // ---- OS class and end of life ----
 
-const SEEDS_MINIMAL = 'minimal OSes designed to run containers (Flatcar, Bottlerocket, Talos, Container-Optimized OS, Fedora CoreOS, ...)';
+const MINIMAL_OSES = 'Flatcar, Bottlerocket, Talos, Container-Optimized OS, Fedora CoreOS';
 
 function minimalOs(f: UpdatesFacts): Outcome {
   const c = f.osClass;
@@ -370,7 +371,7 @@ function minimalOs(f: UpdatesFacts): Outcome {
     const img = f.image ? `; ${describeImage(f.image)}${f.image.notes.length ? ` (${f.image.notes.join('; ')})` : ''}` : '';
     return pass(`${osLabel(f.os)} is a minimal, container-optimised OS: ${c.reason}${img}`, ev);
   }
-  return fail(`${osLabel(f.os)} is a general-purpose distribution: its larger attack surface needs hardening of its own; the seeds recommend ${SEEDS_MINIMAL}`, ev);
+  return fail(`${osLabel(f.os)} is a general-purpose distribution: its larger attack surface needs hardening of its own; an OS designed only to run containers (${MINIMAL_OSES}) has a smaller one`, ev);
 }
 
 interface Assessed {
@@ -378,7 +379,10 @@ interface Assessed {
   row: EolRow;
   date: string | null;
   verdict: EolVerdict;
-  /** Distribution builds are patched by the distribution: upstream end of life is reported, not failed. */
+  /**
+   * A distribution's own build (Debian's docker.io, Ubuntu's containerd): the distribution patches it for the life
+   * of the OS release, so `date` and `verdict` are the OS release's, and the upstream end is evidence.
+   */
   distribution: boolean;
   evidence: Evidence[];
   note: string;
@@ -399,28 +403,52 @@ function assessOs(f: UpdatesFacts): Assessment {
   const row = cyc && lookupEol(cyc.product, cyc.cycle);
   if (!row) return { ok: false, outcome: unknown(`no end-of-support data for ${label} (ID=${os.id}, VERSION_ID=${os.versionId || 'unset'}) in the table (data ${EOL_DATA_VERSION})`) };
   let date = row.eol;
-  let note = row.standard ? `; the Debian security team's support ${Date.parse(row.standard) < f.now ? 'ended' : 'ends'} ${row.standard}, Debian LTS covers the rest` : '';
+  let note = row.standard ? debianLtsNote(row.standard, f.now) : '';
   if (row.product === 'ubuntu' && row.extended) {
     if (f.esm) {
       date = row.extended;
-      note = `; with Ubuntu Pro ESM (configured on this host), standard support ${row.eol}`;
-    } else note = `; Expanded Security Maintenance (Ubuntu Pro, not configured here) runs until ${row.extended}`;
+      note = `; through Ubuntu Pro ESM (configured on this host), which followed standard support on ${row.eol}`;
+    } else note = `; Ubuntu Pro ESM would extend security updates to ${row.extended}`;
   } else if (row.extended) note += `; paid extended support until ${row.extended}`;
   return { ok: true, a: { what: label, row, date, verdict: eolVerdict(date, f.now), distribution: false, evidence: [{ file: os.file, text: `ID=${os.id} VERSION_ID=${os.versionId}` }, { text: `source: ${row.source}` }], note } };
 }
 
+/** Debian LTS follows the Debian security team's support; the date it took over, in words that state no problem. */
+function debianLtsNote(standard: string, now: number): string {
+  return Date.parse(standard) < now
+    ? `; Debian LTS took over its security support from the Debian security team on ${standard}`
+    : `; the Debian security team supports it until ${standard}, Debian LTS after that`;
+}
+
 const componentName = (c: ComponentFact) => `${c.package ?? c.component}${c.version ? ` ${c.version}` : ''}`;
 
-function assessComponent(c: ComponentFact, now: number): Assessment {
+function assessComponent(c: ComponentFact, f: UpdatesFacts): Assessment {
   if (c.builder === 'image' && !c.version) return { ok: false, outcome: skip(c.problem ?? `${c.component} is part of the OS image`) };
   if (!c.version) return { ok: false, outcome: unknown(`${c.component}: ${c.problem ?? 'version unknown'}`, c.file ? [{ file: c.file }] : []) };
   const cycle = componentCycle(c.product, c.version);
   const row = cycle && lookupEol(c.product, cycle);
   if (!row) return { ok: false, outcome: unknown(`${componentName(c)}: no end-of-support data for ${c.product} ${cycle ?? '(unparseable version)'} in the table (data ${EOL_DATA_VERSION})`, c.file ? [{ file: c.file, ...(c.line ? { line: c.line } : {}) }] : []) };
   const ev: Evidence[] = [{ ...(c.file ? { file: c.file } : {}), ...(c.line ? { line: c.line } : {}), text: `${c.package ? `Package: ${c.package} ` : ''}Version: ${c.version}` }, { text: `source: ${row.source}` }];
-  const distribution = c.builder === 'distribution';
-  const note = (row.note ? `; ${row.note}` : '') + (distribution ? `; ${c.package} is built and patched by the distribution for the life of the OS release, so the upstream end is reported, not failed` : c.builder === 'image' ? '; part of the OS image' : '');
-  return { ok: true, a: { what: `${componentName(c)} (${c.product} ${row.cycle})`, row, date: row.eol, verdict: eolVerdict(row.eol, now), distribution, evidence: ev, note } };
+  const what = `${componentName(c)} (${c.product} ${row.cycle})`;
+  if (c.builder === 'distribution') return distributionBuild(what, row, ev, f);
+  const note = (row.note ? `; ${row.note}` : '') + (c.builder === 'image' ? '; part of the OS image' : '');
+  return { ok: true, a: { what, row, date: row.eol, verdict: eolVerdict(row.eol, f.now), distribution: false, evidence: ev, note } };
+}
+
+/**
+ * A distribution's build is maintained by the distribution for the life of the OS release (security fixes are
+ * backported to it), so its end of support is the OS release's, not the upstream branch's.
+ */
+function distributionBuild(what: string, row: EolRow, ev: Evidence[], f: UpdatesFacts): Assessment {
+  const upstream = row.eol ? `upstream ${row.product} ${row.cycle} is maintained until ${row.eol}${row.note ? ` (${row.note})` : ''}` : `upstream ${row.product} ${row.cycle} has no announced end`;
+  const evidence = [...ev, { text: `${upstream}; the distribution backports fixes to its build for the life of the OS release` }];
+  const os = assessOs(f);
+  if (!os.ok) {
+    const why = os.outcome.message || 'the OS release has no end-of-support data';
+    return { ok: false, outcome: unknown(`${what}: a distribution build, supported for the life of the OS release, whose end is not known: ${why}`, evidence) };
+  }
+  const a = os.a;
+  return { ok: true, a: { what: `${what}, built for ${a.what},`, row, date: a.date, verdict: a.verdict, distribution: true, evidence: [...evidence, ...a.evidence], note: ' with the OS release' } };
 }
 
 function eolText(a: Assessed): string {
@@ -430,12 +458,12 @@ function eolText(a: Assessed): string {
   return `${a.what} is supported until ${a.date}${when(v)}${a.note}`;
 }
 
-/** One subject or several (runtimes): fail on any upstream past its end, unknown when any is undecided. */
+/** One subject or several (runtimes): fail on any past its end, unknown when any is undecided. */
 function eolOutcome(items: Assessment[], none: Outcome): Outcome {
   if (items.length === 0) return none;
   const done = items.flatMap((i) => (i.ok ? [i.a] : []));
   const open = items.flatMap((i) => (i.ok ? [] : [i.outcome]));
-  const past = done.filter((a) => a.verdict.state === 'past' && !a.distribution);
+  const past = done.filter((a) => a.verdict.state === 'past');
   const evidence = done.flatMap((a) => a.evidence);
   if (past.length) return fail(done.map(eolText).concat(open.map((o) => o.message)).join('; '), evidence);
   const undecided = open.filter((o) => o.status === 'unknown');
@@ -453,39 +481,39 @@ const binariesNote = (ids: string[]) => `none of ${ids.join(', ')} has a package
 
 function kubeletEndOfLife(f: UpdatesFacts): Outcome {
   const ks = f.components.filter((c) => c.component === 'kubelet');
-  return eolOutcome(ks.map((c) => assessComponent(c, f.now)), skip(`the kubelet is not installed (${binariesNote(['kubelet'])})`));
+  return eolOutcome(ks.map((c) => assessComponent(c, f)), skip(`the kubelet is not installed (${binariesNote(['kubelet'])})`));
 }
 
 function runtimeEndOfLife(f: UpdatesFacts): Outcome {
   const rs = f.components.filter((c) => c.component !== 'kubelet');
-  return eolOutcome(rs.map((c) => assessComponent(c, f.now)), skip(`no container runtime is installed (${binariesNote(['containerd', 'Docker Engine', 'CRI-O'])})`));
+  return eolOutcome(rs.map((c) => assessComponent(c, f)), skip(`no container runtime is installed (${binariesNote(['containerd', 'Docker Engine', 'CRI-O'])})`));
 }
 
 function endOfLifeSoon(f: UpdatesFacts): Outcome {
-  const items = [assessOs(f), ...f.components.map((c) => assessComponent(c, f.now))];
+  const items = [assessOs(f), ...f.components.map((c) => assessComponent(c, f))];
   const done = items.flatMap((i) => (i.ok && !i.a.distribution ? [i.a] : []));
   const soon = done.filter((a) => a.verdict.state === 'soon');
   if (soon.length) return fail(`support ends within ${EOL_SOON_DAYS} days: ${soon.map(eolText).join('; ')}`, soon.flatMap((a) => a.evidence));
   const dated = done.filter((a) => a.verdict.state === 'supported' || a.verdict.state === 'no_date');
-  if (dated.length) {
-    const past = done.filter((a) => a.verdict.state === 'past').map((a) => a.what);
-    return pass(`no support end within ${EOL_SOON_DAYS} days: ${dated.map(eolText).join('; ')}${past.length ? `; already past (see the *_end_of_life checks): ${past.join(', ')}` : ''}`);
-  }
+  // What is already past its end fails updates.os_end_of_life and its siblings; this check is about what comes next.
+  if (dated.length) return pass(`no support end within ${EOL_SOON_DAYS} days: ${dated.map(eolText).join('; ')}`);
   if (done.length) return skip(`everything with a known end of support is already past it (see the *_end_of_life checks): ${done.map((a) => a.what).join(', ')}`);
   const open = items.flatMap((i) => (i.ok ? [] : [i.outcome]));
   if (open.some((o) => o.status === 'unknown')) return unknown(`no end-of-support date is known for this host: ${open.map((o) => o.message).join('; ')}`);
   return skip(`nothing on this host has a dated end of support: ${open.map((o) => o.message).join('; ')}`);
 }
 
-const CIS = 'CIS Debian Linux 12 Benchmark 1.9 "Ensure updates, patches, and additional security software are installed"';
-const UU = 'Debian wiki UnattendedUpgrades; unattended-upgrades(8) and /etc/apt/apt.conf.d/50unattended-upgrades';
+const CIS = 'CIS Debian Linux 12 Benchmark v1.1.0 1.2.2.1';
+const UU = 'https://wiki.debian.org/UnattendedUpgrades';
+const EOLD = 'https://endoflife.date/';
+const K8S_RELEASES = 'https://kubernetes.io/releases/';
 
 export const updatesChecks: readonly Check<UpdatesFacts>[] = [
   {
     id: 'updates.security_updates',
     title: 'No security updates are pending',
     severity: 'high',
-    references: [CIS, 'Lynis PKGS-7392', 'Ubuntu update-notifier apt_check.py (security pockets, ESM origins)', 'dnf check-update --security, dnf updateinfo list --security (updateinfo.xml advisories)'],
+    references: [CIS, 'Lynis PKGS-7392', 'dnf(8) updateinfo'],
     remediation: 'Install the pending security updates (apt-get update && apt-get upgrade, or let unattended-upgrades do it; on RPM hosts dnf upgrade --security, or dnf-automatic), then reboot if a kernel or libc was updated. On Kubernetes, drain the node first or use a reboot coordinator such as kured.',
     evaluate: needFamily(securityUpdates),
   },
@@ -493,7 +521,7 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     id: 'updates.pending_updates',
     title: 'All packages are at their candidate versions',
     severity: 'low',
-    references: [CIS, 'Lynis PKGS-7392', 'apt list --upgradable', 'dnf check-update'],
+    references: [CIS, 'Lynis PKGS-7392', 'apt(8) list', 'dnf(8) check-update'],
     remediation: 'Upgrade packages during a maintenance window (apt-get upgrade, or dnf upgrade, after draining the node).',
     evaluate: needFamily(pendingUpdates),
   },
@@ -501,7 +529,7 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     id: 'updates.held_packages',
     title: 'No unexpected packages are held back from upgrades',
     severity: 'low',
-    references: ['apt-mark(8) hold', 'Kubernetes kubeadm install guide (holds kubelet, kubeadm, kubectl)', 'Lynis PKGS-7392'],
+    references: ['apt-mark(8) hold', 'https://kubernetes.io/docs/setup/production-environment/tools/kubeadm/install-kubeadm/'],
     remediation: 'Review the holds (apt-mark showhold). Release the ones that are not deliberate with apt-mark unhold, or add deliberate ones to probes.updates.allowedHolds.',
     evaluate: needFamily(heldPackages),
   },
@@ -509,7 +537,7 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     id: 'updates.reboot_required',
     title: 'No reboot is pending after updates',
     severity: 'medium',
-    references: ['Lynis KRNL-5830', 'update-notifier-common /run/reboot-required', 'kured (Kubernetes Reboot Daemon)'],
+    references: ['Lynis KRNL-5830', 'https://github.com/kubereboot/kured'],
     remediation: 'Drain the node and reboot it so that the updated kernel and libraries are in use; kured automates this from /run/reboot-required.',
     evaluate: rebootRequiredAny,
   },
@@ -517,7 +545,7 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     id: 'updates.automatic_updates',
     title: 'Security updates are installed automatically',
     severity: 'medium',
-    references: [CIS, UU, 'apt.systemd.daily (APT::Periodic::Update-Package-Lists, APT::Periodic::Unattended-Upgrade)', 'Lynis PKGS-7392', 'dnf-automatic(8) (/etc/dnf/automatic.conf apply_updates, upgrade_type); dnf5 automatic; yum-cron'],
+    references: [CIS, UU, 'unattended-upgrades(8)', 'dnf-automatic(8)'],
     remediation: 'Debian/Ubuntu: apt-get install unattended-upgrades; dpkg-reconfigure -plow unattended-upgrades (writes /etc/apt/apt.conf.d/20auto-upgrades with APT::Periodic::Update-Package-Lists "1" and APT::Periodic::Unattended-Upgrade "1"); keep the security origin in Unattended-Upgrade::Origins-Pattern; systemctl enable --now apt-daily.timer apt-daily-upgrade.timer. RPM hosts: dnf install dnf-automatic; set apply_updates = yes (upgrade_type = security for security fixes only) in /etc/dnf/automatic.conf; systemctl enable --now dnf-automatic.timer (dnf5: dnf5-automatic.timer).',
     evaluate: needFamily(automaticUpdates),
   },
@@ -525,7 +553,7 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     id: 'updates.metadata_fresh',
     title: 'Package metadata from the security archive is current',
     severity: 'medium',
-    references: ['Debian security archive Release files (re-signed weekly, Valid-Until = Date + 7 days)', UU, 'Lynis PKGS-7392', 'dnf makecache, dnf-makecache.timer (repomd.xml timestamps)'],
+    references: ['https://wiki.debian.org/DebianRepository/Format', UU, 'dnf(8) makecache'],
     remediation: 'Make apt update run and succeed regularly (apt-daily.timer, or configuration management), with the security archive (deb.debian.org/debian-security <codename>-security, or <codename>-security on Ubuntu) in the sources. RPM hosts: keep dnf-makecache.timer enabled (or dnf-automatic, which refreshes the metadata) and the distribution update repositories enabled.',
     evaluate: needFamily(metadataFresh),
   },
@@ -533,7 +561,10 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     id: 'updates.minimal_os',
     title: 'The node runs a minimal, container-optimised OS',
     severity: 'info',
-    references: ['Securing base infrastructure for Kubernetes: "use a minimal distribution that has been designed just for the purpose of running containers"', 'CIS Kubernetes Benchmark (node OS hardening is out of its scope; a minimal OS reduces it)', 'NSA/CISA Kubernetes Hardening Guide'],
+    references: [
+      'https://www.giantswarm.io/blog/securing-the-base-infrastructure-of-a-kubernetes-cluster',
+      'https://www.nsa.gov/Press-Room/News-Highlights/Article/Article/2716980/nsa-cisa-release-kubernetes-hardening-guidance/',
+    ],
     remediation: 'Prefer a minimal, image-based node OS (Flatcar, Bottlerocket, Talos, Container-Optimized OS, Fedora CoreOS) for new node pools; on a general-purpose distribution, remove unneeded packages and services and harden it (CIS distribution benchmark).',
     evaluate: minimalOs,
   },
@@ -541,7 +572,7 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     id: 'updates.os_end_of_life',
     title: 'The OS release still receives security updates',
     severity: 'high',
-    references: ['endoflife.date (per-release sources in probes/updates/eol.ts)', 'Debian LTS, Ubuntu release cycle, Red Hat Enterprise Linux life cycle', 'Lynis "release older than 4 months" (OS end of life)'],
+    references: [EOLD, 'https://wiki.debian.org/LTS', 'https://ubuntu.com/about/release-cycle', 'https://access.redhat.com/support/policy/updates/errata'],
     remediation: 'Upgrade the node to a supported OS release (or replace the node with one built from a supported image); drain it first. On Ubuntu LTS past standard support, Ubuntu Pro ESM extends security updates.',
     evaluate: osEndOfLife,
   },
@@ -549,7 +580,7 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     id: 'updates.kubelet_end_of_life',
     title: 'The kubelet is a Kubernetes minor version that is still maintained',
     severity: 'high',
-    references: ['Kubernetes release history and support period (kubernetes.io/releases)', 'Kubernetes version skew policy'],
+    references: [K8S_RELEASES, 'https://kubernetes.io/releases/version-skew-policy/'],
     remediation: 'Upgrade the cluster (control plane first, then the kubelets, one minor version at a time) to a maintained Kubernetes minor release.',
     evaluate: kubeletEndOfLife,
   },
@@ -557,15 +588,21 @@ export const updatesChecks: readonly Check<UpdatesFacts>[] = [
     id: 'updates.runtime_end_of_life',
     title: 'The container runtimes are releases that are still maintained',
     severity: 'high',
-    references: ['containerd support horizon (containerd.io/releases)', 'moby BRANCHES-AND-TAGS.md (Docker Engine)', 'CRI-O compatibility matrix (minors follow Kubernetes)'],
-    remediation: 'Upgrade containerd, Docker Engine or CRI-O to a maintained release (containerd LTS or current; CRI-O matching a maintained Kubernetes minor), draining the node first.',
+    references: [
+      'https://containerd.io/releases/',
+      'https://github.com/moby/moby/blob/master/project/BRANCHES-AND-TAGS.md',
+      'https://github.com/cri-o/cri-o#compatibility-matrix-cri-o--kubernetes',
+    ],
+    remediation:
+      'Upgrade containerd, Docker Engine or CRI-O to a maintained release (containerd LTS or current; CRI-O matching a maintained Kubernetes minor), draining the node first. ' +
+      "A distribution's own package (docker.io or containerd from the OS archive) is maintained as long as the OS release: past that, upgrade the OS release.",
     evaluate: runtimeEndOfLife,
   },
   {
     id: 'updates.end_of_life_soon',
     title: `Nothing on the node reaches its end of support within ${EOL_SOON_DAYS} days`,
     severity: 'medium',
-    references: ['endoflife.date (per-release sources in probes/updates/eol.ts)', 'Kubernetes release history (kubernetes.io/releases)'],
+    references: [EOLD, K8S_RELEASES],
     remediation: 'Plan the upgrade of the OS release, Kubernetes minor or container runtime named in the finding before its end of support.',
     evaluate: endOfLifeSoon,
   },

@@ -112,11 +112,22 @@ describe('new checks pass and fail', () => {
     expect(check('updates.kubelet_end_of_life').evaluate(k('1.99.0-1.1')).status).toBe('unknown');
     expect(check('updates.kubelet_end_of_life').evaluate(facts({})).status).toBe('skip');
   });
-  it('updates.runtime_end_of_life: upstream fails, distribution builds are reported only', () => {
-    const r = (c: ComponentFact[]) => check('updates.runtime_end_of_life').evaluate(facts({ components: c }));
+  it('updates.runtime_end_of_life: upstream builds by their branch, distribution builds by their OS release', () => {
+    const r = (c: ComponentFact[], os: Partial<UpdatesFacts> = {}) => check('updates.runtime_end_of_life').evaluate(facts({ components: c, ...os }));
     expect(r([comp({ component: 'containerd', product: 'containerd', version: '2.3.1-1', package: 'containerd.io' })]).status).toBe('pass');
     expect(r([comp({ component: 'containerd', product: 'containerd', version: '1.6.33-1', package: 'containerd.io' })]).status).toBe('fail');
-    expect(r([comp({ component: 'containerd', product: 'containerd', version: '1.6.20~ds1-1', package: 'containerd', builder: 'distribution' })]).status).toBe('pass');
+    // Debian's containerd 1.6 (upstream ended 2025-08-23) is maintained by Debian for the life of Debian 12.
+    const debs = [comp({ component: 'containerd', product: 'containerd', version: '1.6.20~ds1-1', package: 'containerd', builder: 'distribution' })];
+    const on12 = r(debs, debian('12'));
+    expect(on12.status).toBe('pass');
+    expect(on12.message).toContain('built for debian 12, is supported until 2028-06-30');
+    expect(on12.message).not.toMatch(/reached its end|days ago/);
+    expect(on12.evidence?.map((e) => e.text).join('\n')).toContain('upstream containerd 1.6 is maintained until 2025-08-23');
+    // On a release past its end, the distribution's build is past it too; with no OS data, it is unknown.
+    const on10 = r(debs, debian('10'));
+    expect(on10.status).toBe('fail');
+    expect(on10.message).toContain('reached its end of support on 2024-06-30');
+    expect(r(debs).status).toBe('unknown');
     expect(r([comp({ component: 'docker', product: 'docker-engine', version: '5:29.0.1-1', package: 'docker-ce' })]).message).toContain('no end of support announced');
     expect(r([comp({ component: 'cri-o', product: 'cri-o', version: '1.31.5-1.1', package: 'cri-o' })]).status).toBe('fail');
     expect(r([comp({ component: 'containerd', product: 'containerd', problem: 'x exists' })]).status).toBe('unknown');
