@@ -21,14 +21,47 @@ import { CLI, DOCUMENTED_CAPS, compareReports, scanWithCaps } from './deploy/cap
 const canRun = process.getuid?.() === 0 && existsSync('/usr/sbin/sshd') && existsSync('/usr/sbin/capsh');
 let dir: string;
 
+const lines = (...l: string[]) => l.map((x) => `${x}\n`).join('');
+
 /** Configurations with the features sshd -T decides: Include, Match User/Group/Address, rejected keywords. */
 const CONFIGS: Record<string, { main: string; dropin?: string }> = {
-  debian: { main: 'Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\nUsePAM yes\nX11Forwarding yes\nPrintMotd no\nAcceptEnv LANG LC_*\nSubsystem sftp /usr/lib/openssh/sftp-server\n' },
+  debian: {
+    main: lines(
+      'Include /etc/ssh/sshd_config.d/*.conf',
+      'KbdInteractiveAuthentication no',
+      'UsePAM yes',
+      'X11Forwarding yes',
+      'PrintMotd no',
+      'AcceptEnv LANG LC_*',
+      'Subsystem sftp /usr/lib/openssh/sftp-server',
+    ),
+  },
   hardened: {
-    main: 'Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nMaxAuthTries 3\nCiphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com\nMatch Group ops\n\tPasswordAuthentication yes\n\tAllowTcpForwarding no\nMatch Address 10.0.0.0/8\n\tPermitRootLogin prohibit-password\n',
+    main: lines(
+      'Include /etc/ssh/sshd_config.d/*.conf',
+      'PermitRootLogin no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'MaxAuthTries 3',
+      'Ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com',
+      'Match Group ops',
+      '\tPasswordAuthentication yes',
+      '\tAllowTcpForwarding no',
+      'Match Address 10.0.0.0/8',
+      '\tPermitRootLogin prohibit-password',
+    ),
     dropin: 'ClientAliveInterval 300\nMACs hmac-sha2-512-etm@openssh.com\n',
   },
-  'match-user': { main: 'PasswordAuthentication no\nMatch User opsuser\n\tPasswordAuthentication yes\n\tX11Forwarding yes\nMatch all\n\tMaxSessions 4\n' },
+  'match-user': {
+    main: lines(
+      'PasswordAuthentication no',
+      'Match User opsuser',
+      '\tPasswordAuthentication yes',
+      '\tX11Forwarding yes',
+      'Match all',
+      '\tMaxSessions 4',
+    ),
+  },
   rejected: { main: 'PasswordAuthentication no\nPaswordAuthentication yes\n' },
 };
 
@@ -69,7 +102,8 @@ describe.skipIf(!canRun)('sshd -T sandboxed against sshd -T chrooted with every 
       const chrooted = await scan(r, true);
       const sandboxed = await scan(r, false);
       // sshd -T really ran in both (accepted the configuration, or rejected it with its own words).
-      for (const rep of [chrooted, sandboxed]) expect(finding(rep, 'ssh.config_valid').message).toMatch(name === 'rejected' ? /Bad configuration option/ : /^sshd -T accepts the configuration$/);
+      const ran = name === 'rejected' ? /Bad configuration option/ : /^sshd -T accepts the configuration$/;
+      for (const rep of [chrooted, sandboxed]) expect(finding(rep, 'ssh.config_valid').message).toMatch(ran);
       expect(compareReports(chrooted, sandboxed)).toEqual([]);
     }, 300_000);
   }
@@ -77,10 +111,11 @@ describe.skipIf(!canRun)('sshd -T sandboxed against sshd -T chrooted with every 
   it('any uid but 0 cannot run sshd -T: the root-owned 0600 host key does not load', () => {
     const r = root('debian');
     chmodSync(path.join(r, 'etc/ssh/sshd_config'), 0o644); // only the host key stays 0600
-    const asNobody = spawnSync('chroot', ['--userspec=65534:65534', '--groups=', r, '/usr/sbin/sshd', '-T'], { encoding: 'utf8', timeout: 10_000 });
+    const opts = { encoding: 'utf8', timeout: 10_000 } as const;
+    const asNobody = spawnSync('chroot', ['--userspec=65534:65534', '--groups=', r, '/usr/sbin/sshd', '-T'], opts);
     expect(asNobody.status).not.toBe(0);
     expect(asNobody.stderr).toMatch(/no hostkeys available/);
-    const asRoot = spawnSync('chroot', [r, '/usr/sbin/sshd', '-T'], { encoding: 'utf8', timeout: 10_000 });
+    const asRoot = spawnSync('chroot', [r, '/usr/sbin/sshd', '-T'], opts);
     expect(asRoot.status).toBe(0);
   });
 });
@@ -89,18 +124,24 @@ describe.skipIf(!canRun || !existsSync(CLI))('without the capabilities to build 
   it('the binary does not run, the scan says why, and the parser alone decides', () => {
     const r = root('hardened');
     const config = path.join(dir, 'slow-machine.yaml');
-    writeFileSync(config, 'scan: { probeTimeoutSeconds: 300 }\nprobes:\n  ssh: { live: false, sshdTimeoutMs: 60000 }\n');
+    const slow = lines('scan: { probeTimeoutSeconds: 300 }', 'probes:', '  ssh: { live: false, sshdTimeoutMs: 60000 }');
+    writeFileSync(config, slow);
     const args = ['--root', r, '--config', config, '--probe', 'ssh'];
     const sandboxed = scanWithCaps(undefined, args);
     // The DaemonSet's set: enough for a trusted root (chroot), not for the sandbox.
     const documented = scanWithCaps(DOCUMENTED_CAPS, args);
     const agreement = finding(documented, 'ssh.parser_agreement');
     expect(agreement.status).toBe('skip');
-    expect(agreement.message).toMatch(/is not this host's own root, so its binaries run only sandboxed, and building the sandbox needs CAP_SETGID, CAP_SETPCAP, CAP_SYS_ADMIN, which hostward lacks/);
+    expect(agreement.message).toContain("is not this host's own root, so its binaries run only sandboxed");
+    const lacks = 'building the sandbox needs CAP_SETGID, CAP_SETPCAP, CAP_SYS_ADMIN, which hostward lacks';
+    expect(agreement.message).toContain(lacks);
     const changes = compareReports(sandboxed, documented);
-    expect(changes.filter((c) => !c.degraded).map((c) => `${c.check} ${c.from}->${c.to}`)).toEqual(['ssh.parser_agreement pass->skip']);
+    const statusChanges = changes.filter((c) => !c.degraded).map((c) => `${c.check} ${c.from}->${c.to}`);
+    expect(statusChanges).toEqual(['ssh.parser_agreement pass->skip']);
     // Same verdicts, weaker evidence: what the file leaves unset comes from the parser's defaults, not from sshd.
-    expect(changes.filter((c) => c.degraded).map((c) => c.check)).toEqual(['ssh.config_valid', 'ssh.host_key_algorithms', 'ssh.kex_algorithms', 'ssh.required_rsa_size']);
+    const weaker = changes.filter((c) => c.degraded).map((c) => c.check);
+    const defaults = ['ssh.config_valid', 'ssh.host_key_algorithms', 'ssh.kex_algorithms', 'ssh.required_rsa_size'];
+    expect(weaker).toEqual(defaults);
     expect(finding(documented, 'ssh.config_valid').message).toContain('sshd -T not used');
   }, 300_000);
 });

@@ -67,7 +67,9 @@ export async function rootTrust(root: string, o: HostExecOptions = {}): Promise<
     if ((await realpath(t).catch(() => t)) === real) return { trusted: true, why: `${root} is listed in trustedRoots` };
   }
   const pid = o.hostPid ?? 1;
-  if (await sameDirectory(root, `/proc/${pid}/root`)) return { trusted: true, why: `${root} is this host's root (the root directory of PID ${pid})` };
+  if (await sameDirectory(root, `/proc/${pid}/root`)) {
+    return { trusted: true, why: `${root} is this host's root (the root directory of PID ${pid})` };
+  }
   return { trusted: false, why: `${root} is not this host's own root` };
 }
 
@@ -77,9 +79,14 @@ type Readiness = { ok: true; tools: SandboxTools } | { ok: false; message: strin
 async function sandboxReadiness(root: string, why: string): Promise<Readiness> {
   const lead = `${why}, so its binaries run only sandboxed`;
   const tools = findTools();
-  if ('missing' in tools) return { ok: false, message: `${lead}, and the sandbox needs ${tools.missing.join(', ')} (util-linux, libcap2-bin), not found` };
+  if ('missing' in tools) {
+    const missing = tools.missing.join(', ');
+    return { ok: false, message: `${lead}, and the sandbox needs ${missing} (util-linux, libcap2-bin), not found` };
+  }
   const caps = ownMissingCapabilities();
-  if (caps.length > 0) return { ok: false, message: `${lead}, and building the sandbox needs ${caps.join(', ')}, which hostward lacks` };
+  if (caps.length > 0) {
+    return { ok: false, message: `${lead}, and building the sandbox needs ${caps.join(', ')}, which hostward lacks` };
+  }
   const safe = await checkRoot(root);
   if (!safe.ok) return { ok: false, message: `${lead}, and the root is not safe to run anything from: ${safe.reason}` };
   return { ok: true, tools };
@@ -88,15 +95,18 @@ async function sandboxReadiness(root: string, why: string): Promise<Readiness> {
 function sandboxed(root: string, tools: SandboxTools): Exec {
   return (file, args, opts = {}) => {
     if (!file.startsWith('/') || file.includes('\0')) {
-      return Promise.resolve({ ok: false, reason: 'spawn_failed', message: `${JSON.stringify(file)} is not an absolute path`, stderr: '' });
+      const message = `${JSON.stringify(file)} is not an absolute path`;
+      return Promise.resolve({ ok: false, reason: 'spawn_failed', message, stderr: '' });
     }
     const cpuSeconds = Math.ceil((opts.timeoutMs ?? 5000) / 1000) + 1;
     const [prog, ...argv] = sandboxArgv(tools, root, file, args, { gid: randomGid(), cpuSeconds });
-    return runProcess(prog!, argv, { ...opts, cwd: root, isolate: true }).then((r) => (r.ok || r.reason !== 'not_found' ? r : { ...r, message: `${prog} not found` }));
+    return runProcess(prog!, argv, { ...opts, cwd: root, isolate: true });
   };
 }
 
-const refuse = (message: string): Exec => async () => ({ ok: false, reason: 'sandbox_unavailable', message, stderr: '' });
+function refuse(message: string): Exec {
+  return async () => ({ ok: false, reason: 'sandbox_unavailable', message, stderr: '' });
+}
 
 /**
  * An exec function bound to a host root; the trust decision and the sandbox checks are made at first use,
@@ -114,7 +124,8 @@ export function hostExec(root: string, o: HostExecOptions = {}): Exec {
       return refuse(`cannot resolve the root ${root}: ${(e as Error).message}`);
     }
     const trust = await rootTrust(real, o);
-    if (trust.trusted) return real === '/' ? runFile : (file, args, opts) => runFile('chroot', [real, file, ...args], opts);
+    if (trust.trusted && real === '/') return runFile;
+    if (trust.trusted) return (file, args, opts) => runFile('chroot', [real, file, ...args], opts);
     const ready = await sandboxReadiness(real, trust.why);
     return ready.ok ? sandboxed(real, ready.tools) : refuse(ready.message);
   };

@@ -13,6 +13,7 @@
  * filesystem) can add a node after the walk: mount such a root nodev (docs/threat-model.md).
  */
 import { lstatSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
 
 export const MAX_WALK_ENTRIES = 2_000_000;
 
@@ -57,16 +58,29 @@ function visible(mounts: readonly MountEntry[]): Map<string, MountEntry> {
   return m;
 }
 
+/** The mount that holds the root directory itself. */
+function containingMount(real: string, top: Map<string, MountEntry>): MountEntry | undefined {
+  const holders = [...top.values()].filter((m) => inside(real, m.mountPoint));
+  return holders.sort((a, b) => b.mountPoint.length - a.mountPoint.length)[0];
+}
+
 function mountProblem(real: string, mounts: readonly MountEntry[]): string | undefined {
   const top = visible(mounts);
-  const containing = [...top.values()].filter((m) => inside(real, m.mountPoint)).sort((a, b) => b.mountPoint.length - a.mountPoint.length)[0];
+  const containing = containingMount(real, top);
   if (containing && KERNEL_FS.has(containing.fstype)) return `the root is on a ${containing.fstype} filesystem`;
   for (const m of top.values()) {
     if (m.mountPoint === real || !inside(m.mountPoint, real)) continue;
     const where = rel(m.mountPoint, real);
-    if (KERNEL_FS.has(m.fstype)) return `${where} inside the root is a ${m.fstype} mount: a program in the root would see the host through it`;
+    if (KERNEL_FS.has(m.fstype)) {
+      return `${where} inside the root is a ${m.fstype} mount: a program in the root would see the host through it`;
+    }
     const twin = mounts.find((o) => o.dev === m.dev && !inside(o.mountPoint, real));
-    if (twin) return `${where} inside the root is the filesystem of ${twin.mountPoint} mounted again: a program in the root would reach the host's files and sockets through it`;
+    if (twin) {
+      return (
+        `${where} inside the root is the filesystem of ${twin.mountPoint} mounted again: ` +
+        "a program in the root would reach the host's files and sockets through it"
+      );
+    }
   }
   return undefined;
 }
@@ -77,44 +91,65 @@ function majorMinor(rdev: bigint): string {
   return `${major}:${minor}`;
 }
 
+/** Why this directory entry is a device a program could open, if it is one. */
+function deviceNode(p: string, e: Dirent, real: string): string | undefined {
+  if (!e.isCharacterDevice() && !e.isBlockDevice()) return undefined;
+  let rdev: bigint;
+  try {
+    rdev = lstatSync(p, { bigint: true }).rdev;
+  } catch {
+    return undefined; // gone meanwhile
+  }
+  const mm = majorMinor(rdev);
+  if (e.isCharacterDevice() && ALLOWED_CHAR.has(mm)) return undefined;
+  const kind = e.isBlockDevice() ? 'block' : 'character';
+  const what = `${rel(p, real)} is a ${kind} device (${mm})`;
+  return `${what} on a mount that allows devices: a program in the root could open it`;
+}
+
+/** Directories that hold a mount point somewhere below: the walk goes through them even on a nodev mount. */
+function pathsToMounts(real: string, top: Map<string, MountEntry>): Set<string> {
+  const out = new Set<string>();
+  for (const mp of top.keys()) {
+    if (mp === real || !inside(mp, real)) continue;
+    for (let d = mp; d.length > real.length; d = d.slice(0, d.lastIndexOf('/'))) out.add(d);
+  }
+  return out;
+}
+
 /** The first device node that a program in the root could open, or why the walk gave up. */
-async function deviceProblem(real: string, mounts: readonly MountEntry[]): Promise<{ problem?: string; entries: number }> {
+type Walk = { problem?: string; entries: number };
+
+async function deviceProblem(real: string, mounts: readonly MountEntry[]): Promise<Walk> {
   const top = visible(mounts);
   const allowsDev = (m: MountEntry) => !m.options.includes('nodev');
-  const containing = [...top.values()].filter((m) => inside(real, m.mountPoint)).sort((a, b) => b.mountPoint.length - a.mountPoint.length)[0];
-  // Directories that hold a mount point somewhere below: the walk must go through them even under nodev.
-  const onTheWay = new Set<string>();
-  for (const mp of top.keys()) if (mp !== real && inside(mp, real)) for (let d = mp; d.length > real.length; d = d.slice(0, d.lastIndexOf('/'))) onTheWay.add(d);
+  const containing = containingMount(real, top);
+  const onTheWay = pathsToMounts(real, top);
   const stack: { dir: string; dev: boolean }[] = [{ dir: real, dev: containing ? allowsDev(containing) : true }];
   let entries = 0;
   while (stack.length > 0) {
     const { dir, dev } = stack.pop()!;
-    let list;
+    let list: Dirent[];
     try {
       list = readdirSync(dir, { withFileTypes: true });
     } catch {
       continue; // unreadable for hostward is unreadable for the sandbox too
     }
     for (const e of list) {
-      if (++entries > MAX_WALK_ENTRIES) return { problem: `the root holds more than ${MAX_WALK_ENTRIES} files, too many to check for device nodes`, entries };
+      if (++entries > MAX_WALK_ENTRIES) {
+        const problem = `the root holds more than ${MAX_WALK_ENTRIES} files, too many to check for device nodes`;
+        return { problem, entries };
+      }
       if (entries % 4096 === 0) await new Promise((r) => setImmediate(r));
       const p = dir === '/' ? `/${e.name}` : `${dir}/${e.name}`;
       const m = top.get(p);
       const devHere = m ? allowsDev(m) : dev;
       if (e.isDirectory()) {
         if (devHere || onTheWay.has(p)) stack.push({ dir: p, dev: devHere });
-      } else if (devHere && (e.isCharacterDevice() || e.isBlockDevice())) {
-        let st;
-        try {
-          st = lstatSync(p, { bigint: true });
-        } catch {
-          continue;
-        }
-        const mm = majorMinor(st.rdev);
-        if (e.isBlockDevice() || !ALLOWED_CHAR.has(mm)) {
-          return { problem: `${rel(p, real)} is a ${e.isBlockDevice() ? 'block' : 'character'} device (${mm}) on a mount that allows devices: a program in the root could open it`, entries };
-        }
+        continue;
       }
+      const problem = devHere ? deviceNode(p, e, real) : undefined;
+      if (problem) return { problem, entries };
     }
   }
   return { entries };

@@ -27,7 +27,7 @@
  */
 import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readdirSync, readFileSync } from 'node:fs';
-import type { StdioOptions } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import type { ExecOptions, ExecResult } from './exec.js';
 
@@ -83,7 +83,13 @@ export function randomGid(): number {
 }
 
 /** The chain as [program, ...arguments]. */
-export function sandboxArgv(t: SandboxTools, root: string, file: string, args: readonly string[], o: { gid: number; cpuSeconds: number }): string[] {
+export function sandboxArgv(
+  t: SandboxTools,
+  root: string,
+  file: string,
+  args: readonly string[],
+  o: { gid: number; cpuSeconds: number },
+): string[] {
   return [
     t.setpriv, '--pdeathsig=KILL', '--',
     t.unshare, '--pid', '--fork', '--kill-child', '--mount', '--net', '--ipc', '--uts', '--cgroup', '--',
@@ -93,7 +99,8 @@ export function sandboxArgv(t: SandboxTools, root: string, file: string, args: r
     t.setpriv, '--no-new-privs', `--regid=${o.gid}`, '--clear-groups', '--inh-caps=-all',
     '--ambient-caps=-all', '--bounding-set=-all,+sys_chroot,+setpcap', '--',
     // securebits 0xef: no root privilege at exec, no setuid fixup, no ambient raise, all locked.
-    t.capsh, `--chroot=${root}`, '--drop=all', '--secbits=0xef', '--caps=', '--noamb', '--inh=', `--shell=${file}`, '--',
+    t.capsh, `--chroot=${root}`, '--drop=all', '--secbits=0xef', '--caps=', '--noamb', '--inh=',
+    `--shell=${file}`, '--',
     ...args,
   ];
 }
@@ -135,6 +142,19 @@ export interface ProcessOptions extends ExecOptions {
   isolate?: boolean;
 }
 
+type Env = Record<string, string>;
+
+function startChild(file: string, args: readonly string[], opts: ProcessOptions, env: Env): ChildProcess {
+  const common = { cwd: opts.cwd, env, windowsHide: true };
+  if (!opts.isolate) return spawn(file, [...args], { ...common, stdio: ['ignore', 'pipe', 'pipe'] });
+  const nullFd = openSync('/dev/null', 'r');
+  try {
+    return spawn(file, [...args], { ...common, stdio: scrubbedStdio(nullFd), detached: true });
+  } finally {
+    closeSync(nullFd);
+  }
+}
+
 /**
  * Runs a program with an argument array: a timeout and an abort that SIGKILL it (its process group when
  * detached), and an output cap per stream. ExecResult as execFile-based callers had it.
@@ -143,16 +163,16 @@ export function runProcess(file: string, args: readonly string[], opts: ProcessO
   const timeout = opts.timeoutMs ?? 5000;
   const max = opts.maxOutputBytes ?? 1024 * 1024;
   const env = opts.env ?? { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
-  if (opts.signal?.aborted) return Promise.resolve({ ok: false, reason: 'aborted', message: `${file} was not started: the scan was cancelled`, stderr: '' });
+  if (opts.signal?.aborted) {
+    const message = `${file} was not started: the scan was cancelled`;
+    return Promise.resolve({ ok: false, reason: 'aborted', message, stderr: '' });
+  }
   return new Promise((resolve) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const sizes = { out: 0, err: 0 };
     let ended: { reason: 'timeout' | 'too_much_output' | 'aborted'; message: string } | undefined;
-    const nullFd = opts.isolate ? openSync('/dev/null', 'r') : -1;
-    const stdio = opts.isolate ? scrubbedStdio(nullFd) : (['ignore', 'pipe', 'pipe'] as StdioOptions);
-    const child = spawn(file, [...args], { cwd: opts.cwd, env, stdio, detached: opts.isolate ?? false, windowsHide: true });
-    if (nullFd >= 0) closeSync(nullFd);
+    const child = startChild(file, args, opts, env);
     const kill = (reason: NonNullable<typeof ended>['reason'], message: string) => {
       if (ended) return;
       ended = { reason, message };
@@ -173,7 +193,6 @@ export function runProcess(file: string, args: readonly string[], opts: ProcessO
     const timer = setTimeout(() => kill('timeout', `${file} did not finish within ${timeout} ms`), timeout);
     const onAbort = () => kill('aborted', `${file} was stopped: the scan was cancelled`);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    if (opts.signal?.aborted) onAbort();
     let settled = false;
     const finish = (r: ExecResult) => {
       if (settled) return;

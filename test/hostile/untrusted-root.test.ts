@@ -8,7 +8,8 @@
  * honest result.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -21,7 +22,8 @@ import { hostExec } from '../../src/host/exec.js';
 import { runScan } from '../../src/scan/runner.js';
 import { defaultConfig } from '../../src/config/config.js';
 import { PROBES } from '../../probes/registry.js';
-import { attackScript, mountsUnder, pidsWithArgv, plantedRoot, processStatus, sleeperArgv, toolsAvailable } from './untrusted-root.js';
+import { attackScript, mountsUnder, pidsWithArgv, plantedRoot, processStatus, sleeperArgv } from './untrusted-root.js';
+import { toolsAvailable } from './untrusted-root.js';
 import type { Attack } from './untrusted-root.js';
 
 const canRun = toolsAvailable();
@@ -68,6 +70,9 @@ async function until<T>(what: string, f: () => T | undefined, ms = 20_000): Prom
 }
 
 const alive = (mark: number) => pidsWithArgv(sleeperArgv(mark));
+
+const allGone = (a: Attack, what: string) =>
+  until(what, () => (alive(a.forkMark).length + alive(a.holdMark).length === 0 ? true : undefined), 10_000);
 
 function killMarked(): void {
   for (const m of marks) for (const pid of alive(m)) try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
@@ -122,10 +127,13 @@ describe.skipIf(!canRun)('a planted sshd in an untrusted --root', { timeout: 300
       // uid 0 without a single capability (sshd reads its 0600 host keys as their owner); gid unprivileged.
       for (const g of st.get('Gid')!.split(/\s+/).map(Number)) expect(g).not.toBe(0);
       expect(st.get('Groups')).toBe('');
-      for (const set of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) expect({ set, value: st.get(set) }).toEqual({ set, value: '0000000000000000' });
+      for (const set of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) {
+        expect({ set, value: st.get(set) }).toEqual({ set, value: '0000000000000000' });
+      }
       expect(st.get('NoNewPrivs')).toBe('1');
       for (const ns of ['pid', 'mnt', 'net', 'ipc', 'uts']) {
-        expect({ ns, same: readlinkSync(`/proc/${holder}/ns/${ns}`) === readlinkSync(`/proc/self/ns/${ns}`) }).toEqual({ ns, same: false });
+        const same = readlinkSync(`/proc/${holder}/ns/${ns}`) === readlinkSync(`/proc/self/ns/${ns}`);
+        expect({ ns, same }).toEqual({ ns, same: false });
       }
       expect(readlinkSync(`/proc/${holder}/root`)).toBe(root);
       expect(readlinkSync(`/proc/${holder}/cwd`)).toBe(root);
@@ -141,12 +149,12 @@ describe.skipIf(!canRun)('a planted sshd in an untrusted --root', { timeout: 300
       ac.abort();
       if (holder) try { process.kill(holder, 0); } catch { /* gone */ }
       // Today's code honours no abort: end the script and its children so that the run returns.
-      for (const pid of [...alive(a.holdMark), ...alive(a.forkMark)]) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      killMarked();
     }
     const r = await run;
     expect(r.ok).toBe(false);
     expectNoBreach(a, r.stderr);
-    await until('every process of the sandbox to end', () => (alive(a.forkMark).length + alive(a.holdMark).length === 0 ? true : undefined), 10_000);
+    await allGone(a, 'every process of the sandbox to end');
   });
 
   it('a binary that never ends is stopped at the timeout, with everything it started', async () => {
@@ -157,18 +165,21 @@ describe.skipIf(!canRun)('a planted sshd in an untrusted --root', { timeout: 300
     expect(r).toMatchObject({ ok: false, reason: 'timeout' });
     expect(r.stderr).toContain('HOSTWARD-ATTACK end');
     // Not one of the bomb's sleeps outlives the run: each would otherwise hold the root for an hour.
-    await until('the timed-out sandbox to end', () => (alive(a.forkMark).length + alive(a.holdMark).length === 0 ? true : undefined), 10_000);
+    await allGone(a, 'the timed-out sandbox to end');
   });
 
-  it.runIf(existsSync(DIST_EXEC))('dies with hostward: a killed scan leaves no process of the sandbox behind', async () => {
+  it.runIf(existsSync(DIST_EXEC))('dies with hostward: a killed scanner leaves no process of the sandbox', async () => {
     const a = { ...attack('hold'), quick: true };
     const root = buildRoot(a);
-    const code = `import { hostExec } from ${JSON.stringify(DIST_EXEC)}; await hostExec(${JSON.stringify(root)})('/usr/sbin/sshd', ['-T'], { timeoutMs: 600000 });`;
+    const code = [
+      `import { hostExec } from ${JSON.stringify(DIST_EXEC)};`,
+      `await hostExec(${JSON.stringify(root)})('/usr/sbin/sshd', ['-T'], { timeoutMs: 600000 });`,
+    ].join('\n');
     const scanner = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: 'ignore' });
     try {
       await until('the planted sshd to hold', () => alive(a.holdMark)[0]);
       scanner.kill('SIGKILL');
-      await until('the sandbox to die with its scanner', () => (alive(a.holdMark).length + alive(a.forkMark).length === 0 ? true : undefined), 10_000);
+      await allGone(a, 'the sandbox to die with its scanner');
     } finally {
       scanner.kill('SIGKILL');
     }
@@ -185,7 +196,7 @@ describe.skipIf(!canRun)('a planted sshd in an untrusted --root', { timeout: 300
     const report = await runScan({ probes: PROBES, config, log: pino({ level: 'silent' }) });
     expect(report.probes[0]).toMatchObject({ probe: 'ssh', status: 'error' });
     // Well before the 60 s sshd timeout: the probe's abort reached the sandbox.
-    await until('the aborted sandbox to end', () => (alive(a.holdMark).length + alive(a.forkMark).length === 0 ? true : undefined), 10_000);
+    await allGone(a, 'the aborted sandbox to end');
   });
 
   it('a binary that prints forever is stopped at the output limit, with everything it started', async () => {

@@ -45,14 +45,19 @@ $B unshare -r -m $B true 2>/dev/null && say BREACH user-namespace
 /bin/busybox-filecap chroot / $B true 2>/dev/null && say BREACH file-capability-chroot
 $B mknod /tmp/disk b 8 0 2>/dev/null && say BREACH mknod
 echo hello | $B nc -w 2 127.0.0.1 ${a.port} 2>/dev/null && say BREACH network
-$B yes | $B head -c 1048576 > /tmp/fill 2>/dev/null; [ "$($B stat -c %s /tmp/fill 2>/dev/null)" = 1048576 ] && say BREACH fill-disk
+$B yes | $B head -c 1048576 > /tmp/fill 2>/dev/null
+[ "$($B stat -c %s /tmp/fill 2>/dev/null)" = 1048576 ] && say BREACH fill-disk
 ( i=0; while [ $i -lt 200 ]; do $B sleep ${a.forkMark} & i=$((i+1)); done ) 2>/dev/null
 `;
 }
 
 /** The script, with the test's values written in (they are numbers and test-made paths, no quoting needed). */
 export function attackScript(a: Attack): string {
-  const endLine = { hold: `exec $B sleep ${a.holdMark}`, yes: 'exec $B yes HOSTWARD-ATTACK-OUTPUT', exit: 'exit 0' }[a.end];
+  const endLine = {
+    hold: `exec $B sleep ${a.holdMark}`,
+    yes: 'exec $B yes HOSTWARD-ATTACK-OUTPUT',
+    exit: 'exit 0',
+  }[a.end];
   return `#!/bin/busybox sh
 B=/bin/busybox
 say() { echo "HOSTWARD-ATTACK $*" >&2; }
@@ -67,8 +72,12 @@ ${endLine}
  * The planted root: busybox, the script as usr/sbin/sshd, a setuid-root and a file-capability copy of
  * busybox, /dev/null, an empty /proc and /tmp, passwd/group and the given sshd_config. Needs root.
  */
-export function plantedRoot(root: string, script: string, sshdConfig = 'PasswordAuthentication yes\nKbdInteractiveAuthentication no\nUsePAM no\n'): void {
-  for (const d of ['bin', 'usr/sbin', 'etc/ssh', 'dev', 'proc', 'tmp', 'run/sshd']) mkdirSync(path.join(root, d), { recursive: true });
+const PASSWORDS_ON = 'PasswordAuthentication yes\nKbdInteractiveAuthentication no\nUsePAM no\n';
+
+export function plantedRoot(root: string, script: string, sshdConfig = PASSWORDS_ON): void {
+  for (const d of ['bin', 'usr/sbin', 'etc/ssh', 'dev', 'proc', 'tmp', 'run/sshd']) {
+    mkdirSync(path.join(root, d), { recursive: true });
+  }
   chmodSync(root, 0o755);
   copyFileSync(BUSYBOX, path.join(root, 'bin/busybox'));
   chmodSync(path.join(root, 'bin/busybox'), 0o755);
@@ -78,14 +87,16 @@ export function plantedRoot(root: string, script: string, sshdConfig = 'Password
   execFileSync('setcap', ['cap_sys_chroot,cap_sys_admin,cap_dac_override+ep', path.join(root, 'bin/busybox-filecap')]);
   writeFileSync(path.join(root, 'usr/sbin/sshd'), script, { mode: 0o755 });
   writeFileSync(path.join(root, 'etc/ssh/sshd_config'), sshdConfig, { mode: 0o600 });
-  writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nsshd:x:100:65534::/run/sshd:/usr/sbin/nologin\n');
+  const passwd = 'root:x:0:0:root:/root:/bin/sh\nsshd:x:100:65534::/run/sshd:/usr/sbin/nologin\n';
+  writeFileSync(path.join(root, 'etc/passwd'), passwd);
   writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
   chmodSync(path.join(root, 'tmp'), 0o1777);
   execFileSync('mknod', ['-m', '666', path.join(root, 'dev/null'), 'c', '1', '3']);
 }
 
 export function toolsAvailable(): boolean {
-  return process.getuid?.() === 0 && spawnSync(BUSYBOX, ['true']).status === 0 && spawnSync('setcap', ['-v', 'x', '/dev/null']).error === undefined;
+  if (process.getuid?.() !== 0) return false;
+  return spawnSync(BUSYBOX, ['true']).status === 0 && spawnSync('setcap', ['-v', 'x', '/dev/null']).error === undefined;
 }
 
 /** PIDs of processes whose command line is exactly argv. */

@@ -4,7 +4,8 @@
  * (src/host/exec.ts, root-safety.ts, sandbox.ts). Real mounts and device nodes, made here as root.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,8 @@ function root(name: string): string {
   const r = path.join(dir, name);
   for (const d of ['bin', 'usr/sbin', 'dev', 'tmp', 'proc', 'run']) mkdirSync(path.join(r, d), { recursive: true });
   execFileSync('cp', ['/bin/busybox', path.join(r, 'bin/busybox')]);
-  writeFileSync(path.join(r, 'usr/sbin/sshd'), '#!/bin/busybox sh\n/bin/busybox touch /tmp/ran\necho port 22\n', { mode: 0o755 });
+  const script = '#!/bin/busybox sh\n/bin/busybox touch /tmp/ran\necho port 22\n';
+  writeFileSync(path.join(r, 'usr/sbin/sshd'), script, { mode: 0o755 });
   execFileSync('mknod', ['-m', '666', path.join(r, 'dev/null'), 'c', '1', '3']);
   return realpathSync(r);
 }
@@ -48,14 +50,16 @@ describe('what hostward trusts', () => {
     expect(await rootTrust('/')).toEqual({ trusted: true, why: 'the root is /' });
   });
 
-  it.runIf(isRoot)('another path to the host’s own root (the root directory of the host process) is the host; any other root is not', async () => {
+  it.runIf(isRoot)('another path to the host process’s root directory is the host; another root is not', async () => {
     const hostroot = path.join(dir, 'hostroot');
     mkdirSync(hostroot);
     mount(['--bind', '/', hostroot]);
     // This test process stands for PID 1 (whose root the sandboxing machine here hides from root).
-    expect(await rootTrust(hostroot, { hostPid: process.pid })).toMatchObject({ trusted: true, why: expect.stringContaining('this host\'s root') });
+    const viaBind = await rootTrust(hostroot, { hostPid: process.pid });
+    expect(viaBind).toMatchObject({ trusted: true, why: expect.stringContaining("this host's root") });
     const other = root('other');
-    expect(await rootTrust(other, { hostPid: process.pid })).toEqual({ trusted: false, why: `${other} is not this host's own root` });
+    const why = `${other} is not this host's own root`;
+    expect(await rootTrust(other, { hostPid: process.pid })).toEqual({ trusted: false, why });
     expect(await rootTrust(other, { hostPid: 999_999_999 })).toMatchObject({ trusted: false });
   });
 
@@ -63,15 +67,18 @@ describe('what hostward trusts', () => {
     const r = root('listed');
     const link = path.join(dir, 'listed-link');
     symlinkSync(r, link);
-    expect(await rootTrust(r, { trustedRoots: [link], hostPid: 999_999_999 })).toEqual({ trusted: true, why: `${r} is listed in trustedRoots` });
-    expect(await rootTrust(r, { trustedRoots: ['/elsewhere'], hostPid: 999_999_999 })).toMatchObject({ trusted: false });
+    const noHost = { hostPid: 999_999_999 };
+    const why = `${r} is listed in trustedRoots`;
+    expect(await rootTrust(r, { ...noHost, trustedRoots: [link] })).toEqual({ trusted: true, why });
+    expect(await rootTrust(r, { ...noHost, trustedRoots: ['/elsewhere'] })).toMatchObject({ trusted: false });
   });
 
   it('trustedRoots and HOSTWARD_TRUSTED_ROOTS take absolute paths only', () => {
     const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'hostward-cfg-')), 'c.yaml');
     writeFileSync(f, 'trustedRoots: [/host]\n');
     expect(loadConfig(f, ctx, {}).trustedRoots).toEqual(['/host']);
-    expect(loadConfig(undefined, ctx, { HOSTWARD_TRUSTED_ROOTS: '/host, /mnt/node' }).trustedRoots).toEqual(['/host', '/mnt/node']);
+    const fromEnv = loadConfig(undefined, ctx, { HOSTWARD_TRUSTED_ROOTS: '/host, /mnt/node' });
+    expect(fromEnv.trustedRoots).toEqual(['/host', '/mnt/node']);
     expect(loadConfig(undefined, ctx, {}).trustedRoots).toEqual([]);
     writeFileSync(f, 'trustedRoots: [host]\n');
     expect(() => loadConfig(f, ctx, {})).toThrow(ConfigError);
@@ -104,7 +111,9 @@ describe('building the sandbox', () => {
   });
 });
 
-describe.runIf(isRoot && existsSync('/bin/busybox'))('a root with a way to the host is refused, and nothing of it runs', () => {
+const withBusybox = isRoot && existsSync('/bin/busybox');
+
+describe.runIf(withBusybox)('a root with a way to the host is refused, and nothing of it runs', () => {
   async function refused(r: string, why: RegExp): Promise<void> {
     expect(await checkRoot(r)).toMatchObject({ ok: false, reason: expect.stringMatching(why) });
     const res = await hostExec(r)('/usr/sbin/sshd', ['-T'], { timeoutMs: 10_000 });
@@ -136,7 +145,7 @@ describe.runIf(isRoot && existsSync('/bin/busybox'))('a root with a way to the h
     await refused(r, /\/var\/deep\/er\/kmem is a character device \(1:1\)/);
   });
 
-  it('devices on a nodev mount cannot be opened, so they do not count; a mount below that allows them does', async () => {
+  it('devices on a nodev mount do not count (they cannot be opened); a mount below that allows them does', async () => {
     const r = root('nodev');
     mount(['-t', 'tmpfs', '-o', 'nodev,size=1m', 'tmpfs', path.join(r, 'run')]);
     execFileSync('mknod', ['-m', '666', path.join(r, 'run/sda'), 'b', '8', '0']);
@@ -164,7 +173,8 @@ describe.runIf(isRoot && existsSync('/bin/busybox'))('a root with a way to the h
 
 describe('mountinfo', () => {
   it('reads mount points with escaped characters, per-mount options and the type after the separator', () => {
-    const m = parseMountinfo('36 35 98:0 /mnt1 /mnt\\040two rw,nodev,noatime master:1 - ext3 /dev/root rw,errors=continue\ngarbage\n');
+    const line = '36 35 98:0 /mnt1 /mnt\\040two rw,nodev,noatime master:1 - ext3 /dev/root rw,errors=continue';
+    const m = parseMountinfo(`${line}\ngarbage\n`);
     expect(m).toEqual([{ dev: '98:0', mountPoint: '/mnt two', options: ['rw', 'nodev', 'noatime'], fstype: 'ext3' }]);
   });
 });
