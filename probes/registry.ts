@@ -12,8 +12,9 @@ import { runtimeProbe } from './runtime/index.js';
 import { kubeletProbe } from './kubelet/index.js';
 import { seccompProbe } from './seccomp/index.js';
 import { integrityProbe } from './integrity/index.js';
+import { accountsProbe } from './accounts/index.js';
 
-export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe, updatesProbe, runtimeProbe, kubeletProbe, seccompProbe, integrityProbe]);
+export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe, updatesProbe, runtimeProbe, kubeletProbe, seccompProbe, integrityProbe, accountsProbe]);
 
 export function getProbe(name: string): Probe | undefined {
   return PROBES.find((p) => p.name === name);

@@ -42,7 +42,7 @@ describe('sysctl table', () => {
   });
 
   it('every row has a title, a valid severity, references from the named sources, a reason and an absent rule', () => {
-    const sources = /^(CIS |Lynis KRNL-6000|kubelet protectKernelDefaults|kubeadm preflight|kubernetes\/kubernetes#|Kubernetes |Calico )/;
+    const sources = /^(CIS |dev-sec cis-dil-benchmark |Lynis KRNL-6000|https:\/\/(github\.com\/kubernetes\/|kubernetes\.io\/|docs\.tigera\.io\/))/;
     for (const r of SYSCTL_RULES) {
       expect(r.title.length, r.id).toBeGreaterThan(10);
       expect(SEVERITIES).toContain(r.severity);
@@ -92,7 +92,7 @@ describe('sysctl table', () => {
     const by = new Map(SYSCTL_RULES.map((r) => [r.id, r]));
     expect(by.get('kernel.ip_forward')!.expect).toEqual({ op: 'equal', value: 1 });
     expect(by.get('kernel.ipv6_forwarding')!.expect).toEqual({ op: 'equal', value: 1 });
-    expect(by.get('kernel.ip_forward')!.references).toContain('kubernetes/kubernetes#112777');
+    expect(by.get('kernel.ip_forward')!.references).toContain('https://github.com/kubernetes/kubernetes/issues/112777');
     expect(by.get('kernel.unprivileged_bpf_disabled')!.expect).toEqual({ op: 'one_of', values: [1, 2] });
     expect(by.get('kernel.rp_filter')!.effective).toBe('max_with_all');
     const kubelet = SYSCTL_RULES.filter((r) => r.reason === 'KUBELET_PROTECT_KERNEL_DEFAULTS');

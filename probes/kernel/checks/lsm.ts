@@ -12,10 +12,10 @@ const MAC_LSMS = ['apparmor', 'selinux'] as const;
 /** MAC LSMs that runtimes do not apply per container: named in messages, not counted. */
 const OTHER_MAC = ['smack', 'tomoyo'];
 
-const CIS_MAC_DEB = 'CIS Debian 12 1.3.1.x (AppArmor)';
-const CIS_MAC_DIL = 'CIS Distribution Independent Linux 2.0.0 1.6 (mandatory access control)';
-const K8S_APPARMOR = 'Kubernetes: Restrict a Container\'s Access to Resources with AppArmor';
-const K8S_SELINUX = 'Kubernetes: Configure a Security Context (seLinuxOptions)';
+const CIS_DEB = (n: string) => `CIS Debian Linux 12 Benchmark v1.1.0 ${n}`;
+const CIS_DIL = (n: string) => `dev-sec cis-dil-benchmark cis-dil-benchmark-${n}`;
+const K8S_APPARMOR = 'https://kubernetes.io/docs/tutorials/security/apparmor/';
+const K8S_SELINUX = 'https://kubernetes.io/docs/tasks/configure-pod-container/security-context/';
 
 type Use = { inUse: true; how: string } | { inUse: false; why: string } | { inUse: 'unknown'; why: string };
 
@@ -129,7 +129,7 @@ export const lsmChecks: readonly Check<KernelFacts>[] = [
     id: 'kernel.lsm_active',
     title: 'A mandatory access control LSM (AppArmor or SELinux) is active',
     severity: 'high',
-    references: [CIS_MAC_DEB, CIS_MAC_DIL, K8S_APPARMOR, K8S_SELINUX],
+    references: [CIS_DEB('1.3.1.2'), CIS_DIL('1.6.1.1'), K8S_APPARMOR, K8S_SELINUX],
     remediation:
       'Boot with AppArmor (Debian, Ubuntu, SUSE) or SELinux (RHEL, Fedora, Bottlerocket) in the LSM list: for AppArmor add "apparmor=1 security=apparmor" (or lsm=...,apparmor) to the kernel command line and install the apparmor package; for SELinux set SELINUX=enforcing in /etc/selinux/config and relabel. Mount securityfs (/sys/kernel/security) into the agent so the list can be read.',
     evaluate: lsmActive,
@@ -138,7 +138,7 @@ export const lsmChecks: readonly Check<KernelFacts>[] = [
     id: 'kernel.selinux_enforcing',
     title: 'SELinux is enforcing',
     severity: 'medium',
-    references: ['CIS Distribution Independent Linux 2.0.0 1.6.1 (SELinux)', K8S_SELINUX],
+    references: [CIS_DIL('1.6.2.2'), K8S_SELINUX],
     remediation: 'Set SELINUX=enforcing in /etc/selinux/config and run "setenforce 1"; find what permissive mode let through with "ausearch -m avc" first.',
     evaluate: selinuxEnforcing,
   },
@@ -146,7 +146,7 @@ export const lsmChecks: readonly Check<KernelFacts>[] = [
     id: 'kernel.apparmor_profiles',
     title: 'AppArmor has profiles in enforce mode',
     severity: 'medium',
-    references: [CIS_MAC_DEB, K8S_APPARMOR],
+    references: [CIS_DEB('1.3.1.3'), CIS_DEB('1.3.1.4'), K8S_APPARMOR],
     remediation: 'Put profiles in enforce mode ("aa-enforce /etc/apparmor.d/*"), keep the apparmor service enabled so profiles load at boot, and check "aa-status".',
     evaluate: appArmorProfiles,
   },
