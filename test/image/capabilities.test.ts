@@ -84,6 +84,8 @@ async function scanWith(caps: string[], n: number): Promise<Report> {
 
 beforeAll(async () => {
   if (skip) return;
+  removeAllContainers('caps');
+  removeAllRootfs('caps');
   image = buildImage().image;
   dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-image-caps-'));
   const rendered = render(await freePort(), await freePort());
@@ -98,13 +100,13 @@ beforeAll(async () => {
 afterAll(() => {
   if (skip) return;
   listener?.kill('SIGKILL');
-  removeAllContainers();
+  removeAllContainers('caps');
   if (bundle) removeRootfs(bundle.rootfs);
-  removeAllRootfs();
+  removeAllRootfs('caps');
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(skip !== undefined)('capabilities, measured in the container', () => {
+describe.skipIf(skip !== undefined)(`capabilities, measured in the container${skip ? ` — skipped: ${skip}` : ''}`, () => {
   it('each row of deploy/README.md’s pod scene: the checks that change are the ones listed', async (ctx) => {
     if (!listener) ctx.skip('127.0.0.1:4194 is in use here');
     const all = await scanWith(everyCapability(), 0);

@@ -116,8 +116,8 @@ function start(b: PodBundle, id: string): void {
 
 beforeAll(async () => {
   if (skip) return;
-  removeAllContainers();
-  removeAllRootfs();
+  removeAllContainers('ds-');
+  removeAllRootfs('ds-');
   built = buildImage();
   const cfg = imageConfig(built.image);
   dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-image-'));
@@ -128,13 +128,13 @@ beforeAll(async () => {
 
   const collectorPod = podSpec(rendered.objects, 'Deployment', 'hostward-collector');
   collectorPod.hostNetwork = true; // no pod network here: the agent reaches it on loopback
-  collector = podBundle({ ...common, name: 'collector', pod: collectorPod, container: 'collector' });
-  start(collector, 'collector');
+  collector = podBundle({ ...common, name: 'ds-collector', pod: collectorPod, container: 'collector' });
+  start(collector, 'ds-collector');
   await waitFor('the collector’s /readyz', 120_000, ok(`http://127.0.0.1:${rendered.collectorPort}/readyz`));
 
   hostBefore = hostScan();
-  agent = podBundle({ ...common, name: 'agent', pod: podSpec(rendered.objects, 'DaemonSet', 'hostward-agent'), container: 'agent' });
-  start(agent, 'agent');
+  agent = podBundle({ ...common, name: 'ds-agent', pod: podSpec(rendered.objects, 'DaemonSet', 'hostward-agent'), container: 'agent' });
+  start(agent, 'ds-agent');
   await waitFor('the agent’s first scan (/readyz)', 600_000, ok(`http://127.0.0.1:${rendered.agentPort}/readyz`));
   agentStatus = statusesFromMetrics((await get(`http://127.0.0.1:${rendered.agentPort}/metrics`)).body);
   hostAfter = hostScan();
@@ -142,14 +142,14 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (skip) return;
-  removeAllContainers();
+  removeAllContainers('ds-');
   for (const b of [agent, collector]) if (b) removeRootfs(b.rootfs);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const log = (b: PodBundle | undefined) => (b ? readFileSync(path.join(b.dir, 'log'), 'utf8').slice(-3000) : '');
 
-describe.skipIf(skip !== undefined)('the image, run as the chart runs it (runc)', () => {
+describe.skipIf(skip !== undefined)(`the image, run as the chart runs it (runc)${skip ? ` — skipped: ${skip}` : ''}`, () => {
   it('builds from the Dockerfile and is tagged with the chart’s default image reference', () => {
     const ds = rendered.objects.find((o) => o.kind === 'DaemonSet');
     expect(built.image).toBe(ds.spec.template.spec.containers[0].image);
@@ -165,14 +165,14 @@ describe.skipIf(skip !== undefined)('the image, run as the chart runs it (runc)'
     expect(find.stdout.trim()).toBe('');
     expect(existsSync(path.join(root, 'app/dist/src/cli/main.js'))).toBe(true);
     expect(readFileSync(path.join(root, 'etc/os-release'), 'utf8')).toMatch(/VERSION_CODENAME=trixie/);
-    expect(execIn('agent', ['node', '--version']).stdout.trim()).toBe(`v${readFileSync('.node-version', 'utf8').trim()}`);
+    expect(execIn('ds-agent', ['node', '--version']).stdout.trim()).toBe(`v${readFileSync('.node-version', 'utf8').trim()}`);
   });
 
   it('reads an RPM database with the sql.js WebAssembly build the image keeps, as the CLI outside does', () => {
     const fixture = path.resolve('test/fixtures/hosts/updates-rocky9/var/lib/rpm/rpmdb.sqlite');
     const code = (dist: string, file: string) => `import { readRpmDbSqlite } from '${dist}/probes/updates/rpm/rpmdb.js'; import { readFileSync } from 'node:fs';
       const r = await readRpmDbSqlite(readFileSync(${JSON.stringify(file)})); console.log(JSON.stringify(r.ok ? r.packages.map((p) => p.name) : r.reason));`;
-    const inside = execIn('agent', ['node', '--input-type=module', '-e', code('/app/dist', path.join('/host', fixture))]);
+    const inside = execIn('ds-agent', ['node', '--input-type=module', '-e', code('/app/dist', path.join('/host', fixture))]);
     expect(inside.status, inside.stderr).toBe(0);
     const outside = spawnSync('scripts/use-node', ['node', '--input-type=module', '-e', code(path.resolve('dist'), fixture)], { encoding: 'utf8' });
     expect(outside.status, outside.stderr).toBe(0);
@@ -182,7 +182,7 @@ describe.skipIf(skip !== undefined)('the image, run as the chart runs it (runc)'
   });
 
   it('the agent runs as uid 0 with exactly the chart’s capabilities, no_new_privs and seccomp, in the host’s PID namespace', () => {
-    const st = containerState('agent');
+    const st = containerState('ds-agent');
     expect(st?.status, log(agent)).toBe('running');
     const status = readFileSync(`/proc/${st!.pid}/status`, 'utf8');
     const field = (k: string) => new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(status)?.[1]?.trim();
@@ -194,7 +194,7 @@ describe.skipIf(skip !== undefined)('the image, run as the chart runs it (runc)'
     expect(field('CapEff')).toBe(want);
     expect(field('CapBnd')).toBe(want);
     // hostPID: the agent's pid is a pid of this machine's namespace, and it sees this test's process.
-    expect(execIn('agent', ['node', '-e', `process.exit(require('fs').existsSync('/proc/${process.pid}') ? 0 : 1)`]).status).toBe(0);
+    expect(execIn('ds-agent', ['node', '-e', `process.exit(require('fs').existsSync('/proc/${process.pid}') ? 0 : 1)`]).status).toBe(0);
   });
 
   it('serves /healthz, /readyz and /metrics on the host network', async () => {
@@ -224,7 +224,7 @@ describe.skipIf(skip !== undefined)('the image, run as the chart runs it (runc)'
     const tmpVolume = agent!.volumes.tmp!;
     const before = { upper: snapshotTree(agent!.rootfs.upperDir), tmp: snapshotTree(tmpVolume), state: snapshotTree(stateDir) };
     const argv = ['node', '/app/dist/src/cli/main.js', 'integrity', 'init', '--root', '/host'];
-    const traced = straceAvailable() ? tracedExec('agent', argv, path.join(dir, 'integrity-init.strace')) : { ...execIn('agent', argv), writes: undefined };
+    const traced = straceAvailable() ? tracedExec('ds-agent', argv, path.join(dir, 'integrity-init.strace')) : { ...execIn('ds-agent', argv), writes: undefined };
     expect(traced.status, traced.stderr).toBe(0);
     expect(traced.stdout).toMatch(/baseline written: \/var\/lib\/hostward\/integrity\.db, \d+ records, signed/);
     expect(statSync(path.join(stateDir, 'integrity.db')).size).toBeGreaterThan(0);
@@ -241,7 +241,7 @@ describe.skipIf(skip !== undefined)('the image, run as the chart runs it (runc)'
   }, 600_000);
 
   it('the collector runs as uid 1000 with its database on the volume, and the agent’s events reach it', async () => {
-    const st = containerState('collector');
+    const st = containerState('ds-collector');
     expect(st?.status, log(collector)).toBe('running');
     const uid = /^Uid:\s*(\d+)/m.exec(readFileSync(`/proc/${st!.pid}/status`, 'utf8'))?.[1];
     expect(uid).toBe('1000');

@@ -131,17 +131,20 @@ export function deleteContainer(id: string): void {
   spawnSync('runc', runc('delete', '--force', PREFIX + id), { stdio: 'ignore' });
 }
 
-/** Kill and delete every container these tests started (this run's, or an earlier one's that died). */
-export function removeAllContainers(): void {
+/**
+ * Kill and delete every container of one test file (ids starting with `scope`), this run's or an earlier one's
+ * that died; the other image test file may be running its own at the same time.
+ */
+export function removeAllContainers(scope: string): void {
   const r = spawnSync('runc', runc('list', '--quiet'), { encoding: 'utf8' });
-  for (const full of r.stdout?.split('\n').filter((x) => x.startsWith(PREFIX)) ?? []) {
+  for (const full of r.stdout?.split('\n').filter((x) => x.startsWith(PREFIX + scope)) ?? []) {
     spawnSync('runc', runc('kill', full, 'KILL'), { stdio: 'ignore' });
     spawnSync('runc', runc('delete', '--force', full), { stdio: 'ignore' });
   }
 }
 
-/** Working containers of buildah that these tests made (leftovers included). */
-export function removeAllRootfs(): void {
+/** Working containers of buildah that one test file made (leftovers included). */
+export function removeAllRootfs(scope: string): void {
   const r = spawnSync('buildah', ['containers', '--quiet', '--format', '{{.ContainerName}}'], { encoding: 'utf8' });
-  for (const name of r.stdout?.split('\n').filter((x) => x.startsWith(PREFIX)) ?? []) removeRootfs({ name, path: '', upperDir: '' });
+  for (const name of r.stdout?.split('\n').filter((x) => x.startsWith(PREFIX + scope)) ?? []) removeRootfs({ name, path: '', upperDir: '' });
 }
