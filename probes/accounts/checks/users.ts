@@ -4,7 +4,7 @@
  */
 import type { Check, Evidence, Outcome } from '../../../src/sdk.js';
 import { fail, pass, skip } from '../../../src/sdk.js';
-import type { ColonFile, GroupEntry, PasswdEntry } from '../parse/colon.js';
+import type { ColonFile, GroupEntry, GshadowEntry, PasswdEntry } from '../parse/colon.js';
 import type { AccountsFacts, Read } from '../types.js';
 import { CIS, LYNIS, cannotRead, cap, ev, names, plural } from './util.js';
 
@@ -114,6 +114,20 @@ function shadowGroup(f: AccountsFacts): Outcome {
   return pass(`the shadow group (gid ${g.gid}) has no members in ${f.group.file}${f.gshadow.ok ? ` or ${f.gshadow.file}` : ''} and is no account's primary group`);
 }
 
+/** grpck's comparison of /etc/group with /etc/gshadow: every group there, with the same members. */
+function gshadowIssues(groups: readonly GroupEntry[], gshadow: readonly GshadowEntry[]): string[] {
+  const by = new Map(gshadow.map((g) => [g.name, g]));
+  const noEntry = groups.filter((g) => !by.has(g.name)).map((g) => g.name);
+  const onlyGroup = groups.flatMap((g) => {
+    const gs = by.get(g.name);
+    return gs ? g.members.filter((m) => !gs.members.includes(m)).map((m) => `${m} in ${g.name}`) : [];
+  });
+  return [
+    ...(noEntry.length ? [`no /etc/gshadow entry for group ${names(noEntry)}`] : []),
+    ...(onlyGroup.length ? [`members in /etc/group but not in /etc/gshadow: ${names(onlyGroup)}`] : []),
+  ];
+}
+
 /** pwck/grpck's view: malformed lines, passwd accounts without a shadow entry and the reverse. */
 function consistent(f: AccountsFacts): Outcome {
   const reads = [f.passwd, f.group, f.shadow, f.gshadow];
@@ -134,12 +148,13 @@ function consistent(f: AccountsFacts): Outcome {
     if (noShadow.length) issues.push(`no /etc/shadow entry for ${names(noShadow)}`);
     if (noPasswd.length) issues.push(`/etc/shadow entries without an account: ${names(noPasswd)}`);
   }
+  if (f.group.ok && f.gshadow.ok) issues.push(...gshadowIssues(f.group.data.entries, f.gshadow.data.entries));
   const missing = [f.passwd, f.group].filter((r) => !r.ok);
   if (missing.length) return cannotRead(missing[0] as AccountsFacts['passwd'] & { ok: false }, 'whether the account databases are consistent');
   if (issues.length) return fail(`the account databases are not consistent: ${issues.join('; ')}`, cap(evidence));
   const notRead = [f.shadow, f.gshadow].filter((r) => !r.ok).map((r) => r.file);
   if (notRead.includes('/etc/shadow')) return cannotRead(f.shadow as AccountsFacts['shadow'] & { ok: false }, 'whether every account has a shadow entry');
-  return pass(`/etc/passwd, /etc/group and /etc/shadow are well formed and every account has a shadow entry${notRead.length ? ` (${notRead.join(', ')} not read)` : ''}`);
+  return pass(`/etc/passwd, /etc/group and /etc/shadow are well formed, every account has a shadow entry and /etc/gshadow agrees with /etc/group${notRead.length ? ` (${notRead.join(', ')} not read)` : ''}`);
 }
 
 const passwdRead = (f: AccountsFacts): Read<ColonFile<PasswdEntry>> => f.passwd;
