@@ -189,7 +189,7 @@ export const portsChecks: readonly Check<PortsFacts>[] = [
     id: 'ports.unexpected_listeners',
     title: 'Every listening socket beyond loopback is in the allow-list',
     severity: 'medium',
-    references: ['CIS Distribution Independent Linux 3.x (only approved services listen)', 'Kubernetes ports and protocols: https://kubernetes.io/docs/reference/networking/ports-and-protocols/'],
+    references: ['CIS Debian Linux 12 Benchmark v1.1.0 2.1.22', 'https://kubernetes.io/docs/reference/networking/ports-and-protocols/'],
     remediation: 'Stop the service, bind it to 127.0.0.1, or, when it is meant to be there, add "PORT/proto" to probes.ports.extraAllowList.',
     evaluate: unexpectedListeners,
   },
@@ -200,7 +200,7 @@ export const portsChecks: readonly Check<PortsFacts>[] = [
     id: 'ports.route_localnet',
     title: 'Localhost traffic is not routed from other interfaces (route_localnet=0)',
     severity: 'medium',
-    references: ['CVE-2020-8558', 'kubernetes/kubernetes#90259', 'https://www.kernel.org/doc/Documentation/networking/ip-sysctl.txt (route_localnet)'],
+    references: ['CVE-2020-8558', 'https://github.com/kubernetes/kubernetes/issues/90259', 'https://docs.kernel.org/networking/ip-sysctl.html'],
     remediation: 'Set net.ipv4.conf.all.route_localnet=0 (sysctl.d) and run kube-proxy in nftables or IPVS mode, or with --iptables-localhost-nodeports=false; keep the kube-proxy rule that drops martian localhost packets.',
     evaluate: routeLocalnet,
   },
@@ -208,7 +208,7 @@ export const portsChecks: readonly Check<PortsFacts>[] = [
     id: 'ports.public_address',
     title: 'No public IP address on the node\'s interfaces',
     severity: 'medium',
-    references: ['Kubernetes cluster hardening: nodes on private networks, https://kubernetes.io/docs/concepts/security/security-checklist/', 'RFC 6890 (special-purpose address registries)'],
+    references: ['https://kubernetes.io/docs/concepts/security/security-checklist/', 'RFC 6890'],
     remediation: 'Put nodes on private subnets behind a load balancer or NAT gateway; if a public address is intended (an edge node), firewall it and list it in probes.ports.allowedPublicAddresses.',
     evaluate: publicAddress,
   },
@@ -216,7 +216,7 @@ export const portsChecks: readonly Check<PortsFacts>[] = [
     id: 'ports.reachable_unexpected',
     title: 'Every TCP port reachable on the node\'s addresses is allow-listed',
     severity: 'medium',
-    references: ['kube-hunter (port scan of 30000+ NodePorts)', 'kubernetes/kubernetes#108496 (kube-proxy holds no NodePort sockets)'],
+    references: ['https://github.com/aquasecurity/kube-hunter', 'https://github.com/kubernetes/kubernetes/pull/108496'],
     remediation: 'Close or firewall the port; for a NodePort, change the Service to ClusterIP or restrict it with loadBalancerSourceRanges / NetworkPolicy; for a listener meant to be there, add it to probes.ports.extraAllowList.',
     evaluate: reachableUnexpected,
   },
@@ -225,11 +225,11 @@ export const portsChecks: readonly Check<PortsFacts>[] = [
     title: "hostward's own endpoints answer only authenticated requests beyond loopback",
     severity: 'medium',
     references: [
-      'CIS Kubernetes Benchmark 4.2.1 (the kubelet serves no anonymous requests; the same rule for the agent on every node)',
-      'CIS Controls v8 3.3 (configure data access control lists)',
-      'Prometheus exporter-toolkit web configuration: https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md',
+      'CIS Kubernetes Benchmark v1.12 4.2.1',
+      'https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md',
     ],
     remediation:
+      'The kubelet serves no anonymous requests (CIS Kubernetes 4.2.1); the agent on every node follows the same rule. ' +
       'Give the agent a web configuration file (agent.webConfigFile, --web.config.file or HOSTWARD_WEB_CONFIG_FILE) ' +
       'with basic_auth_users or bearer_tokens_file, and tls_server_config; in the Helm chart set agent.web.bearer or ' +
       'agent.web.basicAuth and agent.web.tls. Or bind it to loopback (agent.listen: 127.0.0.1) when nothing scrapes it from outside.',
@@ -239,7 +239,11 @@ export const portsChecks: readonly Check<PortsFacts>[] = [
     id: 'ports.metadata_reachable',
     title: 'The cloud metadata endpoint is not reachable',
     severity: 'medium',
-    references: ['MITRE ATT&CK T1552.005 (cloud instance metadata API)', 'AWS IMDSv2 hop limit 1; GKE Workload Identity metadata server'],
+    references: [
+      'MITRE ATT&CK T1552.005',
+      'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-options.html',
+      'https://cloud.google.com/kubernetes-engine/docs/concepts/workload-identity',
+    ],
     remediation: 'Block 169.254.169.254 for pods (NetworkPolicy egress deny, or the CNI\'s host firewall), require IMDSv2 with a hop limit of 1 on AWS, use Workload Identity / IRSA instead of node credentials.',
     evaluate: metadataReachable,
   },

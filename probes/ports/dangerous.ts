@@ -45,7 +45,7 @@ export const DANGEROUS_PORTS: readonly DangerousPort[] = [
     exposure: 'any',
     severity: 'critical',
     reason: 'UNAUTHENTICATED_ROOT',
-    references: ['CIS Docker Benchmark 2.6 (TLS authentication for the Docker daemon)', 'https://docs.docker.com/engine/security/protect-access/'],
+    references: ['CIS Docker Benchmark v1.6.0 2.7', 'docker-bench-security check_2_7', 'https://docs.docker.com/engine/security/protect-access/'],
     remediation: 'Remove "-H tcp://...:2375" from dockerd (systemd unit, /etc/docker/daemon.json "hosts"); if remote access is needed use 2376 with --tlsverify and client certificates, or SSH.',
   },
   {
@@ -57,7 +57,7 @@ export const DANGEROUS_PORTS: readonly DangerousPort[] = [
     exposure: 'any',
     severity: 'high',
     reason: 'NO_AUTHENTICATION',
-    references: ['CIS Kubernetes Benchmark 4.2.4 (--read-only-port is 0)', 'https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/ (readOnlyPort)'],
+    references: ['CIS Kubernetes Benchmark v1.12 4.2.4', 'https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/'],
     remediation: 'Set readOnlyPort: 0 in the kubelet configuration file (or --read-only-port=0) and restart the kubelet.',
   },
   {
@@ -70,7 +70,7 @@ export const DANGEROUS_PORTS: readonly DangerousPort[] = [
     severity: 'critical',
     reason: 'CLUSTER_ADMIN_NO_AUTH',
     owners: ['kube-apiserver', 'hyperkube'],
-    references: ['CIS Kubernetes Benchmark 1.2.x (--insecure-port=0)', 'CVE-2020-8558 (localhost services reachable from neighbours with route_localnet=1)'],
+    references: ['CIS Kubernetes Benchmark v1.20 1.2.18', 'kube-bench cfg/cis-1.20/master.yaml 1.2.18', 'CVE-2020-8558'],
     remediation: 'Run kube-apiserver with --insecure-port=0 (removed in 1.24: upgrade), and serve only the TLS port.',
   },
   {
@@ -82,7 +82,7 @@ export const DANGEROUS_PORTS: readonly DangerousPort[] = [
     exposure: 'off_loopback',
     severity: 'high',
     reason: 'CLUSTER_SECRETS',
-    references: ['CIS Kubernetes Benchmark 2.x (etcd)', 'https://etcd.io/docs/latest/op-guide/security/'],
+    references: ['CIS Kubernetes Benchmark v1.12 2.1', 'CIS Kubernetes Benchmark v1.12 2.2', 'https://etcd.io/docs/latest/op-guide/security/'],
     remediation: 'On a worker, nothing should serve etcd. On a control-plane node, require client certificates (--client-cert-auth, --peer-client-cert-auth) and firewall 2379/2380 to the control-plane nodes; accept this finding with an exception there.',
   },
   {
@@ -95,8 +95,8 @@ export const DANGEROUS_PORTS: readonly DangerousPort[] = [
     severity: 'medium',
     reason: 'INFO_LEAK',
     owners: ['kubelet', 'cadvisor', 'hyperkube'],
-    references: ['kube-hunter KHV043 (cAdvisor)', 'Kubernetes 1.12 removed --cadvisor-port from the kubelet'],
-    remediation: 'Upgrade the kubelet or drop --cadvisor-port; scrape container metrics through the kubelet /metrics/cadvisor endpoint, which needs authentication.',
+    references: ['kube-hunter KHV043', 'https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.12.md'],
+    remediation: 'Kubernetes 1.12 removed --cadvisor-port from the kubelet: upgrade the kubelet or drop --cadvisor-port; scrape container metrics through the kubelet /metrics/cadvisor endpoint, which needs authentication.',
   },
   {
     check: 'ports.kubelet_healthz_exposed',
@@ -107,7 +107,7 @@ export const DANGEROUS_PORTS: readonly DangerousPort[] = [
     exposure: 'off_loopback',
     severity: 'medium',
     reason: 'INFO_LEAK',
-    references: ['https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/ (healthzBindAddress, default 127.0.0.1)'],
+    references: ['https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/'],
     remediation: 'Set healthzBindAddress: 127.0.0.1 in the kubelet configuration (the default).',
   },
   {
@@ -119,7 +119,7 @@ export const DANGEROUS_PORTS: readonly DangerousPort[] = [
     exposure: 'any',
     severity: 'medium',
     reason: 'LEGACY_RPC',
-    references: ['CIS Distribution Independent Linux 2.2.x (rpcbind not installed or disabled)', 'Lynis NETW-3200'],
+    references: ['CIS Debian Linux 12 Benchmark v1.1.0 2.1.12', 'dev-sec cis-dil-benchmark cis-dil-benchmark-2.2.7', 'Lynis STRG-1902'],
     remediation: 'Stop and mask rpcbind.service and rpcbind.socket (systemctl mask --now rpcbind.socket rpcbind.service) unless the node mounts NFSv3.',
   },
 ];
