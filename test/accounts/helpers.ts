@@ -1,4 +1,7 @@
 /** Helpers for the accounts probe's tests: scan a root with the accounts probe alone, gather its facts. */
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { pino } from 'pino';
 import { runScan } from '../../src/scan/runner.js';
 import { defaultConfig } from '../../src/config/config.js';
@@ -35,4 +38,19 @@ export async function gatherAccounts(root: string): Promise<AccountsFacts> {
     hostRole: { role: 'server', why: 'test' },
   };
   return (await accountsProbe.gather(ctx)) as AccountsFacts;
+}
+
+export type Entry = string | { symlink: string } | { dir: true };
+
+/** A throwaway host root from host path -> content. */
+export function makeRoot(files: Record<string, Entry>): { root: string; cleanup(): void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-accounts-'));
+  for (const [p, e] of Object.entries(files)) {
+    const f = path.join(dir, p);
+    mkdirSync(path.dirname(f), { recursive: true });
+    if (typeof e === 'string') writeFileSync(f, e);
+    else if ('symlink' in e) symlinkSync(e.symlink, f);
+    else mkdirSync(f, { recursive: true });
+  }
+  return { root: dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
