@@ -3,7 +3,7 @@
  * a device node it could open, a kernel filesystem or a host filesystem mounted inside the root
  * (src/host/exec.ts, root-safety.ts, sandbox.ts). Real mounts and device nodes, made here as root.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -74,7 +74,9 @@ describe('what hostward trusts', () => {
   });
 
   it('trustedRoots and HOSTWARD_TRUSTED_ROOTS take absolute paths only', () => {
-    const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'hostward-cfg-')), 'c.yaml');
+    const cfgDir = mkdtempSync(path.join(os.tmpdir(), 'hostward-trusted-cfg-'));
+    onTestFinished(() => rmSync(cfgDir, { recursive: true, force: true }));
+    const f = path.join(cfgDir, 'c.yaml');
     writeFileSync(f, 'trustedRoots: [/host]\n');
     expect(loadConfig(f, ctx, {}).trustedRoots).toEqual(['/host']);
     const fromEnv = loadConfig(undefined, ctx, { HOSTWARD_TRUSTED_ROOTS: '/host, /mnt/node' });
