@@ -321,6 +321,8 @@ describe('chart: values, schema, templates and the rendered manifests agree', ()
     expect(cfg).toEqual({
       ...values.agent.config,
       root: values.agent.hostRoot,
+      // The mounted root is the node's own: its sshd runs chrooted, not sandboxed (docs/threat-model.md).
+      trustedRoots: [values.agent.hostRoot],
       agent: { port: values.agent.port, schedule: values.agent.schedule, stateDir: values.agent.stateDir },
       log: { level: values.agent.logLevel },
       probes: { ssh: { live: values.agent.hostNetwork }, ports: { reachability: values.agent.hostNetwork ? 'auto' : false } },

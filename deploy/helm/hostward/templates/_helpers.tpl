@@ -55,8 +55,11 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* The agent's configuration file: the user's agent.config under the keys the chart owns. */}}
 {{- define "hostward.agentConfig" -}}
+{{- /* trustedRoots: the mounted root is the node's own, so its sshd runs chrooted as the host's binary
+(docs/threat-model.md); without it an AppArmor node, which hides PID 1's root, would sandbox it. */ -}}
 {{- $owned := dict
   "root" .Values.agent.hostRoot
+  "trustedRoots" (list .Values.agent.hostRoot)
   "agent" (dict "port" (int .Values.agent.port) "schedule" .Values.agent.schedule "stateDir" .Values.agent.stateDir)
   "log" (dict "level" .Values.agent.logLevel)
   "probes" (dict
