@@ -17,6 +17,9 @@
  *     default: [sec-slack]
  *     inhibit:
  *       - { source: { check: "ssh.*", severity: critical }, target: { check: "ssh.*", severity: [medium, low] } }
+ *
+ * Without a `routing` block, each sink gets the groups from its kind's floor up (routing.ts DEFAULT_FLOORS:
+ * PagerDuty critical and high, Slack and webhooks medium and above, Alertmanager and files everything).
  */
 import { SEVERITIES, isSeverity, severityRank } from '../contracts.js';
 import type { Severity } from '../contracts.js';
