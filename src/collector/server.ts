@@ -84,6 +84,11 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   const metrics = createCollectorMetrics(() => store, sinks);
   store = new Store({ file: cfg.db, sinks: sinks.map((s) => s.name) });
   const db = store;
+  // Before anything else is queued: a new sink's first changes are the groups already open.
+  const byName = new Map(sinks.map((s) => [s.name, s]));
+  for (const w of db.welcomeSinks((name, check, severity) => byName.get(name)?.admits?.(check, severity) ?? true)) {
+    log.info({ sink: w.sink, groups: w.groups }, 'sink new to this collector: told of the groups already open');
+  }
   const dispatcher = new Dispatcher({
     store: db,
     sinks,

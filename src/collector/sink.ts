@@ -82,6 +82,8 @@ export interface Sink {
   readonly configName?: string;
   /** The kind of receiver: it sets which severities the sink gets when no routing is configured (routing.ts). */
   readonly type?: SinkType;
+  /** Whether routing sends the group (check, severity) to this sink (set by routedSink); absent: every group. */
+  admits?(check: string, severity: Severity): boolean;
   /** The receiver inhibits by itself (Alertmanager's inhibit_rules): hostward's inhibition is not applied. */
   readonly ownInhibition?: boolean;
   /** Deliver one change; resolve only once the receiver has it. */

@@ -147,6 +147,16 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (sink, group_key)
   ) WITHOUT ROWID;
   `,
+  // 5: the sinks (queue names) this database has known, so that one configured later hears of the groups
+  // already open (Store.welcomeSinks). Seeded with every sink the queue has held: those had every change,
+  // and must not get every open group again on the first start after the upgrade.
+  `
+  CREATE TABLE known_sinks (
+    name TEXT PRIMARY KEY,
+    since INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO known_sinks (name, since) SELECT sink, MIN(created_at) FROM deliveries GROUP BY sink;
+  `,
 ];
 
 /** Thrown when the database cannot be used at start; the message is the whole story (no stack). */
@@ -362,6 +372,12 @@ export class Store {
         ON CONFLICT (key) DO UPDATE SET title = excluded.title, status = excluded.status, node_count = excluded.node_count,
           opened_at = excluded.opened_at, updated_at = excluded.updated_at`),
       enqueue: p(`INSERT INTO deliveries (sink, group_key, change, created_at, next_at) VALUES (?, ?, ?, ?, ?)`),
+      knownSinks: p(`SELECT name FROM known_sinks`),
+      addKnownSink: p(`INSERT INTO known_sinks (name, since) VALUES (?, ?)`),
+      forgetSink: p(`DELETE FROM known_sinks WHERE name = ?`),
+      abandonDeliveries: p(`UPDATE deliveries SET dead_at = ?, last_error = ? WHERE sink = ? AND sent_at IS NULL AND dead_at IS NULL`),
+      dropLedger: p(`DELETE FROM inhibition_ledger WHERE sink = ?`),
+      openGroups: p(`SELECT * FROM groups WHERE status = 'open' ORDER BY check_id, severity`),
       nextDelivery: p(`SELECT id, sink, change, attempts, next_at FROM deliveries WHERE sink = ? AND sent_at IS NULL AND dead_at IS NULL ORDER BY id LIMIT 1`),
       markSent: p(`UPDATE deliveries SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`),
       markRetry: p(`UPDATE deliveries SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?`),
@@ -572,6 +588,62 @@ export class Store {
     };
     const json = JSON.stringify(change);
     for (const sink of this.sinks) this.st.enqueue!.run(sink, key, json, now, now);
+  }
+
+  /**
+   * Configured sinks this database does not know (never configured, or removed since) hear of the groups
+   * already open: one `open` per group that `admits` lets through to it (its routes), queued in the
+   * transaction that records the sink as known and ahead of any later change. A crash leaves both or
+   * neither, so a restart neither loses nor repeats them; inhibition applies at delivery, as to any change.
+   * Known sinks no longer configured are forgotten: their unsent changes are given up (a sink added again
+   * starts from the open groups, not from a stale backlog) and their inhibition ledger dropped.
+   * Returns, for each new sink, how many groups it was told of.
+   */
+  welcomeSinks(admits: (sink: string, check: string, severity: Severity) => boolean = () => true): { sink: string; groups: number }[] {
+    return transaction(this.db, () => {
+      const now = this.now();
+      const known = new Set((this.st.knownSinks!.all() as { name: string }[]).map((r) => r.name));
+      for (const name of known) {
+        if (this.sinks.includes(name)) continue;
+        this.st.abandonDeliveries!.run(now, 'not delivered: the sink was removed from the configuration', name);
+        this.st.dropLedger!.run(name);
+        this.st.forgetSink!.run(name);
+      }
+      const open = this.st.openGroups!.all() as GroupRow[];
+      const changes = new Map<string, string>();
+      const changeOf = (g: GroupRow): string => {
+        let c = changes.get(g.key);
+        if (c === undefined) changes.set(g.key, (c = JSON.stringify(this.openChange(g, now))));
+        return c;
+      };
+      return this.sinks
+        .filter((sink) => !known.has(sink))
+        .map((sink) => {
+          this.st.addKnownSink!.run(sink, now);
+          const told = open.filter((g) => admits(sink, g.check_id, g.severity));
+          for (const g of told) this.st.enqueue!.run(sink, g.key, changeOf(g), now, now);
+          return { sink, groups: told.length };
+        });
+    });
+  }
+
+  /** An open group as an `open` change: every failing node (up to CHANGE_NODES_MAX) is news to the sink. */
+  private openChange(g: GroupRow, now: number): GroupChange {
+    const nodes = (this.st.failingNodes!.all(g.check_id, g.severity) as { node: string }[]).map((r) => r.node);
+    return {
+      key: g.key,
+      check: g.check_id,
+      severity: g.severity,
+      title: g.title,
+      action: 'open',
+      status: 'open',
+      nodeCount: g.node_count,
+      nodes,
+      added: nodes,
+      removed: [],
+      openedAt: g.opened_at,
+      updatedAt: new Date(now).toISOString(),
+    };
   }
 
   /**

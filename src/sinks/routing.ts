@@ -279,6 +279,7 @@ export function routedSink(inner: Sink, router: Router): Sink {
     name: inner.name,
     configName: target,
     ...(inner.type ? { type: inner.type } : {}),
+    admits: routed,
     async deliver(change, signal): Promise<DeliveryResult | void> {
       if (change.test) return inner.deliver(change, signal);
       if (inhibits()) await announceReleased(change.removed, signal);

@@ -186,7 +186,7 @@ describe('accepted events: idempotent, grouped per check and severity, delivered
     const db = openDatabase(d.db, { readOnly: true });
     try {
       expect(pragmaValue(db, 'journal_mode')).toBe('wal');
-      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
     } finally {
       db.close();
     }
