@@ -62,11 +62,12 @@ export function materialize(name: string): Materialized {
     mkdirSync(path.dirname(file), { recursive: true });
     execFileSync('ssh-keygen', ['-q', '-t', type, ...(bits ? ['-b', bits] : []), '-N', '', '-C', '', '-f', file]);
   }
-  for (const [p, mode] of Object.entries(spec.modes ?? {})) chmodSync(path.join(root, p), parseInt(mode, 8));
+  // Owners before modes: chown(2) clears the setuid and setgid bits of a file, even for root.
   for (const [p, owner] of Object.entries(spec.owners ?? {})) {
     const [uid, gid] = owner.split(':').map(Number) as [number, number];
     chownSync(path.join(root, p), uid, gid);
   }
+  for (const [p, mode] of Object.entries(spec.modes ?? {})) chmodSync(path.join(root, p), parseInt(mode, 8));
   return { root, spec, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
