@@ -24,7 +24,7 @@ export interface IntegrityFacts {
   maxEvidence: number;
 }
 
-const REFS = ['CIS Debian 12 6.1 (filesystem integrity checking, AIDE)', 'NIST SP 800-53 SI-7', 'PCI DSS 4.0 11.5.2'];
+const REFS = ['CIS Debian Linux 12 Benchmark v1.1.0 6.3.1', 'CIS Debian Linux 12 Benchmark v1.1.0 6.3.2', 'NIST SP 800-53 Rev. 5 SI-7', 'PCI DSS v4.0 11.5.2'];
 const KEY_HELP = 'Create a random key (head -c 32 /dev/urandom > key), keep it in a Kubernetes Secret mounted into the agent, name it with probes.integrity.keyFile or HOSTWARD_INTEGRITY_KEY_FILE, and rebuild the baseline with hostward integrity init --key-file.';
 const TAMPER_CODES: readonly IntegrityErrorCode[] = ['baseline_corrupt', 'baseline_truncated', 'baseline_tampered', 'baseline_wrong_key', 'baseline_unsigned', 'baseline_unverified'];
 

@@ -9,7 +9,7 @@ import { describeOrigin } from './effective.js';
 import { parseDuration } from './fields.js';
 import type { FileFact, KubeletFacts, Leaf, Setting } from './types.js';
 
-const CIS = (id: string) => `CIS Kubernetes Benchmark 1.12 ${id}`;
+const CIS = (id: string) => `CIS Kubernetes Benchmark v1.12 ${id}`;
 const KB = (id: string) => `kube-bench cfg/cis-1.12/node.yaml ${id}`;
 
 /** kube-bench's (and CIS 4.2.12's) strong cipher suites. */
@@ -154,7 +154,7 @@ const valueRules: ValueRule[] = [
     verdict: (v, facts) => {
       if (typeof v !== 'number') return { undecided: `eventRecordQPS is ${v === undefined ? 'unset' : show(v)}, not a number` };
       const min = facts.options.minEventRecordQPS;
-      if (v === 0) return { ok: true, text: 'eventRecordQPS is 0: event creation is not rate limited' };
+      if (v === 0) return { ok: true, text: 'eventRecordQPS is 0: every event is recorded (no rate limit), as CIS 4.2.8 allows' };
       return v >= min ? { ok: true, text: `eventRecordQPS is ${v} (at least ${min})` } : { ok: false, text: `eventRecordQPS is ${v}, below ${min}: events are dropped` };
     },
   },
@@ -183,7 +183,7 @@ const valueRules: ValueRule[] = [
     id: 'kubelet.seccomp_default',
     title: 'The kubelet runs pods that name no seccomp profile with RuntimeDefault',
     severity: 'medium',
-    references: [CIS('4.2.14'), KB('4.2.14'), 'Kubernetes: seccompDefault (GA in 1.27)'],
+    references: [CIS('4.2.14'), KB('4.2.14'), 'https://kubernetes.io/docs/tutorials/security/seccomp/'],
     remediation: 'Set seccompDefault: true in the KubeletConfiguration (or --seccomp-default) and restart the kubelet; test workloads first.',
     field: 'seccompDefault',
     verdict: (v, facts) => {
@@ -196,7 +196,7 @@ const valueRules: ValueRule[] = [
     id: 'kubelet.protect_kernel_defaults',
     title: 'The kubelet refuses to change kernel tunables it would otherwise set',
     severity: 'medium',
-    references: ['CIS Kubernetes Benchmark 1.8 4.2.6', 'Kubernetes: KubeletConfiguration protectKernelDefaults'],
+    references: ['CIS Kubernetes Benchmark v1.24 4.2.6', 'kube-bench cfg/cis-1.24/node.yaml 4.2.6', 'https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/'],
     remediation: 'Set the sysctls the kubelet expects (vm.overcommit_memory=1, vm.panic_on_oom=0, kernel.panic=10, kernel.panic_on_oops=1) and protectKernelDefaults: true.',
     field: 'protectKernelDefaults',
     verdict: boolRule('protectKernelDefaults', true, 'the kubelet errors out rather than changing kernel tunables', 'the kubelet silently changes kernel tunables'),

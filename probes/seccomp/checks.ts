@@ -71,7 +71,7 @@ function defaultProfile(facts: SeccompFacts): Outcome {
   const gateOff = k.gate && (k.gate.value === false || k.gate.value === 'false');
   const ev = [...(sd?.evidence ?? []), ...(k.gate?.evidence ?? [])];
   if (sd && (sd.value === true || sd.value === 'true') && !gateOff) {
-    return pass(`seccompDefault is true (${describeOrigin(sd)}): the kubelet asks for RuntimeDefault for every pod that names no profile (privileged containers still run unconfined)`, ev);
+    return pass(`seccompDefault is true (${describeOrigin(sd)}): the kubelet asks for RuntimeDefault for every pod that names no profile (privileged containers are exempt; seccomp.privileged_containers reports them)`, ev);
   }
   if ((!sd || sd.source === 'default') && k.incomplete) return unknown(`the kubelet's seccompDefault is not known: ${k.incomplete}`);
   const kubeletPart = gateOff ? 'the SeccompDefault feature gate is turned off' : `seccompDefault is false (${describeOrigin(sd)})`;
@@ -89,7 +89,12 @@ export const seccompChecks: readonly Check<SeccompFacts>[] = [
     id: 'seccomp.default_profile',
     title: 'Pods that name no seccomp profile run with the runtime default profile',
     severity: 'high',
-    references: ['CIS Kubernetes Benchmark 1.12 4.2.14', 'Kubernetes: seccompDefault', 'containerd CRI unset_seccomp_profile', 'CRI-O seccomp_use_default_when_empty'],
+    references: [
+      'CIS Kubernetes Benchmark v1.12 4.2.14',
+      'https://kubernetes.io/docs/tutorials/security/seccomp/',
+      'https://github.com/containerd/containerd/blob/main/docs/cri/config.md',
+      'crio.conf(5) seccomp_use_default_when_empty',
+    ],
     remediation: 'Set seccompDefault: true in the KubeletConfiguration, or set the runtime\'s profile for pods without one (containerd unset_seccomp_profile = "runtime/default").',
     evaluate: defaultProfile,
   },
@@ -97,7 +102,7 @@ export const seccompChecks: readonly Check<SeccompFacts>[] = [
     id: 'seccomp.unconfined_containers',
     title: 'Running containers have a seccomp filter',
     severity: 'medium',
-    references: ['Kubernetes Pod Security Standards (restricted): seccompProfile', 'CIS Docker Benchmark 5.22'],
+    references: ['https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted', 'CIS Docker Benchmark v1.6.0 5.22', 'docker-bench-security check_5_22'],
     remediation: 'Give the workloads securityContext.seccompProfile.type: RuntimeDefault (or a Localhost profile), or turn on the kubelet\'s seccompDefault.',
     evaluate: (f) =>
       perContainer(f, (c) => (c.status?.seccomp === undefined ? undefined : c.status.seccomp === 0), {
@@ -109,8 +114,10 @@ export const seccompChecks: readonly Check<SeccompFacts>[] = [
     id: 'seccomp.privileged_containers',
     title: 'No container runs privileged (all capabilities, no seccomp, no LSM confinement)',
     severity: 'high',
-    references: ['Kubernetes Pod Security Standards (baseline): privileged containers', 'research/runtime.md 6.2 privileged heuristic'],
-    remediation: 'Remove securityContext.privileged: true; grant the few capabilities the workload needs instead.',
+    references: ['https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline', 'CIS Docker Benchmark v1.6.0 5.5', 'docker-bench-security check_5_5'],
+    remediation:
+      'A container counts as privileged when its process holds every capability, has no seccomp filter and an unconfined LSM label, as a privileged container does. ' +
+      'Remove securityContext.privileged: true; grant the few capabilities the workload needs instead.',
     evaluate: (f) =>
       perContainer(f, (c) => (c.status?.capEff === undefined || c.status.seccomp === undefined ? undefined : c.privileged), {
         bad: 'look privileged (every capability, Seccomp 0, unconfined LSM label)',
@@ -122,7 +129,7 @@ export const seccompChecks: readonly Check<SeccompFacts>[] = [
     id: 'seccomp.dangerous_capabilities',
     title: 'No container holds capabilities that reach the host',
     severity: 'medium',
-    references: ['Kubernetes Pod Security Standards (baseline): capabilities', 'Polaris dangerousCapabilities'],
+    references: ['https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline', 'CIS Docker Benchmark v1.6.0 5.4', 'docker-bench-security check_5_4'],
     remediation: 'Drop the capabilities (securityContext.capabilities.drop: [ALL], add only what is needed).',
     evaluate: (f) =>
       perContainer(f, (c) => (c.status?.capEff === undefined ? undefined : c.dangerous.length > 0), {
@@ -135,7 +142,7 @@ export const seccompChecks: readonly Check<SeccompFacts>[] = [
     id: 'seccomp.no_new_privs',
     title: 'Containers run with no_new_privs (allowPrivilegeEscalation: false)',
     severity: 'low',
-    references: ['Kubernetes Pod Security Standards (restricted): allowPrivilegeEscalation', 'CIS Docker Benchmark 5.26'],
+    references: ['https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted', 'CIS Docker Benchmark v1.6.0 5.26', 'docker-bench-security check_5_26'],
     remediation: 'Set securityContext.allowPrivilegeEscalation: false so setuid binaries cannot gain privileges.',
     evaluate: (f) =>
       perContainer(f, (c) => (c.status?.noNewPrivs === undefined ? undefined : c.status.noNewPrivs === 0), {

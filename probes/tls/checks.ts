@@ -93,7 +93,6 @@ const EXPIRY_REFS = [
   'https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-certs/',
   'https://kubernetes.io/docs/tasks/tls/certificate-rotation/',
   'https://docs.k3s.io/cli/certificate',
-  'kubernetes/kubernetes#96256',
 ];
 
 function expiryWindow(facts: TlsFacts, c: CertificateFact, windowDays: number): Verdict {
@@ -133,7 +132,7 @@ export const certificateChecks: readonly Check<TlsFacts>[] = [
     id: 'tls.expired',
     title: 'No node certificate has expired',
     severity: 'critical',
-    references: [...EXPIRY_REFS, 'kubernetes/kubernetes#78758'],
+    references: EXPIRY_REFS,
     remediation: RENEW,
     evaluate: (facts) =>
       perCertificate(
@@ -148,7 +147,7 @@ export const certificateChecks: readonly Check<TlsFacts>[] = [
     id: 'tls.not_yet_valid',
     title: 'No node certificate is used before its validity starts',
     severity: 'high',
-    references: ['RFC 5280 §4.1.2.5', 'kubernetes/kubernetes#92676'],
+    references: ['RFC 5280 §4.1.2.5'],
     remediation:
       "A certificate whose notBefore is in the future is rejected (\"x509: certificate has expired or is not yet valid\"). Check the node's clock " +
       '(chrony/systemd-timesyncd in sync, `timedatectl`), and the clock of the machine that issued the certificate; reissue it if its dates are wrong.',
@@ -163,7 +162,7 @@ export const certificateChecks: readonly Check<TlsFacts>[] = [
     id: 'tls.weak_key',
     title: 'Node certificates have strong keys (RSA at least minRsaBits, EC at least minEcBits)',
     severity: 'high',
-    references: ['NIST SP 800-131A Rev. 2 §3', 'NIST SP 800-57 Part 1 Rev. 5 Table 2', 'FIPS 186-5 (DSA withdrawn)'],
+    references: ['https://doi.org/10.6028/NIST.SP.800-131Ar2', 'NIST SP 800-57 Part 1 Rev. 5 Table 2', 'FIPS 186-5'],
     remediation:
       'Reissue the certificate with a 2048-bit (or larger) RSA key or an EC P-256/P-384 key. kubeadm: set `encryptionAlgorithm` (RSA-2048, RSA-3072, ' +
       'RSA-4096, ECDSA-P256) in ClusterConfiguration (v1beta4) and renew; for a CA, this means a CA rotation ' +
@@ -192,7 +191,7 @@ export const certificateChecks: readonly Check<TlsFacts>[] = [
     id: 'tls.weak_signature',
     title: 'Node certificates are not signed with SHA-1 or MD5',
     severity: 'high',
-    references: ['NIST SP 800-131A Rev. 2 §9', 'RFC 6151', 'https://sha-mbles.github.io/'],
+    references: ['https://doi.org/10.6028/NIST.SP.800-131Ar2', 'RFC 6151', 'https://sha-mbles.github.io/'],
     remediation:
       'Reissue the certificate signed with SHA-256 or stronger (kubeadm and the kubelet do so by default; an old or hand-made CA may not). ' +
       'Self-signed CA certificates are exempt: their own signature is never verified, only trusted.',
@@ -226,10 +225,10 @@ export const kubeletClientRotation: Check<TlsFacts> = {
   title: "The kubelet's kubeconfig uses its rotated client certificate (kubelet-client-current.pem)",
   severity: 'high',
   references: [
-    'CIS Kubernetes Benchmark 4.2.11',
+    'CIS Kubernetes Benchmark v1.12 4.2.10',
     'https://kubernetes.io/docs/setup/production-environment/tools/kubeadm/troubleshooting-kubeadm/#kubelet-client-cert',
-    'kubernetes/kubernetes#71825',
-    'kubernetes/kubeadm#2054',
+    'https://github.com/kubernetes/kubernetes/issues/71825',
+    'https://github.com/kubernetes/kubeadm/issues/2054',
   ],
   remediation:
     'In the kubelet kubeconfig (/etc/kubernetes/kubelet.conf), replace `client-certificate-data` and `client-key-data` with ' +

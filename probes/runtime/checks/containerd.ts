@@ -42,7 +42,11 @@ type CCheck = Check<RuntimeFacts>;
 const raw: CCheck[] = [
   {
     id: 'runtime.containerd_unset_seccomp_profile', title: 'containerd: pods that name no seccomp profile get one (unset_seccomp_profile)', severity: 'medium',
-    references: ['containerd docs: CRI config (unset_seccomp_profile)', 'Kubernetes docs: seccomp (seccompDefault)', 'CIS Kubernetes Benchmark 5.7.2'],
+    references: [
+      'https://github.com/containerd/containerd/blob/main/docs/cri/config.md',
+      'https://kubernetes.io/docs/tutorials/security/seccomp/',
+      'CIS Kubernetes Benchmark v1.12 5.6.2',
+    ],
     remediation: 'Turn on the kubelet\'s seccompDefault (the node-wide fix, see the seccomp probe), or set unset_seccomp_profile to a profile path in the CRI runtime section.',
     evaluate: (f) => perInstance(f, (c) => {
       const v = c.cri.unsetSeccompProfile;
@@ -51,13 +55,19 @@ const raw: CCheck[] = [
   },
   {
     id: 'runtime.containerd_apparmor', title: 'containerd: AppArmor confinement is not disabled', severity: 'medium',
-    references: ['containerd docs: CRI config (disable_apparmor)', 'CIS Docker Benchmark v1.6.0 5.2'],
+    references: [
+      'https://github.com/containerd/containerd/blob/main/docs/cri/config.md',
+      'CIS Docker Benchmark v1.6.0 5.2',
+    ],
     remediation: 'Remove disable_apparmor = true from the CRI runtime section.',
     evaluate: boolSetting((c) => c.cri.disableApparmor, 'disable_apparmor', true, 'containers get no cri-containerd.apparmor.d profile'),
   },
   {
     id: 'runtime.containerd_selinux', title: 'containerd: SELinux labelling is on where the host runs SELinux', severity: 'medium',
-    references: ['containerd docs: CRI config (enable_selinux)', 'CIS Docker Benchmark v1.6.0 5.3'],
+    references: [
+      'https://github.com/containerd/containerd/blob/main/docs/cri/config.md',
+      'CIS Docker Benchmark v1.6.0 5.3',
+    ],
     remediation: 'Set enable_selinux = true in the CRI runtime section on SELinux hosts.',
     evaluate: (f) => perInstance(f, (c) => {
       const v = c.cri.enableSelinux;
@@ -67,25 +77,31 @@ const raw: CCheck[] = [
   },
   {
     id: 'runtime.containerd_restrict_oom_score_adj', title: 'containerd: containers cannot lower their OOM score below containerd\'s', severity: 'low',
-    references: ['containerd docs: CRI config (restrict_oom_score_adj)'],
+    references: ['https://github.com/containerd/containerd/blob/main/docs/cri/config.md'],
     remediation: 'Set restrict_oom_score_adj = true in the CRI runtime section.',
     evaluate: boolSetting((c) => c.cri.restrictOomScoreAdj, 'restrict_oom_score_adj', false, 'a container may set an oom_score_adj that makes the OOM killer pick the runtime first'),
   },
   {
     id: 'runtime.containerd_unprivileged_ports', title: 'containerd: containers do not get unprivileged low ports by default', severity: 'info',
-    references: ['containerd docs: CRI config (enable_unprivileged_ports)', 'Kubernetes docs: sysctls (net.ipv4.ip_unprivileged_port_start)'],
+    references: [
+      'https://github.com/containerd/containerd/blob/main/docs/cri/config.md',
+      'https://kubernetes.io/docs/tasks/administer-cluster/sysctl-cluster/',
+    ],
     remediation: 'Set enable_unprivileged_ports = false to keep ports below 1024 for CAP_NET_BIND_SERVICE (containerd 2.x turns it on by default).',
     evaluate: boolSetting((c) => c.cri.enableUnprivilegedPorts, 'enable_unprivileged_ports', true, 'any process in a container may bind ports below 1024 (ip_unprivileged_port_start=0)'),
   },
   {
     id: 'runtime.containerd_unprivileged_icmp', title: 'containerd: containers do not get unprivileged ICMP sockets by default', severity: 'info',
-    references: ['containerd docs: CRI config (enable_unprivileged_icmp)'],
+    references: ['https://github.com/containerd/containerd/blob/main/docs/cri/config.md'],
     remediation: 'Set enable_unprivileged_icmp = false (containerd 2.x turns it on by default).',
     evaluate: boolSetting((c) => c.cri.enableUnprivilegedIcmp, 'enable_unprivileged_icmp', true, 'any process in a container may open ICMP sockets (ping_group_range covers every group)'),
   },
   {
     id: 'runtime.containerd_cgroup_driver', title: 'containerd: the runc cgroup driver (SystemdCgroup) matches the kubelet\'s cgroupDriver', severity: 'medium',
-    references: ['Kubernetes docs: Container runtimes, cgroup drivers', 'containerd docs: CRI config (SystemdCgroup)'],
+    references: [
+      'https://kubernetes.io/docs/setup/production-environment/container-runtimes/#cgroup-drivers',
+      'https://github.com/containerd/containerd/blob/main/docs/cri/config.md',
+    ],
     remediation: 'Set SystemdCgroup = true under the runc handler\'s options when the kubelet uses cgroupDriver: systemd (or make both cgroupfs), then restart containerd.',
     evaluate: (f) => perInstance(f, (c, i) => {
       if (i.flavour !== 'containerd') return skip(`${i.flavour} generates the containerd config to match its embedded kubelet`);
@@ -102,7 +118,10 @@ const raw: CCheck[] = [
   },
   {
     id: 'runtime.containerd_sandbox_host_devices', title: 'containerd: sandboxed runtimes (Kata, gVisor) do not pass host devices to privileged pods', severity: 'medium',
-    references: ['containerd docs: CRI config (privileged_without_host_devices)', 'Kata Containers docs: privileged support'],
+    references: [
+      'https://github.com/containerd/containerd/blob/main/docs/cri/config.md',
+      'https://github.com/kata-containers/kata-containers/blob/main/docs/how-to/privileged.md',
+    ],
     remediation: 'Set privileged_without_host_devices = true on every Kata and gVisor runtime handler.',
     evaluate: (f) => perInstance(f, (c) => {
       const sb = c.cri.runtimes.filter((r) => r.kind === 'kata' || r.kind === 'gvisor');
@@ -113,7 +132,10 @@ const raw: CCheck[] = [
   },
   {
     id: 'runtime.containerd_runtime_handlers', title: 'containerd: runtime handlers are known and the default one exists', severity: 'info',
-    references: ['containerd docs: CRI config (runtimes)', 'Kubernetes docs: RuntimeClass'],
+    references: [
+      'https://github.com/containerd/containerd/blob/main/docs/cri/config.md',
+      'https://kubernetes.io/docs/concepts/containers/runtime-class/',
+    ],
     remediation: 'Define the default_runtime_name handler under containerd.runtimes and replace deprecated runtime types (io.containerd.runtime.v1.linux, io.containerd.runc.v1, untrusted_workload_runtime) with io.containerd.runc.v2 or a RuntimeClass handler.',
     evaluate: (f) => perInstance(f, (c, i) => {
       const list = c.cri.runtimes.map((r) => `${r.name} (${r.kind}${r.runtimeType ? `, ${r.runtimeType}` : ''})`).join(', ') || 'none';
@@ -128,7 +150,7 @@ const raw: CCheck[] = [
   },
   {
     id: 'runtime.containerd_grpc_tcp', title: 'containerd: the API is not exposed on TCP without mutual TLS', severity: 'critical',
-    references: ['containerd docs: config.toml [grpc] tcp_address', 'CIS Docker Benchmark v1.6.0 2.7 (equivalent)'],
+    references: ['containerd-config.toml(5) tcp_address', 'CIS Docker Benchmark v1.6.0 2.7'],
     remediation: 'Remove tcp_address (io.containerd.server.v1.grpc-tcp address in v4), or set tcp_tls_ca, tcp_tls_cert and tcp_tls_key so clients need a certificate from your CA.',
     evaluate: (f) => perInstance(f, (c) => {
       const g = c.grpc;
@@ -140,7 +162,7 @@ const raw: CCheck[] = [
   },
   {
     id: 'runtime.containerd_stream_server', title: 'containerd: the CRI streaming server (exec, attach, port-forward) listens on loopback or uses TLS', severity: 'medium',
-    references: ['containerd docs: CRI config (stream_server_address, enable_tls_streaming)', 'Kubernetes docs: kubelet streaming'],
+    references: ['https://github.com/containerd/containerd/blob/main/docs/cri/config.md'],
     remediation: 'Keep stream_server_address = "127.0.0.1" (the kubelet proxies streams), or set enable_tls_streaming = true with x509_key_pair_streaming.',
     evaluate: (f) => perInstance(f, (c) => {
       const a = c.cri.streamServerAddress;
@@ -152,7 +174,7 @@ const raw: CCheck[] = [
   },
   {
     id: 'runtime.containerd_registry_tls', title: 'containerd: registries are used with TLS verification (no skip_verify, no plain HTTP)', severity: 'high',
-    references: ['CIS Docker Benchmark v1.6.0 2.5 (equivalent)', 'containerd docs: Registry configuration (hosts.toml skip_verify)'],
+    references: ['CIS Docker Benchmark v1.6.0 2.5', 'https://github.com/containerd/containerd/blob/main/docs/hosts.md'],
     remediation: 'Remove skip_verify = true from certs.d/<registry>/hosts.toml (give the registry\'s CA with ca = "...") and http:// endpoints; drop legacy registry.configs insecure_skip_verify.',
     evaluate: (f) => perInstance(f, (c, _i, idx) => {
       const hostsFindings = f.containerdRegistryHosts[idx] ?? { insecure: [], problems: [] };
@@ -164,7 +186,7 @@ const raw: CCheck[] = [
   },
   {
     id: 'runtime.containerd_config_valid', title: 'containerd: the configuration parses and its imports are consistent', severity: 'medium',
-    references: ['containerd docs: containerd-config.toml(5) (imports, version)', 'containerd issue #5837'],
+    references: ['containerd-config.toml(5) imports', 'https://github.com/containerd/containerd/issues/5837'],
     remediation: 'Fix the TOML (containerd config dump shows the merged result), keep imported files at the main file\'s version, and remove imports that do not exist.',
     evaluate: (f) => combine(f.containerd.instances.map((i) => {
       if (!i.loaded.ok) return { label: label(i), outcome: i.loaded.missing ? pass('no config file: containerd runs on its defaults') : fail(i.loaded.reason, [{ file: i.loaded.file }]) };
@@ -176,19 +198,35 @@ const raw: CCheck[] = [
   },
   {
     id: 'runtime.containerd_socket_permissions', title: 'containerd: containerd.sock is owned by root:root and at most 0660', severity: 'high',
-    references: ['CIS Docker Benchmark v1.6.0 3.23, 3.24', 'docker-bench-security check_3_23, check_3_24'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 3.23',
+      'CIS Docker Benchmark v1.6.0 3.24',
+      'docker-bench-security check_3_23',
+      'docker-bench-security check_3_24',
+    ],
     remediation: 'Leave [grpc] uid/gid at 0 (or a dedicated group) and make sure nothing chmods the socket; it is created 0660 root:root.',
     evaluate: (f) => combine(f.containerd.instances.map((i) => ({ label: label(i), outcome: modeOutcome(i.files, ['containerd.sock'], { maxMode: 0o660, uid: 0 }, `socket ${i.socketPath} (containerd is not running)`) }))),
   },
   {
     id: 'runtime.containerd_config_permissions', title: 'containerd: config.toml, its imports and templates are owned by root and at most 0644', severity: 'medium',
-    references: ['CIS Docker Benchmark v1.6.0 3.17 (equivalent)', 'CIS Kubernetes Benchmark 4.1 (file permissions)'],
+    references: ['CIS Docker Benchmark v1.6.0 3.17'],
     remediation: 'chown root:root /etc/containerd/config.toml /etc/containerd/conf.d/*.toml && chmod 644 them (likewise the k3s/RKE2 config.toml.tmpl).',
     evaluate: (f) => combine(f.containerd.instances.map((i) => ({ label: label(i), outcome: modeOutcome(i.files, ['config.toml', 'imported config', 'config template'], { maxMode: 0o644, uid: 0 }, 'containerd config file') }))),
   },
   {
     id: 'runtime.containerd_audit_rules', title: 'containerd: auditd watches containerd, its configuration and runc', severity: 'low',
-    references: ['CIS Docker Benchmark v1.6.0 1.1.4, 1.1.12, 1.1.14–1.1.18', 'docker-bench-security check_1_1_4, check_1_1_12, check_1_1_14'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 1.1.4',
+      'CIS Docker Benchmark v1.6.0 1.1.12',
+      'CIS Docker Benchmark v1.6.0 1.1.14',
+      'CIS Docker Benchmark v1.6.0 1.1.15',
+      'CIS Docker Benchmark v1.6.0 1.1.16',
+      'CIS Docker Benchmark v1.6.0 1.1.17',
+      'CIS Docker Benchmark v1.6.0 1.1.18',
+      'docker-bench-security check_1_1_4',
+      'docker-bench-security check_1_1_12',
+      'docker-bench-security check_1_1_14',
+    ],
     remediation: 'Add "-w <path> -k containerd" rules for each file listed to /etc/audit/rules.d/containerd.rules and run augenrules --load.',
     evaluate: (f) => auditOutcome(f.audit.watched, f.audit.files, f.existing, ['/run/containerd', '/etc/containerd/config.toml', '/usr/bin/containerd', '/usr/bin/containerd-shim-runc-v2', '/usr/bin/runc', '/usr/sbin/runc', '/usr/local/bin/containerd']),
   },

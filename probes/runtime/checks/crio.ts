@@ -52,7 +52,7 @@ type KCheck = Check<RuntimeFacts>;
 const raw: KCheck[] = [
   {
     id: 'runtime.crio_seccomp_profile', title: 'CRI-O: the default seccomp profile is the built-in one or a custom profile that exists and filters', severity: 'high',
-    references: ['CRI-O docs: crio.conf(5) seccomp_profile', 'CIS Docker Benchmark v1.6.0 5.22 (equivalent)'],
+    references: ['crio.conf(5) seccomp_profile', 'CIS Docker Benchmark v1.6.0 5.22'],
     remediation: 'Leave seccomp_profile empty (CRI-O\'s built-in profile) or point it to a JSON profile whose defaultAction is an error or kill action.',
     evaluate: (f) => withConfig(f, (c) => {
       const v = c.seccompProfile;
@@ -66,7 +66,10 @@ const raw: KCheck[] = [
   },
   {
     id: 'runtime.crio_unconfined_when_no_profile', title: 'CRI-O: a container that names no seccomp profile gets the default one', severity: 'medium',
-    references: ['CRI-O docs: crio.conf(5) seccomp_use_default_when_empty (≤ v1.29)', 'Kubernetes docs: seccomp (seccompDefault)'],
+    references: [
+      'crio.conf(5) seccomp_use_default_when_empty',
+      'https://kubernetes.io/docs/tutorials/security/seccomp/',
+    ],
     remediation: 'Turn on the kubelet\'s seccompDefault (the fix for every CRI-O version); on CRI-O 1.24–1.29 also keep seccomp_use_default_when_empty = true.',
     evaluate: (f) => withConfig(f, (c) => {
       const v = c.seccompUseDefaultWhenEmpty;
@@ -77,7 +80,7 @@ const raw: KCheck[] = [
   },
   {
     id: 'runtime.crio_apparmor_profile', title: 'CRI-O: the default AppArmor profile is not unconfined', severity: 'medium',
-    references: ['CRI-O docs: crio.conf(5) apparmor_profile', 'CIS Docker Benchmark v1.6.0 5.2 (equivalent)'],
+    references: ['crio.conf(5) apparmor_profile', 'CIS Docker Benchmark v1.6.0 5.2'],
     remediation: 'Set apparmor_profile = "crio-default" (or remove the setting).',
     evaluate: (f) => withConfig(f, (c) => {
       const v = c.apparmorProfile;
@@ -86,7 +89,7 @@ const raw: KCheck[] = [
   },
   {
     id: 'runtime.crio_selinux', title: 'CRI-O: SELinux labelling is on where the host runs SELinux', severity: 'medium',
-    references: ['CRI-O docs: crio.conf(5) selinux', 'CIS Docker Benchmark v1.6.0 5.3 (equivalent)'],
+    references: ['crio.conf(5) selinux', 'CIS Docker Benchmark v1.6.0 5.3'],
     remediation: 'Set selinux = true in [crio.runtime] on SELinux hosts.',
     evaluate: (f) => withConfig(f, (c) => {
       if (c.selinux.value) return pass('selinux = true', c.selinux.evidence);
@@ -95,7 +98,11 @@ const raw: KCheck[] = [
   },
   {
     id: 'runtime.crio_default_capabilities', title: 'CRI-O: default capabilities add nothing to CRI-O\'s nine', severity: 'medium',
-    references: ['CRI-O docs: crio.conf(5) default_capabilities', 'CIS Docker Benchmark v1.6.0 5.4 (equivalent)', 'Pod Security Standards baseline'],
+    references: [
+      'crio.conf(5) default_capabilities',
+      'CIS Docker Benchmark v1.6.0 5.4',
+      'https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline',
+    ],
     remediation: `Set default_capabilities to (a subset of) ${CRIO_DEFAULT_CAPABILITIES.join(', ')}; grant more per pod with securityContext.capabilities.add.`,
     evaluate: (f) => withConfig(f, (c) => {
       const v = c.defaultCapabilities;
@@ -105,13 +112,13 @@ const raw: KCheck[] = [
   },
   {
     id: 'runtime.crio_inheritable_capabilities', title: 'CRI-O: capabilities are not added to the inheritable set', severity: 'low',
-    references: ['CRI-O docs: crio.conf(5) add_inheritable_capabilities', 'CVE-2022-27652'],
+    references: ['crio.conf(5) add_inheritable_capabilities', 'CVE-2022-27652'],
     remediation: 'Set add_inheritable_capabilities = false (the default).',
     evaluate: (f) => withConfig(f, (c) => (c.addInheritableCapabilities.value ? fail('add_inheritable_capabilities = true: capabilities survive execve of non-root programs (CVE-2022-27652)', c.addInheritableCapabilities.evidence) : pass(`add_inheritable_capabilities = false${src(c.addInheritableCapabilities.set)}`, c.addInheritableCapabilities.evidence))),
   },
   {
     id: 'runtime.crio_pids_limit', title: 'CRI-O: containers have a PID limit', severity: 'low',
-    references: ['CRI-O docs: crio.conf(5) pids_limit', 'CIS Docker Benchmark v1.6.0 5.29 (equivalent)', 'docker-bench-security check_5_29'],
+    references: ['crio.conf(5) pids_limit', 'CIS Docker Benchmark v1.6.0 5.29', 'docker-bench-security check_5_29'],
     remediation: 'Set pids_limit (e.g. 4096) in [crio.runtime], or the kubelet\'s podPidsLimit.',
     evaluate: (f) => withConfig(f, (c) => {
       const v = c.pidsLimit;
@@ -120,19 +127,19 @@ const raw: KCheck[] = [
   },
   {
     id: 'runtime.crio_read_only', title: 'CRI-O: container root filesystems are read-only by default', severity: 'info',
-    references: ['CRI-O docs: crio.conf(5) read_only', 'CIS Docker Benchmark v1.6.0 5.13 (equivalent)'],
+    references: ['crio.conf(5) read_only', 'CIS Docker Benchmark v1.6.0 5.13'],
     remediation: 'Set read_only = true where workloads write only to volumes; otherwise use readOnlyRootFilesystem per pod.',
     evaluate: (f) => withConfig(f, (c) => (c.readOnly.value ? pass('read_only = true', c.readOnly.evidence) : fail(`read_only = false${src(c.readOnly.set)}: containers may write to their root filesystem unless the pod asks otherwise`, c.readOnly.evidence))),
   },
   {
     id: 'runtime.crio_no_pivot', title: 'CRI-O: containers are started with pivot_root', severity: 'medium',
-    references: ['CRI-O docs: crio.conf(5) no_pivot', 'runc docs: --no-pivot'],
+    references: ['crio.conf(5) no_pivot', 'runc-run(8) --no-pivot'],
     remediation: 'Set no_pivot = false (the default).',
     evaluate: (f) => withConfig(f, (c) => (c.noPivot.value ? fail('no_pivot = true: containers are set up with MS_MOVE, and the host root stays reachable from their mount namespace', c.noPivot.evidence) : pass(`no_pivot = false${src(c.noPivot.set)}`, c.noPivot.evidence))),
   },
   {
     id: 'runtime.crio_allowed_annotations', title: 'CRI-O: no runtime handler or workload lets pods weaken their confinement by annotation', severity: 'high',
-    references: ['CRI-O docs: crio.conf(5) allowed_annotations', 'CRI-O docs: workloads'],
+    references: ['crio.conf(5) allowed_annotations', 'crio.conf(5) workloads'],
     remediation: 'Remove the listed annotations from allowed_annotations of the runtime handlers and workloads, or restrict those handlers with a RuntimeClass only trusted namespaces may use.',
     evaluate: (f) => withConfig(f, (c) => {
       const where = [...c.runtimes.map((r) => ({ what: `runtime ${r.name}`, v: r.allowedAnnotations })), ...c.workloads.map((w) => ({ what: `workload ${w.name}`, v: w.allowedAnnotations }))];
@@ -144,7 +151,7 @@ const raw: KCheck[] = [
   },
   {
     id: 'runtime.crio_stream_server', title: 'CRI-O: the streaming server (exec, attach, port-forward) listens on loopback or uses TLS', severity: 'medium',
-    references: ['CRI-O docs: crio.conf(5) stream_address, stream_enable_tls'],
+    references: ['crio.conf(5) stream_address', 'crio.conf(5) stream_enable_tls'],
     remediation: 'Keep stream_address = "127.0.0.1" in [crio.api], or set stream_enable_tls = true with stream_tls_cert and stream_tls_key.',
     evaluate: (f) => withConfig(f, (c) => {
       const a = c.streamAddress;
@@ -155,7 +162,10 @@ const raw: KCheck[] = [
   },
   {
     id: 'runtime.crio_sandbox_host_devices', title: 'CRI-O: sandboxed runtimes (Kata, gVisor) do not pass host devices to privileged pods', severity: 'medium',
-    references: ['CRI-O docs: crio.conf(5) privileged_without_host_devices', 'Kata Containers docs: privileged support'],
+    references: [
+      'crio.conf(5) privileged_without_host_devices',
+      'https://github.com/kata-containers/kata-containers/blob/main/docs/how-to/privileged.md',
+    ],
     remediation: 'Set privileged_without_host_devices = true on every Kata (runtime_type "vm") and gVisor handler.',
     evaluate: (f) => withConfig(f, (c) => {
       const sb = c.runtimes.filter((r) => r.kind === 'kata' || r.kind === 'gvisor');
@@ -166,7 +176,11 @@ const raw: KCheck[] = [
   },
   {
     id: 'runtime.crio_runtime_handlers', title: 'CRI-O: runtime handlers are listed and the default one exists', severity: 'info',
-    references: ['CRI-O docs: crio.conf(5) default_runtime, runtimes', 'Kubernetes docs: RuntimeClass'],
+    references: [
+      'crio.conf(5) default_runtime',
+      'crio.conf(5) runtimes',
+      'https://kubernetes.io/docs/concepts/containers/runtime-class/',
+    ],
     remediation: 'Define the default_runtime handler under [crio.runtime.runtimes].',
     evaluate: (f) => withConfig(f, (c) => {
       const list = c.runtimes.map((r) => `${r.name} (${r.kind}, ${r.runtimeType})`).join(', ');
@@ -177,7 +191,10 @@ const raw: KCheck[] = [
   },
   {
     id: 'runtime.crio_cgroup_manager', title: 'CRI-O: cgroup_manager matches the kubelet\'s cgroupDriver', severity: 'medium',
-    references: ['Kubernetes docs: Container runtimes, cgroup drivers', 'CRI-O docs: crio.conf(5) cgroup_manager'],
+    references: [
+      'https://kubernetes.io/docs/setup/production-environment/container-runtimes/#cgroup-drivers',
+      'crio.conf(5) cgroup_manager',
+    ],
     remediation: 'Make cgroup_manager in [crio.runtime] and the kubelet\'s cgroupDriver the same (systemd on systemd hosts).',
     evaluate: (f) => withConfig(f, (c) => {
       const k = f.kubelet;
@@ -189,13 +206,13 @@ const raw: KCheck[] = [
   },
   {
     id: 'runtime.crio_socket_permissions', title: 'CRI-O: crio.sock is owned by root:root and at most 0660', severity: 'high',
-    references: ['CIS Docker Benchmark v1.6.0 3.15, 3.23 (equivalent)'],
+    references: ['CIS Docker Benchmark v1.6.0 3.15', 'CIS Docker Benchmark v1.6.0 3.23'],
     remediation: 'chown root:root /var/run/crio/crio.sock && chmod 660 /var/run/crio/crio.sock',
     evaluate: (f) => modeOutcome(f.crio.files, ['crio.sock'], { maxMode: 0o660, uid: 0, gids: [0], groupNames: 'root' }, 'crio.sock (CRI-O is not running)'),
   },
   {
     id: 'runtime.crio_config_permissions', title: 'CRI-O: crio.conf and its drop-ins are owned by root and at most 0644', severity: 'medium',
-    references: ['CIS Docker Benchmark v1.6.0 3.17 (equivalent)'],
+    references: ['CIS Docker Benchmark v1.6.0 3.17'],
     remediation: 'chown -R root:root /etc/crio && chmod 644 /etc/crio/crio.conf /etc/crio/crio.conf.d/* && chmod 755 /etc/crio/crio.conf.d',
     evaluate: (f) => modeOutcome(f.crio.files, ['crio.conf', 'drop-in', 'crio.conf.d'], { maxMode: 0o755, uid: 0 }, 'CRI-O config file').status === 'fail'
       ? modeOutcome(f.crio.files, ['crio.conf', 'drop-in', 'crio.conf.d'], { maxMode: 0o755, uid: 0 }, 'CRI-O config file')
@@ -203,7 +220,7 @@ const raw: KCheck[] = [
   },
   {
     id: 'runtime.crio_config_valid', title: 'CRI-O: crio.conf and its drop-ins parse', severity: 'medium',
-    references: ['CRI-O docs: crio.conf(5)', 'CRI-O docs: crio.conf.d(5)'],
+    references: ['crio.conf(5)', 'crio.conf.d(5)'],
     remediation: 'Fix the TOML of the file named (crio config shows the merged result).',
     evaluate: (f) => (f.crio.loaded.ok ? pass(`${f.crio.loaded.config.files.length} file(s): ${f.crio.loaded.config.files.join(', ') || 'none (built-in defaults)'}`) : fail(f.crio.loaded.reason, [{ file: f.crio.loaded.file }])),
   },

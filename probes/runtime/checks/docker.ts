@@ -94,7 +94,7 @@ type DockerCheck = Check<RuntimeFacts>;
 const raw: DockerCheck[] = [
   {
     id: 'runtime.docker_icc', title: 'Docker: network traffic between containers on the default bridge is restricted', severity: 'medium',
-    references: ['CIS Docker Benchmark v1.6.0 2.2', 'CIS Docker Benchmark v1.7.0 2.2', 'docker-bench-security check_2_2'],
+    references: ['CIS Docker Benchmark v1.6.0 2.2', 'docker-bench-security check_2_2'],
     remediation: 'Set "icc": false in /etc/docker/daemon.json (or run dockerd with --icc=false) and restart dockerd; link containers on user-defined networks instead.',
     evaluate: boolCheck('icc', false, 'every container on the default bridge can reach every other'),
   },
@@ -128,13 +128,17 @@ const raw: DockerCheck[] = [
   },
   {
     id: 'runtime.docker_tcp_tls', title: 'Docker: a TCP socket requires TLS client verification', severity: 'critical',
-    references: ['CIS Docker Benchmark v1.6.0 2.7', 'docker-bench-security check_2_7', 'docker-bench-security #213, #498', 'dockerd docs: Daemon socket option'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 2.7',
+      'docker-bench-security check_2_7',
+      'https://docs.docker.com/reference/cli/dockerd/#daemon-socket-option',
+    ],
     remediation: 'Remove tcp:// hosts, or run dockerd with --tlsverify --tlscacert --tlscert --tlskey so only clients with a certificate from your CA connect.',
     evaluate: tcpTls,
   },
   {
     id: 'runtime.docker_default_ulimits', title: 'Docker: default ulimits are set', severity: 'low',
-    references: ['CIS Docker Benchmark v1.6.0 2.8', 'docker-bench-security check_2_8', 'docker-bench-security #537'],
+    references: ['CIS Docker Benchmark v1.6.0 2.8', 'docker-bench-security check_2_8'],
     remediation: 'Set "default-ulimits" in daemon.json, e.g. {"nofile": {"Name": "nofile", "Soft": 65536, "Hard": 65536}, "nproc": {...}}.',
     evaluate: (f) => onSetting(f, 'default-ulimits', (v, s) => {
       const names = Object.keys(v as Record<string, unknown>);
@@ -152,7 +156,7 @@ const raw: DockerCheck[] = [
   },
   {
     id: 'runtime.docker_authorization_plugins', title: 'Docker: an authorization plugin controls access to the daemon', severity: 'medium',
-    references: ['CIS Docker Benchmark v1.6.0 2.12', 'docker-bench-security check_2_12', 'docker-bench-security #537'],
+    references: ['CIS Docker Benchmark v1.6.0 2.12', 'docker-bench-security check_2_12'],
     remediation: 'Install an authorization plugin (e.g. opa-docker-authz) and set "authorization-plugins": ["<plugin>"].',
     evaluate: (f) => onSetting(f, 'authorization-plugins', (v, s) => ((v as string[]).length > 0 ? pass(`authorization plugins: ${(v as string[]).join(', ')} (${from(s)})`, s.evidence) : fail('no authorization plugin: anyone who can reach the socket may do anything'))),
   },
@@ -164,7 +168,11 @@ const raw: DockerCheck[] = [
   },
   {
     id: 'runtime.docker_no_new_privileges', title: 'Docker: containers are started with no-new-privileges by default', severity: 'medium',
-    references: ['CIS Docker Benchmark v1.6.0 2.14', 'docker-bench-security check_2_14', 'docker-bench-security check_5_26'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 2.14',
+      'docker-bench-security check_2_14',
+      'docker-bench-security check_5_26',
+    ],
     remediation: 'Set "no-new-privileges": true in daemon.json.',
     evaluate: boolCheck('no-new-privileges', true, 'setuid binaries in containers can gain privileges'),
   },
@@ -182,7 +190,7 @@ const raw: DockerCheck[] = [
   },
   {
     id: 'runtime.docker_seccomp_profile', title: 'Docker: the daemon-wide seccomp profile is not "unconfined"', severity: 'high',
-    references: ['CIS Docker Benchmark v1.6.0 2.17', 'docker-bench-security check_2_17', 'docker-bench-security #277'],
+    references: ['CIS Docker Benchmark v1.6.0 2.17', 'docker-bench-security check_2_17'],
     remediation: 'Remove "seccomp-profile": "unconfined" (and --seccomp-profile=unconfined); keep the built-in profile or point to a custom one.',
     evaluate: (f) => onSetting(f, 'seccomp-profile', (v, s) => (v === 'unconfined' ? fail(`seccomp-profile unconfined (${from(s)}): every container runs without a seccomp filter`, s.evidence) : pass(`seccomp-profile ${v === '' || v === 'builtin' ? 'built-in default' : String(v)} (${from(s)})`, s.evidence))),
   },
@@ -194,7 +202,7 @@ const raw: DockerCheck[] = [
   },
   {
     id: 'runtime.docker_selinux', title: 'Docker: SELinux support is on where the host runs SELinux', severity: 'medium',
-    references: ['CIS Docker Benchmark v1.6.0 5.3', 'dockerd docs: --selinux-enabled'],
+    references: ['CIS Docker Benchmark v1.6.0 5.3', 'https://docs.docker.com/reference/cli/dockerd/'],
     remediation: 'Set "selinux-enabled": true in daemon.json on SELinux hosts.',
     evaluate: (f) => onSetting(f, 'selinux-enabled', (v, s) => {
       if (v === true) return pass(`selinux-enabled (${from(s)})`, s.evidence);
@@ -204,68 +212,129 @@ const raw: DockerCheck[] = [
   },
   {
     id: 'runtime.docker_config_in_force', title: 'Docker: daemon.json is valid and in force in the running daemon', severity: 'medium',
-    references: ['hostward: research/runtime.md §2 (flag and file precedence)', 'dockerd docs: Daemon configuration file', 'docker-bench-security #235, #480'],
-    remediation: 'Fix daemon.json (dockerd --validate --config-file /etc/docker/daemon.json), remove options that are also set as flags, and restart dockerd.',
+    references: ['https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file'],
+    remediation: 'dockerd refuses to start when an option is set both as a flag and in daemon.json, and a daemon.json changed since its last start is not in force yet. Fix daemon.json (dockerd --validate --config-file /etc/docker/daemon.json), remove options that are also set as flags, and restart dockerd.',
     evaluate: inForce,
   },
   {
     id: 'runtime.docker_rootless', title: 'Docker: the daemon runs as a non-root user', severity: 'info',
-    references: ['CIS Docker Benchmark v1.6.0 2.1', 'docker-bench-security check_2_1', 'Docker docs: Rootless mode'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 2.1',
+      'docker-bench-security check_2_1',
+      'https://docs.docker.com/engine/security/rootless/',
+    ],
     remediation: 'Where the workloads allow it, run Docker in rootless mode (dockerd-rootless-setuptool.sh install).',
     evaluate: (f) => (!f.docker.daemon ? skip('dockerd is not running') : f.docker.daemon.rootless ? pass(`dockerd pid ${f.docker.daemon.pid} runs as uid ${f.docker.ownerUid}`) : fail(`dockerd pid ${f.docker.daemon.pid} runs as root`, [{ file: f.docker.daemon.cmdlineFile, text: f.docker.daemon.argv.join(' ').slice(0, 200) }])),
   },
   {
     id: 'runtime.docker_audit_rules', title: 'Docker: auditd watches the Docker daemon, its files and runtimes', severity: 'low',
-    references: ['CIS Docker Benchmark v1.6.0 1.1.3–1.1.18', 'docker-bench-security check_1_1_3 … check_1_1_18', 'docker-bench-security #150'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 1.1.3',
+      'CIS Docker Benchmark v1.6.0 1.1.4',
+      'CIS Docker Benchmark v1.6.0 1.1.5',
+      'CIS Docker Benchmark v1.6.0 1.1.6',
+      'CIS Docker Benchmark v1.6.0 1.1.7',
+      'CIS Docker Benchmark v1.6.0 1.1.8',
+      'CIS Docker Benchmark v1.6.0 1.1.9',
+      'CIS Docker Benchmark v1.6.0 1.1.10',
+      'CIS Docker Benchmark v1.6.0 1.1.11',
+      'CIS Docker Benchmark v1.6.0 1.1.12',
+      'CIS Docker Benchmark v1.6.0 1.1.13',
+      'CIS Docker Benchmark v1.6.0 1.1.14',
+      'CIS Docker Benchmark v1.6.0 1.1.15',
+      'CIS Docker Benchmark v1.6.0 1.1.16',
+      'CIS Docker Benchmark v1.6.0 1.1.17',
+      'CIS Docker Benchmark v1.6.0 1.1.18',
+    ],
     remediation: 'Add "-w <path> -k docker" rules to /etc/audit/rules.d/docker.rules for each file listed and reload with augenrules --load.',
     evaluate: (f) => (f.docker.daemon?.rootless ? skip('rootless Docker: the system files are not the daemon\'s') : auditOutcome(f.audit.watched, f.audit.files, f.existing, DOCKER_AUDIT_PATHS)),
   },
   // §3: files, by mode bits.
   {
     id: 'runtime.docker_service_file_permissions', title: 'Docker: docker.service is owned by root and at most 0644', severity: 'medium',
-    references: ['CIS Docker Benchmark v1.6.0 3.1, 3.2', 'docker-bench-security check_3_1, check_3_2'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 3.1',
+      'CIS Docker Benchmark v1.6.0 3.2',
+      'docker-bench-security check_3_1',
+      'docker-bench-security check_3_2',
+    ],
     remediation: 'chown root:root <unit dir>/docker.service && chmod 644 <unit dir>/docker.service',
     evaluate: (f) => modeOutcome(f.docker.files, ['docker.service'], { maxMode: 0o644, uid: 0, gids: [0], groupNames: 'root' }, 'docker.service unit'),
   },
   {
     id: 'runtime.docker_socket_unit_permissions', title: 'Docker: docker.socket is owned by root and at most 0644', severity: 'medium',
-    references: ['CIS Docker Benchmark v1.6.0 3.3, 3.4', 'docker-bench-security check_3_3, check_3_4'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 3.3',
+      'CIS Docker Benchmark v1.6.0 3.4',
+      'docker-bench-security check_3_3',
+      'docker-bench-security check_3_4',
+    ],
     remediation: 'chown root:root <unit dir>/docker.socket && chmod 644 <unit dir>/docker.socket',
     evaluate: (f) => modeOutcome(f.docker.files, ['docker.socket'], { maxMode: 0o644, uid: 0, gids: [0], groupNames: 'root' }, 'docker.socket unit'),
   },
   {
     id: 'runtime.docker_etc_permissions', title: 'Docker: /etc/docker is owned by root and at most 0755', severity: 'medium',
-    references: ['CIS Docker Benchmark v1.6.0 3.5, 3.6', 'docker-bench-security check_3_5, check_3_6'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 3.5',
+      'CIS Docker Benchmark v1.6.0 3.6',
+      'docker-bench-security check_3_5',
+      'docker-bench-security check_3_6',
+    ],
     remediation: 'chown root:root /etc/docker && chmod 755 /etc/docker',
     evaluate: (f) => modeOutcome(f.docker.files, ['/etc/docker'], { maxMode: 0o755, uid: 0, gids: [0], groupNames: 'root' }, '/etc/docker directory'),
   },
   {
     id: 'runtime.docker_registry_cert_permissions', title: 'Docker: registry certificates are owned by root and at most 0444', severity: 'medium',
-    references: ['CIS Docker Benchmark v1.6.0 3.7, 3.8', 'docker-bench-security check_3_7, check_3_8'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 3.7',
+      'CIS Docker Benchmark v1.6.0 3.8',
+      'docker-bench-security check_3_7',
+      'docker-bench-security check_3_8',
+    ],
     remediation: 'chown root:root /etc/docker/certs.d/*/* && chmod 444 /etc/docker/certs.d/*/*.crt',
     evaluate: (f) => modeOutcome(f.docker.files, ['registry certificate'], { maxMode: 0o444, uid: f.docker.ownerUid }, 'registry certificates'),
   },
   {
     id: 'runtime.docker_tls_ca_permissions', title: 'Docker: the TLS CA certificate is owned by root and at most 0444', severity: 'medium',
-    references: ['CIS Docker Benchmark v1.6.0 3.9, 3.10', 'docker-bench-security check_3_9, check_3_10'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 3.9',
+      'CIS Docker Benchmark v1.6.0 3.10',
+      'docker-bench-security check_3_9',
+      'docker-bench-security check_3_10',
+    ],
     remediation: 'chown root:root <tlscacert> && chmod 444 <tlscacert>',
     evaluate: (f) => modeOutcome(f.docker.files, ['TLS CA certificate'], { maxMode: 0o444, uid: f.docker.ownerUid }, 'TLS CA certificate (TLS is not configured)'),
   },
   {
     id: 'runtime.docker_tls_cert_permissions', title: 'Docker: the server TLS certificate is owned by root and at most 0444', severity: 'medium',
-    references: ['CIS Docker Benchmark v1.6.0 3.11, 3.12', 'docker-bench-security check_3_11, check_3_12'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 3.11',
+      'CIS Docker Benchmark v1.6.0 3.12',
+      'docker-bench-security check_3_11',
+      'docker-bench-security check_3_12',
+    ],
     remediation: 'chown root:root <tlscert> && chmod 444 <tlscert>',
     evaluate: (f) => modeOutcome(f.docker.files, ['TLS certificate'], { maxMode: 0o444, uid: f.docker.ownerUid }, 'TLS server certificate (TLS is not configured)'),
   },
   {
     id: 'runtime.docker_tls_key_permissions', title: 'Docker: the server TLS key is owned by root and at most 0400', severity: 'high',
-    references: ['CIS Docker Benchmark v1.6.0 3.13, 3.14', 'docker-bench-security check_3_13, check_3_14'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 3.13',
+      'CIS Docker Benchmark v1.6.0 3.14',
+      'docker-bench-security check_3_13',
+      'docker-bench-security check_3_14',
+    ],
     remediation: 'chown root:root <tlskey> && chmod 400 <tlskey>',
     evaluate: (f) => modeOutcome(f.docker.files, ['TLS key'], { maxMode: 0o400, uid: f.docker.ownerUid }, 'TLS server key (TLS is not configured)'),
   },
   {
     id: 'runtime.docker_sock_permissions', title: 'Docker: docker.sock is owned by root:docker and at most 0660', severity: 'high',
-    references: ['CIS Docker Benchmark v1.6.0 3.15, 3.16', 'docker-bench-security check_3_15, check_3_16'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 3.15',
+      'CIS Docker Benchmark v1.6.0 3.16',
+      'docker-bench-security check_3_15',
+      'docker-bench-security check_3_16',
+    ],
     remediation: 'chown root:docker /var/run/docker.sock && chmod 660 /var/run/docker.sock (set SocketMode=0660 and SocketGroup=docker in docker.socket).',
     evaluate: (f) => {
       const gids = f.docker.daemon?.rootless ? undefined : [0, ...(f.docker.socketGid !== undefined ? [f.docker.socketGid] : [])];
@@ -274,13 +343,23 @@ const raw: DockerCheck[] = [
   },
   {
     id: 'runtime.docker_daemon_json_permissions', title: 'Docker: daemon.json is owned by root and at most 0644', severity: 'medium',
-    references: ['CIS Docker Benchmark v1.6.0 3.17, 3.18', 'docker-bench-security check_3_17, check_3_18', 'docker-bench-security #459, #461 (decimal comparison)'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 3.17',
+      'CIS Docker Benchmark v1.6.0 3.18',
+      'docker-bench-security check_3_17',
+      'docker-bench-security check_3_18',
+    ],
     remediation: 'chown root:root /etc/docker/daemon.json && chmod 644 /etc/docker/daemon.json',
     evaluate: (f) => modeOutcome(f.docker.files, ['daemon.json'], { maxMode: 0o644, uid: f.docker.ownerUid }, 'daemon.json'),
   },
   {
     id: 'runtime.docker_env_file_permissions', title: 'Docker: /etc/default/docker and /etc/sysconfig/docker are owned by root and at most 0644', severity: 'medium',
-    references: ['CIS Docker Benchmark v1.6.0 3.19–3.22', 'docker-bench-security check_3_19 … check_3_22'],
+    references: [
+      'CIS Docker Benchmark v1.6.0 3.19',
+      'CIS Docker Benchmark v1.6.0 3.20',
+      'CIS Docker Benchmark v1.6.0 3.21',
+      'CIS Docker Benchmark v1.6.0 3.22',
+    ],
     remediation: 'chown root:root /etc/default/docker && chmod 644 /etc/default/docker (likewise /etc/sysconfig/docker)',
     evaluate: (f) => modeOutcome(f.docker.files, ['environment file'], { maxMode: 0o644, uid: 0, gids: [0], groupNames: 'root' }, '/etc/default/docker or /etc/sysconfig/docker'),
   },
