@@ -27,7 +27,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-caps-'));
   machine = await machineScene(dir, FAST_PROBES);
   fixture = fixtureScene(path.join(dir), FAST_PROBES);
-});
+}, 25 * 60_000); // the listener's port may be held for a while by the image's capability test
 
 afterAll(() => {
   machine?.stop();

@@ -81,8 +81,21 @@ const SAFE_PORTS = '  ports: { reachability: false, metadataCheck: false }\n';
 
 export const LISTENER_PORT = 4194;
 
-/** Start a root listener on 127.0.0.1:4194 with every capability; resolves false when the port is taken. */
-export async function startListener(): Promise<ChildProcess | undefined> {
+/**
+ * Start a root listener on 127.0.0.1:4194 with every capability. Two test files (this scene and the image's) need
+ * that port, and vitest runs files in parallel: each waits, bounded, until the other has let the port go, rather
+ * than measuring the other's listener. Resolves undefined when the port stays taken.
+ */
+export async function startListener(waitMs = 20 * 60_000): Promise<ChildProcess | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const child = await tryListen();
+    if (child || Date.now() > deadline) return child;
+    await new Promise((r) => setTimeout(r, 500)); // poll for the port to be free
+  }
+}
+
+async function tryListen(): Promise<ChildProcess | undefined> {
   const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${LISTENER_PORT}, '127.0.0.1', () => console.log('up')).on('error', () => process.exit(3))`], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -90,8 +103,7 @@ export async function startListener(): Promise<ChildProcess | undefined> {
     child.stdout!.once('data', () => resolve(true));
     child.once('exit', () => resolve(false));
   });
-  if (!up) return undefined;
-  return child;
+  return up ? child : undefined;
 }
 
 export async function machineScene(dir: string, probes: readonly string[]): Promise<Scene & { listening: boolean }> {
