@@ -1111,6 +1111,23 @@ const INTEGRITY: ConfigSection = {
   ],
 };
 
+const FILES: ConfigSection = {
+  title: 'probes.files',
+  intro: 'The file-system walk behind the world-writable, unowned and SUID/SGID checks.',
+  keys: [
+    probe('files', 'walk', bool, 'Walk the host\'s file systems; false: the walk\'s checks are skipped.', { default: true, example: false }),
+    probe('files', 'walkMaxEntries', int(1, 100_000_000), 'Entries examined at most.', { default: 200_000 }),
+    probe('files', 'walkBudgetMs', int(1, 3_600_000, 'ms'), 'Time the walk may take (within `scan.probeTimeoutSeconds`).', {
+      defaultText: '250 in a one-off scan, 15000 in the agent',
+      example: 1000,
+    }),
+    probe('files', 'allowSetid', text('list of absolute host paths'), 'SUID/SGID files accepted beyond the distribution\'s own.', {
+      default: [],
+      example: ['/usr/bin/fusermount3'],
+    }),
+  ],
+};
+
 export const CONFIG_SECTIONS: readonly ConfigSection[] = [
   TOP,
   SCAN,
@@ -1128,6 +1145,7 @@ export const CONFIG_SECTIONS: readonly ConfigSection[] = [
   KUBELET,
   SECCOMP,
   INTEGRITY,
+  FILES,
 ];
 
 /** Every key, in document order. */

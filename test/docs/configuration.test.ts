@@ -25,34 +25,36 @@ import {
   renderConfigurationMarkdown,
 } from '../../src/config/reference.js';
 import type { ConfigKey } from '../../src/config/reference.js';
-import { parseSshOptions } from '../../probes/ssh/options.js';
-import { parsePortsOptions } from '../../probes/ports/options.js';
-import { parseKernelOptions } from '../../probes/kernel/options.js';
-import { parseTlsOptions } from '../../probes/tls/options.js';
-import { parseUpdatesOptions } from '../../probes/updates/options.js';
-import { parseRuntimeOptions } from '../../probes/runtime/options.js';
-import { parseKubeletOptions } from '../../probes/kubelet/options.js';
-import { parseSeccompOptions } from '../../probes/seccomp/options.js';
-import { parseIntegrityOptions } from '../../probes/integrity/options.js';
 import { flagsIn, helpOf, readDoc, REPO } from './docs.js';
+import { parseIntegrityOptions } from '../../probes/integrity/options.js';
 
 const ctx: ValidationContext = {
   checkIds: new Set(catalogue(PROBES).map((c) => c.id)),
   probes: new Map(PROBES.map((p) => [p.name, p.validateConfig?.bind(p)])),
 };
 
-/** Each probe's own parser, which fills its defaults (validateConfig keeps the raw section). */
-const PARSERS: Record<string, (raw: unknown) => unknown> = {
-  ssh: (c) => parseSshOptions(c, true),
-  ports: parsePortsOptions,
-  kernel: parseKernelOptions,
-  tls: parseTlsOptions,
-  updates: parseUpdatesOptions,
-  runtime: parseRuntimeOptions,
-  kubelet: parseKubeletOptions,
-  seccomp: parseSeccompOptions,
-  integrity: (c) => parseIntegrityOptions(c, {}),
-};
+/** What each probe's parser takes besides its section: the ssh probe whether the root is /, integrity the environment. */
+const SECOND_ARGUMENT: Record<string, unknown> = { ssh: true, integrity: {} };
+
+/**
+ * Each documented probe's own parser (probes/<name>/options.ts, `parse…Options`), which fills its defaults:
+ * validateConfig keeps the raw section.
+ */
+async function probeParsers(names: readonly string[]): Promise<Record<string, (raw: unknown) => unknown>> {
+  const out: Record<string, (raw: unknown) => unknown> = {};
+  for (const name of names) {
+    const file = path.join(REPO, 'probes', name, 'options.ts');
+    const mod = (await import(/* @vite-ignore */ file)) as Record<string, unknown>;
+    const fns = Object.entries(mod).filter(([k, v]) => /^parse\w*Options$/.test(k) && typeof v === 'function');
+    if (fns.length !== 1) throw new Error(`probes/${name}/options.ts: expected one parse…Options function, found ${fns.length}`);
+    const fn = fns[0]![1] as (raw: unknown, second?: unknown) => unknown;
+    out[name] = (raw) => fn(raw, SECOND_ARGUMENT[name]);
+  }
+  return out;
+}
+
+const documentedProbes = [...new Set(configKeys().filter((k) => k.path.startsWith('probes.')).map((k) => k.path.split('.')[1]!))];
+const PARSERS = await probeParsers(documentedProbes);
 
 const BOGUS = '__undocumented_key__';
 const ABSENT = Symbol('absent');
@@ -171,12 +173,15 @@ describe('the keys each validator accepts are the documented ones', () => {
     );
   });
 
-  it('the probe sections are those of the probes that take configuration', () => {
-    const configurable = PROBES.filter((p) => p.validateConfig)
-      .map((p) => p.name)
-      .sort();
-    expect([...locations.get('probes')!].sort()).toEqual(configurable);
-    expect(Object.keys(PARSERS).sort()).toEqual(configurable);
+  it('every probe that takes options is documented, and every other refuses any', () => {
+    const documented = [...locations.get('probes')!];
+    for (const p of PROBES) {
+      if (documented.includes(p.name)) continue;
+      expect(refusal({ probes: { [p.name]: { [BOGUS]: 1 } } }), `probes.${p.name} takes options: document them`).toBeDefined();
+      expect(refusal({ probes: { [p.name]: {} } }), `probes.${p.name}: {} refused`).toBeUndefined();
+    }
+    expect(documented.every((n) => PROBES.some((p) => p.name === n && p.validateConfig))).toBe(true);
+    expect(Object.keys(PARSERS).sort()).toEqual([...documented].sort());
     expect(refusal({ probes: { nosuchprobe: {} } })?.key).toBe('probes.nosuchprobe');
   });
 

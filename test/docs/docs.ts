@@ -100,33 +100,45 @@ export function codeSpans(cell: string): string[] {
 export interface CommandLine {
   file: string;
   line: number;
-  /** The words after `hostward`, up to the end of the command (a pipe, `;`, `&&`, a comment, the closing backtick). */
+  /** The words after `hostward`, up to the end of that command (a pipe, `;`, `&&`, `&`, a comment). */
   args: string[];
   text: string;
+  /** From an inline code span of prose (which may also quote a message that starts with "hostward …"). */
+  inline: boolean;
 }
 
+/** Where a command line runs hostward: at its start (after `sudo` or VAR=value), or after kubectl exec's `--`. */
+const INVOCATION = /(?:^|\s--\s+|^sudo\s+)(?:[A-Z_]+=\S+\s+)*hostward\s+(.*)$/;
+
 /**
- * Every `hostward …` command line a document gives: in code blocks (a line that runs hostward, also after
- * `kubectl … exec … --` or `node …/main.js`) and in inline code spans that start with `hostward `.
+ * Every `hostward …` command a document gives: the lines of its code blocks (continued lines joined; every
+ * command of a line split at `|`, `;`, `&&`) and its inline code spans.
  */
 export function commandLines(file: string, text: string): CommandLine[] {
   const out: CommandLine[] = [];
   const lines = text.split('\n');
   let inBlock = false;
-  lines.forEach((l, i) => {
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
     if (/^\s*```/.test(l)) {
       inBlock = !inBlock;
-      return;
+      continue;
     }
-    const candidates = inBlock ? [l] : [...l.matchAll(/`([^`]*\bhostward [^`]*)`/g)].map((m) => m[1]!);
+    let candidates: string[];
+    const inline = !inBlock;
+    if (inBlock) {
+      let joined = l;
+      while (/\\\s*$/.test(joined) && i + 1 < lines.length) joined = joined.replace(/\\\s*$/, ' ') + lines[++i]!;
+      candidates = [joined];
+    } else candidates = [...l.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
     for (const c of candidates) {
-      const m = /(?:^|[\s(])hostward\s+([^|;&#`)]*)/.exec(c.replace(/\$\([^)]*\)/g, 'X'));
-      if (!m || /^\s*$/.test(m[1]!)) continue;
-      const args = splitWords(m[1]!);
-      if (args.length === 0 || !/^[a-z-]/.test(args[0]!)) continue;
-      out.push({ file, line: i + 1, args, text: c.trim() });
+      const code = c.replace(/\s#.*$/, '').replace(/\$\([^)]*\)/g, 'X');
+      for (const part of code.split(/\s*(?:\|\||&&|[|;&])\s*/)) {
+        const m = INVOCATION.exec(part.trim().replace(/^\$\s+/, ''));
+        if (m) out.push({ file, line: i + 1, args: splitWords(m[1]!), text: c.trim(), inline });
+      }
     }
-  });
+  }
   return out;
 }
 
