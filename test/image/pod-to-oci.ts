@@ -127,7 +127,12 @@ export function runtimeMounts(kubelet: ConvertOptions['kubeletFiles'] = {}): Oci
   const mounts: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    {
+      destination: '/dev/pts',
+      type: 'devpts',
+      source: 'devpts',
+      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+    },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
@@ -181,10 +186,16 @@ export function resolveSeccomp(profile: DockerSeccomp, caps: readonly string[], 
   const archEntry = profile.archMap?.find((a) => a.architecture === scmpArch);
   const has = (list: string[] | undefined, set: readonly string[]) => (list ?? []).some((x) => set.includes(x));
   const all = (list: string[] | undefined, set: readonly string[]) => (list ?? []).every((x) => set.includes(x));
+  const thisArch = (arches: string[] | undefined) => (arches ?? []).some((a) => a === scmpArch || a === archName(scmpArch));
   const syscalls = profile.syscalls
-    .filter((s) => all(s.includes?.caps, caps) && (!s.includes?.arches || s.includes.arches.some((a) => a === scmpArch || a === archName(scmpArch))))
-    .filter((s) => !has(s.excludes?.caps, caps) && !(s.excludes?.arches ?? []).some((a) => a === scmpArch || a === archName(scmpArch)))
-    .map((s) => ({ names: s.names, action: s.action, ...(s.args?.length ? { args: s.args } : {}), ...(s.errnoRet !== undefined ? { errnoRet: s.errnoRet } : {}) }));
+    .filter((s) => all(s.includes?.caps, caps) && (!s.includes?.arches || thisArch(s.includes.arches)))
+    .filter((s) => !has(s.excludes?.caps, caps) && !thisArch(s.excludes?.arches))
+    .map((s) => ({
+      names: s.names,
+      action: s.action,
+      ...(s.args?.length ? { args: s.args } : {}),
+      ...(s.errnoRet !== undefined ? { errnoRet: s.errnoRet } : {}),
+    }));
   return {
     defaultAction: profile.defaultAction,
     ...(profile.defaultErrnoRet !== undefined ? { defaultErrnoRet: profile.defaultErrnoRet } : {}),
@@ -241,7 +252,8 @@ export function processUser(sec: K8s, image: ImageConfig): { uid: number; gid: n
   const gid = sec.runAsGroup ?? Number(imgGroup ?? 0);
   if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error(`the image's USER ${String(image.User)} is not numeric`);
   if (sec.runAsNonRoot && uid === 0) throw new Error('runAsNonRoot is set but the container would run as uid 0');
-  const extra = [...new Set<number>([...((sec.supplementalGroups ?? []) as number[]), ...(sec.fsGroup !== undefined ? [sec.fsGroup as number] : [])])];
+  const fsGroup = sec.fsGroup !== undefined ? [sec.fsGroup as number] : [];
+  const extra = [...new Set<number>([...((sec.supplementalGroups ?? []) as number[]), ...fsGroup])];
   return { uid, gid, ...(extra.length ? { additionalGids: extra } : {}) };
 }
 
@@ -255,7 +267,9 @@ export function podToOci(pod: K8s, containerName: string, o: ConvertOptions): K8
   const mounts = [...runtimeMounts(o.kubeletFiles), ...volumeMounts(container, o.volumeDirs)];
   const seccompType = (sec.seccompProfile?.type as string | undefined) ?? 'Unconfined';
   if (seccompType === 'RuntimeDefault' && !o.runtimeDefaultSeccomp) throw new Error('RuntimeDefault seccomp asked for, but no profile given');
-  if (seccompType !== 'RuntimeDefault' && seccompType !== 'Unconfined') throw new Error(`seccomp profile type ${seccompType} is not supported here`);
+  if (seccompType !== 'RuntimeDefault' && seccompType !== 'Unconfined') {
+    throw new Error(`seccomp profile type ${seccompType} is not supported here`);
+  }
   const propagations = mounts.flatMap((m) => m.options).filter((x) => x === 'rslave' || x === 'rshared');
   return {
     ociVersion: '1.0.2',

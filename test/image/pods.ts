@@ -64,7 +64,12 @@ export interface Rendered {
 /** helm template with the ports given; the agent's ConfigMap with the network checks of the ports probe off. */
 export function render(agentPort: number, collectorPort: number, sets: Record<string, string> = {}): Rendered {
   // sshd -T gets 30 s instead of 5: the suite runs on 2 busy cores, and a timed-out sshd -T skips ssh.parser_agreement.
-  const objects = renderChart({ 'agent.port': String(agentPort), 'collector.port': String(collectorPort), 'agent.config.probes.ssh.sshdTimeoutMs': '30000', ...sets });
+  const objects = renderChart({
+    'agent.port': String(agentPort),
+    'collector.port': String(collectorPort),
+    'agent.config.probes.ssh.sshdTimeoutMs': '30000',
+    ...sets,
+  });
   const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'hostward-agent');
   if (!cm) throw new Error('the chart rendered no agent ConfigMap');
   const config = parse(cm.data['config.yaml'] as string) as K8s;
@@ -132,7 +137,8 @@ export function podBundle(o: PodOptions): PodBundle {
     secrets: { 'hostward-agent-token': { token: o.secrets.token }, 'hostward-integrity-key': { key: o.secrets.integrityKey } },
   });
   const hosts = path.join(dir, 'hosts');
-  writeFileSync(hosts, '127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.0.1\thostward-collector.hostward.svc hostward-collector.hostward.svc.cluster.local\n');
+  const service = 'hostward-collector.hostward.svc';
+  writeFileSync(hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.0.1\t${service} ${service}.cluster.local\n`);
   const resolvConf = path.join(dir, 'resolv.conf');
   writeFileSync(resolvConf, 'nameserver 127.0.0.1\noptions ndots:5\n');
   const terminationLog = path.join(dir, 'termination-log');

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { RUNC_ROOT } from './runc.js';
+import { PREFIX, RUNC_ROOT } from './runc.js';
 
 const WRITE_CALLS = [
   'open', 'openat', 'openat2', 'creat', 'mkdir', 'mkdirat', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'rmdir',
@@ -37,7 +37,11 @@ export interface Traced {
 /** `runc exec <id> <argv>` under strace; the writes of the command (after its execve of argv[0]). */
 export function tracedExec(id: string, argv: string[], log: string, cwd = '/app'): Traced {
   const trace = ['-f', '-qq', '-s', '4096', '-e', `trace=${[...WRITE_CALLS, ...FOLLOW].join(',')}`, '-e', 'signal=none', '-o', log];
-  const r = spawnSync('strace', [...trace, 'runc', '--root', RUNC_ROOT, 'exec', `hwimg-${id}`, ...argv], { encoding: 'utf8', timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync('strace', [...trace, 'runc', '--root', RUNC_ROOT, 'exec', PREFIX + id, ...argv], {
+    encoding: 'utf8',
+    timeout: 600_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, writes: parseWrites(readFileSync(log, 'utf8'), path.basename(argv[0]!), cwd) };
 }
 
@@ -83,12 +87,15 @@ export function joinResumed(text: string): string[] {
   return out;
 }
 
+/** Calls whose first argument is the only path (the others are flags, modes, ids or data). */
+const ONE_PATH = ['chown', 'lchown', 'chmod', 'truncate', 'creat', 'open', 'mkdir', 'rmdir', 'unlink', 'setxattr', 'lsetxattr', 'removexattr', 'lremovexattr'];
+
 /** Path arguments of a call: quoted strings, with a directory fd other than AT_FDCWD marked unresolvable. */
 function pathArgs(call: string, args: string): string[] {
   const strings = [...args.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!);
   const dirfd = /^(\d+),/.exec(args);
   if (dirfd && /at2?$/.test(call)) return strings.map((s) => (s.startsWith('/') ? s : `<fd ${dirfd[1]!}>/${s}`));
-  if (call === 'chown' || call === 'chmod' || call === 'truncate' || call === 'creat' || call === 'open' || call === 'mkdir' || call === 'rmdir' || call === 'unlink') return strings.slice(0, 1);
+  if (ONE_PATH.includes(call)) return strings.slice(0, 1);
   return strings;
 }
 
