@@ -33,6 +33,18 @@ describe('PAM stacks', () => {
     expect(s.problems).toEqual([expect.stringMatching(/^\/etc\/pam\.d\/nothere: missing/)]);
   });
 
+  it('an include bomb (every file including the next many times) is bounded in includes and lines', async () => {
+    // 50^4 expansions unbounded; nesting stays within the depth limit, so only the include budget stops it.
+    const files: Record<string, string> = { 'etc/pam.d/common-auth': '@include l1\n'.repeat(50) };
+    for (let i = 1; i <= 3; i++) files[`etc/pam.d/l${i}`] = `@include l${i + 1}\n`.repeat(50) + 'auth required pam_unix.so\n';
+    files['etc/pam.d/l4'] = 'auth required pam_faillock.so\n'.repeat(100);
+    const f = await gatherAccounts(root(files));
+    const s = f.pam.stacks.find((x) => x.file === '/etc/pam.d/common-auth')!;
+    expect(s.modules.length).toBe(1024);
+    expect(s.problems.some((p) => /more than 64 includes, not followed/.test(p))).toBe(true);
+    expect(s.problems.length).toBeLessThanOrEqual(100);
+  });
+
   it('a missing /etc/pam.d is a host without PAM (skip), not a read problem', async () => {
     const rep = await scanAccounts(root({ 'etc/passwd': 'root:x:0:0::/root:/bin/sh\n' }), 'server');
     expect(byCheck(rep).get('accounts.pam_unix_no_nullok')).toMatchObject({ status: 'skip' });

@@ -35,6 +35,7 @@ describe('parser fuzzing (seeded sample)', () => {
       'collector event body',
       'outbox framing',
       'apt list decompression',
+      'accounts files',
     ]);
   });
 

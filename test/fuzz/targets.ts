@@ -44,6 +44,7 @@ import { validateEvents, LIMITS } from '../../src/collector/validate.js';
 import { decodeRecords, encodeRecord, MAX_RECORD_BYTES } from '../../src/alerts/framing.js';
 import { MAX_EVENTS_PER_REQUEST } from '../../src/contracts.js';
 import { joinLines, mutated, word } from './mutate.js';
+import { accountsTarget } from './accounts-target.js';
 import type { MutationOptions } from './mutate.js';
 
 export interface FuzzContext {
@@ -1053,6 +1054,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   collectorBodyTarget,
   framingTarget,
   decompressTarget,
+  accountsTarget,
 ];
 
 /** Read-only view of the fast-check values a target produced, for reports. */

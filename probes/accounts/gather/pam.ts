@@ -12,33 +12,67 @@ import { MAX_FILE_BYTES, dirFiles, readParsed, whyNot } from './read.js';
 
 const PAM_D = '/etc/pam.d';
 const MAX_DEPTH = 8;
+/**
+ * Includes followed and module lines kept per stack: a file that includes another many times over, nested,
+ * would otherwise grow the stack exponentially. Real stacks have a few dozen lines and a handful of includes.
+ */
+const MAX_INCLUDES = 64;
+const MAX_MODULES = 1024;
+const MAX_STACK_PROBLEMS = 100;
 
-async function expand(host: HostRoot, file: string, only: PamType | undefined, depth: number, chain: string[], stack: PamStack): Promise<boolean> {
+function problem(stack: PamStack, text: string): void {
+  if (stack.problems.length < MAX_STACK_PROBLEMS) stack.problems.push(text);
+}
+
+interface Walk {
+  stack: PamStack;
+  includes: number;
+  /** Files already parsed for this stack: an include of the same file again costs no read. */
+  cache: Map<string, PamFile | string>;
+  /** Files whose own problems are already reported. */
+  reported: Set<string>;
+}
+
+async function load(host: HostRoot, file: string, walk: Walk): Promise<PamFile | string> {
+  const hit = walk.cache.get(file);
+  if (hit !== undefined) return hit;
   const r = await host.readText(file, { maxBytes: MAX_FILE_BYTES });
-  if (!r.ok) {
-    if (depth > 0 || r.code !== 'missing') stack.problems.push(`${file}: ${whyNot(r)}`);
+  const out = r.ok ? parsePam(r.text) : r.code === 'missing' ? 'missing' : whyNot(r);
+  walk.cache.set(file, out);
+  return out;
+}
+
+async function expand(host: HostRoot, file: string, only: PamType | undefined, chain: string[], walk: Walk): Promise<boolean> {
+  const { stack } = walk;
+  const parsed = await load(host, file, walk);
+  if (typeof parsed === 'string') {
+    if (chain.length > 1 || parsed !== 'missing') problem(stack, `${file}: ${parsed === 'missing' ? 'missing' : parsed}`);
     return false;
   }
-  const parsed: PamFile = parsePam(r.text);
-  for (const p of parsed.problems) stack.problems.push(`${file}:${p.line}: ${p.reason}`);
-  if (parsed.truncated) stack.problems.push(`${file}: only the first lines were read`);
+  if (!walk.reported.has(file)) {
+    walk.reported.add(file);
+    for (const p of parsed.problems) problem(stack, `${file}:${p.line}: ${p.reason}`);
+    if (parsed.truncated) problem(stack, `${file}: only the first lines were read`);
+  }
   for (const l of parsed.lines) {
     if (only && l.type !== only) continue;
     if (l.kind === 'module') {
+      if (stack.modules.length >= MAX_MODULES) return true;
       stack.modules.push({ type: l.type, control: l.control, module: l.module, args: l.args, file, line: l.line, text: l.text });
       continue;
     }
     const target = l.target.startsWith('/') ? l.target : `${PAM_D}/${l.target}`;
-    if (chain.includes(target)) stack.problems.push(`${file}:${l.line}: includes ${target} again (a loop), not followed`);
-    else if (depth >= MAX_DEPTH) stack.problems.push(`${file}:${l.line}: includes nested deeper than ${MAX_DEPTH}, not followed`);
-    else await expand(host, target, l.type ?? only, depth + 1, [...chain, target], stack);
+    if (chain.includes(target)) problem(stack, `${file}:${l.line}: includes ${target} again (a loop), not followed`);
+    else if (chain.length > MAX_DEPTH) problem(stack, `${file}:${l.line}: includes nested deeper than ${MAX_DEPTH}, not followed`);
+    else if (++walk.includes > MAX_INCLUDES) problem(stack, `${file}:${l.line}: more than ${MAX_INCLUDES} includes, not followed`);
+    else await expand(host, target, l.type ?? only, [...chain, target], walk);
   }
   return true;
 }
 
 export async function gatherStack(host: HostRoot, file: string): Promise<PamStack> {
   const stack: PamStack = { file, present: false, modules: [], problems: [] };
-  stack.present = await expand(host, file, undefined, 0, [file], stack);
+  stack.present = await expand(host, file, undefined, [file], { stack, includes: 0, cache: new Map(), reported: new Set() });
   return stack;
 }
 
