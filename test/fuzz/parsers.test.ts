@@ -36,6 +36,7 @@ describe('parser fuzzing (seeded sample)', () => {
       'outbox framing',
       'apt list decompression',
       'accounts files',
+      'files probe parsers',
     ]);
   });
 

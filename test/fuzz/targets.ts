@@ -45,6 +45,7 @@ import { decodeRecords, encodeRecord, MAX_RECORD_BYTES } from '../../src/alerts/
 import { MAX_EVENTS_PER_REQUEST } from '../../src/contracts.js';
 import { joinLines, mutated, word } from './mutate.js';
 import { accountsTarget } from './accounts-target.js';
+import { filesTarget } from './files-target.js';
 import type { MutationOptions } from './mutate.js';
 
 export interface FuzzContext {
@@ -1055,6 +1056,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   framingTarget,
   decompressTarget,
   accountsTarget,
+  filesTarget,
 ];
 
 /** Read-only view of the fast-check values a target produced, for reports. */
