@@ -11,6 +11,7 @@
 import { SEVERITIES } from '../contracts.js';
 import { HOST_ROLES } from '../scan/host-role.js';
 import { SINK_TYPES } from '../sinks/routing-config.js';
+import { DEFAULT_FLOORS } from '../sinks/routing.js';
 import { DEFAULT_SSH_OPTIONS } from '../../probes/ssh/options.js';
 import { DEFAULT_ALLOW_LIST } from '../../probes/ports/options.js';
 import { DEFAULT_TLS_OPTIONS } from '../../probes/tls/options.js';
@@ -398,6 +399,11 @@ const AGENT: ConfigSection = {
   ],
 };
 
+/** The routing defaults of src/sinks/routing.ts, as the document says them. */
+const FLOORS = Object.entries(DEFAULT_FLOORS)
+  .map(([kind, floor]) => `${kind} \`${floor}\``)
+  .join(', ');
+
 const COLLECTOR: ConfigSection = {
   title: 'collector',
   intro:
@@ -588,8 +594,11 @@ const COLLECTOR: ConfigSection = {
     {
       path: 'collector.routing',
       type: text('mapping (below)'),
+      defaultText: `each sink gets the groups at or above its kind's floor: ${FLOORS}`,
       example: {},
-      description: 'Which sinks get which groups, and inhibition. Without it every sink gets every group.',
+      description:
+        'Which sinks get which groups, and inhibition. A block with neither `routes` nor `default` (inhibition ' +
+        'only) sends every group to every sink.',
     },
   ],
 };
@@ -659,7 +668,8 @@ const ROUTING: ConfigSection = {
     'Routes send a group (one check and severity across the fleet) to named sinks, walked in order as in ' +
     'Alertmanager; inhibition holds back, on the same node, checks a matching higher one covers, and announces them ' +
     "once it stops failing. Sink names: the simple setup's (`slack`, `pagerduty`, `alertmanager`, `webhook`, " +
-    '`file` or `stdout`) and those of `collector.sinks`.',
+    '`file` or `stdout`) and those of `collector.sinks`. Without a `routing` block each sink gets the groups at or ' +
+    `above its kind's floor (${FLOORS}), so that an info-level finding pages no one.`,
   keys: [
     {
       path: 'collector.routing.routes[].match.severity',
@@ -1115,16 +1125,31 @@ const FILES: ConfigSection = {
   title: 'probes.files',
   intro: 'The file-system walk behind the world-writable, unowned and SUID/SGID checks.',
   keys: [
-    probe('files', 'walk', bool, 'Walk the host\'s file systems; false: the walk\'s checks are skipped.', { default: true, example: false }),
+    probe('files', 'walk', bool, "Walk the host's file systems; false: the walk's checks are skipped.", {
+      default: true,
+      example: false,
+    }),
     probe('files', 'walkMaxEntries', int(1, 100_000_000), 'Entries examined at most.', { default: 200_000 }),
-    probe('files', 'walkBudgetMs', int(1, 3_600_000, 'ms'), 'Time the walk may take (within `scan.probeTimeoutSeconds`).', {
-      defaultText: '250 in a one-off scan, 15000 in the agent',
-      example: 1000,
-    }),
-    probe('files', 'allowSetid', text('list of absolute host paths'), 'SUID/SGID files accepted beyond the distribution\'s own.', {
-      default: [],
-      example: ['/usr/bin/fusermount3'],
-    }),
+    probe(
+      'files',
+      'walkBudgetMs',
+      int(1, 3_600_000, 'ms'),
+      'Time the walk may take (within `scan.probeTimeoutSeconds`).',
+      {
+        defaultText: '250 in a one-off scan, 15000 in the agent',
+        example: 1000,
+      },
+    ),
+    probe(
+      'files',
+      'allowSetid',
+      text('list of absolute host paths'),
+      "SUID/SGID files accepted beyond the distribution's own.",
+      {
+        default: [],
+        example: ['/usr/bin/fusermount3'],
+      },
+    ),
   ],
 };
 
