@@ -41,8 +41,9 @@ function seen(w: WalkResult): string {
 
 interface Spec {
   cat: Category;
-  /** Plural noun phrase of what fails: "world-writable files". */
+  /** Plural noun phrase of what fails: "world-writable files"; `one` is its singular. */
   what: string;
+  one: string;
   keep?: (h: Hit, f: FilesFacts) => boolean;
   /** A reason the check cannot decide at all (no account files). */
   blocked?: (f: FilesFacts) => string | undefined;
@@ -63,7 +64,7 @@ function judgeWalk(s: Spec, f: FilesFacts): Outcome {
     const evidence: Evidence[] = bad.slice(0, MAX_EVIDENCE).map((h) => ({ file: h.path, text: hitText(h, f) }));
     const more = total > SHOWN ? ` and ${n(total - SHOWN)} more${s.keep && list.count > list.hits.length ? ' (at most)' : ''}` : '';
     const partial = w.complete ? '' : ` (${unseen(w)})`;
-    return fail(`${n(total)} ${s.what}: ${bad.slice(0, SHOWN).map((h) => hitText(h, f)).join(', ')}${more}${partial}${note}`, evidence);
+    return fail(`${n(total)} ${total === 1 ? s.one : s.what}: ${bad.slice(0, SHOWN).map((h) => hitText(h, f)).join(', ')}${more}${partial}${note}`, evidence);
   }
   if (!w.complete) return unknown(`no ${s.what} among what was seen, but ${unseen(w)}`);
   return pass(`no ${s.what}: ${seen(w)}${note}`);
@@ -79,7 +80,7 @@ const SPECS: { id: string; title: string; severity: Check<FilesFacts>['severity'
     severity: 'medium',
     refs: [CIS_DEBIAN_12('7.1.11')],
     remediation: 'chmod o-w <file> for each file named (find <mount> -xdev -type f -perm -0002 lists them): anyone on the host can change a world-writable file, and a program or configuration among them runs what they write.',
-    spec: { cat: 'worldWritableFiles', what: 'world-writable files' },
+    spec: { cat: 'worldWritableFiles', what: 'world-writable files', one: 'world-writable file' },
   },
   {
     id: 'files.world_writable_dirs_sticky',
@@ -87,7 +88,7 @@ const SPECS: { id: string; title: string; severity: Check<FilesFacts>['severity'
     severity: 'medium',
     refs: [CIS_DEBIAN_12('7.1.11')],
     remediation: 'chmod +t <dir> for each directory named (or o-w where it need not be shared): without the sticky bit any user may delete or replace the files of others in it.',
-    spec: { cat: 'worldWritableDirs', what: 'world-writable directories without the sticky bit' },
+    spec: { cat: 'worldWritableDirs', what: 'world-writable directories without the sticky bit', one: 'world-writable directory without the sticky bit' },
   },
   {
     id: 'files.unowned_files',
@@ -95,7 +96,7 @@ const SPECS: { id: string; title: string; severity: Check<FilesFacts>['severity'
     severity: 'low',
     refs: [CIS_DEBIAN_12('7.1.12')],
     remediation: 'chown each file named to a real account (or remove it): a file of a deleted user belongs to whoever is next given that uid. On a node, files written by containers with their own uids show up here when a volume is outside /var/lib/kubelet/pods.',
-    spec: { cat: 'unownedUser', what: 'files whose owner uid is not in /etc/passwd', blocked: accountsBlocked },
+    spec: { cat: 'unownedUser', what: 'files whose owner uid is not in /etc/passwd', one: 'file whose owner uid is not in /etc/passwd', blocked: accountsBlocked },
   },
   {
     id: 'files.ungrouped_files',
@@ -103,7 +104,7 @@ const SPECS: { id: string; title: string; severity: Check<FilesFacts>['severity'
     severity: 'low',
     refs: [CIS_DEBIAN_12('7.1.12')],
     remediation: 'chgrp each file named to a real group (or remove it): a file of a deleted group is shared with whichever group next gets that gid.',
-    spec: { cat: 'unownedGroup', what: 'files whose group gid is not in /etc/group', blocked: accountsBlocked },
+    spec: { cat: 'unownedGroup', what: 'files whose group gid is not in /etc/group', one: 'file whose group gid is not in /etc/group', blocked: accountsBlocked },
   },
   {
     id: 'files.setid_allowed',
@@ -114,6 +115,7 @@ const SPECS: { id: string; title: string; severity: Check<FilesFacts>['severity'
     spec: {
       cat: 'setid',
       what: 'SUID/SGID programs beyond the allow-list',
+      one: 'SUID/SGID program beyond the allow-list',
       keep: (h, f) => !allowList(f.os.family, f.options.allowSetid).match(h.path, h.mode),
       note: (f) => `(allow-list: ${allowList(f.os.family, f.options.allowSetid).source} for ${f.os.name})`,
     },
