@@ -353,6 +353,20 @@ describe('contracts on a real collector and agents', () => {
       },
     );
 
+    it.each([
+      ['`GET /v1/nodes`', '/v1/nodes'],
+      ['`GET /v1/alerts`', '/v1/alerts'],
+    ])('%s answers the documented fields', async (heading, p) => {
+      const res = await fetch(`${collectorUrl}${p}`, { headers: { authorization: `Bearer ${COLLECTOR_TOKEN}` } });
+      const fields = fieldDocs(tableAfter(doc, heading));
+      const { problems, seen } = checkFields(fields, [await res.json()]);
+      expect(problems).toEqual([]);
+      const always = fields.filter((f) => f.always && !f.path.startsWith('[].baseline.')).map((f) => f.path);
+      // Agent A reported its integrity baseline, so the node list shows one.
+      const reported = p === '/v1/nodes' ? ['[].baseline', '[].baseline.digest', '[].baseline.since'] : [];
+      for (const f of [...always, ...reported]) expect(seen, f).toContain(f);
+    });
+
     it('every documented endpoint is exercised, and every path the servers route is documented', () => {
       const summary = [
         ...tableAfter(doc, 'Agent').map((r) => ['agent', r] as const),
