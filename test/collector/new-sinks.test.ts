@@ -158,8 +158,9 @@ describe('a crash inside the transaction that queues the announcements', () => {
   }
 
   it('queues and records nothing; the next start announces each open group once', async () => {
-    const raw = openDatabase(d.db, { busyTimeoutMs: 0 });
-    dbs.push(raw);
+    const raw = openDatabase(d.db);
+    const poll = openDatabase(d.db, { busyTimeoutMs: 0 });
+    dbs.push(raw, poll);
     // A trigger on the new sink's first queued change that would run for hours: the collector is killed
     // while it runs, after that change and the sink's record were written, before the commit.
     raw.exec(`CREATE TABLE ballast (x INTEGER);
@@ -172,7 +173,7 @@ describe('a crash inside the transaction that queues the announcements', () => {
     try {
       // Twice in a row, 100 ms apart: not the instant lock the start takes to check the file.
       let seen = 0;
-      await waitFor(() => ((seen = locked(raw) ? seen + 1 : 0) >= 2 ? true : undefined), 15_000, () => 'the collector never held the write lock', 100);
+      await waitFor(() => ((seen = locked(poll) ? seen + 1 : 0) >= 2 ? true : undefined), 30_000, () => 'the collector never held the write lock', 100);
     } finally {
       child.kill('SIGKILL');
       await exited;
@@ -205,13 +206,14 @@ describe('the upgrade to schema 5', () => {
     raw.close();
     const old = new Store({ file: f, sinks: ['file'] });
     old.ingest([[event(1, { id: 'v4-1' })]]);
-    // Back to version 4, as a collector of that version left it.
-    old.db.exec(`DROP TABLE known_sinks; DELETE FROM schema_migrations WHERE version = 5`);
+    // Back to version 4, as a collector of that version left it (the later migrations undone too).
+    old.db.exec(`DROP TABLE known_sinks; DELETE FROM schema_migrations WHERE version > 4`);
+    for (const c of ['baseline_generation', 'baseline_generation_max', 'baseline_digest_at_max']) old.db.exec(`ALTER TABLE nodes DROP COLUMN ${c}`);
     old.close();
 
     const store = new Store({ file: f, sinks: ['file', 'added'] });
     try {
-      expect(store.schemaVersion).toBe(5);
+      expect(store.schemaVersion).toBe(MIGRATIONS.length);
       expect(store.welcomeSinks()).toEqual([{ sink: 'added', groups: 1 }]);
       expect(store.nextDelivery('added')?.change).toMatchObject({ action: 'open', check: 'ssh.password_auth', nodes: ['worker-1'], added: ['worker-1'] });
       // 'file' has its own open from before, and nothing more.
