@@ -22,14 +22,17 @@ describe('accounts fixtures', () => {
       const m = materialize(name);
       cleanups.push(m.cleanup);
       const report = await scanAccounts(m.root, m.spec.hostRole ?? 'auto', m.spec.now);
-      expect(report.probes, JSON.stringify(report.probes)).toEqual([expect.objectContaining({ probe: 'accounts', status: 'ok' })]);
+      expect(report.probes, JSON.stringify(report.probes)).toEqual([
+        expect.objectContaining({ probe: 'accounts', status: 'ok' }),
+      ]);
       expect(report.findings.map((f) => f.check).sort()).toEqual(accountsProbe.checks.map((c) => c.id).sort());
       for (const f of report.findings) {
         const s = seen.get(f.check) ?? new Set<string>();
         s.add(f.status);
         seen.set(f.check, s);
         expect(f.message.length, f.check).toBeGreaterThan(0);
-        for (const e of f.evidence) if (e.file) expect(e.file.startsWith(m.root), `${f.check} evidence must be a host path`).toBe(false);
+        for (const e of f.evidence)
+          if (e.file) expect(e.file.startsWith(m.root), `${f.check} evidence must be a host path`).toBe(false);
         // Password hashes never leave the host: no finding carries one.
         expect(JSON.stringify(f), f.check).not.toMatch(/\$(y|1|5|6)\$[^"\s]{8,}/);
       }

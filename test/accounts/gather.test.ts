@@ -18,7 +18,9 @@ describe('PAM stacks', () => {
     const f = await gatherAccounts(r);
     const s = f.pam.stacks.find((x) => x.file === '/etc/pam.d/common-auth')!;
     expect(s.modules.map((m) => m.module)).toEqual(['pam_faillock.so']);
-    expect(s.problems).toEqual(['/etc/pam.d/common-auth:1: includes /etc/pam.d/common-auth again (a loop), not followed']);
+    expect(s.problems).toEqual([
+      '/etc/pam.d/common-auth:1: includes /etc/pam.d/common-auth again (a loop), not followed',
+    ]);
   });
 
   it('include and substack take the lines of their own type only; a missing included file is a problem', async () => {
@@ -29,14 +31,17 @@ describe('PAM stacks', () => {
     const f = await gatherAccounts(r);
     expect(f.pam.family).toBe('rhel');
     const s = f.pam.stacks[0]!;
-    expect(s.modules.map((m) => `${m.type} ${m.module} ${m.file}:${m.line}`)).toEqual(['auth pam_faillock.so /etc/pam.d/other-auth:1']);
+    expect(s.modules.map((m) => `${m.type} ${m.module} ${m.file}:${m.line}`)).toEqual([
+      'auth pam_faillock.so /etc/pam.d/other-auth:1',
+    ]);
     expect(s.problems).toEqual([expect.stringMatching(/^\/etc\/pam\.d\/nothere: missing/)]);
   });
 
   it('an include bomb (every file including the next many times) is bounded in includes and lines', async () => {
     // 50^4 expansions unbounded; nesting stays within the depth limit, so only the include budget stops it.
     const files: Record<string, string> = { 'etc/pam.d/common-auth': '@include l1\n'.repeat(50) };
-    for (let i = 1; i <= 3; i++) files[`etc/pam.d/l${i}`] = `@include l${i + 1}\n`.repeat(50) + 'auth required pam_unix.so\n';
+    for (let i = 1; i <= 3; i++)
+      files[`etc/pam.d/l${i}`] = `@include l${i + 1}\n`.repeat(50) + 'auth required pam_unix.so\n';
     files['etc/pam.d/l4'] = 'auth required pam_faillock.so\n'.repeat(100);
     const f = await gatherAccounts(root(files));
     const s = f.pam.stacks.find((x) => x.file === '/etc/pam.d/common-auth')!;
@@ -62,9 +67,17 @@ describe('sudoers', () => {
       'etc/sudoers.d/d~': 'd ALL=(ALL) NOPASSWD: ALL\n',
     });
     const f = await gatherAccounts(r);
-    expect(f.sudo.files.map((x) => x.file)).toEqual(['/etc/sudoers', '/etc/local', '/etc/sudoers.d/a', '/etc/sudoers.d/b']);
+    expect(f.sudo.files.map((x) => x.file)).toEqual([
+      '/etc/sudoers',
+      '/etc/local',
+      '/etc/sudoers.d/a',
+      '/etc/sudoers.d/b',
+    ]);
     const rep = byCheck(await scanAccounts(r, 'server'));
-    expect(rep.get('accounts.sudo_use_pty')).toMatchObject({ status: 'pass', message: expect.stringContaining('/etc/local:1') });
+    expect(rep.get('accounts.sudo_use_pty')).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining('/etc/local:1'),
+    });
     // A server gets no cloud-init note; a node does.
     expect(rep.get('accounts.sudo_nopasswd')!.message).toBe('1 sudo rule with NOPASSWD: /etc/sudoers.d/b:1 (b)');
     const node = byCheck(await scanAccounts(r, 'node'));
@@ -72,8 +85,14 @@ describe('sudoers', () => {
   });
 
   it('the last global Defaults wins: use_pty then !use_pty fails', async () => {
-    const r = root({ 'etc/sudoers': 'Defaults use_pty\n#includedir /etc/sudoers.d\n', 'etc/sudoers.d/zz': 'Defaults !use_pty\n' });
-    expect(byCheck(await scanAccounts(r, 'server')).get('accounts.sudo_use_pty')).toMatchObject({ status: 'fail', message: expect.stringContaining('/etc/sudoers.d/zz:1') });
+    const r = root({
+      'etc/sudoers': 'Defaults use_pty\n#includedir /etc/sudoers.d\n',
+      'etc/sudoers.d/zz': 'Defaults !use_pty\n',
+    });
+    expect(byCheck(await scanAccounts(r, 'server')).get('accounts.sudo_use_pty')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('/etc/sudoers.d/zz:1'),
+    });
   });
 });
 
@@ -88,7 +107,10 @@ describe("root's PATH", () => {
     for (const d of ['usr', 'usr/bin', 'opt', 'opt/tools']) chmodSync(path.join(r, d), 0o755);
     chownSync(path.join(r, 'opt/tools'), 1000, 1000);
     const f = byCheck(await scanAccounts(r, 'server')).get('accounts.root_path')!;
-    expect(f).toMatchObject({ status: 'fail', message: expect.stringContaining('/opt/tools (owned by uid 1000, not root)') });
+    expect(f).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('/opt/tools (owned by uid 1000, not root)'),
+    });
     expect(f.message).not.toContain('nonexistent');
     chownSync(path.join(r, 'opt/tools'), 0, 0);
     expect(byCheck(await scanAccounts(r, 'server')).get('accounts.root_path')!.status).toBe('pass');
@@ -97,9 +119,16 @@ describe("root's PATH", () => {
 
 describe('shadow ageing and the clock', () => {
   it('a last change after the scan clock fails; the same date before it passes', async () => {
-    const r = root({ 'etc/shadow': 'u:$y$j9T$s$h:20800:1:365:7:45::\n', 'etc/passwd': 'u:x:1000:1000::/home/u:/bin/sh\n' });
+    const r = root({
+      'etc/shadow': 'u:$y$j9T$s$h:20800:1:365:7:45::\n',
+      'etc/passwd': 'u:x:1000:1000::/home/u:/bin/sh\n',
+    });
     mkdirSync(path.join(r, 'etc/pam.d'), { recursive: true });
-    expect(byCheck(await scanAccounts(r, 'server', '2026-12-06T00:00:00Z')).get('accounts.password_change_past')!.status).toBe('fail');
-    expect(byCheck(await scanAccounts(r, 'server', '2026-12-31T00:00:00Z')).get('accounts.password_change_past')!.status).toBe('pass');
+    expect(
+      byCheck(await scanAccounts(r, 'server', '2026-12-06T00:00:00Z')).get('accounts.password_change_past')!.status,
+    ).toBe('fail');
+    expect(
+      byCheck(await scanAccounts(r, 'server', '2026-12-31T00:00:00Z')).get('accounts.password_change_past')!.status,
+    ).toBe('pass');
   });
 });

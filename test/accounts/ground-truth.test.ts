@@ -12,7 +12,8 @@ import path from 'node:path';
 import { materialize } from '../helpers/hosts.js';
 import { accountsFixtureNames, byCheck, scanAccounts } from './helpers.js';
 
-const tool = (name: string): string | undefined => ['/usr/sbin', '/usr/bin', '/sbin'].map((d) => path.join(d, name)).find((p) => existsSync(p));
+const tool = (name: string): string | undefined =>
+  ['/usr/sbin', '/usr/bin', '/sbin'].map((d) => path.join(d, name)).find((p) => existsSync(p));
 const PWCK = tool('pwck');
 const GRPCK = tool('grpck');
 const PASSWD = tool('passwd');
@@ -24,13 +25,17 @@ afterAll(() => cleanups.forEach((c) => c()));
 
 function run(file: string, args: string[]): string[] {
   const r = spawnSync(file, args, { encoding: 'utf8', timeout: 20_000, input: '' });
-  return `${r.stdout}${r.stderr}`.split('\n').filter((l) => l !== '' && !/does not exist|no changes|^delete (line|member)/.test(l));
+  return `${r.stdout}${r.stderr}`
+    .split('\n')
+    .filter((l) => l !== '' && !/does not exist|no changes|^delete (line|member)/.test(l));
 }
 
 /** Fixtures whose account files are regular files (the tools refuse the others outright). */
 const comparable = accountsFixtureNames().filter((n) => {
   const etc = path.join('test/fixtures/hosts', n, 'etc');
-  return ['passwd', 'group', 'shadow', 'gshadow'].every((f) => existsSync(path.join(etc, f)) && statSync(path.join(etc, f)).isFile());
+  return ['passwd', 'group', 'shadow', 'gshadow'].every(
+    (f) => existsSync(path.join(etc, f)) && statSync(path.join(etc, f)).isFile(),
+  );
 });
 
 describe.skipIf(!canRun)('accounts checks agree with pwck, grpck and passwd -S', () => {
@@ -45,17 +50,24 @@ describe.skipIf(!canRun)('accounts checks agree with pwck, grpck and passwd -S',
       const report = await scanAccounts(m.root, 'server', m.spec.now);
       const f = byCheck(report);
       const complaints = [...run(PWCK!, ['-r', '-R', m.root]), ...run(GRPCK!, ['-r', '-R', m.root])];
-      const failing = (id: string, text: string): boolean => f.get(id)?.status === 'fail' && f.get(id)!.message.includes(text);
+      const failing = (id: string, text: string): boolean =>
+        f.get(id)?.status === 'fail' && f.get(id)!.message.includes(text);
       const unexplained = complaints.filter((c) => {
         let x: RegExpExecArray | null;
-        if ((x = /^user '(.+)': no group (\d+)/.exec(c))) return !failing('accounts.passwd_groups_exist', `${x[1]} (gid ${x[2]})`);
-        if ((x = /^user (\S+) has an entry in .*not set to 'x'/.exec(c))) return !failing('accounts.passwords_shadowed', x[1]!);
-        if ((x = /^user (\S+): last password change in the future/.exec(c))) return !failing('accounts.password_change_past', x[1]!);
-        if ((x = /^'(.+)' is a member of the '(.+)' group in .*but not in/.exec(c))) return !failing('accounts.databases_consistent', `${x[1]} in ${x[2]}`);
+        if ((x = /^user '(.+)': no group (\d+)/.exec(c)))
+          return !failing('accounts.passwd_groups_exist', `${x[1]} (gid ${x[2]})`);
+        if ((x = /^user (\S+) has an entry in .*not set to 'x'/.exec(c)))
+          return !failing('accounts.passwords_shadowed', x[1]!);
+        if ((x = /^user (\S+): last password change in the future/.exec(c)))
+          return !failing('accounts.password_change_past', x[1]!);
+        if ((x = /^'(.+)' is a member of the '(.+)' group in .*but not in/.exec(c)))
+          return !failing('accounts.databases_consistent', `${x[1]} in ${x[2]}`);
         if (c === 'duplicate password entry') return !failing('accounts.unique_user_names', 'duplicate user name');
-        if (c === 'duplicate group entry' || c === 'duplicate shadow group entry') return !failing('accounts.unique_group_names', 'duplicate group name');
+        if (c === 'duplicate group entry' || c === 'duplicate shadow group entry')
+          return !failing('accounts.unique_group_names', 'duplicate group name');
         if (c === 'invalid password file entry') return !failing('accounts.databases_consistent', 'malformed line');
-        if (c === 'no matching password file entry in /etc/passwd') return !failing('accounts.databases_consistent', 'without an account');
+        if (c === 'no matching password file entry in /etc/passwd')
+          return !failing('accounts.databases_consistent', 'without an account');
         return true;
       });
       expect(unexplained, complaints.join('\n')).toEqual([]);

@@ -19,7 +19,11 @@ export function accountsFixtureNames(): string[] {
   return fixtureNames().filter((n) => n.startsWith('accounts-'));
 }
 
-export async function scanAccounts(root: string, hostRole: 'auto' | 'node' | 'server' = 'node', now?: string): Promise<Report> {
+export async function scanAccounts(
+  root: string,
+  hostRole: 'auto' | 'node' | 'server' = 'node',
+  now?: string,
+): Promise<Report> {
   const config = defaultConfig();
   config.root = root;
   config.scan.hostRole = hostRole;
@@ -34,7 +38,13 @@ export function byCheck(report: Report): Map<string, Finding> {
 export async function gatherAccounts(root: string): Promise<AccountsFacts> {
   const host = new HostRoot(root);
   const ctx: ProbeContext = {
-    host, exec: hostExec(host.root), log, config: {}, signal: new AbortController().signal, now: () => new Date('2026-12-06T10:00:00Z'), mode: 'scan',
+    host,
+    exec: hostExec(host.root),
+    log,
+    config: {},
+    signal: new AbortController().signal,
+    now: () => new Date('2026-12-06T10:00:00Z'),
+    mode: 'scan',
     hostRole: { role: 'server', why: 'test' },
   };
   return (await accountsProbe.gather(ctx)) as AccountsFacts;

@@ -10,8 +10,13 @@ import { classifyHash } from '../../probes/accounts/checks/hashes.js';
 
 describe('colon databases', () => {
   it('reads passwd entries and reports malformed lines with their numbers', () => {
-    const p = parsePasswd('root:x:0:0:root:/root:/bin/bash\r\nbad line\nx:x:1:notgid:::\n+@nis::::::\n\n:x:5:5::/:/bin/sh\nok:x:7:7::/home/ok:\n');
-    expect(p.entries.map((e) => [e.name, e.uid, e.shell, e.line])).toEqual([['root', 0, '/bin/bash', 1], ['ok', 7, '', 7]]);
+    const p = parsePasswd(
+      'root:x:0:0:root:/root:/bin/bash\r\nbad line\nx:x:1:notgid:::\n+@nis::::::\n\n:x:5:5::/:/bin/sh\nok:x:7:7::/home/ok:\n',
+    );
+    expect(p.entries.map((e) => [e.name, e.uid, e.shell, e.line])).toEqual([
+      ['root', 0, '/bin/bash', 1],
+      ['ok', 7, '', 7],
+    ]);
     expect(p.problems.map((x) => x.line)).toEqual([2, 3, 6]);
     expect(p.nisLines).toEqual([4]);
     expect(p.rejected.map((r) => r.line)).toEqual([2, 3, 6]);
@@ -46,7 +51,9 @@ describe('colon databases', () => {
 
 describe('key-value files', () => {
   it('login.defs: the last setting wins, values may be quoted, comments are ignored', () => {
-    const d = parseLoginDefs('UMASK 022\n# UMASK 077\nUMASK\t027\nENV_SUPATH\tPATH=/usr/sbin:/usr/bin\nMAIL_DIR "/var/mail"\nFLAG\n');
+    const d = parseLoginDefs(
+      'UMASK 022\n# UMASK 077\nUMASK\t027\nENV_SUPATH\tPATH=/usr/sbin:/usr/bin\nMAIL_DIR "/var/mail"\nFLAG\n',
+    );
     expect(d.values.get('UMASK')).toEqual({ value: '027', line: 3 });
     expect(d.values.get('ENV_SUPATH')!.value).toBe('PATH=/usr/sbin:/usr/bin');
     expect(d.values.get('MAIL_DIR')!.value).toBe('/var/mail');
@@ -71,9 +78,17 @@ describe('shell statements', () => {
   });
 
   it('TMOUT: readonly and export in every spelling CIS accepts', () => {
-    for (const text of ['readonly TMOUT=900 ; export TMOUT', 'declare -xr TMOUT=900', 'typeset -r TMOUT=900\nexport TMOUT', 'TMOUT=900\nreadonly TMOUT\nexport TMOUT']) {
+    for (const text of [
+      'readonly TMOUT=900 ; export TMOUT',
+      'declare -xr TMOUT=900',
+      'typeset -r TMOUT=900\nexport TMOUT',
+      'TMOUT=900\nreadonly TMOUT\nexport TMOUT',
+    ]) {
       const s = parseShellFile(text);
-      expect(s.tmout.map((t) => t.value), text).toEqual(['900']);
+      expect(
+        s.tmout.map((t) => t.value),
+        text,
+      ).toEqual(['900']);
       expect(s.tmoutReadonly.length, text).toBeGreaterThan(0);
       expect(s.tmoutExported.length, text).toBeGreaterThan(0);
     }
@@ -83,33 +98,55 @@ describe('shell statements', () => {
   });
 
   it('reads statements inside if-branches, after then, and across a backslash continuation', () => {
-    const s = parseShellFile('if [ "$(id -u)" -eq 0 ]; then umask 077; else\n  umask 022\nfi\nPATH="/usr/bin:\\\n/bin"\n# umask 000\n');
-    expect(s.umasks.map((u) => [u.mask, u.line])).toEqual([[0o077, 1], [0o022, 2]]);
+    const s = parseShellFile(
+      'if [ "$(id -u)" -eq 0 ]; then umask 077; else\n  umask 022\nfi\nPATH="/usr/bin:\\\n/bin"\n# umask 000\n',
+    );
+    expect(s.umasks.map((u) => [u.mask, u.line])).toEqual([
+      [0o077, 1],
+      [0o022, 2],
+    ]);
     expect(s.path).toEqual([{ value: '/usr/bin:/bin', line: 4, text: 'PATH="/usr/bin:/bin"' }]);
   });
 
   it('/etc/environment PATH lines', () => {
-    expect(parseEnvironmentFile('LANG=C\nPATH="/usr/bin:/bin"\n')).toEqual([{ value: '/usr/bin:/bin', line: 2, text: 'PATH="/usr/bin:/bin"' }]);
+    expect(parseEnvironmentFile('LANG=C\nPATH="/usr/bin:/bin"\n')).toEqual([
+      { value: '/usr/bin:/bin', line: 2, text: 'PATH="/usr/bin:/bin"' },
+    ]);
   });
 });
 
 describe('PAM service files', () => {
   it('bracketed controls with spaces, continuation lines, comments, @include, optional types, case', () => {
-    const p = parsePam([
-      '#%PAM-1.0',
-      'auth\t[success=1 default=ignore]\tpam_unix.so nullok # trailing comment',
-      'Auth [success=ok \\',
-      '  default=bad] pam_faillock.so preauth deny=4',
-      '-session optional pam_systemd.so',
-      '@include common-password',
-      'account include system-auth',
-      'password substack password-auth',
-      'auth required pam_exec.so [args with spaces]',
-    ].join('\n'));
+    const p = parsePam(
+      [
+        '#%PAM-1.0',
+        'auth\t[success=1 default=ignore]\tpam_unix.so nullok # trailing comment',
+        'Auth [success=ok \\',
+        '  default=bad] pam_faillock.so preauth deny=4',
+        '-session optional pam_systemd.so',
+        '@include common-password',
+        'account include system-auth',
+        'password substack password-auth',
+        'auth required pam_exec.so [args with spaces]',
+      ].join('\n'),
+    );
     expect(p.problems).toEqual([]);
     const [unix, faillock, systemd, inc, include, substack, exec] = p.lines;
-    expect(unix).toMatchObject({ kind: 'module', type: 'auth', control: '[success=1 default=ignore]', module: 'pam_unix.so', args: ['nullok'], line: 2 });
-    expect(faillock).toMatchObject({ kind: 'module', type: 'auth', control: '[success=ok    default=bad]', args: ['preauth', 'deny=4'], line: 3 });
+    expect(unix).toMatchObject({
+      kind: 'module',
+      type: 'auth',
+      control: '[success=1 default=ignore]',
+      module: 'pam_unix.so',
+      args: ['nullok'],
+      line: 2,
+    });
+    expect(faillock).toMatchObject({
+      kind: 'module',
+      type: 'auth',
+      control: '[success=ok    default=bad]',
+      args: ['preauth', 'deny=4'],
+      line: 3,
+    });
     expect(systemd).toMatchObject({ kind: 'module', type: 'session', optional: true });
     expect(inc).toMatchObject({ kind: 'include', control: '@include', target: 'common-password' });
     expect(include).toMatchObject({ kind: 'include', type: 'account', control: 'include', target: 'system-auth' });
@@ -119,7 +156,9 @@ describe('PAM service files', () => {
   });
 
   it('reports an unclosed bracket, an unknown type and a short line, and keeps going', () => {
-    const p = parsePam('auth [success=1 pam_unix.so\nfoo required pam_x.so\nauth required\npassword required pam_unix.so sha512\n');
+    const p = parsePam(
+      'auth [success=1 pam_unix.so\nfoo required pam_x.so\nauth required\npassword required pam_unix.so sha512\n',
+    );
     expect(p.problems.map((x) => x.line)).toEqual([1, 2, 3]);
     expect(p.lines).toHaveLength(1);
     expect(pamWords('[a]b c')).toEqual(['[a]b', 'c']);
@@ -128,7 +167,9 @@ describe('PAM service files', () => {
 
 describe('sudoers', () => {
   it('tells #include and #includedir from comments, and "#1000" (a uid) from a comment', () => {
-    const s = parseSudoers('#includedir /etc/sudoers.d\n@include /etc/sudoers.local\n#include "/etc/sudo s"\n# a comment\n#1000 ALL=(ALL) NOPASSWD: ALL\n');
+    const s = parseSudoers(
+      '#includedir /etc/sudoers.d\n@include /etc/sudoers.local\n#include "/etc/sudo s"\n# a comment\n#1000 ALL=(ALL) NOPASSWD: ALL\n',
+    );
     expect(s.includes).toEqual([
       { kind: 'dir', target: '/etc/sudoers.d', line: 1 },
       { kind: 'file', target: '/etc/sudoers.local', line: 2 },
@@ -138,7 +179,9 @@ describe('sudoers', () => {
   });
 
   it('reads Defaults with bindings, negation, quoted commas and spaces around =', () => {
-    const s = parseSudoers('Defaults  use_pty, logfile="/var/log/sudo,x.log", !lecture\nDefaults:deploy !authenticate\nDefaults secure_path = /sbin:/bin\nDefaults>root  timestamp_timeout=-1\n');
+    const s = parseSudoers(
+      'Defaults  use_pty, logfile="/var/log/sudo,x.log", !lecture\nDefaults:deploy !authenticate\nDefaults secure_path = /sbin:/bin\nDefaults>root  timestamp_timeout=-1\n',
+    );
     expect(s.defaults.map((d) => [d.name, d.negated, d.value, d.binding, d.line])).toEqual([
       ['use_pty', false, undefined, '', 1],
       ['logfile', false, '/var/log/sudo,x.log', '', 1],
@@ -150,8 +193,13 @@ describe('sudoers', () => {
   });
 
   it('NOPASSWD on a continued line keeps the first line number; PASSWD alone is not NOPASSWD; aliases are no rules', () => {
-    const s = parseSudoers('Cmnd_Alias X = /bin/ls\nci ALL=(root) PASSWD: /bin/a, \\\n   NOPASSWD: /bin/b\nops ALL=(ALL) PASSWD: ALL\n');
-    expect(s.rules.map((r) => [r.user, r.nopasswd, r.line])).toEqual([['ci', true, 2], ['ops', false, 4]]);
+    const s = parseSudoers(
+      'Cmnd_Alias X = /bin/ls\nci ALL=(root) PASSWD: /bin/a, \\\n   NOPASSWD: /bin/b\nops ALL=(ALL) PASSWD: ALL\n',
+    );
+    expect(s.rules.map((r) => [r.user, r.nopasswd, r.line])).toEqual([
+      ['ci', true, 2],
+      ['ops', false, 4],
+    ]);
   });
 
   it('files sudo reads from an includedir: no dot, no trailing ~, sorted', () => {
@@ -161,7 +209,12 @@ describe('sudoers', () => {
 
 describe('password hash classes', () => {
   it.each([
-    ['', 'empty'], ['!', 'locked'], ['*', 'locked'], ['!!', 'locked'], ['x', 'locked'], ['LK', 'locked'],
+    ['', 'empty'],
+    ['!', 'locked'],
+    ['*', 'locked'],
+    ['!!', 'locked'],
+    ['x', 'locked'],
+    ['LK', 'locked'],
   ])('%j is %s', (field, kind) => expect(classifyHash(field).kind).toBe(kind));
 
   it.each([

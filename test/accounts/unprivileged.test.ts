@@ -11,14 +11,31 @@ import type { Report } from '../../src/contracts.js';
 import { materialize } from '../helpers/hosts.js';
 
 const CLI = path.resolve('dist/src/cli/main.js');
-const SHADOW_CHECKS = ['accounts.no_empty_passwords', 'accounts.stored_hashes_strong', 'accounts.users_password_ageing', 'accounts.password_change_past'];
-const SUDO_CHECKS = ['accounts.sudo_use_pty', 'accounts.sudo_logfile', 'accounts.sudo_nopasswd', 'accounts.sudo_authenticate', 'accounts.sudo_timestamp_timeout'];
+const SHADOW_CHECKS = [
+  'accounts.no_empty_passwords',
+  'accounts.stored_hashes_strong',
+  'accounts.users_password_ageing',
+  'accounts.password_change_past',
+];
+const SUDO_CHECKS = [
+  'accounts.sudo_use_pty',
+  'accounts.sudo_logfile',
+  'accounts.sudo_nopasswd',
+  'accounts.sudo_authenticate',
+  'accounts.sudo_timestamp_timeout',
+];
 
 // Needs root to drop to nobody, a build that has the accounts probe, and a checkout that nobody may read.
 const nobodyCanRun =
   process.getuid?.() === 0 &&
-  spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(CLI)}, require('fs').constants.R_OK)`], { uid: 65534, gid: 65534 }).status === 0 &&
-  spawnSync(process.execPath, [CLI, 'checks', '--format', 'json'], { encoding: 'utf8' }).stdout.includes('accounts.sudo_nopasswd');
+  spawnSync(
+    process.execPath,
+    ['-e', `require('fs').accessSync(${JSON.stringify(CLI)}, require('fs').constants.R_OK)`],
+    { uid: 65534, gid: 65534 },
+  ).status === 0 &&
+  spawnSync(process.execPath, [CLI, 'checks', '--format', 'json'], { encoding: 'utf8' }).stdout.includes(
+    'accounts.sudo_nopasswd',
+  );
 
 const m = materialize('accounts-debian12-hardened');
 afterAll(() => m.cleanup());
@@ -27,7 +44,11 @@ describe.skipIf(!nobodyCanRun)('accounts scan without privileges', () => {
   it('root-only files make their checks unknown with the capability named, never pass', () => {
     chmodSync(path.dirname(m.root), 0o755);
     const r = spawnSync(process.execPath, [CLI, 'scan', '--root', m.root, '--probe', 'accounts', '--format', 'json'], {
-      encoding: 'utf8', uid: 65534, gid: 65534, env: { PATH: process.env.PATH }, timeout: 30_000,
+      encoding: 'utf8',
+      uid: 65534,
+      gid: 65534,
+      env: { PATH: process.env.PATH },
+      timeout: 30_000,
     });
     expect(r.stderr).toBe('');
     const rep = JSON.parse(r.stdout) as Report;

@@ -18,8 +18,18 @@ import { PropertyViolation } from './targets.js';
 import type { FuzzTarget } from './targets.js';
 
 const FILES = [
-  'etc/passwd', 'etc/shadow', 'etc/group', 'etc/gshadow', 'etc/login.defs', 'etc/default/useradd', 'etc/profile',
-  'etc/pam.d/common-auth', 'etc/pam.d/common-password', 'etc/pam.d/su', 'etc/sudoers', 'etc/security/pwquality.conf',
+  'etc/passwd',
+  'etc/shadow',
+  'etc/group',
+  'etc/gshadow',
+  'etc/login.defs',
+  'etc/default/useradd',
+  'etc/profile',
+  'etc/pam.d/common-auth',
+  'etc/pam.d/common-password',
+  'etc/pam.d/su',
+  'etc/sudoers',
+  'etc/security/pwquality.conf',
 ];
 const log = pino({ level: 'silent' });
 
@@ -31,7 +41,9 @@ function ensure(cond: unknown, what: string): asserts cond {
 function seedFiles(repoRoot: string): Buffer[] {
   const base = path.join(repoRoot, 'test/fixtures/hosts');
   const out: Buffer[] = [];
-  for (const fx of readdirSync(base).filter((n) => n.startsWith('accounts-') && !n.endsWith('.json')).sort()) {
+  for (const fx of readdirSync(base)
+    .filter((n) => n.startsWith('accounts-') && !n.endsWith('.json'))
+    .sort()) {
     for (const f of FILES) {
       const p = path.join(base, fx, f);
       try {
@@ -44,21 +56,71 @@ function seedFiles(repoRoot: string): Buffer[] {
   return out;
 }
 
-const colonLine = fc.array(fc.oneof(word, fc.constantFrom('0', 'x', '!', '*', '', '$y$j9T$a$b', '$1$a$b', '99999', '-1')), { maxLength: 10 }).map((f) => f.join(':'));
+const colonLine = fc
+  .array(fc.oneof(word, fc.constantFrom('0', 'x', '!', '*', '', '$y$j9T$a$b', '$1$a$b', '99999', '-1')), {
+    maxLength: 10,
+  })
+  .map((f) => f.join(':'));
 const pamLine = fc
-  .tuple(fc.constantFrom('auth', '-session', 'password', 'Account', '@include', 'bogus'), fc.constantFrom('required', '[success=1 default=ignore]', '[unclosed', 'include', 'substack'), fc.oneof(word, fc.constantFrom('pam_unix.so', 'pam_faillock.so', 'pam_wheel.so', 'common-auth', '/etc/pam.d/su')), fc.array(fc.oneof(word, fc.constantFrom('nullok', 'deny=3', 'minlen=', 'group=', '\\')), { maxLength: 4 }))
+  .tuple(
+    fc.constantFrom('auth', '-session', 'password', 'Account', '@include', 'bogus'),
+    fc.constantFrom('required', '[success=1 default=ignore]', '[unclosed', 'include', 'substack'),
+    fc.oneof(word, fc.constantFrom('pam_unix.so', 'pam_faillock.so', 'pam_wheel.so', 'common-auth', '/etc/pam.d/su')),
+    fc.array(fc.oneof(word, fc.constantFrom('nullok', 'deny=3', 'minlen=', 'group=', '\\')), { maxLength: 4 }),
+  )
   .map(([t, c, m, a]) => [t, c, m, ...a].join(' '));
 const sudoLine = fc.oneof(
-  fc.tuple(fc.constantFrom('Defaults', 'Defaults:u', 'Defaults>root'), fc.array(fc.oneof(word, fc.constantFrom('use_pty', '!authenticate', 'logfile="a,b"', 'timestamp_timeout=-1', '"')), { maxLength: 3 })).map(([d, a]) => `${d} ${a.join(',')}`),
-  fc.constantFrom('#includedir /etc/sudoers.d', '@include /etc/sudoers', '@include sudoers', '#1000 ALL=(ALL) NOPASSWD: ALL', 'u ALL=(ALL) NOPASSWD: \\', 'Cmnd_Alias X = /bin/a'),
+  fc
+    .tuple(
+      fc.constantFrom('Defaults', 'Defaults:u', 'Defaults>root'),
+      fc.array(
+        fc.oneof(word, fc.constantFrom('use_pty', '!authenticate', 'logfile="a,b"', 'timestamp_timeout=-1', '"')),
+        { maxLength: 3 },
+      ),
+    )
+    .map(([d, a]) => `${d} ${a.join(',')}`),
+  fc.constantFrom(
+    '#includedir /etc/sudoers.d',
+    '@include /etc/sudoers',
+    '@include sudoers',
+    '#1000 ALL=(ALL) NOPASSWD: ALL',
+    'u ALL=(ALL) NOPASSWD: \\',
+    'Cmnd_Alias X = /bin/a',
+  ),
   word,
 );
-const shellLine = fc.oneof(fc.constantFrom('umask 027', 'umask u=rwx,g=,o=', 'readonly TMOUT=900 ; export TMOUT', 'PATH="::.:/tmp"', 'declare -xr TMOUT', 'if [ x ]; then umask 0', 'x\\'), word);
+const shellLine = fc.oneof(
+  fc.constantFrom(
+    'umask 027',
+    'umask u=rwx,g=,o=',
+    'readonly TMOUT=900 ; export TMOUT',
+    'PATH="::.:/tmp"',
+    'declare -xr TMOUT',
+    'if [ x ]; then umask 0',
+    'x\\',
+  ),
+  word,
+);
 
 export const accountsTarget: FuzzTarget = {
   name: 'accounts files',
   entry: 'probes/accounts gather (parse/*) + every check',
-  dictionary: ['\n', ':', '::', '\\\n', '[', ']', '#', '@include ', '#includedir ', 'NOPASSWD:', 'Defaults ', 'root:x:0:0::/root:/bin/bash\n', 'TMOUT=', 'umask '],
+  dictionary: [
+    '\n',
+    ':',
+    '::',
+    '\\\n',
+    '[',
+    ']',
+    '#',
+    '@include ',
+    '#includedir ',
+    'NOPASSWD:',
+    'Defaults ',
+    'root:x:0:0::/root:/bin/bash\n',
+    'TMOUT=',
+    'umask ',
+  ],
   async seeds(ctx) {
     return seedFiles(ctx.repoRoot);
   },
@@ -76,15 +138,29 @@ export const accountsTarget: FuzzTarget = {
     await Promise.all(FILES.map((f) => fsp.writeFile(path.join(root, f), chosen.includes(f) ? input : '')));
     const host = new HostRoot(root);
     const facts = (await accountsProbe.gather({
-      host, exec: hostExec(host.root), log, config: {}, signal: new AbortController().signal, now: () => new Date(0), mode: 'scan',
+      host,
+      exec: hostExec(host.root),
+      log,
+      config: {},
+      signal: new AbortController().signal,
+      now: () => new Date(0),
+      mode: 'scan',
     })) as AccountsFacts;
     for (const r of [facts.passwd, facts.shadow, facts.group, facts.gshadow]) {
-      if (r.ok) ensure(r.data.problems.length <= MAX_PROBLEMS && r.data.entries.length <= MAX_LINES, `${r.file}: within the caps`);
+      if (r.ok)
+        ensure(
+          r.data.problems.length <= MAX_PROBLEMS && r.data.entries.length <= MAX_LINES,
+          `${r.file}: within the caps`,
+        );
     }
-    for (const s of [...facts.pam.stacks, facts.pam.su]) ensure(s.problems.length <= MAX_PROBLEMS && s.modules.length <= 1024, `${s.file}: problems and modules bounded`);
+    for (const s of [...facts.pam.stacks, facts.pam.su])
+      ensure(s.problems.length <= MAX_PROBLEMS && s.modules.length <= 1024, `${s.file}: problems and modules bounded`);
     for (const c of accountsProbe.checks) {
       const o = c.evaluate(facts);
-      ensure(['pass', 'fail', 'unknown', 'skip'].includes(o.status) && o.message.length > 0, `${c.id}: a status and a message`);
+      ensure(
+        ['pass', 'fail', 'unknown', 'skip'].includes(o.status) && o.message.length > 0,
+        `${c.id}: a status and a message`,
+      );
     }
   },
 };

@@ -31,11 +31,29 @@ function umask(f: AccountsFacts): Outcome {
     }
   }
   const note = f.profileProblems.length ? `; not read: ${f.profileProblems.join('; ')}` : '';
-  if (weak.length) return fail(`a umask weaker than 027 is set (${weak.map((e) => `${e.file}:${e.line} ${e.text}`).slice(0, 5).join('; ')}): new files are readable or writable by others`, cap([...weak, ...good]));
-  if (good.length && !odd.length) return pass(`the default umask is 027 or stricter (${good.map((e) => `${e.file}:${e.line}`).join(', ')})${note}`, cap(good));
-  if (odd.length) return unknown(`a umask could not be understood: ${odd.map((e) => `${e.file}:${e.line} ${e.text}`).join('; ')}`, cap([...odd, ...good]));
-  if (!f.loginDefs.ok && f.loginDefs.code !== 'missing') return unknown(`/etc/login.defs: ${f.loginDefs.reason}${note}`);
-  return fail(`no umask is set in /etc/login.defs (UMASK), /etc/profile, /etc/profile.d/*.sh, /etc/bash.bashrc or /etc/bashrc: the default 022 leaves new files readable by everyone${note}`);
+  if (weak.length)
+    return fail(
+      `a umask weaker than 027 is set (${weak
+        .map((e) => `${e.file}:${e.line} ${e.text}`)
+        .slice(0, 5)
+        .join('; ')}): new files are readable or writable by others`,
+      cap([...weak, ...good]),
+    );
+  if (good.length && !odd.length)
+    return pass(
+      `the default umask is 027 or stricter (${good.map((e) => `${e.file}:${e.line}`).join(', ')})${note}`,
+      cap(good),
+    );
+  if (odd.length)
+    return unknown(
+      `a umask could not be understood: ${odd.map((e) => `${e.file}:${e.line} ${e.text}`).join('; ')}`,
+      cap([...odd, ...good]),
+    );
+  if (!f.loginDefs.ok && f.loginDefs.code !== 'missing')
+    return unknown(`/etc/login.defs: ${f.loginDefs.reason}${note}`);
+  return fail(
+    `no umask is set in /etc/login.defs (UMASK), /etc/profile, /etc/profile.d/*.sh, /etc/bash.bashrc or /etc/bashrc: the default 022 leaves new files readable by everyone${note}`,
+  );
 }
 
 interface PathEntry {
@@ -48,10 +66,21 @@ interface PathEntry {
 /** Where root's PATH is set: login.defs for login and su, pam_env, then every script a root login shell runs. */
 function pathEntries(f: AccountsFacts): PathEntry[] {
   const env = f.environment.ok ? f.environment.data.map((a) => ({ file: f.environment.file, ...a })) : [];
-  const fromFiles = (files: readonly ShellFile[]): PathEntry[] => files.flatMap((s) => s.facts.path.map((a) => ({ file: s.file, ...a })));
+  const fromFiles = (files: readonly ShellFile[]): PathEntry[] =>
+    files.flatMap((s) => s.facts.path.map((a) => ({ file: s.file, ...a })));
   // login and su give root ENV_SUPATH of login.defs (login.defs(5)); the scripts may then change it.
   const su = f.loginDefs.ok ? f.loginDefs.data.values.get('ENV_SUPATH') : undefined;
-  const supath = su && f.loginDefs.ok ? [{ file: f.loginDefs.file, line: su.line, text: `ENV_SUPATH ${su.value}`, value: su.value.replace(/^PATH=/, '') }] : [];
+  const supath =
+    su && f.loginDefs.ok
+      ? [
+          {
+            file: f.loginDefs.file,
+            line: su.line,
+            text: `ENV_SUPATH ${su.value}`,
+            value: su.value.replace(/^PATH=/, ''),
+          },
+        ]
+      : [];
   return [...supath, ...env, ...fromFiles(f.profiles), ...fromFiles(f.rootProfiles)];
 }
 
@@ -87,10 +116,15 @@ function rootPath(f: AccountsFacts): Outcome {
     }
   }
   if (problems.length) return fail(`root's PATH can run programs others control: ${names(problems, 5)}`, cap(evidence));
-  if (entries.length === 0) return unknown('no PATH is set in /etc/login.defs (ENV_SUPATH), /etc/environment, /etc/profile, /etc/profile.d, /etc/bash.bashrc, /etc/bashrc or root\'s dot files; root\'s PATH then comes from a source this check does not read (login, sudo secure_path, systemd)');
+  if (entries.length === 0)
+    return unknown(
+      "no PATH is set in /etc/login.defs (ENV_SUPATH), /etc/environment, /etc/profile, /etc/profile.d, /etc/bash.bashrc, /etc/bashrc or root's dot files; root's PATH then comes from a source this check does not read (login, sudo secure_path, systemd)",
+    );
   if (unsure.length) return unknown(`directories of root's PATH could not be checked: ${names(unsure, 5)}`);
-  return pass(`the PATH root's shell is given (${entries.map((e) => `${e.file}:${e.line}`).join(', ')}) has no empty entry, no ".", and only root-owned directories not writable by group or others`,
-    cap(entries.map((e) => ev(e.file, e.line, e.text))));
+  return pass(
+    `the PATH root's shell is given (${entries.map((e) => `${e.file}:${e.line}`).join(', ')}) has no empty entry, no ".", and only root-owned directories not writable by group or others`,
+    cap(entries.map((e) => ev(e.file, e.line, e.text))),
+  );
 }
 
 function tmout(f: AccountsFacts): Outcome {
@@ -107,34 +141,58 @@ function tmout(f: AccountsFacts): Outcome {
       const where = `${s.file}:${a.line} TMOUT=${a.value}`;
       if (!(n > 0 && n <= TMOUT_MAX)) tooLong.push(where);
       else if (ro && ex) good.push(where);
-      else partial.push(`${where} (${[ro ? '' : 'not readonly', ex ? '' : 'not exported'].filter(Boolean).join(', ')})`);
+      else
+        partial.push(`${where} (${[ro ? '' : 'not readonly', ex ? '' : 'not exported'].filter(Boolean).join(', ')})`);
     }
   }
   const note = f.profileProblems.length ? `; not read: ${f.profileProblems.join('; ')}` : '';
-  if (tooLong.length) return fail(`TMOUT is set to 0, more than ${TMOUT_MAX} seconds, or not a number: ${names(tooLong, 5)}`, cap(evidence));
-  if (good.length) return pass(`idle shells end after at most ${TMOUT_MAX} s: ${names(good, 5)}, readonly and exported${partial.length ? `; also ${names(partial, 3)}` : ''}${note}`, cap(evidence));
-  if (partial.length) return fail(`TMOUT is set but a user can unset it or child shells do not inherit it: ${names(partial, 5)}`, cap(evidence));
+  if (tooLong.length)
+    return fail(
+      `TMOUT is set to 0, more than ${TMOUT_MAX} seconds, or not a number: ${names(tooLong, 5)}`,
+      cap(evidence),
+    );
+  if (good.length)
+    return pass(
+      `idle shells end after at most ${TMOUT_MAX} s: ${names(good, 5)}, readonly and exported${partial.length ? `; also ${names(partial, 3)}` : ''}${note}`,
+      cap(evidence),
+    );
+  if (partial.length)
+    return fail(
+      `TMOUT is set but a user can unset it or child shells do not inherit it: ${names(partial, 5)}`,
+      cap(evidence),
+    );
   if (f.profileProblems.length) return unknown(`no TMOUT in the login scripts read${note}`);
-  return fail('TMOUT is not set in /etc/profile, /etc/profile.d/*.sh, /etc/bash.bashrc or /etc/bashrc: idle root shells stay open forever');
+  return fail(
+    'TMOUT is not set in /etc/profile, /etc/profile.d/*.sh, /etc/bash.bashrc or /etc/bashrc: idle root shells stay open forever',
+  );
 }
 
 export const environmentChecks: readonly Check<AccountsFacts>[] = [
   {
-    id: 'accounts.default_umask', title: 'The default umask is 027 or stricter', severity: 'medium',
+    id: 'accounts.default_umask',
+    title: 'The default umask is 027 or stricter',
+    severity: 'medium',
     references: [CIS('5.4.3.3'), LYNIS('AUTH-9328'), LYNIS('SHLL-6230')],
-    remediation: 'Set "UMASK 027" in /etc/login.defs (pam_umask reads it on Debian) and "umask 027" in /etc/profile.d/cis-umask.sh; remove weaker umask lines.',
+    remediation:
+      'Set "UMASK 027" in /etc/login.defs (pam_umask reads it on Debian) and "umask 027" in /etc/profile.d/cis-umask.sh; remove weaker umask lines.',
     evaluate: umask,
   },
   {
-    id: 'accounts.root_path', title: 'root\'s PATH has no empty or relative entry and no group- or world-writable directory', severity: 'medium',
+    id: 'accounts.root_path',
+    title: "root's PATH has no empty or relative entry and no group- or world-writable directory",
+    severity: 'medium',
     references: [CIS('5.4.2.5')],
-    remediation: 'Remove empty entries ("::", a leading or trailing ":") and "." from PATH in /etc/environment, /etc/profile and /root/.profile or .bashrc; make each directory root-owned and "chmod go-w".',
+    remediation:
+      'Remove empty entries ("::", a leading or trailing ":") and "." from PATH in /etc/environment, /etc/profile and /root/.profile or .bashrc; make each directory root-owned and "chmod go-w".',
     evaluate: rootPath,
   },
   {
-    id: 'accounts.shell_timeout', title: 'Idle shells time out within 900 s (TMOUT readonly and exported)', severity: 'low',
+    id: 'accounts.shell_timeout',
+    title: 'Idle shells time out within 900 s (TMOUT readonly and exported)',
+    severity: 'low',
     references: [CIS('5.4.3.2'), LYNIS('SHLL-6220')],
-    remediation: 'Create /etc/profile.d/tmout.sh with "readonly TMOUT=900 ; export TMOUT"; remove larger TMOUT values elsewhere.',
+    remediation:
+      'Create /etc/profile.d/tmout.sh with "readonly TMOUT=900 ; export TMOUT"; remove larger TMOUT values elsewhere.',
     evaluate: tmout,
   },
 ];

@@ -43,5 +43,10 @@ export function classifyHash(field: string): HashClass {
   if (/^[./0-9A-Za-z]{13}$/.test(h)) return { kind: 'hash', scheme: 'DES', strong: false, why: 'DES' };
   // Not a hash crypt(3) can produce (e.g. "LK", "NP", "locked"): no password matches it, so the account is locked.
   if (!h.startsWith('$')) return { kind: 'locked' };
-  return { kind: 'hash', scheme: 'unrecognised', strong: false, why: `a method this check does not recognise (${h.slice(0, h.indexOf('$', 1) + 1 || 4)})` };
+  return {
+    kind: 'hash',
+    scheme: 'unrecognised',
+    strong: false,
+    why: `a method this check does not recognise (${h.slice(0, h.indexOf('$', 1) + 1 || 4)})`,
+  };
 }

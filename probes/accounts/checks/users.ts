@@ -13,7 +13,10 @@ const SHELL_ALLOWED = new Set(['root', 'sync', 'shutdown', 'halt', 'nfsnobody'])
 const NO_LOGIN = /(^|\/)(nologin|false)$/;
 const NOBODY_UID = 65534;
 
-function duplicates<E extends { line: number }>(entries: readonly E[], key: (e: E) => string | number): [string, E[]][] {
+function duplicates<E extends { line: number }>(
+  entries: readonly E[],
+  key: (e: E) => string | number,
+): [string, E[]][] {
   const by = new Map<string, E[]>();
   for (const e of entries) {
     const k = String(key(e));
@@ -22,14 +25,19 @@ function duplicates<E extends { line: number }>(entries: readonly E[], key: (e: 
   return [...by.entries()].filter(([, es]) => es.length > 1);
 }
 
-function duplicateCheck<E extends { name: string; line: number }>(read: (f: AccountsFacts) => Read<ColonFile<E>>, key: (e: E) => string | number, what: string) {
+function duplicateCheck<E extends { name: string; line: number }>(
+  read: (f: AccountsFacts) => Read<ColonFile<E>>,
+  key: (e: E) => string | number,
+  what: string,
+) {
   return (f: AccountsFacts): Outcome => {
     const r = read(f);
     if (!r.ok) return cannotRead(r, what);
     const entries = r.data.entries;
     const dups = duplicates(entries, key);
     const evidence: Evidence[] = cap(dups.flatMap(([, es]) => es.map((e) => ev(r.file, e.line, e.name))));
-    if (dups.length === 0) return pass(`no duplicate ${what} among ${plural(entries.length, 'entry', 'entries')} of ${r.file}`);
+    if (dups.length === 0)
+      return pass(`no duplicate ${what} among ${plural(entries.length, 'entry', 'entries')} of ${r.file}`);
     const list = dups.map(([k, es]) => `${k} (${es.map((e) => e.name).join(', ')})`);
     return fail(`${plural(dups.length, `duplicate ${what.replace(/s$/, '')}`)} in ${r.file}: ${names(list)}`, evidence);
   };
@@ -38,13 +46,20 @@ function duplicateCheck<E extends { name: string; line: number }>(read: (f: Acco
 function uid0(f: AccountsFacts): Outcome {
   if (!f.passwd.ok) return cannotRead(f.passwd, 'who has uid 0');
   const file = f.passwd.file;
-  const others = f.passwd.data.entries.filter((e) => e.uid === 0 && e.name !== 'root').map((e) => ({ name: e.name, line: e.line }));
+  const others = f.passwd.data.entries
+    .filter((e) => e.uid === 0 && e.name !== 'root')
+    .map((e) => ({ name: e.name, line: e.line }));
   // glibc reads a line with extra fields as an account, so a malformed line with uid 0 counts too.
   const odd = f.passwd.data.rejected.filter((r) => /^0+$/.test(r.fields[2] ?? '') && r.fields[0] !== 'root');
-  const all = [...others, ...odd.map((r) => ({ name: `${r.fields[0] || '(no name)'} (malformed line)`, line: r.line }))];
+  const all = [
+    ...others,
+    ...odd.map((r) => ({ name: `${r.fields[0] || '(no name)'} (malformed line)`, line: r.line })),
+  ];
   if (all.length === 0) return pass(`root is the only account with uid 0 in ${file}`);
-  return fail(`${plural(all.length, 'account')} besides root with uid 0 (full root privilege): ${names(all.map((e) => e.name))}`,
-    cap(all.map((e) => ev(file, e.line, `${e.name}: uid 0`))));
+  return fail(
+    `${plural(all.length, 'account')} besides root with uid 0 (full root privilege): ${names(all.map((e) => e.name))}`,
+    cap(all.map((e) => ev(file, e.line, `${e.name}: uid 0`))),
+  );
 }
 
 function emptyPasswords(f: AccountsFacts): Outcome {
@@ -52,18 +67,23 @@ function emptyPasswords(f: AccountsFacts): Outcome {
   const file = f.shadow.file;
   const empty = f.shadow.data.entries.filter((e) => e.hash === '');
   if (empty.length === 0) return pass(`every account in ${file} has a password or a lock (none is empty)`);
-  return fail(`${plural(empty.length, 'account')} with an empty password field (a login without any password where PAM allows nullok): ${names(empty.map((e) => e.name))}`,
-    cap(empty.map((e) => ev(file, e.line, `${e.name}::…`))));
+  return fail(
+    `${plural(empty.length, 'account')} with an empty password field (a login without any password where PAM allows nullok): ${names(empty.map((e) => e.name))}`,
+    cap(empty.map((e) => ev(file, e.line, `${e.name}::…`))),
+  );
 }
 
 function shadowed(f: AccountsFacts): Outcome {
   if (!f.passwd.ok) return cannotRead(f.passwd, 'whether passwords are shadowed');
   const file = f.passwd.file;
   const bad = f.passwd.data.entries.filter((e) => e.password !== 'x');
-  if (bad.length === 0) return pass(`every account in ${file} has "x" in its password field (the hash lives in /etc/shadow)`);
+  if (bad.length === 0)
+    return pass(`every account in ${file} has "x" in its password field (the hash lives in /etc/shadow)`);
   // The field itself is not shown: it may hold a hash, and /etc/passwd is world-readable.
-  return fail(`${plural(bad.length, 'account')} whose /etc/passwd password field is not "x", so a hash (or none) sits in a world-readable file: ${names(bad.map((e) => e.name))}`,
-    cap(bad.map((e) => ev(file, e.line, `${e.name}:<${e.password === '' ? 'empty' : 'not x'}>:${e.uid}:${e.gid}`))));
+  return fail(
+    `${plural(bad.length, 'account')} whose /etc/passwd password field is not "x", so a hash (or none) sits in a world-readable file: ${names(bad.map((e) => e.name))}`,
+    cap(bad.map((e) => ev(file, e.line, `${e.name}:<${e.password === '' ? 'empty' : 'not x'}>:${e.uid}:${e.gid}`))),
+  );
 }
 
 function groupsExist(f: AccountsFacts): Outcome {
@@ -73,14 +93,18 @@ function groupsExist(f: AccountsFacts): Outcome {
   const file = f.passwd.file;
   const missing = f.passwd.data.entries.filter((e) => !gids.has(e.gid));
   if (missing.length === 0) return pass(`the primary group of every account in ${file} exists in ${f.group.file}`);
-  return fail(`${plural(missing.length, 'account')} whose primary group is not in ${f.group.file} (a group created later with that gid would own their files): ${names(missing.map((e) => `${e.name} (gid ${e.gid})`))}`,
-    cap(missing.map((e) => ev(file, e.line, `${e.name}:x:${e.uid}:${e.gid}`))));
+  return fail(
+    `${plural(missing.length, 'account')} whose primary group is not in ${f.group.file} (a group created later with that gid would own their files): ${names(missing.map((e) => `${e.name} (gid ${e.gid})`))}`,
+    cap(missing.map((e) => ev(file, e.line, `${e.name}:x:${e.uid}:${e.gid}`))),
+  );
 }
 
 function uidMin(f: AccountsFacts): { value: number; from: string } {
   const s = f.loginDefs.ok ? f.loginDefs.data.values.get('UID_MIN') : undefined;
   const n = s && /^\d+$/.test(s.value) ? Number(s.value) : undefined;
-  return n !== undefined ? { value: n, from: `UID_MIN ${n} (/etc/login.defs:${s!.line})` } : { value: 1000, from: 'UID_MIN 1000 (the shadow-utils default; not set in /etc/login.defs)' };
+  return n !== undefined
+    ? { value: n, from: `UID_MIN ${n} (/etc/login.defs:${s!.line})` }
+    : { value: 1000, from: 'UID_MIN 1000 (the shadow-utils default; not set in /etc/login.defs)' };
 }
 
 function systemShells(f: AccountsFacts): Outcome {
@@ -88,16 +112,24 @@ function systemShells(f: AccountsFacts): Outcome {
   const min = uidMin(f);
   const file = f.passwd.file;
   // An empty shell field means /bin/sh (passwd(5)), so it is a login shell too.
-  const bad = f.passwd.data.entries.filter((e) => (e.uid < min.value || e.uid === NOBODY_UID) && !SHELL_ALLOWED.has(e.name) && !NO_LOGIN.test(e.shell));
-  if (bad.length === 0) return pass(`every system account (uid below ${min.from}, and nobody) has nologin or false as its shell, but root, sync, shutdown and halt`);
-  return fail(`${plural(bad.length, 'system account')} with a login shell: ${names(bad.map((e) => `${e.name} (uid ${e.uid}, ${e.shell || 'empty: /bin/sh'})`))}; system accounts are below ${min.from}`,
-    cap(bad.map((e) => ev(file, e.line, `${e.name}:x:${e.uid}:${e.gid}:…:${e.shell}`))));
+  const bad = f.passwd.data.entries.filter(
+    (e) => (e.uid < min.value || e.uid === NOBODY_UID) && !SHELL_ALLOWED.has(e.name) && !NO_LOGIN.test(e.shell),
+  );
+  if (bad.length === 0)
+    return pass(
+      `every system account (uid below ${min.from}, and nobody) has nologin or false as its shell, but root, sync, shutdown and halt`,
+    );
+  return fail(
+    `${plural(bad.length, 'system account')} with a login shell: ${names(bad.map((e) => `${e.name} (uid ${e.uid}, ${e.shell || 'empty: /bin/sh'})`))}; system accounts are below ${min.from}`,
+    cap(bad.map((e) => ev(file, e.line, `${e.name}:x:${e.uid}:${e.gid}:…:${e.shell}`))),
+  );
 }
 
 function shadowGroup(f: AccountsFacts): Outcome {
   if (!f.group.ok) return cannotRead(f.group, 'who is in the shadow group');
   const g = f.group.data.entries.find((e) => e.name === 'shadow');
-  if (!g) return skip(`there is no shadow group in ${f.group.file} (this distribution gives /etc/shadow to root alone)`);
+  if (!g)
+    return skip(`there is no shadow group in ${f.group.file} (this distribution gives /etc/shadow to root alone)`);
   const evidence: Evidence[] = [];
   const members = new Set(g.members);
   if (members.size) evidence.push(ev(f.group.file, g.line, `shadow:x:${g.gid}:${g.members.join(',')}`));
@@ -109,9 +141,15 @@ function shadowGroup(f: AccountsFacts): Outcome {
   const primary = f.passwd.ok ? f.passwd.data.entries.filter((e) => e.gid === g.gid) : [];
   if (f.passwd.ok) primary.forEach((e) => evidence.push(ev(f.passwd.file, e.line, `${e.name}:x:${e.uid}:${e.gid}`)));
   const all = [...members, ...primary.map((e) => `${e.name} (primary group)`)];
-  if (all.length) return fail(`the shadow group (gid ${g.gid}) has members, who can read every password hash in /etc/shadow: ${names(all)}`, cap(evidence));
+  if (all.length)
+    return fail(
+      `the shadow group (gid ${g.gid}) has members, who can read every password hash in /etc/shadow: ${names(all)}`,
+      cap(evidence),
+    );
   if (!f.passwd.ok) return cannotRead(f.passwd, 'whether an account has shadow as its primary group');
-  return pass(`the shadow group (gid ${g.gid}) has no members in ${f.group.file}${f.gshadow.ok ? ` or ${f.gshadow.file}` : ''} and is no account's primary group`);
+  return pass(
+    `the shadow group (gid ${g.gid}) has no members in ${f.group.file}${f.gshadow.ok ? ` or ${f.gshadow.file}` : ''} and is no account's primary group`,
+  );
 }
 
 /** grpck's comparison of /etc/group with /etc/gshadow: every group there, with the same members. */
@@ -150,11 +188,18 @@ function consistent(f: AccountsFacts): Outcome {
   }
   if (f.group.ok && f.gshadow.ok) issues.push(...gshadowIssues(f.group.data.entries, f.gshadow.data.entries));
   const missing = [f.passwd, f.group].filter((r) => !r.ok);
-  if (missing.length) return cannotRead(missing[0] as AccountsFacts['passwd'] & { ok: false }, 'whether the account databases are consistent');
+  if (missing.length)
+    return cannotRead(
+      missing[0] as AccountsFacts['passwd'] & { ok: false },
+      'whether the account databases are consistent',
+    );
   if (issues.length) return fail(`the account databases are not consistent: ${issues.join('; ')}`, cap(evidence));
   const notRead = [f.shadow, f.gshadow].filter((r) => !r.ok).map((r) => r.file);
-  if (notRead.includes('/etc/shadow')) return cannotRead(f.shadow as AccountsFacts['shadow'] & { ok: false }, 'whether every account has a shadow entry');
-  return pass(`/etc/passwd, /etc/group and /etc/shadow are well formed, every account has a shadow entry and /etc/gshadow agrees with /etc/group${notRead.length ? ` (${notRead.join(', ')} not read)` : ''}`);
+  if (notRead.includes('/etc/shadow'))
+    return cannotRead(f.shadow as AccountsFacts['shadow'] & { ok: false }, 'whether every account has a shadow entry');
+  return pass(
+    `/etc/passwd, /etc/group and /etc/shadow are well formed, every account has a shadow entry and /etc/gshadow agrees with /etc/group${notRead.length ? ` (${notRead.join(', ')} not read)` : ''}`,
+  );
 }
 
 const passwdRead = (f: AccountsFacts): Read<ColonFile<PasswdEntry>> => f.passwd;
@@ -162,69 +207,97 @@ const groupRead = (f: AccountsFacts): Read<ColonFile<GroupEntry>> => f.group;
 
 export const userChecks: readonly Check<AccountsFacts>[] = [
   {
-    id: 'accounts.uid0_only_root', title: 'root is the only account with uid 0', severity: 'critical',
+    id: 'accounts.uid0_only_root',
+    title: 'root is the only account with uid 0',
+    severity: 'critical',
     references: [CIS('5.4.2.1'), LYNIS('AUTH-9204')],
-    remediation: 'Remove the other uid 0 accounts (userdel) or give them their own uid (usermod -u); use sudo for administrators.',
+    remediation:
+      'Remove the other uid 0 accounts (userdel) or give them their own uid (usermod -u); use sudo for administrators.',
     evaluate: uid0,
   },
   {
-    id: 'accounts.passwords_shadowed', title: 'Every account in /etc/passwd uses a shadowed password ("x")', severity: 'high',
+    id: 'accounts.passwords_shadowed',
+    title: 'Every account in /etc/passwd uses a shadowed password ("x")',
+    severity: 'high',
     references: [CIS('7.2.1')],
-    remediation: 'Run "pwconv" to move password hashes from /etc/passwd to /etc/shadow, then investigate how they got there.',
+    remediation:
+      'Run "pwconv" to move password hashes from /etc/passwd to /etc/shadow, then investigate how they got there.',
     evaluate: shadowed,
   },
   {
-    id: 'accounts.no_empty_passwords', title: 'No /etc/shadow password field is empty', severity: 'high',
+    id: 'accounts.no_empty_passwords',
+    title: 'No /etc/shadow password field is empty',
+    severity: 'high',
     references: [CIS('7.2.2'), LYNIS('AUTH-9283')],
     remediation: 'Lock each such account ("passwd -l <user>") or set a password; then find out why it had none.',
     evaluate: emptyPasswords,
   },
   {
-    id: 'accounts.passwd_groups_exist', title: 'Every primary group named in /etc/passwd exists in /etc/group', severity: 'low',
+    id: 'accounts.passwd_groups_exist',
+    title: 'Every primary group named in /etc/passwd exists in /etc/group',
+    severity: 'low',
     references: [CIS('7.2.3'), LYNIS('AUTH-9216')],
-    remediation: 'Create the missing groups (groupadd -g <gid> <name>) or change the accounts\' primary group (usermod -g); "pwck -r" lists them.',
+    remediation:
+      'Create the missing groups (groupadd -g <gid> <name>) or change the accounts\' primary group (usermod -g); "pwck -r" lists them.',
     evaluate: groupsExist,
   },
   {
-    id: 'accounts.shadow_group_empty', title: 'The shadow group has no members', severity: 'medium',
+    id: 'accounts.shadow_group_empty',
+    title: 'The shadow group has no members',
+    severity: 'medium',
     references: [CIS('7.2.4')],
-    remediation: 'Remove every member: "gpasswd -M \'\' shadow" (and from /etc/gshadow); give no account shadow as its primary group (usermod -g).',
+    remediation:
+      'Remove every member: "gpasswd -M \'\' shadow" (and from /etc/gshadow); give no account shadow as its primary group (usermod -g).',
     evaluate: shadowGroup,
   },
   {
-    id: 'accounts.unique_uids', title: 'No two accounts share a uid', severity: 'medium',
+    id: 'accounts.unique_uids',
+    title: 'No two accounts share a uid',
+    severity: 'medium',
     references: [CIS('7.2.5'), LYNIS('AUTH-9208')],
     remediation: 'Give each account its own uid (usermod -u) and re-own its files (find / -uid <old> -exec chown ...).',
     evaluate: duplicateCheck(passwdRead, (e) => e.uid, 'uids'),
   },
   {
-    id: 'accounts.unique_gids', title: 'No two groups share a gid', severity: 'medium',
+    id: 'accounts.unique_gids',
+    title: 'No two groups share a gid',
+    severity: 'medium',
     references: [CIS('7.2.6'), LYNIS('AUTH-9222')],
     remediation: 'Give each group its own gid (groupmod -g) and re-group its files.',
     evaluate: duplicateCheck(groupRead, (e) => e.gid, 'gids'),
   },
   {
-    id: 'accounts.unique_user_names', title: 'No two accounts share a name', severity: 'medium',
+    id: 'accounts.unique_user_names',
+    title: 'No two accounts share a name',
+    severity: 'medium',
     references: [CIS('7.2.7'), LYNIS('AUTH-9208')],
     remediation: 'Rename or remove the duplicate entries (vipw); "pwck -r" lists them.',
     evaluate: duplicateCheck(passwdRead, (e) => e.name, 'user names'),
   },
   {
-    id: 'accounts.unique_group_names', title: 'No two groups share a name', severity: 'medium',
+    id: 'accounts.unique_group_names',
+    title: 'No two groups share a name',
+    severity: 'medium',
     references: [CIS('7.2.8'), LYNIS('AUTH-9226')],
     remediation: 'Rename or remove the duplicate entries (vigr); "grpck -r" lists them.',
     evaluate: duplicateCheck(groupRead, (e) => e.name, 'group names'),
   },
   {
-    id: 'accounts.system_accounts_no_shell', title: 'System accounts have no login shell', severity: 'medium',
+    id: 'accounts.system_accounts_no_shell',
+    title: 'System accounts have no login shell',
+    severity: 'medium',
     references: [CIS('5.4.2.7')],
-    remediation: 'Set nologin as their shell: "usermod -s /usr/sbin/nologin <account>" (root, sync, shutdown and halt excepted).',
+    remediation:
+      'Set nologin as their shell: "usermod -s /usr/sbin/nologin <account>" (root, sync, shutdown and halt excepted).',
     evaluate: systemShells,
   },
   {
-    id: 'accounts.databases_consistent', title: 'The account databases are well formed and consistent (as pwck and grpck check)', severity: 'low',
+    id: 'accounts.databases_consistent',
+    title: 'The account databases are well formed and consistent (as pwck and grpck check)',
+    severity: 'low',
     references: [LYNIS('AUTH-9228'), LYNIS('AUTH-9216'), 'https://man7.org/linux/man-pages/man8/pwck.8.html'],
-    remediation: 'Run "pwck" and "grpck" (interactively) to repair malformed lines and add the missing shadow entries ("pwconv", "grpconv").',
+    remediation:
+      'Run "pwck" and "grpck" (interactively) to repair malformed lines and add the missing shadow entries ("pwconv", "grpconv").',
     evaluate: consistent,
   },
 ];

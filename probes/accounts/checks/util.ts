@@ -15,7 +15,7 @@ const ROOT_ONLY = new Set(['/etc/shadow', '/etc/gshadow', '/etc/sudoers']);
 
 export function unreadableReason(r: { file: string; code: string; reason: string }): string {
   const why = `${r.file}: ${r.code.replace(/_/g, ' ')} (${r.reason})`;
-  if (r.code !== 'unreadable' || !ROOT_ONLY.has(r.file) && !r.file.startsWith('/etc/sudoers.d')) return why;
+  if (r.code !== 'unreadable' || (!ROOT_ONLY.has(r.file) && !r.file.startsWith('/etc/sudoers.d'))) return why;
   return `${why}: the file is readable by root only, and this scan lacks CAP_DAC_READ_SEARCH (run the agent as root with that capability)`;
 }
 

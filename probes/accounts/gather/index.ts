@@ -48,19 +48,42 @@ export async function gatherAccounts(ctx: ProbeContext): Promise<AccountsFacts> 
     gatherPam(host),
     gatherSudo(host),
   ]);
-  const profiles = await shellFiles(host, ['/etc/profile', ...profileD.files, '/etc/bash.bashrc', '/etc/bashrc'], profileProblems);
+  const profiles = await shellFiles(
+    host,
+    ['/etc/profile', ...profileD.files, '/etc/bash.bashrc', '/etc/bashrc'],
+    profileProblems,
+  );
   const rootHome = passwd.ok ? (passwd.data.entries.find((e) => e.name === 'root')?.home ?? '/root') : '/root';
   const home = rootHome === '/' ? '' : rootHome;
-  const rootProfiles = await shellFiles(host, [`${home}/.profile`, `${home}/.bash_profile`, `${home}/.bashrc`], profileProblems);
+  const rootProfiles = await shellFiles(
+    host,
+    [`${home}/.profile`, `${home}/.bash_profile`, `${home}/.bashrc`],
+    profileProblems,
+  );
   const supath = loginDefs.ok ? loginDefs.data.values.get('ENV_SUPATH')?.value.replace(/^PATH=/, '') : undefined;
-  const values = [...(environment.ok ? environment.data : []), ...[...profiles, ...rootProfiles].flatMap((f) => f.facts.path)];
+  const values = [
+    ...(environment.ok ? environment.data : []),
+    ...[...profiles, ...rootProfiles].flatMap((f) => f.facts.path),
+  ];
   if (supath !== undefined) values.push({ value: supath, line: 0, text: '' });
   return {
     role: ctx.hostRole ?? { role: 'node', why: 'assumed: the scan gave no host role' },
     now: ctx.now(),
-    passwd, shadow, group, gshadow, loginDefs, useradd, environment,
-    profiles, rootProfiles, profileProblems,
-    pathDirs: await pathDirs(host, values.map((v) => v.value)),
-    pam, sudo,
+    passwd,
+    shadow,
+    group,
+    gshadow,
+    loginDefs,
+    useradd,
+    environment,
+    profiles,
+    rootProfiles,
+    profileProblems,
+    pathDirs: await pathDirs(
+      host,
+      values.map((v) => v.value),
+    ),
+    pam,
+    sudo,
   };
 }

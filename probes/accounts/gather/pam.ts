@@ -42,11 +42,18 @@ async function load(host: HostRoot, file: string, walk: Walk): Promise<PamFile |
   return out;
 }
 
-async function expand(host: HostRoot, file: string, only: PamType | undefined, chain: string[], walk: Walk): Promise<boolean> {
+async function expand(
+  host: HostRoot,
+  file: string,
+  only: PamType | undefined,
+  chain: string[],
+  walk: Walk,
+): Promise<boolean> {
   const { stack } = walk;
   const parsed = await load(host, file, walk);
   if (typeof parsed === 'string') {
-    if (chain.length > 1 || parsed !== 'missing') problem(stack, `${file}: ${parsed === 'missing' ? 'missing' : parsed}`);
+    if (chain.length > 1 || parsed !== 'missing')
+      problem(stack, `${file}: ${parsed === 'missing' ? 'missing' : parsed}`);
     return false;
   }
   if (!walk.reported.has(file)) {
@@ -58,13 +65,23 @@ async function expand(host: HostRoot, file: string, only: PamType | undefined, c
     if (only && l.type !== only) continue;
     if (l.kind === 'module') {
       if (stack.modules.length >= MAX_MODULES) return true;
-      stack.modules.push({ type: l.type, control: l.control, module: l.module, args: l.args, file, line: l.line, text: l.text });
+      stack.modules.push({
+        type: l.type,
+        control: l.control,
+        module: l.module,
+        args: l.args,
+        file,
+        line: l.line,
+        text: l.text,
+      });
       continue;
     }
     const target = l.target.startsWith('/') ? l.target : `${PAM_D}/${l.target}`;
     if (chain.includes(target)) problem(stack, `${file}:${l.line}: includes ${target} again (a loop), not followed`);
-    else if (chain.length > MAX_DEPTH) problem(stack, `${file}:${l.line}: includes nested deeper than ${MAX_DEPTH}, not followed`);
-    else if (++walk.includes > MAX_INCLUDES) problem(stack, `${file}:${l.line}: more than ${MAX_INCLUDES} includes, not followed`);
+    else if (chain.length > MAX_DEPTH)
+      problem(stack, `${file}:${l.line}: includes nested deeper than ${MAX_DEPTH}, not followed`);
+    else if (++walk.includes > MAX_INCLUDES)
+      problem(stack, `${file}:${l.line}: more than ${MAX_INCLUDES} includes, not followed`);
     else await expand(host, target, l.type ?? only, [...chain, target], walk);
   }
   return true;
@@ -72,15 +89,26 @@ async function expand(host: HostRoot, file: string, only: PamType | undefined, c
 
 export async function gatherStack(host: HostRoot, file: string): Promise<PamStack> {
   const stack: PamStack = { file, present: false, modules: [], problems: [] };
-  stack.present = await expand(host, file, undefined, [file], { stack, includes: 0, cache: new Map(), reported: new Set() });
+  stack.present = await expand(host, file, undefined, [file], {
+    stack,
+    includes: 0,
+    cache: new Map(),
+    reported: new Set(),
+  });
   return stack;
 }
 
 export async function gatherPam(host: HostRoot): Promise<PamFacts> {
   const d = await host.readDir(PAM_D);
   const names = d.ok ? new Set(d.entries.map((e) => e.name)) : new Set<string>();
-  const family = names.has('common-password') || names.has('common-auth') ? 'debian' : names.has('system-auth') ? 'rhel' : 'none';
-  const files = family === 'debian' ? ['common-auth', 'common-account', 'common-password'] : family === 'rhel' ? ['system-auth', 'password-auth'] : [];
+  const family =
+    names.has('common-password') || names.has('common-auth') ? 'debian' : names.has('system-auth') ? 'rhel' : 'none';
+  const files =
+    family === 'debian'
+      ? ['common-auth', 'common-account', 'common-password']
+      : family === 'rhel'
+        ? ['system-auth', 'password-auth']
+        : [];
   const conf = await dirFiles(host, '/etc/security/pwquality.conf.d', (n) => n.endsWith('.conf'));
   const [stacks, su, mainPwq, confd, faillock, pwhistory] = await Promise.all([
     Promise.all(files.map((f) => gatherStack(host, `${PAM_D}/${f}`))),
@@ -98,5 +126,7 @@ export async function gatherPam(host: HostRoot): Promise<PamFacts> {
 
 /** Module lines of a type across the stacks, optionally of one module (by base name). */
 export function modulesOf(stacks: readonly PamStack[], type: PamType | undefined, name?: string): PamModule[] {
-  return stacks.flatMap((s) => s.modules).filter((m) => (!type || m.type === type) && (!name || m.module.endsWith('/' + name) || m.module === name));
+  return stacks
+    .flatMap((s) => s.modules)
+    .filter((m) => (!type || m.type === type) && (!name || m.module.endsWith('/' + name) || m.module === name));
 }

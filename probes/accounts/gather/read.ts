@@ -14,12 +14,19 @@ export async function readParsed<T>(host: HostRoot, file: string, parse: (text: 
 }
 
 /** Regular files (or links to them) of a directory whose names pass `keep`, sorted; [] when it does not exist. */
-export async function dirFiles(host: HostRoot, dir: string, keep: (name: string) => boolean): Promise<{ files: string[]; problem?: string }> {
+export async function dirFiles(
+  host: HostRoot,
+  dir: string,
+  keep: (name: string) => boolean,
+): Promise<{ files: string[]; problem?: string }> {
   const d = await host.readDir(dir);
   if (!d.ok) return d.code === 'missing' ? { files: [] } : { files: [], problem: `${dir}: ${d.reason}` };
   const names = d.entries.filter((e) => (e.type === 'file' || e.type === 'symlink') && keep(e.name)).map((e) => e.path);
   const cut = names.length > MAX_DIR_FILES;
-  return { files: names.slice(0, MAX_DIR_FILES), ...(cut ? { problem: `${dir}: only the first ${MAX_DIR_FILES} of ${names.length} files were read` } : {}) };
+  return {
+    files: names.slice(0, MAX_DIR_FILES),
+    ...(cut ? { problem: `${dir}: only the first ${MAX_DIR_FILES} of ${names.length} files were read` } : {}),
+  };
 }
 
 /** "unreadable (EACCES: ...)": the code and reason of a failed read, for messages. */

@@ -13,7 +13,13 @@ function resolveTarget(from: string, target: string): string {
   return target.startsWith('/') ? target : `${from.slice(0, from.lastIndexOf('/')) || '/'}/${target}`;
 }
 
-async function readFile(host: HostRoot, file: string, depth: number, facts: SudoFacts, seen: Set<string>): Promise<void> {
+async function readFile(
+  host: HostRoot,
+  file: string,
+  depth: number,
+  facts: SudoFacts,
+  seen: Set<string>,
+): Promise<void> {
   if (seen.has(file) || seen.size >= MAX_FILES) return;
   seen.add(file);
   const r = await host.readText(file, { maxBytes: MAX_FILE_BYTES });
@@ -38,7 +44,8 @@ async function readFile(host: HostRoot, file: string, depth: number, facts: Sudo
       continue;
     }
     const files = d.entries.filter((e) => e.type === 'file' || e.type === 'symlink').map((e) => e.name);
-    for (const n of includedirNames(files).slice(0, MAX_DIR_FILES)) await readFile(host, `${target}/${n}`, depth + 1, facts, seen);
+    for (const n of includedirNames(files).slice(0, MAX_DIR_FILES))
+      await readFile(host, `${target}/${n}`, depth + 1, facts, seen);
   }
 }
 

@@ -56,8 +56,19 @@ export interface ColonFile<T> extends Problems {
   truncated: boolean;
 }
 
-function parseColon<T>(text: string, fields: number, make: (f: string[], line: number, p: Problems) => T | undefined): ColonFile<T> {
-  const out: ColonFile<T> = { entries: [], rejected: [], nisLines: [], problems: [], problemCount: 0, truncated: false };
+function parseColon<T>(
+  text: string,
+  fields: number,
+  make: (f: string[], line: number, p: Problems) => T | undefined,
+): ColonFile<T> {
+  const out: ColonFile<T> = {
+    entries: [],
+    rejected: [],
+    nisLines: [],
+    problems: [],
+    problemCount: 0,
+    truncated: false,
+  };
   const { lines, truncated } = splitLines(text);
   out.truncated = truncated;
   lines.forEach((raw, i) => {
@@ -69,7 +80,8 @@ function parseColon<T>(text: string, fields: number, make: (f: string[], line: n
     }
     const f = raw.split(':');
     const reject = (reason: string): void => {
-      if (out.rejected.length < MAX_PROBLEMS) out.rejected.push({ line, fields: f.slice(0, fields + 1).map((x) => x.slice(0, 64)) });
+      if (out.rejected.length < MAX_PROBLEMS)
+        out.rejected.push({ line, fields: f.slice(0, fields + 1).map((x) => x.slice(0, 64)) });
       addProblem(out, line, reason);
     };
     if (f.length !== fields) return reject(`${f.length} fields where ${fields} are expected`);
@@ -77,7 +89,8 @@ function parseColon<T>(text: string, fields: number, make: (f: string[], line: n
     const before = out.problemCount;
     const e = make(f, line, out);
     if (e) out.entries.push(e);
-    else if (out.problemCount > before && out.rejected.length < MAX_PROBLEMS) out.rejected.push({ line, fields: f.map((x) => x.slice(0, 64)) });
+    else if (out.problemCount > before && out.rejected.length < MAX_PROBLEMS)
+      out.rejected.push({ line, fields: f.map((x) => x.slice(0, 64)) });
   });
   return out;
 }
@@ -133,5 +146,11 @@ export function parseGroup(text: string): ColonFile<GroupEntry> {
 }
 
 export function parseGshadow(text: string): ColonFile<GshadowEntry> {
-  return parseColon(text, 4, (f, line) => ({ name: f[0]!, password: f[1]!, admins: list(f[2]!), members: list(f[3]!), line }));
+  return parseColon(text, 4, (f, line) => ({
+    name: f[0]!,
+    password: f[1]!,
+    admins: list(f[2]!),
+    members: list(f[3]!),
+    line,
+  }));
 }

@@ -16,9 +16,14 @@ export interface KeyValues {
   truncated: boolean;
 }
 
-const unquote = (v: string): string => (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v.endsWith(v[0]) ? v.slice(1, -1) : v);
+const unquote = (v: string): string =>
+  v.length >= 2 && (v[0] === '"' || v[0] === "'") && v.endsWith(v[0]) ? v.slice(1, -1) : v;
 
-function parse(text: string, split: (l: string) => [string, string] | undefined, keyCase: (k: string) => string): KeyValues {
+function parse(
+  text: string,
+  split: (l: string) => [string, string] | undefined,
+  keyCase: (k: string) => string,
+): KeyValues {
   const { lines, truncated } = splitLines(text);
   const values = new Map<string, Setting>();
   lines.forEach((raw, i) => {
@@ -32,18 +37,26 @@ function parse(text: string, split: (l: string) => [string, string] | undefined,
 
 /** login.defs(5): "NAME value", whitespace separated; a name alone sets an empty value. */
 export function parseLoginDefs(text: string): KeyValues {
-  return parse(text, (l) => {
-    const m = /^([A-Za-z0-9_]+)(?:[ \t]+(.*))?$/.exec(l);
-    return m ? [m[1]!, unquote((m[2] ?? '').trim())] : undefined;
-  }, (k) => k);
+  return parse(
+    text,
+    (l) => {
+      const m = /^([A-Za-z0-9_]+)(?:[ \t]+(.*))?$/.exec(l);
+      return m ? [m[1]!, unquote((m[2] ?? '').trim())] : undefined;
+    },
+    (k) => k,
+  );
 }
 
 /** /etc/default/useradd: shell-style KEY=value. */
 export function parseUseraddDefaults(text: string): KeyValues {
-  return parse(text, (l) => {
-    const m = /^([A-Za-z0-9_]+)=(.*)$/.exec(l);
-    return m ? [m[1]!, unquote(m[2]!.trim())] : undefined;
-  }, (k) => k);
+  return parse(
+    text,
+    (l) => {
+      const m = /^([A-Za-z0-9_]+)=(.*)$/.exec(l);
+      return m ? [m[1]!, unquote(m[2]!.trim())] : undefined;
+    },
+    (k) => k,
+  );
 }
 
 /**
@@ -51,8 +64,12 @@ export function parseUseraddDefaults(text: string): KeyValues {
  * comments start a line. Keys are matched case-insensitively, as the modules do.
  */
 export function parseSecurityConf(text: string): KeyValues {
-  return parse(text, (l) => {
-    const m = /^([A-Za-z0-9_]+)\s*(?:=\s*(.*))?$/.exec(l);
-    return m ? [m[1]!, (m[2] ?? '').trim()] : undefined;
-  }, (k) => k.toLowerCase());
+  return parse(
+    text,
+    (l) => {
+      const m = /^([A-Za-z0-9_]+)\s*(?:=\s*(.*))?$/.exec(l);
+      return m ? [m[1]!, (m[2] ?? '').trim()] : undefined;
+    },
+    (k) => k.toLowerCase(),
+  );
 }

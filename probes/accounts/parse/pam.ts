@@ -10,8 +10,24 @@ import type { Problems } from './common.js';
 export type PamType = 'auth' | 'account' | 'password' | 'session';
 
 export type PamLine =
-  | { kind: 'module'; type: PamType; control: string; module: string; args: string[]; optional: boolean; line: number; text: string }
-  | { kind: 'include'; type?: PamType; control: 'include' | 'substack' | '@include'; target: string; line: number; text: string };
+  | {
+      kind: 'module';
+      type: PamType;
+      control: string;
+      module: string;
+      args: string[];
+      optional: boolean;
+      line: number;
+      text: string;
+    }
+  | {
+      kind: 'include';
+      type?: PamType;
+      control: 'include' | 'substack' | '@include';
+      target: string;
+      line: number;
+      text: string;
+    };
 
 export interface PamFile extends Problems {
   lines: PamLine[];
@@ -91,7 +107,16 @@ function parseLine(full: string, line: number, out: PamFile): void {
     out.lines.push({ kind: 'include', type: type as PamType, control: lower, target: words[2]!, line, text });
     return;
   }
-  out.lines.push({ kind: 'module', type: type as PamType, control, module: words[2]!, args: words.slice(3), optional, line, text });
+  out.lines.push({
+    kind: 'module',
+    type: type as PamType,
+    control,
+    module: words[2]!,
+    args: words.slice(3),
+    optional,
+    line,
+    text,
+  });
 }
 
 /** The value of "name=value" among a module's arguments (the last one wins), or undefined. */

@@ -56,7 +56,10 @@ const unquote = (v: string): string => v.replace(/^(["'])(.*)\1$/, '$2');
 /** Split a line into simple statements (";", "&&", "||"), dropping a trailing comment. */
 function statements(line: string): string[] {
   const noComment = line.replace(/(^|\s)#.*$/, '');
-  return noComment.split(/;|&&|\|\|/).map((s) => s.trim()).filter((s) => s !== '');
+  return noComment
+    .split(/;|&&|\|\|/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** `declare -rx`, `typeset -r`, `readonly`, `export` and their flags, before NAME[=value] words. */
@@ -65,7 +68,11 @@ function parseStatement(s: string, line: number, out: ShellFacts): void {
   const body = s.replace(/^(then|else|do|\{)\s+/, '');
   const um = /^umask\s+(-S\s+)?(\S+)$/.exec(body);
   if (um) {
-    out.umasks.push({ ...(parseUmaskArg(unquote(um[2]!)) !== undefined ? { mask: parseUmaskArg(unquote(um[2]!))! } : {}), text: s, line });
+    out.umasks.push({
+      ...(parseUmaskArg(unquote(um[2]!)) !== undefined ? { mask: parseUmaskArg(unquote(um[2]!))! } : {}),
+      text: s,
+      line,
+    });
     return;
   }
   const cmd = /^(export|readonly|declare|typeset|local)\b\s*(.*)$/.exec(body);

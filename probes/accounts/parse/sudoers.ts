@@ -87,7 +87,14 @@ function parseDefaults(l: string, line: number, out: SudoersFile): void {
       continue;
     }
     const value = p[4] !== undefined ? p[4].replace(/^"(.*)"$/, '$1') : undefined;
-    out.defaults.push({ name: p[2]!, negated: p[1]!.length % 2 === 1, ...(value !== undefined ? { value } : {}), binding: m[1] ?? '', line, text });
+    out.defaults.push({
+      name: p[2]!,
+      negated: p[1]!.length % 2 === 1,
+      ...(value !== undefined ? { value } : {}),
+      binding: m[1] ?? '',
+      line,
+      text,
+    });
   }
 }
 
@@ -101,7 +108,11 @@ export function parseSudoers(text: string): SudoersFile {
     if (pending === '') start = i + 1;
     const inc = pending === '' ? /^\s*[#@](include|includedir)\s+(.+?)\s*$/.exec(raw) : null;
     if (inc) {
-      out.includes.push({ kind: inc[1] === 'includedir' ? 'dir' : 'file', target: inc[2]!.replace(/^"(.*)"$/, '$1'), line: i + 1 });
+      out.includes.push({
+        kind: inc[1] === 'includedir' ? 'dir' : 'file',
+        target: inc[2]!.replace(/^"(.*)"$/, '$1'),
+        line: i + 1,
+      });
       return;
     }
     const body = stripComment(raw);
