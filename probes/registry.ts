@@ -15,8 +15,9 @@ import { integrityProbe } from './integrity/index.js';
 import { accountsProbe } from './accounts/index.js';
 import { filesProbe } from './files/index.js';
 import { modulesProbe } from './modules/index.js';
+import { mountsProbe } from './mounts/index.js';
 
-export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe, updatesProbe, runtimeProbe, kubeletProbe, seccompProbe, integrityProbe, filesProbe, accountsProbe, modulesProbe]);
+export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe, updatesProbe, runtimeProbe, kubeletProbe, seccompProbe, integrityProbe, filesProbe, accountsProbe, modulesProbe, mountsProbe]);
 
 export function getProbe(name: string): Probe | undefined {
   return PROBES.find((p) => p.name === name);
