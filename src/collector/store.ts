@@ -16,6 +16,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BASELINE_CHANGED_CHECK, HEARTBEAT_CHECK, NODE_SILENT_CHECK } from '../contracts.js';
+import { BASELINE_ROLLBACK_CHECK } from '../contracts.js';
 import type { AlertEvent, AlertGroup, AlertGroupStatus, BaselineRef, NodeBaseline, NodeSummary, Severity } from '../contracts.js';
 import type { GroupChange, GroupAction } from './sink.js';
 import { BUSY_TIMEOUT_MS, openDatabase, pragma, sqliteCode, transaction } from './sqlite.js';
@@ -33,6 +34,7 @@ export function nodeBaseline(r: NodeBaselineRow): NodeBaseline | undefined {
   };
   if (r.baseline_changed_at !== null) b.changedAt = new Date(r.baseline_changed_at).toISOString();
   if (r.baseline_previous !== null) b.previousDigest = r.baseline_previous;
+  if (typeof r.baseline_generation === 'number') b.generation = r.baseline_generation;
   return b;
 }
 
@@ -157,6 +159,14 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   INSERT INTO known_sinks (name, since) SELECT sink, MIN(created_at) FROM deliveries GROUP BY sink;
   `,
+  // 6: the baseline generation each node last reported, and the highest it reported with that baseline's
+  // digest: a generation below it, or the same with another digest, is an older baseline put back
+  // (hostward.baseline_rollback). Unknown (NULL) for agents that send no generation.
+  `
+  ALTER TABLE nodes ADD COLUMN baseline_generation INTEGER;
+  ALTER TABLE nodes ADD COLUMN baseline_generation_max INTEGER;
+  ALTER TABLE nodes ADD COLUMN baseline_digest_at_max TEXT;
+  `,
 ];
 
 /** Thrown when the database cannot be used at start; the message is the whole story (no stack). */
@@ -272,7 +282,13 @@ export interface NodeBaselineRow {
   baseline_changed_at: number | null;
   baseline_previous: string | null;
   baseline_changes: number;
+  /** From the generation migration on (absent from queries that do not select them). */
+  baseline_generation?: number | null;
+  baseline_generation_max?: number | null;
+  baseline_digest_at_max?: string | null;
 }
+
+const ROLLBACK_TITLE = 'Integrity baseline rolled back';
 
 function shortDigest(d: string): string {
   return d.slice(0, 12);
@@ -395,15 +411,16 @@ export class Store {
       // Last seen in the future: the clock was stepped back (while this process ran or before it started).
       clampLastSeen: p(`UPDATE nodes SET last_seen_at = ? WHERE last_seen_at > ?`),
       setSilent: p(`UPDATE nodes SET silent = 1 WHERE node = ?`),
-      getBaseline: p(`SELECT baseline_digest, baseline_created, baseline_signed, baseline_observed_at, baseline_since, baseline_changed_at, baseline_previous, baseline_changes
-        FROM nodes WHERE node = ?`),
+      getBaseline: p(`SELECT baseline_digest, baseline_created, baseline_signed, baseline_observed_at, baseline_since, baseline_changed_at, baseline_previous, baseline_changes,
+        baseline_generation, baseline_generation_max, baseline_digest_at_max FROM nodes WHERE node = ?`),
       // Same digest: refresh what the agent says about it (creation, verified) and the observation time.
       refreshBaseline: p(`UPDATE nodes SET baseline_created = ?, baseline_signed = ?, baseline_observed_at = ? WHERE node = ?`),
       setBaseline: p(`UPDATE nodes SET baseline_digest = ?, baseline_created = ?, baseline_signed = ?, baseline_observed_at = ?, baseline_since = ?,
         baseline_changed_at = ?, baseline_previous = ?, baseline_changes = ? WHERE node = ?`),
+      setGeneration: p(`UPDATE nodes SET baseline_generation = ?, baseline_generation_max = ?, baseline_digest_at_max = ? WHERE node = ?`),
       // The read API's (GET /v1/nodes, /v1/alerts) and the metrics', prepared once like the rest.
       nodes: p(`SELECT n.node AS node, n.last_seen_at AS last_seen_at, n.baseline_digest, n.baseline_created, n.baseline_signed, n.baseline_observed_at,
-           n.baseline_since, n.baseline_changed_at, n.baseline_previous, n.baseline_changes,
+           n.baseline_since, n.baseline_changed_at, n.baseline_previous, n.baseline_changes, n.baseline_generation,
            (SELECT json_group_array(check_id) FROM (SELECT check_id FROM node_checks c WHERE c.node = n.node AND c.failing = 1 ORDER BY check_id)) AS failing
          FROM nodes n ORDER BY n.node`),
       alerts: p(`SELECT g.*, (SELECT json_group_array(node) FROM (SELECT node FROM node_checks c
@@ -504,6 +521,7 @@ export class Store {
     const row = this.st.getBaseline!.get(node) as NodeBaselineRow | undefined;
     if (!row) return;
     if (row.baseline_observed_at !== null && Date.parse(row.baseline_observed_at) > Date.parse(observedAt)) return;
+    this.noteGeneration(node, row, b, observedAt, now, touch);
     const signed = b.signed ? 1 : 0;
     if (row.baseline_digest === b.digest) {
       this.st.refreshBaseline!.run(b.created, signed, observedAt, node);
@@ -522,6 +540,36 @@ export class Store {
       `(created ${b.created}, ${b.signed ? 'signed and verified by the agent' : 'not verified by the agent'}): unless someone ran hostward integrity accept or init on this node, treat it as tampering`;
     const evidence = JSON.stringify([{ text: `previous digest ${row.baseline_digest}` }, { text: `new digest ${b.digest}` }]);
     this.setCheck(node, BASELINE_CHANGED_CHECK, 'hostward', 'high', 'fail', true, 'Integrity baseline changed', message, evidence, observedAt, now, touch);
+  }
+
+  /**
+   * A rollback: the node's baseline generation (under the baseline's MAC) went below the highest it reported,
+   * or that generation came back with another digest: an older, validly signed baseline was put back, so what
+   * it recorded compares clean again. hostward.baseline_rollback (critical) fails until the node reports the
+   * highest generation's baseline again or a higher one (integrity init --min-generation). Between baselines
+   * from before generations (0 and 0) an older one cannot be told apart; agents that send none are not judged.
+   */
+  private noteGeneration(node: string, row: NodeBaselineRow, b: BaselineRef, observedAt: string, now: number, touch: Touch): void {
+    const g = b.generation;
+    if (g === undefined) return;
+    const max = row.baseline_generation_max ?? null;
+    const atMax = row.baseline_digest_at_max ?? null;
+    if (max === null || g > max || (g === max && b.digest === atMax)) {
+      this.st.setGeneration!.run(g, max === null || g > max ? g : max, max === null || g > max ? b.digest : atMax, node);
+      if ((this.st.getNodeCheck!.get(node, BASELINE_ROLLBACK_CHECK) as NodeCheckRow | undefined)?.failing === 1) {
+        const message = `the node is back at generation ${g} (${shortDigest(b.digest)}), the highest it reported`;
+        this.setCheck(node, BASELINE_ROLLBACK_CHECK, 'hostward', 'critical', 'pass', false, ROLLBACK_TITLE, message, '[]', observedAt, now, touch);
+      }
+      return;
+    }
+    this.st.setGeneration!.run(g, max, atMax, node);
+    if ((g === 0 && max === 0) || b.digest === row.baseline_digest) return;
+    const message =
+      `the integrity baseline went back to generation ${g} (${shortDigest(b.digest)}) after generation ${max} (${shortDigest(atMax ?? '')}): ` +
+      `an older baseline was put back, and what it recorded compares as unchanged again. Unless an operator restored it, treat it as ` +
+      `tampering; rebuild the baseline past it with hostward integrity init --min-generation ${max + 1}`;
+    const evidence = JSON.stringify([{ text: `highest generation ${max}, digest ${atMax ?? '?'}` }, { text: `now generation ${g}, digest ${b.digest}` }]);
+    this.setCheck(node, BASELINE_ROLLBACK_CHECK, 'hostward', 'critical', 'fail', true, ROLLBACK_TITLE, message, evidence, observedAt, now, touch);
   }
 
   private apply(e: AlertEvent, now: number, touch: Touch): void {

@@ -3,20 +3,11 @@
  * the error (`[3].severity: must be one of …`); unknown fields are ignored, so a newer agent's additions
  * do not break an older collector.
  */
-import { MAX_EVENTS_PER_REQUEST, SEVERITIES, STATUSES, isSeverity } from '../contracts.js';
+import { EVENT_LIMITS, MAX_EVENTS_PER_REQUEST, SEVERITIES, STATUSES, isSeverity } from '../contracts.js';
 import type { AlertEvent, BaselineRef, Evidence, Status } from '../contracts.js';
 
-export const LIMITS = {
-  id: 128,
-  node: 253,
-  check: 128,
-  probe: 64,
-  title: 1024,
-  message: 16 * 1024,
-  evidence: 100,
-  evidenceText: 4096,
-  evidenceFile: 4096,
-} as const;
+/** The contract's limits, which the agent fits its events to (src/alerts/limits.ts): one definition for both ends. */
+export const LIMITS = EVENT_LIMITS;
 
 export type Validated = { ok: true; events: AlertEvent[] } | { ok: false; error: string };
 
@@ -89,6 +80,7 @@ export function validateEvent(v: unknown, at: string): AlertEvent {
   const e: AlertEvent = { id, node, check, probe, status: v.status as Status, severity: v.severity, title, message, evidence: ev, observedAt };
   if (v.accepted === true) e.accepted = true;
   if (v.baseline !== undefined) e.baseline = baseline(v.baseline, `${at}.baseline`);
+  if (v.evidenceOmitted !== undefined) e.evidenceOmitted = count(v.evidenceOmitted, `${at}.evidenceOmitted`);
   return e;
 }
 
@@ -98,7 +90,15 @@ function baseline(v: unknown, at: string): BaselineRef {
   const created = str(v, 'created', at, 40, ISO_RE);
   if (!Number.isFinite(Date.parse(created))) throw new Bad(`${at}.created: not a valid time`);
   if (typeof v.signed !== 'boolean') throw new Bad(`${at}.signed: must be true or false`);
-  return { digest, created, signed: v.signed };
+  const ref: BaselineRef = { digest, created, signed: v.signed };
+  if (v.generation !== undefined) ref.generation = count(v.generation, `${at}.generation`);
+  return ref;
+}
+
+/** A non-negative integer well inside a double's exact range (generations, counts). */
+function count(v: unknown, at: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 2 ** 48) throw new Bad(`${at}: must be an integer from 0 to 2^48`);
+  return v;
 }
 
 /** Validate a parsed body: a JSON array of 1..MAX_EVENTS_PER_REQUEST events. */

@@ -8,7 +8,7 @@ import { readFileSync, existsSync, rmSync } from 'node:fs';
 import { openDatabase, pragmaValue } from '../../src/collector/sqlite.js';
 import { promtool } from '../helpers/promtool.js';
 import type { AlertGroup, NodeSummary } from '../../src/contracts.js';
-import { groupKey } from '../../src/collector/store.js';
+import { MIGRATIONS, groupKey } from '../../src/collector/store.js';
 import { event, makeDirs, metric, post, requireBuild, startCollectorProcess, stop, waitFor, TOKEN } from './helpers.js';
 import type { Dirs, Proc } from './helpers.js';
 
@@ -186,7 +186,8 @@ describe('accepted events: idempotent, grouped per check and severity, delivered
     const db = openDatabase(d.db, { readOnly: true });
     try {
       expect(pragmaValue(db, 'journal_mode')).toBe('wal');
-      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+      const versions = MIGRATIONS.map((_, i) => ({ version: i + 1 }));
+      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(versions);
     } finally {
       db.close();
     }
