@@ -96,6 +96,35 @@ describe('sudoers', () => {
   });
 });
 
+describe('sudo timeout and su', () => {
+  it('!timestamp_timeout (a password every time) passes; a positive value above 15 fails', async () => {
+    const check = async (line: string) =>
+      byCheck(await scanAccounts(root({ 'etc/sudoers': `${line}\n` }), 'server')).get(
+        'accounts.sudo_timestamp_timeout',
+      )!;
+    expect(await check('Defaults !timestamp_timeout')).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining('0 (!timestamp_timeout)'),
+    });
+    expect((await check('Defaults timestamp_timeout=30')).status).toBe('fail');
+  });
+
+  it('a pam_wheel line with deny or trust does not count as restricting su', async () => {
+    const files = {
+      'etc/group': 'sugroup:x:1001:\n',
+      'etc/pam.d/su':
+        'auth sufficient pam_wheel.so trust use_uid group=sugroup\nauth required pam_wheel.so deny use_uid group=sugroup\n',
+    };
+    const f = byCheck(await scanAccounts(root(files), 'server')).get('accounts.su_restricted')!;
+    expect(f).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('has no "auth required pam_wheel.so"'),
+    });
+    const ok = { ...files, 'etc/pam.d/su': 'auth required pam_wheel.so use_uid group=sugroup\n' };
+    expect(byCheck(await scanAccounts(root(ok), 'server')).get('accounts.su_restricted')!.status).toBe('pass');
+  });
+});
+
 describe("root's PATH", () => {
   it('a directory owned by another user fails; $-expansions are left alone; a missing one is not judged', async () => {
     const r = root({

@@ -119,8 +119,9 @@ function timestamp(f: AccountsFacts): Outcome {
     file.defaults.filter((d) => d.name === 'timestamp_timeout').map((d) => ({ d, file: file.file })),
   );
   const bad = all.filter((x) => {
-    const v = Number(x.d.value);
-    return x.d.negated || !(v >= 0 && v <= MAX_TIMESTAMP);
+    // "!timestamp_timeout" is 0: a password every time.
+    const v = x.d.negated ? 0 : Number(x.d.value);
+    return !(v >= 0 && v <= MAX_TIMESTAMP);
   });
   if (bad.length)
     return fail(
@@ -132,7 +133,7 @@ function timestamp(f: AccountsFacts): Outcome {
     );
   if (all.length)
     return pass(
-      `timestamp_timeout ${all.map((x) => x.d.value).join(', ')} (${MAX_TIMESTAMP} minutes or less)`,
+      `timestamp_timeout ${all.map((x) => (x.d.negated ? '0 (!timestamp_timeout)' : x.d.value)).join(', ')} (${MAX_TIMESTAMP} minutes or less)`,
       cap(all.map(dev)),
     );
   return pass(
@@ -144,7 +145,13 @@ function su(f: AccountsFacts): Outcome {
   const s = f.pam.su;
   if (!s.present) return skip('/etc/pam.d/su does not exist (su is not installed or has no PAM service)');
   const wheel = s.modules.filter(
-    (m) => m.type === 'auth' && moduleName(m.module) === 'pam_wheel.so' && /^(required|requisite)$/.test(m.control),
+    // "deny" inverts pam_wheel (members are refused) and "trust" lets members in without a password: neither restricts.
+    (m) =>
+      m.type === 'auth' &&
+      moduleName(m.module) === 'pam_wheel.so' &&
+      /^(required|requisite)$/.test(m.control) &&
+      !m.args.includes('deny') &&
+      !m.args.includes('trust'),
   );
   if (wheel.length === 0)
     return fail(
