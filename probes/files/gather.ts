@@ -8,7 +8,17 @@ import { WALK_BUDGET_MS, parseFilesOptions } from './options.js';
 import type { FilesOptions } from './options.js';
 import { NOLOGIN, familyOf, grubPasswordLines, parseGroup, parseOsRelease, parsePasswd, parseShells } from './parse.js';
 import { tablePaths } from './table.js';
-import type { Accounts, Banner, Daemon, FilesFacts, GrubFacts, HomeFacts, OsInfo, PathState, PasswdEntry } from './types.js';
+import type {
+  Accounts,
+  Banner,
+  Daemon,
+  FilesFacts,
+  GrubFacts,
+  HomeFacts,
+  OsInfo,
+  PathState,
+  PasswdEntry,
+} from './types.js';
 import { parseMountinfo, skippedMounts, walkHost } from './walker.js';
 import type { WalkResult } from './walker.js';
 
@@ -38,11 +48,15 @@ async function readBanner(host: HostRoot, path: string, max = MAX_SMALL): Promis
 }
 
 async function gatherOs(host: HostRoot): Promise<OsInfo> {
-  const r = (await host.readText('/etc/os-release', { maxBytes: MAX_SMALL })) ;
+  const r = await host.readText('/etc/os-release', { maxBytes: MAX_SMALL });
   const alt = r.ok ? r : await host.readText('/usr/lib/os-release', { maxBytes: MAX_SMALL });
   if (!alt.ok) return { family: 'other', name: 'a distribution without os-release' };
   const o = parseOsRelease(alt.text);
-  return { family: familyOf(o.ID, o.ID_LIKE), ...(o.ID ? { id: o.ID } : {}), name: o.PRETTY_NAME ?? o.ID ?? 'an unnamed distribution' };
+  return {
+    family: familyOf(o.ID, o.ID_LIKE),
+    ...(o.ID ? { id: o.ID } : {}),
+    name: o.PRETTY_NAME ?? o.ID ?? 'an unnamed distribution',
+  };
 }
 
 export async function gatherAccounts(host: HostRoot): Promise<Accounts> {
@@ -68,7 +82,13 @@ async function firstExisting(host: HostRoot, paths: readonly string[]): Promise<
   return undefined;
 }
 
-async function daemon(host: HostRoot, name: string, binaries: string[], units: string[], comms: string[]): Promise<Daemon> {
+async function daemon(
+  host: HostRoot,
+  name: string,
+  binaries: string[],
+  units: string[],
+  comms: string[],
+): Promise<Daemon> {
   const binary = await firstExisting(host, binaries);
   const wants = units.flatMap((u) => ['/etc/systemd/system/multi-user.target.wants/' + u]);
   const enabledBy = await firstExisting(host, wants);
@@ -83,7 +103,9 @@ async function gatherGrub(host: HostRoot): Promise<GrubFacts> {
     if (cfg.state !== 'missing') break;
   }
   const d = await host.readDir('/etc/grub.d');
-  const files = d.ok ? d.entries.filter((e) => e.type === 'file' || e.type === 'symlink').slice(0, MAX_GRUB_SOURCES) : [];
+  const files = d.ok
+    ? d.entries.filter((e) => e.type === 'file' || e.type === 'symlink').slice(0, MAX_GRUB_SOURCES)
+    : [];
   const texts = await mapLimit(files, CONCURRENCY, (e) => readBanner(host, e.path));
   const sourcesWithPassword = texts.flatMap((t) => {
     if (t.state !== 'ok') return [];
@@ -138,7 +160,13 @@ export async function gather(ctx: ProbeContext): Promise<FilesFacts> {
   const paths = [...tablePaths(), ...ALLOW_DENY];
   const states = await mapLimit(paths, CONCURRENCY, (p) => statPath(host, p));
   const banners = await mapLimit(BANNERS, CONCURRENCY, (p) => readBanner(host, p));
-  const cron = await daemon(host, 'cron', ['/usr/sbin/cron', '/usr/sbin/crond', '/usr/bin/crond'], ['cron.service', 'crond.service', 'cronie.service'], ['cron', 'crond']);
+  const cron = await daemon(
+    host,
+    'cron',
+    ['/usr/sbin/cron', '/usr/sbin/crond', '/usr/bin/crond'],
+    ['cron.service', 'crond.service', 'cronie.service'],
+    ['cron', 'crond'],
+  );
   const at = await daemon(host, 'at', ['/usr/bin/at'], ['atd.service'], ['atd']);
   const users = interactiveUsers(accounts.passwd, shells);
   const homes = await mapLimit(users.slice(0, MAX_HOMES), CONCURRENCY, (u) => gatherHome(host, u));

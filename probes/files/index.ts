@@ -21,7 +21,9 @@ export { FILE_RULES } from './table.js';
 export const filesProbe = defineProbe<FilesFacts>({
   name: 'files',
   description:
-    'Ownership and modes of the account files, cron, banners and GRUB; crontab and at restricted to allowed users; banners that do not reveal the OS; a GRUB password; home directories and dot files; and, over a walk of local file systems bounded in entries and time, world-writable, unowned and SUID/SGID files.',
+    'Ownership and modes of the account files, cron, banners and GRUB; crontab and at restricted to allowed ' +
+    'users; banners that do not reveal the OS; a GRUB password; home directories and dot files; and, over a walk ' +
+    'of local file systems bounded in entries and time, world-writable, unowned and SUID/SGID files.',
   checks: [...permChecks, ...cronChecks, ...bannerChecks, ...bootChecks, ...walkChecks, ...homeChecks],
   gather,
   validateConfig: (c) => {

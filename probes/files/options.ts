@@ -20,7 +20,11 @@ export interface FilesOptions {
 
 const KEYS = ['walk', 'walkMaxEntries', 'walkBudgetMs', 'allowSetid'];
 
-export const DEFAULT_FILES_OPTIONS: Readonly<FilesOptions> = Object.freeze({ walk: true, walkMaxEntries: 200_000, allowSetid: [] });
+export const DEFAULT_FILES_OPTIONS: Readonly<FilesOptions> = Object.freeze({
+  walk: true,
+  walkMaxEntries: 200_000,
+  allowSetid: [],
+});
 
 /**
  * The walk's time budget per mode. A one-off scan must finish within about a second with every other probe, so

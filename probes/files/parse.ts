@@ -88,6 +88,7 @@ export function userCfgSets(text: string, name: string): boolean {
 /** The getty escapes that print the OS and kernel (\m machine, \r release, \s system, \v version, \S os-release). */
 export function bannerLeaks(text: string, osId: string | undefined): string[] {
   const out = [...new Set([...text.matchAll(/\\[mrsvS]/g)].map((m) => m[0]))];
-  if (osId && osId.length >= 3 && new RegExp(`\\b${osId.replace(/[^a-z0-9]/gi, '')}\\b`, 'i').test(text)) out.push(`the OS name "${osId}"`);
+  if (osId && osId.length >= 3 && new RegExp(`\\b${osId.replace(/[^a-z0-9]/gi, '')}\\b`, 'i').test(text))
+    out.push(`the OS name "${osId}"`);
   return out;
 }

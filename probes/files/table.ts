@@ -48,22 +48,38 @@ const SHADOW_DEB: Expect = { maxMode: 0o640, owners: ['root'], groups: ['root', 
 const SHADOW_RHEL: Expect = { maxMode: 0o000, ...ROOT };
 const CRON_DIR: Expect = { maxMode: 0o700, ...ROOT };
 
-const ACCOUNT_ABSENT: Absent = { status: 'unknown', why: 'every Linux host has it: the scanned root is not a host\'s root, or it cannot be read' };
-const BACKUP_ABSENT: Absent = { status: 'skip', why: 'the shadow tools write the backup at the first change of the accounts; there is none yet' };
+const ACCOUNT_ABSENT: Absent = {
+  status: 'unknown',
+  why: "every Linux host has it: the scanned root is not a host's root, or it cannot be read",
+};
+const BACKUP_ABSENT: Absent = {
+  status: 'skip',
+  why: 'the shadow tools write the backup at the first change of the accounts; there is none yet',
+};
 const CRON_ABSENT: Absent = { status: 'skip', why: 'it does not exist (cron is installed without it)' };
 
-const PASSWD_WHY = 'the account databases are read by everyone but must be writable by root alone: a user who can write them makes himself uid 0';
-const SHADOW_WHY = 'the password hashes must not be readable by users (offline cracking) nor writable by anyone but root';
-const CRON_WHY = 'root runs what these files name: a user who can read them learns the schedule, one who can write them runs code as root';
+const PASSWD_WHY =
+  'the account databases are read by everyone but must be writable by root alone: ' +
+  'a user who can write them makes himself uid 0';
+const SHADOW_WHY =
+  'the password hashes must not be readable by users (offline cracking) nor writable by anyone but root';
+const CRON_WHY =
+  'root runs what these files name: a user who can read them learns the schedule, ' +
+  'one who can write them runs code as root';
 
 function account(id: string, path: string, cis: string, shadow: boolean, backup: boolean): FileRule {
   return {
     id: `${id}_permissions`,
-    title: `${path} is owned by root, group ${shadow ? 'shadow (Debian) or root' : 'root'}, mode ${shadow ? '0640 (Debian) or 0000 (RHEL)' : '0644'} or stricter`,
+    title: shadow
+      ? `${path} is owned by root, group shadow (Debian) or root, mode 0640 (Debian) or 0000 (RHEL) or stricter`
+      : `${path} is owned by root, group root, mode 0644 or stricter`,
     paths: [path],
     type: 'file',
     severity: shadow ? 'high' : 'medium',
-    references: [CIS_DEBIAN_12(cis), ...(path === '/etc/passwd' || path === '/etc/group' || backup ? [LYNIS('FILE-7524')] : [])],
+    references: [
+      CIS_DEBIAN_12(cis),
+      ...(path === '/etc/passwd' || path === '/etc/group' || backup ? [LYNIS('FILE-7524')] : []),
+    ],
     expect: shadow ? SHADOW_DEB : PUBLIC,
     ...(shadow ? { rhel: SHADOW_RHEL } : {}),
     absent: backup ? BACKUP_ABSENT : ACCOUNT_ABSENT,
@@ -118,7 +134,9 @@ export const FILE_RULES: readonly FileRule[] = [
     references: [CIS_DEBIAN_12('7.1.9')],
     expect: PUBLIC,
     absent: { status: 'skip', why: 'there is no /etc/shells (chsh then accepts no shell change)' },
-    why: 'a user who can write /etc/shells can make any program an accepted login shell (chsh, ftp and others trust the list)',
+    why:
+      'a user who can write /etc/shells can make any program an accepted login shell (chsh, ftp and others trust ' +
+      'the list)',
   },
   {
     id: 'opasswd_permissions',
@@ -129,7 +147,7 @@ export const FILE_RULES: readonly FileRule[] = [
     references: [CIS_DEBIAN_12('7.1.10')],
     expect: { maxMode: 0o600, ...ROOT },
     absent: { status: 'skip', why: 'pam_pwhistory (or pam_unix remember=) has not stored old passwords on this host' },
-    why: 'it holds the hashes of users\' previous passwords, which are often close to the current ones',
+    why: "it holds the hashes of users' previous passwords, which are often close to the current ones",
   },
   {
     id: 'crontab_permissions',
@@ -147,7 +165,12 @@ export const FILE_RULES: readonly FileRule[] = [
   cronDir('daily', '2.4.1.4'),
   cronDir('weekly', '2.4.1.5'),
   cronDir('monthly', '2.4.1.6'),
-  { ...cronDir('d', '2.4.1.7'), id: 'cron_d_permissions', title: '/etc/cron.d is owned by root:root, mode 0700 or stricter', paths: ['/etc/cron.d'] },
+  {
+    ...cronDir('d', '2.4.1.7'),
+    id: 'cron_d_permissions',
+    title: '/etc/cron.d is owned by root:root, mode 0700 or stricter',
+    paths: ['/etc/cron.d'],
+  },
   banner('motd', '/etc/motd', '1.6.4', 'message of the day file'),
   banner('issue', '/etc/issue', '1.6.5', 'local login banner'),
   banner('issue_net', '/etc/issue.net', '1.6.6', 'remote login banner'),
@@ -161,9 +184,13 @@ export const FILE_RULES: readonly FileRule[] = [
     expect: { maxMode: 0o600, ...ROOT },
     absent: {
       status: 'skip',
-      why: 'the host does not boot with GRUB from this root (a node image with systemd-boot or a unified kernel image, a VM booting its kernel directly, or /boot not in the scanned root)',
+      why:
+        'the host does not boot with GRUB from this root (a node image with systemd-boot or a unified kernel ' +
+        'image, a VM booting its kernel directly, or /boot not in the scanned root)',
     },
-    why: 'grub.cfg holds the boot entries and the bootloader password hash; users must not read it nor change how the kernel starts',
+    why:
+      'grub.cfg holds the boot entries and the bootloader password hash; users must not read it nor change how ' +
+      'the kernel starts',
   },
 ];
 

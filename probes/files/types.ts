@@ -44,7 +44,10 @@ export interface PasswdEntry {
 }
 
 /** A banner file read for its content. */
-export type Banner = { state: 'ok'; path: string; text: string } | { state: 'missing'; path: string } | { state: 'error'; path: string; reason: string };
+export type Banner =
+  | { state: 'ok'; path: string; text: string }
+  | { state: 'missing'; path: string }
+  | { state: 'error'; path: string; reason: string };
 
 /** The scheduler daemons: installed (binary present), enabled (systemd wants link), running (a process). */
 export interface Daemon {

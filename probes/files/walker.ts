@@ -25,8 +25,28 @@ export const NEVER_ENTERED = [
   '/var/lib/kubelet/pods',
 ] as const;
 
-/** File system types not walked: remote, FUSE (often remote or slow), container overlays, kernel pseudo file systems. */
-const SKIPPED_FS = /^(nfs4?|cifs|smb3?|smbfs|ceph|glusterfs|9p|afs|sshfs|davfs|fuse(\..*)?|fuseblk|overlay|aufs|proc|sysfs|devtmpfs|devpts|cgroup2?|securityfs|debugfs|tracefs|bpf|autofs|configfs|pstore|efivarfs|selinuxfs|mqueue|hugetlbfs|binfmt_misc|fusectl|nsfs|rpc_pipefs|squashfs|iso9660)$/;
+/** File system types not walked: remote, FUSE (often remote or slow), container overlays, kernel pseudo systems. */
+const SKIPPED_FS = new RegExp(
+  `^(${[
+    ...[
+      'nfs4?',
+      'cifs',
+      'smb3?',
+      'smbfs',
+      'ceph',
+      'glusterfs',
+      '9p',
+      'afs',
+      'sshfs',
+      'davfs',
+      'fuse(\\..*)?',
+      'fuseblk',
+    ],
+    ...['overlay', 'aufs', 'squashfs', 'iso9660', 'proc', 'sysfs', 'devtmpfs', 'devpts', 'cgroup2?', 'securityfs'],
+    ...['debugfs', 'tracefs', 'bpf', 'autofs', 'configfs', 'pstore', 'efivarfs', 'selinuxfs', 'mqueue', 'hugetlbfs'],
+    ...['binfmt_misc', 'fusectl', 'nsfs', 'rpc_pipefs'],
+  ].join('|')})$`,
+);
 
 /** Hits kept per category; the count goes on beyond it. SUID/SGID files are few and judged later, so more are kept. */
 export const MAX_HITS = 200;
@@ -106,7 +126,8 @@ export function parseMountinfo(text: string, max = 100_000): Mount[] {
 /** Mount points whose file system is not walked, with the type. */
 export function skippedMounts(mounts: readonly Mount[]): Map<string, string> {
   const m = new Map<string, string>();
-  for (const x of mounts) if (SKIPPED_FS.test(x.fstype)) m.set(x.point, x.fstype);
+  for (const x of mounts)
+    if (SKIPPED_FS.test(x.fstype)) m.set(x.point, x.fstype);
     else m.delete(x.point); // a later mount over the same point hides the earlier one
   return m;
 }
@@ -145,7 +166,8 @@ function visit(s: State, host: HostRoot, p: string): void {
   if (!st) return; // vanished since the listing
   s.r.entries++;
   // A mount point or kernel tree shows the mounted file system's root: judged by none of the checks.
-  if ((NEVER_ENTERED as readonly string[]).includes(p)) return note(s.r.skipped, p, 'never walked (kernel, runtime or pod tree)');
+  if ((NEVER_ENTERED as readonly string[]).includes(p))
+    return note(s.r.skipped, p, 'never walked (kernel, runtime or pod tree)');
   const fs = s.mounts.get(p);
   if (fs) return note(s.r.skipped, p, `${fs} mount: not a local file system`);
   const mode = st.mode & 0o7777;
@@ -174,7 +196,8 @@ function list(s: State, host: HostRoot, dir: string): string[] {
     return dir === '/' ? names.sort((a, b) => rank(a) - rank(b) || byName(a, b)) : names.sort(byName);
   } catch (e) {
     s.r.unreadableCount++;
-    if (s.r.unreadable.length < MAX_NOTES) s.r.unreadable.push({ path: dir, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
+    if (s.r.unreadable.length < MAX_NOTES)
+      s.r.unreadable.push({ path: dir, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
     return [];
   }
 }
@@ -199,9 +222,21 @@ export async function walkHost(input: WalkInput): Promise<WalkResult> {
   const now = input.now ?? (() => performance.now());
   const start = now();
   const r: WalkResult = {
-    complete: false, entries: 0, elapsedMs: 0, limits: input.limits, dirsNotRead: 0, notRead: [], skipped: [],
-    unreadable: [], unreadableCount: 0, found: {
-      worldWritableFiles: empty(), worldWritableDirs: empty(), unownedUser: empty(), unownedGroup: empty(), setid: empty(),
+    complete: false,
+    entries: 0,
+    elapsedMs: 0,
+    limits: input.limits,
+    dirsNotRead: 0,
+    notRead: [],
+    skipped: [],
+    unreadable: [],
+    unreadableCount: 0,
+    found: {
+      worldWritableFiles: empty(),
+      worldWritableDirs: empty(),
+      unownedUser: empty(),
+      unownedGroup: empty(),
+      setid: empty(),
     },
     ...(input.mountsProblem ? { mountsProblem: input.mountsProblem } : {}),
   };

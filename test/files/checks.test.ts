@@ -20,10 +20,14 @@ async function findings(files: Record<string, Entry>, config: Record<string, unk
   return byCheck(await scanFiles(r.root, { walk: false, ...config }));
 }
 
-const base = (os: string): Record<string, Entry> => ({ 'etc/os-release': os, 'etc/passwd': PASSWD, 'etc/group': GROUP });
+const base = (os: string): Record<string, Entry> => ({
+  'etc/os-release': os,
+  'etc/passwd': PASSWD,
+  'etc/group': GROUP,
+});
 
 describe('the shadow rows follow the distribution', () => {
-  it('RHEL: 0000 root:root passes; 0640 root:shadow, Debian\'s value, fails', async () => {
+  it("RHEL: 0000 root:root passes; 0640 root:shadow, Debian's value, fails", async () => {
     const ok = await findings({ ...base(ROCKY_OS), 'etc/shadow': { text: '', mode: 0o000 } });
     expect(ok.get('files.shadow_permissions')!.status).toBe('pass');
     const bad = await findings({ ...base(ROCKY_OS), 'etc/shadow': { text: '', mode: 0o640, owner: '0:42' } });
@@ -34,8 +38,16 @@ describe('the shadow rows follow the distribution', () => {
   });
 
   it('Debian: root:shadow 0640 passes, 0600 (stricter) passes, 0660 and a setgid bit fail, another group fails', async () => {
-    for (const [mode, owner, status] of [[0o640, '0:42', 'pass'], [0o600, '0:0', 'pass'], [0o660, '0:42', 'fail'], [0o2640, '0:42', 'fail'], [0o640, '0:1000', 'fail']] as const) {
-      const f = (await findings({ ...base(DEBIAN_OS), 'etc/shadow': { text: '', mode, owner } })).get('files.shadow_permissions')!;
+    for (const [mode, owner, status] of [
+      [0o640, '0:42', 'pass'],
+      [0o600, '0:0', 'pass'],
+      [0o660, '0:42', 'fail'],
+      [0o2640, '0:42', 'fail'],
+      [0o640, '0:1000', 'fail'],
+    ] as const) {
+      const f = (await findings({ ...base(DEBIAN_OS), 'etc/shadow': { text: '', mode, owner } })).get(
+        'files.shadow_permissions',
+      )!;
       expect(`${mode.toString(8)} ${owner} ${f.status}`).toBe(`${mode.toString(8)} ${owner} ${status}`);
     }
   });
@@ -47,7 +59,12 @@ describe('the shadow rows follow the distribution', () => {
   });
 
   it('a directory where a file belongs fails; a link is followed as stat -L does', async () => {
-    const f = await findings({ ...base(DEBIAN_OS), 'etc/shells': { dir: true }, 'etc/motd': { symlink: '/run/motd.real' }, 'run/motd.real': { text: 'hi\n', mode: 0o666 } });
+    const f = await findings({
+      ...base(DEBIAN_OS),
+      'etc/shells': { dir: true },
+      'etc/motd': { symlink: '/run/motd.real' },
+      'run/motd.real': { text: 'hi\n', mode: 0o666 },
+    });
     expect(f.get('files.shells_permissions')!.message).toContain('is a directory');
     expect(f.get('files.motd_permissions')!.status).toBe('fail');
     expect(f.get('files.motd_permissions')!.message).toContain('/etc/motd (-> /run/motd.real) 0666');
@@ -55,27 +72,52 @@ describe('the shadow rows follow the distribution', () => {
 });
 
 describe('GRUB', () => {
-  const RHEL_CFG = 'if [ -f ${prefix}/user.cfg ]; then\n  source ${prefix}/user.cfg\n  if [ -n "${GRUB2_PASSWORD}" ]; then\n    set superusers="root"\n    export superusers\n    password_pbkdf2 root ${GRUB2_PASSWORD}\n  fi\nfi\n';
-  it('RHEL\'s 01_users passes with a hash in user.cfg and fails without it', async () => {
-    const ok = await findings({ ...base(ROCKY_OS), 'boot/grub2/grub.cfg': { text: RHEL_CFG, mode: 0o600 }, 'boot/grub2/user.cfg': { text: 'GRUB2_PASSWORD=grub.pbkdf2.sha512.10000.AB.CD\n', mode: 0o600 } });
+  const RHEL_CFG =
+    'if [ -f ${prefix}/user.cfg ]; then\n  source ${prefix}/user.cfg\n  if [ -n "${GRUB2_PASSWORD}" ]; then\n    set superusers="root"\n    export superusers\n    password_pbkdf2 root ${GRUB2_PASSWORD}\n  fi\nfi\n';
+  it("RHEL's 01_users passes with a hash in user.cfg and fails without it", async () => {
+    const ok = await findings({
+      ...base(ROCKY_OS),
+      'boot/grub2/grub.cfg': { text: RHEL_CFG, mode: 0o600 },
+      'boot/grub2/user.cfg': { text: 'GRUB2_PASSWORD=grub.pbkdf2.sha512.10000.AB.CD\n', mode: 0o600 },
+    });
     expect(ok.get('files.grub_password')!.status).toBe('pass');
-    const bad = await findings({ ...base(ROCKY_OS), 'boot/grub2/grub.cfg': { text: RHEL_CFG, mode: 0o600 }, 'boot/grub2/user.cfg': { text: 'GRUB2_PASSWORD=\n' } });
+    const bad = await findings({
+      ...base(ROCKY_OS),
+      'boot/grub2/grub.cfg': { text: RHEL_CFG, mode: 0o600 },
+      'boot/grub2/user.cfg': { text: 'GRUB2_PASSWORD=\n' },
+    });
     expect(bad.get('files.grub_password')!.status).toBe('fail');
   });
 
   it('a clear-text password fails; a commented-out one is no password', async () => {
-    const plain = await findings({ ...base(DEBIAN_OS), 'boot/grub/grub.cfg': 'set superusers="admin"\npassword admin secret\n' });
+    const plain = await findings({
+      ...base(DEBIAN_OS),
+      'boot/grub/grub.cfg': 'set superusers="admin"\npassword admin secret\n',
+    });
     expect(plain.get('files.grub_password')!.message).toContain('clear-text');
     expect(grubPasswordLines('# set superusers="a"\n# password_pbkdf2 a grub.pbkdf2.x')).toEqual({});
   });
 });
 
 describe('cron and at', () => {
-  const cron: Record<string, Entry> = { 'usr/sbin/cron': { text: 'x', mode: 0o755 }, 'usr/bin/at': { text: 'x', mode: 0o755 } };
+  const cron: Record<string, Entry> = {
+    'usr/sbin/cron': { text: 'x', mode: 0o755 },
+    'usr/bin/at': { text: 'x', mode: 0o755 },
+  };
   it('allow files: present and restricted pass; group crontab and daemon are accepted; a world-readable one fails', async () => {
-    const ok = await findings({ ...base(DEBIAN_OS), ...cron, 'etc/cron.allow': { text: 'root\n', mode: 0o640, owner: '0:0' }, 'etc/at.allow': { text: 'root\n', mode: 0o640, owner: '0:1' } });
+    const ok = await findings({
+      ...base(DEBIAN_OS),
+      ...cron,
+      'etc/cron.allow': { text: 'root\n', mode: 0o640, owner: '0:0' },
+      'etc/at.allow': { text: 'root\n', mode: 0o640, owner: '0:1' },
+    });
     expect(ok.get('files.cron_allow')!.status).toBe('pass');
-    const bad = await findings({ ...base(DEBIAN_OS), ...cron, 'etc/cron.allow': { text: 'root\n', mode: 0o644 }, 'etc/at.allow': { text: '', mode: 0o640, owner: '1000:0' } });
+    const bad = await findings({
+      ...base(DEBIAN_OS),
+      ...cron,
+      'etc/cron.allow': { text: 'root\n', mode: 0o644 },
+      'etc/at.allow': { text: '', mode: 0o640, owner: '1000:0' },
+    });
     expect(bad.get('files.cron_allow')!.message).toContain('0644');
     expect(bad.get('files.at_allow')!.message).toContain('owner alice');
   });
@@ -89,19 +131,26 @@ describe('cron and at', () => {
 
 describe('homes and users', () => {
   it('interactive users are those with a shell of /etc/shells, nologin and false never', () => {
-    const users = parsePasswd('a:x:1:1::/h/a:/bin/bash\nb:x:2:2::/h/b:/usr/sbin/nologin\nc:x:3:3::/h/c:/bin/zsh\nbad line\nd:x:4:4::/h/d:/bin/false\n');
+    const users = parsePasswd(
+      'a:x:1:1::/h/a:/bin/bash\nb:x:2:2::/h/b:/usr/sbin/nologin\nc:x:3:3::/h/c:/bin/zsh\nbad line\nd:x:4:4::/h/d:/bin/false\n',
+    );
     expect(interactiveUsers(users, ['/bin/bash']).map((u) => u.name)).toEqual(['a']);
     expect(interactiveUsers(users, undefined).map((u) => u.name)).toEqual(['a', 'c']);
   });
 
   it('a setgid home (0750 plus g+s) passes as CIS masks 027; a group-writable dot file fails; a .rhosts fails', async () => {
     const f = await findings({
-      ...base(DEBIAN_OS), 'etc/shells': '/bin/bash\n', 'root': { dir: true, mode: 0o700 },
+      ...base(DEBIAN_OS),
+      'etc/shells': '/bin/bash\n',
+      root: { dir: true, mode: 0o700 },
       'home/alice': { dir: true, mode: 0o2750, owner: '1000:1000' },
-      'home/alice/.profile': { text: '', mode: 0o664, owner: '1000:1000' }, 'home/alice/.rhosts': { text: '+ +\n', mode: 0o600, owner: '1000:1000' },
+      'home/alice/.profile': { text: '', mode: 0o664, owner: '1000:1000' },
+      'home/alice/.rhosts': { text: '+ +\n', mode: 0o600, owner: '1000:1000' },
     });
     expect(f.get('files.home_directories')!.status).toBe('pass');
-    expect(f.get('files.dot_files')!.message).toContain('/home/alice/.profile 0664 alice:alice group or world writable');
+    expect(f.get('files.dot_files')!.message).toContain(
+      '/home/alice/.profile 0664 alice:alice group or world writable',
+    );
     expect(f.get('files.no_trust_files')!.message).toContain('/home/alice/.rhosts');
   });
 });
@@ -114,7 +163,7 @@ describe('banners and allow-lists', () => {
     expect(bannerLeaks('debianized', 'debian')).toEqual([]);
   });
 
-  it('the SUID allow-list checks the bit too: Debian\'s SGID chage made SUID is not allowed', () => {
+  it("the SUID allow-list checks the bit too: Debian's SGID chage made SUID is not allowed", () => {
     const deb = allowList('debian', []);
     expect(deb.match('/usr/bin/chage', 0o2755)).toBe(true);
     expect(deb.match('/usr/bin/chage', 0o4755)).toBe(false);
@@ -136,6 +185,7 @@ describe('options', () => {
 
   it('walk: false makes the whole-disk checks skip', async () => {
     const f = await findings(base(DEBIAN_OS), { walk: false });
-    for (const id of ['files.world_writable_files', 'files.unowned_files', 'files.setid_allowed']) expect(f.get(id)!.status).toBe('skip');
+    for (const id of ['files.world_writable_files', 'files.unowned_files', 'files.setid_allowed'])
+      expect(f.get(id)!.status).toBe('skip');
   });
 });

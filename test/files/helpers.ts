@@ -14,7 +14,11 @@ import type { FilesFacts } from '../../probes/files/index.js';
 
 export const log = pino({ level: 'silent' });
 
-export async function scanFiles(root: string, files: Record<string, unknown> = {}, hostRole: 'node' | 'server' = 'node'): Promise<Report> {
+export async function scanFiles(
+  root: string,
+  files: Record<string, unknown> = {},
+  hostRole: 'node' | 'server' = 'node',
+): Promise<Report> {
   const config = defaultConfig();
   config.root = root;
   config.scan.hostRole = hostRole;
@@ -26,17 +30,31 @@ export function byCheck(report: Report): Map<string, Finding> {
   return new Map(report.findings.map((f) => [f.check, f]));
 }
 
-export async function gatherFiles(root: string, files: Record<string, unknown> = {}, mode: 'scan' | 'agent' = 'scan'): Promise<FilesFacts> {
+export async function gatherFiles(
+  root: string,
+  files: Record<string, unknown> = {},
+  mode: 'scan' | 'agent' = 'scan',
+): Promise<FilesFacts> {
   const host = new HostRoot(root);
   const ctx: ProbeContext = {
-    host, exec: hostExec(host.root), log, config: { walkBudgetMs: 60_000, ...files }, signal: new AbortController().signal,
-    now: () => new Date(), mode, hostRole: { role: 'node', why: 'test' },
+    host,
+    exec: hostExec(host.root),
+    log,
+    config: { walkBudgetMs: 60_000, ...files },
+    signal: new AbortController().signal,
+    now: () => new Date(),
+    mode,
+    hostRole: { role: 'node', why: 'test' },
   };
   return (await filesProbe.gather(ctx)) as FilesFacts;
 }
 
 /** A file: its text, and optionally mode and owner ("uid:gid"); a directory; or a symbolic link. */
-export type Entry = string | { text: string; mode?: number; owner?: string } | { dir: true; mode?: number; owner?: string } | { symlink: string };
+export type Entry =
+  | string
+  | { text: string; mode?: number; owner?: string }
+  | { dir: true; mode?: number; owner?: string }
+  | { symlink: string };
 
 /** A throwaway host root from host path -> entry; modes and owners set explicitly (owners first: chown clears setuid). */
 export function makeRoot(files: Record<string, Entry>): { root: string; cleanup(): void } {
@@ -64,5 +82,6 @@ export function makeRoot(files: Record<string, Entry>): { root: string; cleanup(
 
 export const DEBIAN_OS = 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n';
 export const ROCKY_OS = 'ID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\nPRETTY_NAME="Rocky Linux 9.4"\n';
-export const PASSWD = 'root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\nsvc:x:999:999::/var/lib/svc:/usr/sbin/nologin\n';
+export const PASSWD =
+  'root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\nsvc:x:999:999::/var/lib/svc:/usr/sbin/nologin\n';
 export const GROUP = 'root:x:0:\nshadow:x:42:\nalice:x:1000:\nsvc:x:999:\n';

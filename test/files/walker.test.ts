@@ -23,19 +23,42 @@ function root(files: Record<string, Entry>): string {
 const WW = { text: 'x', mode: 0o666 };
 
 function input(r: string, over: Partial<WalkInput> = {}): WalkInput {
-  return { host: new HostRoot(r), limits: { maxEntries: 1_000_000, budgetMs: 1e12 }, users: new Set([0]), groups: new Set([0]), mounts: new Map(), ...over };
+  return {
+    host: new HostRoot(r),
+    limits: { maxEntries: 1_000_000, budgetMs: 1e12 },
+    users: new Set([0]),
+    groups: new Set([0]),
+    mounts: new Map(),
+    ...over,
+  };
 }
 
 describe('what the walk never enters', () => {
   it('kernel trees, container layers and pod volumes', async () => {
     const r = root({
-      'proc/1/x': WW, 'sys/x': WW, 'dev/x': WW, 'run/x': WW, 'var/lib/docker/overlay2/l/x': WW, 'var/lib/containerd/x': WW,
-      'var/lib/containers/storage/x': WW, 'var/lib/kubelet/pods/uid/volumes/x': WW, 'var/lib/kubelet/config.yaml': WW,
+      'proc/1/x': WW,
+      'sys/x': WW,
+      'dev/x': WW,
+      'run/x': WW,
+      'var/lib/docker/overlay2/l/x': WW,
+      'var/lib/containerd/x': WW,
+      'var/lib/containers/storage/x': WW,
+      'var/lib/kubelet/pods/uid/volumes/x': WW,
+      'var/lib/kubelet/config.yaml': WW,
     });
     const w = await walkHost(input(r));
     expect(w.complete).toBe(true);
     expect(w.found.worldWritableFiles.hits.map((h) => h.path)).toEqual(['/var/lib/kubelet/config.yaml']);
-    expect(w.skipped.map((s) => s.path).sort()).toEqual(['/dev', '/proc', '/run', '/sys', '/var/lib/containerd', '/var/lib/containers', '/var/lib/docker', '/var/lib/kubelet/pods']);
+    expect(w.skipped.map((s) => s.path).sort()).toEqual([
+      '/dev',
+      '/proc',
+      '/run',
+      '/sys',
+      '/var/lib/containerd',
+      '/var/lib/containers',
+      '/var/lib/docker',
+      '/var/lib/kubelet/pods',
+    ]);
   });
 
   it('network, FUSE and overlay mounts from mountinfo (escaped names too), not local ones', async () => {
@@ -45,7 +68,9 @@ describe('what the walk never enters', () => {
       '91 22 0:51 / /mnt/my\\040share rw - cifs //srv/x rw',
       '92 22 0:52 / /home/u/drive rw - fuse.sshfs u@h: rw',
       '93 22 0:53 / /data rw - xfs /dev/sdb rw',
-      'garbage line', '94 22 0:54 / relative - nfs x', '',
+      'garbage line',
+      '94 22 0:54 / relative - nfs x',
+      '',
     ].join('\n');
     const mounts = skippedMounts(parseMountinfo(mi));
     expect([...mounts.keys()].sort()).toEqual(['/home/u/drive', '/mnt/my share', '/mnt/nfs']);
@@ -60,7 +85,11 @@ describe('what the walk never enters', () => {
   });
 
   it('links are not followed: a link to a directory of world-writable files is not entered', async () => {
-    const r = root({ 'elsewhere/x': WW, 'etc/link': { symlink: '../elsewhere' }, 'etc/abs': { symlink: '/elsewhere' } });
+    const r = root({
+      'elsewhere/x': WW,
+      'etc/link': { symlink: '../elsewhere' },
+      'etc/abs': { symlink: '/elsewhere' },
+    });
     const w = await walkHost(input(r, { mounts: new Map([['/elsewhere', 'nfs']]) }));
     expect(w.found.worldWritableFiles.count).toBe(0);
   });
@@ -95,7 +124,14 @@ describe('how the walk stops', () => {
   });
 
   it('a check passes only on a complete walk; an incomplete one says unknown, with counts; a finding fails anyway', async () => {
-    const files: Record<string, Entry> = { 'etc/os-release': DEBIAN_OS, 'etc/passwd': PASSWD, 'etc/group': GROUP, 'a/1': 'x', 'a/2': 'x', 'zz/ww': WW };
+    const files: Record<string, Entry> = {
+      'etc/os-release': DEBIAN_OS,
+      'etc/passwd': PASSWD,
+      'etc/group': GROUP,
+      'a/1': 'x',
+      'a/2': 'x',
+      'zz/ww': WW,
+    };
     const r = root(files);
     const full = byCheck(await scanFiles(r, { walkMaxEntries: 1000 }));
     expect(full.get('files.world_writable_files')!.status).toBe('fail');
@@ -113,8 +149,12 @@ describe('how the walk stops', () => {
 describe('what the walk records', () => {
   it('sticky world-writable directories pass, files of unknown uid and gid are counted, SUID and SGID files kept', async () => {
     const r = root({
-      tmp: { dir: true, mode: 0o1777 }, 'srv/drop': { dir: true, mode: 0o777 }, 'opt/x': { text: 'x', owner: '4242:4243' },
-      'usr/bin/s': { text: 'x', mode: 0o4755 }, 'usr/bin/g': { text: 'x', mode: 0o2755 }, 'usr/bin/plain': { text: 'x', mode: 0o755 },
+      tmp: { dir: true, mode: 0o1777 },
+      'srv/drop': { dir: true, mode: 0o777 },
+      'opt/x': { text: 'x', owner: '4242:4243' },
+      'usr/bin/s': { text: 'x', mode: 0o4755 },
+      'usr/bin/g': { text: 'x', mode: 0o2755 },
+      'usr/bin/plain': { text: 'x', mode: 0o755 },
     });
     const w = await walkHost(input(r));
     expect(w.found.worldWritableDirs.hits.map((h) => h.path)).toEqual(['/srv/drop']);
@@ -124,7 +164,9 @@ describe('what the walk records', () => {
   });
 
   it('walks /usr and /etc before other top-level directories', async () => {
-    const w = await walkHost(input(root({ 'aaa/x': 'x', 'usr/x': 'x', 'etc/x': 'x' }), { limits: { maxEntries: 4, budgetMs: 1e12 } }));
+    const w = await walkHost(
+      input(root({ 'aaa/x': 'x', 'usr/x': 'x', 'etc/x': 'x' }), { limits: { maxEntries: 4, budgetMs: 1e12 } }),
+    );
     // /aaa, /etc, /usr are listed first (3 entries); the fourth is the first child of /usr.
     expect(w.partial ?? { dir: '/usr' }).toMatchObject({ dir: expect.stringMatching(/^\/(usr|etc)$/) });
     expect(w.notRead).not.toContain('/usr');

@@ -16,17 +16,24 @@ function judge(f: FilesFacts, path: string, required: boolean): Outcome {
   if (b.state === 'error') return unknown(`${b.path}: ${b.reason}`);
   if (b.state === 'missing') {
     if (required) return fail(`${path} does not exist: no warning is shown before login`);
-    return skip(path === '/etc/motd' ? `${path} does not exist: no message of the day` : `${path} does not exist: no remote login shows it (sshd shows a banner only when its Banner option names a file)`);
+    return skip(
+      path === '/etc/motd'
+        ? `${path} does not exist: no message of the day`
+        : `${path} does not exist: no remote login shows it ` +
+            '(sshd shows a banner only when its Banner option names a file)',
+    );
   }
   const leaks = bannerLeaks(b.text, f.os.id);
   const evidence = [{ file: path, text: firstLine(b.text) }];
   if (leaks.length) return fail(`${path} reveals the system: ${leaks.join(', ')}`, evidence);
-  if (path !== '/etc/motd' && b.text.trim() === '') return fail(`${path} is empty: no warning is shown before login`, evidence);
+  if (path !== '/etc/motd' && b.text.trim() === '')
+    return fail(`${path} is empty: no warning is shown before login`, evidence);
   return pass(`${path} names neither the OS nor the kernel${b.text.trim() ? '' : ' (it is empty)'}`, evidence);
 }
 
 const REMEDIATE = (p: string) =>
-  `Write the site's authorised-use notice to ${p}, without \\m \\r \\s \\v \\S escapes nor the OS name: they tell an attacker which exploits to try.`;
+  `Write the site's authorised-use notice to ${p}, without \\m \\r \\s \\v \\S escapes nor the OS name: ` +
+  'they tell an attacker which exploits to try.';
 
 export const bannerChecks: Check<FilesFacts>[] = [
   {

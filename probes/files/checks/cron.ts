@@ -19,8 +19,12 @@ function cronDaemon(f: FilesFacts): Outcome {
     const node = f.role.role === 'node' ? ' (usual on a Kubernetes node image: systemd timers schedule its jobs)' : '';
     return skip(`cron is not installed: no /usr/sbin/cron or crond${node}; the cron checks do not apply`);
   }
-  const evidence: Evidence[] = [{ file: c.binary, text: 'installed' }, ...(c.enabledBy ? [{ file: c.enabledBy, text: 'enabled' }] : [])];
-  const state = `${c.enabledBy ? 'enabled' : 'not enabled in multi-user.target'}, ${c.running ? 'running' : 'not running'}`;
+  const evidence: Evidence[] = [
+    { file: c.binary, text: 'installed' },
+    ...(c.enabledBy ? [{ file: c.enabledBy, text: 'enabled' }] : []),
+  ];
+  const enabled = c.enabledBy ? 'enabled' : 'not enabled in multi-user.target';
+  const state = `${enabled}, ${c.running ? 'running' : 'not running'}`;
   if (c.enabledBy || c.running) return pass(`cron is installed (${c.binary}), ${state}`, evidence);
   return fail(`cron is installed (${c.binary}) but ${state}: jobs in /etc/crontab and /etc/cron.* never run`, evidence);
 }
@@ -45,7 +49,11 @@ function restricted(f: FilesFacts, d: Daemon, allowPath: string, denyPath: strin
     problems.unshift(`${allowPath} does not exist, so every user may use ${tool} (${denyNote})`);
   }
   if (problems.length) return fail(`${problems.join('; ')}; ${expectText(e)}`, evidence);
-  return pass(`${allowPath} lists who may use ${tool}${deny.state === 'ok' ? `; ${denyPath} is restricted too` : ''}: ${expectText(e)}`, evidence);
+  return pass(
+    `${allowPath} lists who may use ${tool}${deny.state === 'ok' ? `; ${denyPath} is restricted too` : ''}: ` +
+      expectText(e),
+    evidence,
+  );
 }
 
 export const cronChecks: Check<FilesFacts>[] = [
@@ -54,23 +62,34 @@ export const cronChecks: Check<FilesFacts>[] = [
     title: 'The cron daemon, when installed, is enabled (informational)',
     severity: 'info',
     references: [CIS_DEBIAN_12('2.4.1.1'), LYNIS('SCHD-7702')],
-    remediation: 'systemctl enable --now cron (crond on RHEL-likes), or remove the package when nothing uses it; a node image that schedules with systemd timers needs no cron.',
+    remediation:
+      'systemctl enable --now cron (crond on RHEL-likes), or remove the package when nothing uses it; a node ' +
+      'image that schedules with systemd timers needs no cron.',
     evaluate: cronDaemon,
   },
   {
     id: 'files.cron_allow',
-    title: 'crontab is restricted to the users in /etc/cron.allow (root-owned, 0640 or stricter); cron.deny is absent or as restricted',
+    title:
+      'crontab is restricted to the users in /etc/cron.allow (root-owned, 0640 or stricter); cron.deny is absent ' +
+      'or as restricted',
     severity: 'medium',
     references: [CIS_DEBIAN_12('2.4.1.8'), LYNIS('FILE-7524')],
-    remediation: 'touch /etc/cron.allow && chown root:root /etc/cron.allow && chmod 640 /etc/cron.allow, list the users who need crontab in it, and remove /etc/cron.deny (or make it root:root 0640): without cron.allow every user may schedule jobs.',
+    remediation:
+      'touch /etc/cron.allow && chown root:root /etc/cron.allow && chmod 640 /etc/cron.allow, list the users who ' +
+      'need crontab in it, and remove /etc/cron.deny (or make it root:root 0640): without cron.allow every user ' +
+      'may schedule jobs.',
     evaluate: (f) => restricted(f, f.cron, '/etc/cron.allow', '/etc/cron.deny', CRON_ALLOW, 'crontab'),
   },
   {
     id: 'files.at_allow',
-    title: 'at is restricted to the users in /etc/at.allow (root-owned, 0640 or stricter); at.deny is absent or as restricted',
+    title:
+      'at is restricted to the users in /etc/at.allow (root-owned, 0640 or stricter); at.deny is absent or as ' +
+      'restricted',
     severity: 'low',
     references: [CIS_DEBIAN_12('2.4.2.1'), LYNIS('SCHD-7718')],
-    remediation: 'touch /etc/at.allow && chown root:root /etc/at.allow && chmod 640 /etc/at.allow, and remove /etc/at.deny (or make it root:root 0640); or remove the at package where nothing uses it.',
+    remediation:
+      'touch /etc/at.allow && chown root:root /etc/at.allow && chmod 640 /etc/at.allow, and remove /etc/at.deny ' +
+      '(or make it root:root 0640); or remove the at package where nothing uses it.',
     evaluate: (f) => restricted(f, f.at, '/etc/at.allow', '/etc/at.deny', AT_ALLOW, 'at'),
   },
 ];

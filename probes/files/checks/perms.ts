@@ -19,7 +19,8 @@ export function statText(path: string, st: FileStat, a: Accounts): string {
   return `${path}${via} ${modeText(st.mode)} ${userName(st.uid, a)}:${groupName(st.gid, a)}`;
 }
 
-const or = (xs: readonly string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`);
+const or = (xs: readonly string[]) =>
+  xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`;
 
 export function expectText(e: Expect): string {
   return `expected ${modeText(e.maxMode)} or stricter, owner ${or(e.owners)}, group ${or(e.groups)}`;
@@ -46,7 +47,8 @@ export function judgePath(s: PathState, e: Expect, a: Accounts, type: 'file' | '
   if (s.state === 'error') return unknown(`${s.path}: ${s.reason}`);
   const text = statText(s.path, s.stat, a);
   const evidence: Evidence[] = [{ file: s.path, text: `${text}, ${expectText(e)}` }];
-  if (s.stat.type !== type) return fail(`${text} is a ${s.stat.type}, expected a ${type === 'file' ? 'regular file' : 'directory'}`, evidence);
+  if (s.stat.type !== type)
+    return fail(`${text} is a ${s.stat.type}, expected a ${type === 'file' ? 'regular file' : 'directory'}`, evidence);
   const bad = deviations(s.stat, e, a);
   if (bad.length > 0) return fail(`${text}: ${bad.join(', ')}; ${expectText(e)}`, evidence);
   return pass(`${text}, ${expectText(e)}`, evidence);
@@ -59,14 +61,21 @@ export function pickPath(facts: FilesFacts, paths: readonly string[]): PathState
 }
 
 function evaluateRow(rule: FileRule, facts: FilesFacts): Outcome {
-  if (rule.needs === 'cron' && !facts.cron.binary) return skip('cron is not installed (no cron or crond binary): nothing reads the cron files');
+  if (rule.needs === 'cron' && !facts.cron.binary)
+    return skip('cron is not installed (no cron or crond binary): nothing reads the cron files');
   const s = pickPath(facts, rule.paths);
   const e = expectFor(rule, facts.os.family);
   const names = rule.paths.join(' and ');
-  const absent = { status: rule.absent.status, message: `${names} ${rule.paths.length > 1 ? 'do' : 'does'} not exist: ${rule.absent.why}` };
+  const absent = {
+    status: rule.absent.status,
+    message: `${names} ${rule.paths.length > 1 ? 'do' : 'does'} not exist: ${rule.absent.why}`,
+  };
   const out = judgePath(s, e, facts.accounts, rule.type, absent);
   if (facts.os.family === 'other' && rule.rhel && (out.status === 'pass' || out.status === 'fail')) {
-    return { ...out, message: `${out.message} (${facts.os.name} is neither Debian- nor RHEL-like: Debian's expectation applied)` };
+    return {
+      ...out,
+      message: `${out.message} (${facts.os.name} is neither Debian- nor RHEL-like: Debian's expectation applied)`,
+    };
   }
   return out;
 }
@@ -75,7 +84,8 @@ function remediation(rule: FileRule): string {
   const e = rule.expect;
   const p = rule.paths[0]!;
   const dg = e.groups[e.groups.length - 1]!;
-  let s = `chown ${e.owners[0]}:${rule.rhel ? e.groups[1] ?? dg : dg} ${p} && chmod ${modeText(e.maxMode).replace(/^0/, '')} ${p}`;
+  const group = rule.rhel ? (e.groups[1] ?? dg) : dg;
+  let s = `chown ${e.owners[0]}:${group} ${p} && chmod ${modeText(e.maxMode).replace(/^0/, '')} ${p}`;
   if (rule.rhel) s += ` (on RHEL-likes: chown root:root ${p} && chmod 0000 ${p})`;
   return `${s}: ${rule.why}.`;
 }

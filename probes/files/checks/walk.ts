@@ -25,16 +25,26 @@ function hitText(h: Hit, f: FilesFacts): string {
 /** What the walk did not see, as a clause; empty when it saw everything. */
 export function unseen(w: WalkResult): string {
   if (w.complete) return '';
-  const why = w.stoppedBy === 'entries' ? `its limit of ${n(w.limits.maxEntries)} entries (probes.files.walkMaxEntries)`
-    : w.stoppedBy === 'time' ? `its time budget of ${n(w.limits.budgetMs)} ms (probes.files.walkBudgetMs)` : 'the scan\'s timeout';
+  const why =
+    w.stoppedBy === 'entries'
+      ? `its limit of ${n(w.limits.maxEntries)} entries (probes.files.walkMaxEntries)`
+      : w.stoppedBy === 'time'
+        ? `its time budget of ${n(w.limits.budgetMs)} ms (probes.files.walkBudgetMs)`
+        : "the scan's timeout";
   const partial = w.partial ? `, ${n(w.partial.left)} entries of ${w.partial.dir}` : '';
   const eg = w.notRead.length ? ` (e.g. ${w.notRead.join(', ')})` : '';
-  return `the walk stopped at ${why} after ${n(w.entries)} entries in ${n(w.elapsedMs)} ms: ${n(w.dirsNotRead)} directories${eg}${partial} were not seen`;
+  const where = `${n(w.dirsNotRead)} directories${eg}${partial}`;
+  return `the walk stopped at ${why} after ${n(w.entries)} entries in ${n(w.elapsedMs)} ms: ${where} were not seen`;
 }
 
 function seen(w: WalkResult): string {
   const skipped = w.skipped.length ? `; not entered: ${w.skipped.map((s) => s.path).join(', ')}` : '';
-  const unreadable = w.unreadableCount ? `; ${n(w.unreadableCount)} directories unreadable (${w.unreadable.slice(0, SHOWN).map((u) => `${u.path}: ${u.reason}`).join(', ')})` : '';
+  const unreadable = w.unreadableCount
+    ? `; ${n(w.unreadableCount)} directories unreadable (${w.unreadable
+        .slice(0, SHOWN)
+        .map((u) => `${u.path}: ${u.reason}`)
+        .join(', ')})`
+    : '';
   const mounts = w.mountsProblem ? `; network mounts walked as local (${w.mountsProblem})` : '';
   return `${n(w.entries)} entries of local file systems walked in ${n(w.elapsedMs)} ms${skipped}${unreadable}${mounts}`;
 }
@@ -62,24 +72,44 @@ function judgeWalk(s: Spec, f: FilesFacts): Outcome {
   const note = s.note ? ` ${s.note(f)}` : '';
   if (bad.length > 0) {
     const evidence: Evidence[] = bad.slice(0, MAX_EVIDENCE).map((h) => ({ file: h.path, text: hitText(h, f) }));
-    const more = total > SHOWN ? ` and ${n(total - SHOWN)} more${s.keep && list.count > list.hits.length ? ' (at most)' : ''}` : '';
+    const more =
+      total > SHOWN
+        ? ` and ${n(total - SHOWN)} more${s.keep && list.count > list.hits.length ? ' (at most)' : ''}`
+        : '';
     const partial = w.complete ? '' : ` (${unseen(w)})`;
-    return fail(`${n(total)} ${total === 1 ? s.one : s.what}: ${bad.slice(0, SHOWN).map((h) => hitText(h, f)).join(', ')}${more}${partial}${note}`, evidence);
+    return fail(
+      `${n(total)} ${total === 1 ? s.one : s.what}: ${bad
+        .slice(0, SHOWN)
+        .map((h) => hitText(h, f))
+        .join(', ')}${more}${partial}${note}`,
+      evidence,
+    );
   }
   if (!w.complete) return unknown(`no ${s.what} among what was seen, but ${unseen(w)}`);
   return pass(`no ${s.what}: ${seen(w)}${note}`);
 }
 
 const accountsBlocked = (f: FilesFacts) =>
-  f.accounts.problem ? `the account files cannot be read (${f.accounts.problem}): every owner would look unknown` : undefined;
+  f.accounts.problem
+    ? `the account files cannot be read (${f.accounts.problem}): every owner would look unknown`
+    : undefined;
 
-const SPECS: { id: string; title: string; severity: Check<FilesFacts>['severity']; refs: string[]; remediation: string; spec: Spec }[] = [
+const SPECS: {
+  id: string;
+  title: string;
+  severity: Check<FilesFacts>['severity'];
+  refs: string[];
+  remediation: string;
+  spec: Spec;
+}[] = [
   {
     id: 'files.world_writable_files',
     title: 'No regular file on local file systems is world-writable',
     severity: 'medium',
     refs: [CIS_DEBIAN_12('7.1.11')],
-    remediation: 'chmod o-w <file> for each file named (find <mount> -xdev -type f -perm -0002 lists them): anyone on the host can change a world-writable file, and a program or configuration among them runs what they write.',
+    remediation:
+      'chmod o-w <file> for each file named (find <mount> -xdev -type f -perm -0002 lists them): anyone on the ' +
+      'host can change a world-writable file, and a program or configuration among them runs what they write.',
     spec: { cat: 'worldWritableFiles', what: 'world-writable files', one: 'world-writable file' },
   },
   {
@@ -87,31 +117,55 @@ const SPECS: { id: string; title: string; severity: Check<FilesFacts>['severity'
     title: 'Every world-writable directory has the sticky bit',
     severity: 'medium',
     refs: [CIS_DEBIAN_12('7.1.11')],
-    remediation: 'chmod +t <dir> for each directory named (or o-w where it need not be shared): without the sticky bit any user may delete or replace the files of others in it.',
-    spec: { cat: 'worldWritableDirs', what: 'world-writable directories without the sticky bit', one: 'world-writable directory without the sticky bit' },
+    remediation:
+      'chmod +t <dir> for each directory named (or o-w where it need not be shared): without the sticky bit any ' +
+      'user may delete or replace the files of others in it.',
+    spec: {
+      cat: 'worldWritableDirs',
+      what: 'world-writable directories without the sticky bit',
+      one: 'world-writable directory without the sticky bit',
+    },
   },
   {
     id: 'files.unowned_files',
     title: 'Every file belongs to a user of /etc/passwd',
     severity: 'low',
     refs: [CIS_DEBIAN_12('7.1.12')],
-    remediation: 'chown each file named to a real account (or remove it): a file of a deleted user belongs to whoever is next given that uid. On a node, files written by containers with their own uids show up here when a volume is outside /var/lib/kubelet/pods.',
-    spec: { cat: 'unownedUser', what: 'files whose owner uid is not in /etc/passwd', one: 'file whose owner uid is not in /etc/passwd', blocked: accountsBlocked },
+    remediation:
+      'chown each file named to a real account (or remove it): a file of a deleted user belongs to whoever is ' +
+      'next given that uid. On a node, files written by containers with their own uids show up here when a volume ' +
+      'is outside /var/lib/kubelet/pods.',
+    spec: {
+      cat: 'unownedUser',
+      what: 'files whose owner uid is not in /etc/passwd',
+      one: 'file whose owner uid is not in /etc/passwd',
+      blocked: accountsBlocked,
+    },
   },
   {
     id: 'files.ungrouped_files',
     title: 'Every file belongs to a group of /etc/group',
     severity: 'low',
     refs: [CIS_DEBIAN_12('7.1.12')],
-    remediation: 'chgrp each file named to a real group (or remove it): a file of a deleted group is shared with whichever group next gets that gid.',
-    spec: { cat: 'unownedGroup', what: 'files whose group gid is not in /etc/group', one: 'file whose group gid is not in /etc/group', blocked: accountsBlocked },
+    remediation:
+      'chgrp each file named to a real group (or remove it): a file of a deleted group is shared with whichever ' +
+      'group next gets that gid.',
+    spec: {
+      cat: 'unownedGroup',
+      what: 'files whose group gid is not in /etc/group',
+      one: 'file whose group gid is not in /etc/group',
+      blocked: accountsBlocked,
+    },
   },
   {
     id: 'files.setid_allowed',
     title: 'SUID/SGID programs are only those the distribution installs (or probes.files.allowSetid lists)',
     severity: 'medium',
     refs: [CIS_DEBIAN_12('7.1.13')],
-    remediation: 'Review each program named: remove the package or the bit (chmod u-s,g-s) when it is not needed, or add its path to probes.files.allowSetid. A setuid program runs as its owner for every user, so a bug in it is a privilege escalation.',
+    remediation:
+      'Review each program named: remove the package or the bit (chmod u-s,g-s) when it is not needed, or add its ' +
+      'path to probes.files.allowSetid. A setuid program runs as its owner for every user, so a bug in it is a ' +
+      'privilege escalation.',
     spec: {
       cat: 'setid',
       what: 'SUID/SGID programs beyond the allow-list',
