@@ -92,8 +92,15 @@ async function daemon(
   const binary = await firstExisting(host, binaries);
   const wants = units.flatMap((u) => ['/etc/systemd/system/multi-user.target.wants/' + u]);
   const enabledBy = await firstExisting(host, wants);
-  const running = (await host.processes()).some((p) => comms.includes(p.comm));
-  return { name, ...(binary ? { binary } : {}), ...(enabledBy ? { enabledBy } : {}), running };
+  const procs = await host.processes();
+  const running = procs.some((p) => comms.includes(p.comm));
+  return {
+    name,
+    ...(binary ? { binary } : {}),
+    ...(enabledBy ? { enabledBy } : {}),
+    running,
+    processesSeen: procs.length > 0,
+  };
 }
 
 async function gatherGrub(host: HostRoot): Promise<GrubFacts> {

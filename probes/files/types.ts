@@ -55,6 +55,8 @@ export interface Daemon {
   binary?: string;
   enabledBy?: string;
   running: boolean;
+  /** The scanned root shows processes (/proc is there): otherwise `running` says nothing. */
+  processesSeen: boolean;
 }
 
 export interface GrubFacts {

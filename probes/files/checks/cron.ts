@@ -23,10 +23,20 @@ function cronDaemon(f: FilesFacts): Outcome {
     { file: c.binary, text: 'installed' },
     ...(c.enabledBy ? [{ file: c.enabledBy, text: 'enabled' }] : []),
   ];
-  const enabled = c.enabledBy ? 'enabled' : 'not enabled in multi-user.target';
-  const state = `${enabled}, ${c.running ? 'running' : 'not running'}`;
-  if (c.enabledBy || c.running) return pass(`cron is installed (${c.binary}), ${state}`, evidence);
-  return fail(`cron is installed (${c.binary}) but ${state}: jobs in /etc/crontab and /etc/cron.* never run`, evidence);
+  if (c.running)
+    return pass(`cron is installed (${c.binary}) and running${c.enabledBy ? ', enabled at boot' : ''}`, evidence);
+  if (!c.processesSeen) {
+    const enabled = c.enabledBy ? 'enabled at boot' : 'not enabled in multi-user.target';
+    return unknown(
+      `cron is installed (${c.binary}), ${enabled}; whether it runs cannot be seen: no /proc in the scanned root`,
+      evidence,
+    );
+  }
+  const enabled = c.enabledBy ? 'enabled at boot but not running' : 'neither enabled nor running';
+  return fail(
+    `cron is installed (${c.binary}) but ${enabled}: jobs in /etc/crontab and /etc/cron.* do not run`,
+    evidence,
+  );
 }
 
 /** allow must exist and be restricted; deny must be absent or restricted. */
