@@ -4,27 +4,13 @@
  * daemon: test/ssh/live.test.ts) must pass somewhere and fail somewhere.
  */
 import { describe, it, expect, afterAll } from 'vitest';
-import { pino } from 'pino';
-import { runScan } from '../src/scan/runner.js';
-import { defaultConfig } from '../src/config/config.js';
 import { PROBES } from '../probes/registry.js';
-import type { Report } from '../src/contracts.js';
 import { fixtureNames, materialize, expectationProblems } from './helpers/hosts.js';
-import type { Materialized } from './helpers/hosts.js';
+import { scanFixture } from './helpers/fixture-scan.js';
 
-const log = pino({ level: 'silent' });
 const seen = new Map<string, Set<string>>();
 const cleanups: (() => void)[] = [];
 afterAll(() => cleanups.forEach((c) => c()));
-
-async function scanFixture(m: Materialized): Promise<Report> {
-  const config = defaultConfig();
-  config.root = m.root;
-  config.probes = { ssh: { live: false }, ...(m.spec.probes ?? {}) };
-  if (m.spec.hostRole) config.scan.hostRole = m.spec.hostRole;
-  const fixed = m.spec.now;
-  return runScan({ probes: PROBES, config, log, ...(fixed ? { now: () => new Date(fixed) } : {}), ...(m.spec.ownListeners ? { ownListeners: m.spec.ownListeners } : {}) });
-}
 
 describe.each(fixtureNames())('fixture %s', (name) => {
   it('produces the expected findings', async () => {
