@@ -69,7 +69,7 @@ function restricted(f: FilesFacts, d: Daemon, allowPath: string, denyPath: strin
 export const cronChecks: Check<FilesFacts>[] = [
   {
     id: 'files.cron_daemon',
-    title: 'The cron daemon, when installed, is enabled (informational)',
+    title: 'The cron daemon, when installed, is enabled and running (informational)',
     severity: 'info',
     references: [CIS_DEBIAN_12('2.4.1.1'), LYNIS('SCHD-7702')],
     remediation:
