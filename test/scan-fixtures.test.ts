@@ -1,11 +1,13 @@
 /**
  * Every fixture host root is scanned by the real engine and ssh probe, and its findings compared with the
  * expectations in <name>.fixture.json. Across fixtures, every ssh check (but the live ones, which need a
- * daemon: test/ssh/live.test.ts) must pass somewhere and fail somewhere.
+ * daemon: test/ssh/live.test.ts) must pass somewhere and fail somewhere. Every probe measurement must be a known
+ * probe metric.
  */
 import { describe, it, expect, afterAll } from 'vitest';
 import { PROBES } from '../probes/registry.js';
 import { fixtureNames, materialize, expectationProblems } from './helpers/hosts.js';
+import { measurementProblem } from '../src/metrics/probe-metrics.js';
 import { scanFixture } from './helpers/fixture-scan.js';
 
 const seen = new Map<string, Set<string>>();
@@ -26,6 +28,8 @@ describe.each(fixtureNames())('fixture %s', (name) => {
       for (const e of f.evidence) if (e.file) expect(e.file.startsWith(m.root), `${f.check} evidence must be a host path`).toBe(false);
     }
     expect(expectationProblems(report.findings, m.spec.expected)).toEqual([]);
+    // Every registered probe measures only known probe metrics, on every fixture.
+    expect(report.measurements.map(measurementProblem).filter(Boolean)).toEqual([]);
   });
 });
 
