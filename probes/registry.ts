@@ -16,8 +16,9 @@ import { accountsProbe } from './accounts/index.js';
 import { filesProbe } from './files/index.js';
 import { modulesProbe } from './modules/index.js';
 import { mountsProbe } from './mounts/index.js';
+import { servicesProbe } from './services/index.js';
 
-export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe, updatesProbe, runtimeProbe, kubeletProbe, seccompProbe, integrityProbe, filesProbe, accountsProbe, modulesProbe, mountsProbe]);
+export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe, updatesProbe, runtimeProbe, kubeletProbe, seccompProbe, integrityProbe, filesProbe, accountsProbe, modulesProbe, mountsProbe, servicesProbe]);
 
 export function getProbe(name: string): Probe | undefined {
   return PROBES.find((p) => p.name === name);
