@@ -6,7 +6,7 @@
  */
 import { describe, it, expect, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { MACHINE_LISTS, copyMachineApt, parseAptUpgradable } from './apt-machine.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +27,8 @@ function buildRoot(): string {
   const root = path.join(dir, 'root');
   copyMachineApt(root);
   cpSync('/var/lib/dpkg/status', path.join(root, 'var/lib/dpkg/status'));
-  if (existsSync('/etc/os-release')) cpSync('/etc/os-release', path.join(root, 'etc/os-release'), { dereference: true });
+  // The link's target under the link's name (Node 26's cpSync with dereference takes a link for a directory).
+  if (existsSync('/etc/os-release')) copyFileSync(realpathSync('/etc/os-release'), path.join(root, 'etc/os-release'));
   return root;
 }
 
