@@ -17,8 +17,9 @@ import { filesProbe } from './files/index.js';
 import { modulesProbe } from './modules/index.js';
 import { mountsProbe } from './mounts/index.js';
 import { servicesProbe } from './services/index.js';
+import { auditProbe } from './audit/index.js';
 
-export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe, updatesProbe, runtimeProbe, kubeletProbe, seccompProbe, integrityProbe, filesProbe, accountsProbe, modulesProbe, mountsProbe, servicesProbe]);
+export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe, updatesProbe, runtimeProbe, kubeletProbe, seccompProbe, integrityProbe, filesProbe, accountsProbe, modulesProbe, mountsProbe, servicesProbe, auditProbe]);
 
 export function getProbe(name: string): Probe | undefined {
   return PROBES.find((p) => p.name === name);
