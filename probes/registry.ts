@@ -18,8 +18,9 @@ import { modulesProbe } from './modules/index.js';
 import { mountsProbe } from './mounts/index.js';
 import { servicesProbe } from './services/index.js';
 import { auditProbe } from './audit/index.js';
+import { firewallProbe } from './firewall/index.js';
 
-export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe, updatesProbe, runtimeProbe, kubeletProbe, seccompProbe, integrityProbe, filesProbe, accountsProbe, modulesProbe, mountsProbe, servicesProbe, auditProbe]);
+export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe, updatesProbe, runtimeProbe, kubeletProbe, seccompProbe, integrityProbe, filesProbe, accountsProbe, modulesProbe, mountsProbe, servicesProbe, auditProbe, firewallProbe]);
 
 export function getProbe(name: string): Probe | undefined {
   return PROBES.find((p) => p.name === name);
