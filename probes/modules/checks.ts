@@ -29,6 +29,14 @@ function moduleOutcome(row: ModuleRow, facts: ModulesFacts): Outcome {
   if (avail.state === 'builtin') {
     return fail(`${row.module} is built into the kernel (${avail.path}): modprobe.d cannot make it unavailable, only a kernel without it can`, evidence);
   }
+  const builtIn = facts.inKernel.get(m);
+  if (builtIn) {
+    const what = facts.loaded.ok ? 'although not loaded as a module: it is built in, and modprobe.d cannot make it unavailable' : 'loaded or built in';
+    return fail(`${row.module} is in the running kernel (${builtIn}), ${what}`, evidence);
+  }
+  if (facts.loaded.ok && facts.loaded.noModuleSupport) {
+    return pass(`the kernel cannot load modules (no /proc/modules while /proc is mounted) and ${row.module} is not built in (not in /sys/module, /proc/filesystems or /proc/net/protocols)`, evidence);
+  }
   const denied = install !== undefined && isDenyCommand(install.command ?? '');
   const blacklisted = blacklist !== undefined || onCmdline;
   const loadedNote = facts.loaded.ok ? 'not loaded' : undefined;

@@ -56,6 +56,8 @@ async function readModprobe(host: HostRoot, facts: ModulesFacts): Promise<void> 
 async function readLoaded(host: HostRoot): Promise<Loaded> {
   const r = await host.readText('/proc/modules', { maxBytes: 4 * MAX_FILE });
   if (r.ok) return { ok: true, names: parseProcModules(r.text) };
+  // Without CONFIG_MODULES the kernel has no /proc/modules; a readable /proc/sys says /proc itself is mounted.
+  if (r.code === 'missing' && (await host.readText('/proc/sys/kernel/osrelease', { maxBytes: 256 })).ok) return { ok: true, names: new Set(), noModuleSupport: true };
   return { ok: false, reason: `/proc/modules: ${why(r)}${r.code === 'missing' ? ': the host\'s /proc is not mounted in the scanned root, or the kernel has no module support' : ''}` };
 }
 
@@ -88,6 +90,22 @@ async function readAvailability(host: HostRoot): Promise<Map<string, Availabilit
       }
     }
     out.set(canonical(row.module), found);
+  }
+  return out;
+}
+
+/** Built-in code shows in /sys/module (modules with parameters), /proc/filesystems and /proc/net/protocols. */
+async function readInKernel(host: HostRoot): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const fs = await host.readText('/proc/filesystems', { maxBytes: 64 * 1024 });
+  const protos = await host.readText('/proc/net/protocols', { maxBytes: 256 * 1024 });
+  const fsNames = new Set(fs.ok ? fs.text.split('\n').map((l) => l.trim().split(/\s+/).pop() ?? '') : []);
+  const protoNames = new Set(protos.ok ? protos.text.split('\n').map((l) => (l.split(/\s+/)[0] ?? '').toLowerCase()) : []);
+  for (const row of MODULE_ROWS) {
+    const m = canonical(row.module);
+    if (await host.exists(`/sys/module/${m}`)) out.set(m, `/sys/module/${m} exists`);
+    else if (fsNames.has(row.module)) out.set(m, `/proc/filesystems lists ${row.module}`);
+    else if (protoNames.has(row.module)) out.set(m, `/proc/net/protocols lists ${row.module.toUpperCase()}`);
   }
   return out;
 }
@@ -138,14 +156,14 @@ async function gather(ctx: ProbeContext): Promise<ModulesFacts> {
   const facts: ModulesFacts = {
     role: ctx.hostRole ?? { role: 'node', why: 'assumed: the scan gave no host role' },
     directives: [], configProblems: [], cmdlineBlacklist: new Set(), loaded: { ok: false, reason: 'not read' },
-    available: new Map(), limits: { entries: [], problems: [], filesRead: [] }, coredump: { installed: false, why: 'not read' },
+    available: new Map(), inKernel: new Map(), limits: { entries: [], problems: [], filesRead: [] }, coredump: { installed: false, why: 'not read' },
   };
   const cmdline = await host.readText('/proc/cmdline', { maxBytes: 64 * 1024 });
   if (cmdline.ok) facts.cmdlineBlacklist = parseCmdlineBlacklist(cmdline.text);
-  const [, loaded, available, limits, coredump] = await Promise.all([
-    readModprobe(host, facts), readLoaded(host), readAvailability(host), readLimits(host), readCoredump(host),
+  const [, loaded, available, inKernel, limits, coredump] = await Promise.all([
+    readModprobe(host, facts), readLoaded(host), readAvailability(host), readInKernel(host), readLimits(host), readCoredump(host),
   ]);
-  return { ...facts, loaded, available, limits, coredump };
+  return { ...facts, loaded, available, inKernel, limits, coredump };
 }
 
 export const modulesProbe = defineProbe<ModulesFacts>({

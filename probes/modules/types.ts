@@ -14,7 +14,8 @@ export interface ModprobeDirective {
 
 export type Availability = { state: 'module' | 'builtin'; path: string } | { state: 'absent'; release: string } | { state: 'unknown'; reason: string };
 
-export type Loaded = { ok: true; names: ReadonlySet<string> } | { ok: false; reason: string };
+/** noModuleSupport: /proc is there but /proc/modules is not, so the kernel cannot load modules at all. */
+export type Loaded = { ok: true; names: ReadonlySet<string>; noModuleSupport?: true } | { ok: false; reason: string };
 
 /** One `<domain> <type> core <value>` line of limits.conf or limits.d. */
 export interface CoreLimit {
@@ -44,6 +45,8 @@ export interface ModulesFacts {
   cmdlineBlacklist: ReadonlySet<string>;
   loaded: Loaded;
   available: ReadonlyMap<string, Availability>;
+  /** Signs that the running kernel has a module built in: /sys/module/<m>, /proc/filesystems, /proc/net/protocols. */
+  inKernel: ReadonlyMap<string, string>;
   limits: { entries: CoreLimit[]; problems: string[]; filesRead: string[] };
   coredump: Coredump;
 }

@@ -82,3 +82,18 @@ describe('core dumps', () => {
     expect(out.get('modules.core_dump_limit')?.status).toBe('fail');
   });
 });
+
+describe('kernels without loadable modules, and built-in code', () => {
+  it('no /proc/modules while /proc is mounted: a module not built in passes, one built in fails', async () => {
+    const out = await evaluate(root({
+      'proc/sys/kernel/osrelease': '6.18.44\n',
+      'proc/filesystems': 'nodev\tsysfs\nnodev\ttmpfs\n\text4\n\thfsplus\n',
+      'proc/net/protocols': 'protocol  size sockets  memory press maxhdr  slab module\nSCTPv6 1 0 0 no 0 yes kernel\nSCTP 1 0 0 no 0 yes kernel\nTCP 1 0 0 no 0 yes kernel\n',
+      'sys/module/usb_storage/parameters/delay_use': '1\n',
+    }));
+    expect(out.get('modules.cramfs_disabled')).toMatchObject({ status: 'pass', message: expect.stringContaining('the kernel cannot load modules') });
+    expect(out.get('modules.hfsplus_disabled')).toMatchObject({ status: 'fail', message: expect.stringContaining('/proc/filesystems lists hfsplus') });
+    expect(out.get('modules.sctp_disabled')).toMatchObject({ status: 'fail', message: expect.stringContaining('/proc/net/protocols lists SCTP') });
+    expect(out.get('modules.usb_storage_disabled')).toMatchObject({ status: 'fail', message: expect.stringContaining('/sys/module/usb_storage exists') });
+  });
+});
