@@ -20,7 +20,8 @@ import type { Report } from '../../src/contracts.js';
 import { snapshotTree } from './kubelet.js';
 import { freePort, newSecrets, podBundle, podSpec, render } from './pods.js';
 import type { PodBundle, Rendered, Secrets } from './pods.js';
-import { buildImage, containerState, execIn, imageConfig, removeAllContainers, removeAllRootfs, removeRootfs, startContainer, whyNot, writeBundle } from './runc.js';
+import { buildImage, containerState, deleteContainer, execIn, imageConfig, killContainer, mountRootfs } from './runc.js';
+import { removeAllContainers, removeAllRootfs, removeRootfs, startContainer, whyNot, writeBundle } from './runc.js';
 import type { Built } from './runc.js';
 import { writesOutside, straceAvailable, tracedExec } from './strace.js';
 
@@ -109,7 +110,33 @@ export function statusesFromMetrics(text: string): Map<string, string> {
 
 const hostStatuses = (r: Report) => new Map(r.findings.map((f) => [f.check, f.status === 'fail' && f.exception ? 'accepted' : f.status]));
 
+/** Checks where the agent's status differs from the host's, among those the host answered the same twice. */
+function differences(agent: Map<string, string>, before: Report, after: Report): Record<string, string> {
+  const [b, c] = [hostStatuses(before), hostStatuses(after)];
+  const out: Record<string, string> = {};
+  for (const [check, s] of agent) {
+    if (b.get(check) !== c.get(check)) continue;
+    if (s !== b.get(check)) out[check] = `host ${String(b.get(check))}, agent ${s}; host: ${before.findings.find((f) => f.check === check)!.message}`;
+  }
+  return out;
+}
+
+const sameKeys = (a: object, b: object) => JSON.stringify(Object.keys(a).sort()) === JSON.stringify(Object.keys(b).sort());
+
+/** The agent restarted (a new first scan) between two host scans; the differences of that round. */
+async function rescan(): Promise<Record<string, string>> {
+  killContainer('ds-agent');
+  await waitFor('the agent to stop', 60_000, async () => (containerState('ds-agent')?.status === 'running' ? undefined : true));
+  deleteContainer('ds-agent');
+  const before = hostScan();
+  start(agent!, 'ds-agent');
+  await waitFor('the agent’s first scan (/readyz)', 600_000, ok(`http://127.0.0.1:${rendered.agentPort}/readyz`));
+  const status = statusesFromMetrics((await get(`http://127.0.0.1:${rendered.agentPort}/metrics`)).body);
+  return differences(status, before, hostScan());
+}
+
 function start(b: PodBundle, id: string): void {
+  b.config.root.path = mountRootfs(b.rootfs);
   writeBundle(b.dir, b.config);
   startContainer(id, b.dir, path.join(b.dir, 'log'));
 }
@@ -207,18 +234,18 @@ describe.skipIf(skip !== undefined)(`the image, run as the chart runs it (runc)$
     expect(m.body).toContain(`check="ssh.password_auth"`);
   });
 
-  it('scans this machine through /host: findings equal a scan outside the container, but for DIFFER_IN_POD', () => {
+  it('scans this machine through /host: findings equal a scan outside the container, but for DIFFER_IN_POD', async () => {
     expect(agentStatus.size).toBeGreaterThan(100);
-    const [b, c] = [hostStatuses(hostBefore), hostStatuses(hostAfter)];
-    expect([...agentStatus.keys()].sort()).toEqual([...b.keys()].sort());
-    const differ: Record<string, string> = {};
-    for (const [check, s] of agentStatus) {
-      // A check the machine answered differently before and after the agent's scan changed meanwhile.
-      if (b.get(check) !== c.get(check)) continue;
-      if (s !== b.get(check)) differ[check] = `host ${String(b.get(check))}, agent ${s}; host: ${hostBefore.findings.find((f) => f.check === check)!.message}`;
+    expect([...agentStatus.keys()].sort()).toEqual([...hostStatuses(hostBefore).keys()].sort());
+    // A pod-made difference shows in every round; another test's daemon that came or went during the agent's
+    // scan does not: up to three rounds (the agent restarted for a new scan), keeping what all of them saw.
+    let differ = differences(agentStatus, hostBefore, hostAfter);
+    for (let round = 1; round < 3 && !sameKeys(differ, DIFFER_IN_POD); round++) {
+      const next = await rescan();
+      differ = Object.fromEntries(Object.entries(differ).filter(([check]) => check in next));
     }
     expect(Object.keys(differ).sort(), JSON.stringify(differ, null, 1)).toEqual(Object.keys(DIFFER_IN_POD).sort());
-  });
+  }, 900_000);
 
   it('integrity init, by kubectl exec’s route, writes only under /var/lib/hostward', () => {
     const tmpVolume = agent!.volumes.tmp!;

@@ -3,7 +3,7 @@
  * image (buildah from + mount, as a snapshotter gives one), a bundle with the config.json of pod-to-oci.ts,
  * and a state directory of its own so that leftovers of an earlier run can be found and removed.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ImageConfig } from './pod-to-oci.js';
@@ -64,6 +64,14 @@ export function imageRootfs(image: string, name: string): Rootfs {
   return { name: full, path: mount, upperDir: path.join(path.dirname(mount), 'diff') };
 }
 
+/**
+ * The root file system's mount, made again if it is gone (containers/storage may unmount a working container's
+ * layers when another buildah process shuts its store down); call it right before runc uses the path.
+ */
+export function mountRootfs(r: Rootfs): string {
+  return execFileSync('buildah', ['mount', r.name], { encoding: 'utf8' }).trim();
+}
+
 export function removeRootfs(r: Rootfs): void {
   spawnSync('buildah', ['umount', r.name], { stdio: 'ignore' });
   spawnSync('buildah', ['rm', r.name], { stdio: 'ignore' });
@@ -96,21 +104,28 @@ export interface Exited {
 }
 
 /**
- * Run a container to its end (a one-off command) and remove it. Its stdout goes to a file, as a container
- * runtime's log does: writes to a file are whole, where a slow pipe can see a process exit mid-report.
+ * Run a container to its end (a one-off command) and remove it. Detached, runc hands the container the files
+ * themselves as stdout and stderr (as a runtime's log files): a foreground runc would put a pipe in between,
+ * and the CLI, which exits 50 ms after its last write, can leave a report cut short in a pipe nobody drains
+ * fast enough. The exit status is not known this way; the output says whether the command did its work.
  */
 export async function runToEnd(id: string, bundle: string, timeoutMs: number): Promise<Exited> {
   const out = path.join(bundle, 'stdout');
-  const fd = openSync(out, 'w');
-  const child = spawn('runc', runc('run', '--bundle', bundle, PREFIX + id), { stdio: ['ignore', fd, 'pipe'] });
-  closeSync(fd);
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => killContainer(id), timeoutMs);
-  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  clearTimeout(timer);
+  const err = path.join(bundle, 'stderr');
+  const fds = [openSync(out, 'w'), openSync(err, 'w')] as const;
+  try {
+    const r = spawnSync('runc', runc('run', '--detach', '--bundle', bundle, PREFIX + id), { stdio: ['ignore', fds[0], fds[1]], timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`runc run ${id} failed (${String(r.status ?? r.signal)}): ${readFileSync(err, 'utf8').slice(-2000)}`);
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+  const end = Date.now() + timeoutMs;
+  while (containerState(id)?.status === 'running' && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+  const finished = containerState(id)?.status !== 'running';
+  killContainer(id);
   deleteContainer(id);
-  return { status, stdout: readFileSync(out, 'utf8'), stderr };
+  if (!finished) throw new Error(`container ${id} still ran after ${timeoutMs} ms: ${readFileSync(err, 'utf8').slice(-2000)}`);
+  return { status: null, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
 }
 
 /** `runc exec`: a process in a running container, with the container's user, capabilities and seccomp profile. */
