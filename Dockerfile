@@ -34,6 +34,9 @@ ENV NODE_ENV=production HOSTWARD_ROOT=/host
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# `hostward` on PATH, for `kubectl exec <pod> -- hostward ...` (deploy/runbooks.md); main.js starts with a node shebang.
+RUN chmod 0755 /app/dist/src/cli/main.js \
+ && ln -s /app/dist/src/cli/main.js /usr/local/bin/hostward
 # Root inside the pod, but not privileged: every capability dropped except DAC_READ_SEARCH, SYS_PTRACE and
 # SYS_CHROOT (measured, deploy/README.md). The host root is mounted read-only; the only host path written is
 # /var/lib/hostward. The collector runs as the image's `node` user (uid 1000) through its securityContext.

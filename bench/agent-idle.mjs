@@ -3,7 +3,7 @@
 // free port, waits for /readyz (first scan done), lets it idle 5 s, then prints VmRSS and VmHWM from
 // /proc/<pid>/status and the size and latency of /metrics. Prints figures; it is not a test.
 //
-//   node bench/agent-idle.mjs [--bin dist/src/cli/main.js] [--node-flags="--lite-mode --expose-gc"] [--idle SECONDS] [--scrapes N] [-- extra agent flags, e.g. --root /host]
+//   node bench/agent-idle.mjs [--bin dist/src/cli/main.js] [--node-flags="--expose-gc"] [--idle SECONDS] [--scrapes N] [-- extra agent flags, e.g. --root /host]
 //
 // --node-flags (use the = form) defaults to the flags the image's ENTRYPOINT uses (see Dockerfile); pass "" for plain node.
 import { spawn } from 'node:child_process';
@@ -22,7 +22,7 @@ const { values } = parseArgs({
   args: own,
   options: {
     bin: { type: 'string', default: join(repo, 'dist/src/cli/main.js') },
-    'node-flags': { type: 'string', default: '--lite-mode --expose-gc' },
+    'node-flags': { type: 'string', default: '--expose-gc' },
     idle: { type: 'string', default: '5' },
     scrapes: { type: 'string', default: '10' },
     'ready-timeout': { type: 'string', default: '180' },

@@ -31,7 +31,7 @@ beforeAll(async () => {
   // exporter-toolkit's flag, with hostward's bearer tokens: /metrics and /v1/report ask for the token.
   writeFileSync(path.join(dir, 'tokens'), `${TOKEN}\n`);
   writeFileSync(path.join(dir, 'web.yml'), 'bearer_tokens_file: tokens\n');
-  agent = spawn(process.execPath, ['--lite-mode', CLI, 'agent', '--root', host.root, '--port', '0', '--config', cfg, '--web.config.file', path.join(dir, 'web.yml')], {
+  agent = spawn(process.execPath, ['--expose-gc', CLI, 'agent', '--root', host.root, '--port', '0', '--config', cfg, '--web.config.file', path.join(dir, 'web.yml')], {
     env: { PATH: process.env.PATH, HOSTWARD_NODE_NAME: 'e2e-node' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -394,7 +394,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    if (process.argv[2] !== 'agent' && process.argv[2] !== 'collector') setTimeout(() => process.exit(code), 50).unref();
+    // End a one-off command once its output has reached the OS (an empty write's callback runs after the writes
+    // before it), so a long report on a slow pipe is never cut short; the services run until a signal.
+    if (process.argv[2] !== 'agent' && process.argv[2] !== 'collector') process.stdout.write('', () => process.exit(code));
   },
   (e: unknown) => {
     process.stderr.write(`hostward: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
