@@ -22,3 +22,11 @@ export function optionInt(c: Record<string, unknown>, key: string, min: number, 
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) optionProblem(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
   return v;
 }
+
+/** validateConfig of a probe that takes no options: any key is refused (a typo must not silently do nothing). */
+export function noOptions(probe: string): (raw: unknown) => string | undefined {
+  return (raw) => {
+    const empty = raw === undefined || raw === null || (typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0);
+    return empty ? undefined : `probes.${probe} takes no options`;
+  };
+}

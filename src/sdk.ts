@@ -18,7 +18,7 @@ import type { HostRole } from './scan/host-role.js';
 export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, ProcessEntry } from './host/root.js';
 export type { ExecResult, ExecOptions } from './host/exec.js';
 export { yamlLib, tomlLib } from './lazy-libs.js';
-export { optionProblem, optionSection, optionInt } from './probe-options.js';
+export { optionProblem, optionSection, optionInt, noOptions } from './probe-options.js';
 
 /** What evaluating a check over the facts decided. */
 export interface Outcome {
