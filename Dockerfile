@@ -15,7 +15,10 @@ COPY probes ./probes
 # Only what runs is kept: no source maps (they point into sources the image does not carry), no tests, type
 # declarations or TypeScript of the dependencies, and of sql.js (the RPM database reader) only the WebAssembly
 # build that probes/updates/rpm/rpmdb.ts loads (test/image/ reads an RPM database with it in the image).
+# bin/hostward puts the command on PATH for `kubectl exec <pod> -- hostward ...` (deploy/runbooks.md); main.js
+# starts with a node shebang. Made here, since a RUN in the final stage leaves build mounts' directories behind.
 RUN npm run build \
+ && chmod 0755 dist/src/cli/main.js && mkdir bin && ln -s ../dist/src/cli/main.js bin/hostward \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
  && find dist -name '*.map' -delete \
  && find node_modules -type d \( -name test -o -name tests -o -name __tests__ \) -prune -exec rm -rf {} + \
@@ -30,13 +33,11 @@ LABEL org.opencontainers.image.title="hostward" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.source="https://github.com/hostward/hostward"
 WORKDIR /app
-ENV NODE_ENV=production HOSTWARD_ROOT=/host
+ENV NODE_ENV=production HOSTWARD_ROOT=/host PATH=/app/bin:$PATH
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# `hostward` on PATH, for `kubectl exec <pod> -- hostward ...` (deploy/runbooks.md); main.js starts with a node shebang.
-RUN chmod 0755 /app/dist/src/cli/main.js \
- && ln -s /app/dist/src/cli/main.js /usr/local/bin/hostward
+COPY --from=build /app/bin ./bin
 # Root inside the pod, but not privileged: every capability dropped except DAC_READ_SEARCH, SYS_PTRACE and
 # SYS_CHROOT (measured, deploy/README.md). The host root is mounted read-only; the only host path written is
 # /var/lib/hostward. The collector runs as the image's `node` user (uid 1000) through its securityContext.

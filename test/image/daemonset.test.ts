@@ -193,6 +193,8 @@ describe.skipIf(skip !== undefined)(`the image, run as the chart runs it (runc)$
     expect(existsSync(path.join(root, 'app/dist/src/cli/main.js'))).toBe(true);
     expect(readFileSync(path.join(root, 'etc/os-release'), 'utf8')).toMatch(/VERSION_CODENAME=trixie/);
     expect(execIn('ds-agent', ['node', '--version']).stdout.trim()).toBe(`v${readFileSync('.node-version', 'utf8').trim()}`);
+    // The runbooks run `hostward ...` in the pod.
+    expect(execIn('ds-agent', ['hostward', 'version']).stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
   });
 
   it('reads an RPM database with the sql.js WebAssembly build the image keeps, as the CLI outside does', () => {
