@@ -4,7 +4,6 @@
  * sender delivering over mTLS with agent.tls files; no key material in the logs.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -16,38 +15,8 @@ import { Sender } from '../../src/alerts/sender.js';
 import { createAlertMetrics } from '../../src/alerts/metrics.js';
 import { CLI, event, makeDirs, requireBuild, startCollectorProcess, stop, waitFor, TOKEN } from './helpers.js';
 import type { Dirs, Proc } from './helpers.js';
-
-interface Pki {
-  ca: string;
-  serverCert: string;
-  serverKey: string;
-  clientCert: string;
-  clientKey: string;
-  rogueCert: string;
-  rogueKey: string;
-}
-
-function openssl(args: string[], cwd: string): void {
-  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-/** A CA, a server certificate for 127.0.0.1, a client certificate it signed, and one from another CA. */
-function makePki(dir: string): Pki {
-  const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  const ca = (name: string) => openssl(['req', '-x509', ...key, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`], dir);
-  const leaf = (name: string, signer: string, ext: string) => {
-    writeFileSync(path.join(dir, `${name}.ext`), ext);
-    openssl(['req', ...key, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`], dir);
-    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${signer}.pem`, '-CAkey', `${signer}.key`, '-set_serial', String(Date.now()), '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`], dir);
-  };
-  ca('ca');
-  ca('rogue-ca');
-  leaf('server', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  leaf('client', 'ca', 'extendedKeyUsage=clientAuth\n');
-  leaf('rogue', 'rogue-ca', 'extendedKeyUsage=clientAuth\n');
-  const p = (f: string) => path.join(dir, f);
-  return { ca: p('ca.pem'), serverCert: p('server.pem'), serverKey: p('server.key'), clientCert: p('client.pem'), clientKey: p('client.key'), rogueCert: p('rogue.pem'), rogueKey: p('rogue.key') };
-}
+import { makePki } from '../helpers/web.js';
+import type { Pki } from '../helpers/web.js';
 
 interface Answer {
   status: number;
