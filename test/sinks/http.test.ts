@@ -123,15 +123,15 @@ describe('Slack sink against a local Slack', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
   });
 
-  it('at most one message per second per webhook (timing with tolerance)', async () => {
+  it('at most one message per second per webhook', async () => {
     const s = slackSink({ url: slack.base + SLACK_PATH });
     const t0 = Date.now();
     await Promise.all([s.deliver(change, signal()), s.deliver(change, signal()), s.deliver(change, signal())]);
-    const at = slack.received.map((r) => r.at);
+    // The n-th message cannot be sent before n seconds have passed, nor arrive before it was sent: lower bounds
+    // only, which a busy machine cannot break. 5 ms for clock rounding.
+    const at = slack.received.map((r) => r.at - t0).sort((x, y) => x - y);
     expect(at).toHaveLength(3);
-    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(950);
-    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(950);
-    expect(Date.now() - t0).toBeLessThan(3500);
+    for (let i = 1; i < at.length; i++) expect(at[i]!).toBeGreaterThanOrEqual(1000 * i - 5);
   });
 
   it('500, a timeout and a refused connection are retryable', async () => {
@@ -151,16 +151,17 @@ describe('Slack sink against a local Slack', () => {
     expect(refused.message).not.toContain('sEcReTsLaCkToKeN');
   });
 
-  it('the queue aborting (shutdown) ends a wait at once', async () => {
+  it('the queue aborting (shutdown) ends a wait for the next slot', async () => {
     const ac = new AbortController();
-    const s = slackSink({ url: slack.base + SLACK_PATH, intervalMs: 5000 });
+    // The next slot is ten minutes away: only the abort can end this wait within the test's timeout.
+    const s = slackSink({ url: slack.base + SLACK_PATH, intervalMs: 600_000 });
     await s.deliver(change, ac.signal);
     const p = s.deliver(change, ac.signal);
-    setTimeout(() => ac.abort(), 50);
-    const t0 = Date.now();
+    await new Promise((r) => setImmediate(r)); // the second delivery is waiting for its slot
+    ac.abort();
     const e = await failure(p);
     expect(e.permanent).toBe(false);
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(slack.received).toHaveLength(1);
   });
 });
 
