@@ -3,7 +3,7 @@
  * beside it says what git cannot carry (file modes, owners, host keys, which are generated here with the real
  * ssh-keygen rather than checked in) and the findings the scan must produce.
  */
-import { cpSync, chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { cpSync, chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +56,7 @@ export function materialize(name: string): Materialized {
   const dir = mkdtempSync(path.join(os.tmpdir(), `hostward-${name}-`));
   const root = path.join(dir, 'root');
   cpSync(path.join(FIXTURES, name), root, { recursive: true, verbatimSymlinks: true });
+  settleModes(root);
   for (const k of spec.hostKeys ?? []) {
     const [type, bits] = k.split(':') as [string, string | undefined];
     const file = path.join(root, 'etc/ssh', `ssh_host_${type}_key`);
@@ -69,6 +70,20 @@ export function materialize(name: string): Materialized {
   }
   for (const [p, mode] of Object.entries(spec.modes ?? {})) chmodSync(path.join(root, p), parseInt(mode, 8));
   return { root, spec, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Git keeps only the executable bit, so a checkout's modes are whatever the umask left (0664 under umask 002):
+ * set them as a host has them, 0755 for directories and executables and 0644 for the rest, before the
+ * fixture's own modes. Symlinks are left alone (chmod would follow them).
+ */
+export function settleModes(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) settleModes(p);
+    else if (e.isFile()) chmodSync(p, statSync(p).mode & 0o111 ? 0o755 : 0o644);
+  }
 }
 
 /** How a report differs from a fixture's expectations, one readable line per difference (none when it matches). */
