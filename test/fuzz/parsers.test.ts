@@ -37,6 +37,7 @@ describe('parser fuzzing (seeded sample)', () => {
       'apt list decompression',
       'accounts files',
       'files probe parsers',
+      'sysctl.d configuration',
     ]);
   });
 

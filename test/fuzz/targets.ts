@@ -46,6 +46,7 @@ import { MAX_EVENTS_PER_REQUEST } from '../../src/contracts.js';
 import { joinLines, mutated, word } from './mutate.js';
 import { accountsTarget } from './accounts-target.js';
 import { filesTarget } from './files-target.js';
+import { kernelTarget } from './kernel-target.js';
 import type { MutationOptions } from './mutate.js';
 
 export interface FuzzContext {
@@ -1057,6 +1058,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   decompressTarget,
   accountsTarget,
   filesTarget,
+  kernelTarget,
 ];
 
 /** Read-only view of the fast-check values a target produced, for reports. */
