@@ -1,6 +1,7 @@
 /**
- * The kernel probe: sysctls with Kubernetes-aware expectations (the table in sysctls.ts) and the active
- * Linux security modules. Every read goes through the host root: <root>/proc/sys/..., <root>/sys/...
+ * The kernel probe: sysctls with Kubernetes-aware expectations (the table in sysctls.ts), in force and as
+ * persisted in sysctl.d (persisted.ts), and the active Linux security modules. Every read goes through the
+ * host root: <root>/proc/sys/..., <root>/sys/..., <root>/etc/sysctl.d/...
  *
  * net.* sysctls are per network namespace, and /proc/sys/net shows the namespace of the process that reads
  * it, whatever /proc is mounted where. The DaemonSet runs with hostNetwork: true, so the agent reads the
@@ -14,6 +15,7 @@ import { parseKernelOptions } from './options.js';
 import { SYSCTL_RULES, sysctlPath, tableKeys } from './sysctls.js';
 import type { InterfaceValues, KernelFacts, LsmFacts, Read, SysctlReading } from './types.js';
 import { sysctlChecks } from './checks/sysctl.js';
+import { readPersisted } from './persisted.js';
 import { lsmChecks } from './checks/lsm.js';
 
 export type { KernelFacts, SysctlReading, KernelOptions } from './types.js';
@@ -72,6 +74,7 @@ async function gather(ctx: ProbeContext): Promise<KernelFacts> {
   const procSys = await host.readDir('/proc/sys');
   const lsm = await gatherLsm(host);
   const facts: KernelFacts = { options, role: ctx.hostRole ?? { role: 'node', why: 'assumed: the scan gave no host role' }, sysctls: new Map(), perInterface: new Map(), lsm };
+  if (options.persistence) facts.persisted = await readPersisted(host);
   if (!procSys.ok || procSys.entries.length === 0) {
     facts.procSysProblem = procSys.ok ? '/proc/sys is empty: the host\'s /proc is not mounted in the scanned root' : `${procSys.code.replace(/_/g, ' ')} (${procSys.reason}): the host's /proc is not mounted in the scanned root`;
     return facts;
@@ -90,7 +93,7 @@ async function gather(ctx: ProbeContext): Promise<KernelFacts> {
 export const kernelProbe = defineProbe<KernelFacts>({
   name: 'kernel',
   description:
-    'Kernel sysctls with Kubernetes-aware expectations (forwarding on, strict reverse path filtering in force on every interface, CIS/Lynis hardening, the values kubelet protectKernelDefaults expects) and the active Linux security modules (AppArmor, SELinux).',
+    'Kernel sysctls with Kubernetes-aware expectations (forwarding on, strict reverse path filtering in force on every interface, CIS/Lynis hardening, the values kubelet protectKernelDefaults expects), judged both in force and as the next boot sets them from sysctl.d, and the active Linux security modules (AppArmor, SELinux).',
   checks: [...sysctlChecks, ...lsmChecks],
   gather,
   validateConfig: (c) => {

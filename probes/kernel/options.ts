@@ -9,13 +9,14 @@
  *         kernel.ip_forward: 0            # equal (a machine that is not a node)
  *         kernel.kptr_restrict: { atLeast: 2 }
  *         kernel.panic: { atMost: 60 }
+ *       persistence: false                # judge only the values in force, not what sysctl.d sets for the next boot
  */
 import { optionProblem } from '../../src/sdk.js';
 import type { Expectation } from './expectation.js';
 import type { KernelOptions } from './types.js';
 import { SYSCTL_RULES } from './sysctls.js';
 
-const KEYS = ['expect'];
+const KEYS = ['expect', 'persistence'];
 const FORMS = 'an integer, a non-empty list of integers, or one of {equal: n}, {oneOf: [n, ...]}, {atLeast: n}, {atMost: n}';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -72,5 +73,7 @@ export function parseKernelOptions(raw: unknown): KernelOptions {
       expect.set(id, parseExpectation(v, key));
     }
   }
-  return { expect };
+  const persistence = c.persistence ?? true;
+  if (typeof persistence !== 'boolean') optionProblem('persistence', `must be true or false, got ${show(persistence)}`);
+  return { expect, persistence };
 }

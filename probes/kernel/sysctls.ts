@@ -7,7 +7,12 @@
  * CIS Distribution Independent Linux 2.0.0 (1.5, 3.2, 3.3), Lynis KRNL-6000 (its default profile's
  * sysctl list), the kubelet's protectKernelDefaults (pkg/kubelet/cm setupKernelTunables: the kubelet sets
  * these values itself at start, or refuses to start when protectKernelDefaults is true and one differs),
- * kubeadm preflight, and ../shared/research/os-updates-ports.md §4.
+ * kubeadm preflight, the kernel's own documentation (Documentation/admin-guide/sysctl/kernel.rst,
+ * perf-security.rst, the LDISC_AUTOLOAD help text) and ../shared/research/os-updates-ports.md §4.
+ *
+ * Every row is judged in force (/proc/sys) and as persisted (sysctl.d, read as systemd-sysctl does), as CIS
+ * audits both; `setOnNodeBy` names who sets a value at every start on a Kubernetes node, where persisting it
+ * is not needed.
  *
  * Where CIS and a working node disagree, the node wins and the row says so: forwarding must be 1 (pods are
  * routed; kubernetes/kubernetes#112777 closed "CVE-1999-0511" as "nodes are routers").
@@ -43,6 +48,16 @@ export const REASONS = {
   BRIDGE_NF: 'bridged pod traffic must traverse iptables for Services and NetworkPolicies to apply (kubeadm preflight requires it; the file exists once br_netfilter is loaded)',
   NOT_A_ROUTER:
     'a host that is not a router (nor a Kubernetes node, which routes pod traffic) should not forward packets between its interfaces: forwarding turns it into a path around network filtering',
+  LDISC_AUTOLOAD:
+    'with autoloading on, any user can make the kernel load a TTY line discipline module (n_hdlc, slip, ...) just by selecting it on a terminal, which has reached kernel bugs such as CVE-2017-2636; 0 leaves loading those modules to CAP_SYS_MODULE',
+  CORE_USES_PID:
+    'core files named core.<pid> do not overwrite one another, so each crash can be examined (a core_pattern that pipes to systemd-coredump or apport names them itself)',
+  CTRL_ALT_DEL:
+    'with a non-zero value the kernel reboots at once on Ctrl-Alt-Del, without syncing or unmounting file systems; 0 hands the key to init, which can refuse it (mask ctrl-alt-del.target)',
+  PERF_PARANOID:
+    'perf_event_open lets unprivileged users sample kernel code and read kernel addresses; 2 restricts them to their own user-space processes (upstream default since 4.6), and Debian and Ubuntu kernels accept 3, which denies unprivileged users perf events altogether',
+  NO_ACCEPT_RA:
+    'accepting IPv6 router advertisements lets any host on the link, a pod on a node included, add routes and addresses to this host (kubernetes/kubernetes#91507, CVE-2020-10749); conf.default is what every new pod veth starts with',
   KUBELET_PROTECT_KERNEL_DEFAULTS:
     'the kubelet expects this value; it matters only when the kubelet runs with protectKernelDefaults: true, which then refuses to start while it differs (otherwise the kubelet sets it itself when it starts)',
 } as const satisfies Record<string, string>;
@@ -87,6 +102,11 @@ export interface SysctlRule {
   onServer?: { expect: Expectation; reason: ReasonName } | 'skip';
   /** Added to the generated remediation. */
   advice?: string;
+  /**
+   * Who sets the value at every start on a Kubernetes node, so that there it need not be persisted in sysctl.d
+   * (said in the finding instead of failing). Absent: the value must be persisted on every host.
+   */
+  setOnNodeBy?: string;
 }
 
 const CIS_DEB = (n: string) => `CIS Debian Linux 12 Benchmark v1.1.0 ${n}`;
@@ -98,6 +118,17 @@ const KUBELET = 'https://github.com/kubernetes/kubernetes/blob/master/pkg/kubele
 const CIS_K8S_PKD = 'CIS Kubernetes Benchmark v1.24 4.2.6';
 const K8S_112777 = 'https://github.com/kubernetes/kubernetes/issues/112777';
 const KUBEADM_PREFLIGHT = 'https://github.com/kubernetes/kubernetes/blob/master/cmd/kubeadm/app/preflight/checks.go';
+const K8S_91507 = 'https://github.com/kubernetes/kubernetes/issues/91507';
+const KERNEL_SYSCTL_DOC = 'https://docs.kernel.org/admin-guide/sysctl/kernel.html';
+const PERF_SECURITY_DOC = 'https://docs.kernel.org/admin-guide/perf-security.html';
+// The LDISC_AUTOLOAD help text: the one place the kernel documents dev.tty.ldisc_autoload.
+const LDISC_KCONFIG = 'https://github.com/torvalds/linux/blob/master/drivers/tty/Kconfig';
+/** Who sets the kubelet's values at start (setupKernelTunables). */
+const BY_KUBELET =
+  'the kubelet sets it itself when it starts (with protectKernelDefaults: true it refuses to start on another value instead, and then the value must be persisted)';
+/** Who turns forwarding on at start on a node. */
+const BY_CNI =
+  'the CNI plugin turns forwarding on when it sets up the pod network (Calico Felix, Cilium, the bridge plugin as gateway), though kubeadm\'s install guide persists it in /etc/sysctl.d/k8s.conf as well';
 const eq = (value: number): Expectation => ({ op: 'equal', value });
 const v4 = (leaf: string) => [`net.ipv4.conf.all.${leaf}`, `net.ipv4.conf.default.${leaf}`];
 const v6 = (leaf: string) => [`net.ipv6.conf.all.${leaf}`, `net.ipv6.conf.default.${leaf}`];
@@ -107,10 +138,10 @@ const v6 = (leaf: string) => [`net.ipv6.conf.all.${leaf}`, `net.ipv6.conf.defaul
 // hostNetwork would read the pod's own namespace instead.
 export const SYSCTL_RULES: readonly SysctlRule[] = Object.freeze([
   // --- Kubernetes node networking (CIS says 0 for forwarding; a node must route) ---
-  { id: 'kernel.ip_forward', title: 'IPv4 forwarding suits the host: on for a Kubernetes node (it routes pods), off otherwise', onServer: { expect: eq(0), reason: 'NOT_A_ROUTER' }, keys: ['net.ipv4.ip_forward'], expect: eq(1), severity: 'medium', references: [K8S_112777, KUBEADM_PREFLIGHT, CIS_DEB('3.3.1')], reason: 'NODE_ROUTES_PODS', absent: 'KERNEL', advice: 'A host that is not a Kubernetes node is expected to have 0 (CIS); whether the host is a node is detected from its kubelet, or set with scan.hostRole.' },
-  { id: 'kernel.ipv6_forwarding', title: 'IPv6 forwarding suits the host: on for a Kubernetes node (IPv6 pods), off otherwise', onServer: { expect: eq(0), reason: 'NOT_A_ROUTER' }, keys: ['net.ipv6.conf.all.forwarding'], expect: eq(1), severity: 'low', references: [K8S_112777, CIS_DEB('3.3.1')], reason: 'NODE_ROUTES_PODS_V6', absent: 'IPV6' },
+  { id: 'kernel.ip_forward', title: 'IPv4 forwarding suits the host: on for a Kubernetes node (it routes pods), off otherwise', onServer: { expect: eq(0), reason: 'NOT_A_ROUTER' }, keys: ['net.ipv4.ip_forward'], expect: eq(1), severity: 'medium', references: [K8S_112777, KUBEADM_PREFLIGHT, CIS_DEB('3.3.1')], reason: 'NODE_ROUTES_PODS', absent: 'KERNEL', setOnNodeBy: BY_CNI, advice: 'A host that is not a Kubernetes node is expected to have 0 (CIS); whether the host is a node is detected from its kubelet, or set with scan.hostRole.' },
+  { id: 'kernel.ipv6_forwarding', title: 'IPv6 forwarding suits the host: on for a Kubernetes node (IPv6 pods), off otherwise', onServer: { expect: eq(0), reason: 'NOT_A_ROUTER' }, keys: ['net.ipv6.conf.all.forwarding'], expect: eq(1), severity: 'low', references: [K8S_112777, CIS_DEB('3.3.1')], reason: 'NODE_ROUTES_PODS_V6', absent: 'IPV6', setOnNodeBy: BY_CNI },
   { id: 'kernel.rp_filter', title: 'Strict reverse path filtering is in force on every interface', keys: v4('rp_filter'), expect: eq(1), severity: 'medium', references: [CIS_DEB('3.3.7'), CIS_DIL('3.2.7'), LYNIS, 'https://docs.tigera.io/calico/latest/reference/felix/configuration'], reason: 'RP_FILTER_STRICT', absent: 'KERNEL', effective: 'max_with_all', valueNotes: { 0: 'no source validation at all', 2: 'loose mode: a source only has to be routable through some interface, so pods can spoof addresses routed elsewhere; Calico relies on strict mode on its workload interfaces, and Felix refuses to start on loose RPF unless ignoreLooseRPF is set (the value in force is max(all, interface), so all = 2 defeats the strict mode Calico sets per interface)' }, advice: 'systemd >= 240 ships net.ipv4.conf.*.rp_filter = 2 in /usr/lib/sysctl.d/50-default.conf; override it in a later file. On Cilium nodes (which filter in eBPF and need 0 on their interfaces) set probes.kernel.expect: {kernel.rp_filter: [0, 1]}.' },
-  { id: 'kernel.bridge_nf_call_iptables', title: 'Bridged traffic passes through iptables', keys: ['net.bridge.bridge-nf-call-iptables'], expect: eq(1), severity: 'medium', references: [KUBEADM_PREFLIGHT, 'https://kubernetes.io/docs/concepts/extend-kubernetes/compute-storage-net/network-plugins/'], reason: 'BRIDGE_NF', absent: 'BRIDGE', onServer: 'skip', advice: 'Load br_netfilter at boot (echo br_netfilter > /etc/modules-load.d/k8s.conf).' },
+  { id: 'kernel.bridge_nf_call_iptables', title: 'Bridged traffic passes through iptables', keys: ['net.bridge.bridge-nf-call-iptables'], expect: eq(1), severity: 'medium', references: [KUBEADM_PREFLIGHT, 'https://kubernetes.io/docs/concepts/extend-kubernetes/compute-storage-net/network-plugins/'], reason: 'BRIDGE_NF', absent: 'BRIDGE', onServer: 'skip', setOnNodeBy: 'br_netfilter starts with 1 when it loads, and kube-proxy and CNI plugins set it when they start', advice: 'Load br_netfilter at boot (echo br_netfilter > /etc/modules-load.d/k8s.conf).' },
 
   // --- Process and kernel hardening ---
   { id: 'kernel.randomize_va_space', title: 'Full address space layout randomisation', keys: ['kernel.randomize_va_space'], expect: eq(2), severity: 'high', references: [CIS_DEB('1.5.1'), CIS_DIL('1.5.3'), LYNIS], reason: 'ASLR_FULL', absent: 'KERNEL' },
@@ -120,6 +151,10 @@ export const SYSCTL_RULES: readonly SysctlRule[] = Object.freeze([
   { id: 'kernel.dmesg_restrict', title: 'The kernel log is readable only with CAP_SYSLOG', keys: ['kernel.dmesg_restrict'], expect: eq(1), severity: 'low', references: [LYNIS], reason: 'DMESG_ROOT_ONLY', absent: 'KERNEL' },
   { id: 'kernel.unprivileged_bpf_disabled', title: 'Unprivileged eBPF is disabled', keys: ['kernel.unprivileged_bpf_disabled'], expect: { op: 'one_of', values: [1, 2] }, severity: 'medium', references: [LYNIS], reason: 'UNPRIV_BPF', absent: 'KERNEL', advice: '1 cannot be undone without a reboot; 2 can be changed back by root.' },
   { id: 'kernel.bpf_jit_harden', title: 'The eBPF JIT is hardened for all programs', keys: ['net.core.bpf_jit_harden'], expect: eq(2), severity: 'low', references: [LYNIS], reason: 'BPF_JIT_HARDEN', absent: 'KERNEL' },
+  { id: 'kernel.perf_event_paranoid', title: 'Unprivileged users cannot profile the kernel with perf events', keys: ['kernel.perf_event_paranoid'], expect: { op: 'at_least', value: 2 }, severity: 'low', references: [LYNIS, KERNEL_SYSCTL_DOC, PERF_SECURITY_DOC], reason: 'PERF_PARANOID', absent: 'KERNEL', valueNotes: { [-1]: 'no restriction at all, raw tracepoints included', 0: 'unprivileged users may profile the kernel and use CPU-wide events', 1: 'unprivileged users may still profile kernel code' }, advice: 'Lynis expects 3, which only Debian and Ubuntu kernels accept (other kernels treat 3 as 2), so 2 passes here; set 3 on those kernels when no unprivileged user needs perf. Profilers running as root or with CAP_PERFMON are not affected.' },
+  { id: 'kernel.ldisc_autoload', title: 'TTY line disciplines are not loaded on demand by unprivileged users', keys: ['dev.tty.ldisc_autoload'], expect: eq(0), severity: 'medium', references: [LYNIS, LDISC_KCONFIG], reason: 'LDISC_AUTOLOAD', absent: 'KERNEL', advice: 'Kernels older than 5.1 have no such setting; blacklist the line discipline modules (n_hdlc, slip, ...) in modprobe.d there.' },
+  { id: 'kernel.core_uses_pid', title: 'Core file names include the process id', keys: ['kernel.core_uses_pid'], expect: eq(1), severity: 'info', references: [LYNIS, KERNEL_SYSCTL_DOC], reason: 'CORE_USES_PID', absent: 'KERNEL' },
+  { id: 'kernel.ctrl_alt_del', title: 'Ctrl-Alt-Del goes to init instead of an immediate kernel reboot', keys: ['kernel.ctrl-alt-del'], expect: eq(0), severity: 'low', references: [LYNIS, KERNEL_SYSCTL_DOC], reason: 'CTRL_ALT_DEL', absent: 'KERNEL' },
   { id: 'kernel.protected_hardlinks', title: 'Hard link protection is on', keys: ['fs.protected_hardlinks'], expect: eq(1), severity: 'medium', references: [LYNIS], reason: 'LINK_PROTECTION', absent: 'KERNEL' },
   { id: 'kernel.protected_symlinks', title: 'Symbolic link protection is on', keys: ['fs.protected_symlinks'], expect: eq(1), severity: 'medium', references: [LYNIS], reason: 'LINK_PROTECTION', absent: 'KERNEL' },
   { id: 'kernel.protected_fifos', title: 'FIFO creation in sticky directories is protected', keys: ['fs.protected_fifos'], expect: eq(2), severity: 'low', references: [LYNIS], reason: 'FILE_PROTECTION', absent: 'KERNEL' },
@@ -132,18 +167,19 @@ export const SYSCTL_RULES: readonly SysctlRule[] = Object.freeze([
   { id: 'kernel.secure_redirects', title: 'Secure ICMP redirects are not accepted', keys: v4('secure_redirects'), expect: eq(0), severity: 'low', references: [CIS_DEB('3.3.6'), CIS_DIL('3.2.3')], reason: 'NO_ACCEPT_REDIRECTS', absent: 'KERNEL' },
   { id: 'kernel.accept_source_route', title: 'IPv4 source-routed packets are not accepted', keys: v4('accept_source_route'), expect: eq(0), severity: 'medium', references: [CIS_DEB('3.3.8'), CIS_DIL('3.2.1'), LYNIS], reason: 'NO_SOURCE_ROUTE', absent: 'KERNEL' },
   { id: 'kernel.ipv6_accept_source_route', title: 'IPv6 source-routed packets are not accepted', keys: v6('accept_source_route'), expect: eq(0), severity: 'medium', references: [CIS_DEB('3.3.8'), CIS_DIL('3.2.1'), LYNIS], reason: 'NO_SOURCE_ROUTE', absent: 'IPV6' },
+  { id: 'kernel.ipv6_accept_ra', title: 'IPv6 router advertisements are not accepted by default', keys: v6('accept_ra'), expect: eq(0), severity: 'medium', references: [CIS_DEB('3.3.11'), LYNIS, K8S_91507], reason: 'NO_ACCEPT_RA', absent: 'IPV6', advice: 'A node whose uplink gets its IPv6 default route from router advertisements sets accept_ra on that interface alone (net.ipv6.conf.eth0.accept_ra = 2, since a forwarding host ignores them at 1); conf.all and conf.default stay 0 so pod veths never take routes from pods.' },
   { id: 'kernel.tcp_syncookies', title: 'TCP SYN cookies are on', keys: ['net.ipv4.tcp_syncookies'], expect: eq(1), severity: 'medium', references: [CIS_DEB('3.3.10'), CIS_DIL('3.2.8'), LYNIS], reason: 'SYN_COOKIES', absent: 'KERNEL' },
   { id: 'kernel.log_martians', title: 'Packets with impossible addresses are logged', keys: v4('log_martians'), expect: eq(1), severity: 'low', references: [CIS_DEB('3.3.9'), CIS_DIL('3.2.4'), LYNIS], reason: 'LOG_MARTIANS', absent: 'KERNEL' },
   { id: 'kernel.icmp_echo_ignore_broadcasts', title: 'Broadcast ICMP echo requests are ignored', keys: ['net.ipv4.icmp_echo_ignore_broadcasts'], expect: eq(1), severity: 'low', references: [CIS_DEB('3.3.4'), CIS_DIL('3.2.5'), LYNIS], reason: 'ICMP_BROADCAST', absent: 'KERNEL' },
   { id: 'kernel.icmp_ignore_bogus_error_responses', title: 'Bogus ICMP error responses are ignored', keys: ['net.ipv4.icmp_ignore_bogus_error_responses'], expect: eq(1), severity: 'low', references: [CIS_DEB('3.3.3'), CIS_DIL('3.2.6'), LYNIS], reason: 'ICMP_BOGUS', absent: 'KERNEL' },
 
   // --- What the kubelet expects (protectKernelDefaults) ---
-  { id: 'kernel.overcommit_memory', title: 'vm.overcommit_memory is what the kubelet expects (1)', keys: ['vm.overcommit_memory'], expect: eq(1), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip' },
-  { id: 'kernel.panic_on_oom', title: 'vm.panic_on_oom is what the kubelet expects (0: the OOM killer runs)', keys: ['vm.panic_on_oom'], expect: eq(0), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip' },
-  { id: 'kernel.panic', title: 'kernel.panic is what the kubelet expects (reboot 10 s after a panic)', keys: ['kernel.panic'], expect: eq(10), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip' },
-  { id: 'kernel.panic_on_oops', title: 'kernel.panic_on_oops is what the kubelet expects (1)', keys: ['kernel.panic_on_oops'], expect: eq(1), severity: 'low', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip', advice: 'Panicking on an oops also stops an exploit that has corrupted kernel state from carrying on.' },
-  { id: 'kernel.keys_root_maxkeys', title: 'kernel.keys.root_maxkeys is what the kubelet expects (1000000)', keys: ['kernel.keys.root_maxkeys'], expect: eq(1000000), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip' },
-  { id: 'kernel.keys_root_maxbytes', title: 'kernel.keys.root_maxbytes is what the kubelet expects (25000000)', keys: ['kernel.keys.root_maxbytes'], expect: eq(25000000), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip' },
+  { id: 'kernel.overcommit_memory', title: 'vm.overcommit_memory is what the kubelet expects (1)', keys: ['vm.overcommit_memory'], expect: eq(1), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip', setOnNodeBy: BY_KUBELET },
+  { id: 'kernel.panic_on_oom', title: 'vm.panic_on_oom is what the kubelet expects (0: the OOM killer runs)', keys: ['vm.panic_on_oom'], expect: eq(0), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip', setOnNodeBy: BY_KUBELET },
+  { id: 'kernel.panic', title: 'kernel.panic is what the kubelet expects (reboot 10 s after a panic)', keys: ['kernel.panic'], expect: eq(10), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip', setOnNodeBy: BY_KUBELET },
+  { id: 'kernel.panic_on_oops', title: 'kernel.panic_on_oops is what the kubelet expects (1)', keys: ['kernel.panic_on_oops'], expect: eq(1), severity: 'low', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip', setOnNodeBy: BY_KUBELET, advice: 'Panicking on an oops also stops an exploit that has corrupted kernel state from carrying on.' },
+  { id: 'kernel.keys_root_maxkeys', title: 'kernel.keys.root_maxkeys is what the kubelet expects (1000000)', keys: ['kernel.keys.root_maxkeys'], expect: eq(1000000), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip', setOnNodeBy: BY_KUBELET },
+  { id: 'kernel.keys_root_maxbytes', title: 'kernel.keys.root_maxbytes is what the kubelet expects (25000000)', keys: ['kernel.keys.root_maxbytes'], expect: eq(25000000), severity: 'info', references: [KUBELET, CIS_K8S_PKD], reason: 'KUBELET_PROTECT_KERNEL_DEFAULTS', absent: 'KERNEL', onServer: 'skip', setOnNodeBy: BY_KUBELET },
 ]);
 
 /** Host path of a sysctl: dots are separators (an interface name with a dot is spelled with "/" in sysctl). */

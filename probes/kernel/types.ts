@@ -2,6 +2,7 @@
 import type { HostRole } from '../../src/sdk.js';
 import type { Expectation } from './expectation.js';
 import type { AppArmorProfiles, SelinuxConfig } from './parse.js';
+import type { PersistedFacts } from './persisted.js';
 
 /** One sysctl as read: a value, a missing file, or a file that could not be read or made sense of. */
 export type SysctlReading =
@@ -40,6 +41,8 @@ export interface LsmFacts {
 export interface KernelOptions {
   /** Check id -> expectation that replaces the table's. */
   expect: ReadonlyMap<string, Expectation>;
+  /** Judge the persisted configuration too (default); false judges only the values in force. */
+  persistence: boolean;
 }
 
 export interface KernelFacts {
@@ -53,4 +56,6 @@ export interface KernelFacts {
   /** Per-interface readings for rows with effective: 'max_with_all', by leaf. */
   perInterface: Map<string, InterfaceValues>;
   lsm: LsmFacts;
+  /** The sysctl.d configuration the next boot applies; absent when options.persistence is false. */
+  persisted?: PersistedFacts;
 }

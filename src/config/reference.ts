@@ -441,7 +441,78 @@ const COLLECTOR: ConfigSection = {
       env: 'HOSTWARD_TOKENS_FILE',
       example: '/etc/hostward/tokens',
       description:
-        'Accepted bearer tokens, one per line (`#` comments), re-read when it changes. The same tokens open the read API and the fleet page.',
+        'Accepted bearer tokens, one per line (`#` comments), re-read when it changes. `<token> node=<name>` or ' +
+        '`node=<glob>` (`*`, `?`) binds a token to the nodes it may write events for (403 for any other); a bound ' +
+        'token does not open the read API or the page. An unbound token writes for any node (counted, logged once; ' +
+        'see `requireNodeBinding`) and opens the read API and the fleet page.',
+    },
+    {
+      path: 'collector.requireNodeBinding',
+      type: bool,
+      default: false,
+      example: true,
+      description:
+        'Refuse (403) events sent with a token that has no `node=` binding, so that every agent credential speaks ' +
+        'for its own nodes only. Unbound tokens still open the read API and the page.',
+    },
+    {
+      path: 'collector.maxNodesPerToken',
+      type: int(0, 10_000_000),
+      default: 10_000,
+      description:
+        'Most distinct node names one token of the tokens file writes for within `retention.eventsMaxAgeDays`: a ' +
+        'new name beyond it is refused (403); 0: no bound. Service account tokens speak for one node each.',
+    },
+    {
+      path: 'collector.clockSkewSeconds',
+      type: int(1, 7 * 24 * 3600, 'seconds'),
+      default: 300,
+      description:
+        "How far an agent's clock may be from the collector's. Events dated further ahead enter fleet state at " +
+        'the time they arrive (counted), and a node whose events or send time are off by more fails ' +
+        '`hostward.clock_skew`.',
+    },
+    {
+      path: 'collector.serviceAccountTokens.issuer',
+      type: str('URL'),
+      required: 'with `serviceAccountTokens`',
+      env: 'HOSTWARD_SA_TOKEN_ISSUER',
+      example: 'https://kubernetes.default.svc.cluster.local',
+      with: { jwksFile: '/etc/hostward/jwks/jwks.json', serviceAccounts: ['hostward:hostward-agent'] },
+      description:
+        "Accept agents' projected ServiceAccount tokens issued by this issuer (the cluster's " +
+        '`--service-account-issuer`, the tokens\' `iss`); the node is the token\'s `kubernetes.io.node.name` claim ' +
+        '(Kubernetes 1.30 and later), and a token without it is refused.',
+    },
+    {
+      path: 'collector.serviceAccountTokens.jwksFile',
+      type: str('file (JSON Web Key Set)'),
+      required: 'with `serviceAccountTokens`',
+      env: 'HOSTWARD_SA_TOKEN_JWKS_FILE',
+      example: '/etc/hostward/jwks/jwks.json',
+      with: { issuer: 'https://kubernetes.default.svc.cluster.local', serviceAccounts: ['hostward:hostward-agent'] },
+      description:
+        "The issuer's public keys, as `kubectl get --raw /openid/v1/jwks` prints them; re-read when it changes. " +
+        'RS256 and ES256 only.',
+    },
+    {
+      path: 'collector.serviceAccountTokens.audience',
+      type: str(),
+      defaultText: '`hostward`',
+      env: 'HOSTWARD_SA_TOKEN_AUDIENCE',
+      example: 'hostward',
+      with: { issuer: 'https://kubernetes.default.svc.cluster.local', jwksFile: '/etc/hostward/jwks/jwks.json', serviceAccounts: ['hostward:hostward-agent'] },
+      description: "The audience the agents' projected tokens are issued for (`aud`); tokens for the API server are refused.",
+    },
+    {
+      path: 'collector.serviceAccountTokens.serviceAccounts',
+      type: text('list of namespace:name (comma-separated in the environment)'),
+      required: 'with `serviceAccountTokens`',
+      env: 'HOSTWARD_SA_TOKEN_SERVICE_ACCOUNTS',
+      example: ['hostward:hostward-agent'],
+      envExample: 'hostward:hostward-agent',
+      with: { issuer: 'https://kubernetes.default.svc.cluster.local', jwksFile: '/etc/hostward/jwks/jwks.json' },
+      description: 'The service accounts whose tokens may speak for their node (any pod can ask for a token with the audience).',
     },
     {
       path: 'collector.silentAfterSeconds',
@@ -903,7 +974,7 @@ const PORTS: ConfigSection = {
 
 const KERNEL: ConfigSection = {
   title: 'probes.kernel',
-  intro: 'Per-check expected values of the sysctl checks, for hosts that need another value (Cilium and `rp_filter`).',
+  intro: 'Per-check expected values of the sysctl checks, for hosts that need another value (Cilium and `rp_filter`), and whether the persisted configuration is judged too.',
   keys: [
     probe(
       'kernel',
@@ -914,6 +985,15 @@ const KERNEL: ConfigSection = {
         defaultText: "the check's own (docs/checks.md)",
         example: [0, 1],
       },
+    ),
+    probe(
+      'kernel',
+      'persistence',
+      bool,
+      'Also judge what the next boot applies (sysctl.d and /etc/sysctl.conf, in systemd-sysctl order), as CIS ' +
+        'does: a value right in force but not persisted fails. `false` judges the values in force only, for ' +
+        'hosts that set sysctls another way (Talos, Bottlerocket).',
+      { default: true, example: false },
     ),
   ],
 };

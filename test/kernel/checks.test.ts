@@ -12,10 +12,11 @@ import type { Entry } from './helpers.js';
 const cleanups: (() => void)[] = [];
 afterAll(() => cleanups.forEach((c) => c()));
 
+/** These roots hold /proc and /sys only: the values in force are judged here, persistence in persistence.test.ts. */
 async function scan(files: Record<string, Entry>, config: Record<string, unknown> = {}): Promise<Map<string, Finding>> {
   const r = makeRoot(files);
   cleanups.push(r.cleanup);
-  const report = await scanKernel(r.root, config);
+  const report = await scanKernel(r.root, { persistence: false, ...config });
   expect(report.probes[0]!.status).toBe('ok');
   return byCheck(report);
 }

@@ -48,7 +48,10 @@ describe('parseKernelOptions', () => {
 
   it('names the key of every problem', () => {
     expect(msg([])).toBe('(section): must be a mapping');
-    expect(msg({ expected: {} })).toBe('expected: unknown key (expected one of: expect)');
+    expect(msg({ expected: {} })).toBe('expected: unknown key (expected one of: expect, persistence)');
+    expect(msg({ persistence: 'no' })).toBe('persistence: must be true or false, got "no"');
+    expect(parseKernelOptions({ persistence: false }).persistence).toBe(false);
+    expect(parseKernelOptions({}).persistence).toBe(true);
     expect(msg({ expect: [1] })).toBe('expect: must be a mapping of check id to expected value');
     expect(msg({ expect: { 'kernel.nope': 1 } })).toMatch(/^expect\.kernel\.nope: not a sysctl check of the kernel probe \(expected one of: kernel\.ip_forward, /);
     expect(msg({ expect: { 'kernel.lsm_active': 1 } })).toMatch(/^expect\.kernel\.lsm_active: not a sysctl check/);
@@ -106,7 +109,8 @@ describe('overrides change the verdict, and say so', () => {
     const before = byCheck(await scanKernel(m.root));
     expect(before.get('kernel.rp_filter')!.status).toBe('fail');
     expect(before.get('kernel.ip_forward')!.status).toBe('fail');
-    const after = byCheck(await scanKernel(m.root, { expect: { 'kernel.rp_filter': [1, 2], 'kernel.ip_forward': 0, 'kernel.kptr_restrict': { atMost: 0 } } }));
+    // This root persists nothing, so the overridden values are judged in force only here.
+    const after = byCheck(await scanKernel(m.root, { persistence: false, expect: { 'kernel.rp_filter': [1, 2], 'kernel.ip_forward': 0, 'kernel.kptr_restrict': { atMost: 0 } } }));
     expect(after.get('kernel.rp_filter')).toMatchObject({ status: 'pass', message: expect.stringContaining('expected 1 or 2, set in probes.kernel.expect') });
     expect(after.get('kernel.ip_forward')).toMatchObject({ status: 'pass', message: 'net.ipv4.ip_forward = 0 (expected 0, set in probes.kernel.expect)' });
     expect(after.get('kernel.kptr_restrict')!.status).toBe('pass');

@@ -19,7 +19,7 @@ describe('sysctl table', () => {
     for (const r of SYSCTL_RULES) {
       expect(r.keys.length, r.id).toBeGreaterThan(0);
       for (const k of r.keys) {
-        expect(k, r.id).toMatch(/^(kernel|net|fs|vm)\.[a-z0-9_-]+(\.[a-z0-9_-]+)*$/);
+        expect(k, r.id).toMatch(/^(kernel|net|fs|vm|dev)\.[a-z0-9_-]+(\.[a-z0-9_-]+)*$/);
         expect(sysctlPath(k)).toBe('/proc/sys/' + k.split('.').join('/'));
         expect(seen.get(k), `${k} in ${r.id} and ${seen.get(k)}`).toBeUndefined();
         seen.set(k, r.id);
@@ -42,7 +42,7 @@ describe('sysctl table', () => {
   });
 
   it('every row has a title, a valid severity, references from the named sources, a reason and an absent rule', () => {
-    const sources = /^(CIS |dev-sec cis-dil-benchmark |Lynis KRNL-6000|https:\/\/(github\.com\/kubernetes\/|kubernetes\.io\/|docs\.tigera\.io\/))/;
+    const sources = /^(CIS |dev-sec cis-dil-benchmark |Lynis KRNL-6000|https:\/\/(github\.com\/(kubernetes|torvalds)\/|kubernetes\.io\/|docs\.tigera\.io\/|docs\.kernel\.org\/))/;
     for (const r of SYSCTL_RULES) {
       expect(r.title.length, r.id).toBeGreaterThan(10);
       expect(SEVERITIES).toContain(r.severity);
@@ -103,6 +103,23 @@ describe('sysctl table', () => {
     for (const r of kubelet) expect(['info', 'low']).toContain(r.severity);
     expect(by.get('kernel.log_martians')!.severity).toBe('low');
     expect(by.get('kernel.bpf_jit_harden')!.severity).toBe('low');
+  });
+
+  it('only values the kubelet or the pod network sets at start are spared persisting on a node', () => {
+    const spared = SYSCTL_RULES.filter((r) => r.setOnNodeBy).map((r) => r.id).sort();
+    const kubelet = SYSCTL_RULES.filter((r) => r.reason === 'KUBELET_PROTECT_KERNEL_DEFAULTS').map((r) => r.id);
+    expect(spared).toEqual([...kubelet, 'kernel.bridge_nf_call_iptables', 'kernel.ip_forward', 'kernel.ipv6_forwarding'].sort());
+  });
+
+  it('the Lynis KRNL-6000 additions: perf_event_paranoid >= 2, ldisc_autoload 0, core_uses_pid 1, ctrl-alt-del 0, accept_ra 0', () => {
+    const by = new Map(SYSCTL_RULES.map((r) => [r.id, r]));
+    expect(by.get('kernel.perf_event_paranoid')!).toMatchObject({ keys: ['kernel.perf_event_paranoid'], expect: { op: 'at_least', value: 2 } });
+    expect(by.get('kernel.ldisc_autoload')!).toMatchObject({ keys: ['dev.tty.ldisc_autoload'], expect: { op: 'equal', value: 0 } });
+    expect(by.get('kernel.core_uses_pid')!).toMatchObject({ keys: ['kernel.core_uses_pid'], expect: { op: 'equal', value: 1 } });
+    expect(by.get('kernel.ctrl_alt_del')!).toMatchObject({ keys: ['kernel.ctrl-alt-del'], expect: { op: 'equal', value: 0 } });
+    expect(by.get('kernel.ipv6_accept_ra')!).toMatchObject({ keys: ['net.ipv6.conf.all.accept_ra', 'net.ipv6.conf.default.accept_ra'], expect: { op: 'equal', value: 0 }, absent: 'IPV6' });
+    expect(by.get('kernel.ipv6_accept_ra')!.references).toContain('CIS Debian Linux 12 Benchmark v1.1.0 3.3.11');
+    expect(sysctlPath('kernel.ctrl-alt-del')).toBe('/proc/sys/kernel/ctrl-alt-del');
   });
 
   it('the probe exposes one check per row plus the LSM checks, in table order', () => {

@@ -2,6 +2,7 @@
  * Checks generated from the sysctl table: one check per row, evaluated by one generic function over the
  * readings. A value that meets the expectation passes, one that does not fails with the row's reason; a
  * file that cannot be read or parsed is `unknown`, a missing one is what the row's `absent` says (never fail).
+ * A value that passes in force is then held to what the next boot applies from sysctl.d (persistence.ts).
  */
 import type { Check, Evidence, Outcome } from '../../../src/sdk.js';
 import { pass, fail, unknown } from '../../../src/sdk.js';
@@ -9,6 +10,7 @@ import { describe, satisfies, suggested } from '../expectation.js';
 import { ABSENT, REASONS, SYSCTL_RULES, sysctlPath } from '../sysctls.js';
 import type { SysctlRule } from '../sysctls.js';
 import type { KernelFacts, SysctlReading } from '../types.js';
+import { judgePersistence } from './persistence.js';
 
 const MAX_NAMES = 8;
 const MAX_EVIDENCE = 20;
@@ -19,7 +21,7 @@ const ev = (r: SysctlReading): Evidence => ({ file: r.path, text: r.state === 'o
 export function remediation(rule: SysctlRule): string {
   const v = suggested(rule.expect);
   const server = typeof rule.onServer === 'object' ? ` on a Kubernetes node (${suggested(rule.onServer.expect)} on any other host)` : '';
-  let s = `Set ${rule.keys.map((k) => `${k} = ${v}`).join(' and ')}${server} in a file under /etc/sysctl.d/ (e.g. 60-hardening.conf) and apply it with "sysctl --system".`;
+  let s = `Set ${rule.keys.map((k) => `${k} = ${v}`).join(' and ')}${server} in a file under /etc/sysctl.d/ (e.g. 60-hardening.conf) and apply it with "sysctl --system"; the value must be in force and persisted, and no later file (in name order across /etc, /run, /usr/local/lib and /usr/lib sysctl.d) may set it otherwise.`;
   if (rule.effective === 'max_with_all') {
     const leaf = rule.keys[0]!.split('.').pop()!;
     s += ` The value in force on an interface is the larger of net.ipv4.conf.all.${leaf} and net.ipv4.conf.<interface>.${leaf}, so no interface may be set higher either.`;
@@ -136,7 +138,9 @@ export function evaluateRule(rule: SysctlRule, facts: KernelFacts): Outcome {
   }
   if (facts.procSysProblem) return unknown(`cannot read /proc/sys: ${facts.procSysProblem}`);
   const r = forHost(rule, facts);
-  return r.effective === 'max_with_all' ? evaluateMaxWithAll(r, facts) : evaluateKeys(r, facts);
+  const inForce = r.effective === 'max_with_all' ? evaluateMaxWithAll(r, facts) : evaluateKeys(r, facts);
+  if (inForce.status !== 'pass' || !facts.persisted) return inForce;
+  return judgePersistence(r, expectedText(r, facts).exp, facts, facts.persisted, inForce);
 }
 
 export function sysctlCheck(rule: SysctlRule): Check<KernelFacts> {
