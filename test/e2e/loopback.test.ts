@@ -334,8 +334,12 @@ describe.skipIf(Boolean(skipReason))('loopback: agent → Prometheus (hostward r
     const last = await waitFor('the final resolve', () => webhooksAfter(before).find((w) => w.status === 'resolved' && w.alerts.some(ours)), 60_000, diagnose);
     marks.allResolved = Date.now();
     expect(last.receiver).toBe('slack-hostward-security');
-    // Nothing else fired along the way: only these two checks, and no hostward health alert.
-    const names = new Set(webhooks().flatMap((w) => w.alerts.map((a) => `${a.labels.alertname}/${a.labels.check ?? ''}`)));
+    // Nothing else fired along the way: only these two checks, and no hostward health alert but those of liveness:
+    // with every `for:` at 3 s and a 1 s scrape timeout, a scrape held up by a busy machine for 3 s fires them,
+    // as it should.
+    const liveness = new Set(['HostwardAgentDown', 'HostwardAgentAbsent', 'HostwardScansStale', 'HostwardAgentNoScan']);
+    const alerts = webhooks().flatMap((w) => w.alerts).filter((a) => !liveness.has(a.labels.alertname!));
+    const names = new Set(alerts.map((a) => `${a.labels.alertname}/${a.labels.check ?? ''}`));
     expect([...names].sort()).toEqual(['HostwardCheckFailingCritical/ssh.permit_root_login', 'HostwardCheckFailingHigh/ssh.password_auth']);
   }, 120_000);
 });

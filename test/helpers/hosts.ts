@@ -37,7 +37,7 @@ export function fixtureNames(): string[] {
 }
 
 function readdirNames(): string[] {
-  return execFileSync('ls', ['-1', FIXTURES], { encoding: 'utf8' }).split('\n').filter((n) => n && !n.endsWith('.json'));
+  return readdirSync(FIXTURES).filter((n) => !n.endsWith('.json')).sort();
 }
 
 export function fixtureSpec(name: string): FixtureSpec {

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
 /**
  * Tests wait for a condition, never for a fixed time: on a loaded machine any fixed time is too short, and on a
  * quiet one it is too long.
@@ -19,8 +23,22 @@ export async function waitFor<T>(
   }
 }
 
-/** Resolves once the wall clock has moved past `ms` from now, for file times that must differ from earlier ones. */
-export async function clockPast(ms: number): Promise<void> {
-  const t = Date.now() + ms;
-  await waitFor('the clock to move on', () => Date.now() > t || undefined, 60_000, 5);
+/**
+ * Waits until the file system's clock has moved on (by `unit`: 1 ns, or 1 s for tools with second resolution),
+ * as seen in a file's mtime, so that times written from now on differ from times written before.
+ */
+export async function fsClockTick(unit: 'ns' | 's' = 'ns', dir = tmpdir()): Promise<void> {
+  const marker = mkdtempSync(path.join(dir, 'hostward-tick-'));
+  const file = path.join(marker, 'tick');
+  const at = (): bigint => {
+    writeFileSync(file, '');
+    const ns = statSync(file, { bigint: true }).mtimeNs;
+    return unit === 's' ? ns / 1_000_000_000n : ns;
+  };
+  try {
+    const first = at();
+    await waitFor('the file system clock to move on', () => at() > first, 60_000, unit === 's' ? 50 : 2);
+  } finally {
+    rmSync(marker, { recursive: true, force: true });
+  }
 }

@@ -11,7 +11,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, linkSync, mkdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { integrityCheck, integrityInit } from '../../probes/integrity/api.js';
-import { policy, sandbox, sleep } from './helpers.js';
+import { policy, sandbox } from './helpers.js';
+import { fsClockTick } from '../helpers/wait.js';
 import type { Sandbox } from './helpers.js';
 
 function findAide(): string | undefined {
@@ -80,7 +81,7 @@ describe.skipIf(!AIDE)('hostward and aide --check agree on what changed', () => 
     expect(init.status, init.stdout).toBe(0);
     execFileSync('mv', [path.join(s.state, 'aide/aide.db.new'), path.join(s.state, 'aide/aide.db')]);
     await integrityInit(opts);
-    await sleep(1100); // AIDE's times have one-second resolution
+    await fsClockTick('s'); // AIDE's times have one-second resolution
 
     writeFileSync(s.at('data/bin/tool'), 'binary v2\n');
     chmodSync(s.at('data/bin/other'), 0o4755);

@@ -8,7 +8,8 @@ import { appendFileSync, chmodSync, chownSync, linkSync, mkdirSync, readFileSync
 import { integrityAccept, integrityCheck, integrityInit, sliceOf } from '../../probes/integrity/api.js';
 import { IntegrityError } from '../../probes/integrity/types.js';
 import type { CheckResult, Policy } from '../../probes/integrity/types.js';
-import { policy, sandbox, sleep } from './helpers.js';
+import { policy, sandbox } from './helpers.js';
+import { fsClockTick } from '../helpers/wait.js';
 import type { Sandbox } from './helpers.js';
 
 const TREE = {
@@ -54,7 +55,7 @@ async function initThenWait(extra: Record<string, unknown> = {}): Promise<void> 
   const r = await integrityInit(opts(extra));
   expect(r.signed).toBe(true);
   expect(r.problems).toEqual([]);
-  await sleep(20); // so that times written by the changes below differ from the baseline's
+  await fsClockTick(); // so that times written by the changes below differ from the baseline's
 }
 
 describe('a check after init', () => {

@@ -12,7 +12,8 @@ import { decodeRecord } from '../../probes/integrity/db.js';
 import { formatHash, hashAlgorithmOf } from '../../probes/integrity/hash.js';
 import { parsePolicy, policyFromObject, defaultPolicy } from '../../probes/integrity/policy.js';
 import type { FileRecord } from '../../probes/integrity/types.js';
-import { policy, sandbox, sleep } from './helpers.js';
+import { policy, sandbox } from './helpers.js';
+import { fsClockTick } from '../helpers/wait.js';
 import type { Sandbox } from './helpers.js';
 
 let s: Sandbox | undefined;
@@ -78,7 +79,7 @@ rules:
     expect(recs.get('/usr/bin/kubelet')!.sha256).toBe('blake2b512:' + tool('b2sum', s.at('usr/bin/kubelet')));
     expect(recs.get('/var/lib/x.conf')!.sha256).toBe(tool('sha256sum', s.at('var/lib/x.conf')));
     expect((await integrityCheck(opts)).modified).toEqual([]);
-    await sleep(20);
+    await fsClockTick(); // times written from here on differ from the baseline's
     const patched = Buffer.from(BIG);
     patched[2 * 1024 * 1024 + 5] = 8; // one byte in the third block, size and everything else equal
     writeFileSync(s.at('usr/bin/kubelet'), patched);
@@ -101,7 +102,7 @@ rules:
     expect(r.modified).toEqual([]);
     expect(r.stats.hashed).toBe(2);
     expect(r.notes.join('\n')).toMatch(/2 files are recorded with another hash algorithm than the policy asks for/);
-    await sleep(20);
+    await fsClockTick(); // times written from here on differ from the baseline's
     writeFileSync(s.at('etc/ssh/sshd_config'), 'PasswordAuthentication yes\n');
     expect((await integrityCheck(opts)).modified.map((m) => m.path)).toEqual(['/etc/ssh/sshd_config']);
     // Accepting one path re-hashes it with the new algorithm; the rest stays SHA-256: a mixed baseline.

@@ -9,6 +9,7 @@ import type { Finding, Report } from '../../src/contracts.js';
 import { integrityProbe } from '../../probes/integrity/index.js';
 import { policyFromObject } from '../../probes/integrity/policy.js';
 import type { Policy } from '../../probes/integrity/types.js';
+import { settleModes } from '../helpers/hosts.js';
 
 export const log = pino({ level: 'silent' });
 
@@ -40,10 +41,11 @@ export function sandbox(files: Record<string, Entry>): Sandbox {
     else if ('symlink' in e) symlinkSync(e.symlink, f);
     else mkdirSync(f, { recursive: true });
   }
+  settleModes(root); // 0755 and 0644 whatever the umask: the tests compare recorded modes
   const key = path.join(state, 'key');
   const otherKey = path.join(state, 'other-key');
-  writeFileSync(key, 'a-test-key-of-thirty-two-bytes!!\n');
-  writeFileSync(otherKey, 'another-key-of-thirty-two-bytes!\n');
+  writeFileSync(key, 'a-test-key-of-thirty-two-bytes!!\n', { mode: 0o600 });
+  writeFileSync(otherKey, 'another-key-of-thirty-two-bytes!\n', { mode: 0o600 });
   return { root, state, db: path.join(state, 'integrity.db'), key, otherKey, at: (p) => path.join(root, p), cleanup: () => rmSync(base, { recursive: true, force: true }) };
 }
 
@@ -62,4 +64,3 @@ export function byCheck(report: Report): Map<string, Finding> {
   return new Map(report.findings.map((f) => [f.check, f]));
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -9,7 +9,8 @@ import { measurementProblem } from '../../src/metrics/probe-metrics.js';
 import { integrityProbe, integrityInit } from '../../probes/integrity/index.js';
 import { CATEGORY_CHECK_IDS } from '../../probes/integrity/checks.js';
 import { parseIntegrityOptions } from '../../probes/integrity/options.js';
-import { byCheck, sandbox, scanIntegrity, sleep } from './helpers.js';
+import { byCheck, sandbox, scanIntegrity } from './helpers.js';
+import { fsClockTick } from '../helpers/wait.js';
 import type { Sandbox } from './helpers.js';
 
 const boxes: Sandbox[] = [];
@@ -73,7 +74,7 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   everythingChanged: async (s) => {
     await base(s);
-    await sleep(20);
+    await fsClockTick(); // times written from here on differ from the baseline's
     writeFileSync(s.at('etc/ssh/sshd_config'), 'PasswordAuthentication yes\n');
     writeFileSync(s.at('etc/kubernetes/kubelet.conf'), 'apiVersion: v2\n');
     writeFileSync(s.at('etc/containerd/config.toml'), 'version = 3\n');
@@ -154,7 +155,7 @@ describe('what the findings say', () => {
     boxes.push(s);
     writeFileSync(`${s.state}/policy.yaml`, POLICY_YAML);
     await base(s);
-    await sleep(20);
+    await fsClockTick(); // times written from here on differ from the baseline's
     writeFileSync(s.at('usr/bin/new-tool'), 'x');
     const r = await scanIntegrity(s.root, { db: s.db, policy: `${s.state}/policy.yaml`, keyFile: s.key });
     expect(r.measurements.map((x) => [x.labels.change, x.value])).toEqual([

@@ -18,7 +18,8 @@ import { CHANGED_PATHS_ENV as ENGINE_CHANGED_PATHS_ENV } from '../../src/agent/c
 import { policyWatchTargets } from '../../probes/integrity/watch-targets.js';
 import { defaultPolicy, loadPolicyFile } from '../../probes/integrity/policy.js';
 import type { CheckResult } from '../../probes/integrity/types.js';
-import { byCheck, log, policy, sandbox, sleep } from './helpers.js';
+import { byCheck, log, policy, sandbox } from './helpers.js';
+import { fsClockTick } from '../helpers/wait.js';
 import type { Sandbox } from './helpers.js';
 
 let s: Sandbox | undefined;
@@ -58,7 +59,7 @@ describe('the agent re-checks only the changed paths and merges them into the la
     s = sandbox(TREE);
     writeFileSync(`${s.state}/policy.yaml`, POLICY_YAML);
     await integrityInit({ root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile: s.key });
-    await sleep(20);
+    await fsClockTick(); // times written from here on differ from the baseline's
     writeFileSync(s.at('usr/bin/kubelet'), 'ELF kubelet patched\n');
     writeFileSync(s.at('etc/passwd'), 'root:x:0:0::/root:/bin/sh\ntoor:x:0:0::/:/bin/sh\n');
     let st = await agentScan(s); // a whole check, kept
@@ -95,7 +96,7 @@ describe('the agent re-checks only the changed paths and merges them into the la
     s = sandbox(TREE);
     writeFileSync(`${s.state}/policy.yaml`, POLICY_YAML);
     await integrityInit({ root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile: s.key });
-    await sleep(20);
+    await fsClockTick(); // times written from here on differ from the baseline's
     writeFileSync(s.at('usr/bin/kubelet'), 'ELF kubelet patched\n');
     // no kept result yet: the changed-paths hint cannot hide the binaries change
     expect((await agentScan(s, ['/etc/ssh/sshd_config'])).get('integrity.binaries_unchanged')).toBe('fail');
@@ -124,7 +125,7 @@ describe('the agent re-checks only the changed paths and merges them into the la
     s = sandbox(TREE);
     writeFileSync(`${s.state}/policy.yaml`, POLICY_YAML);
     await integrityInit({ root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile: s.key });
-    await sleep(20);
+    await fsClockTick(); // times written from here on differ from the baseline's
     writeFileSync(s.at('usr/bin/kubelet'), 'ELF kubelet patched\n');
     expect((await agentScan(s, ['/etc/ssh'], 'scan')).get('integrity.binaries_unchanged')).toBe('fail');
     expect(existsSync(lastResultFile(s.db))).toBe(false);

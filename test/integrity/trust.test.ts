@@ -11,7 +11,8 @@ import { integrityAccept, integrityCheck, integrityInit } from '../../probes/int
 import { readKeyFile } from '../../probes/integrity/db.js';
 import { IntegrityError } from '../../probes/integrity/types.js';
 import type { Report } from '../../src/contracts.js';
-import { byCheck, sandbox, scanIntegrity, sleep } from './helpers.js';
+import { byCheck, sandbox, scanIntegrity } from './helpers.js';
+import { fsClockTick } from '../helpers/wait.js';
 import type { Sandbox } from './helpers.js';
 
 const TREE = { 'etc/ssh/sshd_config': 'PasswordAuthentication no\n', 'etc/passwd': 'root:x:0:0::/root:/bin/sh\n' };
@@ -44,7 +45,7 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
 /** The intruder's move: change a file, then re-sign the baseline with a key of their own. */
 async function reSignedByIntruder(): Promise<void> {
   await integrityInit(lib());
-  await sleep(20);
+  await fsClockTick(); // times written from here on differ from the baseline's
   writeFileSync(s.at('etc/ssh/sshd_config'), 'PasswordAuthentication yes\n');
   await integrityInit(lib(s.otherKey));
 }
@@ -107,7 +108,7 @@ describe('baselines carry a generation', () => {
   it('init starts it at 1, every accept raises it, a re-init continues from the baseline it replaces', async () => {
     expect((await integrityInit(lib())).generation).toBe(1);
     expect((await integrityCheck(lib())).baseline.generation).toBe(1);
-    await sleep(20);
+    await fsClockTick(); // times written from here on differ from the baseline's
     writeFileSync(s.at('etc/ssh/sshd_config'), 'PasswordAuthentication yes\n');
     expect((await integrityAccept({ ...lib(), only: ['/etc/ssh'] })).generation).toBe(2);
     expect((await integrityAccept(lib())).generation).toBe(3);
