@@ -43,16 +43,24 @@ async function listEntries(host: HostRoot): Promise<{ entries: string[]; problem
       return { entries: [], problem: `${dir} cannot be listed: ${why(d)}` };
     }
     // conf-files.c leaves hidden files out.
-    for (const e of d.entries) if (e.name.endsWith('.conf') && !e.name.startsWith('.') && !byName.has(e.name)) byName.set(e.name, e.path);
+    for (const e of d.entries) {
+      if (e.name.endsWith('.conf') && !e.name.startsWith('.') && !byName.has(e.name)) byName.set(e.name, e.path);
+    }
   }
   const names = [...byName.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (names.length > MAX_CONF_FILES) return { entries: [], problem: `${names.length} sysctl configuration files, more than the ${MAX_CONF_FILES} read` };
+  if (names.length > MAX_CONF_FILES) {
+    return { entries: [], problem: `${names.length} sysctl configuration files, more than the ${MAX_CONF_FILES} read` };
+  }
   return { entries: names.map((n) => byName.get(n)!) };
 }
 
-async function readSource(host: HostRoot, path: string): Promise<{ source: ConfSource; conf?: ConfFile; realPath?: string }> {
+type Source = { source: ConfSource; conf?: ConfFile; realPath?: string };
+
+async function readSource(host: HostRoot, path: string): Promise<Source> {
   const link = await host.readLink(path);
-  if (link.ok && link.target === '/dev/null') return { source: { path, state: 'nothing', reason: 'masked (a link to /dev/null)' } };
+  if (link.ok && link.target === '/dev/null') {
+    return { source: { path, state: 'nothing', reason: 'masked (a link to /dev/null)' } };
+  }
   const r = await host.readText(path, { maxBytes: MAX_CONF_CHARS });
   if (!r.ok) {
     // systemd-sysctl skips a dangling link or a directory with a message; either still masks the name.
@@ -66,9 +74,13 @@ async function readSource(host: HostRoot, path: string): Promise<{ source: ConfS
 
 export async function readPersisted(host: HostRoot): Promise<PersistedFacts> {
   const etc = await host.readDir('/etc');
-  if (!etc.ok) return { problem: `the scanned root has no readable /etc (${why(etc)}), so what the next boot applies cannot be read`, sources: [], settings: new Map(), sysctlConfLast: false };
+  const none = { sources: [], settings: new Map(), sysctlConfLast: false };
+  if (!etc.ok) {
+    const problem = `the scanned root has no readable /etc (${why(etc)}), so what the next boot applies cannot be read`;
+    return { ...none, problem };
+  }
   const { entries, problem } = await listEntries(host);
-  if (problem) return { problem, sources: [], settings: new Map(), sysctlConfLast: false };
+  if (problem) return { ...none, problem };
   const read = await Promise.all(entries.map((p) => readSource(host, p)));
   let sysctlConfLast = false;
   if (!read.some((r) => r.realPath === SYSCTL_CONF)) {
@@ -79,6 +91,7 @@ export async function readPersisted(host: HostRoot): Promise<PersistedFacts> {
     }
   }
   const sources = read.map((r) => r.source);
-  const settings = applyConf(read.map((r) => ({ file: r.source.path, conf: r.conf ?? { assignments: [], ignored: [], ignoredCount: 0 } })));
+  const empty: ConfFile = { assignments: [], ignored: [], ignoredCount: 0 };
+  const settings = applyConf(read.map((r) => ({ file: r.source.path, conf: r.conf ?? empty })));
   return { sources, settings, sysctlConfLast };
 }

@@ -24,7 +24,13 @@
  */
 import type { Parsed } from './parse.js';
 
-export const SYSCTL_CONF_DIRS = ['/etc/sysctl.d', '/run/sysctl.d', '/usr/local/lib/sysctl.d', '/usr/lib/sysctl.d', '/lib/sysctl.d'] as const;
+export const SYSCTL_CONF_DIRS = [
+  '/etc/sysctl.d',
+  '/run/sysctl.d',
+  '/usr/local/lib/sysctl.d',
+  '/usr/lib/sysctl.d',
+  '/lib/sysctl.d',
+] as const;
 export const SYSCTL_CONF = '/etc/sysctl.conf';
 /** Largest configuration file read: real ones are a few KiB; systemd's own line limit is 1 MiB. */
 export const MAX_CONF_CHARS = 1024 * 1024;
@@ -73,7 +79,9 @@ export const isGlob = (key: string) => /[*?[]/.test(key);
 
 /** Parse one sysctl.d file. Never throws; a file beyond MAX_CONF_CHARS is refused as a whole. */
 export function parseSysctlConf(text: string): Parsed<{ conf: ConfFile }> {
-  if (text.length > MAX_CONF_CHARS) return { ok: false, reason: `${text.length} characters, larger than any sysctl configuration file` };
+  if (text.length > MAX_CONF_CHARS) {
+    return { ok: false, reason: `${text.length} characters, larger than any sysctl configuration file` };
+  }
   const conf: ConfFile = { assignments: [], ignored: [], ignoredCount: 0 };
   // read_line() ends a line at \n, \r\n, \r or NUL.
   text.split(/\r\n|[\r\n\0]/).forEach((raw, i) => {
@@ -130,14 +138,21 @@ export function applyConf(files: readonly { file: string; conf: ConfFile }[]): M
 }
 
 export type Persisted =
-  | { state: 'set'; setting: ConfSetting; /** The glob the value came from, when no explicit line names the key. */ glob?: string }
+  | {
+      state: 'set';
+      setting: ConfSetting;
+      /** The glob the value came from, when no explicit line names the key. */
+      glob?: string;
+    }
   | { state: 'excluded'; setting: ConfSetting }
   | { state: 'unset' };
 
 /** What the next boot writes to one sysctl (named as the probe names it), from the applied settings. */
 export function persistedValue(settings: ReadonlyMap<string, ConfSetting>, name: string): Persisted {
   const explicit = settings.get(name);
-  if (explicit) return explicit.value === null ? { state: 'excluded', setting: explicit } : { state: 'set', setting: explicit };
+  if (explicit) {
+    return explicit.value === null ? { state: 'excluded', setting: explicit } : { state: 'set', setting: explicit };
+  }
   let last: ConfSetting | undefined;
   for (const s of settings.values()) if (s.value !== null && isGlob(s.key) && globMatches(s.key, name)) last = s;
   return last ? { state: 'set', setting: last, glob: last.key } : { state: 'unset' };

@@ -7,7 +7,13 @@
 import fc from 'fast-check';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { applyConf, globMatches, parseSysctlConf, persistedValue, MAX_CONF_CHARS } from '../../probes/kernel/sysctl-conf.js';
+import {
+  applyConf,
+  globMatches,
+  parseSysctlConf,
+  persistedValue,
+  MAX_CONF_CHARS,
+} from '../../probes/kernel/sysctl-conf.js';
 import { tableKeys } from '../../probes/kernel/sysctls.js';
 import { joinLines, word } from './mutate.js';
 // A cycle with targets.ts, harmless: PropertyViolation is used only when a case runs.
@@ -47,11 +53,24 @@ function seedFiles(repoRoot: string): Buffer[] {
 
 const key = fc.oneof(
   fc.constantFrom(...KEYS),
-  fc.constantFrom('net.ipv4.conf.*.rp_filter', 'net/ipv4/conf/all/rp_filter', 'net.ipv4.conf.eth0/100.rp_filter', 'a..b', '/x', '.', '[', '[!a-', '*', '\\*'),
+  fc.constantFrom(
+    'net.ipv4.conf.*.rp_filter',
+    'net/ipv4/conf/all/rp_filter',
+    'net.ipv4.conf.eth0/100.rp_filter',
+    'a..b',
+    '/x',
+    '.',
+    '[',
+    '[!a-',
+    '*',
+    '\\*',
+  ),
   word,
 );
 const line = fc.oneof(
-  fc.tuple(fc.constantFrom('', '-', ' ', '\t'), key, fc.constantFrom('=', ' = ', '=  '), fc.oneof(fc.integer().map(String), word)).map((p) => p.join('')),
+  fc
+    .tuple(fc.constantFrom('', '-', ' ', '\t'), key, fc.constantFrom('=', ' = ', '=  '), fc.oneof(fc.integer().map(String), word))
+    .map((p) => p.join('')),
   fc.tuple(fc.constantFrom('-', ''), key).map((p) => p.join('')),
   fc.constantFrom('# comment', '; comment', '', '   ', '=', '-', '\r', '\0'),
   word,
@@ -79,7 +98,8 @@ export const kernelTarget: FuzzTarget = {
       ensure(a.line >= 1 && a.line <= lines, 'line within the input');
       ensure(a.text.length <= 121, 'evidence text within its cap');
     }
-    ensure(p.conf.ignored.length <= 10 && p.conf.ignoredCount >= p.conf.ignored.length, 'ignored lines within their cap');
+    const { ignored, ignoredCount } = p.conf;
+    ensure(ignored.length <= 10 && ignoredCount >= ignored.length, 'ignored lines within their cap');
     const settings = applyConf([{ file: '/etc/sysctl.d/f.conf', conf: p.conf }]);
     for (const k of KEYS) {
       const v = persistedValue(settings, k);
