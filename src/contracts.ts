@@ -231,6 +231,13 @@ export const HEARTBEAT_CHECK = 'hostward.heartbeat';
 /** The collector's own check for a node that stopped reporting. */
 export const NODE_SILENT_CHECK = 'hostward.node_silent';
 /**
+ * The collector's own check for a node whose clock is off from the collector's by more than the skew window
+ * (collector.clockSkewSeconds), measured from the request's Hostward-Sent-At or events dated in the future.
+ */
+export const CLOCK_SKEW_CHECK = 'hostward.clock_skew';
+/** Checks only the collector raises: an event of one of them from an agent is refused (403). */
+export const COLLECTOR_CHECKS: readonly string[] = [NODE_SILENT_CHECK, BASELINE_CHANGED_CHECK, BASELINE_ROLLBACK_CHECK, CLOCK_SKEW_CHECK];
+/**
  * The agent's own check for events the collector refused (400, 413, 422), which the agent sets aside and does not
  * retry: it fails naming them (and counts them), and resolves once a later event of each was accepted.
  */

@@ -11,7 +11,8 @@
  *   to onRefused (which raises the agent's own alert), and delivery goes on; so a bad event is not retried
  *   forever, does not block the others, and is never lost silently;
  * - any other 4xx (401, 403, 404: configuration): logged, counted, retried at the maximum back-off,
- *   never dropped (fixing the token or URL resumes delivery).
+ *   never dropped (fixing the token or URL resumes delivery). A 403 is also a credential that may not write
+ *   these events (another node's name, a token beyond its node bound): the collector's answer says which.
  */
 import { appendFileSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -208,6 +209,8 @@ export class Sender {
       'Content-Type': 'application/json',
       'User-Agent': `hostward/${VERSION}`,
       'Hostward-Wire-Version': String(WIRE_VERSION),
+      // The agent's clock at sending: the collector measures the node's clock against its own with it.
+      'Hostward-Sent-At': new Date().toISOString(),
     };
     const token = this.token();
     if (token) headers.Authorization = `Bearer ${token}`;

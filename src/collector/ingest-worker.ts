@@ -4,13 +4,13 @@
  * Answers each request once its transaction committed (WAL, synchronous=FULL).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FromWorker, IngestOutcome, ToWorker } from './ingest.js';
-import { groupCommitter, parseEvents } from './ingest.js';
+import type { FromWorker, IngestOutcome, ToWorker, WorkerData } from './ingest.js';
+import { groupCommitter, ingestRequest } from './ingest.js';
 import { Store } from './store.js';
 
 const port = parentPort!;
-const { file, sinks } = workerData as { file: string; sinks: string[] };
-const store = new Store({ file, sinks, checkpointEveryMs: 250 });
+const { file, sinks, policy, clockSkewMs } = workerData as WorkerData;
+const store = new Store({ file, sinks, checkpointEveryMs: 250, clockSkewMs });
 const post = (m: FromWorker) => port.postMessage(m);
 const add = groupCommitter(store, (e, requests) => post({ t: 'log', msg: 'storing events failed', err: e.message, requests }));
 
@@ -31,12 +31,8 @@ function answer(id: number, r: IngestOutcome): void {
 
 port.on('message', (m: ToWorker) => {
   switch (m.t) {
-    case 'ingest': {
-      const v = parseEvents(m.body);
-      if (!v.ok) return answer(m.id, { kind: 'bad', error: v.error });
-      const n = v.events.length;
-      return add(v.events, (r) => answer(m.id, r instanceof Error ? { kind: 'error' } : { kind: 'accepted', accepted: n, stored: r.stored, duplicates: r.duplicates }));
-    }
+    case 'ingest':
+      return ingestRequest(store, add, policy, m.body, m.meta, (r) => answer(m.id, r));
     case 'silent':
       try {
         return post({ t: 'silent', id: m.id, nodes: store.markSilent(m.ms) });

@@ -15,18 +15,63 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { COLLECTOR_CHECKS } from '../contracts.js';
 import type { AlertEvent } from '../contracts.js';
-import type { Store } from './store.js';
+import type { Caller } from './auth.js';
+import { nodeMatches } from './auth.js';
+import type { IngestResult, Store } from './store.js';
 import { validateEvents } from './validate.js';
 
+/** Why a request with a valid credential was refused (403), the `reason` of hostward_collector_events_forbidden_total. */
+export const FORBIDDEN_REASONS = ['node_mismatch', 'node_limit', 'collector_check', 'unbound_token', 'service_account', 'no_node_claim'] as const;
+export type ForbiddenReason = (typeof FORBIDDEN_REASONS)[number];
+
 export type IngestOutcome =
-  | { kind: 'accepted'; accepted: number; stored: number; duplicates: number }
+  | { kind: 'accepted'; accepted: number; stored: number; duplicates: number; futureDated: number }
   | { kind: 'bad'; error: string }
+  | { kind: 'forbidden'; reason: ForbiddenReason; error: string }
   | { kind: 'error' };
+
+/** What the collector knows of a request besides its body. */
+export interface RequestMeta {
+  caller: Caller;
+  /** The agent's clock when it sent the request (Hostward-Sent-At), ms since the epoch. */
+  sentAtMs?: number;
+}
+
+/** The bounds applied to every request, the same on the worker and inline. */
+export interface IngestPolicy {
+  /** Most distinct node names one static token writes for within the window; 0: no bound. */
+  maxNodesPerToken: number;
+  tokenNodeWindowMs: number;
+}
+
+/**
+ * Whether the caller may write these events: each for a node it speaks for, none of the collector's own
+ * checks, and a token's distinct node names within its bound. Undefined when admitted.
+ */
+export function admit(store: Store, events: readonly AlertEvent[], caller: Caller, policy: IngestPolicy): { reason: ForbiddenReason; error: string } | undefined {
+  for (const [i, e] of events.entries()) {
+    const ok = caller.kind === 'unbound' || (caller.kind === 'node' ? e.node === caller.node : nodeMatches(caller.pattern, e.node));
+    if (!ok) {
+      const mine = caller.kind === 'node' ? `node ${caller.node}` : caller.kind === 'pattern' ? `nodes ${caller.pattern}` : '';
+      return { reason: 'node_mismatch', error: `[${i}].node: ${JSON.stringify(e.node)} is not this credential's node (it speaks for ${mine})` };
+    }
+    if (COLLECTOR_CHECKS.includes(e.check)) return { reason: 'collector_check', error: `[${i}].check: ${e.check} is raised by the collector only` };
+  }
+  if (caller.kind === 'node') return undefined;
+  const nodes = events.map((e) => e.node);
+  const inUse = store.admitNodes(caller.id, nodes, policy.maxNodesPerToken, policy.tokenNodeWindowMs);
+  if (inUse === undefined) return undefined;
+  return {
+    reason: 'node_limit',
+    error: `this token already wrote for ${inUse} node names (collector.maxNodesPerToken ${policy.maxNodesPerToken}); a new one is refused`,
+  };
+}
 
 export interface Ingester {
   readonly mode: 'worker' | 'inline';
-  ingest(body: Buffer): Promise<IngestOutcome>;
+  ingest(body: Buffer, meta: RequestMeta): Promise<IngestOutcome>;
   markSilent(silentAfterMs: number): Promise<string[]>;
   pruneEvents(before: number, limit: number): Promise<number>;
   close(): Promise<void>;
@@ -51,11 +96,12 @@ export function parseEvents(body: Uint8Array): { ok: true; events: AlertEvent[] 
 
 interface Waiting {
   events: AlertEvent[];
-  done: (r: { stored: number; duplicates: number } | Error) => void;
+  sentAtMs: number | undefined;
+  done: (r: IngestResult | Error) => void;
 }
 
 /** Group commit over a store: `add` queues a request's events; they are committed together on the next turn. */
-export function groupCommitter(store: Store, onError: (e: Error, requests: number) => void): (events: AlertEvent[], done: Waiting['done']) => void {
+export function groupCommitter(store: Store, onError: (e: Error, requests: number) => void): (events: AlertEvent[], sentAtMs: number | undefined, done: Waiting['done']) => void {
   let queue: Waiting[] = [];
   let scheduled = false;
   function flush(): void {
@@ -67,7 +113,10 @@ export function groupCommitter(store: Store, onError: (e: Error, requests: numbe
       const batch = queue.slice(0, take);
       queue = queue.slice(take);
       try {
-        const results = store.ingest(batch.map((w) => w.events));
+        const results = store.ingest(
+          batch.map((w) => w.events),
+          batch.map((w) => w.sentAtMs),
+        );
         batch.forEach((w, i) => w.done(results[i]!));
       } catch (e) {
         onError(e as Error, batch.length);
@@ -75,8 +124,8 @@ export function groupCommitter(store: Store, onError: (e: Error, requests: numbe
       }
     }
   }
-  return (events, done) => {
-    queue.push({ events, done });
+  return (events, sentAtMs, done) => {
+    queue.push({ events, sentAtMs, done });
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);
@@ -84,17 +133,21 @@ export function groupCommitter(store: Store, onError: (e: Error, requests: numbe
   };
 }
 
-export function inlineIngester(store: Store, log: Logger): Ingester {
+/** Parse, validate, admit and queue one request; `answer` gets its outcome once its transaction committed. */
+export function ingestRequest(store: Store, add: ReturnType<typeof groupCommitter>, policy: IngestPolicy, body: Uint8Array, meta: RequestMeta, answer: (r: IngestOutcome) => void): void {
+  const v = parseEvents(body);
+  if (!v.ok) return answer({ kind: 'bad', error: v.error });
+  const refused = admit(store, v.events, meta.caller, policy);
+  if (refused) return answer({ kind: 'forbidden', ...refused });
+  const n = v.events.length;
+  add(v.events, meta.sentAtMs, (r) => answer(r instanceof Error ? { kind: 'error' } : { kind: 'accepted', accepted: n, ...r }));
+}
+
+export function inlineIngester(store: Store, log: Logger, policy: IngestPolicy): Ingester {
   const add = groupCommitter(store, (e, requests) => log.error({ err: e.message, requests }, 'storing events failed'));
   return {
     mode: 'inline',
-    ingest(body) {
-      const v = parseEvents(body);
-      if (!v.ok) return Promise.resolve({ kind: 'bad', error: v.error });
-      return new Promise((resolve) =>
-        add(v.events, (r) => resolve(r instanceof Error ? { kind: 'error' } : { kind: 'accepted', accepted: v.events.length, stored: r.stored, duplicates: r.duplicates })),
-      );
-    },
+    ingest: (body, meta) => new Promise((resolve) => ingestRequest(store, add, policy, body, meta, resolve)),
     markSilent: (ms) => Promise.resolve(store.markSilent(ms)),
     pruneEvents: (before, limit) => Promise.resolve(store.pruneEvents(before, limit)),
     close: () => Promise.resolve(),
@@ -103,7 +156,7 @@ export function inlineIngester(store: Store, log: Logger): Ingester {
 
 /** Messages of the worker protocol (ingest-worker.ts). */
 export type ToWorker =
-  | { t: 'ingest'; id: number; body: Uint8Array }
+  | { t: 'ingest'; id: number; body: Uint8Array; meta: RequestMeta }
   | { t: 'silent'; id: number; ms: number }
   | { t: 'prune'; id: number; before: number; limit: number }
   | { t: 'close' };
@@ -120,9 +173,18 @@ const WORKER_FILE = new URL('./ingest-worker.js', import.meta.url);
  * The worker, or undefined when its built file is absent. `fallback` is the inline ingester that takes
  * over if the worker dies (the collector keeps accepting events, on the event loop).
  */
-export async function workerIngester(opts: { file: string; sinks: readonly string[]; log: Logger; fallback: () => Ingester }): Promise<Ingester | undefined> {
+/** What the worker thread is started with. */
+export interface WorkerData {
+  file: string;
+  sinks: readonly string[];
+  policy: IngestPolicy;
+  clockSkewMs: number;
+}
+
+export async function workerIngester(opts: WorkerData & { log: Logger; fallback: () => Ingester }): Promise<Ingester | undefined> {
   if (WORKER_FILE.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER_FILE))) return undefined;
-  const w = new Worker(WORKER_FILE, { workerData: { file: opts.file, sinks: opts.sinks } });
+  const data: WorkerData = { file: opts.file, sinks: opts.sinks, policy: opts.policy, clockSkewMs: opts.clockSkewMs };
+  const w = new Worker(WORKER_FILE, { workerData: data });
   let nextId = 1;
   const pending = new Map<number, (m: FromWorker) => void>();
   let fallback: Ingester | undefined;
@@ -172,9 +234,9 @@ export async function workerIngester(opts: { file: string; sinks: readonly strin
     });
   return {
     mode: 'worker',
-    async ingest(body) {
-      if (fallback) return fallback.ingest(body);
-      const m = await call({ t: 'ingest', id: nextId++, body });
+    async ingest(body, meta) {
+      if (fallback) return fallback.ingest(body, meta);
+      const m = await call({ t: 'ingest', id: nextId++, body, meta });
       return m.t === 'results' && m.results[0] ? m.results[0].r : { kind: 'error' };
     },
     async markSilent(ms) {

@@ -1,9 +1,10 @@
 /** The collector's metrics, on an injected registry (DESIGN.md: hostward_alerts_sent_total/_failed_total{sink}). */
 import { Counter, Gauge, Registry } from 'prom-client';
+import { FORBIDDEN_REASONS } from './ingest.js';
 import type { Sink } from './sink.js';
 import type { Store } from './store.js';
 
-export const REQUEST_OUTCOMES = ['accepted', 'unauthorized', 'bad_request', 'too_large', 'error'] as const;
+export const REQUEST_OUTCOMES = ['accepted', 'unauthorized', 'forbidden', 'bad_request', 'too_large', 'error'] as const;
 export type RequestOutcome = (typeof REQUEST_OUTCOMES)[number];
 
 export interface CollectorMetrics {
@@ -12,6 +13,9 @@ export interface CollectorMetrics {
   stored: Counter;
   duplicates: Counter;
   pruned: Counter;
+  forbidden: Counter<'reason'>;
+  unbound: Counter;
+  futureDated: Counter;
   sent: Counter<'sink'>;
   failed: Counter<'sink'>;
   dead: Counter<'sink'>;
@@ -30,6 +34,23 @@ export function createCollectorMetrics(store: () => Store | undefined, sinks: re
   const stored = new Counter({ name: 'hostward_collector_events_stored_total', help: 'Events stored (first time their id was seen).', registers });
   const duplicates = new Counter({ name: 'hostward_collector_events_duplicate_total', help: 'Events whose id was already stored (re-sends), accepted and not stored again.', registers });
   const pruned = new Counter({ name: 'hostward_collector_events_pruned_total', help: 'Events deleted by retention (collector.retention.eventsMaxAgeDays).', registers });
+  const forbidden = new Counter({
+    name: 'hostward_collector_events_forbidden_total',
+    help: 'POST /v1/events requests refused (403) although their credential is valid, by reason (an event for another node, ...).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  for (const reason of FORBIDDEN_REASONS) forbidden.inc({ reason }, 0);
+  const unbound = new Counter({
+    name: 'hostward_collector_unbound_token_requests_total',
+    help: 'POST /v1/events requests accepted with a token bound to no node (it may write for any node).',
+    registers,
+  });
+  const futureDated = new Counter({
+    name: 'hostward_collector_events_future_dated_total',
+    help: 'Events dated beyond collector.clockSkewSeconds ahead: stored as sent, entered into fleet state at the collector time.',
+    registers,
+  });
   const sent = new Counter({ name: 'hostward_alerts_sent_total', help: 'Group changes delivered to and acknowledged by a sink.', labelNames: ['sink'] as const, registers });
   const failed = new Counter({ name: 'hostward_alerts_failed_total', help: 'Failed delivery attempts to a sink.', labelNames: ['sink'] as const, registers });
   // A permanent refusal is not retried: without this count, only the logs would say a change was given up.
@@ -66,5 +87,5 @@ export function createCollectorMetrics(store: () => Store | undefined, sinks: re
       this.set({ state: 'silent' }, c.silent);
     },
   });
-  return { registry, requests, stored, duplicates, pruned, sent, failed, dead };
+  return { registry, requests, stored, duplicates, pruned, forbidden, unbound, futureDated, sent, failed, dead };
 }

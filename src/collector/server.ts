@@ -22,7 +22,9 @@ import type { CollectorTls, Config } from '../config/config.js';
 import { ConfigError } from '../config/config.js';
 import type { ApiError, EventsAccepted } from '../contracts.js';
 import { CONTENT_TYPE, renderMetrics } from '../metrics/exposition.js';
-import { TokenSet } from './auth.js';
+import { TokenSet, bearer } from './auth.js';
+import type { Caller } from './auth.js';
+import { SaTokenVerifier, looksLikeJwt } from './sa-token.js';
 import { Dispatcher } from './delivery.js';
 import { createCollectorMetrics } from './metrics.js';
 import type { RequestOutcome } from './metrics.js';
@@ -33,7 +35,7 @@ import type { Sink } from './sink.js';
 import { CLOCK_STEP_TOLERANCE_MS, Store } from './store.js';
 import { pragma } from './sqlite.js';
 import { inlineIngester, workerIngester } from './ingest.js';
-import type { Ingester } from './ingest.js';
+import type { ForbiddenReason, Ingester, IngestPolicy } from './ingest.js';
 
 export type { Sink, GroupChange, GroupAction } from './sink.js';
 export { SinkError } from './sink.js';
@@ -71,10 +73,11 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   if (!cfg.tokensFile) throw new ConfigError('collector.tokensFile', 'required: the file of accepted agent tokens, one per line (HOSTWARD_TOKENS_FILE)');
   let tokens: TokenSet;
   try {
-    tokens = new TokenSet(cfg.tokensFile);
+    tokens = new TokenSet(cfg.tokensFile, (msg) => log.error({ err: msg }, 'tokens file reload failed'));
   } catch (e) {
     throw new ConfigError('collector.tokensFile', (e as Error).message);
   }
+  const saTokens = serviceAccountVerifier(cfg, log);
   // TLS files are read before anything else starts: a wrong path stops the start naming the key.
   const tls = cfg.tls;
   const tlsInitial = tls ? tlsOptions(tls) : undefined;
@@ -82,7 +85,8 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   let closing = false;
   let store: Store | undefined;
   const metrics = createCollectorMetrics(() => store, sinks);
-  store = new Store({ file: cfg.db, sinks: sinks.map((s) => s.name) });
+  const clockSkewMs = cfg.clockSkewSeconds * 1000;
+  store = new Store({ file: cfg.db, sinks: sinks.map((s) => s.name), clockSkewMs });
   const db = store;
   // Before anything else is queued: a new sink's first changes are the groups already open.
   const byName = new Map(sinks.map((s) => [s.name, s]));
@@ -105,9 +109,10 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   const inline = (): Ingester => {
     pragma(db.db, 'wal_autocheckpoint = 1000');
     db.checkpointInBackground(250);
-    return inlineIngester(db, log);
+    return inlineIngester(db, log, policy);
   };
-  const inWorker = await workerIngester({ file: cfg.db, sinks: sinks.map((s) => s.name), log, fallback: inline });
+  const policy: IngestPolicy = { maxNodesPerToken: cfg.maxNodesPerToken, tokenNodeWindowMs: cfg.retention.eventsMaxAgeDays * 24 * 3600 * 1000 };
+  const inWorker = await workerIngester({ file: cfg.db, sinks: sinks.map((s) => s.name), policy, clockSkewMs, log, fallback: inline });
   if (inWorker) pragma(db.db, 'wal_autocheckpoint = 0'); // the worker's store checkpoints
   const ingester = inWorker ?? inline();
 
@@ -187,10 +192,12 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
         return reject(req, res, 403, `client certificate not accepted: ${String(sock.authorizationError)}`);
       }
     }
-    if (!tokens.check(req.headers.authorization)) {
+    const who = identify(req.headers.authorization);
+    if (!who.ok && who.status === 401) {
       outcome('unauthorized');
-      return reject(req, res, 401, 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer realm="hostward"' });
+      return reject(req, res, 401, who.error, { 'WWW-Authenticate': 'Bearer realm="hostward"' });
     }
+    if (!who.ok) return forbid(req, res, who.reason, who.error);
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > cfg.maxBodyBytes) {
       outcome('too_large');
@@ -202,20 +209,58 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       return reject(req, res, 413, `body larger than ${cfg.maxBodyBytes} bytes`);
     }
     if (body === 'aborted') return;
-    const r = await ingester.ingest(body);
+    const r = await ingester.ingest(body, { caller: who.caller, ...sentAt(req) });
     if (r.kind === 'bad') {
       outcome('bad_request');
       return json(res, 400, { error: r.error });
     }
+    if (r.kind === 'forbidden') return forbid(req, res, r.reason, r.error, who.caller);
     if (r.kind === 'error') {
       outcome('error');
       return json(res, 503, { error: 'events could not be stored; retry' }, { 'Retry-After': '5' });
     }
     metrics.stored.inc(r.stored);
     metrics.duplicates.inc(r.duplicates);
+    metrics.futureDated.inc(r.futureDated);
+    if (who.caller.kind === 'unbound') unboundUse(who.caller.id);
     if (r.stored > 0) dispatcher.kick();
     outcome('accepted');
     json(res, 202, { accepted: r.accepted } satisfies EventsAccepted);
+  }
+
+  /**
+   * Who a request's credential speaks for: a token of the tokens file (bound to nodes or not), else an agent's
+   * projected ServiceAccount token. 401 for no valid credential; 403 for a valid one that may not write.
+   */
+  function identify(authorization: string | undefined): { ok: true; caller: Caller } | { ok: false; status: 401; error: string } | { ok: false; status: 403; reason: ForbiddenReason; error: string } {
+    const caller = tokens.identify(authorization);
+    if (caller?.kind === 'unbound' && cfg.requireNodeBinding) {
+      return { ok: false, status: 403, reason: 'unbound_token', error: 'this token is bound to no node, and collector.requireNodeBinding refuses such tokens for events' };
+    }
+    if (caller) return { ok: true, caller };
+    const b = bearer(authorization);
+    if (!saTokens || b === undefined || !looksLikeJwt(b)) return { ok: false, status: 401, error: 'missing or wrong bearer token' };
+    const v = saTokens.verify(b);
+    if (v.ok) return { ok: true, caller: { kind: 'node', node: v.node, via: 'serviceaccount', id: `serviceaccount:${v.serviceAccount}` } };
+    if (v.status === 403) return { ok: false, status: 403, reason: v.reason, error: v.detail };
+    log.warn({ reason: v.reason, detail: v.detail }, 'service account token refused');
+    return { ok: false, status: 401, error: `service account token refused: ${v.detail}` };
+  }
+
+  function forbid(req: IncomingMessage, res: ServerResponse, reason: ForbiddenReason, error: string, caller?: Caller): void {
+    outcome('forbidden');
+    metrics.forbidden.inc({ reason });
+    log.warn({ reason, error, credential: caller?.id }, 'events refused: not this credential\'s to write');
+    reject(req, res, 403, error);
+  }
+
+  // An unbound token writes for any node: allowed, as before bindings, but said once per token and counted.
+  const warnedUnbound = new Set<string>();
+  function unboundUse(id: string): void {
+    metrics.unbound.inc();
+    if (warnedUnbound.has(id)) return;
+    warnedUnbound.add(id);
+    log.warn({ credential: id }, 'events accepted with a token bound to no node: it can write for any node; bind it (<token> node=<name-or-glob>) or use service account tokens');
   }
 
   // Node silent: checked periodically, but not before the collector has been up for silentAfterSeconds
@@ -288,7 +333,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   server.on('error', (e) => log.error({ err: e.message }, 'server error'));
   dispatcher.start();
   const bound = (server.address() as AddressInfo).port;
-  log.info({ port: bound, ingest: ingester.mode, db: cfg.db, tokens: tokens.count, sinks: sinks.map((s) => s.name), schema: db.schemaVersion }, 'collector listening');
+  log.info({ port: bound, ingest: ingester.mode, db: cfg.db, tokens: tokens.count, unboundTokens: tokens.unbound, serviceAccountTokens: saTokens !== undefined, sinks: sinks.map((s) => s.name), schema: db.schemaVersion }, 'collector listening');
 
   let closed: Promise<void> | undefined;
   async function close(): Promise<void> {
@@ -339,6 +384,31 @@ function tlsFileStamp(t: CollectorTls): string {
       }
     })
     .join('|');
+}
+
+/** Verifier of agents' projected ServiceAccount tokens, when collector.serviceAccountTokens is configured. */
+function serviceAccountVerifier(cfg: Config['collector'], log: Logger): SaTokenVerifier | undefined {
+  const sa = cfg.serviceAccountTokens;
+  if (!sa) return undefined;
+  const k = 'collector.serviceAccountTokens';
+  if (!sa.issuer) throw new ConfigError(`${k}.issuer`, 'required: the cluster\'s service account issuer (the tokens\' iss)');
+  if (!sa.jwksFile) throw new ConfigError(`${k}.jwksFile`, 'required: the issuer\'s public keys (kubectl get --raw /openid/v1/jwks)');
+  if (sa.serviceAccounts.length === 0) throw new ConfigError(`${k}.serviceAccounts`, 'required: the agents\' service accounts, namespace:name');
+  try {
+    return new SaTokenVerifier(
+      { issuer: sa.issuer, jwksFile: sa.jwksFile, audience: sa.audience, serviceAccounts: sa.serviceAccounts },
+      (msg) => log.error({ err: msg }, 'JWKS reload failed; keeping the keys read before'),
+    );
+  } catch (e) {
+    throw new ConfigError(`${k}.jwksFile`, (e as Error).message);
+  }
+}
+
+/** The agent's clock at sending (Hostward-Sent-At, ISO 8601), when given and readable. */
+function sentAt(req: IncomingMessage): { sentAtMs?: number } {
+  const h = req.headers['hostward-sent-at'];
+  const t = typeof h === 'string' && h.length <= 40 ? Date.parse(h) : NaN;
+  return Number.isFinite(t) ? { sentAtMs: t } : {};
 }
 
 function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { BASELINE_CHANGED_CHECK, HEARTBEAT_CHECK, NODE_SILENT_CHECK } from '../contracts.js';
+import { BASELINE_CHANGED_CHECK, CLOCK_SKEW_CHECK, HEARTBEAT_CHECK, NODE_SILENT_CHECK } from '../contracts.js';
 import { BASELINE_ROLLBACK_CHECK } from '../contracts.js';
 import type { AlertEvent, AlertGroup, AlertGroupStatus, BaselineRef, NodeBaseline, NodeSummary, Severity } from '../contracts.js';
 import type { GroupChange, GroupAction } from './sink.js';
@@ -167,6 +167,23 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE nodes ADD COLUMN baseline_generation_max INTEGER;
   ALTER TABLE nodes ADD COLUMN baseline_digest_at_max TEXT;
   `,
+  // 7: the node names each agent token wrote for, and when last, so that a token's distinct names can be
+  // bounded (collector.maxNodesPerToken) across restarts. `token` is the token's handle (a digest prefix).
+  // And dates stored before the skew window existed are brought back to when they arrived if they lie more
+  // than a day beyond it: an event dated 9999-12-31 would otherwise keep its check frozen after the upgrade.
+  `
+  UPDATE node_checks SET observed_at = strftime('%Y-%m-%dT%H:%M:%fZ', updated_at / 1000.0, 'unixepoch')
+    WHERE observed_at > strftime('%Y-%m-%dT%H:%M:%SZ', updated_at / 1000 + 86400, 'unixepoch');
+  UPDATE nodes SET baseline_observed_at = strftime('%Y-%m-%dT%H:%M:%fZ', last_seen_at / 1000.0, 'unixepoch')
+    WHERE baseline_observed_at > strftime('%Y-%m-%dT%H:%M:%SZ', last_seen_at / 1000 + 86400, 'unixepoch');
+  CREATE TABLE token_nodes (
+    token TEXT NOT NULL,
+    node TEXT NOT NULL,
+    first_used INTEGER NOT NULL,
+    last_used INTEGER NOT NULL,
+    PRIMARY KEY (token, node)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Thrown when the database cannot be used at start; the message is the whole story (no stack). */
@@ -194,6 +211,8 @@ export interface IngestResult {
   stored: number;
   /** Events whose id was already stored (re-sends). */
   duplicates: number;
+  /** Stored events dated beyond the skew window: fleet state took the collector's time for them. */
+  futureDated: number;
 }
 
 export interface Delivery {
@@ -265,7 +284,18 @@ export interface StoreOptions {
    * digest received this long after the change (a later change restarts it). Default BASELINE_CHANGED_HOLD_MS.
    */
   baselineChangedHoldMs?: number;
+  /**
+   * How far an agent's clock may be from the collector's (default DEFAULT_CLOCK_SKEW_MS). Events dated further
+   * ahead are stored as sent but enter fleet state at the collector's time, and the node fails
+   * `hostward.clock_skew`, as it does when a request's send time (Hostward-Sent-At) is off by more, either way.
+   */
+  clockSkewMs?: number;
 }
+
+/** Five minutes: NTP keeps healthy clocks within milliseconds; a request is in flight for at most seconds. */
+export const DEFAULT_CLOCK_SKEW_MS = 300_000;
+/** How often a token's use for a node already recorded is written again (its last_used). */
+const TOKEN_NODE_REFRESH_MS = 3600_000;
 
 /**
  * One hour: long enough for the people paged to look, short enough that an expected re-baseline
@@ -289,6 +319,7 @@ export interface NodeBaselineRow {
 }
 
 const ROLLBACK_TITLE = 'Integrity baseline rolled back';
+const CLOCK_SKEW_TITLE = "Node clock differs from the collector's";
 
 function shortDigest(d: string): string {
   return d.slice(0, 12);
@@ -341,6 +372,11 @@ export class Store {
   private checkpointer: Worker | undefined;
   private readonly file: string;
   private readonly baselineChangedHoldMs: number;
+  private readonly clockSkewMs: number;
+  /** Per token handle, the nodes it wrote for within the window, with when each was last written down. */
+  private readonly tokenNodes = new Map<string, Map<string, number>>();
+  /** Token uses admitted but not written yet: written by the next ingest transaction. */
+  private pendingTokenNodes: { token: string; node: string; at: number }[] = [];
   readonly schemaVersion: number;
 
   constructor(opts: StoreOptions) {
@@ -356,6 +392,7 @@ export class Store {
     this.file = opts.file;
     this.sinks = opts.sinks;
     this.baselineChangedHoldMs = opts.baselineChangedHoldMs ?? BASELINE_CHANGED_HOLD_MS;
+    this.clockSkewMs = opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
     try {
       // openDatabase set the busy timeout: another connection's lock does not fail these at once.
       pragma(this.db, 'journal_mode = WAL');
@@ -428,6 +465,10 @@ export class Store {
          FROM groups g ORDER BY g.status = 'resolved', g.check_id, g.severity`),
       nodeCounts: p(`SELECT SUM(silent = 0) AS reporting, SUM(silent = 1) AS silent FROM nodes`),
       eventCount: p(`SELECT COUNT(*) AS n FROM events`),
+      tokenNodes: p(`SELECT node, last_used FROM token_nodes WHERE token = ? AND last_used >= ?`),
+      useTokenNode: p(`INSERT INTO token_nodes (token, node, first_used, last_used) VALUES (?, ?, ?, ?)
+        ON CONFLICT (token, node) DO UPDATE SET last_used = MAX(last_used, excluded.last_used)`),
+      pruneTokenNodes: p(`DELETE FROM token_nodes WHERE last_used < ?`),
     };
     // Up to 100 rows per group change: node:sqlite builds an object per row at twice better-sqlite3's cost.
     this.st.failingNodes!.setReturnArrays(true);
@@ -471,16 +512,22 @@ export class Store {
    * result per request, in order. BEGIN IMMEDIATE, as every write of fleet state: with the ingest worker
    * two connections write, and a deferred transaction that read before another's commit could not write.
    */
-  ingest(requests: readonly (readonly AlertEvent[])[]): IngestResult[] {
+  ingest(requests: readonly (readonly AlertEvent[])[], sentAt: readonly (number | undefined)[] = []): IngestResult[] {
     return transaction(this.db, () => {
       const now = this.now();
+      const nowIso = new Date(now).toISOString();
       const { touched, touch } = tracker();
       const seen = new Set<string>();
-      // The newest baseline each node reported in this transaction (applied once its node row exists).
+      // The last baseline each node reported in this transaction, in arrival order (applied once its node row exists).
       const baselines = new Map<string, { baseline: BaselineRef; observedAt: string }>();
-      const results = requests.map((events) => {
+      // Each node's clock offset as the last request that tells it shows it (null: within the window).
+      const clocks = new Map<string, number | null>();
+      for (const u of this.pendingTokenNodes.splice(0)) this.st.useTokenNode!.run(u.token, u.node, u.at, u.at);
+      const results = requests.map((events, i) => {
         let stored = 0;
         let duplicates = 0;
+        let futureDated = 0;
+        const ahead = new Map<string, number>();
         for (const e of events) {
           seen.add(e.node);
           const r = this.st.insertEvent!.run(e.id, e.node, e.check, e.status, e.severity, e.observedAt, now, JSON.stringify(e));
@@ -489,14 +536,30 @@ export class Store {
             continue;
           }
           stored++;
+          // Fleet state never follows the agent's clock alone: an event dated beyond the skew window enters it
+          // at the collector's time of arrival, so a far-future date cannot freeze a check.
+          const by = Date.parse(e.observedAt) - now;
+          ahead.set(e.node, Math.max(ahead.get(e.node) ?? -Infinity, by));
+          const observedAt = by > this.clockSkewMs ? nowIso : e.observedAt;
+          if (by > this.clockSkewMs) futureDated++;
           if (e.baseline) {
             const had = baselines.get(e.node);
-            if (!had || Date.parse(had.observedAt) <= Date.parse(e.observedAt)) baselines.set(e.node, { baseline: e.baseline, observedAt: e.observedAt });
+            if (!had || Date.parse(had.observedAt) <= Date.parse(observedAt)) baselines.set(e.node, { baseline: e.baseline, observedAt });
           }
           if (e.check === HEARTBEAT_CHECK) continue;
-          this.apply(e, now, touch);
+          this.apply(e, observedAt, now, touch);
         }
-        return { stored, duplicates };
+        const sent = sentAt[i];
+        const nodes = sent === undefined ? ahead.keys() : new Set(events.map((e) => e.node)).values();
+        for (const node of nodes) {
+          // The send time tells either way; an event dated ahead of the window tells on its own.
+          // Without a send time, old dates tell nothing: the agent may be sending a backlog.
+          const dated = ahead.get(node) ?? -Infinity;
+          const sentOff = sent === undefined ? 0 : sent - now;
+          const offset = dated > this.clockSkewMs && dated > Math.abs(sentOff) ? dated : sentOff;
+          clocks.set(node, Math.abs(offset) > this.clockSkewMs ? offset : null);
+        }
+        return { stored, duplicates, futureDated };
       });
       for (const node of seen) {
         const before = this.st.getNode!.get(node) as { silent: number } | undefined;
@@ -506,6 +569,7 @@ export class Store {
         }
       }
       for (const [node, b] of baselines) this.noteBaseline(node, b.baseline, b.observedAt, now, touch);
+      for (const [node, offset] of clocks) this.noteClock(node, offset, now, touch);
       for (const g of touched.values()) this.recompute(g, now);
       return results;
     });
@@ -572,9 +636,58 @@ export class Store {
     this.setCheck(node, BASELINE_ROLLBACK_CHECK, 'hostward', 'critical', 'fail', true, ROLLBACK_TITLE, message, evidence, observedAt, now, touch);
   }
 
-  private apply(e: AlertEvent, now: number, touch: Touch): void {
+  private apply(e: AlertEvent, observedAt: string, now: number, touch: Touch): void {
     const failing = e.status === 'fail' && e.accepted !== true;
-    this.setCheck(e.node, e.check, e.probe, e.severity, e.status, failing, e.title, e.message, JSON.stringify(e.evidence), e.observedAt, now, touch);
+    this.setCheck(e.node, e.check, e.probe, e.severity, e.status, failing, e.title, e.message, JSON.stringify(e.evidence), observedAt, now, touch);
+  }
+
+  /**
+   * A node's clock, as its last request showed it: off by more than the skew window (offset, positive ahead)
+   * fails hostward.clock_skew; within it (null) resolves it. A skewed clock is a finding of its own: it breaks
+   * certificate checks and log correlation on the node, and it is what a forged far-future date looks like.
+   */
+  private noteClock(node: string, offset: number | null, now: number, touch: Touch): void {
+    const failing = (this.st.getNodeCheck!.get(node, CLOCK_SKEW_CHECK) as NodeCheckRow | undefined)?.failing === 1;
+    const nowIso = new Date(now).toISOString();
+    const window = Math.round(this.clockSkewMs / 1000);
+    if (offset === null) {
+      if (failing) this.setCheck(node, CLOCK_SKEW_CHECK, 'hostward', 'medium', 'pass', false, CLOCK_SKEW_TITLE, `the node's clock is within ${window} s of the collector's again`, '[]', nowIso, now, touch);
+      return;
+    }
+    const s = Math.round(Math.abs(offset) / 1000);
+    const message =
+      `the node's clock is ${s} s ${offset > 0 ? 'ahead of' : 'behind'} the collector's (more than the ${window} s allowed): the collector orders its ` +
+      `events by arrival and takes its own time for events dated ahead; fix the node's time synchronisation (chrony, systemd-timesyncd), ` +
+      `and unless its clock was set on purpose, look at who changed it`;
+    const evidence = JSON.stringify([{ text: `offset ${offset > 0 ? '+' : '-'}${s} s, measured ${nowIso}` }]);
+    this.setCheck(node, CLOCK_SKEW_CHECK, 'hostward', 'medium', 'fail', true, CLOCK_SKEW_TITLE, message, evidence, nowIso, now, touch);
+  }
+
+  /**
+   * Admit a token's use for these nodes: at most `max` distinct node names within `windowMs` (0: no bound).
+   * Returns the number of names already in use when the new ones would go beyond it, else undefined (admitted;
+   * new names are recorded with the next ingest transaction). Runs on the thread that ingests, so two requests
+   * cannot both take the last free place.
+   */
+  admitNodes(token: string, nodes: Iterable<string>, max: number, windowMs: number): number | undefined {
+    const now = this.now();
+    let known = this.tokenNodes.get(token);
+    if (!known) {
+      known = new Map((this.st.tokenNodes!.all(token, now - windowMs) as { node: string; last_used: number }[]).map((r) => [r.node, r.last_used]));
+      this.tokenNodes.set(token, known);
+    }
+    const fresh = [...new Set(nodes)].filter((n) => !known.has(n) || known.get(n)! < now - windowMs);
+    if (max > 0 && fresh.length > 0) {
+      for (const [n, at] of known) if (at < now - windowMs) known.delete(n);
+      if (known.size + fresh.length > max) return known.size;
+    }
+    for (const n of new Set(nodes)) {
+      const at = known.get(n);
+      if (at !== undefined && at >= now - TOKEN_NODE_REFRESH_MS) continue;
+      known.set(n, now);
+      this.pendingTokenNodes.push({ token, node: n, at: now });
+    }
+    return undefined;
   }
 
   private setCheck(
@@ -593,6 +706,8 @@ export class Store {
   ): void {
     const prev = this.st.getNodeCheck!.get(node, check) as NodeCheckRow | undefined;
     // An older observation arriving late (a re-send overtaken by a newer event) does not roll state back.
+    // Safe to compare because no date here is beyond the collector's clock plus the skew window (ingest
+    // re-times those): a forged far-future date cannot freeze a check for longer than that window.
     if (prev && Date.parse(prev.observed_at) > Date.parse(observedAt)) return;
     const wasFailing = prev?.failing === 1;
     const openedAt = failing ? (wasFailing && prev?.opened_at ? prev.opened_at : observedAt) : null;
@@ -805,7 +920,10 @@ export class Store {
    * the window sent again would be stored again, so the window must exceed the agents' outbox age.
    */
   pruneEvents(before: number, limit: number): number {
-    return Number(this.st.pruneEvents!.run(limit, before).changes);
+    const n = Number(this.st.pruneEvents!.run(limit, before).changes);
+    // Token uses age out with the events: a name unused for the retention window no longer counts.
+    if (n < limit) this.st.pruneTokenNodes!.run(before);
+    return n;
   }
 
   /** Checkpoints from a worker thread from now on (see StoreOptions.checkpointEveryMs). */

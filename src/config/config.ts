@@ -117,6 +117,23 @@ export interface CollectorConfig {
   tls?: CollectorTls;
   /** How long accepted events are kept (pruned in small batches); re-sends inside the window stay duplicates. */
   retention: { eventsMaxAgeDays: number };
+  /** Refuse (403) events sent with a token that has no node binding in the tokens file. */
+  requireNodeBinding: boolean;
+  /** Most distinct node names one static token writes for within the retention window; 0: no bound. */
+  maxNodesPerToken: number;
+  /** How far an agent's clock may be from the collector's before events are re-timed and the node fails hostward.clock_skew. */
+  clockSkewSeconds: number;
+  /** Agents' projected ServiceAccount tokens (src/collector/sa-token.ts), verified with the issuer's keys. */
+  serviceAccountTokens?: ServiceAccountTokens;
+}
+
+/** collector.serviceAccountTokens: issuer and JWKS file are required to use them (checked at start). */
+export interface ServiceAccountTokens {
+  issuer?: string;
+  jwksFile?: string;
+  audience: string;
+  /** `namespace:name` of the accounts allowed to speak for their node. */
+  serviceAccounts: string[];
 }
 
 /** collector.tls: PEM files, re-read when they change. */
@@ -178,6 +195,9 @@ export function defaultConfig(): Config {
       deliveryRetryMaxMs: 300_000,
       alertmanagerResendSeconds: 60,
       slackSendResolved: true,
+      requireNodeBinding: false,
+      maxNodesPerToken: 10_000,
+      clockSkewSeconds: 300,
       retention: { eventsMaxAgeDays: 30 },
     },
     log: { level: 'info' },
@@ -345,7 +365,8 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
       c,
       'collector',
       ['port', 'listen', 'db', 'tokensFile', 'silentAfterSeconds', 'maxBodyBytes', 'fileSink', 'slackWebhookUrlFile', 'pagerdutyRoutingKeyFile', 'pagerdutyUrl', 'deliveryRetryInitialMs', 'deliveryRetryMaxMs',
-        'cluster', 'publicUrl', 'alertmanagerUrls', 'alertmanagerResendSeconds', 'webhookUrlFile', 'webhookSecretFile', 'slackSendResolved', 'sinks', 'routing', 'tls', 'retention'],
+        'cluster', 'publicUrl', 'alertmanagerUrls', 'alertmanagerResendSeconds', 'webhookUrlFile', 'webhookSecretFile', 'slackSendResolved', 'sinks', 'routing', 'tls', 'retention',
+        'requireNodeBinding', 'maxNodesPerToken', 'clockSkewSeconds', 'serviceAccountTokens'],
       src,
     );
     if (c.port !== undefined) cfg.collector.port = int(c.port, 'collector.port', src, 1, 65535);
@@ -365,6 +386,7 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
     }
     applySinkKeys(cfg.collector, c, src);
     applyIngestKeys(cfg.collector, c, src);
+    applyIdentityKeys(cfg.collector, c, src);
   }
 
   if (doc.log !== undefined) {
@@ -477,6 +499,42 @@ function applyIngestKeys(cc: CollectorConfig, c: Obj, src: string): void {
   }
 }
 
+/** Who may write for which node, and the clock (collector.requireNodeBinding, …, serviceAccountTokens). */
+function applyIdentityKeys(cc: CollectorConfig, c: Obj, src: string): void {
+  if (c.requireNodeBinding !== undefined) {
+    if (typeof c.requireNodeBinding !== 'boolean') throw new ConfigError('collector.requireNodeBinding', 'must be true or false', src);
+    cc.requireNodeBinding = c.requireNodeBinding;
+  }
+  if (c.maxNodesPerToken !== undefined) cc.maxNodesPerToken = int(c.maxNodesPerToken, 'collector.maxNodesPerToken', src, 0, 10_000_000);
+  if (c.clockSkewSeconds !== undefined) cc.clockSkewSeconds = int(c.clockSkewSeconds, 'collector.clockSkewSeconds', src, 1, 7 * 24 * 3600);
+  if (c.serviceAccountTokens === undefined) return;
+  const k = 'collector.serviceAccountTokens';
+  const t = c.serviceAccountTokens;
+  if (!isObj(t)) throw new ConfigError(k, 'must be a mapping', src);
+  allowKeys(t, k, ['issuer', 'jwksFile', 'audience', 'serviceAccounts'], src);
+  const sa = serviceAccountTokens(cc);
+  if (t.issuer !== undefined) sa.issuer = str(t.issuer, `${k}.issuer`, src);
+  if (t.jwksFile !== undefined) sa.jwksFile = str(t.jwksFile, `${k}.jwksFile`, src);
+  if (t.audience !== undefined) sa.audience = str(t.audience, `${k}.audience`, src);
+  if (t.serviceAccounts !== undefined) sa.serviceAccounts = serviceAccountList(t.serviceAccounts, `${k}.serviceAccounts`, src);
+}
+
+function serviceAccountTokens(cc: CollectorConfig): ServiceAccountTokens {
+  return (cc.serviceAccountTokens ??= { audience: 'hostward', serviceAccounts: [] });
+}
+
+/** `namespace:name` items (a comma-separated string in the environment). */
+function serviceAccountList(v: unknown, key: string, src: string): string[] {
+  const list = typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter((x) => x) : v;
+  if (!Array.isArray(list) || list.length === 0) throw new ConfigError(key, 'must be a list of namespace:name', src);
+  return list.map((x, i) => {
+    if (typeof x !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/.test(x)) {
+      throw new ConfigError(`${key}[${i}]`, `must be namespace:name, got ${JSON.stringify(x)}`, src);
+    }
+    return x;
+  });
+}
+
 /** A list of absolute paths (a string may list several, comma-separated, as HOSTWARD_TRUSTED_ROOTS does). */
 function absolutePaths(v: unknown, key: string, src: string): string[] {
   const list = typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter((x) => x !== '') : v;
@@ -542,6 +600,12 @@ export function applyEnv(cfg: Config, env: NodeJS.ProcessEnv): Config {
   if (env.HOSTWARD_WEBHOOK_SECRET_FILE) cfg.collector.webhookSecretFile = env.HOSTWARD_WEBHOOK_SECRET_FILE;
   if (env.HOSTWARD_CLUSTER) cfg.collector.cluster = env.HOSTWARD_CLUSTER;
   if (env.HOSTWARD_PUBLIC_URL) cfg.collector.publicUrl = httpUrl(env.HOSTWARD_PUBLIC_URL, 'HOSTWARD_PUBLIC_URL', src);
+  if (env.HOSTWARD_SA_TOKEN_ISSUER) serviceAccountTokens(cfg.collector).issuer = env.HOSTWARD_SA_TOKEN_ISSUER;
+  if (env.HOSTWARD_SA_TOKEN_JWKS_FILE) serviceAccountTokens(cfg.collector).jwksFile = env.HOSTWARD_SA_TOKEN_JWKS_FILE;
+  if (env.HOSTWARD_SA_TOKEN_AUDIENCE) serviceAccountTokens(cfg.collector).audience = env.HOSTWARD_SA_TOKEN_AUDIENCE;
+  if (env.HOSTWARD_SA_TOKEN_SERVICE_ACCOUNTS) {
+    serviceAccountTokens(cfg.collector).serviceAccounts = serviceAccountList(env.HOSTWARD_SA_TOKEN_SERVICE_ACCOUNTS, 'HOSTWARD_SA_TOKEN_SERVICE_ACCOUNTS', src);
+  }
   return cfg;
 }
 

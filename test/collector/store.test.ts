@@ -48,7 +48,7 @@ describe('schema 2: events in arrival order', () => {
       const order = store.db.prepare(`SELECT received_at FROM events ORDER BY seq`).all() as { received_at: number }[];
       expect(order.every((r, i) => i === 0 || r.received_at >= order[i - 1]!.received_at)).toBe(true);
       // A re-send of a migrated id is still a duplicate.
-      expect(store.ingest([[event(1, { id: 'old-042' }), event(2, { id: 'new-1' })]])).toEqual([{ stored: 1, duplicates: 1 }]);
+      expect(store.ingest([[event(1, { id: 'old-042' }), event(2, { id: 'new-1' })]])).toEqual([{ stored: 1, duplicates: 1, futureDated: 0 }]);
     } finally {
       store.close();
     }
@@ -62,7 +62,8 @@ describe('schema 2: events in arrival order', () => {
 describe('retention', () => {
   it('prunes the oldest first, in batches; re-sends inside the window stay duplicates', () => {
     let now = Date.parse('2026-11-01T00:00:00Z');
-    const store = new Store({ file: path.join(tmp(), 'c.db'), sinks: [], now: () => now });
+    // The events are dated from 2026-11-24 on, after this fake clock: no skew window here.
+    const store = new Store({ file: path.join(tmp(), 'c.db'), sinks: [], now: () => now, clockSkewMs: Infinity });
     try {
       const batch = (day: number) => Array.from({ length: 100 }, (_, i) => event(day * 1000 + i, { id: `d${day}-${i}`, node: `n${i % 10}` }));
       for (let day = 0; day < 10; day++) {
@@ -77,8 +78,8 @@ describe('retention', () => {
       expect(deleted).toEqual([250, 250, 200, 0]);
       expect(store.eventCount()).toBe(300);
       // Inside the window: still a duplicate. Outside: stored again (the window must exceed the agents' outbox age).
-      expect(store.ingest([[batch(9)[0]!, batch(7)[5]!]])).toEqual([{ stored: 0, duplicates: 2 }]);
-      expect(store.ingest([[batch(0)[0]!]])).toEqual([{ stored: 1, duplicates: 0 }]);
+      expect(store.ingest([[batch(9)[0]!, batch(7)[5]!]])).toEqual([{ stored: 0, duplicates: 2, futureDated: 0 }]);
+      expect(store.ingest([[batch(0)[0]!]])).toEqual([{ stored: 1, duplicates: 0, futureDated: 0 }]);
       // Fleet state is not touched by retention.
       expect(store.nodes().map((n) => n.node)).toHaveLength(10);
     } finally {

@@ -394,6 +394,7 @@ describe('contracts on a real collector and agents', () => {
       expect(Object.keys(headers).sort()).toEqual([
         'authorization',
         'content-type',
+        'hostward-sent-at',
         'hostward-wire-version',
         'user-agent',
       ]);
@@ -405,6 +406,10 @@ describe('contracts on a real collector and agents', () => {
         expect(r.headers.authorization).toBe(`Bearer ${COLLECTOR_TOKEN}`);
         expect(r.headers['hostward-wire-version']).toBe(String(WIRE_VERSION));
         expect(r.headers['user-agent']).toBe(`hostward/${VERSION}`);
+        // The agent's clock at sending: this machine's, so within seconds of the proxy's record.
+        const sent = Date.parse(String(r.headers['hostward-sent-at']));
+        expect(Number.isFinite(sent)).toBe(true);
+        expect(Math.abs(sent - Date.now())).toBeLessThan(3600_000);
       }
     });
 

@@ -85,16 +85,16 @@ describe('TokenSet semantics', () => {
 
 describe('constant-time comparison, in the code', () => {
   const auth = readFileSync('src/collector/auth.ts', 'utf8');
-  const check = /\n  check\(authorization[^]*?\n  \}\n/.exec(auth)?.[0] ?? '';
+  const check = /\n  private find\(authorization[^]*?\n  \}\n/.exec(auth)?.[0] ?? '';
 
-  it('check() compares digests with timingSafeEqual over every token, with no early exit', () => {
+  it('find() (behind check() and identify()) compares digests with timingSafeEqual over every token, with no early exit', () => {
     expect(check).not.toBe('');
     expect(auth).toMatch(/import \{[^}]*\btimingSafeEqual\b[^}]*\} from 'node:crypto'/);
     // Fixed-length digests: timingSafeEqual throws on unequal lengths, and lengths would leak.
     expect(auth).toMatch(/createHash\('sha256'\)\.update\(s\)\.digest\(\)/);
-    expect(check).toMatch(/for \(const d of this\.digests\) ok \|= timingSafeEqual\(d, given\) \? 1 : 0;/);
-    // No short-circuit: no return or break inside the loop, no === or includes/has/indexOf on tokens.
-    const loop = /for \(const d of this\.digests\)[^;]*;/.exec(check)![0];
+    expect(check).toMatch(/this\.digests\.forEach\(\(d, i\) => \{\n\s+if \(timingSafeEqual\(d, given\)\) hit = i;\n\s+\}\);/);
+    // No short-circuit: forEach cannot break, and nothing returns inside it; no === or includes/has/indexOf on tokens.
+    const loop = /this\.digests\.forEach\([^]*?\}\);/.exec(check)![0];
     expect(loop).not.toMatch(/\b(return|break)\b/);
     expect(check).not.toMatch(/\.(includes|has|indexOf|find|some)\(/);
     expect(check).not.toMatch(/===\s*(given|token|m\[1\])|(given|token)\s*===/);
@@ -108,8 +108,54 @@ describe('constant-time comparison, in the code', () => {
       // (Against undefined or null is a presence test, not a comparison of the value.)
       expect(text, f).not.toMatch(/(authorization|token|signature|secret)\w*\s*[!=]==?\s*(?!undefined\b|null\b)[\w'"`]/i);
       expect(text, f).not.toMatch(/[\w'"`)\]]\s*[!=]==?\s*\w*(authorization|token|signature|secret)\b/i);
-      // Where a signature is verified (the webhook receiver's side), it is constant-time too.
-      if (/verify\w*\(/.test(text) && /signature/i.test(text)) expect(text, f).toMatch(/timingSafeEqual/);
+      // Where a MAC is verified (the webhook receiver's side), it is constant-time too. Public-key signatures
+      // (service account tokens) are checked by crypto.verify, which compares no secret.
+      if (/verify\w*\(/.test(text) && /createHmac/.test(text)) expect(text, f).toMatch(/timingSafeEqual/);
+      if (/verify\w*\(/.test(text) && /signature/i.test(text) && !/createHmac/.test(text)) expect(text, f).toMatch(/from 'node:crypto'/);
     }
+  });
+});
+
+describe('node bindings in the tokens file', () => {
+  it('`<token> node=<name-or-glob>`: identify() says whom a token speaks for; bound tokens do not read', () => {
+    const { set } = tokens(`${A}\n${B} node=worker-1\ntok-C-glob-000000 node=web-*\n`);
+    expect(set.identify(`Bearer ${A}`)).toMatchObject({ kind: 'unbound' });
+    expect(set.identify(`Bearer ${B}`)).toMatchObject({ kind: 'node', node: 'worker-1', via: 'token' });
+    expect(set.identify('Bearer tok-C-glob-000000')).toMatchObject({ kind: 'pattern', pattern: 'web-*' });
+    expect(set.identify('Bearer nope')).toBeUndefined();
+    expect(set.check(`Bearer ${A}`)).toBe(true);
+    expect(set.check(`Bearer ${B}`)).toBe(false);
+    expect(set.unbound).toBe(1);
+    // The handle names no token.
+    expect(JSON.stringify(set.identify(`Bearer ${B}`))).not.toContain(B);
+  });
+
+  it('a bad attribute stops the start naming the line; at a reload it keeps the tokens read before and says so', async () => {
+    expect(() => tokens(`${A}\n${B} nodes=x\n`)).toThrow(/line 2: unknown attribute "nodes"/);
+    expect(() => tokens(`${B} node=a node=b\n`)).toThrow(/line 1: node= given twice/);
+    expect(() => tokens(`${B} node=a/b\n`)).toThrow(/line 1: node= must be a node name or a glob/);
+    const file = path.join(dir, 'reload');
+    writeFileSync(file, `${A} node=n1\n`);
+    const errors: string[] = [];
+    const s = new TokenSet(file, (m) => errors.push(m));
+    writeFileSync(file, `${A} role=admin\n`);
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(s.identify(`Bearer ${A}`)).toMatchObject({ kind: 'node', node: 'n1' });
+    expect(errors.join('\n')).toMatch(/unknown attribute "role".*keeping the tokens read before/);
+    expect(errors.join('\n')).not.toContain(A);
+  });
+});
+
+describe('node globs', () => {
+  it('* and ? match name characters only, anchored; a plain binding is an exact name', async () => {
+    const { nodeMatches } = await import('../../src/collector/auth.js');
+    expect(nodeMatches('web-*', 'web-1')).toBe(true);
+    expect(nodeMatches('web-*', 'web-')).toBe(true);
+    expect(nodeMatches('web-*', 'db-web-1')).toBe(false);
+    expect(nodeMatches('web-?', 'web-12')).toBe(false);
+    expect(nodeMatches('w.b', 'wxb')).toBe(false);
+    expect(nodeMatches('node-a', 'node-a')).toBe(true);
+    expect(nodeMatches('node-a', 'node-ab')).toBe(false);
   });
 });
