@@ -5,6 +5,7 @@
  */
 import { describe, it, expect, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { HostRoot } from '../../src/sdk.js';
 import { applyConf, globMatches, normaliseSysctlKey, parseSysctlConf, persistedValue, MAX_CONF_CHARS } from '../../probes/kernel/sysctl-conf.js';
 import type { ConfFile } from '../../probes/kernel/sysctl-conf.js';
@@ -180,6 +181,101 @@ describe.skipIf(!haveAnalyze)('ground truth: systemd-analyze cat-config sysctl.d
     expect(p.sources.map((s) => s.path)).toEqual([...truth.map((t) => t.path), '/etc/sysctl.conf']);
     expect(p.sysctlConfLast).toBe(true);
     expect(persistedValue(p.settings, 'kernel.randomize_va_space')).toMatchObject({ setting: { value: '2', file: '/etc/sysctl.conf' } });
+  });
+});
+
+/**
+ * systemd-sysctl itself, run in a private mount namespace where /proc/sys, the sysctl.d directories and
+ * /etc/sysctl.conf are tmpfs or bind mounts of a fixture: it writes into files of a tmpfs, never into the
+ * kernel. The script refuses to run unless /proc/sys is that tmpfs. Root only.
+ */
+const APPLY = String.raw`set -eu
+root="$1"; shift
+mount --make-rprivate /
+mount -t tmpfs hostward-test /proc/sys
+[ "$(stat -f -c %T /proc/sys)" = tmpfs ] || exit 97
+[ ! -e /proc/sys/kernel/ostype ] || exit 98
+for k in "$@"; do mkdir -p "/proc/sys/$(dirname "$k")"; echo 9 > "/proc/sys/$k"; done
+mount -t tmpfs hostward-test /etc/sysctl.d
+mount -t tmpfs hostward-test /usr/lib/sysctl.d
+mount -t tmpfs hostward-test /run
+mkdir -p /run/sysctl.d
+mount -t tmpfs hostward-test /usr/local
+mkdir -p /usr/local/lib/sysctl.d
+for d in etc/sysctl.d usr/lib/sysctl.d run/sysctl.d usr/local/lib/sysctl.d; do
+  [ -d "$root/$d" ] && cp -a "$root/$d/." "/$d/"
+done
+mount --bind "$root/etc/sysctl.conf" /etc/sysctl.conf
+for b in /usr/lib/systemd/systemd-sysctl /lib/systemd/systemd-sysctl; do [ -x "$b" ] && { "$b" || true; break; }; done
+[ "$(stat -f -c %T /proc/sys)" = tmpfs ] || exit 99
+for k in "$@"; do printf '%s=%s\n' "$k" "$(cat "/proc/sys/$k")"; done`;
+
+const canApply = (() => {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    execFileSync('unshare', ['-m', 'true'], { stdio: 'ignore' });
+  } catch {
+    return false;
+  }
+  return ['/usr/lib/systemd/systemd-sysctl', '/lib/systemd/systemd-sysctl'].some((b) => existsSync(b)) && existsSync('/etc/sysctl.conf');
+})();
+
+describe.skipIf(!canApply)('ground truth: the values systemd-sysctl writes', () => {
+  it('explicit keys over globs, later globs over earlier, negative matches, masks and /etc over /run', async () => {
+    const dir = root({
+      'usr/lib/sysctl.d/50-default.conf':
+        'net.ipv4.conf.default.rp_filter = 2\nnet.ipv4.conf.*.rp_filter = 2\n-net.ipv4.conf.all.rp_filter\n' +
+        'net.ipv4.conf.default.accept_source_route = 0\nnet.ipv4.conf.*.accept_source_route = 0\n' +
+        '-net.ipv4.conf.all.accept_source_route\nkernel.panic = 3\nfs.suid_dumpable = 2\n',
+      'usr/lib/sysctl.d/60-masked.conf': 'kernel.kptr_restrict = 0\n',
+      'etc/sysctl.d/60-masked.conf': { symlink: '/dev/null' },
+      'etc/sysctl.d/70-local.conf':
+        '; local\nkernel/dmesg_restrict = 1\nnet.ipv4.conf.eth0/100.rp_filter = 1\n-kernel.panic = 4\nnet/ipv4/conf/all/rp_filter=1\n',
+      'run/sysctl.d/70-local.conf': 'kernel.panic = 99\n',
+      'run/sysctl.d/80-run.conf': 'fs.suid_dumpable = 0\nkernel.kptr_restrict = 1\n',
+      'usr/local/lib/sysctl.d/75-local.conf': 'net.ipv4.conf.e*.rp_filter = 0\n',
+      'etc/sysctl.d/99-sysctl.conf': { symlink: '../sysctl.conf' },
+      'etc/sysctl.conf': 'kernel.randomize_va_space = 2\n',
+      'etc/sysctl.d/99-zz.conf': 'kernel.randomize_va_space = 1\n',
+    });
+    const paths = [
+      'net/ipv4/conf/all/rp_filter',
+      'net/ipv4/conf/default/rp_filter',
+      'net/ipv4/conf/eth0/rp_filter',
+      'net/ipv4/conf/eth0.100/rp_filter',
+      'net/ipv4/conf/all/accept_source_route',
+      'net/ipv4/conf/default/accept_source_route',
+      'kernel/panic',
+      'kernel/dmesg_restrict',
+      'kernel/kptr_restrict',
+      'kernel/randomize_va_space',
+      'fs/suid_dumpable',
+    ];
+    const out = execFileSync('unshare', ['-m', 'sh', '-c', APPLY, 'sh', dir, ...paths], { encoding: 'utf8' });
+    const written = Object.fromEntries(out.trim().split('\n').map((l) => l.split('=') as [string, string]));
+    expect(Object.keys(written)).toEqual(paths);
+    const p = await readPersisted(new HostRoot(dir));
+    const ours = Object.fromEntries(
+      paths.map((k) => {
+        const v = persistedValue(p.settings, normaliseSysctlKey(k));
+        return [k, v.state === 'set' ? v.setting.value : '9'];
+      }),
+    );
+    expect(ours).toEqual(written);
+    // What systemd wrote, spelled out, so that a change on either side shows here.
+    expect(written).toEqual({
+      'net/ipv4/conf/all/rp_filter': '1',
+      'net/ipv4/conf/default/rp_filter': '2',
+      'net/ipv4/conf/eth0/rp_filter': '0',
+      'net/ipv4/conf/eth0.100/rp_filter': '1',
+      'net/ipv4/conf/all/accept_source_route': '9',
+      'net/ipv4/conf/default/accept_source_route': '0',
+      'kernel/panic': '4',
+      'kernel/dmesg_restrict': '1',
+      'kernel/kptr_restrict': '1',
+      'kernel/randomize_va_space': '1',
+      'fs/suid_dumpable': '0',
+    });
   });
 });
 
