@@ -600,6 +600,11 @@ export function applyEnv(cfg: Config, env: NodeJS.ProcessEnv): Config {
   if (env.HOSTWARD_WEBHOOK_SECRET_FILE) cfg.collector.webhookSecretFile = env.HOSTWARD_WEBHOOK_SECRET_FILE;
   if (env.HOSTWARD_CLUSTER) cfg.collector.cluster = env.HOSTWARD_CLUSTER;
   if (env.HOSTWARD_PUBLIC_URL) cfg.collector.publicUrl = httpUrl(env.HOSTWARD_PUBLIC_URL, 'HOSTWARD_PUBLIC_URL', src);
+  if (env.HOSTWARD_REQUIRE_NODE_BINDING) {
+    const v = env.HOSTWARD_REQUIRE_NODE_BINDING;
+    if (v !== 'true' && v !== 'false') throw new ConfigError('HOSTWARD_REQUIRE_NODE_BINDING', 'must be true or false', src);
+    cfg.collector.requireNodeBinding = v === 'true';
+  }
   if (env.HOSTWARD_SA_TOKEN_ISSUER) serviceAccountTokens(cfg.collector).issuer = env.HOSTWARD_SA_TOKEN_ISSUER;
   if (env.HOSTWARD_SA_TOKEN_JWKS_FILE) serviceAccountTokens(cfg.collector).jwksFile = env.HOSTWARD_SA_TOKEN_JWKS_FILE;
   if (env.HOSTWARD_SA_TOKEN_AUDIENCE) serviceAccountTokens(cfg.collector).audience = env.HOSTWARD_SA_TOKEN_AUDIENCE;

@@ -450,6 +450,7 @@ const COLLECTOR: ConfigSection = {
       path: 'collector.requireNodeBinding',
       type: bool,
       default: false,
+      env: 'HOSTWARD_REQUIRE_NODE_BINDING',
       example: true,
       description:
         'Refuse (403) events sent with a token that has no `node=` binding, so that every agent credential speaks ' +
