@@ -11,6 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../src/collector/sqlite.js';
 import { MIGRATIONS, Store } from '../../src/collector/store.js';
+import { pino } from 'pino';
+import { Outbox } from '../../src/alerts/outbox.js';
+import { Sender } from '../../src/alerts/sender.js';
+import { createAlertMetrics } from '../../src/alerts/metrics.js';
+import { startCollector } from '../../src/collector/server.js';
+import { defaultConfig } from '../../src/config/config.js';
 import type { AlertGroup, NodeSummary } from '../../src/contracts.js';
 import { event, makeDirs, metric, post, requireBuild, startCollectorProcess, stop, waitFor, TOKEN } from './helpers.js';
 import type { Dirs, Proc } from './helpers.js';
@@ -221,6 +227,60 @@ describe('a database poisoned before the upgrade', () => {
         store.close();
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the agent's side: a projected token read from its file at every delivery", () => {
+  it('delivers with the token in force; after the kubelet rotates the file, with the new one; an expired one is not retried forever', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-sa-agent-'));
+    const log = pino({ level: 'silent' });
+    const tokenFile = path.join(dir, 'token');
+    let outbox: Outbox | undefined;
+    const metrics = createAlertMetrics(() => outbox);
+    outbox = Outbox.open({ dir: path.join(dir, 'outbox'), maxBytes: 1 << 20, maxAgeMs: 3600_000, log });
+    const sender = new Sender({ outbox, url: c.base, tokenFile, log, metrics, retryInitialMs: 20, retryMaxMs: 100, rejectedFile: path.join(dir, 'rejected'), timeoutMs: 3000 });
+    const stored = () => metric(c.base, 'hostward_collector_events_stored_total');
+    try {
+      const t0 = Date.now();
+      writeFileSync(tokenFile, jwt(agentClaims('rot-1', t0, { exp: Math.floor(t0 / 1000) - 600 }), rsa));
+      const before = await stored();
+      const refusedBefore = await metric(c.base, 'hostward_collector_event_requests_total', 'outcome="unauthorized"');
+      outbox.append([ev({ node: 'rot-1' })]);
+      sender.start();
+      await waitFor(async () => ((await metric(c.base, 'hostward_collector_event_requests_total', 'outcome="unauthorized"')) > refusedBefore ? true : undefined), 10_000, () => 'a refused attempt');
+      expect(outbox.depth).toBe(1); // kept: a credential problem is fixed by the next token, not by dropping events
+      writeFileSync(tokenFile, jwt(agentClaims('rot-1', Date.now()), rsa));
+      await waitFor(() => (outbox!.depth === 0 ? true : undefined), 10_000, () => `outbox depth ${outbox!.depth}`);
+      writeFileSync(tokenFile, jwt(agentClaims('rot-1', Date.now() + 1000), rsa));
+      outbox.append([ev({ node: 'rot-1' })]);
+      sender.kick();
+      await waitFor(() => (outbox!.depth === 0 ? true : undefined), 10_000, () => `outbox depth ${outbox!.depth}`);
+      expect(await stored()).toBe(before + 2);
+    } finally {
+      await sender.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('collector.requireNodeBinding', () => {
+  it('an unbound token is refused for events (403 unbound_token) and still reads; a bound one writes', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-require-binding-'));
+    const tokens = path.join(dir, 'tokens');
+    writeFileSync(tokens, `${TOKEN}\n${NODE_A} node=node-a\n`);
+    const config = defaultConfig();
+    config.collector = { ...config.collector, listen: '127.0.0.1', db: path.join(dir, 'c.db'), tokensFile: tokens, requireNodeBinding: true };
+    const col = await startCollector({ config, log: pino({ level: 'silent' }), port: 0, sinks: [] });
+    try {
+      const base = `http://127.0.0.1:${col.port}`;
+      expect(await post(base, [ev({ node: 'node-a' })])).toMatchObject({ status: 403, body: { error: expect.stringMatching(/bound to no node/) } });
+      expect(await metric(base, 'hostward_collector_events_forbidden_total', 'reason="unbound_token"')).toBe(1);
+      expect((await post(base, [ev({ node: 'node-a' })], NODE_A)).status).toBe(202);
+      expect((await fetch(`${base}/v1/nodes`, auth)).status).toBe(200);
+    } finally {
+      await col.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
