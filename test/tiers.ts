@@ -127,6 +127,7 @@ export const TIERS = {
     'test/tls/der.test.ts',
     'test/tls/parsers.test.ts',
     'test/tls/probe.test.ts',
+    'test/updates/list-stream.test.ts',
     'test/updates/parsers.test.ts',
   ],
   'ground-truth': [
