@@ -4,7 +4,7 @@
  * with crypto.timingSafeEqual, with no early exit; and nothing else in the collector compares a
  * presented credential by itself.
  */
-import { describe, it, expect, afterAll } from 'vitest';
+import { describe, it, expect, afterAll, vi } from 'vitest';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,23 +62,30 @@ describe('TokenSet semantics', () => {
     expect(() => new TokenSet(path.join(dir, 'missing'))).toThrow(/cannot read tokens file .*missing: ENOENT/);
   });
 
-  it('rotation: a changed file is re-read (within a second); an unreadable one keeps the tokens it had', async () => {
-    const { set: s, file } = tokens(`${A}\n`);
-    expect(s.check(`Bearer ${A}`)).toBe(true);
-    writeFileSync(file, `${B}\n`);
-    utimesSync(file, new Date(), new Date(Date.now() + 5000));
-    await new Promise((r) => setTimeout(r, 1100));
-    expect(s.check(`Bearer ${B}`)).toBe(true);
-    expect(s.check(`Bearer ${A}`)).toBe(false);
-    // Mid-rotation the file is briefly missing: keep B rather than lock every agent out.
-    rmSync(file);
-    await new Promise((r) => setTimeout(r, 1100));
-    expect(s.check(`Bearer ${B}`)).toBe(true);
-    if (process.getuid?.() !== 0) {
-      writeFileSync(file, `${A}\n`);
-      chmodSync(file, 0);
-      await new Promise((r) => setTimeout(r, 1100));
+  it('rotation: a changed file is re-read (within a second); an unreadable one keeps the tokens it had', () => {
+    // A fake clock moved by hand past the second between looks at the file.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const { set: s, file } = tokens(`${A}\n`);
+      expect(s.check(`Bearer ${A}`)).toBe(true);
+      writeFileSync(file, `${B}\n`);
+      utimesSync(file, new Date(), new Date(Date.now() + 5000));
+      expect(s.check(`Bearer ${A}`)).toBe(true); // within the second: not looked at again yet
+      vi.advanceTimersByTime(1100);
       expect(s.check(`Bearer ${B}`)).toBe(true);
+      expect(s.check(`Bearer ${A}`)).toBe(false);
+      // Mid-rotation the file is briefly missing: keep B rather than lock every agent out.
+      rmSync(file);
+      vi.advanceTimersByTime(1100);
+      expect(s.check(`Bearer ${B}`)).toBe(true);
+      if (process.getuid?.() !== 0) {
+        writeFileSync(file, `${A}\n`);
+        chmodSync(file, 0);
+        vi.advanceTimersByTime(1100);
+        expect(s.check(`Bearer ${B}`)).toBe(true);
+      }
+    } finally {
+      vi.useRealTimers();
     }
   });
 });
