@@ -1,7 +1,10 @@
 /**
- * The fleet page for people (GET / and GET /groups/<key> on the collector): server-rendered HTML with
- * inline CSS, no external assets, filters in the query string (they work without JavaScript; a few
- * inline lines only submit the form when a choice changes). Everything from the database is escaped.
+ * The fleet page for people on the collector: GET / (the fleet: open groups most severe and widest first,
+ * the node × check matrix, a chart of failing checks per day), /groups/<key> (a group: what to fix, its
+ * nodes, its deliveries), /nodes/<name> (a node: last report, the checks the collector holds by status,
+ * its open problems) and /new?since=24h (groups opened since). Server-rendered HTML with inline CSS and
+ * inline SVG, no external assets, filters in the query string (they work without JavaScript; a few inline
+ * lines only submit the form when a choice changes). Everything from the database is escaped.
  *
  * Authentication is the collector's token set, like POST /v1/events. A browser cannot easily send a
  * bearer header, so the page also takes HTTP Basic with a token as the password (any user name): the
@@ -14,13 +17,22 @@
  * columns, capped group lists, history and evidence.
  */
 import { createHash } from 'node:crypto';
-import { SEVERITIES } from '../contracts.js';
-import type { Evidence, NodeBaseline, Severity } from '../contracts.js';
-import type { Cell, DeliveryState, FleetFilter, FleetQueries, GroupNode, GroupRow, HistoryEntry } from './queries.js';
+import { HEARTBEAT_CHECK, SEVERITIES } from '../contracts.js';
+import type { CheckInfo, Evidence, NodeBaseline, Severity } from '../contracts.js';
+import type { Cell, DayCount, DeliveryState, FleetFilter, FleetQueries, GroupNode, GroupRow, HistoryEntry, NodeDetail } from './queries.js';
 
 export const PAGE_NODES = 100;
 export const MAX_COLUMNS = 50;
 export const MAX_OPEN_GROUPS = 300;
+/** Open groups per page of the fleet view and of the new-since view (most severe, then widest, first). */
+export const GROUP_ROWS = 50;
+/** Failing checks per page of a node's view. */
+export const NODE_CHECK_ROWS = 100;
+/** Days in the failing-checks chart, and the newest events it reads at most (the chart says when it is short). */
+export const CHART_DAYS = 14;
+export const CHART_MAX_EVENTS = 1_000_000;
+/** How long a drawn chart is reused: it reads a range of the event log, the rest of the page reads small tables. */
+export const CHART_CACHE_MS = 60_000;
 export const MAX_RESOLVED_GROUPS = 25;
 export const GROUP_PAGE_NODES = 100;
 /** Queue rows read for a group's history (one row per change and sink). */
@@ -42,6 +54,11 @@ export interface PageDeps {
   /** Whether an `Authorization: Bearer …` header value carries an accepted token (TokenSet.check). */
   authorized: (bearer: string | undefined) => boolean;
   now?: () => Date;
+  /**
+   * A check's catalogue entry (remediation, references): the collector passes the registered probes'
+   * (sinks.ts checkInfoOf); without it the group view says it has none.
+   */
+  checkInfo?: (check: string) => CheckInfo | undefined;
 }
 
 export interface PageAnswer {
@@ -52,10 +69,16 @@ export interface PageAnswer {
 }
 
 const GROUP_PATH = /^\/groups\/([0-9a-f]{64})$/;
+const NODE_PATH = /^\/nodes\/([^/]{1,1000})$/;
 
 /** Whether `path` (without the query) is one of the page's paths. */
 export function isPagePath(path: string | undefined): boolean {
-  return path === '/' || (path?.startsWith('/groups/') ?? false);
+  return path === '/' || path === '/new' || (path?.startsWith('/groups/') ?? false) || (path?.startsWith('/nodes/') ?? false);
+}
+
+/** The path of a node's view. */
+export function nodePath(node: string): string {
+  return `/nodes/${encodeURIComponent(node)}`;
 }
 
 /**
@@ -85,11 +108,35 @@ export function servePage(url: string, authorization: string | undefined, deps: 
   }
   const u = new URL(url, 'http://collector');
   const now = deps.now?.() ?? new Date();
+  const info = deps.checkInfo ?? (() => undefined);
   if (u.pathname === '/') return html(200, renderFleet(deps.queries, parseView(u.searchParams), deps.sinks, now));
+  if (u.pathname === '/new') return html(200, renderNew(deps.queries, u.searchParams, now));
+  const nm = NODE_PATH.exec(u.pathname);
+  if (nm) {
+    const name = decodeSegment(nm[1]!);
+    const page = pageParam(u.searchParams, 'page');
+    const n = name === undefined ? undefined : deps.queries.node(name, (page - 1) * NODE_CHECK_ROWS, NODE_CHECK_ROWS);
+    if (!n) return html(404, layout('Not found', `<p><a href="/">← fleet</a></p><h1>No such node</h1><p>The collector has no report from a node of that name.</p>`));
+    return html(200, renderNode(n, page, now));
+  }
   const m = GROUP_PATH.exec(u.pathname);
   const g = m ? deps.queries.group(m[1]!) : undefined;
   if (!g) return html(404, layout('Not found', `<p><a href="/">← fleet</a></p><h1>No such group</h1>`));
-  return html(200, renderGroup(deps.queries, g, parseView(u.searchParams), deps.sinks, now));
+  return html(200, renderGroup(deps.queries, g, parseView(u.searchParams), deps.sinks, now, info(g.check)));
+}
+
+function decodeSegment(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A 1-based page number from the query string; anything else is page 1. */
+function pageParam(q: URLSearchParams, name: string): number {
+  const n = Number(q.get(name) ?? '1');
+  return Number.isSafeInteger(n) && n >= 1 && n <= 1_000_000 ? n : 1;
 }
 
 export interface View {
@@ -98,6 +145,8 @@ export interface View {
   all: boolean;
   /** 1-based. */
   page: number;
+  /** The page of the open groups list, 1-based (absent: 1). */
+  groupPage?: number;
 }
 
 /** Query string → view. Unknown values are dropped, not trusted: a bad link shows the unfiltered page. */
@@ -110,6 +159,7 @@ export function parseView(q: URLSearchParams): View {
     filter: { probe: /^[a-z0-9][a-z0-9_-]*$/.test(probe) ? probe : '', severities, node: text('node'), check: text('check') },
     all: q.get('show') === 'all',
     page: Number.isSafeInteger(page) && page >= 1 && page <= 1_000_000 ? page : 1,
+    groupPage: pageParam(q, 'gpage'),
   };
 }
 
@@ -123,6 +173,7 @@ export function viewQuery(v: View, over: Partial<View> = {}): string {
   if (w.filter.check) q.set('check', w.filter.check);
   if (w.all) q.set('show', 'all');
   if (w.page > 1) q.set('page', String(w.page));
+  if ((w.groupPage ?? 1) > 1) q.set('gpage', String(w.groupPage));
   const s = q.toString();
   return s ? `?${s}` : '';
 }
@@ -137,11 +188,17 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
   for (const c of q.cells(v.filter, nodes.rows.map((n) => n.node))) cells.set(`${c.node}\0${c.check}\0${c.severity}`, c);
   const deliveries = q.deliveryStates(DELIVERY_WINDOW);
   const states = deliveries.states;
-  const open = q.groups(v.filter, 'open', MAX_OPEN_GROUPS + 1);
   const resolved = q.groups(v.filter, 'resolved', MAX_RESOLVED_GROUPS);
-  // With a node filter, the groups shown are those failing on a matching node.
+  // With a node filter, the groups shown are those failing on a matching node (the matrix columns, already
+  // ranked); without one, a page of the groups table in the same order.
   const onMatching = new Map(checks.map((c) => [c.key, c.nodes]));
-  const openShown = (v.filter.node ? open.filter((g) => onMatching.has(g.key)) : open).slice(0, MAX_OPEN_GROUPS);
+  const gpage = v.groupPage ?? 1;
+  const ranked = v.filter.node
+    ? { rows: [] as GroupRow[], total: checks.length }
+    : q.groupsRanked(v.filter, 'open', '', (gpage - 1) * GROUP_ROWS, GROUP_ROWS);
+  const openShown = v.filter.node
+    ? checks.slice((gpage - 1) * GROUP_ROWS, gpage * GROUP_ROWS).map((c) => q.group(c.key)).filter((g): g is GroupRow => g !== undefined && g.status === 'open')
+    : ranked.rows;
 
   const out: string[] = [];
   out.push(`<header><h1>hostward fleet</h1><p class="summary" id="summary">`);
@@ -149,7 +206,7 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
   out.push(`<span id="count-silent" class="${summary.silent > 0 ? 'bad' : ''}"><b>${num(summary.silent)}</b> silent</span> · `);
   out.push(`<span id="count-failing"><b>${num(summary.failingNodes)}</b> with failing checks</span> · open groups: `);
   out.push(SEVERITIES.map((s) => `<span class="sev sev-${s}" id="open-${s}">${num(summary.openGroups[s])} ${s}</span>`).join(' '));
-  out.push(`</p>${renderSinkSummary(deliveries, sinks)}</header>`);
+  out.push(`</p>${renderSinkSummary(deliveries, sinks)}<nav class="views"><a href="/new" id="link-new">New in the last 24 hours</a> · <a href="/new?since=7d">last 7 days</a></nav></header>`);
 
   out.push(renderFilters(v, probes));
 
@@ -167,7 +224,7 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
     }
     out.push(`</tr></thead><tbody>`);
     for (const n of nodes.rows) {
-      out.push(`<tr data-node="${e(n.node)}"><th scope="row" class="node"><a href="/${e(viewQuery(v, { filter: { ...v.filter, node: n.node }, page: 1 }))}">${e(n.node)}</a>`);
+      out.push(`<tr data-node="${e(n.node)}"><th scope="row" class="node"><a href="${e(nodePath(n.node))}">${e(n.node)}</a>`);
       if (n.silent) out.push(` <span class="flag silent">silent</span>`);
       out.push(`</th><td class="when${n.silent ? ' bad' : ''}">${when(n.lastSeenAt, now)}</td><td class="num">${n.failing > 0 ? `<span class="sev sev-${n.worst ?? 'info'}">${num(n.failing)}</span>` : '0'}</td>${renderBaseline(n.baseline, now)}`);
       for (const c of columns) {
@@ -184,23 +241,27 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
   out.push(`<section><h2>Open alert groups</h2>`);
   if (openShown.length === 0) out.push(`<p>None${hasFilter(v) ? ' matching the filters' : ''}.</p>`);
   else {
-    out.push(`<table class="groups" id="open-groups"><thead><tr><th>severity</th><th>check</th><th>title</th><th>nodes</th><th>opened</th><th>updated</th><th>delivered</th></tr></thead><tbody>`);
+    out.push(`<p class="note">Most severe first, then by how many nodes fail. ${num(ranked.total)} open group${ranked.total === 1 ? '' : 's'}${hasFilter(v) ? ' matching the filters' : ''}.</p>`);
+    out.push(renderGroupPager(v, ranked.total));
+    out.push(`<table class="groups" id="open-groups"><thead><tr><th>severity</th><th>problem</th><th>check</th><th>nodes</th><th>opened</th><th>updated</th><th>delivered</th></tr></thead><tbody>`);
     for (const g of openShown) {
       const matching = v.filter.node ? onMatching.get(g.key) : undefined;
-      out.push(`<tr data-group="${e(g.check)}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td><a href="/groups/${g.key}">${e(g.check)}</a></td><td>${e(g.title)}</td>`);
+      out.push(`<tr data-group="${e(g.check)}" data-severity="${g.severity}" data-nodes="${g.nodeCount}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td><a href="/groups/${g.key}">${problem(g.title)}</a></td><td><code>${e(g.check)}</code></td>`);
       out.push(`<td class="num">${num(g.nodeCount)}${matching !== undefined ? ` <span class="note">(${num(matching)} matching)</span>` : ''}</td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td>${renderDeliveryCell(states.get(g.key), sinks, now)}</td></tr>`);
     }
     out.push(`</tbody></table>`);
-    if (open.length > MAX_OPEN_GROUPS) out.push(`<p class="note">Only the ${MAX_OPEN_GROUPS} most recently updated groups are shown; narrow with the filters.</p>`);
+    out.push(renderGroupPager(v, ranked.total));
   }
   out.push(`</section>`);
+
+  out.push(renderChartSection(q, now));
 
   out.push(`<section><h2>Recently resolved</h2>`);
   if (resolved.length === 0) out.push(`<p>None${hasFilter(v) ? ' matching the filters' : ''}.</p>`);
   else {
-    out.push(`<table class="groups" id="resolved-groups"><thead><tr><th>severity</th><th>check</th><th>title</th><th>opened</th><th>resolved</th><th>delivered</th></tr></thead><tbody>`);
+    out.push(`<table class="groups" id="resolved-groups"><thead><tr><th>severity</th><th>check</th><th>check title</th><th>opened</th><th>resolved</th><th>delivered</th></tr></thead><tbody>`);
     for (const g of resolved) {
-      out.push(`<tr data-group="${e(g.check)}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td><a href="/groups/${g.key}">${e(g.check)}</a></td><td>${e(g.title)}</td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td>${renderDeliveryCell(states.get(g.key), sinks, now)}</td></tr>`);
+      out.push(`<tr data-group="${e(g.check)}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td><a href="/groups/${g.key}">${e(g.check)}</a></td><td>${e(g.title)} <span class="note">(fixed)</span></td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td>${renderDeliveryCell(states.get(g.key), sinks, now)}</td></tr>`);
     }
     out.push(`</tbody></table>`);
   }
@@ -209,17 +270,19 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
   return layout('hostward fleet', out.join(''));
 }
 
-function renderGroup(q: FleetQueries, g: GroupRow, v: View, sinks: readonly string[], now: Date): string {
+function renderGroup(q: FleetQueries, g: GroupRow, v: View, sinks: readonly string[], now: Date, info: CheckInfo | undefined): string {
   const history = q.history(g.key, HISTORY_ROWS);
   const states = q.deliveryStates(DELIVERY_WINDOW).states.get(g.key);
   const nodes = q.groupNodes(g, v.filter.node, (v.page - 1) * GROUP_PAGE_NODES, GROUP_PAGE_NODES, EVIDENCE_LIMITS);
   const out: string[] = [];
   out.push(`<p><a href="/">← fleet</a></p>`);
-  out.push(`<header><h1><span class="sev sev-${g.severity}">${e(g.severity)}</span> ${e(g.check)} <span class="status status-${g.status}" id="group-status">${e(g.status)}</span></h1>`);
-  out.push(`<p class="title">${e(g.title)}</p>`);
+  const heading = g.status === 'open' ? problem(g.title) : `${e(g.title)} <span class="note">(fixed on every node)</span>`;
+  out.push(`<header><h1><span class="sev sev-${g.severity}">${e(g.severity)}</span> ${heading} <span class="status status-${g.status}" id="group-status">${e(g.status)}</span></h1>`);
+  out.push(`<p class="title">check <code>${e(g.check)}</code></p>`);
   out.push(`<dl class="facts"><dt>failing nodes</dt><dd id="group-nodes">${num(g.nodeCount)}</dd><dt>opened</dt><dd>${when(g.openedAt, now)}</dd>`);
   out.push(g.status === 'resolved' ? `<dt>resolved</dt><dd>${when(g.updatedAt, now)}</dd>` : `<dt>updated</dt><dd>${when(g.updatedAt, now)}</dd>`);
   out.push(`<dt>delivered</dt><dd>${renderDeliveryCell(states, sinks, now)}</dd></dl></header>`);
+  out.push(renderFix(g.check, info));
 
   out.push(`<section><h2>History</h2>`);
   if (sinks.length === 0 && history.length === 0) out.push(`<p>No sink is configured: changes of this group are recorded here only as opened and updated times.</p>`);
@@ -247,6 +310,159 @@ function renderGroup(q: FleetQueries, g: GroupRow, v: View, sinks: readonly stri
   return layout(`${g.check} — hostward fleet`, out.join(''));
 }
 
+/**
+ * A failing group's heading: the catalogue titles state the desired state ("Password authentication is
+ * disabled"), so next to an open badge they read as the opposite of the truth; "Failing:" says which it is.
+ */
+function problem(title: string): string {
+  return `<span class="failing-label">Failing:</span> ${e(title)}`;
+}
+
+/** What to do about a check: the catalogue's remediation and references, or why there is none. */
+function renderFix(check: string, info: CheckInfo | undefined): string {
+  const out = [`<section id="fix"><h2>How to fix</h2>`];
+  if (!info) {
+    const own = check.startsWith('hostward.');
+    out.push(`<p class="note">${own ? 'Raised by the collector itself: each node’s message below says what happened and what to do.' : 'This check is not in this collector’s catalogue (an agent of another version sent it): see each node’s message below.'}</p>`);
+  } else {
+    out.push(`<p id="remediation" class="remediation">${e(info.remediation || 'The catalogue gives no remediation for this check.')}</p>`);
+    if (info.references.length > 0) out.push(`<h3>References</h3><ul id="references">${info.references.map((r) => `<li>${linkOrText(r)}</li>`).join('')}</ul>`);
+  }
+  out.push(`</section>`);
+  return out.join('');
+}
+
+/** A reference as a link when it is an http(s) URL, else as text. */
+function linkOrText(r: string): string {
+  return /^https?:\/\/[^\s"<>]+$/.test(r) ? `<a href="${e(r)}" rel="noreferrer">${e(r)}</a>` : e(r);
+}
+
+function renderGroupPager(v: View, total: number): string {
+  const pages = Math.max(1, Math.ceil(total / GROUP_ROWS));
+  if (pages <= 1) return '';
+  const cur = Math.min(v.groupPage ?? 1, pages);
+  const link = (gp: number, label: string, rel: string) => `<a href="/${e(viewQuery(v, { groupPage: gp }))}" rel="${rel}">${label}</a>`;
+  const prev = cur > 1 ? link(cur - 1, '‹ more severe', 'prev') : '<span class="note">‹ more severe</span>';
+  const next = cur < pages ? link(cur + 1, 'less severe ›', 'next') : '<span class="note">less severe ›</span>';
+  return `<nav class="pager groups-pager">${prev} · groups page ${num(cur)} of ${num(pages)} · ${next}</nav>`;
+}
+
+function renderNode(n: NodeDetail, page: number, now: Date): string {
+  const c = n.coverage;
+  const out: string[] = [`<p><a href="/">← fleet</a></p>`];
+  out.push(`<header><h1>${e(n.node)}${n.silent ? ' <span class="flag silent">silent</span>' : ''}</h1>`);
+  out.push(`<dl class="facts"><dt>last report</dt><dd id="node-last-seen" class="${n.silent ? 'bad' : ''}">${when(n.lastSeenAt, now)}</dd><dt>first report</dt><dd>${when(n.firstSeenAt, now)}</dd>`);
+  out.push(`<dt>OS, kernel, agent version</dt><dd class="note">not known to the collector: agents send findings, not their host facts (see <code>hostward scan</code> on the node)</dd></dl></header>`);
+  out.push(`<section><h2>Checks the collector holds for this node</h2>`);
+  out.push(`<p class="note">Agents send a check when it starts failing, changes, leaves fail or becomes unknown, so “passing” counts checks that failed and were fixed, not every passing check.</p>`);
+  out.push(`<table id="coverage"><thead><tr><th>failing</th><th>passing again</th><th>unknown</th><th>other (skipped, accepted exception)</th><th>total</th></tr></thead><tbody><tr>`);
+  out.push(`<td class="num" id="cov-fail">${num(c.fail)}</td><td class="num" id="cov-pass">${num(c.pass)}</td><td class="num" id="cov-unknown">${num(c.unknown)}</td><td class="num" id="cov-other">${num(c.other)}</td><td class="num" id="cov-total">${num(c.total)}</td></tr></tbody></table></section>`);
+  out.push(`<section><h2>Open problems on this node</h2>`);
+  if (n.failing.length === 0) out.push(`<p>${page > 1 ? 'No more.' : 'None: no check is failing on this node.'}</p>`);
+  else {
+    out.push(`<table class="groups" id="node-groups"><thead><tr><th>severity</th><th>problem</th><th>check</th><th>failing since</th><th>message</th></tr></thead><tbody>`);
+    for (const f of n.failing) {
+      out.push(`<tr data-group="${e(f.check)}" data-severity="${f.severity}"><td><span class="sev sev-${f.severity}">${e(f.severity)}</span></td><td><a href="/groups/${f.key}">${problem(f.title)}</a></td><td><code>${e(f.check)}</code></td>`);
+      out.push(`<td>${f.openedAt ? when(f.openedAt, now) : '<span class="note">not recorded</span>'}</td><td class="message">${e(f.message)}</td></tr>`);
+    }
+    out.push(`</tbody></table>`);
+  }
+  const pages = Math.max(1, Math.ceil(c.fail / NODE_CHECK_ROWS));
+  if (pages > 1) {
+    const link = (p: number, label: string) => `<a href="${e(nodePath(n.node))}?page=${p}">${label}</a>`;
+    out.push(`<nav class="pager">${page > 1 ? link(page - 1, '‹ previous') : ''} page ${num(Math.min(page, pages))} of ${num(pages)} ${page < pages ? link(page + 1, 'next ›') : ''}</nav>`);
+  }
+  out.push(`</section>`);
+  return layout(`${n.node} — hostward fleet`, out.join(''));
+}
+
+const SINCE = /^(\d{1,4})([hd])$/;
+
+/** `since`: "24h", "7d" or an ISO date; anything else is the last 24 hours. */
+export function parseSince(s: string | null, now: Date): { at: number; label: string } {
+  const m = SINCE.exec(s ?? '');
+  if (m) {
+    const n = Number(m[1]);
+    if (n >= 1) return { at: now.getTime() - n * (m[2] === 'h' ? 3600_000 : 86_400_000), label: `in the last ${n === 1 ? (m[2] === 'h' ? 'hour' : 'day') : `${n} ${m[2] === 'h' ? 'hours' : 'days'}`}` };
+  }
+  const t = s && /^\d{4}-\d{2}-\d{2}/.test(s) ? Date.parse(s) : NaN;
+  if (Number.isFinite(t) && t <= now.getTime()) return { at: t, label: `since ${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC` };
+  return { at: now.getTime() - 86_400_000, label: 'in the last 24 hours' };
+}
+
+function renderNew(q: FleetQueries, params: URLSearchParams, now: Date): string {
+  const since = parseSince(params.get('since'), now);
+  const page = pageParam(params, 'page');
+  const sinceIso = new Date(since.at).toISOString();
+  const groups = q.groupsRanked({ probe: '', severities: [], node: '', check: '' }, 'open', sinceIso, (page - 1) * GROUP_ROWS, GROUP_ROWS);
+  const out: string[] = [`<p><a href="/">← fleet</a></p>`];
+  out.push(`<header><h1>New ${e(since.label)}</h1><nav class="views">show new: <a href="/new?since=1h">last hour</a> · <a href="/new?since=24h">24 hours</a> · <a href="/new?since=7d">7 days</a> · <a href="/new?since=30d">30 days</a></nav></header>`);
+  out.push(`<section><h2>Problems first seen ${e(since.label)}</h2>`);
+  out.push(`<p class="note" id="new-count">${num(groups.total)} open group${groups.total === 1 ? '' : 's'} opened since ${when(since.at, now)}, most severe first, then by how many nodes fail. A group that was already open and gained nodes is not new: it is on the fleet page.</p>`);
+  if (groups.rows.length > 0) {
+    out.push(`<table class="groups" id="new-groups"><thead><tr><th>severity</th><th>problem</th><th>check</th><th>nodes</th><th>opened</th></tr></thead><tbody>`);
+    for (const g of groups.rows) {
+      out.push(`<tr data-group="${e(g.check)}" data-severity="${g.severity}" data-nodes="${g.nodeCount}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td><a href="/groups/${g.key}">${problem(g.title)}</a></td><td><code>${e(g.check)}</code></td><td class="num">${num(g.nodeCount)}</td><td>${when(g.openedAt, now)}</td></tr>`);
+    }
+    out.push(`</tbody></table>`);
+  }
+  const pages = Math.max(1, Math.ceil(groups.total / GROUP_ROWS));
+  if (pages > 1) {
+    const link = (p: number, label: string) => `<a href="/new?${e(new URLSearchParams({ since: params.get('since') ?? '24h', page: String(p) }).toString())}">${label}</a>`;
+    out.push(`<nav class="pager">${page > 1 ? link(page - 1, '‹ previous') : ''} page ${num(Math.min(page, pages))} of ${num(pages)} ${page < pages ? link(page + 1, 'next ›') : ''}</nav>`);
+  }
+  out.push(`</section>`);
+  out.push(renderChartSection(q, now));
+  return layout(`New ${since.label} — hostward fleet`, out.join(''));
+}
+
+const chartCache = new WeakMap<FleetQueries, { at: number; days: DayCount[]; complete: boolean }>();
+
+function renderChartSection(q: FleetQueries, now: Date): string {
+  const start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - (CHART_DAYS - 1) * 86_400_000;
+  let c = chartCache.get(q);
+  if (!c || Math.abs(now.getTime() - c.at) > CHART_CACHE_MS) {
+    c = { at: now.getTime(), ...q.failingByDay(start, CHART_MAX_EVENTS, HEARTBEAT_CHECK) };
+    chartCache.set(q, c);
+  }
+  const byDay = new Map(c.days.map((d) => [d.day, d]));
+  const days = Array.from({ length: CHART_DAYS }, (_, i) => {
+    const day = new Date(start + i * 86_400_000).toISOString().slice(0, 10);
+    return byDay.get(day) ?? { day, failing: 0, resolved: 0 };
+  });
+  const out = [`<section id="trend"><h2>Failing checks over the last ${CHART_DAYS} days</h2>`];
+  out.push(`<p class="note">Per UTC day, from the events the collector stored: distinct node and check pairs reported failing (open alerts are re-sent periodically, so a check failing all day is counted) and fixes reported.${c.complete ? '' : ` Only the newest ${num(CHART_MAX_EVENTS)} events were read: the oldest days are short.`}</p>`);
+  out.push(chartSvg(days));
+  out.push(`</section>`);
+  return out.join('');
+}
+
+/** Bars of failing pairs and fixes per day, drawn on the server (no script, nothing loaded). */
+export function chartSvg(days: readonly DayCount[]): string {
+  const W = 640;
+  const H = 160;
+  const left = 48;
+  const bottom = 28;
+  const top = 12;
+  const max = Math.max(1, ...days.map((d) => Math.max(d.failing, d.resolved)));
+  const step = (W - left - 8) / Math.max(1, days.length);
+  const bar = Math.max(2, step / 2 - 2);
+  const y = (n: number) => top + (H - top - bottom) * (1 - n / max);
+  const parts = [`<svg id="trend-chart" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="trend-title"><title id="trend-title">Failing checks per day</title>`];
+  parts.push(`<rect class="axis" x="${left}" y="${H - bottom}" width="${W - 4 - left}" height="1"></rect>`);
+  parts.push(`<text class="tick" x="${left - 6}" y="${y(max) + 4}" text-anchor="end">${num(max)}</text><text class="tick" x="${left - 6}" y="${H - bottom + 4}" text-anchor="end">0</text>`);
+  days.forEach((d, i) => {
+    const x = left + i * step + 2;
+    parts.push(`<g data-day="${d.day}" data-failing="${d.failing}" data-resolved="${d.resolved}"><title>${d.day}: ${num(d.failing)} failing, ${num(d.resolved)} fixed</title>`);
+    parts.push(`<rect class="bar-fail" x="${x.toFixed(1)}" y="${y(d.failing).toFixed(1)}" width="${bar.toFixed(1)}" height="${(H - bottom - y(d.failing)).toFixed(1)}"></rect>`);
+    parts.push(`<rect class="bar-fixed" x="${(x + bar + 1).toFixed(1)}" y="${y(d.resolved).toFixed(1)}" width="${bar.toFixed(1)}" height="${(H - bottom - y(d.resolved)).toFixed(1)}"></rect>`);
+    if (i % 2 === 0 || days.length <= 7) parts.push(`<text class="tick" x="${(x + bar).toFixed(1)}" y="${H - bottom + 16}" text-anchor="middle">${d.day.slice(5)}</text>`);
+    parts.push(`</g>`);
+  });
+  parts.push(`</svg><p class="legend"><span class="key key-fail"></span> failing <span class="key key-fixed"></span> fixed</p>`);
+  return parts.join('');
+}
+
 function renderHistoryRow(h: HistoryEntry, sinkNames: readonly string[], now: Date): string {
   const c = h.change;
   const list = (nodes: readonly string[] | undefined) => {
@@ -257,7 +473,7 @@ function renderHistoryRow(h: HistoryEntry, sinkNames: readonly string[], now: Da
   const bySink = new Map(h.deliveries.map((d) => [d.sink, d]));
   const cells = sinkNames.map((s) => {
     const d = bySink.get(s);
-    if (!d) return `<td class="note">—</td>`;
+    if (!d) return `<td class="note">not routed to this sink</td>`;
     return `<td class="delivery" data-sink="${e(s)}">${deliveryState({ ...d, createdAt: h.createdAt }, now)}</td>`;
   });
   return `<tr><td>${when(h.createdAt, now)}</td><td class="action action-${e(c?.action ?? 'unknown')}">${e(c?.action ?? 'unreadable')}</td><td class="num">${c ? num(c.nodeCount) : ''}</td><td>${list(c?.added)}</td><td>${list(c?.removed)}</td>${cells.join('')}</tr>`;
@@ -314,7 +530,7 @@ function renderSinkSummary(d: { states: Map<string, DeliveryState[]>; complete: 
 
 function renderGroupNode(n: GroupNode, now: Date): string {
   const more = n.messageLength > n.message.length ? ` <span class="note">… (${num(n.messageLength)} characters)</span>` : '';
-  return `<tr data-node="${e(n.node)}"><th scope="row">${e(n.node)}${n.silent ? ' <span class="flag silent">silent</span>' : ''}</th><td>${n.lastSeenAt === null ? '—' : when(n.lastSeenAt, now)}</td><td>${n.openedAt ? when(n.openedAt, now) : '—'}</td><td>${when(n.observedAt, now)}</td><td class="message">${e(n.message)}${more}</td><td>${renderEvidence(n.evidence, n.evidenceCount)}</td></tr>`;
+  return `<tr data-node="${e(n.node)}"><th scope="row"><a href="${e(nodePath(n.node))}">${e(n.node)}</a>${n.silent ? ' <span class="flag silent">silent</span>' : ''}</th><td>${n.lastSeenAt === null ? '<span class="note">no report kept</span>' : when(n.lastSeenAt, now)}</td><td>${n.openedAt ? when(n.openedAt, now) : '<span class="note">not recorded</span>'}</td><td>${when(n.observedAt, now)}</td><td class="message">${e(n.message)}${more}</td><td>${renderEvidence(n.evidence, n.evidenceCount)}</td></tr>`;
 }
 
 function renderEvidence(ev: Evidence[] | string, count: number): string {
@@ -360,7 +576,7 @@ function num(n: number): string {
 /** An absolute UTC time with how long ago it was; unreadable times are shown as they are. */
 /** The node's integrity baseline cell: short digest (full in the title), verified or not, and its last change. */
 function renderBaseline(b: NodeBaseline | undefined, now: Date): string {
-  if (!b) return `<td class="baseline">—</td>`;
+  if (!b) return `<td class="baseline note" title="This node's agent has sent no integrity baseline (the integrity probe is off or has none yet).">none reported</td>`;
   const digest = `<code title="${e(`${b.digest} (built ${b.created}; kept since ${b.since})`)}">${e(b.digest.slice(0, 12))}</code>`;
   const signed = b.signed ? '' : ` <span class="note">unverified</span>`;
   const changed = b.changedAt
@@ -401,7 +617,7 @@ thead th{background:#f0f0f0}
 .matrix{font-size:13px}.matrix thead th{position:sticky;top:0;z-index:1}
 .matrix th.check{vertical-align:bottom;padding:.3em .15em;min-width:1.6em}
 .matrix th.check a{text-decoration:none;color:#222;display:flex;flex-direction:column;align-items:center}
-.vert{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;max-height:14em;overflow:hidden;text-overflow:ellipsis}
+.vert{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;padding:.2em 0}
 .matrix th.node{position:sticky;left:0;background:#fff;white-space:nowrap}
 .matrix .cell{text-align:center;padding:0;min-width:1.6em}.matrix .cell a{display:block;color:#fff;text-decoration:none;font-size:.8em}
 .matrix .cell.sev-medium a{color:#222}.when{white-space:nowrap}.num{text-align:right}
@@ -413,6 +629,11 @@ pre.evidence{margin:.1em 0;white-space:pre-wrap;word-break:break-all;max-width:5
 .status{font-size:.6em;vertical-align:middle;padding:.1em .5em;border-radius:.5em;border:1px solid}.status-open{color:var(--critical)}.status-resolved{color:#2e7d32}
 dl.facts{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dl.facts dt{color:#666}dl.facts dd{margin:0}
 footer{margin-top:2em;color:#888;font-size:.85em}
+.views{margin:.4em 0}.failing-label{color:var(--critical);font-weight:600}h3{font-size:1em;margin:.8em 0 .2em}
+#fix{background:#fff;border:1px solid #ddd;padding:.2em 1em .6em;max-width:60em}.remediation{white-space:pre-wrap}
+.chart{background:#fff;border:1px solid #ddd}.chart .axis{fill:#999}.chart .tick{font-size:11px;fill:#555}
+.bar-fail,.key-fail{fill:var(--high);background:var(--high)}.bar-fixed,.key-fixed{fill:#2e7d32;background:#2e7d32}
+.key{display:inline-block;width:.8em;height:.8em;margin:0 .2em 0 .6em}.legend{margin:.2em 0;font-size:.9em}
 .ago{color:#777}time{white-space:nowrap}`;
 
 // Convenience only: apply a filter as soon as a choice changes (the Apply button does the same).

@@ -212,6 +212,27 @@ export class FleetQueries {
           FROM node_checks c LEFT JOIN nodes n ON n.node = c.node
           WHERE c.check_id = @check AND c.severity = @severity AND c.failing = 1 AND (@node = '' OR instr(lower(c.node), @node) > 0)
           ORDER BY c.node LIMIT @limit OFFSET @offset`),
+      // The page's ranked group lists: most severe first, then widest; one page at a time (the groups table
+      // holds one row per check and severity ever failing, so an offset costs little).
+      groupsRanked: p(`SELECT * FROM groups WHERE check_id > @lo AND check_id < @hi
+          AND (@sev = '' OR instr(@sev, ',' || severity || ',') > 0) AND (@check = '' OR instr(check_id, @check) > 0)
+          AND status = @status AND opened_at >= @since ORDER BY ${SEVERITY_RANK_SQL}, node_count DESC, check_id LIMIT @limit OFFSET @offset`),
+      groupsRankedCount: p(`SELECT COUNT(*) AS n FROM groups WHERE check_id > @lo AND check_id < @hi
+          AND (@sev = '' OR instr(@sev, ',' || severity || ',') > 0) AND (@check = '' OR instr(check_id, @check) > 0)
+          AND status = @status AND opened_at >= @since`),
+      node: p(`SELECT node, first_seen_at, last_seen_at, silent FROM nodes WHERE node = ?`),
+      // A range of the primary key (node, check_id): one node's rows only.
+      nodeCoverage: p(`SELECT status, failing, COUNT(*) AS n FROM node_checks WHERE node = ? GROUP BY status, failing`),
+      nodeFailing: p(`SELECT check_id, severity, title, substr(message, 1, 300) AS message, opened_at, observed_at FROM node_checks
+          WHERE node = @node AND failing = 1 ORDER BY ${SEVERITY_RANK_SQL}, check_id LIMIT @limit OFFSET @offset`),
+      // Events in arrival order (seq), for the failing-checks chart: the first seq at or after a time is found by
+      // bisection on the primary key, then one bounded range is read.
+      maxSeq: p(`SELECT COALESCE(MAX(seq), 0) AS seq FROM events`),
+      seqAtOrAfter: p(`SELECT seq, received_at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1`),
+      failingByDay: p(`SELECT received_at / 86400000 AS day, COUNT(DISTINCT CASE WHEN status = 'fail' THEN node || char(0) || check_id END) AS failing,
+            SUM(status IN ('pass', 'skip')) AS resolved FROM events
+          WHERE seq >= @from AND seq <= @to AND check_id <> @heartbeat AND (status <> 'fail' OR json_extract(body, '$.accepted') IS NOT 1)
+          GROUP BY day`),
       groupNodeCount: p(`SELECT COUNT(*) AS n FROM node_checks WHERE check_id = @check AND severity = @severity AND failing = 1
           AND (@node = '' OR instr(lower(node), @node) > 0)`),
     };
@@ -370,6 +391,108 @@ export class FleetQueries {
       })),
     };
   }
+
+  /**
+   * One page of groups with `status` matching probe, severity and check, opened at or after `since` (ISO;
+   * '' for any): most severe first, then by how many nodes fail, then by check id. Also the total.
+   */
+  groupsRanked(f: FleetFilter, status: AlertGroupStatus, since: string, offset: number, limit: number): { rows: GroupRow[]; total: number } {
+    const q = { ...params(f), status, since };
+    const rows = (this.st.groupsRanked!.all({ ...q, limit, offset }) as DbGroupRow[]).map(toGroup);
+    return { rows, total: (this.st.groupsRankedCount!.get(q) as { n: number }).n };
+  }
+
+  /** A node's row, what the collector holds of its checks by status, and one page of its failing checks. */
+  node(name: string, offset: number, limit: number): NodeDetail | undefined {
+    const r = this.st.node!.get(name) as { node: string; first_seen_at: number; last_seen_at: number; silent: number } | undefined;
+    if (!r) return undefined;
+    const coverage: NodeCoverage = { fail: 0, pass: 0, unknown: 0, other: 0, total: 0 };
+    for (const c of this.st.nodeCoverage!.all(name) as { status: string; failing: number; n: number }[]) {
+      // A failure covered by an accepted exception is stored as status fail, not failing: not counted as failing.
+      const k = c.failing === 1 ? 'fail' : c.status === 'pass' ? 'pass' : c.status === 'unknown' ? 'unknown' : 'other';
+      coverage[k] += c.n;
+      coverage.total += c.n;
+    }
+    const rows = this.st.nodeFailing!.all({ node: name, limit, offset }) as {
+      check_id: string;
+      severity: Severity;
+      title: string;
+      message: string;
+      opened_at: string | null;
+      observed_at: string;
+    }[];
+    return {
+      node: r.node,
+      firstSeenAt: r.first_seen_at,
+      lastSeenAt: r.last_seen_at,
+      silent: r.silent === 1,
+      coverage,
+      failing: rows.map((x) => ({ key: groupKey(x.check_id, x.severity), check: x.check_id, severity: x.severity, title: x.title, message: x.message, openedAt: x.opened_at, observedAt: x.observed_at })),
+    };
+  }
+
+  /**
+   * Per UTC day since `since` (epoch ms): distinct (node, check) pairs reported failing that day and resolve
+   * events, from the stored events (heartbeats and accepted failures left out). Reads at most `maxRows` of the
+   * newest events; `complete` is false when the days asked for hold more, and the oldest days are then short.
+   */
+  failingByDay(since: number, maxRows: number, heartbeat: string): { days: DayCount[]; complete: boolean } {
+    const maxSeq = (this.st.maxSeq!.get() as { seq: number }).seq;
+    if (maxSeq === 0) return { days: [], complete: true };
+    // Bisection for the first event received at or after `since` (arrival order follows seq).
+    let lo = 1;
+    let hi = maxSeq + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const r = this.st.seqAtOrAfter!.get(mid) as { seq: number; received_at: number } | undefined;
+      if (!r || r.received_at >= since) hi = mid;
+      else lo = r.seq + 1;
+    }
+    const from = Math.max(lo, maxSeq - maxRows + 1);
+    const rows = this.st.failingByDay!.all({ from, to: maxSeq, heartbeat }) as { day: number; failing: number; resolved: number }[];
+    return {
+      days: rows.map((r) => ({ day: new Date(r.day * 86_400_000).toISOString().slice(0, 10), failing: r.failing, resolved: r.resolved ?? 0 })),
+      complete: from === lo,
+    };
+  }
+}
+
+export interface NodeCoverage {
+  /** Checks failing now (not counting accepted exceptions). */
+  fail: number;
+  /** Checks last reported passing (the agent sends a check when it leaves fail). */
+  pass: number;
+  unknown: number;
+  /** skip, or failures covered by an accepted exception. */
+  other: number;
+  total: number;
+}
+
+export interface NodeFailing {
+  key: string;
+  check: string;
+  severity: Severity;
+  title: string;
+  message: string;
+  openedAt: string | null;
+  observedAt: string;
+}
+
+export interface NodeDetail {
+  node: string;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  silent: boolean;
+  coverage: NodeCoverage;
+  /** One page of the node's failing checks, most severe first. */
+  failing: NodeFailing[];
+}
+
+export interface DayCount {
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  failing: number;
+  resolved: number;
 }
 
 interface RawEvidence {

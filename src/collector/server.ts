@@ -30,7 +30,7 @@ import { createCollectorMetrics } from './metrics.js';
 import type { RequestOutcome } from './metrics.js';
 import { isPagePath, pageCredentials, servePage } from './page.js';
 import { FleetQueries } from './queries.js';
-import { createSinks } from './sinks.js';
+import { checkInfoOf, createSinks } from './sinks.js';
 import type { Sink } from './sink.js';
 import { CLOCK_STEP_TOLERANCE_MS, Store } from './store.js';
 import { pragma } from './sqlite.js';
@@ -147,7 +147,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
 
   const outcome = (o: RequestOutcome) => metrics.requests.inc({ outcome: o });
 
-  // The fleet page (page.ts): GET / and GET /groups/<key>, behind the agents' tokens.
+  // The fleet page (page.ts): GET /, /new, /groups/<key> and /nodes/<name>, behind the agents' tokens.
   let pageQueries: FleetQueries | undefined;
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const p = (req.url ?? '/').split('?', 1)[0];
@@ -157,7 +157,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(req, res, 'GET, HEAD');
     if (isPagePath(p)) {
-      const page = servePage(req.url ?? '/', req.headers.authorization, { queries: (pageQueries ??= new FleetQueries(db.db)), sinks: sinks.map((s) => s.name), authorized: (h) => tokens.check(h) });
+      const page = servePage(req.url ?? '/', req.headers.authorization, { queries: (pageQueries ??= new FleetQueries(db.db)), sinks: sinks.map((s) => s.name), authorized: (h) => tokens.check(h), checkInfo: checkInfoOf });
       return send(res, page.status, page.type, page.body, page.headers);
     }
     // The fleet's weaknesses are worth as much to an attacker as to an operator: the read API takes the

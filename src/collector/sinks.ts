@@ -9,6 +9,7 @@
  */
 import { PROBES } from '../../probes/registry.js';
 import type { CollectorConfig } from '../config/config.js';
+import type { CheckInfo } from '../contracts.js';
 import { ConfigError } from '../config/config.js';
 import { catalogue } from '../scan/catalogue.js';
 import { alertmanagerSinks } from '../sinks/alertmanager.js';
@@ -19,6 +20,13 @@ import { slackSinkFrom, slackSinkFromConfig } from '../sinks/slack.js';
 import { webhookSink } from '../sinks/webhook.js';
 import { fileSink } from './file-sink.js';
 import type { Sink } from './sink.js';
+
+let infos: Map<string, CheckInfo> | undefined;
+/** The check's catalogue entry (remediation and references for the fleet page's group view). */
+export function checkInfoOf(check: string): CheckInfo | undefined {
+  infos ??= new Map(catalogue(PROBES).map((c) => [c.id, c]));
+  return infos.get(check);
+}
 
 let remediations: Map<string, string> | undefined;
 /** The check's remediation from the catalogue (the same text `hostward checks` prints). */

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AlertEvent } from '../../src/contracts.js';
 import { TokenSet } from '../../src/collector/auth.js';
-import { ago, escapeHtml, pageCredentials, parseView, servePage, viewQuery, DELIVERY_WINDOW, PAGE_NODES } from '../../src/collector/page.js';
+import { ago, escapeHtml, nodePath, pageCredentials, parseSince, parseView, servePage, viewQuery, DELIVERY_WINDOW, GROUP_ROWS, PAGE_NODES } from '../../src/collector/page.js';
+import { checkInfoOf } from '../../src/collector/sinks.js';
 import type { PageDeps } from '../../src/collector/page.js';
 import { FleetQueries } from '../../src/collector/queries.js';
 import { Store, groupKey } from '../../src/collector/store.js';
@@ -68,7 +69,7 @@ const matrixNodes = (html: string) => [...html.matchAll(/<tr data-node="([^"]*)"
 const columns = (html: string) => [...html.matchAll(/<span class="vert">([^<]*)<\/span>/g)].map((m) => m[1]);
 
 /** Tags that the page itself writes; anything else in the output came from data. */
-const OWN_TAGS = new Set('html head meta title style body script header h1 h2 p span b section div table thead tbody tr th td a form label select option fieldset legend input button nav ul li pre code time dl dt dd footer'.split(' '));
+const OWN_TAGS = new Set('html head meta title style body script header h1 h2 p span b section div table thead tbody tr th td a form label select option fieldset legend input button nav ul li pre code time dl dt dd footer h3 svg g rect text'.split(' '));
 function assertOnlyOwnMarkup(html: string): void {
   const opening = [...html.matchAll(/<([a-zA-Z][a-zA-Z0-9-]*)/g)];
   // Every opening tag is well formed: bare or double-quoted attributes (escaping keeps quotes out of values).
@@ -168,7 +169,7 @@ describe('the fleet view', () => {
   it('drops bad filter values instead of trusting them', () => {
     seedFleet();
     const v = parseView(new URLSearchParams('probe=%3Cscript%3E&severity=urgent&severity=high&page=-3&node=' + 'x'.repeat(10_000)));
-    expect(v).toEqual({ filter: { probe: '', severities: ['high'], node: 'x'.repeat(253), check: '' }, all: false, page: 1 });
+    expect(v).toEqual({ filter: { probe: '', severities: ['high'], node: 'x'.repeat(253), check: '' }, all: false, page: 1, groupPage: 1 });
     expect(parseView(new URLSearchParams('page=1e400')).page).toBe(1);
     expect(parseView(new URLSearchParams('page=2.5')).page).toBe(1);
     expect(viewQuery(parseView(new URLSearchParams('severity=low&severity=critical&node=a b&show=all&page=3')))).toBe('?severity=critical&severity=low&node=a+b&show=all&page=3');
@@ -321,7 +322,7 @@ describe('hostile strings', () => {
       break;
     }
     const key = groupKey('ssh.password_auth', 'high');
-    for (const url of ['/', `/groups/${key}`, `/?node=${encodeURIComponent(xss)}`, `/?check=${encodeURIComponent(xss)}`]) {
+    for (const url of ['/', `/groups/${key}`, `/?node=${encodeURIComponent(xss)}`, `/?check=${encodeURIComponent(xss)}`, '/new', '/nodes/n1']) {
       const html = body(url);
       assertOnlyOwnMarkup(html);
       expect(html).not.toContain('<img');
@@ -333,5 +334,144 @@ describe('hostile strings', () => {
   it('escapeHtml and ago', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
     expect([ago(0), ago(119_000), ago(3600_000), ago(7200_000), ago(3 * 86_400_000), ago(-30_000)]).toEqual(['0s ago', '119s ago', '60m ago', '2h ago', '3d ago', 'in 30s']);
+  });
+});
+
+/** Rows of a groups table (check ids, in order). */
+const groupRows = (html: string, id: string) => {
+  const start = html.indexOf(`id="${id}"`);
+  if (start < 0) return [];
+  const table = html.slice(start, html.indexOf('</table>', start));
+  return [...table.matchAll(/<tr data-group="([^"]*)" data-severity="([a-z]+)"(?: data-nodes="(\d+)")?>/g)].map((m) => ({ check: m[1], severity: m[2], nodes: m[3] }));
+};
+
+describe('on-call views', () => {
+  /** A fleet in which the newest updates are the least severe: ordering by update time would put them first. */
+  function seedMixed(): void {
+    clock = NOW - 3 * 3600_000;
+    store.ingest([[ev('a', 'ssh.password_auth'), ev('b', 'ssh.password_auth'), ev('c', 'ssh.password_auth'), ev('a', 'ssh.permit_root_login')]]);
+    clock = NOW - 2 * 3600_000;
+    store.ingest([[ev('a', 'tls.cert_expiry', { severity: 'critical' })]]);
+    clock = NOW - 600_000;
+    store.ingest([Array.from({ length: 6 }, (_, i) => ev(`n${i}`, 'kernel.info_thing', { severity: 'info' })), [ev('a', 'kernel.rp_filter', { severity: 'medium' })]]);
+  }
+
+  it('lists open groups most severe first, then by how many nodes fail; titles say the problem', () => {
+    seedMixed();
+    const html = body('/');
+    expect(groupRows(html, 'open-groups')).toEqual([
+      { check: 'tls.cert_expiry', severity: 'critical', nodes: '1' },
+      { check: 'ssh.password_auth', severity: 'high', nodes: '3' },
+      { check: 'ssh.permit_root_login', severity: 'high', nodes: '1' },
+      { check: 'kernel.rp_filter', severity: 'medium', nodes: '1' },
+      { check: 'kernel.info_thing', severity: 'info', nodes: '6' },
+    ]);
+    expect(html).toContain('<span class="failing-label">Failing:</span> title of ssh.password_auth');
+    // The filters still apply, and a node filter keeps the same order.
+    expect(groupRows(body('/?severity=high'), 'open-groups').map((g) => g.check)).toEqual(['ssh.password_auth', 'ssh.permit_root_login']);
+    expect(groupRows(body('/?node=a'), 'open-groups').map((g) => g.check)).toEqual(['tls.cert_expiry', 'ssh.password_auth', 'ssh.permit_root_login', 'kernel.rp_filter']);
+    assertOnlyOwnMarkup(html);
+  });
+
+  it('pages the open groups instead of building one long list', () => {
+    clock = NOW - 60_000;
+    const n = GROUP_ROWS + 7;
+    store.ingest([Array.from({ length: n }, (_, i) => ev('wide', `kernel.c${String(i).padStart(3, '0')}`, { severity: i === n - 1 ? 'critical' : 'low' }))]);
+    const p1 = groupRows(body('/'), 'open-groups');
+    expect(p1).toHaveLength(GROUP_ROWS);
+    expect(p1[0]).toMatchObject({ check: `kernel.c${String(n - 1).padStart(3, '0')}`, severity: 'critical' });
+    const p2 = groupRows(body('/?gpage=2'), 'open-groups');
+    expect(p2).toHaveLength(7);
+    expect(new Set([...p1, ...p2].map((g) => g.check)).size).toBe(n);
+    expect(body('/')).toContain('<a href="/?gpage=2" rel="next">less severe ›</a>');
+  });
+
+  it('shows remediation and references from the catalogue on the group page', () => {
+    deps.checkInfo = checkInfoOf;
+    clock = NOW - 60_000;
+    store.ingest([[ev('a', 'ssh.password_auth', { title: 'SSH password authentication is disabled' }), ev('a', 'kernel.made_up')]]);
+    const info = checkInfoOf('ssh.password_auth')!;
+    expect(info.remediation.length).toBeGreaterThan(10);
+    const html = body(`/groups/${groupKey('ssh.password_auth', 'high')}`);
+    expect(html).toContain(`<p id="remediation" class="remediation">${escapeHtml(info.remediation)}</p>`);
+    for (const r of info.references) expect(html).toContain(`<li>${escapeHtml(r)}</li>`);
+    expect(html).toMatch(/<h1><span class="sev sev-high">high<\/span> <span class="failing-label">Failing:<\/span> SSH password authentication is disabled <span class="status status-open"/);
+    expect(body(`/groups/${groupKey('kernel.made_up', 'high')}`)).toContain('not in this collector’s catalogue');
+    assertOnlyOwnMarkup(html);
+  });
+
+  it('shows a node: last report, coverage equal to the store, its open problems most severe first', () => {
+    seedMixed();
+    clock = NOW - 60_000;
+    store.ingest([[ev('a', 'ssh.password_auth', { status: 'pass' }), ev('a', 'kernel.x', { status: 'unknown' }), ev('a', 'kernel.y', { status: 'fail', accepted: true })]]);
+    const html = body('/nodes/a');
+    const count = (where: string) => (store.db.prepare(`SELECT COUNT(*) AS n FROM node_checks WHERE node = 'a' AND ${where}`).get() as { n: number }).n;
+    const cov = (id: string) => Number(new RegExp(`<td class="num" id="cov-${id}">(\\d+)</td>`).exec(html)?.[1]);
+    expect(cov('fail')).toBe(count('failing = 1'));
+    expect(cov('pass')).toBe(count(`status = 'pass'`));
+    expect(cov('unknown')).toBe(count(`status = 'unknown'`));
+    expect(cov('other')).toBe(count(`failing = 0 AND status NOT IN ('pass', 'unknown')`));
+    expect(cov('total')).toBe(count('1'));
+    expect([cov('fail'), cov('pass'), cov('unknown'), cov('other')]).toEqual([3, 1, 1, 1]);
+    expect(groupRows(html, 'node-groups').map((g) => g.check)).toEqual(['tls.cert_expiry', 'ssh.permit_root_login', 'kernel.rp_filter']);
+    expect(html).toContain('id="node-last-seen"');
+    expect(html).toContain('not known to the collector');
+    expect(get('/nodes/nobody').status).toBe(404);
+    expect(get('/nodes/%E0%A4%A').status).toBe(404);
+    // The fleet page and group pages link to it.
+    expect(body('/')).toContain('<a href="/nodes/a">a</a>');
+    assertOnlyOwnMarkup(html);
+  });
+
+  it('escapes and encodes a hostile node name on the node page and in links to it', () => {
+    clock = NOW - 60_000;
+    const name = `x"><img src=x onerror=alert(1)>/../?#`;
+    store.ingest([[ev(name, 'ssh.password_auth', { title: `<script>alert(3)</script>` })]]);
+    expect(nodePath(name)).toBe(`/nodes/${encodeURIComponent(name)}`);
+    const html = body(nodePath(name));
+    expect(html).toContain(`<h1>${escapeHtml(name)}</h1>`);
+    expect(html).not.toContain('<img');
+    assertOnlyOwnMarkup(html);
+    expect(body('/')).toContain(`<a href="${escapeHtml(nodePath(name))}">`);
+  });
+
+  it('lists the groups opened since a time, most severe first', () => {
+    seedMixed();
+    const recent = groupRows(body('/new?since=1h'), 'new-groups');
+    expect(recent.map((g) => g.check)).toEqual(['kernel.rp_filter', 'kernel.info_thing']);
+    expect(groupRows(body('/new'), 'new-groups').map((g) => g.check)).toEqual([
+      'tls.cert_expiry',
+      'ssh.password_auth',
+      'ssh.permit_root_login',
+      'kernel.rp_filter',
+      'kernel.info_thing',
+    ]);
+    expect(body('/new?since=1h')).toContain('<h1>New in the last hour</h1>');
+    const now = new Date(NOW);
+    expect(parseSince('7d', now).at).toBe(NOW - 7 * 86_400_000);
+    expect(parseSince('2026-11-24T10:30:00Z', now).at).toBe(Date.parse('2026-11-24T10:30:00Z'));
+    for (const bad of [null, '', 'yesterday', '0h', '99999d', '2999-01-01', '<script>']) expect(parseSince(bad, now).at, String(bad)).toBe(NOW - 86_400_000);
+    for (const url of ['/new?since=%3Cscript%3E', '/new?page=-1', '/new?since=1h&page=99']) assertOnlyOwnMarkup(body(url));
+  });
+
+  it('charts failing checks per day from the stored events, without heartbeats or accepted failures', () => {
+    const day = 86_400_000;
+    // Three days ago: two nodes fail a check; one re-sends it (counted once). Yesterday: one fix, a heartbeat,
+    // an accepted failure. Today: a new failure.
+    clock = NOW - 3 * day;
+    store.ingest([[ev('a', 'ssh.password_auth'), ev('b', 'ssh.password_auth'), ev('a', 'ssh.password_auth', { message: 'again' })]]);
+    clock = NOW - day;
+    store.ingest([[ev('a', 'ssh.password_auth', { status: 'pass' }), ev('c', 'hostward.heartbeat', { status: 'pass' }), ev('c', 'kernel.y', { accepted: true })]]);
+    clock = NOW - 60_000;
+    store.ingest([[ev('c', 'kernel.z')]]);
+    const html = body('/');
+    const bars = Object.fromEntries([...html.matchAll(/<g data-day="([0-9-]+)" data-failing="(\d+)" data-resolved="(\d+)">/g)].map((m) => [m[1], [Number(m[2]), Number(m[3])]]));
+    expect(Object.keys(bars)).toHaveLength(14);
+    const d = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    expect(bars[d(NOW - 3 * day)]).toEqual([2, 0]);
+    expect(bars[d(NOW - day)]).toEqual([0, 1]);
+    expect(bars[d(NOW)]).toEqual([1, 0]);
+    expect(bars[d(NOW - 2 * day)]).toEqual([0, 0]);
+    expect(html).not.toMatch(/ style=/);
   });
 });
