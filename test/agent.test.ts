@@ -104,7 +104,7 @@ async function start(f: Fixture, over: Partial<Config['agent']> = {}): Promise<{
   return { agent, url: `http://127.0.0.1:${agent.port}` };
 }
 
-async function until(cond: () => Promise<boolean>, ms = 5000): Promise<void> {
+async function until(cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error('timed out');
@@ -183,7 +183,7 @@ describe('agent', () => {
     const a = agent.scanNow();
     const b = agent.scanNow();
     expect(a).toBe(b);
-    await sleep(50);
+    await new Promise((r) => setImmediate(r)); // a second scan, had one started, would have gathered by now
     expect(f.gathers).toEqual({ fast: 1, slow: 1 });
     f.release();
     const [ra, rb] = await Promise.all([a, b]);
@@ -208,11 +208,13 @@ describe('agent', () => {
     const agent = await startAgent({ config: config({ schedule: '* * * * * *' }), probes: f.probes, log, port: 0, host: '127.0.0.1' });
     agents.push(agent);
     const msgs = () => lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
-    await until(async () => msgs().includes('scan still running; skipping this run'), 5000);
+    // The start-up scan reaches the slow probe (which holds it), then a tick comes and skips.
+    await until(async () => f.gathers.slow === 1);
+    await until(async () => msgs().includes('scan still running; skipping this run'));
     expect(f.gathers.slow).toBe(1);
     f.release();
     // The next tick after the start-up scan finished starts a new scan.
-    await until(async () => f.gathers.slow === 2, 5000);
+    await until(async () => f.gathers.slow === 2);
     // Spare tokens, so a tick racing close() cannot hold it up.
     for (let i = 0; i < 3; i++) f.release();
   });
@@ -259,7 +261,8 @@ describe('agent', () => {
     await until(async () => f.gathers.slow === 1);
     let closed = false;
     const closing = agent.close().then(() => (closed = true));
-    await sleep(50);
+    // It stops serving at once; had it not waited for the scan, it would have finished by then too.
+    await until(() => fetch(`${url}/healthz`).then(() => false, () => true));
     expect(closed).toBe(false);
     f.release();
     await closing;
