@@ -85,7 +85,7 @@ if (!isMainThread) {
     process.exit(0);
   }
   const workers = values.workers ? Number(values.workers) : Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length));
-  const api = join(resolve(values.dist), 'probes/integrity/api.js');
+  const api = join(resolve(values.dist), 'src/integrity/api.js');
 
   if (values.child) {
     const t0 = performance.now();

@@ -19,6 +19,14 @@ export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, Proces
 export type { ExecResult, ExecOptions } from './host/exec.js';
 export { yamlLib, tomlLib } from './lazy-libs.js';
 export { optionProblem, optionSection, optionInt, noOptions } from './probe-options.js';
+/** The file-integrity library (src/integrity/), for the integrity probe. */
+export {
+  integrityCheck, loadKey, DEFAULT_DB_FILE, DEFAULT_REHASH_SLICES, IntegrityError, CATEGORIES, loadPolicyFile,
+  defaultPolicy, normalisePath, mergeScoped, readLastResult, writeLastResult, policyWatchTargets,
+} from './integrity/index.js';
+export type {
+  Category, CheckOptions as IntegrityCheckOptions, CheckResult as IntegrityCheckResult, IntegrityErrorCode, Policy,
+} from './integrity/index.js';
 
 /** What evaluating a check over the facts decided. */
 export interface Outcome {

@@ -21,7 +21,7 @@ import { runScan } from '../src/scan/runner.js';
 import { PROBES } from '../probes/registry.js';
 import { materialize } from './helpers/hosts.js';
 import { waitFor } from './helpers/wait.js';
-import { integrityInit } from '../probes/integrity/index.js';
+import { integrityInit } from '../src/integrity/index.js';
 import type { Report } from '../src/contracts.js';
 import type { Materialized } from './helpers/hosts.js';
 

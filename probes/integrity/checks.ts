@@ -2,10 +2,9 @@
  * The integrity probe's checks: the baseline (present, signed, valid) and the files (unchanged, overall and
  * per category of the policy's rules). Facts come from ./index.ts gather(); evaluation is pure.
  */
-import type { Check, Evidence, Outcome } from '../../src/sdk.js';
-import { pass, fail, unknown, skip } from '../../src/sdk.js';
-import type { Category, CheckResult, IntegrityErrorCode } from './types.js';
-import { CATEGORIES } from './types.js';
+import type { Category, Check, Evidence, IntegrityErrorCode, Outcome } from '../../src/sdk.js';
+import type { IntegrityCheckResult as CheckResult } from '../../src/sdk.js';
+import { pass, fail, unknown, skip, CATEGORIES } from '../../src/sdk.js';
 
 export type KeyState = { state: 'ok'; file: string } | { state: 'none' } | { state: 'bad'; file: string; reason: string };
 

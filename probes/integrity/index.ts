@@ -1,30 +1,26 @@
 /**
  * The integrity probe: Tripwire-style file integrity of the paths a node's security rests on. It compares
  * the host (through --root) with the baseline database in the agent's own state dir, which the command line
- * builds (`hostward integrity init`); it never builds one itself. The library it uses is ./api.ts, which the
- * command line calls too.
+ * builds (`hostward integrity init`); it never builds one itself. The library it uses is the engine's
+ * (src/integrity/, through the SDK), which the command line calls too.
  *
- * Real time: in the agent, a change under a watched path of the policy (./watch-targets.ts) re-runs this probe
+ * Real time: in the agent, a change under a watched path of the policy (policyWatchTargets) re-runs this probe
  * with the changed paths (HOSTWARD_CHANGED_PATHS); it re-checks those alone and merges them into the last
- * whole-policy result (./last-result.ts), so the findings still describe the whole policy.
+ * whole-policy result (kept beside the baseline), so the findings still describe the whole policy.
  */
 import { stat } from 'node:fs/promises';
-import { defineProbe } from '../../src/sdk.js';
-import type { BaselineRef, Check, Evidence, Measurement, ProbeContext } from '../../src/sdk.js';
-import { integrityCheck, loadKey } from './api.js';
+import {
+  defineProbe, integrityCheck, loadKey, IntegrityError, loadPolicyFile, defaultPolicy, normalisePath, mergeScoped,
+  readLastResult, writeLastResult, policyWatchTargets,
+} from '../../src/sdk.js';
+import type {
+  BaselineRef, Category, Check, Evidence, IntegrityCheckOptions as CheckOptions, IntegrityCheckResult as CheckResult,
+  Measurement, Policy, ProbeContext,
+} from '../../src/sdk.js';
 import { integrityChecks, TAMPER_CODES } from './checks.js';
 import type { BaselineState, IntegrityFacts, KeyState } from './checks.js';
 import { parseIntegrityOptions } from './options.js';
-import { loadPolicyFile, defaultPolicy, normalisePath } from './policy.js';
-import { mergeScoped, readLastResult, writeLastResult } from './last-result.js';
-import { policyWatchTargets } from './watch-targets.js';
-import { IntegrityError } from './types.js';
-import type { Category, CheckOptions, CheckResult, Policy } from './types.js';
 
-export { integrityInit, integrityCheck, integrityAccept, DEFAULT_DB_FILE } from './api.js';
-export type * from './types.js';
-export { IntegrityError, isIntegrityError, HASH_ALGORITHMS } from './types.js';
-export { terminalProgress } from './progress.js';
 export type { IntegrityFacts } from './checks.js';
 
 // A baseline that is there but cannot be trusted: integrity.baseline_valid fails on it (./checks.ts).

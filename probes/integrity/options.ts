@@ -14,11 +14,10 @@
  *
  * Not configuration: the agent's real-time re-scan (src/agent/watch.ts) runs its child scan with
  * HOSTWARD_CHANGED_PATHS, a JSON list of the host paths that changed; in agent mode the probe then re-checks
- * only those (merged with its last whole check, ./last-result.ts) instead of the whole policy.
+ * only those (merged with its last whole check, src/integrity/last-result.ts) instead of the whole policy.
  */
-import { optionProblem } from '../../src/sdk.js';
+import { optionProblem, DEFAULT_DB_FILE, DEFAULT_REHASH_SLICES } from '../../src/sdk.js';
 import path from 'node:path';
-import { DEFAULT_DB_FILE, DEFAULT_REHASH_SLICES } from './api.js';
 
 export interface IntegrityOptions {
   db: string;

@@ -22,7 +22,7 @@ import { USAGE, helpFor } from './help.js';
 import { explain } from './explain.js';
 import { writeOutput, requireDirectory, describeSystemError } from './io.js';
 import { VERSION } from '../version.js';
-import type { HashAlgorithm } from '../../probes/integrity/types.js';
+import type { HashAlgorithm } from '../integrity/types.js';
 
 class UsageError extends Error {
   readonly code = 'HOSTWARD_USAGE';
@@ -272,7 +272,7 @@ async function cmdIntegrity(argv: string[]): Promise<number> {
   if (values.policy && paths.length) throw new UsageError('--policy and --path exclude each other');
   const only = (values.only as string[] | undefined) ?? [];
   if (only.length && action === 'init') throw new UsageError('--only applies to check and accept');
-  const { integrityInit, integrityCheck, integrityAccept, isIntegrityError, DEFAULT_DB_FILE, HASH_ALGORITHMS, terminalProgress } = await import('../../probes/integrity/index.js');
+  const { integrityInit, integrityCheck, integrityAccept, isIntegrityError, DEFAULT_DB_FILE, HASH_ALGORITHMS, terminalProgress } = await import('../integrity/index.js');
   const hash = values.hash as string | undefined;
   if (hash !== undefined && !(HASH_ALGORITHMS as readonly string[]).includes(hash)) throw new UsageError(`--hash must be one of ${HASH_ALGORITHMS.join(', ')}, got "${hash}"`);
   if (hash !== undefined && !paths.length) throw new UsageError('--hash applies to --path (a policy file names its own hash)');

@@ -14,7 +14,7 @@ import { baselineOf } from '../../src/alerts/diff.js';
 import { startAlerting } from '../../src/alerts/index.js';
 import { Outbox } from '../../src/alerts/outbox.js';
 import { defaultConfig } from '../../src/config/config.js';
-import { integrityAccept, integrityInit } from '../../probes/integrity/index.js';
+import { integrityAccept, integrityInit } from '../../src/integrity/index.js';
 import { sandbox, scanIntegrity } from '../integrity/helpers.js';
 import type { Sandbox } from '../integrity/helpers.js';
 

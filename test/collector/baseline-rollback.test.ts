@@ -14,7 +14,7 @@ import type { AlertEvent, AlertGroup, NodeSummary } from '../../src/contracts.js
 import { BASELINE_CHANGED_CHECK, BASELINE_ROLLBACK_CHECK } from '../../src/contracts.js';
 import { heartbeat, startAlerting } from '../../src/alerts/index.js';
 import { defaultConfig } from '../../src/config/config.js';
-import { integrityAccept, integrityInit } from '../../probes/integrity/index.js';
+import { integrityAccept, integrityInit } from '../../src/integrity/index.js';
 import { sandbox, scanIntegrity } from '../integrity/helpers.js';
 import { TOKEN, event, makeDirs, post, requireBuild, startCollectorProcess, stop, waitFor } from './helpers.js';
 import type { Dirs, Proc } from './helpers.js';

@@ -37,9 +37,9 @@ import { parseCertificate } from '../../probes/tls/certificate.js';
 import { certificateSignatureAlgorithm } from '../../probes/tls/der.js';
 import { splitPem, MAX_PEM_BLOCKS } from '../../probes/tls/pem.js';
 import { parseKubeconfig } from '../../probes/tls/kubeconfig.js';
-import { DbReader } from '../../probes/integrity/db.js';
-import { integrityInit } from '../../probes/integrity/api.js';
-import { IntegrityError } from '../../probes/integrity/types.js';
+import { DbReader } from '../../src/integrity/db.js';
+import { integrityInit } from '../../src/integrity/api.js';
+import { IntegrityError } from '../../src/integrity/types.js';
 import { validateEvents, LIMITS } from '../../src/collector/validate.js';
 import { decodeRecords, encodeRecord, MAX_RECORD_BYTES } from '../../src/alerts/framing.js';
 import { MAX_EVENTS_PER_REQUEST } from '../../src/contracts.js';
@@ -838,7 +838,7 @@ function vouched(text: string): string {
 
 const integrityTarget: FuzzTarget = {
   name: 'integrity database',
-  entry: 'probes/integrity/db.ts DbReader.open + finish (streams records, verifies the HMAC)',
+  entry: 'src/integrity/db.ts DbReader.open + finish (streams records, verifies the HMAC)',
   dictionary: ['\n', '[', ']', '"', ',', 'null', '{"end":true,"records":0,"mac":"', '"signed":false', '"signed":true'],
   async seeds(ctx) {
     const tree = path.join(ctx.work, 'tree');

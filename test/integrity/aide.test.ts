@@ -10,7 +10,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, linkSync, mkdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { integrityCheck, integrityInit } from '../../probes/integrity/api.js';
+import { integrityCheck, integrityInit } from '../../src/integrity/api.js';
 import { policy, sandbox } from './helpers.js';
 import { fsClockTick } from '../helpers/wait.js';
 import type { Sandbox } from './helpers.js';

@@ -5,9 +5,9 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, chownSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { integrityAccept, integrityCheck, integrityInit, sliceOf } from '../../probes/integrity/api.js';
-import { IntegrityError } from '../../probes/integrity/types.js';
-import type { CheckResult, Policy } from '../../probes/integrity/types.js';
+import { integrityAccept, integrityCheck, integrityInit, sliceOf } from '../../src/integrity/api.js';
+import { IntegrityError } from '../../src/integrity/types.js';
+import type { CheckResult, Policy } from '../../src/integrity/types.js';
 import { policy, sandbox } from './helpers.js';
 import { fsClockTick } from '../helpers/wait.js';
 import type { Sandbox } from './helpers.js';

@@ -7,8 +7,8 @@ import { runScan } from '../../src/scan/runner.js';
 import { defaultConfig } from '../../src/config/config.js';
 import type { Finding, Report } from '../../src/contracts.js';
 import { integrityProbe } from '../../probes/integrity/index.js';
-import { policyFromObject } from '../../probes/integrity/policy.js';
-import type { Policy } from '../../probes/integrity/types.js';
+import { policyFromObject } from '../../src/integrity/policy.js';
+import type { Policy } from '../../src/integrity/types.js';
 import { settleModes } from '../helpers/hosts.js';
 
 export const log = pino({ level: 'silent' });

@@ -1,9 +1,9 @@
 /** Policy parsing: clear errors naming the key, property sets, the default policy, globs and nested rules. */
 import { describe, it, expect, afterEach } from 'vitest';
 import { writeFileSync } from 'node:fs';
-import { DEFAULT_POLICY, PROPERTY_SETS, defaultPolicy, globRegExp, parsePolicy, resolvePolicy } from '../../probes/integrity/policy.js';
-import { integrityCheck, integrityInit } from '../../probes/integrity/api.js';
-import { IntegrityError } from '../../probes/integrity/types.js';
+import { DEFAULT_POLICY, PROPERTY_SETS, defaultPolicy, globRegExp, parsePolicy, resolvePolicy } from '../../src/integrity/policy.js';
+import { integrityCheck, integrityInit } from '../../src/integrity/api.js';
+import { IntegrityError } from '../../src/integrity/types.js';
 import { sandbox } from './helpers.js';
 import type { Sandbox } from './helpers.js';
 

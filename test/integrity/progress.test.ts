@@ -6,9 +6,9 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { integrityInit } from '../../probes/integrity/api.js';
-import { ProgressRenderer, bar, formatBytes, formatDuration, terminalProgress } from '../../probes/integrity/progress.js';
-import type { Progress } from '../../probes/integrity/types.js';
+import { integrityInit } from '../../src/integrity/api.js';
+import { ProgressRenderer, bar, formatBytes, formatDuration, terminalProgress } from '../../src/integrity/progress.js';
+import type { Progress } from '../../src/integrity/types.js';
 import { sandbox } from './helpers.js';
 import type { Sandbox } from './helpers.js';
 

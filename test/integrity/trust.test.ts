@@ -7,9 +7,9 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { integrityAccept, integrityCheck, integrityInit } from '../../probes/integrity/api.js';
-import { readKeyFile } from '../../probes/integrity/db.js';
-import { IntegrityError } from '../../probes/integrity/types.js';
+import { integrityAccept, integrityCheck, integrityInit } from '../../src/integrity/api.js';
+import { readKeyFile } from '../../src/integrity/db.js';
+import { IntegrityError } from '../../src/integrity/types.js';
 import type { Report } from '../../src/contracts.js';
 import { byCheck, sandbox, scanIntegrity } from './helpers.js';
 import { fsClockTick } from '../helpers/wait.js';

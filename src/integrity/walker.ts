@@ -14,7 +14,7 @@
  */
 import { lstatSync, readdirSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
-import { HostRoot, hasGlobMagic } from '../../src/host/root.js';
+import { HostRoot, hasGlobMagic } from '../host/root.js';
 import { Excluder } from './policy.js';
 import type { Policy, ScanProblem } from './types.js';
 

@@ -14,8 +14,9 @@
  * parent for names matching the glob, and each directory that matches now.
  */
 import path from 'node:path';
-import type { HostRoot, WatchSpec } from '../../src/sdk.js';
-import { hasGlobMagic } from '../../src/host/root.js';
+import type { HostRoot } from '../host/root.js';
+import type { WatchSpec } from '../sdk.js';
+import { hasGlobMagic } from '../host/root.js';
 import type { Policy } from './types.js';
 
 export const MAX_WATCH_DEPTH = 8;

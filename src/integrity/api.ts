@@ -22,7 +22,7 @@
  * rolling rehash, not the ctime detection. A check limited to some paths (`only`, e.g. from a watcher)
  * rehashes everything in them and leaves the cursor alone.
  */
-import { HostRoot } from '../../src/host/root.js';
+import { HostRoot } from '../host/root.js';
 import { HashPool, WANT_HASH, WANT_TARGET } from './hash-pool.js';
 import type { StatItem, StatResult } from './hash-pool.js';
 import { DbReader, DbWriter, headerGeneration, MAX_GENERATION, readCursor, readKeyFile, writeCursor } from './db.js';
@@ -517,7 +517,7 @@ export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
         notes.push(`the rolling-rehash cursor could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the next check rehashes everything`);
       }
     }
-    // A path that could not be read was not compared: its category's check must not pass on it (checks.ts).
+    // A path that could not be read was not compared: its category's check must not pass on it (probes/integrity/checks.ts).
     const problems = scan.problems.done();
     for (const p of problems) if (p.path && !categories[p.path]) categoryOfRemoved(p.path);
     return {

@@ -20,7 +20,8 @@
  * Property sets: binaries (everything but growing), config (content and permissions), logs (growth only).
  * A path governed by two rules takes the most specific one (the deepest rule path above it).
  */
-import { globToRegExp, yamlLib } from '../../src/sdk.js';
+import { globToRegExp } from '../host/root.js';
+import { yamlLib } from '../lazy-libs.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type * as YamlModule from 'yaml';
