@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import type { Report } from '../../src/contracts.js';
-import { OVERLAPS, chrootBlind } from './openscap-map.js';
+import { LIVE_HOST_WALKS, OVERLAPS, chrootBlind } from './openscap-map.js';
 import type { Overlap } from './openscap-map.js';
 import { composeRoot } from './openscap-roots.js';
 import type { ComposedRoot } from './openscap-roots.js';
@@ -57,13 +57,14 @@ export function listedDisagreements(doc: string): Map<string, { targets: Set<str
 
 function ssgVerdict(o: Overlap, results: Map<string, SsgResult>, target: Target): string {
   if (target !== 'host' && o.rules.some(chrootBlind)) return 'not evaluated in a root';
+  if (target === 'host' && o.rules.some((r) => LIVE_HOST_WALKS.has(r))) return 'not walked on a live host';
   const r = o.rules.map((id) => results.get(id) ?? 'missing');
   if (r.every((x) => x === 'pass')) return 'pass';
   if (r.includes('fail')) return 'fail';
   return [...new Set(r)].sort().join('/');
 }
 
-const UNDECIDED = new Set(['not evaluated in a root', 'notapplicable', 'notchecked', 'notapplicable/notchecked']);
+const UNDECIDED = new Set(['not evaluated in a root', 'not walked on a live host', 'notapplicable', 'notchecked', 'notapplicable/notchecked']);
 
 type Listed = ReturnType<typeof listedDisagreements>;
 
@@ -124,10 +125,12 @@ describe.skipIf(!haveOpenscap)('OpenSCAP (SSG CIS Level 1 Server) and hostward a
       cleanups.push(c.cleanup);
       roots[name] = c.root;
     }
-    // oscap once per root for the whole file: this machine takes minutes (it walks every file system).
+    const hostRules = OVERLAPS.flatMap((o) => o.rules).filter((r) => !LIVE_HOST_WALKS.has(r));
+    // oscap once per root for the whole file; on this machine only the mapped rules that do not walk the disks.
     await Promise.all(
       TARGETS.map(async (t) => {
-        const [run, report] = await Promise.all([runOscap(ds.file, roots[t]), scan(roots[t], config)]);
+        const rules = t === 'host' ? hostRules : undefined;
+        const [run, report] = await Promise.all([runOscap(ds.file, roots[t], rules), scan(roots[t], config)]);
         runs.set(t, run);
         reports.set(t, report);
         outcomes.set(t, compare(t, run, report, listed));

@@ -67,15 +67,19 @@ export interface OscapRun {
   seconds: number;
 }
 
-/** Evaluates the profile on this machine (root "/") or on a host root through OSCAP_PROBE_ROOT (as oscap-chroot). */
-export async function runOscap(datastream: string, root: string): Promise<OscapRun> {
+/**
+ * Evaluates the profile on this machine (root "/") or on a host root through OSCAP_PROBE_ROOT (as oscap-chroot);
+ * `rules`, when given, limits the run to those rules of the profile (ids without the prefix).
+ */
+export async function runOscap(datastream: string, root: string, rules?: readonly string[]): Promise<OscapRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-oscap-'));
   const out = path.join(dir, 'results.xml');
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LANG: 'C' };
   if (root !== '/') env.OSCAP_PROBE_ROOT = root;
   const t0 = performance.now();
   try {
-    const args = ['xccdf', 'eval', '--profile', PROFILE, '--results', out, datastream];
+    const only = (rules ?? []).flatMap((r) => ['--rule', RULE_PREFIX + r]);
+    const args = ['xccdf', 'eval', '--profile', PROFILE, ...only, '--results', out, datastream];
     await run(OSCAP, args, { env, maxBuffer: 64 << 20 })
       .catch((e: { code?: number }) => {
         // 2: evaluated, and some rule failed; anything else is oscap's own error.
