@@ -262,7 +262,9 @@ export interface AlertGroup {
   check: string;
   severity: Severity;
   status: AlertGroupStatus;
+  /** The failing nodes by name, the first ALERT_NODES_MAX (1000) of them; nodeCount is how many there are. */
   nodes: string[];
+  nodeCount: number;
   openedAt: string;
   updatedAt: string;
 }

@@ -4,7 +4,7 @@
  * POST /v1/events   bearer token (constant-time), body limit, schema validation (400 names the first bad
  *                   field; nothing stored from a rejected request), idempotent on event id; 202
  *                   {"accepted": N} only once the events are committed (WAL, synchronous=FULL).
- * GET  /v1/nodes, /v1/alerts, /metrics, /healthz, /readyz, and / (an HTML page of the fleet).
+ * GET  /v1/nodes, /v1/alerts (in pages, read-api.ts), /metrics, /healthz, /readyz, and / (an HTML page of the fleet).
  *
  * Concurrent requests are committed together (group commit, ingest.ts), in a worker thread with its own
  * connection so that HTTP is served while a commit goes to the disk. Optional HTTPS and client
@@ -30,6 +30,7 @@ import { createCollectorMetrics } from './metrics.js';
 import type { RequestOutcome } from './metrics.js';
 import { isPagePath, pageCredentials, servePage } from './page.js';
 import { FleetQueries } from './queries.js';
+import { listPage } from './read-api.js';
 import { checkInfoOf, createSinks } from './sinks.js';
 import type { Sink } from './sink.js';
 import { CLOCK_STEP_TOLERANCE_MS, Store } from './store.js';
@@ -169,9 +170,12 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     }
     switch (p) {
       case '/v1/nodes':
-        return json(res, 200, db.nodes());
-      case '/v1/alerts':
-        return json(res, 200, db.alerts());
+      case '/v1/alerts': {
+        // One page per request (read-api.ts): the next page's cursor is in a header, the body stays an array.
+        const page = listPage(db, p, (req.url ?? '').slice(p.length));
+        if (!page.ok) return json(res, 400, { error: page.error } satisfies ApiError);
+        return json(res, 200, page.body, page.headers);
+      }
       case '/metrics':
         return send(res, 200, CONTENT_TYPE, await renderMetrics(metrics.registry));
       case '/healthz':

@@ -184,6 +184,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (token, node)
   ) WITHOUT ROWID;
   `,
+  // 8: GET /v1/alerts is read in pages (open groups first, then by check and severity): this index gives that
+  // order and each page's start (keyset paging), so a page costs its own rows, never the groups before it.
+  `
+  CREATE INDEX groups_listing ON groups (status = 'resolved', check_id, severity);
+  `,
 ];
 
 /** Thrown when the database cannot be used at start; the message is the whole story (no stack). */
@@ -258,6 +263,17 @@ type Touch = (check: string, severity: Severity, title: string, node: string, jo
  * taken for a step (NTP slews at most 0.5 ms/s; a check runs at least every 30 s).
  */
 export const CLOCK_STEP_TOLERANCE_MS = 2000;
+
+/** How many node names a group of GET /v1/alerts lists (nodeCount has the total). */
+export const ALERT_NODES_MAX = 1000;
+
+/** Where a page of GET /v1/alerts ends: its last group's place in the listing's order. */
+export interface AlertsPosition {
+  /** 1 for a resolved group, 0 for an open one (open groups are listed first). */
+  resolved: number;
+  check: string;
+  severity: string;
+}
 
 /** How many node names a group change carries (nodeCount has the total). */
 export const CHANGE_NODES_MAX = 100;
@@ -463,6 +479,15 @@ export class Store {
       alerts: p(`SELECT g.*, (SELECT json_group_array(node) FROM (SELECT node FROM node_checks c
             WHERE c.check_id = g.check_id AND c.severity = g.severity AND c.failing = 1 ORDER BY node)) AS nodes
          FROM groups g ORDER BY g.status = 'resolved', g.check_id, g.severity`),
+      // One page of each, after a position (keyset paging): a range of the primary key and of groups_listing.
+      nodesPage: p(`SELECT n.node AS node, n.last_seen_at AS last_seen_at, n.baseline_digest, n.baseline_created, n.baseline_signed,
+           n.baseline_observed_at, n.baseline_since, n.baseline_changed_at, n.baseline_previous, n.baseline_changes, n.baseline_generation,
+           (SELECT json_group_array(check_id) FROM (SELECT check_id FROM node_checks c WHERE c.node = n.node AND c.failing = 1 ORDER BY check_id)) AS failing
+         FROM nodes n WHERE n.node > ? ORDER BY n.node LIMIT ?`),
+      alertsPage: p(`SELECT g.*, (SELECT json_group_array(node) FROM (SELECT node FROM node_checks c
+            WHERE c.check_id = g.check_id AND c.severity = g.severity AND c.failing = 1 ORDER BY node LIMIT ${ALERT_NODES_MAX})) AS nodes
+         FROM groups g WHERE (g.status = 'resolved', g.check_id, g.severity) > (?, ?, ?)
+         ORDER BY g.status = 'resolved', g.check_id, g.severity LIMIT ?`),
       nodeCounts: p(`SELECT SUM(silent = 0) AS reporting, SUM(silent = 1) AS silent FROM nodes`),
       eventCount: p(`SELECT COUNT(*) AS n FROM events`),
       tokenNodes: p(`SELECT node, last_used FROM token_nodes WHERE token = ? AND last_used >= ?`),
@@ -874,6 +899,37 @@ export class Store {
       severity: g.severity,
       status: g.status,
       nodes: JSON.parse(g.nodes) as string[],
+      nodeCount: g.node_count,
+      openedAt: g.opened_at,
+      updatedAt: g.updated_at,
+    }));
+  }
+
+  /** Up to `limit` nodes by name after `after` ('' for the first page): GET /v1/nodes. */
+  nodesPage(after: string, limit: number): NodeSummary[] {
+    const rows = this.st.nodesPage!.all(after, limit) as ({ node: string; last_seen_at: number; failing: string } & NodeBaselineRow)[];
+    return rows.map((r) => {
+      const out: NodeSummary = { node: r.node, lastSeenAt: new Date(r.last_seen_at).toISOString(), failing: JSON.parse(r.failing) as string[] };
+      const b = nodeBaseline(r);
+      if (b) out.baseline = b;
+      return out;
+    });
+  }
+
+  /**
+   * Up to `limit` groups after a position (open ones first, then by check and severity; `after` undefined for
+   * the first page), each with its first ALERT_NODES_MAX failing nodes by name: GET /v1/alerts.
+   */
+  alertsPage(after: AlertsPosition | undefined, limit: number): AlertGroup[] {
+    const a = after ?? { resolved: -1, check: '', severity: '' };
+    const rows = this.st.alertsPage!.all(a.resolved, a.check, a.severity, limit) as (GroupRow & { nodes: string })[];
+    return rows.map((g) => ({
+      key: g.key,
+      check: g.check_id,
+      severity: g.severity,
+      status: g.status,
+      nodes: JSON.parse(g.nodes) as string[],
+      nodeCount: g.node_count,
       openedAt: g.opened_at,
       updatedAt: g.updated_at,
     }));
