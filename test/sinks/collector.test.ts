@@ -18,6 +18,10 @@ import { event, post, waitFor, TOKEN } from '../collector/helpers.js';
 import { pagerdutyOk, slackOk, startFake } from './fakes.js';
 import type { Fake } from './fakes.js';
 
+/** Every delivery left the queue, which it does once the receiver answered. */
+const drained = (col: { store: { pendingDeliveries(): Record<string, number> } }) =>
+  Object.values(col.store.pendingDeliveries()).every((n) => n === 0);
+
 const SLACK_SECRET = 'XyZsEcReTwEbHoOk42';
 const SLACK_PATH = `/services/T0000/B0000/${SLACK_SECRET}`;
 const ROUTING_KEY = 'R0UT1NGKEYsecret0123456789abcdef';
@@ -131,7 +135,7 @@ describe('end to end through the collector', () => {
     const nodes = ['worker-1', 'worker-2', 'worker-3'];
     expect(await post(base, nodes.map((node, i) => event(i, { id: `open-${node}`, node })))).toEqual({ status: 202, body: { accepted: 3 } });
     await waitFor(() => (slack.received.length >= 1 && pd.received.length >= 1) || undefined, 10_000, () => 'deliveries');
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => drained(c!) || undefined, 10_000, () => 'the queue drained'); // a second message would be here now
     expect(slack.received).toHaveLength(1);
     expect(pd.received).toHaveLength(1);
     const msg = slack.received[0]!.body as { text: string; blocks: { type: string; text?: { text: string } }[] };
@@ -143,7 +147,7 @@ describe('end to end through the collector', () => {
 
     expect(await post(base, nodes.map((node, i) => event(10 + i, { id: `pass-${node}`, node, status: 'pass' })))).toEqual({ status: 202, body: { accepted: 3 } });
     await waitFor(() => (slack.received.length >= 2 && pd.received.length >= 2) || undefined, 10_000, () => 'resolves');
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => drained(c!) || undefined, 10_000, () => 'the queue drained');
     expect(pd.received).toHaveLength(2);
     expect(pd.received[1]!.body).toEqual({ routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: trigger.dedup_key });
     expect(slack.received).toHaveLength(2);
