@@ -95,6 +95,7 @@ export const TIERS = {
     'test/collector/new-sinks.test.ts',
     'test/collector/page-scale.test.ts',
     'test/collector/paging.test.ts',
+    'test/collector/wal.test.ts',
     'test/collector/routing-reannounce.test.ts',
     'test/collector/routing.test.ts',
     'test/collector/store.test.ts',

@@ -341,16 +341,43 @@ function shortDigest(d: string): string {
   return d.slice(0, 12);
 }
 
-/** The checkpoint worker (plain CommonJS, evaluated: it needs no file of its own next to the build). */
+/**
+ * The WAL file's size once a checkpoint has emptied it (journal_size_limit, on every connection): a burst grows
+ * the WAL by hundreds of megabytes, and without a limit SQLite reuses the file at that size until a restart.
+ */
+export const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
+/** How long the WAL must stay unchanged (ingest idle) before the checkpoint worker truncates it to nothing. */
+export const WAL_IDLE_TRUNCATE_MS = 1000;
+
+/**
+ * The checkpoint worker (plain CommonJS, evaluated: it needs no file of its own next to the build). Each tick
+ * copies what it can (PASSIVE: never waits for a writer). When the WAL has had no new frame for idleMs, ingest
+ * is idle: a TRUNCATE checkpoint then copies the rest and cuts the file to zero bytes, so that the database
+ * plus its WAL shrink back to the live data after a burst. It may wait for readers (busy timeout) in this
+ * thread, never on the event loop; writers arriving meanwhile wait for it at most that long.
+ */
 const CHECKPOINT_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { DatabaseSync } = require('node:sqlite');
 const db = new DatabaseSync(workerData.file, { timeout: workerData.busyTimeoutMs });
 db.exec('PRAGMA synchronous = FULL');
-db.exec('PRAGMA journal_size_limit = ' + 64 * 1024 * 1024);
+db.exec('PRAGMA journal_size_limit = ' + workerData.walLimit);
+const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+const truncate = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
+let lastLog = -1;
+let unchangedSince = Date.now();
 const timer = setInterval(() => {
   try {
-    db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+    const r = passive.get();
+    const now = Date.now();
+    if (r.log !== lastLog) {
+      lastLog = r.log;
+      unchangedSince = now;
+    } else if (r.log > 0 && now - unchangedSince >= workerData.idleMs) {
+      const t = truncate.get();
+      if (t.busy === 0) lastLog = 0;
+      unchangedSince = now;
+    }
   } catch (e) {
     parentPort.postMessage({ error: String(e && e.message) });
   }
@@ -413,6 +440,7 @@ export class Store {
       // openDatabase set the busy timeout: another connection's lock does not fail these at once.
       pragma(this.db, 'journal_mode = WAL');
       pragma(this.db, 'synchronous = FULL');
+      pragma(this.db, `journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       pragma(this.db, 'foreign_keys = ON');
       if (opts.file !== ':memory:') this.checkUsable();
       this.schemaVersion = this.migrate();
@@ -988,7 +1016,9 @@ export class Store {
   }
 
   private startCheckpointer(file: string, everyMs: number): void {
-    const w = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { file: path.resolve(file), everyMs, busyTimeoutMs: BUSY_TIMEOUT_MS } });
+    const w = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: {
+      file: path.resolve(file), everyMs, busyTimeoutMs: BUSY_TIMEOUT_MS, walLimit: WAL_SIZE_LIMIT_BYTES, idleMs: WAL_IDLE_TRUNCATE_MS,
+    } });
     w.unref();
     // The worker's failure must not leave the WAL growing: SQLite's own checkpoints take over again.
     const fallBack = () => {
