@@ -28,9 +28,14 @@ export const MAX_OPEN_GROUPS = 300;
 export const GROUP_ROWS = 50;
 /** Failing checks per page of a node's view. */
 export const NODE_CHECK_ROWS = 100;
-/** Days in the failing-checks chart, and the newest events it reads at most (the chart says when it is short). */
+/**
+ * Days in the failing-checks chart. Each day's bar counts the checks reported failing in the CHART_WINDOW_MS
+ * before the day's end (now, for today): agents re-send open alerts every agent.resendIntervalSeconds (an hour
+ * by default), so that window holds each check failing then. At most CHART_MAX_EVENTS are read per window.
+ */
 export const CHART_DAYS = 14;
-export const CHART_MAX_EVENTS = 1_000_000;
+export const CHART_WINDOW_MS = 3600_000;
+export const CHART_MAX_EVENTS = 500_000;
 /** How long a drawn chart is reused: it reads a range of the event log, the rest of the page reads small tables. */
 export const CHART_CACHE_MS = 60_000;
 export const MAX_RESOLVED_GROUPS = 25;
@@ -246,7 +251,7 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
     out.push(`<table class="groups" id="open-groups"><thead><tr><th>severity</th><th>problem</th><th>check</th><th>nodes</th><th>opened</th><th>updated</th><th>delivered</th></tr></thead><tbody>`);
     for (const g of openShown) {
       const matching = v.filter.node ? onMatching.get(g.key) : undefined;
-      out.push(`<tr data-group="${e(g.check)}" data-severity="${g.severity}" data-nodes="${g.nodeCount}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td><a href="/groups/${g.key}">${problem(g.title)}</a></td><td><code>${e(g.check)}</code></td>`);
+      out.push(`<tr data-group="${e(g.check)}" data-severity="${g.severity}" data-nodes="${g.nodeCount}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td class="problem"><a href="/groups/${g.key}">${problem(g.title)}</a></td><td><code>${e(g.check)}</code></td>`);
       out.push(`<td class="num">${num(g.nodeCount)}${matching !== undefined ? ` <span class="note">(${num(matching)} matching)</span>` : ''}</td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td>${renderDeliveryCell(states.get(g.key), sinks, now)}</td></tr>`);
     }
     out.push(`</tbody></table>`);
@@ -362,7 +367,7 @@ function renderNode(n: NodeDetail, page: number, now: Date): string {
   else {
     out.push(`<table class="groups" id="node-groups"><thead><tr><th>severity</th><th>problem</th><th>check</th><th>failing since</th><th>message</th></tr></thead><tbody>`);
     for (const f of n.failing) {
-      out.push(`<tr data-group="${e(f.check)}" data-severity="${f.severity}"><td><span class="sev sev-${f.severity}">${e(f.severity)}</span></td><td><a href="/groups/${f.key}">${problem(f.title)}</a></td><td><code>${e(f.check)}</code></td>`);
+      out.push(`<tr data-group="${e(f.check)}" data-severity="${f.severity}"><td><span class="sev sev-${f.severity}">${e(f.severity)}</span></td><td class="problem"><a href="/groups/${f.key}">${problem(f.title)}</a></td><td><code>${e(f.check)}</code></td>`);
       out.push(`<td>${f.openedAt ? when(f.openedAt, now) : '<span class="note">not recorded</span>'}</td><td class="message">${e(f.message)}</td></tr>`);
     }
     out.push(`</tbody></table>`);
@@ -402,7 +407,7 @@ function renderNew(q: FleetQueries, params: URLSearchParams, now: Date): string 
   if (groups.rows.length > 0) {
     out.push(`<table class="groups" id="new-groups"><thead><tr><th>severity</th><th>problem</th><th>check</th><th>nodes</th><th>opened</th></tr></thead><tbody>`);
     for (const g of groups.rows) {
-      out.push(`<tr data-group="${e(g.check)}" data-severity="${g.severity}" data-nodes="${g.nodeCount}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td><a href="/groups/${g.key}">${problem(g.title)}</a></td><td><code>${e(g.check)}</code></td><td class="num">${num(g.nodeCount)}</td><td>${when(g.openedAt, now)}</td></tr>`);
+      out.push(`<tr data-group="${e(g.check)}" data-severity="${g.severity}" data-nodes="${g.nodeCount}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td class="problem"><a href="/groups/${g.key}">${problem(g.title)}</a></td><td><code>${e(g.check)}</code></td><td class="num">${num(g.nodeCount)}</td><td>${when(g.openedAt, now)}</td></tr>`);
     }
     out.push(`</tbody></table>`);
   }
@@ -416,50 +421,52 @@ function renderNew(q: FleetQueries, params: URLSearchParams, now: Date): string 
   return layout(`New ${since.label} — hostward fleet`, out.join(''));
 }
 
-const chartCache = new WeakMap<FleetQueries, { at: number; days: DayCount[]; complete: boolean }>();
+const chartCache = new WeakMap<FleetQueries, { at: number; days: DayCount[] }>();
+
+function chartDays(q: FleetQueries, now: Date): DayCount[] {
+  const c = chartCache.get(q);
+  if (c && Math.abs(now.getTime() - c.at) <= CHART_CACHE_MS) return c.days;
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const ends = Array.from({ length: CHART_DAYS }, (_, i) => Math.min(now.getTime(), today + (i - CHART_DAYS + 2) * 86_400_000));
+  const counts = q.failingIn(ends.map((to) => ({ from: to - CHART_WINDOW_MS, to })), CHART_MAX_EVENTS, HEARTBEAT_CHECK);
+  const days = ends.map((to, i) => ({ day: new Date(to - 1).toISOString().slice(0, 10), ...counts[i]! }));
+  chartCache.set(q, { at: now.getTime(), days });
+  return days;
+}
 
 function renderChartSection(q: FleetQueries, now: Date): string {
-  const start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - (CHART_DAYS - 1) * 86_400_000;
-  let c = chartCache.get(q);
-  if (!c || Math.abs(now.getTime() - c.at) > CHART_CACHE_MS) {
-    c = { at: now.getTime(), ...q.failingByDay(start, CHART_MAX_EVENTS, HEARTBEAT_CHECK) };
-    chartCache.set(q, c);
-  }
-  const byDay = new Map(c.days.map((d) => [d.day, d]));
-  const days = Array.from({ length: CHART_DAYS }, (_, i) => {
-    const day = new Date(start + i * 86_400_000).toISOString().slice(0, 10);
-    return byDay.get(day) ?? { day, failing: 0, resolved: 0 };
-  });
+  const days = chartDays(q, now);
   const out = [`<section id="trend"><h2>Failing checks over the last ${CHART_DAYS} days</h2>`];
-  out.push(`<p class="note">Per UTC day, from the events the collector stored: distinct node and check pairs reported failing (open alerts are re-sent periodically, so a check failing all day is counted) and fixes reported.${c.complete ? '' : ` Only the newest ${num(CHART_MAX_EVENTS)} events were read: the oldest days are short.`}</p>`);
+  out.push(`<p class="note">Node and check pairs failing at the end of each UTC day (today: now), from the events the collector stored: agents re-send every open alert hourly by default, so the pairs reported failing in the hour before count. An agent set to re-send less often is counted less.`);
+  if (days.some((d) => !d.complete)) out.push(` Days marked * held more than ${num(CHART_MAX_EVENTS)} events in that hour and are counted short.`);
+  out.push(`</p>`);
   out.push(chartSvg(days));
   out.push(`</section>`);
   return out.join('');
 }
 
-/** Bars of failing pairs and fixes per day, drawn on the server (no script, nothing loaded). */
+/** A bar of failing checks per day, drawn on the server (no script, nothing loaded). */
 export function chartSvg(days: readonly DayCount[]): string {
   const W = 640;
   const H = 160;
-  const left = 48;
+  const left = 52;
   const bottom = 28;
   const top = 12;
-  const max = Math.max(1, ...days.map((d) => Math.max(d.failing, d.resolved)));
+  const max = Math.max(1, ...days.map((d) => d.failing));
   const step = (W - left - 8) / Math.max(1, days.length);
-  const bar = Math.max(2, step / 2 - 2);
+  const bar = Math.max(2, step - 6);
   const y = (n: number) => top + (H - top - bottom) * (1 - n / max);
-  const parts = [`<svg id="trend-chart" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="trend-title"><title id="trend-title">Failing checks per day</title>`];
+  const parts = [`<svg id="trend-chart" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="trend-title"><title id="trend-title">Failing checks at the end of each day</title>`];
   parts.push(`<rect class="axis" x="${left}" y="${H - bottom}" width="${W - 4 - left}" height="1"></rect>`);
   parts.push(`<text class="tick" x="${left - 6}" y="${y(max) + 4}" text-anchor="end">${num(max)}</text><text class="tick" x="${left - 6}" y="${H - bottom + 4}" text-anchor="end">0</text>`);
   days.forEach((d, i) => {
-    const x = left + i * step + 2;
-    parts.push(`<g data-day="${d.day}" data-failing="${d.failing}" data-resolved="${d.resolved}"><title>${d.day}: ${num(d.failing)} failing, ${num(d.resolved)} fixed</title>`);
+    const x = left + i * step + 3;
+    parts.push(`<g data-day="${d.day}" data-failing="${d.failing}"><title>${d.day}: ${num(d.failing)} failing${d.complete ? '' : ' (counted short)'}</title>`);
     parts.push(`<rect class="bar-fail" x="${x.toFixed(1)}" y="${y(d.failing).toFixed(1)}" width="${bar.toFixed(1)}" height="${(H - bottom - y(d.failing)).toFixed(1)}"></rect>`);
-    parts.push(`<rect class="bar-fixed" x="${(x + bar + 1).toFixed(1)}" y="${y(d.resolved).toFixed(1)}" width="${bar.toFixed(1)}" height="${(H - bottom - y(d.resolved)).toFixed(1)}"></rect>`);
-    if (i % 2 === 0 || days.length <= 7) parts.push(`<text class="tick" x="${(x + bar).toFixed(1)}" y="${H - bottom + 16}" text-anchor="middle">${d.day.slice(5)}</text>`);
+    if (i % 2 === 1 || days.length <= 7) parts.push(`<text class="tick" x="${(x + bar / 2).toFixed(1)}" y="${H - bottom + 16}" text-anchor="middle">${d.day.slice(5)}${d.complete ? '' : '*'}</text>`);
     parts.push(`</g>`);
   });
-  parts.push(`</svg><p class="legend"><span class="key key-fail"></span> failing <span class="key key-fixed"></span> fixed</p>`);
+  parts.push(`</svg>`);
   return parts.join('');
 }
 
@@ -632,8 +639,8 @@ footer{margin-top:2em;color:#888;font-size:.85em}
 .views{margin:.4em 0}.failing-label{color:var(--critical);font-weight:600}h3{font-size:1em;margin:.8em 0 .2em}
 #fix{background:#fff;border:1px solid #ddd;padding:.2em 1em .6em;max-width:60em}.remediation{white-space:pre-wrap}
 .chart{background:#fff;border:1px solid #ddd}.chart .axis{fill:#999}.chart .tick{font-size:11px;fill:#555}
-.bar-fail,.key-fail{fill:var(--high);background:var(--high)}.bar-fixed,.key-fixed{fill:#2e7d32;background:#2e7d32}
-.key{display:inline-block;width:.8em;height:.8em;margin:0 .2em 0 .6em}.legend{margin:.2em 0;font-size:.9em}
+.bar-fail{fill:var(--high)}
+.groups td.problem{min-width:16em}.groups code{word-break:break-all}
 .ago{color:#777}time{white-space:nowrap}`;
 
 // Convenience only: apply a filter as soon as a choice changes (the Apply button does the same).

@@ -229,10 +229,8 @@ export class FleetQueries {
       // bisection on the primary key, then one bounded range is read.
       maxSeq: p(`SELECT COALESCE(MAX(seq), 0) AS seq FROM events`),
       seqAtOrAfter: p(`SELECT seq, received_at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1`),
-      failingByDay: p(`SELECT received_at / 86400000 AS day, COUNT(DISTINCT CASE WHEN status = 'fail' THEN node || char(0) || check_id END) AS failing,
-            SUM(status IN ('pass', 'skip')) AS resolved FROM events
-          WHERE seq >= @from AND seq <= @to AND check_id <> @heartbeat AND (status <> 'fail' OR json_extract(body, '$.accepted') IS NOT 1)
-          GROUP BY day`),
+      failingInRange: p(`SELECT COUNT(DISTINCT node || char(0) || check_id) AS failing FROM events
+          WHERE seq >= @from AND seq <= @to AND status = 'fail' AND check_id <> @heartbeat AND json_extract(body, '$.accepted') IS NOT 1`),
       groupNodeCount: p(`SELECT COUNT(*) AS n FROM node_checks WHERE check_id = @check AND severity = @severity AND failing = 1
           AND (@node = '' OR instr(lower(node), @node) > 0)`),
     };
@@ -432,28 +430,35 @@ export class FleetQueries {
   }
 
   /**
-   * Per UTC day since `since` (epoch ms): distinct (node, check) pairs reported failing that day and resolve
-   * events, from the stored events (heartbeats and accepted failures left out). Reads at most `maxRows` of the
-   * newest events; `complete` is false when the days asked for hold more, and the oldest days are then short.
+   * For each window [from, to) (epoch ms, by arrival): the distinct (node, check) pairs reported failing in it,
+   * from the stored events (heartbeats and accepted failures left out). Agents re-send every open alert
+   * periodically, so a window as long as their re-send interval holds every check failing at its end. Reads at
+   * most `maxRows` events per window; `complete` is false for a window that held more.
    */
-  failingByDay(since: number, maxRows: number, heartbeat: string): { days: DayCount[]; complete: boolean } {
+  failingIn(windows: readonly { from: number; to: number }[], maxRows: number, heartbeat: string): { failing: number; complete: boolean }[] {
     const maxSeq = (this.st.maxSeq!.get() as { seq: number }).seq;
-    if (maxSeq === 0) return { days: [], complete: true };
-    // Bisection for the first event received at or after `since` (arrival order follows seq).
+    return windows.map((w) => {
+      if (maxSeq === 0) return { failing: 0, complete: true };
+      const from = this.firstSeqAt(w.from, maxSeq);
+      const end = this.firstSeqAt(w.to, maxSeq) - 1;
+      const to = Math.min(end, from + maxRows - 1);
+      if (to < from) return { failing: 0, complete: true };
+      const r = this.st.failingInRange!.get({ from, to, heartbeat }) as { failing: number };
+      return { failing: r.failing, complete: to === end };
+    });
+  }
+
+  /** The first event seq received at or after `t` (maxSeq + 1 when none): bisection on the primary key. */
+  private firstSeqAt(t: number, maxSeq: number): number {
     let lo = 1;
     let hi = maxSeq + 1;
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
       const r = this.st.seqAtOrAfter!.get(mid) as { seq: number; received_at: number } | undefined;
-      if (!r || r.received_at >= since) hi = mid;
+      if (!r || r.received_at >= t) hi = mid;
       else lo = r.seq + 1;
     }
-    const from = Math.max(lo, maxSeq - maxRows + 1);
-    const rows = this.st.failingByDay!.all({ from, to: maxSeq, heartbeat }) as { day: number; failing: number; resolved: number }[];
-    return {
-      days: rows.map((r) => ({ day: new Date(r.day * 86_400_000).toISOString().slice(0, 10), failing: r.failing, resolved: r.resolved ?? 0 })),
-      complete: from === lo,
-    };
+    return lo;
   }
 }
 
@@ -491,8 +496,10 @@ export interface NodeDetail {
 export interface DayCount {
   /** YYYY-MM-DD (UTC). */
   day: string;
+  /** Checks failing at the day's end (now, for today). */
   failing: number;
-  resolved: number;
+  /** False when the day's window held more events than were read. */
+  complete: boolean;
 }
 
 interface RawEvidence {

@@ -215,7 +215,7 @@ describe.skipIf(!haveChromium)(`fleet page in headless Chromium (${haveChromium 
     const page = await newPage(signedIn);
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${c!.base}/`);
-    await Promise.all([page.waitForURL(/\/groups\//), page.locator('#open-groups a', { hasText: 'ssh.password_auth' }).click()]);
+    await Promise.all([page.waitForURL(/\/groups\//), page.locator('#open-groups tr[data-group="ssh.password_auth"] a').click()]);
     expect(page.url()).toBe(`${c!.base}/groups/${groupKey('ssh.password_auth', 'high')}`);
     expect(await page.locator('#group-status').innerText()).toBe('open');
     expect(await page.locator('#group-nodes').innerText()).toBe('1');

@@ -454,24 +454,28 @@ describe('on-call views', () => {
     for (const url of ['/new?since=%3Cscript%3E', '/new?page=-1', '/new?since=1h&page=99']) assertOnlyOwnMarkup(body(url));
   });
 
-  it('charts failing checks per day from the stored events, without heartbeats or accepted failures', () => {
+  it('charts the checks failing at the end of each day from the stored events (the last hour of re-sends)', () => {
     const day = 86_400_000;
-    // Three days ago: two nodes fail a check; one re-sends it (counted once). Yesterday: one fix, a heartbeat,
-    // an accepted failure. Today: a new failure.
-    clock = NOW - 3 * day;
+    const endOf = (ms: number) => Math.floor(ms / day) * day + day;
+    // Three days ago, in that day's last hour: two nodes fail a check, one re-sends it (counted once), a third
+    // node's failure is accepted, a heartbeat and a pass come too. Earlier that day: a failure outside the window.
+    clock = endOf(NOW - 3 * day) - 5 * 3600_000;
+    store.ingest([[ev('z', 'kernel.early')]]);
+    clock = endOf(NOW - 3 * day) - 1800_000;
     store.ingest([[ev('a', 'ssh.password_auth'), ev('b', 'ssh.password_auth'), ev('a', 'ssh.password_auth', { message: 'again' })]]);
-    clock = NOW - day;
-    store.ingest([[ev('a', 'ssh.password_auth', { status: 'pass' }), ev('c', 'hostward.heartbeat', { status: 'pass' }), ev('c', 'kernel.y', { accepted: true })]]);
+    store.ingest([[ev('c', 'kernel.y', { accepted: true }), ev('c', 'hostward.heartbeat', { status: 'pass' }), ev('d', 'kernel.q', { status: 'pass' })]]);
+    // Today, within the hour before now: one failure.
     clock = NOW - 60_000;
     store.ingest([[ev('c', 'kernel.z')]]);
     const html = body('/');
-    const bars = Object.fromEntries([...html.matchAll(/<g data-day="([0-9-]+)" data-failing="(\d+)" data-resolved="(\d+)">/g)].map((m) => [m[1], [Number(m[2]), Number(m[3])]]));
-    expect(Object.keys(bars)).toHaveLength(14);
+    const bars = Object.fromEntries([...html.matchAll(/<g data-day="([0-9-]+)" data-failing="(\d+)">/g)].map((m) => [m[1], Number(m[2])]));
     const d = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-    expect(bars[d(NOW - 3 * day)]).toEqual([2, 0]);
-    expect(bars[d(NOW - day)]).toEqual([0, 1]);
-    expect(bars[d(NOW)]).toEqual([1, 0]);
-    expect(bars[d(NOW - 2 * day)]).toEqual([0, 0]);
+    expect(Object.keys(bars)).toEqual(Array.from({ length: 14 }, (_, i) => d(NOW - (13 - i) * day)));
+    expect(bars[d(NOW - 3 * day)]).toBe(2);
+    expect(bars[d(NOW)]).toBe(1);
+    expect(Object.values(bars).reduce((a, b) => a + b, 0)).toBe(3);
     expect(html).not.toMatch(/ style=/);
+    expect(html).not.toContain('counted short');
   });
+
 });
