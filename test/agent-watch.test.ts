@@ -374,7 +374,7 @@ describe('agent watch: the integrity policy and the probes that read each path',
 });
 
 describe('agent watch: events lost to an inotify queue overflow are found by the stat digest', () => {
-  it('a write whose event was dropped is counted and re-checked', async () => {
+  it('a write whose event was dropped is counted and re-checked', { timeout: 120_000 }, async () => {
     const m = materialize('debian12-hardened');
     const changes: string[][] = [];
     const w = startWatcher({
@@ -416,7 +416,7 @@ describe('agent watch: events lost to an inotify queue overflow are found by the
 });
 
 describe('agent watch: a change lost with no other event is found by the scheduled refresh', () => {
-  it('an overflow made of events nobody watches for, then an edit of /etc/passwd: refresh() counts and re-checks it', async () => {
+  it('an overflow made of events nobody watches for, then an edit of /etc/passwd: refresh() counts and re-checks it', { timeout: 120_000 }, async () => {
     const root = mkdtempSync(join(tmpdir(), 'hostward-watch-refresh-'));
     mkdirSync(join(root, 'etc/noise'), { recursive: true });
     writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\n');
