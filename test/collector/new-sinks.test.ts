@@ -207,7 +207,7 @@ describe('the upgrade to schema 5', () => {
     const old = new Store({ file: f, sinks: ['file'] });
     old.ingest([[event(1, { id: 'v4-1' })]]);
     // Back to version 4, as a collector of that version left it (the later migrations undone too).
-    old.db.exec(`DROP TABLE known_sinks; DROP TABLE token_nodes; DELETE FROM schema_migrations WHERE version > 4`);
+    old.db.exec(`DROP TABLE known_sinks; DROP TABLE token_nodes; DROP INDEX groups_listing; DELETE FROM schema_migrations WHERE version > 4`);
     for (const c of ['baseline_generation', 'baseline_generation_max', 'baseline_digest_at_max']) old.db.exec(`ALTER TABLE nodes DROP COLUMN ${c}`);
     old.close();
 

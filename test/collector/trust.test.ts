@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../src/collector/sqlite.js';
-import { MIGRATIONS, Store } from '../../src/collector/store.js';
+import { MIGRATIONS, Store, groupKey } from '../../src/collector/store.js';
 import { pino } from 'pino';
 import { Outbox } from '../../src/alerts/outbox.js';
 import { Sender } from '../../src/alerts/sender.js';
@@ -208,14 +208,15 @@ describe('a database poisoned before the upgrade', () => {
         raw.exec(m);
         raw.prepare(`INSERT INTO schema_migrations VALUES (?, '2026-01-01T00:00:00Z')`).run(i + 1);
       });
-      raw.close();
       // What the collector of schema 6 made of a fail dated 9999-12-31 and a baseline dated the same.
-      const old = new Store({ file: f, sinks: [] });
-      old.db.exec(`DELETE FROM schema_migrations WHERE version > 6; DROP TABLE token_nodes`);
-      old.ingest([[ev({ node: 'p-1', status: 'fail' })]]);
-      old.db.prepare(`UPDATE node_checks SET observed_at = ?`).run(FAR);
-      old.db.prepare(`UPDATE nodes SET baseline_digest = ?, baseline_observed_at = ?, baseline_since = 0, baseline_changes = 0`).run('a'.repeat(64), FAR);
-      old.close();
+      const now = Date.now();
+      raw.prepare(`INSERT INTO nodes (node, first_seen_at, last_seen_at, baseline_digest, baseline_created, baseline_signed, baseline_observed_at, baseline_since)
+        VALUES ('p-1', ?, ?, ?, ?, 1, ?, ?)`).run(now, now, 'a'.repeat(64), FAR, FAR, now);
+      raw.prepare(`INSERT INTO node_checks (node, check_id, probe, severity, status, failing, title, message, evidence, observed_at, opened_at, updated_at)
+        VALUES ('p-1', 'ssh.password_auth', 'ssh', 'high', 'fail', 1, 't', 'm', '[]', ?, ?, ?)`).run(FAR, FAR, now);
+      raw.prepare(`INSERT INTO groups (key, check_id, severity, title, status, node_count, opened_at, updated_at) VALUES (?, 'ssh.password_auth', 'high', 't', 'open', 1, ?, ?)`)
+        .run(groupKey('ssh.password_auth', 'high'), FAR, FAR);
+      raw.close();
       const store = new Store({ file: f, sinks: [] });
       try {
         expect(store.schemaVersion).toBe(MIGRATIONS.length);
