@@ -373,7 +373,8 @@ describe('contracts on a real collector and agents', () => {
         ...tableAfter(doc, 'Collector').map((r) => ['collector', r] as const),
       ];
       const target = (r: Row) => r.request!.slice(r.request!.indexOf(' ') + 1);
-      const normal = (t: string) => t.replace(/\?.*/, '').replace(/\/groups\/.*/, '/groups/<key>');
+      const normal = (t: string) =>
+        t.replace(/\?.*/, '').replace(/\/groups\/.*/, '/groups/<key>').replace(/\/nodes\/.*/, '/nodes/<name>');
       const exercised = new Set(rows.map((r) => `${r.server!.split(' ')[0]} ${normal(target(r))}`));
       for (const [who, r] of summary) expect(exercised, `${who} ${r.path}`).toContain(`${who} ${r.path}`);
       const routed = (file: string) =>
