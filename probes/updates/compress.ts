@@ -6,7 +6,8 @@
  * library is loaded on first use: the agent imports every probe for its catalogue and must not map native
  * decompressors it never calls.
  */
-import { gunzip } from 'node:zlib';
+import { createGunzip, gunzip } from 'node:zlib';
+import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
 
 const gunzipAsync = promisify(gunzip);
@@ -175,4 +176,289 @@ export function xzIndexBound(b: Buffer): number | undefined {
     if (end < 0 || b[end] !== 0xfd || b[end + 1] !== 0x37) return undefined;
   }
   return total;
+}
+
+/** Why a streamed decode stopped: corrupt, truncated or over the cap. */
+export class DecodeError extends Error {}
+
+/**
+ * A decoder fed the compressed file chunk by chunk, handing the decoded bytes to a sink as they come, so that
+ * a 50 MB list is never held decoded (nor, but for xz, compressed) whole. push and end throw DecodeError;
+ * abort releases what a failed read leaves.
+ */
+export interface StreamDecoder {
+  push(chunk: Buffer): Promise<void>;
+  end(): Promise<void>;
+  abort(): void;
+}
+
+type Sink = (decoded: Buffer) => void;
+
+/** A streamed decoder of `kind` for at most maxBytes decoded bytes, checking the magic number first. */
+export function streamDecoder(kind: Compression, maxBytes: number, sink: Sink): StreamDecoder {
+  let n = 0;
+  const counted: Sink = (b) => {
+    n += b.length;
+    if (n <= maxBytes) {
+      if (b.length > 0) sink(b);
+      return;
+    }
+    throw new DecodeError(`larger than ${maxBytes} bytes${kind === 'none' ? '' : ' once decompressed'}`);
+  };
+  if (kind === 'none') return { push: async (c) => counted(c), end: async () => undefined, abort: () => undefined };
+  return withMagic(kind, MAKERS[kind](counted, maxBytes));
+}
+
+/** Holds back the first bytes until the magic number can be checked, as decode does. */
+function withMagic(kind: Exclude<Compression, 'none'>, inner: StreamDecoder): StreamDecoder {
+  const magic = MAGIC[kind];
+  let head: Buffer | undefined = Buffer.alloc(0);
+  const release = async (final: boolean) => {
+    const h = head!;
+    if (h.length < magic.length && !final) return;
+    head = undefined;
+    if (h.length < magic.length || magic.some((b, i) => h[i] !== b)) {
+      throw new DecodeError(`not ${kind} data (bad magic number)`);
+    }
+    await inner.push(h);
+  };
+  return {
+    push: async (c) => {
+      if (head === undefined) return inner.push(c);
+      head = Buffer.concat([head, c]);
+      await release(false);
+    },
+    end: async () => {
+      if (head !== undefined) await release(true);
+      await inner.end();
+    },
+    abort: () => inner.abort(),
+  };
+}
+
+/** Runs a decoding step, turning a library's error into a DecodeError. */
+function corrupt<T>(kind: Compression, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    if (e instanceof DecodeError) throw e;
+    throw new DecodeError(`corrupt ${kind} data: ${errText(e)}`);
+  }
+}
+
+const MAKERS: Record<Exclude<Compression, 'none'>, (sink: Sink, maxBytes: number) => StreamDecoder> = {
+  gz: gzStream,
+  lz4: (sink) => new Lz4Stream(sink),
+  xz: xzWhole,
+  zst: zstStream,
+};
+
+function gzStream(sink: Sink): StreamDecoder {
+  const g = createGunzip();
+  let failure: unknown;
+  g.on('data', (d: Buffer) => {
+    if (failure !== undefined) return;
+    try {
+      sink(d);
+    } catch (e) {
+      failure = e;
+      g.destroy();
+    }
+  });
+  g.on('error', (e) => (failure ??= e));
+  const settle = () => {
+    if (failure === undefined) return;
+    throw failure instanceof DecodeError ? failure : new DecodeError(`corrupt gz data: ${errText(failure)}`);
+  };
+  return {
+    push: async (c) => {
+      settle();
+      // A write's callback is not always called once the stream has failed: its error or close ends the wait.
+      await new Promise<void>((res) => {
+        const done = () => {
+          g.off('error', done).off('close', done);
+          res();
+        };
+        g.once('error', done).once('close', done);
+        g.write(c, done);
+      });
+      settle();
+    },
+    end: async () => {
+      settle();
+      g.end();
+      await finished(g).catch((e: unknown) => (failure ??= e));
+      settle();
+    },
+    abort: () => g.destroy(),
+  };
+}
+
+function zstStream(sink: Sink): StreamDecoder {
+  let d: { push(chunk: Uint8Array, final?: boolean): void } | undefined;
+  const load = async () => {
+    const { Decompress } = await import('fzstd');
+    return (d ??= new Decompress((chunk) => sink(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length))));
+  };
+  return {
+    push: async (c) => {
+      const z = await load();
+      corrupt('zst', () => z.push(c, false));
+    },
+    end: async () => {
+      const z = await load();
+      corrupt('zst', () => z.push(new Uint8Array(0), true));
+    },
+    abort: () => undefined,
+  };
+}
+
+/** @napi-rs/lzma cannot stream: the compressed file is gathered and decoded whole, as decode does. */
+function xzWhole(sink: Sink, maxBytes: number): StreamDecoder {
+  const chunks: Buffer[] = [];
+  return {
+    push: async (c) => void chunks.push(c),
+    end: async () => {
+      const bytes = Buffer.concat(chunks);
+      chunks.length = 0;
+      const bound = xzIndexBound(bytes);
+      if (bound === undefined) throw new DecodeError('corrupt xz data: no valid stream index');
+      if (bound > maxBytes) throw new DecodeError(`larger than ${maxBytes} bytes once decompressed`);
+      const { xz } = await import('@napi-rs/lzma');
+      let out: Buffer;
+      try {
+        out = await xz.decompress(bytes);
+      } catch (e) {
+        throw new DecodeError(`corrupt xz data: ${errText(e)}`);
+      }
+      for (let off = 0; off < out.length; off += 1 << 20) sink(out.subarray(off, off + (1 << 20)));
+    },
+    abort: () => void (chunks.length = 0),
+  };
+}
+
+type Lz4Lib = typeof import('lz4-napi');
+
+/** LZ4's window: a linked block may copy from the 64 KiB decoded before it. */
+const LZ4_WINDOW = 64 * 1024;
+
+/**
+ * LZ4 frames decoded block by block: the frame and block headers are walked here (as lz4Bound does) and each
+ * block is decoded by lz4-napi's block decoder, given the previous 64 KiB as its dictionary when the frame's
+ * blocks are linked (apt writes linked 64 KiB blocks). Header checksums are not verified.
+ */
+class Lz4Stream implements StreamDecoder {
+  private buf: Buffer = Buffer.alloc(0);
+  /** Input not consumed yet: buf[pos, len). */
+  private pos = 0;
+  private len = 0;
+  private state: 'magic' | 'block' | 'trailer' = 'magic';
+  private skip = 0;
+  private flg = 0;
+  private blockMax = 0;
+  private window: Buffer = Buffer.alloc(0);
+  private lib?: Lz4Lib;
+
+  constructor(private readonly sink: Sink) {}
+
+  async push(c: Buffer): Promise<void> {
+    this.lib ??= (await import('lz4-napi')).default;
+    // The input is copied into a buffer of our own, reused from chunk to chunk: the blocks are decoded from it
+    // in place, and a 50 MB list leaves no garbage of input copies.
+    const keep = this.len - this.pos;
+    if (this.buf.length < keep + c.length) {
+      const grown = Buffer.allocUnsafe(Math.max(keep + c.length, this.buf.length * 2));
+      this.buf.copy(grown, 0, this.pos, this.len);
+      this.buf = grown;
+    } else this.buf.copyWithin(0, this.pos, this.len);
+    c.copy(this.buf, keep);
+    this.pos = 0;
+    this.len = keep + c.length;
+    for (;;) {
+      const used = this.step(this.pos);
+      if (used === 0) break;
+      this.pos += used;
+    }
+  }
+
+  async end(): Promise<void> {
+    if (this.skip > 0 || this.state !== 'magic' || this.len > this.pos) {
+      throw new DecodeError('corrupt lz4 data: truncated frame');
+    }
+  }
+
+  abort(): void {
+    this.buf = Buffer.alloc(0);
+    this.window = this.buf;
+    this.pos = this.len = 0;
+  }
+
+  /** Consumes one unit (a frame header, a block, a trailer or skipped bytes) from `pos`; 0 when it needs more input. */
+  private step(pos: number): number {
+    const b = this.buf;
+    const left = this.len - pos;
+    if (this.skip > 0) {
+      const n = Math.min(this.skip, left);
+      this.skip -= n;
+      return n;
+    }
+    if (this.state === 'trailer') {
+      if (left < 4) return 0;
+      this.state = 'magic';
+      return 4;
+    }
+    if (this.state === 'magic') return this.header(b, pos, left);
+    if (left < 4) return 0;
+    const word = b.readUInt32LE(pos);
+    if (word === 0) {
+      this.state = this.flg & 0x04 ? 'trailer' : 'magic';
+      return 4;
+    }
+    const size = word & 0x7fffffff;
+    if (size > this.blockMax) throw new DecodeError('corrupt lz4 data: a block larger than the frame allows');
+    const total = 4 + size + (this.flg & 0x10 ? 4 : 0);
+    if (left < total) return 0;
+    this.block(pos, size, (word & 0x80000000) !== 0);
+    return total;
+  }
+
+  private header(b: Buffer, pos: number, left: number): number {
+    if (left < 4) return 0;
+    const magic = b.readUInt32LE(pos);
+    if (magic >= 0x184d2a50 && magic <= 0x184d2a5f) {
+      if (left < 8) return 0;
+      this.skip = b.readUInt32LE(pos + 4);
+      return 8;
+    }
+    if (magic !== 0x184d2204) throw new DecodeError('corrupt lz4 data: bad frame structure');
+    if (left < 6) return 0;
+    const flg = b[pos + 4]!;
+    const blockMax = [0, 0, 0, 0, 64 * 1024, 256 * 1024, 1024 * 1024, LZ4_MAX_BLOCK][(b[pos + 5]! >> 4) & 7]!;
+    if (blockMax === 0 || flg >> 6 !== 1) throw new DecodeError('corrupt lz4 data: bad frame structure');
+    const len = 6 + (flg & 0x08 ? 8 : 0) + (flg & 0x01 ? 4 : 0) + 1;
+    if (left < len) return 0;
+    this.flg = flg;
+    this.blockMax = blockMax;
+    this.window = Buffer.alloc(0);
+    this.state = 'block';
+    return len;
+  }
+
+  /** Decodes the block whose 4-byte header is at buf[at]; the header is overwritten with lz4-napi's size prefix. */
+  private block(at: number, size: number, stored: boolean): void {
+    let out: Buffer;
+    if (stored) out = Buffer.from(this.buf.subarray(at + 4, at + 4 + size));
+    else {
+      this.buf.writeUInt32LE(this.blockMax, at);
+      const prefixed = this.buf.subarray(at, at + 4 + size);
+      const linked = (this.flg & 0x20) === 0 && this.window.length > 0;
+      const lib = this.lib!;
+      out = corrupt('lz4', () => (linked ? lib.uncompressSync(prefixed, this.window) : lib.uncompressSync(prefixed)));
+    }
+    if ((this.flg & 0x20) === 0) {
+      const joined = out.length >= LZ4_WINDOW ? out : Buffer.concat([this.window, out]);
+      this.window = joined.subarray(Math.max(0, joined.length - LZ4_WINDOW));
+    }
+    this.sink(out);
+  }
 }

@@ -68,6 +68,8 @@ export const MAX_PROCESSES = 100_000;
 
 export interface ReadOptions {
   maxBytes?: number;
+  /** Largest chunk readChunks hands on (default 1 MiB). */
+  chunkBytes?: number;
 }
 
 function typeOf(st: Stats): FileStat['type'] {
@@ -241,11 +243,33 @@ export class HostRoot {
    * /proc and /sys files report size 0.
    */
   async readBytes(hostPath: string, opts: ReadOptions = {}): Promise<Result<FileBytes>> {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const keep = (c: Buffer) => {
+      chunks.push(c);
+      total += c.length;
+    };
+    const r = await this.readChunks(hostPath, keep, opts);
+    if (!r.ok) return r;
+    return { ok: true, realPath: r.realPath, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total) };
+  }
+
+  /**
+   * Read a file chunk by chunk (at most opts.chunkBytes each, never reused: `onChunk` may keep them), with the size cap
+   * of readBytes, so that a big file (apt's 50 MB package lists) is never held whole. `onChunk` is awaited
+   * before the next read; what it throws is thrown on, while read failures are results.
+   */
+  async readChunks(
+    hostPath: string,
+    onChunk: (chunk: Buffer) => void | Promise<void>,
+    opts: ReadOptions = {},
+  ): Promise<Result<{ realPath: string; bytes: number }>> {
     const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
     const asked = normaliseHostPath(hostPath);
     const r = await this.resolve(asked);
     if (!r.ok) return r;
     let fh: fsp.FileHandle | undefined;
+    let consumerError: { e: unknown } | undefined;
     try {
       // O_NONBLOCK so that a FIFO planted at a config path cannot hang the scan.
       fh = await fsp.open(this.fsPath(r.realPath), fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOFOLLOW);
@@ -255,19 +279,24 @@ export class HostRoot {
         return { ok: false, code: 'not_a_file', path: asked, reason: `is a ${typeOf(st)}, not a regular file` };
       }
       if (st.size > max) return { ok: false, code: 'too_large', path: asked, reason: `${st.size} bytes, larger than the ${max}-byte limit` };
-      const chunks: Buffer[] = [];
       let total = 0;
-      const chunkSize = Math.min(Math.max(st.size + 1, 4096), max + 1, 1 << 20);
+      const chunkSize = Math.min(Math.max(st.size + 1, 4096), max + 1, opts.chunkBytes ?? 1 << 20);
       for (;;) {
         const buf = Buffer.allocUnsafe(chunkSize);
         const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
         if (bytesRead === 0) break;
         total += bytesRead;
         if (total > max) return { ok: false, code: 'too_large', path: asked, reason: `larger than the ${max}-byte limit` };
-        chunks.push(bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead));
+        try {
+          await onChunk(bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead));
+        } catch (e) {
+          consumerError = { e };
+          throw e;
+        }
       }
-      return { ok: true, realPath: r.realPath, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total) };
+      return { ok: true, realPath: r.realPath, bytes: total };
     } catch (e) {
+      if (consumerError) throw consumerError.e;
       return failureFromError(asked, e);
     } finally {
       await fh?.close().catch(() => undefined);

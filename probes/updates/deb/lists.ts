@@ -5,7 +5,7 @@
  * InRelease (or Release) is the longest "<prefix>_InRelease" whose prefix starts the list's name.
  */
 import type { HostRoot } from '../../../src/sdk.js';
-import { compressionOf, decode } from '../compress.js';
+import { compressionOf, DecodeError, streamDecoder } from '../compress.js';
 import { parseDeb822 } from './deb822.js';
 import { sourceName } from './dpkg-status.js';
 import { parseRelease } from './release.js';
@@ -84,7 +84,7 @@ export function releaseFor(listName: string, releases: readonly ReleaseFile[]): 
 }
 
 /** Parse a Packages list's text into entries (only for `names` when given). */
-export function parsePackagesList(text: string, names?: ReadonlySet<string>): { entries: ListEntry[]; packages: number; problems: string[] } {
+export function parsePackagesList(text: string, names?: ReadonlySet<string>): ParsedList {
   let packages = 0;
   const { paragraphs, problems } = parseDeb822(text, {
     fields: FIELDS,
@@ -115,46 +115,92 @@ export function parsePackagesList(text: string, names?: ReadonlySet<string>): { 
 }
 
 const NL = 0x0a;
+/** Compressed bytes read at a time: a few LZ4 blocks, so that little is held or copied per chunk. */
+const LIST_CHUNK = 256 * 1024;
 const PACKAGE_FIELD = Buffer.from('Package:');
 
 /**
  * parsePackagesList over the decoded bytes without turning the whole list into one string: paragraphs are
  * found in the buffer and only those of wanted packages are decoded and parsed. The main Debian list is
- * ~50 MB of mostly non-ASCII-free text of which a node needs a few hundred paragraphs; decoding it whole
- * (a two-byte string as soon as one description has UTF-8) and splitting it tripled the scan's peak memory.
+ * ~50 MB of which a node needs a few hundred paragraphs; decoding it whole (a two-byte string as soon as one
+ * description has UTF-8) and splitting it tripled the scan's peak memory.
  */
-export function parsePackagesBuffer(buf: Buffer, names?: ReadonlySet<string>): { entries: ListEntry[]; packages: number; problems: string[] } {
+export function parsePackagesBuffer(buf: Buffer, names?: ReadonlySet<string>): ParsedList {
   if (!names) return parsePackagesList(buf.toString('utf8'));
-  const entries: ListEntry[] = [];
-  const problems: string[] = [];
-  let packages = 0;
-  let pos = 0;
-  while (pos < buf.length) {
-    while (pos < buf.length && buf[pos] === NL) pos++;
-    if (pos >= buf.length) break;
-    let end = buf.indexOf('\n\n', pos);
-    if (end === -1) end = buf.length;
-    const para = buf.subarray(pos, end);
-    pos = end + 2;
+  const s = new PackagesScanner(names);
+  s.push(buf);
+  return s.end();
+}
+
+export interface ParsedList {
+  entries: ListEntry[];
+  packages: number;
+  problems: string[];
+}
+
+/**
+ * parsePackagesBuffer fed chunk by chunk, as the list is decompressed: a paragraph ends at "\n\n" (leading
+ * newlines skipped), wherever the chunks split it, so the result is parsePackagesBuffer's over the chunks
+ * joined. Only the paragraph under way is held, as the chunks it spans.
+ */
+export class PackagesScanner {
+  private readonly out: ParsedList = { entries: [], packages: 0, problems: [] };
+  /** Chunks of the paragraph under way (empty: between paragraphs). */
+  private open: Buffer[] = [];
+
+  constructor(private readonly names: ReadonlySet<string>) {}
+
+  push(chunk: Buffer): void {
+    let pos = 0;
+    if (this.open.length > 0) {
+      const last = this.open.at(-1)!;
+      // The separator may straddle the chunks: "...\n" + "\n...".
+      const straddles = last[last.length - 1] === NL && chunk[0] === NL;
+      const end = straddles ? 0 : chunk.indexOf('\n\n');
+      if (end === -1) {
+        this.open.push(chunk);
+        return;
+      }
+      const para = Buffer.concat([...this.open, chunk.subarray(0, end)]);
+      this.open = [];
+      this.paragraph(straddles ? para.subarray(0, para.length - 1) : para);
+      pos = straddles ? 1 : end + 2;
+    }
+    while (pos < chunk.length) {
+      while (pos < chunk.length && chunk[pos] === NL) pos++;
+      if (pos >= chunk.length) break;
+      const end = chunk.indexOf('\n\n', pos);
+      if (end === -1) {
+        this.open.push(chunk.subarray(pos));
+        return;
+      }
+      this.paragraph(chunk.subarray(pos, end));
+      pos = end + 2;
+    }
+  }
+
+  end(): ParsedList {
+    if (this.open.length > 0) this.paragraph(Buffer.concat(this.open));
+    this.open = [];
+    return this.out;
+  }
+
+  private paragraph(para: Buffer): void {
+    const out = this.out;
     let at = para.indexOf(PACKAGE_FIELD);
     while (at > 0 && para[at - 1] !== NL) at = para.indexOf(PACKAGE_FIELD, at + 1);
-    if (at === -1) {
-      // No canonical "Package:" line: let the full parser judge this paragraph (and report what is wrong).
-      const r = parsePackagesList(para.toString('utf8'), names);
-      packages += r.packages;
-      entries.push(...r.entries);
-      if (problems.length < 10) problems.push(...r.problems.slice(0, 10 - problems.length));
-      continue;
+    if (at !== -1) {
+      out.packages++;
+      let eol = para.indexOf(NL, at);
+      if (eol === -1) eol = para.length;
+      if (!this.names.has(para.toString('latin1', at + PACKAGE_FIELD.length, eol).trim())) return;
     }
-    packages++;
-    let eol = para.indexOf(NL, at);
-    if (eol === -1) eol = para.length;
-    if (!names.has(para.toString('latin1', at + PACKAGE_FIELD.length, eol).trim())) continue;
-    const r = parsePackagesList(para.toString('utf8'), names);
-    entries.push(...r.entries);
-    if (problems.length < 10) problems.push(...r.problems.slice(0, 10 - problems.length));
+    // Wanted, or no canonical "Package:" line: the full parser judges it (and reports what is wrong).
+    const r = parsePackagesList(para.toString('utf8'), this.names);
+    if (at === -1) out.packages += r.packages;
+    out.entries.push(...r.entries);
+    if (out.problems.length < 10) out.problems.push(...r.problems.slice(0, 10 - out.problems.length));
   }
-  return { entries, packages, problems };
 }
 
 const unquote = (s: string) => s.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
@@ -188,13 +234,30 @@ async function readRelease(host: HostRoot, path: string, prefix: string): Promis
   return r.ok ? { path, prefix, info: r.release, ...(r.problems.length ? { problem: r.problems.join('; ') } : {}) } : { path, prefix, problem: r.reason };
 }
 
+/**
+ * One list, streamed: read in chunks, decompressed as they come and scanned paragraph by paragraph, so that
+ * memory holds a chunk, a block and the kept entries rather than the decoded list.
+ */
 async function readList(host: HostRoot, path: string, opts: ReadListsOptions): Promise<Omit<AptList, 'release'>> {
-  const b = await host.readBytes(path, { maxBytes: opts.maxFileBytes });
-  if (!b.ok) return { path, entries: [], packages: 0, problem: `${b.code.replace(/_/g, ' ')} (${b.reason})` };
-  const d = await decode(b.bytes, compressionOf(path), opts.maxListBytes);
-  if (!d.ok) return { path, entries: [], packages: 0, problem: d.reason };
-  const parsed = parsePackagesBuffer(d.bytes, opts.names);
-  return { path, entries: parsed.entries, packages: parsed.packages, ...(parsed.problems.length ? { problem: parsed.problems.join('; ') } : {}) };
+  const fail = (problem: string) => ({ path, entries: [], packages: 0, problem });
+  const names = opts.names;
+  const whole: Buffer[] = [];
+  const scanner = names ? new PackagesScanner(names) : undefined;
+  const sink = (b: Buffer) => (scanner ? scanner.push(b) : whole.push(b));
+  const dec = streamDecoder(compressionOf(path), opts.maxListBytes, sink);
+  try {
+    const read = { maxBytes: opts.maxFileBytes, chunkBytes: LIST_CHUNK };
+    const r = await host.readChunks(path, (c) => dec.push(c), read);
+    if (!r.ok) return fail(`${r.code.replace(/_/g, ' ')} (${r.reason})`);
+    await dec.end();
+  } catch (e) {
+    dec.abort();
+    if (e instanceof DecodeError) return fail(e.message);
+    throw e;
+  }
+  const parsed = scanner ? scanner.end() : parsePackagesList(Buffer.concat(whole).toString('utf8'));
+  const problem = parsed.problems.length ? { problem: parsed.problems.join('; ') } : {};
+  return { path, entries: parsed.entries, packages: parsed.packages, ...problem };
 }
 
 export async function readAptLists(host: HostRoot, opts: ReadListsOptions, dir = LISTS_DIR): Promise<AptLists> {
