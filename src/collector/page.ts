@@ -38,6 +38,9 @@ export const CHART_WINDOW_MS = 3600_000;
 export const CHART_MAX_EVENTS = 500_000;
 /** How long a drawn chart is reused: it reads a range of the event log, the rest of the page reads small tables. */
 export const CHART_CACHE_MS = 60_000;
+/** Time to fix is taken over the groups resolved in this many days, the newest FIX_SAMPLE of them at most. */
+export const FIX_WINDOW_DAYS = 30;
+export const FIX_SAMPLE = 5000;
 export const MAX_RESOLVED_GROUPS = 25;
 export const GROUP_PAGE_NODES = 100;
 /** Queue rows read for a group's history (one row per change and sink). */
@@ -262,11 +265,12 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
   out.push(renderChartSection(q, now));
 
   out.push(`<section><h2>Recently resolved</h2>`);
+  out.push(renderTimeToFix(q.timesToFix(new Date(now.getTime() - FIX_WINDOW_DAYS * 86_400_000).toISOString(), FIX_SAMPLE)));
   if (resolved.length === 0) out.push(`<p>None${hasFilter(v) ? ' matching the filters' : ''}.</p>`);
   else {
-    out.push(`<table class="groups" id="resolved-groups"><thead><tr><th>severity</th><th>check</th><th>check title</th><th>opened</th><th>resolved</th><th>delivered</th></tr></thead><tbody>`);
+    out.push(`<table class="groups" id="resolved-groups"><thead><tr><th>severity</th><th>check</th><th>check title</th><th>opened</th><th>resolved</th><th>open for</th><th>delivered</th></tr></thead><tbody>`);
     for (const g of resolved) {
-      out.push(`<tr data-group="${e(g.check)}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td><a href="/groups/${g.key}">${e(g.check)}</a></td><td>${e(g.title)} <span class="note">(fixed)</span></td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td>${renderDeliveryCell(states.get(g.key), sinks, now)}</td></tr>`);
+      out.push(`<tr data-group="${e(g.check)}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td><a href="/groups/${g.key}">${e(g.check)}</a></td><td>${e(g.title)} <span class="note">(fixed)</span></td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td class="num">${span(Date.parse(g.updatedAt) - Date.parse(g.openedAt))}</td><td>${renderDeliveryCell(states.get(g.key), sinks, now)}</td></tr>`);
     }
     out.push(`</tbody></table>`);
   }
@@ -313,6 +317,19 @@ function renderGroup(q: FleetQueries, g: GroupRow, v: View, sinks: readonly stri
   }
   out.push(`</section>`);
   return layout(`${g.check} — hostward fleet`, out.join(''));
+}
+
+/** Time to fix: the median and the slowest tenth of the groups resolved in the window. */
+function renderTimeToFix(ms: readonly number[]): string {
+  if (ms.length === 0) return `<p class="note" id="time-to-fix">No group was resolved in the last ${FIX_WINDOW_DAYS} days.</p>`;
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]!;
+  return `<p id="time-to-fix">Time to fix, from a group's first failing node to its last fix, over the ${num(ms.length)} group${ms.length === 1 ? '' : 's'} resolved in the last ${FIX_WINDOW_DAYS} days${ms.length >= FIX_SAMPLE ? ' (the newest)' : ''}: median <b id="ttf-median">${span(at(0.5))}</b>, 90th percentile <b id="ttf-p90">${span(at(0.9))}</b>.</p>`;
+}
+
+/** A duration in words ("3h", "2d"); unreadable ones as "?". */
+function span(ms: number): string {
+  return Number.isFinite(ms) && ms >= 0 ? ago(ms).replace(/ ago$/, '') : '?';
 }
 
 /**

@@ -220,6 +220,8 @@ export class FleetQueries {
       groupsRankedCount: p(`SELECT COUNT(*) AS n FROM groups WHERE check_id > @lo AND check_id < @hi
           AND (@sev = '' OR instr(@sev, ',' || severity || ',') > 0) AND (@check = '' OR instr(check_id, @check) > 0)
           AND status = @status AND opened_at >= @since`),
+      // Groups resolved since a time (ISO text compares in time order): how long each was open.
+      resolvedSince: p(`SELECT opened_at, updated_at FROM groups WHERE status = 'resolved' AND updated_at >= ? ORDER BY updated_at DESC LIMIT ?`),
       node: p(`SELECT node, first_seen_at, last_seen_at, silent FROM nodes WHERE node = ?`),
       // A range of the primary key (node, check_id): one node's rows only.
       nodeCoverage: p(`SELECT status, failing, COUNT(*) AS n FROM node_checks WHERE node = ? GROUP BY status, failing`),
@@ -398,6 +400,15 @@ export class FleetQueries {
     const q = { ...params(f), status, since };
     const rows = (this.st.groupsRanked!.all({ ...q, limit, offset }) as DbGroupRow[]).map(toGroup);
     return { rows, total: (this.st.groupsRankedCount!.get(q) as { n: number }).n };
+  }
+
+  /**
+   * How long the groups resolved since `since` (ISO) were open, from the first failing node to the last fix
+   * (milliseconds, newest first, at most `limit`). A group that opens again starts a new span.
+   */
+  timesToFix(since: string, limit: number): number[] {
+    const rows = this.st.resolvedSince!.all(since, limit) as { opened_at: string; updated_at: string }[];
+    return rows.map((r) => Date.parse(r.updated_at) - Date.parse(r.opened_at)).filter((ms) => Number.isFinite(ms) && ms >= 0);
   }
 
   /** A node's row, what the collector holds of its checks by status, and one page of its failing checks. */

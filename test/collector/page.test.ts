@@ -454,6 +454,25 @@ describe('on-call views', () => {
     for (const url of ['/new?since=%3Cscript%3E', '/new?page=-1', '/new?since=1h&page=99']) assertOnlyOwnMarkup(body(url));
   });
 
+  it('says how long resolved groups were open: each one, and the median and 90th percentile', () => {
+    expect(body('/')).toContain('No group was resolved in the last 30 days.');
+    // Ten groups open at the same time, fixed after 1 to 10 hours; one fixed 40 days ago is left out.
+    clock = NOW - 50 * 86_400_000;
+    store.ingest([[ev('old', 'kernel.old')]]);
+    clock = NOW - 40 * 86_400_000;
+    store.ingest([[ev('old', 'kernel.old', { status: 'pass' })]]);
+    clock = NOW - 12 * 3600_000;
+    store.ingest([Array.from({ length: 10 }, (_, i) => ev('a', `kernel.c${i}`))]);
+    for (let i = 0; i < 10; i++) {
+      clock = NOW - 12 * 3600_000 + (i + 1) * 3600_000;
+      store.ingest([[ev('a', `kernel.c${i}`, { status: 'pass' })]]);
+    }
+    const html = body('/');
+    expect(html).toMatch(/over the 10 groups resolved in the last 30 days: median <b id="ttf-median">6h<\/b>, 90th percentile <b id="ttf-p90">10h<\/b>/);
+    const row = html.slice(html.indexOf('<tr data-group="kernel.c0">'));
+    expect(row.slice(0, row.indexOf('</tr>'))).toContain('<td class="num">60m</td>');
+  });
+
   it('charts the checks failing at the end of each day from the stored events (the last hour of re-sends)', () => {
     const day = 86_400_000;
     const endOf = (ms: number) => Math.floor(ms / day) * day + day;
@@ -468,7 +487,7 @@ describe('on-call views', () => {
     clock = NOW - 60_000;
     store.ingest([[ev('c', 'kernel.z')]]);
     const html = body('/');
-    const bars = Object.fromEntries([...html.matchAll(/<g data-day="([0-9-]+)" data-failing="(\d+)">/g)].map((m) => [m[1], Number(m[2])]));
+    const bars: Record<string, number> = Object.fromEntries([...html.matchAll(/<g data-day="([0-9-]+)" data-failing="(\d+)">/g)].map((m) => [m[1], Number(m[2])]));
     const d = (ms: number) => new Date(ms).toISOString().slice(0, 10);
     expect(Object.keys(bars)).toEqual(Array.from({ length: 14 }, (_, i) => d(NOW - (13 - i) * day)));
     expect(bars[d(NOW - 3 * day)]).toBe(2);
