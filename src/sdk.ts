@@ -82,10 +82,35 @@ export interface WatchSpec {
   ignore?: readonly string[];
 }
 
+/** A probe metric of DESIGN.md: the exposition creates its gauge; the probe's measure() gives the values. */
+export interface ProbeMetric {
+  help: string;
+  labelNames: readonly string[];
+}
+
+/**
+ * Optional work a probe leaves out of the scans an agent over its resource budget starts (src/agent/watchdog.ts):
+ * the watchdog names the action to the scan, which sets `options` over the probe's configuration section.
+ */
+export interface ShedSpec {
+  /** Its name: a word of HOSTWARD_SHED and the action label of hostward_watchdog_shed_actions_total. */
+  action: string;
+  /** Set over `probes.<name>` in a scan that sheds this work. */
+  options: Readonly<Record<string, unknown>>;
+  /** Checks that skip because the work was left out: reported `unknown` instead, so shedding resolves no alert. */
+  checks?: RegExp;
+}
+
 export interface Probe<F = unknown> {
   name: string;
+  /** Directories whose changes re-run this probe in the agent, whatever its configuration (src/agent/watch.ts). */
+  watch?: readonly WatchSpec[];
   /** The directories whose changes re-run this probe in the agent, from its config section; none by default. */
   watchTargets?(ctx: { host: HostRoot; config: unknown }): Promise<WatchSpec[]>;
+  /** The probe metrics measure() returns, by name: one probe owns each (a partial re-scan replaces its series). */
+  metrics?: Readonly<Record<string, ProbeMetric>>;
+  /** Optional work this probe can leave out when the agent is over its resource budget. */
+  shed?: ShedSpec;
   description: string;
   checks: readonly Check<F>[];
   /** Read the host and return facts. Must not decide pass or fail. */
@@ -96,8 +121,8 @@ export interface Probe<F = unknown> {
    */
   precondition?(facts: F): Outcome | undefined;
   /**
-   * Values for the probe metrics of DESIGN.md (hostward_listening_sockets, ...), from the facts. Only metric
-   * names in PROBE_METRICS (src/metrics/probe-metrics.ts) are exported; a test holds probes to that.
+   * Values for the probe metrics of DESIGN.md (hostward_listening_sockets, ...), from the facts. Only the metrics
+   * probes declare (`metrics`) are exported; a test holds each probe to its own.
    */
   measure?(facts: F): Measurement[];
   /** Typed facts for the report's entry of this probe (ProbeRun), which the alert path reads: never evidence text. */

@@ -12,6 +12,7 @@ import { materialize } from './helpers/hosts.js';
 import type { Materialized } from './helpers/hosts.js';
 import { promtool } from './helpers/promtool.js';
 import { childScanner } from '../src/agent/child-scan.js';
+import { PROBES } from '../probes/registry.js';
 import type { Report } from '../src/contracts.js';
 
 const CLI = path.resolve('dist/src/cli/main.js');
@@ -104,10 +105,10 @@ describe('childScanner', () => {
   it('rejects with a reason when the scan process fails or prints no report', async () => {
     const d = mkdtempSync(path.join(os.tmpdir(), 'hostward-child-'));
     writeFileSync(path.join(d, 'bad.yaml'), 'scan: { failOn: nope }\n');
-    await expect(childScanner({ cli: CLI, root: '/', configFile: path.join(d, 'bad.yaml'), timeoutMs: 10_000 })()).rejects.toThrow(/exit 2/);
+    await expect(childScanner({ probes: PROBES, cli: CLI, root: '/', configFile: path.join(d, 'bad.yaml'), timeoutMs: 10_000 })()).rejects.toThrow(/exit 2/);
     writeFileSync(path.join(d, 'fake.mjs'), 'console.log("not json")');
-    await expect(childScanner({ cli: path.join(d, 'fake.mjs'), root: '/', timeoutMs: 10_000 })()).rejects.toThrow(/printed no report/);
+    await expect(childScanner({ probes: PROBES, cli: path.join(d, 'fake.mjs'), root: '/', timeoutMs: 10_000 })()).rejects.toThrow(/printed no report/);
     writeFileSync(path.join(d, 'hang.mjs'), 'setInterval(() => {}, 1000)');
-    await expect(childScanner({ cli: path.join(d, 'hang.mjs'), root: '/', timeoutMs: 300 })()).rejects.toThrow(/killed after 300 ms/);
+    await expect(childScanner({ probes: PROBES, cli: path.join(d, 'hang.mjs'), root: '/', timeoutMs: 300 })()).rejects.toThrow(/killed after 300 ms/);
   });
 });

@@ -14,8 +14,8 @@ import { ConfigError, defaultConfig, validateConfig } from '../src/config/config
 import type { Config } from '../src/config/config.js';
 import { startAgent } from '../src/agent/server.js';
 import type { Agent } from '../src/agent/server.js';
-import { startWatcher } from '../src/agent/watch.js';
-import { mergeReports } from '../src/agent/child-scan.js';
+import { declaredTargets, startWatcher } from '../src/agent/watch.js';
+import { mergeReports, metricOwners } from '../src/agent/child-scan.js';
 import type { Finding } from '../src/contracts.js';
 import { runScan } from '../src/scan/runner.js';
 import { PROBES } from '../probes/registry.js';
@@ -131,7 +131,7 @@ describe('agent watch: bounds, missing paths, close', () => {
 
   it('missing dirs are not watched and do not crash; refresh() picks them up once they exist', async () => {
     const seen: string[][] = [];
-    const w = startWatcher({ root, debounceMs: 10, maxWatches: 16, log: silent, onChange: (p) => seen.push(p) });
+    const w = startWatcher({ root, targets: declaredTargets(PROBES), debounceMs: 10, maxWatches: 16, log: silent, onChange: (p) => seen.push(p) });
     try {
       expect(w.watches).toBe(0);
       mkdirSync(join(root, 'etc/crio/crio.conf.d'), { recursive: true });
@@ -151,7 +151,7 @@ describe('agent watch: bounds, missing paths, close', () => {
 
   it('is bounded by maxWatches, skips excluded paths, and counts what it refused', async () => {
     for (const d of ['etc/ssh/a', 'etc/ssh/b', 'etc/ssh/c', 'etc/kubernetes/pki']) mkdirSync(join(root, d), { recursive: true });
-    const w = startWatcher({ root, debounceMs: 10, maxWatches: 3, exclude: ['/etc/kubernetes'], log: silent, onChange: () => undefined });
+    const w = startWatcher({ root, targets: declaredTargets(PROBES), debounceMs: 10, maxWatches: 3, exclude: ['/etc/kubernetes'], log: silent, onChange: () => undefined });
     try {
       expect(w.watches).toBe(3);
       expect(w.watched().some((p) => p.startsWith('/etc/kubernetes'))).toBe(false);
@@ -166,7 +166,7 @@ describe('agent watch: bounds, missing paths, close', () => {
   it('close() stops watching: no change is reported after it', async () => {
     mkdirSync(join(root, 'etc/docker'), { recursive: true });
     let changes = 0;
-    const w = startWatcher({ root, debounceMs: 10, maxWatches: 16, log: silent, onChange: () => changes++ });
+    const w = startWatcher({ root, targets: declaredTargets(PROBES), debounceMs: 10, maxWatches: 16, log: silent, onChange: () => changes++ });
     writeFileSync(join(root, 'etc/docker/daemon.json'), '{}');
     await waitFor('the first change', () => changes > 0);
     expect(changes).toBe(1);
@@ -176,7 +176,7 @@ describe('agent watch: bounds, missing paths, close', () => {
     // A second watcher, started after the close, sees a later write: had the first still watched, its change
     // (an earlier event, the same debounce) would have come before this one.
     let later = 0;
-    const w2 = startWatcher({ root, debounceMs: 10, maxWatches: 16, log: silent, onChange: () => later++ });
+    const w2 = startWatcher({ root, targets: declaredTargets(PROBES), debounceMs: 10, maxWatches: 16, log: silent, onChange: () => later++ });
     try {
       writeFileSync(join(root, 'etc/docker/daemon.json'), '{"icc": false}');
       await waitFor('the second watcher to see a later write', () => later > 0);
@@ -236,7 +236,7 @@ describe('agent watch: bounds, missing paths, close', () => {
       // A watcher started after the close, with the agent's debounce, sees a later write: a change the closed agent
       // still acted on would have come first.
       let later = 0;
-      const w2 = startWatcher({ root: m.root, debounceMs: config.agent.watch.debounceMs, maxWatches: 16, log: silent, onChange: () => later++ });
+      const w2 = startWatcher({ root: m.root, targets: declaredTargets(PROBES), debounceMs: config.agent.watch.debounceMs, maxWatches: 16, log: silent, onChange: () => later++ });
       try {
         writeFileSync(join(m.root, EVIL), 'PasswordAuthentication yes\n# later\n');
         await waitFor('a watcher started after the close to see a later write', () => later > 0);
@@ -597,7 +597,7 @@ describe('mergeReports: a partial scan merged into the last full report', () => 
       'full',
     );
     const part = report(['integrity', 'ssh', 'tls'], [f('integrity', 'integrity.accounts_unchanged', 'fail'), f('ssh', 'ssh.password_auth', 'fail'), f('tls', 'tls.expiry', 'pass')], [{ metric: 'hostward_integrity_changes', labels: { change: 'modified' }, value: 1 }], 'part');
-    const m = mergeReports(full, part, ['integrity', 'ssh', 'tls']);
+    const m = mergeReports(full, part, ['integrity', 'ssh', 'tls'], metricOwners(PROBES));
     expect(m.findings.map((x) => `${x.check}=${x.status}`)).toEqual(['ssh.password_auth=fail', 'tls.expiry=pass', 'integrity.accounts_unchanged=fail', 'kernel.x=unknown']);
     expect(m.probes.map((p) => `${p.probe}:${p.durationSeconds}`)).toEqual(['ssh:0.1', 'tls:0.1', 'integrity:0.1', 'kernel:1']);
     expect(m.summary).toEqual({ pass: 1, fail: 2, unknown: 1, skip: 0, accepted: 0 });
@@ -605,6 +605,6 @@ describe('mergeReports: a partial scan merged into the last full report', () => 
     expect(m.measurements).toEqual([{ metric: 'hostward_integrity_changes', labels: { change: 'modified' }, value: 1 }]);
     expect(m.startedAt).toBe('part');
     // a probe not re-run keeps its series
-    expect(mergeReports(full, part, ['integrity']).measurements).toContainEqual(full.measurements[0]);
+    expect(mergeReports(full, part, ['integrity'], metricOwners(PROBES)).measurements).toContainEqual(full.measurements[0]);
   });
 });

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
-import { startWatchdog, readProcUsage, applyShed, markShed, shedFromEnv, SHED_ENV } from '../src/agent/watchdog.js';
+import { startWatchdog, readProcUsage, applyShed, markShed, shedFromEnv, shedSpecs, SHED_ENV } from '../src/agent/watchdog.js';
 import type { Sample } from '../src/agent/watchdog.js';
 import { startAgent } from '../src/agent/server.js';
 import { childScanner } from '../src/agent/child-scan.js';
@@ -42,6 +42,7 @@ function rig(over: { memoryBytes?: number; cpuPercent?: number; windowSeconds?: 
   const { log, lines } = capture();
   const w = startWatchdog({
     log,
+    actions: [...shedSpecs(PROBES).keys()],
     timer: false,
     intervalMs: 1000,
     now: () => t,
@@ -201,14 +202,14 @@ describe('the scan child, from /proc', () => {
 
 describe('shedding in the scan child', () => {
   it('reads only known actions from the environment', () => {
-    expect(shedFromEnv({ [SHED_ENV]: 'ssh_live,bogus,integrity_rehash' })).toEqual(['ssh_live', 'integrity_rehash']);
-    expect(shedFromEnv({})).toEqual([]);
+    expect(shedFromEnv({ [SHED_ENV]: 'ssh_live,bogus,integrity_rehash' }, PROBES)).toEqual(['ssh_live', 'integrity_rehash']);
+    expect(shedFromEnv({}, PROBES)).toEqual([]);
   });
 
   it('turns actions into probe options, keeping the rest of each section', () => {
     const c = defaultConfig();
     c.probes.ssh = { maxAuthTries: 3, live: true };
-    applyShed(c, ['ssh_live', 'integrity_rehash']);
+    applyShed(c, ['ssh_live', 'integrity_rehash'], PROBES);
     expect(c.probes.ssh).toEqual({ maxAuthTries: 3, live: false });
     expect(c.probes.integrity).toEqual({ rehashSlices: 1_000_000, workers: 1 });
   });
@@ -222,7 +223,7 @@ describe('shedding in the scan child', () => {
       ],
       summary: { pass: 1, fail: 0, unknown: 0, skip: 2, accepted: 0 },
     } as unknown as Report;
-    markShed(report, ['ssh_live']);
+    markShed(report, ['ssh_live'], PROBES);
     expect(report.findings.map((f) => f.status)).toEqual(['unknown', 'skip', 'pass']);
     expect(report.findings[0]!.message).toMatch(/over its resource budget/);
     expect(report.summary).toEqual({ pass: 1, fail: 0, unknown: 1, skip: 1, accepted: 0 });
@@ -251,7 +252,7 @@ describe('the agent with its watchdog (real child scans of a fixture root)', () 
     config.agent.schedule = '0 0 1 1 *';
     config.agent.watchdog = { enabled: true, memoryBytes, cpuPercent, windowSeconds: 60 };
     config.probes = { ssh: { live: true, liveAddress: '127.0.0.1', livePort: 1 }, ports: { reachability: false, metadataCheck: false } };
-    const scan = childScanner({ cli: CLI, root: FIXTURE, configFile: cfgFile, timeoutMs: 60_000 });
+    const scan = childScanner({ probes: PROBES, cli: CLI, root: FIXTURE, configFile: cfgFile, timeoutMs: 60_000 });
     const { log, lines } = capture();
     const agent = await startAgent({ config, probes: PROBES, log, catalogue: catalogue(PROBES), scan, port: 0, host: '127.0.0.1' });
     cleanup = async () => {

@@ -155,6 +155,15 @@ export const integrityProbe = defineProbe<IntegrityFacts>({
   checks: checksWithBaseline,
   gather: gatherIntegrity,
   measure: measureIntegrity,
+  metrics: {
+    hostward_integrity_changes: {
+      help: 'Files differing from the integrity baseline; change is added, removed or modified.',
+      labelNames: ['change'],
+    },
+  },
+  // Over budget, the rolling rehash is spread over a million checks (this one re-reads almost nothing, the cursor
+  // still advances) with one hashing thread; stat-based change detection is untouched.
+  shed: { action: 'integrity_rehash', options: { rehashSlices: 1_000_000, workers: 1 } },
   runFields: (f) => {
     const baseline = baselineRef(f);
     return baseline ? { baseline } : {};

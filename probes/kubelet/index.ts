@@ -74,6 +74,11 @@ export const kubeletProbe = defineProbe<KubeletFacts>({
     "CIS Kubernetes Benchmark worker node checks (section 4) over the kubelet's effective configuration: its running command line, --config, --config-dir drop-ins, kubeadm/EKS/GKE/AKS/k3s/RKE2 paths and the KubeletConfiguration defaults, with the owner and mode of its files and kube-proxy's metrics address.",
   checks: kubeletChecks,
   gather,
+  // Its --config and kubeadm's files (pki/etcd is two levels down).
+  watch: [
+    { path: '/var/lib/kubelet', names: ['config.yaml'] },
+    { path: '/etc/kubernetes', depth: 2 },
+  ],
   precondition: (facts) => (facts.kubelet.present ? undefined : skip('no kubelet on this host (no kubelet or k3s/RKE2 process, no kubelet.service, no kubelet configuration file)')),
   validateConfig: (c) => {
     try {

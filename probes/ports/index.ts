@@ -28,6 +28,12 @@ export const portsProbe = defineProbe<PortsFacts>({
   checks: portsChecks,
   gather: (ctx) => gatherPorts(ctx),
   measure: measurePorts,
+  metrics: {
+    hostward_listening_sockets: {
+      help: 'Listening sockets of the host network namespace, 1 per (protocol, port, scope) group; scope is any, loopback or address.',
+      labelNames: ['protocol', 'port', 'scope'],
+    },
+  },
   validateConfig: (c) => {
     try {
       parsePortsOptions(c);

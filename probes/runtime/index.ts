@@ -95,6 +95,13 @@ export const runtimeProbe = defineProbe<RuntimeFacts>({
     'Container runtime daemons: Docker (effective setting from the running dockerd\'s flags, daemon.json, defaults; CIS Docker §1–3), containerd (v1–v4 config with imports; CRI confinement, listeners, registries, handlers) and CRI-O (crio.conf with drop-ins; seccomp, AppArmor, capabilities, annotations), with socket and file permissions compared by mode bits.',
   checks: [...dockerChecks, ...containerdChecks, ...crioChecks],
   gather: (ctx: ProbeContext) => gatherRuntime(ctx.host, ctx.config),
+  // The daemons' configuration, and users and groups (socket groups).
+  watch: [
+    { path: '/etc/docker' },
+    { path: '/etc/containerd', depth: 1 },
+    { path: '/etc/crio', depth: 1 },
+    { path: '/etc', names: ['passwd', 'group'] },
+  ],
   validateConfig: (c) => {
     try {
       parseRuntimeOptions(c);

@@ -95,6 +95,13 @@ export const seccompProbe = defineProbe<SeccompFacts>({
     "Whether a pod that names no seccomp profile runs unconfined (the kubelet's seccompDefault with the runtime's unset-profile behaviour), and the seccomp, no_new_privs, capabilities and LSM label of every running container, read from the host's /proc.",
   checks: seccompChecks,
   gather,
+  // The runtimes' unset-profile behaviour and the kubelet's seccompDefault.
+  watch: [
+    { path: '/etc/docker' },
+    { path: '/etc/containerd', depth: 1 },
+    { path: '/etc/crio', depth: 1 },
+    { path: '/var/lib/kubelet', names: ['config.yaml'] },
+  ],
   validateConfig: (c) => {
     try {
       parseSeccompOptions(c);

@@ -30,6 +30,9 @@ export const tlsProbe = defineProbe<TlsFacts>({
       ? skip(`no node certificates found (not a Kubernetes node?); looked in ${LOCATIONS.map((l) => l.pattern).join(', ')}${facts.options.paths.length ? ', ' + facts.options.paths.join(', ') : ''}`)
       : undefined,
   measure: measureTls,
+  metrics: { [EXPIRY_METRIC]: { help: 'notAfter of each node certificate, as Unix time.', labelNames: ['path'] } },
+  // kubeadm's PKI and kubeconfigs (pki/etcd is two levels down).
+  watch: [{ path: '/etc/kubernetes', depth: 2 }],
   validateConfig: (c) => {
     try {
       parseTlsOptions(c);

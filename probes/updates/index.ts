@@ -98,6 +98,10 @@ export const updatesProbe = defineProbe<UpdatesFacts>({
   checks: updatesChecks,
   gather,
   measure: measureUpdates,
+  metrics: {
+    hostward_updates_pending: { help: 'Pending package updates; kind is all or security.', labelNames: ['kind'] },
+    hostward_reboot_required: { help: '1 when the host asks for a reboot.', labelNames: [] },
+  },
   validateConfig: (c) => {
     try {
       parseUpdatesOptions(c);

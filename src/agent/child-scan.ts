@@ -13,6 +13,7 @@
  */
 import { execFile } from 'node:child_process';
 import type { Finding, Measurement, OwnListener, Report } from '../contracts.js';
+import type { Probe } from '../sdk.js';
 import { summarise } from '../scan/runner.js';
 import type { ChangeAware, WatchChange } from './watch.js';
 import { SHED_ENV } from './watchdog.js';
@@ -21,6 +22,8 @@ import type { WatchdogAware, WatchdogHooks } from './watchdog.js';
 export interface ChildScanOptions {
   /** Path of the CLI entry point (dist/src/cli/main.js). */
   cli: string;
+  /** The probes the CLI runs: their declared metrics say which series a partial re-scan replaces. */
+  probes: readonly Pick<Probe, 'name' | 'metrics'>[];
   root: string;
   configFile?: string;
   /** Kill the child after this long. */
@@ -32,7 +35,7 @@ export interface ChildScanOptions {
 
 /** Tells the child `hostward scan` that it scans for the agent (ctx.mode 'agent'). */
 export const SCAN_MODE_ENV = 'HOSTWARD_SCAN_MODE';
-/** The host paths that changed, as a JSON list, for a partial re-scan (read by probes/integrity/options.ts). */
+/** The host paths that changed, as a JSON list, for a partial re-scan (read by the probes that re-check paths alone). */
 export const CHANGED_PATHS_ENV = 'HOSTWARD_CHANGED_PATHS';
 /** The agent's own listeners as JSON (ctx.ownListeners of the scan's probes). */
 export const OWN_LISTENERS_ENV = 'HOSTWARD_OWN_LISTENERS';
@@ -40,16 +43,12 @@ export const OWN_LISTENERS_ENV = 'HOSTWARD_OWN_LISTENERS';
 const MAX_CHANGED_PATHS = 1000;
 
 /**
- * Which probe produces each probe metric (DESIGN.md's table), so that a partial re-scan replaces exactly the
- * series of the probes it re-ran, including those that now have no series at all.
+ * Which probe produces each probe metric, as the probes declare them (Probe.metrics), so that a partial re-scan
+ * replaces exactly the series of the probes it re-ran, including those that now have no series at all.
  */
-const METRIC_PROBE: Readonly<Record<string, string>> = {
-  hostward_listening_sockets: 'ports',
-  hostward_certificate_expiry_timestamp_seconds: 'tls',
-  hostward_updates_pending: 'updates',
-  hostward_reboot_required: 'updates',
-  hostward_integrity_changes: 'integrity',
-};
+export function metricOwners(probes: readonly Pick<Probe, 'name' | 'metrics'>[]): ReadonlyMap<string, string> {
+  return new Map(probes.flatMap((p) => Object.keys(p.metrics ?? {}).map((m) => [m, p.name] as const)));
+}
 
 export class ChildScanError extends Error {
   readonly code = 'HOSTWARD_CHILD_SCAN_FAILED';
@@ -62,9 +61,10 @@ function isReport(v: unknown): v is Report {
 
 /**
  * `prev` with the probes in `rerun` replaced by their results in `part`. Findings keep prev's probe order; the
- * report's time and duration are the partial scan's (it is the latest look at the host).
+ * report's time and duration are the partial scan's (it is the latest look at the host). `owners` maps each probe
+ * metric to its probe (metricOwners).
  */
-export function mergeReports(prev: Report, part: Report, rerun: readonly string[]): Report {
+export function mergeReports(prev: Report, part: Report, rerun: readonly string[], owners: ReadonlyMap<string, string>): Report {
   const again = new Set(rerun);
   const byProbe = new Map<string, Finding[]>();
   for (const f of part.findings) {
@@ -81,7 +81,7 @@ export function mergeReports(prev: Report, part: Report, rerun: readonly string[
   const partRuns = new Map(part.probes.map((r) => [r.probe, r]));
   const probes = order.map((p) => (again.has(p) ? partRuns.get(p) : undefined) ?? prev.probes.find((r) => r.probe === p)!).filter(Boolean);
   const partMetrics = new Set(part.measurements.map((m) => m.metric));
-  const owned = (m: Measurement) => partMetrics.has(m.metric) || again.has(METRIC_PROBE[m.metric] ?? '');
+  const owned = (m: Measurement) => partMetrics.has(m.metric) || again.has(owners.get(m.metric) ?? '');
   const measurements = [...prev.measurements.filter((m) => !owned(m)), ...part.measurements];
   return { ...prev, startedAt: part.startedAt, durationSeconds: part.durationSeconds, probes, findings, summary: summarise(findings), measurements };
 }
@@ -156,6 +156,7 @@ export function childScanner(opts: ChildScanOptions): ChildScanner {
       child.stderr?.pipe(process.stderr);
     });
   let watchdog: WatchdogHooks | undefined;
+  const owners = metricOwners(opts.probes);
   let own: readonly OwnListener[] | undefined;
 
   let last: Report | undefined;
@@ -186,7 +187,7 @@ export function childScanner(opts: ChildScanOptions): ChildScanner {
     if (rerun.length === 0) return prev;
     try {
       const part = await run(rerun, changed);
-      last = mergeReports(prev, part, rerun);
+      last = mergeReports(prev, part, rerun, owners);
       return last;
     } catch (e) {
       full = true; // what this scan should have seen is not lost: the next scan looks at everything

@@ -11,7 +11,7 @@
 import { parseSchedule, startTicker, ScheduleError } from './schedule.js';
 import { startWatcher } from './watch.js';
 import type { Watcher } from './watch.js';
-import { startWatchdog, isWatchdogAware } from './watchdog.js';
+import { startWatchdog, isWatchdogAware, shedSpecs } from './watchdog.js';
 import { isListenerAware } from './child-scan.js';
 import { serveEndpoints } from './endpoints.js';
 import type { Endpoints } from './endpoints.js';
@@ -79,7 +79,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   let watchdog: Watchdog | undefined;
   if (config.agent.watchdog?.enabled) {
     const b = config.agent.watchdog;
-    watchdog = startWatchdog({ log: opts.log, memoryBytes: b.memoryBytes, cpuPercent: b.cpuPercent, windowSeconds: b.windowSeconds });
+    watchdog = startWatchdog({ log: opts.log, actions: [...shedSpecs(probes).keys()], memoryBytes: b.memoryBytes, cpuPercent: b.cpuPercent, windowSeconds: b.windowSeconds });
     if (isWatchdogAware(opts.scan)) opts.scan.useWatchdog(watchdog);
   }
   let scanRegistry: ReturnType<typeof buildRegistry> | undefined;

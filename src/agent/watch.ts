@@ -3,11 +3,11 @@
  * verdicts are watched with node:fs.watch (inotify on Linux) through the read-only host mount, and a change
  * re-runs at once only what it needs, instead of waiting for the schedule:
  *
- * - What is watched: the configuration the probes read (DEFAULT_WATCH_TARGETS: sshd_config and its drop-ins,
- *   daemon.json, containerd/CRI-O config, the kubelet config, /etc/kubernetes, passwd and group), plus what
- *   probes declare through Probe.watchTargets (the integrity policy's configuration rules: /etc/ssh, pam.d,
- *   sudoers, cron, systemd units, ld.so.preload, ...; never the binary trees). Each target names the probes
- *   that read it.
+ * - What is watched: the configuration the probes read, as each declares it: Probe.watch, fixed directories
+ *   (sshd_config and its drop-ins, daemon.json, containerd/CRI-O config, the kubelet config, /etc/kubernetes,
+ *   passwd and group), and Probe.watchTargets, from the probe's configuration (the integrity policy's rules:
+ *   /etc/ssh, pam.d, sudoers, cron, systemd units, ld.so.preload, ...; never the binary trees). Each target
+ *   names the probes that read it.
  * - What a change runs: the probes of the targets that cover the changed path, and nothing else. When the scan
  *   function is change-aware (src/agent/child-scan.ts), it is told the paths and probes before the re-scan is
  *   requested, and runs those probes alone (the integrity probe re-checks those paths alone) and merges the
@@ -41,17 +41,22 @@ export interface WatchTarget extends WatchSpec {
   probes: readonly string[];
 }
 
-/** The configuration the probes read; see the module comment. */
-export const DEFAULT_WATCH_TARGETS: readonly WatchTarget[] = [
-  { path: '/etc/ssh', depth: 1, probes: ['ssh'] },
-  { path: '/etc/docker', probes: ['runtime', 'seccomp'] },
-  { path: '/etc/containerd', depth: 1, probes: ['runtime', 'seccomp'] },
-  { path: '/etc/crio', depth: 1, probes: ['runtime', 'seccomp'] },
-  { path: '/var/lib/kubelet', names: ['config.yaml'], probes: ['kubelet', 'seccomp'] },
-  { path: '/etc/kubernetes', depth: 2, probes: ['kubelet', 'tls'] }, // pki/etcd is two levels down
-  // Users and groups: ssh evaluates per user and group, runtime checks socket groups.
-  { path: '/etc', names: ['passwd', 'group'], probes: ['ssh', 'runtime'] },
-];
+/**
+ * The fixed directories the probes declare (Probe.watch), one target per distinct spec with every probe that
+ * declares it, in the probes' order.
+ */
+export function declaredTargets(probes: readonly Pick<Probe, 'name' | 'watch'>[]): WatchTarget[] {
+  const bySpec = new Map<string, WatchTarget & { probes: string[] }>();
+  for (const p of probes) {
+    for (const s of p.watch ?? []) {
+      const key = JSON.stringify([s.path, s.names ?? null, s.depth ?? 0, s.ignore ?? null]);
+      const t = bySpec.get(key);
+      if (t) t.probes.push(p.name);
+      else bySpec.set(key, { ...s, probes: [p.name] });
+    }
+  }
+  return [...bySpec.values()];
+}
 
 /** Never watched, whatever a target says: pseudo file systems. */
 const NEVER = ['/proc', '/sys', '/dev'];
@@ -78,9 +83,9 @@ export function isChangeAware(f: unknown): f is ChangeAware {
 export interface WatchOptions {
   /** The host root as mounted in the agent (config.root). */
   root: string;
-  /** The engine's own targets (default DEFAULT_WATCH_TARGETS). */
+  /** The fixed targets (default: those `probes` declare, declaredTargets). */
   targets?: readonly WatchTarget[];
-  /** Probes whose watchTargets() add targets, with their config sections from `config`; only those config.scan.probes runs. */
+  /** Probes whose watch and watchTargets() (config sections from `config`) add targets; only those config.scan.probes runs. */
   probes?: readonly Probe[] | undefined;
   config?: Config | undefined;
   /** The agent's scan function: when change-aware, it is told what changed before onChange is called. */
@@ -185,7 +190,7 @@ export function startWatcher(opts: WatchOptions): Watcher {
   const log = opts.log.child({ component: 'watch' });
   const scanned = opts.config?.scan.probes?.length ? new Set(opts.config.scan.probes) : undefined;
   const wanted = (probes: readonly string[]) => (scanned ? probes.filter((p) => scanned.has(p)) : [...probes]);
-  const targets: Compiled[] = (opts.targets ?? DEFAULT_WATCH_TARGETS).filter((t) => wanted(t.probes).length > 0).map(compile);
+  const targets: Compiled[] = (opts.targets ?? declaredTargets(opts.probes ?? [])).filter((t) => wanted(t.probes).length > 0).map(compile);
   const excluded = [...NEVER, ...(opts.exclude ?? [])];
   const held = new Map<string, Held>();
   const changeAware = isChangeAware(opts.scan) ? opts.scan : undefined;

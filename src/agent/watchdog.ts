@@ -1,9 +1,9 @@
 /**
  * The agent's own watchdog, after osquery's (whose defaults are 200 MB and 10 % CPU for 12 s): a memory
  * budget for the long-running agent process and a CPU budget for the agent plus its scan children, averaged
- * over a window. Over budget, the agent sheds optional work in the scans it starts (the live ssh probe, the
- * integrity probe's rolling rehash) before the kernel's OOM killer or the kubelet's eviction does worse, says
- * so in its log, and exports what it measures and what it shed.
+ * over a window. Over budget, the agent sheds optional work in the scans it starts (what the probes declare as
+ * Probe.shed: the live ssh probe, the integrity probe's rolling rehash) before the kernel's OOM killer or the
+ * kubelet's eviction does worse, says so in its log, and exports what it measures and what it shed.
  *
  * Also measures the agent's event-loop delay (perf_hooks.monitorEventLoopDelay): scans run in a child process,
  * so the agent's loop should never stall for 100 ms; hostward_event_loop_delay_*_seconds show it does not.
@@ -17,11 +17,18 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Finding, Report } from '../contracts.js';
+import type { Probe, ShedSpec } from '../sdk.js';
 import { summarise } from '../scan/runner.js';
 
-/** Optional work a scan can do without. */
-export const SHED_ACTIONS = ['ssh_live', 'integrity_rehash'] as const;
-export type ShedAction = (typeof SHED_ACTIONS)[number];
+/** Optional work a scan can do without: the name of a ShedSpec that a probe declares. */
+export type ShedAction = string;
+
+type Shedding = Pick<Probe, 'name' | 'shed'>;
+
+/** The optional work the probes declare, by action, with the probe that declares it. */
+export function shedSpecs(probes: readonly Shedding[]): ReadonlyMap<ShedAction, { probe: string; spec: ShedSpec }> {
+  return new Map(probes.flatMap((p) => (p.shed ? [[p.shed.action, { probe: p.name, spec: p.shed }] as const] : [])));
+}
 
 /** Tells the scan child (`hostward scan`) what to shed: a comma-separated list of ShedAction. */
 export const SHED_ENV = 'HOSTWARD_SHED';
@@ -46,6 +53,8 @@ export interface Sample {
 
 export interface WatchdogOptions extends Partial<WatchdogBudget> {
   log: Logger;
+  /** What a scan can shed over budget (the keys of shedSpecs over the probes); none by default. */
+  actions?: readonly ShedAction[];
   /** Sampling interval, ms (default 1000). */
   intervalMs?: number;
   /** How to sample this process (tests inject one). */
@@ -173,7 +182,8 @@ export function startWatchdog(opts: WatchdogOptions): Watchdog {
     registers,
   });
   for (const r of ['memory', 'cpu']) overSeconds.labels(r).inc(0);
-  for (const a of SHED_ACTIONS) shedTotal.labels(a).inc(0);
+  const actions = [...(opts.actions ?? [])];
+  for (const a of actions) shedTotal.labels(a).inc(0);
 
   // Event-loop delay: one histogram per interval, kept for the window.
   const loop: ReturnType<typeof monitorEventLoopDelay> = monitorEventLoopDelay({ resolution: 10 });
@@ -261,7 +271,7 @@ export function startWatchdog(opts: WatchdogOptions): Watchdog {
     eventLoop: loopFigures,
     shedForScan() {
       if (!over.memory && !over.cpu) return [];
-      const shed = [...SHED_ACTIONS];
+      const shed = [...actions];
       for (const a of shed) shedTotal.labels(a).inc();
       log.warn({ shed, memory: over.memory, cpu: over.cpu, rssBytes: lastRss, cpuRatio: round(cpuRatio) }, 'scan sheds optional work: the agent is over budget');
       return shed;
@@ -304,35 +314,36 @@ function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
 
-/** The shed actions named by the agent for this scan (HOSTWARD_SHED); unknown names are ignored. */
-export function shedFromEnv(env: NodeJS.ProcessEnv): ShedAction[] {
+/** The shed actions named by the agent for this scan (HOSTWARD_SHED); names no probe declares are ignored. */
+export function shedFromEnv(env: NodeJS.ProcessEnv, probes: readonly Shedding[]): ShedAction[] {
   const raw = env[SHED_ENV];
   if (!raw) return [];
-  return raw.split(',').filter((a): a is ShedAction => (SHED_ACTIONS as readonly string[]).includes(a));
+  const known = shedSpecs(probes);
+  return raw.split(',').filter((a) => known.has(a));
+}
+
+/** In the scan child: each shed action sets its options over its probe's section, keeping the rest of it. */
+export function applyShed(config: Config, shed: readonly ShedAction[], probes: readonly Shedding[]): void {
+  const specs = shedSpecs(probes);
+  for (const a of shed) {
+    const s = specs.get(a);
+    if (s) config.probes[s.probe] = { ...config.probes[s.probe], ...s.spec.options };
+  }
 }
 
 /**
- * In the scan child: turn the shed actions into probe options. The live ssh probe is switched off; the
- * integrity probe's rolling rehash is spread over a million checks (so this one re-reads almost nothing and
- * the cursor still advances) and hashes with one worker. Stat-based change detection is untouched.
+ * In the scan child, after the scan: a check that skipped because its work was shed (ShedSpec.checks) says
+ * `unknown`, so that shedding never resolves an alert.
  */
-export function applyShed(config: Config, shed: readonly ShedAction[]): void {
-  if (shed.includes('ssh_live')) config.probes.ssh = { ...config.probes.ssh, live: false };
-  if (shed.includes('integrity_rehash')) config.probes.integrity = { ...config.probes.integrity, rehashSlices: 1_000_000, workers: 1 };
-}
-
-/** Checks whose verdict depends on the shed work: reported `unknown`, so that shedding never resolves an alert. */
-const SHED_CHECKS: Record<ShedAction, RegExp | undefined> = { ssh_live: /^ssh\.live_/, integrity_rehash: undefined };
-
-/** In the scan child, after the scan: a check that could not run because its work was shed says so. */
-export function markShed(report: Report, shed: readonly ShedAction[]): void {
+export function markShed(report: Report, shed: readonly ShedAction[], probes: readonly Shedding[]): void {
   if (shed.length === 0) return;
+  const specs = shedSpecs(probes);
   const mark = (f: Finding, action: ShedAction) => {
     f.status = 'unknown';
     f.message = `not checked: the agent is over its resource budget and shed ${action.replace('_', ' ')} work (${f.message})`;
   };
   for (const f of report.findings) {
-    for (const a of shed) if (f.status === 'skip' && SHED_CHECKS[a]?.test(f.check)) mark(f, a);
+    for (const a of shed) if (f.status === 'skip' && specs.get(a)?.spec.checks?.test(f.check)) mark(f, a);
   }
   report.summary = summarise(report.findings);
 }

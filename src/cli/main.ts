@@ -88,12 +88,12 @@ async function cmdScan(argv: string[]): Promise<number> {
   const mode = process.env.HOSTWARD_SCAN_MODE === 'agent' ? 'agent' : 'scan';
   // Set by the agent's watchdog when it is over budget: optional work this scan leaves out (src/agent/watchdog.ts).
   const shedding = process.env.HOSTWARD_SHED ? await import('../agent/watchdog.js') : undefined;
-  const shed = shedding?.shedFromEnv(process.env) ?? [];
-  if (shedding) shedding.applyShed(config, shed);
+  const shed = shedding?.shedFromEnv(process.env, PROBES) ?? [];
+  if (shedding) shedding.applyShed(config, shed, PROBES);
   // Set by the agent's child scanner: the agent's own endpoints, for probes that judge exposure.
   const ownListeners = process.env.HOSTWARD_OWN_LISTENERS ? (await import('../agent/child-scan.js')).ownListenersFromEnv(process.env) : undefined;
   const full = await runScan({ probes: PROBES, config, log, only, mode, ...(ownListeners ? { ownListeners } : {}) });
-  shedding?.markShed(full, shed);
+  shedding?.markShed(full, shed, PROBES);
   const report = selectFindings(full, selection);
   const toFile = values.output !== undefined;
   const tty = !toFile && Boolean(process.stdout.isTTY);
@@ -159,6 +159,7 @@ async function cmdAgent(argv: string[]): Promise<number> {
   const { childScanner } = await import('../agent/child-scan.js');
   const scan = childScanner({
     cli: fileURLToPath(import.meta.url),
+    probes: PROBES,
     root: config.root,
     ...(values.config ? { configFile: values.config as string } : {}),
     // Every probe has its own timeout; the whole child gets them all plus start-up.
