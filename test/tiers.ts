@@ -125,6 +125,7 @@ export const TIERS = {
     'test/sinks/collector.test.ts',
     'test/sinks/enrich.test.ts',
     'test/sinks/http.test.ts',
+    'test/sinks/redact.test.ts',
     'test/sinks/webhook.test.ts',
     'test/ssh/hostkeys.test.ts',
     'test/tls/der.test.ts',

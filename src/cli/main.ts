@@ -22,6 +22,7 @@ import { USAGE, helpFor } from './help.js';
 import { explain } from './explain.js';
 import { writeOutput, requireDirectory, describeSystemError } from './io.js';
 import { VERSION } from '../version.js';
+import { redactSecrets } from '../sinks/redact.js';
 import type { HashAlgorithm } from '../integrity/types.js';
 
 class UsageError extends Error {
@@ -37,7 +38,9 @@ function validationContext() {
 
 function makeLogger(level: Config['log']['level'], toStderr: boolean): Logger {
   // The CLI's stdout is the report; logs go to stderr so `scan --format json | jq` stays clean.
-  return pino({ level, base: { app: 'hostward' }, redact: ['token', '*.token', 'authorization', '*.authorization'] }, pino.destination(toStderr ? 2 : 1));
+  // Field redaction for tokens by name; the sinks' secrets (redact.ts) wherever they appear in a line.
+  const hooks = { streamWrite: redactSecrets };
+  return pino({ level, base: { app: 'hostward' }, hooks, redact: ['token', '*.token', 'authorization', '*.authorization'] }, pino.destination(toStderr ? 2 : 1));
 }
 
 function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>) {
@@ -208,7 +211,7 @@ async function cmdTestSink(argv: string[]): Promise<number> {
   if (parsed.positionals.length !== 1) throw new UsageError('collector test-sink needs exactly one sink NAME');
   const config = loadConfig(parsed.values.config, validationContext());
   const { runTestSink } = await import('../sinks/test-sink.js');
-  return runTestSink(config.collector, parsed.positionals[0]!, (line) => process.stdout.write(line + '\n'));
+  return runTestSink(config.collector, parsed.positionals[0]!, (line) => process.stdout.write(redactSecrets(line) + '\n'));
 }
 
 async function cmdCollector(argv: string[]): Promise<number> {
@@ -373,13 +376,13 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (e instanceof ConfigError) {
-      process.stderr.write(`hostward: invalid configuration: ${e.message}\n`);
+      process.stderr.write(`hostward: invalid configuration: ${redactSecrets(e.message)}\n`);
       return 2;
     }
     // A port in use, a file that cannot be written, ...: one line that says it once, exit 2.
     const system = describeSystemError(e);
     if (system) {
-      process.stderr.write(`hostward: ${system}\n`);
+      process.stderr.write(`hostward: ${redactSecrets(system)}\n`);
       return 2;
     }
     throw e;
@@ -400,7 +403,7 @@ main(process.argv.slice(2)).then(
     if (process.argv[2] !== 'agent' && process.argv[2] !== 'collector') process.stdout.write('', () => process.exit(code));
   },
   (e: unknown) => {
-    process.stderr.write(`hostward: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(`hostward: ${redactSecrets(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
     process.exit(2);
   },
 );

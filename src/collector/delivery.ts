@@ -18,6 +18,7 @@ import { InhibitionLedger } from '../sinks/routing.js';
 import type { RoutingContext } from '../sinks/routing.js';
 import type { Sink } from './sink.js';
 import { SinkError } from './sink.js';
+import { redactSecrets } from '../sinks/redact.js';
 import type { Store } from './store.js';
 
 export interface DispatcherOptions {
@@ -107,7 +108,8 @@ export class Dispatcher {
         }
       } catch (e) {
         this.opts.failed.inc({ sink: sink.name });
-        const err = e instanceof Error ? e.message : String(e);
+        // Every sink's secrets masked (redact.ts): the message is logged, stored as last_error and shown on the page.
+        const err = redactSecrets(e instanceof Error ? e.message : String(e));
         if (e instanceof SinkError && e.permanent) {
           store.markDead(d.id, err);
           this.opts.dead?.inc({ sink: sink.name });

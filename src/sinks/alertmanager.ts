@@ -23,6 +23,7 @@ import type { Severity } from '../contracts.js';
 import type { DeliveryResult, FailingNodeCheck, FleetView, GroupChange, HttpAnswer, Sink, SinkContext } from '../collector/sink.js';
 import { ConfigError } from '../config/config.js';
 import { postJson } from './http.js';
+import { registerSecrets, urlSecrets } from './redact.js';
 import { probeOf } from './routing.js';
 import { fleetLink, truncate } from './text.js';
 
@@ -156,7 +157,9 @@ export function alertsEndpoint(base: string): string {
 export function alertmanagerSink(opts: AlertmanagerSinkOptions): Sink & { resendNow(): Promise<void> } {
   const endpoint = alertsEndpoint(opts.url);
   const u = new URL(opts.url);
-  const redact = [u.password, u.username].filter((s) => s.length > 0);
+  // Basic-auth userinfo, and any token in the path or query (a proxy's), masked wherever they appear.
+  const redact = urlSecrets(opts.url);
+  registerSecrets(redact);
   const now = opts.now ?? Date.now;
   const resendMs = opts.resendMs ?? DEFAULT_RESEND_SECONDS * 1000;
   const endsInMs = 4 * resendMs;

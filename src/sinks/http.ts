@@ -5,10 +5,12 @@
  * configuration error: permanent, so the queue logs and counts it instead of retrying forever.
  *
  * Error messages name the sink, the status and the receiver's short answer, never the URL (a Slack
- * webhook URL is itself the secret); strings listed in `redact` are masked wherever they appear.
+ * webhook URL is itself the secret); strings listed in `redact` are masked wherever they appear, in any case
+ * and percent-encoded (redact.ts).
  */
 import { SinkError } from '../collector/sink.js';
 import type { HttpAnswer } from '../collector/sink.js';
+import { redactSecrets, redactText as redactOnly } from './redact.js';
 
 export type { HttpAnswer } from '../collector/sink.js';
 
@@ -45,10 +47,12 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   return Math.max(0, t - now);
 }
 
+/**
+ * Mask `secrets` and every secret a sink of this process registered (redact.ts: one module for every
+ * message's way out): one sink's receiver may echo another's.
+ */
 export function redactText(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const s of secrets) if (s.length > 0) out = out.split(s).join('[redacted]');
-  return out;
+  return redactSecrets(redactOnly(text, secrets));
 }
 
 /** Map a received status to success or a typed SinkError (exported so the classification is testable alone). */

@@ -15,6 +15,7 @@ import type { Severity } from '../contracts.js';
 import type { DeliveryResult, GroupChange, Sink } from '../collector/sink.js';
 import { checkUrl, readSecretFile } from './config.js';
 import { postJson, RateLimiter, sharedWindowLimiter } from './http.js';
+import { registerSecrets, urlSecrets } from './redact.js';
 import { fleetLink, headline, truncate } from './text.js';
 
 export const PAGERDUTY_DEFAULT_URL = 'https://events.pagerduty.com/v2/enqueue';
@@ -125,6 +126,9 @@ export interface PagerDutySinkOptions {
 
 export function pagerdutySink(opts: PagerDutySinkOptions): Sink {
   const url = opts.url ?? PAGERDUTY_DEFAULT_URL;
+  // The routing key, and any token a proxy's URL carries.
+  const redact = [opts.routingKey, ...(opts.url ? urlSecrets(opts.url).slice(1) : [])];
+  registerSecrets(redact);
   const gap = new RateLimiter(opts.intervalMs ?? 0);
   const window = sharedWindowLimiter(opts.routingKey, opts.windowLimit ?? 120, opts.windowMs ?? 60_000);
   const evOpts: PagerDutyEventOptions = {
@@ -142,7 +146,7 @@ export function pagerdutySink(opts: PagerDutySinkOptions): Sink {
       const answer = await postJson(url, pagerdutyEvent(change, opts.routingKey, evOpts), {
         what: opts.name ?? 'pagerduty',
         signal,
-        redact: [opts.routingKey],
+        redact,
         default429Ms: opts.default429Ms ?? 30_000,
         ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
       });

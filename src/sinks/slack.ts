@@ -11,6 +11,7 @@ import type { DeliveryResult, FailingNodeCheck, FleetView, GroupChange, Sink } f
 import { SinkError } from '../collector/sink.js';
 import { checkUrl, readSecretFile } from './config.js';
 import { postJson, RateLimiter } from './http.js';
+import { registerSecrets, slackSecrets } from './redact.js';
 import { fleetLink, headline, truncate } from './text.js';
 
 /** Block Kit limits (docs.slack.dev). */
@@ -134,6 +135,8 @@ export function slackSink(opts: SlackSinkOptions): Sink {
   if (!limiter) limiters.set(limiterKey, (limiter = new RateLimiter(interval)));
   const rate = limiter;
   const name = opts.name ?? 'slack';
+  const redact = slackSecrets(opts.url);
+  registerSecrets(redact);
   let fleet: FleetView | undefined;
   return {
     name,
@@ -159,7 +162,7 @@ export function slackSink(opts: SlackSinkOptions): Sink {
         const answer = await postJson(opts.url, slackPayload(change, payloadOpts), {
           what: name,
           signal,
-          redact: [opts.url, new URL(opts.url).pathname],
+          redact,
           ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
         });
         return { answers: [answer] };

@@ -12,6 +12,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { DeliveryResult, GroupChange, Sink } from '../collector/sink.js';
 import { postJson } from './http.js';
+import { registerSecrets, urlSecrets } from './redact.js';
 import { fleetLink } from './text.js';
 
 export const SIGNATURE_HEADER = 'X-Hostward-Signature';
@@ -51,19 +52,9 @@ export interface WebhookSinkOptions {
 
 export function webhookSink(opts: WebhookSinkOptions): Sink {
   const now = opts.now ?? Date.now;
-  const u = new URL(opts.url);
   // The URL and any of its parts may be the credential, and receivers like to echo tokens back.
-  const redact = [
-    opts.url,
-    u.pathname.length > 1 ? u.pathname : '',
-    u.search,
-    u.password,
-    opts.secret ?? '',
-    ...[...u.searchParams.values()].filter((v) => v.length >= 4),
-    ...u.pathname.split('/').filter((seg) => seg.length >= 8),
-  ]
-    .filter((x) => x.length > 1)
-    .sort((a, b) => b.length - a.length);
+  const redact = [...urlSecrets(opts.url), opts.secret ?? ''];
+  registerSecrets(redact);
   return {
     name: opts.name,
     type: 'webhook',
