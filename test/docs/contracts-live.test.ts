@@ -28,6 +28,8 @@ import { checkFields, CLI, codeSpans, fieldDocs, hostward, readDoc, REPO, tableA
 import type { Row } from './docs.js';
 
 const COLLECTOR_TOKEN = 'collector-token-for-docs-test';
+/** A token bound to the node of event(): an agent's credential (docs/threat-model.md). */
+const NODE_TOKEN = 'node-token-for-docs-test';
 const SCRAPE_TOKEN = 'scrape-token-for-docs-test';
 const NODE = 'docs-node';
 
@@ -162,7 +164,7 @@ describe('contracts on a real collector and agents', () => {
       writeFileSync(path.join(tmp, name), text, { mode });
       return path.join(tmp, name);
     };
-    const tokens = file('tokens', `${COLLECTOR_TOKEN}\n`);
+    const tokens = file('tokens', `${COLLECTOR_TOKEN}\n${NODE_TOKEN} node=docs-node-2\n`);
     const token = file('token', `${COLLECTOR_TOKEN}\n`);
     const key = file('integrity.key', 'k'.repeat(32));
     const baseline = path.join(tmp, 'integrity.db');
@@ -302,6 +304,7 @@ describe('contracts on a real collector and agents', () => {
       none: () => undefined,
       token: (t) => `Bearer ${t}`,
       'wrong token': () => 'Bearer not-a-token-anyone-has',
+      'node token': () => `Bearer ${NODE_TOKEN}`,
       basic,
     };
     const BODIES: Record<string, () => string> = {
@@ -310,6 +313,8 @@ describe('contracts on a real collector and agents', () => {
         JSON.stringify([event(), event({ check: 'kernel.rp_filter', probe: 'kernel', severity: 'medium' })]),
       'not JSON': () => '[{"id": ',
       'bad event': () => JSON.stringify([{ ...event(), check: undefined }]),
+      "another node's event": () => JSON.stringify([event({ node: 'docs-node-3' })]),
+      "a collector's check": () => JSON.stringify([event({ check: 'hostward.node_silent', probe: 'hostward', status: 'pass' })]),
       'too large': () => JSON.stringify([event({ message: 'x'.repeat(4 * 1024 * 1024) })]),
     };
     const server = (name: string) =>
