@@ -11,7 +11,7 @@
 //
 //   node bench/collector-paging.mjs [--nodes 200000] [--events 200000] [--only paging|wal]
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ if (!existsSync(dist('src/collector/server.js'))) throw new Error('run `npm run 
 const { Store } = await import(dist('src/collector/store.js'));
 const { startCollector } = await import(dist('src/collector/server.js'));
 const { defaultConfig } = await import(dist('src/config/config.js'));
+const { listPage } = await import(dist('src/collector/read-api.js'));
 const { pino } = await import('pino');
 
 const TOKEN = 'bench-token-0123456789abcdef';
@@ -84,12 +85,24 @@ async function ingest() {
 async function paging() {
   const dir = mkdtempSync(join(tmpdir(), 'hostward-bench-paging-'));
   const n = Number(values.nodes);
-  const seed = new Store({ file: join(dir, 'collector.db'), sinks: ['file'] });
+  // No sink: a queue of seeded changes would be delivered during the walks (the file sink fsyncs on the event
+  // loop), and this measures the read API.
+  const seed = new Store({ file: join(dir, 'collector.db'), sinks: [] });
   const t0 = performance.now();
   for (let i = 0; i < n; i += 1000) seed.ingest([Array.from({ length: Math.min(1000, n - i) }, (_, j) => event(i + j, `node-${String(i + j).padStart(7, '0')}`))]);
   seed.close();
+  console.log(`paging: load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs`);
   console.log(`paging: ${n} nodes stored in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const c = await startCollector({ config: config(dir), log: pino({ level: 'warn' }), port: 0, host: '127.0.0.1' });
+  handlerTimes(join(dir, 'collector.db'));
+  const cfg = config(dir);
+  delete cfg.collector.fileSink;
+  // The loop's delay with nothing to do, under the same machine load: the floor of the figures below.
+  const idle = monitorEventLoopDelay({ resolution: 1 });
+  idle.enable();
+  await new Promise((r) => setTimeout(r, 5000));
+  idle.disable();
+  console.log(`paging: idle collector process (5 s): event loop delay max ${(idle.max / 1e6).toFixed(1)} ms, p99 ${(idle.percentile(99) / 1e6).toFixed(1)} ms`);
+  const c = await startCollector({ config: cfg, log: pino({ level: 'warn' }), port: 0, host: '127.0.0.1' });
   for (const limit of [500, 2000]) {
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
@@ -107,6 +120,33 @@ async function paging() {
   }
   await c.close();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * What one request holds the event loop for: listPage and JSON.stringify of every page, in this process, as wall
+ * time and as this process's CPU time (which a loaded machine's descheduling does not inflate).
+ */
+function handlerTimes(file) {
+  const store = new Store({ file, sinks: [] });
+  for (const [path, limit] of [['/v1/nodes', 500], ['/v1/nodes', 2000], ['/v1/alerts', 100], ['/v1/alerts', 500]]) {
+    let cursor = '';
+    let maxWall = 0;
+    let maxCpu = 0;
+    let pages = 0;
+    do {
+      const t = performance.now();
+      const c = process.cpuUsage();
+      const r = listPage(store, path, `?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      JSON.stringify(r.body);
+      const cpu = process.cpuUsage(c);
+      maxWall = Math.max(maxWall, performance.now() - t);
+      maxCpu = Math.max(maxCpu, (cpu.user + cpu.system) / 1000);
+      cursor = r.headers['Hostward-Next-Cursor'] ?? '';
+      pages++;
+    } while (cursor);
+    console.log(`paging: ${path} limit ${limit}: ${pages} pages; one request's handler at most ${maxWall.toFixed(1)} ms wall, ${maxCpu.toFixed(1)} ms CPU`);
+  }
+  store.close();
 }
 
 async function wal() {
