@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Benchmark of `hostward scan --format json` on this machine, over the built dist (run `npm run build` first).
-// Prints figures; it is not a test and asserts nothing.
+// Prints figures; it is not a test and asserts nothing. Wall time moves with the machine's load (printed with
+// each run, 1-minute average); user+sys CPU seconds much less, so compare those between loaded runs. The
+// slowest probes come from the report's probes[].durationSeconds (probes run concurrently, so they overlap).
 //
 //   node bench/scan.mjs [--runs N] [--bin dist/src/cli/main.js] [-- extra scan flags, e.g. --root /host --probe ssh]
 //
@@ -9,7 +11,7 @@
 // process.resourceUsage(), written to a file on exit by a preloaded module.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -57,25 +59,28 @@ function once(i) {
   if (r.status !== 0 && r.status !== 1) {
     throw new Error(`scan exited ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().slice(0, 2000)}`);
   }
-  let cpu, rssKiB;
+  let cpu, user, sys, rssKiB;
   const measured = readFileSync(out, 'utf8').trim();
   if (useTime) {
     // /usr/bin/time -o appends after any "Command exited with non-zero status" line: use the last line.
-    const [user, sys, maxrss] = measured.split('\n').at(-1).split(' ').map(Number);
+    [user, sys, rssKiB] = measured.split('\n').at(-1).split(' ').map(Number);
     cpu = user + sys;
-    rssKiB = maxrss;
   } else {
     const u = JSON.parse(measured);
-    cpu = (u.userCPUTime + u.systemCPUTime) / 1e6;
+    [user, sys] = [u.userCPUTime / 1e6, u.systemCPUTime / 1e6];
+    cpu = user + sys;
     rssKiB = u.maxRSS;
   }
   let findings = NaN;
+  let probes = [];
   try {
-    findings = JSON.parse(r.stdout).findings.length;
+    const report = JSON.parse(r.stdout);
+    findings = report.findings.length;
+    probes = report.probes ?? [];
   } catch {
     // Not JSON: reported as NaN rather than failing the benchmark.
   }
-  return { wall, cpu, rssMiB: rssKiB / 1024, exit: r.status, findings };
+  return { wall, cpu, user, sys, rssMiB: rssKiB / 1024, exit: r.status, findings, probes, load: loadavg()[0] };
 }
 
 const stats = (xs) => {
@@ -86,13 +91,14 @@ const stats = (xs) => {
 
 console.log(`hostward scan --format json ${extra.join(' ')}`.trim());
 console.log(`${runs} runs of ${bin} on node ${process.version}; CPU and RSS from ${useTime ? TIME : 'process.resourceUsage() of the child'}`);
-console.log('run  wall s   cpu s    maxRSS MiB  exit  findings');
+console.log('run  wall s   cpu s   user s   sys s   maxRSS MiB  exit  findings  load');
 const results = [];
 try {
   for (let i = 0; i < runs; i++) {
     const r = once(i);
     results.push(r);
-    console.log(`${String(i + 1).padStart(3)}  ${r.wall.toFixed(3).padStart(6)}  ${r.cpu.toFixed(3).padStart(6)}  ${r.rssMiB.toFixed(1).padStart(10)}  ${String(r.exit).padStart(4)}  ${String(r.findings).padStart(8)}`);
+    const f = (x, w, d = 3) => x.toFixed(d).padStart(w);
+    console.log(`${String(i + 1).padStart(3)}  ${f(r.wall, 6)}  ${f(r.cpu, 6)}  ${f(r.user, 6)}  ${f(r.sys, 6)}  ${f(r.rssMiB, 10, 1)}  ${String(r.exit).padStart(4)}  ${String(r.findings).padStart(8)}  ${f(r.load, 4, 1)}`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
@@ -102,8 +108,16 @@ console.log('             min     median  max');
 for (const [label, key, digits] of [
   ['wall s', 'wall', 3],
   ['cpu s', 'cpu', 3],
+  ['user s', 'user', 3],
+  ['sys s', 'sys', 3],
   ['maxRSS MiB', 'rssMiB', 1],
 ]) {
   const s = stats(results.map((r) => r[key]));
   console.log(`${label.padEnd(11)}  ${s.min.toFixed(digits).padStart(6)}  ${s.median.toFixed(digits).padStart(6)}  ${s.max.toFixed(digits).padStart(6)}`);
 }
+
+const byProbe = new Map();
+for (const r of results) for (const p of r.probes) byProbe.set(p.probe, [...(byProbe.get(p.probe) ?? []), p.durationSeconds]);
+const slowest = [...byProbe].map(([name, ds]) => [name, stats(ds).median]).sort((a, b) => b[1] - a[1]).slice(0, 6);
+console.log('');
+console.log(`slowest probes (median s, overlapping): ${slowest.map(([n, d]) => `${n} ${d.toFixed(3)}`).join(', ')}`);
