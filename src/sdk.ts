@@ -19,6 +19,8 @@ export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, Proces
 export type { ExecResult, ExecOptions } from './host/exec.js';
 export { yamlLib, tomlLib } from './lazy-libs.js';
 export { optionProblem, optionSection, optionInt, noOptions } from './probe-options.js';
+/** Shared host facts (src/host/facts/): the process table, the kubelet's and the runtimes' configuration, read once per scan. */
+export * from './host/facts/index.js';
 /** The file-integrity library (src/integrity/), for the integrity probe. */
 export {
   integrityCheck, loadKey, DEFAULT_DB_FILE, DEFAULT_REHASH_SLICES, IntegrityError, CATEGORIES, loadPolicyFile,

@@ -53,6 +53,7 @@ export const TIERS = {
     'test/ports/cgroup.test.ts',
     'test/ports/proc-net.test.ts',
     'test/ports/tables.test.ts',
+    'test/probe-imports.test.ts',
     'test/references.test.ts',
     'test/runner.test.ts',
     'test/runtime/fixtures.test.ts',

@@ -5,8 +5,7 @@
  */
 import type { Check, Evidence, Outcome } from '../../src/sdk.js';
 import { pass, fail, unknown, skip } from '../../src/sdk.js';
-import { describeOrigin } from './effective.js';
-import { parseDuration } from './fields.js';
+import { describeOrigin, parseDuration } from '../../src/sdk.js';
 import type { FileFact, KubeletFacts, Leaf, Setting } from './types.js';
 
 const CIS = (id: string) => `CIS Kubernetes Benchmark v1.12 ${id}`;

@@ -7,15 +7,13 @@
 import { defineProbe, skip } from '../../src/sdk.js';
 import type { HostRoot, ProbeContext } from '../../src/sdk.js';
 import { kubeletChecks } from './checks.js';
-import { resolveKubelet, unitFiles } from './effective.js';
+import { resolveKubelet, unitFiles } from '../../src/sdk.js';
 import { parseKubeletOptions } from './options.js';
 import { gatherProxy } from './proxy.js';
 import type { FileFact, KubeletEffective, KubeletFacts } from './types.js';
 
 export type { KubeletFacts, KubeletEffective, KubeletOptions, Setting, SettingSource, Distribution, Flag, Leaf } from './types.js';
-export { resolveKubelet, describeOrigin } from './effective.js';
-export { parseKubeletConfig } from './config-file.js';
-export { parseFlags } from './argv.js';
+export { resolveKubelet, describeOrigin, parseKubeletConfig, parseKubeletFlags as parseFlags } from '../../src/sdk.js';
 export { STRONG_CIPHER_SUITES } from './checks.js';
 
 /** kubeconfigs the kubelet is given by the distributions, when no --kubeconfig is visible. */

@@ -6,10 +6,10 @@
  */
 import path from 'node:path';
 import type { HostRoot } from '../../src/sdk.js';
-import { parseCgroup } from '../ports/cgroup.js';
-import { lastFlag, parseFlags, wordsOf } from './argv.js';
-import { parseKubeletConfig } from './config-file.js';
-import { MAX_CONFIG_BYTES, findProcesses } from './effective.js';
+import {
+  parseCgroup, lastKubeletFlag as lastFlag, parseKubeletFlags as parseFlags, wordsOf, parseKubeletConfig, MAX_CONFIG_BYTES,
+  kubeletCandidates,
+} from '../../src/sdk.js';
 import type { ProxyFacts } from './types.js';
 
 /** kube-proxy's default: metrics on 127.0.0.1:10249. */
@@ -38,7 +38,7 @@ async function hostPathFor(host: HostRoot, p: string, podUid: string | undefined
 
 export async function gatherProxy(host: HostRoot, maxProcs: number): Promise<ProxyFacts> {
   const facts: ProxyFacts = { present: false, flags: [], problems: [] };
-  const procs = await findProcesses(host, (c) => c === 'kube-proxy' || c === 'hyperkube', maxProcs);
+  const procs = await kubeletCandidates(host, (c) => c === 'kube-proxy' || c === 'hyperkube', maxProcs);
   const p = procs.find((x) => /(^|\/)kube-proxy$/.test(x.argv[0]!) || (/(^|\/)hyperkube$/.test(x.argv[0]!) && x.argv[1] === 'kube-proxy'));
   let kubeconfig: string | undefined;
   if (p) {

@@ -6,7 +6,7 @@
 import { mapLimit } from '../../src/sdk.js';
 import type { HostRoot } from '../../src/sdk.js';
 import type { Owner } from './types.js';
-import { parseCgroup } from './cgroup.js';
+import { parseCgroup } from '../../src/sdk.js';
 
 const SOCKET_LINK = /^socket:\[(\d+)\]$/;
 

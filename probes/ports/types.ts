@@ -1,5 +1,7 @@
 /** Facts of the ports probe: what the host's /proc says, who owns it, and what a connect scan reached. */
-import type { Failure, OwnListener } from '../../src/sdk.js';
+import type { CgroupPlacement, Failure, OwnListener } from '../../src/sdk.js';
+
+export type { CgroupPlacement } from '../../src/sdk.js';
 
 export type InetProtocol = 'tcp' | 'udp' | 'raw';
 /** any = 0.0.0.0 or ::, loopback = 127/8 or ::1, address = one specific address (the metric's scope label). */
@@ -35,18 +37,6 @@ export interface UnixListener {
   inode: number;
   file: string;
   line: number;
-}
-
-/** Where a process's cgroup path puts it. */
-export interface CgroupPlacement {
-  /** containerd, cri-o, docker, podman; absent when the driver does not name it (cgroupfs). */
-  runtime?: string;
-  containerId?: string;
-  podUid?: string;
-  /** guaranteed, burstable, besteffort. */
-  qos?: string;
-  /** Host systemd unit, e.g. sshd.service, when not in a container. */
-  unit?: string;
 }
 
 export interface Owner {

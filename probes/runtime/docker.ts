@@ -5,10 +5,10 @@
  */
 import type { Evidence, HostRoot } from '../../src/sdk.js';
 import { describeFailure } from '../../src/sdk.js';
-import { findProcesses, lastFlag, parseGoFlags, readEnviron } from './proc.js';
-import type { FlagOccurrence, ProcInfo } from './proc.js';
-import { firstExisting, lineOf, statFile } from './files.js';
-import type { FileFact } from './files.js';
+import { findProcesses, lastGoFlag as lastFlag, parseGoFlags, readEnviron } from '../../src/sdk.js';
+import type { FlagOccurrence, ProcInfo } from '../../src/sdk.js';
+import { firstExisting, lineOf, statFile } from '../../src/sdk.js';
+import type { StatFileFact as FileFact } from '../../src/sdk.js';
 
 export type DockerKind = 'bool' | 'string' | 'list' | 'map';
 

@@ -4,8 +4,8 @@
  */
 import { yamlLib } from '../../src/sdk.js';
 import type { Evidence, HostRoot } from '../../src/sdk.js';
-import { lastFlag, parseGoFlags } from './proc.js';
-import type { ProcInfo } from './proc.js';
+import { lastGoFlag as lastFlag, parseGoFlags } from '../../src/sdk.js';
+import type { ProcInfo } from '../../src/sdk.js';
 
 export type KubeletCgroup =
   | { state: 'absent' }

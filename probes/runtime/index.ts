@@ -6,12 +6,11 @@
  */
 import { defineProbe } from '../../src/sdk.js';
 import type { HostRoot, ProbeContext } from '../../src/sdk.js';
-import { findProcesses } from './proc.js';
+import { findProcesses } from '../../src/sdk.js';
 import { gatherDocker } from './docker.js';
-import { effectiveContainerd, parseHostsToml } from './containerd.js';
-import { effectiveCrio } from './crio.js';
+import { effectiveContainerd, effectiveCrio, parseHostsToml } from '../../src/sdk.js';
 import { gatherAuditRules, gatherKubeletCgroup, gatherSelinux } from './host.js';
-import { parseGroupFile, parsePasswdHomes } from './files.js';
+import { parseGroupFile, parsePasswdHomes } from '../../src/sdk.js';
 import { parseRuntimeOptions } from './options.js';
 import type { RuntimeFacts } from './types.js';
 import { dockerChecks, DOCKER_AUDIT_PATHS } from './checks/docker.js';
@@ -19,11 +18,11 @@ import { containerdChecks } from './checks/containerd.js';
 import { crioChecks } from './checks/crio.js';
 
 export type { RuntimeFacts } from './types.js';
-export type { ContainerdFacts, ContainerdConfig, ContainerdInstance, RuntimeHandler, Val } from './containerd.js';
-export type { CrioFacts, CrioConfig } from './crio.js';
+export type { ContainerdFacts, ContainerdConfig, ContainerdInstance, RuntimeHandler, Val } from '../../src/sdk.js';
+export type { CrioFacts, CrioConfig } from '../../src/sdk.js';
 export type { DockerFacts } from './docker.js';
-export { effectiveContainerd, loadContainerdConfig, parseHostsToml } from './containerd.js';
-export { effectiveCrio, loadCrioConfig } from './crio.js';
+export { effectiveContainerd, loadContainerdConfig, parseHostsToml } from '../../src/sdk.js';
+export { effectiveCrio, loadCrioConfig } from '../../src/sdk.js';
 export { parseDaemonJson, parseDockerdArgs, resolveDocker } from './docker.js';
 
 const AUDIT_PATHS = [...DOCKER_AUDIT_PATHS, '/usr/sbin/runc', '/usr/local/bin/containerd'];

@@ -1,7 +1,6 @@
 /** The runtime probe's facts: what gather() found, per runtime, plus the host facts checks compare against. */
 import type { DockerFacts } from './docker.js';
-import type { ContainerdFacts } from './containerd.js';
-import type { CrioFacts } from './crio.js';
+import type { ContainerdFacts, CrioFacts } from '../../src/sdk.js';
 import type { AuditRules, KubeletCgroup, SelinuxState } from './host.js';
 import type { Evidence } from '../../src/sdk.js';
 

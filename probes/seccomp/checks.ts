@@ -5,7 +5,7 @@
  */
 import type { Check, Evidence, Outcome } from '../../src/sdk.js';
 import { pass, fail, unknown, skip } from '../../src/sdk.js';
-import { describeOrigin } from '../kubelet/effective.js';
+import { describeOrigin } from '../../src/sdk.js';
 import type { ContainerFact, SeccompFacts } from './types.js';
 
 const SECCOMP_MODE = ['disabled', 'strict', 'filter'];

@@ -1,6 +1,6 @@
 /**
  * The seccomp probe: does a pod that names no profile run unconfined on this node (the kubelet's effective
- * seccompDefault, ../kubelet/effective.ts, with the runtime's behaviour, runtime-default.ts), and how every
+ * seccompDefault, a shared host fact of src/host/facts/kubelet/, with the runtime's behaviour, runtime-default.ts), and how every
  * running container is confined (proc.ts: Seccomp, NoNewPrivs, CapEff, LSM label from the host's /proc).
  *
  * The agent's own pod is not judged: its container id and pod uid come from this process' own
@@ -10,8 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { defineProbe, globToRegExp } from '../../src/sdk.js';
 import type { ProbeContext } from '../../src/sdk.js';
-import { parseCgroup } from '../ports/cgroup.js';
-import { findProcesses, resolveKubelet } from '../kubelet/effective.js';
+import { findProcesses, parseCgroup, resolveKubelet } from '../../src/sdk.js';
 import { seccompChecks } from './checks.js';
 import { parseSeccompOptions } from './options.js';
 import { enrichPods, scanProc } from './proc.js';

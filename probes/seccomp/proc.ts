@@ -1,11 +1,11 @@
 /**
  * Running containers from the host's /proc: each process' cgroup names its container and pod
- * (../ports/cgroup.ts, anchored on the suffix so a private cgroup namespace does not matter); the lowest
+ * (src/host/facts/cgroup.ts, anchored on the suffix so a private cgroup namespace does not matter); the lowest
  * pid of a container is its init, whose status gives Seccomp, NoNewPrivs and CapEff, and whose
  * attr/current gives the LSM label. Parsers are pure and treat /proc text as hostile.
  */
 import type { HostRoot } from '../../src/sdk.js';
-import { parseCgroup } from '../ports/cgroup.js';
+import { parseCgroup } from '../../src/sdk.js';
 import { capNames, fullMask, parseCapMask } from './caps.js';
 import type { ContainerFact, ProcStatus, SandboxKind } from './types.js';
 

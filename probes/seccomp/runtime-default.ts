@@ -2,14 +2,11 @@
  * What the container runtime does when the kubelet sends no seccomp profile: containerd's CRI
  * `unset_seccomp_profile` (empty = unconfined) and CRI-O's `seccomp_use_default_when_empty` (up to 1.29;
  * later CRI-O runs such containers unconfined). The configuration is read by the runtime probe's loaders
- * (imports, drop-ins and merge rules in one place, probes/runtime/); this module only picks the runtime and
+ * (imports, drop-ins and merge rules in one place, src/host/facts/runtime/, read once per scan); this module only picks the runtime and
  * words the answer.
  */
-import { loadContainerdConfig } from '../runtime/containerd.js';
-import { loadCrioConfig } from '../runtime/crio.js';
-import type { Val } from '../runtime/containerd.js';
-import type { Evidence, HostRoot } from '../../src/sdk.js';
-import type { Setting } from '../kubelet/types.js';
+import { loadContainerdConfig, loadCrioConfig } from '../../src/sdk.js';
+import type { Evidence, HostRoot, Setting, Val } from '../../src/sdk.js';
 import type { RuntimeDefault, RuntimeName } from './types.js';
 
 const CONTAINERD_CONFIGS = ['/etc/containerd/config.toml', '/var/lib/rancher/k3s/agent/etc/containerd/config.toml', '/var/lib/rancher/rke2/agent/etc/containerd/config.toml'];

@@ -1,6 +1,6 @@
 /** Facts of the seccomp probe: the node-level default for pods that name no profile, and every running container. */
 import type { Evidence } from '../../src/sdk.js';
-import type { Setting } from '../kubelet/types.js';
+import type { Setting } from '../../src/sdk.js';
 
 export type SandboxKind = 'gvisor' | 'kata';
 

@@ -1,7 +1,7 @@
 /** The kubelet's effective configuration: precedence, distribution paths, defaults, evidence, unreadable sources. */
 import { describe, it, expect, afterEach } from 'vitest';
 import { HostRoot } from '../../src/sdk.js';
-import { resolveKubelet } from '../../probes/kubelet/effective.js';
+import { resolveKubelet } from '../../src/host/facts/kubelet/effective.js';
 import { makeRoot } from './helpers.js';
 
 const cleanups: (() => void)[] = [];

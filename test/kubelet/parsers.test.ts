@@ -1,8 +1,8 @@
 /** The kubelet probe's pure parsers: pflag command lines, systemd units, environment files, KubeletConfiguration YAML/JSON, durations; hostile input. */
 import { describe, it, expect } from 'vitest';
-import { collectUnit, expandExec, parseEnvFile, parseFlags, parseUnit, splitWords, wordsOf, cmdlineArgv, lastFlag } from '../../probes/kubelet/argv.js';
-import { parseKubeletConfig, parseRancherConfig } from '../../probes/kubelet/config-file.js';
-import { convertFlag, parseDuration, FLAG_BY_NAME, FLAG_TABLE, V1BETA1_DEFAULTS, LEGACY_FLAG_DEFAULTS } from '../../probes/kubelet/fields.js';
+import { collectUnit, expandExec, parseEnvFile, parseFlags, parseUnit, splitWords, wordsOf, cmdlineArgv, lastFlag } from '../../src/host/facts/kubelet/argv.js';
+import { parseKubeletConfig, parseRancherConfig } from '../../src/host/facts/kubelet/config-file.js';
+import { convertFlag, parseDuration, FLAG_BY_NAME, FLAG_TABLE, V1BETA1_DEFAULTS, LEGACY_FLAG_DEFAULTS } from '../../src/host/facts/kubelet/fields.js';
 import { parseKubeletOptions } from '../../probes/kubelet/options.js';
 
 const W = (...a: string[]) => wordsOf(a, '/proc/1/cmdline');

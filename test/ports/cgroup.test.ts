@@ -1,6 +1,6 @@
 /** /proc/<pid>/cgroup placement for each runtime and cgroup driver, v1 and v2, and private cgroup namespaces. */
 import { describe, it, expect } from 'vitest';
-import { parseCgroup, placePath } from '../../probes/ports/cgroup.js';
+import { parseCgroup, placePath } from '../../src/host/facts/cgroup.js';
 
 const ID = '4f1c2a9d8e7b6a5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c';
 const POD_ = '6a8c3f2e_1b2d_4c5e_9f0a_1234567890ab';

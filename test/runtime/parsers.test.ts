@@ -1,12 +1,12 @@
 /** Every parser of the runtime probe fed well-formed, malformed, truncated and huge input: verdicts, never throws. */
 import { describe, it, expect } from 'vitest';
-import { parseCmdline, parseProcStat, parseBootTime, parseGoFlags, parseStatusUid } from '../../probes/runtime/proc.js';
+import { parseCmdline, parseProcStat, parseBootTime, parseGoFlags, parseStatusUid } from '../../src/host/facts/processes.js';
 import { parseDaemonJson, parseDockerdArgs, resolveDocker, DOCKERD_BOOL_FLAGS, parseListenStreams } from '../../probes/runtime/docker.js';
-import { parseToml, lineOfKey, mergeInto, splitKeyPath } from '../../probes/runtime/toml.js';
-import { normaliseContainerd, parseHostsToml, parseContainerdArgs } from '../../probes/runtime/containerd.js';
-import { normaliseCrio, parseCrioArgs } from '../../probes/runtime/crio.js';
+import { parseToml, lineOfKey, mergeInto, splitKeyPath } from '../../src/host/facts/runtime/toml.js';
+import { normaliseContainerd, parseHostsToml, parseContainerdArgs } from '../../src/host/facts/runtime/containerd.js';
+import { normaliseCrio, parseCrioArgs } from '../../src/host/facts/runtime/crio.js';
 import { parseAuditRules, parseKubeletCgroupDriver } from '../../probes/runtime/host.js';
-import { judgeMode } from '../../probes/runtime/files.js';
+import { judgeMode } from '../../src/host/facts/runtime/files.js';
 import { parseRuntimeOptions } from '../../probes/runtime/options.js';
 
 const HUGE = 'a'.repeat(5 * 1024 * 1024);

@@ -4,7 +4,7 @@ import { SEVERITIES } from '../../src/contracts.js';
 import { runtimeProbe } from '../../probes/runtime/index.js';
 import { DOCKER_OPTIONS, DOCKERD_BOOL_FLAGS } from '../../probes/runtime/docker.js';
 import { DANGEROUS_ANNOTATIONS } from '../../probes/runtime/checks/crio.js';
-import { CRIO_DEFAULT_CAPABILITIES } from '../../probes/runtime/crio.js';
+import { CRIO_DEFAULT_CAPABILITIES } from '../../src/host/facts/runtime/crio.js';
 
 describe('runtime check table', () => {
   const checks = runtimeProbe.checks;

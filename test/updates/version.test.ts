@@ -70,6 +70,16 @@ describe('dpkg version comparison: edge cases', () => {
     expect(parseVersion(' 1.0 ').ok).toBe(true);
   });
 
+  it('sorts a byte >= 0x80 as dpkg does: a signed char, so above letters and below other punctuation', () => {
+    // dpkg's order() adds 256 to a negative char, which gives the byte again; adding 256 to the byte instead
+    // put it above '+' and '.', and the comparator that did so (sshd back-port decisions) disagreed with dpkg.
+    expect(sign(compareVersions('1.0\u00e9', '1.0+'))).toBe(-1);
+    expect(sign(compareVersions('1.0\u00e9', '1.0.'))).toBe(-1);
+    expect(sign(compareVersions('1.0\u00e9', '1.0z'))).toBe(1);
+    expect(sign(compareVersions('1.0\u00e9', '1.0'))).toBe(1);
+    expect(sign(compareVersions('1.0\u00e9', '1.0~'))).toBe(1);
+  });
+
   it('is linear on huge input', () => {
     const a = '1.' + '9'.repeat(200_000) + 'a'.repeat(200_000);
     const t = performance.now();
@@ -116,6 +126,23 @@ async function dpkgDisagreements(lines: string[]): Promise<string[]> {
 }
 
 describe.skipIf(!haveDpkg)('dpkg version comparison vs dpkg --compare-versions on this machine', () => {
+  it('agrees with dpkg on bytes >= 0x80 against ASCII', () => {
+    const ops = { [-1]: 'lt', 0: 'eq', 1: 'gt' } as const;
+    for (const other of ['1.0+', '1.0.', '1.0z', '1.0', '1.0~', '1.0A']) {
+      const ours = sign(compareVersions('1.0\u00e9', other));
+      const agrees = (() => {
+        try {
+          const env = { ...process.env, LC_ALL: 'C' };
+          execFileSync('dpkg', ['--compare-versions', '1.0\u00e9', ops[ours], other], { stdio: 'ignore', env });
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      expect({ other, ours, agrees }).toEqual({ other, ours, agrees: true });
+    }
+  });
+
   // Each pair is one dpkg process (about 5 ms here), so the suite compares an even sample of the pairs;
   // HOSTWARD_VERSION_PAIRS=100500 runs them all (the README's figure).
   const target = Number(process.env.HOSTWARD_VERSION_PAIRS ?? 20_000);

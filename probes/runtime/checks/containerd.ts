@@ -4,9 +4,8 @@
  */
 import type { Check, Evidence, Outcome } from '../../../src/sdk.js';
 import type { RuntimeFacts } from '../types.js';
-import type { ContainerdConfig, ContainerdInstance, Val } from '../containerd.js';
-import { normaliseContainerd } from '../containerd.js';
-import { isLoopback } from '../files.js';
+import type { ContainerdConfig, ContainerdInstance, Val } from '../../../src/sdk.js';
+import { normaliseContainerd, isLoopback } from '../../../src/sdk.js';
 import { auditOutcome, combine, fail, modeOutcome, pass, skip, unknown } from './util.js';
 
 const label = (i: ContainerdInstance) => (i.flavour === 'containerd' ? i.configPath : `${i.flavour} ${i.configPath}`);

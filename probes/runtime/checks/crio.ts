@@ -4,9 +4,8 @@
  */
 import type { Check, Outcome } from '../../../src/sdk.js';
 import type { RuntimeFacts } from '../types.js';
-import type { CrioConfig } from '../crio.js';
-import { CRIO_DEFAULT_CAPABILITIES } from '../crio.js';
-import { isLoopback } from '../files.js';
+import type { CrioConfig } from '../../../src/sdk.js';
+import { CRIO_DEFAULT_CAPABILITIES, isLoopback } from '../../../src/sdk.js';
 import { fail, modeOutcome, pass, skip, unknown } from './util.js';
 
 /**

@@ -5,7 +5,7 @@
 import type { Check, Evidence, Outcome } from '../../../src/sdk.js';
 import type { RuntimeFacts } from '../types.js';
 import type { DockerSetting } from '../docker.js';
-import { isLoopback } from '../files.js';
+import { isLoopback } from '../../../src/sdk.js';
 import { auditOutcome, fail, modeOutcome, pass, skip, unknown } from './util.js';
 
 type S = Extract<DockerSetting, { state: 'set' }>;

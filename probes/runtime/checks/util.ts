@@ -1,8 +1,8 @@
 /** Helpers shared by the runtime check tables: gating on installation, aggregation, and file-mode verdicts. */
 import type { Evidence, Outcome } from '../../../src/sdk.js';
 import { pass, fail, unknown, skip } from '../../../src/sdk.js';
-import { judgeMode } from '../files.js';
-import type { FileFact, ModeRule } from '../files.js';
+import { judgeMode } from '../../../src/sdk.js';
+import type { StatFileFact as FileFact, ModeRule } from '../../../src/sdk.js';
 
 /** Combine per-instance outcomes: any fail fails, else any unknown, else any pass, else skip. */
 export function combine(parts: { label: string; outcome: Outcome }[]): Outcome {

@@ -20,7 +20,7 @@
  * there is no effective configuration. Host key algorithms are narrowed to the keys sshd loaded.
  */
 import type { Check, Evidence, Outcome } from '../../../src/sdk.js';
-import { pass, fail, unknown, skip, describeFailure } from '../../../src/sdk.js';
+import { pass, fail, unknown, skip, describeFailure, compareDebVersions } from '../../../src/sdk.js';
 import type { SshFacts, Setting, OpenSshVersion } from '../types.js';
 import { CIS_DEBIAN_12, CIS_DIL, CIS_UBUNTU_2204 } from './util.js';
 import {
@@ -221,57 +221,10 @@ export function narrowHostKeyAlgorithms(facts: SshFacts, configured: readonly st
 // Versions
 
 /**
- * dpkg's version ordering (epoch:upstream-revision, "~" sorts before everything), for back-port decisions.
- * Returns <0, 0, >0.
+ * dpkg's version ordering (epoch:upstream-revision, "~" sorts before everything), for back-port decisions:
+ * the engine's one comparator, a port of dpkg's own (src/host/facts/dpkg/version.ts). Returns <0, 0, >0.
  */
-export function compareDebianVersions(a: string, b: string): number {
-  const split = (v: string) => {
-    const colon = v.indexOf(':');
-    const epoch = colon > 0 && /^\d+$/.test(v.slice(0, colon)) ? Number(v.slice(0, colon)) : 0;
-    const rest = colon > 0 ? v.slice(colon + 1) : v;
-    const dash = rest.lastIndexOf('-');
-    return { epoch, upstream: dash >= 0 ? rest.slice(0, dash) : rest, revision: dash >= 0 ? rest.slice(dash + 1) : '' };
-  };
-  const x = split(a);
-  const y = split(b);
-  if (x.epoch !== y.epoch) return x.epoch - y.epoch;
-  return verrevcmp(x.upstream, y.upstream) || verrevcmp(x.revision, y.revision);
-}
-
-const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
-
-function order(c: string | undefined): number {
-  if (c === undefined || isDigit(c)) return 0;
-  if (/[A-Za-z]/.test(c)) return c.charCodeAt(0);
-  if (c === '~') return -1;
-  return c.charCodeAt(0) + 256;
-}
-
-function verrevcmp(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    let firstDiff = 0;
-    while ((i < a.length && !isDigit(a[i])) || (j < b.length && !isDigit(b[j]))) {
-      const ac = order(a[i]);
-      const bc = order(b[j]);
-      if (ac !== bc) return ac - bc;
-      i++;
-      j++;
-    }
-    while (a[i] === '0') i++;
-    while (b[j] === '0') j++;
-    while (isDigit(a[i]) && isDigit(b[j])) {
-      if (!firstDiff) firstDiff = a.charCodeAt(i) - b.charCodeAt(j);
-      i++;
-      j++;
-    }
-    if (isDigit(a[i])) return 1;
-    if (isDigit(b[j])) return -1;
-    if (firstDiff) return firstDiff;
-  }
-  return 0;
-}
+export const compareDebianVersions = (a: string, b: string): number => compareDebVersions(a, b);
 
 /**
  * Distribution packages that back-ported strict KEX (the Terrapin countermeasure, upstream 9.6) to an older

@@ -5,7 +5,17 @@
  * so the parse is anchored on the suffix: the last component that names a container, then the pod above it.
  * Pure.
  */
-import type { CgroupPlacement } from './types.js';
+/** Where a process sits: its container and pod, or its host systemd unit. */
+export interface CgroupPlacement {
+  /** containerd, cri-o, docker, podman; absent when the driver does not name it (cgroupfs). */
+  runtime?: string;
+  containerId?: string;
+  podUid?: string;
+  /** guaranteed, burstable, besteffort. */
+  qos?: string;
+  /** Host systemd unit, e.g. sshd.service, when not in a container. */
+  unit?: string;
+}
 
 const RUNTIME_PREFIX: Readonly<Record<string, string>> = {
   'cri-containerd': 'containerd',

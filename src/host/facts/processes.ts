@@ -1,8 +1,9 @@
 /**
- * Running daemons from the host's /proc (the DaemonSet runs with hostPID): argv from cmdline, start time from
- * stat field 22 plus /proc/stat btime, real uid from status. Parsers take text; findProcesses does the reads.
+ * The host's process table, shared by the probes (the DaemonSet runs with hostPID): argv from cmdline, start
+ * time from stat field 22 plus /proc/stat btime, real uid from status. Parsers take text; findProcesses does
+ * the reads, once per scan.
  */
-import type { HostRoot } from '../../src/sdk.js';
+import type { HostRoot } from '../root.js';
 
 /** USER_HZ: the unit of /proc/<pid>/stat times on every Linux architecture Kubernetes runs on. */
 export const CLOCK_TICKS = 100;
@@ -68,32 +69,74 @@ export interface ProcInfo {
   startedAtMs?: number;
 }
 
+/** What a process table lookup matches on: comm names, or a test of the comm (cut at 15 characters). */
+export type CommMatch = readonly string[] | ((comm: string) => boolean);
+
+/** Per HostRoot (one per scan): boot time and each process read once, whichever probe asks first. */
+interface ProcessCache {
+  btime?: Promise<number | undefined>;
+  cmdlines: Map<number, ReturnType<HostRoot['readText']>>;
+  infos: Map<number, Promise<ProcInfo | undefined>>;
+}
+const caches = new WeakMap<HostRoot, ProcessCache>();
+
+function cacheOf(host: HostRoot): ProcessCache {
+  let c = caches.get(host);
+  if (!c) caches.set(host, (c = { cmdlines: new Map(), infos: new Map() }));
+  return c;
+}
+
+/** /proc/<pid>/cmdline as text, read at most once per scan (bounded by MAX_CMDLINE_BYTES). */
+export function readCmdline(host: HostRoot, pid: number): ReturnType<HostRoot['readText']> {
+  const c = cacheOf(host);
+  let r = c.cmdlines.get(pid);
+  if (!r) c.cmdlines.set(pid, (r = host.readText(`/proc/${pid}/cmdline`, { maxBytes: MAX_CMDLINE_BYTES })));
+  return r;
+}
+
+function bootTime(host: HostRoot): Promise<number | undefined> {
+  const c = cacheOf(host);
+  c.btime ??= host
+    .readText('/proc/stat', { maxBytes: 1024 * 1024 })
+    .then((r) => (r.ok ? parseBootTime(r.text) : undefined));
+  return c.btime;
+}
+
+async function readInfo(host: HostRoot, pid: number, comm: string): Promise<ProcInfo | undefined> {
+  const cmdlineFile = `/proc/${pid}/cmdline`;
+  const [cmd, stat, status, btime] = await Promise.all([
+    readCmdline(host, pid),
+    host.readText(`/proc/${pid}/stat`, { maxBytes: 4096 }),
+    host.readText(`/proc/${pid}/status`, { maxBytes: 64 * 1024 }),
+    bootTime(host),
+  ]);
+  if (!cmd.ok) return undefined;
+  const argv = parseCmdline(cmd.text);
+  if (argv.length === 0) return undefined; // a zombie or kernel thread
+  const info: ProcInfo = { pid, comm, argv, cmdlineFile };
+  const st = stat.ok ? parseProcStat(stat.text) : undefined;
+  if (st && btime !== undefined) info.startedAtMs = (btime + st.startTicks / CLOCK_TICKS) * 1000;
+  const uid = status.ok ? parseStatusUid(status.text) : undefined;
+  if (uid !== undefined) info.uid = uid;
+  return info;
+}
+
 /**
- * Processes whose comm is one of `names`, lowest pid first. Reads comm for every pid (cheap), the rest only
- * for matches; at most maxProcs pids are looked at.
+ * The process table's entries whose comm matches, lowest pid first, with argv, real uid and start time. Comm
+ * comes from the one walk of /proc (HostRoot.processes); the rest is read only for matches, once per scan
+ * whichever probe asks (several look at the same daemons). At most maxProcs
+ * pids are looked at. Each caller gets its own copy.
  */
-export async function findProcesses(host: HostRoot, names: readonly string[], maxProcs = 100_000): Promise<ProcInfo[]> {
-  const matches = (await host.processes()).slice(0, maxProcs).filter((p) => names.includes(p.comm));
-  if (matches.length === 0) return [];
-  const statText = await host.readText('/proc/stat', { maxBytes: 1024 * 1024 });
-  const btime = statText.ok ? parseBootTime(statText.text) : undefined;
+export async function findProcesses(host: HostRoot, match: CommMatch, maxProcs = 100_000): Promise<ProcInfo[]> {
+  const test = typeof match === 'function' ? match : (comm: string) => match.includes(comm);
+  const matches = (await host.processes()).slice(0, maxProcs).filter((p) => test(p.comm));
+  const infos = cacheOf(host).infos;
   const out: ProcInfo[] = [];
   for (const p of matches) {
-    const cmdlineFile = `/proc/${p.pid}/cmdline`;
-    const [cmd, stat, status] = await Promise.all([
-      host.readText(cmdlineFile, { maxBytes: MAX_CMDLINE_BYTES }),
-      host.readText(`/proc/${p.pid}/stat`, { maxBytes: 4096 }),
-      host.readText(`/proc/${p.pid}/status`, { maxBytes: 64 * 1024 }),
-    ]);
-    if (!cmd.ok) continue;
-    const argv = parseCmdline(cmd.text);
-    if (argv.length === 0) continue; // a zombie or kernel thread
-    const info: ProcInfo = { pid: p.pid, comm: p.comm, argv, cmdlineFile };
-    const st = stat.ok ? parseProcStat(stat.text) : undefined;
-    if (st && btime !== undefined) info.startedAtMs = (btime + st.startTicks / CLOCK_TICKS) * 1000;
-    const uid = status.ok ? parseStatusUid(status.text) : undefined;
-    if (uid !== undefined) info.uid = uid;
-    out.push(info);
+    let info = infos.get(p.pid);
+    if (!info) infos.set(p.pid, (info = readInfo(host, p.pid, p.comm)));
+    const i = await info;
+    if (i) out.push({ ...i, argv: [...i.argv] });
   }
   return out.sort((a, b) => a.pid - b.pid);
 }

@@ -2,7 +2,7 @@
  * Command lines: the kubelet's argv as pflag reads it, systemd units and environment files that build it
  * when no kubelet process is visible, and /proc/<pid>/cmdline. Pure: text in, flags with evidence out.
  */
-import type { Evidence } from '../../src/sdk.js';
+import type { Evidence } from '../../../contracts.js';
 import { BOOL_FLAGS } from './fields.js';
 import type { Flag } from './types.js';
 

@@ -4,10 +4,10 @@
  * That is how the kubelet merges --config-dir drop-ins over --config. Also the k3s/RKE2 config.yaml, whose
  * `kubelet-arg` lists flags. Pure; yaml is loaded on first use (the agent imports every probe at start).
  */
-import { yamlLib } from '../../src/sdk.js';
+import { yamlLib } from '../../../lazy-libs.js';
 import type * as YamlModule from 'yaml';
 import type { Node } from 'yaml';
-import type { Evidence } from '../../src/sdk.js';
+import type { Evidence } from '../../../contracts.js';
 import type { Leaf } from './types.js';
 
 

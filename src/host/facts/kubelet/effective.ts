@@ -11,8 +11,11 @@
  * kubelet-config.yaml, kubeadm config.yaml). Every value carries evidence (file:line or the cmdline).
  */
 import path from 'node:path';
-import type { Evidence, HostRoot } from '../../src/sdk.js';
-import { cmdlineArgv, collectUnit, expandExec, lastFlag, parseEnvFile, parseFlags, parseUnit, wordsOf } from './argv.js';
+import type { Evidence } from '../../../contracts.js';
+import type { HostRoot } from '../../root.js';
+import { findProcesses } from '../processes.js';
+import { perScan } from '../cache.js';
+import { MAX_ARGS, collectUnit, expandExec, lastFlag, parseEnvFile, parseFlags, parseUnit, wordsOf } from './argv.js';
 import type { EnvVar, UnitDirective, Word } from './argv.js';
 import { parseKubeletConfig, parseRancherConfig } from './config-file.js';
 import { FLAG_BY_NAME, LEGACY_FLAG_DEFAULTS, V1BETA1_DEFAULTS, clip, convertFlag } from './fields.js';
@@ -32,19 +35,20 @@ export interface ProcessInfo {
 }
 
 /**
- * Processes in the host's /proc whose comm (cut at 15 characters by the kernel) passes `candidate`, with
- * their argv, lowest pid first. Only candidates have their cmdline read.
+ * Processes whose comm (cut at 15 characters by the kernel) passes `candidate`, from the shared process table,
+ * lowest pid first, with their argv without empty words (the kubelet's flag parser never sees them).
  */
-export async function findProcesses(host: HostRoot, candidate: (comm: string) => boolean, maxProcs: number): Promise<ProcessInfo[]> {
+export async function kubeletCandidates(
+  host: HostRoot,
+  candidate: (comm: string) => boolean,
+  maxProcs: number,
+): Promise<ProcessInfo[]> {
   const out: ProcessInfo[] = [];
-  for (const p of (await host.processes()).slice(0, maxProcs)) {
-    if (!candidate(p.comm)) continue;
-    const cmd = await host.readText(`/proc/${p.pid}/cmdline`, { maxBytes: 256 * 1024 });
-    if (!cmd.ok) continue;
-    const argv = cmdlineArgv(cmd.text);
+  for (const p of await findProcesses(host, candidate, maxProcs)) {
+    const argv = p.argv.filter((w) => w.length > 0).slice(0, MAX_ARGS + 2);
     if (argv.length > 0) out.push({ pid: p.pid, comm: p.comm, argv });
   }
-  return out.sort((a, b) => a.pid - b.pid);
+  return out;
 }
 
 const base = (p: string) => p.split('/').pop() ?? p;
@@ -205,9 +209,15 @@ async function guessDistribution(host: HostRoot, configFile: string | undefined)
   return 'generic';
 }
 
-export async function resolveKubelet(host: HostRoot, opts: ResolveOptions): Promise<KubeletEffective> {
+/**
+ * The kubelet's effective configuration, resolved once per scan however many probes ask:
+ * callers share the answer and do not change it.
+ */
+export const resolveKubelet = perScan((opts: ResolveOptions) => String(opts.maxProcesses), computeKubelet);
+
+async function computeKubelet(host: HostRoot, opts: ResolveOptions): Promise<KubeletEffective> {
   const eff: KubeletEffective = { present: false, distribution: 'generic', origin: { kind: 'none' }, flags: [], dropIns: [], settings: new Map(), problems: [] };
-  const procs = await findProcesses(host, (comm) => comm === 'kubelet' || comm.startsWith('k3s') || comm === 'rke2' || comm === 'hyperkube', opts.maxProcesses);
+  const procs = await kubeletCandidates(host, (comm) => comm === 'kubelet' || comm.startsWith('k3s') || comm === 'rke2' || comm === 'hyperkube', opts.maxProcesses);
   const kubeletProc = procs.find((p) => kubeletArgs(p) !== undefined);
   const rancherProc = procs.find((p) => rancherKind(p) !== undefined);
 

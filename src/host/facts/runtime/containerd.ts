@@ -7,10 +7,12 @@
  * 2.x (config version 3+) merges plugin sections key by key (PR #9982). Both use mergo with override, so an
  * imported empty value (false, "", 0) does not override a value set earlier.
  */
-import type { Evidence, HostRoot } from '../../src/sdk.js';
-import { describeFailure } from '../../src/sdk.js';
-import { findProcesses, lastFlag, parseGoFlags } from './proc.js';
-import type { ProcInfo } from './proc.js';
+import type { Evidence } from '../../../contracts.js';
+import type { HostRoot } from '../../root.js';
+import { describeFailure } from '../../root.js';
+import { perScan } from '../cache.js';
+import { findProcesses, lastFlag, parseGoFlags } from '../processes.js';
+import type { ProcInfo } from '../processes.js';
 import { at, bool, isTable, lineOfKey, mergeInto, num, parseToml, pathKey, str, strList } from './toml.js';
 import type { Origins, Table } from './toml.js';
 import { statFile } from './files.js';
@@ -227,9 +229,12 @@ function resolveImport(base: string, p: string): string {
 
 /**
  * Load a containerd config with its imports (globs expanded in lexical order, imports of imports followed,
- * each file once), merged as containerd merges them, and normalised.
+ * each file once), merged as containerd merges them, and normalised. Read once per scan, however many probes
+ * ask.
  */
-export async function loadContainerdConfig(host: HostRoot, path: string): Promise<LoadedConfig> {
+export const loadContainerdConfig = perScan((path: string) => path, readContainerdConfig);
+
+async function readContainerdConfig(host: HostRoot, path: string): Promise<LoadedConfig> {
   const main = await host.readText(path, { maxBytes: 4 * 1024 * 1024 });
   if (!main.ok) return { ok: false, missing: main.code === 'missing', file: path, reason: describeFailure(main) };
   const parsed = parseToml(main.text);

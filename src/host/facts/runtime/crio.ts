@@ -2,10 +2,12 @@
  * CRI-O: crio.conf and crio.conf.d drop-ins (lexical order; every key a drop-in sets replaces the value before
  * it, tables merge by key), from the running crio's --config/--config-dir when given. Facts only.
  */
-import type { Evidence, HostRoot } from '../../src/sdk.js';
-import { describeFailure } from '../../src/sdk.js';
-import { findProcesses, lastFlag, parseGoFlags } from './proc.js';
-import type { ProcInfo } from './proc.js';
+import type { Evidence } from '../../../contracts.js';
+import type { HostRoot } from '../../root.js';
+import { describeFailure } from '../../root.js';
+import { perScan } from '../cache.js';
+import { findProcesses, lastFlag, parseGoFlags } from '../processes.js';
+import type { ProcInfo } from '../processes.js';
 import { at, bool, isTable, lineOfKey, mergeInto, num, parseToml, pathKey, str, strList } from './toml.js';
 import type { Origins, Table } from './toml.js';
 import { statFile } from './files.js';
@@ -136,8 +138,16 @@ export function normaliseCrio(doc: Table, origins: Origins, texts: Map<string, s
   };
 }
 
-/** crio.conf, then every regular file of the drop-in directory in lexical order. A missing crio.conf is allowed. */
-export async function loadCrioConfig(host: HostRoot, configPath: string, configDir: string): Promise<LoadedCrio> {
+/**
+ * crio.conf, then every regular file of the drop-in directory in lexical order. A missing crio.conf is allowed.
+ * Read once per scan, however many probes ask.
+ */
+export const loadCrioConfig = perScan(
+  (configPath: string, configDir: string) => `${configPath}\0${configDir}`,
+  readCrioConfig,
+);
+
+async function readCrioConfig(host: HostRoot, configPath: string, configDir: string): Promise<LoadedCrio> {
   const doc: Table = {};
   const origins: Origins = new Map();
   const texts = new Map<string, string>();

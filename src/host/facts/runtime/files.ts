@@ -3,7 +3,8 @@
  * "at most 0644" means no bit outside 0644 may be set, so 0622 (group- and world-writable) fails, which the
  * decimal comparison of docker-bench-security lets pass.
  */
-import type { Evidence, Failure, HostRoot } from '../../src/sdk.js';
+import type { Evidence } from '../../../contracts.js';
+import type { Failure, HostRoot } from '../../root.js';
 
 export interface StatFact {
   mode: number;

@@ -3,7 +3,7 @@
  * getters over the parsed tables, the two merge semantics the daemons use for drop-ins, and the line of a key
  * in the file for evidence.
  */
-import { tomlLib } from '../../src/sdk.js';
+import { tomlLib } from '../../../lazy-libs.js';
 
 export type Table = Record<string, unknown>;
 export type Parsed = { ok: true; doc: Table } | { ok: false; reason: string };

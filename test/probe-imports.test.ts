@@ -1,0 +1,111 @@
+/**
+ * The plug-in rule of STYLE.md: a file in probes/<name>/ imports only the SDK (src/sdk.ts), files of its own
+ * probe's folder, node: builtins and the npm packages package.json declares. What two probes share lives in the
+ * engine behind the SDK (src/host/facts/), so that one probe can be changed, or removed, without another.
+ */
+import { describe, it, expect } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const REPO = path.resolve(import.meta.dirname, '..');
+const PROBES = path.join(REPO, 'probes');
+const SDK = path.join(REPO, 'src', 'sdk.ts');
+
+/**
+ * Imports that break the rule today and are being moved (their folders are being changed by other work): the
+ * list may only shrink. A new violation anywhere, or a new one in these files, fails the test.
+ */
+const KNOWN_EXCEPTIONS: ReadonlySet<string> = new Set([
+  // The sshd configuration parser reaches the host-root module for hasGlobMagic and its types.
+  'probes/ssh/config-parser.ts -> ../../src/host/root.js',
+]);
+
+function declaredPackages(): Set<string> {
+  const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+  };
+  const types = Object.keys(pkg.devDependencies ?? {}).filter((n) => n.startsWith('@types/'));
+  return new Set([...Object.keys(pkg.dependencies ?? {}), ...types.map((n) => n.slice('@types/'.length))]);
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return sourceFiles(p);
+    return /\.(ts|mts|js|mjs)$/.test(e.name) && !e.name.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+/** Every module specifier of a file: static imports and exports (types too), dynamic import() and require(). */
+export function specifiers(text: string): string[] {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const out: string[] = [];
+  const patterns = [
+    /\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
+  for (const re of patterns) for (const m of code.matchAll(re)) out.push(m[1]!);
+  return out;
+}
+
+const packageName = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+
+/** Why an import of a file in `probeDir` breaks the rule, or undefined when it keeps it. */
+export function importProblem(file: string, spec: string, probeDir: string, packages: ReadonlySet<string>): string | undefined {
+  if (spec.startsWith('node:')) return undefined;
+  if (spec.startsWith('.')) {
+    const target = path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts');
+    if (target === SDK) return undefined;
+    if (target.startsWith(probeDir + path.sep)) return undefined;
+    return 'reaches outside its probe folder other than through src/sdk.js';
+  }
+  if (spec.startsWith('/')) return 'imports an absolute path';
+  return packages.has(packageName(spec)) ? undefined : `imports ${packageName(spec)}, not a dependency in package.json`;
+}
+
+function violations(): string[] {
+  const packages = declaredPackages();
+  const out: string[] = [];
+  for (const e of readdirSync(PROBES, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue; // probes/registry.ts lists the probes: it is not one
+    const probeDir = path.join(PROBES, e.name);
+    for (const file of sourceFiles(probeDir)) {
+      for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+        if (importProblem(file, spec, probeDir, packages)) out.push(`${path.relative(REPO, file)} -> ${spec}`);
+      }
+    }
+  }
+  return out.sort();
+}
+
+describe('probe imports', () => {
+  const found = violations();
+
+  it('a file in probes/<name>/ imports only the SDK, its own folder, node: builtins and declared packages', () => {
+    expect(found.filter((v) => !KNOWN_EXCEPTIONS.has(v))).toEqual([]);
+  });
+
+  it('every known exception still exists (a fixed one leaves the list)', () => {
+    expect([...KNOWN_EXCEPTIONS].filter((v) => !found.includes(v))).toEqual([]);
+  });
+
+  it('tells a violation from an allowed import', () => {
+    const dir = path.join(PROBES, 'demo');
+    const file = path.join(dir, 'sub', 'a.ts');
+    const pkgs = new Set(['yaml']);
+    expect(importProblem(file, '../../../src/sdk.js', dir, pkgs)).toBeUndefined();
+    expect(importProblem(file, '../types.js', dir, pkgs)).toBeUndefined();
+    expect(importProblem(file, 'node:fs', dir, pkgs)).toBeUndefined();
+    expect(importProblem(file, 'yaml', dir, pkgs)).toBeUndefined();
+    expect(importProblem(file, '../../other/x.js', dir, pkgs)).toMatch(/outside its probe folder/);
+    expect(importProblem(file, '../../../src/host/root.js', dir, pkgs)).toMatch(/outside its probe folder/);
+    expect(importProblem(file, 'left-pad', dir, pkgs)).toMatch(/not a dependency/);
+    expect(importProblem(file, 'fs', dir, pkgs)).toMatch(/not a dependency/);
+    expect(
+      specifiers("import a from './a.js';\nexport type { B } from \"../b.js\";\nconst c = await import('./c.js');\n// import x from 'x';"),
+    ).toEqual(['./a.js', '../b.js', './c.js']);
+  });
+});
