@@ -8,7 +8,7 @@
 import { hasGlobMagic, type Failure, type HostRoot } from '../../src/host/root.js';
 import type { ConfigProblem, Directive, MatchBlock, MatchCriterion, ParsedConfig } from './types.js';
 import { lookupKeyword, type OpenSshVersionNumber } from './keywords.js';
-import { validateCriteria, activeWithoutConnection } from './match.js';
+import { validateCriteria, activeWithoutConnection, takesNoArgument, releaseString } from './match.js';
 import { normaliseDirective } from './effective.js';
 
 export interface ParseOptions {
@@ -109,8 +109,11 @@ export function argvSplit(s: string): string[] | null {
   return out;
 }
 
-/** match_cfg_line's reading of the criteria (strdelim tokens; `#` ends the line). */
-export function parseCriteria(rest: string): { criteria: MatchCriterion[]; error?: string } {
+/**
+ * match_cfg_line's reading of the criteria (strdelim tokens; `#` ends the line). `version` decides which
+ * criteria exist (Invalid-User, with no argument, from 9.9; Version from 10.0); absent, the newest.
+ */
+export function parseCriteria(rest: string, version?: OpenSshVersionNumber): { criteria: MatchCriterion[]; error?: string } {
   const criteria: MatchCriterion[] = [];
   let cp: string | null = rest;
   while (cp !== null && cp !== '') {
@@ -125,12 +128,17 @@ export function parseCriteria(rest: string): { criteria: MatchCriterion[]; error
       }
       break;
     }
+    if (takesNoArgument(kind, version)) {
+      criteria.push({ kind, patterns: '' });
+      cp = a.rest;
+      continue;
+    }
     const v = a.rest === null ? null : strdelim(a.rest);
     if (!v || v.token === '' || v.token.startsWith('#')) return { criteria, error: `Missing Match criteria for ${a.token}` };
     criteria.push({ kind, patterns: v.token });
     cp = v.rest;
   }
-  const error = validateCriteria(criteria);
+  const error = validateCriteria(criteria, version);
   return error ? { criteria, error } : { criteria };
 }
 
@@ -197,7 +205,7 @@ async function parseLine(
     return undefined;
   }
   const name = found.info.name;
-  if (block !== null && !found.inMatch && !activeWithoutConnection(block)) {
+  if (block !== null && !found.inMatch && !activeWithoutConnection(block, releaseString(st.opts.version))) {
     problem(st, file, lineNo, `Directive '${kw.token}' is not allowed within a Match block`, true, 'not_allowed_in_match');
   }
   if (name === 'match') return matchLine(st, file, lineNo, text, kw.rest, parent);
@@ -215,7 +223,7 @@ function printable(s: string): string {
 }
 
 function matchLine(st: State, file: string, lineNo: number, text: string, rest: string, parent: MatchBlock | null): MatchBlock {
-  const { criteria, error } = parseCriteria(rest);
+  const { criteria, error } = parseCriteria(rest, st.opts.version);
   if (error) problem(st, file, lineNo, `Bad Match condition: ${error}`, true, 'bad_value');
   // sshd evaluates a Match inside an included file only when the Include's own block applies: AND them.
   const all = parent ? [...parent.criteria, ...criteria] : criteria;
@@ -322,7 +330,7 @@ function checkDuplicates(st: State): void {
   const subs = new Set<string>();
   let authSet = false;
   for (const d of st.directives) {
-    if (d.match !== null && !activeWithoutConnection(d.match)) continue;
+    if (d.match !== null && !activeWithoutConnection(d.match, releaseString(st.opts.version))) continue;
     if (d.keyword === 'subsystem' && d.args[0] !== undefined) {
       if (subs.has(d.args[0])) problem(st, d.file, d.line, `Subsystem '${d.args[0]}' already defined.`, true, 'bad_value');
       subs.add(d.args[0]);

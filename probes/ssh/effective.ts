@@ -18,7 +18,7 @@ import {
   type KeywordInfo,
   type OpenSshVersionNumber,
 } from './keywords.js';
-import { activeWithoutConnection, addrMatchList, matchBlockApplies, parsePort, wildcardMatch, matchPatternList } from './match.js';
+import { activeWithoutConnection, addrMatchList, blockOutcomes, parsePort, releaseString, wildcardMatch, matchPatternList } from './match.js';
 
 const INT_MAX = 2147483647;
 
@@ -395,32 +395,58 @@ function setting(values: string[], from: Directive[] | undefined): Setting {
 }
 
 /**
+ * The first Match line whose outcome is unknown for this context and that would decide the keyword if it
+ * matched: for first-value keywords one that comes before every matching line, for the others any.
+ */
+function undecidedBy(info: KeywordInfo, pass2: readonly Directive[], unknownBlocks: ReadonlySet<unknown>, version: OpenSshVersionNumber): Evidence | undefined {
+  const cs = candidates(pass2.filter((d) => d.keyword === info.name), version);
+  const firstWins = info.combine === 'first' || info.combine === 'firstLine';
+  for (const c of cs) {
+    if (unknownBlocks.has(c.d.match)) return { file: c.d.match!.file, line: c.d.match!.line, text: c.d.match!.text };
+    if (firstWins) return undefined;
+  }
+  return undefined;
+}
+
+/**
  * Effective settings for one connection: keyword -> values as `sshd -T -C` would print them. Keywords sshd
  * does not print (deprecated, Include, Match) are left out; DebianBanner, ChannelTimeout and LogVerbose are
- * included although -T does not print them.
+ * included although -T does not print them. A Match block whose outcome is unknown (Host under UseDNS yes
+ * without a known name) counts as not matching, and the keywords it could decide carry `undecided`.
  */
-export function effectiveSettings(parsed: ParsedConfig, ctx: ConnectionContext, version: { major: number; minor: number }): Map<string, Setting> {
-  const pass1 = parsed.directives.filter((d) => d.match === null || activeWithoutConnection(d.match));
-  const pass2 = parsed.directives.filter((d) => d.match !== null && matchBlockApplies(d.match, ctx));
+export function effectiveSettings(parsed: ParsedConfig, ctx: ConnectionContext, version: OpenSshVersionNumber & { raw?: string }): Map<string, Setting> {
+  const release = releaseString(version);
+  const pass1 = parsed.directives.filter((d) => d.match === null || activeWithoutConnection(d.match, release));
+  const outcomes = blockOutcomes(parsed.directives, ctx, release);
+  const pass2 = parsed.directives.filter((d) => d.match !== null && outcomes.get(d.match) === true);
+  const maybe = parsed.directives.filter((d) => d.match !== null && outcomes.get(d.match) !== false);
+  const unknownBlocks = new Set([...outcomes].filter(([, o]) => o === 'unknown').map(([b]) => b));
   const names = new Set<string>([...Object.keys(defaultsKeys(version)), ...parsed.directives.map((d) => d.keyword)]);
   const out = new Map<string, Setting>();
   for (const name of names) {
     const info = KEYWORDS.get(name);
     if (!info || info.status !== 'ok' || name === 'match' || name === 'include' || name === 'listenaddress') continue;
-    const g = combine(info, candidates(pass1.filter((d) => d.keyword === name), version));
-    const m = info.inMatch ? combine(info, candidates(pass2.filter((d) => d.keyword === name), version)) : undefined;
-    const won = m ?? g;
-    if (won) out.set(name, setting(resolveIfAlgorithms(info, won.values, version), won.from));
-    else {
-      const def = defaultFor(name, version);
-      if (def) out.set(name, setting(resolveIfAlgorithms(info, [...def], version), undefined));
-    }
+    const s = keywordSetting(info, pass1, pass2, version);
+    if (!s) continue;
+    const u = info.inMatch && unknownBlocks.size > 0 ? undecidedBy(info, maybe, unknownBlocks, version) : undefined;
+    out.set(name, u ? { ...s, undecided: u } : s);
   }
   const ports = out.get('port')?.values ?? ['22'];
   const family = out.get('addressfamily')?.values[0] ?? 'any';
   const la = pass1.filter((d) => d.keyword === 'listenaddress');
   out.set('listenaddress', setting(listenAddresses(pass1, ports, family), la));
   return out;
+}
+
+/** One keyword: the matching blocks' value over the global one, else the default. */
+function keywordSetting(info: KeywordInfo, pass1: readonly Directive[], pass2: readonly Directive[], version: OpenSshVersionNumber): Setting | undefined {
+  const name = info.name;
+  const g = combine(info, candidates(pass1.filter((d) => d.keyword === name), version));
+  const m = info.inMatch ? combine(info, candidates(pass2.filter((d) => d.keyword === name), version)) : undefined;
+  const won = m ?? g;
+  if (won) return setting(resolveIfAlgorithms(info, won.values, version), won.from);
+  const def = defaultFor(name, version);
+  return def ? setting(resolveIfAlgorithms(info, [...def], version), undefined) : undefined;
 }
 
 function defaultsKeys(version: OpenSshVersionNumber): Record<string, true> {

@@ -189,10 +189,17 @@ export interface ContextInputs {
   laddr: string;
   extraAddresses: readonly string[];
   maxContexts?: number;
+  /**
+   * UseDNS yes: sshd matches Match Host against the client's reverse-resolved name, which the probe does not
+   * know for these addresses, so the contexts say so (hostUnresolved); otherwise against the address string.
+   */
+  useDns?: boolean;
+  /** The routing domain connections arrive in (Linux: '' for sockets bound to no VRF); absent leaves it out. */
+  rdomain?: string;
 }
 
 /**
- * The connections to evaluate: root, an ordinary user of the host (and users named in Match blocks), a user
+ * The connections to evaluate (with UseDNS no, sshd's Match Host sees the address, so host is the address): root, an ordinary user of the host (and users named in Match blocks), a user
  * that does not exist; from an outside address and from every address a Match Address block names; to every
  * port sshd listens on. Match blocks for other users or addresses are still seen by ssh.match_weakens_auth.
  */
@@ -218,7 +225,7 @@ export function buildContexts(inp: ContextInputs): ConnectionContext[] {
         if (out.length >= max) return out;
         const from = addr === OUTSIDE_ADDRESS ? '' : ` from ${addr}`;
         const port = ports.length > 1 ? ` on port ${lport}` : '';
-        out.push({
+        const c: ConnectionContext = {
           userClass: u.cls,
           user: u.name,
           groups: u.cls === 'invalid' ? [] : groupsOf(byName.get(u.name), inp.groups),
@@ -227,7 +234,10 @@ export function buildContexts(inp: ContextInputs): ConnectionContext[] {
           laddr: inp.laddr,
           lport,
           label: `${u.desc}${from}${port}`,
-        });
+        };
+        if (inp.useDns) c.hostUnresolved = true;
+        if (inp.rdomain !== undefined) c.rdomain = inp.rdomain;
+        out.push(c);
       }
     }
   }

@@ -48,6 +48,8 @@ function merge(fromSshd: Map<string, string[]>, fromParser: Map<string, Setting>
     const p = fromParser?.get(k);
     const s: Setting = { values, source: 'sshd -T' };
     if (p?.evidence) s.evidence = p.evidence;
+    // sshd -T was given the address as the host name: a Match Host block the parser cannot decide stays undecided.
+    if (p?.undecided) s.undecided = p.undecided;
     if (p && (COMPARED_KEYWORDS as readonly string[]).includes(k) && !same(p.values, values)) s.parserValues = p.values;
     out.set(k, s);
   }
@@ -123,7 +125,10 @@ async function gather(ctx: ProbeContext): Promise<SshFacts> {
   // Ports and listen addresses cannot be set in Match blocks: any context gives them.
   const globalView = parsed ? effectiveSettings(parsed, { userClass: 'invalid', user: '', groups: [], host: '', addr: '', laddr: '', lport: 0, label: '' }, version) : undefined;
   const ports = (globalView?.get('port')?.values ?? ['22']).map(Number).filter((n) => Number.isInteger(n) && n > 0 && n < 65536);
-  const contexts: ConnectionContext[] = buildContexts({ parsed, passwd, groups, ports, laddr: localAddress(), extraAddresses: options.sourceAddresses });
+  // UseDNS cannot be set in a Match block; RDomain exists from 7.7, and on Linux an unbound socket reports ''.
+  const useDns = globalView?.get('usedns')?.values[0] === 'yes';
+  const rdomain = version.major > 7 || (version.major === 7 && version.minor >= 7) ? { rdomain: '' } : {};
+  const contexts: ConnectionContext[] = buildContexts({ parsed, passwd, groups, ports, laddr: localAddress(), extraAddresses: options.sourceAddresses, useDns, ...rdomain });
 
   const fatal = parsed?.problems.filter((p) => p.fatal) ?? [];
   let sshdT: SshFacts['sshdT'] = { used: false, reason: !sshdPath ? 'no sshd binary on the host' : 'hostward is not running as root' };

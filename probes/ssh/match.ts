@@ -1,7 +1,7 @@
 /**
  * sshd's Match evaluation (servconf.c match_cfg_line, match.c, addrmatch.c) over a ConnectionContext.
  */
-import type { ConnectionContext, MatchBlock, MatchCriterion } from './types.js';
+import type { ConnectionContext, Directive, MatchBlock, MatchCriterion } from './types.js';
 
 /** match.c match_pattern: `*` any run, `?` one character; no escapes. */
 export function wildcardMatch(s: string, pattern: string): boolean {
@@ -164,32 +164,47 @@ export function addrMatchList(addr: string | undefined, list: string): 1 | 0 | -
   return ret;
 }
 
+/** The OpenSSH version a configuration is judged for; without one, the newest behaviour. */
+export type MatchVersion = { major: number; minor: number } | undefined;
+
+const atLeast = (v: MatchVersion, major: number, minor: number): boolean =>
+  v === undefined || v.major > major || (v.major === major && v.minor >= minor);
+
+/**
+ * Criteria sshd's match_cfg_line knows, and from which release (servconf.c per tag): Invalid-User from 9.9,
+ * Version from 10.0; the rest are older than any version hostward supports.
+ */
+export function criterionKnown(kind: string, v: MatchVersion): boolean {
+  if (kind === 'invalid-user') return atLeast(v, 9, 9);
+  if (kind === 'version') return atLeast(v, 10, 0);
+  return ['all', 'user', 'group', 'host', 'address', 'localaddress', 'localport', 'rdomain'].includes(kind);
+}
+
+/** Criteria that take no argument (All always; Invalid-User where sshd knows it). */
+export function takesNoArgument(kind: string, v: MatchVersion): boolean {
+  return kind === 'all' || (kind === 'invalid-user' && criterionKnown(kind, v));
+}
+
 /** Why a Match line would be rejected by sshd ("Bad Match condition"), or undefined when it is valid. */
-export function validateCriteria(criteria: readonly MatchCriterion[]): string | undefined {
+export function validateCriteria(criteria: readonly MatchCriterion[], v?: MatchVersion): string | undefined {
   if (criteria.length === 0) return 'One or more attributes required for Match';
   for (const c of criteria) {
-    if (c.kind === 'all') {
-      if (criteria.length > 1) return "'all' cannot be combined with other Match attributes";
-      continue;
-    }
-    if (c.patterns === '') return `Missing Match criteria for ${c.kind}`;
-    switch (c.kind) {
-      case 'user':
-      case 'group':
-      case 'host':
-      case 'rdomain':
-        break;
-      case 'address':
-      case 'localaddress':
-        if (addrMatchList(undefined, c.patterns) !== 0) return `Invalid Match ${c.kind} argument '${c.patterns}'`;
-        break;
-      case 'localport':
-        if (parsePort(c.patterns) === undefined) return `Invalid LocalPort '${c.patterns}' on Match line`;
-        break;
-      default:
-        return `Unsupported Match attribute ${c.kind}`;
-    }
+    const why = criterionProblem(c, criteria.length, v);
+    if (why) return why;
   }
+  return undefined;
+}
+
+function criterionProblem(c: MatchCriterion, count: number, v: MatchVersion): string | undefined {
+  if (c.kind === 'all') return count > 1 ? "'all' cannot be combined with other Match attributes" : undefined;
+  if (takesNoArgument(c.kind, v)) return undefined;
+  if (c.patterns === '') return `Missing Match criteria for ${c.kind}`;
+  if (!criterionKnown(c.kind, v)) return `Unsupported Match attribute ${c.kind}`;
+  if ((c.kind === 'address' || c.kind === 'localaddress') && addrMatchList(undefined, c.patterns) !== 0) {
+    return `Invalid Match ${c.kind} argument '${c.patterns}'`;
+  }
+  if (c.kind === 'localport' && parsePort(c.patterns) === undefined)
+    return `Invalid LocalPort '${c.patterns}' on Match line`;
   return undefined;
 }
 
@@ -200,8 +215,15 @@ export function parsePort(s: string): number | undefined {
   return n >= 1 && n <= 65535 ? n : undefined;
 }
 
-/** One criterion against a context; a missing field (empty string, port 0) never matches. */
-export function criterionMatches(c: MatchCriterion, ctx: ConnectionContext): boolean {
+/** A Match outcome: the connection matches, does not, or cannot be told from what the probe knows. */
+export type MatchOutcome = true | false | 'unknown';
+
+/**
+ * One criterion against a context; a missing field (empty string, port 0, no rdomain) never matches, as with
+ * `sshd -T -C`. Host under UseDNS yes without a known reverse name is 'unknown' unless the patterns match
+ * every name alike.
+ */
+export function criterionOutcome(c: MatchCriterion, ctx: ConnectionContext, release?: string): MatchOutcome {
   switch (c.kind) {
     case 'all':
       return true;
@@ -210,16 +232,47 @@ export function criterionMatches(c: MatchCriterion, ctx: ConnectionContext): boo
     case 'group':
       return groupMatches(c.patterns, ctx);
     case 'host':
-      return ctx.host !== '' && matchPatternList(ctx.host.toLowerCase(), c.patterns, true) === 1;
+      return ctx.hostUnresolved
+        ? unresolvedHost(c.patterns)
+        : ctx.host !== '' && matchPatternList(ctx.host.toLowerCase(), c.patterns, true) === 1;
     case 'address':
       return ctx.addr !== '' && addrMatchList(ctx.addr, c.patterns) === 1;
     case 'localaddress':
       return ctx.laddr !== '' && addrMatchList(ctx.laddr, c.patterns) === 1;
     case 'localport':
       return ctx.lport > 0 && parsePort(c.patterns) === ctx.lport;
+    case 'rdomain':
+      // match_pattern_list without lower-casing; on Linux a socket bound to no VRF device reports ''.
+      return ctx.rdomain !== undefined && matchPatternList(ctx.rdomain, c.patterns) === 1;
+    case 'invalid-user':
+      return ctx.userClass === 'invalid';
+    case 'version':
+      return versionOutcome(c.patterns, release);
     default:
-      return false; // rdomain is not supported on Linux; unknown criteria are rejected by the parser
+      return false; // unknown criteria are rejected by the parser
   }
+}
+
+/** Whether patterns match a name nobody knows: only when a bare `*` is listed and nothing is negated. */
+function unresolvedHost(patterns: string): MatchOutcome {
+  const list = patterns.split(',');
+  return list.includes('*') && !list.some((p) => p.startsWith('!')) ? true : 'unknown';
+}
+
+/**
+ * Match Version tests sshd's SSH_RELEASE ("OpenSSH_10.0p2", case-sensitive). When only major.minor is known
+ * ("OpenSSH_10.0" without the portable level) every plausible level is tried; disagreement is 'unknown'.
+ */
+export function versionOutcome(patterns: string, release: string | undefined): MatchOutcome {
+  if (release === undefined) return 'unknown';
+  const candidates = /p\d+$/.test(release) ? [release] : [1, 2, 3, 4].map((p) => `${release}p${p}`);
+  const hits = new Set(candidates.map((r) => matchPatternList(r, patterns) === 1));
+  return hits.size === 1 ? [...hits][0]! : 'unknown';
+}
+
+/** Boolean form for callers that treat 'unknown' as no match. */
+export function criterionMatches(c: MatchCriterion, ctx: ConnectionContext, release?: string): boolean {
+  return criterionOutcome(c, ctx, release) === true;
 }
 
 /** groupaccess.c ga_match_pattern_list: any group matches positively and none is negated. Invalid users never match. */
@@ -234,20 +287,58 @@ function groupMatches(patterns: string, ctx: ConnectionContext): boolean {
   return found;
 }
 
-/** Criteria on one line are ANDed. */
-export function criteriaMatch(criteria: readonly MatchCriterion[], ctx: ConnectionContext): boolean {
-  return criteria.length > 0 && criteria.every((c) => criterionMatches(c, ctx));
+/** Criteria on one line are ANDed: any false is false, else any unknown is unknown. */
+export function criteriaOutcome(
+  criteria: readonly MatchCriterion[],
+  ctx: ConnectionContext,
+  release?: string,
+): MatchOutcome {
+  if (criteria.length === 0) return false;
+  let out: MatchOutcome = true;
+  for (const c of criteria) {
+    const r = criterionOutcome(c, ctx, release);
+    if (r === false) return false;
+    if (r === 'unknown') out = 'unknown';
+  }
+  return out;
+}
+
+export function criteriaMatch(criteria: readonly MatchCriterion[], ctx: ConnectionContext, release?: string): boolean {
+  return criteriaOutcome(criteria, ctx, release) === true;
 }
 
 /** Whether a block applies to the context. */
-export function matchBlockApplies(block: MatchBlock, ctx: ConnectionContext): boolean {
-  return criteriaMatch(block.criteria, ctx);
+export function matchBlockApplies(block: MatchBlock, ctx: ConnectionContext, release?: string): boolean {
+  return criteriaMatch(block.criteria, ctx, release);
 }
 
 /**
  * Whether sshd treats the block as active while loading the configuration without a connection (its first
- * pass): only `Match all` is.
+ * pass): `Match all`, and from 10.0 a block of Version criteria that match this sshd (match_cfg_line evaluates
+ * Version even without connection information). A Version outcome hostward cannot tell counts as inactive.
  */
-export function activeWithoutConnection(block: MatchBlock): boolean {
-  return block.criteria.length > 0 && block.criteria.every((c) => c.kind === 'all');
+export function activeWithoutConnection(block: MatchBlock, release?: string): boolean {
+  const c = block.criteria;
+  return (
+    c.length > 0 &&
+    c.every((x) => x.kind === 'all' || (x.kind === 'version' && versionOutcome(x.patterns, release) === true))
+  );
+}
+
+/** SSH_RELEASE for a version ("OpenSSH_9.2p1"), with the portable level only when the version string has it. */
+export function releaseString(v: { major: number; minor: number; raw?: string }): string {
+  const p = v.raw ? /\d+\.\d+(p\d+)/.exec(v.raw)?.[1] : undefined;
+  return `OpenSSH_${v.major}.${v.minor}${p ?? ''}`;
+}
+
+/** Each Match block of the directives, evaluated once for the context. */
+export function blockOutcomes(
+  ds: readonly Directive[],
+  ctx: ConnectionContext,
+  release?: string,
+): Map<MatchBlock, MatchOutcome> {
+  const out = new Map<MatchBlock, MatchOutcome>();
+  for (const d of ds)
+    if (d.match && !out.has(d.match)) out.set(d.match, criteriaOutcome(d.match.criteria, ctx, release));
+  return out;
 }

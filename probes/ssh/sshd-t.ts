@@ -36,7 +36,10 @@ function badSpecValue(v: string): boolean {
   return /[,\s\0-\x1f\x7f]/.test(v);
 }
 
-/** The -C argument: user, host, addr, laddr and lport; empty fields are left out so they match nothing. */
+/**
+ * The -C argument: user, host, addr, laddr, lport and rdomain; empty fields are left out so they match
+ * nothing, except rdomain, where '' is a real value (a socket bound to no VRF) and only undefined is left out.
+ */
 export function connectionSpec(ctx: ConnectionContext): string | { error: string } {
   const parts: string[] = [];
   const fields: [string, string][] = [
@@ -52,6 +55,10 @@ export function connectionSpec(ctx: ConnectionContext): string | { error: string
   }
   if (!Number.isInteger(ctx.lport) || ctx.lport < 1 || ctx.lport > 65535) return { error: `lport ${ctx.lport} is not a port` };
   parts.push(`lport=${ctx.lport}`);
+  if (ctx.rdomain !== undefined) {
+    if (badSpecValue(ctx.rdomain)) return { error: `rdomain ${JSON.stringify(ctx.rdomain)} cannot be passed to sshd -C` };
+    parts.push(`rdomain=${ctx.rdomain}`);
+  }
   return parts.join(',');
 }
 

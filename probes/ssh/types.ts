@@ -64,6 +64,16 @@ export interface ConnectionContext {
   addr: string;
   laddr: string;
   lport: number;
+  /**
+   * The routing domain (VRF) the connection arrived in; on Linux '' for a socket bound to no VRF device.
+   * Undefined leaves it out of `sshd -T -C`, where Match RDomain then never matches.
+   */
+  rdomain?: string;
+  /**
+   * UseDNS yes and the client's reverse-resolved name is not known: `host` holds the address, and Match Host
+   * blocks whose outcome depends on the name are undecided.
+   */
+  hostUnresolved?: boolean;
   /** For people: "root from 10.0.0.1". */
   label: string;
 }
@@ -74,6 +84,11 @@ export interface Setting {
   /** Where the value that won was set; absent for defaults. */
   evidence?: Evidence[];
   source: 'sshd -T' | 'file' | 'default';
+  /**
+   * The Match line (file:line) whose outcome hostward cannot decide for this context and that would set this
+   * keyword if it matched; checks reading the keyword then say unknown.
+   */
+  undecided?: Evidence;
   /** Present only when sshd -T was the source and the file parser computed something else. */
   parserValues?: string[];
 }

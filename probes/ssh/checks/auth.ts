@@ -2,8 +2,11 @@
 import type { Check, Evidence } from '../../../src/sdk.js';
 import { pass, fail, unknown } from '../../../src/sdk.js';
 import type { SshFacts } from '../types.js';
-import { perContext, flag, intRange, passwordPaths, noEffectiveReason, dedupeEvidence, first } from './util.js';
+import { perContext, flag, intRange, passwordPaths, noEffectiveReason, dedupeEvidence, first, undecidedFor, undecidedMessage } from './util.js';
 import { CIS_DEBIAN_12, CIS_DIL, CIS_UBUNTU_2204 } from './util.js';
+
+/** What passwordPaths reads: a Match block that could set one of these decides password exposure. */
+const PASSWORD_KEYWORDS = ['passwordauthentication', 'kbdinteractiveauthentication', 'usepam', 'authenticationmethods', 'permitrootlogin'];
 
 const rootLoginNames: Record<string, string> = { 'prohibit-password': 'without-password' };
 const normRoot = (v: string) => rootLoginNames[v.toLowerCase()] ?? v.toLowerCase();
@@ -34,7 +37,13 @@ export const authChecks: readonly Check<SshFacts>[] = [
     evaluate(facts) {
       const why = noEffectiveReason(facts);
       if (why) return unknown(why);
-      const exposed = facts.effective.map((cfg) => ({ cfg, paths: passwordPaths(cfg) })).filter((x) => x.paths.length > 0);
+      const decided = facts.effective.filter((cfg) => !undecidedFor(cfg, PASSWORD_KEYWORDS));
+      const exposed = decided.map((cfg) => ({ cfg, paths: passwordPaths(cfg) })).filter((x) => x.paths.length > 0);
+      const open = facts.effective.flatMap((cfg) => {
+        const line = undecidedFor(cfg, PASSWORD_KEYWORDS);
+        return line ? [{ cfg, line }] : [];
+      });
+      if (exposed.length === 0 && open.length > 0) return unknown(undecidedMessage(open), dedupeEvidence(open.map((o) => o.line)));
       if (exposed.length === 0) {
         const contexts = new Set(facts.effective.map((c) => c.context.label)).size;
         return pass(`no password login is possible in any of ${contexts} connection contexts (root, users, invalid users, each source address)`);

@@ -44,7 +44,11 @@ function disagreement(keyword: string, s: Setting | undefined): string {
 
 /** Collapse context labels: "root, bob and an invalid user from 203.0.113.10". */
 function who(contexts: readonly EffectiveConfig[]): string {
-  const labels = [...new Set(contexts.map((c) => c.context.label))];
+  return whoLabels(contexts.map((c) => c.context.label));
+}
+
+function whoLabels(list: readonly string[]): string {
+  const labels = [...new Set(list)];
   if (labels.length <= 4) return labels.join('; ');
   return `${labels.slice(0, 4).join('; ')} and ${labels.length - 4} more`;
 }
@@ -59,34 +63,73 @@ export interface KeywordRule {
   applies?(cfg: EffectiveConfig): boolean;
 }
 
+/** The first Match line that leaves one of these keywords undecided in this context, if any. */
+export function undecidedFor(cfg: EffectiveConfig, keywords: readonly string[]): Evidence | undefined {
+  for (const k of keywords) {
+    const u = cfg.settings.get(k)?.undecided;
+    if (u) return u;
+  }
+  return undefined;
+}
+
+/** Why a Match line's outcome is unknown, named by the line, for an unknown outcome's message. */
+export function undecidedMessage(list: readonly { cfg: EffectiveConfig; line: Evidence }[]): string {
+  const byLine = new Map<string, { line: Evidence; labels: string[] }>();
+  for (const { cfg, line } of list) {
+    const k = `${line.file}:${line.line}`;
+    const e = byLine.get(k) ?? { line, labels: [] };
+    e.labels.push(cfg.context.label);
+    byLine.set(k, e);
+  }
+  return [...byLine.values()]
+    .map(({ line, labels }) => {
+      const why = /\bhost\b/i.test(line.text ?? '')
+        ? "with UseDNS yes sshd matches Match Host against the client's reverse-resolved name, which hostward does not know"
+        : 'its outcome depends on what hostward cannot tell (the exact OpenSSH release for Match Version)';
+      return `cannot tell whether "${line.text}" (${line.file}:${line.line}) applies to ${whoLabels(labels)}: ${why}`;
+    })
+    .join('; ');
+}
+
 /**
  * Evaluate one keyword in every connection context (user classes x addresses x ports). Fails when any
  * context is bad and names the contexts, so a Match block that re-enables something for some users is
- * caught, not averaged away.
+ * caught, not averaged away. A context whose value depends on a Match block hostward cannot decide never
+ * counts as fine: without a failure elsewhere the result is unknown, naming the block.
  */
 export function perContext(facts: SshFacts, rule: KeywordRule): Outcome {
   const why = noEffectiveReason(facts);
   if (why) return unknown(why);
   const bad: { cfg: EffectiveConfig; problem: string; s: Setting }[] = [];
+  const undecided: { cfg: EffectiveConfig; line: Evidence }[] = [];
   let sample: Setting | undefined;
   const contexts = rule.applies ? facts.effective.filter((c) => rule.applies!(c)) : facts.effective;
   for (const cfg of contexts) {
     const s = cfg.settings.get(rule.keyword);
     if (!s || s.values.length === 0) return unknown(`${rule.keyword} is not in the effective configuration for ${cfg.context.label}`);
+    if (s.undecided) {
+      undecided.push({ cfg, line: s.undecided });
+      continue;
+    }
     sample ??= s;
     const problem = rule.bad(s.values.join(' '), s, cfg);
     if (problem !== undefined) bad.push({ cfg, problem, s });
   }
+  if (bad.length === 0 && undecided.length > 0) return unknown(`${rule.keyword}: ${undecidedMessage(undecided)}`, dedupeEvidence(undecided.map((u) => u.line)));
   if (bad.length === 0) {
     return pass(rule.ok(sample!.values.join(' ')) + ` (${origin(sample)})` + disagreement(rule.keyword, sample), sample!.evidence ?? []);
   }
-  const byProblem = new Map<string, typeof bad>();
+  return fail(failMessage(rule, bad, contexts.length), dedupeEvidence(bad.flatMap((b) => b.s.evidence ?? [])));
+}
+
+function failMessage(rule: KeywordRule, bad: readonly { cfg: EffectiveConfig; problem: string; s: Setting }[], total: number): string {
+  const byProblem = new Map<string, (typeof bad)[number][]>();
   for (const b of bad) byProblem.set(b.problem, [...(byProblem.get(b.problem) ?? []), b]);
   const parts = [...byProblem].map(([problem, list]) => {
-    const all = list.length === contexts.length;
+    const all = list.length === total;
     return `${problem} ${all ? 'for every user' : 'for ' + who(list.map((l) => l.cfg))} (${origin(list[0]!.s)})${disagreement(rule.keyword, list[0]!.s)}`;
   });
-  return fail(parts.join('; '), dedupeEvidence(bad.flatMap((b) => b.s.evidence ?? [])));
+  return parts.join('; ');
 }
 
 /** A yes/no keyword that must have one value. */
