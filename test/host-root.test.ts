@@ -201,3 +201,43 @@ describe('HostRoot.processes', () => {
 function currentComm(): string {
   return readFileSync(`/proc/${process.pid}/comm`, 'utf8').trim();
 }
+
+describe('resolve on the host root', () => {
+  it('answers as the component-by-component walk does, with links, missing paths and files as parents', async () => {
+    // dir (from beforeAll) is on this machine's own root: links in it are resolved by the walk or by realpath.
+    const base = path.join(dir, 'fast');
+    mkdirSync(path.join(base, 'real/sub'), { recursive: true });
+    writeFileSync(path.join(base, 'real/sub/file'), 'x\n');
+    symlinkSync('real', path.join(base, 'rel-link'));
+    symlinkSync(path.join(base, 'real/sub'), path.join(base, 'abs-link'));
+    symlinkSync('missing-target', path.join(base, 'dangling'));
+    symlinkSync('loop-b', path.join(base, 'loop-a'));
+    symlinkSync('loop-a', path.join(base, 'loop-b'));
+    const paths = [
+      '/',
+      base,
+      `${base}/real/sub/file`,
+      `${base}/rel-link/sub/file`,
+      `${base}/abs-link/file`,
+      `${base}/abs-link`,
+      `${base}/dangling`,
+      `${base}/loop-a`,
+      `${base}/loop-a/x`,
+      `${base}/real/sub/file/under-a-file`,
+      `${base}/real/missing/x`,
+      `${base}/real/./sub/../sub/file`,
+      `/proc/${process.pid}/comm`,
+      '/proc/self/status',
+      `/proc/${process.pid}/fd/0`,
+    ];
+    const fast = new HostRoot('/');
+    const walk = new HostRoot('/');
+    // The walk alone, as under any other root.
+    (walk as unknown as { linkFree: () => Promise<boolean> }).linkFree = async () => false;
+    for (const p of paths) {
+      for (const follow of [true, false]) {
+        expect(await fast.resolve(p, follow), `${p} follow=${follow}`).toEqual(await walk.resolve(p, follow));
+      }
+    }
+  });
+});

@@ -135,6 +135,7 @@ export class HostRoot {
    */
   async resolve(hostPath: string, follow = true): Promise<Result<{ realPath: string }>> {
     const asked = normaliseHostPath(hostPath);
+    if (await this.linkFree(asked, follow)) return { ok: true, realPath: asked };
     const pending = asked.split('/').filter(Boolean);
     const done: string[] = [];
     let links = 0;
@@ -175,6 +176,26 @@ export class HostRoot {
       done.push(comp);
     }
     return { ok: true, realPath: '/' + done.join('/') };
+  }
+
+  /**
+   * On the host's own root only: whether `asked` exists and no symbolic link is met on the way to it (the last
+   * component may be one when not followed). Then it resolves to itself, and one realpath(3) call instead of
+   * an lstat per component says so (a scan resolves some 1,700 paths, most under /proc). Any link, or any
+   * failure, takes the walk of resolve, so that failures keep their reasons. Under another root, realpath
+   * would follow a link out of the root (the kernel resolves absolute links from /), so the walk always runs.
+   */
+  private async linkFree(asked: string, follow: boolean): Promise<boolean> {
+    if (this.root !== '/') return false;
+    try {
+      if (follow || asked === '/') return (await fsp.realpath(asked)) === asked;
+      const parent = path.posix.dirname(asked);
+      if ((await fsp.realpath(parent)) !== parent) return false;
+      await fsp.lstat(asked);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async stat(hostPath: string, follow = true): Promise<Result<FileStat>> {
