@@ -36,6 +36,7 @@ export const TIERS = {
     'test/files/fixtures.test.ts',
     'test/files/walker.test.ts',
     'test/firewall/*.test.ts',
+    'test/host-facts.test.ts',
     'test/host-role.test.ts',
     'test/image/strace.test.ts',
     'test/integrity/policy.test.ts',

@@ -1,0 +1,83 @@
+/**
+ * Shared host facts (src/host/facts/) are read once per scan: kept with the scan's HostRoot, so a second probe
+ * asking gets the first answer, a new scan (a new HostRoot) reads the host again, and no caller can change what
+ * another sees.
+ */
+import { describe, it, expect, afterEach } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { HostRoot, findProcesses, resolveKubelet, loadContainerdConfig } from '../src/sdk.js';
+
+const roots: string[] = [];
+afterEach(() => {
+  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+});
+
+function fakeHost(procs: Record<number, { comm: string; argv: string[] }>): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'hostward-facts-'));
+  roots.push(root);
+  mkdirSync(path.join(root, 'proc'));
+  writeFileSync(path.join(root, 'proc', 'stat'), 'cpu 0 0 0 0\nbtime 1700000000\n');
+  for (const [pid, p] of Object.entries(procs)) setProcess(root, Number(pid), p.comm, p.argv);
+  return root;
+}
+
+function setProcess(root: string, pid: number, comm: string, argv: string[]): void {
+  const dir = path.join(root, 'proc', String(pid));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'comm'), comm + '\n');
+  writeFileSync(path.join(dir, 'cmdline'), argv.join('\0') + '\0');
+  writeFileSync(path.join(dir, 'stat'), `${pid} (${comm}) S 1 ${pid} ${pid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 500 0 0`);
+  writeFileSync(path.join(dir, 'status'), `Name:\t${comm}\nUid:\t0\t0\t0\t0\n`);
+}
+
+describe('shared host facts', () => {
+  it('reads a process once per scan: a later change is seen by the next scan only', async () => {
+    const root = fakeHost({ 10: { comm: 'containerd', argv: ['/usr/bin/containerd', '--config', '/a.toml'] } });
+    const scan1 = new HostRoot(root);
+    const first = await findProcesses(scan1, ['containerd']);
+    expect(first.map((p) => p.argv)).toEqual([['/usr/bin/containerd', '--config', '/a.toml']]);
+    expect(first[0]!.startedAtMs).toBe((1700000000 + 5) * 1000);
+    setProcess(root, 10, 'containerd', ['/usr/bin/containerd', '--config', '/b.toml']);
+    const again = await findProcesses(scan1, (c) => c.startsWith('contain'));
+    expect(again.map((p) => p.argv[2])).toEqual(['/a.toml']);
+    const scan2 = await findProcesses(new HostRoot(root), ['containerd']);
+    expect(scan2.map((p) => p.argv[2])).toEqual(['/b.toml']);
+  });
+
+  it('gives each caller its own copy of a process', async () => {
+    const host = new HostRoot(fakeHost({ 7: { comm: 'crio', argv: ['crio', '--config', '/c'] } }));
+    const a = await findProcesses(host, ['crio']);
+    a[0]!.argv.push('--changed');
+    a[0]!.pid = 99;
+    const b = await findProcesses(host, ['crio']);
+    expect(b.map((p) => [p.pid, p.argv])).toEqual([[7, ['crio', '--config', '/c']]]);
+  });
+
+  it("resolves the kubelet's configuration once per scan and bound of processes", async () => {
+    const root = fakeHost({ 20: { comm: 'kubelet', argv: ['/usr/bin/kubelet', '--read-only-port=0'] } });
+    const host = new HostRoot(root);
+    const a = await resolveKubelet(host, { maxProcesses: 1000 });
+    expect(a.present).toBe(true);
+    expect(a.settings.get('readOnlyPort')?.value).toBe(0);
+    expect(await resolveKubelet(host, { maxProcesses: 1000 })).toBe(a);
+    const other = await resolveKubelet(new HostRoot(root), { maxProcesses: 1000 });
+    expect(other).not.toBe(a);
+    expect(other.settings.get('readOnlyPort')?.value).toBe(0);
+  });
+
+  it('loads a containerd configuration once per scan and path', async () => {
+    const root = fakeHost({});
+    mkdirSync(path.join(root, 'etc', 'containerd'), { recursive: true });
+    const file = path.join(root, 'etc', 'containerd', 'config.toml');
+    writeFileSync(file, 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  unset_seccomp_profile = "x"\n');
+    const host = new HostRoot(root);
+    const a = await loadContainerdConfig(host, '/etc/containerd/config.toml');
+    writeFileSync(file, 'version = 2\n');
+    expect(await loadContainerdConfig(host, '/etc/containerd/config.toml')).toBe(a);
+    const b = await loadContainerdConfig(new HostRoot(root), '/etc/containerd/config.toml');
+    expect(a.ok && a.config.cri.unsetSeccompProfile.value).toBe('x');
+    expect(b.ok && b.config.cri.unsetSeccompProfile.value).toBe('');
+  });
+});
