@@ -195,6 +195,62 @@ describe.skipIf(!CAN_RUN)(
       expect(matched).toBeLessThan(runs);
     }, 600_000);
 
+    /** Distinct keywords (with values unlike their defaults), so that every block of a file shows on its own. */
+    const PROBES = [
+      'MaxAuthTries 2',
+      'MaxSessions 3',
+      'ClientAliveInterval 77',
+      'ClientAliveCountMax 9',
+      'X11DisplayOffset 42',
+      'PermitTTY no',
+      'X11Forwarding yes',
+      'AllowAgentForwarding no',
+    ];
+
+    it('agrees on every pattern of every criterion, alone and negated, for a grid of contexts', async () => {
+      const grid: ConnectionContext[] = [];
+      for (const [user, host, addr, laddr, lport, rdomain] of [
+        ['root', 'admin.example.com', '10.1.2.3', '10.0.0.1', 22, ''],
+        [TEST_USER, 'ws.corp.example', '192.168.5.7', '192.168.5.1', 2222, 'vrf1'],
+        ['nosuchuser-hw', 'evil.example.net', '203.0.113.9', '::1', 22, 'vrf2'],
+        [TEST_USER, '10.1.2.3', '2001:db8::5', '10.0.0.1', 22, undefined],
+        ['root', '192.168.5.7', '::1', '::1', 2222, ''],
+      ] as const) {
+        const cls: ConnectionContext['userClass'] = user === 'root' ? 'root' : user === TEST_USER ? 'user' : 'invalid';
+        const ctx: ConnectionContext = {
+          userClass: cls,
+          user,
+          groups: groupsOf[user] ?? [],
+          host,
+          addr,
+          laddr,
+          lport,
+          label: `${user}@${addr}:${lport}/${rdomain}`,
+        };
+        if (rdomain !== undefined) ctx.rdomain = rdomain;
+        grid.push(ctx);
+      }
+      let runs = 0;
+      for (const kind of [...Object.keys(POOLS), 'LocalPort']) {
+        const pats = kind === 'LocalPort' ? ['22', '2222'] : [...POOLS[kind]!, `*,!${POOLS[kind]![0]}`];
+        for (let from = 0; from < pats.length; from += PROBES.length) {
+          const text = pats
+            .slice(from, from + PROBES.length)
+            .map((p, i) => `Match ${kind} ${p}\n  ${PROBES[i]}`)
+            .join('\n');
+          const { main, parsed } = await parse(text, `g-${kind}-${from}.conf`);
+          expect(
+            parsed.problems.filter((x) => x.fatal),
+            text,
+          ).toEqual([]);
+          const found = await Promise.all(grid.map((ctx) => disagreements(parsed, main, ctx)));
+          runs += grid.length;
+          expect(found.flat(), text).toEqual([]);
+        }
+      }
+      console.info(`Match grid test: ${runs} sshd -T comparisons`);
+    }, 600_000);
+
     it('a generated block matches in some contexts and not in others (the generator is not vacuous)', async () => {
       const { main, parsed } = await parse(
         `Match User root Address 10.0.0.0/8 LocalPort 22 RDomain *\n  MaxAuthTries 2`,
