@@ -115,7 +115,8 @@ describe('exactly once across crashes (real processes, loopback)', () => {
     expect(before).toBeGreaterThan(0);
     expect(before).toBeLessThan(10_000);
     // Down for a moment: the agent fails, backs off, keeps its outbox.
-    await new Promise((r) => setTimeout(r, 700));
+    const failedBefore = drv.status()?.failed ?? 0;
+    await waitFor(() => ((drv.status()?.failed ?? 0) > failedBefore ? true : undefined), 20_000, () => `no failed send: ${drv.err()}`);
     expect(drv.status()!.depth).toBeGreaterThan(0);
     collector = await startCollectorProcess(d, port);
     await waitFor(() => drv.drained() || undefined, 60_000, () => `agent did not drain: ${JSON.stringify(drv.status())} ${drv.err()}`);
@@ -138,8 +139,8 @@ describe('exactly once across crashes (real processes, loopback)', () => {
     const b = startDriver(state, `http://127.0.0.1:${port}`, d.token, ['--enqueue', '1500', '--prefix', 'outage2']);
     children.push(b.child);
     await waitFor(() => ((b.status()?.failed ?? 0) > 0 ? true : undefined), 20_000, () => `no failed send: ${b.err()}`);
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(b.status()!.depth).toBe(3000);
+    // Both runs' events are kept: the depth reaches 3000 (a drop would leave it short, and this wait would fail).
+    await waitFor(() => (b.status()?.depth === 3000 ? true : undefined), 20_000, () => `depth ${JSON.stringify(b.status())}`);
     expect(b.drained()).toBe(false);
     collector = await startCollectorProcess(d, port);
     await waitFor(() => b.drained() || undefined, 60_000, () => `agent did not drain: ${JSON.stringify(b.status())}`);
