@@ -22,12 +22,12 @@ import { parseDaemonJson, resolveDocker, DOCKER_OPTIONS } from '../../probes/run
 import { loadContainerdConfig, CONTAINERD_MAX_IMPORTS } from '../../src/host/facts/runtime/containerd.js';
 import { loadCrioConfig } from '../../src/host/facts/runtime/crio.js';
 import { parseKubeletConfig, parseRancherConfig } from '../../src/host/facts/kubelet/config-file.js';
-import { parseDpkgStatus } from '../../probes/updates/deb/dpkg-status.js';
+import { parseDpkgStatus } from '../../src/host/facts/dpkg/status.js';
 import { parseRelease } from '../../probes/updates/deb/release.js';
 import { parsePackagesBuffer } from '../../probes/updates/deb/lists.js';
 import { decode } from '../../probes/updates/compress.js';
 import type { Compression } from '../../probes/updates/compress.js';
-import { parseDeb822 } from '../../probes/updates/deb/deb822.js';
+import { parseDeb822 } from '../../src/host/facts/dpkg/deb822.js';
 import { parseRpmHeader, TAG, TYPE } from '../../probes/updates/rpm/header.js';
 import { parseInetSockets, parseUnixSockets, parseFibTrieLocal, parseIfInet6, parseRoutes } from '../../probes/ports/proc-net.js';
 import { parseCgroup } from '../../src/host/facts/cgroup.js';
@@ -472,7 +472,7 @@ const kubeletTarget: FuzzTarget = {
 
 const dpkgStatusTarget: FuzzTarget = {
   name: 'dpkg status',
-  entry: 'probes/updates/deb/dpkg-status.ts parseDpkgStatus',
+  entry: 'src/host/facts/dpkg/status.ts parseDpkgStatus',
   dictionary: ['\n\n', '\nPackage: ', '\nStatus: ', 'install ok installed', 'hold ok installed', '\nVersion: ', '1:2.3-4', '\n ', '\n .\n', ':'],
   async seeds(ctx) {
     return [...fixtureFiles(ctx.repoRoot, /^\/var\/lib\/dpkg\/status$/), ...machineFile('/var/lib/dpkg/status', 48 * 1024)];

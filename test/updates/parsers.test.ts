@@ -3,8 +3,8 @@ import { describe, it, expect } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import lz4 from 'lz4-napi';
-import { parseDeb822 } from '../../probes/updates/deb/deb822.js';
-import { parseDpkgStatus } from '../../probes/updates/deb/dpkg-status.js';
+import { parseDeb822 } from '../../src/host/facts/dpkg/deb822.js';
+import { parseDpkgStatus } from '../../src/host/facts/dpkg/status.js';
 import { parseRelease, parseReleaseDate, stripPgpArmour } from '../../probes/updates/deb/release.js';
 import { parsePackagesList, releaseFor } from '../../probes/updates/deb/lists.js';
 import { parseAptConf, isAptConfPart } from '../../probes/updates/deb/apt-conf.js';
@@ -14,7 +14,7 @@ import { computeUpdates, filePriority, securityRule } from '../../probes/updates
 import { compareKernels, kernelPackages } from '../../probes/updates/deb/family.js';
 import { parseUpdatesOptions } from '../../probes/updates/options.js';
 import type { AptList } from '../../probes/updates/deb/lists.js';
-import type { InstalledPackage } from '../../probes/updates/deb/dpkg-status.js';
+import type { InstalledPackage } from '../../src/host/facts/dpkg/status.js';
 
 const STATUS = `Package: libc6
 Status: install ok installed

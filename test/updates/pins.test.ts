@@ -16,7 +16,7 @@ import type { Pin } from '../../probes/updates/deb/preferences.js';
 import { computePolicy, nativeArchOf } from '../../probes/updates/deb/policy.js';
 import { indexTargetOf } from '../../probes/updates/deb/lists.js';
 import type { AptList } from '../../probes/updates/deb/lists.js';
-import type { InstalledPackage } from '../../probes/updates/deb/dpkg-status.js';
+import type { InstalledPackage } from '../../src/host/facts/dpkg/status.js';
 import { readPreferences, MAX_PREFERENCES_BYTES } from '../../probes/updates/deb/family.js';
 import { HostRoot } from '../../src/host/root.js';
 import { hostExec } from '../../src/host/exec.js';

@@ -6,10 +6,10 @@ import { describe, it, expect } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { compareVersions, parseVersion, verrevcmp } from '../../probes/updates/deb/version.js';
+import { compareVersions, parseVersion, verrevcmp } from '../../src/host/facts/dpkg/version.js';
 import { decode, compressionOf } from '../../probes/updates/compress.js';
 import { parsePackagesList } from '../../probes/updates/deb/lists.js';
-import { parseDpkgStatus } from '../../probes/updates/deb/dpkg-status.js';
+import { parseDpkgStatus } from '../../src/host/facts/dpkg/status.js';
 
 const sign = (n: number): -1 | 0 | 1 => (n < 0 ? -1 : n > 0 ? 1 : 0);
 const neg = (n: -1 | 0 | 1) => (n === 0 ? 0 : -n);

@@ -6,15 +6,15 @@
 import os from 'node:os';
 import type { HostRoot, ProbeContext } from '../../../src/sdk.js';
 import type { AutoUpdateFacts, DebFamilyFacts, HeldPackage, RebootFacts, SourceFact, UpdatesOptions } from '../types.js';
-import { parseDpkgStatus } from './dpkg-status.js';
-import type { InstalledPackage } from './dpkg-status.js';
+import { parseDpkgStatus } from '../../../src/sdk.js';
+import type { InstalledPackage } from '../../../src/sdk.js';
 import { readAptLists } from './lists.js';
 import { computePolicy, securityRule } from './policy.js';
 import { parseAptConf, isAptConfPart } from './apt-conf.js';
 import type { AptConf } from './apt-conf.js';
 import { parsePreferences, isPreferencesPart } from './preferences.js';
 import type { Pin } from './preferences.js';
-import { compareVersions } from './version.js';
+import { compareDebVersions as compareVersions } from '../../../src/sdk.js';
 import { componentRecords } from '../components.js';
 
 export const DPKG_STATUS = '/var/lib/dpkg/status';

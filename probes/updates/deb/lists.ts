@@ -6,8 +6,7 @@
  */
 import type { HostRoot } from '../../../src/sdk.js';
 import { compressionOf, DecodeError, streamDecoder } from '../compress.js';
-import { parseDeb822 } from './deb822.js';
-import { sourceName } from './dpkg-status.js';
+import { parseDeb822, debSourceName as sourceName } from '../../../src/sdk.js';
 import { parseRelease } from './release.js';
 import type { ReleaseInfo } from './release.js';
 

@@ -16,8 +16,8 @@
  * security update when its candidate is in a security archive, or when a security archive has a version
  * newer than the installed one that a higher candidate (from -updates, say) masks (Ubuntu's apt_check.py).
  */
-import { compareVersions } from './version.js';
-import type { InstalledPackage } from './dpkg-status.js';
+import { compareDebVersions as compareVersions } from '../../../src/sdk.js';
+import type { InstalledPackage } from '../../../src/sdk.js';
 import type { AptList, ReleaseFile } from './lists.js';
 import type { ReleaseInfo } from './release.js';
 import { NEVER_PIN, pinParts } from './preferences.js';

@@ -8,7 +8,7 @@
  *
  * `pins` holds the records apt applies, in apt's order; `problems` says what is wrong with the others.
  */
-import { parseDeb822 } from './deb822.js';
+import { parseDeb822 } from '../../../src/sdk.js';
 
 export interface Pin {
   file: string;
