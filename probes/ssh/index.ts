@@ -42,7 +42,7 @@ const same = (a: readonly string[], b: readonly string[]) => a.length === b.leng
 const norm = (v: string) => (v === 'prohibit-password' ? 'without-password' : v);
 
 /** sshd -T's values with the parser's evidence; the parser's differing view kept beside them. */
-function merge(fromSshd: Map<string, string[]>, fromParser: Map<string, Setting> | undefined): Map<string, Setting> {
+export function merge(fromSshd: Map<string, string[]>, fromParser: Map<string, Setting> | undefined): Map<string, Setting> {
   const out = new Map<string, Setting>();
   for (const [k, values] of fromSshd) {
     const p = fromParser?.get(k);
@@ -50,7 +50,10 @@ function merge(fromSshd: Map<string, string[]>, fromParser: Map<string, Setting>
     if (p?.evidence) s.evidence = p.evidence;
     // sshd -T was given the address as the host name: a Match Host block the parser cannot decide stays undecided.
     if (p?.undecided) s.undecided = p.undecided;
-    if (p && (COMPARED_KEYWORDS as readonly string[]).includes(k) && !same(p.values, values)) s.parserValues = p.values;
+    // An undecided keyword is not a disagreement: sshd -T matched Match Host against the address it was given.
+    if (p && !p.undecided && (COMPARED_KEYWORDS as readonly string[]).includes(k) && !same(p.values, values)) {
+      s.parserValues = p.values;
+    }
     out.set(k, s);
   }
   for (const [k, s] of fromParser ?? []) if (!out.has(k)) out.set(k, s);

@@ -16,6 +16,7 @@ import { activeWithoutConnection, criteriaOutcome, releaseString, versionOutcome
 import { connectionSpec } from '../../probes/ssh/sshd-t.js';
 import { buildContexts } from '../../probes/ssh/host-facts.js';
 import { parseSshOptions } from '../../probes/ssh/options.js';
+import { merge } from '../../probes/ssh/index.js';
 import { authChecks } from '../../probes/ssh/checks/auth.js';
 import type { EffectiveConfig, MatchCriterion, ParsedConfig, SshFacts } from '../../probes/ssh/types.js';
 import { testContext as ctx } from '../helpers/ssh.js';
@@ -168,5 +169,16 @@ describe('Match Host and UseDNS', () => {
     expect(s.get('maxauthtries')?.undecided).toBeUndefined();
     const s2 = effectiveSettings(p, ctx({ user: 'eve', hostUnresolved: true }), V92);
     expect(s2.get('maxauthtries')?.undecided?.line).toBe(4);
+  });
+  it("sshd -T values keep the parser's undecided mark and are not counted as a disagreement", () => {
+    const line = { file: '/etc/ssh/sshd_config', line: 4, text: 'Match Host 10.1.*' };
+    const parser = new Map([['passwordauthentication', { values: ['no'], source: 'file' as const, undecided: line }]]);
+    const m = merge(new Map([['passwordauthentication', ['yes']]]), parser).get('passwordauthentication');
+    expect(m).toMatchObject({ values: ['yes'], source: 'sshd -T', undecided: line });
+    expect(m?.parserValues).toBeUndefined();
+    const decided = new Map([['passwordauthentication', { values: ['no'], source: 'file' as const }]]);
+    expect(
+      merge(new Map([['passwordauthentication', ['yes']]]), decided).get('passwordauthentication')?.parserValues,
+    ).toEqual(['no']);
   });
 });
