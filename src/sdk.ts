@@ -12,7 +12,7 @@ import type { ProbeRun } from './contracts.js';
 export type { BaselineRef } from './contracts.js';
 
 export type { Evidence, Severity, Status, CheckInfo, Measurement, OwnListener } from './contracts.js';
-export { HostRoot, describeFailure, globToRegExp } from './host/root.js';
+export { HostRoot, describeFailure, globToRegExp, hasGlobMagic } from './host/root.js';
 export type { HostRole } from './scan/host-role.js';
 import type { HostRole } from './scan/host-role.js';
 export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, ProcessEntry } from './host/root.js';

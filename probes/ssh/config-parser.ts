@@ -5,7 +5,7 @@
  * would reject as fatal problems instead of throwing, and caps files, depth and directives so that a hostile
  * or broken configuration cannot make the scan hang.
  */
-import { hasGlobMagic, type Failure, type HostRoot } from '../../src/host/root.js';
+import { hasGlobMagic, type Failure, type HostRoot } from '../../src/sdk.js';
 import type { ConfigProblem, Directive, MatchBlock, MatchCriterion, ParsedConfig } from './types.js';
 import { lookupKeyword, type OpenSshVersionNumber } from './keywords.js';
 import { validateCriteria, activeWithoutConnection, takesNoArgument, releaseString } from './match.js';
