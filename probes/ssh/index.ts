@@ -140,9 +140,9 @@ async function gather(ctx: ProbeContext): Promise<SshFacts> {
   let effectiveUnavailable: string | undefined;
 
   if (canExec && sshdPath) {
-    const first = await runSshdT(ctx.exec, sshdPath, contexts[0]!, { timeoutMs: options.sshdTimeoutMs, extraArgs: replay, signal: ctx.signal });
+    const first = await runSshdT(ctx.exec, sshdPath, contexts[0]!, { timeoutMs: options.sshdTimeoutMs, extraArgs: replay, signal: ctx.signal, version });
     if (first.ok) {
-      const rest = await mapLimit(contexts.slice(1), 4, (c) => runSshdT(ctx.exec, sshdPath, c, { timeoutMs: options.sshdTimeoutMs, extraArgs: replay, signal: ctx.signal }));
+      const rest = await mapLimit(contexts.slice(1), 4, (c) => runSshdT(ctx.exec, sshdPath, c, { timeoutMs: options.sshdTimeoutMs, extraArgs: replay, signal: ctx.signal, version }));
       const all = [first, ...rest];
       const failed = all.find((r) => !r.ok);
       if (!failed) {

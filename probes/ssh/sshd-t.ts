@@ -40,7 +40,7 @@ function badSpecValue(v: string): boolean {
  * The -C argument: user, host, addr, laddr, lport and rdomain; empty fields are left out so they match
  * nothing, except rdomain, where '' is a real value (a socket bound to no VRF) and only undefined is left out.
  */
-export function connectionSpec(ctx: ConnectionContext): string | { error: string } {
+export function connectionSpec(ctx: ConnectionContext, version?: { major: number; minor: number }): string | { error: string } {
   const parts: string[] = [];
   const fields: [string, string][] = [
     ['user', ctx.user],
@@ -59,6 +59,9 @@ export function connectionSpec(ctx: ConnectionContext): string | { error: string
     if (badSpecValue(ctx.rdomain)) return { error: `rdomain ${JSON.stringify(ctx.rdomain)} cannot be passed to sshd -C` };
     parts.push(`rdomain=${ctx.rdomain}`);
   }
+  // From 9.9 the bare word tells sshd -T the user has no account (Match Invalid-User); older ones reject it.
+  const knowsInvalid = version !== undefined && (version.major > 9 || (version.major === 9 && version.minor >= 9));
+  if (ctx.userClass === 'invalid' && knowsInvalid) parts.push('invalid-user');
   return parts.join(',');
 }
 
@@ -106,9 +109,9 @@ export async function runSshdT(
   exec: ProbeContext['exec'],
   sshdPath: string,
   ctx: ConnectionContext,
-  opts: { configFile?: string; timeoutMs: number; extraArgs?: readonly string[]; signal?: AbortSignal },
+  opts: { configFile?: string; timeoutMs: number; extraArgs?: readonly string[]; signal?: AbortSignal; version?: { major: number; minor: number } },
 ): Promise<SshdTResult> {
-  const spec = connectionSpec(ctx);
+  const spec = connectionSpec(ctx, opts.version);
   if (typeof spec !== 'string') return { ok: false, reason: spec.error };
   // extraArgs replays the running daemon's -f/-o/-p/-h/-c (never -E or -d, which write or change behaviour).
   const args = ['-T', ...(opts.configFile !== undefined ? ['-f', opts.configFile] : []), ...(opts.extraArgs ?? []), '-C', spec];

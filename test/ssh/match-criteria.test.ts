@@ -104,6 +104,11 @@ describe('what the newer criteria match (servconf.c, not a binary)', () => {
     expect(criteriaOutcome([c('rdomain', '*')], ctx())).toBe(false);
     expect(connectionSpec(ctx({ rdomain: '' }))).toMatch(/,rdomain=$/);
     expect(connectionSpec(ctx({ rdomain: 'a,b' }))).toEqual({ error: expect.stringMatching(/rdomain/) });
+    // sshd -T learns that a user has no account from the bare word invalid-user, which exists from 9.9.
+    const invalid = ctx({ userClass: 'invalid', user: 'nosuch', groups: [] });
+    expect(connectionSpec(invalid, V99)).toMatch(/,invalid-user$/);
+    expect(connectionSpec(invalid, V92)).not.toMatch(/invalid-user/);
+    expect(connectionSpec(ctx(), V100)).not.toMatch(/invalid-user/);
   });
 });
 
