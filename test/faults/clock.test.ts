@@ -61,7 +61,12 @@ function ingestEach(store: Store, events: readonly AlertEvent[]): void {
   for (const e of events) store.ingest([[e]]);
 }
 
-const groupActions = (store: Store) => (store.db.prepare(`SELECT json_extract(change, '$.action') AS a FROM deliveries WHERE sink = 'file' ORDER BY id`).all() as { a: string }[]).map((r) => r.a);
+const deliveries = (store: Store) =>
+  store.db.prepare(`SELECT json_extract(change, '$.action') AS a, json_extract(change, '$.check') AS c FROM deliveries WHERE sink = 'file' ORDER BY id`).all() as { a: string; c: string }[];
+// The groups of the node's own checks; a collector that sees a node's dates an hour ahead also (rightly) opens
+// hostward.clock_skew for it, which clockSkewGroups reads.
+const groupActions = (store: Store) => deliveries(store).filter((r) => r.c !== 'hostward.clock_skew').map((r) => r.a);
+const clockSkewActions = (store: Store) => deliveries(store).filter((r) => r.c === 'hostward.clock_skew').map((r) => r.a);
 const failing = (store: Store) => (store.db.prepare(`SELECT failing FROM node_checks WHERE node = 'clock-node' AND check_id = 'ssh.password_auth'`).get() as { failing: number }).failing;
 
 describe("the agent's clock steps back", () => {
@@ -100,6 +105,8 @@ describe("the agent's clock steps back", () => {
       ingestEach(store, events);
       expect(groupActions(store)).toEqual(['open', 'resolve', 'open']);
       expect(failing(store)).toBe(1);
+      // The agent keeps its dates from going backwards, so they run an hour ahead of the collector's clock.
+      expect(clockSkewActions(store)).toEqual(['open']);
       // Re-sent (an agent that lost its acknowledgement): nothing new.
       ingestEach(store, events);
       expect(groupActions(store)).toEqual(['open', 'resolve', 'open']);
@@ -156,6 +163,8 @@ describe("the collector's clock steps", () => {
       expect(store.nodeCounts()).toEqual({ reporting: 1, silent: 1 });
       // One node_silent open, nothing flapped.
       expect(groupActions(store).length).toBe(2); // ssh.password_auth open, node_silent open
+      // node-1's dates run an hour ahead of the stepped-back collector: that is a skewed clock as seen from here.
+      expect(clockSkewActions(store)).toEqual(['open']);
     } finally {
       store.close();
     }
