@@ -161,7 +161,8 @@ describe('real processes under libfaketime', () => {
       });
     });
     const cfg = path.join(state, 'agent.yaml');
-    writeFileSync(cfg, 'scan:\n  probes: [kernel]\nagent:\n  listen: 127.0.0.1\n  schedule: "* * * * * *"\n  retryInitialMs: 50\n  retryMaxMs: 300\n  outboxMaxAgeSeconds: 60\n  watch: { enabled: false }\n');
+    // The test flips the value in force; with persistence judged too the check would keep failing (not persisted).
+    writeFileSync(cfg, 'scan:\n  probes: [kernel]\nprobes:\n  kernel: { persistence: false }\nagent:\n  listen: 127.0.0.1\n  schedule: "* * * * * *"\n  retryInitialMs: 50\n  retryMaxMs: 300\n  outboxMaxAgeSeconds: 60\n  watch: { enabled: false }\n');
     const syncookies = (v: 0 | 1) => writeFileSync(path.join(host.root, 'proc/sys/net/ipv4/tcp_syncookies'), `${v}\n`);
     syncookies(0);
     const clock = fakeClock();

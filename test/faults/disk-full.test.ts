@@ -98,7 +98,7 @@ function agent(): AgentProc {
   const cfg = path.join(base, 'agent.yaml');
   writeFileSync(
     cfg,
-    'scan:\n  probes: [kernel]\nagent:\n  listen: 127.0.0.1\n  schedule: "* * * * * *"\n  retryInitialMs: 50\n  retryMaxMs: 400\n  watch: { enabled: false }\n',
+    'scan:\n  probes: [kernel]\nprobes:\n  kernel: { persistence: false }\nagent:\n  listen: 127.0.0.1\n  schedule: "* * * * * *"\n  retryInitialMs: 50\n  retryMaxMs: 400\n  watch: { enabled: false }\n',
   );
   const a = startAgentProcess({
     root: host!.root,
