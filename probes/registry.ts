@@ -24,7 +24,24 @@ import { firewallProbe } from './firewall/index.js';
 // The ssh probe's declarations live beside it while its index is being reworked; they join it here.
 const sshProbe: Probe = { ...sshChecks, watch: SSH_WATCH, shed: SSH_SHED };
 
-export const PROBES: readonly Probe[] = Object.freeze([sshProbe, portsProbe, kernelProbe, tlsProbe, updatesProbe, runtimeProbe, kubeletProbe, seccompProbe, integrityProbe, filesProbe, accountsProbe, modulesProbe, mountsProbe, servicesProbe, auditProbe, firewallProbe]);
+export const PROBES: readonly Probe[] = Object.freeze([
+  sshProbe,
+  portsProbe,
+  kernelProbe,
+  tlsProbe,
+  updatesProbe,
+  runtimeProbe,
+  kubeletProbe,
+  seccompProbe,
+  integrityProbe,
+  filesProbe,
+  accountsProbe,
+  modulesProbe,
+  mountsProbe,
+  servicesProbe,
+  auditProbe,
+  firewallProbe,
+]);
 
 export function getProbe(name: string): Probe | undefined {
   return PROBES.find((p) => p.name === name);

@@ -236,7 +236,12 @@ export const NODE_SILENT_CHECK = 'hostward.node_silent';
  */
 export const CLOCK_SKEW_CHECK = 'hostward.clock_skew';
 /** Checks only the collector raises: an event of one of them from an agent is refused (403). */
-export const COLLECTOR_CHECKS: readonly string[] = [NODE_SILENT_CHECK, BASELINE_CHANGED_CHECK, BASELINE_ROLLBACK_CHECK, CLOCK_SKEW_CHECK];
+export const COLLECTOR_CHECKS: readonly string[] = [
+  NODE_SILENT_CHECK,
+  BASELINE_CHANGED_CHECK,
+  BASELINE_ROLLBACK_CHECK,
+  CLOCK_SKEW_CHECK,
+];
 /**
  * The agent's own check for events the collector refused (400, 413, 422), which the agent sets aside and does not
  * retry: it fails naming them (and counts them), and resolves once a later event of each was accepted.

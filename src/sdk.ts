@@ -5,7 +5,7 @@
  * over the facts, and turns outcomes into findings; probes create no metrics, timers or clients of their own.
  */
 import type { Logger } from 'pino';
-import type { CheckInfo, Evidence, Measurement, OwnListener, Severity, Status } from './contracts.js';
+import type { CheckInfo, Evidence, Measurement, OwnListener, Status } from './contracts.js';
 import type { HostRoot } from './host/root.js';
 import type { ExecResult, ExecOptions } from './host/exec.js';
 import type { ProbeRun } from './contracts.js';
@@ -19,15 +19,33 @@ export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, Proces
 export type { ExecResult, ExecOptions } from './host/exec.js';
 export { yamlLib, tomlLib } from './lazy-libs.js';
 export { optionProblem, optionSection, optionInt, noOptions } from './probe-options.js';
-/** Shared host facts (src/host/facts/): the process table, the kubelet's and the runtimes' configuration, read once per scan. */
+/**
+ * Shared host facts (src/host/facts/): the process table, the kubelet's and the runtimes' configuration, read once per
+ * scan.
+ */
 export * from './host/facts/index.js';
 /** The file-integrity library (src/integrity/), for the integrity probe. */
 export {
-  integrityCheck, loadKey, DEFAULT_DB_FILE, DEFAULT_REHASH_SLICES, IntegrityError, CATEGORIES, loadPolicyFile,
-  defaultPolicy, normalisePath, mergeScoped, readLastResult, writeLastResult, policyWatchTargets,
+  integrityCheck,
+  loadKey,
+  DEFAULT_DB_FILE,
+  DEFAULT_REHASH_SLICES,
+  IntegrityError,
+  CATEGORIES,
+  loadPolicyFile,
+  defaultPolicy,
+  normalisePath,
+  mergeScoped,
+  readLastResult,
+  writeLastResult,
+  policyWatchTargets,
 } from './integrity/index.js';
 export type {
-  Category, CheckOptions as IntegrityCheckOptions, CheckResult as IntegrityCheckResult, IntegrityErrorCode, Policy,
+  Category,
+  CheckOptions as IntegrityCheckOptions,
+  CheckResult as IntegrityCheckResult,
+  IntegrityErrorCode,
+  Policy,
 } from './integrity/index.js';
 
 /** What evaluating a check over the facts decided. */
@@ -139,7 +157,11 @@ export type ProbeRunFields = Pick<ProbeRun, 'baseline'>;
 /** Helpers for the common outcomes, so evaluate functions read as verdicts. */
 export const pass = (message: string, evidence: Evidence[] = []): Outcome => ({ status: 'pass', message, evidence });
 export const fail = (message: string, evidence: Evidence[] = []): Outcome => ({ status: 'fail', message, evidence });
-export const unknown = (message: string, evidence: Evidence[] = []): Outcome => ({ status: 'unknown', message, evidence });
+export const unknown = (message: string, evidence: Evidence[] = []): Outcome => ({
+  status: 'unknown',
+  message,
+  evidence,
+});
 export const skip = (message: string, evidence: Evidence[] = []): Outcome => ({ status: 'skip', message, evidence });
 
 /** Run `fn` over `items` with at most `limit` calls in flight, results in the order of `items`. */
@@ -158,5 +180,5 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 /** Define a probe with its facts type inferred; erases the type for the registry. */
 export function defineProbe<F>(p: Probe<F>): Probe<unknown> {
-  return p as unknown as Probe<unknown>;
+  return p;
 }

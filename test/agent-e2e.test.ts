@@ -32,10 +32,26 @@ beforeAll(async () => {
   // exporter-toolkit's flag, with hostward's bearer tokens: /metrics and /v1/report ask for the token.
   writeFileSync(path.join(dir, 'tokens'), `${TOKEN}\n`);
   writeFileSync(path.join(dir, 'web.yml'), 'bearer_tokens_file: tokens\n');
-  agent = spawn(process.execPath, ['--expose-gc', CLI, 'agent', '--root', host.root, '--port', '0', '--config', cfg, '--web.config.file', path.join(dir, 'web.yml')], {
-    env: { PATH: process.env.PATH, HOSTWARD_NODE_NAME: 'e2e-node' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  agent = spawn(
+    process.execPath,
+    [
+      '--expose-gc',
+      CLI,
+      'agent',
+      '--root',
+      host.root,
+      '--port',
+      '0',
+      '--config',
+      cfg,
+      '--web.config.file',
+      path.join(dir, 'web.yml'),
+    ],
+    {
+      env: { PATH: process.env.PATH, HOSTWARD_NODE_NAME: 'e2e-node' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   agent.stdout!.setEncoding('utf8').on('data', (d: string) => (logs += d));
   agent.stderr!.setEncoding('utf8').on('data', (d: string) => (logs += d));
   const port = await new Promise<number>((resolve, reject) => {
@@ -84,7 +100,7 @@ describe('hostward agent (built CLI, child-process scans)', () => {
     expect(r.findings.find((f) => f.check === 'ssh.password_auth')?.status).toBe('fail');
   });
 
-  it("hands its own listener to the scan child: the ports probe judges it (loopback, bearer)", async () => {
+  it('hands its own listener to the scan child: the ports probe judges it (loopback, bearer)', async () => {
     const r = (await (await fetch(`${base}/v1/report`, auth)).json()) as Report;
     const f = r.findings.find((x) => x.check === 'ports.agent_exposed')!;
     const port = new URL(base).port;
@@ -105,10 +121,16 @@ describe('childScanner', () => {
   it('rejects with a reason when the scan process fails or prints no report', async () => {
     const d = mkdtempSync(path.join(os.tmpdir(), 'hostward-child-'));
     writeFileSync(path.join(d, 'bad.yaml'), 'scan: { failOn: nope }\n');
-    await expect(childScanner({ probes: PROBES, cli: CLI, root: '/', configFile: path.join(d, 'bad.yaml'), timeoutMs: 10_000 })()).rejects.toThrow(/exit 2/);
+    await expect(
+      childScanner({ probes: PROBES, cli: CLI, root: '/', configFile: path.join(d, 'bad.yaml'), timeoutMs: 10_000 })(),
+    ).rejects.toThrow(/exit 2/);
     writeFileSync(path.join(d, 'fake.mjs'), 'console.log("not json")');
-    await expect(childScanner({ probes: PROBES, cli: path.join(d, 'fake.mjs'), root: '/', timeoutMs: 10_000 })()).rejects.toThrow(/printed no report/);
+    await expect(
+      childScanner({ probes: PROBES, cli: path.join(d, 'fake.mjs'), root: '/', timeoutMs: 10_000 })(),
+    ).rejects.toThrow(/printed no report/);
     writeFileSync(path.join(d, 'hang.mjs'), 'setInterval(() => {}, 1000)');
-    await expect(childScanner({ probes: PROBES, cli: path.join(d, 'hang.mjs'), root: '/', timeoutMs: 300 })()).rejects.toThrow(/killed after 300 ms/);
+    await expect(
+      childScanner({ probes: PROBES, cli: path.join(d, 'hang.mjs'), root: '/', timeoutMs: 300 })(),
+    ).rejects.toThrow(/killed after 300 ms/);
   });
 });

@@ -52,12 +52,14 @@ async function metrics(agent: Agent): Promise<string> {
 
 function sample(text: string, name: string, match = ''): number | undefined {
   for (const line of text.split('\n')) {
-    if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{') && line.includes(match)) return Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{') && line.includes(match))
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
 }
 
-const passwordStatus = async (agent: Agent) => sample(await metrics(agent), 'hostward_check_status', 'check="ssh.password_auth"');
+const passwordStatus = async (agent: Agent) =>
+  sample(await metrics(agent), 'hostward_check_status', 'check="ssh.password_auth"');
 const scans = async (agent: Agent) => sample(await metrics(agent), 'hostward_scans_total') ?? 0;
 
 /** Polls until `ok`, giving up (and returning the last value, for the assertion to show) after a bound that only a
@@ -78,7 +80,12 @@ describe('agent watch: real-time re-scan', () => {
   beforeAll(async () => {
     m = materialize('debian12-hardened');
     agent = await startAgent({ config: agentConfig(m.root), probes: PROBES, log: silent, port: 0, host: '127.0.0.1' });
-    expect(await until(() => passwordStatus(agent), (v) => v === 0)).toBe(0);
+    expect(
+      await until(
+        () => passwordStatus(agent),
+        (v) => v === 0,
+      ),
+    ).toBe(0);
   });
   afterAll(async () => {
     await agent?.close();
@@ -100,7 +107,10 @@ describe('agent watch: real-time re-scan', () => {
       if (on) writeFileSync(join(m.root, EVIL), 'PasswordAuthentication yes\n');
       else rmSync(join(m.root, EVIL));
       const want = on ? 1 : 0;
-      const got = await until(() => passwordStatus(agent), (v) => v === want);
+      const got = await until(
+        () => passwordStatus(agent),
+        (v) => v === want,
+      );
       expect(got, `change ${i} (${on ? 'drop-in written' : 'drop-in removed'})`).toBe(want);
     }
     expect(sample(await metrics(agent), 'hostward_watch_events_total')).toBeGreaterThanOrEqual(10);
@@ -110,7 +120,10 @@ describe('agent watch: real-time re-scan', () => {
     await sleep(200);
     const before = await scans(agent);
     for (let i = 0; i < 20; i++) writeFileSync(join(m.root, EVIL), `PasswordAuthentication yes\n# ${i}\n`);
-    const after = await until(() => scans(agent), (v) => v > before);
+    const after = await until(
+      () => scans(agent),
+      (v) => v > before,
+    );
     await sleep(500); // any late scan
     const total = (await scans(agent)) - before;
     expect(after).toBeGreaterThan(before);
@@ -118,7 +131,12 @@ describe('agent watch: real-time re-scan', () => {
     expect(total).toBeLessThanOrEqual(2);
     expect(await passwordStatus(agent)).toBe(1);
     rmSync(join(m.root, EVIL));
-    expect(await until(() => passwordStatus(agent), (v) => v === 0)).toBe(0);
+    expect(
+      await until(
+        () => passwordStatus(agent),
+        (v) => v === 0,
+      ),
+    ).toBe(0);
   });
 });
 
@@ -131,7 +149,14 @@ describe('agent watch: bounds, missing paths, close', () => {
 
   it('missing dirs are not watched and do not crash; refresh() picks them up once they exist', async () => {
     const seen: string[][] = [];
-    const w = startWatcher({ root, targets: declaredTargets(PROBES), debounceMs: 10, maxWatches: 16, log: silent, onChange: (p) => seen.push(p) });
+    const w = startWatcher({
+      root,
+      targets: declaredTargets(PROBES),
+      debounceMs: 10,
+      maxWatches: 16,
+      log: silent,
+      onChange: (p) => seen.push(p),
+    });
     try {
       expect(w.watches).toBe(0);
       mkdirSync(join(root, 'etc/crio/crio.conf.d'), { recursive: true });
@@ -150,8 +175,17 @@ describe('agent watch: bounds, missing paths, close', () => {
   });
 
   it('is bounded by maxWatches, skips excluded paths, and counts what it refused', async () => {
-    for (const d of ['etc/ssh/a', 'etc/ssh/b', 'etc/ssh/c', 'etc/kubernetes/pki']) mkdirSync(join(root, d), { recursive: true });
-    const w = startWatcher({ root, targets: declaredTargets(PROBES), debounceMs: 10, maxWatches: 3, exclude: ['/etc/kubernetes'], log: silent, onChange: () => undefined });
+    for (const d of ['etc/ssh/a', 'etc/ssh/b', 'etc/ssh/c', 'etc/kubernetes/pki'])
+      mkdirSync(join(root, d), { recursive: true });
+    const w = startWatcher({
+      root,
+      targets: declaredTargets(PROBES),
+      debounceMs: 10,
+      maxWatches: 3,
+      exclude: ['/etc/kubernetes'],
+      log: silent,
+      onChange: () => undefined,
+    });
     try {
       expect(w.watches).toBe(3);
       expect(w.watched().some((p) => p.startsWith('/etc/kubernetes'))).toBe(false);
@@ -166,7 +200,14 @@ describe('agent watch: bounds, missing paths, close', () => {
   it('close() stops watching: no change is reported after it', async () => {
     mkdirSync(join(root, 'etc/docker'), { recursive: true });
     let changes = 0;
-    const w = startWatcher({ root, targets: declaredTargets(PROBES), debounceMs: 10, maxWatches: 16, log: silent, onChange: () => changes++ });
+    const w = startWatcher({
+      root,
+      targets: declaredTargets(PROBES),
+      debounceMs: 10,
+      maxWatches: 16,
+      log: silent,
+      onChange: () => changes++,
+    });
     writeFileSync(join(root, 'etc/docker/daemon.json'), '{}');
     await waitFor('the first change', () => changes > 0);
     expect(changes).toBe(1);
@@ -176,7 +217,14 @@ describe('agent watch: bounds, missing paths, close', () => {
     // A second watcher, started after the close, sees a later write: had the first still watched, its change
     // (an earlier event, the same debounce) would have come before this one.
     let later = 0;
-    const w2 = startWatcher({ root, targets: declaredTargets(PROBES), debounceMs: 10, maxWatches: 16, log: silent, onChange: () => later++ });
+    const w2 = startWatcher({
+      root,
+      targets: declaredTargets(PROBES),
+      debounceMs: 10,
+      maxWatches: 16,
+      log: silent,
+      onChange: () => later++,
+    });
     try {
       writeFileSync(join(root, 'etc/docker/daemon.json'), '{"icc": false}');
       await waitFor('the second watcher to see a later write', () => later > 0);
@@ -236,7 +284,14 @@ describe('agent watch: bounds, missing paths, close', () => {
       // A watcher started after the close, with the agent's debounce, sees a later write: a change the closed agent
       // still acted on would have come first.
       let later = 0;
-      const w2 = startWatcher({ root: m.root, targets: declaredTargets(PROBES), debounceMs: config.agent.watch.debounceMs, maxWatches: 16, log: silent, onChange: () => later++ });
+      const w2 = startWatcher({
+        root: m.root,
+        targets: declaredTargets(PROBES),
+        debounceMs: config.agent.watch.debounceMs,
+        maxWatches: 16,
+        log: silent,
+        onChange: () => later++,
+      });
       try {
         writeFileSync(join(m.root, EVIL), 'PasswordAuthentication yes\n# later\n');
         await waitFor('a watcher started after the close to see a later write', () => later > 0);
@@ -245,7 +300,13 @@ describe('agent watch: bounds, missing paths, close', () => {
       }
       expect(n).toBe(after);
 
-      const off = await startAgent({ config: agentConfig(m.root, { enabled: false }), probes: PROBES, log: silent, port: 0, host: '127.0.0.1' });
+      const off = await startAgent({
+        config: agentConfig(m.root, { enabled: false }),
+        probes: PROBES,
+        log: silent,
+        port: 0,
+        host: '127.0.0.1',
+      });
       try {
         expect(sample(await metrics(off), 'hostward_watches')).toBeUndefined();
       } finally {
@@ -270,7 +331,9 @@ describe('agent.watch configuration', () => {
 
   it('defaults to enabled, 50 ms, 256 watches, and names the key of a bad value', () => {
     expect(defaultConfig().agent.watch).toEqual({ enabled: true, debounceMs: 50, maxWatches: 256 });
-    expect(validateConfig({ agent: { watch: { enabled: false, debounceMs: 20, maxWatches: 8 } } }, ctx).agent.watch).toEqual({ enabled: false, debounceMs: 20, maxWatches: 8 });
+    expect(
+      validateConfig({ agent: { watch: { enabled: false, debounceMs: 20, maxWatches: 8 } } }, ctx).agent.watch,
+    ).toEqual({ enabled: false, debounceMs: 20, maxWatches: 8 });
     expect(key({ agent: { watch: 'yes' } })).toBe('agent.watch');
     expect(key({ agent: { watch: { enabled: 'yes' } } })).toBe('agent.watch.enabled');
     expect(key({ agent: { watch: { debounceMs: -1 } } })).toBe('agent.watch.debounceMs');
@@ -306,10 +369,21 @@ describe('agent watch: the integrity policy and the probes that read each path',
     const config = defaultConfig();
     config.root = root;
     if (probes) config.scan.probes = probes;
-    return startWatcher({ root, probes: PROBES, config, debounceMs: 10, maxWatches: 256, log: silent, onChange: (_p, c) => changes.push({ paths: c.paths, probes: c.probes }) });
+    return startWatcher({
+      root,
+      probes: PROBES,
+      config,
+      debounceMs: 10,
+      maxWatches: 256,
+      log: silent,
+      onChange: (_p, c) => changes.push({ paths: c.paths, probes: c.probes }),
+    });
   }
 
-  async function next(changes: { paths: string[]; probes: string[] }[], n: number): Promise<{ paths: string[]; probes: string[] } | undefined> {
+  async function next(
+    changes: { paths: string[]; probes: string[] }[],
+    n: number,
+  ): Promise<{ paths: string[]; probes: string[] } | undefined> {
     await waitFor(`change ${n}`, () => changes.length >= n);
     return changes[n - 1];
   }
@@ -319,7 +393,16 @@ describe('agent watch: the integrity policy and the probes that read each path',
     try {
       await w.ready;
       const watched = w.watched();
-      for (const d of ['/etc', '/etc/ssh', '/etc/pam.d', '/etc/cron.d', '/etc/systemd/system', '/etc/systemd/system/multi-user.target.wants', '/etc/sudoers.d']) expect(watched).toContain(d);
+      for (const d of [
+        '/etc',
+        '/etc/ssh',
+        '/etc/pam.d',
+        '/etc/cron.d',
+        '/etc/systemd/system',
+        '/etc/systemd/system/multi-user.target.wants',
+        '/etc/sudoers.d',
+      ])
+        expect(watched).toContain(d);
       expect(watched.filter((d) => d.startsWith('/usr'))).toEqual([]); // /usr/lib/systemd does not exist here
       expect(watched).not.toContain('/usr/bin');
       expect(watched).not.toContain('/etc/pam.d/old.dpkg-tmp'); // excluded by the policy: never watched
@@ -404,7 +487,9 @@ describe('agent watch: events lost to an inotify queue overflow are found by the
       const text = await w.registry.metrics();
       const events = sample(text, 'hostward_watch_events_total')!;
       const missed = sample(text, 'hostward_watch_missed_changes_total')!;
-      console.log(`overflow: ${files + 1} files changed, ${events} events delivered, ${missed} changes found by the digest`);
+      console.log(
+        `overflow: ${files + 1} files changed, ${events} events delivered, ${missed} changes found by the digest`,
+      );
       expect(events).toBeLessThan(2 * files); // events were really lost
       expect(changes.flat()).toContain('/etc/ssh/sshd_config'); // ... and the edit is re-checked anyway
       expect(missed).toBeGreaterThanOrEqual(1);
@@ -416,39 +501,46 @@ describe('agent watch: events lost to an inotify queue overflow are found by the
 });
 
 describe('agent watch: a change lost with no other event is found by the scheduled refresh', () => {
-  it('an overflow made of events nobody watches for, then an edit of /etc/passwd: refresh() counts and re-checks it', { timeout: 120_000 }, async () => {
-    const root = mkdtempSync(join(tmpdir(), 'hostward-watch-refresh-'));
-    mkdirSync(join(root, 'etc/noise'), { recursive: true });
-    writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\n');
-    const changes: string[][] = [];
-    const w = startWatcher({
-      root,
-      targets: [{ path: '/etc', names: ['passwd'], probes: ['ssh'] }, { path: '/etc/noise', names: ['none'], probes: ['ssh'] }],
-      debounceMs: 10,
-      maxWatches: 8,
-      log: silent,
-      onChange: (p) => changes.push(p),
-    });
-    try {
-      await w.ready;
-      const queue = Number(readFileSync('/proc/sys/fs/inotify/max_queued_events', 'utf8'));
-      const flood = `const fs = require('fs'); const d = process.argv[1];
+  it(
+    'an overflow made of events nobody watches for, then an edit of /etc/passwd: refresh() counts and re-checks it',
+    { timeout: 120_000 },
+    async () => {
+      const root = mkdtempSync(join(tmpdir(), 'hostward-watch-refresh-'));
+      mkdirSync(join(root, 'etc/noise'), { recursive: true });
+      writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\n');
+      const changes: string[][] = [];
+      const w = startWatcher({
+        root,
+        targets: [
+          { path: '/etc', names: ['passwd'], probes: ['ssh'] },
+          { path: '/etc/noise', names: ['none'], probes: ['ssh'] },
+        ],
+        debounceMs: 10,
+        maxWatches: 8,
+        log: silent,
+        onChange: (p) => changes.push(p),
+      });
+      try {
+        await w.ready;
+        const queue = Number(readFileSync('/proc/sys/fs/inotify/max_queued_events', 'utf8'));
+        const flood = `const fs = require('fs'); const d = process.argv[1];
         for (let i = 0; i < ${Math.ceil(queue / 2) + 4000}; i++) fs.writeFileSync(d + '/noise/f' + i, 'x');
         fs.appendFileSync(d + '/passwd', 'toor:x:0:0::/:/bin/sh\\n');`;
-      const r = spawnSync(process.execPath, ['-e', flood, join(root, 'etc')], { encoding: 'utf8' });
-      expect(r.status, r.stderr).toBe(0);
-      await sleep(300); // the events that were queued are delivered, and ignored (their names are not watched)
-      expect(changes).toEqual([]);
-      expect(sample(await w.registry.metrics(), 'hostward_watch_missed_changes_total')).toBe(0);
-      w.refresh(); // as on each scheduled scan
-      expect(sample(await w.registry.metrics(), 'hostward_watch_missed_changes_total')).toBe(1);
-      await waitFor('the re-check after refresh()', () => changes.length > 0);
-      expect(changes).toEqual([['/etc/passwd']]);
-    } finally {
-      w.close();
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+        const r = spawnSync(process.execPath, ['-e', flood, join(root, 'etc')], { encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+        await sleep(300); // the events that were queued are delivered, and ignored (their names are not watched)
+        expect(changes).toEqual([]);
+        expect(sample(await w.registry.metrics(), 'hostward_watch_missed_changes_total')).toBe(0);
+        w.refresh(); // as on each scheduled scan
+        expect(sample(await w.registry.metrics(), 'hostward_watch_missed_changes_total')).toBe(1);
+        await waitFor('the re-check after refresh()', () => changes.length > 0);
+        expect(changes).toEqual([['/etc/passwd']]);
+      } finally {
+        w.close();
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('the real CLI agent: a change re-runs only the probes that read it, merged into the last report', () => {
@@ -462,13 +554,17 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
   const PASSWD = 'etc/passwd';
   let passwd = '';
 
-  const text = async () => (await fetch(`${base}/metrics`, { headers: { Authorization: 'Bearer watch-test-token' } })).text();
+  const text = async () =>
+    (await fetch(`${base}/metrics`, { headers: { Authorization: 'Bearer watch-test-token' } })).text();
   const status = async (check: string) => sample(await text(), 'hostward_check_status', `check="${check}"`);
 
   beforeAll(async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
     m = materialize('debian12-hardened');
-    for (const [p, t] of Object.entries({ 'etc/pam.d/common-auth': 'auth required pam_unix.so\n', 'usr/bin/kubelet': 'ELF kubelet 1.31\n' })) {
+    for (const [p, t] of Object.entries({
+      'etc/pam.d/common-auth': 'auth required pam_unix.so\n',
+      'usr/bin/kubelet': 'ELF kubelet 1.31\n',
+    })) {
       mkdirSync(join(m.root, p, '..'), { recursive: true });
       writeFileSync(join(m.root, p), t);
     }
@@ -488,7 +584,8 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
       cfg,
       [
         // No watchdog: twenty re-scans in a row put the agent over its CPU budget on a busy machine, and a shed
-        // integrity rehash keeps an alert open by design (test/agent-watchdog.test.ts), which is not this test's subject.
+        // integrity rehash keeps an alert open by design (test/agent-watchdog.test.ts), which is not this test's
+        // subject.
         `agent: { listen: 127.0.0.1, schedule: "0 0 1 1 *", webConfigFile: ${JSON.stringify(join(state, 'web.yml'))}, watchdog: { enabled: false } }`,
         'probes:',
         '  ssh: { live: false }',
@@ -503,10 +600,18 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
     });
     agent.stdout!.setEncoding('utf8').on('data', (d: string) => (logs += d));
     agent.stderr!.setEncoding('utf8').on('data', (d: string) => (logs += d));
-    const port = await until(async () => Number(/"port":(\d+)[^\n]*agent listening/.exec(logs)?.[1] ?? 0), (p) => p > 0, 10_000);
+    const port = await until(
+      async () => Number(/"port":(\d+)[^\n]*agent listening/.exec(logs)?.[1] ?? 0),
+      (p) => p > 0,
+      10_000,
+    );
     if (!port) throw new Error(`agent did not start: ${logs}`);
     base = `http://127.0.0.1:${port}`;
-    await until(async () => (await fetch(`${base}/readyz`)).status, (s) => s === 200, 15_000);
+    await until(
+      async () => (await fetch(`${base}/readyz`)).status,
+      (s) => s === 200,
+      15_000,
+    );
     await until(async () => logs.includes('watching probe paths'), Boolean, 5000);
   }, 30_000);
 
@@ -522,7 +627,9 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
   });
 
   it('starts with a full scan: all nine probes, the binaries change reported', async () => {
-    const r = (await (await fetch(`${base}/v1/report`, { headers: { Authorization: 'Bearer watch-test-token' } })).json()) as Report;
+    const r = (await (
+      await fetch(`${base}/v1/report`, { headers: { Authorization: 'Bearer watch-test-token' } })
+    ).json()) as Report;
     expect(r.probes.map((p) => p.probe).sort()).toEqual(PROBES.map((p) => p.name).sort());
     expect(await status('integrity.binaries_unchanged')).toBe(1);
     expect(await status('integrity.accounts_unchanged')).toBe(0);
@@ -531,21 +638,36 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
   });
 
   it('a drop-in re-enabling SSH passwords: in /metrics without the schedule (10 changes), only ssh and integrity re-run', async () => {
-    const before = (await (await fetch(`${base}/v1/report`, { headers: { Authorization: 'Bearer watch-test-token' } })).json()) as Report;
+    const before = (await (
+      await fetch(`${base}/v1/report`, { headers: { Authorization: 'Bearer watch-test-token' } })
+    ).json()) as Report;
     for (let i = 0; i < 10; i++) {
       const on = i % 2 === 0;
       if (on) writeFileSync(join(m.root, EVIL), 'PasswordAuthentication yes\n');
       else rmSync(join(m.root, EVIL));
-      const got = await until(() => status('ssh.password_auth'), (v) => v === (on ? 1 : 0));
+      const got = await until(
+        () => status('ssh.password_auth'),
+        (v) => v === (on ? 1 : 0),
+      );
       expect(got, `change ${i}`).toBe(on ? 1 : 0);
       // the integrity check of that path, merged: the drop-in is an added ssh file; the binaries change is kept
-      expect(await until(() => status('integrity.ssh_unchanged'), (v) => v === (on ? 1 : 0))).toBe(on ? 1 : 0);
+      expect(
+        await until(
+          () => status('integrity.ssh_unchanged'),
+          (v) => v === (on ? 1 : 0),
+        ),
+      ).toBe(on ? 1 : 0);
       expect(await status('integrity.binaries_unchanged')).toBe(1);
     }
-    const after = (await (await fetch(`${base}/v1/report`, { headers: { Authorization: 'Bearer watch-test-token' } })).json()) as Report;
+    const after = (await (
+      await fetch(`${base}/v1/report`, { headers: { Authorization: 'Bearer watch-test-token' } })
+    ).json()) as Report;
     // The probes that do not read /etc/ssh kept their last run (same duration to the 0.1 ms), their findings too.
     for (const p of ['kernel', 'updates', 'tls', 'kubelet', 'runtime', 'seccomp', 'ports']) {
-      expect(after.probes.find((r) => r.probe === p), p).toEqual(before.probes.find((r) => r.probe === p));
+      expect(
+        after.probes.find((r) => r.probe === p),
+        p,
+      ).toEqual(before.probes.find((r) => r.probe === p));
       expect(after.findings.filter((f) => f.probe === p)).toEqual(before.findings.filter((f) => f.probe === p));
     }
     expect(after.probes.find((r) => r.probe === 'ssh')).not.toEqual(before.probes.find((r) => r.probe === 'ssh'));
@@ -556,9 +678,14 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
     for (let i = 0; i < 10; i++) {
       const evil = i % 2 === 0;
       // as vipw and useradd do: a new file renamed over the old one
-      writeFileSync(join(m.root, `${PASSWD}+`), evil ? `${passwd}toor:x:0:0::/root:/bin/sh\n` : passwd, { mode: 0o644 }); // whatever the umask
+      writeFileSync(join(m.root, `${PASSWD}+`), evil ? `${passwd}toor:x:0:0::/root:/bin/sh\n` : passwd, {
+        mode: 0o644,
+      }); // whatever the umask
       renameSync(join(m.root, `${PASSWD}+`), join(m.root, PASSWD));
-      const got = await until(() => status('integrity.accounts_unchanged'), (v) => v === (evil ? 1 : 0));
+      const got = await until(
+        () => status('integrity.accounts_unchanged'),
+        (v) => v === (evil ? 1 : 0),
+      );
       expect(got, `change ${i}`).toBe(evil ? 1 : 0);
       const t = await text();
       expect(sample(t, 'hostward_integrity_changes', 'change="modified"')).toBe(evil ? 2 : 1); // passwd and kubelet, or kubelet
@@ -572,8 +699,23 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
 });
 
 describe('mergeReports: a partial scan merged into the last full report', () => {
-  const f = (probe: string, check: string, status: Finding['status']): Finding => ({ check, probe, title: check, status, severity: 'high', message: '', evidence: [], references: [], remediation: '' });
-  const report = (probes: string[], findings: Finding[], measurements: Report['measurements'], startedAt: string): Report => ({
+  const f = (probe: string, check: string, status: Finding['status']): Finding => ({
+    check,
+    probe,
+    title: check,
+    status,
+    severity: 'high',
+    message: '',
+    evidence: [],
+    references: [],
+    remediation: '',
+  });
+  const report = (
+    probes: string[],
+    findings: Finding[],
+    measurements: Report['measurements'],
+    startedAt: string,
+  ): Report => ({
     node: 'n',
     root: '/',
     agentVersion: '0',
@@ -589,22 +731,54 @@ describe('mergeReports: a partial scan merged into the last full report', () => 
   it('replaces the findings, runs and metrics of the probes that ran again, keeps the rest, recounts the summary', () => {
     const full = report(
       ['ssh', 'tls', 'integrity', 'kernel'],
-      [f('ssh', 'ssh.password_auth', 'pass'), f('tls', 'tls.expiry', 'fail'), f('integrity', 'integrity.accounts_unchanged', 'pass'), f('kernel', 'kernel.x', 'unknown')],
       [
-        { metric: 'hostward_certificate_expiry_timestamp_seconds', labels: { path: '/etc/kubernetes/pki/ca.crt' }, value: 1 },
+        f('ssh', 'ssh.password_auth', 'pass'),
+        f('tls', 'tls.expiry', 'fail'),
+        f('integrity', 'integrity.accounts_unchanged', 'pass'),
+        f('kernel', 'kernel.x', 'unknown'),
+      ],
+      [
+        {
+          metric: 'hostward_certificate_expiry_timestamp_seconds',
+          labels: { path: '/etc/kubernetes/pki/ca.crt' },
+          value: 1,
+        },
         { metric: 'hostward_integrity_changes', labels: { change: 'modified' }, value: 0 },
       ],
       'full',
     );
-    const part = report(['integrity', 'ssh', 'tls'], [f('integrity', 'integrity.accounts_unchanged', 'fail'), f('ssh', 'ssh.password_auth', 'fail'), f('tls', 'tls.expiry', 'pass')], [{ metric: 'hostward_integrity_changes', labels: { change: 'modified' }, value: 1 }], 'part');
+    const part = report(
+      ['integrity', 'ssh', 'tls'],
+      [
+        f('integrity', 'integrity.accounts_unchanged', 'fail'),
+        f('ssh', 'ssh.password_auth', 'fail'),
+        f('tls', 'tls.expiry', 'pass'),
+      ],
+      [{ metric: 'hostward_integrity_changes', labels: { change: 'modified' }, value: 1 }],
+      'part',
+    );
     const m = mergeReports(full, part, ['integrity', 'ssh', 'tls'], metricOwners(PROBES));
-    expect(m.findings.map((x) => `${x.check}=${x.status}`)).toEqual(['ssh.password_auth=fail', 'tls.expiry=pass', 'integrity.accounts_unchanged=fail', 'kernel.x=unknown']);
-    expect(m.probes.map((p) => `${p.probe}:${p.durationSeconds}`)).toEqual(['ssh:0.1', 'tls:0.1', 'integrity:0.1', 'kernel:1']);
+    expect(m.findings.map((x) => `${x.check}=${x.status}`)).toEqual([
+      'ssh.password_auth=fail',
+      'tls.expiry=pass',
+      'integrity.accounts_unchanged=fail',
+      'kernel.x=unknown',
+    ]);
+    expect(m.probes.map((p) => `${p.probe}:${p.durationSeconds}`)).toEqual([
+      'ssh:0.1',
+      'tls:0.1',
+      'integrity:0.1',
+      'kernel:1',
+    ]);
     expect(m.summary).toEqual({ pass: 1, fail: 2, unknown: 1, skip: 0, accepted: 0 });
     // tls ran again and found no certificate: its old series goes, it does not linger
-    expect(m.measurements).toEqual([{ metric: 'hostward_integrity_changes', labels: { change: 'modified' }, value: 1 }]);
+    expect(m.measurements).toEqual([
+      { metric: 'hostward_integrity_changes', labels: { change: 'modified' }, value: 1 },
+    ]);
     expect(m.startedAt).toBe('part');
     // a probe not re-run keeps its series
-    expect(mergeReports(full, part, ['integrity'], metricOwners(PROBES)).measurements).toContainEqual(full.measurements[0]);
+    expect(mergeReports(full, part, ['integrity'], metricOwners(PROBES)).measurements).toContainEqual(
+      full.measurements[0],
+    );
   });
 });

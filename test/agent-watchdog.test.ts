@@ -9,7 +9,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
-import { startWatchdog, readProcUsage, applyShed, markShed, shedFromEnv, shedSpecs, SHED_ENV } from '../src/agent/watchdog.js';
+import {
+  startWatchdog,
+  readProcUsage,
+  applyShed,
+  markShed,
+  shedFromEnv,
+  shedSpecs,
+  SHED_ENV,
+} from '../src/agent/watchdog.js';
 import type { Sample } from '../src/agent/watchdog.js';
 import { startAgent } from '../src/agent/server.js';
 import { childScanner } from '../src/agent/child-scan.js';
@@ -77,10 +85,20 @@ describe('watchdog budgets', () => {
     expect(d.memoryBytes).toBeLessThan(200e6);
     expect(d.cpuPercent).toBeLessThan(10);
     const ctx = { checkIds: new Set<string>(), probes: new Map() };
-    const c = validateConfig({ agent: { watchdog: { memoryBytes: 64 * 1024 * 1024, cpuPercent: 2, windowSeconds: 30 } } }, ctx);
-    expect(c.agent.watchdog).toEqual({ enabled: true, memoryBytes: 64 * 1024 * 1024, cpuPercent: 2, windowSeconds: 30 });
+    const c = validateConfig(
+      { agent: { watchdog: { memoryBytes: 64 * 1024 * 1024, cpuPercent: 2, windowSeconds: 30 } } },
+      ctx,
+    );
+    expect(c.agent.watchdog).toEqual({
+      enabled: true,
+      memoryBytes: 64 * 1024 * 1024,
+      cpuPercent: 2,
+      windowSeconds: 30,
+    });
     expect(() => validateConfig({ agent: { watchdog: { cpuPercent: 0 } } }, ctx)).toThrow(ConfigError);
-    expect(() => validateConfig({ agent: { watchdog: { memoryBytes: 1 } } }, ctx)).toThrow(/agent\.watchdog\.memoryBytes/);
+    expect(() => validateConfig({ agent: { watchdog: { memoryBytes: 1 } } }, ctx)).toThrow(
+      /agent\.watchdog\.memoryBytes/,
+    );
     expect(() => validateConfig({ agent: { watchdog: { rss: 1 } } }, ctx)).toThrow(/agent\.watchdog\.rss: unknown key/);
   });
 
@@ -184,10 +202,11 @@ describe('watchdog budgets', () => {
 describe('the scan child, from /proc', () => {
   it('reads CPU time and peak RSS (VmHWM) of a real process while it runs', async () => {
     // The child touches 64 MiB, burns 300 ms of its own CPU (not wall time: the machine may be busy), says so, waits.
-    const script = "const b = Buffer.alloc(64 * 1024 * 1024, 1); while (process.cpuUsage().user < 300000); process.stdout.write('ready'); setTimeout(() => {}, 30000);";
+    const script =
+      "const b = Buffer.alloc(64 * 1024 * 1024, 1); while (process.cpuUsage().user < 300000); process.stdout.write('ready'); setTimeout(() => {}, 30000);";
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
-      await new Promise((res) => child.stdout!.once('data', res));
+      await new Promise((res) => child.stdout.once('data', res));
       const u = readProcUsage(child.pid!);
       expect(u).toBeDefined();
       expect(u!.peakRssBytes).toBeGreaterThan(64 * 1024 * 1024);
@@ -202,7 +221,10 @@ describe('the scan child, from /proc', () => {
 
 describe('shedding in the scan child', () => {
   it('reads only known actions from the environment', () => {
-    expect(shedFromEnv({ [SHED_ENV]: 'ssh_live,bogus,integrity_rehash' }, PROBES)).toEqual(['ssh_live', 'integrity_rehash']);
+    expect(shedFromEnv({ [SHED_ENV]: 'ssh_live,bogus,integrity_rehash' }, PROBES)).toEqual([
+      'ssh_live',
+      'integrity_rehash',
+    ]);
     expect(shedFromEnv({}, PROBES)).toEqual([]);
   });
 
@@ -241,7 +263,10 @@ describe('the agent with its watchdog (real child scans of a fixture root)', () 
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-watchdog-'));
     const cfgFile = path.join(dir, 'config.yaml');
     // Live ssh probe on (to a closed loopback port) so that shedding it is visible; nothing leaves 127.0.0.1.
-    writeFileSync(cfgFile, 'probes:\n  ssh: { live: true, liveAddress: 127.0.0.1, livePort: 1 }\n  ports: { reachability: false, metadataCheck: false }\n');
+    writeFileSync(
+      cfgFile,
+      'probes:\n  ssh: { live: true, liveAddress: 127.0.0.1, livePort: 1 }\n  ports: { reachability: false, metadataCheck: false }\n',
+    );
     // /v1/report answers authenticated requests only.
     writeFileSync(path.join(dir, 'tokens'), 'watchdog-test-token\n');
     writeFileSync(path.join(dir, 'web.yml'), `bearer_tokens_file: ${path.join(dir, 'tokens')}\n`);
@@ -251,16 +276,32 @@ describe('the agent with its watchdog (real child scans of a fixture root)', () 
     config.agent.watch.enabled = false;
     config.agent.schedule = '0 0 1 1 *';
     config.agent.watchdog = { enabled: true, memoryBytes, cpuPercent, windowSeconds: 60 };
-    config.probes = { ssh: { live: true, liveAddress: '127.0.0.1', livePort: 1 }, ports: { reachability: false, metadataCheck: false } };
+    config.probes = {
+      ssh: { live: true, liveAddress: '127.0.0.1', livePort: 1 },
+      ports: { reachability: false, metadataCheck: false },
+    };
     const scan = childScanner({ probes: PROBES, cli: CLI, root: FIXTURE, configFile: cfgFile, timeoutMs: 60_000 });
     const { log, lines } = capture();
-    const agent = await startAgent({ config, probes: PROBES, log, catalogue: catalogue(PROBES), scan, port: 0, host: '127.0.0.1' });
+    const agent = await startAgent({
+      config,
+      probes: PROBES,
+      log,
+      catalogue: catalogue(PROBES),
+      scan,
+      port: 0,
+      host: '127.0.0.1',
+    });
     cleanup = async () => {
       await agent.close();
       rmSync(dir, { recursive: true, force: true });
     };
     const auth = { headers: { Authorization: 'Bearer watchdog-test-token' } };
-    return { agent, lines, auth, metrics: async () => (await fetch(`http://127.0.0.1:${agent.port}/metrics`, auth)).text() };
+    return {
+      agent,
+      lines,
+      auth,
+      metrics: async () => (await fetch(`http://127.0.0.1:${agent.port}/metrics`, auth)).text(),
+    };
   }
 
   const value = (text: string, series: string) => {
@@ -268,49 +309,60 @@ describe('the agent with its watchdog (real child scans of a fixture root)', () 
     return m ? Number(m[1]) : undefined;
   };
 
-  it("measures the agent's event loop while it scans in children, and exports the figures", { timeout: 90_000 }, async () => {
-    // Budgets out of the way: this test is about the event loop, not shedding.
-    const a = await agentOn(1024 * 1024 * 1024, 6400);
-    // The start-up scan, then two more, all probes, each in a child process.
-    for (let i = 0; i < 3; i++) await a.agent.scanNow();
-    const text = await a.metrics();
-    expect(promtool(text)).toBe('');
-    const max = value(text, 'hostward_event_loop_delay_max_seconds')!;
-    const p99 = value(text, 'hostward_event_loop_delay_p99_seconds')!;
-    console.log(`agent event loop during 3 child scans of ${path.basename(FIXTURE)}: max ${(max * 1000).toFixed(1)} ms, p99 ${(p99 * 1000).toFixed(1)} ms`);
-    // The figures only: how small they stay is measured by bench/agent-idle.mjs, not asserted on a shared machine.
-    expect(max).toBeGreaterThan(0);
-    expect(p99).toBeLessThanOrEqual(max);
-    expect(value(text, 'hostward_watchdog_shed_actions_total{action="ssh_live"}')).toBe(0);
-    const r = (await (await fetch(`http://127.0.0.1:${a.agent.port}/v1/report`, a.auth)).json()) as Report;
-    expect(r.findings.find((f) => f.check === 'ssh.live_password_offered')?.message).toMatch(/could not connect/);
-  });
+  it(
+    "measures the agent's event loop while it scans in children, and exports the figures",
+    { timeout: 90_000 },
+    async () => {
+      // Budgets out of the way: this test is about the event loop, not shedding.
+      const a = await agentOn(1024 * 1024 * 1024, 6400);
+      // The start-up scan, then two more, all probes, each in a child process.
+      for (let i = 0; i < 3; i++) await a.agent.scanNow();
+      const text = await a.metrics();
+      expect(promtool(text)).toBe('');
+      const max = value(text, 'hostward_event_loop_delay_max_seconds')!;
+      const p99 = value(text, 'hostward_event_loop_delay_p99_seconds')!;
+      console.log(
+        `agent event loop during 3 child scans of ${path.basename(FIXTURE)}: max ${(max * 1000).toFixed(1)} ms, p99 ${(p99 * 1000).toFixed(1)} ms`,
+      );
+      // The figures only: how small they stay is measured by bench/agent-idle.mjs, not asserted on a shared machine.
+      expect(max).toBeGreaterThan(0);
+      expect(p99).toBeLessThanOrEqual(max);
+      expect(value(text, 'hostward_watchdog_shed_actions_total{action="ssh_live"}')).toBe(0);
+      const r = (await (await fetch(`http://127.0.0.1:${a.agent.port}/v1/report`, a.auth)).json()) as Report;
+      expect(r.findings.find((f) => f.check === 'ssh.live_password_offered')?.message).toMatch(/could not connect/);
+    },
+  );
 
-  it('over its memory budget, the agent sheds the live ssh probe and the integrity rehash, and says so', { timeout: 90_000 }, async () => {
-    // 16 MiB: any Node process is over it.
-    const a = await agentOn(16 * 1024 * 1024);
-    // The first scan may start before the first sample; wait for the sample that sees the agent over budget.
-    const sawOver = () => a.lines.some((l) => l.component === 'watchdog' && /over the memory budget/.test(String(l.msg)));
-    await waitFor('the watchdog to see the agent over budget', sawOver);
-    await a.agent.scanNow(); // joins the start-up scan if it still runs: that one may have begun within budget
-    const report = await a.agent.scanNow();
-    const live = report.findings.filter((f) => f.check.startsWith('ssh.live_'));
-    expect(live.length).toBeGreaterThan(0);
-    for (const f of live) {
-      expect(f.status).toBe('unknown');
-      expect(f.message).toMatch(/over its resource budget and shed ssh live work/);
-    }
-    // Over-budget time is counted from the sample after the one that saw it: wait for the next samples.
-    const overSeconds = (t: string) => value(t, 'hostward_watchdog_over_budget_seconds_total{resource="memory"}')!;
-    const text = await waitFor('over-budget seconds to be counted', async () => {
-      const t = await a.metrics();
-      return overSeconds(t) > 0 ? t : undefined;
-    });
-    expect(value(text, 'hostward_watchdog_shed_actions_total{action="ssh_live"}')).toBeGreaterThanOrEqual(1);
-    expect(value(text, 'hostward_watchdog_shed_actions_total{action="integrity_rehash"}')).toBeGreaterThanOrEqual(1);
-    expect(value(text, 'hostward_watchdog_over_budget_seconds_total{resource="memory"}')).toBeGreaterThan(0);
-    expect(value(text, 'hostward_watchdog_scan_peak_memory_bytes')).toBeGreaterThan(20 * 1024 * 1024);
-    expect(sawOver()).toBe(true);
-    expect(a.lines.some((l) => /scan sheds optional work/.test(String(l.msg)) && Array.isArray(l.shed))).toBe(true);
-  });
+  it(
+    'over its memory budget, the agent sheds the live ssh probe and the integrity rehash, and says so',
+    { timeout: 90_000 },
+    async () => {
+      // 16 MiB: any Node process is over it.
+      const a = await agentOn(16 * 1024 * 1024);
+      // The first scan may start before the first sample; wait for the sample that sees the agent over budget.
+      const sawOver = () =>
+        a.lines.some((l) => l.component === 'watchdog' && /over the memory budget/.test(String(l.msg)));
+      await waitFor('the watchdog to see the agent over budget', sawOver);
+      await a.agent.scanNow(); // joins the start-up scan if it still runs: that one may have begun within budget
+      const report = await a.agent.scanNow();
+      const live = report.findings.filter((f) => f.check.startsWith('ssh.live_'));
+      expect(live.length).toBeGreaterThan(0);
+      for (const f of live) {
+        expect(f.status).toBe('unknown');
+        expect(f.message).toMatch(/over its resource budget and shed ssh live work/);
+      }
+      // Over-budget time is counted from the sample after the one that saw it: wait for the next samples.
+      const overSeconds = (t: string) => value(t, 'hostward_watchdog_over_budget_seconds_total{resource="memory"}')!;
+      const text = await waitFor('over-budget seconds to be counted', async () => {
+        const t = await a.metrics();
+        return overSeconds(t) > 0 ? t : undefined;
+      });
+      expect(value(text, 'hostward_watchdog_shed_actions_total{action="ssh_live"}')).toBeGreaterThanOrEqual(1);
+      expect(value(text, 'hostward_watchdog_shed_actions_total{action="integrity_rehash"}')).toBeGreaterThanOrEqual(1);
+      expect(value(text, 'hostward_watchdog_over_budget_seconds_total{resource="memory"}')).toBeGreaterThan(0);
+      expect(value(text, 'hostward_watchdog_scan_peak_memory_bytes')).toBeGreaterThan(20 * 1024 * 1024);
+      expect(sawOver()).toBe(true);
+      expect(a.lines.some((l) => /scan sheds optional work/.test(String(l.msg)) && Array.isArray(l.shed))).toBe(true);
+    },
+  );
 });

@@ -94,7 +94,12 @@ describe('several listen addresses (agent.listen, HOSTWARD_LISTEN)', () => {
     seen.length = 0;
     const c: Config = defaultConfig();
     c.root = path.join(dir, 'root');
-    c.agent = { ...c.agent, listen: ['127.0.0.1', '::1'], schedule: '0 0 1 1 *', watch: { ...c.agent.watch, enabled: false } };
+    c.agent = {
+      ...c.agent,
+      listen: ['127.0.0.1', '::1'],
+      schedule: '0 0 1 1 *',
+      watch: { ...c.agent.watch, enabled: false },
+    };
     c.agent.watchdog.enabled = false;
     const agent = await startAgent({ config: c, probes: [probe], log: captureLog('silent').log, port: 0 });
     agents.push(agent);

@@ -12,7 +12,6 @@ import type { Probe } from '../src/sdk.js';
 import { startAgent, ScheduleError } from '../src/agent/server.js';
 import type { Agent } from '../src/agent/server.js';
 
-
 const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,8 +42,22 @@ function fixture(): Fixture {
     name: 'fast',
     description: 'answers at once',
     checks: [
-      { id: 'fast.password_auth', title: 'no passwords', severity: 'high', references: [], remediation: 'turn it off', evaluate: (f) => (f.password ? fail('on') : pass('off')) },
-      { id: 'fast.banner', title: 'a banner', severity: 'low', references: [], remediation: '', evaluate: () => pass('set') },
+      {
+        id: 'fast.password_auth',
+        title: 'no passwords',
+        severity: 'high',
+        references: [],
+        remediation: 'turn it off',
+        evaluate: (f) => (f.password ? fail('on') : pass('off')),
+      },
+      {
+        id: 'fast.banner',
+        title: 'a banner',
+        severity: 'low',
+        references: [],
+        remediation: '',
+        evaluate: () => pass('set'),
+      },
     ],
     async gather() {
       gathers.fast++;
@@ -54,7 +67,16 @@ function fixture(): Fixture {
   const slow = defineProbe<{ ok: boolean }>({
     name: 'slow',
     description: 'waits for the test',
-    checks: [{ id: 'slow.thing', title: 'a thing', severity: 'medium', references: [], remediation: '', evaluate: (f) => (f.ok ? pass('ok') : unknown('?')) }],
+    checks: [
+      {
+        id: 'slow.thing',
+        title: 'a thing',
+        severity: 'medium',
+        references: [],
+        remediation: '',
+        evaluate: (f) => (f.ok ? pass('ok') : unknown('?')),
+      },
+    ],
     async gather() {
       gathers.slow++;
       await t.take();
@@ -76,7 +98,10 @@ const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'hostward-agent-'));
   mkdirSync(join(root, 'etc'));
-  writeFileSync(join(root, 'etc/os-release'), 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n');
+  writeFileSync(
+    join(root, 'etc/os-release'),
+    'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n',
+  );
   writeFileSync(join(root, 'tokens'), `${TOKEN}\n`);
   webConfigFile = join(root, 'web.yml');
   writeFileSync(webConfigFile, `bearer_tokens_file: ${join(root, 'tokens')}\n`);
@@ -205,7 +230,13 @@ describe('agent', () => {
     const lines: string[] = [];
     const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
     // Every second (node-cron's six-field form).
-    const agent = await startAgent({ config: config({ schedule: '* * * * * *' }), probes: f.probes, log, port: 0, host: '127.0.0.1' });
+    const agent = await startAgent({
+      config: config({ schedule: '* * * * * *' }),
+      probes: f.probes,
+      log,
+      port: 0,
+      host: '127.0.0.1',
+    });
     agents.push(agent);
     const msgs = () => lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
     // The start-up scan reaches the slow probe (which holds it), then a tick comes and skips.
@@ -221,11 +252,23 @@ describe('agent', () => {
 
   it('rejects an invalid cron schedule at start with a clear error', async () => {
     const f = fixture();
-    const bad = startAgent({ config: config({ schedule: '*/5 * * *' }), probes: f.probes, log: silent, port: 0, host: '127.0.0.1' });
+    const bad = startAgent({
+      config: config({ schedule: '*/5 * * *' }),
+      probes: f.probes,
+      log: silent,
+      port: 0,
+      host: '127.0.0.1',
+    });
     await expect(bad).rejects.toBeInstanceOf(ScheduleError);
     await expect(bad).rejects.toThrow(/agent\.schedule: "\*\/5 \* \* \*" is not a valid cron expression/);
     await expect(
-      startAgent({ config: config({ schedule: 'every five minutes' }), probes: f.probes, log: silent, port: 0, host: '127.0.0.1' }),
+      startAgent({
+        config: config({ schedule: 'every five minutes' }),
+        probes: f.probes,
+        log: silent,
+        port: 0,
+        host: '127.0.0.1',
+      }),
     ).rejects.toThrow(/not a valid cron expression/);
   });
 
@@ -241,7 +284,14 @@ describe('agent', () => {
     };
     const lines: string[] = [];
     const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
-    const agent = await startAgent({ config: config(), probes: [broken], log, catalogue: [], port: 0, host: '127.0.0.1' });
+    const agent = await startAgent({
+      config: config(),
+      probes: [broken],
+      log,
+      catalogue: [],
+      port: 0,
+      host: '127.0.0.1',
+    });
     agents.push(agent);
     await expect(agent.scanNow()).rejects.toThrow('boom');
     const url = `http://127.0.0.1:${agent.port}`;
@@ -262,7 +312,12 @@ describe('agent', () => {
     let closed = false;
     const closing = agent.close().then(() => (closed = true));
     // It stops serving at once; had it not waited for the scan, it would have finished by then too.
-    await until(() => fetch(`${url}/healthz`).then(() => false, () => true));
+    await until(() =>
+      fetch(`${url}/healthz`).then(
+        () => false,
+        () => true,
+      ),
+    );
     expect(closed).toBe(false);
     f.release();
     await closing;

@@ -11,7 +11,12 @@ let dir: string;
 let root: string;
 let db: string;
 let key: string;
-const run = (...args: string[]) => spawnSync(process.execPath, [CLI, 'integrity', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 30_000 });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [CLI, 'integrity', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+    timeout: 30_000,
+  });
 const common = () => ['--root', root, '--path', '/etc/ssh', '--db', db, '--key-file', key];
 
 beforeAll(() => {
@@ -41,7 +46,11 @@ describe('hostward integrity', () => {
     writeFileSync(path.join(root, 'etc/ssh/50-cloud-init.conf'), 'PasswordAuthentication yes\n');
     const check = run('check', ...common(), '--format', 'json');
     expect(check.status).toBe(1);
-    const out = JSON.parse(check.stdout) as { added: string[]; removed: string[]; modified: { path: string; changes: string[] }[] };
+    const out = JSON.parse(check.stdout) as {
+      added: string[];
+      removed: string[];
+      modified: { path: string; changes: string[] }[];
+    };
     expect(out.added).toEqual(['/etc/ssh/50-cloud-init.conf']);
     expect(out.modified.find((m) => m.path === '/etc/ssh/sshd_config')?.changes).toContain('sha256');
     expect(run('accept', ...common(), '--only', '/etc/ssh/sshd_config').status).toBe(0);
@@ -72,7 +81,9 @@ describe('hostward integrity', () => {
     expect(acc.generation).toBe(g + 2);
     expect(run('check', ...common()).stdout).toContain(`(generation ${g + 2})`);
     // Rebuilt past the highest generation the collector saw (after a rollback, or a wiped state directory).
-    expect(JSON.parse(run('init', ...common(), '--min-generation', '50', '--format', 'json').stdout)).toMatchObject({ generation: 50 });
+    expect(JSON.parse(run('init', ...common(), '--min-generation', '50', '--format', 'json').stdout)).toMatchObject({
+      generation: 50,
+    });
     expect(run('init', ...common(), '--min-generation', '0').status).toBe(2);
     expect(run('init', ...common(), '--min-generation', 'x').status).toBe(2);
     expect(run('accept', ...common(), '--min-generation', '60').status).toBe(2);

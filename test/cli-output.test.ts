@@ -21,7 +21,11 @@ import { COMMAND_HELP } from '../src/cli/help.js';
 
 const CLI = path.resolve('dist/src/cli/main.js');
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, HOSTWARD_NODE_NAME: 'test-node', ...env }, timeout: 30_000 });
+  spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOSTWARD_NODE_NAME: 'test-node', ...env },
+    timeout: 30_000,
+  });
 
 // The official SARIF 2.1.0 JSON schema (draft-04), as Microsoft's SARIF test matchers ship it.
 const require = createRequire(import.meta.url);
@@ -33,7 +37,8 @@ function expectValidSarif(log: unknown): void {
   expect(ok, JSON.stringify(validateSarif.errors?.slice(0, 5), null, 1)).toBe(true);
 }
 const DEBIAN_PYTHON = '/usr/bin/python3';
-const haveJunitParser = existsSync(DEBIAN_PYTHON) && spawnSync(DEBIAN_PYTHON, ['-c', 'import junitparser']).status === 0;
+const haveJunitParser =
+  existsSync(DEBIAN_PYTHON) && spawnSync(DEBIAN_PYTHON, ['-c', 'import junitparser']).status === 0;
 
 let stock: Materialized;
 let tmp: string;
@@ -78,7 +83,12 @@ describe('the scan table is for triage', () => {
 
   it('--quiet prints the failures alone; --verbose adds every passing and skipped check', () => {
     const q = run(['scan', '--root', stock.root, '--quiet']);
-    expect(q.stdout.split('\n').filter(Boolean).every((l) => /^FAIL\s/.test(l) || /^\s+\S/.test(l))).toBe(true);
+    expect(
+      q.stdout
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => /^FAIL\s/.test(l) || /^\s+\S/.test(l)),
+    ).toBe(true);
     expect(q.stdout).toMatch(/^FAIL\s/m);
     const v = run(['scan', '--root', stock.root, '--verbose']);
     const passes = report.findings.filter((f) => f.status === 'pass').length;
@@ -102,8 +112,8 @@ describe('CI formats', () => {
     const r = run(['scan', '--root', stock.root, '--format', 'sarif', '--output', out]);
     expect(r.status).toBe(1); // the stock host fails at high
     expect(r.stdout).toBe('');
-    /* eslint-disable @typescript-eslint/no-explicit-any -- SARIF is checked by the schema; the rest are spot checks */
-    const sarif = JSON.parse(readFileSync(out, 'utf8')) as any;
+
+    const sarif = JSON.parse(readFileSync(out, 'utf8'));
     expectValidSarif(sarif);
     const run0 = sarif.runs[0];
     const rule = run0.tool.driver.rules.find((x: any) => x.id === 'ssh.password_auth');
@@ -144,7 +154,14 @@ for suite in xml:
 print(json.dumps(out))`;
     const p = spawnSync(DEBIAN_PYTHON, ['-c', py, out], { encoding: 'utf8' });
     expect(p.status, p.stderr).toBe(0);
-    const got = JSON.parse(p.stdout) as { suites: number; tests: number; failure: number; error: number; skipped: number; names: string[] };
+    const got = JSON.parse(p.stdout) as {
+      suites: number;
+      tests: number;
+      failure: number;
+      error: number;
+      skipped: number;
+      names: string[];
+    };
     const count = (pred: (f: Finding) => boolean) => report.findings.filter(pred).length;
     expect(got.suites).toBe(report.probes.length);
     expect(got.tests).toBe(report.findings.length);
@@ -155,7 +172,9 @@ print(json.dumps(out))`;
   });
 
   it('--check and --skip choose the checks reported and gated; a pattern matching nothing is a usage error', () => {
-    const j = JSON.parse(run(['scan', '--root', stock.root, '--format', 'json', '--check', 'ssh.*', '--skip', 'ssh.password_auth']).stdout) as Report;
+    const j = JSON.parse(
+      run(['scan', '--root', stock.root, '--format', 'json', '--check', 'ssh.*', '--skip', 'ssh.password_auth']).stdout,
+    ) as Report;
     expect(j.findings.length).toBeGreaterThan(5);
     expect(j.findings.every((f) => f.check.startsWith('ssh.') && f.check !== 'ssh.password_auth')).toBe(true);
     const n = j.summary.pass + j.summary.fail + j.summary.unknown + j.summary.skip + j.summary.accepted;
@@ -187,7 +206,19 @@ describe('the command line behaves', () => {
       expect(r.stdout, cmd).toMatch(new RegExp(`^Usage: hostward ${cmd}`));
     }
     const scanHelp = run(['scan', '-h']).stdout;
-    for (const flag of ['--root', '--probe', '--check', '--skip', '--format', '--output', '--fail-on', '--config', '--quiet', '--verbose']) expect(scanHelp).toContain(flag);
+    for (const flag of [
+      '--root',
+      '--probe',
+      '--check',
+      '--skip',
+      '--format',
+      '--output',
+      '--fail-on',
+      '--config',
+      '--quiet',
+      '--verbose',
+    ])
+      expect(scanHelp).toContain(flag);
     expect(run(['collector', 'test-sink', '--help']).status).toBe(0);
   });
 
@@ -201,7 +232,11 @@ describe('the command line behaves', () => {
   });
 
   it('a reader that leaves early (checks | head) ends the output quietly', () => {
-    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" checks | head -n 1 >/dev/null`], { encoding: 'utf8' });
+    const r = spawnSync(
+      'bash',
+      ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" checks | head -n 1 >/dev/null`],
+      { encoding: 'utf8' },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
@@ -211,7 +246,9 @@ describe('the command line behaves', () => {
     expect(r.status).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^hostward: \/proc\/hostward-cannot-write\/x\.json: no such file or directory \(ENOENT\)$/);
+    expect(lines[0]).toMatch(
+      /^hostward: \/proc\/hostward-cannot-write\/x\.json: no such file or directory \(ENOENT\)$/,
+    );
   });
 
   it('a port in use is one clear line and exit 2', async () => {
@@ -222,9 +259,15 @@ describe('the command line behaves', () => {
     writeFileSync(cfg, `agent:\n  listen: 127.0.0.1\nscan:\n  probes: [kernel]\n`);
     try {
       // spawnSync kills the agent at its timeout, should it start despite the port.
-      const r = spawnSync(process.execPath, [CLI, 'agent', '--root', stock.root, '--port', String(port), '--config', cfg], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 20_000 });
+      const r = spawnSync(
+        process.execPath,
+        [CLI, 'agent', '--root', stock.root, '--port', String(port), '--config', cfg],
+        { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 20_000 },
+      );
       expect(r.status).toBe(2);
-      expect(r.stderr.trim()).toMatch(new RegExp(`^hostward: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
+      expect(r.stderr.trim()).toMatch(
+        new RegExp(`^hostward: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`),
+      );
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     } finally {
       blocker.close();

@@ -12,7 +12,11 @@ import { catalogueMarkdown } from '../src/scan/catalogue.js';
 
 const CLI = path.resolve('dist/src/cli/main.js');
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, HOSTWARD_NODE_NAME: 'test-node', ...env }, timeout: 30_000 });
+  spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOSTWARD_NODE_NAME: 'test-node', ...env },
+    timeout: 30_000,
+  });
 
 let stock: Materialized;
 let hardened: Materialized;
@@ -31,12 +35,33 @@ describe('hostward scan', () => {
     const r = run(['scan', '--root', stock.root, '--format', 'json', '--probe', 'ssh']);
     expect(r.status, r.stderr).toBe(1);
     const rep = JSON.parse(r.stdout) as Report;
-    expect(Object.keys(rep)).toEqual(['node', 'root', 'agentVersion', 'startedAt', 'durationSeconds', 'os', 'probes', 'findings', 'summary', 'measurements']);
+    expect(Object.keys(rep)).toEqual([
+      'node',
+      'root',
+      'agentVersion',
+      'startedAt',
+      'durationSeconds',
+      'os',
+      'probes',
+      'findings',
+      'summary',
+      'measurements',
+    ]);
     expect(rep.node).toBe('test-node');
     expect(rep.root).toBe(stock.root);
     expect(rep.os).toMatchObject({ id: 'debian', versionId: '12' });
     const f = rep.findings.find((x) => x.check === 'ssh.password_auth')!;
-    expect(Object.keys(f)).toEqual(['check', 'probe', 'title', 'status', 'severity', 'message', 'evidence', 'references', 'remediation']);
+    expect(Object.keys(f)).toEqual([
+      'check',
+      'probe',
+      'title',
+      'status',
+      'severity',
+      'message',
+      'evidence',
+      'references',
+      'remediation',
+    ]);
     expect(f.status).toBe('fail');
     expect(f.severity).toBe('high');
     const counted = rep.summary.pass + rep.summary.fail + rep.summary.unknown + rep.summary.skip + rep.summary.accepted;
@@ -55,7 +80,11 @@ describe('hostward scan', () => {
     expect(high.length).toBeGreaterThan(0);
     const d = mkdtempSync(path.join(os.tmpdir(), 'hostward-cli-'));
     const cfg = path.join(d, 'c.yaml');
-    writeFileSync(cfg, 'exceptions:\n' + high.map((f) => `  - { check: ${f.check}, reason: "legacy image", expires: 2999-01-01 }\n`).join(''));
+    writeFileSync(
+      cfg,
+      'exceptions:\n' +
+        high.map((f) => `  - { check: ${f.check}, reason: "legacy image", expires: 2999-01-01 }\n`).join(''),
+    );
     const r = run(['scan', '--root', stock.root, '--config', cfg]);
     expect(r.status, r.stdout).toBe(0);
     expect(r.stdout).toContain('ACCEPTED');
@@ -95,7 +124,13 @@ describe('hostward checks', () => {
   it('lists the catalogue as JSON', () => {
     const r = run(['checks', '--format', 'json']);
     expect(r.status).toBe(0);
-    const list = JSON.parse(r.stdout) as { id: string; probe: string; severity: string; title: string; references: string[] }[];
+    const list = JSON.parse(r.stdout) as {
+      id: string;
+      probe: string;
+      severity: string;
+      title: string;
+      references: string[];
+    }[];
     expect(list.length).toBeGreaterThanOrEqual(40);
     expect(list.every((c) => c.id.startsWith(c.probe + '.') && c.references.length > 0)).toBe(true);
   });
@@ -108,12 +143,20 @@ describe('hostward checks', () => {
 // Needs root to drop to nobody, and a checkout that nobody may read.
 const nobodyCanRun =
   process.getuid?.() === 0 &&
-  spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(CLI)}, require('fs').constants.R_OK)`], { uid: 65534, gid: 65534 }).status === 0;
+  spawnSync(
+    process.execPath,
+    ['-e', `require('fs').accessSync(${JSON.stringify(CLI)}, require('fs').constants.R_OK)`],
+    { uid: 65534, gid: 65534 },
+  ).status === 0;
 
 describe.skipIf(!nobodyCanRun)('hostward scan without privileges', () => {
   it('turns unreadable host files into unknown findings with the reason, and still decides what it can', () => {
     chmodSync(path.dirname(hardened.root), 0o755);
-    const r = spawnSync(process.execPath, [CLI, 'scan', '--root', hardened.root, '--probe', 'ssh', '--format', 'json'], { encoding: 'utf8', uid: 65534, gid: 65534, env: { PATH: process.env.PATH }, timeout: 30_000 });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'scan', '--root', hardened.root, '--probe', 'ssh', '--format', 'json'],
+      { encoding: 'utf8', uid: 65534, gid: 65534, env: { PATH: process.env.PATH }, timeout: 30_000 },
+    );
     expect(r.stderr).toBe('');
     const rep = JSON.parse(r.stdout) as Report;
     const by = (id: string) => rep.findings.find((f) => f.check === id)!;
@@ -121,7 +164,11 @@ describe.skipIf(!nobodyCanRun)('hostward scan without privileges', () => {
     expect(by('ssh.password_auth').message).toMatch(/cannot read \/etc\/ssh\/sshd_config: EACCES/);
     expect(by('ssh.config_valid').status).toBe('unknown');
     expect(by('ssh.config_permissions').status).toBe('pass'); // stat needs no read permission
-    expect(rep.findings.filter((f) => f.status === 'pass' && f.check !== 'ssh.config_permissions').every((f) => !/sshd -T/.test(f.message))).toBe(true);
+    expect(
+      rep.findings
+        .filter((f) => f.status === 'pass' && f.check !== 'ssh.config_permissions')
+        .every((f) => !/sshd -T/.test(f.message)),
+    ).toBe(true);
     expect(r.status).toBe(0); // nothing could be shown to fail at high
   });
 });

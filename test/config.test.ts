@@ -9,7 +9,10 @@ import type { Probe, Check } from '../src/sdk.js';
 const ctx = {
   checkIds: new Set(['ssh.password_auth', 'ssh.x11_forwarding']),
   probes: new Map<string, ((c: unknown) => string | undefined) | undefined>([
-    ['ssh', (c: unknown) => ((c as Record<string, unknown>).live === 'maybe' ? 'live: must be true or false' : undefined)],
+    [
+      'ssh',
+      (c: unknown) => ((c as Record<string, unknown>).live === 'maybe' ? 'live: must be true or false' : undefined),
+    ],
   ]),
 };
 
@@ -60,16 +63,26 @@ probes:
     expect(c.root).toBe('/host');
     expect(c.scan.failOn).toBe('medium');
     expect(c.checks['ssh.x11_forwarding']).toEqual({ enabled: false });
-    expect(c.exceptions).toEqual([{ check: 'ssh.password_auth', reason: 'legacy bastion, INC-1234', expires: '2027-01-31' }]);
+    expect(c.exceptions).toEqual([
+      { check: 'ssh.password_auth', reason: 'legacy bastion, INC-1234', expires: '2027-01-31' },
+    ]);
     expect(c.probes.ssh).toEqual({ live: true });
   });
 
   it('names the key and what is wrong, and applies nothing', () => {
-    expect(problem('scan: { failOn: urgent }')).toMatch(/scan\.failOn: must be one of critical, high, medium, low, info/);
+    expect(problem('scan: { failOn: urgent }')).toMatch(
+      /scan\.failOn: must be one of critical, high, medium, low, info/,
+    );
     expect(problem('agent: { port: 70000 }')).toMatch(/agent\.port: must be an integer from 1 to 65535/);
-    expect(problem('checks: { ssh.pasword_auth: { enabled: false } }')).toMatch(/checks\.ssh\.pasword_auth: no such check/);
-    expect(problem('exceptions: [ { check: ssh.password_auth, reason: x, expires: "2027-02-30" } ]')).toMatch(/exceptions\[0\]\.expires: must be a date/);
-    expect(problem('exceptions: [ { check: ssh.password_auth, expires: 2027-02-01 } ]')).toMatch(/exceptions\[0\]\.reason: an exception needs a reason/);
+    expect(problem('checks: { ssh.pasword_auth: { enabled: false } }')).toMatch(
+      /checks\.ssh\.pasword_auth: no such check/,
+    );
+    expect(problem('exceptions: [ { check: ssh.password_auth, reason: x, expires: "2027-02-30" } ]')).toMatch(
+      /exceptions\[0\]\.expires: must be a date/,
+    );
+    expect(problem('exceptions: [ { check: ssh.password_auth, expires: 2027-02-01 } ]')).toMatch(
+      /exceptions\[0\]\.reason: an exception needs a reason/,
+    );
     expect(problem('probes: { ssh: { live: maybe } }')).toMatch(/probes\.ssh\.live: must be true or false/);
     expect(problem('probes: { nope: {} }')).toMatch(/probes\.nope: no probe named/);
     expect(problem('scna: {}')).toMatch(/scna: unknown key/);
@@ -79,7 +92,11 @@ probes:
   });
 
   it('takes environment variables over the file and validates them', () => {
-    const c = loadConfig(file('agent: { port: 9800 }'), ctx, { HOSTWARD_PORT: '9999', HOSTWARD_ROOT: '/host', HOSTWARD_FAIL_ON: 'low' });
+    const c = loadConfig(file('agent: { port: 9800 }'), ctx, {
+      HOSTWARD_PORT: '9999',
+      HOSTWARD_ROOT: '/host',
+      HOSTWARD_FAIL_ON: 'low',
+    });
     expect(c.agent.port).toBe(9999);
     expect(c.root).toBe('/host');
     expect(c.scan.failOn).toBe('low');
@@ -93,12 +110,25 @@ probes:
 });
 
 describe('exceptions and severity overrides on findings', () => {
-  const check: Check<unknown> = { id: 'ssh.password_auth', title: 't', severity: 'high', references: [], remediation: 'r', evaluate: () => ({ status: 'fail', message: 'm' }) };
+  const check: Check<unknown> = {
+    id: 'ssh.password_auth',
+    title: 't',
+    severity: 'high',
+    references: [],
+    remediation: 'r',
+    evaluate: () => ({ status: 'fail', message: 'm' }),
+  };
   const probe = { name: 'ssh', description: '', checks: [check], gather: async () => ({}) } as Probe;
   const cfg = (doc: unknown) => validateConfig(doc, ctx);
 
   it('marks an unexpired exception on the failing finding, and gating ignores it', () => {
-    const f = toFinding(probe, check, { status: 'fail', message: 'm' }, cfg({ exceptions: [{ check: 'ssh.password_auth', reason: 'why', expires: '2027-01-01' }] }), '2026-11-24');
+    const f = toFinding(
+      probe,
+      check,
+      { status: 'fail', message: 'm' },
+      cfg({ exceptions: [{ check: 'ssh.password_auth', reason: 'why', expires: '2027-01-01' }] }),
+      '2026-11-24',
+    );
     expect(f.status).toBe('fail');
     expect(f.exception).toEqual({ reason: 'why', expires: '2027-01-01' });
     expect(isGatingFailure(f, 'low')).toBe(false);
@@ -106,14 +136,26 @@ describe('exceptions and severity overrides on findings', () => {
   });
 
   it('an expired exception no longer applies and says so', () => {
-    const f = toFinding(probe, check, { status: 'fail', message: 'm' }, cfg({ exceptions: [{ check: 'ssh.password_auth', reason: 'why', expires: '2026-11-23' }] }), '2026-11-24');
+    const f = toFinding(
+      probe,
+      check,
+      { status: 'fail', message: 'm' },
+      cfg({ exceptions: [{ check: 'ssh.password_auth', reason: 'why', expires: '2026-11-23' }] }),
+      '2026-11-24',
+    );
     expect(f.exception).toBeUndefined();
     expect(f.message).toMatch(/expired on 2026-11-23/);
     expect(isGatingFailure(f, 'high')).toBe(true);
   });
 
   it('a severity override changes gating', () => {
-    const f = toFinding(probe, check, { status: 'fail', message: 'm' }, cfg({ checks: { 'ssh.password_auth': { severity: 'low' } } }), '2026-11-24');
+    const f = toFinding(
+      probe,
+      check,
+      { status: 'fail', message: 'm' },
+      cfg({ checks: { 'ssh.password_auth': { severity: 'low' } } }),
+      '2026-11-24',
+    );
     expect(f.severity).toBe('low');
     expect(isGatingFailure(f, 'high')).toBe(false);
     expect(isGatingFailure(f, 'low')).toBe(true);
@@ -129,7 +171,10 @@ describe("the README's configuration example", () => {
     const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
     const block = /```yaml\n(root: [\s\S]*?)```/.exec(readme);
     expect(block, 'README has a ```yaml block starting with root:').not.toBeNull();
-    const real = { checkIds: new Set(catalogue(PROBES).map((c) => c.id)), probes: new Map(PROBES.map((p) => [p.name, p.validateConfig?.bind(p)])) };
+    const real = {
+      checkIds: new Set(catalogue(PROBES).map((c) => c.id)),
+      probes: new Map(PROBES.map((p) => [p.name, p.validateConfig?.bind(p)])),
+    };
     const cfg = validateConfig(parse(block![1]!), real, 'README.md');
     expect(cfg.collector.routing?.default).toEqual(['slack']);
     expect(cfg.exceptions.length).toBeGreaterThan(0);

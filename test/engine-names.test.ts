@@ -52,11 +52,14 @@ function literalsOf(src: ts.SourceFile): { text: string; line: number }[] {
   return out;
 }
 
-const literals = (file: string) => literalsOf(ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true));
+const literals = (file: string) =>
+  literalsOf(ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true));
 
 /** The probe a literal names: the name alone, or followed by '.' (a check id) or '_' (an action). */
 function probeNamed(text: string): string | undefined {
-  return PROBES.map((p) => p.name).find((name) => text === name || text.startsWith(`${name}.`) || text.startsWith(`${name}_`));
+  return PROBES.map((p) => p.name).find(
+    (name) => text === name || text.startsWith(`${name}.`) || text.startsWith(`${name}_`),
+  );
 }
 
 describe('the engine never names a probe', () => {
@@ -73,15 +76,23 @@ describe('the engine never names a probe', () => {
   });
 
   it('finds what it looks for: a name, a check id, an action, a regular expression; not words in comments', () => {
-    const sample = "// the ssh probe\nconst a = ['ssh'];\nconst b = `kernel.${a}`;\nconst c = /^ssh\\.live_/;\nconst d = 'integrity_rehash';\n";
+    const sample =
+      "// the ssh probe\nconst a = ['ssh'];\nconst b = `kernel.${a}`;\nconst c = /^ssh\\.live_/;\nconst d = 'integrity_rehash';\n";
     const hits = literalsOf(ts.createSourceFile('sample.ts', sample, ts.ScriptTarget.Latest, true)).map((l) => l.text);
     expect(hits.map(probeNamed)).toEqual(['ssh', 'kernel', 'ssh', 'integrity']);
   });
 
   it('each coincidence still exists, so the list does not outlive its reason', () => {
-    for (const [file, text] of COINCIDENCES) expect(literals(file).some((l) => l.text === text), `${file} '${text}'`).toBe(true);
+    for (const [file, text] of COINCIDENCES)
+      expect(
+        literals(file).some((l) => l.text === text),
+        `${file} '${text}'`,
+      ).toBe(true);
     for (const [file, prefix] of PREFIX_COINCIDENCES) {
-      expect(literals(file).some((l) => l.text.startsWith(prefix)), `${file} '${prefix}'`).toBe(true);
+      expect(
+        literals(file).some((l) => l.text.startsWith(prefix)),
+        `${file} '${prefix}'`,
+      ).toBe(true);
     }
   });
 

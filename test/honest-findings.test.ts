@@ -54,7 +54,9 @@ describe('the phrase lists', () => {
     expect(matches('no insecure-registries (dockerd default)', PROBLEM_PHRASES)).toEqual([]);
   });
   it('catch what the catalogue said before it was fixed', () => {
-    expect(matches('Debian 12 is a general-purpose distribution; the seeds recommend minimal OSes', INTERNAL_WORDS).length).toBe(1);
+    expect(
+      matches('Debian 12 is a general-purpose distribution; the seeds recommend minimal OSes', INTERNAL_WORDS).length,
+    ).toBe(1);
     expect(matches('hostward: research/runtime.md §2 (flag and file precedence)', INTERNAL_WORDS).length).toBe(1);
     expect(matches('endoflife.date (per-release sources in probes/updates/eol.ts)', INTERNAL_WORDS).length).toBe(1);
     expect(matches('see kubernetes/kubernetes#112777', INTERNAL_WORDS)).toEqual([]);
@@ -89,7 +91,9 @@ describe.each(fixtureNames())('findings of fixture %s', (name) => {
       .filter((f) => f.status === 'pass' && matches(f.message, PROBLEM_PHRASES).length > 0)
       .map((f) => `${f.check}: ${matches(f.message, PROBLEM_PHRASES).join(' ')}: ${f.message}`);
     expect(dishonest).toEqual([]);
-    const internal = report.findings.filter((f) => matches(text(f), INTERNAL_WORDS).length > 0).map((f) => `${f.check}: ${text(f)}`);
+    const internal = report.findings
+      .filter((f) => matches(text(f), INTERNAL_WORDS).length > 0)
+      .map((f) => `${f.check}: ${text(f)}`);
     expect(internal).toEqual([]);
   });
 });

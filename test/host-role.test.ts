@@ -46,11 +46,13 @@ describe('host role', () => {
 
   it('the configuration overrides the detection either way', async () => {
     expect((await detectHostRole(root({ 'proc/812/comm': 'kubelet\n' }), 'server')).role).toBe('server');
-    expect((await detectHostRole(root({}), 'node'))).toEqual({ role: 'node', why: 'set by scan.hostRole: node' });
+    expect(await detectHostRole(root({}), 'node')).toEqual({ role: 'node', why: 'set by scan.hostRole: node' });
   });
 
   it('scan.hostRole is validated', () => {
     expect(loadConfigText('scan:\n  hostRole: server\n').scan.hostRole).toBe('server');
-    expect(() => loadConfigText('scan:\n  hostRole: router\n')).toThrow(/scan\.hostRole: must be one of auto, node, server/);
+    expect(() => loadConfigText('scan:\n  hostRole: router\n')).toThrow(
+      /scan\.hostRole: must be one of auto, node, server/,
+    );
   });
 });

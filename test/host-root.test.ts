@@ -115,12 +115,38 @@ describe('HostRoot.read*', () => {
       const r = await new HostRoot(${JSON.stringify(root)}).readText('/etc/ssh/sshd_config');
       console.log(JSON.stringify(r));`;
     // A bare child cannot use vitest's TypeScript loader: compile the real module with tsc, run it as nobody.
-    const ts = spawnSync(process.execPath, [path.resolve('node_modules/typescript/bin/tsc'), '--outDir', path.join(dir, 'js'), '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--types', 'node', '--strict', '--skipLibCheck', path.resolve('src/host/root.ts')], { encoding: 'utf8' });
+    const ts = spawnSync(
+      process.execPath,
+      [
+        path.resolve('node_modules/typescript/bin/tsc'),
+        '--outDir',
+        path.join(dir, 'js'),
+        '--module',
+        'NodeNext',
+        '--moduleResolution',
+        'NodeNext',
+        '--target',
+        'ES2022',
+        '--types',
+        'node',
+        '--strict',
+        '--skipLibCheck',
+        path.resolve('src/host/root.ts'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(ts.status, ts.stdout + ts.stderr).toBe(0);
-    const js = script.replace(JSON.stringify(path.resolve('src/host/root.ts')), JSON.stringify(path.join(dir, 'js/root.js')));
+    const js = script.replace(
+      JSON.stringify(path.resolve('src/host/root.ts')),
+      JSON.stringify(path.join(dir, 'js/root.js')),
+    );
     writeFileSync(path.join(dir, 'js/package.json'), '{"type":"module"}');
     chmodSync(path.join(dir, 'js'), 0o755);
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', js], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', js], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+    });
     expect(child.status, child.stderr).toBe(0);
     const r = JSON.parse(child.stdout) as { ok: boolean; code: string; reason: string };
     expect(r).toMatchObject({ ok: false, code: 'unreadable' });
@@ -130,7 +156,10 @@ describe('HostRoot.read*', () => {
 
 describe('HostRoot.glob and readDir', () => {
   it('expands in lexical order, skipping dot files, like glob(3)', async () => {
-    expect(await host.glob('/etc/ssh/sshd_config.d/*.conf')).toEqual(['/etc/ssh/sshd_config.d/a.conf', '/etc/ssh/sshd_config.d/b.conf']);
+    expect(await host.glob('/etc/ssh/sshd_config.d/*.conf')).toEqual([
+      '/etc/ssh/sshd_config.d/a.conf',
+      '/etc/ssh/sshd_config.d/b.conf',
+    ]);
     expect(await host.glob('/etc/ssh/sshd_config.d/.*.conf')).toEqual(['/etc/ssh/sshd_config.d/.hidden.conf']);
     expect(await host.glob('/etc/ssh/sshd_config.d/[ab].conf')).toHaveLength(2);
     expect(await host.glob('/etc/ssh/none.d/*.conf')).toEqual([]);
@@ -152,13 +181,21 @@ describe('HostRoot.glob and readDir', () => {
 describe('OS detection', () => {
   it('follows the relative os-release link of Flatcar-style hosts', async () => {
     const info = await detectOs(new HostRoot(path.join(FIXTURES, 'debian12-stock')));
-    expect(info).toMatchObject({ id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)', kernel: '6.1.0-28-amd64' });
+    expect(info).toMatchObject({
+      id: 'debian',
+      versionId: '12',
+      prettyName: 'Debian GNU/Linux 12 (bookworm)',
+      kernel: '6.1.0-28-amd64',
+    });
   });
 
   it('falls back to /usr/lib/os-release and to unknown', async () => {
     const d = mkdtempSync(path.join(os.tmpdir(), 'hostward-os-'));
     mkdirSync(path.join(d, 'usr/lib'), { recursive: true });
-    writeFileSync(path.join(d, 'usr/lib/os-release'), 'ID=flatcar\nVERSION_ID=3815.2.0\nPRETTY_NAME="Flatcar Container Linux by Kinvolk 3815.2.0 (Oklo)"\n');
+    writeFileSync(
+      path.join(d, 'usr/lib/os-release'),
+      'ID=flatcar\nVERSION_ID=3815.2.0\nPRETTY_NAME="Flatcar Container Linux by Kinvolk 3815.2.0 (Oklo)"\n',
+    );
     expect(await detectOs(new HostRoot(d))).toMatchObject({ id: 'flatcar', versionId: '3815.2.0' });
     rmSync(path.join(d, 'usr'), { recursive: true });
     expect(await detectOs(new HostRoot(d))).toMatchObject({ id: 'unknown', prettyName: 'unknown' });
@@ -166,7 +203,11 @@ describe('OS detection', () => {
   });
 
   it('parses quoting and ignores garbage lines', () => {
-    expect(parseOsRelease('# c\nNAME="A \\"B\\""\nBAD LINE\nID=x\n\u0000\u0001=\nVERSION_ID=\'1\'')).toEqual({ NAME: 'A "B"', ID: 'x', VERSION_ID: '1' });
+    expect(parseOsRelease('# c\nNAME="A \\"B\\""\nBAD LINE\nID=x\n\u0000\u0001=\nVERSION_ID=\'1\'')).toEqual({
+      NAME: 'A "B"',
+      ID: 'x',
+      VERSION_ID: '1',
+    });
     expect(Object.keys(parseOsRelease('X=' + 'y'.repeat(10_000))).length).toBe(1);
   });
 });

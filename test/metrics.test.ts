@@ -4,7 +4,6 @@ import type { Finding, Report, Status } from '../src/contracts.js';
 import { buildRegistry, createProcessMetrics, renderMetrics } from '../src/metrics/exposition.js';
 import type { CatalogueEntry } from '../src/metrics/exposition.js';
 
-
 interface Sample {
   name: string;
   labels: Record<string, string>;
@@ -18,7 +17,8 @@ function parse(text: string): Sample[] {
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m) throw new Error(`unparsable line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+      labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     out.push({ name: m[1]!, labels, value: Number(m[3]) });
   }
   return out;
@@ -61,7 +61,10 @@ const CATALOGUE: CatalogueEntry[] = [
 function report(): Report {
   const findings: Finding[] = [
     finding('ssh.password_auth', 'fail'),
-    finding('ssh.root_login', 'fail', { severity: 'critical', exception: { reason: 'break-glass access, ticket OPS-12', expires: '2099-12-31' } }),
+    finding('ssh.root_login', 'fail', {
+      severity: 'critical',
+      exception: { reason: 'break-glass access, ticket OPS-12', expires: '2099-12-31' },
+    }),
     finding('ssh.x11_forwarding', 'pass', { severity: 'low' }),
     finding('ssh.host_key_perms', 'skip', { severity: 'medium' }),
     finding('kernel.ip_forward', 'pass', { severity: 'info' }),
@@ -86,7 +89,11 @@ function report(): Report {
     measurements: [
       { metric: 'hostward_listening_sockets', labels: { protocol: 'tcp', port: '22', scope: 'any' }, value: 1 },
       { metric: 'hostward_listening_sockets', labels: { protocol: 'udp', port: '53', scope: 'loopback' }, value: 1 },
-      { metric: 'hostward_certificate_expiry_timestamp_seconds', labels: { path: '/var/lib/kubelet/pki/kubelet.crt' }, value: 1795600000 },
+      {
+        metric: 'hostward_certificate_expiry_timestamp_seconds',
+        labels: { path: '/var/lib/kubelet/pki/kubelet.crt' },
+        value: 1795600000,
+      },
       { metric: 'hostward_reboot_required', labels: {}, value: 0 },
       // Not exported: unknown metric, wrong labels, not a number.
       { metric: 'hostward_made_up', labels: {}, value: 1 },
@@ -101,7 +108,9 @@ describe('metrics exposition', () => {
     const text = await renderMetrics(buildRegistry(report(), CATALOGUE));
     expect(promtool(text)).toBe('');
     expect(text).toMatch(/^hostward_listening_sockets\{protocol="tcp",port="22",scope="any"\} 1$/m);
-    expect(text).toMatch(/^hostward_certificate_expiry_timestamp_seconds\{path="\/var\/lib\/kubelet\/pki\/kubelet.crt"\} 1795600000$/m);
+    expect(text).toMatch(
+      /^hostward_certificate_expiry_timestamp_seconds\{path="\/var\/lib\/kubelet\/pki\/kubelet.crt"\} 1795600000$/m,
+    );
     expect(text).toMatch(/^hostward_reboot_required 0$/m);
     expect(text).not.toMatch(/hostward_made_up|hostward_updates_pending/);
   });
@@ -166,8 +175,16 @@ describe('metrics exposition', () => {
   it('counts checks per probe and status, with zeros rather than absent series', async () => {
     const s = parse(await renderMetrics(buildRegistry(report(), CATALOGUE)));
     const n = (probe: string, status: string) => value(s, 'hostward_checks', { probe, status });
-    expect([n('ssh', 'pass'), n('ssh', 'fail'), n('ssh', 'unknown'), n('ssh', 'skip'), n('ssh', 'accepted')]).toEqual([1, 1, 0, 1, 1]);
-    expect([n('kernel', 'pass'), n('kernel', 'fail'), n('kernel', 'unknown'), n('kernel', 'skip'), n('kernel', 'accepted')]).toEqual([2, 0, 0, 0, 0]);
+    expect([n('ssh', 'pass'), n('ssh', 'fail'), n('ssh', 'unknown'), n('ssh', 'skip'), n('ssh', 'accepted')]).toEqual([
+      1, 1, 0, 1, 1,
+    ]);
+    expect([
+      n('kernel', 'pass'),
+      n('kernel', 'fail'),
+      n('kernel', 'unknown'),
+      n('kernel', 'skip'),
+      n('kernel', 'accepted'),
+    ]).toEqual([2, 0, 0, 0, 0]);
     expect(n('runtime', 'unknown')).toBe(1);
     expect(n('runtime', 'fail')).toBe(0);
     // A catalogue probe with no findings still has all five series at 0.
@@ -205,7 +222,9 @@ describe('metrics exposition', () => {
     r.os = { id: 'we"ird', versionId: 'a\\b', prettyName: 'x', kernel: 'line\nbreak' };
     const text = await renderMetrics(buildRegistry(r, CATALOGUE));
     expect(promtool(text)).toBe('');
-    expect(value(parse(text), 'hostward_node_info', { os: 'we"ird', os_version: 'a\\b', kernel: 'line\nbreak' })).toBe(1);
+    expect(value(parse(text), 'hostward_node_info', { os: 'we"ird', os_version: 'a\\b', kernel: 'line\nbreak' })).toBe(
+      1,
+    );
   });
 
   it('refuses to render two registries that share a metric name', async () => {

@@ -48,10 +48,16 @@ export function specifiers(text: string): string[] {
   return out;
 }
 
-const packageName = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+const packageName = (spec: string) =>
+  spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
 
 /** Why an import of a file in `probeDir` breaks the rule, or undefined when it keeps it. */
-export function importProblem(file: string, spec: string, probeDir: string, packages: ReadonlySet<string>): string | undefined {
+export function importProblem(
+  file: string,
+  spec: string,
+  probeDir: string,
+  packages: ReadonlySet<string>,
+): string | undefined {
   if (spec.startsWith('node:')) return undefined;
   if (spec.startsWith('.')) {
     const target = path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts');
@@ -102,7 +108,9 @@ describe('probe imports', () => {
     expect(importProblem(file, 'left-pad', dir, pkgs)).toMatch(/not a dependency/);
     expect(importProblem(file, 'fs', dir, pkgs)).toMatch(/not a dependency/);
     expect(
-      specifiers("import a from './a.js';\nexport type { B } from \"../b.js\";\nconst c = await import('./c.js');\n// import x from 'x';"),
+      specifiers(
+        "import a from './a.js';\nexport type { B } from \"../b.js\";\nconst c = await import('./c.js');\n// import x from 'x';",
+      ),
     ).toEqual(['./a.js', '../b.js', './c.js']);
   });
 });

@@ -17,7 +17,9 @@ describe('check references', () => {
   });
 
   it('every reference of every check is a known form with an id that exists', () => {
-    const problems = checks.flatMap((c) => c.references.map((r) => [c.id, r, referenceProblem(r)] as const).filter(([, , p]) => p));
+    const problems = checks.flatMap((c) =>
+      c.references.map((r) => [c.id, r, referenceProblem(r)] as const).filter(([, , p]) => p),
+    );
     expect(problems.map(([id, r, p]) => `${id}: "${r}": ${p}`)).toEqual([]);
   });
 

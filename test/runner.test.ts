@@ -15,17 +15,44 @@ const good = defineProbe<{ n: number }>({
   name: 'good',
   description: 'works',
   checks: [
-    { id: 'good.a', title: 'A', severity: 'high', references: [], remediation: '', evaluate: (f) => (f.n > 1 ? fail('too many') : pass('fine')) },
+    {
+      id: 'good.a',
+      title: 'A',
+      severity: 'high',
+      references: [],
+      remediation: '',
+      evaluate: (f) => (f.n > 1 ? fail('too many') : pass('fine')),
+    },
     { id: 'good.b', title: 'B', severity: 'low', references: [], remediation: '', evaluate: () => pass('fine') },
-    { id: 'good.c', title: 'C', severity: 'low', references: [], remediation: '', evaluate: () => { throw new Error('boom in check'); } },
+    {
+      id: 'good.c',
+      title: 'C',
+      severity: 'low',
+      references: [],
+      remediation: '',
+      evaluate: () => {
+        throw new Error('boom in check');
+      },
+    },
   ],
   gather: async () => ({ n: 2 }),
 });
-const throws = defineProbe({ name: 'throws', description: '', checks: [{ id: 'throws.a', title: 'A', severity: 'high', references: [], remediation: '', evaluate: () => pass('never') }], gather: async () => { throw new Error('cannot read /proc'); } });
+const throws = defineProbe({
+  name: 'throws',
+  description: '',
+  checks: [
+    { id: 'throws.a', title: 'A', severity: 'high', references: [], remediation: '', evaluate: () => pass('never') },
+  ],
+  gather: async () => {
+    throw new Error('cannot read /proc');
+  },
+});
 const hangs = defineProbe({
   name: 'hangs',
   description: '',
-  checks: [{ id: 'hangs.a', title: 'A', severity: 'high', references: [], remediation: '', evaluate: () => pass('never') }],
+  checks: [
+    { id: 'hangs.a', title: 'A', severity: 'high', references: [], remediation: '', evaluate: () => pass('never') },
+  ],
   gather: (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted')))),
 });
 
@@ -36,7 +63,11 @@ describe('scan runner', () => {
     const t0 = Date.now();
     const r = await runScan({ probes: [good, throws, hangs], config: c, log });
     expect(Date.now() - t0).toBeLessThan(3000);
-    expect(r.probes.map((p) => [p.probe, p.status])).toEqual([['good', 'ok'], ['throws', 'error'], ['hangs', 'error']]);
+    expect(r.probes.map((p) => [p.probe, p.status])).toEqual([
+      ['good', 'ok'],
+      ['throws', 'error'],
+      ['hangs', 'error'],
+    ]);
     expect(r.probes[1]!.error).toMatch(/cannot read \/proc/);
     expect(r.probes[2]!.error).toMatch(/timed out after 1 s/);
     const by = Object.fromEntries(r.findings.map((f) => [f.check, f]));
@@ -93,11 +124,20 @@ describe('probe measurements', () => {
     const measured = defineProbe<{ n: number }>({
       name: 'measured',
       description: '',
-      checks: [{ id: 'measured.a', title: 'A', severity: 'low', references: [], remediation: '', evaluate: () => pass('ok') }],
+      checks: [
+        { id: 'measured.a', title: 'A', severity: 'low', references: [], remediation: '', evaluate: () => pass('ok') },
+      ],
       gather: async () => ({ n: 3 }),
       measure: (f) => [{ metric: 'hostward_updates_pending', labels: { kind: 'all' }, value: f.n }],
     });
-    const broken = defineProbe({ ...measured, name: 'broken', checks: [], measure: () => { throw new Error('x'); } });
+    const broken = defineProbe({
+      ...measured,
+      name: 'broken',
+      checks: [],
+      measure: () => {
+        throw new Error('x');
+      },
+    });
     const r = await runScan({ probes: [measured, broken], config: cfg(), log });
     expect(r.measurements).toEqual([{ metric: 'hostward_updates_pending', labels: { kind: 'all' }, value: 3 }]);
     expect(r.probes.map((p) => p.status)).toEqual(['ok', 'ok']);

@@ -19,13 +19,17 @@ describe.each(fixtureNames())('fixture %s', (name) => {
     const m = materialize(name);
     cleanups.push(m.cleanup);
     const report = await scanFixture(m);
-    expect(report.probes.every((p) => p.status === 'ok'), JSON.stringify(report.probes)).toBe(true);
+    expect(
+      report.probes.every((p) => p.status === 'ok'),
+      JSON.stringify(report.probes),
+    ).toBe(true);
     for (const f of report.findings) {
       const s = seen.get(f.check) ?? new Set<string>();
       s.add(f.status);
       seen.set(f.check, s);
       expect(f.message.length, f.check).toBeGreaterThan(0);
-      for (const e of f.evidence) if (e.file) expect(e.file.startsWith(m.root), `${f.check} evidence must be a host path`).toBe(false);
+      for (const e of f.evidence)
+        if (e.file) expect(e.file.startsWith(m.root), `${f.check} evidence must be a host path`).toBe(false);
     }
     expect(expectationProblems(report.findings, m.spec.expected)).toEqual([]);
     // Every registered probe measures only known probe metrics, on every fixture.

@@ -47,7 +47,9 @@ describe('agent schedule', () => {
 
   it('refuses invalid expressions and unsupported day tokens, naming agent.schedule', () => {
     expect(() => parseSchedule('every five minutes')).toThrow(ScheduleError);
-    expect(() => parseSchedule('61 * * * *')).toThrow(/agent\.schedule: "61 \* \* \* \*" is not a valid cron expression/);
+    expect(() => parseSchedule('61 * * * *')).toThrow(
+      /agent\.schedule: "61 \* \* \* \*" is not a valid cron expression/,
+    );
     expect(() => parseSchedule('0 0 L * *')).toThrow(/day-of-month token "L" is not supported/);
     expect(() => parseSchedule('0 0 * * 1#2')).toThrow(/day-of-week token "1#2" is not supported/);
   });

@@ -42,44 +42,53 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(!canRun)('sshd -T of the host, sandboxed in --root (a temporary root is not this host’s)', { timeout: 300_000 }, () => {
-  it('uses the host binary, sees a Match Group block for a host-only user, and agrees with the parser', async () => {
-    const root = buildRoot('PasswordAuthentication no\nKbdInteractiveAuthentication no\nMatch Group ops\n\tPasswordAuthentication yes\n');
-    const r = await scan(root);
-    expect(r.probes[0]).toMatchObject({ probe: 'ssh', status: 'ok' });
-    // opsuser exists only in the root's /etc/passwd: sshd -T found it through the root's NSS files.
-    const pw = by(r, 'ssh.password_auth');
-    expect(pw.status).toBe('fail');
-    expect(pw.message).toContain('user opsuser');
-    expect(pw.message).not.toContain('every user');
-    expect(pw.evidence).toContainEqual({ file: '/etc/ssh/sshd_config', line: 4, text: 'PasswordAuthentication yes' });
-    expect(by(r, 'ssh.parser_agreement').status).toBe('pass');
-    expect(by(r, 'ssh.config_valid').message).toBe('sshd -T accepts the configuration');
-  });
+describe.skipIf(!canRun)(
+  'sshd -T of the host, sandboxed in --root (a temporary root is not this host’s)',
+  { timeout: 300_000 },
+  () => {
+    it('uses the host binary, sees a Match Group block for a host-only user, and agrees with the parser', async () => {
+      const root = buildRoot(
+        'PasswordAuthentication no\nKbdInteractiveAuthentication no\nMatch Group ops\n\tPasswordAuthentication yes\n',
+      );
+      const r = await scan(root);
+      expect(r.probes[0]).toMatchObject({ probe: 'ssh', status: 'ok' });
+      // opsuser exists only in the root's /etc/passwd: sshd -T found it through the root's NSS files.
+      const pw = by(r, 'ssh.password_auth');
+      expect(pw.status).toBe('fail');
+      expect(pw.message).toContain('user opsuser');
+      expect(pw.message).not.toContain('every user');
+      expect(pw.evidence).toContainEqual({ file: '/etc/ssh/sshd_config', line: 4, text: 'PasswordAuthentication yes' });
+      expect(by(r, 'ssh.parser_agreement').status).toBe('pass');
+      expect(by(r, 'ssh.config_valid').message).toBe('sshd -T accepts the configuration');
+    });
 
-  it('replays the running daemon’s command line (-o beats the files) into sshd -T and the parser alike', async () => {
-    const root = buildRoot('PasswordAuthentication no\nKbdInteractiveAuthentication no\n');
-    // The listener as /proc shows it (hostPID): retitled, with its original arguments inside.
-    mkdirSync(path.join(root, 'proc/4242'), { recursive: true });
-    writeFileSync(path.join(root, 'proc/4242/comm'), 'sshd\n');
-    writeFileSync(path.join(root, 'proc/4242/cmdline'), 'sshd: /usr/sbin/sshd -D -oPasswordAuthentication=yes [listener] 0 of 10-100 startups\0');
-    const r = await scan(root);
-    const pw = by(r, 'ssh.password_auth');
-    expect(pw.status).toBe('fail');
-    expect(pw.evidence).toContainEqual({ file: '/proc/4242/cmdline', line: 1, text: 'PasswordAuthentication=yes' });
-    expect(by(r, 'ssh.parser_agreement').status).toBe('pass'); // sshd -T got the same -o
-    expect(by(r, 'ssh.daemon_command_line').status).toBe('fail');
-  });
+    it('replays the running daemon’s command line (-o beats the files) into sshd -T and the parser alike', async () => {
+      const root = buildRoot('PasswordAuthentication no\nKbdInteractiveAuthentication no\n');
+      // The listener as /proc shows it (hostPID): retitled, with its original arguments inside.
+      mkdirSync(path.join(root, 'proc/4242'), { recursive: true });
+      writeFileSync(path.join(root, 'proc/4242/comm'), 'sshd\n');
+      writeFileSync(
+        path.join(root, 'proc/4242/cmdline'),
+        'sshd: /usr/sbin/sshd -D -oPasswordAuthentication=yes [listener] 0 of 10-100 startups\0',
+      );
+      const r = await scan(root);
+      const pw = by(r, 'ssh.password_auth');
+      expect(pw.status).toBe('fail');
+      expect(pw.evidence).toContainEqual({ file: '/proc/4242/cmdline', line: 1, text: 'PasswordAuthentication=yes' });
+      expect(by(r, 'ssh.parser_agreement').status).toBe('pass'); // sshd -T got the same -o
+      expect(by(r, 'ssh.daemon_command_line').status).toBe('fail');
+    });
 
-  it('reports a configuration the host sshd rejects, with sshd’s reason, and decides nothing else', async () => {
-    const root = buildRoot('PasswordAuthentication no\nPaswordAuthentication yes\n');
-    const r = await scan(root);
-    const valid = by(r, 'ssh.config_valid');
-    expect(valid.status).toBe('fail');
-    expect(valid.message).toMatch(/Bad configuration option|paswordauthentication/i);
-    expect(by(r, 'ssh.password_auth').status).toBe('unknown');
-  });
-});
+    it('reports a configuration the host sshd rejects, with sshd’s reason, and decides nothing else', async () => {
+      const root = buildRoot('PasswordAuthentication no\nPaswordAuthentication yes\n');
+      const r = await scan(root);
+      const valid = by(r, 'ssh.config_valid');
+      expect(valid.status).toBe('fail');
+      expect(valid.message).toMatch(/Bad configuration option|paswordauthentication/i);
+      expect(by(r, 'ssh.password_auth').status).toBe('unknown');
+    });
+  },
+);
 
 describe.skipIf(!canRun)('end to end: the chrooted host sshd running, probed live', { timeout: 300_000 }, () => {
   it('corroborates the files with what the daemon offers, per user', async () => {
@@ -90,7 +99,9 @@ describe.skipIf(!canRun)('end to end: the chrooted host sshd running, probed liv
         s.close(() => resolve(p));
       });
     });
-    const root = buildRoot(`Port ${port}\nListenAddress 127.0.0.1\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nMatch User opsuser\n\tPasswordAuthentication yes\n`);
+    const root = buildRoot(
+      `Port ${port}\nListenAddress 127.0.0.1\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nMatch User opsuser\n\tPasswordAuthentication yes\n`,
+    );
     const { spawn } = await import('node:child_process');
     const daemon = spawn('chroot', [root, '/usr/sbin/sshd', '-D', '-e'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';

@@ -19,13 +19,16 @@ describe('test tiers', () => {
     const problems: string[] = [];
     for (const f of files) {
       const tiers = Object.entries(TIERS).filter(([, globs]) => globs.some((g) => path.matchesGlob(f, g)));
-      if (tiers.length !== 1) problems.push(`${f}: ${tiers.length === 0 ? 'in no tier' : `in ${tiers.map(([t]) => t).join(' and ')}`}`);
+      if (tiers.length !== 1)
+        problems.push(`${f}: ${tiers.length === 0 ? 'in no tier' : `in ${tiers.map(([t]) => t).join(' and ')}`}`);
     }
     expect(problems, 'add the file to one tier of test/tiers.ts').toEqual([]);
   });
 
   it('has no entry that names no file', () => {
-    const empty = Object.values(TIERS).flat().filter((g) => !files.some((f) => path.matchesGlob(f, g)));
+    const empty = Object.values(TIERS)
+      .flat()
+      .filter((g) => !files.some((f) => path.matchesGlob(f, g)));
     expect(empty).toEqual([]);
   });
 });

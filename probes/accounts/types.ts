@@ -8,8 +8,7 @@ import type { SudoDefault, SudoRule } from './parse/sudoers.js';
 
 /** A file as read and parsed, or why it could not be. */
 export type Read<T> =
-  | { ok: true; file: string; data: T }
-  | { ok: false; file: string; code: FailureCode; reason: string };
+  { ok: true; file: string; data: T } | { ok: false; file: string; code: FailureCode; reason: string };
 
 /** A module line of a PAM stack after includes are followed, with the file and line it comes from. */
 export interface PamModule {

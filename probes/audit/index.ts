@@ -19,7 +19,12 @@ const MAX_FILE = 1024 * 1024;
 const MAX_RULE_FILES = 128;
 
 /** `key = value` lines (auditd.conf, journald.conf, /etc/default/grub); the last one of each key wins. */
-export function keyValues(text: string, file: string, into = new Map<string, Setting>(), section?: string): Map<string, Setting> {
+export function keyValues(
+  text: string,
+  file: string,
+  into = new Map<string, Setting>(),
+  section?: string,
+): Map<string, Setting> {
   let current: string | undefined;
   text.split('\n').forEach((raw, i) => {
     const l = raw.trim();
@@ -57,7 +62,12 @@ async function readRules(host: HostRoot): Promise<AuditFacts['rules']> {
   return out;
 }
 
-async function readConfDir(host: HostRoot, main: string, glob: string, section?: string): Promise<Map<string, Setting>> {
+async function readConfDir(
+  host: HostRoot,
+  main: string,
+  glob: string,
+  section?: string,
+): Promise<Map<string, Setting>> {
   const into = new Map<string, Setting>();
   for (const f of [main, ...(await host.glob(glob)).slice(0, 64)]) {
     const t = await read(host, f);
@@ -71,7 +81,8 @@ async function rsyslogMode(host: HostRoot): Promise<Setting | undefined> {
   for (const f of ['/etc/rsyslog.conf', ...(await host.glob('/etc/rsyslog.d/*.conf')).slice(0, 64)]) {
     const t = await read(host, f);
     t?.split('\n').forEach((l, i) => {
-      const m = /^\s*\$FileCreateMode\s+([0-7]+)/.exec(l) ?? /fileCreateMode\s*=\s*"([0-7]+)"/.exec(l.replace(/#.*/, ''));
+      const m =
+        /^\s*\$FileCreateMode\s+([0-7]+)/.exec(l) ?? /fileCreateMode\s*=\s*"([0-7]+)"/.exec(l.replace(/#.*/, ''));
       if (m) mode = { value: m[1]!, file: f, line: i + 1 };
     });
   }
@@ -89,7 +100,11 @@ async function gather(ctx: ProbeContext): Promise<AuditFacts> {
   const cmdline = await host.readText('/proc/cmdline', { maxBytes: 64 * 1024 });
   const grub = await read(host, '/etc/default/grub');
   const wants = ['multi-user.target.wants', 'sysinit.target.wants'];
-  const unitEnabled = async (u: string) => (await firstExisting(host, wants.map((w) => `/etc/systemd/system/${w}/${u}`))) !== undefined;
+  const unitEnabled = async (u: string) =>
+    (await firstExisting(
+      host,
+      wants.map((w) => `/etc/systemd/system/${w}/${u}`),
+    )) !== undefined;
   const existing: string[] = [];
   for (const p of [...RUNTIME_FILES, ...NODE_FILES]) if (await host.exists(p)) existing.push(p);
   const auditdBinary = await firstExisting(host, ['/usr/sbin/auditd', '/sbin/auditd']);

@@ -5,7 +5,16 @@
  */
 export type AuditRule =
   | { kind: 'watch'; path: string; perms: string; line: number; file: string }
-  | { kind: 'syscall'; list: string; action: string; arch?: string; syscalls: string[]; fields: Record<string, string>; line: number; file: string }
+  | {
+      kind: 'syscall';
+      list: string;
+      action: string;
+      arch?: string;
+      syscalls: string[];
+      fields: Record<string, string>;
+      line: number;
+      file: string;
+    }
   | { kind: 'control'; option: string; value?: string; line: number; file: string };
 
 export interface ParsedRules {
@@ -50,9 +59,19 @@ function parseRule(w: string[], line: number, file: string): AuditRule | string 
         if (m) fields[m[1]!] = m[3]!;
       } else if (w[i] === '-k' && w[i + 1]) fields.key = w[++i]!;
     }
-    return { kind: 'syscall', list: list!, action: action!, ...(fields.arch ? { arch: fields.arch } : {}), syscalls, fields, line, file };
+    return {
+      kind: 'syscall',
+      list: list,
+      action: action,
+      ...(fields.arch ? { arch: fields.arch } : {}),
+      syscalls,
+      fields,
+      line,
+      file,
+    };
   }
-  if (opt.startsWith('-')) return { kind: 'control', option: opt, ...(w[1] !== undefined ? { value: w[1] } : {}), line, file };
+  if (opt.startsWith('-'))
+    return { kind: 'control', option: opt, ...(w[1] !== undefined ? { value: w[1] } : {}), line, file };
   return `not an auditctl option: "${opt.slice(0, 30)}"`;
 }
 
@@ -60,7 +79,10 @@ function parseRule(w: string[], line: number, file: string): AuditRule | string 
 export function watched(rules: readonly AuditRule[], path: string): AuditRule | undefined {
   const norm = (p: string) => (p.length > 1 ? p.replace(/\/+$/, '') : p);
   const want = norm(path);
-  return rules.find((r) => r.kind === 'watch' && r.perms.includes('w') && (norm(r.path) === want || want.startsWith(norm(r.path) + '/')));
+  return rules.find(
+    (r) =>
+      r.kind === 'watch' && r.perms.includes('w') && (norm(r.path) === want || want.startsWith(norm(r.path) + '/')),
+  );
 }
 
 /** Syscalls of the list recorded by an always,exit rule for 64-bit calls (or any arch when the rule names none). */

@@ -109,7 +109,7 @@ function bitsOf(mode: number): Bits | '' {
 /** The allow-list for a family (both lists where the family is unknown) plus the configured paths (any bits). */
 export function allowList(family: Family, extra: readonly string[]): AllowList {
   const entries = withUnmerged(family === 'debian' ? DEBIAN : family === 'rhel' ? RHEL : [...DEBIAN, ...RHEL]);
-  const rules = entries.map(([p, b]) => ({ re: globToRegExp(p), bits: b as string }));
+  const rules = entries.map(([p, b]) => ({ re: globToRegExp(p), bits: b }));
   const own = extra.map((p) => globToRegExp(p));
   const source =
     family === 'debian'

@@ -6,7 +6,8 @@ import type { Category, Check, Evidence, IntegrityErrorCode, Outcome } from '../
 import type { IntegrityCheckResult as CheckResult } from '../../src/sdk.js';
 import { pass, fail, unknown, skip, CATEGORIES } from '../../src/sdk.js';
 
-export type KeyState = { state: 'ok'; file: string } | { state: 'none' } | { state: 'bad'; file: string; reason: string };
+export type KeyState =
+  { state: 'ok'; file: string } | { state: 'none' } | { state: 'bad'; file: string; reason: string };
 
 export type BaselineState =
   | { state: 'missing'; dbFile: string }
@@ -23,9 +24,22 @@ export interface IntegrityFacts {
   maxEvidence: number;
 }
 
-const REFS = ['CIS Debian Linux 12 Benchmark v1.1.0 6.3.1', 'CIS Debian Linux 12 Benchmark v1.1.0 6.3.2', 'NIST SP 800-53 Rev. 5 SI-7', 'PCI DSS v4.0 11.5.2'];
-const KEY_HELP = 'Create a random key (head -c 32 /dev/urandom > key), keep it in a Kubernetes Secret mounted into the agent, name it with probes.integrity.keyFile or HOSTWARD_INTEGRITY_KEY_FILE, and rebuild the baseline with hostward integrity init --key-file.';
-const TAMPER_CODES: readonly IntegrityErrorCode[] = ['baseline_corrupt', 'baseline_truncated', 'baseline_tampered', 'baseline_wrong_key', 'baseline_unsigned', 'baseline_unverified'];
+const REFS = [
+  'CIS Debian Linux 12 Benchmark v1.1.0 6.3.1',
+  'CIS Debian Linux 12 Benchmark v1.1.0 6.3.2',
+  'NIST SP 800-53 Rev. 5 SI-7',
+  'PCI DSS v4.0 11.5.2',
+];
+const KEY_HELP =
+  'Create a random key (head -c 32 /dev/urandom > key), keep it in a Kubernetes Secret mounted into the agent, name it with probes.integrity.keyFile or HOSTWARD_INTEGRITY_KEY_FILE, and rebuild the baseline with hostward integrity init --key-file.';
+const TAMPER_CODES: readonly IntegrityErrorCode[] = [
+  'baseline_corrupt',
+  'baseline_truncated',
+  'baseline_tampered',
+  'baseline_wrong_key',
+  'baseline_unsigned',
+  'baseline_unverified',
+];
 
 const MAX_NAMES = 5;
 
@@ -42,7 +56,11 @@ function notTrusted(b: BaselineState): Outcome | undefined {
   }
 }
 
-function describe(r: CheckResult, filter: (p: string) => boolean, max: number): { count: number; message: string; evidence: Evidence[] } {
+function describe(
+  r: CheckResult,
+  filter: (p: string) => boolean,
+  max: number,
+): { count: number; message: string; evidence: Evidence[] } {
   const added = r.added.filter(filter);
   const removed = r.removed.filter(filter);
   const modified = r.modified.filter((m) => filter(m.path));
@@ -52,11 +70,14 @@ function describe(r: CheckResult, filter: (p: string) => boolean, max: number): 
     ...added.map((p) => `${p} (added)`),
     ...removed.map((p) => `${p} (removed)`),
   ];
-  const shown = names.slice(0, MAX_NAMES).join(', ') + (names.length > MAX_NAMES ? ` and ${names.length - MAX_NAMES} more` : '');
+  const shown =
+    names.slice(0, MAX_NAMES).join(', ') + (names.length > MAX_NAMES ? ` and ${names.length - MAX_NAMES} more` : '');
   const evidence: Evidence[] = [];
   for (const m of modified) {
     if (evidence.length >= max) break;
-    const detail = m.changes.map((c) => (c === 'sha256' ? 'content' : `${c} ${String(m.old[c])} -> ${String(m.new[c])}`)).join('; ');
+    const detail = m.changes
+      .map((c) => (c === 'sha256' ? 'content' : `${c} ${String(m.old[c])} -> ${String(m.new[c])}`))
+      .join('; ');
     evidence.push({ file: m.path, text: `modified: ${detail}` });
   }
   for (const p of added) {
@@ -78,14 +99,21 @@ function describe(r: CheckResult, filter: (p: string) => boolean, max: number): 
 function uncompared(r: CheckResult, filter: (p: string) => boolean): string | undefined {
   const ps = r.problems.filter((p) => p.path !== '' && !p.reason.startsWith('vanished') && filter(p.path));
   if (ps.length === 0) return undefined;
-  const shown = ps.slice(0, MAX_NAMES).map((p) => `${p.path} (${p.reason})`).join(', ');
+  const shown = ps
+    .slice(0, MAX_NAMES)
+    .map((p) => `${p.path} (${p.reason})`)
+    .join(', ');
   return `${ps.length} path(s) could not be compared with the baseline: ${shown}${ps.length > MAX_NAMES ? ` and ${ps.length - MAX_NAMES} more` : ''}`;
 }
 
 const REMEDIATE_CHANGES =
   'Find out who changed these files and why (package upgrades, configuration management, an intruder). When the change is expected, take it into the baseline with hostward integrity accept --path P (or accept everything after an upgrade); otherwise restore the files from a trusted source and investigate the node.';
 
-function categoryCheck(category: Category, title: string, severity: 'critical' | 'high' | 'medium'): Check<IntegrityFacts> {
+function categoryCheck(
+  category: Category,
+  title: string,
+  severity: 'critical' | 'high' | 'medium',
+): Check<IntegrityFacts> {
   return {
     id: `integrity.${category}_unchanged`,
     title,
@@ -101,7 +129,9 @@ function categoryCheck(category: Category, title: string, severity: 'critical' |
       const d = describe(r, inCategory, f.maxEvidence);
       if (d.count > 0) return fail(d.message, d.evidence);
       const u = uncompared(r, inCategory);
-      return u ? unknown(`no ${category} file that could be read differs from the baseline, but ${u}`) : pass(`no ${category} file differs from the baseline of ${r.baseline.created}`);
+      return u
+        ? unknown(`no ${category} file that could be read differs from the baseline, but ${u}`)
+        : pass(`no ${category} file differs from the baseline of ${r.baseline.created}`);
     },
   };
 }
@@ -112,10 +142,12 @@ export const integrityChecks: readonly Check<IntegrityFacts>[] = [
     title: 'A file integrity baseline exists',
     severity: 'high',
     references: REFS,
-    remediation: 'Build the baseline on a node known to be clean: hostward integrity init --root /host --key-file <key> (the database goes to /var/lib/hostward/integrity.db).',
+    remediation:
+      'Build the baseline on a node known to be clean: hostward integrity init --root /host --key-file <key> (the database goes to /var/lib/hostward/integrity.db).',
     evaluate(f) {
       const b = f.baseline;
-      if (b.state === 'missing') return fail(`no baseline database at ${b.dbFile}: file integrity is not monitored on this node`);
+      if (b.state === 'missing')
+        return fail(`no baseline database at ${b.dbFile}: file integrity is not monitored on this node`);
       if (b.state === 'error' && (b.code === 'baseline_unreadable' || b.code === 'error')) return unknown(b.reason);
       return pass(`the baseline database is ${b.dbFile}`);
     },
@@ -127,7 +159,10 @@ export const integrityChecks: readonly Check<IntegrityFacts>[] = [
     references: REFS,
     remediation: KEY_HELP,
     evaluate(f) {
-      if (f.key.state === 'none') return fail('no integrity key is configured (probes.integrity.keyFile or HOSTWARD_INTEGRITY_KEY_FILE): someone with root on the node can rewrite the baseline unnoticed');
+      if (f.key.state === 'none')
+        return fail(
+          'no integrity key is configured (probes.integrity.keyFile or HOSTWARD_INTEGRITY_KEY_FILE): someone with root on the node can rewrite the baseline unnoticed',
+        );
       if (f.key.state === 'bad') return fail(`the integrity key cannot be used: ${f.key.reason}`);
       const b = f.baseline;
       if (b.state === 'missing') return skip('there is no baseline yet');
@@ -137,7 +172,9 @@ export const integrityChecks: readonly Check<IntegrityFacts>[] = [
         return unknown(`the baseline does not verify (${b.reason}): see integrity.baseline_valid`);
       }
       if (b.state === 'error') return unknown(b.reason);
-      return b.result.baseline.verified ? pass(`the baseline is signed and its HMAC verifies with the key in ${f.key.file}`) : fail('the baseline is not signed');
+      return b.result.baseline.verified
+        ? pass(`the baseline is signed and its HMAC verifies with the key in ${f.key.file}`)
+        : fail('the baseline is not signed');
     },
   },
   {
@@ -155,8 +192,13 @@ export const integrityChecks: readonly Check<IntegrityFacts>[] = [
       const base = b.result.baseline;
       if (base.verified) return pass(`the baseline's HMAC verifies (${base.records} records, created ${base.created})`);
       // The library refuses this case (baseline_unverified); kept so that no path through here can pass it.
-      if (base.signed) return fail(`the baseline is signed but was not verified: no usable key is configured${f.key.state === 'bad' ? ` (${f.key.reason})` : ''}`);
-      return pass(`the baseline is complete and its checksum matches (${base.records} records); it is unsigned, see integrity.baseline_signed`);
+      if (base.signed)
+        return fail(
+          `the baseline is signed but was not verified: no usable key is configured${f.key.state === 'bad' ? ` (${f.key.reason})` : ''}`,
+        );
+      return pass(
+        `the baseline is complete and its checksum matches (${base.records} records); it is unsigned, see integrity.baseline_signed`,
+      );
     },
   },
   {
@@ -173,14 +215,20 @@ export const integrityChecks: readonly Check<IntegrityFacts>[] = [
       if (d.count > 0) return fail(d.message, d.evidence);
       const u = uncompared(r, () => true);
       if (u) return unknown(`every path that could be read matches the baseline, but ${u}`);
-      return pass(`${r.stats.paths} paths match the baseline of ${r.baseline.created}${r.baseline.policyChanged ? ' (the policy changed since)' : ''}`);
+      return pass(
+        `${r.stats.paths} paths match the baseline of ${r.baseline.created}${r.baseline.policyChanged ? ' (the policy changed since)' : ''}`,
+      );
     },
   },
   categoryCheck('ssh', 'SSH configuration and host keys are unchanged since the baseline', 'high'),
   categoryCheck('kubernetes', 'Kubernetes node configuration is unchanged since the baseline', 'high'),
   categoryCheck('runtime', 'Container runtime configuration is unchanged since the baseline', 'high'),
   categoryCheck('accounts', 'Accounts, sudo and PAM configuration are unchanged since the baseline', 'high'),
-  categoryCheck('persistence', 'Boot and scheduled-execution paths (cron, systemd units, ld.so.preload, modules) are unchanged since the baseline', 'high'),
+  categoryCheck(
+    'persistence',
+    'Boot and scheduled-execution paths (cron, systemd units, ld.so.preload, modules) are unchanged since the baseline',
+    'high',
+  ),
   categoryCheck('binaries', 'System, kubelet and runtime binaries are unchanged since the baseline', 'high'),
 ];
 

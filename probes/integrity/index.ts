@@ -10,12 +10,28 @@
  */
 import { stat } from 'node:fs/promises';
 import {
-  defineProbe, integrityCheck, loadKey, IntegrityError, loadPolicyFile, defaultPolicy, normalisePath, mergeScoped,
-  readLastResult, writeLastResult, policyWatchTargets,
+  defineProbe,
+  integrityCheck,
+  loadKey,
+  IntegrityError,
+  loadPolicyFile,
+  defaultPolicy,
+  normalisePath,
+  mergeScoped,
+  readLastResult,
+  writeLastResult,
+  policyWatchTargets,
 } from '../../src/sdk.js';
 import type {
-  BaselineRef, Category, Check, Evidence, IntegrityCheckOptions as CheckOptions, IntegrityCheckResult as CheckResult,
-  Measurement, Policy, ProbeContext,
+  BaselineRef,
+  Category,
+  Check,
+  Evidence,
+  IntegrityCheckOptions as CheckOptions,
+  IntegrityCheckResult as CheckResult,
+  Measurement,
+  Policy,
+  ProbeContext,
 } from '../../src/sdk.js';
 import { integrityChecks, TAMPER_CODES } from './checks.js';
 import type { BaselineState, IntegrityFacts, KeyState } from './checks.js';
@@ -45,13 +61,21 @@ export async function gatherIntegrity(ctx: ProbeContext): Promise<IntegrityFacts
     policy = o.policy ? loadPolicyFile(o.policy) : defaultPolicy();
     categories = new Set(policy.rules.flatMap((r) => (r.category ? [r.category] : [])));
   } catch (e) {
-    return { key, baseline: { state: 'error', dbFile, code: 'policy_invalid', reason: (e as Error).message }, categories, maxEvidence: o.maxEvidence };
+    return {
+      key,
+      baseline: { state: 'error', dbFile, code: 'policy_invalid', reason: (e as Error).message },
+      categories,
+      maxEvidence: o.maxEvidence,
+    };
   }
   try {
     await stat(dbFile);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    baseline = code === 'ENOENT' ? { state: 'missing', dbFile } : { state: 'error', dbFile, code: 'baseline_unreadable', reason: `${dbFile}: ${code ?? String(e)}` };
+    baseline =
+      code === 'ENOENT'
+        ? { state: 'missing', dbFile }
+        : { state: 'error', dbFile, code: 'baseline_unreadable', reason: `${dbFile}: ${code ?? String(e)}` };
     return { key, baseline, categories, maxEvidence: o.maxEvidence };
   }
   try {
@@ -64,16 +88,28 @@ export async function gatherIntegrity(ctx: ProbeContext): Promise<IntegrityFacts
       signal: ctx.signal,
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
     };
-    const result = (o.changed && ctx.mode === 'agent' ? await recheckChanged(ctx, common, o.changed, keyBytes) : undefined) ?? (await integrityCheck({ ...common, rehashSlices: o.rehashSlices, trustCtime: o.trustCtime }));
+    const result =
+      (o.changed && ctx.mode === 'agent' ? await recheckChanged(ctx, common, o.changed, keyBytes) : undefined) ??
+      (await integrityCheck({ ...common, rehashSlices: o.rehashSlices, trustCtime: o.trustCtime }));
     // The agent keeps each whole-policy state, so that its next real-time re-check of a few paths can merge into it.
     if (ctx.mode === 'agent') {
-      await writeLastResult(dbFile, keyBytes, policy.digest, result).catch((e: unknown) => ctx.log.warn({ db: dbFile, err: (e as Error).message }, 'cannot keep the integrity result for real-time re-checks'));
+      await writeLastResult(dbFile, keyBytes, policy.digest, result).catch((e: unknown) =>
+        ctx.log.warn(
+          { db: dbFile, err: (e as Error).message },
+          'cannot keep the integrity result for real-time re-checks',
+        ),
+      );
     }
     baseline = { state: 'ok', dbFile, result };
     for (const n of result.notes) ctx.log.info({ db: dbFile }, n);
   } catch (e) {
     if (e instanceof IntegrityError) {
-      baseline = e.code === 'baseline_missing' ? { state: 'missing', dbFile } : INVALID.has(e.code) ? { state: 'invalid', dbFile, code: e.code, reason: e.message } : { state: 'error', dbFile, code: e.code, reason: e.message };
+      baseline =
+        e.code === 'baseline_missing'
+          ? { state: 'missing', dbFile }
+          : INVALID.has(e.code)
+            ? { state: 'invalid', dbFile, code: e.code, reason: e.message }
+            : { state: 'error', dbFile, code: e.code, reason: e.message };
     } else {
       baseline = { state: 'error', dbFile, code: 'error', reason: (e as Error).message };
     }
@@ -86,7 +122,12 @@ export async function gatherIntegrity(ctx: ProbeContext): Promise<IntegrityFacts
  * when there is nothing to merge into (no kept result, or one of another baseline or policy) or the paths are not
  * usable: the caller then checks the whole policy.
  */
-async function recheckChanged(ctx: ProbeContext, common: CheckOptions & { policy: Policy }, changed: readonly string[], key: Buffer | undefined): Promise<CheckResult | undefined> {
+async function recheckChanged(
+  ctx: ProbeContext,
+  common: CheckOptions & { policy: Policy },
+  changed: readonly string[],
+  key: Buffer | undefined,
+): Promise<CheckResult | undefined> {
   let scope: string[];
   try {
     scope = changed.map((p, i) => normalisePath(p, `changed[${i}]`));
@@ -121,7 +162,10 @@ export const BASELINE_EVIDENCE_CHECK = 'integrity.baseline_valid';
  * Programs read the typed ProbeRun.baseline instead (baselineRef); nothing parses this text.
  */
 export function baselineEvidence(dbFile: string, b: CheckResult['baseline']): Evidence {
-  return { file: dbFile, text: `baseline digest=${b.digest} generation=${b.generation} created=${b.created} signed=${b.verified}` };
+  return {
+    file: dbFile,
+    text: `baseline digest=${b.digest} generation=${b.generation} created=${b.created} signed=${b.verified}`,
+  };
 }
 
 /**
@@ -143,7 +187,10 @@ const checksWithBaseline: readonly Check<IntegrityFacts>[] = integrityChecks.map
         evaluate(f: IntegrityFacts) {
           const o = c.evaluate(f);
           if (f.baseline.state !== 'ok') return o;
-          return { ...o, evidence: [...(o.evidence ?? []), baselineEvidence(f.baseline.dbFile, f.baseline.result.baseline)] };
+          return {
+            ...o,
+            evidence: [...(o.evidence ?? []), baselineEvidence(f.baseline.dbFile, f.baseline.result.baseline)],
+          };
         },
       },
 );

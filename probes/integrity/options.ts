@@ -48,7 +48,8 @@ export function changedPaths(env: NodeJS.ProcessEnv): string[] | undefined {
     return undefined;
   }
   if (!Array.isArray(v) || v.length === 0 || v.length > MAX_CHANGED_PATHS) return undefined;
-  if (!v.every((p) => typeof p === 'string' && p.startsWith('/') && !p.includes('\0') && p.length <= 4096)) return undefined;
+  if (!v.every((p) => typeof p === 'string' && p.startsWith('/') && !p.includes('\0') && p.length <= 4096))
+    return undefined;
   return v as string[];
 }
 
@@ -57,14 +58,16 @@ const KEYS = ['db', 'keyFile', 'policy', 'rehashSlices', 'trustCtime', 'workers'
 function int(c: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
   const v = c[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) optionProblem(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    optionProblem(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
   return v;
 }
 
 function absPath(c: Record<string, unknown>, key: string): string | undefined {
   const v = c[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || !path.isAbsolute(v)) optionProblem(key, `must be an absolute path on the agent's filesystem, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !path.isAbsolute(v))
+    optionProblem(key, `must be an absolute path on the agent's filesystem, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -72,15 +75,17 @@ export function parseIntegrityOptions(raw: unknown, env: NodeJS.ProcessEnv = pro
   const c = raw ?? {};
   if (typeof c !== 'object' || Array.isArray(c)) optionProblem('(section)', 'must be a mapping');
   const o = c as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
-  if (o.trustCtime !== undefined && typeof o.trustCtime !== 'boolean') optionProblem('trustCtime', 'must be true or false');
+  for (const k of Object.keys(o))
+    if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+  if (o.trustCtime !== undefined && typeof o.trustCtime !== 'boolean')
+    optionProblem('trustCtime', 'must be true or false');
   const stateDir = env.HOSTWARD_STATE_DIR || undefined;
   return {
     db: absPath(o, 'db') ?? (stateDir ? path.join(stateDir, 'integrity.db') : DEFAULT_DB_FILE),
     keyFile: absPath(o, 'keyFile') ?? (env.HOSTWARD_INTEGRITY_KEY_FILE || undefined),
     policy: absPath(o, 'policy'),
     rehashSlices: int(o, 'rehashSlices', 1, 1_000_000) ?? DEFAULT_REHASH_SLICES,
-    trustCtime: (o.trustCtime as boolean | undefined) ?? true,
+    trustCtime: o.trustCtime ?? true,
     workers: int(o, 'workers', 1, 64),
     maxEvidence: int(o, 'maxEvidence', 1, 1000) ?? 20,
     changed: changedPaths(env),

@@ -27,7 +27,9 @@ export function describe(e: Expectation): string {
     case 'equal':
       return String(e.value);
     case 'one_of':
-      return e.values.length === 1 ? String(e.values[0]) : `${e.values.slice(0, -1).join(', ')} or ${e.values[e.values.length - 1]}`;
+      return e.values.length === 1
+        ? String(e.values[0])
+        : `${e.values.slice(0, -1).join(', ')} or ${e.values[e.values.length - 1]}`;
     case 'at_least':
       return `>= ${e.value}`;
     case 'at_most':

@@ -9,7 +9,16 @@
  */
 import { defineProbe, mapLimit } from '../../src/sdk.js';
 import type { HostRoot, ProbeContext } from '../../src/sdk.js';
-import { parseAppArmorProfiles, parseLsmList, parseSelinuxConfig, parseSelinuxEnforce, parseSysctlValue, parseYesNo, MAX_LIST_CHARS, MAX_VALUE_CHARS } from './parse.js';
+import {
+  parseAppArmorProfiles,
+  parseLsmList,
+  parseSelinuxConfig,
+  parseSelinuxEnforce,
+  parseSysctlValue,
+  parseYesNo,
+  MAX_LIST_CHARS,
+  MAX_VALUE_CHARS,
+} from './parse.js';
 import type { Parsed } from './parse.js';
 import { parseKernelOptions } from './options.js';
 import { SYSCTL_RULES, sysctlPath, tableKeys } from './sysctls.js';
@@ -25,14 +34,20 @@ export { SYSCTL_RULES, sysctlPath } from './sysctls.js';
 export const MAX_INTERFACES = 4096;
 const CONCURRENCY = 32;
 
-
 /** Read and parse one sysctl file. */
 export async function readSysctl(host: HostRoot, name: string, path = sysctlPath(name)): Promise<SysctlReading> {
   const r = await host.readText(path, { maxBytes: MAX_VALUE_CHARS });
-  if (!r.ok) return { state: r.code === 'missing' ? 'missing' : 'bad', name, path, reason: `${r.code.replace(/_/g, ' ')} (${r.reason})` };
+  if (!r.ok)
+    return {
+      state: r.code === 'missing' ? 'missing' : 'bad',
+      name,
+      path,
+      reason: `${r.code.replace(/_/g, ' ')} (${r.reason})`,
+    };
   const v = parseSysctlValue(r.text);
   if (!v.ok) return { state: 'bad', name, path, reason: v.reason };
-  if (v.values.length !== 1) return { state: 'bad', name, path, reason: `${v.values.length} values where one is expected` };
+  if (v.values.length !== 1)
+    return { state: 'bad', name, path, reason: `${v.values.length} values where one is expected` };
   return { state: 'ok', name, path, value: v.values[0]! };
 }
 
@@ -40,17 +55,28 @@ export async function readSysctl(host: HostRoot, name: string, path = sysctlPath
 async function readInterfaces(host: HostRoot, leaf: string): Promise<InterfaceValues> {
   const dir = '/proc/sys/net/ipv4/conf';
   const d = await host.readDir(dir);
-  if (!d.ok) return { leaf, interfaces: new Map(), problem: `${dir}: ${d.code.replace(/_/g, ' ')} (${d.reason})`, notRead: 0 };
-  const names = d.entries.filter((e) => e.type === 'directory' && e.name !== 'all' && e.name !== 'default').map((e) => e.name);
+  if (!d.ok)
+    return { leaf, interfaces: new Map(), problem: `${dir}: ${d.code.replace(/_/g, ' ')} (${d.reason})`, notRead: 0 };
+  const names = d.entries
+    .filter((e) => e.type === 'directory' && e.name !== 'all' && e.name !== 'default')
+    .map((e) => e.name);
   const take = names.slice(0, MAX_INTERFACES);
   // sysctl spells a dot in an interface name as "/" (eth0.100 -> net.ipv4.conf.eth0/100.rp_filter).
-  const readings = await mapLimit(take, CONCURRENCY, (n) => readSysctl(host, `net.ipv4.conf.${n.replace(/\./g, '/')}.${leaf}`, `${dir}/${n}/${leaf}`));
+  const readings = await mapLimit(take, CONCURRENCY, (n) =>
+    readSysctl(host, `net.ipv4.conf.${n.replace(/\./g, '/')}.${leaf}`, `${dir}/${n}/${leaf}`),
+  );
   return { leaf, interfaces: new Map(take.map((n, i) => [n, readings[i]!])), notRead: names.length - take.length };
 }
 
-async function readParsed<T>(host: HostRoot, file: string, max: number, parse: (text: string) => Parsed<T>): Promise<Read<T>> {
+async function readParsed<T>(
+  host: HostRoot,
+  file: string,
+  max: number,
+  parse: (text: string) => Parsed<T>,
+): Promise<Read<T>> {
   const r = await host.readText(file, { maxBytes: max });
-  if (!r.ok) return { ok: false, missing: r.code === 'missing', file, reason: `${r.code.replace(/_/g, ' ')} (${r.reason})` };
+  if (!r.ok)
+    return { ok: false, missing: r.code === 'missing', file, reason: `${r.code.replace(/_/g, ' ')} (${r.reason})` };
   const p = parse(r.text);
   if (!p.ok) return { ok: false, missing: false, file, reason: p.reason };
   return { ...p, file };
@@ -65,7 +91,14 @@ export async function gatherLsm(host: HostRoot): Promise<LsmFacts> {
     readParsed(host, '/sys/fs/selinux/enforce', MAX_VALUE_CHARS, parseSelinuxEnforce),
     readParsed(host, '/etc/selinux/config', 1024 * 1024, (t) => ({ ok: true, config: parseSelinuxConfig(t) })),
   ]);
-  return { list, securityfsMounted: sec.ok && sec.entries.length > 0, apparmorEnabled, apparmorProfiles, selinuxEnforce, selinuxConfig };
+  return {
+    list,
+    securityfsMounted: sec.ok && sec.entries.length > 0,
+    apparmorEnabled,
+    apparmorProfiles,
+    selinuxEnforce,
+    selinuxConfig,
+  };
 }
 
 async function gather(ctx: ProbeContext): Promise<KernelFacts> {
@@ -73,10 +106,18 @@ async function gather(ctx: ProbeContext): Promise<KernelFacts> {
   const { host } = ctx;
   const procSys = await host.readDir('/proc/sys');
   const lsm = await gatherLsm(host);
-  const facts: KernelFacts = { options, role: ctx.hostRole ?? { role: 'node', why: 'assumed: the scan gave no host role' }, sysctls: new Map(), perInterface: new Map(), lsm };
+  const facts: KernelFacts = {
+    options,
+    role: ctx.hostRole ?? { role: 'node', why: 'assumed: the scan gave no host role' },
+    sysctls: new Map(),
+    perInterface: new Map(),
+    lsm,
+  };
   if (options.persistence) facts.persisted = await readPersisted(host);
   if (!procSys.ok || procSys.entries.length === 0) {
-    facts.procSysProblem = procSys.ok ? '/proc/sys is empty: the host\'s /proc is not mounted in the scanned root' : `${procSys.code.replace(/_/g, ' ')} (${procSys.reason}): the host's /proc is not mounted in the scanned root`;
+    facts.procSysProblem = procSys.ok
+      ? "/proc/sys is empty: the host's /proc is not mounted in the scanned root"
+      : `${procSys.code.replace(/_/g, ' ')} (${procSys.reason}): the host's /proc is not mounted in the scanned root`;
     return facts;
   }
   const keys = tableKeys();

@@ -17,14 +17,16 @@ import type { KernelOptions } from './types.js';
 import { SYSCTL_RULES } from './sysctls.js';
 
 const KEYS = ['expect', 'persistence'];
-const FORMS = 'an integer, a non-empty list of integers, or one of {equal: n}, {oneOf: [n, ...]}, {atLeast: n}, {atMost: n}';
+const FORMS =
+  'an integer, a non-empty list of integers, or one of {equal: n}, {oneOf: [n, ...]}, {atLeast: n}, {atMost: n}';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
 function intList(v: unknown, key: string): number[] {
-  if (!Array.isArray(v) || v.length === 0 || v.length > 64 || !v.every(isInt)) optionProblem(key, `must be ${FORMS}, got ${show(v)}`);
-  return [...new Set(v as number[])];
+  if (!Array.isArray(v) || v.length === 0 || v.length > 64 || !v.every(isInt))
+    optionProblem(key, `must be ${FORMS}, got ${show(v)}`);
+  return [...new Set(v)];
 }
 
 function show(v: unknown): string {
@@ -62,14 +64,16 @@ export function parseExpectation(v: unknown, key: string): Expectation {
 export function parseKernelOptions(raw: unknown): KernelOptions {
   const c = raw ?? {};
   if (!isObj(c)) optionProblem('(section)', 'must be a mapping');
-  for (const k of Object.keys(c)) if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+  for (const k of Object.keys(c))
+    if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
   const expect = new Map<string, Expectation>();
   if (c.expect !== undefined && c.expect !== null) {
     if (!isObj(c.expect)) optionProblem('expect', 'must be a mapping of check id to expected value');
     const ids = SYSCTL_RULES.map((r) => r.id);
     for (const [id, v] of Object.entries(c.expect)) {
       const key = `expect.${id}`;
-      if (!ids.includes(id)) optionProblem(key, `not a sysctl check of the kernel probe (expected one of: ${ids.join(', ')})`);
+      if (!ids.includes(id))
+        optionProblem(key, `not a sysctl check of the kernel probe (expected one of: ${ids.join(', ')})`);
       expect.set(id, parseExpectation(v, key));
     }
   }

@@ -61,7 +61,8 @@ export function parseYesNo(text: string): Parsed<{ value: boolean }> {
 export function parseSelinuxEnforce(text: string): Parsed<{ enforcing: boolean }> {
   const v = parseSysctlValue(text);
   if (!v.ok) return v;
-  if (v.values.length === 1 && (v.values[0] === 0 || v.values[0] === 1)) return { ok: true, enforcing: v.values[0] === 1 };
+  if (v.values.length === 1 && (v.values[0] === 0 || v.values[0] === 1))
+    return { ok: true, enforcing: v.values[0] === 1 };
   return { ok: false, reason: `neither 0 nor 1: ${quote(trimAscii(text))}` };
 }
 
@@ -83,7 +84,8 @@ export interface AppArmorProfiles {
  * Names may contain spaces, so the mode is taken from the end of the line.
  */
 export function parseAppArmorProfiles(text: string): Parsed<{ profiles: AppArmorProfiles }> {
-  if (text.length > MAX_LIST_CHARS) return { ok: false, reason: `${text.length} characters, larger than any profile list` };
+  if (text.length > MAX_LIST_CHARS)
+    return { ok: false, reason: `${text.length} characters, larger than any profile list` };
   const counts = Object.fromEntries(APPARMOR_MODES.map((m) => [m, 0])) as Record<AppArmorMode, number>;
   const malformed: AppArmorProfiles['malformed'] = [];
   let malformedCount = 0;
@@ -98,10 +100,12 @@ export function parseAppArmorProfiles(text: string): Parsed<{ profiles: AppArmor
       total++;
     } else {
       malformedCount++;
-      if (malformed.length < 10) malformed.push({ line: i + 1, text: line.length > 80 ? line.slice(0, 80) + '…' : line });
+      if (malformed.length < 10)
+        malformed.push({ line: i + 1, text: line.length > 80 ? line.slice(0, 80) + '…' : line });
     }
   });
-  if (total === 0 && malformedCount > 0) return { ok: false, reason: `no line is "name (mode)"; line ${malformed[0]!.line}: ${quote(malformed[0]!.text)}` };
+  if (total === 0 && malformedCount > 0)
+    return { ok: false, reason: `no line is "name (mode)"; line ${malformed[0]!.line}: ${quote(malformed[0]!.text)}` };
   return { ok: true, profiles: { counts, total, malformed, malformedCount } };
 }
 

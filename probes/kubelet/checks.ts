@@ -29,7 +29,9 @@ export const STRONG_CIPHER_SUITES = [
 
 const show = (v: Leaf): string => (Array.isArray(v) ? v.join(',') : JSON.stringify(v));
 
-/** The effective setting, or an unknown outcome when it falls back to a default that an unreadable file may override. */
+/**
+ * The effective setting, or an unknown outcome when it falls back to a default that an unreadable file may override.
+ */
 function get(facts: KubeletFacts, field: string): { s: Setting | undefined; unknown?: Outcome } {
   const s = facts.kubelet.settings.get(field);
   if ((!s || s.source === 'default') && facts.kubelet.incomplete) {
@@ -67,7 +69,8 @@ const isFalse = (v: Leaf | undefined) => v === false || v === 'false';
 
 function boolRule(field: string, want: boolean, yes: string, no: string): ValueRule['verdict'] {
   return (v) => {
-    if (v !== undefined && v !== null && !isTrue(v) && !isFalse(v)) return { undecided: `${field} is ${show(v)}, not a boolean` };
+    if (v !== undefined && v !== null && !isTrue(v) && !isFalse(v))
+      return { undecided: `${field} is ${show(v)}, not a boolean` };
     const b = isTrue(v);
     return b === want ? { ok: true, text: `${field} is ${b}: ${yes}` } : { ok: false, text: `${field} is ${b}: ${no}` };
   };
@@ -79,21 +82,34 @@ const valueRules: ValueRule[] = [
     title: 'The kubelet rejects anonymous requests',
     severity: 'high',
     references: [CIS('4.2.1'), KB('4.2.1')],
-    remediation: 'Set authentication.anonymous.enabled: false in the KubeletConfiguration (or --anonymous-auth=false) and restart the kubelet.',
+    remediation:
+      'Set authentication.anonymous.enabled: false in the KubeletConfiguration (or --anonymous-auth=false) and restart the kubelet.',
     field: 'authentication.anonymous.enabled',
-    verdict: boolRule('authentication.anonymous.enabled', false, 'anonymous requests to the kubelet API are rejected', 'anyone who reaches port 10250 is user system:anonymous'),
+    verdict: boolRule(
+      'authentication.anonymous.enabled',
+      false,
+      'anonymous requests to the kubelet API are rejected',
+      'anyone who reaches port 10250 is user system:anonymous',
+    ),
   },
   {
     id: 'kubelet.authorization_mode',
     title: 'The kubelet does not authorize every request (AlwaysAllow)',
     severity: 'high',
     references: [CIS('4.2.2'), KB('4.2.2')],
-    remediation: 'Set authorization.mode: Webhook in the KubeletConfiguration (or --authorization-mode=Webhook) and restart the kubelet.',
+    remediation:
+      'Set authorization.mode: Webhook in the KubeletConfiguration (or --authorization-mode=Webhook) and restart the kubelet.',
     field: 'authorization.mode',
     verdict: (v) => {
       if (typeof v !== 'string') return { undecided: `authorization.mode is ${v === undefined ? 'unset' : show(v)}` };
-      return v.split(',').map((m) => m.trim()).includes('AlwaysAllow')
-        ? { ok: false, text: `authorization.mode is ${v}: every authenticated (or anonymous) request may run commands in pods` }
+      return v
+        .split(',')
+        .map((m) => m.trim())
+        .includes('AlwaysAllow')
+        ? {
+            ok: false,
+            text: `authorization.mode is ${v}: every authenticated (or anonymous) request may run commands in pods`,
+          }
         : { ok: true, text: `authorization.mode is ${v}` };
     },
   },
@@ -102,7 +118,8 @@ const valueRules: ValueRule[] = [
     title: 'The kubelet authenticates clients with a client CA',
     severity: 'high',
     references: [CIS('4.2.3'), KB('4.2.3')],
-    remediation: 'Set authentication.x509.clientCAFile to the cluster CA (kubeadm: /etc/kubernetes/pki/ca.crt) and restart the kubelet.',
+    remediation:
+      'Set authentication.x509.clientCAFile to the cluster CA (kubeadm: /etc/kubernetes/pki/ca.crt) and restart the kubelet.',
     field: 'authentication.x509.clientCAFile',
     verdict: (v) =>
       typeof v === 'string' && v !== ''
@@ -117,8 +134,14 @@ const valueRules: ValueRule[] = [
     remediation: 'Set readOnlyPort: 0 in the KubeletConfiguration (or --read-only-port=0) and restart the kubelet.',
     field: 'readOnlyPort',
     verdict: (v) => {
-      if (typeof v !== 'number' || !Number.isInteger(v)) return { undecided: `readOnlyPort is ${v === undefined ? 'unset' : show(v)}, not a port number` };
-      return v === 0 ? { ok: true, text: 'readOnlyPort is 0 (disabled)' } : { ok: false, text: `readOnlyPort is ${v}: pod specs, node stats and metrics are served without authentication` };
+      if (typeof v !== 'number' || !Number.isInteger(v))
+        return { undecided: `readOnlyPort is ${v === undefined ? 'unset' : show(v)}, not a port number` };
+      return v === 0
+        ? { ok: true, text: 'readOnlyPort is 0 (disabled)' }
+        : {
+            ok: false,
+            text: `readOnlyPort is ${v}: pod specs, node stats and metrics are served without authentication`,
+          };
     },
   },
   {
@@ -130,8 +153,13 @@ const valueRules: ValueRule[] = [
     field: 'streamingConnectionIdleTimeout',
     verdict: (v) => {
       const secs = parseDuration(v ?? null);
-      if (secs === undefined) return { undecided: `streamingConnectionIdleTimeout is ${v === undefined ? 'unset' : show(v)}, not a duration` };
-      return secs === 0 ? { ok: false, text: 'streamingConnectionIdleTimeout is 0: idle exec and port-forward sessions never time out' } : { ok: true, text: `streamingConnectionIdleTimeout is ${show(v!)}` };
+      if (secs === undefined)
+        return {
+          undecided: `streamingConnectionIdleTimeout is ${v === undefined ? 'unset' : show(v)}, not a duration`,
+        };
+      return secs === 0
+        ? { ok: false, text: 'streamingConnectionIdleTimeout is 0: idle exec and port-forward sessions never time out' }
+        : { ok: true, text: `streamingConnectionIdleTimeout is ${show(v!)}` };
     },
   },
   {
@@ -141,7 +169,12 @@ const valueRules: ValueRule[] = [
     references: [CIS('4.2.6'), KB('4.2.6')],
     remediation: 'Set makeIPTablesUtilChains: true (the default) and restart the kubelet.',
     field: 'makeIPTablesUtilChains',
-    verdict: boolRule('makeIPTablesUtilChains', true, 'the kubelet keeps its KUBE-FIREWALL chains in place', 'iptables rules the kubelet relies on may drift'),
+    verdict: boolRule(
+      'makeIPTablesUtilChains',
+      true,
+      'the kubelet keeps its KUBE-FIREWALL chains in place',
+      'iptables rules the kubelet relies on may drift',
+    ),
   },
   {
     id: 'kubelet.event_record_qps',
@@ -151,10 +184,14 @@ const valueRules: ValueRule[] = [
     remediation: 'Set eventRecordQPS to 0 (unlimited) or a level that captures events (the default is 50).',
     field: 'eventRecordQPS',
     verdict: (v, facts) => {
-      if (typeof v !== 'number') return { undecided: `eventRecordQPS is ${v === undefined ? 'unset' : show(v)}, not a number` };
+      if (typeof v !== 'number')
+        return { undecided: `eventRecordQPS is ${v === undefined ? 'unset' : show(v)}, not a number` };
       const min = facts.options.minEventRecordQPS;
-      if (v === 0) return { ok: true, text: 'eventRecordQPS is 0: every event is recorded (no rate limit), as CIS 4.2.8 allows' };
-      return v >= min ? { ok: true, text: `eventRecordQPS is ${v} (at least ${min})` } : { ok: false, text: `eventRecordQPS is ${v}, below ${min}: events are dropped` };
+      if (v === 0)
+        return { ok: true, text: 'eventRecordQPS is 0: every event is recorded (no rate limit), as CIS 4.2.8 allows' };
+      return v >= min
+        ? { ok: true, text: `eventRecordQPS is ${v} (at least ${min})` }
+        : { ok: false, text: `eventRecordQPS is ${v}, below ${min}: events are dropped` };
     },
   },
   {
@@ -164,18 +201,26 @@ const valueRules: ValueRule[] = [
     references: [CIS('4.2.10'), KB('4.2.10')],
     remediation: 'Set rotateCertificates: true (kubeadm does) and restart the kubelet.',
     field: 'rotateCertificates',
-    verdict: boolRule('rotateCertificates', true, 'the client certificate is renewed before it expires', 'the client certificate expires and the node drops out (the kubelet default is false; kube-bench passes it when unset)'),
+    verdict: boolRule(
+      'rotateCertificates',
+      true,
+      'the client certificate is renewed before it expires',
+      'the client certificate expires and the node drops out (the kubelet default is false; kube-bench passes it when unset)',
+    ),
   },
   {
     id: 'kubelet.pod_pids_limit',
     title: 'A limit is set on the processes of each pod',
     severity: 'low',
     references: [CIS('4.2.13'), KB('4.2.13')],
-    remediation: 'Set podPidsLimit (for example 4096) so that a fork bomb in one pod cannot exhaust the node\'s PIDs.',
+    remediation: "Set podPidsLimit (for example 4096) so that a fork bomb in one pod cannot exhaust the node's PIDs.",
     field: 'podPidsLimit',
     verdict: (v) => {
-      if (typeof v !== 'number') return { undecided: `podPidsLimit is ${v === undefined ? 'unset' : show(v)}, not a number` };
-      return v > 0 ? { ok: true, text: `podPidsLimit is ${v}` } : { ok: false, text: `podPidsLimit is ${v}: a pod may use every PID of the node` };
+      if (typeof v !== 'number')
+        return { undecided: `podPidsLimit is ${v === undefined ? 'unset' : show(v)}, not a number` };
+      return v > 0
+        ? { ok: true, text: `podPidsLimit is ${v}` }
+        : { ok: false, text: `podPidsLimit is ${v}: a pod may use every PID of the node` };
     },
   },
   {
@@ -183,22 +228,39 @@ const valueRules: ValueRule[] = [
     title: 'The kubelet runs pods that name no seccomp profile with RuntimeDefault',
     severity: 'medium',
     references: [CIS('4.2.14'), KB('4.2.14'), 'https://kubernetes.io/docs/tutorials/security/seccomp/'],
-    remediation: 'Set seccompDefault: true in the KubeletConfiguration (or --seccomp-default) and restart the kubelet; test workloads first.',
+    remediation:
+      'Set seccompDefault: true in the KubeletConfiguration (or --seccomp-default) and restart the kubelet; test workloads first.',
     field: 'seccompDefault',
     verdict: (v, facts) => {
       const gate = facts.kubelet.settings.get('featureGates.SeccompDefault');
-      if (isTrue(v) && gate && isFalse(gate.value)) return { ok: false, text: 'seccompDefault is true, but the SeccompDefault feature gate is turned off' };
-      return boolRule('seccompDefault', true, 'pods without a seccompProfile get the runtime\'s default profile', 'pods without a seccompProfile run Unconfined')(v, facts);
+      if (isTrue(v) && gate && isFalse(gate.value))
+        return { ok: false, text: 'seccompDefault is true, but the SeccompDefault feature gate is turned off' };
+      return boolRule(
+        'seccompDefault',
+        true,
+        "pods without a seccompProfile get the runtime's default profile",
+        'pods without a seccompProfile run Unconfined',
+      )(v, facts);
     },
   },
   {
     id: 'kubelet.protect_kernel_defaults',
     title: 'The kubelet refuses to change kernel tunables it would otherwise set',
     severity: 'medium',
-    references: ['CIS Kubernetes Benchmark v1.24 4.2.6', 'kube-bench cfg/cis-1.24/node.yaml 4.2.6', 'https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/'],
-    remediation: 'Set the sysctls the kubelet expects (vm.overcommit_memory=1, vm.panic_on_oom=0, kernel.panic=10, kernel.panic_on_oops=1) and protectKernelDefaults: true.',
+    references: [
+      'CIS Kubernetes Benchmark v1.24 4.2.6',
+      'kube-bench cfg/cis-1.24/node.yaml 4.2.6',
+      'https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/',
+    ],
+    remediation:
+      'Set the sysctls the kubelet expects (vm.overcommit_memory=1, vm.panic_on_oom=0, kernel.panic=10, kernel.panic_on_oops=1) and protectKernelDefaults: true.',
     field: 'protectKernelDefaults',
-    verdict: boolRule('protectKernelDefaults', true, 'the kubelet errors out rather than changing kernel tunables', 'the kubelet silently changes kernel tunables'),
+    verdict: boolRule(
+      'protectKernelDefaults',
+      true,
+      'the kubelet errors out rather than changing kernel tunables',
+      'the kubelet silently changes kernel tunables',
+    ),
   },
 ];
 
@@ -206,7 +268,11 @@ function hostnameOverride(facts: KubeletFacts): Outcome {
   const o = facts.kubelet.origin;
   if (o.kind === 'none') return unknown('no kubelet command line was found (neither a process nor a systemd unit)');
   const f = [...facts.kubelet.flags].reverse().find((x) => x.name === 'hostname-override');
-  if (f) return fail(`--hostname-override=${f.value} is set: the node name no longer matches the host name that TLS certificates name`, [f.evidence]);
+  if (f)
+    return fail(
+      `--hostname-override=${f.value} is set: the node name no longer matches the host name that TLS certificates name`,
+      [f.evidence],
+    );
   return pass('--hostname-override is not set', o.kind === 'process' ? [{ file: o.file }] : []);
 }
 
@@ -217,53 +283,103 @@ function tlsCertFiles(facts: KubeletFacts): Outcome {
   const c = cert.s?.value;
   const k = key.s?.value;
   const ev = [...(cert.s?.evidence ?? []), ...(key.s?.evidence ?? [])];
-  if (typeof c === 'string' && c !== '' && typeof k === 'string' && k !== '') return pass(`tlsCertFile ${c} and tlsPrivateKeyFile ${k} are set`, ev);
-  if (isTrue(boot.s?.value)) return pass(`serverTLSBootstrap is true: the serving certificate is signed through the API (${describeOrigin(boot.s)})`, boot.s?.evidence ?? []);
+  if (typeof c === 'string' && c !== '' && typeof k === 'string' && k !== '')
+    return pass(`tlsCertFile ${c} and tlsPrivateKeyFile ${k} are set`, ev);
+  if (isTrue(boot.s?.value))
+    return pass(
+      `serverTLSBootstrap is true: the serving certificate is signed through the API (${describeOrigin(boot.s)})`,
+      boot.s?.evidence ?? [],
+    );
   const u = cert.unknown ?? key.unknown ?? boot.unknown;
   if (u) return u;
-  return fail('neither tlsCertFile/tlsPrivateKeyFile nor serverTLSBootstrap is set: the kubelet serves a self-signed certificate that clients cannot verify', ev);
+  return fail(
+    'neither tlsCertFile/tlsPrivateKeyFile nor serverTLSBootstrap is set: the kubelet serves a self-signed certificate that clients cannot verify',
+    ev,
+  );
 }
 
 function rotateServerCertificates(facts: KubeletFacts): Outcome {
   const gate = facts.kubelet.settings.get('featureGates.RotateKubeletServerCertificate');
-  if (gate && isFalse(gate.value)) return fail(`the RotateKubeletServerCertificate feature gate is turned off (${describeOrigin(gate)})`, gate.evidence);
+  if (gate && isFalse(gate.value))
+    return fail(
+      `the RotateKubeletServerCertificate feature gate is turned off (${describeOrigin(gate)})`,
+      gate.evidence,
+    );
   const boot = get(facts, 'serverTLSBootstrap');
   if (boot.unknown) return boot.unknown;
   return isTrue(boot.s?.value)
-    ? pass(`serverTLSBootstrap is true and RotateKubeletServerCertificate is not turned off: the serving certificate is requested and renewed through the API (${describeOrigin(boot.s)})`, boot.s?.evidence ?? [])
-    : fail(`serverTLSBootstrap is false (${describeOrigin(boot.s)}): the serving certificate is not rotated by the kubelet`, boot.s?.evidence ?? []);
+    ? pass(
+        `serverTLSBootstrap is true and RotateKubeletServerCertificate is not turned off: the serving certificate is requested and renewed through the API (${describeOrigin(boot.s)})`,
+        boot.s?.evidence ?? [],
+      )
+    : fail(
+        `serverTLSBootstrap is false (${describeOrigin(boot.s)}): the serving certificate is not rotated by the kubelet`,
+        boot.s?.evidence ?? [],
+      );
 }
 
 function cipherSuites(facts: KubeletFacts): Outcome {
   const min = facts.kubelet.settings.get('tlsMinVersion');
-  if (min?.value === 'VersionTLS13') return pass(`tlsMinVersion is VersionTLS13: only TLS 1.3 suites, all strong, can be negotiated (${describeOrigin(min)})`, min.evidence);
+  if (min?.value === 'VersionTLS13')
+    return pass(
+      `tlsMinVersion is VersionTLS13: only TLS 1.3 suites, all strong, can be negotiated (${describeOrigin(min)})`,
+      min.evidence,
+    );
   const g = get(facts, 'tlsCipherSuites');
   if (g.unknown) return g.unknown;
   const v = g.s?.value;
-  if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return fail("tlsCipherSuites is not set: Go's default list is in force, which includes CBC-mode suites without forward-secure AEAD", []);
+  if (v === undefined || v === null || (Array.isArray(v) && v.length === 0))
+    return fail(
+      "tlsCipherSuites is not set: Go's default list is in force, which includes CBC-mode suites without forward-secure AEAD",
+      [],
+    );
   if (!Array.isArray(v)) return unknown(`tlsCipherSuites is ${show(v)}, not a list`, g.s?.evidence ?? []);
   const strong = new Set(facts.options.strongCipherSuites);
   const weak = v.filter((x) => typeof x !== 'string' || !strong.has(x));
   const msg = `tlsCipherSuites (${describeOrigin(g.s)})`;
-  return weak.length > 0 ? fail(`${msg} include ${weak.map(String).join(', ')}, not in the strong list`, g.s?.evidence ?? []) : pass(`${msg}: ${v.length} strong suites only`, g.s?.evidence ?? []);
+  return weak.length > 0
+    ? fail(`${msg} include ${weak.map(String).join(', ')}, not in the strong list`, g.s?.evidence ?? [])
+    : pass(`${msg}: ${v.length} strong suites only`, g.s?.evidence ?? []);
 }
 
 function proxyMetrics(facts: KubeletFacts): Outcome {
   const p = facts.proxy;
   if (p.pid === undefined) return skip('no kube-proxy process on this node');
   const s = p.metricsBindAddress;
-  if (!s || typeof s.value !== 'string') return unknown(`kube-proxy metricsBindAddress could not be read: ${p.problems.join('; ') || 'no value'}`);
+  if (!s || typeof s.value !== 'string')
+    return unknown(`kube-proxy metricsBindAddress could not be read: ${p.problems.join('; ') || 'no value'}`);
   const host = s.value.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const local = /^127\./.test(host) || host === '::1' || host === 'localhost';
   const where = describeOrigin(s);
-  return local ? pass(`kube-proxy metrics are bound to ${s.value} (${where})`, s.evidence) : fail(`kube-proxy metrics are bound to ${s.value} (${where}): reachable from other hosts without authentication`, s.evidence);
+  return local
+    ? pass(`kube-proxy metrics are bound to ${s.value} (${where})`, s.evidence)
+    : fail(
+        `kube-proxy metrics are bound to ${s.value} (${where}): reachable from other hosts without authentication`,
+        s.evidence,
+      );
 }
 
 const octal = (m: number) => '0' + (m & 0o7777).toString(8).padStart(3, '0');
 
 function describeBits(bits: number): string {
-  const names: [number, string][] = [[0o4000, 'setuid'], [0o2000, 'setgid'], [0o1000, 'sticky'], [0o100, 'owner execute'], [0o040, 'group read'], [0o020, 'group write'], [0o010, 'group execute'], [0o004, 'other read'], [0o002, 'other write'], [0o001, 'other execute']];
-  return names.filter(([b]) => bits & b).map(([, n]) => n).join(', ') || 'extra bits';
+  const names: [number, string][] = [
+    [0o4000, 'setuid'],
+    [0o2000, 'setgid'],
+    [0o1000, 'sticky'],
+    [0o100, 'owner execute'],
+    [0o040, 'group read'],
+    [0o020, 'group write'],
+    [0o010, 'group execute'],
+    [0o004, 'other read'],
+    [0o002, 'other write'],
+    [0o001, 'other execute'],
+  ];
+  return (
+    names
+      .filter(([b]) => bits & b)
+      .map(([, n]) => n)
+      .join(', ') || 'extra bits'
+  );
 }
 
 interface FileRule {
@@ -287,7 +403,8 @@ function fileCheck(facts: KubeletFacts, rule: FileRule): Outcome {
     }
     const { mode, uid, gid } = f.stat;
     const why: string[] = [];
-    if (rule.max !== undefined && mode & ~rule.max) why.push(`mode ${octal(mode)} allows ${describeBits(mode & ~rule.max)}`);
+    if (rule.max !== undefined && mode & ~rule.max)
+      why.push(`mode ${octal(mode)} allows ${describeBits(mode & ~rule.max)}`);
     if (rule.ownership && (uid !== 0 || gid !== 0)) why.push(`owned by ${uid}:${gid}, not root:root`);
     evidence.push({ file: f.path, text: `mode ${octal(mode)} uid ${uid} gid ${gid}` });
     if (why.length > 0) bad.push(`${f.path} ${why.join(', ')}`);
@@ -307,16 +424,77 @@ interface FileCheckRow {
 }
 
 const FILE_ROWS: FileCheckRow[] = [
-  { id: 'kubelet.service_file_permissions', cis: '4.1.1', title: 'kubelet service files are mode 600 or more restrictive', rule: { role: 'service', what: 'kubelet service file', max: 0o600 }, remediation: 'chmod 600 the kubelet unit and its drop-ins (e.g. /etc/systemd/system/kubelet.service.d/10-kubeadm.conf).' },
-  { id: 'kubelet.service_file_ownership', cis: '4.1.2', title: 'kubelet service files are owned by root:root', rule: { role: 'service', what: 'kubelet service file', ownership: true }, remediation: 'chown root:root the kubelet unit and its drop-ins.' },
-  { id: 'kubelet.proxy_kubeconfig_permissions', cis: '4.1.3', title: 'The kube-proxy kubeconfig is mode 600 or more restrictive', rule: { role: 'proxy_kubeconfig', what: 'kube-proxy kubeconfig', max: 0o600 }, remediation: 'chmod 600 the kube-proxy kubeconfig (for a ConfigMap volume, set defaultMode: 0600).' },
-  { id: 'kubelet.proxy_kubeconfig_ownership', cis: '4.1.4', title: 'The kube-proxy kubeconfig is owned by root:root', rule: { role: 'proxy_kubeconfig', what: 'kube-proxy kubeconfig', ownership: true }, remediation: 'chown root:root the kube-proxy kubeconfig.' },
-  { id: 'kubelet.kubeconfig_permissions', cis: '4.1.5', title: 'The kubelet kubeconfig is mode 600 or more restrictive', rule: { role: 'kubeconfig', what: 'kubelet kubeconfig', max: 0o600 }, remediation: 'chmod 600 the kubelet kubeconfig (kubeadm: /etc/kubernetes/kubelet.conf).' },
-  { id: 'kubelet.kubeconfig_ownership', cis: '4.1.6', title: 'The kubelet kubeconfig is owned by root:root', rule: { role: 'kubeconfig', what: 'kubelet kubeconfig', ownership: true }, remediation: 'chown root:root the kubelet kubeconfig.' },
-  { id: 'kubelet.client_ca_permissions', cis: '4.1.7', title: 'The kubelet client CA file is mode 644 or more restrictive', rule: { role: 'client_ca', what: 'client CA file', max: 0o644 }, remediation: 'chmod 644 the file named by authentication.x509.clientCAFile.' },
-  { id: 'kubelet.client_ca_ownership', cis: '4.1.8', title: 'The kubelet client CA file is owned by root:root', rule: { role: 'client_ca', what: 'client CA file', ownership: true }, remediation: 'chown root:root the file named by authentication.x509.clientCAFile.' },
-  { id: 'kubelet.config_permissions', cis: '4.1.9', title: 'The kubelet configuration files are mode 600 or more restrictive', rule: { role: 'config', what: 'kubelet configuration file', max: 0o600 }, remediation: 'chmod 600 the --config file (kubeadm: /var/lib/kubelet/config.yaml) and the --config-dir drop-ins.' },
-  { id: 'kubelet.config_ownership', cis: '4.1.10', title: 'The kubelet configuration files are owned by root:root', rule: { role: 'config', what: 'kubelet configuration file', ownership: true }, remediation: 'chown root:root the --config file and the --config-dir drop-ins.' },
+  {
+    id: 'kubelet.service_file_permissions',
+    cis: '4.1.1',
+    title: 'kubelet service files are mode 600 or more restrictive',
+    rule: { role: 'service', what: 'kubelet service file', max: 0o600 },
+    remediation:
+      'chmod 600 the kubelet unit and its drop-ins (e.g. /etc/systemd/system/kubelet.service.d/10-kubeadm.conf).',
+  },
+  {
+    id: 'kubelet.service_file_ownership',
+    cis: '4.1.2',
+    title: 'kubelet service files are owned by root:root',
+    rule: { role: 'service', what: 'kubelet service file', ownership: true },
+    remediation: 'chown root:root the kubelet unit and its drop-ins.',
+  },
+  {
+    id: 'kubelet.proxy_kubeconfig_permissions',
+    cis: '4.1.3',
+    title: 'The kube-proxy kubeconfig is mode 600 or more restrictive',
+    rule: { role: 'proxy_kubeconfig', what: 'kube-proxy kubeconfig', max: 0o600 },
+    remediation: 'chmod 600 the kube-proxy kubeconfig (for a ConfigMap volume, set defaultMode: 0600).',
+  },
+  {
+    id: 'kubelet.proxy_kubeconfig_ownership',
+    cis: '4.1.4',
+    title: 'The kube-proxy kubeconfig is owned by root:root',
+    rule: { role: 'proxy_kubeconfig', what: 'kube-proxy kubeconfig', ownership: true },
+    remediation: 'chown root:root the kube-proxy kubeconfig.',
+  },
+  {
+    id: 'kubelet.kubeconfig_permissions',
+    cis: '4.1.5',
+    title: 'The kubelet kubeconfig is mode 600 or more restrictive',
+    rule: { role: 'kubeconfig', what: 'kubelet kubeconfig', max: 0o600 },
+    remediation: 'chmod 600 the kubelet kubeconfig (kubeadm: /etc/kubernetes/kubelet.conf).',
+  },
+  {
+    id: 'kubelet.kubeconfig_ownership',
+    cis: '4.1.6',
+    title: 'The kubelet kubeconfig is owned by root:root',
+    rule: { role: 'kubeconfig', what: 'kubelet kubeconfig', ownership: true },
+    remediation: 'chown root:root the kubelet kubeconfig.',
+  },
+  {
+    id: 'kubelet.client_ca_permissions',
+    cis: '4.1.7',
+    title: 'The kubelet client CA file is mode 644 or more restrictive',
+    rule: { role: 'client_ca', what: 'client CA file', max: 0o644 },
+    remediation: 'chmod 644 the file named by authentication.x509.clientCAFile.',
+  },
+  {
+    id: 'kubelet.client_ca_ownership',
+    cis: '4.1.8',
+    title: 'The kubelet client CA file is owned by root:root',
+    rule: { role: 'client_ca', what: 'client CA file', ownership: true },
+    remediation: 'chown root:root the file named by authentication.x509.clientCAFile.',
+  },
+  {
+    id: 'kubelet.config_permissions',
+    cis: '4.1.9',
+    title: 'The kubelet configuration files are mode 600 or more restrictive',
+    rule: { role: 'config', what: 'kubelet configuration file', max: 0o600 },
+    remediation: 'chmod 600 the --config file (kubeadm: /var/lib/kubelet/config.yaml) and the --config-dir drop-ins.',
+  },
+  {
+    id: 'kubelet.config_ownership',
+    cis: '4.1.10',
+    title: 'The kubelet configuration files are owned by root:root',
+    rule: { role: 'config', what: 'kubelet configuration file', ownership: true },
+    remediation: 'chown root:root the --config file and the --config-dir drop-ins.',
+  },
 ];
 
 export const kubeletChecks: readonly Check<KubeletFacts>[] = [
@@ -334,7 +512,8 @@ export const kubeletChecks: readonly Check<KubeletFacts>[] = [
     title: 'The kubelet does not override the host name',
     severity: 'info',
     references: [CIS('4.2.7'), KB('4.2.7')],
-    remediation: 'Remove --hostname-override from the kubelet\'s arguments (some cloud providers and k3s set it on purpose).',
+    remediation:
+      "Remove --hostname-override from the kubelet's arguments (some cloud providers and k3s set it on purpose).",
     evaluate: hostnameOverride,
   },
   {
@@ -342,7 +521,8 @@ export const kubeletChecks: readonly Check<KubeletFacts>[] = [
     title: 'The kubelet serves a verifiable certificate',
     severity: 'medium',
     references: [CIS('4.2.9'), KB('4.2.9')],
-    remediation: 'Set tlsCertFile and tlsPrivateKeyFile, or serverTLSBootstrap: true and approve the kubelet serving CSRs.',
+    remediation:
+      'Set tlsCertFile and tlsPrivateKeyFile, or serverTLSBootstrap: true and approve the kubelet serving CSRs.',
     evaluate: tlsCertFiles,
   },
   {
@@ -350,7 +530,8 @@ export const kubeletChecks: readonly Check<KubeletFacts>[] = [
     title: 'The kubelet requests and rotates its serving certificate',
     severity: 'medium',
     references: [CIS('4.2.11'), KB('4.2.11')],
-    remediation: 'Set serverTLSBootstrap: true, leave the RotateKubeletServerCertificate feature gate on, and approve kubelet-serving CSRs.',
+    remediation:
+      'Set serverTLSBootstrap: true, leave the RotateKubeletServerCertificate feature gate on, and approve kubelet-serving CSRs.',
     evaluate: rotateServerCertificates,
   },
   {
@@ -366,7 +547,8 @@ export const kubeletChecks: readonly Check<KubeletFacts>[] = [
     title: 'kube-proxy metrics are bound to localhost',
     severity: 'medium',
     references: [CIS('4.3.1'), KB('4.3.1')],
-    remediation: 'Set metricsBindAddress: 127.0.0.1:10249 in the kube-proxy configuration (or remove the non-local --metrics-bind-address).',
+    remediation:
+      'Set metricsBindAddress: 127.0.0.1:10249 in the kube-proxy configuration (or remove the non-local --metrics-bind-address).',
     evaluate: proxyMetrics,
   },
 ];

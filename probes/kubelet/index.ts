@@ -12,12 +12,26 @@ import { parseKubeletOptions } from './options.js';
 import { gatherProxy } from './proxy.js';
 import type { FileFact, KubeletEffective, KubeletFacts } from './types.js';
 
-export type { KubeletFacts, KubeletEffective, KubeletOptions, Setting, SettingSource, Distribution, Flag, Leaf } from './types.js';
+export type {
+  KubeletFacts,
+  KubeletEffective,
+  KubeletOptions,
+  Setting,
+  SettingSource,
+  Distribution,
+  Flag,
+  Leaf,
+} from './types.js';
 export { resolveKubelet, describeOrigin, parseKubeletConfig, parseKubeletFlags as parseFlags } from '../../src/sdk.js';
 export { STRONG_CIPHER_SUITES } from './checks.js';
 
 /** kubeconfigs the kubelet is given by the distributions, when no --kubeconfig is visible. */
-const KUBECONFIG_PATHS = ['/etc/kubernetes/kubelet.conf', '/var/lib/kubelet/kubeconfig', '/etc/kubernetes/kubelet/kubeconfig', '/etc/kubernetes/kubelet-kubeconfig'];
+const KUBECONFIG_PATHS = [
+  '/etc/kubernetes/kubelet.conf',
+  '/var/lib/kubelet/kubeconfig',
+  '/etc/kubernetes/kubelet/kubeconfig',
+  '/etc/kubernetes/kubelet-kubeconfig',
+];
 
 const SERVICE_UNITS: Record<KubeletEffective['distribution'], string[]> = {
   k3s: ['k3s.service', 'k3s-agent.service'],
@@ -31,12 +45,25 @@ const SERVICE_UNITS: Record<KubeletEffective['distribution'], string[]> = {
 
 async function statFact(host: HostRoot, role: FileFact['role'], p: string): Promise<FileFact> {
   const st = await host.stat(p);
-  return { role, path: p, stat: st.ok ? st : { ok: false, missing: st.code === 'missing', reason: `${st.code.replace(/_/g, ' ')} (${st.reason})` } };
+  return {
+    role,
+    path: p,
+    stat: st.ok
+      ? st
+      : { ok: false, missing: st.code === 'missing', reason: `${st.code.replace(/_/g, ' ')} (${st.reason})` },
+  };
 }
 
-async function gatherFiles(host: HostRoot, eff: KubeletEffective, proxyKubeconfig: string | undefined): Promise<FileFact[]> {
+async function gatherFiles(
+  host: HostRoot,
+  eff: KubeletEffective,
+  proxyKubeconfig: string | undefined,
+): Promise<FileFact[]> {
   const files: FileFact[] = [];
-  const services = eff.origin.kind === 'systemd' ? eff.origin.files : (await Promise.all(SERVICE_UNITS[eff.distribution].map((u) => unitFiles(host, u)))).flat();
+  const services =
+    eff.origin.kind === 'systemd'
+      ? eff.origin.files
+      : (await Promise.all(SERVICE_UNITS[eff.distribution].map((u) => unitFiles(host, u)))).flat();
   for (const f of services) files.push(await statFact(host, 'service', f));
   if (eff.configFile) files.push(await statFact(host, 'config', eff.configFile));
   for (const d of eff.dropIns) files.push(await statFact(host, 'config', d));
@@ -60,9 +87,12 @@ async function gatherFiles(host: HostRoot, eff: KubeletEffective, proxyKubeconfi
 async function gather(ctx: ProbeContext): Promise<KubeletFacts> {
   const options = parseKubeletOptions(ctx.config);
   const kubelet = await resolveKubelet(ctx.host, { maxProcesses: options.maxProcesses });
-  const proxy = kubelet.present ? await gatherProxy(ctx.host, options.maxProcesses) : { present: false, flags: [], problems: [] };
+  const proxy = kubelet.present
+    ? await gatherProxy(ctx.host, options.maxProcesses)
+    : { present: false, flags: [], problems: [] };
   const files = kubelet.present ? await gatherFiles(ctx.host, kubelet, proxy.kubeconfig) : [];
-  if (kubelet.problems.length > 0) ctx.log.debug({ problems: kubelet.problems.slice(0, 20) }, 'kubelet configuration problems');
+  if (kubelet.problems.length > 0)
+    ctx.log.debug({ problems: kubelet.problems.slice(0, 20) }, 'kubelet configuration problems');
   return { options, kubelet, files, proxy };
 }
 
@@ -77,7 +107,12 @@ export const kubeletProbe = defineProbe<KubeletFacts>({
     { path: '/var/lib/kubelet', names: ['config.yaml'] },
     { path: '/etc/kubernetes', depth: 2 },
   ],
-  precondition: (facts) => (facts.kubelet.present ? undefined : skip('no kubelet on this host (no kubelet or k3s/RKE2 process, no kubelet.service, no kubelet configuration file)')),
+  precondition: (facts) =>
+    facts.kubelet.present
+      ? undefined
+      : skip(
+          'no kubelet on this host (no kubelet or k3s/RKE2 process, no kubelet.service, no kubelet configuration file)',
+        ),
   validateConfig: (c) => {
     try {
       parseKubeletOptions(c);

@@ -23,7 +23,8 @@ export function parseKubeletOptions(raw: unknown): KubeletOptions {
   };
   if (c.strongCipherSuites !== undefined) {
     const v = c.strongCipherSuites;
-    if (!Array.isArray(v) || v.length === 0 || v.some((s) => typeof s !== 'string' || !/^TLS_[A-Z0-9_]+$/.test(s))) optionProblem('strongCipherSuites', 'must be a non-empty list of cipher suite names (TLS_...)');
+    if (!Array.isArray(v) || v.length === 0 || v.some((s) => typeof s !== 'string' || !/^TLS_[A-Z0-9_]+$/.test(s)))
+      optionProblem('strongCipherSuites', 'must be a non-empty list of cipher suite names (TLS_...)');
     o.strongCipherSuites = v as string[];
   }
   return o;

@@ -7,7 +7,12 @@
 import path from 'node:path';
 import type { HostRoot } from '../../src/sdk.js';
 import {
-  parseCgroup, lastKubeletFlag as lastFlag, parseKubeletFlags as parseFlags, wordsOf, parseKubeletConfig, MAX_CONFIG_BYTES,
+  parseCgroup,
+  lastKubeletFlag as lastFlag,
+  parseKubeletFlags as parseFlags,
+  wordsOf,
+  parseKubeletConfig,
+  MAX_CONFIG_BYTES,
   kubeletCandidates,
 } from '../../src/sdk.js';
 import type { ProxyFacts } from './types.js';
@@ -25,9 +30,20 @@ export const PROXY_KUBECONFIG_PATHS = [
   '/var/lib/rancher/rke2/agent/kubeproxy.kubeconfig',
 ];
 
-const PROXY_BOOL_FLAGS = new Set(['cleanup', 'masquerade-all', 'version', 'help', 'h', 'alsologtostderr', 'logtostderr', 'profiling']);
+const PROXY_BOOL_FLAGS = new Set([
+  'cleanup',
+  'masquerade-all',
+  'version',
+  'help',
+  'h',
+  'alsologtostderr',
+  'logtostderr',
+  'profiling',
+]);
 
-/** A path as the process sees it, on the host: the same path, else the file of that name in one of the pod's volumes. */
+/**
+ * A path as the process sees it, on the host: the same path, else the file of that name in one of the pod's volumes.
+ */
 async function hostPathFor(host: HostRoot, p: string, podUid: string | undefined): Promise<string | undefined> {
   if ((await host.stat(p)).ok) return p;
   if (!podUid || !/^[0-9a-f-]{32,36}$/.test(podUid)) return undefined;
@@ -39,7 +55,9 @@ async function hostPathFor(host: HostRoot, p: string, podUid: string | undefined
 export async function gatherProxy(host: HostRoot, maxProcs: number): Promise<ProxyFacts> {
   const facts: ProxyFacts = { present: false, flags: [], problems: [] };
   const procs = await kubeletCandidates(host, (c) => c === 'kube-proxy' || c === 'hyperkube', maxProcs);
-  const p = procs.find((x) => /(^|\/)kube-proxy$/.test(x.argv[0]!) || (/(^|\/)hyperkube$/.test(x.argv[0]!) && x.argv[1] === 'kube-proxy'));
+  const p = procs.find(
+    (x) => /(^|\/)kube-proxy$/.test(x.argv[0]!) || (/(^|\/)hyperkube$/.test(x.argv[0]!) && x.argv[1] === 'kube-proxy'),
+  );
   let kubeconfig: string | undefined;
   if (p) {
     facts.present = true;
@@ -63,15 +81,32 @@ export async function gatherProxy(host: HostRoot, maxProcs: number): Promise<Pro
         else if (c && !c.ok) facts.problems.push(`${hp}: ${c.reason}`);
         else if (c?.ok) {
           const mb = c.leaves.find((l) => l.field === 'metricsBindAddress');
-          if (mb && typeof mb.value === 'string' && mb.value !== '') facts.metricsBindAddress = { field: 'metricsBindAddress', value: mb.value, source: 'config', evidence: [mb.evidence] };
+          if (mb && typeof mb.value === 'string' && mb.value !== '')
+            facts.metricsBindAddress = {
+              field: 'metricsBindAddress',
+              value: mb.value,
+              source: 'config',
+              evidence: [mb.evidence],
+            };
           const kc = c.leaves.find((l) => l.field === 'clientConnection.kubeconfig');
           if (kc && typeof kc.value === 'string' && kc.value !== '') kubeconfig = kc.value;
         }
       }
     }
     const mbFlag = lastFlag(parsed.flags, 'metrics-bind-address');
-    if (mbFlag) facts.metricsBindAddress = { field: 'metricsBindAddress', value: mbFlag.value, source: 'flag', evidence: [mbFlag.evidence] };
-    facts.metricsBindAddress ??= { field: 'metricsBindAddress', value: PROXY_METRICS_DEFAULT, source: 'default', evidence: [{ text: `kube-proxy default metricsBindAddress ${PROXY_METRICS_DEFAULT}` }] };
+    if (mbFlag)
+      facts.metricsBindAddress = {
+        field: 'metricsBindAddress',
+        value: mbFlag.value,
+        source: 'flag',
+        evidence: [mbFlag.evidence],
+      };
+    facts.metricsBindAddress ??= {
+      field: 'metricsBindAddress',
+      value: PROXY_METRICS_DEFAULT,
+      source: 'default',
+      evidence: [{ text: `kube-proxy default metricsBindAddress ${PROXY_METRICS_DEFAULT}` }],
+    };
     const kcFlag = lastFlag(parsed.flags, 'kubeconfig');
     if (kcFlag) kubeconfig = kcFlag.value;
     if (kubeconfig) {

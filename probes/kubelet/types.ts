@@ -1,9 +1,7 @@
 /** Facts of the kubelet probe: the kubelet's effective configuration with evidence, and its files. */
 import type { FileStat, Flag, KubeletEffective, Setting } from '../../src/sdk.js';
 
-export type {
-  Leaf, SettingSource, Setting, Distribution, ArgvOrigin, Flag, KubeletEffective,
-} from '../../src/sdk.js';
+export type { Leaf, SettingSource, Setting, Distribution, ArgvOrigin, Flag, KubeletEffective } from '../../src/sdk.js';
 
 export type StatFact = FileStat | { ok: false; missing: boolean; reason: string };
 

@@ -19,8 +19,18 @@ const MAX_FILE = 1024 * 1024;
 /** Configuration files read per directory at most. */
 const MAX_FILES = 256;
 /** modprobe's directories, highest priority first: a file name in an earlier one hides the same name later. */
-const MODPROBE_DIRS = ['/etc/modprobe.d', '/run/modprobe.d', '/usr/local/lib/modprobe.d', '/usr/lib/modprobe.d', '/lib/modprobe.d'];
-const COREDUMP_DIRS = ['/etc/systemd/coredump.conf.d', '/run/systemd/coredump.conf.d', '/usr/lib/systemd/coredump.conf.d'];
+const MODPROBE_DIRS = [
+  '/etc/modprobe.d',
+  '/run/modprobe.d',
+  '/usr/local/lib/modprobe.d',
+  '/usr/lib/modprobe.d',
+  '/lib/modprobe.d',
+];
+const COREDUMP_DIRS = [
+  '/etc/systemd/coredump.conf.d',
+  '/run/systemd/coredump.conf.d',
+  '/usr/lib/systemd/coredump.conf.d',
+];
 const COREDUMP_BINARIES = ['/usr/lib/systemd/systemd-coredump', '/lib/systemd/systemd-coredump'];
 
 const why = (r: { code: string; reason: string }) => `${r.code.replace(/_/g, ' ')} (${r.reason})`;
@@ -34,7 +44,11 @@ async function confFiles(host: HostRoot, dirs: readonly string[], problems: stri
       if (d.code !== 'missing') problems.push(`${dir}: ${why(d)}`);
       continue;
     }
-    const names = d.entries.filter((e) => e.name.endsWith('.conf') && e.type !== 'directory').map((e) => e.name).sort().slice(0, MAX_FILES);
+    const names = d.entries
+      .filter((e) => e.name.endsWith('.conf') && e.type !== 'directory')
+      .map((e) => e.name)
+      .sort()
+      .slice(0, MAX_FILES);
     for (const n of names) if (!byName.has(n)) byName.set(n, `${dir}/${n}`);
   }
   return [...byName.keys()].sort().map((n) => byName.get(n)!);
@@ -57,8 +71,12 @@ async function readLoaded(host: HostRoot): Promise<Loaded> {
   const r = await host.readText('/proc/modules', { maxBytes: 4 * MAX_FILE });
   if (r.ok) return { ok: true, names: parseProcModules(r.text) };
   // Without CONFIG_MODULES the kernel has no /proc/modules; a readable /proc/sys says /proc itself is mounted.
-  if (r.code === 'missing' && (await host.readText('/proc/sys/kernel/osrelease', { maxBytes: 256 })).ok) return { ok: true, names: new Set(), noModuleSupport: true };
-  return { ok: false, reason: `/proc/modules: ${why(r)}${r.code === 'missing' ? ': the host\'s /proc is not mounted in the scanned root, or the kernel has no module support' : ''}` };
+  if (r.code === 'missing' && (await host.readText('/proc/sys/kernel/osrelease', { maxBytes: 256 })).ok)
+    return { ok: true, names: new Set(), noModuleSupport: true };
+  return {
+    ok: false,
+    reason: `/proc/modules: ${why(r)}${r.code === 'missing' ? ": the host's /proc is not mounted in the scanned root, or the kernel has no module support" : ''}`,
+  };
 }
 
 /** Whether each table module exists for the running kernel: a .ko file, built in, or neither. */
@@ -67,13 +85,19 @@ async function readAvailability(host: HostRoot): Promise<Map<string, Availabilit
   const setAll = (a: Availability) => MODULE_ROWS.forEach((row) => out.set(canonical(row.module), a));
   const rel = await host.readText('/proc/sys/kernel/osrelease', { maxBytes: 256 });
   if (!rel.ok) {
-    setAll({ state: 'unknown', reason: `the running kernel's release is unknown (/proc/sys/kernel/osrelease: ${why(rel)})` });
+    setAll({
+      state: 'unknown',
+      reason: `the running kernel's release is unknown (/proc/sys/kernel/osrelease: ${why(rel)})`,
+    });
     return out;
   }
   const release = rel.text.trim();
   const base = `/lib/modules/${release}`;
   if (!/^[\w.+~-]+$/.test(release) || !(await host.exists(base))) {
-    setAll({ state: 'unknown', reason: `${base} is not in the scanned root, so whether a module exists cannot be told` });
+    setAll({
+      state: 'unknown',
+      reason: `${base} is not in the scanned root, so whether a module exists cannot be told`,
+    });
     return out;
   }
   const builtin = await host.readText(`${base}/modules.builtin`, { maxBytes: 4 * MAX_FILE });
@@ -100,7 +124,9 @@ async function readInKernel(host: HostRoot): Promise<Map<string, string>> {
   const fs = await host.readText('/proc/filesystems', { maxBytes: 64 * 1024 });
   const protos = await host.readText('/proc/net/protocols', { maxBytes: 256 * 1024 });
   const fsNames = new Set(fs.ok ? fs.text.split('\n').map((l) => l.trim().split(/\s+/).pop() ?? '') : []);
-  const protoNames = new Set(protos.ok ? protos.text.split('\n').map((l) => (l.split(/\s+/)[0] ?? '').toLowerCase()) : []);
+  const protoNames = new Set(
+    protos.ok ? protos.text.split('\n').map((l) => (l.split(/\s+/)[0] ?? '').toLowerCase()) : [],
+  );
   for (const row of MODULE_ROWS) {
     const m = canonical(row.module);
     if (await host.exists(`/sys/module/${m}`)) out.set(m, `/sys/module/${m} exists`);
@@ -131,8 +157,10 @@ async function readCoredump(host: HostRoot): Promise<Coredump> {
   let how: string | undefined;
   for (const b of COREDUMP_BINARIES) if (!how && (await host.exists(b))) how = `${b} exists`;
   const pattern = await host.readText('/proc/sys/kernel/core_pattern', { maxBytes: 4096 });
-  if (!how && pattern.ok && pattern.text.includes('systemd-coredump')) how = `kernel.core_pattern pipes to systemd-coredump`;
-  if (!how) return { installed: false, why: `systemd-coredump is not installed (no ${COREDUMP_BINARIES.join(' or ')})` };
+  if (!how && pattern.ok && pattern.text.includes('systemd-coredump'))
+    how = `kernel.core_pattern pipes to systemd-coredump`;
+  if (!how)
+    return { installed: false, why: `systemd-coredump is not installed (no ${COREDUMP_BINARIES.join(' or ')})` };
   const problems: string[] = [];
   let storage: CoredumpSetting | undefined;
   let processSizeMax: CoredumpSetting | undefined;
@@ -148,20 +176,37 @@ async function readCoredump(host: HostRoot): Promise<Coredump> {
     storage = p.storage ?? storage;
     processSizeMax = p.processSizeMax ?? processSizeMax;
   }
-  return { installed: true, how, ...(storage ? { storage } : {}), ...(processSizeMax ? { processSizeMax } : {}), problems };
+  return {
+    installed: true,
+    how,
+    ...(storage ? { storage } : {}),
+    ...(processSizeMax ? { processSizeMax } : {}),
+    problems,
+  };
 }
 
 async function gather(ctx: ProbeContext): Promise<ModulesFacts> {
   const { host } = ctx;
   const facts: ModulesFacts = {
     role: ctx.hostRole ?? { role: 'node', why: 'assumed: the scan gave no host role' },
-    directives: [], configProblems: [], cmdlineBlacklist: new Set(), loaded: { ok: false, reason: 'not read' },
-    available: new Map(), inKernel: new Map(), limits: { entries: [], problems: [], filesRead: [] }, coredump: { installed: false, why: 'not read' },
+    directives: [],
+    configProblems: [],
+    cmdlineBlacklist: new Set(),
+    loaded: { ok: false, reason: 'not read' },
+    available: new Map(),
+    inKernel: new Map(),
+    limits: { entries: [], problems: [], filesRead: [] },
+    coredump: { installed: false, why: 'not read' },
   };
   const cmdline = await host.readText('/proc/cmdline', { maxBytes: 64 * 1024 });
   if (cmdline.ok) facts.cmdlineBlacklist = parseCmdlineBlacklist(cmdline.text);
   const [, loaded, available, inKernel, limits, coredump] = await Promise.all([
-    readModprobe(host, facts), readLoaded(host), readAvailability(host), readInKernel(host), readLimits(host), readCoredump(host),
+    readModprobe(host, facts),
+    readLoaded(host),
+    readAvailability(host),
+    readInKernel(host),
+    readLimits(host),
+    readCoredump(host),
   ]);
   return { ...facts, loaded, available, inKernel, limits, coredump };
 }

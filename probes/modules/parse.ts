@@ -30,7 +30,16 @@ function logicalLines(text: string): { line: number; text: string }[] {
   return out;
 }
 
-const MODPROBE_KEYWORDS = new Set(['alias', 'options', 'remove', 'softdep', 'weakdep', 'include', 'install', 'blacklist']);
+const MODPROBE_KEYWORDS = new Set([
+  'alias',
+  'options',
+  'remove',
+  'softdep',
+  'weakdep',
+  'include',
+  'install',
+  'blacklist',
+]);
 
 export function parseModprobe(text: string, file: string): { directives: ModprobeDirective[]; problems: string[] } {
   const directives: ModprobeDirective[] = [];
@@ -45,7 +54,8 @@ export function parseModprobe(text: string, file: string): { directives: Modprob
     if (kw !== 'install' && kw !== 'blacklist') continue;
     const mod = words[1];
     if (!mod || (kw === 'install' && words.length < 3)) {
-      if (problems.length < MAX_PROBLEMS) problems.push(`${file}:${line}: "${kw}" without ${mod ? 'a command' : 'a module name'}`);
+      if (problems.length < MAX_PROBLEMS)
+        problems.push(`${file}:${line}: "${kw}" without ${mod ? 'a command' : 'a module name'}`);
       continue;
     }
     const d: ModprobeDirective = { kind: kw, module: canonical(mod), file, line, text: t.slice(0, 200) };
@@ -89,13 +99,15 @@ export function parseLimits(text: string, file: string): { entries: CoreLimit[];
     if (!t) return;
     const w = t.split(/\s+/);
     if (w.length !== 4) {
-      if (problems.length < MAX_PROBLEMS) problems.push(`${file}:${i + 1}: ${w.length} fields where pam_limits wants 4`);
+      if (problems.length < MAX_PROBLEMS)
+        problems.push(`${file}:${i + 1}: ${w.length} fields where pam_limits wants 4`);
       return;
     }
     const [domain, type, item, value] = w as [string, string, string, string];
     if (item !== 'core') return;
     if (type !== 'hard' && type !== 'soft' && type !== '-') {
-      if (problems.length < MAX_PROBLEMS) problems.push(`${file}:${i + 1}: type "${type.slice(0, 20)}" is not hard, soft or -`);
+      if (problems.length < MAX_PROBLEMS)
+        problems.push(`${file}:${i + 1}: type "${type.slice(0, 20)}" is not hard, soft or -`);
       return;
     }
     entries.push({ domain, type, value, file, line: i + 1 });
@@ -104,7 +116,10 @@ export function parseLimits(text: string, file: string): { entries: CoreLimit[];
 }
 
 /** Storage= and ProcessSizeMax= of the [Coredump] section of a coredump.conf file; the last one wins. */
-export function parseCoredumpConf(text: string, file: string): { storage?: CoredumpSetting; processSizeMax?: CoredumpSetting } {
+export function parseCoredumpConf(
+  text: string,
+  file: string,
+): { storage?: CoredumpSetting; processSizeMax?: CoredumpSetting } {
   const out: { storage?: CoredumpSetting; processSizeMax?: CoredumpSetting } = {};
   let section = '';
   text.split('\n').forEach((raw, i) => {

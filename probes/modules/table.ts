@@ -18,26 +18,52 @@ export interface ModuleRow {
   nodeNote?: string;
 }
 
-const FS = 'an uncommon filesystem: a crafted image mounted from removable media or a file exercises rarely audited kernel code';
-const NET = 'an uncommon network protocol: any local user can make the kernel load it by opening a socket, exposing its rarely audited code';
+const FS =
+  'an uncommon filesystem: a crafted image mounted from removable media or a file exercises rarely audited kernel code';
+const NET =
+  'an uncommon network protocol: any local user can make the kernel load it by opening a socket, exposing its rarely audited code';
 
 export const MODULE_ROWS: readonly ModuleRow[] = [
   { module: 'cramfs', file: 'kernel/fs/cramfs/cramfs', cis: '1.1.1.1', lynis: 'FILE-6430', severity: 'low', why: FS },
-  { module: 'freevxfs', file: 'kernel/fs/freevxfs/freevxfs', cis: '1.1.1.2', lynis: 'FILE-6430', severity: 'low', why: FS },
+  {
+    module: 'freevxfs',
+    file: 'kernel/fs/freevxfs/freevxfs',
+    cis: '1.1.1.2',
+    lynis: 'FILE-6430',
+    severity: 'low',
+    why: FS,
+  },
   { module: 'hfs', file: 'kernel/fs/hfs/hfs', cis: '1.1.1.3', lynis: 'FILE-6430', severity: 'low', why: FS },
-  { module: 'hfsplus', file: 'kernel/fs/hfsplus/hfsplus', cis: '1.1.1.4', lynis: 'FILE-6430', severity: 'low', why: FS },
+  {
+    module: 'hfsplus',
+    file: 'kernel/fs/hfsplus/hfsplus',
+    cis: '1.1.1.4',
+    lynis: 'FILE-6430',
+    severity: 'low',
+    why: FS,
+  },
   { module: 'jffs2', file: 'kernel/fs/jffs2/jffs2', cis: '1.1.1.5', lynis: 'FILE-6430', severity: 'low', why: FS },
   { module: 'udf', file: 'kernel/fs/udf/udf', cis: '1.1.1.8', lynis: 'FILE-6430', severity: 'low', why: FS },
   {
-    module: 'usb-storage', file: 'kernel/drivers/usb/storage/usb-storage', cis: '1.1.1.9', lynis: 'USB-1000', severity: 'medium',
+    module: 'usb-storage',
+    file: 'kernel/drivers/usb/storage/usb-storage',
+    cis: '1.1.1.9',
+    lynis: 'USB-1000',
+    severity: 'medium',
     why: 'USB mass storage: anyone with physical access can copy data off the host or bring in code',
   },
   { module: 'dccp', file: 'kernel/net/dccp/dccp', cis: '3.2.1', lynis: 'NETW-3200', severity: 'medium', why: NET },
   { module: 'tipc', file: 'kernel/net/tipc/tipc', cis: '3.2.2', lynis: 'NETW-3200', severity: 'medium', why: NET },
   { module: 'rds', file: 'kernel/net/rds/rds', cis: '3.2.3', lynis: 'NETW-3200', severity: 'medium', why: NET },
   {
-    module: 'sctp', file: 'kernel/net/sctp/sctp', cis: '3.2.4', lynis: 'NETW-3200', severity: 'low', why: NET,
-    nodeNote: 'Kubernetes Services and pods may use SCTP (protocol: SCTP): keep it only if a workload on this node does',
+    module: 'sctp',
+    file: 'kernel/net/sctp/sctp',
+    cis: '3.2.4',
+    lynis: 'NETW-3200',
+    severity: 'low',
+    why: NET,
+    nodeNote:
+      'Kubernetes Services and pods may use SCTP (protocol: SCTP): keep it only if a workload on this node does',
   },
 ];
 

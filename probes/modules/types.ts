@@ -12,7 +12,10 @@ export interface ModprobeDirective {
   text: string;
 }
 
-export type Availability = { state: 'module' | 'builtin'; path: string } | { state: 'absent'; release: string } | { state: 'unknown'; reason: string };
+export type Availability =
+  | { state: 'module' | 'builtin'; path: string }
+  | { state: 'absent'; release: string }
+  | { state: 'unknown'; reason: string };
 
 /** noModuleSupport: /proc is there but /proc/modules is not, so the kernel cannot load modules at all. */
 export type Loaded = { ok: true; names: ReadonlySet<string>; noModuleSupport?: true } | { ok: false; reason: string };

@@ -21,24 +21,36 @@ export type MountsFacts = { ok: true; info: MountInfo } | { ok: false; reason: s
 async function gather(ctx: ProbeContext): Promise<MountsFacts> {
   const r = await ctx.host.readText(MOUNTINFO, { maxBytes: MAX_BYTES });
   if (!r.ok) {
-    const hint = r.code === 'missing' ? ': the host\'s /proc is not mounted in the scanned root' : '';
+    const hint = r.code === 'missing' ? ": the host's /proc is not mounted in the scanned root" : '';
     return { ok: false, reason: `${MOUNTINFO}: ${r.code.replace(/_/g, ' ')} (${r.reason})${hint}` };
   }
   const info = parseMountInfo(r.text);
-  if (info.mounts.length === 0) return { ok: false, reason: `${MOUNTINFO} lists no mount that could be read (${info.bad} lines not understood)` };
+  if (info.mounts.length === 0)
+    return { ok: false, reason: `${MOUNTINFO} lists no mount that could be read (${info.bad} lines not understood)` };
   return { ok: true, info };
 }
 
 const CIS = (n: string) => `CIS Debian Linux 12 Benchmark v1.1.0 ${n}`;
-const evidence = (m: MountEntry): Evidence[] => [{ file: MOUNTINFO, line: m.line, text: `${m.mountPoint} ${m.fsType} ${[...m.options].join(',')}` }];
-const garbled = (info: MountInfo) => (info.bad ? ` (${info.bad} line${info.bad === 1 ? '' : 's'} of ${MOUNTINFO} not understood, the first at line ${info.firstBad})` : '');
+const evidence = (m: MountEntry): Evidence[] => [
+  { file: MOUNTINFO, line: m.line, text: `${m.mountPoint} ${m.fsType} ${[...m.options].join(',')}` },
+];
+const garbled = (info: MountInfo) =>
+  info.bad
+    ? ` (${info.bad} line${info.bad === 1 ? '' : 's'} of ${MOUNTINFO} not understood, the first at line ${info.firstBad})`
+    : '';
 
 function separate(row: MountRow, facts: MountsFacts): Outcome {
   if (!facts.ok) return unknown(facts.reason);
   const m = mountAt(facts.info, row.path);
-  if (!m) return fail(`${row.path} is not a separate mount: it is part of the filesystem mounted above it, so it shares that filesystem's space and options${garbled(facts.info)}`);
+  if (!m)
+    return fail(
+      `${row.path} is not a separate mount: it is part of the filesystem mounted above it, so it shares that filesystem's space and options${garbled(facts.info)}`,
+    );
   if (m.root !== '/') {
-    return fail(`${row.path} is a bind mount of ${m.root} of ${m.source}, not a filesystem of its own: it shares that filesystem's space`, evidence(m));
+    return fail(
+      `${row.path} is a bind mount of ${m.root} of ${m.source}, not a filesystem of its own: it shares that filesystem's space`,
+      evidence(m),
+    );
   }
   return pass(`${row.path} is mounted on its own (${m.fsType} from ${m.source})`, evidence(m));
 }
@@ -46,7 +58,10 @@ function separate(row: MountRow, facts: MountsFacts): Outcome {
 function option(row: MountRow, opt: MountOption, facts: MountsFacts): Outcome {
   if (!facts.ok) return unknown(facts.reason);
   const m = mountAt(facts.info, row.path);
-  if (!m) return skip(`${row.path} is not a separate mount, so it has no mount options of its own (its "separate partition" check fails instead)${garbled(facts.info)}`);
+  if (!m)
+    return skip(
+      `${row.path} is not a separate mount, so it has no mount options of its own (its "separate partition" check fails instead)${garbled(facts.info)}`,
+    );
   if (m.options.has(opt)) return pass(`${row.path} is mounted ${opt}`, evidence(m));
   return fail(`${row.path} is mounted without ${opt}: ${OPTION_MEANING[opt]}, and ${row.why}`, evidence(m));
 }
@@ -74,7 +89,8 @@ function checksFor(row: MountRow): Check<MountsFacts>[] {
 
 export const mountsProbe = defineProbe<MountsFacts>({
   name: 'mounts',
-  description: 'Mount points CIS wants separate (/tmp, /dev/shm, /home, /var, /var/tmp, /var/log, /var/log/audit) and nodev, nosuid, noexec on them, from the host\'s /proc/1/mountinfo.',
+  description:
+    "Mount points CIS wants separate (/tmp, /dev/shm, /home, /var, /var/tmp, /var/log, /var/log/audit) and nodev, nosuid, noexec on them, from the host's /proc/1/mountinfo.",
   checks: MOUNT_ROWS.flatMap(checksFor),
   gather,
   validateConfig: noOptions('mounts'),

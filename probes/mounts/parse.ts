@@ -26,7 +26,8 @@ export interface MountInfo {
 /** Lines read at most: a node with thousands of pods has tens of thousands of mounts, not more. */
 export const MAX_MOUNTS = 100_000;
 
-const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+const unescape = (s: string): string =>
+  s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 
 export function parseMountInfo(text: string): MountInfo {
   const out: MountInfo = { mounts: [], bad: 0 };
@@ -54,8 +55,15 @@ function parseLine(l: string, line: number): MountEntry | undefined {
   const mountPoint = unescape(f[4]!);
   if (!mountPoint.startsWith('/')) return undefined;
   return {
-    id, parent, device: f[2]!, root: unescape(f[3]!), mountPoint, options: new Set(f[5]!.split(',')),
-    fsType: f[sep + 1]!, source: unescape(f[sep + 2]!), line,
+    id,
+    parent,
+    device: f[2]!,
+    root: unescape(f[3]!),
+    mountPoint,
+    options: new Set(f[5]!.split(',')),
+    fsType: f[sep + 1]!,
+    source: unescape(f[sep + 2]!),
+    line,
   };
 }
 

@@ -57,7 +57,7 @@ export function isPublic(address: string): boolean {
 /** Is an IPv4 address inside destination/mask (both dotted quads)? */
 export function inSubnet(address: string, destination: string, mask: string): boolean {
   const n = (s: string) => s.split('.').reduce((a, o) => (a << 8) + Number(o), 0) >>> 0;
-  return ((n(address) & n(mask)) >>> 0) === ((n(destination) & n(mask)) >>> 0);
+  return (n(address) & n(mask)) >>> 0 === (n(destination) & n(mask)) >>> 0;
 }
 
 export function isLoopback(address: string): boolean {

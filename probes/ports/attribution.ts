@@ -17,9 +17,12 @@ export interface Attribution {
   truncated: boolean;
 }
 
-
 /** The socket inodes a process holds, among `wanted`; undefined when its fd directory cannot be read. */
-export async function socketInodes(host: HostRoot, pid: string, wanted: ReadonlySet<number>): Promise<number[] | undefined> {
+export async function socketInodes(
+  host: HostRoot,
+  pid: string,
+  wanted: ReadonlySet<number>,
+): Promise<number[] | undefined> {
   const dir = await host.readDir(`/proc/${pid}/fd`);
   if (!dir.ok) return undefined;
   const found: number[] = [];
@@ -63,7 +66,11 @@ export async function describeProcess(host: HostRoot, pid: number): Promise<Owne
     host.readText(`/proc/${pid}/status`, { maxBytes: 64 * 1024 }),
     host.readText(`/proc/${pid}/cgroup`, { maxBytes: 256 * 1024 }),
   ]);
-  const o: Owner = { pid, comm: comm.ok ? comm.text.trim() : '?', cmdline: cmdline.ok ? formatCmdline(cmdline.text) : '' };
+  const o: Owner = {
+    pid,
+    comm: comm.ok ? comm.text.trim() : '?',
+    cmdline: cmdline.ok ? formatCmdline(cmdline.text) : '',
+  };
   const uid = status.ok ? /^Uid:\s+(\d+)/m.exec(status.text)?.[1] : undefined;
   if (uid !== undefined) o.uid = Number(uid);
   if (cgroup.ok) {
@@ -74,7 +81,12 @@ export async function describeProcess(host: HostRoot, pid: number): Promise<Owne
 }
 
 /** Owners of the wanted socket inodes, lowest pid first, from the /proc of `host`. */
-export async function attribute(host: HostRoot, wanted: ReadonlySet<number>, maxProcesses: number, signal?: AbortSignal): Promise<Attribution> {
+export async function attribute(
+  host: HostRoot,
+  wanted: ReadonlySet<number>,
+  maxProcesses: number,
+  signal?: AbortSignal,
+): Promise<Attribution> {
   const out: Attribution = { owners: new Map(), processes: 0, unreadableFd: 0, truncated: false };
   if (wanted.size === 0) return out;
   const proc = await host.readDir('/proc');

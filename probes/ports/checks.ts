@@ -43,11 +43,17 @@ export function socketText(l: Listener): string {
 }
 
 function evidenceOf(list: readonly Listener[]): Evidence[] {
-  return list.map((l) => ({ file: l.file, line: l.line, text: `${socketText(l)}${l.owners[0]?.cmdline ? ` [${l.owners[0].cmdline}]` : ''}` }));
+  return list.map((l) => ({
+    file: l.file,
+    line: l.line,
+    text: `${socketText(l)}${l.owners[0]?.cmdline ? ` [${l.owners[0].cmdline}]` : ''}`,
+  }));
 }
 
 function listed(items: readonly string[]): string {
-  return items.length <= MAX_LISTED ? items.join('; ') : `${items.slice(0, MAX_LISTED).join('; ')}; and ${items.length - MAX_LISTED} more`;
+  return items.length <= MAX_LISTED
+    ? items.join('; ')
+    : `${items.slice(0, MAX_LISTED).join('; ')}; and ${items.length - MAX_LISTED} more`;
 }
 
 /** Why the socket list may be missing sockets, or undefined when it is complete. */
@@ -55,7 +61,9 @@ export function incompleteReason(t: SocketTable): string | undefined {
   const why: string[] = [];
   if (t.problems.length > 0) {
     const p = t.problems[0]!;
-    why.push(`${t.problems.length} unreadable line${t.problems.length > 1 ? 's' : ''} (first: ${p.file}:${p.line}: ${p.reason})`);
+    why.push(
+      `${t.problems.length} unreadable line${t.problems.length > 1 ? 's' : ''} (first: ${p.file}:${p.line}: ${p.reason})`,
+    );
   }
   for (const u of t.unreadable) why.push(`cannot read ${u.path}: ${u.code.replace(/_/g, ' ')} (${u.reason})`);
   return why.length > 0 ? `the socket list is incomplete: ${why.join('; ')}` : undefined;
@@ -85,7 +93,8 @@ function unexpectedListeners(facts: PortsFacts): Outcome {
     return verdict(
       t,
       unexpected,
-      () => `${unexpected.length} listening socket${unexpected.length > 1 ? 's' : ''} beyond loopback not in the allow-list: ${listed(unexpected.map(socketText))}. ${NODEPORT_NOTE}${sourceNote(t)}${own}`,
+      () =>
+        `${unexpected.length} listening socket${unexpected.length > 1 ? 's' : ''} beyond loopback not in the allow-list: ${listed(unexpected.map(socketText))}. ${NODEPORT_NOTE}${sourceNote(t)}${own}`,
       `every listening socket beyond loopback is allow-listed (${expected} allowed, ${t.listeners.filter((l) => l.scope === 'loopback').length} on loopback only, from ${t.source}). ${NODEPORT_NOTE}${sourceNote(t)}${own}`,
     );
   });
@@ -96,10 +105,15 @@ function dangerous(d: DangerousPort) {
   return (facts: PortsFacts): Outcome =>
     withSockets(facts, (t) => {
       const matching = t.listeners.filter(
-        (l) => d.ports.includes(l.port) && (d.protocols as readonly string[]).includes(l.protocol) && (d.exposure === 'any' || l.scope !== 'loopback'),
+        (l) =>
+          d.ports.includes(l.port) &&
+          (d.protocols as readonly string[]).includes(l.protocol) &&
+          (d.exposure === 'any' || l.scope !== 'loopback'),
       );
       // On a common port, a listener held by a known other process is not this service.
-      const other = d.owners ? matching.filter((l) => l.owners.length > 0 && l.owners.every((o) => !d.owners!.includes(o.comm))) : [];
+      const other = d.owners
+        ? matching.filter((l) => l.owners.length > 0 && l.owners.every((o) => !d.owners!.includes(o.comm)))
+        : [];
       const failing = matching.filter((l) => !other.includes(l));
       const others = other.length > 0 ? ` (${other.map(socketText).join('; ')}: not ${d.service})` : '';
       const where = d.exposure === 'any' ? '' : ' beyond loopback';
@@ -132,18 +146,28 @@ function publicAddress(facts: PortsFacts): Outcome {
   const pub = a.list.filter((x) => isPublic(x.address) && !facts.options.allowedPublicAddresses.includes(x.address));
   const ev = pub.map((x) => ({ file: x.file, text: `${x.address}${x.iface ? ` on ${x.iface}` : ''}` }));
   if (pub.length > 0) {
-    return fail(`public address${pub.length > 1 ? 'es' : ''} on a host interface: ${pub.map((x) => `${x.address}${x.iface ? ` (${x.iface})` : ''}`).join(', ')}; every listener beyond loopback is then on the Internet unless a firewall says otherwise`, ev);
+    return fail(
+      `public address${pub.length > 1 ? 'es' : ''} on a host interface: ${pub.map((x) => `${x.address}${x.iface ? ` (${x.iface})` : ''}`).join(', ')}; every listener beyond loopback is then on the Internet unless a firewall says otherwise`,
+      ev,
+    );
   }
   if (a.problems.length > 0) return unknown(`interface addresses incomplete: ${a.problems.slice(0, 3).join('; ')}`);
   const kinds = [...new Set(a.list.map((x) => nonPublicRange(x.address)))].join(', ');
-  return pass(`no public address on the host's interfaces (${a.list.length} address${a.list.length === 1 ? '' : 'es'}${kinds ? `: ${kinds}` : ''})`);
+  return pass(
+    `no public address on the host's interfaces (${a.list.length} address${a.list.length === 1 ? '' : 'es'}${kinds ? `: ${kinds}` : ''})`,
+  );
 }
 
-/** Does a listening TCP socket serve this reachable endpoint? Without one it is DNAT (NodePort, hostPort) or a proxy. */
+/**
+ * Does a listening TCP socket serve this reachable endpoint? Without one it is DNAT (NodePort, hostPort) or a proxy.
+ */
 export function hasSocket(listeners: readonly Listener[], e: ReachableEndpoint): boolean {
   const v6 = e.address.includes(':');
   return listeners.some(
-    (l) => l.protocol === 'tcp' && l.port === e.port && (l.address === e.address || l.address === '::' || (!v6 && l.address === '0.0.0.0')),
+    (l) =>
+      l.protocol === 'tcp' &&
+      l.port === e.port &&
+      (l.address === e.address || l.address === '::' || (!v6 && l.address === '0.0.0.0')),
   );
 }
 
@@ -155,20 +179,41 @@ function reachableUnexpected(facts: PortsFacts): Outcome {
   const allow = [...o.allowList, ...o.extraAllowList];
   const isNodePort = (p: number) => p >= o.nodePortRange.from && p <= o.nodePortRange.to;
   const label = (e: ReachableEndpoint) => {
-    const sock = listeners === undefined ? 'socket unknown' : hasSocket(listeners, e) ? 'socket' : 'no socket: NodePort/hostPort DNAT or proxy';
+    const sock =
+      listeners === undefined
+        ? 'socket unknown'
+        : hasSocket(listeners, e)
+          ? 'socket'
+          : 'no socket: NodePort/hostPort DNAT or proxy';
     return `${endpoint(e.address, e.port)} (${sock})`;
   };
   const nodePorts = r.open.filter((e) => isNodePort(e.port) && !allowed(allow, e.port, 'tcp'));
-  const bad = r.open.filter((e) => !allowed(allow, e.port, 'tcp') && !(isNodePort(e.port) && o.allowNodePorts) && !isOwnEndpoint(facts, e));
-  const skipped = r.skippedTargets.length > 0 ? ` Not scanned: ${r.skippedTargets.map((s) => `${s.address} (${s.reason})`).join('; ')}.` : '';
-  const np = nodePorts.length > 0 ? ` Reachable NodePorts (${o.nodePortRange.from}-${o.nodePortRange.to}): ${listed(nodePorts.map(label))}.` : '';
+  const bad = r.open.filter(
+    (e) => !allowed(allow, e.port, 'tcp') && !(isNodePort(e.port) && o.allowNodePorts) && !isOwnEndpoint(facts, e),
+  );
+  const skipped =
+    r.skippedTargets.length > 0
+      ? ` Not scanned: ${r.skippedTargets.map((s) => `${s.address} (${s.reason})`).join('; ')}.`
+      : '';
+  const np =
+    nodePorts.length > 0
+      ? ` Reachable NodePorts (${o.nodePortRange.from}-${o.nodePortRange.to}): ${listed(nodePorts.map(label))}.`
+      : '';
   const stats = `${r.attempted} of ${r.planned} connects to ${r.targets.join(', ') || 'no address'} over ${r.ports} ports in ${(r.durationMs / 1000).toFixed(1)} s`;
   const ev = r.open.map((e) => ({ text: `reachable ${label(e)}` }));
   const own = ownNote(facts);
-  if (bad.length > 0) return fail(`${bad.length} reachable TCP port${bad.length > 1 ? 's' : ''} not in the allow-list: ${listed(bad.map(label))} (${stats}).${np}${skipped}${own}`, ev);
-  if (r.incomplete) return unknown(`the reachability scan is incomplete: ${r.incomplete} (${stats}).${np}${skipped}`, ev);
+  if (bad.length > 0)
+    return fail(
+      `${bad.length} reachable TCP port${bad.length > 1 ? 's' : ''} not in the allow-list: ${listed(bad.map(label))} (${stats}).${np}${skipped}${own}`,
+      ev,
+    );
+  if (r.incomplete)
+    return unknown(`the reachability scan is incomplete: ${r.incomplete} (${stats}).${np}${skipped}`, ev);
   if (r.targets.length === 0) return unknown(`no address of this host to scan.${skipped}`);
-  return pass(`every reachable TCP port is allow-listed (${r.open.length} reachable; ${stats}).${np}${skipped} NodePorts and hostPorts hold no socket; only this scan sees them.${own}`, ev);
+  return pass(
+    `every reachable TCP port is allow-listed (${r.open.length} reachable; ${stats}).${np}${skipped} NodePorts and hostPorts hold no socket; only this scan sees them.${own}`,
+    ev,
+  );
 }
 
 function metadataReachable(facts: PortsFacts): Outcome {
@@ -181,7 +226,9 @@ function metadataReachable(facts: PortsFacts): Outcome {
       [{ text: `connect ${where}: ${m.detail}` }],
     );
   }
-  return pass(`the cloud metadata endpoint ${where} is not reachable (${m.detail})`, [{ text: `connect ${where}: ${m.detail}` }]);
+  return pass(`the cloud metadata endpoint ${where} is not reachable (${m.detail})`, [
+    { text: `connect ${where}: ${m.detail}` },
+  ]);
 }
 
 export const portsChecks: readonly Check<PortsFacts>[] = [
@@ -189,35 +236,51 @@ export const portsChecks: readonly Check<PortsFacts>[] = [
     id: 'ports.unexpected_listeners',
     title: 'Every listening socket beyond loopback is in the allow-list',
     severity: 'medium',
-    references: ['CIS Debian Linux 12 Benchmark v1.1.0 2.1.22', 'https://kubernetes.io/docs/reference/networking/ports-and-protocols/'],
-    remediation: 'Stop the service, bind it to 127.0.0.1, or, when it is meant to be there, add "PORT/proto" to probes.ports.extraAllowList.',
+    references: [
+      'CIS Debian Linux 12 Benchmark v1.1.0 2.1.22',
+      'https://kubernetes.io/docs/reference/networking/ports-and-protocols/',
+    ],
+    remediation:
+      'Stop the service, bind it to 127.0.0.1, or, when it is meant to be there, add "PORT/proto" to probes.ports.extraAllowList.',
     evaluate: unexpectedListeners,
   },
-  ...DANGEROUS_PORTS.map(
-    (d): Check<PortsFacts> => ({ id: d.check, title: d.title, severity: d.severity, references: d.references, remediation: d.remediation, evaluate: dangerous(d) }),
-  ),
+  ...DANGEROUS_PORTS.map((d): Check<PortsFacts> => ({
+    id: d.check,
+    title: d.title,
+    severity: d.severity,
+    references: d.references,
+    remediation: d.remediation,
+    evaluate: dangerous(d),
+  })),
   {
     id: 'ports.route_localnet',
     title: 'Localhost traffic is not routed from other interfaces (route_localnet=0)',
     severity: 'medium',
-    references: ['CVE-2020-8558', 'https://github.com/kubernetes/kubernetes/issues/90259', 'https://docs.kernel.org/networking/ip-sysctl.html'],
-    remediation: 'Set net.ipv4.conf.all.route_localnet=0 (sysctl.d) and run kube-proxy in nftables or IPVS mode, or with --iptables-localhost-nodeports=false; keep the kube-proxy rule that drops martian localhost packets.',
+    references: [
+      'CVE-2020-8558',
+      'https://github.com/kubernetes/kubernetes/issues/90259',
+      'https://docs.kernel.org/networking/ip-sysctl.html',
+    ],
+    remediation:
+      'Set net.ipv4.conf.all.route_localnet=0 (sysctl.d) and run kube-proxy in nftables or IPVS mode, or with --iptables-localhost-nodeports=false; keep the kube-proxy rule that drops martian localhost packets.',
     evaluate: routeLocalnet,
   },
   {
     id: 'ports.public_address',
-    title: 'No public IP address on the node\'s interfaces',
+    title: "No public IP address on the node's interfaces",
     severity: 'medium',
     references: ['https://kubernetes.io/docs/concepts/security/security-checklist/', 'RFC 6890'],
-    remediation: 'Put nodes on private subnets behind a load balancer or NAT gateway; if a public address is intended (an edge node), firewall it and list it in probes.ports.allowedPublicAddresses.',
+    remediation:
+      'Put nodes on private subnets behind a load balancer or NAT gateway; if a public address is intended (an edge node), firewall it and list it in probes.ports.allowedPublicAddresses.',
     evaluate: publicAddress,
   },
   {
     id: 'ports.reachable_unexpected',
-    title: 'Every TCP port reachable on the node\'s addresses is allow-listed',
+    title: "Every TCP port reachable on the node's addresses is allow-listed",
     severity: 'medium',
     references: ['https://github.com/aquasecurity/kube-hunter', 'https://github.com/kubernetes/kubernetes/pull/108496'],
-    remediation: 'Close or firewall the port; for a NodePort, change the Service to ClusterIP or restrict it with loadBalancerSourceRanges / NetworkPolicy; for a listener meant to be there, add it to probes.ports.extraAllowList.',
+    remediation:
+      'Close or firewall the port; for a NodePort, change the Service to ClusterIP or restrict it with loadBalancerSourceRanges / NetworkPolicy; for a listener meant to be there, add it to probes.ports.extraAllowList.',
     evaluate: reachableUnexpected,
   },
   {
@@ -244,7 +307,8 @@ export const portsChecks: readonly Check<PortsFacts>[] = [
       'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-options.html',
       'https://cloud.google.com/kubernetes-engine/docs/concepts/workload-identity',
     ],
-    remediation: 'Block 169.254.169.254 for pods (NetworkPolicy egress deny, or the CNI\'s host firewall), require IMDSv2 with a hop limit of 1 on AWS, use Workload Identity / IRSA instead of node credentials.',
+    remediation:
+      "Block 169.254.169.254 for pods (NetworkPolicy egress deny, or the CNI's host firewall), require IMDSv2 with a hop limit of 1 on AWS, use Workload Identity / IRSA instead of node credentials.",
     evaluate: metadataReachable,
   },
 ];

@@ -6,12 +6,16 @@
 import type { Severity } from '../../src/sdk.js';
 
 export const REASONS = {
-  UNAUTHENTICATED_ROOT: 'whoever connects gets root on the node: the Docker Engine API without TLS has no authentication',
+  UNAUTHENTICATED_ROOT:
+    'whoever connects gets root on the node: the Docker Engine API without TLS has no authentication',
   NO_AUTHENTICATION: 'serves node and pod data with no authentication at all',
-  CLUSTER_ADMIN_NO_AUTH: 'the legacy insecure apiserver port skips authentication and authorization: cluster-admin for whoever connects',
-  CLUSTER_SECRETS: 'etcd holds every Secret of the cluster; off-host it must be reachable only by the apiservers and its peers, with mTLS',
+  CLUSTER_ADMIN_NO_AUTH:
+    'the legacy insecure apiserver port skips authentication and authorization: cluster-admin for whoever connects',
+  CLUSTER_SECRETS:
+    'etcd holds every Secret of the cluster; off-host it must be reachable only by the apiservers and its peers, with mTLS',
   INFO_LEAK: 'discloses details of the node and its workloads to anyone who can connect',
-  LEGACY_RPC: 'an RPC port mapper, unused on a Kubernetes node, with a history of amplification and information-disclosure abuse',
+  LEGACY_RPC:
+    'an RPC port mapper, unused on a Kubernetes node, with a history of amplification and information-disclosure abuse',
 } as const;
 export type Reason = keyof typeof REASONS;
 
@@ -45,8 +49,13 @@ export const DANGEROUS_PORTS: readonly DangerousPort[] = [
     exposure: 'any',
     severity: 'critical',
     reason: 'UNAUTHENTICATED_ROOT',
-    references: ['CIS Docker Benchmark v1.6.0 2.7', 'docker-bench-security check_2_7', 'https://docs.docker.com/engine/security/protect-access/'],
-    remediation: 'Remove "-H tcp://...:2375" from dockerd (systemd unit, /etc/docker/daemon.json "hosts"); if remote access is needed use 2376 with --tlsverify and client certificates, or SSH.',
+    references: [
+      'CIS Docker Benchmark v1.6.0 2.7',
+      'docker-bench-security check_2_7',
+      'https://docs.docker.com/engine/security/protect-access/',
+    ],
+    remediation:
+      'Remove "-H tcp://...:2375" from dockerd (systemd unit, /etc/docker/daemon.json "hosts"); if remote access is needed use 2376 with --tlsverify and client certificates, or SSH.',
   },
   {
     check: 'ports.kubelet_read_only',
@@ -57,8 +66,12 @@ export const DANGEROUS_PORTS: readonly DangerousPort[] = [
     exposure: 'any',
     severity: 'high',
     reason: 'NO_AUTHENTICATION',
-    references: ['CIS Kubernetes Benchmark v1.12 4.2.4', 'https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/'],
-    remediation: 'Set readOnlyPort: 0 in the kubelet configuration file (or --read-only-port=0) and restart the kubelet.',
+    references: [
+      'CIS Kubernetes Benchmark v1.12 4.2.4',
+      'https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/',
+    ],
+    remediation:
+      'Set readOnlyPort: 0 in the kubelet configuration file (or --read-only-port=0) and restart the kubelet.',
   },
   {
     check: 'ports.insecure_apiserver',
@@ -70,7 +83,11 @@ export const DANGEROUS_PORTS: readonly DangerousPort[] = [
     severity: 'critical',
     reason: 'CLUSTER_ADMIN_NO_AUTH',
     owners: ['kube-apiserver', 'hyperkube'],
-    references: ['CIS Kubernetes Benchmark v1.20 1.2.18', 'kube-bench cfg/cis-1.20/master.yaml 1.2.18', 'CVE-2020-8558'],
+    references: [
+      'CIS Kubernetes Benchmark v1.20 1.2.18',
+      'kube-bench cfg/cis-1.20/master.yaml 1.2.18',
+      'CVE-2020-8558',
+    ],
     remediation: 'Run kube-apiserver with --insecure-port=0 (removed in 1.24: upgrade), and serve only the TLS port.',
   },
   {
@@ -82,8 +99,13 @@ export const DANGEROUS_PORTS: readonly DangerousPort[] = [
     exposure: 'off_loopback',
     severity: 'high',
     reason: 'CLUSTER_SECRETS',
-    references: ['CIS Kubernetes Benchmark v1.12 2.1', 'CIS Kubernetes Benchmark v1.12 2.2', 'https://etcd.io/docs/latest/op-guide/security/'],
-    remediation: 'On a worker, nothing should serve etcd. On a control-plane node, require client certificates (--client-cert-auth, --peer-client-cert-auth) and firewall 2379/2380 to the control-plane nodes; accept this finding with an exception there.',
+    references: [
+      'CIS Kubernetes Benchmark v1.12 2.1',
+      'CIS Kubernetes Benchmark v1.12 2.2',
+      'https://etcd.io/docs/latest/op-guide/security/',
+    ],
+    remediation:
+      'On a worker, nothing should serve etcd. On a control-plane node, require client certificates (--client-cert-auth, --peer-client-cert-auth) and firewall 2379/2380 to the control-plane nodes; accept this finding with an exception there.',
   },
   {
     check: 'ports.cadvisor',
@@ -95,8 +117,12 @@ export const DANGEROUS_PORTS: readonly DangerousPort[] = [
     severity: 'medium',
     reason: 'INFO_LEAK',
     owners: ['kubelet', 'cadvisor', 'hyperkube'],
-    references: ['kube-hunter KHV043', 'https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.12.md'],
-    remediation: 'Kubernetes 1.12 removed --cadvisor-port from the kubelet: upgrade the kubelet or drop --cadvisor-port; scrape container metrics through the kubelet /metrics/cadvisor endpoint, which needs authentication.',
+    references: [
+      'kube-hunter KHV043',
+      'https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.12.md',
+    ],
+    remediation:
+      'Kubernetes 1.12 removed --cadvisor-port from the kubelet: upgrade the kubelet or drop --cadvisor-port; scrape container metrics through the kubelet /metrics/cadvisor endpoint, which needs authentication.',
   },
   {
     check: 'ports.kubelet_healthz_exposed',
@@ -119,7 +145,12 @@ export const DANGEROUS_PORTS: readonly DangerousPort[] = [
     exposure: 'any',
     severity: 'medium',
     reason: 'LEGACY_RPC',
-    references: ['CIS Debian Linux 12 Benchmark v1.1.0 2.1.12', 'dev-sec cis-dil-benchmark cis-dil-benchmark-2.2.7', 'Lynis STRG-1902'],
-    remediation: 'Stop and mask rpcbind.service and rpcbind.socket (systemctl mask --now rpcbind.socket rpcbind.service) unless the node mounts NFSv3.',
+    references: [
+      'CIS Debian Linux 12 Benchmark v1.1.0 2.1.12',
+      'dev-sec cis-dil-benchmark cis-dil-benchmark-2.2.7',
+      'Lynis STRG-1902',
+    ],
+    remediation:
+      'Stop and mask rpcbind.service and rpcbind.socket (systemctl mask --now rpcbind.socket rpcbind.service) unless the node mounts NFSv3.',
   },
 ];

@@ -5,7 +5,17 @@
 import os from 'node:os';
 import { HostRoot, describeFailure } from '../../src/sdk.js';
 import type { Failure, ProbeContext } from '../../src/sdk.js';
-import type { Addresses, InetSocket, InterfaceAddress, Listener, MetadataProbe, ParseProblem, PortsFacts, Reachability, SocketTable } from './types.js';
+import type {
+  Addresses,
+  InetSocket,
+  InterfaceAddress,
+  Listener,
+  MetadataProbe,
+  ParseProblem,
+  PortsFacts,
+  Reachability,
+  SocketTable,
+} from './types.js';
 import { parseFibTrieLocal, parseIfInet6, parseInetSockets, parseRoutes, parseUnixSockets } from './proc-net.js';
 import type { Endianness } from './proc-net.js';
 import { attribute } from './attribution.js';
@@ -40,10 +50,14 @@ export interface NetSource {
  * when the host's /proc is mounted there; else hostward's own /proc/net, which is the host's only when the
  * pod runs with hostNetwork (the DaemonSet does).
  */
-export async function findNetSource(host: HostRoot, o: Pick<PortsOptions, 'procNetFallback'>): Promise<NetSource | { unavailable: string }> {
+export async function findNetSource(
+  host: HostRoot,
+  o: Pick<PortsOptions, 'procNetFallback'>,
+): Promise<NetSource | { unavailable: string }> {
   if (host.isHostRoot) return { host, dir: '/proc/net', hostNamespace: true };
   if (await host.exists('/proc/1/net/tcp')) return { host, dir: '/proc/1/net', hostNamespace: true };
-  if (!o.procNetFallback) return { unavailable: "the host's /proc is not under the root (no /proc/1/net/tcp) and procNetFallback is off" };
+  if (!o.procNetFallback)
+    return { unavailable: "the host's /proc is not under the root (no /proc/1/net/tcp) and procNetFallback is off" };
   return {
     host: new HostRoot('/'),
     dir: '/proc/net',
@@ -52,7 +66,12 @@ export async function findNetSource(host: HostRoot, o: Pick<PortsOptions, 'procN
   };
 }
 
-async function readSockets(src: NetSource, o: PortsOptions, endian: Endianness, signal: AbortSignal): Promise<SocketTable | { unavailable: string }> {
+async function readSockets(
+  src: NetSource,
+  o: PortsOptions,
+  endian: Endianness,
+  signal: AbortSignal,
+): Promise<SocketTable | { unavailable: string }> {
   const problems: ParseProblem[] = [];
   const unreadable: Failure[] = [];
   const inet: InetSocket[] = [];
@@ -107,7 +126,9 @@ async function readAddresses(src: NetSource, endian: Endianness): Promise<Addres
   if (v6.ok) {
     const p = parseIfInet6(v6.text);
     problems.push(...p.problems);
-    for (const a of p.addresses) if (!isLoopback(a.address)) list.push({ address: a.address, family: 6, iface: a.iface, file: `${src.dir}/if_inet6` });
+    for (const a of p.addresses)
+      if (!isLoopback(a.address))
+        list.push({ address: a.address, family: 6, iface: a.iface, file: `${src.dir}/if_inet6` });
   } else if (v6.code !== 'missing') problems.push(`cannot read ${describeFailure(v6)}`);
   return { list, problems };
 }
@@ -165,13 +186,25 @@ export async function gatherPorts(ctx: ProbeContext, deps: GatherDeps = {}): Pro
 
   if (wanted(options.reachability, ctx, src)) {
     const nodeAddresses = 'list' in facts.addresses ? facts.addresses.list.map((a) => a.address) : [];
-    const { targets, skipped } = selectTargets(options.reachabilityTargets ?? nodeAddresses, (deps.ownAddresses ?? ownAddresses)(), options.maxScanTargets);
+    const { targets, skipped } = selectTargets(
+      options.reachabilityTargets ?? nodeAddresses,
+      (deps.ownAddresses ?? ownAddresses)(),
+      options.maxScanTargets,
+    );
     const ports = new Set<number>();
-    if ('listeners' in facts.sockets) for (const l of facts.sockets.listeners) if (l.protocol === 'tcp') ports.add(l.port);
+    if ('listeners' in facts.sockets)
+      for (const l of facts.sockets.listeners) if (l.protocol === 'tcp') ports.add(l.port);
     for (let p = options.nodePortRange.from; p <= options.nodePortRange.to; p++) ports.add(p);
     const sorted = [...ports].sort((a, b) => a - b);
     const scan = await connectScan(
-      { targets, ports: sorted, ratePerSecond: options.scanRatePerSecond, concurrency: options.scanConcurrency, connectTimeoutMs: options.connectTimeoutMs, budgetMs: options.scanBudgetSeconds * 1000 },
+      {
+        targets,
+        ports: sorted,
+        ratePerSecond: options.scanRatePerSecond,
+        concurrency: options.scanConcurrency,
+        connectTimeoutMs: options.connectTimeoutMs,
+        budgetMs: options.scanBudgetSeconds * 1000,
+      },
       connect,
       ctx.signal,
     );
@@ -182,10 +215,18 @@ export async function gatherPorts(ctx: ProbeContext, deps: GatherDeps = {}): Pro
   const metadataAuto = options.metadataCheck === 'auto';
   if (wanted(options.metadataCheck, ctx, src) && (!metadataAuto || inKubernetesPod())) {
     const c = await connect(options.metadataAddress, options.metadataPort, options.metadataTimeoutMs, ctx.signal);
-    const m: MetadataProbe = { address: options.metadataAddress, port: options.metadataPort, reachable: c.open, detail: c.detail };
+    const m: MetadataProbe = {
+      address: options.metadataAddress,
+      port: options.metadataPort,
+      reachable: c.open,
+      detail: c.detail,
+    };
     facts.metadata = m;
   } else if (metadataAuto && wanted('auto', ctx, src)) {
-    facts.metadata = { off: 'the metadata endpoint check is off outside a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set); set probes.ports.metadataCheck: true to run it' };
-  } else facts.metadata = { off: offReason(options.metadataCheck, 'metadataCheck', 'the metadata endpoint check', ctx) };
+    facts.metadata = {
+      off: 'the metadata endpoint check is off outside a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set); set probes.ports.metadataCheck: true to run it',
+    };
+  } else
+    facts.metadata = { off: offReason(options.metadataCheck, 'metadataCheck', 'the metadata endpoint check', ctx) };
   return facts;
 }

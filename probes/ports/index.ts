@@ -17,14 +17,24 @@ export function measurePorts(facts: PortsFacts): Measurement[] {
   const seen = new Map<string, Measurement>();
   for (const l of facts.sockets.listeners) {
     const labels = { protocol: l.protocol, port: String(l.port), scope: l.scope };
-    seen.set(`${labels.protocol}/${labels.port}/${labels.scope}`, { metric: 'hostward_listening_sockets', labels, value: 1 });
+    seen.set(`${labels.protocol}/${labels.port}/${labels.scope}`, {
+      metric: 'hostward_listening_sockets',
+      labels,
+      value: 1,
+    });
   }
-  return [...seen.values()].sort((a, b) => Number(a.labels.port) - Number(b.labels.port) || a.labels.protocol!.localeCompare(b.labels.protocol!) || a.labels.scope!.localeCompare(b.labels.scope!));
+  return [...seen.values()].sort(
+    (a, b) =>
+      Number(a.labels.port) - Number(b.labels.port) ||
+      a.labels.protocol!.localeCompare(b.labels.protocol!) ||
+      a.labels.scope!.localeCompare(b.labels.scope!),
+  );
 }
 
 export const portsProbe = defineProbe<PortsFacts>({
   name: 'ports',
-  description: 'Listening TCP/UDP sockets of the host network namespace with owning process and pod, against an allow-list and known dangerous ports; route_localnet; public interface addresses; in the agent, a connect scan of the node\'s own addresses (NodePorts included) and the cloud metadata endpoint.',
+  description:
+    "Listening TCP/UDP sockets of the host network namespace with owning process and pod, against an allow-list and known dangerous ports; route_localnet; public interface addresses; in the agent, a connect scan of the node's own addresses (NodePorts included) and the cloud metadata endpoint.",
   checks: portsChecks,
   gather: (ctx) => gatherPorts(ctx),
   measure: measurePorts,

@@ -64,9 +64,24 @@ export const DEFAULT_ALLOW_LIST: readonly string[] = [
 ];
 
 const KEYS = [
-  'allowList', 'extraAllowList', 'reachability', 'reachabilityTargets', 'nodePortRange', 'allowNodePorts', 'scanRatePerSecond',
-  'scanConcurrency', 'connectTimeoutMs', 'scanBudgetSeconds', 'maxScanTargets', 'metadataCheck', 'metadataAddress', 'metadataPort',
-  'metadataTimeoutMs', 'procNetFallback', 'allowedPublicAddresses', 'maxProcesses',
+  'allowList',
+  'extraAllowList',
+  'reachability',
+  'reachabilityTargets',
+  'nodePortRange',
+  'allowNodePorts',
+  'scanRatePerSecond',
+  'scanConcurrency',
+  'connectTimeoutMs',
+  'scanBudgetSeconds',
+  'maxScanTargets',
+  'metadataCheck',
+  'metadataAddress',
+  'metadataPort',
+  'metadataTimeoutMs',
+  'procNetFallback',
+  'allowedPublicAddresses',
+  'maxProcesses',
 ];
 
 /** "22/tcp", "51820-51821/udp"; undefined when malformed. */
@@ -85,7 +100,11 @@ export function allowed(list: readonly PortRange[], port: number, protocol: stri
 
 function ranges(v: unknown, key: string): PortRange[] {
   if (!Array.isArray(v)) optionProblem(key, 'must be a list of "PORT/tcp", "PORT/udp" or "FROM-TO/proto"');
-  return v.map((e, i) => (typeof e === 'string' ? parsePortRange(e) : undefined) ?? optionProblem(`${key}[${i}]`, `must be "PORT/tcp", "PORT/udp" or "FROM-TO/proto", got ${JSON.stringify(e)}`));
+  return v.map(
+    (e, i) =>
+      (typeof e === 'string' ? parsePortRange(e) : undefined) ??
+      optionProblem(`${key}[${i}]`, `must be "PORT/tcp", "PORT/udp" or "FROM-TO/proto", got ${JSON.stringify(e)}`),
+  );
 }
 
 function bool(c: Record<string, unknown>, key: string, dflt: boolean): boolean {
@@ -96,16 +115,20 @@ function bool(c: Record<string, unknown>, key: string, dflt: boolean): boolean {
 }
 
 function ips(v: unknown, key: string): string[] {
-  if (!Array.isArray(v) || v.some((a) => typeof a !== 'string' || isIP(a) === 0)) optionProblem(key, 'must be a list of IP addresses');
+  if (!Array.isArray(v) || v.some((a) => typeof a !== 'string' || isIP(a) === 0))
+    optionProblem(key, 'must be a list of IP addresses');
   return v as string[];
 }
 
 export function parsePortsOptions(raw: unknown): PortsOptions {
-  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) optionProblem('(section)', 'must be a mapping');
+  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw)))
+    optionProblem('(section)', 'must be a mapping');
   const c = (raw ?? {}) as Record<string, unknown>;
-  for (const k of Object.keys(c)) if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+  for (const k of Object.keys(c))
+    if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
   const o: PortsOptions = {
-    allowList: c.allowList === undefined ? DEFAULT_ALLOW_LIST.map((t) => parsePortRange(t)!) : ranges(c.allowList, 'allowList'),
+    allowList:
+      c.allowList === undefined ? DEFAULT_ALLOW_LIST.map((t) => parsePortRange(t)!) : ranges(c.allowList, 'allowList'),
     extraAllowList: c.extraAllowList === undefined ? [] : ranges(c.extraAllowList, 'extraAllowList'),
     reachability: c.reachability === undefined || c.reachability === 'auto' ? 'auto' : bool(c, 'reachability', false),
     nodePortRange: { from: 30000, to: 32767 },
@@ -115,22 +138,26 @@ export function parsePortsOptions(raw: unknown): PortsOptions {
     connectTimeoutMs: optionInt(c, 'connectTimeoutMs', 10, 10000, 300),
     scanBudgetSeconds: optionInt(c, 'scanBudgetSeconds', 1, 300, 10),
     maxScanTargets: optionInt(c, 'maxScanTargets', 1, 64, 4),
-    metadataCheck: c.metadataCheck === undefined || c.metadataCheck === 'auto' ? 'auto' : bool(c, 'metadataCheck', false),
+    metadataCheck:
+      c.metadataCheck === undefined || c.metadataCheck === 'auto' ? 'auto' : bool(c, 'metadataCheck', false),
     metadataAddress: '169.254.169.254',
     metadataPort: optionInt(c, 'metadataPort', 1, 65535, 80),
     metadataTimeoutMs: optionInt(c, 'metadataTimeoutMs', 10, 10000, 1000),
     procNetFallback: bool(c, 'procNetFallback', true),
-    allowedPublicAddresses: c.allowedPublicAddresses === undefined ? [] : ips(c.allowedPublicAddresses, 'allowedPublicAddresses'),
+    allowedPublicAddresses:
+      c.allowedPublicAddresses === undefined ? [] : ips(c.allowedPublicAddresses, 'allowedPublicAddresses'),
     maxProcesses: optionInt(c, 'maxProcesses', 1, 1_000_000, 100_000),
   };
   if (c.reachabilityTargets !== undefined) o.reachabilityTargets = ips(c.reachabilityTargets, 'reachabilityTargets');
   if (c.nodePortRange !== undefined) {
     const r = typeof c.nodePortRange === 'string' ? parsePortRange(`${c.nodePortRange}/tcp`) : undefined;
-    if (!r) optionProblem('nodePortRange', `must be "FROM-TO" (default 30000-32767), got ${JSON.stringify(c.nodePortRange)}`);
+    if (!r)
+      optionProblem('nodePortRange', `must be "FROM-TO" (default 30000-32767), got ${JSON.stringify(c.nodePortRange)}`);
     o.nodePortRange = { from: r.from, to: r.to };
   }
   if (c.metadataAddress !== undefined) {
-    if (typeof c.metadataAddress !== 'string' || isIP(c.metadataAddress) === 0) optionProblem('metadataAddress', 'must be an IP address');
+    if (typeof c.metadataAddress !== 'string' || isIP(c.metadataAddress) === 0)
+      optionProblem('metadataAddress', 'must be an IP address');
     o.metadataAddress = c.metadataAddress;
   }
   return o;

@@ -21,7 +21,8 @@ function word(hex: string, endian: Endianness): number[] {
 
 /** IPv6 text form as RFC 5952 (via the URL parser), IPv4-mapped addresses as ::ffff:a.b.c.d like ss. */
 export function formatIPv6(bytes: readonly number[]): string {
-  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return `::ffff:${bytes.slice(12).join('.')}`;
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff)
+    return `::ffff:${bytes.slice(12).join('.')}`;
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
   return new URL(`http://[${groups.join(':')}]`).hostname.slice(1, -1);
@@ -60,7 +61,12 @@ const LOCAL = /^([0-9A-Fa-f]{8}|[0-9A-Fa-f]{32}):([0-9A-Fa-f]{4})$/;
  * Parse /proc/net/tcp and its siblings. Fields: sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
  * The address family is taken from the address width, so tcp and tcp6 share this function.
  */
-export function parseInetSockets(text: string, protocol: InetProtocol, file: string, endian: Endianness = 'LE'): InetParse {
+export function parseInetSockets(
+  text: string,
+  protocol: InetProtocol,
+  file: string,
+  endian: Endianness = 'LE',
+): InetParse {
   const out: InetParse = { sockets: [], lines: 0, problems: [] };
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
@@ -68,7 +74,8 @@ export function parseInetSockets(text: string, protocol: InetProtocol, file: str
     out.problems.push({ file, line: 1, reason: 'empty file (no header line)' });
     return out;
   }
-  if (!/^\s*sl\s+local_address\s/.test(lines[0]!)) out.problems.push({ file, line: 1, reason: 'no header line: not a /proc/net socket table' });
+  if (!/^\s*sl\s+local_address\s/.test(lines[0]!))
+    out.problems.push({ file, line: 1, reason: 'no header line: not a /proc/net socket table' });
   const want = LISTEN_STATE[protocol];
   for (let i = 1; i < lines.length; i++) {
     const raw = lines[i]!;
@@ -76,13 +83,25 @@ export function parseInetSockets(text: string, protocol: InetProtocol, file: str
     out.lines++;
     const f = raw.trim().split(/\s+/);
     const bad = (reason: string) => {
-      if (out.problems.length < MAX_PROBLEMS) out.problems.push({ file, line: i + 1, reason: `${reason}: ${JSON.stringify(raw.slice(0, 120))}` });
+      if (out.problems.length < MAX_PROBLEMS)
+        out.problems.push({ file, line: i + 1, reason: `${reason}: ${JSON.stringify(raw.slice(0, 120))}` });
     };
     if (f.length < 10) {
       bad(`truncated line (${f.length} of at least 10 fields)`);
       continue;
     }
-    const [sl, local, , st, , , , uid, , inode] = f as [string, string, string, string, string, string, string, string, string, string];
+    const [sl, local, , st, , , , uid, , inode] = f as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     if (!/^[0-9A-Fa-f]{2}$/.test(st)) {
       bad('malformed state');
       continue;
@@ -118,13 +137,15 @@ export function parseUnixSockets(text: string, file: string): { listeners: UnixL
   const listeners: UnixListener[] = [];
   const problems: ParseProblem[] = [];
   const lines = text.split('\n');
-  if (!/^Num\s+RefCount\s+Protocol\s+Flags/.test(lines[0] ?? '')) problems.push({ file, line: 1, reason: 'no header line: not /proc/net/unix' });
+  if (!/^Num\s+RefCount\s+Protocol\s+Flags/.test(lines[0] ?? ''))
+    problems.push({ file, line: 1, reason: 'no header line: not /proc/net/unix' });
   for (let i = 1; i < lines.length; i++) {
     const raw = lines[i]!;
     if (raw.trim() === '') continue;
     const f = raw.trim().split(/\s+/);
     if (f.length < 7 || !/^[0-9A-Fa-f]+:$/.test(f[0]!) || !/^[0-9A-Fa-f]{1,8}$/.test(f[3]!) || !/^\d+$/.test(f[6]!)) {
-      if (problems.length < MAX_PROBLEMS) problems.push({ file, line: i + 1, reason: `malformed line: ${JSON.stringify(raw.slice(0, 120))}` });
+      if (problems.length < MAX_PROBLEMS)
+        problems.push({ file, line: i + 1, reason: `malformed line: ${JSON.stringify(raw.slice(0, 120))}` });
       continue;
     }
     if ((parseInt(f[3]!, 16) & SO_ACCEPTCON) === 0 || f.length < 8) continue;
@@ -145,7 +166,8 @@ export function parseFibTrieLocal(text: string): { addresses: string[]; problems
     const leafM = /^[\s|+`-]*\|-- (\S+)\s*$/.exec(raw);
     if (leafM) {
       leaf = /^\d{1,3}(\.\d{1,3}){3}$/.test(leafM[1]!) ? leafM[1] : undefined;
-      if (!leaf && problems.length < MAX_PROBLEMS) problems.push(`fib_trie: not an IPv4 address: ${JSON.stringify(leafM[1]!.slice(0, 60))}`);
+      if (!leaf && problems.length < MAX_PROBLEMS)
+        problems.push(`fib_trie: not an IPv4 address: ${JSON.stringify(leafM[1]!.slice(0, 60))}`);
       continue;
     }
     if (leaf && /^\s*\/32 host LOCAL\s*$/.test(raw)) seen.add(leaf);
@@ -154,14 +176,18 @@ export function parseFibTrieLocal(text: string): { addresses: string[]; problems
 }
 
 /** /proc/net/if_inet6: "addr ifindex prefixlen scope flags ifname", the address as 32 hex digits in network order. */
-export function parseIfInet6(text: string): { addresses: { address: string; iface: string; scope: number }[]; problems: string[] } {
+export function parseIfInet6(text: string): {
+  addresses: { address: string; iface: string; scope: number }[];
+  problems: string[];
+} {
   const addresses: { address: string; iface: string; scope: number }[] = [];
   const problems: string[] = [];
   for (const raw of text.split('\n')) {
     if (raw.trim() === '') continue;
     const f = raw.trim().split(/\s+/);
     if (f.length !== 6 || !/^[0-9a-fA-F]{32}$/.test(f[0]!) || !/^[0-9a-fA-F]{2}$/.test(f[3]!)) {
-      if (problems.length < MAX_PROBLEMS) problems.push(`if_inet6: malformed line ${JSON.stringify(raw.slice(0, 120))}`);
+      if (problems.length < MAX_PROBLEMS)
+        problems.push(`if_inet6: malformed line ${JSON.stringify(raw.slice(0, 120))}`);
       continue;
     }
     const bytes = Array.from({ length: 16 }, (_, i) => parseInt(f[0]!.slice(i * 2, i * 2 + 2), 16));
@@ -170,13 +196,22 @@ export function parseIfInet6(text: string): { addresses: { address: string; ifac
   return { addresses, problems };
 }
 
-/** /proc/net/route: interface, destination and mask (host byte order words), to name the interface of an IPv4 address. */
-export function parseRoutes(text: string, endian: Endianness = 'LE'): { iface: string; destination: string; mask: string }[] {
+/**
+ * /proc/net/route: interface, destination and mask (host byte order words), to name the interface of an IPv4 address.
+ */
+export function parseRoutes(
+  text: string,
+  endian: Endianness = 'LE',
+): { iface: string; destination: string; mask: string }[] {
   const out: { iface: string; destination: string; mask: string }[] = [];
   for (const raw of text.split('\n').slice(1)) {
     const f = raw.trim().split(/\s+/);
     if (f.length < 8 || !/^[0-9A-Fa-f]{8}$/.test(f[1]!) || !/^[0-9A-Fa-f]{8}$/.test(f[7]!)) continue;
-    out.push({ iface: f[0]!, destination: decodeAddress(f[1]!, endian)!.address, mask: decodeAddress(f[7]!, endian)!.address });
+    out.push({
+      iface: f[0]!,
+      destination: decodeAddress(f[1]!, endian)!.address,
+      mask: decodeAddress(f[7]!, endian)!.address,
+    });
   }
   return out;
 }

@@ -15,7 +15,12 @@ export interface ConnectResult {
   detail: string;
 }
 
-export type Connector = (address: string, port: number, timeoutMs: number, signal?: AbortSignal) => Promise<ConnectResult>;
+export type Connector = (
+  address: string,
+  port: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+) => Promise<ConnectResult>;
 
 export const tcpConnect: Connector = (address, port, timeoutMs, signal) =>
   new Promise((resolve) => {
@@ -48,13 +53,21 @@ const isLoopback = (a: string) => /^127\./.test(a) || a === '::1';
  * Which addresses to scan: the configured ones or the node's, keeping only addresses of this host (so a
  * connect never leaves it) and no link-local IPv6 (needs a zone), at most `max`.
  */
-export function selectTargets(candidates: readonly string[], own: ReadonlySet<string>, max: number): { targets: string[]; skipped: { address: string; reason: string }[] } {
+export function selectTargets(
+  candidates: readonly string[],
+  own: ReadonlySet<string>,
+  max: number,
+): { targets: string[]; skipped: { address: string; reason: string }[] } {
   const targets: string[] = [];
   const skipped: { address: string; reason: string }[] = [];
   for (const a of [...new Set(candidates)]) {
     if (net.isIP(a) === 0) skipped.push({ address: a, reason: 'not an IP address' });
     else if (/^fe[89ab]/i.test(a)) skipped.push({ address: a, reason: 'link-local IPv6 (needs an interface zone)' });
-    else if (!isLoopback(a) && !own.has(a)) skipped.push({ address: a, reason: "not an address of hostward's network namespace: a connect would leave the host" });
+    else if (!isLoopback(a) && !own.has(a))
+      skipped.push({
+        address: a,
+        reason: "not an address of hostward's network namespace: a connect would leave the host",
+      });
     else if (targets.length >= max) skipped.push({ address: a, reason: `more than maxScanTargets (${max}) addresses` });
     else targets.push(a);
   }

@@ -53,9 +53,32 @@ export const DOCKER_OPTIONS: readonly DockerOption[] = [
 
 /** dockerd's boolean flags: they take no separate value ("--icc=false" is the only way to say false). */
 export const DOCKERD_BOOL_FLAGS: ReadonlySet<string> = new Set([
-  'icc', 'iptables', 'ip6tables', 'ip-forward', 'ip-masq', 'ipv6', 'tls', 'tlsverify', 'no-new-privileges', 'live-restore',
-  'userland-proxy', 'experimental', 'selinux-enabled', 'debug', 'D', 'rootless', 'raw-logs', 'init', 'validate', 'help', 'h',
-  'version', 'v', 'disable-legacy-registry', 'allow-nondistributable-artifacts-all', 'bridge-accept-fwmark',
+  'icc',
+  'iptables',
+  'ip6tables',
+  'ip-forward',
+  'ip-masq',
+  'ipv6',
+  'tls',
+  'tlsverify',
+  'no-new-privileges',
+  'live-restore',
+  'userland-proxy',
+  'experimental',
+  'selinux-enabled',
+  'debug',
+  'D',
+  'rootless',
+  'raw-logs',
+  'init',
+  'validate',
+  'help',
+  'h',
+  'version',
+  'v',
+  'disable-legacy-registry',
+  'allow-nondistributable-artifacts-all',
+  'bridge-accept-fwmark',
 ]);
 
 export type DockerSetting =
@@ -70,7 +93,10 @@ export interface DockerArgs {
 
 export function parseDockerdArgs(argv: readonly string[]): DockerArgs {
   const p = parseGoFlags(argv.slice(1), DOCKERD_BOOL_FLAGS);
-  const out: DockerArgs = { flags: p.flags, problems: [...p.problems, ...p.positional.map((a) => `unexpected argument ${JSON.stringify(a.slice(0, 80))}`)] };
+  const out: DockerArgs = {
+    flags: p.flags,
+    problems: [...p.problems, ...p.positional.map((a) => `unexpected argument ${JSON.stringify(a.slice(0, 80))}`)],
+  };
   const cf = lastFlag(p.flags, ['config-file']);
   if (cf?.value) out.configFile = cf.value;
   return out;
@@ -122,7 +148,11 @@ export interface Resolved {
  * The effective value of every option in DOCKER_OPTIONS: flag (last wins for scalars, all for lists), else the
  * file, else the default. A file that cannot be read makes file-backed values unknown, never defaulted.
  */
-export function resolveDocker(args: DockerArgs | undefined, file: { path: string; text?: string; json: DaemonJson } | undefined, cmdlineFile: string | undefined): Resolved {
+export function resolveDocker(
+  args: DockerArgs | undefined,
+  file: { path: string; text?: string; json: DaemonJson } | undefined,
+  cmdlineFile: string | undefined,
+): Resolved {
   const settings = new Map<string, DockerSetting>();
   const conflicts: string[] = [];
   for (const o of DOCKER_OPTIONS) {
@@ -158,11 +188,23 @@ export function resolveDocker(args: DockerArgs | undefined, file: { path: string
     if (file && inFile && file.json.ok) {
       const v = file.json.values[o.key];
       if (!fileTypeOk(o, v)) {
-        settings.set(o.key, { key: o.key, state: 'unknown', reason: `${file.path}: "${o.key}" must be a ${o.kind}, got ${JSON.stringify(v)?.slice(0, 60)}` });
+        settings.set(o.key, {
+          key: o.key,
+          state: 'unknown',
+          reason: `${file.path}: "${o.key}" must be a ${o.kind}, got ${JSON.stringify(v)?.slice(0, 60)}`,
+        });
         continue;
       }
       const line = file.text ? lineOf(file.text, new RegExp(`"${o.key.replace(/[-]/g, '\\-')}"\\s*:`)) : undefined;
-      settings.set(o.key, { key: o.key, state: 'set', value: v, source: 'file', evidence: [{ file: file.path, ...(line ? { line } : {}), text: `"${o.key}": ${JSON.stringify(v)}`.slice(0, 200) }] });
+      settings.set(o.key, {
+        key: o.key,
+        state: 'set',
+        value: v,
+        source: 'file',
+        evidence: [
+          { file: file.path, ...(line ? { line } : {}), text: `"${o.key}": ${JSON.stringify(v)}`.slice(0, 200) },
+        ],
+      });
       continue;
     }
     settings.set(o.key, { key: o.key, state: 'set', value: o.default, source: 'default', evidence: [] });
@@ -186,7 +228,8 @@ export interface DockerFacts {
   daemon?: DockerDaemon;
   argProblems: string[];
   configPath: string;
-  config: { state: 'missing' } | { state: 'unreadable'; reason: string } | { state: 'ok'; json: DaemonJson; mtimeMs: number };
+  config:
+    { state: 'missing' } | { state: 'unreadable'; reason: string } | { state: 'ok'; json: DaemonJson; mtimeMs: number };
   settings: Map<string, DockerSetting>;
   conflicts: string[];
   /** Units, config, sockets, TLS files and registry certificates, each with its role. */
@@ -200,7 +243,13 @@ export interface DockerFacts {
 }
 
 const DOCKERD_BINARIES = ['/usr/bin/dockerd', '/usr/sbin/dockerd', '/usr/local/bin/dockerd', '/bin/dockerd'];
-export const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'];
+export const UNIT_DIRS = [
+  '/etc/systemd/system',
+  '/run/systemd/system',
+  '/usr/local/lib/systemd/system',
+  '/lib/systemd/system',
+  '/usr/lib/systemd/system',
+];
 
 /** ListenStream= lines of a systemd socket unit. */
 export function parseListenStreams(text: string): { value: string; line: number }[] {
@@ -208,7 +257,8 @@ export function parseListenStreams(text: string): { value: string; line: number 
   text.split('\n').forEach((l, i) => {
     const m = /^\s*ListenStream\s*=\s*(.*?)\s*$/.exec(l);
     if (m) {
-      if (m[1] === '') out.length = 0; // an empty assignment resets the list
+      if (m[1] === '')
+        out.length = 0; // an empty assignment resets the list
       else out.push({ value: m[1]!, line: i + 1 });
     }
   });
@@ -226,23 +276,40 @@ export async function gatherDocker(host: HostRoot, o: DockerGatherOptions): Prom
   const procs = o.processes ?? (await findProcesses(host, ['dockerd']));
   const proc = procs.find((p) => p.comm === 'dockerd');
   const daemon: DockerDaemon | undefined = proc
-    ? { pid: proc.pid, argv: proc.argv, cmdlineFile: proc.cmdlineFile, rootless: (proc.uid ?? 0) !== 0 || proc.argv.includes('--rootless'), ...(proc.uid !== undefined ? { uid: proc.uid } : {}), ...(proc.startedAtMs !== undefined ? { startedAtMs: proc.startedAtMs } : {}) }
+    ? {
+        pid: proc.pid,
+        argv: proc.argv,
+        cmdlineFile: proc.cmdlineFile,
+        rootless: (proc.uid ?? 0) !== 0 || proc.argv.includes('--rootless'),
+        ...(proc.uid !== undefined ? { uid: proc.uid } : {}),
+        ...(proc.startedAtMs !== undefined ? { startedAtMs: proc.startedAtMs } : {}),
+      }
     : undefined;
   const args = daemon ? parseDockerdArgs(daemon.argv) : undefined;
   const ownerUid = daemon?.rootless ? (daemon.uid ?? 0) : 0;
   const home = daemon?.rootless ? o.homes.get(ownerUid) : undefined;
   const xdgConfig = daemon?.rootless ? await readEnviron(host, daemon.pid, 'XDG_CONFIG_HOME') : undefined;
-  const defaultConfig = daemon?.rootless ? `${xdgConfig ?? `${home ?? '/root'}/.config`}/docker/daemon.json` : '/etc/docker/daemon.json';
+  const defaultConfig = daemon?.rootless
+    ? `${xdgConfig ?? `${home ?? '/root'}/.config`}/docker/daemon.json`
+    : '/etc/docker/daemon.json';
   const configPath = args?.configFile ?? o.configFile ?? defaultConfig;
 
   const binary = await firstExisting(host, DOCKERD_BINARIES);
-  const serviceUnit = await firstExisting(host, UNIT_DIRS.map((d) => `${d}/docker.service`));
-  const socketUnit = await firstExisting(host, UNIT_DIRS.map((d) => `${d}/docker.socket`));
+  const serviceUnit = await firstExisting(
+    host,
+    UNIT_DIRS.map((d) => `${d}/docker.service`),
+  );
+  const socketUnit = await firstExisting(
+    host,
+    UNIT_DIRS.map((d) => `${d}/docker.socket`),
+  );
   const configExists = await host.exists(configPath);
   const installed = Boolean(daemon || binary || serviceUnit || configExists);
   const basis = daemon
     ? `dockerd pid ${daemon.pid}${daemon.rootless ? ` (rootless, uid ${ownerUid})` : ''}`
-    : binary ?? serviceUnit ?? (configExists ? configPath : 'no dockerd process, binary, docker.service or daemon.json');
+    : (binary ??
+      serviceUnit ??
+      (configExists ? configPath : 'no dockerd process, binary, docker.service or daemon.json'));
 
   let config: DockerFacts['config'] = { state: 'missing' };
   let fileForResolve: Parameters<typeof resolveDocker>[1];
@@ -254,18 +321,27 @@ export async function gatherDocker(host: HostRoot, o: DockerGatherOptions): Prom
     fileForResolve = { path: configPath, text: text.text, json };
   } else if (text.code !== 'missing') {
     config = { state: 'unreadable', reason: describeFailure(text) };
-    fileForResolve = { path: configPath, json: { ok: false, reason: `cannot read: ${text.code.replace(/_/g, ' ')} (${text.reason})` } };
+    fileForResolve = {
+      path: configPath,
+      json: { ok: false, reason: `cannot read: ${text.code.replace(/_/g, ' ')} (${text.reason})` },
+    };
   }
   const { settings, conflicts } = resolveDocker(args, fileForResolve, daemon?.cmdlineFile);
 
   const files: FileFact[] = [];
   if (serviceUnit) files.push(await statFile(host, serviceUnit, 'docker.service'));
   if (socketUnit) files.push(await statFile(host, socketUnit, 'docker.socket'));
-  if (!daemon?.rootless && (await host.exists('/etc/docker'))) files.push(await statFile(host, '/etc/docker', '/etc/docker'));
+  if (!daemon?.rootless && (await host.exists('/etc/docker')))
+    files.push(await statFile(host, '/etc/docker', '/etc/docker'));
   if (configExists) files.push(await statFile(host, configPath, 'daemon.json'));
-  for (const p of ['/etc/default/docker', '/etc/sysconfig/docker']) if (!daemon?.rootless && (await host.exists(p))) files.push(await statFile(host, p, 'environment file'));
+  for (const p of ['/etc/default/docker', '/etc/sysconfig/docker'])
+    if (!daemon?.rootless && (await host.exists(p))) files.push(await statFile(host, p, 'environment file'));
   const certsDir = daemon?.rootless ? `${home ?? '/root'}/.config/docker/certs.d` : '/etc/docker/certs.d';
-  for (const c of [...(await host.glob(`${certsDir}/*/*.crt`)), ...(await host.glob(`${certsDir}/*/*.cert`))].slice(0, 1000)) files.push(await statFile(host, c, 'registry certificate'));
+  for (const c of [...(await host.glob(`${certsDir}/*/*.crt`)), ...(await host.glob(`${certsDir}/*/*.cert`))].slice(
+    0,
+    1000,
+  ))
+    files.push(await statFile(host, c, 'registry certificate'));
 
   // TLS files: only when TLS is in use or a path is given; the defaults are ~/.docker/{ca,cert,key}.pem.
   const val = (k: string) => {
@@ -273,8 +349,12 @@ export async function gatherDocker(host: HostRoot, o: DockerGatherOptions): Prom
     return s?.state === 'set' ? s.value : undefined;
   };
   const tlsOn = val('tls') === true || val('tlsverify') === true;
-  const dockerHome = `${daemon?.rootless ? home ?? '/root' : '/root'}/.docker`;
-  for (const [k, role, dflt] of [['tlscacert', 'TLS CA certificate', 'ca.pem'], ['tlscert', 'TLS certificate', 'cert.pem'], ['tlskey', 'TLS key', 'key.pem']] as const) {
+  const dockerHome = `${daemon?.rootless ? (home ?? '/root') : '/root'}/.docker`;
+  for (const [k, role, dflt] of [
+    ['tlscacert', 'TLS CA certificate', 'ca.pem'],
+    ['tlscert', 'TLS certificate', 'cert.pem'],
+    ['tlskey', 'TLS key', 'key.pem'],
+  ] as const) {
     const v = val(k);
     const p = typeof v === 'string' && v !== '' ? v : tlsOn ? `${dockerHome}/${dflt}` : undefined;
     if (p) files.push(await statFile(host, p, role));
@@ -284,27 +364,50 @@ export async function gatherDocker(host: HostRoot, o: DockerGatherOptions): Prom
   const listeners: DockerFacts['listeners'] = [];
   const hostsSetting = settings.get('hosts');
   const hosts = hostsSetting?.state === 'set' ? (hostsSetting.value as string[]) : [];
-  const xdgRuntime = daemon?.rootless ? (await readEnviron(host, daemon.pid, 'XDG_RUNTIME_DIR')) ?? `/run/user/${ownerUid}` : undefined;
+  const xdgRuntime = daemon?.rootless
+    ? ((await readEnviron(host, daemon.pid, 'XDG_RUNTIME_DIR')) ?? `/run/user/${ownerUid}`)
+    : undefined;
   const defaultSock = xdgRuntime ? `unix://${xdgRuntime}/docker.sock` : 'unix:///var/run/docker.sock';
   for (const h of hosts.length > 0 ? hosts : [defaultSock]) {
-    const ev = hostsSetting?.state === 'set' ? hostsSetting.evidence.find((e) => e.text?.includes(h)) ?? hostsSetting.evidence[0] ?? { text: h } : { text: h };
+    const ev =
+      hostsSetting?.state === 'set'
+        ? (hostsSetting.evidence.find((e) => e.text?.includes(h)) ?? hostsSetting.evidence[0] ?? { text: h })
+        : { text: h };
     if (h.startsWith('fd://') && socketUnit) {
       const su = await host.readText(socketUnit, { maxBytes: 256 * 1024 });
       const streams = su.ok ? parseListenStreams(su.text) : [];
-      for (const s of streams) listeners.push({ address: s.value.startsWith('/') ? `unix://${s.value}` : `tcp://${s.value}`, evidence: { file: socketUnit, line: s.line, text: `ListenStream=${s.value}` } });
+      for (const s of streams)
+        listeners.push({
+          address: s.value.startsWith('/') ? `unix://${s.value}` : `tcp://${s.value}`,
+          evidence: { file: socketUnit, line: s.line, text: `ListenStream=${s.value}` },
+        });
       if (streams.length === 0) listeners.push({ address: 'unix:///run/docker.sock', evidence: ev });
     } else if (h.startsWith('fd://')) listeners.push({ address: 'unix:///run/docker.sock', evidence: ev });
     else listeners.push({ address: h, evidence: ev });
   }
   // The socket actually present: rootful docker.socket puts it in /run; /var/run is a link to /run.
-  const socks = [...new Set(listeners.filter((l) => l.address.startsWith('unix://')).map((l) => l.address.slice('unix://'.length)))];
+  const socks = [
+    ...new Set(listeners.filter((l) => l.address.startsWith('unix://')).map((l) => l.address.slice('unix://'.length))),
+  ];
   for (const s of socks) if (await host.exists(s)) files.push(await statFile(host, s, 'docker.sock'));
 
   const groupSetting = settings.get('group');
-  const groupName = groupSetting?.state === 'set' && typeof groupSetting.value === 'string' ? groupSetting.value : 'docker';
+  const groupName =
+    groupSetting?.state === 'set' && typeof groupSetting.value === 'string' ? groupSetting.value : 'docker';
   const socketGid = /^\d+$/.test(groupName) ? Number(groupName) : o.groups.get(groupName);
 
-  const facts: DockerFacts = { installed, basis, argProblems: args?.problems ?? [], configPath, config, settings, conflicts, files, ownerUid, listeners };
+  const facts: DockerFacts = {
+    installed,
+    basis,
+    argProblems: args?.problems ?? [],
+    configPath,
+    config,
+    settings,
+    conflicts,
+    files,
+    ownerUid,
+    listeners,
+  };
   if (daemon) facts.daemon = daemon;
   if (socketGid !== undefined) facts.socketGid = socketGid;
   return facts;

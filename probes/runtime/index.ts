@@ -39,7 +39,13 @@ async function registryHosts(host: HostRoot, dirs: string[]): Promise<RuntimeFac
       }
       const p = parseHostsToml(t.text);
       if (!p.ok) out.problems.push(`${file}: ${p.reason}`);
-      else for (const i of p.insecure) out.insecure.push({ file, what: i.what, evidence: { file, ...(i.line ? { line: i.line } : {}), text: i.what } });
+      else
+        for (const i of p.insecure)
+          out.insecure.push({
+            file,
+            what: i.what,
+            evidence: { file, ...(i.line ? { line: i.line } : {}), text: i.what },
+          });
     }
   }
   return out;
@@ -61,15 +67,32 @@ async function crioProfile(host: HostRoot, path: string): Promise<NonNullable<Ru
 export async function gatherRuntime(host: HostRoot, rawConfig: unknown): Promise<RuntimeFacts> {
   const o = parseRuntimeOptions(rawConfig);
   const processes = await findProcesses(host, ['dockerd', 'containerd', 'crio', 'kubelet']);
-  const [groupText, passwdText] = await Promise.all([host.readText('/etc/group', { maxBytes: 16 * 1024 * 1024 }), host.readText('/etc/passwd', { maxBytes: 16 * 1024 * 1024 })]);
+  const [groupText, passwdText] = await Promise.all([
+    host.readText('/etc/group', { maxBytes: 16 * 1024 * 1024 }),
+    host.readText('/etc/passwd', { maxBytes: 16 * 1024 * 1024 }),
+  ]);
   const groups = groupText.ok ? parseGroupFile(groupText.text) : new Map<string, number>();
   const homes = passwdText.ok ? parsePasswdHomes(passwdText.text) : new Map<number, string>();
-  const docker = await gatherDocker(host, { processes, groups, homes, ...(o.dockerConfigFile ? { configFile: o.dockerConfigFile } : {}) });
-  const containerd = await effectiveContainerd(host, { processes, ...(o.containerdConfig ? { configPath: o.containerdConfig } : {}) });
-  const crio = await effectiveCrio(host, { processes, ...(o.crioConfig ? { configPath: o.crioConfig } : {}), ...(o.crioConfigDir ? { configDir: o.crioConfigDir } : {}) });
+  const docker = await gatherDocker(host, {
+    processes,
+    groups,
+    homes,
+    ...(o.dockerConfigFile ? { configFile: o.dockerConfigFile } : {}),
+  });
+  const containerd = await effectiveContainerd(host, {
+    processes,
+    ...(o.containerdConfig ? { configPath: o.containerdConfig } : {}),
+  });
+  const crio = await effectiveCrio(host, {
+    processes,
+    ...(o.crioConfig ? { configPath: o.crioConfig } : {}),
+    ...(o.crioConfigDir ? { configDir: o.crioConfigDir } : {}),
+  });
   const containerdRegistryHosts = [];
   for (const i of containerd.instances) {
-    const dirs = i.loaded.ok ? i.loaded.config.cri.registryConfigPath.value.split(':').filter((d) => d.startsWith('/')) : [];
+    const dirs = i.loaded.ok
+      ? i.loaded.config.cri.registryConfigPath.value.split(':').filter((d) => d.startsWith('/'))
+      : [];
     containerdRegistryHosts.push(await registryHosts(host, dirs));
   }
   const existing = new Set<string>();
@@ -84,14 +107,15 @@ export async function gatherRuntime(host: HostRoot, rawConfig: unknown): Promise
     audit: await gatherAuditRules(host),
     existing,
   };
-  if (crio.loaded.ok && crio.loaded.config.seccompProfile.value.startsWith('/')) facts.crioSeccompProfile = await crioProfile(host, crio.loaded.config.seccompProfile.value);
+  if (crio.loaded.ok && crio.loaded.config.seccompProfile.value.startsWith('/'))
+    facts.crioSeccompProfile = await crioProfile(host, crio.loaded.config.seccompProfile.value);
   return facts;
 }
 
 export const runtimeProbe = defineProbe<RuntimeFacts>({
   name: 'runtime',
   description:
-    'Container runtime daemons: Docker (effective setting from the running dockerd\'s flags, daemon.json, defaults; CIS Docker §1–3), containerd (v1–v4 config with imports; CRI confinement, listeners, registries, handlers) and CRI-O (crio.conf with drop-ins; seccomp, AppArmor, capabilities, annotations), with socket and file permissions compared by mode bits.',
+    "Container runtime daemons: Docker (effective setting from the running dockerd's flags, daemon.json, defaults; CIS Docker §1–3), containerd (v1–v4 config with imports; CRI confinement, listeners, registries, handlers) and CRI-O (crio.conf with drop-ins; seccomp, AppArmor, capabilities, annotations), with socket and file permissions compared by mode bits.",
   checks: [...dockerChecks, ...containerdChecks, ...crioChecks],
   gather: (ctx: ProbeContext) => gatherRuntime(ctx.host, ctx.config),
   // The daemons' configuration, and users and groups (socket groups).

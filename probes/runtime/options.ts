@@ -26,7 +26,8 @@ export function parseRuntimeOptions(raw: unknown): RuntimeOptions {
   const o: RuntimeOptions = {};
   for (const [k, v] of Object.entries(c as Record<string, unknown>)) {
     if (!(KEYS as readonly string[]).includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
-    if (typeof v !== 'string' || !v.startsWith('/') || v.includes('\0') || v.length > 4096) optionProblem(k, `must be an absolute host path, got ${JSON.stringify(v)?.slice(0, 60)}`);
+    if (typeof v !== 'string' || !v.startsWith('/') || v.includes('\0') || v.length > 4096)
+      optionProblem(k, `must be an absolute host path, got ${JSON.stringify(v)?.slice(0, 60)}`);
     o[k as (typeof KEYS)[number]] = v;
   }
   return o;

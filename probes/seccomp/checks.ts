@@ -12,7 +12,14 @@ const SECCOMP_MODE = ['disabled', 'strict', 'filter'];
 const containers = (n: number) => `${n} container${n === 1 ? '' : 's'}`;
 
 export function label(c: ContainerFact): string {
-  const pod = c.namespace && c.podName ? `${c.namespace}/${c.podName}` : c.podName ? `pod ${c.podName}` : c.podUid ? `pod ${c.podUid}` : undefined;
+  const pod =
+    c.namespace && c.podName
+      ? `${c.namespace}/${c.podName}`
+      : c.podName
+        ? `pod ${c.podName}`
+        : c.podUid
+          ? `pod ${c.podUid}`
+          : undefined;
   const ctr = c.containerName ? `container ${c.containerName}` : `container ${c.containerId.slice(0, 12)}`;
   return `${pod ? pod + ' ' : ''}${ctr} (pid ${c.pid} ${c.comm})`;
 }
@@ -40,7 +47,11 @@ function judged(facts: SeccompFacts): { list: ContainerFact[]; note: string } {
   return { list, note: parts.length ? ` (not judged: ${parts.join(', ')})` : '' };
 }
 
-function perContainer(facts: SeccompFacts, bad: (c: ContainerFact) => boolean | undefined, what: { bad: string; good: string; detail?: (c: ContainerFact) => string }): Outcome {
+function perContainer(
+  facts: SeccompFacts,
+  bad: (c: ContainerFact) => boolean | undefined,
+  what: { bad: string; good: string; detail?: (c: ContainerFact) => string },
+): Outcome {
   if (facts.procProblem) return unknown(facts.procProblem);
   const { list, note } = judged(facts);
   if (list.length === 0) return skip(`no running containers to judge${note}`);
@@ -56,10 +67,18 @@ function perContainer(facts: SeccompFacts, bad: (c: ContainerFact) => boolean | 
   if (hits.length > 0) {
     const shown = hits.slice(0, max);
     const more = hits.length > max ? `; and ${hits.length - max} more` : '';
-    return fail(`${hits.length} of ${containers(list.length)} ${what.bad}${note}: ${shown.map(name).join('; ')}${more}`, shown.map(evidenceOf));
+    return fail(
+      `${hits.length} of ${containers(list.length)} ${what.bad}${note}: ${shown.map(name).join('; ')}${more}`,
+      shown.map(evidenceOf),
+    );
   }
   if (undecided.length > 0) {
-    return unknown(`${undecided.length} of ${containers(list.length)} could not be read: ${undecided.slice(0, max).map((c) => `${label(c)}: ${c.statusProblem ?? 'no Seccomp/CapEff line in status'}`).join('; ')}`);
+    return unknown(
+      `${undecided.length} of ${containers(list.length)} could not be read: ${undecided
+        .slice(0, max)
+        .map((c) => `${label(c)}: ${c.statusProblem ?? 'no Seccomp/CapEff line in status'}`)
+        .join('; ')}`,
+    );
   }
   return pass(`${containers(list.length)} ${what.good}${note}`);
 }
@@ -71,17 +90,38 @@ function defaultProfile(facts: SeccompFacts): Outcome {
   const gateOff = k.gate && (k.gate.value === false || k.gate.value === 'false');
   const ev = [...(sd?.evidence ?? []), ...(k.gate?.evidence ?? [])];
   if (sd && (sd.value === true || sd.value === 'true') && !gateOff) {
-    return pass(`seccompDefault is true (${describeOrigin(sd)}): the kubelet asks for RuntimeDefault for every pod that names no profile (privileged containers are exempt; seccomp.privileged_containers reports them)`, ev);
+    return pass(
+      `seccompDefault is true (${describeOrigin(sd)}): the kubelet asks for RuntimeDefault for every pod that names no profile (privileged containers are exempt; seccomp.privileged_containers reports them)`,
+      ev,
+    );
   }
-  if ((!sd || sd.source === 'default') && k.incomplete) return unknown(`the kubelet's seccompDefault is not known: ${k.incomplete}`);
-  const kubeletPart = gateOff ? 'the SeccompDefault feature gate is turned off' : `seccompDefault is false (${describeOrigin(sd)})`;
+  if ((!sd || sd.source === 'default') && k.incomplete)
+    return unknown(`the kubelet's seccompDefault is not known: ${k.incomplete}`);
+  const kubeletPart = gateOff
+    ? 'the SeccompDefault feature gate is turned off'
+    : `seccompDefault is false (${describeOrigin(sd)})`;
   const r = facts.runtime;
   const rev = [...ev, ...r.evidence];
-  if (r.runtime === 'unknown') return unknown(`${kubeletPart}, and the container runtime could not be determined, so what it does with no profile is not known`, rev);
-  if (r.profile === undefined) return unknown(`${kubeletPart}, and the ${r.runtime} configuration could not be read: ${r.unreadable ?? r.problems.join('; ')}`, rev);
+  if (r.runtime === 'unknown')
+    return unknown(
+      `${kubeletPart}, and the container runtime could not be determined, so what it does with no profile is not known`,
+      rev,
+    );
+  if (r.profile === undefined)
+    return unknown(
+      `${kubeletPart}, and the ${r.runtime} configuration could not be read: ${r.unreadable ?? r.problems.join('; ')}`,
+      rev,
+    );
   const detail = r.detail ? `: ${r.detail}` : '';
-  if (r.profile !== '') return pass(`${kubeletPart}, but ${r.runtime} (${r.why}) applies ${r.profile} to containers that name no profile${detail}`, rev);
-  return fail(`a pod that names no seccomp profile runs Unconfined: ${kubeletPart}, and ${r.runtime} (${r.why}) applies no profile when none is sent${detail}`, rev);
+  if (r.profile !== '')
+    return pass(
+      `${kubeletPart}, but ${r.runtime} (${r.why}) applies ${r.profile} to containers that name no profile${detail}`,
+      rev,
+    );
+  return fail(
+    `a pod that names no seccomp profile runs Unconfined: ${kubeletPart}, and ${r.runtime} (${r.why}) applies no profile when none is sent${detail}`,
+    rev,
+  );
 }
 
 export const seccompChecks: readonly Check<SeccompFacts>[] = [
@@ -95,15 +135,21 @@ export const seccompChecks: readonly Check<SeccompFacts>[] = [
       'https://github.com/containerd/containerd/blob/main/docs/cri/config.md',
       'crio.conf(5) seccomp_use_default_when_empty',
     ],
-    remediation: 'Set seccompDefault: true in the KubeletConfiguration, or set the runtime\'s profile for pods without one (containerd unset_seccomp_profile = "runtime/default").',
+    remediation:
+      'Set seccompDefault: true in the KubeletConfiguration, or set the runtime\'s profile for pods without one (containerd unset_seccomp_profile = "runtime/default").',
     evaluate: defaultProfile,
   },
   {
     id: 'seccomp.unconfined_containers',
     title: 'Running containers have a seccomp filter',
     severity: 'medium',
-    references: ['https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted', 'CIS Docker Benchmark v1.6.0 5.22', 'docker-bench-security check_5_22'],
-    remediation: 'Give the workloads securityContext.seccompProfile.type: RuntimeDefault (or a Localhost profile), or turn on the kubelet\'s seccompDefault.',
+    references: [
+      'https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted',
+      'CIS Docker Benchmark v1.6.0 5.22',
+      'docker-bench-security check_5_22',
+    ],
+    remediation:
+      "Give the workloads securityContext.seccompProfile.type: RuntimeDefault (or a Localhost profile), or turn on the kubelet's seccompDefault.",
     evaluate: (f) =>
       perContainer(f, (c) => (c.status?.seccomp === undefined ? undefined : c.status.seccomp === 0), {
         bad: 'run without seccomp',
@@ -114,22 +160,34 @@ export const seccompChecks: readonly Check<SeccompFacts>[] = [
     id: 'seccomp.privileged_containers',
     title: 'No container runs privileged (all capabilities, no seccomp, no LSM confinement)',
     severity: 'high',
-    references: ['https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline', 'CIS Docker Benchmark v1.6.0 5.5', 'docker-bench-security check_5_5'],
+    references: [
+      'https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline',
+      'CIS Docker Benchmark v1.6.0 5.5',
+      'docker-bench-security check_5_5',
+    ],
     remediation:
       'A container counts as privileged when its process holds every capability, has no seccomp filter and an unconfined LSM label, as a privileged container does. ' +
       'Remove securityContext.privileged: true; grant the few capabilities the workload needs instead.',
     evaluate: (f) =>
-      perContainer(f, (c) => (c.status?.capEff === undefined || c.status.seccomp === undefined ? undefined : c.privileged), {
-        bad: 'look privileged (every capability, Seccomp 0, unconfined LSM label)',
-        good: 'are not privileged',
-        detail: (c) => `LSM ${c.lsmLabel ?? 'none'}`,
-      }),
+      perContainer(
+        f,
+        (c) => (c.status?.capEff === undefined || c.status.seccomp === undefined ? undefined : c.privileged),
+        {
+          bad: 'look privileged (every capability, Seccomp 0, unconfined LSM label)',
+          good: 'are not privileged',
+          detail: (c) => `LSM ${c.lsmLabel ?? 'none'}`,
+        },
+      ),
   },
   {
     id: 'seccomp.dangerous_capabilities',
     title: 'No container holds capabilities that reach the host',
     severity: 'medium',
-    references: ['https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline', 'CIS Docker Benchmark v1.6.0 5.4', 'docker-bench-security check_5_4'],
+    references: [
+      'https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline',
+      'CIS Docker Benchmark v1.6.0 5.4',
+      'docker-bench-security check_5_4',
+    ],
     remediation: 'Drop the capabilities (securityContext.capabilities.drop: [ALL], add only what is needed).',
     evaluate: (f) =>
       perContainer(f, (c) => (c.status?.capEff === undefined ? undefined : c.dangerous.length > 0), {
@@ -142,7 +200,11 @@ export const seccompChecks: readonly Check<SeccompFacts>[] = [
     id: 'seccomp.no_new_privs',
     title: 'Containers run with no_new_privs (allowPrivilegeEscalation: false)',
     severity: 'low',
-    references: ['https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted', 'CIS Docker Benchmark v1.6.0 5.26', 'docker-bench-security check_5_26'],
+    references: [
+      'https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted',
+      'CIS Docker Benchmark v1.6.0 5.26',
+      'docker-bench-security check_5_26',
+    ],
     remediation: 'Set securityContext.allowPrivilegeEscalation: false so setuid binaries cannot gain privileges.',
     evaluate: (f) =>
       perContainer(f, (c) => (c.status?.noNewPrivs === undefined ? undefined : c.status.noNewPrivs === 0), {

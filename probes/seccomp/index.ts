@@ -1,6 +1,7 @@
 /**
  * The seccomp probe: does a pod that names no profile run unconfined on this node (the kubelet's effective
- * seccompDefault, a shared host fact of src/host/facts/kubelet/, with the runtime's behaviour, runtime-default.ts), and how every
+ * seccompDefault, a shared host fact of src/host/facts/kubelet/, with the runtime's behaviour, runtime-default.ts), and
+ * how every
  * running container is confined (proc.ts: Seccomp, NoNewPrivs, CapEff, LSM label from the host's /proc).
  *
  * The agent's own pod is not judged: its container id and pod uid come from this process' own
@@ -18,15 +19,30 @@ import { runtimeDefault } from './runtime-default.js';
 import type { ContainerFact, SeccompFacts, SeccompOptions } from './types.js';
 
 export type { SeccompFacts, ContainerFact, SeccompOptions, RuntimeDefault, ProcStatus } from './types.js';
-export { parseStatus, scanProc, sandboxOf, isUnconfinedLabel, parseOciAnnotations, podNameFromEtcHosts } from './proc.js';
+export {
+  parseStatus,
+  scanProc,
+  sandboxOf,
+  isUnconfinedLabel,
+  parseOciAnnotations,
+  podNameFromEtcHosts,
+} from './proc.js';
 export { capNames, parseCapMask, fullMask, CAP_NAMES, DANGEROUS_CAPABILITIES } from './caps.js';
 export { runtimeDefault } from './runtime-default.js';
 
 /** This process' own container, from the /proc of the machine (or pod) it runs in. */
-export function detectSelf(read: () => string = () => readFileSync('/proc/self/cgroup', 'utf8')): { containerId?: string; podUid?: string; source: string } {
+export function detectSelf(read: () => string = () => readFileSync('/proc/self/cgroup', 'utf8')): {
+  containerId?: string;
+  podUid?: string;
+  source: string;
+} {
   try {
     const p = parseCgroup(read());
-    return { ...(p.containerId ? { containerId: p.containerId } : {}), ...(p.podUid ? { podUid: p.podUid } : {}), source: '/proc/self/cgroup' };
+    return {
+      ...(p.containerId ? { containerId: p.containerId } : {}),
+      ...(p.podUid ? { podUid: p.podUid } : {}),
+      source: '/proc/self/cgroup',
+    };
   } catch {
     return { source: '/proc/self/cgroup unreadable' };
   }
@@ -43,7 +59,8 @@ export function applyExclusions(containers: ContainerFact[], o: SeccompOptions, 
     if (self.containerId && c.containerId === self.containerId) c.excluded = "hostward's own container";
     else if (self.podUid && uid === self.podUid.toLowerCase()) c.excluded = "hostward's own pod";
     else if (o.excludeContainerIds.includes(c.containerId)) c.excluded = 'exclude.containerIds';
-    else if (uid && o.excludePodUids.some((u) => u.replace(/-/g, '') === uid.replace(/-/g, ''))) c.excluded = 'exclude.podUids';
+    else if (uid && o.excludePodUids.some((u) => u.replace(/-/g, '') === uid.replace(/-/g, '')))
+      c.excluded = 'exclude.podUids';
     else if (c.namespace && c.podName) {
       const hit = pods.find((x) => x.ns.test(c.namespace!) && x.name.test(c.podName!));
       if (hit) c.excluded = `exclude.pods ${hit.p}`;
@@ -61,8 +78,14 @@ async function gather(ctx: ProbeContext): Promise<SeccompFacts> {
   const options = parseSeccompOptions(ctx.config);
   const { host } = ctx;
   const kube = await resolveKubelet(host, { maxProcesses: options.maxProcesses });
-  const daemons = new Set((await findProcesses(host, (c) => c === 'containerd' || c === 'crio' || c === 'dockerd', options.maxProcesses)).map((p) => p.comm));
-  const runtime = kube.present ? await runtimeDefault(host, kube.settings.get('containerRuntimeEndpoint'), daemons) : { runtime: 'unknown' as const, why: 'no kubelet', evidence: [], problems: [] };
+  const daemons = new Set(
+    (await findProcesses(host, (c) => c === 'containerd' || c === 'crio' || c === 'dockerd', options.maxProcesses)).map(
+      (p) => p.comm,
+    ),
+  );
+  const runtime = kube.present
+    ? await runtimeDefault(host, kube.settings.get('containerRuntimeEndpoint'), daemons)
+    : { runtime: 'unknown' as const, why: 'no kubelet', evidence: [], problems: [] };
   const capLastCap = await readCapLastCap(ctx);
   const scan = await scanProc(host, options.maxProcesses, capLastCap, options.dangerousCapabilities);
   await enrichPods(host, scan.containers);
@@ -77,7 +100,12 @@ async function gather(ctx: ProbeContext): Promise<SeccompFacts> {
   const gate = kube.settings.get('featureGates.SeccompDefault');
   const facts: SeccompFacts = {
     options,
-    kubelet: { present: kube.present, ...(sd ? { seccompDefault: sd } : {}), ...(gate ? { gate } : {}), ...(kube.incomplete ? { incomplete: kube.incomplete } : {}) },
+    kubelet: {
+      present: kube.present,
+      ...(sd ? { seccompDefault: sd } : {}),
+      ...(gate ? { gate } : {}),
+      ...(kube.incomplete ? { incomplete: kube.incomplete } : {}),
+    },
     runtime,
     containers: scan.containers,
     sandboxShims: scan.shims,

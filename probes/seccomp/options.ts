@@ -24,7 +24,8 @@ const UID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/
 const CID = /^[0-9a-f]{64}$/;
 
 function strings(v: unknown, key: string, re: RegExp, what: string): string[] {
-  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || !re.test(s))) optionProblem(key, `must be a list of ${what}`);
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || !re.test(s)))
+    optionProblem(key, `must be a list of ${what}`);
   return v as string[];
 }
 
@@ -43,24 +44,43 @@ export function parseSeccompOptions(raw: unknown): SeccompOptions {
   };
   if (c.exclude !== undefined && c.exclude !== null) {
     const e = c.exclude as Record<string, unknown>;
-    if (typeof e !== 'object' || Array.isArray(e)) optionProblem('exclude', 'must be a mapping with podUids, pods, containerIds');
-    for (const k of Object.keys(e)) if (!EXCLUDE_KEYS.includes(k)) optionProblem(`exclude.${k}`, `unknown key (expected one of: ${EXCLUDE_KEYS.join(', ')})`);
-    if (e.podUids !== undefined) o.excludePodUids = strings(e.podUids, 'exclude.podUids', /^[0-9a-fA-F-]{32,36}$/, 'pod uids').map(normUid);
-    if (e.pods !== undefined) o.excludePods = strings(e.pods, 'exclude.pods', /^[^/\s]+\/[^/\s]+$/, '"namespace/name" patterns (globs allowed)');
-    if (e.containerIds !== undefined) o.excludeContainerIds = strings(e.containerIds, 'exclude.containerIds', CID, '64-hex container ids');
+    if (typeof e !== 'object' || Array.isArray(e))
+      optionProblem('exclude', 'must be a mapping with podUids, pods, containerIds');
+    for (const k of Object.keys(e))
+      if (!EXCLUDE_KEYS.includes(k))
+        optionProblem(`exclude.${k}`, `unknown key (expected one of: ${EXCLUDE_KEYS.join(', ')})`);
+    if (e.podUids !== undefined)
+      o.excludePodUids = strings(e.podUids, 'exclude.podUids', /^[0-9a-fA-F-]{32,36}$/, 'pod uids').map(normUid);
+    if (e.pods !== undefined)
+      o.excludePods = strings(
+        e.pods,
+        'exclude.pods',
+        /^[^/\s]+\/[^/\s]+$/,
+        '"namespace/name" patterns (globs allowed)',
+      );
+    if (e.containerIds !== undefined)
+      o.excludeContainerIds = strings(e.containerIds, 'exclude.containerIds', CID, '64-hex container ids');
   }
   if (c.selfContainerId !== undefined) {
-    if (typeof c.selfContainerId !== 'string' || !CID.test(c.selfContainerId)) optionProblem('selfContainerId', 'must be a 64-hex container id');
+    if (typeof c.selfContainerId !== 'string' || !CID.test(c.selfContainerId))
+      optionProblem('selfContainerId', 'must be a 64-hex container id');
     o.selfContainerId = c.selfContainerId;
   }
   if (c.selfPodUid !== undefined) {
-    if (typeof c.selfPodUid !== 'string' || !(UID.test(c.selfPodUid) || /^[0-9a-f]{32}$/.test(c.selfPodUid))) optionProblem('selfPodUid', 'must be a pod uid');
+    if (typeof c.selfPodUid !== 'string' || !(UID.test(c.selfPodUid) || /^[0-9a-f]{32}$/.test(c.selfPodUid)))
+      optionProblem('selfPodUid', 'must be a pod uid');
     o.selfPodUid = normUid(c.selfPodUid);
   }
   if (c.dangerousCapabilities !== undefined) {
-    o.dangerousCapabilities = strings(c.dangerousCapabilities, 'dangerousCapabilities', /^(CAP_)?[A-Z_]+$/, 'capability names').map((n) => n.replace(/^CAP_/, ''));
+    o.dangerousCapabilities = strings(
+      c.dangerousCapabilities,
+      'dangerousCapabilities',
+      /^(CAP_)?[A-Z_]+$/,
+      'capability names',
+    ).map((n) => n.replace(/^CAP_/, ''));
     const unknownCaps = o.dangerousCapabilities.filter((n) => !CAP_NAMES.includes(n));
-    if (unknownCaps.length > 0) optionProblem('dangerousCapabilities', `unknown capabilities: ${unknownCaps.join(', ')}`);
+    if (unknownCaps.length > 0)
+      optionProblem('dangerousCapabilities', `unknown capabilities: ${unknownCaps.join(', ')}`);
   }
   return o;
 }

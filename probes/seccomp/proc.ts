@@ -94,20 +94,37 @@ interface Group {
 }
 
 /** Walk the host's /proc once: group processes by container id, note sandbox shims. */
-export async function scanProc(host: HostRoot, maxProcs: number, capLastCap: number, dangerousNames: readonly string[]): Promise<ProcScan> {
+export async function scanProc(
+  host: HostRoot,
+  maxProcs: number,
+  capLastCap: number,
+  dangerousNames: readonly string[],
+): Promise<ProcScan> {
   // "Every capability" is what a privileged container gets: the bounding set of the host's init (a node
   // may withhold some from everything), else every capability the kernel has.
   const init = await host.readText('/proc/1/status', { maxBytes: 64 * 1024 });
   const initBnd = init.ok ? parseStatus(init.text).capBnd : undefined;
   const full = initBnd !== undefined && initBnd !== 0n ? initBnd & fullMask(capLastCap) : fullMask(capLastCap);
   const proc = await host.readDir('/proc');
-  if (!proc.ok) return { containers: [], shims: [], problem: `/proc: ${proc.code.replace(/_/g, ' ')} (${proc.reason})` };
-  const pids = proc.entries.filter((e) => /^\d+$/.test(e.name)).map((e) => Number(e.name)).sort((a, b) => a - b);
-  if (pids.length === 0) return { containers: [], shims: [], problem: "/proc has no processes: the host's /proc is not mounted in the scanned root" };
+  if (!proc.ok)
+    return { containers: [], shims: [], problem: `/proc: ${proc.code.replace(/_/g, ' ')} (${proc.reason})` };
+  const pids = proc.entries
+    .filter((e) => /^\d+$/.test(e.name))
+    .map((e) => Number(e.name))
+    .sort((a, b) => a - b);
+  if (pids.length === 0)
+    return {
+      containers: [],
+      shims: [],
+      problem: "/proc has no processes: the host's /proc is not mounted in the scanned root",
+    };
   const groups = new Map<string, Group>();
   const shims: ProcScan['shims'] = [];
   for (const pid of pids.slice(0, maxProcs)) {
-    const [cg, commR] = await Promise.all([host.readText(`/proc/${pid}/cgroup`, { maxBytes: 64 * 1024 }), host.readText(`/proc/${pid}/comm`, { maxBytes: 64 })]);
+    const [cg, commR] = await Promise.all([
+      host.readText(`/proc/${pid}/cgroup`, { maxBytes: 64 * 1024 }),
+      host.readText(`/proc/${pid}/comm`, { maxBytes: 64 }),
+    ]);
     const comm = commR.ok ? commR.text.trim().slice(0, 64) : '';
     let sandbox = sandboxOf(comm);
     const isShim = comm.startsWith('containerd-shim');
@@ -141,7 +158,17 @@ export async function scanProc(host: HostRoot, maxProcs: number, capLastCap: num
   const dangerousSet = new Set(dangerousNames);
   const containers: ContainerFact[] = [];
   for (const [id, g] of groups) {
-    const c: ContainerFact = { containerId: id, pid: g.pid, comm: g.comm, processes: g.processes, capabilities: [], dangerous: [], fullCapabilities: false, privileged: false, pause: g.comm === 'pause' };
+    const c: ContainerFact = {
+      containerId: id,
+      pid: g.pid,
+      comm: g.comm,
+      processes: g.processes,
+      capabilities: [],
+      dangerous: [],
+      fullCapabilities: false,
+      privileged: false,
+      pause: g.comm === 'pause',
+    };
     if (g.runtime) c.runtime = g.runtime;
     if (g.podUid) c.podUid = g.podUid;
     if (g.qos) c.qos = g.qos;
@@ -199,7 +226,8 @@ export function parseOciAnnotations(text: string): OciAnnotations | undefined {
   if (podName) out.podName = podName;
   if (namespace) out.namespace = namespace;
   if (containerName) out.containerName = containerName;
-  if (s('io.kubernetes.cri.container-type') === 'sandbox' || s('io.kubernetes.cri-o.ContainerType') === 'sandbox') out.sandbox = true;
+  if (s('io.kubernetes.cri.container-type') === 'sandbox' || s('io.kubernetes.cri-o.ContainerType') === 'sandbox')
+    out.sandbox = true;
   return out;
 }
 
@@ -210,13 +238,21 @@ const OCI_SPEC_PATHS = (id: string) => [
   `/run/containers/storage/overlay-containers/${id}/userdata/config.json`,
 ];
 
-/** The pod name in a kubelet-managed /etc/hosts: the last line names the pod's host name (its name unless spec.hostname). */
+/**
+ * The pod name in a kubelet-managed /etc/hosts: the last line names the pod's host name (its name unless
+ * spec.hostname).
+ */
 export function podNameFromEtcHosts(text: string): string | undefined {
   if (!text.startsWith('# Kubernetes-managed hosts file')) return undefined;
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const last = lines[lines.length - 1]?.split(/\s+/);
   const name = last?.[1];
-  return name && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name) && !/^(localhost|ip6-)/.test(name) ? name : undefined;
+  return name && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name) && !/^(localhost|ip6-)/.test(name)
+    ? name
+    : undefined;
 }
 
 /** Fill pod names and namespaces from the OCI spec, else the pod's volumes (namespace file, etc-hosts). */
@@ -235,7 +271,11 @@ export async function enrichPods(host: HostRoot, containers: ContainerFact[]): P
       if (a.podName || a.namespace) c.podSource = 'oci-annotations';
       break;
     }
-    if (c.podUid && (c.podName || c.namespace)) byPod.set(c.podUid, { ...(c.podName ? { podName: c.podName } : {}), ...(c.namespace ? { namespace: c.namespace } : {}) });
+    if (c.podUid && (c.podName || c.namespace))
+      byPod.set(c.podUid, {
+        ...(c.podName ? { podName: c.podName } : {}),
+        ...(c.namespace ? { namespace: c.namespace } : {}),
+      });
   }
   for (const c of containers) {
     if (!c.podUid || (c.podName && c.namespace)) continue;

@@ -24,7 +24,11 @@ async function readPackages(host: HostRoot): Promise<Packages> {
   if (r.ok) return { kind: 'dpkg', installed: parseDpkgInstalled(r.text) };
   if (r.code !== 'missing') return { kind: 'unknown', why: `/var/lib/dpkg/status: ${why(r)}` };
   for (const db of ['/var/lib/rpm', '/usr/lib/sysimage/rpm']) {
-    if (await host.exists(db)) return { kind: 'rpm', why: `an RPM host (${db}): installed packages are not read by this probe, only enabled units and listeners` };
+    if (await host.exists(db))
+      return {
+        kind: 'rpm',
+        why: `an RPM host (${db}): installed packages are not read by this probe, only enabled units and listeners`,
+      };
   }
   return { kind: 'unknown', why: 'neither /var/lib/dpkg/status nor an RPM database is in the scanned root' };
 }
@@ -34,11 +38,14 @@ async function readEnabled(host: HostRoot): Promise<Enabled> {
   const d = await host.readDir(base);
   if (!d.ok) return { ok: false, why: `${base}: ${why(d)}` };
   const units = new Map<string, string>();
-  const wants = d.entries.filter((e) => e.type === 'directory' && /\.(wants|requires)$/.test(e.name)).slice(0, MAX_WANTS_DIRS);
+  const wants = d.entries
+    .filter((e) => e.type === 'directory' && /\.(wants|requires)$/.test(e.name))
+    .slice(0, MAX_WANTS_DIRS);
   for (const w of wants) {
     const sub = await host.readDir(`${base}/${w.name}`);
     if (!sub.ok) continue;
-    for (const e of sub.entries) if (units.size < MAX_UNITS && !units.has(e.name)) units.set(e.name, `${base}/${w.name}/${e.name}`);
+    for (const e of sub.entries)
+      if (units.size < MAX_UNITS && !units.has(e.name)) units.set(e.name, `${base}/${w.name}/${e.name}`);
   }
   // A unit masked by a link to /dev/null in /etc/systemd/system cannot start, whatever wants it.
   for (const e of d.entries.filter((x) => x.type === 'symlink' && units.has(x.name))) {
@@ -50,7 +57,12 @@ async function readEnabled(host: HostRoot): Promise<Enabled> {
 
 async function readListeners(host: HostRoot): Promise<Listeners> {
   const list: Listener[] = [];
-  const tables = [['tcp', false], ['tcp6', true], ['udp', false], ['udp6', true]] as const;
+  const tables = [
+    ['tcp', false],
+    ['tcp6', true],
+    ['udp', false],
+    ['udp6', true],
+  ] as const;
   for (const [name, v6] of tables) {
     const r = await host.readText(`/proc/net/${name}`, { maxBytes: 16 * MAX_FILE });
     if (!r.ok) {
@@ -69,7 +81,12 @@ async function readValue(host: HostRoot, file: string, key: string): Promise<Con
   return v ? { ...v, file } : undefined;
 }
 
-async function readSources(host: HostRoot, files: string[], dirs: string[], kind: 'chrony' | 'timesyncd'): Promise<string[]> {
+async function readSources(
+  host: HostRoot,
+  files: string[],
+  dirs: string[],
+  kind: 'chrony' | 'timesyncd',
+): Promise<string[]> {
   const all = [...files];
   for (const dir of dirs) all.push(...(await host.glob(dir)).slice(0, 64));
   const out: string[] = [];
@@ -83,19 +100,34 @@ async function readSources(host: HostRoot, files: string[], dirs: string[], kind
 async function gather(ctx: ProbeContext): Promise<ServicesFacts> {
   const { host } = ctx;
   const [packages, enabled, listeners, postfix, exim] = await Promise.all([
-    readPackages(host), readEnabled(host), readListeners(host),
+    readPackages(host),
+    readEnabled(host),
+    readListeners(host),
     readValue(host, '/etc/postfix/main.cf', 'inet_interfaces'),
     readValue(host, '/etc/exim4/update-exim4.conf.conf', 'dc_local_interfaces'),
   ]);
   const timeSourcesBy: Record<string, string[]> = {
-    chrony: await readSources(host, ['/etc/chrony/chrony.conf', '/etc/chrony.conf'], ['/etc/chrony/sources.d/*.sources', '/etc/chrony/conf.d/*.conf'], 'chrony'),
-    'systemd-timesyncd': await readSources(host, ['/etc/systemd/timesyncd.conf'], ['/etc/systemd/timesyncd.conf.d/*.conf'], 'timesyncd'),
+    chrony: await readSources(
+      host,
+      ['/etc/chrony/chrony.conf', '/etc/chrony.conf'],
+      ['/etc/chrony/sources.d/*.sources', '/etc/chrony/conf.d/*.conf'],
+      'chrony',
+    ),
+    'systemd-timesyncd': await readSources(
+      host,
+      ['/etc/systemd/timesyncd.conf'],
+      ['/etc/systemd/timesyncd.conf.d/*.conf'],
+      'timesyncd',
+    ),
     ntp: await readSources(host, ['/etc/ntp.conf', '/etc/ntpsec/ntp.conf'], [], 'chrony'),
   };
   const runSystemd = await host.exists('/run/systemd/system');
   const facts: ServicesFacts = {
     role: ctx.hostRole ?? { role: 'node', why: 'assumed: the scan gave no host role' },
-    packages, enabled, listeners, timeSources: timeSourcesBy,
+    packages,
+    enabled,
+    listeners,
+    timeSources: timeSourcesBy,
     ...(postfix ? { postfixInterfaces: postfix } : {}),
     ...(exim ? { eximInterfaces: exim } : {}),
   };

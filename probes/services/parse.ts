@@ -41,7 +41,12 @@ export function parseProcNet(text: string, proto: 'tcp' | 'udp', v6: boolean): L
 /** The kernel prints addresses as host-order 32-bit words in hex. */
 function decodeAddress(hex: string, v6: boolean): { text: string; loopback: boolean } | undefined {
   if (hex.length !== (v6 ? 32 : 8)) return undefined;
-  const words = hex.match(/.{8}/g)!.map((w) => w.match(/../g)!.reverse().map((b) => parseInt(b, 16)));
+  const words = hex.match(/.{8}/g)!.map((w) =>
+    w
+      .match(/../g)!
+      .reverse()
+      .map((b) => parseInt(b, 16)),
+  );
   const bytes = words.flat();
   if (!v6) return { text: bytes.join('.'), loopback: bytes[0] === 127 };
   const isMapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 255 && bytes[11] === 255;
@@ -60,7 +65,8 @@ export function postfixValue(text: string, key: string): { value: string; line: 
     const m = new RegExp(`^${key}\\s*=\\s*(.*)$`).exec(l);
     if (!m) return;
     let v = m[1]!;
-    for (let j = i + 1; j < lines.length && /^\s+\S/.test(lines[j]!) && !lines[j]!.trim().startsWith('#'); j++) v += ' ' + lines[j]!.trim();
+    for (let j = i + 1; j < lines.length && /^\s+\S/.test(lines[j]!) && !lines[j]!.trim().startsWith('#'); j++)
+      v += ' ' + lines[j]!.trim();
     found = { value: v.trim(), line: i + 1 };
   });
   return found;
@@ -68,8 +74,14 @@ export function postfixValue(text: string, key: string): { value: string; line: 
 
 /** Whether every address of a postfix inet_interfaces or exim interface list is a loopback one. */
 export function loopbackOnly(value: string): boolean {
-  const items = value.split(/[\s,;]+/).map((s) => s.replace(/^\[|\]$/g, '').replace(/^'|'$/g, '')).filter(Boolean);
-  return items.length > 0 && items.every((a) => a === 'loopback-only' || a === 'localhost' || a === '::1' || /^127\./.test(a));
+  const items = value
+    .split(/[\s,;]+/)
+    .map((s) => s.replace(/^\[|\]$/g, '').replace(/^'|'$/g, ''))
+    .filter(Boolean);
+  return (
+    items.length > 0 &&
+    items.every((a) => a === 'loopback-only' || a === 'localhost' || a === '::1' || /^127\./.test(a))
+  );
 }
 
 /** `server`, `pool` (chrony, ntp) lines and `NTP=` (timesyncd) values that name a time source. */

@@ -2,9 +2,7 @@ import type { HostRole } from '../../src/sdk.js';
 import type { Listener } from './parse.js';
 
 export type Packages =
-  | { kind: 'dpkg'; installed: ReadonlySet<string> }
-  | { kind: 'rpm'; why: string }
-  | { kind: 'unknown'; why: string };
+  { kind: 'dpkg'; installed: ReadonlySet<string> } | { kind: 'rpm'; why: string } | { kind: 'unknown'; why: string };
 
 export type Enabled = { ok: true; units: ReadonlyMap<string, string> } | { ok: false; why: string };
 export type Listeners = { ok: true; list: Listener[] } | { ok: false; why: string };

@@ -53,7 +53,11 @@ export const FAIL_LOGJAM = reason('FAIL_LOGJAM', 'fail', 'vulnerable to the Logj
 export const FAIL_SHA1 = reason('FAIL_SHA1', 'fail', 'uses the broken SHA-1 hash');
 export const FAIL_MD5 = reason('FAIL_MD5', 'fail', 'uses the broken MD5 hash');
 export const FAIL_RIPEMD = reason('FAIL_RIPEMD', 'fail', 'uses the deprecated RIPEMD hash');
-export const FAIL_NIST_CURVE = reason('FAIL_NIST_CURVE', 'fail', 'uses NIST P-curves, suspected of being weakened by their designers');
+export const FAIL_NIST_CURVE = reason(
+  'FAIL_NIST_CURVE',
+  'fail',
+  'uses NIST P-curves, suspected of being weakened by their designers',
+);
 export const FAIL_3DES = reason('FAIL_3DES', 'fail', 'uses the broken and deprecated 3DES cipher');
 export const FAIL_DES = reason('FAIL_DES', 'fail', 'uses the broken DES cipher');
 export const FAIL_BLOWFISH = reason('FAIL_BLOWFISH', 'fail', 'uses the weak and deprecated Blowfish cipher');
@@ -61,41 +65,144 @@ export const FAIL_CAST = reason('FAIL_CAST', 'fail', 'uses the weak and deprecat
 export const FAIL_RC4 = reason('FAIL_RC4', 'fail', 'uses the broken RC4 cipher');
 export const FAIL_RIJNDAEL = reason('FAIL_RIJNDAEL', 'fail', 'uses the deprecated, non-standard Rijndael cipher');
 export const FAIL_PLAINTEXT = reason('FAIL_PLAINTEXT', 'fail', 'no encryption or integrity protection');
-export const WARN_2048BIT = reason('WARN_2048BIT', 'warn', 'a 2048-bit modulus gives only 112 bits of symmetric strength');
-export const WARN_NOT_PQ_SAFE = reason('WARN_NOT_PQ_SAFE', 'warn', 'no protection against post-quantum attacks (store now, decrypt later)');
-export const WARN_EXPERIMENTAL = reason('WARN_EXPERIMENTAL', 'warn', 'experimental algorithm (withdrawn sntrup4591761)');
+export const WARN_2048BIT = reason(
+  'WARN_2048BIT',
+  'warn',
+  'a 2048-bit modulus gives only 112 bits of symmetric strength',
+);
+export const WARN_NOT_PQ_SAFE = reason(
+  'WARN_NOT_PQ_SAFE',
+  'warn',
+  'no protection against post-quantum attacks (store now, decrypt later)',
+);
+export const WARN_EXPERIMENTAL = reason(
+  'WARN_EXPERIMENTAL',
+  'warn',
+  'experimental algorithm (withdrawn sntrup4591761)',
+);
 export const WARN_CBC = reason('WARN_CBC', 'warn', 'uses the weak CBC cipher mode');
 export const WARN_64BIT_BLOCK = reason('WARN_64BIT_BLOCK', 'warn', 'uses a small 64-bit block size (Sweet32)');
-export const WARN_ENCRYPT_AND_MAC = reason('WARN_ENCRYPT_AND_MAC', 'warn', 'uses encrypt-and-MAC mode (not encrypt-then-MAC)');
+export const WARN_ENCRYPT_AND_MAC = reason(
+  'WARN_ENCRYPT_AND_MAC',
+  'warn',
+  'uses encrypt-and-MAC mode (not encrypt-then-MAC)',
+);
 export const WARN_TAG_64 = reason('WARN_TAG_64', 'warn', 'uses a small 64-bit tag');
 export const WARN_TAG_96 = reason('WARN_TAG_96', 'warn', 'uses a small 96-bit tag');
-export const WARN_RNDSIG = reason('WARN_RNDSIG', 'warn', 'a weak random number generator during signing could reveal the key ((EC)DSA)');
+export const WARN_RNDSIG = reason(
+  'WARN_RNDSIG',
+  'warn',
+  'a weak random number generator during signing could reveal the key ((EC)DSA)',
+);
 export const INFO_HYBRID_PQ = reason('INFO_HYBRID_PQ', 'info', 'hybrid post-quantum key exchange combined with X25519');
 export const INFO_PSEUDO = reason('INFO_PSEUDO', 'info', 'pseudo-algorithm: a capability marker, not a key exchange');
-export const INFO_STRICT_KEX = reason('INFO_STRICT_KEX', 'info', 'strict key exchange marker, the countermeasure for Terrapin (CVE-2023-48795)');
-export const INFO_TERRAPIN_CHACHA = reason('INFO_TERRAPIN_CHACHA', 'info', 'open to the Terrapin prefix truncation attack (CVE-2023-48795) unless strict KEX is offered');
+export const INFO_STRICT_KEX = reason(
+  'INFO_STRICT_KEX',
+  'info',
+  'strict key exchange marker, the countermeasure for Terrapin (CVE-2023-48795)',
+);
+export const INFO_TERRAPIN_CHACHA = reason(
+  'INFO_TERRAPIN_CHACHA',
+  'info',
+  'open to the Terrapin prefix truncation attack (CVE-2023-48795) unless strict KEX is offered',
+);
 
 // Reasons of the list-based standards.
-export const CIS_WEAK_CIPHER = reason('CIS_WEAK_CIPHER', 'fail', 'on the CIS weak cipher list (Ubuntu 22.04 v2.0.0 / Debian 12 5.1.6)');
-export const CIS_CHACHA_REVIEW = reason('CIS_CHACHA_REVIEW', 'warn', 'CIS 5.1.6 lists it as weak unless CVE-2023-48795 (Terrapin) is patched');
-export const CIS_WEAK_KEX = reason('CIS_WEAK_KEX', 'fail', 'on the CIS weak key exchange list (Ubuntu 22.04 v2.0.0 / Debian 12 5.1.12)');
-export const CIS_WEAK_MAC = reason('CIS_WEAK_MAC', 'fail', 'on the CIS weak MAC list (Ubuntu 22.04 v2.0.0 / Debian 12 5.1.15)');
-export const CIS_DIL_WEAK_CIPHER = reason('CIS_DIL_WEAK_CIPHER', 'fail', 'on the CIS DIL 2.0.0 5.2.13 weak cipher list');
-export const CIS_DIL_NOT_ALLOWED_MAC = reason('CIS_DIL_NOT_ALLOWED_MAC', 'fail', 'not on the CIS DIL 2.0.0 5.2.14 MAC allow list');
-export const CIS_DIL_NOT_ALLOWED_KEX = reason('CIS_DIL_NOT_ALLOWED_KEX', 'fail', 'not on the CIS DIL 2.0.0 5.2.15 key exchange allow list');
-export const DEVSEC_NOT_EXPECTED_CIPHER = reason('DEVSEC_NOT_EXPECTED_CIPHER', 'fail', 'not in dev-sec ssh-baseline sshd-01 expected ciphers (OpenSSH >= 8.5)');
-export const DEVSEC_NOT_EXPECTED_KEX = reason('DEVSEC_NOT_EXPECTED_KEX', 'fail', 'not in dev-sec ssh-baseline sshd-02 expected key exchanges (OpenSSH >= 8.5)');
-export const DEVSEC_NOT_EXPECTED_MAC = reason('DEVSEC_NOT_EXPECTED_MAC', 'fail', 'not in dev-sec ssh-baseline sshd-03 expected MACs (OpenSSH >= 8.5)');
-export const DEVSEC_NOT_EXPECTED_HOSTKEY = reason('DEVSEC_NOT_EXPECTED_HOSTKEY', 'fail', 'not an rsa, ecdsa or ed25519 host key (dev-sec ssh-baseline sshd-14)');
+export const CIS_WEAK_CIPHER = reason(
+  'CIS_WEAK_CIPHER',
+  'fail',
+  'on the CIS weak cipher list (Ubuntu 22.04 v2.0.0 / Debian 12 5.1.6)',
+);
+export const CIS_CHACHA_REVIEW = reason(
+  'CIS_CHACHA_REVIEW',
+  'warn',
+  'CIS 5.1.6 lists it as weak unless CVE-2023-48795 (Terrapin) is patched',
+);
+export const CIS_WEAK_KEX = reason(
+  'CIS_WEAK_KEX',
+  'fail',
+  'on the CIS weak key exchange list (Ubuntu 22.04 v2.0.0 / Debian 12 5.1.12)',
+);
+export const CIS_WEAK_MAC = reason(
+  'CIS_WEAK_MAC',
+  'fail',
+  'on the CIS weak MAC list (Ubuntu 22.04 v2.0.0 / Debian 12 5.1.15)',
+);
+export const CIS_DIL_WEAK_CIPHER = reason(
+  'CIS_DIL_WEAK_CIPHER',
+  'fail',
+  'on the CIS DIL 2.0.0 5.2.13 weak cipher list',
+);
+export const CIS_DIL_NOT_ALLOWED_MAC = reason(
+  'CIS_DIL_NOT_ALLOWED_MAC',
+  'fail',
+  'not on the CIS DIL 2.0.0 5.2.14 MAC allow list',
+);
+export const CIS_DIL_NOT_ALLOWED_KEX = reason(
+  'CIS_DIL_NOT_ALLOWED_KEX',
+  'fail',
+  'not on the CIS DIL 2.0.0 5.2.15 key exchange allow list',
+);
+export const DEVSEC_NOT_EXPECTED_CIPHER = reason(
+  'DEVSEC_NOT_EXPECTED_CIPHER',
+  'fail',
+  'not in dev-sec ssh-baseline sshd-01 expected ciphers (OpenSSH >= 8.5)',
+);
+export const DEVSEC_NOT_EXPECTED_KEX = reason(
+  'DEVSEC_NOT_EXPECTED_KEX',
+  'fail',
+  'not in dev-sec ssh-baseline sshd-02 expected key exchanges (OpenSSH >= 8.5)',
+);
+export const DEVSEC_NOT_EXPECTED_MAC = reason(
+  'DEVSEC_NOT_EXPECTED_MAC',
+  'fail',
+  'not in dev-sec ssh-baseline sshd-03 expected MACs (OpenSSH >= 8.5)',
+);
+export const DEVSEC_NOT_EXPECTED_HOSTKEY = reason(
+  'DEVSEC_NOT_EXPECTED_HOSTKEY',
+  'fail',
+  'not an rsa, ecdsa or ed25519 host key (dev-sec ssh-baseline sshd-14)',
+);
 
 /** Every reason, for the catalogue and the invariant tests. */
 export const REASONS: readonly Reason[] = Object.freeze([
-  FAIL_1024BIT, FAIL_LOGJAM, FAIL_SHA1, FAIL_MD5, FAIL_RIPEMD, FAIL_NIST_CURVE, FAIL_3DES, FAIL_DES, FAIL_BLOWFISH,
-  FAIL_CAST, FAIL_RC4, FAIL_RIJNDAEL, FAIL_PLAINTEXT, WARN_2048BIT, WARN_NOT_PQ_SAFE, WARN_EXPERIMENTAL, WARN_CBC,
-  WARN_64BIT_BLOCK, WARN_ENCRYPT_AND_MAC, WARN_TAG_64, WARN_TAG_96, WARN_RNDSIG, INFO_HYBRID_PQ, INFO_PSEUDO,
-  INFO_STRICT_KEX, INFO_TERRAPIN_CHACHA, CIS_WEAK_CIPHER, CIS_CHACHA_REVIEW, CIS_WEAK_KEX, CIS_WEAK_MAC,
-  CIS_DIL_WEAK_CIPHER, CIS_DIL_NOT_ALLOWED_MAC, CIS_DIL_NOT_ALLOWED_KEX, DEVSEC_NOT_EXPECTED_CIPHER,
-  DEVSEC_NOT_EXPECTED_KEX, DEVSEC_NOT_EXPECTED_MAC, DEVSEC_NOT_EXPECTED_HOSTKEY,
+  FAIL_1024BIT,
+  FAIL_LOGJAM,
+  FAIL_SHA1,
+  FAIL_MD5,
+  FAIL_RIPEMD,
+  FAIL_NIST_CURVE,
+  FAIL_3DES,
+  FAIL_DES,
+  FAIL_BLOWFISH,
+  FAIL_CAST,
+  FAIL_RC4,
+  FAIL_RIJNDAEL,
+  FAIL_PLAINTEXT,
+  WARN_2048BIT,
+  WARN_NOT_PQ_SAFE,
+  WARN_EXPERIMENTAL,
+  WARN_CBC,
+  WARN_64BIT_BLOCK,
+  WARN_ENCRYPT_AND_MAC,
+  WARN_TAG_64,
+  WARN_TAG_96,
+  WARN_RNDSIG,
+  INFO_HYBRID_PQ,
+  INFO_PSEUDO,
+  INFO_STRICT_KEX,
+  INFO_TERRAPIN_CHACHA,
+  CIS_WEAK_CIPHER,
+  CIS_CHACHA_REVIEW,
+  CIS_WEAK_KEX,
+  CIS_WEAK_MAC,
+  CIS_DIL_WEAK_CIPHER,
+  CIS_DIL_NOT_ALLOWED_MAC,
+  CIS_DIL_NOT_ALLOWED_KEX,
+  DEVSEC_NOT_EXPECTED_CIPHER,
+  DEVSEC_NOT_EXPECTED_KEX,
+  DEVSEC_NOT_EXPECTED_MAC,
+  DEVSEC_NOT_EXPECTED_HOSTKEY,
 ]);
 
 /** Key types as they appear in a .pub file / the public key blob. */
@@ -180,11 +287,31 @@ const ROWS: readonly Row[] = [
   ['ecdsa-sha2-nistp256', 'hostkey', NIST_SIG, { keyType: 'ecdsa-sha2-nistp256' }],
   ['ecdsa-sha2-nistp384', 'hostkey', NIST_SIG, { keyType: 'ecdsa-sha2-nistp384' }],
   ['ecdsa-sha2-nistp521', 'hostkey', NIST_SIG, { keyType: 'ecdsa-sha2-nistp521' }],
-  ['ecdsa-sha2-nistp256-cert-v01@openssh.com', 'hostkey', NIST_SIG, { keyType: 'ecdsa-sha2-nistp256', certificate: true }],
-  ['ecdsa-sha2-nistp384-cert-v01@openssh.com', 'hostkey', NIST_SIG, { keyType: 'ecdsa-sha2-nistp384', certificate: true }],
-  ['ecdsa-sha2-nistp521-cert-v01@openssh.com', 'hostkey', NIST_SIG, { keyType: 'ecdsa-sha2-nistp521', certificate: true }],
+  [
+    'ecdsa-sha2-nistp256-cert-v01@openssh.com',
+    'hostkey',
+    NIST_SIG,
+    { keyType: 'ecdsa-sha2-nistp256', certificate: true },
+  ],
+  [
+    'ecdsa-sha2-nistp384-cert-v01@openssh.com',
+    'hostkey',
+    NIST_SIG,
+    { keyType: 'ecdsa-sha2-nistp384', certificate: true },
+  ],
+  [
+    'ecdsa-sha2-nistp521-cert-v01@openssh.com',
+    'hostkey',
+    NIST_SIG,
+    { keyType: 'ecdsa-sha2-nistp521', certificate: true },
+  ],
   ['sk-ecdsa-sha2-nistp256@openssh.com', 'hostkey', NIST_SIG, { keyType: 'sk-ecdsa-sha2-nistp256@openssh.com' }],
-  ['sk-ecdsa-sha2-nistp256-cert-v01@openssh.com', 'hostkey', NIST_SIG, { keyType: 'sk-ecdsa-sha2-nistp256@openssh.com', certificate: true }],
+  [
+    'sk-ecdsa-sha2-nistp256-cert-v01@openssh.com',
+    'hostkey',
+    NIST_SIG,
+    { keyType: 'sk-ecdsa-sha2-nistp256@openssh.com', certificate: true },
+  ],
   ['ssh-dss', 'hostkey', [FAIL_1024BIT, WARN_RNDSIG], { keyType: 'ssh-dss' }],
   ['ssh-dss-cert-v01@openssh.com', 'hostkey', [FAIL_1024BIT, WARN_RNDSIG], { keyType: 'ssh-dss', certificate: true }],
 
@@ -239,7 +366,10 @@ function key(kind: AlgorithmKind, name: string): string {
 
 /** The table, indexed by kind and name. */
 export const ALGORITHMS: ReadonlyMap<string, AlgorithmInfo> = new Map(
-  ROWS.map(([name, kind, reasons, flags]) => [key(kind, name), Object.freeze({ name, kind, reasons: Object.freeze([...reasons]), ...(flags ?? {}) })]),
+  ROWS.map(([name, kind, reasons, flags]) => [
+    key(kind, name),
+    Object.freeze({ name, kind, reasons: Object.freeze([...reasons]), ...(flags ?? {}) }),
+  ]),
 );
 
 /** Number of rows, so a test can tell that no row was shadowed by a duplicate. */
@@ -267,12 +397,22 @@ export interface StandardList {
 }
 
 const CBC_AND_OLD_CIPHERS = [
-  '3des-cbc', 'aes128-cbc', 'aes192-cbc', 'aes256-cbc', 'arcfour', 'arcfour128', 'arcfour256', 'blowfish-cbc', 'cast128-cbc',
+  '3des-cbc',
+  'aes128-cbc',
+  'aes192-cbc',
+  'aes256-cbc',
+  'arcfour',
+  'arcfour128',
+  'arcfour256',
+  'blowfish-cbc',
+  'cast128-cbc',
   'rijndael-cbc@lysator.liu.se',
 ] as const;
 
 /** The list-based standards. A kind that is absent is 'not-covered' by that standard. */
-export const STANDARD_LISTS: Readonly<Record<Exclude<Standard, 'ssh-audit'>, Partial<Record<AlgorithmKind, StandardList>>>> = {
+export const STANDARD_LISTS: Readonly<
+  Record<Exclude<Standard, 'ssh-audit'>, Partial<Record<AlgorithmKind, StandardList>>>
+> = {
   CIS: {
     cipher: {
       mode: 'deny',
@@ -290,8 +430,16 @@ export const STANDARD_LISTS: Readonly<Record<Exclude<Standard, 'ssh-audit'>, Par
     mac: {
       mode: 'deny',
       names: [
-        'hmac-md5', 'hmac-md5-96', 'hmac-ripemd160', 'hmac-sha1-96', 'umac-64@openssh.com', 'hmac-md5-etm@openssh.com',
-        'hmac-md5-96-etm@openssh.com', 'hmac-ripemd160-etm@openssh.com', 'hmac-sha1-96-etm@openssh.com', 'umac-64-etm@openssh.com',
+        'hmac-md5',
+        'hmac-md5-96',
+        'hmac-ripemd160',
+        'hmac-sha1-96',
+        'umac-64@openssh.com',
+        'hmac-md5-etm@openssh.com',
+        'hmac-md5-96-etm@openssh.com',
+        'hmac-ripemd160-etm@openssh.com',
+        'hmac-sha1-96-etm@openssh.com',
+        'umac-64-etm@openssh.com',
         'umac-128-etm@openssh.com',
       ],
       reason: CIS_WEAK_MAC,
@@ -299,7 +447,12 @@ export const STANDARD_LISTS: Readonly<Record<Exclude<Standard, 'ssh-audit'>, Par
     },
   },
   'CIS-DIL': {
-    cipher: { mode: 'deny', names: CBC_AND_OLD_CIPHERS, reason: CIS_DIL_WEAK_CIPHER, reference: 'CIS Distribution Independent Linux Benchmark v2.0.0 5.2.13' },
+    cipher: {
+      mode: 'deny',
+      names: CBC_AND_OLD_CIPHERS,
+      reason: CIS_DIL_WEAK_CIPHER,
+      reference: 'CIS Distribution Independent Linux Benchmark v2.0.0 5.2.13',
+    },
     mac: {
       mode: 'allow',
       names: ['hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512', 'hmac-sha2-256'],
@@ -309,8 +462,14 @@ export const STANDARD_LISTS: Readonly<Record<Exclude<Standard, 'ssh-audit'>, Par
     kex: {
       mode: 'allow',
       names: [
-        'curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521',
-        'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group16-sha512', 'diffie-hellman-group18-sha512',
+        'curve25519-sha256',
+        'curve25519-sha256@libssh.org',
+        'ecdh-sha2-nistp256',
+        'ecdh-sha2-nistp384',
+        'ecdh-sha2-nistp521',
+        'diffie-hellman-group-exchange-sha256',
+        'diffie-hellman-group16-sha512',
+        'diffie-hellman-group18-sha512',
         'diffie-hellman-group14-sha256',
       ],
       reason: CIS_DIL_NOT_ALLOWED_KEX,
@@ -320,29 +479,56 @@ export const STANDARD_LISTS: Readonly<Record<Exclude<Standard, 'ssh-audit'>, Par
   'dev-sec': {
     cipher: {
       mode: 'allow',
-      names: ['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com', 'aes128-gcm@openssh.com', 'aes256-ctr', 'aes192-ctr', 'aes128-ctr'],
+      names: [
+        'chacha20-poly1305@openssh.com',
+        'aes256-gcm@openssh.com',
+        'aes128-gcm@openssh.com',
+        'aes256-ctr',
+        'aes192-ctr',
+        'aes128-ctr',
+      ],
       reason: DEVSEC_NOT_EXPECTED_CIPHER,
       reference: 'dev-sec ssh-baseline sshd-01',
     },
     kex: {
       mode: 'allow',
-      names: ['sntrup761x25519-sha512@openssh.com', 'curve25519-sha256@libssh.org', 'diffie-hellman-group-exchange-sha256'],
+      names: [
+        'sntrup761x25519-sha512@openssh.com',
+        'curve25519-sha256@libssh.org',
+        'diffie-hellman-group-exchange-sha256',
+      ],
       reason: DEVSEC_NOT_EXPECTED_KEX,
       reference: 'dev-sec ssh-baseline sshd-02',
     },
     mac: {
       mode: 'allow',
-      names: ['hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256-etm@openssh.com', 'umac-128-etm@openssh.com', 'hmac-sha2-512', 'hmac-sha2-256'],
+      names: [
+        'hmac-sha2-512-etm@openssh.com',
+        'hmac-sha2-256-etm@openssh.com',
+        'umac-128-etm@openssh.com',
+        'hmac-sha2-512',
+        'hmac-sha2-256',
+      ],
       reason: DEVSEC_NOT_EXPECTED_MAC,
       reference: 'dev-sec ssh-baseline sshd-03',
     },
     hostkey: {
       mode: 'allow',
       names: [
-        'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'rsa-sha2-512-cert-v01@openssh.com', 'rsa-sha2-256-cert-v01@openssh.com',
-        'ssh-rsa-cert-v01@openssh.com', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
-        'ecdsa-sha2-nistp256-cert-v01@openssh.com', 'ecdsa-sha2-nistp384-cert-v01@openssh.com', 'ecdsa-sha2-nistp521-cert-v01@openssh.com',
-        'ssh-ed25519', 'ssh-ed25519-cert-v01@openssh.com',
+        'rsa-sha2-512',
+        'rsa-sha2-256',
+        'ssh-rsa',
+        'rsa-sha2-512-cert-v01@openssh.com',
+        'rsa-sha2-256-cert-v01@openssh.com',
+        'ssh-rsa-cert-v01@openssh.com',
+        'ecdsa-sha2-nistp256',
+        'ecdsa-sha2-nistp384',
+        'ecdsa-sha2-nistp521',
+        'ecdsa-sha2-nistp256-cert-v01@openssh.com',
+        'ecdsa-sha2-nistp384-cert-v01@openssh.com',
+        'ecdsa-sha2-nistp521-cert-v01@openssh.com',
+        'ssh-ed25519',
+        'ssh-ed25519-cert-v01@openssh.com',
       ],
       reason: DEVSEC_NOT_EXPECTED_HOSTKEY,
       reference: 'dev-sec ssh-baseline sshd-14',
@@ -381,7 +567,12 @@ export function rateAlgorithm(kind: AlgorithmKind, name: string, standard: Stand
   if (pseudo) return { ...base, verdict: 'ok', reasons: info.reasons, pseudo };
   if (standard === 'ssh-audit') {
     const verdict = worst(info.reasons);
-    return { ...base, verdict, reasons: verdict === 'ok' ? info.reasons : info.reasons.filter((r) => r.level !== 'info'), pseudo };
+    return {
+      ...base,
+      verdict,
+      reasons: verdict === 'ok' ? info.reasons : info.reasons.filter((r) => r.level !== 'info'),
+      pseudo,
+    };
   }
   const list = STANDARD_LISTS[standard][kind];
   if (!list) return { ...base, verdict: 'not-covered', reasons: [], pseudo };
@@ -429,7 +620,8 @@ export function rateList(kind: AlgorithmKind, list: readonly string[] | string, 
     else if (r.verdict === 'warn') out.warn.push(name);
     else if (r.verdict === 'unknown-algorithm') out.unknown.push(name);
   }
-  if (standard !== 'ssh-audit' && !STANDARD_LISTS[standard][kind]) out.verdict = out.unknown.length > 0 ? 'unknown-algorithm' : 'not-covered';
+  if (standard !== 'ssh-audit' && !STANDARD_LISTS[standard][kind])
+    out.verdict = out.unknown.length > 0 ? 'unknown-algorithm' : 'not-covered';
   else if (out.fail.length > 0) out.verdict = 'fail';
   else if (out.unknown.length > 0) out.verdict = 'unknown-algorithm';
   else if (out.warn.length > 0) out.verdict = 'warn';

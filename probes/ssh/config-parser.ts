@@ -95,7 +95,11 @@ export function argvSplit(s: string): string[] | null {
     for (; i < s.length; i++) {
       const ch = s[i]!;
       const next = s[i + 1];
-      if (ch === '\\' && next !== undefined && (next === "'" || next === '"' || next === '\\' || (quote === '' && next === ' '))) {
+      if (
+        ch === '\\' &&
+        next !== undefined &&
+        (next === "'" || next === '"' || next === '\\' || (quote === '' && next === ' '))
+      ) {
         arg += next;
         i++;
       } else if (quote === '' && (ch === ' ' || ch === '\t')) break;
@@ -113,7 +117,10 @@ export function argvSplit(s: string): string[] | null {
  * match_cfg_line's reading of the criteria (strdelim tokens; `#` ends the line). `version` decides which
  * criteria exist (Invalid-User, with no argument, from 9.9; Version from 10.0); absent, the newest.
  */
-export function parseCriteria(rest: string, version?: OpenSshVersionNumber): { criteria: MatchCriterion[]; error?: string } {
+export function parseCriteria(
+  rest: string,
+  version?: OpenSshVersionNumber,
+): { criteria: MatchCriterion[]; error?: string } {
   const criteria: MatchCriterion[] = [];
   let cp: string | null = rest;
   while (cp !== null && cp !== '') {
@@ -134,7 +141,8 @@ export function parseCriteria(rest: string, version?: OpenSshVersionNumber): { c
       continue;
     }
     const v = a.rest === null ? null : strdelim(a.rest);
-    if (!v || v.token === '' || v.token.startsWith('#')) return { criteria, error: `Missing Match criteria for ${a.token}` };
+    if (!v || v.token === '' || v.token.startsWith('#'))
+      return { criteria, error: `Missing Match criteria for ${a.token}` };
     criteria.push({ kind, patterns: v.token });
     cp = v.rest;
   }
@@ -144,7 +152,14 @@ export function parseCriteria(rest: string, version?: OpenSshVersionNumber): { c
 
 type ProblemKind = NonNullable<ConfigProblem['kind']>;
 
-function problem(st: State, file: string, line: number | undefined, message: string, fatal: boolean, kind: ProblemKind): void {
+function problem(
+  st: State,
+  file: string,
+  line: number | undefined,
+  message: string,
+  fatal: boolean,
+  kind: ProblemKind,
+): void {
   if (st.problems.length >= 1000) return; // a garbage file must not produce a megabyte of problems
   const p: ConfigProblem = { file, kind, message, fatal };
   if (line !== undefined) p.line = line;
@@ -156,7 +171,14 @@ function trimLine(raw: string): string {
   return raw.replace(/^[ \t\r]+/, '').replace(/[ \t\r\n\f]+$/, '');
 }
 
-async function parseFile(st: State, file: string, text: string, depth: number, parent: MatchBlock | null, isFile = true): Promise<void> {
+async function parseFile(
+  st: State,
+  file: string,
+  text: string,
+  depth: number,
+  parent: MatchBlock | null,
+  isFile = true,
+): Promise<void> {
   if (isFile) st.files.push(file);
   st.stack.push(file);
   let block = parent;
@@ -184,7 +206,8 @@ async function parseLine(
     problem(st, file, lineNo, 'line contains a NUL byte; sshd would misread it and the following line', true, 'syntax');
     line = line.slice(0, line.indexOf('\0'));
   }
-  if (line.length > st.opts.longLine) problem(st, file, lineNo, `line is ${line.length} characters long`, false, 'syntax');
+  if (line.length > st.opts.longLine)
+    problem(st, file, lineNo, `line is ${line.length} characters long`, false, 'syntax');
   const text = trimLine(line);
   if (text === '') return undefined;
   let kw = strdelim(text);
@@ -206,7 +229,14 @@ async function parseLine(
   }
   const name = found.info.name;
   if (block !== null && !found.inMatch && !activeWithoutConnection(block, releaseString(st.opts.version))) {
-    problem(st, file, lineNo, `Directive '${kw.token}' is not allowed within a Match block`, true, 'not_allowed_in_match');
+    problem(
+      st,
+      file,
+      lineNo,
+      `Directive '${kw.token}' is not allowed within a Match block`,
+      true,
+      'not_allowed_in_match',
+    );
   }
   if (name === 'match') return matchLine(st, file, lineNo, text, kw.rest, parent);
   if (name === 'include') {
@@ -222,7 +252,14 @@ function printable(s: string): string {
   return t.replace(/[^\x20-\x7e]/g, '?');
 }
 
-function matchLine(st: State, file: string, lineNo: number, text: string, rest: string, parent: MatchBlock | null): MatchBlock {
+function matchLine(
+  st: State,
+  file: string,
+  lineNo: number,
+  text: string,
+  rest: string,
+  parent: MatchBlock | null,
+): MatchBlock {
   const { criteria, error } = parseCriteria(rest, st.opts.version);
   if (error) problem(st, file, lineNo, `Bad Match condition: ${error}`, true, 'bad_value');
   // sshd evaluates a Match inside an included file only when the Include's own block applies: AND them.
@@ -248,7 +285,14 @@ function addDirective(st: State, d: Directive, status: string, written: string):
   st.directives.push(d);
 }
 
-async function includeLine(st: State, file: string, lineNo: number, args: string[], depth: number, block: MatchBlock | null): Promise<void> {
+async function includeLine(
+  st: State,
+  file: string,
+  lineNo: number,
+  args: string[],
+  depth: number,
+  block: MatchBlock | null,
+): Promise<void> {
   if (args.length === 0) {
     problem(st, file, lineNo, 'Include missing filename argument', true, 'syntax');
     return;
@@ -259,7 +303,14 @@ async function includeLine(st: State, file: string, lineNo: number, args: string
       return;
     }
     if (++st.includePatterns > MAX_INCLUDE_PATTERNS) {
-      problem(st, file, lineNo, `more than ${MAX_INCLUDE_PATTERNS} Include patterns; the rest is not read`, false, 'limit');
+      problem(
+        st,
+        file,
+        lineNo,
+        `more than ${MAX_INCLUDE_PATTERNS} Include patterns; the rest is not read`,
+        false,
+        'limit',
+      );
       st.stopped = true;
       return;
     }
@@ -280,14 +331,35 @@ async function expandInclude(st: State, file: string, lineNo: number, pattern: s
   return [pattern];
 }
 
-async function includeFile(st: State, from: string, lineNo: number, path: string, depth: number, block: MatchBlock | null): Promise<void> {
+async function includeFile(
+  st: State,
+  from: string,
+  lineNo: number,
+  path: string,
+  depth: number,
+  block: MatchBlock | null,
+): Promise<void> {
   if (depth > st.opts.maxDepth) {
-    problem(st, from, lineNo, `Too many recursive configuration includes (more than ${st.opts.maxDepth})`, true, 'include');
+    problem(
+      st,
+      from,
+      lineNo,
+      `Too many recursive configuration includes (more than ${st.opts.maxDepth})`,
+      true,
+      'include',
+    );
     st.stopped = true;
     return;
   }
   if (st.files.length >= st.opts.maxFiles) {
-    problem(st, from, lineNo, `more than ${st.opts.maxFiles} configuration files; the rest is not read`, false, 'limit');
+    problem(
+      st,
+      from,
+      lineNo,
+      `more than ${st.opts.maxFiles} configuration files; the rest is not read`,
+      false,
+      'limit',
+    );
     st.stopped = true;
     return;
   }
@@ -299,14 +371,25 @@ async function includeFile(st: State, from: string, lineNo: number, path: string
     return;
   }
   if (st.stack.includes(r.realPath) || st.stack.includes(path)) {
-    problem(st, from, lineNo, `Include loop: ${path} includes itself (sshd fails with too many recursive includes)`, true, 'include');
+    problem(
+      st,
+      from,
+      lineNo,
+      `Include loop: ${path} includes itself (sshd fails with too many recursive includes)`,
+      true,
+      'include',
+    );
     return;
   }
   await parseFile(st, path, r.text, depth, block);
 }
 
 /** Parse the main sshd_config and everything it includes. A Failure when the main file cannot be read. */
-export async function parseSshdConfig(host: HostRoot, mainFile = '/etc/ssh/sshd_config', opts: ParseOptions = {}): Promise<ParsedConfig | Failure> {
+export async function parseSshdConfig(
+  host: HostRoot,
+  mainFile = '/etc/ssh/sshd_config',
+  opts: ParseOptions = {},
+): Promise<ParsedConfig | Failure> {
   const o: State['opts'] = {
     maxDepth: opts.maxDepth ?? DEFAULTS.maxDepth,
     maxFiles: opts.maxFiles ?? DEFAULTS.maxFiles,
@@ -318,8 +401,19 @@ export async function parseSshdConfig(host: HostRoot, mainFile = '/etc/ssh/sshd_
   if (opts.maxFileBytes !== undefined) o.maxFileBytes = opts.maxFileBytes;
   const r = await host.readText(mainFile, o.maxFileBytes === undefined ? {} : { maxBytes: o.maxFileBytes });
   if (!r.ok) return r;
-  const st: State = { host, opts: o, files: [], directives: [], matchBlocks: [], problems: [], stack: [], stopped: false, includePatterns: 0 };
-  if (opts.commandLine && opts.commandLine.lines.length > 0) await parseFile(st, opts.commandLine.file, opts.commandLine.lines.join('\n'), 0, null, false);
+  const st: State = {
+    host,
+    opts: o,
+    files: [],
+    directives: [],
+    matchBlocks: [],
+    problems: [],
+    stack: [],
+    stopped: false,
+    includePatterns: 0,
+  };
+  if (opts.commandLine && opts.commandLine.lines.length > 0)
+    await parseFile(st, opts.commandLine.file, opts.commandLine.lines.join('\n'), 0, null, false);
   await parseFile(st, mainFile, r.text, 0, null);
   checkDuplicates(st);
   return { mainFile, files: st.files, directives: st.directives, matchBlocks: st.matchBlocks, problems: st.problems };
@@ -332,11 +426,13 @@ function checkDuplicates(st: State): void {
   for (const d of st.directives) {
     if (d.match !== null && !activeWithoutConnection(d.match, releaseString(st.opts.version))) continue;
     if (d.keyword === 'subsystem' && d.args[0] !== undefined) {
-      if (subs.has(d.args[0])) problem(st, d.file, d.line, `Subsystem '${d.args[0]}' already defined.`, true, 'bad_value');
+      if (subs.has(d.args[0]))
+        problem(st, d.file, d.line, `Subsystem '${d.args[0]}' already defined.`, true, 'bad_value');
       subs.add(d.args[0]);
     }
     if (d.keyword === 'authenticationmethods') {
-      if (authSet && d.args.includes('any')) problem(st, d.file, d.line, '"any" must appear alone in AuthenticationMethods', true, 'bad_value');
+      if (authSet && d.args.includes('any'))
+        problem(st, d.file, d.line, '"any" must appear alone in AuthenticationMethods', true, 'bad_value');
       if (!d.args.includes('any')) authSet = true;
     }
   }

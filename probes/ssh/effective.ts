@@ -18,7 +18,15 @@ import {
   type KeywordInfo,
   type OpenSshVersionNumber,
 } from './keywords.js';
-import { activeWithoutConnection, addrMatchList, blockOutcomes, parsePort, releaseString, wildcardMatch, matchPatternList } from './match.js';
+import {
+  activeWithoutConnection,
+  addrMatchList,
+  blockOutcomes,
+  parsePort,
+  releaseString,
+  wildcardMatch,
+  matchPatternList,
+} from './match.js';
 
 const INT_MAX = 2147483647;
 
@@ -83,7 +91,10 @@ export function resolveAlgorithms(raw: string, cls: AlgorithmClass, defaults: st
   let out: string[] = [];
   for (const pat of list) {
     if (pat.startsWith('!')) return undefined;
-    out = namesCat(out, all.filter((a) => matchPatternList(a, pat) === 1));
+    out = namesCat(
+      out,
+      all.filter((a) => matchPatternList(a, pat) === 1),
+    );
   }
   return out.length > 0 ? out.join(',') : undefined;
 }
@@ -116,10 +127,12 @@ function normaliseMaxStartups(arg: string): Norm {
 }
 
 function normaliseAuthMethods(args: string[]): Norm {
-  if (args.includes('any')) return args.length === 1 ? ok(['any']) : bad('"any" must appear alone in AuthenticationMethods');
+  if (args.includes('any'))
+    return args.length === 1 ? ok(['any']) : bad('"any" must appear alone in AuthenticationMethods');
   const method = /^(publickey|password|hostbased|gssapi-with-mic|none|keyboard-interactive(:[^,]+)?)$/;
   for (const list of args) {
-    if (list === '' || !list.split(',').every((m) => method.test(m))) return bad('invalid AuthenticationMethods method list.');
+    if (list === '' || !list.split(',').every((m) => method.test(m)))
+      return bad('invalid AuthenticationMethods method list.');
   }
   return ok([args.join(' ')]);
 }
@@ -189,7 +202,11 @@ function normaliseSpecial(kw: string, args: string[], text: string): Norm {
     case 'rekeylimit':
       return normaliseRekeyLimit(args);
     case 'persourcemaxstartups':
-      return a0 === 'none' ? ok(['none']) : parseIntArg(a0) === undefined ? bad('PerSourceMaxStartups integer value invalid.') : ok([String(parseIntArg(a0))]);
+      return a0 === 'none'
+        ? ok(['none'])
+        : parseIntArg(a0) === undefined
+          ? bad('PerSourceMaxStartups integer value invalid.')
+          : ok([String(parseIntArg(a0))]);
     case 'persourcenetblocksize':
       return ok([a0]);
     default:
@@ -222,7 +239,12 @@ const SINGLE: ReadonlySet<string> = new Set(['flag', 'int', 'time', 'enum', 'pat
  * Check one directive's arguments and format them as `sshd -T` prints them (one entry per printed value).
  * MaxStartups with one number is returned as that number (its rate depends on earlier lines).
  */
-export function normaliseDirective(keyword: string, args: readonly string[], text: string, version: OpenSshVersionNumber): Norm {
+export function normaliseDirective(
+  keyword: string,
+  args: readonly string[],
+  text: string,
+  version: OpenSshVersionNumber,
+): Norm {
   const info = KEYWORDS.get(keyword);
   if (!info) return bad(`Bad configuration option: ${keyword}`);
   if (info.status !== 'ok') return ok([...args]);
@@ -261,7 +283,8 @@ export function normaliseDirective(keyword: string, args: readonly string[], tex
 }
 
 function normaliseEnum(keyword: string, a0: string, version: OpenSshVersionNumber): Norm {
-  if (keyword === 'permittunnel') return PERMIT_TUNNEL_VALUES.includes(a0) ? ok([a0]) : bad(`bad PermitTunnel argument ${a0}`);
+  if (keyword === 'permittunnel')
+    return PERMIT_TUNNEL_VALUES.includes(a0) ? ok([a0]) : bad(`bad PermitTunnel argument ${a0}`);
   const v = ENUMS[keyword]?.[a0.toLowerCase()];
   if (v === undefined) return bad(`unsupported option "${a0}".`);
   return ok([keyword === 'permitrootlogin' && v === 'without-password' ? prohibitPasswordSpelling(version) : v]);
@@ -391,15 +414,25 @@ function listenAddresses(pass1: readonly Directive[], ports: readonly string[], 
 }
 
 function setting(values: string[], from: Directive[] | undefined): Setting {
-  return from && from.length > 0 ? { values, evidence: evidenceOf(from), source: 'file' } : { values, source: 'default' };
+  return from && from.length > 0
+    ? { values, evidence: evidenceOf(from), source: 'file' }
+    : { values, source: 'default' };
 }
 
 /**
  * The first Match line whose outcome is unknown for this context and that would decide the keyword if it
  * matched: for first-value keywords one that comes before every matching line, for the others any.
  */
-function undecidedBy(info: KeywordInfo, pass2: readonly Directive[], unknownBlocks: ReadonlySet<unknown>, version: OpenSshVersionNumber): Evidence | undefined {
-  const cs = candidates(pass2.filter((d) => d.keyword === info.name), version);
+function undecidedBy(
+  info: KeywordInfo,
+  pass2: readonly Directive[],
+  unknownBlocks: ReadonlySet<unknown>,
+  version: OpenSshVersionNumber,
+): Evidence | undefined {
+  const cs = candidates(
+    pass2.filter((d) => d.keyword === info.name),
+    version,
+  );
   const firstWins = info.combine === 'first' || info.combine === 'firstLine';
   for (const c of cs) {
     if (unknownBlocks.has(c.d.match)) return { file: c.d.match!.file, line: c.d.match!.line, text: c.d.match!.text };
@@ -414,7 +447,11 @@ function undecidedBy(info: KeywordInfo, pass2: readonly Directive[], unknownBloc
  * included although -T does not print them. A Match block whose outcome is unknown (Host under UseDNS yes
  * without a known name) counts as not matching, and the keywords it could decide carry `undecided`.
  */
-export function effectiveSettings(parsed: ParsedConfig, ctx: ConnectionContext, version: OpenSshVersionNumber & { raw?: string }): Map<string, Setting> {
+export function effectiveSettings(
+  parsed: ParsedConfig,
+  ctx: ConnectionContext,
+  version: OpenSshVersionNumber & { raw?: string },
+): Map<string, Setting> {
   const release = releaseString(version);
   const pass1 = parsed.directives.filter((d) => d.match === null || activeWithoutConnection(d.match, release));
   const outcomes = blockOutcomes(parsed.directives, ctx, release);
@@ -439,10 +476,29 @@ export function effectiveSettings(parsed: ParsedConfig, ctx: ConnectionContext, 
 }
 
 /** One keyword: the matching blocks' value over the global one, else the default. */
-function keywordSetting(info: KeywordInfo, pass1: readonly Directive[], pass2: readonly Directive[], version: OpenSshVersionNumber): Setting | undefined {
+function keywordSetting(
+  info: KeywordInfo,
+  pass1: readonly Directive[],
+  pass2: readonly Directive[],
+  version: OpenSshVersionNumber,
+): Setting | undefined {
   const name = info.name;
-  const g = combine(info, candidates(pass1.filter((d) => d.keyword === name), version));
-  const m = info.inMatch ? combine(info, candidates(pass2.filter((d) => d.keyword === name), version)) : undefined;
+  const g = combine(
+    info,
+    candidates(
+      pass1.filter((d) => d.keyword === name),
+      version,
+    ),
+  );
+  const m = info.inMatch
+    ? combine(
+        info,
+        candidates(
+          pass2.filter((d) => d.keyword === name),
+          version,
+        ),
+      )
+    : undefined;
   const won = m ?? g;
   if (won) return setting(resolveIfAlgorithms(info, won.values, version), won.from);
   const def = defaultFor(name, version);

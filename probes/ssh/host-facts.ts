@@ -6,7 +6,13 @@ import { isIP } from 'node:net';
 import type { HostRoot, ProbeContext } from '../../src/sdk.js';
 import type { ConnectionContext, OpenSshVersion, ParsedConfig } from './types.js';
 
-export const SSHD_CANDIDATES = ['/usr/sbin/sshd', '/usr/bin/sshd', '/usr/local/sbin/sshd', '/sbin/sshd', '/usr/libexec/openssh/sshd'];
+export const SSHD_CANDIDATES = [
+  '/usr/sbin/sshd',
+  '/usr/bin/sshd',
+  '/usr/local/sbin/sshd',
+  '/sbin/sshd',
+  '/usr/libexec/openssh/sshd',
+];
 
 export async function findSshd(host: HostRoot): Promise<string | undefined> {
   for (const p of SSHD_CANDIDATES) {
@@ -40,7 +46,11 @@ export function dpkgVersion(status: string, pkg = 'openssh-server'): string | un
  * because its version carries the distribution's revision (1:9.2p1-2+deb12u2 has the Terrapin fix, 9.2p1
  * upstream does not); then the binary's own answer; then the version string compiled into it.
  */
-export async function detectVersion(ctx: ProbeContext, sshdPath: string | undefined, canExec: boolean): Promise<OpenSshVersion> {
+export async function detectVersion(
+  ctx: ProbeContext,
+  sshdPath: string | undefined,
+  canExec: boolean,
+): Promise<OpenSshVersion> {
   const st = await ctx.host.readText('/var/lib/dpkg/status', { maxBytes: 64 * 1024 * 1024 });
   if (st.ok) {
     const raw = dpkgVersion(st.text);
@@ -60,7 +70,11 @@ export async function detectVersion(ctx: ProbeContext, sshdPath: string | undefi
     if (b.ok) {
       const i = b.bytes.indexOf('OpenSSH_');
       if (i >= 0) {
-        const raw = b.bytes.subarray(i, i + 32).toString('latin1').split(/[\0\s,]/)[0] ?? '';
+        const raw =
+          b.bytes
+            .subarray(i, i + 32)
+            .toString('latin1')
+            .split(/[\0\s,]/)[0] ?? '';
         const v = parseVersionString(raw);
         if (v) return { ...v, raw, source: 'binary' };
       }
@@ -102,7 +116,14 @@ export function parseGroup(text: string): GroupEntry[] {
     if (f.length < 4 || !f[0] || f[0].startsWith('#')) continue;
     const gid = Number(f[2]);
     if (!Number.isInteger(gid)) continue;
-    out.push({ name: f[0], gid, members: (f[3] ?? '').split(',').map((s) => s.trim()).filter(Boolean) });
+    out.push({
+      name: f[0],
+      gid,
+      members: (f[3] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    });
   }
   return out;
 }
@@ -161,7 +182,8 @@ function matchUsers(parsed: ParsedConfig, passwd: readonly Account[], groups: re
   for (const g of literalPatterns(parsed, 'group')) {
     const entry = groups.find((e) => e.name === g);
     if (!entry) continue;
-    const member = entry.members.find((m) => m !== 'root') ?? passwd.find((a) => a.gid === entry.gid && a.name !== 'root')?.name;
+    const member =
+      entry.members.find((m) => m !== 'root') ?? passwd.find((a) => a.gid === entry.gid && a.name !== 'root')?.name;
     if (member) out.push(member);
   }
   return out;
@@ -199,13 +221,16 @@ export interface ContextInputs {
 }
 
 /**
- * The connections to evaluate (with UseDNS no, sshd's Match Host sees the address, so host is the address): root, an ordinary user of the host (and users named in Match blocks), a user
+ * The connections to evaluate (with UseDNS no, sshd's Match Host sees the address, so host is the address): root, an
+ * ordinary user of the host (and users named in Match blocks), a user
  * that does not exist; from an outside address and from every address a Match Address block names; to every
  * port sshd listens on. Match blocks for other users or addresses are still seen by ssh.match_weakens_auth.
  */
 export function buildContexts(inp: ContextInputs): ConnectionContext[] {
   const byName = new Map(inp.passwd.map((a) => [a.name, a]));
-  const users: { cls: ConnectionContext['userClass']; name: string; desc: string }[] = [{ cls: 'root', name: 'root', desc: 'root' }];
+  const users: { cls: ConnectionContext['userClass']; name: string; desc: string }[] = [
+    { cls: 'root', name: 'root', desc: 'root' },
+  ];
   const ordinary = inp.passwd.find((a) => a.uid >= 1000 && a.uid < 60000 && !NOLOGIN.test(a.shell));
   if (ordinary) users.push({ cls: 'user', name: ordinary.name, desc: `user ${ordinary.name}` });
   for (const n of inp.parsed ? matchUsers(inp.parsed, inp.passwd, inp.groups) : []) {

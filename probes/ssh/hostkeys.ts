@@ -106,16 +106,23 @@ function firstKeyLine(text: string): string | PublicKeyError {
   while (pos < limit) {
     let end = text.indexOf('\n', pos);
     if (end === -1) end = text.length;
-    if (end - pos > MAX_PUBLIC_KEY_LINE) return err('too_large', `a line is longer than ${MAX_PUBLIC_KEY_LINE} characters`);
+    if (end - pos > MAX_PUBLIC_KEY_LINE)
+      return err('too_large', `a line is longer than ${MAX_PUBLIC_KEY_LINE} characters`);
     const line = text.slice(pos, end).trim();
     if (line.length > 0 && !line.startsWith('#')) return line;
     pos = end + 1;
   }
-  return pos >= MAX_SCAN && text.length > MAX_SCAN ? err('too_large', `no key within the first ${MAX_SCAN} characters`) : err('empty', 'no key line');
+  return pos >= MAX_SCAN && text.length > MAX_SCAN
+    ? err('too_large', `no key within the first ${MAX_SCAN} characters`)
+    : err('empty', 'no key line');
 }
 
 /** Decode the fields of a public key blob after its type string. */
-function decodeKey(type: string, r: WireReader, certificate: boolean): Omit<PublicKeyInfo, 'ok' | 'type' | 'comment'> | PublicKeyError {
+function decodeKey(
+  type: string,
+  r: WireReader,
+  certificate: boolean,
+): Omit<PublicKeyInfo, 'ok' | 'type' | 'comment'> | PublicKeyError {
   const truncated = (field: string) => err('truncated', `the ${type} key data ends before its ${field}`);
   const base = certificate ? certifiedType(type)! : type;
   if (certificate && !r.string()) return truncated('certificate nonce');
@@ -271,12 +278,23 @@ export function parseModuli(text: string): ModuliFile {
     const bad = (reason: string) => out.malformed.push({ line: lineNo, reason });
     const f = line.split(/\s+/);
     if (f.length !== 7) return bad(`expected 7 fields, found ${f.length}`);
-    const [time, type, tests, tries, size, gen, modulus] = f as [string, string, string, string, string, string, string];
+    const [time, type, tests, tries, size, gen, modulus] = f as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     if (!DIGITS.test(time)) return bad('the time field is not a number');
-    if (!DIGITS.test(type) || Number(type) !== MODULI_TYPE_SAFE) return bad(`type ${type} is not ${MODULI_TYPE_SAFE} (safe prime)`);
+    if (!DIGITS.test(type) || Number(type) !== MODULI_TYPE_SAFE)
+      return bad(`type ${type} is not ${MODULI_TYPE_SAFE} (safe prime)`);
     const t = DIGITS.test(tests) ? Number(tests) : NaN;
-    if (!(t <= 0x1f) || t & MODULI_TESTS_COMPOSITE || !(t & ~MODULI_TESTS_COMPOSITE)) return bad(`invalid tests flag ${tests}`);
-    if (!DIGITS.test(tries) || Number(tries) === 0 || Number(tries) > 1 << 30) return bad(`invalid trial count ${tries}`);
+    if (!(t <= 0x1f) || t & MODULI_TESTS_COMPOSITE || !(t & ~MODULI_TESTS_COMPOSITE))
+      return bad(`invalid tests flag ${tests}`);
+    if (!DIGITS.test(tries) || Number(tries) === 0 || Number(tries) > 1 << 30)
+      return bad(`invalid trial count ${tries}`);
     const sz = DIGITS.test(size) ? Number(size) : NaN;
     if (!(sz > 0 && sz <= 64 * 1024)) return bad(`invalid size ${size}`);
     if (!HEX.test(gen) || hexBits(gen) <= 1) return bad(`invalid generator ${gen.slice(0, 20)}`);
@@ -287,7 +305,11 @@ export function parseModuli(text: string): ModuliFile {
     out.groups.push({ line: lineNo, bits, generator: gen });
     out.sizes.push(bits);
   });
-  if (cut) out.malformed.push({ line: MAX_MODULI_LINES + 1, reason: `more than ${MAX_MODULI_LINES} lines: the rest was not read` });
+  if (cut)
+    out.malformed.push({
+      line: MAX_MODULI_LINES + 1,
+      reason: `more than ${MAX_MODULI_LINES} lines: the rest was not read`,
+    });
   return out;
 }
 

@@ -261,7 +261,20 @@ export const ENUMS: Readonly<Record<string, Readonly<Record<string, string>>>> =
     debug3: 'DEBUG3',
   },
   syslogfacility: Object.fromEntries(
-    ['DAEMON', 'USER', 'AUTH', 'AUTHPRIV', 'LOCAL0', 'LOCAL1', 'LOCAL2', 'LOCAL3', 'LOCAL4', 'LOCAL5', 'LOCAL6', 'LOCAL7'].map((f) => [f.toLowerCase(), f]),
+    [
+      'DAEMON',
+      'USER',
+      'AUTH',
+      'AUTHPRIV',
+      'LOCAL0',
+      'LOCAL1',
+      'LOCAL2',
+      'LOCAL3',
+      'LOCAL4',
+      'LOCAL5',
+      'LOCAL6',
+      'LOCAL7',
+    ].map((f) => [f.toLowerCase(), f]),
   ),
   fingerprinthash: { md5: 'MD5', sha256: 'SHA256' },
 };
@@ -270,40 +283,101 @@ export const ENUMS: Readonly<Record<string, Readonly<Record<string, string>>>> =
 export const PERMIT_TUNNEL_VALUES: readonly string[] = ['no', 'point-to-point', 'ethernet', 'yes'];
 
 /** Match criteria known to 9.2 (Invalid-User came in 9.9, Version in 10.0). */
-export const MATCH_CRITERIA_9_2: readonly string[] = ['all', 'user', 'group', 'host', 'address', 'localaddress', 'localport', 'rdomain'];
+export const MATCH_CRITERIA_9_2: readonly string[] = [
+  'all',
+  'user',
+  'group',
+  'host',
+  'address',
+  'localaddress',
+  'localport',
+  'rdomain',
+];
 
 /** Every algorithm this build supports (`ssh -Q cipher|mac|kex|key-sig` on Debian 12), in table order. */
 export const SUPPORTED_ALGORITHMS: Readonly<Record<AlgorithmClass, readonly string[]>> = {
   cipher: [
-    '3des-cbc', 'aes128-cbc', 'aes192-cbc', 'aes256-cbc', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr',
-    'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com',
+    '3des-cbc',
+    'aes128-cbc',
+    'aes192-cbc',
+    'aes256-cbc',
+    'aes128-ctr',
+    'aes192-ctr',
+    'aes256-ctr',
+    'aes128-gcm@openssh.com',
+    'aes256-gcm@openssh.com',
+    'chacha20-poly1305@openssh.com',
   ],
   mac: [
-    'hmac-sha1', 'hmac-sha1-96', 'hmac-sha2-256', 'hmac-sha2-512', 'hmac-md5', 'hmac-md5-96', 'umac-64@openssh.com',
-    'umac-128@openssh.com', 'hmac-sha1-etm@openssh.com', 'hmac-sha1-96-etm@openssh.com', 'hmac-sha2-256-etm@openssh.com',
-    'hmac-sha2-512-etm@openssh.com', 'hmac-md5-etm@openssh.com', 'hmac-md5-96-etm@openssh.com', 'umac-64-etm@openssh.com',
+    'hmac-sha1',
+    'hmac-sha1-96',
+    'hmac-sha2-256',
+    'hmac-sha2-512',
+    'hmac-md5',
+    'hmac-md5-96',
+    'umac-64@openssh.com',
+    'umac-128@openssh.com',
+    'hmac-sha1-etm@openssh.com',
+    'hmac-sha1-96-etm@openssh.com',
+    'hmac-sha2-256-etm@openssh.com',
+    'hmac-sha2-512-etm@openssh.com',
+    'hmac-md5-etm@openssh.com',
+    'hmac-md5-96-etm@openssh.com',
+    'umac-64-etm@openssh.com',
     'umac-128-etm@openssh.com',
   ],
   kex: [
-    'diffie-hellman-group1-sha1', 'diffie-hellman-group14-sha1', 'diffie-hellman-group14-sha256',
-    'diffie-hellman-group16-sha512', 'diffie-hellman-group18-sha512', 'diffie-hellman-group-exchange-sha1',
-    'diffie-hellman-group-exchange-sha256', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521',
-    'curve25519-sha256', 'curve25519-sha256@libssh.org', 'sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com',
+    'diffie-hellman-group1-sha1',
+    'diffie-hellman-group14-sha1',
+    'diffie-hellman-group14-sha256',
+    'diffie-hellman-group16-sha512',
+    'diffie-hellman-group18-sha512',
+    'diffie-hellman-group-exchange-sha1',
+    'diffie-hellman-group-exchange-sha256',
+    'ecdh-sha2-nistp256',
+    'ecdh-sha2-nistp384',
+    'ecdh-sha2-nistp521',
+    'curve25519-sha256',
+    'curve25519-sha256@libssh.org',
+    'sntrup761x25519-sha512',
+    'sntrup761x25519-sha512@openssh.com',
   ],
   key: [
-    'ssh-ed25519', 'ssh-ed25519-cert-v01@openssh.com', 'sk-ssh-ed25519@openssh.com', 'sk-ssh-ed25519-cert-v01@openssh.com',
-    'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp256-cert-v01@openssh.com', 'ecdsa-sha2-nistp384',
-    'ecdsa-sha2-nistp384-cert-v01@openssh.com', 'ecdsa-sha2-nistp521', 'ecdsa-sha2-nistp521-cert-v01@openssh.com',
-    'sk-ecdsa-sha2-nistp256@openssh.com', 'sk-ecdsa-sha2-nistp256-cert-v01@openssh.com',
-    'webauthn-sk-ecdsa-sha2-nistp256@openssh.com', 'ssh-dss', 'ssh-dss-cert-v01@openssh.com', 'ssh-rsa',
-    'ssh-rsa-cert-v01@openssh.com', 'rsa-sha2-256', 'rsa-sha2-256-cert-v01@openssh.com', 'rsa-sha2-512',
+    'ssh-ed25519',
+    'ssh-ed25519-cert-v01@openssh.com',
+    'sk-ssh-ed25519@openssh.com',
+    'sk-ssh-ed25519-cert-v01@openssh.com',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp256-cert-v01@openssh.com',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp384-cert-v01@openssh.com',
+    'ecdsa-sha2-nistp521',
+    'ecdsa-sha2-nistp521-cert-v01@openssh.com',
+    'sk-ecdsa-sha2-nistp256@openssh.com',
+    'sk-ecdsa-sha2-nistp256-cert-v01@openssh.com',
+    'webauthn-sk-ecdsa-sha2-nistp256@openssh.com',
+    'ssh-dss',
+    'ssh-dss-cert-v01@openssh.com',
+    'ssh-rsa',
+    'ssh-rsa-cert-v01@openssh.com',
+    'rsa-sha2-256',
+    'rsa-sha2-256-cert-v01@openssh.com',
+    'rsa-sha2-512',
     'rsa-sha2-512-cert-v01@openssh.com',
   ],
   // Signature algorithms: the key list without certificates.
   sig: [
-    'ssh-ed25519', 'sk-ssh-ed25519@openssh.com', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
-    'sk-ecdsa-sha2-nistp256@openssh.com', 'webauthn-sk-ecdsa-sha2-nistp256@openssh.com', 'ssh-dss', 'ssh-rsa',
-    'rsa-sha2-256', 'rsa-sha2-512',
+    'ssh-ed25519',
+    'sk-ssh-ed25519@openssh.com',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp521',
+    'sk-ecdsa-sha2-nistp256@openssh.com',
+    'webauthn-sk-ecdsa-sha2-nistp256@openssh.com',
+    'ssh-dss',
+    'ssh-rsa',
+    'rsa-sha2-256',
+    'rsa-sha2-512',
   ],
 };
 
@@ -341,7 +415,9 @@ export const DEFAULTS_9_2: Readonly<Record<string, readonly string[]>> = {
   gssapikeyexchange: ['no'],
   gssapistrictacceptorcheck: ['yes'],
   gssapistorecredentialsonrekey: ['no'],
-  gssapikexalgorithms: ['gss-group14-sha256-,gss-group16-sha512-,gss-nistp256-sha256-,gss-curve25519-sha256-,gss-group14-sha1-,gss-gex-sha1-'],
+  gssapikexalgorithms: [
+    'gss-group14-sha256-,gss-group16-sha512-,gss-nistp256-sha256-,gss-curve25519-sha256-,gss-group14-sha1-,gss-gex-sha1-',
+  ],
   passwordauthentication: ['yes'],
   kbdinteractiveauthentication: ['yes'],
   printmotd: ['yes'],
@@ -366,7 +442,9 @@ export const DEFAULTS_9_2: Readonly<Record<string, readonly string[]>> = {
   pidfile: ['/run/sshd.pid'],
   modulifile: ['/etc/ssh/moduli'],
   xauthlocation: ['/usr/bin/xauth'],
-  ciphers: ['chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com'],
+  ciphers: [
+    'chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com',
+  ],
   macs: [
     'umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1',
   ],
@@ -438,7 +516,13 @@ export interface DefaultChange {
 
 /** Defaults that differ by version (ssh.md "Version-dependent defaults"). 9.2 values are exact, others approximate. */
 export const DEFAULT_CHANGES: readonly DefaultChange[] = [
-  { since: { major: 7, minor: 0 }, keyword: 'permitrootlogin', before: ['yes'], value: ['without-password'], note: 'PermitRootLogin default yes -> prohibit-password' },
+  {
+    since: { major: 7, minor: 0 },
+    keyword: 'permitrootlogin',
+    before: ['yes'],
+    value: ['without-password'],
+    note: 'PermitRootLogin default yes -> prohibit-password',
+  },
   {
     since: { major: 8, minor: 7 },
     keyword: 'kbdinteractiveauthentication',
@@ -473,15 +557,30 @@ export const DEFAULT_CHANGES: readonly DefaultChange[] = [
     ],
     note: 'mlkem768x25519-sha256 first; finite-field DH dropped from the server default',
   },
-  { since: { major: 10, minor: 1 }, keyword: 'permitrootlogin', before: ['without-password'], value: ['prohibit-password'], note: 'sshd -T prints prohibit-password instead of without-password' },
+  {
+    since: { major: 10, minor: 1 },
+    keyword: 'permitrootlogin',
+    before: ['without-password'],
+    value: ['prohibit-password'],
+    note: 'sshd -T prints prohibit-password instead of without-password',
+  },
 ];
 
 /** Keywords that exist only in some versions (data for version notes; the parser accepts the 9.2 set). */
-export const KEYWORD_VERSIONS: readonly { keyword: string; since?: OpenSshVersionNumber; removed?: OpenSshVersionNumber; note: string }[] = [
+export const KEYWORD_VERSIONS: readonly {
+  keyword: string;
+  since?: OpenSshVersionNumber;
+  removed?: OpenSshVersionNumber;
+  note: string;
+}[] = [
   { keyword: 'uselogin', removed: { major: 7, minor: 4 }, note: 'removed; deprecated warning only' },
   { keyword: 'useprivilegeseparation', removed: { major: 7, minor: 5 }, note: 'deprecated; always sandboxed' },
   { keyword: 'protocol', removed: { major: 7, minor: 6 }, note: 'SSH protocol 1 removed; ignored' },
-  { keyword: 'challengeresponseauthentication', removed: { major: 8, minor: 7 }, note: 'alias of kbdinteractiveauthentication' },
+  {
+    keyword: 'challengeresponseauthentication',
+    removed: { major: 8, minor: 7 },
+    note: 'alias of kbdinteractiveauthentication',
+  },
   { keyword: 'pamservicename', since: { major: 9, minor: 8 }, note: 'allowed in Match' },
   { keyword: 'persourcepenalties', since: { major: 9, minor: 8 }, note: 'new in 9.8' },
   { keyword: 'refuseconnection', since: { major: 9, minor: 9 }, note: 'allowed in Match' },

@@ -73,7 +73,7 @@ function readOffer(): Algorithms | undefined {
     const c = req('ssh2/lib/protocol/constants.js') as Record<string, unknown>;
     const list = (k: string): string[] | undefined => {
       const v = c[k];
-      return Array.isArray(v) && v.every((x) => typeof x === 'string') && v.length > 0 ? (v as string[]) : undefined;
+      return Array.isArray(v) && v.every((x) => typeof x === 'string') && v.length > 0 ? v : undefined;
     };
     const kex = list('SUPPORTED_KEX');
     const hostKey = list('SUPPORTED_SERVER_HOST_KEY');
@@ -86,19 +86,35 @@ function readOffer(): Algorithms | undefined {
   }
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** Undo util.inspect's quoting of a string: `'abc'` or `"it's"` -> the string. */
 function unquote(s: string): string {
   const q = s[0];
   if (s.length >= 2 && (q === "'" || q === '"' || q === '`') && s.endsWith(q)) {
-    return s.slice(1, -1).replace(/\\(['"`\\])/g, '$1').replace(/\\r/g, '').replace(/\\n/g, '');
+    return s
+      .slice(1, -1)
+      .replace(/\\(['"`\\])/g, '$1')
+      .replace(/\\r/g, '')
+      .replace(/\\n/g, '');
   }
   return s;
 }
 
 function splitList(s: string): string[] {
-  return s.trim() === '' ? [] : s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  return s.trim() === ''
+    ? []
+    : s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '');
 }
 
 function emptyOffered(): Offered {
@@ -112,7 +128,9 @@ function onDebugLine(line: string, seen: { banner?: string; offered: Partial<Off
     seen.banner = unquote(ident[1]!.trim()).trim();
     return;
   }
-  const m = /^Handshake: \(remote\) (KEX method|Host key format|C->S cipher|C->S MAC|C->S compression): (.*)$/s.exec(line);
+  const m = /^Handshake: \(remote\) (KEX method|Host key format|C->S cipher|C->S MAC|C->S compression): (.*)$/s.exec(
+    line,
+  );
   if (!m) return;
   const values = splitList(m[2]!);
   switch (m[1]) {
@@ -135,19 +153,34 @@ function onDebugLine(line: string, seen: { banner?: string; offered: Partial<Off
 }
 
 function isComplete(o: Partial<Offered>): o is Offered {
-  return o.kex !== undefined && o.hostKey !== undefined && o.ciphers !== undefined && o.macs !== undefined && o.compression !== undefined;
+  return (
+    o.kex !== undefined &&
+    o.hostKey !== undefined &&
+    o.ciphers !== undefined &&
+    o.macs !== undefined &&
+    o.compression !== undefined
+  );
 }
 
 type ClientClass = new () => Client;
 let clientClass: Promise<ClientClass> | undefined;
 /** ssh2 is loaded on first use, not at import: the catalogue and the idle agent never pay for it. */
 function loadClient(): Promise<ClientClass> {
-  clientClass ??= import('ssh2').then((m) => (m as unknown as { Client?: ClientClass; default?: { Client: ClientClass } }).Client ?? m.default.Client);
+  clientClass ??= import('ssh2').then(
+    (m) => (m as unknown as { Client?: ClientClass; default?: { Client: ClientClass } }).Client ?? m.default.Client,
+  );
   return clientClass;
 }
 
 /** One ssh2 connection: banner, offered lists, methods listed after `none`. Never rejects. */
-function probeUser(Ssh2Client: ClientClass, address: string, port: number, user: string, budgetMs: number, signal: AbortSignal): Promise<ConnResult> {
+function probeUser(
+  Ssh2Client: ClientClass,
+  address: string,
+  port: number,
+  user: string,
+  budgetMs: number,
+  signal: AbortSignal,
+): Promise<ConnResult> {
   return new Promise<ConnResult>((resolve) => {
     const client = new Ssh2Client();
     const seen: { banner?: string; offered: Partial<Offered> } = { offered: {} };
@@ -240,7 +273,10 @@ function probeUser(Ssh2Client: ClientClass, address: string, port: number, user:
         return;
       }
       if (level === 'client-timeout') {
-        finish('error', `timed out after ${budgetMs} ms waiting for the SSH handshake (${seen.banner ? 'banner received' : 'no banner received'})`);
+        finish(
+          'error',
+          `timed out after ${budgetMs} ms waiting for the SSH handshake (${seen.banner ? 'banner received' : 'no banner received'})`,
+        );
         return;
       }
       finish('error', err.message || String(err));
@@ -248,7 +284,11 @@ function probeUser(Ssh2Client: ClientClass, address: string, port: number, user:
     client.on('close', () => {
       if (done) return;
       if (methods !== undefined) finish('ok');
-      else finish('error', connected ? 'connection closed by the server before authentication' : `${address}:${port}: connection closed`);
+      else
+        finish(
+          'error',
+          connected ? 'connection closed by the server before authentication' : `${address}:${port}: connection closed`,
+        );
     });
 
     const cfg: ConnectConfig = {
@@ -344,7 +384,6 @@ export function readServerKexinit(
   });
 }
 
-
 /** Which single status describes the run when no connection got as far as the auth methods. */
 const STATUS_RANK: Record<ConnStatus, number> = { ok: 0, pq_only: 1, handshake_failed: 2, error: 3, unreachable: 4 };
 
@@ -374,7 +413,8 @@ export async function probeLive(opts: {
     try {
       const results = await mapLimit(users, LIVE_CONCURRENCY, async (user): Promise<ConnResult> => {
         const left = deadline - Date.now();
-        if (left <= 0) return { user, status: 'error', reason: `not probed: the ${timeoutMs} ms deadline passed`, connected: false };
+        if (left <= 0)
+          return { user, status: 'error', reason: `not probed: the ${timeoutMs} ms deadline passed`, connected: false };
         if (ac.signal.aborted) return { user, status: 'error', reason: 'aborted', connected: false };
         // A refused or unreachable port fails every user the same way: do not knock again.
         if (unreachable) return { ...unreachable, user };
@@ -386,8 +426,11 @@ export async function probeLive(opts: {
       const result: LiveResult = { ...base };
       const banner = results.find((r) => r.banner !== undefined)?.banner;
       if (banner !== undefined) result.banner = banner;
-      let offered = results.find((r) => r.offered && isComplete(r.offered))?.offered ?? results.find((r) => r.offered)?.offered;
-      result.methods = results.filter((r) => r.methods !== undefined).map((r): LiveMethods => ({ user: r.user, methods: r.methods! }));
+      let offered =
+        results.find((r) => r.offered && isComplete(r.offered))?.offered ?? results.find((r) => r.offered)?.offered;
+      result.methods = results
+        .filter((r) => r.methods !== undefined)
+        .map((r): LiveMethods => ({ user: r.user, methods: r.methods! }));
 
       const failed = results.filter((r) => r.status !== 'ok');
       const worst = [...results].sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status])[0];
@@ -397,14 +440,16 @@ export async function probeLive(opts: {
       } else if (worst) {
         result.status = worst.status;
         const reasons = [...new Set(results.map((r) => r.reason ?? r.status))];
-        result.reason = reasons.length === 1 ? reasons[0]! : results.map((r) => `${r.user}: ${r.reason ?? r.status}`).join('; ');
+        result.reason =
+          reasons.length === 1 ? reasons[0]! : results.map((r) => `${r.user}: ${r.reason ?? r.status}`).join('; ');
       } else {
         result.reason = 'no users to probe';
       }
 
       // ssh2 stops logging offered lists at the first category it cannot match: fill the rest from a raw read.
       const needRaw =
-        (result.status === 'pq_only' || result.status === 'handshake_failed') && (offered === undefined || !isComplete(offered) || offered.ciphers.length === 0);
+        (result.status === 'pq_only' || result.status === 'handshake_failed') &&
+        (offered === undefined || !isComplete(offered) || offered.ciphers.length === 0);
       const left = deadline - Date.now();
       if (needRaw && left > 50 && !ac.signal.aborted) {
         const raw = await readServerKexinit(address, port, left, ac.signal);

@@ -15,7 +15,21 @@ export const DEFAULT_SSH_OPTIONS: Readonly<Omit<SshOptions, 'live'>> = {
   sshdTimeoutMs: 5000,
 };
 
-const KEYS = ['permitRootLogin', 'maxAuthTries', 'maxSessions', 'loginGraceTimeSeconds', 'clientAliveIntervalMax', 'clientAliveCountMax', 'live', 'liveAddress', 'livePort', 'sourceAddresses', 'minRsaBits', 'sshdTimeoutMs', 'configPath'];
+const KEYS = [
+  'permitRootLogin',
+  'maxAuthTries',
+  'maxSessions',
+  'loginGraceTimeSeconds',
+  'clientAliveIntervalMax',
+  'clientAliveCountMax',
+  'live',
+  'liveAddress',
+  'livePort',
+  'sourceAddresses',
+  'minRsaBits',
+  'sshdTimeoutMs',
+  'configPath',
+];
 const ROOT_LOGIN = ['yes', 'no', 'prohibit-password', 'without-password', 'forced-commands-only'];
 
 /**
@@ -27,7 +41,10 @@ export function parseSshOptions(raw: unknown, rootIsSlash: boolean): SshOptions 
   const c = optionSection(raw, KEYS);
   const o: SshOptions = { ...DEFAULT_SSH_OPTIONS, live: rootIsSlash };
   if (c.permitRootLogin !== undefined) {
-    if (!Array.isArray(c.permitRootLogin) || c.permitRootLogin.some((v) => typeof v !== 'string' || !ROOT_LOGIN.includes(v.toLowerCase()))) {
+    if (
+      !Array.isArray(c.permitRootLogin) ||
+      c.permitRootLogin.some((v) => typeof v !== 'string' || !ROOT_LOGIN.includes(v.toLowerCase()))
+    ) {
       optionProblem('permitRootLogin', `must be a list of ${ROOT_LOGIN.join(', ')}`);
     }
     o.permitRootLogin = (c.permitRootLogin as string[]).map((v) => v.toLowerCase());
@@ -44,14 +61,17 @@ export function parseSshOptions(raw: unknown, rootIsSlash: boolean): SshOptions 
     o.live = c.live;
   }
   if (c.liveAddress !== undefined) {
-    if (typeof c.liveAddress !== 'string' || !isIP(c.liveAddress)) optionProblem('liveAddress', 'must be an IP address');
+    if (typeof c.liveAddress !== 'string' || !isIP(c.liveAddress))
+      optionProblem('liveAddress', 'must be an IP address');
     o.liveAddress = c.liveAddress;
   }
   if (c.livePort !== undefined) o.livePort = optionInt(c, 'livePort', 1, 65535, 22);
   if (c.sourceAddresses !== undefined) {
-    if (!Array.isArray(c.sourceAddresses) || c.sourceAddresses.some((a) => typeof a !== 'string' || !isIP(a))) optionProblem('sourceAddresses', 'must be a list of IP addresses');
+    if (!Array.isArray(c.sourceAddresses) || c.sourceAddresses.some((a) => typeof a !== 'string' || !isIP(a)))
+      optionProblem('sourceAddresses', 'must be a list of IP addresses');
     o.sourceAddresses = c.sourceAddresses as string[];
   }
-  if (c.configPath !== undefined && (typeof c.configPath !== 'string' || !c.configPath.startsWith('/'))) optionProblem('configPath', 'must be an absolute host path');
+  if (c.configPath !== undefined && (typeof c.configPath !== 'string' || !c.configPath.startsWith('/')))
+    optionProblem('configPath', 'must be an absolute host path');
   return o;
 }

@@ -5,7 +5,8 @@
 import type { ProbeContext } from '../../src/sdk.js';
 import type { ConnectionContext } from './types.js';
 
-export type SshdTResult = { ok: true; settings: Map<string, string[]> } | { ok: false; reason: string; rejected?: boolean };
+export type SshdTResult =
+  { ok: true; settings: Map<string, string[]> } | { ok: false; reason: string; rejected?: boolean };
 
 const MAX_LINES = 20_000;
 const MAX_LINE = 64 * 1024;
@@ -40,7 +41,10 @@ function badSpecValue(v: string): boolean {
  * The -C argument: user, host, addr, laddr, lport and rdomain; empty fields are left out so they match
  * nothing, except rdomain, where '' is a real value (a socket bound to no VRF) and only undefined is left out.
  */
-export function connectionSpec(ctx: ConnectionContext, version?: { major: number; minor: number }): string | { error: string } {
+export function connectionSpec(
+  ctx: ConnectionContext,
+  version?: { major: number; minor: number },
+): string | { error: string } {
   const parts: string[] = [];
   const fields: [string, string][] = [
     ['user', ctx.user],
@@ -53,10 +57,12 @@ export function connectionSpec(ctx: ConnectionContext, version?: { major: number
     if (badSpecValue(v)) return { error: `${k} ${JSON.stringify(v)} cannot be passed to sshd -C` };
     parts.push(`${k}=${v}`);
   }
-  if (!Number.isInteger(ctx.lport) || ctx.lport < 1 || ctx.lport > 65535) return { error: `lport ${ctx.lport} is not a port` };
+  if (!Number.isInteger(ctx.lport) || ctx.lport < 1 || ctx.lport > 65535)
+    return { error: `lport ${ctx.lport} is not a port` };
   parts.push(`lport=${ctx.lport}`);
   if (ctx.rdomain !== undefined) {
-    if (badSpecValue(ctx.rdomain)) return { error: `rdomain ${JSON.stringify(ctx.rdomain)} cannot be passed to sshd -C` };
+    if (badSpecValue(ctx.rdomain))
+      return { error: `rdomain ${JSON.stringify(ctx.rdomain)} cannot be passed to sshd -C` };
     parts.push(`rdomain=${ctx.rdomain}`);
   }
   // From 9.9 the bare word tells sshd -T the user has no account (Match Invalid-User); older ones reject it.
@@ -109,17 +115,34 @@ export async function runSshdT(
   exec: ProbeContext['exec'],
   sshdPath: string,
   ctx: ConnectionContext,
-  opts: { configFile?: string; timeoutMs: number; extraArgs?: readonly string[]; signal?: AbortSignal; version?: { major: number; minor: number } },
+  opts: {
+    configFile?: string;
+    timeoutMs: number;
+    extraArgs?: readonly string[];
+    signal?: AbortSignal;
+    version?: { major: number; minor: number };
+  },
 ): Promise<SshdTResult> {
   const spec = connectionSpec(ctx, opts.version);
   if (typeof spec !== 'string') return { ok: false, reason: spec.error };
   // extraArgs replays the running daemon's -f/-o/-p/-h/-c (never -E or -d, which write or change behaviour).
-  const args = ['-T', ...(opts.configFile !== undefined ? ['-f', opts.configFile] : []), ...(opts.extraArgs ?? []), '-C', spec];
+  const args = [
+    '-T',
+    ...(opts.configFile !== undefined ? ['-f', opts.configFile] : []),
+    ...(opts.extraArgs ?? []),
+    '-C',
+    spec,
+  ];
   // The scan's signal: a probe that runs out of time stops its sshd (and, sandboxed, all it started) at once.
-  const r = await exec(sshdPath, args, { timeoutMs: opts.timeoutMs, maxOutputBytes: 4 * 1024 * 1024, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const r = await exec(sshdPath, args, {
+    timeoutMs: opts.timeoutMs,
+    maxOutputBytes: 4 * 1024 * 1024,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   if (!r.ok) return { ok: false, reason: `sshd -T: ${r.message}${r.stderr ? ` (${firstLines(r.stderr)})` : ''}` };
   if (r.code !== 0) return classify(r.code, r.stderr);
   const settings = parseSshdTOutput(r.stdout);
-  if (settings.size === 0) return { ok: false, reason: `sshd -T printed no settings${r.stderr ? `: ${firstLines(r.stderr)}` : ''}` };
+  if (settings.size === 0)
+    return { ok: false, reason: `sshd -T printed no settings${r.stderr ? `: ${firstLines(r.stderr)}` : ''}` };
   return { ok: true, settings };
 }

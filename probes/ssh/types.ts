@@ -21,7 +21,9 @@ export interface MatchBlock {
 }
 
 export interface Directive {
-  /** Canonical lower-case keyword (aliases resolved: challengeresponseauthentication -> kbdinteractiveauthentication). */
+  /**
+   * Canonical lower-case keyword (aliases resolved: challengeresponseauthentication -> kbdinteractiveauthentication).
+   */
   keyword: string;
   /** Arguments after unquoting, as written (case preserved). */
   args: string[];
@@ -58,7 +60,10 @@ export type UserClass = 'root' | 'user' | 'invalid';
 export interface ConnectionContext {
   userClass: UserClass;
   user: string;
-  /** Group names of the user (primary and supplementary) from the host's /etc/passwd and /etc/group; [] for invalid users. */
+  /**
+   * Group names of the user (primary and supplementary) from the host's /etc/passwd and /etc/group; [] for invalid
+   * users.
+   */
   groups: string[];
   host: string;
   addr: string;

@@ -19,18 +19,24 @@ export function signatureFact(der: Uint8Array): SignatureFact | { problem: strin
   if (!alg.ok) return { problem: `cannot read the signature algorithm: ${alg.reason}` };
   const known = SIGNATURE_ALGORITHMS[alg.value.oid];
   if (!known) return { oid: alg.value.oid };
-  if (alg.value.oid !== RSASSA_PSS_OID) return known.hash ? { oid: alg.value.oid, name: known.name, hash: known.hash } : { oid: alg.value.oid, name: known.name };
+  if (alg.value.oid !== RSASSA_PSS_OID)
+    return known.hash
+      ? { oid: alg.value.oid, name: known.name, hash: known.hash }
+      : { oid: alg.value.oid, name: known.name };
   const h = pssHashOid(der, alg.value.params);
   if (!h.ok) return { problem: `cannot read the RSASSA-PSS parameters: ${h.reason}` };
   const hash = DIGEST_OIDS[h.value];
-  return hash ? { oid: alg.value.oid, name: `RSASSA-PSS with ${hash}`, hash } : { oid: alg.value.oid, name: `RSASSA-PSS with digest ${h.value}` };
+  return hash
+    ? { oid: alg.value.oid, name: `RSASSA-PSS with ${hash}`, hash }
+    : { oid: alg.value.oid, name: `RSASSA-PSS with digest ${h.value}` };
 }
 
 function keyFact(x: X509Certificate): KeyFact {
   const k = x.publicKey;
   const type = k.asymmetricKeyType ?? 'unknown';
   const d = k.asymmetricKeyDetails ?? {};
-  if (type === 'rsa' || type === 'rsa-pss' || type === 'dsa') return d.modulusLength !== undefined ? { type, bits: d.modulusLength } : { type };
+  if (type === 'rsa' || type === 'rsa-pss' || type === 'dsa')
+    return d.modulusLength !== undefined ? { type, bits: d.modulusLength } : { type };
   if (type === 'ec') {
     const curve = d.namedCurve;
     const bits = curve ? CURVE_BITS[curve] : undefined;
@@ -57,7 +63,8 @@ export function parseCertificate(input: Uint8Array): CertificateResult {
   if ('problem' in sig) return { ok: false, reason: sig.problem };
   const notBeforeMs = Date.parse(x.validFrom);
   const notAfterMs = Date.parse(x.validTo);
-  if (!Number.isFinite(notBeforeMs) || !Number.isFinite(notAfterMs)) return { ok: false, reason: `unreadable validity dates (${x.validFrom} - ${x.validTo})` };
+  if (!Number.isFinite(notBeforeMs) || !Number.isFinite(notAfterMs))
+    return { ok: false, reason: `unreadable validity dates (${x.validFrom} - ${x.validTo})` };
   let key: KeyFact;
   try {
     key = keyFact(x);

@@ -34,7 +34,11 @@ function days(ms: number): string {
 }
 
 export function certEvidence(c: CertificateFact, text: string): Evidence {
-  return { file: c.file, ...(c.line !== undefined ? { line: c.line } : {}), text: `${c.fragment !== undefined ? `#${c.fragment}: ` : ''}${c.subject}: ${text}` };
+  return {
+    file: c.file,
+    ...(c.line !== undefined ? { line: c.line } : {}),
+    text: `${c.fragment !== undefined ? `#${c.fragment}: ` : ''}${c.subject}: ${text}`,
+  };
 }
 
 function list(items: readonly string[]): string {
@@ -44,13 +48,21 @@ function list(items: readonly string[]): string {
 
 function problemsNote(facts: TlsFacts): string {
   const n = facts.problems.length;
-  return n === 0 ? '' : ` (also, ${n} source${n === 1 ? '' : 's'} could not be read: ${list(facts.problems.map((p) => `${p.file}${p.fragment ? '#' + p.fragment : ''}: ${p.reason}`))})`;
+  return n === 0
+    ? ''
+    : ` (also, ${n} source${n === 1 ? '' : 's'} could not be read: ${list(facts.problems.map((p) => `${p.file}${p.fragment ? '#' + p.fragment : ''}: ${p.reason}`))})`;
 }
 
 /** Judge every certificate with `judge` and aggregate as the header says. */
-function perCertificate(facts: TlsFacts, judge: (c: CertificateFact) => Verdict, what: { fail: string; pass: string; none?: string }): Outcome {
+function perCertificate(
+  facts: TlsFacts,
+  judge: (c: CertificateFact) => Verdict,
+  what: { fail: string; pass: string; none?: string },
+): Outcome {
   if (facts.certificates.length === 0 && facts.problems.length === 0) {
-    return skip(`no certificates found in the ${facts.filesExamined} file${facts.filesExamined === 1 ? '' : 's'} examined`);
+    return skip(
+      `no certificates found in the ${facts.filesExamined} file${facts.filesExamined === 1 ? '' : 's'} examined`,
+    );
   }
   const judged = facts.certificates.map((c) => ({ c, v: judge(c) }));
   const fails = judged.filter((j) => j.v.status === 'fail');
@@ -68,11 +80,18 @@ function perCertificate(facts: TlsFacts, judge: (c: CertificateFact) => Verdict,
       ...unknowns.map((j) => `${name(j.c)}: ${j.v.text}`),
     ];
     const evidence: Evidence[] = [
-      ...facts.problems.map((p) => ({ file: p.file, ...(p.line !== undefined ? { line: p.line } : {}), text: `${p.fragment ? '#' + p.fragment + ': ' : ''}${p.reason}` })),
+      ...facts.problems.map((p) => ({
+        file: p.file,
+        ...(p.line !== undefined ? { line: p.line } : {}),
+        text: `${p.fragment ? '#' + p.fragment + ': ' : ''}${p.reason}`,
+      })),
       ...unknowns.map((j) => certEvidence(j.c, j.v.text)),
     ];
     const judgedOk = total - unknowns.length;
-    return unknown(`cannot judge every certificate: ${list(reasons)}${judgedOk > 0 ? `; the other ${judgedOk} ${what.pass}` : ''}`, evidence.slice(0, EVIDENCE_MAX));
+    return unknown(
+      `cannot judge every certificate: ${list(reasons)}${judgedOk > 0 ? `; the other ${judgedOk} ${what.pass}` : ''}`,
+      evidence.slice(0, EVIDENCE_MAX),
+    );
   }
   const counted = `${total} certificate${total === 1 ? '' : 's'} in ${facts.filesExamined} file${facts.filesExamined === 1 ? '' : 's'}`;
   return pass(what.none ? `none of the ${counted} ${what.none}` : `all ${counted} ${what.pass}`);
@@ -104,7 +123,12 @@ function expiryWindow(facts: TlsFacts, c: CertificateFact, windowDays: number): 
 }
 
 /** tls.expiring and tls.expiring_critical: the same check over the window `days` picks from the options. */
-function expiryCheck(id: string, title: string, severity: Check<TlsFacts>['severity'], days: (o: TlsFacts['options']) => number): Check<TlsFacts> {
+function expiryCheck(
+  id: string,
+  title: string,
+  severity: Check<TlsFacts>['severity'],
+  days: (o: TlsFacts['options']) => number,
+): Check<TlsFacts> {
   return {
     id,
     title,
@@ -137,24 +161,43 @@ export const certificateChecks: readonly Check<TlsFacts>[] = [
     evaluate: (facts) =>
       perCertificate(
         facts,
-        (c) => (c.notAfterMs < facts.now ? { status: 'fail', text: `expired ${days(facts.now - c.notAfterMs)} ago, on ${iso(c.notAfterMs)}` } : { status: 'pass', text: '' }),
+        (c) =>
+          c.notAfterMs < facts.now
+            ? { status: 'fail', text: `expired ${days(facts.now - c.notAfterMs)} ago, on ${iso(c.notAfterMs)}` }
+            : { status: 'pass', text: '' },
         { fail: 'have expired', pass: 'are unexpired', none: 'has expired' },
       ),
   },
-  expiryCheck('tls.expiring_critical', 'No node certificate expires within the critical window (criticalDays, default 7)', 'high', (o) => o.criticalDays),
-  expiryCheck('tls.expiring', 'No node certificate expires within the warning window (warnDays, default 30)', 'medium', (o) => o.warnDays),
+  expiryCheck(
+    'tls.expiring_critical',
+    'No node certificate expires within the critical window (criticalDays, default 7)',
+    'high',
+    (o) => o.criticalDays,
+  ),
+  expiryCheck(
+    'tls.expiring',
+    'No node certificate expires within the warning window (warnDays, default 30)',
+    'medium',
+    (o) => o.warnDays,
+  ),
   {
     id: 'tls.not_yet_valid',
     title: 'No node certificate is used before its validity starts',
     severity: 'high',
     references: ['RFC 5280 §4.1.2.5'],
     remediation:
-      "A certificate whose notBefore is in the future is rejected (\"x509: certificate has expired or is not yet valid\"). Check the node's clock " +
+      'A certificate whose notBefore is in the future is rejected ("x509: certificate has expired or is not yet valid"). Check the node\'s clock ' +
       '(chrony/systemd-timesyncd in sync, `timedatectl`), and the clock of the machine that issued the certificate; reissue it if its dates are wrong.',
     evaluate: (facts) =>
       perCertificate(
         facts,
-        (c) => (c.notBeforeMs > facts.now ? { status: 'fail', text: `is valid only from ${iso(c.notBeforeMs)}, in ${days(c.notBeforeMs - facts.now)}` } : { status: 'pass', text: '' }),
+        (c) =>
+          c.notBeforeMs > facts.now
+            ? {
+                status: 'fail',
+                text: `is valid only from ${iso(c.notBeforeMs)}, in ${days(c.notBeforeMs - facts.now)}`,
+              }
+            : { status: 'pass', text: '' },
         { fail: 'are not valid yet', pass: 'have started their validity', none: 'is used before its validity starts' },
       ),
   },
@@ -174,13 +217,25 @@ export const certificateChecks: readonly Check<TlsFacts>[] = [
           const { type, bits, curve } = c.key;
           if (type === 'rsa' || type === 'rsa-pss') {
             if (bits === undefined) return { status: 'unknown', text: 'RSA key of unknown size' };
-            return bits < facts.options.minRsaBits ? { status: 'fail', text: `has a ${bits}-bit RSA key (minimum ${facts.options.minRsaBits})` } : { status: 'pass', text: '' };
+            return bits < facts.options.minRsaBits
+              ? { status: 'fail', text: `has a ${bits}-bit RSA key (minimum ${facts.options.minRsaBits})` }
+              : { status: 'pass', text: '' };
           }
           if (type === 'ec') {
-            if (bits === undefined) return { status: 'unknown', text: `EC key on curve ${curve ?? '(unnamed)'}, whose size hostward does not know` };
-            return bits < facts.options.minEcBits ? { status: 'fail', text: `has a ${bits}-bit EC key (${curve}; minimum ${facts.options.minEcBits})` } : { status: 'pass', text: '' };
+            if (bits === undefined)
+              return {
+                status: 'unknown',
+                text: `EC key on curve ${curve ?? '(unnamed)'}, whose size hostward does not know`,
+              };
+            return bits < facts.options.minEcBits
+              ? { status: 'fail', text: `has a ${bits}-bit EC key (${curve}; minimum ${facts.options.minEcBits})` }
+              : { status: 'pass', text: '' };
           }
-          if (type === 'dsa') return { status: 'fail', text: `has a DSA key${bits ? ` (${bits} bits)` : ''}; DSA is no longer approved for signatures` };
+          if (type === 'dsa')
+            return {
+              status: 'fail',
+              text: `has a DSA key${bits ? ` (${bits} bits)` : ''}; DSA is no longer approved for signatures`,
+            };
           if (type === 'ed25519' || type === 'ed448') return { status: 'pass', text: '' };
           return { status: 'unknown', text: `has a key of type ${type}, which hostward cannot rate` };
         },
@@ -200,8 +255,10 @@ export const certificateChecks: readonly Check<TlsFacts>[] = [
         facts,
         (c): Verdict => {
           const s = c.signature;
-          if (s.name === undefined) return { status: 'unknown', text: `is signed with an algorithm hostward does not know (OID ${s.oid})` };
-          if (s.hash === undefined) return { status: 'unknown', text: `is signed with ${s.name}, whose digest hostward does not know` };
+          if (s.name === undefined)
+            return { status: 'unknown', text: `is signed with an algorithm hostward does not know (OID ${s.oid})` };
+          if (s.hash === undefined)
+            return { status: 'unknown', text: `is signed with ${s.name}, whose digest hostward does not know` };
           if (!isWeakDigest(s.hash)) return { status: 'pass', text: '' };
           // A trust anchor's self-signature is never relied on; what it signs is judged on its own.
           if (c.selfSigned && c.isCA) return { status: 'pass', text: `self-signed CA with ${s.name} (exempt)` };
@@ -237,42 +294,77 @@ export const kubeletClientRotation: Check<TlsFacts> = {
     '--org system:nodes --client-name system:node:$NODE` on a control-plane node (or re-join the node). Keep `rotateCertificates: true`.',
   evaluate: (facts) => {
     const k = facts.kubelet;
-    const byLabel = (l: string | undefined) => (l === undefined ? undefined : facts.certificates.find((c) => c.label === l));
+    const byLabel = (l: string | undefined) =>
+      l === undefined ? undefined : facts.certificates.find((c) => c.label === l);
     const rotated = byLabel(k.rotated.label);
     const rotatedNote = !k.rotated.present
       ? ` and there is no ${k.rotated.path}`
       : rotated
         ? ` while ${k.rotated.path}${rotated.realPath !== k.rotated.path ? ` (-> ${rotated.realPath})` : ''} ${validAt(rotated, facts.now) ? 'is valid until' : 'expires'} ${iso(rotated.notAfterMs)}`
         : ` and ${k.rotated.path} cannot be read (${k.rotated.problem ?? 'no certificate'})`;
-    if (!k.kubeconfig) return skip(`no kubelet kubeconfig on this host (looked for /etc/kubernetes/kubelet.conf, /var/lib/kubelet/kubeconfig)`);
+    if (!k.kubeconfig)
+      return skip(
+        `no kubelet kubeconfig on this host (looked for /etc/kubernetes/kubelet.conf, /var/lib/kubelet/kubeconfig)`,
+      );
     const at: Evidence = { file: k.kubeconfig };
     if (k.problem) return unknown(`${k.kubeconfig}: ${k.problem}`, [at]);
     const ref = k.ref ?? { kind: 'none' as const };
-    if (ref.kind === 'none') return skip(`${k.kubeconfig} has no client certificate (the kubelet authenticates with a token or an exec plugin)`);
+    if (ref.kind === 'none')
+      return skip(
+        `${k.kubeconfig} has no client certificate (the kubelet authenticates with a token or an exec plugin)`,
+      );
     if (ref.line !== undefined) at.line = ref.line;
     if (ref.kind === 'embedded') {
       const cert = byLabel(ref.label);
       at.text = 'client-certificate-data: (embedded)';
-      const what = cert ? `its client certificate (${cert.subject}, ${state(cert, facts.now)})` : 'a client certificate that cannot be parsed';
+      const what = cert
+        ? `its client certificate (${cert.subject}, ${state(cert, facts.now)})`
+        : 'a client certificate that cannot be parsed';
       if (cert && rotated && cert.fingerprint256 === rotated.fingerprint256) {
-        return fail(`${k.kubeconfig} embeds a copy of the current rotated certificate: the next rotation will not reach it, and it ${state(cert, facts.now)}`, [at]);
+        return fail(
+          `${k.kubeconfig} embeds a copy of the current rotated certificate: the next rotation will not reach it, and it ${state(cert, facts.now)}`,
+          [at],
+        );
       }
       const stale = rotated && validAt(rotated, facts.now) ? 'a stale copy of ' : '';
       return fail(`${k.kubeconfig} embeds ${stale}${what}, which no rotation renews,${rotatedNote}`, [at]);
     }
     at.text = `client-certificate: ${ref.path}`;
-    if (ref.failure) return fail(`${k.kubeconfig} names ${ref.path} as the kubelet's client certificate, which cannot be used: ${ref.failure}`, [at]);
+    if (ref.failure)
+      return fail(
+        `${k.kubeconfig} names ${ref.path} as the kubelet's client certificate, which cannot be used: ${ref.failure}`,
+        [at],
+      );
     if (ref.path === k.rotated.path) {
-      if (!rotated) return unknown(`${k.kubeconfig} names ${ref.path}, the rotated certificate, but it cannot be read: ${k.rotated.problem ?? 'no certificate in it'}`, [at]);
-      return pass(`${k.kubeconfig} names ${ref.path}, which the kubelet rotates (now -> ${rotated.realPath}, ${state(rotated, facts.now)})`, [at]);
+      if (!rotated)
+        return unknown(
+          `${k.kubeconfig} names ${ref.path}, the rotated certificate, but it cannot be read: ${k.rotated.problem ?? 'no certificate in it'}`,
+          [at],
+        );
+      return pass(
+        `${k.kubeconfig} names ${ref.path}, which the kubelet rotates (now -> ${rotated.realPath}, ${state(rotated, facts.now)})`,
+        [at],
+      );
     }
     const named = facts.certificates.find((c) => c.realPath === ref.realPath);
-    if (rotated && validAt(rotated, facts.now) && (ref.realPath === rotated.realPath || named?.fingerprint256 !== rotated.fingerprint256)) {
-      const which = ref.realPath === rotated.realPath ? 'the file kubelet-client-current.pem points to today, which the next rotation replaces' : named ? `a certificate (${named.subject}) that ${state(named, facts.now)}` : 'a file that holds no readable certificate';
+    if (
+      rotated &&
+      validAt(rotated, facts.now) &&
+      (ref.realPath === rotated.realPath || named?.fingerprint256 !== rotated.fingerprint256)
+    ) {
+      const which =
+        ref.realPath === rotated.realPath
+          ? 'the file kubelet-client-current.pem points to today, which the next rotation replaces'
+          : named
+            ? `a certificate (${named.subject}) that ${state(named, facts.now)}`
+            : 'a file that holds no readable certificate';
       return fail(`${k.kubeconfig} names ${ref.path}: ${which},${rotatedNote}`, [at]);
     }
     if (!named) return unknown(`${k.kubeconfig} names ${ref.path}, which holds no readable certificate`, [at]);
-    return pass(`${k.kubeconfig} names ${ref.path} (${state(named, facts.now)}), and there is no newer rotated certificate`, [at]);
+    return pass(
+      `${k.kubeconfig} names ${ref.path} (${state(named, facts.now)}), and there is no newer rotated certificate`,
+      [at],
+    );
   },
 };
 

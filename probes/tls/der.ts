@@ -65,10 +65,15 @@ export interface AlgorithmIdentifier {
   params?: Tlv;
 }
 
-function readAlgorithmIdentifier(der: Uint8Array, pos: number, limit: number): DerResult<AlgorithmIdentifier & { end: number }> {
+function readAlgorithmIdentifier(
+  der: Uint8Array,
+  pos: number,
+  limit: number,
+): DerResult<AlgorithmIdentifier & { end: number }> {
   const seq = readTlv(der, pos, limit);
   if (!seq.ok) return seq;
-  if (seq.value.tag !== 0x30) return fail(`AlgorithmIdentifier is not a SEQUENCE (tag 0x${seq.value.tag.toString(16)})`);
+  if (seq.value.tag !== 0x30)
+    return fail(`AlgorithmIdentifier is not a SEQUENCE (tag 0x${seq.value.tag.toString(16)})`);
   const oidTlv = readTlv(der, seq.value.start, seq.value.end);
   if (!oidTlv.ok) return oidTlv;
   if (oidTlv.value.tag !== 0x06) return fail('AlgorithmIdentifier does not start with an OID');
@@ -90,7 +95,8 @@ export function firstElementLength(der: Uint8Array): DerResult<number> {
 }
 
 /**
- * Certificate ::= SEQUENCE { tbsCertificate SEQUENCE, signatureAlgorithm AlgorithmIdentifier, signatureValue BIT STRING }
+ * Certificate ::= SEQUENCE { tbsCertificate SEQUENCE, signatureAlgorithm AlgorithmIdentifier, signatureValue BIT STRING
+ * }
  * Returns the outer signatureAlgorithm, which is what the issuer actually signed with.
  */
 export function certificateSignatureAlgorithm(der: Uint8Array): DerResult<AlgorithmIdentifier> {

@@ -31,7 +31,11 @@ export function pathGlobToRegExp(pattern: string): RegExp {
 }
 
 /** Non-directory entries under `base`, breadth-first; directory links are not followed (no loops). */
-async function walk(host: HostRoot, base: string, signal: AbortSignal): Promise<{ files: DirEntry[]; truncated: boolean }> {
+async function walk(
+  host: HostRoot,
+  base: string,
+  signal: AbortSignal,
+): Promise<{ files: DirEntry[]; truncated: boolean }> {
   const files: DirEntry[] = [];
   let level = [base];
   let seen = 0;
@@ -41,7 +45,10 @@ async function walk(host: HostRoot, base: string, signal: AbortSignal): Promise<
       if (signal.aborted || ++seen > LIMITS.walkDirectories) return { files, truncated: true };
       const r = await host.readDir(d);
       if (!r.ok) continue;
-      for (const e of r.entries) (e.type === 'directory' ? next.push(e.path) : files.push(e));
+      for (const e of r.entries) {
+        if (e.type === 'directory') next.push(e.path);
+        else files.push(e);
+      }
     }
     level = next;
   }
@@ -49,7 +56,11 @@ async function walk(host: HostRoot, base: string, signal: AbortSignal): Promise<
 }
 
 /** Paths matching one pattern, in lexical order; `truncated` when a bound cut the walk short. */
-export async function expand(host: HostRoot, pattern: string, signal: AbortSignal): Promise<{ paths: string[]; truncated: boolean }> {
+export async function expand(
+  host: HostRoot,
+  pattern: string,
+  signal: AbortSignal,
+): Promise<{ paths: string[]; truncated: boolean }> {
   const idx = pattern.indexOf('/**/');
   if (idx >= 0) {
     const base = pattern.slice(0, idx) || '/';
@@ -57,7 +68,9 @@ export async function expand(host: HostRoot, pattern: string, signal: AbortSigna
     if (rest.includes('/')) return { paths: [], truncated: false }; // one `**` followed by a file name: all the locations need
     const re = globToRegExp(rest);
     const { files, truncated } = await walk(host, base, signal);
-    const paths = files.filter((e) => re.test(e.name) && (!e.name.startsWith('.') || rest.startsWith('.'))).map((e) => e.path);
+    const paths = files
+      .filter((e) => re.test(e.name) && (!e.name.startsWith('.') || rest.startsWith('.')))
+      .map((e) => e.path);
     return { paths: paths.sort(), truncated };
   }
   if (!hasMagic(pattern)) return { paths: (await host.stat(pattern, false)).ok ? [pattern] : [], truncated: false };

@@ -34,7 +34,9 @@ export function certificatesInBlob(bytes: Buffer): { certs: BlobCertificate[]; p
     return { certs: [], problems: [{ code: 'no_certificate', reason: 'neither PEM nor DER' }] };
   }
   const split = splitPem(text);
-  const certs = split.blocks.filter((b) => CERTIFICATE_LABELS.includes(b.label) && b.der).map((b) => ({ der: b.der!, line: b.line }));
+  const certs = split.blocks
+    .filter((b) => CERTIFICATE_LABELS.includes(b.label) && b.der)
+    .map((b) => ({ der: b.der!, line: b.line }));
   const problems: BlobProblem[] = split.problems.map((p) => ({ line: p.line, code: 'bad_pem', reason: p.reason }));
   if (certs.length === 0 && problems.length === 0) {
     const labels = [...new Set(split.blocks.map((b) => b.label))];
@@ -73,12 +75,21 @@ class Collector {
   }
 
   /** Parse the certificates of one blob; returns the labels added. */
-  addBlob(bytes: Buffer, where: { file: string; realPath: string; fragment?: string; distribution: Distribution; line?: number }): string[] {
+  addBlob(
+    bytes: Buffer,
+    where: { file: string; realPath: string; fragment?: string; distribution: Distribution; line?: number },
+  ): string[] {
     const { certs, problems } = certificatesInBlob(bytes);
     const frag = where.fragment !== undefined ? { fragment: where.fragment } : {};
     for (const p of problems) {
       const line = where.line ?? p.line;
-      this.problem({ file: where.file, ...frag, ...(line !== undefined ? { line } : {}), code: p.code, reason: p.reason });
+      this.problem({
+        file: where.file,
+        ...frag,
+        ...(line !== undefined ? { line } : {}),
+        code: p.code,
+        reason: p.reason,
+      });
     }
     const added: string[] = [];
     certs.forEach((c, i) => {
@@ -95,7 +106,15 @@ class Collector {
       }
       const { ok: _ok, ...facts } = parsed;
       const label = this.uniqueLabel(where.file + (where.fragment !== undefined ? `#${where.fragment}` : '') + suffix);
-      this.certificates.push({ label, file: where.file, realPath: where.realPath, ...at, ...fr, distribution: where.distribution, ...facts });
+      this.certificates.push({
+        label,
+        file: where.file,
+        realPath: where.realPath,
+        ...at,
+        ...fr,
+        distribution: where.distribution,
+        ...facts,
+      });
       added.push(label);
     });
     const list = this.byRealPath.get(where.realPath) ?? [];
@@ -116,13 +135,22 @@ export async function gatherTls(ctx: ProbeContext): Promise<TlsFacts> {
   const patterns = [
     ...LOCATIONS,
     ...options.paths.map((pattern) => ({ distribution: 'config' as const, kind: 'certificate' as const, pattern })),
-    ...options.kubeconfigs.map((pattern) => ({ distribution: 'config' as const, kind: 'kubeconfig' as const, pattern })),
+    ...options.kubeconfigs.map((pattern) => ({
+      distribution: 'config' as const,
+      kind: 'kubeconfig' as const,
+      pattern,
+    })),
   ];
   const candidates: Candidate[] = [];
   const seenPath = new Set<string>();
   for (const loc of patterns) {
     const { paths, truncated } = await expand(host, loc.pattern, signal);
-    if (truncated) out.problem({ file: loc.pattern, code: 'too_many', reason: `more than ${LIMITS.walkDirectories} directories or deeper than ${LIMITS.walkDepth}; the rest were not examined` });
+    if (truncated)
+      out.problem({
+        file: loc.pattern,
+        code: 'too_many',
+        reason: `more than ${LIMITS.walkDirectories} directories or deeper than ${LIMITS.walkDepth}; the rest were not examined`,
+      });
     for (const p of paths) {
       if (seenPath.has(p) || isExcluded(p)) continue;
       seenPath.add(p);
@@ -130,7 +158,11 @@ export async function gatherTls(ctx: ProbeContext): Promise<TlsFacts> {
     }
   }
   if (candidates.length > LIMITS.files) {
-    out.problem({ file: candidates[LIMITS.files]!.path, code: 'too_many', reason: `more than ${LIMITS.files} candidate files; the rest were not examined` });
+    out.problem({
+      file: candidates[LIMITS.files]!.path,
+      code: 'too_many',
+      reason: `more than ${LIMITS.files} candidate files; the rest were not examined`,
+    });
     candidates.length = LIMITS.files;
   }
 
@@ -154,12 +186,25 @@ export async function gatherTls(ctx: ProbeContext): Promise<TlsFacts> {
       out.problem({ file: c.path, code: 'bad_kubeconfig', reason: k.reason });
       continue;
     }
-    for (const p of k.problems) out.problem({ file: c.path, fragment: p.field, ...(p.line !== undefined ? { line: p.line } : {}), code: 'bad_kubeconfig', reason: p.reason });
+    for (const p of k.problems)
+      out.problem({
+        file: c.path,
+        fragment: p.field,
+        ...(p.line !== undefined ? { line: p.line } : {}),
+        code: 'bad_kubeconfig',
+        reason: p.reason,
+      });
     const multiple = (field: string) => k.refs.filter((x) => x.field === field).length > 1;
     for (const ref of k.refs) {
       if (ref.data) {
         const fragment = multiple(ref.field) ? `${ref.field}[${ref.name}]` : ref.field;
-        const labels = out.addBlob(ref.data, { file: c.path, realPath: r.realPath, fragment, distribution: c.distribution, ...(ref.line !== undefined ? { line: ref.line } : {}) });
+        const labels = out.addBlob(ref.data, {
+          file: c.path,
+          realPath: r.realPath,
+          fragment,
+          distribution: c.distribution,
+          ...(ref.line !== undefined ? { line: ref.line } : {}),
+        });
         if (labels[0]) out.byKubeconfigField.set(`${c.path}\0${ref.name}\0${ref.field}`, labels[0]);
       } else if (ref.file && !seenPath.has(ref.file) && !isExcluded(ref.file)) {
         seenPath.add(ref.file);
@@ -174,7 +219,11 @@ export async function gatherTls(ctx: ProbeContext): Promise<TlsFacts> {
     const r = await host.readBytes(c.path, { maxBytes: LIMITS.certificateBytes });
     if (!r.ok) {
       if (r.code === 'not_a_file' && (await isDirectory(host, c.path))) continue;
-      out.problem({ file: c.path, code: problemCode(r), reason: `${r.code.replace(/_/g, ' ')} (${r.reason})${c.namedBy ? `, named by ${c.namedBy}` : ''}` });
+      out.problem({
+        file: c.path,
+        code: problemCode(r),
+        reason: `${r.code.replace(/_/g, ' ')} (${r.reason})${c.namedBy ? `, named by ${c.namedBy}` : ''}`,
+      });
       continue;
     }
     if (seenReal.has(r.realPath)) continue; // the same file under two names: judged once, under the first
@@ -183,10 +232,21 @@ export async function gatherTls(ctx: ProbeContext): Promise<TlsFacts> {
     out.addBlob(r.bytes, { file: c.path, realPath: r.realPath, distribution: c.distribution });
   }
 
-  return { now, options, certificates: out.certificates, problems: out.problems, filesExamined, kubelet: await kubeletFacts(host, kubeconfigs, out) };
+  return {
+    now,
+    options,
+    certificates: out.certificates,
+    problems: out.problems,
+    filesExamined,
+    kubelet: await kubeletFacts(host, kubeconfigs, out),
+  };
 }
 
-async function kubeletFacts(host: HostRoot, kubeconfigs: ReadonlyMap<string, KubeconfigParse>, out: Collector): Promise<KubeletFacts> {
+async function kubeletFacts(
+  host: HostRoot,
+  kubeconfigs: ReadonlyMap<string, KubeconfigParse>,
+  out: Collector,
+): Promise<KubeletFacts> {
   const rotatedPath = KUBELET.rotatedClient;
   const rotated: KubeletFacts['rotated'] = { path: rotatedPath, present: (await host.stat(rotatedPath, false)).ok };
   if (rotated.present) {
@@ -218,10 +278,19 @@ async function kubeletFacts(host: HostRoot, kubeconfigs: ReadonlyMap<string, Kub
   if (bad && !data && !file) facts.problem = bad.reason;
   else if (data) {
     const label = out.byKubeconfigField.get(`${path}\0${data.name}\0${data.field}`);
-    facts.ref = { kind: 'embedded', ...(data.line !== undefined ? { line: data.line } : {}), ...(label ? { label } : {}) };
+    facts.ref = {
+      kind: 'embedded',
+      ...(data.line !== undefined ? { line: data.line } : {}),
+      ...(label ? { label } : {}),
+    };
   } else if (file?.file) {
     const r = await host.resolve(file.file);
-    facts.ref = { kind: 'file', path: file.file, ...(file.line !== undefined ? { line: file.line } : {}), ...(r.ok ? { realPath: r.realPath } : { failure: `${r.code.replace(/_/g, ' ')} (${r.reason})` }) };
+    facts.ref = {
+      kind: 'file',
+      path: file.file,
+      ...(file.line !== undefined ? { line: file.line } : {}),
+      ...(r.ok ? { realPath: r.realPath } : { failure: `${r.code.replace(/_/g, ' ')} (${r.reason})` }),
+    };
   } else facts.ref = { kind: 'none' };
   return facts;
 }

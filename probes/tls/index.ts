@@ -15,7 +15,11 @@ export const EXPIRY_METRIC = 'hostward_certificate_expiry_timestamp_seconds';
 
 /** One series per certificate, labelled by its unique host path (with #fragment for embedded or bundled ones). */
 export function measureTls(facts: TlsFacts): Measurement[] {
-  return facts.certificates.map((c) => ({ metric: EXPIRY_METRIC, labels: { path: c.label }, value: Math.floor(c.notAfterMs / 1000) }));
+  return facts.certificates.map((c) => ({
+    metric: EXPIRY_METRIC,
+    labels: { path: c.label },
+    value: Math.floor(c.notAfterMs / 1000),
+  }));
 }
 
 export const tlsProbe = defineProbe<TlsFacts>({
@@ -27,7 +31,9 @@ export const tlsProbe = defineProbe<TlsFacts>({
   gather: gatherTls,
   precondition: (facts) =>
     facts.certificates.length === 0 && facts.problems.length === 0 && facts.kubelet.kubeconfig === undefined
-      ? skip(`no node certificates found (not a Kubernetes node?); looked in ${LOCATIONS.map((l) => l.pattern).join(', ')}${facts.options.paths.length ? ', ' + facts.options.paths.join(', ') : ''}`)
+      ? skip(
+          `no node certificates found (not a Kubernetes node?); looked in ${LOCATIONS.map((l) => l.pattern).join(', ')}${facts.options.paths.length ? ', ' + facts.options.paths.join(', ') : ''}`,
+        )
       : undefined,
   measure: measureTls,
   metrics: { [EXPIRY_METRIC]: { help: 'notAfter of each node certificate, as Unix time.', labelNames: ['path'] } },

@@ -13,7 +13,8 @@ const isMap = (v: unknown): v is YAMLMap => yamlLib().isMap(v);
 const isSeq = (v: unknown): v is YamlModule.YAMLSeq => yamlLib().isSeq(v);
 const isScalar = (v: unknown): v is YamlModule.Scalar => yamlLib().isScalar(v);
 
-export type KubeconfigField = 'client-certificate-data' | 'client-certificate' | 'certificate-authority-data' | 'certificate-authority';
+export type KubeconfigField =
+  'client-certificate-data' | 'client-certificate' | 'certificate-authority-data' | 'certificate-authority';
 
 export interface KubeconfigCertRef {
   field: KubeconfigField;
@@ -46,7 +47,13 @@ export type KubeconfigParse =
     }
   | { ok: false; reason: string };
 
-const FIELDS: readonly { owner: 'user' | 'cluster'; list: string; inner: string; field: KubeconfigField; data: boolean }[] = [
+const FIELDS: readonly {
+  owner: 'user' | 'cluster';
+  list: string;
+  inner: string;
+  field: KubeconfigField;
+  data: boolean;
+}[] = [
   { owner: 'user', list: 'users', inner: 'user', field: 'client-certificate-data', data: true },
   { owner: 'user', list: 'users', inner: 'user', field: 'client-certificate', data: false },
   { owner: 'cluster', list: 'clusters', inner: 'cluster', field: 'certificate-authority-data', data: true },
@@ -66,14 +73,17 @@ function str(map: YAMLMap, key: string): string | undefined {
 export const MAX_KUBECONFIG_CHARS = 128 * 1024;
 
 export function parseKubeconfig(text: string, kubeconfigPath: string): KubeconfigParse {
-  if (text.length > MAX_KUBECONFIG_CHARS) return { ok: false, reason: `larger than ${MAX_KUBECONFIG_CHARS} characters: not read` };
+  if (text.length > MAX_KUBECONFIG_CHARS)
+    return { ok: false, reason: `larger than ${MAX_KUBECONFIG_CHARS} characters: not read` };
   const lineCounter = new (yamlLib().LineCounter)();
   const doc = yamlLib().parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const err = doc.errors[0];
   if (err) return { ok: false, reason: `not YAML: ${err.message.split('\n')[0]}` };
   const root = doc.contents;
-  if (!isMap(root)) return { ok: false, reason: `not a kubeconfig: the document is ${root === null ? 'empty' : 'not a mapping'}` };
-  const lineOf = (n: Node | undefined): number | undefined => (n?.range ? lineCounter.linePos(n.range[0]).line : undefined);
+  if (!isMap(root))
+    return { ok: false, reason: `not a kubeconfig: the document is ${root === null ? 'empty' : 'not a mapping'}` };
+  const lineOf = (n: Node | undefined): number | undefined =>
+    n?.range ? lineCounter.linePos(n.range[0]).line : undefined;
 
   const refs: KubeconfigCertRef[] = [];
   const problems: KubeconfigProblem[] = [];
@@ -101,7 +111,13 @@ export function parseKubeconfig(text: string, kubeconfigPath: string): Kubeconfi
       if (f.data) {
         const data = decodeBase64Strict(value);
         if (data) refs.push({ field: f.field, owner: f.owner, name, ...at, data });
-        else problems.push({ field: f.field, name, ...at, reason: `${f.field} of ${f.owner} "${name}" is not valid base64` });
+        else
+          problems.push({
+            field: f.field,
+            name,
+            ...at,
+            reason: `${f.field} of ${f.owner} "${name}" is not valid base64`,
+          });
       } else {
         const file = path.posix.resolve(path.posix.dirname(kubeconfigPath), value);
         refs.push({ field: f.field, owner: f.owner, name, ...at, file });

@@ -17,18 +17,22 @@ const KEYS = ['warnDays', 'criticalDays', 'minRsaBits', 'minEcBits', 'paths', 'k
 function paths(c: Record<string, unknown>, key: string): string[] {
   const v = c[key];
   if (v === undefined) return [];
-  if (!Array.isArray(v) || v.some((p) => typeof p !== 'string' || !p.startsWith('/') || p.includes('\0'))) optionProblem(key, 'must be a list of absolute host paths or globs');
+  if (!Array.isArray(v) || v.some((p) => typeof p !== 'string' || !p.startsWith('/') || p.includes('\0')))
+    optionProblem(key, 'must be a list of absolute host paths or globs');
   return [...(v as string[])];
 }
 
 /** Validate and fill defaults; throws "key: problem". */
 export function parseTlsOptions(raw: unknown): TlsOptions {
-  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) optionProblem('(section)', 'must be a mapping');
+  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw)))
+    optionProblem('(section)', 'must be a mapping');
   const c = (raw ?? {}) as Record<string, unknown>;
-  for (const k of Object.keys(c)) if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+  for (const k of Object.keys(c))
+    if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
   const warnDays = optionInt(c, 'warnDays', 1, 3650, DEFAULT_TLS_OPTIONS.warnDays);
   const criticalDays = optionInt(c, 'criticalDays', 0, 3650, Math.min(DEFAULT_TLS_OPTIONS.criticalDays, warnDays));
-  if (criticalDays > warnDays) optionProblem('criticalDays', `must not exceed warnDays (${warnDays}), got ${criticalDays}`);
+  if (criticalDays > warnDays)
+    optionProblem('criticalDays', `must not exceed warnDays (${warnDays}), got ${criticalDays}`);
   return {
     warnDays,
     criticalDays,

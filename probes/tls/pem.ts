@@ -61,7 +61,10 @@ export function splitPem(text: string): PemSplit {
     const e = END.exec(line);
     if (e) {
       if (e[1] !== open.label) {
-        problems.push({ line: i + 1, reason: `"-----END ${e[1]}-----" closes "-----BEGIN ${open.label}-----" of line ${open.line}` });
+        problems.push({
+          line: i + 1,
+          reason: `"-----END ${e[1]}-----" closes "-----BEGIN ${open.label}-----" of line ${open.line}`,
+        });
       } else if (CERTIFICATE_LABELS.includes(open.label)) {
         const der = decodeBase64Strict(open.body.join(''));
         if (der) blocks.push({ label: open.label, line: open.line, der });

@@ -63,7 +63,16 @@ export interface CertificateFact extends ParsedCertificate {
   distribution: Distribution;
 }
 
-export type ProblemCode = 'unreadable' | 'too_large' | 'symlink_loop' | 'not_a_file' | 'no_certificate' | 'bad_pem' | 'bad_certificate' | 'bad_kubeconfig' | 'too_many';
+export type ProblemCode =
+  | 'unreadable'
+  | 'too_large'
+  | 'symlink_loop'
+  | 'not_a_file'
+  | 'no_certificate'
+  | 'bad_pem'
+  | 'bad_certificate'
+  | 'bad_kubeconfig'
+  | 'too_many';
 
 /** A source that could not be read or parsed: every per-certificate check is `unknown` unless something fails. */
 export interface SourceProblem {

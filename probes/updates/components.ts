@@ -58,7 +58,12 @@ export const COMPONENT_BINARIES: Readonly<Record<ComponentId, readonly string[]>
   'cri-o': ['/usr/bin/crio', '/usr/local/bin/crio', '/opt/bin/crio'],
 });
 
-const PRODUCT: Record<ComponentId, EolProduct> = { kubelet: 'kubernetes', containerd: 'containerd', docker: 'docker-engine', 'cri-o': 'cri-o' };
+const PRODUCT: Record<ComponentId, EolProduct> = {
+  kubelet: 'kubernetes',
+  containerd: 'containerd',
+  docker: 'docker-engine',
+  'cri-o': 'cri-o',
+};
 
 export interface ComponentFact {
   component: ComponentId;
@@ -87,17 +92,33 @@ export interface ComponentsInput {
 export async function gatherComponents(host: HostRoot, input: ComponentsInput): Promise<ComponentFact[]> {
   const out: ComponentFact[] = [];
   for (const id of Object.keys(COMPONENT_BINARIES) as ComponentId[]) {
-    const pkgs = COMPONENT_PACKAGES.filter((p) => p.component === id && (!p.families || (input.family && p.families.includes(input.family))));
+    const pkgs = COMPONENT_PACKAGES.filter(
+      (p) => p.component === id && (!p.families || (input.family && p.families.includes(input.family))),
+    );
     const recs = input.records.filter((r) => pkgs.some((p) => p.name === r.name));
     for (const r of recs) {
       const p = pkgs.find((x) => x.name === r.name)!;
-      out.push({ component: id, product: p.product, version: r.version, package: r.name, file: r.file, ...(r.line !== undefined ? { line: r.line } : {}), builder: p.upstream ? 'upstream' : 'distribution' });
+      out.push({
+        component: id,
+        product: p.product,
+        version: r.version,
+        package: r.name,
+        file: r.file,
+        ...(r.line !== undefined ? { line: r.line } : {}),
+        builder: p.upstream ? 'upstream' : 'distribution',
+      });
     }
     if (recs.length) continue;
     if (id === 'kubelet' && input.image?.os === 'bottlerocket') {
       const m = /-k8s-(\d+\.\d+)(?:-|$)/.exec(input.os.variantId);
       if (m) {
-        out.push({ component: id, product: PRODUCT[id], version: m[1]!, file: input.os.file || '/etc/os-release', builder: 'image' });
+        out.push({
+          component: id,
+          product: PRODUCT[id],
+          version: m[1]!,
+          file: input.os.file || '/etc/os-release',
+          builder: 'image',
+        });
         continue;
       }
     }
@@ -111,15 +132,38 @@ export async function gatherComponents(host: HostRoot, input: ComponentsInput): 
     }
     if (!found) continue;
     if (input.image && id !== 'kubelet') {
-      out.push({ component: id, product: PRODUCT[id], file: found, builder: 'image', problem: `${found} is part of the ${input.image.name} image and is updated with it` });
+      out.push({
+        component: id,
+        product: PRODUCT[id],
+        file: found,
+        builder: 'image',
+        problem: `${found} is part of the ${input.image.name} image and is updated with it`,
+      });
     } else {
-      out.push({ component: id, product: PRODUCT[id], file: found, builder: 'upstream', problem: `${found} exists but no package record names it (installed from a tarball or by hand); its version is not read from the binary` });
+      out.push({
+        component: id,
+        product: PRODUCT[id],
+        file: found,
+        builder: 'upstream',
+        problem: `${found} exists but no package record names it (installed from a tarball or by hand); its version is not read from the binary`,
+      });
     }
   }
   return out;
 }
 
 /** Pick the records of component packages out of an installed set. */
-export function componentRecords<T extends { name: string; version: string; arch: string; line?: number }>(installed: readonly T[], file: string): PackageRecord[] {
-  return installed.filter((p) => COMPONENT_NAMES.has(p.name)).map((p) => ({ name: p.name, version: p.version, arch: p.arch, file, ...(p.line !== undefined && p.line > 0 ? { line: p.line } : {}) }));
+export function componentRecords<T extends { name: string; version: string; arch: string; line?: number }>(
+  installed: readonly T[],
+  file: string,
+): PackageRecord[] {
+  return installed
+    .filter((p) => COMPONENT_NAMES.has(p.name))
+    .map((p) => ({
+      name: p.name,
+      version: p.version,
+      arch: p.arch,
+      file,
+      ...(p.line !== undefined && p.line > 0 ? { line: p.line } : {}),
+    }));
 }

@@ -38,9 +38,11 @@ function errText(e: unknown): string {
 
 /** Decode `bytes` compressed with `kind`; fails when corrupt, truncated or larger than maxBytes once decoded. */
 export async function decode(bytes: Buffer, kind: Compression, maxBytes: number): Promise<Decoded> {
-  if (kind === 'none') return bytes.length > maxBytes ? { ok: false, reason: `larger than ${maxBytes} bytes` } : { ok: true, bytes };
+  if (kind === 'none')
+    return bytes.length > maxBytes ? { ok: false, reason: `larger than ${maxBytes} bytes` } : { ok: true, bytes };
   const magic = MAGIC[kind];
-  if (bytes.length < magic.length || magic.some((b, i) => bytes[i] !== b)) return { ok: false, reason: `not ${kind} data (bad magic number)` };
+  if (bytes.length < magic.length || magic.some((b, i) => bytes[i] !== b))
+    return { ok: false, reason: `not ${kind} data (bad magic number)` };
   let out: Buffer;
   try {
     switch (kind) {
@@ -52,7 +54,8 @@ export async function decode(bytes: Buffer, kind: Compression, maxBytes: number)
         // decodes to 512 MB; found by fuzzing, test/fuzz).
         const bound = lz4Bound(bytes);
         if (bound === undefined) return { ok: false, reason: 'corrupt lz4 data: bad frame structure' };
-        if (bound > maxBytes + LZ4_MAX_BLOCK) return { ok: false, reason: `larger than ${maxBytes} bytes once decompressed` };
+        if (bound > maxBytes + LZ4_MAX_BLOCK)
+          return { ok: false, reason: `larger than ${maxBytes} bytes once decompressed` };
         const lz4 = (await import('lz4-napi')).default;
         out = await lz4.decompressFrame(bytes);
         break;
@@ -78,13 +81,18 @@ export async function decode(bytes: Buffer, kind: Compression, maxBytes: number)
           chunks.push(chunk);
         });
         const STEP = 1 << 20;
-        for (let off = 0; off < bytes.length; off += STEP) d.push(new Uint8Array(bytes.buffer, bytes.byteOffset + off, Math.min(STEP, bytes.length - off)), off + STEP >= bytes.length);
+        for (let off = 0; off < bytes.length; off += STEP)
+          d.push(
+            new Uint8Array(bytes.buffer, bytes.byteOffset + off, Math.min(STEP, bytes.length - off)),
+            off + STEP >= bytes.length,
+          );
         out = Buffer.concat(chunks, n);
         break;
       }
     }
   } catch (e) {
-    if ((e instanceof RangeError && kind === 'gz') || e instanceof TooLarge) return { ok: false, reason: `larger than ${maxBytes} bytes once decompressed` };
+    if ((e instanceof RangeError && kind === 'gz') || e instanceof TooLarge)
+      return { ok: false, reason: `larger than ${maxBytes} bytes once decompressed` };
     return { ok: false, reason: `corrupt ${kind} data: ${errText(e)}` };
   }
   if (out.length > maxBytes) return { ok: false, reason: `larger than ${maxBytes} bytes once decompressed` };

@@ -30,7 +30,19 @@ export const EOL_DATA_DATE = '2026-11-24';
 /** Support ending within this many days is a warning (updates.end_of_life_soon). */
 export const EOL_SOON_DAYS = 90;
 
-export type EolProduct = 'debian' | 'ubuntu' | 'rhel' | 'rocky' | 'almalinux' | 'amazon-linux' | 'fedora' | 'cos' | 'kubernetes' | 'cri-o' | 'containerd' | 'docker-engine';
+export type EolProduct =
+  | 'debian'
+  | 'ubuntu'
+  | 'rhel'
+  | 'rocky'
+  | 'almalinux'
+  | 'amazon-linux'
+  | 'fedora'
+  | 'cos'
+  | 'kubernetes'
+  | 'cri-o'
+  | 'containerd'
+  | 'docker-engine';
 
 export interface EolRow {
   product: EolProduct;
@@ -79,26 +91,126 @@ const OS_ROWS: EolRow[] = [
   { product: 'rhel', cycle: '8', eol: '2029-05-31', extended: '2033-05-31', source: RHEL },
   { product: 'rhel', cycle: '9', eol: '2032-05-31', extended: '2036-05-31', source: RHEL },
   { product: 'rhel', cycle: '10', eol: '2035-05-31', extended: '2039-05-31', source: RHEL },
-  { product: 'rocky', cycle: '8', eol: '2029-05-31', source: `${EOLD('rocky-linux')}; https://wiki.rockylinux.org/rocky/version/` },
-  { product: 'rocky', cycle: '9', eol: '2032-05-31', source: `${EOLD('rocky-linux')}; https://wiki.rockylinux.org/rocky/version/` },
-  { product: 'rocky', cycle: '10', eol: '2035-05-31', source: `${EOLD('rocky-linux')}; https://wiki.rockylinux.org/rocky/version/` },
-  { product: 'almalinux', cycle: '8', eol: '2029-05-31', source: `${EOLD('almalinux')}; https://wiki.almalinux.org/release-notes/` },
-  { product: 'almalinux', cycle: '9', eol: '2032-05-31', source: `${EOLD('almalinux')}; https://wiki.almalinux.org/release-notes/` },
-  { product: 'almalinux', cycle: '10', eol: '2035-05-31', source: `${EOLD('almalinux')}; https://wiki.almalinux.org/release-notes/` },
-  { product: 'amazon-linux', cycle: '2', eol: '2026-06-30', source: `${EOLD('amazon-linux')}; https://aws.amazon.com/amazon-linux-2/faqs/` },
-  { product: 'amazon-linux', cycle: '2023', eol: '2029-06-30', source: `${EOLD('amazon-linux')}; https://docs.aws.amazon.com/linux/al2023/ug/release-cadence.html` },
-  { product: 'fedora', cycle: '40', eol: '2025-05-13', source: `${EOLD('fedora')}; https://fedorapeople.org/groups/schedule/` },
-  { product: 'fedora', cycle: '41', eol: '2025-12-15', source: `${EOLD('fedora')}; https://fedorapeople.org/groups/schedule/` },
-  { product: 'fedora', cycle: '42', eol: '2026-05-27', source: `${EOLD('fedora')}; https://fedorapeople.org/groups/schedule/` },
-  { product: 'fedora', cycle: '43', eol: '2026-12-09', source: `${EOLD('fedora')}; https://fedorapeople.org/groups/schedule/` },
-  { product: 'fedora', cycle: '44', eol: '2027-06-02', source: `${EOLD('fedora')}; https://fedorapeople.org/groups/schedule/` },
-  { product: 'cos', cycle: 'cos-105', eol: '2025-04-01', source: `${EOLD('cos')}; https://cloud.google.com/container-optimized-os/docs/release-notes` },
-  { product: 'cos', cycle: 'cos-109', eol: '2025-09-24', source: `${EOLD('cos')}; https://cloud.google.com/container-optimized-os/docs/release-notes` },
-  { product: 'cos', cycle: 'cos-113', eol: '2026-05-12', source: `${EOLD('cos')}; https://cloud.google.com/container-optimized-os/docs/release-notes` },
-  { product: 'cos', cycle: 'cos-117', eol: '2026-09-01', source: `${EOLD('cos')}; https://cloud.google.com/container-optimized-os/docs/release-notes` },
-  { product: 'cos', cycle: 'cos-121', eol: '2027-03-01', source: `${EOLD('cos')}; https://cloud.google.com/container-optimized-os/docs/release-notes` },
-  { product: 'cos', cycle: 'cos-125', eol: '2027-09-01', source: `${EOLD('cos')}; https://cloud.google.com/container-optimized-os/docs/release-notes` },
-  { product: 'cos', cycle: 'cos-129', eol: '2028-03-01', source: `${EOLD('cos')}; https://cloud.google.com/container-optimized-os/docs/release-notes` },
+  {
+    product: 'rocky',
+    cycle: '8',
+    eol: '2029-05-31',
+    source: `${EOLD('rocky-linux')}; https://wiki.rockylinux.org/rocky/version/`,
+  },
+  {
+    product: 'rocky',
+    cycle: '9',
+    eol: '2032-05-31',
+    source: `${EOLD('rocky-linux')}; https://wiki.rockylinux.org/rocky/version/`,
+  },
+  {
+    product: 'rocky',
+    cycle: '10',
+    eol: '2035-05-31',
+    source: `${EOLD('rocky-linux')}; https://wiki.rockylinux.org/rocky/version/`,
+  },
+  {
+    product: 'almalinux',
+    cycle: '8',
+    eol: '2029-05-31',
+    source: `${EOLD('almalinux')}; https://wiki.almalinux.org/release-notes/`,
+  },
+  {
+    product: 'almalinux',
+    cycle: '9',
+    eol: '2032-05-31',
+    source: `${EOLD('almalinux')}; https://wiki.almalinux.org/release-notes/`,
+  },
+  {
+    product: 'almalinux',
+    cycle: '10',
+    eol: '2035-05-31',
+    source: `${EOLD('almalinux')}; https://wiki.almalinux.org/release-notes/`,
+  },
+  {
+    product: 'amazon-linux',
+    cycle: '2',
+    eol: '2026-06-30',
+    source: `${EOLD('amazon-linux')}; https://aws.amazon.com/amazon-linux-2/faqs/`,
+  },
+  {
+    product: 'amazon-linux',
+    cycle: '2023',
+    eol: '2029-06-30',
+    source: `${EOLD('amazon-linux')}; https://docs.aws.amazon.com/linux/al2023/ug/release-cadence.html`,
+  },
+  {
+    product: 'fedora',
+    cycle: '40',
+    eol: '2025-05-13',
+    source: `${EOLD('fedora')}; https://fedorapeople.org/groups/schedule/`,
+  },
+  {
+    product: 'fedora',
+    cycle: '41',
+    eol: '2025-12-15',
+    source: `${EOLD('fedora')}; https://fedorapeople.org/groups/schedule/`,
+  },
+  {
+    product: 'fedora',
+    cycle: '42',
+    eol: '2026-05-27',
+    source: `${EOLD('fedora')}; https://fedorapeople.org/groups/schedule/`,
+  },
+  {
+    product: 'fedora',
+    cycle: '43',
+    eol: '2026-12-09',
+    source: `${EOLD('fedora')}; https://fedorapeople.org/groups/schedule/`,
+  },
+  {
+    product: 'fedora',
+    cycle: '44',
+    eol: '2027-06-02',
+    source: `${EOLD('fedora')}; https://fedorapeople.org/groups/schedule/`,
+  },
+  {
+    product: 'cos',
+    cycle: 'cos-105',
+    eol: '2025-04-01',
+    source: `${EOLD('cos')}; https://cloud.google.com/container-optimized-os/docs/release-notes`,
+  },
+  {
+    product: 'cos',
+    cycle: 'cos-109',
+    eol: '2025-09-24',
+    source: `${EOLD('cos')}; https://cloud.google.com/container-optimized-os/docs/release-notes`,
+  },
+  {
+    product: 'cos',
+    cycle: 'cos-113',
+    eol: '2026-05-12',
+    source: `${EOLD('cos')}; https://cloud.google.com/container-optimized-os/docs/release-notes`,
+  },
+  {
+    product: 'cos',
+    cycle: 'cos-117',
+    eol: '2026-09-01',
+    source: `${EOLD('cos')}; https://cloud.google.com/container-optimized-os/docs/release-notes`,
+  },
+  {
+    product: 'cos',
+    cycle: 'cos-121',
+    eol: '2027-03-01',
+    source: `${EOLD('cos')}; https://cloud.google.com/container-optimized-os/docs/release-notes`,
+  },
+  {
+    product: 'cos',
+    cycle: 'cos-125',
+    eol: '2027-09-01',
+    source: `${EOLD('cos')}; https://cloud.google.com/container-optimized-os/docs/release-notes`,
+  },
+  {
+    product: 'cos',
+    cycle: 'cos-129',
+    eol: '2028-03-01',
+    source: `${EOLD('cos')}; https://cloud.google.com/container-optimized-os/docs/release-notes`,
+  },
 ];
 
 const K8S_ROWS: EolRow[] = [
@@ -113,14 +225,24 @@ const K8S_ROWS: EolRow[] = [
   { product: 'kubernetes', cycle: '1.36', eol: '2027-06-28', source: `${k8sPage('1.36')}; ${EOLD('kubernetes')}` },
 ];
 
-const CRIO_ROWS: EolRow[] = K8S_ROWS.map((r) => ({ ...r, product: 'cri-o', source: `https://github.com/cri-o/cri-o#compatibility-matrix-cri-o--kubernetes (minors follow Kubernetes); ${r.source}` }));
+const CRIO_ROWS: EolRow[] = K8S_ROWS.map((r) => ({
+  ...r,
+  product: 'cri-o',
+  source: `https://github.com/cri-o/cri-o#compatibility-matrix-cri-o--kubernetes (minors follow Kubernetes); ${r.source}`,
+}));
 
 const CTRD = `${EOLD('containerd')}; https://containerd.io/releases/#support-horizon`;
 const DOCKER = `${EOLD('docker-engine')}; https://github.com/moby/moby/blob/master/project/BRANCHES-AND-TAGS.md`;
 
 const RUNTIME_ROWS: EolRow[] = [
   { product: 'containerd', cycle: '1.6', eol: '2025-08-23', source: CTRD },
-  { product: 'containerd', cycle: '1.7', eol: '2026-09-01', note: 'only the month (September 2026) is decided', source: CTRD },
+  {
+    product: 'containerd',
+    cycle: '1.7',
+    eol: '2026-09-01',
+    note: 'only the month (September 2026) is decided',
+    source: CTRD,
+  },
   { product: 'containerd', cycle: '2.0', eol: '2027-03-01', note: 'extended (LTS) support', source: CTRD },
   { product: 'containerd', cycle: '2.1', eol: '2026-07-03', source: CTRD },
   { product: 'containerd', cycle: '2.2', eol: '2026-11-06', source: CTRD },

@@ -33,7 +33,11 @@ export interface ImageFacts {
   notes: string[];
 }
 
-export const FLATCAR_UPDATE_CONF = ['/usr/share/flatcar/update.conf', '/etc/coreos/update.conf', '/etc/flatcar/update.conf'] as const;
+export const FLATCAR_UPDATE_CONF = [
+  '/usr/share/flatcar/update.conf',
+  '/etc/coreos/update.conf',
+  '/etc/flatcar/update.conf',
+] as const;
 export const OSTREE_STAGED = '/run/ostree/staged-deployment';
 const OSTREE_OSES: readonly ImageOsId[] = ['fedora-coreos', 'fedora-iot', 'rhcos'];
 
@@ -60,7 +64,8 @@ export async function gatherImage(host: HostRoot, os: OsRelease, image: ImageOsI
     facts.notes.push('update_engine state (e.g. UPDATED_NEED_REBOOT) is only on D-Bus, not in a file');
   } else if (OSTREE_OSES.includes(image)) {
     facts.staged = await host.exists(OSTREE_STAGED);
-    if (!(await host.exists('/run/ostree-booted'))) facts.notes.push('/run/ostree-booted is absent (is /run of the host mounted?)');
+    if (!(await host.exists('/run/ostree-booted')))
+      facts.notes.push('/run/ostree-booted is absent (is /run of the host mounted?)');
   } else if (image === 'bottlerocket') {
     facts.notes.push('update state (Idle/Available/Staged/Ready) is only on the API socket /run/api.sock');
   } else {
@@ -77,7 +82,8 @@ export function describeImage(i: ImageFacts): string {
   const group = i.settings.GROUP;
   const server = i.settings.SERVER;
   if (group) parts.push(`update group ${group.value}`);
-  if (server) parts.push(server.value === 'disabled' ? 'updates disabled (SERVER=disabled)' : `update server ${server.value}`);
+  if (server)
+    parts.push(server.value === 'disabled' ? 'updates disabled (SERVER=disabled)' : `update server ${server.value}`);
   if (i.staged !== undefined) parts.push(i.staged ? 'an update is staged for the next boot' : 'no update staged');
   return parts.join(', ');
 }

@@ -50,7 +50,12 @@ async function gather(ctx: ProbeContext): Promise<UpdatesFacts> {
   const facts: UpdatesFacts = {
     options,
     os,
-    osClass: { kind: cls.kind, ...(cls.entry ? { id: cls.entry.id, name: cls.entry.name, reason: cls.entry.reason, rolling: cls.entry.rolling } : {}) },
+    osClass: {
+      kind: cls.kind,
+      ...(cls.entry
+        ? { id: cls.entry.id, name: cls.entry.name, reason: cls.entry.reason, rolling: cls.entry.rolling }
+        : {}),
+    },
     components: [],
     esm: false,
     now: ctx.now().getTime(),
@@ -94,7 +99,8 @@ export function measureUpdates(facts: UpdatesFacts): Measurement[] {
 
 export const updatesProbe = defineProbe<UpdatesFacts>({
   name: 'updates',
-  description: 'Pending and security updates from dpkg status and apt lists, or from the rpm database and the dnf/yum metadata cache (never running apt or dnf), held packages, reboot required, automatic updates (apt periodic settings, unattended-upgrades origins, dnf-automatic, yum-cron, timers), security metadata freshness; minimal or general-purpose OS, image version and update state of image-based OSes, and the end of support of the OS release, the kubelet and the container runtimes.',
+  description:
+    'Pending and security updates from dpkg status and apt lists, or from the rpm database and the dnf/yum metadata cache (never running apt or dnf), held packages, reboot required, automatic updates (apt periodic settings, unattended-upgrades origins, dnf-automatic, yum-cron, timers), security metadata freshness; minimal or general-purpose OS, image version and update state of image-based OSes, and the end of support of the OS release, the kubelet and the container runtimes.',
   checks: updatesChecks,
   gather,
   measure: measureUpdates,

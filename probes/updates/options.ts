@@ -19,7 +19,10 @@ export function parseUpdatesOptions(raw: unknown): UpdatesOptions {
   // A decoded list becomes one JavaScript string, which V8 caps near 512 MiB.
   o.maxListBytes = optionInt(c, 'maxListBytes', 1024, 500 * 1024 * 1024, o.maxListBytes);
   if (c.allowedHolds !== undefined) {
-    if (!Array.isArray(c.allowedHolds) || c.allowedHolds.some((v) => typeof v !== 'string' || !/^[a-z0-9][a-z0-9+.-]*$/.test(v))) {
+    if (
+      !Array.isArray(c.allowedHolds) ||
+      c.allowedHolds.some((v) => typeof v !== 'string' || !/^[a-z0-9][a-z0-9+.-]*$/.test(v))
+    ) {
       optionProblem('allowedHolds', 'must be a list of package names');
     }
     o.allowedHolds = c.allowedHolds as string[];

@@ -52,10 +52,30 @@ export function parseOsRelease(text: string, file = ''): OsRelease {
   };
 }
 
-export const EMPTY_OS: Readonly<OsRelease> = Object.freeze({ id: '', versionId: '', idLike: [], variantId: '', buildId: '', prettyName: '', version: '', file: '' });
+export const EMPTY_OS: Readonly<OsRelease> = Object.freeze({
+  id: '',
+  versionId: '',
+  idLike: [],
+  variantId: '',
+  buildId: '',
+  prettyName: '',
+  version: '',
+  file: '',
+});
 
 /** An image-based OS: updated as a whole image, not package by package. */
-export type ImageOsId = 'flatcar' | 'bottlerocket' | 'talos' | 'cos' | 'fedora-coreos' | 'fedora-iot' | 'rhcos' | 'ubuntu-core' | 'microos' | 'sle-micro' | 'k3os';
+export type ImageOsId =
+  | 'flatcar'
+  | 'bottlerocket'
+  | 'talos'
+  | 'cos'
+  | 'fedora-coreos'
+  | 'fedora-iot'
+  | 'rhcos'
+  | 'ubuntu-core'
+  | 'microos'
+  | 'sle-micro'
+  | 'k3os';
 
 export interface MinimalOs {
   /** Stable id of the entry. */
@@ -75,18 +95,102 @@ export interface MinimalOs {
  * Container Linux (now Flatcar), Ubuntu Core or Atomic Host (now Fedora/RHEL CoreOS), "or maybe even Alpine".
  */
 export const MINIMAL_OSES: readonly MinimalOs[] = Object.freeze([
-  { id: 'flatcar', name: 'Flatcar Container Linux', image: 'flatcar', rolling: true, test: (o) => o.id === 'flatcar', reason: 'successor of CoreOS Container Linux: read-only /usr, A/B image updates by update_engine' },
-  { id: 'bottlerocket', name: 'Bottlerocket', image: 'bottlerocket', rolling: true, test: (o) => o.id === 'bottlerocket', reason: 'AWS container host OS: read-only root, image updates through its API, no shell or package manager' },
-  { id: 'talos', name: 'Talos Linux', image: 'talos', rolling: true, test: (o) => o.id === 'talos', reason: 'API-managed Kubernetes OS: squashfs root, no shell or SSH, image upgrades' },
-  { id: 'cos', name: 'Container-Optimized OS', image: 'cos', rolling: false, test: (o) => o.id === 'cos', reason: 'Google Container-Optimized OS: read-only root, image updates (update_engine); milestones have LTS end dates' },
-  { id: 'fedora-coreos', name: 'Fedora CoreOS', image: 'fedora-coreos', rolling: true, test: (o) => o.id === 'fedora' && o.variantId === 'coreos', reason: 'successor of Container Linux and Atomic Host: rpm-ostree images, Zincati updates' },
-  { id: 'fedora-iot', name: 'Fedora IoT', image: 'fedora-iot', rolling: true, test: (o) => o.id === 'fedora' && o.variantId === 'iot', reason: 'rpm-ostree image-based Fedora edition for edge and containers' },
-  { id: 'rhcos', name: 'Red Hat Enterprise Linux CoreOS', image: 'rhcos', rolling: true, test: (o) => o.id === 'rhcos' || (o.id === 'rhel' && o.variantId === 'coreos'), reason: 'OpenShift node OS: rpm-ostree images managed by the Machine Config Operator, versioned with OpenShift' },
-  { id: 'ubuntu-core', name: 'Ubuntu Core', image: 'ubuntu-core', rolling: true, test: (o) => o.id === 'ubuntu-core', reason: 'snap-based, read-only image Ubuntu (named by the seed)' },
-  { id: 'microos', name: 'openSUSE MicroOS', image: 'microos', rolling: true, test: (o) => o.id === 'opensuse-microos', reason: 'transactional-update, read-only root container host' },
-  { id: 'sle-micro', name: 'SUSE Linux Enterprise Micro', image: 'sle-micro', rolling: true, test: (o) => o.id === 'sle-micro' || o.id === 'sl-micro', reason: 'transactional-update, read-only root container host' },
-  { id: 'k3os', name: 'k3OS', image: 'k3os', rolling: true, test: (o) => o.id === 'k3os', reason: 'k3s-only OS managed through Kubernetes' },
-  { id: 'alpine', name: 'Alpine Linux', rolling: false, test: (o) => o.id === 'alpine', reason: 'musl and busybox, a small base with apk packages (named by the seed)' },
+  {
+    id: 'flatcar',
+    name: 'Flatcar Container Linux',
+    image: 'flatcar',
+    rolling: true,
+    test: (o) => o.id === 'flatcar',
+    reason: 'successor of CoreOS Container Linux: read-only /usr, A/B image updates by update_engine',
+  },
+  {
+    id: 'bottlerocket',
+    name: 'Bottlerocket',
+    image: 'bottlerocket',
+    rolling: true,
+    test: (o) => o.id === 'bottlerocket',
+    reason: 'AWS container host OS: read-only root, image updates through its API, no shell or package manager',
+  },
+  {
+    id: 'talos',
+    name: 'Talos Linux',
+    image: 'talos',
+    rolling: true,
+    test: (o) => o.id === 'talos',
+    reason: 'API-managed Kubernetes OS: squashfs root, no shell or SSH, image upgrades',
+  },
+  {
+    id: 'cos',
+    name: 'Container-Optimized OS',
+    image: 'cos',
+    rolling: false,
+    test: (o) => o.id === 'cos',
+    reason:
+      'Google Container-Optimized OS: read-only root, image updates (update_engine); milestones have LTS end dates',
+  },
+  {
+    id: 'fedora-coreos',
+    name: 'Fedora CoreOS',
+    image: 'fedora-coreos',
+    rolling: true,
+    test: (o) => o.id === 'fedora' && o.variantId === 'coreos',
+    reason: 'successor of Container Linux and Atomic Host: rpm-ostree images, Zincati updates',
+  },
+  {
+    id: 'fedora-iot',
+    name: 'Fedora IoT',
+    image: 'fedora-iot',
+    rolling: true,
+    test: (o) => o.id === 'fedora' && o.variantId === 'iot',
+    reason: 'rpm-ostree image-based Fedora edition for edge and containers',
+  },
+  {
+    id: 'rhcos',
+    name: 'Red Hat Enterprise Linux CoreOS',
+    image: 'rhcos',
+    rolling: true,
+    test: (o) => o.id === 'rhcos' || (o.id === 'rhel' && o.variantId === 'coreos'),
+    reason: 'OpenShift node OS: rpm-ostree images managed by the Machine Config Operator, versioned with OpenShift',
+  },
+  {
+    id: 'ubuntu-core',
+    name: 'Ubuntu Core',
+    image: 'ubuntu-core',
+    rolling: true,
+    test: (o) => o.id === 'ubuntu-core',
+    reason: 'snap-based, read-only image Ubuntu (named by the seed)',
+  },
+  {
+    id: 'microos',
+    name: 'openSUSE MicroOS',
+    image: 'microos',
+    rolling: true,
+    test: (o) => o.id === 'opensuse-microos',
+    reason: 'transactional-update, read-only root container host',
+  },
+  {
+    id: 'sle-micro',
+    name: 'SUSE Linux Enterprise Micro',
+    image: 'sle-micro',
+    rolling: true,
+    test: (o) => o.id === 'sle-micro' || o.id === 'sl-micro',
+    reason: 'transactional-update, read-only root container host',
+  },
+  {
+    id: 'k3os',
+    name: 'k3OS',
+    image: 'k3os',
+    rolling: true,
+    test: (o) => o.id === 'k3os',
+    reason: 'k3s-only OS managed through Kubernetes',
+  },
+  {
+    id: 'alpine',
+    name: 'Alpine Linux',
+    rolling: false,
+    test: (o) => o.id === 'alpine',
+    reason: 'musl and busybox, a small base with apk packages (named by the seed)',
+  },
 ]);
 
 export interface OsClass {

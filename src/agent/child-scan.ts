@@ -35,7 +35,9 @@ export interface ChildScanOptions {
 
 /** Tells the child `hostward scan` that it scans for the agent (ctx.mode 'agent'). */
 export const SCAN_MODE_ENV = 'HOSTWARD_SCAN_MODE';
-/** The host paths that changed, as a JSON list, for a partial re-scan (read by the probes that re-check paths alone). */
+/**
+ * The host paths that changed, as a JSON list, for a partial re-scan (read by the probes that re-check paths alone).
+ */
 export const CHANGED_PATHS_ENV = 'HOSTWARD_CHANGED_PATHS';
 /** The agent's own listeners as JSON (ctx.ownListeners of the scan's probes). */
 export const OWN_LISTENERS_ENV = 'HOSTWARD_OWN_LISTENERS';
@@ -56,7 +58,13 @@ export class ChildScanError extends Error {
 
 function isReport(v: unknown): v is Report {
   const r = v as Partial<Report> | null;
-  return typeof r === 'object' && r !== null && Array.isArray(r.findings) && Array.isArray(r.probes) && typeof r.summary === 'object';
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    Array.isArray(r.findings) &&
+    Array.isArray(r.probes) &&
+    typeof r.summary === 'object'
+  );
 }
 
 /**
@@ -64,7 +72,12 @@ function isReport(v: unknown): v is Report {
  * report's time and duration are the partial scan's (it is the latest look at the host). `owners` maps each probe
  * metric to its probe (metricOwners).
  */
-export function mergeReports(prev: Report, part: Report, rerun: readonly string[], owners: ReadonlyMap<string, string>): Report {
+export function mergeReports(
+  prev: Report,
+  part: Report,
+  rerun: readonly string[],
+  owners: ReadonlyMap<string, string>,
+): Report {
   const again = new Set(rerun);
   const byProbe = new Map<string, Finding[]>();
   for (const f of part.findings) {
@@ -73,17 +86,30 @@ export function mergeReports(prev: Report, part: Report, rerun: readonly string[
     else byProbe.set(f.probe, [f]);
   }
   const findings: Finding[] = [];
-  const order = [...prev.probes.map((p) => p.probe), ...part.probes.map((p) => p.probe).filter((p) => !prev.probes.some((q) => q.probe === p))];
+  const order = [
+    ...prev.probes.map((p) => p.probe),
+    ...part.probes.map((p) => p.probe).filter((p) => !prev.probes.some((q) => q.probe === p)),
+  ];
   for (const probe of order) {
     if (again.has(probe)) findings.push(...(byProbe.get(probe) ?? []));
     else findings.push(...prev.findings.filter((f) => f.probe === probe));
   }
   const partRuns = new Map(part.probes.map((r) => [r.probe, r]));
-  const probes = order.map((p) => (again.has(p) ? partRuns.get(p) : undefined) ?? prev.probes.find((r) => r.probe === p)!).filter(Boolean);
+  const probes = order
+    .map((p) => (again.has(p) ? partRuns.get(p) : undefined) ?? prev.probes.find((r) => r.probe === p)!)
+    .filter(Boolean);
   const partMetrics = new Set(part.measurements.map((m) => m.metric));
   const owned = (m: Measurement) => partMetrics.has(m.metric) || again.has(owners.get(m.metric) ?? '');
   const measurements = [...prev.measurements.filter((m) => !owned(m)), ...part.measurements];
-  return { ...prev, startedAt: part.startedAt, durationSeconds: part.durationSeconds, probes, findings, summary: summarise(findings), measurements };
+  return {
+    ...prev,
+    startedAt: part.startedAt,
+    durationSeconds: part.durationSeconds,
+    probes,
+    findings,
+    summary: summarise(findings),
+    measurements,
+  };
 }
 
 /** A scanner that can be told the agent's listeners once it has bound them (the port may be chosen at bind). */
@@ -99,10 +125,17 @@ function isOwnListener(v: unknown): v is OwnListener {
   const o = v as Partial<OwnListener> | null;
   if (typeof o !== 'object' || o === null) return false;
   const strings = (l: unknown) => Array.isArray(l) && l.every((x) => typeof x === 'string');
-  const paths = Array.isArray(o.open) && o.open.every((p) => typeof p?.path === 'string' && typeof p.reveals === 'string');
+  const paths =
+    Array.isArray(o.open) && o.open.every((p) => typeof p?.path === 'string' && typeof p.reveals === 'string');
   return (
-    typeof o.service === 'string' && typeof o.address === 'string' && Number.isInteger(o.port) && o.protocol === 'tcp' &&
-    typeof o.tls === 'boolean' && strings(o.authentication) && paths && (o.pid === undefined || Number.isInteger(o.pid))
+    typeof o.service === 'string' &&
+    typeof o.address === 'string' &&
+    Number.isInteger(o.port) &&
+    o.protocol === 'tcp' &&
+    typeof o.tls === 'boolean' &&
+    strings(o.authentication) &&
+    paths &&
+    (o.pid === undefined || Number.isInteger(o.pid))
   );
 }
 
@@ -121,7 +154,15 @@ export function ownListenersFromEnv(env: NodeJS.ProcessEnv): OwnListener[] | und
 export type ChildScanner = (() => Promise<Report>) & ChangeAware & WatchdogAware & ListenerAware;
 
 export function childScanner(opts: ChildScanOptions): ChildScanner {
-  const base = [opts.cli, 'scan', '--format', 'json', '--root', opts.root, ...(opts.configFile ? ['--config', opts.configFile] : [])];
+  const base = [
+    opts.cli,
+    'scan',
+    '--format',
+    'json',
+    '--root',
+    opts.root,
+    ...(opts.configFile ? ['--config', opts.configFile] : []),
+  ];
   const run = (probes: readonly string[], changed: readonly string[]) =>
     new Promise<Report>((resolve, reject) => {
       const args = [...base, ...probes.flatMap((p) => ['--probe', p])];
@@ -134,23 +175,36 @@ export function childScanner(opts: ChildScanOptions): ChildScanner {
       if (changed.length > 0 && changed.length <= MAX_CHANGED_PATHS) env[CHANGED_PATHS_ENV] = JSON.stringify(changed);
       if (own) env[OWN_LISTENERS_ENV] = JSON.stringify(own);
       else delete env[OWN_LISTENERS_ENV];
-      const child = execFile(process.execPath, args, { timeout: opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: opts.maxBytes ?? 64 * 1024 * 1024, env, encoding: 'utf8' }, (err, stdout) => {
-        // Exit 1 means "something fails at or above --fail-on": the report is still complete.
-        untrack?.();
-        const code = (err as (Error & { code?: unknown }) | null)?.code;
-        if (err && code !== 1) {
-          const why = (err as Error & { killed?: boolean }).killed ? `killed after ${opts.timeoutMs} ms` : `exit ${String(code ?? err.message)}`;
-          reject(new ChildScanError(`scan process failed (${why})`));
-          return;
-        }
-        try {
-          const parsed: unknown = JSON.parse(stdout);
-          if (!isReport(parsed)) throw new Error('not a report');
-          resolve(parsed);
-        } catch (e) {
-          reject(new ChildScanError(`scan process printed no report: ${(e as Error).message}`));
-        }
-      });
+      const child = execFile(
+        process.execPath,
+        args,
+        {
+          timeout: opts.timeoutMs,
+          killSignal: 'SIGKILL',
+          maxBuffer: opts.maxBytes ?? 64 * 1024 * 1024,
+          env,
+          encoding: 'utf8',
+        },
+        (err, stdout) => {
+          // Exit 1 means "something fails at or above --fail-on": the report is still complete.
+          untrack?.();
+          const code = (err as (Error & { code?: unknown }) | null)?.code;
+          if (err && code !== 1) {
+            const why = (err as Error & { killed?: boolean }).killed
+              ? `killed after ${opts.timeoutMs} ms`
+              : `exit ${typeof code === 'number' || typeof code === 'string' ? code : err.message}`;
+            reject(new ChildScanError(`scan process failed (${why})`));
+            return;
+          }
+          try {
+            const parsed: unknown = JSON.parse(stdout);
+            if (!isReport(parsed)) throw new Error('not a report');
+            resolve(parsed);
+          } catch (e) {
+            reject(new ChildScanError(`scan process printed no report: ${(e as Error).message}`));
+          }
+        },
+      );
       const untrack = child.pid !== undefined ? watchdog?.trackChild(child.pid) : undefined;
       // The child's logs (pino, JSON lines on stderr) go where the agent's go.
       child.stderr?.pipe(process.stderr);

@@ -30,12 +30,17 @@ export function parseSchedule(expression: string): Schedule {
       .validateDetailed(expression)
       .errors.map((e) => `${e.field}: ${e.message}`)
       .join('; ');
-    throw new ScheduleError(`${where} is not a valid cron expression${detail ? ` (${detail})` : ''}; expected 5 or 6 fields, e.g. "*/5 * * * *"`);
+    throw new ScheduleError(
+      `${where} is not a valid cron expression${detail ? ` (${detail})` : ''}; expected 5 or 6 fields, e.g. "*/5 * * * *"`,
+    );
   }
   const f = cron.parse(expression);
   const numbers = (field: string, xs: readonly (number | string)[]): number[] => {
     const bad = xs.find((x) => typeof x !== 'number');
-    if (bad !== undefined) throw new ScheduleError(`${where}: the ${field} token ${JSON.stringify(bad)} is not supported; use plain values, ranges, lists and steps`);
+    if (bad !== undefined)
+      throw new ScheduleError(
+        `${where}: the ${field} token ${JSON.stringify(bad)} is not supported; use plain values, ranges, lists and steps`,
+      );
     return asc(xs as number[]);
   };
   return {
@@ -56,7 +61,12 @@ const MAX_DAYS = 366 * 8;
 export function nextRun(s: Schedule, after: Date): Date | undefined {
   const day = new Date(after.getFullYear(), after.getMonth(), after.getDate());
   for (let i = 0; i < MAX_DAYS; i++, day.setDate(day.getDate() + 1)) {
-    if (!s.month.includes(day.getMonth() + 1) || !s.dayOfMonth.includes(day.getDate()) || !s.dayOfWeek.includes(day.getDay())) continue;
+    if (
+      !s.month.includes(day.getMonth() + 1) ||
+      !s.dayOfMonth.includes(day.getDate()) ||
+      !s.dayOfWeek.includes(day.getDay())
+    )
+      continue;
     for (const h of s.hour) {
       for (const m of s.minute) {
         for (const sec of s.second) {

@@ -70,16 +70,22 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const wanted = config.scan.probes;
   const scanned = wanted?.length ? probes.filter((p) => wanted.includes(p.name)) : probes;
   const names = new Set(scanned.map((p) => p.name));
-  const catalogue = (opts.catalogue ?? probes.flatMap((p) => p.checks.map((c) => ({ id: c.id, probe: p.name, severity: c.severity })))).filter(
-    (c) => names.has(c.probe),
-  );
+  const catalogue = (
+    opts.catalogue ?? probes.flatMap((p) => p.checks.map((c) => ({ id: c.id, probe: p.name, severity: c.severity })))
+  ).filter((c) => names.has(c.probe));
 
   const proc = createProcessMetrics();
   // Resource budgets: over them, the scans this agent starts shed optional work (src/agent/watchdog.ts).
   let watchdog: Watchdog | undefined;
   if (config.agent.watchdog?.enabled) {
     const b = config.agent.watchdog;
-    watchdog = startWatchdog({ log: opts.log, actions: [...shedSpecs(probes).keys()], memoryBytes: b.memoryBytes, cpuPercent: b.cpuPercent, windowSeconds: b.windowSeconds });
+    watchdog = startWatchdog({
+      log: opts.log,
+      actions: [...shedSpecs(probes).keys()],
+      memoryBytes: b.memoryBytes,
+      cpuPercent: b.cpuPercent,
+      windowSeconds: b.windowSeconds,
+    });
     if (isWatchdogAware(opts.scan)) opts.scan.useWatchdog(watchdog);
   }
   let scanRegistry: ReturnType<typeof buildRegistry> | undefined;
@@ -98,14 +104,21 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         // The agent's own endpoints, as served now, for probes that judge exposure.
         const ownListeners = endpoints.listeners();
         if (isListenerAware(opts.scan)) opts.scan.useOwnListeners(ownListeners);
-        const report = await (opts.scan ? opts.scan() : runScan({ probes, config, log: opts.log, mode: 'agent', ownListeners }));
+        const report = await (opts.scan
+          ? opts.scan()
+          : runScan({ probes, config, log: opts.log, mode: 'agent', ownListeners }));
         scanRegistry = buildRegistry(report, catalogue);
         reportJson = JSON.stringify(report);
         // Idle memory is what a fleet pays for: with --expose-gc (as the image runs), return the scan's
         // garbage now rather than whenever V8 next feels pressure.
         (globalThis as { gc?: () => void }).gc?.();
         log.info(
-          { durationSeconds: report.durationSeconds, probes: report.probes.length, errors: report.probes.filter((r) => r.status === 'error').length, ...report.summary },
+          {
+            durationSeconds: report.durationSeconds,
+            probes: report.probes.length,
+            errors: report.probes.filter((r) => r.status === 'error').length,
+            ...report.summary,
+          },
           'scan finished',
         );
         if (opts.onReport) {
@@ -118,7 +131,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         return report;
       } catch (e) {
         proc.scanErrors.inc();
-        log.error({ err: e instanceof Error ? e.message : String(e), seconds: (performance.now() - t0) / 1000 }, 'scan failed');
+        log.error(
+          { err: e instanceof Error ? e.message : String(e), seconds: (performance.now() - t0) / 1000 },
+          'scan failed',
+        );
         throw e;
       } finally {
         proc.scans.inc();
@@ -169,7 +185,11 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       log,
       state: {
         metrics: async () => {
-          const more = [...(watcher ? [watcher.registry] : []), ...(watchdog ? [watchdog.registry] : []), ...(opts.registries ?? [])];
+          const more = [
+            ...(watcher ? [watcher.registry] : []),
+            ...(watchdog ? [watchdog.registry] : []),
+            ...(opts.registries ?? []),
+          ];
           return { type: CONTENT_TYPE, body: await renderMetrics(scanRegistry, proc.registry, ...more) };
         },
         report: () => reportJson,
@@ -182,8 +202,18 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
 
   if (config.agent.watch.enabled) {
     const w = config.agent.watch;
-    // With probes and config the watcher adds the probes' own targets; a change-aware scan is told what changed (watch.ts).
-    watcher = startWatcher({ root: config.root, debounceMs: w.debounceMs, maxWatches: w.maxWatches, log: opts.log, probes, config, scan: opts.scan, onChange: rescan });
+    // With probes and config the watcher adds the probes' own targets; a change-aware scan is told what changed
+    // (watch.ts).
+    watcher = startWatcher({
+      root: config.root,
+      debounceMs: w.debounceMs,
+      maxWatches: w.maxWatches,
+      log: opts.log,
+      probes,
+      config,
+      scan: opts.scan,
+      onChange: rescan,
+    });
   }
 
   const ticker = startTicker(schedule, () => {

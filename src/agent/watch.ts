@@ -85,7 +85,10 @@ export interface WatchOptions {
   root: string;
   /** The fixed targets (default: those `probes` declare, declaredTargets). */
   targets?: readonly WatchTarget[];
-  /** Probes whose watch and watchTargets() (config sections from `config`) add targets; only those config.scan.probes runs. */
+  /**
+   * Probes whose watch and watchTargets() (config sections from `config`) add targets; only those config.scan.probes
+   * runs.
+   */
   probes?: readonly Probe[] | undefined;
   config?: Config | undefined;
   /** The agent's scan function: when change-aware, it is told what changed before onChange is called. */
@@ -100,7 +103,10 @@ export interface WatchOptions {
 }
 
 export interface Watcher {
-  /** Long-lived registry: hostward_watches, hostward_watch_limit, hostward_watch_events_total, hostward_watch_errors_total, hostward_watch_missed_changes_total. */
+  /**
+   * Long-lived registry: hostward_watches, hostward_watch_limit, hostward_watch_events_total,
+   * hostward_watch_errors_total, hostward_watch_missed_changes_total.
+   */
   readonly registry: Registry;
   /** Number of watches held now. */
   readonly watches: number;
@@ -115,7 +121,14 @@ export interface Watcher {
 }
 
 function globMatch(pattern: string, p: string): boolean {
-  const re = new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*') + '(/.*)?$');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*') +
+      '(/.*)?$',
+  );
   return re.test(p);
 }
 
@@ -190,7 +203,9 @@ export function startWatcher(opts: WatchOptions): Watcher {
   const log = opts.log.child({ component: 'watch' });
   const scanned = opts.config?.scan.probes?.length ? new Set(opts.config.scan.probes) : undefined;
   const wanted = (probes: readonly string[]) => (scanned ? probes.filter((p) => scanned.has(p)) : [...probes]);
-  const targets: Compiled[] = (opts.targets ?? declaredTargets(opts.probes ?? [])).filter((t) => wanted(t.probes).length > 0).map(compile);
+  const targets: Compiled[] = (opts.targets ?? declaredTargets(opts.probes ?? []))
+    .filter((t) => wanted(t.probes).length > 0)
+    .map(compile);
   const excluded = [...NEVER, ...(opts.exclude ?? [])];
   const held = new Map<string, Held>();
   const changeAware = isChangeAware(opts.scan) ? opts.scan : undefined;
@@ -243,7 +258,11 @@ export function startWatcher(opts: WatchOptions): Watcher {
   const coveringOf = (dir: string): Compiled[] => targets.filter((c) => coversDir(c, dir));
 
   /** The probes that a change of entry `name` (undefined: unknown) in `dir` re-runs; empty: nobody cares. */
-  function probesFor(dir: string, name: string | undefined, covering = held.get(dir)?.covering ?? coveringOf(dir)): Set<string> {
+  function probesFor(
+    dir: string,
+    name: string | undefined,
+    covering = held.get(dir)?.covering ?? coveringOf(dir),
+  ): Set<string> {
     const out = new Set<string>();
     for (const c of covering) if (coversEntry(c, dir, name)) for (const p of wanted(c.t.probes)) out.add(p);
     return out;
@@ -264,7 +283,12 @@ export function startWatcher(opts: WatchOptions): Watcher {
         const st = lstatSync(mounted(path.posix.join(dir, name)), { bigint: true });
         // A directory's times and size move with its entries, which its own watch covers (the parent gets no
         // event for them): only its identity and permissions count here.
-        out.set(name, st.isDirectory() ? `d:${st.ino}:${st.mode}:${st.uid}:${st.gid}` : `${st.ino}:${st.mode}:${st.uid}:${st.gid}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`);
+        out.set(
+          name,
+          st.isDirectory()
+            ? `d:${st.ino}:${st.mode}:${st.uid}:${st.gid}`
+            : `${st.ino}:${st.mode}:${st.uid}:${st.gid}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`,
+        );
       } catch {
         // vanished between readdir and lstat: absent
       }
@@ -293,7 +317,10 @@ export function startWatcher(opts: WatchOptions): Watcher {
 
   function countMissed(lost: string[], what: string): void {
     missed.inc(lost.length);
-    log.warn({ paths: lost.slice(0, 20), count: lost.length }, `changes without a file-system event (events lost): ${what}`);
+    log.warn(
+      { paths: lost.slice(0, 20), count: lost.length },
+      `changes without a file-system event (events lost): ${what}`,
+    );
   }
 
   function note(p: string, probes: Set<string>): void {
@@ -352,8 +379,11 @@ export function startWatcher(opts: WatchOptions): Watcher {
       // already closed
     }
     errors.inc({ reason });
-    const msg = err instanceof Error ? err.message : err === undefined ? undefined : String(err);
-    log.warn({ path: host, reason, ...(msg ? { err: msg } : {}) }, 'watch lost; falling back to the schedule until the next scheduled scan re-adds it');
+    const msg = err instanceof Error ? err.message : err === undefined ? undefined : JSON.stringify(err);
+    log.warn(
+      { path: host, reason, ...(msg ? { err: msg } : {}) },
+      'watch lost; falling back to the schedule until the next scheduled scan re-adds it',
+    );
   }
 
   function add(host: string): boolean {
@@ -369,7 +399,8 @@ export function startWatcher(opts: WatchOptions): Watcher {
     }
     if (held.size >= opts.maxWatches) {
       errors.inc({ reason: 'limit' });
-      if (!overLimitLogged) log.warn({ path: host, maxWatches: opts.maxWatches }, 'watch bound reached; this path is left to the schedule');
+      if (!overLimitLogged)
+        log.warn({ path: host, maxWatches: opts.maxWatches }, 'watch bound reached; this path is left to the schedule');
       overLimitLogged = true;
       return false;
     }
@@ -456,7 +487,10 @@ export function startWatcher(opts: WatchOptions): Watcher {
           if (closed) return;
           for (const s of specs) targets.push(compile({ ...s, probes: [p.name] }));
         } catch (e) {
-          log.warn({ probe: p.name, err: e instanceof Error ? e.message : String(e) }, 'cannot list what this probe reads; its files are left to the schedule');
+          log.warn(
+            { probe: p.name, err: e instanceof Error ? e.message : String(e) },
+            'cannot list what this probe reads; its files are left to the schedule',
+          );
         }
       }),
   ).then(() => {

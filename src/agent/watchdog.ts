@@ -130,7 +130,8 @@ export function startWatchdog(opts: WatchdogOptions): Watchdog {
   // CPU is cumulative: the agent's own plus every scan child's (finished children keep what was last seen).
   let childCpuDone = 0;
   const children = new Map<number, ChildUsage>();
-  const cpuTotal = (s: Sample) => s.cpuMicros + childCpuDone + [...children.values()].reduce((a, c) => a + c.cpuMicros, 0);
+  const cpuTotal = (s: Sample) =>
+    s.cpuMicros + childCpuDone + [...children.values()].reduce((a, c) => a + c.cpuMicros, 0);
 
   const first = sample();
   const history: { t: number; cpu: number }[] = [{ t: now(), cpu: cpuTotal(first) }];
@@ -141,13 +142,21 @@ export function startWatchdog(opts: WatchdogOptions): Watchdog {
 
   const registry = new Registry();
   const registers = [registry];
-  new Gauge({ name: 'hostward_watchdog_memory_budget_bytes', help: "The watchdog's budget for the agent's resident memory, in bytes.", registers }).set(budget.memoryBytes);
+  new Gauge({
+    name: 'hostward_watchdog_memory_budget_bytes',
+    help: "The watchdog's budget for the agent's resident memory, in bytes.",
+    registers,
+  }).set(budget.memoryBytes);
   new Gauge({
     name: 'hostward_watchdog_cpu_budget_ratio',
     help: "The watchdog's CPU budget for the agent and its scans, as a fraction of one core averaged over the window.",
     registers,
   }).set(budget.cpuPercent / 100);
-  new Gauge({ name: 'hostward_watchdog_window_seconds', help: 'The window the CPU budget is averaged over, in seconds.', registers }).set(budget.windowSeconds);
+  new Gauge({
+    name: 'hostward_watchdog_window_seconds',
+    help: 'The window the CPU budget is averaged over, in seconds.',
+    registers,
+  }).set(budget.windowSeconds);
   new Gauge({
     name: 'hostward_watchdog_memory_bytes',
     help: "The agent's resident memory at the watchdog's last sample, in bytes.",
@@ -217,7 +226,11 @@ export function startWatchdog(opts: WatchdogOptions): Watchdog {
   function pollChildren(): void {
     for (const [pid, prev] of children) {
       const u = readChild(pid);
-      if (u) children.set(pid, { cpuMicros: Math.max(prev.cpuMicros, u.cpuMicros), peakRssBytes: Math.max(prev.peakRssBytes, u.peakRssBytes) });
+      if (u)
+        children.set(pid, {
+          cpuMicros: Math.max(prev.cpuMicros, u.cpuMicros),
+          peakRssBytes: Math.max(prev.peakRssBytes, u.peakRssBytes),
+        });
     }
   }
   // While a scan runs, its usage is read more often than the budget is checked: a scan may last under a second.
@@ -244,11 +257,19 @@ export function startWatchdog(opts: WatchdogOptions): Watchdog {
     if (over.memory) overSeconds.labels('memory').inc(elapsed);
     if (over.cpu) overSeconds.labels('cpu').inc(elapsed);
     if (memOver !== over.memory) {
-      if (memOver) log.warn({ rssBytes: s.rss, budgetBytes: budget.memoryBytes }, 'over the memory budget: shedding optional scan work');
+      if (memOver)
+        log.warn(
+          { rssBytes: s.rss, budgetBytes: budget.memoryBytes },
+          'over the memory budget: shedding optional scan work',
+        );
       else log.info({ rssBytes: s.rss, budgetBytes: budget.memoryBytes }, 'back within the memory budget');
     }
     if (cpuOver !== over.cpu) {
-      if (cpuOver) log.warn({ cpuRatio: round(cpuRatio), budgetRatio: cpuLimit, windowSeconds: budget.windowSeconds }, 'over the CPU budget: shedding optional scan work');
+      if (cpuOver)
+        log.warn(
+          { cpuRatio: round(cpuRatio), budgetRatio: cpuLimit, windowSeconds: budget.windowSeconds },
+          'over the CPU budget: shedding optional scan work',
+        );
       else log.info({ cpuRatio: round(cpuRatio), budgetRatio: cpuLimit }, 'back within the CPU budget');
     }
     over = { memory: memOver, cpu: cpuOver };
@@ -273,7 +294,10 @@ export function startWatchdog(opts: WatchdogOptions): Watchdog {
       if (!over.memory && !over.cpu) return [];
       const shed = [...actions];
       for (const a of shed) shedTotal.labels(a).inc();
-      log.warn({ shed, memory: over.memory, cpu: over.cpu, rssBytes: lastRss, cpuRatio: round(cpuRatio) }, 'scan sheds optional work: the agent is over budget');
+      log.warn(
+        { shed, memory: over.memory, cpu: over.cpu, rssBytes: lastRss, cpuRatio: round(cpuRatio) },
+        'scan sheds optional work: the agent is over budget',
+      );
       return shed;
     },
     trackChild(pid) {

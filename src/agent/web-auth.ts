@@ -177,8 +177,10 @@ export class WebGuard {
     const given = typeof sock.getPeerCertificate === 'function' && Object.keys(sock.getPeerCertificate()).length > 0;
     const verified = given && sock.authorized;
     if (type === 'RequireAnyClientCert' && !given) return forbidden('a client certificate is required');
-    if (type === 'VerifyClientCertIfGiven' && given && !verified) return forbidden('the client certificate does not verify');
-    if (type === 'RequireAndVerifyClientCert' && !verified) return forbidden('a client certificate of the CA is required');
+    if (type === 'VerifyClientCertIfGiven' && given && !verified)
+      return forbidden('the client certificate does not verify');
+    if (type === 'RequireAndVerifyClientCert' && !verified)
+      return forbidden('a client certificate of the CA is required');
     return undefined;
   }
 

@@ -54,7 +54,10 @@ export interface DiffResult {
 
 /** What identifies the content of a failure: a change of it while failing is an update. */
 export function fingerprint(f: Pick<Finding, 'severity' | 'title' | 'message' | 'evidence'>): string {
-  return createHash('sha256').update(JSON.stringify([f.severity, f.title, f.message, f.evidence])).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify([f.severity, f.title, f.message, f.evidence]))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 function isFailing(f: Finding | undefined): boolean {
@@ -69,7 +72,11 @@ export function diffReport(prev: AlertState, report: Report, opts: DiffOptions):
 
   const events: AlertEvent[] = [];
   const open: Record<string, OpenAlert> = {};
-  const event = (a: Pick<OpenAlert, 'check' | 'probe' | 'severity' | 'title' | 'message' | 'evidence'>, status: Status, accepted = false): AlertEvent => {
+  const event = (
+    a: Pick<OpenAlert, 'check' | 'probe' | 'severity' | 'title' | 'message' | 'evidence'>,
+    status: Status,
+    accepted = false,
+  ): AlertEvent => {
     const e: AlertEvent = {
       id: opts.newId(),
       node,
@@ -140,7 +147,14 @@ function openEvents(state: AlertState, newId: () => string, now: Date): AlertEve
 }
 
 function fromFinding(f: Finding): Pick<OpenAlert, 'check' | 'probe' | 'severity' | 'title' | 'message' | 'evidence'> {
-  return { check: f.check, probe: f.probe, severity: f.severity, title: f.title, message: f.message, evidence: f.evidence };
+  return {
+    check: f.check,
+    probe: f.probe,
+    severity: f.severity,
+    title: f.title,
+    message: f.message,
+    evidence: f.evidence,
+  };
 }
 
 function finishedAt(r: Report): string {
@@ -160,7 +174,8 @@ export function parseState(text: string): AlertState | undefined {
   const s = v as Partial<AlertState>;
   if (s.version !== 1 || typeof s.node !== 'string' || typeof s.open !== 'object' || s.open === null) return undefined;
   for (const a of Object.values(s.open)) {
-    if (typeof a !== 'object' || a === null || typeof (a as OpenAlert).check !== 'string' || typeof (a as OpenAlert).fingerprint !== 'string') return undefined;
+    if (typeof a !== 'object' || a === null || typeof a.check !== 'string' || typeof a.fingerprint !== 'string')
+      return undefined;
   }
   const refused = parseRefused(s.refused);
   const lastResendAt = typeof s.lastResendAt === 'number' ? s.lastResendAt : 0;
@@ -179,8 +194,10 @@ const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{
  */
 export function baselineOf(report: Report): BaselineRef | undefined {
   const b = report.probes.find((p) => p.baseline !== undefined)?.baseline;
-  if (!b || typeof b.digest !== 'string' || !DIGEST_RE.test(b.digest) || typeof b.signed !== 'boolean') return undefined;
-  if (typeof b.created !== 'string' || !ISO_RE.test(b.created) || !Number.isFinite(Date.parse(b.created))) return undefined;
+  if (!b || typeof b.digest !== 'string' || !DIGEST_RE.test(b.digest) || typeof b.signed !== 'boolean')
+    return undefined;
+  if (typeof b.created !== 'string' || !ISO_RE.test(b.created) || !Number.isFinite(Date.parse(b.created)))
+    return undefined;
   const g = b.generation;
   if (g !== undefined && (typeof g !== 'number' || !Number.isSafeInteger(g) || g < 0)) return undefined;
   return { digest: b.digest, created: b.created, signed: b.signed, ...(g !== undefined ? { generation: g } : {}) };

@@ -61,7 +61,14 @@ export function startAlerting(opts: AlertingOptions): Alerting {
   // so this agent's observation times must not go backwards: after the wall clock steps back (NTP, a
   // VM restored), a resolve stamped earlier than the failure it resolves would be ignored. Clamped to the
   // latest time already reported (in memory, seeded from the persisted state).
-  let lastObservedMs = state ? Math.max(state.lastResendAt, ...Object.values(state.open).map((a) => Date.parse(a.openedAt)).filter(Number.isFinite)) : 0;
+  let lastObservedMs = state
+    ? Math.max(
+        state.lastResendAt,
+        ...Object.values(state.open)
+          .map((a) => Date.parse(a.openedAt))
+          .filter(Number.isFinite),
+      )
+    : 0;
   const monotonic = (events: AlertEvent[]): void => {
     for (const e of events) {
       const t = Date.parse(e.observedAt);
@@ -89,12 +96,16 @@ export function startAlerting(opts: AlertingOptions): Alerting {
           if (state && outbox) enqueue(resendEvents(state, randomUUID, new Date(now())));
         } catch (e) {
           // A throw in a microtask would end the process; the next periodic re-send catches up.
-          log.error({ err: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, 'cannot re-enqueue open alerts after a drop');
+          log.error(
+            { err: (e as NodeJS.ErrnoException).code ?? (e as Error).message },
+            'cannot re-enqueue open alerts after a drop',
+          );
         }
       });
     },
   });
-  if (outbox.depth > 0 || outbox.corruptRecords > 0) log.info({ pending: outbox.depth, corrupt: outbox.corruptRecords }, 'outbox reopened');
+  if (outbox.depth > 0 || outbox.corruptRecords > 0)
+    log.info({ pending: outbox.depth, corrupt: outbox.corruptRecords }, 'outbox reopened');
 
   const sender = new Sender({
     outbox,
@@ -110,7 +121,8 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     onDelivered: (events) => noteDelivered(events),
   });
   if (config.agent.collectorUrl) sender.start();
-  else log.warn('no collector URL (HOSTWARD_COLLECTOR_URL): alert events are kept in the outbox until one is configured');
+  else
+    log.warn('no collector URL (HOSTWARD_COLLECTOR_URL): alert events are kept in the outbox until one is configured');
 
   function enqueue(events: AlertEvent[]): void {
     if (events.length === 0) return;
@@ -158,7 +170,10 @@ export function startAlerting(opts: AlertingOptions): Alerting {
         if (prev) log.warn({ was: prev.node, now: report.node }, 'node name changed; starting a fresh alert state');
         prev = emptyState(report.node);
       }
-      const { events, next } = diffReport(prev, report, { unknownGraceScans: config.agent.unknownGraceScans, newId: randomUUID });
+      const { events, next } = diffReport(prev, report, {
+        unknownGraceScans: config.agent.unknownGraceScans,
+        newId: randomUUID,
+      });
       const t = now();
       if (t - next.lastResendAt >= config.agent.resendIntervalSeconds * 1000) {
         const changed = new Set(events.map((e) => e.check));

@@ -29,7 +29,9 @@ const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v), 'utf8');
 
 function omittedItem(n: number): Evidence {
   const items = `${n} more evidence item${n === 1 ? '' : 's'}`;
-  return { text: `${items} not sent: an event carries at most ${MAX_EVIDENCE_ITEMS} (the agent's report has them all)` };
+  return {
+    text: `${items} not sent: an event carries at most ${MAX_EVIDENCE_ITEMS} (the agent's report has them all)`,
+  };
 }
 
 /** How many items of `items` fit beside the rest of the event and the closing item, within MAX_EVENT_BYTES. */

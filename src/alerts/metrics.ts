@@ -70,7 +70,10 @@ export function createAlertMetrics(outbox: () => Outbox | undefined): AlertMetri
     registers,
     collect() {
       const o = outbox();
-      if (o) this.reset(), this.inc(o.droppedEvents);
+      if (o) {
+        this.reset();
+        this.inc(o.droppedEvents);
+      }
     },
   });
   new Counter({
@@ -79,7 +82,10 @@ export function createAlertMetrics(outbox: () => Outbox | undefined): AlertMetri
     registers,
     collect() {
       const o = outbox();
-      if (o) this.reset(), this.inc(o.writeErrors);
+      if (o) {
+        this.reset();
+        this.inc(o.writeErrors);
+      }
     },
   });
   new Counter({
@@ -88,7 +94,10 @@ export function createAlertMetrics(outbox: () => Outbox | undefined): AlertMetri
     registers,
     collect() {
       const o = outbox();
-      if (o) this.reset(), this.inc(o.corruptRecords);
+      if (o) {
+        this.reset();
+        this.inc(o.corruptRecords);
+      }
     },
   });
   return { registry, sent, failed, refused };

@@ -22,7 +22,18 @@
  * cannot be trusted (the clock may have stepped while the agent was down), so events read back at open
  * start aging at the open: a crash loop keeps them longer, and the size bound still holds.
  */
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { HEARTBEAT_CHECK } from '../contracts.js';
@@ -193,7 +204,10 @@ export class Outbox {
       // The events were delivered: go on in memory. Only a restart before the next successful write would
       // re-send them (harmless); throwing here would stop delivery, or the agent, over a full disk.
       this.writeErrors++;
-      this.opts.log.warn({ err: (e as NodeJS.ErrnoException).code ?? (e as Error).message, seq }, 'cannot record the acknowledgement on disk; continuing');
+      this.opts.log.warn(
+        { err: (e as NodeJS.ErrnoException).code ?? (e as Error).message, seq },
+        'cannot record the acknowledgement on disk; continuing',
+      );
     }
     this.acked = seq;
     let i = 0;
@@ -241,7 +255,10 @@ export class Outbox {
         this.appendRecords(keep.map((p) => p.event));
       } catch (e) {
         // Nothing is dropped rather than state lost: the bounds are applied again at the next call.
-        this.opts.log.warn({ err: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, 'outbox over its bounds, but the events to keep cannot be written; nothing dropped');
+        this.opts.log.warn(
+          { err: (e as NodeJS.ErrnoException).code ?? (e as Error).message },
+          'outbox over its bounds, but the events to keep cannot be written; nothing dropped',
+        );
         return;
       }
     }
@@ -259,11 +276,17 @@ export class Outbox {
         checks,
       };
       this.droppedEvents += dropped.length;
-      this.opts.log.warn({ outbox: summary, kept: keep.length }, 'outbox over its bounds: oldest unsent events dropped');
+      this.opts.log.warn(
+        { outbox: summary, kept: keep.length },
+        'outbox over its bounds: oldest unsent events dropped',
+      );
       this.ack(last);
       this.opts.onDrop?.(summary);
     } else {
-      this.opts.log.info({ moved: keep.length }, 'outbox over its bounds: only current state was at the head; moved to the tail');
+      this.opts.log.info(
+        { moved: keep.length },
+        'outbox over its bounds: only current state was at the head; moved to the tail',
+      );
       this.ack(last);
     }
   }
@@ -288,7 +311,10 @@ export class Outbox {
     try {
       const n = Number(readFileSync(path.join(dir, 'acked'), 'utf8').trim());
       if (Number.isSafeInteger(n) && n >= 0) this.acked = n;
-      else this.opts.log.warn('outbox acknowledgement file unreadable; unsent events will be re-sent (the collector ignores repeats)');
+      else
+        this.opts.log.warn(
+          'outbox acknowledgement file unreadable; unsent events will be re-sent (the collector ignores repeats)',
+        );
     } catch {
       // No acknowledgement yet.
     }
@@ -327,7 +353,10 @@ export class Outbox {
       }
       if (bad > 0) {
         this.corruptRecords += bad;
-        this.opts.log.warn({ file, corrupt: bad, kept: records.length }, 'outbox segment has corrupted or truncated records; skipped them');
+        this.opts.log.warn(
+          { file, corrupt: bad, kept: records.length },
+          'outbox segment has corrupted or truncated records; skipped them',
+        );
       }
       this.segments.push({ file, lastSeq });
     }
@@ -372,7 +401,8 @@ export class Outbox {
     try {
       const text = `${seq}\n`;
       // A short write would rename a torn number into place.
-      if (writeSync(fd, text) !== text.length) throw Object.assign(new Error('short write of the acknowledgement'), { code: 'ENOSPC' });
+      if (writeSync(fd, text) !== text.length)
+        throw Object.assign(new Error('short write of the acknowledgement'), { code: 'ENOSPC' });
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -405,7 +435,14 @@ function parseRecord(r: Buffer): PendingEvent | undefined {
   }
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as { s?: unknown; t?: unknown; e?: unknown };
-  if (typeof o.s !== 'number' || !Number.isSafeInteger(o.s) || typeof o.t !== 'number' || typeof o.e !== 'object' || o.e === null) return undefined;
+  if (
+    typeof o.s !== 'number' ||
+    !Number.isSafeInteger(o.s) ||
+    typeof o.t !== 'number' ||
+    typeof o.e !== 'object' ||
+    o.e === null
+  )
+    return undefined;
   const e = o.e as Partial<AlertEvent>;
   if (typeof e.id !== 'string' || typeof e.node !== 'string' || typeof e.check !== 'string') return undefined;
   // Aged from the open (see the header): agedFrom is set by load().

@@ -49,7 +49,11 @@ export interface SenderOptions {
   onDelivered?: (events: readonly AlertEvent[]) => void;
 }
 
-export type SendOutcome = { kind: 'ok' } | { kind: 'retry'; afterMs?: number; why: string } | { kind: 'refused'; why: string } | { kind: 'config'; why: string };
+export type SendOutcome =
+  | { kind: 'ok' }
+  | { kind: 'retry'; afterMs?: number; why: string }
+  | { kind: 'refused'; why: string }
+  | { kind: 'config'; why: string };
 
 /** Map an HTTP status to what the sender does about it. */
 export function classify(status: number): 'ok' | 'retry' | 'refused' | 'config' {
@@ -60,7 +64,12 @@ export function classify(status: number): 'ok' | 'retry' | 'refused' | 'config' 
 }
 
 /** Full-jitter exponential back-off: uniform in [0, min(max, initial * 2^attempt)], at least 1 ms. */
-export function backoffMs(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffMs(
+  attempt: number,
+  initialMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const cap = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 40));
   return Math.max(1, Math.floor(random() * cap));
 }
@@ -128,7 +137,10 @@ export class Sender {
         // log, back off, and try again.
         const wait = backoffMs(this.attempt, this.opts.retryInitialMs, this.opts.retryMaxMs);
         this.attempt++;
-        this.log.error({ err: (e as NodeJS.ErrnoException).code ?? (e as Error).message, retryInMs: wait }, 'alert delivery loop failed; will retry');
+        this.log.error(
+          { err: (e as NodeJS.ErrnoException).code ?? (e as Error).message, retryInMs: wait },
+          'alert delivery loop failed; will retry',
+        );
         await this.sleep(wait);
       }
     }
@@ -151,15 +163,22 @@ export class Sender {
         outbox.ack(last.seq);
         this.opts.metrics.sent.inc({ sink: AGENT_SINK }, batch.length);
         this.notify(() => this.opts.onDelivered?.(batch.map((p) => p.event)));
-        if (this.attempt > 0) this.log.info({ events: batch.length, attempts: this.attempt + 1 }, 'collector reachable again; delivering');
+        if (this.attempt > 0)
+          this.log.info({ events: batch.length, attempts: this.attempt + 1 }, 'collector reachable again; delivering');
         this.attempt = 0;
         this.batchLimit = this.maxBatch;
         break;
       case 'retry': {
         this.opts.metrics.failed.inc({ sink: AGENT_SINK }, batch.length);
-        const wait = Math.min(this.opts.retryMaxMs, Math.max(outcome.afterMs ?? 0, backoffMs(this.attempt, this.opts.retryInitialMs, this.opts.retryMaxMs)));
+        const wait = Math.min(
+          this.opts.retryMaxMs,
+          Math.max(outcome.afterMs ?? 0, backoffMs(this.attempt, this.opts.retryInitialMs, this.opts.retryMaxMs)),
+        );
         this.attempt++;
-        this.log.warn({ why: outcome.why, events: batch.length, retryInMs: wait, attempt: this.attempt }, 'delivery to collector failed; will retry');
+        this.log.warn(
+          { why: outcome.why, events: batch.length, retryInMs: wait, attempt: this.attempt },
+          'delivery to collector failed; will retry',
+        );
         await this.sleep(wait);
         break;
       }
@@ -167,7 +186,10 @@ export class Sender {
         this.opts.metrics.failed.inc({ sink: AGENT_SINK }, batch.length);
         if (batch.length > 1) {
           this.batchLimit = Math.ceil(batch.length / 2);
-          this.log.warn({ why: outcome.why, events: batch.length }, 'collector refused a batch; retrying in halves to isolate the refused event');
+          this.log.warn(
+            { why: outcome.why, events: batch.length },
+            'collector refused a batch; retrying in halves to isolate the refused event',
+          );
         } else {
           this.setAside(batch[0]!, outcome.why);
           outbox.ack(last.seq);
@@ -178,7 +200,10 @@ export class Sender {
       case 'config':
         this.opts.metrics.failed.inc({ sink: AGENT_SINK }, batch.length);
         this.attempt++;
-        this.log.error({ why: outcome.why, url: this.endpoint, retryInMs: this.opts.retryMaxMs }, 'collector refused the agent (check the token file and collector URL); will retry');
+        this.log.error(
+          { why: outcome.why, url: this.endpoint, retryInMs: this.opts.retryMaxMs },
+          'collector refused the agent (check the token file and collector URL); will retry',
+        );
         await this.sleep(this.opts.retryMaxMs);
         break;
     }
@@ -189,7 +214,10 @@ export class Sender {
     try {
       fn();
     } catch (e) {
-      this.log.error({ err: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, 'alert delivery callback failed');
+      this.log.error(
+        { err: (e as NodeJS.ErrnoException).code ?? (e as Error).message },
+        'alert delivery callback failed',
+      );
     }
   }
 
@@ -198,7 +226,10 @@ export class Sender {
     try {
       return readFileSync(this.opts.tokenFile, 'utf8').trim() || undefined;
     } catch (e) {
-      this.log.error({ tokenFile: this.opts.tokenFile, err: (e as NodeJS.ErrnoException).code ?? 'unreadable' }, 'token file unreadable');
+      this.log.error(
+        { tokenFile: this.opts.tokenFile, err: (e as NodeJS.ErrnoException).code ?? 'unreadable' },
+        'token file unreadable',
+      );
       return undefined;
     }
   }
@@ -218,7 +249,10 @@ export class Sender {
     this.inflight = ac;
     const timer = setTimeout(() => ac.abort(), this.opts.timeoutMs ?? 15_000);
     try {
-      const res = this.opts.tls && this.endpoint.startsWith('https:') ? await this.postTls(headers, body, ac.signal) : await this.postFetch(headers, body, ac.signal);
+      const res =
+        this.opts.tls && this.endpoint.startsWith('https:')
+          ? await this.postTls(headers, body, ac.signal)
+          : await this.postFetch(headers, body, ac.signal);
       const text = res.text;
       const kind = classify(res.status);
       const why = `HTTP ${res.status}${text ? `: ${errorText(text)}` : ''}`;
@@ -237,28 +271,46 @@ export class Sender {
     }
   }
 
-  private async postFetch(headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number; text: string; retryAfter: string | null }> {
+  private async postFetch(
+    headers: Record<string, string>,
+    body: string,
+    signal: AbortSignal,
+  ): Promise<{ status: number; text: string; retryAfter: string | null }> {
     const res = await fetch(this.endpoint, { method: 'POST', headers, body, signal });
     return { status: res.status, text: await res.text().catch(() => ''), retryAfter: res.headers.get('retry-after') };
   }
 
   /** node:https with the configured CA and client certificate (fetch takes neither without undici). */
-  private postTls(headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number; text: string; retryAfter: string | null }> {
+  private postTls(
+    headers: Record<string, string>,
+    body: string,
+    signal: AbortSignal,
+  ): Promise<{ status: number; text: string; retryAfter: string | null }> {
     const agent = this.tlsAgent();
     return new Promise((resolve, reject) => {
-      const req = httpsRequest(this.endpoint, { method: 'POST', headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }, agent, signal }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          if ((size += c.length) <= 64 * 1024) chunks.push(c);
-        });
-        res.on('end', () => {
-          const ra = res.headers['retry-after'];
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: typeof ra === 'string' ? ra : null });
-        });
-        res.on('error', reject);
-      });
-      req.on('error', (e: Error & { code?: string }) => reject(Object.assign(new Error(e.message), { name: e.name, cause: { code: e.code } })));
+      const req = httpsRequest(
+        this.endpoint,
+        { method: 'POST', headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }, agent, signal },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            if ((size += c.length) <= 64 * 1024) chunks.push(c);
+          });
+          res.on('end', () => {
+            const ra = res.headers['retry-after'];
+            resolve({
+              status: res.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString('utf8'),
+              retryAfter: typeof ra === 'string' ? ra : null,
+            });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', (e: Error & { code?: string }) =>
+        reject(Object.assign(new Error(e.message), { name: e.name, cause: { code: e.code } })),
+      );
       req.end(body);
     });
   }
@@ -270,19 +322,29 @@ export class Sender {
     const stamp = files.map((f) => (f === undefined ? '' : `${statSafe(f)}:${mtimeSafe(f)}`)).join('|');
     if (this.https?.stamp === stamp) return this.https.agent;
     this.https?.agent.destroy();
-    // Unreadable files throw here: a network-class failure, retried with back-off (the path is logged, never the contents).
+    // Unreadable files throw here: a network-class failure, retried with back-off (the path is logged, never the
+    // contents).
     const read = (f: string | undefined) => (f === undefined ? undefined : readFileSync(f));
     const ca = read(t.caFile);
     const cert = read(t.certFile);
     const key = read(t.keyFile);
-    const agent = new HttpsAgent({ keepAlive: true, maxSockets: 1, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) });
+    const agent = new HttpsAgent({
+      keepAlive: true,
+      maxSockets: 1,
+      ...(ca ? { ca } : {}),
+      ...(cert ? { cert } : {}),
+      ...(key ? { key } : {}),
+    });
     this.https = { agent, stamp };
     return agent;
   }
 
   private setAside(p: PendingEvent, why: string): void {
     const file = this.opts.rejectedFile;
-    this.log.error({ eventId: p.event.id, check: p.event.check, why, file }, 'collector refused an event; set aside, not retried');
+    this.log.error(
+      { eventId: p.event.id, check: p.event.check, why, file },
+      'collector refused an event; set aside, not retried',
+    );
     try {
       // Bounded: start over past 1 MiB (the log line above keeps the record).
       if (statSafe(file) > 1024 * 1024) truncateSync(file, 0);

@@ -8,7 +8,10 @@ export function explain(id: string, catalogue: readonly CheckInfo[]): Explained 
   if (!c) {
     const term = id.toLowerCase().split('.').pop() ?? id;
     const near = catalogue.filter((x) => x.id.includes(term) || x.title.toLowerCase().includes(term)).slice(0, 5);
-    return { ok: false, problem: `no check "${id}"${near.length ? `; did you mean ${near.map((x) => x.id).join(', ')}?` : ' (hostward checks lists them)'}` };
+    return {
+      ok: false,
+      problem: `no check "${id}"${near.length ? `; did you mean ${near.map((x) => x.id).join(', ')}?` : ' (hostward checks lists them)'}`,
+    };
   }
   const text = [
     `${c.id}: ${c.title}`,

@@ -8,7 +8,9 @@ export function requireDirectory(dir: string): string | undefined {
     return statSync(dir).isDirectory() ? undefined : `${dir} is not a directory`;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? `${dir} does not exist` : `${dir} cannot be read (${code ?? 'error'})`;
+    return code === 'ENOENT' || code === 'ENOTDIR'
+      ? `${dir} does not exist`
+      : `${dir} cannot be read (${code ?? 'error'})`;
   }
 }
 
@@ -24,7 +26,11 @@ export function writeOutput(file: string, text: string): void {
     } catch {
       // nothing was written
     }
-    throw Object.assign(new Error(`cannot write ${file}`), { code: (e as NodeJS.ErrnoException).code, syscall: 'write', path: file });
+    throw Object.assign(new Error(`cannot write ${file}`), {
+      code: (e as NodeJS.ErrnoException).code,
+      syscall: 'write',
+      path: file,
+    });
   }
 }
 
@@ -45,9 +51,11 @@ const PLAIN: Record<string, string> = {
 export function describeSystemError(e: unknown): string | undefined {
   const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
   if (!(e instanceof Error) || typeof err.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return undefined;
-  if (err.code === 'EADDRINUSE') return `cannot listen on ${err.address ?? ''}:${err.port ?? ''}: the port is in use (another hostward, or --port)`;
+  if (err.code === 'EADDRINUSE')
+    return `cannot listen on ${err.address ?? ''}:${err.port ?? ''}: the port is in use (another hostward, or --port)`;
   if (err.code === 'EADDRNOTAVAIL') return `cannot listen on ${err.address ?? ''}: no such address on this host`;
-  if (err.syscall === 'listen' && err.code === 'EACCES') return `cannot listen on port ${err.port ?? ''}: permission denied`;
+  if (err.syscall === 'listen' && err.code === 'EACCES')
+    return `cannot listen on port ${err.port ?? ''}: permission denied`;
   const what = PLAIN[err.code] ?? err.code;
   // Node's own messages repeat the code ("EACCES: permission denied, open '/x'"); say it once.
   const subject = err.path ?? err.message.replace(/^E[A-Z]+: [^,]*,?\s*/, '');

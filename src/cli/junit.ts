@@ -23,16 +23,27 @@ const attrs = (a: Record<string, string | number>) =>
     .join('');
 
 function body(f: Finding): string {
-  const evidence = f.evidence.map((e) => [e.file ? (e.line !== undefined ? `${e.file}:${e.line}` : e.file) : '', e.text ?? ''].filter(Boolean).join(': '));
-  return xmlEscape([f.message, ...evidence.map((e) => `  ${e}`), `fix: ${f.remediation}`, `references: ${f.references.join('; ')}`].join('\n'));
+  const evidence = f.evidence.map((e) =>
+    [e.file ? (e.line !== undefined ? `${e.file}:${e.line}` : e.file) : '', e.text ?? ''].filter(Boolean).join(': '),
+  );
+  return xmlEscape(
+    [
+      f.message,
+      ...evidence.map((e) => `  ${e}`),
+      `fix: ${f.remediation}`,
+      `references: ${f.references.join('; ')}`,
+    ].join('\n'),
+  );
 }
 
 function testcase(f: Finding): string {
   const open = `    <testcase${attrs({ classname: `hostward.${f.probe}`, name: `${f.check}: ${f.title}`, time: 0 })}`;
   if (f.status === 'pass') return `${open}/>`;
   let inner: string;
-  if (f.status === 'fail' && f.exception) inner = `<skipped${attrs({ message: `accepted until ${f.exception.expires}: ${f.exception.reason}` })}/>`;
-  else if (f.status === 'fail') inner = `<failure${attrs({ type: f.severity, message: `[${f.severity}] ${f.message}` })}>${body(f)}</failure>`;
+  if (f.status === 'fail' && f.exception)
+    inner = `<skipped${attrs({ message: `accepted until ${f.exception.expires}: ${f.exception.reason}` })}/>`;
+  else if (f.status === 'fail')
+    inner = `<failure${attrs({ type: f.severity, message: `[${f.severity}] ${f.message}` })}>${body(f)}</failure>`;
   else if (f.status === 'unknown') inner = `<error${attrs({ type: 'unknown', message: f.message })}>${body(f)}</error>`;
   else inner = `<skipped${attrs({ message: f.message })}/>`;
   return `${open}>\n      ${inner}\n    </testcase>`;
@@ -49,12 +60,21 @@ function counts(fs: readonly Finding[]) {
 
 export function renderJunit(report: Report): string {
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  lines.push(`<testsuites${attrs({ name: `hostward scan of ${report.node}`, ...counts(report.findings), time: report.durationSeconds.toFixed(3) })}>`);
+  lines.push(
+    `<testsuites${attrs({ name: `hostward scan of ${report.node}`, ...counts(report.findings), time: report.durationSeconds.toFixed(3) })}>`,
+  );
   for (const run of report.probes) {
     const fs = report.findings.filter((f) => f.probe === run.probe);
-    const suite = { name: run.probe, ...counts(fs), time: run.durationSeconds.toFixed(3), timestamp: report.startedAt.replace(/(\.\d+)?Z$/, ''), hostname: report.node };
+    const suite = {
+      name: run.probe,
+      ...counts(fs),
+      time: run.durationSeconds.toFixed(3),
+      timestamp: report.startedAt.replace(/(\.\d+)?Z$/, ''),
+      hostname: report.node,
+    };
     lines.push(`  <testsuite${attrs(suite)}>`);
-    if (run.status === 'error') lines.push(`    <system-err>${xmlEscape(`probe ${run.probe} did not finish: ${run.error ?? ''}`)}</system-err>`);
+    if (run.status === 'error')
+      lines.push(`    <system-err>${xmlEscape(`probe ${run.probe} did not finish: ${run.error ?? ''}`)}</system-err>`);
     lines.push(...fs.map(testcase));
     lines.push('  </testsuite>');
   }

@@ -40,7 +40,10 @@ function makeLogger(level: Config['log']['level'], toStderr: boolean): Logger {
   // The CLI's stdout is the report; logs go to stderr so `scan --format json | jq` stays clean.
   // Field redaction for tokens by name; the sinks' secrets (redact.ts) wherever they appear in a line.
   const hooks = { streamWrite: redactSecrets };
-  return pino({ level, base: { app: 'hostward' }, hooks, redact: ['token', '*.token', 'authorization', '*.authorization'] }, pino.destination(toStderr ? 2 : 1));
+  return pino(
+    { level, base: { app: 'hostward' }, hooks, redact: ['token', '*.token', 'authorization', '*.authorization'] },
+    pino.destination(toStderr ? 2 : 1),
+  );
 }
 
 function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>) {
@@ -53,7 +56,8 @@ function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>)
 
 function checkProbeNames(names: readonly string[]): void {
   for (const n of names) {
-    if (!PROBES.some((p) => p.name === n)) throw new UsageError(`no probe named "${n}" (known: ${PROBES.map((p) => p.name).join(', ')})`);
+    if (!PROBES.some((p) => p.name === n))
+      throw new UsageError(`no probe named "${n}" (known: ${PROBES.map((p) => p.name).join(', ')})`);
   }
 }
 
@@ -73,15 +77,24 @@ async function cmdScan(argv: string[]): Promise<number> {
     verbose: { type: 'boolean', short: 'v', default: false },
   });
   const format = values.format as string;
-  if (!(SCAN_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${SCAN_FORMATS.join(', ')}, got "${format}"`);
+  if (!(SCAN_FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`--format must be one of ${SCAN_FORMATS.join(', ')}, got "${format}"`);
   if (values.quiet && values.verbose) throw new UsageError('--quiet and --verbose exclude each other');
   const failOnArg = values['fail-on'] as string | undefined;
-  if (failOnArg !== undefined && !isSeverity(failOnArg)) throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, got "${failOnArg}"`);
+  if (failOnArg !== undefined && !isSeverity(failOnArg))
+    throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, got "${failOnArg}"`);
   const only = (values.probe as string[] | undefined) ?? [];
   checkProbeNames(only);
-  const selection = { check: (values.check as string[] | undefined) ?? [], skip: (values.skip as string[] | undefined) ?? [] };
-  const typos = unmatchedPatterns([...selection.check, ...selection.skip], catalogue(PROBES).map((c) => c.id));
-  if (typos.length) throw new UsageError(`no check matches ${typos.map((t) => `"${t}"`).join(', ')} (hostward checks lists them)`);
+  const selection = {
+    check: (values.check as string[] | undefined) ?? [],
+    skip: (values.skip as string[] | undefined) ?? [],
+  };
+  const typos = unmatchedPatterns(
+    [...selection.check, ...selection.skip],
+    catalogue(PROBES).map((c) => c.id),
+  );
+  if (typos.length)
+    throw new UsageError(`no check matches ${typos.map((t) => `"${t}"`).join(', ')} (hostward checks lists them)`);
   if (values.root !== undefined) rootOrUsage(values.root as string);
   const config = loadConfig(values.config as string | undefined, validationContext());
   if (values.root) config.root = values.root as string;
@@ -94,7 +107,9 @@ async function cmdScan(argv: string[]): Promise<number> {
   const shed = shedding?.shedFromEnv(process.env, PROBES) ?? [];
   if (shedding) shedding.applyShed(config, shed, PROBES);
   // Set by the agent's child scanner: the agent's own endpoints, for probes that judge exposure.
-  const ownListeners = process.env.HOSTWARD_OWN_LISTENERS ? (await import('../agent/child-scan.js')).ownListenersFromEnv(process.env) : undefined;
+  const ownListeners = process.env.HOSTWARD_OWN_LISTENERS
+    ? (await import('../agent/child-scan.js')).ownListenersFromEnv(process.env)
+    : undefined;
   const full = await runScan({ probes: PROBES, config, log, only, mode, ...(ownListeners ? { ownListeners } : {}) });
   shedding?.markShed(full, shed, PROBES);
   const report = selectFindings(full, selection);
@@ -125,7 +140,10 @@ function rootOrUsage(root: string): void {
 }
 
 function cmdChecks(argv: string[]): number {
-  const { values } = parse(argv, { format: { type: 'string', default: 'table' }, probe: { type: 'string', multiple: true } });
+  const { values } = parse(argv, {
+    format: { type: 'string', default: 'table' },
+    probe: { type: 'string', multiple: true },
+  });
   const only = (values.probe as string[] | undefined) ?? [];
   checkProbeNames(only);
   const probes = only.length ? PROBES.filter((p) => only.includes(p.name)) : PROBES;
@@ -135,14 +153,22 @@ function cmdChecks(argv: string[]): number {
   else if (format === 'table') {
     const rows = catalogue(probes);
     const w = Math.max(...rows.map((r) => r.id.length));
-    for (const r of rows) process.stdout.write(`${r.id.padEnd(w)}  ${r.severity.padEnd(8)}  ${r.title}\n${' '.repeat(w + 12)}${r.references.join('; ')}\n`);
+    for (const r of rows)
+      process.stdout.write(
+        `${r.id.padEnd(w)}  ${r.severity.padEnd(8)}  ${r.title}\n${' '.repeat(w + 12)}${r.references.join('; ')}\n`,
+      );
     process.stdout.write(`${rows.length} checks\n`);
   } else throw new UsageError(`--format must be table, json or markdown, got "${format}"`);
   return 0;
 }
 
 async function cmdAgent(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { root: { type: 'string' }, port: { type: 'string' }, config: { type: 'string' }, 'web.config.file': { type: 'string' } });
+  const { values } = parse(argv, {
+    root: { type: 'string' },
+    port: { type: 'string' },
+    config: { type: 'string' },
+    'web.config.file': { type: 'string' },
+  });
   if (values.root !== undefined) rootOrUsage(values.root as string);
   const config = loadConfig(values.config as string | undefined, validationContext());
   if (values.root) config.root = values.root as string;
@@ -154,7 +180,8 @@ async function cmdAgent(argv: string[]): Promise<number> {
   }
   if (values.port !== undefined) {
     const p = Number(values.port);
-    if (!Number.isInteger(p) || p < 0 || p > 65535) throw new UsageError(`--port must be 0..65535, got "${String(values.port)}"`);
+    if (!Number.isInteger(p) || p < 0 || p > 65535)
+      throw new UsageError(`--port must be 0..65535, got "${String(values.port)}"`);
     config.agent.port = p;
   }
   const log = makeLogger(config.log.level, false);
@@ -170,7 +197,9 @@ async function cmdAgent(argv: string[]): Promise<number> {
   });
   const { ScheduleError } = await import('../agent/schedule.js');
   // Alerts: only when a collector is configured (an agent scraped by Prometheus alone needs no outbox).
-  const alerting = config.agent.collectorUrl ? (await import('../alerts/index.js')).startAlerting({ config, log }) : undefined;
+  const alerting = config.agent.collectorUrl
+    ? (await import('../alerts/index.js')).startAlerting({ config, log })
+    : undefined;
   let agent: Awaited<ReturnType<typeof startAgent>>;
   try {
     agent = await startAgent({
@@ -182,7 +211,8 @@ async function cmdAgent(argv: string[]): Promise<number> {
       ...(alerting ? { onReport: alerting.onReport, registries: [alerting.registry] } : {}),
     });
   } catch (e) {
-    if (e instanceof ScheduleError) throw new ConfigError('agent.schedule', e.message.replace(/^agent\.schedule: /, ''));
+    if (e instanceof ScheduleError)
+      throw new ConfigError('agent.schedule', e.message.replace(/^agent\.schedule: /, ''));
     throw e;
   }
   log.info({ port: agent.port, root: config.root, schedule: config.agent.schedule }, 'agent listening');
@@ -211,7 +241,9 @@ async function cmdTestSink(argv: string[]): Promise<number> {
   if (parsed.positionals.length !== 1) throw new UsageError('collector test-sink needs exactly one sink NAME');
   const config = loadConfig(parsed.values.config, validationContext());
   const { runTestSink } = await import('../sinks/test-sink.js');
-  return runTestSink(config.collector, parsed.positionals[0]!, (line) => process.stdout.write(redactSecrets(line) + '\n'));
+  return runTestSink(config.collector, parsed.positionals[0]!, (line) =>
+    process.stdout.write(redactSecrets(line) + '\n'),
+  );
 }
 
 async function cmdCollector(argv: string[]): Promise<number> {
@@ -221,7 +253,8 @@ async function cmdCollector(argv: string[]): Promise<number> {
   let port: number | undefined;
   if (values.port !== undefined) {
     port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got "${String(values.port)}"`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port must be 0..65535, got "${String(values.port)}"`);
   }
   // The file sink may be stdout; logs then go to stderr so the NDJSON stays clean.
   const log = makeLogger(config.log.level, config.collector.fileSink === '-');
@@ -257,7 +290,8 @@ function minGeneration(v: string | undefined, action: string): { minGeneration?:
 
 async function cmdIntegrity(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
-  if (action !== 'init' && action !== 'check' && action !== 'accept') throw new UsageError('integrity needs one of: init, check, accept');
+  if (action !== 'init' && action !== 'check' && action !== 'accept')
+    throw new UsageError('integrity needs one of: init, check, accept');
   const { values } = parse(rest, {
     root: { type: 'string' },
     policy: { type: 'string' },
@@ -276,20 +310,32 @@ async function cmdIntegrity(argv: string[]): Promise<number> {
   if (values.policy && paths.length) throw new UsageError('--policy and --path exclude each other');
   const only = (values.only as string[] | undefined) ?? [];
   if (only.length && action === 'init') throw new UsageError('--only applies to check and accept');
-  const { integrityInit, integrityCheck, integrityAccept, isIntegrityError, DEFAULT_DB_FILE, HASH_ALGORITHMS, terminalProgress } = await import('../integrity/index.js');
+  const {
+    integrityInit,
+    integrityCheck,
+    integrityAccept,
+    isIntegrityError,
+    DEFAULT_DB_FILE,
+    HASH_ALGORITHMS,
+    terminalProgress,
+  } = await import('../integrity/index.js');
   const hash = values.hash as string | undefined;
-  if (hash !== undefined && !(HASH_ALGORITHMS as readonly string[]).includes(hash)) throw new UsageError(`--hash must be one of ${HASH_ALGORITHMS.join(', ')}, got "${hash}"`);
-  if (hash !== undefined && !paths.length) throw new UsageError('--hash applies to --path (a policy file names its own hash)');
+  if (hash !== undefined && !(HASH_ALGORITHMS as readonly string[]).includes(hash))
+    throw new UsageError(`--hash must be one of ${HASH_ALGORITHMS.join(', ')}, got "${hash}"`);
+  if (hash !== undefined && !paths.length)
+    throw new UsageError('--hash applies to --path (a policy file names its own hash)');
   const progress = terminalProgress(process.stderr, action);
   const stateDir = process.env.HOSTWARD_STATE_DIR;
   const common = {
     root: (values.root as string | undefined) ?? process.env.HOSTWARD_ROOT ?? '/',
-    dbFile: (values.db as string | undefined) ?? (stateDir ? `${stateDir.replace(/\/$/, '')}/integrity.db` : DEFAULT_DB_FILE),
+    dbFile:
+      (values.db as string | undefined) ?? (stateDir ? `${stateDir.replace(/\/$/, '')}/integrity.db` : DEFAULT_DB_FILE),
     ...(values.policy ? { policy: values.policy as string } : {}),
     ...(paths.length ? { paths } : {}),
     ...(values['key-file'] ? { keyFile: values['key-file'] as string } : {}),
     ...(values.hash ? { hash: values.hash as HashAlgorithm } : {}),
-    // Progress for people on a terminal (a bar with a total and an ETA, so the paths are counted first); quiet otherwise (DESIGN.md).
+    // Progress for people on a terminal (a bar with a total and an ETA, so the paths are counted first); quiet
+    // otherwise (DESIGN.md).
     ...(progress ? { onProgress: progress.onProgress, countFirst: true } : {}),
   };
   const clearProgress = () => progress?.clear();
@@ -297,23 +343,42 @@ async function cmdIntegrity(argv: string[]): Promise<number> {
     if (action === 'check') {
       const r = await integrityCheck({ ...common, ...(only.length ? { only } : {}) });
       clearProgress();
-      const out = { added: r.added, removed: r.removed, modified: r.modified.map((m) => ({ path: m.path, changes: m.changes })) };
+      const out = {
+        added: r.added,
+        removed: r.removed,
+        modified: r.modified.map((m) => ({ path: m.path, changes: m.changes })),
+      };
       if (format === 'json') process.stdout.write(JSON.stringify(out, null, 2) + '\n');
       else {
         for (const a of r.added) process.stdout.write(`added     ${a}\n`);
         for (const d of r.removed) process.stdout.write(`removed   ${d}\n`);
         for (const m of r.modified) process.stdout.write(`modified  ${m.path}  (${m.changes.join(', ')})\n`);
         for (const n of r.notes) process.stdout.write(`note: ${n}\n`);
-        process.stdout.write(`${r.added.length} added, ${r.removed.length} removed, ${r.modified.length} modified against the ${r.baseline.signed ? 'signed' : 'UNSIGNED'} baseline of ${r.baseline.created} (generation ${r.baseline.generation})\n`);
+        process.stdout.write(
+          `${r.added.length} added, ${r.removed.length} removed, ${r.modified.length} modified against the ${r.baseline.signed ? 'signed' : 'UNSIGNED'} baseline of ${r.baseline.created} (generation ${r.baseline.generation})\n`,
+        );
       }
       for (const p of r.problems.slice(0, 20)) process.stderr.write(`hostward: ${p.path}: ${p.reason}\n`);
       return out.added.length + out.removed.length + out.modified.length > 0 ? 1 : 0;
     }
-    const r = action === 'init' ? await integrityInit({ ...common, ...generation }) : await integrityAccept({ ...common, ...(only.length ? { only } : {}) });
+    const r =
+      action === 'init'
+        ? await integrityInit({ ...common, ...generation })
+        : await integrityAccept({ ...common, ...(only.length ? { only } : {}) });
     clearProgress();
-    const out = { db: r.dbFile, records: r.records, signed: r.signed, digest: r.digest, generation: r.generation, problems: r.problems.length };
+    const out = {
+      db: r.dbFile,
+      records: r.records,
+      signed: r.signed,
+      digest: r.digest,
+      generation: r.generation,
+      problems: r.problems.length,
+    };
     if (format === 'json') process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-    else process.stdout.write(`baseline ${action === 'init' ? 'written' : 'accepted'}: ${r.dbFile}, ${r.records} records, ${r.signed ? 'signed' : 'UNSIGNED (no key: integrity.baseline_signed fails)'}, digest ${r.digest}, generation ${r.generation}\n`);
+    else
+      process.stdout.write(
+        `baseline ${action === 'init' ? 'written' : 'accepted'}: ${r.dbFile}, ${r.records} records, ${r.signed ? 'signed' : 'UNSIGNED (no key: integrity.baseline_signed fails)'}, digest ${r.digest}, generation ${r.generation}\n`,
+      );
     for (const p of r.problems.slice(0, 20)) process.stderr.write(`hostward: ${p.path}: ${p.reason}\n`);
     return 0;
   } catch (e) {
@@ -327,7 +392,8 @@ async function cmdIntegrity(argv: string[]): Promise<number> {
 }
 
 function cmdExplain(argv: string[]): number {
-  if (argv.length !== 1 || argv[0]!.startsWith('-')) throw new UsageError('explain needs exactly one CHECK id (hostward checks lists them)');
+  if (argv.length !== 1 || argv[0]!.startsWith('-'))
+    throw new UsageError('explain needs exactly one CHECK id (hostward checks lists them)');
   const text = explain(argv[0]!, catalogue(PROBES));
   if (!text.ok) throw new UsageError(text.problem);
   process.stdout.write(text.text);
@@ -372,7 +438,9 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`hostward: ${e.message}\n${cmd && helpFor(cmd) ? `(hostward ${cmd} --help lists its flags)` : '(hostward --help lists the commands)'}\n`);
+      process.stderr.write(
+        `hostward: ${e.message}\n${cmd && helpFor(cmd) ? `(hostward ${cmd} --help lists its flags)` : '(hostward --help lists the commands)'}\n`,
+      );
       return 2;
     }
     if (e instanceof ConfigError) {
@@ -400,7 +468,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
     // End a one-off command once its output has reached the OS (an empty write's callback runs after the writes
     // before it), so a long report on a slow pipe is never cut short; the services run until a signal.
-    if (process.argv[2] !== 'agent' && process.argv[2] !== 'collector') process.stdout.write('', () => process.exit(code));
+    if (process.argv[2] !== 'agent' && process.argv[2] !== 'collector')
+      process.stdout.write('', () => process.exit(code));
   },
   (e: unknown) => {
     process.stderr.write(`hostward: ${redactSecrets(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);

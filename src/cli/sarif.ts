@@ -7,10 +7,27 @@
  */
 import type { Finding, Report, Severity, Status } from '../contracts.js';
 
-const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+  info: 'note',
+};
 /** GitHub's `security-severity` scale (0-10), which it maps back to critical/high/medium/low. */
-const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.5' };
-const KIND: Record<Status, 'fail' | 'open' | 'notApplicable' | 'pass'> = { fail: 'fail', unknown: 'open', skip: 'notApplicable', pass: 'pass' };
+const SECURITY_SEVERITY: Record<Severity, string> = {
+  critical: '9.5',
+  high: '8.0',
+  medium: '5.5',
+  low: '3.0',
+  info: '0.5',
+};
+const KIND: Record<Status, 'fail' | 'open' | 'notApplicable' | 'pass'> = {
+  fail: 'fail',
+  unknown: 'open',
+  skip: 'notApplicable',
+  pass: 'pass',
+};
 
 const INFORMATION_URI = 'https://github.com/hostward/hostward';
 
@@ -21,10 +38,17 @@ function rule(f: Finding) {
     name: f.check.replace(/(^|[._])(\w)/g, (_m, _s: string, c: string) => c.toUpperCase()),
     shortDescription: { text: f.title },
     fullDescription: { text: `${f.title} (${f.probe} probe). References: ${f.references.join('; ')}` },
-    help: { text: f.remediation, markdown: `${f.remediation}\n\nReferences:\n${f.references.map((r) => `- ${r}`).join('\n')}` },
+    help: {
+      text: f.remediation,
+      markdown: `${f.remediation}\n\nReferences:\n${f.references.map((r) => `- ${r}`).join('\n')}`,
+    },
     ...(url ? { helpUri: url } : {}),
     defaultConfiguration: { level: LEVEL[f.severity] },
-    properties: { tags: ['security', f.probe], 'security-severity': SECURITY_SEVERITY[f.severity], references: f.references },
+    properties: {
+      tags: ['security', f.probe],
+      'security-severity': SECURITY_SEVERITY[f.severity],
+      references: f.references,
+    },
   };
 }
 
@@ -35,7 +59,9 @@ function locations(f: Finding) {
     .map((e) => ({
       physicalLocation: {
         artifactLocation: { uri: encodeURI(e.file!.replace(/^\/+/, '')), uriBaseId: 'HOSTROOT' },
-        ...(e.line !== undefined && e.line > 0 ? { region: { startLine: e.line, ...(e.text ? { snippet: { text: e.text } } : {}) } } : {}),
+        ...(e.line !== undefined && e.line > 0
+          ? { region: { startLine: e.line, ...(e.text ? { snippet: { text: e.text } } : {}) } }
+          : {}),
       },
     }));
 }
@@ -51,8 +77,18 @@ function result(f: Finding, ruleIndex: number) {
   };
   const locs = locations(f);
   if (locs.length) r.locations = locs;
-  if (f.exception) r.suppressions = [{ kind: 'external', status: 'accepted', justification: `${f.exception.reason} (until ${f.exception.expires})` }];
-  r.properties = { severity: f.severity, status: f.status, evidence: f.evidence.map((e) => e.text ?? e.file ?? '').filter(Boolean).slice(0, 20) };
+  if (f.exception)
+    r.suppressions = [
+      { kind: 'external', status: 'accepted', justification: `${f.exception.reason} (until ${f.exception.expires})` },
+    ];
+  r.properties = {
+    severity: f.severity,
+    status: f.status,
+    evidence: f.evidence
+      .map((e) => e.text ?? e.file ?? '')
+      .filter(Boolean)
+      .slice(0, 20),
+  };
   return r;
 }
 
@@ -70,8 +106,21 @@ export function renderSarif(report: Report): string {
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'hostward', version: report.agentVersion, semanticVersion: report.agentVersion, informationUri: INFORMATION_URI, rules } },
-        originalUriBaseIds: { HOSTROOT: { uri: `file://${encodeURI(root)}`, description: { text: `the scanned host root of ${report.node}` } } },
+        tool: {
+          driver: {
+            name: 'hostward',
+            version: report.agentVersion,
+            semanticVersion: report.agentVersion,
+            informationUri: INFORMATION_URI,
+            rules,
+          },
+        },
+        originalUriBaseIds: {
+          HOSTROOT: {
+            uri: `file://${encodeURI(root)}`,
+            description: { text: `the scanned host root of ${report.node}` },
+          },
+        },
         invocations: [
           {
             executionSuccessful: report.probes.every((p) => p.status === 'ok'),

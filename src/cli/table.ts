@@ -55,9 +55,17 @@ function where(f: Finding): string {
   return e.line !== undefined ? `${e.file}:${e.line}` : e.file;
 }
 
-const bySeverityThenCheck = (a: Finding, b: Finding) => severityRank(a.severity) - severityRank(b.severity) || a.check.localeCompare(b.check);
+const bySeverityThenCheck = (a: Finding, b: Finding) =>
+  severityRank(a.severity) - severityRank(b.severity) || a.check.localeCompare(b.check);
 
-function findingLines(f: Finding, tag: string, tagColour: string, paint: Paint, width: number, withFix: boolean): string[] {
+function findingLines(
+  f: Finding,
+  tag: string,
+  tagColour: string,
+  paint: Paint,
+  width: number,
+  withFix: boolean,
+): string[] {
   const loc = where(f);
   const sev = `[${f.severity}]`.padEnd(11);
   const head = `${paint(tagColour, tag.padEnd(8))} ${paint(SEVERITY_COLOUR[f.severity], sev)}${f.check}  `;
@@ -65,7 +73,8 @@ function findingLines(f: Finding, tag: string, tagColour: string, paint: Paint, 
   const text = f.message + (loc && !f.message.includes(loc) ? ` (${loc})` : '');
   const wrapped = wrap(text, width, INDENT, visibleHead);
   const out = [head + wrapped[0]!.slice(visibleHead.length), ...wrapped.slice(1)];
-  if (f.exception) out.push(...wrap(`accepted until ${f.exception.expires}: ${f.exception.reason}`, width, INDENT, INDENT));
+  if (f.exception)
+    out.push(...wrap(`accepted until ${f.exception.expires}: ${f.exception.reason}`, width, INDENT, INDENT));
   if (withFix && f.remediation) {
     const fix = wrap(f.remediation, width, INDENT + '     ', `${INDENT}fix: `);
     out.push(fix[0]!.replace('fix:', paint(BOLD, 'fix:')), ...fix.slice(1));
@@ -93,11 +102,15 @@ function skippedLines(skips: readonly Finding[], width: number): string[] {
 
 function summaryLines(report: Report, paint: Paint): string[] {
   const failing = report.findings.filter((f) => f.status === 'fail' && !f.exception);
-  const counts = SEVERITIES.map((s) => [s, failing.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
+  const counts = SEVERITIES.map((s) => [s, failing.filter((f) => f.severity === s).length] as const).filter(
+    ([, n]) => n > 0,
+  );
   const s = report.summary;
   const total = s.pass + s.fail + s.unknown + s.skip + s.accepted;
   return [
-    failing.length ? `Failing: ${counts.map(([sev, n]) => paint(SEVERITY_COLOUR[sev], `${n} ${sev}`)).join(', ')}` : 'Failing: none',
+    failing.length
+      ? `Failing: ${counts.map(([sev, n]) => paint(SEVERITY_COLOUR[sev], `${n} ${sev}`)).join(', ')}`
+      : 'Failing: none',
     `${total} checks: ${s.fail} fail, ${s.unknown} unknown, ${s.pass} pass, ${s.skip} skip, ${s.accepted} accepted in ${report.durationSeconds.toFixed(2)} s`,
   ];
 }
@@ -111,24 +124,46 @@ export function renderTable(report: Report, opts: TableOptions): string {
 
   const out: string[] = [];
   const title = `hostward ${report.agentVersion} scan of ${report.node}`;
-  const head = wrap(`${title} (${report.os.prettyName}, kernel ${report.os.kernel})${report.root !== '/' ? ` root ${report.root}` : ''}`, width, '  ');
+  const head = wrap(
+    `${title} (${report.os.prettyName}, kernel ${report.os.kernel})${report.root !== '/' ? ` root ${report.root}` : ''}`,
+    width,
+    '  ',
+  );
   out.push(paint(BOLD, title) + head[0]!.slice(title.length), ...head.slice(1));
-  for (const run of report.probes.filter((r) => r.status === 'error')) out.push(...wrap(`ERROR    probe ${run.probe} did not finish: ${run.error ?? ''}`, width, INDENT));
+  for (const run of report.probes.filter((r) => r.status === 'error'))
+    out.push(...wrap(`ERROR    probe ${run.probe} did not finish: ${run.error ?? ''}`, width, INDENT));
   const section = (title: string, lines: string[]) => {
     if (lines.length) out.push('', paint(BOLD, title), ...lines);
   };
   section('To fix, most severe first:', failLines);
   const unknown = report.findings.filter((f) => f.status === 'unknown').sort(bySeverityThenCheck);
-  section('Could not be decided here:', unknown.flatMap((f) => findingLines(f, 'UNKNOWN', STATUS_COLOUR.UNKNOWN, paint, width, false)));
+  section(
+    'Could not be decided here:',
+    unknown.flatMap((f) => findingLines(f, 'UNKNOWN', STATUS_COLOUR.UNKNOWN, paint, width, false)),
+  );
   const accepted = report.findings.filter((f) => f.status === 'fail' && f.exception).sort(bySeverityThenCheck);
-  section('Accepted exceptions:', accepted.flatMap((f) => findingLines(f, 'ACCEPTED', STATUS_COLOUR.ACCEPTED, paint, width, false)));
+  section(
+    'Accepted exceptions:',
+    accepted.flatMap((f) => findingLines(f, 'ACCEPTED', STATUS_COLOUR.ACCEPTED, paint, width, false)),
+  );
   const skips = report.findings.filter((f) => f.status === 'skip');
   if (opts.verbose) {
     const passes = report.findings.filter((f) => f.status === 'pass').sort(bySeverityThenCheck);
-    section('Passing:', passes.flatMap((f) => findingLines(f, 'PASS', STATUS_COLOUR.PASS, paint, width, false)));
-    section('Not applicable here:', [...skips].sort(bySeverityThenCheck).flatMap((f) => findingLines(f, 'SKIP', STATUS_COLOUR.SKIP, paint, width, false)));
+    section(
+      'Passing:',
+      passes.flatMap((f) => findingLines(f, 'PASS', STATUS_COLOUR.PASS, paint, width, false)),
+    );
+    section(
+      'Not applicable here:',
+      [...skips]
+        .sort(bySeverityThenCheck)
+        .flatMap((f) => findingLines(f, 'SKIP', STATUS_COLOUR.SKIP, paint, width, false)),
+    );
   } else {
-    section('Not applicable here (--verbose lists each check, and the passing ones):', skippedLines(skips, width).map((l) => paint(GREY, l)));
+    section(
+      'Not applicable here (--verbose lists each check, and the passing ones):',
+      skippedLines(skips, width).map((l) => paint(GREY, l)),
+    );
   }
   out.push('', ...summaryLines(report, paint));
   return out.join('\n') + '\n';

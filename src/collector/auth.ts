@@ -30,7 +30,9 @@ const GLOB_RE = /^[A-Za-z0-9._*?-]{1,253}$/;
 /** Whether a node name matches a binding (a plain name, or a glob of `*` and `?`). */
 export function nodeMatches(binding: string, node: string): boolean {
   if (!/[*?]/.test(binding)) return binding === node;
-  const re = new RegExp(`^${binding.replace(/[.]/g, '\\.').replace(/\*/g, '[A-Za-z0-9._-]*').replace(/\?/g, '[A-Za-z0-9._-]')}$`);
+  const re = new RegExp(
+    `^${binding.replace(/[.]/g, '\\.').replace(/\*/g, '[A-Za-z0-9._-]*').replace(/\?/g, '[A-Za-z0-9._-]')}$`,
+  );
   return re.test(node);
 }
 
@@ -40,9 +42,13 @@ function parseLine(line: string, n: number): { token: string; node?: string } {
   let node: string | undefined;
   for (const a of attrs) {
     const m = /^node=(.*)$/.exec(a);
-    if (!m) throw new Error(`line ${n}: unknown attribute ${JSON.stringify(a.split('=')[0]!.slice(0, 40))} (only node=<name-or-glob>)`);
+    if (!m)
+      throw new Error(
+        `line ${n}: unknown attribute ${JSON.stringify(a.split('=')[0]!.slice(0, 40))} (only node=<name-or-glob>)`,
+      );
     if (node !== undefined) throw new Error(`line ${n}: node= given twice`);
-    if (!GLOB_RE.test(m[1]!)) throw new Error(`line ${n}: node= must be a node name or a glob of letters, digits, . _ - * ?`);
+    if (!GLOB_RE.test(m[1]!))
+      throw new Error(`line ${n}: node= must be a node name or a glob of letters, digits, . _ - * ?`);
     node = m[1]!;
   }
   return node === undefined ? { token: token! } : { token: token!, node };
@@ -130,7 +136,9 @@ export class TokenSet {
     const e = this.find(authorization);
     if (!e) return undefined;
     if (e.node === undefined) return { kind: 'unbound', id: e.id };
-    return /[*?]/.test(e.node) ? { kind: 'pattern', pattern: e.node, id: e.id } : { kind: 'node', node: e.node, via: 'token', id: e.id };
+    return /[*?]/.test(e.node)
+      ? { kind: 'pattern', pattern: e.node, id: e.id }
+      : { kind: 'node', node: e.node, via: 'token', id: e.id };
   }
 }
 

@@ -115,9 +115,15 @@ export class Dispatcher {
           this.opts.dead?.inc({ sink: sink.name });
           log.error({ key: d.change.key, err }, 'sink refused the change (configuration?); not retried');
         } else {
-          const retryIn = Math.max(e instanceof SinkError ? (e.retryAfterMs ?? 0) : 0, backoffMs(d.attempts, this.opts.retryInitialMs, this.opts.retryMaxMs));
+          const retryIn = Math.max(
+            e instanceof SinkError ? (e.retryAfterMs ?? 0) : 0,
+            backoffMs(d.attempts, this.opts.retryInitialMs, this.opts.retryMaxMs),
+          );
           store.markRetry(d.id, Date.now() + retryIn, err);
-          log.warn({ key: d.change.key, err, attempts: d.attempts + 1, retryInMs: retryIn }, 'delivery failed; will retry');
+          log.warn(
+            { key: d.change.key, err, attempts: d.attempts + 1, retryInMs: retryIn },
+            'delivery failed; will retry',
+          );
         }
       }
     }

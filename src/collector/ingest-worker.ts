@@ -12,7 +12,9 @@ const port = parentPort!;
 const { file, sinks, policy, clockSkewMs } = workerData as WorkerData;
 const store = new Store({ file, sinks, checkpointEveryMs: 250, clockSkewMs });
 const post = (m: FromWorker) => port.postMessage(m);
-const add = groupCommitter(store, (e, requests) => post({ t: 'log', msg: 'storing events failed', err: e.message, requests }));
+const add = groupCommitter(store, (e, requests) =>
+  post({ t: 'log', msg: 'storing events failed', err: e.message, requests }),
+);
 
 // Answers of one turn go back in one message: a postMessage per request would cost more than the work.
 let answers: { id: number; r: IngestOutcome }[] = [];

@@ -22,8 +22,17 @@ import { nodeMatches } from './auth.js';
 import type { IngestResult, Store } from './store.js';
 import { validateEvents } from './validate.js';
 
-/** Why a request with a valid credential was refused (403), the `reason` of hostward_collector_events_forbidden_total. */
-export const FORBIDDEN_REASONS = ['node_mismatch', 'node_limit', 'collector_check', 'unbound_token', 'service_account', 'no_node_claim'] as const;
+/**
+ * Why a request with a valid credential was refused (403), the `reason` of hostward_collector_events_forbidden_total.
+ */
+export const FORBIDDEN_REASONS = [
+  'node_mismatch',
+  'node_limit',
+  'collector_check',
+  'unbound_token',
+  'service_account',
+  'no_node_claim',
+] as const;
 export type ForbiddenReason = (typeof FORBIDDEN_REASONS)[number];
 
 export type IngestOutcome =
@@ -50,14 +59,26 @@ export interface IngestPolicy {
  * Whether the caller may write these events: each for a node it speaks for, none of the collector's own
  * checks, and a token's distinct node names within its bound. Undefined when admitted.
  */
-export function admit(store: Store, events: readonly AlertEvent[], caller: Caller, policy: IngestPolicy): { reason: ForbiddenReason; error: string } | undefined {
+export function admit(
+  store: Store,
+  events: readonly AlertEvent[],
+  caller: Caller,
+  policy: IngestPolicy,
+): { reason: ForbiddenReason; error: string } | undefined {
   for (const [i, e] of events.entries()) {
-    const ok = caller.kind === 'unbound' || (caller.kind === 'node' ? e.node === caller.node : nodeMatches(caller.pattern, e.node));
+    const ok =
+      caller.kind === 'unbound' ||
+      (caller.kind === 'node' ? e.node === caller.node : nodeMatches(caller.pattern, e.node));
     if (!ok) {
-      const mine = caller.kind === 'node' ? `node ${caller.node}` : caller.kind === 'pattern' ? `nodes ${caller.pattern}` : '';
-      return { reason: 'node_mismatch', error: `[${i}].node: ${JSON.stringify(e.node)} is not this credential's node (it speaks for ${mine})` };
+      const mine =
+        caller.kind === 'node' ? `node ${caller.node}` : caller.kind === 'pattern' ? `nodes ${caller.pattern}` : '';
+      return {
+        reason: 'node_mismatch',
+        error: `[${i}].node: ${JSON.stringify(e.node)} is not this credential's node (it speaks for ${mine})`,
+      };
     }
-    if (COLLECTOR_CHECKS.includes(e.check)) return { reason: 'collector_check', error: `[${i}].check: ${e.check} is raised by the collector only` };
+    if (COLLECTOR_CHECKS.includes(e.check))
+      return { reason: 'collector_check', error: `[${i}].check: ${e.check} is raised by the collector only` };
   }
   if (caller.kind === 'node') return undefined;
   const nodes = events.map((e) => e.node);
@@ -101,7 +122,10 @@ interface Waiting {
 }
 
 /** Group commit over a store: `add` queues a request's events; they are committed together on the next turn. */
-export function groupCommitter(store: Store, onError: (e: Error, requests: number) => void): (events: AlertEvent[], sentAtMs: number | undefined, done: Waiting['done']) => void {
+export function groupCommitter(
+  store: Store,
+  onError: (e: Error, requests: number) => void,
+): (events: AlertEvent[], sentAtMs: number | undefined, done: Waiting['done']) => void {
   let queue: Waiting[] = [];
   let scheduled = false;
   function flush(): void {
@@ -109,7 +133,8 @@ export function groupCommitter(store: Store, onError: (e: Error, requests: numbe
     while (queue.length > 0) {
       let n = 0;
       let take = 0;
-      while (take < queue.length && (take === 0 || n + queue[take]!.events.length <= MAX_EVENTS_PER_COMMIT)) n += queue[take++]!.events.length;
+      while (take < queue.length && (take === 0 || n + queue[take]!.events.length <= MAX_EVENTS_PER_COMMIT))
+        n += queue[take++]!.events.length;
       const batch = queue.slice(0, take);
       queue = queue.slice(take);
       try {
@@ -134,13 +159,22 @@ export function groupCommitter(store: Store, onError: (e: Error, requests: numbe
 }
 
 /** Parse, validate, admit and queue one request; `answer` gets its outcome once its transaction committed. */
-export function ingestRequest(store: Store, add: ReturnType<typeof groupCommitter>, policy: IngestPolicy, body: Uint8Array, meta: RequestMeta, answer: (r: IngestOutcome) => void): void {
+export function ingestRequest(
+  store: Store,
+  add: ReturnType<typeof groupCommitter>,
+  policy: IngestPolicy,
+  body: Uint8Array,
+  meta: RequestMeta,
+  answer: (r: IngestOutcome) => void,
+): void {
   const v = parseEvents(body);
   if (!v.ok) return answer({ kind: 'bad', error: v.error });
   const refused = admit(store, v.events, meta.caller, policy);
   if (refused) return answer({ kind: 'forbidden', ...refused });
   const n = v.events.length;
-  add(v.events, meta.sentAtMs, (r) => answer(r instanceof Error ? { kind: 'error' } : { kind: 'accepted', accepted: n, ...r }));
+  add(v.events, meta.sentAtMs, (r) =>
+    answer(r instanceof Error ? { kind: 'error' } : { kind: 'accepted', accepted: n, ...r }),
+  );
 }
 
 export function inlineIngester(store: Store, log: Logger, policy: IngestPolicy): Ingester {
@@ -181,7 +215,9 @@ export interface WorkerData {
   clockSkewMs: number;
 }
 
-export async function workerIngester(opts: WorkerData & { log: Logger; fallback: () => Ingester }): Promise<Ingester | undefined> {
+export async function workerIngester(
+  opts: WorkerData & { log: Logger; fallback: () => Ingester },
+): Promise<Ingester | undefined> {
   if (WORKER_FILE.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER_FILE))) return undefined;
   const data: WorkerData = { file: opts.file, sinks: opts.sinks, policy: opts.policy, clockSkewMs: opts.clockSkewMs };
   const w = new Worker(WORKER_FILE, { workerData: data });
@@ -199,7 +235,9 @@ export async function workerIngester(opts: WorkerData & { log: Logger; fallback:
     pending.clear();
   };
   const ready = new Promise<void>((resolve, reject) => {
-    w.once('message', (m: FromWorker) => (m.t === 'ready' ? resolve() : reject(new Error('ingest worker: unexpected first message'))));
+    w.once('message', (m: FromWorker) =>
+      m.t === 'ready' ? resolve() : reject(new Error('ingest worker: unexpected first message')),
+    );
     w.once('error', reject);
   });
   await ready;
@@ -242,13 +280,15 @@ export async function workerIngester(opts: WorkerData & { log: Logger; fallback:
     async markSilent(ms) {
       if (fallback) return fallback.markSilent(ms);
       const m = await call({ t: 'silent', id: nextId++, ms });
-      if (m.t !== 'silent' || m.error !== undefined || !m.nodes) throw new Error(m.t === 'silent' && m.error ? m.error : 'ingest worker stopped');
+      if (m.t !== 'silent' || m.error !== undefined || !m.nodes)
+        throw new Error(m.t === 'silent' && m.error ? m.error : 'ingest worker stopped');
       return m.nodes;
     },
     async pruneEvents(before, limit) {
       if (fallback) return fallback.pruneEvents(before, limit);
       const m = await call({ t: 'prune', id: nextId++, before, limit });
-      if (m.t !== 'prune' || m.error !== undefined || m.n === undefined) throw new Error(m.t === 'prune' && m.error ? m.error : 'ingest worker stopped');
+      if (m.t !== 'prune' || m.error !== undefined || m.n === undefined)
+        throw new Error(m.t === 'prune' && m.error ? m.error : 'ingest worker stopped');
       return m.n;
     },
     async close() {

@@ -31,9 +31,21 @@ export function createCollectorMetrics(store: () => Store | undefined, sinks: re
     registers,
   });
   for (const outcome of REQUEST_OUTCOMES) requests.inc({ outcome }, 0);
-  const stored = new Counter({ name: 'hostward_collector_events_stored_total', help: 'Events stored (first time their id was seen).', registers });
-  const duplicates = new Counter({ name: 'hostward_collector_events_duplicate_total', help: 'Events whose id was already stored (re-sends), accepted and not stored again.', registers });
-  const pruned = new Counter({ name: 'hostward_collector_events_pruned_total', help: 'Events deleted by retention (collector.retention.eventsMaxAgeDays).', registers });
+  const stored = new Counter({
+    name: 'hostward_collector_events_stored_total',
+    help: 'Events stored (first time their id was seen).',
+    registers,
+  });
+  const duplicates = new Counter({
+    name: 'hostward_collector_events_duplicate_total',
+    help: 'Events whose id was already stored (re-sends), accepted and not stored again.',
+    registers,
+  });
+  const pruned = new Counter({
+    name: 'hostward_collector_events_pruned_total',
+    help: 'Events deleted by retention (collector.retention.eventsMaxAgeDays).',
+    registers,
+  });
   const forbidden = new Counter({
     name: 'hostward_collector_events_forbidden_total',
     help: 'POST /v1/events requests refused (403) although their credential is valid, by reason (an event for another node, ...).',
@@ -51,8 +63,18 @@ export function createCollectorMetrics(store: () => Store | undefined, sinks: re
     help: 'Events dated beyond collector.clockSkewSeconds ahead: stored as sent, entered into fleet state at the collector time.',
     registers,
   });
-  const sent = new Counter({ name: 'hostward_alerts_sent_total', help: 'Group changes delivered to and acknowledged by a sink.', labelNames: ['sink'] as const, registers });
-  const failed = new Counter({ name: 'hostward_alerts_failed_total', help: 'Failed delivery attempts to a sink.', labelNames: ['sink'] as const, registers });
+  const sent = new Counter({
+    name: 'hostward_alerts_sent_total',
+    help: 'Group changes delivered to and acknowledged by a sink.',
+    labelNames: ['sink'] as const,
+    registers,
+  });
+  const failed = new Counter({
+    name: 'hostward_alerts_failed_total',
+    help: 'Failed delivery attempts to a sink.',
+    labelNames: ['sink'] as const,
+    registers,
+  });
   // A permanent refusal is not retried: without this count, only the logs would say a change was given up.
   const dead = new Counter({
     name: 'hostward_collector_deliveries_dead_total',

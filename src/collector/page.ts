@@ -18,8 +18,18 @@
  */
 import { createHash } from 'node:crypto';
 import { HEARTBEAT_CHECK, SEVERITIES } from '../contracts.js';
-import type { CheckInfo, Evidence, NodeBaseline, Severity } from '../contracts.js';
-import type { Cell, DayCount, DeliveryState, FleetFilter, FleetQueries, GroupNode, GroupRow, HistoryEntry, NodeDetail } from './queries.js';
+import type { CheckInfo, Evidence, NodeBaseline } from '../contracts.js';
+import type {
+  Cell,
+  DayCount,
+  DeliveryState,
+  FleetFilter,
+  FleetQueries,
+  GroupNode,
+  GroupRow,
+  HistoryEntry,
+  NodeDetail,
+} from './queries.js';
 
 export const PAGE_NODES = 100;
 export const MAX_COLUMNS = 50;
@@ -81,7 +91,9 @@ const NODE_PATH = /^\/nodes\/([^/]{1,1000})$/;
 
 /** Whether `path` (without the query) is one of the page's paths. */
 export function isPagePath(path: string | undefined): boolean {
-  return path === '/' || path === '/new' || (path?.startsWith('/groups/') ?? false) || (path?.startsWith('/nodes/') ?? false);
+  return (
+    path === '/' || path === '/new' || (path?.startsWith('/groups/') ?? false) || (path?.startsWith('/nodes/') ?? false)
+  );
 }
 
 /** The path of a node's view. */
@@ -110,7 +122,10 @@ export function servePage(url: string, authorization: string | undefined, deps: 
     return {
       status: 401,
       type: 'text/html; charset=utf-8',
-      body: layout('Sign in', `<h1>hostward fleet</h1><p>Sign in with any user name and one of the collector's tokens as the password.</p>`),
+      body: layout(
+        'Sign in',
+        `<h1>hostward fleet</h1><p>Sign in with any user name and one of the collector's tokens as the password.</p>`,
+      ),
       headers: { ...SECURITY_HEADERS, 'WWW-Authenticate': 'Basic realm="hostward collector", charset="UTF-8"' },
     };
   }
@@ -124,7 +139,14 @@ export function servePage(url: string, authorization: string | undefined, deps: 
     const name = decodeSegment(nm[1]!);
     const page = pageParam(u.searchParams, 'page');
     const n = name === undefined ? undefined : deps.queries.node(name, (page - 1) * NODE_CHECK_ROWS, NODE_CHECK_ROWS);
-    if (!n) return html(404, layout('Not found', `<p><a href="/">← fleet</a></p><h1>No such node</h1><p>The collector has no report from a node of that name.</p>`));
+    if (!n)
+      return html(
+        404,
+        layout(
+          'Not found',
+          `<p><a href="/">← fleet</a></p><h1>No such node</h1><p>The collector has no report from a node of that name.</p>`,
+        ),
+      );
     return html(200, renderNode(n, page, now));
   }
   const m = GROUP_PATH.exec(u.pathname);
@@ -164,7 +186,12 @@ export function parseView(q: URLSearchParams): View {
   const severities = SEVERITIES.filter((s) => q.getAll('severity').includes(s));
   const page = Number(q.get('page') ?? '1');
   return {
-    filter: { probe: /^[a-z0-9][a-z0-9_-]*$/.test(probe) ? probe : '', severities, node: text('node'), check: text('check') },
+    filter: {
+      probe: /^[a-z0-9][a-z0-9_-]*$/.test(probe) ? probe : '',
+      severities,
+      node: text('node'),
+      check: text('check'),
+    },
     all: q.get('show') === 'all',
     page: Number.isSafeInteger(page) && page >= 1 && page <= 1_000_000 ? page : 1,
     groupPage: pageParam(q, 'gpage'),
@@ -193,7 +220,11 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
   const nodes = q.nodes(v.filter, v.all, (v.page - 1) * PAGE_NODES, PAGE_NODES);
   const columns = checks.slice(0, MAX_COLUMNS);
   const cells = new Map<string, Cell>();
-  for (const c of q.cells(v.filter, nodes.rows.map((n) => n.node))) cells.set(`${c.node}\0${c.check}\0${c.severity}`, c);
+  for (const c of q.cells(
+    v.filter,
+    nodes.rows.map((n) => n.node),
+  ))
+    cells.set(`${c.node}\0${c.check}\0${c.severity}`, c);
   const deliveries = q.deliveryStates(DELIVERY_WINDOW);
   const states = deliveries.states;
   const resolved = q.groups(v.filter, 'resolved', MAX_RESOLVED_GROUPS);
@@ -205,39 +236,67 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
     ? { rows: [] as GroupRow[], total: checks.length }
     : q.groupsRanked(v.filter, 'open', '', (gpage - 1) * GROUP_ROWS, GROUP_ROWS);
   const openShown = v.filter.node
-    ? checks.slice((gpage - 1) * GROUP_ROWS, gpage * GROUP_ROWS).map((c) => q.group(c.key)).filter((g): g is GroupRow => g !== undefined && g.status === 'open')
+    ? checks
+        .slice((gpage - 1) * GROUP_ROWS, gpage * GROUP_ROWS)
+        .map((c) => q.group(c.key))
+        .filter((g): g is GroupRow => g !== undefined && g.status === 'open')
     : ranked.rows;
 
   const out: string[] = [];
   out.push(`<header><h1>hostward fleet</h1><p class="summary" id="summary">`);
   out.push(`<span id="count-nodes"><b>${num(summary.nodes)}</b> nodes</span> · `);
-  out.push(`<span id="count-silent" class="${summary.silent > 0 ? 'bad' : ''}"><b>${num(summary.silent)}</b> silent</span> · `);
+  out.push(
+    `<span id="count-silent" class="${summary.silent > 0 ? 'bad' : ''}"><b>${num(summary.silent)}</b> silent</span> · `,
+  );
   out.push(`<span id="count-failing"><b>${num(summary.failingNodes)}</b> with failing checks</span> · open groups: `);
-  out.push(SEVERITIES.map((s) => `<span class="sev sev-${s}" id="open-${s}">${num(summary.openGroups[s])} ${s}</span>`).join(' '));
-  out.push(`</p>${renderSinkSummary(deliveries, sinks)}<nav class="views"><a href="/new" id="link-new">New in the last 24 hours</a> · <a href="/new?since=7d">last 7 days</a></nav></header>`);
+  out.push(
+    SEVERITIES.map((s) => `<span class="sev sev-${s}" id="open-${s}">${num(summary.openGroups[s])} ${s}</span>`).join(
+      ' ',
+    ),
+  );
+  out.push(
+    `</p>${renderSinkSummary(deliveries, sinks)}<nav class="views"><a href="/new" id="link-new">New in the last 24 hours</a> · <a href="/new?since=7d">last 7 days</a></nav></header>`,
+  );
 
   out.push(renderFilters(v, probes));
 
   const first = nodes.total === 0 ? 0 : (v.page - 1) * PAGE_NODES + 1;
   const last = Math.min(nodes.total, v.page * PAGE_NODES);
   out.push(`<section><h2>Nodes × failing checks</h2>`);
-  out.push(`<p id="matrix-count">${nodes.total === 0 ? 'No node matches.' : `Nodes ${num(first)}–${num(last)} of ${num(nodes.total)}${v.all ? '' : ' with a matching failing check'}; ${num(checks.length)} failing check${checks.length === 1 ? '' : 's'}.`}`);
-  if (checks.length > columns.length) out.push(` <span class="note">Columns show the ${MAX_COLUMNS} most severe and widespread checks; ${num(checks.length - columns.length)} more are counted in “failing” and listed under groups. Narrow by probe, severity or check to see them.</span>`);
+  out.push(
+    `<p id="matrix-count">${nodes.total === 0 ? 'No node matches.' : `Nodes ${num(first)}–${num(last)} of ${num(nodes.total)}${v.all ? '' : ' with a matching failing check'}; ${num(checks.length)} failing check${checks.length === 1 ? '' : 's'}.`}`,
+  );
+  if (checks.length > columns.length)
+    out.push(
+      ` <span class="note">Columns show the ${MAX_COLUMNS} most severe and widespread checks; ${num(checks.length - columns.length)} more are counted in “failing” and listed under groups. Narrow by probe, severity or check to see them.</span>`,
+    );
   out.push(`</p>`);
   out.push(renderPager(v, nodes.total, PAGE_NODES, ''));
   if (nodes.rows.length > 0) {
-    out.push(`<div class="scroll"><table class="matrix" id="matrix"><thead><tr><th class="corner">node</th><th>last report</th><th>failing</th><th>integrity baseline</th>`);
+    out.push(
+      `<div class="scroll"><table class="matrix" id="matrix"><thead><tr><th class="corner">node</th><th>last report</th><th>failing</th><th>integrity baseline</th>`,
+    );
     for (const c of columns) {
-      out.push(`<th class="check"><a href="/groups/${c.key}" title="${e(`${c.check} (${c.severity}): ${c.title} — ${c.nodes} nodes`)}"><span class="sev-dot sev-${c.severity}"></span><span class="vert">${e(c.check)}</span></a></th>`);
+      out.push(
+        `<th class="check"><a href="/groups/${c.key}" title="${e(`${c.check} (${c.severity}): ${c.title} — ${c.nodes} nodes`)}"><span class="sev-dot sev-${c.severity}"></span><span class="vert">${e(c.check)}</span></a></th>`,
+      );
     }
     out.push(`</tr></thead><tbody>`);
     for (const n of nodes.rows) {
-      out.push(`<tr data-node="${e(n.node)}"><th scope="row" class="node"><a href="${e(nodePath(n.node))}">${e(n.node)}</a>`);
+      out.push(
+        `<tr data-node="${e(n.node)}"><th scope="row" class="node"><a href="${e(nodePath(n.node))}">${e(n.node)}</a>`,
+      );
       if (n.silent) out.push(` <span class="flag silent">silent</span>`);
-      out.push(`</th><td class="when${n.silent ? ' bad' : ''}">${when(n.lastSeenAt, now)}</td><td class="num">${n.failing > 0 ? `<span class="sev sev-${n.worst ?? 'info'}">${num(n.failing)}</span>` : '0'}</td>${renderBaseline(n.baseline, now)}`);
+      out.push(
+        `</th><td class="when${n.silent ? ' bad' : ''}">${when(n.lastSeenAt, now)}</td><td class="num">${n.failing > 0 ? `<span class="sev sev-${n.worst ?? 'info'}">${num(n.failing)}</span>` : '0'}</td>${renderBaseline(n.baseline, now)}`,
+      );
       for (const c of columns) {
         const cell = cells.get(`${n.node}\0${c.check}\0${c.severity}`);
-        out.push(cell ? `<td class="cell sev-${c.severity}" title="${e(`${c.check} on ${n.node}: ${cell.message}`)}"><a href="/groups/${c.key}${e(viewQuery({ filter: { probe: '', severities: [], node: n.node, check: '' }, all: false, page: 1 }))}">✕</a></td>` : `<td class="cell"></td>`);
+        out.push(
+          cell
+            ? `<td class="cell sev-${c.severity}" title="${e(`${c.check} on ${n.node}: ${cell.message}`)}"><a href="/groups/${c.key}${e(viewQuery({ filter: { probe: '', severities: [], node: n.node, check: '' }, all: false, page: 1 }))}">✕</a></td>`
+            : `<td class="cell"></td>`,
+        );
       }
       out.push(`</tr>`);
     }
@@ -249,13 +308,21 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
   out.push(`<section><h2>Open alert groups</h2>`);
   if (openShown.length === 0) out.push(`<p>None${hasFilter(v) ? ' matching the filters' : ''}.</p>`);
   else {
-    out.push(`<p class="note">Most severe first, then by how many nodes fail. ${num(ranked.total)} open group${ranked.total === 1 ? '' : 's'}${hasFilter(v) ? ' matching the filters' : ''}.</p>`);
+    out.push(
+      `<p class="note">Most severe first, then by how many nodes fail. ${num(ranked.total)} open group${ranked.total === 1 ? '' : 's'}${hasFilter(v) ? ' matching the filters' : ''}.</p>`,
+    );
     out.push(renderGroupPager(v, ranked.total));
-    out.push(`<table class="groups" id="open-groups"><thead><tr><th>severity</th><th>problem</th><th>check</th><th>nodes</th><th>opened</th><th>updated</th><th>delivered</th></tr></thead><tbody>`);
+    out.push(
+      `<table class="groups" id="open-groups"><thead><tr><th>severity</th><th>problem</th><th>check</th><th>nodes</th><th>opened</th><th>updated</th><th>delivered</th></tr></thead><tbody>`,
+    );
     for (const g of openShown) {
       const matching = v.filter.node ? onMatching.get(g.key) : undefined;
-      out.push(`<tr data-group="${e(g.check)}" data-severity="${g.severity}" data-nodes="${g.nodeCount}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td class="problem"><a href="/groups/${g.key}">${problem(g.title)}</a></td><td><code>${e(g.check)}</code></td>`);
-      out.push(`<td class="num">${num(g.nodeCount)}${matching !== undefined ? ` <span class="note">(${num(matching)} matching)</span>` : ''}</td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td>${renderDeliveryCell(states.get(g.key), sinks, now)}</td></tr>`);
+      out.push(
+        `<tr data-group="${e(g.check)}" data-severity="${g.severity}" data-nodes="${g.nodeCount}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td class="problem"><a href="/groups/${g.key}">${problem(g.title)}</a></td><td><code>${e(g.check)}</code></td>`,
+      );
+      out.push(
+        `<td class="num">${num(g.nodeCount)}${matching !== undefined ? ` <span class="note">(${num(matching)} matching)</span>` : ''}</td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td>${renderDeliveryCell(states.get(g.key), sinks, now)}</td></tr>`,
+      );
     }
     out.push(`</tbody></table>`);
     out.push(renderGroupPager(v, ranked.total));
@@ -265,12 +332,18 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
   out.push(renderChartSection(q, now));
 
   out.push(`<section><h2>Recently resolved</h2>`);
-  out.push(renderTimeToFix(q.timesToFix(new Date(now.getTime() - FIX_WINDOW_DAYS * 86_400_000).toISOString(), FIX_SAMPLE)));
+  out.push(
+    renderTimeToFix(q.timesToFix(new Date(now.getTime() - FIX_WINDOW_DAYS * 86_400_000).toISOString(), FIX_SAMPLE)),
+  );
   if (resolved.length === 0) out.push(`<p>None${hasFilter(v) ? ' matching the filters' : ''}.</p>`);
   else {
-    out.push(`<table class="groups" id="resolved-groups"><thead><tr><th>severity</th><th>check</th><th>check title</th><th>opened</th><th>resolved</th><th>open for</th><th>delivered</th></tr></thead><tbody>`);
+    out.push(
+      `<table class="groups" id="resolved-groups"><thead><tr><th>severity</th><th>check</th><th>check title</th><th>opened</th><th>resolved</th><th>open for</th><th>delivered</th></tr></thead><tbody>`,
+    );
     for (const g of resolved) {
-      out.push(`<tr data-group="${e(g.check)}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td><a href="/groups/${g.key}">${e(g.check)}</a></td><td>${e(g.title)} <span class="note">(fixed)</span></td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td class="num">${span(Date.parse(g.updatedAt) - Date.parse(g.openedAt))}</td><td>${renderDeliveryCell(states.get(g.key), sinks, now)}</td></tr>`);
+      out.push(
+        `<tr data-group="${e(g.check)}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td><a href="/groups/${g.key}">${e(g.check)}</a></td><td>${e(g.title)} <span class="note">(fixed)</span></td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td class="num">${span(Date.parse(g.updatedAt) - Date.parse(g.openedAt))}</td><td>${renderDeliveryCell(states.get(g.key), sinks, now)}</td></tr>`,
+      );
     }
     out.push(`</tbody></table>`);
   }
@@ -279,39 +352,69 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
   return layout('hostward fleet', out.join(''));
 }
 
-function renderGroup(q: FleetQueries, g: GroupRow, v: View, sinks: readonly string[], now: Date, info: CheckInfo | undefined): string {
+function renderGroup(
+  q: FleetQueries,
+  g: GroupRow,
+  v: View,
+  sinks: readonly string[],
+  now: Date,
+  info: CheckInfo | undefined,
+): string {
   const history = q.history(g.key, HISTORY_ROWS);
   const states = q.deliveryStates(DELIVERY_WINDOW).states.get(g.key);
   const nodes = q.groupNodes(g, v.filter.node, (v.page - 1) * GROUP_PAGE_NODES, GROUP_PAGE_NODES, EVIDENCE_LIMITS);
   const out: string[] = [];
   out.push(`<p><a href="/">← fleet</a></p>`);
-  const heading = g.status === 'open' ? problem(g.title) : `${e(g.title)} <span class="note">(fixed on every node)</span>`;
-  out.push(`<header><h1><span class="sev sev-${g.severity}">${e(g.severity)}</span> ${heading} <span class="status status-${g.status}" id="group-status">${e(g.status)}</span></h1>`);
+  const heading =
+    g.status === 'open' ? problem(g.title) : `${e(g.title)} <span class="note">(fixed on every node)</span>`;
+  out.push(
+    `<header><h1><span class="sev sev-${g.severity}">${e(g.severity)}</span> ${heading} <span class="status status-${g.status}" id="group-status">${e(g.status)}</span></h1>`,
+  );
   out.push(`<p class="title">check <code>${e(g.check)}</code></p>`);
-  out.push(`<dl class="facts"><dt>failing nodes</dt><dd id="group-nodes">${num(g.nodeCount)}</dd><dt>opened</dt><dd>${when(g.openedAt, now)}</dd>`);
-  out.push(g.status === 'resolved' ? `<dt>resolved</dt><dd>${when(g.updatedAt, now)}</dd>` : `<dt>updated</dt><dd>${when(g.updatedAt, now)}</dd>`);
+  out.push(
+    `<dl class="facts"><dt>failing nodes</dt><dd id="group-nodes">${num(g.nodeCount)}</dd><dt>opened</dt><dd>${when(g.openedAt, now)}</dd>`,
+  );
+  out.push(
+    g.status === 'resolved'
+      ? `<dt>resolved</dt><dd>${when(g.updatedAt, now)}</dd>`
+      : `<dt>updated</dt><dd>${when(g.updatedAt, now)}</dd>`,
+  );
   out.push(`<dt>delivered</dt><dd>${renderDeliveryCell(states, sinks, now)}</dd></dl></header>`);
   out.push(renderFix(g.check, info));
 
   out.push(`<section><h2>History</h2>`);
-  if (sinks.length === 0 && history.length === 0) out.push(`<p>No sink is configured: changes of this group are recorded here only as opened and updated times.</p>`);
+  if (sinks.length === 0 && history.length === 0)
+    out.push(`<p>No sink is configured: changes of this group are recorded here only as opened and updated times.</p>`);
   else if (history.length === 0) out.push(`<p>No change of this group has been queued for a sink.</p>`);
   else {
     const sinkNames = [...new Set([...sinks, ...history.flatMap((h) => h.deliveries.map((d) => d.sink))])].sort();
-    out.push(`<table id="history"><thead><tr><th>when</th><th>change</th><th>nodes after</th><th>joined</th><th>left</th>${sinkNames.map((s) => `<th>${e(s)}</th>`).join('')}</tr></thead><tbody>`);
+    out.push(
+      `<table id="history"><thead><tr><th>when</th><th>change</th><th>nodes after</th><th>joined</th><th>left</th>${sinkNames.map((s) => `<th>${e(s)}</th>`).join('')}</tr></thead><tbody>`,
+    );
     for (const h of history) out.push(renderHistoryRow(h, sinkNames, now));
     out.push(`</tbody></table>`);
-    if (history.length > 0 && history.reduce((n, h) => n + h.deliveries.length, 0) >= HISTORY_ROWS) out.push(`<p class="note">Older changes are not shown.</p>`);
+    if (history.length > 0 && history.reduce((n, h) => n + h.deliveries.length, 0) >= HISTORY_ROWS)
+      out.push(`<p class="note">Older changes are not shown.</p>`);
   }
   out.push(`</section>`);
 
   out.push(`<section><h2>Failing nodes</h2>`);
-  out.push(`<form method="get" class="filters"><label>node contains <input type="search" name="node" value="${e(v.filter.node)}" maxlength="${FILTER_TEXT_MAX}"></label> <button>Filter</button></form>`);
-  out.push(`<p id="group-node-count">${num(nodes.total)} node${nodes.total === 1 ? '' : 's'}${v.filter.node ? ' matching' : ''}.</p>`);
-  const groupView: View = { filter: { probe: '', severities: [], node: v.filter.node, check: '' }, all: false, page: v.page };
+  out.push(
+    `<form method="get" class="filters"><label>node contains <input type="search" name="node" value="${e(v.filter.node)}" maxlength="${FILTER_TEXT_MAX}"></label> <button>Filter</button></form>`,
+  );
+  out.push(
+    `<p id="group-node-count">${num(nodes.total)} node${nodes.total === 1 ? '' : 's'}${v.filter.node ? ' matching' : ''}.</p>`,
+  );
+  const groupView: View = {
+    filter: { probe: '', severities: [], node: v.filter.node, check: '' },
+    all: false,
+    page: v.page,
+  };
   out.push(renderPager(groupView, nodes.total, GROUP_PAGE_NODES, `/groups/${g.key}`));
   if (nodes.rows.length > 0) {
-    out.push(`<table id="group-nodes-table"><thead><tr><th>node</th><th>last report</th><th>failing since</th><th>observed</th><th>message</th><th>evidence</th></tr></thead><tbody>`);
+    out.push(
+      `<table id="group-nodes-table"><thead><tr><th>node</th><th>last report</th><th>failing since</th><th>observed</th><th>message</th><th>evidence</th></tr></thead><tbody>`,
+    );
     for (const n of nodes.rows) out.push(renderGroupNode(n, now));
     out.push(`</tbody></table>`);
   }
@@ -321,7 +424,8 @@ function renderGroup(q: FleetQueries, g: GroupRow, v: View, sinks: readonly stri
 
 /** Time to fix: the median and the slowest tenth of the groups resolved in the window. */
 function renderTimeToFix(ms: readonly number[]): string {
-  if (ms.length === 0) return `<p class="note" id="time-to-fix">No group was resolved in the last ${FIX_WINDOW_DAYS} days.</p>`;
+  if (ms.length === 0)
+    return `<p class="note" id="time-to-fix">No group was resolved in the last ${FIX_WINDOW_DAYS} days.</p>`;
   const sorted = [...ms].sort((a, b) => a - b);
   const at = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]!;
   return `<p id="time-to-fix">Time to fix, from a group's first failing node to its last fix, over the ${num(ms.length)} group${ms.length === 1 ? '' : 's'} resolved in the last ${FIX_WINDOW_DAYS} days${ms.length >= FIX_SAMPLE ? ' (the newest)' : ''}: median <b id="ttf-median">${span(at(0.5))}</b>, 90th percentile <b id="ttf-p90">${span(at(0.9))}</b>.</p>`;
@@ -345,10 +449,17 @@ function renderFix(check: string, info: CheckInfo | undefined): string {
   const out = [`<section id="fix"><h2>How to fix</h2>`];
   if (!info) {
     const own = check.startsWith('hostward.');
-    out.push(`<p class="note">${own ? 'Raised by the collector itself: each node’s message below says what happened and what to do.' : 'This check is not in this collector’s catalogue (an agent of another version sent it): see each node’s message below.'}</p>`);
+    out.push(
+      `<p class="note">${own ? 'Raised by the collector itself: each node’s message below says what happened and what to do.' : 'This check is not in this collector’s catalogue (an agent of another version sent it): see each node’s message below.'}</p>`,
+    );
   } else {
-    out.push(`<p id="remediation" class="remediation">${e(info.remediation || 'The catalogue gives no remediation for this check.')}</p>`);
-    if (info.references.length > 0) out.push(`<h3>References</h3><ul id="references">${info.references.map((r) => `<li>${linkOrText(r)}</li>`).join('')}</ul>`);
+    out.push(
+      `<p id="remediation" class="remediation">${e(info.remediation || 'The catalogue gives no remediation for this check.')}</p>`,
+    );
+    if (info.references.length > 0)
+      out.push(
+        `<h3>References</h3><ul id="references">${info.references.map((r) => `<li>${linkOrText(r)}</li>`).join('')}</ul>`,
+      );
   }
   out.push(`</section>`);
   return out.join('');
@@ -363,7 +474,8 @@ function renderGroupPager(v: View, total: number): string {
   const pages = Math.max(1, Math.ceil(total / GROUP_ROWS));
   if (pages <= 1) return '';
   const cur = Math.min(v.groupPage ?? 1, pages);
-  const link = (gp: number, label: string, rel: string) => `<a href="/${e(viewQuery(v, { groupPage: gp }))}" rel="${rel}">${label}</a>`;
+  const link = (gp: number, label: string, rel: string) =>
+    `<a href="/${e(viewQuery(v, { groupPage: gp }))}" rel="${rel}">${label}</a>`;
   const prev = cur > 1 ? link(cur - 1, '‹ more severe', 'prev') : '<span class="note">‹ more severe</span>';
   const next = cur < pages ? link(cur + 1, 'less severe ›', 'next') : '<span class="note">less severe ›</span>';
   return `<nav class="pager groups-pager">${prev} · groups page ${num(cur)} of ${num(pages)} · ${next}</nav>`;
@@ -373,26 +485,44 @@ function renderNode(n: NodeDetail, page: number, now: Date): string {
   const c = n.coverage;
   const out: string[] = [`<p><a href="/">← fleet</a></p>`];
   out.push(`<header><h1>${e(n.node)}${n.silent ? ' <span class="flag silent">silent</span>' : ''}</h1>`);
-  out.push(`<dl class="facts"><dt>last report</dt><dd id="node-last-seen" class="${n.silent ? 'bad' : ''}">${when(n.lastSeenAt, now)}</dd><dt>first report</dt><dd>${when(n.firstSeenAt, now)}</dd>`);
-  out.push(`<dt>OS, kernel, agent version</dt><dd class="note">not known to the collector: agents send findings, not their host facts (see <code>hostward scan</code> on the node)</dd></dl></header>`);
+  out.push(
+    `<dl class="facts"><dt>last report</dt><dd id="node-last-seen" class="${n.silent ? 'bad' : ''}">${when(n.lastSeenAt, now)}</dd><dt>first report</dt><dd>${when(n.firstSeenAt, now)}</dd>`,
+  );
+  out.push(
+    `<dt>OS, kernel, agent version</dt><dd class="note">not known to the collector: agents send findings, not their host facts (see <code>hostward scan</code> on the node)</dd></dl></header>`,
+  );
   out.push(`<section><h2>Checks the collector holds for this node</h2>`);
-  out.push(`<p class="note">Agents send a check when it starts failing, changes, leaves fail or becomes unknown, so “passing” counts checks that failed and were fixed, not every passing check.</p>`);
-  out.push(`<table id="coverage"><thead><tr><th>failing</th><th>passing again</th><th>unknown</th><th>other (skipped, accepted exception)</th><th>total</th></tr></thead><tbody><tr>`);
-  out.push(`<td class="num" id="cov-fail">${num(c.fail)}</td><td class="num" id="cov-pass">${num(c.pass)}</td><td class="num" id="cov-unknown">${num(c.unknown)}</td><td class="num" id="cov-other">${num(c.other)}</td><td class="num" id="cov-total">${num(c.total)}</td></tr></tbody></table></section>`);
+  out.push(
+    `<p class="note">Agents send a check when it starts failing, changes, leaves fail or becomes unknown, so “passing” counts checks that failed and were fixed, not every passing check.</p>`,
+  );
+  out.push(
+    `<table id="coverage"><thead><tr><th>failing</th><th>passing again</th><th>unknown</th><th>other (skipped, accepted exception)</th><th>total</th></tr></thead><tbody><tr>`,
+  );
+  out.push(
+    `<td class="num" id="cov-fail">${num(c.fail)}</td><td class="num" id="cov-pass">${num(c.pass)}</td><td class="num" id="cov-unknown">${num(c.unknown)}</td><td class="num" id="cov-other">${num(c.other)}</td><td class="num" id="cov-total">${num(c.total)}</td></tr></tbody></table></section>`,
+  );
   out.push(`<section><h2>Open problems on this node</h2>`);
   if (n.failing.length === 0) out.push(`<p>${page > 1 ? 'No more.' : 'None: no check is failing on this node.'}</p>`);
   else {
-    out.push(`<table class="groups" id="node-groups"><thead><tr><th>severity</th><th>problem</th><th>check</th><th>failing since</th><th>message</th></tr></thead><tbody>`);
+    out.push(
+      `<table class="groups" id="node-groups"><thead><tr><th>severity</th><th>problem</th><th>check</th><th>failing since</th><th>message</th></tr></thead><tbody>`,
+    );
     for (const f of n.failing) {
-      out.push(`<tr data-group="${e(f.check)}" data-severity="${f.severity}"><td><span class="sev sev-${f.severity}">${e(f.severity)}</span></td><td class="problem"><a href="/groups/${f.key}">${problem(f.title)}</a></td><td><code>${e(f.check)}</code></td>`);
-      out.push(`<td>${f.openedAt ? when(f.openedAt, now) : '<span class="note">not recorded</span>'}</td><td class="message">${e(f.message)}</td></tr>`);
+      out.push(
+        `<tr data-group="${e(f.check)}" data-severity="${f.severity}"><td><span class="sev sev-${f.severity}">${e(f.severity)}</span></td><td class="problem"><a href="/groups/${f.key}">${problem(f.title)}</a></td><td><code>${e(f.check)}</code></td>`,
+      );
+      out.push(
+        `<td>${f.openedAt ? when(f.openedAt, now) : '<span class="note">not recorded</span>'}</td><td class="message">${e(f.message)}</td></tr>`,
+      );
     }
     out.push(`</tbody></table>`);
   }
   const pages = Math.max(1, Math.ceil(c.fail / NODE_CHECK_ROWS));
   if (pages > 1) {
     const link = (p: number, label: string) => `<a href="${e(nodePath(n.node))}?page=${p}">${label}</a>`;
-    out.push(`<nav class="pager">${page > 1 ? link(page - 1, '‹ previous') : ''} page ${num(Math.min(page, pages))} of ${num(pages)} ${page < pages ? link(page + 1, 'next ›') : ''}</nav>`);
+    out.push(
+      `<nav class="pager">${page > 1 ? link(page - 1, '‹ previous') : ''} page ${num(Math.min(page, pages))} of ${num(pages)} ${page < pages ? link(page + 1, 'next ›') : ''}</nav>`,
+    );
   }
   out.push(`</section>`);
   return layout(`${n.node} — hostward fleet`, out.join(''));
@@ -405,10 +535,15 @@ export function parseSince(s: string | null, now: Date): { at: number; label: st
   const m = SINCE.exec(s ?? '');
   if (m) {
     const n = Number(m[1]);
-    if (n >= 1) return { at: now.getTime() - n * (m[2] === 'h' ? 3600_000 : 86_400_000), label: `in the last ${n === 1 ? (m[2] === 'h' ? 'hour' : 'day') : `${n} ${m[2] === 'h' ? 'hours' : 'days'}`}` };
+    if (n >= 1)
+      return {
+        at: now.getTime() - n * (m[2] === 'h' ? 3600_000 : 86_400_000),
+        label: `in the last ${n === 1 ? (m[2] === 'h' ? 'hour' : 'day') : `${n} ${m[2] === 'h' ? 'hours' : 'days'}`}`,
+      };
   }
   const t = s && /^\d{4}-\d{2}-\d{2}/.test(s) ? Date.parse(s) : NaN;
-  if (Number.isFinite(t) && t <= now.getTime()) return { at: t, label: `since ${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC` };
+  if (Number.isFinite(t) && t <= now.getTime())
+    return { at: t, label: `since ${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC` };
   return { at: now.getTime() - 86_400_000, label: 'in the last 24 hours' };
 }
 
@@ -416,22 +551,39 @@ function renderNew(q: FleetQueries, params: URLSearchParams, now: Date): string 
   const since = parseSince(params.get('since'), now);
   const page = pageParam(params, 'page');
   const sinceIso = new Date(since.at).toISOString();
-  const groups = q.groupsRanked({ probe: '', severities: [], node: '', check: '' }, 'open', sinceIso, (page - 1) * GROUP_ROWS, GROUP_ROWS);
+  const groups = q.groupsRanked(
+    { probe: '', severities: [], node: '', check: '' },
+    'open',
+    sinceIso,
+    (page - 1) * GROUP_ROWS,
+    GROUP_ROWS,
+  );
   const out: string[] = [`<p><a href="/">← fleet</a></p>`];
-  out.push(`<header><h1>New ${e(since.label)}</h1><nav class="views">show new: <a href="/new?since=1h">last hour</a> · <a href="/new?since=24h">24 hours</a> · <a href="/new?since=7d">7 days</a> · <a href="/new?since=30d">30 days</a></nav></header>`);
+  out.push(
+    `<header><h1>New ${e(since.label)}</h1><nav class="views">show new: <a href="/new?since=1h">last hour</a> · <a href="/new?since=24h">24 hours</a> · <a href="/new?since=7d">7 days</a> · <a href="/new?since=30d">30 days</a></nav></header>`,
+  );
   out.push(`<section><h2>Problems first seen ${e(since.label)}</h2>`);
-  out.push(`<p class="note" id="new-count">${num(groups.total)} open group${groups.total === 1 ? '' : 's'} opened since ${when(since.at, now)}, most severe first, then by how many nodes fail. A group that was already open and gained nodes is not new: it is on the fleet page.</p>`);
+  out.push(
+    `<p class="note" id="new-count">${num(groups.total)} open group${groups.total === 1 ? '' : 's'} opened since ${when(since.at, now)}, most severe first, then by how many nodes fail. A group that was already open and gained nodes is not new: it is on the fleet page.</p>`,
+  );
   if (groups.rows.length > 0) {
-    out.push(`<table class="groups" id="new-groups"><thead><tr><th>severity</th><th>problem</th><th>check</th><th>nodes</th><th>opened</th></tr></thead><tbody>`);
+    out.push(
+      `<table class="groups" id="new-groups"><thead><tr><th>severity</th><th>problem</th><th>check</th><th>nodes</th><th>opened</th></tr></thead><tbody>`,
+    );
     for (const g of groups.rows) {
-      out.push(`<tr data-group="${e(g.check)}" data-severity="${g.severity}" data-nodes="${g.nodeCount}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td class="problem"><a href="/groups/${g.key}">${problem(g.title)}</a></td><td><code>${e(g.check)}</code></td><td class="num">${num(g.nodeCount)}</td><td>${when(g.openedAt, now)}</td></tr>`);
+      out.push(
+        `<tr data-group="${e(g.check)}" data-severity="${g.severity}" data-nodes="${g.nodeCount}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td class="problem"><a href="/groups/${g.key}">${problem(g.title)}</a></td><td><code>${e(g.check)}</code></td><td class="num">${num(g.nodeCount)}</td><td>${when(g.openedAt, now)}</td></tr>`,
+      );
     }
     out.push(`</tbody></table>`);
   }
   const pages = Math.max(1, Math.ceil(groups.total / GROUP_ROWS));
   if (pages > 1) {
-    const link = (p: number, label: string) => `<a href="/new?${e(new URLSearchParams({ since: params.get('since') ?? '24h', page: String(p) }).toString())}">${label}</a>`;
-    out.push(`<nav class="pager">${page > 1 ? link(page - 1, '‹ previous') : ''} page ${num(Math.min(page, pages))} of ${num(pages)} ${page < pages ? link(page + 1, 'next ›') : ''}</nav>`);
+    const link = (p: number, label: string) =>
+      `<a href="/new?${e(new URLSearchParams({ since: params.get('since') ?? '24h', page: String(p) }).toString())}">${label}</a>`;
+    out.push(
+      `<nav class="pager">${page > 1 ? link(page - 1, '‹ previous') : ''} page ${num(Math.min(page, pages))} of ${num(pages)} ${page < pages ? link(page + 1, 'next ›') : ''}</nav>`,
+    );
   }
   out.push(`</section>`);
   out.push(renderChartSection(q, now));
@@ -444,8 +596,14 @@ function chartDays(q: FleetQueries, now: Date): DayCount[] {
   const c = chartCache.get(q);
   if (c && Math.abs(now.getTime() - c.at) <= CHART_CACHE_MS) return c.days;
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  const ends = Array.from({ length: CHART_DAYS }, (_, i) => Math.min(now.getTime(), today + (i - CHART_DAYS + 2) * 86_400_000));
-  const counts = q.failingIn(ends.map((to) => ({ from: to - CHART_WINDOW_MS, to })), CHART_MAX_EVENTS, HEARTBEAT_CHECK);
+  const ends = Array.from({ length: CHART_DAYS }, (_, i) =>
+    Math.min(now.getTime(), today + (i - CHART_DAYS + 2) * 86_400_000),
+  );
+  const counts = q.failingIn(
+    ends.map((to) => ({ from: to - CHART_WINDOW_MS, to })),
+    CHART_MAX_EVENTS,
+    HEARTBEAT_CHECK,
+  );
   const days = ends.map((to, i) => ({ day: new Date(to - 1).toISOString().slice(0, 10), ...counts[i]! }));
   chartCache.set(q, { at: now.getTime(), days });
   return days;
@@ -454,8 +612,11 @@ function chartDays(q: FleetQueries, now: Date): DayCount[] {
 function renderChartSection(q: FleetQueries, now: Date): string {
   const days = chartDays(q, now);
   const out = [`<section id="trend"><h2>Failing checks over the last ${CHART_DAYS} days</h2>`];
-  out.push(`<p class="note">Node and check pairs failing at the end of each UTC day (today: now), from the events the collector stored: agents re-send every open alert hourly by default, so the pairs reported failing in the hour before count. An agent set to re-send less often is counted less.`);
-  if (days.some((d) => !d.complete)) out.push(` Days marked * held more than ${num(CHART_MAX_EVENTS)} events in that hour and are counted short.`);
+  out.push(
+    `<p class="note">Node and check pairs failing at the end of each UTC day (today: now), from the events the collector stored: agents re-send every open alert hourly by default, so the pairs reported failing in the hour before count. An agent set to re-send less often is counted less.`,
+  );
+  if (days.some((d) => !d.complete))
+    out.push(` Days marked * held more than ${num(CHART_MAX_EVENTS)} events in that hour and are counted short.`);
   out.push(`</p>`);
   out.push(chartSvg(days));
   out.push(`</section>`);
@@ -473,14 +634,25 @@ export function chartSvg(days: readonly DayCount[]): string {
   const step = (W - left - 8) / Math.max(1, days.length);
   const bar = Math.max(2, step - 6);
   const y = (n: number) => top + (H - top - bottom) * (1 - n / max);
-  const parts = [`<svg id="trend-chart" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="trend-title"><title id="trend-title">Failing checks at the end of each day</title>`];
+  const parts = [
+    `<svg id="trend-chart" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="trend-title"><title id="trend-title">Failing checks at the end of each day</title>`,
+  ];
   parts.push(`<rect class="axis" x="${left}" y="${H - bottom}" width="${W - 4 - left}" height="1"></rect>`);
-  parts.push(`<text class="tick" x="${left - 6}" y="${y(max) + 4}" text-anchor="end">${num(max)}</text><text class="tick" x="${left - 6}" y="${H - bottom + 4}" text-anchor="end">0</text>`);
+  parts.push(
+    `<text class="tick" x="${left - 6}" y="${y(max) + 4}" text-anchor="end">${num(max)}</text><text class="tick" x="${left - 6}" y="${H - bottom + 4}" text-anchor="end">0</text>`,
+  );
   days.forEach((d, i) => {
     const x = left + i * step + 3;
-    parts.push(`<g data-day="${d.day}" data-failing="${d.failing}"><title>${d.day}: ${num(d.failing)} failing${d.complete ? '' : ' (counted short)'}</title>`);
-    parts.push(`<rect class="bar-fail" x="${x.toFixed(1)}" y="${y(d.failing).toFixed(1)}" width="${bar.toFixed(1)}" height="${(H - bottom - y(d.failing)).toFixed(1)}"></rect>`);
-    if (i % 2 === 1 || days.length <= 7) parts.push(`<text class="tick" x="${(x + bar / 2).toFixed(1)}" y="${H - bottom + 16}" text-anchor="middle">${d.day.slice(5)}${d.complete ? '' : '*'}</text>`);
+    parts.push(
+      `<g data-day="${d.day}" data-failing="${d.failing}"><title>${d.day}: ${num(d.failing)} failing${d.complete ? '' : ' (counted short)'}</title>`,
+    );
+    parts.push(
+      `<rect class="bar-fail" x="${x.toFixed(1)}" y="${y(d.failing).toFixed(1)}" width="${bar.toFixed(1)}" height="${(H - bottom - y(d.failing)).toFixed(1)}"></rect>`,
+    );
+    if (i % 2 === 1 || days.length <= 7)
+      parts.push(
+        `<text class="tick" x="${(x + bar / 2).toFixed(1)}" y="${H - bottom + 16}" text-anchor="middle">${d.day.slice(5)}${d.complete ? '' : '*'}</text>`,
+      );
     parts.push(`</g>`);
   });
   parts.push(`</svg>`);
@@ -516,24 +688,40 @@ interface DeliveryFacts {
 function deliveryState(d: DeliveryFacts, now: Date, errorMax = 300): string {
   const cut = d.lastError && d.lastError.length > errorMax ? `${d.lastError.slice(0, errorMax)}…` : d.lastError;
   const err = d.lastError ? ` <span class="error" title="${e(d.lastError.slice(0, 1000))}">${e(cut!)}</span>` : '';
-  if (d.sentAt !== null) return `<span class="ok">sent</span> ${when(d.sentAt, now)}${d.attempts > 1 ? ` <span class="note">after ${d.attempts} attempts</span>` : ''}`;
+  if (d.sentAt !== null)
+    return `<span class="ok">sent</span> ${when(d.sentAt, now)}${d.attempts > 1 ? ` <span class="note">after ${d.attempts} attempts</span>` : ''}`;
   if (d.deadAt !== null) return `<span class="bad">dead</span> ${when(d.deadAt, now)}${err}`;
   // Each sink's queue is strictly ordered: a change not tried yet waits behind an earlier one.
-  const retry = d.attempts > 0 ? ` <span class="note">${d.attempts} attempt${d.attempts === 1 ? '' : 's'}, next ${when(d.nextAt, now)}</span>` : ` <span class="note">not tried yet</span>`;
+  const retry =
+    d.attempts > 0
+      ? ` <span class="note">${d.attempts} attempt${d.attempts === 1 ? '' : 's'}, next ${when(d.nextAt, now)}</span>`
+      : ` <span class="note">not tried yet</span>`;
   return `<span class="warn">pending</span>${retry}${err}`;
 }
 
 function renderDeliveryCell(states: readonly DeliveryState[] | undefined, sinks: readonly string[], now: Date): string {
-  if (!states || states.length === 0) return sinks.length === 0 ? `<span class="note">no sink configured</span>` : `<span class="note">nothing among the newest ${num(DELIVERY_WINDOW)} queued changes</span>`;
+  if (!states || states.length === 0)
+    return sinks.length === 0
+      ? `<span class="note">no sink configured</span>`
+      : `<span class="note">nothing among the newest ${num(DELIVERY_WINDOW)} queued changes</span>`;
   return `<ul class="deliveries">${states
     .map((s) => {
-      const counts = [s.sent > 0 ? `${num(s.sent)} sent` : '', s.pending > 0 ? `${num(s.pending)} pending` : '', s.dead > 0 ? `${num(s.dead)} dead` : ''].filter(Boolean).join(', ');
+      const counts = [
+        s.sent > 0 ? `${num(s.sent)} sent` : '',
+        s.pending > 0 ? `${num(s.pending)} pending` : '',
+        s.dead > 0 ? `${num(s.dead)} dead` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
       return `<li data-sink="${e(s.sink)}"><b>${e(s.sink)}</b>: ${e(s.last.action ?? '?')} ${deliveryState(s.last, now, 100)} <span class="note">(${counts})</span></li>`;
     })
     .join('')}</ul>`;
 }
 
-function renderSinkSummary(d: { states: Map<string, DeliveryState[]>; complete: boolean; pending: Map<string, number> }, sinks: readonly string[]): string {
+function renderSinkSummary(
+  d: { states: Map<string, DeliveryState[]>; complete: boolean; pending: Map<string, number> },
+  sinks: readonly string[],
+): string {
   if (sinks.length === 0) return `<p class="sinks note">No sink is configured.</p>`;
   const total = new Map(sinks.map((s) => [s, { sent: 0, pending: d.pending.get(s) ?? 0, dead: 0 }]));
   for (const list of d.states.values()) {
@@ -548,12 +736,15 @@ function renderSinkSummary(d: { states: Map<string, DeliveryState[]>; complete: 
     ([sink, t]) =>
       `<span data-sink="${e(sink)}"><b>${e(sink)}</b> ${num(t.sent)} sent, <span class="${t.pending > 0 ? 'warn' : ''}">${num(t.pending)} pending</span>, <span class="${t.dead > 0 ? 'bad' : ''}">${num(t.dead)} dead</span></span>`,
   );
-  const scope = d.complete ? '' : ` <span class="note">(sent and dead among the newest ${num(DELIVERY_WINDOW)} queued changes; pending: all)</span>`;
+  const scope = d.complete
+    ? ''
+    : ` <span class="note">(sent and dead among the newest ${num(DELIVERY_WINDOW)} queued changes; pending: all)</span>`;
   return `<p class="sinks" id="sinks">Deliveries: ${parts.join(' · ')}${scope}</p>`;
 }
 
 function renderGroupNode(n: GroupNode, now: Date): string {
-  const more = n.messageLength > n.message.length ? ` <span class="note">… (${num(n.messageLength)} characters)</span>` : '';
+  const more =
+    n.messageLength > n.message.length ? ` <span class="note">… (${num(n.messageLength)} characters)</span>` : '';
   return `<tr data-node="${e(n.node)}"><th scope="row"><a href="${e(nodePath(n.node))}">${e(n.node)}</a>${n.silent ? ' <span class="flag silent">silent</span>' : ''}</th><td>${n.lastSeenAt === null ? '<span class="note">no report kept</span>' : when(n.lastSeenAt, now)}</td><td>${n.openedAt ? when(n.openedAt, now) : '<span class="note">not recorded</span>'}</td><td>${when(n.observedAt, now)}</td><td class="message">${e(n.message)}${more}</td><td>${renderEvidence(n.evidence, n.evidenceCount)}</td></tr>`;
 }
 
@@ -569,7 +760,8 @@ function renderEvidence(ev: Evidence[] | string, count: number): string {
 
 function renderFilters(v: View, probes: readonly string[]): string {
   const choices = v.filter.probe && !probes.includes(v.filter.probe) ? [...probes, v.filter.probe].sort() : probes;
-  const opt = (value: string, label: string, selected: boolean) => `<option value="${e(value)}"${selected ? ' selected' : ''}>${e(label)}</option>`;
+  const opt = (value: string, label: string, selected: boolean) =>
+    `<option value="${e(value)}"${selected ? ' selected' : ''}>${e(label)}</option>`;
   return `<form method="get" action="/" class="filters" id="filters">
 <label>probe <select name="probe">${opt('', 'any', v.filter.probe === '')}${choices.map((p) => opt(p, p, p === v.filter.probe)).join('')}</select></label>
 <fieldset><legend>severity</legend>${SEVERITIES.map((s) => `<label class="sev-choice"><input type="checkbox" name="severity" value="${s}"${v.filter.severities.includes(s) ? ' checked' : ''}> <span class="sev sev-${s}">${s}</span></label>`).join('')}</fieldset>
@@ -583,8 +775,10 @@ function renderFilters(v: View, probes: readonly string[]): string {
 function renderPager(v: View, total: number, size: number, path: string): string {
   const pages = Math.max(1, Math.ceil(total / size));
   if (pages <= 1) return '';
-  const link = (page: number, label: string, rel: string) => `<a href="${e(path || '/')}${e(viewQuery(v, { page }))}" rel="${rel}">${label}</a>`;
-  const prev = v.page > 1 ? link(Math.min(v.page - 1, pages), '‹ previous', 'prev') : '<span class="note">‹ previous</span>';
+  const link = (page: number, label: string, rel: string) =>
+    `<a href="${e(path || '/')}${e(viewQuery(v, { page }))}" rel="${rel}">${label}</a>`;
+  const prev =
+    v.page > 1 ? link(Math.min(v.page - 1, pages), '‹ previous', 'prev') : '<span class="note">‹ previous</span>';
   const next = v.page < pages ? link(v.page + 1, 'next ›', 'next') : '<span class="note">next ›</span>';
   return `<nav class="pager">${prev} · page ${num(Math.min(v.page, pages))} of ${num(pages)} · ${next}</nav>`;
 }
@@ -600,7 +794,8 @@ function num(n: number): string {
 /** An absolute UTC time with how long ago it was; unreadable times are shown as they are. */
 /** The node's integrity baseline cell: short digest (full in the title), verified or not, and its last change. */
 function renderBaseline(b: NodeBaseline | undefined, now: Date): string {
-  if (!b) return `<td class="baseline note" title="This node's agent has sent no integrity baseline (the integrity probe is off or has none yet).">none reported</td>`;
+  if (!b)
+    return `<td class="baseline note" title="This node's agent has sent no integrity baseline (the integrity probe is off or has none yet).">none reported</td>`;
   const digest = `<code title="${e(`${b.digest} (built ${b.created}; kept since ${b.since})`)}">${e(b.digest.slice(0, 12))}</code>`;
   const signed = b.signed ? '' : ` <span class="note">unverified</span>`;
   const changed = b.changedAt
@@ -619,7 +814,14 @@ export function when(t: string | number, now: Date): string {
 export function ago(ms: number): string {
   const future = ms < 0;
   const s = Math.round(Math.abs(ms) / 1000);
-  const text = s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : s < 172_800 ? `${Math.round(s / 3600)}h` : `${Math.round(s / 86_400)}d`;
+  const text =
+    s < 120
+      ? `${s}s`
+      : s < 7200
+        ? `${Math.round(s / 60)}m`
+        : s < 172_800
+          ? `${Math.round(s / 3600)}h`
+          : `${Math.round(s / 86_400)}d`;
   return future ? `in ${text}` : `${text} ago`;
 }
 

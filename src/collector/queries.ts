@@ -132,7 +132,7 @@ type FilterParams = {
   sev: string;
   check: string;
   node: string;
-}
+};
 
 function params(f: FleetFilter): FilterParams {
   return {
@@ -172,17 +172,22 @@ export class FleetQueries {
       openGroups: p(`SELECT severity, COUNT(*) AS n FROM groups WHERE status = 'open' GROUP BY severity`),
       // Every failing (check, severity) has an open group (store.ts keeps them together): without a node
       // filter the columns and their counts come from the small groups table.
-      openChecks: p(`SELECT key, check_id, severity, title, node_count FROM groups WHERE status = 'open' AND check_id > @lo AND check_id < @hi
+      openChecks:
+        p(`SELECT key, check_id, severity, title, node_count FROM groups WHERE status = 'open' AND check_id > @lo AND check_id < @hi
           AND (@sev = '' OR instr(@sev, ',' || severity || ',') > 0) AND (@check = '' OR instr(check_id, @check) > 0)`),
-      probes: p(`SELECT DISTINCT substr(check_id, 1, instr(check_id, '.') - 1) AS probe FROM groups WHERE status = 'open' ORDER BY probe`),
+      probes: p(
+        `SELECT DISTINCT substr(check_id, 1, instr(check_id, '.') - 1) AS probe FROM groups WHERE status = 'open' ORDER BY probe`,
+      ),
       checksOnNodes: p(`SELECT check_id, severity, COUNT(*) AS n FROM node_checks
           WHERE node IN (SELECT value FROM json_each(@nodes)) AND ${FILTER_SQL} GROUP BY check_id, severity`),
-      matchingNodes: p(`SELECT node, last_seen_at, silent FROM nodes n WHERE (@node = '' OR instr(lower(node), @node) > 0)
+      matchingNodes:
+        p(`SELECT node, last_seen_at, silent FROM nodes n WHERE (@node = '' OR instr(lower(node), @node) > 0)
           AND (@all = 1 OR EXISTS (SELECT 1 FROM node_checks c WHERE c.node = n.node AND ${c(FILTER_SQL)})) ORDER BY node`),
       nodeCounts: p(`SELECT node, COUNT(*) AS n, MIN(${SEVERITY_RANK_SQL}) AS worst FROM node_checks
           WHERE node IN (SELECT value FROM json_each(@nodes)) AND ${FILTER_SQL} GROUP BY node`),
       // The baseline columns of one page of nodes (store.ts migration 3).
-      pageBaselines: p(`SELECT node, baseline_digest, baseline_created, baseline_signed, baseline_observed_at, baseline_since, baseline_changed_at,
+      pageBaselines:
+        p(`SELECT node, baseline_digest, baseline_created, baseline_signed, baseline_observed_at, baseline_since, baseline_changed_at,
           baseline_previous, baseline_changes FROM nodes WHERE node IN (SELECT value FROM json_each(@nodes)) AND baseline_digest IS NOT NULL`),
       cells: p(`SELECT node, check_id, severity, substr(message, 1, 300) AS message FROM node_checks
           WHERE node IN (SELECT value FROM json_each(@nodes)) AND ${FILTER_SQL}`),
@@ -192,16 +197,20 @@ export class FleetQueries {
       group: p(`SELECT * FROM groups WHERE key = ?`),
       // One pass over the newest queue rows (the queue has no index by group; ids only grow): counts per
       // group and sink, and the newest row of each.
-      deliveryStates: p(`SELECT a.group_key, a.sink, a.sent, a.pending, a.dead, d.change, d.created_at, d.sent_at, d.dead_at, d.attempts, d.next_at, d.last_error
+      deliveryStates:
+        p(`SELECT a.group_key, a.sink, a.sent, a.pending, a.dead, d.change, d.created_at, d.sent_at, d.dead_at, d.attempts, d.next_at, d.last_error
           FROM (SELECT group_key, sink, COUNT(sent_at) AS sent, SUM(sent_at IS NULL AND dead_at IS NULL) AS pending, COUNT(dead_at) AS dead, MAX(id) AS last_id
                 FROM deliveries WHERE id > @minId GROUP BY group_key, sink) a JOIN deliveries d ON d.id = a.last_id`),
       maxDeliveryId: p(`SELECT COALESCE(MAX(id), 0) AS id FROM deliveries`),
       // Exact, through the queue's partial index of unacknowledged rows.
-      pendingBySink: p(`SELECT sink, COUNT(*) AS n FROM deliveries WHERE sent_at IS NULL AND dead_at IS NULL GROUP BY sink`),
+      pendingBySink: p(
+        `SELECT sink, COUNT(*) AS n FROM deliveries WHERE sent_at IS NULL AND dead_at IS NULL GROUP BY sink`,
+      ),
       history: p(`SELECT id, sink, change, created_at, sent_at, dead_at, attempts, next_at, last_error FROM deliveries
           WHERE group_key = ? ORDER BY id DESC LIMIT ?`),
       // Evidence is cut down in SQL (at most 100 items of up to 8 KiB each are stored per node).
-      groupNodes: p(`SELECT c.node, n.last_seen_at, n.silent, substr(c.message, 1, @messageMax) AS message, length(c.message) AS message_length,
+      groupNodes:
+        p(`SELECT c.node, n.last_seen_at, n.silent, substr(c.message, 1, @messageMax) AS message, length(c.message) AS message_length,
             CASE WHEN json_valid(c.evidence) AND json_type(c.evidence) = 'array' THEN json_array_length(c.evidence) ELSE -1 END AS evidence_count,
             CASE WHEN json_valid(c.evidence) AND json_type(c.evidence) = 'array' THEN
               (SELECT json_group_array(json_object('file', substr(json_extract(value, '$.file'), 1, @textMax), 'line', json_extract(value, '$.line'),
@@ -221,11 +230,14 @@ export class FleetQueries {
           AND (@sev = '' OR instr(@sev, ',' || severity || ',') > 0) AND (@check = '' OR instr(check_id, @check) > 0)
           AND status = @status AND opened_at >= @since`),
       // Groups resolved since a time (ISO text compares in time order): how long each was open.
-      resolvedSince: p(`SELECT opened_at, updated_at FROM groups WHERE status = 'resolved' AND updated_at >= ? ORDER BY updated_at DESC LIMIT ?`),
+      resolvedSince: p(
+        `SELECT opened_at, updated_at FROM groups WHERE status = 'resolved' AND updated_at >= ? ORDER BY updated_at DESC LIMIT ?`,
+      ),
       node: p(`SELECT node, first_seen_at, last_seen_at, silent FROM nodes WHERE node = ?`),
       // A range of the primary key (node, check_id): one node's rows only.
       nodeCoverage: p(`SELECT status, failing, COUNT(*) AS n FROM node_checks WHERE node = ? GROUP BY status, failing`),
-      nodeFailing: p(`SELECT check_id, severity, title, substr(message, 1, 300) AS message, opened_at, observed_at FROM node_checks
+      nodeFailing:
+        p(`SELECT check_id, severity, title, substr(message, 1, 300) AS message, opened_at, observed_at FROM node_checks
           WHERE node = @node AND failing = 1 ORDER BY ${SEVERITY_RANK_SQL}, check_id LIMIT @limit OFFSET @offset`),
       // Events in arrival order (seq), for the failing-checks chart: the first seq at or after a time is found by
       // bisection on the primary key, then one bounded range is read.
@@ -233,7 +245,8 @@ export class FleetQueries {
       seqAtOrAfter: p(`SELECT seq, received_at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1`),
       failingInRange: p(`SELECT COUNT(DISTINCT node || char(0) || check_id) AS failing FROM events
           WHERE seq >= @from AND seq <= @to AND status = 'fail' AND check_id <> @heartbeat AND json_extract(body, '$.accepted') IS NOT 1`),
-      groupNodeCount: p(`SELECT COUNT(*) AS n FROM node_checks WHERE check_id = @check AND severity = @severity AND failing = 1
+      groupNodeCount:
+        p(`SELECT COUNT(*) AS n FROM node_checks WHERE check_id = @check AND severity = @severity AND failing = 1
           AND (@node = '' OR instr(lower(node), @node) > 0)`),
     };
   }
@@ -251,20 +264,49 @@ export class FleetQueries {
    */
   failingChecks(f: FleetFilter): { checks: FailingCheck[]; probes: string[] } {
     const q = params(f);
-    const open = this.st.openChecks!.all(q) as { key: string; check_id: string; severity: Severity; title: string; node_count: number }[];
+    const open = this.st.openChecks!.all(q) as {
+      key: string;
+      check_id: string;
+      severity: Severity;
+      title: string;
+      node_count: number;
+    }[];
     let checks: FailingCheck[];
     if (q.node === '') {
-      checks = open.map((g) => ({ key: g.key, check: g.check_id, severity: g.severity, probe: probeOf(g.check_id), title: g.title, nodes: g.node_count }));
+      checks = open.map((g) => ({
+        key: g.key,
+        check: g.check_id,
+        severity: g.severity,
+        probe: probeOf(g.check_id),
+        title: g.title,
+        nodes: g.node_count,
+      }));
     } else {
       const titles = new Map(open.map((g) => [g.key, g.title]));
       const nodes = (this.st.matchingNodes!.all({ ...q, all: 1 }) as { node: string }[]).map((r) => r.node);
-      const rows = this.st.checksOnNodes!.all({ ...q, nodes: JSON.stringify(nodes) }) as { check_id: string; severity: Severity; n: number }[];
+      const rows = this.st.checksOnNodes!.all({ ...q, nodes: JSON.stringify(nodes) }) as {
+        check_id: string;
+        severity: Severity;
+        n: number;
+      }[];
       checks = rows.map((r) => {
         const key = groupKey(r.check_id, r.severity);
-        return { key, check: r.check_id, severity: r.severity, probe: probeOf(r.check_id), title: titles.get(key) ?? '', nodes: r.n };
+        return {
+          key,
+          check: r.check_id,
+          severity: r.severity,
+          probe: probeOf(r.check_id),
+          title: titles.get(key) ?? '',
+          nodes: r.n,
+        };
       });
     }
-    checks.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || b.nodes - a.nodes || a.check.localeCompare(b.check));
+    checks.sort(
+      (a, b) =>
+        SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+        b.nodes - a.nodes ||
+        a.check.localeCompare(b.check),
+    );
     const probes = (this.st.probes!.all() as { probe: string }[]).map((r) => r.probe);
     return { checks, probes };
   }
@@ -275,13 +317,18 @@ export class FleetQueries {
    */
   nodes(f: FleetFilter, all: boolean, offset: number, limit: number): { rows: NodeRow[]; total: number } {
     const q = params(f);
-    const chosen = this.st.matchingNodes!.all({ ...q, all: all ? 1 : 0 }) as { node: string; last_seen_at: number; silent: number }[];
+    const chosen = this.st.matchingNodes!.all({ ...q, all: all ? 1 : 0 }) as {
+      node: string;
+      last_seen_at: number;
+      silent: number;
+    }[];
     const page = chosen.slice(offset, offset + limit);
     const counts = new Map<string, { n: number; worst: number }>();
     const baselines = new Map<string, NodeBaseline>();
     if (page.length > 0) {
       const names = JSON.stringify(page.map((n) => n.node));
-      for (const r of this.st.nodeCounts!.all({ ...q, nodes: names }) as { node: string; n: number; worst: number }[]) counts.set(r.node, r);
+      for (const r of this.st.nodeCounts!.all({ ...q, nodes: names }) as { node: string; n: number; worst: number }[])
+        counts.set(r.node, r);
       for (const r of this.st.pageBaselines!.all({ nodes: names }) as (NodeBaselineRow & { node: string })[]) {
         const b = nodeBaseline(r);
         if (b) baselines.set(r.node, b);
@@ -302,7 +349,12 @@ export class FleetQueries {
   /** The matching failures of the given nodes (the cells of one page of the matrix). */
   cells(f: FleetFilter, nodes: readonly string[]): Cell[] {
     if (nodes.length === 0) return [];
-    const rows = this.st.cells!.all({ ...params(f), nodes: JSON.stringify(nodes) }) as { node: string; check_id: string; severity: Severity; message: string }[];
+    const rows = this.st.cells!.all({ ...params(f), nodes: JSON.stringify(nodes) }) as {
+      node: string;
+      check_id: string;
+      severity: Severity;
+      message: string;
+    }[];
     return rows.map((r) => ({ node: r.node, check: r.check_id, severity: r.severity, message: r.message }));
   }
 
@@ -320,12 +372,21 @@ export class FleetQueries {
    * Delivery state per group key and sink from the newest `window` queue rows (`complete` false when the
    * queue holds older ones), and the exact number of unacknowledged rows per sink.
    */
-  deliveryStates(window: number): { states: Map<string, DeliveryState[]>; complete: boolean; pending: Map<string, number> } {
+  deliveryStates(window: number): {
+    states: Map<string, DeliveryState[]>;
+    complete: boolean;
+    pending: Map<string, number>;
+  } {
     const out = new Map<string, DeliveryState[]>();
     const maxId = (this.st.maxDeliveryId!.get() as { id: number }).id;
     const minId = Math.max(0, maxId - window);
     const pending = new Map((this.st.pendingBySink!.all() as { sink: string; n: number }[]).map((r) => [r.sink, r.n]));
-    const rows = this.st.deliveryStates!.all({ minId }) as (QueueRow & { group_key: string; sent: number; pending: number; dead: number })[];
+    const rows = this.st.deliveryStates!.all({ minId }) as (QueueRow & {
+      group_key: string;
+      sent: number;
+      pending: number;
+      dead: number;
+    })[];
     for (const r of rows) {
       const list = out.get(r.group_key) ?? [];
       list.push({
@@ -362,7 +423,13 @@ export class FleetQueries {
   }
 
   /** The failing nodes of a group with their message and evidence (cut to `limits`), one page by node name. */
-  groupNodes(g: GroupRow, node: string, offset: number, limit: number, limits: { messageMax: number; textMax: number; evidenceMax: number }): { rows: GroupNode[]; total: number } {
+  groupNodes(
+    g: GroupRow,
+    node: string,
+    offset: number,
+    limit: number,
+    limits: { messageMax: number; textMax: number; evidenceMax: number },
+  ): { rows: GroupNode[]; total: number } {
     const where = { check: g.check, severity: g.severity, node: node.toLowerCase() };
     const total = (this.st.groupNodeCount!.get(where) as { n: number }).n;
     const rows = this.st.groupNodes!.all({ ...where, ...limits, limit, offset }) as {
@@ -396,7 +463,13 @@ export class FleetQueries {
    * One page of groups with `status` matching probe, severity and check, opened at or after `since` (ISO;
    * '' for any): most severe first, then by how many nodes fail, then by check id. Also the total.
    */
-  groupsRanked(f: FleetFilter, status: AlertGroupStatus, since: string, offset: number, limit: number): { rows: GroupRow[]; total: number } {
+  groupsRanked(
+    f: FleetFilter,
+    status: AlertGroupStatus,
+    since: string,
+    offset: number,
+    limit: number,
+  ): { rows: GroupRow[]; total: number } {
     const q = { ...params(f), status, since };
     const rows = (this.st.groupsRanked!.all({ ...q, limit, offset }) as DbGroupRow[]).map(toGroup);
     return { rows, total: (this.st.groupsRankedCount!.get(q) as { n: number }).n };
@@ -408,12 +481,15 @@ export class FleetQueries {
    */
   timesToFix(since: string, limit: number): number[] {
     const rows = this.st.resolvedSince!.all(since, limit) as { opened_at: string; updated_at: string }[];
-    return rows.map((r) => Date.parse(r.updated_at) - Date.parse(r.opened_at)).filter((ms) => Number.isFinite(ms) && ms >= 0);
+    return rows
+      .map((r) => Date.parse(r.updated_at) - Date.parse(r.opened_at))
+      .filter((ms) => Number.isFinite(ms) && ms >= 0);
   }
 
   /** A node's row, what the collector holds of its checks by status, and one page of its failing checks. */
   node(name: string, offset: number, limit: number): NodeDetail | undefined {
-    const r = this.st.node!.get(name) as { node: string; first_seen_at: number; last_seen_at: number; silent: number } | undefined;
+    const r = this.st.node!.get(name) as
+      { node: string; first_seen_at: number; last_seen_at: number; silent: number } | undefined;
     if (!r) return undefined;
     const coverage: NodeCoverage = { fail: 0, pass: 0, unknown: 0, other: 0, total: 0 };
     for (const c of this.st.nodeCoverage!.all(name) as { status: string; failing: number; n: number }[]) {
@@ -436,7 +512,15 @@ export class FleetQueries {
       lastSeenAt: r.last_seen_at,
       silent: r.silent === 1,
       coverage,
-      failing: rows.map((x) => ({ key: groupKey(x.check_id, x.severity), check: x.check_id, severity: x.severity, title: x.title, message: x.message, openedAt: x.opened_at, observedAt: x.observed_at })),
+      failing: rows.map((x) => ({
+        key: groupKey(x.check_id, x.severity),
+        check: x.check_id,
+        severity: x.severity,
+        title: x.title,
+        message: x.message,
+        openedAt: x.opened_at,
+        observedAt: x.observed_at,
+      })),
     };
   }
 
@@ -446,7 +530,11 @@ export class FleetQueries {
    * periodically, so a window as long as their re-send interval holds every check failing at its end. Reads at
    * most `maxRows` events per window; `complete` is false for a window that held more.
    */
-  failingIn(windows: readonly { from: number; to: number }[], maxRows: number, heartbeat: string): { failing: number; complete: boolean }[] {
+  failingIn(
+    windows: readonly { from: number; to: number }[],
+    maxRows: number,
+    heartbeat: string,
+  ): { failing: number; complete: boolean }[] {
     const maxSeq = (this.st.maxSeq!.get() as { seq: number }).seq;
     return windows.map((w) => {
       if (maxSeq === 0) return { failing: 0, complete: true };
@@ -546,5 +634,14 @@ function attemptOf(r: QueueRow): DeliveryAttempt {
 }
 
 function toGroup(r: DbGroupRow): GroupRow {
-  return { key: r.key, check: r.check_id, severity: r.severity, title: r.title, status: r.status, nodeCount: r.node_count, openedAt: r.opened_at, updatedAt: r.updated_at };
+  return {
+    key: r.key,
+    check: r.check_id,
+    severity: r.severity,
+    title: r.title,
+    status: r.status,
+    nodeCount: r.node_count,
+    openedAt: r.opened_at,
+    updatedAt: r.updated_at,
+  };
 }

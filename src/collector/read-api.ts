@@ -20,14 +20,17 @@ export const ALERTS_LIMIT_MAX = 500;
 const CURSOR_MAX = 2048;
 
 export type ListAnswer =
-  | { ok: true; body: NodeSummary[] | AlertGroup[]; headers: Record<string, string> }
-  | { ok: false; error: string };
+  { ok: true; body: NodeSummary[] | AlertGroup[]; headers: Record<string, string> } | { ok: false; error: string };
 
 /** Answer GET /v1/nodes or /v1/alerts (`path`) for the query string `search` (with or without its '?'). */
 export function listPage(store: Store, path: '/v1/nodes' | '/v1/alerts', search: string): ListAnswer {
   const q = new URLSearchParams(search);
   const nodes = path === '/v1/nodes';
-  const limit = parseLimit(q.get('limit'), nodes ? NODES_LIMIT_DEFAULT : ALERTS_LIMIT_DEFAULT, nodes ? NODES_LIMIT_MAX : ALERTS_LIMIT_MAX);
+  const limit = parseLimit(
+    q.get('limit'),
+    nodes ? NODES_LIMIT_DEFAULT : ALERTS_LIMIT_DEFAULT,
+    nodes ? NODES_LIMIT_MAX : ALERTS_LIMIT_MAX,
+  );
   if (typeof limit === 'string') return { ok: false, error: limit };
   const raw = q.get('cursor');
   const kind = nodes ? 'n' : 'a';
@@ -44,7 +47,12 @@ export function listPage(store: Store, path: '/v1/nodes' | '/v1/alerts', search:
     const page = store.alertsPage(pos as AlertsPosition | undefined, limit);
     const last = page.at(-1);
     if (page.length === limit && last) {
-      next = encodeCursor({ k: 'a', resolved: last.status === 'resolved' ? 1 : 0, check: last.check, severity: last.severity });
+      next = encodeCursor({
+        k: 'a',
+        resolved: last.status === 'resolved' ? 1 : 0,
+        check: last.check,
+        severity: last.severity,
+      });
     }
     body = page;
   }
@@ -81,6 +89,10 @@ function decodeCursor(raw: string, kind: 'n' | 'a'): { node: string } | AlertsPo
   if (typeof c !== 'object' || c === null) return bad;
   const o = c as Record<string, unknown>;
   if (kind === 'n') return o.k === 'n' && typeof o.node === 'string' ? { node: o.node } : bad;
-  const ok = o.k === 'a' && (o.resolved === 0 || o.resolved === 1) && typeof o.check === 'string' && typeof o.severity === 'string';
+  const ok =
+    o.k === 'a' &&
+    (o.resolved === 0 || o.resolved === 1) &&
+    typeof o.check === 'string' &&
+    typeof o.severity === 'string';
   return ok ? { resolved: o.resolved as number, check: o.check as string, severity: o.severity as string } : bad;
 }

@@ -10,7 +10,7 @@
  * service account held to an allow list (any pod may ask for a token with our audience for its own account).
  */
 import { createPublicKey, verify as verifySignature } from 'node:crypto';
-import type { JsonWebKeyInput, KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 
 export interface SaTokenOptions {
@@ -29,13 +29,17 @@ export interface SaTokenOptions {
 
 /** Why a token was refused: 401 when it is not a valid token for us, 403 when it is valid but may not write. */
 export type SaRefusal =
-  | { status: 401; reason: 'malformed' | 'algorithm' | 'key' | 'signature' | 'expired' | 'not_yet_valid' | 'issuer' | 'audience'; detail: string }
+  | {
+      status: 401;
+      reason: 'malformed' | 'algorithm' | 'key' | 'signature' | 'expired' | 'not_yet_valid' | 'issuer' | 'audience';
+      detail: string;
+    }
   | { status: 403; reason: 'service_account' | 'no_node_claim'; detail: string };
 
-export type SaVerdict = { ok: true; node: string; serviceAccount: string; pod?: string; expiresAt: number } | ({ ok: false } & SaRefusal);
+export type SaVerdict =
+  { ok: true; node: string; serviceAccount: string; pod?: string; expiresAt: number } | ({ ok: false } & SaRefusal);
 
-const ALGS = { RS256: 'RSA', ES256: 'EC' } as const;
-type Alg = keyof typeof ALGS;
+type Alg = 'RS256' | 'ES256';
 /** Longest token taken at all: a projected token is about 1 KB; this bounds the work an anonymous caller causes. */
 const MAX_TOKEN_CHARS = 16 * 1024;
 const B64URL = /^[A-Za-z0-9_-]*$/;
@@ -64,7 +68,7 @@ export function parseJwks(text: string): Jwk[] {
     if (!alg || (k.alg !== undefined && k.alg !== alg)) continue;
     let key: KeyObject;
     try {
-      key = createPublicKey({ key: k, format: 'jwk' } as JsonWebKeyInput);
+      key = createPublicKey({ key: k, format: 'jwk' });
     } catch {
       continue;
     }
@@ -94,21 +98,35 @@ export function looksLikeJwt(token: string): boolean {
  * Verify a compact JWS against keys and return its claims, or why not. Only RS256 and ES256 (the algorithms
  * Kubernetes signs service account tokens with); `none`, HMAC and anything else is refused before any key is used.
  */
-export function verifyJwt(token: string, keys: readonly Jwk[]): { ok: true; claims: Record<string, unknown> } | { ok: false; reason: 'malformed' | 'algorithm' | 'key' | 'signature'; detail: string } {
-  if (!looksLikeJwt(token)) return { ok: false, reason: 'malformed', detail: 'not a compact JWS of three base64url parts' };
+export function verifyJwt(
+  token: string,
+  keys: readonly Jwk[],
+):
+  | { ok: true; claims: Record<string, unknown> }
+  | { ok: false; reason: 'malformed' | 'algorithm' | 'key' | 'signature'; detail: string } {
+  if (!looksLikeJwt(token))
+    return { ok: false, reason: 'malformed', detail: 'not a compact JWS of three base64url parts' };
   const [h, p, s] = token.split('.') as [string, string, string];
   const header = b64json(h);
   if (!header) return { ok: false, reason: 'malformed', detail: 'header is not a JSON object' };
   const alg = header.alg;
-  if (alg !== 'RS256' && alg !== 'ES256') return { ok: false, reason: 'algorithm', detail: `algorithm ${JSON.stringify(alg)} not accepted (RS256, ES256)` };
-  if (header.crit !== undefined) return { ok: false, reason: 'malformed', detail: 'critical header parameters not understood' };
+  if (alg !== 'RS256' && alg !== 'ES256')
+    return { ok: false, reason: 'algorithm', detail: `algorithm ${JSON.stringify(alg)} not accepted (RS256, ES256)` };
+  if (header.crit !== undefined)
+    return { ok: false, reason: 'malformed', detail: 'critical header parameters not understood' };
   const kid = typeof header.kid === 'string' ? header.kid : undefined;
   const candidates = keys.filter((k) => k.alg === alg && (kid === undefined || k.kid === kid));
-  if (candidates.length === 0) return { ok: false, reason: 'key', detail: `no ${alg} key${kid === undefined ? '' : ` with kid ${JSON.stringify(kid.slice(0, 64))}`} in the issuer's keys` };
+  if (candidates.length === 0)
+    return {
+      ok: false,
+      reason: 'key',
+      detail: `no ${alg} key${kid === undefined ? '' : ` with kid ${JSON.stringify(kid.slice(0, 64))}`} in the issuer's keys`,
+    };
   const data = Buffer.from(`${h}.${p}`, 'ascii');
   const sig = Buffer.from(s, 'base64url');
   // ES256 signatures are r||s, 64 bytes (RFC 7518 3.4), not DER.
-  if (alg === 'ES256' && sig.length !== 64) return { ok: false, reason: 'signature', detail: 'ES256 signature is not 64 bytes' };
+  if (alg === 'ES256' && sig.length !== 64)
+    return { ok: false, reason: 'signature', detail: 'ES256 signature is not 64 bytes' };
   const good = candidates.some((k) => {
     try {
       return verifySignature('sha256', data, alg === 'ES256' ? { key: k.key, dsaEncoding: 'ieee-p1363' } : k.key, sig);
@@ -169,18 +187,38 @@ export class SaTokenVerifier {
     const c = v.claims;
     const leeway = this.leewayMs;
     if (typeof c.exp !== 'number') return { ok: false, status: 401, reason: 'malformed', detail: 'no exp claim' };
-    if (c.exp * 1000 + leeway <= now) return { ok: false, status: 401, reason: 'expired', detail: `expired at ${isoSeconds(c.exp)}` };
-    if (c.nbf !== undefined && (typeof c.nbf !== 'number' || c.nbf * 1000 - leeway > now)) return { ok: false, status: 401, reason: 'not_yet_valid', detail: 'nbf is in the future' };
-    if (c.iat !== undefined && (typeof c.iat !== 'number' || c.iat * 1000 - leeway > now)) return { ok: false, status: 401, reason: 'not_yet_valid', detail: 'iat is in the future' };
-    if (c.iss !== this.opts.issuer) return { ok: false, status: 401, reason: 'issuer', detail: `issuer ${JSON.stringify(String(c.iss).slice(0, 200))} is not the configured one` };
+    if (c.exp * 1000 + leeway <= now)
+      return { ok: false, status: 401, reason: 'expired', detail: `expired at ${isoSeconds(c.exp)}` };
+    if (c.nbf !== undefined && (typeof c.nbf !== 'number' || c.nbf * 1000 - leeway > now))
+      return { ok: false, status: 401, reason: 'not_yet_valid', detail: 'nbf is in the future' };
+    if (c.iat !== undefined && (typeof c.iat !== 'number' || c.iat * 1000 - leeway > now))
+      return { ok: false, status: 401, reason: 'not_yet_valid', detail: 'iat is in the future' };
+    if (c.iss !== this.opts.issuer)
+      return {
+        ok: false,
+        status: 401,
+        reason: 'issuer',
+        detail: `issuer ${JSON.stringify(String(c.iss).slice(0, 200))} is not the configured one`,
+      };
     const aud = typeof c.aud === 'string' ? [c.aud] : Array.isArray(c.aud) ? c.aud : [];
-    if (!aud.includes(this.opts.audience)) return { ok: false, status: 401, reason: 'audience', detail: `audience is not ${JSON.stringify(this.opts.audience)}` };
+    if (!aud.includes(this.opts.audience))
+      return {
+        ok: false,
+        status: 401,
+        reason: 'audience',
+        detail: `audience is not ${JSON.stringify(this.opts.audience)}`,
+      };
     const k8s = obj(c['kubernetes.io']);
     const ns = k8s?.namespace;
     const sa = obj(k8s?.serviceaccount)?.name;
     const account = typeof ns === 'string' && typeof sa === 'string' ? `${ns}:${sa}` : undefined;
     if (account === undefined || !this.opts.serviceAccounts.includes(account)) {
-      return { ok: false, status: 403, reason: 'service_account', detail: `service account ${account ?? '(none)'} may not send events` };
+      return {
+        ok: false,
+        status: 403,
+        reason: 'service_account',
+        detail: `service account ${account ?? '(none)'} may not send events`,
+      };
     }
     const node = obj(k8s?.node)?.name;
     if (typeof node !== 'string' || node.length === 0) {
@@ -188,11 +226,18 @@ export class SaTokenVerifier {
         ok: false,
         status: 403,
         reason: 'no_node_claim',
-        detail: 'the token names no node (kubernetes.io.node.name, issued by Kubernetes 1.30 and later to pods bound to a node)',
+        detail:
+          'the token names no node (kubernetes.io.node.name, issued by Kubernetes 1.30 and later to pods bound to a node)',
       };
     }
     const pod = obj(k8s?.pod)?.name;
-    return { ok: true, node, serviceAccount: account, expiresAt: c.exp * 1000, ...(typeof pod === 'string' ? { pod } : {}) };
+    return {
+      ok: true,
+      node,
+      serviceAccount: account,
+      expiresAt: c.exp * 1000,
+      ...(typeof pod === 'string' ? { pod } : {}),
+    };
   }
 }
 

@@ -71,7 +71,11 @@ const TLS_RELOAD_EVERY_MS = 30_000;
 export async function startCollector(opts: CollectorOptions): Promise<Collector> {
   const cfg = opts.config.collector;
   const log = opts.log.child({ component: 'collector' });
-  if (!cfg.tokensFile) throw new ConfigError('collector.tokensFile', 'required: the file of accepted agent tokens, one per line (HOSTWARD_TOKENS_FILE)');
+  if (!cfg.tokensFile)
+    throw new ConfigError(
+      'collector.tokensFile',
+      'required: the file of accepted agent tokens, one per line (HOSTWARD_TOKENS_FILE)',
+    );
   let tokens: TokenSet;
   try {
     tokens = new TokenSet(cfg.tokensFile, (msg) => log.error({ err: msg }, 'tokens file reload failed'));
@@ -112,8 +116,18 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     db.checkpointInBackground(250);
     return inlineIngester(db, log, policy);
   };
-  const policy: IngestPolicy = { maxNodesPerToken: cfg.maxNodesPerToken, tokenNodeWindowMs: cfg.retention.eventsMaxAgeDays * 24 * 3600 * 1000 };
-  const inWorker = await workerIngester({ file: cfg.db, sinks: sinks.map((s) => s.name), policy, clockSkewMs, log, fallback: inline });
+  const policy: IngestPolicy = {
+    maxNodesPerToken: cfg.maxNodesPerToken,
+    tokenNodeWindowMs: cfg.retention.eventsMaxAgeDays * 24 * 3600 * 1000,
+  };
+  const inWorker = await workerIngester({
+    file: cfg.db,
+    sinks: sinks.map((s) => s.name),
+    policy,
+    clockSkewMs,
+    log,
+    fallback: inline,
+  });
   if (inWorker) pragma(db.db, 'wal_autocheckpoint = 0'); // the worker's store checkpoints
   const ingester = inWorker ?? inline();
 
@@ -126,7 +140,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   };
   let tlsFiles = tls ? tlsFileStamp(tls) : '';
   // An https.Server has every member of http.Server used here (timeouts, close*Connections).
-  const server: Server = tlsInitial ? (createTlsServer(tlsInitial, onRequest) as TlsServer as unknown as Server) : createServer(onRequest);
+  const server: Server = tlsInitial ? createTlsServer(tlsInitial, onRequest) : createServer(onRequest);
   const tlsTimer = tls
     ? setInterval(() => {
         const stamp = tlsFileStamp(tls);
@@ -137,7 +151,10 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
           log.info({ certFile: tls.certFile }, 'TLS certificate reloaded');
         } catch (e) {
           // Half-written files during a rotation: keep serving with the old ones and try again.
-          log.error({ certFile: tls.certFile, err: (e as Error).message.slice(0, 200) }, 'TLS certificate reload failed; keeping the previous one');
+          log.error(
+            { certFile: tls.certFile, err: (e as Error).message.slice(0, 200) },
+            'TLS certificate reload failed; keeping the previous one',
+          );
         }
       }, TLS_RELOAD_EVERY_MS)
     : undefined;
@@ -158,7 +175,12 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(req, res, 'GET, HEAD');
     if (isPagePath(p)) {
-      const page = servePage(req.url ?? '/', req.headers.authorization, { queries: (pageQueries ??= new FleetQueries(db.db)), sinks: sinks.map((s) => s.name), authorized: (h) => tokens.check(h), checkInfo: checkInfoOf });
+      const page = servePage(req.url ?? '/', req.headers.authorization, {
+        queries: (pageQueries ??= new FleetQueries(db.db)),
+        sinks: sinks.map((s) => s.name),
+        authorized: (h) => tokens.check(h),
+        checkInfo: checkInfoOf,
+      });
       return send(res, page.status, page.type, page.body, page.headers);
     }
     // The fleet's weaknesses are worth as much to an attacker as to an operator: the read API takes the
@@ -181,7 +203,9 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       case '/healthz':
         return send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
       case '/readyz':
-        return db.db.isOpen && !closing ? send(res, 200, 'text/plain; charset=utf-8', 'ok\n') : send(res, 503, 'text/plain; charset=utf-8', 'not ready\n');
+        return db.db.isOpen && !closing
+          ? send(res, 200, 'text/plain; charset=utf-8', 'ok\n')
+          : send(res, 503, 'text/plain; charset=utf-8', 'not ready\n');
       default:
         return json(res, 404, { error: 'not found' });
     }
@@ -236,26 +260,47 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
    * Who a request's credential speaks for: a token of the tokens file (bound to nodes or not), else an agent's
    * projected ServiceAccount token. 401 for no valid credential; 403 for a valid one that may not write.
    */
-  function identify(authorization: string | undefined): { ok: true; caller: Caller } | { ok: false; status: 401; error: string } | { ok: false; status: 403; reason: ForbiddenReason; error: string } {
+  function identify(
+    authorization: string | undefined,
+  ):
+    | { ok: true; caller: Caller }
+    | { ok: false; status: 401; error: string }
+    | { ok: false; status: 403; reason: ForbiddenReason; error: string } {
     const caller = tokens.identify(authorization);
     if (caller?.kind === 'unbound' && cfg.requireNodeBinding) {
-      return { ok: false, status: 403, reason: 'unbound_token', error: 'this token is bound to no node, and collector.requireNodeBinding refuses such tokens for events' };
+      return {
+        ok: false,
+        status: 403,
+        reason: 'unbound_token',
+        error: 'this token is bound to no node, and collector.requireNodeBinding refuses such tokens for events',
+      };
     }
     if (caller) return { ok: true, caller };
     const b = bearer(authorization);
-    if (!saTokens || b === undefined || !looksLikeJwt(b)) return { ok: false, status: 401, error: 'missing or wrong bearer token' };
+    if (!saTokens || b === undefined || !looksLikeJwt(b))
+      return { ok: false, status: 401, error: 'missing or wrong bearer token' };
     const v = saTokens.verify(b);
-    if (v.ok) return { ok: true, caller: { kind: 'node', node: v.node, via: 'serviceaccount', id: `serviceaccount:${v.serviceAccount}` } };
+    if (v.ok)
+      return {
+        ok: true,
+        caller: { kind: 'node', node: v.node, via: 'serviceaccount', id: `serviceaccount:${v.serviceAccount}` },
+      };
     if (v.status === 403) return { ok: false, status: 403, reason: v.reason, error: v.detail };
     // Debug only: anyone can send a token-shaped value, and the refusal's reason is in the answer the agent logs.
     log.debug({ reason: v.reason, detail: v.detail }, 'service account token refused');
     return { ok: false, status: 401, error: `service account token refused: ${v.detail}` };
   }
 
-  function forbid(req: IncomingMessage, res: ServerResponse, reason: ForbiddenReason, error: string, caller?: Caller): void {
+  function forbid(
+    req: IncomingMessage,
+    res: ServerResponse,
+    reason: ForbiddenReason,
+    error: string,
+    caller?: Caller,
+  ): void {
     outcome('forbidden');
     metrics.forbidden.inc({ reason });
-    log.warn({ reason, error, credential: caller?.id }, 'events refused: not this credential\'s to write');
+    log.warn({ reason, error, credential: caller?.id }, "events refused: not this credential's to write");
     reject(req, res, 403, error);
   }
 
@@ -265,7 +310,10 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     metrics.unbound.inc();
     if (warnedUnbound.has(id)) return;
     warnedUnbound.add(id);
-    log.warn({ credential: id }, 'events accepted with a token bound to no node: it can write for any node; bind it (<token> node=<name-or-glob>) or use service account tokens');
+    log.warn(
+      { credential: id },
+      'events accepted with a token bound to no node: it can write for any node; bind it (<token> node=<name-or-glob>) or use service account tokens',
+    );
   }
 
   // Node silent: checked periodically, but not before the collector has been up for silentAfterSeconds
@@ -281,7 +329,11 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       const mono = performance.now();
       const stepMs = wall - clockMark.wall - (mono - clockMark.mono);
       clockMark = { wall, mono };
-      if (Math.abs(stepMs) > CLOCK_STEP_TOLERANCE_MS) log.warn({ stepSeconds: Math.round(stepMs / 1000) }, 'wall clock stepped; node last-seen times moved onto the new clock');
+      if (Math.abs(stepMs) > CLOCK_STEP_TOLERANCE_MS)
+        log.warn(
+          { stepSeconds: Math.round(stepMs / 1000) },
+          'wall clock stepped; node last-seen times moved onto the new clock',
+        );
       if (mono - startedMono < silentMs || closing) return;
       ingester.markSilent(silentMs).then(
         (nodes) => {
@@ -338,7 +390,19 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   server.on('error', (e) => log.error({ err: e.message }, 'server error'));
   dispatcher.start();
   const bound = (server.address() as AddressInfo).port;
-  log.info({ port: bound, ingest: ingester.mode, db: cfg.db, tokens: tokens.count, unboundTokens: tokens.unbound, serviceAccountTokens: saTokens !== undefined, sinks: sinks.map((s) => s.name), schema: db.schemaVersion }, 'collector listening');
+  log.info(
+    {
+      port: bound,
+      ingest: ingester.mode,
+      db: cfg.db,
+      tokens: tokens.count,
+      unboundTokens: tokens.unbound,
+      serviceAccountTokens: saTokens !== undefined,
+      sinks: sinks.map((s) => s.name),
+      schema: db.schemaVersion,
+    },
+    'collector listening',
+  );
 
   let closed: Promise<void> | undefined;
   async function close(): Promise<void> {
@@ -372,7 +436,13 @@ function tlsOptions(t: CollectorTls): TlsOptions {
     cert: readPem(t.certFile, 'collector.tls.certFile'),
     key: readPem(t.keyFile, 'collector.tls.keyFile'),
     minVersion: 'TLSv1.2',
-    ...(t.clientCaFile !== undefined ? { ca: readPem(t.clientCaFile, 'collector.tls.clientCaFile'), requestCert: true, rejectUnauthorized: t.requireClientCert } : {}),
+    ...(t.clientCaFile !== undefined
+      ? {
+          ca: readPem(t.clientCaFile, 'collector.tls.clientCaFile'),
+          requestCert: true,
+          rejectUnauthorized: t.requireClientCert,
+        }
+      : {}),
   };
 }
 
@@ -396,9 +466,12 @@ function serviceAccountVerifier(cfg: Config['collector'], log: Logger): SaTokenV
   const sa = cfg.serviceAccountTokens;
   if (!sa) return undefined;
   const k = 'collector.serviceAccountTokens';
-  if (!sa.issuer) throw new ConfigError(`${k}.issuer`, 'required: the cluster\'s service account issuer (the tokens\' iss)');
-  if (!sa.jwksFile) throw new ConfigError(`${k}.jwksFile`, 'required: the issuer\'s public keys (kubectl get --raw /openid/v1/jwks)');
-  if (sa.serviceAccounts.length === 0) throw new ConfigError(`${k}.serviceAccounts`, 'required: the agents\' service accounts, namespace:name');
+  if (!sa.issuer)
+    throw new ConfigError(`${k}.issuer`, "required: the cluster's service account issuer (the tokens' iss)");
+  if (!sa.jwksFile)
+    throw new ConfigError(`${k}.jwksFile`, "required: the issuer's public keys (kubectl get --raw /openid/v1/jwks)");
+  if (sa.serviceAccounts.length === 0)
+    throw new ConfigError(`${k}.serviceAccounts`, "required: the agents' service accounts, namespace:name");
   try {
     return new SaTokenVerifier(
       { issuer: sa.issuer, jwksFile: sa.jwksFile, audience: sa.audience, serviceAccounts: sa.serviceAccounts },
@@ -429,7 +502,13 @@ const LINGER_BYTES = 16 * 1024 * 1024;
  * drained for a bounded time ("lingering close"): destroying a socket with unread data sends an RST, and the
  * client's kernel then throws away the answer it has not read yet.
  */
-function reject(req: IncomingMessage, res: ServerResponse, status: number, error: string, headers: Record<string, string> = {}): void {
+function reject(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  error: string,
+  headers: Record<string, string> = {},
+): void {
   const complete = req.complete;
   // No "Connection: close" here: with it, node's server ends the socket as soon as the answer is written,
   // with the body still unread. The connection is cut below, once the body is drained.
@@ -481,7 +560,18 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   send(res, status, 'application/json', JSON.stringify(body), headers);
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...headers });
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
   res.end(body);
 }

@@ -78,7 +78,10 @@ export interface DeliveryResult {
 export interface Sink {
   /** Stable name: the `sink` label of the metrics and the queue's key. */
   readonly name: string;
-  /** The configured sink this queue belongs to (routes and test-sink name it); default `name`. Alertmanager replicas share one. */
+  /**
+   * The configured sink this queue belongs to (routes and test-sink name it); default `name`. Alertmanager replicas
+   * share one.
+   */
   readonly configName?: string;
   /** The kind of receiver: it sets which severities the sink gets when no routing is configured (routing.ts). */
   readonly type?: SinkType;

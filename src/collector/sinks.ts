@@ -35,7 +35,14 @@ export function remediationOf(check: string): string | undefined {
   return remediations.get(check) || undefined;
 }
 
-function webhookFrom(cfg: CollectorConfig, name: string, urlFile: string, urlKey: string, secretFile: string | undefined, secretKey: string): Sink {
+function webhookFrom(
+  cfg: CollectorConfig,
+  name: string,
+  urlFile: string,
+  urlKey: string,
+  secretFile: string | undefined,
+  secretKey: string,
+): Sink {
   const url = readSecretFile(urlFile, urlKey);
   checkUrl(url, urlKey, true);
   const secret = secretFile === undefined ? undefined : readSecretFile(secretFile, secretKey);
@@ -51,28 +58,79 @@ function webhookFrom(cfg: CollectorConfig, name: string, urlFile: string, urlKey
 /** The sinks as configured, before routing. */
 export function createBareSinks(cfg: CollectorConfig): Sink[] {
   const sinks: Sink[] = [];
-  const common = { ...(cfg.cluster ? { cluster: cfg.cluster } : {}), ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}), remediation: remediationOf };
+  const common = {
+    ...(cfg.cluster ? { cluster: cfg.cluster } : {}),
+    ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
+    remediation: remediationOf,
+  };
   if (cfg.fileSink) sinks.push(fileSink(cfg.fileSink));
   for (const s of [slackSinkFromConfig(cfg, remediationOf), pagerdutySinkFromConfig(cfg)]) if (s) sinks.push(s);
   if (cfg.alertmanagerUrls !== undefined && cfg.alertmanagerUrls.length > 0) {
-    sinks.push(...alertmanagerSinks({ ...common, configName: 'alertmanager', urls: cfg.alertmanagerUrls, resendSeconds: cfg.alertmanagerResendSeconds, key: 'collector.alertmanagerUrls (HOSTWARD_ALERTMANAGER_URLS)' }));
+    sinks.push(
+      ...alertmanagerSinks({
+        ...common,
+        configName: 'alertmanager',
+        urls: cfg.alertmanagerUrls,
+        resendSeconds: cfg.alertmanagerResendSeconds,
+        key: 'collector.alertmanagerUrls (HOSTWARD_ALERTMANAGER_URLS)',
+      }),
+    );
   }
   if (cfg.webhookUrlFile !== undefined) {
-    sinks.push(webhookFrom(cfg, 'webhook', cfg.webhookUrlFile, 'collector.webhookUrlFile (HOSTWARD_WEBHOOK_URL_FILE)', cfg.webhookSecretFile, 'collector.webhookSecretFile (HOSTWARD_WEBHOOK_SECRET_FILE)'));
+    sinks.push(
+      webhookFrom(
+        cfg,
+        'webhook',
+        cfg.webhookUrlFile,
+        'collector.webhookUrlFile (HOSTWARD_WEBHOOK_URL_FILE)',
+        cfg.webhookSecretFile,
+        'collector.webhookSecretFile (HOSTWARD_WEBHOOK_SECRET_FILE)',
+      ),
+    );
   } else if (cfg.webhookSecretFile !== undefined) {
-    throw new ConfigError('collector.webhookSecretFile (HOSTWARD_WEBHOOK_SECRET_FILE)', 'set without collector.webhookUrlFile (HOSTWARD_WEBHOOK_URL_FILE)');
+    throw new ConfigError(
+      'collector.webhookSecretFile (HOSTWARD_WEBHOOK_SECRET_FILE)',
+      'set without collector.webhookUrlFile (HOSTWARD_WEBHOOK_URL_FILE)',
+    );
   }
   (cfg.sinks ?? []).forEach((d, i) => {
     const at = `collector.sinks[${i}]`;
     switch (d.type) {
       case 'slack':
-        sinks.push(slackSinkFrom(cfg, { name: d.name, webhookUrlFile: d.webhookUrlFile, key: `${at}.webhookUrlFile`, sendResolved: d.sendResolved }, remediationOf));
+        sinks.push(
+          slackSinkFrom(
+            cfg,
+            {
+              name: d.name,
+              webhookUrlFile: d.webhookUrlFile,
+              key: `${at}.webhookUrlFile`,
+              sendResolved: d.sendResolved,
+            },
+            remediationOf,
+          ),
+        );
         break;
       case 'pagerduty':
-        sinks.push(pagerdutySinkFrom(cfg, { name: d.name, routingKeyFile: d.routingKeyFile, routingKeyKey: `${at}.routingKeyFile`, url: d.url, urlKey: `${at}.url` }));
+        sinks.push(
+          pagerdutySinkFrom(cfg, {
+            name: d.name,
+            routingKeyFile: d.routingKeyFile,
+            routingKeyKey: `${at}.routingKeyFile`,
+            url: d.url,
+            urlKey: `${at}.url`,
+          }),
+        );
         break;
       case 'alertmanager':
-        sinks.push(...alertmanagerSinks({ ...common, configName: d.name, urls: d.urls, resendSeconds: d.resendSeconds ?? cfg.alertmanagerResendSeconds, key: `${at}.urls` }));
+        sinks.push(
+          ...alertmanagerSinks({
+            ...common,
+            configName: d.name,
+            urls: d.urls,
+            resendSeconds: d.resendSeconds ?? cfg.alertmanagerResendSeconds,
+            key: `${at}.urls`,
+          }),
+        );
         break;
       case 'webhook':
         sinks.push(webhookFrom(cfg, d.name, d.urlFile, `${at}.urlFile`, d.secretFile, `${at}.secretFile`));
@@ -100,7 +158,8 @@ export function createSinks(cfg: CollectorConfig): Sink[] {
   if (r) {
     const check = (names: readonly string[], at: string) =>
       names.forEach((n, i) => {
-        if (!known.has(n)) throw new ConfigError(`${at}[${i}]`, `no sink named "${n}" (configured: ${[...known].join(', ') || 'none'})`);
+        if (!known.has(n))
+          throw new ConfigError(`${at}[${i}]`, `no sink named "${n}" (configured: ${[...known].join(', ') || 'none'})`);
       });
     r.routes.forEach((route, i) => check(route.sinks, `collector.routing.routes[${i}].sinks`));
     if (r.default) check(r.default, 'collector.routing.default');

@@ -40,17 +40,24 @@ function load(): SqliteModule {
   try {
     sqlite = requireHere('node:sqlite') as SqliteModule;
   } catch {
-    throw new Error(`the collector keeps its state with node:sqlite, which Node.js ${process.version} does not have: run it on Node.js 22.13 or later`);
+    throw new Error(
+      `the collector keeps its state with node:sqlite, which Node.js ${process.version} does not have: run it on Node.js 22.13 or later`,
+    );
   }
   return sqlite;
 }
 
-/** Page cache per connection, in KiB (negative: KiB, not pages): better-sqlite3's build default; SQLite's own is 2 MB. */
+/**
+ * Page cache per connection, in KiB (negative: KiB, not pages): better-sqlite3's build default; SQLite's own is 2 MB.
+ */
 export const CACHE_KIB = 16_000;
 
 export function openDatabase(file: string, opts: { readOnly?: boolean; busyTimeoutMs?: number } = {}): Database {
   const { DatabaseSync } = load();
-  const db = new DatabaseSync(file, { readOnly: opts.readOnly ?? false, timeout: opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS }) as Database;
+  const db = new DatabaseSync(file, {
+    readOnly: opts.readOnly ?? false,
+    timeout: opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS,
+  }) as Database;
   try {
     // With 2 MB the unique index of event ids (random UUIDs) falls out of the cache: inserts took 30 % more CPU.
     db.exec(`PRAGMA cache_size = -${CACHE_KIB}`);
@@ -72,7 +79,8 @@ export function transaction<T>(db: Database, fn: () => T): T {
   st.begin.run();
   try {
     const result = fn();
-    if (result instanceof Promise) throw new TypeError('a transaction function must not be async: the transaction would end before it');
+    if (result instanceof Promise)
+      throw new TypeError('a transaction function must not be async: the transaction would end before it');
     st.commit.run();
     return result;
   } catch (e) {
@@ -85,7 +93,11 @@ export function transaction<T>(db: Database, fn: () => T): T {
 const controls = new WeakMap<Database, { begin: Statement; commit: Statement; rollback: Statement }>();
 function control(db: Database): { begin: Statement; commit: Statement; rollback: Statement } {
   let c = controls.get(db);
-  if (!c) controls.set(db, (c = { begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT'), rollback: db.prepare('ROLLBACK') }));
+  if (!c)
+    controls.set(
+      db,
+      (c = { begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT'), rollback: db.prepare('ROLLBACK') }),
+    );
   return c;
 }
 
@@ -109,9 +121,35 @@ export function prepareLenient(db: Database, sql: string): Statement {
 
 /** SQLite's primary result codes by number (sqlite3.h), for messages and decisions on an error. */
 const RESULT_CODES = [
-  'OK', 'ERROR', 'INTERNAL', 'PERM', 'ABORT', 'BUSY', 'LOCKED', 'NOMEM', 'READONLY', 'INTERRUPT', 'IOERR', 'CORRUPT',
-  'NOTFOUND', 'FULL', 'CANTOPEN', 'PROTOCOL', 'EMPTY', 'SCHEMA', 'TOOBIG', 'CONSTRAINT', 'MISMATCH', 'MISUSE', 'NOLFS',
-  'AUTH', 'FORMAT', 'RANGE', 'NOTADB', 'NOTICE', 'WARNING',
+  'OK',
+  'ERROR',
+  'INTERNAL',
+  'PERM',
+  'ABORT',
+  'BUSY',
+  'LOCKED',
+  'NOMEM',
+  'READONLY',
+  'INTERRUPT',
+  'IOERR',
+  'CORRUPT',
+  'NOTFOUND',
+  'FULL',
+  'CANTOPEN',
+  'PROTOCOL',
+  'EMPTY',
+  'SCHEMA',
+  'TOOBIG',
+  'CONSTRAINT',
+  'MISMATCH',
+  'MISUSE',
+  'NOLFS',
+  'AUTH',
+  'FORMAT',
+  'RANGE',
+  'NOTADB',
+  'NOTICE',
+  'WARNING',
 ];
 
 /** 'SQLITE_BUSY', 'SQLITE_NOTADB', ... for an error SQLite raised (extended codes by their primary); else undefined. */

@@ -17,7 +17,15 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BASELINE_CHANGED_CHECK, CLOCK_SKEW_CHECK, HEARTBEAT_CHECK, NODE_SILENT_CHECK } from '../contracts.js';
 import { BASELINE_ROLLBACK_CHECK } from '../contracts.js';
-import type { AlertEvent, AlertGroup, AlertGroupStatus, BaselineRef, NodeBaseline, NodeSummary, Severity } from '../contracts.js';
+import type {
+  AlertEvent,
+  AlertGroup,
+  AlertGroupStatus,
+  BaselineRef,
+  NodeBaseline,
+  NodeSummary,
+  Severity,
+} from '../contracts.js';
 import type { GroupChange, GroupAction } from './sink.js';
 import { BUSY_TIMEOUT_MS, openDatabase, pragma, sqliteCode, transaction } from './sqlite.js';
 import type { Database as Db, Statement } from './sqlite.js';
@@ -451,10 +459,15 @@ export class Store {
     if (opts.checkpointEveryMs && opts.file !== ':memory:') this.startCheckpointer(opts.file, opts.checkpointEveryMs);
     const p = (sql: string) => this.db.prepare(sql);
     this.st = {
-      insertEvent: p(`INSERT OR IGNORE INTO events (id, node, check_id, status, severity, observed_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-      getNodeCheck: p(`SELECT severity, failing, observed_at, opened_at FROM node_checks WHERE node = ? AND check_id = ?`),
+      insertEvent: p(
+        `INSERT OR IGNORE INTO events (id, node, check_id, status, severity, observed_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      getNodeCheck: p(
+        `SELECT severity, failing, observed_at, opened_at FROM node_checks WHERE node = ? AND check_id = ?`,
+      ),
       // Positional parameters: binding an object by name costs a lookup per parameter per event.
-      upsertNodeCheck: p(`INSERT INTO node_checks (node, check_id, probe, severity, status, failing, title, message, evidence, observed_at, opened_at, updated_at)
+      upsertNodeCheck:
+        p(`INSERT INTO node_checks (node, check_id, probe, severity, status, failing, title, message, evidence, observed_at, opened_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (node, check_id) DO UPDATE SET probe = excluded.probe, severity = excluded.severity, status = excluded.status,
           failing = excluded.failing, title = excluded.title, message = excluded.message, evidence = excluded.evidence,
@@ -462,7 +475,9 @@ export class Store {
       getNode: p(`SELECT silent FROM nodes WHERE node = ?`),
       upsertNode: p(`INSERT INTO nodes (node, first_seen_at, last_seen_at, silent) VALUES (?, ?, ?, 0)
         ON CONFLICT (node) DO UPDATE SET last_seen_at = MAX(last_seen_at, excluded.last_seen_at), silent = 0`),
-      failingNodes: p(`SELECT node FROM node_checks WHERE check_id = ? AND severity = ? AND failing = 1 ORDER BY node LIMIT ${CHANGE_NODES_MAX}`),
+      failingNodes: p(
+        `SELECT node FROM node_checks WHERE check_id = ? AND severity = ? AND failing = 1 ORDER BY node LIMIT ${CHANGE_NODES_MAX}`,
+      ),
       getGroup: p(`SELECT * FROM groups WHERE key = ?`),
       upsertGroup: p(`INSERT INTO groups (key, check_id, severity, title, status, node_count, opened_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -472,17 +487,25 @@ export class Store {
       knownSinks: p(`SELECT name FROM known_sinks`),
       addKnownSink: p(`INSERT INTO known_sinks (name, since) VALUES (?, ?)`),
       forgetSink: p(`DELETE FROM known_sinks WHERE name = ?`),
-      abandonDeliveries: p(`UPDATE deliveries SET dead_at = ?, last_error = ? WHERE sink = ? AND sent_at IS NULL AND dead_at IS NULL`),
+      abandonDeliveries: p(
+        `UPDATE deliveries SET dead_at = ?, last_error = ? WHERE sink = ? AND sent_at IS NULL AND dead_at IS NULL`,
+      ),
       dropLedger: p(`DELETE FROM inhibition_ledger WHERE sink = ?`),
       openGroups: p(`SELECT * FROM groups WHERE status = 'open' ORDER BY check_id, severity`),
-      nextDelivery: p(`SELECT id, sink, change, attempts, next_at FROM deliveries WHERE sink = ? AND sent_at IS NULL AND dead_at IS NULL ORDER BY id LIMIT 1`),
+      nextDelivery: p(
+        `SELECT id, sink, change, attempts, next_at FROM deliveries WHERE sink = ? AND sent_at IS NULL AND dead_at IS NULL ORDER BY id LIMIT 1`,
+      ),
       markSent: p(`UPDATE deliveries SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`),
       markRetry: p(`UPDATE deliveries SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?`),
       markDead: p(`UPDATE deliveries SET attempts = attempts + 1, dead_at = ?, last_error = ? WHERE id = ?`),
-      pendingBySink: p(`SELECT sink, COUNT(*) AS n FROM deliveries WHERE sent_at IS NULL AND dead_at IS NULL GROUP BY sink`),
+      pendingBySink: p(
+        `SELECT sink, COUNT(*) AS n FROM deliveries WHERE sent_at IS NULL AND dead_at IS NULL GROUP BY sink`,
+      ),
       // Retention: events arrive in seq order with a non-decreasing received_at (but for clock steps), so
       // the oldest are at the front; a bounded look at the front needs no index on received_at.
-      pruneEvents: p(`DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?) AND received_at < ?`),
+      pruneEvents: p(
+        `DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?) AND received_at < ?`,
+      ),
       silentCandidates: p(`SELECT node, last_seen_at FROM nodes WHERE silent = 0 AND last_seen_at < ?`),
       // A step of the wall clock by `offset`: last-seen times from before the previous check (on the old
       // clock) are moved onto the new one; times since then, whose clock cannot be told, become now.
@@ -492,15 +515,22 @@ export class Store {
       // Last seen in the future: the clock was stepped back (while this process ran or before it started).
       clampLastSeen: p(`UPDATE nodes SET last_seen_at = ? WHERE last_seen_at > ?`),
       setSilent: p(`UPDATE nodes SET silent = 1 WHERE node = ?`),
-      getBaseline: p(`SELECT baseline_digest, baseline_created, baseline_signed, baseline_observed_at, baseline_since, baseline_changed_at, baseline_previous, baseline_changes,
+      getBaseline:
+        p(`SELECT baseline_digest, baseline_created, baseline_signed, baseline_observed_at, baseline_since, baseline_changed_at, baseline_previous, baseline_changes,
         baseline_generation, baseline_generation_max, baseline_digest_at_max FROM nodes WHERE node = ?`),
       // Same digest: refresh what the agent says about it (creation, verified) and the observation time.
-      refreshBaseline: p(`UPDATE nodes SET baseline_created = ?, baseline_signed = ?, baseline_observed_at = ? WHERE node = ?`),
-      setBaseline: p(`UPDATE nodes SET baseline_digest = ?, baseline_created = ?, baseline_signed = ?, baseline_observed_at = ?, baseline_since = ?,
+      refreshBaseline: p(
+        `UPDATE nodes SET baseline_created = ?, baseline_signed = ?, baseline_observed_at = ? WHERE node = ?`,
+      ),
+      setBaseline:
+        p(`UPDATE nodes SET baseline_digest = ?, baseline_created = ?, baseline_signed = ?, baseline_observed_at = ?, baseline_since = ?,
         baseline_changed_at = ?, baseline_previous = ?, baseline_changes = ? WHERE node = ?`),
-      setGeneration: p(`UPDATE nodes SET baseline_generation = ?, baseline_generation_max = ?, baseline_digest_at_max = ? WHERE node = ?`),
+      setGeneration: p(
+        `UPDATE nodes SET baseline_generation = ?, baseline_generation_max = ?, baseline_digest_at_max = ? WHERE node = ?`,
+      ),
       // The read API's (GET /v1/nodes, /v1/alerts) and the metrics', prepared once like the rest.
-      nodes: p(`SELECT n.node AS node, n.last_seen_at AS last_seen_at, n.baseline_digest, n.baseline_created, n.baseline_signed, n.baseline_observed_at,
+      nodes:
+        p(`SELECT n.node AS node, n.last_seen_at AS last_seen_at, n.baseline_digest, n.baseline_created, n.baseline_signed, n.baseline_observed_at,
            n.baseline_since, n.baseline_changed_at, n.baseline_previous, n.baseline_changes, n.baseline_generation,
            (SELECT json_group_array(check_id) FROM (SELECT check_id FROM node_checks c WHERE c.node = n.node AND c.failing = 1 ORDER BY check_id)) AS failing
          FROM nodes n ORDER BY n.node`),
@@ -508,7 +538,8 @@ export class Store {
             WHERE c.check_id = g.check_id AND c.severity = g.severity AND c.failing = 1 ORDER BY node)) AS nodes
          FROM groups g ORDER BY g.status = 'resolved', g.check_id, g.severity`),
       // One page of each, after a position (keyset paging): a range of the primary key and of groups_listing.
-      nodesPage: p(`SELECT n.node AS node, n.last_seen_at AS last_seen_at, n.baseline_digest, n.baseline_created, n.baseline_signed,
+      nodesPage:
+        p(`SELECT n.node AS node, n.last_seen_at AS last_seen_at, n.baseline_digest, n.baseline_created, n.baseline_signed,
            n.baseline_observed_at, n.baseline_since, n.baseline_changed_at, n.baseline_previous, n.baseline_changes, n.baseline_generation,
            (SELECT json_group_array(check_id) FROM (SELECT check_id FROM node_checks c WHERE c.node = n.node AND c.failing = 1 ORDER BY check_id)) AS failing
          FROM nodes n WHERE n.node > ? ORDER BY n.node LIMIT ?`),
@@ -533,10 +564,19 @@ export class Store {
    * the events table, the bulk of the file, is not read at start (its damage surfaces as failed stores).
    */
   private checkUsable(): void {
-    const tables = (this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('schema_migrations', 'nodes', 'node_checks', 'groups', 'deliveries')`).all() as { name: string }[]).map((r) => r.name);
+    const tables = (
+      this.db
+        .prepare(
+          `SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('schema_migrations', 'nodes', 'node_checks', 'groups', 'deliveries')`,
+        )
+        .all() as { name: string }[]
+    ).map((r) => r.name);
     for (const t of tables) {
-      const problems = (pragma(this.db, `quick_check('${t}')`) as { quick_check: string }[]).map((r) => r.quick_check).filter((m) => m !== 'ok');
-      if (problems.length > 0) throw Object.assign(new Error(`table ${t}: ${problems.slice(0, 3).join('; ')}`), { code: 'SQLITE_CORRUPT' });
+      const problems = (pragma(this.db, `quick_check('${t}')`) as { quick_check: string }[])
+        .map((r) => r.quick_check)
+        .filter((m) => m !== 'ok');
+      if (problems.length > 0)
+        throw Object.assign(new Error(`table ${t}: ${problems.slice(0, 3).join('; ')}`), { code: 'SQLITE_CORRUPT' });
     }
     // A write lock, taken and given back at once: another process holding it (BEGIN EXCLUSIVE, a second
     // collector on the same file) fails the start after busy_timeout rather than every write later.
@@ -545,16 +585,22 @@ export class Store {
   }
 
   private migrate(): number {
-    this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`);
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`,
+    );
     const row = this.db.prepare(`SELECT MAX(version) AS v FROM schema_migrations`).get() as { v: number | null };
     const current = row.v ?? 0;
     if (current > MIGRATIONS.length) {
-      throw new Error(`database schema version ${current} is newer than this collector knows (${MIGRATIONS.length}); upgrade the collector`);
+      throw new Error(
+        `database schema version ${current} is newer than this collector knows (${MIGRATIONS.length}); upgrade the collector`,
+      );
     }
     for (let v = current + 1; v <= MIGRATIONS.length; v++) {
       transaction(this.db, () => {
         this.db.exec(MIGRATIONS[v - 1]!);
-        this.db.prepare(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`).run(v, new Date().toISOString());
+        this.db
+          .prepare(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`)
+          .run(v, new Date().toISOString());
       });
     }
     return MIGRATIONS.length;
@@ -583,7 +629,16 @@ export class Store {
         const ahead = new Map<string, number>();
         for (const e of events) {
           seen.add(e.node);
-          const r = this.st.insertEvent!.run(e.id, e.node, e.check, e.status, e.severity, e.observedAt, now, JSON.stringify(e));
+          const r = this.st.insertEvent!.run(
+            e.id,
+            e.node,
+            e.check,
+            e.status,
+            e.severity,
+            e.observedAt,
+            now,
+            JSON.stringify(e),
+          );
           if (r.changes === 0) {
             duplicates++;
             continue;
@@ -597,7 +652,8 @@ export class Store {
           if (by > this.clockSkewMs) futureDated++;
           if (e.baseline) {
             const had = baselines.get(e.node);
-            if (!had || Date.parse(had.observedAt) <= Date.parse(observedAt)) baselines.set(e.node, { baseline: e.baseline, observedAt });
+            if (!had || Date.parse(had.observedAt) <= Date.parse(observedAt))
+              baselines.set(e.node, { baseline: e.baseline, observedAt });
           }
           if (e.check === HEARTBEAT_CHECK) continue;
           this.apply(e, observedAt, now, touch);
@@ -618,7 +674,20 @@ export class Store {
         const before = this.st.getNode!.get(node) as { silent: number } | undefined;
         this.st.upsertNode!.run(node, now, now);
         if (before?.silent === 1) {
-          this.setCheck(node, NODE_SILENT_CHECK, 'hostward', 'high', 'pass', false, 'Node stopped reporting', 'reporting again', '[]', new Date(now).toISOString(), now, touch);
+          this.setCheck(
+            node,
+            NODE_SILENT_CHECK,
+            'hostward',
+            'high',
+            'pass',
+            false,
+            'Node stopped reporting',
+            'reporting again',
+            '[]',
+            new Date(now).toISOString(),
+            now,
+            touch,
+          );
         }
       }
       for (const [node, b] of baselines) this.noteBaseline(node, b.baseline, b.observedAt, now, touch);
@@ -642,8 +711,25 @@ export class Store {
     const signed = b.signed ? 1 : 0;
     if (row.baseline_digest === b.digest) {
       this.st.refreshBaseline!.run(b.created, signed, observedAt, node);
-      if (row.baseline_changed_at !== null && now - row.baseline_changed_at >= this.baselineChangedHoldMs && (this.st.getNodeCheck!.get(node, BASELINE_CHANGED_CHECK) as NodeCheckRow | undefined)?.failing === 1) {
-        this.setCheck(node, BASELINE_CHANGED_CHECK, 'hostward', 'high', 'pass', false, 'Integrity baseline changed', `the baseline ${shortDigest(b.digest)} has been kept since ${new Date(row.baseline_changed_at).toISOString()}`, '[]', observedAt, now, touch);
+      if (
+        row.baseline_changed_at !== null &&
+        now - row.baseline_changed_at >= this.baselineChangedHoldMs &&
+        (this.st.getNodeCheck!.get(node, BASELINE_CHANGED_CHECK) as NodeCheckRow | undefined)?.failing === 1
+      ) {
+        this.setCheck(
+          node,
+          BASELINE_CHANGED_CHECK,
+          'hostward',
+          'high',
+          'pass',
+          false,
+          'Integrity baseline changed',
+          `the baseline ${shortDigest(b.digest)} has been kept since ${new Date(row.baseline_changed_at).toISOString()}`,
+          '[]',
+          observedAt,
+          now,
+          touch,
+        );
       }
       return;
     }
@@ -651,12 +737,38 @@ export class Store {
       this.st.setBaseline!.run(b.digest, b.created, signed, observedAt, now, null, null, 0, node);
       return;
     }
-    this.st.setBaseline!.run(b.digest, b.created, signed, observedAt, now, now, row.baseline_digest, row.baseline_changes + 1, node);
+    this.st.setBaseline!.run(
+      b.digest,
+      b.created,
+      signed,
+      observedAt,
+      now,
+      now,
+      row.baseline_digest,
+      row.baseline_changes + 1,
+      node,
+    );
     const message =
       `the integrity baseline changed from ${shortDigest(row.baseline_digest)} (created ${row.baseline_created ?? '?'}) to ${shortDigest(b.digest)} ` +
       `(created ${b.created}, ${b.signed ? 'signed and verified by the agent' : 'not verified by the agent'}): unless someone ran hostward integrity accept or init on this node, treat it as tampering`;
-    const evidence = JSON.stringify([{ text: `previous digest ${row.baseline_digest}` }, { text: `new digest ${b.digest}` }]);
-    this.setCheck(node, BASELINE_CHANGED_CHECK, 'hostward', 'high', 'fail', true, 'Integrity baseline changed', message, evidence, observedAt, now, touch);
+    const evidence = JSON.stringify([
+      { text: `previous digest ${row.baseline_digest}` },
+      { text: `new digest ${b.digest}` },
+    ]);
+    this.setCheck(
+      node,
+      BASELINE_CHANGED_CHECK,
+      'hostward',
+      'high',
+      'fail',
+      true,
+      'Integrity baseline changed',
+      message,
+      evidence,
+      observedAt,
+      now,
+      touch,
+    );
   }
 
   /**
@@ -666,16 +778,41 @@ export class Store {
    * highest generation's baseline again or a higher one (integrity init --min-generation). Between baselines
    * from before generations (0 and 0) an older one cannot be told apart; agents that send none are not judged.
    */
-  private noteGeneration(node: string, row: NodeBaselineRow, b: BaselineRef, observedAt: string, now: number, touch: Touch): void {
+  private noteGeneration(
+    node: string,
+    row: NodeBaselineRow,
+    b: BaselineRef,
+    observedAt: string,
+    now: number,
+    touch: Touch,
+  ): void {
     const g = b.generation;
     if (g === undefined) return;
     const max = row.baseline_generation_max ?? null;
     const atMax = row.baseline_digest_at_max ?? null;
     if (max === null || g > max || (g === max && b.digest === atMax)) {
-      this.st.setGeneration!.run(g, max === null || g > max ? g : max, max === null || g > max ? b.digest : atMax, node);
+      this.st.setGeneration!.run(
+        g,
+        max === null || g > max ? g : max,
+        max === null || g > max ? b.digest : atMax,
+        node,
+      );
       if ((this.st.getNodeCheck!.get(node, BASELINE_ROLLBACK_CHECK) as NodeCheckRow | undefined)?.failing === 1) {
         const message = `the node is back at generation ${g} (${shortDigest(b.digest)}), the highest it reported`;
-        this.setCheck(node, BASELINE_ROLLBACK_CHECK, 'hostward', 'critical', 'pass', false, ROLLBACK_TITLE, message, '[]', observedAt, now, touch);
+        this.setCheck(
+          node,
+          BASELINE_ROLLBACK_CHECK,
+          'hostward',
+          'critical',
+          'pass',
+          false,
+          ROLLBACK_TITLE,
+          message,
+          '[]',
+          observedAt,
+          now,
+          touch,
+        );
       }
       return;
     }
@@ -685,13 +822,42 @@ export class Store {
       `the integrity baseline went back to generation ${g} (${shortDigest(b.digest)}) after generation ${max} (${shortDigest(atMax ?? '')}): ` +
       `an older baseline was put back, and what it recorded compares as unchanged again. Unless an operator restored it, treat it as ` +
       `tampering; rebuild the baseline past it with hostward integrity init --min-generation ${max + 1}`;
-    const evidence = JSON.stringify([{ text: `highest generation ${max}, digest ${atMax ?? '?'}` }, { text: `now generation ${g}, digest ${b.digest}` }]);
-    this.setCheck(node, BASELINE_ROLLBACK_CHECK, 'hostward', 'critical', 'fail', true, ROLLBACK_TITLE, message, evidence, observedAt, now, touch);
+    const evidence = JSON.stringify([
+      { text: `highest generation ${max}, digest ${atMax ?? '?'}` },
+      { text: `now generation ${g}, digest ${b.digest}` },
+    ]);
+    this.setCheck(
+      node,
+      BASELINE_ROLLBACK_CHECK,
+      'hostward',
+      'critical',
+      'fail',
+      true,
+      ROLLBACK_TITLE,
+      message,
+      evidence,
+      observedAt,
+      now,
+      touch,
+    );
   }
 
   private apply(e: AlertEvent, observedAt: string, now: number, touch: Touch): void {
     const failing = e.status === 'fail' && e.accepted !== true;
-    this.setCheck(e.node, e.check, e.probe, e.severity, e.status, failing, e.title, e.message, JSON.stringify(e.evidence), observedAt, now, touch);
+    this.setCheck(
+      e.node,
+      e.check,
+      e.probe,
+      e.severity,
+      e.status,
+      failing,
+      e.title,
+      e.message,
+      JSON.stringify(e.evidence),
+      observedAt,
+      now,
+      touch,
+    );
   }
 
   /**
@@ -704,7 +870,21 @@ export class Store {
     const nowIso = new Date(now).toISOString();
     const window = Math.round(this.clockSkewMs / 1000);
     if (offset === null) {
-      if (failing) this.setCheck(node, CLOCK_SKEW_CHECK, 'hostward', 'medium', 'pass', false, CLOCK_SKEW_TITLE, `the node's clock is within ${window} s of the collector's again`, '[]', nowIso, now, touch);
+      if (failing)
+        this.setCheck(
+          node,
+          CLOCK_SKEW_CHECK,
+          'hostward',
+          'medium',
+          'pass',
+          false,
+          CLOCK_SKEW_TITLE,
+          `the node's clock is within ${window} s of the collector's again`,
+          '[]',
+          nowIso,
+          now,
+          touch,
+        );
       return;
     }
     const s = Math.round(Math.abs(offset) / 1000);
@@ -713,7 +893,20 @@ export class Store {
       `events by arrival and takes its own time for events dated ahead; fix the node's time synchronisation (chrony, systemd-timesyncd), ` +
       `and unless its clock was set on purpose, look at who changed it`;
     const evidence = JSON.stringify([{ text: `offset ${offset > 0 ? '+' : '-'}${s} s, measured ${nowIso}` }]);
-    this.setCheck(node, CLOCK_SKEW_CHECK, 'hostward', 'medium', 'fail', true, CLOCK_SKEW_TITLE, message, evidence, nowIso, now, touch);
+    this.setCheck(
+      node,
+      CLOCK_SKEW_CHECK,
+      'hostward',
+      'medium',
+      'fail',
+      true,
+      CLOCK_SKEW_TITLE,
+      message,
+      evidence,
+      nowIso,
+      now,
+      touch,
+    );
   }
 
   /**
@@ -726,7 +919,12 @@ export class Store {
     const now = this.now();
     let known = this.tokenNodes.get(token);
     if (!known) {
-      known = new Map((this.st.tokenNodes!.all(token, now - windowMs) as { node: string; last_used: number }[]).map((r) => [r.node, r.last_used]));
+      known = new Map(
+        (this.st.tokenNodes!.all(token, now - windowMs) as { node: string; last_used: number }[]).map((r) => [
+          r.node,
+          r.last_used,
+        ]),
+      );
       this.tokenNodes.set(token, known);
     }
     const fresh = [...new Set(nodes)].filter((n) => !known.has(n) || known.get(n)! < now - windowMs);
@@ -764,9 +962,22 @@ export class Store {
     if (prev && Date.parse(prev.observed_at) > Date.parse(observedAt)) return;
     const wasFailing = prev?.failing === 1;
     const openedAt = failing ? (wasFailing && prev?.opened_at ? prev.opened_at : observedAt) : null;
-    this.st.upsertNodeCheck!.run(node, check, probe, severity, status, failing ? 1 : 0, title, message, evidence, observedAt, openedAt, now);
-    if (wasFailing && (!failing || prev!.severity !== severity)) touch(check, prev!.severity, title, node, false);
-    if (failing && (!wasFailing || prev!.severity !== severity)) touch(check, severity, title, node, true);
+    this.st.upsertNodeCheck!.run(
+      node,
+      check,
+      probe,
+      severity,
+      status,
+      failing ? 1 : 0,
+      title,
+      message,
+      evidence,
+      observedAt,
+      openedAt,
+      now,
+    );
+    if (wasFailing && (!failing || prev.severity !== severity)) touch(check, prev.severity, title, node, false);
+    if (failing && (!wasFailing || prev.severity !== severity)) touch(check, severity, title, node, true);
   }
 
   /** Turn a group's net membership change into a group row update and one queued delivery per sink. */
@@ -817,7 +1028,9 @@ export class Store {
    * starts from the open groups, not from a stale backlog) and their inhibition ledger dropped.
    * Returns, for each new sink, how many groups it was told of.
    */
-  welcomeSinks(admits: (sink: string, check: string, severity: Severity) => boolean = () => true): { sink: string; groups: number }[] {
+  welcomeSinks(
+    admits: (sink: string, check: string, severity: Severity) => boolean = () => true,
+  ): { sink: string; groups: number }[] {
     return transaction(this.db, () => {
       const now = this.now();
       const known = new Set((this.st.knownSinks!.all() as { name: string }[]).map((r) => r.name));
@@ -902,7 +1115,20 @@ export class Store {
       for (const r of rows) {
         this.st.setSilent!.run(r.node);
         const since = new Date(r.last_seen_at).toISOString();
-        this.setCheck(r.node, NODE_SILENT_CHECK, 'hostward', 'high', 'fail', true, 'Node stopped reporting', `no event from the agent since ${since}`, '[]', new Date(now).toISOString(), now, touch);
+        this.setCheck(
+          r.node,
+          NODE_SILENT_CHECK,
+          'hostward',
+          'high',
+          'fail',
+          true,
+          'Node stopped reporting',
+          `no event from the agent since ${since}`,
+          '[]',
+          new Date(now).toISOString(),
+          now,
+          touch,
+        );
       }
       for (const g of touched.values()) this.recompute(g, now);
       return rows.map((r) => r.node);
@@ -912,7 +1138,11 @@ export class Store {
   nodes(): NodeSummary[] {
     const rows = this.st.nodes!.all() as ({ node: string; last_seen_at: number; failing: string } & NodeBaselineRow)[];
     return rows.map((r) => {
-      const out: NodeSummary = { node: r.node, lastSeenAt: new Date(r.last_seen_at).toISOString(), failing: JSON.parse(r.failing) as string[] };
+      const out: NodeSummary = {
+        node: r.node,
+        lastSeenAt: new Date(r.last_seen_at).toISOString(),
+        failing: JSON.parse(r.failing) as string[],
+      };
       const b = nodeBaseline(r);
       if (b) out.baseline = b;
       return out;
@@ -935,9 +1165,17 @@ export class Store {
 
   /** Up to `limit` nodes by name after `after` ('' for the first page): GET /v1/nodes. */
   nodesPage(after: string, limit: number): NodeSummary[] {
-    const rows = this.st.nodesPage!.all(after, limit) as ({ node: string; last_seen_at: number; failing: string } & NodeBaselineRow)[];
+    const rows = this.st.nodesPage!.all(after, limit) as ({
+      node: string;
+      last_seen_at: number;
+      failing: string;
+    } & NodeBaselineRow)[];
     return rows.map((r) => {
-      const out: NodeSummary = { node: r.node, lastSeenAt: new Date(r.last_seen_at).toISOString(), failing: JSON.parse(r.failing) as string[] };
+      const out: NodeSummary = {
+        node: r.node,
+        lastSeenAt: new Date(r.last_seen_at).toISOString(),
+        failing: JSON.parse(r.failing) as string[],
+      };
       const b = nodeBaseline(r);
       if (b) out.baseline = b;
       return out;
@@ -975,8 +1213,17 @@ export class Store {
 
   /** The oldest unacknowledged delivery of a sink (strict order per sink), or undefined. */
   nextDelivery(sink: string): Delivery | undefined {
-    const r = this.st.nextDelivery!.get(sink) as { id: number; sink: string; change: string; attempts: number; next_at: number } | undefined;
-    return r && { id: r.id, sink: r.sink, change: JSON.parse(r.change) as GroupChange, attempts: r.attempts, nextAt: r.next_at };
+    const r = this.st.nextDelivery!.get(sink) as
+      { id: number; sink: string; change: string; attempts: number; next_at: number } | undefined;
+    return (
+      r && {
+        id: r.id,
+        sink: r.sink,
+        change: JSON.parse(r.change) as GroupChange,
+        attempts: r.attempts,
+        nextAt: r.next_at,
+      }
+    );
   }
 
   markSent(id: number): void {
@@ -1016,9 +1263,16 @@ export class Store {
   }
 
   private startCheckpointer(file: string, everyMs: number): void {
-    const w = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: {
-      file: path.resolve(file), everyMs, busyTimeoutMs: BUSY_TIMEOUT_MS, walLimit: WAL_SIZE_LIMIT_BYTES, idleMs: WAL_IDLE_TRUNCATE_MS,
-    } });
+    const w = new Worker(CHECKPOINT_WORKER, {
+      eval: true,
+      workerData: {
+        file: path.resolve(file),
+        everyMs,
+        busyTimeoutMs: BUSY_TIMEOUT_MS,
+        walLimit: WAL_SIZE_LIMIT_BYTES,
+        idleMs: WAL_IDLE_TRUNCATE_MS,
+      },
+    });
     w.unref();
     // The worker's failure must not leave the WAL growing: SQLite's own checkpoints take over again.
     const fallBack = () => {

@@ -48,15 +48,18 @@ function evidence(v: unknown, at: string): Evidence[] {
     if (!isObj(e)) throw new Bad(`${here}: must be an object, got ${typeName(e)}`);
     const out: Evidence = {};
     if (e.file !== undefined) {
-      if (typeof e.file !== 'string' || e.file.length > LIMITS.evidenceFile) throw new Bad(`${here}.file: must be a string of at most ${LIMITS.evidenceFile} characters`);
+      if (typeof e.file !== 'string' || e.file.length > LIMITS.evidenceFile)
+        throw new Bad(`${here}.file: must be a string of at most ${LIMITS.evidenceFile} characters`);
       out.file = e.file;
     }
     if (e.line !== undefined) {
-      if (typeof e.line !== 'number' || !Number.isInteger(e.line) || e.line < 0) throw new Bad(`${here}.line: must be a non-negative integer`);
+      if (typeof e.line !== 'number' || !Number.isInteger(e.line) || e.line < 0)
+        throw new Bad(`${here}.line: must be a non-negative integer`);
       out.line = e.line;
     }
     if (e.text !== undefined) {
-      if (typeof e.text !== 'string' || e.text.length > LIMITS.evidenceText) throw new Bad(`${here}.text: must be a string of at most ${LIMITS.evidenceText} characters`);
+      if (typeof e.text !== 'string' || e.text.length > LIMITS.evidenceText)
+        throw new Bad(`${here}.text: must be a string of at most ${LIMITS.evidenceText} characters`);
       out.text = e.text;
     }
     return out;
@@ -69,15 +72,28 @@ export function validateEvent(v: unknown, at: string): AlertEvent {
   const node = str(v, 'node', at, LIMITS.node, NODE_RE);
   const check = str(v, 'check', at, LIMITS.check, CHECK_RE);
   const probe = str(v, 'probe', at, LIMITS.probe, PROBE_RE);
-  if (!(STATUSES as readonly unknown[]).includes(v.status)) throw new Bad(`${at}.status: must be one of ${STATUSES.join(', ')}`);
+  if (!(STATUSES as readonly unknown[]).includes(v.status))
+    throw new Bad(`${at}.status: must be one of ${STATUSES.join(', ')}`);
   if (!isSeverity(v.severity)) throw new Bad(`${at}.severity: must be one of ${SEVERITIES.join(', ')}`);
   const title = str(v, 'title', at, LIMITS.title);
   const message = typeof v.message === 'string' && v.message.length === 0 ? '' : str(v, 'message', at, LIMITS.message);
   const ev = evidence(v.evidence, `${at}.evidence`);
   const observedAt = str(v, 'observedAt', at, 40, ISO_RE);
   if (!Number.isFinite(Date.parse(observedAt))) throw new Bad(`${at}.observedAt: not a valid time`);
-  if (v.accepted !== undefined && typeof v.accepted !== 'boolean') throw new Bad(`${at}.accepted: must be true or false`);
-  const e: AlertEvent = { id, node, check, probe, status: v.status as Status, severity: v.severity, title, message, evidence: ev, observedAt };
+  if (v.accepted !== undefined && typeof v.accepted !== 'boolean')
+    throw new Bad(`${at}.accepted: must be true or false`);
+  const e: AlertEvent = {
+    id,
+    node,
+    check,
+    probe,
+    status: v.status as Status,
+    severity: v.severity,
+    title,
+    message,
+    evidence: ev,
+    observedAt,
+  };
   if (v.accepted === true) e.accepted = true;
   if (v.baseline !== undefined) e.baseline = baseline(v.baseline, `${at}.baseline`);
   if (v.evidenceOmitted !== undefined) e.evidenceOmitted = count(v.evidenceOmitted, `${at}.evidenceOmitted`);
@@ -97,7 +113,8 @@ function baseline(v: unknown, at: string): BaselineRef {
 
 /** A non-negative integer well inside a double's exact range (generations, counts). */
 function count(v: unknown, at: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 2 ** 48) throw new Bad(`${at}: must be an integer from 0 to 2^48`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 2 ** 48)
+    throw new Bad(`${at}: must be an integer from 0 to 2^48`);
   return v;
 }
 
@@ -105,7 +122,8 @@ function count(v: unknown, at: string): number {
 export function validateEvents(body: unknown): Validated {
   try {
     if (!Array.isArray(body)) throw new Bad(`body: must be a JSON array of events, got ${typeName(body)}`);
-    if (body.length > MAX_EVENTS_PER_REQUEST) throw new Bad(`body: at most ${MAX_EVENTS_PER_REQUEST} events per request, got ${body.length}`);
+    if (body.length > MAX_EVENTS_PER_REQUEST)
+      throw new Bad(`body: at most ${MAX_EVENTS_PER_REQUEST} events per request, got ${body.length}`);
     return { ok: true, events: body.map((e, i) => validateEvent(e, `[${i}]`)) };
   } catch (e) {
     if (e instanceof Bad) return { ok: false, error: e.message };

@@ -104,7 +104,10 @@ export interface CollectorConfig {
   alertmanagerUrls?: string[];
   /** Re-send firing alerts to Alertmanager this often; default 60 (its resolve_timeout is 5 min). */
   alertmanagerResendSeconds: number;
-  /** Generic JSON webhook: file holding the URL (HOSTWARD_WEBHOOK_URL_FILE) and the HMAC secret (HOSTWARD_WEBHOOK_SECRET_FILE). */
+  /**
+   * Generic JSON webhook: file holding the URL (HOSTWARD_WEBHOOK_URL_FILE) and the HMAC secret
+   * (HOSTWARD_WEBHOOK_SECRET_FILE).
+   */
   webhookUrlFile?: string;
   webhookSecretFile?: string;
   /** Post Slack resolves as follow-up messages; default true. */
@@ -121,7 +124,10 @@ export interface CollectorConfig {
   requireNodeBinding: boolean;
   /** Most distinct node names one static token writes for within the retention window; 0: no bound. */
   maxNodesPerToken: number;
-  /** How far an agent's clock may be from the collector's before events are re-timed and the node fails hostward.clock_skew. */
+  /**
+   * How far an agent's clock may be from the collector's before events are re-timed and the node fails
+   * hostward.clock_skew.
+   */
   clockSkewSeconds: number;
   /** Agents' projected ServiceAccount tokens (src/collector/sa-token.ts), verified with the issuer's keys. */
   serviceAccountTokens?: ServiceAccountTokens;
@@ -214,12 +220,14 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 function allowKeys(o: Obj, at: string, keys: readonly string[], src: string): void {
   for (const k of Object.keys(o)) {
-    if (!keys.includes(k)) throw new ConfigError(at ? `${at}.${k}` : k, `unknown key (expected one of: ${keys.join(', ')})`, src);
+    if (!keys.includes(k))
+      throw new ConfigError(at ? `${at}.${k}` : k, `unknown key (expected one of: ${keys.join(', ')})`, src);
   }
 }
 
 function str(v: unknown, key: string, src: string): string {
-  if (typeof v !== 'string' || v.length === 0) throw new ConfigError(key, `must be a non-empty string, got ${JSON.stringify(v)}`, src);
+  if (typeof v !== 'string' || v.length === 0)
+    throw new ConfigError(key, `must be a non-empty string, got ${JSON.stringify(v)}`, src);
   return v;
 }
 
@@ -232,7 +240,8 @@ function int(v: unknown, key: string, src: string, min: number, max: number): nu
 }
 
 function severity(v: unknown, key: string, src: string): Severity {
-  if (!isSeverity(v)) throw new ConfigError(key, `must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(v)}`, src);
+  if (!isSeverity(v))
+    throw new ConfigError(key, `must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(v)}`, src);
   return v;
 }
 
@@ -254,7 +263,12 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
   const cfg = defaultConfig();
   if (doc === null || doc === undefined) return cfg;
   if (!isObj(doc)) throw new ConfigError('(top level)', 'must be a mapping of keys to values', src);
-  allowKeys(doc, '', ['node', 'root', 'trustedRoots', 'scan', 'agent', 'collector', 'log', 'checks', 'exceptions', 'probes'], src);
+  allowKeys(
+    doc,
+    '',
+    ['node', 'root', 'trustedRoots', 'scan', 'agent', 'collector', 'log', 'checks', 'exceptions', 'probes'],
+    src,
+  );
 
   if (doc.node !== undefined) cfg.node = str(doc.node, 'node', src);
   if (doc.root !== undefined) cfg.root = str(doc.root, 'root', src);
@@ -265,16 +279,23 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
     allowKeys(doc.scan, 'scan', ['failOn', 'probeTimeoutSeconds', 'probes', 'hostRole'], src);
     if (doc.scan.hostRole !== undefined) {
       const r = doc.scan.hostRole;
-      if (typeof r !== 'string' || !(HOST_ROLES as readonly string[]).includes(r)) throw new ConfigError('scan.hostRole', `must be one of ${HOST_ROLES.join(', ')}`, src);
+      if (typeof r !== 'string' || !(HOST_ROLES as readonly string[]).includes(r))
+        throw new ConfigError('scan.hostRole', `must be one of ${HOST_ROLES.join(', ')}`, src);
       cfg.scan.hostRole = r as HostRoleSetting;
     }
     if (doc.scan.failOn !== undefined) cfg.scan.failOn = severity(doc.scan.failOn, 'scan.failOn', src);
-    if (doc.scan.probeTimeoutSeconds !== undefined) cfg.scan.probeTimeoutSeconds = int(doc.scan.probeTimeoutSeconds, 'scan.probeTimeoutSeconds', src, 1, 3600);
+    if (doc.scan.probeTimeoutSeconds !== undefined)
+      cfg.scan.probeTimeoutSeconds = int(doc.scan.probeTimeoutSeconds, 'scan.probeTimeoutSeconds', src, 1, 3600);
     if (doc.scan.probes !== undefined) {
       if (!Array.isArray(doc.scan.probes)) throw new ConfigError('scan.probes', 'must be a list of probe names', src);
       cfg.scan.probes = doc.scan.probes.map((p, i) => {
         const name = str(p, `scan.probes[${i}]`, src);
-        if (!ctx.probes.has(name)) throw new ConfigError(`scan.probes[${i}]`, `no probe named ${JSON.stringify(name)} (known: ${[...ctx.probes.keys()].join(', ')})`, src);
+        if (!ctx.probes.has(name))
+          throw new ConfigError(
+            `scan.probes[${i}]`,
+            `no probe named ${JSON.stringify(name)} (known: ${[...ctx.probes.keys()].join(', ')})`,
+            src,
+          );
         return name;
       });
     }
@@ -313,17 +334,35 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
     if (a.stateDir !== undefined) cfg.agent.stateDir = str(a.stateDir, 'agent.stateDir', src);
     if (a.collectorUrl !== undefined) {
       const u = str(a.collectorUrl, 'agent.collectorUrl', src);
-      if (!/^https?:\/\//.test(u)) throw new ConfigError('agent.collectorUrl', 'must be an http:// or https:// URL', src);
+      if (!/^https?:\/\//.test(u))
+        throw new ConfigError('agent.collectorUrl', 'must be an http:// or https:// URL', src);
       cfg.agent.collectorUrl = u;
     }
     if (a.tokenFile !== undefined) cfg.agent.tokenFile = str(a.tokenFile, 'agent.tokenFile', src);
-    if (a.resendIntervalSeconds !== undefined) cfg.agent.resendIntervalSeconds = int(a.resendIntervalSeconds, 'agent.resendIntervalSeconds', src, 1, 7 * 24 * 3600);
-    if (a.unknownGraceScans !== undefined) cfg.agent.unknownGraceScans = int(a.unknownGraceScans, 'agent.unknownGraceScans', src, 0, 1000);
-    if (a.outboxMaxBytes !== undefined) cfg.agent.outboxMaxBytes = int(a.outboxMaxBytes, 'agent.outboxMaxBytes', src, 64 * 1024, 16 * 1024 ** 3);
-    if (a.outboxMaxAgeSeconds !== undefined) cfg.agent.outboxMaxAgeSeconds = int(a.outboxMaxAgeSeconds, 'agent.outboxMaxAgeSeconds', src, 60, 365 * 24 * 3600);
-    if (a.retryInitialMs !== undefined) cfg.agent.retryInitialMs = int(a.retryInitialMs, 'agent.retryInitialMs', src, 1, 3_600_000);
-    if (a.retryMaxMs !== undefined) cfg.agent.retryMaxMs = int(a.retryMaxMs, 'agent.retryMaxMs', src, 1, 24 * 3_600_000);
-    if (cfg.agent.retryMaxMs < cfg.agent.retryInitialMs) throw new ConfigError('agent.retryMaxMs', `must be at least agent.retryInitialMs (${cfg.agent.retryInitialMs})`, src);
+    if (a.resendIntervalSeconds !== undefined)
+      cfg.agent.resendIntervalSeconds = int(
+        a.resendIntervalSeconds,
+        'agent.resendIntervalSeconds',
+        src,
+        1,
+        7 * 24 * 3600,
+      );
+    if (a.unknownGraceScans !== undefined)
+      cfg.agent.unknownGraceScans = int(a.unknownGraceScans, 'agent.unknownGraceScans', src, 0, 1000);
+    if (a.outboxMaxBytes !== undefined)
+      cfg.agent.outboxMaxBytes = int(a.outboxMaxBytes, 'agent.outboxMaxBytes', src, 64 * 1024, 16 * 1024 ** 3);
+    if (a.outboxMaxAgeSeconds !== undefined)
+      cfg.agent.outboxMaxAgeSeconds = int(a.outboxMaxAgeSeconds, 'agent.outboxMaxAgeSeconds', src, 60, 365 * 24 * 3600);
+    if (a.retryInitialMs !== undefined)
+      cfg.agent.retryInitialMs = int(a.retryInitialMs, 'agent.retryInitialMs', src, 1, 3_600_000);
+    if (a.retryMaxMs !== undefined)
+      cfg.agent.retryMaxMs = int(a.retryMaxMs, 'agent.retryMaxMs', src, 1, 24 * 3_600_000);
+    if (cfg.agent.retryMaxMs < cfg.agent.retryInitialMs)
+      throw new ConfigError(
+        'agent.retryMaxMs',
+        `must be at least agent.retryInitialMs (${cfg.agent.retryInitialMs})`,
+        src,
+      );
     if (a.watch !== undefined) {
       const w = a.watch;
       if (!isObj(w)) throw new ConfigError('agent.watch', 'must be a mapping', src);
@@ -332,16 +371,20 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
         if (typeof w.enabled !== 'boolean') throw new ConfigError('agent.watch.enabled', 'must be true or false', src);
         cfg.agent.watch.enabled = w.enabled;
       }
-      if (w.debounceMs !== undefined) cfg.agent.watch.debounceMs = int(w.debounceMs, 'agent.watch.debounceMs', src, 0, 60_000);
-      if (w.maxWatches !== undefined) cfg.agent.watch.maxWatches = int(w.maxWatches, 'agent.watch.maxWatches', src, 1, 1_000_000);
+      if (w.debounceMs !== undefined)
+        cfg.agent.watch.debounceMs = int(w.debounceMs, 'agent.watch.debounceMs', src, 0, 60_000);
+      if (w.maxWatches !== undefined)
+        cfg.agent.watch.maxWatches = int(w.maxWatches, 'agent.watch.maxWatches', src, 1, 1_000_000);
     }
     if (a.tls !== undefined) {
       const t = a.tls;
       if (!isObj(t)) throw new ConfigError('agent.tls', 'must be a mapping', src);
       allowKeys(t, 'agent.tls', ['caFile', 'certFile', 'keyFile'], src);
       const tls: AgentTls = {};
-      for (const k of ['caFile', 'certFile', 'keyFile'] as const) if (t[k] !== undefined) tls[k] = str(t[k], `agent.tls.${k}`, src);
-      if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) throw new ConfigError('agent.tls', 'certFile and keyFile go together', src);
+      for (const k of ['caFile', 'certFile', 'keyFile'] as const)
+        if (t[k] !== undefined) tls[k] = str(t[k], `agent.tls.${k}`, src);
+      if ((tls.certFile === undefined) !== (tls.keyFile === undefined))
+        throw new ConfigError('agent.tls', 'certFile and keyFile go together', src);
       cfg.agent.tls = tls;
     }
     if (a.watchdog !== undefined) {
@@ -349,12 +392,22 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
       if (!isObj(w)) throw new ConfigError('agent.watchdog', 'must be a mapping', src);
       allowKeys(w, 'agent.watchdog', ['enabled', 'memoryBytes', 'cpuPercent', 'windowSeconds'], src);
       if (w.enabled !== undefined) {
-        if (typeof w.enabled !== 'boolean') throw new ConfigError('agent.watchdog.enabled', 'must be true or false', src);
+        if (typeof w.enabled !== 'boolean')
+          throw new ConfigError('agent.watchdog.enabled', 'must be true or false', src);
         cfg.agent.watchdog.enabled = w.enabled;
       }
-      if (w.memoryBytes !== undefined) cfg.agent.watchdog.memoryBytes = int(w.memoryBytes, 'agent.watchdog.memoryBytes', src, 16 * 1024 * 1024, 64 * 1024 ** 3);
-      if (w.cpuPercent !== undefined) cfg.agent.watchdog.cpuPercent = int(w.cpuPercent, 'agent.watchdog.cpuPercent', src, 1, 6400);
-      if (w.windowSeconds !== undefined) cfg.agent.watchdog.windowSeconds = int(w.windowSeconds, 'agent.watchdog.windowSeconds', src, 1, 3600);
+      if (w.memoryBytes !== undefined)
+        cfg.agent.watchdog.memoryBytes = int(
+          w.memoryBytes,
+          'agent.watchdog.memoryBytes',
+          src,
+          16 * 1024 * 1024,
+          64 * 1024 ** 3,
+        );
+      if (w.cpuPercent !== undefined)
+        cfg.agent.watchdog.cpuPercent = int(w.cpuPercent, 'agent.watchdog.cpuPercent', src, 1, 6400);
+      if (w.windowSeconds !== undefined)
+        cfg.agent.watchdog.windowSeconds = int(w.windowSeconds, 'agent.watchdog.windowSeconds', src, 1, 3600);
     }
   }
 
@@ -364,25 +417,79 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
     allowKeys(
       c,
       'collector',
-      ['port', 'listen', 'db', 'tokensFile', 'silentAfterSeconds', 'maxBodyBytes', 'fileSink', 'slackWebhookUrlFile', 'pagerdutyRoutingKeyFile', 'pagerdutyUrl', 'deliveryRetryInitialMs', 'deliveryRetryMaxMs',
-        'cluster', 'publicUrl', 'alertmanagerUrls', 'alertmanagerResendSeconds', 'webhookUrlFile', 'webhookSecretFile', 'slackSendResolved', 'sinks', 'routing', 'tls', 'retention',
-        'requireNodeBinding', 'maxNodesPerToken', 'clockSkewSeconds', 'serviceAccountTokens'],
+      [
+        'port',
+        'listen',
+        'db',
+        'tokensFile',
+        'silentAfterSeconds',
+        'maxBodyBytes',
+        'fileSink',
+        'slackWebhookUrlFile',
+        'pagerdutyRoutingKeyFile',
+        'pagerdutyUrl',
+        'deliveryRetryInitialMs',
+        'deliveryRetryMaxMs',
+        'cluster',
+        'publicUrl',
+        'alertmanagerUrls',
+        'alertmanagerResendSeconds',
+        'webhookUrlFile',
+        'webhookSecretFile',
+        'slackSendResolved',
+        'sinks',
+        'routing',
+        'tls',
+        'retention',
+        'requireNodeBinding',
+        'maxNodesPerToken',
+        'clockSkewSeconds',
+        'serviceAccountTokens',
+      ],
       src,
     );
     if (c.port !== undefined) cfg.collector.port = int(c.port, 'collector.port', src, 1, 65535);
     if (c.listen !== undefined) cfg.collector.listen = str(c.listen, 'collector.listen', src);
     if (c.db !== undefined) cfg.collector.db = str(c.db, 'collector.db', src);
     if (c.tokensFile !== undefined) cfg.collector.tokensFile = str(c.tokensFile, 'collector.tokensFile', src);
-    if (c.silentAfterSeconds !== undefined) cfg.collector.silentAfterSeconds = int(c.silentAfterSeconds, 'collector.silentAfterSeconds', src, 1, 30 * 24 * 3600);
-    if (c.maxBodyBytes !== undefined) cfg.collector.maxBodyBytes = int(c.maxBodyBytes, 'collector.maxBodyBytes', src, 1024, 256 * 1024 * 1024);
+    if (c.silentAfterSeconds !== undefined)
+      cfg.collector.silentAfterSeconds = int(
+        c.silentAfterSeconds,
+        'collector.silentAfterSeconds',
+        src,
+        1,
+        30 * 24 * 3600,
+      );
+    if (c.maxBodyBytes !== undefined)
+      cfg.collector.maxBodyBytes = int(c.maxBodyBytes, 'collector.maxBodyBytes', src, 1024, 256 * 1024 * 1024);
     if (c.fileSink !== undefined) cfg.collector.fileSink = str(c.fileSink, 'collector.fileSink', src);
-    if (c.slackWebhookUrlFile !== undefined) cfg.collector.slackWebhookUrlFile = str(c.slackWebhookUrlFile, 'collector.slackWebhookUrlFile', src);
-    if (c.pagerdutyRoutingKeyFile !== undefined) cfg.collector.pagerdutyRoutingKeyFile = str(c.pagerdutyRoutingKeyFile, 'collector.pagerdutyRoutingKeyFile', src);
+    if (c.slackWebhookUrlFile !== undefined)
+      cfg.collector.slackWebhookUrlFile = str(c.slackWebhookUrlFile, 'collector.slackWebhookUrlFile', src);
+    if (c.pagerdutyRoutingKeyFile !== undefined)
+      cfg.collector.pagerdutyRoutingKeyFile = str(c.pagerdutyRoutingKeyFile, 'collector.pagerdutyRoutingKeyFile', src);
     if (c.pagerdutyUrl !== undefined) cfg.collector.pagerdutyUrl = str(c.pagerdutyUrl, 'collector.pagerdutyUrl', src);
-    if (c.deliveryRetryInitialMs !== undefined) cfg.collector.deliveryRetryInitialMs = int(c.deliveryRetryInitialMs, 'collector.deliveryRetryInitialMs', src, 1, 3_600_000);
-    if (c.deliveryRetryMaxMs !== undefined) cfg.collector.deliveryRetryMaxMs = int(c.deliveryRetryMaxMs, 'collector.deliveryRetryMaxMs', src, 1, 24 * 3_600_000);
+    if (c.deliveryRetryInitialMs !== undefined)
+      cfg.collector.deliveryRetryInitialMs = int(
+        c.deliveryRetryInitialMs,
+        'collector.deliveryRetryInitialMs',
+        src,
+        1,
+        3_600_000,
+      );
+    if (c.deliveryRetryMaxMs !== undefined)
+      cfg.collector.deliveryRetryMaxMs = int(
+        c.deliveryRetryMaxMs,
+        'collector.deliveryRetryMaxMs',
+        src,
+        1,
+        24 * 3_600_000,
+      );
     if (cfg.collector.deliveryRetryMaxMs < cfg.collector.deliveryRetryInitialMs) {
-      throw new ConfigError('collector.deliveryRetryMaxMs', `must be at least collector.deliveryRetryInitialMs (${cfg.collector.deliveryRetryInitialMs})`, src);
+      throw new ConfigError(
+        'collector.deliveryRetryMaxMs',
+        `must be at least collector.deliveryRetryInitialMs (${cfg.collector.deliveryRetryInitialMs})`,
+        src,
+      );
     }
     applySinkKeys(cfg.collector, c, src);
     applyIngestKeys(cfg.collector, c, src);
@@ -393,7 +500,8 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
     if (!isObj(doc.log)) throw new ConfigError('log', 'must be a mapping', src);
     allowKeys(doc.log, 'log', ['level'], src);
     if (doc.log.level !== undefined) {
-      if (!(LOG_LEVELS as readonly unknown[]).includes(doc.log.level)) throw new ConfigError('log.level', `must be one of ${LOG_LEVELS.join(', ')}`, src);
+      if (!(LOG_LEVELS as readonly unknown[]).includes(doc.log.level))
+        throw new ConfigError('log.level', `must be one of ${LOG_LEVELS.join(', ')}`, src);
       cfg.log.level = doc.log.level as Config['log']['level'];
     }
   }
@@ -422,11 +530,13 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
       if (!isObj(e)) throw new ConfigError(key, 'must be a mapping with check, reason and expires', src);
       allowKeys(e, key, ['check', 'reason', 'expires'], src);
       const check = str(e.check, `${key}.check`, src);
-      if (!ctx.checkIds.has(check)) throw new ConfigError(`${key}.check`, `no such check ${JSON.stringify(check)}`, src);
+      if (!ctx.checkIds.has(check))
+        throw new ConfigError(`${key}.check`, `no such check ${JSON.stringify(check)}`, src);
       const reason = typeof e.reason === 'string' ? e.reason.trim() : '';
       if (!reason) throw new ConfigError(`${key}.reason`, 'an exception needs a reason', src);
       const expires = e.expires instanceof Date ? e.expires.toISOString().slice(0, 10) : e.expires;
-      if (typeof expires !== 'string' || !isValidDate(expires)) throw new ConfigError(`${key}.expires`, `must be a date YYYY-MM-DD, got ${JSON.stringify(e.expires)}`, src);
+      if (typeof expires !== 'string' || !isValidDate(expires))
+        throw new ConfigError(`${key}.expires`, `must be a date YYYY-MM-DD, got ${JSON.stringify(e.expires)}`, src);
       return { check, reason, expires };
     });
   }
@@ -440,7 +550,9 @@ export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'conf
       if (problem) {
         // A probe names the key in its own section as "key: problem".
         const m = /^([\w.[\]-]+): (.*)$/s.exec(problem);
-        throw m ? new ConfigError(`probes.${name}.${m[1]}`, m[2]!, src) : new ConfigError(`probes.${name}`, problem, src);
+        throw m
+          ? new ConfigError(`probes.${name}.${m[1]}`, m[2]!, src)
+          : new ConfigError(`probes.${name}`, problem, src);
       }
       cfg.probes[name] = v;
     }
@@ -459,18 +571,25 @@ function applySinkKeys(cc: CollectorConfig, c: Obj, src: string): void {
     }
   };
   if (c.cluster !== undefined) cc.cluster = str(c.cluster, 'collector.cluster', src);
-  if (c.publicUrl !== undefined) cc.publicUrl = httpUrl(str(c.publicUrl, 'collector.publicUrl', src), 'collector.publicUrl', src);
+  if (c.publicUrl !== undefined)
+    cc.publicUrl = httpUrl(str(c.publicUrl, 'collector.publicUrl', src), 'collector.publicUrl', src);
   if (c.alertmanagerUrls !== undefined) {
     const v = c.alertmanagerUrls;
     const list = typeof v === 'string' ? v.split(',').map((x) => x.trim()) : v;
-    if (!Array.isArray(list) || list.length === 0) throw new ConfigError('collector.alertmanagerUrls', 'must be a list of URLs (every Alertmanager replica)', src);
+    if (!Array.isArray(list) || list.length === 0)
+      throw new ConfigError('collector.alertmanagerUrls', 'must be a list of URLs (every Alertmanager replica)', src);
     cc.alertmanagerUrls = list.map((u, i) => str(u, `collector.alertmanagerUrls[${i}]`, src));
   }
-  if (c.alertmanagerResendSeconds !== undefined) cc.alertmanagerResendSeconds = keyed(() => resendSeconds(c.alertmanagerResendSeconds, 'collector.alertmanagerResendSeconds'));
+  if (c.alertmanagerResendSeconds !== undefined)
+    cc.alertmanagerResendSeconds = keyed(() =>
+      resendSeconds(c.alertmanagerResendSeconds, 'collector.alertmanagerResendSeconds'),
+    );
   if (c.webhookUrlFile !== undefined) cc.webhookUrlFile = str(c.webhookUrlFile, 'collector.webhookUrlFile', src);
-  if (c.webhookSecretFile !== undefined) cc.webhookSecretFile = str(c.webhookSecretFile, 'collector.webhookSecretFile', src);
+  if (c.webhookSecretFile !== undefined)
+    cc.webhookSecretFile = str(c.webhookSecretFile, 'collector.webhookSecretFile', src);
   if (c.slackSendResolved !== undefined) {
-    if (typeof c.slackSendResolved !== 'boolean') throw new ConfigError('collector.slackSendResolved', 'must be true or false', src);
+    if (typeof c.slackSendResolved !== 'boolean')
+      throw new ConfigError('collector.slackSendResolved', 'must be true or false', src);
     cc.slackSendResolved = c.slackSendResolved;
   }
   if (c.sinks !== undefined) cc.sinks = keyed(() => parseSinkDefs(c.sinks, 'collector.sinks'));
@@ -483,30 +602,47 @@ function applyIngestKeys(cc: CollectorConfig, c: Obj, src: string): void {
     const t = c.tls;
     if (!isObj(t)) throw new ConfigError('collector.tls', 'must be a mapping', src);
     allowKeys(t, 'collector.tls', ['certFile', 'keyFile', 'clientCaFile', 'requireClientCert'], src);
-    if (t.certFile === undefined || t.keyFile === undefined) throw new ConfigError('collector.tls', 'certFile and keyFile are required', src);
-    const tls: CollectorTls = { certFile: str(t.certFile, 'collector.tls.certFile', src), keyFile: str(t.keyFile, 'collector.tls.keyFile', src), requireClientCert: false };
+    if (t.certFile === undefined || t.keyFile === undefined)
+      throw new ConfigError('collector.tls', 'certFile and keyFile are required', src);
+    const tls: CollectorTls = {
+      certFile: str(t.certFile, 'collector.tls.certFile', src),
+      keyFile: str(t.keyFile, 'collector.tls.keyFile', src),
+      requireClientCert: false,
+    };
     if (t.clientCaFile !== undefined) tls.clientCaFile = str(t.clientCaFile, 'collector.tls.clientCaFile', src);
-    if (t.requireClientCert !== undefined && typeof t.requireClientCert !== 'boolean') throw new ConfigError('collector.tls.requireClientCert', 'must be true or false', src);
-    tls.requireClientCert = (t.requireClientCert as boolean | undefined) ?? tls.clientCaFile !== undefined;
-    if (tls.requireClientCert && tls.clientCaFile === undefined) throw new ConfigError('collector.tls.requireClientCert', 'needs collector.tls.clientCaFile (the CA of the agents\' certificates)', src);
+    if (t.requireClientCert !== undefined && typeof t.requireClientCert !== 'boolean')
+      throw new ConfigError('collector.tls.requireClientCert', 'must be true or false', src);
+    tls.requireClientCert = t.requireClientCert ?? tls.clientCaFile !== undefined;
+    if (tls.requireClientCert && tls.clientCaFile === undefined)
+      throw new ConfigError(
+        'collector.tls.requireClientCert',
+        "needs collector.tls.clientCaFile (the CA of the agents' certificates)",
+        src,
+      );
     cc.tls = tls;
   }
   if (c.retention !== undefined) {
     const r = c.retention;
     if (!isObj(r)) throw new ConfigError('collector.retention', 'must be a mapping', src);
     allowKeys(r, 'collector.retention', ['eventsMaxAgeDays'], src);
-    if (r.eventsMaxAgeDays !== undefined) cc.retention = { eventsMaxAgeDays: int(r.eventsMaxAgeDays, 'collector.retention.eventsMaxAgeDays', src, 1, 3650) };
+    if (r.eventsMaxAgeDays !== undefined)
+      cc.retention = {
+        eventsMaxAgeDays: int(r.eventsMaxAgeDays, 'collector.retention.eventsMaxAgeDays', src, 1, 3650),
+      };
   }
 }
 
 /** Who may write for which node, and the clock (collector.requireNodeBinding, …, serviceAccountTokens). */
 function applyIdentityKeys(cc: CollectorConfig, c: Obj, src: string): void {
   if (c.requireNodeBinding !== undefined) {
-    if (typeof c.requireNodeBinding !== 'boolean') throw new ConfigError('collector.requireNodeBinding', 'must be true or false', src);
+    if (typeof c.requireNodeBinding !== 'boolean')
+      throw new ConfigError('collector.requireNodeBinding', 'must be true or false', src);
     cc.requireNodeBinding = c.requireNodeBinding;
   }
-  if (c.maxNodesPerToken !== undefined) cc.maxNodesPerToken = int(c.maxNodesPerToken, 'collector.maxNodesPerToken', src, 0, 10_000_000);
-  if (c.clockSkewSeconds !== undefined) cc.clockSkewSeconds = int(c.clockSkewSeconds, 'collector.clockSkewSeconds', src, 1, 7 * 24 * 3600);
+  if (c.maxNodesPerToken !== undefined)
+    cc.maxNodesPerToken = int(c.maxNodesPerToken, 'collector.maxNodesPerToken', src, 0, 10_000_000);
+  if (c.clockSkewSeconds !== undefined)
+    cc.clockSkewSeconds = int(c.clockSkewSeconds, 'collector.clockSkewSeconds', src, 1, 7 * 24 * 3600);
   if (c.serviceAccountTokens === undefined) return;
   const k = 'collector.serviceAccountTokens';
   const t = c.serviceAccountTokens;
@@ -516,7 +652,8 @@ function applyIdentityKeys(cc: CollectorConfig, c: Obj, src: string): void {
   if (t.issuer !== undefined) sa.issuer = str(t.issuer, `${k}.issuer`, src);
   if (t.jwksFile !== undefined) sa.jwksFile = str(t.jwksFile, `${k}.jwksFile`, src);
   if (t.audience !== undefined) sa.audience = str(t.audience, `${k}.audience`, src);
-  if (t.serviceAccounts !== undefined) sa.serviceAccounts = serviceAccountList(t.serviceAccounts, `${k}.serviceAccounts`, src);
+  if (t.serviceAccounts !== undefined)
+    sa.serviceAccounts = serviceAccountList(t.serviceAccounts, `${k}.serviceAccounts`, src);
 }
 
 function serviceAccountTokens(cc: CollectorConfig): ServiceAccountTokens {
@@ -525,7 +662,13 @@ function serviceAccountTokens(cc: CollectorConfig): ServiceAccountTokens {
 
 /** `namespace:name` items (a comma-separated string in the environment). */
 function serviceAccountList(v: unknown, key: string, src: string): string[] {
-  const list = typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter((x) => x) : v;
+  const list =
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x)
+      : v;
   if (!Array.isArray(list) || list.length === 0) throw new ConfigError(key, 'must be a list of namespace:name', src);
   return list.map((x, i) => {
     if (typeof x !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/.test(x)) {
@@ -537,10 +680,21 @@ function serviceAccountList(v: unknown, key: string, src: string): string[] {
 
 /** A list of absolute paths (a string may list several, comma-separated, as HOSTWARD_TRUSTED_ROOTS does). */
 function absolutePaths(v: unknown, key: string, src: string): string[] {
-  const list = typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter((x) => x !== '') : v;
+  const list =
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x !== '')
+      : v;
   if (!Array.isArray(list)) throw new ConfigError(key, 'must be a list of absolute paths', src);
   return list.map((p, i) => {
-    if (typeof p !== 'string' || !p.startsWith('/')) throw new ConfigError(Array.isArray(v) ? `${key}[${i}]` : key, `must be an absolute path, got ${JSON.stringify(p)}`, src);
+    if (typeof p !== 'string' || !p.startsWith('/'))
+      throw new ConfigError(
+        Array.isArray(v) ? `${key}[${i}]` : key,
+        `must be an absolute path, got ${JSON.stringify(p)}`,
+        src,
+      );
     return p;
   });
 }
@@ -548,10 +702,15 @@ function absolutePaths(v: unknown, key: string, src: string): string[] {
 /** An IP address or a list of them (a string may list several, comma-separated, as HOSTWARD_LISTEN does). */
 function listenAddresses(v: unknown, key: string, src: string): string[] {
   const list = typeof v === 'string' ? v.split(',').map((x) => x.trim()) : v;
-  if (!Array.isArray(list) || list.length === 0) throw new ConfigError(key, 'must be an IP address or a list of them', src);
+  if (!Array.isArray(list) || list.length === 0)
+    throw new ConfigError(key, 'must be an IP address or a list of them', src);
   const out = list.map((a, i) => {
     if (typeof a !== 'string' || isIP(a) === 0) {
-      throw new ConfigError(Array.isArray(v) ? `${key}[${i}]` : key, `must be an IP address (0.0.0.0 or :: for every address), got ${JSON.stringify(a)}`, src);
+      throw new ConfigError(
+        Array.isArray(v) ? `${key}[${i}]` : key,
+        `must be an IP address (0.0.0.0 or :: for every address), got ${JSON.stringify(a)}`,
+        src,
+      );
     }
     return a;
   });
@@ -565,7 +724,8 @@ function httpUrl(v: string, key: string, src: string): string {
   } catch {
     throw new ConfigError(key, `${JSON.stringify(v)} is not a valid URL`, src);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(key, 'must be an http:// or https:// URL', src);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new ConfigError(key, 'must be an http:// or https:// URL', src);
   return v;
 }
 
@@ -573,14 +733,16 @@ function httpUrl(v: string, key: string, src: string): string {
 export function applyEnv(cfg: Config, env: NodeJS.ProcessEnv): Config {
   const src = 'environment';
   if (env.HOSTWARD_ROOT) cfg.root = env.HOSTWARD_ROOT;
-  if (env.HOSTWARD_TRUSTED_ROOTS) cfg.trustedRoots = absolutePaths(env.HOSTWARD_TRUSTED_ROOTS, 'HOSTWARD_TRUSTED_ROOTS', src);
+  if (env.HOSTWARD_TRUSTED_ROOTS)
+    cfg.trustedRoots = absolutePaths(env.HOSTWARD_TRUSTED_ROOTS, 'HOSTWARD_TRUSTED_ROOTS', src);
   if (env.HOSTWARD_PORT) cfg.agent.port = int(env.HOSTWARD_PORT, 'HOSTWARD_PORT', src, 1, 65535);
   if (env.HOSTWARD_SCHEDULE) cfg.agent.schedule = env.HOSTWARD_SCHEDULE;
   if (env.HOSTWARD_LISTEN) cfg.agent.listen = listenAddresses(env.HOSTWARD_LISTEN, 'HOSTWARD_LISTEN', src);
   if (env.HOSTWARD_WEB_CONFIG_FILE) cfg.agent.webConfigFile = env.HOSTWARD_WEB_CONFIG_FILE;
   if (env.HOSTWARD_FAIL_ON) cfg.scan.failOn = severity(env.HOSTWARD_FAIL_ON, 'HOSTWARD_FAIL_ON', src);
   if (env.HOSTWARD_LOG_LEVEL) {
-    if (!(LOG_LEVELS as readonly string[]).includes(env.HOSTWARD_LOG_LEVEL)) throw new ConfigError('HOSTWARD_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`, src);
+    if (!(LOG_LEVELS as readonly string[]).includes(env.HOSTWARD_LOG_LEVEL))
+      throw new ConfigError('HOSTWARD_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`, src);
     cfg.log.level = env.HOSTWARD_LOG_LEVEL as Config['log']['level'];
   }
   if (env.HOSTWARD_STATE_DIR) cfg.agent.stateDir = env.HOSTWARD_STATE_DIR;
@@ -593,29 +755,42 @@ export function applyEnv(cfg: Config, env: NodeJS.ProcessEnv): Config {
   if (env.HOSTWARD_TOKENS_FILE) cfg.collector.tokensFile = env.HOSTWARD_TOKENS_FILE;
   if (env.HOSTWARD_FILE_SINK) cfg.collector.fileSink = env.HOSTWARD_FILE_SINK;
   if (env.HOSTWARD_SLACK_WEBHOOK_URL_FILE) cfg.collector.slackWebhookUrlFile = env.HOSTWARD_SLACK_WEBHOOK_URL_FILE;
-  if (env.HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE) cfg.collector.pagerdutyRoutingKeyFile = env.HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE;
+  if (env.HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE)
+    cfg.collector.pagerdutyRoutingKeyFile = env.HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE;
   if (env.HOSTWARD_PAGERDUTY_URL) cfg.collector.pagerdutyUrl = env.HOSTWARD_PAGERDUTY_URL;
-  if (env.HOSTWARD_ALERTMANAGER_URLS) cfg.collector.alertmanagerUrls = env.HOSTWARD_ALERTMANAGER_URLS.split(',').map((u) => u.trim()).filter((u) => u);
+  if (env.HOSTWARD_ALERTMANAGER_URLS)
+    cfg.collector.alertmanagerUrls = env.HOSTWARD_ALERTMANAGER_URLS.split(',')
+      .map((u) => u.trim())
+      .filter((u) => u);
   if (env.HOSTWARD_WEBHOOK_URL_FILE) cfg.collector.webhookUrlFile = env.HOSTWARD_WEBHOOK_URL_FILE;
   if (env.HOSTWARD_WEBHOOK_SECRET_FILE) cfg.collector.webhookSecretFile = env.HOSTWARD_WEBHOOK_SECRET_FILE;
   if (env.HOSTWARD_CLUSTER) cfg.collector.cluster = env.HOSTWARD_CLUSTER;
   if (env.HOSTWARD_PUBLIC_URL) cfg.collector.publicUrl = httpUrl(env.HOSTWARD_PUBLIC_URL, 'HOSTWARD_PUBLIC_URL', src);
   if (env.HOSTWARD_REQUIRE_NODE_BINDING) {
     const v = env.HOSTWARD_REQUIRE_NODE_BINDING;
-    if (v !== 'true' && v !== 'false') throw new ConfigError('HOSTWARD_REQUIRE_NODE_BINDING', 'must be true or false', src);
+    if (v !== 'true' && v !== 'false')
+      throw new ConfigError('HOSTWARD_REQUIRE_NODE_BINDING', 'must be true or false', src);
     cfg.collector.requireNodeBinding = v === 'true';
   }
   if (env.HOSTWARD_SA_TOKEN_ISSUER) serviceAccountTokens(cfg.collector).issuer = env.HOSTWARD_SA_TOKEN_ISSUER;
   if (env.HOSTWARD_SA_TOKEN_JWKS_FILE) serviceAccountTokens(cfg.collector).jwksFile = env.HOSTWARD_SA_TOKEN_JWKS_FILE;
   if (env.HOSTWARD_SA_TOKEN_AUDIENCE) serviceAccountTokens(cfg.collector).audience = env.HOSTWARD_SA_TOKEN_AUDIENCE;
   if (env.HOSTWARD_SA_TOKEN_SERVICE_ACCOUNTS) {
-    serviceAccountTokens(cfg.collector).serviceAccounts = serviceAccountList(env.HOSTWARD_SA_TOKEN_SERVICE_ACCOUNTS, 'HOSTWARD_SA_TOKEN_SERVICE_ACCOUNTS', src);
+    serviceAccountTokens(cfg.collector).serviceAccounts = serviceAccountList(
+      env.HOSTWARD_SA_TOKEN_SERVICE_ACCOUNTS,
+      'HOSTWARD_SA_TOKEN_SERVICE_ACCOUNTS',
+      src,
+    );
   }
   return cfg;
 }
 
 /** Load and validate a config file (or only defaults and environment when no file is given). */
-export function loadConfig(file: string | undefined, ctx: ValidationContext, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  file: string | undefined,
+  ctx: ValidationContext,
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
   const path = file ?? env.HOSTWARD_CONFIG;
   let doc: unknown = undefined;
   if (path) {
@@ -632,7 +807,11 @@ export function loadConfig(file: string | undefined, ctx: ValidationContext, env
     } catch (e) {
       if (e instanceof yaml.YAMLParseError) {
         const pos = e.linePos?.[0];
-        throw new ConfigError(pos ? `line ${pos.line} column ${pos.col}` : '(yaml)', e.message.split('\n')[0] ?? 'invalid YAML', path);
+        throw new ConfigError(
+          pos ? `line ${pos.line} column ${pos.col}` : '(yaml)',
+          e.message.split('\n')[0] ?? 'invalid YAML',
+          path,
+        );
       }
       throw e;
     }

@@ -482,7 +482,7 @@ const COLLECTOR: ConfigSection = {
       with: { jwksFile: '/etc/hostward/jwks/jwks.json', serviceAccounts: ['hostward:hostward-agent'] },
       description:
         "Accept agents' projected ServiceAccount tokens issued by this issuer (the cluster's " +
-        '`--service-account-issuer`, the tokens\' `iss`); the node is the token\'s `kubernetes.io.node.name` claim ' +
+        "`--service-account-issuer`, the tokens' `iss`); the node is the token's `kubernetes.io.node.name` claim " +
         '(Kubernetes 1.30 and later), and a token without it is refused.',
     },
     {
@@ -502,8 +502,13 @@ const COLLECTOR: ConfigSection = {
       defaultText: '`hostward`',
       env: 'HOSTWARD_SA_TOKEN_AUDIENCE',
       example: 'hostward',
-      with: { issuer: 'https://kubernetes.default.svc.cluster.local', jwksFile: '/etc/hostward/jwks/jwks.json', serviceAccounts: ['hostward:hostward-agent'] },
-      description: "The audience the agents' projected tokens are issued for (`aud`); tokens for the API server are refused.",
+      with: {
+        issuer: 'https://kubernetes.default.svc.cluster.local',
+        jwksFile: '/etc/hostward/jwks/jwks.json',
+        serviceAccounts: ['hostward:hostward-agent'],
+      },
+      description:
+        "The audience the agents' projected tokens are issued for (`aud`); tokens for the API server are refused.",
     },
     {
       path: 'collector.serviceAccountTokens.serviceAccounts',
@@ -513,7 +518,8 @@ const COLLECTOR: ConfigSection = {
       example: ['hostward:hostward-agent'],
       envExample: 'hostward:hostward-agent',
       with: { issuer: 'https://kubernetes.default.svc.cluster.local', jwksFile: '/etc/hostward/jwks/jwks.json' },
-      description: 'The service accounts whose tokens may speak for their node (any pod can ask for a token with the audience).',
+      description:
+        'The service accounts whose tokens may speak for their node (any pod can ask for a token with the audience).',
     },
     {
       path: 'collector.silentAfterSeconds',
@@ -975,7 +981,8 @@ const PORTS: ConfigSection = {
 
 const KERNEL: ConfigSection = {
   title: 'probes.kernel',
-  intro: 'Per-check expected values of the sysctl checks, for hosts that need another value (Cilium and `rp_filter`), and whether the persisted configuration is judged too.',
+  intro:
+    'Per-check expected values of the sysctl checks, for hosts that need another value (Cilium and `rp_filter`), and whether the persisted configuration is judged too.',
   keys: [
     probe(
       'kernel',
@@ -1300,7 +1307,10 @@ function binary(n: number): string {
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let v = n / 1024;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) ((v /= 1024), i++);
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
   return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
 }
 

@@ -12,7 +12,10 @@ export function parseOsRelease(text: string): Record<string, string> {
     const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
     if (!m) continue;
     let v = m[2]!;
-    if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2)) {
+    if (
+      (v.startsWith('"') && v.endsWith('"') && v.length >= 2) ||
+      (v.startsWith("'") && v.endsWith("'") && v.length >= 2)
+    ) {
       v = v.slice(1, -1).replace(/\\(["'$`\\])/g, '$1');
     }
     out[m[1]!] = v.slice(0, 512);

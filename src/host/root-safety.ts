@@ -18,8 +18,26 @@ import type { Dirent } from 'node:fs';
 export const MAX_WALK_ENTRIES = 2_000_000;
 
 const KERNEL_FS = new Set([
-  'proc', 'sysfs', 'devtmpfs', 'devpts', 'cgroup', 'cgroup2', 'debugfs', 'tracefs', 'securityfs', 'bpf', 'efivarfs',
-  'configfs', 'fusectl', 'binfmt_misc', 'nsfs', 'pstore', 'selinuxfs', 'mqueue', 'hugetlbfs', 'rpc_pipefs',
+  'proc',
+  'sysfs',
+  'devtmpfs',
+  'devpts',
+  'cgroup',
+  'cgroup2',
+  'debugfs',
+  'tracefs',
+  'securityfs',
+  'bpf',
+  'efivarfs',
+  'configfs',
+  'fusectl',
+  'binfmt_misc',
+  'nsfs',
+  'pstore',
+  'selinuxfs',
+  'mqueue',
+  'hugetlbfs',
+  'rpc_pipefs',
 ]);
 
 /** char major:minor of the harmless devices. */

@@ -84,7 +84,7 @@ function typeOf(st: Stats): FileStat['type'] {
 }
 
 function errno(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+  return typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : undefined;
 }
 
 function failureFromError(hostPath: string, e: unknown): Failure {
@@ -157,7 +157,12 @@ export class HostRoot {
       }
       if (st.isSymbolicLink() && (follow || !isLast)) {
         if (++links > MAX_SYMLINKS) {
-          return { ok: false, code: 'symlink_loop', path: asked, reason: `more than ${MAX_SYMLINKS} symbolic links (loop at ${candidate})` };
+          return {
+            ok: false,
+            code: 'symlink_loop',
+            path: asked,
+            reason: `more than ${MAX_SYMLINKS} symbolic links (loop at ${candidate})`,
+          };
         }
         let target: string;
         try {
@@ -299,7 +304,13 @@ export class HostRoot {
       if (!st.isFile() && !st.isCharacterDevice()) {
         return { ok: false, code: 'not_a_file', path: asked, reason: `is a ${typeOf(st)}, not a regular file` };
       }
-      if (st.size > max) return { ok: false, code: 'too_large', path: asked, reason: `${st.size} bytes, larger than the ${max}-byte limit` };
+      if (st.size > max)
+        return {
+          ok: false,
+          code: 'too_large',
+          path: asked,
+          reason: `${st.size} bytes, larger than the ${max}-byte limit`,
+        };
       let total = 0;
       const chunkSize = Math.min(Math.max(st.size + 1, 4096), max + 1, opts.chunkBytes ?? 1 << 20);
       for (;;) {
@@ -307,7 +318,8 @@ export class HostRoot {
         const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
         if (bytesRead === 0) break;
         total += bytesRead;
-        if (total > max) return { ok: false, code: 'too_large', path: asked, reason: `larger than the ${max}-byte limit` };
+        if (total > max)
+          return { ok: false, code: 'too_large', path: asked, reason: `larger than the ${max}-byte limit` };
         try {
           await onChunk(bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead));
         } catch (e) {
@@ -339,11 +351,21 @@ export class HostRoot {
     try {
       const dirents = await fsp.readdir(this.fsPath(r.realPath), { withFileTypes: true });
       const entries = dirents
-        .map((d) => ({
+        .map((d): DirEntry => ({
           name: d.name,
           path: (asked === '/' ? '' : asked) + '/' + d.name,
-          type: d.isFile() ? 'file' : d.isDirectory() ? 'directory' : d.isSymbolicLink() ? 'symlink' : d.isSocket() ? 'socket' : d.isFIFO() ? 'fifo' : 'other',
-        }) as DirEntry)
+          type: d.isFile()
+            ? 'file'
+            : d.isDirectory()
+              ? 'directory'
+              : d.isSymbolicLink()
+                ? 'symlink'
+                : d.isSocket()
+                  ? 'socket'
+                  : d.isFIFO()
+                    ? 'fifo'
+                    : 'other',
+        }))
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       return { ok: true, realPath: r.realPath, entries };
     } catch (e) {

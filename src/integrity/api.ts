@@ -90,7 +90,20 @@ function flagsFor(policy: Policy, rule: number): number {
 }
 
 function toRecord(path: string, r: StatResult): FileRecord {
-  return { path, type: r[0] as FileType, mode: r[1], uid: r[2], gid: r[3], size: r[4], ino: r[5], nlink: r[6], mtime: r[7], ctime: r[8], sha256: r[10], target: r[11] };
+  return {
+    path,
+    type: r[0] as FileType,
+    mode: r[1],
+    uid: r[2],
+    gid: r[3],
+    size: r[4],
+    ino: r[5],
+    nlink: r[6],
+    mtime: r[7],
+    ctime: r[8],
+    sha256: r[10],
+    target: r[11],
+  };
 }
 
 class Problems {
@@ -123,7 +136,13 @@ interface Scan {
  * Walk, stat and hash in the pool, and hand results to consume() in walk order. At most a few batches per
  * worker are in flight, so memory does not grow with the tree.
  */
-async function runScan<C>(opts: CommonOptions, policy: Policy, scope: string[] | undefined, hooks: Hooks<C>, after: (seq: (fn: () => Promise<void>) => Promise<void>) => Promise<void>): Promise<Scan> {
+async function runScan<C>(
+  opts: CommonOptions,
+  policy: Policy,
+  scope: string[] | undefined,
+  hooks: Hooks<C>,
+  after: (seq: (fn: () => Promise<void>) => Promise<void>) => Promise<void>,
+): Promise<Scan> {
   const t0 = performance.now();
   const host = new HostRoot(opts.root ?? '/');
   const problems = new Problems();
@@ -161,7 +180,13 @@ async function runScan<C>(opts: CommonOptions, policy: Policy, scope: string[] |
     totalFiles = n;
   }
   const tScan = performance.now();
-  const progress = (): Progress => ({ phase: 'scan', files: stats.paths, bytes: stats.bytesHashed, elapsedMs: performance.now() - tScan, ...(totalFiles !== undefined ? { totalFiles } : {}) });
+  const progress = (): Progress => ({
+    phase: 'scan',
+    files: stats.paths,
+    bytes: stats.bytesHashed,
+    elapsedMs: performance.now() - tScan,
+    ...(totalFiles !== undefined ? { totalFiles } : {}),
+  });
   try {
     for await (const batch of walk(host, policy, plan, rawProblems, scope)) {
       checkAbort();
@@ -211,12 +236,19 @@ async function runScan<C>(opts: CommonOptions, policy: Policy, scope: string[] |
 export async function integrityInit(opts: InitOptions): Promise<InitResult> {
   const min = opts.minGeneration;
   if (min !== undefined && (!Number.isSafeInteger(min) || min < 1 || min > MAX_GENERATION)) {
-    throw new IntegrityError('generation_invalid', `minGeneration: must be an integer from 1 to ${MAX_GENERATION}, got ${min}`);
+    throw new IntegrityError(
+      'generation_invalid',
+      `minGeneration: must be an integer from 1 to ${MAX_GENERATION}, got ${min}`,
+    );
   }
   return writeBaseline(opts, undefined, min ?? 1);
 }
 
-async function writeBaseline(opts: CommonOptions, only: readonly string[] | undefined, minGeneration = 1): Promise<InitResult> {
+async function writeBaseline(
+  opts: CommonOptions,
+  only: readonly string[] | undefined,
+  minGeneration = 1,
+): Promise<InitResult> {
   const policy = resolvePolicy(opts);
   const key = loadKey(opts.keyFile);
   const scope = scopeOf(only);
@@ -227,14 +259,21 @@ async function writeBaseline(opts: CommonOptions, only: readonly string[] | unde
   const reader = scope ? await DbReader.open(opts.dbFile, key) : undefined;
   if (reader && reader.header.signed && !key) {
     await reader.close();
-    throw new IntegrityError('baseline_unverifiable', `${opts.dbFile}: the baseline is signed; accepting changes needs its key (--key-file or HOSTWARD_INTEGRITY_KEY_FILE)`);
+    throw new IntegrityError(
+      'baseline_unverifiable',
+      `${opts.dbFile}: the baseline is signed; accepting changes needs its key (--key-file or HOSTWARD_INTEGRITY_KEY_FILE)`,
+    );
   }
   // A step forward from the baseline this one replaces: the verified one being merged, or the header of the old file.
   const previous = reader ? reader.header.generation : ((await headerGeneration(opts.dbFile)) ?? 0);
   const generation = Math.min(MAX_GENERATION, Math.max(previous + 1, minGeneration));
   let writer: DbWriter | undefined;
   try {
-    writer = await DbWriter.create(opts.dbFile, { created: new Date().toISOString(), root, policy: policy.digest, generation }, key);
+    writer = await DbWriter.create(
+      opts.dbFile,
+      { created: new Date().toISOString(), root, policy: policy.digest, generation },
+      key,
+    );
     const w = writer;
     const keepUntil = async (p: string | undefined, seq: (fn: () => Promise<void>) => Promise<void>) => {
       if (!reader) return;
@@ -283,13 +322,26 @@ async function writeBaseline(opts: CommonOptions, only: readonly string[] | unde
     const { digest, records } = await writer.commit();
     await writeCursor(opts.dbFile, key, digest, 0).catch(() => undefined);
     for (const p of pending) scan.problems.add(p);
-    return { dbFile: opts.dbFile, signed: key !== undefined, digest, generation, records, stats: scan.stats, problems: scan.problems.done() };
+    return {
+      dbFile: opts.dbFile,
+      signed: key !== undefined,
+      digest,
+      generation,
+      records,
+      stats: scan.stats,
+      problems: scan.problems.done(),
+    };
   } catch (e) {
     await writer?.abort();
     await reader?.close();
     if (e instanceof IntegrityError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    if (code) throw new IntegrityError('write_failed', `${opts.dbFile}: cannot write the baseline (${code}: ${(e as Error).message})`, { cause: e });
+    if (code)
+      throw new IntegrityError(
+        'write_failed',
+        `${opts.dbFile}: cannot write the baseline (${code}: ${(e as Error).message})`,
+        { cause: e },
+      );
     throw e;
   }
 }
@@ -340,10 +392,16 @@ export function compareRecords(base: FileRecord, cur: FileRecord, props: Readonl
         differs = !sameType;
         break;
       case 'sha256':
-        differs = sameType && cur.type === 'file' && base.sha256 !== null && cur.sha256 !== null && base.sha256 !== cur.sha256;
+        differs =
+          sameType && cur.type === 'file' && base.sha256 !== null && cur.sha256 !== null && base.sha256 !== cur.sha256;
         break;
       case 'target':
-        differs = sameType && cur.type === 'symlink' && base.target !== null && cur.target !== null && base.target !== cur.target;
+        differs =
+          sameType &&
+          cur.type === 'symlink' &&
+          base.target !== null &&
+          cur.target !== null &&
+          base.target !== cur.target;
         break;
       case 'mode':
         differs = base.mode !== cur.mode;
@@ -379,7 +437,20 @@ export function compareRecords(base: FileRecord, cur: FileRecord, props: Readonl
   return out.sort((a, b) => ORDER[a] - ORDER[b]);
 }
 
-const ORDER: Record<Property, number> = { type: 0, sha256: 1, mode: 2, owner: 3, group: 4, size: 5, inode: 6, links: 7, target: 8, mtime: 9, ctime: 10, growing: 11 };
+const ORDER: Record<Property, number> = {
+  type: 0,
+  sha256: 1,
+  mode: 2,
+  owner: 3,
+  group: 4,
+  size: 5,
+  inode: 6,
+  links: 7,
+  target: 8,
+  mtime: 9,
+  ctime: 10,
+  growing: 11,
+};
 
 /**
  * Compare the current state with the baseline. Throws IntegrityError when there is no baseline or it does not
@@ -391,7 +462,8 @@ export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
   const key = loadKey(opts.keyFile);
   const scope = scopeOf(opts.only);
   const slices = opts.rehashSlices ?? DEFAULT_REHASH_SLICES;
-  if (!Number.isSafeInteger(slices) || slices < 1) throw new IntegrityError('policy_invalid', `rehashSlices: must be a positive integer, got ${slices}`);
+  if (!Number.isSafeInteger(slices) || slices < 1)
+    throw new IntegrityError('policy_invalid', `rehashSlices: must be a positive integer, got ${slices}`);
   const trustCtime = opts.trustCtime ?? true;
   const reader = await DbReader.open(opts.dbFile, key);
   if (reader.header.signed && !key) {
@@ -404,7 +476,10 @@ export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
   }
   const notes: string[] = [];
   const policyChanged = reader.header.policy !== policy.digest;
-  if (policyChanged) notes.push('the policy differs from the one the baseline was built with: paths it adds or drops show as added or removed');
+  if (policyChanged)
+    notes.push(
+      'the policy differs from the one the baseline was built with: paths it adds or drops show as added or removed',
+    );
 
   // The rolling slice: from the cursor, or everything when there is no valid cursor (or a scoped check).
   let slice = 0;
@@ -435,7 +510,9 @@ export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
   // A removed path has no rule of its own now: find the deepest rule path above it for its category.
   const categoryOfRemoved = (p: string) => {
     let best: { len: number; c: Category } | undefined;
-    for (const r of policy.rules) if (r.category && isUnder(p, r.path) && (!best || r.path.length > best.len)) best = { len: r.path.length, c: r.category };
+    for (const r of policy.rules)
+      if (r.category && isUnder(p, r.path) && (!best || r.path.length > best.len))
+        best = { len: r.path.length, c: r.category };
     if (best) categories[p] = best.c;
   };
 
@@ -463,14 +540,19 @@ export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
           const base = await drainUntil(e.path);
           const flags = flagsFor(policy, e.rule);
           const reuse: StatItem[2] =
-            base && base.type === 'file' && base.sha256 !== null && (flags & WANT_HASH) && !full && sliceOf(e.path, slices) !== slice
+            base &&
+            base.type === 'file' &&
+            base.sha256 !== null &&
+            flags & WANT_HASH &&
+            !full &&
+            sliceOf(e.path, slices) !== slice
               ? [base.size, base.mtime, trustCtime ? base.ctime : null, base.ino, base.sha256]
               : null;
           // Compare like with like: re-hash with the algorithm the baseline used for this file; a policy that
           // changed algorithm takes effect for it when the change is accepted.
           const wanted = policy.rules[e.rule]!.hash;
           const recorded = base?.sha256 ? hashAlgorithmOf(base.sha256) : undefined;
-          if (recorded !== undefined && recorded !== wanted && (flags & WANT_HASH)) otherAlgorithm++;
+          if (recorded !== undefined && recorded !== wanted && flags & WANT_HASH) otherAlgorithm++;
           return { item: [e.path, flags, reuse, recorded ?? wanted], ctx: base };
         },
         consume: (e, r, base) => {
@@ -508,16 +590,21 @@ export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
     const v = await reader.finish();
     for (const p of pendingProblems) scan.problems.add(p);
     if (otherAlgorithm > 0) {
-      notes.push(`${otherAlgorithm} files are recorded with another hash algorithm than the policy asks for; they were compared with the recorded one (integrity accept re-hashes them)`);
+      notes.push(
+        `${otherAlgorithm} files are recorded with another hash algorithm than the policy asks for; they were compared with the recorded one (integrity accept re-hashes them)`,
+      );
     }
     if (!scope && opts.advanceCursor !== false) {
       try {
         await writeCursor(opts.dbFile, key, v.digest, full ? 0 : slice + 1);
       } catch (e) {
-        notes.push(`the rolling-rehash cursor could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the next check rehashes everything`);
+        notes.push(
+          `the rolling-rehash cursor could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the next check rehashes everything`,
+        );
       }
     }
-    // A path that could not be read was not compared: its category's check must not pass on it (probes/integrity/checks.ts).
+    // A path that could not be read was not compared: its category's check must not pass on it
+    // (probes/integrity/checks.ts).
     const problems = scan.problems.done();
     for (const p of problems) if (p.path && !categories[p.path]) categoryOfRemoved(p.path);
     return {
@@ -525,7 +612,15 @@ export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
       removed,
       modified,
       categories,
-      baseline: { created: v.header.created, signed: v.header.signed, verified: v.verified, policyChanged, records: v.records, digest: v.digest, generation: v.header.generation },
+      baseline: {
+        created: v.header.created,
+        signed: v.header.signed,
+        verified: v.verified,
+        policyChanged,
+        records: v.records,
+        digest: v.digest,
+        generation: v.header.generation,
+      },
       stats: { ...scan.stats, rehash: { slice: full ? 0 : slice, of: full ? 1 : slices, full } },
       problems,
       notes,

@@ -1,7 +1,8 @@
 /**
  * The baseline database: a streamed, line-oriented record file sorted in walk order, authenticated as a whole.
  *
- *   line 1      {"hostward":"integrity-db","version":2,"created":ISO,"root":"/","policy":hex,"generation":n,"signed":true,
+ *   line 1
+ * {"hostward":"integrity-db","version":2,"created":ISO,"root":"/","policy":hex,"generation":n,"signed":true,
  *               "keyId":hex16}
  *   lines 2..n  [path,type,mode,uid,gid,size,ino,nlink,mtimeMs,ctimeMs,hash|null,target|null]   (one per path;
  *               hash is hex SHA-256, or sha512:hex / blake2b512:hex, ./hash.ts)
@@ -57,8 +58,19 @@ export interface Header {
   keyId: string | null;
 }
 
-const TYPE_CODES: Record<FileType, string> = { file: 'f', directory: 'd', symlink: 'l', socket: 's', fifo: 'p', block: 'b', char: 'c', other: 'o' };
-const CODE_TYPES: Record<string, FileType> = Object.fromEntries(Object.entries(TYPE_CODES).map(([k, v]) => [v, k as FileType]));
+const TYPE_CODES: Record<FileType, string> = {
+  file: 'f',
+  directory: 'd',
+  symlink: 'l',
+  socket: 's',
+  fifo: 'p',
+  block: 'b',
+  char: 'c',
+  other: 'o',
+};
+const CODE_TYPES: Record<string, FileType> = Object.fromEntries(
+  Object.entries(TYPE_CODES).map(([k, v]) => [v, k as FileType]),
+);
 
 /** Read an HMAC key file. Trailing whitespace (a newline from `echo`) is not part of the key. */
 export function readKeyFile(file: string): Buffer {
@@ -66,12 +78,20 @@ export function readKeyFile(file: string): Buffer {
   try {
     raw = readFileSync(file);
   } catch (e) {
-    throw new IntegrityError('key_unreadable', `${file}: cannot read the integrity key (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new IntegrityError(
+      'key_unreadable',
+      `${file}: cannot read the integrity key (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   let end = raw.length;
-  while (end > 0 && (raw[end - 1] === 0x0a || raw[end - 1] === 0x0d || raw[end - 1] === 0x20 || raw[end - 1] === 0x09)) end--;
+  while (end > 0 && (raw[end - 1] === 0x0a || raw[end - 1] === 0x0d || raw[end - 1] === 0x20 || raw[end - 1] === 0x09))
+    end--;
   const key = raw.subarray(0, end);
-  if (key.length < MIN_KEY_BYTES) throw new IntegrityError('key_unreadable', `${file}: the integrity key is ${key.length} bytes, fewer than ${MIN_KEY_BYTES}`);
+  if (key.length < MIN_KEY_BYTES)
+    throw new IntegrityError(
+      'key_unreadable',
+      `${file}: the integrity key is ${key.length} bytes, fewer than ${MIN_KEY_BYTES}`,
+    );
   return key;
 }
 
@@ -84,7 +104,20 @@ function macOf(key: Buffer | undefined): Hash | Hmac {
 }
 
 export function encodeRecord(r: FileRecord): string {
-  return JSON.stringify([r.path, TYPE_CODES[r.type], r.mode, r.uid, r.gid, r.size, r.ino, r.nlink, r.mtime, r.ctime, r.sha256, r.target]);
+  return JSON.stringify([
+    r.path,
+    TYPE_CODES[r.type],
+    r.mode,
+    r.uid,
+    r.gid,
+    r.size,
+    r.ino,
+    r.nlink,
+    r.mtime,
+    r.ctime,
+    r.sha256,
+    r.target,
+  ]);
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -100,10 +133,20 @@ export function decodeRecord(line: string): FileRecord | undefined {
   if (!Array.isArray(a) || a.length !== 12) return undefined;
   const [p, t, mode, uid, gid, size, ino, nlink, mtime, ctime, sha, target] = a as unknown[];
   if (typeof p !== 'string' || !p.startsWith('/') || typeof t !== 'string' || !CODE_TYPES[t]) return undefined;
-  if (!isNum(mode) || !isNum(uid) || !isNum(gid) || !isNum(size) || !isNum(ino) || !isNum(nlink) || !isNum(mtime) || !isNum(ctime)) return undefined;
+  if (
+    !isNum(mode) ||
+    !isNum(uid) ||
+    !isNum(gid) ||
+    !isNum(size) ||
+    !isNum(ino) ||
+    !isNum(nlink) ||
+    !isNum(mtime) ||
+    !isNum(ctime)
+  )
+    return undefined;
   if (!isStrOrNull(sha) || !isStrOrNull(target)) return undefined;
   if (sha !== null && hashAlgorithmOf(sha) === undefined) return undefined;
-  return { path: p, type: CODE_TYPES[t]!, mode, uid, gid, size, ino, nlink, mtime, ctime, sha256: sha, target };
+  return { path: p, type: CODE_TYPES[t], mode, uid, gid, size, ino, nlink, mtime, ctime, sha256: sha, target };
 }
 
 async function fsyncDir(dir: string): Promise<void> {
@@ -141,7 +184,8 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
 function generationOf(file: string, h: Partial<Header>): number {
   if (h.version === 1) return 0;
   const g = h.generation;
-  if (typeof g !== 'number' || !Number.isSafeInteger(g) || g < 1 || g > MAX_GENERATION) throw new IntegrityError('baseline_corrupt', `${file}: not a hostward integrity database (bad generation)`);
+  if (typeof g !== 'number' || !Number.isSafeInteger(g) || g < 1 || g > MAX_GENERATION)
+    throw new IntegrityError('baseline_corrupt', `${file}: not a hostward integrity database (bad generation)`);
   return g;
 }
 
@@ -178,13 +222,18 @@ export class DbWriter {
     this.mac = macOf(key);
   }
 
-  static async create(file: string, header: Omit<Header, 'hostward' | 'version' | 'signed' | 'keyId'>, key: Buffer | undefined): Promise<DbWriter> {
+  static async create(
+    file: string,
+    header: Omit<Header, 'hostward' | 'version' | 'signed' | 'keyId'>,
+    key: Buffer | undefined,
+  ): Promise<DbWriter> {
     await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     const fh = await fsp.open(tmp, 'wx', 0o600);
     const w = new DbWriter(fh, tmp, file, key);
     const g = header.generation;
-    if (!Number.isSafeInteger(g) || g < 1 || g > MAX_GENERATION) throw new Error(`integrity database generation out of range: ${g}`);
+    if (!Number.isSafeInteger(g) || g < 1 || g > MAX_GENERATION)
+      throw new Error(`integrity database generation out of range: ${g}`);
     const h: Header = {
       hostward: MAGIC,
       version: VERSION,
@@ -205,7 +254,8 @@ export class DbWriter {
 
   /** Append a record; records must come in strictly increasing walk order. */
   async write(r: FileRecord): Promise<void> {
-    if (this.last !== undefined && comparePaths(this.last, r.path) >= 0) throw new Error(`integrity database records out of order: ${r.path} after ${this.last}`);
+    if (this.last !== undefined && comparePaths(this.last, r.path) >= 0)
+      throw new Error(`integrity database records out of order: ${r.path} after ${this.last}`);
     this.last = r.path;
     const line = encodeRecord(r) + '\n';
     this.parts.push(line);
@@ -237,7 +287,11 @@ export class DbWriter {
       await fsp.rename(this.tmp, this.file);
     } catch (e) {
       await fsp.unlink(this.tmp).catch(() => undefined);
-      throw new IntegrityError('write_failed', `${this.file}: cannot replace the database (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+      throw new IntegrityError(
+        'write_failed',
+        `${this.file}: cannot replace the database (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        { cause: e },
+      );
     }
     await fsyncDir(path.dirname(this.file));
     return { digest, records: this.count };
@@ -298,8 +352,12 @@ export class DbReader {
       fh = await fsp.open(file, 'r');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new IntegrityError('baseline_missing', `${file}: no baseline database (run hostward integrity init)`);
-      throw new IntegrityError('baseline_unreadable', `${file}: cannot read the baseline database (${code ?? (e as Error).message})`);
+      if (code === 'ENOENT')
+        throw new IntegrityError('baseline_missing', `${file}: no baseline database (run hostward integrity init)`);
+      throw new IntegrityError(
+        'baseline_unreadable',
+        `${file}: cannot read the baseline database (${code ?? (e as Error).message})`,
+      );
     }
     try {
       const chunk = Buffer.allocUnsafe(64 * 1024);
@@ -307,7 +365,11 @@ export class DbReader {
       const text = chunk.subarray(0, bytesRead).toString('utf8');
       const nl = text.indexOf('\n');
       if (bytesRead === 0) throw new IntegrityError('baseline_truncated', `${file}: the baseline database is empty`);
-      if (nl < 0) throw new IntegrityError(bytesRead < chunk.length ? 'baseline_truncated' : 'baseline_corrupt', `${file}: the baseline database has no complete header line`);
+      if (nl < 0)
+        throw new IntegrityError(
+          bytesRead < chunk.length ? 'baseline_truncated' : 'baseline_corrupt',
+          `${file}: the baseline database has no complete header line`,
+        );
       const headerLine = text.slice(0, nl);
       let h: unknown;
       try {
@@ -316,18 +378,34 @@ export class DbReader {
         throw new IntegrityError('baseline_corrupt', `${file}: not a hostward integrity database (unreadable header)`);
       }
       const hd = h as Partial<Header>;
-      if (typeof h !== 'object' || h === null || hd.hostward !== MAGIC || typeof hd.signed !== 'boolean' || typeof hd.created !== 'string' || typeof hd.policy !== 'string') {
+      if (
+        typeof h !== 'object' ||
+        h === null ||
+        hd.hostward !== MAGIC ||
+        typeof hd.signed !== 'boolean' ||
+        typeof hd.created !== 'string' ||
+        typeof hd.policy !== 'string'
+      ) {
         throw new IntegrityError('baseline_corrupt', `${file}: not a hostward integrity database (bad header)`);
       }
       if (!READABLE_VERSIONS.includes(hd.version)) {
-        throw new IntegrityError('baseline_corrupt', `${file}: database format version ${String(hd.version)}, this hostward reads ${READABLE_VERSIONS.join(' and ')}`);
+        throw new IntegrityError(
+          'baseline_corrupt',
+          `${file}: database format version ${String(hd.version)}, this hostward reads ${READABLE_VERSIONS.join(' and ')}`,
+        );
       }
       const header = { ...hd, generation: generationOf(file, hd) } as Header;
       if (!header.signed && key) {
-        throw new IntegrityError('baseline_unsigned', `${file}: the baseline is unsigned although an integrity key is configured: it may have been replaced by someone without the key`);
+        throw new IntegrityError(
+          'baseline_unsigned',
+          `${file}: the baseline is unsigned although an integrity key is configured: it may have been replaced by someone without the key`,
+        );
       }
       if (header.signed && key && header.keyId !== keyId(key)) {
-        throw new IntegrityError('baseline_wrong_key', `${file}: the baseline was signed with another key (key id ${String(header.keyId)}, the configured key is ${keyId(key)})`);
+        throw new IntegrityError(
+          'baseline_wrong_key',
+          `${file}: the baseline was signed with another key (key id ${String(header.keyId)}, the configured key is ${keyId(key)})`,
+        );
       }
       const headBytes = Buffer.byteLength(headerLine, 'utf8') + 1;
       const r = new DbReader(fh, file, header, key, '', headerLine);
@@ -348,7 +426,10 @@ export class DbReader {
       if (bytesRead === 0) {
         this.eof = true;
         if (this.buf.length > 0) {
-          throw new IntegrityError('baseline_truncated', `${this.file}: the baseline database is truncated (line ${this.lineNo + 1} is incomplete)`);
+          throw new IntegrityError(
+            'baseline_truncated',
+            `${this.file}: the baseline database is truncated (line ${this.lineNo + 1} is incomplete)`,
+          );
         }
         return false;
       }
@@ -356,7 +437,11 @@ export class DbReader {
       this.buf += this.decoder.decode(this.chunk.subarray(0, bytesRead), { stream: true });
       const last = this.buf.lastIndexOf('\n');
       if (last < 0) {
-        if (this.buf.length > MAX_LINE) throw new IntegrityError('baseline_corrupt', `${this.file}: line ${this.lineNo + 1} is longer than ${MAX_LINE} characters`);
+        if (this.buf.length > MAX_LINE)
+          throw new IntegrityError(
+            'baseline_corrupt',
+            `${this.file}: line ${this.lineNo + 1} is longer than ${MAX_LINE} characters`,
+          );
         continue;
       }
       this.lines = this.buf.slice(0, last).split('\n');
@@ -371,7 +456,10 @@ export class DbReader {
     if (this.head) return this.head;
     if (this.trailer) return undefined;
     if (!(await this.fill())) {
-      throw new IntegrityError('baseline_truncated', `${this.file}: the baseline database is truncated (no end line after ${this.count} records)`);
+      throw new IntegrityError(
+        'baseline_truncated',
+        `${this.file}: the baseline database is truncated (no end line after ${this.count} records)`,
+      );
     }
     const line = this.lines[this.li++]!;
     this.lineNo++;
@@ -383,14 +471,16 @@ export class DbReader {
         throw new IntegrityError('baseline_corrupt', `${this.file}: line ${this.lineNo} is not a record`);
       }
       const tr = t as { end?: unknown; records?: unknown; mac?: unknown };
-      if (tr.end !== true || typeof tr.records !== 'number' || typeof tr.mac !== 'string') throw new IntegrityError('baseline_corrupt', `${this.file}: line ${this.lineNo} is not a record`);
+      if (tr.end !== true || typeof tr.records !== 'number' || typeof tr.mac !== 'string')
+        throw new IntegrityError('baseline_corrupt', `${this.file}: line ${this.lineNo} is not a record`);
       this.trailer = { records: tr.records, mac: tr.mac };
       return undefined;
     }
     this.mac.update(line + '\n');
     const rec = decodeRecord(line);
     if (!rec) throw new IntegrityError('baseline_corrupt', `${this.file}: line ${this.lineNo} is not a valid record`);
-    if (this.lastPath !== undefined && comparePaths(this.lastPath, rec.path) >= 0) throw new IntegrityError('baseline_corrupt', `${this.file}: line ${this.lineNo} is out of order`);
+    if (this.lastPath !== undefined && comparePaths(this.lastPath, rec.path) >= 0)
+      throw new IntegrityError('baseline_corrupt', `${this.file}: line ${this.lineNo} is out of order`);
     this.lastPath = rec.path;
     this.count++;
     this.head = rec;
@@ -409,7 +499,11 @@ export class DbReader {
       while ((await this.next()) !== undefined);
       if (await this.fill()) throw new IntegrityError('baseline_corrupt', `${this.file}: data after the end line`);
       const t = this.trailer!;
-      if (t.records !== this.count) throw new IntegrityError('baseline_truncated', `${this.file}: ${this.count} records where the end line says ${t.records}`);
+      if (t.records !== this.count)
+        throw new IntegrityError(
+          'baseline_truncated',
+          `${this.file}: ${this.count} records where the end line says ${t.records}`,
+        );
       const digest = this.mac.digest('hex');
       const canCheck = !this.header.signed || this.key !== undefined;
       if (canCheck) {
@@ -417,11 +511,22 @@ export class DbReader {
         const b = Buffer.from(/^[0-9a-f]{64}$/.test(t.mac) ? t.mac : '00'.repeat(32), 'hex');
         if (!timingSafeEqual(a, b)) {
           throw this.header.signed
-            ? new IntegrityError('baseline_tampered', `${this.file}: the baseline's HMAC does not verify: it was modified after it was signed`)
-            : new IntegrityError('baseline_corrupt', `${this.file}: the baseline's checksum does not match: it is corrupt`);
+            ? new IntegrityError(
+                'baseline_tampered',
+                `${this.file}: the baseline's HMAC does not verify: it was modified after it was signed`,
+              )
+            : new IntegrityError(
+                'baseline_corrupt',
+                `${this.file}: the baseline's checksum does not match: it is corrupt`,
+              );
         }
       }
-      return { header: this.header, records: this.count, digest: t.mac, verified: this.header.signed && this.key !== undefined };
+      return {
+        header: this.header,
+        records: this.count,
+        digest: t.mac,
+        verified: this.header.signed && this.key !== undefined,
+      };
     } finally {
       await this.close();
     }
@@ -447,13 +552,19 @@ function cursorMac(key: Buffer | undefined, digest: string, next: number): strin
 export async function readCursor(dbFile: string, key: Buffer | undefined, digest: string): Promise<number | undefined> {
   try {
     const c = JSON.parse(await fsp.readFile(cursorFile(dbFile), 'utf8')) as { next?: unknown; mac?: unknown };
-    if (typeof c.next !== 'number' || !Number.isSafeInteger(c.next) || c.next < 0 || typeof c.mac !== 'string') return undefined;
+    if (typeof c.next !== 'number' || !Number.isSafeInteger(c.next) || c.next < 0 || typeof c.mac !== 'string')
+      return undefined;
     return c.mac === cursorMac(key, digest, c.next) ? c.next : undefined;
   } catch {
     return undefined;
   }
 }
 
-export async function writeCursor(dbFile: string, key: Buffer | undefined, digest: string, next: number): Promise<void> {
+export async function writeCursor(
+  dbFile: string,
+  key: Buffer | undefined,
+  digest: string,
+  next: number,
+): Promise<void> {
   await writeFileAtomic(cursorFile(dbFile), JSON.stringify({ next, mac: cursorMac(key, digest, next) }) + '\n');
 }

@@ -31,7 +31,22 @@ export const WANT_TARGET = 2;
  * [type, mode, uid, gid, size, ino, nlink, mtimeMs, ctimeMs, dev, hash (./hash.ts form), target, problem, bytesHashed]:
  * type '' means the path is gone (problem says why); bytesHashed is -1 when the hash was reused.
  */
-export type StatResult = [string, number, number, number, number, number, number, number, number, number, string | null, string | null, string | null, number];
+export type StatResult = [
+  string,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  string | null,
+  string | null,
+  string | null,
+  number,
+];
 
 export const DEFAULT_BLOCK = 1 << 20;
 
@@ -136,7 +151,11 @@ export class HashPool {
 
   constructor(root: string, workers = defaultWorkers(), block = DEFAULT_BLOCK) {
     for (let i = 0; i < workers; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { root, block }, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { root, block },
+        resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
+      });
       const slot: Slot = { worker, load: 0, pending: new Map() };
       worker.on('message', (m: { id: number; out: StatResult[] }) => {
         const p = slot.pending.get(m.id);

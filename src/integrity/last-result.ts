@@ -23,11 +23,19 @@ export function lastResultFile(dbFile: string): string {
 }
 
 function macOf(key: Buffer | undefined, policyDigest: string, body: string): string {
-  return (key ? createHmac('sha256', key) : createHash('sha256')).update(`hostward integrity last result:${policyDigest}:`).update(body).digest('hex');
+  return (key ? createHmac('sha256', key) : createHash('sha256'))
+    .update(`hostward integrity last result:${policyDigest}:`)
+    .update(body)
+    .digest('hex');
 }
 
 /** Keep the result of a whole-policy check. Best effort: returns false (and writes nothing) when it is too big. */
-export async function writeLastResult(dbFile: string, key: Buffer | undefined, policyDigest: string, result: CheckResult): Promise<boolean> {
+export async function writeLastResult(
+  dbFile: string,
+  key: Buffer | undefined,
+  policyDigest: string,
+  result: CheckResult,
+): Promise<boolean> {
   const body = JSON.stringify(result);
   if (body.length > MAX_LAST_RESULT_BYTES) {
     await fsp.unlink(lastResultFile(dbFile)).catch(() => undefined);
@@ -40,7 +48,12 @@ export async function writeLastResult(dbFile: string, key: Buffer | undefined, p
 const isStrArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** The kept result for this baseline and policy, or undefined (missing, stale, malformed, does not verify). */
-export async function readLastResult(dbFile: string, key: Buffer | undefined, baselineDigest: string, policyDigest: string): Promise<CheckResult | undefined> {
+export async function readLastResult(
+  dbFile: string,
+  key: Buffer | undefined,
+  baselineDigest: string,
+  policyDigest: string,
+): Promise<CheckResult | undefined> {
   let text: string;
   try {
     const fh = await fsp.open(lastResultFile(dbFile), 'r');
@@ -58,7 +71,8 @@ export async function readLastResult(dbFile: string, key: Buffer | undefined, ba
   const mac = text.slice(0, nl);
   const body = text.slice(nl + 1, -1);
   const want = macOf(key, policyDigest, body);
-  if (!/^[0-9a-f]{64}$/.test(mac) || !timingSafeEqual(Buffer.from(mac, 'hex'), Buffer.from(want, 'hex'))) return undefined;
+  if (!/^[0-9a-f]{64}$/.test(mac) || !timingSafeEqual(Buffer.from(mac, 'hex'), Buffer.from(want, 'hex')))
+    return undefined;
   let r: CheckResult;
   try {
     r = JSON.parse(body) as CheckResult;
@@ -66,7 +80,16 @@ export async function readLastResult(dbFile: string, key: Buffer | undefined, ba
     return undefined;
   }
   // Authenticated, so written by us; still, a shape check keeps a format change from crashing the probe.
-  if (typeof r !== 'object' || r === null || !isStrArray(r.added) || !isStrArray(r.removed) || !Array.isArray(r.modified) || typeof r.baseline !== 'object' || r.baseline === null) return undefined;
+  if (
+    typeof r !== 'object' ||
+    r === null ||
+    !isStrArray(r.added) ||
+    !isStrArray(r.removed) ||
+    !Array.isArray(r.modified) ||
+    typeof r.baseline !== 'object' ||
+    r.baseline === null
+  )
+    return undefined;
   if (r.baseline.digest !== baselineDigest) return undefined;
   r.categories = Object.assign(Object.create(null) as Record<string, Category>, r.categories);
   if (!Array.isArray(r.problems)) r.problems = [];

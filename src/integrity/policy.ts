@@ -24,10 +24,8 @@ import { globToRegExp } from '../host/root.js';
 import { yamlLib } from '../lazy-libs.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type * as YamlModule from 'yaml';
 import { CATEGORIES, HASH_ALGORITHMS, IntegrityError, PROPERTIES } from './types.js';
 import type { Category, HashAlgorithm, Policy, Property, Rule } from './types.js';
-
 
 export const PROPERTY_SETS: Readonly<Record<string, readonly Property[]>> = {
   binaries: ['type', 'sha256', 'mode', 'owner', 'group', 'size', 'inode', 'links', 'target', 'mtime', 'ctime'],
@@ -128,7 +126,8 @@ export function normalisePath(p: string, key: string): string {
 
 function globList(v: unknown, key: string): string[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x === '')) bad(key, `must be a list of glob patterns, got ${show(v)}`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x === ''))
+    bad(key, `must be a list of glob patterns, got ${show(v)}`);
   for (const [i, g] of (v as string[]).entries()) {
     try {
       globRegExp(g);
@@ -151,7 +150,10 @@ function propertyList(v: unknown, key: string, sets: Readonly<Record<string, rea
     const name = minus ? raw.slice(1) : raw;
     const props = sets[name] ?? ((PROPERTIES as readonly string[]).includes(name) ? [name as Property] : undefined);
     if (!props) bad(key, `unknown property or set ${show(name)} (expected ${known})`);
-    for (const p of props) minus ? out.delete(p) : out.add(p);
+    for (const p of props) {
+      if (minus) out.delete(p);
+      else out.add(p);
+    }
   }
   if (out.size === 0) bad(key, 'tracks no property at all');
   out.add('type');
@@ -167,17 +169,27 @@ function depthOf(v: unknown, key: string): number {
 
 function hashOf(v: unknown, key: string, dflt: HashAlgorithm): HashAlgorithm {
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'string' || !(HASH_ALGORITHMS as readonly string[]).includes(v)) bad(key, `must be one of ${HASH_ALGORITHMS.join(', ')}, got ${show(v)}`);
+  if (typeof v !== 'string' || !(HASH_ALGORITHMS as readonly string[]).includes(v))
+    bad(key, `must be one of ${HASH_ALGORITHMS.join(', ')}, got ${show(v)}`);
   return v as HashAlgorithm;
 }
 
-function ruleOf(raw: unknown, key: string, sets: Readonly<Record<string, readonly Property[]>>, hash: HashAlgorithm): Rule {
+function ruleOf(
+  raw: unknown,
+  key: string,
+  sets: Readonly<Record<string, readonly Property[]>>,
+  hash: HashAlgorithm,
+): Rule {
   if (!isObj(raw)) bad(key, `must be a mapping with at least path and properties, got ${show(raw)}`);
-  for (const k of Object.keys(raw)) if (!RULE_KEYS.includes(k)) bad(`${key}.${k}`, `unknown key (expected one of: ${RULE_KEYS.join(', ')})`);
-  if (typeof raw.path !== 'string' || raw.path === '') bad(`${key}.path`, `must be an absolute host path or glob, got ${show(raw.path)}`);
+  for (const k of Object.keys(raw))
+    if (!RULE_KEYS.includes(k)) bad(`${key}.${k}`, `unknown key (expected one of: ${RULE_KEYS.join(', ')})`);
+  if (typeof raw.path !== 'string' || raw.path === '')
+    bad(`${key}.path`, `must be an absolute host path or glob, got ${show(raw.path)}`);
   const path = normalisePath(raw.path, `${key}.path`);
-  for (const f of FORBIDDEN) if (path === f || path.startsWith(f + '/')) bad(`${key}.path`, `${f} is a kernel interface and is never scanned`);
-  if (path.split('/').some((c) => c === '**')) bad(`${key}.path`, '"**" is allowed in exclude patterns, not in rule paths (use recurse)');
+  for (const f of FORBIDDEN)
+    if (path === f || path.startsWith(f + '/')) bad(`${key}.path`, `${f} is a kernel interface and is never scanned`);
+  if (path.split('/').some((c) => c === '**'))
+    bad(`${key}.path`, '"**" is allowed in exclude patterns, not in rule paths (use recurse)');
   if (raw.properties === undefined) bad(`${key}.properties`, `is required (a set: ${Object.keys(sets).join(', ')})`);
   const rule: Rule = {
     path,
@@ -189,7 +201,8 @@ function ruleOf(raw: unknown, key: string, sets: Readonly<Record<string, readonl
     watch: true,
   };
   if (raw.oneFilesystem !== undefined) {
-    if (typeof raw.oneFilesystem !== 'boolean') bad(`${key}.oneFilesystem`, `must be true or false, got ${show(raw.oneFilesystem)}`);
+    if (typeof raw.oneFilesystem !== 'boolean')
+      bad(`${key}.oneFilesystem`, `must be true or false, got ${show(raw.oneFilesystem)}`);
     rule.oneFilesystem = raw.oneFilesystem;
   }
   if (raw.category !== undefined) {
@@ -198,8 +211,9 @@ function ruleOf(raw: unknown, key: string, sets: Readonly<Record<string, readonl
     }
     rule.category = raw.category as Category;
   }
-  if (raw.watch !== undefined && typeof raw.watch !== 'boolean') bad(`${key}.watch`, `must be true or false, got ${show(raw.watch)}`);
-  rule.watch = (raw.watch as boolean | undefined) ?? rule.category !== 'binaries';
+  if (raw.watch !== undefined && typeof raw.watch !== 'boolean')
+    bad(`${key}.watch`, `must be true or false, got ${show(raw.watch)}`);
+  rule.watch = raw.watch ?? rule.category !== 'binaries';
   return rule;
 }
 
@@ -208,7 +222,12 @@ function digestOf(rules: readonly Rule[], exclude: readonly string[]): string {
   // before the hash key existed stay the same (their baselines do not see a "policy changed" note).
   const canon = JSON.stringify({
     exclude,
-    rules: rules.map(({ watch: _watch, hash, ...r }) => ({ ...r, ...(hash !== 'sha256' ? { hash } : {}), properties: [...r.properties].sort(), depth: r.depth === Infinity ? -1 : r.depth })),
+    rules: rules.map(({ watch: _watch, hash, ...r }) => ({
+      ...r,
+      ...(hash !== 'sha256' ? { hash } : {}),
+      properties: [...r.properties].sort(),
+      depth: r.depth === Infinity ? -1 : r.depth,
+    })),
   });
   return createHash('sha256').update(canon).digest('hex');
 }
@@ -216,7 +235,8 @@ function digestOf(rules: readonly Rule[], exclude: readonly string[]): string {
 /** Validate a parsed policy document (the YAML's value). Throws IntegrityError('policy_invalid') naming the key. */
 export function policyFromObject(doc: unknown): Policy {
   if (!isObj(doc)) bad('(policy)', `must be a mapping with rules, got ${show(doc)}`);
-  for (const k of Object.keys(doc)) if (!TOP_KEYS.includes(k)) bad(k, `unknown key (expected one of: ${TOP_KEYS.join(', ')})`);
+  for (const k of Object.keys(doc))
+    if (!TOP_KEYS.includes(k)) bad(k, `unknown key (expected one of: ${TOP_KEYS.join(', ')})`);
   if (doc.version !== undefined && doc.version !== 1) bad('version', `must be 1, got ${show(doc.version)}`);
   const sets: Record<string, readonly Property[]> = { ...PROPERTY_SETS };
   if (doc.define !== undefined && doc.define !== null) {
@@ -228,7 +248,8 @@ export function policyFromObject(doc: unknown): Policy {
     }
   }
   const exclude = globList(doc.exclude, 'exclude');
-  if (!Array.isArray(doc.rules) || doc.rules.length === 0) bad('rules', `must be a non-empty list of rules, got ${show(doc.rules)}`);
+  if (!Array.isArray(doc.rules) || doc.rules.length === 0)
+    bad('rules', `must be a non-empty list of rules, got ${show(doc.rules)}`);
   if (doc.rules.length > MAX_RULES) bad('rules', `more than ${MAX_RULES} rules`);
   const hash = hashOf(doc.hash, 'hash', 'sha256');
   const rules = doc.rules.map((r, i) => ruleOf(r, `rules[${i}]`, sets, hash));
@@ -263,23 +284,39 @@ export function loadPolicyFile(file: string): Policy {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new IntegrityError('policy_invalid', `${file}: cannot read the policy (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new IntegrityError(
+      'policy_invalid',
+      `${file}: cannot read the policy (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   return parsePolicy(text, file);
 }
 
 export function defaultPolicy(): Policy {
-  return policyFromObject({ version: 1, exclude: [...DEFAULT_POLICY.exclude], rules: DEFAULT_POLICY.rules.map((r) => ({ ...r })) });
+  return policyFromObject({
+    version: 1,
+    exclude: [...DEFAULT_POLICY.exclude],
+    rules: DEFAULT_POLICY.rules.map((r) => ({ ...r })),
+  });
 }
 
 /** The policy of `--path P...`: each path recursively, with every property of the binaries set. */
 export function pathsPolicy(paths: readonly string[], hash?: HashAlgorithm): Policy {
-  return policyFromObject({ version: 1, ...(hash ? { hash } : {}), rules: paths.map((p) => ({ path: p, properties: 'binaries' })) });
+  return policyFromObject({
+    version: 1,
+    ...(hash ? { hash } : {}),
+    rules: paths.map((p) => ({ path: p, properties: 'binaries' })),
+  });
 }
 
 /** The policy the options name: a policy file or object, --path list, or the default policy. */
-export function resolvePolicy(opts: { policy?: string | Policy; paths?: readonly string[]; hash?: HashAlgorithm }): Policy {
-  if (opts.policy !== undefined && opts.paths?.length) throw new IntegrityError('policy_invalid', 'give a policy or paths, not both');
+export function resolvePolicy(opts: {
+  policy?: string | Policy;
+  paths?: readonly string[];
+  hash?: HashAlgorithm;
+}): Policy {
+  if (opts.policy !== undefined && opts.paths?.length)
+    throw new IntegrityError('policy_invalid', 'give a policy or paths, not both');
   if (typeof opts.policy === 'string') return loadPolicyFile(opts.policy);
   if (opts.policy) return opts.policy;
   if (opts.paths?.length) return pathsPolicy(opts.paths, opts.hash);
@@ -291,13 +328,15 @@ export function globRegExp(glob: string): RegExp {
   return globToRegExp(glob, { globstar: true });
 }
 
-
 /** A compiled exclusion list: absolute patterns match the path, the others its last component. */
 export class Excluder {
   private readonly full: RegExp[] = [];
   private readonly base: RegExp[] = [];
   constructor(patterns: readonly string[]) {
-    for (const p of patterns) (p.startsWith('/') ? this.full : this.base).push(globRegExp(p.startsWith('/') ? p.replace(/\/+$/, '') || '/' : p));
+    for (const p of patterns)
+      (p.startsWith('/') ? this.full : this.base).push(
+        globRegExp(p.startsWith('/') ? p.replace(/\/+$/, '') || '/' : p),
+      );
   }
   get empty(): boolean {
     return this.full.length === 0 && this.base.length === 0;

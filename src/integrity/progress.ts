@@ -57,9 +57,21 @@ export class ProgressRenderer {
       if (p.totalFiles !== undefined && p.totalFiles > 0) {
         const fraction = p.files / p.totalFiles;
         const left = Math.max(0, p.totalFiles - p.files);
-        const eta = left === 0 ? formatDuration(0) : p.files > 0 && secs >= 0.5 ? formatDuration((left * secs) / p.files) : '--:--';
+        const eta =
+          left === 0
+            ? formatDuration(0)
+            : p.files > 0 && secs >= 0.5
+              ? formatDuration((left * secs) / p.files)
+              : '--:--';
         // The percentage is padded so that the columns after it do not move as it grows.
-        parts.push(bar(fraction), `${Math.min(100, Math.floor(fraction * 100))}%`.padStart(4), `${count(p.files)}/${count(p.totalFiles)} paths`, formatBytes(p.bytes), rate, `ETA ${eta}`);
+        parts.push(
+          bar(fraction),
+          `${Math.min(100, Math.floor(fraction * 100))}%`.padStart(4),
+          `${count(p.files)}/${count(p.totalFiles)} paths`,
+          formatBytes(p.bytes),
+          rate,
+          `ETA ${eta}`,
+        );
       } else parts.push(`${count(p.files)} paths`, formatBytes(p.bytes), rate, formatDuration(secs));
       line = `${this.action}: ${parts.join('  ')}`;
     }
@@ -77,7 +89,10 @@ export interface ProgressStream {
  * Progress on `stream` when it is a terminal: onProgress for the library and clear() for the end. Undefined
  * when it is not a terminal, so nothing is printed.
  */
-export function terminalProgress(stream: ProgressStream, action: string): { onProgress: (p: Progress) => void; clear: () => void } | undefined {
+export function terminalProgress(
+  stream: ProgressStream,
+  action: string,
+): { onProgress: (p: Progress) => void; clear: () => void } | undefined {
   if (!stream.isTTY) return undefined;
   const r = new ProgressRenderer(action);
   let shown = false;

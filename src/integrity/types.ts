@@ -4,7 +4,20 @@
  */
 
 /** What a rule can track about a path. */
-export const PROPERTIES = ['type', 'sha256', 'mode', 'owner', 'group', 'size', 'inode', 'links', 'target', 'mtime', 'ctime', 'growing'] as const;
+export const PROPERTIES = [
+  'type',
+  'sha256',
+  'mode',
+  'owner',
+  'group',
+  'size',
+  'inode',
+  'links',
+  'target',
+  'mtime',
+  'ctime',
+  'growing',
+] as const;
 export type Property = (typeof PROPERTIES)[number];
 
 /**

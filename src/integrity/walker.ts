@@ -112,7 +112,13 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * Walk the plan, yielding batches of entries in global order. `scope` limits the walk to these host paths
  * and what is below them.
  */
-export async function* walk(host: HostRoot, policy: Policy, plan: WalkPlan, problems: ScanProblem[], scope?: readonly string[]): AsyncGenerator<WalkEntry[]> {
+export async function* walk(
+  host: HostRoot,
+  policy: Policy,
+  plan: WalkPlan,
+  problems: ScanProblem[],
+  scope?: readonly string[],
+): AsyncGenerator<WalkEntry[]> {
   const excluders = policy.rules.map((r) => new Excluder([...policy.exclude, ...r.exclude]));
   const inScope = (p: string) => !scope || scope.some((s) => isUnder(p, s));
   const towardScope = (p: string) => !scope || scope.some((s) => isUnder(s, p));
@@ -126,7 +132,8 @@ export async function* walk(host: HostRoot, policy: Policy, plan: WalkPlan, prob
       return { names: ents.map((e) => e.name), kinds: ents };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push({ path: dir, reason: `directory unreadable (${code ?? String(e)})` });
+      if (code !== 'ENOENT' && code !== 'ENOTDIR')
+        problems.push({ path: dir, reason: `directory unreadable (${code ?? String(e)})` });
       else problems.push({ path: dir, reason: 'vanished during the scan' });
       return undefined;
     }
@@ -195,7 +202,17 @@ export async function* walk(host: HostRoot, policy: Policy, plan: WalkPlan, prob
     if (!inScope(p) && !towardScope(p)) continue;
     const kind = f.kinds[idx];
     let isDir: boolean;
-    if (kind && (kind.isDirectory() || kind.isFile() || kind.isSymbolicLink() || kind.isFIFO() || kind.isSocket() || kind.isBlockDevice() || kind.isCharacterDevice())) isDir = kind.isDirectory();
+    if (
+      kind &&
+      (kind.isDirectory() ||
+        kind.isFile() ||
+        kind.isSymbolicLink() ||
+        kind.isFIFO() ||
+        kind.isSocket() ||
+        kind.isBlockDevice() ||
+        kind.isCharacterDevice())
+    )
+      isDir = kind.isDirectory();
     else isDir = devOf(p) !== undefined;
     if (!isDir) continue;
     let childGov = wantsWhole ? g : undefined;

@@ -26,7 +26,10 @@ export interface CatalogueEntry {
  * hostward_check_status values. 4 is an addition to DESIGN.md's 0..3: a failing check covered by an
  * accepted exception, so that `== 1` alerts do not page on accepted exceptions.
  */
-export const CHECK_STATUS_VALUE = { pass: 0, fail: 1, unknown: 2, skip: 3, accepted: 4 } as const satisfies Record<Status | 'accepted', number>;
+export const CHECK_STATUS_VALUE = { pass: 0, fail: 1, unknown: 2, skip: 3, accepted: 4 } as const satisfies Record<
+  Status | 'accepted',
+  number
+>;
 
 /** The `status` label values of hostward_checks: the four statuses plus `accepted`. */
 export const CHECK_COUNT_STATUSES = [...STATUSES, 'accepted'] as const;
@@ -40,7 +43,11 @@ export interface BuildOptions {
 }
 
 /** Build a fresh registry holding the per-scan metrics of DESIGN.md for one report. */
-export function buildRegistry(report: Report, catalogue: readonly CatalogueEntry[], extras: BuildOptions = {}): Registry {
+export function buildRegistry(
+  report: Report,
+  catalogue: readonly CatalogueEntry[],
+  extras: BuildOptions = {},
+): Registry {
   const registry = new Registry();
   const registers = [registry];
 

@@ -13,7 +13,11 @@ export const PROBE_METRICS: Readonly<Record<string, ProbeMetric>> = Object.freez
 );
 
 /** Why a measurement cannot be exported, or undefined when it can. */
-export function measurementProblem(m: { metric: string; labels: Record<string, string>; value: number }): string | undefined {
+export function measurementProblem(m: {
+  metric: string;
+  labels: Record<string, string>;
+  value: number;
+}): string | undefined {
   const def = PROBE_METRICS[m.metric];
   if (!def) return `unknown probe metric ${m.metric}`;
   const keys = Object.keys(m.labels).sort();

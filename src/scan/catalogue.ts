@@ -4,7 +4,14 @@ import type { Probe } from '../sdk.js';
 
 export function catalogue(probes: readonly Probe[]): CheckInfo[] {
   return probes.flatMap((p) =>
-    p.checks.map((c) => ({ id: c.id, probe: p.name, title: c.title, severity: c.severity, references: [...c.references], remediation: c.remediation })),
+    p.checks.map((c) => ({
+      id: c.id,
+      probe: p.name,
+      title: c.title,
+      severity: c.severity,
+      references: [...c.references],
+      remediation: c.remediation,
+    })),
   );
 }
 

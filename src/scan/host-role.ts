@@ -33,6 +33,7 @@ export async function detectHostRole(host: HostRoot, setting: HostRoleSetting = 
   if (setting !== 'auto') return { role: setting, why: `set by scan.hostRole: ${setting}` };
   const kubelet = (await host.processes()).find((p) => KUBELET_COMMS.has(p.comm));
   if (kubelet) return { role: 'node', why: `a kubelet runs on it (${kubelet.comm}, pid ${kubelet.pid})` };
-  for (const f of KUBELET_FILES) if (await host.exists(f)) return { role: 'node', why: `${f} exists (a kubelet is installed)` };
+  for (const f of KUBELET_FILES)
+    if (await host.exists(f)) return { role: 'node', why: `${f} exists (a kubelet is installed)` };
   return { role: 'server', why: 'no kubelet runs or is installed here' };
 }

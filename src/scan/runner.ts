@@ -162,7 +162,11 @@ export async function runScan(opts: ScanOptions): Promise<Report> {
           log.warn({ err: errorMessage(e) }, 'probe measurements failed');
         }
       }
-      const run: ProbeRun = { probe: probe.name, status: error === undefined ? 'ok' : 'error', durationSeconds: round(durationSeconds) };
+      const run: ProbeRun = {
+        probe: probe.name,
+        status: error === undefined ? 'ok' : 'error',
+        durationSeconds: round(durationSeconds),
+      };
       if (error !== undefined) run.error = error;
       if (error === undefined && probe.runFields) {
         try {

@@ -20,7 +20,15 @@
  */
 import type { Logger } from 'pino';
 import type { Severity } from '../contracts.js';
-import type { DeliveryResult, FailingNodeCheck, FleetView, GroupChange, HttpAnswer, Sink, SinkContext } from '../collector/sink.js';
+import type {
+  DeliveryResult,
+  FailingNodeCheck,
+  FleetView,
+  GroupChange,
+  HttpAnswer,
+  Sink,
+  SinkContext,
+} from '../collector/sink.js';
 import { ConfigError } from '../config/config.js';
 import { postJson } from './http.js';
 import { registerSecrets, urlSecrets } from './redact.js';
@@ -52,7 +60,13 @@ export interface AlertBuildOptions {
   remediation?: (check: string) => string | undefined;
 }
 
-function labelsOf(node: string, check: string, severity: Severity, probe: string, opts: AlertBuildOptions): Record<string, string> {
+function labelsOf(
+  node: string,
+  check: string,
+  severity: Severity,
+  probe: string,
+  opts: AlertBuildOptions,
+): Record<string, string> {
   const labels: Record<string, string> = {
     alertname: check === 'hostward.node_silent' ? ALERTNAME_NODE_SILENT : ALERTNAME,
     check,
@@ -75,7 +89,12 @@ function description(f: FailingNodeCheck): string {
 }
 
 /** The firing alert of one failing (node, check). Pure. */
-export function firingAlert(f: FailingNodeCheck, now: number, endsInMs: number, opts: AlertBuildOptions = {}): AlertmanagerAlert {
+export function firingAlert(
+  f: FailingNodeCheck,
+  now: number,
+  endsInMs: number,
+  opts: AlertBuildOptions = {},
+): AlertmanagerAlert {
   const annotations: Record<string, string> = {
     summary: truncate(`${f.check} failing on ${f.node}: ${f.title}`, 1024),
     description: description(f),
@@ -97,8 +116,17 @@ export function firingAlert(f: FailingNodeCheck, now: number, endsInMs: number, 
   return alert;
 }
 
-/** The resolving alert of a node that left a group: same labels, explicit endsAt, no startsAt (Alertmanager keeps the first). */
-export function resolvedAlert(node: string, check: string, severity: Severity, now: number, opts: AlertBuildOptions = {}): AlertmanagerAlert {
+/**
+ * The resolving alert of a node that left a group: same labels, explicit endsAt, no startsAt (Alertmanager keeps the
+ * first).
+ */
+export function resolvedAlert(
+  node: string,
+  check: string,
+  severity: Severity,
+  now: number,
+  opts: AlertBuildOptions = {},
+): AlertmanagerAlert {
   return {
     labels: labelsOf(node, check, severity, probeOf(check), opts),
     annotations: { summary: truncate(`${check} resolved on ${node}`, 1024) },
@@ -134,7 +162,8 @@ export function alertsForChange(
 ): AlertmanagerAlert[] {
   const firingNodes = stillFailing;
   const out = posted.map((f) => firingAlert(f, now, endsInMs, opts));
-  for (const node of change.removed) if (!firingNodes.has(node)) out.push(resolvedAlert(node, change.check, change.severity, now, opts));
+  for (const node of change.removed)
+    if (!firingNodes.has(node)) out.push(resolvedAlert(node, change.check, change.severity, now, opts));
   return out;
 }
 
@@ -156,7 +185,6 @@ export function alertsEndpoint(base: string): string {
 
 export function alertmanagerSink(opts: AlertmanagerSinkOptions): Sink & { resendNow(): Promise<void> } {
   const endpoint = alertsEndpoint(opts.url);
-  const u = new URL(opts.url);
   // Basic-auth userinfo, and any token in the path or query (a proxy's), masked wherever they appear.
   const redact = urlSecrets(opts.url);
   registerSecrets(redact);
@@ -213,7 +241,10 @@ export function alertmanagerSink(opts: AlertmanagerSinkOptions): Sink & { resend
         await post(alerts, closing.signal);
         log?.debug({ sink: opts.name, alerts: alerts.length }, 're-sent alerts');
       } catch (e) {
-        log?.warn({ sink: opts.name, err: (e as Error).message }, 're-send failed; the queue and the next re-send will catch up');
+        log?.warn(
+          { sink: opts.name, err: (e as Error).message },
+          're-send failed; the queue and the next re-send will catch up',
+        );
       }
     });
   }
@@ -229,8 +260,14 @@ export function alertmanagerSink(opts: AlertmanagerSinkOptions): Sink & { resend
         if (change.test) {
           const node = change.nodes[0] ?? 'hostward-collector';
           const alert: AlertmanagerAlert = {
-            labels: { ...labelsOf(node, change.check, change.severity, probeOf(change.check), opts), alertname: ALERTNAME_TEST },
-            annotations: { summary: change.title, description: 'A test notification sent by `hostward collector test-sink`; nothing is wrong.' },
+            labels: {
+              ...labelsOf(node, change.check, change.severity, probeOf(change.check), opts),
+              alertname: ALERTNAME_TEST,
+            },
+            annotations: {
+              summary: change.title,
+              description: 'A test notification sent by `hostward collector test-sink`; nothing is wrong.',
+            },
             startsAt: new Date(t).toISOString(),
             endsAt: new Date(t + RESOLVED_RESEND_MS).toISOString(),
           };
@@ -278,8 +315,10 @@ export function checkAlertmanagerUrl(raw: string, key: string): URL {
   } catch {
     throw new ConfigError(key, 'is not a valid URL');
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(key, 'must be an http:// or https:// URL');
-  if ((u.username || u.password) && u.protocol !== 'https:' && u.hostname !== '127.0.0.1') throw new ConfigError(key, 'a URL with credentials must be https://');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new ConfigError(key, 'must be an http:// or https:// URL');
+  if ((u.username || u.password) && u.protocol !== 'https:' && u.hostname !== '127.0.0.1')
+    throw new ConfigError(key, 'a URL with credentials must be https://');
   if (u.search || u.hash) throw new ConfigError(key, 'must be the base URL of the Alertmanager (no query or fragment)');
   return u;
 }

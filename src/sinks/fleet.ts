@@ -29,7 +29,9 @@ export class SqliteFleetView implements FleetView {
   private readonly inChunk: Statement;
 
   constructor(private readonly db: Database) {
-    this.byGroup = db.prepare(`SELECT ${COLUMNS} FROM node_checks WHERE check_id = ? AND severity = ? AND failing = 1 ORDER BY node`);
+    this.byGroup = db.prepare(
+      `SELECT ${COLUMNS} FROM node_checks WHERE check_id = ? AND severity = ? AND failing = 1 ORDER BY node`,
+    );
     this.all = db.prepare(`SELECT ${COLUMNS} FROM node_checks WHERE failing = 1 ORDER BY check_id, severity, node`);
     this.inChunk = db.prepare(
       `SELECT node, check_id, severity FROM node_checks WHERE failing = 1 AND node IN (SELECT value FROM json_each(?)) ORDER BY node, check_id`,
@@ -47,7 +49,11 @@ export class SqliteFleetView implements FleetView {
   failingOn(nodes: readonly string[]): Map<string, { check: string; severity: Severity }[]> {
     const out = new Map<string, { check: string; severity: Severity }[]>();
     for (let i = 0; i < nodes.length; i += IN_CHUNK) {
-      const rows = this.inChunk.all(JSON.stringify(nodes.slice(i, i + IN_CHUNK))) as { node: string; check_id: string; severity: Severity }[];
+      const rows = this.inChunk.all(JSON.stringify(nodes.slice(i, i + IN_CHUNK))) as {
+        node: string;
+        check_id: string;
+        severity: Severity;
+      }[];
       for (const r of rows) {
         let l = out.get(r.node);
         if (!l) out.set(r.node, (l = []));
@@ -74,7 +80,9 @@ function toFailing(r: Row): FailingNodeCheck {
 function parseEvidence(text: string): FailingNodeCheck['evidence'] {
   try {
     const v = JSON.parse(text) as unknown;
-    return Array.isArray(v) ? (v.filter((e) => typeof e === 'object' && e !== null) as FailingNodeCheck['evidence']) : [];
+    return Array.isArray(v)
+      ? (v.filter((e) => typeof e === 'object' && e !== null) as FailingNodeCheck['evidence'])
+      : [];
   } catch {
     return [];
   }

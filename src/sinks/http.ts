@@ -56,7 +56,11 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
 }
 
 /** Map a received status to success or a typed SinkError (exported so the classification is testable alone). */
-export function classify(answer: HttpAnswer, retryAfter: string | null, opts: Pick<PostJsonOptions, 'what' | 'redact' | 'default429Ms'>): void {
+export function classify(
+  answer: HttpAnswer,
+  retryAfter: string | null,
+  opts: Pick<PostJsonOptions, 'what' | 'redact' | 'default429Ms'>,
+): void {
   const { status } = answer;
   if (status >= 200 && status < 300) return;
   const excerpt = redactText(answer.body.replace(/\s+/g, ' ').trim().slice(0, BODY_EXCERPT), opts.redact);
@@ -100,7 +104,8 @@ export async function postJson(url: string, body: unknown, opts: PostJsonOptions
 function networkReason(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   const cause = (e as Error & { cause?: unknown }).cause;
-  if (cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string') return `network error ${cause.code}`;
+  if (cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string')
+    return `network error ${cause.code}`;
   // undici's own refusals ("bad port") carry the reason only in the cause's message.
   if (cause instanceof Error && cause.message) return `network error: ${cause.message}`;
   return `network error: ${e.message}`;
@@ -177,7 +182,6 @@ export class WindowLimiter {
       await sleepUnlessAborted(this.sent[0]! + this.windowMs - now, signal);
     }
   }
-
 }
 
 const sharedLimiters = new Map<string, WindowLimiter>();
@@ -192,10 +196,13 @@ export function sharedWindowLimiter(key: string, limit: number, windowMs: number
 
 function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(1, ms));
+    const t = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(1, ms),
+    );
     const onAbort = () => {
       clearTimeout(t);
       reject(new SinkError('aborted while rate limited', false));

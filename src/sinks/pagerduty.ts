@@ -67,14 +67,21 @@ export function pagerdutyDedupKey(groupKey: string, cluster?: string): string {
 }
 
 /** The Events API v2 body for one group change. Pure. */
-export function pagerdutyEvent(change: GroupChange, routingKey: string, opts: PagerDutyEventOptions = {}): PagerDutyEvent {
+export function pagerdutyEvent(
+  change: GroupChange,
+  routingKey: string,
+  opts: PagerDutyEventOptions = {},
+): PagerDutyEvent {
   const base = { routing_key: routingKey, dedup_key: pagerdutyDedupKey(change.key, opts.cluster) };
   if (change.action === 'resolve') return { ...base, event_action: 'resolve' };
   const shown = change.nodes.slice(0, 5);
   const more = change.nodeCount - shown.length;
   const nodes = shown.length > 0 ? ` (${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''})` : '';
   const test = change.test ? '[TEST] ' : '';
-  const summary = truncate(`${test}[${change.severity}] ${opts.cluster ? `${opts.cluster}: ` : ''}${headline(change)}: ${change.title}${nodes}`, PAGERDUTY_SUMMARY_MAX);
+  const summary = truncate(
+    `${test}[${change.severity}] ${opts.cluster ? `${opts.cluster}: ` : ''}${headline(change)}: ${change.title}${nodes}`,
+    PAGERDUTY_SUMMARY_MAX,
+  );
   const link = fleetLink(opts.publicUrl, change.check);
   const event: PagerDutyEvent = {
     ...base,
@@ -158,7 +165,11 @@ export function pagerdutySink(opts: PagerDutySinkOptions): Sink {
 /** The PagerDuty sink from the collector configuration, or undefined when not configured. */
 export function pagerdutySinkFromConfig(cfg: CollectorConfig): Sink | undefined {
   if (cfg.pagerdutyRoutingKeyFile === undefined) {
-    if (cfg.pagerdutyUrl !== undefined) throw new ConfigError('collector.pagerdutyUrl (HOSTWARD_PAGERDUTY_URL)', 'set without collector.pagerdutyRoutingKeyFile (HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE)');
+    if (cfg.pagerdutyUrl !== undefined)
+      throw new ConfigError(
+        'collector.pagerdutyUrl (HOSTWARD_PAGERDUTY_URL)',
+        'set without collector.pagerdutyRoutingKeyFile (HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE)',
+      );
     return undefined;
   }
   return pagerdutySinkFrom(cfg, {

@@ -78,18 +78,21 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function allow(o: Obj, at: string, keys: readonly string[]): void {
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new KeyedProblem(`${at}.${k}`, `unknown key (expected one of: ${keys.join(', ')})`);
+  for (const k of Object.keys(o))
+    if (!keys.includes(k)) throw new KeyedProblem(`${at}.${k}`, `unknown key (expected one of: ${keys.join(', ')})`);
 }
 
 function str(v: unknown, key: string): string {
-  if (typeof v !== 'string' || v.trim() === '') throw new KeyedProblem(key, `must be a non-empty string, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || v.trim() === '')
+    throw new KeyedProblem(key, `must be a non-empty string, got ${JSON.stringify(v)}`);
   return v;
 }
 
 /** A string or a list of strings, as a non-empty list. */
 function strList(v: unknown, key: string): string[] {
   if (typeof v === 'string') return [str(v, key)];
-  if (!Array.isArray(v) || v.length === 0) throw new KeyedProblem(key, 'must be a string or a non-empty list of strings');
+  if (!Array.isArray(v) || v.length === 0)
+    throw new KeyedProblem(key, 'must be a string or a non-empty list of strings');
   return v.map((x, i) => str(x, `${key}[${i}]`));
 }
 
@@ -112,7 +115,8 @@ function severities(v: unknown, key: string): Severity[] {
     return SEVERITIES.filter((s) => severityRank(s) <= severityRank(min));
   }
   if (typeof v === 'string') return [sev(v, key)];
-  if (!Array.isArray(v) || v.length === 0) throw new KeyedProblem(key, 'must be a severity, a list of severities or { min: SEVERITY }');
+  if (!Array.isArray(v) || v.length === 0)
+    throw new KeyedProblem(key, 'must be a severity, a list of severities or { min: SEVERITY }');
   return v.map((x, i) => sev(x, `${key}[${i}]`));
 }
 
@@ -127,7 +131,11 @@ function matcher(v: unknown, key: string): Matcher {
   if (v.check !== undefined) {
     m.checks = strList(v.check, `${key}.check`);
     m.checks.forEach((g, i) => {
-      if (!GLOB_RE.test(g)) throw new KeyedProblem(Array.isArray(v.check) ? `${key}.check[${i}]` : `${key}.check`, `${JSON.stringify(g)} is not a check pattern (letters, digits, . _ - and the wildcards * ?)`);
+      if (!GLOB_RE.test(g))
+        throw new KeyedProblem(
+          Array.isArray(v.check) ? `${key}.check[${i}]` : `${key}.check`,
+          `${JSON.stringify(g)} is not a check pattern (letters, digits, . _ - and the wildcards * ?)`,
+        );
     });
   }
   return m;
@@ -157,7 +165,11 @@ export function parseRouting(raw: unknown, at: string): Routing {
     });
   }
   if (raw.default !== undefined) r.default = sinkNames(raw.default, `${at}.default`);
-  else if (r.routes.length > 0) throw new KeyedProblem(`${at}.default`, 'required with routes: the sinks for groups no route matches ([] to drop them)');
+  else if (r.routes.length > 0)
+    throw new KeyedProblem(
+      `${at}.default`,
+      'required with routes: the sinks for groups no route matches ([] to drop them)',
+    );
   if (raw.inhibit !== undefined) {
     if (!Array.isArray(raw.inhibit)) throw new KeyedProblem(`${at}.inhibit`, 'must be a list');
     r.inhibit = raw.inhibit.map((x, i) => {
@@ -179,16 +191,27 @@ export function parseSinkDefs(raw: unknown, at: string): SinkDef[] {
     const key = `${at}[${i}]`;
     if (!isObj(x)) throw new KeyedProblem(key, 'must be a mapping with name and type');
     const name = str(x.name, `${key}.name`);
-    if (!NAME_RE.test(name)) throw new KeyedProblem(`${key}.name`, `${JSON.stringify(name)} must start with a letter and hold only letters, digits, _ and - (at most 63)`);
-    if ((RESERVED_SINK_NAMES as readonly string[]).includes(name)) throw new KeyedProblem(`${key}.name`, `"${name}" is the name of the simple setup's sink; choose another`);
+    if (!NAME_RE.test(name))
+      throw new KeyedProblem(
+        `${key}.name`,
+        `${JSON.stringify(name)} must start with a letter and hold only letters, digits, _ and - (at most 63)`,
+      );
+    if ((RESERVED_SINK_NAMES as readonly string[]).includes(name))
+      throw new KeyedProblem(`${key}.name`, `"${name}" is the name of the simple setup's sink; choose another`);
     if (seen.has(name)) throw new KeyedProblem(`${key}.name`, `a second sink named "${name}"`);
     seen.add(name);
     const type = x.type;
-    if (!(SINK_TYPES as readonly unknown[]).includes(type)) throw new KeyedProblem(`${key}.type`, `must be one of ${SINK_TYPES.join(', ')}, got ${JSON.stringify(type)}`);
+    if (!(SINK_TYPES as readonly unknown[]).includes(type))
+      throw new KeyedProblem(`${key}.type`, `must be one of ${SINK_TYPES.join(', ')}, got ${JSON.stringify(type)}`);
     switch (type as SinkDef['type']) {
       case 'slack':
         allow(x, key, ['name', 'type', 'webhookUrlFile', 'sendResolved']);
-        return { name, type: 'slack', webhookUrlFile: str(x.webhookUrlFile, `${key}.webhookUrlFile`), sendResolved: x.sendResolved === undefined ? true : bool(x.sendResolved, `${key}.sendResolved`) };
+        return {
+          name,
+          type: 'slack',
+          webhookUrlFile: str(x.webhookUrlFile, `${key}.webhookUrlFile`),
+          sendResolved: x.sendResolved === undefined ? true : bool(x.sendResolved, `${key}.sendResolved`),
+        };
       case 'pagerduty': {
         allow(x, key, ['name', 'type', 'routingKeyFile', 'url']);
         const d: SinkDef = { name, type: 'pagerduty', routingKeyFile: str(x.routingKeyFile, `${key}.routingKeyFile`) };
@@ -197,7 +220,11 @@ export function parseSinkDefs(raw: unknown, at: string): SinkDef[] {
       }
       case 'alertmanager': {
         allow(x, key, ['name', 'type', 'urls', 'resendSeconds']);
-        if (x.urls === undefined) throw new KeyedProblem(`${key}.urls`, 'required: every Alertmanager replica (alerts are not gossiped between replicas)');
+        if (x.urls === undefined)
+          throw new KeyedProblem(
+            `${key}.urls`,
+            'required: every Alertmanager replica (alerts are not gossiped between replicas)',
+          );
         const d: SinkDef = { name, type: 'alertmanager', urls: strList(x.urls, `${key}.urls`) };
         if (x.resendSeconds !== undefined) d.resendSeconds = resendSeconds(x.resendSeconds, `${key}.resendSeconds`);
         return d;
@@ -218,6 +245,7 @@ export function parseSinkDefs(raw: unknown, at: string): SinkDef[] {
 /** Alertmanager re-send interval: 1 s to 10 min (its resolve_timeout defaults to 5 min). */
 export function resendSeconds(v: unknown, key: string): number {
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 600) throw new KeyedProblem(key, `must be an integer from 1 to 600, got ${JSON.stringify(v)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 600)
+    throw new KeyedProblem(key, `must be an integer from 1 to 600, got ${JSON.stringify(v)}`);
   return n;
 }

@@ -40,7 +40,10 @@ const globCache = new Map<string, RegExp>();
 export function globMatch(glob: string, s: string): boolean {
   let re = globCache.get(glob);
   if (!re) {
-    const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const body = glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     re = new RegExp(`^${body}$`);
     if (globCache.size < 1000) globCache.set(glob, re);
   }
@@ -165,7 +168,13 @@ export interface LedgerEntry {
  * collector ignores it). Rows exist only for inhibiting sinks and groups some rule targets.
  */
 export class InhibitionLedger {
-  private readonly st: { get: Statement; put: Statement; drop: Statement; withholding: Statement; withholdingAny: Statement };
+  private readonly st: {
+    get: Statement;
+    put: Statement;
+    drop: Statement;
+    withholding: Statement;
+    withholdingAny: Statement;
+  };
 
   constructor(db: Database) {
     // The table is the store's migration 4 (src/collector/store.ts).
@@ -177,7 +186,9 @@ export class InhibitionLedger {
       drop: db.prepare(`DELETE FROM inhibition_ledger WHERE sink = ? AND group_key = ?`),
       withholding: db.prepare(`SELECT ${cols} FROM inhibition_ledger l WHERE sink = ? AND muted <> '[]'
         AND EXISTS (SELECT 1 FROM json_each(l.muted) m WHERE m.value IN (SELECT value FROM json_each(?))) ORDER BY group_key`),
-      withholdingAny: db.prepare(`SELECT ${cols} FROM inhibition_ledger WHERE sink = ? AND muted <> '[]' ORDER BY group_key`),
+      withholdingAny: db.prepare(
+        `SELECT ${cols} FROM inhibition_ledger WHERE sink = ? AND muted <> '[]' ORDER BY group_key`,
+      ),
     };
   }
 
@@ -196,7 +207,9 @@ export class InhibitionLedger {
 
   /** The sink's groups that withheld one of `nodes`; every group withholding any node when `nodes` is undefined. */
   withholding(sink: string, nodes: readonly string[] | undefined): LedgerEntry[] {
-    const rows = (nodes === undefined ? this.st.withholdingAny.all(sink) : this.st.withholding.all(sink, JSON.stringify(nodes))) as LedgerRow[];
+    const rows = (
+      nodes === undefined ? this.st.withholdingAny.all(sink) : this.st.withholding.all(sink, JSON.stringify(nodes))
+    ) as LedgerRow[];
     return rows.map(fromRow);
   }
 }
@@ -209,7 +222,12 @@ interface LedgerRow {
 }
 
 function fromRow(r: LedgerRow): LedgerEntry {
-  return { key: r.group_key, told: r.told === 1, muted: JSON.parse(r.muted) as string[], change: JSON.parse(r.change) as GroupChange };
+  return {
+    key: r.group_key,
+    told: r.told === 1,
+    muted: JSON.parse(r.muted) as string[],
+    change: JSON.parse(r.change) as GroupChange,
+  };
 }
 
 /** What the dispatcher gives a routed sink: the sink context and the ledger on the store's connection. */
@@ -229,7 +247,8 @@ export function routedSink(inner: Sink, router: Router): Sink {
   let ledger: InhibitionLedger | undefined;
   const routed = (check: string, severity: Severity) => router.sinksFor(check, severity).has(target);
   const inhibits = () => !inner.ownInhibition && fleet !== undefined && router.inhibitRules.length > 0;
-  const isTarget = (check: string, severity: Severity) => router.inhibitRules.some((r) => matches(r.target, check, severity));
+  const isTarget = (check: string, severity: Severity) =>
+    router.inhibitRules.some((r) => matches(r.target, check, severity));
 
   /**
    * `removed` left some group: announce the nodes this sink withheld from other groups that are no longer
@@ -267,7 +286,10 @@ export function routedSink(inner: Sink, router: Router): Sink {
         await inner.deliver(change, signal);
       } catch (err) {
         if (!(err instanceof SinkError && err.permanent)) throw err;
-        ctxLog?.error({ key: e.key, err: err.message }, 'sink refused the announcement of nodes no longer muted; not retried');
+        ctxLog?.error(
+          { key: e.key, err: err.message },
+          'sink refused the announcement of nodes no longer muted; not retried',
+        );
       }
       // Every failing node not shown now stays withheld (not only those of `muted`: beyond 100 nodes).
       ledger.put(queue, change, true, withheld.concat([...muted].filter((n) => stillFailing.has(n))));
@@ -290,7 +312,10 @@ export function routedSink(inner: Sink, router: Router): Sink {
         return result;
       }
       // A change lists at most 100 nodes: beyond that, the whole group comes from fleet state.
-      const candidates = change.nodes.length >= change.nodeCount ? change.nodes : fleet!.failing(change.check, change.severity).map((f) => f.node);
+      const candidates =
+        change.nodes.length >= change.nodeCount
+          ? change.nodes
+          : fleet!.failing(change.check, change.severity).map((f) => f.node);
       const muted = router.inhibited(change.check, change.severity, candidates, fleet!);
       let out = applyInhibition(change, muted);
       if (muted.size > 0) ctxLog?.debug({ key: change.key, inhibited: muted.size }, 'nodes inhibited');
@@ -305,7 +330,11 @@ export function routedSink(inner: Sink, router: Router): Sink {
       }
       if (!out) {
         // Nothing shown: what was withheld stays withheld, with the newly muted nodes.
-        if (track) ledger!.put(queue, change, before ? before.told : change.action !== 'open', [...(before?.muted ?? []), ...muted]);
+        if (track)
+          ledger!.put(queue, change, before ? before.told : change.action !== 'open', [
+            ...(before?.muted ?? []),
+            ...muted,
+          ]);
         return { skipped: 'inhibited on every node' };
       }
       const result = await inner.deliver(out, signal);

@@ -61,7 +61,9 @@ function nodeList(nodes: readonly string[], total: number, shown: number): strin
   return more > 0 ? `${list} and ${more} more` : list;
 }
 
-/** "*Evidence* from `worker-1`:" and a code block of the message and up to 5 evidence lines, within a section's limit. */
+/**
+ * "*Evidence* from `worker-1`:" and a code block of the message and up to 5 evidence lines, within a section's limit.
+ */
 function evidenceText(e: NonNullable<SlackPayloadOptions['evidence']>): string {
   const lines = [e.message];
   for (const ev of e.evidence.slice(0, SLACK_EVIDENCE_LINES)) {
@@ -71,7 +73,12 @@ function evidenceText(e: NonNullable<SlackPayloadOptions['evidence']>): string {
   }
   const head = `*Evidence* from \`${escapeMrkdwn(e.node.replace(/`/g, "'"))}\`:\n`;
   // Three backticks inside the excerpt would end the code block early.
-  const body = escapeMrkdwn(lines.filter((l) => l).join('\n').replace(/```/g, "'''"));
+  const body = escapeMrkdwn(
+    lines
+      .filter((l) => l)
+      .join('\n')
+      .replace(/```/g, "'''"),
+  );
   const room = SLACK_LIMITS.section - head.length - 8;
   return `${head}\`\`\`${truncate(body, room)}\`\`\``;
 }
@@ -81,7 +88,9 @@ export function slackPayload(change: GroupChange, opts: SlackPayloadOptions = {}
   const shown = opts.nodesShown ?? SLACK_NODES_SHOWN;
   const resolved = change.action === 'resolve';
   const head = `${change.test ? '[TEST] ' : ''}${opts.cluster ? `${opts.cluster}: ` : ''}${headline(change)}`;
-  const blocks: SlackBlock[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(head, SLACK_LIMITS.header) } }];
+  const blocks: SlackBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(head, SLACK_LIMITS.header) } },
+  ];
   const sev = change.severity.toUpperCase();
   const summary = resolved
     ? `*${escapeMrkdwn(change.title)}*\nSeverity: *${sev}* · resolved on all nodes`
@@ -89,21 +98,41 @@ export function slackPayload(change: GroupChange, opts: SlackPayloadOptions = {}
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(summary, SLACK_LIMITS.section) } });
   if (!resolved) {
     const list = nodeList(change.nodes, change.nodeCount, shown);
-    if (list) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`*Nodes:* ${list}`, SLACK_LIMITS.section) } });
+    if (list)
+      blocks.push({
+        type: 'section',
+        text: { type: 'mrkdwn', text: truncate(`*Nodes:* ${list}`, SLACK_LIMITS.section) },
+      });
   }
   const moves: string[] = [];
-  if (change.action === 'update' && change.added.length > 0) moves.push(`joined: ${nodeList(change.added, change.added.length, shown)}`);
-  if (change.removed.length > 0 && !resolved) moves.push(`recovered: ${nodeList(change.removed, change.removed.length, shown)}`);
-  if (resolved && change.removed.length > 0) moves.push(`last recovered: ${nodeList(change.removed, change.removed.length, shown)}`);
-  if (moves.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(moves.join('\n'), SLACK_LIMITS.section) } });
-  if (!resolved && opts.evidence) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: evidenceText(opts.evidence) } });
+  if (change.action === 'update' && change.added.length > 0)
+    moves.push(`joined: ${nodeList(change.added, change.added.length, shown)}`);
+  if (change.removed.length > 0 && !resolved)
+    moves.push(`recovered: ${nodeList(change.removed, change.removed.length, shown)}`);
+  if (resolved && change.removed.length > 0)
+    moves.push(`last recovered: ${nodeList(change.removed, change.removed.length, shown)}`);
+  if (moves.length > 0)
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(moves.join('\n'), SLACK_LIMITS.section) } });
+  if (!resolved && opts.evidence)
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: evidenceText(opts.evidence) } });
   if (!resolved && opts.remediation) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`*Remediation:* ${escapeMrkdwn(opts.remediation)}`, SLACK_LIMITS.section) } });
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(`*Remediation:* ${escapeMrkdwn(opts.remediation)}`, SLACK_LIMITS.section),
+      },
+    });
   }
-  const when = resolved ? `opened ${change.openedAt} · resolved ${change.updatedAt}` : `opened ${change.openedAt} · updated ${change.updatedAt}`;
-  const context: (SlackText & { type: 'mrkdwn' })[] = [{ type: 'mrkdwn', text: escapeMrkdwn(`${when} · check ${change.check} · group ${change.key.slice(0, 12)}`) }];
+  const when = resolved
+    ? `opened ${change.openedAt} · resolved ${change.updatedAt}`
+    : `opened ${change.openedAt} · updated ${change.updatedAt}`;
+  const context: (SlackText & { type: 'mrkdwn' })[] = [
+    { type: 'mrkdwn', text: escapeMrkdwn(`${when} · check ${change.check} · group ${change.key.slice(0, 12)}`) },
+  ];
   // A URL inside <...|...> must not hold | or >; new URL() has percent-encoded everything else.
-  if (opts.link && !/[|<> ]/.test(opts.link)) context.push({ type: 'mrkdwn', text: `<${opts.link}|Open in the hostward fleet page>` });
+  if (opts.link && !/[|<> ]/.test(opts.link))
+    context.push({ type: 'mrkdwn', text: `<${opts.link}|Open in the hostward fleet page>` });
   blocks.push({ type: 'context', elements: context });
   const text = truncate(`[${sev}] ${head}: ${change.title}`, SLACK_LIMITS.section);
   return { text: escapeMrkdwn(text), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
@@ -142,7 +171,8 @@ export function slackSink(opts: SlackSinkOptions): Sink {
     name,
     type: 'slack',
     async deliver(change, signal): Promise<DeliveryResult> {
-      if (change.action === 'resolve' && opts.sendResolved === false && !change.test) return { skipped: 'resolves are not posted (sendResolved: false)' };
+      if (change.action === 'resolve' && opts.sendResolved === false && !change.test)
+        return { skipped: 'resolves are not posted (sendResolved: false)' };
       const payloadOpts: SlackPayloadOptions = {};
       if (opts.nodesShown !== undefined) payloadOpts.nodesShown = opts.nodesShown;
       if (opts.cluster) payloadOpts.cluster = opts.cluster;
@@ -179,9 +209,21 @@ export function slackSink(opts: SlackSinkOptions): Sink {
 }
 
 /** The Slack sink from the collector configuration, or undefined when not configured. */
-export function slackSinkFromConfig(cfg: CollectorConfig, remediation?: (check: string) => string | undefined): Sink | undefined {
+export function slackSinkFromConfig(
+  cfg: CollectorConfig,
+  remediation?: (check: string) => string | undefined,
+): Sink | undefined {
   if (cfg.slackWebhookUrlFile === undefined) return undefined;
-  return slackSinkFrom(cfg, { name: 'slack', webhookUrlFile: cfg.slackWebhookUrlFile, key: 'collector.slackWebhookUrlFile (HOSTWARD_SLACK_WEBHOOK_URL_FILE)', sendResolved: cfg.slackSendResolved }, remediation);
+  return slackSinkFrom(
+    cfg,
+    {
+      name: 'slack',
+      webhookUrlFile: cfg.slackWebhookUrlFile,
+      key: 'collector.slackWebhookUrlFile (HOSTWARD_SLACK_WEBHOOK_URL_FILE)',
+      sendResolved: cfg.slackSendResolved,
+    },
+    remediation,
+  );
 }
 
 export function slackSinkFrom(

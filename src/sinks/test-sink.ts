@@ -39,7 +39,12 @@ const oneLine = (s: string) => {
   return t.length > ANSWER_SHOWN ? `${t.slice(0, ANSWER_SHOWN)}…` : t;
 };
 
-export async function runTestSink(cfg: CollectorConfig, name: string, out: (line: string) => void, timeoutMs = 30_000): Promise<number> {
+export async function runTestSink(
+  cfg: CollectorConfig,
+  name: string,
+  out: (line: string) => void,
+  timeoutMs = 30_000,
+): Promise<number> {
   const all = createBareSinks(cfg);
   const sinks = all.filter((s) => configNameOf(s) === name);
   try {
@@ -59,7 +64,13 @@ export async function runTestSink(cfg: CollectorConfig, name: string, out: (line
       } catch (e) {
         failed++;
         const a = e instanceof SinkError ? e.answer : undefined;
-        if (a && e instanceof SinkError) out(`${s.name}: HTTP ${a.status} ${oneLine(a.body)} (${e.permanent ? 'refused: a configuration error' : 'failed; the collector would retry'})`.replace(/  +/g, ' '));
+        if (a && e instanceof SinkError)
+          out(
+            `${s.name}: HTTP ${a.status} ${oneLine(a.body)} (${e.permanent ? 'refused: a configuration error' : 'failed; the collector would retry'})`.replace(
+              /  +/g,
+              ' ',
+            ),
+          );
         else out(`${s.name}: failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     }

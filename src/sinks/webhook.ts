@@ -31,7 +31,13 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
 }
 
 /** The receiver's side (documented for users; used by the tests): constant-time, with a freshness window. */
-export function verifyWebhook(secret: string, headers: { timestamp?: string | undefined; signature?: string | undefined }, body: string, nowMs = Date.now(), toleranceSec = 300): boolean {
+export function verifyWebhook(
+  secret: string,
+  headers: { timestamp?: string | undefined; signature?: string | undefined },
+  body: string,
+  nowMs = Date.now(),
+  toleranceSec = 300,
+): boolean {
   const { timestamp, signature } = headers;
   if (!timestamp || !signature || !/^\d{1,12}$/.test(timestamp)) return false;
   if (Math.abs(nowMs / 1000 - Number(timestamp)) > toleranceSec) return false;

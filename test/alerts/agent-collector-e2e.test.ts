@@ -41,18 +41,26 @@ function startAgentProcess(): Agent {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let logs = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => (logs += s));
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (logs += s));
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (logs += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (logs += s));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   return {
     child,
     logs: () => logs,
     exited,
-    port: () => waitFor(() => Number(/"port":(\d+)[^\n]*agent listening/.exec(logs)?.[1] ?? NaN) || undefined, 15_000, () => logs),
+    port: () =>
+      waitFor(
+        () => Number(/"port":(\d+)[^\n]*agent listening/.exec(logs)?.[1] ?? NaN) || undefined,
+        15_000,
+        () => logs,
+      ),
   };
 }
 
-const alerts = async () => (await (await fetch(`${collector.base}/v1/alerts`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as AlertGroup[];
+const alerts = async () =>
+  (await (
+    await fetch(`${collector.base}/v1/alerts`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+  ).json()) as AlertGroup[];
 const sinkLines = () => (existsSync(d.sink) ? readFileSync(d.sink, 'utf8').trim().split('\n').filter(Boolean) : []);
 
 beforeAll(async () => {
@@ -62,7 +70,10 @@ beforeAll(async () => {
   collector = await startCollectorProcess(d);
   state = mkdtempSync(path.join(os.tmpdir(), 'hostward-agent-state-'));
   cfg = path.join(state, '..', `${path.basename(state)}.yaml`);
-  writeFileSync(cfg, 'probes:\n  ssh: { live: false }\nagent:\n  listen: 127.0.0.1\n  retryInitialMs: 50\n  retryMaxMs: 500\n');
+  writeFileSync(
+    cfg,
+    'probes:\n  ssh: { live: false }\nagent:\n  listen: 127.0.0.1\n  retryInitialMs: 50\n  retryMaxMs: 500\n',
+  );
 });
 
 afterAll(async () => {
@@ -77,10 +88,18 @@ describe('hostward agent → hostward collector', () => {
   it('delivers the failing checks; a restarted agent neither re-alerts nor forgets', async () => {
     const a = startAgentProcess();
     const port = await a.port();
-    const g = await waitFor(async () => (await alerts()).find((x) => x.check === 'ssh.password_auth'), 30_000, () => a.logs());
+    const g = await waitFor(
+      async () => (await alerts()).find((x) => x.check === 'ssh.password_auth'),
+      30_000,
+      () => a.logs(),
+    );
     expect(g).toMatchObject({ severity: 'high', status: 'open', nodes: ['k8s-worker-7'] });
-    const nodes = (await (await fetch(`${collector.base}/v1/nodes`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as NodeSummary[];
-    expect(nodes).toEqual([expect.objectContaining({ node: 'k8s-worker-7', failing: expect.arrayContaining(['ssh.password_auth']) })]);
+    const nodes = (await (
+      await fetch(`${collector.base}/v1/nodes`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+    ).json()) as NodeSummary[];
+    expect(nodes).toEqual([
+      expect.objectContaining({ node: 'k8s-worker-7', failing: expect.arrayContaining(['ssh.password_auth']) }),
+    ]);
 
     // The agent's metrics include the outbox, promtool-clean.
     const text = await waitFor(
@@ -94,7 +113,11 @@ describe('hostward agent → hostward collector', () => {
     expect(text).toMatch(/^hostward_outbox_events 0$/m);
     expect(text).toMatch(/^hostward_alerts_failed_total\{sink="collector"\} 0$/m);
     expect(promtool(text)).toBe('');
-    const opened = await waitFor(() => (sinkLines().length > 0 ? sinkLines() : undefined), 5000, () => 'sink');
+    const opened = await waitFor(
+      () => (sinkLines().length > 0 ? sinkLines() : undefined),
+      5000,
+      () => 'sink',
+    );
     a.child.kill('SIGTERM');
     expect(await a.exited).toBe(0);
     expect(a.logs()).not.toContain('test-token');
@@ -103,10 +126,18 @@ describe('hostward agent → hostward collector', () => {
     // refreshes the collector but changes no group, so no sink sees anything new.
     const b = startAgentProcess();
     await b.port();
-    await waitFor(() => (/alert events enqueued|scan finished/.test(b.logs()) ? true : undefined), 30_000, () => b.logs());
+    await waitFor(
+      () => (/alert events enqueued|scan finished/.test(b.logs()) ? true : undefined),
+      30_000,
+      () => b.logs(),
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect(sinkLines()).toEqual(opened);
-    expect((await alerts()).find((x) => x.check === 'ssh.password_auth')).toMatchObject({ status: 'open', nodes: ['k8s-worker-7'], openedAt: g.openedAt });
+    expect((await alerts()).find((x) => x.check === 'ssh.password_auth')).toMatchObject({
+      status: 'open',
+      nodes: ['k8s-worker-7'],
+      openedAt: g.openedAt,
+    });
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
   }, 90_000);

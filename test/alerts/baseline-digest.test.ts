@@ -83,7 +83,9 @@ describe('the integrity probe names its baseline', () => {
     // accept after a change: a new digest, as the collector will see it.
     writeFileSync(s.at('etc/ssh/sshd_config'), 'PasswordAuthentication yes\n');
     await integrityAccept({ root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile: s.key });
-    const after = baselineOf(await scanIntegrity(s.root, { db: s.db, policy: `${s.state}/policy.yaml`, keyFile: s.key }));
+    const after = baselineOf(
+      await scanIntegrity(s.root, { db: s.db, policy: `${s.state}/policy.yaml`, keyFile: s.key }),
+    );
     expect(after?.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(after?.digest).not.toBe(b!.digest);
     expect(after?.generation).toBe(2);
@@ -101,7 +103,9 @@ describe('the integrity probe names its baseline', () => {
 
   it('no baseline, or a tampered one: nothing to send', async () => {
     const s = box();
-    expect(baselineOf(await scanIntegrity(s.root, { db: s.db, policy: `${s.state}/policy.yaml`, keyFile: s.key }))).toBeUndefined();
+    expect(
+      baselineOf(await scanIntegrity(s.root, { db: s.db, policy: `${s.state}/policy.yaml`, keyFile: s.key })),
+    ).toBeUndefined();
     await integrityInit({ root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile: s.key });
     writeFileSync(s.db, 'garbage\n');
     const r = await scanIntegrity(s.root, { db: s.db, policy: `${s.state}/policy.yaml`, keyFile: s.key });
@@ -119,7 +123,9 @@ describe('baselineOf reads the typed field only', () => {
     // The text the probe writes for people, alone, is not a baseline (it used to be parsed back).
     const text = `baseline digest=${DIGEST} generation=3 created=2026-11-24T10:00:00.000Z signed=true`;
     expect(baselineOf(report([text]))).toBeUndefined();
-    expect(baselineOf(report([`baseline digest=${DIGEST} created=2026-11-24T10:00:00.000Z signed=true`]))).toBeUndefined();
+    expect(
+      baselineOf(report([`baseline digest=${DIGEST} created=2026-11-24T10:00:00.000Z signed=true`])),
+    ).toBeUndefined();
   });
 
   it('drops a field not of the wire shape rather than send an event the collector would refuse', () => {
@@ -136,7 +142,8 @@ describe('baselineOf reads the typed field only', () => {
       { ...REF, generation: 2 ** 60 },
       'digest',
     ];
-    for (const b of bad) expect(baselineOf(report([], 'integrity.baseline_valid', b)), JSON.stringify(b).slice(0, 80)).toBeUndefined();
+    for (const b of bad)
+      expect(baselineOf(report([], 'integrity.baseline_valid', b)), JSON.stringify(b).slice(0, 80)).toBeUndefined();
   });
 });
 
@@ -151,14 +158,27 @@ describe('the alert flow sends it', () => {
     const ref = { digest: DIGEST, created: '2026-11-24T10:00:00.000Z', signed: true, generation: 4 };
     await alerting.onReport(report([], 'integrity.baseline_valid', ref)); // nothing failing: a heartbeat
     const failing = report([], 'integrity.baseline_valid', ref);
-    failing.findings.push({ ...failing.findings[0]!, check: 'ssh.password_auth', probe: 'ssh', status: 'fail', severity: 'high', evidence: [] });
+    failing.findings.push({
+      ...failing.findings[0]!,
+      check: 'ssh.password_auth',
+      probe: 'ssh',
+      status: 'fail',
+      severity: 'high',
+      evidence: [],
+    });
     failing.startedAt = '2026-11-24T10:01:00.000Z';
     await alerting.onReport(failing); // one fail event
     const noBaseline = report([]);
     noBaseline.startedAt = '2026-11-24T10:02:00.000Z';
-    await alerting.onReport(noBaseline); // resolves ssh.password_auth (absent → unknown grace) or heartbeat; no baseline
+    // Resolves ssh.password_auth (absent → unknown grace) or heartbeat; no baseline.
+    await alerting.onReport(noBaseline);
     await alerting.close();
-    const box = Outbox.open({ dir: path.join(dir, 'outbox'), maxBytes: 1 << 20, maxAgeMs: 3600_000, log: pino({ level: 'silent' }) });
+    const box = Outbox.open({
+      dir: path.join(dir, 'outbox'),
+      maxBytes: 1 << 20,
+      maxAgeMs: 3600_000,
+      log: pino({ level: 'silent' }),
+    });
     const events: AlertEvent[] = box.peek(100).map((p) => p.event);
     box.close();
     expect(events.length).toBe(3);

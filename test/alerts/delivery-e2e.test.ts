@@ -11,7 +11,16 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../src/collector/sqlite.js';
-import { DRIVER, kill9, makeDirs, metric, requireBuild, startCollectorProcess, stop, waitFor } from '../collector/helpers.js';
+import {
+  DRIVER,
+  kill9,
+  makeDirs,
+  metric,
+  requireBuild,
+  startCollectorProcess,
+  stop,
+  waitFor,
+} from '../collector/helpers.js';
 import type { Dirs, Proc } from '../collector/helpers.js';
 
 interface Driver {
@@ -23,12 +32,14 @@ interface Driver {
 }
 
 function startDriver(state: string, base: string, token: string, args: string[] = []): Driver {
-  const child = spawn(process.execPath, [DRIVER, '--state', state, '--url', base, '--token', token, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [DRIVER, '--state', state, '--url', base, '--token', token, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let last: ReturnType<Driver['status']>;
   let drained = false;
   let err = '';
   let buf = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
     buf += s;
     const lines = buf.split('\n');
     buf = lines.pop()!;
@@ -38,7 +49,7 @@ function startDriver(state: string, base: string, token: string, args: string[] 
       else last = v as NonNullable<ReturnType<Driver['status']>>;
     }
   });
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   return { child, status: () => last, drained: () => drained, exited, err: () => err };
 }
@@ -54,7 +65,9 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Ids stored for a prefix, and the total row count for it (the primary key makes a duplicate impossible; count anyway). */
+/**
+ * Ids stored for a prefix, and the total row count for it (the primary key makes a duplicate impossible; count anyway).
+ */
 function storedIds(db: string, prefix: string): { ids: Set<string>; rows: number } {
   const d = openDatabase(db, { readOnly: true });
   try {
@@ -98,7 +111,14 @@ afterAll(async () => {
 describe('exactly once across crashes (real processes, loopback)', () => {
   it('kill -9 the collector in the middle of a burst of 10,000 events, restart it: every event stored exactly once', async () => {
     collector = await startCollectorProcess(d, port);
-    const drv = startDriver(agentState(), collector.base, d.token, ['--enqueue', '10000', '--prefix', 'burst', '--batch', '100']);
+    const drv = startDriver(agentState(), collector.base, d.token, [
+      '--enqueue',
+      '10000',
+      '--prefix',
+      'burst',
+      '--batch',
+      '100',
+    ]);
     children.push(drv.child);
     const atKill = await waitFor(
       async () => {
@@ -116,10 +136,18 @@ describe('exactly once across crashes (real processes, loopback)', () => {
     expect(before).toBeLessThan(10_000);
     // Down for a moment: the agent fails, backs off, keeps its outbox.
     const failedBefore = drv.status()?.failed ?? 0;
-    await waitFor(() => ((drv.status()?.failed ?? 0) > failedBefore ? true : undefined), 20_000, () => `no failed send: ${drv.err()}`);
+    await waitFor(
+      () => ((drv.status()?.failed ?? 0) > failedBefore ? true : undefined),
+      20_000,
+      () => `no failed send: ${drv.err()}`,
+    );
     expect(drv.status()!.depth).toBeGreaterThan(0);
     collector = await startCollectorProcess(d, port);
-    await waitFor(() => drv.drained() || undefined, 60_000, () => `agent did not drain: ${JSON.stringify(drv.status())} ${drv.err()}`);
+    await waitFor(
+      () => drv.drained() || undefined,
+      60_000,
+      () => `agent did not drain: ${JSON.stringify(drv.status())} ${drv.err()}`,
+    );
     expect(drv.status()!.failed).toBeGreaterThan(0);
     expectExactlyOnce(d.db, 'burst', 10_000);
     drv.child.kill('SIGTERM');
@@ -132,18 +160,34 @@ describe('exactly once across crashes (real processes, loopback)', () => {
     const state = agentState();
     const a = startDriver(state, `http://127.0.0.1:${port}`, d.token, ['--enqueue', '1500', '--prefix', 'outage']);
     children.push(a.child);
-    await waitFor(() => ((a.status()?.failed ?? 0) > 0 ? true : undefined), 20_000, () => `no failed send: ${a.err()}`);
+    await waitFor(
+      () => ((a.status()?.failed ?? 0) > 0 ? true : undefined),
+      20_000,
+      () => `no failed send: ${a.err()}`,
+    );
     expect(a.status()!.depth).toBe(1500);
     a.child.kill('SIGTERM');
     await a.exited;
     const b = startDriver(state, `http://127.0.0.1:${port}`, d.token, ['--enqueue', '1500', '--prefix', 'outage2']);
     children.push(b.child);
-    await waitFor(() => ((b.status()?.failed ?? 0) > 0 ? true : undefined), 20_000, () => `no failed send: ${b.err()}`);
+    await waitFor(
+      () => ((b.status()?.failed ?? 0) > 0 ? true : undefined),
+      20_000,
+      () => `no failed send: ${b.err()}`,
+    );
     // Both runs' events are kept: the depth reaches 3000 (a drop would leave it short, and this wait would fail).
-    await waitFor(() => (b.status()?.depth === 3000 ? true : undefined), 20_000, () => `depth ${JSON.stringify(b.status())}`);
+    await waitFor(
+      () => (b.status()?.depth === 3000 ? true : undefined),
+      20_000,
+      () => `depth ${JSON.stringify(b.status())}`,
+    );
     expect(b.drained()).toBe(false);
     collector = await startCollectorProcess(d, port);
-    await waitFor(() => b.drained() || undefined, 60_000, () => `agent did not drain: ${JSON.stringify(b.status())}`);
+    await waitFor(
+      () => b.drained() || undefined,
+      60_000,
+      () => `agent did not drain: ${JSON.stringify(b.status())}`,
+    );
     expect(b.status()).toMatchObject({ depth: 0, corrupt: 0, dropped: 0 });
     expectExactlyOnce(d.db, 'outage', 1500);
     expectExactlyOnce(d.db, 'outage2', 1500);
@@ -155,10 +199,18 @@ describe('exactly once across crashes (real processes, loopback)', () => {
     const state = agentState();
     const stored0 = await metric(collector!.base, 'hostward_collector_events_stored_total');
     const dup0 = await metric(collector!.base, 'hostward_collector_events_duplicate_total');
-    const a = startDriver(state, collector!.base, d.token, ['--enqueue', '10000', '--prefix', 'agentkill', '--batch', '100']);
+    const a = startDriver(state, collector!.base, d.token, [
+      '--enqueue',
+      '10000',
+      '--prefix',
+      'agentkill',
+      '--batch',
+      '100',
+    ]);
     children.push(a.child);
     await waitFor(
-      async () => ((await metric(collector!.base, 'hostward_collector_events_stored_total')) >= stored0 + 2000 ? true : undefined),
+      async () =>
+        (await metric(collector!.base, 'hostward_collector_events_stored_total')) >= stored0 + 2000 ? true : undefined,
       60_000,
       () => `agent did not send: ${a.err()}`,
       5,

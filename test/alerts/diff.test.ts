@@ -7,7 +7,18 @@ let n = 0;
 const newId = () => `id-${++n}`;
 
 function finding(check: string, status: Status, over: Partial<Finding> = {}): Finding {
-  return { check, probe: check.split('.')[0]!, title: `title of ${check}`, status, severity: 'high', message: `${check} is ${status}`, evidence: [], references: [], remediation: '', ...over };
+  return {
+    check,
+    probe: check.split('.')[0]!,
+    title: `title of ${check}`,
+    status,
+    severity: 'high',
+    message: `${check} is ${status}`,
+    evidence: [],
+    references: [],
+    remediation: '',
+    ...over,
+  };
 }
 
 function report(findings: Finding[], node = 'worker-1'): Report {
@@ -35,21 +46,41 @@ describe('alert state diff', () => {
   it('entering fail opens; staying the same sends nothing; a changed message or evidence updates', () => {
     const a = step(emptyState('worker-1'), [finding('ssh.password_auth', 'fail'), finding('ssh.root_login', 'pass')]);
     expect(a.events.map((e) => [e.check, e.status])).toEqual([['ssh.password_auth', 'fail']]);
-    expect(a.events[0]).toMatchObject({ node: 'worker-1', probe: 'ssh', severity: 'high', observedAt: '2026-11-24T10:00:01.000Z' });
+    expect(a.events[0]).toMatchObject({
+      node: 'worker-1',
+      probe: 'ssh',
+      severity: 'high',
+      observedAt: '2026-11-24T10:00:01.000Z',
+    });
     expect(Object.keys(a.next.open)).toEqual(['ssh.password_auth']);
 
     const b = step(a.next, [finding('ssh.password_auth', 'fail')]);
     expect(b.events).toEqual([]);
-    const c = step(b.next, [finding('ssh.password_auth', 'fail', { evidence: [{ file: '/etc/ssh/sshd_config', line: 2 }] })]);
+    const c = step(b.next, [
+      finding('ssh.password_auth', 'fail', { evidence: [{ file: '/etc/ssh/sshd_config', line: 2 }] }),
+    ]);
     expect(c.events.map((e) => e.status)).toEqual(['fail']);
     expect(c.next.open['ssh.password_auth']!.openedAt).toBe(a.next.open['ssh.password_auth']!.openedAt);
-    const d = step(c.next, [finding('ssh.password_auth', 'fail', { evidence: [{ file: '/etc/ssh/sshd_config', line: 2 }], severity: 'critical' })]);
+    const d = step(c.next, [
+      finding('ssh.password_auth', 'fail', {
+        evidence: [{ file: '/etc/ssh/sshd_config', line: 2 }],
+        severity: 'critical',
+      }),
+    ]);
     expect(d.events.map((e) => e.severity)).toEqual(['critical']);
   });
 
   it('pass and skip resolve; an accepted exception resolves with accepted: true', () => {
-    const open = step(emptyState('worker-1'), [finding('a.x', 'fail'), finding('a.y', 'fail'), finding('a.z', 'fail')]).next;
-    const r = step(open, [finding('a.x', 'pass'), finding('a.y', 'skip'), finding('a.z', 'fail', { exception: { reason: 'ok', expires: '2099-01-01' } })]);
+    const open = step(emptyState('worker-1'), [
+      finding('a.x', 'fail'),
+      finding('a.y', 'fail'),
+      finding('a.z', 'fail'),
+    ]).next;
+    const r = step(open, [
+      finding('a.x', 'pass'),
+      finding('a.y', 'skip'),
+      finding('a.z', 'fail', { exception: { reason: 'ok', expires: '2099-01-01' } }),
+    ]);
     expect(r.events.map((e) => [e.check, e.status, e.accepted ?? false])).toEqual([
       ['a.x', 'pass', false],
       ['a.y', 'skip', false],
@@ -57,7 +88,10 @@ describe('alert state diff', () => {
     ]);
     expect(r.next.open).toEqual({});
     // An accepted failure never opens.
-    expect(step(emptyState('worker-1'), [finding('a.z', 'fail', { exception: { reason: 'ok', expires: '2099-01-01' } })]).events).toEqual([]);
+    expect(
+      step(emptyState('worker-1'), [finding('a.z', 'fail', { exception: { reason: 'ok', expires: '2099-01-01' } })])
+        .events,
+    ).toEqual([]);
   });
 
   it('unknown or a missing check never resolves by itself (grace 0)', () => {

@@ -25,7 +25,8 @@ import { TOKEN, makeDirs, requireBuild, startCollectorProcess, stop, waitFor } f
 import type { Dirs, Proc } from '../collector/helpers.js';
 
 const pkg = (i: number) => `pkg-${i} 1.0-1 -> 1.0-2 (security)`;
-const items = (n: number, text = pkg): Evidence[] => Array.from({ length: n }, (_, i) => ({ file: '/var/lib/dpkg/status', text: text(i) }));
+const items = (n: number, text = pkg): Evidence[] =>
+  Array.from({ length: n }, (_, i) => ({ file: '/var/lib/dpkg/status', text: text(i) }));
 
 function event(evidence: Evidence[], over: Partial<AlertEvent> = {}): AlertEvent {
   return {
@@ -72,7 +73,12 @@ describe('fitEvent: what the collector would refuse, fitted', () => {
 
   it('long strings are shortened, saying how much was cut; bytes stay under MAX_EVENT_BYTES', () => {
     const wide = '\u{1F512}'.repeat(5000); // 4 bytes each in UTF-8, 2 characters each in the collector's count
-    const e = fitEvent(event(items(100, () => wide), { title: 't'.repeat(5000), message: 'm'.repeat(100_000) }));
+    const e = fitEvent(
+      event(
+        items(100, () => wide),
+        { title: 't'.repeat(5000), message: 'm'.repeat(100_000) },
+      ),
+    );
     expect(e.title.length).toBeLessThanOrEqual(EVENT_LIMITS.title);
     expect(e.title).toMatch(/characters cut\)$/);
     expect(e.message.length).toBeLessThanOrEqual(EVENT_LIMITS.message);
@@ -88,20 +94,33 @@ describe('fitEvent: what the collector would refuse, fitted', () => {
     const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
     const ev = fc.record({ file: opt(str(6000)), line: opt(fc.nat()), text: opt(str(6000)) }, { requiredKeys: [] });
     fc.assert(
-      fc.property(fc.array(ev, { maxLength: 400 }), str(2000).map((s) => s || 't'), str(40_000), (evidence, title, message) => {
-        const clean = evidence.map((x) => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Evidence);
-        const e = fitEvent(event(clean, { title, message }));
-        const v = accepted(e);
-        if (!v.ok) throw new Error(v.error);
-        expect(Buffer.byteLength(JSON.stringify(e))).toBeLessThanOrEqual(MAX_EVENT_BYTES);
-      }),
+      fc.property(
+        fc.array(ev, { maxLength: 400 }),
+        str(2000).map((s) => s || 't'),
+        str(40_000),
+        (evidence, title, message) => {
+          const clean = evidence.map(
+            (x) => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Evidence,
+          );
+          const e = fitEvent(event(clean, { title, message }));
+          const v = accepted(e);
+          if (!v.ok) throw new Error(v.error);
+          expect(Buffer.byteLength(JSON.stringify(e))).toBeLessThanOrEqual(MAX_EVENT_BYTES);
+        },
+      ),
       { numRuns: 60, seed: 0x11e7 },
     );
   });
 });
 
 describe('refusals are state, not history', () => {
-  const refused = { 'updates.security_updates': { eventId: 'e-9', why: 'HTTP 400: [0].title: required', at: '2026-12-06T10:00:00.000Z' } };
+  const refused = {
+    'updates.security_updates': {
+      eventId: 'e-9',
+      why: 'HTTP 400: [0].title: required',
+      at: '2026-12-06T10:00:00.000Z',
+    },
+  };
   it('kept across a restart and re-sent with the open alerts', () => {
     const s = parseState(JSON.stringify({ ...emptyState('w1'), refused }))!;
     expect(s.refused).toEqual(refused);
@@ -112,7 +131,9 @@ describe('refusals are state, not history', () => {
 
   it('cleared by a later accepted event of the same check, not by the refused one or another check', () => {
     const ev = (check: string, id: string) => event([], { check, id });
-    expect(afterDelivery(refused, [ev('updates.security_updates', 'e-9'), ev('ssh.password_auth', 'e-10')])).toBe(refused);
+    expect(afterDelivery(refused, [ev('updates.security_updates', 'e-9'), ev('ssh.password_auth', 'e-10')])).toBe(
+      refused,
+    );
     expect(afterDelivery(refused, [ev('updates.security_updates', 'e-11')])).toBeUndefined();
   });
 });
@@ -168,21 +189,31 @@ describe('the agent delivering to a real collector', () => {
     if (state) rmSync(state, { recursive: true, force: true });
   });
 
-  const groups = async () => (await (await fetch(`${c.base}/v1/alerts`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as AlertGroup[];
+  const groups = async () =>
+    (await (
+      await fetch(`${c.base}/v1/alerts`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+    ).json()) as AlertGroup[];
   const group = (check: string, status = 'open') =>
-    waitFor(async () => (await groups()).find((g) => g.check === check && g.status === status), 15_000, () => c.logs());
+    waitFor(
+      async () => (await groups()).find((g) => g.check === check && g.status === status),
+      15_000,
+      () => c.logs(),
+    );
   const metricText = () => alerting.registry.metrics();
   const rejected = () => path.join(state, 'outbox', 'rejected.ndjson');
   /** What the collector stored for a (node, check), read from its database. */
   const stored = (check: string) => {
     const db = new DatabaseSync(d.db, { readOnly: true });
     try {
-      const row = db.prepare('SELECT evidence FROM node_checks WHERE node = ? AND check_id = ?').get('limits-node', check) as
-        | { evidence: string }
-        | undefined;
+      const row = db
+        .prepare('SELECT evidence FROM node_checks WHERE node = ? AND check_id = ?')
+        .get('limits-node', check) as { evidence: string } | undefined;
       const last = 'SELECT body FROM events WHERE node = ? AND check_id = ? ORDER BY seq DESC LIMIT 1';
       const body = db.prepare(last).get('limits-node', check) as { body: string } | undefined;
-      return { evidence: JSON.parse(row?.evidence ?? '[]') as Evidence[], event: JSON.parse(body?.body ?? '{}') as Partial<AlertEvent> };
+      return {
+        evidence: JSON.parse(row?.evidence ?? '[]') as Evidence[],
+        event: JSON.parse(body?.body ?? '{}') as Partial<AlertEvent>,
+      };
     } finally {
       db.close();
     }
@@ -223,11 +254,15 @@ describe('the agent delivering to a real collector', () => {
     const g = await group(EVENT_REFUSED_CHECK);
     expect(g).toMatchObject({ severity: 'high', nodes: ['limits-node'] });
     const own = stored(EVENT_REFUSED_CHECK);
-    expect(own.evidence.map((x) => x.text).join('\n')).toMatch(/updates\.security_updates: event \S+ refused at \S+: HTTP 400: \[0\]\.title/);
+    expect(own.evidence.map((x) => x.text).join('\n')).toMatch(
+      /updates\.security_updates: event \S+ refused at \S+: HTTP 400: \[0\]\.title/,
+    );
     expect(await metricText()).toMatch(/^hostward_alerts_refused_total\{sink="collector"\} 1$/m);
     expect(existsSync(rejected())).toBe(true);
     // The same check, now acceptable: the collector's view of it is current again.
-    await alerting.onReport(report([{ ...security, title: 'Security updates are installed' }], '2026-12-06T10:02:00.000Z'));
+    await alerting.onReport(
+      report([{ ...security, title: 'Security updates are installed' }], '2026-12-06T10:02:00.000Z'),
+    );
     await group('updates.security_updates');
     await group(EVENT_REFUSED_CHECK, 'resolved');
   });

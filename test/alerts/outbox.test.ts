@@ -1,5 +1,14 @@
 import { describe, it, expect, afterEach } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  appendFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -20,15 +29,32 @@ function tmp(): string {
   return d;
 }
 function ev(i: number, check = 'ssh.password_auth'): AlertEvent {
-  return { id: `id-${i}`, node: 'w1', check, probe: 'ssh', status: 'fail', severity: 'high', title: 't', message: `m${i}`, evidence: [], observedAt: '2026-11-24T10:00:00.000Z' };
+  return {
+    id: `id-${i}`,
+    node: 'w1',
+    check,
+    probe: 'ssh',
+    status: 'fail',
+    severity: 'high',
+    title: 't',
+    message: `m${i}`,
+    evidence: [],
+    observedAt: '2026-11-24T10:00:00.000Z',
+  };
 }
-const open = (dir: string, over: Partial<Parameters<typeof Outbox.open>[0]> = {}) => Outbox.open({ dir, maxBytes: 64 * 1024 * 1024, maxAgeMs: 3600_000, log, ...over });
+const open = (dir: string, over: Partial<Parameters<typeof Outbox.open>[0]> = {}) =>
+  Outbox.open({ dir, maxBytes: 64 * 1024 * 1024, maxAgeMs: 3600_000, log, ...over });
 const segments = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('seg-'));
 
 describe('record framing', () => {
   it('round-trips, and skips a flipped byte, garbage and a torn tail with a count', () => {
     const recs = [0, 1, 2, 3].map((i) => encodeRecord(Buffer.from(JSON.stringify({ i }))));
-    expect(decodeRecords(Buffer.concat(recs)).records.map((r) => JSON.parse(r.toString()) as unknown)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }, { i: 3 }]);
+    expect(decodeRecords(Buffer.concat(recs)).records.map((r) => JSON.parse(r.toString()) as unknown)).toEqual([
+      { i: 0 },
+      { i: 1 },
+      { i: 2 },
+      { i: 3 },
+    ]);
     const flipped = Buffer.concat(recs);
     flipped[recs[0]!.length + 14]! ^= 0xff; // inside record 1's payload
     const d1 = decodeRecords(flipped);
@@ -98,11 +124,24 @@ describe('outbox', () => {
     appendFileSync(path.join(dir, 'seg-9999999999999999.log'), 'not a record at all');
     const r = open(dir);
     expect(r.corruptRecords).toBe(3);
-    expect(r.peek(100).map((p) => p.event.id)).toEqual(['id-0', 'id-1', 'id-3', 'id-4', 'id-5', 'id-6', 'id-7', 'id-8']);
+    expect(r.peek(100).map((p) => p.event.id)).toEqual([
+      'id-0',
+      'id-1',
+      'id-3',
+      'id-4',
+      'id-5',
+      'id-6',
+      'id-7',
+      'id-8',
+    ]);
     // Appends after a damaged tail go to a fresh segment and read back.
     r.append([ev(100)]);
     r.close();
-    expect(open(dir).peek(100).map((p) => p.event.id)).toContain('id-100');
+    expect(
+      open(dir)
+        .peek(100)
+        .map((p) => p.event.id),
+    ).toContain('id-100');
     // A damaged acknowledgement file re-sends rather than loses.
     writeFileSync(path.join(dir, 'acked'), 'zz');
     expect(open(dir).depth).toBeGreaterThanOrEqual(9);

@@ -13,15 +13,29 @@ import { parseAuditRules, recordedSyscalls, watched } from '../../probes/audit/r
 
 describe('parseAuditRules', () => {
   it('reads watches, syscall rules in either action order, fields, keys and controls', () => {
-    const p = parseAuditRules([
-      '# comment', '-D', '-b 8192', '-w /etc/sudoers.d/ -p wa -k scope',
-      '-a exit,always -F arch=b64 -S adjtimex,settimeofday -S clock_settime -F key=time-change',
-      '-a always,exit -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -k privileged', '-e 2', 'garbage',
-    ].join('\n'), 'R');
+    const p = parseAuditRules(
+      [
+        '# comment',
+        '-D',
+        '-b 8192',
+        '-w /etc/sudoers.d/ -p wa -k scope',
+        '-a exit,always -F arch=b64 -S adjtimex,settimeofday -S clock_settime -F key=time-change',
+        '-a always,exit -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -k privileged',
+        '-e 2',
+        'garbage',
+      ].join('\n'),
+      'R',
+    );
     expect(p.problems).toEqual(['R:8: not an auditctl option: "garbage"']);
     expect(p.rules.map((r) => r.kind)).toEqual(['control', 'control', 'watch', 'syscall', 'syscall', 'control']);
     const s = p.rules[3]!;
-    expect(s).toMatchObject({ kind: 'syscall', action: 'always', list: 'exit', arch: 'b64', syscalls: ['adjtimex', 'settimeofday', 'clock_settime'] });
+    expect(s).toMatchObject({
+      kind: 'syscall',
+      action: 'always',
+      list: 'exit',
+      arch: 'b64',
+      syscalls: ['adjtimex', 'settimeofday', 'clock_settime'],
+    });
     expect(p.rules[4]).toMatchObject({ fields: { path: '/usr/bin/sudo', perm: 'x', auid: '1000', key: 'privileged' } });
   });
 
@@ -34,14 +48,20 @@ describe('parseAuditRules', () => {
   });
 
   it('only always,exit rules for b64 (or no arch) record syscalls', () => {
-    const { rules } = parseAuditRules('-a never,exit -F arch=b64 -S mount\n-a always,exit -F arch=b32 -S chmod\n-a always,exit -S unlink\n', 'R');
+    const { rules } = parseAuditRules(
+      '-a never,exit -F arch=b64 -S mount\n-a always,exit -F arch=b32 -S chmod\n-a always,exit -S unlink\n',
+      'R',
+    );
     expect([...recordedSyscalls(rules)]).toEqual(['unlink']);
   });
 
   it('never throws, problems capped, on arbitrary input', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 2000 }), (s) => {
-      expect(parseAuditRules(s, 'R').problems.length).toBeLessThanOrEqual(5);
-    }), { numRuns: 300, seed: 13 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 2000 }), (s) => {
+        expect(parseAuditRules(s, 'R').problems.length).toBeLessThanOrEqual(5);
+      }),
+      { numRuns: 300, seed: 13 },
+    );
   });
 });
 
@@ -56,12 +76,21 @@ describe('audit probe: what cannot be read', () => {
     writeFileSync(path.join(dir, 'etc/default/grub'), 'GRUB_CMDLINE_LINUX="audit=1 audit_backlog_limit=8192"\n');
     const host = new HostRoot(dir);
     const ctx: ProbeContext = {
-      host, exec: hostExec(host.root), log: pino({ level: 'silent' }), config: {}, signal: new AbortController().signal,
-      now: () => new Date(), mode: 'scan', hostRole: { role: 'server', why: 'test' },
+      host,
+      exec: hostExec(host.root),
+      log: pino({ level: 'silent' }),
+      config: {},
+      signal: new AbortController().signal,
+      now: () => new Date(),
+      mode: 'scan',
+      hostRole: { role: 'server', why: 'test' },
     };
     const facts = await auditProbe.gather(ctx);
     const by = new Map(auditProbe.checks.map((c) => [c.id, c.evaluate(facts)]));
-    expect(by.get('audit.boot_audit')).toMatchObject({ status: 'unknown', message: expect.stringContaining('/etc/default/grub has audit=1') });
+    expect(by.get('audit.boot_audit')).toMatchObject({
+      status: 'unknown',
+      message: expect.stringContaining('/etc/default/grub has audit=1'),
+    });
     expect(by.get('audit.backlog_limit')?.status).toBe('unknown');
   });
 });

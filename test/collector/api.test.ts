@@ -33,7 +33,10 @@ const nodes = async () => (await (await fetch(`${c.base}/v1/nodes`, auth)).json(
 
 describe('POST /v1/events: bad input is refused, nothing stored, the server stays up', () => {
   it('401 without a token or with a wrong one', async () => {
-    expect(await post(c.base, [event(1)], null)).toEqual({ status: 401, body: { error: 'missing or wrong bearer token' } });
+    expect(await post(c.base, [event(1)], null)).toEqual({
+      status: 401,
+      body: { error: 'missing or wrong bearer token' },
+    });
     expect((await post(c.base, [event(1)], 'wrong-token')).status).toBe(401);
     expect((await post(c.base, [event(1)], TOKEN + 'x')).status).toBe(401);
     expect((await post(c.base, [event(1)], '')).status).toBe(401);
@@ -41,23 +44,53 @@ describe('POST /v1/events: bad input is refused, nothing stored, the server stay
   });
 
   it('400 naming the first bad field', async () => {
-    expect(await post(c.base, '[{"id": "x",')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^body: malformed JSON/) } });
-    expect(await post(c.base, { events: [] })).toEqual({ status: 400, body: { error: 'body: must be a JSON array of events, got object' } });
-    expect(await post(c.base, [event(1), { ...event(2), severity: 'urgent' }])).toEqual({ status: 400, body: { error: '[1].severity: must be one of critical, high, medium, low, info' } });
-    expect(await post(c.base, [{ ...event(1), status: 3 }])).toEqual({ status: 400, body: { error: '[0].status: must be one of pass, fail, unknown, skip' } });
-    expect(await post(c.base, [{ ...event(1), node: 42 }])).toEqual({ status: 400, body: { error: '[0].node: must be a string, got number' } });
-    expect(await post(c.base, [{ ...event(1), evidence: [{ line: 'x' }] }])).toEqual({ status: 400, body: { error: '[0].evidence[0].line: must be a non-negative integer' } });
-    expect(await post(c.base, [{ ...event(1), observedAt: 'yesterday' }])).toEqual({ status: 400, body: { error: '[0].observedAt: invalid format' } });
+    expect(await post(c.base, '[{"id": "x",')).toMatchObject({
+      status: 400,
+      body: { error: expect.stringMatching(/^body: malformed JSON/) },
+    });
+    expect(await post(c.base, { events: [] })).toEqual({
+      status: 400,
+      body: { error: 'body: must be a JSON array of events, got object' },
+    });
+    expect(await post(c.base, [event(1), { ...event(2), severity: 'urgent' }])).toEqual({
+      status: 400,
+      body: { error: '[1].severity: must be one of critical, high, medium, low, info' },
+    });
+    expect(await post(c.base, [{ ...event(1), status: 3 }])).toEqual({
+      status: 400,
+      body: { error: '[0].status: must be one of pass, fail, unknown, skip' },
+    });
+    expect(await post(c.base, [{ ...event(1), node: 42 }])).toEqual({
+      status: 400,
+      body: { error: '[0].node: must be a string, got number' },
+    });
+    expect(await post(c.base, [{ ...event(1), evidence: [{ line: 'x' }] }])).toEqual({
+      status: 400,
+      body: { error: '[0].evidence[0].line: must be a non-negative integer' },
+    });
+    expect(await post(c.base, [{ ...event(1), observedAt: 'yesterday' }])).toEqual({
+      status: 400,
+      body: { error: '[0].observedAt: invalid format' },
+    });
     const { id: _id, ...noId } = event(1);
     expect(await post(c.base, [noId])).toEqual({ status: 400, body: { error: '[0].id: required' } });
-    expect(await post(c.base, ['nope'])).toEqual({ status: 400, body: { error: '[0]: must be an object, got string' } });
+    expect(await post(c.base, ['nope'])).toEqual({
+      status: 400,
+      body: { error: '[0]: must be an object, got string' },
+    });
   });
 
   it('400 for more than 1,000 events in one request, 413 for a huge body', async () => {
     const many = Array.from({ length: 10_000 }, (_, i) => ({ id: `m-${i}` }));
-    expect(await post(c.base, many)).toEqual({ status: 400, body: { error: 'body: at most 1000 events per request, got 10000' } });
+    expect(await post(c.base, many)).toEqual({
+      status: 400,
+      body: { error: 'body: at most 1000 events per request, got 10000' },
+    });
     const thousandOne = Array.from({ length: 1001 }, (_, i) => ({ id: `t-${i}` }));
-    expect(await post(c.base, thousandOne)).toEqual({ status: 400, body: { error: 'body: at most 1000 events per request, got 1001' } });
+    expect(await post(c.base, thousandOne)).toEqual({
+      status: 400,
+      body: { error: 'body: at most 1000 events per request, got 1001' },
+    });
     const huge = await post(c.base, [{ ...event(1), message: 'x'.repeat(1024 * 1024) }]);
     expect(huge).toEqual({ status: 413, body: { error: 'body larger than 262144 bytes' } });
     // Without Content-Length (chunked): refused while streaming. The server answers 413 and closes without
@@ -65,7 +98,11 @@ describe('POST /v1/events: bad input is refused, nothing stored, the server stay
     const status = await new Promise<number | string>((resolve) => {
       const req = request(`${c.base}/v1/events`, {
         method: 'POST',
-        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+        headers: {
+          Authorization: `Bearer ${TOKEN}`,
+          'Content-Type': 'application/json',
+          'Transfer-Encoding': 'chunked',
+        },
       });
       req.on('response', (r) => {
         r.resume();
@@ -95,7 +132,9 @@ describe('POST /v1/events: bad input is refused, nothing stored, the server stay
     expect((await fetch(`${c.base}/healthz`)).status).toBe(200);
     expect((await fetch(`${c.base}/readyz`)).status).toBe(200);
     expect(await metric(c.base, 'hostward_collector_event_requests_total', 'outcome="unauthorized"')).toBe(5);
-    expect(await metric(c.base, 'hostward_collector_event_requests_total', 'outcome="too_large"')).toBeGreaterThanOrEqual(2);
+    expect(
+      await metric(c.base, 'hostward_collector_event_requests_total', 'outcome="too_large"'),
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it('wrong methods and paths', async () => {
@@ -105,7 +144,13 @@ describe('POST /v1/events: bad input is refused, nothing stored, the server stay
     for (const path of ['/v1/alerts', '/v1/nodes']) {
       expect((await fetch(`${c.base}${path}`)).status).toBe(401);
       expect((await fetch(`${c.base}${path}`, { headers: { Authorization: `Bearer ${TOKEN}x` } })).status).toBe(401);
-      expect((await fetch(`${c.base}${path}`, { headers: { Authorization: `Basic ${Buffer.from(`ops:${TOKEN}`).toString('base64')}` } })).status).toBe(200);
+      expect(
+        (
+          await fetch(`${c.base}${path}`, {
+            headers: { Authorization: `Basic ${Buffer.from(`ops:${TOKEN}`).toString('base64')}` },
+          })
+        ).status,
+      ).toBe(200);
     }
     expect((await fetch(`${c.base}/nope`)).status).toBe(404);
   });
@@ -123,7 +168,13 @@ describe('accepted events: idempotent, grouped per check and severity, delivered
     await post(c.base, [event(2, { id: 'w2', node: 'worker-2' }), event(3, { id: 'w3', node: 'worker-3' })]);
     const a = await alerts();
     expect(a).toHaveLength(1);
-    expect(a[0]).toMatchObject({ key: groupKey('ssh.password_auth', 'high'), check: 'ssh.password_auth', severity: 'high', status: 'open', nodes: ['worker-1', 'worker-2', 'worker-3'] });
+    expect(a[0]).toMatchObject({
+      key: groupKey('ssh.password_auth', 'high'),
+      check: 'ssh.password_auth',
+      severity: 'high',
+      status: 'open',
+      nodes: ['worker-1', 'worker-2', 'worker-3'],
+    });
     expect(a[0]!.key).toMatch(/^[0-9a-f]{64}$/);
     const n = await nodes();
     expect(n.map((x) => x.node)).toEqual(['worker-1', 'worker-2', 'worker-3']);
@@ -133,7 +184,10 @@ describe('accepted events: idempotent, grouped per check and severity, delivered
 
   it('an update of evidence is not a group change; leaving fail resolves; the last node resolves the group', async () => {
     await post(c.base, [event(4, { id: 'w1-msg', message: 'changed' })]);
-    await post(c.base, [event(5, { id: 'w1-pass', status: 'pass' }), event(5, { id: 'w2-pass', node: 'worker-2', status: 'pass' })]);
+    await post(c.base, [
+      event(5, { id: 'w1-pass', status: 'pass' }),
+      event(5, { id: 'w2-pass', node: 'worker-2', status: 'pass' }),
+    ]);
     // An older observation arriving late does not reopen it.
     await post(c.base, [event(0, { id: 'w1-late', status: 'fail' })]);
     expect((await alerts())[0]).toMatchObject({ status: 'open', nodes: ['worker-3'] });
@@ -149,7 +203,9 @@ describe('accepted events: idempotent, grouped per check and severity, delivered
       5000,
       () => 'file sink lines',
     );
-    const changes = lines.map((l) => JSON.parse(l) as { action: string; nodes: string[]; added: string[]; removed: string[]; key: string });
+    const changes = lines.map(
+      (l) => JSON.parse(l) as { action: string; nodes: string[]; added: string[]; removed: string[]; key: string },
+    );
     expect(changes.map((x) => x.action)).toEqual(['open', 'update', 'update', 'resolve']);
     expect(changes[1]).toMatchObject({ nodes: ['worker-1', 'worker-2', 'worker-3'], added: ['worker-2', 'worker-3'] });
     expect(changes[2]).toMatchObject({ nodes: ['worker-3'], removed: ['worker-1', 'worker-2'] });
@@ -158,7 +214,16 @@ describe('accepted events: idempotent, grouped per check and severity, delivered
   });
 
   it('a node that stops reporting becomes a node_silent alert, and recovers when it reports', async () => {
-    await post(c.base, [event(7, { id: 'silent-1', node: 'quiet-node', check: 'hostward.heartbeat', probe: 'hostward', status: 'pass', severity: 'info' })]);
+    await post(c.base, [
+      event(7, {
+        id: 'silent-1',
+        node: 'quiet-node',
+        check: 'hostward.heartbeat',
+        probe: 'hostward',
+        status: 'pass',
+        severity: 'info',
+      }),
+    ]);
     const g = await waitFor(
       async () => (await alerts()).find((x) => x.check === 'hostward.node_silent' && x.nodes.includes('quiet-node')),
       15_000,
@@ -167,7 +232,16 @@ describe('accepted events: idempotent, grouped per check and severity, delivered
     );
     expect(g).toMatchObject({ severity: 'high', status: 'open' });
     expect(await metric(c.base, 'hostward_collector_nodes', 'state="silent"')).toBeGreaterThanOrEqual(1);
-    await post(c.base, [event(8, { id: 'silent-2', node: 'quiet-node', check: 'hostward.heartbeat', probe: 'hostward', status: 'pass', severity: 'info' })]);
+    await post(c.base, [
+      event(8, {
+        id: 'silent-2',
+        node: 'quiet-node',
+        check: 'hostward.heartbeat',
+        probe: 'hostward',
+        status: 'pass',
+        severity: 'info',
+      }),
+    ]);
     const after = (await alerts()).find((x) => x.check === 'hostward.node_silent');
     expect(after?.nodes ?? []).not.toContain('quiet-node');
   });

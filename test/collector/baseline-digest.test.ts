@@ -48,7 +48,10 @@ describe('a real collector keeps the baseline digest', () => {
   const node = async (name: string) => (await getJson<NodeSummary[]>(c.base, '/v1/nodes')).find((n) => n.node === name);
   const sinkLines = () => {
     try {
-      return readFileSync(d.sink, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      return readFileSync(d.sink, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     } catch {
       return [];
     }
@@ -74,16 +77,33 @@ describe('a real collector keeps the baseline digest', () => {
     expect(n!.failing).toEqual([]);
 
     // A re-baseline, carried by an ordinary failing event this time.
-    expect((await post(c.base, [event(12, { baseline: { digest: D2, created: '2026-11-24T10:00:11.000Z', signed: false } })])).status).toBe(202);
+    expect(
+      (
+        await post(c.base, [
+          event(12, { baseline: { digest: D2, created: '2026-11-24T10:00:11.000Z', signed: false } }),
+        ])
+      ).status,
+    ).toBe(202);
     n = await node('worker-1');
     expect(n!.baseline).toMatchObject({ digest: D2, signed: false, changes: 1, previousDigest: D1 });
     expect(Number.isFinite(Date.parse(n!.baseline!.changedAt!))).toBe(true);
     expect(n!.failing).toEqual(['hostward.baseline_changed', 'ssh.password_auth']);
 
-    const groups = await getJson<{ check: string; severity: string; status: string; nodes: string[] }[]>(c.base, '/v1/alerts');
-    expect(groups.find((g) => g.check === 'hostward.baseline_changed')).toMatchObject({ severity: 'high', status: 'open', nodes: ['worker-1'] });
+    const groups = await getJson<{ check: string; severity: string; status: string; nodes: string[] }[]>(
+      c.base,
+      '/v1/alerts',
+    );
+    expect(groups.find((g) => g.check === 'hostward.baseline_changed')).toMatchObject({
+      severity: 'high',
+      status: 'open',
+      nodes: ['worker-1'],
+    });
     // Delivered through the group queue to the file sink like any group change.
-    const change = await waitFor(() => sinkLines().find((l) => JSON.stringify(l).includes('hostward.baseline_changed')), 10_000, () => `sink: ${JSON.stringify(sinkLines())}`);
+    const change = await waitFor(
+      () => sinkLines().find((l) => JSON.stringify(l).includes('hostward.baseline_changed')),
+      10_000,
+      () => `sink: ${JSON.stringify(sinkLines())}`,
+    );
     expect(JSON.stringify(change)).toContain('"open"');
 
     // The page shows it on the node's row.
@@ -123,8 +143,12 @@ describe('a real collector keeps the baseline digest', () => {
   it('the schema is at the newest version with the group index', () => {
     const db = openDatabase(d.db, { readOnly: true });
     try {
-      expect((db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number }).v).toBe(MIGRATIONS.length);
-      expect(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'deliveries_group'`).get()).toBeDefined();
+      expect((db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number }).v).toBe(
+        MIGRATIONS.length,
+      );
+      expect(
+        db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'deliveries_group'`).get(),
+      ).toBeDefined();
     } finally {
       db.close();
     }
@@ -147,12 +171,26 @@ describe('the store', () => {
     raw.exec(MIGRATIONS[0]!);
     raw.exec(MIGRATIONS[1]!);
     raw.prepare(`INSERT INTO schema_migrations VALUES (1, '2026-01-01T00:00:00Z'), (2, '2026-01-02T00:00:00Z')`).run();
-    raw.prepare(`INSERT INTO nodes (node, first_seen_at, last_seen_at, silent) VALUES ('old-1', 1000, 2000, 0), ('old-2', 1000, 3000, 1)`).run();
-    raw.prepare(`INSERT INTO events (id, node, check_id, status, severity, observed_at, received_at, body) VALUES ('ev-1', 'old-1', 'ssh.password_auth', 'fail', 'high', '2026-11-24T10:00:00.000Z', 2000, '{}')`).run();
     raw
-      .prepare(`INSERT INTO node_checks VALUES ('old-1', 'ssh.password_auth', 'ssh', 'high', 'fail', 1, 't', 'm', '[]', '2026-11-24T10:00:00.000Z', '2026-11-24T10:00:00.000Z', 2000)`)
+      .prepare(
+        `INSERT INTO nodes (node, first_seen_at, last_seen_at, silent) VALUES ('old-1', 1000, 2000, 0), ('old-2', 1000, 3000, 1)`,
+      )
       .run();
-    raw.prepare(`INSERT INTO deliveries (sink, group_key, change, created_at, next_at) VALUES ('file', 'k', '{}', 2000, 2000)`).run();
+    raw
+      .prepare(
+        `INSERT INTO events (id, node, check_id, status, severity, observed_at, received_at, body) VALUES ('ev-1', 'old-1', 'ssh.password_auth', 'fail', 'high', '2026-11-24T10:00:00.000Z', 2000, '{}')`,
+      )
+      .run();
+    raw
+      .prepare(
+        `INSERT INTO node_checks VALUES ('old-1', 'ssh.password_auth', 'ssh', 'high', 'fail', 1, 't', 'm', '[]', '2026-11-24T10:00:00.000Z', '2026-11-24T10:00:00.000Z', 2000)`,
+      )
+      .run();
+    raw
+      .prepare(
+        `INSERT INTO deliveries (sink, group_key, change, created_at, next_at) VALUES ('file', 'k', '{}', 2000, 2000)`,
+      )
+      .run();
     raw.close();
 
     const store = new Store({ file: f, sinks: ['file'] });
@@ -166,22 +204,36 @@ describe('the store', () => {
       ]);
       expect(store.pendingDeliveries()).toEqual({ file: 1 });
       // The re-send of a migrated id is still a duplicate; a new event with a digest is kept.
-      expect(store.ingest([[event(1, { id: 'ev-1', node: 'old-1' }), hb(2, D1, { node: 'old-1' })]])).toEqual([{ stored: 1, duplicates: 1, futureDated: 0 }]);
+      expect(store.ingest([[event(1, { id: 'ev-1', node: 'old-1' }), hb(2, D1, { node: 'old-1' })]])).toEqual([
+        { stored: 1, duplicates: 1, futureDated: 0 },
+      ]);
       expect(store.nodes()[0]!.baseline).toMatchObject({ digest: D1, changes: 0 });
-      const plan = store.db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM deliveries WHERE group_key = ? ORDER BY id DESC LIMIT 10`).all('k') as { detail: string }[];
+      const plan = store.db
+        .prepare(`EXPLAIN QUERY PLAN SELECT id FROM deliveries WHERE group_key = ? ORDER BY id DESC LIMIT 10`)
+        .all('k') as { detail: string }[];
       expect(plan.map((p) => p.detail).join(' ')).toContain('deliveries_group');
     } finally {
       store.close();
     }
     const again = new Store({ file: f, sinks: [] });
-    expect((again.db.prepare(`SELECT version FROM schema_migrations ORDER BY version`).all() as { version: number }[]).map((r) => r.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    expect(
+      (again.db.prepare(`SELECT version FROM schema_migrations ORDER BY version`).all() as { version: number }[]).map(
+        (r) => r.version,
+      ),
+    ).toEqual(MIGRATIONS.map((_, i) => i + 1));
     again.close();
   });
 
   it('hostward.baseline_changed resolves on the same digest only after the hold; a further change restarts it', () => {
     let now = 1_000_000;
     // A fake clock decades before the events' dates: no skew window, or every event would be re-timed.
-    const store = new Store({ file: file(), sinks: ['file'], now: () => now, baselineChangedHoldMs: 60_000, clockSkewMs: Infinity });
+    const store = new Store({
+      file: file(),
+      sinks: ['file'],
+      now: () => now,
+      baselineChangedHoldMs: 60_000,
+      clockSkewMs: Infinity,
+    });
     const failing = () => store.nodes().find((n) => n.node === 'worker-1')!.failing;
     const q = new FleetQueries(store.db);
     try {
@@ -189,7 +241,10 @@ describe('the store', () => {
       now += 1000;
       store.ingest([[hb(2, D2)]]);
       expect(failing()).toEqual(['hostward.baseline_changed']);
-      const queued = () => (store.db.prepare(`SELECT change FROM deliveries ORDER BY id`).all() as { change: string }[]).map((r) => JSON.parse(r.change) as { check: string; action: string });
+      const queued = () =>
+        (store.db.prepare(`SELECT change FROM deliveries ORDER BY id`).all() as { change: string }[]).map(
+          (r) => JSON.parse(r.change) as { check: string; action: string },
+        );
       expect(queued().map((c) => `${c.check}:${c.action}`)).toEqual(['hostward.baseline_changed:open']);
       now += 30_000;
       store.ingest([[hb(3, D2)]]);
@@ -197,7 +252,10 @@ describe('the store', () => {
       now += 31_000;
       store.ingest([[hb(4, D2)]]);
       expect(failing()).toEqual([]);
-      expect(queued().map((c) => `${c.check}:${c.action}`)).toEqual(['hostward.baseline_changed:open', 'hostward.baseline_changed:resolve']);
+      expect(queued().map((c) => `${c.check}:${c.action}`)).toEqual([
+        'hostward.baseline_changed:open',
+        'hostward.baseline_changed:resolve',
+      ]);
       // A third digest: failing again, counted, previous kept.
       now += 1000;
       store.ingest([[hb(5, D1)]]);

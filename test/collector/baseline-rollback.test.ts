@@ -23,7 +23,12 @@ const D = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
 const CREATED = '2026-11-20T08:00:00.000Z';
 let seq = 0;
 /** The agent's heartbeat carrying a baseline; `generation` undefined: an agent from before generations. */
-const hb = (node: string, digest: string, generation: number | undefined, over: Partial<AlertEvent> = {}): AlertEvent => {
+const hb = (
+  node: string,
+  digest: string,
+  generation: number | undefined,
+  over: Partial<AlertEvent> = {},
+): AlertEvent => {
   const i = ++seq;
   return {
     ...heartbeat(node, new Date(Date.parse('2026-12-06T10:00:00.000Z') + i * 1000)),
@@ -64,7 +69,11 @@ describe('the collector raises a rollback', () => {
     const n = await node('rb-1');
     expect(n!.baseline).toMatchObject({ digest: D(1), generation: 1 });
     const groups = await getJson<AlertGroup[]>('/v1/alerts');
-    expect(groups.find((g) => g.check === BASELINE_ROLLBACK_CHECK)).toMatchObject({ severity: 'critical', status: 'open', nodes: ['rb-1'] });
+    expect(groups.find((g) => g.check === BASELINE_ROLLBACK_CHECK)).toMatchObject({
+      severity: 'critical',
+      status: 'open',
+      nodes: ['rb-1'],
+    });
     const sinkText = () => {
       try {
         return readFileSync(d.sink, 'utf8');
@@ -72,7 +81,11 @@ describe('the collector raises a rollback', () => {
         return '';
       }
     };
-    await waitFor(() => (sinkText().includes(BASELINE_ROLLBACK_CHECK) ? true : undefined), 10_000, () => sinkText());
+    await waitFor(
+      () => (sinkText().includes(BASELINE_ROLLBACK_CHECK) ? true : undefined),
+      10_000,
+      () => sinkText(),
+    );
     // Reported again: still failing (the node still compares against the old baseline).
     await send(hb('rb-1', D(1), 1));
     expect(await failing('rb-1')).toContain(BASELINE_ROLLBACK_CHECK);
@@ -118,7 +131,10 @@ describe('the collector raises a rollback', () => {
 
   it('bad generation or evidenceOmitted fields are a 400 naming them; good ones are kept', async () => {
     const cases: [Partial<AlertEvent> | Record<string, unknown>, RegExp][] = [
-      [{ baseline: { digest: D(1), created: CREATED, signed: true, generation: -1 } }, /\[0\]\.baseline\.generation: must be/],
+      [
+        { baseline: { digest: D(1), created: CREATED, signed: true, generation: -1 } },
+        /\[0\]\.baseline\.generation: must be/,
+      ],
       [{ baseline: { digest: D(1), created: CREATED, signed: true, generation: 1.5 } }, /baseline\.generation/],
       [{ baseline: { digest: D(1), created: CREATED, signed: true, generation: '2' } }, /baseline\.generation/],
       [{ baseline: { digest: D(1), created: CREATED, signed: true, generation: 2 ** 60 } }, /baseline\.generation/],
@@ -153,7 +169,10 @@ describe('the whole path: a baseline put back on a real node root', () => {
     config.agent.retryMaxMs = 200;
     const alerting = startAlerting({ config, log: pino({ level: 'silent' }) });
     try {
-      writeFileSync(`${s.state}/policy.yaml`, 'version: 1\nrules:\n  - {path: /etc/ssh, properties: config, category: ssh}\n');
+      writeFileSync(
+        `${s.state}/policy.yaml`,
+        'version: 1\nrules:\n  - {path: /etc/ssh, properties: config, category: ssh}\n',
+      );
       const lib = { root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile: s.key };
       const scan = async () => {
         const r = await scanIntegrity(s.root, { db: s.db, policy: lib.policy, keyFile: s.key });
@@ -163,11 +182,19 @@ describe('the whole path: a baseline put back on a real node root', () => {
       await integrityInit(lib);
       copyFileSync(s.db, `${s.state}/kept-by-intruder.db`);
       await scan();
-      await waitFor(async () => ((await node('rb-real'))?.baseline?.generation === 1 ? true : undefined), 10_000, () => 'first baseline');
+      await waitFor(
+        async () => ((await node('rb-real'))?.baseline?.generation === 1 ? true : undefined),
+        10_000,
+        () => 'first baseline',
+      );
       writeFileSync(s.at('etc/ssh/sshd_config'), 'PasswordAuthentication yes\n');
       await integrityAccept(lib); // generation 2: an operator accepts a change
       await scan();
-      await waitFor(async () => ((await node('rb-real'))?.baseline?.generation === 2 ? true : undefined), 10_000, () => 'accepted baseline');
+      await waitFor(
+        async () => ((await node('rb-real'))?.baseline?.generation === 2 ? true : undefined),
+        10_000,
+        () => 'accepted baseline',
+      );
       copyFileSync(`${s.state}/kept-by-intruder.db`, s.db); // the old, validly signed baseline put back
       await scan();
       const raised = async () => ((await failing('rb-real')).includes(BASELINE_ROLLBACK_CHECK) ? true : undefined);

@@ -30,13 +30,43 @@ const node = (i: number) => (i === 77 ? HOSTILE : `worker-${String(i).padStart(4
 
 /** Checks failing on a share of the nodes, opened some days ago; the least severe are updated last. */
 const FLEET: { check: string; severity: Severity; title: string; every: number; daysAgo: number }[] = [
-  { check: 'ssh.password_auth', severity: 'high', title: 'SSH password authentication is disabled', every: 2, daysAgo: 9 },
-  { check: 'ssh.permit_root_login', severity: 'high', title: 'SSH root login is not allowed with a password', every: 7, daysAgo: 6 },
-  { check: 'tls.cert_expiry', severity: 'critical', title: 'Certificates are not about to expire', every: 25, daysAgo: 3 },
+  {
+    check: 'ssh.password_auth',
+    severity: 'high',
+    title: 'SSH password authentication is disabled',
+    every: 2,
+    daysAgo: 9,
+  },
+  {
+    check: 'ssh.permit_root_login',
+    severity: 'high',
+    title: 'SSH root login is not allowed with a password',
+    every: 7,
+    daysAgo: 6,
+  },
+  {
+    check: 'tls.cert_expiry',
+    severity: 'critical',
+    title: 'Certificates are not about to expire',
+    every: 25,
+    daysAgo: 3,
+  },
   { check: 'integrity.tamper', severity: 'critical', title: 'Integrity baseline verifies', every: 400, daysAgo: 0.2 },
   { check: 'kernel.rp_filter', severity: 'medium', title: 'Reverse path filtering is on', every: 3, daysAgo: 5 },
-  { check: 'updates.security_pending', severity: 'low', title: 'No security updates are pending', every: 4, daysAgo: 2 },
-  { check: 'kernel.kptr_restrict_with_a_long_name_to_show_headers', severity: 'info', title: 'Kernel pointers are hidden', every: 1, daysAgo: 0.1 },
+  {
+    check: 'updates.security_pending',
+    severity: 'low',
+    title: 'No security updates are pending',
+    every: 4,
+    daysAgo: 2,
+  },
+  {
+    check: 'kernel.kptr_restrict_with_a_long_name_to_show_headers',
+    severity: 'info',
+    title: 'Kernel pointers are hidden',
+    every: 1,
+    daysAgo: 0.1,
+  },
 ];
 
 let d: Dirs;
@@ -73,22 +103,43 @@ function seedStore(file: string): void {
   // Yesterday a tenth of the password-auth nodes were fixed.
   clock = now - DAY;
   const fixes: AlertEvent[] = [];
-  for (let n = 0; n < NODES; n += 20) fixes.push(ev(n, FLEET[0]!, { status: 'pass', message: 'PasswordAuthentication no' }));
+  for (let n = 0; n < NODES; n += 20)
+    fixes.push(ev(n, FLEET[0]!, { status: 'pass', message: 'PasswordAuthentication no' }));
   store.ingest([fixes]);
   // In the last hour every open alert is re-sent (agents do so hourly by default): the chart's bar for today.
   clock = now - 20 * 60_000;
-  const open = store.db.prepare(`SELECT node, check_id, severity, title FROM node_checks WHERE failing = 1`).all() as { node: string; check_id: string; severity: Severity; title: string }[];
-  const resends = open.map((r) => ev(NODES, { check: r.check_id, severity: r.severity, title: r.title, every: 1, daysAgo: 0 }, { node: r.node, message: `${r.check_id} fails on ${r.node}: <b>not</b> markup` }));
+  const open = store.db.prepare(`SELECT node, check_id, severity, title FROM node_checks WHERE failing = 1`).all() as {
+    node: string;
+    check_id: string;
+    severity: Severity;
+    title: string;
+  }[];
+  const resends = open.map((r) =>
+    ev(
+      NODES,
+      { check: r.check_id, severity: r.severity, title: r.title, every: 1, daysAgo: 0 },
+      { node: r.node, message: `${r.check_id} fails on ${r.node}: <b>not</b> markup` },
+    ),
+  );
   for (let i = 0; i < resends.length; i += 2000) store.ingest([resends.slice(i, i + 2000)]);
   // Every node reports now (a heartbeat), so none is silent.
   clock = now - 30_000;
-  const beats = Array.from({ length: NODES }, (_, n) => ({ ...ev(n, FLEET[6]!), check: 'hostward.heartbeat', probe: 'hostward', status: 'pass' as const, severity: 'info' as const }));
+  const beats = Array.from({ length: NODES }, (_, n) => ({
+    ...ev(n, FLEET[6]!),
+    check: 'hostward.heartbeat',
+    probe: 'hostward',
+    status: 'pass' as const,
+    severity: 'info' as const,
+  }));
   for (let i = 0; i < beats.length; i += 2000) store.ingest([beats.slice(i, i + 2000)]);
   store.close();
 }
 
 async function newPage(): Promise<Page> {
-  const ctx = await browser!.newContext({ httpCredentials: { username: 'ops', password: TOKEN }, viewport: { width: 1400, height: 1000 } });
+  const ctx = await browser!.newContext({
+    httpCredentials: { username: 'ops', password: TOKEN },
+    viewport: { width: 1400, height: 1000 },
+  });
   const page = await ctx.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of 404\b/.test(m.text())) problems.push(m.text());
@@ -114,8 +165,15 @@ function failingInStore(): number {
 function openGroupsInStore(): { check: string; severity: Severity; node_count: number }[] {
   const db = openDatabase(d.db, { readOnly: true });
   try {
-    const rows = db.prepare(`SELECT check_id AS "check", severity, node_count FROM groups WHERE status = 'open'`).all() as { check: string; severity: Severity; node_count: number }[];
-    return rows.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || b.node_count - a.node_count || a.check.localeCompare(b.check));
+    const rows = db
+      .prepare(`SELECT check_id AS "check", severity, node_count FROM groups WHERE status = 'open'`)
+      .all() as { check: string; severity: Severity; node_count: number }[];
+    return rows.sort(
+      (a, b) =>
+        SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+        b.node_count - a.node_count ||
+        a.check.localeCompare(b.check),
+    );
   } finally {
     db.close();
   }
@@ -131,7 +189,17 @@ describe.skipIf(!haveChromium)(`on-call fleet views at ${NODES} nodes in headles
     console.log(`screenshots: ${shots}`);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+      ],
     });
   }, 180_000);
 
@@ -145,29 +213,47 @@ describe.skipIf(!haveChromium)(`on-call fleet views at ${NODES} nodes in headles
     const page = await newPage();
     const started = performance.now();
     await page.goto(`${c!.base}/`);
-    console.log(`fleet page at ${NODES} nodes: ${(performance.now() - started).toFixed(0)} ms to load; ${await page.locator('footer').innerText()}`);
+    console.log(
+      `fleet page at ${NODES} nodes: ${(performance.now() - started).toFixed(0)} ms to load; ${await page.locator('footer').innerText()}`,
+    );
     // Again, with the chart cached (it is kept a minute): what the rest of the page costs.
     for (const path of ['/', '/?gpage=1', '/new', `/nodes/${node(1)}`]) {
       const again = performance.now();
       await page.goto(`${c!.base}${path}`);
-      console.log(`${path}: ${(performance.now() - again).toFixed(0)} ms to load; ${(await page.locator('footer').count()) > 0 ? await page.locator('footer').innerText() : ''}`);
+      console.log(
+        `${path}: ${(performance.now() - again).toFixed(0)} ms to load; ${(await page.locator('footer').count()) > 0 ? await page.locator('footer').innerText() : ''}`,
+      );
     }
     await page.goto(`${c!.base}/`);
     expect(await page.locator('#count-nodes').innerText()).toBe(`${NODES.toLocaleString('en-US')} nodes`);
     const expected = openGroupsInStore();
-    const shown = await page.locator('#open-groups tbody tr').evaluateAll((rows) => rows.map((r) => ({ check: r.getAttribute('data-group'), severity: r.getAttribute('data-severity'), nodes: Number(r.getAttribute('data-nodes')) })));
+    const shown = await page.locator('#open-groups tbody tr').evaluateAll((rows) =>
+      rows.map((r) => ({
+        check: r.getAttribute('data-group'),
+        severity: r.getAttribute('data-severity'),
+        nodes: Number(r.getAttribute('data-nodes')),
+      })),
+    );
     expect(shown[0]).toEqual({ check: expected[0]!.check, severity: 'critical', nodes: expected[0]!.node_count });
-    expect(shown).toEqual(expected.slice(0, shown.length).map((g) => ({ check: g.check, severity: g.severity, nodes: g.node_count })));
+    expect(shown).toEqual(
+      expected.slice(0, shown.length).map((g) => ({ check: g.check, severity: g.severity, nodes: g.node_count })),
+    );
     expect(await page.locator('#open-groups tbody tr').first().locator('.failing-label').innerText()).toBe('Failing:');
     // Each rotated header shows its whole check id: the text is not wider than its box.
-    const cut = await page.locator('#matrix thead th.check .vert').evaluateAll((spans) =>
-      spans.filter((s) => s.scrollHeight > s.clientHeight + 1 || s.scrollWidth > s.clientWidth + 1).map((s) => s.textContent),
-    );
+    const cut = await page
+      .locator('#matrix thead th.check .vert')
+      .evaluateAll((spans) =>
+        spans
+          .filter((s) => s.scrollHeight > s.clientHeight + 1 || s.scrollWidth > s.clientWidth + 1)
+          .map((s) => s.textContent),
+      );
     expect(cut).toEqual([]);
     // The chart is drawn on the server: 14 days; today's bar counts the failing checks re-sent in the last hour.
     expect(await page.locator('#trend-chart g[data-day]').count()).toBe(14);
     const today = new Date().toISOString().slice(0, 10);
-    expect(Number(await page.locator(`#trend-chart g[data-day="${today}"]`).getAttribute('data-failing'))).toBe(failingInStore());
+    expect(Number(await page.locator(`#trend-chart g[data-day="${today}"]`).getAttribute('data-failing'))).toBe(
+      failingInStore(),
+    );
     await page.screenshot({ path: path.join(shots, 'fleet.png'), fullPage: false });
     await page.locator('#open-groups').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(shots, 'fleet-groups.png'), fullPage: false });
@@ -177,9 +263,14 @@ describe.skipIf(!haveChromium)(`on-call fleet views at ${NODES} nodes in headles
   it("shows a group's remediation and references", async () => {
     const page = await newPage();
     await page.goto(`${c!.base}/`);
-    await Promise.all([page.waitForURL(/\/groups\//), page.locator('#open-groups tr[data-group="ssh.password_auth"] a').first().click()]);
+    await Promise.all([
+      page.waitForURL(/\/groups\//),
+      page.locator('#open-groups tr[data-group="ssh.password_auth"] a').first().click(),
+    ]);
     expect(page.url()).toBe(`${c!.base}/groups/${groupKey('ssh.password_auth', 'high')}`);
-    expect(await page.locator('h1').innerText()).toMatch(/^high Failing: SSH password authentication is disabled open$/);
+    expect(await page.locator('h1').innerText()).toMatch(
+      /^high Failing: SSH password authentication is disabled open$/,
+    );
     expect((await page.locator('#remediation').innerText()).length).toBeGreaterThan(10);
     expect(await page.locator('#references li').count()).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(shots, 'group.png'), fullPage: false });
@@ -192,16 +283,27 @@ describe.skipIf(!haveChromium)(`on-call fleet views at ${NODES} nodes in headles
       await page.goto(`${c!.base}${nodePath(name)}`);
       expect(await page.locator('h1').innerText()).toBe(name);
       const db = openDatabase(d.db, { readOnly: true });
-      const count = (where: string) => (db.prepare(`SELECT COUNT(*) AS n FROM node_checks WHERE node = ? AND ${where}`).get(name) as { n: number }).n;
-      const want = { fail: count('failing = 1'), pass: count(`status = 'pass'`), unknown: count(`status = 'unknown'`), total: count('1') };
+      const count = (where: string) =>
+        (db.prepare(`SELECT COUNT(*) AS n FROM node_checks WHERE node = ? AND ${where}`).get(name) as { n: number }).n;
+      const want = {
+        fail: count('failing = 1'),
+        pass: count(`status = 'pass'`),
+        unknown: count(`status = 'unknown'`),
+        total: count('1'),
+      };
       db.close();
       const got = { fail: 0, pass: 0, unknown: 0, total: 0 };
-      for (const k of Object.keys(got) as (keyof typeof got)[]) got[k] = Number((await page.locator(`#cov-${k}`).innerText()).replace(/,/g, ''));
+      for (const k of Object.keys(got) as (keyof typeof got)[])
+        got[k] = Number((await page.locator(`#cov-${k}`).innerText()).replace(/,/g, ''));
       expect(got).toEqual(want);
       expect(await page.locator('#node-groups tbody tr').count()).toBe(want.fail);
       // Most severe first.
-      const sev = await page.locator('#node-groups tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-severity')));
-      expect(sev).toEqual([...sev].sort((a, b) => SEVERITIES.indexOf(a as Severity) - SEVERITIES.indexOf(b as Severity)));
+      const sev = await page
+        .locator('#node-groups tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-severity')));
+      expect(sev).toEqual(
+        [...sev].sort((a, b) => SEVERITIES.indexOf(a as Severity) - SEVERITIES.indexOf(b as Severity)),
+      );
       if (name === node(0)) await page.screenshot({ path: path.join(shots, 'node.png'), fullPage: true });
     }
     expect(await page.locator('img').count()).toBe(0);
@@ -213,10 +315,14 @@ describe.skipIf(!haveChromium)(`on-call fleet views at ${NODES} nodes in headles
     const page = await newPage();
     await page.goto(`${c!.base}/`);
     await Promise.all([page.waitForURL(/\/new$/), page.locator('#link-new').click()]);
-    const rows = await page.locator('#new-groups tbody tr').evaluateAll((r) => r.map((x) => x.getAttribute('data-group')));
+    const rows = await page
+      .locator('#new-groups tbody tr')
+      .evaluateAll((r) => r.map((x) => x.getAttribute('data-group')));
     expect(rows).toEqual(['integrity.tamper', 'kernel.kptr_restrict_with_a_long_name_to_show_headers']);
     await page.goto(`${c!.base}/new?since=7d`);
-    const week = await page.locator('#new-groups tbody tr').evaluateAll((r) => r.map((x) => x.getAttribute('data-severity')));
+    const week = await page
+      .locator('#new-groups tbody tr')
+      .evaluateAll((r) => r.map((x) => x.getAttribute('data-severity')));
     expect(week).toEqual(['critical', 'critical', 'high', 'medium', 'low', 'info']);
     await page.screenshot({ path: path.join(shots, 'new.png'), fullPage: true });
     await page.context().close();

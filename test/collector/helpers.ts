@@ -35,7 +35,10 @@ export function makeDirs(extra = ''): Dirs {
   };
   writeFileSync(d.tokens, `# agents\nother-token\n${TOKEN}\n`);
   writeFileSync(d.token, `${TOKEN}\n`);
-  writeFileSync(d.config, `collector:\n  listen: 127.0.0.1\n  db: ${d.db}\n  tokensFile: ${d.tokens}\n  fileSink: ${d.sink}\n  deliveryRetryInitialMs: 20\n  deliveryRetryMaxMs: 200\n${extra}`);
+  writeFileSync(
+    d.config,
+    `collector:\n  listen: 127.0.0.1\n  db: ${d.db}\n  tokensFile: ${d.tokens}\n  fileSink: ${d.sink}\n  deliveryRetryInitialMs: 20\n  deliveryRetryMaxMs: 200\n${extra}`,
+  );
   return d;
 }
 
@@ -54,17 +57,26 @@ export async function startCollectorProcess(d: Dirs, port = 0): Promise<Proc> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let logs = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => (logs += s));
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (logs += s));
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (logs += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (logs += s));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const bound = await waitFor(() => {
-    const m = /"port":(\d+)[^\n]*collector listening/.exec(logs);
-    return m ? Number(m[1]) : undefined;
-  }, 15_000, () => `collector did not start: ${logs}`);
+  const bound = await waitFor(
+    () => {
+      const m = /"port":(\d+)[^\n]*collector listening/.exec(logs);
+      return m ? Number(m[1]) : undefined;
+    },
+    15_000,
+    () => `collector did not start: ${logs}`,
+  );
   return { child, port: bound, base: `http://127.0.0.1:${bound}`, logs: () => logs, exited };
 }
 
-export async function waitFor<T>(f: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: () => string, everyMs = 20): Promise<T> {
+export async function waitFor<T>(
+  f: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: () => string,
+  everyMs = 20,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await f();
@@ -100,10 +112,19 @@ export function event(i: number, over: Partial<AlertEvent> = {}): AlertEvent {
   };
 }
 
-export async function post(base: string, body: string | unknown, token: string | null = TOKEN, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+export async function post(
+  base: string,
+  body: unknown,
+  token: string | null = TOKEN,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
   const h: Record<string, string> = { 'Content-Type': 'application/json', ...headers };
   if (token !== null && h.Authorization === undefined) h.Authorization = `Bearer ${token}`;
-  const res = await fetch(`${base}/v1/events`, { method: 'POST', headers: h, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(`${base}/v1/events`, {
+    method: 'POST',
+    headers: h,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   let parsed: unknown = text;
   try {

@@ -13,7 +13,18 @@ import path from 'node:path';
 import { openDatabase, sqliteCode } from '../../src/collector/sqlite.js';
 import type { Database } from '../../src/collector/sqlite.js';
 import { MIGRATIONS, Store } from '../../src/collector/store.js';
-import { CLI, event, kill9, makeDirs, metric, post, requireBuild, startCollectorProcess, stop, waitFor } from './helpers.js';
+import {
+  CLI,
+  event,
+  kill9,
+  makeDirs,
+  metric,
+  post,
+  requireBuild,
+  startCollectorProcess,
+  stop,
+  waitFor,
+} from './helpers.js';
 import type { Dirs, Proc } from './helpers.js';
 
 interface Line {
@@ -28,7 +39,13 @@ let d: Dirs;
 const procs: Proc[] = [];
 const file = (sink: string) => path.join(d.dir, `${sink}.ndjson`);
 const lines = (sink: string): Line[] =>
-  existsSync(file(sink)) ? readFileSync(file(sink), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line) : [];
+  existsSync(file(sink))
+    ? readFileSync(file(sink), 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Line)
+    : [];
 const summary = (ls: Line[]) => ls.map((l) => `${l.action} ${l.check} ${l.nodes.join(',')}`);
 
 /**
@@ -67,7 +84,11 @@ async function start(sinks: readonly string[]): Promise<Proc> {
 
 async function drained(p: Proc, sinks: readonly string[]): Promise<void> {
   for (const s of sinks) {
-    await waitFor(async () => (await metric(p.base, 'hostward_collector_delivery_queue', `sink="${s}"`)) === 0 || undefined, 15_000, () => `queue of ${s} not empty`);
+    await waitFor(
+      async () => (await metric(p.base, 'hostward_collector_delivery_queue', `sink="${s}"`)) === 0 || undefined,
+      15_000,
+      () => `queue of ${s} not empty`,
+    );
   }
 }
 
@@ -105,13 +126,21 @@ describe('a sink new to the collector', () => {
     expect(await stop(p)).toBe(0);
 
     p = await start(['first', 'late']);
-    await waitFor(() => lines('late').length >= ANNOUNCED.length || undefined, 15_000, () => `late got ${JSON.stringify(lines('late'))}`);
+    await waitFor(
+      () => lines('late').length >= ANNOUNCED.length || undefined,
+      15_000,
+      () => `late got ${JSON.stringify(lines('late'))}`,
+    );
     await drained(p, ['first', 'late']);
     expect(summary(lines('late'))).toEqual(ANNOUNCED);
     expect(lines('first')).toHaveLength(firstBefore);
     // Then it follows changes as the others do.
     expect((await post(p.base, [fail('n5', 'ssh.password_auth', 'high')])).status).toBe(202);
-    await waitFor(() => lines('late').length === 3 || undefined, 15_000, () => 'the update did not reach late');
+    await waitFor(
+      () => lines('late').length === 3 || undefined,
+      15_000,
+      () => 'the update did not reach late',
+    );
     expect(summary(lines('late')).at(-1)).toBe('update ssh.password_auth n1,n2,n5');
     expect(await stop(p)).toBe(0);
   }, 60_000);
@@ -119,7 +148,11 @@ describe('a sink new to the collector', () => {
   it('a second restart sends nothing again: the next change is the next line', async () => {
     const p = await start(['first', 'late']);
     expect((await post(p.base, [fail('n6', 'kernel.z', 'high')])).status).toBe(202);
-    await waitFor(() => lines('late').length >= 4 || undefined, 15_000, () => 'kernel.z did not reach late');
+    await waitFor(
+      () => lines('late').length >= 4 || undefined,
+      15_000,
+      () => 'kernel.z did not reach late',
+    );
     await drained(p, ['first', 'late']);
     expect(summary(lines('late')).slice(3)).toEqual(['open kernel.z n6']);
     expect(await stop(p)).toBe(0);
@@ -133,9 +166,16 @@ describe('a sink new to the collector', () => {
     const before = lines('late').length;
 
     p = await start(['first', 'late']);
-    await waitFor(() => lines('late').length >= before + 2 || undefined, 15_000, () => 'late was not told again');
+    await waitFor(
+      () => lines('late').length >= before + 2 || undefined,
+      15_000,
+      () => 'late was not told again',
+    );
     await drained(p, ['first', 'late']);
-    expect(summary(lines('late')).slice(before).sort()).toEqual(['open kernel.z n6', 'open ssh.password_auth n1,n2,n5']);
+    expect(summary(lines('late')).slice(before).sort()).toEqual([
+      'open kernel.z n6',
+      'open ssh.password_auth n1,n2,n5',
+    ]);
     expect(await stop(p)).toBe(0);
   }, 60_000);
 });
@@ -168,12 +208,20 @@ describe('a crash inside the transaction that queues the announcements', () => {
       CREATE TRIGGER hold_announcement AFTER INSERT ON deliveries WHEN NEW.sink = 'crashy'
       BEGIN SELECT COUNT(*) FROM ballast a, ballast b, ballast c; END;`);
     configure(['first', 'late', 'crashy']);
-    const child = spawn(process.execPath, [CLI, 'collector', '--port', '0', '--config', d.config], { env: { PATH: process.env.PATH }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, 'collector', '--port', '0', '--config', d.config], {
+      env: { PATH: process.env.PATH },
+      stdio: 'ignore',
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
       // Twice in a row, 100 ms apart: not the instant lock the start takes to check the file.
       let seen = 0;
-      await waitFor(() => ((seen = locked(poll) ? seen + 1 : 0) >= 2 ? true : undefined), 30_000, () => 'the collector never held the write lock', 100);
+      await waitFor(
+        () => ((seen = locked(poll) ? seen + 1 : 0) >= 2 ? true : undefined),
+        30_000,
+        () => 'the collector never held the write lock',
+        100,
+      );
     } finally {
       child.kill('SIGKILL');
       await exited;
@@ -184,7 +232,11 @@ describe('a crash inside the transaction that queues the announcements', () => {
     const lateBefore = lines('late').length;
 
     const p = await start(['first', 'late', 'crashy']);
-    await waitFor(() => lines('crashy').length >= 2 || undefined, 15_000, () => `crashy got ${JSON.stringify(lines('crashy'))}`);
+    await waitFor(
+      () => lines('crashy').length >= 2 || undefined,
+      15_000,
+      () => `crashy got ${JSON.stringify(lines('crashy'))}`,
+    );
     await drained(p, ['first', 'late', 'crashy']);
     // kernel.x is queued too, and left out at delivery: its one node is muted.
     expect(summary(lines('crashy'))).toEqual(['open kernel.z n6', 'open ssh.password_auth n1,n2,n5']);
@@ -207,15 +259,23 @@ describe('the upgrade to schema 5', () => {
     const old = new Store({ file: f, sinks: ['file'] });
     old.ingest([[event(1, { id: 'v4-1' })]]);
     // Back to version 4, as a collector of that version left it (the later migrations undone too).
-    old.db.exec(`DROP TABLE known_sinks; DROP TABLE token_nodes; DROP INDEX groups_listing; DELETE FROM schema_migrations WHERE version > 4`);
-    for (const c of ['baseline_generation', 'baseline_generation_max', 'baseline_digest_at_max']) old.db.exec(`ALTER TABLE nodes DROP COLUMN ${c}`);
+    old.db.exec(
+      `DROP TABLE known_sinks; DROP TABLE token_nodes; DROP INDEX groups_listing; DELETE FROM schema_migrations WHERE version > 4`,
+    );
+    for (const c of ['baseline_generation', 'baseline_generation_max', 'baseline_digest_at_max'])
+      old.db.exec(`ALTER TABLE nodes DROP COLUMN ${c}`);
     old.close();
 
     const store = new Store({ file: f, sinks: ['file', 'added'] });
     try {
       expect(store.schemaVersion).toBe(MIGRATIONS.length);
       expect(store.welcomeSinks()).toEqual([{ sink: 'added', groups: 1 }]);
-      expect(store.nextDelivery('added')?.change).toMatchObject({ action: 'open', check: 'ssh.password_auth', nodes: ['worker-1'], added: ['worker-1'] });
+      expect(store.nextDelivery('added')?.change).toMatchObject({
+        action: 'open',
+        check: 'ssh.password_auth',
+        nodes: ['worker-1'],
+        added: ['worker-1'],
+      });
       // 'file' has its own open from before, and nothing more.
       expect(store.pendingDeliveries()).toEqual({ file: 1, added: 1 });
     } finally {

@@ -32,10 +32,15 @@ function seed(fails: (n: number, c: number) => boolean): void {
   pragma(db, 'synchronous = OFF');
   db.exec('DELETE FROM node_checks; DELETE FROM nodes; DELETE FROM groups; DELETE FROM deliveries;');
   const insNode = db.prepare('INSERT INTO nodes (node, first_seen_at, last_seen_at, silent) VALUES (?, ?, ?, ?)');
-  const insCheck = db.prepare(`INSERT INTO node_checks (node, check_id, probe, severity, status, failing, title, message, evidence, observed_at, opened_at, updated_at)
+  const insCheck =
+    db.prepare(`INSERT INTO node_checks (node, check_id, probe, severity, status, failing, title, message, evidence, observed_at, opened_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const insGroup = db.prepare('INSERT INTO groups (key, check_id, severity, title, status, node_count, opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const insDelivery = db.prepare('INSERT INTO deliveries (sink, group_key, change, created_at, next_at, sent_at, attempts) VALUES (?, ?, ?, ?, ?, ?, 1)');
+  const insGroup = db.prepare(
+    'INSERT INTO groups (key, check_id, severity, title, status, node_count, opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insDelivery = db.prepare(
+    'INSERT INTO deliveries (sink, group_key, change, created_at, next_at, sent_at, attempts) VALUES (?, ?, ?, ?, ?, ?, 1)',
+  );
   const observed = new Date(NOW - 300_000).toISOString();
   const evidence = JSON.stringify([{ file: '/etc/ssh/sshd_config', line: 12, text: 'PasswordAuthentication yes' }]);
   transaction(db, () => {
@@ -45,7 +50,20 @@ function seed(fails: (n: number, c: number) => boolean): void {
       for (let c = 0; c < CHECKS; c++) {
         const f = fails(n, c);
         if (f) counts[c]!++;
-        insCheck.run(node(n), check(c), PROBES[c % PROBES.length]!, severity(c), f ? 'fail' : 'pass', f ? 1 : 0, `Title of check ${c}`, f ? `check ${c} fails on ${node(n)}` : 'ok', f ? evidence : '[]', observed, f ? observed : null, NOW);
+        insCheck.run(
+          node(n),
+          check(c),
+          PROBES[c % PROBES.length]!,
+          severity(c),
+          f ? 'fail' : 'pass',
+          f ? 1 : 0,
+          `Title of check ${c}`,
+          f ? `check ${c} fails on ${node(n)}` : 'ok',
+          f ? evidence : '[]',
+          observed,
+          f ? observed : null,
+          NOW,
+        );
       }
     }
     for (let c = 0; c < CHECKS; c++) {
@@ -54,8 +72,29 @@ function seed(fails: (n: number, c: number) => boolean): void {
       insGroup.run(key, check(c), severity(c), `Title of check ${c}`, status, counts[c]!, observed, observed);
       // A history of 1,250 changes per group for two sinks: 500,000 queue rows.
       for (let h = 0; h < 1250; h++) {
-        const change = JSON.stringify({ key, check: check(c), severity: severity(c), title: `Title of check ${c}`, action: h === 0 ? 'open' : 'update', status: 'open', nodeCount: counts[c], nodes: [], added: [node(h)], removed: [], openedAt: observed, updatedAt: observed });
-        for (const sink of ['file', 'pagerduty']) insDelivery.run(sink, key, change, NOW - (1250 - h) * 60_000, NOW, sink === 'file' ? NOW - (1250 - h) * 60_000 : null);
+        const change = JSON.stringify({
+          key,
+          check: check(c),
+          severity: severity(c),
+          title: `Title of check ${c}`,
+          action: h === 0 ? 'open' : 'update',
+          status: 'open',
+          nodeCount: counts[c],
+          nodes: [],
+          added: [node(h)],
+          removed: [],
+          openedAt: observed,
+          updatedAt: observed,
+        });
+        for (const sink of ['file', 'pagerduty'])
+          insDelivery.run(
+            sink,
+            key,
+            change,
+            NOW - (1250 - h) * 60_000,
+            NOW,
+            sink === 'file' ? NOW - (1250 - h) * 60_000 : null,
+          );
       }
     }
   });
@@ -70,7 +109,12 @@ function timed(url: string): { ms: number; status: number; body: string } {
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-page-scale-'));
   store = new Store({ file: path.join(dir, 'c.db'), sinks: ['file', 'pagerduty'] });
-  deps = { queries: new FleetQueries(store.db), sinks: ['file', 'pagerduty'], authorized: (h) => h === 'Bearer t', now: () => new Date(NOW) };
+  deps = {
+    queries: new FleetQueries(store.db),
+    sinks: ['file', 'pagerduty'],
+    authorized: (h) => h === 'Bearer t',
+    now: () => new Date(NOW),
+  };
 });
 
 afterAll(() => {
@@ -78,7 +122,16 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const urls = ['/', '/?page=30', '/?probe=ssh', '/?severity=critical', '/?node=node-04', '/?check=check_1&show=all', `/groups/${groupKey(check(0), severity(0))}`, `/groups/${groupKey(check(0), severity(0))}?page=20`];
+const urls = [
+  '/',
+  '/?page=30',
+  '/?probe=ssh',
+  '/?severity=critical',
+  '/?node=node-04',
+  '/?check=check_1&show=all',
+  `/groups/${groupKey(check(0), severity(0))}`,
+  `/groups/${groupKey(check(0), severity(0))}?page=20`,
+];
 
 function measure(label: string): void {
   const figures: string[] = [];
@@ -89,7 +142,9 @@ function measure(label: string): void {
     expect(runs[0]!.status, url).toBe(200);
     expect(runs[0]!.body.length, url).toBeLessThan(2_500_000);
     // No bound on the time: the figures printed below are what matters, and a shared machine sets them.
-    figures.push(`${url.padEnd(40)} ${best.toFixed(0).padStart(6)} ms  ${(runs[0]!.body.length / 1024).toFixed(0).padStart(5)} KiB`);
+    figures.push(
+      `${url.padEnd(40)} ${best.toFixed(0).padStart(6)} ms  ${(runs[0]!.body.length / 1024).toFixed(0).padStart(5)} KiB`,
+    );
   }
   console.log(`fleet page, ${label}:\n  ${figures.join('\n  ')}`);
 }

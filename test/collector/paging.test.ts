@@ -28,7 +28,12 @@ const name = (i: number) => `node-${String(i).padStart(5, '0')}`;
 
 async function get(path: string): Promise<{ status: number; body: unknown; next: string | null; link: string | null }> {
   const r = await fetch(`${c.base}${path}`, auth);
-  return { status: r.status, body: await r.json(), next: r.headers.get('hostward-next-cursor'), link: r.headers.get('link') };
+  return {
+    status: r.status,
+    body: await r.json(),
+    next: r.headers.get('hostward-next-cursor'),
+    link: r.headers.get('link'),
+  };
 }
 
 beforeAll(async () => {
@@ -91,7 +96,13 @@ describe('GET /v1/nodes in pages', () => {
 
   it('a bad cursor or limit is a 400 naming it', async () => {
     const alertsCursor = (await get('/v1/alerts?limit=1')).next!;
-    for (const bad of ['%%%', 'bm90IGpzb24', Buffer.from('{"k":"n"}').toString('base64url'), alertsCursor, 'x'.repeat(5000)]) {
+    for (const bad of [
+      '%%%',
+      'bm90IGpzb24',
+      Buffer.from('{"k":"n"}').toString('base64url'),
+      alertsCursor,
+      'x'.repeat(5000),
+    ]) {
       const r = await get(`/v1/nodes?cursor=${bad}`);
       expect(r.status).toBe(400);
       expect((r.body as { error: string }).error).toMatch(/^cursor: not a cursor of \/v1\/nodes/);

@@ -66,32 +66,55 @@ ${INHIBIT}`);
         ])
       ).status,
     ).toBe(202);
-    await waitFor(() => (lines('pager').length >= 1 && lines('ops').length >= 1) || undefined, 10_000, () => `first deliveries: ${p.logs()}`);
+    await waitFor(
+      () => (lines('pager').length >= 1 && lines('ops').length >= 1) || undefined,
+      10_000,
+      () => `first deliveries: ${p.logs()}`,
+    );
     await sleep(400);
     expect(lines('pager').map(show)).toEqual(['ssh.root_login:open:1:a:+a']);
     expect(lines('ops').map(show)).toEqual(['ssh.banner:open:1:b:+b']);
 
     // The critical is fixed on a: both groups now show a, each once.
     expect((await post(p.base, [ev(10, 'a', 'ssh.root_login', 'critical', 'pass')])).status).toBe(202);
-    await waitFor(() => (lines('ops').length >= 3 && lines('pager').length >= 2) || undefined, 10_000, () => `re-announcements: ${JSON.stringify(lines('ops'))}`);
+    await waitFor(
+      () => (lines('ops').length >= 3 && lines('pager').length >= 2) || undefined,
+      10_000,
+      () => `re-announcements: ${JSON.stringify(lines('ops'))}`,
+    );
     await sleep(400);
     expect(lines('pager').map(show)).toEqual(['ssh.root_login:open:1:a:+a', 'ssh.root_login:resolve:0::+']);
     expect(lines('ops').slice(1).map(show).sort()).toEqual(['ssh.banner:update:2:a,b:+a', 'ssh.weak_macs:open:1:a:+a']);
 
     // The reverse: a fails the critical again (muted again: nothing to ops), another node's critical comes
     // and goes (nothing it muted), and the critical on a is fixed again: ops already shows a, so no news.
-    expect((await post(p.base, [ev(20, 'a', 'ssh.root_login', 'critical'), ev(21, 'c', 'ssh.root_login', 'critical')])).status).toBe(202);
-    await waitFor(() => lines('pager').length >= 3 || undefined, 10_000, () => 'second critical');
+    expect(
+      (await post(p.base, [ev(20, 'a', 'ssh.root_login', 'critical'), ev(21, 'c', 'ssh.root_login', 'critical')]))
+        .status,
+    ).toBe(202);
+    await waitFor(
+      () => lines('pager').length >= 3 || undefined,
+      10_000,
+      () => 'second critical',
+    );
     expect((await post(p.base, [ev(22, 'c', 'ssh.root_login', 'critical', 'pass')])).status).toBe(202);
     expect((await post(p.base, [ev(23, 'a', 'ssh.root_login', 'critical', 'pass')])).status).toBe(202);
-    await waitFor(() => (lines('pager').length >= 5 && lines('pager').at(-1)!.action === 'resolve') || undefined, 10_000, () => JSON.stringify(lines('pager')));
+    await waitFor(
+      () => (lines('pager').length >= 5 && lines('pager').at(-1)!.action === 'resolve') || undefined,
+      10_000,
+      () => JSON.stringify(lines('pager')),
+    );
     await sleep(500);
     expect(lines('ops')).toHaveLength(3);
     expect(lines('ops').filter((l) => l.check === 'ssh.weak_macs')).toHaveLength(1);
 
     // A later change of the group that was announced is an ordinary update showing a.
     expect((await post(p.base, [ev(30, 'd', 'ssh.weak_macs', 'medium')])).status).toBe(202);
-    await waitFor(() => lines('ops').length >= 4 || undefined, 10_000, () => 'update');
+    await waitFor(
+      () => lines('ops').length >= 4 || undefined,
+      10_000,
+      () => 'update',
+    );
     expect(show(lines('ops')[3]!)).toBe('ssh.weak_macs:update:2:a,d:+d');
     expect(await stop(p)).toBe(0);
   }, 40_000);
@@ -117,7 +140,10 @@ ${INHIBIT}`);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const pre = makeDirs();
-      writeFileSync(path.join(pre.dir, 'hook-url'), `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook\n`);
+      writeFileSync(
+        path.join(pre.dir, 'hook-url'),
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook\n`,
+      );
       const d = makeDirs(`  sinks:
     - { name: pager, type: file, path: ${path.join(pre.dir, 'pager.ndjson')} }
     - { name: hook, type: webhook, urlFile: ${path.join(pre.dir, 'hook-url')} }
@@ -138,19 +164,31 @@ ${INHIBIT}`);
           ])
         ).status,
       ).toBe(202);
-      await waitFor(() => accepted.length >= 1 || undefined, 10_000, () => `kex open: ${p.logs()}`);
+      await waitFor(
+        () => accepted.length >= 1 || undefined,
+        10_000,
+        () => `kex open: ${p.logs()}`,
+      );
       await sleep(400);
       expect(accepted.map(show)).toEqual(['ssh.kex:open:1:b:+b']);
 
       refusing = true;
       expect((await post(p.base, [ev(10, 'a', 'ssh.root_login', 'critical', 'pass')])).status).toBe(202);
-      await waitFor(() => refused >= 2 || undefined, 10_000, () => `no attempt to announce: ${p.logs()}`);
+      await waitFor(
+        () => refused >= 2 || undefined,
+        10_000,
+        () => `no attempt to announce: ${p.logs()}`,
+      );
       await kill9(p);
 
       refusing = false;
       p = await startCollectorProcess(d);
       procs.push(p);
-      await waitFor(() => accepted.length >= 2 || undefined, 10_000, () => `announcement after restart: ${p.logs()}`);
+      await waitFor(
+        () => accepted.length >= 2 || undefined,
+        10_000,
+        () => `announcement after restart: ${p.logs()}`,
+      );
       await sleep(600);
       expect(accepted.map(show)).toEqual(['ssh.kex:open:1:b:+b', 'ssh.weak_macs:open:1:a:+a']);
       expect(await stop(p)).toBe(0);
@@ -180,10 +218,18 @@ describe('the ledger, driven by hand over a real store', () => {
           return Promise.resolve();
         },
       };
-      const router = new Router(parseRouting({ inhibit: [{ source: { severity: 'critical' }, target: { severity: 'medium' } }] }, 'r'), ['s']);
+      const router = new Router(
+        parseRouting({ inhibit: [{ source: { severity: 'critical' }, target: { severity: 'medium' } }] }, 'r'),
+        ['s'],
+      );
       const sink = routedSink(inner, router);
       const ledger = new InhibitionLedger(store.db);
-      sink.attach!({ fleet: new SqliteFleetView(store.db), log: pino({ level: 'silent' }), routed: () => true, ledger } as Parameters<NonNullable<typeof sink.attach>>[0]);
+      sink.attach!({
+        fleet: new SqliteFleetView(store.db),
+        log: pino({ level: 'silent' }),
+        routed: () => true,
+        ledger,
+      } as Parameters<NonNullable<typeof sink.attach>>[0]);
       const signal = new AbortController().signal;
       const drain = async () => {
         for (let d = store.nextDelivery('s'); d; d = store.nextDelivery('s')) {
@@ -194,7 +240,9 @@ describe('the ledger, driven by hand over a real store', () => {
       store.ingest([[ev(1, 'a', 'ssh.root_login', 'critical'), ev(2, 'a', 'ssh.weak_macs', 'medium')]]);
       await drain();
       expect(got.map(show)).toEqual(['ssh.root_login:open:1:a:+a']);
-      expect(ledger.withholding('s', ['a']).map((e) => [e.change.check, e.told, e.muted])).toEqual([['ssh.weak_macs', false, ['a']]]);
+      expect(ledger.withholding('s', ['a']).map((e) => [e.change.check, e.told, e.muted])).toEqual([
+        ['ssh.weak_macs', false, ['a']],
+      ]);
 
       refuse = true;
       store.ingest([[ev(3, 'a', 'ssh.root_login', 'critical', 'pass')]]);
@@ -205,7 +253,9 @@ describe('the ledger, driven by hand over a real store', () => {
 
       // The same cue delivered again (a crash before it was marked): nothing is announced twice.
       refuse = false;
-      const cue = JSON.parse((store.db.prepare(`SELECT change FROM deliveries ORDER BY id DESC LIMIT 1`).get() as { change: string }).change) as GroupChange;
+      const cue = JSON.parse(
+        (store.db.prepare(`SELECT change FROM deliveries ORDER BY id DESC LIMIT 1`).get() as { change: string }).change,
+      ) as GroupChange;
       await sink.deliver(cue, signal);
       expect(got.filter((c) => c.check === 'ssh.weak_macs')).toEqual([]);
     } finally {

@@ -56,37 +56,77 @@ describe('configuration', () => {
               { match: { check: 'ssh.*', severity: ['medium', 'low'] }, sinks: ['sec'] },
             ],
             default: ['audit'],
-            inhibit: [{ source: { check: 'ssh.*', severity: 'critical' }, target: { check: ['ssh.*'], severity: 'medium' } }],
+            inhibit: [
+              { source: { check: 'ssh.*', severity: 'critical' }, target: { check: ['ssh.*'], severity: 'medium' } },
+            ],
           },
         },
       },
       ctx,
     );
     expect(c.collector.alertmanagerUrls).toEqual(['http://am-0:9093', 'http://am-1:9093']);
-    expect(c.collector.sinks?.map((s) => `${s.name}:${s.type}`)).toEqual(['oncall:pagerduty', 'sec:slack', 'soc:webhook', 'am:alertmanager', 'audit:file']);
-    expect(c.collector.routing!.routes[0]!.match).toEqual({ severities: ['critical', 'high'], probes: ['ssh', 'kernel'] });
-    expect(c.collector.routing!.routes[1]).toEqual({ match: { checks: ['ssh.*'], severities: ['medium', 'low'] }, sinks: ['sec'], continue: false });
+    expect(c.collector.sinks?.map((s) => `${s.name}:${s.type}`)).toEqual([
+      'oncall:pagerduty',
+      'sec:slack',
+      'soc:webhook',
+      'am:alertmanager',
+      'audit:file',
+    ]);
+    expect(c.collector.routing!.routes[0]!.match).toEqual({
+      severities: ['critical', 'high'],
+      probes: ['ssh', 'kernel'],
+    });
+    expect(c.collector.routing!.routes[1]).toEqual({
+      match: { checks: ['ssh.*'], severities: ['medium', 'low'] },
+      sinks: ['sec'],
+      continue: false,
+    });
     expect(c.collector.routing!.inhibit[0]!.target).toEqual({ checks: ['ssh.*'], severities: ['medium'] });
   });
 
   it('every mistake names its key', () => {
-    expect(keyOf({ routing: { routes: [{ match: { severity: 'urgent' }, sinks: ['a'] }], default: [] } })).toBe('collector.routing.routes[0].match.severity');
-    expect(keyOf({ routing: { routes: [{ match: { severity: { min: 'x' } }, sinks: ['a'] }], default: [] } })).toBe('collector.routing.routes[0].match.severity.min');
-    expect(keyOf({ routing: { routes: [{ match: { severity: ['high', 7] }, sinks: ['a'] }], default: [] } })).toBe('collector.routing.routes[0].match.severity[1]');
-    expect(keyOf({ routing: { routes: [{ match: { check: 'ssh.(x|y)' }, sinks: ['a'] }], default: [] } })).toBe('collector.routing.routes[0].match.check');
-    expect(keyOf({ routing: { routes: [{ match: { node: 'x' }, sinks: ['a'] }], default: [] } })).toBe('collector.routing.routes[0].match.node');
+    expect(keyOf({ routing: { routes: [{ match: { severity: 'urgent' }, sinks: ['a'] }], default: [] } })).toBe(
+      'collector.routing.routes[0].match.severity',
+    );
+    expect(keyOf({ routing: { routes: [{ match: { severity: { min: 'x' } }, sinks: ['a'] }], default: [] } })).toBe(
+      'collector.routing.routes[0].match.severity.min',
+    );
+    expect(keyOf({ routing: { routes: [{ match: { severity: ['high', 7] }, sinks: ['a'] }], default: [] } })).toBe(
+      'collector.routing.routes[0].match.severity[1]',
+    );
+    expect(keyOf({ routing: { routes: [{ match: { check: 'ssh.(x|y)' }, sinks: ['a'] }], default: [] } })).toBe(
+      'collector.routing.routes[0].match.check',
+    );
+    expect(keyOf({ routing: { routes: [{ match: { node: 'x' }, sinks: ['a'] }], default: [] } })).toBe(
+      'collector.routing.routes[0].match.node',
+    );
     expect(keyOf({ routing: { routes: [{ match: {} }], default: [] } })).toBe('collector.routing.routes[0].sinks');
-    expect(keyOf({ routing: { routes: [{ sinks: ['a'], continue: 'yes' }], default: [] } })).toBe('collector.routing.routes[0].continue');
+    expect(keyOf({ routing: { routes: [{ sinks: ['a'], continue: 'yes' }], default: [] } })).toBe(
+      'collector.routing.routes[0].continue',
+    );
     expect(keyOf({ routing: { routes: [{ sinks: ['a'] }] } })).toBe('collector.routing.default');
-    expect(keyOf({ routing: { inhibit: [{ source: { severity: 'critical' } }] } })).toBe('collector.routing.inhibit[0].target');
+    expect(keyOf({ routing: { inhibit: [{ source: { severity: 'critical' } }] } })).toBe(
+      'collector.routing.inhibit[0].target',
+    );
     expect(keyOf({ routing: 'everything to slack' })).toBe('collector.routing');
     expect(keyOf({ sinks: [{ name: 'x', type: 'teams' }] })).toBe('collector.sinks[0].type');
     expect(keyOf({ sinks: [{ name: 'slack', type: 'slack', webhookUrlFile: '/x' }] })).toBe('collector.sinks[0].name');
-    expect(keyOf({ sinks: [{ name: 'a', type: 'file', path: '/x' }, { name: 'a', type: 'file', path: '/y' }] })).toBe('collector.sinks[1].name');
+    expect(
+      keyOf({
+        sinks: [
+          { name: 'a', type: 'file', path: '/x' },
+          { name: 'a', type: 'file', path: '/y' },
+        ],
+      }),
+    ).toBe('collector.sinks[1].name');
     expect(keyOf({ sinks: [{ name: 'a b', type: 'file', path: '/x' }] })).toBe('collector.sinks[0].name');
     expect(keyOf({ sinks: [{ name: 'a', type: 'alertmanager' }] })).toBe('collector.sinks[0].urls');
-    expect(keyOf({ sinks: [{ name: 'a', type: 'alertmanager', urls: ['http://x'], resendSeconds: 0 }] })).toBe('collector.sinks[0].resendSeconds');
-    expect(keyOf({ sinks: [{ name: 'a', type: 'slack', webhookUrl: 'https://hooks.slack.com/x' }] })).toBe('collector.sinks[0].webhookUrl');
+    expect(keyOf({ sinks: [{ name: 'a', type: 'alertmanager', urls: ['http://x'], resendSeconds: 0 }] })).toBe(
+      'collector.sinks[0].resendSeconds',
+    );
+    expect(keyOf({ sinks: [{ name: 'a', type: 'slack', webhookUrl: 'https://hooks.slack.com/x' }] })).toBe(
+      'collector.sinks[0].webhookUrl',
+    );
     expect(keyOf({ alertmanagerResendSeconds: 9999 })).toBe('collector.alertmanagerResendSeconds');
     expect(keyOf({ publicUrl: 'hostward.example.com' })).toBe('collector.publicUrl');
     expect(keyOf({ alertmanagerUrls: [] })).toBe('collector.alertmanagerUrls');
@@ -94,7 +134,12 @@ describe('configuration', () => {
 
   it('a route naming a sink that does not exist fails the start, naming the route', () => {
     const c = validateConfig(
-      { collector: { sinks: [{ name: 'ops', type: 'file', path: path.join(dir, 'unused.ndjson') }], routing: { routes: [{ sinks: ['ops', 'pager'] }], default: ['ops'] } } },
+      {
+        collector: {
+          sinks: [{ name: 'ops', type: 'file', path: path.join(dir, 'unused.ndjson') }],
+          routing: { routes: [{ sinks: ['ops', 'pager'] }], default: ['ops'] },
+        },
+      },
       ctx,
     );
     const e = configError(() => createSinks(c.collector));
@@ -142,12 +187,38 @@ describe('the route walk', () => {
 });
 
 describe('inhibition (pure)', () => {
-  const routing = parseRouting({ inhibit: [{ source: { check: 'ssh.*', severity: 'critical' }, target: { check: 'ssh.*', severity: 'medium' } }, { source: { probe: 'x' }, target: { probe: 'x' } }] }, 'r');
+  const routing = parseRouting(
+    {
+      inhibit: [
+        { source: { check: 'ssh.*', severity: 'critical' }, target: { check: 'ssh.*', severity: 'medium' } },
+        { source: { probe: 'x' }, target: { probe: 'x' } },
+      ],
+    },
+    'r',
+  );
   const router = new Router(routing, ['s']);
   const failingOn = new Map<string, { check: string; severity: Severity }[]>([
-    ['a', [{ check: 'ssh.root_login', severity: 'critical' }, { check: 'ssh.weak_macs', severity: 'medium' }]],
-    ['b', [{ check: 'ssh.weak_macs', severity: 'medium' }, { check: 'kernel.x', severity: 'critical' }]],
-    ['c', [{ check: 'x.one', severity: 'high' }, { check: 'x.two', severity: 'high' }]],
+    [
+      'a',
+      [
+        { check: 'ssh.root_login', severity: 'critical' },
+        { check: 'ssh.weak_macs', severity: 'medium' },
+      ],
+    ],
+    [
+      'b',
+      [
+        { check: 'ssh.weak_macs', severity: 'medium' },
+        { check: 'kernel.x', severity: 'critical' },
+      ],
+    ],
+    [
+      'c',
+      [
+        { check: 'x.one', severity: 'high' },
+        { check: 'x.two', severity: 'high' },
+      ],
+    ],
   ]);
   const fleet: FleetView = { failing: () => [], allFailing: () => [], failingOn: () => failingOn };
 
@@ -158,15 +229,35 @@ describe('inhibition (pure)', () => {
   });
 
   it('applyInhibition: counts, fully muted changes dropped, resolves kept, an update only muted nodes joined is dropped', () => {
-    const ch: GroupChange = { key: 'k', check: 'ssh.weak_macs', severity: 'medium', title: 't', action: 'open', status: 'open', nodeCount: 2, nodes: ['a', 'b'], added: ['a', 'b'], removed: [], openedAt: '', updatedAt: '' };
+    const ch: GroupChange = {
+      key: 'k',
+      check: 'ssh.weak_macs',
+      severity: 'medium',
+      title: 't',
+      action: 'open',
+      status: 'open',
+      nodeCount: 2,
+      nodes: ['a', 'b'],
+      added: ['a', 'b'],
+      removed: [],
+      openedAt: '',
+      updatedAt: '',
+    };
     expect(applyInhibition(ch, new Set(['a']))).toMatchObject({ nodeCount: 1, nodes: ['b'], added: ['b'] });
     expect(applyInhibition(ch, new Set(['a', 'b']))).toBeUndefined();
-    expect(applyInhibition({ ...ch, action: 'resolve', nodeCount: 0, nodes: [] }, new Set(['a', 'b']))).toMatchObject({ action: 'resolve' });
+    expect(applyInhibition({ ...ch, action: 'resolve', nodeCount: 0, nodes: [] }, new Set(['a', 'b']))).toMatchObject({
+      action: 'resolve',
+    });
     expect(applyInhibition({ ...ch, action: 'update', added: ['a'] }, new Set(['a']))).toBeUndefined();
-    expect(applyInhibition({ ...ch, action: 'update', added: ['a'], removed: ['z'] }, new Set(['a']))).toMatchObject({ nodeCount: 1, removed: ['z'] });
+    expect(applyInhibition({ ...ch, action: 'update', added: ['a'], removed: ['z'] }, new Set(['a']))).toMatchObject({
+      nodeCount: 1,
+      removed: ['z'],
+    });
     // 150 nodes, 100 listed: the count comes from the whole group.
     const many = Array.from({ length: 100 }, (_, i) => `n${String(i).padStart(3, '0')}`);
-    expect(applyInhibition({ ...ch, nodeCount: 150, nodes: many, added: many }, new Set(['n000', 'n999']))).toMatchObject({ nodeCount: 148 });
+    expect(
+      applyInhibition({ ...ch, nodeCount: 150, nodes: many, added: many }, new Set(['n000', 'n999'])),
+    ).toMatchObject({ nodeCount: 148 });
   });
 });
 
@@ -205,7 +296,12 @@ describe('through a real collector with named file sinks', () => {
               { match: { probe: 'kernel' }, sinks: ['kernel-team'] },
             ],
             default: ['ops'],
-            inhibit: [{ source: { check: 'ssh.*', severity: 'critical' }, target: { check: 'ssh.*', severity: ['medium', 'low'] } }],
+            inhibit: [
+              {
+                source: { check: 'ssh.*', severity: 'critical' },
+                target: { check: 'ssh.*', severity: ['medium', 'low'] },
+              },
+            ],
           },
         },
       },
@@ -227,28 +323,63 @@ describe('through a real collector with named file sinks', () => {
         ])
       ).status,
     ).toBe(202);
-    await waitFor(() => (lines('ops').length >= 1 && lines('pager').length >= 2 && lines('kernel-team').length >= 2) || undefined, 10_000, () => 'deliveries');
+    await waitFor(
+      () => (lines('ops').length >= 1 && lines('pager').length >= 2 && lines('kernel-team').length >= 2) || undefined,
+      10_000,
+      () => 'deliveries',
+    );
     await new Promise((r) => setTimeout(r, 300));
 
-    expect(lines('pager').map((l) => `${l.check}:${l.nodes.join(',')}`).sort()).toEqual(['kernel.core_pattern:c', 'ssh.root_login:a']);
-    expect(lines('kernel-team').map((l) => `${l.check}:${l.nodes.join(',')}`).sort()).toEqual(['kernel.core_pattern:c', 'kernel.sysrq:a']);
+    expect(
+      lines('pager')
+        .map((l) => `${l.check}:${l.nodes.join(',')}`)
+        .sort(),
+    ).toEqual(['kernel.core_pattern:c', 'ssh.root_login:a']);
+    expect(
+      lines('kernel-team')
+        .map((l) => `${l.check}:${l.nodes.join(',')}`)
+        .sort(),
+    ).toEqual(['kernel.core_pattern:c', 'kernel.sysrq:a']);
     // ops: the default route; ssh.weak_macs without node a (a has a critical ssh check), ssh.banner not at all.
-    expect(lines('ops').map((l) => `${l.check}:${l.action}:${l.nodeCount}:${l.nodes.join(',')}`)).toEqual(['ssh.weak_macs:open:1:b']);
+    expect(lines('ops').map((l) => `${l.check}:${l.action}:${l.nodeCount}:${l.nodes.join(',')}`)).toEqual([
+      'ssh.weak_macs:open:1:b',
+    ]);
 
     // The critical resolves on a: it goes to pager, and ops is told that ssh.weak_macs now fails on a too
     // (issue 9: muted nodes are announced once what muted them resolves). ssh.banner recovers on a in
     // the same batch: its resolve is delivered (an incident may predate the inhibition), no announcement.
-    expect((await post(base, [ev(10, 'a', 'ssh.root_login', 'critical', 'pass'), ev(11, 'a', 'ssh.banner', 'low', 'pass')])).status).toBe(202);
-    await waitFor(() => (lines('pager').length >= 3 && lines('ops').length >= 3) || undefined, 10_000, () => 'resolves');
+    expect(
+      (await post(base, [ev(10, 'a', 'ssh.root_login', 'critical', 'pass'), ev(11, 'a', 'ssh.banner', 'low', 'pass')]))
+        .status,
+    ).toBe(202);
+    await waitFor(
+      () => (lines('pager').length >= 3 && lines('ops').length >= 3) || undefined,
+      10_000,
+      () => 'resolves',
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(lines('pager')[2]).toMatchObject({ check: 'ssh.root_login', action: 'resolve' });
-    expect(lines('ops').slice(1).map((l) => `${l.check}:${l.action}:${l.nodes.join(',')}:+${l.added.join(',')}`)).toEqual(['ssh.weak_macs:update:a,b:+a', 'ssh.banner:resolve::+']);
+    expect(
+      lines('ops')
+        .slice(1)
+        .map((l) => `${l.check}:${l.action}:${l.nodes.join(',')}:+${l.added.join(',')}`),
+    ).toEqual(['ssh.weak_macs:update:a,b:+a', 'ssh.banner:resolve::+']);
 
     // A new node joining ssh.weak_macs: an ordinary update, a already shown.
     expect((await post(base, [ev(20, 'd', 'ssh.weak_macs', 'medium')])).status).toBe(202);
-    await waitFor(() => lines('ops').length >= 4 || undefined, 10_000, () => 'update');
+    await waitFor(
+      () => lines('ops').length >= 4 || undefined,
+      10_000,
+      () => 'update',
+    );
     expect(lines('ops')).toHaveLength(4);
-    expect(lines('ops')[3]).toMatchObject({ check: 'ssh.weak_macs', action: 'update', nodeCount: 3, nodes: ['a', 'b', 'd'], added: ['d'] });
+    expect(lines('ops')[3]).toMatchObject({
+      check: 'ssh.weak_macs',
+      action: 'update',
+      nodeCount: 3,
+      nodes: ['a', 'b', 'd'],
+      added: ['d'],
+    });
     expect(lines('kernel-team')).toHaveLength(2);
     await c.close();
     c = undefined;

@@ -25,8 +25,14 @@ const ec = keyPair('ec', 'ec-1');
 const stranger = keyPair('rsa', 'rsa-1'); // same kid, another key
 const jwks = path.join(dir, 'jwks.json');
 writeFileSync(jwks, JSON.stringify({ keys: [rsa.jwk, ec.jwk] }));
-let now = NOW;
-const verifier = new SaTokenVerifier({ issuer: ISSUER, audience: 'hostward', jwksFile: jwks, serviceAccounts: ['hostward:hostward-agent'], now: () => now });
+const now = NOW;
+const verifier = new SaTokenVerifier({
+  issuer: ISSUER,
+  audience: 'hostward',
+  jwksFile: jwks,
+  serviceAccounts: ['hostward:hostward-agent'],
+  now: () => now,
+});
 
 const refusal = (token: string) => {
   const v = verifier.verify(token);
@@ -37,7 +43,12 @@ describe('valid projected tokens', () => {
   it('RS256 and ES256 tokens of the agent account name their node, pod and account', () => {
     for (const key of [rsa, ec]) {
       const v = verifier.verify(jwt(agentClaims('worker-7', NOW), key));
-      expect(v).toMatchObject({ ok: true, node: 'worker-7', serviceAccount: 'hostward:hostward-agent', pod: 'hostward-agent-worker-7' });
+      expect(v).toMatchObject({
+        ok: true,
+        node: 'worker-7',
+        serviceAccount: 'hostward:hostward-agent',
+        pod: 'hostward-agent-worker-7',
+      });
     }
   });
 
@@ -45,7 +56,9 @@ describe('valid projected tokens', () => {
     expect(refusal(jwt(agentClaims('n1', NOW, { aud: 'hostward' }), rsa))).toBe('accepted');
     const h = b64({ alg: 'ES256' });
     const p = b64(agentClaims('n1', NOW));
-    const sig = sign('sha256', Buffer.from(`${h}.${p}`), { key: ec.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    const sig = sign('sha256', Buffer.from(`${h}.${p}`), { key: ec.privateKey, dsaEncoding: 'ieee-p1363' }).toString(
+      'base64url',
+    );
     expect(refusal(`${h}.${p}.${sig}`)).toBe('accepted');
   });
 
@@ -71,7 +84,8 @@ describe('forgeries and misuse are refused with their reason', () => {
     const pem = JSON.stringify(rsa.jwk);
     const mac = createHmac('sha256', pem).update(`${hs}.${p}`).digest('base64url');
     expect(refusal(`${hs}.${p}.${mac}`)).toBe('401 algorithm');
-    for (const alg of ['RS384', 'RS512', 'PS256', 'ES384', 'EdDSA', 7, null]) expect(refusal(`${b64({ alg, kid: 'rsa-1' })}.${p}.${s}`)).toBe('401 algorithm');
+    for (const alg of ['RS384', 'RS512', 'PS256', 'ES384', 'EdDSA', 7, null])
+      expect(refusal(`${b64({ alg, kid: 'rsa-1' })}.${p}.${s}`)).toBe('401 algorithm');
     // An RS256 header over an ES256 key's signature: no RS256 key has that kid.
     const ecTok = jwt(agentClaims('worker-1', NOW), ec);
     const [, ep, es] = ecTok.split('.');
@@ -119,9 +133,18 @@ describe('forgeries and misuse are refused with their reason', () => {
 
   it('garbage of any shape is refused without throwing', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string().map((x) => `${x}.${x}.${x}`), fc.tuple(fc.string(), fc.string(), fc.string()).map((t) => t.map((x) => Buffer.from(x).toString('base64url')).join('.'))), (t) => {
-        expect(verifier.verify(t).ok).toBe(false);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string().map((x) => `${x}.${x}.${x}`),
+          fc
+            .tuple(fc.string(), fc.string(), fc.string())
+            .map((t) => t.map((x) => Buffer.from(x).toString('base64url')).join('.')),
+        ),
+        (t) => {
+          expect(verifier.verify(t).ok).toBe(false);
+        },
+      ),
       { numRuns: 500, seed: 3 },
     );
     expect(looksLikeJwt(`${'a'.repeat(20_000)}.b.c`)).toBe(false);
@@ -136,7 +159,9 @@ describe('the issuer keys', () => {
     expect(() => parseJwks('{"keys": 1}')).toThrow(/no "keys" array/);
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
     const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' });
-    expect(() => parseJwks(JSON.stringify({ keys: [weak, p384, { ...rsa.jwk, use: 'enc' }, { kty: 'oct', k: 'c2VjcmV0' }] }))).toThrow(/no RS256 or ES256 signing key/);
+    expect(() =>
+      parseJwks(JSON.stringify({ keys: [weak, p384, { ...rsa.jwk, use: 'enc' }, { kty: 'oct', k: 'c2VjcmV0' }] })),
+    ).toThrow(/no RS256 or ES256 signing key/);
     expect(parseJwks(JSON.stringify({ keys: [weak, rsa.jwk] }))).toHaveLength(1);
   });
 
@@ -145,7 +170,16 @@ describe('the issuer keys', () => {
     writeFileSync(file, JSON.stringify({ keys: [rsa.jwk] }));
     const errors: string[] = [];
     let t = NOW;
-    const v = new SaTokenVerifier({ issuer: ISSUER, audience: 'hostward', jwksFile: file, serviceAccounts: ['hostward:hostward-agent'], now: () => t }, (m) => errors.push(m));
+    const v = new SaTokenVerifier(
+      {
+        issuer: ISSUER,
+        audience: 'hostward',
+        jwksFile: file,
+        serviceAccounts: ['hostward:hostward-agent'],
+        now: () => t,
+      },
+      (m) => errors.push(m),
+    );
     const next = keyPair('ec', 'ec-2');
     expect(v.verify(jwt(agentClaims('n', NOW), next))).toMatchObject({ ok: false, reason: 'key' });
     writeFileSync(file, JSON.stringify({ keys: [rsa.jwk, next.jwk] }));

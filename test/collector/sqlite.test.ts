@@ -8,7 +8,14 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CACHE_KIB, openDatabase, pragmaValue, prepareLenient, sqliteCode, transaction } from '../../src/collector/sqlite.js';
+import {
+  CACHE_KIB,
+  openDatabase,
+  pragmaValue,
+  prepareLenient,
+  sqliteCode,
+  transaction,
+} from '../../src/collector/sqlite.js';
 import type { Database } from '../../src/collector/sqlite.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-sqlite-'));
@@ -50,7 +57,7 @@ describe('transaction', () => {
     expect(sqliteCode(e)).toBe('SQLITE_CONSTRAINT');
     expect(d.isTransaction).toBe(false);
     expect(count(d)).toBe(2);
-    expect(thrown(() => transaction(d, (() => Promise.resolve(ins.run(4))) as () => unknown))).toBeInstanceOf(TypeError);
+    expect(thrown(() => transaction(d, () => Promise.resolve(ins.run(4))))).toBeInstanceOf(TypeError);
     expect(count(d)).toBe(2);
     transaction(d, () => ins.run(5));
     expect(count(d)).toBe(3);

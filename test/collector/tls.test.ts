@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +24,11 @@ interface Answer {
 }
 
 /** One HTTPS request; resolves with the answer or rejects with the connection's error. */
-function call(port: number, pathName: string, opts: { pki: Pki; client?: 'client' | 'rogue'; token?: string | null; body?: unknown }): Promise<Answer> {
+function call(
+  port: number,
+  pathName: string,
+  opts: { pki: Pki; client?: 'client' | 'rogue'; token?: string | null; body?: unknown },
+): Promise<Answer> {
   const { pki } = opts;
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (opts.token !== null) headers.Authorization = `Bearer ${opts.token ?? TOKEN}`;
@@ -87,13 +91,17 @@ afterAll(async () => {
 
 describe('collector.tls with requireClientCert: true (mTLS)', () => {
   it('a client without a certificate is refused during the handshake, and nothing is stored', async () => {
-    await expect(call(required!.c.port, '/v1/events', { pki, body: [event(1)] })).rejects.toThrow(/certificate required|alert|socket hang up|ECONNRESET/i);
+    await expect(call(required!.c.port, '/v1/events', { pki, body: [event(1)] })).rejects.toThrow(
+      /certificate required|alert|socket hang up|ECONNRESET/i,
+    );
     await expect(call(required!.c.port, '/healthz', { pki })).rejects.toThrow();
     expect(await stored(required!.c.port, pki)).toBe(0);
   });
 
   it('a certificate from another CA is refused', async () => {
-    await expect(call(required!.c.port, '/v1/events', { pki, client: 'rogue', body: [event(1)] })).rejects.toThrow(/unknown ca|alert|ECONNRESET|hang up/i);
+    await expect(call(required!.c.port, '/v1/events', { pki, client: 'rogue', body: [event(1)] })).rejects.toThrow(
+      /unknown ca|alert|ECONNRESET|hang up/i,
+    );
   });
 
   it('plain HTTP to the HTTPS port gets no answer from the API', async () => {
@@ -105,8 +113,12 @@ describe('collector.tls with requireClientCert: true (mTLS)', () => {
   });
 
   it('with the client certificate the bearer token is still required', async () => {
-    expect((await call(required!.c.port, '/v1/events', { pki, client: 'client', token: null, body: [event(1)] })).status).toBe(401);
-    expect((await call(required!.c.port, '/v1/events', { pki, client: 'client', token: 'wrong', body: [event(1)] })).status).toBe(401);
+    expect(
+      (await call(required!.c.port, '/v1/events', { pki, client: 'client', token: null, body: [event(1)] })).status,
+    ).toBe(401);
+    expect(
+      (await call(required!.c.port, '/v1/events', { pki, client: 'client', token: 'wrong', body: [event(1)] })).status,
+    ).toBe(401);
     const ok = await call(required!.c.port, '/v1/events', { pki, client: 'client', body: [event(1), event(2)] });
     expect(ok).toEqual({ status: 202, body: '{"accepted":2}' });
     expect(await stored(required!.c.port, pki)).toBe(2);
@@ -120,18 +132,39 @@ describe('collector.tls with requireClientCert: true (mTLS)', () => {
       const metrics = createAlertMetrics(() => outbox);
       outbox = Outbox.open({ dir: path.join(dir, `outbox-${name}`), maxBytes: 1 << 20, maxAgeMs: 3600_000, log });
       outbox.append(ids.map((id, i) => event(100 + i, { id, node: `tls-${name}` })));
-      const sender = new Sender({ outbox, url: `https://127.0.0.1:${required!.c.port}`, tokenFile: required!.d.token, tls, log, metrics, retryInitialMs: 20, retryMaxMs: 100, rejectedFile: path.join(dir, `rejected-${name}`), timeoutMs: 3000 });
+      const sender = new Sender({
+        outbox,
+        url: `https://127.0.0.1:${required!.c.port}`,
+        tokenFile: required!.d.token,
+        tls,
+        log,
+        metrics,
+        retryInitialMs: 20,
+        retryMaxMs: 100,
+        rejectedFile: path.join(dir, `rejected-${name}`),
+        timeoutMs: 3000,
+      });
       sender.start();
       return { outbox, sender, metrics };
     };
-    const good = await run('good', { caFile: pki.ca, certFile: pki.clientCert, keyFile: pki.clientKey }, ['s-1', 's-2', 's-3']);
-    await waitFor(() => good.outbox.depth === 0 || undefined, 10_000, () => `outbox depth ${good.outbox.depth}`);
+    const good = await run('good', { caFile: pki.ca, certFile: pki.clientCert, keyFile: pki.clientKey }, [
+      's-1',
+      's-2',
+      's-3',
+    ]);
+    await waitFor(
+      () => good.outbox.depth === 0 || undefined,
+      10_000,
+      () => `outbox depth ${good.outbox.depth}`,
+    );
     await good.sender.close();
     expect(await stored(required!.c.port, pki)).toBe(5);
 
     const bad = await run('nocert', { caFile: pki.ca }, ['n-1']);
     await waitFor(
-      async () => ((await bad.metrics.registry.getSingleMetricAsString('hostward_alerts_failed_total')).match(/ (\d+)$/m)?.[1] ?? '0') !== '0' || undefined,
+      async () =>
+        ((await bad.metrics.registry.getSingleMetricAsString('hostward_alerts_failed_total')).match(/ (\d+)$/m)?.[1] ??
+          '0') !== '0' || undefined,
       10_000,
       () => 'a failed attempt',
     );
@@ -166,7 +199,11 @@ describe('collector.tls configuration errors stop the start, naming the key', ()
   const start = (extra: string) => {
     const d = makeDirs(extra);
     try {
-      const r = spawnSync(process.execPath, [CLI, 'collector', '--port', '0', '--config', d.config], { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 15_000 });
+      const r = spawnSync(process.execPath, [CLI, 'collector', '--port', '0', '--config', d.config], {
+        env: { PATH: process.env.PATH },
+        encoding: 'utf8',
+        timeout: 15_000,
+      });
       return { status: r.status, out: r.stdout + r.stderr };
     } finally {
       rmSync(d.dir, { recursive: true, force: true });
@@ -176,7 +213,9 @@ describe('collector.tls configuration errors stop the start, naming the key', ()
     const bad = start(`  tls:\n    certFile: ${pki.serverCert}\n    keyFile: /nonexistent/server.key\n`);
     expect(bad.status).toBe(2);
     expect(bad.out).toMatch(/collector\.tls\.keyFile: cannot read \/nonexistent\/server\.key: ENOENT/);
-    const noCa = start(`  tls:\n    certFile: ${pki.serverCert}\n    keyFile: ${pki.serverKey}\n    requireClientCert: true\n`);
+    const noCa = start(
+      `  tls:\n    certFile: ${pki.serverCert}\n    keyFile: ${pki.serverKey}\n    requireClientCert: true\n`,
+    );
     expect(noCa.status).toBe(2);
     expect(noCa.out).toMatch(/collector\.tls\.requireClientCert: needs collector\.tls\.clientCaFile/);
     const noCert = start(`  tls:\n    keyFile: ${pki.serverKey}\n`);

@@ -31,7 +31,8 @@ let d: Dirs;
 let c: Proc;
 let seq = 0;
 /** An event with a fresh id, dated now unless told otherwise. */
-const ev = (over: Parameters<typeof event>[1] = {}) => event(++seq, { id: `t-${seq}`, observedAt: new Date().toISOString(), ...over });
+const ev = (over: Parameters<typeof event>[1] = {}) =>
+  event(++seq, { id: `t-${seq}`, observedAt: new Date().toISOString(), ...over });
 const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
 const nodes = async () => (await (await fetch(`${c.base}/v1/nodes`, auth)).json()) as NodeSummary[];
 const alerts = async () => (await (await fetch(`${c.base}/v1/alerts`, auth)).json()) as AlertGroup[];
@@ -61,7 +62,10 @@ describe('node identity: a credential writes for its own node only', () => {
     expect((await post(c.base, [ev({ node: 'node-a' })], NODE_A)).status).toBe(202);
     const before = await metric(c.base, 'hostward_collector_events_stored_total');
     const r = await post(c.base, [ev({ node: 'node-a' }), ev({ node: 'node-b' })], NODE_A);
-    expect(r).toEqual({ status: 403, body: { error: expect.stringMatching(/^\[1\]\.node: "node-b" is not this credential's node/) } });
+    expect(r).toEqual({
+      status: 403,
+      body: { error: expect.stringMatching(/^\[1\]\.node: "node-b" is not this credential's node/) },
+    });
     expect(await metric(c.base, 'hostward_collector_events_stored_total')).toBe(before);
     expect(await forbidden('node_mismatch')).toBe(1);
     expect(await metric(c.base, 'hostward_collector_event_requests_total', 'outcome="forbidden"')).toBe(1);
@@ -80,7 +84,12 @@ describe('node identity: a credential writes for its own node only', () => {
   });
 
   it("an agent cannot post the collector's own checks (it would resolve node_silent or baseline_changed for itself)", async () => {
-    for (const check of ['hostward.node_silent', 'hostward.baseline_changed', 'hostward.baseline_rollback', 'hostward.clock_skew']) {
+    for (const check of [
+      'hostward.node_silent',
+      'hostward.baseline_changed',
+      'hostward.baseline_rollback',
+      'hostward.clock_skew',
+    ]) {
       const r = await post(c.base, [ev({ node: 'node-a', check, probe: 'hostward', status: 'pass' })], NODE_A);
       expect(r).toEqual({ status: 403, body: { error: `[0].check: ${check} is raised by the collector only` } });
     }
@@ -93,7 +102,11 @@ describe('node identity: a credential writes for its own node only', () => {
     expect((await post(c.base, [ev({ node: 'anything-2' })])).status).toBe(202);
     expect(await metric(c.base, 'hostward_collector_unbound_token_requests_total')).toBe(before + 2);
     // The log line comes through the collector's stdout, which can lag the answer on a busy machine.
-    await waitFor(() => /token bound to no node/.test(c.logs()) || undefined, 20_000, () => c.logs());
+    await waitFor(
+      () => /token bound to no node/.test(c.logs()) || undefined,
+      20_000,
+      () => c.logs(),
+    );
     expect(c.logs().match(/token bound to no node/g)?.length).toBe(1);
     expect(c.logs()).not.toContain(TOKEN);
   });
@@ -105,17 +118,40 @@ describe('projected ServiceAccount tokens (k8s_psat pattern)', () => {
   it("the node comes from the token's claim: its own node is written, another is 403", async () => {
     const tok = jwt(agentClaims('sa-node-1', now()), rsa);
     expect((await post(c.base, [ev({ node: 'sa-node-1' })], tok)).status).toBe(202);
-    expect(await post(c.base, [ev({ node: 'sa-node-2' })], tok)).toMatchObject({ status: 403, body: { error: expect.stringMatching(/speaks for node sa-node-1/) } });
+    expect(await post(c.base, [ev({ node: 'sa-node-2' })], tok)).toMatchObject({
+      status: 403,
+      body: { error: expect.stringMatching(/speaks for node sa-node-1/) },
+    });
   });
 
   it('expired, forged or foreign tokens are 401; a token without the node claim or of another account is 403 with the reason', async () => {
-    expect(await post(c.base, [ev({ node: 'sa-node-1' })], jwt(agentClaims('sa-node-1', now(), { exp: Math.floor(now() / 1000) - 600 }), rsa))).toMatchObject({
+    expect(
+      await post(
+        c.base,
+        [ev({ node: 'sa-node-1' })],
+        jwt(agentClaims('sa-node-1', now(), { exp: Math.floor(now() / 1000) - 600 }), rsa),
+      ),
+    ).toMatchObject({
       status: 401,
       body: { error: expect.stringMatching(/^service account token refused: expired at/) },
     });
-    expect((await post(c.base, [ev({ node: 'sa-node-1' })], jwt(agentClaims('sa-node-1', now()), keyPair('rsa', 'k1')))).status).toBe(401);
-    expect((await post(c.base, [ev({ node: 'sa-node-1' })], jwt(agentClaims('sa-node-1', now(), { aud: ['https://kubernetes.default.svc'] }), rsa))).status).toBe(401);
-    expect(await post(c.base, [ev({ node: 'sa-node-1' })], jwt(agentClaims(undefined, now()), rsa))).toMatchObject({ status: 403, body: { error: expect.stringMatching(/kubernetes\.io\.node\.name/) } });
+    expect(
+      (await post(c.base, [ev({ node: 'sa-node-1' })], jwt(agentClaims('sa-node-1', now()), keyPair('rsa', 'k1'))))
+        .status,
+    ).toBe(401);
+    expect(
+      (
+        await post(
+          c.base,
+          [ev({ node: 'sa-node-1' })],
+          jwt(agentClaims('sa-node-1', now(), { aud: ['https://kubernetes.default.svc'] }), rsa),
+        )
+      ).status,
+    ).toBe(401);
+    expect(await post(c.base, [ev({ node: 'sa-node-1' })], jwt(agentClaims(undefined, now()), rsa))).toMatchObject({
+      status: 403,
+      body: { error: expect.stringMatching(/kubernetes\.io\.node\.name/) },
+    });
     expect(await forbidden('no_node_claim')).toBe(1);
     const other = agentClaims('sa-node-1', now());
     (other['kubernetes.io'] as { serviceaccount: { name: string } }).serviceaccount.name = 'default';
@@ -135,13 +171,25 @@ describe('per-token cardinality: a glob-bound token cannot invent node names wit
     writeFileSync(d2.tokens, `${TOKEN}\n${WEB} node=web-*\n`);
     let c2 = await startCollectorProcess(d2);
     try {
-      for (const node of ['web-1', 'web-2', 'web-3']) expect((await post(c2.base, [ev({ node })], WEB)).status).toBe(202);
+      for (const node of ['web-1', 'web-2', 'web-3'])
+        expect((await post(c2.base, [ev({ node })], WEB)).status).toBe(202);
       const r = await post(c2.base, [ev({ node: 'web-4' })], WEB);
-      expect(r).toMatchObject({ status: 403, body: { error: expect.stringMatching(/already wrote for 3 node names \(collector\.maxNodesPerToken 3\)/) } });
+      expect(r).toMatchObject({
+        status: 403,
+        body: { error: expect.stringMatching(/already wrote for 3 node names \(collector\.maxNodesPerToken 3\)/) },
+      });
       expect(await metric(c2.base, 'hostward_collector_events_forbidden_total', 'reason="node_limit"')).toBe(1);
       expect((await post(c2.base, [ev({ node: 'web-1' }), ev({ node: 'web-3' })], WEB)).status).toBe(202);
       // A request of many new names is refused whole, not admitted up to the bound.
-      expect((await post(c2.base, Array.from({ length: 50 }, (_, i) => ev({ node: `web-x${i}` })), WEB)).status).toBe(403);
+      expect(
+        (
+          await post(
+            c2.base,
+            Array.from({ length: 50 }, (_, i) => ev({ node: `web-x${i}` })),
+            WEB,
+          )
+        ).status,
+      ).toBe(403);
       // Each token has its own bound.
       expect((await post(c2.base, [ev({ node: 'web-4' })])).status).toBe(202);
       expect(await stop(c2)).toBe(0);
@@ -171,31 +219,61 @@ describe('time: fleet state follows arrival, not the agent clock', () => {
 
   it('a send time off either way is a finding too; it resolves when the clock is right', async () => {
     const hourAgo = new Date(Date.now() - 3600_000).toISOString();
-    expect((await post(c.base, [ev({ node: 'clock-2', observedAt: hourAgo })], TOKEN, { 'Hostward-Sent-At': hourAgo })).status).toBe(202);
+    expect(
+      (await post(c.base, [ev({ node: 'clock-2', observedAt: hourAgo })], TOKEN, { 'Hostward-Sent-At': hourAgo }))
+        .status,
+    ).toBe(202);
     expect(await failing('clock-2')).toContain('hostward.clock_skew');
     // A backlog of old events sent now is not skew: the send time says the clock is right.
-    expect((await post(c.base, [ev({ node: 'clock-2', observedAt: hourAgo })], TOKEN, { 'Hostward-Sent-At': new Date().toISOString() })).status).toBe(202);
+    expect(
+      (
+        await post(c.base, [ev({ node: 'clock-2', observedAt: hourAgo })], TOKEN, {
+          'Hostward-Sent-At': new Date().toISOString(),
+        })
+      ).status,
+    ).toBe(202);
     expect(await failing('clock-2')).not.toContain('hostward.clock_skew');
     // A send time set right does not hide an event dated far ahead.
-    expect((await post(c.base, [ev({ node: 'clock-2', observedAt: FAR })], TOKEN, { 'Hostward-Sent-At': new Date().toISOString() })).status).toBe(202);
+    expect(
+      (
+        await post(c.base, [ev({ node: 'clock-2', observedAt: FAR })], TOKEN, {
+          'Hostward-Sent-At': new Date().toISOString(),
+        })
+      ).status,
+    ).toBe(202);
     expect(await failing('clock-2')).toContain('hostward.clock_skew');
   });
 
   it('hostward.node_silent cannot be pre-suppressed: neither by a far-future event nor by a node_silent pass dated 9999', async () => {
     expect((await post(c.base, [ev({ node: 'silent-1', observedAt: FAR })])).status).toBe(202);
-    const attack = await post(c.base, [ev({ node: 'silent-1', check: 'hostward.node_silent', probe: 'hostward', status: 'pass', observedAt: FAR })]);
+    const attack = await post(c.base, [
+      ev({ node: 'silent-1', check: 'hostward.node_silent', probe: 'hostward', status: 'pass', observedAt: FAR }),
+    ]);
     expect(attack.status).toBe(403);
-    await waitFor(async () => ((await failing('silent-1')).includes('hostward.node_silent') ? true : undefined), 15_000, () => 'silent-1 raised as silent');
+    await waitFor(
+      async () => ((await failing('silent-1')).includes('hostward.node_silent') ? true : undefined),
+      15_000,
+      () => 'silent-1 raised as silent',
+    );
   });
 
   it('a baseline dated 9999-12-31 does not pre-suppress hostward.baseline_changed', async () => {
     const D1 = 'a'.repeat(64);
     const D2 = 'b'.repeat(64);
     const created = '2026-11-24T10:00:00.000Z';
-    expect((await post(c.base, [ev({ node: 'base-1', observedAt: FAR, baseline: { digest: D1, created, signed: true } })])).status).toBe(202);
-    expect((await post(c.base, [ev({ node: 'base-1', baseline: { digest: D2, created, signed: true } })])).status).toBe(202);
+    expect(
+      (await post(c.base, [ev({ node: 'base-1', observedAt: FAR, baseline: { digest: D1, created, signed: true } })]))
+        .status,
+    ).toBe(202);
+    expect((await post(c.base, [ev({ node: 'base-1', baseline: { digest: D2, created, signed: true } })])).status).toBe(
+      202,
+    );
     expect(await failing('base-1')).toContain('hostward.baseline_changed');
-    expect((await nodes()).find((n) => n.node === 'base-1')!.baseline).toMatchObject({ digest: D2, previousDigest: D1, changes: 1 });
+    expect((await nodes()).find((n) => n.node === 'base-1')!.baseline).toMatchObject({
+      digest: D2,
+      previousDigest: D1,
+      changes: 1,
+    });
   });
 });
 
@@ -212,17 +290,30 @@ describe('a database poisoned before the upgrade', () => {
       });
       // What the collector of schema 6 made of a fail dated 9999-12-31 and a baseline dated the same.
       const now = Date.now();
-      raw.prepare(`INSERT INTO nodes (node, first_seen_at, last_seen_at, baseline_digest, baseline_created, baseline_signed, baseline_observed_at, baseline_since)
-        VALUES ('p-1', ?, ?, ?, ?, 1, ?, ?)`).run(now, now, 'a'.repeat(64), FAR, FAR, now);
-      raw.prepare(`INSERT INTO node_checks (node, check_id, probe, severity, status, failing, title, message, evidence, observed_at, opened_at, updated_at)
-        VALUES ('p-1', 'ssh.password_auth', 'ssh', 'high', 'fail', 1, 't', 'm', '[]', ?, ?, ?)`).run(FAR, FAR, now);
-      raw.prepare(`INSERT INTO groups (key, check_id, severity, title, status, node_count, opened_at, updated_at) VALUES (?, 'ssh.password_auth', 'high', 't', 'open', 1, ?, ?)`)
+      raw
+        .prepare(
+          `INSERT INTO nodes (node, first_seen_at, last_seen_at, baseline_digest, baseline_created, baseline_signed, baseline_observed_at, baseline_since)
+        VALUES ('p-1', ?, ?, ?, ?, 1, ?, ?)`,
+        )
+        .run(now, now, 'a'.repeat(64), FAR, FAR, now);
+      raw
+        .prepare(
+          `INSERT INTO node_checks (node, check_id, probe, severity, status, failing, title, message, evidence, observed_at, opened_at, updated_at)
+        VALUES ('p-1', 'ssh.password_auth', 'ssh', 'high', 'fail', 1, 't', 'm', '[]', ?, ?, ?)`,
+        )
+        .run(FAR, FAR, now);
+      raw
+        .prepare(
+          `INSERT INTO groups (key, check_id, severity, title, status, node_count, opened_at, updated_at) VALUES (?, 'ssh.password_auth', 'high', 't', 'open', 1, ?, ?)`,
+        )
         .run(groupKey('ssh.password_auth', 'high'), FAR, FAR);
       raw.close();
       const store = new Store({ file: f, sinks: [] });
       try {
         expect(store.schemaVersion).toBe(MIGRATIONS.length);
-        store.ingest([[ev({ node: 'p-1', status: 'pass', baseline: { digest: 'b'.repeat(64), created: FAR, signed: true } })]]);
+        store.ingest([
+          [ev({ node: 'p-1', status: 'pass', baseline: { digest: 'b'.repeat(64), created: FAR, signed: true } })],
+        ]);
         const n = store.nodes()[0]!;
         expect(n.failing).toEqual(['hostward.baseline_changed']);
         expect(n.baseline).toMatchObject({ digest: 'b'.repeat(64), previousDigest: 'a'.repeat(64) });
@@ -243,7 +334,17 @@ describe("the agent's side: a projected token read from its file at every delive
     let outbox: Outbox | undefined;
     const metrics = createAlertMetrics(() => outbox);
     outbox = Outbox.open({ dir: path.join(dir, 'outbox'), maxBytes: 1 << 20, maxAgeMs: 3600_000, log });
-    const sender = new Sender({ outbox, url: c.base, tokenFile, log, metrics, retryInitialMs: 20, retryMaxMs: 100, rejectedFile: path.join(dir, 'rejected'), timeoutMs: 3000 });
+    const sender = new Sender({
+      outbox,
+      url: c.base,
+      tokenFile,
+      log,
+      metrics,
+      retryInitialMs: 20,
+      retryMaxMs: 100,
+      rejectedFile: path.join(dir, 'rejected'),
+      timeoutMs: 3000,
+    });
     const stored = () => metric(c.base, 'hostward_collector_events_stored_total');
     try {
       const t0 = Date.now();
@@ -252,14 +353,29 @@ describe("the agent's side: a projected token read from its file at every delive
       const refusedBefore = await metric(c.base, 'hostward_collector_event_requests_total', 'outcome="unauthorized"');
       outbox.append([ev({ node: 'rot-1' })]);
       sender.start();
-      await waitFor(async () => ((await metric(c.base, 'hostward_collector_event_requests_total', 'outcome="unauthorized"')) > refusedBefore ? true : undefined), 10_000, () => 'a refused attempt');
+      await waitFor(
+        async () =>
+          (await metric(c.base, 'hostward_collector_event_requests_total', 'outcome="unauthorized"')) > refusedBefore
+            ? true
+            : undefined,
+        10_000,
+        () => 'a refused attempt',
+      );
       expect(outbox.depth).toBe(1); // kept: a credential problem is fixed by the next token, not by dropping events
       writeFileSync(tokenFile, jwt(agentClaims('rot-1', Date.now()), rsa));
-      await waitFor(() => (outbox!.depth === 0 ? true : undefined), 10_000, () => `outbox depth ${outbox!.depth}`);
+      await waitFor(
+        () => (outbox.depth === 0 ? true : undefined),
+        10_000,
+        () => `outbox depth ${outbox.depth}`,
+      );
       writeFileSync(tokenFile, jwt(agentClaims('rot-1', Date.now() + 1000), rsa));
       outbox.append([ev({ node: 'rot-1' })]);
       sender.kick();
-      await waitFor(() => (outbox!.depth === 0 ? true : undefined), 10_000, () => `outbox depth ${outbox!.depth}`);
+      await waitFor(
+        () => (outbox.depth === 0 ? true : undefined),
+        10_000,
+        () => `outbox depth ${outbox.depth}`,
+      );
       expect(await stored()).toBe(before + 2);
     } finally {
       await sender.close();
@@ -274,11 +390,20 @@ describe('collector.requireNodeBinding', () => {
     const tokens = path.join(dir, 'tokens');
     writeFileSync(tokens, `${TOKEN}\n${NODE_A} node=node-a\n`);
     const config = defaultConfig();
-    config.collector = { ...config.collector, listen: '127.0.0.1', db: path.join(dir, 'c.db'), tokensFile: tokens, requireNodeBinding: true };
+    config.collector = {
+      ...config.collector,
+      listen: '127.0.0.1',
+      db: path.join(dir, 'c.db'),
+      tokensFile: tokens,
+      requireNodeBinding: true,
+    };
     const col = await startCollector({ config, log: pino({ level: 'silent' }), port: 0, sinks: [] });
     try {
       const base = `http://127.0.0.1:${col.port}`;
-      expect(await post(base, [ev({ node: 'node-a' })])).toMatchObject({ status: 403, body: { error: expect.stringMatching(/bound to no node/) } });
+      expect(await post(base, [ev({ node: 'node-a' })])).toMatchObject({
+        status: 403,
+        body: { error: expect.stringMatching(/bound to no node/) },
+      });
       expect(await metric(base, 'hostward_collector_events_forbidden_total', 'reason="unbound_token"')).toBe(1);
       expect((await post(base, [ev({ node: 'node-a' })], NODE_A)).status).toBe(202);
       expect((await fetch(`${base}/v1/nodes`, auth)).status).toBe(200);

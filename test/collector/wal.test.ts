@@ -37,7 +37,11 @@ describe('WAL after a burst', () => {
       peak = Math.max(peak, size(wal));
     }
     expect(peak).toBeGreaterThan(1024 * 1024);
-    await waitFor(() => size(wal) === 0 || undefined, 20_000, () => `WAL still ${size(wal)} bytes (peak ${peak})`);
+    await waitFor(
+      () => size(wal) === 0 || undefined,
+      20_000,
+      () => `WAL still ${size(wal)} bytes (peak ${peak})`,
+    );
     expect(store.eventCount()).toBe(20_000);
     expect(store.nodesPage('', 5000)).toHaveLength(2000);
   });

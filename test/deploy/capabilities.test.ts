@@ -11,7 +11,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI, DOCUMENTED_CAPS, compareReports, fixtureScene, hasSetpriv, machineScene, scanWithCaps, sshdAvailable, LISTENER_PORT } from './capabilities.js';
+import {
+  CLI,
+  DOCUMENTED_CAPS,
+  compareReports,
+  fixtureScene,
+  hasSetpriv,
+  machineScene,
+  scanWithCaps,
+  sshdAvailable,
+  LISTENER_PORT,
+} from './capabilities.js';
 import type { CheckChange, Scene } from './capabilities.js';
 
 const canRun = hasSetpriv() && existsSync(CLI) && sshdAvailable();
@@ -43,7 +53,8 @@ describe.skipIf(!canRun)('capabilities of the agent, measured with setpriv', () 
     const documented = scanWithCaps(DOCUMENTED_CAPS, machine.args);
     expect(documented.findings.length).toBeGreaterThan(50);
     const changes = statusChanges(compareReports(all, documented));
-    for (const c of changes) expect({ check: c.check, to: c.to }).toEqual({ check: 'kernel.bpf_jit_harden', to: 'unknown' });
+    for (const c of changes)
+      expect({ check: c.check, to: c.to }).toEqual({ check: 'kernel.bpf_jit_harden', to: 'unknown' });
     // Never a verdict out of nothing: fewer capabilities may only make a check unknown.
     expect(changes.every((c) => c.to === 'unknown')).toBe(true);
   });
@@ -73,36 +84,45 @@ describe.skipIf(!canRun)('capabilities of the agent, measured with setpriv', () 
     const noChroot = scanWithCaps(without('SYS_CHROOT'), fixture.args);
     const changes = compareReports(documented, noChroot);
     expect(changes.find((c) => c.check === 'ssh.parser_agreement')).toMatchObject({ from: 'pass', to: 'skip' });
-    expect(changes.find((c) => c.check === 'ssh.config_valid')?.message).toMatch(/chroot: cannot change root directory .*Operation not permitted/);
+    expect(changes.find((c) => c.check === 'ssh.config_valid')?.message).toMatch(
+      /chroot: cannot change root directory .*Operation not permitted/,
+    );
     // The parser still decides every other ssh check the same way (only the evidence source changes).
     expect(statusChanges(changes).map((c) => c.check)).toEqual(['ssh.parser_agreement']);
   });
 
-  it.runIf(process.env.HOSTWARD_MEASURE_CAPS === '1')('prints the table of deploy/README.md (all probes)', async () => {
-    const full = await machineScene(dir, []);
-    const fx = fixtureScene(mkdtempSync(path.join(dir, 'full-')), []);
-    const variants: [string, string[]][] = [
-      ['none', []],
-      ['DAC_READ_SEARCH', ['DAC_READ_SEARCH']],
-      ['+ SYS_PTRACE', ['DAC_READ_SEARCH', 'SYS_PTRACE']],
-      ['+ SYS_CHROOT (documented set)', [...DOCUMENTED_CAPS]],
-      ['documented − DAC_READ_SEARCH', without('DAC_READ_SEARCH')],
-      ['documented − SYS_PTRACE', without('SYS_PTRACE')],
-      ['documented − SYS_CHROOT', without('SYS_CHROOT')],
-      ['documented + SYS_ADMIN', [...DOCUMENTED_CAPS, 'SYS_ADMIN']],
-    ];
-    const lines = ['| capabilities | scene | checks that change status (with every capability → with these) | same status, weaker evidence |', '|---|---|---|---|'];
-    for (const scene of [full, fx]) {
-      const all = scanWithCaps(undefined, scene.args);
-      for (const [label, caps] of variants) {
-        const changes = compareReports(all, scanWithCaps(caps, scene.args));
-        const st = statusChanges(changes).map((c) => `\`${c.check}\` ${c.from}→${c.to}`);
-        const weak = changes.filter((c) => c.degraded).map((c) => `\`${c.check}\``);
-        lines.push(`| ${label} | ${scene.name} | ${st.join(', ') || 'none'} | ${weak.join(', ') || 'none'} |`);
+  it.runIf(process.env.HOSTWARD_MEASURE_CAPS === '1')(
+    'prints the table of deploy/README.md (all probes)',
+    async () => {
+      const full = await machineScene(dir, []);
+      const fx = fixtureScene(mkdtempSync(path.join(dir, 'full-')), []);
+      const variants: [string, string[]][] = [
+        ['none', []],
+        ['DAC_READ_SEARCH', ['DAC_READ_SEARCH']],
+        ['+ SYS_PTRACE', ['DAC_READ_SEARCH', 'SYS_PTRACE']],
+        ['+ SYS_CHROOT (documented set)', [...DOCUMENTED_CAPS]],
+        ['documented − DAC_READ_SEARCH', without('DAC_READ_SEARCH')],
+        ['documented − SYS_PTRACE', without('SYS_PTRACE')],
+        ['documented − SYS_CHROOT', without('SYS_CHROOT')],
+        ['documented + SYS_ADMIN', [...DOCUMENTED_CAPS, 'SYS_ADMIN']],
+      ];
+      const lines = [
+        '| capabilities | scene | checks that change status (with every capability → with these) | same status, weaker evidence |',
+        '|---|---|---|---|',
+      ];
+      for (const scene of [full, fx]) {
+        const all = scanWithCaps(undefined, scene.args);
+        for (const [label, caps] of variants) {
+          const changes = compareReports(all, scanWithCaps(caps, scene.args));
+          const st = statusChanges(changes).map((c) => `\`${c.check}\` ${c.from}→${c.to}`);
+          const weak = changes.filter((c) => c.degraded).map((c) => `\`${c.check}\``);
+          lines.push(`| ${label} | ${scene.name} | ${st.join(', ') || 'none'} | ${weak.join(', ') || 'none'} |`);
+        }
       }
-    }
-    full.stop();
-    console.log(lines.join('\n'));
-    expect(lines.length).toBe(2 + 2 * variants.length);
-  }, 300_000);
+      full.stop();
+      console.log(lines.join('\n'));
+      expect(lines.length).toBe(2 + 2 * variants.length);
+    },
+    300_000,
+  );
 });

@@ -35,10 +35,14 @@ export function hasSetpriv(): boolean {
 export function scanWithCaps(caps: readonly string[] | undefined, args: readonly string[]): Report {
   const scan = [CLI, 'scan', '--format', 'json', ...args];
   const bounding = ['-all', ...(caps ?? []).map((c) => `+${c.toLowerCase()}`)].join(',');
-  const [cmd, argv] = caps === undefined ? [process.execPath, scan] : ['setpriv', ['--inh-caps=-all', `--bounding-set=${bounding}`, '--', process.execPath, ...scan]];
+  const [cmd, argv] =
+    caps === undefined
+      ? [process.execPath, scan]
+      : ['setpriv', ['--inh-caps=-all', `--bounding-set=${bounding}`, '--', process.execPath, ...scan]];
   const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
   // Exit 1 only says that something fails at or above --fail-on; the report is complete.
-  if (r.status !== 0 && r.status !== 1) throw new Error(`scan under caps ${String(caps)} exited ${String(r.status)}: ${r.stderr.slice(0, 500)}`);
+  if (r.status !== 0 && r.status !== 1)
+    throw new Error(`scan under caps ${String(caps)} exited ${String(r.status)}: ${r.stderr.slice(0, 500)}`);
   return JSON.parse(r.stdout) as Report;
 }
 
@@ -62,10 +66,14 @@ export function compareReports(all: Report, fewer: Report): CheckChange[] {
       out.push({ check: f.check, from: '(absent)', to: f.status, message: f.message, degraded: false });
       continue;
     }
-    if (b.status !== f.status) out.push({ check: f.check, from: b.status, to: f.status, message: f.message, degraded: false });
-    else if (b.message !== f.message) out.push({ check: f.check, from: b.status, to: f.status, message: f.message, degraded: true });
+    if (b.status !== f.status)
+      out.push({ check: f.check, from: b.status, to: f.status, message: f.message, degraded: false });
+    else if (b.message !== f.message)
+      out.push({ check: f.check, from: b.status, to: f.status, message: f.message, degraded: true });
   }
-  for (const b of all.findings) if (!fewer.findings.some((f) => f.check === b.check)) out.push({ check: b.check, from: b.status, to: '(absent)', message: '', degraded: false });
+  for (const b of all.findings)
+    if (!fewer.findings.some((f) => f.check === b.check))
+      out.push({ check: b.check, from: b.status, to: '(absent)', message: '', degraded: false });
   return out.sort((a, b) => a.check.localeCompare(b.check));
 }
 
@@ -96,11 +104,18 @@ export async function startListener(waitMs = 20 * 60_000): Promise<ChildProcess 
 }
 
 async function tryListen(): Promise<ChildProcess | undefined> {
-  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${LISTENER_PORT}, '127.0.0.1', () => console.log('up')).on('error', () => process.exit(3))`], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('net').createServer().listen(${LISTENER_PORT}, '127.0.0.1', () => console.log('up')).on('error', () => process.exit(3))`,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   const up = await new Promise<boolean>((resolve) => {
-    child.stdout!.once('data', () => resolve(true));
+    child.stdout.once('data', () => resolve(true));
     child.once('exit', () => resolve(false));
   });
   return up ? child : undefined;
@@ -124,20 +139,33 @@ export async function machineScene(dir: string, probes: readonly string[]): Prom
 export function fixtureScene(dir: string, probes: readonly string[]): Scene {
   const root = path.join(dir, 'root');
   sshdRoot(root);
-  writeFileSync(path.join(root, 'etc/ssh/sshd_config'), 'Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n', { mode: 0o600 });
+  writeFileSync(
+    path.join(root, 'etc/ssh/sshd_config'),
+    'Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n',
+    { mode: 0o600 },
+  );
   // RHEL, Fedora and Amazon Linux ship /etc/shadow with mode 0000: only DAC_READ_SEARCH (or DAC_OVERRIDE) reads it.
   writeFileSync(path.join(root, 'etc/shadow'), 'root:!:19000:0:99999:7:::\n');
   chmodSync(path.join(root, 'etc/shadow'), 0);
   const key = path.join(dir, 'integrity.key');
   writeFileSync(key, randomBytes(32), { mode: 0o600 });
   const db = path.join(dir, 'integrity.db');
-  execFileSync(process.execPath, [CLI, 'integrity', 'init', '--root', root, '--db', db, '--key-file', key], { stdio: 'ignore' });
+  execFileSync(process.execPath, [CLI, 'integrity', 'init', '--root', root, '--db', db, '--key-file', key], {
+    stdio: 'ignore',
+  });
   const config = path.join(dir, 'fixture.yaml');
   // rehashSlices 1: every file is re-read at every check, so an unreadable one shows at once. trustedRoots: the
   // root stands for the DaemonSet's /host, the node's own root, whose sshd runs chrooted as the agent
   // (src/host/exec.ts); any other root's binaries would run sandboxed, which these capabilities cannot build.
-  writeFileSync(config, `trustedRoots: [${root}]\nprobes:\n${SAFE_PORTS}  ssh: { live: false }\n  integrity: { db: ${db}, keyFile: ${key}, rehashSlices: 1 }\n`);
-  return { name: 'fixture', args: ['--root', root, '--config', config, ...probes.flatMap((p) => ['--probe', p])], stop: () => {} };
+  writeFileSync(
+    config,
+    `trustedRoots: [${root}]\nprobes:\n${SAFE_PORTS}  ssh: { live: false }\n  integrity: { db: ${db}, keyFile: ${key}, rehashSlices: 1 }\n`,
+  );
+  return {
+    name: 'fixture',
+    args: ['--root', root, '--config', config, ...probes.flatMap((p) => ['--probe', p])],
+    stop: () => {},
+  };
 }
 
 export function sshdAvailable(): boolean {

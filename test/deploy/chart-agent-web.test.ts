@@ -183,7 +183,7 @@ describe.skipIf(!helmAvailable)('chart: TLS and authentication of the agent (age
       ],
       ['/agent/listen/0', { agent: { listen: ['node-1'] } }],
     ] as const) {
-      const r = lint(values as Record<string, unknown>);
+      const r = lint(values);
       expect(r.status, `${where}: ${r.stdout}`).not.toBe(0);
       expect(r.stdout + r.stderr).toContain(`at '${where}'`);
     }

@@ -10,7 +10,10 @@ import { lintDockerfile, parseDockerfile } from './dockerfile-lint.js';
 const dockerfile = readFileSync('Dockerfile', 'utf8');
 const hadolintText = readFileSync('.hadolint.yaml', 'utf8');
 const hadolint = parse(hadolintText) as { ignored: string[] };
-const values = parse(readFileSync('deploy/helm/hostward/values.yaml', 'utf8')) as { agent: { port: number; hostRoot: string }; collector: { port: number; runAsUser: number } };
+const values = parse(readFileSync('deploy/helm/hostward/values.yaml', 'utf8')) as {
+  agent: { port: number; hostRoot: string };
+  collector: { port: number; runAsUser: number };
+};
 
 describe('Dockerfile', () => {
   it('passes the lint with the ignores of .hadolint.yaml', () => {
@@ -40,7 +43,25 @@ describe('Dockerfile', () => {
       'CMD node main.js',
     ].join('\n');
     const rules = lintDockerfile(bad).map((p) => p.rule);
-    for (const r of ['DL3006', 'DL3007', 'DL3015', 'DL3014', 'DL3009', 'DL3003', 'HW001', 'DL3020', 'DL3000', 'HW004', 'DL3022', 'HW003', 'DL4006', 'HW002', 'DL3025', 'HW005', 'HW006']) {
+    for (const r of [
+      'DL3006',
+      'DL3007',
+      'DL3015',
+      'DL3014',
+      'DL3009',
+      'DL3003',
+      'HW001',
+      'DL3020',
+      'DL3000',
+      'HW004',
+      'DL3022',
+      'HW003',
+      'DL4006',
+      'HW002',
+      'DL3025',
+      'HW005',
+      'HW006',
+    ]) {
       expect(rules, r).toContain(r);
     }
   });
@@ -60,9 +81,13 @@ describe('Dockerfile', () => {
   });
 
   it('.dockerignore keeps the build context to what the build copies', () => {
-    const ignore = readFileSync('.dockerignore', 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const ignore = readFileSync('.dockerignore', 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
     for (const p of ['node_modules', 'dist', '.git', 'test']) expect(ignore).toContain(p);
-    const copied = parseDockerfile(dockerfile).filter((i) => i.keyword === 'COPY' && !i.args.includes('--from')).flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    const copied = parseDockerfile(dockerfile)
+      .filter((i) => i.keyword === 'COPY' && !i.args.includes('--from'))
+      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
     for (const c of copied) expect(ignore, c).not.toContain(c);
   });
 });

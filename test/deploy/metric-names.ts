@@ -12,7 +12,11 @@ import { PROBE_METRICS } from '../../src/metrics/probe-metrics.js';
 export const TARGET_LABELS = ['job', 'instance', 'namespace', 'pod', 'container', 'node', 'endpoint', 'service'];
 
 /** Series Prometheus itself records for every target. */
-export const PROMETHEUS_SERIES: Record<string, readonly string[]> = { up: [], scrape_duration_seconds: [], scrape_samples_scraped: [] };
+export const PROMETHEUS_SERIES: Record<string, readonly string[]> = {
+  up: [],
+  scrape_duration_seconds: [],
+  scrape_samples_scraped: [],
+};
 
 function walk(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -47,10 +51,61 @@ export interface SelectorUse {
 }
 
 const PROMQL_WORDS = new Set([
-  'sum', 'count', 'avg', 'min', 'max', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset',
-  'rate', 'irate', 'increase', 'delta', 'absent', 'time', 'label_replace', 'topk', 'bottomk', 'clamp_min', 'clamp_max', 'count_values', 'sort', 'sort_desc',
-  'max_over_time', 'min_over_time', 'avg_over_time', 'last_over_time', 'changes', 'resets', 'vector', 'scalar', 'humanize', 'round', 'abs', 'time', 'timestamp',
-  'histogram_quantile', 'quantile', 'stddev', 'group', 'label_join', 'day_of_week', 'days_in_month', 'ceil', 'floor', 'e', 'inf', 'nan',
+  'sum',
+  'count',
+  'avg',
+  'min',
+  'max',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'rate',
+  'irate',
+  'increase',
+  'delta',
+  'absent',
+  'time',
+  'label_replace',
+  'topk',
+  'bottomk',
+  'clamp_min',
+  'clamp_max',
+  'count_values',
+  'sort',
+  'sort_desc',
+  'max_over_time',
+  'min_over_time',
+  'avg_over_time',
+  'last_over_time',
+  'changes',
+  'resets',
+  'vector',
+  'scalar',
+  'humanize',
+  'round',
+  'abs',
+  'time',
+  'timestamp',
+  'histogram_quantile',
+  'quantile',
+  'stddev',
+  'group',
+  'label_join',
+  'day_of_week',
+  'days_in_month',
+  'ceil',
+  'floor',
+  'e',
+  'inf',
+  'nan',
 ]);
 
 /** Metric names and the label names their selectors use, from a PromQL expression (strings and label lists removed). */
@@ -84,7 +139,8 @@ export function unknownNames(expr: string, exported: Map<string, readonly string
       problems.push(`${s.metric}: not a metric hostward exports`);
       continue;
     }
-    for (const l of s.labels) if (!labels.includes(l) && !TARGET_LABELS.includes(l)) problems.push(`${s.metric}{${l}}: no such label`);
+    for (const l of s.labels)
+      if (!labels.includes(l) && !TARGET_LABELS.includes(l)) problems.push(`${s.metric}{${l}}: no such label`);
   }
   return problems;
 }

@@ -36,16 +36,20 @@ describe('the Node.js the image ships is the one tested and supported', () => {
 
 describe('a light install', () => {
   it('the root devDependencies are what the build needs (the compiler and type declarations), nothing else', () => {
-    for (const d of Object.keys(pkg.devDependencies)) expect(d === 'typescript' || d.startsWith('@types/'), d).toBe(true);
+    for (const d of Object.keys(pkg.devDependencies))
+      expect(d === 'typescript' || d.startsWith('@types/'), d).toBe(true);
     const tools = JSON.parse(read('test/package.json')) as { devDependencies: Record<string, string> };
     expect(Object.keys(tools.devDependencies)).toContain('vitest');
   });
 
   it('every install script in the dependency tree is named in allowScripts (npm 12 blocks the others)', () => {
-    const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { hasInstallScript?: boolean; dev?: boolean }> };
+    const lock = JSON.parse(read('package-lock.json')) as {
+      packages: Record<string, { hasInstallScript?: boolean; dev?: boolean }>;
+    };
     const withScripts = Object.entries(lock.packages)
       .filter(([k, v]) => k !== '' && v.hasInstallScript)
       .map(([k]) => k.slice(k.lastIndexOf('node_modules/') + 'node_modules/'.length));
-    for (const name of withScripts) expect(pkg.allowScripts?.[name], `${name} is not in allowScripts`).toBeTypeOf('boolean');
+    for (const name of withScripts)
+      expect(pkg.allowScripts?.[name], `${name} is not in allowScripts`).toBeTypeOf('boolean');
   });
 });

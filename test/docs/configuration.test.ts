@@ -33,7 +33,9 @@ const ctx: ValidationContext = {
   probes: new Map(PROBES.map((p) => [p.name, p.validateConfig?.bind(p)])),
 };
 
-/** What each probe's parser takes besides its section: the ssh probe whether the root is /, integrity the environment. */
+/**
+ * What each probe's parser takes besides its section: the ssh probe whether the root is /, integrity the environment.
+ */
 const SECOND_ARGUMENT: Record<string, unknown> = { ssh: true, integrity: {} };
 
 /**
@@ -46,14 +48,21 @@ async function probeParsers(names: readonly string[]): Promise<Record<string, (r
     const file = path.join(REPO, 'probes', name, 'options.ts');
     const mod = (await import(/* @vite-ignore */ file)) as Record<string, unknown>;
     const fns = Object.entries(mod).filter(([k, v]) => /^parse\w*Options$/.test(k) && typeof v === 'function');
-    if (fns.length !== 1) throw new Error(`probes/${name}/options.ts: expected one parse…Options function, found ${fns.length}`);
+    if (fns.length !== 1)
+      throw new Error(`probes/${name}/options.ts: expected one parse…Options function, found ${fns.length}`);
     const fn = fns[0]![1] as (raw: unknown, second?: unknown) => unknown;
     out[name] = (raw) => fn(raw, SECOND_ARGUMENT[name]);
   }
   return out;
 }
 
-const documentedProbes = [...new Set(configKeys().filter((k) => k.path.startsWith('probes.')).map((k) => k.path.split('.')[1]!))];
+const documentedProbes = [
+  ...new Set(
+    configKeys()
+      .filter((k) => k.path.startsWith('probes.'))
+      .map((k) => k.path.split('.')[1]!),
+  ),
+];
 const PARSERS = await probeParsers(documentedProbes);
 
 const BOGUS = '__undocumented_key__';
@@ -177,7 +186,10 @@ describe('the keys each validator accepts are the documented ones', () => {
     const documented = [...locations.get('probes')!];
     for (const p of PROBES) {
       if (documented.includes(p.name)) continue;
-      expect(refusal({ probes: { [p.name]: { [BOGUS]: 1 } } }), `probes.${p.name} takes options: document them`).toBeDefined();
+      expect(
+        refusal({ probes: { [p.name]: { [BOGUS]: 1 } } }),
+        `probes.${p.name} takes options: document them`,
+      ).toBeDefined();
       expect(refusal({ probes: { [p.name]: {} } }), `probes.${p.name}: {} refused`).toBeUndefined();
     }
     expect(documented.every((n) => PROBES.some((p) => p.name === n && p.validateConfig))).toBe(true);
@@ -280,12 +292,15 @@ describe('environment variables', () => {
 
   it('every variable the configuration code reads is documented', () => {
     const read = new Set<string>();
-    const spy = new Proxy({} as NodeJS.ProcessEnv, {
-      get: (_t, k) => {
-        if (typeof k === 'string') read.add(k);
-        return undefined;
+    const spy = new Proxy(
+      {},
+      {
+        get: (_t, k) => {
+          if (typeof k === 'string') read.add(k);
+          return undefined;
+        },
       },
-    });
+    );
     loadConfig(undefined, ctx, spy);
     parseIntegrityOptions({}, spy);
     expect(read.size).toBeGreaterThan(20);

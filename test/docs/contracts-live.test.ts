@@ -314,7 +314,8 @@ describe('contracts on a real collector and agents', () => {
       'not JSON': () => '[{"id": ',
       'bad event': () => JSON.stringify([{ ...event(), check: undefined }]),
       "another node's event": () => JSON.stringify([event({ node: 'docs-node-3' })]),
-      "a collector's check": () => JSON.stringify([event({ check: 'hostward.node_silent', probe: 'hostward', status: 'pass' })]),
+      "a collector's check": () =>
+        JSON.stringify([event({ check: 'hostward.node_silent', probe: 'hostward', status: 'pass' })]),
       'too large': () => JSON.stringify([event({ message: 'x'.repeat(4 * 1024 * 1024) })]),
     };
     const server = (name: string) =>
@@ -379,7 +380,10 @@ describe('contracts on a real collector and agents', () => {
       ];
       const target = (r: Row) => r.request!.slice(r.request!.indexOf(' ') + 1);
       const normal = (t: string) =>
-        t.replace(/\?.*/, '').replace(/\/groups\/.*/, '/groups/<key>').replace(/\/nodes\/.*/, '/nodes/<name>');
+        t
+          .replace(/\?.*/, '')
+          .replace(/\/groups\/.*/, '/groups/<key>')
+          .replace(/\/nodes\/.*/, '/nodes/<name>');
       const exercised = new Set(rows.map((r) => `${r.server!.split(' ')[0]} ${normal(target(r))}`));
       for (const [who, r] of summary) expect(exercised, `${who} ${r.path}`).toContain(`${who} ${r.path}`);
       const routed = (file: string) =>

@@ -12,7 +12,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from '
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { EXAMPLE, TEMPLATE, exampleWithMockEndpoints, getAlerts, postAlerts, readExample, routes, startAlertmanager, urlsIn } from './alertmanager.js';
+import {
+  EXAMPLE,
+  TEMPLATE,
+  exampleWithMockEndpoints,
+  getAlerts,
+  postAlerts,
+  readExample,
+  routes,
+  startAlertmanager,
+  urlsIn,
+} from './alertmanager.js';
 import { hasBinary, startRecorder, stop, waitFor, groupAlive } from './procs.js';
 import type { Recorder, Started, Received } from './procs.js';
 
@@ -28,13 +38,23 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function amtool(args: string[]) {
   // HOME in the temp dir: no user amtool config (which may name a live Alertmanager) is read.
-  const r = spawnSync('amtool', args, { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: tmp } });
+  const r = spawnSync('amtool', args, {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { PATH: process.env.PATH, HOME: tmp },
+  });
   return { status: r.status, out: `${r.stdout}${r.stderr}`, stdout: r.stdout };
 }
 
 /** The receivers `amtool config routes test` picks for a label set, in route order. */
 function receiversFor(config: string, labels: Record<string, string>): string {
-  const r = amtool(['config', 'routes', 'test', `--config.file=${config}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
+  const r = amtool([
+    'config',
+    'routes',
+    'test',
+    `--config.file=${config}`,
+    ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+  ]);
   expect(r.status, r.out).toBe(0);
   return r.stdout.trim();
 }
@@ -95,7 +115,13 @@ describe.skipIf(!hasAmtool)('amtool on deploy/alertmanager/alertmanager.yml', ()
     expect(r.out).toContain('undefined receiver "slack-hostward-backlgo"');
 
     writeFileSync(path.join(dir, 'alertmanager.yml'), text);
-    writeFileSync(path.join(dir, 'hostward.tmpl'), readFileSync(TEMPLATE, 'utf8').replace('{{ define "hostward.title" -}}', '{{ define "hostward.title" -}}{{ if }}'));
+    writeFileSync(
+      path.join(dir, 'hostward.tmpl'),
+      readFileSync(TEMPLATE, 'utf8').replace(
+        '{{ define "hostward.title" -}}',
+        '{{ define "hostward.title" -}}{{ if }}',
+      ),
+    );
     r = amtool(['check-config', path.join(dir, 'alertmanager.yml')]);
     expect(r.status).toBe(1);
     expect(r.out).toMatch(/hostward\.tmpl:\d+: missing value for if/);
@@ -103,13 +129,34 @@ describe.skipIf(!hasAmtool)('amtool on deploy/alertmanager/alertmanager.yml', ()
 
   it('routes test: findings by severity, hostward health to the platform team, foreign alerts to the catch-all', () => {
     const cases: [Record<string, string>, string][] = [
-      [{ alertname: 'HostwardCheckFailingCritical', severity: 'critical', check: 'ssh.permit_empty_passwords', node: 'n1' }, 'pagerduty-hostward,slack-hostward-security'],
-      [{ alertname: 'HostwardCheckFailingHigh', severity: 'warning', check: 'ssh.password_auth', node: 'n1' }, 'slack-hostward-security'],
+      [
+        {
+          alertname: 'HostwardCheckFailingCritical',
+          severity: 'critical',
+          check: 'ssh.permit_empty_passwords',
+          node: 'n1',
+        },
+        'pagerduty-hostward,slack-hostward-security',
+      ],
+      [
+        { alertname: 'HostwardCheckFailingHigh', severity: 'warning', check: 'ssh.password_auth', node: 'n1' },
+        'slack-hostward-security',
+      ],
       [{ alertname: 'HostwardChecksFailingMedium', severity: 'info', node: 'n1' }, 'slack-hostward-backlog'],
-      [{ alertname: 'HostwardCertificateExpiryCritical', severity: 'critical', path: '/etc/kubernetes/pki/apiserver.crt' }, 'pagerduty-hostward,slack-hostward-security'],
+      [
+        {
+          alertname: 'HostwardCertificateExpiryCritical',
+          severity: 'critical',
+          path: '/etc/kubernetes/pki/apiserver.crt',
+        },
+        'pagerduty-hostward,slack-hostward-security',
+      ],
       [{ alertname: 'HostwardAgentAbsent', severity: 'critical' }, 'pagerduty-hostward,slack-platform'],
       [{ alertname: 'HostwardAgentDown', severity: 'warning', instance: '10.0.0.3:9750' }, 'slack-platform'],
-      [{ alertname: 'HostwardCollectorDeliveryFailing', severity: 'critical', sink: 'slack' }, 'pagerduty-hostward,slack-platform'],
+      [
+        { alertname: 'HostwardCollectorDeliveryFailing', severity: 'critical', sink: 'slack' },
+        'pagerduty-hostward,slack-platform',
+      ],
       // No severity label at all: not paged, not lost.
       [{ alertname: 'HostwardCheckFailingHigh' }, 'slack-hostward-security'],
       // Not hostward's: the root's catch-all, whatever its severity.
@@ -120,7 +167,11 @@ describe.skipIf(!hasAmtool)('amtool on deploy/alertmanager/alertmanager.yml', ()
   });
 
   it('routes test: every alert of the rules file reaches its team at its severity', () => {
-    const rules = (parse(readFileSync(RULES, 'utf8')) as { groups: { rules: { alert?: string; labels?: Record<string, string> }[] }[] }).groups.flatMap((g) => g.rules);
+    const rules = (
+      parse(readFileSync(RULES, 'utf8')) as {
+        groups: { rules: { alert?: string; labels?: Record<string, string> }[] }[];
+      }
+    ).groups.flatMap((g) => g.rules);
     const alerts = rules.filter((r) => r.alert);
     expect(alerts.length).toBeGreaterThanOrEqual(20);
     const unclassified = alerts.map((a) => a.alert!).filter((a) => !(a in TEAM));
@@ -128,12 +179,22 @@ describe.skipIf(!hasAmtool)('amtool on deploy/alertmanager/alertmanager.yml', ()
     for (const a of alerts) {
       const severity = a.labels?.severity;
       expect(['critical', 'warning', 'info'], `${a.alert} severity`).toContain(severity);
-      expect(receiversFor(EXAMPLE, { alertname: a.alert!, severity: severity!, node: 'n1' }), a.alert).toBe(expectedReceivers(TEAM[a.alert!]!, severity!));
+      expect(receiversFor(EXAMPLE, { alertname: a.alert!, severity: severity!, node: 'n1' }), a.alert).toBe(
+        expectedReceivers(TEAM[a.alert!]!, severity!),
+      );
     }
   });
 
   it('routes test --verify.receivers exits 1 on a mismatch', () => {
-    const r = amtool(['config', 'routes', 'test', `--config.file=${EXAMPLE}`, '--verify.receivers=slack-hostward-security', 'alertname=HostwardCheckFailingCritical', 'severity=critical']);
+    const r = amtool([
+      'config',
+      'routes',
+      'test',
+      `--config.file=${EXAMPLE}`,
+      '--verify.receivers=slack-hostward-security',
+      'alertname=HostwardCheckFailingCritical',
+      'severity=critical',
+    ]);
     expect(r.status).toBe(1);
     expect(r.out).toContain('pagerduty-hostward,slack-hostward-security');
   });
@@ -153,7 +214,11 @@ describe.skipIf(!hasAmtool)('amtool on deploy/alertmanager/alertmanager.yml', ()
     }
     expect(urlsIn(doc)).toEqual([]);
     // Every receiver is used by some route, every route names a defined receiver.
-    const used = new Set(routes(doc.route).map((r) => r.receiver).filter(Boolean));
+    const used = new Set(
+      routes(doc.route)
+        .map((r) => r.receiver)
+        .filter(Boolean),
+    );
     expect([...used].sort()).toEqual(doc.receivers.map((r) => r.name).sort());
   });
 });
@@ -163,7 +228,15 @@ type PagerDutyBody = {
   routing_key: string;
   event_action: string;
   dedup_key: string;
-  payload?: { summary: string; source: string; severity: string; class?: string; component?: string; group?: string; custom_details?: Record<string, unknown> };
+  payload?: {
+    summary: string;
+    source: string;
+    severity: string;
+    class?: string;
+    component?: string;
+    group?: string;
+    custom_details?: Record<string, unknown>;
+  };
   links?: { href: string; text: string }[];
 };
 
@@ -174,23 +247,55 @@ describe.skipIf(!hasAlertmanager)('a real Alertmanager running the example (endp
   let dir: string;
   const runbook = (a: string) => `https://github.com/hostward/hostward/blob/main/deploy/runbooks.md#${a.toLowerCase()}`;
   const critical = {
-    labels: { alertname: 'HostwardCheckFailingCritical', severity: 'critical', check: 'ssh.permit_empty_passwords', check_severity: 'critical', probe: 'ssh', node: 'n1', cluster: 'prod', instance: '10.0.0.1:9750', job: 'hostward-agent' },
-    annotations: { summary: 'Critical hardening check fails on a node.', description: 'Check ssh.permit_empty_passwords (probe ssh) has failed on node n1 for 15 minutes.', runbook_url: runbook('HostwardCheckFailingCritical') },
+    labels: {
+      alertname: 'HostwardCheckFailingCritical',
+      severity: 'critical',
+      check: 'ssh.permit_empty_passwords',
+      check_severity: 'critical',
+      probe: 'ssh',
+      node: 'n1',
+      cluster: 'prod',
+      instance: '10.0.0.1:9750',
+      job: 'hostward-agent',
+    },
+    annotations: {
+      summary: 'Critical hardening check fails on a node.',
+      description: 'Check ssh.permit_empty_passwords (probe ssh) has failed on node n1 for 15 minutes.',
+      runbook_url: runbook('HostwardCheckFailingCritical'),
+    },
   };
   const warning = (node: string) => ({
-    labels: { alertname: 'HostwardCheckFailingHigh', severity: 'warning', check: 'ssh.password_auth', check_severity: 'high', probe: 'ssh', node, cluster: 'prod', instance: `${node}:9750`, job: 'hostward-agent' },
-    annotations: { summary: 'High-severity hardening check fails on a node.', description: `Check ssh.password_auth (probe ssh) has failed on node ${node} for 15 minutes.`, runbook_url: runbook('HostwardCheckFailingHigh') },
+    labels: {
+      alertname: 'HostwardCheckFailingHigh',
+      severity: 'warning',
+      check: 'ssh.password_auth',
+      check_severity: 'high',
+      probe: 'ssh',
+      node,
+      cluster: 'prod',
+      instance: `${node}:9750`,
+      job: 'hostward-agent',
+    },
+    annotations: {
+      summary: 'High-severity hardening check fails on a node.',
+      description: `Check ssh.password_auth (probe ssh) has failed on node ${node} for 15 minutes.`,
+      runbook_url: runbook('HostwardCheckFailingHigh'),
+    },
   });
   const at = (p: string) => rec.received.filter((r) => r.path === p);
   const slackTitles = (p: string) => at(p).map((r) => (r.body as SlackBody).attachments?.[0]?.title ?? '');
-  const diagnose = async () => `received: ${JSON.stringify(rec.received.map((r) => [r.path, r.body])).slice(0, 3000)}\nalertmanager: ${am?.server.logs().slice(-3000)}`;
+  const diagnose = async () =>
+    `received: ${JSON.stringify(rec.received.map((r) => [r.path, r.body])).slice(0, 3000)}\nalertmanager: ${am?.server.logs().slice(-3000)}`;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmp, 'live-'));
     rec = await startRecorder();
     const config = exampleWithMockEndpoints(dir, rec.url, ROUTING_KEY);
     // Nothing in the running config may point off this machine.
-    const urls = [...urlsIn(parse(readFileSync(config, 'utf8'))), ...urlsIn(readFileSync(path.join(dir, 'secrets', 'slack-platform-slack-0'), 'utf8'))];
+    const urls = [
+      ...urlsIn(parse(readFileSync(config, 'utf8'))),
+      ...urlsIn(readFileSync(path.join(dir, 'secrets', 'slack-platform-slack-0'), 'utf8')),
+    ];
     expect(urls.length).toBeGreaterThan(0);
     for (const u of urls) expect(u).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
     if (hasAmtool) expect(amtool(['check-config', config]).status).toBe(0);
@@ -235,7 +340,15 @@ describe.skipIf(!hasAlertmanager)('a real Alertmanager running the example (endp
 
   it("the same node's warning is inhibited; another node's warning is posted", async () => {
     await postAlerts(am!.url, [warning('n1'), warning('n2')]);
-    const msg = await waitFor('the warning for n2', () => at('/slack/slack-hostward-security').find((r) => (r.body as SlackBody).attachments?.[0]?.title?.includes('HostwardCheckFailingHigh')), 20_000, diagnose);
+    const msg = await waitFor(
+      'the warning for n2',
+      () =>
+        at('/slack/slack-hostward-security').find((r) =>
+          (r.body as SlackBody).attachments?.[0]?.title?.includes('HostwardCheckFailingHigh'),
+        ),
+      20_000,
+      diagnose,
+    );
     const att = (msg.body as SlackBody).attachments![0]!;
     expect(att.title).toBe('[FIRING:1] HostwardCheckFailingHigh ssh.password_auth (cluster prod)');
     expect(att.color).toBe('warning');
@@ -247,25 +360,48 @@ describe.skipIf(!hasAlertmanager)('a real Alertmanager running the example (endp
     expect(n1?.status.state).toBe('suppressed');
     expect(n1?.status.inhibitedBy.length).toBe(1);
     expect(n2?.status.state).toBe('active');
-    expect(at('/pagerduty/pagerduty-hostward').filter((r) => (r.body as PagerDutyBody).payload?.summary?.includes('HostwardCheckFailingHigh'))).toEqual([]);
+    expect(
+      at('/pagerduty/pagerduty-hostward').filter((r) =>
+        (r.body as PagerDutyBody).payload?.summary?.includes('HostwardCheckFailingHigh'),
+      ),
+    ).toEqual([]);
   });
 
   it('resolving the page: PagerDuty resolve with the same dedup_key, [RESOLVED] in Slack, and the n1 warning comes through', async () => {
     const trigger = at('/pagerduty/pagerduty-hostward')[0]!.body as PagerDutyBody;
     const now = new Date();
-    await postAlerts(am!.url, [{ ...critical, startsAt: new Date(now.getTime() - 60_000).toISOString(), endsAt: now.toISOString() }]);
-    const resolve = await waitFor('the PagerDuty resolve', () => at('/pagerduty/pagerduty-hostward').find((r) => (r.body as PagerDutyBody).event_action === 'resolve'), 20_000, diagnose);
+    await postAlerts(am!.url, [
+      { ...critical, startsAt: new Date(now.getTime() - 60_000).toISOString(), endsAt: now.toISOString() },
+    ]);
+    const resolve = await waitFor(
+      'the PagerDuty resolve',
+      () => at('/pagerduty/pagerduty-hostward').find((r) => (r.body as PagerDutyBody).event_action === 'resolve'),
+      20_000,
+      diagnose,
+    );
     expect((resolve.body as PagerDutyBody).dedup_key).toBe(trigger.dedup_key);
     expect((resolve.body as PagerDutyBody).routing_key).toBe(ROUTING_KEY);
-    const resolved = await waitFor('the Slack resolve', () => slackTitles('/slack/slack-hostward-security').find((t) => t.startsWith('[RESOLVED]')), 20_000, diagnose);
+    const resolved = await waitFor(
+      'the Slack resolve',
+      () => slackTitles('/slack/slack-hostward-security').find((t) => t.startsWith('[RESOLVED]')),
+      20_000,
+      diagnose,
+    );
     expect(resolved).toBe('[RESOLVED] HostwardCheckFailingCritical ssh.permit_empty_passwords (cluster prod)');
-    const resolvedMsg = at('/slack/slack-hostward-security').find((r) => (r.body as SlackBody).attachments?.[0]?.title?.startsWith('[RESOLVED]'))!;
+    const resolvedMsg = at('/slack/slack-hostward-security').find((r) =>
+      (r.body as SlackBody).attachments?.[0]?.title?.startsWith('[RESOLVED]'),
+    )!;
     expect((resolvedMsg.body as SlackBody).attachments![0]!.color).toBe('good');
     expect((resolvedMsg.body as SlackBody).attachments![0]!.text).toContain('Resolved: n1');
     // The page is gone, so n1's warning is no longer inhibited: the group now lists both nodes.
     const both = await waitFor(
       'the warning group with n1 and n2',
-      () => at('/slack/slack-hostward-security').find((r) => (r.body as SlackBody).attachments?.[0]?.title === '[FIRING:2] HostwardCheckFailingHigh ssh.password_auth (cluster prod)'),
+      () =>
+        at('/slack/slack-hostward-security').find(
+          (r) =>
+            (r.body as SlackBody).attachments?.[0]?.title ===
+            '[FIRING:2] HostwardCheckFailingHigh ssh.password_auth (cluster prod)',
+        ),
       20_000,
       diagnose,
     );
@@ -275,11 +411,36 @@ describe.skipIf(!hasAlertmanager)('a real Alertmanager running the example (endp
 
   it('info goes to the backlog channel; collector health pages and goes to the platform channel', async () => {
     await postAlerts(am!.url, [
-      { labels: { alertname: 'HostwardChecksFailingMedium', severity: 'info', node: 'n3', cluster: 'prod' }, annotations: { summary: 'Medium-severity hardening checks fail on a node.', description: '4 medium-severity checks have failed on node n3 for an hour.' } },
-      { labels: { alertname: 'HostwardCollectorDown', severity: 'critical', cluster: 'prod', instance: '10.0.0.9:9751', job: 'hostward-collector' }, annotations: { summary: 'The hostward collector cannot be scraped.', description: 'The collector at 10.0.0.9:9751 has not answered for 10 minutes.' } },
+      {
+        labels: { alertname: 'HostwardChecksFailingMedium', severity: 'info', node: 'n3', cluster: 'prod' },
+        annotations: {
+          summary: 'Medium-severity hardening checks fail on a node.',
+          description: '4 medium-severity checks have failed on node n3 for an hour.',
+        },
+      },
+      {
+        labels: {
+          alertname: 'HostwardCollectorDown',
+          severity: 'critical',
+          cluster: 'prod',
+          instance: '10.0.0.9:9751',
+          job: 'hostward-collector',
+        },
+        annotations: {
+          summary: 'The hostward collector cannot be scraped.',
+          description: 'The collector at 10.0.0.9:9751 has not answered for 10 minutes.',
+        },
+      },
     ]);
-    const backlog = await waitFor('the backlog message', () => at('/slack/slack-hostward-backlog')[0], 20_000, diagnose);
-    expect((backlog.body as SlackBody).attachments![0]!.title).toBe('[FIRING:1] HostwardChecksFailingMedium (cluster prod)');
+    const backlog = await waitFor(
+      'the backlog message',
+      () => at('/slack/slack-hostward-backlog')[0],
+      20_000,
+      diagnose,
+    );
+    expect((backlog.body as SlackBody).attachments![0]!.title).toBe(
+      '[FIRING:1] HostwardChecksFailingMedium (cluster prod)',
+    );
     expect((backlog.body as SlackBody).attachments![0]!.text).toContain('- n3: 4 medium-severity checks');
     const platform = await waitFor('the platform message', () => at('/slack/slack-platform')[0], 20_000, diagnose);
     expect((platform.body as SlackBody).attachments![0]!.title).toBe('[FIRING:1] HostwardCollectorDown (cluster prod)');
@@ -287,7 +448,10 @@ describe.skipIf(!hasAlertmanager)('a real Alertmanager running the example (endp
     expect((platform.body as SlackBody).attachments![0]!.text).toContain('- 10.0.0.9:9751: ');
     const page = await waitFor(
       'the collector page',
-      () => at('/pagerduty/pagerduty-hostward').find((r) => (r.body as PagerDutyBody).payload?.summary?.startsWith('HostwardCollectorDown')),
+      () =>
+        at('/pagerduty/pagerduty-hostward').find((r) =>
+          (r.body as PagerDutyBody).payload?.summary?.startsWith('HostwardCollectorDown'),
+        ),
       20_000,
       diagnose,
     );
@@ -297,7 +461,11 @@ describe.skipIf(!hasAlertmanager)('a real Alertmanager running the example (endp
     expect(states.find((a) => a.labels.alertname === 'HostwardChecksFailingMedium')?.status.state).toBe('active');
     // Nothing was sent anywhere but the recorder's known paths.
     const paths = new Set(rec.received.map((r: Received) => r.path));
-    expect([...paths].sort()).toEqual(['/pagerduty/pagerduty-hostward', '/slack/slack-hostward-backlog', '/slack/slack-hostward-security', '/slack/slack-platform']);
+    expect([...paths].sort()).toEqual([
+      '/pagerduty/pagerduty-hostward',
+      '/slack/slack-hostward-backlog',
+      '/slack/slack-hostward-security',
+      '/slack/slack-platform',
+    ]);
   });
 });
-

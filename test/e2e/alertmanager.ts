@@ -94,7 +94,10 @@ export function exampleWithMockEndpoints(dir: string, recorderUrl: string, routi
 export function exampleWithWebhooks(dir: string, recorderUrl: string): string {
   const doc = readExample();
   delete doc.templates;
-  doc.receivers = doc.receivers.map((r) => ({ name: r.name, webhook_configs: [{ url: `${recorderUrl}/${r.name}`, send_resolved: true }] }));
+  doc.receivers = doc.receivers.map((r) => ({
+    name: r.name,
+    webhook_configs: [{ url: `${recorderUrl}/${r.name}`, send_resolved: true }],
+  }));
   shortenTimers(doc);
   const out = path.join(dir, 'alertmanager.yml');
   writeFileSync(out, stringify(doc));
@@ -131,7 +134,11 @@ export interface PostedAlert {
 
 /** POST /api/v2/alerts; throws with Alertmanager's answer unless 200. */
 export async function postAlerts(amUrl: string, alerts: PostedAlert[]): Promise<void> {
-  const r = await fetch(`${amUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
+  const r = await fetch(`${amUrl}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(alerts),
+  });
   if (r.status !== 200) throw new Error(`POST /api/v2/alerts: ${r.status} ${await r.text()}`);
 }
 

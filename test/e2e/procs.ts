@@ -41,17 +41,29 @@ export function hasBinary(name: string, versionArg = '--version'): boolean {
 }
 
 /** Start a program (argument array, no shell) in its own process group, keeping the tail of its output. */
-export function start(name: string, cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Started {
-  const proc = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? { PATH: process.env.PATH }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+export function start(
+  name: string,
+  cmd: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Started {
+  const proc = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? { PATH: process.env.PATH },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (proc.pid === undefined) throw new Error(`${name}: could not start ${cmd}`);
   let out = '';
   const keep = (d: string) => {
     out += d;
     if (out.length > LOG_LIMIT) out = out.slice(-LOG_LIMIT / 2);
   };
-  proc.stdout!.setEncoding('utf8').on('data', keep);
-  proc.stderr!.setEncoding('utf8').on('data', keep);
-  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  proc.stdout.setEncoding('utf8').on('data', keep);
+  proc.stderr.setEncoding('utf8').on('data', keep);
+  const exited = new Promise<number | string>((resolve) =>
+    proc.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
   const s: Started = { name, pid: proc.pid, proc, logs: () => out, exited };
   running.add(s);
   return s;
@@ -107,7 +119,13 @@ export async function freePort(): Promise<number> {
 }
 
 /** Poll until f() returns something other than undefined; the error names what was awaited and what was seen. */
-export async function waitFor<T>(what: string, f: () => Promise<T | undefined> | T | undefined, timeoutMs: number, diagnose?: () => Promise<string> | string, intervalMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  f: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  diagnose?: () => Promise<string> | string,
+  intervalMs = 200,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let lastError = '';
   for (;;) {
@@ -119,7 +137,9 @@ export async function waitFor<T>(what: string, f: () => Promise<T | undefined> |
     }
     if (Date.now() > end) {
       const more = diagnose ? await diagnose() : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}${more ? `\n${more}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}${more ? `\n${more}` : ''}`,
+      );
     }
     await sleep(intervalMs);
   }
@@ -177,7 +197,9 @@ export async function startRecorder(): Promise<Recorder> {
       }
       received.push({ path: req.url ?? '', at: Date.now(), body });
       if (req.url?.startsWith('/pagerduty')) {
-        res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', message: 'Event processed' }));
+        res
+          .writeHead(202, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ status: 'success', message: 'Event processed' }));
       } else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
   });
@@ -192,7 +214,12 @@ export async function startRecorder(): Promise<Recorder> {
 }
 
 /** Start a server that takes its port on the command line: pick a free one, retry if another process won the race. */
-export async function startOnFreePort(name: string, launch: (port: number) => Started, readyPath: string, attempts = 3): Promise<{ server: Started; port: number }> {
+export async function startOnFreePort(
+  name: string,
+  launch: (port: number) => Started,
+  readyPath: string,
+  attempts = 3,
+): Promise<{ server: Started; port: number }> {
   let last: Error | undefined;
   for (let i = 0; i < attempts; i++) {
     const port = await freePort();

@@ -18,15 +18,20 @@ export function startAgentProcess(opts: { root: string; config: string; env: Rec
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let logs = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => (logs += s));
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (logs += s));
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (logs += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (logs += s));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   let port: Promise<number> | undefined;
   const a: AgentProc = {
     child,
     logs: () => logs,
     exited,
-    port: () => (port ??= waitFor(() => Number(/"port":(\d+)[^\n]*agent listening/.exec(logs)?.[1] ?? NaN) || undefined, 20_000, () => `agent did not start: ${logs}`)),
+    port: () =>
+      (port ??= waitFor(
+        () => Number(/"port":(\d+)[^\n]*agent listening/.exec(logs)?.[1] ?? NaN) || undefined,
+        20_000,
+        () => `agent did not start: ${logs}`,
+      )),
     metrics: async () => (await fetch(`http://127.0.0.1:${await a.port()}/metrics`)).text(),
   };
   return a;

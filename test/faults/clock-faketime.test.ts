@@ -22,7 +22,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { materialize } from '../helpers/hosts.js';
 import type { Materialized } from '../helpers/hosts.js';
-import { CLI, TOKEN, makeDirs, post, requireBuild, startCollectorProcess, stop, waitFor } from '../collector/helpers.js';
+import {
+  CLI,
+  TOKEN,
+  makeDirs,
+  post,
+  requireBuild,
+  startCollectorProcess,
+  stop,
+  waitFor,
+} from '../collector/helpers.js';
 import type { Dirs, Proc } from '../collector/helpers.js';
 import { sample, startAgentProcess, stopAgent } from './agent.js';
 import type { AgentProc } from './agent.js';
@@ -30,8 +39,14 @@ import { openDatabase } from '../../src/collector/sqlite.js';
 import type { AlertEvent } from '../../src/contracts.js';
 import { heartbeat as agentHeartbeat } from '../../src/alerts/index.js';
 
-const LIBFAKETIME = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1', '/usr/lib/faketime/libfaketimeMT.so.1'].find((f) => existsSync(f));
-const SKIP = LIBFAKETIME ? undefined : 'libfaketime is not installed (Debian package `faketime`; add it to .ci/install-test-deps)';
+const LIBFAKETIME = [
+  '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1',
+  '/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1',
+  '/usr/lib/faketime/libfaketimeMT.so.1',
+].find((f) => existsSync(f));
+const SKIP = LIBFAKETIME
+  ? undefined
+  : 'libfaketime is not installed (Debian package `faketime`; add it to .ci/install-test-deps)';
 const HOUR = 3600_000;
 
 const cleanups: (() => void | Promise<unknown>)[] = [];
@@ -49,7 +64,12 @@ function fakeClock(): { env: Record<string, string>; jump: (spec: string) => voi
   const file = path.join(dir, 'offset');
   writeFileSync(file, '+0\n');
   return {
-    env: { LD_PRELOAD: LIBFAKETIME!, FAKETIME_TIMESTAMP_FILE: file, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' },
+    env: {
+      LD_PRELOAD: LIBFAKETIME!,
+      FAKETIME_TIMESTAMP_FILE: file,
+      FAKETIME_NO_CACHE: '1',
+      FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    },
     jump: (spec) => writeFileSync(file, `${spec}\n`),
   };
 }
@@ -71,149 +91,214 @@ const sinkChanges = (d: Dirs, check: string): Change[] =>
     : [];
 
 /** The built collector under the faked clock (startCollectorProcess passes only PATH). */
-async function collectorUnder(d: Dirs, env: Record<string, string>): Promise<{ child: ChildProcess; base: string; logs: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [CLI, 'collector', '--port', '0', '--config', d.config], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function collectorUnder(
+  d: Dirs,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; base: string; logs: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [CLI, 'collector', '--port', '0', '--config', d.config], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let logs = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => (logs += s));
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (logs += s));
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (logs += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (logs += s));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   cleanups.push(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     return exited;
   });
-  const port = await waitFor(() => Number(/"port":(\d+)[^\n]*collector listening/.exec(logs)?.[1] ?? NaN) || undefined, 20_000, () => `collector did not start: ${logs}`);
+  const port = await waitFor(
+    () => Number(/"port":(\d+)[^\n]*collector listening/.exec(logs)?.[1] ?? NaN) || undefined,
+    20_000,
+    () => `collector did not start: ${logs}`,
+  );
   return { child, base: `http://127.0.0.1:${port}`, logs: () => logs, exited };
 }
 
-const heartbeat = (node: string, i: number): AlertEvent => ({ ...agentHeartbeat(node, new Date()), id: `hb-${node}-${i}` });
+const heartbeat = (node: string, i: number): AlertEvent => ({
+  ...agentHeartbeat(node, new Date()),
+  id: `hb-${node}-${i}`,
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('real processes under libfaketime', () => {
-  it.skipIf(SKIP !== undefined)(`the collector's wall clock jumps 2 h forward: no node_silent storm, the stopped node found on time${SKIP ? ` (skipped: ${SKIP})` : ''}`, async () => {
-    const SILENT_S = 4;
-    const d = makeDirs(`  silentAfterSeconds: ${SILENT_S}\n`);
-    cleanups.push(() => rmSync(d.dir, { recursive: true, force: true }));
-    const clock = fakeClock();
-    const c = await collectorUnder(d, clock.env);
-    // Nodes report every 400 ms (real time), from before the start grace ends until after the jump.
-    let i = 0;
-    const stopped = new Set<string>();
-    const lastReport = new Map<string, number>();
-    let reporting = true;
-    const reporter = (async () => {
-      while (reporting) {
-        const nodes = ['node-1', 'node-2', 'node-3'].filter((n) => !stopped.has(n));
-        const r = await post(c.base, nodes.map((n) => heartbeat(n, i++)));
-        expect(r.status).toBe(202);
-        for (const n of nodes) lastReport.set(n, performance.now());
-        await sleep(400);
-      }
-    })();
-    try {
-      await sleep(SILENT_S * 1000 + 1500); // past the start grace: silent checks run
-      stopped.add('node-3');
-      await sleep(1500);
-      const beforeJump = Date.now();
-      clock.jump('+2h');
-      // The collector's clock really moved (its /v1/nodes times are two hours ahead).
-      await waitFor(
-        async () => {
-          const nodes = (await (await fetch(`${c.base}/v1/nodes`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as { node: string; lastSeenAt: string }[];
-          const n1 = nodes.find((n) => n.node === 'node-1');
-          return n1 && Date.parse(n1.lastSeenAt) > beforeJump + HOUR ? true : undefined;
-        },
-        10_000,
-        () => 'the collector did not see the jump',
-        100,
-      );
-      // node-3 is flagged once its real silence passes SILENT_S (plus a check interval of 1 s).
-      const flagged = await waitFor(() => (sinkChanges(d, 'hostward.node_silent').length > 0 ? performance.now() : undefined), 15_000, () => c.logs(), 50);
-      const silentFor = (flagged - lastReport.get('node-3')!) / 1000;
-      expect(silentFor).toBeGreaterThanOrEqual(SILENT_S - 0.5);
-      // Not an hour late (the defect this guards against); how close to SILENT_S depends on the machine's load.
-      expect(silentFor).toBeLessThan(60);
-      await sleep(3000); // node-1 and node-2 keep reporting through more checks
-      const changes = sinkChanges(d, 'hostward.node_silent');
-      expect(changes.map((ch) => [ch.action, ch.added, ch.removed])).toEqual([['open', ['node-3'], []]]);
-      expect(c.logs()).toMatch(/"stepSeconds":72\d\d[^\n]*wall clock stepped/);
-    } finally {
-      reporting = false;
-      await reporter;
-      c.child.kill('SIGTERM');
-      expect(await c.exited).toBe(0);
-    }
-  }, 60_000);
-
-  it.skipIf(SKIP !== undefined)(`the agent's wall clock jumps 2 h past outboxMaxAgeSeconds: nothing dropped, the failure and its resolve stored once each${SKIP ? ` (skipped: ${SKIP})` : ''}`, async () => {
-    const CHECK = 'kernel.tcp_syncookies';
-    const host: Materialized = materialize('kernel-weak-node');
-    cleanups.push(() => host.cleanup());
-    const d = makeDirs();
-    cleanups.push(() => rmSync(d.dir, { recursive: true, force: true }));
-    const state = mkdtempSync(path.join(os.tmpdir(), 'hostward-faketime-agent-'));
-    cleanups.push(() => rmSync(state, { recursive: true, force: true }));
-    // A port with nothing on it yet: the collector is down until the jump is over.
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const cfg = path.join(state, 'agent.yaml');
-    // The test flips the value in force; with persistence judged too the check would keep failing (not persisted).
-    writeFileSync(cfg, 'scan:\n  probes: [kernel]\nprobes:\n  kernel: { persistence: false }\nagent:\n  listen: 127.0.0.1\n  schedule: "* * * * * *"\n  retryInitialMs: 50\n  retryMaxMs: 300\n  outboxMaxAgeSeconds: 60\n  watch: { enabled: false }\n');
-    const syncookies = (v: 0 | 1) => writeFileSync(path.join(host.root, 'proc/sys/net/ipv4/tcp_syncookies'), `${v}\n`);
-    syncookies(0);
-    const clock = fakeClock();
-    const a: AgentProc = startAgentProcess({
-      root: host.root,
-      config: cfg,
-      env: { ...clock.env, HOSTWARD_NODE_NAME: 'jump-node', HOSTWARD_COLLECTOR_URL: `http://127.0.0.1:${port}`, HOSTWARD_TOKEN_FILE: d.token, HOSTWARD_STATE_DIR: path.join(state, 'state') },
-    });
-    cleanups.push(() => stopAgent(a));
-    let collector: Proc | undefined;
-    try {
-      const scans = async () => sample(await a.metrics(), 'hostward_scans_total');
-      await waitFor(async () => ((await scans()) >= 2 ? true : undefined), 30_000, () => a.logs(), 200);
-      syncookies(1); // the check resolves while the collector is down
-      const after = (await scans()) + 2;
-      await waitFor(async () => ((await scans()) >= after ? true : undefined), 30_000, () => a.logs(), 200);
-      clock.jump('+2h'); // every pending event is now "two hours old" on the wall clock
-      const jumped = (await scans()) + 3;
-      const m = await waitFor(async () => {
-        const t = await a.metrics();
-        return sample(t, 'hostward_scans_total') >= jumped ? t : undefined;
-      }, 30_000, () => a.logs(), 200);
-      // The agent's clock really jumped: its log lines are stamped two hours ahead.
-      const stamps = [...a.logs().matchAll(/"time":(\d+)/g)].map((x) => Number(x[1]));
-      expect(Math.max(...stamps)).toBeGreaterThan(Date.now() + HOUR);
-      expect(sample(m, 'hostward_outbox_dropped_events_total')).toBe(0);
-      expect(sample(m, 'hostward_outbox_oldest_event_age_seconds')).toBeLessThan(600);
-      expect(sample(m, 'hostward_outbox_events')).toBeGreaterThan(0);
-      expect(a.logs()).not.toMatch(/oldest unsent events dropped/);
-
-      // The collector comes up (on the real clock): the outbox drains; the failure and its resolve are
-      // stored, once each (in one batch they net to no group change, so the sink is not the witness).
-      collector = await startCollectorProcess(d, port);
-      await waitFor(async () => (sample(await a.metrics(), 'hostward_outbox_events') === 0 ? true : undefined), 30_000, () => `${a.logs()}\n${collector!.logs()}`, 100);
-      expect(sample(await a.metrics(), 'hostward_outbox_dropped_events_total')).toBe(0);
-      expect(await stopAgent(a)).toBe(0);
-      expect(await stop(collector)).toBe(0);
-      collector = undefined;
-      const db = openDatabase(d.db, { readOnly: true });
+  it.skipIf(SKIP !== undefined)(
+    `the collector's wall clock jumps 2 h forward: no node_silent storm, the stopped node found on time${SKIP ? ` (skipped: ${SKIP})` : ''}`,
+    async () => {
+      const SILENT_S = 4;
+      const d = makeDirs(`  silentAfterSeconds: ${SILENT_S}\n`);
+      cleanups.push(() => rmSync(d.dir, { recursive: true, force: true }));
+      const clock = fakeClock();
+      const c = await collectorUnder(d, clock.env);
+      // Nodes report every 400 ms (real time), from before the start grace ends until after the jump.
+      let i = 0;
+      const stopped = new Set<string>();
+      const lastReport = new Map<string, number>();
+      let reporting = true;
+      const reporter = (async () => {
+        while (reporting) {
+          const nodes = ['node-1', 'node-2', 'node-3'].filter((n) => !stopped.has(n));
+          const r = await post(
+            c.base,
+            nodes.map((n) => heartbeat(n, i++)),
+          );
+          expect(r.status).toBe(202);
+          for (const n of nodes) lastReport.set(n, performance.now());
+          await sleep(400);
+        }
+      })();
       try {
-        const rows = db.prepare(`SELECT id, status FROM events WHERE node = 'jump-node' AND check_id = ? ORDER BY seq`).all(CHECK) as { id: string; status: string }[];
-        expect(rows.map((r) => r.status)).toEqual(['fail', 'pass']);
-        const state = db.prepare(`SELECT failing FROM node_checks WHERE node = 'jump-node' AND check_id = ?`).get(CHECK) as { failing: number };
-        expect(state.failing).toBe(0);
+        await sleep(SILENT_S * 1000 + 1500); // past the start grace: silent checks run
+        stopped.add('node-3');
+        await sleep(1500);
+        const beforeJump = Date.now();
+        clock.jump('+2h');
+        // The collector's clock really moved (its /v1/nodes times are two hours ahead).
+        await waitFor(
+          async () => {
+            const nodes = (await (
+              await fetch(`${c.base}/v1/nodes`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+            ).json()) as { node: string; lastSeenAt: string }[];
+            const n1 = nodes.find((n) => n.node === 'node-1');
+            return n1 && Date.parse(n1.lastSeenAt) > beforeJump + HOUR ? true : undefined;
+          },
+          10_000,
+          () => 'the collector did not see the jump',
+          100,
+        );
+        // node-3 is flagged once its real silence passes SILENT_S (plus a check interval of 1 s).
+        const flagged = await waitFor(
+          () => (sinkChanges(d, 'hostward.node_silent').length > 0 ? performance.now() : undefined),
+          15_000,
+          () => c.logs(),
+          50,
+        );
+        const silentFor = (flagged - lastReport.get('node-3')!) / 1000;
+        expect(silentFor).toBeGreaterThanOrEqual(SILENT_S - 0.5);
+        // Not an hour late (the defect this guards against); how close to SILENT_S depends on the machine's load.
+        expect(silentFor).toBeLessThan(60);
+        await sleep(3000); // node-1 and node-2 keep reporting through more checks
+        const changes = sinkChanges(d, 'hostward.node_silent');
+        expect(changes.map((ch) => [ch.action, ch.added, ch.removed])).toEqual([['open', ['node-3'], []]]);
+        expect(c.logs()).toMatch(/"stepSeconds":72\d\d[^\n]*wall clock stepped/);
       } finally {
-        db.close();
+        reporting = false;
+        await reporter;
+        c.child.kill('SIGTERM');
+        expect(await c.exited).toBe(0);
       }
-      expect(sinkChanges(d, CHECK)).toEqual([]);
-    } finally {
-      await stopAgent(a);
-      if (collector) await stop(collector);
-    }
-  }, 120_000);
+    },
+    60_000,
+  );
+
+  it.skipIf(SKIP !== undefined)(
+    `the agent's wall clock jumps 2 h past outboxMaxAgeSeconds: nothing dropped, the failure and its resolve stored once each${SKIP ? ` (skipped: ${SKIP})` : ''}`,
+    async () => {
+      const CHECK = 'kernel.tcp_syncookies';
+      const host: Materialized = materialize('kernel-weak-node');
+      cleanups.push(() => host.cleanup());
+      const d = makeDirs();
+      cleanups.push(() => rmSync(d.dir, { recursive: true, force: true }));
+      const state = mkdtempSync(path.join(os.tmpdir(), 'hostward-faketime-agent-'));
+      cleanups.push(() => rmSync(state, { recursive: true, force: true }));
+      // A port with nothing on it yet: the collector is down until the jump is over.
+      const port = await new Promise<number>((resolve) => {
+        const s = createServer().listen(0, '127.0.0.1', () => {
+          const p = (s.address() as { port: number }).port;
+          s.close(() => resolve(p));
+        });
+      });
+      const cfg = path.join(state, 'agent.yaml');
+      // The test flips the value in force; with persistence judged too the check would keep failing (not persisted).
+      writeFileSync(
+        cfg,
+        'scan:\n  probes: [kernel]\nprobes:\n  kernel: { persistence: false }\nagent:\n  listen: 127.0.0.1\n  schedule: "* * * * * *"\n  retryInitialMs: 50\n  retryMaxMs: 300\n  outboxMaxAgeSeconds: 60\n  watch: { enabled: false }\n',
+      );
+      const syncookies = (v: 0 | 1) =>
+        writeFileSync(path.join(host.root, 'proc/sys/net/ipv4/tcp_syncookies'), `${v}\n`);
+      syncookies(0);
+      const clock = fakeClock();
+      const a: AgentProc = startAgentProcess({
+        root: host.root,
+        config: cfg,
+        env: {
+          ...clock.env,
+          HOSTWARD_NODE_NAME: 'jump-node',
+          HOSTWARD_COLLECTOR_URL: `http://127.0.0.1:${port}`,
+          HOSTWARD_TOKEN_FILE: d.token,
+          HOSTWARD_STATE_DIR: path.join(state, 'state'),
+        },
+      });
+      cleanups.push(() => stopAgent(a));
+      let collector: Proc | undefined;
+      try {
+        const scans = async () => sample(await a.metrics(), 'hostward_scans_total');
+        await waitFor(
+          async () => ((await scans()) >= 2 ? true : undefined),
+          30_000,
+          () => a.logs(),
+          200,
+        );
+        syncookies(1); // the check resolves while the collector is down
+        const after = (await scans()) + 2;
+        await waitFor(
+          async () => ((await scans()) >= after ? true : undefined),
+          30_000,
+          () => a.logs(),
+          200,
+        );
+        clock.jump('+2h'); // every pending event is now "two hours old" on the wall clock
+        const jumped = (await scans()) + 3;
+        const m = await waitFor(
+          async () => {
+            const t = await a.metrics();
+            return sample(t, 'hostward_scans_total') >= jumped ? t : undefined;
+          },
+          30_000,
+          () => a.logs(),
+          200,
+        );
+        // The agent's clock really jumped: its log lines are stamped two hours ahead.
+        const stamps = [...a.logs().matchAll(/"time":(\d+)/g)].map((x) => Number(x[1]));
+        expect(Math.max(...stamps)).toBeGreaterThan(Date.now() + HOUR);
+        expect(sample(m, 'hostward_outbox_dropped_events_total')).toBe(0);
+        expect(sample(m, 'hostward_outbox_oldest_event_age_seconds')).toBeLessThan(600);
+        expect(sample(m, 'hostward_outbox_events')).toBeGreaterThan(0);
+        expect(a.logs()).not.toMatch(/oldest unsent events dropped/);
+
+        // The collector comes up (on the real clock): the outbox drains; the failure and its resolve are
+        // stored, once each (in one batch they net to no group change, so the sink is not the witness).
+        collector = await startCollectorProcess(d, port);
+        await waitFor(
+          async () => (sample(await a.metrics(), 'hostward_outbox_events') === 0 ? true : undefined),
+          30_000,
+          () => `${a.logs()}\n${collector!.logs()}`,
+          100,
+        );
+        expect(sample(await a.metrics(), 'hostward_outbox_dropped_events_total')).toBe(0);
+        expect(await stopAgent(a)).toBe(0);
+        expect(await stop(collector)).toBe(0);
+        collector = undefined;
+        const db = openDatabase(d.db, { readOnly: true });
+        try {
+          const rows = db
+            .prepare(`SELECT id, status FROM events WHERE node = 'jump-node' AND check_id = ? ORDER BY seq`)
+            .all(CHECK) as { id: string; status: string }[];
+          expect(rows.map((r) => r.status)).toEqual(['fail', 'pass']);
+          const state = db
+            .prepare(`SELECT failing FROM node_checks WHERE node = 'jump-node' AND check_id = ?`)
+            .get(CHECK) as { failing: number };
+          expect(state.failing).toBe(0);
+        } finally {
+          db.close();
+        }
+        expect(sinkChanges(d, CHECK)).toEqual([]);
+      } finally {
+        await stopAgent(a);
+        if (collector) await stop(collector);
+      }
+    },
+    120_000,
+  );
 });

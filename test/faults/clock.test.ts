@@ -41,7 +41,17 @@ const T = Date.parse('2026-11-24T10:00:00.000Z');
 const HOUR = 3600_000;
 
 function report(at: number, status: Status): Report {
-  const f: Finding = { check: 'ssh.password_auth', probe: 'ssh', title: 'SSH password authentication is disabled', status, severity: 'high', message: status === 'fail' ? 'PasswordAuthentication yes' : 'no', evidence: [], references: [], remediation: '' };
+  const f: Finding = {
+    check: 'ssh.password_auth',
+    probe: 'ssh',
+    title: 'SSH password authentication is disabled',
+    status,
+    severity: 'high',
+    message: status === 'fail' ? 'PasswordAuthentication yes' : 'no',
+    evidence: [],
+    references: [],
+    remediation: '',
+  };
   return {
     node: 'clock-node',
     root: '/',
@@ -62,18 +72,36 @@ function ingestEach(store: Store, events: readonly AlertEvent[]): void {
 }
 
 const deliveries = (store: Store) =>
-  store.db.prepare(`SELECT json_extract(change, '$.action') AS a, json_extract(change, '$.check') AS c FROM deliveries WHERE sink = 'file' ORDER BY id`).all() as { a: string; c: string }[];
+  store.db
+    .prepare(
+      `SELECT json_extract(change, '$.action') AS a, json_extract(change, '$.check') AS c FROM deliveries WHERE sink = 'file' ORDER BY id`,
+    )
+    .all() as { a: string; c: string }[];
 // The groups of the node's own checks; a collector that sees a node's dates an hour ahead also (rightly) opens
 // hostward.clock_skew for it, which clockSkewGroups reads.
-const groupActions = (store: Store) => deliveries(store).filter((r) => r.c !== 'hostward.clock_skew').map((r) => r.a);
-const clockSkewActions = (store: Store) => deliveries(store).filter((r) => r.c === 'hostward.clock_skew').map((r) => r.a);
-const failing = (store: Store) => (store.db.prepare(`SELECT failing FROM node_checks WHERE node = 'clock-node' AND check_id = 'ssh.password_auth'`).get() as { failing: number }).failing;
+const groupActions = (store: Store) =>
+  deliveries(store)
+    .filter((r) => r.c !== 'hostward.clock_skew')
+    .map((r) => r.a);
+const clockSkewActions = (store: Store) =>
+  deliveries(store)
+    .filter((r) => r.c === 'hostward.clock_skew')
+    .map((r) => r.a);
+const failing = (store: Store) =>
+  (
+    store.db
+      .prepare(`SELECT failing FROM node_checks WHERE node = 'clock-node' AND check_id = 'ssh.password_auth'`)
+      .get() as { failing: number }
+  ).failing;
 
 describe("the agent's clock steps back", () => {
   it('the collector ignores an older observation (the reason the agent must not go backwards)', () => {
     const store = new Store({ file: path.join(tmp(), 'c.db'), sinks: ['file'], now: () => T });
     try {
-      ingestEach(store, [event(1, { id: 'a', node: 'clock-node', observedAt: new Date(T).toISOString() }), event(2, { id: 'b', node: 'clock-node', status: 'pass', observedAt: new Date(T - HOUR).toISOString() })]);
+      ingestEach(store, [
+        event(1, { id: 'a', node: 'clock-node', observedAt: new Date(T).toISOString() }),
+        event(2, { id: 'b', node: 'clock-node', status: 'pass', observedAt: new Date(T - HOUR).toISOString() }),
+      ]);
       expect(failing(store)).toBe(1);
       expect(groupActions(store)).toEqual(['open']);
     } finally {
@@ -98,7 +126,11 @@ describe("the agent's clock steps back", () => {
 
     const times = events.map((e) => Date.parse(e.observedAt));
     expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);
-    expect(events.filter((e) => e.check === 'ssh.password_auth').map((e) => e.status)).toEqual(['fail', 'pass', 'fail']);
+    expect(events.filter((e) => e.check === 'ssh.password_auth').map((e) => e.status)).toEqual([
+      'fail',
+      'pass',
+      'fail',
+    ]);
 
     const store = new Store({ file: path.join(dir, 'c.db'), sinks: ['file'], now: () => clock });
     try {
@@ -139,7 +171,12 @@ describe("the collector's clock steps", () => {
   it('back: no node turns silent for it; a really silent node is found after SILENT of real time, not an hour late', () => {
     let clock = T;
     let mono = 0;
-    const store = new Store({ file: path.join(tmp(), 'c.db'), sinks: ['file'], now: () => clock, monotonic: () => mono });
+    const store = new Store({
+      file: path.join(tmp(), 'c.db'),
+      sinks: ['file'],
+      now: () => clock,
+      monotonic: () => mono,
+    });
     const SILENT = 15 * 60_000;
     try {
       store.ingest([[event(1, { id: 'n1', node: 'node-1' }), event(2, { id: 'n2', node: 'node-2' })]]);
@@ -149,7 +186,18 @@ describe("the collector's clock steps", () => {
       for (let m = 1; m <= 80; m++) {
         clock = T - HOUR + m * 60_000;
         mono = m * 60_000;
-        if (m % 5 === 0) store.ingest([[event(100 + m, { id: `hb-${m}`, node: 'node-1', check: 'hostward.heartbeat', status: 'pass', severity: 'info' })]]);
+        if (m % 5 === 0)
+          store.ingest([
+            [
+              event(100 + m, {
+                id: `hb-${m}`,
+                node: 'node-1',
+                check: 'hostward.heartbeat',
+                status: 'pass',
+                severity: 'info',
+              }),
+            ],
+          ]);
         const silent = store.markSilent(SILENT);
         if (silent.length > 0) {
           // Only node-2, once it has really been silent for SILENT (its report was at real time 0).
@@ -173,12 +221,18 @@ describe("the collector's clock steps", () => {
 
 describe("the collector's clock steps forward", () => {
   const SILENT = 15 * 60_000;
-  const hb = (i: number, node: string): AlertEvent => event(i, { id: `hb-${node}-${i}`, node, check: 'hostward.heartbeat', status: 'pass', severity: 'info' });
+  const hb = (i: number, node: string): AlertEvent =>
+    event(i, { id: `hb-${node}-${i}`, node, check: 'hostward.heartbeat', status: 'pass', severity: 'info' });
 
   it('by two hours: no node_silent storm; a node that stopped 10 minutes before is flagged 5 minutes after', () => {
     let clock = T;
     let mono = 0;
-    const store = new Store({ file: path.join(tmp(), 'c.db'), sinks: ['file'], now: () => clock, monotonic: () => mono });
+    const store = new Store({
+      file: path.join(tmp(), 'c.db'),
+      sinks: ['file'],
+      now: () => clock,
+      monotonic: () => mono,
+    });
     const tick = (ms: number) => ((clock += ms), (mono += ms));
     try {
       // Three nodes report every minute; node-3 stops at minute 10.
@@ -206,7 +260,8 @@ describe("the collector's clock steps forward", () => {
       expect(store.nodeCounts()).toEqual({ reporting: 2, silent: 1 });
       expect(groupActions(store)).toEqual(['open']); // node_silent, once, for node-3 only
       // The page's "last seen" of the reporting nodes is on the new clock.
-      for (const n of store.nodes().filter((x) => x.node !== 'node-3')) expect(clock - Date.parse(n.lastSeenAt)).toBeLessThanOrEqual(60_000);
+      for (const n of store.nodes().filter((x) => x.node !== 'node-3'))
+        expect(clock - Date.parse(n.lastSeenAt)).toBeLessThanOrEqual(60_000);
     } finally {
       store.close();
     }
@@ -258,7 +313,10 @@ describe("the collector's clock steps forward", () => {
     const second = new Store({ file, sinks: ['file'], now: () => clock, monotonic: () => mono });
     try {
       expect(second.markSilent(SILENT)).toEqual([]);
-      expect(second.nodes().map((n) => n.lastSeenAt)).toEqual([new Date(clock).toISOString(), new Date(clock).toISOString()]);
+      expect(second.nodes().map((n) => n.lastSeenAt)).toEqual([
+        new Date(clock).toISOString(),
+        new Date(clock).toISOString(),
+      ]);
       clock += SILENT + 60_000;
       mono += SILENT + 60_000;
       // Found SILENT after the restart (the server's start grace is as long), not an hour later.
@@ -271,7 +329,18 @@ describe("the collector's clock steps forward", () => {
 
 describe("the agent's outbox and a clock jump", () => {
   const MAX_AGE = 60_000;
-  const ev = (id: string, check: string, status: Status, node = 'w1'): AlertEvent => ({ id, node, check, probe: 'ssh', status, severity: 'high', title: 't', message: id, evidence: [], observedAt: new Date(T).toISOString() });
+  const ev = (id: string, check: string, status: Status, node = 'w1'): AlertEvent => ({
+    id,
+    node,
+    check,
+    probe: 'ssh',
+    status,
+    severity: 'high',
+    title: 't',
+    message: id,
+    evidence: [],
+    observedAt: new Date(T).toISOString(),
+  });
 
   it('a wall-clock jump past the age bound drops nothing, with startAlerting as the agent runs it', async () => {
     const dir = tmp();
@@ -285,7 +354,11 @@ describe("the agent's outbox and a clock jump", () => {
     clock = T + 2 * HOUR; // the wall clock jumps
     alerting.outbox.enforceBounds();
     await alerting.onReport(report(T + 2 * HOUR, 'pass'));
-    const statuses = alerting.outbox.peek(1000).map((p) => p.event).filter((e) => e.check === 'ssh.password_auth').map((e) => e.status);
+    const statuses = alerting.outbox
+      .peek(1000)
+      .map((p) => p.event)
+      .filter((e) => e.check === 'ssh.password_auth')
+      .map((e) => e.status);
     expect(alerting.outbox.droppedEvents).toBe(0);
     expect(statuses).toEqual(['fail', 'pass']);
     // The age metric (now - oldestEnqueuedAt) follows the monotonic age, not the jump.
@@ -297,10 +370,28 @@ describe("the agent's outbox and a clock jump", () => {
     const dir = tmp();
     let mono = 0;
     const drops: DropSummary[] = [];
-    const open = () => Outbox.open({ dir, maxBytes: 1 << 20, maxAgeMs: MAX_AGE, log, monotonic: () => mono, onDrop: (d) => drops.push(d) });
+    const open = () =>
+      Outbox.open({
+        dir,
+        maxBytes: 1 << 20,
+        maxAgeMs: MAX_AGE,
+        log,
+        monotonic: () => mono,
+        onDrop: (d) => drops.push(d),
+      });
     const o = open();
-    o.append([ev('x-fail', 'a.x', 'fail'), ev('x-pass', 'a.x', 'pass'), ev('y-fail', 'a.y', 'fail'), ev('z-pass', 'a.z', 'pass'), ev('z-fail', 'a.z', 'fail')]);
-    o.append([ev('hb', 'hostward.heartbeat', 'pass'), ev('u-unknown', 'a.u', 'unknown'), ev('v-pass-other-node', 'a.x', 'pass', 'w2')]);
+    o.append([
+      ev('x-fail', 'a.x', 'fail'),
+      ev('x-pass', 'a.x', 'pass'),
+      ev('y-fail', 'a.y', 'fail'),
+      ev('z-pass', 'a.z', 'pass'),
+      ev('z-fail', 'a.z', 'fail'),
+    ]);
+    o.append([
+      ev('hb', 'hostward.heartbeat', 'pass'),
+      ev('u-unknown', 'a.u', 'unknown'),
+      ev('v-pass-other-node', 'a.x', 'pass', 'w2'),
+    ]);
     mono += 30_000;
     o.append([ev('w-pass', 'a.w', 'pass')]);
     mono += MAX_AGE; // the first eight are past the bound, w-pass is not
@@ -308,7 +399,13 @@ describe("the agent's outbox and a clock jump", () => {
     const ids = o.peek(100).map((p) => p.event.id);
     expect(ids).toEqual(['w-pass', 'x-pass', 'u-unknown', 'v-pass-other-node']);
     expect(o.droppedEvents).toBe(5); // x-fail, y-fail, z-pass (superseded), z-fail, hb
-    expect(drops).toEqual([expect.objectContaining({ events: 5, reason: 'age', checks: { 'a.x': 1, 'a.y': 1, 'a.z': 2, 'hostward.heartbeat': 1 } })]);
+    expect(drops).toEqual([
+      expect.objectContaining({
+        events: 5,
+        reason: 'age',
+        checks: { 'a.x': 1, 'a.y': 1, 'a.z': 2, 'hostward.heartbeat': 1 },
+      }),
+    ]);
     o.close();
     // Durable: reopened (age counts from the open), the same events, in the same order.
     const again = open();
@@ -317,7 +414,12 @@ describe("the agent's outbox and a clock jump", () => {
     // Kept resolves age from when they were moved: another full age drops only history again, keeps them.
     mono += MAX_AGE + 1;
     again.enforceBounds();
-    expect(again.peek(100).map((p) => p.event.id).sort()).toEqual([...ids].sort());
+    expect(
+      again
+        .peek(100)
+        .map((p) => p.event.id)
+        .sort(),
+    ).toEqual([...ids].sort());
     expect(again.droppedEvents).toBe(0);
     again.close();
   });
@@ -326,7 +428,8 @@ describe("the agent's outbox and a clock jump", () => {
     const dir = tmp();
     let clock = T;
     let mono = 0;
-    const open = () => Outbox.open({ dir, maxBytes: 1 << 20, maxAgeMs: MAX_AGE, log, now: () => clock, monotonic: () => mono });
+    const open = () =>
+      Outbox.open({ dir, maxBytes: 1 << 20, maxAgeMs: MAX_AGE, log, now: () => clock, monotonic: () => mono });
     const o = open();
     o.append([ev('a', 'a.a', 'fail'), ev('b', 'a.b', 'fail')]);
     o.close();
@@ -359,37 +462,59 @@ describe('outbox drops, property-based', () => {
     // kept (half the bound) is not what this tests.
     let drops = 0;
     const op = fc.oneof(
-      fc.record({ t: fc.constant('append' as const), node: fc.constantFrom('n1', 'n2'), check: fc.constantFrom('c.a', 'c.b', 'c.c', 'hostward.heartbeat'), status: fc.constantFrom<Status>('fail', 'pass', 'unknown') }),
+      fc.record({
+        t: fc.constant('append' as const),
+        node: fc.constantFrom('n1', 'n2'),
+        check: fc.constantFrom('c.a', 'c.b', 'c.c', 'hostward.heartbeat'),
+        status: fc.constantFrom<Status>('fail', 'pass', 'unknown'),
+      }),
       fc.record({ t: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 40_000 }) }),
     );
     fc.assert(
-      fc.property(fc.array(op, { minLength: 20, maxLength: 200 }), fc.integer({ min: 3200, max: 8000 }), (ops, maxBytes) => {
-        const dir = tmp();
-        let mono = 0;
-        const o = Outbox.open({ dir, maxBytes, maxAgeMs: 60_000, log, monotonic: () => mono });
-        const last = new Map<string, AlertEvent>();
-        let i = 0;
-        try {
-          for (const x of ops) {
-            if (x.t === 'wait') {
-              mono += x.ms;
-              o.enforceBounds();
-              continue;
+      fc.property(
+        fc.array(op, { minLength: 20, maxLength: 200 }),
+        fc.integer({ min: 3200, max: 8000 }),
+        (ops, maxBytes) => {
+          const dir = tmp();
+          let mono = 0;
+          const o = Outbox.open({ dir, maxBytes, maxAgeMs: 60_000, log, monotonic: () => mono });
+          const last = new Map<string, AlertEvent>();
+          let i = 0;
+          try {
+            for (const x of ops) {
+              if (x.t === 'wait') {
+                mono += x.ms;
+                o.enforceBounds();
+                continue;
+              }
+              const e: AlertEvent = {
+                id: `e${i++}`,
+                node: x.node,
+                check: x.check,
+                probe: 'p',
+                status: x.status,
+                severity: 'high',
+                title: 't',
+                message: 'm',
+                evidence: [],
+                observedAt: new Date(T).toISOString(),
+              };
+              o.append([e]);
+              last.set(`${x.node} ${x.check}`, e);
             }
-            const e: AlertEvent = { id: `e${i++}`, node: x.node, check: x.check, probe: 'p', status: x.status, severity: 'high', title: 't', message: 'm', evidence: [], observedAt: new Date(T).toISOString() };
-            o.append([e]);
-            last.set(`${x.node} ${x.check}`, e);
+            const ids = o.peek(1_000_000).map((p) => p.event.id);
+            expect(new Set(ids).size).toBe(ids.length);
+            expect(o.bytes).toBeLessThanOrEqual(maxBytes);
+            for (const e of last.values())
+              if (e.status !== 'fail' && e.check !== 'hostward.heartbeat')
+                expect(ids, `${e.node} ${e.check}`).toContain(e.id);
+            drops += o.droppedEvents;
+          } finally {
+            o.close();
+            rmSync(dir, { recursive: true, force: true });
           }
-          const ids = o.peek(1_000_000).map((p) => p.event.id);
-          expect(new Set(ids).size).toBe(ids.length);
-          expect(o.bytes).toBeLessThanOrEqual(maxBytes);
-          for (const e of last.values()) if (e.status !== 'fail' && e.check !== 'hostward.heartbeat') expect(ids, `${e.node} ${e.check}`).toContain(e.id);
-          drops += o.droppedEvents;
-        } finally {
-          o.close();
-          rmSync(dir, { recursive: true, force: true });
-        }
-      }),
+        },
+      ),
       { numRuns: 150, seed: 11 },
     );
     expect(drops, 'the generated histories never made the outbox drop').toBeGreaterThan(1000);

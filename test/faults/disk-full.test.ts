@@ -8,7 +8,18 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { materialize } from '../helpers/hosts.js';
@@ -103,7 +114,12 @@ function agent(): AgentProc {
   const a = startAgentProcess({
     root: host!.root,
     config: cfg,
-    env: { HOSTWARD_NODE_NAME: 'diskfull-node', HOSTWARD_COLLECTOR_URL: collector!.base, HOSTWARD_TOKEN_FILE: d!.token, HOSTWARD_STATE_DIR: mnt },
+    env: {
+      HOSTWARD_NODE_NAME: 'diskfull-node',
+      HOSTWARD_COLLECTOR_URL: collector!.base,
+      HOSTWARD_TOKEN_FILE: d!.token,
+      HOSTWARD_STATE_DIR: mnt,
+    },
   });
   agents.push(a);
   return a;
@@ -112,120 +128,144 @@ function agent(): AgentProc {
 const syncookies = (v: 0 | 1) => writeFileSync(path.join(host!.root, 'proc/sys/net/ipv4/tcp_syncookies'), `${v}\n`);
 
 describe('disk full under the outbox', () => {
-  it.skipIf(!isRoot)('keeps running, counts the failure, corrupts nothing, and delivers the change once space returns', async (ctx) => {
-    // A container without CAP_SYS_ADMIN cannot mount: say so and skip, rather than pass without testing.
-    if (!mounted) return ctx.skip(`root, but mount -t tmpfs failed: ${mountError}`);
-    const a = agent();
-    await a.port();
-    await waitFor(() => (sinkActions().length === 1 ? true : undefined), 30_000, () => a.logs());
-    expect(sinkActions()).toEqual(['open']);
-
-    // Full. A record may still fit in the last page of the segment (and gets delivered); once scans go
-    // by with nothing sent, appends fail. Then the check resolves, while the disk stays full.
-    const filler = fill(mnt);
-    const metrics = () =>
-      a.metrics().catch((e: Error) => {
-        throw new Error(`agent gone (${e.message}), exit ${String(a.child.exitCode)}: ${a.logs().slice(-3000)}`);
-      });
-    const stalled = async (scans: number) => {
-      let from: { scans: number; sent: number } | undefined;
-      return waitFor(
-        async () => {
-          const t = await metrics();
-          const now = { scans: sample(t, 'hostward_scans_total'), sent: sample(t, 'hostward_alerts_sent_total', 'sink="collector"') };
-          if (!from || now.sent !== from.sent) from = now;
-          return now.scans - from.scans >= scans ? t : undefined;
-        },
-        40_000,
+  it.skipIf(!isRoot)(
+    'keeps running, counts the failure, corrupts nothing, and delivers the change once space returns',
+    async (ctx) => {
+      // A container without CAP_SYS_ADMIN cannot mount: say so and skip, rather than pass without testing.
+      if (!mounted) return ctx.skip(`root, but mount -t tmpfs failed: ${mountError}`);
+      const a = agent();
+      await a.port();
+      await waitFor(
+        () => (sinkActions().length === 1 ? true : undefined),
+        30_000,
         () => a.logs(),
-        200,
       );
-    };
-    await stalled(2);
-    syncookies(1);
-    const full = await stalled(3);
-    expect(sample(full, 'hostward_outbox_write_errors_total')).toBeGreaterThanOrEqual(3);
-    expect(a.child.exitCode).toBeNull();
-    expect(a.logs()).toMatch(/"err":"ENOSPC[^"]*"[^\n]*alert hook failed/);
-    expect(sample(full, 'hostward_outbox_corrupt_records_total')).toBe(0);
-    expect((await fetch(`http://127.0.0.1:${await a.port()}/healthz`)).status).toBe(200);
-    // The resolve could not be written, so it cannot have been sent.
-    expect(sinkActions()).toEqual(['open']);
+      expect(sinkActions()).toEqual(['open']);
 
-    // Space returns: the resolve is delivered, once; the agent never restarted.
-    rmSync(filler);
-    await waitFor(() => (sinkActions().length === 2 ? true : undefined), 20_000, () => a.logs());
-    syncookies(0);
-    await waitFor(() => (sinkActions().length === 3 ? true : undefined), 20_000, () => a.logs());
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(sinkActions()).toEqual(['open', 'resolve', 'open']);
-    expect(a.child.exitCode).toBeNull();
-    const after = await a.metrics();
-    expect(sample(after, 'hostward_outbox_corrupt_records_total')).toBe(0);
-    expect(sample(after, 'hostward_outbox_dropped_events_total')).toBe(0);
+      // Full. A record may still fit in the last page of the segment (and gets delivered); once scans go
+      // by with nothing sent, appends fail. Then the check resolves, while the disk stays full.
+      const filler = fill(mnt);
+      const metrics = () =>
+        a.metrics().catch((e: Error) => {
+          throw new Error(`agent gone (${e.message}), exit ${String(a.child.exitCode)}: ${a.logs().slice(-3000)}`);
+        });
+      const stalled = async (scans: number) => {
+        let from: { scans: number; sent: number } | undefined;
+        return waitFor(
+          async () => {
+            const t = await metrics();
+            const now = {
+              scans: sample(t, 'hostward_scans_total'),
+              sent: sample(t, 'hostward_alerts_sent_total', 'sink="collector"'),
+            };
+            if (!from || now.sent !== from.sent) from = now;
+            return now.scans - from.scans >= scans ? t : undefined;
+          },
+          40_000,
+          () => a.logs(),
+          200,
+        );
+      };
+      await stalled(2);
+      syncookies(1);
+      const full = await stalled(3);
+      expect(sample(full, 'hostward_outbox_write_errors_total')).toBeGreaterThanOrEqual(3);
+      expect(a.child.exitCode).toBeNull();
+      expect(a.logs()).toMatch(/"err":"ENOSPC[^"]*"[^\n]*alert hook failed/);
+      expect(sample(full, 'hostward_outbox_corrupt_records_total')).toBe(0);
+      expect((await fetch(`http://127.0.0.1:${await a.port()}/healthz`)).status).toBe(200);
+      // The resolve could not be written, so it cannot have been sent.
+      expect(sinkActions()).toEqual(['open']);
 
-    // Every record left in the outbox decodes: no torn bytes from the failed writes.
-    expect(await stopAgent(a)).toBe(0);
-    const outbox = path.join(mnt, 'outbox');
-    for (const f of readdirSync(outbox).filter((n) => n.startsWith('seg-'))) expect(decodeRecords(readFileSync(path.join(outbox, f))).corrupt, f).toBe(0);
-    // And a restart over it finds nothing corrupted and re-announces nothing.
-    const b = agent();
-    const t = await waitFor(
-      async () => {
-        const m = await b.metrics();
-        return sample(m, 'hostward_scans_total') >= 2 ? m : undefined;
-      },
-      30_000,
-      () => b.logs(),
-    );
-    expect(sample(t, 'hostward_outbox_corrupt_records_total')).toBe(0);
-    expect(sinkActions()).toEqual(['open', 'resolve', 'open']);
-    expect(await stopAgent(b)).toBe(0);
-  }, 120_000);
+      // Space returns: the resolve is delivered, once; the agent never restarted.
+      rmSync(filler);
+      await waitFor(
+        () => (sinkActions().length === 2 ? true : undefined),
+        20_000,
+        () => a.logs(),
+      );
+      syncookies(0);
+      await waitFor(
+        () => (sinkActions().length === 3 ? true : undefined),
+        20_000,
+        () => a.logs(),
+      );
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(sinkActions()).toEqual(['open', 'resolve', 'open']);
+      expect(a.child.exitCode).toBeNull();
+      const after = await a.metrics();
+      expect(sample(after, 'hostward_outbox_corrupt_records_total')).toBe(0);
+      expect(sample(after, 'hostward_outbox_dropped_events_total')).toBe(0);
+
+      // Every record left in the outbox decodes: no torn bytes from the failed writes.
+      expect(await stopAgent(a)).toBe(0);
+      const outbox = path.join(mnt, 'outbox');
+      for (const f of readdirSync(outbox).filter((n) => n.startsWith('seg-')))
+        expect(decodeRecords(readFileSync(path.join(outbox, f))).corrupt, f).toBe(0);
+      // And a restart over it finds nothing corrupted and re-announces nothing.
+      const b = agent();
+      const t = await waitFor(
+        async () => {
+          const m = await b.metrics();
+          return sample(m, 'hostward_scans_total') >= 2 ? m : undefined;
+        },
+        30_000,
+        () => b.logs(),
+      );
+      expect(sample(t, 'hostward_outbox_corrupt_records_total')).toBe(0);
+      expect(sinkActions()).toEqual(['open', 'resolve', 'open']);
+      expect(await stopAgent(b)).toBe(0);
+    },
+    120_000,
+  );
 });
 
 describe('the outbox on a full disk, directly', () => {
-  it.skipIf(!isRoot)('a failed append leaves whole records only, and what append() accepted is exactly what a reopen finds', async (ctx) => {
-    // A container without CAP_SYS_ADMIN cannot mount: say so and skip, rather than pass without testing.
-    if (!mounted) return ctx.skip(`root, but mount -t tmpfs failed: ${mountError}`);
-    const { Outbox } = await import('../../src/alerts/outbox.js');
-    const { pino } = await import('pino');
-    const dir = path.join(mnt, 'direct');
-    const log = pino({ level: 'silent' });
-    const ob = Outbox.open({ dir, maxBytes: 64 * 1024 * 1024, maxAgeMs: 3600_000, log, segmentBytes: 64 * 1024 });
-    const accepted: string[] = [];
-    let failures = 0;
-    // Events of uneven sizes, so a write ends in the middle of a record when the space runs out.
-    for (let i = 0; failures < 5 && i < 100_000; i++) {
-      const events = [0, 1, 2].map((j) => ({
-        id: `ev-${i}-${j}`,
-        node: 'n',
-        check: 'c.x',
-        probe: 'c',
-        status: 'fail' as const,
-        severity: 'low' as const,
-        title: 't',
-        message: 'm'.repeat(((i * 7919 + j * 104_729) % 3000) + 1),
-        evidence: [],
-        observedAt: new Date(0).toISOString(),
-      }));
-      try {
-        ob.append(events);
-        accepted.push(...events.map((e) => e.id));
-      } catch (e) {
-        expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
-        failures++;
+  it.skipIf(!isRoot)(
+    'a failed append leaves whole records only, and what append() accepted is exactly what a reopen finds',
+    async (ctx) => {
+      // A container without CAP_SYS_ADMIN cannot mount: say so and skip, rather than pass without testing.
+      if (!mounted) return ctx.skip(`root, but mount -t tmpfs failed: ${mountError}`);
+      const { Outbox } = await import('../../src/alerts/outbox.js');
+      const { pino } = await import('pino');
+      const dir = path.join(mnt, 'direct');
+      const log = pino({ level: 'silent' });
+      const ob = Outbox.open({ dir, maxBytes: 64 * 1024 * 1024, maxAgeMs: 3600_000, log, segmentBytes: 64 * 1024 });
+      const accepted: string[] = [];
+      let failures = 0;
+      // Events of uneven sizes, so a write ends in the middle of a record when the space runs out.
+      for (let i = 0; failures < 5 && i < 100_000; i++) {
+        const events = [0, 1, 2].map((j) => ({
+          id: `ev-${i}-${j}`,
+          node: 'n',
+          check: 'c.x',
+          probe: 'c',
+          status: 'fail' as const,
+          severity: 'low' as const,
+          title: 't',
+          message: 'm'.repeat(((i * 7919 + j * 104_729) % 3000) + 1),
+          evidence: [],
+          observedAt: new Date(0).toISOString(),
+        }));
+        try {
+          ob.append(events);
+          accepted.push(...events.map((e) => e.id));
+        } catch (e) {
+          expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
+          failures++;
+        }
       }
-    }
-    expect(failures).toBe(5);
-    expect(ob.writeErrors).toBe(5);
-    expect(ob.depth).toBe(accepted.length);
-    ob.close();
-    for (const f of readdirSync(dir).filter((n) => n.startsWith('seg-'))) expect(decodeRecords(readFileSync(path.join(dir, f))).corrupt, f).toBe(0);
-    const again = Outbox.open({ dir, maxBytes: 64 * 1024 * 1024, maxAgeMs: 3600_000, log, segmentBytes: 64 * 1024 });
-    expect(again.corruptRecords).toBe(0);
-    expect(again.peek(1e9).map((p) => p.event.id)).toEqual(accepted);
-    again.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+      expect(failures).toBe(5);
+      expect(ob.writeErrors).toBe(5);
+      expect(ob.depth).toBe(accepted.length);
+      ob.close();
+      for (const f of readdirSync(dir).filter((n) => n.startsWith('seg-')))
+        expect(decodeRecords(readFileSync(path.join(dir, f))).corrupt, f).toBe(0);
+      const again = Outbox.open({ dir, maxBytes: 64 * 1024 * 1024, maxAgeMs: 3600_000, log, segmentBytes: 64 * 1024 });
+      expect(again.corruptRecords).toBe(0);
+      expect(again.peek(1e9).map((p) => p.event.id)).toEqual(accepted);
+      again.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  );
 });

@@ -52,7 +52,9 @@ export interface Receiver {
 
 const RETRY_AFTER_SECONDS = 1;
 
-export async function startReceiver(opts: { port?: number; script?: Fault[]; slowMs?: number; listen?: boolean } = {}): Promise<Receiver> {
+export async function startReceiver(
+  opts: { port?: number; script?: Fault[]; slowMs?: number; listen?: boolean } = {},
+): Promise<Receiver> {
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let server: Server | undefined;
@@ -89,9 +91,20 @@ export async function startReceiver(opts: { port?: number; script?: Fault[]; slo
         if (buf.length < end + 4 + len) return;
         const body = buf.subarray(end + 4, end + 4 + len).toString('utf8');
         buf = buf.subarray(end + 4 + len);
-        const own = Object.entries(r.scripts).find(([prefix, faults]) => path.startsWith(prefix) && faults.length > 0)?.[1];
+        const own = Object.entries(r.scripts).find(
+          ([prefix, faults]) => path.startsWith(prefix) && faults.length > 0,
+        )?.[1];
         const fault = own?.shift() ?? r.script.shift() ?? 'ok';
-        const req: Request = { n: r.requests.length, at: Date.now(), method, path, headers, body, fault, acknowledged: false };
+        const req: Request = {
+          n: r.requests.length,
+          at: Date.now(),
+          method,
+          path,
+          headers,
+          body,
+          fault,
+          acknowledged: false,
+        };
         r.requests.push(req);
         answer(sock, req);
       }
@@ -99,7 +112,17 @@ export async function startReceiver(opts: { port?: number; script?: Fault[]; slo
   }
 
   function respond(sock: Socket, status: string, body: string, extra: string[] = []): void {
-    sock.write([`HTTP/1.1 ${status}`, 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: keep-alive', ...extra, '', body].join('\r\n'));
+    sock.write(
+      [
+        `HTTP/1.1 ${status}`,
+        'Content-Type: application/json',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'Connection: keep-alive',
+        ...extra,
+        '',
+        body,
+      ].join('\r\n'),
+    );
   }
 
   function answer(sock: Socket, req: Request): void {
@@ -115,11 +138,22 @@ export async function startReceiver(opts: { port?: number; script?: Fault[]; slo
       case '503-retry-after':
         return respond(sock, '503 Service Unavailable', '{"error":"later"}', [`Retry-After: ${RETRY_AFTER_SECONDS}`]);
       case '429':
-        return respond(sock, '429 Too Many Requests', '{"error":"rate limited"}', [`Retry-After: ${RETRY_AFTER_SECONDS}`]);
+        return respond(sock, '429 Too Many Requests', '{"error":"rate limited"}', [
+          `Retry-After: ${RETRY_AFTER_SECONDS}`,
+        ]);
       case '400':
         return respond(sock, '400 Bad Request', '{"error":"invalid payload"}');
       case '401-echo':
-        return respond(sock, '401 Unauthorized', JSON.stringify({ error: 'bad credentials', path: req.path, headers: req.headers, body: req.body.slice(0, 4000) }));
+        return respond(
+          sock,
+          '401 Unauthorized',
+          JSON.stringify({
+            error: 'bad credentials',
+            path: req.path,
+            headers: req.headers,
+            body: req.body.slice(0, 4000),
+          }),
+        );
       case 'garbage':
         sock.end('\x00\x01SSH-2.0-not-http\r\n\xff\xfe garbage\r\n\r\n');
         return;

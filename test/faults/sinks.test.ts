@@ -19,7 +19,17 @@ import { captureLog } from '../helpers/log.js';
 import { defaultConfig } from '../../src/config/config.js';
 import { startCollector } from '../../src/collector/server.js';
 import { webhookSink, verifyWebhook } from '../../src/sinks/webhook.js';
-import { event, makeDirs, metric, post, requireBuild, startCollectorProcess, stop, waitFor, TOKEN } from '../collector/helpers.js';
+import {
+  event,
+  makeDirs,
+  metric,
+  post,
+  requireBuild,
+  startCollectorProcess,
+  stop,
+  waitFor,
+  TOKEN,
+} from '../collector/helpers.js';
 import type { Proc } from '../collector/helpers.js';
 import { startReceiver } from './receiver.js';
 import type { Receiver, Request } from './receiver.js';
@@ -39,10 +49,15 @@ const changeOf = (r: Request): Change => {
 const id = (c: Change) => `${c.check}/${c.action}`;
 
 /** The deliveries of one sink, in queue order, from the collector's database (read-only, WAL). */
-function deliveries(db: string, sink: string): { change: Change; attempts: number; sent: boolean; dead: boolean; lastError: string | null }[] {
+function deliveries(
+  db: string,
+  sink: string,
+): { change: Change; attempts: number; sent: boolean; dead: boolean; lastError: string | null }[] {
   const d = openDatabase(db, { readOnly: true });
   try {
-    const rows = d.prepare(`SELECT change, attempts, sent_at, dead_at, last_error FROM deliveries WHERE sink = ? ORDER BY id`).all(sink) as {
+    const rows = d
+      .prepare(`SELECT change, attempts, sent_at, dead_at, last_error FROM deliveries WHERE sink = ? ORDER BY id`)
+      .all(sink) as {
       change: string;
       attempts: number;
       sent_at: number | null;
@@ -51,7 +66,13 @@ function deliveries(db: string, sink: string): { change: Change; attempts: numbe
     }[];
     return rows.map((r) => {
       const c = JSON.parse(r.change) as Change;
-      return { change: { key: c.key, check: c.check, action: c.action }, attempts: r.attempts, sent: r.sent_at !== null, dead: r.dead_at !== null, lastError: r.last_error };
+      return {
+        change: { key: c.key, check: c.check, action: c.action },
+        attempts: r.attempts,
+        sent: r.sent_at !== null,
+        dead: r.dead_at !== null,
+        lastError: r.last_error,
+      };
     });
   } finally {
     d.close();
@@ -81,10 +102,14 @@ function expectAtLeastOnceInOrder(requests: readonly Request[], expected: readon
   return redelivered;
 }
 
-
-const opened = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => event(i, { id: `${prefix}-open-${i}`, check: `fault.${prefix}_${i}`, node: 'node-a' }));
+const opened = (n: number, prefix: string) =>
+  Array.from({ length: n }, (_, i) =>
+    event(i, { id: `${prefix}-open-${i}`, check: `fault.${prefix}_${i}`, node: 'node-a' }),
+  );
 const resolved = (n: number, prefix: string) =>
-  Array.from({ length: n }, (_, i) => event(100 + i, { id: `${prefix}-resolve-${i}`, check: `fault.${prefix}_${i}`, node: 'node-a', status: 'pass' }));
+  Array.from({ length: n }, (_, i) =>
+    event(100 + i, { id: `${prefix}-resolve-${i}`, check: `fault.${prefix}_${i}`, node: 'node-a', status: 'pass' }),
+  );
 
 async function postEach(base: string, events: readonly ReturnType<typeof event>[]): Promise<void> {
   // One request each: one transaction each, so each makes its own group change.
@@ -114,15 +139,26 @@ describe('a sink that is down, then misbehaves, through the hostward collector p
     const secretFile = path.join(d.dir, 'webhook-secret');
     writeFileSync(urlFile, `http://127.0.0.1:${rcv.port}/hook/${SECRET.slice(0, 4)}path\n`);
     writeFileSync(secretFile, `${SECRET}\n`);
-    writeFileSync(d.config, `collector:\n  listen: 127.0.0.1\n  db: ${d.db}\n  tokensFile: ${d.tokens}\n  fileSink: ${d.sink}\n  deliveryRetryInitialMs: 20\n  deliveryRetryMaxMs: 300\n  webhookUrlFile: ${urlFile}\n  webhookSecretFile: ${secretFile}\nlog:\n  level: debug\n`);
+    writeFileSync(
+      d.config,
+      `collector:\n  listen: 127.0.0.1\n  db: ${d.db}\n  tokensFile: ${d.tokens}\n  fileSink: ${d.sink}\n  deliveryRetryInitialMs: 20\n  deliveryRetryMaxMs: 300\n  webhookUrlFile: ${urlFile}\n  webhookSecretFile: ${secretFile}\nlog:\n  level: debug\n`,
+    );
     proc = await startCollectorProcess(d);
     const base = proc.base;
 
     // Down: connections refused. Six groups open; the webhook queue holds them all, the file sink does not wait.
     await postEach(base, opened(6, 'down'));
-    await waitFor(async () => ((await metric(base, 'hostward_alerts_failed_total', 'sink="webhook"')) >= 3 ? true : undefined), 10_000, () => proc!.logs());
+    await waitFor(
+      async () => ((await metric(base, 'hostward_alerts_failed_total', 'sink="webhook"')) >= 3 ? true : undefined),
+      10_000,
+      () => proc!.logs(),
+    );
     expect(await metric(base, 'hostward_collector_delivery_queue', 'sink="webhook"')).toBe(6);
-    await waitFor(async () => ((await metric(base, 'hostward_collector_delivery_queue', 'sink="file"')) === 0 ? true : undefined), 5000, () => 'file sink');
+    await waitFor(
+      async () => ((await metric(base, 'hostward_collector_delivery_queue', 'sink="file"')) === 0 ? true : undefined),
+      5000,
+      () => 'file sink',
+    );
     expect(await metric(base, 'hostward_alerts_sent_total', 'sink="file"')).toBe(6);
     expect(await metric(base, 'hostward_alerts_sent_total', 'sink="webhook"')).toBe(0);
     expect(proc.logs()).toMatch(/"sink":"webhook"[^\n]*ECONNREFUSED[^\n]*delivery failed; will retry/);
@@ -131,13 +167,28 @@ describe('a sink that is down, then misbehaves, through the hostward collector p
     rcv.script = ['500', '429', 'ok', 'garbage', 'truncated', 'ok-bad-json', 'hang-up', '503-retry-after', 'ok'];
     await rcv.up();
     await postEach(base, resolved(3, 'down'));
-    await waitFor(async () => ((await metric(base, 'hostward_collector_delivery_queue', 'sink="webhook"')) === 0 ? true : undefined), 20_000, () => JSON.stringify(rcv.requests.map((r) => r.fault)));
+    await waitFor(
+      async () =>
+        (await metric(base, 'hostward_collector_delivery_queue', 'sink="webhook"')) === 0 ? true : undefined,
+      20_000,
+      () => JSON.stringify(rcv.requests.map((r) => r.fault)),
+    );
 
-    const expected = [...opened(6, 'down').map((e) => ({ check: e.check, action: 'open' })), ...resolved(3, 'down').map((e) => ({ check: e.check, action: 'resolve' }))] as Change[];
+    const expected = [
+      ...opened(6, 'down').map((e) => ({ check: e.check, action: 'open' })),
+      ...resolved(3, 'down').map((e) => ({ check: e.check, action: 'resolve' })),
+    ] as Change[];
     const redelivered = expectAtLeastOnceInOrder(rcv.requests, expected);
     // Copies the receiver got without the collector hearing a 2xx: 500, 429, garbage, truncated, hang-up, 503.
     expect(redelivered).toBe(6);
-    expect(rcv.requests.filter((r) => !r.acknowledged).map((r) => r.fault)).toEqual(['500', '429', 'garbage', 'truncated', 'hang-up', '503-retry-after']);
+    expect(rcv.requests.filter((r) => !r.acknowledged).map((r) => r.fault)).toEqual([
+      '500',
+      '429',
+      'garbage',
+      'truncated',
+      'hang-up',
+      '503-retry-after',
+    ]);
 
     // Retry-After honoured (1 s) after the 429 and the 503; the other failures retried within the back-off cap.
     const after = (f: string) => {
@@ -149,7 +200,14 @@ describe('a sink that is down, then misbehaves, through the hostward collector p
     expect(after('500')).toBeLessThan(900);
 
     // Every copy is signed and verifies.
-    for (const r of rcv.requests) expect(verifyWebhook(SECRET, { timestamp: r.headers['x-hostward-timestamp'], signature: r.headers['x-hostward-signature'] }, r.body)).toBe(true);
+    for (const r of rcv.requests)
+      expect(
+        verifyWebhook(
+          SECRET,
+          { timestamp: r.headers['x-hostward-timestamp'], signature: r.headers['x-hostward-signature'] },
+          r.body,
+        ),
+      ).toBe(true);
 
     // The queue agrees: all sent, none dead; attempts = sends + failures, as the counters say.
     const rows = deliveries(d.db, 'webhook');
@@ -183,7 +241,14 @@ describe('in-process collector, webhook timeout 300 ms', () => {
     dirs.push(dir);
     writeFileSync(path.join(dir, 'tokens'), `${TOKEN}\n`);
     const config = defaultConfig();
-    config.collector = { ...config.collector, listen: '127.0.0.1', db: path.join(dir, 'c.db'), tokensFile: path.join(dir, 'tokens'), deliveryRetryInitialMs: 20, deliveryRetryMaxMs: 300 };
+    config.collector = {
+      ...config.collector,
+      listen: '127.0.0.1',
+      db: path.join(dir, 'c.db'),
+      tokensFile: path.join(dir, 'tokens'),
+      deliveryRetryInitialMs: 20,
+      deliveryRetryMaxMs: 300,
+    };
     const cap = captureLog('debug');
     const sink = webhookSink({ name: 'webhook', url: rcv.url, secret: SECRET, timeoutMs: 300 });
     const c = await startCollector({ config, log: cap.log, port: 0, host: '127.0.0.1', sinks: [sink] });
@@ -196,8 +261,18 @@ describe('in-process collector, webhook timeout 300 ms', () => {
     const { c, base, db, logs } = await collectorWith(rcv);
     try {
       await postEach(base, opened(2, 'slow'));
-      await waitFor(async () => ((await metric(base, 'hostward_collector_delivery_queue', 'sink="webhook"')) === 0 ? true : undefined), 10_000, () => logs());
-      expect(expectAtLeastOnceInOrder(rcv.requests, opened(2, 'slow').map((e) => ({ key: '', check: e.check, action: 'open' })))).toBe(2);
+      await waitFor(
+        async () =>
+          (await metric(base, 'hostward_collector_delivery_queue', 'sink="webhook"')) === 0 ? true : undefined,
+        10_000,
+        () => logs(),
+      );
+      expect(
+        expectAtLeastOnceInOrder(
+          rcv.requests,
+          opened(2, 'slow').map((e) => ({ key: '', check: e.check, action: 'open' })),
+        ),
+      ).toBe(2);
       expect(rcv.requests.map((r) => r.fault)).toEqual(['slow', 'slow', 'ok', 'ok']);
       expect(await metric(base, 'hostward_alerts_failed_total', 'sink="webhook"')).toBe(2);
       expect(logs()).toContain('no answer within 300 ms');
@@ -219,7 +294,12 @@ describe('in-process collector, webhook timeout 300 ms', () => {
     const { c, base, db, logs } = await collectorWith(rcv);
     try {
       await postEach(base, opened(3, 'refused'));
-      await waitFor(async () => ((await metric(base, 'hostward_collector_delivery_queue', 'sink="webhook"')) === 0 ? true : undefined), 10_000, () => logs());
+      await waitFor(
+        async () =>
+          (await metric(base, 'hostward_collector_delivery_queue', 'sink="webhook"')) === 0 ? true : undefined,
+        10_000,
+        () => logs(),
+      );
       const rows = deliveries(db, 'webhook');
       expect(rows.map((r) => [r.change.check, r.sent, r.dead])).toEqual([
         ['fault.refused_0', true, false],

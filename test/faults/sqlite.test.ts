@@ -8,7 +8,17 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { openDatabase, pragma } from '../../src/collector/sqlite.js';
 import { CLI, event, makeDirs, post, requireBuild, startCollectorProcess, stop } from '../collector/helpers.js';
 import type { Dirs } from '../collector/helpers.js';
@@ -22,10 +32,13 @@ const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('
 /** Run `hostward collector` until it exits (or 25 s). */
 function runCollector(dirs: Dirs): Promise<{ code: number | null; out: string; child: ChildProcess }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'collector', '--port', '0', '--config', dirs.config], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'collector', '--port', '0', '--config', dirs.config], {
+      env: { PATH: process.env.PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
     const t = setTimeout(() => child.kill('SIGKILL'), 25_000);
     child.once('exit', (code) => {
       clearTimeout(t);
@@ -53,7 +66,10 @@ beforeAll(async () => {
   requireBuild();
   d = makeDirs();
   const c = await startCollectorProcess(d);
-  for (let i = 0; i < EVENTS; i++) expect((await post(c.base, [event(i, { id: `keep-${i}`, node: `node-${i}`, message: 'x'.repeat(2000) })])).status).toBe(202);
+  for (let i = 0; i < EVENTS; i++)
+    expect(
+      (await post(c.base, [event(i, { id: `keep-${i}`, node: `node-${i}`, message: 'x'.repeat(2000) })])).status,
+    ).toBe(202);
   expect(await stop(c)).toBe(0);
   // A clean copy, checkpointed: the tests damage d.db and restore it from this.
   good = `${d.db}.good`;
@@ -75,12 +91,16 @@ describe('the database locked by another process at start', () => {
     // A second connection in another process holds BEGIN EXCLUSIVE.
     const locker = spawn(
       process.execPath,
-      ['-e', `const { DatabaseSync } = require('node:sqlite'); const db = new DatabaseSync(process.argv[1]); db.exec('BEGIN EXCLUSIVE'); process.stdout.write('locked\\n'); setInterval(() => {}, 1000);`, d.db],
+      [
+        '-e',
+        `const { DatabaseSync } = require('node:sqlite'); const db = new DatabaseSync(process.argv[1]); db.exec('BEGIN EXCLUSIVE'); process.stdout.write('locked\\n'); setInterval(() => {}, 1000);`,
+        d.db,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {
       await new Promise<void>((resolve, reject) => {
-        locker.stdout!.once('data', () => resolve());
+        locker.stdout.once('data', () => resolve());
         locker.once('exit', (c) => reject(new Error(`locker exited ${String(c)}`)));
       });
       const t0 = Date.now();
@@ -110,7 +130,11 @@ const DAMAGE: Record<string, (file: string) => void> = {
   'header magic overwritten': (f) => overwrite(f, 0, Buffer.from('NOT A DATABASE!\0')),
   'a fleet-state table page overwritten': (f) => {
     const db = openDatabase(f, { readOnly: true });
-    const { rootpage, size } = db.prepare(`SELECT rootpage, (SELECT page_size FROM pragma_page_size) AS size FROM sqlite_master WHERE name = 'node_checks'`).get() as { rootpage: number; size: number };
+    const { rootpage, size } = db
+      .prepare(
+        `SELECT rootpage, (SELECT page_size FROM pragma_page_size) AS size FROM sqlite_master WHERE name = 'node_checks'`,
+      )
+      .get() as { rootpage: number; size: number };
     db.close();
     overwrite(f, (rootpage - 1) * size, randomBytes(size));
   },
@@ -147,7 +171,11 @@ describe('a damaged database at start', () => {
       const size = statSync(d.db).size;
       const r = await runCollector(d);
       expect(r.code, r.out).toBe(2);
-      expect(r.out).toMatch(new RegExp(`hostward: collector database ${d.db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged \\(SQLITE_(NOTADB|CORRUPT)[^)]*\\); not started and left as it is`));
+      expect(r.out).toMatch(
+        new RegExp(
+          `hostward: collector database ${d.db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged \\(SQLITE_(NOTADB|CORRUPT)[^)]*\\); not started and left as it is`,
+        ),
+      );
       expect(r.out).not.toContain('collector listening');
       expect(r.out).not.toMatch(/^\s+at /m);
       expect(sha(d.db)).toBe(before);

@@ -56,7 +56,9 @@ export type Entry =
   | { dir: true; mode?: number; owner?: string }
   | { symlink: string };
 
-/** A throwaway host root from host path -> entry; modes and owners set explicitly (owners first: chown clears setuid). */
+/**
+ * A throwaway host root from host path -> entry; modes and owners set explicitly (owners first: chown clears setuid).
+ */
 export function makeRoot(files: Record<string, Entry>): { root: string; cleanup(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-files-'));
   const later: [string, number | undefined, string | undefined][] = [];

@@ -37,35 +37,44 @@ afterAll(async () => {
 });
 
 describe('POST /v1/events with fuzzed bodies', () => {
-  it(`${RUNS} bodies: 202 or 4xx with a reason, never 5xx, and the same verdict as validateEvents`, { timeout: 120_000 }, async () => {
-    const target = TARGETS.find((t) => t.name === 'collector event body')!;
-    const ctx = { repoRoot, work, hugeBytes: 256 * 1024 };
-    const bodies = fc.sample(inputsOf(target, await target.seeds(ctx), ctx), { seed, numRuns: RUNS });
-    const statuses = new Map<number, number>();
-    for (const body of bodies) {
-      const res = await fetch(`${proc.base}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body });
-      const text = await res.text();
-      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      expect(res.status, text).toBeLessThan(500);
-      let parsed: unknown;
-      let json = true;
-      try {
-        parsed = JSON.parse(body.toString('utf8'));
-      } catch {
-        json = false;
+  it(
+    `${RUNS} bodies: 202 or 4xx with a reason, never 5xx, and the same verdict as validateEvents`,
+    { timeout: 120_000 },
+    async () => {
+      const target = TARGETS.find((t) => t.name === 'collector event body')!;
+      const ctx = { repoRoot, work, hugeBytes: 256 * 1024 };
+      const bodies = fc.sample(inputsOf(target, await target.seeds(ctx), ctx), { seed, numRuns: RUNS });
+      const statuses = new Map<number, number>();
+      for (const body of bodies) {
+        const res = await fetch(`${proc.base}/v1/events`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body,
+        });
+        const text = await res.text();
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        expect(res.status, text).toBeLessThan(500);
+        let parsed: unknown;
+        let json = true;
+        try {
+          parsed = JSON.parse(body.toString('utf8'));
+        } catch {
+          json = false;
+        }
+        const expected = json ? validateEvents(parsed) : undefined;
+        if (res.status === 202) {
+          expect(expected?.ok, body.toString('utf8').slice(0, 200)).toBe(true);
+        } else {
+          expect([400, 413]).toContain(res.status);
+          expect((JSON.parse(text) as { error: string }).error.length).toBeGreaterThan(0);
+          if (res.status === 400 && expected && !expected.ok)
+            expect(JSON.parse(text)).toMatchObject({ error: expect.stringContaining(expected.error.slice(0, 20)) });
+        }
       }
-      const expected = json ? validateEvents(parsed) : undefined;
-      if (res.status === 202) {
-        expect(expected?.ok, body.toString('utf8').slice(0, 200)).toBe(true);
-      } else {
-        expect([400, 413]).toContain(res.status);
-        expect((JSON.parse(text) as { error: string }).error.length).toBeGreaterThan(0);
-        if (res.status === 400 && expected && !expected.ok) expect(JSON.parse(text)).toMatchObject({ error: expect.stringContaining(expected.error.slice(0, 20)) });
-      }
-    }
-    // Both verdicts happen (the generator is not all garbage or all valid), and the collector is still up.
-    expect(statuses.get(202) ?? 0).toBeGreaterThan(0);
-    expect(statuses.get(400) ?? 0).toBeGreaterThan(0);
-    expect((await fetch(`${proc.base}/healthz`)).status).toBe(200);
-  });
+      // Both verdicts happen (the generator is not all garbage or all valid), and the collector is still up.
+      expect(statuses.get(202) ?? 0).toBeGreaterThan(0);
+      expect(statuses.get(400) ?? 0).toBeGreaterThan(0);
+      expect((await fetch(`${proc.base}/healthz`)).status).toBe(200);
+    },
+  );
 });

@@ -30,11 +30,15 @@ function ensure(cond: unknown, what: string): asserts cond {
 function seedFiles(repoRoot: string): Buffer[] {
   const base = path.join(repoRoot, 'test/fixtures/hosts');
   const out: Buffer[] = [];
-  for (const fx of readdirSync(base).filter((n) => n.startsWith('kernel-') && !n.endsWith('.json')).sort()) {
+  for (const fx of readdirSync(base)
+    .filter((n) => n.startsWith('kernel-') && !n.endsWith('.json'))
+    .sort()) {
     for (const dir of ['etc/sysctl.d', 'run/sysctl.d', 'usr/lib/sysctl.d', 'etc']) {
       let names: string[] = [];
       try {
-        names = readdirSync(path.join(base, fx, dir)).filter((n) => n.endsWith('.conf')).sort();
+        names = readdirSync(path.join(base, fx, dir))
+          .filter((n) => n.endsWith('.conf'))
+          .sort();
       } catch {
         continue; // not every fixture has every directory
       }
@@ -69,7 +73,12 @@ const key = fc.oneof(
 );
 const line = fc.oneof(
   fc
-    .tuple(fc.constantFrom('', '-', ' ', '\t'), key, fc.constantFrom('=', ' = ', '=  '), fc.oneof(fc.integer().map(String), word))
+    .tuple(
+      fc.constantFrom('', '-', ' ', '\t'),
+      key,
+      fc.constantFrom('=', ' = ', '=  '),
+      fc.oneof(fc.integer().map(String), word),
+    )
     .map((p) => p.join('')),
   fc.tuple(fc.constantFrom('-', ''), key).map((p) => p.join('')),
   fc.constantFrom('# comment', '; comment', '', '   ', '=', '-', '\r', '\0'),

@@ -30,19 +30,49 @@ export function mutationOp(opts: MutationOptions = {}): fc.Arbitrary<MutationOp>
   const dict = opts.dictionary ?? [];
   const huge = opts.hugeBytes ?? 2 * 1024 * 1024;
   const ops: fc.WeightedArbitrary<MutationOp>[] = [
-    { weight: 6, arbitrary: fc.record({ kind: fc.constant('flip' as const), pos, bit: fc.integer({ min: 0, max: 7 }) }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({ kind: fc.constant('flip' as const), pos, bit: fc.integer({ min: 0, max: 7 }) }),
+    },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('truncate' as const), pos }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), from: pos, len: fc.integer({ min: 1, max: 4096 }), to: pos }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('duplicate' as const),
+        from: pos,
+        len: fc.integer({ min: 1, max: 4096 }),
+        to: pos,
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('splice' as const), other: pos, cut: pos, otherCut: pos }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('insert' as const), pos, bytes: fc.uint8Array({ minLength: 1, maxLength: 32 }) }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('delete' as const), pos, len: fc.integer({ min: 1, max: 256 }) }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('insert' as const),
+        pos,
+        bytes: fc.uint8Array({ minLength: 1, maxLength: 32 }),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({ kind: fc.constant('delete' as const), pos, len: fc.integer({ min: 1, max: 256 }) }),
+    },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('swapLines' as const), a: pos, b: pos }) },
   ];
-  if (dict.length > 0) ops.push({ weight: 5, arbitrary: fc.record({ kind: fc.constant('token' as const), pos, token: fc.nat({ max: dict.length - 1 }) }) });
+  if (dict.length > 0)
+    ops.push({
+      weight: 5,
+      arbitrary: fc.record({ kind: fc.constant('token' as const), pos, token: fc.nat({ max: dict.length - 1 }) }),
+    });
   if (huge > 0) {
     ops.push({
       weight: 1,
-      arbitrary: fc.record({ kind: fc.constant('repeat' as const), from: pos, len: fc.integer({ min: 1, max: 512 }), targetBytes: fc.integer({ min: 64 * 1024, max: huge }) }),
+      arbitrary: fc.record({
+        kind: fc.constant('repeat' as const),
+        from: pos,
+        len: fc.integer({ min: 1, max: 512 }),
+        targetBytes: fc.integer({ min: 64 * 1024, max: huge }),
+      }),
     });
   }
   return fc.oneof(...ops);
@@ -172,4 +202,8 @@ export const nasty = fc.constantFrom(
 );
 
 /** A value: a nasty string, a short word, or arbitrary unicode. */
-export const word = fc.oneof(nasty, fc.stringMatching(/^[A-Za-z0-9_.:/,@+-]{1,24}$/), fc.string({ maxLength: 40, unit: 'grapheme' }));
+export const word = fc.oneof(
+  nasty,
+  fc.stringMatching(/^[A-Za-z0-9_.:/,@+-]{1,24}$/),
+  fc.string({ maxLength: 40, unit: 'grapheme' }),
+);

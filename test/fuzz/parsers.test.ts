@@ -44,7 +44,10 @@ describe('parser fuzzing (seeded sample)', () => {
   for (const t of TARGETS) {
     it(`${t.name}: ${numRuns} cases, no throw, no hang, a result or a reason`, { timeout: 120_000 }, async () => {
       const stats = await fuzzTarget(t, { seed, numRuns, repoRoot, caseBudgetMs: 2_000, hugeBytes: 1024 * 1024 });
-      if (stats.failure) throw new Error(`${t.name} (seed ${seed}, path ${stats.failure.path ?? '?'}): ${stats.failure.error}\ninput: ${stats.failure.input}`);
+      if (stats.failure)
+        throw new Error(
+          `${t.name} (seed ${seed}, path ${stats.failure.path ?? '?'}): ${stats.failure.error}\ninput: ${stats.failure.input}`,
+        );
       expect(stats.cases).toBe(numRuns);
       // Mutations need real files: every target has some.
       expect(stats.seeds).toBeGreaterThan(0);

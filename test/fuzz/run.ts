@@ -87,7 +87,10 @@ export async function fuzzTarget(t: FuzzTarget, o: FuzzOptions): Promise<FuzzSta
       const err = details.errorInstance;
       stats.failure = {
         input: ce ? describeInput(ce) : '(none)',
-        error: err instanceof Error ? `${err.name}: ${err.message}\n${err.stack?.split('\n').slice(1, 6).join('\n') ?? ''}` : String(err),
+        error:
+          err instanceof Error
+            ? `${err.name}: ${err.message}\n${err.stack?.split('\n').slice(1, 6).join('\n') ?? ''}`
+            : String(err),
         ...(details.counterexamplePath ? { path: details.counterexamplePath } : {}),
       };
     }

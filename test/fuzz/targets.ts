@@ -29,13 +29,19 @@ import { decode } from '../../probes/updates/compress.js';
 import type { Compression } from '../../probes/updates/compress.js';
 import { parseDeb822 } from '../../src/host/facts/dpkg/deb822.js';
 import { parseRpmHeader, TAG, TYPE } from '../../probes/updates/rpm/header.js';
-import { parseInetSockets, parseUnixSockets, parseFibTrieLocal, parseIfInet6, parseRoutes } from '../../probes/ports/proc-net.js';
+import {
+  parseInetSockets,
+  parseUnixSockets,
+  parseFibTrieLocal,
+  parseIfInet6,
+  parseRoutes,
+} from '../../probes/ports/proc-net.js';
 import { parseCgroup } from '../../src/host/facts/cgroup.js';
 import { parseStatus } from '../../probes/seccomp/proc.js';
 import { certificatesInBlob } from '../../probes/tls/gather.js';
 import { parseCertificate } from '../../probes/tls/certificate.js';
 import { certificateSignatureAlgorithm } from '../../probes/tls/der.js';
-import { splitPem, MAX_PEM_BLOCKS } from '../../probes/tls/pem.js';
+import { MAX_PEM_BLOCKS } from '../../probes/tls/pem.js';
 import { parseKubeconfig } from '../../probes/tls/kubeconfig.js';
 import { DbReader } from '../../src/integrity/db.js';
 import { integrityInit } from '../../src/integrity/api.js';
@@ -151,8 +157,27 @@ function opensslCerts(ctx: FuzzContext): { pem: Buffer[]; der: Buffer[] } {
     for (const [name, args] of keys) {
       const crt = path.join(dir, `${name}.crt`);
       if (!existsSync(crt)) {
-        execFileSync('openssl', ['req', '-x509', ...args, '-nodes', '-keyout', path.join(dir, `${name}.key`), '-out', crt, '-days', '30', '-subj', `/CN=fuzz-${name}`], { stdio: 'ignore' });
-        execFileSync('openssl', ['x509', '-in', crt, '-outform', 'DER', '-out', path.join(dir, `${name}.der`)], { stdio: 'ignore' });
+        execFileSync(
+          'openssl',
+          [
+            'req',
+            '-x509',
+            ...args,
+            '-nodes',
+            '-keyout',
+            path.join(dir, `${name}.key`),
+            '-out',
+            crt,
+            '-days',
+            '30',
+            '-subj',
+            `/CN=fuzz-${name}`,
+          ],
+          { stdio: 'ignore' },
+        );
+        execFileSync('openssl', ['x509', '-in', crt, '-outform', 'DER', '-out', path.join(dir, `${name}.der`)], {
+          stdio: 'ignore',
+        });
       }
       pem.push(readFileSync(crt));
       der.push(readFileSync(path.join(dir, `${name}.der`)));
@@ -171,7 +196,16 @@ function opensslCerts(ctx: FuzzContext): { pem: Buffer[]; der: Buffer[] } {
 const lines = (line: fc.Arbitrary<string>, max = 40) => joinLines(line, max);
 const hex = (min: number, max: number) => fc.stringMatching(new RegExp(`^[0-9A-Fa-f]{${min},${max}}$`));
 const keyValue = (keys: readonly string[], sep: fc.Arbitrary<string>) =>
-  fc.tuple(fc.oneof(fc.constantFrom(...keys), word), sep, fc.oneof(word, fc.array(word, { maxLength: 4 }).map((a) => a.join(' ')))).map(([k, s, v]) => k + s + v);
+  fc
+    .tuple(
+      fc.oneof(fc.constantFrom(...keys), word),
+      sep,
+      fc.oneof(
+        word,
+        fc.array(word, { maxLength: 4 }).map((a) => a.join(' ')),
+      ),
+    )
+    .map(([k, s, v]) => k + s + v);
 
 /** TOML-ish values: what smol-toml can write (no null), nested at most 3 deep. */
 const tomlValue: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
@@ -179,9 +213,16 @@ const tomlValue: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     fc.oneof(word, fc.boolean(), fc.integer(), fc.double({ noNaN: false })),
     fc.array(tie('v'), { maxLength: 4 }),
-    fc.dictionary(fc.oneof(word, fc.constantFrom('runtime_type', 'SystemdCgroup', 'options', 'runtimes', 'runc', 'kata', 'imports', 'version')), tie('v'), {
-      maxKeys: 4,
-    }),
+    fc.dictionary(
+      fc.oneof(
+        word,
+        fc.constantFrom('runtime_type', 'SystemdCgroup', 'options', 'runtimes', 'runc', 'kata', 'imports', 'version'),
+      ),
+      tie('v'),
+      {
+        maxKeys: 4,
+      },
+    ),
   ),
 })).v;
 
@@ -196,11 +237,44 @@ function tomlDoc(skeleton: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<
     }),
     lines(
       fc.oneof(
-        fc.tuple(fc.array(fc.oneof(word, fc.constantFrom('plugins', '"io.containerd.grpc.v1.cri"', 'crio', 'runtime', 'containerd')), { minLength: 1, maxLength: 5 }), fc.boolean()).map(
-          ([p, arr]) => (arr ? `[[${p.join('.')}]]` : `[${p.join('.')}]`),
+        fc
+          .tuple(
+            fc.array(
+              fc.oneof(
+                word,
+                fc.constantFrom('plugins', '"io.containerd.grpc.v1.cri"', 'crio', 'runtime', 'containerd'),
+              ),
+              { minLength: 1, maxLength: 5 },
+            ),
+            fc.boolean(),
+          )
+          .map(([p, arr]) => (arr ? `[[${p.join('.')}]]` : `[${p.join('.')}]`)),
+        keyValue(
+          [
+            'version',
+            'imports',
+            'root',
+            'state',
+            'seccomp_profile',
+            'default_runtime',
+            'runtime_type',
+            'SystemdCgroup',
+            'default_capabilities',
+            'address',
+          ],
+          fc.constantFrom(' = ', '=', ' '),
         ),
-        keyValue(['version', 'imports', 'root', 'state', 'seccomp_profile', 'default_runtime', 'runtime_type', 'SystemdCgroup', 'default_capabilities', 'address'], fc.constantFrom(' = ', '=', ' ')),
-        fc.constantFrom('a = {b = {c = {d = 1}}}', 'x = [[[[[[1]]]]]]', 'x = """', "x = '''", 'x = 1979-05-27T07:32:00Z', '[a]\n[a]', 'a.b = 1\n[a]\nb = 2', 'x = 0xDEADBEEF', 'x = inf'),
+        fc.constantFrom(
+          'a = {b = {c = {d = 1}}}',
+          'x = [[[[[[1]]]]]]',
+          'x = """',
+          "x = '''",
+          'x = 1979-05-27T07:32:00Z',
+          '[a]\n[a]',
+          'a.b = 1\n[a]\nb = 2',
+          'x = 0xDEADBEEF',
+          'x = inf',
+        ),
         word,
       ),
     ),
@@ -214,9 +288,18 @@ const rpmHeader: fc.Arbitrary<Buffer> = fc
   .tuple(
     fc.array(
       fc.record({
-        tag: fc.oneof(fc.constantFrom(TAG.name, TAG.version, TAG.release, TAG.epoch, TAG.arch), fc.nat({ max: 0xffffffff })),
-        type: fc.oneof(fc.constantFrom(TYPE.int32, TYPE.string, TYPE.stringArray, TYPE.i18nstring, TYPE.bin), fc.nat({ max: 0xffffffff })),
-        value: fc.oneof(word, fc.uint8Array({ maxLength: 16 }).map((u) => Buffer.from(u).toString('latin1'))),
+        tag: fc.oneof(
+          fc.constantFrom(TAG.name, TAG.version, TAG.release, TAG.epoch, TAG.arch),
+          fc.nat({ max: 0xffffffff }),
+        ),
+        type: fc.oneof(
+          fc.constantFrom(TYPE.int32, TYPE.string, TYPE.stringArray, TYPE.i18nstring, TYPE.bin),
+          fc.nat({ max: 0xffffffff }),
+        ),
+        value: fc.oneof(
+          word,
+          fc.uint8Array({ maxLength: 16 }).map((u) => Buffer.from(u).toString('latin1')),
+        ),
         lie: fc.option(fc.nat({ max: 0xffffffff }), { freq: 5 }),
         count: fc.oneof(fc.constant(1), fc.nat({ max: 0xffffffff })),
       }),
@@ -278,25 +361,89 @@ const SSH_KEYWORDS = [
 ];
 
 const sshContexts: ConnectionContext[] = [
-  { userClass: 'root', user: 'root', groups: ['root'], host: 'client.example', addr: '203.0.113.9', laddr: '127.0.0.1', lport: 22, label: 'root from 203.0.113.9' },
-  { userClass: 'user', user: 'alice', groups: ['alice', 'sudo'], host: '', addr: '10.0.0.1', laddr: '10.0.0.2', lport: 2222, label: 'alice from 10.0.0.1' },
+  {
+    userClass: 'root',
+    user: 'root',
+    groups: ['root'],
+    host: 'client.example',
+    addr: '203.0.113.9',
+    laddr: '127.0.0.1',
+    lport: 22,
+    label: 'root from 203.0.113.9',
+  },
+  {
+    userClass: 'user',
+    user: 'alice',
+    groups: ['alice', 'sudo'],
+    host: '',
+    addr: '10.0.0.1',
+    laddr: '10.0.0.2',
+    lport: 2222,
+    label: 'alice from 10.0.0.1',
+  },
 ] as ConnectionContext[];
 
 const sshdTarget: FuzzTarget = {
   name: 'sshd_config',
   entry: 'probes/ssh/config-parser.ts parseSshdConfig + effective.ts effectiveSettings',
-  dictionary: ['\nInclude ', '\nMatch ', 'User ', 'Address ', '10.0.0.0/8', '!', ',', '"', '=', '\n', '\r', '\0', '#', '*', 'sshd_config.d/*.conf', '/etc/ssh/sshd_config', 'all', 'yes', 'no'],
+  dictionary: [
+    '\nInclude ',
+    '\nMatch ',
+    'User ',
+    'Address ',
+    '10.0.0.0/8',
+    '!',
+    ',',
+    '"',
+    '=',
+    '\n',
+    '\r',
+    '\0',
+    '#',
+    '*',
+    'sshd_config.d/*.conf',
+    '/etc/ssh/sshd_config',
+    'all',
+    'yes',
+    'no',
+  ],
   async seeds(ctx) {
-    return [...fixtureFiles(ctx.repoRoot, /^\/etc\/ssh\/(sshd_config|.*\.conf)$/), ...machineFile('/etc/ssh/sshd_config')];
+    return [
+      ...fixtureFiles(ctx.repoRoot, /^\/etc\/ssh\/(sshd_config|.*\.conf)$/),
+      ...machineFile('/etc/ssh/sshd_config'),
+    ];
   },
   structured: () =>
     lines(
       fc.oneof(
         keyValue(SSH_KEYWORDS, fc.constantFrom(' ', '\t', '=', ' = ', '  ')),
         fc
-          .array(fc.tuple(fc.constantFrom('User', 'Group', 'Host', 'Address', 'LocalAddress', 'LocalPort', 'All', 'RDomain', 'Bogus'), fc.oneof(word, fc.constantFrom('10.0.0.0/8', '!root,*', '::1/999', '300.1.1.1/33'))), { maxLength: 4 })
+          .array(
+            fc.tuple(
+              fc.constantFrom(
+                'User',
+                'Group',
+                'Host',
+                'Address',
+                'LocalAddress',
+                'LocalPort',
+                'All',
+                'RDomain',
+                'Bogus',
+              ),
+              fc.oneof(word, fc.constantFrom('10.0.0.0/8', '!root,*', '::1/999', '300.1.1.1/33')),
+            ),
+            { maxLength: 4 },
+          )
           .map((cs) => 'Match ' + cs.map(([k, v]) => `${k} ${v}`).join(' ')),
-        fc.constantFrom('Include /etc/ssh/sshd_config', 'Include sshd_config.d/*.conf', 'Include /etc/ssh/nonexistent*', 'Include [', 'Include /proc/self/*', 'Include ../../../../etc/shadow'),
+        fc.constantFrom(
+          'Include /etc/ssh/sshd_config',
+          'Include sshd_config.d/*.conf',
+          'Include /etc/ssh/nonexistent*',
+          'Include [',
+          'Include /proc/self/*',
+          'Include ../../../../etc/shadow',
+        ),
         fc.constantFrom('# comment', '', '   ', 'PasswordAuthentication "yes', 'Port "22" "23"'),
         word,
       ),
@@ -304,7 +451,10 @@ const sshdTarget: FuzzTarget = {
     ),
   async setup(ctx) {
     await fsp.mkdir(path.join(ctx.work, 'root/etc/ssh/sshd_config.d'), { recursive: true });
-    await fsp.writeFile(path.join(ctx.work, 'root/etc/ssh/sshd_config.d/50-base.conf'), 'PasswordAuthentication no\nInclude /etc/ssh/sshd_config\n');
+    await fsp.writeFile(
+      path.join(ctx.work, 'root/etc/ssh/sshd_config.d/50-base.conf'),
+      'PasswordAuthentication no\nInclude /etc/ssh/sshd_config\n',
+    );
   },
   async run(input, ctx) {
     const host = new HostRoot(path.join(ctx.work, 'root'));
@@ -316,7 +466,8 @@ const sshdTarget: FuzzTarget = {
     }
     ensure(parsed.files.length <= 256 + 1, `files capped: ${parsed.files.length}`);
     ensure(parsed.directives.length <= 50_000, `directives capped: ${parsed.directives.length}`);
-    for (const p of parsed.problems) ensure(typeof p.message === 'string' && p.message.length > 0, 'every problem says what');
+    for (const p of parsed.problems)
+      ensure(typeof p.message === 'string' && p.message.length > 0, 'every problem says what');
     for (const c of sshContexts) {
       const eff = effectiveSettings(parsed, c, { major: 9, minor: 2 });
       ensure(eff instanceof Map, 'effective settings are a map');
@@ -327,17 +478,44 @@ const sshdTarget: FuzzTarget = {
 const daemonJsonTarget: FuzzTarget = {
   name: 'daemon.json',
   entry: 'probes/runtime/docker.ts parseDaemonJson + resolveDocker',
-  dictionary: ['{', '}', '[', ']', '"', ':', ',', 'true', 'null', '"icc"', '"userland-proxy"', '"log-driver"', '"hosts"', '"__proto__"', '1e999'],
+  dictionary: [
+    '{',
+    '}',
+    '[',
+    ']',
+    '"',
+    ':',
+    ',',
+    'true',
+    'null',
+    '"icc"',
+    '"userland-proxy"',
+    '"log-driver"',
+    '"hosts"',
+    '"__proto__"',
+    '1e999',
+  ],
   async seeds(ctx) {
     return fixtureFiles(ctx.repoRoot, /^\/etc\/docker\/daemon\.json$/);
   },
   structured: () =>
     fc.oneof(
       fc
-        .dictionary(fc.oneof(fc.constantFrom(...DOCKER_OPTIONS.map((o) => o.key), '__proto__', 'constructor', 'toString'), word), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 12 })
+        .dictionary(
+          fc.oneof(fc.constantFrom(...DOCKER_OPTIONS.map((o) => o.key), '__proto__', 'constructor', 'toString'), word),
+          fc.jsonValue({ maxDepth: 3 }),
+          { maxKeys: 12 },
+        )
         .map((o) => Buffer.from(JSON.stringify(o))),
       fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? '')),
-      fc.constantFrom('{"icc": true, "icc": false}', '{"__proto__": {"icc": false}}', '['.repeat(100_000), '{"a":' + '['.repeat(5000) + ']'.repeat(5000) + '}').map((s) => Buffer.from(s)),
+      fc
+        .constantFrom(
+          '{"icc": true, "icc": false}',
+          '{"__proto__": {"icc": false}}',
+          '['.repeat(100_000),
+          '{"a":' + '['.repeat(5000) + ']'.repeat(5000) + '}',
+        )
+        .map((s) => Buffer.from(s)),
     ),
   run(input) {
     const text = input.toString('utf8');
@@ -351,7 +529,20 @@ const daemonJsonTarget: FuzzTarget = {
 const containerdTarget: FuzzTarget = {
   name: 'containerd TOML',
   entry: 'probes/runtime/containerd.ts loadContainerdConfig (imports followed)',
-  dictionary: ['[', ']', '[[', '"', "'''", '"""', '=', '.', 'version = 2', 'version = 3', 'imports = ["/etc/containerd/conf.d/*.toml"]', '\n'],
+  dictionary: [
+    '[',
+    ']',
+    '[[',
+    '"',
+    "'''",
+    '"""',
+    '=',
+    '.',
+    'version = 2',
+    'version = 3',
+    'imports = ["/etc/containerd/conf.d/*.toml"]',
+    '\n',
+  ],
   async seeds(ctx) {
     return fixtureFiles(ctx.repoRoot, /^\/etc\/containerd\/.*\.toml$|^\/var\/lib\/rancher\/.*\.toml(\.tmpl)?$/);
   },
@@ -360,8 +551,24 @@ const containerdTarget: FuzzTarget = {
       fc.record(
         {
           version: fc.oneof(fc.constantFrom(1, 2, 3, 4), fc.integer()),
-          imports: fc.array(fc.oneof(fc.constantFrom('/etc/containerd/conf.d/*.toml', 'conf.d/[', '/etc/containerd/config.toml', '../../../../etc/shadow', '/proc/self/environ'), word), { maxLength: 3 }),
-          plugins: fc.dictionary(fc.constantFrom('io.containerd.grpc.v1.cri', 'io.containerd.cri.v1.runtime', 'cri'), tomlValue, { maxKeys: 2 }),
+          imports: fc.array(
+            fc.oneof(
+              fc.constantFrom(
+                '/etc/containerd/conf.d/*.toml',
+                'conf.d/[',
+                '/etc/containerd/config.toml',
+                '../../../../etc/shadow',
+                '/proc/self/environ',
+              ),
+              word,
+            ),
+            { maxLength: 3 },
+          ),
+          plugins: fc.dictionary(
+            fc.constantFrom('io.containerd.grpc.v1.cri', 'io.containerd.cri.v1.runtime', 'cri'),
+            tomlValue,
+            { maxKeys: 2 },
+          ),
           extra: tomlValue,
         },
         { requiredKeys: [] },
@@ -371,7 +578,10 @@ const containerdTarget: FuzzTarget = {
     await fsp.mkdir(path.join(ctx.work, 'root/etc/containerd/conf.d'), { recursive: true });
     // Real imports for the main file to pull in (a fixture's drop-in, and one that imports the main file).
     await fsp.writeFile(path.join(ctx.work, 'root/etc/containerd/conf.d/10-seed.toml'), seeds[seeds.length - 1] ?? '');
-    await fsp.writeFile(path.join(ctx.work, 'root/etc/containerd/conf.d/20-loop.toml'), 'version = 2\nimports = ["/etc/containerd/config.toml", "/etc/containerd/conf.d/*.toml"]\n');
+    await fsp.writeFile(
+      path.join(ctx.work, 'root/etc/containerd/conf.d/20-loop.toml'),
+      'version = 2\nimports = ["/etc/containerd/config.toml", "/etc/containerd/conf.d/*.toml"]\n',
+    );
   },
   async run(input, ctx) {
     await fsp.writeFile(path.join(ctx.work, 'root/etc/containerd/config.toml'), input);
@@ -384,7 +594,16 @@ const containerdTarget: FuzzTarget = {
 const crioTarget: FuzzTarget = {
   name: 'CRI-O TOML',
   entry: 'probes/runtime/crio.ts loadCrioConfig (drop-ins)',
-  dictionary: ['[crio]', '[crio.runtime]', '[crio.runtime.runtimes.runc]', 'seccomp_profile = ""', 'default_capabilities = [', '"', '=', '\n'],
+  dictionary: [
+    '[crio]',
+    '[crio.runtime]',
+    '[crio.runtime.runtimes.runc]',
+    'seccomp_profile = ""',
+    'default_capabilities = [',
+    '"',
+    '=',
+    '\n',
+  ],
   async seeds(ctx) {
     return fixtureFiles(ctx.repoRoot, /^\/etc\/crio\//);
   },
@@ -394,7 +613,19 @@ const crioTarget: FuzzTarget = {
         {
           crio: fc.record(
             {
-              runtime: fc.dictionary(fc.constantFrom('seccomp_profile', 'default_runtime', 'default_capabilities', 'runtimes', 'selinux', 'no_pivot', 'workloads'), tomlValue, { maxKeys: 4 }),
+              runtime: fc.dictionary(
+                fc.constantFrom(
+                  'seccomp_profile',
+                  'default_runtime',
+                  'default_capabilities',
+                  'runtimes',
+                  'selinux',
+                  'no_pivot',
+                  'workloads',
+                ),
+                tomlValue,
+                { maxKeys: 4 },
+              ),
               api: tomlValue,
             },
             { requiredKeys: [] },
@@ -410,12 +641,31 @@ const crioTarget: FuzzTarget = {
   },
   async run(input, ctx) {
     await fsp.writeFile(path.join(ctx.work, 'root/etc/crio/crio.conf.d/99-fuzz.conf'), input);
-    const r = await loadCrioConfig(new HostRoot(path.join(ctx.work, 'root')), '/etc/crio/crio.conf', '/etc/crio/crio.conf.d');
+    const r = await loadCrioConfig(
+      new HostRoot(path.join(ctx.work, 'root')),
+      '/etc/crio/crio.conf',
+      '/etc/crio/crio.conf.d',
+    );
     if (!r.ok) ensure(typeof r.reason === 'string' && r.reason.length > 0, 'a failure has a reason');
   },
 };
 
-const KUBELET_FIELDS = ['authentication', 'anonymous', 'enabled', 'webhook', 'authorization', 'mode', 'readOnlyPort', 'protectKernelDefaults', 'rotateCertificates', 'featureGates', 'seccompDefault', 'tlsCipherSuites', 'kind', 'apiVersion'];
+const KUBELET_FIELDS = [
+  'authentication',
+  'anonymous',
+  'enabled',
+  'webhook',
+  'authorization',
+  'mode',
+  'readOnlyPort',
+  'protectKernelDefaults',
+  'rotateCertificates',
+  'featureGates',
+  'seccompDefault',
+  'tlsCipherSuites',
+  'kind',
+  'apiVersion',
+];
 
 const yamlish: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
   v: fc.oneof(
@@ -446,7 +696,13 @@ function yamlDoc(): fc.Arbitrary<Buffer> {
     yamlish.map((v) => Buffer.from(yamlStringify(v))),
     yamlish.map((v) => Buffer.from(JSON.stringify(v) ?? '')),
     yamlNasty.map((s) => Buffer.from(s)),
-    lines(fc.oneof(keyValue(KUBELET_FIELDS, fc.constantFrom(': ', ':', ' : ')), fc.tuple(fc.nat({ max: 12 }), word).map(([n, w]) => ' '.repeat(n) + w), fc.constantFrom('- ', '---', '...', '&a', '*a', '!tag'))),
+    lines(
+      fc.oneof(
+        keyValue(KUBELET_FIELDS, fc.constantFrom(': ', ':', ' : ')),
+        fc.tuple(fc.nat({ max: 12 }), word).map(([n, w]) => ' '.repeat(n) + w),
+        fc.constantFrom('- ', '---', '...', '&a', '*a', '!tag'),
+      ),
+    ),
   );
 }
 
@@ -455,7 +711,10 @@ const kubeletTarget: FuzzTarget = {
   entry: 'probes/kubelet/config-file.ts parseKubeletConfig + parseRancherConfig',
   dictionary: [': ', '\n  ', '- ', '&a ', '*a', '<<: ', '!!', '{', '[', '"', "'", '---\n', 'kubelet-arg:'],
   async seeds(ctx) {
-    return fixtureFiles(ctx.repoRoot, /^\/(var\/lib\/kubelet\/config\.yaml|etc\/kubernetes\/kubelet.*|etc\/rancher\/.*\/config\.yaml|etc\/kubernetes\/kubelet\/.*json)$|kubelet.*\.(ya?ml|json|conf)$/);
+    return fixtureFiles(
+      ctx.repoRoot,
+      /^\/(var\/lib\/kubelet\/config\.yaml|etc\/kubernetes\/kubelet.*|etc\/rancher\/.*\/config\.yaml|etc\/kubernetes\/kubelet\/.*json)$|kubelet.*\.(ya?ml|json|conf)$/,
+    );
   },
   structured: yamlDoc,
   run(input) {
@@ -473,17 +732,43 @@ const kubeletTarget: FuzzTarget = {
 const dpkgStatusTarget: FuzzTarget = {
   name: 'dpkg status',
   entry: 'src/host/facts/dpkg/status.ts parseDpkgStatus',
-  dictionary: ['\n\n', '\nPackage: ', '\nStatus: ', 'install ok installed', 'hold ok installed', '\nVersion: ', '1:2.3-4', '\n ', '\n .\n', ':'],
+  dictionary: [
+    '\n\n',
+    '\nPackage: ',
+    '\nStatus: ',
+    'install ok installed',
+    'hold ok installed',
+    '\nVersion: ',
+    '1:2.3-4',
+    '\n ',
+    '\n .\n',
+    ':',
+  ],
   async seeds(ctx) {
-    return [...fixtureFiles(ctx.repoRoot, /^\/var\/lib\/dpkg\/status$/), ...machineFile('/var/lib/dpkg/status', 48 * 1024)];
+    return [
+      ...fixtureFiles(ctx.repoRoot, /^\/var\/lib\/dpkg\/status$/),
+      ...machineFile('/var/lib/dpkg/status', 48 * 1024),
+    ];
   },
   structured: () =>
     fc
       .array(
         fc.record({
           pkg: fc.oneof(fc.stringMatching(/^[a-z0-9][a-z0-9+.-]{0,20}$/), word),
-          status: fc.oneof(fc.tuple(fc.constantFrom('install', 'hold', 'deinstall', 'purge', 'unknown', 'x'), fc.constantFrom('ok', 'reinstreq'), fc.constantFrom('installed', 'config-files', 'not-installed', 'half-configured', 'y')).map((a) => a.join(' ')), word),
-          version: fc.oneof(fc.stringMatching(/^([0-9]{1,3}:)?[0-9][A-Za-z0-9.+~-]{0,12}(-[A-Za-z0-9.+~]{1,6})?$/), word),
+          status: fc.oneof(
+            fc
+              .tuple(
+                fc.constantFrom('install', 'hold', 'deinstall', 'purge', 'unknown', 'x'),
+                fc.constantFrom('ok', 'reinstreq'),
+                fc.constantFrom('installed', 'config-files', 'not-installed', 'half-configured', 'y'),
+              )
+              .map((a) => a.join(' ')),
+            word,
+          ),
+          version: fc.oneof(
+            fc.stringMatching(/^([0-9]{1,3}:)?[0-9][A-Za-z0-9.+~-]{0,12}(-[A-Za-z0-9.+~]{1,6})?$/),
+            word,
+          ),
           arch: fc.oneof(fc.constantFrom('amd64', 'all', 'arm64'), word),
           extra: fc.array(fc.tuple(word, word), { maxLength: 3 }),
         }),
@@ -491,7 +776,17 @@ const dpkgStatusTarget: FuzzTarget = {
       )
       .map((ps) =>
         Buffer.from(
-          ps.map((p) => [`Package: ${p.pkg}`, `Status: ${p.status}`, `Version: ${p.version}`, `Architecture: ${p.arch}`, ...p.extra.map(([k, v]) => `${k}: ${v}\n ${v}`)].join('\n')).join('\n\n') + '\n',
+          ps
+            .map((p) =>
+              [
+                `Package: ${p.pkg}`,
+                `Status: ${p.status}`,
+                `Version: ${p.version}`,
+                `Architecture: ${p.arch}`,
+                ...p.extra.map(([k, v]) => `${k}: ${v}\n ${v}`),
+              ].join('\n'),
+            )
+            .join('\n\n') + '\n',
         ),
       ),
   run(input) {
@@ -499,15 +794,33 @@ const dpkgStatusTarget: FuzzTarget = {
     ensure(Array.isArray(r.packages) && Array.isArray(r.problems), 'packages and problems');
     // One problem per bad paragraph at most (beyond deb822's own 100): linear in the input, never more.
     const paragraphs = input.toString('utf8').split(/\n[ \t\r]*\n/).length;
-    ensure(r.problems.length <= 100 + paragraphs, `problems bounded: ${r.problems.length} for ${paragraphs} paragraphs`);
-    for (const p of r.packages) ensure(typeof p.name === 'string' && typeof p.version === 'string' && p.line >= 1, 'a package has name, version, line');
+    ensure(
+      r.problems.length <= 100 + paragraphs,
+      `problems bounded: ${r.problems.length} for ${paragraphs} paragraphs`,
+    );
+    for (const p of r.packages)
+      ensure(
+        typeof p.name === 'string' && typeof p.version === 'string' && p.line >= 1,
+        'a package has name, version, line',
+      );
   },
 };
 
 const releaseTarget: FuzzTarget = {
   name: 'apt Release',
   entry: 'probes/updates/deb/release.ts parseRelease',
-  dictionary: ['-----BEGIN PGP SIGNED MESSAGE-----\n', '\n-----BEGIN PGP SIGNATURE-----\n', '\n-----END PGP SIGNATURE-----\n', 'Hash: SHA256\n\n', '\nDate: ', '\nValid-Until: ', 'Thu, 01 Jan 1970 00:00:00 UTC', '\nSuite: ', '- ', '\n\n'],
+  dictionary: [
+    '-----BEGIN PGP SIGNED MESSAGE-----\n',
+    '\n-----BEGIN PGP SIGNATURE-----\n',
+    '\n-----END PGP SIGNATURE-----\n',
+    'Hash: SHA256\n\n',
+    '\nDate: ',
+    '\nValid-Until: ',
+    'Thu, 01 Jan 1970 00:00:00 UTC',
+    '\nSuite: ',
+    '- ',
+    '\n\n',
+  ],
   async seeds() {
     const dir = '/var/lib/apt/lists';
     let names: string[] = [];
@@ -521,15 +834,40 @@ const releaseTarget: FuzzTarget = {
   structured: () =>
     fc
       .tuple(
-        lines(keyValue(['Origin', 'Label', 'Suite', 'Codename', 'Version', 'Date', 'Valid-Until', 'NotAutomatic', 'ButAutomaticUpgrades', 'Architectures', 'Components', 'SHA256'], fc.constantFrom(': ', ':'))),
+        lines(
+          keyValue(
+            [
+              'Origin',
+              'Label',
+              'Suite',
+              'Codename',
+              'Version',
+              'Date',
+              'Valid-Until',
+              'NotAutomatic',
+              'ButAutomaticUpgrades',
+              'Architectures',
+              'Components',
+              'SHA256',
+            ],
+            fc.constantFrom(': ', ':'),
+          ),
+        ),
         fc.constantFrom('none', 'armour', 'broken-armour'),
-        fc.oneof(fc.date({ noInvalidDate: false }).map((d) => `Date: ${Number.isNaN(d.getTime()) ? 'bogus' : d.toUTCString()}`), fc.constantFrom('Date: Sat, 99 Foo 2024 25:61:61 UTC', 'Date: ')),
+        fc.oneof(
+          fc
+            .date({ noInvalidDate: false })
+            .map((d) => `Date: ${Number.isNaN(d.getTime()) ? 'bogus' : d.toUTCString()}`),
+          fc.constantFrom('Date: Sat, 99 Foo 2024 25:61:61 UTC', 'Date: '),
+        ),
       )
       .map(([body, armour, date]) => {
         const text = `${date}\n${body.toString()}`;
         if (armour === 'none') return Buffer.from(text);
         const sig = '\n-----BEGIN PGP SIGNATURE-----\n\niQIzBAEBCAAdFiEE\n=abcd\n-----END PGP SIGNATURE-----\n';
-        return Buffer.from(`-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n${text}${armour === 'armour' ? sig : ''}`);
+        return Buffer.from(
+          `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n${text}${armour === 'armour' ? sig : ''}`,
+        );
       }),
   run(input) {
     const r = parseRelease(input.toString('utf8'));
@@ -543,7 +881,15 @@ const PKG_NAMES = new Set(['openssh-server', 'libc6', 'bash', 'zlib1g']);
 const packagesTarget: FuzzTarget = {
   name: 'apt Packages',
   entry: 'probes/updates/deb/lists.ts parsePackagesBuffer (+ deb822 with comments, as sources)',
-  dictionary: ['\n\n', '\nPackage: ', 'Package: openssh-server\n', '\nVersion: ', '\nPhased-Update-Percentage: ', '\n ', '#'],
+  dictionary: [
+    '\n\n',
+    '\nPackage: ',
+    'Package: openssh-server\n',
+    '\nVersion: ',
+    '\nPhased-Update-Percentage: ',
+    '\n ',
+    '#',
+  ],
   async seeds(ctx) {
     // The machine's lists are lz4; their decoded excerpt is what the parser sees. Fixture lists are plain text.
     const fixture = fixtureFiles(ctx.repoRoot, /^\/var\/lib\/apt\/lists\/.*_Packages$/);
@@ -565,11 +911,28 @@ const packagesTarget: FuzzTarget = {
   structured: () =>
     fc
       .array(
-        fc.tuple(fc.oneof(fc.constantFrom(...PKG_NAMES), word), fc.oneof(fc.stringMatching(/^[0-9][A-Za-z0-9.+~:-]{0,12}$/), word), fc.oneof(fc.nat({ max: 200 }).map(String), word), fc.array(fc.tuple(word, word), { maxLength: 3 })),
+        fc.tuple(
+          fc.oneof(fc.constantFrom(...PKG_NAMES), word),
+          fc.oneof(fc.stringMatching(/^[0-9][A-Za-z0-9.+~:-]{0,12}$/), word),
+          fc.oneof(fc.nat({ max: 200 }).map(String), word),
+          fc.array(fc.tuple(word, word), { maxLength: 3 }),
+        ),
         { maxLength: 20 },
       )
       .map((ps) =>
-        Buffer.from(ps.map(([n, v, phased, extra]) => [`Package: ${n}`, `Version: ${v}`, 'Architecture: amd64', `Phased-Update-Percentage: ${phased}`, ...extra.map(([k, x]) => `${k}: ${x}`)].join('\n')).join('\n\n')),
+        Buffer.from(
+          ps
+            .map(([n, v, phased, extra]) =>
+              [
+                `Package: ${n}`,
+                `Version: ${v}`,
+                'Architecture: amd64',
+                `Phased-Update-Percentage: ${phased}`,
+                ...extra.map(([k, x]) => `${k}: ${x}`),
+              ].join('\n'),
+            )
+            .join('\n\n'),
+        ),
       ),
   run(input) {
     for (const names of [PKG_NAMES, undefined]) {
@@ -636,22 +999,59 @@ const rpmTarget: FuzzTarget = {
 
 const procNetLine = fc.oneof(
   fc
-    .tuple(fc.nat({ max: 9999 }), hex(8, 32), hex(4, 4), hex(8, 32), hex(4, 4), hex(2, 2), fc.nat(), fc.oneof(fc.nat().map(String), word))
-    .map(([sl, la, lp, ra, rp, st, uid, ino]) => `${sl}: ${la}:${lp} ${ra}:${rp} ${st} 00000000:00000000 00:00000000 00000000 ${uid} 0 ${ino} 1 0000000000000000 100 0 0 10 0`),
-  fc.tuple(hex(16, 16), fc.nat(), fc.nat(), fc.constantFrom('00010000', '00000000', 'ffffffff'), fc.nat({ max: 9 }), fc.nat(), fc.nat(), word).map(([a, b, c, f, t, s, i, p]) => `${a}: ${b} ${c} ${f} ${t} ${s} ${i} ${p}`),
-  fc.tuple(word, hex(8, 8), hex(8, 8), hex(8, 8)).map(([i, d, g, m]) => `${i}\t${d}\t${g}\t0003\t0\t0\t0\t${m}\t0\t0\t0`),
+    .tuple(
+      fc.nat({ max: 9999 }),
+      hex(8, 32),
+      hex(4, 4),
+      hex(8, 32),
+      hex(4, 4),
+      hex(2, 2),
+      fc.nat(),
+      fc.oneof(fc.nat().map(String), word),
+    )
+    .map(
+      ([sl, la, lp, ra, rp, st, uid, ino]) =>
+        `${sl}: ${la}:${lp} ${ra}:${rp} ${st} 00000000:00000000 00:00000000 00000000 ${uid} 0 ${ino} 1 0000000000000000 100 0 0 10 0`,
+    ),
+  fc
+    .tuple(
+      hex(16, 16),
+      fc.nat(),
+      fc.nat(),
+      fc.constantFrom('00010000', '00000000', 'ffffffff'),
+      fc.nat({ max: 9 }),
+      fc.nat(),
+      fc.nat(),
+      word,
+    )
+    .map(([a, b, c, f, t, s, i, p]) => `${a}: ${b} ${c} ${f} ${t} ${s} ${i} ${p}`),
+  fc
+    .tuple(word, hex(8, 8), hex(8, 8), hex(8, 8))
+    .map(([i, d, g, m]) => `${i}\t${d}\t${g}\t0003\t0\t0\t0\t${m}\t0\t0\t0`),
   fc.tuple(hex(32, 32), hex(2, 2), hex(2, 2), hex(2, 2), hex(2, 2), word).map((a) => a.join(' ')),
-  fc.constantFrom('  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode', 'Main:', '  +-- 0.0.0.0/0 3 0 5', '     /32 host LOCAL', '  |-- 127.0.0.1'),
+  fc.constantFrom(
+    '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+    'Main:',
+    '  +-- 0.0.0.0/0 3 0 5',
+    '     /32 host LOCAL',
+    '  |-- 127.0.0.1',
+  ),
   word,
 );
 
 const procNetTarget: FuzzTarget = {
   name: '/proc/net',
-  entry: 'probes/ports/proc-net.ts parseInetSockets (tcp/udp/raw, LE and BE), parseUnixSockets, parseFibTrieLocal, parseIfInet6, parseRoutes',
+  entry:
+    'probes/ports/proc-net.ts parseInetSockets (tcp/udp/raw, LE and BE), parseUnixSockets, parseFibTrieLocal, parseIfInet6, parseRoutes',
   dictionary: [':', ' ', '0A', '07', '00000000:0000', '\n', '/32 host LOCAL'],
   async seeds(ctx) {
-    const mine = ['tcp', 'tcp6', 'udp', 'udp6', 'unix', 'fib_trie', 'if_inet6', 'route', 'raw'].flatMap((n) => machineFile(`/proc/net/${n}`, 32 * 1024));
-    return [...fixtureFiles(ctx.repoRoot, /^\/proc\/(\d+\/)?net\/(tcp6?|udp6?|raw6?|unix|fib_trie|if_inet6|route)$/), ...mine];
+    const mine = ['tcp', 'tcp6', 'udp', 'udp6', 'unix', 'fib_trie', 'if_inet6', 'route', 'raw'].flatMap((n) =>
+      machineFile(`/proc/net/${n}`, 32 * 1024),
+    );
+    return [
+      ...fixtureFiles(ctx.repoRoot, /^\/proc\/(\d+\/)?net\/(tcp6?|udp6?|raw6?|unix|fib_trie|if_inet6|route)$/),
+      ...mine,
+    ];
   },
   structured: () => lines(procNetLine, 30),
   run(input) {
@@ -674,13 +1074,41 @@ const cgroupTarget: FuzzTarget = {
   entry: 'probes/ports/cgroup.ts parseCgroup',
   dictionary: ['0::/', 'kubepods', '.slice', '.scope', 'cri-containerd-', 'crio-', 'docker-', '/pod', '\n', ':'],
   async seeds(ctx) {
-    return [...fixtureFiles(ctx.repoRoot, /^\/proc\/\d+\/cgroup$/), ...machineFile('/proc/self/cgroup'), ...machineFile('/proc/1/cgroup')];
+    return [
+      ...fixtureFiles(ctx.repoRoot, /^\/proc\/\d+\/cgroup$/),
+      ...machineFile('/proc/self/cgroup'),
+      ...machineFile('/proc/1/cgroup'),
+    ];
   },
   structured: () =>
     lines(
       fc.oneof(
         fc
-          .tuple(fc.nat({ max: 13 }), fc.constantFrom('', 'memory', 'cpu,cpuacct', 'name=systemd'), fc.array(fc.oneof(fc.constantFrom('kubepods', 'kubepods.slice', 'kubepods-burstable.slice', 'besteffort', 'system.slice', 'docker'), fc.tuple(fc.constantFrom('pod', 'kubepods-pod', 'cri-containerd-', 'crio-', 'docker-', 'crio-conmon-'), hex(8, 64), fc.constantFrom('', '.slice', '.scope')).map((a) => a.join('')), word), { maxLength: 6 }))
+          .tuple(
+            fc.nat({ max: 13 }),
+            fc.constantFrom('', 'memory', 'cpu,cpuacct', 'name=systemd'),
+            fc.array(
+              fc.oneof(
+                fc.constantFrom(
+                  'kubepods',
+                  'kubepods.slice',
+                  'kubepods-burstable.slice',
+                  'besteffort',
+                  'system.slice',
+                  'docker',
+                ),
+                fc
+                  .tuple(
+                    fc.constantFrom('pod', 'kubepods-pod', 'cri-containerd-', 'crio-', 'docker-', 'crio-conmon-'),
+                    hex(8, 64),
+                    fc.constantFrom('', '.slice', '.scope'),
+                  )
+                  .map((a) => a.join('')),
+                word,
+              ),
+              { maxLength: 6 },
+            ),
+          )
           .map(([n, c, p]) => `${n}:${c}:/${p.join('/')}`),
         word,
       ),
@@ -695,14 +1123,44 @@ const cgroupTarget: FuzzTarget = {
 const procStatusTarget: FuzzTarget = {
   name: '/proc status',
   entry: 'probes/seccomp/proc.ts parseStatus',
-  dictionary: ['Seccomp:\t', 'NoNewPrivs:\t', 'CapEff:\t', 'Seccomp_filters:\t', '\n', 'ffffffffffffffff', '000001ffffffffff'],
+  dictionary: [
+    'Seccomp:\t',
+    'NoNewPrivs:\t',
+    'CapEff:\t',
+    'Seccomp_filters:\t',
+    '\n',
+    'ffffffffffffffff',
+    '000001ffffffffff',
+  ],
   async seeds(ctx) {
-    return [...fixtureFiles(ctx.repoRoot, /^\/proc\/\d+\/status$/), ...machineFile('/proc/self/status'), ...machineFile('/proc/1/status')];
+    return [
+      ...fixtureFiles(ctx.repoRoot, /^\/proc\/\d+\/status$/),
+      ...machineFile('/proc/self/status'),
+      ...machineFile('/proc/1/status'),
+    ];
   },
   structured: () =>
     lines(
       fc.oneof(
-        fc.tuple(fc.constantFrom('Name', 'Pid', 'PPid', 'Uid', 'Seccomp', 'Seccomp_filters', 'NoNewPrivs', 'CapEff', 'CapBnd', 'CapPrm', 'NSpid', 'VmRSS'), fc.oneof(hex(1, 20), fc.nat().map(String), word)).map(([k, v]) => `${k}:\t${v}`),
+        fc
+          .tuple(
+            fc.constantFrom(
+              'Name',
+              'Pid',
+              'PPid',
+              'Uid',
+              'Seccomp',
+              'Seccomp_filters',
+              'NoNewPrivs',
+              'CapEff',
+              'CapBnd',
+              'CapPrm',
+              'NSpid',
+              'VmRSS',
+            ),
+            fc.oneof(hex(1, 20), fc.nat().map(String), word),
+          )
+          .map(([k, v]) => `${k}:\t${v}`),
         word,
       ),
       60,
@@ -719,7 +1177,8 @@ function checkBlob(input: Buffer): void {
   ensure(certs.length > 0 || problems.length > 0, 'no certificate is a problem with a reason');
   for (const c of certs.slice(0, 20)) {
     const p = parseCertificate(c.der);
-    if (p.ok) ensure(Number.isFinite(p.notAfterMs) && Number.isFinite(p.notBeforeMs), 'a parsed certificate has its validity');
+    if (p.ok)
+      ensure(Number.isFinite(p.notAfterMs) && Number.isFinite(p.notBeforeMs), 'a parsed certificate has its validity');
     else ensure(p.reason.length > 0, 'a rejected certificate has a reason');
     certificateSignatureAlgorithm(c.der);
   }
@@ -728,7 +1187,16 @@ function checkBlob(input: Buffer): void {
 const pemTarget: FuzzTarget = {
   name: 'PEM',
   entry: 'probes/tls/gather.ts certificatesInBlob (pem.ts splitPem) + certificate.ts parseCertificate',
-  dictionary: ['-----BEGIN CERTIFICATE-----\n', '\n-----END CERTIFICATE-----\n', '-----BEGIN EC PRIVATE KEY-----', '=', '==', '\r\n', ' ', 'Proc-Type: 4,ENCRYPTED\n'],
+  dictionary: [
+    '-----BEGIN CERTIFICATE-----\n',
+    '\n-----END CERTIFICATE-----\n',
+    '-----BEGIN EC PRIVATE KEY-----',
+    '=',
+    '==',
+    '\r\n',
+    ' ',
+    'Proc-Type: 4,ENCRYPTED\n',
+  ],
   async seeds(ctx) {
     return [...opensslCerts(ctx).pem, ...fixtureFiles(ctx.repoRoot, /\.(pem|crt)$/)];
   },
@@ -736,7 +1204,10 @@ const pemTarget: FuzzTarget = {
     fc
       .array(
         fc.tuple(
-          fc.oneof(fc.constantFrom('CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE', 'PRIVATE KEY', 'RSA PRIVATE KEY'), word),
+          fc.oneof(
+            fc.constantFrom('CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE', 'PRIVATE KEY', 'RSA PRIVATE KEY'),
+            word,
+          ),
           fc.oneof(fc.uint8Array({ maxLength: 600 }).map(b64), word),
           fc.constantFrom(64, 76, 1, 1000),
           fc.boolean(),
@@ -763,12 +1234,19 @@ const derTlv: fc.Arbitrary<Buffer> = fc.letrec<{ t: Buffer }>((tie) => ({
   t: fc
     .tuple(
       fc.constantFrom(0x30, 0x31, 0x02, 0x03, 0x04, 0x05, 0x06, 0x17, 0x18, 0xa0, 0xa3, 0x0c),
-      fc.oneof({ depthSize: 'small' }, fc.uint8Array({ maxLength: 40 }).map((u) => Buffer.from(u)), fc.array(tie('t'), { maxLength: 4 }).map((a) => Buffer.concat(a))),
+      fc.oneof(
+        { depthSize: 'small' },
+        fc.uint8Array({ maxLength: 40 }).map((u) => Buffer.from(u)),
+        fc.array(tie('t'), { maxLength: 4 }).map((a) => Buffer.concat(a)),
+      ),
       fc.option(fc.constantFrom(0x80, 0x84, 0xff, 0x89), { freq: 6 }),
     )
     .map(([tag, body, lie]) => {
       let len: Buffer;
-      if (lie !== null) len = Buffer.from(lie === 0x84 ? [0x84, 0xff, 0xff, 0xff, 0xff] : lie === 0x89 ? [0x89, 1, 2, 3, 4, 5, 6, 7, 8, 9] : [lie]);
+      if (lie !== null)
+        len = Buffer.from(
+          lie === 0x84 ? [0x84, 0xff, 0xff, 0xff, 0xff] : lie === 0x89 ? [0x89, 1, 2, 3, 4, 5, 6, 7, 8, 9] : [lie],
+        );
       else if (body.length < 128) len = Buffer.from([body.length]);
       else if (body.length < 256) len = Buffer.from([0x81, body.length]);
       else len = Buffer.from([0x82, body.length >> 8, body.length & 0xff]);
@@ -789,7 +1267,18 @@ const derTarget: FuzzTarget = {
 const kubeconfigTarget: FuzzTarget = {
   name: 'kubeconfig',
   entry: 'probes/tls/kubeconfig.ts parseKubeconfig',
-  dictionary: ['clusters:\n', 'users:\n', '- name: ', '  user:\n', '    client-certificate-data: ', '    client-certificate: ', 'current-context: ', '../../../etc/shadow', '&a', '*a'],
+  dictionary: [
+    'clusters:\n',
+    'users:\n',
+    '- name: ',
+    '  user:\n',
+    '    client-certificate-data: ',
+    '    client-certificate: ',
+    'current-context: ',
+    '../../../etc/shadow',
+    '&a',
+    '*a',
+  ],
   async seeds(ctx) {
     const certs = opensslCerts(ctx).pem;
     const made = certs.slice(0, 2).map((c) =>
@@ -797,8 +1286,21 @@ const kubeconfigTarget: FuzzTarget = {
         yamlStringify({
           apiVersion: 'v1',
           kind: 'Config',
-          clusters: [{ name: 'k', cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority-data': c.toString('base64') } }],
-          users: [{ name: 'kubelet', user: { 'client-certificate': '/var/lib/kubelet/pki/kubelet-client-current.pem', 'client-key-data': 'AAAA' } }],
+          clusters: [
+            {
+              name: 'k',
+              cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority-data': c.toString('base64') },
+            },
+          ],
+          users: [
+            {
+              name: 'kubelet',
+              user: {
+                'client-certificate': '/var/lib/kubelet/pki/kubelet-client-current.pem',
+                'client-key-data': 'AAAA',
+              },
+            },
+          ],
           contexts: [{ name: 'c', context: { cluster: 'k', user: 'kubelet' } }],
           'current-context': 'c',
         }),
@@ -810,8 +1312,26 @@ const kubeconfigTarget: FuzzTarget = {
     fc.oneof(
       fc
         .record({
-          clusters: fc.array(fc.record({ name: word, cluster: fc.dictionary(fc.constantFrom('certificate-authority-data', 'certificate-authority', 'server'), fc.oneof(word, fc.uint8Array({ maxLength: 200 }).map(b64))) }), { maxLength: 3 }),
-          users: fc.array(fc.record({ name: word, user: fc.dictionary(fc.constantFrom('client-certificate-data', 'client-certificate', 'token'), fc.oneof(word, fc.uint8Array({ maxLength: 200 }).map(b64))) }), { maxLength: 3 }),
+          clusters: fc.array(
+            fc.record({
+              name: word,
+              cluster: fc.dictionary(
+                fc.constantFrom('certificate-authority-data', 'certificate-authority', 'server'),
+                fc.oneof(word, fc.uint8Array({ maxLength: 200 }).map(b64)),
+              ),
+            }),
+            { maxLength: 3 },
+          ),
+          users: fc.array(
+            fc.record({
+              name: word,
+              user: fc.dictionary(
+                fc.constantFrom('client-certificate-data', 'client-certificate', 'token'),
+                fc.oneof(word, fc.uint8Array({ maxLength: 200 }).map(b64)),
+              ),
+            }),
+            { maxLength: 3 },
+          ),
           'current-context': word,
           contexts: yamlish,
         })
@@ -821,7 +1341,10 @@ const kubeconfigTarget: FuzzTarget = {
   run(input) {
     const r = parseKubeconfig(input.toString('utf8'), '/etc/kubernetes/kubelet.conf');
     if (!r.ok) ensure(r.reason.length > 0, 'a failure has a reason');
-    else for (const ref of r.refs) if (ref.file !== undefined) ensure(ref.file.startsWith('/'), `file references are absolute host paths: ${ref.file}`);
+    else
+      for (const ref of r.refs)
+        if (ref.file !== undefined)
+          ensure(ref.file.startsWith('/'), `file references are absolute host paths: ${ref.file}`);
   },
 };
 
@@ -861,12 +1384,49 @@ const integrityTarget: FuzzTarget = {
   structured: () =>
     fc
       .tuple(
-        fc.record({ hostward: fc.oneof(fc.constant('integrity-db'), word), version: fc.oneof(fc.constant(1), fc.constant(2), fc.integer()), created: word, root: word, policy: word, generation: fc.oneof(fc.nat(), fc.integer(), fc.double()), signed: fc.boolean(), keyId: fc.option(word) }, { requiredKeys: [] }),
-        fc.array(fc.tuple(fc.oneof(fc.stringMatching(/^\/[a-z/]{0,20}$/), word), fc.constantFrom('f', 'd', 'l', 'x'), fc.nat(), fc.nat(), fc.nat(), fc.nat(), fc.nat(), fc.nat(), fc.double(), fc.double(), fc.option(hex(64, 64)), fc.option(word)), { maxLength: 8 }),
-        fc.record({ end: fc.oneof(fc.constant(true), fc.boolean()), records: fc.integer(), mac: fc.oneof(hex(64, 64), word) }),
+        fc.record(
+          {
+            hostward: fc.oneof(fc.constant('integrity-db'), word),
+            version: fc.oneof(fc.constant(1), fc.constant(2), fc.integer()),
+            created: word,
+            root: word,
+            policy: word,
+            generation: fc.oneof(fc.nat(), fc.integer(), fc.double()),
+            signed: fc.boolean(),
+            keyId: fc.option(word),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.array(
+          fc.tuple(
+            fc.oneof(fc.stringMatching(/^\/[a-z/]{0,20}$/), word),
+            fc.constantFrom('f', 'd', 'l', 'x'),
+            fc.nat(),
+            fc.nat(),
+            fc.nat(),
+            fc.nat(),
+            fc.nat(),
+            fc.nat(),
+            fc.double(),
+            fc.double(),
+            fc.option(hex(64, 64)),
+            fc.option(word),
+          ),
+          { maxLength: 8 },
+        ),
+        fc.record({
+          end: fc.oneof(fc.constant(true), fc.boolean()),
+          records: fc.integer(),
+          mac: fc.oneof(hex(64, 64), word),
+        }),
         fc.boolean(),
       )
-      .map(([h, recs, end, final]) => Buffer.from([JSON.stringify(h), ...recs.map((r) => JSON.stringify(r)), JSON.stringify(end)].join('\n') + (final ? '\n' : ''))),
+      .map(([h, recs, end, final]) =>
+        Buffer.from(
+          [JSON.stringify(h), ...recs.map((r) => JSON.stringify(r)), JSON.stringify(end)].join('\n') +
+            (final ? '\n' : ''),
+        ),
+      ),
   async run(input, ctx) {
     const file = path.join(ctx.work, 'fuzz.db');
     await fsp.writeFile(file, input);
@@ -877,13 +1437,19 @@ const integrityTarget: FuzzTarget = {
       const v = await r.finish();
       verified = v.verified;
     } catch (e) {
-      ensure(e instanceof IntegrityError, `only IntegrityError may be thrown, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      ensure(
+        e instanceof IntegrityError,
+        `only IntegrityError may be thrown, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+      );
       return;
     }
     if (verified) {
       // A forger without the key cannot make the reader vouch for anything the writer did not write.
       const seeds = integritySeeds.get(ctx) ?? [];
-      ensure(seeds.includes(vouched(input.toString('utf8'))), 'a verified database vouches only for what the key holder wrote');
+      ensure(
+        seeds.includes(vouched(input.toString('utf8'))),
+        'a verified database vouches only for what the key holder wrote',
+      );
     }
   },
   async setup(ctx, seeds) {
@@ -905,7 +1471,16 @@ const eventArb = fc.record(
     severity: fc.oneof(fc.constantFrom('critical', 'high', 'medium', 'low', 'info'), word),
     title: word,
     message: word,
-    evidence: fc.oneof(fc.array(fc.record({ file: fc.oneof(word, fc.integer()), line: fc.oneof(fc.nat(), fc.double()), text: word }, { requiredKeys: [] }), { maxLength: 3 }), fc.jsonValue()),
+    evidence: fc.oneof(
+      fc.array(
+        fc.record(
+          { file: fc.oneof(word, fc.integer()), line: fc.oneof(fc.nat(), fc.double()), text: word },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 3 },
+      ),
+      fc.jsonValue(),
+    ),
     observedAt: fc.oneof(
       fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }).map((d) => d.toISOString()),
       fc.constantFrom('2026-02-30T25:61:61Z', '2026-11-24T10:00:00.000+99:99', ''),
@@ -933,13 +1508,28 @@ const collectorBodyTarget: FuzzTarget = {
       evidence: [{ file: '/etc/ssh/sshd_config.d/50-cloud-init.conf', line: 1, text: 'PasswordAuthentication yes' }],
       observedAt: '2026-11-24T10:00:00.000Z',
     });
-    return [Buffer.from(JSON.stringify([ev(1)])), Buffer.from(JSON.stringify([ev(1), ev(2), { ...ev(3), accepted: true }]))];
+    return [
+      Buffer.from(JSON.stringify([ev(1)])),
+      Buffer.from(JSON.stringify([ev(1), ev(2), { ...ev(3), accepted: true }])),
+    ];
   },
   structured: () =>
     fc.oneof(
       fc.array(eventArb, { maxLength: 5 }).map((a) => Buffer.from(JSON.stringify(a))),
       fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? '')),
-      fc.nat({ max: 3 }).map((k) => Buffer.from(k === 0 ? JSON.stringify(Array(MAX_EVENTS_PER_REQUEST + 1).fill({})) : k === 1 ? '[' + '['.repeat(10_000) : k === 2 ? '"' + 'x'.repeat(LIMITS.message * 4) + '"' : '[{"id":"a","evidence":[' + '{},'.repeat(LIMITS.evidence) + '{}]}]')),
+      fc
+        .nat({ max: 3 })
+        .map((k) =>
+          Buffer.from(
+            k === 0
+              ? JSON.stringify(Array(MAX_EVENTS_PER_REQUEST + 1).fill({}))
+              : k === 1
+                ? '[' + '['.repeat(10_000)
+                : k === 2
+                  ? '"' + 'x'.repeat(LIMITS.message * 4) + '"'
+                  : '[{"id":"a","evidence":[' + '{},'.repeat(LIMITS.evidence) + '{}]}]',
+          ),
+        ),
     ),
   run(input) {
     let body: unknown;
@@ -956,7 +1546,8 @@ const collectorBodyTarget: FuzzTarget = {
     ensure(v.events.length <= MAX_EVENTS_PER_REQUEST, 'at most 1,000 events');
     const again = validateEvents(JSON.parse(JSON.stringify(v.events)));
     ensure(again.ok, 'accepted events validate again');
-    for (const e of v.events) ensure(e.message.length <= LIMITS.message && e.evidence.length <= LIMITS.evidence, 'limits hold');
+    for (const e of v.events)
+      ensure(e.message.length <= LIMITS.message && e.evidence.length <= LIMITS.evidence, 'limits hold');
   },
 };
 
@@ -971,7 +1562,13 @@ const framingTarget: FuzzTarget = {
   },
   structured: () =>
     fc
-      .array(fc.oneof(fc.uint8Array({ maxLength: 200 }).map((u) => ({ raw: true, b: Buffer.from(u) })), fc.uint8Array({ maxLength: 200 }).map((u) => ({ raw: false, b: Buffer.from(u) }))), { maxLength: 8 })
+      .array(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }).map((u) => ({ raw: true, b: Buffer.from(u) })),
+          fc.uint8Array({ maxLength: 200 }).map((u) => ({ raw: false, b: Buffer.from(u) })),
+        ),
+        { maxLength: 8 },
+      )
       .map((parts) => Buffer.concat(parts.map((p) => (p.raw ? p.b : encodeRecord(p.b))))),
   run(input) {
     const d = decodeRecords(input);
@@ -1019,10 +1616,18 @@ const decompressTarget: FuzzTarget = {
   structured: () =>
     fc.oneof(
       // lz4: up to 256 blocks of 4 MiB zeros (1 GiB) in a few hundred KB.
-      fc.integer({ min: 1, max: 256 }).map((k) => (lz4Bomb ? Buffer.concat([lz4Bomb.head, ...Array<Buffer>(k).fill(lz4Bomb.block), Buffer.alloc(4)]) : Buffer.alloc(0))),
+      fc
+        .integer({ min: 1, max: 256 })
+        .map((k) =>
+          lz4Bomb
+            ? Buffer.concat([lz4Bomb.head, ...Array<Buffer>(k).fill(lz4Bomb.block), Buffer.alloc(4)])
+            : Buffer.alloc(0),
+        ),
       // gzip of zeros: deflate's 1032:1.
       fc.integer({ min: 1, max: 64 }).map((mb) => gzipSync(Buffer.alloc(mb * 1024 * 1024))),
-      fc.tuple(fc.constantFrom(...MAGICS.map(([, m]) => m)), fc.uint8Array({ maxLength: 4096 })).map(([m, rest]) => Buffer.concat([Buffer.from(m), Buffer.from(rest)])),
+      fc
+        .tuple(fc.constantFrom(...MAGICS.map(([, m]) => m)), fc.uint8Array({ maxLength: 4096 }))
+        .map(([m, rest]) => Buffer.concat([Buffer.from(m), Buffer.from(rest)])),
     ),
   async run(input) {
     const kind = kindOf(input);
@@ -1063,7 +1668,9 @@ export const TARGETS: readonly FuzzTarget[] = [
 
 /** Read-only view of the fast-check values a target produced, for reports. */
 export function describeInput(b: Buffer): string {
-  const head = b.subarray(0, 160).toString('latin1').replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const head = b
+    .subarray(0, 160)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return `${b.length} bytes: ${head}${b.length > 160 ? '…' : ''}`;
 }
-

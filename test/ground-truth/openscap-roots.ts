@@ -144,7 +144,7 @@ function writeAccounts(root: string, databases: Map<string, Map<string, string>>
 /** A hardened host has a home directory, 0750 and its user's own, for every login user of the merged passwd. */
 function makeHomes(root: string): void {
   for (const line of readFileSync(path.join(root, 'etc/passwd'), 'utf8').split('\n').filter(Boolean)) {
-    const [, , uid, gid, , home, shell] = line.split(':') as string[];
+    const [, , uid, gid, , home, shell] = line.split(':');
     if (Number(uid) < 1000 || Number(uid) === 65534 || /nologin|false$/.test(shell ?? '')) continue;
     const dir = path.join(root, home!);
     if (existsSync(dir)) continue;
@@ -176,7 +176,10 @@ function writeProcMounts(root: string): void {
   if (!existsSync(info)) return;
   const lines = readFileSync(info, 'utf8').split('\n').filter(Boolean).map(mountsLine);
   writeFileSync(path.join(root, 'proc/mounts'), `${lines.join('\n')}\n`);
-  makeMountPoints(root, lines.map((l) => l.split(' ')[1]!));
+  makeMountPoints(
+    root,
+    lines.map((l) => l.split(' ')[1]!),
+  );
 }
 
 /** "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue" -> a /proc/mounts line. */

@@ -64,7 +64,13 @@ function ssgVerdict(o: Overlap, results: Map<string, SsgResult>, target: Target)
   return [...new Set(r)].sort().join('/');
 }
 
-const UNDECIDED = new Set(['not evaluated in a root', 'not walked on a live host', 'notapplicable', 'notchecked', 'notapplicable/notchecked']);
+const UNDECIDED = new Set([
+  'not evaluated in a root',
+  'not walked on a live host',
+  'notapplicable',
+  'notchecked',
+  'notapplicable/notchecked',
+]);
 
 type Listed = ReturnType<typeof listedDisagreements>;
 
@@ -187,7 +193,10 @@ describe.skipIf(!haveOpenscap)('OpenSCAP (SSG CIS Level 1 Server) and hostward a
     );
     expect(stale).toEqual([]);
     for (const [check, { reason }] of listed) {
-      expect(OVERLAPS.some((o) => o.check === check), check).toBe(true);
+      expect(
+        OVERLAPS.some((o) => o.check === check),
+        check,
+      ).toBe(true);
       expect(reason.length, check).toBeGreaterThan(20);
     }
   });

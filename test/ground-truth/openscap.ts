@@ -51,15 +51,7 @@ export function debianDatastream(source: string): string {
 }
 
 export type SsgResult =
-  | 'pass'
-  | 'fail'
-  | 'notapplicable'
-  | 'notchecked'
-  | 'notselected'
-  | 'error'
-  | 'unknown'
-  | 'informational'
-  | 'fixed';
+  'pass' | 'fail' | 'notapplicable' | 'notchecked' | 'notselected' | 'error' | 'unknown' | 'informational' | 'fixed';
 
 export interface OscapRun {
   /** Rule id without the xccdf_org.ssgproject.content_rule_ prefix -> result, for the profile's rules. */
@@ -80,11 +72,10 @@ export async function runOscap(datastream: string, root: string, rules?: readonl
   try {
     const only = (rules ?? []).flatMap((r) => ['--rule', RULE_PREFIX + r]);
     const args = ['xccdf', 'eval', '--profile', PROFILE, ...only, '--results', out, datastream];
-    await run(OSCAP, args, { env, maxBuffer: 64 << 20 })
-      .catch((e: { code?: number }) => {
-        // 2: evaluated, and some rule failed; anything else is oscap's own error.
-        if (e.code !== 2) throw e;
-      });
+    await run(OSCAP, args, { env, maxBuffer: 64 << 20 }).catch((e: { code?: number }) => {
+      // 2: evaluated, and some rule failed; anything else is oscap's own error.
+      if (e.code !== 2) throw e;
+    });
     return { results: parseResults(readFileSync(out, 'utf8')), seconds: (performance.now() - t0) / 1000 };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -16,5 +16,11 @@ export async function scanFixture(m: Materialized): Promise<Report> {
   if (m.spec.hostRole) config.scan.hostRole = m.spec.hostRole;
   const fixed = m.spec.now;
   const clock = fixed ? { now: () => new Date(fixed) } : {};
-  return runScan({ probes: PROBES, config, log, ...clock, ...(m.spec.ownListeners ? { ownListeners: m.spec.ownListeners } : {}) });
+  return runScan({
+    probes: PROBES,
+    config,
+    log,
+    ...clock,
+    ...(m.spec.ownListeners ? { ownListeners: m.spec.ownListeners } : {}),
+  });
 }

@@ -37,11 +37,16 @@ function ensureHelm(): void {
 /** Runs helm with its caches and configuration kept out of the user's home. */
 export function helm(...args: string[]): SpawnSyncReturns<string> {
   ensureHelm();
-  const env = { PATH: process.env.PATH, HOME: CACHE, HELM_CACHE_HOME: CACHE, HELM_CONFIG_HOME: CACHE, HELM_DATA_HOME: CACHE };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: CACHE,
+    HELM_CACHE_HOME: CACHE,
+    HELM_CONFIG_HOME: CACHE,
+    HELM_DATA_HOME: CACHE,
+  };
   return spawnSync(HELM, args, { encoding: 'utf8', env });
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- rendered YAML is untyped; the assertions are the types */
 export type K8s = any;
 
 /** The documents of a YAML stream, throwing on a parse error. */
@@ -49,7 +54,7 @@ export function yamlDocs(text: string, where: string): K8s[] {
   return parseAllDocuments(text)
     .map((d) => {
       if (d.errors.length) throw new Error(`${where}: ${d.errors.map((e) => e.message).join('; ')}`);
-      return d.toJS() as K8s;
+      return d.toJS();
     })
     .filter((d) => d !== null && d !== undefined);
 }

@@ -3,7 +3,18 @@
  * beside it says what git cannot carry (file modes, owners, host keys, which are generated here with the real
  * ssh-keygen rather than checked in) and the findings the scan must produce.
  */
-import { cpSync, chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  mkdirSync,
+  statSync,
+} from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,7 +48,9 @@ export function fixtureNames(): string[] {
 }
 
 function readdirNames(): string[] {
-  return readdirSync(FIXTURES).filter((n) => !n.endsWith('.json')).sort();
+  return readdirSync(FIXTURES)
+    .filter((n) => !n.endsWith('.json'))
+    .sort();
 }
 
 export function fixtureSpec(name: string): FixtureSpec {
@@ -95,7 +108,8 @@ export function expectationProblems(findings: readonly Finding[], expected: Fixt
     const got = by.get(check);
     if (!got) problems.push(`${check}: no finding`);
     else if (got.status !== w.status) problems.push(`${check}: ${got.status} (want ${w.status}): ${got.message}`);
-    else if (w.message && !got.message.includes(w.message)) problems.push(`${check}: message "${got.message}" lacks "${w.message}"`);
+    else if (w.message && !got.message.includes(w.message))
+      problems.push(`${check}: message "${got.message}" lacks "${w.message}"`);
   }
   return problems;
 }

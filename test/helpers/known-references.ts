@@ -343,8 +343,10 @@ const CIS_UBUNTU_2204_V2_0_0: Readonly<Record<string, string>> = {
 
 /**
  * dev-sec/cis-dil-benchmark at c73917fb02e7 ("implements the CIS Distribution Independent Linux 2.0.0 Benchmark"):
- * controls/5_2_ssh_server_configuration.rb, control ids cis-dil-benchmark-5.2.N tagged distribution-independent-linux:5.2.N.
- * Its numbering of sections 1 to 3 follows an older edition, so those are cited as dev-sec control ids (DEVSEC_CIS_DIL).
+ * controls/5_2_ssh_server_configuration.rb, control ids cis-dil-benchmark-5.2.N tagged
+ * distribution-independent-linux:5.2.N.
+ * Its numbering of sections 1 to 3 follows an older edition, so those are cited as dev-sec control ids
+ * (DEVSEC_CIS_DIL).
  */
 const CIS_DIL_V2_0_0_SSH: Readonly<Record<string, string>> = {
   '5.2.1': 'Ensure permissions on /etc/ssh/sshd_config are configured',
@@ -392,7 +394,9 @@ const DEVSEC_CIS_DIL: Readonly<Record<string, string>> = {
 
 // ---- CIS Kubernetes and Docker benchmarks, and their scanners --------------------------------------------------
 
-/** aquasecurity/kube-bench at a73ce378418c; docs/platforms.md maps cfg/cis-1.12 to CIS Kubernetes Benchmark 1.12 etc. */
+/**
+ * aquasecurity/kube-bench at a73ce378418c; docs/platforms.md maps cfg/cis-1.12 to CIS Kubernetes Benchmark 1.12 etc.
+ */
 /** kube-bench cfg/<version>/<file>.yaml: check id -> text. */
 const KUBE_BENCH: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'cis-1.12/node.yaml': {
@@ -404,7 +408,8 @@ const KUBE_BENCH: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     '4.1.6': 'Ensure that the --kubeconfig kubelet.conf file ownership is set to root:root',
     '4.1.7': 'Ensure that the certificate authorities file permissions are set to 644 or more restrictive',
     '4.1.8': 'Ensure that the client certificate authorities file ownership is set to root:root',
-    '4.1.9': 'If the kubelet config.yaml configuration file is being used validate permissions set to 600 or more restrictive',
+    '4.1.9':
+      'If the kubelet config.yaml configuration file is being used validate permissions set to 600 or more restrictive',
     '4.1.10': 'If the kubelet config.yaml configuration file is being used validate file ownership is set to root:root',
     '4.2.1': 'Ensure that the --anonymous-auth argument is set to false',
     '4.2.2': 'Ensure that the --authorization-mode argument is not set to AlwaysAllow',
@@ -476,7 +481,8 @@ const KUBE_BENCH: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     '4.1.6': 'Ensure that the --kubeconfig kubelet.conf file ownership is set to root:root',
     '4.1.7': 'Ensure that the certificate authorities file permissions are set to 600 or more restrictive',
     '4.1.8': 'Ensure that the client certificate authorities file ownership is set to root:root',
-    '4.1.9': 'If the kubelet config.yaml configuration file is being used validate permissions set to 600 or more restrictive',
+    '4.1.9':
+      'If the kubelet config.yaml configuration file is being used validate permissions set to 600 or more restrictive',
     '4.1.10': 'If the kubelet config.yaml configuration file is being used validate file ownership is set to root:root',
     '4.2.1': 'Ensure that the --anonymous-auth argument is set to false',
     '4.2.2': 'Ensure that the --authorization-mode argument is not set to AlwaysAllow',
@@ -567,7 +573,10 @@ const CIS_K8S_FILES: Readonly<Record<string, readonly string[]>> = {
   'v1.20': ['cis-1.20/master.yaml'],
 };
 
-/** docker/docker-bench-security at ff26d67f25be ("based on the CIS Docker Benchmark v1.6.0"): tests/*.sh, local id= and desc=. */
+/**
+ * docker/docker-bench-security at ff26d67f25be ("based on the CIS Docker Benchmark v1.6.0"): tests/*.sh, local id= and
+ * desc=.
+ */
 const CIS_DOCKER_V1_6_0: Readonly<Record<string, string>> = {
   '1.1': 'Linux Hosts Specific Configuration',
   '1.1.1': 'Ensure a separate partition for containers has been created',
@@ -717,7 +726,9 @@ const DOCKER_BENCH_FUNCTIONS = new Set(
   check_5_32 check_6_1 check_6_2 check_7_1 check_7_2 check_7_3 check_7_4 check_7_5 check_7_6 check_7_7 check_7_8
   check_7_9 check_8_1 check_8_1_1 check_8_1_2 check_8_1_3 check_8_1_4 check_8_1_5 check_8_1_6 check_8_1_7
   check_8_2 check_8_2_1
-  `.split(/\s+/).filter(Boolean),
+  `
+    .split(/\s+/)
+    .filter(Boolean),
 );
 
 // ---- Other scanners' ids ------------------------------------------------------------------------------------
@@ -821,7 +832,9 @@ const LYNIS_TESTS = new Set(
   TIME-3104 TIME-3106 TIME-3112 TIME-3116 TIME-3120 TIME-3124 TIME-3128 TIME-3132 TIME-3136 TIME-3146 TIME-3148
   TIME-3160 TIME-3170 TIME-3180 TIME-3181 TIME-3182 TIME-3185 TOOL-5002 TOOL-5102 TOOL-5104 TOOL-5120 TOOL-5122
   TOOL-5126 TOOL-5128 TOOL-5130 TOOL-5190 USB-1000 USB-2000 USB-3000 VIRT-1920
-  `.split(/\s+/).filter(Boolean),
+  `
+    .split(/\s+/)
+    .filter(Boolean),
 );
 
 // ---- Closed lists of the other numbered standards ---------------------------------------------------------------
@@ -829,7 +842,8 @@ const LYNIS_TESTS = new Set(
 /** NIST publications, by the part cited: csrc.nist.gov SP 800-53 Rev. 5 control catalogue, SP 800-57 Part 1 Rev. 5. */
 const NIST: Readonly<Record<string, string>> = {
   'SP 800-53 Rev. 5 SI-7': 'Software, Firmware, and Information Integrity',
-  'SP 800-57 Part 1 Rev. 5 Table 2': 'Comparable security strengths of symmetric block cipher and asymmetric-key algorithms',
+  'SP 800-57 Part 1 Rev. 5 Table 2':
+    'Comparable security strengths of symmetric block cipher and asymmetric-key algorithms',
 };
 
 /** PCI DSS v4.0 requirements (PCI Security Standards Council, March 2022). */
@@ -859,8 +873,18 @@ const FIPS: Readonly<Record<string, string>> = {
  * docs/man/containerd-config.toml.5.md; runc-run(8) from opencontainers/runc man/runc-run.8.md.
  */
 const MAN_PAGES = new Set([
-  'sshd_config(5)', 'sshd(8)', 'moduli(5)', 'apt(8)', 'apt-mark(8)', 'unattended-upgrades(8)', 'dnf(8)', 'dnf-automatic(8)',
-  'crio.conf(5)', 'crio.conf.d(5)', 'containerd-config.toml(5)', 'runc-run(8)',
+  'sshd_config(5)',
+  'sshd(8)',
+  'moduli(5)',
+  'apt(8)',
+  'apt-mark(8)',
+  'unattended-upgrades(8)',
+  'dnf(8)',
+  'dnf-automatic(8)',
+  'crio.conf(5)',
+  'crio.conf.d(5)',
+  'containerd-config.toml(5)',
+  'runc-run(8)',
 ]);
 
 const table = (t: Readonly<Record<string, string>>): Readonly<Record<string, string>> => t;
@@ -989,16 +1013,20 @@ export const REFERENCE_FORMS: readonly ReferenceForm[] = [
 /** Placeholders and our own words, named so that a failure says why. */
 const REJECTED: readonly { pattern: RegExp; why: string }[] = [
   {
-    pattern: /(^|[\s.])(\d+\.)*x\b/i, why: 'a placeholder section ("5.1.x", "3.x")',
+    pattern: /(^|[\s.])(\d+\.)*x\b/i,
+    why: 'a placeholder section ("5.1.x", "3.x")',
   },
   {
-    pattern: /\bhostward\b/i, why: "hostward's own words are not a reference (put them in the remediation or the message)",
+    pattern: /\bhostward\b/i,
+    why: "hostward's own words are not a reference (put them in the remediation or the message)",
   },
   {
-    pattern: /\bresearch\/|DESIGN\.md|STYLE\.md/, why: 'a file of this project, not a reference',
+    pattern: /\bresearch\/|DESIGN\.md|STYLE\.md/,
+    why: 'a file of this project, not a reference',
   },
   {
-    pattern: /(^|\s)#\d+/, why: 'a tracker number; cite the thread by its https URL',
+    pattern: /(^|\s)#\d+/,
+    why: 'a tracker number; cite the thread by its https URL',
   },
 ];
 
@@ -1006,7 +1034,8 @@ const REJECTED: readonly { pattern: RegExp; why: string }[] = [
 export function referenceProblem(ref: string): string | undefined {
   for (const r of REJECTED) if (r.pattern.test(ref)) return r.why;
   const forms = REFERENCE_FORMS.filter((f) => f.pattern.test(ref));
-  if (forms.length === 0) return 'matches no known form (a section of a named standard, a CVE, RFC, man page or https URL)';
+  if (forms.length === 0)
+    return 'matches no known form (a section of a named standard, a CVE, RFC, man page or https URL)';
   const unknown: string[] = [];
   for (const f of forms) {
     const id = f.pattern.exec(ref)![1]!;

@@ -22,7 +22,8 @@ export const testContext = (over: Partial<ConnectionContext> = {}): ConnectionCo
  * probe can run `sshd -T` chrooted into it. The caller writes sshd_config. Needs root (mknod).
  */
 export function sshdRoot(root: string): void {
-  for (const d of ['etc/ssh/sshd_config.d', 'run/sshd', 'dev', 'usr/sbin']) mkdirSync(path.join(root, d), { recursive: true });
+  for (const d of ['etc/ssh/sshd_config.d', 'run/sshd', 'dev', 'usr/sbin'])
+    mkdirSync(path.join(root, d), { recursive: true });
   copyFileSync('/usr/sbin/sshd', path.join(root, 'usr/sbin/sshd'));
   const libs = execFileSync('ldd', ['/usr/sbin/sshd'], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
   for (const l of libs) {
@@ -35,5 +36,15 @@ export function sshdRoot(root: string): void {
   appendFileSync(path.join(root, 'etc/passwd'), 'opsuser:x:4242:4242::/home/opsuser:/bin/bash\n');
   appendFileSync(path.join(root, 'etc/group'), 'ops:x:4242:opsuser\n');
   execFileSync('mknod', ['-m', '666', path.join(root, 'dev/null'), 'c', '1', '3']);
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', path.join(root, 'etc/ssh/ssh_host_ed25519_key')]);
+  execFileSync('ssh-keygen', [
+    '-q',
+    '-t',
+    'ed25519',
+    '-N',
+    '',
+    '-C',
+    '',
+    '-f',
+    path.join(root, 'etc/ssh/ssh_host_ed25519_key'),
+  ]);
 }

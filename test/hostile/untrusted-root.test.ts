@@ -75,7 +75,13 @@ const allGone = (a: Attack, what: string) =>
   until(what, () => (alive(a.forkMark).length + alive(a.holdMark).length === 0 ? true : undefined), 10_000);
 
 function killMarked(): void {
-  for (const m of marks) for (const pid of alive(m)) try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  for (const m of marks)
+    for (const pid of alive(m))
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
 }
 
 /** Nothing the script tried may have left a trace outside the root. */
@@ -147,7 +153,12 @@ describe.skipIf(!canRun)('a planted sshd in an untrusted --root', { timeout: 300
       expect(readFileSync(`/proc/${holder}/limits`, 'utf8')).toMatch(/^Max file size\s+0\s+0\s/m);
     } finally {
       ac.abort();
-      if (holder) try { process.kill(holder, 0); } catch { /* gone */ }
+      if (holder)
+        try {
+          process.kill(holder, 0);
+        } catch {
+          /* gone */
+        }
       // Today's code honours no abort: end the script and its children so that the run returns.
       killMarked();
     }
@@ -232,4 +243,3 @@ describe.skipIf(!canRun)('a planted sshd in an untrusted --root', { timeout: 300
     await until('the sandbox to end', () => (alive(a.forkMark).length === 0 ? true : undefined), 10_000);
   });
 });
-

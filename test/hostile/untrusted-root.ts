@@ -62,8 +62,12 @@ export function attackScript(a: Attack): string {
 B=/bin/busybox
 say() { echo "HOSTWARD-ATTACK $*" >&2; }
 say start "$@"
-${a.quick ? `$B sleep ${a.forkMark} &
-` : attempts(a)}say end
+${
+  a.quick
+    ? `$B sleep ${a.forkMark} &
+`
+    : attempts(a)
+}say end
 ${endLine}
 `;
 }

@@ -16,18 +16,64 @@ import { startListener, DOCUMENTED_CAPS } from '../deploy/capabilities.js';
 import type { K8s } from '../helpers/helm.js';
 import { freePort, newSecrets, podBundle, podSpec, render } from './pods.js';
 import type { PodBundle } from './pods.js';
-import { buildImage, imageConfig, mountRootfs, removeAllContainers, removeAllRootfs, removeRootfs, runToEnd, whyNot, writeBundle } from './runc.js';
+import {
+  buildImage,
+  imageConfig,
+  mountRootfs,
+  removeAllContainers,
+  removeAllRootfs,
+  removeRootfs,
+  runToEnd,
+  whyNot,
+  writeBundle,
+} from './runc.js';
 import { capabilitySet, resolveSeccomp } from './pod-to-oci.js';
 
 const skip = whyNot();
 
 /** The capabilities in the kernel's order (bit 0: CHOWN .. bit 40: CHECKPOINT_RESTORE). */
 const CAP_NAMES = [
-  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'LINUX_IMMUTABLE',
-  'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT',
-  'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE',
-  'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP', 'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ',
-  'PERFMON', 'BPF', 'CHECKPOINT_RESTORE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'DAC_READ_SEARCH',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'SETGID',
+  'SETUID',
+  'SETPCAP',
+  'LINUX_IMMUTABLE',
+  'NET_BIND_SERVICE',
+  'NET_BROADCAST',
+  'NET_ADMIN',
+  'NET_RAW',
+  'IPC_LOCK',
+  'IPC_OWNER',
+  'SYS_MODULE',
+  'SYS_RAWIO',
+  'SYS_CHROOT',
+  'SYS_PTRACE',
+  'SYS_PACCT',
+  'SYS_ADMIN',
+  'SYS_BOOT',
+  'SYS_NICE',
+  'SYS_RESOURCE',
+  'SYS_TIME',
+  'SYS_TTY_CONFIG',
+  'MKNOD',
+  'LEASE',
+  'AUDIT_WRITE',
+  'AUDIT_CONTROL',
+  'SETFCAP',
+  'MAC_OVERRIDE',
+  'MAC_ADMIN',
+  'SYSLOG',
+  'WAKE_ALARM',
+  'BLOCK_SUSPEND',
+  'AUDIT_READ',
+  'PERFMON',
+  'BPF',
+  'CHECKPOINT_RESTORE',
 ];
 
 /** "Every capability": those this process may hand on (this machine's sandbox lacks some, e.g. SYS_RESOURCE). */
@@ -81,7 +127,8 @@ export function sandwichDiff(before: Report, variant: Report, after: Report): Ro
     const y = a.get(b.check);
     if (!x || !y || y.status !== b.status) continue;
     if (x.status !== b.status) status.push(`${b.check} ${b.status}→${x.status}`);
-    else if (numbersOut(y.message) === numbersOut(b.message) && numbersOut(x.message) !== numbersOut(b.message)) weaker.push(b.check);
+    else if (numbersOut(y.message) === numbersOut(b.message) && numbersOut(x.message) !== numbersOut(b.message))
+      weaker.push(b.check);
   }
   return [status.sort(), weaker.sort()];
 }
@@ -102,7 +149,16 @@ async function scanWith(caps: string[], n: number): Promise<Report> {
   const set = capabilitySet({ drop: ['ALL'], add: caps });
   config.process.capabilities = { bounding: set, effective: set, permitted: set, inheritable: [], ambient: [] };
   config.linux.seccomp = resolveSeccomp(JSON.parse(readFileSync('/usr/share/containers/seccomp.json', 'utf8')), set);
-  config.process.args = [...(entrypoint ?? []), 'scan', '--format', 'json', '--root', '/host', '--config', '/etc/hostward/config/config.yaml'];
+  config.process.args = [
+    ...(entrypoint ?? []),
+    'scan',
+    '--format',
+    'json',
+    '--root',
+    '/host',
+    '--config',
+    '/etc/hostward/config/config.yaml',
+  ];
   const b = writeBundle(path.join(dir, `scan-${n}`), config);
   const r = await runToEnd(`caps-${n}`, b, 300_000);
   const what = `the scan with ${caps.join(',') || 'no capabilities'}`;
@@ -123,7 +179,14 @@ beforeAll(async () => {
   const pod = podSpec(rendered.objects, 'DaemonSet', 'hostward-agent');
   const cfg = imageConfig(image);
   entrypoint = cfg.Entrypoint;
-  const common = { image, imageConfig: cfg, dir, objects: rendered.objects, secrets: newSecrets(), stateDir: path.join(dir, 'state') };
+  const common = {
+    image,
+    imageConfig: cfg,
+    dir,
+    objects: rendered.objects,
+    secrets: newSecrets(),
+    stateDir: path.join(dir, 'state'),
+  };
   bundle = podBundle({ ...common, name: 'caps', pod, container: 'agent' });
   listener = await startListener();
 }, 45 * 60_000);
@@ -137,33 +200,46 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(skip !== undefined)(`capabilities, measured in the container${skip ? ` — skipped: ${skip}` : ''}`, () => {
-  it('each row of deploy/README.md’s pod scene: the checks that change are the ones listed', async (ctx) => {
-    if (!listener) ctx.skip('127.0.0.1:4194 is in use here');
-    const documented = documentedRows(readFileSync('deploy/README.md', 'utf8'), 'pod');
-    let n = 0;
-    let before = await scanWith(everyCapability(), n++);
-    expect(before.findings.find((f) => f.check === 'ports.cadvisor')?.status).toBe('pass');
-    const measured: Record<string, Row> = {};
-    for (const [label, caps] of Object.entries(VARIANTS)) {
-      // A capability's effect shows in every attempt; another test's daemon coming or going does not: up to
-      // three sandwiched attempts, keeping what all of them saw, until that is the documented row.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const variant = await scanWith(caps, n++);
-        const after = await scanWith(everyCapability(), n++);
-        const [st, weak] = sandwichDiff(before, variant, after);
-        before = after;
-        const prev = measured[label];
-        measured[label] = prev ? [intersect(prev[0], st), intersect(prev[1], weak)] : [st, weak];
-        if (JSON.stringify(measured[label]) === JSON.stringify(documented[label]?.map((l) => [...l].sort()))) break;
-      }
-    }
-    if (process.env.HOSTWARD_MEASURE_CAPS === '1') {
-      const cell = (l: string[]) => (l.length ? l.map((c) => `\`${c.replace(/ /, '` ')}${c.includes(' ') ? '' : '`'}`).join(', ') : 'none');
-      console.log(Object.entries(measured).map(([label, [st, weak]]) => `| ${label} | pod | ${cell(st)} | ${cell(weak)} |`).join('\n'));
-    }
-    expect(Object.keys(documented).sort()).toEqual(Object.keys(VARIANTS).sort());
-    const sorted = (r: Record<string, Row>) => Object.fromEntries(Object.entries(r).map(([k, [a, b]]) => [k, [[...a].sort(), [...b].sort()]]));
-    expect(sorted(measured)).toEqual(sorted(documented));
-  }, 30 * 60_000);
-});
+describe.skipIf(skip !== undefined)(
+  `capabilities, measured in the container${skip ? ` — skipped: ${skip}` : ''}`,
+  () => {
+    it(
+      'each row of deploy/README.md’s pod scene: the checks that change are the ones listed',
+      async (ctx) => {
+        if (!listener) ctx.skip('127.0.0.1:4194 is in use here');
+        const documented = documentedRows(readFileSync('deploy/README.md', 'utf8'), 'pod');
+        let n = 0;
+        let before = await scanWith(everyCapability(), n++);
+        expect(before.findings.find((f) => f.check === 'ports.cadvisor')?.status).toBe('pass');
+        const measured: Record<string, Row> = {};
+        for (const [label, caps] of Object.entries(VARIANTS)) {
+          // A capability's effect shows in every attempt; another test's daemon coming or going does not: up to
+          // three sandwiched attempts, keeping what all of them saw, until that is the documented row.
+          for (let attempt = 0; attempt < 3; attempt++) {
+            const variant = await scanWith(caps, n++);
+            const after = await scanWith(everyCapability(), n++);
+            const [st, weak] = sandwichDiff(before, variant, after);
+            before = after;
+            const prev = measured[label];
+            measured[label] = prev ? [intersect(prev[0], st), intersect(prev[1], weak)] : [st, weak];
+            if (JSON.stringify(measured[label]) === JSON.stringify(documented[label]?.map((l) => [...l].sort()))) break;
+          }
+        }
+        if (process.env.HOSTWARD_MEASURE_CAPS === '1') {
+          const cell = (l: string[]) =>
+            l.length ? l.map((c) => `\`${c.replace(/ /, '` ')}${c.includes(' ') ? '' : '`'}`).join(', ') : 'none';
+          console.log(
+            Object.entries(measured)
+              .map(([label, [st, weak]]) => `| ${label} | pod | ${cell(st)} | ${cell(weak)} |`)
+              .join('\n'),
+          );
+        }
+        expect(Object.keys(documented).sort()).toEqual(Object.keys(VARIANTS).sort());
+        const sorted = (r: Record<string, Row>) =>
+          Object.fromEntries(Object.entries(r).map(([k, [a, b]]) => [k, [[...a].sort(), [...b].sort()]]));
+        expect(sorted(measured)).toEqual(sorted(documented));
+      },
+      30 * 60_000,
+    );
+  },
+);

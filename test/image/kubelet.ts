@@ -25,10 +25,15 @@ export function materializeVolumes(pod: K8s, src: VolumeSources): Record<string,
   for (const v of (pod.volumes ?? []) as K8s[]) {
     const dir = path.join(src.dir, v.name as string);
     if (v.hostPath) out[v.name] = hostPathDir(v, src);
-    else if (v.configMap) out[v.name] = writeFiles(dir, configMapData(v.configMap, src.objects), v.configMap.defaultMode ?? 0o644, fsGroup);
-    else if (v.secret) out[v.name] = writeFiles(dir, secretData(v.secret, src.secrets), v.secret.defaultMode ?? 0o644, fsGroup);
+    else if (v.configMap)
+      out[v.name] = writeFiles(dir, configMapData(v.configMap, src.objects), v.configMap.defaultMode ?? 0o644, fsGroup);
+    else if (v.secret)
+      out[v.name] = writeFiles(dir, secretData(v.secret, src.secrets), v.secret.defaultMode ?? 0o644, fsGroup);
     else if (v.emptyDir || v.persistentVolumeClaim) out[v.name] = writableDir(dir, fsGroup);
-    else throw new Error(`volume ${String(v.name)}: only hostPath, configMap, secret, emptyDir and persistentVolumeClaim are supported`);
+    else
+      throw new Error(
+        `volume ${String(v.name)}: only hostPath, configMap, secret, emptyDir and persistentVolumeClaim are supported`,
+      );
   }
   return out;
 }
@@ -38,7 +43,8 @@ function hostPathDir(v: K8s, src: VolumeSources): string {
   const dir = src.hostPaths[p];
   if (dir === undefined) throw new Error(`volume ${String(v.name)}: hostPath ${p} has no mapping in this test`);
   if (v.hostPath.type === 'DirectoryOrCreate') mkdirSync(dir, { recursive: true, mode: 0o755 });
-  else if (v.hostPath.type === 'Directory' && !statSync(dir).isDirectory()) throw new Error(`hostPath ${p}: ${dir} is not a directory`);
+  else if (v.hostPath.type === 'Directory' && !statSync(dir).isDirectory())
+    throw new Error(`hostPath ${p}: ${dir} is not a directory`);
   return dir;
 }
 
@@ -56,7 +62,12 @@ function secretData(ref: K8s, secrets: VolumeSources['secrets']): Record<string,
 }
 
 /** Files of a configMap or secret volume; with fsGroup the kubelet makes them group-owned and group-readable. */
-function writeFiles(dir: string, data: Record<string, string | Buffer>, mode: number, fsGroup: number | undefined): string {
+function writeFiles(
+  dir: string,
+  data: Record<string, string | Buffer>,
+  mode: number,
+  fsGroup: number | undefined,
+): string {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   for (const [key, value] of Object.entries(data)) {
     const file = path.join(dir, key);

@@ -38,8 +38,20 @@ export interface ConvertOptions {
 
 /** containerd's default capabilities for a container (those Docker grants too). */
 export const RUNTIME_DEFAULT_CAPS = [
-  'CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP',
-  'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FSETID',
+  'FOWNER',
+  'MKNOD',
+  'NET_RAW',
+  'SETGID',
+  'SETUID',
+  'SETFCAP',
+  'SETPCAP',
+  'NET_BIND_SERVICE',
+  'SYS_CHROOT',
+  'KILL',
+  'AUDIT_WRITE',
 ] as const;
 
 /** The container's capability set: the runtime's defaults, minus `drop` (ALL drops every one), plus `add`. */
@@ -57,13 +69,18 @@ export function effectiveSecurity(pod: K8s, container: K8s): K8s {
 }
 
 /** command/args over the image's ENTRYPOINT/CMD (Kubernetes' rules: a command drops the image's CMD too). */
-export function processArgs(container: K8s, image: ImageConfig, vars: ReadonlyMap<string, string> = new Map()): string[] {
+export function processArgs(
+  container: K8s,
+  image: ImageConfig,
+  vars: ReadonlyMap<string, string> = new Map(),
+): string[] {
   // $(VAR) is expanded in the pod's command and args, not in the image's.
   const own = (list: string[] | undefined) => list?.map((a) => expandRefs(a, vars));
   const entry: string[] = own(container.command) ?? image.Entrypoint ?? [];
   const args: string[] = own(container.args) ?? (container.command ? [] : (image.Cmd ?? []));
   const argv = [...entry, ...args];
-  if (argv.length === 0) throw new Error(`container ${String(container.name)}: neither the pod nor the image names a command`);
+  if (argv.length === 0)
+    throw new Error(`container ${String(container.name)}: neither the pod nor the image names a command`);
   return argv;
 }
 
@@ -72,7 +89,9 @@ export function processArgs(container: K8s, image: ImageConfig, vars: ReadonlyMa
  * $$ is a literal $, and a reference to nothing stays as written.
  */
 export function expandRefs(text: string, vars: ReadonlyMap<string, string>): string {
-  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => (m === '$$' ? '$' : (vars.get(name!) ?? m)));
+  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) =>
+    m === '$$' ? '$' : (vars.get(name!) ?? m),
+  );
 }
 
 /** The container's env vars in order, values expanded, fieldRef values from `fieldRefs`. */
@@ -116,9 +135,15 @@ export function volumeMounts(container: K8s, volumeDirs: Record<string, string>)
     if (dir === undefined) throw new Error(`volumeMount ${String(m.name)}: no host directory given for the volume`);
     const source = m.subPath ? `${dir}/${String(m.subPath)}` : dir;
     const propagation = PROPAGATION[(m.mountPropagation as string | undefined) ?? 'None'];
-    if (!propagation) throw new Error(`volumeMount ${String(m.name)}: unknown mountPropagation ${String(m.mountPropagation)}`);
+    if (!propagation)
+      throw new Error(`volumeMount ${String(m.name)}: unknown mountPropagation ${String(m.mountPropagation)}`);
     // rbind, as the kubelet's bind mounts: submounts of the host path come along; `ro` applies to the top one.
-    return { destination: m.mountPath, type: 'bind', source, options: ['rbind', m.readOnly ? 'ro' : 'rw', propagation] };
+    return {
+      destination: m.mountPath,
+      type: 'bind',
+      source,
+      options: ['rbind', m.readOnly ? 'ro' : 'rw', propagation],
+    };
   });
 }
 
@@ -126,17 +151,32 @@ export function volumeMounts(container: K8s, volumeDirs: Record<string, string>)
 export function runtimeMounts(kubelet: ConvertOptions['kubeletFiles'] = {}): OciMount[] {
   const mounts: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    {
+      destination: '/dev',
+      type: 'tmpfs',
+      source: 'tmpfs',
+      options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+    },
     {
       destination: '/dev/pts',
       type: 'devpts',
       source: 'devpts',
       options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
     },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    {
+      destination: '/dev/shm',
+      type: 'tmpfs',
+      source: 'shm',
+      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
+    },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+    {
+      destination: '/sys/fs/cgroup',
+      type: 'cgroup',
+      source: 'cgroup',
+      options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
+    },
   ];
   const file = (destination: string, source: string | undefined, ro: boolean) => {
     if (source) mounts.push({ destination, type: 'bind', source, options: ['rbind', ro ? 'ro' : 'rw', 'rprivate'] });
@@ -149,8 +189,17 @@ export function runtimeMounts(kubelet: ConvertOptions['kubeletFiles'] = {}): Oci
 
 /** containerd's masked and read-only /proc and /sys paths of an unprivileged container. */
 export const MASKED_PATHS = [
-  '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
-  '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+  '/proc/acpi',
+  '/proc/asound',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/devices/virtual/powercap',
 ];
 export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
@@ -186,7 +235,8 @@ export function resolveSeccomp(profile: DockerSeccomp, caps: readonly string[], 
   const archEntry = profile.archMap?.find((a) => a.architecture === scmpArch);
   const has = (list: string[] | undefined, set: readonly string[]) => (list ?? []).some((x) => set.includes(x));
   const all = (list: string[] | undefined, set: readonly string[]) => (list ?? []).every((x) => set.includes(x));
-  const thisArch = (arches: string[] | undefined) => (arches ?? []).some((a) => a === scmpArch || a === archName(scmpArch));
+  const thisArch = (arches: string[] | undefined) =>
+    (arches ?? []).some((a) => a === scmpArch || a === archName(scmpArch));
   const syscalls = profile.syscalls
     .filter((s) => all(s.includes?.caps, caps) && (!s.includes?.arches || thisArch(s.includes.arches)))
     .filter((s) => !has(s.excludes?.caps, caps) && !thisArch(s.excludes?.arches))
@@ -250,7 +300,8 @@ export function processUser(sec: K8s, image: ImageConfig): { uid: number; gid: n
   const [imgUser = '0', imgGroup] = (image.User ?? '').split(':');
   const uid = sec.runAsUser ?? Number(imgUser || 0);
   const gid = sec.runAsGroup ?? Number(imgGroup ?? 0);
-  if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error(`the image's USER ${String(image.User)} is not numeric`);
+  if (!Number.isInteger(uid) || !Number.isInteger(gid))
+    throw new Error(`the image's USER ${String(image.User)} is not numeric`);
   if (sec.runAsNonRoot && uid === 0) throw new Error('runAsNonRoot is set but the container would run as uid 0');
   const fsGroup = sec.fsGroup !== undefined ? [sec.fsGroup as number] : [];
   const extra = [...new Set<number>([...((sec.supplementalGroups ?? []) as number[]), ...fsGroup])];
@@ -266,7 +317,8 @@ export function podToOci(pod: K8s, containerName: string, o: ConvertOptions): K8
   const caps = capabilitySet(sec.capabilities);
   const mounts = [...runtimeMounts(o.kubeletFiles), ...volumeMounts(container, o.volumeDirs)];
   const seccompType = (sec.seccompProfile?.type as string | undefined) ?? 'Unconfined';
-  if (seccompType === 'RuntimeDefault' && !o.runtimeDefaultSeccomp) throw new Error('RuntimeDefault seccomp asked for, but no profile given');
+  if (seccompType === 'RuntimeDefault' && !o.runtimeDefaultSeccomp)
+    throw new Error('RuntimeDefault seccomp asked for, but no profile given');
   if (seccompType !== 'RuntimeDefault' && seccompType !== 'Unconfined') {
     throw new Error(`seccomp profile type ${seccompType} is not supported here`);
   }

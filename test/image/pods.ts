@@ -72,10 +72,11 @@ export function render(agentPort: number, collectorPort: number, sets: Record<st
   });
   const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'hostward-agent');
   if (!cm) throw new Error('the chart rendered no agent ConfigMap');
-  const config = parse(cm.data['config.yaml'] as string) as K8s;
+  const config = parse(cm.data['config.yaml'] as string);
   config.probes ??= {};
   config.probes.ports = { ...(config.probes.ports ?? {}), reachability: false, metadataCheck: false };
-  if (!pid1Inspectable()) config.trustedRoots = [...((config.trustedRoots as string[] | undefined) ?? []), config.root as string];
+  if (!pid1Inspectable())
+    config.trustedRoots = [...((config.trustedRoots as string[] | undefined) ?? []), config.root as string];
   cm.data['config.yaml'] = stringify(config);
   return { objects, agentPort, collectorPort };
 }
@@ -134,7 +135,10 @@ export function podBundle(o: PodOptions): PodBundle {
     dir: path.join(dir, 'volumes'),
     hostPaths: { '/': o.hostRoot ?? '/', '/var/lib/hostward': o.stateDir },
     objects: o.objects,
-    secrets: { 'hostward-agent-token': { token: o.secrets.token }, 'hostward-integrity-key': { key: o.secrets.integrityKey } },
+    secrets: {
+      'hostward-agent-token': { token: o.secrets.token },
+      'hostward-integrity-key': { key: o.secrets.integrityKey },
+    },
   });
   const hosts = path.join(dir, 'hosts');
   const service = 'hostward-collector.hostward.svc';
@@ -148,7 +152,12 @@ export function podBundle(o: PodOptions): PodBundle {
     rootfs: rootfs.path,
     image: o.imageConfig,
     volumeDirs: volumes,
-    fieldRefs: { 'spec.nodeName': os.hostname(), 'metadata.name': o.name, 'metadata.namespace': 'hostward', 'status.hostIP': nodeAddress() },
+    fieldRefs: {
+      'spec.nodeName': os.hostname(),
+      'metadata.name': o.name,
+      'metadata.namespace': 'hostward',
+      'status.hostIP': nodeAddress(),
+    },
     runtimeDefaultSeccomp: JSON.parse(readFileSync(SECCOMP_PROFILE, 'utf8')) as DockerSeccomp,
     cgroupsPath: `/hostward-image-tests/${o.name}`,
     kubeletFiles: { hosts, resolvConf, terminationLog },

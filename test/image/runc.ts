@@ -32,9 +32,14 @@ export interface Built {
 
 /** scripts/build-image; throws with its output when the build fails. */
 export function buildImage(): Built {
-  const r = spawnSync('scripts/build-image', [], { encoding: 'utf8', timeout: 40 * 60_000, maxBuffer: 16 * 1024 * 1024 });
+  const r = spawnSync('scripts/build-image', [], {
+    encoding: 'utf8',
+    timeout: 40 * 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const log = `${r.stdout}\n${r.stderr}`;
-  if (r.status !== 0) throw new Error(`scripts/build-image failed (${String(r.status ?? r.signal)}):\n${log.slice(-4000)}`);
+  if (r.status !== 0)
+    throw new Error(`scripts/build-image failed (${String(r.status ?? r.signal)}):\n${log.slice(-4000)}`);
   const image = /^image: (\S+)$/m.exec(r.stdout)?.[1];
   if (!image) throw new Error(`scripts/build-image printed no image reference:\n${log}`);
   return { image, log };
@@ -90,8 +95,14 @@ const runc = (...args: string[]) => ['--root', RUNC_ROOT, ...args];
 export function startContainer(id: string, bundle: string, log: string): void {
   const fd = openSync(log, 'a');
   try {
-    const r = spawnSync('runc', runc('run', '--detach', '--bundle', bundle, PREFIX + id), { stdio: ['ignore', fd, fd], timeout: 60_000 });
-    if (r.status !== 0) throw new Error(`runc run ${id} failed (${String(r.status ?? r.signal)}): ${readFileSync(log, 'utf8').slice(-2000)}`);
+    const r = spawnSync('runc', runc('run', '--detach', '--bundle', bundle, PREFIX + id), {
+      stdio: ['ignore', fd, fd],
+      timeout: 60_000,
+    });
+    if (r.status !== 0)
+      throw new Error(
+        `runc run ${id} failed (${String(r.status ?? r.signal)}): ${readFileSync(log, 'utf8').slice(-2000)}`,
+      );
   } finally {
     closeSync(fd);
   }
@@ -114,8 +125,14 @@ export async function runToEnd(id: string, bundle: string, timeoutMs: number): P
   const err = path.join(bundle, 'stderr');
   const fds = [openSync(out, 'w'), openSync(err, 'w')] as const;
   try {
-    const r = spawnSync('runc', runc('run', '--detach', '--bundle', bundle, PREFIX + id), { stdio: ['ignore', fds[0], fds[1]], timeout: 60_000 });
-    if (r.status !== 0) throw new Error(`runc run ${id} failed (${String(r.status ?? r.signal)}): ${readFileSync(err, 'utf8').slice(-2000)}`);
+    const r = spawnSync('runc', runc('run', '--detach', '--bundle', bundle, PREFIX + id), {
+      stdio: ['ignore', fds[0], fds[1]],
+      timeout: 60_000,
+    });
+    if (r.status !== 0)
+      throw new Error(
+        `runc run ${id} failed (${String(r.status ?? r.signal)}): ${readFileSync(err, 'utf8').slice(-2000)}`,
+      );
   } finally {
     for (const fd of fds) closeSync(fd);
   }
@@ -124,13 +141,18 @@ export async function runToEnd(id: string, bundle: string, timeoutMs: number): P
   const finished = containerState(id)?.status !== 'running';
   killContainer(id);
   deleteContainer(id);
-  if (!finished) throw new Error(`container ${id} still ran after ${timeoutMs} ms: ${readFileSync(err, 'utf8').slice(-2000)}`);
+  if (!finished)
+    throw new Error(`container ${id} still ran after ${timeoutMs} ms: ${readFileSync(err, 'utf8').slice(-2000)}`);
   return { status: null, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
 }
 
 /** `runc exec`: a process in a running container, with the container's user, capabilities and seccomp profile. */
 export function execIn(id: string, args: string[], timeoutMs = 300_000): Exited {
-  const r = spawnSync('runc', runc('exec', PREFIX + id, ...args), { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync('runc', runc('exec', PREFIX + id, ...args), {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -163,5 +185,6 @@ export function removeAllContainers(scope: string): void {
 /** Working containers of buildah that one test file made (leftovers included). */
 export function removeAllRootfs(scope: string): void {
   const r = spawnSync('buildah', ['containers', '--quiet', '--format', '{{.ContainerName}}'], { encoding: 'utf8' });
-  for (const name of r.stdout?.split('\n').filter((x) => x.startsWith(PREFIX + scope)) ?? []) removeRootfs({ name, path: '', upperDir: '' });
+  for (const name of r.stdout?.split('\n').filter((x) => x.startsWith(PREFIX + scope)) ?? [])
+    removeRootfs({ name, path: '', upperDir: '' });
 }

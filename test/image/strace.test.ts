@@ -41,6 +41,8 @@ describe('strace log parsing', () => {
   it('a write outside the directory, or through an unknown directory fd, counts as outside', () => {
     const outside = writesOutside(parseWrites(LOG, 'node', '/app'), '/var/lib/hostward');
     expect(outside.map((w) => w.path)).toEqual(['/app/state', '<fd 9>/x']);
-    expect(writesOutside(parseWrites(LOG, 'node', '/var/lib/hostward'), '/var/lib/hostward').map((w) => w.path)).toEqual(['<fd 9>/x']);
+    expect(
+      writesOutside(parseWrites(LOG, 'node', '/var/lib/hostward'), '/var/lib/hostward').map((w) => w.path),
+    ).toEqual(['<fd 9>/x']);
   });
 });

@@ -10,9 +10,37 @@ import path from 'node:path';
 import { PREFIX, RUNC_ROOT } from './runc.js';
 
 const WRITE_CALLS = [
-  'open', 'openat', 'openat2', 'creat', 'mkdir', 'mkdirat', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'rmdir',
-  'link', 'linkat', 'symlink', 'symlinkat', 'truncate', 'chmod', 'fchmodat', 'chown', 'lchown', 'fchownat', 'utimensat', 'mknod',
-  'mknodat', 'setxattr', 'lsetxattr', 'removexattr', 'lremovexattr', 'mount', 'umount2',
+  'open',
+  'openat',
+  'openat2',
+  'creat',
+  'mkdir',
+  'mkdirat',
+  'rename',
+  'renameat',
+  'renameat2',
+  'unlink',
+  'unlinkat',
+  'rmdir',
+  'link',
+  'linkat',
+  'symlink',
+  'symlinkat',
+  'truncate',
+  'chmod',
+  'fchmodat',
+  'chown',
+  'lchown',
+  'fchownat',
+  'utimensat',
+  'mknod',
+  'mknodat',
+  'setxattr',
+  'lsetxattr',
+  'removexattr',
+  'lremovexattr',
+  'mount',
+  'umount2',
 ];
 const FOLLOW = ['execve', 'clone', 'clone3', 'fork', 'vfork', 'chdir'];
 
@@ -36,13 +64,29 @@ export interface Traced {
 
 /** `runc exec <id> <argv>` under strace; the writes of the command (after its execve of argv[0]). */
 export function tracedExec(id: string, argv: string[], log: string, cwd = '/app'): Traced {
-  const trace = ['-f', '-qq', '-s', '4096', '-e', `trace=${[...WRITE_CALLS, ...FOLLOW].join(',')}`, '-e', 'signal=none', '-o', log];
+  const trace = [
+    '-f',
+    '-qq',
+    '-s',
+    '4096',
+    '-e',
+    `trace=${[...WRITE_CALLS, ...FOLLOW].join(',')}`,
+    '-e',
+    'signal=none',
+    '-o',
+    log,
+  ];
   const r = spawnSync('strace', [...trace, 'runc', '--root', RUNC_ROOT, 'exec', PREFIX + id, ...argv], {
     encoding: 'utf8',
     timeout: 600_000,
     maxBuffer: 64 * 1024 * 1024,
   });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, writes: parseWrites(readFileSync(log, 'utf8'), path.basename(argv[0]!), cwd) };
+  return {
+    status: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    writes: parseWrites(readFileSync(log, 'utf8'), path.basename(argv[0]!), cwd),
+  };
 }
 
 const LINE = /^(\d+)\s+(\w+)\((.*)\)\s+=\s+(-?\d+|\?)/;
@@ -88,7 +132,21 @@ export function joinResumed(text: string): string[] {
 }
 
 /** Calls whose first argument is the only path (the others are flags, modes, ids or data). */
-const ONE_PATH = ['chown', 'lchown', 'chmod', 'truncate', 'creat', 'open', 'mkdir', 'rmdir', 'unlink', 'setxattr', 'lsetxattr', 'removexattr', 'lremovexattr'];
+const ONE_PATH = [
+  'chown',
+  'lchown',
+  'chmod',
+  'truncate',
+  'creat',
+  'open',
+  'mkdir',
+  'rmdir',
+  'unlink',
+  'setxattr',
+  'lsetxattr',
+  'removexattr',
+  'lremovexattr',
+];
 
 /** Path arguments of a call: quoted strings, with a directory fd other than AT_FDCWD marked unresolvable. */
 function pathArgs(call: string, args: string): string[] {

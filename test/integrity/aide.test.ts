@@ -21,7 +21,10 @@ function findAide(): string | undefined {
 }
 
 const AIDE = findAide();
-if (!AIDE) console.warn('test/integrity/aide.test.ts: skipped: the aide binary is not installed (Debian: apt-get install -y aide; CI: .ci/install-test-deps)');
+if (!AIDE)
+  console.warn(
+    'test/integrity/aide.test.ts: skipped: the aide binary is not installed (Debian: apt-get install -y aide; CI: .ci/install-test-deps)',
+  );
 
 const boxes: Sandbox[] = [];
 afterAll(() => boxes.forEach((b) => b.cleanup()));
@@ -98,23 +101,47 @@ describe.skipIf(!AIDE)('hostward and aide --check agree on what changed', () => 
 
     const check = aide(conf, '--check');
     expect(check.status).not.toBe(0); // differences found (AIDE's exit code is a bit mask)
-    const report = JSON.parse(check.stdout) as { added?: Record<string, string>; removed?: Record<string, string>; changed?: Record<string, string> };
+    const report = JSON.parse(check.stdout) as {
+      added?: Record<string, string>;
+      removed?: Record<string, string>;
+      changed?: Record<string, string>;
+    };
     const strip = (p: string) => p.slice(s.root.length);
     const aideSets = {
-      added: Object.keys(report.added ?? {}).map(strip).sort(),
-      removed: Object.keys(report.removed ?? {}).map(strip).sort(),
-      changed: Object.keys(report.changed ?? {}).map(strip).sort(),
+      added: Object.keys(report.added ?? {})
+        .map(strip)
+        .sort(),
+      removed: Object.keys(report.removed ?? {})
+        .map(strip)
+        .sort(),
+      changed: Object.keys(report.changed ?? {})
+        .map(strip)
+        .sort(),
     };
 
     const r = await integrityCheck(opts);
-    const ours = { added: [...r.added].sort(), removed: [...r.removed].sort(), changed: r.modified.map((m) => m.path).sort() };
+    const ours = {
+      added: [...r.added].sort(),
+      removed: [...r.removed].sort(),
+      changed: r.modified.map((m) => m.path).sort(),
+    };
 
     expect(ours).toEqual(aideSets);
     // And the sets are the interesting ones, not two empty lists agreeing.
     expect(ours.added).toEqual(['/data/bin/renamed-now', '/data/etc/app.conf.hardlink', '/data/etc/deep/a/b/new']);
     expect(ours.removed).toEqual(['/data/bin/renamed', '/data/etc/gone.conf']);
     expect(ours.changed).toEqual(
-      expect.arrayContaining(['/data/bin/tool', '/data/bin/other', '/data/bin/owned', '/data/etc/app.conf', '/data/etc/link', '/data/etc/becomes-dir', '/data/bin', '/data/etc', '/data/etc/deep/a/b']),
+      expect.arrayContaining([
+        '/data/bin/tool',
+        '/data/bin/other',
+        '/data/bin/owned',
+        '/data/etc/app.conf',
+        '/data/etc/link',
+        '/data/etc/becomes-dir',
+        '/data/bin',
+        '/data/etc',
+        '/data/etc/deep/a/b',
+      ]),
     );
   }, 60_000);
 });

@@ -4,7 +4,22 @@
  */
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { integrityAccept, integrityCheck, integrityInit, sliceOf } from '../../src/integrity/api.js';
 import { IntegrityError } from '../../src/integrity/types.js';
 import type { CheckResult, Policy } from '../../src/integrity/types.js';
@@ -41,7 +56,13 @@ beforeEach(() => {
 });
 afterEach(() => s.cleanup());
 
-const opts = (extra: Record<string, unknown> = {}) => ({ root: s.root, policy: POLICY, dbFile: s.db, keyFile: s.key, ...extra });
+const opts = (extra: Record<string, unknown> = {}) => ({
+  root: s.root,
+  policy: POLICY,
+  dbFile: s.db,
+  keyFile: s.key,
+  ...extra,
+});
 
 function changed(r: CheckResult): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -154,7 +175,6 @@ describe('a check after init', () => {
     expect(changed(await integrityCheck(opts()))).toEqual({});
   });
 });
-
 
 const T = 1_600_000_000;
 
@@ -300,7 +320,9 @@ describe('accept', () => {
     writeFileSync(s.at('data/bin/tool'), 'binary v9\n');
     writeFileSync(s.at('data/etc/new.conf'), 'new\n');
     const before = changed(await integrityCheck(opts()));
-    expect(Object.keys(before)).toEqual(expect.arrayContaining(['/data/etc/app.conf', '/data/bin/tool', '/data/etc/new.conf']));
+    expect(Object.keys(before)).toEqual(
+      expect.arrayContaining(['/data/etc/app.conf', '/data/bin/tool', '/data/etc/new.conf']),
+    );
     await integrityAccept(opts({ only: ['/data/etc'] }));
     const after = changed(await integrityCheck(opts()));
     expect(Object.keys(after).filter((p) => p.startsWith('/data/etc'))).toEqual([]);

@@ -30,10 +30,22 @@ const tool = (cmd: string, file: string) => execFileSync(cmd, [file], { encoding
 
 describe('hash algorithms in the policy', () => {
   it('validates hash globally and per rule, naming the key', () => {
-    expect(policyFromObject({ hash: 'sha512', rules: [{ path: '/a', properties: 'config' }, { path: '/b', properties: 'config', hash: 'blake2b512' }] }).rules.map((r) => r.hash)).toEqual(['sha512', 'blake2b512']);
+    expect(
+      policyFromObject({
+        hash: 'sha512',
+        rules: [
+          { path: '/a', properties: 'config' },
+          { path: '/b', properties: 'config', hash: 'blake2b512' },
+        ],
+      }).rules.map((r) => r.hash),
+    ).toEqual(['sha512', 'blake2b512']);
     expect(defaultPolicy().rules.every((r) => r.hash === 'sha256')).toBe(true);
-    expect(() => parsePolicy('hash: md5\nrules: [{path: /a, properties: config}]\n', 'p.yaml')).toThrow(/p\.yaml: hash: must be one of sha256, sha512, blake2b512, got "md5"/);
-    expect(() => parsePolicy('rules: [{path: /a, properties: config, hash: [sha512]}]\n', 'p.yaml')).toThrow(/rules\[0\]\.hash: must be one of/);
+    expect(() => parsePolicy('hash: md5\nrules: [{path: /a, properties: config}]\n', 'p.yaml')).toThrow(
+      /p\.yaml: hash: must be one of sha256, sha512, blake2b512, got "md5"/,
+    );
+    expect(() => parsePolicy('rules: [{path: /a, properties: config, hash: [sha512]}]\n', 'p.yaml')).toThrow(
+      /rules\[0\]\.hash: must be one of/,
+    );
   });
 
   it('sha256 leaves the policy digest as it was before the key existed; another algorithm changes it', () => {
@@ -42,7 +54,18 @@ describe('hash algorithms in the policy', () => {
     expect(policyFromObject({ hash: 'sha256', rules }).digest).toBe(plain.digest);
     expect(policyFromObject({ hash: 'sha512', rules }).digest).not.toBe(plain.digest);
     // The digest of the rule as it was canonicalised before `hash` and `watch` existed.
-    const canon = JSON.stringify({ exclude: [], rules: [{ path: '/etc/ssh', properties: ['group', 'mode', 'owner', 'sha256', 'target', 'type'], depth: -1, exclude: [], oneFilesystem: true }] });
+    const canon = JSON.stringify({
+      exclude: [],
+      rules: [
+        {
+          path: '/etc/ssh',
+          properties: ['group', 'mode', 'owner', 'sha256', 'target', 'type'],
+          depth: -1,
+          exclude: [],
+          oneFilesystem: true,
+        },
+      ],
+    });
     expect(plain.digest).toBe(createHash('sha256').update(canon).digest('hex'));
   });
 
@@ -52,7 +75,17 @@ describe('hash algorithms in the policy', () => {
     expect(hashAlgorithmOf(h256)).toBe('sha256');
     expect(hashAlgorithmOf(formatHash('sha512', h512))).toBe('sha512');
     expect(hashAlgorithmOf(formatHash('blake2b512', h512))).toBe('blake2b512');
-    for (const bad of ['sha256:' + h256, 'sha512:' + h256, 'md5:' + h512, h512, 'A'.repeat(64), 'blake2b512:' + h512 + '0', '', ':']) expect(hashAlgorithmOf(bad), bad).toBeUndefined();
+    for (const bad of [
+      'sha256:' + h256,
+      'sha512:' + h256,
+      'md5:' + h512,
+      h512,
+      'A'.repeat(64),
+      'blake2b512:' + h512 + '0',
+      '',
+      ':',
+    ])
+      expect(hashAlgorithmOf(bad), bad).toBeUndefined();
     const line = (sha: string) => JSON.stringify(['/x', 'f', 420, 0, 0, 1, 1, 1, 1, 1, sha, null]);
     expect(decodeRecord(line('sha512:' + h512))?.sha256).toBe('sha512:' + h512);
     expect(decodeRecord(line('sha512:' + h256))).toBeUndefined();
@@ -67,11 +100,21 @@ rules:
   - {path: /usr/bin, properties: binaries, category: binaries, hash: blake2b512}
   - {path: /var/lib, properties: config}
 `;
-  const TREE = { 'etc/ssh/sshd_config': 'PasswordAuthentication no\n', 'usr/bin/kubelet': BIG, 'var/lib/x.conf': 'x\n' };
+  const TREE = {
+    'etc/ssh/sshd_config': 'PasswordAuthentication no\n',
+    'usr/bin/kubelet': BIG,
+    'var/lib/x.conf': 'x\n',
+  };
 
-  it('records each file with its rule\'s algorithm, equal to sha512sum and b2sum, and detects a change', async () => {
+  it("records each file with its rule's algorithm, equal to sha512sum and b2sum, and detects a change", async () => {
     s = sandbox(TREE);
-    writeFileSync(`${s.state}/policy.yaml`, POLICY.replace('  - {path: /var/lib, properties: config}\n', '  - {path: /var/lib, properties: config, hash: sha256}\n'));
+    writeFileSync(
+      `${s.state}/policy.yaml`,
+      POLICY.replace(
+        '  - {path: /var/lib, properties: config}\n',
+        '  - {path: /var/lib, properties: config, hash: sha256}\n',
+      ),
+    );
     const opts = { root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile: s.key };
     await integrityInit(opts);
     const recs = records(s.db);
@@ -87,15 +130,30 @@ rules:
     const r = await integrityCheck(opts);
     const byPath = new Map(r.modified.map((m) => [m.path, m]));
     expect(byPath.get('/usr/bin/kubelet')!.changes).toContain('sha256');
-    expect(String(byPath.get('/usr/bin/kubelet')!.new.sha256)).toBe('blake2b512:' + tool('b2sum', s.at('usr/bin/kubelet')));
+    expect(String(byPath.get('/usr/bin/kubelet')!.new.sha256)).toBe(
+      'blake2b512:' + tool('b2sum', s.at('usr/bin/kubelet')),
+    );
     expect(byPath.get('/etc/ssh/sshd_config')!.changes).toEqual(['sha256']);
     expect(String(byPath.get('/etc/ssh/sshd_config')!.old.sha256)).toMatch(/^sha512:[0-9a-f]{128}$/);
   });
 
   it('a policy that changes algorithm: compared with the recorded one (no false change), re-hashed on accept', async () => {
     s = sandbox(TREE);
-    const p256 = policy({ version: 1, rules: [{ path: '/etc', properties: 'config', category: 'ssh' }, { path: '/usr/bin', properties: 'binaries' }] });
-    const p512 = policy({ version: 1, hash: 'sha512', rules: [{ path: '/etc', properties: 'config', category: 'ssh' }, { path: '/usr/bin', properties: 'binaries' }] });
+    const p256 = policy({
+      version: 1,
+      rules: [
+        { path: '/etc', properties: 'config', category: 'ssh' },
+        { path: '/usr/bin', properties: 'binaries' },
+      ],
+    });
+    const p512 = policy({
+      version: 1,
+      hash: 'sha512',
+      rules: [
+        { path: '/etc', properties: 'config', category: 'ssh' },
+        { path: '/usr/bin', properties: 'binaries' },
+      ],
+    });
     await integrityInit({ root: s.root, policy: p256, dbFile: s.db, keyFile: s.key });
     const opts = { root: s.root, policy: p512, dbFile: s.db, keyFile: s.key, rehashSlices: 1 };
     const r = await integrityCheck(opts); // every file re-read (one slice)
@@ -115,7 +173,10 @@ rules:
     expect(mixed.notes.join('\n')).toMatch(/1 files are recorded with another hash algorithm/);
     await integrityAccept(opts);
     recs = records(s.db);
-    expect([...recs.values()].filter((x) => x.sha256).map((x) => hashAlgorithmOf(x.sha256!))).toEqual(['sha512', 'sha512']);
+    expect([...recs.values()].filter((x) => x.sha256).map((x) => hashAlgorithmOf(x.sha256!))).toEqual([
+      'sha512',
+      'sha512',
+    ]);
     expect((await integrityCheck(opts)).notes.join('\n')).not.toMatch(/another hash algorithm/);
   });
 

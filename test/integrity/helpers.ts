@@ -46,7 +46,15 @@ export function sandbox(files: Record<string, Entry>): Sandbox {
   const otherKey = path.join(state, 'other-key');
   writeFileSync(key, 'a-test-key-of-thirty-two-bytes!!\n', { mode: 0o600 });
   writeFileSync(otherKey, 'another-key-of-thirty-two-bytes!\n', { mode: 0o600 });
-  return { root, state, db: path.join(state, 'integrity.db'), key, otherKey, at: (p) => path.join(root, p), cleanup: () => rmSync(base, { recursive: true, force: true }) };
+  return {
+    root,
+    state,
+    db: path.join(state, 'integrity.db'),
+    key,
+    otherKey,
+    at: (p) => path.join(root, p),
+    cleanup: () => rmSync(base, { recursive: true, force: true }),
+  };
 }
 
 export function policy(doc: unknown): Policy {
@@ -63,4 +71,3 @@ export async function scanIntegrity(root: string, probeConfig: Record<string, un
 export function byCheck(report: Report): Map<string, Finding> {
   return new Map(report.findings.map((f) => [f.check, f]));
 }
-

@@ -1,7 +1,14 @@
 /** Policy parsing: clear errors naming the key, property sets, the default policy, globs and nested rules. */
 import { describe, it, expect, afterEach } from 'vitest';
 import { writeFileSync } from 'node:fs';
-import { DEFAULT_POLICY, PROPERTY_SETS, defaultPolicy, globRegExp, parsePolicy, resolvePolicy } from '../../src/integrity/policy.js';
+import {
+  DEFAULT_POLICY,
+  PROPERTY_SETS,
+  defaultPolicy,
+  globRegExp,
+  parsePolicy,
+  resolvePolicy,
+} from '../../src/integrity/policy.js';
 import { integrityCheck, integrityInit } from '../../src/integrity/api.js';
 import { IntegrityError } from '../../src/integrity/types.js';
 import { sandbox } from './helpers.js';
@@ -21,16 +28,37 @@ function policyError(text: string): string {
 describe('policy errors name the file and the key', () => {
   it.each([
     ['rules:\n  - path: /etc\n    properties: [config\n', /^policy\.yaml: not valid YAML at line \d+/],
-    ['rules:\n  - path: /etc\n    propertes: config\n', /^policy\.yaml: rules\[0\]\.propertes: unknown key \(expected one of: path, properties/],
-    ['rules:\n  - path: /etc\n    properties: config\n  - path: /usr\n    properties: sha1\n', /^policy\.yaml: rules\[1\]\.properties: unknown property or set "sha1"/],
-    ['rules:\n  - path: etc\n    properties: config\n', /^policy\.yaml: rules\[0\]\.path: must be an absolute host path/],
+    [
+      'rules:\n  - path: /etc\n    propertes: config\n',
+      /^policy\.yaml: rules\[0\]\.propertes: unknown key \(expected one of: path, properties/,
+    ],
+    [
+      'rules:\n  - path: /etc\n    properties: config\n  - path: /usr\n    properties: sha1\n',
+      /^policy\.yaml: rules\[1\]\.properties: unknown property or set "sha1"/,
+    ],
+    [
+      'rules:\n  - path: etc\n    properties: config\n',
+      /^policy\.yaml: rules\[0\]\.path: must be an absolute host path/,
+    ],
     ['rules:\n  - path: /proc/1\n    properties: config\n', /rules\[0\]\.path: \/proc is a kernel interface/],
-    ['rules:\n  - path: /etc\n    properties: config\n    recurse: yes-please\n', /rules\[0\]\.recurse: must be true, false or a depth/],
-    ['rules:\n  - path: /etc\n    properties: config\n    category: web\n', /rules\[0\]\.category: must be one of ssh, kubernetes/],
-    ['rules:\n  - path: /etc\n    properties: config\n  - path: /etc/\n    properties: logs\n', /rules\[1\]\.path: \/etc is already the path of rules\[0\]/],
+    [
+      'rules:\n  - path: /etc\n    properties: config\n    recurse: yes-please\n',
+      /rules\[0\]\.recurse: must be true, false or a depth/,
+    ],
+    [
+      'rules:\n  - path: /etc\n    properties: config\n    category: web\n',
+      /rules\[0\]\.category: must be one of ssh, kubernetes/,
+    ],
+    [
+      'rules:\n  - path: /etc\n    properties: config\n  - path: /etc/\n    properties: logs\n',
+      /rules\[1\]\.path: \/etc is already the path of rules\[0\]/,
+    ],
     ['rules: []\n', /^policy\.yaml: rules: must be a non-empty list/],
     ['version: 2\nrules: []\n', /^policy\.yaml: version: must be 1/],
-    ['exclude: "*.swp"\nrules:\n  - path: /etc\n    properties: config\n', /^policy\.yaml: exclude: must be a list of glob patterns/],
+    [
+      'exclude: "*.swp"\nrules:\n  - path: /etc\n    properties: config\n',
+      /^policy\.yaml: exclude: must be a list of glob patterns/,
+    ],
     ['rules:\n  - path: /etc\n    properties: config\nrule: x\n', /^policy\.yaml: rule: unknown key/],
     ['- just\n- a list\n', /^policy\.yaml: \(policy\): must be a mapping/],
   ])('%j', (text, re) => {
@@ -38,7 +66,9 @@ describe('policy errors name the file and the key', () => {
   });
 
   it('an unreadable policy file is named', () => {
-    expect(() => resolvePolicy({ policy: '/nonexistent/policy.yaml' })).toThrow(/\/nonexistent\/policy\.yaml: cannot read the policy \(ENOENT\)/);
+    expect(() => resolvePolicy({ policy: '/nonexistent/policy.yaml' })).toThrow(
+      /\/nonexistent\/policy\.yaml: cannot read the policy \(ENOENT\)/,
+    );
   });
 });
 
@@ -69,7 +99,29 @@ describe('the default Kubernetes-node policy', () => {
   it('is valid and lists the paths of the issue', () => {
     const p = defaultPolicy();
     const paths = p.rules.map((r) => r.path);
-    for (const want of ['/etc/ssh', '/etc/kubernetes', '/var/lib/kubelet/config.yaml', '/etc/containerd', '/etc/docker', '/etc/crio', '/etc/passwd', '/etc/shadow', '/etc/group', '/etc/sudoers', '/etc/sudoers.d', '/etc/pam.d', '/etc/ld.so.preload', '/etc/crontab', '/etc/cron.*', '/etc/systemd/system', '/usr/bin', '/usr/sbin', '/usr/lib/modules/*/modules.*', '/usr/local/bin', '/opt/cni/bin']) {
+    for (const want of [
+      '/etc/ssh',
+      '/etc/kubernetes',
+      '/var/lib/kubelet/config.yaml',
+      '/etc/containerd',
+      '/etc/docker',
+      '/etc/crio',
+      '/etc/passwd',
+      '/etc/shadow',
+      '/etc/group',
+      '/etc/sudoers',
+      '/etc/sudoers.d',
+      '/etc/pam.d',
+      '/etc/ld.so.preload',
+      '/etc/crontab',
+      '/etc/cron.*',
+      '/etc/systemd/system',
+      '/usr/bin',
+      '/usr/sbin',
+      '/usr/lib/modules/*/modules.*',
+      '/usr/local/bin',
+      '/opt/cni/bin',
+    ]) {
       expect(paths).toContain(want);
     }
     expect(DEFAULT_POLICY.rules.every((r) => r.category !== undefined)).toBe(true);
@@ -81,7 +133,13 @@ describe('globs and nested rules on a real tree', () => {
   afterEach(() => s.cleanup());
 
   it('globs in rule paths expand at each walk; the deepest rule governs; recurse limits depth', async () => {
-    s = sandbox({ 'etc/cron.d/job': 'x', 'etc/cron.daily/run': 'y', 'etc/other/z': 'z', 'top/a/b/c/deep': 'd', 'top/inner/f': 'f' });
+    s = sandbox({
+      'etc/cron.d/job': 'x',
+      'etc/cron.daily/run': 'y',
+      'etc/other/z': 'z',
+      'top/a/b/c/deep': 'd',
+      'top/inner/f': 'f',
+    });
     const file = `${s.state}/policy.yaml`;
     writeFileSync(
       file,

@@ -52,7 +52,8 @@ async function run(scenario: Scenario): Promise<Map<string, Finding>> {
   return byCheck(report);
 }
 
-const base = (s: Sandbox, keyFile: string | null = s.key) => integrityInit({ root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile });
+const base = (s: Sandbox, keyFile: string | null = s.key) =>
+  integrityInit({ root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile });
 
 const SCENARIOS: Record<string, Scenario> = {
   clean: async (s) => {

@@ -17,8 +17,22 @@ afterEach(() => s?.cleanup());
 
 describe('the renderer', () => {
   it('formats bytes, durations and the bar', () => {
-    expect([0, 999, 1000, 12_345, 5_700_000_000, 2e15].map(formatBytes)).toEqual(['0 B', '999 B', '1.00 kB', '12.3 kB', '5.70 GB', '2000 TB']);
-    expect([0, 59.4, 61, 3599, 3600, 7322].map(formatDuration)).toEqual(['0:00', '0:59', '1:01', '59:59', '1:00:00', '2:02:02']);
+    expect([0, 999, 1000, 12_345, 5_700_000_000, 2e15].map(formatBytes)).toEqual([
+      '0 B',
+      '999 B',
+      '1.00 kB',
+      '12.3 kB',
+      '5.70 GB',
+      '2000 TB',
+    ]);
+    expect([0, 59.4, 61, 3599, 3600, 7322].map(formatDuration)).toEqual([
+      '0:00',
+      '0:59',
+      '1:01',
+      '59:59',
+      '1:00:00',
+      '2:02:02',
+    ]);
     expect(bar(0, 10)).toBe('[----------]');
     expect(bar(0.55, 10)).toBe('[#####-----]');
     expect(bar(1.7, 10)).toBe('[##########]');
@@ -27,18 +41,33 @@ describe('the renderer', () => {
 
   it('counting, then a bar with paths, bytes, the rate and an ETA of the scan phase alone', () => {
     const r = new ProgressRenderer('init');
-    expect(r.render({ phase: 'count', files: 61234, bytes: 0, elapsedMs: 400 }, 120)).toBe('init: counting paths… 61,234');
+    expect(r.render({ phase: 'count', files: 61234, bytes: 0, elapsedMs: 400 }, 120)).toBe(
+      'init: counting paths… 61,234',
+    );
     // Times are of the scan phase: 2 s in, a quarter is done, so 6 s are left.
-    expect(r.render({ phase: 'scan', files: 0, bytes: 0, totalFiles: 100_000, elapsedMs: 10 }, 120)).toBe('init: [------------------------]    0%  0/100,000 paths  0 B  0 B/s  ETA --:--');
-    expect(r.render({ phase: 'scan', files: 25_000, bytes: 3e9, totalFiles: 100_000, elapsedMs: 2000 }, 120)).toBe('init: [######------------------]   25%  25,000/100,000 paths  3.00 GB  1.50 GB/s  ETA 0:06');
-    expect(r.render({ phase: 'scan', files: 100_000, bytes: 6e9, totalFiles: 100_000, elapsedMs: 4000 }, 120)).toBe('init: [########################]  100%  100,000/100,000 paths  6.00 GB  1.50 GB/s  ETA 0:00');
+    expect(r.render({ phase: 'scan', files: 0, bytes: 0, totalFiles: 100_000, elapsedMs: 10 }, 120)).toBe(
+      'init: [------------------------]    0%  0/100,000 paths  0 B  0 B/s  ETA --:--',
+    );
+    expect(r.render({ phase: 'scan', files: 25_000, bytes: 3e9, totalFiles: 100_000, elapsedMs: 2000 }, 120)).toBe(
+      'init: [######------------------]   25%  25,000/100,000 paths  3.00 GB  1.50 GB/s  ETA 0:06',
+    );
+    expect(r.render({ phase: 'scan', files: 100_000, bytes: 6e9, totalFiles: 100_000, elapsedMs: 4000 }, 120)).toBe(
+      'init: [########################]  100%  100,000/100,000 paths  6.00 GB  1.50 GB/s  ETA 0:00',
+    );
   });
 
   it('without a total: no bar, elapsed time instead of an ETA; never wider than the terminal', () => {
     const r = new ProgressRenderer('check');
-    expect(r.render({ phase: 'scan', files: 10, bytes: 2000, elapsedMs: 2000 }, 80)).toBe('check: 10 paths  2.00 kB  1.00 kB/s  0:02');
-    expect(r.render({ phase: 'scan', files: 1e6, bytes: 1e12, elapsedMs: 62_000 }, 80)).toBe('check: 1,000,000 paths  1.00 TB  16.1 GB/s  1:02');
-    const narrow = new ProgressRenderer('init').render({ phase: 'scan', files: 5, bytes: 5, totalFiles: 10, elapsedMs: 10 }, 30);
+    expect(r.render({ phase: 'scan', files: 10, bytes: 2000, elapsedMs: 2000 }, 80)).toBe(
+      'check: 10 paths  2.00 kB  1.00 kB/s  0:02',
+    );
+    expect(r.render({ phase: 'scan', files: 1e6, bytes: 1e12, elapsedMs: 62_000 }, 80)).toBe(
+      'check: 1,000,000 paths  1.00 TB  16.1 GB/s  1:02',
+    );
+    const narrow = new ProgressRenderer('init').render(
+      { phase: 'scan', files: 5, bytes: 5, totalFiles: 10, elapsedMs: 10 },
+      30,
+    );
     expect(narrow.length).toBe(29);
   });
 
@@ -64,7 +93,14 @@ describe('progress reports of a real init', () => {
     for (let i = 0; i < 300; i++) files[`data/d${i % 7}/f${i}`] = 'x'.repeat(i);
     s = sandbox(files);
     const seen: Progress[] = [];
-    const r = await integrityInit({ root: s.root, paths: ['/data'], dbFile: s.db, keyFile: s.key, countFirst: true, onProgress: (p) => seen.push(p) });
+    const r = await integrityInit({
+      root: s.root,
+      paths: ['/data'],
+      dbFile: s.db,
+      keyFile: s.key,
+      countFirst: true,
+      onProgress: (p) => seen.push(p),
+    });
     const last = seen.at(-1)!;
     expect(last.phase).toBe('scan');
     expect(last.totalFiles).toBe(r.records);
@@ -80,7 +116,13 @@ describe('progress reports of a real init', () => {
   it('without countFirst: no total', async () => {
     s = sandbox({ 'data/a': 'a' });
     const seen: Progress[] = [];
-    await integrityInit({ root: s.root, paths: ['/data'], dbFile: s.db, keyFile: s.key, onProgress: (p) => seen.push(p) });
+    await integrityInit({
+      root: s.root,
+      paths: ['/data'],
+      dbFile: s.db,
+      keyFile: s.key,
+      onProgress: (p) => seen.push(p),
+    });
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((p) => p.phase === 'scan' && p.totalFiles === undefined)).toBe(true);
   });
@@ -89,14 +131,42 @@ describe('progress reports of a real init', () => {
     const cli = path.resolve('dist/src/cli/main.js');
     if (!existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first (npm test does)`);
     s = sandbox({ 'data/a': 'a', 'data/b': 'b' });
-    const r = spawnSync(process.execPath, [cli, 'integrity', 'init', '--root', s.root, '--path', '/data', '--db', s.db, '--key-file', s.key], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'integrity', 'init', '--root', s.root, '--path', '/data', '--db', s.db, '--key-file', s.key],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^baseline written: .*, 3 records, signed/);
-    const bad = spawnSync(process.execPath, [cli, 'integrity', 'init', '--root', s.root, '--path', '/data', '--hash', 'md5', '--db', s.db], { encoding: 'utf8' });
+    const bad = spawnSync(
+      process.execPath,
+      [cli, 'integrity', 'init', '--root', s.root, '--path', '/data', '--hash', 'md5', '--db', s.db],
+      { encoding: 'utf8' },
+    );
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--hash must be one of sha256, sha512, blake2b512, got "md5"/);
-    const ok = execFileSync(process.execPath, [cli, 'integrity', 'init', '--root', s.root, '--path', '/data', '--hash', 'sha512', '--db', s.db, '--key-file', s.key, '--format', 'json'], { encoding: 'utf8' });
+    const ok = execFileSync(
+      process.execPath,
+      [
+        cli,
+        'integrity',
+        'init',
+        '--root',
+        s.root,
+        '--path',
+        '/data',
+        '--hash',
+        'sha512',
+        '--db',
+        s.db,
+        '--key-file',
+        s.key,
+        '--format',
+        'json',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(JSON.parse(ok)).toMatchObject({ records: 3, signed: true });
   });
 });

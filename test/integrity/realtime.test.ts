@@ -43,7 +43,11 @@ rules:
   - {path: /usr/bin, properties: binaries, category: binaries}
 `;
 
-async function agentScan(sb: Sandbox, changed?: string[], mode: 'agent' | 'scan' = 'agent'): Promise<Map<string, string>> {
+async function agentScan(
+  sb: Sandbox,
+  changed?: string[],
+  mode: 'agent' | 'scan' = 'agent',
+): Promise<Map<string, string>> {
   if (changed) process.env[CHANGED_PATHS_ENV] = JSON.stringify(changed);
   else delete process.env[CHANGED_PATHS_ENV];
   const config = defaultConfig();
@@ -63,18 +67,30 @@ describe('the agent re-checks only the changed paths and merges them into the la
     writeFileSync(s.at('usr/bin/kubelet'), 'ELF kubelet patched\n');
     writeFileSync(s.at('etc/passwd'), 'root:x:0:0::/root:/bin/sh\ntoor:x:0:0::/:/bin/sh\n');
     let st = await agentScan(s); // a whole check, kept
-    expect([st.get('integrity.binaries_unchanged'), st.get('integrity.accounts_unchanged'), st.get('integrity.ssh_unchanged')]).toEqual(['fail', 'fail', 'pass']);
+    expect([
+      st.get('integrity.binaries_unchanged'),
+      st.get('integrity.accounts_unchanged'),
+      st.get('integrity.ssh_unchanged'),
+    ]).toEqual(['fail', 'fail', 'pass']);
     expect(existsSync(lastResultFile(s.db))).toBe(true);
     const cursor = readFileSync(cursorFile(s.db), 'utf8');
 
     writeFileSync(s.at('etc/passwd'), 'root:x:0:0::/root:/bin/sh\n'); // restored, but not named as changed
     writeFileSync(s.at('etc/ssh/sshd_config'), 'PasswordAuthentication yes\n');
     st = await agentScan(s, ['/etc/ssh/sshd_config']);
-    expect([st.get('integrity.binaries_unchanged'), st.get('integrity.accounts_unchanged'), st.get('integrity.ssh_unchanged')]).toEqual(['fail', 'fail', 'fail']);
+    expect([
+      st.get('integrity.binaries_unchanged'),
+      st.get('integrity.accounts_unchanged'),
+      st.get('integrity.ssh_unchanged'),
+    ]).toEqual(['fail', 'fail', 'fail']);
     expect(readFileSync(cursorFile(s.db), 'utf8')).toBe(cursor); // a partial check does not advance the rolling rehash
 
     st = await agentScan(s, ['/etc/passwd']);
-    expect([st.get('integrity.binaries_unchanged'), st.get('integrity.accounts_unchanged'), st.get('integrity.ssh_unchanged')]).toEqual(['fail', 'pass', 'fail']);
+    expect([
+      st.get('integrity.binaries_unchanged'),
+      st.get('integrity.accounts_unchanged'),
+      st.get('integrity.ssh_unchanged'),
+    ]).toEqual(['fail', 'pass', 'fail']);
 
     // A new file under a watched directory, then its removal.
     writeFileSync(s.at('etc/pam.d/evil'), 'auth sufficient pam_permit.so\n');
@@ -83,9 +99,24 @@ describe('the agent re-checks only the changed paths and merges them into the la
     expect((await agentScan(s, ['/etc/pam.d/evil'])).get('integrity.accounts_unchanged')).toBe('pass');
 
     // What is kept equals what a whole check says now.
-    const whole = await integrityCheck({ root: s.root, policy: `${s.state}/policy.yaml`, dbFile: s.db, keyFile: s.key, advanceCursor: false });
-    const kept = await readLastResult(s.db, readKeyFile(s.key), whole.baseline.digest, loadPolicyFile(`${s.state}/policy.yaml`).digest);
-    expect({ added: kept!.added, removed: kept!.removed, modified: kept!.modified.map((m) => [m.path, m.changes]) }).toEqual({
+    const whole = await integrityCheck({
+      root: s.root,
+      policy: `${s.state}/policy.yaml`,
+      dbFile: s.db,
+      keyFile: s.key,
+      advanceCursor: false,
+    });
+    const kept = await readLastResult(
+      s.db,
+      readKeyFile(s.key),
+      whole.baseline.digest,
+      loadPolicyFile(`${s.state}/policy.yaml`).digest,
+    );
+    expect({
+      added: kept!.added,
+      removed: kept!.removed,
+      modified: kept!.modified.map((m) => [m.path, m.changes]),
+    }).toEqual({
       added: whole.added,
       removed: whole.removed,
       modified: whole.modified.map((m) => [m.path, m.changes]),
@@ -117,7 +148,10 @@ describe('the agent re-checks only the changed paths and merges them into the la
     // The policy changes under a running agent (a ConfigMap update): the next re-check is a whole one, so the
     // accounts change that the new policy adds is reported even though only sshd_config was named.
     writeFileSync(s.at('etc/group'), 'root:x:0:\n');
-    writeFileSync(`${s.state}/policy.yaml`, POLICY_YAML + '  - {path: /etc/group, properties: config, category: accounts}\n');
+    writeFileSync(
+      `${s.state}/policy.yaml`,
+      POLICY_YAML + '  - {path: /etc/group, properties: config, category: accounts}\n',
+    );
     expect((await agentScan(s, ['/etc/ssh/sshd_config'])).get('integrity.accounts_unchanged')).toBe('fail'); // /etc/group: added
   });
 
@@ -140,7 +174,15 @@ describe('the agent re-checks only the changed paths and merges them into the la
     expect(await writeLastResult(s.db, key, pd, r)).toBe(true);
     expect((await readLastResult(s.db, key, r.baseline.digest, pd))?.baseline).toEqual(r.baseline);
     const text = readFileSync(lastResultFile(s.db), 'utf8');
-    for (const bad of [text.slice(0, text.length - 10), text.slice(0, 30), '', 'garbage\n', '\n\n', `${'0'.repeat(64)}\n{}\n`, `${text.slice(0, 65)}null\n`]) {
+    for (const bad of [
+      text.slice(0, text.length - 10),
+      text.slice(0, 30),
+      '',
+      'garbage\n',
+      '\n\n',
+      `${'0'.repeat(64)}\n{}\n`,
+      `${text.slice(0, 65)}null\n`,
+    ]) {
       writeFileSync(lastResultFile(s.db), bad);
       expect(await readLastResult(s.db, key, r.baseline.digest, pd), JSON.stringify(bad.slice(0, 40))).toBeUndefined();
     }
@@ -150,16 +192,35 @@ describe('the agent re-checks only the changed paths and merges them into the la
 
   it('mergeScoped: inside the scope the new result, outside the old one, in walk order', () => {
     const base = { created: 'c', signed: true, verified: true, policyChanged: false, records: 9, digest: 'd' };
-    const stats = { paths: 9, hashed: 1, reused: 8, bytesHashed: 3, durationMs: 1, rehash: { slice: 0, of: 1, full: true } };
+    const stats = {
+      paths: 9,
+      hashed: 1,
+      reused: 8,
+      bytesHashed: 3,
+      durationMs: 1,
+      rehash: { slice: 0, of: 1, full: true },
+    };
     const cats = (o: Record<string, string>) => Object.assign(Object.create(null), o);
     const prev = {
       added: ['/etc/a', '/etc/ssh/x'],
       removed: ['/etc/ssh/gone'],
-      modified: [{ path: '/usr/bin/k', changes: ['sha256'], old: {}, new: {} }, { path: '/etc/ssh/sshd_config', changes: ['mode'], old: {}, new: {} }],
-      categories: cats({ '/etc/a': 'accounts', '/etc/ssh/x': 'ssh', '/etc/ssh/gone': 'ssh', '/usr/bin/k': 'binaries', '/etc/ssh/sshd_config': 'ssh' }),
+      modified: [
+        { path: '/usr/bin/k', changes: ['sha256'], old: {}, new: {} },
+        { path: '/etc/ssh/sshd_config', changes: ['mode'], old: {}, new: {} },
+      ],
+      categories: cats({
+        '/etc/a': 'accounts',
+        '/etc/ssh/x': 'ssh',
+        '/etc/ssh/gone': 'ssh',
+        '/usr/bin/k': 'binaries',
+        '/etc/ssh/sshd_config': 'ssh',
+      }),
       baseline: base,
       stats,
-      problems: [{ path: '/etc/ssh/x', reason: 'old' }, { path: '/usr/bin/k', reason: 'kept' }],
+      problems: [
+        { path: '/etc/ssh/x', reason: 'old' },
+        { path: '/usr/bin/k', reason: 'kept' },
+      ],
       notes: ['old note'],
     } as unknown as CheckResult;
     const scoped = {
@@ -175,8 +236,16 @@ describe('the agent re-checks only the changed paths and merges them into the la
     const m = mergeScoped(prev, scoped, ['/etc/ssh']);
     expect(m.added).toEqual(['/etc/a', '/etc/ssh/new']);
     expect(m.removed).toEqual([]);
-    expect(m.modified.map((x) => [x.path, x.changes])).toEqual([['/etc/ssh/sshd_config', ['sha256']], ['/usr/bin/k', ['sha256']]]);
-    expect({ ...m.categories }).toEqual({ '/etc/a': 'accounts', '/etc/ssh/new': 'ssh', '/etc/ssh/sshd_config': 'ssh', '/usr/bin/k': 'binaries' });
+    expect(m.modified.map((x) => [x.path, x.changes])).toEqual([
+      ['/etc/ssh/sshd_config', ['sha256']],
+      ['/usr/bin/k', ['sha256']],
+    ]);
+    expect({ ...m.categories }).toEqual({
+      '/etc/a': 'accounts',
+      '/etc/ssh/new': 'ssh',
+      '/etc/ssh/sshd_config': 'ssh',
+      '/usr/bin/k': 'binaries',
+    });
     expect(m.problems).toEqual([{ path: '/usr/bin/k', reason: 'kept' }]);
     expect(m.notes).toEqual(['new note']);
     expect(m.stats.paths).toBe(9);
@@ -185,8 +254,22 @@ describe('the agent re-checks only the changed paths and merges them into the la
   it('the changed-paths hint: a JSON list of absolute paths, anything else is ignored', () => {
     expect(CHANGED_PATHS_ENV).toBe(ENGINE_CHANGED_PATHS_ENV);
     const env = (v: string) => ({ [CHANGED_PATHS_ENV]: v });
-    expect(changedPaths(env('["/etc/passwd","/etc/ssh/sshd_config"]'))).toEqual(['/etc/passwd', '/etc/ssh/sshd_config']);
-    for (const bad of ['', '[]', '{}', '["etc/passwd"]', '[1]', '["/a\\u0000b"]', '[', 'null', JSON.stringify(Array.from({ length: 1001 }, (_, i) => `/f${i}`)), `["/${'a'.repeat(5000)}"]`]) {
+    expect(changedPaths(env('["/etc/passwd","/etc/ssh/sshd_config"]'))).toEqual([
+      '/etc/passwd',
+      '/etc/ssh/sshd_config',
+    ]);
+    for (const bad of [
+      '',
+      '[]',
+      '{}',
+      '["etc/passwd"]',
+      '[1]',
+      '["/a\\u0000b"]',
+      '[',
+      'null',
+      JSON.stringify(Array.from({ length: 1001 }, (_, i) => `/f${i}`)),
+      `["/${'a'.repeat(5000)}"]`,
+    ]) {
       expect(changedPaths(env(bad)), bad.slice(0, 30)).toBeUndefined();
     }
     expect(changedPaths({})).toBeUndefined();
@@ -206,7 +289,20 @@ describe('what the policy asks the agent to watch', () => {
     symlinkSync('usr/lib', s.at('lib')); // merged /usr
     const targets = await policyWatchTargets(new HostRoot(s.root), defaultPolicy());
     const find = (p: string) => targets.filter((t) => t.path === p);
-    expect(find('/etc').flatMap((t) => t.names ?? [])).toEqual(expect.arrayContaining(['ssh', 'passwd', 'shadow', 'group', 'sudoers', 'sudoers.d', 'pam.d', 'ld.so.preload', 'crontab', 'cron.*']));
+    expect(find('/etc').flatMap((t) => t.names ?? [])).toEqual(
+      expect.arrayContaining([
+        'ssh',
+        'passwd',
+        'shadow',
+        'group',
+        'sudoers',
+        'sudoers.d',
+        'pam.d',
+        'ld.so.preload',
+        'crontab',
+        'cron.*',
+      ]),
+    );
     expect(find('/etc/ssh')).toEqual([{ path: '/etc/ssh', depth: 7, ignore: ['*.swp', '*.dpkg-tmp'] }]);
     expect(find('/etc/cron.d')).toHaveLength(1);
     expect(find('/etc/cron.daily')).toHaveLength(1);
@@ -229,10 +325,12 @@ describe('what the policy asks the agent to watch', () => {
       ],
     });
     const targets = await policyWatchTargets(new HostRoot(s.root), p);
-    expect(targets).toEqual([
-      { path: '/etc', names: ['b'] },
-      { path: '/opt', names: ['bin'] },
-      { path: '/opt/bin', depth: Infinity, ignore: [] },
-    ].map((t) => (t.depth === Infinity ? { ...t, depth: 7 } : t)));
+    expect(targets).toEqual(
+      [
+        { path: '/etc', names: ['b'] },
+        { path: '/opt', names: ['bin'] },
+        { path: '/opt/bin', depth: Infinity, ignore: [] },
+      ].map((t) => (t.depth === Infinity ? { ...t, depth: 7 } : t)),
+    );
   });
 });

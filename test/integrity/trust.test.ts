@@ -32,7 +32,8 @@ beforeEach(() => {
 afterEach(() => s.cleanup());
 
 const lib = (keyFile: string | null = s.key) => ({ root: s.root, policy: policyFile, dbFile: s.db, keyFile });
-const probe = (extra: Record<string, unknown> = {}) => scanIntegrity(s.root, { db: s.db, policy: policyFile, ...extra });
+const probe = (extra: Record<string, unknown> = {}) =>
+  scanIntegrity(s.root, { db: s.db, policy: policyFile, ...extra });
 
 async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   const e = await p.then(
@@ -64,7 +65,10 @@ describe('a signed baseline that cannot be verified is never trusted', () => {
     for (const config of [{}, { keyFile: `${s.state}/no-such-key` }]) {
       const r = await probe(config);
       const m = byCheck(r);
-      expect(m.get('integrity.baseline_valid'), JSON.stringify(config)).toMatchObject({ status: 'fail', severity: 'critical' });
+      expect(m.get('integrity.baseline_valid'), JSON.stringify(config)).toMatchObject({
+        status: 'fail',
+        severity: 'critical',
+      });
       expect(m.get('integrity.baseline_valid')!.message).toMatch(/signed but .*not verified|cannot be verified/);
       expect(m.get('integrity.baseline_signed')!.status).toBe('fail');
       expect(m.get('integrity.files_unchanged')!.status).toBe('unknown');
@@ -97,7 +101,15 @@ describe('a signed baseline that cannot be verified is never trusted', () => {
 function asVersion1(db: string, key: Buffer): void {
   const lines = readFileSync(db, 'utf8').split('\n');
   const h = JSON.parse(lines[0]!) as Record<string, unknown>;
-  const v1 = { hostward: h.hostward, version: 1, created: h.created, root: h.root, policy: h.policy, signed: h.signed, keyId: h.keyId };
+  const v1 = {
+    hostward: h.hostward,
+    version: 1,
+    created: h.created,
+    root: h.root,
+    policy: h.policy,
+    signed: h.signed,
+    keyId: h.keyId,
+  };
   const body = [JSON.stringify(v1), ...lines.slice(1, -2)].join('\n') + '\n';
   const end = JSON.parse(lines.at(-2)!) as { records: number };
   const mac = createHmac('sha256', key).update(body).digest('hex');
@@ -122,7 +134,8 @@ describe('baselines carry a generation', () => {
     await integrityInit(lib());
     expect((await integrityInit({ ...lib(), minGeneration: 40 })).generation).toBe(40);
     expect((await integrityInit({ ...lib(), minGeneration: 3 })).generation).toBe(41);
-    for (const bad of [0, -1, 1.5, 2 ** 60]) expect(await codeOf(integrityInit({ ...lib(), minGeneration: bad }))).toBe('generation_invalid');
+    for (const bad of [0, -1, 1.5, 2 ** 60])
+      expect(await codeOf(integrityInit({ ...lib(), minGeneration: bad }))).toBe('generation_invalid');
     expect((await integrityCheck(lib())).baseline.generation).toBe(41);
   });
 

@@ -34,11 +34,18 @@ describe.skipIf(!canDrop)('integrity: unreadable files are not compared (needs r
     writeFileSync(path.join(root, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n');
     chmodSync(path.join(root, 'etc/shadow'), 0o000);
     const policy = path.join(dir, 'policy.yaml');
-    writeFileSync(policy, 'version: 1\nrules:\n  - { path: /etc/ssh, properties: config, category: ssh }\n  - { path: /etc/shadow, properties: config, category: accounts }\n');
+    writeFileSync(
+      policy,
+      'version: 1\nrules:\n  - { path: /etc/ssh, properties: config, category: ssh }\n  - { path: /etc/shadow, properties: config, category: accounts }\n',
+    );
     const key = path.join(dir, 'key');
     writeFileSync(key, 'k'.repeat(32), { mode: 0o600 });
     const db = path.join(dir, 'integrity.db');
-    const init = spawnSync(process.execPath, [CLI, 'integrity', 'init', '--root', root, '--policy', policy, '--db', db, '--key-file', key], { encoding: 'utf8' });
+    const init = spawnSync(
+      process.execPath,
+      [CLI, 'integrity', 'init', '--root', root, '--policy', policy, '--db', db, '--key-file', key],
+      { encoding: 'utf8' },
+    );
     expect(init.status, init.stderr).toBe(0);
     config = path.join(dir, 'config.yaml');
     writeFileSync(config, `probes:\n  integrity: { db: ${db}, keyFile: ${key}, policy: ${policy}, rehashSlices: 1 }\n`);
@@ -50,7 +57,11 @@ describe.skipIf(!canDrop)('integrity: unreadable files are not compared (needs r
   const scan = (dropDac: boolean): Map<string, Finding> => {
     const argv = [CLI, 'scan', '--root', root, '--probe', 'integrity', '--format', 'json', '--config', config];
     const r = dropDac
-      ? spawnSync('setpriv', ['--inh-caps=-all', '--bounding-set=-dac_override,-dac_read_search', '--', process.execPath, ...argv], { encoding: 'utf8' })
+      ? spawnSync(
+          'setpriv',
+          ['--inh-caps=-all', '--bounding-set=-dac_override,-dac_read_search', '--', process.execPath, ...argv],
+          { encoding: 'utf8' },
+        )
       : spawnSync(process.execPath, argv, { encoding: 'utf8' });
     expect(r.stdout, r.stderr).toContain('"findings"');
     const report = JSON.parse(r.stdout) as { findings: Finding[] };

@@ -22,7 +22,9 @@ describe('kernel fixtures', () => {
       const m = materialize(name);
       cleanups.push(m.cleanup);
       const report = await scanKernel(m.root, m.spec.probes?.kernel ?? {}, m.spec.hostRole ?? 'auto');
-      expect(report.probes, JSON.stringify(report.probes)).toEqual([expect.objectContaining({ probe: 'kernel', status: 'ok' })]);
+      expect(report.probes, JSON.stringify(report.probes)).toEqual([
+        expect.objectContaining({ probe: 'kernel', status: 'ok' }),
+      ]);
       // Every check of the probe yields exactly one finding, with a message and host-path evidence.
       expect(report.findings.map((f) => f.check).sort()).toEqual(kernelProbe.checks.map((c) => c.id).sort());
       for (const f of report.findings) {
@@ -30,7 +32,8 @@ describe('kernel fixtures', () => {
         s.add(f.status);
         seen.set(f.check, s);
         expect(f.message.length, f.check).toBeGreaterThan(0);
-        for (const e of f.evidence) if (e.file) expect(e.file.startsWith(m.root), `${f.check} evidence must be a host path`).toBe(false);
+        for (const e of f.evidence)
+          if (e.file) expect(e.file.startsWith(m.root), `${f.check} evidence must be a host path`).toBe(false);
       }
       // Only kernel checks are listed in kernel fixtures.
       for (const id of Object.keys(m.spec.expected)) expect(id.startsWith('kernel.'), id).toBe(true);
@@ -52,7 +55,8 @@ describe('kernel fixtures', () => {
       const m = materialize(name);
       cleanups.push(m.cleanup);
       const report = await scanKernel(m.root);
-      for (const f of report.findings) if (/does not exist/.test(f.message)) expect(f.status, `${name} ${f.check}: ${f.message}`).not.toBe('fail');
+      for (const f of report.findings)
+        if (/does not exist/.test(f.message)) expect(f.status, `${name} ${f.check}: ${f.message}`).not.toBe('fail');
     }
   });
 });

@@ -20,7 +20,11 @@ export function kernelFixtureNames(): string[] {
 }
 
 /** Kernel fixtures are nodes unless a test says otherwise (the role is detected from a kubelet, which they lack). */
-export async function scanKernel(root: string, kernelConfig: Record<string, unknown> = {}, hostRole: 'auto' | 'node' | 'server' = 'node'): Promise<Report> {
+export async function scanKernel(
+  root: string,
+  kernelConfig: Record<string, unknown> = {},
+  hostRole: 'auto' | 'node' | 'server' = 'node',
+): Promise<Report> {
   const config = defaultConfig();
   config.root = root;
   config.scan.hostRole = hostRole;
@@ -34,7 +38,15 @@ export function byCheck(report: Report): Map<string, Finding> {
 
 export async function gatherKernel(root: string, kernelConfig: Record<string, unknown> = {}): Promise<KernelFacts> {
   const host = new HostRoot(root);
-  const ctx: ProbeContext = { host, exec: hostExec(host.root), log, config: kernelConfig, signal: new AbortController().signal, now: () => new Date(), mode: 'scan' };
+  const ctx: ProbeContext = {
+    host,
+    exec: hostExec(host.root),
+    log,
+    config: kernelConfig,
+    signal: new AbortController().signal,
+    now: () => new Date(),
+    mode: 'scan',
+  };
   return (await kernelProbe.gather(ctx)) as KernelFacts;
 }
 
@@ -55,5 +67,7 @@ export function makeRoot(files: Record<string, Entry>): { root: string; cleanup(
 
 /** /proc/sys files for sysctl name -> value ("1\n" as the kernel writes it). */
 export function sysctlFiles(values: Record<string, number | string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => ['proc/sys/' + k.replace(/\./g, '/'), typeof v === 'number' ? `${v}\n` : v]));
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => ['proc/sys/' + k.replace(/\./g, '/'), typeof v === 'number' ? `${v}\n` : v]),
+  );
 }

@@ -53,32 +53,47 @@ describe('parseKernelOptions', () => {
     expect(parseKernelOptions({ persistence: false }).persistence).toBe(false);
     expect(parseKernelOptions({}).persistence).toBe(true);
     expect(msg({ expect: [1] })).toBe('expect: must be a mapping of check id to expected value');
-    expect(msg({ expect: { 'kernel.nope': 1 } })).toMatch(/^expect\.kernel\.nope: not a sysctl check of the kernel probe \(expected one of: kernel\.ip_forward, /);
+    expect(msg({ expect: { 'kernel.nope': 1 } })).toMatch(
+      /^expect\.kernel\.nope: not a sysctl check of the kernel probe \(expected one of: kernel\.ip_forward, /,
+    );
     expect(msg({ expect: { 'kernel.lsm_active': 1 } })).toMatch(/^expect\.kernel\.lsm_active: not a sysctl check/);
     expect(msg({ expect: { rp_filter: 1 } })).toMatch(/^expect\.rp_filter: not a sysctl check/);
-    expect(msg({ expect: { 'kernel.ip_forward': '1' } })).toBe('expect.kernel.ip_forward: must be an integer, a non-empty list of integers, or one of {equal: n}, {oneOf: [n, ...]}, {atLeast: n}, {atMost: n}, got "1"');
+    expect(msg({ expect: { 'kernel.ip_forward': '1' } })).toBe(
+      'expect.kernel.ip_forward: must be an integer, a non-empty list of integers, or one of {equal: n}, {oneOf: [n, ...]}, {atLeast: n}, {atMost: n}, got "1"',
+    );
     expect(msg({ expect: { 'kernel.ip_forward': 1.5 } })).toMatch(/^expect\.kernel\.ip_forward: must be .*got 1\.5$/);
     expect(msg({ expect: { 'kernel.ip_forward': true } })).toMatch(/^expect\.kernel\.ip_forward: must be/);
     expect(msg({ expect: { 'kernel.rp_filter': [] } })).toMatch(/^expect\.kernel\.rp_filter: must be .*got \[\]$/);
     expect(msg({ expect: { 'kernel.rp_filter': [1, 'two'] } })).toMatch(/^expect\.kernel\.rp_filter: must be/);
-    expect(msg({ expect: { 'kernel.rp_filter': Array.from({ length: 100 }, (_, i) => i) } })).toMatch(/^expect\.kernel\.rp_filter: must be .*…$/);
+    expect(msg({ expect: { 'kernel.rp_filter': Array.from({ length: 100 }, (_, i) => i) } })).toMatch(
+      /^expect\.kernel\.rp_filter: must be .*…$/,
+    );
     expect(msg({ expect: { 'kernel.panic': { atLeast: 1, atMost: 9 } } })).toMatch(/^expect\.kernel\.panic: must be/);
-    expect(msg({ expect: { 'kernel.panic': { between: [1, 9] } } })).toBe('expect.kernel.panic.between: unknown comparison (expected one of: equal, oneOf, atLeast, atMost)');
-    expect(msg({ expect: { 'kernel.panic': { atLeast: 'x' } } })).toBe('expect.kernel.panic.atLeast: must be an integer, got "x"');
+    expect(msg({ expect: { 'kernel.panic': { between: [1, 9] } } })).toBe(
+      'expect.kernel.panic.between: unknown comparison (expected one of: equal, oneOf, atLeast, atMost)',
+    );
+    expect(msg({ expect: { 'kernel.panic': { atLeast: 'x' } } })).toBe(
+      'expect.kernel.panic.atLeast: must be an integer, got "x"',
+    );
     expect(msg({ expect: { 'kernel.panic': { oneOf: 3 } } })).toMatch(/^expect\.kernel\.panic\.oneOf: must be/);
     expect(msg({ expect: { 'kernel.panic': 2 ** 60 } })).toMatch(/^expect\.kernel\.panic: must be/);
   });
 
   it('the probe validates its section the same way', () => {
     expect(kernelProbe.validateConfig?.({ expect: { 'kernel.rp_filter': [1, 2] } })).toBeUndefined();
-    expect(kernelProbe.validateConfig?.({ expect: { 'kernel.rp_filter': 'loose' } })).toMatch(/^expect\.kernel\.rp_filter: /);
+    expect(kernelProbe.validateConfig?.({ expect: { 'kernel.rp_filter': 'loose' } })).toMatch(
+      /^expect\.kernel\.rp_filter: /,
+    );
   });
 });
 
 describe('configuration file', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-kernel-config-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const ctx = { checkIds: new Set(kernelProbe.checks.map((c) => c.id)), probes: new Map([['kernel', (c: unknown) => kernelProbe.validateConfig?.(c)]]) };
+  const ctx = {
+    checkIds: new Set(kernelProbe.checks.map((c) => c.id)),
+    probes: new Map([['kernel', (c: unknown) => kernelProbe.validateConfig?.(c)]]),
+  };
   const load = (yaml: string) => {
     const f = path.join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
     writeFileSync(f, yaml);
@@ -110,9 +125,20 @@ describe('overrides change the verdict, and say so', () => {
     expect(before.get('kernel.rp_filter')!.status).toBe('fail');
     expect(before.get('kernel.ip_forward')!.status).toBe('fail');
     // This root persists nothing, so the overridden values are judged in force only here.
-    const after = byCheck(await scanKernel(m.root, { persistence: false, expect: { 'kernel.rp_filter': [1, 2], 'kernel.ip_forward': 0, 'kernel.kptr_restrict': { atMost: 0 } } }));
-    expect(after.get('kernel.rp_filter')).toMatchObject({ status: 'pass', message: expect.stringContaining('expected 1 or 2, set in probes.kernel.expect') });
-    expect(after.get('kernel.ip_forward')).toMatchObject({ status: 'pass', message: 'net.ipv4.ip_forward = 0 (expected 0, set in probes.kernel.expect)' });
+    const after = byCheck(
+      await scanKernel(m.root, {
+        persistence: false,
+        expect: { 'kernel.rp_filter': [1, 2], 'kernel.ip_forward': 0, 'kernel.kptr_restrict': { atMost: 0 } },
+      }),
+    );
+    expect(after.get('kernel.rp_filter')).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining('expected 1 or 2, set in probes.kernel.expect'),
+    });
+    expect(after.get('kernel.ip_forward')).toMatchObject({
+      status: 'pass',
+      message: 'net.ipv4.ip_forward = 0 (expected 0, set in probes.kernel.expect)',
+    });
     expect(after.get('kernel.kptr_restrict')!.status).toBe('pass');
     // Checks without an override are untouched.
     expect(after.get('kernel.ptrace_scope')!.status).toBe('fail');
@@ -121,8 +147,13 @@ describe('overrides change the verdict, and say so', () => {
   it('an override can also make a passing host fail', async () => {
     const m = materialize('kernel-cis-node');
     cleanups.push(m.cleanup);
-    const by = byCheck(await scanKernel(m.root, { expect: { 'kernel.kptr_restrict': { atLeast: 2 }, 'kernel.ptrace_scope': 2 } }));
-    expect(by.get('kernel.kptr_restrict')).toMatchObject({ status: 'fail', message: expect.stringContaining('kernel.kptr_restrict = 1, expected >= 2, set in probes.kernel.expect') });
+    const by = byCheck(
+      await scanKernel(m.root, { expect: { 'kernel.kptr_restrict': { atLeast: 2 }, 'kernel.ptrace_scope': 2 } }),
+    );
+    expect(by.get('kernel.kptr_restrict')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('kernel.kptr_restrict = 1, expected >= 2, set in probes.kernel.expect'),
+    });
     expect(by.get('kernel.ptrace_scope')!.status).toBe('fail');
   });
 
@@ -130,7 +161,11 @@ describe('overrides change the verdict, and say so', () => {
     const m = materialize('kernel-cis-node');
     cleanups.push(m.cleanup);
     const r = await scanKernel(m.root, { expect: { 'kernel.nope': 1 } });
-    expect(r.probes[0]).toMatchObject({ probe: 'kernel', status: 'error', error: expect.stringContaining('expect.kernel.nope') });
+    expect(r.probes[0]).toMatchObject({
+      probe: 'kernel',
+      status: 'error',
+      error: expect.stringContaining('expect.kernel.nope'),
+    });
     expect(r.findings.every((f) => f.status === 'unknown')).toBe(true);
   });
 });

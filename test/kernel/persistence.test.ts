@@ -7,7 +7,14 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { HostRoot } from '../../src/sdk.js';
-import { applyConf, globMatches, normaliseSysctlKey, parseSysctlConf, persistedValue, MAX_CONF_CHARS } from '../../probes/kernel/sysctl-conf.js';
+import {
+  applyConf,
+  globMatches,
+  normaliseSysctlKey,
+  parseSysctlConf,
+  persistedValue,
+  MAX_CONF_CHARS,
+} from '../../probes/kernel/sysctl-conf.js';
 import type { ConfFile } from '../../probes/kernel/sysctl-conf.js';
 import { readPersisted } from '../../probes/kernel/persisted.js';
 import { byCheck, makeRoot, scanKernel, sysctlFiles } from './helpers.js';
@@ -30,7 +37,9 @@ function root(files: Record<string, Entry>): string {
 
 describe('parseSysctlConf', () => {
   it('assignments, comments, "-" prefixes, negative matches and lines that are not assignments', () => {
-    const c = conf('# c\n; c\n\n  kernel.a = 1  \n-kernel.b=2\n-kernel.c\nnot an assignment\nkernel.d = 1 # x\r\nkernel.e=\n');
+    const c = conf(
+      '# c\n; c\n\n  kernel.a = 1  \n-kernel.b=2\n-kernel.c\nnot an assignment\nkernel.d = 1 # x\r\nkernel.e=\n',
+    );
     expect(c.assignments.map(({ key, value, line }) => [key, value, line])).toEqual([
       ['kernel.a', '1', 4],
       ['kernel.b', '2', 5],
@@ -52,7 +61,10 @@ describe('parseSysctlConf', () => {
   });
 
   it('refuses a file beyond the cap as a whole, keeps at most 10 ignored lines but counts them all', () => {
-    expect(parseSysctlConf('#'.repeat(MAX_CONF_CHARS + 1))).toMatchObject({ ok: false, reason: expect.stringContaining('larger than any sysctl configuration file') });
+    expect(parseSysctlConf('#'.repeat(MAX_CONF_CHARS + 1))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('larger than any sysctl configuration file'),
+    });
     const c = conf('junk\n'.repeat(50));
     expect(c.ignored.length).toBe(10);
     expect(c.ignoredCount).toBe(50);
@@ -64,21 +76,40 @@ describe('applying the files (systemd-sysctl precedence)', () => {
 
   it('a later assignment wins and names its file and line', () => {
     const s = apply('kernel.a = 1\n', '\nkernel/a = 2\n');
-    expect(persistedValue(s, 'kernel.a')).toMatchObject({ state: 'set', setting: { value: '2', file: '/f1.conf', line: 2 } });
+    expect(persistedValue(s, 'kernel.a')).toMatchObject({
+      state: 'set',
+      setting: { value: '2', file: '/f1.conf', line: 2 },
+    });
     expect(persistedValue(s, 'kernel.b')).toEqual({ state: 'unset' });
   });
 
   it('an explicit line beats a glob whatever their order; among globs the last assigned wins', () => {
-    const s = apply('net.ipv4.conf.all.rp_filter = 1\n', 'net.ipv4.conf.*.rp_filter = 2\nnet.ipv4.conf.[ad]*.rp_filter = 0\n');
+    const s = apply(
+      'net.ipv4.conf.all.rp_filter = 1\n',
+      'net.ipv4.conf.*.rp_filter = 2\nnet.ipv4.conf.[ad]*.rp_filter = 0\n',
+    );
     expect(persistedValue(s, 'net.ipv4.conf.all.rp_filter')).toMatchObject({ state: 'set', setting: { value: '1' } });
-    expect(persistedValue(s, 'net.ipv4.conf.default.rp_filter')).toMatchObject({ state: 'set', glob: 'net.ipv4.conf.[ad]*.rp_filter', setting: { value: '0' } });
-    expect(persistedValue(s, 'net.ipv4.conf.eth0.rp_filter')).toMatchObject({ state: 'set', glob: 'net.ipv4.conf.*.rp_filter' });
+    expect(persistedValue(s, 'net.ipv4.conf.default.rp_filter')).toMatchObject({
+      state: 'set',
+      glob: 'net.ipv4.conf.[ad]*.rp_filter',
+      setting: { value: '0' },
+    });
+    expect(persistedValue(s, 'net.ipv4.conf.eth0.rp_filter')).toMatchObject({
+      state: 'set',
+      glob: 'net.ipv4.conf.*.rp_filter',
+    });
   });
 
   it('a negative match keeps globs off a key and drops its earlier value; a negative glob only drops its own pattern', () => {
-    const s = apply('net.ipv4.conf.all.rp_filter = 1\n', 'net.ipv4.conf.*.rp_filter = 2\n-net.ipv4.conf.all.rp_filter\n-net.ipv4.conf.d*.rp_filter\n');
+    const s = apply(
+      'net.ipv4.conf.all.rp_filter = 1\n',
+      'net.ipv4.conf.*.rp_filter = 2\n-net.ipv4.conf.all.rp_filter\n-net.ipv4.conf.d*.rp_filter\n',
+    );
     expect(persistedValue(s, 'net.ipv4.conf.all.rp_filter')).toMatchObject({ state: 'excluded' });
-    expect(persistedValue(s, 'net.ipv4.conf.default.rp_filter')).toMatchObject({ state: 'set', setting: { value: '2' } });
+    expect(persistedValue(s, 'net.ipv4.conf.default.rp_filter')).toMatchObject({
+      state: 'set',
+      setting: { value: '2' },
+    });
     const dropped = apply('net.ipv4.conf.*.rp_filter = 2\n-net.ipv4.conf.*.rp_filter\n');
     expect(persistedValue(dropped, 'net.ipv4.conf.default.rp_filter')).toEqual({ state: 'unset' });
   });
@@ -101,7 +132,10 @@ describe('applying the files (systemd-sysctl precedence)', () => {
 function catConfig(dir: string): { path: string; text: string }[] | undefined {
   let out: string;
   try {
-    out = execFileSync('systemd-analyze', ['cat-config', 'sysctl.d', `--root=${dir}`, '--no-pager'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync('systemd-analyze', ['cat-config', 'sysctl.d', `--root=${dir}`, '--no-pager'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch {
     return undefined;
   }
@@ -161,7 +195,8 @@ describe.skipIf(!haveAnalyze)('ground truth: systemd-analyze cat-config sysctl.d
       }
     }
     expect(expected.size).toBeGreaterThan(4);
-    for (const [k, v] of expected) expect(persistedValue(p.settings, k), k).toMatchObject({ state: 'set', setting: { value: v } });
+    for (const [k, v] of expected)
+      expect(persistedValue(p.settings, k), k).toMatchObject({ state: 'set', setting: { value: v } });
     // What the fixture means to show: /run beats /usr/lib and /lib, /etc beats /run, the mask and the empty file.
     expect(Object.fromEntries(expected)).toEqual({
       'kernel.kptr_restrict': '2',
@@ -180,7 +215,9 @@ describe.skipIf(!haveAnalyze)('ground truth: systemd-analyze cat-config sysctl.d
     const p = await readPersisted(new HostRoot(dir));
     expect(p.sources.map((s) => s.path)).toEqual([...truth.map((t) => t.path), '/etc/sysctl.conf']);
     expect(p.sysctlConfLast).toBe(true);
-    expect(persistedValue(p.settings, 'kernel.randomize_va_space')).toMatchObject({ setting: { value: '2', file: '/etc/sysctl.conf' } });
+    expect(persistedValue(p.settings, 'kernel.randomize_va_space')).toMatchObject({
+      setting: { value: '2', file: '/etc/sysctl.conf' },
+    });
   });
 });
 
@@ -217,7 +254,10 @@ const canApply = (() => {
   } catch {
     return false;
   }
-  return ['/usr/lib/systemd/systemd-sysctl', '/lib/systemd/systemd-sysctl'].some((b) => existsSync(b)) && existsSync('/etc/sysctl.conf');
+  return (
+    ['/usr/lib/systemd/systemd-sysctl', '/lib/systemd/systemd-sysctl'].some((b) => existsSync(b)) &&
+    existsSync('/etc/sysctl.conf')
+  );
 })();
 
 describe.skipIf(!canApply)('ground truth: the values systemd-sysctl writes', () => {
@@ -252,7 +292,12 @@ describe.skipIf(!canApply)('ground truth: the values systemd-sysctl writes', () 
       'fs/suid_dumpable',
     ];
     const out = execFileSync('unshare', ['-m', 'sh', '-c', APPLY, 'sh', dir, ...paths], { encoding: 'utf8' });
-    const written = Object.fromEntries(out.trim().split('\n').map((l) => l.split('=') as [string, string]));
+    const written = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=') as [string, string]),
+    );
     expect(Object.keys(written)).toEqual(paths);
     const p = await readPersisted(new HostRoot(dir));
     const ours = Object.fromEntries(
@@ -281,54 +326,121 @@ describe.skipIf(!canApply)('ground truth: the values systemd-sysctl writes', () 
 
 describe('the checks judge in force and persisted', () => {
   const hardened = sysctlFiles({ 'kernel.randomize_va_space': 2, 'net.ipv4.ip_forward': 1, 'kernel.panic': 10 });
-  const scan = async (files: Record<string, Entry>, role: 'node' | 'server' = 'node', config: Record<string, unknown> = {}) =>
-    byCheck(await scanKernel(root(files), config, role));
+  const scan = async (
+    files: Record<string, Entry>,
+    role: 'node' | 'server' = 'node',
+    config: Record<string, unknown> = {},
+  ) => byCheck(await scanKernel(root(files), config, role));
 
   it('right in force but set by no file fails, saying the value is lost at the next boot', async () => {
     const f = (await scan({ ...hardened, 'etc/os-release': 'ID=debian\n' })).get('kernel.randomize_va_space')!;
-    expect(f).toMatchObject({ status: 'fail', message: expect.stringContaining('in force now but not persisted: no sysctl configuration file sets kernel.randomize_va_space (0 files read), so the next boot does not set it') });
+    expect(f).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining(
+        'in force now but not persisted: no sysctl configuration file sets kernel.randomize_va_space (0 files read), so the next boot does not set it',
+      ),
+    });
   });
 
   it('persisted with another value fails and names the file and line', async () => {
-    const f = (await scan({ ...hardened, 'etc/os-release': 'ID=debian\n', 'usr/lib/sysctl.d/50-x.conf': '# x\nkernel.randomize_va_space = 1\n' })).get('kernel.randomize_va_space')!;
+    const f = (
+      await scan({
+        ...hardened,
+        'etc/os-release': 'ID=debian\n',
+        'usr/lib/sysctl.d/50-x.conf': '# x\nkernel.randomize_va_space = 1\n',
+      })
+    ).get('kernel.randomize_va_space')!;
     expect(f.status).toBe('fail');
-    expect(f.message).toContain('/usr/lib/sysctl.d/50-x.conf:2 sets kernel.randomize_va_space = 1, so the next boot changes it to 1 (expected 2)');
-    expect(f.evidence).toContainEqual({ file: '/usr/lib/sysctl.d/50-x.conf', line: 2, text: 'kernel.randomize_va_space = 1' });
+    expect(f.message).toContain(
+      '/usr/lib/sysctl.d/50-x.conf:2 sets kernel.randomize_va_space = 1, so the next boot changes it to 1 (expected 2)',
+    );
+    expect(f.evidence).toContainEqual({
+      file: '/usr/lib/sysctl.d/50-x.conf',
+      line: 2,
+      text: 'kernel.randomize_va_space = 1',
+    });
   });
 
   it('an /etc file masking the vendor one wins; the check passes naming it', async () => {
-    const f = (await scan({ ...hardened, 'usr/lib/sysctl.d/50-x.conf': 'kernel.randomize_va_space = 1\n', 'etc/sysctl.d/50-x.conf': 'kernel.randomize_va_space=2\n' })).get('kernel.randomize_va_space')!;
-    expect(f).toMatchObject({ status: 'pass', message: expect.stringContaining('persisted: /etc/sysctl.d/50-x.conf:1 sets kernel.randomize_va_space = 2') });
+    const f = (
+      await scan({
+        ...hardened,
+        'usr/lib/sysctl.d/50-x.conf': 'kernel.randomize_va_space = 1\n',
+        'etc/sysctl.d/50-x.conf': 'kernel.randomize_va_space=2\n',
+      })
+    ).get('kernel.randomize_va_space')!;
+    expect(f).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining('persisted: /etc/sysctl.d/50-x.conf:1 sets kernel.randomize_va_space = 2'),
+    });
   });
 
   it('on a node, forwarding and the kubelet values need not be persisted; on a server forwarding must be', async () => {
     const node = await scan({ ...hardened, 'etc/os-release': 'ID=debian\n' });
-    expect(node.get('kernel.ip_forward')).toMatchObject({ status: 'pass', message: expect.stringContaining('a Kubernetes node need not persist it: the CNI plugin turns forwarding on') });
-    expect(node.get('kernel.panic')).toMatchObject({ status: 'pass', message: expect.stringContaining('the kubelet sets it itself when it starts') });
-    const server = await scan({ ...hardened, ...sysctlFiles({ 'net.ipv4.ip_forward': 0 }), 'etc/os-release': 'ID=debian\n' }, 'server');
-    expect(server.get('kernel.ip_forward')).toMatchObject({ status: 'fail', message: expect.stringContaining('no sysctl configuration file sets net.ipv4.ip_forward') });
+    expect(node.get('kernel.ip_forward')).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining('a Kubernetes node need not persist it: the CNI plugin turns forwarding on'),
+    });
+    expect(node.get('kernel.panic')).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining('the kubelet sets it itself when it starts'),
+    });
+    const server = await scan(
+      { ...hardened, ...sysctlFiles({ 'net.ipv4.ip_forward': 0 }), 'etc/os-release': 'ID=debian\n' },
+      'server',
+    );
+    expect(server.get('kernel.ip_forward')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('no sysctl configuration file sets net.ipv4.ip_forward'),
+    });
   });
 
   it('a file that cannot be read and could decide makes it unknown; one before the deciding line does not', async () => {
     const big = '#'.repeat(MAX_CONF_CHARS + 10);
-    const later = await scan({ ...hardened, 'etc/sysctl.d/10-a.conf': 'kernel.randomize_va_space = 2\n', 'etc/sysctl.d/90-big.conf': big });
-    expect(later.get('kernel.randomize_va_space')).toMatchObject({ status: 'unknown', message: expect.stringContaining('/etc/sysctl.d/90-big.conf cannot be read (too large') });
-    const earlier = await scan({ ...hardened, 'etc/sysctl.d/95-a.conf': 'kernel.randomize_va_space = 2\n', 'etc/sysctl.d/10-big.conf': big });
+    const later = await scan({
+      ...hardened,
+      'etc/sysctl.d/10-a.conf': 'kernel.randomize_va_space = 2\n',
+      'etc/sysctl.d/90-big.conf': big,
+    });
+    expect(later.get('kernel.randomize_va_space')).toMatchObject({
+      status: 'unknown',
+      message: expect.stringContaining('/etc/sysctl.d/90-big.conf cannot be read (too large'),
+    });
+    const earlier = await scan({
+      ...hardened,
+      'etc/sysctl.d/95-a.conf': 'kernel.randomize_va_space = 2\n',
+      'etc/sysctl.d/10-big.conf': big,
+    });
     expect(earlier.get('kernel.randomize_va_space')!.status).toBe('pass');
   });
 
   it('a root without /etc cannot tell what the next boot applies: unknown, with the value in force', async () => {
     const f = (await scan(hardened)).get('kernel.randomize_va_space')!;
-    expect(f).toMatchObject({ status: 'unknown', message: expect.stringContaining('kernel.randomize_va_space = 2 (expected 2); whether the next boot keeps it cannot be told: the scanned root has no readable /etc') });
+    expect(f).toMatchObject({
+      status: 'unknown',
+      message: expect.stringContaining(
+        'kernel.randomize_va_space = 2 (expected 2); whether the next boot keeps it cannot be told: the scanned root has no readable /etc',
+      ),
+    });
   });
 
   it('persistence: false judges the value in force only', async () => {
-    const f = (await scan({ ...hardened, 'etc/os-release': 'ID=debian\n' }, 'node', { persistence: false })).get('kernel.randomize_va_space')!;
+    const f = (await scan({ ...hardened, 'etc/os-release': 'ID=debian\n' }, 'node', { persistence: false })).get(
+      'kernel.randomize_va_space',
+    )!;
     expect(f).toMatchObject({ status: 'pass', message: 'kernel.randomize_va_space = 2 (expected 2)' });
   });
 
   it('a value that fails in force fails for that reason, whatever is persisted', async () => {
-    const f = (await scan({ ...sysctlFiles({ 'kernel.randomize_va_space': 0 }), 'etc/sysctl.d/60.conf': 'kernel.randomize_va_space = 2\n' })).get('kernel.randomize_va_space')!;
-    expect(f).toMatchObject({ status: 'fail', message: expect.stringMatching(/^kernel\.randomize_va_space = 0, expected 2: /) });
+    const f = (
+      await scan({
+        ...sysctlFiles({ 'kernel.randomize_va_space': 0 }),
+        'etc/sysctl.d/60.conf': 'kernel.randomize_va_space = 2\n',
+      })
+    ).get('kernel.randomize_va_space')!;
+    expect(f).toMatchObject({
+      status: 'fail',
+      message: expect.stringMatching(/^kernel\.randomize_va_space = 0, expected 2: /),
+    });
   });
 });

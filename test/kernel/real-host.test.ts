@@ -63,13 +63,16 @@ describe.skipIf(!hasSysctl || !existsSync('/proc/sys/kernel'))('this machine', (
   it('the LSM facts match the files', async () => {
     const facts = await gatherKernel('/');
     const lsmFile = '/sys/kernel/security/lsm';
-    if (existsSync(lsmFile)) expect(facts.lsm.list).toMatchObject({ ok: true, names: readFileSync(lsmFile, 'utf8').trim().split(',') });
+    if (existsSync(lsmFile))
+      expect(facts.lsm.list).toMatchObject({ ok: true, names: readFileSync(lsmFile, 'utf8').trim().split(',') });
     else expect(facts.lsm.list).toMatchObject({ ok: false, missing: true });
     const en = '/sys/module/apparmor/parameters/enabled';
-    if (existsSync(en)) expect(facts.lsm.apparmorEnabled).toMatchObject({ ok: true, value: readFileSync(en, 'utf8').trim() === 'Y' });
+    if (existsSync(en))
+      expect(facts.lsm.apparmorEnabled).toMatchObject({ ok: true, value: readFileSync(en, 'utf8').trim() === 'Y' });
     else expect(facts.lsm.apparmorEnabled).toMatchObject({ ok: false, missing: true });
     const se = '/sys/fs/selinux/enforce';
-    if (existsSync(se)) expect(facts.lsm.selinuxEnforce).toMatchObject({ ok: true, enforcing: readFileSync(se, 'utf8').trim() === '1' });
+    if (existsSync(se))
+      expect(facts.lsm.selinuxEnforce).toMatchObject({ ok: true, enforcing: readFileSync(se, 'utf8').trim() === '1' });
     else expect(facts.lsm.selinuxEnforce).toMatchObject({ ok: false, missing: true });
   });
 

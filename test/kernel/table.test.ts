@@ -42,7 +42,8 @@ describe('sysctl table', () => {
   });
 
   it('every row has a title, a valid severity, references from the named sources, a reason and an absent rule', () => {
-    const sources = /^(CIS |dev-sec cis-dil-benchmark |Lynis KRNL-6000|https:\/\/(github\.com\/(kubernetes|torvalds)\/|kubernetes\.io\/|docs\.tigera\.io\/|docs\.kernel\.org\/))/;
+    const sources =
+      /^(CIS |dev-sec cis-dil-benchmark |Lynis KRNL-6000|https:\/\/(github\.com\/(kubernetes|torvalds)\/|kubernetes\.io\/|docs\.tigera\.io\/|docs\.kernel\.org\/))/;
     for (const r of SYSCTL_RULES) {
       expect(r.title.length, r.id).toBeGreaterThan(10);
       expect(SEVERITIES).toContain(r.severity);
@@ -54,7 +55,9 @@ describe('sysctl table', () => {
   });
 
   it('every named reason and absent rule is used, and no absent rule fails', () => {
-    const used = new Set(SYSCTL_RULES.flatMap((r) => [r.reason, ...(typeof r.onServer === 'object' ? [r.onServer.reason] : [])]));
+    const used = new Set(
+      SYSCTL_RULES.flatMap((r) => [r.reason, ...(typeof r.onServer === 'object' ? [r.onServer.reason] : [])]),
+    );
     expect(Object.keys(REASONS).filter((k) => !used.has(k as keyof typeof REASONS))).toEqual([]);
     const usedAbsent = new Set(SYSCTL_RULES.map((r) => r.absent));
     expect(Object.keys(ABSENT).filter((k) => !usedAbsent.has(k as keyof typeof ABSENT))).toEqual([]);
@@ -77,7 +80,9 @@ describe('sysctl table', () => {
   });
 
   it('value notes only explain values that fail the expectation', () => {
-    for (const r of SYSCTL_RULES) for (const v of Object.keys(r.valueNotes ?? {})) expect(satisfies(r.expect, Number(v)), `${r.id} note for ${v}`).toBe(false);
+    for (const r of SYSCTL_RULES)
+      for (const v of Object.keys(r.valueNotes ?? {}))
+        expect(satisfies(r.expect, Number(v)), `${r.id} note for ${v}`).toBe(false);
   });
 
   it('remediation names every key with a value that passes', () => {
@@ -96,35 +101,66 @@ describe('sysctl table', () => {
     expect(by.get('kernel.unprivileged_bpf_disabled')!.expect).toEqual({ op: 'one_of', values: [1, 2] });
     expect(by.get('kernel.rp_filter')!.effective).toBe('max_with_all');
     const kubelet = SYSCTL_RULES.filter((r) => r.reason === 'KUBELET_PROTECT_KERNEL_DEFAULTS');
-    expect(Object.fromEntries(kubelet.map((r) => [r.keys[0], r.expect.op === 'equal' ? r.expect.value : NaN]))).toEqual({
-      'vm.overcommit_memory': 1, 'vm.panic_on_oom': 0, 'kernel.panic': 10, 'kernel.panic_on_oops': 1,
-      'kernel.keys.root_maxkeys': 1000000, 'kernel.keys.root_maxbytes': 25000000,
-    });
+    expect(Object.fromEntries(kubelet.map((r) => [r.keys[0], r.expect.op === 'equal' ? r.expect.value : NaN]))).toEqual(
+      {
+        'vm.overcommit_memory': 1,
+        'vm.panic_on_oom': 0,
+        'kernel.panic': 10,
+        'kernel.panic_on_oops': 1,
+        'kernel.keys.root_maxkeys': 1000000,
+        'kernel.keys.root_maxbytes': 25000000,
+      },
+    );
     for (const r of kubelet) expect(['info', 'low']).toContain(r.severity);
     expect(by.get('kernel.log_martians')!.severity).toBe('low');
     expect(by.get('kernel.bpf_jit_harden')!.severity).toBe('low');
   });
 
   it('only values the kubelet or the pod network sets at start are spared persisting on a node', () => {
-    const spared = SYSCTL_RULES.filter((r) => r.setOnNodeBy).map((r) => r.id).sort();
+    const spared = SYSCTL_RULES.filter((r) => r.setOnNodeBy)
+      .map((r) => r.id)
+      .sort();
     const kubelet = SYSCTL_RULES.filter((r) => r.reason === 'KUBELET_PROTECT_KERNEL_DEFAULTS').map((r) => r.id);
-    expect(spared).toEqual([...kubelet, 'kernel.bridge_nf_call_iptables', 'kernel.ip_forward', 'kernel.ipv6_forwarding'].sort());
+    expect(spared).toEqual(
+      [...kubelet, 'kernel.bridge_nf_call_iptables', 'kernel.ip_forward', 'kernel.ipv6_forwarding'].sort(),
+    );
   });
 
   it('the Lynis KRNL-6000 additions: perf_event_paranoid >= 2, ldisc_autoload 0, core_uses_pid 1, ctrl-alt-del 0, accept_ra 0', () => {
     const by = new Map(SYSCTL_RULES.map((r) => [r.id, r]));
-    expect(by.get('kernel.perf_event_paranoid')!).toMatchObject({ keys: ['kernel.perf_event_paranoid'], expect: { op: 'at_least', value: 2 } });
-    expect(by.get('kernel.ldisc_autoload')!).toMatchObject({ keys: ['dev.tty.ldisc_autoload'], expect: { op: 'equal', value: 0 } });
-    expect(by.get('kernel.core_uses_pid')!).toMatchObject({ keys: ['kernel.core_uses_pid'], expect: { op: 'equal', value: 1 } });
-    expect(by.get('kernel.ctrl_alt_del')!).toMatchObject({ keys: ['kernel.ctrl-alt-del'], expect: { op: 'equal', value: 0 } });
-    expect(by.get('kernel.ipv6_accept_ra')!).toMatchObject({ keys: ['net.ipv6.conf.all.accept_ra', 'net.ipv6.conf.default.accept_ra'], expect: { op: 'equal', value: 0 }, absent: 'IPV6' });
+    expect(by.get('kernel.perf_event_paranoid')!).toMatchObject({
+      keys: ['kernel.perf_event_paranoid'],
+      expect: { op: 'at_least', value: 2 },
+    });
+    expect(by.get('kernel.ldisc_autoload')!).toMatchObject({
+      keys: ['dev.tty.ldisc_autoload'],
+      expect: { op: 'equal', value: 0 },
+    });
+    expect(by.get('kernel.core_uses_pid')!).toMatchObject({
+      keys: ['kernel.core_uses_pid'],
+      expect: { op: 'equal', value: 1 },
+    });
+    expect(by.get('kernel.ctrl_alt_del')!).toMatchObject({
+      keys: ['kernel.ctrl-alt-del'],
+      expect: { op: 'equal', value: 0 },
+    });
+    expect(by.get('kernel.ipv6_accept_ra')!).toMatchObject({
+      keys: ['net.ipv6.conf.all.accept_ra', 'net.ipv6.conf.default.accept_ra'],
+      expect: { op: 'equal', value: 0 },
+      absent: 'IPV6',
+    });
     expect(by.get('kernel.ipv6_accept_ra')!.references).toContain('CIS Debian Linux 12 Benchmark v1.1.0 3.3.11');
     expect(sysctlPath('kernel.ctrl-alt-del')).toBe('/proc/sys/kernel/ctrl-alt-del');
   });
 
   it('the probe exposes one check per row plus the LSM checks, in table order', () => {
     expect(sysctlChecks.map((c) => c.id)).toEqual(SYSCTL_RULES.map((r) => r.id));
-    expect(kernelProbe.checks.map((c) => c.id)).toEqual([...SYSCTL_RULES.map((r) => r.id), 'kernel.lsm_active', 'kernel.selinux_enforcing', 'kernel.apparmor_profiles']);
+    expect(kernelProbe.checks.map((c) => c.id)).toEqual([
+      ...SYSCTL_RULES.map((r) => r.id),
+      'kernel.lsm_active',
+      'kernel.selinux_enforcing',
+      'kernel.apparmor_profiles',
+    ]);
     for (const c of kernelProbe.checks) expect(c.remediation.length, c.id).toBeGreaterThan(20);
   });
 });

@@ -30,7 +30,15 @@ export function byCheck(report: Report): Map<string, Finding> {
 
 export async function gatherWith<F>(probe: Probe, root: string, probeConfig: Record<string, unknown> = {}): Promise<F> {
   const host = new HostRoot(root);
-  const ctx: ProbeContext = { host, exec: hostExec(host.root), log, config: probeConfig, signal: new AbortController().signal, now: () => new Date(), mode: 'scan' };
+  const ctx: ProbeContext = {
+    host,
+    exec: hostExec(host.root),
+    log,
+    config: probeConfig,
+    signal: new AbortController().signal,
+    now: () => new Date(),
+    mode: 'scan',
+  };
   return (await probe.gather(ctx)) as F;
 }
 
@@ -49,7 +57,20 @@ export function makeRoot(files: Record<string, string | Buffer>): { root: string
  * Run every <prefix>* fixture through one probe and compare with its expectations; returns the statuses
  * seen per check, for the pass-and-fail coverage test.
  */
-export function fixtureSuite(prefix: string, probe: Probe, cleanups: (() => void)[], seen: Map<string, Set<string>>, materialize: (name: string) => { root: string; spec: { probes?: Record<string, Record<string, unknown>>; expected: Record<string, string | { status: string; message?: string }> }; cleanup(): void }) {
+export function fixtureSuite(
+  prefix: string,
+  probe: Probe,
+  cleanups: (() => void)[],
+  seen: Map<string, Set<string>>,
+  materialize: (name: string) => {
+    root: string;
+    spec: {
+      probes?: Record<string, Record<string, unknown>>;
+      expected: Record<string, string | { status: string; message?: string }>;
+    };
+    cleanup(): void;
+  },
+) {
   return async (name: string) => {
     const m = materialize(name);
     cleanups.push(m.cleanup);
@@ -57,22 +78,26 @@ export function fixtureSuite(prefix: string, probe: Probe, cleanups: (() => void
     const runs = report.probes;
     if (runs[0]?.status !== 'ok') throw new Error(JSON.stringify(runs));
     const problems: string[] = [];
-    if (report.findings.length !== probe.checks.length) problems.push(`${report.findings.length} findings for ${probe.checks.length} checks`);
+    if (report.findings.length !== probe.checks.length)
+      problems.push(`${report.findings.length} findings for ${probe.checks.length} checks`);
     for (const f of report.findings) {
       const s = seen.get(f.check) ?? new Set<string>();
       s.add(f.status);
       seen.set(f.check, s);
       if (f.message.length === 0) problems.push(`${f.check}: empty message`);
-      for (const e of f.evidence) if (e.file?.startsWith(m.root)) problems.push(`${f.check}: evidence ${e.file} is not a host path`);
+      for (const e of f.evidence)
+        if (e.file?.startsWith(m.root)) problems.push(`${f.check}: evidence ${e.file} is not a host path`);
     }
-    for (const id of Object.keys(m.spec.expected)) if (!id.startsWith(probe.name + '.')) problems.push(`${id}: not a ${probe.name} check`);
+    for (const id of Object.keys(m.spec.expected))
+      if (!id.startsWith(probe.name + '.')) problems.push(`${id}: not a ${probe.name} check`);
     const by = byCheck(report);
     for (const [check, want] of Object.entries(m.spec.expected)) {
       const w = typeof want === 'string' ? { status: want } : want;
       const got = by.get(check);
       if (!got) problems.push(`${check}: no finding`);
       else if (got.status !== w.status) problems.push(`${check}: ${got.status} (want ${w.status}): ${got.message}`);
-      else if (w.message && !got.message.includes(w.message)) problems.push(`${check}: message "${got.message}" lacks "${w.message}"`);
+      else if (w.message && !got.message.includes(w.message))
+        problems.push(`${check}: message "${got.message}" lacks "${w.message}"`);
     }
     return problems;
   };

@@ -1,15 +1,37 @@
-/** The kubelet probe's pure parsers: pflag command lines, systemd units, environment files, KubeletConfiguration YAML/JSON, durations; hostile input. */
+/**
+ * The kubelet probe's pure parsers: pflag command lines, systemd units, environment files, KubeletConfiguration
+ * YAML/JSON, durations; hostile input.
+ */
 import { describe, it, expect } from 'vitest';
-import { collectUnit, expandExec, parseEnvFile, parseFlags, parseUnit, splitWords, wordsOf, cmdlineArgv, lastFlag } from '../../src/host/facts/kubelet/argv.js';
+import {
+  collectUnit,
+  expandExec,
+  parseEnvFile,
+  parseFlags,
+  parseUnit,
+  splitWords,
+  wordsOf,
+  cmdlineArgv,
+  lastFlag,
+} from '../../src/host/facts/kubelet/argv.js';
 import { parseKubeletConfig, parseRancherConfig } from '../../src/host/facts/kubelet/config-file.js';
-import { convertFlag, parseDuration, FLAG_BY_NAME, FLAG_TABLE, V1BETA1_DEFAULTS, LEGACY_FLAG_DEFAULTS } from '../../src/host/facts/kubelet/fields.js';
+import {
+  convertFlag,
+  parseDuration,
+  FLAG_BY_NAME,
+  FLAG_TABLE,
+  V1BETA1_DEFAULTS,
+  LEGACY_FLAG_DEFAULTS,
+} from '../../src/host/facts/kubelet/fields.js';
 import { parseKubeletOptions } from '../../probes/kubelet/options.js';
 
 const W = (...a: string[]) => wordsOf(a, '/proc/1/cmdline');
 
 describe('parseFlags (pflag)', () => {
   it('reads --k=v, --k v, bare booleans, _ normalised, last one wins', () => {
-    const { flags, problems } = parseFlags(W('--config', '/c.yaml', '--anonymous-auth', '--read_only_port=0', '--read-only-port=10255', '--v=2'));
+    const { flags, problems } = parseFlags(
+      W('--config', '/c.yaml', '--anonymous-auth', '--read_only_port=0', '--read-only-port=10255', '--v=2'),
+    );
     expect(problems).toEqual([]);
     expect(lastFlag(flags, 'config')?.value).toBe('/c.yaml');
     expect(lastFlag(flags, 'anonymous-auth')?.value).toBe('true');
@@ -42,7 +64,10 @@ describe('field conversion', () => {
     expect(convertFlag(row, '0')).toEqual({ ok: true, value: false });
     expect(convertFlag(row, 'yes').ok).toBe(false);
     expect(convertFlag(FLAG_BY_NAME.get('read-only-port')!, '1e3').ok).toBe(false);
-    expect(convertFlag(FLAG_BY_NAME.get('tls-cipher-suites')!, 'A, B,,C')).toEqual({ ok: true, value: ['A', 'B', 'C'] });
+    expect(convertFlag(FLAG_BY_NAME.get('tls-cipher-suites')!, 'A, B,,C')).toEqual({
+      ok: true,
+      value: ['A', 'B', 'C'],
+    });
   });
   it('parses Go durations', () => {
     expect(parseDuration('4h0m0s')).toBe(14400);
@@ -51,22 +76,31 @@ describe('field conversion', () => {
     expect(parseDuration('0s')).toBe(0);
     expect(parseDuration('0')).toBe(0);
     expect(parseDuration('300ms')).toBeCloseTo(0.3);
-    for (const bad of ['', '5', 'abc', '5 m', '1d', 'x'.repeat(100), 5 as unknown as string, null as unknown as string]) expect(parseDuration(bad)).toBeUndefined();
+    for (const bad of ['', '5', 'abc', '5 m', '1d', 'x'.repeat(100), 5 as unknown as string, null as unknown as string])
+      expect(parseDuration(bad)).toBeUndefined();
   });
   it('the flag table is consistent: unique flags and fields, defaults name known fields', () => {
     expect(new Set(FLAG_TABLE.map((r) => r.flag)).size).toBe(FLAG_TABLE.length);
     expect(new Set(FLAG_TABLE.map((r) => r.field)).size).toBe(FLAG_TABLE.length);
     const fields = new Set(FLAG_TABLE.map((r) => r.field));
-    for (const k of [...Object.keys(V1BETA1_DEFAULTS), ...Object.keys(LEGACY_FLAG_DEFAULTS)]) expect(fields.has(k), k).toBe(true);
+    for (const k of [...Object.keys(V1BETA1_DEFAULTS), ...Object.keys(LEGACY_FLAG_DEFAULTS)])
+      expect(fields.has(k), k).toBe(true);
   });
 });
 
 describe('systemd units and environment files', () => {
-  const unit = '[Unit]\nDescription=x\n[Service]\nEnvironment="A=--a=1 --b=2" "B=x"\nEnvironmentFile=-/etc/default/kubelet\nExecStart=/usr/bin/kubelet \\\n  $A ${B}\nExecStart=\nExecStart=/usr/bin/kubelet $A $C --z="q r"\n';
+  const unit =
+    '[Unit]\nDescription=x\n[Service]\nEnvironment="A=--a=1 --b=2" "B=x"\nEnvironmentFile=-/etc/default/kubelet\nExecStart=/usr/bin/kubelet \\\n  $A ${B}\nExecStart=\nExecStart=/usr/bin/kubelet $A $C --z="q r"\n';
   it('joins continuations, resets ExecStart=, expands $VAR into words and ${VAR} into one', () => {
     const d = parseUnit(unit, '/u');
     const u = collectUnit(d);
-    expect(u.environmentFiles).toEqual([{ path: '/etc/default/kubelet', optional: true, evidence: { file: '/u', line: 5, text: 'EnvironmentFile=-/etc/default/kubelet' } }]);
+    expect(u.environmentFiles).toEqual([
+      {
+        path: '/etc/default/kubelet',
+        optional: true,
+        evidence: { file: '/u', line: 5, text: 'EnvironmentFile=-/etc/default/kubelet' },
+      },
+    ]);
     const env = parseEnvFile('# c\nC="--c=3 --d=4"\nexport E=1\nbad line\n', '/etc/default/kubelet', u.environment);
     const words = expandExec(u.exec!, env);
     expect(words.map((w) => w.text)).toEqual(['/usr/bin/kubelet', '--a=1', '--b=2', '--c=3', '--d=4', '--z=q r']);
@@ -86,7 +120,10 @@ describe('systemd units and environment files', () => {
 
 describe('KubeletConfiguration files', () => {
   it('flattens YAML to fields with lines; maps merge, lists are leaves', () => {
-    const p = parseKubeletConfig('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nauthentication:\n  anonymous:\n    enabled: false\nfeatureGates:\n  SeccompDefault: true\ntlsCipherSuites:\n- A\n- B\n', '/c.yaml');
+    const p = parseKubeletConfig(
+      'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nauthentication:\n  anonymous:\n    enabled: false\nfeatureGates:\n  SeccompDefault: true\ntlsCipherSuites:\n- A\n- B\n',
+      '/c.yaml',
+    );
     expect(p.ok).toBe(true);
     if (!p.ok) return;
     expect(p.kind).toBe('KubeletConfiguration');
@@ -97,7 +134,10 @@ describe('KubeletConfiguration files', () => {
     ]);
   });
   it('reads JSON (EKS) with lines', () => {
-    const p = parseKubeletConfig('{\n  "kind": "KubeletConfiguration",\n  "readOnlyPort": 0,\n  "authentication": {"anonymous": {"enabled": false}}\n}\n', '/c.json');
+    const p = parseKubeletConfig(
+      '{\n  "kind": "KubeletConfiguration",\n  "readOnlyPort": 0,\n  "authentication": {"anonymous": {"enabled": false}}\n}\n',
+      '/c.json',
+    );
     expect(p.ok && p.leaves.map((l) => [l.field, l.value, l.evidence.line])).toEqual([
       ['readOnlyPort', 0, 3],
       ['authentication.anonymous.enabled', false, 4],
@@ -109,11 +149,15 @@ describe('KubeletConfiguration files', () => {
       if (!p.ok) expect(p.reason.length).toBeGreaterThan(0);
     }
     expect(parseKubeletConfig('a: [1', '/c').ok).toBe(false);
-    expect(parseKubeletConfig('- a', '/c')).toEqual({ ok: false, reason: 'not a KubeletConfiguration: the document is not a mapping' });
+    expect(parseKubeletConfig('- a', '/c')).toEqual({
+      ok: false,
+      reason: 'not a KubeletConfiguration: the document is not a mapping',
+    });
     expect(parseKubeletConfig('', '/c')).toEqual({ ok: true, leaves: [], problems: [] });
   });
   it('does not follow aliases (billion laughs) and bounds depth and size', () => {
-    const bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: *c\n';
+    const bomb =
+      'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: *c\n';
     const p = parseKubeletConfig(bomb, '/c');
     expect(p.ok).toBe(true);
     let deep = '';
@@ -126,11 +170,17 @@ describe('KubeletConfiguration files', () => {
     expect(h.ok && h.leaves.length).toBe(10_000);
   });
   it('k3s/RKE2 config.yaml: kubelet-arg as a list or a string, with the line of each item, and data-dir', () => {
-    const r = parseRancherConfig('data-dir: /opt/k3s\nkubelet-arg:\n  - "a=1"\n  - b=2\n', '/etc/rancher/k3s/config.yaml');
+    const r = parseRancherConfig(
+      'data-dir: /opt/k3s\nkubelet-arg:\n  - "a=1"\n  - b=2\n',
+      '/etc/rancher/k3s/config.yaml',
+    );
     expect('ok' in r).toBe(false);
     if ('ok' in r) return;
     expect(r.dataDir).toBe('/opt/k3s');
-    expect(r.kubeletArgs.map((a) => [a.text, a.evidence.line])).toEqual([['a=1', 3], ['b=2', 4]]);
+    expect(r.kubeletArgs.map((a) => [a.text, a.evidence.line])).toEqual([
+      ['a=1', 3],
+      ['b=2', 4],
+    ]);
     const s = parseRancherConfig('kubelet-arg: "x=1"\n', '/c');
     expect('ok' in s ? [] : s.kubeletArgs.map((a) => a.text)).toEqual(['x=1']);
   });
@@ -142,6 +192,8 @@ describe('kubelet options', () => {
     expect(() => parseKubeletOptions({ nope: 1 })).toThrow(/^nope: unknown key/);
     expect(() => parseKubeletOptions({ minEventRecordQPS: -1 })).toThrow(/^minEventRecordQPS:/);
     expect(() => parseKubeletOptions({ strongCipherSuites: ['rc4'] })).toThrow(/^strongCipherSuites:/);
-    expect(parseKubeletOptions({ strongCipherSuites: ['TLS_AES_128_GCM_SHA256'] }).strongCipherSuites).toEqual(['TLS_AES_128_GCM_SHA256']);
+    expect(parseKubeletOptions({ strongCipherSuites: ['TLS_AES_128_GCM_SHA256'] }).strongCipherSuites).toEqual([
+      'TLS_AES_128_GCM_SHA256',
+    ]);
   });
 });

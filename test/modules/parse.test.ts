@@ -2,12 +2,19 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  isDenyCommand, isZeroSize, parseCmdlineBlacklist, parseCoredumpConf, parseLimits, parseModprobe, parseProcModules,
+  isDenyCommand,
+  isZeroSize,
+  parseCmdlineBlacklist,
+  parseCoredumpConf,
+  parseLimits,
+  parseModprobe,
+  parseProcModules,
 } from '../../probes/modules/parse.js';
 
 describe('parseModprobe', () => {
   it('reads install and blacklist lines, canonical names, continuation lines; ignores alias and options', () => {
-    const text = '# comment\nalias net-pf-3 off\noptions snd slots=1\ninstall usb-storage \\\n  /bin/false\nblacklist usb_storage\n';
+    const text =
+      '# comment\nalias net-pf-3 off\noptions snd slots=1\ninstall usb-storage \\\n  /bin/false\nblacklist usb_storage\n';
     const p = parseModprobe(text, '/etc/modprobe.d/x.conf');
     expect(p.problems).toEqual([]);
     expect(p.directives.map((d) => [d.kind, d.module, d.command, d.line])).toEqual([
@@ -25,11 +32,14 @@ describe('parseModprobe', () => {
   });
 
   it('never throws and stays bounded on arbitrary input', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 2000 }), (s) => {
-      const p = parseModprobe(s, 'f');
-      expect(p.problems.length).toBeLessThanOrEqual(5);
-      for (const d of p.directives) expect(d.text.length).toBeLessThanOrEqual(200);
-    }), { numRuns: 300, seed: 7 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 2000 }), (s) => {
+        const p = parseModprobe(s, 'f');
+        expect(p.problems.length).toBeLessThanOrEqual(5);
+        for (const d of p.directives) expect(d.text.length).toBeLessThanOrEqual(200);
+      }),
+      { numRuns: 300, seed: 7 },
+    );
   });
 
   it('handles a huge file without a quadratic blow-up', () => {
@@ -40,35 +50,61 @@ describe('parseModprobe', () => {
 });
 
 describe('isDenyCommand', () => {
-  it.each(['/bin/false', '/bin/true', '/usr/bin/false', 'true', ' /bin/false '])('%s denies', (c) => expect(isDenyCommand(c)).toBe(true));
-  it.each(['/sbin/modprobe --ignore-install dccp', '/bin/false; modprobe x', '/bin/falsey', '/tmp/bin/true'])('%s does not', (c) =>
-    expect(isDenyCommand(c)).toBe(false));
+  it.each(['/bin/false', '/bin/true', '/usr/bin/false', 'true', ' /bin/false '])('%s denies', (c) =>
+    expect(isDenyCommand(c)).toBe(true),
+  );
+  it.each(['/sbin/modprobe --ignore-install dccp', '/bin/false; modprobe x', '/bin/falsey', '/tmp/bin/true'])(
+    '%s does not',
+    (c) => expect(isDenyCommand(c)).toBe(false),
+  );
 });
 
 describe('parseProcModules and parseCmdlineBlacklist', () => {
   it('reads module names and canonicalises them', () => {
-    expect([...parseProcModules('usb_storage 81920 0 - Live 0x0\nsctp 1 2 - Live 0x0\n\ngarbage!line\n')]).toEqual(['usb_storage', 'sctp']);
+    expect([...parseProcModules('usb_storage 81920 0 - Live 0x0\nsctp 1 2 - Live 0x0\n\ngarbage!line\n')]).toEqual([
+      'usb_storage',
+      'sctp',
+    ]);
   });
   it('reads both blacklist parameters', () => {
-    expect([...parseCmdlineBlacklist('ro module_blacklist=tipc,rds modprobe.blacklist=usb-storage, quiet')]).toEqual(['tipc', 'rds', 'usb_storage']);
+    expect([...parseCmdlineBlacklist('ro module_blacklist=tipc,rds modprobe.blacklist=usb-storage, quiet')]).toEqual([
+      'tipc',
+      'rds',
+      'usb_storage',
+    ]);
     expect(parseCmdlineBlacklist('').size).toBe(0);
   });
 });
 
 describe('parseLimits', () => {
   it('keeps core items with their type, ignores comments and other items, reports malformed lines', () => {
-    const p = parseLimits('#* hard core 0\n* hard core 0 # trailing\n@adm soft core unlimited\n* hard nproc 10\nroot bogus core 1\nx y\n', 'L');
-    expect(p.entries.map((e) => [e.domain, e.type, e.value, e.line])).toEqual([['*', 'hard', '0', 2], ['@adm', 'soft', 'unlimited', 3]]);
+    const p = parseLimits(
+      '#* hard core 0\n* hard core 0 # trailing\n@adm soft core unlimited\n* hard nproc 10\nroot bogus core 1\nx y\n',
+      'L',
+    );
+    expect(p.entries.map((e) => [e.domain, e.type, e.value, e.line])).toEqual([
+      ['*', 'hard', '0', 2],
+      ['@adm', 'soft', 'unlimited', 3],
+    ]);
     expect(p.problems).toEqual(['L:5: type "bogus" is not hard, soft or -', 'L:6: 2 fields where pam_limits wants 4']);
   });
 });
 
 describe('parseCoredumpConf and isZeroSize', () => {
   it('reads the last Storage and ProcessSizeMax of [Coredump] only', () => {
-    const p = parseCoredumpConf('[Other]\nStorage=none\n[Coredump]\n#Storage=none\nStorage=external\nStorage = none\nProcessSizeMax=0\n', 'C');
+    const p = parseCoredumpConf(
+      '[Other]\nStorage=none\n[Coredump]\n#Storage=none\nStorage=external\nStorage = none\nProcessSizeMax=0\n',
+      'C',
+    );
     expect(p.storage).toEqual({ value: 'none', file: 'C', line: 6 });
     expect(p.processSizeMax?.value).toBe('0');
   });
-  it.each([['0', true], ['0B', true], ['0K', true], ['2G', false], ['', false], ['infinity', false]])('%s zero: %s', (v, z) =>
-    expect(isZeroSize(v)).toBe(z));
+  it.each([
+    ['0', true],
+    ['0B', true],
+    ['0K', true],
+    ['2G', false],
+    ['', false],
+    ['infinity', false],
+  ])('%s zero: %s', (v, z) => expect(isZeroSize(v)).toBe(z));
 });

@@ -58,8 +58,13 @@ describe.skipIf(!hasSs)('the socket list equals ss -tuln for listeners started h
   it('lists exactly what ss lists for those ports', () => {
     expect('listeners' in facts.sockets).toBe(true);
     const t = facts.sockets as Extract<PortsFacts['sockets'], { listeners: unknown }>;
-    const ours = t.listeners.filter((l) => ports.has(l.port)).map(row).sort();
-    const ss = ssRows().filter((r) => ports.has(Number(r.split(' ')[2]))).sort();
+    const ours = t.listeners
+      .filter((l) => ports.has(l.port))
+      .map(row)
+      .sort();
+    const ss = ssRows()
+      .filter((r) => ports.has(Number(r.split(' ')[2])))
+      .sort();
     expect(ss.length).toBe(9);
     expect(ours).toEqual(ss);
   });
@@ -69,7 +74,10 @@ describe.skipIf(!hasSs)('the socket list equals ss -tuln for listeners started h
     const ours = t.listeners.filter((l) => ports.has(l.port));
     expect(ours.length).toBe(9);
     for (const l of ours) {
-      expect(l.owners.map((o) => o.pid), row(l)).toContain(process.pid);
+      expect(
+        l.owners.map((o) => o.pid),
+        row(l),
+      ).toContain(process.pid);
       const me = l.owners.find((o) => o.pid === process.pid)!;
       expect(me.cmdline.length).toBeGreaterThan(0);
       expect(me.uid).toBe(process.getuid?.());

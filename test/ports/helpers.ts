@@ -27,7 +27,15 @@ export function loopbackOnly(calls: string[] = []): Connector {
 }
 
 export function context(root: string, config: Record<string, unknown>, mode: 'scan' | 'agent' = 'scan'): ProbeContext {
-  return { host: new HostRoot(root), exec: async () => ({ ok: false, reason: 'not_found', message: 'no exec in ports tests', stderr: '' }), log: silent, config, signal: new AbortController().signal, now: () => new Date(), mode };
+  return {
+    host: new HostRoot(root),
+    exec: async () => ({ ok: false, reason: 'not_found', message: 'no exec in ports tests', stderr: '' }),
+    log: silent,
+    config,
+    signal: new AbortController().signal,
+    now: () => new Date(),
+    mode,
+  };
 }
 
 export interface Listening {
@@ -68,9 +76,13 @@ export function rootWithListeners(ports: readonly number[]): { root: string; cle
   const netDir = path.join(dir, 'proc/1/net');
   mkdirSync(netDir, { recursive: true });
   const lines = ports.map(
-    (p, i) => `${String(i).padStart(4)}: 0100007F:${p.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 ${70000 + i} 1 0000000000000000 100 0 0 10 0`,
+    (p, i) =>
+      `${String(i).padStart(4)}: 0100007F:${p.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 ${70000 + i} 1 0000000000000000 100 0 0 10 0`,
   );
   writeFileSync(path.join(netDir, 'tcp'), [TCP_H, ...lines, ''].join('\n'));
-  writeFileSync(path.join(netDir, 'fib_trie'), 'Main:\n  +-- 0.0.0.0/0 3 0 5\n     |-- 127.0.0.1\n        /32 host LOCAL\n');
+  writeFileSync(
+    path.join(netDir, 'fib_trie'),
+    'Main:\n  +-- 0.0.0.0/0 3 0 5\n     |-- 127.0.0.1\n        /32 host LOCAL\n',
+  );
   return { root: dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,6 +1,15 @@
 /** The /proc/net parsers on real text copied from this machine, plus malformed, truncated and huge input. */
 import { describe, it, expect } from 'vitest';
-import { decodeAddress, formatIPv6, parseFibTrieLocal, parseIfInet6, parseInetSockets, parseRoutes, parseUnixSockets, scopeOf } from '../../probes/ports/proc-net.js';
+import {
+  decodeAddress,
+  formatIPv6,
+  parseFibTrieLocal,
+  parseIfInet6,
+  parseInetSockets,
+  parseRoutes,
+  parseUnixSockets,
+  scopeOf,
+} from '../../probes/ports/proc-net.js';
 
 // Copied from /proc/net/* on the machine these tests were written on (listeners of a test process).
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode                                                     
@@ -79,7 +88,15 @@ describe('addresses', () => {
     expect(formatIPv6(new Array(16).fill(0))).toBe('::');
   });
   it('scopes', () => {
-    expect(['0.0.0.0', '::', '127.0.0.53', '::1', '::ffff:127.0.0.1', '10.0.0.5', 'fd00::2'].map(scopeOf)).toEqual(['any', 'any', 'loopback', 'loopback', 'loopback', 'address', 'address']);
+    expect(['0.0.0.0', '::', '127.0.0.53', '::1', '::ffff:127.0.0.1', '10.0.0.5', 'fd00::2'].map(scopeOf)).toEqual([
+      'any',
+      'any',
+      'loopback',
+      'loopback',
+      'loopback',
+      'address',
+      'address',
+    ]);
   });
 });
 
@@ -88,13 +105,32 @@ describe('parseInetSockets on real text', () => {
     const r = parseInetSockets(TCP, 'tcp', '/proc/net/tcp');
     expect(r.problems).toEqual([]);
     expect(r.lines).toBe(4);
-    expect(r.sockets.map((s) => `${s.address}:${s.port}/${s.inode}@${s.line}`)).toEqual(['0.0.0.0:2024/1605@2', '0.0.0.0:33817/137335@3', '127.0.0.1:40101/215890@4']);
-    expect(r.sockets[2]).toMatchObject({ protocol: 'tcp', family: 4, state: '0A', uid: 0, scope: 'loopback', file: '/proc/net/tcp' });
+    expect(r.sockets.map((s) => `${s.address}:${s.port}/${s.inode}@${s.line}`)).toEqual([
+      '0.0.0.0:2024/1605@2',
+      '0.0.0.0:33817/137335@3',
+      '127.0.0.1:40101/215890@4',
+    ]);
+    expect(r.sockets[2]).toMatchObject({
+      protocol: 'tcp',
+      family: 4,
+      state: '0A',
+      uid: 0,
+      scope: 'loopback',
+      file: '/proc/net/tcp',
+    });
   });
   it('reads tcp6, udp (state 07) and udp6', () => {
-    expect(parseInetSockets(TCP6, 'tcp', '/proc/net/tcp6').sockets.map((s) => `${s.address}:${s.port}`)).toEqual([':::40106', ':::40102', '::1:40103']);
-    expect(parseInetSockets(UDP, 'udp', '/proc/net/udp').sockets.map((s) => `${s.address}:${s.port}`)).toEqual(['0.0.0.0:40104']);
-    expect(parseInetSockets(UDP6, 'udp', '/proc/net/udp6').sockets).toMatchObject([{ address: '::1', port: 40105, family: 6, scope: 'loopback' }]);
+    expect(parseInetSockets(TCP6, 'tcp', '/proc/net/tcp6').sockets.map((s) => `${s.address}:${s.port}`)).toEqual([
+      ':::40106',
+      ':::40102',
+      '::1:40103',
+    ]);
+    expect(parseInetSockets(UDP, 'udp', '/proc/net/udp').sockets.map((s) => `${s.address}:${s.port}`)).toEqual([
+      '0.0.0.0:40104',
+    ]);
+    expect(parseInetSockets(UDP6, 'udp', '/proc/net/udp6').sockets).toMatchObject([
+      { address: '::1', port: 40105, family: 6, scope: 'loopback' },
+    ]);
   });
   it('a TCP LISTEN state is not a UDP listener and vice versa', () => {
     expect(parseInetSockets(TCP, 'udp', 'x').sockets).toEqual([]);
@@ -109,10 +145,16 @@ describe('parseInetSockets on hostile input', () => {
     const text = [lines[0], lines[1], lines[2]!.slice(0, 30), lines[3]].join('\n');
     const r = parseInetSockets(text, 'tcp', '/proc/net/tcp');
     expect(r.sockets.map((s) => s.port)).toEqual([2024, 40101]);
-    expect(r.problems).toEqual([expect.objectContaining({ file: '/proc/net/tcp', line: 3, reason: expect.stringContaining('truncated line') })]);
+    expect(r.problems).toEqual([
+      expect.objectContaining({ file: '/proc/net/tcp', line: 3, reason: expect.stringContaining('truncated line') }),
+    ]);
   });
   it('garbage fields, binary junk and a missing header are problems, never a throw', () => {
-    const r = parseInetSockets(`garbage\n   0: ZZZZZZZZ:0016 00000000:0000 0A 0 0 0 0 0 x\n\u0000\u0001\u0002 \ufffd\ufffd\n   1: 0100007F:0016 00000000:0000 0A a b c 0 0 notanumber\n`, 'tcp', 'f');
+    const r = parseInetSockets(
+      `garbage\n   0: ZZZZZZZZ:0016 00000000:0000 0A 0 0 0 0 0 x\n\u0000\u0001\u0002 \ufffd\ufffd\n   1: 0100007F:0016 00000000:0000 0A a b c 0 0 notanumber\n`,
+      'tcp',
+      'f',
+    );
     expect(r.sockets).toEqual([]);
     expect(r.problems.map((p) => p.line)).toEqual([1, 2, 3, 4]);
   });
@@ -121,7 +163,7 @@ describe('parseInetSockets on hostile input', () => {
     expect(parseInetSockets(header + '\n', 'tcp', 'f')).toEqual({ sockets: [], lines: 0, problems: [] });
   });
   it('huge input: a busy node (300,000 connections, 1,000 listeners) parses in well under the probe timeout', () => {
-    const [, listen, , , conn] = TCP.split('\n') as string[];
+    const [, listen, , , conn] = TCP.split('\n');
     const body = Array.from({ length: 301_000 }, (_, i) => (i % 301 === 0 ? listen! : conn!));
     const text = [header, ...body, 'x'.repeat(1_000_000)].join('\n');
     const t0 = performance.now();
@@ -140,7 +182,10 @@ describe('unix, fib_trie, if_inet6, route', () => {
   it('unix: listeners (SO_ACCEPTCON) with a path, abstract names included', () => {
     const r = parseUnixSockets(UNIX, '/proc/net/unix');
     expect(r.problems).toEqual([]);
-    expect(r.listeners.map((l) => l.path)).toEqual(['/run/containerd/containerd.sock', '@/containerd-shim/k8s.io/abc/shim.sock']);
+    expect(r.listeners.map((l) => l.path)).toEqual([
+      '/run/containerd/containerd.sock',
+      '@/containerd-shim/k8s.io/abc/shim.sock',
+    ]);
     expect(parseUnixSockets('nonsense\nmore nonsense\n', 'f').problems).toHaveLength(2);
   });
   it('fib_trie: local /32 addresses, deduplicated across tables', () => {

@@ -9,10 +9,12 @@ import { gatherPorts } from '../../probes/ports/gather.js';
 import { materialize } from '../helpers/hosts.js';
 import { closedPort, context, loopbackOnly, tcpListen } from './helpers.js';
 
-const fake = (open: (port: number) => boolean, log: number[] = []): Connector => async (_a, port) => {
-  log.push(performance.now());
-  return { open: open(port), detail: open(port) ? 'connected' : 'ECONNREFUSED' };
-};
+const fake =
+  (open: (port: number) => boolean, log: number[] = []): Connector =>
+  async (_a, port) => {
+    log.push(performance.now());
+    return { open: open(port), detail: open(port) ? 'connected' : 'ECONNREFUSED' };
+  };
 const plan = { ratePerSecond: 1000, concurrency: 8, connectTimeoutMs: 100, budgetMs: 5000 };
 
 describe('connectScan', () => {
@@ -23,7 +25,10 @@ describe('connectScan', () => {
     try {
       const calls: string[] = [];
       const r = await connectScan({ ...plan, targets: ['127.0.0.1'], ports: [a.port, b.port, c] }, loopbackOnly(calls));
-      expect(r.open).toEqual([{ address: '127.0.0.1', port: Math.min(a.port, b.port) }, { address: '127.0.0.1', port: Math.max(a.port, b.port) }]);
+      expect(r.open).toEqual([
+        { address: '127.0.0.1', port: Math.min(a.port, b.port) },
+        { address: '127.0.0.1', port: Math.max(a.port, b.port) },
+      ]);
       expect(r).toMatchObject({ attempted: 3, planned: 3 });
       expect(r.incomplete).toBeUndefined();
       expect(calls).toHaveLength(3);
@@ -34,12 +39,30 @@ describe('connectScan', () => {
   });
   it('is rate-limited: 60 connects at 200/s take at least ~0.3 s, whatever the concurrency', async () => {
     const times: number[] = [];
-    const r = await connectScan({ ...plan, ratePerSecond: 200, concurrency: 64, targets: ['127.0.0.1'], ports: Array.from({ length: 60 }, (_, i) => 1000 + i) }, fake(() => false, times));
+    const r = await connectScan(
+      {
+        ...plan,
+        ratePerSecond: 200,
+        concurrency: 64,
+        targets: ['127.0.0.1'],
+        ports: Array.from({ length: 60 }, (_, i) => 1000 + i),
+      },
+      fake(() => false, times),
+    );
     expect(r.attempted).toBe(60);
     expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(59 * 5 - 20);
   });
   it('stops at the budget and says the result is incomplete', async () => {
-    const r = await connectScan({ ...plan, ratePerSecond: 50, budgetMs: 200, targets: ['127.0.0.1'], ports: Array.from({ length: 100 }, (_, i) => 2000 + i) }, fake(() => false));
+    const r = await connectScan(
+      {
+        ...plan,
+        ratePerSecond: 50,
+        budgetMs: 200,
+        targets: ['127.0.0.1'],
+        ports: Array.from({ length: 100 }, (_, i) => 2000 + i),
+      },
+      fake(() => false),
+    );
     expect(r.attempted).toBeLessThan(30);
     expect(r.planned).toBe(100);
     expect(r.incomplete).toContain('budget');
@@ -47,7 +70,11 @@ describe('connectScan', () => {
   it('stops on abort', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
-    const r = await connectScan({ ...plan, ratePerSecond: 20, targets: ['127.0.0.1'], ports: Array.from({ length: 100 }, (_, i) => 3000 + i) }, fake(() => false), ac.signal);
+    const r = await connectScan(
+      { ...plan, ratePerSecond: 20, targets: ['127.0.0.1'], ports: Array.from({ length: 100 }, (_, i) => 3000 + i) },
+      fake(() => false),
+      ac.signal,
+    );
     expect(r.incomplete).toBe('aborted');
     expect(r.attempted).toBeLessThan(10);
   });
@@ -58,7 +85,11 @@ describe('selectTargets', () => {
     const own = new Set(['10.0.1.23', 'fd00::2', 'fe80::1']);
     const r = selectTargets(['10.0.1.23', '203.0.113.9', 'fe80::1', '127.0.0.1', 'fd00::2', '10.0.1.23'], own, 2);
     expect(r.targets).toEqual(['10.0.1.23', '127.0.0.1']);
-    expect(r.skipped.map((s) => `${s.address}: ${s.reason.split(' ')[0]}`)).toEqual(['203.0.113.9: not', 'fe80::1: link-local', 'fd00::2: more']);
+    expect(r.skipped.map((s) => `${s.address}: ${s.reason.split(' ')[0]}`)).toEqual([
+      '203.0.113.9: not',
+      'fe80::1: link-local',
+      'fd00::2: more',
+    ]);
   });
 });
 
@@ -79,7 +110,9 @@ describe('scan mode sends no packet', () => {
     }
   });
   it('explicit false wins in the agent too', async () => {
-    const f = await gatherPorts(context('/', { reachability: false, metadataCheck: false }, 'agent'), { connect: trap });
+    const f = await gatherPorts(context('/', { reachability: false, metadataCheck: false }, 'agent'), {
+      connect: trap,
+    });
     expect('off' in f.reachability && f.reachability.off).toContain('probes.ports.reachability: false');
     expect('off' in f.metadata && f.metadata.off).toContain('probes.ports.metadataCheck: false');
   });

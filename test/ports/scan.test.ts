@@ -33,10 +33,19 @@ function record(findings: readonly Finding[]): void {
 
 /** The probe with its connector held to loopback: what every agent-mode test here runs. */
 function guardedProbe(calls: string[] = []): Probe {
-  return defineProbe<PortsFacts>({ ...(portsProbe as unknown as Probe<PortsFacts>), gather: (ctx) => gatherPorts(ctx, { connect: loopbackOnly(calls) }) });
+  return defineProbe<PortsFacts>({
+    ...(portsProbe as unknown as Probe<PortsFacts>),
+    gather: (ctx) => gatherPorts(ctx, { connect: loopbackOnly(calls) }),
+  });
 }
 
-async function scan(root: string, ports: Record<string, unknown>, mode: 'scan' | 'agent' = 'scan', probe: Probe = portsProbe, ownListeners?: OwnListener[]): Promise<Report> {
+async function scan(
+  root: string,
+  ports: Record<string, unknown>,
+  mode: 'scan' | 'agent' = 'scan',
+  probe: Probe = portsProbe,
+  ownListeners?: OwnListener[],
+): Promise<Report> {
   const config = defaultConfig();
   config.root = root;
   config.probes = { ports };
@@ -62,12 +71,14 @@ describe.each(fixtures)('fixture %s', (name) => {
       const got = by.get(check);
       if (!got) problems.push(`${check}: no finding`);
       else if (got.status !== w.status) problems.push(`${check}: ${got.status} (want ${w.status}): ${got.message}`);
-      else if (w.message && !got.message.includes(w.message)) problems.push(`${check}: message "${got.message}" lacks "${w.message}"`);
+      else if (w.message && !got.message.includes(w.message))
+        problems.push(`${check}: message "${got.message}" lacks "${w.message}"`);
     }
     expect(problems).toEqual([]);
     for (const f of r.findings) {
       expect(f.message.length).toBeGreaterThan(0);
-      for (const e of f.evidence) if (e.file) expect(e.file.startsWith(m.root), `${f.check}: evidence is a host path`).toBe(false);
+      for (const e of f.evidence)
+        if (e.file) expect(e.file.startsWith(m.root), `${f.check}: evidence is a host path`).toBe(false);
     }
   });
 });
@@ -83,18 +94,38 @@ describe('fixture details', () => {
       line: 11,
       text: 'tcp 0.0.0.0:6379 redis-server (pid 4242, uid 999, pod 8e9f0a1b-2c3d-4e5f-a6b7-c8d9e0f1a2b3, cri-o 4b5c6d7e8f90) [redis-server *:6379]',
     });
-    expect(f.evidence).toContainEqual(expect.objectContaining({ file: '/proc/1/net/udp', text: 'udp 0.0.0.0:8472 kernel socket, no process' }));
+    expect(f.evidence).toContainEqual(
+      expect.objectContaining({ file: '/proc/1/net/udp', text: 'udp 0.0.0.0:8472 kernel socket, no process' }),
+    );
   });
 
   it('exports hostward_listening_sockets{protocol,port,scope}, one series per group', async () => {
     const m = materialize('ports-worker-clean');
     cleanups.push(m.cleanup);
     const r = await scan(m.root, {});
-    expect(r.measurements.every((x) => x.metric === 'hostward_listening_sockets' && Object.keys(x.labels).sort().join() === 'port,protocol,scope' && x.value === 1)).toBe(true);
+    expect(
+      r.measurements.every(
+        (x) =>
+          x.metric === 'hostward_listening_sockets' &&
+          Object.keys(x.labels).sort().join() === 'port,protocol,scope' &&
+          x.value === 1,
+      ),
+    ).toBe(true);
     const series = r.measurements.map((x) => `${x.labels.protocol}/${x.labels.port}/${x.labels.scope}`);
     expect(series).toEqual([
-      'tcp/22/any', 'tcp/53/loopback', 'udp/53/loopback', 'udp/68/any', 'tcp/179/any', 'udp/323/loopback', 'udp/4789/any', 'tcp/8080/loopback',
-      'tcp/9750/any', 'tcp/10248/loopback', 'tcp/10249/loopback', 'tcp/10250/any', 'tcp/10256/any',
+      'tcp/22/any',
+      'tcp/53/loopback',
+      'udp/53/loopback',
+      'udp/68/any',
+      'tcp/179/any',
+      'udp/323/loopback',
+      'udp/4789/any',
+      'tcp/8080/loopback',
+      'tcp/9750/any',
+      'tcp/10248/loopback',
+      'tcp/10249/loopback',
+      'tcp/10250/any',
+      'tcp/10256/any',
     ]);
     expect(new Set(series).size).toBe(series.length);
   });
@@ -119,7 +150,11 @@ describe('agent mode against loopback listeners (no packet leaves 127.0.0.0/8)',
     closed = await closedPort();
     // The root lists only allowedListener as a socket: nodePort is reachable without one, as a NodePort is.
     root = rootWithListeners([allowedListener.port]);
-    cleanups.push(() => allowedListener.close(), () => nodePort.close(), () => root.cleanup());
+    cleanups.push(
+      () => allowedListener.close(),
+      () => nodePort.close(),
+      () => root.cleanup(),
+    );
   });
   afterAll(() => {
     expect(calls.length).toBeGreaterThan(0);
@@ -143,7 +178,9 @@ describe('agent mode against loopback listeners (no packet leaves 127.0.0.0/8)',
     const by = byCheck(r);
     const reach = by.get('ports.reachable_unexpected')!;
     expect(reach.status, reach.message).toBe('pass');
-    expect(reach.message).toContain(`Reachable NodePorts (${nodePort.port}-${nodePort.port}): 127.0.0.1:${nodePort.port} (no socket: NodePort/hostPort DNAT or proxy)`);
+    expect(reach.message).toContain(
+      `Reachable NodePorts (${nodePort.port}-${nodePort.port}): 127.0.0.1:${nodePort.port} (no socket: NodePort/hostPort DNAT or proxy)`,
+    );
     expect(reach.message).toContain('NodePorts and hostPorts hold no socket');
     const md = by.get('ports.metadata_reachable')!;
     expect(md.status, md.message).toBe('pass');
@@ -151,11 +188,18 @@ describe('agent mode against loopback listeners (no packet leaves 127.0.0.0/8)',
   });
 
   it('fails on a reachable port outside the allow-list, and on a metadata endpoint that answers', async () => {
-    const r = await scan(root.root, { ...base(), allowNodePorts: false, metadataPort: allowedListener.port }, 'agent', guardedProbe(calls));
+    const r = await scan(
+      root.root,
+      { ...base(), allowNodePorts: false, metadataPort: allowedListener.port },
+      'agent',
+      guardedProbe(calls),
+    );
     const by = byCheck(r);
     const reach = by.get('ports.reachable_unexpected')!;
     expect(reach.status).toBe('fail');
-    expect(reach.message).toContain(`1 reachable TCP port not in the allow-list: 127.0.0.1:${nodePort.port} (no socket: NodePort/hostPort DNAT or proxy)`);
+    expect(reach.message).toContain(
+      `1 reachable TCP port not in the allow-list: 127.0.0.1:${nodePort.port} (no socket: NodePort/hostPort DNAT or proxy)`,
+    );
     const md = by.get('ports.metadata_reachable')!;
     expect(md.status).toBe('fail');
     expect(md.message).toContain(`127.0.0.1:${allowedListener.port}`);
@@ -173,14 +217,26 @@ describe('agent mode against loopback listeners (no packet leaves 127.0.0.0/8)',
     cleanups.push(m.cleanup);
     // metadataAddress on loopback: the default 169.254.169.254 is never contacted by a test. Outside a
     // Kubernetes pod `auto` leaves the metadata check off; inside one (KUBERNETES_SERVICE_HOST set) it runs.
-    const outside = byCheck(await scan(m.root, { metadataAddress: '127.0.0.1', metadataPort: closed, metadataTimeoutMs: 200 }, 'agent', guardedProbe(calls)));
+    const outside = byCheck(
+      await scan(
+        m.root,
+        { metadataAddress: '127.0.0.1', metadataPort: closed, metadataTimeoutMs: 200 },
+        'agent',
+        guardedProbe(calls),
+      ),
+    );
     expect(outside.get('ports.metadata_reachable')!.status).toBe('skip');
     expect(outside.get('ports.metadata_reachable')!.message).toContain('outside a Kubernetes pod');
     const saved = process.env.KUBERNETES_SERVICE_HOST;
     process.env.KUBERNETES_SERVICE_HOST = '10.96.0.1';
     let r: Awaited<ReturnType<typeof scan>>;
     try {
-      r = await scan(m.root, { metadataAddress: '127.0.0.1', metadataPort: closed, metadataTimeoutMs: 200 }, 'agent', guardedProbe(calls));
+      r = await scan(
+        m.root,
+        { metadataAddress: '127.0.0.1', metadataPort: closed, metadataTimeoutMs: 200 },
+        'agent',
+        guardedProbe(calls),
+      );
     } finally {
       if (saved === undefined) delete process.env.KUBERNETES_SERVICE_HOST;
       else process.env.KUBERNETES_SERVICE_HOST = saved;
@@ -188,7 +244,9 @@ describe('agent mode against loopback listeners (no packet leaves 127.0.0.0/8)',
     const by = byCheck(r);
     const reach = by.get('ports.reachable_unexpected')!;
     expect(reach.status).toBe('unknown');
-    expect(reach.message).toContain("10.0.1.23 (not an address of hostward's network namespace: a connect would leave the host)");
+    expect(reach.message).toContain(
+      "10.0.1.23 (not an address of hostward's network namespace: a connect would leave the host)",
+    );
     expect(by.get('ports.metadata_reachable')!.status).toBe('pass');
   });
 
@@ -199,7 +257,9 @@ describe('agent mode against loopback listeners (no packet leaves 127.0.0.0/8)',
     const r = await scan(m.root, {}, 'agent', guardedProbe(calls));
     const by = byCheck(r);
     expect(by.get('ports.reachable_unexpected')!.status).toBe('skip');
-    expect(by.get('ports.reachable_unexpected')!.message).toContain("cannot tell that it is in the host's network namespace");
+    expect(by.get('ports.reachable_unexpected')!.message).toContain(
+      "cannot tell that it is in the host's network namespace",
+    );
     expect(by.get('ports.metadata_reachable')!.status).toBe('skip');
     expect(calls.length).toBe(before);
   });

@@ -73,12 +73,33 @@ describe('options', () => {
   it('defaults: a Kubernetes worker allow-list; the network parts decided by mode (auto)', () => {
     const o = parsePortsOptions(undefined);
     expect(o.allowList.map((r) => r.text)).toEqual([...DEFAULT_ALLOW_LIST]);
-    for (const p of ['22/tcp', '10250/tcp', '10256/tcp', '179/tcp', '4789/udp', '8472/udp', '6081/udp', '51820/udp', '51821/udp']) {
+    for (const p of [
+      '22/tcp',
+      '10250/tcp',
+      '10256/tcp',
+      '179/tcp',
+      '4789/udp',
+      '8472/udp',
+      '6081/udp',
+      '51820/udp',
+      '51821/udp',
+    ]) {
       const [port, proto] = p.split('/') as [string, string];
       expect(allowed(o.allowList, Number(port), proto), p).toBeDefined();
     }
     expect(allowed(o.allowList, 9100, 'tcp')).toBeUndefined();
-    expect(o).toMatchObject({ reachability: 'auto', metadataCheck: 'auto', metadataAddress: '169.254.169.254', metadataPort: 80, nodePortRange: { from: 30000, to: 32767 }, procNetFallback: true, scanRatePerSecond: 2000, scanBudgetSeconds: 10, maxScanTargets: 4, connectTimeoutMs: 300 });
+    expect(o).toMatchObject({
+      reachability: 'auto',
+      metadataCheck: 'auto',
+      metadataAddress: '169.254.169.254',
+      metadataPort: 80,
+      nodePortRange: { from: 30000, to: 32767 },
+      procNetFallback: true,
+      scanRatePerSecond: 2000,
+      scanBudgetSeconds: 10,
+      maxScanTargets: 4,
+      connectTimeoutMs: 300,
+    });
   });
   it.each([
     [{ allowList: '22/tcp' }, 'allowList: must be a list'],
@@ -97,7 +118,15 @@ describe('options', () => {
     expect(portsProbe.validateConfig!(cfg)).toContain(msg);
   });
   it('accepts a full configuration', () => {
-    const o = parsePortsOptions({ allowList: ['22/tcp'], extraAllowList: ['9100/tcp', '6783-6784/udp'], reachability: false, reachabilityTargets: ['10.0.0.5'], nodePortRange: '30000-30100', metadataCheck: true, metadataAddress: 'fd00:ec2::254' });
+    const o = parsePortsOptions({
+      allowList: ['22/tcp'],
+      extraAllowList: ['9100/tcp', '6783-6784/udp'],
+      reachability: false,
+      reachabilityTargets: ['10.0.0.5'],
+      nodePortRange: '30000-30100',
+      metadataCheck: true,
+      metadataAddress: 'fd00:ec2::254',
+    });
     expect(o.allowList).toHaveLength(1);
     expect(allowed(o.extraAllowList, 6784, 'udp')?.text).toBe('6783-6784/udp');
     expect(o.nodePortRange).toEqual({ from: 30000, to: 30100 });
@@ -107,9 +136,23 @@ describe('options', () => {
 
 describe('public addresses', () => {
   it.each([
-    ['10.0.1.23', false], ['172.31.255.1', false], ['192.168.0.1', false], ['100.64.0.1', false], ['169.254.169.254', false], ['127.0.0.1', false],
-    ['192.0.2.2', false], ['fd00::2', false], ['fe80::1', false], ['::1', false], ['2001:db8::1', false], ['::ffff:10.0.0.1', false],
-    ['34.118.20.7', true], ['172.32.0.1', true], ['100.128.0.1', true], ['2a01:4f8:c010:d0e::2', true], ['::ffff:8.8.8.8', true],
+    ['10.0.1.23', false],
+    ['172.31.255.1', false],
+    ['192.168.0.1', false],
+    ['100.64.0.1', false],
+    ['169.254.169.254', false],
+    ['127.0.0.1', false],
+    ['192.0.2.2', false],
+    ['fd00::2', false],
+    ['fe80::1', false],
+    ['::1', false],
+    ['2001:db8::1', false],
+    ['::ffff:10.0.0.1', false],
+    ['34.118.20.7', true],
+    ['172.32.0.1', true],
+    ['100.128.0.1', true],
+    ['2a01:4f8:c010:d0e::2', true],
+    ['::ffff:8.8.8.8', true],
   ])('%s public=%s', (a, pub) => {
     expect(isPublic(a)).toBe(pub);
   });

@@ -20,11 +20,14 @@ describe('runtime fixtures', () => {
       const m = materializeRuntime(name);
       cleanups.push(m.cleanup);
       const report = await scanRuntime(m.root, m.spec.probes?.runtime ?? {});
-      expect(report.probes, JSON.stringify(report.probes)).toEqual([expect.objectContaining({ probe: 'runtime', status: 'ok' })]);
+      expect(report.probes, JSON.stringify(report.probes)).toEqual([
+        expect.objectContaining({ probe: 'runtime', status: 'ok' }),
+      ]);
       expect(report.findings.map((f) => f.check).sort()).toEqual(runtimeProbe.checks.map((c) => c.id).sort());
       for (const f of report.findings) {
         expect(f.message.length, f.check).toBeGreaterThan(0);
-        for (const e of f.evidence) if (e.file) expect(e.file.startsWith(m.root), `${f.check} evidence must be a host path`).toBe(false);
+        for (const e of f.evidence)
+          if (e.file) expect(e.file.startsWith(m.root), `${f.check} evidence must be a host path`).toBe(false);
       }
       for (const id of Object.keys(m.spec.expected)) expect(id.startsWith('runtime.'), id).toBe(true);
       expect(expectationProblems(report.findings, m.spec.expected)).toEqual([]);

@@ -40,7 +40,9 @@ export function runtimeFixtureNames(): string[] {
 /** materialize() plus the runtime fixtures' own "mtimes" (host path -> ISO time), which git cannot carry. */
 export function materializeRuntime(name: string): Materialized {
   const m = materialize(name);
-  const spec = JSON.parse(readFileSync(path.join(FIXTURES, `${name}.fixture.json`), 'utf8')) as { mtimes?: Record<string, string> };
+  const spec = JSON.parse(readFileSync(path.join(FIXTURES, `${name}.fixture.json`), 'utf8')) as {
+    mtimes?: Record<string, string>;
+  };
   for (const [p, iso] of Object.entries(spec.mtimes ?? {})) {
     const t = new Date(iso);
     utimesSync(path.join(m.root, p), t, t);
@@ -49,7 +51,10 @@ export function materializeRuntime(name: string): Materialized {
 }
 
 /** A scratch host root written from a map of host path -> content (string, or {text, mode}). */
-export function scratchRoot(files: Record<string, string | { text: string | Buffer; mode?: number }>): { root: string; cleanup(): void } {
+export function scratchRoot(files: Record<string, string | { text: string | Buffer; mode?: number }>): {
+  root: string;
+  cleanup(): void;
+} {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-runtime-'));
   const root = path.join(dir, 'root');
   for (const [p, v] of Object.entries(files)) {
@@ -64,7 +69,12 @@ export function scratchRoot(files: Record<string, string | { text: string | Buff
 }
 
 /** /proc/<pid>/{comm,cmdline,stat,status} text of a running daemon, in the kernel's exact format. */
-export function procFiles(pid: number, comm: string, argv: string[], opts: { uid?: number; startTicks?: number } = {}): Record<string, string> {
+export function procFiles(
+  pid: number,
+  comm: string,
+  argv: string[],
+  opts: { uid?: number; startTicks?: number } = {},
+): Record<string, string> {
   const uid = opts.uid ?? 0;
   const start = opts.startTicks ?? 2345;
   return {
@@ -75,4 +85,5 @@ export function procFiles(pid: number, comm: string, argv: string[], opts: { uid
   };
 }
 
-export const PROC_STAT = 'cpu  10132153 290696 3084719 46828483 16683 0 25195 0 0 0\nctxt 123456789\nbtime 1700000000\nprocesses 12345\n';
+export const PROC_STAT =
+  'cpu  10132153 290696 3084719 46828483 16683 0 25195 0 0 0\nctxt 123456789\nbtime 1700000000\nprocesses 12345\n';

@@ -15,10 +15,13 @@ describe('runtime check table', () => {
     for (const id of ids) expect(id).toMatch(/^runtime\.(docker|containerd|crio)_[a-z0-9]+(_[a-z0-9]+)*$/);
   });
   it('every check has a title naming its runtime, a severity, references from the named sources and a remediation', () => {
-    const sources = /^(CIS Docker Benchmark v1\.6\.0 |CIS Kubernetes Benchmark v1\.12 |docker-bench-security check_|containerd-config\.toml\(5\) |crio\.conf(\.d)?\(5\)|runc-run\(8\) |CVE-|https:\/\/)/;
+    const sources =
+      /^(CIS Docker Benchmark v1\.6\.0 |CIS Kubernetes Benchmark v1\.12 |docker-bench-security check_|containerd-config\.toml\(5\) |crio\.conf(\.d)?\(5\)|runc-run\(8\) |CVE-|https:\/\/)/;
     for (const c of checks) {
       const rt = c.id.split('.')[1]!.split('_')[0]!;
-      expect(c.title.startsWith({ docker: 'Docker: ', containerd: 'containerd: ', crio: 'CRI-O: ' }[rt]!), c.id).toBe(true);
+      expect(c.title.startsWith({ docker: 'Docker: ', containerd: 'containerd: ', crio: 'CRI-O: ' }[rt]!), c.id).toBe(
+        true,
+      );
       expect(SEVERITIES).toContain(c.severity);
       expect(c.references.length, c.id).toBeGreaterThan(0);
       for (const r of c.references) expect(r, c.id).toMatch(sources);
@@ -27,7 +30,34 @@ describe('runtime check table', () => {
   });
   it('docker-bench-security section 2 and 3 items are all covered', () => {
     const refs = checks.flatMap((c) => c.references).join(' ');
-    for (const n of ['2.2', '2.3', '2.4', '2.5', '2.6', '2.7', '2.8', '2.9', '2.12', '2.13', '2.14', '2.15', '2.16', '2.17', '2.18', '3.1', '3.3', '3.5', '3.7', '3.9', '3.11', '3.13', '3.15', '3.17', '3.23']) expect(refs, n).toContain(` ${n}`);
+    for (const n of [
+      '2.2',
+      '2.3',
+      '2.4',
+      '2.5',
+      '2.6',
+      '2.7',
+      '2.8',
+      '2.9',
+      '2.12',
+      '2.13',
+      '2.14',
+      '2.15',
+      '2.16',
+      '2.17',
+      '2.18',
+      '3.1',
+      '3.3',
+      '3.5',
+      '3.7',
+      '3.9',
+      '3.11',
+      '3.13',
+      '3.15',
+      '3.17',
+      '3.23',
+    ])
+      expect(refs, n).toContain(` ${n}`);
   });
 });
 
@@ -39,7 +69,12 @@ describe('knowledge tables', () => {
     expect(new Set(flags).size).toBe(flags.length);
     for (const o of DOCKER_OPTIONS) {
       const d = o.default;
-      const kindOk = { bool: typeof d === 'boolean', string: typeof d === 'string', list: Array.isArray(d), map: typeof d === 'object' && !Array.isArray(d) }[o.kind];
+      const kindOk = {
+        bool: typeof d === 'boolean',
+        string: typeof d === 'string',
+        list: Array.isArray(d),
+        map: typeof d === 'object' && !Array.isArray(d),
+      }[o.kind];
       expect(kindOk, o.key).toBe(true);
       for (const f of o.flags) expect(DOCKERD_BOOL_FLAGS.has(f), `${o.key} flag ${f}`).toBe(o.kind === 'bool');
     }

@@ -1,4 +1,7 @@
-/** What the seccomp probe gathers from a synthetic node: init = lowest pid, names, sandboxes, conmon, the agent's own pod. */
+/**
+ * What the seccomp probe gathers from a synthetic node: init = lowest pid, names, sandboxes, conmon, the agent's own
+ * pod.
+ */
 import { describe, it, expect, afterAll } from 'vitest';
 import { seccompProbe } from '../../probes/seccomp/index.js';
 import type { SeccompFacts } from '../../probes/seccomp/index.js';
@@ -12,12 +15,34 @@ describe('seccomp gather', () => {
   it('reads the containers of seccomp-runc-pods as they are', async () => {
     const m = materialize('seccomp-runc-pods');
     cleanups.push(m.cleanup);
-    const f = await gatherWith<SeccompFacts>(seccompProbe, m.root, m.spec.probes!.seccomp!);
+    const f = await gatherWith<SeccompFacts>(seccompProbe, m.root, m.spec.probes!.seccomp);
     const by = new Map(f.containers.map((c) => [c.containerId.slice(0, 2), c]));
-    expect(f.containers.map((c) => c.containerId.slice(0, 2)).sort()).toEqual(['a0', 'a1', 'b1', 'c1', 'd1', 'e1', 'f1']);
-    expect(by.get('a1')).toMatchObject({ pid: 1210, processes: 2, qos: 'besteffort', namespace: 'shop', podName: 'web-0', containerName: 'nginx', podSource: 'oci-annotations' });
+    expect(f.containers.map((c) => c.containerId.slice(0, 2)).sort()).toEqual([
+      'a0',
+      'a1',
+      'b1',
+      'c1',
+      'd1',
+      'e1',
+      'f1',
+    ]);
+    expect(by.get('a1')).toMatchObject({
+      pid: 1210,
+      processes: 2,
+      qos: 'besteffort',
+      namespace: 'shop',
+      podName: 'web-0',
+      containerName: 'nginx',
+      podSource: 'oci-annotations',
+    });
     expect(by.get('a0')!.pause).toBe(true);
-    expect(by.get('b1')).toMatchObject({ namespace: 'payments', podName: 'api-7d9f8b6c5-x2x4q', podSource: 'pod-volumes', runtime: 'containerd', qos: 'burstable' });
+    expect(by.get('b1')).toMatchObject({
+      namespace: 'payments',
+      podName: 'api-7d9f8b6c5-x2x4q',
+      podSource: 'pod-volumes',
+      runtime: 'containerd',
+      qos: 'burstable',
+    });
     expect(by.get('c1')).toMatchObject({ privileged: true, fullCapabilities: true, lsmLabel: 'unconfined' });
     expect(by.get('d1')).toMatchObject({ qos: 'guaranteed', dangerous: ['NET_ADMIN'], privileged: false });
     expect(by.get('e1')!.excluded).toBe("hostward's own pod");
@@ -42,7 +67,11 @@ describe('seccomp gather', () => {
       const pid = 100 + i;
       const id = i.toString(16).padStart(2, '0').repeat(32);
       files[`proc/${pid}/comm`] = 'app\n';
-      files[`proc/${pid}/cgroup`] = `0::/kubepods/besteffort/pod0000000${i.toString().padStart(1, '0')}-0000-4000-8000-000000000000/${id}\n`.replace(/pod0000000(\d+)-/, (_, d: string) => `pod${d.padStart(8, '0')}-`);
+      files[`proc/${pid}/cgroup`] =
+        `0::/kubepods/besteffort/pod0000000${i.toString().padStart(1, '0')}-0000-4000-8000-000000000000/${id}\n`.replace(
+          /pod0000000(\d+)-/,
+          (_, d: string) => `pod${d.padStart(8, '0')}-`,
+        );
       files[`proc/${pid}/status`] = 'Name:\tapp\nCapEff:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t0\n';
     }
     const r = makeRoot(files);

@@ -1,9 +1,26 @@
-/** The seccomp probe's pure parts: /proc status, capability table, LSM labels, sandboxes, OCI annotations, runtime configs, options, exclusions; hostile input. */
+/**
+ * The seccomp probe's pure parts: /proc status, capability table, LSM labels, sandboxes, OCI annotations, runtime
+ * configs, options, exclusions; hostile input.
+ */
 import { afterAll, describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseStatus, parseLsmLabel, isUnconfinedLabel, sandboxOf, parseOciAnnotations, podNameFromEtcHosts } from '../../probes/seccomp/proc.js';
-import { CAP_NAMES, DANGEROUS_CAPABILITIES, RUNTIME_DEFAULT_MASK, capNames, fullMask, parseCapMask } from '../../probes/seccomp/caps.js';
+import {
+  parseStatus,
+  parseLsmLabel,
+  isUnconfinedLabel,
+  sandboxOf,
+  parseOciAnnotations,
+  podNameFromEtcHosts,
+} from '../../probes/seccomp/proc.js';
+import {
+  CAP_NAMES,
+  DANGEROUS_CAPABILITIES,
+  RUNTIME_DEFAULT_MASK,
+  capNames,
+  fullMask,
+  parseCapMask,
+} from '../../probes/seccomp/caps.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { runtimeDefault } from '../../probes/seccomp/runtime-default.js';
@@ -38,7 +55,22 @@ describe('capabilities', () => {
     expect(CAP_NAMES[39]).toBe('BPF');
   });
   it('decodes the reference masks', () => {
-    expect(capNames(RUNTIME_DEFAULT_MASK)).toEqual(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'NET_BIND_SERVICE', 'NET_RAW', 'SYS_CHROOT', 'MKNOD', 'AUDIT_WRITE', 'SETFCAP']);
+    expect(capNames(RUNTIME_DEFAULT_MASK)).toEqual([
+      'CHOWN',
+      'DAC_OVERRIDE',
+      'FOWNER',
+      'FSETID',
+      'KILL',
+      'SETGID',
+      'SETUID',
+      'SETPCAP',
+      'NET_BIND_SERVICE',
+      'NET_RAW',
+      'SYS_CHROOT',
+      'MKNOD',
+      'AUDIT_WRITE',
+      'SETFCAP',
+    ]);
     expect(capNames(0x5fbn)).toHaveLength(9);
     expect(capNames(parseCapMask('000001ffffffffff')!)).toHaveLength(41);
     expect(capNames(1n << 50n)).toEqual(['CAP_50']);
@@ -70,19 +102,30 @@ describe('LSM labels and sandboxes', () => {
 
 describe('pod names', () => {
   it('OCI annotations of containerd and CRI-O; garbage is undefined', () => {
-    expect(parseOciAnnotations('{"annotations":{"io.kubernetes.cri.sandbox-name":"web-0","io.kubernetes.cri.sandbox-namespace":"shop","io.kubernetes.cri.container-name":"nginx"}}')).toEqual({ podName: 'web-0', namespace: 'shop', containerName: 'nginx' });
-    expect(parseOciAnnotations('{"annotations":{"io.kubernetes.pod.name":"p","io.kubernetes.pod.namespace":"n","io.kubernetes.cri-o.ContainerType":"sandbox"}}')).toEqual({ podName: 'p', namespace: 'n', sandbox: true });
-    for (const bad of ['', '{', 'null', '[]', '{"annotations":5}', '{"annotations":{"io.kubernetes.pod.name":7}}']) expect(parseOciAnnotations(bad) ?? {}).toEqual({});
+    expect(
+      parseOciAnnotations(
+        '{"annotations":{"io.kubernetes.cri.sandbox-name":"web-0","io.kubernetes.cri.sandbox-namespace":"shop","io.kubernetes.cri.container-name":"nginx"}}',
+      ),
+    ).toEqual({ podName: 'web-0', namespace: 'shop', containerName: 'nginx' });
+    expect(
+      parseOciAnnotations(
+        '{"annotations":{"io.kubernetes.pod.name":"p","io.kubernetes.pod.namespace":"n","io.kubernetes.cri-o.ContainerType":"sandbox"}}',
+      ),
+    ).toEqual({ podName: 'p', namespace: 'n', sandbox: true });
+    for (const bad of ['', '{', 'null', '[]', '{"annotations":5}', '{"annotations":{"io.kubernetes.pod.name":7}}'])
+      expect(parseOciAnnotations(bad) ?? {}).toEqual({});
     expect(parseOciAnnotations(`{"annotations":{"io.kubernetes.pod.name":"${'a'.repeat(300)}"}}`)).toEqual({});
   });
   it('kubelet-managed etc-hosts names the pod; a copied host /etc/hosts does not', () => {
-    expect(podNameFromEtcHosts('# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n10.0.0.5\tapi-0\n')).toBe('api-0');
+    expect(podNameFromEtcHosts('# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n10.0.0.5\tapi-0\n')).toBe(
+      'api-0',
+    );
     expect(podNameFromEtcHosts('127.0.0.1 localhost\n10.0.0.5 node1\n')).toBeUndefined();
     expect(podNameFromEtcHosts('# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n')).toBeUndefined();
   });
 });
 
-describe('runtime configs (read through the runtime probe\'s loaders)', () => {
+describe("runtime configs (read through the runtime probe's loaders)", () => {
   const roots: string[] = [];
   const hostWith = (files: Record<string, string>): HostRoot => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'hw-seccomp-rt-'));
@@ -99,10 +142,24 @@ describe('runtime configs (read through the runtime probe\'s loaders)', () => {
   });
 
   it('containerd v2 and v3 unset_seccomp_profile, with file:line evidence; unset means ""', async () => {
-    const v2 = await runtimeDefault(hostWith({ 'etc/containerd/config.toml': 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  unset_seccomp_profile = "runtime/default"\n' }), undefined, none);
+    const v2 = await runtimeDefault(
+      hostWith({
+        'etc/containerd/config.toml':
+          'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  unset_seccomp_profile = "runtime/default"\n',
+      }),
+      undefined,
+      none,
+    );
     expect(v2).toMatchObject({ runtime: 'containerd', profile: 'runtime/default' });
     expect(v2.evidence[0]).toMatchObject({ file: '/etc/containerd/config.toml', line: 3 });
-    const v3 = await runtimeDefault(hostWith({ 'etc/containerd/config.toml': "version = 3\n[plugins.'io.containerd.cri.v1.runtime']\n  unset_seccomp_profile = ''\n" }), undefined, none);
+    const v3 = await runtimeDefault(
+      hostWith({
+        'etc/containerd/config.toml':
+          "version = 3\n[plugins.'io.containerd.cri.v1.runtime']\n  unset_seccomp_profile = ''\n",
+      }),
+      undefined,
+      none,
+    );
     expect(v3).toMatchObject({ runtime: 'containerd', profile: '' });
     const unset = await runtimeDefault(hostWith({ 'etc/containerd/config.toml': 'version = 2\n' }), undefined, none);
     expect(unset.profile).toBe('');
@@ -112,7 +169,8 @@ describe('runtime configs (read through the runtime probe\'s loaders)', () => {
     const r = await runtimeDefault(
       hostWith({
         'etc/containerd/config.toml': 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n',
-        'etc/containerd/conf.d/10-seccomp.toml': 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  unset_seccomp_profile = "runtime/default"\n',
+        'etc/containerd/conf.d/10-seccomp.toml':
+          'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  unset_seccomp_profile = "runtime/default"\n',
       }),
       undefined,
       none,
@@ -121,9 +179,24 @@ describe('runtime configs (read through the runtime probe\'s loaders)', () => {
     expect(r.evidence[0]?.file).toBe('/etc/containerd/conf.d/10-seccomp.toml');
   });
   it('CRI-O: seccomp_use_default_when_empty and seccomp_profile from crio.conf and drop-ins', async () => {
-    const on = await runtimeDefault(hostWith({ 'etc/crio/crio.conf': '[crio.runtime]\nseccomp_use_default_when_empty = false\n', 'etc/crio/crio.conf.d/10-x.conf': '[crio.runtime]\nseccomp_use_default_when_empty = true\nseccomp_profile = "/etc/p.json"\n' }), undefined, none);
+    const on = await runtimeDefault(
+      hostWith({
+        'etc/crio/crio.conf': '[crio.runtime]\nseccomp_use_default_when_empty = false\n',
+        'etc/crio/crio.conf.d/10-x.conf':
+          '[crio.runtime]\nseccomp_use_default_when_empty = true\nseccomp_profile = "/etc/p.json"\n',
+      }),
+      undefined,
+      none,
+    );
     expect(on).toMatchObject({ runtime: 'cri-o', profile: '/etc/p.json' });
-    const off = await runtimeDefault(hostWith({ 'etc/crio/crio.conf': '[crio.runtime]\nseccomp_use_default_when_empty = false\nseccomp_profile = "/etc/p.json"\n' }), undefined, none);
+    const off = await runtimeDefault(
+      hostWith({
+        'etc/crio/crio.conf':
+          '[crio.runtime]\nseccomp_use_default_when_empty = false\nseccomp_profile = "/etc/p.json"\n',
+      }),
+      undefined,
+      none,
+    );
     expect(off).toMatchObject({ runtime: 'cri-o', profile: '' });
     expect(off.detail).toMatch(/false \(\/etc\/crio\/crio.conf:2\)/);
   });
@@ -145,11 +218,26 @@ describe('options and exclusions', () => {
     expect(() => parseSeccompOptions({ exclude: { pods: ['no-slash'] } })).toThrow(/^exclude.pods:/);
     expect(() => parseSeccompOptions({ exclude: { nope: [] } })).toThrow(/^exclude.nope:/);
     expect(() => parseSeccompOptions({ selfContainerId: 'abc' })).toThrow(/^selfContainerId:/);
-    expect(() => parseSeccompOptions({ dangerousCapabilities: ['CAP_FOO'] })).toThrow(/^dangerousCapabilities: unknown capabilities: FOO/);
-    expect(parseSeccompOptions({ dangerousCapabilities: ['CAP_SYS_ADMIN'] }).dangerousCapabilities).toEqual(['SYS_ADMIN']);
+    expect(() => parseSeccompOptions({ dangerousCapabilities: ['CAP_FOO'] })).toThrow(
+      /^dangerousCapabilities: unknown capabilities: FOO/,
+    );
+    expect(parseSeccompOptions({ dangerousCapabilities: ['CAP_SYS_ADMIN'] }).dangerousCapabilities).toEqual([
+      'SYS_ADMIN',
+    ]);
   });
   it('excludes by own container, own pod, uid (dashes or not), and namespace/name glob where names are known', () => {
-    const mk = (id: string, extra: Partial<ContainerFact> = {}): ContainerFact => ({ containerId: id.repeat(64).slice(0, 64), pid: 1, comm: 'x', processes: 1, capabilities: [], dangerous: [], fullCapabilities: false, privileged: false, pause: false, ...extra });
+    const mk = (id: string, extra: Partial<ContainerFact> = {}): ContainerFact => ({
+      containerId: id.repeat(64).slice(0, 64),
+      pid: 1,
+      comm: 'x',
+      processes: 1,
+      capabilities: [],
+      dangerous: [],
+      fullCapabilities: false,
+      privileged: false,
+      pause: false,
+      ...extra,
+    });
     const cs = [
       mk('a'),
       mk('b', { podUid: '11111111-2222-3333-4444-555555555555' }),
@@ -157,15 +245,38 @@ describe('options and exclusions', () => {
       mk('d', { namespace: 'kube-system', podName: 'falco-x1' }),
       mk('e', { podUid: 'abababab-abab-abab-abab-abababababab' }),
     ];
-    const o = parseSeccompOptions({ exclude: { podUids: ['66666666777788889999000000000000'], pods: ['kube-*/falco-*'] } });
-    applyExclusions(cs, o, { containerId: 'a'.repeat(64), podUid: '11111111-2222-3333-4444-555555555555', source: 'test' });
-    expect(cs.map((c) => c.excluded)).toEqual(["hostward's own container", "hostward's own pod", 'exclude.podUids', 'exclude.pods kube-*/falco-*', undefined]);
+    const o = parseSeccompOptions({
+      exclude: { podUids: ['66666666777788889999000000000000'], pods: ['kube-*/falco-*'] },
+    });
+    applyExclusions(cs, o, {
+      containerId: 'a'.repeat(64),
+      podUid: '11111111-2222-3333-4444-555555555555',
+      source: 'test',
+    });
+    expect(cs.map((c) => c.excluded)).toEqual([
+      "hostward's own container",
+      "hostward's own pod",
+      'exclude.podUids',
+      'exclude.pods kube-*/falco-*',
+      undefined,
+    ]);
   });
   it('detects its own container from a cgroup text; a private cgroup namespace ("0::/") gives nothing', () => {
-    expect(detectSelf(() => `0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod11111111_2222_3333_4444_555555555555.slice/cri-containerd-${'f'.repeat(64)}.scope\n`)).toEqual({ containerId: 'f'.repeat(64), podUid: '11111111-2222-3333-4444-555555555555', source: '/proc/self/cgroup' });
+    expect(
+      detectSelf(
+        () =>
+          `0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod11111111_2222_3333_4444_555555555555.slice/cri-containerd-${'f'.repeat(64)}.scope\n`,
+      ),
+    ).toEqual({
+      containerId: 'f'.repeat(64),
+      podUid: '11111111-2222-3333-4444-555555555555',
+      source: '/proc/self/cgroup',
+    });
     expect(detectSelf(() => '0::/\n')).toEqual({ source: '/proc/self/cgroup' });
-    expect(detectSelf(() => {
-      throw new Error('EACCES');
-    })).toEqual({ source: '/proc/self/cgroup unreadable' });
+    expect(
+      detectSelf(() => {
+        throw new Error('EACCES');
+      }),
+    ).toEqual({ source: '/proc/self/cgroup unreadable' });
   });
 });

@@ -6,7 +6,18 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  rmdirSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +33,13 @@ import { hostExec } from '../../src/host/exec.js';
 const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => existsSync(p));
 const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
 const isRoot = process.getuid?.() === 0;
-const why = !isRoot ? 'not root' : !RUNC ? 'runc is not installed' : !BUSYBOX ? 'busybox-static is not installed' : undefined;
+const why = !isRoot
+  ? 'not root'
+  : !RUNC
+    ? 'runc is not installed'
+    : !BUSYBOX
+      ? 'busybox-static is not installed'
+      : undefined;
 if (why) console.warn(`real runc containers skipped: ${why}`);
 
 interface Ctr {
@@ -36,7 +53,11 @@ const state = path.join(work, 'state');
 const started: Ctr[] = [];
 
 function runc(args: string[]): string {
-  return execFileSync(RUNC!, ['--root', state, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+  return execFileSync(RUNC!, ['--root', state, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 30_000,
+  });
 }
 
 /** The capabilities this process may hand on (its bounding set): what a privileged container gets here. */
@@ -86,7 +107,10 @@ describe.skipIf(why !== undefined)('real runc containers on this host', () => {
       s.process.noNewPrivileges = false;
     });
     filtered = startContainer('filtered', (s) => {
-      s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['reboot'], action: 'SCMP_ACT_ERRNO' }] };
+      s.linux.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        syscalls: [{ names: ['reboot'], action: 'SCMP_ACT_ERRNO' }],
+      };
     });
     const all = boundingCaps().map((n) => `CAP_${n}`);
     full = startContainer('full', (s) => {
@@ -96,7 +120,15 @@ describe.skipIf(why !== undefined)('real runc containers on this host', () => {
       s.linux.readonlyPaths = [];
     });
     const host = new HostRoot('/');
-    facts = (await seccompProbe.gather({ host, exec: hostExec('/'), log, config: {}, signal: new AbortController().signal, now: () => new Date(), mode: 'scan' })) as SeccompFacts;
+    facts = (await seccompProbe.gather({
+      host,
+      exec: hostExec('/'),
+      log,
+      config: {},
+      signal: new AbortController().signal,
+      now: () => new Date(),
+      mode: 'scan',
+    })) as SeccompFacts;
   });
 
   afterAll(() => {
@@ -156,7 +188,9 @@ describe.skipIf(why !== undefined)('real runc containers on this host', () => {
     const f = find(full)!;
     expect(f.fullCapabilities).toBe(true);
     expect(f.capabilities).toEqual(boundingCaps());
-    expect(f.dangerous).toEqual(expect.arrayContaining(['SYS_ADMIN', 'NET_ADMIN', 'SYS_MODULE', 'SYS_PTRACE', 'BPF', 'DAC_READ_SEARCH']));
+    expect(f.dangerous).toEqual(
+      expect.arrayContaining(['SYS_ADMIN', 'NET_ADMIN', 'SYS_MODULE', 'SYS_PTRACE', 'BPF', 'DAC_READ_SEARCH']),
+    );
     expect(f.privileged).toBe(true);
     expect(find(plain)!.privileged).toBe(false);
   });
@@ -178,7 +212,7 @@ describe.skipIf(why !== undefined)('real runc containers on this host', () => {
     expect(by.get('seccomp.no_new_privs')!.message).not.toContain(filtered.podUid);
   });
 
-  it('excludes a pod by uid and the agent\'s own container by id', async () => {
+  it("excludes a pod by uid and the agent's own container by id", async () => {
     const config = defaultConfig();
     config.root = '/';
     config.probes = { seccomp: { exclude: { podUids: [plain.podUid] }, selfContainerId: full.id } };

@@ -18,7 +18,12 @@ import type { AgentProc } from '../faults/agent.js';
 const LIMIT = 64 * 1024;
 
 /** Send raw bytes (head, then body in pieces) and return the status line the server answers with. */
-function raw(port: number, head: string, body: Buffer | undefined, chunked = false): Promise<{ status: number; ms: number }> {
+function raw(
+  port: number,
+  head: string,
+  body: Buffer | undefined,
+  chunked = false,
+): Promise<{ status: number; ms: number }> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
     const sock = connect(port, '127.0.0.1');
@@ -56,14 +61,18 @@ function raw(port: number, head: string, body: Buffer | undefined, chunked = fal
         }
         const part = body.subarray(off, off + 16 * 1024);
         off += part.length;
-        sock.write(chunked ? Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from('\r\n')]) : part, () => setImmediate(piece));
+        sock.write(
+          chunked ? Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from('\r\n')]) : part,
+          () => setImmediate(piece),
+        );
       };
       piece();
     });
   });
 }
 
-const bigHeader = (host: string) => `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nX-Filler: ${'a'.repeat(100 * 1024)}\r\n\r\n`;
+const bigHeader = (host: string) =>
+  `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nX-Filler: ${'a'.repeat(100 * 1024)}\r\n\r\n`;
 
 let d: Dirs | undefined;
 let collector: Proc | undefined;
@@ -77,7 +86,11 @@ beforeAll(async () => {
   host = materialize('kernel-weak-node');
   const cfg = path.join(d.dir, 'agent.yaml');
   writeFileSync(cfg, 'scan:\n  probes: [kernel]\nagent:\n  listen: 127.0.0.1\n  watch: { enabled: false }\n');
-  agent = startAgentProcess({ root: host.root, config: cfg, env: { HOSTWARD_STATE_DIR: path.join(d.dir, 'agent-state'), HOSTWARD_NODE_NAME: 'limits' } });
+  agent = startAgentProcess({
+    root: host.root,
+    config: cfg,
+    env: { HOSTWARD_STATE_DIR: path.join(d.dir, 'agent-state'), HOSTWARD_NODE_NAME: 'limits' },
+  });
   await agent.port();
 }, 60_000);
 
@@ -97,13 +110,22 @@ describe('collector', () => {
   const body = Buffer.from(JSON.stringify([event(1, { message: 'x'.repeat(LIMIT * 4) })]));
 
   it('413 for a body over the limit, declared by Content-Length, without reading it all', async () => {
-    const r = await raw(collector!.port, `POST /v1/events HTTP/1.1\r\nHost: c\r\n${auth}Content-Length: ${body.length}\r\n\r\n`, body);
+    const r = await raw(
+      collector!.port,
+      `POST /v1/events HTTP/1.1\r\nHost: c\r\n${auth}Content-Length: ${body.length}\r\n\r\n`,
+      body,
+    );
     expect(r.status).toBe(413);
     await stillServes(collector!.port);
   });
 
   it('413 for a chunked body that grows past the limit', async () => {
-    const r = await raw(collector!.port, `POST /v1/events HTTP/1.1\r\nHost: c\r\n${auth}Transfer-Encoding: chunked\r\n\r\n`, body, true);
+    const r = await raw(
+      collector!.port,
+      `POST /v1/events HTTP/1.1\r\nHost: c\r\n${auth}Transfer-Encoding: chunked\r\n\r\n`,
+      body,
+      true,
+    );
     expect(r.status).toBe(413);
     await stillServes(collector!.port);
   });
@@ -115,7 +137,8 @@ describe('collector', () => {
 
   it('a body just under the limit is still accepted, so the limit is where it says', async () => {
     // Many events of ordinary size (a single message has its own, smaller limit).
-    const batch = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => event(i, { id: `${prefix}-${i}`, node: `n-${i}`, message: 'y'.repeat(400) }));
+    const batch = (n: number, prefix: string) =>
+      Array.from({ length: n }, (_, i) => event(i, { id: `${prefix}-${i}`, node: `n-${i}`, message: 'y'.repeat(400) }));
     const one = JSON.stringify(batch(1, 'size')).length;
     const n = Math.floor((LIMIT - 1000) / one);
     const ok = batch(n, 'limits-ok');

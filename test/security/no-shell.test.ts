@@ -16,8 +16,10 @@ import path from 'node:path';
 
 /** Modules allowed to use child_process, and why they are safe. */
 const ALLOWED: Record<string, string> = {
-  'src/host/sandbox.ts': 'the one helper for host binaries (sshd -T, -V): spawn with an argument array (for an untrusted root, the sandbox chain, built as an array too), a timeout and an output cap',
-  'src/agent/child-scan.ts': 'runs `hostward scan --format json` itself: execFile(process.execPath, [cli, ...fixed flags])',
+  'src/host/sandbox.ts':
+    'the one helper for host binaries (sshd -T, -V): spawn with an argument array (for an untrusted root, the sandbox chain, built as an array too), a timeout and an output cap',
+  'src/agent/child-scan.ts':
+    'runs `hostward scan --format json` itself: execFile(process.execPath, [cli, ...fixed flags])',
 };
 
 export interface Finding {
@@ -33,22 +35,34 @@ const CP = String.raw`(?:node:)?child_process`;
 export function scanSource(file: string, text: string): { usesChildProcess: boolean; findings: Finding[] } {
   const findings: Finding[] = [];
   const lineOf = (i: number) => text.slice(0, i).split('\n').length;
-  const add = (rule: string, i: number, t: string) => findings.push({ file, line: lineOf(i), rule, text: t.trim().slice(0, 160) });
-  const staticImports = [...text.matchAll(new RegExp(String.raw`import\s+(?:type\s+)?([\s\S]*?)\s+from\s+['"]${CP}['"]`, 'g'))];
+  const add = (rule: string, i: number, t: string) =>
+    findings.push({ file, line: lineOf(i), rule, text: t.trim().slice(0, 160) });
+  const staticImports = [
+    ...text.matchAll(new RegExp(String.raw`import\s+(?:type\s+)?([\s\S]*?)\s+from\s+['"]${CP}['"]`, 'g')),
+  ];
   const dynamic = [...text.matchAll(new RegExp(String.raw`(?:require|import)\s*\(\s*['"]${CP}['"]\s*\)`, 'g'))];
   for (const m of dynamic) add('child_process through require() or import()', m.index, m[0]);
   for (const m of staticImports) {
     const clause = m[1]!;
-    if (/^\*\s+as\s+\w+/.test(clause) || /^\w+\s*(,|$)/.test(clause)) add('namespace or default import of child_process (exec reachable)', m.index, m[0]);
+    if (/^\*\s+as\s+\w+/.test(clause) || /^\w+\s*(,|$)/.test(clause))
+      add('namespace or default import of child_process (exec reachable)', m.index, m[0]);
     const named = /\{([\s\S]*)\}/.exec(clause)?.[1] ?? '';
-    for (const n of named.split(',').map((s) => s.trim().split(/\s+as\s+/)[0]!.replace(/^type\s+/, ''))) {
+    for (const n of named.split(',').map((s) =>
+      s
+        .trim()
+        .split(/\s+as\s+/)[0]!
+        .replace(/^type\s+/, ''),
+    )) {
       if (n === 'exec' || n === 'execSync') add(`imports ${n} (runs a command line through /bin/sh)`, m.index, m[0]);
     }
   }
   const usesChildProcess = staticImports.length > 0 || dynamic.length > 0;
   if (usesChildProcess) {
     for (const m of text.matchAll(/\bshell\s*:\s*(?![\s]|false\b)[^,}\n]+/g)) add('shell option', m.index, m[0]);
-    for (const m of text.matchAll(/\b(?:execFile|execFileSync|spawn|spawnSync|fork)\s*\(\s*['"`](?:\/usr)?(?:\/bin\/)?(?:ba|da|z|k|c|tc)?sh['"`]/g)) add('a shell as the program', m.index, m[0]);
+    for (const m of text.matchAll(
+      /\b(?:execFile|execFileSync|spawn|spawnSync|fork)\s*\(\s*['"`](?:\/usr)?(?:\/bin\/)?(?:ba|da|z|k|c|tc)?sh['"`]/g,
+    ))
+      add('a shell as the program', m.index, m[0]);
   }
   return { usesChildProcess, findings };
 }
@@ -110,7 +124,8 @@ describe('hostward source', () => {
       const calls = [...text.matchAll(/\b(?:execFile|spawn)\s*\(\s*([^,]+),\s*([^,)]+)/g)];
       expect(calls.length, f).toBeGreaterThan(0);
       for (const c of calls) {
-        // The program is an identifier or a literal, not a template with interpolations; the arguments are an array or a variable holding one.
+        // The program is an identifier or a literal, not a template with interpolations; the arguments are an array or
+        // a variable holding one.
         expect(c[1]!, f).not.toMatch(/\$\{/);
         expect(c[2]!.trim(), f).toMatch(/^(\[|[A-Za-z_$][\w$.]*$)/);
       }

@@ -63,7 +63,11 @@ beforeAll(async () => {
   host = materialize('kernel-weak-node');
   rcv = await startReceiver();
   // Each sink meets a 5xx, a 429 and a 401 that echoes its request back.
-  rcv.scripts = { '/services/': ['500', '429', '401-echo'], '/v2/enqueue': ['500', '429', '401-echo'], '/hook/': ['500', '429', '401-echo'] };
+  rcv.scripts = {
+    '/services/': ['500', '429', '401-echo'],
+    '/v2/enqueue': ['500', '429', '401-echo'],
+    '/hook/': ['500', '429', '401-echo'],
+  };
   const base = `http://127.0.0.1:${rcv.port}`;
   const put = (name: string, text: string) => {
     const f = path.join(dir, 'secrets', name);
@@ -106,13 +110,32 @@ beforeAll(async () => {
   // A baseline signed with the integrity key.
   const state = path.join(dir, 'state');
   mkdirSync(state);
-  outputs.push((await run([CLI, 'integrity', 'init', '--root', host.root, '--path', '/etc', '--db', path.join(state, 'integrity.db'), '--key-file', files['integrity-key']!])).out);
+  outputs.push(
+    (
+      await run([
+        CLI,
+        'integrity',
+        'init',
+        '--root',
+        host.root,
+        '--path',
+        '/etc',
+        '--db',
+        path.join(state, 'integrity.db'),
+        '--key-file',
+        files['integrity-key']!,
+      ])
+    ).out,
+  );
   const d: Dirs = { dir, db, tokens: files.tokens!, token: files['agent-token']!, sink, config };
   collector = await startCollectorProcess(d);
 
   // The agent, with the wrong collector token.
   const agentConfig = path.join(dir, 'agent.yaml');
-  writeFileSync(agentConfig, 'scan:\n  probes: [integrity]\nagent:\n  listen: 127.0.0.1\n  schedule: "* * * * * *"\n  retryInitialMs: 50\n  retryMaxMs: 500\n  watch: { enabled: false }\nlog:\n  level: debug\n');
+  writeFileSync(
+    agentConfig,
+    'scan:\n  probes: [integrity]\nagent:\n  listen: 127.0.0.1\n  schedule: "* * * * * *"\n  retryInitialMs: 50\n  retryMaxMs: 500\n  watch: { enabled: false }\nlog:\n  level: debug\n',
+  );
   agent = startAgentProcess({
     root: host.root,
     config: agentConfig,
@@ -125,7 +148,11 @@ beforeAll(async () => {
     },
   });
   await agent.port();
-  await waitFor(() => (/collector refused the agent/.test(agent!.logs()) ? true : undefined), 30_000, () => agent!.logs());
+  await waitFor(
+    () => (/collector refused the agent/.test(agent!.logs()) ? true : undefined),
+    30_000,
+    () => agent!.logs(),
+  );
 
   // Wrong credentials straight at the collector.
   for (const [p, auth] of [
@@ -134,22 +161,37 @@ beforeAll(async () => {
     ['/v1/alerts', `Bearer ${SECRETS.agentToken}x`],
     ['/', `Bearer ${SECRETS.wrongToken}`],
   ] as const) {
-    const res = await fetch(`${collector.base}${p}`, { method: p === '/v1/events' ? 'POST' : 'GET', headers: { Authorization: auth, 'Content-Type': 'application/json' }, ...(p === '/v1/events' ? { body: '[]' } : {}) });
+    const res = await fetch(`${collector.base}${p}`, {
+      method: p === '/v1/events' ? 'POST' : 'GET',
+      headers: { Authorization: auth, 'Content-Type': 'application/json' },
+      ...(p === '/v1/events' ? { body: '[]' } : {}),
+    });
     expect(res.status).toBe(401);
   }
 
-  // The right token: events flow, sinks meet the misbehaving receiver, then deliver; a file under /etc changes (integrity).
+  // The right token: events flow, sinks meet the misbehaving receiver, then deliver; a file under /etc changes
+  // (integrity).
   writeFileSync(files['agent-token']!, `${SECRETS.agentToken}\n`);
   appendFileSync(path.join(host.root, 'etc/os-release'), '# changed\n');
-  await waitFor(() => (Object.values(rcv!.scripts).every((s) => s.length === 0) ? true : undefined), 30_000, () => collector!.logs());
-  await waitFor(() => (/"sink":"(slack|pagerduty|webhook)"[^\n]*HTTP 401/.test(collector!.logs()) ? true : undefined), 10_000, () => collector!.logs());
+  await waitFor(
+    () => (Object.values(rcv!.scripts).every((s) => s.length === 0) ? true : undefined),
+    30_000,
+    () => collector!.logs(),
+  );
+  await waitFor(
+    () => (/"sink":"(slack|pagerduty|webhook)"[^\n]*HTTP 401/.test(collector!.logs()) ? true : undefined),
+    10_000,
+    () => collector!.logs(),
+  );
 
   // test-sink prints the receiver's answers; make them echo.
   // Once the queues are empty, nothing else talks to the receiver. (Asynchronously: it answers from this process.)
   await waitFor(
     async () => {
       const t = await (await fetch(`${collector!.base}/metrics`)).text();
-      return [...t.matchAll(/^hostward_collector_delivery_queue\{[^}]*\} (\d+)$/gm)].every((m) => m[1] === '0') ? true : undefined;
+      return [...t.matchAll(/^hostward_collector_delivery_queue\{[^}]*\} (\d+)$/gm)].every((m) => m[1] === '0')
+        ? true
+        : undefined;
     },
     30_000,
     () => collector!.logs(),
@@ -198,7 +240,8 @@ function forms(secret: string): string[] {
 
 function leaks(text: string): string[] {
   const found: string[] = [];
-  for (const [name, s] of Object.entries(SECRETS)) for (const f of forms(s)) if (text.includes(f)) found.push(`${name} as ${JSON.stringify(f)}`);
+  for (const [name, s] of Object.entries(SECRETS))
+    for (const f of forms(s)) if (text.includes(f)) found.push(`${name} as ${JSON.stringify(f)}`);
   return found;
 }
 
@@ -247,7 +290,8 @@ describe('metric labels', () => {
       const m = /^([a-zA-Z_:][\w:]*)(\{(.*)\})? \S+$/.exec(line);
       if (!m) throw new Error(`not an exposition line: ${line}`);
       // Values may hold escaped quotes: parse them as the format says.
-      for (const l of (m[3] ?? '').matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)) out.push({ metric: m[1]!, name: l[1]!, value: l[2]!.replace(/\\(.)/g, '$1') });
+      for (const l of (m[3] ?? '').matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g))
+        out.push({ metric: m[1]!, name: l[1]!, value: l[2]!.replace(/\\(.)/g, '$1') });
     }
     return out;
   }
@@ -260,13 +304,16 @@ describe('metric labels', () => {
       const vocab = VOCABULARY[l.name];
       if (vocab && !vocab(l.value)) bad.push(`outside its vocabulary: ${where}`);
       if (leaks(l.value).length > 0) bad.push(`secret: ${where}`);
-      if (Object.values(files).some((f) => l.value.includes(f) || l.value.includes(path.dirname(f)))) bad.push(`secret file path: ${where}`);
+      if (Object.values(files).some((f) => l.value.includes(f) || l.value.includes(path.dirname(f))))
+        bad.push(`secret file path: ${where}`);
     }
     return bad;
   }
 
   it('the rule rejects what it should', () => {
-    expect(checkLabels('x{reason="connect ECONNREFUSED 127.0.0.1:1"} 1\n')).toEqual([expect.stringMatching(/^not an identifier/)]);
+    expect(checkLabels('x{reason="connect ECONNREFUSED 127.0.0.1:1"} 1\n')).toEqual([
+      expect.stringMatching(/^not an identifier/),
+    ]);
     expect(checkLabels('x{severity="urgent"} 1\n')).toEqual([expect.stringMatching(/^outside its vocabulary/)]);
     expect(checkLabels(`x{key="${SECRETS.pagerdutyKey}"} 1\n`)).toEqual([expect.stringMatching(/^secret: /)]);
     expect(checkLabels(`x{file="${files['pd-key']}"} 1\n`)).toEqual([expect.stringMatching(/^secret file path/)]);
@@ -278,8 +325,15 @@ describe('metric labels', () => {
     mkdirSync(state);
     const cfg = path.join(dir, 'host-agent.yaml');
     // Nothing that connects anywhere: no live ssh, no reachability or metadata checks.
-    writeFileSync(cfg, 'agent:\n  listen: 127.0.0.1\n  watch: { enabled: false }\nprobes:\n  ssh: { live: false }\n  ports: { reachability: false, metadataCheck: false }\n');
-    const a = startAgentProcess({ root: '/', config: cfg, env: { HOSTWARD_STATE_DIR: state, HOSTWARD_NODE_NAME: 'this-host' } });
+    writeFileSync(
+      cfg,
+      'agent:\n  listen: 127.0.0.1\n  watch: { enabled: false }\nprobes:\n  ssh: { live: false }\n  ports: { reachability: false, metadataCheck: false }\n',
+    );
+    const a = startAgentProcess({
+      root: '/',
+      config: cfg,
+      env: { HOSTWARD_STATE_DIR: state, HOSTWARD_NODE_NAME: 'this-host' },
+    });
     try {
       const text = await waitFor(
         async () => {

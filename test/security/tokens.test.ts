@@ -30,7 +30,8 @@ describe('TokenSet semantics', () => {
   });
 
   it('accepts each configured token, with the Bearer scheme in any case', () => {
-    for (const h of [`Bearer ${A}`, `Bearer ${B}`, `bearer ${A}`, `BEARER ${B}`, `Bearer   ${A}`, `Bearer ${A} `]) expect(set.check(h), h).toBe(true);
+    for (const h of [`Bearer ${A}`, `Bearer ${B}`, `bearer ${A}`, `BEARER ${B}`, `Bearer   ${A}`, `Bearer ${A} `])
+      expect(set.check(h), h).toBe(true);
   });
 
   it('refuses everything else', () => {
@@ -99,7 +100,9 @@ describe('constant-time comparison, in the code', () => {
     expect(auth).toMatch(/import \{[^}]*\btimingSafeEqual\b[^}]*\} from 'node:crypto'/);
     // Fixed-length digests: timingSafeEqual throws on unequal lengths, and lengths would leak.
     expect(auth).toMatch(/createHash\('sha256'\)\.update\(s\)\.digest\(\)/);
-    expect(check).toMatch(/this\.digests\.forEach\(\(d, i\) => \{\n\s+if \(timingSafeEqual\(d, given\)\) hit = i;\n\s+\}\);/);
+    expect(check).toMatch(
+      /this\.digests\.forEach\(\(d, i\) => \{\n\s+if \(timingSafeEqual\(d, given\)\) hit = i;\n\s+\}\);/,
+    );
     // No short-circuit: forEach cannot break, and nothing returns inside it; no === or includes/has/indexOf on tokens.
     const loop = /this\.digests\.forEach\([^]*?\}\);/.exec(check)![0];
     expect(loop).not.toMatch(/\b(return|break)\b/);
@@ -108,17 +111,23 @@ describe('constant-time comparison, in the code', () => {
   });
 
   it('nothing else in the collector or the sinks compares a presented credential directly', () => {
-    const files = [...readdirSync('src/collector').map((f) => `src/collector/${f}`), ...readdirSync('src/sinks').map((f) => `src/sinks/${f}`)].filter((f) => f.endsWith('.ts') && f !== 'src/collector/auth.ts');
+    const files = [
+      ...readdirSync('src/collector').map((f) => `src/collector/${f}`),
+      ...readdirSync('src/sinks').map((f) => `src/sinks/${f}`),
+    ].filter((f) => f.endsWith('.ts') && f !== 'src/collector/auth.ts');
     for (const f of files) {
       const text = readFileSync(f, 'utf8');
       // Comparisons of header values, tokens or signatures with == / === or string methods.
       // (Against undefined or null is a presence test, not a comparison of the value.)
-      expect(text, f).not.toMatch(/(authorization|token|signature|secret)\w*\s*[!=]==?\s*(?!undefined\b|null\b)[\w'"`]/i);
+      expect(text, f).not.toMatch(
+        /(authorization|token|signature|secret)\w*\s*[!=]==?\s*(?!undefined\b|null\b)[\w'"`]/i,
+      );
       expect(text, f).not.toMatch(/[\w'"`)\]]\s*[!=]==?\s*\w*(authorization|token|signature|secret)\b/i);
       // Where a MAC is verified (the webhook receiver's side), it is constant-time too. Public-key signatures
       // (service account tokens) are checked by crypto.verify, which compares no secret.
       if (/verify\w*\(/.test(text) && /createHmac/.test(text)) expect(text, f).toMatch(/timingSafeEqual/);
-      if (/verify\w*\(/.test(text) && /signature/i.test(text) && !/createHmac/.test(text)) expect(text, f).toMatch(/from 'node:crypto'/);
+      if (/verify\w*\(/.test(text) && /signature/i.test(text) && !/createHmac/.test(text))
+        expect(text, f).toMatch(/from 'node:crypto'/);
     }
   });
 });

@@ -107,12 +107,18 @@ ${o.extra ?? ''}`,
   );
   const child = spawn(
     ALERTMANAGER_BIN,
-    [`--config.file=${config}`, `--storage.path=${path.join(o.dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+    [
+      `--config.file=${config}`,
+      `--storage.path=${path.join(o.dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let logs = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => (logs += s));
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (logs += s));
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (logs += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (logs += s));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const base = `http://127.0.0.1:${port}`;
   await waitFor(
@@ -138,7 +144,11 @@ ${o.extra ?? ''}`,
       await exited;
     },
     async alerts() {
-      return (await (await fetch(`${base}/api/v2/alerts`)).json()) as { labels: Record<string, string>; status: { state: string }; endsAt: string }[];
+      return (await (await fetch(`${base}/api/v2/alerts`)).json()) as {
+        labels: Record<string, string>;
+        status: { state: string };
+        endsAt: string;
+      }[];
     },
   };
 }

@@ -61,7 +61,6 @@ function config(name: string, over: Partial<Config['collector']> = {}): Config {
   return c;
 }
 
-
 const sinksOf = (c: Config) => createSinks(c.collector);
 
 function configError(f: () => unknown): ConfigError {
@@ -77,11 +76,34 @@ function configError(f: () => unknown): ConfigError {
 describe('configuration', () => {
   it('YAML keys and environment variables', () => {
     const ctx = { checkIds: new Set<string>(), probes: new Map() };
-    const c = validateConfig({ collector: { slackWebhookUrlFile: '/run/slack', pagerdutyRoutingKeyFile: '/run/pd', pagerdutyUrl: 'https://events.eu.pagerduty.com/v2/enqueue' } }, ctx);
-    expect(c.collector).toMatchObject({ slackWebhookUrlFile: '/run/slack', pagerdutyRoutingKeyFile: '/run/pd', pagerdutyUrl: 'https://events.eu.pagerduty.com/v2/enqueue' });
-    expect(() => validateConfig({ collector: { slackWebhookUrlFile: 3 } }, ctx)).toThrow(/collector\.slackWebhookUrlFile: must be a non-empty string/);
-    const e = applyEnv(defaultConfig(), { HOSTWARD_SLACK_WEBHOOK_URL_FILE: '/s', HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE: '/p', HOSTWARD_PAGERDUTY_URL: 'https://x/v2/enqueue' });
-    expect(e.collector).toMatchObject({ slackWebhookUrlFile: '/s', pagerdutyRoutingKeyFile: '/p', pagerdutyUrl: 'https://x/v2/enqueue' });
+    const c = validateConfig(
+      {
+        collector: {
+          slackWebhookUrlFile: '/run/slack',
+          pagerdutyRoutingKeyFile: '/run/pd',
+          pagerdutyUrl: 'https://events.eu.pagerduty.com/v2/enqueue',
+        },
+      },
+      ctx,
+    );
+    expect(c.collector).toMatchObject({
+      slackWebhookUrlFile: '/run/slack',
+      pagerdutyRoutingKeyFile: '/run/pd',
+      pagerdutyUrl: 'https://events.eu.pagerduty.com/v2/enqueue',
+    });
+    expect(() => validateConfig({ collector: { slackWebhookUrlFile: 3 } }, ctx)).toThrow(
+      /collector\.slackWebhookUrlFile: must be a non-empty string/,
+    );
+    const e = applyEnv(defaultConfig(), {
+      HOSTWARD_SLACK_WEBHOOK_URL_FILE: '/s',
+      HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE: '/p',
+      HOSTWARD_PAGERDUTY_URL: 'https://x/v2/enqueue',
+    });
+    expect(e.collector).toMatchObject({
+      slackWebhookUrlFile: '/s',
+      pagerdutyRoutingKeyFile: '/p',
+      pagerdutyUrl: 'https://x/v2/enqueue',
+    });
   });
 
   it('builds both sinks; none when not configured', () => {
@@ -102,13 +124,23 @@ describe('configuration', () => {
     expect(plain.message).not.toContain(SLACK_SECRET);
     const notUrl = path.join(dir, 'not-url');
     writeFileSync(notUrl, `${SLACK_SECRET}\n`);
-    expect(configError(() => sinksOf(config('b', { slackWebhookUrlFile: notUrl }))).message).not.toContain(SLACK_SECRET);
+    expect(configError(() => sinksOf(config('b', { slackWebhookUrlFile: notUrl }))).message).not.toContain(
+      SLACK_SECRET,
+    );
     const empty = path.join(dir, 'empty');
     writeFileSync(empty, '\n');
-    expect(configError(() => sinksOf(config('b', { pagerdutyRoutingKeyFile: empty }))).key).toMatch(/^collector\.pagerdutyRoutingKeyFile/);
-    expect(configError(() => sinksOf(config('b', { pagerdutyRoutingKeyFile: dir }))).key).toMatch(/^collector\.pagerdutyRoutingKeyFile/);
-    expect(configError(() => sinksOf(config('b', { pagerdutyUrl: 'http://events.pagerduty.com/v2/enqueue' }))).key).toMatch(/^collector\.pagerdutyUrl/);
-    expect(configError(() => sinksOf(config('b', { pagerdutyUrl: 'not a url' }))).key).toMatch(/^collector\.pagerdutyUrl/);
+    expect(configError(() => sinksOf(config('b', { pagerdutyRoutingKeyFile: empty }))).key).toMatch(
+      /^collector\.pagerdutyRoutingKeyFile/,
+    );
+    expect(configError(() => sinksOf(config('b', { pagerdutyRoutingKeyFile: dir }))).key).toMatch(
+      /^collector\.pagerdutyRoutingKeyFile/,
+    );
+    expect(
+      configError(() => sinksOf(config('b', { pagerdutyUrl: 'http://events.pagerduty.com/v2/enqueue' }))).key,
+    ).toMatch(/^collector\.pagerdutyUrl/);
+    expect(configError(() => sinksOf(config('b', { pagerdutyUrl: 'not a url' }))).key).toMatch(
+      /^collector\.pagerdutyUrl/,
+    );
     const urlOnly = defaultConfig().collector;
     urlOnly.pagerdutyUrl = 'https://events.pagerduty.com/v2/enqueue';
     expect(configError(() => createSinks(urlOnly)).key).toMatch(/^collector\.pagerdutyUrl/);
@@ -116,7 +148,14 @@ describe('configuration', () => {
 
   it('startCollector refuses to start with a bad sink configuration', async () => {
     const { log } = captureLog('trace');
-    await expect(startCollector({ config: config('c', { slackWebhookUrlFile: path.join(dir, 'nope') }), log, port: 0, host: '127.0.0.1' })).rejects.toThrow(ConfigError);
+    await expect(
+      startCollector({
+        config: config('c', { slackWebhookUrlFile: path.join(dir, 'nope') }),
+        log,
+        port: 0,
+        host: '127.0.0.1',
+      }),
+    ).rejects.toThrow(ConfigError);
   });
 });
 
@@ -133,31 +172,76 @@ describe('end to end through the collector', () => {
     c = await startCollector({ config: config('e2e'), log: cap.log, port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${c.port}`;
     const nodes = ['worker-1', 'worker-2', 'worker-3'];
-    expect(await post(base, nodes.map((node, i) => event(i, { id: `open-${node}`, node })))).toEqual({ status: 202, body: { accepted: 3 } });
-    await waitFor(() => (slack.received.length >= 1 && pd.received.length >= 1) || undefined, 10_000, () => 'deliveries');
-    await waitFor(() => drained(c!) || undefined, 10_000, () => 'the queue drained'); // a second message would be here now
+    expect(
+      await post(
+        base,
+        nodes.map((node, i) => event(i, { id: `open-${node}`, node })),
+      ),
+    ).toEqual({ status: 202, body: { accepted: 3 } });
+    await waitFor(
+      () => (slack.received.length >= 1 && pd.received.length >= 1) || undefined,
+      10_000,
+      () => 'deliveries',
+    );
+    await waitFor(
+      () => drained(c!) || undefined,
+      10_000,
+      () => 'the queue drained',
+    ); // a second message would be here now
     expect(slack.received).toHaveLength(1);
     expect(pd.received).toHaveLength(1);
     const msg = slack.received[0]!.body as { text: string; blocks: { type: string; text?: { text: string } }[] };
     expect(slack.received[0]!.path).toBe(SLACK_PATH);
     expect(msg.blocks[0]!.text!.text).toBe('ssh.password_auth failing on 3 nodes');
     expect(msg.blocks[2]!.text!.text).toBe('*Nodes:* `worker-1`, `worker-2`, `worker-3`');
-    const trigger = pd.received[0]!.body as { event_action: string; dedup_key: string; routing_key: string; payload: { severity: string; custom_details: { nodes: string[] } } };
-    expect(trigger).toMatchObject({ event_action: 'trigger', routing_key: ROUTING_KEY, payload: { severity: 'error', custom_details: { nodes } } });
+    const trigger = pd.received[0]!.body as {
+      event_action: string;
+      dedup_key: string;
+      routing_key: string;
+      payload: { severity: string; custom_details: { nodes: string[] } };
+    };
+    expect(trigger).toMatchObject({
+      event_action: 'trigger',
+      routing_key: ROUTING_KEY,
+      payload: { severity: 'error', custom_details: { nodes } },
+    });
 
-    expect(await post(base, nodes.map((node, i) => event(10 + i, { id: `pass-${node}`, node, status: 'pass' })))).toEqual({ status: 202, body: { accepted: 3 } });
-    await waitFor(() => (slack.received.length >= 2 && pd.received.length >= 2) || undefined, 10_000, () => 'resolves');
-    await waitFor(() => drained(c!) || undefined, 10_000, () => 'the queue drained');
+    expect(
+      await post(
+        base,
+        nodes.map((node, i) => event(10 + i, { id: `pass-${node}`, node, status: 'pass' })),
+      ),
+    ).toEqual({ status: 202, body: { accepted: 3 } });
+    await waitFor(
+      () => (slack.received.length >= 2 && pd.received.length >= 2) || undefined,
+      10_000,
+      () => 'resolves',
+    );
+    await waitFor(
+      () => drained(c!) || undefined,
+      10_000,
+      () => 'the queue drained',
+    );
     expect(pd.received).toHaveLength(2);
-    expect(pd.received[1]!.body).toEqual({ routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: trigger.dedup_key });
+    expect(pd.received[1]!.body).toEqual({
+      routing_key: ROUTING_KEY,
+      event_action: 'resolve',
+      dedup_key: trigger.dedup_key,
+    });
     expect(slack.received).toHaveLength(2);
-    expect((slack.received[1]!.body as { blocks: { text?: { text: string } }[] }).blocks[0]!.text!.text).toBe('ssh.password_auth resolved');
+    expect((slack.received[1]!.body as { blocks: { text?: { text: string } }[] }).blocks[0]!.text!.text).toBe(
+      'ssh.password_auth resolved',
+    );
 
     // Failures are logged with the receiver's reason, never with the webhook URL or the routing key.
     slack.answer = () => ({ status: 404, body: 'no_service' });
     pd.answer = () => ({ status: 400, body: `{"status":"invalid event","errors":["routing_key ${ROUTING_KEY}"]}` });
     expect((await post(base, [event(20, { id: 'again', node: 'worker-9' })])).status).toBe(202);
-    await waitFor(() => (/no_service/.test(cap.text()) && /invalid event/.test(cap.text())) || undefined, 10_000, () => `failure logs: ${cap.text()}`);
+    await waitFor(
+      () => (/no_service/.test(cap.text()) && /invalid event/.test(cap.text())) || undefined,
+      10_000,
+      () => `failure logs: ${cap.text()}`,
+    );
     await c.close();
     c = undefined;
     const logs = cap.text();

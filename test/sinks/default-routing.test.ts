@@ -47,10 +47,18 @@ describe('the default floors (no routing block)', () => {
   });
 
   it('a routing block is applied as configured: routes and default as written, inhibition alone sends everything everywhere', () => {
-    const routed = new Router(parseRouting({ routes: [{ match: { severity: 'info' }, sinks: ['pagerduty'] }], default: ['slack'] }, 'r'), names, types);
+    const routed = new Router(
+      parseRouting({ routes: [{ match: { severity: 'info' }, sinks: ['pagerduty'] }], default: ['slack'] }, 'r'),
+      names,
+      types,
+    );
     expect(to(routed, 'info')).toEqual(['pagerduty']);
     expect(to(routed, 'critical')).toEqual(['slack']);
-    const inhibitOnly = new Router(parseRouting({ inhibit: [{ source: { severity: 'critical' }, target: { severity: 'low' } }] }, 'r'), names, types);
+    const inhibitOnly = new Router(
+      parseRouting({ inhibit: [{ source: { severity: 'critical' }, target: { severity: 'low' } }] }, 'r'),
+      names,
+      types,
+    );
     expect(to(inhibitOnly, 'info')).toEqual([...names].sort());
   });
 });
@@ -105,7 +113,9 @@ describe('a collector with every kind of sink and no routing block', () => {
     const c = await startCollector({ config: config(), log: pino({ level: 'silent' }), port: 0 });
     try {
       const base = `http://127.0.0.1:${c.port}`;
-      const events = SEVERITIES.map((s, i) => event(i, { id: `floor-${s}`, node: 'w1', check: checkOf(s), severity: s, title: `Floor ${s}` }));
+      const events = SEVERITIES.map((s, i) =>
+        event(i, { id: `floor-${s}`, node: 'w1', check: checkOf(s), severity: s, title: `Floor ${s}` }),
+      );
       expect((await post(base, events)).status).toBe(202);
       // Every queued change handed on (delivered, or skipped as not routed): nothing more will arrive.
       await waitFor(
@@ -125,10 +135,15 @@ describe('a collector with every kind of sink and no routing block', () => {
       const hookGot = hook.received.map((r) => (r.body as { check: string; severity: Severity }).severity);
       expect(hookGot.sort()).toEqual(down(DEFAULT_FLOORS.webhook).sort());
 
-      const amGot = (await am.alerts()).filter((a) => a.labels.check?.startsWith('ssh.floor_')).map((a) => a.labels.severity);
+      const amGot = (await am.alerts())
+        .filter((a) => a.labels.check?.startsWith('ssh.floor_'))
+        .map((a) => a.labels.severity);
       expect(amGot.sort()).toEqual([...SEVERITIES].sort());
 
-      const fileGot = readFileSync(path.join(dir, 'sink.ndjson'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { severity: Severity }).severity);
+      const fileGot = readFileSync(path.join(dir, 'sink.ndjson'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { severity: Severity }).severity);
       expect(fileGot.sort()).toEqual([...SEVERITIES].sort());
     } finally {
       await c.close();

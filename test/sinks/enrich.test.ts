@@ -40,15 +40,30 @@ afterAll(async () => {
 });
 
 const change = (over: Partial<GroupChange> = {}): GroupChange => ({
-  key: 'a'.repeat(64), check: 'ssh.password_auth', severity: 'high', title: 'SSH password authentication is disabled', action: 'open', status: 'open',
-  nodeCount: 1, nodes: ['w1'], added: ['w1'], removed: [], openedAt: '2026-11-24T10:00:00.000Z', updatedAt: '2026-11-24T10:00:00.000Z', ...over,
+  key: 'a'.repeat(64),
+  check: 'ssh.password_auth',
+  severity: 'high',
+  title: 'SSH password authentication is disabled',
+  action: 'open',
+  status: 'open',
+  nodeCount: 1,
+  nodes: ['w1'],
+  added: ['w1'],
+  removed: [],
+  openedAt: '2026-11-24T10:00:00.000Z',
+  updatedAt: '2026-11-24T10:00:00.000Z',
+  ...over,
 });
 type Block = { type: string; text?: { text: string }; elements?: { text: string }[] };
 
 describe('Slack payload details', () => {
   it('evidence excerpt as a code block, remediation, a link to the fleet page', () => {
     const m = slackPayload(change(), {
-      evidence: { node: 'w1', message: 'PasswordAuthentication yes is in force', evidence: [{ file: '/etc/ssh/sshd_config', line: 3, text: 'PasswordAuthentication yes' }] },
+      evidence: {
+        node: 'w1',
+        message: 'PasswordAuthentication yes is in force',
+        evidence: [{ file: '/etc/ssh/sshd_config', line: 3, text: 'PasswordAuthentication yes' }],
+      },
       remediation: 'Set PasswordAuthentication no',
       link: 'https://hw.example/?check=ssh.password_auth',
       cluster: 'prod',
@@ -56,20 +71,29 @@ describe('Slack payload details', () => {
     const blocks = m.blocks as Block[];
     expect(blocks[0]!.text!.text).toBe('prod: ssh.password_auth failing on 1 node');
     expect(blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'section', 'context']);
-    expect(blocks[3]!.text!.text).toBe('*Evidence* from `w1`:\n```PasswordAuthentication yes is in force\n/etc/ssh/sshd_config:3: PasswordAuthentication yes```');
+    expect(blocks[3]!.text!.text).toBe(
+      '*Evidence* from `w1`:\n```PasswordAuthentication yes is in force\n/etc/ssh/sshd_config:3: PasswordAuthentication yes```',
+    );
     expect(blocks[4]!.text!.text).toBe('*Remediation:* Set PasswordAuthentication no');
-    expect(blocks[5]!.elements![1]!.text).toBe('<https://hw.example/?check=ssh.password_auth|Open in the hostward fleet page>');
+    expect(blocks[5]!.elements![1]!.text).toBe(
+      '<https://hw.example/?check=ssh.password_auth|Open in the hostward fleet page>',
+    );
   });
 
   it('hostile and huge evidence stays inside the limits and inside its code block', () => {
     const huge = 'x'.repeat(100_000);
     const m = slackPayload(change(), {
-      evidence: { node: 'w`1', message: '```<!channel> & ' + huge, evidence: Array.from({ length: 500 }, (_, i) => ({ file: `/f${i}`, line: i, text: huge })) },
+      evidence: {
+        node: 'w`1',
+        message: '```<!channel> & ' + huge,
+        evidence: Array.from({ length: 500 }, (_, i) => ({ file: `/f${i}`, line: i, text: huge })),
+      },
       remediation: huge,
       link: 'https://hw.example/?a=1|<x>',
     });
     const blocks = m.blocks as Block[];
-    for (const b of blocks) if (b.type === 'section') expect(Array.from(b.text!.text).length).toBeLessThanOrEqual(SLACK_LIMITS.section);
+    for (const b of blocks)
+      if (b.type === 'section') expect(Array.from(b.text!.text).length).toBeLessThanOrEqual(SLACK_LIMITS.section);
     const ev = blocks.find((b) => b.text?.text.startsWith('*Evidence*'))!.text!.text;
     expect(ev.match(/```/g)).toHaveLength(2);
     expect(ev).toContain('&lt;!channel&gt; &amp;');
@@ -78,7 +102,10 @@ describe('Slack payload details', () => {
   });
 
   it('a resolve carries neither evidence nor remediation', () => {
-    const m = slackPayload(change({ action: 'resolve', status: 'resolved', nodeCount: 0, nodes: [], removed: ['w1'] }), { evidence: { node: 'w1', message: 'm', evidence: [] }, remediation: 'r' });
+    const m = slackPayload(
+      change({ action: 'resolve', status: 'resolved', nodeCount: 0, nodes: [], removed: ['w1'] }),
+      { evidence: { node: 'w1', message: 'm', evidence: [] }, remediation: 'r' },
+    );
     expect(JSON.stringify(m)).not.toContain('Remediation');
     expect(JSON.stringify(m)).not.toContain('Evidence');
   });
@@ -90,25 +117,44 @@ describe('Slack through the collector', () => {
     writeFileSync(path.join(dir, 'slack-url'), `${slack.base}/services/T/B/enrichsecret\n`);
     const cfg = defaultConfig();
     Object.assign(cfg.collector, {
-      listen: '127.0.0.1', db: path.join(dir, 'slack.db'), tokensFile: path.join(dir, 'tokens'), slackWebhookUrlFile: path.join(dir, 'slack-url'),
-      publicUrl: 'https://hostward.example.test', slackSendResolved: false, deliveryRetryInitialMs: 20, deliveryRetryMaxMs: 100,
+      listen: '127.0.0.1',
+      db: path.join(dir, 'slack.db'),
+      tokensFile: path.join(dir, 'tokens'),
+      slackWebhookUrlFile: path.join(dir, 'slack-url'),
+      publicUrl: 'https://hostward.example.test',
+      slackSendResolved: false,
+      deliveryRetryInitialMs: 20,
+      deliveryRetryMaxMs: 100,
     });
     const c = await startCollector({ config: cfg, log: pino({ level: 'silent' }), port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${c.port}`;
     try {
-      const ev = { evidence: [{ file: '/etc/ssh/sshd_config.d/50-cloud-init.conf', line: 1, text: 'PasswordAuthentication yes' }], message: 'PasswordAuthentication yes for root from 10.0.0.1' };
+      const ev = {
+        evidence: [{ file: '/etc/ssh/sshd_config.d/50-cloud-init.conf', line: 1, text: 'PasswordAuthentication yes' }],
+        message: 'PasswordAuthentication yes for root from 10.0.0.1',
+      };
       expect((await post(base, [event(1, { id: 'x1', node: 'w1', ...ev })])).status).toBe(202);
-      await waitFor(() => slack.received[0], 10_000, () => 'message');
+      await waitFor(
+        () => slack.received[0],
+        10_000,
+        () => 'message',
+      );
       const text = JSON.stringify(slack.received[0]!.body);
       expect(text).toContain('/etc/ssh/sshd_config.d/50-cloud-init.conf:1: PasswordAuthentication yes');
       expect(text).toContain('PasswordAuthentication yes for root from 10.0.0.1');
       const fix = remediationOf('ssh.password_auth')!;
       expect(fix.length).toBeGreaterThan(10);
       expect(text).toContain(JSON.stringify(`*Remediation:* ${fix}`).slice(1, 40));
-      expect(text).toContain('<https://hostward.example.test/?check=ssh.password_auth|Open in the hostward fleet page>');
+      expect(text).toContain(
+        '<https://hostward.example.test/?check=ssh.password_auth|Open in the hostward fleet page>',
+      );
       expect((await post(base, [event(2, { id: 'x2', node: 'w1', status: 'pass' })])).status).toBe(202);
       // A delivery leaves the queue once the receiver answered: a resolved message sent would be here by now.
-      await waitFor(() => (c.store.pendingDeliveries().slack ?? 0) === 0 || undefined, 10_000, () => 'resolve handled');
+      await waitFor(
+        () => (c.store.pendingDeliveries().slack ?? 0) === 0 || undefined,
+        10_000,
+        () => 'resolve handled',
+      );
       expect(slack.received).toHaveLength(1);
     } finally {
       await c.close();
@@ -121,8 +167,13 @@ describe('Slack through the collector', () => {
       store.ingest([[event(1, { node: 'w1' }), event(2, { node: 'w2' })]]);
       store.db.prepare(`UPDATE node_checks SET evidence = '{not json' WHERE node = 'w2'`).run();
       const rows = new SqliteFleetView(store.db).failing('ssh.password_auth', 'high');
-      expect(rows.map((r) => [r.node, r.evidence.length])).toEqual([['w1', 1], ['w2', 0]]);
-      const on = new SqliteFleetView(store.db).failingOn(Array.from({ length: 1200 }, (_, i) => (i === 1100 ? 'w2' : `n${i}`)));
+      expect(rows.map((r) => [r.node, r.evidence.length])).toEqual([
+        ['w1', 1],
+        ['w2', 0],
+      ]);
+      const on = new SqliteFleetView(store.db).failingOn(
+        Array.from({ length: 1200 }, (_, i) => (i === 1100 ? 'w2' : `n${i}`)),
+      );
       expect([...on.keys()]).toEqual(['w2']);
     } finally {
       store.close();
@@ -186,7 +237,12 @@ describe('PagerDuty rolling limit per routing key', () => {
     const b = pagerdutySink({ ...opts, name: 'pd-b' });
     const s0 = Date.now();
     const sig = AbortSignal.timeout(5000);
-    await Promise.all([a.deliver(change(), sig), b.deliver(change(), sig), a.deliver(change(), sig), b.deliver(change(), sig)]);
+    await Promise.all([
+      a.deliver(change(), sig),
+      b.deliver(change(), sig),
+      a.deliver(change(), sig),
+      b.deliver(change(), sig),
+    ]);
     expect(pd.received).toHaveLength(4);
     expect(Date.now() - s0).toBeGreaterThanOrEqual(395);
   });
@@ -198,16 +254,26 @@ describe('PagerDuty rolling limit per routing key', () => {
     const store = new Store({ file: path.join(dir, 'rate.db'), sinks: ['pagerduty'] });
     const reg = new Registry();
     const d = new Dispatcher({
-      store, sinks: [sink], log: pino({ level: 'silent' }), retryInitialMs: 20, retryMaxMs: 100,
+      store,
+      sinks: [sink],
+      log: pino({ level: 'silent' }),
+      retryInitialMs: 20,
+      retryMaxMs: 100,
       sent: new Counter({ name: 's_total', help: 'h', labelNames: ['sink'] as const, registers: [reg] }),
       failed: new Counter({ name: 'f_total', help: 'h', labelNames: ['sink'] as const, registers: [reg] }),
     });
     try {
-      store.ingest([Array.from({ length: 12 }, (_, i) => event(i, { id: `r${i}`, check: `kernel.check_${i}`, probe: 'kernel' }))]);
+      store.ingest([
+        Array.from({ length: 12 }, (_, i) => event(i, { id: `r${i}`, check: `kernel.check_${i}`, probe: 'kernel' })),
+      ]);
       expect(store.pendingDeliveries().pagerduty).toBe(12);
       const t0 = Date.now();
       d.start();
-      await waitFor(() => (store.pendingDeliveries().pagerduty ?? 0) === 0 || undefined, 30_000, () => 'drained');
+      await waitFor(
+        () => (store.pendingDeliveries().pagerduty ?? 0) === 0 || undefined,
+        30_000,
+        () => 'drained',
+      );
       expect(pd.received).toHaveLength(12);
       // Nothing arrives before it was sent, and the k-th burst of 5 cannot be sent before k windows have passed:
       // lower bounds only, which a busy machine cannot break (it only makes arrivals later). 5 ms for clock rounding.

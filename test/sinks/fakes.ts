@@ -28,7 +28,11 @@ export interface Fake {
 export const slackOk = (): Answer => ({ status: 200, body: 'ok', headers: { 'content-type': 'text/html' } });
 export const pagerdutyOk = (r: Received): Answer => ({
   status: 202,
-  body: JSON.stringify({ status: 'success', message: 'Event processed', dedup_key: (r.body as { dedup_key?: string }).dedup_key }),
+  body: JSON.stringify({
+    status: 'success',
+    message: 'Event processed',
+    dedup_key: (r.body as { dedup_key?: string }).dedup_key,
+  }),
   headers: { 'content-type': 'application/json' },
 });
 

@@ -73,7 +73,17 @@ describe('Retry-After and classification', () => {
   it('2xx ok; 429 and 5xx retryable; 408 retryable; other 4xx and 3xx permanent', () => {
     const o = { what: 'x' };
     expect(() => classify({ status: 204, body: '' }, null, o)).not.toThrow();
-    const cases: [number, boolean][] = [[429, false], [500, false], [503, false], [408, false], [400, true], [403, true], [404, true], [410, true], [301, true]];
+    const cases: [number, boolean][] = [
+      [429, false],
+      [500, false],
+      [503, false],
+      [408, false],
+      [400, true],
+      [403, true],
+      [404, true],
+      [410, true],
+      [301, true],
+    ];
     for (const [status, permanent] of cases) {
       let err: unknown;
       try {
@@ -92,7 +102,10 @@ describe('Slack sink against a local Slack', () => {
     await slackSink({ url: slack.base + SLACK_PATH, intervalMs: 0 }).deliver(change, signal());
     expect(slack.received).toHaveLength(1);
     expect(slack.received[0]!.path).toBe(SLACK_PATH);
-    expect(slack.received[0]!.body).toMatchObject({ text: expect.stringContaining('ssh.password_auth failing on 1 node'), blocks: expect.any(Array) });
+    expect(slack.received[0]!.body).toMatchObject({
+      text: expect.stringContaining('ssh.password_auth failing on 1 node'),
+      blocks: expect.any(Array),
+    });
   });
 
   it('400 invalid_payload and 404 no_service are permanent configuration errors naming the reason, not the URL', async () => {
@@ -167,15 +180,35 @@ describe('Slack sink against a local Slack', () => {
 
 describe('PagerDuty sink against a local Events API', () => {
   it('202 success; the event carries routing key and dedup_key', async () => {
-    await pagerdutySink({ routingKey: ROUTING_KEY, url: pd.base + '/v2/enqueue', intervalMs: 0 }).deliver(change, signal());
+    await pagerdutySink({ routingKey: ROUTING_KEY, url: pd.base + '/v2/enqueue', intervalMs: 0 }).deliver(
+      change,
+      signal(),
+    );
     expect(pd.received).toHaveLength(1);
     expect(pd.received[0]!.path).toBe('/v2/enqueue');
-    expect(pd.received[0]!.body).toMatchObject({ routing_key: ROUTING_KEY, event_action: 'trigger', dedup_key: change.key, payload: { severity: 'critical' } });
+    expect(pd.received[0]!.body).toMatchObject({
+      routing_key: ROUTING_KEY,
+      event_action: 'trigger',
+      dedup_key: change.key,
+      payload: { severity: 'critical' },
+    });
   });
 
   it('400 invalid event is permanent; 429 and 500 are retryable; 429 without Retry-After waits the default', async () => {
-    const s = pagerdutySink({ routingKey: ROUTING_KEY, url: pd.base + '/v2/enqueue', intervalMs: 0, default429Ms: 30_000 });
-    pd.answer = () => ({ status: 400, body: JSON.stringify({ status: 'invalid event', message: 'Event object is invalid', errors: [`bad routing_key ${ROUTING_KEY}`] }) });
+    const s = pagerdutySink({
+      routingKey: ROUTING_KEY,
+      url: pd.base + '/v2/enqueue',
+      intervalMs: 0,
+      default429Ms: 30_000,
+    });
+    pd.answer = () => ({
+      status: 400,
+      body: JSON.stringify({
+        status: 'invalid event',
+        message: 'Event object is invalid',
+        errors: [`bad routing_key ${ROUTING_KEY}`],
+      }),
+    });
     const bad = await failure(s.deliver(change, signal()));
     expect(bad.permanent).toBe(true);
     expect(bad.message).toContain('invalid event');

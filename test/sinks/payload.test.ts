@@ -30,10 +30,20 @@ describe('slackPayload', () => {
     const m = slackPayload(change());
     expect(m.text).toBe('[HIGH] ssh.password_auth failing on 12 nodes: SSH password authentication is disabled');
     expect(m.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'context']);
-    expect(m.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'ssh.password_auth failing on 12 nodes' } });
-    expect(m.blocks[1]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '*SSH password authentication is disabled*\nSeverity: *HIGH* · new' } });
+    expect(m.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: 'ssh.password_auth failing on 12 nodes' },
+    });
+    expect(m.blocks[1]).toEqual({
+      type: 'section',
+      text: { type: 'mrkdwn', text: '*SSH password authentication is disabled*\nSeverity: *HIGH* · new' },
+    });
     const nodes = (m.blocks[2] as { text: { text: string } }).text.text;
-    expect(nodes).toBe('*Nodes:* ' + Array.from({ length: 10 }, (_, i) => `\`worker-${String(i + 1).padStart(2, '0')}\``).join(', ') + ' and 2 more');
+    expect(nodes).toBe(
+      '*Nodes:* ' +
+        Array.from({ length: 10 }, (_, i) => `\`worker-${String(i + 1).padStart(2, '0')}\``).join(', ') +
+        ' and 2 more',
+    );
     expect(nodes).not.toContain('worker-11');
     const ctx = m.blocks[3] as { elements: { text: string }[] };
     expect(ctx.elements[0]!.text).toContain('group aaaaaaaaaaaa');
@@ -55,12 +65,24 @@ describe('slackPayload', () => {
   });
 
   it('resolved message', () => {
-    const m = slackPayload(change({ action: 'resolve', status: 'resolved', nodeCount: 0, nodes: [], added: [], removed: ['w1', 'w2'], updatedAt: '2026-11-24T11:00:00.000Z' }));
+    const m = slackPayload(
+      change({
+        action: 'resolve',
+        status: 'resolved',
+        nodeCount: 0,
+        nodes: [],
+        added: [],
+        removed: ['w1', 'w2'],
+        updatedAt: '2026-11-24T11:00:00.000Z',
+      }),
+    );
     expect(m.text).toBe('[HIGH] ssh.password_auth resolved: SSH password authentication is disabled');
     expect(m.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'ssh.password_auth resolved' } });
     expect((m.blocks[1] as { text: { text: string } }).text.text).toContain('resolved on all nodes');
     expect((m.blocks[2] as { text: { text: string } }).text.text).toBe('last recovered: `w1`, `w2`');
-    expect((m.blocks[3] as { elements: { text: string }[] }).elements[0]!.text).toContain('resolved 2026-11-24T11:00:00.000Z');
+    expect((m.blocks[3] as { elements: { text: string }[] }).elements[0]!.text).toContain(
+      'resolved 2026-11-24T11:00:00.000Z',
+    );
   });
 
   it('escapes mrkdwn specials <>& in titles and node names (no links or mentions injected)', () => {
@@ -68,7 +90,9 @@ describe('slackPayload', () => {
     const m = slackPayload(change({ title: 'Fix <http://evil|click> & <!here>', nodes: ['n<1>&'], nodeCount: 1 }));
     const all = JSON.stringify(m.blocks.filter((b) => b.type !== 'header')) + m.text;
     expect(all).not.toMatch(/<|>|&(?!amp;|lt;|gt;)/);
-    expect((m.blocks[1] as { text: { text: string } }).text.text).toContain('*Fix &lt;http://evil|click&gt; &amp; &lt;!here&gt;*');
+    expect((m.blocks[1] as { text: { text: string } }).text.text).toContain(
+      '*Fix &lt;http://evil|click&gt; &amp; &lt;!here&gt;*',
+    );
     expect((m.blocks[2] as { text: { text: string } }).text.text).toBe('*Nodes:* `n&lt;1&gt;&amp;`');
   });
 
@@ -77,7 +101,8 @@ describe('slackPayload', () => {
     const header = (m.blocks[0] as { text: { text: string } }).text.text;
     expect(Array.from(header)).toHaveLength(SLACK_LIMITS.header);
     expect(header.endsWith('…')).toBe(true);
-    for (const b of m.blocks) if (b.type === 'section') expect(Array.from(b.text.text).length).toBeLessThanOrEqual(SLACK_LIMITS.section);
+    for (const b of m.blocks)
+      if (b.type === 'section') expect(Array.from(b.text.text).length).toBeLessThanOrEqual(SLACK_LIMITS.section);
     expect(m.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
   });
 });
@@ -90,7 +115,8 @@ describe('pagerdutyEvent', () => {
       event_action: 'trigger',
       dedup_key: KEY,
       payload: {
-        summary: '[high] ssh.password_auth failing on 12 nodes: SSH password authentication is disabled (worker-01, worker-02, worker-03, worker-04, worker-05 and 7 more)',
+        summary:
+          '[high] ssh.password_auth failing on 12 nodes: SSH password authentication is disabled (worker-01, worker-02, worker-03, worker-04, worker-05 and 7 more)',
         source: 'hostward-collector',
         severity: 'error',
         timestamp: '2026-11-24T10:00:00.000Z',
@@ -114,11 +140,21 @@ describe('pagerdutyEvent', () => {
   });
 
   it('resolve carries only the same dedup_key', () => {
-    expect(pagerdutyEvent(change({ action: 'resolve', status: 'resolved', nodeCount: 0, nodes: [] }), 'K')).toEqual({ routing_key: 'K', event_action: 'resolve', dedup_key: KEY });
+    expect(pagerdutyEvent(change({ action: 'resolve', status: 'resolved', nodeCount: 0, nodes: [] }), 'K')).toEqual({
+      routing_key: 'K',
+      event_action: 'resolve',
+      dedup_key: KEY,
+    });
   });
 
   it('severity mapped deliberately: only critical pages as critical', () => {
-    expect(PAGERDUTY_SEVERITY).toEqual({ critical: 'critical', high: 'error', medium: 'warning', low: 'info', info: 'info' });
+    expect(PAGERDUTY_SEVERITY).toEqual({
+      critical: 'critical',
+      high: 'error',
+      medium: 'warning',
+      low: 'info',
+      info: 'info',
+    });
     for (const [ours, theirs] of Object.entries(PAGERDUTY_SEVERITY)) {
       expect(pagerdutyEvent(change({ severity: ours as GroupChange['severity'] }), 'K').payload?.severity).toBe(theirs);
     }

@@ -25,10 +25,19 @@ let config: string;
 
 function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH }, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : -1
+          : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -74,7 +83,7 @@ describe('hostward collector test-sink', () => {
     expect(m.text).toContain('nothing is wrong');
   });
 
-  it('Slack refusing: prints the status and Slack\'s reason, exit 1, no secret printed', async () => {
+  it("Slack refusing: prints the status and Slack's reason, exit 1, no secret printed", async () => {
     slack.answer = () => ({ status: 404, body: 'no_service' });
     try {
       const r = await run('collector', 'test-sink', 'slack', '--config', config);
@@ -90,9 +99,14 @@ describe('hostward collector test-sink', () => {
     pd.received.length = 0;
     const r = await run('collector', 'test-sink', 'oncall', '--config', config);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^oncall: HTTP 202 \{"status":"success","message":"Event processed","dedup_key":"[0-9a-f]{64}"\}\n$/);
+    expect(r.stdout).toMatch(
+      /^oncall: HTTP 202 \{"status":"success","message":"Event processed","dedup_key":"[0-9a-f]{64}"\}\n$/,
+    );
     expect(r.stdout).not.toContain(ROUTING_KEY);
-    expect((pd.received[0]!.body as { payload: { summary: string; severity: string } }).payload).toMatchObject({ severity: 'info', summary: expect.stringMatching(/^\[TEST\] \[info\] lab: /) as unknown });
+    expect((pd.received[0]!.body as { payload: { summary: string; severity: string } }).payload).toMatchObject({
+      severity: 'info',
+      summary: expect.stringMatching(/^\[TEST\] \[info\] lab: /) as unknown,
+    });
   });
 
   it('Alertmanager: a HostwardTestNotification alert is accepted and held; the receiver is notified', async () => {
@@ -100,8 +114,14 @@ describe('hostward collector test-sink', () => {
     expect(r.stdout).toBe('am[0]: HTTP 200\n');
     expect(r.code).toBe(0);
     const alerts = await am!.alerts();
-    expect(alerts.some((a) => a.labels.alertname === 'HostwardTestNotification' && a.labels.cluster === 'lab')).toBe(true);
-    const n = await waitFor(() => receiver!.got.find((g) => g.body.alerts.some((a) => a.labels.alertname === 'HostwardTestNotification')), 10_000, () => 'notification');
+    expect(alerts.some((a) => a.labels.alertname === 'HostwardTestNotification' && a.labels.cluster === 'lab')).toBe(
+      true,
+    );
+    const n = await waitFor(
+      () => receiver!.got.find((g) => g.body.alerts.some((a) => a.labels.alertname === 'HostwardTestNotification')),
+      10_000,
+      () => 'notification',
+    );
     expect(n.body.alerts[0]!.annotations.description).toContain('nothing is wrong');
   });
 

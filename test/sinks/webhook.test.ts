@@ -40,7 +40,9 @@ beforeAll(async () => {
     req.on('data', (s: string) => (raw += s));
     req.on('end', () => {
       got.push({ headers: req.headers, raw });
-      res.writeHead(status, { 'content-type': 'application/json' }).end(status < 300 ? '{"received":true}' : `{"error":"nope ${URL_TOKEN}"}`);
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(status < 300 ? '{"received":true}' : `{"error":"nope ${URL_TOKEN}"}`);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -53,23 +55,50 @@ afterAll(async () => {
 });
 
 const change: GroupChange = {
-  key: 'k'.repeat(64), check: 'ssh.password_auth', severity: 'high', title: 'SSH password authentication is disabled', action: 'open', status: 'open',
-  nodeCount: 2, nodes: ['w1', 'w2'], added: ['w1', 'w2'], removed: [], openedAt: '2026-11-24T10:00:00.000Z', updatedAt: '2026-11-24T10:00:00.000Z',
+  key: 'k'.repeat(64),
+  check: 'ssh.password_auth',
+  severity: 'high',
+  title: 'SSH password authentication is disabled',
+  action: 'open',
+  status: 'open',
+  nodeCount: 2,
+  nodes: ['w1', 'w2'],
+  added: ['w1', 'w2'],
+  removed: [],
+  openedAt: '2026-11-24T10:00:00.000Z',
+  updatedAt: '2026-11-24T10:00:00.000Z',
 };
 const signal = () => AbortSignal.timeout(5000);
-const hdr = (g: Got) => ({ timestamp: g.headers['x-hostward-timestamp'] as string | undefined, signature: g.headers['x-hostward-signature'] as string | undefined });
+const hdr = (g: Got) => ({
+  timestamp: g.headers['x-hostward-timestamp'] as string | undefined,
+  signature: g.headers['x-hostward-signature'] as string | undefined,
+});
 
 describe('webhook sink', () => {
   it('posts the change as JSON with a signature the receiver can verify; a changed body or an old timestamp fails verification', async () => {
     got = [];
-    const s = webhookSink({ name: 'hook', url: `${base}/in?token=${URL_TOKEN}`, secret: SECRET, cluster: 'c1', publicUrl: 'https://hw.example/' });
+    const s = webhookSink({
+      name: 'hook',
+      url: `${base}/in?token=${URL_TOKEN}`,
+      secret: SECRET,
+      cluster: 'c1',
+      publicUrl: 'https://hw.example/',
+    });
     const r = await s.deliver(change, signal());
     expect(r).toEqual({ answers: [{ status: 200, body: '{"received":true}' }] });
     expect(got).toHaveLength(1);
     const g = got[0]!;
     expect(g.headers['content-type']).toBe('application/json');
     const body = JSON.parse(g.raw) as Record<string, unknown>;
-    expect(body).toMatchObject({ type: 'hostward.alert_group', version: 1, key: change.key, check: 'ssh.password_auth', nodes: ['w1', 'w2'], cluster: 'c1', url: 'https://hw.example/?check=ssh.password_auth' });
+    expect(body).toMatchObject({
+      type: 'hostward.alert_group',
+      version: 1,
+      key: change.key,
+      check: 'ssh.password_auth',
+      nodes: ['w1', 'w2'],
+      cluster: 'c1',
+      url: 'https://hw.example/?check=ssh.password_auth',
+    });
     expect(verifyWebhook(SECRET, hdr(g), g.raw)).toBe(true);
     expect(hdr(g).signature).toMatch(/^v1=[0-9a-f]{64}$/);
     expect(verifyWebhook(SECRET, hdr(g), g.raw.replace('w2', 'w3'))).toBe(false);
@@ -85,7 +114,11 @@ describe('webhook sink', () => {
     const s = webhookSink({ name: 'hook', url: `${base}/in?token=${URL_TOKEN}` });
     await s.deliver(change, signal());
     expect(got[0]!.headers['x-hostward-signature']).toBeUndefined();
-    for (const [code, permanent] of [[503, false], [400, true], [429, false]] as const) {
+    for (const [code, permanent] of [
+      [503, false],
+      [400, true],
+      [429, false],
+    ] as const) {
       status = code;
       const e = await s.deliver(change, signal()).then(
         () => undefined,
@@ -121,9 +154,17 @@ describe('webhook through the collector (simple setup)', () => {
     try {
       status = 500; // first attempts fail: the queue retries
       expect((await post(`http://127.0.0.1:${c.port}`, [event(1, { node: 'w9' })])).status).toBe(202);
-      await waitFor(() => (got.length >= 2 ? true : undefined), 10_000, () => 'a failed attempt and a retry');
+      await waitFor(
+        () => (got.length >= 2 ? true : undefined),
+        10_000,
+        () => 'a failed attempt and a retry',
+      );
       status = 200;
-      await waitFor(() => (got.some((g) => verifyWebhook(SECRET, hdr(g), g.raw)) && /delivered/.test(logs()) ? true : undefined), 10_000, () => 'signed delivery');
+      await waitFor(
+        () => (got.some((g) => verifyWebhook(SECRET, hdr(g), g.raw)) && /delivered/.test(logs()) ? true : undefined),
+        10_000,
+        () => 'signed delivery',
+      );
     } finally {
       status = 200;
       await c.close();

@@ -59,9 +59,21 @@ describe('algorithm table invariants', () => {
     for (const a of all) {
       for (const std of STANDARDS) {
         const r = rateAlgorithm(a.kind, a.name, std);
-        if (r.verdict === 'fail') expect(r.reasons.some((x) => x.level === 'fail'), `${std} ${a.name}`).toBe(true);
-        if (r.verdict === 'warn') expect(r.reasons.some((x) => x.level === 'warn'), `${std} ${a.name}`).toBe(true);
-        if (r.verdict === 'ok') expect(r.reasons.some((x) => x.level !== 'info'), `${std} ${a.name}`).toBe(false);
+        if (r.verdict === 'fail')
+          expect(
+            r.reasons.some((x) => x.level === 'fail'),
+            `${std} ${a.name}`,
+          ).toBe(true);
+        if (r.verdict === 'warn')
+          expect(
+            r.reasons.some((x) => x.level === 'warn'),
+            `${std} ${a.name}`,
+          ).toBe(true);
+        if (r.verdict === 'ok')
+          expect(
+            r.reasons.some((x) => x.level !== 'info'),
+            `${std} ${a.name}`,
+          ).toBe(false);
       }
     }
   });
@@ -82,7 +94,8 @@ describe('algorithm table invariants', () => {
   it('every name a standard lists is in the table with the same kind', () => {
     for (const [std, kinds] of Object.entries(STANDARD_LISTS)) {
       for (const [kind, list] of Object.entries(kinds)) {
-        for (const n of list?.names ?? []) expect(lookupAlgorithm(kind as AlgorithmKind, n), `${std} ${kind} ${n}`).toBeDefined();
+        for (const n of list?.names ?? [])
+          expect(lookupAlgorithm(kind as AlgorithmKind, n), `${std} ${kind} ${n}`).toBeDefined();
       }
     }
   });
@@ -102,10 +115,11 @@ describe('algorithm table invariants', () => {
   });
 
   it('every standard has a reference for every kind it covers', () => {
-    for (const std of STANDARDS) for (const k of ALGORITHM_KINDS) {
-      const covered = std === 'ssh-audit' || STANDARD_LISTS[std][k] !== undefined;
-      expect(standardReference(std, k) !== undefined).toBe(covered);
-    }
+    for (const std of STANDARDS)
+      for (const k of ALGORITHM_KINDS) {
+        const covered = std === 'ssh-audit' || STANDARD_LISTS[std][k] !== undefined;
+        expect(standardReference(std, k) !== undefined).toBe(covered);
+      }
   });
 
   // The local OpenSSH's own lists: everything it implements must be rated (skipped where ssh is absent).
@@ -132,7 +146,9 @@ describe('algorithm table invariants', () => {
 describe('known facts the standards disagree on', () => {
   it('ecdh-sha2-nistp256 fails ssh-audit but passes CIS and CIS-DIL', () => {
     expect(rateAlgorithm('kex', 'ecdh-sha2-nistp256', 'ssh-audit').verdict).toBe('fail');
-    expect(rateAlgorithm('kex', 'ecdh-sha2-nistp256', 'ssh-audit').reasons.map((r) => r.id)).toContain('FAIL_NIST_CURVE');
+    expect(rateAlgorithm('kex', 'ecdh-sha2-nistp256', 'ssh-audit').reasons.map((r) => r.id)).toContain(
+      'FAIL_NIST_CURVE',
+    );
     expect(rateAlgorithm('kex', 'ecdh-sha2-nistp256', 'CIS').verdict).toBe('ok');
     expect(rateAlgorithm('kex', 'ecdh-sha2-nistp256', 'CIS-DIL').verdict).toBe('ok');
     expect(rateAlgorithm('kex', 'ecdh-sha2-nistp256', 'dev-sec').verdict).toBe('fail');
@@ -148,17 +164,25 @@ describe('known facts the standards disagree on', () => {
   });
 
   it('hmac-sha1 fails ssh-audit, CIS-DIL and dev-sec; the CIS v2 5.1.15 deny list does not name it', () => {
-    expect(rateAlgorithm('mac', 'hmac-sha1', 'ssh-audit').reasons.map((r) => r.id)).toEqual(['FAIL_SHA1', 'WARN_ENCRYPT_AND_MAC']);
+    expect(rateAlgorithm('mac', 'hmac-sha1', 'ssh-audit').reasons.map((r) => r.id)).toEqual([
+      'FAIL_SHA1',
+      'WARN_ENCRYPT_AND_MAC',
+    ]);
     expect(rateAlgorithm('mac', 'hmac-sha1', 'ssh-audit').verdict).toBe('fail');
     expect(rateAlgorithm('mac', 'hmac-sha1', 'CIS-DIL').verdict).toBe('fail');
     expect(rateAlgorithm('mac', 'hmac-sha1', 'dev-sec').verdict).toBe('fail');
-    // CIS Ubuntu 22.04 v2.0.0 / Debian 12 5.1.15 list hmac-sha1-96 but not hmac-sha1 (verified against the benchmark's audit regex).
+    // CIS Ubuntu 22.04 v2.0.0 / Debian 12 5.1.15 list hmac-sha1-96 but not hmac-sha1 (verified against the benchmark's
+    // audit regex).
     expect(rateAlgorithm('mac', 'hmac-sha1', 'CIS').verdict).toBe('ok');
     expect(rateAlgorithm('mac', 'hmac-sha1-96', 'CIS').verdict).toBe('fail');
   });
 
   it('the SHA-1 and 1024-bit KEX methods fail every standard', () => {
-    for (const n of ['diffie-hellman-group1-sha1', 'diffie-hellman-group14-sha1', 'diffie-hellman-group-exchange-sha1']) {
+    for (const n of [
+      'diffie-hellman-group1-sha1',
+      'diffie-hellman-group14-sha1',
+      'diffie-hellman-group-exchange-sha1',
+    ]) {
       for (const std of STANDARDS) expect(rateAlgorithm('kex', n, std).verdict, `${std} ${n}`).toBe('fail');
     }
   });
@@ -176,27 +200,50 @@ describe('known facts the standards disagree on', () => {
     const r = rateAlgorithm('kex', 'curve25519-sha256', 'ssh-audit');
     expect(r.verdict).toBe('warn');
     expect(r.reasons.map((x) => x.id)).toEqual(['WARN_NOT_PQ_SAFE']);
-    expect(rateAlgorithm('kex', 'diffie-hellman-group14-sha256', 'ssh-audit').reasons.map((x) => x.id)).toContain('WARN_2048BIT');
+    expect(rateAlgorithm('kex', 'diffie-hellman-group14-sha256', 'ssh-audit').reasons.map((x) => x.id)).toContain(
+      'WARN_2048BIT',
+    );
   });
 
   it('CBC warns under ssh-audit but fails CIS; chacha20 is ok under ssh-audit and a CIS review warning', () => {
     expect(rateAlgorithm('cipher', 'aes128-cbc', 'ssh-audit').verdict).toBe('warn');
     expect(rateAlgorithm('cipher', 'aes128-cbc', 'CIS').verdict).toBe('fail');
-    expect(rateAlgorithm('cipher', '3des-cbc', 'ssh-audit').reasons.map((x) => x.id)).toEqual(['FAIL_3DES', 'WARN_CBC', 'WARN_64BIT_BLOCK']);
+    expect(rateAlgorithm('cipher', '3des-cbc', 'ssh-audit').reasons.map((x) => x.id)).toEqual([
+      'FAIL_3DES',
+      'WARN_CBC',
+      'WARN_64BIT_BLOCK',
+    ]);
     expect(rateAlgorithm('cipher', 'chacha20-poly1305@openssh.com', 'ssh-audit').verdict).toBe('ok');
     expect(rateAlgorithm('cipher', 'chacha20-poly1305@openssh.com', 'CIS').verdict).toBe('warn');
     expect(rateAlgorithm('cipher', 'chacha20-poly1305@openssh.com', 'CIS-DIL').verdict).toBe('ok');
   });
 
   it('host keys: ssh-rsa (SHA-1), DSA and NIST ECDSA (incl. sk- and certificates) fail ssh-audit; ed25519 and rsa-sha2 are ok', () => {
-    for (const n of ['ssh-rsa', 'ssh-rsa-cert-v01@openssh.com', 'ssh-dss', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp521-cert-v01@openssh.com', 'sk-ecdsa-sha2-nistp256@openssh.com', 'sk-ecdsa-sha2-nistp256-cert-v01@openssh.com']) {
+    for (const n of [
+      'ssh-rsa',
+      'ssh-rsa-cert-v01@openssh.com',
+      'ssh-dss',
+      'ecdsa-sha2-nistp256',
+      'ecdsa-sha2-nistp521-cert-v01@openssh.com',
+      'sk-ecdsa-sha2-nistp256@openssh.com',
+      'sk-ecdsa-sha2-nistp256-cert-v01@openssh.com',
+    ]) {
       expect(rateAlgorithm('hostkey', n, 'ssh-audit').verdict, n).toBe('fail');
     }
-    for (const n of ['ssh-ed25519', 'ssh-ed25519-cert-v01@openssh.com', 'sk-ssh-ed25519@openssh.com', 'sk-ssh-ed25519-cert-v01@openssh.com', 'rsa-sha2-512', 'rsa-sha2-256-cert-v01@openssh.com']) {
+    for (const n of [
+      'ssh-ed25519',
+      'ssh-ed25519-cert-v01@openssh.com',
+      'sk-ssh-ed25519@openssh.com',
+      'sk-ssh-ed25519-cert-v01@openssh.com',
+      'rsa-sha2-512',
+      'rsa-sha2-256-cert-v01@openssh.com',
+    ]) {
       expect(rateAlgorithm('hostkey', n, 'ssh-audit').verdict, n).toBe('ok');
     }
     expect(lookupAlgorithm('hostkey', 'rsa-sha2-512')?.keyType).toBe('ssh-rsa');
-    expect(lookupAlgorithm('hostkey', 'sk-ssh-ed25519-cert-v01@openssh.com')?.keyType).toBe('sk-ssh-ed25519@openssh.com');
+    expect(lookupAlgorithm('hostkey', 'sk-ssh-ed25519-cert-v01@openssh.com')?.keyType).toBe(
+      'sk-ssh-ed25519@openssh.com',
+    );
   });
 
   it('CIS and CIS-DIL do not cover host key algorithms; dev-sec rejects DSA and sk- keys (sshd-14)', () => {
@@ -222,7 +269,11 @@ describe('rating lists', () => {
   });
 
   it('pseudo-algorithms are ignored for the verdict and reported separately', () => {
-    const l = rateList('kex', 'sntrup761x25519-sha512@openssh.com,ext-info-s,kex-strict-s-v00@openssh.com', 'ssh-audit');
+    const l = rateList(
+      'kex',
+      'sntrup761x25519-sha512@openssh.com,ext-info-s,kex-strict-s-v00@openssh.com',
+      'ssh-audit',
+    );
     expect(l.pseudo).toEqual(['ext-info-s', 'kex-strict-s-v00@openssh.com']);
     expect(l.ratings.map((r) => r.name)).toEqual(['sntrup761x25519-sha512@openssh.com']);
     expect(l.verdict).toBe('ok');
@@ -232,14 +283,17 @@ describe('rating lists', () => {
 
   it('worst verdict wins: fail > unknown > warn > ok; a standard without a list is not-covered', () => {
     expect(rateList('mac', 'hmac-sha2-256-etm@openssh.com,hmac-sha1,bogus', 'ssh-audit').verdict).toBe('fail');
-    expect(rateList('mac', 'hmac-sha2-256-etm@openssh.com,bogus,hmac-sha2-256', 'ssh-audit').verdict).toBe('unknown-algorithm');
+    expect(rateList('mac', 'hmac-sha2-256-etm@openssh.com,bogus,hmac-sha2-256', 'ssh-audit').verdict).toBe(
+      'unknown-algorithm',
+    );
     expect(rateList('mac', 'hmac-sha2-256-etm@openssh.com,hmac-sha2-256', 'ssh-audit').verdict).toBe('warn');
     expect(rateList('mac', ['hmac-sha2-256-etm@openssh.com'], 'ssh-audit').verdict).toBe('ok');
     expect(rateList('hostkey', 'ssh-ed25519', 'CIS').verdict).toBe('not-covered');
   });
 
   it('rates the OpenSSH 9.2 default lists the way ssh-audit does (stock Debian 12 exits 3)', () => {
-    const macs = 'umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1';
+    const macs =
+      'umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1';
     const all4 = rateListAll('mac', macs);
     expect(all4['ssh-audit'].fail).toEqual(['hmac-sha1-etm@openssh.com', 'hmac-sha1']);
     expect(all4.CIS.fail).toEqual(['umac-64-etm@openssh.com', 'umac-128-etm@openssh.com', 'umac-64@openssh.com']);

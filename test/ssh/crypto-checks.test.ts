@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Outcome } from '../../src/sdk.js';
 import type { SshFacts, Setting, HostKeyFact, OpenSshVersion, LiveResult } from '../../probes/ssh/types.js';
-import { cryptoChecks, compareDebianVersions, packageVersion, strictKexByVersion } from '../../probes/ssh/checks/crypto.js';
+import {
+  cryptoChecks,
+  compareDebianVersions,
+  packageVersion,
+  strictKexByVersion,
+} from '../../probes/ssh/checks/crypto.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Real `sshd -T` output from this machine's sshd, for a minimal config and for the ssh-audit Debian 12 guide.
@@ -75,7 +80,9 @@ function makeFacts(b: Build = {}): SshFacts {
   const settings = new Map<string, Setting>(
     entries.map(([k, v]) => {
       const ev = b.evidence?.[k];
-      const s: Setting = ev ? { values: [v], source: 'sshd -T', evidence: [{ ...ev, text: `${k} ${v}` }] } : { values: [v], source: 'sshd -T' };
+      const s: Setting = ev
+        ? { values: [v], source: 'sshd -T', evidence: [{ ...ev, text: `${k} ${v}` }] }
+        : { values: [v], source: 'sshd -T' };
       return [k, s];
     }),
   );
@@ -87,13 +94,28 @@ function makeFacts(b: Build = {}): SshFacts {
     configPath: '/etc/ssh/sshd_config',
     parsed: b.noEffective
       ? { ok: false, code: 'unreadable', path: '/etc/ssh/sshd_config', reason: 'EACCES: permission denied' }
-      : { mainFile: '/etc/ssh/sshd_config', files: ['/etc/ssh/sshd_config'], directives: [], matchBlocks: [], problems: [] },
+      : {
+          mainFile: '/etc/ssh/sshd_config',
+          files: ['/etc/ssh/sshd_config'],
+          directives: [],
+          matchBlocks: [],
+          problems: [],
+        },
     sshdT: b.noEffective ? { used: false, reason: 'not root' } : { used: true },
     effective: b.noEffective
       ? []
       : [
           {
-            context: { userClass: 'user', user: 'nobody', groups: [], host: 'h', addr: '10.0.0.1', laddr: '10.0.0.2', lport: 22, label: 'a user from 10.0.0.1' },
+            context: {
+              userClass: 'user',
+              user: 'nobody',
+              groups: [],
+              host: 'h',
+              addr: '10.0.0.1',
+              laddr: '10.0.0.2',
+              lport: 22,
+              label: 'a user from 10.0.0.1',
+            },
             settings,
             source: 'sshd -T',
           },
@@ -119,7 +141,8 @@ function makeFacts(b: Build = {}): SshFacts {
 
 /** OpenSSH 9.2p1 defaults as sshd -T prints them; used where sshd itself cannot run. */
 const DEFAULTS_92: Record<string, string> = {
-  ciphers: 'chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com',
+  ciphers:
+    'chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com',
   macs: 'umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1',
   kexalgorithms:
     'sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256',
@@ -170,15 +193,18 @@ describe('catalogue data', () => {
 describe.skipIf(!canRunSshdT)('stock Debian 12 (real sshd -T defaults) vs the ssh-audit Debian 12 guide', () => {
   it('captured the real lists', () => {
     expect(stock!.get('macs')).toContain('hmac-sha1');
-    expect(guide!.get('macs')).toBe('hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,umac-128-etm@openssh.com');
+    expect(guide!.get('macs')).toBe(
+      'hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,umac-128-etm@openssh.com',
+    );
   });
 
-  it('stock: ciphers pass (CIS\'s chacha20 note is evidence, not message), MACs and KEX fail under ssh-audit', () => {
+  it("stock: ciphers pass (CIS's chacha20 note is evidence, not message), MACs and KEX fail under ssh-audit", () => {
     const f = makeFacts({ settings: stock! });
     const c = run('ssh.ciphers', f);
     expect(c.status).toBe('pass');
     expect(c.message).not.toMatch(/warns|fails|weak/);
-    const cis = /CIS \(CIS Ubuntu Linux 22\.04 LTS Benchmark v2\.0\.0 5\.1\.6[^)]*\) warns on chacha20-poly1305@openssh\.com/;
+    const cis =
+      /CIS \(CIS Ubuntu Linux 22\.04 LTS Benchmark v2\.0\.0 5\.1\.6[^)]*\) warns on chacha20-poly1305@openssh\.com/;
     expect(c.evidence?.some((e) => cis.test(e.text ?? ''))).toBe(true);
 
     const m = run('ssh.macs', f);
@@ -189,7 +215,9 @@ describe.skipIf(!canRunSshdT)('stock Debian 12 (real sshd -T defaults) vs the ss
 
     const k = run('ssh.kex_algorithms', f);
     expect(k.status).toBe('fail');
-    expect(k.message).toContain('ssh-audit fails ecdh-sha2-nistp256, ecdh-sha2-nistp384, ecdh-sha2-nistp521 (uses NIST P-curves');
+    expect(k.message).toContain(
+      'ssh-audit fails ecdh-sha2-nistp256, ecdh-sha2-nistp384, ecdh-sha2-nistp521 (uses NIST P-curves',
+    );
     expect(k.message).toMatch(/CIS \([^)]*5\.1\.12\) passes/);
     expect(k.message).toMatch(/CIS-DIL \([^)]*5\.2\.15\) fails sntrup761x25519-sha512/);
     // Defaults: no file evidence, so the evidence is the sshd -T line.
@@ -202,18 +230,34 @@ describe.skipIf(!canRunSshdT)('stock Debian 12 (real sshd -T defaults) vs the ss
     expect(h.status).toBe('fail');
     expect(h.message).toContain('ssh-audit fails ecdsa-sha2-nistp256 (uses NIST P-curves');
     // Certificates and sk- algorithms are configured but not offered (no HostCertificate / no such key).
-    expect(h.message).toMatch(/Configured but not offered \(no matching key or HostCertificate loaded\): .*sk-ecdsa-sha2-nistp256@openssh\.com/);
+    expect(h.message).toMatch(
+      /Configured but not offered \(no matching key or HostCertificate loaded\): .*sk-ecdsa-sha2-nistp256@openssh\.com/,
+    );
     expect(run('ssh.required_rsa_size', f).status).toBe('fail');
   });
 
   it('the ssh-audit Debian 12 guide passes every list check (classic KEX beside post-quantum ones)', () => {
-    const f = makeFacts({ settings: guide!, hostKeys: [KEYS[0]!, KEYS[2]!].map((k) => ({ ...k, bits: k.type === 'ssh-rsa' ? 4096 : 256 })) });
-    for (const id of ['ssh.ciphers', 'ssh.macs', 'ssh.kex_algorithms', 'ssh.host_key_algorithms', 'ssh.required_rsa_size', 'ssh.host_key_strength', 'ssh.terrapin', 'ssh.moduli_strength']) {
+    const f = makeFacts({
+      settings: guide!,
+      hostKeys: [KEYS[0]!, KEYS[2]!].map((k) => ({ ...k, bits: k.type === 'ssh-rsa' ? 4096 : 256 })),
+    });
+    for (const id of [
+      'ssh.ciphers',
+      'ssh.macs',
+      'ssh.kex_algorithms',
+      'ssh.host_key_algorithms',
+      'ssh.required_rsa_size',
+      'ssh.host_key_strength',
+      'ssh.terrapin',
+      'ssh.moduli_strength',
+    ]) {
       const o = run(id, f);
       expect(o.status, `${id}: ${o.message}`).toBe('pass');
     }
     const k = run('ssh.kex_algorithms', f);
-    expect(k.message).toContain('clean under ssh-audit: post-quantum sntrup761x25519-sha512, sntrup761x25519-sha512@openssh.com, and curve25519-sha256');
+    expect(k.message).toContain(
+      'clean under ssh-audit: post-quantum sntrup761x25519-sha512, sntrup761x25519-sha512@openssh.com, and curve25519-sha256',
+    );
     expect(k.message).not.toMatch(/warns|fails/);
     // dev-sec wants exactly its list; the guide differs, and the evidence says so without failing.
     expect(k.evidence?.some((e) => /dev-sec \(dev-sec ssh-baseline sshd-02\) fails/.test(e.text ?? ''))).toBe(true);
@@ -222,12 +266,20 @@ describe.skipIf(!canRunSshdT)('stock Debian 12 (real sshd -T defaults) vs the ss
 
 describe('ssh.ciphers / ssh.macs / ssh.kex_algorithms with hand-written lists', () => {
   it('weak ciphers fail with reasons, and so does CBC, which ssh-audit warns on', () => {
-    const o = run('ssh.ciphers', makeFacts({ settings: { ciphers: 'aes128-ctr,3des-cbc,aes256-cbc' }, evidence: { ciphers: { file: '/etc/ssh/sshd_config.d/10-old.conf', line: 3 } } }));
+    const o = run(
+      'ssh.ciphers',
+      makeFacts({
+        settings: { ciphers: 'aes128-ctr,3des-cbc,aes256-cbc' },
+        evidence: { ciphers: { file: '/etc/ssh/sshd_config.d/10-old.conf', line: 3 } },
+      }),
+    );
     expect(o.status).toBe('fail');
     expect(o.message).toContain('ssh-audit fails 3des-cbc (uses the broken and deprecated 3DES cipher)');
     expect(o.message).toContain('ssh-audit warns on aes256-cbc (uses the weak CBC cipher mode)');
     expect(o.message).toContain('set at /etc/ssh/sshd_config.d/10-old.conf:3');
-    expect(o.evidence).toEqual([{ file: '/etc/ssh/sshd_config.d/10-old.conf', line: 3, text: 'ciphers aes128-ctr,3des-cbc,aes256-cbc' }]);
+    expect(o.evidence).toEqual([
+      { file: '/etc/ssh/sshd_config.d/10-old.conf', line: 3, text: 'ciphers aes128-ctr,3des-cbc,aes256-cbc' },
+    ]);
     const cbc = run('ssh.ciphers', makeFacts({ settings: { ciphers: 'aes256-gcm@openssh.com,aes256-cbc' } }));
     expect(cbc.status).toBe('fail');
     expect(cbc.message).toMatch(/ssh-audit warns on aes256-cbc/);
@@ -235,14 +287,22 @@ describe('ssh.ciphers / ssh.macs / ssh.kex_algorithms with hand-written lists', 
   });
 
   it('an unknown algorithm name is unknown, never pass', () => {
-    const o = run('ssh.ciphers', makeFacts({ settings: { ciphers: 'aes256-gcm@openssh.com,aes512-quantum@example.com' } }));
+    const o = run(
+      'ssh.ciphers',
+      makeFacts({ settings: { ciphers: 'aes256-gcm@openssh.com,aes512-quantum@example.com' } }),
+    );
     expect(o.status).toBe('unknown');
     expect(o.message).toContain('aes512-quantum@example.com');
   });
 
   it('MACs: the CIS-friendly list passes; hmac-sha1 fails', () => {
-    expect(run('ssh.macs', makeFacts({ settings: { macs: 'hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com' } })).status).toBe('pass');
-    expect(run('ssh.macs', makeFacts({ settings: { macs: 'hmac-sha2-256-etm@openssh.com,hmac-sha1' } })).status).toBe('fail');
+    expect(
+      run('ssh.macs', makeFacts({ settings: { macs: 'hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com' } }))
+        .status,
+    ).toBe('pass');
+    expect(run('ssh.macs', makeFacts({ settings: { macs: 'hmac-sha2-256-etm@openssh.com,hmac-sha1' } })).status).toBe(
+      'fail',
+    );
   });
 
   it('MACs note when every cipher is AEAD', () => {
@@ -252,19 +312,41 @@ describe('ssh.ciphers / ssh.macs / ssh.kex_algorithms with hand-written lists', 
   });
 
   it('KEX: PQ-only passes cleanly; pseudo-algorithms are ignored; no post-quantum KEX or SHA-1 groups fail', () => {
-    const pq = run('ssh.kex_algorithms', makeFacts({ settings: { kexalgorithms: 'mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com' } }));
+    const pq = run(
+      'ssh.kex_algorithms',
+      makeFacts({
+        settings: { kexalgorithms: 'mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com' },
+      }),
+    );
     expect(pq.status).toBe('pass');
     expect(pq.message).toContain('all clean under ssh-audit');
     const live = makeFacts({
       noEffective: true,
-      live: { address: '127.0.0.1', port: 22, status: 'ok', methods: [], offered: { kex: ['curve25519-sha256', 'ext-info-s', 'kex-strict-s-v00@openssh.com'], hostKey: [], ciphers: [], macs: [], compression: [] } },
+      live: {
+        address: '127.0.0.1',
+        port: 22,
+        status: 'ok',
+        methods: [],
+        offered: {
+          kex: ['curve25519-sha256', 'ext-info-s', 'kex-strict-s-v00@openssh.com'],
+          hostKey: [],
+          ciphers: [],
+          macs: [],
+          compression: [],
+        },
+      },
     });
     const l = run('ssh.kex_algorithms', live);
     expect(l.status).toBe('fail');
     expect(l.message).toContain('ssh-audit warns on curve25519-sha256 (no protection against post-quantum attacks');
     expect(l.message).toContain('the live probe');
     expect(l.message).toContain('Pseudo-algorithms ignored for rating: ext-info-s, kex-strict-s-v00@openssh.com');
-    expect(run('ssh.kex_algorithms', makeFacts({ settings: { kexalgorithms: 'curve25519-sha256,diffie-hellman-group14-sha1' } })).status).toBe('fail');
+    expect(
+      run(
+        'ssh.kex_algorithms',
+        makeFacts({ settings: { kexalgorithms: 'curve25519-sha256,diffie-hellman-group14-sha1' } }),
+      ).status,
+    ).toBe('fail');
   });
 
   it('missing data -> unknown with the reason', () => {
@@ -283,7 +365,10 @@ describe('ssh.ciphers / ssh.macs / ssh.kex_algorithms with hand-written lists', 
 describe('ssh.host_key_algorithms narrows to loaded keys', () => {
   const hka = DEFAULTS_92.hostkeyalgorithms!;
   it('without an ECDSA key the default list passes (ECDSA and sk- algorithms are not offered)', () => {
-    const o = run('ssh.host_key_algorithms', makeFacts({ settings: { hostkeyalgorithms: hka }, hostKeys: [KEYS[0]!, KEYS[2]!] }));
+    const o = run(
+      'ssh.host_key_algorithms',
+      makeFacts({ settings: { hostkeyalgorithms: hka }, hostKeys: [KEYS[0]!, KEYS[2]!] }),
+    );
     expect(o.status).toBe('pass');
     expect(o.message).toContain('Configured but not offered');
     expect(o.message).toContain('ssh-ed25519-cert-v01@openssh.com');
@@ -291,22 +376,41 @@ describe('ssh.host_key_algorithms narrows to loaded keys', () => {
   it('a host certificate makes certificate algorithms offered', () => {
     const o = run(
       'ssh.host_key_algorithms',
-      makeFacts({ settings: { hostkeyalgorithms: hka, hostcertificate: '/etc/ssh/ssh_host_ed25519_key-cert.pub' }, hostKeys: [KEYS[2]!] }),
+      makeFacts({
+        settings: { hostkeyalgorithms: hka, hostcertificate: '/etc/ssh/ssh_host_ed25519_key-cert.pub' },
+        hostKeys: [KEYS[2]!],
+      }),
     );
     expect(o.status).toBe('pass');
     expect(o.message).toMatch(/^2 host key algorithms offered/);
   });
   it('ssh-rsa (SHA-1 signatures) with an RSA key fails', () => {
-    expect(run('ssh.host_key_algorithms', makeFacts({ settings: { hostkeyalgorithms: 'rsa-sha2-512,ssh-rsa' }, hostKeys: [KEYS[0]!] })).status).toBe('fail');
+    expect(
+      run(
+        'ssh.host_key_algorithms',
+        makeFacts({ settings: { hostkeyalgorithms: 'rsa-sha2-512,ssh-rsa' }, hostKeys: [KEYS[0]!] }),
+      ).status,
+    ).toBe('fail');
   });
   it('unknown key types: the whole configured list is rated', () => {
-    const o = run('ssh.host_key_algorithms', makeFacts({ settings: { hostkeyalgorithms: hka }, hostKeys: [{ path: '/etc/ssh/k', problem: 'unreadable' }] }));
+    const o = run(
+      'ssh.host_key_algorithms',
+      makeFacts({ settings: { hostkeyalgorithms: hka }, hostKeys: [{ path: '/etc/ssh/k', problem: 'unreadable' }] }),
+    );
     expect(o.status).toBe('fail');
     expect(o.message).toContain('Rated the whole configured list');
   });
   it('the live probe list wins', () => {
-    const live: LiveResult = { address: '127.0.0.1', port: 22, status: 'ok', methods: [], offered: { kex: [], hostKey: ['ssh-ed25519', 'rsa-sha2-512'], ciphers: [], macs: [], compression: [] } };
-    expect(run('ssh.host_key_algorithms', makeFacts({ settings: { hostkeyalgorithms: hka }, live })).status).toBe('pass');
+    const live: LiveResult = {
+      address: '127.0.0.1',
+      port: 22,
+      status: 'ok',
+      methods: [],
+      offered: { kex: [], hostKey: ['ssh-ed25519', 'rsa-sha2-512'], ciphers: [], macs: [], compression: [] },
+    };
+    expect(run('ssh.host_key_algorithms', makeFacts({ settings: { hostkeyalgorithms: hka }, live })).status).toBe(
+      'pass',
+    );
   });
   it('missing data -> unknown', () => {
     expect(run('ssh.host_key_algorithms', makeFacts({ noEffective: true })).status).toBe('unknown');
@@ -315,22 +419,32 @@ describe('ssh.host_key_algorithms narrows to loaded keys', () => {
 
 describe('ssh.host_key_strength', () => {
   it('DSA fails', () => {
-    const o = run('ssh.host_key_strength', makeFacts({ hostKeys: [{ path: '/etc/ssh/ssh_host_dsa_key', type: 'ssh-dss', bits: 1024 }, KEYS[2]!] }));
+    const o = run(
+      'ssh.host_key_strength',
+      makeFacts({ hostKeys: [{ path: '/etc/ssh/ssh_host_dsa_key', type: 'ssh-dss', bits: 1024 }, KEYS[2]!] }),
+    );
     expect(o.status).toBe('fail');
     expect(o.message).toContain('DSA');
   });
-  it('RSA below options.minRsaBits fails; 3072 passes, dev-sec\'s 4096 is evidence; ECDSA defers to the algorithm check', () => {
-    expect(run('ssh.host_key_strength', makeFacts({ hostKeys: [{ path: '/k', type: 'ssh-rsa', bits: 2048 }] })).status).toBe('fail');
+  it("RSA below options.minRsaBits fails; 3072 passes, dev-sec's 4096 is evidence; ECDSA defers to the algorithm check", () => {
+    expect(
+      run('ssh.host_key_strength', makeFacts({ hostKeys: [{ path: '/k', type: 'ssh-rsa', bits: 2048 }] })).status,
+    ).toBe('fail');
     const ok = run('ssh.host_key_strength', makeFacts({}));
     expect(ok.status).toBe('pass');
     expect(ok.message).toContain('RSA 3072 bits (at least 3072)');
     expect(ok.message).toContain('(its algorithm: ssh.host_key_algorithms)');
-    expect(ok.evidence?.map((e) => e.text)).toContain('dev-sec ssh-baseline sshd-50 asks for RSA host keys of 4096 bits');
+    expect(ok.evidence?.map((e) => e.text)).toContain(
+      'dev-sec ssh-baseline sshd-50 asks for RSA host keys of 4096 bits',
+    );
     expect(run('ssh.host_key_strength', makeFacts({ minRsaBits: 4096 })).status).toBe('fail');
   });
   it('unknown types or no keys -> unknown', () => {
     expect(run('ssh.host_key_strength', makeFacts({ hostKeys: [] })).status).toBe('unknown');
-    const o = run('ssh.host_key_strength', makeFacts({ hostKeys: [{ path: '/k', problem: 'no .pub file' }, KEYS[2]!] }));
+    const o = run(
+      'ssh.host_key_strength',
+      makeFacts({ hostKeys: [{ path: '/k', problem: 'no .pub file' }, KEYS[2]!] }),
+    );
     expect(o.status).toBe('unknown');
     expect(o.message).toContain('no .pub file');
   });
@@ -338,59 +452,122 @@ describe('ssh.host_key_strength', () => {
 
 describe('ssh.moduli_strength', () => {
   it('a group below 2048 bits fails (dev-sec sshd-48)', () => {
-    const o = run('ssh.moduli_strength', makeFacts({ settings: { kexalgorithms: 'diffie-hellman-group-exchange-sha256' }, moduli: { sizes: [1536, 2048, 4096] } }));
+    const o = run(
+      'ssh.moduli_strength',
+      makeFacts({
+        settings: { kexalgorithms: 'diffie-hellman-group-exchange-sha256' },
+        moduli: { sizes: [1536, 2048, 4096] },
+      }),
+    );
     expect(o.status).toBe('fail');
     expect(o.message).toContain('1536');
     expect(o.message).toContain('dev-sec sshd-48');
   });
-  it('2048-bit groups pass (the check\'s bar is 2048); the message counts them without calling them weak', () => {
-    const o = run('ssh.moduli_strength', makeFacts({ settings: { kexalgorithms: DEFAULTS_92.kexalgorithms! }, moduli: { sizes: [2048, 3072] } }));
+  it("2048-bit groups pass (the check's bar is 2048); the message counts them without calling them weak", () => {
+    const o = run(
+      'ssh.moduli_strength',
+      makeFacts({ settings: { kexalgorithms: DEFAULTS_92.kexalgorithms! }, moduli: { sizes: [2048, 3072] } }),
+    );
     expect(o.status).toBe('pass');
     expect(o.message).toContain('2 groups, 2048..3072 bits; 1 of 2 have 2048 to 3071 bits');
     expect(o.message).not.toMatch(/warns/);
   });
   it('a missing moduli file passes and says sshd uses its built-in groups', () => {
-    const o = run('ssh.moduli_strength', makeFacts({ moduli: { ok: false, code: 'missing', path: '/etc/ssh/moduli', reason: 'no such file or directory' } }));
+    const o = run(
+      'ssh.moduli_strength',
+      makeFacts({
+        moduli: { ok: false, code: 'missing', path: '/etc/ssh/moduli', reason: 'no such file or directory' },
+      }),
+    );
     expect(o.status).toBe('pass');
     expect(o.message).toContain('sshd uses its built-in groups 14, 16 and 18');
   });
   it('GEX not offered: the moduli file does not matter', () => {
-    const o = run('ssh.moduli_strength', makeFacts({ settings: { kexalgorithms: 'curve25519-sha256' }, moduli: { sizes: [1024] } }));
+    const o = run(
+      'ssh.moduli_strength',
+      makeFacts({ settings: { kexalgorithms: 'curve25519-sha256' }, moduli: { sizes: [1024] } }),
+    );
     expect(o.status).toBe('pass');
     expect(o.message).toContain('not used');
   });
   it('unreadable -> unknown', () => {
-    expect(run('ssh.moduli_strength', makeFacts({ moduli: { ok: false, code: 'unreadable', path: '/etc/ssh/moduli', reason: 'EACCES' } })).status).toBe('unknown');
+    expect(
+      run(
+        'ssh.moduli_strength',
+        makeFacts({ moduli: { ok: false, code: 'unreadable', path: '/etc/ssh/moduli', reason: 'EACCES' } }),
+      ).status,
+    ).toBe('unknown');
   });
 });
 
 describe('ssh.terrapin', () => {
-  const chacha = { ciphers: 'chacha20-poly1305@openssh.com,aes256-gcm@openssh.com', macs: 'hmac-sha2-256-etm@openssh.com' };
+  const chacha = {
+    ciphers: 'chacha20-poly1305@openssh.com,aes256-gcm@openssh.com',
+    macs: 'hmac-sha2-256-etm@openssh.com',
+  };
   it('Debian 12 with the back-port (deb12u2 and later) passes', () => {
     const o = run('ssh.terrapin', makeFacts({ settings: chacha }));
     expect(o.status).toBe('pass');
     expect(o.message).toContain('1:9.2p1-2+deb12u2');
   });
   it('Debian 12 before the back-port fails with the CVE', () => {
-    const o = run('ssh.terrapin', makeFacts({ settings: chacha, version: { major: 9, minor: 2, raw: '1:9.2p1-2+deb12u1', source: 'dpkg' } }));
+    const o = run(
+      'ssh.terrapin',
+      makeFacts({ settings: chacha, version: { major: 9, minor: 2, raw: '1:9.2p1-2+deb12u1', source: 'dpkg' } }),
+    );
     expect(o.status).toBe('fail');
     expect(o.message).toContain('kex-strict-s-v00@openssh.com');
     expect(check('ssh.terrapin').references).toContain('CVE-2023-48795');
   });
   it('CBC with ETM counts, CBC without ETM does not', () => {
     const old: OpenSshVersion = { major: 8, minor: 4, raw: '1:8.4p1-5', source: 'dpkg' };
-    expect(run('ssh.terrapin', makeFacts({ settings: { ciphers: 'aes128-cbc', macs: 'hmac-sha2-256-etm@openssh.com' }, version: old })).status).toBe('fail');
-    expect(run('ssh.terrapin', makeFacts({ settings: { ciphers: 'aes128-cbc,aes128-ctr', macs: 'hmac-sha2-256' }, version: old })).status).toBe('pass');
+    expect(
+      run(
+        'ssh.terrapin',
+        makeFacts({ settings: { ciphers: 'aes128-cbc', macs: 'hmac-sha2-256-etm@openssh.com' }, version: old }),
+      ).status,
+    ).toBe('fail');
+    expect(
+      run(
+        'ssh.terrapin',
+        makeFacts({ settings: { ciphers: 'aes128-cbc,aes128-ctr', macs: 'hmac-sha2-256' }, version: old }),
+      ).status,
+    ).toBe('pass');
   });
   it('the live probe decides when it saw the KEX list', () => {
-    const live = (kex: string[]): LiveResult => ({ address: '127.0.0.1', port: 22, status: 'ok', methods: [], offered: { kex, hostKey: [], ciphers: [], macs: [], compression: [] } });
+    const live = (kex: string[]): LiveResult => ({
+      address: '127.0.0.1',
+      port: 22,
+      status: 'ok',
+      methods: [],
+      offered: { kex, hostKey: [], ciphers: [], macs: [], compression: [] },
+    });
     const old: OpenSshVersion = { major: 8, minor: 7, raw: 'OpenSSH_8.7p1', source: 'sshd' };
-    expect(run('ssh.terrapin', makeFacts({ settings: chacha, version: old, live: live(['curve25519-sha256', 'kex-strict-s-v00@openssh.com']) })).status).toBe('pass');
-    expect(run('ssh.terrapin', makeFacts({ settings: chacha, version: DEB12, live: live(['curve25519-sha256']) })).status).toBe('fail');
+    expect(
+      run(
+        'ssh.terrapin',
+        makeFacts({
+          settings: chacha,
+          version: old,
+          live: live(['curve25519-sha256', 'kex-strict-s-v00@openssh.com']),
+        }),
+      ).status,
+    ).toBe('pass');
+    expect(
+      run('ssh.terrapin', makeFacts({ settings: chacha, version: DEB12, live: live(['curve25519-sha256']) })).status,
+    ).toBe('fail');
   });
   it('upstream OpenSSH 9.6 passes; an upstream 8.7 without distro revision is unknown', () => {
-    expect(run('ssh.terrapin', makeFacts({ settings: chacha, version: { major: 9, minor: 6, raw: 'OpenSSH_9.6p1', source: 'sshd' } })).status).toBe('pass');
-    const u = run('ssh.terrapin', makeFacts({ settings: chacha, version: { major: 8, minor: 7, raw: 'OpenSSH_8.7p1', source: 'sshd' } }));
+    expect(
+      run(
+        'ssh.terrapin',
+        makeFacts({ settings: chacha, version: { major: 9, minor: 6, raw: 'OpenSSH_9.6p1', source: 'sshd' } }),
+      ).status,
+    ).toBe('pass');
+    const u = run(
+      'ssh.terrapin',
+      makeFacts({ settings: chacha, version: { major: 8, minor: 7, raw: 'OpenSSH_8.7p1', source: 'sshd' } }),
+    );
     expect(u.status).toBe('unknown');
     expect(u.message).toContain('live probe');
   });
@@ -405,7 +582,12 @@ describe('ssh.required_rsa_size', () => {
     expect(run('ssh.required_rsa_size', makeFacts({ settings: { requiredrsasize: '1024' } })).status).toBe('fail');
   });
   it('OpenSSH < 9.1 skips', () => {
-    expect(run('ssh.required_rsa_size', makeFacts({ version: { major: 8, minor: 9, raw: '1:8.9p1-3ubuntu0.10', source: 'dpkg' } })).status).toBe('skip');
+    expect(
+      run(
+        'ssh.required_rsa_size',
+        makeFacts({ version: { major: 8, minor: 9, raw: '1:8.9p1-3ubuntu0.10', source: 'dpkg' } }),
+      ).status,
+    ).toBe('skip');
   });
   it('missing data -> unknown', () => {
     expect(run('ssh.required_rsa_size', makeFacts({ settings: {} })).status).toBe('unknown');
@@ -429,7 +611,12 @@ describe('version helpers', () => {
     expect(packageVersion('OpenSSH_9.6p1')).toBeUndefined();
   });
   it('strict KEX by version, also from the live banner', () => {
-    expect(strictKexByVersion({ major: 9, minor: 2, raw: 'OpenSSH_9.2p1', source: 'sshd' }, 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3').strict).toBe(true);
+    expect(
+      strictKexByVersion(
+        { major: 9, minor: 2, raw: 'OpenSSH_9.2p1', source: 'sshd' },
+        'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3',
+      ).strict,
+    ).toBe(true);
     expect(strictKexByVersion({ major: 8, minor: 9, raw: '1:8.9p1-3ubuntu0.4', source: 'dpkg' }).strict).toBe(false);
     expect(strictKexByVersion({ major: 0, minor: 0, raw: '', source: 'assumed' }).strict).toBeUndefined();
   });

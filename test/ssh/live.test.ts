@@ -12,7 +12,15 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKexPseudo, PQ_ONLY_REASON, probeLive, randomProbeUser } from '../../probes/ssh/live.js';
 import { liveChecks } from '../../probes/ssh/checks/live.js';
-import type { EffectiveConfig, LiveResult, ParsedConfig, Setting, SshFacts, SshOptions, UserClass } from '../../probes/ssh/types.js';
+import type {
+  EffectiveConfig,
+  LiveResult,
+  ParsedConfig,
+  Setting,
+  SshFacts,
+  SshOptions,
+  UserClass,
+} from '../../probes/ssh/types.js';
 
 const run = promisify(execFile);
 const SSHD = '/usr/sbin/sshd';
@@ -85,7 +93,9 @@ async function startSshd(body: string, extraArgs: string[] = []): Promise<Daemon
       '',
     ].join('\n'),
   );
-  const proc = spawn(SSHD, ['-D', '-e', '-f', cfg, '-o', `PidFile=${join(dir, `sshd_${n}.pid`)}`, ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(SSHD, ['-D', '-e', '-f', cfg, '-o', `PidFile=${join(dir, `sshd_${n}.pid`)}`, ...extraArgs], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   daemons.push(proc);
   let log = '';
   proc.stderr?.on('data', (d: Buffer) => (log += d.toString()));
@@ -145,13 +155,34 @@ const OPTIONS: SshOptions = {
 };
 
 function settingsFrom(values: Record<string, string | string[]> | Map<string, string[]>): Map<string, Setting> {
-  const entries = values instanceof Map ? [...values] : Object.entries(values).map(([k, v]) => [k, Array.isArray(v) ? v : [v]] as const);
-  return new Map(entries.map(([k, v]) => [k, { values: [...v], source: 'sshd -T', evidence: [{ file: '/etc/ssh/sshd_config', line: 1, text: `${k} ${v.join(' ')}` }] }]));
+  const entries =
+    values instanceof Map
+      ? [...values]
+      : Object.entries(values).map(([k, v]) => [k, Array.isArray(v) ? v : [v]] as const);
+  return new Map(
+    entries.map(([k, v]) => [
+      k,
+      {
+        values: [...v],
+        source: 'sshd -T',
+        evidence: [{ file: '/etc/ssh/sshd_config', line: 1, text: `${k} ${v.join(' ')}` }],
+      },
+    ]),
+  );
 }
 
 function ctx(userClass: UserClass, user: string, settings: Map<string, Setting>): EffectiveConfig {
   return {
-    context: { userClass, user, groups: [], host: 'localhost', addr: '127.0.0.1', laddr: '127.0.0.1', lport: 22, label: `${user} from 127.0.0.1` },
+    context: {
+      userClass,
+      user,
+      groups: [],
+      host: 'localhost',
+      addr: '127.0.0.1',
+      laddr: '127.0.0.1',
+      lport: 22,
+      label: `${user} from 127.0.0.1`,
+    },
     settings,
     source: 'sshd -T',
   };
@@ -188,7 +219,13 @@ function facts(opts: {
     daemons: [],
     version: { major: 9, minor: 2, raw: 'OpenSSH_9.2p1', source: 'sshd' },
     configPath: '/etc/ssh/sshd_config',
-    parsed: opts.parsed ?? { mainFile: '/etc/ssh/sshd_config', files: ['/etc/ssh/sshd_config'], directives: [], matchBlocks: [], problems: [] },
+    parsed: opts.parsed ?? {
+      mainFile: '/etc/ssh/sshd_config',
+      files: ['/etc/ssh/sshd_config'],
+      directives: [],
+      matchBlocks: [],
+      problems: [],
+    },
     sshdT: { used: true },
     effective: opts.effective ?? [ctx('root', 'root', s), ctx('user', 'bob', s), ctx('invalid', 'nosuchuser', s)],
     files: [],
@@ -245,7 +282,9 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
       startSshd('PasswordAuthentication yes\nKbdInteractiveAuthentication no\nUsePAM yes'),
       startSshd('PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM yes\nDebianBanner no'),
       startSshd('PasswordAuthentication no\nKbdInteractiveAuthentication yes\nUsePAM yes'),
-      startSshd('PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM yes\nMatch User bob\n  PasswordAuthentication yes'),
+      startSshd(
+        'PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM yes\nMatch User bob\n  PasswordAuthentication yes',
+      ),
       startSshd('KexAlgorithms sntrup761x25519-sha512@openssh.com\nPasswordAuthentication yes'),
     ]);
   });
@@ -294,7 +333,9 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
     const eff = settingsFrom(t);
     const f = facts({ live: r, effective: [ctx('root', 'root', eff), ctx('invalid', 'nosuchuser', eff)] });
     expect(check('ssh.live_password_offered').evaluate(f).status).toBe('fail');
-    expect(check('ssh.live_password_offered').evaluate(f).message).toMatch(/offers password to root and a non-existent user/);
+    expect(check('ssh.live_password_offered').evaluate(f).message).toMatch(
+      /offers password to root and a non-existent user/,
+    );
     const m = check('ssh.live_matches_config').evaluate(f);
     expect(m.message).toContain('matches');
     expect(m.status).toBe('pass');
@@ -316,7 +357,12 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
   });
 
   it('(3) password no, kbd yes, UsePAM yes: keyboard-interactive only', async () => {
-    const r = await probeLive({ address: '127.0.0.1', port: kbdOnly.port, users: ['root', randomProbeUser()], timeoutMs: 5000 });
+    const r = await probeLive({
+      address: '127.0.0.1',
+      port: kbdOnly.port,
+      users: ['root', randomProbeUser()],
+      timeoutMs: 5000,
+    });
     expect(r.status).toBe('ok');
     for (const m of r.methods) expect(m.methods).toEqual(['publickey', 'keyboard-interactive']);
     const f = facts({ live: r, effective: [ctx('root', 'root', settingsFrom(await sshdT(kbdOnly.cfg)))] });
@@ -327,7 +373,12 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
 
   it('(4) Match User bob re-enables password: only bob sees it (bob does not exist on this host)', async () => {
     const rnd = randomProbeUser();
-    const r = await probeLive({ address: '127.0.0.1', port: matchBob.port, users: ['root', 'bob', rnd], timeoutMs: 5000 });
+    const r = await probeLive({
+      address: '127.0.0.1',
+      port: matchBob.port,
+      users: ['root', 'bob', rnd],
+      timeoutMs: 5000,
+    });
     expect(r.status).toBe('ok');
     expect(methodsOf(r, 'bob')).toEqual(['publickey', 'password']);
     expect(methodsOf(r, 'root')).toEqual(['publickey']);
@@ -336,7 +387,10 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
     expect(o.status).toBe('fail');
     expect(o.message).toMatch(/offers password to bob$/);
     // The per-user view: sshd -T -C user=bob says yes, so the daemon matches its config for bob too.
-    const ctxOpts = (u: string) => ['-C', `user=${u},host=localhost,addr=127.0.0.1,laddr=127.0.0.1,lport=${matchBob.port}`];
+    const ctxOpts = (u: string) => [
+      '-C',
+      `user=${u},host=localhost,addr=127.0.0.1,laddr=127.0.0.1,lport=${matchBob.port}`,
+    ];
     const eff = [
       ctx('root', 'root', settingsFrom(await sshdT(matchBob.cfg, ctxOpts('root')))),
       ctx('user', 'bob', settingsFrom(await sshdT(matchBob.cfg, ctxOpts('bob')))),
@@ -348,7 +402,12 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
   });
 
   it('(5) PQ-only KEX: status pq_only, offered lists still captured', async () => {
-    const r = await probeLive({ address: '127.0.0.1', port: pqOnly.port, users: ['root', randomProbeUser()], timeoutMs: 5000 });
+    const r = await probeLive({
+      address: '127.0.0.1',
+      port: pqOnly.port,
+      users: ['root', randomProbeUser()],
+      timeoutMs: 5000,
+    });
     expect(r.status).toBe('pq_only');
     expect(r.reason).toBe(PQ_ONLY_REASON);
     expect(r.methods).toEqual([]);
@@ -371,7 +430,12 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
   it('(6) closed port: unreachable, fast, once', async () => {
     const port = await freePort();
     const t0 = performance.now();
-    const r = await probeLive({ address: '127.0.0.1', port, users: ['root', randomProbeUser(), 'bob'], timeoutMs: 5000 });
+    const r = await probeLive({
+      address: '127.0.0.1',
+      port,
+      users: ['root', randomProbeUser(), 'bob'],
+      timeoutMs: 5000,
+    });
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(r.status).toBe('unreachable');
     expect(r.reason).toContain('ECONNREFUSED');
@@ -388,7 +452,12 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
       s.on('error', () => undefined);
     });
     const t0 = performance.now();
-    const r = await probeLive({ address: '127.0.0.1', port, users: ['root', randomProbeUser(), 'bob', 'alice'], timeoutMs: 1500 });
+    const r = await probeLive({
+      address: '127.0.0.1',
+      port,
+      users: ['root', randomProbeUser(), 'bob', 'alice'],
+      timeoutMs: 1500,
+    });
     const ms = performance.now() - t0;
     expect(ms).toBeGreaterThanOrEqual(1400);
     expect(ms).toBeLessThan(1500 + 400);
@@ -448,7 +517,13 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 200);
     const t0 = performance.now();
-    const r = await probeLive({ address: '127.0.0.1', port, users: ['root', 'bob'], timeoutMs: 10_000, signal: ac.signal });
+    const r = await probeLive({
+      address: '127.0.0.1',
+      port,
+      users: ['root', 'bob'],
+      timeoutMs: 10_000,
+      signal: ac.signal,
+    });
     expect(performance.now() - t0).toBeLessThan(800);
     expect(r.status).toBe('error');
     expect(r.reason).toBe('aborted');
@@ -459,7 +534,10 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
     // Start with passwords on, then edit the file to say no without reloading.
     const d = await startSshd('PasswordAuthentication yes\nKbdInteractiveAuthentication no');
     const { readFile } = await import('node:fs/promises');
-    await writeFile(d.cfg, (await readFile(d.cfg, 'utf8')).replace('PasswordAuthentication yes', 'PasswordAuthentication no'));
+    await writeFile(
+      d.cfg,
+      (await readFile(d.cfg, 'utf8')).replace('PasswordAuthentication yes', 'PasswordAuthentication no'),
+    );
     const r = await probeLive({ address: '127.0.0.1', port: d.port, users: ['root'], timeoutMs: 5000 });
     expect(methodsOf(r, 'root')).toEqual(['publickey', 'password']);
     const f = facts({ live: r, effective: [ctx('root', 'root', settingsFrom(await sshdT(d.cfg)))] });
@@ -470,9 +548,13 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
     const o = await startSshd('PasswordAuthentication no', ['-o', 'Ciphers=aes256-gcm@openssh.com,aes256-ctr']);
     const r2 = await probeLive({ address: '127.0.0.1', port: o.port, users: ['root'], timeoutMs: 5000 });
     expect(r2.offered?.ciphers).toEqual(['aes256-gcm@openssh.com', 'aes256-ctr']);
-    const m2 = check('ssh.live_matches_config').evaluate(facts({ live: r2, effective: [ctx('root', 'root', settingsFrom(await sshdT(o.cfg)))] }));
+    const m2 = check('ssh.live_matches_config').evaluate(
+      facts({ live: r2, effective: [ctx('root', 'root', settingsFrom(await sshdT(o.cfg)))] }),
+    );
     expect(m2.status).toBe('fail');
-    expect(m2.message).toMatch(/Ciphers: the configuration allows chacha20-poly1305@openssh\.com,aes128-ctr,aes192-ctr,aes128-gcm@openssh\.com which the daemon does not offer/);
+    expect(m2.message).toMatch(
+      /Ciphers: the configuration allows chacha20-poly1305@openssh\.com,aes128-ctr,aes192-ctr,aes128-gcm@openssh\.com which the daemon does not offer/,
+    );
   });
 });
 
@@ -509,9 +591,19 @@ describe('liveChecks', () => {
       expect(o.message).toContain('offers no password methods to root and a non-existent user (hostward-probe-00ff)');
     });
     it('fails naming users and methods', () => {
-      const o = c.evaluate(facts({ live: liveOk({ root: ['publickey'], bob: ['publickey', 'password', 'keyboard-interactive'], alice: ['password'] }) }));
+      const o = c.evaluate(
+        facts({
+          live: liveOk({
+            root: ['publickey'],
+            bob: ['publickey', 'password', 'keyboard-interactive'],
+            alice: ['password'],
+          }),
+        }),
+      );
       expect(o.status).toBe('fail');
-      expect(o.message).toBe('the daemon at 127.0.0.1:22 offers password to bob and alice; offers keyboard-interactive to bob');
+      expect(o.message).toBe(
+        'the daemon at 127.0.0.1:22 offers password to bob and alice; offers keyboard-interactive to bob',
+      );
     });
     it('fails loudly when the server accepts none', () => {
       const o = c.evaluate(facts({ live: liveOk({ guest: ['none'] }) }));
@@ -519,11 +611,28 @@ describe('liveChecks', () => {
       expect(o.message).toContain('WITHOUT ANY CREDENTIAL for guest');
     });
     it('is unknown when enabled but unreachable, errored, pq_only or without a result', () => {
-      const un = c.evaluate(facts({ live: { address: '10.0.0.1', port: 22, status: 'unreachable', reason: '10.0.0.1:22: ECONNREFUSED', methods: [] } }));
+      const un = c.evaluate(
+        facts({
+          live: {
+            address: '10.0.0.1',
+            port: 22,
+            status: 'unreachable',
+            reason: '10.0.0.1:22: ECONNREFUSED',
+            methods: [],
+          },
+        }),
+      );
       expect(un.status).toBe('unknown');
       expect(un.message).toContain('ECONNREFUSED');
-      expect(c.evaluate(facts({ live: { address: 'a', port: 1, status: 'error', reason: 'timed out', methods: [] } })).message).toContain('timed out');
-      const pq = c.evaluate(facts({ live: { address: 'a', port: 1, status: 'pq_only', reason: PQ_ONLY_REASON, offered: OFFERED, methods: [] } }));
+      expect(
+        c.evaluate(facts({ live: { address: 'a', port: 1, status: 'error', reason: 'timed out', methods: [] } }))
+          .message,
+      ).toContain('timed out');
+      const pq = c.evaluate(
+        facts({
+          live: { address: 'a', port: 1, status: 'pq_only', reason: PQ_ONLY_REASON, offered: OFFERED, methods: [] },
+        }),
+      );
       expect(pq.status).toBe('unknown');
       expect(pq.message).toContain(PQ_ONLY_REASON);
       expect(c.evaluate(facts({})).status).toBe('unknown');
@@ -538,11 +647,16 @@ describe('liveChecks', () => {
   describe('ssh.live_matches_config', () => {
     const c = check('ssh.live_matches_config');
     it('passes when lists and password exposure agree (pseudo-algorithms ignored)', () => {
-      const o = c.evaluate(facts({ live: liveOk({ root: ['publickey'], bob: ['publickey'], 'hostward-probe-1': ['publickey'] }) }));
+      const o = c.evaluate(
+        facts({ live: liveOk({ root: ['publickey'], bob: ['publickey'], 'hostward-probe-1': ['publickey'] }) }),
+      );
       expect(o.status).toBe('pass');
     });
     it('fails on algorithms the config does not say, and on order', () => {
-      const live = liveOk({ root: ['publickey'] }, { offered: { ...OFFERED, macs: ['hmac-sha1', ...OFFERED.macs], ciphers: [...OFFERED.ciphers].reverse() } });
+      const live = liveOk(
+        { root: ['publickey'] },
+        { offered: { ...OFFERED, macs: ['hmac-sha1', ...OFFERED.macs], ciphers: [...OFFERED.ciphers].reverse() } },
+      );
       const o = c.evaluate(facts({ live }));
       expect(o.status).toBe('fail');
       expect(o.message).toContain('MACs: the daemon offers hmac-sha1 which the configuration does not allow');
@@ -559,23 +673,40 @@ describe('liveChecks', () => {
       const no = settingsFrom(BASE_SETTINGS);
       const yes = settingsFrom({ ...BASE_SETTINGS, passwordauthentication: 'yes' });
       const eff = [ctx('root', 'root', no), ctx('user', 'bob', yes), ctx('invalid', 'x', no)];
-      const ok = c.evaluate(facts({ effective: eff, live: liveOk({ root: ['publickey'], bob: ['publickey', 'password'], 'hostward-probe-9': ['publickey'] }) }));
+      const ok = c.evaluate(
+        facts({
+          effective: eff,
+          live: liveOk({ root: ['publickey'], bob: ['publickey', 'password'], 'hostward-probe-9': ['publickey'] }),
+        }),
+      );
       expect(ok.status).toBe('pass');
-      const bad = c.evaluate(facts({ effective: eff, live: liveOk({ 'hostward-probe-9': ['publickey', 'password'] }) }));
+      const bad = c.evaluate(
+        facts({ effective: eff, live: liveOk({ 'hostward-probe-9': ['publickey', 'password'] }) }),
+      );
       expect(bad.status).toBe('fail');
       expect(bad.message).toContain('a non-existent user');
     });
     it('keyboard-interactive is listed per KbdInteractiveAuthentication; AuthenticationMethods lists first methods only', () => {
-      const kbd = c.evaluate(facts({ settings: { kbdinteractiveauthentication: 'yes', usepam: 'no' }, live: liveOk({ root: ['publickey', 'keyboard-interactive'] }) }));
+      const kbd = c.evaluate(
+        facts({
+          settings: { kbdinteractiveauthentication: 'yes', usepam: 'no' },
+          live: liveOk({ root: ['publickey', 'keyboard-interactive'] }),
+        }),
+      );
       expect(kbd.status).toBe('pass');
       const am = c.evaluate(
-        facts({ settings: { passwordauthentication: 'yes', authenticationmethods: 'publickey,password' }, live: liveOk({ root: ['publickey'] }) }),
+        facts({
+          settings: { passwordauthentication: 'yes', authenticationmethods: 'publickey,password' },
+          live: liveOk({ root: ['publickey'] }),
+        }),
       );
       expect(am.status).toBe('pass');
       expect(am.message).not.toContain('does not offer');
     });
     it('notes but does not fail when the config enables password the daemon does not offer', () => {
-      const o = c.evaluate(facts({ settings: { passwordauthentication: 'yes' }, live: liveOk({ root: ['publickey'] }) }));
+      const o = c.evaluate(
+        facts({ settings: { passwordauthentication: 'yes' }, live: liveOk({ root: ['publickey'] }) }),
+      );
       expect(o.status).toBe('pass');
       expect(o.message).toContain('the configuration enables password for root but the daemon does not offer it');
     });
@@ -584,7 +715,11 @@ describe('liveChecks', () => {
       f.effective = [];
       f.effectiveUnavailable = 'sshd_config unreadable';
       expect(c.evaluate(f)).toMatchObject({ status: 'unknown', message: 'sshd_config unreadable' });
-      expect(c.evaluate(facts({ live: { address: 'a', port: 1, status: 'unreachable', reason: 'ECONNREFUSED', methods: [] } })).status).toBe('unknown');
+      expect(
+        c.evaluate(
+          facts({ live: { address: 'a', port: 1, status: 'unreachable', reason: 'ECONNREFUSED', methods: [] } }),
+        ).status,
+      ).toBe('unknown');
     });
   });
 
@@ -594,7 +729,16 @@ describe('liveChecks', () => {
       const parsed: ParsedConfig = {
         mainFile: '/etc/ssh/sshd_config',
         files: ['/etc/ssh/sshd_config'],
-        directives: [{ keyword: 'debianbanner', args: ['yes'], file: '/etc/ssh/sshd_config', line: 7, text: 'DebianBanner yes', match: null }],
+        directives: [
+          {
+            keyword: 'debianbanner',
+            args: ['yes'],
+            file: '/etc/ssh/sshd_config',
+            line: 7,
+            text: 'DebianBanner yes',
+            match: null,
+          },
+        ],
         matchBlocks: [],
         problems: [],
       };

@@ -76,7 +76,10 @@ describe('parseSshdConfig', () => {
   });
 
   it('reads keywords case-insensitively with aliases, quotes and comments', async () => {
-    put({ '/etc/ssh/sshd_config': 'passwordAUTHENTICATION=NO # c\nChallengeResponseAuthentication no\nBanner "/etc/issue.net"\n# PermitRootLogin yes\n' });
+    put({
+      '/etc/ssh/sshd_config':
+        'passwordAUTHENTICATION=NO # c\nChallengeResponseAuthentication no\nBanner "/etc/issue.net"\n# PermitRootLogin yes\n',
+    });
     const p = await parse();
     expect(p.directives.map((d) => [d.keyword, d.args])).toEqual([
       ['passwordauthentication', ['NO']],
@@ -86,26 +89,37 @@ describe('parseSshdConfig', () => {
     expect(p.problems).toEqual([]);
     expect(value(p, 'passwordauthentication')).toEqual(['no']);
     const s = effectiveSettings(p, ctx(), V92).get('passwordauthentication');
-    expect(s).toMatchObject({ source: 'file', evidence: [{ file: '/etc/ssh/sshd_config', line: 1, text: 'passwordAUTHENTICATION=NO # c' }] });
+    expect(s).toMatchObject({
+      source: 'file',
+      evidence: [{ file: '/etc/ssh/sshd_config', line: 1, text: 'passwordAUTHENTICATION=NO # c' }],
+    });
     expect(effectiveSettings(p, ctx(), V92).get('x11forwarding')).toEqual({ values: ['no'], source: 'default' });
   });
 
   it('resolves relative includes under /etc/ssh in lexical order, first value wins', async () => {
     put({
-      '/etc/ssh/sshd_config': 'Include sshd_config.d/*.conf\nPasswordAuthentication no\nInclude missing.conf\nInclude nothing/*.conf\n',
+      '/etc/ssh/sshd_config':
+        'Include sshd_config.d/*.conf\nPasswordAuthentication no\nInclude missing.conf\nInclude nothing/*.conf\n',
       '/etc/ssh/sshd_config.d/50-cloud-init.conf': 'PasswordAuthentication yes\n',
       '/etc/ssh/sshd_config.d/10-first.conf': 'MaxAuthTries 3\n',
       '/etc/ssh/sshd_config.d/README': 'garbage that is not included\n',
     });
     const p = await parse();
-    expect(p.files).toEqual(['/etc/ssh/sshd_config', '/etc/ssh/sshd_config.d/10-first.conf', '/etc/ssh/sshd_config.d/50-cloud-init.conf']);
+    expect(p.files).toEqual([
+      '/etc/ssh/sshd_config',
+      '/etc/ssh/sshd_config.d/10-first.conf',
+      '/etc/ssh/sshd_config.d/50-cloud-init.conf',
+    ]);
     expect(p.problems).toEqual([]);
     expect(value(p, 'passwordauthentication')).toEqual(['yes']);
     expect(value(p, 'maxauthtries')).toEqual(['3']);
   });
 
   it('ends a Match block from an included file at the end of that file', async () => {
-    put({ '/etc/ssh/sshd_config': 'Include inc.conf\nX11Forwarding yes\n', '/etc/ssh/inc.conf': 'Match User bob\nPasswordAuthentication no\n' });
+    put({
+      '/etc/ssh/sshd_config': 'Include inc.conf\nX11Forwarding yes\n',
+      '/etc/ssh/inc.conf': 'Match User bob\nPasswordAuthentication no\n',
+    });
     const p = await parse();
     const x11 = p.directives.find((d) => d.keyword === 'x11forwarding');
     expect(x11?.match).toBeNull();
@@ -123,14 +137,17 @@ describe('parseSshdConfig', () => {
     expect(value(p, 'maxsessions')).toEqual(['2']);
     expect(value(p, 'maxsessions', ctx({ addr: '192.168.1.1' }))).toEqual(['10']);
     expect(value(p, 'permitrootlogin', ctx({ user: 'root', userClass: 'root' }))).toEqual(['no']);
-    expect(value(p, 'permitrootlogin', ctx({ user: 'root', userClass: 'root', addr: '192.168.1.1' }))).toEqual(['without-password']);
+    expect(value(p, 'permitrootlogin', ctx({ user: 'root', userClass: 'root', addr: '192.168.1.1' }))).toEqual([
+      'without-password',
+    ]);
     const block = p.directives.find((d) => d.keyword === 'permitrootlogin')?.match;
     expect(block?.criteria.map((c) => c.kind)).toEqual(['address', 'user']);
   });
 
   it('flags unknown keywords, Match-only violations, bad values as fatal and deprecated as not', async () => {
     put({
-      '/etc/ssh/sshd_config': 'NoSuchThing yes\nUsePrivilegeSeparation sandbox\nProtocol 2\nMaxAuthTries lots\nMatch User x\n  Port 2222\n  Ciphers aes128-ctr\n',
+      '/etc/ssh/sshd_config':
+        'NoSuchThing yes\nUsePrivilegeSeparation sandbox\nProtocol 2\nMaxAuthTries lots\nMatch User x\n  Port 2222\n  Ciphers aes128-ctr\n',
     });
     const p = await parse();
     const msgs = p.problems.map((q) => `${q.line}:${q.fatal ? 'F' : 'w'}:${q.message}`);
@@ -152,7 +169,10 @@ describe('parseSshdConfig', () => {
   });
 
   it('reports an include loop as fatal without hanging', async () => {
-    put({ '/etc/ssh/sshd_config': 'Include loop.conf\nPermitRootLogin no\n', '/etc/ssh/loop.conf': 'Include sshd_config\nMaxSessions 3\n' });
+    put({
+      '/etc/ssh/sshd_config': 'Include loop.conf\nPermitRootLogin no\n',
+      '/etc/ssh/loop.conf': 'Include sshd_config\nMaxSessions 3\n',
+    });
     const p = await parse();
     expect(p.problems.some((q) => q.fatal && /loop/i.test(q.message))).toBe(true);
     expect(value(p, 'maxsessions')).toEqual(['3']);
@@ -178,7 +198,11 @@ describe('parseSshdConfig', () => {
   });
 
   it('treats garbage bytes, NUL and truncated lines as problems, not crashes', async () => {
-    const garbage = Buffer.concat([Buffer.from('PermitRootLogin no\n'), Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x0a]), Buffer.from('MaxAuthTries 3\nBanner "/etc/iss')]);
+    const garbage = Buffer.concat([
+      Buffer.from('PermitRootLogin no\n'),
+      Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x0a]),
+      Buffer.from('MaxAuthTries 3\nBanner "/etc/iss'),
+    ]);
     put({ '/etc/ssh/sshd_config': garbage });
     const p = await parse();
     expect(value(p, 'permitrootlogin')).toEqual(['no']);
@@ -255,7 +279,9 @@ describe('effective values', () => {
     const e = effectiveSettings(p, ctx(), V92);
     expect(e.get('logingracetime')?.values).toEqual(['120']);
     expect(e.get('permitrootlogin')?.values).toEqual(['without-password']);
-    expect(effectiveSettings(p, ctx(), { major: 10, minor: 1 }).get('permitrootlogin')?.values).toEqual(['prohibit-password']);
+    expect(effectiveSettings(p, ctx(), { major: 10, minor: 1 }).get('permitrootlogin')?.values).toEqual([
+      'prohibit-password',
+    ]);
     expect(e.get('loglevel')?.values).toEqual(['VERBOSE']);
     expect(e.get('maxstartups')?.values).toEqual(['10:30:60']);
     expect(e.get('ciphers')?.values[0]).not.toMatch(/cbc/);
@@ -264,7 +290,10 @@ describe('effective values', () => {
   });
 
   it('replaces global AllowUsers with the matching blocks’ AllowUsers', async () => {
-    put({ '/etc/ssh/sshd_config': 'AllowUsers alice root\nMatch User bob\n AllowUsers bob\nMatch Address 10.0.0.0/8\n AllowUsers net\n' });
+    put({
+      '/etc/ssh/sshd_config':
+        'AllowUsers alice root\nMatch User bob\n AllowUsers bob\nMatch Address 10.0.0.0/8\n AllowUsers net\n',
+    });
     const p = await parse();
     expect(value(p, 'allowusers')).toEqual(['bob', 'net']);
     expect(value(p, 'allowusers', ctx({ user: 'carol', addr: '1.1.1.1' }))).toEqual(['alice', 'root']);

@@ -3,7 +3,16 @@ import { connectionSpec, parseSshdTOutput, runSshdT } from '../../probes/ssh/ssh
 import type { ExecResult } from '../../src/sdk.js';
 import type { ConnectionContext } from '../../probes/ssh/types.js';
 
-const ctx: ConnectionContext = { userClass: 'root', user: 'root', groups: ['root'], host: 'h.example', addr: '10.0.0.2', laddr: '10.0.0.1', lport: 22, label: 'root' };
+const ctx: ConnectionContext = {
+  userClass: 'root',
+  user: 'root',
+  groups: ['root'],
+  host: 'h.example',
+  addr: '10.0.0.2',
+  laddr: '10.0.0.1',
+  lport: 22,
+  label: 'root',
+};
 
 function fakeExec(result: ExecResult, seen: { file?: string; args?: readonly string[] } = {}) {
   return async (file: string, args: readonly string[]): Promise<ExecResult> => {
@@ -37,11 +46,25 @@ describe('parseSshdTOutput', () => {
 describe('runSshdT', () => {
   it('passes argument arrays with -f only when given, always laddr and lport', async () => {
     const seen: { file?: string; args?: readonly string[] } = {};
-    const r = await runSshdT(fakeExec({ ok: true, code: 0, stdout: 'port 22\n', stderr: '' }, seen), '/usr/sbin/sshd', ctx, { timeoutMs: 100 });
+    const r = await runSshdT(
+      fakeExec({ ok: true, code: 0, stdout: 'port 22\n', stderr: '' }, seen),
+      '/usr/sbin/sshd',
+      ctx,
+      { timeoutMs: 100 },
+    );
     expect(r).toEqual({ ok: true, settings: new Map([['port', ['22']]]) });
     expect(seen.args).toEqual(['-T', '-C', 'user=root,host=h.example,addr=10.0.0.2,laddr=10.0.0.1,lport=22']);
-    await runSshdT(fakeExec({ ok: true, code: 0, stdout: 'port 22\n', stderr: '' }, seen), '/usr/sbin/sshd', ctx, { timeoutMs: 100, configFile: '/x/cfg' });
-    expect(seen.args).toEqual(['-T', '-f', '/x/cfg', '-C', 'user=root,host=h.example,addr=10.0.0.2,laddr=10.0.0.1,lport=22']);
+    await runSshdT(fakeExec({ ok: true, code: 0, stdout: 'port 22\n', stderr: '' }, seen), '/usr/sbin/sshd', ctx, {
+      timeoutMs: 100,
+      configFile: '/x/cfg',
+    });
+    expect(seen.args).toEqual([
+      '-T',
+      '-f',
+      '/x/cfg',
+      '-C',
+      'user=root,host=h.example,addr=10.0.0.2,laddr=10.0.0.1,lport=22',
+    ]);
   });
   it('refuses values that would change the -C specification', () => {
     expect(connectionSpec({ ...ctx, user: 'a,addr=1.1.1.1' })).toMatchObject({ error: expect.stringMatching(/user/) });
@@ -50,8 +73,11 @@ describe('runSshdT', () => {
   });
   it('tells a rejected configuration from an environmental failure', async () => {
     const cases: [string, boolean][] = [
-      ['/etc/ssh/sshd_config: line 3: Bad configuration option: Foo\n/etc/ssh/sshd_config: terminating, 1 bad configuration options\n', true],
-      ['/etc/ssh/sshd_config line 5: Directive \'Port\' is not allowed within a Match block\n', true],
+      [
+        '/etc/ssh/sshd_config: line 3: Bad configuration option: Foo\n/etc/ssh/sshd_config: terminating, 1 bad configuration options\n',
+        true,
+      ],
+      ["/etc/ssh/sshd_config line 5: Directive 'Port' is not allowed within a Match block\n", true],
       ['Too many recursive configuration includes\n', true],
       ['sshd: no hostkeys available -- exiting.\n', false],
       ['Missing privilege separation directory: /run/sshd\n', false],
@@ -62,9 +88,16 @@ describe('runSshdT', () => {
       expect(r).toMatchObject({ ok: false, rejected });
       if (!r.ok) expect(r.reason.length).toBeGreaterThan(10);
     }
-    const nf = await runSshdT(fakeExec({ ok: false, reason: 'not_found', message: 'sshd not found', stderr: '' }), 'sshd', ctx, { timeoutMs: 100 });
+    const nf = await runSshdT(
+      fakeExec({ ok: false, reason: 'not_found', message: 'sshd not found', stderr: '' }),
+      'sshd',
+      ctx,
+      { timeoutMs: 100 },
+    );
     expect(nf).toMatchObject({ ok: false, reason: expect.stringMatching(/not found/) });
-    const empty = await runSshdT(fakeExec({ ok: true, code: 0, stdout: '', stderr: '' }), 'sshd', ctx, { timeoutMs: 100 });
+    const empty = await runSshdT(fakeExec({ ok: true, code: 0, stdout: '', stderr: '' }), 'sshd', ctx, {
+      timeoutMs: 100,
+    });
     expect(empty).toMatchObject({ ok: false });
   });
 });

@@ -59,16 +59,67 @@ describe('readTlv', () => {
 
 describe('signature algorithm from DER (certificates made by openssl)', () => {
   const cases: [string, () => Issued, { name: string; hash: string }][] = [
-    ['RSA sha256', () => pki.issue({ cn: 'a', issuer: ca, from: '2025-01-01', to: '2026-01-01' }), { name: 'sha256WithRSAEncryption', hash: 'sha256' }],
-    ['RSA sha1', () => pki.issue({ cn: 'b', issuer: ca, md: 'sha1', from: '2025-01-01', to: '2026-01-01' }), { name: 'sha1WithRSAEncryption', hash: 'sha1' }],
-    ['RSA md5', () => pki.issue({ cn: 'c', issuer: ca, md: 'md5', from: '2025-01-01', to: '2026-01-01' }), { name: 'md5WithRSAEncryption', hash: 'md5' }],
-    ['ECDSA sha256', () => pki.issue({ cn: 'd', key: 'ec:P-256', from: '2025-01-01', to: '2026-01-01' }), { name: 'ecdsa-with-SHA256', hash: 'sha256' }],
-    ['ECDSA sha384', () => pki.issue({ cn: 'e', key: 'ec:P-384', md: 'sha384', from: '2025-01-01', to: '2026-01-01' }), { name: 'ecdsa-with-SHA384', hash: 'sha384' }],
-    ['ECDSA sha1', () => pki.issue({ cn: 'e1', key: 'ec:P-256', md: 'sha1', from: '2025-01-01', to: '2026-01-01' }), { name: 'ecdsa-with-SHA1', hash: 'sha1' }],
-    ['Ed25519', () => pki.issue({ cn: 'f', key: 'ed25519', from: '2025-01-01', to: '2026-01-01' }), { name: 'Ed25519', hash: 'intrinsic' }],
-    ['RSASSA-PSS sha256', () => pki.issue({ cn: 'g', issuer: ca, sigopt: ['rsa_padding_mode:pss', 'rsa_pss_saltlen:32'], from: '2025-01-01', to: '2026-01-01' }), { name: 'RSASSA-PSS with sha256', hash: 'sha256' }],
+    [
+      'RSA sha256',
+      () => pki.issue({ cn: 'a', issuer: ca, from: '2025-01-01', to: '2026-01-01' }),
+      { name: 'sha256WithRSAEncryption', hash: 'sha256' },
+    ],
+    [
+      'RSA sha1',
+      () => pki.issue({ cn: 'b', issuer: ca, md: 'sha1', from: '2025-01-01', to: '2026-01-01' }),
+      { name: 'sha1WithRSAEncryption', hash: 'sha1' },
+    ],
+    [
+      'RSA md5',
+      () => pki.issue({ cn: 'c', issuer: ca, md: 'md5', from: '2025-01-01', to: '2026-01-01' }),
+      { name: 'md5WithRSAEncryption', hash: 'md5' },
+    ],
+    [
+      'ECDSA sha256',
+      () => pki.issue({ cn: 'd', key: 'ec:P-256', from: '2025-01-01', to: '2026-01-01' }),
+      { name: 'ecdsa-with-SHA256', hash: 'sha256' },
+    ],
+    [
+      'ECDSA sha384',
+      () => pki.issue({ cn: 'e', key: 'ec:P-384', md: 'sha384', from: '2025-01-01', to: '2026-01-01' }),
+      { name: 'ecdsa-with-SHA384', hash: 'sha384' },
+    ],
+    [
+      'ECDSA sha1',
+      () => pki.issue({ cn: 'e1', key: 'ec:P-256', md: 'sha1', from: '2025-01-01', to: '2026-01-01' }),
+      { name: 'ecdsa-with-SHA1', hash: 'sha1' },
+    ],
+    [
+      'Ed25519',
+      () => pki.issue({ cn: 'f', key: 'ed25519', from: '2025-01-01', to: '2026-01-01' }),
+      { name: 'Ed25519', hash: 'intrinsic' },
+    ],
+    [
+      'RSASSA-PSS sha256',
+      () =>
+        pki.issue({
+          cn: 'g',
+          issuer: ca,
+          sigopt: ['rsa_padding_mode:pss', 'rsa_pss_saltlen:32'],
+          from: '2025-01-01',
+          to: '2026-01-01',
+        }),
+      { name: 'RSASSA-PSS with sha256', hash: 'sha256' },
+    ],
     // PSS parameters default the digest to SHA-1 when the field is absent (RFC 4055), as openssl writes them here.
-    ['RSASSA-PSS default digest', () => pki.issue({ cn: 'h', issuer: ca, md: 'sha1', sigopt: ['rsa_padding_mode:pss'], from: '2025-01-01', to: '2026-01-01' }), { name: 'RSASSA-PSS with sha1', hash: 'sha1' }],
+    [
+      'RSASSA-PSS default digest',
+      () =>
+        pki.issue({
+          cn: 'h',
+          issuer: ca,
+          md: 'sha1',
+          sigopt: ['rsa_padding_mode:pss'],
+          from: '2025-01-01',
+          to: '2026-01-01',
+        }),
+      { name: 'RSASSA-PSS with sha1', hash: 'sha1' },
+    ],
   ];
   it.each(cases)('%s', (_label, make, want) => {
     const c = make();
@@ -87,7 +138,10 @@ describe('signature algorithm from DER (certificates made by openssl)', () => {
       expect(r.ok, `prefix of ${n} bytes`).toBe(false);
     }
     expect(certificateSignatureAlgorithm(c.der).ok).toBe(true);
-    expect(firstElementLength(Buffer.concat([c.der, Buffer.from('3000', 'hex')]))).toEqual({ ok: true, value: c.der.length });
+    expect(firstElementLength(Buffer.concat([c.der, Buffer.from('3000', 'hex')]))).toEqual({
+      ok: true,
+      value: c.der.length,
+    });
   });
 
   it('never throws on random bytes', () => {

@@ -14,8 +14,21 @@ let ec: Issued;
 beforeAll(() => {
   pki = new Pki();
   ca = pki.issue({ cn: 'kubernetes', ca: true, from: '2025-01-01', to: '2035-01-01' });
-  leaf = pki.issue({ cn: 'kube-apiserver', issuer: ca, from: '2026-01-01', to: '2027-01-01', san: 'DNS:kubernetes,DNS:kubernetes.default,IP:10.96.0.1' });
-  ec = pki.issue({ cn: 'system:node:worker-1', o: 'system:nodes', key: 'ec:P-256', issuer: ca, from: '2026-05-01T10:20:30Z', to: '2027-05-01T10:20:30Z' });
+  leaf = pki.issue({
+    cn: 'kube-apiserver',
+    issuer: ca,
+    from: '2026-01-01',
+    to: '2027-01-01',
+    san: 'DNS:kubernetes,DNS:kubernetes.default,IP:10.96.0.1',
+  });
+  ec = pki.issue({
+    cn: 'system:node:worker-1',
+    o: 'system:nodes',
+    key: 'ec:P-256',
+    issuer: ca,
+    from: '2026-05-01T10:20:30Z',
+    to: '2027-05-01T10:20:30Z',
+  });
 });
 afterAll(() => pki.cleanup());
 
@@ -50,8 +63,12 @@ describe('splitPem', () => {
   it('reports garbage base64, a missing END, a mismatched END, and still returns the good blocks', () => {
     const truncated = leaf.pem.slice(0, Math.floor(leaf.pem.length / 2));
     const text = [
-      '-----BEGIN CERTIFICATE-----', 'this is not base64!!', '-----END CERTIFICATE-----',
-      '-----BEGIN CERTIFICATE-----', 'QUJD', '-----END PRIVATE KEY-----',
+      '-----BEGIN CERTIFICATE-----',
+      'this is not base64!!',
+      '-----END CERTIFICATE-----',
+      '-----BEGIN CERTIFICATE-----',
+      'QUJD',
+      '-----END PRIVATE KEY-----',
       truncated.trimEnd(),
       ca.pem,
     ].join('\n');
@@ -74,7 +91,9 @@ describe('splitPem', () => {
   it('certificatesInBlob takes PEM, DER, and names what else it found', () => {
     expect(certificatesInBlob(Buffer.from(leaf.pem)).certs.map((c) => c.der)).toEqual([leaf.der]);
     expect(certificatesInBlob(leaf.der).certs.map((c) => c.der)).toEqual([leaf.der]);
-    expect(certificatesInBlob(Buffer.from(ec.keyPem)).problems[0]!.reason).toBe('no CERTIFICATE block (found PRIVATE KEY)');
+    expect(certificatesInBlob(Buffer.from(ec.keyPem)).problems[0]!.reason).toBe(
+      'no CERTIFICATE block (found PRIVATE KEY)',
+    );
     expect(certificatesInBlob(Buffer.alloc(0)).problems[0]!.reason).toBe('empty file');
     expect(certificatesInBlob(Buffer.from('hello')).problems[0]!.reason).toBe('neither PEM nor DER');
   });
@@ -84,14 +103,25 @@ describe('parseCertificate agrees with openssl', () => {
   const fromOpenssl = (c: Issued) => {
     const out = pki.x509(c, ['-startdate', '-enddate', '-serial', '-fingerprint', '-sha256']);
     const get = (k: string) => new RegExp(`^${k}=(.*)$`, 'mi').exec(out)![1]!;
-    return { notBefore: Date.parse(get('notBefore')), notAfter: Date.parse(get('notAfter')), serial: get('serial'), fp: get('sha256 Fingerprint') };
+    return {
+      notBefore: Date.parse(get('notBefore')),
+      notAfter: Date.parse(get('notAfter')),
+      serial: get('serial'),
+      fp: get('sha256 Fingerprint'),
+    };
   };
 
   it('RSA leaf: names, dates, serial, SAN, key, not a CA', () => {
     const p = parseCertificate(leaf.der);
     if (!p.ok) throw new Error(p.reason);
     const o = fromOpenssl(leaf);
-    expect(p).toMatchObject({ subject: 'CN=kube-apiserver', issuer: 'CN=kubernetes', isCA: false, selfSigned: false, key: { type: 'rsa', bits: 2048 } });
+    expect(p).toMatchObject({
+      subject: 'CN=kube-apiserver',
+      issuer: 'CN=kubernetes',
+      isCA: false,
+      selfSigned: false,
+      key: { type: 'rsa', bits: 2048 },
+    });
     expect(p.notBeforeMs).toBe(o.notBefore);
     expect(p.notAfterMs).toBe(o.notAfter);
     expect(p.notAfterMs).toBe(Date.parse('2027-01-01T00:00:00Z'));
@@ -103,9 +133,17 @@ describe('parseCertificate agrees with openssl', () => {
   it('EC P-256 node certificate with seconds in its dates', () => {
     const p = parseCertificate(ec.der);
     if (!p.ok) throw new Error(p.reason);
-    const subject = pki.x509(ec, ['-subject', '-nameopt', 'oneline']).trim().replace(/^subject=/, '').replace(/ = /g, '=');
+    const subject = pki
+      .x509(ec, ['-subject', '-nameopt', 'oneline'])
+      .trim()
+      .replace(/^subject=/, '')
+      .replace(/ = /g, '=');
     expect(subject).toContain('O=system:nodes');
-    expect(p).toMatchObject({ subject, key: { type: 'ec', curve: 'prime256v1', bits: 256 }, signature: { name: 'sha256WithRSAEncryption' } });
+    expect(p).toMatchObject({
+      subject,
+      key: { type: 'ec', curve: 'prime256v1', bits: 256 },
+      signature: { name: 'sha256WithRSAEncryption' },
+    });
     expect(p.notBeforeMs).toBe(Date.parse('2026-05-01T10:20:30Z'));
   });
 
@@ -151,22 +189,51 @@ describe('parseKubeconfig', () => {
   it('file references resolve against the kubeconfig directory', () => {
     const text = kubeconfig({ user: 'system:node:w1', ca, clientFile: 'client-kubelet.crt' });
     const k = parseKubeconfig(text, '/var/lib/rancher/k3s/agent/kubelet.kubeconfig');
-    expect(k.ok && k.refs.find((r) => r.field === 'client-certificate')?.file).toBe('/var/lib/rancher/k3s/agent/client-kubelet.crt');
-    const abs = parseKubeconfig(kubeconfig({ user: 'u', ca, clientFile: '/var/lib/kubelet/pki/kubelet-client-current.pem' }), '/etc/kubernetes/kubelet.conf');
-    expect(abs.ok && abs.refs.find((r) => r.field === 'client-certificate')?.file).toBe('/var/lib/kubelet/pki/kubelet-client-current.pem');
+    expect(k.ok && k.refs.find((r) => r.field === 'client-certificate')?.file).toBe(
+      '/var/lib/rancher/k3s/agent/client-kubelet.crt',
+    );
+    const abs = parseKubeconfig(
+      kubeconfig({ user: 'u', ca, clientFile: '/var/lib/kubelet/pki/kubelet-client-current.pem' }),
+      '/etc/kubernetes/kubelet.conf',
+    );
+    expect(abs.ok && abs.refs.find((r) => r.field === 'client-certificate')?.file).toBe(
+      '/var/lib/kubelet/pki/kubelet-client-current.pem',
+    );
   });
 
   it('not YAML, not a mapping, not a kubeconfig, bad base64', () => {
-    expect(parseKubeconfig('users: [\n  - name: x\n  user: {', '/k')).toMatchObject({ ok: false, reason: expect.stringMatching(/^not YAML/) });
-    expect(parseKubeconfig('just words', '/k')).toMatchObject({ ok: false, reason: expect.stringMatching(/not a mapping/) });
+    expect(parseKubeconfig('users: [\n  - name: x\n  user: {', '/k')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^not YAML/),
+    });
+    expect(parseKubeconfig('just words', '/k')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not a mapping/),
+    });
     expect(parseKubeconfig('', '/k')).toMatchObject({ ok: false, reason: expect.stringMatching(/empty/) });
-    expect(parseKubeconfig('address: 0.0.0.0\nport: 10250\n', '/k')).toMatchObject({ ok: true, isKubeconfig: false, refs: [] });
+    expect(parseKubeconfig('address: 0.0.0.0\nport: 10250\n', '/k')).toMatchObject({
+      ok: true,
+      isKubeconfig: false,
+      refs: [],
+    });
     const k = parseKubeconfig('users:\n- name: a\n  user:\n    client-certificate-data: "!!!notbase64"\n', '/k');
-    expect(k).toMatchObject({ ok: true, refs: [], problems: [{ field: 'client-certificate-data', name: 'a', line: 4 }] });
+    expect(k).toMatchObject({
+      ok: true,
+      refs: [],
+      problems: [{ field: 'client-certificate-data', name: 'a', line: 4 }],
+    });
   });
 
   it('alias bombs are refused by the YAML parser, not expanded', () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`), 'users: []'].join('\n');
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...Array.from(
+        { length: 8 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`,
+      ),
+      'users: []',
+    ].join('\n');
     const t0 = Date.now();
     expect(() => parseKubeconfig(bomb, '/k')).not.toThrow();
     expect(Date.now() - t0).toBeLessThan(2000);

@@ -37,7 +37,8 @@ export interface IssueOptions {
   sigopt?: string[];
 }
 
-const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+const openssl = (args: string[], cwd: string) =>
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** 2026-01-01 or 2026-01-01T12:00:00Z -> 20260101120000Z (GeneralizedTime, which openssl ca takes). */
 export function asn1Time(iso: string): string {
@@ -56,9 +57,22 @@ export class Pki {
     writeFileSync(
       path.join(this.dir, 'ca.cnf'),
       [
-        '[ ca ]', 'default_ca = d', '[ d ]', `dir = ${this.dir}`, 'database = $dir/index.txt', 'new_certs_dir = $dir/new',
-        'default_md = sha256', 'policy = p', 'unique_subject = no', 'email_in_dn = no', 'rand_serial = yes', 'preserve = yes',
-        '[ p ]', 'commonName = supplied', 'organizationName = optional', '',
+        '[ ca ]',
+        'default_ca = d',
+        '[ d ]',
+        `dir = ${this.dir}`,
+        'database = $dir/index.txt',
+        'new_certs_dir = $dir/new',
+        'default_md = sha256',
+        'policy = p',
+        'unique_subject = no',
+        'email_in_dn = no',
+        'rand_serial = yes',
+        'preserve = yes',
+        '[ p ]',
+        'commonName = supplied',
+        'organizationName = optional',
+        '',
       ].join('\n'),
     );
   }
@@ -69,7 +83,12 @@ export class Pki {
     if (cached && !fresh) return cached;
     const file = path.join(this.dir, `key-${spec.replace(':', '-')}-${this.n++}.pem`);
     const [alg, param] = spec.split(':') as [string, string | undefined];
-    const args = alg === 'rsa' ? ['-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${param}`] : alg === 'ec' ? ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${param}`] : ['-algorithm', 'ED25519'];
+    const args =
+      alg === 'rsa'
+        ? ['-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${param}`]
+        : alg === 'ec'
+          ? ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${param}`]
+          : ['-algorithm', 'ED25519'];
     openssl(['genpkey', ...args, '-out', file], this.dir);
     if (!fresh) this.keys.set(spec, file);
     return file;
@@ -77,7 +96,8 @@ export class Pki {
 
   issue(o: IssueOptions): Issued {
     const id = `c${this.n++}`;
-    const keyFile = o.key === undefined && o.issuer === undefined ? this.key('rsa:2048') : this.key(o.key ?? 'rsa:2048');
+    const keyFile =
+      o.key === undefined && o.issuer === undefined ? this.key('rsa:2048') : this.key(o.key ?? 'rsa:2048');
     const csr = path.join(this.dir, `${id}.csr`);
     const certFile = path.join(this.dir, `${id}.crt`);
     const ext = path.join(this.dir, `${id}.ext`);
@@ -85,16 +105,54 @@ export class Pki {
     openssl(['req', '-new', '-key', keyFile, '-subj', subj, '-out', csr], this.dir);
     writeFileSync(
       ext,
-      ['[ x ]', o.ca ? 'basicConstraints = critical,CA:TRUE' : 'basicConstraints = critical,CA:FALSE', o.ca ? 'keyUsage = critical,keyCertSign,cRLSign,digitalSignature' : 'keyUsage = critical,digitalSignature,keyEncipherment', ...(o.san ? [`subjectAltName = ${o.san}`] : []), ''].join('\n'),
+      [
+        '[ x ]',
+        o.ca ? 'basicConstraints = critical,CA:TRUE' : 'basicConstraints = critical,CA:FALSE',
+        o.ca
+          ? 'keyUsage = critical,keyCertSign,cRLSign,digitalSignature'
+          : 'keyUsage = critical,digitalSignature,keyEncipherment',
+        ...(o.san ? [`subjectAltName = ${o.san}`] : []),
+        '',
+      ].join('\n'),
     );
-    const signer = o.issuer ? ['-cert', o.issuer.certFile, '-keyfile', o.issuer.keyFile] : ['-selfsign', '-keyfile', keyFile];
+    const signer = o.issuer
+      ? ['-cert', o.issuer.certFile, '-keyfile', o.issuer.keyFile]
+      : ['-selfsign', '-keyfile', keyFile];
     const md = o.key === 'ed25519' || (o.issuer && /ED25519/.test(o.issuer.keyPem)) ? [] : ['-md', o.md ?? 'sha256'];
     openssl(
-      ['ca', '-batch', '-config', 'ca.cnf', ...signer, '-in', csr, '-out', certFile, '-startdate', asn1Time(o.from), '-enddate', asn1Time(o.to), ...md, '-extfile', ext, '-extensions', 'x', '-notext', ...(o.sigopt ?? []).flatMap((s) => ['-sigopt', s])],
+      [
+        'ca',
+        '-batch',
+        '-config',
+        'ca.cnf',
+        ...signer,
+        '-in',
+        csr,
+        '-out',
+        certFile,
+        '-startdate',
+        asn1Time(o.from),
+        '-enddate',
+        asn1Time(o.to),
+        ...md,
+        '-extfile',
+        ext,
+        '-extensions',
+        'x',
+        '-notext',
+        ...(o.sigopt ?? []).flatMap((s) => ['-sigopt', s]),
+      ],
       this.dir,
     );
     const pem = readFileSync(certFile, 'utf8');
-    return { name: o.cn, certFile, keyFile, pem, keyPem: readFileSync(keyFile, 'utf8'), der: execFileSync('openssl', ['x509', '-in', certFile, '-outform', 'DER']) };
+    return {
+      name: o.cn,
+      certFile,
+      keyFile,
+      pem,
+      keyPem: readFileSync(keyFile, 'utf8'),
+      der: execFileSync('openssl', ['x509', '-in', certFile, '-outform', 'DER']),
+    };
   }
 
   /** `openssl x509 -noout <flags>` of a certificate: the ground truth tests compare with. */
@@ -149,7 +207,13 @@ export class HostTree {
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 /** A kubeadm-style kubeconfig: embedded CA, and an embedded or file-referenced client certificate. */
-export function kubeconfig(o: { user: string; ca: Issued; client?: Issued; clientFile?: string; token?: string }): string {
+export function kubeconfig(o: {
+  user: string;
+  ca: Issued;
+  client?: Issued;
+  clientFile?: string;
+  token?: string;
+}): string {
   const user = o.client
     ? `    client-certificate-data: ${b64(o.client.pem)}\n    client-key-data: ${b64(o.client.keyPem)}\n`
     : o.clientFile

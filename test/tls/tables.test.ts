@@ -1,6 +1,12 @@
 /** Invariants of the tls knowledge tables, the locations data, the options and the exclude globs. */
 import { describe, it, expect } from 'vitest';
-import { SIGNATURE_ALGORITHMS, DIGEST_OIDS, WEAK_DIGEST, CURVE_BITS, RSASSA_PSS_OID } from '../../probes/tls/algorithms.js';
+import {
+  SIGNATURE_ALGORITHMS,
+  DIGEST_OIDS,
+  WEAK_DIGEST,
+  CURVE_BITS,
+  RSASSA_PSS_OID,
+} from '../../probes/tls/algorithms.js';
 import { LOCATIONS, KUBELET } from '../../probes/tls/locations.js';
 import { parseTlsOptions, DEFAULT_TLS_OPTIONS } from '../../probes/tls/options.js';
 import { pathGlobToRegExp } from '../../probes/tls/discovery.js';
@@ -21,13 +27,16 @@ describe('algorithm tables', () => {
   });
   it('every weak digest has a reason, and the sound ones have none', () => {
     for (const d of ['md2', 'md4', 'md5', 'sha1'] as const) expect(WEAK_DIGEST[d]?.length).toBeGreaterThan(20);
-    for (const d of ['sha224', 'sha256', 'sha384', 'sha512', 'intrinsic'] as const) expect(WEAK_DIGEST[d]).toBeUndefined();
+    for (const d of ['sha224', 'sha256', 'sha384', 'sha512', 'intrinsic'] as const)
+      expect(WEAK_DIGEST[d]).toBeUndefined();
     // Every algorithm whose name says SHA1 or MD uses a weak digest.
-    for (const a of Object.values(SIGNATURE_ALGORITHMS)) if (/sha-?1|md\d/i.test(a.name)) expect(WEAK_DIGEST[a.hash!]).toBeDefined();
+    for (const a of Object.values(SIGNATURE_ALGORITHMS))
+      if (/sha-?1|md\d/i.test(a.name)) expect(WEAK_DIGEST[a.hash!]).toBeDefined();
   });
   it('digest OIDs are well formed and curve sizes plausible', () => {
     for (const oid of Object.keys(DIGEST_OIDS)) expect(oid).toMatch(DOTTED);
-    for (const [curve, bits] of Object.entries(CURVE_BITS)) expect(String(bits), curve).toMatch(/^(192|224|256|384|512|521)$/);
+    for (const [curve, bits] of Object.entries(CURVE_BITS))
+      expect(String(bits), curve).toMatch(/^(192|224|256|384|512|521)$/);
   });
 });
 
@@ -35,12 +44,19 @@ describe('locations', () => {
   it('patterns are absolute, and every kubelet kubeconfig is discovered as a kubeconfig', () => {
     for (const l of LOCATIONS) expect(l.pattern.startsWith('/')).toBe(true);
     for (const k of KUBELET.kubeconfigs) {
-      expect(LOCATIONS.some((l) => l.kind === 'kubeconfig' && pathGlobToRegExp(l.pattern).test(k)), k).toBe(true);
+      expect(
+        LOCATIONS.some((l) => l.kind === 'kubeconfig' && pathGlobToRegExp(l.pattern).test(k)),
+        k,
+      ).toBe(true);
     }
     expect(LOCATIONS.some((l) => l.pattern === KUBELET.rotatedClient)).toBe(true);
   });
-  it('never matches the kubelet\'s old rotated client certificates', () => {
-    for (const l of LOCATIONS) expect(pathGlobToRegExp(l.pattern).test('/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem'), l.pattern).toBe(false);
+  it("never matches the kubelet's old rotated client certificates", () => {
+    for (const l of LOCATIONS)
+      expect(
+        pathGlobToRegExp(l.pattern).test('/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem'),
+        l.pattern,
+      ).toBe(false);
   });
 });
 
@@ -63,7 +79,15 @@ describe('pathGlobToRegExp', () => {
 describe('options', () => {
   it('defaults', () => {
     expect(parseTlsOptions(undefined)).toEqual(DEFAULT_TLS_OPTIONS);
-    expect(parseTlsOptions({})).toEqual({ warnDays: 30, criticalDays: 7, minRsaBits: 2048, minEcBits: 256, paths: [], kubeconfigs: [], exclude: [] });
+    expect(parseTlsOptions({})).toEqual({
+      warnDays: 30,
+      criticalDays: 7,
+      minRsaBits: 2048,
+      minEcBits: 256,
+      paths: [],
+      kubeconfigs: [],
+      exclude: [],
+    });
   });
   it('a small warnDays lowers the default criticalDays with it', () => {
     expect(parseTlsOptions({ warnDays: 5 })).toMatchObject({ warnDays: 5, criticalDays: 5 });

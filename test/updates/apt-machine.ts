@@ -7,7 +7,10 @@ import path from 'node:path';
 
 export const MACHINE_LISTS = '/var/lib/apt/lists';
 
-/** Copy this machine's apt lists (not the lock) and /etc/apt into `root`; makes var/lib/dpkg for the caller's status file. */
+/**
+ * Copy this machine's apt lists (not the lock) and /etc/apt into `root`; makes var/lib/dpkg for the caller's status
+ * file.
+ */
 export function copyMachineApt(root: string): void {
   const lists = path.join(root, 'var/lib/apt/lists');
   mkdirSync(path.join(root, 'var/lib/dpkg'), { recursive: true });
@@ -19,14 +22,19 @@ export function copyMachineApt(root: string): void {
   cpSync('/etc/apt', path.join(root, 'etc/apt'), { recursive: true });
 }
 
-/** `apt list --upgradable` output as sorted rows "name:arch installed -> candidate security=bool" (security: a -security archive shown). */
+/**
+ * `apt list --upgradable` output as sorted rows "name:arch installed -> candidate security=bool" (security: a -security
+ * archive shown).
+ */
 export function parseAptUpgradable(out: string): string[] {
   const rows: string[] = [];
   for (const line of out.split('\n')) {
     const m = /^(\S+?)\/(\S+) (\S+) (\S+) \[upgradable from: (\S+)\]$/.exec(line);
     if (!m) continue;
     const [, name, suites, version, arch, from] = m;
-    rows.push(`${name}:${arch} ${from} -> ${version} security=${suites!.split(',').some((s) => s.includes('-security'))}`);
+    rows.push(
+      `${name}:${arch} ${from} -> ${version} security=${suites!.split(',').some((s) => s.includes('-security'))}`,
+    );
   }
   return rows.sort();
 }

@@ -1,5 +1,6 @@
 /**
- * The updates fixtures (test/fixtures/hosts/updates-* and rpm-*): real-layout host roots scanned by the real engine with
+ * The updates fixtures (test/fixtures/hosts/updates-* and rpm-*): real-layout host roots scanned by the real engine
+ * with
  * the updates probe and a fixed clock (the fixture's "now"); findings compared with <name>.fixture.json.
  * Every updates check must pass in one fixture and fail in another. Where apt is installed, apt itself is
  * asked about each fixture's files, and must list the same upgradable packages as the probe.
@@ -24,7 +25,8 @@ const seen = new Map<string, Set<string>>();
 const cleanups: (() => void)[] = [];
 afterAll(() => cleanups.forEach((c) => c()));
 
-const nowOf = (name: string) => new Date((JSON.parse(readFileSync(path.join(FIXTURES, `${name}.fixture.json`), 'utf8')) as { now: string }).now);
+const nowOf = (name: string) =>
+  new Date((JSON.parse(readFileSync(path.join(FIXTURES, `${name}.fixture.json`), 'utf8')) as { now: string }).now);
 
 /** Every file's path, size and mtime: the probe must not change any. */
 function snapshot(root: string): string[] {
@@ -58,7 +60,8 @@ describe.each(names)('fixture %s', (name) => {
       s.add(f.status);
       seen.set(f.check, s);
       expect(f.message.length, f.check).toBeGreaterThan(0);
-      for (const e of f.evidence) if (e.file) expect(e.file.startsWith(m.root), `${f.check} evidence must be a host path`).toBe(false);
+      for (const e of f.evidence)
+        if (e.file) expect(e.file.startsWith(m.root), `${f.check} evidence must be a host path`).toBe(false);
     }
     expect(expectationProblems(report.findings, m.spec.expected)).toEqual([]);
     // every series that can exist, 0 rather than absent
@@ -103,17 +106,48 @@ describe.skipIf(!haveApt)('apt agrees with the probe on every updates fixture', 
     const r = m.root;
     const out = execFileSync(
       'apt',
-      ['list', '--upgradable', '-o', `Dir::State::status=${r}/var/lib/dpkg/status`, '-o', `Dir::State::Lists=${r}/var/lib/apt/lists`, '-o', `Dir::Etc=${r}/etc/apt`,
-        '-o', 'Dir::Cache::pkgcache=', '-o', 'Dir::Cache::srcpkgcache=', '-o', 'APT::Architectures::=i386'],
+      [
+        'list',
+        '--upgradable',
+        '-o',
+        `Dir::State::status=${r}/var/lib/dpkg/status`,
+        '-o',
+        `Dir::State::Lists=${r}/var/lib/apt/lists`,
+        '-o',
+        `Dir::Etc=${r}/etc/apt`,
+        '-o',
+        'Dir::Cache::pkgcache=',
+        '-o',
+        'Dir::Cache::srcpkgcache=',
+        '-o',
+        'APT::Architectures::=i386',
+      ],
       { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'ignore'] },
     );
-    const want = out.split('\n').flatMap((l) => {
-      const x = /^(\S+?)\/(\S+) (\S+) (\S+) \[upgradable from: (\S+)\]$/.exec(l);
-      return x ? [`${x[1]}:${x[4]} ${x[5]} -> ${x[3]} security=${x[2]!.split(',').some((s) => s.includes('-security'))}`] : [];
-    }).sort();
+    const want = out
+      .split('\n')
+      .flatMap((l) => {
+        const x = /^(\S+?)\/(\S+) (\S+) (\S+) \[upgradable from: (\S+)\]$/.exec(l);
+        return x
+          ? [`${x[1]}:${x[4]} ${x[5]} -> ${x[3]} security=${x[2]!.split(',').some((s) => s.includes('-security'))}`]
+          : [];
+      })
+      .sort();
     const host = new HostRoot(r);
-    const facts = (await updatesProbe.gather({ host, exec: hostExec(r), log, config: {}, signal: new AbortController().signal, now: () => nowOf(name), mode: 'scan' })) as UpdatesFacts;
-    const got = facts.family!.updates.map((u) => `${u.name}:${u.arch} ${u.installed} -> ${u.candidate} security=${u.candidateSecurity}`).sort();
+    const facts = (await updatesProbe.gather({
+      host,
+      exec: hostExec(r),
+      log,
+      config: {},
+      signal: new AbortController().signal,
+      now: () => nowOf(name),
+      mode: 'scan',
+    })) as UpdatesFacts;
+    const got = facts
+      .family!.updates.map(
+        (u) => `${u.name}:${u.arch} ${u.installed} -> ${u.candidate} security=${u.candidateSecurity}`,
+      )
+      .sort();
     expect(got).toEqual(want);
   });
 });

@@ -17,7 +17,11 @@ import { updatesProbe } from '../../probes/updates/index.js';
 import type { UpdatesFacts } from '../../probes/updates/types.js';
 
 const LISTS = MACHINE_LISTS;
-const haveApt = existsSync('/usr/bin/apt') && existsSync('/var/lib/dpkg/status') && existsSync(LISTS) && readdirSync(LISTS).some((f) => /_Packages/.test(f));
+const haveApt =
+  existsSync('/usr/bin/apt') &&
+  existsSync('/var/lib/dpkg/status') &&
+  existsSync(LISTS) &&
+  readdirSync(LISTS).some((f) => /_Packages/.test(f));
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -37,11 +41,18 @@ function aptUpgradable(root: string): string[] {
   const out = execFileSync(
     'apt',
     [
-      'list', '--upgradable',
-      '-o', `Dir::State::status=${root}/var/lib/dpkg/status`,
-      '-o', `Dir::State::Lists=${root}/var/lib/apt/lists`,
-      '-o', `Dir::Etc=${root}/etc/apt`,
-      '-o', 'Dir::Cache::pkgcache=', '-o', 'Dir::Cache::srcpkgcache=',
+      'list',
+      '--upgradable',
+      '-o',
+      `Dir::State::status=${root}/var/lib/dpkg/status`,
+      '-o',
+      `Dir::State::Lists=${root}/var/lib/apt/lists`,
+      '-o',
+      `Dir::Etc=${root}/etc/apt`,
+      '-o',
+      'Dir::Cache::pkgcache=',
+      '-o',
+      'Dir::Cache::srcpkgcache=',
     ],
     { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26 },
   );
@@ -49,19 +60,29 @@ function aptUpgradable(root: string): string[] {
 }
 
 describe.skipIf(!haveApt)('ground truth: apt list --upgradable on this machine', () => {
-  it('the probe computes exactly apt\'s upgradable list and security flags', { timeout: 60_000 }, async () => {
+  it("the probe computes exactly apt's upgradable list and security flags", { timeout: 60_000 }, async () => {
     const root = buildRoot();
     const want = aptUpgradable(root);
     const host = new HostRoot(root);
     const facts = (await updatesProbe.gather({
-      host, exec: hostExec(host.root), log: pino({ level: 'silent' }), config: {}, signal: new AbortController().signal, now: () => new Date(), mode: 'scan',
+      host,
+      exec: hostExec(host.root),
+      log: pino({ level: 'silent' }),
+      config: {},
+      signal: new AbortController().signal,
+      now: () => new Date(),
+      mode: 'scan',
     })) as UpdatesFacts;
     const fam = facts.family!;
     if (fam.family !== 'deb') throw new Error(`expected the Debian family, got ${fam.family}`);
     expect(fam.lists.filter((l) => l.problem)).toEqual([]);
-    const got = fam.updates.map((u) => `${u.name}:${u.arch} ${u.installed} -> ${u.candidate} security=${u.candidateSecurity}`).sort();
+    const got = fam.updates
+      .map((u) => `${u.name}:${u.arch} ${u.installed} -> ${u.candidate} security=${u.candidateSecurity}`)
+      .sort();
     const masked = fam.updates.filter((u) => u.maskedSecurity).map((u) => `${u.name} ${u.maskedSecurity}`);
-    console.log(`ground truth: apt lists ${want.length} upgradable (${want.filter((r) => r.endsWith('security=true')).length} security); probe ${got.length} (${fam.updates.filter((u) => u.candidateSecurity).length} security, ${masked.length} more masked: ${masked.join(', ') || 'none'})`);
+    console.log(
+      `ground truth: apt lists ${want.length} upgradable (${want.filter((r) => r.endsWith('security=true')).length} security); probe ${got.length} (${fam.updates.filter((u) => u.candidateSecurity).length} security, ${masked.length} more masked: ${masked.join(', ') || 'none'})`,
+    );
     expect(want.length).toBeGreaterThan(0);
     expect(got).toEqual(want);
   });

@@ -13,14 +13,31 @@ const osr = (t: string) => parseOsRelease(t, '/etc/os-release');
 
 describe('os-release', () => {
   it('reads quoted and unquoted values, lower-cases ids, keeps the first of duplicates', () => {
-    const o = osr('NAME="Fedora Linux"\nID=fedora\nVERSION_ID=42\nVARIANT_ID=coreos\nID_LIKE="RHEL centos"\nPRETTY_NAME=\'Fedora CoreOS 42\'\nID=debian\nBUILD_ID="a\\"b"\n');
-    expect(o).toMatchObject({ id: 'fedora', versionId: '42', variantId: 'coreos', idLike: ['rhel', 'centos'], prettyName: 'Fedora CoreOS 42', buildId: 'a"b' });
+    const o = osr(
+      'NAME="Fedora Linux"\nID=fedora\nVERSION_ID=42\nVARIANT_ID=coreos\nID_LIKE="RHEL centos"\nPRETTY_NAME=\'Fedora CoreOS 42\'\nID=debian\nBUILD_ID="a\\"b"\n',
+    );
+    expect(o).toMatchObject({
+      id: 'fedora',
+      versionId: '42',
+      variantId: 'coreos',
+      idLike: ['rhel', 'centos'],
+      prettyName: 'Fedora CoreOS 42',
+      buildId: 'a"b',
+    });
   });
   it('classifies the minimal and image-based OSes the issue names, and general-purpose ones', () => {
     const cases: [string, string | undefined][] = [
-      ['ID=flatcar\nID_LIKE=coreos', 'flatcar'], ['ID=bottlerocket', 'bottlerocket'], ['ID=talos', 'talos'], ['ID=cos', 'cos'],
-      ['ID=fedora\nVARIANT_ID=coreos', 'fedora-coreos'], ['ID="rhcos"', 'rhcos'], ['ID=alpine', undefined],
-      ['ID=fedora\nVARIANT_ID=server', undefined], ['ID=ubuntu', undefined], ['ID=debian', undefined], ['ID=amzn', undefined],
+      ['ID=flatcar\nID_LIKE=coreos', 'flatcar'],
+      ['ID=bottlerocket', 'bottlerocket'],
+      ['ID=talos', 'talos'],
+      ['ID=cos', 'cos'],
+      ['ID=fedora\nVARIANT_ID=coreos', 'fedora-coreos'],
+      ['ID="rhcos"', 'rhcos'],
+      ['ID=alpine', undefined],
+      ['ID=fedora\nVARIANT_ID=server', undefined],
+      ['ID=ubuntu', undefined],
+      ['ID=debian', undefined],
+      ['ID=amzn', undefined],
     ];
     for (const [t, img] of cases) {
       const c = classifyOs(osr(t));
@@ -68,7 +85,10 @@ describe('image facts from a host root', () => {
     return new HostRoot(d);
   };
   it('follows a relative /etc/os-release symlink and falls back to /usr/lib/os-release', async () => {
-    const h = root({ 'usr/lib/os-release': 'ID=flatcar\nVERSION_ID=4230.2.4\n' }, { 'etc/os-release': '../usr/lib/os-release' });
+    const h = root(
+      { 'usr/lib/os-release': 'ID=flatcar\nVERSION_ID=4230.2.4\n' },
+      { 'etc/os-release': '../usr/lib/os-release' },
+    );
     expect(await readOsRelease(h)).toMatchObject({ id: 'flatcar', file: '/etc/os-release' });
     const h2 = root({ 'usr/lib/os-release': 'ID=talos\nVERSION_ID=v1.11.3\n' });
     const o = await readOsRelease(h2);
@@ -79,14 +99,22 @@ describe('image facts from a host root', () => {
     expect((await readOsRelease(root({}))).id).toBe('');
   });
   it('Flatcar: SERVER=disabled is reported; an unreadable conf is ignored', async () => {
-    const h = root({ 'usr/share/flatcar/update.conf': 'GROUP=stable\n', 'etc/flatcar/update.conf': 'SERVER=disabled\n' });
+    const h = root({
+      'usr/share/flatcar/update.conf': 'GROUP=stable\n',
+      'etc/flatcar/update.conf': 'SERVER=disabled\n',
+    });
     const img = await gatherImage(h, osr('ID=flatcar\nVERSION_ID=1'), 'flatcar', 'Flatcar');
     expect(describeImage(img)).toContain('updates disabled (SERVER=disabled)');
     const h2 = root({ 'etc/flatcar/update.conf/x': '' });
     expect((await gatherImage(h2, osr('ID=flatcar'), 'flatcar', 'Flatcar')).settings).toEqual({});
   });
   it('ostree: staged deployment or not', async () => {
-    const staged = await gatherImage(root({ 'run/ostree/staged-deployment': '', 'run/ostree-booted': '' }), osr('ID=rhcos'), 'rhcos', 'RHCOS');
+    const staged = await gatherImage(
+      root({ 'run/ostree/staged-deployment': '', 'run/ostree-booted': '' }),
+      osr('ID=rhcos'),
+      'rhcos',
+      'RHCOS',
+    );
     expect(staged.staged).toBe(true);
     const idle = await gatherImage(root({}), osr('ID=fedora\nVARIANT_ID=coreos'), 'fedora-coreos', 'Fedora CoreOS');
     expect(idle.staged).toBe(false);
@@ -99,7 +127,11 @@ describe('image facts from a host root', () => {
     const cs = await gatherComponents(h, { records: [], os: br, image: img });
     expect(cs.find((c) => c.component === 'kubelet')).toMatchObject({ version: '1.33', builder: 'image' });
     expect(cs.find((c) => c.component === 'containerd')).toMatchObject({ builder: 'image' });
-    const plain = await gatherComponents(root({ 'usr/local/bin/kubelet': '' }), { family: 'deb', records: [{ name: 'docker', version: '1.5-2', arch: 'amd64', file: '/var/lib/dpkg/status' }], os: osr('ID=debian') });
+    const plain = await gatherComponents(root({ 'usr/local/bin/kubelet': '' }), {
+      family: 'deb',
+      records: [{ name: 'docker', version: '1.5-2', arch: 'amd64', file: '/var/lib/dpkg/status' }],
+      os: osr('ID=debian'),
+    });
     expect(plain).toHaveLength(1);
     expect(plain[0]!.problem).toContain('no package record');
   });

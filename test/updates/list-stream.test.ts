@@ -21,7 +21,7 @@ import { HostRoot } from '../../src/host/root.js';
 /** Cut `b` at the given offsets (any order, repeats allowed: empty chunks are fed too). */
 function cut(b: Buffer, offsets: number[]): Buffer[] {
   const at = [...offsets.map((o) => o % (b.length + 1)), 0, b.length].sort((x, y) => x - y);
-  return at.slice(1).map((end, i) => b.subarray(at[i]!, end));
+  return at.slice(1).map((end, i) => b.subarray(at[i], end));
 }
 
 function scan(chunks: Buffer[], names: ReadonlySet<string>): ParsedList {

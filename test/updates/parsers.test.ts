@@ -62,11 +62,16 @@ describe('deb822', () => {
 
   it('is case-insensitive on field names and tolerates CRLF and whitespace-only separators', () => {
     const r = parseDeb822('PACKAGE: a\r\nversion: 1\r\n \t\r\npackage: b\r\nVersion: 2\r\n');
-    expect(r.paragraphs.map((p) => [p.fields.get('package'), p.fields.get('version')])).toEqual([['a', '1'], ['b', '2']]);
+    expect(r.paragraphs.map((p) => [p.fields.get('package'), p.fields.get('version')])).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
   });
 
   it('reports malformed lines and carries on', () => {
-    const r = parseDeb822(' leading continuation\nPackage: a\nno colon here\n: empty name\nPackage: dup\n\nVersion: 1\n');
+    const r = parseDeb822(
+      ' leading continuation\nPackage: a\nno colon here\n: empty name\nPackage: dup\n\nVersion: 1\n',
+    );
     expect(r.problems.map((p) => p.line)).toEqual([1, 3, 4, 5]);
     expect(r.paragraphs).toHaveLength(2);
   });
@@ -78,7 +83,13 @@ describe('deb822', () => {
   });
 
   it('is linear on huge and hostile input', () => {
-    const big = 'Package: x\nDescription: y\n' + ' z\n'.repeat(300_000) + '\n'.repeat(100_000) + 'x'.repeat(2_000_000) + '\n' + ':\n'.repeat(200_000);
+    const big =
+      'Package: x\nDescription: y\n' +
+      ' z\n'.repeat(300_000) +
+      '\n'.repeat(100_000) +
+      'x'.repeat(2_000_000) +
+      '\n' +
+      ':\n'.repeat(200_000);
     const t = performance.now();
     const r = parseDeb822(big, { fields: new Set(['package']) });
     expect(performance.now() - t).toBeLessThan(2000);
@@ -92,7 +103,10 @@ describe('deb822', () => {
   });
 
   it('skips paragraphs by their first field', () => {
-    const r = parsePackagesList('Package: a\nVersion: 1\nArchitecture: all\n\nPackage: b\nVersion: 2\nArchitecture: amd64\nPhased-Update-Percentage: 30\n', new Set(['b']));
+    const r = parsePackagesList(
+      'Package: a\nVersion: 1\nArchitecture: all\n\nPackage: b\nVersion: 2\nArchitecture: amd64\nPhased-Update-Percentage: 30\n',
+      new Set(['b']),
+    );
     expect(r.packages).toBe(2);
     expect(r.entries).toEqual([{ name: 'b', version: '2', arch: 'amd64', phased: 30 }]);
   });
@@ -110,9 +124,15 @@ describe('dpkg status', () => {
   });
 
   it('reports bad Status and missing Version', () => {
-    const s = parseDpkgStatus('Package: a\nStatus: bogus\nVersion: 1\n\nPackage: b\nStatus: install ok installed\n\nVersion: 3\n');
+    const s = parseDpkgStatus(
+      'Package: a\nStatus: bogus\nVersion: 1\n\nPackage: b\nStatus: install ok installed\n\nVersion: 3\n',
+    );
     expect(s.packages).toEqual([]);
-    expect(s.problems.map((p) => p.message)).toEqual(['a: bad Status "bogus"', 'b: installed without Version', 'paragraph without Package']);
+    expect(s.problems.map((p) => p.message)).toEqual([
+      'a: bad Status "bogus"',
+      'b: installed without Version',
+      'paragraph without Package',
+    ]);
   });
 });
 
@@ -142,7 +162,14 @@ describe('Release / InRelease', () => {
     const r = parseRelease(INRELEASE);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.release).toMatchObject({ origin: 'Debian', label: 'Debian-Security', suite: 'oldstable-security', codename: 'bookworm-security', signed: true, notAutomatic: false });
+    expect(r.release).toMatchObject({
+      origin: 'Debian',
+      label: 'Debian-Security',
+      suite: 'oldstable-security',
+      codename: 'bookworm-security',
+      signed: true,
+      notAutomatic: false,
+    });
     expect(r.release.date).toBe(Date.UTC(2026, 10, 23, 11, 22, 37));
     expect(r.release.validUntil! - r.release.date!).toBe(7 * 86_400_000);
     const s = stripPgpArmour(INRELEASE);
@@ -150,14 +177,23 @@ describe('Release / InRelease', () => {
   });
 
   it('reads NotAutomatic and ButAutomaticUpgrades from a plain Release', () => {
-    const r = parseRelease('Origin: Debian Backports\nLabel: Debian Backports\nSuite: stable-backports\nCodename: bookworm-backports\nNotAutomatic: yes\nButAutomaticUpgrades: yes\nDate: Sat, 21 Nov 2026 20:14:21 UTC\n');
-    expect(r.ok && [r.release.notAutomatic, r.release.butAutomaticUpgrades, r.release.signed]).toEqual([true, true, false]);
+    const r = parseRelease(
+      'Origin: Debian Backports\nLabel: Debian Backports\nSuite: stable-backports\nCodename: bookworm-backports\nNotAutomatic: yes\nButAutomaticUpgrades: yes\nDate: Sat, 21 Nov 2026 20:14:21 UTC\n',
+    );
+    expect(r.ok && [r.release.notAutomatic, r.release.butAutomaticUpgrades, r.release.signed]).toEqual([
+      true,
+      true,
+      false,
+    ]);
     expect(r.ok && filePriority(r.release)).toBe(100);
   });
 
   it('rejects truncated armour, missing fields and binary data', () => {
     expect(parseRelease(INRELEASE.slice(0, 40))).toMatchObject({ ok: false });
-    expect(parseRelease(INRELEASE.slice(0, INRELEASE.indexOf('-----BEGIN PGP SIGNATURE')))).toMatchObject({ ok: false, reason: expect.stringContaining('truncated') });
+    expect(parseRelease(INRELEASE.slice(0, INRELEASE.indexOf('-----BEGIN PGP SIGNATURE')))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('truncated'),
+    });
     expect(parseRelease('Origin: x\nLabel: y\n')).toMatchObject({ ok: false });
     expect(parseRelease('')).toMatchObject({ ok: false });
     expect(parseRelease('\0\0\0Suite: x')).toMatchObject({ ok: false });
@@ -184,7 +220,12 @@ describe('Release / InRelease', () => {
   });
 
   it('classifies security archives by the data table', () => {
-    const rel = (o: Partial<{ origin: string; label: string; suite: string; codename: string }>) => ({ notAutomatic: false, butAutomaticUpgrades: false, signed: true, ...o });
+    const rel = (o: Partial<{ origin: string; label: string; suite: string; codename: string }>) => ({
+      notAutomatic: false,
+      butAutomaticUpgrades: false,
+      signed: true,
+      ...o,
+    });
     expect(securityRule(rel({ label: 'Debian-Security', suite: 'stable-security' }))).toBe('debian_security_label');
     expect(securityRule(rel({ origin: 'Ubuntu', suite: 'jammy-security' }))).toBe('security_suite');
     expect(securityRule(rel({ origin: 'UbuntuESMApps', suite: 'jammy-apps-security' }))).toBeDefined();
@@ -194,8 +235,13 @@ describe('Release / InRelease', () => {
   });
 
   it('maps lists to the longest release prefix', () => {
-    const rs = [{ path: 'a', prefix: 'deb.debian.org_debian_dists_bookworm' }, { path: 'b', prefix: 'deb.debian.org_debian_dists_bookworm-updates' }];
-    expect(releaseFor('deb.debian.org_debian_dists_bookworm-updates_main_binary-amd64_Packages.lz4', rs)?.path).toBe('b');
+    const rs = [
+      { path: 'a', prefix: 'deb.debian.org_debian_dists_bookworm' },
+      { path: 'b', prefix: 'deb.debian.org_debian_dists_bookworm-updates' },
+    ];
+    expect(releaseFor('deb.debian.org_debian_dists_bookworm-updates_main_binary-amd64_Packages.lz4', rs)?.path).toBe(
+      'b',
+    );
     expect(releaseFor('deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages', rs)?.path).toBe('a');
     expect(releaseFor('other_Packages', rs)).toBeUndefined();
   });
@@ -214,11 +260,16 @@ describe('compressed lists', () => {
   };
 
   it('chooses the codec by name', () => {
-    expect(['x_Packages', 'x_Packages.gz', 'x_Packages.xz', 'x_Packages.lz4', 'x_Packages.zst'].map(compressionOf)).toEqual(['none', 'gz', 'xz', 'lz4', 'zst']);
+    expect(
+      ['x_Packages', 'x_Packages.gz', 'x_Packages.xz', 'x_Packages.lz4', 'x_Packages.zst'].map(compressionOf),
+    ).toEqual(['none', 'gz', 'xz', 'lz4', 'zst']);
   });
 
   it('decodes gzip, lz4, xz and zstd to the same bytes', async () => {
-    const samples: [string, Buffer][] = [['gz', gzipSync(text)], ['lz4', lz4.compressFrameSync(text)]];
+    const samples: [string, Buffer][] = [
+      ['gz', gzipSync(text)],
+      ['lz4', lz4.compressFrameSync(text)],
+    ];
     if (have('lz4')) samples.push(['lz4', viaCli('lz4', ['-c'])]);
     if (have('xz')) samples.push(['xz', viaCli('xz', ['-c'])]);
     if (have('zstd')) samples.push(['zst', viaCli('zstd', ['-c'])]);
@@ -261,7 +312,10 @@ describe('compressed lists', () => {
 describe('apt.conf', () => {
   it('reads scalars, nested blocks, lists, comments and #clear; later files win', () => {
     const c = parseAptConf([
-      { file: '/etc/apt/apt.conf.d/20auto-upgrades', text: 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1"; // daily\n' },
+      {
+        file: '/etc/apt/apt.conf.d/20auto-upgrades',
+        text: 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1"; // daily\n',
+      },
       {
         file: '/etc/apt/apt.conf.d/50unattended-upgrades',
         text: `Unattended-Upgrade::Origins-Pattern {
@@ -280,7 +334,11 @@ Unattended-Upgrade::Package-Blacklist { "a"; };
     ]);
     expect(c.problems).toEqual([]);
     expect(c.scalars.get('apt::periodic::update-package-lists')).toMatchObject({ value: '1', line: 1 });
-    expect(c.scalars.get('apt::periodic::unattended-upgrade')).toMatchObject({ value: '0', file: '/etc/apt/apt.conf.d/50unattended-upgrades', line: 9 });
+    expect(c.scalars.get('apt::periodic::unattended-upgrade')).toMatchObject({
+      value: '0',
+      file: '/etc/apt/apt.conf.d/50unattended-upgrades',
+      line: 9,
+    });
     expect(c.lists.get('unattended-upgrade::origins-pattern')?.map((v) => v.value)).toEqual([
       'origin=Debian,codename=${distro_codename},label=Debian',
       'origin=Debian,codename=${distro_codename},label=Debian-Security',
@@ -289,7 +347,16 @@ Unattended-Upgrade::Package-Blacklist { "a"; };
   });
 
   it('reports malformed input and never throws', () => {
-    const bad = ['A "unterminated;\n', '}}}', 'A { B { C "1";', '/* never closed', 'lonely;', '#include /etc/passwd;', '{ "x"; };', 'A "1" B "2";'];
+    const bad = [
+      'A "unterminated;\n',
+      '}}}',
+      'A { B { C "1";',
+      '/* never closed',
+      'lonely;',
+      '#include /etc/passwd;',
+      '{ "x"; };',
+      'A "1" B "2";',
+    ];
     for (const t of bad) {
       const c = parseAptConf([{ file: 'f', text: t }]);
       expect(c.problems.length, t).toBeGreaterThan(0);
@@ -301,36 +368,99 @@ Unattended-Upgrade::Package-Blacklist { "a"; };
   });
 
   it('reads only the apt.conf.d and preferences.d names apt reads', () => {
-    expect(['20auto-upgrades', '50unattended-upgrades.ucf-dist', 'x.conf', 'bad name', 'a~'].map(isAptConfPart)).toEqual([true, false, true, false, false]);
+    expect(
+      ['20auto-upgrades', '50unattended-upgrades.ucf-dist', 'x.conf', 'bad name', 'a~'].map(isAptConfPart),
+    ).toEqual([true, false, true, false, false]);
     expect(['nodejs', 'x.pref', 'x.dpkg-old'].map(isPreferencesPart)).toEqual([true, true, false]);
   });
 });
 
 describe('apt preferences', () => {
   it('parses pins and reports bad ones', () => {
-    const r = parsePreferences('# comment\nPackage: nodejs\nPin: origin deb.nodesource.com\nPin-Priority: 600\n\nPackage: x\nPin-Priority: high\n', '/etc/apt/preferences.d/nodejs');
-    expect(r.pins).toEqual([{ file: '/etc/apt/preferences.d/nodejs', line: 2, package: 'nodejs', pin: 'origin deb.nodesource.com', priority: 600 }]);
+    const r = parsePreferences(
+      '# comment\nPackage: nodejs\nPin: origin deb.nodesource.com\nPin-Priority: 600\n\nPackage: x\nPin-Priority: high\n',
+      '/etc/apt/preferences.d/nodejs',
+    );
+    expect(r.pins).toEqual([
+      {
+        file: '/etc/apt/preferences.d/nodejs',
+        line: 2,
+        package: 'nodejs',
+        pin: 'origin deb.nodesource.com',
+        priority: 600,
+      },
+    ]);
     expect(r.problems).toHaveLength(1);
   });
 });
 
-function list(path: string, rel: Record<string, unknown> | undefined, entries: [string, string, string?, number?][]): AptList {
-  const l: AptList = { path, entries: entries.map(([name, version, arch, phased]) => ({ name, version, arch: arch ?? 'amd64', ...(phased !== undefined ? { phased } : {}) })), packages: entries.length };
-  if (rel) l.release = { path: path + '.rel', prefix: path, info: { notAutomatic: false, butAutomaticUpgrades: false, signed: true, ...rel } };
+function list(
+  path: string,
+  rel: Record<string, unknown> | undefined,
+  entries: [string, string, string?, number?][],
+): AptList {
+  const l: AptList = {
+    path,
+    entries: entries.map(([name, version, arch, phased]) => ({
+      name,
+      version,
+      arch: arch ?? 'amd64',
+      ...(phased !== undefined ? { phased } : {}),
+    })),
+    packages: entries.length,
+  };
+  if (rel)
+    l.release = {
+      path: path + '.rel',
+      prefix: path,
+      info: { notAutomatic: false, butAutomaticUpgrades: false, signed: true, ...rel },
+    };
   return l;
 }
-const inst = (name: string, version: string, held = false): InstalledPackage => ({ name, arch: 'amd64', version, want: held ? 'hold' : 'install', state: 'installed', held, line: 1 });
+const inst = (name: string, version: string, held = false): InstalledPackage => ({
+  name,
+  arch: 'amd64',
+  version,
+  want: held ? 'hold' : 'install',
+  state: 'installed',
+  held,
+  line: 1,
+});
 
 describe('candidate selection and security classification', () => {
-  const main = list('main', { origin: 'Debian', suite: 'stable', codename: 'bookworm' }, [['a', '1.0'], ['b', '1.0'], ['c', '2.0'], ['d', '1.0']]);
-  const sec = list('sec', { origin: 'Debian', label: 'Debian-Security', suite: 'stable-security', codename: 'bookworm-security' }, [['a', '1.1'], ['c', '2.1']]);
+  const main = list('main', { origin: 'Debian', suite: 'stable', codename: 'bookworm' }, [
+    ['a', '1.0'],
+    ['b', '1.0'],
+    ['c', '2.0'],
+    ['d', '1.0'],
+  ]);
+  const sec = list(
+    'sec',
+    { origin: 'Debian', label: 'Debian-Security', suite: 'stable-security', codename: 'bookworm-security' },
+    [
+      ['a', '1.1'],
+      ['c', '2.1'],
+    ],
+  );
   const upd = list('upd', { origin: 'Debian', suite: 'stable-updates', codename: 'bookworm-updates' }, [['c', '2.2']]);
-  const bpo = list('bpo', { suite: 'stable-backports', notAutomatic: true, butAutomaticUpgrades: true }, [['b', '3.0'], ['d', '2.0'], ['d', '2.1']]);
+  const bpo = list('bpo', { suite: 'stable-backports', notAutomatic: true, butAutomaticUpgrades: true }, [
+    ['b', '3.0'],
+    ['d', '2.0'],
+    ['d', '2.1'],
+  ]);
   const exp = list('exp', { suite: 'experimental', notAutomatic: true }, [['a', '9.0']]);
 
   it('follows apt: 500 beats backports (100) and experimental (1); backports upgrade what came from backports', () => {
-    const us = computeUpdates([inst('a', '1.0'), inst('b', '1.0'), inst('c', '2.0'), inst('d', '2.0')], [main, sec, upd, bpo, exp]);
-    expect(us.map((u) => `${u.name} ${u.installed}->${u.candidate} sec=${u.security} cand=${u.candidateSecurity} masked=${u.maskedSecurity ?? '-'}`)).toEqual([
+    const us = computeUpdates(
+      [inst('a', '1.0'), inst('b', '1.0'), inst('c', '2.0'), inst('d', '2.0')],
+      [main, sec, upd, bpo, exp],
+    );
+    expect(
+      us.map(
+        (u) =>
+          `${u.name} ${u.installed}->${u.candidate} sec=${u.security} cand=${u.candidateSecurity} masked=${u.maskedSecurity ?? '-'}`,
+      ),
+    ).toEqual([
       'a 1.0->1.1 sec=true cand=true masked=-',
       'c 2.0->2.2 sec=true cand=false masked=2.1', // a security fix masked by a newer -updates candidate
       'd 2.0->2.1 sec=false cand=false masked=-',
@@ -352,7 +482,12 @@ describe('candidate selection and security classification', () => {
 
 describe('kernels and options', () => {
   it('finds a newer installed kernel than the running one', () => {
-    const ks = kernelPackages([inst('linux-image-6.1.0-18-amd64', '6.1.76-1'), inst('linux-image-6.1.0-20-amd64', '6.1.85-1'), inst('linux-image-amd64', '6.1.85-1'), inst('linux-image-6.1.0-20-amd64-dbg', '6.1.85-1')]);
+    const ks = kernelPackages([
+      inst('linux-image-6.1.0-18-amd64', '6.1.76-1'),
+      inst('linux-image-6.1.0-20-amd64', '6.1.85-1'),
+      inst('linux-image-amd64', '6.1.85-1'),
+      inst('linux-image-6.1.0-20-amd64-dbg', '6.1.85-1'),
+    ]);
     expect(ks.map((k) => k.release)).toEqual(['6.1.0-20-amd64', '6.1.0-18-amd64']);
     expect(compareKernels('6.1.0-18-amd64', ks).newerKernel).toContain('linux-image-6.1.0-20-amd64');
     expect(compareKernels('6.1.0-20-amd64', ks)).toEqual({});

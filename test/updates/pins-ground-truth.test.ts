@@ -27,7 +27,10 @@ import { readPreferences } from '../../probes/updates/deb/family.js';
 
 const LISTS = MACHINE_LISTS;
 const haveApt =
-  existsSync('/usr/bin/apt-cache') && existsSync('/var/lib/dpkg/status') && existsSync(LISTS) && readdirSync(LISTS).some((f) => /^deb\.debian\.org_debian_dists_bookworm_.*_Packages/.test(f));
+  existsSync('/usr/bin/apt-cache') &&
+  existsSync('/var/lib/dpkg/status') &&
+  existsSync(LISTS) &&
+  readdirSync(LISTS).some((f) => /^deb\.debian\.org_debian_dists_bookworm_.*_Packages/.test(f));
 
 let dir = '';
 let root = '';
@@ -49,7 +52,10 @@ function setInstalledVersion(status: string, name: string, version: string): { s
   if (start < 0) throw new Error(`${name} is not in the status file`);
   const end = status.indexOf('\n\n', start);
   const para = status.slice(start, end).replace(/^Version: .*$/m, `Version: ${version}`);
-  return { status: status.slice(0, start) + para + status.slice(end), listParagraph: para.replace(/^Status: .*\n/m, '') + '\n' };
+  return {
+    status: status.slice(0, start) + para + status.slice(end),
+    listParagraph: para.replace(/^Status: .*\n/m, '') + '\n',
+  };
 }
 
 function buildRoot(): void {
@@ -67,29 +73,62 @@ function buildRoot(): void {
     path.join(root, 'etc/apt/sources.list.d/hostward-test.list'),
     'deb [trusted=yes] http://backports.example.org/debian bookworm-backports main\ndeb [trusted=yes] http://experimental.example.org:8080/debian experimental main\n',
   );
-  const rel = (fields: string) => `${fields}Date: Sat, 22 Nov 2025 10:00:00 UTC\nArchitectures: amd64 all\nComponents: main\n`;
-  writeFileSync(path.join(lists, `${BPO}_Release`), rel('Origin: Debian Backports\nLabel: Debian Backports\nSuite: oldstable-backports\nCodename: bookworm-backports\nNotAutomatic: yes\nButAutomaticUpgrades: yes\n'));
-  writeFileSync(path.join(lists, `${EXP}_Release`), rel('Origin: Debian\nLabel: Debian Experimental\nSuite: experimental\nCodename: rc-buggy\nNotAutomatic: yes\n'));
-  const para = (name: string, version: string, arch = 'amd64') => `Package: ${name}\nVersion: ${version}\nArchitecture: ${arch}\nMaintainer: test <t@example.org>\nDescription: generated for the pins ground truth\n`;
+  const rel = (fields: string) =>
+    `${fields}Date: Sat, 22 Nov 2025 10:00:00 UTC\nArchitectures: amd64 all\nComponents: main\n`;
+  writeFileSync(
+    path.join(lists, `${BPO}_Release`),
+    rel(
+      'Origin: Debian Backports\nLabel: Debian Backports\nSuite: oldstable-backports\nCodename: bookworm-backports\nNotAutomatic: yes\nButAutomaticUpgrades: yes\n',
+    ),
+  );
+  writeFileSync(
+    path.join(lists, `${EXP}_Release`),
+    rel('Origin: Debian\nLabel: Debian Experimental\nSuite: experimental\nCodename: rc-buggy\nNotAutomatic: yes\n'),
+  );
+  const para = (name: string, version: string, arch = 'amd64') =>
+    `Package: ${name}\nVersion: ${version}\nArchitecture: ${arch}\nMaintainer: test <t@example.org>\nDescription: generated for the pins ground truth\n`;
   writeFileSync(
     path.join(lists, `${BPO}_main_binary-amd64_Packages`),
-    [curl.listParagraph, para('curl', '8.14.1-2~bpo12+1'), para('libcurl4', '8.14.1-2~bpo12+1'), para('jq', '1.7.1-3~bpo12+1'), para('ca-certificates', '20250419~bpo12+1', 'all'), para('bash', '5.2.37-1~bpo12+1')].join('\n'),
+    [
+      curl.listParagraph,
+      para('curl', '8.14.1-2~bpo12+1'),
+      para('libcurl4', '8.14.1-2~bpo12+1'),
+      para('jq', '1.7.1-3~bpo12+1'),
+      para('ca-certificates', '20250419~bpo12+1', 'all'),
+      para('bash', '5.2.37-1~bpo12+1'),
+    ].join('\n'),
   );
-  writeFileSync(path.join(lists, `${EXP}_main_binary-amd64_Packages`), [para('jq', '1.8.0-1'), para('bash', '5.3-1'), para('perl', '5.40.1-1')].join('\n'));
+  writeFileSync(
+    path.join(lists, `${EXP}_main_binary-amd64_Packages`),
+    [para('jq', '1.8.0-1'), para('bash', '5.3-1'), para('perl', '5.40.1-1')].join('\n'),
+  );
 }
 
 const APT_DIRS = (extra: string[]) => [
-  '-o', `Dir::State::status=${root}/var/lib/dpkg/status`,
-  '-o', `Dir::State::Lists=${root}/var/lib/apt/lists`,
-  '-o', `Dir::Etc=${root}/etc/apt`,
-  '-o', `Dir::Etc::preferences=${root}/etc/apt/preferences`,
-  '-o', `Dir::Etc::preferencesparts=${root}/etc/apt/preferences.d`,
-  '-o', 'Dir::Cache::pkgcache=', '-o', 'Dir::Cache::srcpkgcache=',
+  '-o',
+  `Dir::State::status=${root}/var/lib/dpkg/status`,
+  '-o',
+  `Dir::State::Lists=${root}/var/lib/apt/lists`,
+  '-o',
+  `Dir::Etc=${root}/etc/apt`,
+  '-o',
+  `Dir::Etc::preferences=${root}/etc/apt/preferences`,
+  '-o',
+  `Dir::Etc::preferencesparts=${root}/etc/apt/preferences.d`,
+  '-o',
+  'Dir::Cache::pkgcache=',
+  '-o',
+  'Dir::Cache::srcpkgcache=',
   ...extra,
 ];
 
 function runApt(cmd: string, args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 1 << 27, timeout: 60_000 });
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C' },
+    maxBuffer: 1 << 27,
+    timeout: 60_000,
+  });
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
@@ -121,7 +160,6 @@ function parseAptPolicy(out: string): Map<string, AptPolicy> {
   return m;
 }
 
-
 interface Scenario {
   name: string;
   /** File name under etc/apt ("preferences" or "preferences.d/<part>") -> text. */
@@ -150,7 +188,8 @@ const SCENARIOS: Scenario[] = [
     name: 'release pins: security -1, updates 50 by archive and component, a specific pin above a generic one',
     files: {
       'preferences.d/10security': 'Package: *\nPin: release n=bookworm-security\nPin-Priority: -1\n',
-      'preferences.d/20updates.pref': 'Package: *\nPin: release a=oldstable-updates, c=main\nPin-Priority: 50\n\nPackage: ca-certificates krb5-locales\nPin: release l=Debian-Security\nPin-Priority: 600\n',
+      'preferences.d/20updates.pref':
+        'Package: *\nPin: release a=oldstable-updates, c=main\nPin-Priority: 50\n\nPackage: ca-certificates krb5-locales\nPin: release l=Debian-Security\nPin-Priority: 600\n',
       'preferences.d/30ignored.disabled': 'Package: *\nPin: release *\nPin-Priority: 1001\n',
     },
     changes: ['apt', 'libapt-pkg6.0'],
@@ -183,20 +222,29 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'source pins: src:curl to the installed build, src:systemd to bookworm',
-    files: { preferences: 'Package: src:curl\nPin: version 7.88.1-10+deb12u14\nPin-Priority: 1001\n\nPackage: src:systemd\nPin: release n=bookworm\nPin-Priority: 1001\n' },
+    files: {
+      preferences:
+        'Package: src:curl\nPin: version 7.88.1-10+deb12u14\nPin-Priority: 1001\n\nPackage: src:systemd\nPin: release n=bookworm\nPin-Priority: 1001\n',
+    },
     changes: ['libcurl4', 'libcurl3-gnutls'],
   },
   {
     // apt warns once per package name in its cache (121k warnings) and takes ~40 s for all installed names: 40 here
     name: 'an invalid regex: apt warns and the pin matches nothing',
-    files: { preferences: 'Package: /([a/\nPin: release *\nPin-Priority: 1001\n\nPackage: /^(jq|bash)$/\nPin: release n=bookworm\nPin-Priority: 1001\n' },
+    files: {
+      preferences:
+        'Package: /([a/\nPin: release *\nPin-Priority: 1001\n\nPackage: /^(jq|bash)$/\nPin: release n=bookworm\nPin-Priority: 1001\n',
+    },
     sample: 40,
     changes: ['jq'],
   },
   {
     name: 'APT::Default-Release (990 before every pin) and a generic 995 on bookworm',
     defaultRelease: 'oldstable-security',
-    files: { preferences: 'Package: *\nPin: release n=bookworm\nPin-Priority: 995\n\nPackage: *\nPin: release n=bookworm-security\nPin-Priority: 100\n' },
+    files: {
+      preferences:
+        'Package: *\nPin: release n=bookworm\nPin-Priority: 995\n\nPackage: *\nPin: release n=bookworm-security\nPin-Priority: 100\n',
+    },
   },
   {
     name: 'never, a=now, release *, simple version form, arch qualifiers',
@@ -209,15 +257,34 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'warnings only: unknown pin type, version pin on *, record without Pin, trailing text after the priority',
-    files: { preferences: 'Package: jq\nPin: sources foo\nPin-Priority: 900\n\nPackage: *\nPin: version 1.0\nPin-Priority: 900\n\nPackage: bash\nPin-Priority: 900\n\nPackage: jq\nPin: release n=bookworm\nPin-Priority: 1001 (pinned)\n' },
+    files: {
+      preferences:
+        'Package: jq\nPin: sources foo\nPin-Priority: 900\n\nPackage: *\nPin: version 1.0\nPin-Priority: 900\n\nPackage: bash\nPin-Priority: 900\n\nPackage: jq\nPin: release n=bookworm\nPin-Priority: 1001 (pinned)\n',
+    },
     changes: ['jq'],
   },
   { name: 'error: a record without Package', files: { preferences: 'Explanation: nothing else\n' }, aptFails: true },
   { name: 'error: no Pin-Priority', files: { 'preferences.d/x': 'Package: jq\nPin: release *\n' }, aptFails: true },
-  { name: 'error: Pin-Priority 0', files: { preferences: 'Package: jq\nPin: release *\nPin-Priority: 0\n' }, aptFails: true },
-  { name: 'error: never on a named package', files: { preferences: 'Package: jq\nPin: release *\nPin-Priority: never\n' }, aptFails: true },
-  { name: 'error: priority out of range', files: { preferences: 'Package: jq\nPin: release *\nPin-Priority: 40000\n' }, aptFails: true },
-  { name: 'error: priority is a word', files: { preferences: 'Package: jq\nPin: release *\nPin-Priority: high\n' }, aptFails: true },
+  {
+    name: 'error: Pin-Priority 0',
+    files: { preferences: 'Package: jq\nPin: release *\nPin-Priority: 0\n' },
+    aptFails: true,
+  },
+  {
+    name: 'error: never on a named package',
+    files: { preferences: 'Package: jq\nPin: release *\nPin-Priority: never\n' },
+    aptFails: true,
+  },
+  {
+    name: 'error: priority out of range',
+    files: { preferences: 'Package: jq\nPin: release *\nPin-Priority: 40000\n' },
+    aptFails: true,
+  },
+  {
+    name: 'error: priority is a word',
+    files: { preferences: 'Package: jq\nPin: release *\nPin-Priority: high\n' },
+    aptFails: true,
+  },
 ];
 
 function writeScenario(s: Scenario): void {
@@ -233,7 +300,13 @@ function writeScenario(s: Scenario): void {
 async function gather(): Promise<DebFamilyFacts> {
   const host = new HostRoot(root);
   const facts = (await updatesProbe.gather({
-    host, exec: hostExec(host.root), log: pino({ level: 'silent' }), config: {}, signal: new AbortController().signal, now: () => new Date(), mode: 'scan',
+    host,
+    exec: hostExec(host.root),
+    log: pino({ level: 'silent' }),
+    config: {},
+    signal: new AbortController().signal,
+    now: () => new Date(),
+    mode: 'scan',
   })) as UpdatesFacts;
   if (facts.family?.family !== 'deb') throw new Error('expected the Debian family');
   return facts.family;
@@ -243,10 +316,18 @@ describe.skipIf(!haveApt)('ground truth: apt pins against apt-cache policy on th
   beforeAll(async () => {
     buildRoot();
     installed = parseDpkgStatus(readFileSync(path.join(root, 'var/lib/dpkg/status'), 'utf8')).packages;
-    const apt = await readAptLists(new HostRoot(root), { names: new Set(installed.map((p) => p.name)), maxFileBytes: 1 << 30, maxListBytes: 1 << 30 });
+    const apt = await readAptLists(new HostRoot(root), {
+      names: new Set(installed.map((p) => p.name)),
+      maxFileBytes: 1 << 30,
+      maxListBytes: 1 << 30,
+    });
     lists = apt.lists;
     expect(lists.filter((l) => l.problem)).toEqual([]);
-    expect(lists.find((l) => l.path.includes('experimental'))?.target).toEqual({ site: 'experimental.example.org', component: 'main', arch: 'amd64' });
+    expect(lists.find((l) => l.path.includes('experimental'))?.target).toEqual({
+      site: 'experimental.example.org',
+      component: 'main',
+      arch: 'amd64',
+    });
   }, 120_000);
 
   for (const s of SCENARIOS) {
@@ -283,22 +364,31 @@ describe.skipIf(!haveApt)('ground truth: apt pins against apt-cache policy on th
         const p = installed.find((x) => x.name === n)!;
         const c = mine.candidates.get(`${n}:${p.arch === 'all' ? 'amd64' : p.arch}`);
         want.push(`${n} candidate=${a.candidate ?? 'none'} | ${a.versions.join(', ')}`);
-        got.push(`${n} candidate=${c?.candidate ?? 'none'} | ${c?.priorities.map((v) => `${v.version} ${v.priority}`).join(', ') ?? ''}`);
+        got.push(
+          `${n} candidate=${c?.candidate ?? 'none'} | ${c?.priorities.map((v) => `${v.version} ${v.priority}`).join(', ') ?? ''}`,
+        );
         versions += a.versions.length;
       }
       expect(got).toEqual(want);
-      const changed = names.filter((n) => mine.candidates.get(`${n}:amd64`)?.candidate !== base.candidates.get(`${n}:amd64`)?.candidate);
+      const changed = names.filter(
+        (n) => mine.candidates.get(`${n}:amd64`)?.candidate !== base.candidates.get(`${n}:amd64`)?.candidate,
+      );
       for (const n of s.changes ?? []) expect(changed, `the pins should change ${n}`).toContain(n);
 
       // The probe end to end (preferences read from the root, apt.conf, checks' facts) against apt list.
       const up = runApt('apt', ['list', '--upgradable', ...APT_DIRS(extra)]);
       expect(up.status, up.stderr).toBe(0);
       const fam = await gather();
-      const upgradable = fam.updates.map((u) => `${u.name}:${u.arch} ${u.installed} -> ${u.candidate} security=${u.candidateSecurity}`).sort();
+      const upgradable = fam.updates
+        .map((u) => `${u.name}:${u.arch} ${u.installed} -> ${u.candidate} security=${u.candidateSecurity}`)
+        .sort();
       expect(upgradable).toEqual(parseAptUpgradable(up.stdout));
       expect(fam.pinPolicy.effects.map((e) => e.name).sort()).toEqual(mine.effects.map((e) => e.name).sort());
-      for (const e of fam.pinPolicy.effects) expect(e.pins.length, `${e.name} names the pins that change it`).toBeGreaterThan(0);
-      console.log(`pins ground truth [${s.name}]: ${names.length} packages, ${versions} versions equal to apt-cache policy; ${upgradable.length} upgradable equal to apt list; ${changed.length} candidates changed by pins (${changed.slice(0, 8).join(" ")}); problems: ${prefs.problems.length + mine.problems.length}`);
+      for (const e of fam.pinPolicy.effects)
+        expect(e.pins.length, `${e.name} names the pins that change it`).toBeGreaterThan(0);
+      console.log(
+        `pins ground truth [${s.name}]: ${names.length} packages, ${versions} versions equal to apt-cache policy; ${upgradable.length} upgradable equal to apt list; ${changed.length} candidates changed by pins (${changed.slice(0, 8).join(' ')}); problems: ${prefs.problems.length + mine.problems.length}`,
+      );
     });
   }
 });

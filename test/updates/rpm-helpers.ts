@@ -19,7 +19,8 @@ export interface HeaderInput {
 export function buildHeader(h: HeaderInput): Buffer {
   type Entry = { tag: number; type: number; bytes: Buffer; count: number; align: number };
   const entries: Entry[] = [];
-  const str = (tag: number, s: string) => entries.push({ tag, type: TYPE.string, bytes: Buffer.from(s + '\0'), count: 1, align: 1 });
+  const str = (tag: number, s: string) =>
+    entries.push({ tag, type: TYPE.string, bytes: Buffer.from(s + '\0'), count: 1, align: 1 });
   str(TAG.name, h.name);
   str(TAG.version, h.version);
   str(TAG.release, h.release);
@@ -66,9 +67,9 @@ export function buildHeader(h: HeaderInput): Buffer {
 
 /** rpm's sqlite backend schema (lib/backend/sqlite.c): Packages(hnum, blob) plus index tables. */
 export const RPMDB_SCHEMA = [
-  'CREATE TABLE IF NOT EXISTS \'Packages\' (hnum INTEGER PRIMARY KEY AUTOINCREMENT,blob BLOB NOT NULL)',
-  'CREATE TABLE IF NOT EXISTS \'Name\' (key \'TEXT\' NOT NULL, hnum INTEGER NOT NULL, idx INTEGER NOT NULL, FOREIGN KEY (hnum) REFERENCES \'Packages\'(hnum))',
-  'CREATE INDEX IF NOT EXISTS \'Name_key_idx\' ON \'Name\'(key)',
+  "CREATE TABLE IF NOT EXISTS 'Packages' (hnum INTEGER PRIMARY KEY AUTOINCREMENT,blob BLOB NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS 'Name' (key 'TEXT' NOT NULL, hnum INTEGER NOT NULL, idx INTEGER NOT NULL, FOREIGN KEY (hnum) REFERENCES 'Packages'(hnum))",
+  "CREATE INDEX IF NOT EXISTS 'Name_key_idx' ON 'Name'(key)",
 ];
 
 /** Write an rpmdb.sqlite image with these packages (sql.js, the same library the probe reads it with). */

@@ -8,9 +8,22 @@ import { buildHeader, buildRpmdb } from './rpm-helpers.js';
 
 describe('RPM header blobs', () => {
   it('decodes NAME, VERSION, RELEASE, EPOCH and ARCH, skipping the region entry and other tags', () => {
-    const b = buildHeader({ name: 'openssl-libs', version: '3.2.2', release: '9.fc41', epoch: 1, arch: 'x86_64', extra: { 1004: 'A general purpose cryptography library', 1005: 'x' } });
-    expect(parseRpmHeader(b)).toEqual({ ok: true, pkg: { name: 'openssl-libs', version: '3.2.2', release: '9.fc41', epoch: 1, arch: 'x86_64' } });
-    expect(parseRpmHeader(buildHeader({ name: 'gpg-pubkey', version: 'e99d6ad1', release: '64d2612c' }))).toEqual({ ok: true, pkg: { name: 'gpg-pubkey', version: 'e99d6ad1', release: '64d2612c' } });
+    const b = buildHeader({
+      name: 'openssl-libs',
+      version: '3.2.2',
+      release: '9.fc41',
+      epoch: 1,
+      arch: 'x86_64',
+      extra: { 1004: 'A general purpose cryptography library', 1005: 'x' },
+    });
+    expect(parseRpmHeader(b)).toEqual({
+      ok: true,
+      pkg: { name: 'openssl-libs', version: '3.2.2', release: '9.fc41', epoch: 1, arch: 'x86_64' },
+    });
+    expect(parseRpmHeader(buildHeader({ name: 'gpg-pubkey', version: 'e99d6ad1', release: '64d2612c' }))).toEqual({
+      ok: true,
+      pkg: { name: 'gpg-pubkey', version: 'e99d6ad1', release: '64d2612c' },
+    });
   });
   it('rejects short, truncated, oversized and inconsistent blobs without reading out of bounds', () => {
     const good = buildHeader({ name: 'bash', version: '5.2', release: '1', arch: 'x86_64' });
@@ -24,7 +37,8 @@ describe('RPM header blobs', () => {
     expect(parseRpmHeader(bigData)).toMatchObject({ ok: false, reason: expect.stringContaining('data length') });
     // NAME offset pointing past the data
     const badOff = Buffer.from(good);
-    for (let e = 0; e < badOff.readUInt32BE(0); e++) if (badOff.readUInt32BE(8 + e * 16) === TAG.name) badOff.writeUInt32BE(0xfffffff0, 8 + e * 16 + 8);
+    for (let e = 0; e < badOff.readUInt32BE(0); e++)
+      if (badOff.readUInt32BE(8 + e * 16) === TAG.name) badOff.writeUInt32BE(0xfffffff0, 8 + e * 16 + 8);
     expect(parseRpmHeader(badOff).ok).toBe(false);
     // unterminated string: drop every NUL of the data store
     const noNul = Buffer.from(good);
@@ -66,12 +80,17 @@ describe('rpmdb.sqlite', () => {
     expect(r.problems[0]).toContain('Packages row 2: truncated');
   });
   it('says why for non-SQLite, truncated and foreign databases', async () => {
-    expect(await readRpmDbSqlite(Buffer.from('not a database'))).toMatchObject({ ok: false, reason: expect.stringContaining('not an SQLite 3 database') });
+    expect(await readRpmDbSqlite(Buffer.from('not a database'))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('not an SQLite 3 database'),
+    });
     const db = await buildRpmdb([{ name: 'bash', version: '1', release: '1', arch: 'x86_64' }]);
     const cut = await readRpmDbSqlite(db.subarray(0, 150));
     expect(cut.ok === false || cut.packages.length === 0).toBe(true);
     const require = createRequire(import.meta.url);
-    const SQL = await (await import('sql.js')).default({ locateFile: (f: string) => require.resolve(`sql.js/dist/${f}`) });
+    const SQL = await (
+      await import('sql.js')
+    ).default({ locateFile: (f: string) => require.resolve(`sql.js/dist/${f}`) });
     const other = new SQL.Database();
     other.run('CREATE TABLE t (x)');
     const bytes = Buffer.from(other.export());
@@ -79,7 +98,12 @@ describe('rpmdb.sqlite', () => {
     expect(await readRpmDbSqlite(bytes)).toMatchObject({ ok: false, reason: expect.stringContaining('Packages') });
   });
   it('reads a database of 5,000 packages quickly', async () => {
-    const many = Array.from({ length: 5000 }, (_, i) => ({ name: `pkg${i}`, version: `1.${i}`, release: '1.fc41', arch: 'x86_64' }));
+    const many = Array.from({ length: 5000 }, (_, i) => ({
+      name: `pkg${i}`,
+      version: `1.${i}`,
+      release: '1.fc41',
+      arch: 'x86_64',
+    }));
     const db = await buildRpmdb(many);
     const t0 = Date.now();
     const r = await readRpmDbSqlite(db);
@@ -89,10 +113,25 @@ describe('rpmdb.sqlite', () => {
 });
 
 describe('kernels (needs-restarting -r)', () => {
-  const k = (version: string, release: string, name = 'kernel-core') => ({ name, version, release, arch: 'x86_64', hnum: 0 });
+  const k = (version: string, release: string, name = 'kernel-core') => ({
+    name,
+    version,
+    release,
+    arch: 'x86_64',
+    hnum: 0,
+  });
   it('orders kernels by EVR, one per release, and compares with the running one', () => {
-    const ks = rpmKernels([k('6.11.4', '301.fc41'), k('6.11.4', '301.fc41', 'kernel'), k('6.12.5', '200.fc41'), k('6.9.1', '100.fc41')]);
-    expect(ks.map((x) => x.release)).toEqual(['6.12.5-200.fc41.x86_64', '6.11.4-301.fc41.x86_64', '6.9.1-100.fc41.x86_64']);
+    const ks = rpmKernels([
+      k('6.11.4', '301.fc41'),
+      k('6.11.4', '301.fc41', 'kernel'),
+      k('6.12.5', '200.fc41'),
+      k('6.9.1', '100.fc41'),
+    ]);
+    expect(ks.map((x) => x.release)).toEqual([
+      '6.12.5-200.fc41.x86_64',
+      '6.11.4-301.fc41.x86_64',
+      '6.9.1-100.fc41.x86_64',
+    ]);
     expect(ks[1]!.name).toBe('kernel-core');
     expect(compareRpmKernels('6.12.5-200.fc41.x86_64', ks)).toEqual({});
     expect(compareRpmKernels('6.11.4-301.fc41.x86_64', ks).newerKernel).toContain('6.12.5-200.fc41');

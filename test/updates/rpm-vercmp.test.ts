@@ -18,12 +18,18 @@ a a 0|a+ a+ 0|a+ a_ 0|a_ a+ 0|+a +a 0|+a _a 0|_a +a 0|+_ +_ 0|_+ +_ 0|_+ _+ 0|+ 
 1.0^20160101^git1 1.0^20160101^git1 0|1.0^20160102 1.0^20160101^git1 1|1.0^20160101^git1 1.0^20160102 -1
 1.0~rc1^git1 1.0~rc1^git1 0|1.0~rc1^git1 1.0~rc1 1|1.0~rc1 1.0~rc1^git1 -1|1.0^git1~pre 1.0^git1~pre 0|1.0^git1 1.0^git1~pre 1
 1.0^git1~pre 1.0^git1 -1
-`.split(/[|\n]/).map((s) => s.trim()).filter(Boolean).map((s) => s.split(' ') as [string, string, string]);
+`
+  .split(/[|\n]/)
+  .map((s) => s.trim())
+  .filter(Boolean)
+  .map((s) => s.split(' ') as [string, string, string]);
 
 describe('rpmvercmp', () => {
   it(`agrees with rpm's test suite on ${CASES.length} cases`, () => {
     expect(CASES.length).toBe(91);
-    const bad = CASES.filter(([a, b, want]) => rpmvercmp(a, b) !== Number(want)).map(([a, b, w]) => `${a} ${b}: ${rpmvercmp(a, b)} want ${w}`);
+    const bad = CASES.filter(([a, b, want]) => rpmvercmp(a, b) !== Number(want)).map(
+      ([a, b, w]) => `${a} ${b}: ${rpmvercmp(a, b)} want ${w}`,
+    );
     expect(bad).toEqual([]);
   });
   it('real Fedora/RHEL release strings', () => {

@@ -89,7 +89,8 @@ describe('dpkg version comparison: edge cases', () => {
 });
 
 const LISTS = '/var/lib/apt/lists';
-const haveDpkg = existsSync('/usr/bin/dpkg') && existsSync(LISTS) && readdirSync(LISTS).some((f) => /_Packages(\.\w+)?$/.test(f));
+const haveDpkg =
+  existsSync('/usr/bin/dpkg') && existsSync(LISTS) && readdirSync(LISTS).some((f) => /_Packages(\.\w+)?$/.test(f));
 
 /** A small deterministic PRNG (mulberry32). */
 function rng(seed: number) {
@@ -106,12 +107,16 @@ function rng(seed: number) {
 async function dpkgDisagreements(lines: string[]): Promise<string[]> {
   const workers = Math.max(2, os.availableParallelism());
   const chunks = Array.from({ length: workers }, (_, i) => lines.filter((_, j) => j % workers === i));
-  const script = 'while read -r a op b; do dpkg --compare-versions "$a" "$op" "$b" || printf "%s %s %s\\n" "$a" "$op" "$b"; done';
+  const script =
+    'while read -r a op b; do dpkg --compare-versions "$a" "$op" "$b" || printf "%s %s %s\\n" "$a" "$op" "$b"; done';
   const outs = await Promise.all(
     chunks.map(
       (chunk) =>
         new Promise<string>((resolve, reject) => {
-          const p = spawn('sh', ['-c', script], { env: { ...process.env, LC_ALL: 'C' }, stdio: ['pipe', 'pipe', 'pipe'] });
+          const p = spawn('sh', ['-c', script], {
+            env: { ...process.env, LC_ALL: 'C' },
+            stdio: ['pipe', 'pipe', 'pipe'],
+          });
           let out = '';
           let err = '';
           p.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -146,47 +151,56 @@ describe.skipIf(!haveDpkg)('dpkg version comparison vs dpkg --compare-versions o
   // Each pair is one dpkg process (about 5 ms here), so the suite compares an even sample of the pairs;
   // HOSTWARD_VERSION_PAIRS=100500 runs them all (the README's figure).
   const target = Number(process.env.HOSTWARD_VERSION_PAIRS ?? 20_000);
-  it(`agrees on ${target} real version pairs (an even sample of 100,500), 0 mismatches`, { timeout: 600_000 }, async () => {
-    const perPackage = new Map<string, Set<string>>();
-    const add = (name: string, v: string) => {
-      if (!/^[A-Za-z0-9.+~:-]+$/.test(v)) return; // a shell word; real versions always are
-      let s = perPackage.get(name);
-      if (!s) perPackage.set(name, (s = new Set()));
-      s.add(v);
-    };
-    for (const f of readdirSync(LISTS).filter((n) => /_Packages(\.(gz|xz|lz4|zst))?$/.test(n))) {
-      const d = await decode(readFileSync(`${LISTS}/${f}`), compressionOf(f), 1 << 30);
-      if (!d.ok) continue;
-      for (const e of parsePackagesList(d.bytes.toString('utf8')).entries) add(e.name, e.version);
-    }
-    if (existsSync('/var/lib/dpkg/status')) for (const p of parseDpkgStatus(readFileSync('/var/lib/dpkg/status', 'utf8')).packages) add(p.name, p.version);
+  it(
+    `agrees on ${target} real version pairs (an even sample of 100,500), 0 mismatches`,
+    { timeout: 600_000 },
+    async () => {
+      const perPackage = new Map<string, Set<string>>();
+      const add = (name: string, v: string) => {
+        if (!/^[A-Za-z0-9.+~:-]+$/.test(v)) return; // a shell word; real versions always are
+        let s = perPackage.get(name);
+        if (!s) perPackage.set(name, (s = new Set()));
+        s.add(v);
+      };
+      for (const f of readdirSync(LISTS).filter((n) => /_Packages(\.(gz|xz|lz4|zst))?$/.test(n))) {
+        const d = await decode(readFileSync(`${LISTS}/${f}`), compressionOf(f), 1 << 30);
+        if (!d.ok) continue;
+        for (const e of parsePackagesList(d.bytes.toString('utf8')).entries) add(e.name, e.version);
+      }
+      if (existsSync('/var/lib/dpkg/status'))
+        for (const p of parseDpkgStatus(readFileSync('/var/lib/dpkg/status', 'utf8')).packages) add(p.name, p.version);
 
-    const pairs: [string, string][] = [];
-    // 1. versions of the same package (the comparisons apt makes): all pairs of small groups, neighbours of big ones
-    for (const vs of perPackage.values()) {
-      const s = [...vs].sort(compareVersions);
-      if (s.length <= 8) for (let i = 0; i < s.length; i++) for (let j = i + 1; j < s.length; j++) pairs.push([s[i]!, s[j]!]);
-      else for (let i = 0; i + 1 < s.length; i++) pairs.push([s[i]!, s[i + 1]!]);
-    }
-    // 2. all distinct versions in our order, each with its next 1..4 neighbours (the hard, close pairs)
-    const all = [...new Set([...perPackage.values()].flatMap((s) => [...s]))].sort(compareVersions);
-    for (let k = 1; k <= 4; k++) for (let i = 0; i + k < all.length; i++) pairs.push([all[i]!, all[i + k]!]);
-    // 3. random pairs across packages, to reach the target
-    const rand = rng(20261124);
-    while (pairs.length < 100_500) pairs.push([all[Math.floor(rand() * all.length)]!, all[Math.floor(rand() * all.length)]!]);
+      const pairs: [string, string][] = [];
+      // 1. versions of the same package (the comparisons apt makes): all pairs of small groups, neighbours of big ones
+      for (const vs of perPackage.values()) {
+        const s = [...vs].sort(compareVersions);
+        if (s.length <= 8)
+          for (let i = 0; i < s.length; i++) for (let j = i + 1; j < s.length; j++) pairs.push([s[i]!, s[j]!]);
+        else for (let i = 0; i + 1 < s.length; i++) pairs.push([s[i]!, s[i + 1]!]);
+      }
+      // 2. all distinct versions in our order, each with its next 1..4 neighbours (the hard, close pairs)
+      const all = [...new Set([...perPackage.values()].flatMap((s) => [...s]))].sort(compareVersions);
+      for (let k = 1; k <= 4; k++) for (let i = 0; i + k < all.length; i++) pairs.push([all[i]!, all[i + k]!]);
+      // 3. random pairs across packages, to reach the target
+      const rand = rng(20261124);
+      while (pairs.length < 100_500)
+        pairs.push([all[Math.floor(rand() * all.length)]!, all[Math.floor(rand() * all.length)]!]);
 
-    const op = (a: string, b: string) => ({ [-1]: 'lt', 0: 'eq', 1: 'gt' })[sign(compareVersions(a, b))]!;
-    const stride = Math.max(1, Math.floor(pairs.length / target));
-    const sample = pairs.filter((_, i) => i % stride === 0).slice(0, target);
-    const lines = sample.map(([a, b], i) => (i % 2 ? `${a} ${op(a, b)} ${b}` : `${b} ${op(b, a)} ${a}`));
-    // Control: three deliberately wrong claims must come back, so a silent harness cannot pass.
-    const wrong = ['1.0 gt 1.1', '1:0 lt 2.0', '1.0~rc1 eq 1.0'];
-    const bad = await dpkgDisagreements([...lines, ...wrong]);
-    expect(bad.filter((l) => wrong.includes(l)).sort()).toEqual([...wrong].sort());
-    const mismatches = bad.filter((l) => !wrong.includes(l));
-    console.log(`dpkg --compare-versions: ${lines.length} pairs from ${all.length} distinct versions of ${perPackage.size} packages, ${mismatches.length} mismatches`);
-    expect(all.length).toBeGreaterThan(1000);
-    expect(lines.length).toBe(Math.min(target, pairs.length));
-    expect(mismatches).toEqual([]);
-  });
+      const op = (a: string, b: string) => ({ [-1]: 'lt', 0: 'eq', 1: 'gt' })[sign(compareVersions(a, b))];
+      const stride = Math.max(1, Math.floor(pairs.length / target));
+      const sample = pairs.filter((_, i) => i % stride === 0).slice(0, target);
+      const lines = sample.map(([a, b], i) => (i % 2 ? `${a} ${op(a, b)} ${b}` : `${b} ${op(b, a)} ${a}`));
+      // Control: three deliberately wrong claims must come back, so a silent harness cannot pass.
+      const wrong = ['1.0 gt 1.1', '1:0 lt 2.0', '1.0~rc1 eq 1.0'];
+      const bad = await dpkgDisagreements([...lines, ...wrong]);
+      expect(bad.filter((l) => wrong.includes(l)).sort()).toEqual([...wrong].sort());
+      const mismatches = bad.filter((l) => !wrong.includes(l));
+      console.log(
+        `dpkg --compare-versions: ${lines.length} pairs from ${all.length} distinct versions of ${perPackage.size} packages, ${mismatches.length} mismatches`,
+      );
+      expect(all.length).toBeGreaterThan(1000);
+      expect(lines.length).toBe(Math.min(target, pairs.length));
+      expect(mismatches).toEqual([]);
+    },
+  );
 });

@@ -4,9 +4,7 @@
  */
 
 export type HashClass =
-  | { kind: 'empty' }
-  | { kind: 'locked' }
-  | { kind: 'hash'; scheme: string; strong: boolean; why: string };
+  { kind: 'empty' } | { kind: 'locked' } | { kind: 'hash'; scheme: string; strong: boolean; why: string };
 
 /** crypt(5) prefixes: yescrypt, gost-yescrypt, scrypt, bcrypt, SHA-512, SHA-256 are accepted. */
 const STRONG: readonly [RegExp, string][] = [

@@ -49,8 +49,7 @@ function judgeSet(
   const evidence = settingEvidence(s);
   const value = s.value!;
   if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    const text =
-      `${at(s)} sets ${how}, which is not an integer: the kernel refuses it at the next boot and keeps its default`;
+    const text = `${at(s)} sets ${how}, which is not an integer: the kernel refuses it at the next boot and keeps its default`;
     return { status: 'fail', text, evidence };
   }
   const n = Number(value);

@@ -2,11 +2,27 @@
 import type { Check, Evidence } from '../../../src/sdk.js';
 import { pass, fail, unknown } from '../../../src/sdk.js';
 import type { SshFacts } from '../types.js';
-import { perContext, flag, intRange, passwordPaths, noEffectiveReason, dedupeEvidence, first, undecidedFor, undecidedMessage } from './util.js';
+import {
+  perContext,
+  flag,
+  intRange,
+  passwordPaths,
+  noEffectiveReason,
+  dedupeEvidence,
+  first,
+  undecidedFor,
+  undecidedMessage,
+} from './util.js';
 import { CIS_DEBIAN_12, CIS_DIL, CIS_UBUNTU_2204 } from './util.js';
 
 /** What passwordPaths reads: a Match block that could set one of these decides password exposure. */
-const PASSWORD_KEYWORDS = ['passwordauthentication', 'kbdinteractiveauthentication', 'usepam', 'authenticationmethods', 'permitrootlogin'];
+const PASSWORD_KEYWORDS = [
+  'passwordauthentication',
+  'kbdinteractiveauthentication',
+  'usepam',
+  'authenticationmethods',
+  'permitrootlogin',
+];
 
 const rootLoginNames: Record<string, string> = { 'prohibit-password': 'without-password' };
 const normRoot = (v: string) => rootLoginNames[v.toLowerCase()] ?? v.toLowerCase();
@@ -43,18 +59,29 @@ export const authChecks: readonly Check<SshFacts>[] = [
         const line = undecidedFor(cfg, PASSWORD_KEYWORDS);
         return line ? [{ cfg, line }] : [];
       });
-      if (exposed.length === 0 && open.length > 0) return unknown(undecidedMessage(open), dedupeEvidence(open.map((o) => o.line)));
+      if (exposed.length === 0 && open.length > 0)
+        return unknown(undecidedMessage(open), dedupeEvidence(open.map((o) => o.line)));
       if (exposed.length === 0) {
         const contexts = new Set(facts.effective.map((c) => c.context.label)).size;
-        return pass(`no password login is possible in any of ${contexts} connection contexts (root, users, invalid users, each source address)`);
+        return pass(
+          `no password login is possible in any of ${contexts} connection contexts (root, users, invalid users, each source address)`,
+        );
       }
       // Evidence for the settings that open a path, not for the ones that close one.
       const evidence: Evidence[] = [];
       for (const { cfg, paths } of exposed) {
-        const keys = paths.flatMap((p) => (p.startsWith('PasswordAuthentication') ? ['passwordauthentication'] : ['kbdinteractiveauthentication', 'usepam']));
+        const keys = paths.flatMap((p) =>
+          p.startsWith('PasswordAuthentication')
+            ? ['passwordauthentication']
+            : ['kbdinteractiveauthentication', 'usepam'],
+        );
         for (const k of keys) {
           const set = cfg.settings.get(k);
-          evidence.push(...(set?.evidence ?? [{ text: `${k} ${set?.values.join(' ') ?? '?'} (the OpenSSH default: no line sets it)` }]));
+          evidence.push(
+            ...(set?.evidence ?? [
+              { text: `${k} ${set?.values.join(' ') ?? '?'} (the OpenSSH default: no line sets it)` },
+            ]),
+          );
         }
       }
       const groups = new Map<string, string[]>();
@@ -64,7 +91,10 @@ export const authChecks: readonly Check<SshFacts>[] = [
       }
       const all = exposed.length === facts.effective.length;
       const msg = [...groups]
-        .map(([paths, who]) => `${paths} is in force ${all && groups.size === 1 ? 'for every user' : 'for ' + summarise(who)}`)
+        .map(
+          ([paths, who]) =>
+            `${paths} is in force ${all && groups.size === 1 ? 'for every user' : 'for ' + summarise(who)}`,
+        )
         .join('; ');
       return fail(msg, dedupeEvidence(evidence));
     },
@@ -177,8 +207,14 @@ export const authChecks: readonly Check<SshFacts>[] = [
       const kws = ['allowusers', 'allowgroups', 'denyusers', 'denygroups'];
       const cfg = facts.effective[0]!;
       const set = kws.map((k) => [k, cfg.settings.get(k)] as const).filter(([, s]) => s && s.values.length > 0);
-      if (set.length === 0) return fail('none of AllowUsers, AllowGroups, DenyUsers, DenyGroups is set: every account with a key or password may log in');
-      return pass(set.map(([k, s]) => `${k} ${s!.values.join(' ')}`).join('; '), dedupeEvidence(set.flatMap(([, s]) => s!.evidence ?? [])));
+      if (set.length === 0)
+        return fail(
+          'none of AllowUsers, AllowGroups, DenyUsers, DenyGroups is set: every account with a key or password may log in',
+        );
+      return pass(
+        set.map(([k, s]) => `${k} ${s!.values.join(' ')}`).join('; '),
+        dedupeEvidence(set.flatMap(([, s]) => s!.evidence ?? [])),
+      );
     },
   },
   {
@@ -196,9 +232,15 @@ export const authChecks: readonly Check<SshFacts>[] = [
         const weak = WEAKENING[d.keyword];
         return weak !== undefined && d.args[0]?.toLowerCase() === weak;
       });
-      if (hits.length === 0) return pass('no Match block turns on password, keyboard-interactive, empty-password, root or host-based logins');
+      if (hits.length === 0)
+        return pass(
+          'no Match block turns on password, keyboard-interactive, empty-password, root or host-based logins',
+        );
       const msg = hits.map((d) => `"${d.match!.text}" sets ${d.text}`).join('; ');
-      return fail(msg, hits.map((d) => ({ file: d.file, line: d.line, text: d.text })));
+      return fail(
+        msg,
+        hits.map((d) => ({ file: d.file, line: d.line, text: d.text })),
+      );
     },
   },
 ];

@@ -58,7 +58,9 @@ interface AlgorithmSource {
 function noEffectiveReason(facts: SshFacts): string {
   if (facts.effectiveUnavailable) return facts.effectiveUnavailable;
   if ('ok' in facts.parsed) return `cannot read the sshd configuration: ${describeFailure(facts.parsed)}`;
-  return facts.sshdT.used ? 'sshd -T gave no effective configuration' : `no effective configuration (sshd -T not used: ${facts.sshdT.reason})`;
+  return facts.sshdT.used
+    ? 'sshd -T gave no effective configuration'
+    : `no effective configuration (sshd -T not used: ${facts.sshdT.reason})`;
 }
 
 function settingEvidence(keyword: string, s: Setting): Evidence[] {
@@ -79,11 +81,16 @@ export function offeredList(facts: SshFacts, kind: AlgorithmKind): AlgorithmSour
   if (cfg) {
     const s = cfg.settings.get(keyword);
     const v = s?.values[0];
-    if (s && v !== undefined) return { names: splitAlgorithmList(v), evidence: settingEvidence(keyword, s), origin: originOf(s) };
+    if (s && v !== undefined)
+      return { names: splitAlgorithmList(v), evidence: settingEvidence(keyword, s), origin: originOf(s) };
   }
   const live = facts.live?.offered?.[LIVE_FIELD[kind]];
   if (live && live.length > 0) {
-    return { names: [...live], evidence: [{ text: `offered by ${facts.live!.address}:${facts.live!.port}: ${live.join(',')}` }], origin: 'the live probe' };
+    return {
+      names: [...live],
+      evidence: [{ text: `offered by ${facts.live!.address}:${facts.live!.port}: ${live.join(',')}` }],
+      origin: 'the live probe',
+    };
   }
   if (!cfg) return noEffectiveReason(facts);
   return `${keyword} is not in the effective configuration for ${cfg.context.label}`;
@@ -96,7 +103,10 @@ export function offeredList(facts: SshFacts, kind: AlgorithmKind): AlgorithmSour
 function grouped(ratings: readonly AlgorithmRating[], level: 'fail' | 'warn'): string {
   const groups = new Map<string, string[]>();
   for (const r of ratings) {
-    const why = r.reasons.filter((x) => x.level === level).map((x) => x.text).join('; ');
+    const why = r.reasons
+      .filter((x) => x.level === level)
+      .map((x) => x.text)
+      .join('; ');
     groups.set(why, [...(groups.get(why) ?? []), r.name]);
   }
   return [...groups].map(([why, names]) => (why ? `${names.join(', ')} (${why})` : names.join(', '))).join('; ');
@@ -119,7 +129,13 @@ function otherStandards(kind: AlgorithmKind, names: readonly string[]): string[]
     const r = rateList(kind, names, std);
     const bits: string[] = [];
     if (r.fail.length > 0) bits.push(`fails ${r.fail.join(', ')}`);
-    if (r.warn.length > 0) bits.push(`warns on ${r.warn.join(', ')} (${r.ratings.filter((x) => x.verdict === 'warn').map((x) => x.reasons[0]?.text).join('; ')})`);
+    if (r.warn.length > 0)
+      bits.push(
+        `warns on ${r.warn.join(', ')} (${r.ratings
+          .filter((x) => x.verdict === 'warn')
+          .map((x) => x.reasons[0]?.text)
+          .join('; ')})`,
+      );
     if (std === 'dev-sec' && list.mode === 'allow' && kind !== 'hostkey') {
       const missing = list.names.filter((n) => !names.includes(n));
       if (missing.length > 0) bits.push(`expects exactly its list, missing ${missing.join(', ')}`);
@@ -146,8 +162,10 @@ const NOUN: Readonly<Record<AlgorithmKind, string>> = {
   hostkey: 'host key algorithms',
 };
 
-const isHybridPq = (r: AlgorithmRating): boolean => r.kind === 'kex' && r.reasons.some((x) => x.id === INFO_HYBRID_PQ.id);
-const onlyNotPq = (r: AlgorithmRating): boolean => r.reasons.every((x) => x.level !== 'warn' || x.id === WARN_NOT_PQ_SAFE.id);
+const isHybridPq = (r: AlgorithmRating): boolean =>
+  r.kind === 'kex' && r.reasons.some((x) => x.id === INFO_HYBRID_PQ.id);
+const onlyNotPq = (r: AlgorithmRating): boolean =>
+  r.reasons.every((x) => x.level !== 'warn' || x.id === WARN_NOT_PQ_SAFE.id);
 
 /** Verdict for one list, by the rule at the top of this file. */
 function verdictForList(kind: AlgorithmKind, src: AlgorithmSource, names: readonly string[], extra = ''): Outcome {
@@ -158,14 +176,16 @@ function verdictForList(kind: AlgorithmKind, src: AlgorithmSource, names: readon
   const pseudo = r.pseudo.length > 0 ? ` Pseudo-algorithms ignored for rating: ${r.pseudo.join(', ')}.` : '';
   if (r.fail.length > 0) return fail(`${head}: ${summary}.${extra}${pseudo}${others}`, src.evidence);
   if (r.unknown.length > 0) return unknown(`${head}: ${summary}.${extra}${pseudo}${others}`, src.evidence);
-  if (names.length === 0 || r.ratings.length === 0) return unknown(`${head}: the list is empty.${others}`, src.evidence);
+  if (names.length === 0 || r.ratings.length === 0)
+    return unknown(`${head}: the list is empty.${others}`, src.evidence);
   const pq = r.ratings.filter(isHybridPq).map((x) => x.name);
   const warns = r.ratings.filter((x) => x.verdict === 'warn');
   const classic = pq.length > 0 ? warns.filter(onlyNotPq) : [];
   if (warns.length > classic.length) return fail(`${head}: ${summary}.${extra}${pseudo}${others}`, src.evidence);
-  const tail = classic.length > 0
-    ? `: clean under ssh-audit: post-quantum ${pq.join(', ')}, and ${classic.map((x) => x.name).join(', ')} for clients without it`
-    : ': all clean under ssh-audit';
+  const tail =
+    classic.length > 0
+      ? `: clean under ssh-audit: post-quantum ${pq.join(', ')}, and ${classic.map((x) => x.name).join(', ')} for clients without it`
+      : ': all clean under ssh-audit';
   const evidence = [...src.evidence, ...otherStandards(kind, names).map((text) => ({ text }))];
   return pass(`${head}${tail}.${extra}${pseudo}`, evidence);
 }
@@ -192,7 +212,8 @@ export function narrowHostKeyAlgorithms(facts: SshFacts, configured: readonly st
   const types = new Set(keys.map((k) => k.type).filter((t): t is string => t !== undefined));
   const untyped = keys.filter((k) => k.type === undefined);
   if (keys.length === 0 || untyped.length > 0) {
-    const why = keys.length === 0 ? 'no host key facts' : `the type of ${untyped.map((k) => k.path).join(', ')} is unknown`;
+    const why =
+      keys.length === 0 ? 'no host key facts' : `the type of ${untyped.map((k) => k.path).join(', ')} is unknown`;
     return { offered: [...configured], notOffered: [], note: ` Rated the whole configured list (${why}).` };
   }
   const cfg = facts.effective[0];
@@ -254,12 +275,17 @@ export interface StrictKexAnswer {
   why: string;
 }
 
-/** Does this sshd offer kex-strict-s-v00@openssh.com? From the wire if the live probe saw the KEX list, else by version. */
+/**
+ * Does this sshd offer kex-strict-s-v00@openssh.com? From the wire if the live probe saw the KEX list, else by version.
+ */
 export function strictKex(facts: SshFacts): StrictKexAnswer {
   const liveKex = facts.live?.offered?.kex;
   if (liveKex && liveKex.length > 0) {
     const on = liveKex.includes('kex-strict-s-v00@openssh.com');
-    return { strict: on, why: `the live probe ${on ? 'saw' : 'did not see'} kex-strict-s-v00@openssh.com in the offered KEX list` };
+    return {
+      strict: on,
+      why: `the live probe ${on ? 'saw' : 'did not see'} kex-strict-s-v00@openssh.com in the offered KEX list`,
+    };
   }
   const configured = facts.effective[0]?.settings.get('kexalgorithms')?.values[0];
   if (configured && splitAlgorithmList(configured).includes('kex-strict-s-v00@openssh.com')) {
@@ -277,7 +303,10 @@ export function strictKexByVersion(version: OpenSshVersion, banner?: string): St
     const bp = STRICT_KEX_BACKPORTS.find((b) => b.upstream === upstream && sameFamily(pkg, b.fixed));
     if (bp) {
       const fixed = compareDebianVersions(pkg, bp.fixed) >= 0;
-      return { strict: fixed, why: `package ${pkg} is ${fixed ? 'at or after' : 'before'} ${bp.fixed} (${bp.advisory})` };
+      return {
+        strict: fixed,
+        why: `package ${pkg} is ${fixed ? 'at or after' : 'before'} ${bp.fixed} (${bp.advisory})`,
+      };
     }
   }
   if (version.source !== 'assumed' && (version.major > 9 || (version.major === 9 && version.minor >= 6))) {
@@ -343,8 +372,11 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
       listCheck('mac', facts, () => {
         const ciphers = offeredList(facts, 'cipher');
         if (typeof ciphers === 'string') return '';
-        const allAead = ciphers.names.length > 0 && ciphers.names.every((c) => lookupAlgorithm('cipher', c)?.aead === true);
-        return allAead ? ' (Every offered cipher is AEAD, so no MAC is negotiated; ssh-audit rates the list anyway.)' : '';
+        const allAead =
+          ciphers.names.length > 0 && ciphers.names.every((c) => lookupAlgorithm('cipher', c)?.aead === true);
+        return allAead
+          ? ' (Every offered cipher is AEAD, so no MAC is negotiated; ssh-audit rates the list anyway.)'
+          : '';
       }),
   },
   {
@@ -366,7 +398,10 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.host_key_algorithms',
     title: 'sshd offers only strong host key algorithms',
     severity: 'medium',
-    references: ['https://github.com/jtesta/ssh-audit/blob/master/src/ssh_audit/ssh2_kexdb.py', 'dev-sec ssh-baseline sshd-14'],
+    references: [
+      'https://github.com/jtesta/ssh-audit/blob/master/src/ssh_audit/ssh2_kexdb.py',
+      'dev-sec ssh-baseline sshd-14',
+    ],
     remediation:
       'Set "HostKeyAlgorithms ssh-ed25519,ssh-ed25519-cert-v01@openssh.com,sk-ssh-ed25519@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,rsa-sha2-512,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256,rsa-sha2-256-cert-v01@openssh.com" and drop "HostKey /etc/ssh/ssh_host_ecdsa_key" and any DSA HostKey.',
     evaluate(facts) {
@@ -375,7 +410,11 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
       // The live probe's list is what sshd really offers; otherwise narrow the configured list to loaded keys.
       const live = facts.live?.offered?.hostKey;
       if (live && live.length > 0) {
-        const liveSrc = { names: [...live], evidence: [{ text: `offered by ${facts.live!.address}:${facts.live!.port}: ${live.join(',')}` }], origin: 'the live probe' };
+        const liveSrc = {
+          names: [...live],
+          evidence: [{ text: `offered by ${facts.live!.address}:${facts.live!.port}: ${live.join(',')}` }],
+          origin: 'the live probe',
+        };
         return verdictForList('hostkey', liveSrc, liveSrc.names);
       }
       const n = narrowHostKeyAlgorithms(facts, src.names);
@@ -410,9 +449,12 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
         if (base === 'ssh-dss') {
           bad.push(`${k.path} is a DSA key (1024-bit, fails ssh-audit; removed in OpenSSH 10.0)`);
         } else if (base === 'ssh-rsa') {
-          if (k.bits === undefined) unknowns.push(`${k.path}: RSA key size unknown${k.problem ? ` (${k.problem})` : ''}`);
+          if (k.bits === undefined)
+            unknowns.push(`${k.path}: RSA key size unknown${k.problem ? ` (${k.problem})` : ''}`);
           else if (k.bits < min) {
-            bad.push(`${k.path} is RSA ${k.bits} bits, below the minimum ${min}${k.bits < SSH_AUDIT_RSA_FAIL ? ' (ssh-audit fails < 2048)' : ''}`);
+            bad.push(
+              `${k.path} is RSA ${k.bits} bits, below the minimum ${min}${k.bits < SSH_AUDIT_RSA_FAIL ? ' (ssh-audit fails < 2048)' : ''}`,
+            );
           } else notes.push(`${k.path} is RSA ${k.bits} bits (at least ${min})`);
         } else if (base.startsWith('ecdsa-sha2-') || base.startsWith('sk-ecdsa-')) {
           // The size is all this check judges; the curve is judged by ssh.host_key_algorithms.
@@ -423,9 +465,15 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
           unknowns.push(`${k.path}: key type ${t} not known to hostward`);
         }
       }
-      const evidence: Evidence[] = keys.map((k) => ({ file: k.path, text: `${k.type ?? '?'}${k.bits ? ' ' + k.bits : ''}` }));
-      const devsec = keys.filter((k) => k.type?.startsWith('ssh-rsa') && k.bits !== undefined && k.bits < DEVSEC_RSA_BITS);
-      if (devsec.length > 0) evidence.push({ text: `dev-sec ssh-baseline sshd-50 asks for RSA host keys of ${DEVSEC_RSA_BITS} bits` });
+      const evidence: Evidence[] = keys.map((k) => ({
+        file: k.path,
+        text: `${k.type ?? '?'}${k.bits ? ' ' + k.bits : ''}`,
+      }));
+      const devsec = keys.filter(
+        (k) => k.type?.startsWith('ssh-rsa') && k.bits !== undefined && k.bits < DEVSEC_RSA_BITS,
+      );
+      if (devsec.length > 0)
+        evidence.push({ text: `dev-sec ssh-baseline sshd-50 asks for RSA host keys of ${DEVSEC_RSA_BITS} bits` });
       const rest = [...notes, ...unknowns.map((u) => `cannot rate ${u}`)];
       if (bad.length > 0) return fail([...bad, ...rest].join('; '), evidence);
       if (unknowns.length > 0) return unknown(rest.join('; '), evidence);
@@ -436,14 +484,20 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.moduli_strength',
     title: 'Diffie-Hellman group exchange moduli are at least 2048 bits',
     severity: 'low',
-    references: ['dev-sec ssh-baseline sshd-48', 'https://github.com/jtesta/ssh-audit/blob/master/src/ssh_audit/gextest.py', 'moduli(5)'],
+    references: [
+      'dev-sec ssh-baseline sshd-48',
+      'https://github.com/jtesta/ssh-audit/blob/master/src/ssh_audit/gextest.py',
+      'moduli(5)',
+    ],
     remediation:
-      "Remove small groups: \"awk '$5 >= 3071' /etc/ssh/moduli > /etc/ssh/moduli.safe && mv /etc/ssh/moduli.safe /etc/ssh/moduli\" (ssh-audit Debian 12 guide keeps >= 3072 bits; dev-sec needs >= 2048).",
+      'Remove small groups: "awk \'$5 >= 3071\' /etc/ssh/moduli > /etc/ssh/moduli.safe && mv /etc/ssh/moduli.safe /etc/ssh/moduli" (ssh-audit Debian 12 guide keeps >= 3072 bits; dev-sec needs >= 2048).',
     evaluate(facts) {
       const kex = offeredList(facts, 'kex');
-      const gex = typeof kex === 'string' ? undefined : kex.names.filter((n) => n.startsWith('diffie-hellman-group-exchange-'));
+      const gex =
+        typeof kex === 'string' ? undefined : kex.names.filter((n) => n.startsWith('diffie-hellman-group-exchange-'));
       const gexNote = gex === undefined ? '' : gex.length > 0 ? ` (used by ${gex.join(', ')})` : '';
-      if (gex !== undefined && gex.length === 0) return pass('no diffie-hellman-group-exchange KEX is offered, so /etc/ssh/moduli is not used');
+      if (gex !== undefined && gex.length === 0)
+        return pass('no diffie-hellman-group-exchange KEX is offered, so /etc/ssh/moduli is not used');
       const m = facts.moduli;
       const file = facts.effective[0]?.settings.get('modulifile')?.values[0] ?? '/etc/ssh/moduli';
       if ('ok' in m) {
@@ -452,11 +506,17 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
         }
         return unknown(`cannot read the moduli file: ${describeFailure(m)}`);
       }
-      if (m.sizes.length === 0) return pass(`the moduli file lists no groups, so sshd uses its built-in groups 14, 16 and 18 (2048, 4096 and 8192 bits)${gexNote}`);
+      if (m.sizes.length === 0)
+        return pass(
+          `the moduli file lists no groups, so sshd uses its built-in groups 14, 16 and 18 (2048, 4096 and 8192 bits)${gexNote}`,
+        );
       const small = m.sizes.filter((b) => b < MIN_DH_BITS);
       const medium = m.sizes.filter((b) => b >= MIN_DH_BITS && b < SSH_AUDIT_DH_WARN);
       const range = `${Math.min(...m.sizes)}..${Math.max(...m.sizes)} bits`;
-      const mediumNote = medium.length > 0 ? `; ${medium.length} ${medium.length === 1 ? 'group is' : 'groups are'} below ${SSH_AUDIT_DH_WARN} bits (ssh-audit warns; its Debian 12 guide removes them)` : '';
+      const mediumNote =
+        medium.length > 0
+          ? `; ${medium.length} ${medium.length === 1 ? 'group is' : 'groups are'} below ${SSH_AUDIT_DH_WARN} bits (ssh-audit warns; its Debian 12 guide removes them)`
+          : '';
       if (small.length > 0) {
         const sizes = [...new Set(small)].sort((a, b) => a - b).join(', ');
         return fail(
@@ -465,7 +525,8 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
         );
       }
       // Groups of 2048 to 3071 bits meet this check (dev-sec sshd-48); the stricter ssh-audit guide is the remediation.
-      const mediumCount = medium.length > 0 ? `; ${medium.length} of ${m.sizes.length} have 2048 to ${SSH_AUDIT_DH_WARN - 1} bits` : '';
+      const mediumCount =
+        medium.length > 0 ? `; ${medium.length} of ${m.sizes.length} have 2048 to ${SSH_AUDIT_DH_WARN - 1} bits` : '';
       return pass(`${m.sizes.length} groups, ${range}${mediumCount}${gexNote}`, [{ file, text: `sizes ${range}` }]);
     },
   },
@@ -473,7 +534,12 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
     id: 'ssh.terrapin',
     title: 'sshd is not open to the Terrapin attack (CVE-2023-48795)',
     severity: 'medium',
-    references: ['CVE-2023-48795', 'https://terrapin-attack.com', 'https://github.com/jtesta/ssh-audit/blob/master/src/ssh_audit/ssh_audit.py', CIS_DEBIAN_12('5.1.6')],
+    references: [
+      'CVE-2023-48795',
+      'https://terrapin-attack.com',
+      'https://github.com/jtesta/ssh-audit/blob/master/src/ssh_audit/ssh_audit.py',
+      CIS_DEBIAN_12('5.1.6'),
+    ],
     remediation:
       'Upgrade openssh-server to a version with strict KEX (OpenSSH >= 9.6; Debian 12 >= 1:9.2p1-2+deb12u2). Until then set "Ciphers -chacha20-poly1305@openssh.com" and, if CBC ciphers stay enabled, "MACs -*-etm@openssh.com".',
     evaluate(facts) {
@@ -487,19 +553,28 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
       if (cbc.length > 0) {
         const macs = offeredList(facts, 'mac');
         if (typeof macs === 'string') {
-          if (modes.length === 0) return unknown(`CBC ciphers are offered (${cbc.join(', ')}) but the MAC list is unknown: ${macs}`);
+          if (modes.length === 0)
+            return unknown(`CBC ciphers are offered (${cbc.join(', ')}) but the MAC list is unknown: ${macs}`);
         } else {
           etm = macs.names.filter((m) => lookupAlgorithm('mac', m)?.etm === true);
           if (etm.length > 0) modes.push(`CBC (${cbc.join(', ')}) with encrypt-then-MAC (${etm.join(', ')})`);
         }
       }
-      if (modes.length === 0) return pass('neither chacha20-poly1305 nor a CBC cipher with an encrypt-then-MAC MAC is offered', ciphers.evidence);
+      if (modes.length === 0)
+        return pass(
+          'neither chacha20-poly1305 nor a CBC cipher with an encrypt-then-MAC MAC is offered',
+          ciphers.evidence,
+        );
       const sk = strictKex(facts);
       const what = `vulnerable modes offered: ${modes.join('; ')}`;
       if (sk.strict === true) {
-        return pass(`strict KEX (kex-strict-s-v00@openssh.com), the Terrapin countermeasure, protects ${modes.join('; ')}: ${sk.why}`, ciphers.evidence);
+        return pass(
+          `strict KEX (kex-strict-s-v00@openssh.com), the Terrapin countermeasure, protects ${modes.join('; ')}: ${sk.why}`,
+          ciphers.evidence,
+        );
       }
-      if (sk.strict === false) return fail(`${what} without strict KEX (kex-strict-s-v00@openssh.com): ${sk.why}`, ciphers.evidence);
+      if (sk.strict === false)
+        return fail(`${what} without strict KEX (kex-strict-s-v00@openssh.com): ${sk.why}`, ciphers.evidence);
       return unknown(`${what}; whether strict KEX is offered is unknown: ${sk.why}`, ciphers.evidence);
     },
   },
@@ -511,20 +586,24 @@ export const cryptoChecks: readonly Check<SshFacts>[] = [
     remediation: 'Set "RequiredRSASize 3072" (at least 2048) in /etc/ssh/sshd_config.d/, then reload sshd.',
     evaluate(facts) {
       const v = facts.version;
-      if (v.source !== 'assumed' && !versionAtLeast(v, 9, 1)) return skip(`OpenSSH ${v.major}.${v.minor} has no RequiredRSASize (added in 9.1)`);
+      if (v.source !== 'assumed' && !versionAtLeast(v, 9, 1))
+        return skip(`OpenSSH ${v.major}.${v.minor} has no RequiredRSASize (added in 9.1)`);
       const cfg = facts.effective[0];
       if (!cfg) return unknown(noEffectiveReason(facts));
       const s = cfg.settings.get('requiredrsasize');
       const raw = s?.values[0];
       if (!s || raw === undefined) {
         return v.source === 'assumed'
-          ? skip('RequiredRSASize is not in the effective configuration and the OpenSSH version is unknown (it exists from 9.1)')
+          ? skip(
+              'RequiredRSASize is not in the effective configuration and the OpenSSH version is unknown (it exists from 9.1)',
+            )
           : unknown(`requiredrsasize is not in the effective configuration for ${cfg.context.label}`);
       }
       const n = Number(raw);
       const ev = settingEvidence('requiredrsasize', s);
       if (!Number.isInteger(n)) return unknown(`RequiredRSASize "${raw}" is not a number`, ev);
-      if (n < MIN_REQUIRED_RSA_SIZE) return fail(`RequiredRSASize ${n} (${originOf(s)}): RSA keys down to ${n} bits are accepted`, ev);
+      if (n < MIN_REQUIRED_RSA_SIZE)
+        return fail(`RequiredRSASize ${n} (${originOf(s)}): RSA keys down to ${n} bits are accepted`, ev);
       const note = n < 3072 ? '; the ssh-audit Debian 12 guide uses 3072' : '';
       return pass(`RequiredRSASize ${n} (${originOf(s)})${note}`, ev);
     },

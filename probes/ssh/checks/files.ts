@@ -70,8 +70,10 @@ export const fileChecks: readonly Check<SshFacts>[] = [
     title: 'Files included by sshd_config are owned by root and not writable by others',
     severity: 'high',
     references: [CIS_DEBIAN_12('5.1.1')],
-    remediation: 'A drop-in that others can write can turn password logins back on. chown root:root /etc/ssh/sshd_config.d/*.conf && chmod 0600 /etc/ssh/sshd_config.d/*.conf',
-    evaluate: (facts) => evaluateModes(facts, { role: 'dropin', forbidden: 0o022, what: 'included configuration files' }),
+    remediation:
+      'A drop-in that others can write can turn password logins back on. chown root:root /etc/ssh/sshd_config.d/*.conf && chmod 0600 /etc/ssh/sshd_config.d/*.conf',
+    evaluate: (facts) =>
+      evaluateModes(facts, { role: 'dropin', forbidden: 0o022, what: 'included configuration files' }),
   },
   {
     id: 'ssh.config_dir_permissions',
@@ -79,7 +81,8 @@ export const fileChecks: readonly Check<SshFacts>[] = [
     severity: 'medium',
     references: ['dev-sec ssh-baseline sshd-04'],
     remediation: 'chown root:root /etc/ssh && chmod 0755 /etc/ssh',
-    evaluate: (facts) => evaluateModes(facts, { role: 'config_dir', forbidden: 0o022, what: 'configuration directories' }),
+    evaluate: (facts) =>
+      evaluateModes(facts, { role: 'config_dir', forbidden: 0o022, what: 'configuration directories' }),
   },
   {
     id: 'ssh.host_private_key_permissions',
@@ -87,7 +90,13 @@ export const fileChecks: readonly Check<SshFacts>[] = [
     severity: 'high',
     references: [CIS_DEBIAN_12('5.1.2'), CIS_DIL('5.2.2')],
     remediation: 'chown root:root /etc/ssh/ssh_host_*_key && chmod 0600 /etc/ssh/ssh_host_*_key',
-    evaluate: (facts) => evaluateModes(facts, { role: 'host_private_key', forbidden: 0o077, allowGroupRead: true, what: 'private host keys' }),
+    evaluate: (facts) =>
+      evaluateModes(facts, {
+        role: 'host_private_key',
+        forbidden: 0o077,
+        allowGroupRead: true,
+        what: 'private host keys',
+      }),
   },
   {
     id: 'ssh.host_public_key_permissions',

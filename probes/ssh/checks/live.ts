@@ -37,7 +37,9 @@ function liveOrOutcome(facts: SshFacts, need: 'methods' | 'offered' | 'banner'):
   if (live.status === 'ok') return live;
   const reason = live.reason ?? live.status;
   if (live.status === 'pq_only') return unknown(`the live probe could not see the authentication methods: ${reason}`);
-  return unknown(`live probe of ${where(live)} ${live.status === 'unreachable' ? 'could not connect' : 'failed'}: ${reason}`);
+  return unknown(
+    `live probe of ${where(live)} ${live.status === 'unreachable' ? 'could not connect' : 'failed'}: ${reason}`,
+  );
 }
 
 function isOutcome(v: LiveResult | Outcome): v is Outcome {
@@ -55,7 +57,9 @@ function contextFor(facts: SshFacts, live: LiveResult, user: string): EffectiveC
   let bestScore = -1;
   for (const c of candidates) {
     const score =
-      (c.context.addr === live.address ? 4 : 0) + (c.context.laddr === live.address ? 2 : 0) + (c.context.lport === live.port ? 1 : 0);
+      (c.context.addr === live.address ? 4 : 0) +
+      (c.context.laddr === live.address ? 2 : 0) +
+      (c.context.lport === live.port ? 1 : 0);
     if (score > bestScore) {
       best = c;
       bestScore = score;
@@ -73,7 +77,11 @@ function firstValue(cfg: EffectiveConfig, keyword: string): string | undefined {
  * when PasswordAuthentication yes; keyboard-interactive when KbdInteractiveAuthentication yes (sshd lists it
  * even with UsePAM no). With AuthenticationMethods, sshd lists only the first method of each list.
  */
-function configuredPasswordMethods(cfg: EffectiveConfig): { methods: Set<string>; evidence: Evidence[]; complete: boolean } {
+function configuredPasswordMethods(cfg: EffectiveConfig): {
+  methods: Set<string>;
+  evidence: Evidence[];
+  complete: boolean;
+} {
   const methods = new Set<string>();
   const evidence: Evidence[] = [];
   const add = (s: Setting | undefined): void => {
@@ -118,8 +126,10 @@ function diffLists(label: string, daemon: readonly string[], config: readonly st
 
 function describeDiff(d: ListDiff): string {
   const parts: string[] = [];
-  if (d.onlyDaemon.length > 0) parts.push(`the daemon offers ${d.onlyDaemon.join(',')} which the configuration does not allow`);
-  if (d.onlyConfig.length > 0) parts.push(`the configuration allows ${d.onlyConfig.join(',')} which the daemon does not offer`);
+  if (d.onlyDaemon.length > 0)
+    parts.push(`the daemon offers ${d.onlyDaemon.join(',')} which the configuration does not allow`);
+  if (d.onlyConfig.length > 0)
+    parts.push(`the configuration allows ${d.onlyConfig.join(',')} which the daemon does not offer`);
   if (d.orderDiffers) parts.push('same algorithms in a different order');
   return `${d.label}: ${parts.join('; ')}`;
 }
@@ -140,7 +150,10 @@ const livePasswordOffered: Check<SshFacts> = {
   evaluate(facts) {
     const live = liveOrOutcome(facts, 'methods');
     if (isOutcome(live)) return live;
-    if (live.methods.length === 0) return unknown(`the live probe of ${where(live)} listed no authentication methods${live.reason ? `: ${live.reason}` : ''}`);
+    if (live.methods.length === 0)
+      return unknown(
+        `the live probe of ${where(live)} listed no authentication methods${live.reason ? `: ${live.reason}` : ''}`,
+      );
     const byMethod = new Map<string, string[]>();
     for (const m of live.methods) {
       for (const method of m.methods) {
@@ -157,7 +170,9 @@ const livePasswordOffered: Check<SshFacts> = {
       );
     }
     const parts = [...byMethod].map(([method, users]) =>
-      method === 'none' ? `accepts login WITHOUT ANY CREDENTIAL for ${listWords(users)}` : `offers ${method} to ${listWords(users)}`,
+      method === 'none'
+        ? `accepts login WITHOUT ANY CREDENTIAL for ${listWords(users)}`
+        : `offers ${method} to ${listWords(users)}`,
     );
     return fail(`the daemon at ${where(live)} ${parts.join('; ')}${missing}`);
   },
@@ -174,7 +189,8 @@ const liveMatchesConfig: Check<SshFacts> = {
   evaluate(facts) {
     const live = liveOrOutcome(facts, 'offered');
     if (isOutcome(live)) return live;
-    if (facts.effective.length === 0) return unknown(facts.effectiveUnavailable ?? 'the effective sshd configuration could not be determined');
+    if (facts.effective.length === 0)
+      return unknown(facts.effectiveUnavailable ?? 'the effective sshd configuration could not be determined');
     const global = facts.effective[0]!;
     const problems: string[] = [];
     const evidence: Evidence[] = [];
@@ -233,7 +249,9 @@ const liveMatchesConfig: Check<SshFacts> = {
           );
           for (const e of want.evidence) evidence.push(e);
         } else if (missing.length > 0) {
-          notes.push(`the configuration enables ${missing.join(' and ')} for ${describeUser(m.user)} but the daemon does not offer it`);
+          notes.push(
+            `the configuration enables ${missing.join(' and ')} for ${describeUser(m.user)} but the daemon does not offer it`,
+          );
         }
       }
     } else {
@@ -241,7 +259,11 @@ const liveMatchesConfig: Check<SshFacts> = {
     }
 
     const tail = notes.length > 0 ? ` (${notes.join('; ')})` : '';
-    if (problems.length > 0) return fail(`the daemon at ${where(live)} differs from its configuration: ${problems.join('; ')}${tail}`, dedupe(evidence));
+    if (problems.length > 0)
+      return fail(
+        `the daemon at ${where(live)} differs from its configuration: ${problems.join('; ')}${tail}`,
+        dedupe(evidence),
+      );
     if (compared.length === 0) return unknown(`nothing could be compared${tail}`);
     return pass(`the daemon at ${where(live)} matches the configuration (${compared.join(', ')})${tail}`);
   },
@@ -253,7 +275,11 @@ const versionBanner: Check<SshFacts> = {
   id: 'ssh.version_banner',
   title: 'The SSH banner does not reveal the distribution patch level',
   severity: 'low',
-  references: ['dev-sec ssh-baseline sshd-47', 'https://github.com/dev-sec/ssh-baseline/blob/master/controls/sshd_spec.rb', 'RFC 4253 §4.2'],
+  references: [
+    'dev-sec ssh-baseline sshd-47',
+    'https://github.com/dev-sec/ssh-baseline/blob/master/controls/sshd_spec.rb',
+    'RFC 4253 §4.2',
+  ],
   remediation:
     'On Debian and Ubuntu set `DebianBanner no` in sshd_config and restart sshd: the banner then names only the OpenSSH version (which the protocol always sends). ' +
     'Keep the package patched instead of relying on hiding the version.',
@@ -262,7 +288,10 @@ const versionBanner: Check<SshFacts> = {
     if (isOutcome(live)) return live.status === 'unknown' ? skip(`no live result: ${live.message}`) : live;
     if (live.banner === undefined) return skip(`no banner from ${where(live)}${live.reason ? `: ${live.reason}` : ''}`);
     const m = BANNER_RE.exec(live.banner);
-    if (!m) return unknown(`the banner from ${where(live)} is not an SSH identification line: ${JSON.stringify(live.banner)}`);
+    if (!m)
+      return unknown(
+        `the banner from ${where(live)} is not an SSH identification line: ${JSON.stringify(live.banner)}`,
+      );
     const evidence = debianBannerEvidence(facts);
     const comment = m[3]?.trim();
     if (comment) {
@@ -291,4 +320,8 @@ function dedupe(list: readonly Evidence[]): Evidence[] {
   });
 }
 
-export const liveChecks: readonly Check<SshFacts>[] = Object.freeze([livePasswordOffered, liveMatchesConfig, versionBanner]);
+export const liveChecks: readonly Check<SshFacts>[] = Object.freeze([
+  livePasswordOffered,
+  liveMatchesConfig,
+  versionBanner,
+]);

@@ -4,7 +4,8 @@ import { pass, fail, unknown, skip } from '../../../src/sdk.js';
 import type { SshFacts, EffectiveConfig } from '../types.js';
 import { perContext, flag, intRange, first, CIS_DEBIAN_12, CIS_DIL } from './util.js';
 
-const atLeast = (f: SshFacts, major: number, minor: number) => f.version.major > major || (f.version.major === major && f.version.minor >= minor);
+const atLeast = (f: SshFacts, major: number, minor: number) =>
+  f.version.major > major || (f.version.major === major && f.version.minor >= minor);
 
 /** DisableForwarding yes overrides the individual forwarding keywords, and sshd -T does not show that. */
 function forwardingRule(keyword: string, display: string) {
@@ -31,11 +32,18 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
         const fatal = facts.parsed.problems.filter((p) => p.fatal);
         if (fatal.length > 0 && !facts.sshdT.used) {
           return fail(
-            fatal.map((p) => `${p.file}${p.line ? ':' + p.line : ''}: ${p.message}`).slice(0, 5).join('; '),
+            fatal
+              .map((p) => `${p.file}${p.line ? ':' + p.line : ''}: ${p.message}`)
+              .slice(0, 5)
+              .join('; '),
             fatal.map((p) => ({ file: p.file, ...(p.line !== undefined ? { line: p.line } : {}) })),
           );
         }
-        return pass(facts.sshdT.used ? 'sshd -T accepts the configuration' : `the configuration parses cleanly (${facts.parsed.files.length} files; sshd -T not used: ${facts.sshdT.reason})`);
+        return pass(
+          facts.sshdT.used
+            ? 'sshd -T accepts the configuration'
+            : `the configuration parses cleanly (${facts.parsed.files.length} files; sshd -T not used: ${facts.sshdT.reason})`,
+        );
       }
       return unknown(`cannot read ${facts.parsed.path}: ${facts.parsed.reason}`);
     },
@@ -45,14 +53,29 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     title: 'The running sshd takes its configuration from files, not from its command line',
     severity: 'medium',
     references: ['dev-sec ssh-baseline sshd-49', 'sshd(8) -o', 'sshd(8) -f'],
-    remediation: 'Options on the sshd command line override every configuration file. Move -o options (and -f) from the service definition (systemd unit, /etc/default/ssh OPTIONS, RHEL CRYPTO_POLICY) into sshd_config, where configuration management and audits see them.',
+    remediation:
+      'Options on the sshd command line override every configuration file. Move -o options (and -f) from the service definition (systemd unit, /etc/default/ssh OPTIONS, RHEL CRYPTO_POLICY) into sshd_config, where configuration management and audits see them.',
     evaluate(facts) {
-      if (facts.daemons.length === 0) return skip('no sshd listener is visible in /proc (not running, or the agent does not share the host PID namespace)');
+      if (facts.daemons.length === 0)
+        return skip(
+          'no sshd listener is visible in /proc (not running, or the agent does not share the host PID namespace)',
+        );
       const withOptions = facts.daemons.filter((d) => d.lines.length > 0 || d.configFile);
-      const more = facts.daemons.length > 1 ? ` (${facts.daemons.length} listeners: ${facts.daemons.map((d) => d.pid).join(', ')}; the configuration of pid ${facts.daemons[0]!.pid} is the one evaluated)` : '';
-      if (withOptions.length === 0) return pass(`sshd (pid ${facts.daemons.map((d) => d.pid).join(', ')}) runs with no configuration on its command line${more}`);
-      const parts = withOptions.map((d) => `pid ${d.pid}: ${[...(d.configFile ? [`-f ${d.configFile}`] : []), ...d.lines].join('; ')}`);
-      return fail(`configuration on the sshd command line, which beats every file: ${parts.join(' | ')}${more}`, withOptions.flatMap((d) => d.lines.map((l, i) => ({ file: `/proc/${d.pid}/cmdline`, line: i + 1, text: l }))));
+      const more =
+        facts.daemons.length > 1
+          ? ` (${facts.daemons.length} listeners: ${facts.daemons.map((d) => d.pid).join(', ')}; the configuration of pid ${facts.daemons[0]!.pid} is the one evaluated)`
+          : '';
+      if (withOptions.length === 0)
+        return pass(
+          `sshd (pid ${facts.daemons.map((d) => d.pid).join(', ')}) runs with no configuration on its command line${more}`,
+        );
+      const parts = withOptions.map(
+        (d) => `pid ${d.pid}: ${[...(d.configFile ? [`-f ${d.configFile}`] : []), ...d.lines].join('; ')}`,
+      );
+      return fail(
+        `configuration on the sshd command line, which beats every file: ${parts.join(' | ')}${more}`,
+        withOptions.flatMap((d) => d.lines.map((l, i) => ({ file: `/proc/${d.pid}/cmdline`, line: i + 1, text: l }))),
+      );
     },
   },
   {
@@ -61,17 +84,21 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     severity: 'info',
     references: ['sshd(8) -T'],
     remediation:
-      'Nothing to change on the node: the verdicts follow sshd -T, and only the file:line evidence comes from hostward\'s own reading of the files. ' +
+      "Nothing to change on the node: the verdicts follow sshd -T, and only the file:line evidence comes from hostward's own reading of the files. " +
       'Report the configuration to the hostward maintainers so that the reading can be corrected.',
     evaluate(facts) {
       if (!facts.sshdT.used) return skip(`sshd -T not used: ${facts.sshdT.reason}`);
       const diffs: string[] = [];
       for (const cfg of facts.effective) {
         for (const [k, s] of cfg.settings) {
-          if (s.parserValues) diffs.push(`${k} for ${cfg.context.label}: sshd -T "${s.values.join(' ')}", parser "${s.parserValues.join(' ')}"`);
+          if (s.parserValues)
+            diffs.push(
+              `${k} for ${cfg.context.label}: sshd -T "${s.values.join(' ')}", parser "${s.parserValues.join(' ')}"`,
+            );
         }
       }
-      if (diffs.length === 0) return pass(`agree on every checked keyword in ${facts.effective.length} connection contexts`);
+      if (diffs.length === 0)
+        return pass(`agree on every checked keyword in ${facts.effective.length} connection contexts`);
       return fail(`${diffs.length} disagreements: ${diffs.slice(0, 5).join('; ')}${diffs.length > 5 ? '; ...' : ''}`);
     },
   },
@@ -96,7 +123,8 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     title: 'SSH TCP forwarding is disabled',
     severity: 'medium',
     references: [CIS_DEBIAN_12('5.1.8'), CIS_DIL('5.2.21'), 'dev-sec ssh-baseline sshd-39', 'Lynis SSH-7408'],
-    remediation: 'Set "DisableForwarding yes" (or "AllowTcpForwarding no"): a node reachable over SSH must not become a tunnel into the pod network.',
+    remediation:
+      'Set "DisableForwarding yes" (or "AllowTcpForwarding no"): a node reachable over SSH must not become a tunnel into the pod network.',
     evaluate: (facts) => perContext(facts, forwardingRule('allowtcpforwarding', 'AllowTcpForwarding')),
   },
   {
@@ -145,14 +173,24 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     severity: 'low',
     references: [CIS_DEBIAN_12('5.1.13'), CIS_DIL('5.2.17'), 'dev-sec ssh-baseline sshd-18'],
     remediation: 'Set "LoginGraceTime 60" or lower (not 0, which means no limit).',
-    evaluate: (facts) => perContext(facts, intRange('logingracetime', 'LoginGraceTime', 1, facts.options.loginGraceTimeSeconds, 'no limit')),
+    evaluate: (facts) =>
+      perContext(
+        facts,
+        intRange('logingracetime', 'LoginGraceTime', 1, facts.options.loginGraceTimeSeconds, 'no limit'),
+      ),
   },
   {
     id: 'ssh.client_alive',
     title: 'SSH ends idle sessions',
     severity: 'low',
-    references: [CIS_DEBIAN_12('5.1.7'), CIS_DIL('5.2.16'), 'dev-sec ssh-baseline sshd-36', 'dev-sec ssh-baseline sshd-37'],
-    remediation: 'Set "ClientAliveInterval 300" and "ClientAliveCountMax 3" (since OpenSSH 8.2, a count of 0 disables termination instead of enforcing it).',
+    references: [
+      CIS_DEBIAN_12('5.1.7'),
+      CIS_DIL('5.2.16'),
+      'dev-sec ssh-baseline sshd-36',
+      'dev-sec ssh-baseline sshd-37',
+    ],
+    remediation:
+      'Set "ClientAliveInterval 300" and "ClientAliveCountMax 3" (since OpenSSH 8.2, a count of 0 disables termination instead of enforcing it).',
     evaluate(facts) {
       const o = facts.options;
       return perContext(facts, {
@@ -160,8 +198,10 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
         bad(v, _s, cfg) {
           const interval = Number(v);
           const count = Number(first(cfg.settings.get('clientalivecountmax')) ?? NaN);
-          if (!Number.isFinite(interval) || interval <= 0) return `ClientAliveInterval ${v} (idle sessions are never ended)`;
-          if (interval > o.clientAliveIntervalMax) return `ClientAliveInterval ${v} is above ${o.clientAliveIntervalMax}`;
+          if (!Number.isFinite(interval) || interval <= 0)
+            return `ClientAliveInterval ${v} (idle sessions are never ended)`;
+          if (interval > o.clientAliveIntervalMax)
+            return `ClientAliveInterval ${v} is above ${o.clientAliveIntervalMax}`;
           if (!Number.isFinite(count)) return 'ClientAliveCountMax is unknown';
           if (count === 0 && atLeast(facts, 8, 2)) {
             return `ClientAliveCountMax 0 disables termination since OpenSSH 8.2 (this is ${facts.version.major}.${facts.version.minor})`;
@@ -232,12 +272,18 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     title: 'SSH compression is disabled',
     severity: 'low',
     references: ['Lynis SSH-7408'],
-    remediation: 'Set "Compression no": node links rarely need it, and zlib in the session adds attack surface and compression side channels.',
+    remediation:
+      'Set "Compression no": node links rarely need it, and zlib in the session adds attack surface and compression side channels.',
     evaluate: (facts) =>
       perContext(facts, {
         keyword: 'compression',
         // sshd -T prints "yes" for both yes and delayed; since OpenSSH 7.4 both start only after authentication.
-        bad: (v) => (v === 'no' ? undefined : atLeast(facts, 7, 4) ? 'Compression yes (after authentication)' : `Compression ${v} (before authentication on OpenSSH < 7.4)`),
+        bad: (v) =>
+          v === 'no'
+            ? undefined
+            : atLeast(facts, 7, 4)
+              ? 'Compression yes (after authentication)'
+              : `Compression ${v} (before authentication on OpenSSH < 7.4)`,
         ok: () => 'Compression no',
       }),
   },
@@ -254,7 +300,8 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     title: 'SSH does not resolve client host names',
     severity: 'low',
     references: ['Lynis SSH-7408', 'sshd_config(5) UseDNS'],
-    remediation: 'Set "UseDNS no": Match Host and from= patterns then see addresses an attacker with a reverse zone cannot fake.',
+    remediation:
+      'Set "UseDNS no": Match Host and from= patterns then see addresses an attacker with a reverse zone cannot fake.',
     evaluate: (facts) => perContext(facts, flag('usedns', 'no', 'UseDNS')),
   },
   {
@@ -262,7 +309,8 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     title: 'SSH logs to the AUTH or AUTHPRIV facility',
     severity: 'info',
     references: ['dev-sec ssh-baseline sshd-12'],
-    remediation: 'Set "SyslogFacility AUTH" (or AUTHPRIV) so logins reach the log pipeline that watches authentication.',
+    remediation:
+      'Set "SyslogFacility AUTH" (or AUTHPRIV) so logins reach the log pipeline that watches authentication.',
     evaluate: (facts) =>
       perContext(facts, {
         keyword: 'syslogfacility',
@@ -275,7 +323,8 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     title: 'SSH logs key fingerprints as SHA256',
     severity: 'info',
     references: ['Lynis SSH-7408'],
-    remediation: 'Set "FingerprintHash sha256" (the default): MD5 fingerprints in logs can be matched by a crafted key.',
+    remediation:
+      'Set "FingerprintHash sha256" (the default): MD5 fingerprints in logs can be matched by a crafted key.',
     evaluate: (facts) =>
       perContext(facts, {
         keyword: 'fingerprinthash',
@@ -288,14 +337,16 @@ export const settingsChecks: readonly Check<SshFacts>[] = [
     title: 'sshd_config uses no deprecated or ignored options',
     severity: 'low',
     references: ['sshd_config(5)', 'Lynis SSH-7408'],
-    remediation: 'Remove the deprecated lines (Protocol, UsePrivilegeSeparation, UseLogin, RSAAuthentication, ...): they no longer do what they say.',
+    remediation:
+      'Remove the deprecated lines (Protocol, UsePrivilegeSeparation, UseLogin, RSAAuthentication, ...): they no longer do what they say.',
     evaluate(facts) {
       if (!('directives' in facts.parsed)) return unknown(`cannot read the configuration: ${facts.parsed.reason}`);
       const dep = facts.parsed.problems.filter((p) => p.kind === 'deprecated');
       if (dep.length === 0) return pass('no deprecated options');
-      return fail(dep.map((p) => p.message).join('; '), dep.map((p) => ({ file: p.file, ...(p.line !== undefined ? { line: p.line } : {}) })));
+      return fail(
+        dep.map((p) => p.message).join('; '),
+        dep.map((p) => ({ file: p.file, ...(p.line !== undefined ? { line: p.line } : {}) })),
+      );
     },
   },
 ];
-
-

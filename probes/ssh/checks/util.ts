@@ -3,7 +3,9 @@ import type { Evidence, Outcome } from '../../../src/sdk.js';
 import { pass, fail, unknown } from '../../../src/sdk.js';
 import type { EffectiveConfig, Setting, SshFacts } from '../types.js';
 
-/** The benchmark sections the checks cite, in one spelling (section ids verified in test/helpers/known-references.ts). */
+/**
+ * The benchmark sections the checks cite, in one spelling (section ids verified in test/helpers/known-references.ts).
+ */
 export const CIS_DEBIAN_12 = (id: string): string => `CIS Debian Linux 12 Benchmark v1.1.0 ${id}`;
 export const CIS_UBUNTU_2204 = (id: string): string => `CIS Ubuntu Linux 22.04 LTS Benchmark v2.0.0 ${id}`;
 export const CIS_DIL = (id: string): string => `CIS Distribution Independent Linux Benchmark v2.0.0 ${id}`;
@@ -39,7 +41,9 @@ export function origin(s: Setting | undefined): string {
 }
 
 function disagreement(keyword: string, s: Setting | undefined): string {
-  return s?.parserValues ? ` (note: the file parser computes ${keyword} ${s.parserValues.join(' ') || '(none)'}; sshd -T wins)` : '';
+  return s?.parserValues
+    ? ` (note: the file parser computes ${keyword} ${s.parserValues.join(' ') || '(none)'}; sshd -T wins)`
+    : '';
 }
 
 /** Collapse context labels: "root, bob and an invalid user from 203.0.113.10". */
@@ -106,7 +110,8 @@ export function perContext(facts: SshFacts, rule: KeywordRule): Outcome {
   const contexts = rule.applies ? facts.effective.filter((c) => rule.applies!(c)) : facts.effective;
   for (const cfg of contexts) {
     const s = cfg.settings.get(rule.keyword);
-    if (!s || s.values.length === 0) return unknown(`${rule.keyword} is not in the effective configuration for ${cfg.context.label}`);
+    if (!s || s.values.length === 0)
+      return unknown(`${rule.keyword} is not in the effective configuration for ${cfg.context.label}`);
     if (s.undecided) {
       undecided.push({ cfg, line: s.undecided });
       continue;
@@ -115,14 +120,22 @@ export function perContext(facts: SshFacts, rule: KeywordRule): Outcome {
     const problem = rule.bad(s.values.join(' '), s, cfg);
     if (problem !== undefined) bad.push({ cfg, problem, s });
   }
-  if (bad.length === 0 && undecided.length > 0) return unknown(`${rule.keyword}: ${undecidedMessage(undecided)}`, dedupeEvidence(undecided.map((u) => u.line)));
+  if (bad.length === 0 && undecided.length > 0)
+    return unknown(`${rule.keyword}: ${undecidedMessage(undecided)}`, dedupeEvidence(undecided.map((u) => u.line)));
   if (bad.length === 0) {
-    return pass(rule.ok(sample!.values.join(' ')) + ` (${origin(sample)})` + disagreement(rule.keyword, sample), sample!.evidence ?? []);
+    return pass(
+      rule.ok(sample!.values.join(' ')) + ` (${origin(sample)})` + disagreement(rule.keyword, sample),
+      sample!.evidence ?? [],
+    );
   }
   return fail(failMessage(rule, bad, contexts.length), dedupeEvidence(bad.flatMap((b) => b.s.evidence ?? [])));
 }
 
-function failMessage(rule: KeywordRule, bad: readonly { cfg: EffectiveConfig; problem: string; s: Setting }[], total: number): string {
+function failMessage(
+  rule: KeywordRule,
+  bad: readonly { cfg: EffectiveConfig; problem: string; s: Setting }[],
+  total: number,
+): string {
   const byProblem = new Map<string, (typeof bad)[number][]>();
   for (const b of bad) byProblem.set(b.problem, [...(byProblem.get(b.problem) ?? []), b]);
   const parts = [...byProblem].map(([problem, list]) => {
@@ -161,12 +174,16 @@ export function passwordPaths(cfg: EffectiveConfig): string[] {
   const get = (k: string) => first(cfg.settings.get(k))?.toLowerCase();
   const paths: string[] = [];
   if (get('passwordauthentication') === 'yes') paths.push('PasswordAuthentication yes');
-  if (get('kbdinteractiveauthentication') === 'yes' && get('usepam') === 'yes') paths.push('KbdInteractiveAuthentication yes with UsePAM yes');
+  if (get('kbdinteractiveauthentication') === 'yes' && get('usepam') === 'yes')
+    paths.push('KbdInteractiveAuthentication yes with UsePAM yes');
   if (paths.length === 0) return paths;
   // AuthenticationMethods can make a password only a second factor after publickey.
   const am = cfg.settings.get('authenticationmethods')?.values.join(' ') ?? 'any';
   if (am !== 'any') {
-    const lists = am.split(/\s+/).filter(Boolean).map((l) => l.split(','));
+    const lists = am
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((l) => l.split(','));
     const passwordAlone = lists.some((l) => l.every((m) => m === 'password' || m.startsWith('keyboard-interactive')));
     if (!passwordAlone) return [];
   }

@@ -105,7 +105,8 @@ export function applyAptConf(conf: AptConf, text: string, file: string): void {
         for (const m of [conf.scalars, conf.lists] as Map<string, unknown>[]) {
           for (const key of [...m.keys()]) if (key === full || key.startsWith(full + '::')) m.delete(key);
         }
-      } else if (t.t === 'include') conf.problems.push({ file, line: t.line, message: '#include is not followed (not read)' });
+      } else if (t.t === 'include')
+        conf.problems.push({ file, line: t.line, message: '#include is not followed (not read)' });
       while (k < toks.length && toks[k]!.t !== ';') k++;
       continue;
     }
@@ -137,7 +138,8 @@ export function applyAptConf(conf: AptConf, text: string, file: string): void {
       }
       const full = join(t.v);
       conf.scalars.set(full, { value: next.v, file, line: t.line });
-      if (after && after.t !== ';' && after.t !== '}') conf.problems.push({ file, line: t.line, message: `missing ; after ${t.v}` });
+      if (after && after.t !== ';' && after.t !== '}')
+        conf.problems.push({ file, line: t.line, message: `missing ; after ${t.v}` });
       k += 2;
       continue;
     }

@@ -5,7 +5,14 @@
  */
 import os from 'node:os';
 import type { HostRoot, ProbeContext } from '../../../src/sdk.js';
-import type { AutoUpdateFacts, DebFamilyFacts, HeldPackage, RebootFacts, SourceFact, UpdatesOptions } from '../types.js';
+import type {
+  AutoUpdateFacts,
+  DebFamilyFacts,
+  HeldPackage,
+  RebootFacts,
+  SourceFact,
+  UpdatesOptions,
+} from '../types.js';
 import { parseDpkgStatus } from '../../../src/sdk.js';
 import type { InstalledPackage } from '../../../src/sdk.js';
 import { readAptLists } from './lists.js';
@@ -25,7 +32,11 @@ export async function isDebFamily(host: HostRoot): Promise<boolean> {
   return st.ok && st.type === 'file';
 }
 
-async function readDirTexts(host: HostRoot, dir: string, accept: (name: string) => boolean): Promise<{ file: string; text: string }[]> {
+async function readDirTexts(
+  host: HostRoot,
+  dir: string,
+  accept: (name: string) => boolean,
+): Promise<{ file: string; text: string }[]> {
   const d = await host.readDir(dir);
   if (!d.ok) return [];
   const out: { file: string; text: string }[] = [];
@@ -55,12 +66,14 @@ export async function readPreferences(host: HostRoot): Promise<{ pins: Pin[]; pr
   const readOne = async (file: string, missingOk: boolean) => {
     const t = await host.readText(file, { maxBytes: MAX_PREFERENCES_BYTES });
     if (t.ok) files.push({ file, text: t.text });
-    else if (!(missingOk && t.code === 'missing')) problems.push(`${file}: ${t.code.replace(/_/g, ' ')} (${t.reason}): its pins are not applied`);
+    else if (!(missingOk && t.code === 'missing'))
+      problems.push(`${file}: ${t.code.replace(/_/g, ' ')} (${t.reason}): its pins are not applied`);
   };
   await readOne('/etc/apt/preferences', true);
   const d = await host.readDir('/etc/apt/preferences.d');
   // apt sorts parts by name in the C locale; readDir is byte-ordered already
-  if (d.ok) for (const e of d.entries) if (isPreferencesPart(e.name) && e.type !== 'directory') await readOne(e.path, false);
+  if (d.ok)
+    for (const e of d.entries) if (isPreferencesPart(e.name) && e.type !== 'directory') await readOne(e.path, false);
   const pins: Pin[] = [];
   for (const f of files) {
     const r = parsePreferences(f.text, f.file);
@@ -82,18 +95,26 @@ export function kernelPackages(installed: readonly InstalledPackage[]): RebootFa
 }
 
 /** Decide whether the running kernel is older than the newest installed one. */
-export function compareKernels(running: string | undefined, kernels: RebootFacts['kernels']): Pick<RebootFacts, 'newerKernel' | 'kernelNote'> {
+export function compareKernels(
+  running: string | undefined,
+  kernels: RebootFacts['kernels'],
+): Pick<RebootFacts, 'newerKernel' | 'kernelNote'> {
   if (!running) return { kernelNote: 'the running kernel release is unknown' };
   const newest = kernels[0];
   if (!newest) return { kernelNote: `no linux-image package is installed (kernel ${running} is managed outside dpkg)` };
   const mine = kernels.find((k) => k.release === running);
   if (mine) {
     if (newest.release !== running && compareVersions(newest.version, mine.version) > 0) {
-      return { newerKernel: `${newest.name} ${newest.version} is installed, newer than the running ${running} (${mine.name} ${mine.version})` };
+      return {
+        newerKernel: `${newest.name} ${newest.version} is installed, newer than the running ${running} (${mine.name} ${mine.version})`,
+      };
     }
     return {};
   }
-  if (compareVersions(newest.release, running) > 0) return { newerKernel: `${newest.name} ${newest.version} is installed, newer than the running ${running} (which has no installed package)` };
+  if (compareVersions(newest.release, running) > 0)
+    return {
+      newerKernel: `${newest.name} ${newest.version} is installed, newer than the running ${running} (which has no installed package)`,
+    };
   return { kernelNote: `the running kernel ${running} has no installed linux-image package` };
 }
 
@@ -103,7 +124,16 @@ async function rebootFacts(ctx: ProbeContext, installed: readonly InstalledPacka
   const pkgs = await host.readText('/run/reboot-required.pkgs', { maxBytes: 1024 * 1024 });
   const r: RebootFacts = {
     flagFile: flag.ok && flag.type === 'file',
-    flagPackages: pkgs.ok ? [...new Set(pkgs.text.split('\n').map((l) => l.trim()).filter(Boolean))] : [],
+    flagPackages: pkgs.ok
+      ? [
+          ...new Set(
+            pkgs.text
+              .split('\n')
+              .map((l) => l.trim())
+              .filter(Boolean),
+          ),
+        ]
+      : [],
     kernels: kernelPackages(installed),
   };
   const rel = await host.readText('/proc/sys/kernel/osrelease', { maxBytes: 4096 });
@@ -131,12 +161,23 @@ async function timerState(host: HostRoot, name: string): Promise<{ enabled: bool
   return { enabled: link.ok, masked, ...(link.ok ? { path: wants } : masked ? { path: unit } : {}) };
 }
 
-export const PERIODIC_KEYS = ['APT::Periodic::Enable', 'APT::Periodic::Update-Package-Lists', 'APT::Periodic::Unattended-Upgrade'] as const;
+export const PERIODIC_KEYS = [
+  'APT::Periodic::Enable',
+  'APT::Periodic::Update-Package-Lists',
+  'APT::Periodic::Unattended-Upgrade',
+] as const;
 
-async function autoUpdateFacts(host: HostRoot, conf: AptConf, installed: readonly InstalledPackage[]): Promise<AutoUpdateFacts> {
+async function autoUpdateFacts(
+  host: HostRoot,
+  conf: AptConf,
+  installed: readonly InstalledPackage[],
+): Promise<AutoUpdateFacts> {
   const settings: AutoUpdateFacts['settings'] = {};
   for (const k of PERIODIC_KEYS) settings[k] = conf.scalars.get(k.toLowerCase());
-  const origins = [...(conf.lists.get('unattended-upgrade::origins-pattern') ?? []), ...(conf.lists.get('unattended-upgrade::allowed-origins') ?? [])];
+  const origins = [
+    ...(conf.lists.get('unattended-upgrade::origins-pattern') ?? []),
+    ...(conf.lists.get('unattended-upgrade::allowed-origins') ?? []),
+  ];
   const timers: AutoUpdateFacts['timers'] = {};
   for (const t of APT_TIMERS) timers[t] = await timerState(host, t);
   return {
@@ -159,7 +200,11 @@ export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Pro
   const conf = await readAptConf(host);
   const defaultRelease = conf.scalars.get('apt::default-release');
   const [apt, pins, reboot, automatic] = await Promise.all([
-    readAptLists(host, { names: new Set(installed.map((p) => p.name)), maxFileBytes: options.maxListFileBytes, maxListBytes: options.maxListBytes }),
+    readAptLists(host, {
+      names: new Set(installed.map((p) => p.name)),
+      maxFileBytes: options.maxListFileBytes,
+      maxListBytes: options.maxListBytes,
+    }),
     readPreferences(host),
     rebootFacts(ctx, installed),
     autoUpdateFacts(host, conf, installed),
@@ -167,7 +212,12 @@ export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Pro
   const policy = computePolicy(installed, apt.lists, {
     pins: pins.pins,
     statusPath: DPKG_STATUS,
-    ...(defaultRelease?.value ? { defaultRelease: defaultRelease.value, defaultReleaseAt: { file: defaultRelease.file, line: defaultRelease.line } } : {}),
+    ...(defaultRelease?.value
+      ? {
+          defaultRelease: defaultRelease.value,
+          defaultReleaseAt: { file: defaultRelease.file, line: defaultRelease.line },
+        }
+      : {}),
   });
   const pinProblems = [...pins.problems, ...policy.problems];
   problems.push(...pinProblems.slice(0, 10));
@@ -181,7 +231,11 @@ export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Pro
     });
   const sources: SourceFact[] = apt.releases.map((r) => {
     const i = r.info;
-    const s: SourceFact = { path: r.path, security: securityRule(i) !== undefined, lists: apt.lists.filter((l) => l.release === r).length };
+    const s: SourceFact = {
+      path: r.path,
+      security: securityRule(i) !== undefined,
+      lists: apt.lists.filter((l) => l.release === r).length,
+    };
     if (i?.origin) s.origin = i.origin;
     if (i?.label) s.label = i.label;
     if (i?.suite) s.suite = i.suite;
@@ -193,7 +247,8 @@ export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Pro
     return s;
   });
   for (const f of apt.ignored) problems.push(`${f}: compression not supported, list not read`);
-  for (const l of apt.lists) if (!l.release) problems.push(`${l.path}: no InRelease/Release file for this list (priority 500 assumed)`);
+  for (const l of apt.lists)
+    if (!l.release) problems.push(`${l.path}: no InRelease/Release file for this list (priority 500 assumed)`);
   return {
     family: 'deb',
     database: DPKG_STATUS,
@@ -201,7 +256,12 @@ export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Pro
     updates,
     holds,
     sources,
-    lists: apt.lists.map((l) => ({ path: l.path, packages: l.packages, ...(l.problem ? { problem: l.problem } : {}), ...(l.release ? { release: l.release.path } : {}) })),
+    lists: apt.lists.map((l) => ({
+      path: l.path,
+      packages: l.packages,
+      ...(l.problem ? { problem: l.problem } : {}),
+      ...(l.release ? { release: l.release.path } : {}),
+    })),
     listsDirExists: apt.dirExists,
     pins: pins.pins,
     pinPolicy: { effects: policy.effects, problems: pinProblems.slice(0, 50) },

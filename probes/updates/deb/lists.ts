@@ -230,7 +230,9 @@ async function readRelease(host: HostRoot, path: string, prefix: string): Promis
   const t = await host.readText(path, { maxBytes: 64 * 1024 * 1024 });
   if (!t.ok) return { path, prefix, problem: `${t.code.replace(/_/g, ' ')} (${t.reason})` };
   const r = parseRelease(t.text);
-  return r.ok ? { path, prefix, info: r.release, ...(r.problems.length ? { problem: r.problems.join('; ') } : {}) } : { path, prefix, problem: r.reason };
+  return r.ok
+    ? { path, prefix, info: r.release, ...(r.problems.length ? { problem: r.problems.join('; ') } : {}) }
+    : { path, prefix, problem: r.reason };
 }
 
 /**
@@ -270,7 +272,9 @@ export async function readAptLists(host: HostRoot, opts: ReadListsOptions, dir =
     const prefix = f.name.slice(0, m.index);
     if (!releaseNames.has(prefix) || m[1] === 'InRelease') releaseNames.set(prefix, f.name);
   }
-  const releases = await Promise.all([...releaseNames].map(([prefix, name]) => readRelease(host, `${dir}/${name}`, prefix)));
+  const releases = await Promise.all(
+    [...releaseNames].map(([prefix, name]) => readRelease(host, `${dir}/${name}`, prefix)),
+  );
   const ignored: string[] = [];
   const listFiles: string[] = [];
   for (const f of files) {

@@ -7,15 +7,26 @@
  * refused as a problem rather than run.
  */
 
-export type Matcher = { ok: true; test: (s: string) => boolean } | { ok: false; problem: string; test: (s: string) => boolean };
+export type Matcher =
+  { ok: true; test: (s: string) => boolean } | { ok: false; problem: string; test: (s: string) => boolean };
 
 const MAX_PATTERN = 4096;
 const never = () => false;
 
 /** POSIX character classes, for the C locale apt's regcomp and fnmatch see on these ASCII names. */
 const CLASSES: Record<string, string> = {
-  alpha: 'A-Za-z', digit: '0-9', alnum: '0-9A-Za-z', upper: 'A-Z', lower: 'a-z', space: ' \\t\\n\\r\\f\\v', blank: ' \\t',
-  punct: '!-\\/:-@\\[-`{-~', print: ' -~', graph: '!-~', cntrl: '\\x00-\\x1f\\x7f', xdigit: '0-9A-Fa-f',
+  alpha: 'A-Za-z',
+  digit: '0-9',
+  alnum: '0-9A-Za-z',
+  upper: 'A-Z',
+  lower: 'a-z',
+  space: ' \\t\\n\\r\\f\\v',
+  blank: ' \\t',
+  punct: '!-\\/:-@\\[-`{-~',
+  print: ' -~',
+  graph: '!-~',
+  cntrl: '\\x00-\\x1f\\x7f',
+  xdigit: '0-9A-Fa-f',
 };
 
 const escapeJs = (c: string) => (/[\\^$.*+?()[\]{}|\-/]/.test(c) ? '\\' + c : c);
@@ -24,7 +35,12 @@ const escapeJs = (c: string) => (/[\\^$.*+?()[\]{}|\-/]/.test(c) ? '\\' + c : c)
  * A POSIX bracket expression starting at pattern[i] === '['; returns the JavaScript class and the index after
  * its ']', or undefined when it does not close (or names an unknown class).
  */
-function bracket(pattern: string, i: number, negators: string, backslashEscapes: boolean): { js: string; end: number } | undefined {
+function bracket(
+  pattern: string,
+  i: number,
+  negators: string,
+  backslashEscapes: boolean,
+): { js: string; end: number } | undefined {
   let k = i + 1;
   let neg = false;
   if (k < pattern.length && negators.includes(pattern[k]!)) {
@@ -68,9 +84,10 @@ type GlobToken = { k: 'lit'; c: string } | { k: 'any' } | { k: 'star' } | { k: '
 
 /** fnmatch(pattern, s, FNM_CASEFOLD): O(len(s) * len(pattern)), one backtrack point at the last star. */
 export function globMatcher(pattern: string): Matcher {
-  if (pattern.length > MAX_PATTERN) return { ok: false, problem: `pattern longer than ${MAX_PATTERN} characters`, test: never };
+  if (pattern.length > MAX_PATTERN)
+    return { ok: false, problem: `pattern longer than ${MAX_PATTERN} characters`, test: never };
   const toks: GlobToken[] = [];
-  for (let i = 0; i < pattern.length; ) {
+  for (let i = 0; i < pattern.length;) {
     const c = pattern[i]!;
     if (c === '*') {
       if (toks.at(-1)?.k !== 'star') toks.push({ k: 'star' });
@@ -94,7 +111,8 @@ export function globMatcher(pattern: string): Matcher {
         i++;
       }
     } else if (c === '\\') {
-      if (i + 1 >= pattern.length) toks.push({ k: 'never' }); // glibc: a trailing backslash matches nothing
+      if (i + 1 >= pattern.length)
+        toks.push({ k: 'never' }); // glibc: a trailing backslash matches nothing
       else toks.push({ k: 'lit', c: pattern[i + 1]!.toLowerCase() });
       i += 2;
     } else {
@@ -102,7 +120,8 @@ export function globMatcher(pattern: string): Matcher {
       i++;
     }
   }
-  const one = (t: GlobToken, ch: string) => (t.k === 'any' ? true : t.k === 'lit' ? t.c === ch.toLowerCase() : t.k === 'set' ? t.re.test(ch) : false);
+  const one = (t: GlobToken, ch: string) =>
+    t.k === 'any' ? true : t.k === 'lit' ? t.c === ch.toLowerCase() : t.k === 'set' ? t.re.test(ch) : false;
   const test = (s: string): boolean => {
     let ti = 0;
     let si = 0;
@@ -144,7 +163,7 @@ export function regexMatcher(source: string): Matcher {
   let atomRepeats = false; // that atom is a group containing a repetition
   let quantified = ''; // the repetition just emitted after the atom ('' when none)
   const simple = (q: string) => q === '*' || q === '+' || q === '?';
-  for (let i = 0; i < source.length; ) {
+  for (let i = 0; i < source.length;) {
     const c = source[i]!;
     const startAtom = (text: string, repeats = false) => {
       atom = js.length;
@@ -156,7 +175,17 @@ export function regexMatcher(source: string): Matcher {
       const n = source[i + 1];
       if (n === undefined) return bad('trailing backslash');
       if (/[1-9]/.test(n)) return bad('back-references are not supported');
-      startAtom(/[wWsSbB]/.test(n) ? '\\' + n : n === '<' || n === '>' ? '\\b' : n === '`' ? '^' : n === "'" ? '$' : escapeJs(n));
+      startAtom(
+        /[wWsSbB]/.test(n)
+          ? '\\' + n
+          : n === '<' || n === '>'
+            ? '\\b'
+            : n === '`'
+              ? '^'
+              : n === "'"
+                ? '$'
+                : escapeJs(n),
+      );
       i += 2;
     } else if (c === '[') {
       const b = bracket(source, i, '^', false);
@@ -172,7 +201,8 @@ export function regexMatcher(source: string): Matcher {
       i++;
     } else if (c === ')') {
       const g = groups.pop();
-      if (!g) startAtom('\\)'); // glibc: an unmatched ")" is an ordinary character
+      if (!g)
+        startAtom('\\)'); // glibc: an unmatched ")" is an ordinary character
       else {
         js += ')';
         atom = g.at;
@@ -224,15 +254,19 @@ export function regexMatcher(source: string): Matcher {
     const re = new RegExp(js, 'i');
     return { ok: true, test: (s) => re.test(s) };
   } catch (e) {
-    return bad(`invalid regular expression (${(e as Error).message.replace(/^Invalid regular expression: /, '').slice(0, 80)})`);
+    return bad(
+      `invalid regular expression (${(e as Error).message.replace(/^Invalid regular expression: /, '').slice(0, 80)})`,
+    );
   }
 }
 
 /** apt's ExpressionMatches(pattern, s): "/…/" is a regex, anything else a glob. */
 export function expressionMatcher(pattern: string): Matcher {
-  if (pattern.length >= 2 && pattern.startsWith('/') && pattern.endsWith('/')) return regexMatcher(pattern.slice(1, -1));
+  if (pattern.length >= 2 && pattern.startsWith('/') && pattern.endsWith('/'))
+    return regexMatcher(pattern.slice(1, -1));
   return globMatcher(pattern);
 }
 
 /** Whether apt treats a Package: name as a pattern (CreatePin: /…/ or any of "*[?"). */
-export const isNamePattern = (name: string) => (name.length >= 2 && name.startsWith('/') && name.endsWith('/')) || /[*[?]/.test(name);
+export const isNamePattern = (name: string) =>
+  (name.length >= 2 && name.startsWith('/') && name.endsWith('/')) || /[*[?]/.test(name);

@@ -25,14 +25,36 @@ import type { Pin } from './preferences.js';
 import { expressionMatcher, isNamePattern } from './pin-match.js';
 import type { Matcher } from './pin-match.js';
 
-export const PRIORITY = { default: 500, notAutomatic: 1, butAutomaticUpgrades: 100, status: 100, defaultRelease: 990 } as const;
+export const PRIORITY = {
+  default: 500,
+  notAutomatic: 1,
+  butAutomaticUpgrades: 100,
+  status: 100,
+  defaultRelease: 990,
+} as const;
 
 /** How a Release is recognised as a security archive: one line per rule, with where it comes from. */
 export const SECURITY_ARCHIVES: readonly { id: string; reason: string; test: (r: ReleaseInfo) => boolean }[] = [
-  { id: 'debian_security_label', reason: 'Debian security archive (Label: Debian-Security)', test: (r) => r.label === 'Debian-Security' },
-  { id: 'security_suite', reason: 'Suite or Codename ends in -security (Debian, Ubuntu <codename>-security pocket)', test: (r) => /-security$/.test(r.suite ?? '') || /-security$/.test(r.codename ?? '') },
-  { id: 'ubuntu_esm_infra', reason: 'Ubuntu Pro ESM Infra (Origin: UbuntuESM, <codename>-infra-security)', test: (r) => r.origin === 'UbuntuESM' && /-infra-security$/.test(r.suite ?? r.codename ?? '') },
-  { id: 'ubuntu_esm_apps', reason: 'Ubuntu Pro ESM Apps (Origin: UbuntuESMApps, <codename>-apps-security)', test: (r) => r.origin === 'UbuntuESMApps' && /-apps-security$/.test(r.suite ?? r.codename ?? '') },
+  {
+    id: 'debian_security_label',
+    reason: 'Debian security archive (Label: Debian-Security)',
+    test: (r) => r.label === 'Debian-Security',
+  },
+  {
+    id: 'security_suite',
+    reason: 'Suite or Codename ends in -security (Debian, Ubuntu <codename>-security pocket)',
+    test: (r) => /-security$/.test(r.suite ?? '') || /-security$/.test(r.codename ?? ''),
+  },
+  {
+    id: 'ubuntu_esm_infra',
+    reason: 'Ubuntu Pro ESM Infra (Origin: UbuntuESM, <codename>-infra-security)',
+    test: (r) => r.origin === 'UbuntuESM' && /-infra-security$/.test(r.suite ?? r.codename ?? ''),
+  },
+  {
+    id: 'ubuntu_esm_apps',
+    reason: 'Ubuntu Pro ESM Apps (Origin: UbuntuESMApps, <codename>-apps-security)',
+    test: (r) => r.origin === 'UbuntuESMApps' && /-apps-security$/.test(r.suite ?? r.codename ?? ''),
+  },
 ];
 
 export function securityRule(r: ReleaseInfo | undefined): string | undefined {
@@ -43,7 +65,8 @@ export function securityRule(r: ReleaseInfo | undefined): string | undefined {
 /** A package file's priority before any pin (InitDefaults); `defaultRelease` for callers without pins. */
 export function filePriority(rel: ReleaseInfo | undefined, defaultRelease?: string): number {
   if (!rel) return PRIORITY.default;
-  if (defaultRelease && (rel.suite === defaultRelease || rel.codename === defaultRelease)) return PRIORITY.defaultRelease;
+  if (defaultRelease && (rel.suite === defaultRelease || rel.codename === defaultRelease))
+    return PRIORITY.defaultRelease;
   if (rel.butAutomaticUpgrades) return PRIORITY.butAutomaticUpgrades;
   if (rel.notAutomatic) return PRIORITY.notAutomatic;
   return PRIORITY.default;
@@ -145,7 +168,10 @@ export interface PolicyOptions {
 export interface PolicyResult {
   updates: PendingUpdate[];
   /** Candidate of every installed package that has one, by "name:arch". */
-  candidates: Map<string, { installed: string; candidate?: string; priorities: { version: string; priority: number }[] }>;
+  candidates: Map<
+    string,
+    { installed: string; candidate?: string; priorities: { version: string; priority: number }[] }
+  >;
   files: PackageFile[];
   effects: PinEffect[];
   problems: string[];
@@ -188,7 +214,12 @@ function matchVer(value: string | undefined, want: string, prefix: boolean): boo
   return value.slice(0, want.length).toLowerCase() === want.toLowerCase();
 }
 
-function compileSpec(type: 'version' | 'release' | 'origin', data: string, problems: string[], where: string): MatchSpec {
+function compileSpec(
+  type: 'version' | 'release' | 'origin',
+  data: string,
+  problems: string[],
+  where: string,
+): MatchSpec {
   const matcher = (p: string) => {
     const m = expressionMatcher(p);
     if (!m.ok) problems.push(`${where}: "${p.slice(0, 60)}": ${m.problem}; apt treats it as matching nothing`);
@@ -215,9 +246,15 @@ function compileSpec(type: 'version' | 'release' | 'origin', data: string, probl
     return spec;
   }
   // TokSplitString(',') over at most 299 characters and 19 fragments; more fragments make the pin match nothing
-  const frags = data.slice(0, 299).trim().split(/\s*,[\s,]*/).filter((f) => f !== '');
+  const frags = data
+    .slice(0, 299)
+    .trim()
+    .split(/\s*,[\s,]*/)
+    .filter((f) => f !== '');
   if (frags.length >= 20) {
-    problems.push(`${where}: more than 19 comma-separated terms: apt ignores this pin's release terms and it matches nothing`);
+    problems.push(
+      `${where}: more than 19 comma-separated terms: apt ignores this pin's release terms and it matches nothing`,
+    );
     return { ...spec, invalid: true };
   }
   for (const f of frags) {
@@ -252,9 +289,23 @@ function fileMatches(spec: ReleaseSpec | OriginSpec, f: PackageFile): boolean {
   } else {
     if (spec.kind === 'origin') return spec.site.test(f.site);
     if (!spec.all) {
-      if (!spec.version && !spec.origin && !spec.archive && !spec.label && !spec.release && !spec.codename && !spec.component && !spec.arch) return false;
+      if (
+        !spec.version &&
+        !spec.origin &&
+        !spec.archive &&
+        !spec.label &&
+        !spec.release &&
+        !spec.codename &&
+        !spec.component &&
+        !spec.arch
+      )
+        return false;
       const r = f.release?.info;
-      if (spec.version && !(matchVer(r?.version, spec.version.text, spec.version.prefix) || test(spec.version.m, r?.version))) return false;
+      if (
+        spec.version &&
+        !(matchVer(r?.version, spec.version.text, spec.version.prefix) || test(spec.version.m, r?.version))
+      )
+        return false;
       if (!test(spec.origin, r?.origin)) return false;
       if (!test(spec.archive, r?.suite)) return false;
       if (!test(spec.codename, r?.codename)) return false;
@@ -283,7 +334,8 @@ interface GenericPin {
   spec: ReleaseSpec | OriginSpec;
 }
 
-const pinText = (p: Pin) => `Package: ${p.package} / Pin: ${p.pin} / Pin-Priority: ${p.priority === NEVER_PIN ? 'never' : p.priority}`;
+const pinText = (p: Pin) =>
+  `Package: ${p.package} / Pin: ${p.pin} / Pin-Priority: ${p.priority === NEVER_PIN ? 'never' : p.priority}`;
 
 function compilePins(pins: readonly Pin[], problems: string[]): { specific: SpecificPins; generic: GenericPin[] } {
   const specific: SpecificPins = { byName: new Map(), bySource: new Map(), patterns: [] };
@@ -307,14 +359,30 @@ function compilePins(pins: readonly Pin[], problems: string[]): { specific: Spec
       const bare = colon >= 0 ? named.slice(0, colon) : named;
       const arch = colon >= 0 ? named.slice(colon + 1) : undefined;
       if (source) {
-        if (isNamePattern(bare)) problems.push(`${where}: source package patterns (${word.slice(0, 60)}) are not applied by this probe; candidates of their binaries may differ from apt's`);
-        else specific.bySource.set(bare, [...(specific.bySource.get(bare) ?? []), { order: order++, ref, name: { exact: bare }, source: true, ...(arch !== undefined ? { arch } : {}), spec }]);
+        if (isNamePattern(bare))
+          problems.push(
+            `${where}: source package patterns (${word.slice(0, 60)}) are not applied by this probe; candidates of their binaries may differ from apt's`,
+          );
+        else
+          specific.bySource.set(bare, [
+            ...(specific.bySource.get(bare) ?? []),
+            { order: order++, ref, name: { exact: bare }, source: true, ...(arch !== undefined ? { arch } : {}), spec },
+          ]);
         continue;
       }
       if (isNamePattern(bare)) {
         const m = expressionMatcher(bare);
-        if (!m.ok) problems.push(`${where}: package pattern "${bare.slice(0, 60)}": ${m.problem}; apt treats it as matching nothing`);
-        specific.patterns.push({ order: order++, ref, name: { pattern: m, text: bare }, ...(arch !== undefined ? { arch } : {}), spec });
+        if (!m.ok)
+          problems.push(
+            `${where}: package pattern "${bare.slice(0, 60)}": ${m.problem}; apt treats it as matching nothing`,
+          );
+        specific.patterns.push({
+          order: order++,
+          ref,
+          name: { pattern: m, text: bare },
+          ...(arch !== undefined ? { arch } : {}),
+          spec,
+        });
       } else {
         const list = specific.byName.get(bare) ?? [];
         list.push({ order: order++, ref, name: { exact: bare }, ...(arch !== undefined ? { arch } : {}), spec });
@@ -337,7 +405,9 @@ interface SpecificPins {
 function pinsForPackage(pins: SpecificPins, name: string, sources: ReadonlySet<string>): SpecificPin[] {
   const exact = pins.byName.get(name) ?? [];
   const bySource = pins.bySource.size ? [...sources].flatMap((src) => pins.bySource.get(src) ?? []) : [];
-  const matching = pins.patterns.length ? pins.patterns.filter((p) => 'pattern' in p.name && p.name.text !== name && p.name.pattern.test(name)) : [];
+  const matching = pins.patterns.length
+    ? pins.patterns.filter((p) => 'pattern' in p.name && p.name.text !== name && p.name.pattern.test(name))
+    : [];
   if (bySource.length === 0 && matching.length === 0) return exact;
   return [...exact, ...bySource, ...matching].sort((a, b) => a.order - b.order);
 }
@@ -397,7 +467,11 @@ function applyGeneric(files: PackageFile[], generic: readonly GenericPin[]): voi
   }
 }
 
-function defaultReleasePin(opts: PolicyOptions, files: readonly PackageFile[], problems: string[]): GenericPin | undefined {
+function defaultReleasePin(
+  opts: PolicyOptions,
+  files: readonly PackageFile[],
+  problems: string[],
+): GenericPin | undefined {
   const rel = opts.defaultRelease;
   if (!rel) return undefined;
   const at = opts.defaultReleaseAt;
@@ -405,13 +479,25 @@ function defaultReleasePin(opts: PolicyOptions, files: readonly PackageFile[], p
   // apt accepts it when some file's Suite, Codename or Version matches, when it is "x=..." or matches "now"
   const m = expressionMatcher(rel);
   const named = (v: string | undefined) => v !== undefined && m.test(v);
-  const known = files.some((f) => named(f.release?.info?.suite) || named(f.release?.info?.codename) || named(f.release?.info?.version));
+  const known = files.some(
+    (f) => named(f.release?.info?.suite) || named(f.release?.info?.codename) || named(f.release?.info?.version),
+  );
   if (!known && !(rel.length > 2 && rel[1] === '=') && !m.test('now')) {
-    problems.push(`${where}: APT::Default-Release "${rel.slice(0, 60)}" names no release in the lists: apt stops with an error (not applied here)`);
+    problems.push(
+      `${where}: APT::Default-Release "${rel.slice(0, 60)}" names no release in the lists: apt stops with an error (not applied here)`,
+    );
     return undefined;
   }
   const spec = compileSpec('release', rel, problems, where) as ReleaseSpec;
-  return { ref: { file: at?.file ?? 'APT::Default-Release', line: at?.line ?? 0, priority: PRIORITY.defaultRelease, text: `APT::Default-Release "${rel}"` }, spec };
+  return {
+    ref: {
+      file: at?.file ?? 'APT::Default-Release',
+      line: at?.line ?? 0,
+      priority: PRIORITY.defaultRelease,
+      text: `APT::Default-Release "${rel}"`,
+    },
+    spec,
+  };
 }
 
 const STATUS_PATH = '/var/lib/dpkg/status';
@@ -426,15 +512,35 @@ export function nativeArchOf(installed: readonly InstalledPackage[]): string {
 }
 
 /** Compute candidates and pending updates for the installed set from the lists and the preferences. */
-export function computePolicy(installed: readonly InstalledPackage[], lists: readonly AptList[], opts: PolicyOptions = {}): PolicyResult {
+export function computePolicy(
+  installed: readonly InstalledPackage[],
+  lists: readonly AptList[],
+  opts: PolicyOptions = {},
+): PolicyResult {
   const problems: string[] = [];
   const native = opts.nativeArch ?? nativeArchOf(installed);
   const norm = (arch: string) => (arch === 'all' ? native : arch);
-  const status: PackageFile = { path: opts.statusPath ?? STATUS_PATH, status: true, site: '', component: 'now', arch: '', security: false, priority: PRIORITY.status };
+  const status: PackageFile = {
+    path: opts.statusPath ?? STATUS_PATH,
+    status: true,
+    site: '',
+    component: 'now',
+    arch: '',
+    security: false,
+    priority: PRIORITY.status,
+  };
   const files: PackageFile[] = [status];
   for (const l of lists) {
     const rel = l.release?.info;
-    const f: PackageFile = { path: l.path, status: false, site: l.target?.site ?? '', component: l.target?.component ?? '', arch: l.target?.arch ?? '', security: securityRule(rel) !== undefined, priority: filePriority(rel) };
+    const f: PackageFile = {
+      path: l.path,
+      status: false,
+      site: l.target?.site ?? '',
+      component: l.target?.component ?? '',
+      arch: l.target?.arch ?? '',
+      security: securityRule(rel) !== undefined,
+      priority: filePriority(rel),
+    };
     if (l.release) f.release = l.release;
     files.push(f);
   }
@@ -458,12 +564,19 @@ export function computePolicy(installed: readonly InstalledPackage[], lists: rea
       const key = e.name + '\0' + norm(e.arch);
       if (!wanted.has(key)) continue;
       let versions = byKey.get(key);
-      if (!versions) byKey.set(key, (versions = new Map()));
+      if (!versions) byKey.set(key, (versions = new Map<string, Avail>()));
       const a = versions.get(e.version);
       if (a) {
         if (!a.files.includes(f)) a.files.push(f);
         if (e.phased !== undefined) a.phased = e.phased;
-      } else versions.set(e.version, { version: e.version, source: e.source ?? e.name, arch: e.arch, files: [f], ...(e.phased !== undefined ? { phased: e.phased } : {}) });
+      } else
+        versions.set(e.version, {
+          version: e.version,
+          source: e.source ?? e.name,
+          arch: e.arch,
+          files: [f],
+          ...(e.phased !== undefined ? { phased: e.phased } : {}),
+        });
     }
   });
 
@@ -474,24 +587,38 @@ export function computePolicy(installed: readonly InstalledPackage[], lists: rea
     const arch = norm(p.arch);
     const key = p.name + '\0' + arch;
     let versions = byKey.get(key);
-    if (!versions) byKey.set(key, (versions = new Map()));
+    if (!versions) byKey.set(key, (versions = new Map<string, Avail>()));
     const inst = versions.get(p.version);
     if (inst) {
       if (!inst.files.includes(status)) inst.files.push(status);
     } else versions.set(p.version, { version: p.version, source: p.source ?? p.name, arch: p.arch, files: [status] });
     const sorted = [...versions.values()].sort((a, b) => compareVersions(b.version, a.version));
-    const pinsFor = pinsForPackage(specific, p.name, new Set(sorted.map((v) => v.source))).filter((s) => specificMatchesPackage(s, p.name, arch, native));
-    const verPins = sorted.map((v) => pinsFor.find((s) => (!s.source || ('exact' in s.name && s.name.exact === v.source)) && versionMatches(s.spec, v)));
+    const pinsFor = pinsForPackage(specific, p.name, new Set(sorted.map((v) => v.source))).filter((s) =>
+      specificMatchesPackage(s, p.name, arch, native),
+    );
+    const verPins = sorted.map((v) =>
+      pinsFor.find((s) => (!s.source || ('exact' in s.name && s.name.exact === v.source)) && versionMatches(s.spec, v)),
+    );
     const prios = sorted.map((v, i) => versionPriority(v, verPins[i]));
     const ci = candidateOf(sorted, prios, p.version);
     const withPrio = (prio: (f: PackageFile) => number) => sorted.map((v) => Math.max(...v.files.map(prio)));
-    const ui = candidateOf(sorted, withPrio((f) => unpinnedPrio.get(f)!), p.version);
-    candidates.set(`${p.name}:${arch}`, { installed: p.version, ...(ci >= 0 ? { candidate: sorted[ci]!.version } : {}), priorities: sorted.map((v, i) => ({ version: v.version, priority: prios[i]! })) });
+    const ui = candidateOf(
+      sorted,
+      withPrio((f) => unpinnedPrio.get(f)!),
+      p.version,
+    );
+    candidates.set(`${p.name}:${arch}`, {
+      installed: p.version,
+      ...(ci >= 0 ? { candidate: sorted[ci]!.version } : {}),
+      priorities: sorted.map((v, i) => ({ version: v.version, priority: prios[i]! })),
+    });
 
-    const involved = (i: number): PinRef[] => (i < 0 ? [] : [verPins[i]?.ref, ...sorted[i]!.files.map((f) => f.pin)].filter((r): r is PinRef => r !== undefined));
+    const involved = (i: number): PinRef[] =>
+      i < 0 ? [] : [verPins[i]?.ref, ...sorted[i]!.files.map((f) => f.pin)].filter((r): r is PinRef => r !== undefined);
     const changed = ci !== ui;
     const pinRefs = changed ? dedupe([...involved(ci), ...involved(ui)]) : [];
-    const unpinnedUpdate = ui >= 0 && compareVersions(sorted[ui]!.version, p.version) > 0 ? classify(p, sorted, ui) : undefined;
+    const unpinnedUpdate =
+      ui >= 0 && compareVersions(sorted[ui]!.version, p.version) > 0 ? classify(p, sorted, ui) : undefined;
     const u = ci >= 0 && compareVersions(sorted[ci]!.version, p.version) > 0 ? classify(p, sorted, ci) : undefined;
     if (u) {
       if (changed && pinRefs.length) u.pins = pinRefs;
@@ -501,11 +628,13 @@ export function computePolicy(installed: readonly InstalledPackage[], lists: rea
       const e: PinEffect = { name: p.name, arch: p.arch, installed: p.version, pins: pinRefs };
       if (ci >= 0) e.candidate = sorted[ci]!.version;
       if (ui >= 0) e.unpinned = sorted[ui]!.version;
-      if (unpinnedUpdate?.security && !u?.security) e.securityWithheld = unpinnedUpdate.maskedSecurity ?? unpinnedUpdate.candidate;
+      if (unpinnedUpdate?.security && !u?.security)
+        e.securityWithheld = unpinnedUpdate.maskedSecurity ?? unpinnedUpdate.candidate;
       effects.push(e);
     }
   }
-  const byName = <T extends { name: string; arch: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0);
+  const byName = <T extends { name: string; arch: string }>(a: T, b: T) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0;
   return { updates: updates.sort(byName), candidates, files, effects: effects.sort(byName), problems };
 }
 
@@ -535,7 +664,13 @@ function classify(p: InstalledPackage, sorted: readonly Avail[], ci: number): Pe
     list: (lists.find((f) => f.security) ?? lists[0])?.path ?? STATUS_PATH,
   };
   if (!candidateSecurity) {
-    const masked = sorted.find((v) => v !== pref && compareVersions(v.version, p.version) > 0 && compareVersions(v.version, pref.version) < 0 && v.files.some((f) => f.security));
+    const masked = sorted.find(
+      (v) =>
+        v !== pref &&
+        compareVersions(v.version, p.version) > 0 &&
+        compareVersions(v.version, pref.version) < 0 &&
+        v.files.some((f) => f.security),
+    );
     if (masked) {
       u.maskedSecurity = masked.version;
       u.security = true;
@@ -546,6 +681,10 @@ function classify(p: InstalledPackage, sorted: readonly Avail[], ci: number): Pe
 }
 
 /** Pending updates for the installed set (computePolicy's updates). */
-export function computeUpdates(installed: readonly InstalledPackage[], lists: readonly AptList[], opts: PolicyOptions = {}): PendingUpdate[] {
+export function computeUpdates(
+  installed: readonly InstalledPackage[],
+  lists: readonly AptList[],
+  opts: PolicyOptions = {},
+): PendingUpdate[] {
   return computePolicy(installed, lists, opts).updates;
 }

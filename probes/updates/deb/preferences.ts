@@ -48,13 +48,19 @@ const SHORT_MAX = 32767;
 /** Pin-Priority as apt reads it: { priority } or { error } (apt refuses to run). */
 export function readPriority(raw: string | undefined, generic: boolean): { priority: number } | { error: string } {
   const text = (raw ?? '').trim();
-  if (text === 'never') return generic ? { priority: NEVER_PIN } : { error: 'Pin-Priority: never is only allowed for "Package: *"' };
+  if (text === 'never')
+    return generic ? { priority: NEVER_PIN } : { error: 'Pin-Priority: never is only allowed for "Package: *"' };
   // strtol: optional sign and leading digits; anything after them is ignored; no digits reads as 0
   const m = /^([+-]?)(\d+)/.exec(text);
-  if (!m || text.length >= 300) return { error: raw === undefined ? 'no Pin-Priority' : `Pin-Priority "${text.slice(0, 40)}" is not a number (apt reads 0)` };
+  if (!m || text.length >= 300)
+    return {
+      error:
+        raw === undefined ? 'no Pin-Priority' : `Pin-Priority "${text.slice(0, 40)}" is not a number (apt reads 0)`,
+    };
   const n = Number(m[1] === '-' ? '-' + m[2] : m[2]);
   if (n === 0) return { error: 'Pin-Priority 0 is not allowed' };
-  if (!Number.isSafeInteger(n) || n < SHORT_MIN || n > SHORT_MAX) return { error: `Pin-Priority ${text.slice(0, 40)} is outside ${SHORT_MIN}..${SHORT_MAX}` };
+  if (!Number.isSafeInteger(n) || n < SHORT_MIN || n > SHORT_MAX)
+    return { error: `Pin-Priority ${text.slice(0, 40)} is outside ${SHORT_MIN}..${SHORT_MAX}` };
   return { priority: n === SHORT_MIN ? SHORT_MIN + 1 : n };
 }
 
@@ -78,7 +84,9 @@ export function parsePreferences(text: string, file: string): { pins: Pin[]; pro
     const parts = pinParts(pin);
     const generic = pkg === '*';
     if (!parts || (parts.type === 'version' && generic)) {
-      out.push(`${where}: pin type "${pin.split(/\s/)[0]!.slice(0, 40)}" is not understood${generic && parts ? ' for "Package: *"' : ''}: apt warns and ignores the record`);
+      out.push(
+        `${where}: pin type "${pin.split(/\s/)[0]!.slice(0, 40)}" is not understood${generic && parts ? ' for "Package: *"' : ''}: apt warns and ignores the record`,
+      );
       continue;
     }
     const prio = readPriority(p.fields.get('pin-priority'), generic);
@@ -87,7 +95,8 @@ export function parsePreferences(text: string, file: string): { pins: Pin[]; pro
       break;
     }
     const raw = p.fields.get('pin-priority')!.trim();
-    if (raw !== 'never' && !/^[+-]?\d+$/.test(raw)) out.push(`${where}: Pin-Priority "${raw.slice(0, 40)}" has trailing text; apt reads ${prio.priority}`);
+    if (raw !== 'never' && !/^[+-]?\d+$/.test(raw))
+      out.push(`${where}: Pin-Priority "${raw.slice(0, 40)}" has trailing text; apt reads ${prio.priority}`);
     pins.push({ file, line: p.line, package: pkg, pin, priority: prio.priority });
   }
   return { pins, problems: out };

@@ -27,7 +27,9 @@ const BEGIN_SIGNED = '-----BEGIN PGP SIGNED MESSAGE-----';
 const BEGIN_SIG = '-----BEGIN PGP SIGNATURE-----';
 
 /** The signed text of a clear-signed message (RFC 4880 §7), dash-escaping undone; plain text unchanged. */
-export function stripPgpArmour(text: string): { ok: true; text: string; signed: boolean } | { ok: false; reason: string } {
+export function stripPgpArmour(
+  text: string,
+): { ok: true; text: string; signed: boolean } | { ok: false; reason: string } {
   const start = text.indexOf(BEGIN_SIGNED);
   if (start < 0) {
     if (text.includes(BEGIN_SIG)) return { ok: false, reason: 'PGP signature without a signed message header' };
@@ -50,11 +52,27 @@ export function stripPgpArmour(text: string): { ok: true; text: string; signed: 
   return { ok: true, text: body, signed: true };
 }
 
-const MONTHS: Record<string, number> = { jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11 };
+const MONTHS: Record<string, number> = {
+  jan: 0,
+  feb: 1,
+  mar: 2,
+  apr: 3,
+  may: 4,
+  jun: 5,
+  jul: 6,
+  aug: 7,
+  sep: 8,
+  oct: 9,
+  nov: 10,
+  dec: 11,
+};
 
 /** RFC 2822 dates as Release files write them ("Sat, 22 Nov 2025 10:21:34 UTC"); undefined when not one. */
 export function parseReleaseDate(s: string): number | undefined {
-  const m = /^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(UTC|GMT|Z|[+-]\d{4})?$/.exec(s.trim());
+  const m =
+    /^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(UTC|GMT|Z|[+-]\d{4})?$/.exec(
+      s.trim(),
+    );
   if (!m) return undefined;
   const month = MONTHS[m[2]!.toLowerCase()];
   if (month === undefined) return undefined;
@@ -77,16 +95,38 @@ export function parseRelease(text: string): ReleaseResult {
   const stripped = stripPgpArmour(text);
   if (!stripped.ok) return stripped;
   const parsed = parseDeb822(stripped.text, {
-    fields: new Set(['origin', 'label', 'suite', 'codename', 'version', 'date', 'valid-until', 'notautomatic', 'butautomaticupgrades']),
+    fields: new Set([
+      'origin',
+      'label',
+      'suite',
+      'codename',
+      'version',
+      'date',
+      'valid-until',
+      'notautomatic',
+      'butautomaticupgrades',
+    ]),
     maxParagraphs: 1,
   });
   const p = parsed.paragraphs[0];
   if (!p || p.fields.size === 0) return { ok: false, reason: 'no Release fields' };
   const f = p.fields;
   if (!f.has('suite') && !f.has('codename')) return { ok: false, reason: 'neither Suite nor Codename' };
-  const problems = parsed.problems.filter((x) => !x.message.startsWith('stopped after')).map((x) => `line ${x.line}: ${x.message}`);
-  const r: ReleaseInfo = { notAutomatic: yes(f.get('notautomatic')), butAutomaticUpgrades: yes(f.get('butautomaticupgrades')), signed: stripped.signed };
-  for (const [k, key] of [['origin', 'origin'], ['label', 'label'], ['suite', 'suite'], ['codename', 'codename'], ['version', 'version']] as const) {
+  const problems = parsed.problems
+    .filter((x) => !x.message.startsWith('stopped after'))
+    .map((x) => `line ${x.line}: ${x.message}`);
+  const r: ReleaseInfo = {
+    notAutomatic: yes(f.get('notautomatic')),
+    butAutomaticUpgrades: yes(f.get('butautomaticupgrades')),
+    signed: stripped.signed,
+  };
+  for (const [k, key] of [
+    ['origin', 'origin'],
+    ['label', 'label'],
+    ['suite', 'suite'],
+    ['codename', 'codename'],
+    ['version', 'version'],
+  ] as const) {
     const v = f.get(k);
     if (v !== undefined && v !== '') r[key] = v;
   }

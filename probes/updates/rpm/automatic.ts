@@ -75,7 +75,11 @@ export interface RpmAutoUpdateFacts {
   problems: string[];
 }
 
-async function unitState(host: HostRoot, unit: string, wants: string): Promise<{ enabled: boolean; masked: boolean; path?: string }> {
+async function unitState(
+  host: HostRoot,
+  unit: string,
+  wants: string,
+): Promise<{ enabled: boolean; masked: boolean; path?: string }> {
   const link = `/etc/systemd/system/${wants}/${unit}`;
   const l = await host.stat(link, false);
   const u = await host.stat(`/etc/systemd/system/${unit}`, false);
@@ -84,14 +88,27 @@ async function unitState(host: HostRoot, unit: string, wants: string): Promise<{
     const r = await host.resolve(`/etc/systemd/system/${unit}`);
     masked = r.ok && r.realPath === '/dev/null';
   }
-  return { enabled: l.ok && !masked, masked, ...(l.ok ? { path: link } : masked ? { path: `/etc/systemd/system/${unit}` } : {}) };
+  return {
+    enabled: l.ok && !masked,
+    masked,
+    ...(l.ok ? { path: link } : masked ? { path: `/etc/systemd/system/${unit}` } : {}),
+  };
 }
 
-export async function gatherRpmAutomatic(host: HostRoot, installedNames: ReadonlySet<string>): Promise<RpmAutoUpdateFacts> {
+export async function gatherRpmAutomatic(
+  host: HostRoot,
+  installedNames: ReadonlySet<string>,
+): Promise<RpmAutoUpdateFacts> {
   const problems: string[] = [];
   const tools: RpmAutoTool[] = [];
   for (const spec of RPM_AUTO_TOOLS) {
-    const t: RpmAutoTool = { id: spec.id, installed: spec.packages.some((p) => installedNames.has(p)), configs: [], units: [], applies: false };
+    const t: RpmAutoTool = {
+      id: spec.id,
+      installed: spec.packages.some((p) => installedNames.has(p)),
+      configs: [],
+      units: [],
+      applies: false,
+    };
     for (const file of spec.configs) {
       const r = await host.readText(file, { maxBytes: 1024 * 1024 });
       if (!r.ok) continue;
@@ -104,7 +121,8 @@ export async function gatherRpmAutomatic(host: HostRoot, installedNames: Readonl
       const type = cmds?.values.get(spec.typeKey);
       if (type) t.upgradeType = { value: type.value, file, line: type.line };
     }
-    for (const u of spec.units) t.units.push({ unit: u.unit, installs: u.installs, ...(await unitState(host, u.unit, u.wants)) });
+    for (const u of spec.units)
+      t.units.push({ unit: u.unit, installs: u.installs, ...(await unitState(host, u.unit, u.wants)) });
     const applyOn = parseBool(t.applyUpdates?.value, false);
     t.applies = t.units.some((u) => u.enabled && (u.installs || applyOn));
     tools.push(t);

@@ -33,7 +33,10 @@ export interface CacheDir {
 }
 
 /** Every cache directory with a repomd.xml, by repository id. */
-export async function findCacheDirs(host: HostRoot, main: MainConf): Promise<{ dirs: Map<string, CacheDir[]>; roots: string[] }> {
+export async function findCacheDirs(
+  host: HostRoot,
+  main: MainConf,
+): Promise<{ dirs: Map<string, CacheDir[]>; roots: string[] }> {
   const dirs = new Map<string, CacheDir[]>();
   const roots: string[] = [];
   const add = async (kind: CacheKind, repoId: string, repodata: string) => {
@@ -90,17 +93,27 @@ export interface ReadLimits {
   maxDecodedBytes: number;
 }
 
-async function readDecoded(host: HostRoot, file: string, limits: ReadLimits): Promise<{ ok: true; bytes: Buffer } | { ok: false; reason: string }> {
+async function readDecoded(
+  host: HostRoot,
+  file: string,
+  limits: ReadLimits,
+): Promise<{ ok: true; bytes: Buffer } | { ok: false; reason: string }> {
   if (file.endsWith('.zck')) return { ok: false, reason: 'zchunk-compressed (.zck): no zchunk decoder here' };
   if (file.endsWith('.bz2')) return { ok: false, reason: 'bzip2-compressed: no bzip2 decoder here' };
-  if (file.endsWith('.sqlite') || file.endsWith('.sqlite.bz2') || file.endsWith('.sqlite.xz')) return { ok: false, reason: 'an sqlite metadata database, not XML' };
+  if (file.endsWith('.sqlite') || file.endsWith('.sqlite.bz2') || file.endsWith('.sqlite.xz'))
+    return { ok: false, reason: 'an sqlite metadata database, not XML' };
   const r = await host.readBytes(file, { maxBytes: limits.maxFileBytes });
   if (!r.ok) return { ok: false, reason: `${r.code.replace(/_/g, ' ')} (${r.reason})` };
   return decode(r.bytes, compressionOf(file), limits.maxDecodedBytes);
 }
 
 /** The cached file for one repomd <data type>, preferring plain XML over zchunk. */
-async function metadataPath(host: HostRoot, dir: CacheDir, repomd: Repomd, types: readonly string[]): Promise<{ path?: string; missing?: string }> {
+async function metadataPath(
+  host: HostRoot,
+  dir: CacheDir,
+  repomd: Repomd,
+  types: readonly string[],
+): Promise<{ path?: string; missing?: string }> {
   const hrefs = types.flatMap((t) => repomd.data.filter((d) => d.type === t));
   if (hrefs.length === 0) return {};
   for (const d of hrefs) {
@@ -112,7 +125,12 @@ async function metadataPath(host: HostRoot, dir: CacheDir, repomd: Repomd, types
 }
 
 /** Read repomd.xml, primary and updateinfo of one cached repository. */
-export async function readRepoCache(host: HostRoot, dir: CacheDir, keep: (name: string) => boolean, limits: ReadLimits): Promise<RepoCache> {
+export async function readRepoCache(
+  host: HostRoot,
+  dir: CacheDir,
+  keep: (name: string) => boolean,
+  limits: ReadLimits,
+): Promise<RepoCache> {
   const out: RepoCache = { dir, problems: [] };
   const rm = await host.readBytes(dir.repomdPath, { maxBytes: REPOMD_MAX });
   if (!rm.ok) {
@@ -131,11 +149,17 @@ export async function readRepoCache(host: HostRoot, dir: CacheDir, keep: (name: 
     if (!d.ok) out.primary = { path: prim.path, problem: d.reason, total: 0, packages: [] };
     else {
       const p = parsePrimary(d.bytes, { keep });
-      out.primary = p.ok ? { path: prim.path, total: p.total, packages: p.packages } : { path: prim.path, problem: p.reason, total: 0, packages: [] };
+      out.primary = p.ok
+        ? { path: prim.path, total: p.total, packages: p.packages }
+        : { path: prim.path, problem: p.reason, total: 0, packages: [] };
       if (p.ok) out.problems.push(...p.problems.map((x) => `${prim.path}: ${x}`));
     }
   } else {
-    out.problems.push(prim.missing ? `${prim.missing}: named by repomd.xml but not in the cache` : `${dir.repomdPath} names no primary metadata`);
+    out.problems.push(
+      prim.missing
+        ? `${prim.missing}: named by repomd.xml but not in the cache`
+        : `${dir.repomdPath} names no primary metadata`,
+    );
   }
   const ui = await metadataPath(host, dir, parsed.repomd, ['updateinfo', 'updateinfo_zck']);
   if (ui.path) {
@@ -143,7 +167,9 @@ export async function readRepoCache(host: HostRoot, dir: CacheDir, keep: (name: 
     if (!d.ok) out.updateinfo = { path: ui.path, problem: d.reason, total: 0, advisories: [] };
     else {
       const u = parseUpdateinfo(d.bytes, { keep });
-      out.updateinfo = u.ok ? { path: ui.path, total: u.total, advisories: u.advisories } : { path: ui.path, problem: u.reason, total: 0, advisories: [] };
+      out.updateinfo = u.ok
+        ? { path: ui.path, total: u.total, advisories: u.advisories }
+        : { path: ui.path, problem: u.reason, total: 0, advisories: [] };
       if (u.ok) out.problems.push(...u.problems.map((x) => `${ui.path}: ${x}`));
     }
   } else if (ui.missing) out.problems.push(`${ui.missing}: named by repomd.xml but not in the cache`);

@@ -41,14 +41,20 @@ export function rpmKernels(pkgs: readonly RpmPackage[]): RebootFacts['kernels'] 
 }
 
 /** needs-restarting -r: a reboot is needed when a kernel newer than the running one is installed. */
-export function compareRpmKernels(running: string | undefined, kernels: RebootFacts['kernels']): Pick<RebootFacts, 'newerKernel' | 'kernelNote'> {
+export function compareRpmKernels(
+  running: string | undefined,
+  kernels: RebootFacts['kernels'],
+): Pick<RebootFacts, 'newerKernel' | 'kernelNote'> {
   if (!running) return { kernelNote: 'the running kernel release is unknown' };
   const newest = kernels[0];
   if (!newest) return { kernelNote: `no kernel package is installed (kernel ${running} is managed outside rpm)` };
   if (newest.release === running) return {};
   const mine = kernels.find((k) => k.release === running);
   if (mine) return { newerKernel: `${newest.name} ${newest.version} is installed, newer than the running ${running}` };
-  if (rpmvercmp(newest.release, running) > 0) return { newerKernel: `${newest.name} ${newest.version} is installed, newer than the running ${running} (which has no installed package)` };
+  if (rpmvercmp(newest.release, running) > 0)
+    return {
+      newerKernel: `${newest.name} ${newest.version} is installed, newer than the running ${running} (which has no installed package)`,
+    };
   return { kernelNote: `the running kernel ${running} has no installed kernel package` };
 }
 
@@ -57,7 +63,9 @@ export async function isRpmFamily(host: HostRoot): Promise<boolean> {
 }
 
 /** [main] of dnf.conf (or yum.conf) and every repository of the repository directories, first definition kept. */
-export async function readRepoConfig(host: HostRoot): Promise<{ main: MainConf; repos: RepoConf[]; problems: string[] }> {
+export async function readRepoConfig(
+  host: HostRoot,
+): Promise<{ main: MainConf; repos: RepoConf[]; problems: string[] }> {
   let main: MainConf = { excludes: [], problems: [] };
   const repos: RepoConf[] = [];
   const problems: string[] = [];
@@ -93,7 +101,10 @@ export async function readRepoConfig(host: HostRoot): Promise<{ main: MainConf; 
     problems.push(...r.problems.slice(0, 10));
     for (const repo of r.repos) {
       const first = repos.find((x) => x.id === repo.id);
-      if (first) problems.push(`${repo.file}:${repo.line}: repository ${repo.id} is already defined in ${first.file}:${first.line} (ignored, as dnf does)`);
+      if (first)
+        problems.push(
+          `${repo.file}:${repo.line}: repository ${repo.id} is already defined in ${first.file}:${first.line} (ignored, as dnf does)`,
+        );
       else repos.push(repo);
     }
   }
@@ -114,7 +125,12 @@ export async function gatherRpm(ctx: ProbeContext, options: UpdatesOptions): Pro
   const db = await readRpmDb(host, loc);
   const pkgs: RpmPackage[] = db.ok ? db.packages : [];
   const problems: string[] = db.ok ? [...db.problems] : [db.reason];
-  const reboot: RebootFacts = { flagFile: false, flagPackages: [], kernels: rpmKernels(pkgs), ...(await runningKernel(ctx)) };
+  const reboot: RebootFacts = {
+    flagFile: false,
+    flagPackages: [],
+    kernels: rpmKernels(pkgs),
+    ...(await runningKernel(ctx)),
+  };
   if (db.ok) Object.assign(reboot, compareRpmKernels(reboot.running, reboot.kernels));
   else reboot.kernelNote = db.reason;
 
@@ -132,11 +148,19 @@ export async function gatherRpm(ctx: ProbeContext, options: UpdatesOptions): Pro
     conf.repos.map((rc) => {
       const dir = rc.enabled ? pickCacheDir(cacheDirs.dirs.get(rc.id)) : undefined;
       // Nothing is kept when the installed set is unknown: the cache is still read for its dates and problems.
-      return dir ? readRepoCache(host, dir, (n) => names.has(n), limits) : undefined;
+      return dir ? readRepoCache(host, dir, (n) => names.has(n), limits) : Promise.resolve(undefined);
     }),
   );
   conf.repos.forEach((rc, i) => {
-    const fact: RepoFact = { id: rc.id, enabled: rc.enabled, priority: rc.priority, file: rc.file, line: rc.line, modular: false, problems: [] };
+    const fact: RepoFact = {
+      id: rc.id,
+      enabled: rc.enabled,
+      priority: rc.priority,
+      file: rc.file,
+      line: rc.line,
+      modular: false,
+      problems: [],
+    };
     repos.push(fact);
     const cache = caches[i];
     if (!cache) return;
@@ -149,7 +173,11 @@ export async function gatherRpm(ctx: ProbeContext, options: UpdatesOptions): Pro
     const repoExcluded = specMatcher(rc.excludes);
     const included = rc.includes.length ? specMatcher(rc.includes) : () => true;
     if (cache.primary) {
-      fact.primary = { path: cache.primary.path, packages: cache.primary.total, ...(cache.primary.problem ? { problem: cache.primary.problem } : {}) };
+      fact.primary = {
+        path: cache.primary.path,
+        packages: cache.primary.total,
+        ...(cache.primary.problem ? { problem: cache.primary.problem } : {}),
+      };
       for (const p of cache.primary.packages) {
         if (mainExcluded(p.name, p.arch) || repoExcluded(p.name, p.arch) || !included(p.name, p.arch)) continue;
         available.push({ ...p, repo: rc.id, priority: rc.priority, file: cache.primary.path });
@@ -157,11 +185,18 @@ export async function gatherRpm(ctx: ProbeContext, options: UpdatesOptions): Pro
     }
     if (cache.updateinfo) {
       const u = cache.updateinfo;
-      fact.updateinfo = { path: u.path, advisories: u.total, security: u.advisories.filter((a) => a.type === 'security').length, ...(u.problem ? { problem: u.problem } : {}) };
+      fact.updateinfo = {
+        path: u.path,
+        advisories: u.total,
+        security: u.advisories.filter((a) => a.type === 'security').length,
+        ...(u.problem ? { problem: u.problem } : {}),
+      };
       for (const a of u.advisories) advisories.push({ ...a, repo: rc.id, file: u.path });
     }
   });
-  const computed = db.ok ? computeRpmUpdates(pkgs, available, advisories, reboot.running) : { updates: [], advisories: [] };
+  const computed = db.ok
+    ? computeRpmUpdates(pkgs, available, advisories, reboot.running)
+    : { updates: [], advisories: [] };
   const automatic = await gatherRpmAutomatic(host, names);
   problems.push(...automatic.problems);
   const vl = await readVersionlock(host);
@@ -174,7 +209,14 @@ export async function gatherRpm(ctx: ProbeContext, options: UpdatesOptions): Pro
     if (!l || !p.arch) continue;
     const pending = byKey.get(`${p.name}\0${p.arch}`) ?? computed.updates.find((u) => u.name === p.name);
     if (pending) pending.held = true;
-    holds.push({ name: p.name, arch: p.arch, version: formatEvr(p), file: vl.file ?? '', line: l.line, ...(pending ? { pending } : {}) });
+    holds.push({
+      name: p.name,
+      arch: p.arch,
+      version: formatEvr(p),
+      file: vl.file ?? '',
+      line: l.line,
+      ...(pending ? { pending } : {}),
+    });
   }
   return {
     family: 'rpm',
@@ -190,7 +232,10 @@ export async function gatherRpm(ctx: ProbeContext, options: UpdatesOptions): Pro
     holds,
     reboot,
     automatic,
-    componentPackages: componentRecords(pkgs.map((p) => ({ name: p.name, version: formatEvr(p), arch: p.arch ?? 'noarch' })), loc.path),
+    componentPackages: componentRecords(
+      pkgs.map((p) => ({ name: p.name, version: formatEvr(p), arch: p.arch ?? 'noarch' })),
+      loc.path,
+    ),
     problems,
   };
 }

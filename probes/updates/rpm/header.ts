@@ -32,14 +32,19 @@ function readString(data: Uint8Array, off: number): string | undefined {
 }
 
 export function parseRpmHeader(blob: Uint8Array): HeaderResult {
-  if (blob.length < 8) return { ok: false, reason: `blob of ${blob.length} bytes is shorter than the 8-byte header intro` };
+  if (blob.length < 8)
+    return { ok: false, reason: `blob of ${blob.length} bytes is shorter than the 8-byte header intro` };
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.length);
   const il = dv.getUint32(0);
   const dl = dv.getUint32(4);
   if (il === 0 || il > HEADER_MAX_ENTRIES) return { ok: false, reason: `bad index entry count ${il}` };
   if (dl > HEADER_MAX_DATA) return { ok: false, reason: `bad data length ${dl}` };
   const dataStart = 8 + il * 16;
-  if (dataStart + dl > blob.length) return { ok: false, reason: `truncated: ${il} entries and ${dl} data bytes need ${dataStart + dl} bytes, blob has ${blob.length}` };
+  if (dataStart + dl > blob.length)
+    return {
+      ok: false,
+      reason: `truncated: ${il} entries and ${dl} data bytes need ${dataStart + dl} bytes, blob has ${blob.length}`,
+    };
   const data = blob.subarray(dataStart, dataStart + dl);
   const strings: Partial<Record<number, string>> = {};
   let epoch: number | undefined;
@@ -50,19 +55,23 @@ export function parseRpmHeader(blob: Uint8Array): HeaderResult {
     const off = dv.getUint32(p + 8);
     const count = dv.getUint32(p + 12);
     if (tag === TAG.epoch) {
-      if (type !== TYPE.int32 || count < 1 || off + 4 > dl) return { ok: false, reason: `bad EPOCH entry (type ${type}, offset ${off}, count ${count})` };
+      if (type !== TYPE.int32 || count < 1 || off + 4 > dl)
+        return { ok: false, reason: `bad EPOCH entry (type ${type}, offset ${off}, count ${count})` };
       epoch = new DataView(data.buffer, data.byteOffset + off, 4).getUint32(0);
     } else if (tag === TAG.name || tag === TAG.version || tag === TAG.release || tag === TAG.arch) {
-      if (type !== TYPE.string && type !== TYPE.i18nstring && type !== TYPE.stringArray) return { ok: false, reason: `tag ${tag} has type ${type}, not a string` };
+      if (type !== TYPE.string && type !== TYPE.i18nstring && type !== TYPE.stringArray)
+        return { ok: false, reason: `tag ${tag} has type ${type}, not a string` };
       const s = readString(data, off);
-      if (s === undefined) return { ok: false, reason: `tag ${tag}: string at offset ${off} is out of the data or unterminated` };
+      if (s === undefined)
+        return { ok: false, reason: `tag ${tag}: string at offset ${off} is out of the data or unterminated` };
       strings[tag] = s;
     }
   }
   const name = strings[TAG.name];
   const version = strings[TAG.version];
   const release = strings[TAG.release];
-  if (!name || version === undefined || release === undefined) return { ok: false, reason: 'header lacks NAME, VERSION or RELEASE' };
+  if (!name || version === undefined || release === undefined)
+    return { ok: false, reason: 'header lacks NAME, VERSION or RELEASE' };
   const pkg: RpmHeaderPackage = { name, version, release };
   if (epoch !== undefined) pkg.epoch = epoch;
   const arch = strings[TAG.arch];

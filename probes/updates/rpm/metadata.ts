@@ -119,7 +119,8 @@ export function parseRepomd(bytes: Uint8Array): Parsed<{ repomd: Repomd }> {
       else if (depth === 2 && t.name === 'data') cur = { type: String(t.attributes.type ?? ''), href: '' };
       else if (depth === 3 && cur && t.name === 'location') cur.href = String(t.attributes.href ?? '');
     },
-    wantText: (name, depth) => (depth === 2 && name === 'revision') || (depth === 3 && ['timestamp', 'size', 'open-size'].includes(name)),
+    wantText: (name, depth) =>
+      (depth === 2 && name === 'revision') || (depth === 3 && ['timestamp', 'size', 'open-size'].includes(name)),
     close(name, depth, text) {
       if (depth === 2 && name === 'revision') repomd.revision = text;
       else if (depth === 3 && cur) {
@@ -169,7 +170,10 @@ const epochOf = (s: string | undefined): number | undefined => {
 };
 
 /** The packages of a primary.xml (kept ones) and how many it lists in all. */
-export function parsePrimary(bytes: Uint8Array, opts: PrimaryOptions): Parsed<{ packages: RpmNevra[]; total: number; problems: string[] }> {
+export function parsePrimary(
+  bytes: Uint8Array,
+  opts: PrimaryOptions,
+): Parsed<{ packages: RpmNevra[]; total: number; problems: string[] }> {
   const max = opts.maxPackages ?? 1_000_000;
   const packages: RpmNevra[] = [];
   const problems: string[] = [];
@@ -177,43 +181,48 @@ export function parsePrimary(bytes: Uint8Array, opts: PrimaryOptions): Parsed<{ 
   let capped = false;
   let sawRoot = false;
   let cur: { name?: string; arch?: string; epoch?: number; version?: string; release?: string } | undefined;
-  const r = runSax(bytes, {
-    open(t, depth) {
-      if (depth === 1) sawRoot = t.name === 'metadata';
-      else if (depth === 2 && t.name === 'package') cur = {};
-      else if (depth === 3 && cur && t.name === 'version') {
-        const a = t.attributes;
-        const e = epochOf(a.epoch as string | undefined);
-        if (e !== undefined) cur.epoch = e;
-        cur.version = String(a.ver ?? '');
-        cur.release = String(a.rel ?? '');
-      }
-    },
-    wantText: (name, depth) => depth === 3 && cur !== undefined && (name === 'name' || name === 'arch'),
-    close(name, depth, text) {
-      if (depth === 3 && cur) {
-        if (name === 'name') cur.name = text;
-        else if (name === 'arch') cur.arch = text;
-      } else if (depth === 2 && name === 'package' && cur) {
-        total++;
-        const c = cur;
-        cur = undefined;
-        if (!c.name || !c.arch || c.version === undefined || c.release === undefined || Number.isNaN(c.epoch)) {
-          if (problems.length < 10) problems.push(`package #${total}${c.name ? ` (${c.name})` : ''} lacks name, arch or a valid version`);
-          return;
+  const r = runSax(
+    bytes,
+    {
+      open(t, depth) {
+        if (depth === 1) sawRoot = t.name === 'metadata';
+        else if (depth === 2 && t.name === 'package') cur = {};
+        else if (depth === 3 && cur && t.name === 'version') {
+          const a = t.attributes;
+          const e = epochOf(a.epoch);
+          if (e !== undefined) cur.epoch = e;
+          cur.version = String(a.ver ?? '');
+          cur.release = String(a.rel ?? '');
         }
-        if (!opts.keep(c.name)) return;
-        if (packages.length >= max) {
-          if (!capped) problems.push(`stopped keeping packages after ${max}`);
-          capped = true;
-          return;
+      },
+      wantText: (name, depth) => depth === 3 && cur !== undefined && (name === 'name' || name === 'arch'),
+      close(name, depth, text) {
+        if (depth === 3 && cur) {
+          if (name === 'name') cur.name = text;
+          else if (name === 'arch') cur.arch = text;
+        } else if (depth === 2 && name === 'package' && cur) {
+          total++;
+          const c = cur;
+          cur = undefined;
+          if (!c.name || !c.arch || c.version === undefined || c.release === undefined || Number.isNaN(c.epoch)) {
+            if (problems.length < 10)
+              problems.push(`package #${total}${c.name ? ` (${c.name})` : ''} lacks name, arch or a valid version`);
+            return;
+          }
+          if (!opts.keep(c.name)) return;
+          if (packages.length >= max) {
+            if (!capped) problems.push(`stopped keeping packages after ${max}`);
+            capped = true;
+            return;
+          }
+          const p: RpmNevra = { name: c.name, arch: c.arch, version: c.version, release: c.release };
+          if (c.epoch) p.epoch = c.epoch;
+          packages.push(p);
         }
-        const p: RpmNevra = { name: c.name, arch: c.arch, version: c.version, release: c.release };
-        if (c.epoch) p.epoch = c.epoch;
-        packages.push(p);
-      }
+      },
     },
-  }, 'format');
+    'format',
+  );
   if (r.error) return { ok: false, reason: `malformed primary.xml after ${total} packages: ${r.error}` };
   if (!sawRoot) return { ok: false, reason: 'not a primary.xml (no <metadata> root element)' };
   return { ok: true, packages, total, problems };
@@ -234,7 +243,10 @@ export interface UpdateinfoOptions {
 }
 
 /** The advisories of an updateinfo.xml with at least one kept package, and how many it lists in all. */
-export function parseUpdateinfo(bytes: Uint8Array, opts: UpdateinfoOptions): Parsed<{ advisories: Advisory[]; total: number; problems: string[] }> {
+export function parseUpdateinfo(
+  bytes: Uint8Array,
+  opts: UpdateinfoOptions,
+): Parsed<{ advisories: Advisory[]; total: number; problems: string[] }> {
   const max = opts.maxAdvisories ?? 500_000;
   const advisories: Advisory[] = [];
   const problems: string[] = [];
@@ -246,8 +258,10 @@ export function parseUpdateinfo(bytes: Uint8Array, opts: UpdateinfoOptions): Par
   const r = runSax(bytes, {
     open(t, depth) {
       if (depth === 1) sawRoot = t.name === 'updates';
-      else if (depth === 2 && t.name === 'update') cur = { id: '', type: String(t.attributes.type ?? ''), packages: [] };
-      else if (cur && depth === 3 && t.name === 'issued' && t.attributes.date !== undefined) cur.issued = String(t.attributes.date);
+      else if (depth === 2 && t.name === 'update')
+        cur = { id: '', type: String(t.attributes.type ?? ''), packages: [] };
+      else if (cur && depth === 3 && t.name === 'issued' && t.attributes.date !== undefined)
+        cur.issued = String(t.attributes.date);
       else if (cur && depth === 3 && t.name === 'pkglist') inPkglist = true;
       else if (cur && inPkglist && t.name === 'package') {
         const a = t.attributes as Record<string, string>;
@@ -255,7 +269,10 @@ export function parseUpdateinfo(bytes: Uint8Array, opts: UpdateinfoOptions): Par
         if (!name || !opts.keep(name)) return;
         const e = epochOf(a.epoch);
         if (!a.arch || a.version === undefined || a.release === undefined || Number.isNaN(e)) {
-          if (problems.length < 10) problems.push(`advisory ${cur.id || `#${total + 1}`}: package ${name} lacks arch, version, release or a valid epoch`);
+          if (problems.length < 10)
+            problems.push(
+              `advisory ${cur.id || `#${total + 1}`}: package ${name} lacks arch, version, release or a valid epoch`,
+            );
           return;
         }
         const p: RpmNevra = { name, arch: a.arch, version: a.version, release: a.release };

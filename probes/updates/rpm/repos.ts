@@ -54,7 +54,11 @@ export function parseIni(text: string): { sections: IniSection[]; problems: IniP
     }
     const eq = t.indexOf('=');
     if (eq <= 0 || !cur) {
-      if (problems.length < 20) problems.push({ line: n, message: cur ? `not a key=value line: ${t.slice(0, 80)}` : `key outside a [section]: ${t.slice(0, 80)}` });
+      if (problems.length < 20)
+        problems.push({
+          line: n,
+          message: cur ? `not a key=value line: ${t.slice(0, 80)}` : `key outside a [section]: ${t.slice(0, 80)}`,
+        });
       lastKey = undefined;
       continue;
     }
@@ -123,8 +127,12 @@ function reposOf(sections: IniSection[], file: string, problems: string[]): Repo
   const valid = sections.filter((s) => {
     if (s.name === 'main') return false;
     if (REPO_ID_RE.test(s.name)) return true;
-    if (!s.name.includes('$')) problems.push(`${file}:${s.line}: bad repository id [${s.name.slice(0, 80)}] (skipped, as dnf does)`);
-    else problems.push(`${file}:${s.line}: repository id [${s.name.slice(0, 80)}] uses dnf variables, which are not substituted (skipped)`);
+    if (!s.name.includes('$'))
+      problems.push(`${file}:${s.line}: bad repository id [${s.name.slice(0, 80)}] (skipped, as dnf does)`);
+    else
+      problems.push(
+        `${file}:${s.line}: repository id [${s.name.slice(0, 80)}] uses dnf variables, which are not substituted (skipped)`,
+      );
     return false;
   });
   return valid.map((s) => {

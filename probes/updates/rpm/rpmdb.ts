@@ -31,7 +31,11 @@ export interface RpmDbLocation {
 /** Where the host's rpm database is, by the files rpm's backends create. */
 export async function locateRpmDb(host: HostRoot): Promise<RpmDbLocation | undefined> {
   for (const d of RPMDB_DIRS) {
-    for (const [kind, file] of [['sqlite', 'rpmdb.sqlite'], ['ndb', 'Packages.db'], ['bdb', 'Packages']] as const) {
+    for (const [kind, file] of [
+      ['sqlite', 'rpmdb.sqlite'],
+      ['ndb', 'Packages.db'],
+      ['bdb', 'Packages'],
+    ] as const) {
       const st = await host.stat(`${d}/${file}`);
       if (st.ok && st.type === 'file') return { kind, path: st.realPath };
     }
@@ -41,7 +45,7 @@ export async function locateRpmDb(host: HostRoot): Promise<RpmDbLocation | undef
 
 export type RpmDbResult = { ok: true; packages: RpmPackage[]; problems: string[] } | { ok: false; reason: string };
 
-type SqlJs = Awaited<ReturnType<typeof import('sql.js')['default']>>;
+type SqlJs = Awaited<ReturnType<(typeof import('sql.js'))['default']>>;
 let sqlJs: Promise<SqlJs> | undefined;
 
 function loadSqlJs(): Promise<SqlJs> {
@@ -55,7 +59,8 @@ function loadSqlJs(): Promise<SqlJs> {
 
 /** Read the packages of an rpmdb.sqlite image (bytes): never throws. */
 export async function readRpmDbSqlite(bytes: Uint8Array): Promise<RpmDbResult> {
-  if (bytes.length < 100 || Buffer.from(bytes.subarray(0, 16)).toString('latin1') !== 'SQLite format 3\0') return { ok: false, reason: 'not an SQLite 3 database (bad header)' };
+  if (bytes.length < 100 || Buffer.from(bytes.subarray(0, 16)).toString('latin1') !== 'SQLite format 3\0')
+    return { ok: false, reason: 'not an SQLite 3 database (bad header)' };
   let SQL: SqlJs;
   try {
     SQL = await loadSqlJs();
@@ -94,13 +99,20 @@ export async function readRpmDbSqlite(bytes: Uint8Array): Promise<RpmDbResult> {
 
 /** The installed set from the host's rpm database, or the reason it cannot be read. */
 export async function readRpmDb(host: HostRoot, loc: RpmDbLocation): Promise<RpmDbResult> {
-  if (loc.kind === 'bdb') return { ok: false, reason: `${loc.path} is a Berkeley DB hash (RHEL/CentOS 7-8, Amazon Linux 2): no maintained JavaScript reader exists, so the installed set is unknown` };
+  if (loc.kind === 'bdb')
+    return {
+      ok: false,
+      reason: `${loc.path} is a Berkeley DB hash (RHEL/CentOS 7-8, Amazon Linux 2): no maintained JavaScript reader exists, so the installed set is unknown`,
+    };
   if (loc.kind === 'ndb') return { ok: false, reason: `${loc.path} is an NDB database (SUSE): not supported` };
   const r = await host.readBytes(loc.path, { maxBytes: RPMDB_MAX_BYTES });
   if (!r.ok) return { ok: false, reason: `${loc.path}: ${r.code.replace(/_/g, ' ')} (${r.reason})` };
   const res = await readRpmDbSqlite(r.bytes);
   if (!res.ok) return { ok: false, reason: `${loc.path}: ${res.reason}` };
   const wal = await host.stat(`${loc.path}-wal`);
-  if (wal.ok && wal.size > 0) res.problems.push(`${loc.path}-wal has ${wal.size} bytes not yet checkpointed: packages changed since the last checkpoint may be missing`);
+  if (wal.ok && wal.size > 0)
+    res.problems.push(
+      `${loc.path}-wal has ${wal.size} bytes not yet checkpointed: packages changed since the last checkpoint may be missing`,
+    );
   return res;
 }

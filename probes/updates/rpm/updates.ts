@@ -60,7 +60,8 @@ export interface RpmUpdatesResult {
 const SEVERITY_RANK: Record<string, number> = { critical: 4, important: 3, moderate: 2, low: 1 };
 export const severityRank = (s: string | undefined) => SEVERITY_RANK[(s ?? '').toLowerCase()] ?? 0;
 
-const archOk = (installedArch: string, availArch: string) => installedArch === availArch || installedArch === 'noarch' || availArch === 'noarch';
+const archOk = (installedArch: string, availArch: string) =>
+  installedArch === availArch || installedArch === 'noarch' || availArch === 'noarch';
 
 export const nevraText = (p: RpmNevra) => `${p.name}-${formatEvr(p)}.${p.arch}`;
 
@@ -75,8 +76,15 @@ function byNameArch<T extends { name: string; arch?: string }>(xs: readonly T[])
   return m;
 }
 
-export function computeRpmUpdates(installedAll: readonly InstalledRpm[], available: readonly AvailablePackage[], advisories: readonly RepoAdvisory[], runningKernel?: string): RpmUpdatesResult {
-  const installed = installedAll.filter((p): p is InstalledRpm & { arch: string } => !!p.arch && p.name !== 'gpg-pubkey');
+export function computeRpmUpdates(
+  installedAll: readonly InstalledRpm[],
+  available: readonly AvailablePackage[],
+  advisories: readonly RepoAdvisory[],
+  runningKernel?: string,
+): RpmUpdatesResult {
+  const installed = installedAll.filter(
+    (p): p is InstalledRpm & { arch: string } => !!p.arch && p.name !== 'gpg-pubkey',
+  );
   const instByName = new Map<string, (InstalledRpm & { arch: string })[]>();
   for (const p of installed) {
     const l = instByName.get(p.name);
@@ -119,7 +127,8 @@ export function computeRpmUpdates(installedAll: readonly InstalledRpm[], availab
   for (const [k, ps] of byNameArch(installed)) {
     const top = ps.reduce((x, y) => (compareEvr(y, x) > 0 ? y : x));
     const keep = [top];
-    if (runningKernel) for (const p of ps) if (p !== top && `${p.version}-${p.release}.${p.arch}` === runningKernel) keep.push(p);
+    if (runningKernel)
+      for (const p of ps) if (p !== top && `${p.version}-${p.release}.${p.arch}` === runningKernel) keep.push(p);
     latestInstalled.set(k, keep);
   }
 
@@ -140,7 +149,9 @@ export function computeRpmUpdates(installedAll: readonly InstalledRpm[], availab
       list: u.pkg.file,
     };
     if (sec) {
-      const ids = [...new Map(fixes.map((f) => [f.adv.id, f.adv])).values()].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.id < b.id ? -1 : 1));
+      const ids = [...new Map(fixes.map((f) => [f.adv.id, f.adv])).values()].sort(
+        (a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.id < b.id ? -1 : 1),
+      );
       pu.advisories = ids.map((a) => ({ id: a.id, ...(a.severity ? { severity: a.severity } : {}) }));
     }
     updates.push(pu);
@@ -155,7 +166,17 @@ export function computeRpmUpdates(installedAll: readonly InstalledRpm[], availab
         const nevra = nevraText(pkg);
         const id = `${adv.id}\0${nevra}`;
         if (matches.has(id)) continue;
-        matches.set(id, { id: adv.id, ...(adv.severity ? { severity: adv.severity } : {}), ...(adv.issued ? { issued: adv.issued } : {}), nevra, name: pkg.name, arch: pkg.arch, installed: formatEvr(inst), repo: adv.repo, file: adv.file });
+        matches.set(id, {
+          id: adv.id,
+          ...(adv.severity ? { severity: adv.severity } : {}),
+          ...(adv.issued ? { issued: adv.issued } : {}),
+          nevra,
+          name: pkg.name,
+          arch: pkg.arch,
+          installed: formatEvr(inst),
+          repo: adv.repo,
+          file: adv.file,
+        });
       }
     }
   }

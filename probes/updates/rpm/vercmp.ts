@@ -24,8 +24,22 @@ export function rpmvercmp(a: string, b: string): number {
   const n = a.length;
   const m = b.length;
   while (i < n || j < m) {
-    while (i < n && !isDigit(a.charCodeAt(i)) && !isAlpha(a.charCodeAt(i)) && a.charCodeAt(i) !== TILDE && a.charCodeAt(i) !== CARET) i++;
-    while (j < m && !isDigit(b.charCodeAt(j)) && !isAlpha(b.charCodeAt(j)) && b.charCodeAt(j) !== TILDE && b.charCodeAt(j) !== CARET) j++;
+    while (
+      i < n &&
+      !isDigit(a.charCodeAt(i)) &&
+      !isAlpha(a.charCodeAt(i)) &&
+      a.charCodeAt(i) !== TILDE &&
+      a.charCodeAt(i) !== CARET
+    )
+      i++;
+    while (
+      j < m &&
+      !isDigit(b.charCodeAt(j)) &&
+      !isAlpha(b.charCodeAt(j)) &&
+      b.charCodeAt(j) !== TILDE &&
+      b.charCodeAt(j) !== CARET
+    )
+      j++;
     const ca = i < n ? a.charCodeAt(i) : -1;
     const cb = j < m ? b.charCodeAt(j) : -1;
     if (ca === TILDE || cb === TILDE) {

@@ -37,7 +37,9 @@ export function parseVersionlockList(text: string): { locks: VersionLock[]; prob
   return { locks, problems };
 }
 
-export async function readVersionlock(host: HostRoot): Promise<{ locks: VersionLock[]; file?: string; note: string; problems: string[] }> {
+export async function readVersionlock(
+  host: HostRoot,
+): Promise<{ locks: VersionLock[]; file?: string; note: string; problems: string[] }> {
   const list = await host.readText(VERSIONLOCK_LIST, { maxBytes: 1024 * 1024 });
   const dnf5 = await host.stat(DNF5_VERSIONLOCK);
   const dnf5Note = dnf5.ok ? `; ${DNF5_VERSIONLOCK} (dnf 5) is not read` : '';
@@ -45,10 +47,19 @@ export async function readVersionlock(host: HostRoot): Promise<{ locks: VersionL
   const conf = await host.readText(VERSIONLOCK_CONF, { maxBytes: 64 * 1024 });
   const main = conf.ok ? parseIni(conf.text).sections.find((s) => s.name === 'main') : undefined;
   if (!conf.ok || !parseBool(main?.values.get('enabled')?.value, false)) {
-    return { locks: [], note: `${VERSIONLOCK_LIST} exists but the plugin is not enabled in ${VERSIONLOCK_CONF}${dnf5Note}`, problems: [] };
+    return {
+      locks: [],
+      note: `${VERSIONLOCK_LIST} exists but the plugin is not enabled in ${VERSIONLOCK_CONF}${dnf5Note}`,
+      problems: [],
+    };
   }
   const r = parseVersionlockList(list.text);
-  return { ...r, file: VERSIONLOCK_LIST, note: `${r.locks.length} lock(s) in ${VERSIONLOCK_LIST}${dnf5Note}`, problems: r.problems.map((p) => `${VERSIONLOCK_LIST}: ${p}`) };
+  return {
+    ...r,
+    file: VERSIONLOCK_LIST,
+    note: `${r.locks.length} lock(s) in ${VERSIONLOCK_LIST}${dnf5Note}`,
+    problems: r.problems.map((p) => `${VERSIONLOCK_LIST}: ${p}`),
+  };
 }
 
 /** Whether a lock's name glob matches a package name. */

@@ -13,7 +13,7 @@ export function perScan<A extends unknown[], V>(
   const memo = new WeakMap<HostRoot, Map<string, Promise<V>>>();
   return (host, ...args) => {
     let m = memo.get(host);
-    if (!m) memo.set(host, (m = new Map()));
+    if (!m) memo.set(host, (m = new Map<string, Promise<V>>()));
     const k = key(...args);
     let v = m.get(k);
     if (!v) m.set(k, (v = compute(host, ...args)));

@@ -52,7 +52,9 @@ export function placePath(path: string): CgroupPlacement {
     // Guaranteed pods sit directly under kubepods; without that ancestor in view (a private cgroup
     // namespace with the cgroupfs driver) the class is not known.
     const upTo = comps.slice(0, i + 1);
-    const qos = upTo.map((c) => QOS.exec(c)?.[1]).find(Boolean) ?? (upTo.some((c) => /kubepods(\.slice)?$/.test(c)) ? 'guaranteed' : undefined);
+    const qos =
+      upTo.map((c) => QOS.exec(c)?.[1]).find(Boolean) ??
+      (upTo.some((c) => /kubepods(\.slice)?$/.test(c)) ? 'guaranteed' : undefined);
     if (qos) out.qos = qos;
     break;
   }

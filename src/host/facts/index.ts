@@ -8,30 +8,67 @@ export { perScan } from './cache.js';
 export { placePath, parseCgroup } from './cgroup.js';
 export type { CgroupPlacement } from './cgroup.js';
 export {
-  findProcesses, readCmdline, readEnviron, parseCmdline, parseProcStat, parseBootTime, parseStatusUid, environValue,
-  parseGoFlags, lastFlag as lastGoFlag, CLOCK_TICKS, MAX_CMDLINE_BYTES,
+  findProcesses,
+  readCmdline,
+  readEnviron,
+  parseCmdline,
+  parseProcStat,
+  parseBootTime,
+  parseStatusUid,
+  environValue,
+  parseGoFlags,
+  lastFlag as lastGoFlag,
+  CLOCK_TICKS,
+  MAX_CMDLINE_BYTES,
 } from './processes.js';
 export type { ProcInfo, ProcStat, FlagOccurrence, CommMatch } from './processes.js';
 export {
-  resolveKubelet, kubeletCandidates, kubeletArgs, rancherKind, unitFiles, describeOrigin, MAX_CONFIG_BYTES,
+  resolveKubelet,
+  kubeletCandidates,
+  kubeletArgs,
+  rancherKind,
+  unitFiles,
+  describeOrigin,
+  MAX_CONFIG_BYTES,
 } from './kubelet/effective.js';
 export type { ProcessInfo as KubeletProcess } from './kubelet/effective.js';
 export { parseFlags as parseKubeletFlags, lastFlag as lastKubeletFlag, wordsOf } from './kubelet/argv.js';
 export { parseKubeletConfig } from './kubelet/config-file.js';
 export { parseDuration } from './kubelet/fields.js';
 export type {
-  Leaf, SettingSource, Setting, Distribution, ArgvOrigin, Flag, KubeletEffective,
+  Leaf,
+  SettingSource,
+  Setting,
+  Distribution,
+  ArgvOrigin,
+  Flag,
+  KubeletEffective,
 } from './kubelet/types.js';
 export {
-  effectiveContainerd, loadContainerdConfig, parseHostsToml, normaliseContainerd,
+  effectiveContainerd,
+  loadContainerdConfig,
+  parseHostsToml,
+  normaliseContainerd,
 } from './runtime/containerd.js';
 export type {
-  Val, ContainerdFacts, ContainerdConfig, ContainerdInstance, RuntimeHandler, LoadedConfig as LoadedContainerd,
+  Val,
+  ContainerdFacts,
+  ContainerdConfig,
+  ContainerdInstance,
+  RuntimeHandler,
+  LoadedConfig as LoadedContainerd,
 } from './runtime/containerd.js';
 export { effectiveCrio, loadCrioConfig, CRIO_DEFAULT_CAPABILITIES } from './runtime/crio.js';
 export type { CrioFacts, CrioConfig, LoadedCrio } from './runtime/crio.js';
 export {
-  statFile, judgeMode, octal, parseGroupFile, parsePasswdHomes, firstExisting, lineOf, isLoopback,
+  statFile,
+  judgeMode,
+  octal,
+  parseGroupFile,
+  parsePasswdHomes,
+  firstExisting,
+  lineOf,
+  isLoopback,
 } from './runtime/files.js';
 export type { FileFact as StatFileFact, StatFact, ModeRule, ModeVerdict } from './runtime/files.js';
 export { parseDeb822 } from './dpkg/deb822.js';
@@ -39,7 +76,10 @@ export type { Paragraph as Deb822Paragraph, Deb822Problem, Deb822Options, Deb822
 export { parseDpkgStatus, sourceName as debSourceName } from './dpkg/status.js';
 export type { InstalledPackage, DpkgStatus } from './dpkg/status.js';
 export {
-  compareVersions as compareDebVersions, parseVersion as parseDebVersion, splitVersion as splitDebVersion,
-  compareParsed as compareParsedDebVersions, verrevcmp,
+  compareVersions as compareDebVersions,
+  parseVersion as parseDebVersion,
+  splitVersion as splitDebVersion,
+  compareParsed as compareParsedDebVersions,
+  verrevcmp,
 } from './dpkg/version.js';
 export type { DebVersion, ParsedVersion as ParsedDebVersion } from './dpkg/version.js';

@@ -32,7 +32,10 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const close = text.lastIndexOf(')');
   if (open < 1 || close < open) return undefined;
   const pid = Number(text.slice(0, open).trim());
-  const rest = text.slice(close + 1).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   // rest[0] is field 3 (state); field 22 is rest[19].
   const ppid = Number(rest[1]);
   const start = rest[19];
@@ -158,7 +161,10 @@ export interface FlagOccurrence {
   text: string;
 }
 
-export function parseGoFlags(args: readonly string[], bools: ReadonlySet<string>): { flags: FlagOccurrence[]; positional: string[]; problems: string[] } {
+export function parseGoFlags(
+  args: readonly string[],
+  bools: ReadonlySet<string>,
+): { flags: FlagOccurrence[]; positional: string[]; problems: string[] } {
   const flags: FlagOccurrence[] = [];
   const positional: string[] = [];
   const problems: string[] = [];

@@ -95,7 +95,8 @@ export function parseDeb822(text: string, opts: Deb822Options = {}): Deb822Resul
     if (c0 === 32 || c0 === 9) {
       // continuation
       if (!sawField) problem(lineNo, 'continuation line without a field');
-      else if (lastKey !== undefined && cur) cur.fields.set(lastKey, cur.fields.get(lastKey) + '\n' + text.slice(pos, lineEnd));
+      else if (lastKey !== undefined && cur)
+        cur.fields.set(lastKey, cur.fields.get(lastKey) + '\n' + text.slice(pos, lineEnd));
       pos = end + 1;
       continue;
     }

@@ -56,7 +56,15 @@ export function parseDpkgStatus(text: string): DpkgStatus {
       problems.push({ line: p.line, message: `${name}: ${state} without Version` });
       continue;
     }
-    const pkg: InstalledPackage = { name, arch: p.fields.get('architecture') ?? 'all', version, want, state, held: want === 'hold', line: p.line };
+    const pkg: InstalledPackage = {
+      name,
+      arch: p.fields.get('architecture') ?? 'all',
+      version,
+      want,
+      state,
+      held: want === 'hold',
+      line: p.line,
+    };
     const source = sourceName(p.fields.get('source'));
     if (source && source !== name) pkg.source = source;
     packages.push(pkg);

@@ -89,8 +89,10 @@ export function parseVersion(input: string): ParsedVersion {
   if (s === '') problems.push('version string is empty');
   else if (/\s/.test(s)) problems.push('version string has embedded spaces');
   if (upstream === '' && s !== '') problems.push('version number is empty');
-  else if (upstream !== '' && !isDigit(upstream.charCodeAt(0))) problems.push('version number does not start with digit');
-  if (/[^A-Za-z0-9.+~:-]/.test(upstream) || /[^A-Za-z0-9.+~]/.test(revision)) problems.push('invalid character in version number');
+  else if (upstream !== '' && !isDigit(upstream.charCodeAt(0)))
+    problems.push('version number does not start with digit');
+  if (/[^A-Za-z0-9.+~:-]/.test(upstream) || /[^A-Za-z0-9.+~]/.test(revision))
+    problems.push('invalid character in version number');
   return problems.length === 0 ? { ok: true, version } : { ok: false, reason: problems[0]!, version };
 }
 
@@ -121,5 +123,7 @@ export function splitVersion(input: string): DebVersion {
     s = s.slice(colon + 1);
   }
   const hyphen = s.lastIndexOf('-');
-  return hyphen >= 0 ? { epoch, upstream: s.slice(0, hyphen), revision: s.slice(hyphen + 1) } : { epoch, upstream: s, revision: '' };
+  return hyphen >= 0
+    ? { epoch, upstream: s.slice(0, hyphen), revision: s.slice(hyphen + 1) }
+    : { epoch, upstream: s, revision: '' };
 }

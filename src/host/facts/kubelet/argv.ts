@@ -19,7 +19,10 @@ export const MAX_ARGS = 4096;
  * pflag over argv (without argv[0]): `--name=value`, `--name value`, `--bool-flag`, `--bool-flag=false`.
  * Names are normalised as the kubelet does ("_" -> "-"). Positional words are returned as problems.
  */
-export function parseFlags(words: readonly Word[], boolFlags: ReadonlySet<string> = BOOL_FLAGS): { flags: Flag[]; problems: string[] } {
+export function parseFlags(
+  words: readonly Word[],
+  boolFlags: ReadonlySet<string> = BOOL_FLAGS,
+): { flags: Flag[]; problems: string[] } {
   const flags: Flag[] = [];
   const problems: string[] = [];
   const n = Math.min(words.length, MAX_ARGS);
@@ -53,7 +56,11 @@ export function parseFlags(words: readonly Word[], boolFlags: ReadonlySet<string
       continue;
     }
     i++;
-    flags.push({ name, value: next.text, evidence: { ...w.evidence, text: `${w.evidence.text ?? a} ${next.text}`.slice(0, 300) } });
+    flags.push({
+      name,
+      value: next.text,
+      evidence: { ...w.evidence, text: `${w.evidence.text ?? a} ${next.text}`.slice(0, 300) },
+    });
   }
   return { flags, problems };
 }
@@ -66,7 +73,10 @@ export function lastFlag(flags: readonly Flag[], name: string): Flag | undefined
 
 /** argv from /proc/<pid>/cmdline (NUL-separated). */
 export function cmdlineArgv(text: string): string[] {
-  return text.split('\0').filter((p) => p.length > 0).slice(0, MAX_ARGS + 2);
+  return text
+    .split('\0')
+    .filter((p) => p.length > 0)
+    .slice(0, MAX_ARGS + 2);
 }
 
 /** Words of an argv, each with the file (and the word) as evidence. */
@@ -124,7 +134,11 @@ export function parseEnvFile(text: string, file: string, into: Map<string, EnvVa
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(raw);
     if (!m) continue;
     let v = m[2]!;
-    if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2)) v = v.slice(1, -1);
+    if (
+      (v.startsWith('"') && v.endsWith('"') && v.length >= 2) ||
+      (v.startsWith("'") && v.endsWith("'") && v.length >= 2)
+    )
+      v = v.slice(1, -1);
     into.set(m[1]!, { value: v, evidence: { file, line: i + 1, text: raw.slice(0, 300) } });
   }
   return into;
@@ -144,7 +158,8 @@ export function parseUnit(text: string, file: string): UnitDirective[] {
   for (let i = 0; i < lines.length && i < 10_000; i++) {
     const start = i;
     let line = lines[i]!;
-    while (line.endsWith('\\') && i + 1 < lines.length && line.length < 64 * 1024) line = line.slice(0, -1) + ' ' + lines[++i]!;
+    while (line.endsWith('\\') && i + 1 < lines.length && line.length < 64 * 1024)
+      line = line.slice(0, -1) + ' ' + lines[++i]!;
     const t = line.trim();
     if (t === '' || t.startsWith('#') || t.startsWith(';')) continue;
     const sec = /^\[(.+)\]$/.exec(t);
@@ -155,7 +170,11 @@ export function parseUnit(text: string, file: string): UnitDirective[] {
     if (section !== 'Service') continue;
     const eq = t.indexOf('=');
     if (eq <= 0) continue;
-    out.push({ key: t.slice(0, eq).trim(), value: t.slice(eq + 1).trim(), evidence: { file, line: start + 1, text: t.slice(0, 300) } });
+    out.push({
+      key: t.slice(0, eq).trim(),
+      value: t.slice(eq + 1).trim(),
+      evidence: { file, line: start + 1, text: t.slice(0, 300) },
+    });
   }
   return out;
 }
@@ -169,7 +188,11 @@ export interface UnitCommand {
 }
 
 /** Collect Environment=, EnvironmentFile= and the effective ExecStart= over a unit and its drop-ins. */
-export function collectUnit(directives: readonly UnitDirective[]): { exec?: UnitDirective; environment: Map<string, EnvVar>; environmentFiles: UnitCommand['environmentFiles'] } {
+export function collectUnit(directives: readonly UnitDirective[]): {
+  exec?: UnitDirective;
+  environment: Map<string, EnvVar>;
+  environmentFiles: UnitCommand['environmentFiles'];
+} {
   let exec: UnitDirective | undefined;
   const environment = new Map<string, EnvVar>();
   const environmentFiles: UnitCommand['environmentFiles'] = [];
@@ -199,15 +222,20 @@ export function expandExec(exec: UnitDirective, env: ReadonlyMap<string, EnvVar>
     const whole = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(w);
     if (whole) {
       const v = env.get(whole[1]!);
-      if (v) for (const part of splitWords(v.value)) out.push({ text: part, evidence: { ...v.evidence, text: part.slice(0, 300) } });
+      if (v)
+        for (const part of splitWords(v.value))
+          out.push({ text: part, evidence: { ...v.evidence, text: part.slice(0, 300) } });
       continue;
     }
     let ev: Evidence = exec.evidence;
-    const text = w.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string | undefined, b: string | undefined) => {
-      const v = env.get((a ?? b)!);
-      if (v) ev = v.evidence;
-      return v?.value ?? '';
-    });
+    const text = w.replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+      (_m, a: string | undefined, b: string | undefined) => {
+        const v = env.get((a ?? b)!);
+        if (v) ev = v.evidence;
+        return v?.value ?? '';
+      },
+    );
     if (text !== '') out.push({ text, evidence: { ...ev, text: text.slice(0, 300) } });
   }
   return out;

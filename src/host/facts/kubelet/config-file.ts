@@ -10,7 +10,6 @@ import type { Node } from 'yaml';
 import type { Evidence } from '../../../contracts.js';
 import type { Leaf } from './types.js';
 
-
 /** Nesting followed at most; KubeletConfiguration is four levels deep. */
 const MAX_DEPTH = 16;
 /** Leaves kept at most from one file. */
@@ -24,7 +23,9 @@ export interface ConfigLeaf {
   items?: Evidence[];
 }
 
-export type ConfigParse = { ok: true; kind?: string; apiVersion?: string; leaves: ConfigLeaf[]; problems: string[] } | { ok: false; reason: string };
+export type ConfigParse =
+  | { ok: true; kind?: string; apiVersion?: string; leaves: ConfigLeaf[]; problems: string[] }
+  | { ok: false; reason: string };
 
 function scalarValue(n: unknown): string | number | boolean | null | undefined {
   if (!yamlLib().isScalar(n)) return undefined;
@@ -43,7 +44,8 @@ function scalarValue(n: unknown): string | number | boolean | null | undefined {
 export const MAX_CONFIG_CHARS = 160 * 1024;
 
 export function parseKubeletConfig(text: string, file: string): ConfigParse {
-  if (text.length > MAX_CONFIG_CHARS) return { ok: false, reason: `larger than ${MAX_CONFIG_CHARS} characters: not read` };
+  if (text.length > MAX_CONFIG_CHARS)
+    return { ok: false, reason: `larger than ${MAX_CONFIG_CHARS} characters: not read` };
   let doc: YamlModule.Document.Parsed;
   const lineCounter = new (yamlLib().LineCounter)();
   try {
@@ -57,7 +59,8 @@ export function parseKubeletConfig(text: string, file: string): ConfigParse {
   if (root === null) return { ok: true, leaves: [], problems: [] };
   if (!yamlLib().isMap(root)) return { ok: false, reason: 'not a KubeletConfiguration: the document is not a mapping' };
   const lines = text.split('\n');
-  const lineOf = (n: Node | null | undefined): number | undefined => (n?.range ? lineCounter.linePos(n.range[0]).line : undefined);
+  const lineOf = (n: Node | null | undefined): number | undefined =>
+    n?.range ? lineCounter.linePos(n.range[0]).line : undefined;
   const leaves: ConfigLeaf[] = [];
   const problems: string[] = [];
   const ev = (n: Node | null | undefined): Evidence => {
@@ -82,7 +85,13 @@ export function parseKubeletConfig(text: string, file: string): ConfigParse {
       else if (yamlLib().isSeq(v)) {
         const items = v.items.map(scalarValue);
         if (items.some((x) => x === undefined)) problems.push(`${field}: a list of non-scalars, not read`);
-        else leaves.push({ field, value: items as (string | number | boolean | null)[], evidence: ev(pair.key as Node), items: v.items.map((i) => ev(i as Node)) });
+        else
+          leaves.push({
+            field,
+            value: items as (string | number | boolean | null)[],
+            evidence: ev(pair.key as Node),
+            items: v.items.map((i) => ev(i as Node)),
+          });
       } else if (yamlLib().isAlias(v)) problems.push(`${field}: YAML aliases are not followed`);
       else {
         const s = v === null ? null : scalarValue(v);

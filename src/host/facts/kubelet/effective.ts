@@ -19,7 +19,7 @@ import { MAX_ARGS, collectUnit, expandExec, lastFlag, parseEnvFile, parseFlags, 
 import type { EnvVar, UnitDirective, Word } from './argv.js';
 import { parseKubeletConfig, parseRancherConfig } from './config-file.js';
 import { FLAG_BY_NAME, LEGACY_FLAG_DEFAULTS, V1BETA1_DEFAULTS, clip, convertFlag } from './fields.js';
-import type { ArgvOrigin, Distribution, Flag, KubeletEffective, Setting, SettingSource } from './types.js';
+import type { Distribution, Flag, KubeletEffective, Setting, SettingSource } from './types.js';
 
 /** Config files are small; anything bigger is not a kubelet configuration. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -92,7 +92,13 @@ async function exists(host: HostRoot, p: string): Promise<boolean> {
   return (await host.stat(p)).ok;
 }
 
-const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
+const UNIT_DIRS = [
+  '/etc/systemd/system',
+  '/run/systemd/system',
+  '/usr/local/lib/systemd/system',
+  '/usr/lib/systemd/system',
+  '/lib/systemd/system',
+];
 
 /** A service's unit file and drop-ins as systemd finds them: the first unit in search order, drop-ins by name. */
 export async function unitFiles(host: HostRoot, unit: string): Promise<string[]> {
@@ -116,7 +122,11 @@ export async function unitFiles(host: HostRoot, unit: string): Promise<string[]>
 }
 
 /** Rebuild a service's argv (after the program) from its unit, drop-ins and environment files. */
-export async function argvFromUnit(host: HostRoot, files: readonly string[], problems: string[]): Promise<{ words: Word[]; program?: string } | undefined> {
+export async function argvFromUnit(
+  host: HostRoot,
+  files: readonly string[],
+  problems: string[],
+): Promise<{ words: Word[]; program?: string } | undefined> {
   const directives: UnitDirective[] = [];
   for (const f of files) {
     const r = await host.readText(f, { maxBytes: MAX_CONFIG_BYTES });
@@ -129,7 +139,10 @@ export async function argvFromUnit(host: HostRoot, files: readonly string[], pro
   for (const ef of u.environmentFiles) {
     const r = await host.readText(ef.path, { maxBytes: MAX_CONFIG_BYTES });
     if (r.ok) parseEnvFile(r.text, ef.path, env);
-    else if (!ef.optional || r.code !== 'missing') problems.push(`${ef.path} (EnvironmentFile of ${ef.evidence.file}:${ef.evidence.line}): ${fmt(r.code, r.reason)}`);
+    else if (!ef.optional || r.code !== 'missing')
+      problems.push(
+        `${ef.path} (EnvironmentFile of ${ef.evidence.file}:${ef.evidence.line}): ${fmt(r.code, r.reason)}`,
+      );
   }
   const words = expandExec(u.exec, env);
   const program = words.shift();
@@ -165,7 +178,12 @@ function flagLayer(flags: readonly Flag[], source: SettingSource, problems: stri
 }
 
 /** Read one KubeletConfiguration file into a layer. */
-async function configLayer(host: HostRoot, file: string, source: SettingSource, eff: KubeletEffective): Promise<Layer | undefined> {
+async function configLayer(
+  host: HostRoot,
+  file: string,
+  source: SettingSource,
+  eff: KubeletEffective,
+): Promise<Layer | undefined> {
   const r = await host.readText(file, { maxBytes: MAX_CONFIG_BYTES });
   if (!r.ok) {
     const why = `${file}: ${fmt(r.code, r.reason)}`;
@@ -181,7 +199,8 @@ async function configLayer(host: HostRoot, file: string, source: SettingSource, 
     return undefined;
   }
   eff.problems.push(...p.problems.map((x) => `${file}: ${x}`));
-  if (p.kind !== undefined && p.kind !== 'KubeletConfiguration') eff.problems.push(`${file}: kind ${p.kind}, not KubeletConfiguration`);
+  if (p.kind !== undefined && p.kind !== 'KubeletConfiguration')
+    eff.problems.push(`${file}: kind ${p.kind}, not KubeletConfiguration`);
   return { source, leaves: p.leaves };
 }
 
@@ -204,8 +223,13 @@ async function guessDistribution(host: HostRoot, configFile: string | undefined)
   if (byPath && byPath.distribution !== 'kubeadm') return byPath.distribution;
   if (await exists(host, '/etc/eks')) return 'eks';
   if (await exists(host, '/home/kubernetes/kubelet-config.yaml')) return 'gke';
-  if ((await exists(host, '/etc/default/kubeletconfig.json')) || (await exists(host, '/etc/kubernetes/azure.json'))) return 'aks';
-  if ((await exists(host, '/var/lib/kubelet/kubeadm-flags.env')) || (await exists(host, '/etc/kubernetes/kubelet.conf'))) return 'kubeadm';
+  if ((await exists(host, '/etc/default/kubeletconfig.json')) || (await exists(host, '/etc/kubernetes/azure.json')))
+    return 'aks';
+  if (
+    (await exists(host, '/var/lib/kubelet/kubeadm-flags.env')) ||
+    (await exists(host, '/etc/kubernetes/kubelet.conf'))
+  )
+    return 'kubeadm';
   return 'generic';
 }
 
@@ -216,16 +240,28 @@ async function guessDistribution(host: HostRoot, configFile: string | undefined)
 export const resolveKubelet = perScan((opts: ResolveOptions) => String(opts.maxProcesses), computeKubelet);
 
 async function computeKubelet(host: HostRoot, opts: ResolveOptions): Promise<KubeletEffective> {
-  const eff: KubeletEffective = { present: false, distribution: 'generic', origin: { kind: 'none' }, flags: [], dropIns: [], settings: new Map(), problems: [] };
-  const procs = await kubeletCandidates(host, (comm) => comm === 'kubelet' || comm.startsWith('k3s') || comm === 'rke2' || comm === 'hyperkube', opts.maxProcesses);
+  const eff: KubeletEffective = {
+    present: false,
+    distribution: 'generic',
+    origin: { kind: 'none' },
+    flags: [],
+    dropIns: [],
+    settings: new Map(),
+    problems: [],
+  };
+  const procs = await kubeletCandidates(
+    host,
+    (comm) => comm === 'kubelet' || comm.startsWith('k3s') || comm === 'rke2' || comm === 'hyperkube',
+    opts.maxProcesses,
+  );
   const kubeletProc = procs.find((p) => kubeletArgs(p) !== undefined);
   const rancherProc = procs.find((p) => rancherKind(p) !== undefined);
 
   let words: Word[] = [];
   let builtin: Word[] = [];
   let rancher: 'k3s' | 'rke2' | undefined;
-  if (await exists(host, '/etc/rancher/rke2') || (await exists(host, '/var/lib/rancher/rke2'))) rancher = 'rke2';
-  if (await exists(host, '/etc/rancher/k3s') || (await exists(host, '/var/lib/rancher/k3s'))) rancher = 'k3s';
+  if ((await exists(host, '/etc/rancher/rke2')) || (await exists(host, '/var/lib/rancher/rke2'))) rancher = 'rke2';
+  if ((await exists(host, '/etc/rancher/k3s')) || (await exists(host, '/var/lib/rancher/k3s'))) rancher = 'k3s';
   if (rancherProc) rancher = rancherKind(rancherProc);
 
   if (kubeletProc) {
@@ -256,24 +292,37 @@ async function computeKubelet(host: HostRoot, opts: ResolveOptions): Promise<Kub
       }
       files.push(f);
       if (p.dataDir) dataDir = p.dataDir;
-      for (const a of p.kubeletArgs) argWords.push({ text: a.text.startsWith('-') ? a.text : `--${a.text}`, evidence: a.evidence });
+      for (const a of p.kubeletArgs)
+        argWords.push({ text: a.text.startsWith('-') ? a.text : `--${a.text}`, evidence: a.evidence });
     }
     if (rancherProc) {
       // --kubelet-arg on the k3s command line, after the config file's (k3s appends them).
       const file = `/proc/${rancherProc.pid}/cmdline`;
       files.push(file);
-      const pf = parseFlags(wordsOf(rancherProc.argv.slice(1).filter((a) => a !== 'server' && a !== 'agent'), file), new Set());
+      const pf = parseFlags(
+        wordsOf(
+          rancherProc.argv.slice(1).filter((a) => a !== 'server' && a !== 'agent'),
+          file,
+        ),
+        new Set(),
+      );
       for (const f of pf.flags) {
-        if (f.name === 'kubelet-arg') argWords.push({ text: f.value.startsWith('-') ? f.value : `--${f.value}`, evidence: f.evidence });
+        if (f.name === 'kubelet-arg')
+          argWords.push({ text: f.value.startsWith('-') ? f.value : `--${f.value}`, evidence: f.evidence });
         if (f.name === 'data-dir' || f.name === 'd') dataDir = f.value;
       }
     }
     const confD = `${dataDir}/agent/etc/kubelet.conf.d`;
     if (await exists(host, confD)) {
       // v1.32+: the built-in settings are a drop-in (00-k3s-defaults.conf) of this config dir.
-      builtin = [{ text: `--config-dir=${confD}`, evidence: { file: confD, text: `k3s/RKE2 kubelet config dir ${confD}` } }];
+      builtin = [
+        { text: `--config-dir=${confD}`, evidence: { file: confD, text: `k3s/RKE2 kubelet config dir ${confD}` } },
+      ];
     } else {
-      builtin = rancherBuiltinFlags(dataDir).map((t) => ({ text: t, evidence: { text: `${rancher} built-in kubelet argument ${t}` } }));
+      builtin = rancherBuiltinFlags(dataDir).map((t) => ({
+        text: t,
+        evidence: { text: `${rancher} built-in kubelet argument ${t}` },
+      }));
     }
     words = argWords;
     eff.origin = { kind: 'k3s', files };
@@ -318,7 +367,16 @@ async function computeKubelet(host: HostRoot, opts: ResolveOptions): Promise<Kub
 
   const layers: Layer[] = [];
   const defaults = { ...V1BETA1_DEFAULTS, ...(configFile ? {} : LEGACY_FLAG_DEFAULTS) };
-  layers.push({ source: 'default', leaves: Object.entries(defaults).map(([field, value]) => ({ field, value, evidence: { text: `KubeletConfiguration default ${field}: ${JSON.stringify(value)}${configFile ? '' : ' (the kubelet runs without --config)'}` } })) });
+  layers.push({
+    source: 'default',
+    leaves: Object.entries(defaults).map(([field, value]) => ({
+      field,
+      value,
+      evidence: {
+        text: `KubeletConfiguration default ${field}: ${JSON.stringify(value)}${configFile ? '' : ' (the kubelet runs without --config)'}`,
+      },
+    })),
+  });
   if (configFile) {
     eff.configFile = configFile;
     const l = await configLayer(host, configFile, 'config', eff);
@@ -345,10 +403,17 @@ async function computeKubelet(host: HostRoot, opts: ResolveOptions): Promise<Kub
   layers.push(flagLayer(parsed.flags, 'flag', eff.problems));
 
   for (const layer of layers) {
-    for (const l of layer.leaves) eff.settings.set(l.field, { field: l.field, value: l.value, source: layer.source, evidence: [l.evidence] });
+    for (const l of layer.leaves)
+      eff.settings.set(l.field, { field: l.field, value: l.value, source: layer.source, evidence: [l.evidence] });
   }
   const kc = lastFlag(allFlags, 'kubeconfig');
-  if (kc) eff.kubeconfig = { field: 'kubeconfig', value: path.posix.resolve('/', kc.value), source: parsed.flags.includes(kc) ? 'flag' : 'distribution-default', evidence: [kc.evidence] };
+  if (kc)
+    eff.kubeconfig = {
+      field: 'kubeconfig',
+      value: path.posix.resolve('/', kc.value),
+      source: parsed.flags.includes(kc) ? 'flag' : 'distribution-default',
+      evidence: [kc.evidence],
+    };
   return eff;
 }
 

@@ -26,7 +26,12 @@ export const FLAG_TABLE: readonly FlagRow[] = [
   { flag: 'read-only-port', field: 'readOnlyPort', type: 'int', deprecated: true },
   { flag: 'port', field: 'port', type: 'int', deprecated: true },
   { flag: 'address', field: 'address', type: 'string', deprecated: true },
-  { flag: 'streaming-connection-idle-timeout', field: 'streamingConnectionIdleTimeout', type: 'duration', deprecated: true },
+  {
+    flag: 'streaming-connection-idle-timeout',
+    field: 'streamingConnectionIdleTimeout',
+    type: 'duration',
+    deprecated: true,
+  },
   { flag: 'make-iptables-util-chains', field: 'makeIPTablesUtilChains', type: 'bool', deprecated: true },
   { flag: 'event-qps', field: 'eventRecordQPS', type: 'int', deprecated: true },
   { flag: 'event-burst', field: 'eventBurst', type: 'int', deprecated: true },
@@ -51,9 +56,24 @@ export const FLAG_BY_NAME: ReadonlyMap<string, FlagRow> = new Map(FLAG_TABLE.map
 /** Boolean flags of the kubelet: `--flag` alone means true, and the next argument is not its value. */
 export const BOOL_FLAGS: ReadonlySet<string> = new Set([
   ...FLAG_TABLE.filter((r) => r.type === 'bool').map((r) => r.flag),
-  'fail-swap-on', 'register-node', 'register-schedulable', 'exit-on-lock-contention', 'cgroups-per-qos', 'kernel-memcg-notification',
-  'serialize-image-pulls', 'keep-terminated-pod-volumes', 'enable-server', 'enable-controller-attach-detach', 'allow-privileged',
-  'alsologtostderr', 'logtostderr', 'version', 'help', 'h', 'enable-load-reader', 'local-storage-capacity-isolation',
+  'fail-swap-on',
+  'register-node',
+  'register-schedulable',
+  'exit-on-lock-contention',
+  'cgroups-per-qos',
+  'kernel-memcg-notification',
+  'serialize-image-pulls',
+  'keep-terminated-pod-volumes',
+  'enable-server',
+  'enable-controller-attach-detach',
+  'allow-privileged',
+  'alsologtostderr',
+  'logtostderr',
+  'version',
+  'help',
+  'h',
+  'enable-load-reader',
+  'local-storage-capacity-isolation',
 ]);
 
 /** v1beta1 defaults of the fields hostward reads (KubeletConfiguration reference). */
@@ -96,11 +116,21 @@ export function convertFlag(row: FlagRow, text: string): { ok: true; value: Leaf
       return { ok: false, reason: `--${row.flag}=${clip(text)} is not a boolean` };
     }
     case 'int':
-      return /^[+-]?\d{1,15}$/.test(text) ? { ok: true, value: Number(text) } : { ok: false, reason: `--${row.flag}=${clip(text)} is not an integer` };
+      return /^[+-]?\d{1,15}$/.test(text)
+        ? { ok: true, value: Number(text) }
+        : { ok: false, reason: `--${row.flag}=${clip(text)} is not an integer` };
     case 'float':
-      return /^[+-]?\d+(\.\d+)?$/.test(text) ? { ok: true, value: Number(text) } : { ok: false, reason: `--${row.flag}=${clip(text)} is not a number` };
+      return /^[+-]?\d+(\.\d+)?$/.test(text)
+        ? { ok: true, value: Number(text) }
+        : { ok: false, reason: `--${row.flag}=${clip(text)} is not a number` };
     case 'list':
-      return { ok: true, value: text.split(',').map((s) => s.trim()).filter(Boolean) };
+      return {
+        ok: true,
+        value: text
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      };
     default:
       return { ok: true, value: text };
   }
@@ -122,8 +152,9 @@ export function parseDuration(v: Leaf): number | undefined {
   if (s.length > 64) return undefined;
   const m = /^([+-])?((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/.exec(s);
   if (!m) return undefined;
-  const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, 'μs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+  const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
   let total = 0;
-  for (const part of s.replace(/^[+-]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(part[1]) * unit[part[2]!]!;
+  for (const part of s.replace(/^[+-]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g))
+    total += Number(part[1]) * unit[part[2]!]!;
   return m[1] === '-' ? -total : total;
 }

@@ -85,7 +85,8 @@ export interface ContainerdConfig {
   merged: Table;
 }
 
-export type LoadedConfig = { ok: true; config: ContainerdConfig } | { ok: false; missing: boolean; file: string; reason: string };
+export type LoadedConfig =
+  { ok: true; config: ContainerdConfig } | { ok: false; missing: boolean; file: string; reason: string };
 
 export interface ContainerdInstance {
   /** "containerd", "k3s" or "rke2". */
@@ -107,7 +108,14 @@ export interface ContainerdFacts {
   instances: ContainerdInstance[];
 }
 
-function val<T>(doc: Table, origins: Origins, texts: Map<string, string>, path: readonly string[], pick: (v: unknown) => T | undefined, dflt: T): Val<T> {
+function val<T>(
+  doc: Table,
+  origins: Origins,
+  texts: Map<string, string>,
+  path: readonly string[],
+  pick: (v: unknown) => T | undefined,
+  dflt: T,
+): Val<T> {
   const raw = at(doc, path);
   const v = pick(raw);
   if (v === undefined) return { value: dflt, set: false, evidence: [] };
@@ -115,7 +123,11 @@ function val<T>(doc: Table, origins: Origins, texts: Map<string, string>, path: 
   const text = file ? texts.get(file) : undefined;
   const line = text ? lineOfKey(text, path) : undefined;
   const shown = typeof v === 'string' ? JSON.stringify(v) : String(v);
-  return { value: v, set: true, evidence: file ? [{ file, ...(line ? { line } : {}), text: `${path[path.length - 1]} = ${shown}` }] : [] };
+  return {
+    value: v,
+    set: true,
+    evidence: file ? [{ file, ...(line ? { line } : {}), text: `${path[path.length - 1]} = ${shown}` }] : [],
+  };
 }
 
 const CRI_V2 = 'io.containerd.grpc.v1.cri';
@@ -128,17 +140,31 @@ export function classifyHandler(runtimeType: string, binaryName: string | undefi
   if (t.includes('runsc') || b.includes('runsc') || /gvisor|runsc/.test(name)) return 'gvisor';
   if (t.includes('kata') || b.includes('kata') || /kata/.test(name)) return 'kata';
   if (b.endsWith('crun') || name === 'crun') return 'crun';
-  if (t === 'io.containerd.runc.v2' || t === 'io.containerd.runc.v1' || t === 'io.containerd.runtime.v1.linux' || t === '') return 'runc';
+  if (
+    t === 'io.containerd.runc.v2' ||
+    t === 'io.containerd.runc.v1' ||
+    t === 'io.containerd.runtime.v1.linux' ||
+    t === ''
+  )
+    return 'runc';
   return 'other';
 }
 
 /** Normalise merged tables of any schema version into the typed view. */
-export function normaliseContainerd(doc: Table, version: number, origins: Origins, texts: Map<string, string>, files: string[], problems: string[]): ContainerdConfig {
+export function normaliseContainerd(
+  doc: Table,
+  version: number,
+  origins: Origins,
+  texts: Map<string, string>,
+  files: string[],
+  problems: string[],
+): ContainerdConfig {
   const v2x = version >= 3; // containerd 2.x defaults
   const criPath = version <= 1 ? ['plugins', 'cri'] : ['plugins', CRI_V2];
   const rtPath = version >= 3 ? ['plugins', CRI_RUNTIME_V3] : criPath;
   const imgPath = version >= 3 ? ['plugins', CRI_IMAGES_V3] : criPath;
-  const g = <T>(p: readonly string[], pick: (v: unknown) => T | undefined, d: T) => val(doc, origins, texts, p, pick, d);
+  const g = <T>(p: readonly string[], pick: (v: unknown) => T | undefined, d: T) =>
+    val(doc, origins, texts, p, pick, d);
   const disabled = strList(at(doc, ['disabled_plugins'])) ?? [];
   const criEnabled = !disabled.some((d) => d === 'cri' || d === CRI_V2 || d === CRI_RUNTIME_V3 || d === `${CRI_V2}`);
 
@@ -167,14 +193,25 @@ export function normaliseContainerd(doc: Table, version: number, origins: Origin
   if (isTable(configs)) {
     for (const [reg, c] of Object.entries(configs)) {
       const p = [...regBase, 'configs', reg, 'tls', 'insecure_skip_verify'];
-      if (at(c, ['tls', 'insecure_skip_verify']) === true) legacyInsecure.push({ registry: reg, what: 'tls.insecure_skip_verify = true', evidence: g(p, bool, false).evidence[0] ?? { text: `${reg}: insecure_skip_verify = true` } });
+      if (at(c, ['tls', 'insecure_skip_verify']) === true)
+        legacyInsecure.push({
+          registry: reg,
+          what: 'tls.insecure_skip_verify = true',
+          evidence: g(p, bool, false).evidence[0] ?? { text: `${reg}: insecure_skip_verify = true` },
+        });
     }
   }
   const mirrors = at(doc, [...regBase, 'mirrors']);
   if (isTable(mirrors)) {
     for (const [reg, m] of Object.entries(mirrors)) {
       const eps = strList(at(m, ['endpoint'])) ?? [];
-      for (const ep of eps) if (/^http:\/\//i.test(ep)) legacyInsecure.push({ registry: reg, what: `plain HTTP mirror endpoint ${ep}`, evidence: g([...regBase, 'mirrors', reg, 'endpoint'], strList, []).evidence[0] ?? { text: ep } });
+      for (const ep of eps)
+        if (/^http:\/\//i.test(ep))
+          legacyInsecure.push({
+            registry: reg,
+            what: `plain HTTP mirror endpoint ${ep}`,
+            evidence: g([...regBase, 'mirrors', reg, 'endpoint'], strList, []).evidence[0] ?? { text: ep },
+          });
     }
   }
   const cri: ContainerdCri = {
@@ -187,20 +224,31 @@ export function normaliseContainerd(doc: Table, version: number, origins: Origin
     enableUnprivilegedIcmp: g([...rtPath, 'enable_unprivileged_icmp'], bool, v2x),
     disableTcpService: g([...criPath, 'disable_tcp_service'], bool, true),
     streamServerAddress: g([...criPath, 'stream_server_address'], str, '127.0.0.1'),
-    streamServerPort: g([...criPath, 'stream_server_port'], (x) => (typeof x === 'string' ? x : typeof x === 'number' ? String(x) : undefined), '0'),
+    streamServerPort: g(
+      [...criPath, 'stream_server_port'],
+      (x) => (typeof x === 'string' ? x : typeof x === 'number' ? String(x) : undefined),
+      '0',
+    ),
     enableTlsStreaming: g([...criPath, 'enable_tls_streaming'], bool, false),
     defaultRuntimeName: g([...rtPath, 'containerd', 'default_runtime_name'], str, 'runc'),
     runtimes,
     registryConfigPath: g([...regBase, 'config_path'], str, v2x ? '/etc/containerd/certs.d:/etc/docker/certs.d' : ''),
     legacyInsecure,
-    untrustedWorkloadRuntime: version <= 2 && Boolean(str(at(doc, [...criPath, 'containerd', 'untrusted_workload_runtime', 'runtime_type']))),
+    untrustedWorkloadRuntime:
+      version <= 2 && Boolean(str(at(doc, [...criPath, 'containerd', 'untrusted_workload_runtime', 'runtime_type']))),
   };
-  // The API: [grpc] until v4, where it moved to server plugins (2.3 migrates [grpc] only into a plugin without a section).
+  // The API: [grpc] until v4, where it moved to server plugins (2.3 migrates [grpc] only into a plugin without a
+  // section).
   const grpcP = ['plugins', 'io.containerd.server.v1.grpc'];
   const tcpP = ['plugins', 'io.containerd.server.v1.grpc-tcp'];
   const v4 = version >= 4;
-  const pickG = <T>(plugin: string[], key: string, legacy: string, pick: (v: unknown) => T | undefined, d: T): Val<T> =>
-    v4 && at(doc, plugin) !== undefined ? g([...plugin, key], pick, d) : g(['grpc', legacy], pick, d);
+  const pickG = <T>(
+    plugin: string[],
+    key: string,
+    legacy: string,
+    pick: (v: unknown) => T | undefined,
+    d: T,
+  ): Val<T> => (v4 && at(doc, plugin) !== undefined ? g([...plugin, key], pick, d) : g(['grpc', legacy], pick, d));
   const grpc: ContainerdGrpc = {
     address: pickG(grpcP, 'address', 'address', str, '/run/containerd/containerd.sock'),
     uid: pickG(grpcP, 'uid', 'uid', num, 0),
@@ -240,7 +288,13 @@ async function readContainerdConfig(host: HostRoot, path: string): Promise<Loade
   const parsed = parseToml(main.text);
   if (!parsed.ok) return { ok: false, missing: false, file: path, reason: `${path}: ${parsed.reason}` };
   const version = configVersion(parsed.doc);
-  if (version === undefined) return { ok: false, missing: false, file: path, reason: `${path}: unsupported config version ${JSON.stringify(parsed.doc.version)}` };
+  if (version === undefined)
+    return {
+      ok: false,
+      missing: false,
+      file: path,
+      reason: `${path}: unsupported config version ${JSON.stringify(parsed.doc.version)}`,
+    };
   const texts = new Map<string, string>([[path, main.text]]);
   const origins: Origins = new Map();
   const doc: Table = {};
@@ -248,7 +302,10 @@ async function readContainerdConfig(host: HostRoot, path: string): Promise<Loade
   const files = [path];
   const problems: string[] = [];
   const seen = new Set([path]);
-  const queue: { from: string; pattern: string }[] = (strList(parsed.doc.imports) ?? []).map((p) => ({ from: path, pattern: p }));
+  const queue: { from: string; pattern: string }[] = (strList(parsed.doc.imports) ?? []).map((p) => ({
+    from: path,
+    pattern: p,
+  }));
   while (queue.length > 0 && files.length < CONTAINERD_MAX_IMPORTS) {
     const { from, pattern } = queue.shift()!;
     const full = resolveImport(from, pattern);
@@ -304,16 +361,34 @@ export function parseContainerdArgs(argv: readonly string[]): { config?: string;
   return out;
 }
 
-const CONTAINERD_BINARIES = ['/usr/bin/containerd', '/usr/local/bin/containerd', '/usr/sbin/containerd', '/bin/containerd'];
+const CONTAINERD_BINARIES = [
+  '/usr/bin/containerd',
+  '/usr/local/bin/containerd',
+  '/usr/sbin/containerd',
+  '/bin/containerd',
+];
 const RANCHER = [
-  { flavour: 'k3s' as const, dir: '/var/lib/rancher/k3s/agent/etc/containerd', socket: '/run/k3s/containerd/containerd.sock' },
-  { flavour: 'rke2' as const, dir: '/var/lib/rancher/rke2/agent/etc/containerd', socket: '/run/k3s/containerd/containerd.sock' },
+  {
+    flavour: 'k3s' as const,
+    dir: '/var/lib/rancher/k3s/agent/etc/containerd',
+    socket: '/run/k3s/containerd/containerd.sock',
+  },
+  {
+    flavour: 'rke2' as const,
+    dir: '/var/lib/rancher/rke2/agent/etc/containerd',
+    socket: '/run/k3s/containerd/containerd.sock',
+  },
 ];
 
 async function instanceFiles(host: HostRoot, inst: Omit<ContainerdInstance, 'files'>): Promise<FileFact[]> {
   const out: FileFact[] = [];
-  const cfgFiles = inst.loaded.ok ? inst.loaded.config.files : (await host.exists(inst.configPath)) ? [inst.configPath] : [];
-  for (const f of cfgFiles) out.push(await statFile(host, f, f === inst.configPath ? 'config.toml' : 'imported config'));
+  const cfgFiles = inst.loaded.ok
+    ? inst.loaded.config.files
+    : (await host.exists(inst.configPath))
+      ? [inst.configPath]
+      : [];
+  for (const f of cfgFiles)
+    out.push(await statFile(host, f, f === inst.configPath ? 'config.toml' : 'imported config'));
   if (inst.template) out.push(await statFile(host, inst.template, 'config template'));
   if (await host.exists(inst.socketPath)) out.push(await statFile(host, inst.socketPath, 'containerd.sock'));
   return out;
@@ -338,42 +413,68 @@ export async function effectiveContainerd(host: HostRoot, o: ContainerdGatherOpt
   const instances: ContainerdInstance[] = [];
   const byConfig = new Map<string, ProcInfo>();
   for (const p of procs) byConfig.set(parseContainerdArgs(p.argv).config ?? '/etc/containerd/config.toml', p);
-  const add = async (flavour: ContainerdInstance['flavour'], configPath: string, socketDefault: string, template?: string) => {
+  const add = async (
+    flavour: ContainerdInstance['flavour'],
+    configPath: string,
+    socketDefault: string,
+    template?: string,
+  ) => {
     if (instances.some((i) => i.configPath === configPath)) return;
     const proc = byConfig.get(configPath);
     const loaded = await loadContainerdConfig(host, configPath);
     const args = proc ? parseContainerdArgs(proc.argv) : {};
-    const socketPath = args.address ?? (loaded.ok && loaded.config.grpc.address.set ? loaded.config.grpc.address.value : socketDefault);
-    const base: Omit<ContainerdInstance, 'files'> = { flavour, configPath, loaded, socketPath, ...(template ? { template } : {}), ...(proc ? { process: { pid: proc.pid, argv: proc.argv, cmdlineFile: proc.cmdlineFile } } : {}) };
+    const socketPath =
+      args.address ?? (loaded.ok && loaded.config.grpc.address.set ? loaded.config.grpc.address.value : socketDefault);
+    const base: Omit<ContainerdInstance, 'files'> = {
+      flavour,
+      configPath,
+      loaded,
+      socketPath,
+      ...(template ? { template } : {}),
+      ...(proc ? { process: { pid: proc.pid, argv: proc.argv, cmdlineFile: proc.cmdlineFile } } : {}),
+    };
     instances.push({ ...base, files: await instanceFiles(host, base) });
   };
   for (const r of RANCHER) {
     const cfg = `${r.dir}/config.toml`;
     const hasRunning = byConfig.has(cfg);
     if (hasRunning || (await host.exists(cfg))) {
-      const tmpl = (await host.exists(`${r.dir}/config-v3.toml.tmpl`)) ? `${r.dir}/config-v3.toml.tmpl` : (await host.exists(`${r.dir}/config.toml.tmpl`)) ? `${r.dir}/config.toml.tmpl` : undefined;
+      const tmpl = (await host.exists(`${r.dir}/config-v3.toml.tmpl`))
+        ? `${r.dir}/config-v3.toml.tmpl`
+        : (await host.exists(`${r.dir}/config.toml.tmpl`))
+          ? `${r.dir}/config.toml.tmpl`
+          : undefined;
       await add(r.flavour, cfg, r.socket, tmpl);
     }
   }
-  for (const cfg of byConfig.keys()) if (!instances.some((i) => i.configPath === cfg)) await add('containerd', cfg, '/run/containerd/containerd.sock');
+  for (const cfg of byConfig.keys())
+    if (!instances.some((i) => i.configPath === cfg)) await add('containerd', cfg, '/run/containerd/containerd.sock');
   const sysCfg = o.configPath ?? '/etc/containerd/config.toml';
-  if (!instances.some((i) => i.flavour === 'containerd') && (binary || (await host.exists(sysCfg)))) await add('containerd', sysCfg, '/run/containerd/containerd.sock');
-  const basis = instances.length === 0 ? 'no containerd process, binary or config file' : instances.map((i) => `${i.flavour} (${i.process ? `pid ${i.process.pid}, ` : ''}${i.configPath})`).join('; ');
+  if (!instances.some((i) => i.flavour === 'containerd') && (binary || (await host.exists(sysCfg))))
+    await add('containerd', sysCfg, '/run/containerd/containerd.sock');
+  const basis =
+    instances.length === 0
+      ? 'no containerd process, binary or config file'
+      : instances.map((i) => `${i.flavour} (${i.process ? `pid ${i.process.pid}, ` : ''}${i.configPath})`).join('; ');
   return { installed: instances.length > 0, basis, instances };
 }
 
 /** hosts.toml (containerd registry host config): skip_verify and plain-HTTP servers, per host. */
-export function parseHostsToml(text: string): { ok: true; insecure: { what: string; line?: number }[] } | { ok: false; reason: string } {
+export function parseHostsToml(
+  text: string,
+): { ok: true; insecure: { what: string; line?: number }[] } | { ok: false; reason: string } {
   const p = parseToml(text);
   if (!p.ok) return p;
   const insecure: { what: string; line?: number }[] = [];
   const server = str(p.doc.server);
-  if (server && /^http:\/\//i.test(server)) insecure.push({ what: `server = "${server}" is plain HTTP`, ...lineOpt(text, ['server']) });
+  if (server && /^http:\/\//i.test(server))
+    insecure.push({ what: `server = "${server}" is plain HTTP`, ...lineOpt(text, ['server']) });
   if (p.doc.skip_verify === true) insecure.push({ what: 'skip_verify = true', ...lineOpt(text, ['skip_verify']) });
   const hosts = p.doc.host;
   if (isTable(hosts)) {
     for (const [h, c] of Object.entries(hosts)) {
-      if (at(c, ['skip_verify']) === true) insecure.push({ what: `host "${h}": skip_verify = true`, ...lineOpt(text, ['host', h, 'skip_verify']) });
+      if (at(c, ['skip_verify']) === true)
+        insecure.push({ what: `host "${h}": skip_verify = true`, ...lineOpt(text, ['host', h, 'skip_verify']) });
       if (/^http:\/\//i.test(h)) insecure.push({ what: `host "${h}" is plain HTTP`, ...lineOpt(text, ['host', h]) });
     }
   }

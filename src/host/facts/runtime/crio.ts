@@ -15,7 +15,17 @@ import type { FileFact } from './files.js';
 import type { Val } from './containerd.js';
 
 /** CRI-O's default_capabilities since 1.18 (no NET_RAW, MKNOD, SYS_CHROOT, AUDIT_WRITE). */
-export const CRIO_DEFAULT_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'SETGID', 'SETUID', 'SETPCAP', 'NET_BIND_SERVICE', 'KILL'] as const;
+export const CRIO_DEFAULT_CAPABILITIES = [
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FSETID',
+  'FOWNER',
+  'SETGID',
+  'SETUID',
+  'SETPCAP',
+  'NET_BIND_SERVICE',
+  'KILL',
+] as const;
 
 export interface CrioHandler {
   name: string;
@@ -85,7 +95,11 @@ export function normaliseCrio(doc: Table, origins: Origins, texts: Map<string, s
     if (v === undefined) return { value: d, set: false, evidence: [] };
     const file = origins.get(pathKey(path));
     const line = file ? lineOfKey(texts.get(file) ?? '', path) : undefined;
-    const ev: Evidence = { ...(file ? { file } : {}), ...(line ? { line } : {}), text: `${path[path.length - 1]} = ${JSON.stringify(v)}`.slice(0, 300) };
+    const ev: Evidence = {
+      ...(file ? { file } : {}),
+      ...(line ? { line } : {}),
+      text: `${path[path.length - 1]} = ${JSON.stringify(v)}`.slice(0, 300),
+    };
     return { value: v, set: true, evidence: [ev] };
   };
   const rt = ['crio', 'runtime'];
@@ -111,7 +125,11 @@ export function normaliseCrio(doc: Table, origins: Origins, texts: Map<string, s
   if (isTable(wtab)) {
     for (const [name, w] of Object.entries(wtab).slice(0, 256)) {
       if (!isTable(w)) continue;
-      workloads.push({ name, activationAnnotation: str(w.activation_annotation) ?? '', allowedAnnotations: g([...rt, 'workloads', name, 'allowed_annotations'], strList, []) });
+      workloads.push({
+        name,
+        activationAnnotation: str(w.activation_annotation) ?? '',
+        allowedAnnotations: g([...rt, 'workloads', name, 'allowed_annotations'], strList, []),
+      });
     }
   }
   const caps = g([...rt, 'default_capabilities'], strList, [...CRIO_DEFAULT_CAPABILITIES]);
@@ -154,7 +172,8 @@ async function readCrioConfig(host: HostRoot, configPath: string, configDir: str
   const files: string[] = [];
   const candidates: string[] = [configPath];
   const dir = await host.readDir(configDir);
-  if (dir.ok) for (const e of dir.entries.slice(0, 1024)) if (e.type === 'file' || e.type === 'symlink') candidates.push(e.path);
+  if (dir.ok)
+    for (const e of dir.entries.slice(0, 1024)) if (e.type === 'file' || e.type === 'symlink') candidates.push(e.path);
   for (const f of candidates) {
     const t = await host.readText(f, { maxBytes: 4 * 1024 * 1024 });
     if (!t.ok) {
@@ -171,7 +190,10 @@ async function readCrioConfig(host: HostRoot, configPath: string, configDir: str
 }
 
 export function parseCrioArgs(argv: readonly string[]): { config?: string; configDir?: string } {
-  const p = parseGoFlags(argv.slice(1), new Set(['help', 'h', 'version', 'v', 'selinux', 'read-only', 'enable-metrics', 'no-pivot']));
+  const p = parseGoFlags(
+    argv.slice(1),
+    new Set(['help', 'h', 'version', 'v', 'selinux', 'read-only', 'enable-metrics', 'no-pivot']),
+  );
   const out: { config?: string; configDir?: string } = {};
   const c = lastFlag(p.flags, ['config', 'c']);
   const d = lastFlag(p.flags, ['config-dir', 'd']);
@@ -194,14 +216,21 @@ export async function effectiveCrio(host: HostRoot, o: CrioGatherOptions = {}): 
   const configPath = args.config ?? o.configPath ?? '/etc/crio/crio.conf';
   const configDir = args.configDir ?? o.configDir ?? '/etc/crio/crio.conf.d';
   let binary: string | undefined;
-  for (const b of ['/usr/bin/crio', '/usr/local/bin/crio', '/usr/sbin/crio']) if (!binary && (await host.exists(b))) binary = b;
+  for (const b of ['/usr/bin/crio', '/usr/local/bin/crio', '/usr/sbin/crio'])
+    if (!binary && (await host.exists(b))) binary = b;
   const hasConf = await host.exists(configPath);
   const hasDir = await host.exists(configDir);
   const installed = Boolean(proc || binary || hasConf || hasDir);
-  const basis = proc ? `crio pid ${proc.pid}` : binary ?? (hasConf ? configPath : hasDir ? configDir : 'no crio process, binary or configuration');
-  const loaded = installed ? await loadCrioConfig(host, configPath, configDir) : ({ ok: false, file: configPath, reason: 'CRI-O is not installed' } as const);
+  const basis = proc
+    ? `crio pid ${proc.pid}`
+    : (binary ?? (hasConf ? configPath : hasDir ? configDir : 'no crio process, binary or configuration'));
+  const loaded = installed
+    ? await loadCrioConfig(host, configPath, configDir)
+    : ({ ok: false, file: configPath, reason: 'CRI-O is not installed' } as const);
   const files: FileFact[] = [];
-  if (loaded.ok) for (const f of loaded.config.files) files.push(await statFile(host, f, f === configPath ? 'crio.conf' : 'drop-in'));
+  if (loaded.ok)
+    for (const f of loaded.config.files)
+      files.push(await statFile(host, f, f === configPath ? 'crio.conf' : 'drop-in'));
   if (hasDir) files.push(await statFile(host, configDir, 'crio.conf.d'));
   const sock = loaded.ok ? loaded.config.listen.value : '/var/run/crio/crio.sock';
   if (installed && (await host.exists(sock))) files.push(await statFile(host, sock, 'crio.sock'));

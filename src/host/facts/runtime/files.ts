@@ -51,8 +51,13 @@ export function judgeMode(f: { path: string; stat: StatFact }, rule: ModeRule): 
   const extra = mode & ~rule.maxMode & 0o7777;
   if (extra) problems.push(`mode ${octal(mode)} has bits ${octal(extra)} beyond ${octal(rule.maxMode)}`);
   if (uid !== rule.uid) problems.push(`owned by uid ${uid} (want ${rule.uid})`);
-  if (rule.gids && !rule.gids.includes(gid)) problems.push(`group ${gid} (want ${rule.groupNames ?? rule.gids.join(' or ')})`);
-  return { ok: problems.length === 0, problems, evidence: { file: f.path, text: `mode ${octal(mode)} uid ${uid} gid ${gid}` } };
+  if (rule.gids && !rule.gids.includes(gid))
+    problems.push(`group ${gid} (want ${rule.groupNames ?? rule.gids.join(' or ')})`);
+  return {
+    ok: problems.length === 0,
+    problems,
+    evidence: { file: f.path, text: `mode ${octal(mode)} uid ${uid} gid ${gid}` },
+  };
 }
 
 /** Parse /etc/group into name -> gid. */

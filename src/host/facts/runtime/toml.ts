@@ -12,7 +12,8 @@ export const MAX_TOML_BYTES = 4 * 1024 * 1024;
 /** Nesting beyond this is not a runtime config; refusing it keeps a hostile file from exhausting the stack. */
 export const MAX_TOML_DEPTH = 64;
 
-export const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+export const isTable = (v: unknown): v is Table =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
 function depthOk(text: string): boolean {
   // Brackets and braces outside strings bound the nesting of tables, arrays and inline tables.
@@ -80,8 +81,10 @@ export function at(doc: unknown, path: readonly string[]): unknown {
 
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 export const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
-export const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined);
-export const strList = (v: unknown): string[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
+export const num = (v: unknown): number | undefined =>
+  typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined;
+export const strList = (v: unknown): string[] | undefined =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined;
 
 /**
  * Origins: which file last set each key path (joined with "\u0000"), so evidence names the right file.
@@ -90,7 +93,13 @@ export type Origins = Map<string, string>;
 export const pathKey = (p: readonly string[]): string => p.join('\u0000');
 
 function isEmpty(v: unknown): boolean {
-  return v === false || v === '' || v === 0 || (Array.isArray(v) && v.length === 0) || (isTable(v) && Object.keys(v).length === 0);
+  return (
+    v === false ||
+    v === '' ||
+    v === 0 ||
+    (Array.isArray(v) && v.length === 0) ||
+    (isTable(v) && Object.keys(v).length === 0)
+  );
 }
 
 function recordOrigins(v: unknown, path: string[], file: string, origins: Origins): void {
@@ -104,7 +113,14 @@ function recordOrigins(v: unknown, path: string[], file: string, origins: Origin
  * WithOverride): a value overrides unless it is empty (false, "", 0, []), tables merge recursively and arrays
  * append, without duplicates.
  */
-export function mergeInto(to: Table, from: Table, mode: 'replace' | 'mergo', file: string, origins: Origins, path: string[] = []): void {
+export function mergeInto(
+  to: Table,
+  from: Table,
+  mode: 'replace' | 'mergo',
+  file: string,
+  origins: Origins,
+  path: string[] = [],
+): void {
   for (const [k, v] of Object.entries(from)) {
     if (k === '__proto__') continue;
     const p = [...path, k];
