@@ -83,6 +83,7 @@ const TEAM: Record<string, 'security' | 'platform'> = {
   HostwardCollectorDown: 'platform',
   HostwardCollectorDeliveryFailing: 'platform',
   HostwardCollectorDeliveryBacklog: 'platform',
+  HostwardCollectorEventsForbidden: 'platform',
   HostwardNodesSilent: 'platform',
 };
 
