@@ -362,7 +362,10 @@ export const WAL_IDLE_TRUNCATE_MS = 1000;
  * copies what it can (PASSIVE: never waits for a writer). When the WAL has had no new frame for idleMs, ingest
  * is idle: a TRUNCATE checkpoint then copies the rest and cuts the file to zero bytes, so that the database
  * plus its WAL shrink back to the live data after a burst. It may wait for readers (busy timeout) in this
- * thread, never on the event loop; writers arriving meanwhile wait for it at most that long.
+ * thread, never on the event loop; writers arriving meanwhile wait for it at most that long. During a burst
+ * PASSIVE checkpoints copy frames but the WAL only grows (a writer is always appending), so once the WAL is
+ * larger than half the database (and than twice journal_size_limit) a RESTART checkpoint makes the next writer start
+ * the WAL over, which journal_size_limit then cuts: database plus WAL stay within about twice the live data.
  */
 const CHECKPOINT_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -372,6 +375,16 @@ db.exec('PRAGMA synchronous = FULL');
 db.exec('PRAGMA journal_size_limit = ' + workerData.walLimit);
 const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 const truncate = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
+const restart = db.prepare('PRAGMA wal_checkpoint(RESTART)');
+const pageSize = db.prepare('PRAGMA page_size').get().page_size;
+const { statSync } = require('node:fs');
+const dbBytes = () => {
+  try {
+    return statSync(workerData.file).size;
+  } catch {
+    return 0;
+  }
+};
 let lastLog = -1;
 let unchangedSince = Date.now();
 const timer = setInterval(() => {
@@ -381,6 +394,8 @@ const timer = setInterval(() => {
     if (r.log !== lastLog) {
       lastLog = r.log;
       unchangedSince = now;
+      // Still being written: when it has outgrown the bound, the next writer starts it over.
+      if (r.log * pageSize > Math.max(2 * workerData.walLimit, dbBytes() / 2)) restart.get();
     } else if (r.log > 0 && now - unchangedSince >= workerData.idleMs) {
       const t = truncate.get();
       if (t.busy === 0) lastLog = 0;
