@@ -3,8 +3,7 @@
  * probes only through this list; a test checks that every folder under probes/ is registered here.
  */
 import type { Probe } from '../src/sdk.js';
-import { sshProbe as sshChecks } from './ssh/index.js';
-import { SSH_SHED, SSH_WATCH } from './ssh/declarations.js';
+import { sshProbe } from './ssh/index.js';
 import { portsProbe } from './ports/index.js';
 import { kernelProbe } from './kernel/index.js';
 import { tlsProbe } from './tls/index.js';
@@ -20,9 +19,6 @@ import { mountsProbe } from './mounts/index.js';
 import { servicesProbe } from './services/index.js';
 import { auditProbe } from './audit/index.js';
 import { firewallProbe } from './firewall/index.js';
-
-// The ssh probe's declarations live beside it while its index is being reworked; they join it here.
-const sshProbe: Probe = { ...sshChecks, watch: SSH_WATCH, shed: SSH_SHED };
 
 export const PROBES: readonly Probe[] = Object.freeze([
   sshProbe,

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import { defineProbe, skip, mapLimit } from '../../src/sdk.js';
-import type { ProbeContext, Failure, HostRoot } from '../../src/sdk.js';
+import type { ProbeContext, Failure, HostRoot, ShedSpec, WatchSpec } from '../../src/sdk.js';
 import type {
   ConnectionContext,
   EffectiveConfig,
@@ -345,12 +345,23 @@ export function liveTarget(
   return { address: o.liveAddress ?? address, port };
 }
 
+/** sshd_config and its drop-ins; users and groups, since the probe evaluates per user and group. */
+const SSH_WATCH: readonly WatchSpec[] = [
+  { path: '/etc/ssh', depth: 1 },
+  { path: '/etc', names: ['passwd', 'group'] },
+];
+
+/** The live probe (an ssh2 connection to the daemon) is switched off; its checks then say unknown. */
+const SSH_SHED: ShedSpec = { action: 'ssh_live', options: { live: false }, checks: /^ssh\.live_/ };
+
 export const sshProbe = defineProbe<SshFacts>({
   name: 'ssh',
   description:
     'Effective sshd configuration (sshd -T per connection context, and a parser with Include and Match semantics for evidence), password exposure, root login, forwarding, limits, algorithm ratings, host keys, file modes, and a live ssh2 look at the daemon.',
   checks: [...authChecks, ...settingsChecks, ...cryptoChecks, ...fileChecks, ...liveChecks],
   gather,
+  watch: SSH_WATCH,
+  shed: SSH_SHED,
   precondition: (facts) =>
     facts.installed ? undefined : skip('sshd is not installed on this host (no sshd binary, no /etc/ssh/sshd_config)'),
   validateConfig: (c) => {
