@@ -7,7 +7,14 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HostRoot, findProcesses, resolveKubelet, loadContainerdConfig } from '../src/sdk.js';
+import {
+  HostRoot,
+  findProcesses,
+  resolveKubelet,
+  loadContainerdConfig,
+  processTable,
+  processConfinement,
+} from '../src/sdk.js';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -79,5 +86,49 @@ describe('shared host facts', () => {
     const b = await loadContainerdConfig(new HostRoot(root), '/etc/containerd/config.toml');
     expect(a.ok && a.config.cri.unsetSeccompProfile.value).toBe('x');
     expect(b.ok && b.config.cri.unsetSeccompProfile.value).toBe('');
+  });
+  it("places every process by its cgroup once per scan, and reads a process' confinement once", async () => {
+    const id = 'ab'.repeat(32);
+    const root = fakeHost({
+      300: { comm: 'nginx', argv: ['nginx'] },
+      40: { comm: 'conmon', argv: ['conmon'] },
+      7: { comm: 'sshd', argv: ['/usr/sbin/sshd'] },
+    });
+    const cgroup = (pid: number, text: string) => writeFileSync(path.join(root, 'proc', String(pid), 'cgroup'), text);
+    cgroup(
+      300,
+      `0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod12345678_1234_1234_1234_123456789abc.slice/cri-containerd-${id}.scope\n`,
+    );
+    cgroup(40, `0::/machine.slice/crio-conmon-${id}.scope\n`);
+    cgroup(7, '0::/system.slice/ssh.service\n');
+    const status = path.join(root, 'proc', '300', 'status');
+    writeFileSync(status, 'Name:\tnginx\nSeccomp:\t2\nNoNewPrivs:\t1\nCapEff:\t00000000a80425fb\n');
+    const host = new HostRoot(root);
+    const t = await processTable(host, 100);
+    expect(t.problem).toBeUndefined();
+    expect(t.rows.map((r) => r.pid)).toEqual([7, 40, 300]);
+    expect(t.rows[0]!.placement).toEqual({ unit: 'ssh.service' });
+    expect(t.rows[1]!.monitor).toBe(true);
+    expect(t.rows[2]!.placement).toMatchObject({
+      containerId: id,
+      runtime: 'containerd',
+      podUid: '12345678-1234-1234-1234-123456789abc',
+      qos: 'besteffort',
+    });
+    expect(await processTable(host, 100)).toBe(t);
+    expect((await processTable(host, 2)).rows.map((r) => r.pid)).toEqual([7, 40]);
+    const c = await processConfinement(host, 300);
+    expect(c.status).toEqual({ name: 'nginx', seccomp: 2, noNewPrivs: 1, capEff: 0xa80425fbn });
+    writeFileSync(status, 'Name:\tnginx\nSeccomp:\t0\n');
+    expect(await processConfinement(host, 300)).toBe(c);
+    expect((await processConfinement(new HostRoot(root), 300)).status?.seccomp).toBe(0);
+    expect((await processConfinement(host, 999)).statusProblem).toMatch(/^\/proc\/999\/status: /);
+  });
+
+  it('says why the process table is empty', async () => {
+    const bare = mkdtempSync(path.join(os.tmpdir(), 'hostward-facts-'));
+    roots.push(bare);
+    expect((await processTable(new HostRoot(bare), 100)).problem).toMatch(/^\/proc: /);
+    expect((await processTable(new HostRoot(fakeHost({})), 100)).problem).toMatch(/no processes/);
   });
 });

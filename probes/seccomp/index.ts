@@ -19,14 +19,8 @@ import { runtimeDefault } from './runtime-default.js';
 import type { ContainerFact, SeccompFacts, SeccompOptions } from './types.js';
 
 export type { SeccompFacts, ContainerFact, SeccompOptions, RuntimeDefault, ProcStatus } from './types.js';
-export {
-  parseStatus,
-  scanProc,
-  sandboxOf,
-  isUnconfinedLabel,
-  parseOciAnnotations,
-  podNameFromEtcHosts,
-} from './proc.js';
+export { parseProcStatus as parseStatus, parseLsmLabel } from '../../src/sdk.js';
+export { scanProc, sandboxOf, isUnconfinedLabel, parseOciAnnotations, podNameFromEtcHosts } from './proc.js';
 export { capNames, parseCapMask, fullMask, CAP_NAMES, DANGEROUS_CAPABILITIES } from './caps.js';
 export { runtimeDefault } from './runtime-default.js';
 

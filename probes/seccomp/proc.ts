@@ -1,62 +1,12 @@
 /**
- * Running containers from the host's /proc: each process' cgroup names its container and pod
- * (src/host/facts/cgroup.ts, anchored on the suffix so a private cgroup namespace does not matter); the lowest
- * pid of a container is its init, whose status gives Seccomp, NoNewPrivs and CapEff, and whose
- * attr/current gives the LSM label. Parsers are pure and treat /proc text as hostile.
+ * Running containers from the shared process table (src/host/facts/processes/table.ts): each process' cgroup
+ * names its container and pod (anchored on the suffix so a private cgroup namespace does not matter); the lowest
+ * pid of a container is its init, whose confinement (Seccomp, NoNewPrivs, CapEff, LSM label) the table reads.
+ * Parsers are pure and treat /proc and OCI text as hostile.
  */
-import type { HostRoot } from '../../src/sdk.js';
-import { parseCgroup } from '../../src/sdk.js';
-import { capNames, fullMask, parseCapMask } from './caps.js';
-import type { ContainerFact, ProcStatus, SandboxKind } from './types.js';
-
-/** /proc/<pid>/status: "Key:\tvalue" lines. */
-export function parseStatus(text: string): ProcStatus {
-  const out: ProcStatus = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length && i < 200; i++) {
-    const m = /^([A-Za-z_]+):\s*(.*)$/.exec(lines[i]!);
-    if (!m) continue;
-    const v = m[2]!.trim();
-    const int = () => (/^\d{1,9}$/.test(v) ? Number(v) : undefined);
-    switch (m[1]) {
-      case 'Name':
-        out.name = v.slice(0, 64);
-        break;
-      case 'Seccomp': {
-        const n = int();
-        if (n !== undefined && n <= 2) out.seccomp = n;
-        break;
-      }
-      case 'Seccomp_filters': {
-        const n = int();
-        if (n !== undefined) out.seccompFilters = n;
-        break;
-      }
-      case 'NoNewPrivs': {
-        const n = int();
-        if (n === 0 || n === 1) out.noNewPrivs = n;
-        break;
-      }
-      case 'CapEff': {
-        const c = parseCapMask(v);
-        if (c !== undefined) out.capEff = c;
-        break;
-      }
-      case 'CapBnd': {
-        const c = parseCapMask(v);
-        if (c !== undefined) out.capBnd = c;
-        break;
-      }
-    }
-  }
-  return out;
-}
-
-/** The LSM label of attr/current, without the trailing NUL/newline; undefined when empty. */
-export function parseLsmLabel(text: string): string | undefined {
-  const t = text.replace(/\0/g, '').trim().slice(0, 256);
-  return t === '' ? undefined : t;
-}
+import type { HostRoot, ProcessRow } from '../../src/sdk.js';
+import { capNames, fullMask, processArgv, processConfinement, processTable } from '../../src/sdk.js';
+import type { ContainerFact, SandboxKind } from './types.js';
 
 /** A label that confines nothing: AppArmor "unconfined", SELinux spc_t/unconfined_t, or no LSM at all. */
 export function isUnconfinedLabel(label: string | undefined): boolean {
@@ -93,108 +43,105 @@ interface Group {
   sandbox?: SandboxKind;
 }
 
-/** Walk the host's /proc once: group processes by container id, note sandbox shims. */
-export async function scanProc(
+/** Where "every capability" ends: what a privileged container gets. */
+async function fullCapabilities(host: HostRoot, capLastCap: number): Promise<bigint> {
+  // The bounding set of the host's init (a node may withhold some from everything), else every capability
+  // the kernel has.
+  const initBnd = (await processConfinement(host, 1)).status?.capBnd;
+  return initBnd !== undefined && initBnd !== 0n ? initBnd & fullMask(capLastCap) : fullMask(capLastCap);
+}
+
+/**
+ * Group the process table by container id (the lowest pid is the container's init) and note sandbox shims.
+ * comm is at most 15 characters, so shims and runsc's re-executed "exe" are told apart by argv[0].
+ */
+async function groupContainers(
   host: HostRoot,
-  maxProcs: number,
-  capLastCap: number,
-  dangerousNames: readonly string[],
-): Promise<ProcScan> {
-  // "Every capability" is what a privileged container gets: the bounding set of the host's init (a node
-  // may withhold some from everything), else every capability the kernel has.
-  const init = await host.readText('/proc/1/status', { maxBytes: 64 * 1024 });
-  const initBnd = init.ok ? parseStatus(init.text).capBnd : undefined;
-  const full = initBnd !== undefined && initBnd !== 0n ? initBnd & fullMask(capLastCap) : fullMask(capLastCap);
-  const proc = await host.readDir('/proc');
-  if (!proc.ok)
-    return { containers: [], shims: [], problem: `/proc: ${proc.code.replace(/_/g, ' ')} (${proc.reason})` };
-  const pids = proc.entries
-    .filter((e) => /^\d+$/.test(e.name))
-    .map((e) => Number(e.name))
-    .sort((a, b) => a - b);
-  if (pids.length === 0)
-    return {
-      containers: [],
-      shims: [],
-      problem: "/proc has no processes: the host's /proc is not mounted in the scanned root",
-    };
+  rows: readonly ProcessRow[],
+): Promise<{ groups: Map<string, Group>; shims: ProcScan['shims'] }> {
   const groups = new Map<string, Group>();
   const shims: ProcScan['shims'] = [];
-  for (const pid of pids.slice(0, maxProcs)) {
-    const [cg, commR] = await Promise.all([
-      host.readText(`/proc/${pid}/cgroup`, { maxBytes: 64 * 1024 }),
-      host.readText(`/proc/${pid}/comm`, { maxBytes: 64 }),
-    ]);
-    const comm = commR.ok ? commR.text.trim().slice(0, 64) : '';
+  for (const { pid, comm, placement, monitor } of rows) {
     let sandbox = sandboxOf(comm);
     const isShim = comm.startsWith('containerd-shim');
     if (isShim || comm === 'exe') {
-      const cmd = await host.readText(`/proc/${pid}/cmdline`, { maxBytes: 4096 });
-      const argv0 = cmd.ok ? (cmd.text.split('\0')[0] ?? '') : '';
+      const argv0 = (await processArgv(host, pid))[0] ?? '';
       sandbox = sandboxOf(comm, argv0);
       if (isShim) {
         if (sandbox) shims.push({ kind: sandbox, pid, comm: argv0.split('/').pop() || comm });
         continue;
       }
     }
-    if (!cg.ok) continue;
     // conmon (CRI-O, Podman) monitors a container from a cgroup of its own; it is not the workload.
-    if (/(crio|libpod)-conmon-/.test(cg.text)) continue;
-    const place = parseCgroup(cg.text);
-    if (!place.containerId) continue;
-    const g = groups.get(place.containerId);
+    if (monitor || !placement?.containerId) continue;
+    const g = groups.get(placement.containerId);
     if (g) {
       g.processes++;
       if (sandbox && !g.sandbox) g.sandbox = sandbox;
       continue;
     }
     const ng: Group = { pid, comm, processes: 1 };
-    if (place.runtime) ng.runtime = place.runtime;
-    if (place.podUid) ng.podUid = place.podUid;
-    if (place.qos) ng.qos = place.qos;
+    if (placement.runtime) ng.runtime = placement.runtime;
+    if (placement.podUid) ng.podUid = placement.podUid;
+    if (placement.qos) ng.qos = placement.qos;
     if (sandbox) ng.sandbox = sandbox;
-    groups.set(place.containerId, ng);
+    groups.set(placement.containerId, ng);
   }
-  const dangerousSet = new Set(dangerousNames);
+  return { groups, shims };
+}
+
+/** A container's fact from its group and its init's confinement. */
+async function containerOf(
+  host: HostRoot,
+  id: string,
+  g: Group,
+  full: bigint,
+  dangerous: ReadonlySet<string>,
+): Promise<ContainerFact> {
+  const c: ContainerFact = {
+    containerId: id,
+    pid: g.pid,
+    comm: g.comm,
+    processes: g.processes,
+    capabilities: [],
+    dangerous: [],
+    fullCapabilities: false,
+    privileged: false,
+    pause: g.comm === 'pause',
+  };
+  if (g.runtime) c.runtime = g.runtime;
+  if (g.podUid) c.podUid = g.podUid;
+  if (g.qos) c.qos = g.qos;
+  if (g.sandbox) c.sandbox = g.sandbox;
+  const conf = await processConfinement(host, g.pid);
+  if (conf.statusProblem) c.statusProblem = conf.statusProblem;
+  if (conf.status) {
+    c.status = conf.status;
+    if (c.status.capEff !== undefined) {
+      c.capabilities = capNames(c.status.capEff);
+      c.dangerous = c.capabilities.filter((n) => dangerous.has(n));
+      c.fullCapabilities = (c.status.capEff & full) === full;
+    }
+  }
+  if (conf.lsmLabel !== undefined) c.lsmLabel = conf.lsmLabel;
+  c.privileged = c.fullCapabilities && c.status?.seccomp === 0 && isUnconfinedLabel(c.lsmLabel);
+  return c;
+}
+
+/** The running containers from the shared process table, with their init's confinement. */
+export async function scanProc(
+  host: HostRoot,
+  maxProcs: number,
+  capLastCap: number,
+  dangerousNames: readonly string[],
+): Promise<ProcScan> {
+  const full = await fullCapabilities(host, capLastCap);
+  const table = await processTable(host, maxProcs);
+  if (table.problem) return { containers: [], shims: [], problem: table.problem };
+  const { groups, shims } = await groupContainers(host, table.rows);
+  const dangerous = new Set(dangerousNames);
   const containers: ContainerFact[] = [];
-  for (const [id, g] of groups) {
-    const c: ContainerFact = {
-      containerId: id,
-      pid: g.pid,
-      comm: g.comm,
-      processes: g.processes,
-      capabilities: [],
-      dangerous: [],
-      fullCapabilities: false,
-      privileged: false,
-      pause: g.comm === 'pause',
-    };
-    if (g.runtime) c.runtime = g.runtime;
-    if (g.podUid) c.podUid = g.podUid;
-    if (g.qos) c.qos = g.qos;
-    if (g.sandbox) c.sandbox = g.sandbox;
-    const st = await host.readText(`/proc/${g.pid}/status`, { maxBytes: 64 * 1024 });
-    if (!st.ok) c.statusProblem = `/proc/${g.pid}/status: ${st.code.replace(/_/g, ' ')} (${st.reason})`;
-    else {
-      c.status = parseStatus(st.text);
-      if (c.status.capEff !== undefined) {
-        c.capabilities = capNames(c.status.capEff);
-        c.dangerous = c.capabilities.filter((n) => dangerousSet.has(n));
-        c.fullCapabilities = (c.status.capEff & full) === full;
-      }
-    }
-    // AppArmor on a stacking kernel has its own file; attr/current answers EINVAL without any LSM.
-    for (const f of [`/proc/${g.pid}/attr/apparmor/current`, `/proc/${g.pid}/attr/current`]) {
-      const a = await host.readText(f, { maxBytes: 4096 });
-      if (a.ok) {
-        const l = parseLsmLabel(a.text);
-        if (l !== undefined) c.lsmLabel = l;
-        break;
-      }
-    }
-    c.privileged = c.fullCapabilities && c.status?.seccomp === 0 && isUnconfinedLabel(c.lsmLabel);
-    containers.push(c);
-  }
+  for (const [id, g] of groups) containers.push(await containerOf(host, id, g, full, dangerous));
   return { containers: containers.sort((a, b) => a.pid - b.pid), shims };
 }
 

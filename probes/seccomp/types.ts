@@ -1,18 +1,9 @@
 /** Facts of the seccomp probe: the node-level default for pods that name no profile, and every running container. */
-import type { Evidence } from '../../src/sdk.js';
-import type { Setting } from '../../src/sdk.js';
+import type { Evidence, ProcStatus, Setting } from '../../src/sdk.js';
 
 export type SandboxKind = 'gvisor' | 'kata';
 
-export interface ProcStatus {
-  name?: string;
-  /** 0 disabled, 1 strict, 2 filter; undefined when the kernel does not say. */
-  seccomp?: number;
-  seccompFilters?: number;
-  noNewPrivs?: number;
-  capEff?: bigint;
-  capBnd?: bigint;
-}
+export type { ProcStatus } from '../../src/sdk.js';
 
 export interface ContainerFact {
   containerId: string;

@@ -37,7 +37,7 @@ import {
   parseRoutes,
 } from '../../probes/ports/proc-net.js';
 import { parseCgroup } from '../../src/host/facts/cgroup.js';
-import { parseStatus } from '../../probes/seccomp/proc.js';
+import { parseProcStatus } from '../../src/host/facts/processes/status.js';
 import { certificatesInBlob } from '../../probes/tls/gather.js';
 import { parseCertificate } from '../../probes/tls/certificate.js';
 import { certificateSignatureAlgorithm } from '../../probes/tls/der.js';
@@ -1122,7 +1122,7 @@ const cgroupTarget: FuzzTarget = {
 
 const procStatusTarget: FuzzTarget = {
   name: '/proc status',
-  entry: 'probes/seccomp/proc.ts parseStatus',
+  entry: 'src/host/facts/processes/status.ts parseProcStatus',
   dictionary: [
     'Seccomp:\t',
     'NoNewPrivs:\t',
@@ -1166,7 +1166,7 @@ const procStatusTarget: FuzzTarget = {
       60,
     ),
   run(input) {
-    const r = parseStatus(input.toString('utf8'));
+    const r = parseProcStatus(input.toString('utf8'));
     ensure(typeof r === 'object' && r !== null, 'a status');
   },
 };

@@ -6,7 +6,7 @@ import {
   parseBootTime,
   parseGoFlags,
   parseStatusUid,
-} from '../../src/host/facts/processes.js';
+} from '../../src/host/facts/processes/index.js';
 import {
   parseDaemonJson,
   parseDockerdArgs,

@@ -5,14 +5,8 @@
 import { afterAll, describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  parseStatus,
-  parseLsmLabel,
-  isUnconfinedLabel,
-  sandboxOf,
-  parseOciAnnotations,
-  podNameFromEtcHosts,
-} from '../../probes/seccomp/proc.js';
+import { isUnconfinedLabel, sandboxOf, parseOciAnnotations, podNameFromEtcHosts } from '../../probes/seccomp/proc.js';
+import { parseProcStatus as parseStatus, parseLsmLabel } from '../../src/sdk.js';
 import {
   CAP_NAMES,
   DANGEROUS_CAPABILITIES,

@@ -20,8 +20,13 @@ export {
   lastFlag as lastGoFlag,
   CLOCK_TICKS,
   MAX_CMDLINE_BYTES,
-} from './processes.js';
-export type { ProcInfo, ProcStat, FlagOccurrence, CommMatch } from './processes.js';
+} from './processes/index.js';
+export type { ProcInfo, ProcStat, FlagOccurrence, CommMatch } from './processes/index.js';
+export { processTable, processArgv, processConfinement } from './processes/table.js';
+export type { ProcessRow, ProcessTable, ProcessConfinement } from './processes/table.js';
+export { parseProcStatus, parseLsmLabel } from './processes/status.js';
+export type { ProcStatus } from './processes/status.js';
+export { CAP_NAMES, parseCapMask, capNames, fullMask } from './processes/caps.js';
 export {
   resolveKubelet,
   kubeletCandidates,

@@ -13,7 +13,7 @@
 import path from 'node:path';
 import type { Evidence } from '../../../contracts.js';
 import type { HostRoot } from '../../root.js';
-import { findProcesses } from '../processes.js';
+import { findProcesses } from '../processes/index.js';
 import { perScan } from '../cache.js';
 import { MAX_ARGS, collectUnit, expandExec, lastFlag, parseEnvFile, parseFlags, parseUnit, wordsOf } from './argv.js';
 import type { EnvVar, UnitDirective, Word } from './argv.js';

@@ -3,7 +3,7 @@
  * time from stat field 22 plus /proc/stat btime, real uid from status. Parsers take text; findProcesses does
  * the reads, once per scan.
  */
-import type { HostRoot } from '../root.js';
+import type { HostRoot } from '../../root.js';
 
 /** USER_HZ: the unit of /proc/<pid>/stat times on every Linux architecture Kubernetes runs on. */
 export const CLOCK_TICKS = 100;
