@@ -102,7 +102,7 @@ async function paging() {
   await new Promise((r) => setTimeout(r, 5000));
   idle.disable();
   console.log(`paging: idle collector process (5 s): event loop delay max ${(idle.max / 1e6).toFixed(1)} ms, p99 ${(idle.percentile(99) / 1e6).toFixed(1)} ms`);
-  const c = await startCollector({ config: cfg, log: pino({ level: 'warn' }), port: 0, host: '127.0.0.1' });
+  const c = await startCollector({ config: cfg, log: pino({ level: 'warn' }), catalogue: [], port: 0, host: '127.0.0.1' });
   for (const limit of [500, 2000]) {
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
@@ -153,7 +153,7 @@ async function wal() {
   const dir = mkdtempSync(join(tmpdir(), 'hostward-bench-wal-'));
   const cfg = config(dir);
   const db = cfg.collector.db;
-  const c = await startCollector({ config: cfg, log: pino({ level: 'warn' }), port: 0, host: '127.0.0.1' });
+  const c = await startCollector({ config: cfg, log: pino({ level: 'warn' }), catalogue: [], port: 0, host: '127.0.0.1' });
   const total = Number(values.events);
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, size(`${db}-wal`))), 5);

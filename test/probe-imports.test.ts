@@ -4,7 +4,7 @@
  * engine behind the SDK (src/host/facts/), so that one probe can be changed, or removed, without another.
  */
 import { describe, it, expect } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const REPO = path.resolve(import.meta.dirname, '..');
@@ -112,5 +112,43 @@ describe('probe imports', () => {
         "import a from './a.js';\nexport type { B } from \"../b.js\";\nconst c = await import('./c.js');\n// import x from 'x';",
       ),
     ).toEqual(['./a.js', '../b.js', './c.js']);
+  });
+});
+
+/**
+ * The files a module loads, following its relative imports (types too) from file to file: a name in a type
+ * still ties the collector to the probe that declares it.
+ */
+function reachable(roots: readonly string[]): Map<string, string> {
+  const via = new Map<string, string>();
+  const visit = (file: string, from: string): void => {
+    if (via.has(file)) return;
+    via.set(file, from);
+    for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+      if (!spec.startsWith('.')) continue;
+      const target = path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts');
+      if (existsSync(target)) visit(target, file);
+    }
+  };
+  for (const r of roots) visit(r, r);
+  return via;
+}
+
+describe('the collector loads no probe', () => {
+  // It is handed the check catalogue as data (src/collector/catalogue.ts) by whoever starts it.
+  const collector = sourceFiles(path.join(REPO, 'src', 'collector'));
+
+  it('no file under src/collector reaches probes/, directly or through the modules it imports', () => {
+    const found = [...reachable(collector)]
+      .filter(([file]) => file.startsWith(PROBES + path.sep))
+      .map(([file, from]) => `${path.relative(REPO, from)} -> ${path.relative(REPO, file)}`);
+    expect(found).toEqual([]);
+  });
+
+  it('follows imports from file to file and sees a probe reached that way', () => {
+    // The agent's metrics name every probe's measurements: reached from src/metrics/exposition.ts.
+    const via = reachable([path.join(REPO, 'src', 'metrics', 'exposition.ts')]);
+    expect(via.has(path.join(PROBES, 'registry.ts'))).toBe(true);
+    expect(collector.length).toBeGreaterThan(5);
   });
 });

@@ -259,7 +259,12 @@ async function cmdCollector(argv: string[]): Promise<number> {
   // The file sink may be stdout; logs then go to stderr so the NDJSON stays clean.
   const log = makeLogger(config.log.level, config.collector.fileSink === '-');
   const { startCollector } = await import('../collector/server.js');
-  const collector = await startCollector({ config, log, ...(port !== undefined ? { port } : {}) });
+  const collector = await startCollector({
+    config,
+    log,
+    catalogue: catalogue(PROBES),
+    ...(port !== undefined ? { port } : {}),
+  });
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       log.info({ signal: sig }, 'shutting down');

@@ -20,9 +20,10 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { CollectorTls, Config } from '../config/config.js';
 import { ConfigError } from '../config/config.js';
-import type { ApiError, EventsAccepted } from '../contracts.js';
-import { CONTENT_TYPE, renderMetrics } from '../metrics/exposition.js';
+import type { ApiError, CheckInfo, EventsAccepted } from '../contracts.js';
+import { CONTENT_TYPE, renderMetrics } from '../metrics/render.js';
 import { TokenSet, bearer } from './auth.js';
+import { checkCatalogue } from './catalogue.js';
 import type { Caller } from './auth.js';
 import { SaTokenVerifier, looksLikeJwt } from './sa-token.js';
 import { Dispatcher } from './delivery.js';
@@ -31,7 +32,7 @@ import type { RequestOutcome } from './metrics.js';
 import { isPagePath, pageCredentials, servePage } from './page.js';
 import { FleetQueries } from './queries.js';
 import { listPage } from './read-api.js';
-import { checkInfoOf, createSinks } from './sinks.js';
+import { createSinks } from './sinks.js';
 import type { Sink } from './sink.js';
 import { CLOCK_STEP_TOLERANCE_MS, Store } from './store.js';
 import { pragma } from './sqlite.js';
@@ -46,6 +47,11 @@ export { validateEvents } from './validate.js';
 export interface CollectorOptions {
   config: Config;
   log: Logger;
+  /**
+   * The checks' catalogue (titles, references, remediation) for the page and the sinks' texts, as data: the
+   * command line builds it from the probe registry, and the collector loads no probe.
+   */
+  catalogue: readonly CheckInfo[];
   /** Overrides config.collector.port; 0 picks a free port. */
   port?: number;
   /** Overrides config.collector.listen. */
@@ -86,7 +92,8 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   // TLS files are read before anything else starts: a wrong path stops the start naming the key.
   const tls = cfg.tls;
   const tlsInitial = tls ? tlsOptions(tls) : undefined;
-  const sinks = opts.sinks ?? createSinks(cfg);
+  const checks = checkCatalogue(opts.catalogue);
+  const sinks = opts.sinks ?? createSinks(cfg, checks);
   let closing = false;
   let store: Store | undefined;
   const metrics = createCollectorMetrics(() => store, sinks);
@@ -179,7 +186,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
         queries: (pageQueries ??= new FleetQueries(db.db)),
         sinks: sinks.map((s) => s.name),
         authorized: (h) => tokens.check(h),
-        checkInfo: checkInfoOf,
+        checkInfo: checks.info,
       });
       return send(res, page.status, page.type, page.body, page.headers);
     }

@@ -7,33 +7,18 @@
  * (src/sinks/routing.ts): routes and inhibition decide, per queued change, whether it is sent. Alertmanager
  * is one sink (and one persistent queue) per replica, "<name>[i]", all answering to the configured name.
  */
-import { PROBES } from '../../probes/registry.js';
 import type { CollectorConfig } from '../config/config.js';
-import type { CheckInfo } from '../contracts.js';
 import { ConfigError } from '../config/config.js';
-import { catalogue } from '../scan/catalogue.js';
 import { alertmanagerSinks } from '../sinks/alertmanager.js';
 import { checkUrl, readSecretFile } from '../sinks/config.js';
 import { pagerdutySinkFrom, pagerdutySinkFromConfig } from '../sinks/pagerduty.js';
 import { Router, routedSink } from '../sinks/routing.js';
 import { slackSinkFrom, slackSinkFromConfig } from '../sinks/slack.js';
 import { webhookSink } from '../sinks/webhook.js';
+import type { CheckCatalogue } from './catalogue.js';
+import { checkCatalogue } from './catalogue.js';
 import { fileSink } from './file-sink.js';
 import type { Sink } from './sink.js';
-
-let infos: Map<string, CheckInfo> | undefined;
-/** The check's catalogue entry (remediation and references for the fleet page's group view). */
-export function checkInfoOf(check: string): CheckInfo | undefined {
-  infos ??= new Map(catalogue(PROBES).map((c) => [c.id, c]));
-  return infos.get(check);
-}
-
-let remediations: Map<string, string> | undefined;
-/** The check's remediation from the catalogue (the same text `hostward checks` prints). */
-export function remediationOf(check: string): string | undefined {
-  remediations ??= new Map(catalogue(PROBES).map((c) => [c.id, c.remediation]));
-  return remediations.get(check) || undefined;
-}
 
 function webhookFrom(
   cfg: CollectorConfig,
@@ -55,9 +40,13 @@ function webhookFrom(
   });
 }
 
-/** The sinks as configured, before routing. */
-export function createBareSinks(cfg: CollectorConfig): Sink[] {
+/**
+ * The sinks as configured, before routing. Their texts take each check's remediation from `checks`; test-sink
+ * builds them without one, its test notification naming no check of the catalogue.
+ */
+export function createBareSinks(cfg: CollectorConfig, checks: CheckCatalogue = checkCatalogue([])): Sink[] {
   const sinks: Sink[] = [];
+  const remediationOf = checks.remediation;
   const common = {
     ...(cfg.cluster ? { cluster: cfg.cluster } : {}),
     ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
@@ -151,8 +140,8 @@ export function createBareSinks(cfg: CollectorConfig): Sink[] {
 /** The configured name of a sink (what routes and `test-sink` use). */
 export const configNameOf = (s: Sink): string => s.configName ?? s.name;
 
-export function createSinks(cfg: CollectorConfig): Sink[] {
-  const sinks = createBareSinks(cfg);
+export function createSinks(cfg: CollectorConfig, checks: CheckCatalogue): Sink[] {
+  const sinks = createBareSinks(cfg, checks);
   const known = new Set(sinks.map(configNameOf));
   const r = cfg.routing;
   if (r) {

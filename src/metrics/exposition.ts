@@ -13,7 +13,8 @@ import type { Report, Severity, Status } from '../contracts.js';
 import { STATUSES } from '../contracts.js';
 import { PROBE_METRICS, measurementProblem } from './probe-metrics.js';
 
-export const CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+// In render.ts: the collector serves its registry with them, and loads no probe (this file imports probe metrics).
+export { CONTENT_TYPE, renderMetrics } from './render.js';
 
 /** The part of a catalogue entry (CheckInfo) the exposition needs. */
 export interface CatalogueEntry {
@@ -199,26 +200,4 @@ export function createProcessMetrics(): ProcessMetrics {
   }).set(Math.round((Date.now() - process.uptime() * 1000) / 1000));
 
   return { registry, scans, scanErrors };
-}
-
-/**
- * The text to serve on /metrics: the registries concatenated (undefined ones, such as the scan registry
- * before the first scan, are left out). Throws when two registries share a metric name, which would give
- * a duplicate HELP/TYPE that Prometheus rejects.
- */
-export async function renderMetrics(...registries: readonly (Registry | undefined)[]): Promise<string> {
-  const present = registries.filter((r): r is Registry => r !== undefined);
-  const seen = new Set<string>();
-  for (const r of present) {
-    for (const m of r.getMetricsAsArray()) {
-      if (seen.has(m.name)) throw new Error(`metric ${m.name} is registered in two registries`);
-      seen.add(m.name);
-    }
-  }
-  const parts = await Promise.all(present.map((r) => r.metrics()));
-  const text = parts
-    .map((p) => p.trimEnd())
-    .filter((p) => p.length > 0)
-    .join('\n\n');
-  return text.length > 0 ? text + '\n' : '';
 }

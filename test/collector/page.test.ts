@@ -22,11 +22,11 @@ import {
   GROUP_ROWS,
   PAGE_NODES,
 } from '../../src/collector/page.js';
-import { checkInfoOf } from '../../src/collector/sinks.js';
 import type { PageDeps } from '../../src/collector/page.js';
 import { FleetQueries } from '../../src/collector/queries.js';
 import { Store, groupKey } from '../../src/collector/store.js';
 import { transaction } from '../../src/collector/sqlite.js';
+import { CHECKS } from '../helpers/catalogue.js';
 
 const TOKEN = 'page-token-0123456789';
 const NOW = Date.parse('2026-11-24T12:00:00.000Z');
@@ -512,12 +512,12 @@ describe('on-call views', () => {
   });
 
   it('shows remediation and references from the catalogue on the group page', () => {
-    deps.checkInfo = checkInfoOf;
+    deps.checkInfo = CHECKS.info;
     clock = NOW - 60_000;
     store.ingest([
       [ev('a', 'ssh.password_auth', { title: 'SSH password authentication is disabled' }), ev('a', 'kernel.made_up')],
     ]);
-    const info = checkInfoOf('ssh.password_auth')!;
+    const info = CHECKS.info('ssh.password_auth')!;
     expect(info.remediation.length).toBeGreaterThan(10);
     const html = body(`/groups/${groupKey('ssh.password_auth', 'high')}`);
     expect(html).toContain(`<p id="remediation" class="remediation">${escapeHtml(info.remediation)}</p>`);

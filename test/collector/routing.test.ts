@@ -18,6 +18,7 @@ import { applyInhibition, globMatch, Router } from '../../src/sinks/routing.js';
 import { parseRouting } from '../../src/sinks/routing-config.js';
 import type { Severity } from '../../src/contracts.js';
 import { event, post, waitFor, TOKEN } from './helpers.js';
+import { CATALOGUE, CHECKS } from '../helpers/catalogue.js';
 
 const ctx = { checkIds: new Set<string>(), probes: new Map() };
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-routing-'));
@@ -142,7 +143,7 @@ describe('configuration', () => {
       },
       ctx,
     );
-    const e = configError(() => createSinks(c.collector));
+    const e = configError(() => createSinks(c.collector, CHECKS));
     expect(e.key).toBe('collector.routing.routes[0].sinks[1]');
     expect(e.message).toContain('no sink named "pager"');
   });
@@ -307,7 +308,13 @@ describe('through a real collector with named file sinks', () => {
       },
       ctx,
     );
-    c = await startCollector({ config: cfg, log: pino({ level: 'silent' }), port: 0, host: '127.0.0.1' });
+    c = await startCollector({
+      config: cfg,
+      log: pino({ level: 'silent' }),
+      catalogue: CATALOGUE,
+      port: 0,
+      host: '127.0.0.1',
+    });
     const base = `http://127.0.0.1:${c.port}`;
     const ev = (i: number, node: string, check: string, severity: Severity, status: 'fail' | 'pass' = 'fail') =>
       event(i, { id: `${node}-${check}-${status}-${i}`, node, check, probe: check.split('.')[0]!, severity, status });

@@ -15,6 +15,7 @@ import { MIGRATIONS, Store } from '../../src/collector/store.js';
 import { startCollector } from '../../src/collector/server.js';
 import type { AlertEvent, Severity, Status } from '../../src/contracts.js';
 import { event, TOKEN, waitFor } from './helpers.js';
+import { CATALOGUE } from '../helpers/catalogue.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -132,7 +133,14 @@ describe('retention', () => {
       tokensFile: tokens,
       retention: { eventsMaxAgeDays: 2 },
     };
-    const c = await startCollector({ config, log: pino({ level: 'silent' }), port: 0, sinks: [], pruneEveryMs: 50 });
+    const c = await startCollector({
+      config,
+      log: pino({ level: 'silent' }),
+      catalogue: CATALOGUE,
+      port: 0,
+      sinks: [],
+      pruneEveryMs: 50,
+    });
     try {
       const base = `http://127.0.0.1:${c.port}`;
       const post = (evs: AlertEvent[]) =>

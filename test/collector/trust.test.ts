@@ -21,6 +21,7 @@ import type { AlertGroup, NodeSummary } from '../../src/contracts.js';
 import { event, makeDirs, metric, post, requireBuild, startCollectorProcess, stop, waitFor, TOKEN } from './helpers.js';
 import type { Dirs, Proc } from './helpers.js';
 import { ISSUER, agentClaims, jwt, keyPair } from './sa-fixtures.js';
+import { CATALOGUE } from '../helpers/catalogue.js';
 
 const NODE_A = 'tok-node-a-0123456789abcdef';
 const WEB = 'tok-web-glob-0123456789abcdef';
@@ -397,7 +398,13 @@ describe('collector.requireNodeBinding', () => {
       tokensFile: tokens,
       requireNodeBinding: true,
     };
-    const col = await startCollector({ config, log: pino({ level: 'silent' }), port: 0, sinks: [] });
+    const col = await startCollector({
+      config,
+      log: pino({ level: 'silent' }),
+      catalogue: CATALOGUE,
+      port: 0,
+      sinks: [],
+    });
     try {
       const base = `http://127.0.0.1:${col.port}`;
       expect(await post(base, [ev({ node: 'node-a' })])).toMatchObject({

@@ -33,6 +33,7 @@ import {
 import type { Proc } from '../collector/helpers.js';
 import { startReceiver } from './receiver.js';
 import type { Receiver, Request } from './receiver.js';
+import { CATALOGUE } from '../helpers/catalogue.js';
 
 const SECRET = 'whsec-Fault-Injection-7f3a9c1e5b';
 
@@ -251,7 +252,14 @@ describe('in-process collector, webhook timeout 300 ms', () => {
     };
     const cap = captureLog('debug');
     const sink = webhookSink({ name: 'webhook', url: rcv.url, secret: SECRET, timeoutMs: 300 });
-    const c = await startCollector({ config, log: cap.log, port: 0, host: '127.0.0.1', sinks: [sink] });
+    const c = await startCollector({
+      config,
+      log: cap.log,
+      catalogue: CATALOGUE,
+      port: 0,
+      host: '127.0.0.1',
+      sinks: [sink],
+    });
     return { c, base: `http://127.0.0.1:${c.port}`, db: config.collector.db, logs: cap.text };
   }
 

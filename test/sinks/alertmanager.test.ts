@@ -15,10 +15,10 @@ import type { Config } from '../../src/config/config.js';
 import { startCollector } from '../../src/collector/server.js';
 import type { Collector } from '../../src/collector/server.js';
 import { alertsForChange, alertsEndpoint, checkAlertmanagerUrl, firingAlert } from '../../src/sinks/alertmanager.js';
-import { remediationOf } from '../../src/collector/sinks.js';
 import { event, post, waitFor, TOKEN } from '../collector/helpers.js';
 import { freePort, startAlertmanager, startReceiver } from './am.js';
 import type { Am, AmNotification, Receiver } from './am.js';
+import { CATALOGUE, CHECKS } from '../helpers/catalogue.js';
 
 let dir: string;
 let receiver: Receiver;
@@ -97,7 +97,7 @@ describe('payloads (pure)', () => {
       },
       now,
       240_000,
-      { cluster: 'c1', publicUrl: 'https://h.example/', remediation: remediationOf },
+      { cluster: 'c1', publicUrl: 'https://h.example/', remediation: CHECKS.remediation },
     );
     expect(a.labels).toEqual({
       alertname: 'HostwardCheckFailed',
@@ -112,7 +112,7 @@ describe('payloads (pure)', () => {
     expect(a.annotations.description).toBe(
       'PasswordAuthentication yes\n/etc/ssh/sshd_config:3: PasswordAuthentication yes',
     );
-    expect(a.annotations.runbook).toBe(remediationOf('ssh.password_auth'));
+    expect(a.annotations.runbook).toBe(CHECKS.remediation('ssh.password_auth'));
     expect(a.annotations.runbook!.length).toBeGreaterThan(10);
     expect(a.annotations.runbook_url).toBe('https://h.example/?check=ssh.password_auth');
   });
@@ -179,6 +179,7 @@ describe('against two real Alertmanagers', () => {
         ams.map((a) => a.base),
       ),
       log: quiet,
+      catalogue: CATALOGUE,
       port: 0,
       host: '127.0.0.1',
     });
@@ -259,6 +260,7 @@ describe('against two real Alertmanagers', () => {
     collector = await startCollector({
       config: config('outage', [up.base, downBase]),
       log: quiet,
+      catalogue: CATALOGUE,
       port: 0,
       host: '127.0.0.1',
     });
@@ -428,7 +430,13 @@ describe("Alertmanager's own inhibition with hostward's labels", () => {
 `,
     });
     ams.push(am);
-    collector = await startCollector({ config: config('inhibit', [am.base]), log: quiet, port: 0, host: '127.0.0.1' });
+    collector = await startCollector({
+      config: config('inhibit', [am.base]),
+      log: quiet,
+      catalogue: CATALOGUE,
+      port: 0,
+      host: '127.0.0.1',
+    });
     const base = `http://127.0.0.1:${collector.port}`;
     expect(
       (

@@ -17,6 +17,7 @@ import { createSinks } from '../../src/collector/sinks.js';
 import { event, post, waitFor, TOKEN } from '../collector/helpers.js';
 import { pagerdutyOk, slackOk, startFake } from './fakes.js';
 import type { Fake } from './fakes.js';
+import { CATALOGUE, CHECKS } from '../helpers/catalogue.js';
 
 /** Every delivery left the queue, which it does once the receiver answered. */
 const drained = (col: { store: { pendingDeliveries(): Record<string, number> } }) =>
@@ -61,7 +62,7 @@ function config(name: string, over: Partial<Config['collector']> = {}): Config {
   return c;
 }
 
-const sinksOf = (c: Config) => createSinks(c.collector);
+const sinksOf = (c: Config) => createSinks(c.collector, CHECKS);
 
 function configError(f: () => unknown): ConfigError {
   try {
@@ -109,7 +110,7 @@ describe('configuration', () => {
   it('builds both sinks; none when not configured', () => {
     expect(sinksOf(config('a')).map((s) => s.name)).toEqual(['slack', 'pagerduty']);
     const none = defaultConfig().collector;
-    expect(createSinks(none)).toEqual([]);
+    expect(createSinks(none, CHECKS)).toEqual([]);
   });
 
   it('bad configuration fails at start with a ConfigError naming the key, never the secret', () => {
@@ -143,7 +144,7 @@ describe('configuration', () => {
     );
     const urlOnly = defaultConfig().collector;
     urlOnly.pagerdutyUrl = 'https://events.pagerduty.com/v2/enqueue';
-    expect(configError(() => createSinks(urlOnly)).key).toMatch(/^collector\.pagerdutyUrl/);
+    expect(configError(() => createSinks(urlOnly, CHECKS)).key).toMatch(/^collector\.pagerdutyUrl/);
   });
 
   it('startCollector refuses to start with a bad sink configuration', async () => {
@@ -152,6 +153,7 @@ describe('configuration', () => {
       startCollector({
         config: config('c', { slackWebhookUrlFile: path.join(dir, 'nope') }),
         log,
+        catalogue: CATALOGUE,
         port: 0,
         host: '127.0.0.1',
       }),
@@ -169,7 +171,7 @@ describe('end to end through the collector', () => {
     slack.received.length = 0;
     pd.received.length = 0;
     const cap = captureLog('trace');
-    c = await startCollector({ config: config('e2e'), log: cap.log, port: 0, host: '127.0.0.1' });
+    c = await startCollector({ config: config('e2e'), log: cap.log, catalogue: CATALOGUE, port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${c.port}`;
     const nodes = ['worker-1', 'worker-2', 'worker-3'];
     expect(

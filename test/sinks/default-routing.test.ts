@@ -22,6 +22,7 @@ import { pagerdutyOk, slackOk, startFake } from './fakes.js';
 import type { Fake } from './fakes.js';
 import { startAlertmanager, startReceiver } from './am.js';
 import type { Am, Receiver } from './am.js';
+import { CATALOGUE } from '../helpers/catalogue.js';
 
 const checkOf = (s: Severity) => `ssh.floor_${s}`;
 const down = (floor: Severity) => SEVERITIES.filter((s) => SEVERITIES.indexOf(s) <= SEVERITIES.indexOf(floor));
@@ -110,7 +111,7 @@ describe('a collector with every kind of sink and no routing block', () => {
   }
 
   it('each receiver gets exactly the groups of its floor and above', async () => {
-    const c = await startCollector({ config: config(), log: pino({ level: 'silent' }), port: 0 });
+    const c = await startCollector({ config: config(), log: pino({ level: 'silent' }), catalogue: CATALOGUE, port: 0 });
     try {
       const base = `http://127.0.0.1:${c.port}`;
       const events = SEVERITIES.map((s, i) =>

@@ -15,7 +15,6 @@ import { startCollector } from '../../src/collector/server.js';
 import { Store } from '../../src/collector/store.js';
 import { Dispatcher } from '../../src/collector/delivery.js';
 import type { GroupChange } from '../../src/collector/sink.js';
-import { remediationOf } from '../../src/collector/sinks.js';
 import { SqliteFleetView } from '../../src/sinks/fleet.js';
 import { slackPayload, SLACK_LIMITS } from '../../src/sinks/slack.js';
 import { pagerdutyDedupKey, pagerdutyEvent, pagerdutySink } from '../../src/sinks/pagerduty.js';
@@ -23,6 +22,7 @@ import { WindowLimiter } from '../../src/sinks/http.js';
 import { event, post, waitFor, TOKEN } from '../collector/helpers.js';
 import { pagerdutyOk, slackOk, startFake } from './fakes.js';
 import type { Fake } from './fakes.js';
+import { CATALOGUE, CHECKS } from '../helpers/catalogue.js';
 
 let dir: string;
 let slack: Fake;
@@ -126,7 +126,13 @@ describe('Slack through the collector', () => {
       deliveryRetryInitialMs: 20,
       deliveryRetryMaxMs: 100,
     });
-    const c = await startCollector({ config: cfg, log: pino({ level: 'silent' }), port: 0, host: '127.0.0.1' });
+    const c = await startCollector({
+      config: cfg,
+      log: pino({ level: 'silent' }),
+      catalogue: CATALOGUE,
+      port: 0,
+      host: '127.0.0.1',
+    });
     const base = `http://127.0.0.1:${c.port}`;
     try {
       const ev = {
@@ -142,7 +148,7 @@ describe('Slack through the collector', () => {
       const text = JSON.stringify(slack.received[0]!.body);
       expect(text).toContain('/etc/ssh/sshd_config.d/50-cloud-init.conf:1: PasswordAuthentication yes');
       expect(text).toContain('PasswordAuthentication yes for root from 10.0.0.1');
-      const fix = remediationOf('ssh.password_auth')!;
+      const fix = CHECKS.remediation('ssh.password_auth')!;
       expect(fix.length).toBeGreaterThan(10);
       expect(text).toContain(JSON.stringify(`*Remediation:* ${fix}`).slice(1, 40));
       expect(text).toContain(

@@ -18,6 +18,7 @@ import type { GroupChange } from '../../src/collector/sink.js';
 import { SinkError } from '../../src/collector/sink.js';
 import { signWebhook, verifyWebhook, webhookSink } from '../../src/sinks/webhook.js';
 import { event, post, waitFor, TOKEN } from '../collector/helpers.js';
+import { CATALOGUE, CHECKS } from '../helpers/catalogue.js';
 
 const SECRET = 'hmac-SeCrEt-0123456789';
 const URL_TOKEN = 'tok3nInTheUrl987';
@@ -150,7 +151,7 @@ describe('webhook through the collector (simple setup)', () => {
       deliveryRetryMaxMs: 100,
     });
     const { log, text: logs } = captureLog('trace');
-    const c = await startCollector({ config: cfg, log, port: 0, host: '127.0.0.1' });
+    const c = await startCollector({ config: cfg, log, catalogue: CATALOGUE, port: 0, host: '127.0.0.1' });
     try {
       status = 500; // first attempts fail: the queue retries
       expect((await post(`http://127.0.0.1:${c.port}`, [event(1, { node: 'w9' })])).status).toBe(202);
@@ -174,6 +175,6 @@ describe('webhook through the collector (simple setup)', () => {
     expect(logs()).not.toContain(SECRET);
     const bad = defaultConfig().collector;
     bad.webhookSecretFile = path.join(dir, 'secret');
-    expect(() => createSinks(bad)).toThrow(ConfigError);
+    expect(() => createSinks(bad, CHECKS)).toThrow(ConfigError);
   });
 });
