@@ -12,6 +12,7 @@
  * lost watch.
  */
 import { execFile } from 'node:child_process';
+import type { ExecFileException } from 'node:child_process';
 import type { Finding, Measurement, OwnListener, Report } from '../contracts.js';
 import type { Probe } from '../sdk.js';
 import { summarise } from '../scan/runner.js';
@@ -154,111 +155,148 @@ export function ownListenersFromEnv(env: NodeJS.ProcessEnv): OwnListener[] | und
 export type ChildScanner = (() => Promise<Report>) & ChangeAware & WatchdogAware & ListenerAware;
 
 export function childScanner(opts: ChildScanOptions): ChildScanner {
-  const base = [
-    opts.cli,
-    'scan',
-    '--format',
-    'json',
-    '--root',
-    opts.root,
-    ...(opts.configFile ? ['--config', opts.configFile] : []),
-  ];
-  const run = (probes: readonly string[], changed: readonly string[]) =>
-    new Promise<Report>((resolve, reject) => {
-      const args = [...base, ...probes.flatMap((p) => ['--probe', p])];
-      const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), [SCAN_MODE_ENV]: 'agent' };
-      delete env[CHANGED_PATHS_ENV];
-      // Over budget, the agent's watchdog names the optional work this scan leaves out (src/agent/watchdog.ts).
-      const shed = watchdog?.shedForScan() ?? [];
-      if (shed.length > 0) env[SHED_ENV] = shed.join(',');
-      else delete env[SHED_ENV];
-      if (changed.length > 0 && changed.length <= MAX_CHANGED_PATHS) env[CHANGED_PATHS_ENV] = JSON.stringify(changed);
-      if (own) env[OWN_LISTENERS_ENV] = JSON.stringify(own);
-      else delete env[OWN_LISTENERS_ENV];
-      const child = execFile(
-        process.execPath,
-        args,
-        {
-          timeout: opts.timeoutMs,
-          killSignal: 'SIGKILL',
-          maxBuffer: opts.maxBytes ?? 64 * 1024 * 1024,
-          env,
-          encoding: 'utf8',
-        },
-        (err, stdout) => {
-          // Exit 1 means "something fails at or above --fail-on": the report is still complete.
-          untrack?.();
-          const code = (err as (Error & { code?: unknown }) | null)?.code;
-          if (err && code !== 1) {
-            const why = (err as Error & { killed?: boolean }).killed
-              ? `killed after ${opts.timeoutMs} ms`
-              : `exit ${typeof code === 'number' || typeof code === 'string' ? code : err.message}`;
-            reject(new ChildScanError(`scan process failed (${why})`));
-            return;
-          }
-          try {
-            const parsed: unknown = JSON.parse(stdout);
-            if (!isReport(parsed)) throw new Error('not a report');
-            resolve(parsed);
-          } catch (e) {
-            reject(new ChildScanError(`scan process printed no report: ${(e as Error).message}`));
-          }
-        },
-      );
-      const untrack = child.pid !== undefined ? watchdog?.trackChild(child.pid) : undefined;
-      // The child's logs (pino, JSON lines on stderr) go where the agent's go.
-      child.stderr?.pipe(process.stderr);
-    });
-  let watchdog: WatchdogHooks | undefined;
-  const owners = metricOwners(opts.probes);
-  let own: readonly OwnListener[] | undefined;
+  const s = new PartialScanner(opts);
+  return Object.assign(() => s.scan(), {
+    useWatchdog: (w: WatchdogHooks) => s.useWatchdog(w),
+    useOwnListeners: (l: readonly OwnListener[]) => s.useOwnListeners(l),
+    changed: (c: WatchChange) => s.changed(c),
+  });
+}
 
-  let last: Report | undefined;
-  let paths = new Set<string>();
-  let probes = new Set<string>();
-  let full = false;
+/** The changes noted since the last scan, and the last report, which a partial re-scan is merged into. */
+class PartialScanner {
+  private watchdog: WatchdogHooks | undefined;
+  private own: readonly OwnListener[] | undefined;
+  private readonly owners: ReadonlyMap<string, string>;
+  private last: Report | undefined;
+  private paths = new Set<string>();
+  private probes = new Set<string>();
+  private full = false;
 
-  const scan = async (): Promise<Report> => {
+  constructor(private readonly opts: ChildScanOptions) {
+    this.owners = metricOwners(opts.probes);
+  }
+
+  useWatchdog(w: WatchdogHooks): void {
+    this.watchdog = w;
+  }
+
+  useOwnListeners(l: readonly OwnListener[]): void {
+    this.own = l;
+  }
+
+  changed(c: WatchChange): void {
+    if (c.full) this.full = true;
+    for (const p of c.paths) this.paths.add(p);
+    for (const p of c.probes) this.probes.add(p);
+  }
+
+  async scan(): Promise<Report> {
     // Take what is pending now: changes noted while this scan runs belong to the next one.
-    const changed = [...paths].sort();
-    const wanted = probes;
-    const needFull = full || last === undefined || wanted.size === 0;
-    paths = new Set();
-    probes = new Set();
-    full = false;
-    if (needFull) {
-      try {
-        last = await run([], []);
-        return last;
-      } catch (e) {
-        full = true;
-        throw e;
-      }
+    const changed = [...this.paths].sort();
+    const wanted = this.probes;
+    const needFull = this.full || this.last === undefined || wanted.size === 0;
+    this.paths = new Set();
+    this.probes = new Set();
+    this.full = false;
+    return needFull ? this.fullScan() : this.partialScan(this.last!, wanted, changed);
+  }
+
+  private async fullScan(): Promise<Report> {
+    try {
+      this.last = await this.run([], []);
+      return this.last;
+    } catch (e) {
+      this.full = true;
+      throw e;
     }
-    const prev = last!;
+  }
+
+  private async partialScan(prev: Report, wanted: ReadonlySet<string>, changed: string[]): Promise<Report> {
     const ran = new Set(prev.probes.map((p) => p.probe)); // a probe the configuration does not run stays out
     const rerun = [...wanted].filter((p) => ran.has(p)).sort();
     if (rerun.length === 0) return prev;
     try {
-      const part = await run(rerun, changed);
-      last = mergeReports(prev, part, rerun, owners);
-      return last;
+      const part = await this.run(rerun, changed);
+      this.last = mergeReports(prev, part, rerun, this.owners);
+      return this.last;
     } catch (e) {
-      full = true; // what this scan should have seen is not lost: the next scan looks at everything
+      this.full = true; // what this scan should have seen is not lost: the next scan looks at everything
       throw e;
     }
-  };
-  return Object.assign(scan, {
-    useWatchdog(w: WatchdogHooks) {
-      watchdog = w;
-    },
-    useOwnListeners(l: readonly OwnListener[]) {
-      own = l;
-    },
-    changed(c: WatchChange) {
-      if (c.full) full = true;
-      for (const p of c.paths) paths.add(p);
-      for (const p of c.probes) probes.add(p);
-    },
+  }
+
+  private run(probes: readonly string[], changed: readonly string[]): Promise<Report> {
+    const args = [...scanArgs(this.opts), ...probes.flatMap((p) => ['--probe', p])];
+    return runScanProcess(this.opts, args, this.envFor(changed), this.watchdog);
+  }
+
+  private envFor(changed: readonly string[]): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...(this.opts.env ?? process.env), [SCAN_MODE_ENV]: 'agent' };
+    delete env[CHANGED_PATHS_ENV];
+    // Over budget, the agent's watchdog names the optional work this scan leaves out (src/agent/watchdog.ts).
+    const shed = this.watchdog?.shedForScan() ?? [];
+    if (shed.length > 0) env[SHED_ENV] = shed.join(',');
+    else delete env[SHED_ENV];
+    if (changed.length > 0 && changed.length <= MAX_CHANGED_PATHS) env[CHANGED_PATHS_ENV] = JSON.stringify(changed);
+    if (this.own) env[OWN_LISTENERS_ENV] = JSON.stringify(this.own);
+    else delete env[OWN_LISTENERS_ENV];
+    return env;
+  }
+}
+
+/** `hostward scan --format json` on the agent's root and configuration; the probes are added per scan. */
+function scanArgs(opts: ChildScanOptions): string[] {
+  const config = opts.configFile ? ['--config', opts.configFile] : [];
+  return [opts.cli, 'scan', '--format', 'json', '--root', opts.root, ...config];
+}
+
+/** Run one scan process and read its report; the watchdog samples it while it runs. */
+function runScanProcess(
+  opts: ChildScanOptions,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  watchdog: WatchdogHooks | undefined,
+): Promise<Report> {
+  return new Promise<Report>((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      args,
+      {
+        timeout: opts.timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: opts.maxBytes ?? 64 * 1024 * 1024,
+        env,
+        encoding: 'utf8',
+      },
+      (err, stdout) => {
+        untrack?.();
+        const r = scanOutcome(err, stdout, opts.timeoutMs);
+        if (r instanceof ChildScanError) reject(r);
+        else resolve(r);
+      },
+    );
+    const untrack = child.pid !== undefined ? watchdog?.trackChild(child.pid) : undefined;
+    // The child's logs (pino, JSON lines on stderr) go where the agent's go.
+    child.stderr?.pipe(process.stderr);
   });
+}
+
+/** The report a scan process printed, or why there is none. */
+function scanOutcome(err: ExecFileException | null, stdout: string, timeoutMs: number): Report | ChildScanError {
+  // Exit 1 means "something fails at or above --fail-on": the report is still complete.
+  const code = err?.code;
+  if (err && code !== 1) {
+    const why = err.killed
+      ? `killed after ${timeoutMs} ms`
+      : `exit ${typeof code === 'number' || typeof code === 'string' ? code : err.message}`;
+    return new ChildScanError(`scan process failed (${why})`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(stdout);
+    if (!isReport(parsed)) throw new Error('not a report');
+    return parsed;
+  } catch (e) {
+    return new ChildScanError(`scan process printed no report: ${(e as Error).message}`);
+  }
 }

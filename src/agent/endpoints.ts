@@ -63,38 +63,53 @@ export interface EndpointOptions {
 }
 
 export async function serveEndpoints(opts: EndpointOptions): Promise<Endpoints> {
-  const { guard, state, log } = opts;
+  const { servers, port } = await listenAll(opts, requestHandler(opts));
+  return {
+    port,
+    listeners: () => ownListeners(opts, port),
+    close: (drained) => closeServers(servers, drained),
+  };
+}
 
-  async function route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    if (path === '/healthz') return ok(res);
-    if (path === '/readyz') {
-      return state.report() === undefined ? send(res, 503, TEXT_TYPE, 'first scan not done\n') : ok(res);
-    }
-    if (path !== '/metrics' && path !== '/v1/report') return error(res, 404, 'not found');
-    if (path === '/v1/report' && guard.methods().length === 0) return error(res, 403, REPORT_REFUSED);
-    const v = await guard.authenticate(req);
-    if (!v.ok) return error(res, v.status, v.error, v.challenge ? { 'WWW-Authenticate': v.challenge } : {});
-    if (path === '/metrics') {
-      const m = await state.metrics();
-      return send(res, 200, m.type, m.body);
-    }
-    const report = state.report();
-    return report === undefined ? error(res, 503, 'first scan not done') : send(res, 200, JSON_TYPE, report);
-  }
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+/** GET and HEAD only; a failure is logged and answered 500 (or the connection cut when the answer had begun). */
+function requestHandler(opts: EndpointOptions): Handler {
+  return (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       error(res, 405, `method ${req.method ?? ''} not allowed`, { Allow: 'GET, HEAD' });
       return;
     }
-    route(req, res, path).catch((e: unknown) => {
-      log.error({ err: e instanceof Error ? e.message : String(e), path }, 'request failed');
+    route(opts, req, res, path).catch((e: unknown) => {
+      opts.log.error({ err: e instanceof Error ? e.message : String(e), path }, 'request failed');
       if (!res.headersSent) error(res, 500, 'internal error');
       else res.destroy();
     });
-  }
+  };
+}
 
+async function route(opts: EndpointOptions, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  const { guard, state } = opts;
+  if (path === '/healthz') return ok(res);
+  if (path === '/readyz') {
+    return state.report() === undefined ? send(res, 503, TEXT_TYPE, 'first scan not done\n') : ok(res);
+  }
+  if (path !== '/metrics' && path !== '/v1/report') return error(res, 404, 'not found');
+  if (path === '/v1/report' && guard.methods().length === 0) return error(res, 403, REPORT_REFUSED);
+  const v = await guard.authenticate(req);
+  if (!v.ok) return error(res, v.status, v.error, v.challenge ? { 'WWW-Authenticate': v.challenge } : {});
+  if (path === '/metrics') {
+    const m = await state.metrics();
+    return send(res, 200, m.type, m.body);
+  }
+  const report = state.report();
+  return report === undefined ? error(res, 503, 'first scan not done') : send(res, 200, JSON_TYPE, report);
+}
+
+/** One server per address, all on the same port (port 0: the one the first address got). */
+async function listenAll(opts: EndpointOptions, onRequest: Handler): Promise<{ servers: Server[]; port: number }> {
+  const { guard, log } = opts;
   const servers: Server[] = [];
   // A rotated certificate (a Secret updated in place) is loaded before the next handshake: this listener
   // runs ahead of the TLS server's own, which reads the secure context.
@@ -120,34 +135,35 @@ export async function serveEndpoints(opts: EndpointOptions): Promise<Endpoints> 
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     throw e;
   }
+  return { servers, port };
+}
 
-  const listeners = (): OwnListener[] => {
-    const authentication = guard.methods();
-    const open = authentication.length > 0 ? [] : [{ path: '/metrics', reveals: METRICS_REVEAL }];
-    const tls = guard.tls;
-    const pid = process.pid;
-    return opts.addresses.map((address) => ({
-      service: 'hostward agent',
-      address,
-      port,
-      protocol: 'tcp',
-      tls,
-      authentication,
-      open,
-      pid,
-    }));
-  };
+/** What each address serves without authentication, for the scans (ctx.ownListeners). */
+function ownListeners(opts: EndpointOptions, port: number): OwnListener[] {
+  const authentication = opts.guard.methods();
+  const open = authentication.length > 0 ? [] : [{ path: '/metrics', reveals: METRICS_REVEAL }];
+  const tls = opts.guard.tls;
+  const pid = process.pid;
+  return opts.addresses.map((address) => ({
+    service: 'hostward agent',
+    address,
+    port,
+    protocol: 'tcp',
+    tls,
+    authentication,
+    open,
+    pid,
+  }));
+}
 
-  async function close(drained: Promise<unknown>): Promise<void> {
-    const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
-    for (const s of servers) s.closeIdleConnections();
-    await drained.catch(() => undefined);
-    // Anything still open after the scan finished is a slow client; cut it.
-    for (const s of servers) s.closeAllConnections();
-    await Promise.all(closed);
-  }
-
-  return { port, listeners, close };
+/** Stop accepting; idle connections are closed now, the rest once `drained` settles. */
+async function closeServers(servers: readonly Server[], drained: Promise<unknown>): Promise<void> {
+  const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+  for (const s of servers) s.closeIdleConnections();
+  await drained.catch(() => undefined);
+  // Anything still open after the scan finished is a slow client; cut it.
+  for (const s of servers) s.closeAllConnections();
+  await Promise.all(closed);
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -27,39 +27,23 @@
  *   the error logged and counted in hostward_watch_errors_total, and a full re-scan is requested; the
  *   schedule remains the fallback until refresh() re-adds the watch.
  */
-import { watch, readFileSync, readdirSync, lstatSync, statSync } from 'node:fs';
-import type { Dirent, FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { Counter, Gauge, Registry } from 'prom-client';
-import { HostRoot, globToRegExp } from '../host/root.js';
-import type { Probe, WatchSpec } from '../sdk.js';
+import type { Registry } from 'prom-client';
+import { HostRoot } from '../host/root.js';
+import type { Probe } from '../sdk.js';
 import type { Config } from '../config/config.js';
+import { changedNames, digestOf } from './watch/digest.js';
+import { ChangeBuffer } from './watch/debounce.js';
+import { createWatchMetrics } from './watch/metrics.js';
+import type { WatchMetrics } from './watch/metrics.js';
+import { compileTarget, coversDir, coversEntry, declaredTargets, exclusion } from './watch/targets.js';
+import type { CompiledTarget, WatchTarget } from './watch/targets.js';
+import { WatchSet } from './watch/watch-set.js';
 
-export interface WatchTarget extends WatchSpec {
-  /** The probes that read what is here: a change re-runs these. */
-  probes: readonly string[];
-}
-
-/**
- * The fixed directories the probes declare (Probe.watch), one target per distinct spec with every probe that
- * declares it, in the probes' order.
- */
-export function declaredTargets(probes: readonly Pick<Probe, 'name' | 'watch'>[]): WatchTarget[] {
-  const bySpec = new Map<string, WatchTarget & { probes: string[] }>();
-  for (const p of probes) {
-    for (const s of p.watch ?? []) {
-      const key = JSON.stringify([s.path, s.names ?? null, s.depth ?? 0, s.ignore ?? null]);
-      const t = bySpec.get(key);
-      if (t) t.probes.push(p.name);
-      else bySpec.set(key, { ...s, probes: [p.name] });
-    }
-  }
-  return [...bySpec.values()];
-}
-
-/** Never watched, whatever a target says: pseudo file systems. */
-const NEVER = ['/proc', '/sys', '/dev'];
+export { declaredTargets } from './watch/targets.js';
+export type { WatchTarget } from './watch/targets.js';
+export { inotifyLimit } from './watch/metrics.js';
 
 /** What changed, for a change-aware scan function. */
 export interface WatchChange {
@@ -120,193 +104,151 @@ export interface Watcher {
   close(): void;
 }
 
-function globMatch(pattern: string, p: string): boolean {
-  const re = new RegExp(
-    '^' +
-      pattern
-        .split('*')
-        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-        .join('[^/]*') +
-      '(/.*)?$',
-  );
-  return re.test(p);
-}
-
-/** fs.inotify.max_user_watches of the host (through the mount), else of this namespace; undefined if unknown. */
-export function inotifyLimit(root: string): number | undefined {
-  for (const f of [path.join(root, 'proc/sys/fs/inotify/max_user_watches'), '/proc/sys/fs/inotify/max_user_watches']) {
-    try {
-      const n = Number(readFileSync(f, 'utf8').trim());
-      if (Number.isInteger(n) && n > 0) return n;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
-}
-
-/** A target with its patterns compiled. */
-interface Compiled {
-  t: WatchTarget;
-  names: RegExp[] | undefined;
-  ignoreName: RegExp[];
-  ignorePath: RegExp[];
-}
-
-function compile(t: WatchTarget): Compiled {
-  const ignore = t.ignore ?? [];
-  return {
-    t,
-    names: t.names?.map((n) => globToRegExp(n)),
-    ignoreName: ignore.filter((g) => !g.startsWith('/')).map((g) => globToRegExp(g)),
-    ignorePath: ignore.filter((g) => g.startsWith('/')).map((g) => globToRegExp(g, { globstar: true })),
-  };
-}
-
-/** Levels of `dir` below `base` (0: the same), or -1 when it is not below. */
-function levelBelow(dir: string, base: string): number {
-  if (dir === base) return 0;
-  const prefix = base === '/' ? '/' : base + '/';
-  if (!dir.startsWith(prefix)) return -1;
-  return dir.slice(prefix.length).split('/').length;
-}
-
-function ignored(c: Compiled, p: string, name: string): boolean {
-  return c.ignoreName.some((r) => r.test(name)) || c.ignorePath.some((r) => r.test(p));
-}
-
-/** Does target c cover directory `dir` (at a level within its depth)? */
-function coversDir(c: Compiled, dir: string): boolean {
-  const level = levelBelow(dir, c.t.path);
-  return level >= 0 && level <= (c.t.depth ?? 0);
-}
-
-/** Does target c, which covers `dir`, care about its entry `name` (undefined: unknown)? */
-function coversEntry(c: Compiled, dir: string, name: string | undefined): boolean {
-  if (name === undefined) return true;
-  if (dir === c.t.path && c.names && !c.names.some((r) => r.test(name))) return false;
-  return !ignored(c, path.posix.join(dir, name), name);
-}
-
-interface Held {
-  w: FSWatcher;
-  /** Host path of the watched directory. */
-  host: string;
-  ino: number;
-  /** The targets that cover this directory. */
-  covering: Compiled[];
-  /** Relevant entry name -> stat signature, for changes that no event reported. */
-  digest: Map<string, string>;
-}
-
 export function startWatcher(opts: WatchOptions): Watcher {
-  const log = opts.log.child({ component: 'watch' });
-  const scanned = opts.config?.scan.probes?.length ? new Set(opts.config.scan.probes) : undefined;
-  const wanted = (probes: readonly string[]) => (scanned ? probes.filter((p) => scanned.has(p)) : [...probes]);
-  const targets: Compiled[] = (opts.targets ?? declaredTargets(opts.probes ?? []))
-    .filter((t) => wanted(t.probes).length > 0)
-    .map(compile);
-  const excluded = [...NEVER, ...(opts.exclude ?? [])];
-  const held = new Map<string, Held>();
-  const changeAware = isChangeAware(opts.scan) ? opts.scan : undefined;
-  let closed = false;
-  /** Changed path -> probes, waiting for the debounce. */
-  let pending = new Map<string, Set<string>>();
-  let fullPending = false;
-  let timer: NodeJS.Timeout | undefined;
-  let firstAt = 0;
-  let overLimitLogged = false;
+  return new ConfigWatcher(opts);
+}
 
-  const registry = new Registry();
-  const registers = [registry];
-  new Gauge({
-    name: 'hostward_watches',
-    help: 'File-system watches (inotify) the agent holds on configuration directories.',
-    registers,
-    collect() {
-      this.set(held.size);
-    },
-  });
-  const limit = new Gauge({
-    name: 'hostward_watch_limit',
-    help: 'fs.inotify.max_user_watches of the host, the per-user bound the watches count against.',
-    registers,
-  });
-  const events = new Counter({
-    name: 'hostward_watch_events_total',
-    help: 'File-system events seen on watched configuration paths (before debouncing).',
-    registers,
-  });
-  const errors = new Counter({
-    name: 'hostward_watch_errors_total',
-    help: 'Watch failures and watches refused by the bound; each falls back to the scheduled scan. reason is error, limit or gone.',
-    labelNames: ['reason'] as const,
-    registers,
-  });
-  const missed = new Counter({
-    name: 'hostward_watch_missed_changes_total',
-    help: 'Changes to watched entries that no file-system event reported (inotify queue overflow, a lost watch), found by comparing stat digests.',
-    registers,
-  });
-  for (const reason of ['error', 'limit', 'gone']) errors.inc({ reason }, 0);
-  const lim = inotifyLimit(opts.root);
-  if (lim !== undefined) limit.set(lim);
+/**
+ * The watcher: turns events on the watched directories (WatchSet) into debounced changes (ChangeBuffer) naming
+ * the probes to re-run, and finds the changes no event reported (the stat digests).
+ */
+class ConfigWatcher implements Watcher {
+  readonly registry: Registry;
+  readonly ready: Promise<void>;
+  private readonly log: Logger;
+  private readonly metrics: WatchMetrics;
+  /** Grows once the probes' own targets are known (ready). */
+  private readonly targets: CompiledTarget[];
+  /** The probes config.scan.probes runs, when it names some. */
+  private readonly scanned: ReadonlySet<string> | undefined;
+  private readonly changeAware: ChangeAware | undefined;
+  private readonly isExcluded: (host: string) => boolean;
+  private readonly dirs: WatchSet;
+  private readonly buffer: ChangeBuffer;
+  private closed = false;
 
-  const isExcluded = (host: string): boolean => excluded.some((e) => globMatch(e, host));
-  const mounted = (host: string): string => path.join(opts.root, host);
+  constructor(private readonly opts: WatchOptions) {
+    this.log = opts.log.child({ component: 'watch' });
+    this.scanned = opts.config?.scan.probes?.length ? new Set(opts.config.scan.probes) : undefined;
+    this.targets = (opts.targets ?? declaredTargets(opts.probes ?? []))
+      .filter((t) => this.wanted(t.probes).length > 0)
+      .map(compileTarget);
+    this.isExcluded = exclusion(opts.exclude ?? []);
+    this.changeAware = isChangeAware(opts.scan) ? opts.scan : undefined;
+    this.metrics = createWatchMetrics(opts.root, () => this.dirs.size);
+    this.registry = this.metrics.registry;
+    this.buffer = new ChangeBuffer(opts.debounceMs, () => this.flush());
+    this.dirs = new WatchSet({
+      root: opts.root,
+      maxWatches: opts.maxWatches,
+      log: this.log,
+      isExcluded: this.isExcluded,
+      errors: this.metrics.errors,
+      coveringOf: (dir) => this.coveringOf(dir),
+      onEvent: (dir, name) => this.onEvent(dir, name),
+      onError: (dir) => this.onWatchError(dir),
+    });
+    this.sync();
+    this.log.info(
+      { watches: this.dirs.size, maxWatches: opts.maxWatches, limit: this.metrics.limit },
+      'watching configuration paths',
+    );
+    this.ready = this.addProbeTargets();
+  }
 
-  const coveringOf = (dir: string): Compiled[] => targets.filter((c) => coversDir(c, dir));
+  get watches(): number {
+    return this.dirs.size;
+  }
+
+  watched(): string[] {
+    return this.dirs.hosts();
+  }
+
+  refresh(): void {
+    if (this.closed) return;
+    this.sync();
+    // The scheduled scan that follows covers what the events missed, unless it is skipped because a scan is
+    // running: so the lost changes are also re-checked as changes of their own (rare, and cheap).
+    this.recheck(this.unreported(new Map()));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.buffer.stop();
+    this.dirs.closeAll();
+  }
+
+  /** Only the probes the configuration runs. */
+  private wanted(probes: readonly string[]): string[] {
+    return this.scanned ? probes.filter((p) => this.scanned!.has(p)) : [...probes];
+  }
+
+  private coveringOf(dir: string): CompiledTarget[] {
+    return this.targets.filter((c) => coversDir(c, dir));
+  }
 
   /** The probes that a change of entry `name` (undefined: unknown) in `dir` re-runs; empty: nobody cares. */
-  function probesFor(
-    dir: string,
-    name: string | undefined,
-    covering = held.get(dir)?.covering ?? coveringOf(dir),
-  ): Set<string> {
+  private probesFor(dir: string, name: string | undefined): Set<string> {
+    const covering = this.dirs.get(dir)?.covering ?? this.coveringOf(dir);
     const out = new Set<string>();
-    for (const c of covering) if (coversEntry(c, dir, name)) for (const p of wanted(c.t.probes)) out.add(p);
+    for (const c of covering) if (coversEntry(c, dir, name)) for (const p of this.wanted(c.t.probes)) out.add(p);
     return out;
   }
 
-  /** Signatures of the entries of `dir` that some target cares about. */
-  function digestOf(dir: string, covering: Compiled[]): Map<string, string> {
-    const out = new Map<string, string>();
-    let names: string[];
+  /** Drop dead watches, add missing ones. */
+  private sync(): void {
+    if (!this.closed) this.dirs.sync(this.targets);
+  }
+
+  private onEvent(dir: string, name: string | undefined): void {
+    if (this.closed) return;
+    if (name !== undefined && this.isExcluded(path.posix.join(dir, name))) return;
+    const probes = this.probesFor(dir, name);
+    if (probes.size === 0) return;
+    this.metrics.events.inc();
+    this.changed(name === undefined ? dir : path.posix.join(dir, name), probes);
+  }
+
+  /** The watch of `dir` was lost: whatever happened in between is not missed, a full re-scan. */
+  private onWatchError(dir: string): void {
+    this.buffer.markFull();
+    this.changed(dir, this.probesFor(dir, undefined));
+  }
+
+  private changed(p: string, probes: Set<string>): void {
+    if (!this.closed) this.buffer.add(p, probes);
+  }
+
+  private flush(): void {
+    if (this.closed || this.buffer.empty) return;
+    this.sync(); // a new drop-in directory gets its watch; a removed one is dropped
+    const batch = this.buffer.take();
+    const paths = [...batch.paths.keys()].sort();
+    const probes = [...new Set([...batch.paths.values()].flatMap((s) => [...s]))].sort();
+    const change: WatchChange = { paths, probes, full: batch.full };
+    this.log.debug(change, 'configuration changed; re-scanning');
     try {
-      names = readdirSync(mounted(dir));
-    } catch {
-      return out;
+      this.changeAware?.changed(change);
+      this.opts.onChange(paths, change);
+    } catch (e) {
+      this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'change handler failed');
     }
-    for (const name of names) {
-      if (!covering.some((c) => coversEntry(c, dir, name))) continue;
-      try {
-        const st = lstatSync(mounted(path.posix.join(dir, name)), { bigint: true });
-        // A directory's times and size move with its entries, which its own watch covers (the parent gets no
-        // event for them): only its identity and permissions count here.
-        out.set(
-          name,
-          st.isDirectory()
-            ? `d:${st.ino}:${st.mode}:${st.uid}:${st.gid}`
-            : `${st.ino}:${st.mode}:${st.uid}:${st.gid}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`,
-        );
-      } catch {
-        // vanished between readdir and lstat: absent
-      }
-    }
-    return out;
+    // Events come in bursts: when some arrive, others may have been lost (the queue is shared by every watch).
+    // Compare the digests now, after the re-scan has been started so that this is not on its path, and re-check
+    // what changed unannounced as a change of its own.
+    this.recheck(this.unreported(batch.paths));
   }
 
   /**
    * Entries whose signature changed since the last digest and that no event named (neither pending nor in
    * `reported`, the batch just handed over); the digests are renewed.
    */
-  function unreported(reported: ReadonlyMap<string, unknown>): string[] {
+  private unreported(reported: ReadonlyMap<string, unknown>): string[] {
     const out: string[] = [];
-    const named = (p: string) => pending.has(p) || reported.has(p);
-    for (const h of held.values()) {
-      const now = digestOf(h.host, h.covering);
-      for (const name of new Set([...h.digest.keys(), ...now.keys()])) {
-        if (h.digest.get(name) === now.get(name)) continue;
+    const named = (p: string) => this.buffer.has(p) || reported.has(p);
+    for (const h of this.dirs.all()) {
+      const now = digestOf((d) => this.dirs.mounted(d), h.host, h.covering);
+      for (const name of changedNames(h.digest, now)) {
         const p = path.posix.join(h.host, name);
         if (!named(p) && !named(h.host)) out.push(p);
       }
@@ -315,210 +257,50 @@ export function startWatcher(opts: WatchOptions): Watcher {
     return out;
   }
 
-  function countMissed(lost: string[], what: string): void {
-    missed.inc(lost.length);
-    log.warn(
+  /** Count the changes no event reported, and re-check them as changes of their own. */
+  private recheck(lost: string[]): void {
+    if (lost.length === 0) return;
+    this.metrics.missed.inc(lost.length);
+    this.log.warn(
       { paths: lost.slice(0, 20), count: lost.length },
-      `changes without a file-system event (events lost): ${what}`,
+      'changes without a file-system event (events lost): re-checking them',
     );
+    for (const p of lost) this.changed(p, this.probesFor(path.posix.dirname(p), path.posix.basename(p)));
   }
 
-  function note(p: string, probes: Set<string>): void {
-    const s = pending.get(p);
-    if (s) for (const x of probes) s.add(x);
-    else pending.set(p, new Set(probes));
-  }
-
-  function flush(): void {
-    timer = undefined;
-    if (closed || pending.size === 0) return;
-    watchTargets(); // a new drop-in directory gets its watch; a removed one is dropped
-    const batch = pending;
-    const full = fullPending;
-    pending = new Map();
-    fullPending = false;
-    const paths = [...batch.keys()].sort();
-    const probes = [...new Set([...batch.values()].flatMap((s) => [...s]))].sort();
-    const change: WatchChange = { paths, probes, full };
-    log.debug(change, 'configuration changed; re-scanning');
-    try {
-      changeAware?.changed(change);
-      opts.onChange(paths, change);
-    } catch (e) {
-      log.error({ err: e instanceof Error ? e.message : String(e) }, 'change handler failed');
-    }
-    // Events come in bursts: when some arrive, others may have been lost (the queue is shared by every watch).
-    // Compare the digests now, after the re-scan has been started so that this is not on its path, and re-check
-    // what changed unannounced as a change of its own.
-    const lost = unreported(batch);
-    if (lost.length > 0) {
-      countMissed(lost, 're-checking them');
-      for (const p of lost) changed(p, probesFor(path.posix.dirname(p), path.posix.basename(p)));
-    }
-  }
-
-  function changed(p: string, probes: Set<string>): void {
-    if (closed) return;
-    note(p, probes);
-    const now = Date.now();
-    if (timer === undefined) firstAt = now;
-    else clearTimeout(timer);
-    // Trailing debounce, but a continuous stream of writes still flushes within 4 × debounceMs.
-    const wait = Math.max(0, Math.min(opts.debounceMs, firstAt + 4 * opts.debounceMs - now));
-    timer = setTimeout(flush, wait);
-    timer.unref();
-  }
-
-  function drop(host: string, reason: 'error' | 'gone', err?: unknown): void {
-    const h = held.get(host);
-    if (!h) return;
-    held.delete(host);
-    try {
-      h.w.close();
-    } catch {
-      // already closed
-    }
-    errors.inc({ reason });
-    const msg = err instanceof Error ? err.message : err === undefined ? undefined : JSON.stringify(err);
-    log.warn(
-      { path: host, reason, ...(msg ? { err: msg } : {}) },
-      'watch lost; falling back to the schedule until the next scheduled scan re-adds it',
-    );
-  }
-
-  function add(host: string): boolean {
-    if (held.has(host)) return true;
-    if (isExcluded(host)) return false;
-    let ino: number;
-    try {
-      const st = statSync(mounted(host));
-      if (!st.isDirectory()) return false;
-      ino = st.ino;
-    } catch {
-      return false; // missing: retried by refresh() on the next scheduled scan
-    }
-    if (held.size >= opts.maxWatches) {
-      errors.inc({ reason: 'limit' });
-      if (!overLimitLogged)
-        log.warn({ path: host, maxWatches: opts.maxWatches }, 'watch bound reached; this path is left to the schedule');
-      overLimitLogged = true;
-      return false;
-    }
-    let w: FSWatcher;
-    try {
-      w = watch(mounted(host), { persistent: false }, (_type, filename) => {
-        if (closed) return;
-        const name = filename === null ? undefined : filename.toString();
-        if (name !== undefined && isExcluded(path.posix.join(host, name))) return;
-        const probes = probesFor(host, name);
-        if (probes.size === 0) return;
-        events.inc();
-        changed(name === undefined ? host : path.posix.join(host, name), probes);
-      });
-    } catch (e) {
-      errors.inc({ reason: 'error' });
-      log.warn({ path: host, err: e instanceof Error ? e.message : String(e) }, 'cannot watch; left to the schedule');
-      return false;
-    }
-    w.on('error', (e) => {
-      drop(host, 'error', e);
-      fullPending = true; // whatever happened in between is not missed: a full re-scan
-      changed(host, probesFor(host, undefined));
-    });
-    const covering = coveringOf(host);
-    held.set(host, { w, host, ino, covering, digest: digestOf(host, covering) });
-    return true;
-  }
-
-  /** Watch a target's directory and its subdirectories down to its depth. */
-  function addTree(c: Compiled, dir: string, depthLeft: number): void {
-    if (!add(dir) || depthLeft <= 0) return;
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(mounted(dir), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const d of entries) {
-      const p = path.posix.join(dir, d.name);
-      if (d.isDirectory() && !ignored(c, p, d.name)) addTree(c, p, depthLeft - 1);
-    }
-  }
-
-  /** Drop dead watches, add missing ones. */
-  function watchTargets(): void {
-    if (closed) return;
-    // Drop watches whose directory is gone or was replaced (inotify follows the inode, not the name).
-    for (const h of [...held.values()]) {
-      let ino: number | undefined;
-      try {
-        ino = statSync(mounted(h.host)).ino;
-      } catch {
-        ino = undefined;
-      }
-      if (ino !== h.ino) drop(h.host, 'gone');
-    }
-    for (const c of targets) addTree(c, c.t.path, c.t.depth ?? 0);
-  }
-
-  function refresh(): void {
-    if (closed) return;
-    watchTargets();
-    // The scheduled scan that follows covers what the events missed, unless it is skipped because a scan is
-    // running: so the lost changes are also re-checked as changes of their own (rare, and cheap).
-    const lost = unreported(new Map());
-    if (lost.length > 0) {
-      countMissed(lost, 're-checking them');
-      for (const p of lost) changed(p, probesFor(path.posix.dirname(p), path.posix.basename(p)));
-    }
-  }
-
-  watchTargets();
-  log.info({ watches: held.size, maxWatches: opts.maxWatches, limit: lim }, 'watching configuration paths');
-
-  // The probes' own targets (the integrity policy's) are resolved inside the root asynchronously.
-  const host = new HostRoot(opts.root);
-  const ready = Promise.all(
-    (opts.probes ?? [])
-      .filter((p) => p.watchTargets && wanted([p.name]).length > 0)
-      .map(async (p) => {
+  /** The probes' own targets (the integrity policy's), resolved inside the root asynchronously. */
+  private async addProbeTargets(): Promise<void> {
+    const host = new HostRoot(this.opts.root);
+    const listing = (this.opts.probes ?? []).filter((p) => p.watchTargets && this.wanted([p.name]).length > 0);
+    await Promise.all(
+      listing.map(async (p) => {
         try {
-          const specs = await p.watchTargets!({ host, config: opts.config?.probes[p.name] ?? {} });
-          if (closed) return;
-          for (const s of specs) targets.push(compile({ ...s, probes: [p.name] }));
+          const specs = await p.watchTargets!({ host, config: this.opts.config?.probes[p.name] ?? {} });
+          if (this.closed) return;
+          for (const s of specs) this.targets.push(compileTarget({ ...s, probes: [p.name] }));
         } catch (e) {
-          log.warn(
+          this.log.warn(
             { probe: p.name, err: e instanceof Error ? e.message : String(e) },
             'cannot list what this probe reads; its files are left to the schedule',
           );
         }
       }),
-  ).then(() => {
-    if (closed) return;
-    // More targets may care about more entries of a directory already watched: add those to its digest, and
-    // keep the signatures it had, so a change made meanwhile without an event is still found.
-    for (const h of held.values()) {
-      h.covering = coveringOf(h.host);
-      for (const [name, sig] of digestOf(h.host, h.covering)) if (!h.digest.has(name)) h.digest.set(name, sig);
-    }
-    watchTargets();
-    log.info({ watches: held.size, maxWatches: opts.maxWatches }, 'watching probe paths');
-  });
+    );
+    if (this.closed) return;
+    this.widenDigests();
+    this.sync();
+    this.log.info({ watches: this.dirs.size, maxWatches: this.opts.maxWatches }, 'watching probe paths');
+  }
 
-  return {
-    registry,
-    get watches() {
-      return held.size;
-    },
-    watched: () => [...held.keys()].sort(),
-    ready,
-    refresh,
-    close() {
-      closed = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      for (const h of held.values()) h.w.close();
-      held.clear();
-    },
-  };
+  /**
+   * More targets may care about more entries of a directory already watched: add those to its digest, and keep
+   * the signatures it had, so a change made meanwhile without an event is still found.
+   */
+  private widenDigests(): void {
+    for (const h of this.dirs.all()) {
+      h.covering = this.coveringOf(h.host);
+      const now = digestOf((d) => this.dirs.mounted(d), h.host, h.covering);
+      for (const [name, sig] of now) if (!h.digest.has(name)) h.digest.set(name, sig);
+    }
+  }
 }

@@ -12,13 +12,18 @@
  * 100 ms while it runs (a lower bound: the last 100 ms before it exits are not seen).
  */
 import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Counter, Gauge, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Finding, Report } from '../contracts.js';
 import type { Probe, ShedSpec } from '../sdk.js';
 import { summarise } from '../scan/runner.js';
+import { BudgetState, round } from './watchdog/budget.js';
+import { CpuWindow } from './watchdog/cpu.js';
+import { EventLoopWindow } from './watchdog/event-loop.js';
+import type { EventLoopFigures } from './watchdog/event-loop.js';
+import { createWatchdogMetrics } from './watchdog/metrics.js';
+import type { WatchdogMetrics } from './watchdog/metrics.js';
 
 /** Optional work a scan can do without: the name of a ShedSpec that a probe declares. */
 export type ShedAction = string;
@@ -72,12 +77,7 @@ export interface ChildUsage {
   peakRssBytes: number;
 }
 
-export interface EventLoopFigures {
-  /** Longest delay over the window, seconds. */
-  maxSeconds: number;
-  /** Worst per-interval 99th percentile over the window, seconds. */
-  p99Seconds: number;
-}
+export type { EventLoopFigures } from './watchdog/event-loop.js';
 
 export interface Watchdog {
   readonly registry: Registry;
@@ -115,227 +115,128 @@ export function readProcUsage(pid: number): ChildUsage | undefined {
 }
 
 export function startWatchdog(opts: WatchdogOptions): Watchdog {
-  const budget: WatchdogBudget = {
-    memoryBytes: opts.memoryBytes ?? DEFAULT_BUDGET.memoryBytes,
-    cpuPercent: opts.cpuPercent ?? DEFAULT_BUDGET.cpuPercent,
-    windowSeconds: opts.windowSeconds ?? DEFAULT_BUDGET.windowSeconds,
-  };
-  const log = opts.log.child({ component: 'watchdog' });
-  const intervalMs = opts.intervalMs ?? 1000;
-  const now = opts.now ?? (() => performance.now());
-  const sample = opts.sample ?? (() => ({ rss: process.memoryUsage.rss(), cpuMicros: cpuMicros(process.cpuUsage()) }));
-  const readChild = opts.readChild ?? readProcUsage;
-  const windowMs = budget.windowSeconds * 1000;
+  return new AgentWatchdog(opts);
+}
 
-  // CPU is cumulative: the agent's own plus every scan child's (finished children keep what was last seen).
-  let childCpuDone = 0;
-  const children = new Map<number, ChildUsage>();
-  const cpuTotal = (s: Sample) =>
-    s.cpuMicros + childCpuDone + [...children.values()].reduce((a, c) => a + c.cpuMicros, 0);
+/**
+ * Samples the agent (and its scan children while they run) every interval: the CPU over the window (CpuWindow),
+ * the memory and CPU budgets (BudgetState) and the event-loop delay (EventLoopWindow).
+ */
+class AgentWatchdog implements Watchdog {
+  readonly registry: Registry;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly sample: () => Sample;
+  private readonly cpu: CpuWindow;
+  private readonly budget: BudgetState;
+  private readonly loop: EventLoopWindow;
+  private readonly metrics: WatchdogMetrics;
+  private readonly actions: ShedAction[];
+  private lastRss: number;
+  private lastTick: number;
+  private readonly timer: NodeJS.Timeout | undefined;
+  /** While a scan runs, its usage is read more often than the budget is checked: a scan may last under a second. */
+  private childTimer: NodeJS.Timeout | undefined;
 
-  const first = sample();
-  const history: { t: number; cpu: number }[] = [{ t: now(), cpu: cpuTotal(first) }];
-  let lastRss = first.rss;
-  let cpuRatio = 0;
-  let over = { memory: false, cpu: false };
-  let lastTick = now();
-
-  const registry = new Registry();
-  const registers = [registry];
-  new Gauge({
-    name: 'hostward_watchdog_memory_budget_bytes',
-    help: "The watchdog's budget for the agent's resident memory, in bytes.",
-    registers,
-  }).set(budget.memoryBytes);
-  new Gauge({
-    name: 'hostward_watchdog_cpu_budget_ratio',
-    help: "The watchdog's CPU budget for the agent and its scans, as a fraction of one core averaged over the window.",
-    registers,
-  }).set(budget.cpuPercent / 100);
-  new Gauge({
-    name: 'hostward_watchdog_window_seconds',
-    help: 'The window the CPU budget is averaged over, in seconds.',
-    registers,
-  }).set(budget.windowSeconds);
-  new Gauge({
-    name: 'hostward_watchdog_memory_bytes',
-    help: "The agent's resident memory at the watchdog's last sample, in bytes.",
-    registers,
-    collect() {
-      this.set(lastRss);
-    },
-  });
-  new Gauge({
-    name: 'hostward_watchdog_cpu_ratio',
-    help: 'CPU of the agent and its scans over the window, as a fraction of one core.',
-    registers,
-    collect() {
-      this.set(cpuRatio);
-    },
-  });
-  const overSeconds = new Counter({
-    name: 'hostward_watchdog_over_budget_seconds_total',
-    help: 'Time the agent spent over its memory or CPU budget, in seconds.',
-    labelNames: ['resource'] as const,
-    registers,
-  });
-  const shedTotal = new Counter({
-    name: 'hostward_watchdog_shed_actions_total',
-    help: 'Optional work left out of a scan because the agent was over budget.',
-    labelNames: ['action'] as const,
-    registers,
-  });
-  const scanPeak = new Gauge({
-    name: 'hostward_watchdog_scan_peak_memory_bytes',
-    help: 'Peak resident memory (VmHWM) of the last scan process, as sampled while it ran, in bytes.',
-    registers,
-  });
-  for (const r of ['memory', 'cpu']) overSeconds.labels(r).inc(0);
-  const actions = [...(opts.actions ?? [])];
-  for (const a of actions) shedTotal.labels(a).inc(0);
-
-  // Event-loop delay: one histogram per interval, kept for the window.
-  const loop: ReturnType<typeof monitorEventLoopDelay> = monitorEventLoopDelay({ resolution: 10 });
-  loop.enable();
-  const loopHistory: { t: number; max: number; p99: number }[] = [];
-  const loopFigures = (): EventLoopFigures => {
-    const cur = loop.count > 0 ? [{ max: loop.max, p99: loop.percentile(99) }] : [];
-    const all = [...loopHistory, ...cur];
-    return {
-      maxSeconds: all.reduce((m, x) => Math.max(m, x.max), 0) / 1e9,
-      p99Seconds: all.reduce((m, x) => Math.max(m, x.p99), 0) / 1e9,
+  constructor(private readonly opts: WatchdogOptions) {
+    const budget: WatchdogBudget = {
+      memoryBytes: opts.memoryBytes ?? DEFAULT_BUDGET.memoryBytes,
+      cpuPercent: opts.cpuPercent ?? DEFAULT_BUDGET.cpuPercent,
+      windowSeconds: opts.windowSeconds ?? DEFAULT_BUDGET.windowSeconds,
     };
-  };
-  new Gauge({
-    name: 'hostward_event_loop_delay_max_seconds',
-    help: "Longest delay of the agent's event loop over the watchdog window, in seconds.",
-    registers,
-    collect() {
-      this.set(loopFigures().maxSeconds);
-    },
-  });
-  new Gauge({
-    name: 'hostward_event_loop_delay_p99_seconds',
-    help: "99th percentile of the agent's event-loop delay (worst sampling interval of the window), in seconds.",
-    registers,
-    collect() {
-      this.set(loopFigures().p99Seconds);
-    },
-  });
-
-  function pollChildren(): void {
-    for (const [pid, prev] of children) {
-      const u = readChild(pid);
-      if (u)
-        children.set(pid, {
-          cpuMicros: Math.max(prev.cpuMicros, u.cpuMicros),
-          peakRssBytes: Math.max(prev.peakRssBytes, u.peakRssBytes),
-        });
-    }
-  }
-  // While a scan runs, its usage is read more often than the budget is checked: a scan may last under a second.
-  let childTimer: NodeJS.Timeout | undefined;
-
-  function tick(): void {
-    const t = now();
-    const s = sample();
-    pollChildren();
-    lastRss = s.rss;
-    history.push({ t, cpu: cpuTotal(s) });
-    while (history.length > 2 && history[1]!.t <= t - windowMs) history.shift();
-    const oldest = history[0]!;
-    const span = t - oldest.t;
-    // Over the whole window even while the agent is younger than it: the start-up scan alone is no overload.
-    cpuRatio = Math.max(0, (cpuTotal(s) - oldest.cpu) / 1000 / Math.max(span, windowMs));
-
-    const elapsed = (t - lastTick) / 1000;
-    lastTick = t;
-    const memOver = s.rss > budget.memoryBytes;
-    // Hysteresis: leave the over-budget CPU state below 80 % of the budget, so one quiet second does not flap.
-    const cpuLimit = budget.cpuPercent / 100;
-    const cpuOver = over.cpu ? cpuRatio > cpuLimit * 0.8 : cpuRatio > cpuLimit;
-    if (over.memory) overSeconds.labels('memory').inc(elapsed);
-    if (over.cpu) overSeconds.labels('cpu').inc(elapsed);
-    if (memOver !== over.memory) {
-      if (memOver)
-        log.warn(
-          { rssBytes: s.rss, budgetBytes: budget.memoryBytes },
-          'over the memory budget: shedding optional scan work',
-        );
-      else log.info({ rssBytes: s.rss, budgetBytes: budget.memoryBytes }, 'back within the memory budget');
-    }
-    if (cpuOver !== over.cpu) {
-      if (cpuOver)
-        log.warn(
-          { cpuRatio: round(cpuRatio), budgetRatio: cpuLimit, windowSeconds: budget.windowSeconds },
-          'over the CPU budget: shedding optional scan work',
-        );
-      else log.info({ cpuRatio: round(cpuRatio), budgetRatio: cpuLimit }, 'back within the CPU budget');
-    }
-    over = { memory: memOver, cpu: cpuOver };
-
-    if (loop.count > 0) {
-      loopHistory.push({ t, max: loop.max, p99: loop.percentile(99) });
-      loop.reset();
-    }
-    while (loopHistory.length > 0 && loopHistory[0]!.t <= t - windowMs) loopHistory.shift();
+    const windowMs = budget.windowSeconds * 1000;
+    this.log = opts.log.child({ component: 'watchdog' });
+    this.now = opts.now ?? (() => performance.now());
+    this.sample = opts.sample ?? (() => ({ rss: process.memoryUsage.rss(), cpuMicros: cpuMicros(process.cpuUsage()) }));
+    const first = this.sample();
+    this.cpu = new CpuWindow(windowMs, opts.readChild ?? readProcUsage, first, this.now());
+    this.lastRss = first.rss;
+    this.lastTick = this.now();
+    this.actions = [...(opts.actions ?? [])];
+    this.loop = new EventLoopWindow(windowMs);
+    this.metrics = createWatchdogMetrics(budget, this.actions, {
+      rss: () => this.lastRss,
+      cpuRatio: () => this.cpu.ratio,
+      eventLoop: () => this.loop.figures(),
+    });
+    this.registry = this.metrics.registry;
+    this.budget = new BudgetState(budget, this.log, this.metrics.overSeconds);
+    this.timer = opts.timer === false ? undefined : setInterval(() => this.tick(), this.intervalMs);
+    this.timer?.unref();
   }
 
-  const timer = opts.timer === false ? undefined : setInterval(tick, intervalMs);
-  timer?.unref();
+  private get intervalMs(): number {
+    return this.opts.intervalMs ?? 1000;
+  }
 
-  return {
-    registry,
-    tick,
-    overBudget: () => ({ ...over }),
-    current: () => ({ cpuRatio, rss: lastRss }),
-    eventLoop: loopFigures,
-    shedForScan() {
-      if (!over.memory && !over.cpu) return [];
-      const shed = [...actions];
-      for (const a of shed) shedTotal.labels(a).inc();
-      log.warn(
-        { shed, memory: over.memory, cpu: over.cpu, rssBytes: lastRss, cpuRatio: round(cpuRatio) },
-        'scan sheds optional work: the agent is over budget',
-      );
-      return shed;
-    },
-    trackChild(pid) {
-      children.set(pid, readChild(pid) ?? { cpuMicros: 0, peakRssBytes: 0 });
-      if (opts.timer !== false && !childTimer) {
-        childTimer = setInterval(pollChildren, Math.min(100, intervalMs));
-        childTimer.unref();
-      }
-      let done = false;
-      return () => {
-        if (done) return;
-        done = true;
-        const last = children.get(pid);
-        children.delete(pid);
-        if (children.size === 0 && childTimer) {
-          clearInterval(childTimer);
-          childTimer = undefined;
-        }
-        if (last) {
-          childCpuDone += last.cpuMicros;
-          scanPeak.set(last.peakRssBytes);
-        }
-      };
-    },
-    close() {
-      if (timer) clearInterval(timer);
-      if (childTimer) clearInterval(childTimer);
-      loop.disable();
-    },
-  };
+  tick(): void {
+    const t = this.now();
+    const s = this.sample();
+    this.cpu.pollChildren();
+    this.lastRss = s.rss;
+    this.cpu.add(t, s);
+    const elapsed = (t - this.lastTick) / 1000;
+    this.lastTick = t;
+    this.budget.update(s.rss, this.cpu.ratio, elapsed);
+    this.loop.roll(t);
+  }
+
+  overBudget(): { memory: boolean; cpu: boolean } {
+    return { ...this.budget.over };
+  }
+
+  current(): { cpuRatio: number; rss: number } {
+    return { cpuRatio: this.cpu.ratio, rss: this.lastRss };
+  }
+
+  eventLoop(): EventLoopFigures {
+    return this.loop.figures();
+  }
+
+  shedForScan(): ShedAction[] {
+    const over = this.budget.over;
+    if (!over.memory && !over.cpu) return [];
+    const shed = [...this.actions];
+    for (const a of shed) this.metrics.shedTotal.labels(a).inc();
+    this.log.warn(
+      { shed, memory: over.memory, cpu: over.cpu, rssBytes: this.lastRss, cpuRatio: round(this.cpu.ratio) },
+      'scan sheds optional work: the agent is over budget',
+    );
+    return shed;
+  }
+
+  trackChild(pid: number): () => void {
+    this.cpu.track(pid);
+    if (this.opts.timer !== false && !this.childTimer) {
+      this.childTimer = setInterval(() => this.cpu.pollChildren(), Math.min(100, this.intervalMs));
+      this.childTimer.unref();
+    }
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.childExited(pid);
+    };
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.childTimer) clearInterval(this.childTimer);
+    this.loop.close();
+  }
+
+  private childExited(pid: number): void {
+    const last = this.cpu.untrack(pid);
+    if (this.cpu.running === 0 && this.childTimer) {
+      clearInterval(this.childTimer);
+      this.childTimer = undefined;
+    }
+    if (last) this.metrics.scanPeak.set(last.peakRssBytes);
+  }
 }
 
 function cpuMicros(u: NodeJS.CpuUsage): number {
   return u.user + u.system;
-}
-
-function round(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
 }
 
 /** The shed actions named by the agent for this scan (HOSTWARD_SHED); names no probe declares are ignored. */
