@@ -1,11 +1,10 @@
 /**
  * Decompression of package lists, chosen by file name as apt does (.gz, .xz, .lz4, .zst, or none), with a cap
- * on the decompressed size. Libraries: gzip from node:zlib; lz4 frames from lz4-napi (lz4_flex, prebuilt
- * napi-rs binaries: ~25 ms for apt's 50 MB main list); xz from @napi-rs/lzma (prebuilt); zstd from fzstd
- * (pure JS; Node 20 has no zstd). Corrupt or truncated input is a typed failure, never a throw. Each
- * library is loaded on first use: the agent imports every probe for its catalogue and must not map native
- * decompressors it never calls.
- */
+ * on the decompressed size. Libraries: gzip from node:zlib; xz from @napi-rs/lzma (prebuilt); zstd from fzstd
+ * (pure JS; Node 20 has no zstd); lz4 frames from lz4-napi (lz4_flex, prebuilt napi-rs binaries) when decoded
+ * whole, and by a block decoder of our own when streamed (Lz4Stream). Corrupt or truncated input is a typed
+ * failure, never a throw. Each library is loaded on first use: the agent imports every probe for its catalogue
+ * and must not map native decompressors it never calls. */
 import { createGunzip, gunzip } from 'node:zlib';
 import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
@@ -191,8 +190,9 @@ export class DecodeError extends Error {}
 
 /**
  * A decoder fed the compressed file chunk by chunk, handing the decoded bytes to a sink as they come, so that
- * a 50 MB list is never held decoded (nor, but for xz, compressed) whole. push and end throw DecodeError;
- * abort releases what a failed read leaves.
+ * a 50 MB list is never held decoded (nor, but for xz, compressed) whole. The bytes handed on are the sink's
+ * during the call only (the lz4 decoder reuses its buffer): a sink copies what it keeps. push and end throw
+ * DecodeError; abort releases what a failed read leaves.
  */
 export interface StreamDecoder {
   push(chunk: Buffer): Promise<void>;
@@ -345,41 +345,41 @@ function xzWhole(sink: Sink, maxBytes: number): StreamDecoder {
   };
 }
 
-type Lz4Lib = typeof import('lz4-napi');
-
 /** LZ4's window: a linked block may copy from the 64 KiB decoded before it. */
 const LZ4_WINDOW = 64 * 1024;
 
 /**
- * LZ4 frames decoded block by block: the frame and block headers are walked here (as lz4Bound does) and each
- * block is decoded by lz4-napi's block decoder, given the previous 64 KiB as its dictionary when the frame's
- * blocks are linked (apt writes linked 64 KiB blocks). Header checksums are not verified.
+ * LZ4 frames decoded block by block, in JavaScript: the frame and block headers are walked here (as lz4Bound
+ * does) and each block is decoded by decodeLz4Block into one buffer reused for the whole file, after the 64 KiB
+ * window of linked blocks (apt writes linked 64 KiB blocks). Decoding with lz4-napi's block decoder made a
+ * buffer per block and a joined window per block: ~50 MB of short-lived native buffers for apt's main list,
+ * which the allocator kept as resident memory long after. Header checksums are not verified.
  */
 class Lz4Stream implements StreamDecoder {
-  private buf: Buffer = Buffer.alloc(0);
   /** Input not consumed yet: buf[pos, len). */
+  private buf = new Uint8Array(0);
   private pos = 0;
   private len = 0;
   private state: 'magic' | 'block' | 'trailer' = 'magic';
   private skip = 0;
   private flg = 0;
   private blockMax = 0;
-  private window: Buffer = Buffer.alloc(0);
-  private lib?: Lz4Lib;
+  /** The window (out[0, win)), then the block being decoded. */
+  private out = new Uint8Array(0);
+  private win = 0;
 
   constructor(private readonly sink: Sink) {}
 
-  async push(c: Buffer): Promise<void> {
-    this.lib ??= (await import('lz4-napi')).default;
+  push(c: Buffer): Promise<void> {
     // The input is copied into a buffer of our own, reused from chunk to chunk: the blocks are decoded from it
     // in place, and a 50 MB list leaves no garbage of input copies.
     const keep = this.len - this.pos;
     if (this.buf.length < keep + c.length) {
-      const grown = Buffer.allocUnsafe(Math.max(keep + c.length, this.buf.length * 2));
-      this.buf.copy(grown, 0, this.pos, this.len);
+      const grown = new Uint8Array(Math.max(keep + c.length, this.buf.length * 2));
+      grown.set(this.buf.subarray(this.pos, this.len));
       this.buf = grown;
     } else this.buf.copyWithin(0, this.pos, this.len);
-    c.copy(this.buf, keep);
+    this.buf.set(c, keep);
     this.pos = 0;
     this.len = keep + c.length;
     for (;;) {
@@ -387,23 +387,23 @@ class Lz4Stream implements StreamDecoder {
       if (used === 0) break;
       this.pos += used;
     }
+    return Promise.resolve();
   }
 
-  async end(): Promise<void> {
+  end(): Promise<void> {
     if (this.skip > 0 || this.state !== 'magic' || this.len > this.pos) {
-      throw new DecodeError('corrupt lz4 data: truncated frame');
+      return Promise.reject(new DecodeError('corrupt lz4 data: truncated frame'));
     }
+    return Promise.resolve();
   }
 
   abort(): void {
-    this.buf = Buffer.alloc(0);
-    this.window = this.buf;
-    this.pos = this.len = 0;
+    this.buf = this.out = new Uint8Array(0);
+    this.pos = this.len = this.win = 0;
   }
 
   /** Consumes one unit (a frame header, a block, a trailer or skipped bytes) from `pos`; 0 when it needs more input. */
   private step(pos: number): number {
-    const b = this.buf;
     const left = this.len - pos;
     if (this.skip > 0) {
       const n = Math.min(this.skip, left);
@@ -415,9 +415,9 @@ class Lz4Stream implements StreamDecoder {
       this.state = 'magic';
       return 4;
     }
-    if (this.state === 'magic') return this.header(b, pos, left);
+    if (this.state === 'magic') return this.header(pos, left);
     if (left < 4) return 0;
-    const word = b.readUInt32LE(pos);
+    const word = readU32(this.buf, pos);
     if (word === 0) {
       this.state = this.flg & 0x04 ? 'trailer' : 'magic';
       return 4;
@@ -426,16 +426,17 @@ class Lz4Stream implements StreamDecoder {
     if (size > this.blockMax) throw new DecodeError('corrupt lz4 data: a block larger than the frame allows');
     const total = 4 + size + (this.flg & 0x10 ? 4 : 0);
     if (left < total) return 0;
-    this.block(pos, size, (word & 0x80000000) !== 0);
+    this.block(pos + 4, size, word >>> 31 === 1);
     return total;
   }
 
-  private header(b: Buffer, pos: number, left: number): number {
+  private header(pos: number, left: number): number {
+    const b = this.buf;
     if (left < 4) return 0;
-    const magic = b.readUInt32LE(pos);
+    const magic = readU32(b, pos);
     if (magic >= 0x184d2a50 && magic <= 0x184d2a5f) {
       if (left < 8) return 0;
-      this.skip = b.readUInt32LE(pos + 4);
+      this.skip = readU32(b, pos + 4);
       return 8;
     }
     if (magic !== 0x184d2204) throw new DecodeError('corrupt lz4 data: bad frame structure');
@@ -447,26 +448,93 @@ class Lz4Stream implements StreamDecoder {
     if (left < len) return 0;
     this.flg = flg;
     this.blockMax = blockMax;
-    this.window = Buffer.alloc(0);
+    if (this.out.length < LZ4_WINDOW + blockMax) this.out = new Uint8Array(LZ4_WINDOW + blockMax);
+    this.win = 0;
     this.state = 'block';
     return len;
   }
 
-  /** Decodes the block whose 4-byte header is at buf[at]; the header is overwritten with lz4-napi's size prefix. */
+  /** Decodes the block of `size` bytes at buf[at] after the window, hands it on, and keeps the new window. */
   private block(at: number, size: number, stored: boolean): void {
-    let out: Buffer;
-    if (stored) out = Buffer.from(this.buf.subarray(at + 4, at + 4 + size));
-    else {
-      this.buf.writeUInt32LE(this.blockMax, at);
-      const prefixed = this.buf.subarray(at, at + 4 + size);
-      const linked = (this.flg & 0x20) === 0 && this.window.length > 0;
-      const lib = this.lib!;
-      out = corrupt('lz4', () => (linked ? lib.uncompressSync(prefixed, this.window) : lib.uncompressSync(prefixed)));
+    const out = this.out;
+    const linked = (this.flg & 0x20) === 0;
+    const start = linked ? this.win : 0;
+    let end: number;
+    if (stored) {
+      out.set(this.buf.subarray(at, at + size), start);
+      end = start + size;
+    } else end = decodeLz4Block(this.buf, at, at + size, out, start, start + this.blockMax);
+    this.sink(Buffer.from(out.buffer, out.byteOffset + start, end - start));
+    if (!linked) return;
+    const keep = Math.min(end, LZ4_WINDOW);
+    out.copyWithin(0, end - keep, end);
+    this.win = keep;
+  }
+}
+
+const readU32 = (b: Uint8Array, at: number) =>
+  (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+
+const lz4Corrupt = (why: string) => new DecodeError(`corrupt lz4 data: ${why}`);
+
+/**
+ * One LZ4 block (the LZ4 block format: sequences of a token, literals, a 2-byte offset and a match length) from
+ * src[s, sEnd) into dst at d, where dst[0, d) is the window a match may copy from. Returns where the output
+ * ends; throws DecodeError when a length or offset leaves the input, the window or `limit`. Literals and
+ * matches are copied byte by byte when short (most are, in package lists), where a call costs more than it saves.
+ */
+export function decodeLz4Block(
+  src: Uint8Array,
+  s: number,
+  sEnd: number,
+  dst: Uint8Array,
+  d: number,
+  limit: number,
+): number {
+  for (;;) {
+    if (s >= sEnd) throw lz4Corrupt('a block that ends without its last literals');
+    const token = src[s++]!;
+    let lit = token >>> 4;
+    if (lit === 15) {
+      let b = 255;
+      while (b === 255) {
+        if (s >= sEnd) throw lz4Corrupt('a literal length past the block');
+        b = src[s++]!;
+        lit += b;
+      }
     }
-    if ((this.flg & 0x20) === 0) {
-      const joined = out.length >= LZ4_WINDOW ? out : Buffer.concat([this.window, out]);
-      this.window = joined.subarray(Math.max(0, joined.length - LZ4_WINDOW));
+    if (lit > sEnd - s || lit > limit - d) throw lz4Corrupt('literals past the block or its maximum size');
+    if (lit < 32) {
+      const e = s + lit;
+      while (s < e) dst[d++] = src[s++]!;
+    } else {
+      dst.set(src.subarray(s, s + lit), d);
+      s += lit;
+      d += lit;
     }
-    this.sink(out);
+    if (s === sEnd) return d;
+    if (sEnd - s < 2) throw lz4Corrupt('a match offset past the block');
+    const offset = src[s]! | (src[s + 1]! << 8);
+    s += 2;
+    let ml = token & 15;
+    if (ml === 15) {
+      let b = 255;
+      while (b === 255) {
+        if (s >= sEnd) throw lz4Corrupt('a match length past the block');
+        b = src[s++]!;
+        ml += b;
+      }
+    }
+    ml += 4;
+    let m = d - offset;
+    if (offset === 0 || m < 0) throw lz4Corrupt('a match offset before the window');
+    if (ml > limit - d) throw lz4Corrupt("a match past the block's maximum size");
+    if (ml >= 32 && ml <= offset) {
+      dst.copyWithin(d, m, m + ml);
+      d += ml;
+    } else {
+      const e = d + ml;
+      while (d < e) dst[d++] = dst[m++]!;
+    }
   }
 }

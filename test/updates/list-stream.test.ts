@@ -121,6 +121,47 @@ describe('PackagesScanner', () => {
     );
   });
 
+  it('keeps nothing of a chunk once push returns (a decoder may reuse its buffer)', () => {
+    fc.assert(
+      fc.property(listText, fc.array(fc.nat(), { maxLength: 10 }), (text, offsets) => {
+        const b = Buffer.from(text);
+        const reused = Buffer.alloc(b.length);
+        const s = new PackagesScanner(NAMES);
+        for (const c of cut(b, offsets)) {
+          c.copy(reused);
+          s.push(reused.subarray(0, c.length));
+          reused.fill(0x0a);
+        }
+        expect(s.end()).toEqual(scan([b], NAMES));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('judges a paragraph led by its Package line as one whose Package line comes later', () => {
+    // The first kind is matched by a hash of the name's bytes, the second by the latin1 string trimmed: the same
+    // names are wanted, with whatever trim removes around them (tab to CR, no-break space) and latin1 bytes.
+    const names = new Set(['openssl', 'süß', 'bash', 'zlib1g']);
+    const packageLines = [
+      Buffer.from('Package: \topenssl\u000b '),
+      Buffer.from([...Buffer.from('Package:'), 0xa0, 0x62, 0x61, 0x73, 0x68, 0x0d]),
+      Buffer.from([...Buffer.from('Package: '), 0x73, 0xfc, 0xdf]),
+      Buffer.from('Package: s\u00fc\u00df'),
+      Buffer.from('Package: zlib1g'),
+      Buffer.from('Package: zlib1gx'),
+    ];
+    const list = (lead: string) =>
+      Buffer.concat(packageLines.flatMap((l, i) => [Buffer.from(lead), l, Buffer.from(`\nVersion: ${i}\n\n`)]));
+    const led = scan([list('')], names);
+    expect(led.packages).toBe(6);
+    expect(led.entries.map((e) => [e.name, e.version])).toEqual([['zlib1g', '4']]);
+    const later = scan([list('Architecture: all\n')], names);
+    expect({ ...later, entries: later.entries.map((e) => e.version) }).toEqual({
+      ...led,
+      entries: led.entries.map((e) => e.version),
+    });
+  });
+
   it('gets through a huge list without blank lines, and one of many paragraphs, chunk by chunk', () => {
     const line = Buffer.from('Description: ' + 'x'.repeat(100) + '\n');
     const huge = Buffer.concat([
@@ -238,6 +279,21 @@ describe('streamDecoder', () => {
         n,
       ).toBe(true);
     }
+  });
+
+  it('decodes LZ4 frames of every block size, linked or independent, stored blocks too, as lz4-napi does', async () => {
+    if (!have('lz4')) return;
+    // Text that compresses, then bytes that do not (stored blocks), then text that matches far back.
+    const noise = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 2654435761) >>> 24));
+    const input = Buffer.concat([TEXT, noise, TEXT.subarray(0, 70_000), Buffer.alloc(5000, 'a'), TEXT]);
+    for (const size of ['-B4', '-B5', '-B6', '-B7'])
+      for (const link of ['-BD', '-BI']) {
+        const frame = execFileSync('lz4', ['-c', size, link, '--content-size'], { input, maxBuffer: 1 << 26 });
+        const want = lz4.decompressFrameSync(frame);
+        expect(want.equals(input)).toBe(true);
+        const got = await streamed('lz4', cut(frame, [5, 100, 65_541, 200_000, 300_001]));
+        expect(got.equals(input), `${size} ${link}`).toBe(true);
+      }
   });
 
   it('fails on every truncation of a compressed file', async () => {

@@ -140,66 +140,138 @@ export interface ParsedList {
 /**
  * parsePackagesBuffer fed chunk by chunk, as the list is decompressed: a paragraph ends at "\n\n" (leading
  * newlines skipped), wherever the chunks split it, so the result is parsePackagesBuffer's over the chunks
- * joined. Only the paragraph under way is held, as the chunks it spans.
+ * joined. Chunks are not kept (a decoder may reuse its buffer): the paragraph under way is copied. Paragraphs
+ * are walked byte by byte in JavaScript, and a paragraph that starts with its "Package:" line is kept or
+ * dropped by a hash of its name's bytes, so that the ~63,000 paragraphs of the main Debian list cost no call
+ * into the runtime and no string each.
  */
 export class PackagesScanner {
   private readonly out: ParsedList = { entries: [], packages: 0, problems: [] };
-  /** Chunks of the paragraph under way (empty: between paragraphs). */
+  /** Copies of the chunks the paragraph under way spans (empty: between paragraphs). */
   private open: Buffer[] = [];
+  /** nameHash of each wanted name that latin1 can spell: what names.has can only be true for. */
+  private readonly hashes = new Set<number>();
 
-  constructor(private readonly names: ReadonlySet<string>) {}
+  constructor(private readonly names: ReadonlySet<string>) {
+    for (const n of names) {
+      const b = Buffer.from(n, 'latin1');
+      if (b.toString('latin1') !== n) continue;
+      const [s, e] = trimmed(b, 0, b.length);
+      this.hashes.add(nameHash(b, s, e));
+    }
+  }
 
-  push(chunk: Buffer): void {
+  push(buf: Buffer): void {
+    if (buf.length === 0) return;
+    const chunk = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
     let pos = 0;
     if (this.open.length > 0) {
       const last = this.open.at(-1)!;
       // The separator may straddle the chunks: "...\n" + "\n...".
       const straddles = last[last.length - 1] === NL && chunk[0] === NL;
-      const end = straddles ? 0 : chunk.indexOf('\n\n');
+      const end = straddles ? 0 : separatorAt(chunk, 0);
       if (end === -1) {
-        this.open.push(chunk);
+        this.open.push(Buffer.from(chunk));
         return;
       }
       const para = Buffer.concat([...this.open, chunk.subarray(0, end)]);
       this.open = [];
-      this.paragraph(straddles ? para.subarray(0, para.length - 1) : para);
+      this.paragraph(para, 0, straddles ? para.length - 1 : para.length);
       pos = straddles ? 1 : end + 2;
     }
-    while (pos < chunk.length) {
-      while (pos < chunk.length && chunk[pos] === NL) pos++;
-      if (pos >= chunk.length) break;
-      const end = chunk.indexOf('\n\n', pos);
+    const n = chunk.length;
+    while (pos < n) {
+      while (pos < n && chunk[pos] === NL) pos++;
+      if (pos >= n) break;
+      const end = separatorAt(chunk, pos);
       if (end === -1) {
-        this.open.push(chunk.subarray(pos));
+        this.open.push(Buffer.from(chunk.subarray(pos)));
         return;
       }
-      this.paragraph(chunk.subarray(pos, end));
+      this.paragraph(chunk, pos, end);
       pos = end + 2;
     }
   }
 
   end(): ParsedList {
-    if (this.open.length > 0) this.paragraph(Buffer.concat(this.open));
+    if (this.open.length > 0) {
+      const para = Buffer.concat(this.open);
+      this.paragraph(para, 0, para.length);
+    }
     this.open = [];
     return this.out;
   }
 
-  private paragraph(para: Buffer): void {
-    const out = this.out;
+  /** The paragraph b[start, end). */
+  private paragraph(b: Uint8Array, start: number, end: number): void {
+    if (startsWithPackage(b, start, end)) {
+      this.out.packages++;
+      let eol = start + PACKAGE_FIELD.length;
+      while (eol < end && b[eol] !== NL) eol++;
+      const [s, e] = trimmed(b, start + PACKAGE_FIELD.length, eol);
+      if (!this.hashes.has(nameHash(b, s, e))) return;
+      const text = Buffer.from(b.buffer, b.byteOffset, b.length);
+      if (!this.names.has(text.toString('latin1', s, e))) return;
+      this.parse(text.toString('utf8', start, end), false);
+      return;
+    }
+    const para = Buffer.from(b.buffer, b.byteOffset + start, end - start);
     let at = para.indexOf(PACKAGE_FIELD);
     while (at > 0 && para[at - 1] !== NL) at = para.indexOf(PACKAGE_FIELD, at + 1);
     if (at !== -1) {
-      out.packages++;
+      this.out.packages++;
       let eol = para.indexOf(NL, at);
       if (eol === -1) eol = para.length;
       if (!this.names.has(para.toString('latin1', at + PACKAGE_FIELD.length, eol).trim())) return;
     }
-    // Wanted, or no canonical "Package:" line: the full parser judges it (and reports what is wrong).
-    const r = parsePackagesList(para.toString('utf8'), this.names);
-    if (at === -1) out.packages += r.packages;
+    this.parse(para.toString('utf8'), at === -1);
+  }
+
+  /** Wanted, or no canonical "Package:" line: the full parser judges it (and reports what is wrong). */
+  private parse(text: string, uncounted: boolean): void {
+    const out = this.out;
+    const r = parsePackagesList(text, this.names);
+    if (uncounted) out.packages += r.packages;
     out.entries.push(...r.entries);
     if (out.problems.length < 10) out.problems.push(...r.problems.slice(0, 10 - out.problems.length));
   }
+}
+
+/** Where "\n\n" starts in b from `from`, or -1; reads every other byte until a newline turns up. */
+function separatorAt(b: Uint8Array, from: number): number {
+  const last = b.length - 1;
+  let i = from;
+  while (i < last) {
+    if (b[i + 1] !== NL) i += 2;
+    else if (b[i] === NL) return i;
+    else if (i + 2 <= last && b[i + 2] === NL) return i + 1;
+    else i += 2;
+  }
+  return -1;
+}
+
+function startsWithPackage(b: Uint8Array, start: number, end: number): boolean {
+  if (end - start < PACKAGE_FIELD.length) return false;
+  for (let i = 0; i < PACKAGE_FIELD.length; i++) if (b[start + i] !== PACKAGE_FIELD[i]) return false;
+  return true;
+}
+
+/** What String.prototype.trim removes from a latin1 string: tab to carriage return, space and no-break space. */
+const isTrimmed = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 160;
+
+function trimmed(b: Uint8Array, start: number, end: number): [number, number] {
+  let s = start;
+  let e = end;
+  while (s < e && isTrimmed(b[s]!)) s++;
+  while (e > s && isTrimmed(b[e - 1]!)) e--;
+  return [s, e];
+}
+
+/** FNV-1a of b[start, end). */
+function nameHash(b: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h >>> 0;
 }
 
 const unquote = (s: string) => s.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
@@ -244,7 +316,7 @@ async function readList(host: HostRoot, path: string, opts: ReadListsOptions): P
   const names = opts.names;
   const whole: Buffer[] = [];
   const scanner = names ? new PackagesScanner(names) : undefined;
-  const sink = (b: Buffer) => (scanner ? scanner.push(b) : whole.push(b));
+  const sink = (b: Buffer) => (scanner ? scanner.push(b) : whole.push(Buffer.from(b)));
   const dec = streamDecoder(compressionOf(path), opts.maxListBytes, sink);
   try {
     const read = { maxBytes: opts.maxFileBytes, chunkBytes: LIST_CHUNK };
