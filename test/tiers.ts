@@ -66,6 +66,7 @@ export const TIERS = {
     'test/seccomp/gather.test.ts',
     'test/seccomp/parsers.test.ts',
     'test/sinks/payload.test.ts',
+    'test/sinks/registry.test.ts',
     'test/security/no-shell.test.ts',
     'test/security/tokens.test.ts',
     'test/services/fixtures.test.ts',

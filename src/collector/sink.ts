@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { AlertGroupStatus, Severity } from '../contracts.js';
-import type { SinkType } from '../sinks/routing-config.js';
+import type { SinkType } from '../sinks/registry.js';
 
 export type GroupAction = 'open' | 'update' | 'resolve';
 

@@ -2,133 +2,41 @@
  * The sinks configured for this collector, built (and validated) at start: a sink whose configuration is
  * wrong fails the start loudly rather than being silently left out.
  *
- * The simple setup (one key or environment variable per sink) gives sinks named file/stdout, slack,
- * pagerduty, alertmanager and webhook; `collector.sinks` adds named ones. Each is wrapped by the router
- * (src/sinks/routing.ts): routes and inhibition decide, per queued change, whether it is sent. Alertmanager
- * is one sink (and one persistent queue) per replica, "<name>[i]", all answering to the configured name.
+ * The simple setup (one key or environment variable per sink) gives sinks named after their kind (the
+ * registry, src/sinks/registry.ts, lists the kinds); `collector.sinks` adds named ones. Each is wrapped by
+ * the router (src/sinks/routing.ts): routes and inhibition decide, per queued change, whether it is sent.
+ * Alertmanager is one sink (and one persistent queue) per replica, "<name>[i]", all answering to the
+ * configured name.
  */
 import type { CollectorConfig } from '../config/config.js';
-import { ConfigError } from '../config/config.js';
-import { alertmanagerSinks } from '../sinks/alertmanager.js';
-import { checkUrl, readSecretFile } from '../sinks/config.js';
-import { pagerdutySinkFrom, pagerdutySinkFromConfig } from '../sinks/pagerduty.js';
+import { ConfigError } from '../config/config-error.js';
+import type { SinkEnvironment } from '../sinks/definition.js';
+import { SINK_DEFINITIONS, sinkDefinition } from '../sinks/registry.js';
 import { Router, routedSink } from '../sinks/routing.js';
-import { slackSinkFrom, slackSinkFromConfig } from '../sinks/slack.js';
-import { webhookSink } from '../sinks/webhook.js';
 import type { CheckCatalogue } from './catalogue.js';
 import { checkCatalogue } from './catalogue.js';
-import { fileSink } from './file-sink.js';
 import type { Sink } from './sink.js';
 
-function webhookFrom(
-  cfg: CollectorConfig,
-  name: string,
-  urlFile: string,
-  urlKey: string,
-  secretFile: string | undefined,
-  secretKey: string,
-): Sink {
-  const url = readSecretFile(urlFile, urlKey);
-  checkUrl(url, urlKey, true);
-  const secret = secretFile === undefined ? undefined : readSecretFile(secretFile, secretKey);
-  return webhookSink({
-    name,
-    url,
-    ...(secret ? { secret } : {}),
+/** What every sink's factory gets from the collector's configuration besides its own keys. */
+function sinkEnvironment(cfg: CollectorConfig, checks: CheckCatalogue): SinkEnvironment {
+  return {
     ...(cfg.cluster ? { cluster: cfg.cluster } : {}),
     ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
-  });
+    remediation: checks.remediation,
+  };
 }
 
 /**
- * The sinks as configured, before routing. Their texts take each check's remediation from `checks`; test-sink
- * builds them without one, its test notification naming no check of the catalogue.
+ * The sinks as configured, before routing: the simple setup's, in registry order, then `collector.sinks`.
+ * Their texts take each check's remediation from `checks`; test-sink builds them without one, its test
+ * notification naming no check of the catalogue.
  */
 export function createBareSinks(cfg: CollectorConfig, checks: CheckCatalogue = checkCatalogue([])): Sink[] {
-  const sinks: Sink[] = [];
-  const remediationOf = checks.remediation;
-  const common = {
-    ...(cfg.cluster ? { cluster: cfg.cluster } : {}),
-    ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
-    remediation: remediationOf,
-  };
-  if (cfg.fileSink) sinks.push(fileSink(cfg.fileSink));
-  for (const s of [slackSinkFromConfig(cfg, remediationOf), pagerdutySinkFromConfig(cfg)]) if (s) sinks.push(s);
-  if (cfg.alertmanagerUrls !== undefined && cfg.alertmanagerUrls.length > 0) {
-    sinks.push(
-      ...alertmanagerSinks({
-        ...common,
-        configName: 'alertmanager',
-        urls: cfg.alertmanagerUrls,
-        resendSeconds: cfg.alertmanagerResendSeconds,
-        key: 'collector.alertmanagerUrls (HOSTWARD_ALERTMANAGER_URLS)',
-      }),
-    );
-  }
-  if (cfg.webhookUrlFile !== undefined) {
-    sinks.push(
-      webhookFrom(
-        cfg,
-        'webhook',
-        cfg.webhookUrlFile,
-        'collector.webhookUrlFile (HOSTWARD_WEBHOOK_URL_FILE)',
-        cfg.webhookSecretFile,
-        'collector.webhookSecretFile (HOSTWARD_WEBHOOK_SECRET_FILE)',
-      ),
-    );
-  } else if (cfg.webhookSecretFile !== undefined) {
-    throw new ConfigError(
-      'collector.webhookSecretFile (HOSTWARD_WEBHOOK_SECRET_FILE)',
-      'set without collector.webhookUrlFile (HOSTWARD_WEBHOOK_URL_FILE)',
-    );
-  }
-  (cfg.sinks ?? []).forEach((d, i) => {
-    const at = `collector.sinks[${i}]`;
-    switch (d.type) {
-      case 'slack':
-        sinks.push(
-          slackSinkFrom(
-            cfg,
-            {
-              name: d.name,
-              webhookUrlFile: d.webhookUrlFile,
-              key: `${at}.webhookUrlFile`,
-              sendResolved: d.sendResolved,
-            },
-            remediationOf,
-          ),
-        );
-        break;
-      case 'pagerduty':
-        sinks.push(
-          pagerdutySinkFrom(cfg, {
-            name: d.name,
-            routingKeyFile: d.routingKeyFile,
-            routingKeyKey: `${at}.routingKeyFile`,
-            url: d.url,
-            urlKey: `${at}.url`,
-          }),
-        );
-        break;
-      case 'alertmanager':
-        sinks.push(
-          ...alertmanagerSinks({
-            ...common,
-            configName: d.name,
-            urls: d.urls,
-            resendSeconds: d.resendSeconds ?? cfg.alertmanagerResendSeconds,
-            key: `${at}.urls`,
-          }),
-        );
-        break;
-      case 'webhook':
-        sinks.push(webhookFrom(cfg, d.name, d.urlFile, `${at}.urlFile`, d.secretFile, `${at}.secretFile`));
-        break;
-      case 'file':
-        sinks.push(Object.assign(fileSink(d.path), { name: d.name }));
-        break;
-    }
-  });
+  const env = sinkEnvironment(cfg, checks);
+  const sinks = SINK_DEFINITIONS.flatMap((d) => sinkDefinition(d.type).simple(cfg, env));
+  (cfg.sinks ?? []).forEach((d, i) =>
+    sinks.push(...sinkDefinition(d.type).create(d, cfg, env, `collector.sinks[${i}]`)),
+  );
   const names = new Set<string>();
   for (const s of sinks) {
     if (names.has(s.name)) throw new ConfigError('collector.sinks', `two sinks are named ${s.name}`);

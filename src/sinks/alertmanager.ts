@@ -29,11 +29,13 @@ import type {
   Sink,
   SinkContext,
 } from '../collector/sink.js';
-import { ConfigError } from '../config/config.js';
+import { ConfigError } from '../config/config-error.js';
+import { defaulted, defineSink, setting } from './definition.js';
+import type { SinkEnvironment } from './definition.js';
 import { postJson } from './http.js';
+import { KeyedProblem, nonEmpty, strList } from './keyed.js';
 import { registerSecrets, urlSecrets } from './redact.js';
-import { probeOf } from './routing.js';
-import { fleetLink, truncate } from './text.js';
+import { fleetLink, probeOf, truncate } from './text.js';
 
 export interface AlertmanagerAlert {
   labels: Record<string, string>;
@@ -183,34 +185,19 @@ export function alertsEndpoint(base: string): string {
   return new URL('api/v2/alerts', base.endsWith('/') ? base : `${base}/`).toString();
 }
 
-export function alertmanagerSink(opts: AlertmanagerSinkOptions): Sink & { resendNow(): Promise<void> } {
+/** Posts to one replica in pieces of ALERTS_PER_POST; the URL's secrets are masked wherever they appear. */
+function replicaPoster(
+  opts: AlertmanagerSinkOptions,
+): (alerts: AlertmanagerAlert[], signal: AbortSignal) => Promise<HttpAnswer[]> {
   const endpoint = alertsEndpoint(opts.url);
-  // Basic-auth userinfo, and any token in the path or query (a proxy's), masked wherever they appear.
+  // Basic-auth userinfo, and any token in the path or query (a proxy's).
   const redact = urlSecrets(opts.url);
   registerSecrets(redact);
-  const now = opts.now ?? Date.now;
-  const resendMs = opts.resendMs ?? DEFAULT_RESEND_SECONDS * 1000;
-  const endsInMs = 4 * resendMs;
-  const what = opts.name;
-  let fleet: FleetView | undefined;
-  let routed: SinkContext['routed'] = () => true;
-  let log: Logger | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const closing = new AbortController();
-  /** Resolved alerts re-sent until `until`, by label identity. */
-  const recentlyResolved = new Map<string, { alert: AlertmanagerAlert; until: number }>();
-  let lock: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(f: () => Promise<T>): Promise<T> => {
-    const run = lock.then(f, f);
-    lock = run.catch(() => undefined);
-    return run;
-  };
-
-  async function post(alerts: AlertmanagerAlert[], signal: AbortSignal): Promise<HttpAnswer[]> {
+  return async (alerts, signal) => {
     const answers: HttpAnswer[] = [];
     for (let i = 0; i < alerts.length; i += ALERTS_PER_POST) {
       const a = await postJson(endpoint, alerts.slice(i, i + ALERTS_PER_POST), {
-        what,
+        what: opts.name,
         signal,
         redact,
         ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
@@ -218,24 +205,103 @@ export function alertmanagerSink(opts: AlertmanagerSinkOptions): Sink & { resend
       answers.push(a);
     }
     return answers;
-  }
+  };
+}
 
-  const identity = (a: AlertmanagerAlert) => JSON.stringify([a.labels.check, a.labels.severity, a.labels.node]);
+/** Runs one task at a time, in order: a re-send read before a resolve cannot land after it. */
+function serializer(): <T>(f: () => Promise<T>) => Promise<T> {
+  let lock: Promise<unknown> = Promise.resolve();
+  return <T>(f: () => Promise<T>): Promise<T> => {
+    const run = lock.then(f, f);
+    lock = run.catch(() => undefined);
+    return run;
+  };
+}
+
+const identity = (a: AlertmanagerAlert) => JSON.stringify([a.labels.check, a.labels.severity, a.labels.node]);
+
+/** The notification of `hostward collector test-sink`: its own alertname, and it resolves by itself. */
+function testAlert(change: GroupChange, t: number, opts: AlertBuildOptions): AlertmanagerAlert {
+  const node = change.nodes[0] ?? 'hostward-collector';
+  return {
+    labels: {
+      ...labelsOf(node, change.check, change.severity, probeOf(change.check), opts),
+      alertname: ALERTNAME_TEST,
+    },
+    annotations: {
+      summary: change.title,
+      description: 'A test notification sent by `hostward collector test-sink`; nothing is wrong.',
+    },
+    startsAt: new Date(t).toISOString(),
+    endsAt: new Date(t + RESOLVED_RESEND_MS).toISOString(),
+  };
+}
+
+/** What one replica's sink keeps between deliveries and re-sends. */
+interface ReplicaState {
+  fleet?: FleetView;
+  routed: SinkContext['routed'];
+  /** Resolved alerts re-sent until `until`, by label identity. */
+  recentlyResolved: Map<string, { alert: AlertmanagerAlert; until: number }>;
+}
+
+/** A re-send: every routed failing (node, check), and the alerts resolved in the last RESOLVED_RESEND_MS. */
+function resendAlerts(
+  state: ReplicaState,
+  fleet: FleetView,
+  t: number,
+  endsInMs: number,
+  opts: AlertBuildOptions,
+): AlertmanagerAlert[] {
+  const alerts = fleet
+    .allFailing()
+    .filter((r) => state.routed(r.check, r.severity))
+    .map((r) => firingAlert(r, t, endsInMs, opts));
+  const firing = new Set(alerts.map(identity));
+  for (const [k, v] of state.recentlyResolved) {
+    if (v.until <= t || firing.has(k)) state.recentlyResolved.delete(k);
+    else alerts.push(v.alert);
+  }
+  return alerts;
+}
+
+/** The alerts one change posts (see the header), remembering those it resolves for the re-sends. */
+function changeAlerts(
+  state: ReplicaState,
+  change: GroupChange,
+  t: number,
+  endsInMs: number,
+  opts: AlertBuildOptions,
+): AlertmanagerAlert[] {
+  const failing = state.fleet ? state.fleet.failing(change.check, change.severity) : rowsFromChange(change);
+  // An update posts the nodes it added (if still failing) and removed; the others were posted before
+  // and the periodic re-send carries the whole state, so a 5,000-node group is not re-posted per change.
+  const added = new Set(change.added);
+  const posted = change.action === 'open' ? failing : failing.filter((f) => added.has(f.node));
+  const alerts = alertsForChange(change, posted, t, endsInMs, opts, new Set(failing.map((f) => f.node)));
+  for (const a of alerts) {
+    if (a.startsAt === undefined) state.recentlyResolved.set(identity(a), { alert: a, until: t + RESOLVED_RESEND_MS });
+    else state.recentlyResolved.delete(identity(a));
+  }
+  return alerts;
+}
+
+export function alertmanagerSink(opts: AlertmanagerSinkOptions): Sink & { resendNow(): Promise<void> } {
+  const post = replicaPoster(opts);
+  const serialized = serializer();
+  const now = opts.now ?? Date.now;
+  const resendMs = opts.resendMs ?? DEFAULT_RESEND_SECONDS * 1000;
+  const endsInMs = 4 * resendMs;
+  const state: ReplicaState = { routed: () => true, recentlyResolved: new Map() };
+  let log: Logger | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const closing = new AbortController();
 
   async function resend(): Promise<void> {
+    const fleet = state.fleet;
     if (!fleet) return;
-    const f = fleet;
     await serialized(async () => {
-      const t = now();
-      const alerts = f
-        .allFailing()
-        .filter((r) => routed(r.check, r.severity))
-        .map((r) => firingAlert(r, t, endsInMs, opts));
-      const firing = new Set(alerts.map(identity));
-      for (const [k, v] of recentlyResolved) {
-        if (v.until <= t || firing.has(k)) recentlyResolved.delete(k);
-        else alerts.push(v.alert);
-      }
+      const alerts = resendAlerts(state, fleet, now(), endsInMs, opts);
       if (alerts.length === 0) return;
       try {
         await post(alerts, closing.signal);
@@ -257,39 +323,15 @@ export function alertmanagerSink(opts: AlertmanagerSinkOptions): Sink & { resend
     deliver(change, signal): Promise<DeliveryResult> {
       return serialized(async () => {
         const t = now();
-        if (change.test) {
-          const node = change.nodes[0] ?? 'hostward-collector';
-          const alert: AlertmanagerAlert = {
-            labels: {
-              ...labelsOf(node, change.check, change.severity, probeOf(change.check), opts),
-              alertname: ALERTNAME_TEST,
-            },
-            annotations: {
-              summary: change.title,
-              description: 'A test notification sent by `hostward collector test-sink`; nothing is wrong.',
-            },
-            startsAt: new Date(t).toISOString(),
-            endsAt: new Date(t + RESOLVED_RESEND_MS).toISOString(),
-          };
-          return { answers: await post([alert], signal) };
-        }
-        const failing = fleet ? fleet.failing(change.check, change.severity) : rowsFromChange(change);
-        // An update posts the nodes it added (if still failing) and removed; the others were posted before
-        // and the periodic re-send carries the whole state, so a 5,000-node group is not re-posted per change.
-        const added = new Set(change.added);
-        const posted = change.action === 'open' ? failing : failing.filter((f) => added.has(f.node));
-        const alerts = alertsForChange(change, posted, t, endsInMs, opts, new Set(failing.map((f) => f.node)));
-        for (const a of alerts) {
-          if (a.startsAt === undefined) recentlyResolved.set(identity(a), { alert: a, until: t + RESOLVED_RESEND_MS });
-          else recentlyResolved.delete(identity(a));
-        }
+        if (change.test) return { answers: await post([testAlert(change, t, opts)], signal) };
+        const alerts = changeAlerts(state, change, t, endsInMs, opts);
         if (alerts.length === 0) return { skipped: 'no alert to post' };
         return { answers: await post(alerts, signal) };
       });
     },
     attach(ctx) {
-      fleet = ctx.fleet;
-      routed = ctx.routed;
+      state.fleet = ctx.fleet;
+      state.routed = ctx.routed;
       log = ctx.log;
       timer = setInterval(() => void resend(), resendMs);
       timer.unref();
@@ -298,7 +340,7 @@ export function alertmanagerSink(opts: AlertmanagerSinkOptions): Sink & { resend
     close() {
       if (timer) clearInterval(timer);
       closing.abort();
-      return lock.then(() => undefined);
+      return serialized(() => Promise.resolve());
     },
   };
 }
@@ -350,3 +392,81 @@ export function alertmanagerSinks(o: AlertmanagerSinksOptions): Sink[] {
     });
   });
 }
+
+/** Alertmanager re-send interval: 1 s to 10 min (its resolve_timeout defaults to 5 min). */
+export function resendSeconds(v: unknown, key: string): number {
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 600)
+    throw new KeyedProblem(key, `must be an integer from 1 to 600, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** `collector.alertmanagerUrls`: a list, or one comma-separated string. */
+function replicaUrls(v: unknown, key: string): string[] {
+  const list: unknown = typeof v === 'string' ? v.split(',').map((x) => x.trim()) : v;
+  if (!Array.isArray(list) || list.length === 0)
+    throw new KeyedProblem(key, 'must be a list of URLs (every Alertmanager replica)');
+  return list.map((u, i) => nonEmpty(u, `${key}[${i}]`));
+}
+
+const buildOptions = (env: SinkEnvironment): AlertBuildOptions => ({
+  ...(env.cluster ? { cluster: env.cluster } : {}),
+  ...(env.publicUrl ? { publicUrl: env.publicUrl } : {}),
+  remediation: env.remediation,
+});
+
+export interface AlertmanagerSinkDef {
+  name: string;
+  type: 'alertmanager';
+  urls: string[];
+  resendSeconds?: number;
+}
+
+export const alertmanagerDefinition = defineSink({
+  type: 'alertmanager',
+  floor: 'info',
+  simpleNames: ['alertmanager'],
+  keys: ['urls', 'resendSeconds'],
+  parse: (x, at, name): AlertmanagerSinkDef => {
+    if (x.urls === undefined)
+      throw new KeyedProblem(
+        `${at}.urls`,
+        'required: every Alertmanager replica (alerts are not gossiped between replicas)',
+      );
+    const d: AlertmanagerSinkDef = { name, type: 'alertmanager', urls: strList(x.urls, `${at}.urls`) };
+    if (x.resendSeconds !== undefined) d.resendSeconds = resendSeconds(x.resendSeconds, `${at}.resendSeconds`);
+    return d;
+  },
+  settings: {
+    /** Every Alertmanager replica (comma-separated in the variable): each gets every alert. */
+    alertmanagerUrls: setting({
+      env: 'HOSTWARD_ALERTMANAGER_URLS',
+      parse: replicaUrls,
+      fromEnv: (raw) =>
+        raw
+          .split(',')
+          .map((u) => u.trim())
+          .filter((u) => u),
+    }),
+    /** Re-send firing alerts this often; its resolve_timeout is 5 min. */
+    alertmanagerResendSeconds: defaulted({ default: DEFAULT_RESEND_SECONDS, parse: resendSeconds }),
+  },
+  simple: (s, env) =>
+    s.alertmanagerUrls === undefined || s.alertmanagerUrls.length === 0
+      ? []
+      : alertmanagerSinks({
+          ...buildOptions(env),
+          configName: 'alertmanager',
+          urls: s.alertmanagerUrls,
+          resendSeconds: s.alertmanagerResendSeconds,
+          key: 'collector.alertmanagerUrls (HOSTWARD_ALERTMANAGER_URLS)',
+        }),
+  create: (d, s, env, at) =>
+    alertmanagerSinks({
+      ...buildOptions(env),
+      configName: d.name,
+      urls: d.urls,
+      resendSeconds: d.resendSeconds ?? s.alertmanagerResendSeconds,
+      key: `${at}.urls`,
+    }),
+});

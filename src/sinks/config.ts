@@ -4,7 +4,7 @@
  * ConfigError naming the key, and no message ever repeats a secret.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { ConfigError } from '../config/config.js';
+import { ConfigError } from '../config/config-error.js';
 
 const MAX_SECRET_BYTES = 64 * 1024;
 

@@ -9,12 +9,14 @@
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { CollectorConfig } from '../config/config.js';
-import { ConfigError } from '../config/config.js';
+import { ConfigError } from '../config/config-error.js';
 import type { Severity } from '../contracts.js';
 import type { DeliveryResult, GroupChange, Sink } from '../collector/sink.js';
 import { checkUrl, readSecretFile } from './config.js';
+import { defineSink, setting } from './definition.js';
+import type { SinkEnvironment } from './definition.js';
 import { postJson, RateLimiter, sharedWindowLimiter } from './http.js';
+import { nonEmpty, str } from './keyed.js';
 import { registerSecrets, urlSecrets } from './redact.js';
 import { fleetLink, headline, truncate } from './text.js';
 
@@ -162,28 +164,9 @@ export function pagerdutySink(opts: PagerDutySinkOptions): Sink {
   };
 }
 
-/** The PagerDuty sink from the collector configuration, or undefined when not configured. */
-export function pagerdutySinkFromConfig(cfg: CollectorConfig): Sink | undefined {
-  if (cfg.pagerdutyRoutingKeyFile === undefined) {
-    if (cfg.pagerdutyUrl !== undefined)
-      throw new ConfigError(
-        'collector.pagerdutyUrl (HOSTWARD_PAGERDUTY_URL)',
-        'set without collector.pagerdutyRoutingKeyFile (HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE)',
-      );
-    return undefined;
-  }
-  return pagerdutySinkFrom(cfg, {
-    name: 'pagerduty',
-    routingKeyFile: cfg.pagerdutyRoutingKeyFile,
-    routingKeyKey: 'collector.pagerdutyRoutingKeyFile (HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE)',
-    url: cfg.pagerdutyUrl,
-    urlKey: 'collector.pagerdutyUrl (HOSTWARD_PAGERDUTY_URL)',
-  });
-}
-
 /** A PagerDuty sink from a key file and URL; the `*Key` arguments name the settings in errors. */
-export function pagerdutySinkFrom(
-  cfg: Pick<CollectorConfig, 'cluster' | 'publicUrl'>,
+function pagerdutySinkFrom(
+  env: SinkEnvironment,
   d: { name: string; routingKeyFile: string; routingKeyKey: string; url: string | undefined; urlKey: string },
 ): Sink {
   const routingKey = readSecretFile(d.routingKeyFile, d.routingKeyKey);
@@ -194,7 +177,64 @@ export function pagerdutySinkFrom(
     routingKey,
     url,
     source: `hostward-collector@${hostname()}`,
-    ...(cfg.cluster ? { cluster: cfg.cluster } : {}),
-    ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
+    ...(env.cluster ? { cluster: env.cluster } : {}),
+    ...(env.publicUrl ? { publicUrl: env.publicUrl } : {}),
   });
 }
+
+export interface PagerDutySinkDef {
+  name: string;
+  type: 'pagerduty';
+  routingKeyFile: string;
+  url?: string;
+}
+
+export const pagerdutyDefinition = defineSink({
+  type: 'pagerduty',
+  floor: 'high',
+  simpleNames: ['pagerduty'],
+  keys: ['routingKeyFile', 'url'],
+  parse: (x, at, name): PagerDutySinkDef => {
+    const d: PagerDutySinkDef = {
+      name,
+      type: 'pagerduty',
+      routingKeyFile: str(x.routingKeyFile, `${at}.routingKeyFile`),
+    };
+    if (x.url !== undefined) d.url = str(x.url, `${at}.url`);
+    return d;
+  },
+  settings: {
+    /** File holding the Events API v2 routing key; a secret. */
+    pagerdutyRoutingKeyFile: setting({ env: 'HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE', parse: nonEmpty }),
+    /** Events API endpoint; default PAGERDUTY_DEFAULT_URL. */
+    pagerdutyUrl: setting({ env: 'HOSTWARD_PAGERDUTY_URL', parse: nonEmpty }),
+  },
+  simple: (s, env) => {
+    if (s.pagerdutyRoutingKeyFile === undefined) {
+      if (s.pagerdutyUrl !== undefined)
+        throw new ConfigError(
+          'collector.pagerdutyUrl (HOSTWARD_PAGERDUTY_URL)',
+          'set without collector.pagerdutyRoutingKeyFile (HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE)',
+        );
+      return [];
+    }
+    return [
+      pagerdutySinkFrom(env, {
+        name: 'pagerduty',
+        routingKeyFile: s.pagerdutyRoutingKeyFile,
+        routingKeyKey: 'collector.pagerdutyRoutingKeyFile (HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE)',
+        url: s.pagerdutyUrl,
+        urlKey: 'collector.pagerdutyUrl (HOSTWARD_PAGERDUTY_URL)',
+      }),
+    ];
+  },
+  create: (d, _s, env, at) => [
+    pagerdutySinkFrom(env, {
+      name: d.name,
+      routingKeyFile: d.routingKeyFile,
+      routingKeyKey: `${at}.routingKeyFile`,
+      url: d.url,
+      urlKey: `${at}.url`,
+    }),
+  ],
+});

@@ -1,8 +1,8 @@
 /**
- * Parsers for the collector's `sinks` (named sinks) and `routing` (routes, default, inhibit) settings.
- * Pure and free of imports from config.ts (which calls them), so there is no import cycle: a problem is
- * thrown as KeyedProblem naming the exact key ("collector.routing.routes[1].match.severity"), and
- * config.ts turns it into a ConfigError.
+ * Parsers for the collector's `routing` (routes, default, inhibit) settings; the named sinks of `sinks` are
+ * parsed by the registry (src/sinks/registry.ts). Free of imports from config.ts (which calls them), so
+ * there is no import cycle: a problem is thrown as KeyedProblem naming the exact key
+ * ("collector.routing.routes[1].match.severity"), and config.ts turns it into a ConfigError.
  *
  *   sinks:
  *     - { name: sec-slack, type: slack, webhookUrlFile: /run/secrets/slack, sendResolved: true }
@@ -23,15 +23,14 @@
  */
 import { SEVERITIES, isSeverity, severityRank } from '../contracts.js';
 import type { Severity } from '../contracts.js';
+import { allow, bool, isObj, KeyedProblem, str, strList } from './keyed.js';
 
-export class KeyedProblem extends Error {
-  constructor(
-    readonly key: string,
-    readonly problem: string,
-  ) {
-    super(`${key}: ${problem}`);
-  }
-}
+// The named sinks are parsed by the registry (each kind's file parses its own keys); these names stay
+// importable from here, where the configuration loader has always found them.
+export { KeyedProblem } from './keyed.js';
+export { parseSinkDefs, RESERVED_SINK_NAMES, SINK_TYPES } from './registry.js';
+export type { SinkDef, SinkType } from './registry.js';
+export { resendSeconds } from './alertmanager.js';
 
 /** Conditions on a group; all given ones must hold. Absent = any. */
 export interface Matcher {
@@ -59,46 +58,6 @@ export interface Routing {
   /** Sinks for a group no route matched; absent means every sink (only allowed without routes). */
   default?: string[];
   inhibit: InhibitRule[];
-}
-
-export type SinkDef =
-  | { name: string; type: 'slack'; webhookUrlFile: string; sendResolved: boolean }
-  | { name: string; type: 'pagerduty'; routingKeyFile: string; url?: string }
-  | { name: string; type: 'alertmanager'; urls: string[]; resendSeconds?: number }
-  | { name: string; type: 'webhook'; urlFile: string; secretFile?: string }
-  | { name: string; type: 'file'; path: string };
-
-export const SINK_TYPES = ['slack', 'pagerduty', 'alertmanager', 'webhook', 'file'] as const;
-export type SinkType = (typeof SINK_TYPES)[number];
-/** Names the simple setup uses (collector.slackWebhookUrlFile → "slack", ...); named sinks may not reuse them. */
-export const RESERVED_SINK_NAMES = ['slack', 'pagerduty', 'alertmanager', 'webhook', 'file', 'stdout'] as const;
-const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function allow(o: Obj, at: string, keys: readonly string[]): void {
-  for (const k of Object.keys(o))
-    if (!keys.includes(k)) throw new KeyedProblem(`${at}.${k}`, `unknown key (expected one of: ${keys.join(', ')})`);
-}
-
-function str(v: unknown, key: string): string {
-  if (typeof v !== 'string' || v.trim() === '')
-    throw new KeyedProblem(key, `must be a non-empty string, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-/** A string or a list of strings, as a non-empty list. */
-function strList(v: unknown, key: string): string[] {
-  if (typeof v === 'string') return [str(v, key)];
-  if (!Array.isArray(v) || v.length === 0)
-    throw new KeyedProblem(key, 'must be a string or a non-empty list of strings');
-  return v.map((x, i) => str(x, `${key}[${i}]`));
-}
-
-function bool(v: unknown, key: string): boolean {
-  if (typeof v !== 'boolean') throw new KeyedProblem(key, `must be true or false, got ${JSON.stringify(v)}`);
-  return v;
 }
 
 function sev(v: unknown, key: string): Severity {
@@ -182,70 +141,4 @@ export function parseRouting(raw: unknown, at: string): Routing {
     });
   }
   return r;
-}
-
-export function parseSinkDefs(raw: unknown, at: string): SinkDef[] {
-  if (!Array.isArray(raw)) throw new KeyedProblem(at, 'must be a list of sinks');
-  const seen = new Set<string>();
-  return raw.map((x, i) => {
-    const key = `${at}[${i}]`;
-    if (!isObj(x)) throw new KeyedProblem(key, 'must be a mapping with name and type');
-    const name = str(x.name, `${key}.name`);
-    if (!NAME_RE.test(name))
-      throw new KeyedProblem(
-        `${key}.name`,
-        `${JSON.stringify(name)} must start with a letter and hold only letters, digits, _ and - (at most 63)`,
-      );
-    if ((RESERVED_SINK_NAMES as readonly string[]).includes(name))
-      throw new KeyedProblem(`${key}.name`, `"${name}" is the name of the simple setup's sink; choose another`);
-    if (seen.has(name)) throw new KeyedProblem(`${key}.name`, `a second sink named "${name}"`);
-    seen.add(name);
-    const type = x.type;
-    if (!(SINK_TYPES as readonly unknown[]).includes(type))
-      throw new KeyedProblem(`${key}.type`, `must be one of ${SINK_TYPES.join(', ')}, got ${JSON.stringify(type)}`);
-    switch (type as SinkDef['type']) {
-      case 'slack':
-        allow(x, key, ['name', 'type', 'webhookUrlFile', 'sendResolved']);
-        return {
-          name,
-          type: 'slack',
-          webhookUrlFile: str(x.webhookUrlFile, `${key}.webhookUrlFile`),
-          sendResolved: x.sendResolved === undefined ? true : bool(x.sendResolved, `${key}.sendResolved`),
-        };
-      case 'pagerduty': {
-        allow(x, key, ['name', 'type', 'routingKeyFile', 'url']);
-        const d: SinkDef = { name, type: 'pagerduty', routingKeyFile: str(x.routingKeyFile, `${key}.routingKeyFile`) };
-        if (x.url !== undefined) d.url = str(x.url, `${key}.url`);
-        return d;
-      }
-      case 'alertmanager': {
-        allow(x, key, ['name', 'type', 'urls', 'resendSeconds']);
-        if (x.urls === undefined)
-          throw new KeyedProblem(
-            `${key}.urls`,
-            'required: every Alertmanager replica (alerts are not gossiped between replicas)',
-          );
-        const d: SinkDef = { name, type: 'alertmanager', urls: strList(x.urls, `${key}.urls`) };
-        if (x.resendSeconds !== undefined) d.resendSeconds = resendSeconds(x.resendSeconds, `${key}.resendSeconds`);
-        return d;
-      }
-      case 'webhook': {
-        allow(x, key, ['name', 'type', 'urlFile', 'secretFile']);
-        const d: SinkDef = { name, type: 'webhook', urlFile: str(x.urlFile, `${key}.urlFile`) };
-        if (x.secretFile !== undefined) d.secretFile = str(x.secretFile, `${key}.secretFile`);
-        return d;
-      }
-      case 'file':
-        allow(x, key, ['name', 'type', 'path']);
-        return { name, type: 'file', path: str(x.path, `${key}.path`) };
-    }
-  });
-}
-
-/** Alertmanager re-send interval: 1 s to 10 min (its resolve_timeout defaults to 5 min). */
-export function resendSeconds(v: unknown, key: string): number {
-  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 600)
-    throw new KeyedProblem(key, `must be an integer from 1 to 600, got ${JSON.stringify(v)}`);
-  return n;
 }

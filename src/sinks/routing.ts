@@ -28,13 +28,19 @@ import type { Severity } from '../contracts.js';
 import type { DeliveryResult, FleetView, GroupChange, Sink, SinkContext } from '../collector/sink.js';
 import { SinkError } from '../collector/sink.js';
 import { SEVERITIES, atLeast } from '../contracts.js';
-import type { InhibitRule, Matcher, Routing, SinkType } from './routing-config.js';
+import { DEFAULT_FLOORS } from './registry.js';
+import type { SinkType } from './registry.js';
+import type { InhibitRule, Matcher, Routing } from './routing-config.js';
+import { probeOf } from './text.js';
 
-/** The probe of a check id: `<probe>.<name>` (DESIGN.md), e.g. `hostward.node_silent` → `hostward`. */
-export function probeOf(check: string): string {
-  const i = check.indexOf('.');
-  return i < 0 ? check : check.slice(0, i);
-}
+export { probeOf };
+/**
+ * The least severity each kind of sink gets when the configuration has no `routing` block, declared by
+ * each sink's definition. A pager wakes someone: critical and high only. Chat and webhooks (often a
+ * ticketing system) are read soon: medium and above. Alertmanager gets everything and routes by the
+ * `severity` label itself; a file is a record.
+ */
+export { DEFAULT_FLOORS };
 
 const globCache = new Map<string, RegExp>();
 export function globMatch(glob: string, s: string): boolean {
@@ -56,19 +62,6 @@ export function matches(m: Matcher, check: string, severity: Severity): boolean 
   if (m.checks && !m.checks.some((g) => globMatch(g, check))) return false;
   return true;
 }
-
-/**
- * The least severity each kind of sink gets when the configuration has no `routing` block. A pager wakes
- * someone: critical and high only. Chat and webhooks (often a ticketing system) are read soon: medium and
- * above. Alertmanager gets everything and routes by the `severity` label itself; a file is a record.
- */
-export const DEFAULT_FLOORS: Readonly<Record<SinkType, Severity>> = {
-  pagerduty: 'high',
-  slack: 'medium',
-  webhook: 'medium',
-  alertmanager: 'info',
-  file: 'info',
-};
 
 export class Router {
   /** Without a routing block: the sinks each severity goes to. */
@@ -238,113 +231,161 @@ export interface RoutingContext extends SinkContext {
 /** How many nodes a change lists (store.ts CHANGE_NODES_MAX): a list this long may have been cut. */
 const LISTED_MAX = 100;
 
+/** What a routed sink knows: the sink it wraps, the router, and what the dispatcher gave it. */
+interface RouteState {
+  readonly inner: Sink;
+  readonly router: Router;
+  /** The configured name routes use. */
+  readonly target: string;
+  /** The queue's name: the ledger's key. */
+  readonly queue: string;
+  fleet?: FleetView;
+  log?: SinkContext['log'];
+  ledger?: InhibitionLedger;
+}
+
+const routedTo = (st: RouteState, check: string, severity: Severity): boolean =>
+  st.router.sinksFor(check, severity).has(st.target);
+
+/** Whether hostward's inhibition applies to this sink now. */
+const inhibits = (st: RouteState): boolean =>
+  !st.inner.ownInhibition && st.fleet !== undefined && st.router.inhibitRules.length > 0;
+
+/** Whether some inhibit rule targets the group (its withheld nodes are then kept in the ledger). */
+const isTarget = (router: Router, check: string, severity: Severity): boolean =>
+  router.inhibitRules.some((r) => matches(r.target, check, severity));
+
+/** The announcement of nodes no longer muted: an update listing them, or an open if the sink never got it. */
+function releaseChange(e: LedgerEntry, nodes: readonly string[], released: readonly string[]): GroupChange {
+  return {
+    ...e.change,
+    action: e.told ? 'update' : 'open',
+    status: 'open',
+    nodeCount: nodes.length,
+    nodes: nodes.slice(0, LISTED_MAX),
+    added: (e.told ? released : nodes).slice(0, LISTED_MAX),
+    removed: [],
+    updatedAt: new Date().toISOString(),
+  };
+}
+
+/** Re-evaluate one ledger entry whose muted nodes may have been released, and announce them. */
+async function announceEntry(
+  st: RouteState,
+  ledger: InhibitionLedger,
+  fleet: FleetView,
+  e: LedgerEntry,
+  signal: AbortSignal,
+) {
+  const { check, severity } = e.change;
+  if (!routedTo(st, check, severity) || !isTarget(st.router, check, severity)) {
+    ledger.drop(st.queue, e.key);
+    return;
+  }
+  const failing = fleet.failing(check, severity).map((f) => f.node);
+  const stillFailing = new Set(failing);
+  const muted = st.router.inhibited(check, severity, failing, fleet);
+  const released = e.muted.filter((n) => stillFailing.has(n) && !muted.has(n));
+  const withheld = e.muted.filter((n) => stillFailing.has(n) && muted.has(n));
+  if (released.length === 0) {
+    if (withheld.length !== e.muted.length) ledger.put(st.queue, e.change, e.told, withheld);
+    return;
+  }
+  const change = releaseChange(
+    e,
+    failing.filter((n) => !muted.has(n)),
+    released,
+  );
+  try {
+    await st.inner.deliver(change, signal);
+  } catch (err) {
+    if (!(err instanceof SinkError && err.permanent)) throw err;
+    st.log?.error(
+      { key: e.key, err: err.message },
+      'sink refused the announcement of nodes no longer muted; not retried',
+    );
+  }
+  // Every failing node not shown now stays withheld (not only those of `muted`: beyond 100 nodes).
+  ledger.put(st.queue, change, true, withheld.concat([...muted].filter((n) => stillFailing.has(n))));
+  st.log?.info({ key: e.key, check, severity, released: released.length }, 'nodes no longer muted announced');
+}
+
+/**
+ * `removed` left some group: announce the nodes this sink withheld from other groups that are no longer
+ * muted. A transient failure throws (the cue is retried); a permanent one gives that announcement up.
+ */
+async function announceReleased(st: RouteState, removed: readonly string[], signal: AbortSignal): Promise<void> {
+  const { ledger, fleet } = st;
+  if (!ledger || !fleet || removed.length === 0) return;
+  for (const e of ledger.withholding(st.queue, removed.length >= LISTED_MAX ? undefined : removed))
+    await announceEntry(st, ledger, fleet, e, signal);
+}
+
+/** Nodes withheld before and shown now are news to this sink, as is the group if it never got it. */
+function withReleased(out: GroupChange, before: LedgerEntry): GroupChange {
+  const shown = new Set(out.nodes);
+  const back = before.muted.filter((n) => shown.has(n) && !out.added.includes(n));
+  let next = out;
+  if (back.length > 0) next = { ...next, added: [...next.added, ...back].sort().slice(0, LISTED_MAX) };
+  if (!before.told && next.action === 'update') next = { ...next, action: 'open', added: next.nodes };
+  return next;
+}
+
+/** Deliver an open or update with the nodes an inhibit rule mutes left out, and keep the ledger. */
+async function deliverInhibited(
+  st: RouteState,
+  fleet: FleetView,
+  change: GroupChange,
+  signal: AbortSignal,
+): Promise<DeliveryResult | void> {
+  // A change lists at most 100 nodes: beyond that, the whole group comes from fleet state.
+  const candidates =
+    change.nodes.length >= change.nodeCount
+      ? change.nodes
+      : fleet.failing(change.check, change.severity).map((f) => f.node);
+  const muted = st.router.inhibited(change.check, change.severity, candidates, fleet);
+  let out = applyInhibition(change, muted);
+  if (muted.size > 0) st.log?.debug({ key: change.key, inhibited: muted.size }, 'nodes inhibited');
+  const ledger = st.ledger !== undefined && isTarget(st.router, change.check, change.severity) ? st.ledger : undefined;
+  const before = ledger?.get(st.queue, change.key);
+  if (out && before) out = withReleased(out, before);
+  if (!out) {
+    // Nothing shown: what was withheld stays withheld, with the newly muted nodes.
+    ledger?.put(st.queue, change, before ? before.told : change.action !== 'open', [
+      ...(before?.muted ?? []),
+      ...muted,
+    ]);
+    return { skipped: 'inhibited on every node' };
+  }
+  const result = await st.inner.deliver(out, signal);
+  ledger?.put(st.queue, change, true, muted);
+  return result;
+}
+
 /** Wrap a sink so that only routed, uninhibited changes reach it. Test notifications bypass both. */
 export function routedSink(inner: Sink, router: Router): Sink {
-  const target = inner.configName ?? inner.name;
-  const queue = inner.name;
-  let fleet: FleetView | undefined;
-  let ctxLog: SinkContext['log'] | undefined;
-  let ledger: InhibitionLedger | undefined;
-  const routed = (check: string, severity: Severity) => router.sinksFor(check, severity).has(target);
-  const inhibits = () => !inner.ownInhibition && fleet !== undefined && router.inhibitRules.length > 0;
-  const isTarget = (check: string, severity: Severity) =>
-    router.inhibitRules.some((r) => matches(r.target, check, severity));
-
-  /**
-   * `removed` left some group: announce the nodes this sink withheld from other groups that are no longer
-   * muted. A transient failure throws (the cue is retried); a permanent one gives that announcement up.
-   */
-  async function announceReleased(removed: readonly string[], signal: AbortSignal): Promise<void> {
-    if (!ledger || !fleet || removed.length === 0) return;
-    for (const e of ledger.withholding(queue, removed.length >= LISTED_MAX ? undefined : removed)) {
-      const { check, severity } = e.change;
-      if (!routed(check, severity) || !isTarget(check, severity)) {
-        ledger.drop(queue, e.key);
-        continue;
-      }
-      const failing = fleet.failing(check, severity).map((f) => f.node);
-      const stillFailing = new Set(failing);
-      const muted = router.inhibited(check, severity, failing, fleet);
-      const released = e.muted.filter((n) => stillFailing.has(n) && !muted.has(n));
-      const withheld = e.muted.filter((n) => stillFailing.has(n) && muted.has(n));
-      if (released.length === 0) {
-        if (withheld.length !== e.muted.length) ledger.put(queue, e.change, e.told, withheld);
-        continue;
-      }
-      const nodes = failing.filter((n) => !muted.has(n));
-      const change: GroupChange = {
-        ...e.change,
-        action: e.told ? 'update' : 'open',
-        status: 'open',
-        nodeCount: nodes.length,
-        nodes: nodes.slice(0, LISTED_MAX),
-        added: (e.told ? released : nodes).slice(0, LISTED_MAX),
-        removed: [],
-        updatedAt: new Date().toISOString(),
-      };
-      try {
-        await inner.deliver(change, signal);
-      } catch (err) {
-        if (!(err instanceof SinkError && err.permanent)) throw err;
-        ctxLog?.error(
-          { key: e.key, err: err.message },
-          'sink refused the announcement of nodes no longer muted; not retried',
-        );
-      }
-      // Every failing node not shown now stays withheld (not only those of `muted`: beyond 100 nodes).
-      ledger.put(queue, change, true, withheld.concat([...muted].filter((n) => stillFailing.has(n))));
-      ctxLog?.info({ key: e.key, check, severity, released: released.length }, 'nodes no longer muted announced');
-    }
-  }
-
+  const st: RouteState = { inner, router, target: inner.configName ?? inner.name, queue: inner.name };
+  const routed = (check: string, severity: Severity) => routedTo(st, check, severity);
   const wrapped: Sink = {
     name: inner.name,
-    configName: target,
+    configName: st.target,
     ...(inner.type ? { type: inner.type } : {}),
     admits: routed,
     async deliver(change, signal): Promise<DeliveryResult | void> {
       if (change.test) return inner.deliver(change, signal);
-      if (inhibits()) await announceReleased(change.removed, signal);
+      if (inhibits(st)) await announceReleased(st, change.removed, signal);
       if (!routed(change.check, change.severity)) return { skipped: 'not routed to this sink' };
-      if (!inhibits() || change.action === 'resolve') {
+      if (!inhibits(st) || change.action === 'resolve') {
         const result = await inner.deliver(change, signal);
-        if (change.action === 'resolve') ledger?.drop(queue, change.key);
+        if (change.action === 'resolve') st.ledger?.drop(st.queue, change.key);
         return result;
       }
-      // A change lists at most 100 nodes: beyond that, the whole group comes from fleet state.
-      const candidates =
-        change.nodes.length >= change.nodeCount
-          ? change.nodes
-          : fleet!.failing(change.check, change.severity).map((f) => f.node);
-      const muted = router.inhibited(change.check, change.severity, candidates, fleet!);
-      let out = applyInhibition(change, muted);
-      if (muted.size > 0) ctxLog?.debug({ key: change.key, inhibited: muted.size }, 'nodes inhibited');
-      const track = ledger !== undefined && isTarget(change.check, change.severity);
-      const before = track ? ledger!.get(queue, change.key) : undefined;
-      if (out && before) {
-        // Nodes withheld before and shown now are news to this sink, as is the group if it never got it.
-        const shown = new Set(out.nodes);
-        const back = before.muted.filter((n) => shown.has(n) && !out!.added.includes(n));
-        if (back.length > 0) out = { ...out, added: [...out.added, ...back].sort().slice(0, LISTED_MAX) };
-        if (!before.told && out.action === 'update') out = { ...out, action: 'open', added: out.nodes };
-      }
-      if (!out) {
-        // Nothing shown: what was withheld stays withheld, with the newly muted nodes.
-        if (track)
-          ledger!.put(queue, change, before ? before.told : change.action !== 'open', [
-            ...(before?.muted ?? []),
-            ...muted,
-          ]);
-        return { skipped: 'inhibited on every node' };
-      }
-      const result = await inner.deliver(out, signal);
-      if (track) ledger!.put(queue, change, true, muted);
-      return result;
+      return deliverInhibited(st, st.fleet!, change, signal);
     },
     attach(ctx: RoutingContext) {
-      fleet = ctx.fleet;
-      ctxLog = ctx.log;
-      ledger = ctx.ledger;
+      st.fleet = ctx.fleet;
+      st.log = ctx.log;
+      if (ctx.ledger) st.ledger = ctx.ledger;
       inner.attach?.({ ...ctx, routed });
     },
   };

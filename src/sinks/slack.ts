@@ -6,11 +6,13 @@
  * at most one message per second per webhook. Slack answers 200 `ok`; 4xx (invalid_payload, no_service,
  * channel_not_found, ...) is a configuration error.
  */
-import type { CollectorConfig } from '../config/config.js';
 import type { DeliveryResult, FailingNodeCheck, FleetView, GroupChange, Sink } from '../collector/sink.js';
 import { SinkError } from '../collector/sink.js';
 import { checkUrl, readSecretFile } from './config.js';
+import { defaulted, defineSink, setting } from './definition.js';
+import type { SinkEnvironment } from './definition.js';
 import { postJson, RateLimiter } from './http.js';
+import { bool, KeyedProblem, nonEmpty, str } from './keyed.js';
 import { registerSecrets, slackSecrets } from './redact.js';
 import { fleetLink, headline, truncate } from './text.js';
 
@@ -208,28 +210,10 @@ export function slackSink(opts: SlackSinkOptions): Sink {
   };
 }
 
-/** The Slack sink from the collector configuration, or undefined when not configured. */
-export function slackSinkFromConfig(
-  cfg: CollectorConfig,
-  remediation?: (check: string) => string | undefined,
-): Sink | undefined {
-  if (cfg.slackWebhookUrlFile === undefined) return undefined;
-  return slackSinkFrom(
-    cfg,
-    {
-      name: 'slack',
-      webhookUrlFile: cfg.slackWebhookUrlFile,
-      key: 'collector.slackWebhookUrlFile (HOSTWARD_SLACK_WEBHOOK_URL_FILE)',
-      sendResolved: cfg.slackSendResolved,
-    },
-    remediation,
-  );
-}
-
-export function slackSinkFrom(
-  cfg: Pick<CollectorConfig, 'cluster' | 'publicUrl'>,
+/** A Slack sink from its webhook URL file; `key` names the setting in errors. */
+function slackSinkFrom(
+  env: SinkEnvironment,
   d: { name: string; webhookUrlFile: string; key: string; sendResolved: boolean },
-  remediation?: (check: string) => string | undefined,
 ): Sink {
   const url = readSecretFile(d.webhookUrlFile, d.key);
   checkUrl(url, d.key, true);
@@ -237,8 +221,59 @@ export function slackSinkFrom(
     name: d.name,
     url,
     sendResolved: d.sendResolved,
-    ...(remediation ? { remediation } : {}),
-    ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
-    ...(cfg.cluster ? { cluster: cfg.cluster } : {}),
+    remediation: env.remediation,
+    ...(env.publicUrl ? { publicUrl: env.publicUrl } : {}),
+    ...(env.cluster ? { cluster: env.cluster } : {}),
   });
 }
+
+export interface SlackSinkDef {
+  name: string;
+  type: 'slack';
+  webhookUrlFile: string;
+  sendResolved: boolean;
+}
+
+/** The simple setup reads this one as every other boolean of `collector`. */
+function trueOrFalse(v: unknown, key: string): boolean {
+  if (typeof v !== 'boolean') throw new KeyedProblem(key, 'must be true or false');
+  return v;
+}
+
+export const slackDefinition = defineSink({
+  type: 'slack',
+  floor: 'medium',
+  simpleNames: ['slack'],
+  keys: ['webhookUrlFile', 'sendResolved'],
+  parse: (x, at, name): SlackSinkDef => ({
+    name,
+    type: 'slack',
+    webhookUrlFile: str(x.webhookUrlFile, `${at}.webhookUrlFile`),
+    sendResolved: x.sendResolved === undefined ? true : bool(x.sendResolved, `${at}.sendResolved`),
+  }),
+  settings: {
+    /** File holding the Slack incoming-webhook URL; the URL is a secret. */
+    slackWebhookUrlFile: setting({ env: 'HOSTWARD_SLACK_WEBHOOK_URL_FILE', parse: nonEmpty }),
+    /** Post Slack resolves as follow-up messages. */
+    slackSendResolved: defaulted({ default: true, parse: trueOrFalse }),
+  },
+  simple: (s, env) =>
+    s.slackWebhookUrlFile === undefined
+      ? []
+      : [
+          slackSinkFrom(env, {
+            name: 'slack',
+            webhookUrlFile: s.slackWebhookUrlFile,
+            key: 'collector.slackWebhookUrlFile (HOSTWARD_SLACK_WEBHOOK_URL_FILE)',
+            sendResolved: s.slackSendResolved,
+          }),
+        ],
+  create: (d, _s, env, at) => [
+    slackSinkFrom(env, {
+      name: d.name,
+      webhookUrlFile: d.webhookUrlFile,
+      key: `${at}.webhookUrlFile`,
+      sendResolved: d.sendResolved,
+    }),
+  ],
+});

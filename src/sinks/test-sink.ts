@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CollectorConfig } from '../config/config.js';
-import { ConfigError } from '../config/config.js';
+import { ConfigError } from '../config/config-error.js';
 import { configNameOf, createBareSinks } from '../collector/sinks.js';
 import type { GroupChange } from '../collector/sink.js';
 import { SinkError } from '../collector/sink.js';

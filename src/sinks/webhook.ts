@@ -11,7 +11,12 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { DeliveryResult, GroupChange, Sink } from '../collector/sink.js';
+import { ConfigError } from '../config/config-error.js';
+import { checkUrl, readSecretFile } from './config.js';
+import { defineSink, setting } from './definition.js';
+import type { SinkEnvironment } from './definition.js';
 import { postJson } from './http.js';
+import { nonEmpty, str } from './keyed.js';
 import { registerSecrets, urlSecrets } from './redact.js';
 import { fleetLink } from './text.js';
 
@@ -84,3 +89,69 @@ export function webhookSink(opts: WebhookSinkOptions): Sink {
     },
   };
 }
+
+/** A webhook sink from its URL file (and secret file); the `*Key` arguments name the settings in errors. */
+function webhookFrom(
+  env: SinkEnvironment,
+  name: string,
+  urlFile: string,
+  urlKey: string,
+  secretFile: string | undefined,
+  secretKey: string,
+): Sink {
+  const url = readSecretFile(urlFile, urlKey);
+  checkUrl(url, urlKey, true);
+  const secret = secretFile === undefined ? undefined : readSecretFile(secretFile, secretKey);
+  return webhookSink({
+    name,
+    url,
+    ...(secret ? { secret } : {}),
+    ...(env.cluster ? { cluster: env.cluster } : {}),
+    ...(env.publicUrl ? { publicUrl: env.publicUrl } : {}),
+  });
+}
+
+export interface WebhookSinkDef {
+  name: string;
+  type: 'webhook';
+  urlFile: string;
+  secretFile?: string;
+}
+
+export const webhookDefinition = defineSink({
+  type: 'webhook',
+  floor: 'medium',
+  simpleNames: ['webhook'],
+  keys: ['urlFile', 'secretFile'],
+  parse: (x, at, name): WebhookSinkDef => {
+    const d: WebhookSinkDef = { name, type: 'webhook', urlFile: str(x.urlFile, `${at}.urlFile`) };
+    if (x.secretFile !== undefined) d.secretFile = str(x.secretFile, `${at}.secretFile`);
+    return d;
+  },
+  settings: {
+    /** File holding the URL group changes are posted to. */
+    webhookUrlFile: setting({ env: 'HOSTWARD_WEBHOOK_URL_FILE', parse: nonEmpty }),
+    /** File holding the HMAC secret requests are signed with. */
+    webhookSecretFile: setting({ env: 'HOSTWARD_WEBHOOK_SECRET_FILE', parse: nonEmpty }),
+  },
+  simple: (s, env) => {
+    if (s.webhookUrlFile !== undefined)
+      return [
+        webhookFrom(
+          env,
+          'webhook',
+          s.webhookUrlFile,
+          'collector.webhookUrlFile (HOSTWARD_WEBHOOK_URL_FILE)',
+          s.webhookSecretFile,
+          'collector.webhookSecretFile (HOSTWARD_WEBHOOK_SECRET_FILE)',
+        ),
+      ];
+    if (s.webhookSecretFile !== undefined)
+      throw new ConfigError(
+        'collector.webhookSecretFile (HOSTWARD_WEBHOOK_SECRET_FILE)',
+        'set without collector.webhookUrlFile (HOSTWARD_WEBHOOK_URL_FILE)',
+      );
+    return [];
+  },
+  create: (d, _s, env, at) => [webhookFrom(env, d.name, d.urlFile, `${at}.urlFile`, d.secretFile, `${at}.secretFile`)],
+});

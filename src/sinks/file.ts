@@ -5,8 +5,10 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { GroupChange, Sink } from './sink.js';
-import { SinkError } from './sink.js';
+import type { GroupChange, Sink } from '../collector/sink.js';
+import { SinkError } from '../collector/sink.js';
+import { defineSink, setting } from './definition.js';
+import { nonEmpty, str } from './keyed.js';
 
 export function fileSink(target: string): Sink {
   if (target === '-') {
@@ -47,3 +49,23 @@ export function fileSink(target: string): Sink {
 function line(change: GroupChange): string {
   return JSON.stringify({ type: 'hostward.alert_group', ...change }) + '\n';
 }
+
+export interface FileSinkDef {
+  name: string;
+  type: 'file';
+  path: string;
+}
+
+export const fileDefinition = defineSink({
+  type: 'file',
+  floor: 'info',
+  simpleNames: ['file', 'stdout'],
+  keys: ['path'],
+  parse: (x, at, name): FileSinkDef => ({ name, type: 'file', path: str(x.path, `${at}.path`) }),
+  settings: {
+    /** NDJSON file sink: a path, or `-` for stdout. */
+    fileSink: setting({ env: 'HOSTWARD_FILE_SINK', parse: nonEmpty }),
+  },
+  simple: (s) => (s.fileSink ? [fileSink(s.fileSink)] : []),
+  create: (d) => [Object.assign(fileSink(d.path), { name: d.name })],
+});
