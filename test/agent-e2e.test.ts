@@ -11,6 +11,7 @@ import path from 'node:path';
 import { materialize } from './helpers/hosts.js';
 import type { Materialized } from './helpers/hosts.js';
 import { promtool } from './helpers/promtool.js';
+import { waitFor } from './helpers/wait.js';
 import { childScanner } from '../src/agent/child-scan.js';
 import { PROBES } from '../probes/registry.js';
 import type { Report } from '../src/contracts.js';
@@ -54,23 +55,18 @@ beforeAll(async () => {
   );
   agent.stdout!.setEncoding('utf8').on('data', (d: string) => (logs += d));
   agent.stderr!.setEncoding('utf8').on('data', (d: string) => (logs += d));
-  const port = await new Promise<number>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`agent did not start: ${logs}`)), 10_000);
-    const look = () => {
-      const m = /"port":(\d+)[^\n]*agent listening/.exec(logs);
-      if (m) {
-        clearTimeout(t);
-        resolve(Number(m[1]));
-      } else setTimeout(look, 20);
-    };
-    look();
-  });
+  const port = await waitFor(
+    () => `the agent to listen: ${logs}`,
+    () => Number(/"port":(\d+)[^\n]*agent listening/.exec(logs)?.[1] ?? 0) || undefined,
+    10_000,
+  );
   base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if ((await fetch(`${base}/readyz`)).status === 200) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`agent never became ready: ${logs}`);
+  await waitFor(
+    () => `the agent to be ready: ${logs}`,
+    async () => (await fetch(`${base}/readyz`)).status === 200,
+    10_000,
+    50,
+  );
 });
 
 afterAll(() => {

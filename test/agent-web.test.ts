@@ -19,6 +19,7 @@ import type { ProbeContext } from '../src/sdk.js';
 import { startAgent } from '../src/agent/server.js';
 import type { Agent } from '../src/agent/server.js';
 import { captureLog } from './helpers/log.js';
+import { waitFor } from './helpers/wait.js';
 import { basic, bcryptHash, bearer, get, leaf, makePki, SERVER_EXT } from './helpers/web.js';
 import type { Pki } from './helpers/web.js';
 
@@ -378,12 +379,6 @@ describe('secrets stay out of the logs', () => {
   });
 });
 
-async function until<T>(f: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function until<T>(f: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+  return waitFor('the condition', f, ms, 50);
 }

@@ -11,9 +11,9 @@ import { defineProbe, fail, pass, unknown } from '../src/sdk.js';
 import type { Probe } from '../src/sdk.js';
 import { startAgent, ScheduleError } from '../src/agent/server.js';
 import type { Agent } from '../src/agent/server.js';
+import { waitFor } from './helpers/wait.js';
 
 const silent = pino({ level: 'silent' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Tokens the slow probe's gather takes one at a time, so the test decides when each scan ends. */
 function tokens(): { take(): Promise<void>; release(): void } {
@@ -130,11 +130,7 @@ async function start(f: Fixture, over: Partial<Config['agent']> = {}): Promise<{
 }
 
 async function until(cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(20);
-  }
+  await waitFor('the condition', cond, ms);
 }
 
 describe('agent', () => {

@@ -3,12 +3,12 @@
  * processes that ignore SIGTERM), and the recorder keeps malformed and oversized bodies without failing.
  */
 import { describe, expect, it } from 'vitest';
-import { groupAlive, start, startRecorder, stop, waitFor } from './procs.js';
+import { groupAlive, groupSize, start, startRecorder, stop, waitFor } from './procs.js';
 
 describe('stop()', () => {
   it('ends the leader and its children with SIGTERM', async () => {
     const s = start('sleepers', 'sh', ['-c', 'sleep 60 & sleep 60 & wait']);
-    await waitFor('two children', () => (groupAlive(s.pid) ? true : undefined), 5000);
+    await waitFor('two children', () => (groupSize(s.pid) >= 3 ? true : undefined), 5000);
     await stop(s, 5000);
     expect(groupAlive(s.pid)).toBe(false);
     expect(await s.exited).toBe('SIGTERM');
@@ -17,7 +17,8 @@ describe('stop()', () => {
   it('escalates to SIGKILL when the group ignores SIGTERM', async () => {
     // An ignored signal stays ignored across exec, so the sleeps ignore SIGTERM too.
     const s = start('stubborn', 'sh', ['-c', "trap '' TERM; sleep 60 & sleep 60 & wait"]);
-    await new Promise((r) => setTimeout(r, 200));
+    // The shell sets its trap before it starts the sleeps: once they run, SIGTERM is ignored by the whole group.
+    await waitFor('two children', () => (groupSize(s.pid) >= 3 ? true : undefined), 5000);
     const t0 = Date.now();
     await stop(s, 300);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(300);

@@ -74,6 +74,12 @@ export function start(
  * /proc/<pid>/stat: the fields after the command's closing parenthesis are state, ppid, pgrp.
  */
 export function groupAlive(pgid: number): boolean {
+  return groupSize(pgid, 1) > 0;
+}
+
+/** How many processes the group has (zombies included), counting no further than `upTo`. */
+export function groupSize(pgid: number, upTo = Infinity): number {
+  let n = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -83,9 +89,9 @@ export function groupAlive(pgid: number): boolean {
       continue; // exited while we looked
     }
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid) return true;
+    if (Number(fields[2]) === pgid && ++n >= upTo) return n;
   }
-  return false;
+  return n;
 }
 
 /** SIGTERM to the whole group, SIGKILL after the grace period; returns once no process of the group is left. */
