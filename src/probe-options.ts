@@ -1,11 +1,89 @@
 /**
- * Small validators for a probe's configuration section (`probes.<name>`). Problems are thrown as
- * "key: problem", which the config loader turns into "probes.<name>.key: problem" (exit 2).
+ * A probe's configuration section (`probes.<name>`): the options it declares (key, type, default, description,
+ * documented in docs/configuration.md from these declarations) and the one parser that validates the section and
+ * fills its defaults. A problem is an OptionError naming the key inside the section; the config loader turns it
+ * into a ConfigError naming `probes.<name>.<key>` (exit 2), by its type and key, never by reading the message.
  */
 
-export function optionProblem(key: string, problem: string): never {
-  throw new Error(`${key}: ${problem}`);
+/** What a key holds, as the configuration reference documents it. */
+export type OptionType =
+  | { kind: 'string'; what?: string }
+  | { kind: 'integer'; min: number; max: number; unit?: string }
+  | { kind: 'boolean' }
+  | { kind: 'enum'; values: readonly string[] }
+  /** Anything else, described in words (lists, mappings, unions). */
+  | { kind: 'text'; text: string };
+
+/** One option of a probe's section, as documented. */
+export interface OptionSpec {
+  /** Its path inside the section: `maxAuthTries`, `exclude.podUids`; `<…>` stands for a key that is a name. */
+  key: string;
+  type: OptionType;
+  /** The value in force when the key is absent, as written in YAML; the tests hold the parser to it. */
+  default?: unknown;
+  /** A default that depends on something else (the root, the mode, another key), in words. */
+  defaultText?: string;
+  /** The environment variable that sets the key when the file does not. */
+  env?: string;
+  /** A value the parser accepts (the default when absent). */
+  example?: unknown;
+  /** Sibling keys the example needs to be valid (criticalDays must not exceed warnDays). */
+  with?: Readonly<Record<string, unknown>>;
+  description: string;
 }
+
+/** What a parser may depend on besides the section. */
+export interface OptionContext {
+  /** The scan reads this machine (the root is "/"): defaults that only make sense there apply. */
+  rootIsHost: boolean;
+  /** The environment, for options that an environment variable sets too. */
+  env: NodeJS.ProcessEnv;
+}
+
+/** A probe's declared options: the documentation of its section and the parser of it. */
+export interface ProbeOptions<O = unknown> {
+  /** The section's introduction in docs/configuration.md (Markdown, a sentence or two). */
+  intro: string;
+  keys: readonly OptionSpec[];
+  /** Values the documentation tests put where a key says `<…>`, by placeholder. */
+  placeholders?: Readonly<Record<string, string>>;
+  /** Validate the section and fill its defaults; throws OptionError on the first problem. */
+  parse(raw: unknown, ctx: OptionContext): O;
+}
+
+/** A problem with one key of a probe's section; `key` is relative to the section, `(section)` for all of it. */
+export class OptionError extends Error {
+  readonly code = 'HOSTWARD_PROBE_OPTION_INVALID';
+  constructor(
+    readonly key: string,
+    readonly problem: string,
+  ) {
+    super(`${key}: ${problem}`);
+  }
+}
+
+export function optionProblem(key: string, problem: string): never {
+  throw new OptionError(key, problem);
+}
+
+/** Define a probe's options with the parsed type inferred. */
+export function declareOptions<O>(o: ProbeOptions<O>): ProbeOptions<O> {
+  return o;
+}
+
+/** Constructors of option types, so that declarations read as a table. */
+export const optionType = {
+  int: (min: number, max: number, unit?: string): OptionType => ({
+    kind: 'integer',
+    min,
+    max,
+    ...(unit ? { unit } : {}),
+  }),
+  str: (what?: string): OptionType => ({ kind: 'string', ...(what ? { what } : {}) }),
+  bool: { kind: 'boolean' } as OptionType,
+  oneOf: (values: readonly string[]): OptionType => ({ kind: 'enum', values }),
+  text: (text: string): OptionType => ({ kind: 'text', text }),
+} as const;
 
 /** The section as a mapping, refusing keys not in `keys` (a typo must not silently do nothing). */
 export function optionSection(raw: unknown, keys: readonly string[]): Record<string, unknown> {
@@ -25,13 +103,28 @@ export function optionInt(c: Record<string, unknown>, key: string, min: number, 
   return v;
 }
 
+/** An empty section: undefined, null or `{}`. */
+export function isEmptySection(raw: unknown): boolean {
+  return (
+    raw === undefined ||
+    raw === null ||
+    (typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0)
+  );
+}
+
 /** validateConfig of a probe that takes no options: any key is refused (a typo must not silently do nothing). */
 export function noOptions(probe: string): (raw: unknown) => string | undefined {
+  return (raw) => (isEmptySection(raw) ? undefined : `probes.${probe} takes no options`);
+}
+
+/** The legacy validateConfig of a probe that declares its options: the parser's problem as "key: problem". */
+export function validatorOf(options: ProbeOptions): (raw: unknown) => string | undefined {
   return (raw) => {
-    const empty =
-      raw === undefined ||
-      raw === null ||
-      (typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0);
-    return empty ? undefined : `probes.${probe} takes no options`;
+    try {
+      options.parse(raw, { rootIsHost: true, env: {} });
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
   };
 }

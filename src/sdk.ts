@@ -18,7 +18,18 @@ import type { HostRole } from './scan/host-role.js';
 export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, ProcessEntry } from './host/root.js';
 export type { ExecResult, ExecOptions } from './host/exec.js';
 export { yamlLib, tomlLib } from './lazy-libs.js';
-export { optionProblem, optionSection, optionInt, noOptions } from './probe-options.js';
+export {
+  optionProblem,
+  optionSection,
+  optionInt,
+  noOptions,
+  declareOptions,
+  optionType,
+  OptionError,
+} from './probe-options.js';
+export type { OptionSpec, OptionType, OptionContext, ProbeOptions } from './probe-options.js';
+import { validatorOf } from './probe-options.js';
+import type { ProbeOptions } from './probe-options.js';
 /**
  * Shared host facts (src/host/facts/): the process table, the kubelet's and the runtimes' configuration, read once per
  * scan.
@@ -147,7 +158,16 @@ export interface Probe<F = unknown> {
   measure?(facts: F): Measurement[];
   /** Typed facts for the report's entry of this probe (ProbeRun), which the alert path reads: never evidence text. */
   runFields?(facts: F): ProbeRunFields;
-  /** Validate the probe's configuration section; return an error message naming the key, or undefined. */
+  /**
+   * The options of its configuration section (`probes.<name>`): each key's type, default and description, and
+   * the parser. The config loader validates the section with it and docs/configuration.md documents it; a probe
+   * without options refuses any key.
+   */
+  options?: ProbeOptions;
+  /**
+   * The section's problem as "key: problem", or undefined. Derived from `options` when a probe declares them;
+   * the config loader reads `options`, not this.
+   */
   validateConfig?(config: unknown): string | undefined;
 }
 
@@ -180,5 +200,5 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 /** Define a probe with its facts type inferred; erases the type for the registry. */
 export function defineProbe<F>(p: Probe<F>): Probe<unknown> {
-  return p;
+  return p.options && !p.validateConfig ? { ...p, validateConfig: validatorOf(p.options) } : p;
 }

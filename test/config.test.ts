@@ -2,18 +2,26 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, validateConfig, ConfigError, defaultConfig } from '../src/config/config.js';
+import { loadConfig, validateConfig, validationContext, ConfigError, defaultConfig } from '../src/config/config.js';
+import type { ValidationContext } from '../src/config/config.js';
 import { toFinding, summarise, isGatingFailure } from '../src/scan/runner.js';
-import type { Probe, Check } from '../src/sdk.js';
+import { declareOptions, optionProblem } from '../src/sdk.js';
+import type { Probe, Check, ProbeOptions } from '../src/sdk.js';
 
-const ctx = {
+/** A probe section with one boolean, `live`, as a probe declares it. */
+const SSH_LIKE: ProbeOptions = declareOptions({
+  intro: '',
+  keys: [{ key: 'live', type: { kind: 'boolean' }, description: '' }],
+  parse: (raw) => {
+    const live = (raw as Record<string, unknown> | undefined)?.live;
+    if (live !== undefined && typeof live !== 'boolean') optionProblem('live', 'must be true or false');
+    return { live };
+  },
+});
+
+const ctx: ValidationContext = {
   checkIds: new Set(['ssh.password_auth', 'ssh.x11_forwarding']),
-  probes: new Map<string, ((c: unknown) => string | undefined) | undefined>([
-    [
-      'ssh',
-      (c: unknown) => ((c as Record<string, unknown>).live === 'maybe' ? 'live: must be true or false' : undefined),
-    ],
-  ]),
+  probes: new Map([['ssh', SSH_LIKE]]),
 };
 
 function file(text: string): string {
@@ -109,6 +117,77 @@ probes:
   });
 });
 
+describe("probe sections, checked by each probe's declared options", () => {
+  const keyOf = (doc: unknown, c: ValidationContext): string | undefined => {
+    try {
+      validateConfig(doc, c);
+      return undefined;
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as ConfigError).key;
+    }
+  };
+  const throwing = (fn: (raw: unknown) => never): ProbeOptions => ({ intro: '', keys: [], parse: fn });
+
+  it('takes the key from the OptionError, whatever the problem or the key look like', () => {
+    const c: ValidationContext = {
+      checkIds: new Set(),
+      probes: new Map([
+        ['odd', throwing(() => optionProblem('expect.a b', 'must be "x: y", got "z: w"'))],
+        ['list', throwing(() => optionProblem('allowList[2]', 'bad: really'))],
+        ['whole', throwing(() => optionProblem('(section)', 'must be a mapping'))],
+      ]),
+    };
+    expect(keyOf({ probes: { odd: { expect: {} } } }, c)).toBe('probes.odd.expect.a b');
+    expect(() => validateConfig({ probes: { odd: {} } }, c)).toThrow(
+      'probes.odd.expect.a b: must be "x: y", got "z: w"',
+    );
+    expect(keyOf({ probes: { list: {} } }, c)).toBe('probes.list.allowList[2]');
+    expect(keyOf({ probes: { whole: {} } }, c)).toBe('probes.whole');
+  });
+
+  it('reports a parser that throws something else at the section, as a configuration error', () => {
+    const c: ValidationContext = {
+      checkIds: new Set(),
+      probes: new Map([
+        [
+          'buggy',
+          throwing(() => {
+            throw new TypeError('boom');
+          }),
+        ],
+      ]),
+    };
+    expect(keyOf({ probes: { buggy: {} } }, c)).toBe('probes.buggy');
+  });
+
+  it('refuses any key of a probe that declares no options, and accepts its empty section', () => {
+    const c: ValidationContext = { checkIds: new Set(), probes: new Map([['quiet', undefined]]) };
+    expect(keyOf({ probes: { quiet: {} } }, c)).toBeUndefined();
+    expect(() => validateConfig({ probes: { quiet: { x: 1 } } }, c)).toThrow(
+      'probes.quiet: probes.quiet takes no options',
+    );
+  });
+
+  it('keeps the section as written: defaults are filled by the probe when it runs', () => {
+    expect(validateConfig({ probes: { ssh: {} } }, ctx).probes).toEqual({ ssh: {} });
+    expect(validateConfig({ probes: { ssh: { live: false } } }, ctx).probes.ssh).toEqual({ live: false });
+  });
+
+  it('each registered probe declares each key once, and its validateConfig says what the typed error says', async () => {
+    const { PROBES } = await import('../probes/registry.js');
+    const declared = PROBES.filter((p) => p.options);
+    expect(declared.length).toBeGreaterThan(5);
+    for (const p of declared) {
+      const o = p.options!;
+      expect(o.keys.length, p.name).toBeGreaterThan(0);
+      expect(new Set(o.keys.map((k) => k.key)).size, `${p.name}: keys declared twice`).toBe(o.keys.length);
+      // The legacy string form says the same thing as the typed error.
+      expect(p.validateConfig?.({ __nope__: 1 }), p.name).toMatch(/^__nope__: unknown key/);
+    }
+  });
+});
+
 describe('exceptions and severity overrides on findings', () => {
   const check: Check<unknown> = {
     id: 'ssh.password_auth',
@@ -171,10 +250,8 @@ describe("the README's configuration example", () => {
     const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
     const block = /```yaml\n(root: [\s\S]*?)```/.exec(readme);
     expect(block, 'README has a ```yaml block starting with root:').not.toBeNull();
-    const real = {
-      checkIds: new Set(catalogue(PROBES).map((c) => c.id)),
-      probes: new Map(PROBES.map((p) => [p.name, p.validateConfig?.bind(p)])),
-    };
+    const real = validationContext(PROBES);
+    expect(real.checkIds).toEqual(new Set(catalogue(PROBES).map((c) => c.id)));
     const cfg = validateConfig(parse(block![1]!), real, 'README.md');
     expect(cfg.collector.routing?.default).toEqual(['slack']);
     expect(cfg.exceptions.length).toBeGreaterThan(0);

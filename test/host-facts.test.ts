@@ -14,6 +14,7 @@ import {
   loadContainerdConfig,
   processTable,
   processConfinement,
+  readDpkgStatus,
 } from '../src/sdk.js';
 
 const roots: string[] = [];
@@ -51,6 +52,25 @@ describe('shared host facts', () => {
     expect(again.map((p) => p.argv[2])).toEqual(['/a.toml']);
     const scan2 = await findProcesses(new HostRoot(root), ['containerd']);
     expect(scan2.map((p) => p.argv[2])).toEqual(['/b.toml']);
+  });
+
+  it("reads and parses dpkg's status once per scan", async () => {
+    const root = fakeHost({});
+    mkdirSync(path.join(root, 'var/lib/dpkg'), { recursive: true });
+    const file = path.join(root, 'var/lib/dpkg/status');
+    writeFileSync(file, 'Package: openssl\nStatus: install ok installed\nVersion: 3.0.15-1\nArchitecture: amd64\n');
+    const scan1 = new HostRoot(root);
+    const first = await readDpkgStatus(scan1);
+    if (!first.ok) throw new Error(first.reason);
+    expect(first.parsed().packages.map((p) => [p.name, p.version])).toEqual([['openssl', '3.0.15-1']]);
+    writeFileSync(file, 'Package: openssl\nStatus: install ok installed\nVersion: 3.0.16-1\nArchitecture: amd64\n');
+    const again = await readDpkgStatus(scan1);
+    expect(again).toBe(first);
+    expect(again.ok && again.parsed()).toBe(first.parsed());
+    const scan2 = await readDpkgStatus(new HostRoot(root));
+    expect(scan2.ok && scan2.parsed().packages[0]!.version).toBe('3.0.16-1');
+    rmSync(file);
+    expect(await readDpkgStatus(new HostRoot(root))).toMatchObject({ ok: false, code: 'missing' });
   });
 
   it('gives each caller its own copy of a process', async () => {

@@ -13,6 +13,7 @@ import { permChecks } from './checks/perms.js';
 import { walkChecks } from './checks/walk.js';
 import { gather } from './gather.js';
 import { parseFilesOptions } from './options.js';
+import { FILES_OPTIONS } from './option-spec.js';
 import type { FilesFacts } from './types.js';
 
 export type { FilesFacts } from './types.js';
@@ -26,6 +27,7 @@ export const filesProbe = defineProbe<FilesFacts>({
     'of local file systems bounded in entries and time, world-writable, unowned and SUID/SGID files.',
   checks: [...permChecks, ...cronChecks, ...bannerChecks, ...bootChecks, ...walkChecks, ...homeChecks],
   gather,
+  options: FILES_OPTIONS,
   validateConfig: (c) => {
     try {
       parseFilesOptions(c);

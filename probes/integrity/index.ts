@@ -36,6 +36,7 @@ import type {
 import { integrityChecks, TAMPER_CODES } from './checks.js';
 import type { BaselineState, IntegrityFacts, KeyState } from './checks.js';
 import { parseIntegrityOptions } from './options.js';
+import { INTEGRITY_OPTIONS } from './option-spec.js';
 
 export type { IntegrityFacts } from './checks.js';
 
@@ -219,6 +220,7 @@ export const integrityProbe = defineProbe<IntegrityFacts>({
     const o = parseIntegrityOptions(config);
     return policyWatchTargets(host, o.policy ? loadPolicyFile(o.policy) : defaultPolicy());
   },
+  options: INTEGRITY_OPTIONS,
   validateConfig: (c) => {
     try {
       parseIntegrityOptions(c);

@@ -21,6 +21,7 @@ import {
 } from './parse.js';
 import type { Parsed } from './parse.js';
 import { parseKernelOptions } from './options.js';
+import { KERNEL_OPTIONS } from './option-spec.js';
 import { SYSCTL_RULES, sysctlPath, tableKeys } from './sysctls.js';
 import type { InterfaceValues, KernelFacts, LsmFacts, Read, SysctlReading } from './types.js';
 import { sysctlChecks } from './checks/sysctl.js';
@@ -137,6 +138,7 @@ export const kernelProbe = defineProbe<KernelFacts>({
     'Kernel sysctls with Kubernetes-aware expectations (forwarding on, strict reverse path filtering in force on every interface, CIS/Lynis hardening, the values kubelet protectKernelDefaults expects), judged both in force and as the next boot sets them from sysctl.d, and the active Linux security modules (AppArmor, SELinux).',
   checks: [...sysctlChecks, ...lsmChecks],
   gather,
+  options: KERNEL_OPTIONS,
   validateConfig: (c) => {
     try {
       parseKernelOptions(c);

@@ -9,6 +9,7 @@ import type { HostRoot, ProbeContext } from '../../src/sdk.js';
 import { kubeletChecks } from './checks.js';
 import { resolveKubelet, unitFiles } from '../../src/sdk.js';
 import { parseKubeletOptions } from './options.js';
+import { KUBELET_OPTIONS } from './option-spec.js';
 import { gatherProxy } from './proxy.js';
 import type { FileFact, KubeletEffective, KubeletFacts } from './types.js';
 
@@ -113,6 +114,7 @@ export const kubeletProbe = defineProbe<KubeletFacts>({
       : skip(
           'no kubelet on this host (no kubelet or k3s/RKE2 process, no kubelet.service, no kubelet configuration file)',
         ),
+  options: KUBELET_OPTIONS,
   validateConfig: (c) => {
     try {
       parseKubeletOptions(c);

@@ -10,6 +10,7 @@ import type { PortsFacts } from './types.js';
 import { portsChecks } from './checks.js';
 import { gatherPorts } from './gather.js';
 import { parsePortsOptions } from './options.js';
+import { PORTS_OPTIONS } from './option-spec.js';
 
 /** hostward_listening_sockets{protocol, port, scope}: 1 per group of TCP/UDP listeners. */
 export function measurePorts(facts: PortsFacts): Measurement[] {
@@ -44,6 +45,7 @@ export const portsProbe = defineProbe<PortsFacts>({
       labelNames: ['protocol', 'port', 'scope'],
     },
   },
+  options: PORTS_OPTIONS,
   validateConfig: (c) => {
     try {
       parsePortsOptions(c);

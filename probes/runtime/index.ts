@@ -12,6 +12,7 @@ import { effectiveContainerd, effectiveCrio, parseHostsToml } from '../../src/sd
 import { gatherAuditRules, gatherKubeletCgroup, gatherSelinux } from './host.js';
 import { parseGroupFile, parsePasswdHomes } from '../../src/sdk.js';
 import { parseRuntimeOptions } from './options.js';
+import { RUNTIME_OPTIONS } from './option-spec.js';
 import type { RuntimeFacts } from './types.js';
 import { dockerChecks, DOCKER_AUDIT_PATHS } from './checks/docker.js';
 import { containerdChecks } from './checks/containerd.js';
@@ -125,6 +126,7 @@ export const runtimeProbe = defineProbe<RuntimeFacts>({
     { path: '/etc/crio', depth: 1 },
     { path: '/etc', names: ['passwd', 'group'] },
   ],
+  options: RUNTIME_OPTIONS,
   validateConfig: (c) => {
     try {
       parseRuntimeOptions(c);

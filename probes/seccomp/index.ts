@@ -14,6 +14,7 @@ import type { ProbeContext } from '../../src/sdk.js';
 import { findProcesses, parseCgroup, resolveKubelet } from '../../src/sdk.js';
 import { seccompChecks } from './checks.js';
 import { parseSeccompOptions } from './options.js';
+import { SECCOMP_OPTIONS } from './option-spec.js';
 import { enrichPods, scanProc } from './proc.js';
 import { runtimeDefault } from './runtime-default.js';
 import type { ContainerFact, SeccompFacts, SeccompOptions } from './types.js';
@@ -123,6 +124,7 @@ export const seccompProbe = defineProbe<SeccompFacts>({
     { path: '/etc/crio', depth: 1 },
     { path: '/var/lib/kubelet', names: ['config.yaml'] },
   ],
+  options: SECCOMP_OPTIONS,
   validateConfig: (c) => {
     try {
       parseSeccompOptions(c);

@@ -4,7 +4,7 @@
  * local; time synchronisation; compilers. It reads dpkg's status file only: on an RPM host the package part
  * is skipped with that reason, and units and ports still count.
  */
-import { defineProbe, noOptions } from '../../src/sdk.js';
+import { defineProbe, noOptions, readDpkgStatus } from '../../src/sdk.js';
 import type { HostRoot, ProbeContext } from '../../src/sdk.js';
 import { parseDpkgInstalled, parseProcNet, postfixValue, timeSources } from './parse.js';
 import type { Listener } from './parse.js';
@@ -13,14 +13,13 @@ import { serviceChecks } from './checks.js';
 
 export type { ServicesFacts } from './types.js';
 
-const MAX_STATUS = 64 * 1024 * 1024;
 const MAX_FILE = 1024 * 1024;
 const MAX_WANTS_DIRS = 128;
 const MAX_UNITS = 8192;
 const why = (r: { code: string; reason: string }) => `${r.code.replace(/_/g, ' ')} (${r.reason})`;
 
 async function readPackages(host: HostRoot): Promise<Packages> {
-  const r = await host.readText('/var/lib/dpkg/status', { maxBytes: MAX_STATUS });
+  const r = await readDpkgStatus(host);
   if (r.ok) return { kind: 'dpkg', installed: parseDpkgInstalled(r.text) };
   if (r.code !== 'missing') return { kind: 'unknown', why: `/var/lib/dpkg/status: ${why(r)}` };
   for (const db of ['/var/lib/rpm', '/usr/lib/sysimage/rpm']) {

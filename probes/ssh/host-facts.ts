@@ -3,6 +3,7 @@
  * the host's users and groups (for Match User/Group), and the connection contexts to evaluate.
  */
 import { isIP } from 'node:net';
+import { readDpkgStatus } from '../../src/sdk.js';
 import type { HostRoot, ProbeContext } from '../../src/sdk.js';
 import type { ConnectionContext, OpenSshVersion, ParsedConfig } from './types.js';
 
@@ -51,7 +52,7 @@ export async function detectVersion(
   sshdPath: string | undefined,
   canExec: boolean,
 ): Promise<OpenSshVersion> {
-  const st = await ctx.host.readText('/var/lib/dpkg/status', { maxBytes: 64 * 1024 * 1024 });
+  const st = await readDpkgStatus(ctx.host);
   if (st.ok) {
     const raw = dpkgVersion(st.text);
     const v = raw ? parseVersionString(raw) : undefined;

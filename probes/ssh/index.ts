@@ -25,6 +25,7 @@ import { probeLive, randomProbeUser } from './live.js';
 import { findSshd, detectVersion, parsePasswd, parseGroup, buildContexts } from './host-facts.js';
 import type { GroupEntry } from './host-facts.js';
 import { parseSshOptions } from './options.js';
+import { SSH_OPTIONS } from './option-spec.js';
 import { findListeners } from './daemon.js';
 import type { ParseOptions } from './config-parser.js';
 import { authChecks } from './checks/auth.js';
@@ -364,6 +365,7 @@ export const sshProbe = defineProbe<SshFacts>({
   shed: SSH_SHED,
   precondition: (facts) =>
     facts.installed ? undefined : skip('sshd is not installed on this host (no sshd binary, no /etc/ssh/sshd_config)'),
+  options: SSH_OPTIONS,
   validateConfig: (c) => {
     try {
       parseSshOptions(c, true);

@@ -9,6 +9,7 @@ import type { TlsFacts } from './types.js';
 import { gatherTls } from './gather.js';
 import { tlsChecks } from './checks.js';
 import { parseTlsOptions } from './options.js';
+import { TLS_OPTIONS } from './option-spec.js';
 import { LOCATIONS } from './locations.js';
 
 export const EXPIRY_METRIC = 'hostward_certificate_expiry_timestamp_seconds';
@@ -39,6 +40,7 @@ export const tlsProbe = defineProbe<TlsFacts>({
   metrics: { [EXPIRY_METRIC]: { help: 'notAfter of each node certificate, as Unix time.', labelNames: ['path'] } },
   // kubeadm's PKI and kubeconfigs (pki/etcd is two levels down).
   watch: [{ path: '/etc/kubernetes', depth: 2 }],
+  options: TLS_OPTIONS,
   validateConfig: (c) => {
     try {
       parseTlsOptions(c);

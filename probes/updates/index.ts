@@ -13,6 +13,7 @@ import { defineProbe } from '../../src/sdk.js';
 import type { HostRoot, Measurement, ProbeContext } from '../../src/sdk.js';
 import type { FamilyFacts, UpdatesFacts, UpdatesOptions } from './types.js';
 import { parseUpdatesOptions } from './options.js';
+import { UPDATES_OPTIONS } from './option-spec.js';
 import { updatesChecks } from './checks.js';
 import { gatherDeb, isDebFamily } from './deb/family.js';
 import { classifyOs, EMPTY_OS, parseOsRelease } from './os.js';
@@ -108,6 +109,7 @@ export const updatesProbe = defineProbe<UpdatesFacts>({
     hostward_updates_pending: { help: 'Pending package updates; kind is all or security.', labelNames: ['kind'] },
     hostward_reboot_required: { help: '1 when the host asks for a reboot.', labelNames: [] },
   },
+  options: UPDATES_OPTIONS,
   validateConfig: (c) => {
     try {
       parseUpdatesOptions(c);

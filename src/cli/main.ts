@@ -32,7 +32,7 @@ class UsageError extends Error {
 function validationContext() {
   return {
     checkIds: new Set(catalogue(PROBES).map((c) => c.id)),
-    probes: new Map(PROBES.map((p) => [p.name, p.validateConfig?.bind(p)])),
+    probes: new Map(PROBES.map((p) => [p.name, p.options])),
   };
 }
 

@@ -16,6 +16,8 @@ import type { SinkSettings } from '../sinks/registry.js';
 import { ConfigError } from './config-error.js';
 
 export { ConfigError };
+import { OptionError } from '../probe-options.js';
+import type { OptionContext, ProbeOptions } from '../probe-options.js';
 
 export interface CheckOverride {
   enabled?: boolean;
@@ -228,296 +230,305 @@ function isValidDate(s: string): boolean {
 export interface ValidationContext {
   /** Known check ids, to reject typos in `checks` and `exceptions`. */
   checkIds: ReadonlySet<string>;
-  /** Known probe names and their own validators. */
-  probes: ReadonlyMap<string, ((c: unknown) => string | undefined) | undefined>;
+  /** Known probe names and the options each declares (undefined: the probe takes none). */
+  probes: ReadonlyMap<string, ProbeOptions | undefined>;
 }
+
+/** The validation context of these probes: their check ids and declared options. */
+export function validationContext(
+  probes: readonly { name: string; options?: ProbeOptions; checks: readonly { id: string }[] }[],
+): ValidationContext {
+  return {
+    checkIds: new Set(probes.flatMap((p) => p.checks.map((c) => c.id))),
+    probes: new Map(probes.map((p) => [p.name, p.options])),
+  };
+}
+
+const TOP_KEYS = [
+  'node',
+  'root',
+  'trustedRoots',
+  'scan',
+  'agent',
+  'collector',
+  'log',
+  'checks',
+  'exceptions',
+  'probes',
+];
 
 /** Validate a parsed YAML document on top of the defaults. Throws ConfigError on the first problem. */
 export function validateConfig(doc: unknown, ctx: ValidationContext, src = 'configuration'): Config {
   const cfg = defaultConfig();
   if (doc === null || doc === undefined) return cfg;
   if (!isObj(doc)) throw new ConfigError('(top level)', 'must be a mapping of keys to values', src);
-  allowKeys(
-    doc,
-    '',
-    ['node', 'root', 'trustedRoots', 'scan', 'agent', 'collector', 'log', 'checks', 'exceptions', 'probes'],
-    src,
-  );
-
+  allowKeys(doc, '', TOP_KEYS, src);
   if (doc.node !== undefined) cfg.node = str(doc.node, 'node', src);
   if (doc.root !== undefined) cfg.root = str(doc.root, 'root', src);
   if (doc.trustedRoots !== undefined) cfg.trustedRoots = absolutePaths(doc.trustedRoots, 'trustedRoots', src);
-
-  if (doc.scan !== undefined) {
-    if (!isObj(doc.scan)) throw new ConfigError('scan', 'must be a mapping', src);
-    allowKeys(doc.scan, 'scan', ['failOn', 'probeTimeoutSeconds', 'probes', 'hostRole'], src);
-    if (doc.scan.hostRole !== undefined) {
-      const r = doc.scan.hostRole;
-      if (typeof r !== 'string' || !(HOST_ROLES as readonly string[]).includes(r))
-        throw new ConfigError('scan.hostRole', `must be one of ${HOST_ROLES.join(', ')}`, src);
-      cfg.scan.hostRole = r as HostRoleSetting;
-    }
-    if (doc.scan.failOn !== undefined) cfg.scan.failOn = severity(doc.scan.failOn, 'scan.failOn', src);
-    if (doc.scan.probeTimeoutSeconds !== undefined)
-      cfg.scan.probeTimeoutSeconds = int(doc.scan.probeTimeoutSeconds, 'scan.probeTimeoutSeconds', src, 1, 3600);
-    if (doc.scan.probes !== undefined) {
-      if (!Array.isArray(doc.scan.probes)) throw new ConfigError('scan.probes', 'must be a list of probe names', src);
-      cfg.scan.probes = doc.scan.probes.map((p, i) => {
-        const name = str(p, `scan.probes[${i}]`, src);
-        if (!ctx.probes.has(name))
-          throw new ConfigError(
-            `scan.probes[${i}]`,
-            `no probe named ${JSON.stringify(name)} (known: ${[...ctx.probes.keys()].join(', ')})`,
-            src,
-          );
-        return name;
-      });
-    }
-  }
-
-  if (doc.agent !== undefined) {
-    if (!isObj(doc.agent)) throw new ConfigError('agent', 'must be a mapping', src);
-    allowKeys(
-      doc.agent,
-      'agent',
-      [
-        'port',
-        'listen',
-        'webConfigFile',
-        'schedule',
-        'stateDir',
-        'collectorUrl',
-        'tokenFile',
-        'resendIntervalSeconds',
-        'unknownGraceScans',
-        'outboxMaxBytes',
-        'outboxMaxAgeSeconds',
-        'retryInitialMs',
-        'retryMaxMs',
-        'watch',
-        'watchdog',
-        'tls',
-      ],
-      src,
-    );
-    const a = doc.agent;
-    if (a.port !== undefined) cfg.agent.port = int(a.port, 'agent.port', src, 1, 65535);
-    if (a.listen !== undefined) cfg.agent.listen = listenAddresses(a.listen, 'agent.listen', src);
-    if (a.webConfigFile !== undefined) cfg.agent.webConfigFile = str(a.webConfigFile, 'agent.webConfigFile', src);
-    if (a.schedule !== undefined) cfg.agent.schedule = str(a.schedule, 'agent.schedule', src);
-    if (a.stateDir !== undefined) cfg.agent.stateDir = str(a.stateDir, 'agent.stateDir', src);
-    if (a.collectorUrl !== undefined) {
-      const u = str(a.collectorUrl, 'agent.collectorUrl', src);
-      if (!/^https?:\/\//.test(u))
-        throw new ConfigError('agent.collectorUrl', 'must be an http:// or https:// URL', src);
-      cfg.agent.collectorUrl = u;
-    }
-    if (a.tokenFile !== undefined) cfg.agent.tokenFile = str(a.tokenFile, 'agent.tokenFile', src);
-    if (a.resendIntervalSeconds !== undefined)
-      cfg.agent.resendIntervalSeconds = int(
-        a.resendIntervalSeconds,
-        'agent.resendIntervalSeconds',
-        src,
-        1,
-        7 * 24 * 3600,
-      );
-    if (a.unknownGraceScans !== undefined)
-      cfg.agent.unknownGraceScans = int(a.unknownGraceScans, 'agent.unknownGraceScans', src, 0, 1000);
-    if (a.outboxMaxBytes !== undefined)
-      cfg.agent.outboxMaxBytes = int(a.outboxMaxBytes, 'agent.outboxMaxBytes', src, 64 * 1024, 16 * 1024 ** 3);
-    if (a.outboxMaxAgeSeconds !== undefined)
-      cfg.agent.outboxMaxAgeSeconds = int(a.outboxMaxAgeSeconds, 'agent.outboxMaxAgeSeconds', src, 60, 365 * 24 * 3600);
-    if (a.retryInitialMs !== undefined)
-      cfg.agent.retryInitialMs = int(a.retryInitialMs, 'agent.retryInitialMs', src, 1, 3_600_000);
-    if (a.retryMaxMs !== undefined)
-      cfg.agent.retryMaxMs = int(a.retryMaxMs, 'agent.retryMaxMs', src, 1, 24 * 3_600_000);
-    if (cfg.agent.retryMaxMs < cfg.agent.retryInitialMs)
-      throw new ConfigError(
-        'agent.retryMaxMs',
-        `must be at least agent.retryInitialMs (${cfg.agent.retryInitialMs})`,
-        src,
-      );
-    if (a.watch !== undefined) {
-      const w = a.watch;
-      if (!isObj(w)) throw new ConfigError('agent.watch', 'must be a mapping', src);
-      allowKeys(w, 'agent.watch', ['enabled', 'debounceMs', 'maxWatches'], src);
-      if (w.enabled !== undefined) {
-        if (typeof w.enabled !== 'boolean') throw new ConfigError('agent.watch.enabled', 'must be true or false', src);
-        cfg.agent.watch.enabled = w.enabled;
-      }
-      if (w.debounceMs !== undefined)
-        cfg.agent.watch.debounceMs = int(w.debounceMs, 'agent.watch.debounceMs', src, 0, 60_000);
-      if (w.maxWatches !== undefined)
-        cfg.agent.watch.maxWatches = int(w.maxWatches, 'agent.watch.maxWatches', src, 1, 1_000_000);
-    }
-    if (a.tls !== undefined) {
-      const t = a.tls;
-      if (!isObj(t)) throw new ConfigError('agent.tls', 'must be a mapping', src);
-      allowKeys(t, 'agent.tls', ['caFile', 'certFile', 'keyFile'], src);
-      const tls: AgentTls = {};
-      for (const k of ['caFile', 'certFile', 'keyFile'] as const)
-        if (t[k] !== undefined) tls[k] = str(t[k], `agent.tls.${k}`, src);
-      if ((tls.certFile === undefined) !== (tls.keyFile === undefined))
-        throw new ConfigError('agent.tls', 'certFile and keyFile go together', src);
-      cfg.agent.tls = tls;
-    }
-    if (a.watchdog !== undefined) {
-      const w = a.watchdog;
-      if (!isObj(w)) throw new ConfigError('agent.watchdog', 'must be a mapping', src);
-      allowKeys(w, 'agent.watchdog', ['enabled', 'memoryBytes', 'cpuPercent', 'windowSeconds'], src);
-      if (w.enabled !== undefined) {
-        if (typeof w.enabled !== 'boolean')
-          throw new ConfigError('agent.watchdog.enabled', 'must be true or false', src);
-        cfg.agent.watchdog.enabled = w.enabled;
-      }
-      if (w.memoryBytes !== undefined)
-        cfg.agent.watchdog.memoryBytes = int(
-          w.memoryBytes,
-          'agent.watchdog.memoryBytes',
-          src,
-          16 * 1024 * 1024,
-          64 * 1024 ** 3,
-        );
-      if (w.cpuPercent !== undefined)
-        cfg.agent.watchdog.cpuPercent = int(w.cpuPercent, 'agent.watchdog.cpuPercent', src, 1, 6400);
-      if (w.windowSeconds !== undefined)
-        cfg.agent.watchdog.windowSeconds = int(w.windowSeconds, 'agent.watchdog.windowSeconds', src, 1, 3600);
-    }
-  }
-
-  if (doc.collector !== undefined) {
-    if (!isObj(doc.collector)) throw new ConfigError('collector', 'must be a mapping', src);
-    const c = doc.collector;
-    allowKeys(
-      c,
-      'collector',
-      [
-        'port',
-        'listen',
-        'db',
-        'tokensFile',
-        'silentAfterSeconds',
-        'maxBodyBytes',
-        ...SINK_SETTING_KEYS,
-        'deliveryRetryInitialMs',
-        'deliveryRetryMaxMs',
-        'cluster',
-        'publicUrl',
-        'sinks',
-        'routing',
-        'tls',
-        'retention',
-        'requireNodeBinding',
-        'maxNodesPerToken',
-        'clockSkewSeconds',
-        'serviceAccountTokens',
-      ],
-      src,
-    );
-    if (c.port !== undefined) cfg.collector.port = int(c.port, 'collector.port', src, 1, 65535);
-    if (c.listen !== undefined) cfg.collector.listen = str(c.listen, 'collector.listen', src);
-    if (c.db !== undefined) cfg.collector.db = str(c.db, 'collector.db', src);
-    if (c.tokensFile !== undefined) cfg.collector.tokensFile = str(c.tokensFile, 'collector.tokensFile', src);
-    if (c.silentAfterSeconds !== undefined)
-      cfg.collector.silentAfterSeconds = int(
-        c.silentAfterSeconds,
-        'collector.silentAfterSeconds',
-        src,
-        1,
-        30 * 24 * 3600,
-      );
-    if (c.maxBodyBytes !== undefined)
-      cfg.collector.maxBodyBytes = int(c.maxBodyBytes, 'collector.maxBodyBytes', src, 1024, 256 * 1024 * 1024);
-    if (c.deliveryRetryInitialMs !== undefined)
-      cfg.collector.deliveryRetryInitialMs = int(
-        c.deliveryRetryInitialMs,
-        'collector.deliveryRetryInitialMs',
-        src,
-        1,
-        3_600_000,
-      );
-    if (c.deliveryRetryMaxMs !== undefined)
-      cfg.collector.deliveryRetryMaxMs = int(
-        c.deliveryRetryMaxMs,
-        'collector.deliveryRetryMaxMs',
-        src,
-        1,
-        24 * 3_600_000,
-      );
-    if (cfg.collector.deliveryRetryMaxMs < cfg.collector.deliveryRetryInitialMs) {
-      throw new ConfigError(
-        'collector.deliveryRetryMaxMs',
-        `must be at least collector.deliveryRetryInitialMs (${cfg.collector.deliveryRetryInitialMs})`,
-        src,
-      );
-    }
-    applySinkKeys(cfg.collector, c, src);
-    applyIngestKeys(cfg.collector, c, src);
-    applyIdentityKeys(cfg.collector, c, src);
-  }
-
-  if (doc.log !== undefined) {
-    if (!isObj(doc.log)) throw new ConfigError('log', 'must be a mapping', src);
-    allowKeys(doc.log, 'log', ['level'], src);
-    if (doc.log.level !== undefined) {
-      if (!(LOG_LEVELS as readonly unknown[]).includes(doc.log.level))
-        throw new ConfigError('log.level', `must be one of ${LOG_LEVELS.join(', ')}`, src);
-      cfg.log.level = doc.log.level as Config['log']['level'];
-    }
-  }
-
-  if (doc.checks !== undefined) {
-    if (!isObj(doc.checks)) throw new ConfigError('checks', 'must be a mapping of check id to settings', src);
-    for (const [id, v] of Object.entries(doc.checks)) {
-      const key = `checks.${id}`;
-      if (!ctx.checkIds.has(id)) throw new ConfigError(key, 'no such check (see `hostward checks`)', src);
-      if (!isObj(v)) throw new ConfigError(key, 'must be a mapping with enabled and/or severity', src);
-      allowKeys(v, key, ['enabled', 'severity'], src);
-      const o: CheckOverride = {};
-      if (v.enabled !== undefined) {
-        if (typeof v.enabled !== 'boolean') throw new ConfigError(`${key}.enabled`, 'must be true or false', src);
-        o.enabled = v.enabled;
-      }
-      if (v.severity !== undefined) o.severity = severity(v.severity, `${key}.severity`, src);
-      cfg.checks[id] = o;
-    }
-  }
-
-  if (doc.exceptions !== undefined) {
-    if (!Array.isArray(doc.exceptions)) throw new ConfigError('exceptions', 'must be a list', src);
-    cfg.exceptions = doc.exceptions.map((e, i) => {
-      const key = `exceptions[${i}]`;
-      if (!isObj(e)) throw new ConfigError(key, 'must be a mapping with check, reason and expires', src);
-      allowKeys(e, key, ['check', 'reason', 'expires'], src);
-      const check = str(e.check, `${key}.check`, src);
-      if (!ctx.checkIds.has(check))
-        throw new ConfigError(`${key}.check`, `no such check ${JSON.stringify(check)}`, src);
-      const reason = typeof e.reason === 'string' ? e.reason.trim() : '';
-      if (!reason) throw new ConfigError(`${key}.reason`, 'an exception needs a reason', src);
-      const expires = e.expires instanceof Date ? e.expires.toISOString().slice(0, 10) : e.expires;
-      if (typeof expires !== 'string' || !isValidDate(expires))
-        throw new ConfigError(`${key}.expires`, `must be a date YYYY-MM-DD, got ${JSON.stringify(e.expires)}`, src);
-      return { check, reason, expires };
-    });
-  }
-
-  if (doc.probes !== undefined) {
-    if (!isObj(doc.probes)) throw new ConfigError('probes', 'must be a mapping of probe name to settings', src);
-    for (const [name, v] of Object.entries(doc.probes)) {
-      if (!ctx.probes.has(name)) throw new ConfigError(`probes.${name}`, `no probe named ${JSON.stringify(name)}`, src);
-      if (!isObj(v)) throw new ConfigError(`probes.${name}`, 'must be a mapping', src);
-      const problem = ctx.probes.get(name)?.(v);
-      if (problem) {
-        // A probe names the key in its own section as "key: problem".
-        const m = /^([\w.[\]-]+): (.*)$/s.exec(problem);
-        throw m
-          ? new ConfigError(`probes.${name}.${m[1]}`, m[2]!, src)
-          : new ConfigError(`probes.${name}`, problem, src);
-      }
-      cfg.probes[name] = v;
-    }
-  }
+  if (doc.scan !== undefined) applyScan(cfg.scan, section(doc.scan, 'scan', src), ctx, src);
+  if (doc.agent !== undefined) applyAgent(cfg.agent, section(doc.agent, 'agent', src), src);
+  if (doc.collector !== undefined) applyCollector(cfg.collector, section(doc.collector, 'collector', src), src);
+  if (doc.log !== undefined) applyLog(cfg, section(doc.log, 'log', src), src);
+  if (doc.checks !== undefined) cfg.checks = checkOverrides(doc.checks, ctx, src);
+  if (doc.exceptions !== undefined) cfg.exceptions = exceptionRules(doc.exceptions, ctx, src);
+  if (doc.probes !== undefined) cfg.probes = probeSections(doc.probes, ctx, src);
   return cfg;
+}
+
+/** A mapping at `key`, or a ConfigError saying it must be one. */
+function section(v: unknown, key: string, src: string): Obj {
+  if (!isObj(v)) throw new ConfigError(key, 'must be a mapping', src);
+  return v;
+}
+
+function bool(v: unknown, key: string, src: string): boolean {
+  if (typeof v !== 'boolean') throw new ConfigError(key, 'must be true or false', src);
+  return v;
+}
+
+function applyScan(scan: Config['scan'], s: Obj, ctx: ValidationContext, src: string): void {
+  allowKeys(s, 'scan', ['failOn', 'probeTimeoutSeconds', 'probes', 'hostRole'], src);
+  if (s.hostRole !== undefined) {
+    const r = s.hostRole;
+    if (typeof r !== 'string' || !(HOST_ROLES as readonly string[]).includes(r))
+      throw new ConfigError('scan.hostRole', `must be one of ${HOST_ROLES.join(', ')}`, src);
+    scan.hostRole = r as HostRoleSetting;
+  }
+  if (s.failOn !== undefined) scan.failOn = severity(s.failOn, 'scan.failOn', src);
+  if (s.probeTimeoutSeconds !== undefined)
+    scan.probeTimeoutSeconds = int(s.probeTimeoutSeconds, 'scan.probeTimeoutSeconds', src, 1, 3600);
+  if (s.probes === undefined) return;
+  if (!Array.isArray(s.probes)) throw new ConfigError('scan.probes', 'must be a list of probe names', src);
+  scan.probes = s.probes.map((p, i) => {
+    const name = str(p, `scan.probes[${i}]`, src);
+    if (!ctx.probes.has(name))
+      throw new ConfigError(
+        `scan.probes[${i}]`,
+        `no probe named ${JSON.stringify(name)} (known: ${[...ctx.probes.keys()].join(', ')})`,
+        src,
+      );
+    return name;
+  });
+}
+
+const AGENT_KEYS = [
+  'port',
+  'listen',
+  'webConfigFile',
+  'schedule',
+  'stateDir',
+  'collectorUrl',
+  'tokenFile',
+  'resendIntervalSeconds',
+  'unknownGraceScans',
+  'outboxMaxBytes',
+  'outboxMaxAgeSeconds',
+  'retryInitialMs',
+  'retryMaxMs',
+  'watch',
+  'watchdog',
+  'tls',
+];
+
+function applyAgent(agent: Config['agent'], a: Obj, src: string): void {
+  allowKeys(a, 'agent', AGENT_KEYS, src);
+  applyAgentEndpoint(agent, a, src);
+  applyAgentDelivery(agent, a, src);
+  if (a.watch !== undefined) applyAgentWatch(agent.watch, section(a.watch, 'agent.watch', src), src);
+  if (a.tls !== undefined) agent.tls = agentTls(section(a.tls, 'agent.tls', src), src);
+  if (a.watchdog !== undefined) applyAgentWatchdog(agent.watchdog, section(a.watchdog, 'agent.watchdog', src), src);
+}
+
+/** Where the agent listens and keeps its state, and where it sends to. */
+function applyAgentEndpoint(agent: Config['agent'], a: Obj, src: string): void {
+  if (a.port !== undefined) agent.port = int(a.port, 'agent.port', src, 1, 65535);
+  if (a.listen !== undefined) agent.listen = listenAddresses(a.listen, 'agent.listen', src);
+  if (a.webConfigFile !== undefined) agent.webConfigFile = str(a.webConfigFile, 'agent.webConfigFile', src);
+  if (a.schedule !== undefined) agent.schedule = str(a.schedule, 'agent.schedule', src);
+  if (a.stateDir !== undefined) agent.stateDir = str(a.stateDir, 'agent.stateDir', src);
+  if (a.collectorUrl !== undefined) {
+    const u = str(a.collectorUrl, 'agent.collectorUrl', src);
+    if (!/^https?:\/\//.test(u)) throw new ConfigError('agent.collectorUrl', 'must be an http:// or https:// URL', src);
+    agent.collectorUrl = u;
+  }
+  if (a.tokenFile !== undefined) agent.tokenFile = str(a.tokenFile, 'agent.tokenFile', src);
+}
+
+/** How the agent re-sends, resolves, bounds its outbox and backs off. */
+function applyAgentDelivery(agent: Config['agent'], a: Obj, src: string): void {
+  if (a.resendIntervalSeconds !== undefined)
+    agent.resendIntervalSeconds = int(a.resendIntervalSeconds, 'agent.resendIntervalSeconds', src, 1, 7 * 24 * 3600);
+  if (a.unknownGraceScans !== undefined)
+    agent.unknownGraceScans = int(a.unknownGraceScans, 'agent.unknownGraceScans', src, 0, 1000);
+  if (a.outboxMaxBytes !== undefined)
+    agent.outboxMaxBytes = int(a.outboxMaxBytes, 'agent.outboxMaxBytes', src, 64 * 1024, 16 * 1024 ** 3);
+  if (a.outboxMaxAgeSeconds !== undefined)
+    agent.outboxMaxAgeSeconds = int(a.outboxMaxAgeSeconds, 'agent.outboxMaxAgeSeconds', src, 60, 365 * 24 * 3600);
+  if (a.retryInitialMs !== undefined)
+    agent.retryInitialMs = int(a.retryInitialMs, 'agent.retryInitialMs', src, 1, 3_600_000);
+  if (a.retryMaxMs !== undefined) agent.retryMaxMs = int(a.retryMaxMs, 'agent.retryMaxMs', src, 1, 24 * 3_600_000);
+  if (agent.retryMaxMs < agent.retryInitialMs)
+    throw new ConfigError('agent.retryMaxMs', `must be at least agent.retryInitialMs (${agent.retryInitialMs})`, src);
+}
+
+function applyAgentWatch(watch: Config['agent']['watch'], w: Obj, src: string): void {
+  allowKeys(w, 'agent.watch', ['enabled', 'debounceMs', 'maxWatches'], src);
+  if (w.enabled !== undefined) watch.enabled = bool(w.enabled, 'agent.watch.enabled', src);
+  if (w.debounceMs !== undefined) watch.debounceMs = int(w.debounceMs, 'agent.watch.debounceMs', src, 0, 60_000);
+  if (w.maxWatches !== undefined) watch.maxWatches = int(w.maxWatches, 'agent.watch.maxWatches', src, 1, 1_000_000);
+}
+
+function agentTls(t: Obj, src: string): AgentTls {
+  allowKeys(t, 'agent.tls', ['caFile', 'certFile', 'keyFile'], src);
+  const tls: AgentTls = {};
+  for (const k of ['caFile', 'certFile', 'keyFile'] as const)
+    if (t[k] !== undefined) tls[k] = str(t[k], `agent.tls.${k}`, src);
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined))
+    throw new ConfigError('agent.tls', 'certFile and keyFile go together', src);
+  return tls;
+}
+
+function applyAgentWatchdog(watchdog: Config['agent']['watchdog'], w: Obj, src: string): void {
+  allowKeys(w, 'agent.watchdog', ['enabled', 'memoryBytes', 'cpuPercent', 'windowSeconds'], src);
+  if (w.enabled !== undefined) watchdog.enabled = bool(w.enabled, 'agent.watchdog.enabled', src);
+  if (w.memoryBytes !== undefined)
+    watchdog.memoryBytes = int(w.memoryBytes, 'agent.watchdog.memoryBytes', src, 16 * 1024 * 1024, 64 * 1024 ** 3);
+  if (w.cpuPercent !== undefined) watchdog.cpuPercent = int(w.cpuPercent, 'agent.watchdog.cpuPercent', src, 1, 6400);
+  if (w.windowSeconds !== undefined)
+    watchdog.windowSeconds = int(w.windowSeconds, 'agent.watchdog.windowSeconds', src, 1, 3600);
+}
+
+const COLLECTOR_KEYS = [
+  'port',
+  'listen',
+  'db',
+  'tokensFile',
+  'silentAfterSeconds',
+  'maxBodyBytes',
+  ...SINK_SETTING_KEYS,
+  'deliveryRetryInitialMs',
+  'deliveryRetryMaxMs',
+  'cluster',
+  'publicUrl',
+  'sinks',
+  'routing',
+  'tls',
+  'retention',
+  'requireNodeBinding',
+  'maxNodesPerToken',
+  'clockSkewSeconds',
+  'serviceAccountTokens',
+];
+
+function applyCollector(cc: CollectorConfig, c: Obj, src: string): void {
+  allowKeys(c, 'collector', COLLECTOR_KEYS, src);
+  applyServerKeys(cc, c, src);
+  applySimpleSinkKeys(cc, c, src);
+  applySinkKeys(cc, c, src);
+  applyIngestKeys(cc, c, src);
+  applyIdentityKeys(cc, c, src);
+}
+
+/** Where the collector listens and keeps its database, and how much it accepts. */
+function applyServerKeys(cc: CollectorConfig, c: Obj, src: string): void {
+  if (c.port !== undefined) cc.port = int(c.port, 'collector.port', src, 1, 65535);
+  if (c.listen !== undefined) cc.listen = str(c.listen, 'collector.listen', src);
+  if (c.db !== undefined) cc.db = str(c.db, 'collector.db', src);
+  if (c.tokensFile !== undefined) cc.tokensFile = str(c.tokensFile, 'collector.tokensFile', src);
+  if (c.silentAfterSeconds !== undefined)
+    cc.silentAfterSeconds = int(c.silentAfterSeconds, 'collector.silentAfterSeconds', src, 1, 30 * 24 * 3600);
+  if (c.maxBodyBytes !== undefined)
+    cc.maxBodyBytes = int(c.maxBodyBytes, 'collector.maxBodyBytes', src, 1024, 256 * 1024 * 1024);
+}
+
+/** The simple setup's sinks (one of each kind, from a file or the environment) and the delivery back-off. */
+function applySimpleSinkKeys(cc: CollectorConfig, c: Obj, src: string): void {
+  if (c.deliveryRetryInitialMs !== undefined)
+    cc.deliveryRetryInitialMs = int(c.deliveryRetryInitialMs, 'collector.deliveryRetryInitialMs', src, 1, 3_600_000);
+  if (c.deliveryRetryMaxMs !== undefined)
+    cc.deliveryRetryMaxMs = int(c.deliveryRetryMaxMs, 'collector.deliveryRetryMaxMs', src, 1, 24 * 3_600_000);
+  if (cc.deliveryRetryMaxMs < cc.deliveryRetryInitialMs) {
+    throw new ConfigError(
+      'collector.deliveryRetryMaxMs',
+      `must be at least collector.deliveryRetryInitialMs (${cc.deliveryRetryInitialMs})`,
+      src,
+    );
+  }
+}
+
+function applyLog(cfg: Config, l: Obj, src: string): void {
+  allowKeys(l, 'log', ['level'], src);
+  if (l.level === undefined) return;
+  if (!(LOG_LEVELS as readonly unknown[]).includes(l.level))
+    throw new ConfigError('log.level', `must be one of ${LOG_LEVELS.join(', ')}`, src);
+  cfg.log.level = l.level as Config['log']['level'];
+}
+
+function checkOverrides(v: unknown, ctx: ValidationContext, src: string): Record<string, CheckOverride> {
+  if (!isObj(v)) throw new ConfigError('checks', 'must be a mapping of check id to settings', src);
+  const out: Record<string, CheckOverride> = {};
+  for (const [id, o] of Object.entries(v)) {
+    const key = `checks.${id}`;
+    if (!ctx.checkIds.has(id)) throw new ConfigError(key, 'no such check (see `hostward checks`)', src);
+    if (!isObj(o)) throw new ConfigError(key, 'must be a mapping with enabled and/or severity', src);
+    allowKeys(o, key, ['enabled', 'severity'], src);
+    const override: CheckOverride = {};
+    if (o.enabled !== undefined) override.enabled = bool(o.enabled, `${key}.enabled`, src);
+    if (o.severity !== undefined) override.severity = severity(o.severity, `${key}.severity`, src);
+    out[id] = override;
+  }
+  return out;
+}
+
+function exceptionRules(v: unknown, ctx: ValidationContext, src: string): ExceptionRule[] {
+  if (!Array.isArray(v)) throw new ConfigError('exceptions', 'must be a list', src);
+  return v.map((e, i) => {
+    const key = `exceptions[${i}]`;
+    if (!isObj(e)) throw new ConfigError(key, 'must be a mapping with check, reason and expires', src);
+    allowKeys(e, key, ['check', 'reason', 'expires'], src);
+    const check = str(e.check, `${key}.check`, src);
+    if (!ctx.checkIds.has(check)) throw new ConfigError(`${key}.check`, `no such check ${JSON.stringify(check)}`, src);
+    const reason = typeof e.reason === 'string' ? e.reason.trim() : '';
+    if (!reason) throw new ConfigError(`${key}.reason`, 'an exception needs a reason', src);
+    const expires = e.expires instanceof Date ? e.expires.toISOString().slice(0, 10) : e.expires;
+    if (typeof expires !== 'string' || !isValidDate(expires))
+      throw new ConfigError(`${key}.expires`, `must be a date YYYY-MM-DD, got ${JSON.stringify(e.expires)}`, src);
+    return { check, reason, expires };
+  });
+}
+
+/**
+ * Each probe's section, checked by the options the probe declares; kept as written (the probe parses it again in
+ * its scan, with the scan's root and environment). A section of a probe that declares none must be empty.
+ */
+function probeSections(v: unknown, ctx: ValidationContext, src: string): Config['probes'] {
+  if (!isObj(v)) throw new ConfigError('probes', 'must be a mapping of probe name to settings', src);
+  const out: Config['probes'] = {};
+  for (const [name, section] of Object.entries(v)) {
+    if (!ctx.probes.has(name)) throw new ConfigError(`probes.${name}`, `no probe named ${JSON.stringify(name)}`, src);
+    if (!isObj(section)) throw new ConfigError(`probes.${name}`, 'must be a mapping', src);
+    checkProbeSection(name, section, ctx.probes.get(name), src);
+    out[name] = section;
+  }
+  return out;
+}
+
+/** The validation only: the scan's root and environment change defaults, never what is valid. */
+const VALIDATION_OPTION_CONTEXT: OptionContext = { rootIsHost: true, env: {} };
+
+function checkProbeSection(name: string, section: Obj, options: ProbeOptions | undefined, src: string): void {
+  const at = `probes.${name}`;
+  if (!options) {
+    if (Object.keys(section).length > 0) throw new ConfigError(at, `${at} takes no options`, src);
+    return;
+  }
+  try {
+    options.parse(section, VALIDATION_OPTION_CONTEXT);
+  } catch (e) {
+    if (e instanceof OptionError) throw new ConfigError(e.key === '(section)' ? at : `${at}.${e.key}`, e.problem, src);
+    throw new ConfigError(at, (e as Error).message, src);
+  }
 }
 
 /** The sink keys of `collector` (issue 9); the structured ones are parsed in src/sinks/routing-config.ts. */

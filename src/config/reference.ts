@@ -1,6 +1,8 @@
 /**
  * The configuration reference, as data: every key of the YAML configuration (top level, scan, agent, collector,
  * sinks and routing, every probe's section) with its type, default, environment variable and command-line flag.
+ * The probes' sections are what each registered probe declares (Probe.options, in its own folder): this file
+ * names no probe.
  * docs/configuration.md is rendered from it (`npm run docs:config`), and test/docs/configuration.test.ts holds it
  * to the code: the keys each validator accepts, the defaults of defaultConfig() and of the probes' parsers, the
  * environment variables applyEnv reads, the flags of `hostward COMMAND --help`.
@@ -12,20 +14,11 @@ import { SEVERITIES } from '../contracts.js';
 import { HOST_ROLES } from '../scan/host-role.js';
 import { SINK_TYPES } from '../sinks/routing-config.js';
 import { DEFAULT_FLOORS } from '../sinks/routing.js';
-import { DEFAULT_SSH_OPTIONS } from '../../probes/ssh/options.js';
-import { DEFAULT_ALLOW_LIST } from '../../probes/ports/options.js';
-import { DEFAULT_TLS_OPTIONS } from '../../probes/tls/options.js';
-import { DEFAULT_UPDATES_OPTIONS } from '../../probes/updates/options.js';
-import { STRONG_CIPHER_SUITES } from '../../probes/kubelet/checks.js';
-import { DANGEROUS_CAPABILITIES } from '../../probes/seccomp/caps.js';
+import { PROBES } from '../../probes/registry.js';
+import { optionType } from '../probe-options.js';
+import type { OptionType } from '../probe-options.js';
 
-export type KeyType =
-  | { kind: 'string'; what?: string }
-  | { kind: 'integer'; min: number; max: number; unit?: string }
-  | { kind: 'boolean' }
-  | { kind: 'enum'; values: readonly string[] }
-  /** Anything else, described in words (lists, mappings, unions). */
-  | { kind: 'text'; text: string };
+export type KeyType = OptionType;
 
 export interface ConfigKey {
   path: string;
@@ -56,25 +49,20 @@ export interface ConfigSection {
   keys: readonly ConfigKey[];
 }
 
-const int = (min: number, max: number, unit?: string): KeyType => ({
-  kind: 'integer',
-  min,
-  max,
-  ...(unit ? { unit } : {}),
-});
-const str = (what?: string): KeyType => ({ kind: 'string', ...(what ? { what } : {}) });
-const bool: KeyType = { kind: 'boolean' };
-const oneOf = (values: readonly string[]): KeyType => ({ kind: 'enum', values });
-const text = (t: string): KeyType => ({ kind: 'text', text: t });
+const { int, str, bool, oneOf, text } = optionType;
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const MATCHER = 'mapping: `severity` (one, a list, or `{min: SEVERITY}`), `probe` (one or a list), `check` (globs)';
 
-/** Values the tests put where a path says `<check id>` or `<sysctl check id>`. */
-export const PLACEHOLDERS: Readonly<Record<string, string>> = {
-  '<check id>': 'ssh.password_auth',
-  '<sysctl check id>': 'kernel.rp_filter',
-};
+/** Examples that name probes and checks, taken from the registry: the engine names none itself. */
+const SOME_PROBES = PROBES.slice(0, 2).map((p) => p.name);
+const SOME_CHECK = PROBES[0]!.checks[0]!.id;
+
+/** Values the tests put where a path says `<check id>`, or a name a probe's options stand for (`<sysctl check id>`). */
+export const PLACEHOLDERS: Readonly<Record<string, string>> = Object.fromEntries([
+  ['<check id>', SOME_CHECK],
+  ...PROBES.flatMap((p) => Object.entries(p.options?.placeholders ?? {})),
+]);
 
 /**
  * What a mapping or list item needs besides the key under test to be valid (a sink needs its name, type and
@@ -87,7 +75,7 @@ export const CONTEXTS: Readonly<Record<string, Readonly<Record<string, unknown>>
   'collector.sinks[pagerduty]': { name: 'oncall', type: 'pagerduty', routingKeyFile: '/run/secrets/pd' },
   'collector.sinks[alertmanager]': { name: 'am', type: 'alertmanager', urls: ['http://am-0:9093'] },
   'collector.sinks[webhook]': { name: 'soc', type: 'webhook', urlFile: '/run/secrets/soc-url' },
-  'collector.sinks[file]': { name: 'audit', type: 'file', path: '/var/lib/hostward/audit.ndjson' },
+  'collector.sinks[file]': { name: 'archive', type: 'file', path: '/var/lib/hostward/audit.ndjson' },
   'collector.routing': { default: [] },
   'collector.routing.routes[]': { sinks: [] },
   'collector.routing.inhibit[]': { source: {}, target: {} },
@@ -212,7 +200,7 @@ const SCAN: ConfigSection = {
       type: text('list of probe names'),
       defaultText: 'every probe',
       flags: ['scan --probe'],
-      example: ['ssh', 'kernel'],
+      example: SOME_PROBES,
       description: 'Run only these probes.',
     },
     {
@@ -760,14 +748,14 @@ const ROUTING: ConfigSection = {
       path: 'collector.routing.routes[].match.probe',
       type: text('a probe name or a list'),
       defaultText: 'any',
-      example: ['ssh', 'kernel'],
+      example: SOME_PROBES,
       description: 'Groups of these probes.',
     },
     {
       path: 'collector.routing.routes[].match.check',
       type: text('a glob or a list (`*`, `?`)'),
       defaultText: 'any',
-      example: 'integrity.*',
+      example: `${PROBES[0]!.name}.*`,
       description: 'Groups whose check id matches.',
     },
     {
@@ -808,438 +796,18 @@ const ROUTING: ConfigSection = {
   ],
 };
 
-const probe = (
-  name: string,
-  key: string,
-  t: KeyType,
-  description: string,
-  extra: Partial<ConfigKey> = {},
-): ConfigKey => ({
-  path: `probes.${name}.${key}`,
-  type: t,
-  description,
-  ...extra,
-});
-
-const SSH: ConfigSection = {
-  title: 'probes.ssh',
-  intro: "The sshd probe's thresholds and its live look at the daemon.",
-  keys: [
-    probe(
-      'ssh',
-      'permitRootLogin',
-      text('list of `yes`, `no`, `prohibit-password`, `without-password`, `forced-commands-only`'),
-      'PermitRootLogin values that pass.',
-      {
-        default: DEFAULT_SSH_OPTIONS.permitRootLogin,
-        example: ['no'],
-      },
-    ),
-    probe('ssh', 'maxAuthTries', int(1, 100), 'MaxAuthTries at most this.', {
-      default: DEFAULT_SSH_OPTIONS.maxAuthTries,
-    }),
-    probe('ssh', 'maxSessions', int(0, 1000), 'MaxSessions at most this.', {
-      default: DEFAULT_SSH_OPTIONS.maxSessions,
-    }),
-    probe('ssh', 'loginGraceTimeSeconds', int(1, 3600, 'seconds'), 'LoginGraceTime at most this.', {
-      default: DEFAULT_SSH_OPTIONS.loginGraceTimeSeconds,
-    }),
-    probe('ssh', 'clientAliveIntervalMax', int(1, 86400, 'seconds'), 'ClientAliveInterval at most this (and not 0).', {
-      default: DEFAULT_SSH_OPTIONS.clientAliveIntervalMax,
-    }),
-    probe('ssh', 'clientAliveCountMax', int(1, 100), 'ClientAliveCountMax at most this.', {
-      default: DEFAULT_SSH_OPTIONS.clientAliveCountMax,
-    }),
-    probe('ssh', 'minRsaBits', int(1024, 16384, 'bits'), 'Smallest acceptable RSA host key.', {
-      default: DEFAULT_SSH_OPTIONS.minRsaBits,
-    }),
-    probe('ssh', 'sshdTimeoutMs', int(100, 60000, 'ms'), "Deadline of the host's `sshd -T`.", {
-      default: DEFAULT_SSH_OPTIONS.sshdTimeoutMs,
-    }),
-    probe(
-      'ssh',
-      'sourceAddresses',
-      text('list of IP addresses'),
-      'Extra client addresses to evaluate `Match Address` blocks for.',
-      {
-        default: DEFAULT_SSH_OPTIONS.sourceAddresses,
-        example: ['192.0.2.10'],
-      },
-    ),
-    probe('ssh', 'live', bool, 'Connect to the daemon (ssh2) to read what it offers.', {
-      defaultText: '`true` when the root is `/`, else `false` (the DaemonSet sets `true`)',
-      example: true,
-    }),
-    probe('ssh', 'liveAddress', str('IP address'), 'Where the live probe connects.', {
-      defaultText: "sshd's first ListenAddress (loopback for a wildcard)",
-      example: '127.0.0.1',
-    }),
-    probe('ssh', 'livePort', int(1, 65535), 'Port the live probe connects to.', {
-      defaultText: 'the port of that ListenAddress, else 22',
-      example: 2222,
-    }),
-    probe(
-      'ssh',
-      'configPath',
-      str('absolute host path'),
-      'sshd_config to read when no running sshd names one with `-f`.',
-      { default: '/etc/ssh/sshd_config' },
-    ),
-  ],
-};
-
-const PORTS: ConfigSection = {
-  title: 'probes.ports',
-  intro:
-    "Listening sockets against an allow-list, and in the agent a bounded connect scan of the node's own addresses " +
-    'and of the cloud metadata endpoint. Port ranges are written `22/tcp` or `51820-51821/udp`.',
-  keys: [
-    probe(
-      'ports',
-      'allowList',
-      text('list of port ranges'),
-      "Listeners beyond loopback that are expected (replaces the default: a Kubernetes worker's).",
-      {
-        default: [...DEFAULT_ALLOW_LIST],
-        example: ['22/tcp'],
-      },
-    ),
-    probe(
-      'ports',
-      'extraAllowList',
-      text('list of port ranges'),
-      'Added to `allowList` (e.g. `9100/tcp` for node-exporter).',
-      { default: [], example: ['9100/tcp'] },
-    ),
-    probe(
-      'ports',
-      'reachability',
-      text('`auto`, `true` or `false`'),
-      "Connect scan of the node's own addresses; `auto`: in the agent only.",
-      { default: 'auto', example: false },
-    ),
-    probe(
-      'ports',
-      'reachabilityTargets',
-      text('list of IP addresses'),
-      "Addresses to scan (only this host's are ever used).",
-      { defaultText: "the node's own addresses", example: ['10.0.0.5'] },
-    ),
-    probe('ports', 'nodePortRange', str('FROM-TO'), "The cluster's NodePort range.", {
-      default: '30000-32767',
-      example: '30000-32000',
-    }),
-    probe(
-      'ports',
-      'allowNodePorts',
-      bool,
-      'Reachable ports in `nodePortRange` are Services, expected; false makes them findings.',
-      { default: true, example: false },
-    ),
-    probe('ports', 'scanRatePerSecond', int(1, 10000), 'Connection attempts per second, at most.', { default: 2000 }),
-    probe('ports', 'scanConcurrency', int(1, 512), 'Connection attempts in flight, at most.', { default: 64 }),
-    probe('ports', 'connectTimeoutMs', int(10, 10000, 'ms'), 'Per connection attempt.', { default: 300 }),
-    probe('ports', 'scanBudgetSeconds', int(1, 300, 'seconds'), "The whole reachability scan's deadline.", {
-      default: 10,
-    }),
-    probe('ports', 'maxScanTargets', int(1, 64), 'Addresses scanned, at most.', { default: 4 }),
-    probe(
-      'ports',
-      'metadataCheck',
-      text('`auto`, `true` or `false`'),
-      'Whether `ports.metadata_reachable` connects to the metadata address; `auto`: in an agent inside a pod.',
-      {
-        default: 'auto',
-        example: false,
-      },
-    ),
-    probe('ports', 'metadataAddress', str('IP address'), 'The cloud metadata endpoint.', {
-      default: '169.254.169.254',
-      example: 'fd00:ec2::254',
-    }),
-    probe('ports', 'metadataPort', int(1, 65535), 'Its port.', { default: 80 }),
-    probe('ports', 'metadataTimeoutMs', int(10, 10000, 'ms'), 'Its connect timeout.', { default: 1000 }),
-    probe(
-      'ports',
-      'procNetFallback',
-      bool,
-      "With a root other than `/` and no `<root>/proc/1/net`, read hostward's own `/proc/net` (host network).",
-      { default: true, example: false },
-    ),
-    probe(
-      'ports',
-      'allowedPublicAddresses',
-      text('list of IP addresses'),
-      'Public addresses meant to be on the node (an edge node).',
-      { default: [], example: ['203.0.113.7'] },
-    ),
-    probe('ports', 'maxProcesses', int(1, 1_000_000), 'Processes read to find socket owners, at most.', {
-      default: 100_000,
-    }),
-  ],
-};
-
-const KERNEL: ConfigSection = {
-  title: 'probes.kernel',
-  intro:
-    'Per-check expected values of the sysctl checks, for hosts that need another value (Cilium and `rp_filter`), and whether the persisted configuration is judged too.',
-  keys: [
-    probe(
-      'kernel',
-      'expect.<sysctl check id>',
-      text('an integer, a list of integers (one of), or `{equal|oneOf|atLeast|atMost: n}`'),
-      "Replaces the check's expectation.",
-      {
-        defaultText: "the check's own (docs/checks.md)",
-        example: [0, 1],
-      },
-    ),
-    probe(
-      'kernel',
-      'persistence',
-      bool,
-      'Also judge what the next boot applies (sysctl.d and /etc/sysctl.conf, in systemd-sysctl order), as CIS ' +
-        'does: a value right in force but not persisted fails. `false` judges the values in force only, for ' +
-        'hosts that set sysctls another way (Talos, Bottlerocket).',
-      { default: true, example: false },
-    ),
-  ],
-};
-
-const TLS: ConfigSection = {
-  title: 'probes.tls',
-  intro: 'Node certificates: expiry windows, key sizes, where else to look.',
-  keys: [
-    probe('tls', 'warnDays', int(1, 3650, 'days'), 'A certificate expiring within this fails (medium).', {
-      default: DEFAULT_TLS_OPTIONS.warnDays,
-    }),
-    probe('tls', 'criticalDays', int(0, 3650, 'days'), 'Within this it fails critical; at most `warnDays`.', {
-      default: DEFAULT_TLS_OPTIONS.criticalDays,
-      with: { warnDays: 3650 },
-    }),
-    probe('tls', 'minRsaBits', int(1024, 16384, 'bits'), 'Smallest acceptable RSA key.', {
-      default: DEFAULT_TLS_OPTIONS.minRsaBits,
-    }),
-    probe('tls', 'minEcBits', int(160, 521, 'bits'), 'Smallest acceptable EC key.', {
-      default: DEFAULT_TLS_OPTIONS.minEcBits,
-    }),
-    probe('tls', 'paths', text('list of absolute host paths or globs'), 'More certificate files.', {
-      default: [],
-      example: ['/etc/myapp/*.crt'],
-    }),
-    probe(
-      'tls',
-      'kubeconfigs',
-      text('list of absolute host paths or globs'),
-      'More kubeconfigs with embedded certificates.',
-      { default: [], example: ['/etc/kubernetes/*.conf'] },
-    ),
-    probe('tls', 'exclude', text('list of absolute host paths or globs'), 'Certificates not to judge.', {
-      default: [],
-      example: ['/etc/ssl/certs/*'],
-    }),
-  ],
-};
-
-const UPDATES: ConfigSection = {
-  title: 'probes.updates',
-  intro: 'Pending and security updates from the package databases (apt never runs).',
-  keys: [
-    probe(
-      'updates',
-      'maxMetadataAgeDays',
-      int(1, 365, 'days'),
-      'Package lists older than this fail `updates.metadata_fresh`.',
-      { default: DEFAULT_UPDATES_OPTIONS.maxMetadataAgeDays },
-    ),
-    probe('updates', 'allowedHolds', text('list of package names'), 'Held packages that are expected.', {
-      default: [...DEFAULT_UPDATES_OPTIONS.allowedHolds],
-      example: ['kubelet'],
-    }),
-    probe('updates', 'maxListFileBytes', int(1024, 4 * GiB, 'bytes'), 'Largest apt list file read (compressed).', {
-      default: DEFAULT_UPDATES_OPTIONS.maxListFileBytes,
-    }),
-    probe('updates', 'maxListBytes', int(1024, 500 * MiB, 'bytes'), 'Largest apt list once decompressed.', {
-      default: DEFAULT_UPDATES_OPTIONS.maxListBytes,
-    }),
-  ],
-};
-
-const RUNTIME: ConfigSection = {
-  title: 'probes.runtime',
-  intro: 'Configuration files of the container runtimes, when no running daemon names its own.',
-  keys: [
-    probe('runtime', 'dockerConfigFile', str('absolute host path'), "Docker's daemon.json.", {
-      defaultText: '`/etc/docker/daemon.json`',
-      example: '/etc/docker/daemon.json',
-    }),
-    probe('runtime', 'containerdConfig', str('absolute host path'), "containerd's config.toml.", {
-      defaultText: '`/etc/containerd/config.toml`',
-      example: '/etc/containerd/config.toml',
-    }),
-    probe('runtime', 'crioConfig', str('absolute host path'), "CRI-O's crio.conf.", {
-      defaultText: '`/etc/crio/crio.conf`',
-      example: '/etc/crio/crio.conf',
-    }),
-    probe('runtime', 'crioConfigDir', str('absolute host path'), "CRI-O's drop-in directory.", {
-      defaultText: '`/etc/crio/crio.conf.d`',
-      example: '/etc/crio/crio.conf.d',
-    }),
-    probe(
-      'runtime',
-      'kubeletConfig',
-      str('absolute host path'),
-      "The kubelet's config.yaml, for the cgroup driver comparison.",
-      { defaultText: "the running kubelet's `--config`", example: '/var/lib/kubelet/config.yaml' },
-    ),
-  ],
-};
-
-const KUBELET: ConfigSection = {
-  title: 'probes.kubelet',
-  intro: "The kubelet's effective configuration against CIS Kubernetes §4.",
-  keys: [
-    probe(
-      'kubelet',
-      'minEventRecordQPS',
-      int(0, 1_000_000),
-      '`eventRecordQPS` must be 0 (unlimited) or at least this.',
-      { default: 5 },
-    ),
-    probe(
-      'kubelet',
-      'strongCipherSuites',
-      text('list of cipher suite names (TLS_…)'),
-      'Suites `tlsCipherSuites` may name (CIS 4.2.12).',
-      {
-        default: [...STRONG_CIPHER_SUITES],
-        example: ['TLS_AES_128_GCM_SHA256'],
-      },
-    ),
-    probe(
-      'kubelet',
-      'maxProcesses',
-      int(1, 10_000_000),
-      'Processes read looking for the kubelet and kube-proxy, at most.',
-      { default: 100_000 },
-    ),
-  ],
-};
-
-const SECCOMP: ConfigSection = {
-  title: 'probes.seccomp',
-  intro: 'Which running containers are judged, and which capabilities count as dangerous.',
-  keys: [
-    probe(
-      'seccomp',
-      'exclude.podUids',
-      text('list of pod uids'),
-      'Pods left out (always decidable: the uid is in every cgroup path).',
-      { default: [], example: ['0b0f5c1e-1d2a-4c3b-9f8e-7d6c5b4a3f21'] },
-    ),
-    probe(
-      'seccomp',
-      'exclude.pods',
-      text('list of `namespace/name` globs'),
-      'Pods left out where the host shows names.',
-      { default: [], example: ['kube-system/*'] },
-    ),
-    probe('seccomp', 'exclude.containerIds', text('list of 64-hex container ids'), 'Containers left out.', {
-      default: [],
-      example: ['a'.repeat(64)],
-    }),
-    probe('seccomp', 'selfContainerId', str('64-hex container id'), "The agent's own container.", {
-      defaultText: 'detected from `/proc/self/cgroup`',
-      example: 'b'.repeat(64),
-    }),
-    probe('seccomp', 'selfPodUid', str('pod uid'), "The agent's own pod.", {
-      defaultText: 'detected',
-      example: '0b0f5c1e-1d2a-4c3b-9f8e-7d6c5b4a3f21',
-    }),
-    probe('seccomp', 'maxListed', int(1, 1000), 'Containers named in a finding, at most.', { default: 20 }),
-    probe('seccomp', 'maxProcesses', int(1, 10_000_000), 'Processes read, at most.', { default: 100_000 }),
-    probe(
-      'seccomp',
-      'dangerousCapabilities',
-      text('list of capability names'),
-      'Capabilities a container is flagged for (replaces the default).',
-      {
-        default: Object.keys(DANGEROUS_CAPABILITIES),
-        example: ['SYS_ADMIN'],
-      },
-    ),
-  ],
-};
-
-const INTEGRITY: ConfigSection = {
-  title: 'probes.integrity',
-  intro:
-    'The file integrity baseline the probe compares with. `hostward integrity init|check|accept` does not read the ' +
-    'configuration file: it takes `--db` (default `$HOSTWARD_STATE_DIR/integrity.db`), `--key-file` (or ' +
-    '`HOSTWARD_INTEGRITY_KEY_FILE`), `--policy` and `--root` (or `HOSTWARD_ROOT`) itself, so give the command the ' +
-    'values the agent uses, or the agent will not find or verify the baseline it writes.',
-  keys: [
-    probe(
-      'integrity',
-      'db',
-      str("absolute path on the agent's file system"),
-      'The baseline; `$HOSTWARD_STATE_DIR/integrity.db` when that is set.',
-      {
-        default: '/var/lib/hostward/integrity.db',
-        example: '/var/lib/hostward/integrity.db',
-      },
-    ),
-    probe('integrity', 'keyFile', str('absolute path'), 'HMAC key that signs the baseline (from a Secret).', {
-      env: 'HOSTWARD_INTEGRITY_KEY_FILE',
-      example: '/etc/hostward/integrity/key',
-    }),
-    probe('integrity', 'policy', str('absolute path'), 'A policy file; default: the built-in policy.', {
-      example: '/etc/hostward/integrity.yaml',
-    }),
-    probe(
-      'integrity',
-      'rehashSlices',
-      int(1, 1_000_000),
-      'Every file is re-read at least once every N checks, whatever stat says.',
-      { default: 24 },
-    ),
-    probe('integrity', 'trustCtime', bool, 'Use ctime in the stat fast path.', { default: true, example: false }),
-    probe('integrity', 'workers', int(1, 64), 'Hashing threads.', { defaultText: 'the CPUs, at most 4', example: 2 }),
-    probe('integrity', 'maxEvidence', int(1, 1000), 'Changed paths listed in a finding.', { default: 20 }),
-  ],
-};
-
-const FILES: ConfigSection = {
-  title: 'probes.files',
-  intro: 'The file-system walk behind the world-writable, unowned and SUID/SGID checks.',
-  keys: [
-    probe('files', 'walk', bool, "Walk the host's file systems; false: the walk's checks are skipped.", {
-      default: true,
-      example: false,
-    }),
-    probe('files', 'walkMaxEntries', int(1, 100_000_000), 'Entries examined at most.', { default: 200_000 }),
-    probe(
-      'files',
-      'walkBudgetMs',
-      int(1, 3_600_000, 'ms'),
-      'Time the walk may take (within `scan.probeTimeoutSeconds`).',
-      {
-        defaultText: '250 in a one-off scan, 15000 in the agent',
-        example: 1000,
-      },
-    ),
-    probe(
-      'files',
-      'allowSetid',
-      text('list of absolute host paths'),
-      "SUID/SGID files accepted beyond the distribution's own.",
-      {
-        default: [],
-        example: ['/usr/bin/fusermount3'],
-      },
-    ),
-  ],
-};
+/** One section per probe that declares options (Probe.options), in the registry's order. */
+const PROBE_SECTIONS: readonly ConfigSection[] = PROBES.flatMap((p) =>
+  p.options
+    ? [
+        {
+          title: `probes.${p.name}`,
+          intro: p.options.intro,
+          keys: p.options.keys.map(({ key, ...rest }) => ({ path: `probes.${p.name}.${key}`, ...rest })),
+        },
+      ]
+    : [],
+);
 
 export const CONFIG_SECTIONS: readonly ConfigSection[] = [
   TOP,
@@ -1249,16 +817,7 @@ export const CONFIG_SECTIONS: readonly ConfigSection[] = [
   COLLECTOR,
   SINKS,
   ROUTING,
-  SSH,
-  PORTS,
-  KERNEL,
-  TLS,
-  UPDATES,
-  RUNTIME,
-  KUBELET,
-  SECCOMP,
-  INTEGRITY,
-  FILES,
+  ...PROBE_SECTIONS,
 ];
 
 /** Every key, in document order. */

@@ -202,7 +202,7 @@ describe('manifests: the agent DaemonSet', () => {
     const text = one('ConfigMap', 'hostward-agent').data['config.yaml'] as string;
     const ctx = {
       checkIds: new Set(catalogue(PROBES).map((c) => c.id)),
-      probes: new Map(PROBES.map((p) => [p.name, p.validateConfig?.bind(p)])),
+      probes: new Map(PROBES.map((p) => [p.name, p.options])),
     };
     const cfg = validateConfig(parse(text), ctx, 'configmap');
     expect(cfg.root).toBe('/host');

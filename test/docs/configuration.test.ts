@@ -12,8 +12,14 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { PROBES } from '../../probes/registry.js';
-import { catalogue } from '../../src/scan/catalogue.js';
-import { applyEnv, ConfigError, defaultConfig, loadConfig, validateConfig } from '../../src/config/config.js';
+import {
+  applyEnv,
+  ConfigError,
+  defaultConfig,
+  loadConfig,
+  validateConfig,
+  validationContext,
+} from '../../src/config/config.js';
 import type { ValidationContext } from '../../src/config/config.js';
 import {
   CONFIG_SECTIONS,
@@ -25,33 +31,26 @@ import {
   renderConfigurationMarkdown,
 } from '../../src/config/reference.js';
 import type { ConfigKey } from '../../src/config/reference.js';
+import type { ProbeOptions } from '../../src/sdk.js';
 import { flagsIn, helpOf, readDoc, REPO } from './docs.js';
-import { parseIntegrityOptions } from '../../probes/integrity/options.js';
 
-const ctx: ValidationContext = {
-  checkIds: new Set(catalogue(PROBES).map((c) => c.id)),
-  probes: new Map(PROBES.map((p) => [p.name, p.validateConfig?.bind(p)])),
-};
+const ctx: ValidationContext = validationContext(PROBES);
 
-/**
- * What each probe's parser takes besides its section: the ssh probe whether the root is /, integrity the environment.
- */
-const SECOND_ARGUMENT: Record<string, unknown> = { ssh: true, integrity: {} };
+function declared(name: string): ProbeOptions {
+  const options = PROBES.find((p) => p.name === name)?.options;
+  if (!options) throw new Error(`probes.${name} is documented but its probe declares no options`);
+  return options;
+}
 
 /**
- * Each documented probe's own parser (probes/<name>/options.ts, `parse…Options`), which fills its defaults:
- * validateConfig keeps the raw section.
+ * Each documented probe's declared parser (Probe.options), which fills its defaults: validateConfig keeps the raw
+ * section.
  */
-async function probeParsers(names: readonly string[]): Promise<Record<string, (raw: unknown) => unknown>> {
+function probeParsers(names: readonly string[]): Record<string, (raw: unknown) => unknown> {
   const out: Record<string, (raw: unknown) => unknown> = {};
   for (const name of names) {
-    const file = path.join(REPO, 'probes', name, 'options.ts');
-    const mod = (await import(/* @vite-ignore */ file)) as Record<string, unknown>;
-    const fns = Object.entries(mod).filter(([k, v]) => /^parse\w*Options$/.test(k) && typeof v === 'function');
-    if (fns.length !== 1)
-      throw new Error(`probes/${name}/options.ts: expected one parse…Options function, found ${fns.length}`);
-    const fn = fns[0]![1] as (raw: unknown, second?: unknown) => unknown;
-    out[name] = (raw) => fn(raw, SECOND_ARGUMENT[name]);
+    const options = declared(name);
+    out[name] = (raw) => options.parse(raw, { rootIsHost: true, env: {} });
   }
   return out;
 }
@@ -63,7 +62,7 @@ const documentedProbes = [
       .map((k) => k.path.split('.')[1]!),
   ),
 ];
-const PARSERS = await probeParsers(documentedProbes);
+const PARSERS = probeParsers(documentedProbes);
 
 const BOGUS = '__undocumented_key__';
 const ABSENT = Symbol('absent');
@@ -192,7 +191,7 @@ describe('the keys each validator accepts are the documented ones', () => {
       ).toBeDefined();
       expect(refusal({ probes: { [p.name]: {} } }), `probes.${p.name}: {} refused`).toBeUndefined();
     }
-    expect(documented.every((n) => PROBES.some((p) => p.name === n && p.validateConfig))).toBe(true);
+    expect(documented.every((n) => PROBES.some((p) => p.name === n && p.options))).toBe(true);
     expect(Object.keys(PARSERS).sort()).toEqual([...documented].sort());
     expect(refusal({ probes: { nosuchprobe: {} } })?.key).toBe('probes.nosuchprobe');
   });
@@ -283,8 +282,8 @@ describe('environment variables', () => {
     const text = k.envExample ?? String(value);
     if (isProbeKey(k)) {
       const [, probe, key] = k.path.split('.') as [string, string, string];
-      expect(probe).toBe('integrity');
-      expect((parseIntegrityOptions({}, { [name]: text }) as unknown as Record<string, unknown>)[key]).toEqual(value);
+      const parsed = declared(probe).parse({}, { rootIsHost: true, env: { [name]: text } });
+      expect((parsed as Record<string, unknown>)[key]).toEqual(value);
     } else {
       expect(getPath(applyEnv(defaultConfig(), { [name]: text }), k.path)).toEqual(value);
     }
@@ -302,7 +301,7 @@ describe('environment variables', () => {
       },
     );
     loadConfig(undefined, ctx, spy);
-    parseIntegrityOptions({}, spy);
+    for (const p of PROBES) p.options?.parse({}, { rootIsHost: true, env: spy });
     expect(read.size).toBeGreaterThan(20);
     expect([...read].filter((n) => !documented.has(n))).toEqual([]);
   });
@@ -320,6 +319,8 @@ describe('environment variables', () => {
           )) {
             inSource.add((m[1] ?? m[2] ?? m[3])!);
           }
+          // A sink setting's variable (src/sinks/definition.ts), read through the sink registry.
+          for (const m of text.matchAll(/\benv: '([A-Z][A-Z0-9_]*)'/g)) inSource.add(m[1]!);
           // A sink setting's variable (src/sinks/definition.ts), read through the sink registry.
           for (const m of text.matchAll(/\benv: '([A-Z][A-Z0-9_]*)'/g)) inSource.add(m[1]!);
         }

@@ -92,7 +92,7 @@ describe('configuration file', () => {
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const ctx = {
     checkIds: new Set(kernelProbe.checks.map((c) => c.id)),
-    probes: new Map([['kernel', (c: unknown) => kernelProbe.validateConfig?.(c)]]),
+    probes: new Map([['kernel', kernelProbe.options]]),
   };
   const load = (yaml: string) => {
     const f = path.join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);

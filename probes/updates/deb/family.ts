@@ -13,7 +13,7 @@ import type {
   SourceFact,
   UpdatesOptions,
 } from '../types.js';
-import { parseDpkgStatus } from '../../../src/sdk.js';
+import { readDpkgStatus, DPKG_STATUS_PATH } from '../../../src/sdk.js';
 import type { InstalledPackage } from '../../../src/sdk.js';
 import { readAptLists } from './lists.js';
 import { computePolicy, securityRule } from './policy.js';
@@ -24,7 +24,7 @@ import type { Pin } from './preferences.js';
 import { compareDebVersions as compareVersions } from '../../../src/sdk.js';
 import { componentRecords } from '../components.js';
 
-export const DPKG_STATUS = '/var/lib/dpkg/status';
+export const DPKG_STATUS = DPKG_STATUS_PATH;
 export const APT_TIMERS = ['apt-daily.timer', 'apt-daily-upgrade.timer'] as const;
 
 export async function isDebFamily(host: HostRoot): Promise<boolean> {
@@ -192,9 +192,9 @@ async function autoUpdateFacts(
 export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Promise<DebFamilyFacts> {
   const { host } = ctx;
   const problems: string[] = [];
-  const st = await host.readText(DPKG_STATUS, { maxBytes: 256 * 1024 * 1024 });
+  const st = await readDpkgStatus(host);
   if (!st.ok) throw new Error(`cannot read ${DPKG_STATUS}: ${st.code.replace(/_/g, ' ')} (${st.reason})`);
-  const status = parseDpkgStatus(st.text);
+  const status = st.parsed();
   for (const p of status.problems.slice(0, 10)) problems.push(`${DPKG_STATUS}:${p.line}: ${p.message}`);
   const installed = status.packages;
   const conf = await readAptConf(host);

@@ -78,8 +78,14 @@ export {
 export type { FileFact as StatFileFact, StatFact, ModeRule, ModeVerdict } from './runtime/files.js';
 export { parseDeb822 } from './dpkg/deb822.js';
 export type { Paragraph as Deb822Paragraph, Deb822Problem, Deb822Options, Deb822Result } from './dpkg/deb822.js';
-export { parseDpkgStatus, sourceName as debSourceName } from './dpkg/status.js';
-export type { InstalledPackage, DpkgStatus } from './dpkg/status.js';
+export {
+  parseDpkgStatus,
+  sourceName as debSourceName,
+  readDpkgStatus,
+  DPKG_STATUS_PATH,
+  MAX_DPKG_STATUS_BYTES,
+} from './dpkg/status.js';
+export type { InstalledPackage, DpkgStatus, DpkgStatusFile } from './dpkg/status.js';
 export {
   compareVersions as compareDebVersions,
   parseVersion as parseDebVersion,

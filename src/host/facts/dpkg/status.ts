@@ -4,6 +4,8 @@
  * --set-selections). Multi-arch: the same name can be installed for several architectures, so the key is
  * name + architecture.
  */
+import type { HostRoot, Result } from '../../root.js';
+import { perScan } from '../cache.js';
 import { parseDeb822 } from './deb822.js';
 import type { Deb822Problem } from './deb822.js';
 
@@ -71,3 +73,29 @@ export function parseDpkgStatus(text: string): DpkgStatus {
   }
   return { packages, problems };
 }
+
+export const DPKG_STATUS_PATH = '/var/lib/dpkg/status';
+/** A status file larger than this is not read (a big host's is a few MB). */
+export const MAX_DPKG_STATUS_BYTES = 256 * 1024 * 1024;
+
+export interface DpkgStatusFile {
+  realPath: string;
+  /** The file's text, for probes that look up one field their own way. */
+  text: string;
+  /** parseDpkgStatus of the text, parsed on first call and then shared: callers never change it. */
+  parsed(): DpkgStatus;
+}
+
+/**
+ * dpkg's status file, read once per scan (kept with the scan's HostRoot) and parsed at most once: three probes
+ * read it (pending updates, the OpenSSH version, installed servers), each on its own before.
+ */
+export const readDpkgStatus: (host: HostRoot) => Promise<Result<DpkgStatusFile>> = perScan(
+  () => '',
+  async (host) => {
+    const t = await host.readText(DPKG_STATUS_PATH, { maxBytes: MAX_DPKG_STATUS_BYTES });
+    if (!t.ok) return t;
+    let status: DpkgStatus | undefined;
+    return { ok: true, realPath: t.realPath, text: t.text, parsed: () => (status ??= parseDpkgStatus(t.text)) };
+  },
+);
