@@ -321,8 +321,6 @@ describe('environment variables', () => {
           }
           // A sink setting's variable (src/sinks/definition.ts), read through the sink registry.
           for (const m of text.matchAll(/\benv: '([A-Z][A-Z0-9_]*)'/g)) inSource.add(m[1]!);
-          // A sink setting's variable (src/sinks/definition.ts), read through the sink registry.
-          for (const m of text.matchAll(/\benv: '([A-Z][A-Z0-9_]*)'/g)) inSource.add(m[1]!);
         }
       }
     };
