@@ -86,7 +86,9 @@ describe.skipIf(Boolean(skipReason))(
 
     const webhooks = () => rec.received.map((r) => r.body as WebhookBody);
     const ours = (a: WebhookAlert) =>
-      a.labels.alertname === 'HostwardCheckFailingHigh' && a.labels.check === 'ssh.password_auth';
+      a.labels.alertname === 'HostwardCheckFailingHigh' &&
+      a.labels.check === 'ssh.password_auth' &&
+      a.labels.node === NODE;
     const diagnose = async () => {
       const get = async (u: string) => {
         try {
@@ -393,8 +395,29 @@ describe.skipIf(Boolean(skipReason))(
         diagnose,
       );
       expect(held.status.inhibitedBy).toHaveLength(1);
-      await new Promise((r) => setTimeout(r, 3000)); // three group intervals
+      // The same warning of another node, which nothing inhibits, joins the warning's group: the group's next
+      // notification carries it, and would carry our node's warning too were that not held back.
+      const sentinel = { ...held.labels, node: 'e2e-sentinel-node' };
+      const startsAt = new Date().toISOString();
+      const postSentinel = async (endsAt: number) => {
+        const r = await fetch(`${amUrl}/api/v2/alerts`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify([{ labels: sentinel, startsAt, endsAt: new Date(endsAt).toISOString() }]),
+        });
+        expect(r.status).toBe(200);
+      };
+      await postSentinel(Date.now() + 10 * 60_000);
+      const isSentinel = (a: WebhookAlert) => a.labels.node === sentinel.node;
+      const flushed = await waitFor(
+        "the warning group's next notification",
+        () => webhooksAfter(before).find((w) => w.alerts.some(isSentinel)),
+        30_000,
+        diagnose,
+      );
+      expect(flushed.receiver).toBe('slack-hostward-security');
       expect(webhooksAfter(before).filter((w) => w.alerts.some(ours))).toEqual([]);
+      await postSentinel(Date.now()); // resolved: the group's later notifications are about our node alone
     }, 120_000);
 
     it('resolving the critical finding resolves the page at both receivers and lets the warning through', async () => {

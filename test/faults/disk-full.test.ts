@@ -190,7 +190,18 @@ describe('disk full under the outbox', () => {
         20_000,
         () => a.logs(),
       );
-      await new Promise((r) => setTimeout(r, 2500));
+      // Nothing of it is left to send: two scans later the outbox is empty, so no second copy is on its way.
+      const scansThen = sample(await metrics(), 'hostward_scans_total');
+      await waitFor(
+        async () => {
+          const t = await metrics();
+          const later = sample(t, 'hostward_scans_total') >= scansThen + 2;
+          return later && sample(t, 'hostward_outbox_events') === 0 ? true : undefined;
+        },
+        20_000,
+        () => a.logs(),
+        100,
+      );
       expect(sinkActions()).toEqual(['open', 'resolve', 'open']);
       expect(a.child.exitCode).toBeNull();
       const after = await a.metrics();

@@ -43,6 +43,8 @@ export interface Receiver {
   /** Scripts for requests whose path starts with the key, used before `script`. */
   scripts: Record<string, Fault[]>;
   slowMs: number;
+  /** Late answers (fault `slow`) not written yet. */
+  lateWaiting(): number;
   /** Stop listening (connections refused from now on) and drop open connections. */
   down(): Promise<void>;
   /** Listen again on the same port. */
@@ -65,6 +67,7 @@ export async function startReceiver(
     script: [...(opts.script ?? [])],
     scripts: {},
     slowMs: opts.slowMs ?? 1500,
+    lateWaiting: () => timers.size,
     down,
     up,
     close: down,
