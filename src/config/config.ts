@@ -424,7 +424,7 @@ const COLLECTOR_KEYS = [
 function applyCollector(cc: CollectorConfig, c: Obj, src: string): void {
   allowKeys(c, 'collector', COLLECTOR_KEYS, src);
   applyServerKeys(cc, c, src);
-  applySimpleSinkKeys(cc, c, src);
+  applyDeliveryKeys(cc, c, src);
   applySinkKeys(cc, c, src);
   applyIngestKeys(cc, c, src);
   applyIdentityKeys(cc, c, src);
@@ -442,8 +442,8 @@ function applyServerKeys(cc: CollectorConfig, c: Obj, src: string): void {
     cc.maxBodyBytes = int(c.maxBodyBytes, 'collector.maxBodyBytes', src, 1024, 256 * 1024 * 1024);
 }
 
-/** The simple setup's sinks (one of each kind, from a file or the environment) and the delivery back-off. */
-function applySimpleSinkKeys(cc: CollectorConfig, c: Obj, src: string): void {
+/** The delivery queue's back-off between failed sink deliveries. */
+function applyDeliveryKeys(cc: CollectorConfig, c: Obj, src: string): void {
   if (c.deliveryRetryInitialMs !== undefined)
     cc.deliveryRetryInitialMs = int(c.deliveryRetryInitialMs, 'collector.deliveryRetryInitialMs', src, 1, 3_600_000);
   if (c.deliveryRetryMaxMs !== undefined)
