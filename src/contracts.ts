@@ -199,7 +199,52 @@ export interface AlertEvent {
    * MAX_EVENT_BYTES; the last evidence item says so too. Absent when nothing was left out.
    */
   evidenceOmitted?: number;
+  /**
+   * Addition: what the agent knows of its node (OS, kernel, architecture, its own version), carried by the first
+   * event of every batch the agent enqueues after a scan, like `baseline`. The collector keeps the latest per node
+   * (GET /v1/nodes, the node page). Absent from agents that predate it.
+   */
+  host?: HostFacts;
 }
+
+/**
+ * The host facts an event may carry, each optional (a fact the agent could not read is left out). Values are
+ * printable text within HOST_FACT_LIMITS; the collector refuses an event with one that is not (400) and ignores
+ * keys it does not know, so a newer agent may add facts.
+ */
+export interface HostFacts {
+  /** os-release PRETTY_NAME (else NAME) of the scanned root: "Ubuntu 24.04.1 LTS". */
+  osName?: string;
+  /** os-release ID: "ubuntu". */
+  osId?: string;
+  /** os-release VERSION_ID: "24.04". */
+  osVersion?: string;
+  /** The kernel release: "6.8.0-45-generic". */
+  kernel?: string;
+  /** The machine's architecture as the kernel names it (uname -m): "x86_64", "aarch64". */
+  arch?: string;
+  /** The agent's version: "0.9.0". */
+  agentVersion?: string;
+}
+
+/** The longest value (characters) of each host fact; the keys are every fact the collector knows. */
+export const HOST_FACT_LIMITS = {
+  osName: 256,
+  osId: 64,
+  osVersion: 64,
+  kernel: 256,
+  arch: 32,
+  agentVersion: 64,
+} as const satisfies Record<keyof HostFacts, number>;
+
+/**
+ * A character a host fact may not hold: controls (terminal escapes), format characters (bidi overrides, zero
+ * widths), lone surrogates, private use, line and paragraph separators. What is left reads the same everywhere.
+ */
+export const UNPRINTABLE_RE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\u2028\u2029]/u;
+/** The host facts that are identifiers rather than prose, and the characters they may hold. */
+export const HOST_FACT_TOKENS: readonly (keyof HostFacts)[] = ['osId', 'osVersion', 'arch', 'agentVersion'];
+export const HOST_FACT_TOKEN_RE = /^[A-Za-z0-9._+~-]+$/;
 
 /** Which integrity baseline a node compares against: enough for the collector to see a re-baseline. */
 export interface BaselineRef {
@@ -281,6 +326,13 @@ export interface NodeSummary {
   failing: string[];
   /** Addition to DESIGN.md: the node's integrity baseline as last reported; absent until one was. */
   baseline?: NodeBaseline;
+  /** Addition: the node's host facts as its agent last reported them; absent until an agent sent some. */
+  host?: NodeHost;
+}
+
+export interface NodeHost extends HostFacts {
+  /** When the agent observed them (the carrying event's time, or the collector's for one dated too far ahead). */
+  observedAt: string;
 }
 
 export interface NodeBaseline extends BaselineRef {

@@ -23,6 +23,7 @@ export const TIERS = {
     'test/alerts/outbox.test.ts',
     'test/audit/*.test.ts',
     'test/collector/config.test.ts',
+    'test/collector/host-facts.test.ts',
     'test/collector/page.test.ts',
     'test/collector/sa-token.test.ts',
     'test/collector/sqlite.test.ts',

@@ -203,10 +203,6 @@ export type FromWorker =
 
 const WORKER_FILE = new URL('./ingest-worker.js', import.meta.url);
 
-/**
- * The worker, or undefined when its built file is absent. `fallback` is the inline ingester that takes
- * over if the worker dies (the collector keeps accepting events, on the event loop).
- */
 /** What the worker thread is started with. */
 export interface WorkerData {
   file: string;
@@ -215,84 +211,111 @@ export interface WorkerData {
   clockSkewMs: number;
 }
 
+/**
+ * The worker, or undefined when its built file is absent. `fallback` is the inline ingester that takes
+ * over if the worker dies (the collector keeps accepting events, on the event loop).
+ */
 export async function workerIngester(
   opts: WorkerData & { log: Logger; fallback: () => Ingester },
 ): Promise<Ingester | undefined> {
   if (WORKER_FILE.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER_FILE))) return undefined;
   const data: WorkerData = { file: opts.file, sinks: opts.sinks, policy: opts.policy, clockSkewMs: opts.clockSkewMs };
   const w = new Worker(WORKER_FILE, { workerData: data });
+  await new Promise<void>((resolve, reject) => {
+    w.once('message', (m: FromWorker) =>
+      m.t === 'ready' ? resolve() : reject(new Error('ingest worker: unexpected first message')),
+    );
+    w.once('error', reject);
+  });
+  return workerFacade(w, workerLink(w, opts.log, opts.fallback));
+}
+
+/** The worker's side of the calls: requests by id, their answers, and the fallback once the worker died. */
+interface WorkerLink {
+  call(msg: DistributiveOmit<Exclude<ToWorker, { t: 'close' }>, 'id'>): Promise<FromWorker>;
+  /** The inline ingester, once the worker died; undefined while it serves. */
+  fallback(): Ingester | undefined;
+  /** Closing on purpose: the worker's exit is not a death. */
+  closing(): void;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function workerLink(w: Worker, log: Logger, makeFallback: () => Ingester): WorkerLink {
   let nextId = 1;
   const pending = new Map<number, (m: FromWorker) => void>();
   let fallback: Ingester | undefined;
   let closing = false;
   const died = (why: string) => {
     if (fallback || closing) return;
-    opts.log.error({ err: why }, 'ingest worker stopped; storing on the main thread from now on');
-    fallback = opts.fallback();
+    log.error({ err: why }, 'ingest worker stopped; storing on the main thread from now on');
+    fallback = makeFallback();
     // Requests in flight were not answered: their transactions may or may not have committed; a 503
     // makes the agents re-send, and ids make the re-sends harmless.
     for (const [, resolve] of pending) resolve({ t: 'results', results: [] });
     pending.clear();
   };
-  const ready = new Promise<void>((resolve, reject) => {
-    w.once('message', (m: FromWorker) =>
-      m.t === 'ready' ? resolve() : reject(new Error('ingest worker: unexpected first message')),
-    );
-    w.once('error', reject);
-  });
-  await ready;
+  const settle = (id: number, m: FromWorker) => {
+    const p = pending.get(id);
+    pending.delete(id);
+    p?.(m);
+  };
   w.on('message', (m: FromWorker) => {
     switch (m.t) {
       case 'results':
-        for (const { id, r } of m.results) {
-          const p = pending.get(id);
-          pending.delete(id);
-          p?.({ t: 'results', results: [{ id, r }] });
-        }
+        for (const { id, r } of m.results) settle(id, { t: 'results', results: [{ id, r }] });
         return;
       case 'silent':
-      case 'prune': {
-        const p = pending.get(m.id);
-        pending.delete(m.id);
-        p?.(m);
-        return;
-      }
+      case 'prune':
+        return settle(m.id, m);
       case 'log':
-        opts.log.error({ err: m.err, requests: m.requests }, m.msg);
+        log.error({ err: m.err, requests: m.requests }, m.msg);
         return;
     }
   });
   // A worker may throw anything, not only an Error.
   w.on('error', (e) => died(e instanceof Error ? e.message : String(e)));
   w.on('exit', (code) => died(`exit code ${code}`));
-  const call = (msg: ToWorker & { id: number }): Promise<FromWorker> =>
-    new Promise((resolve) => {
-      pending.set(msg.id, resolve);
-      w.postMessage(msg);
-    });
+  return {
+    call: (msg) =>
+      new Promise((resolve) => {
+        const id = nextId++;
+        pending.set(id, resolve);
+        w.postMessage({ ...msg, id });
+      }),
+    fallback: () => fallback,
+    closing: () => (closing = true),
+  };
+}
+
+/** The Ingester over the worker, or over the fallback once the worker died. */
+function workerFacade(w: Worker, link: WorkerLink): Ingester {
   return {
     mode: 'worker',
     async ingest(body, meta) {
-      if (fallback) return fallback.ingest(body, meta);
-      const m = await call({ t: 'ingest', id: nextId++, body, meta });
+      const f = link.fallback();
+      if (f) return f.ingest(body, meta);
+      const m = await link.call({ t: 'ingest', body, meta });
       return m.t === 'results' && m.results[0] ? m.results[0].r : { kind: 'error' };
     },
     async markSilent(ms) {
-      if (fallback) return fallback.markSilent(ms);
-      const m = await call({ t: 'silent', id: nextId++, ms });
+      const f = link.fallback();
+      if (f) return f.markSilent(ms);
+      const m = await link.call({ t: 'silent', ms });
       if (m.t !== 'silent' || m.error !== undefined || !m.nodes)
         throw new Error(m.t === 'silent' && m.error ? m.error : 'ingest worker stopped');
       return m.nodes;
     },
     async pruneEvents(before, limit) {
-      if (fallback) return fallback.pruneEvents(before, limit);
-      const m = await call({ t: 'prune', id: nextId++, before, limit });
+      const f = link.fallback();
+      if (f) return f.pruneEvents(before, limit);
+      const m = await link.call({ t: 'prune', before, limit });
       if (m.t !== 'prune' || m.error !== undefined || m.n === undefined)
         throw new Error(m.t === 'prune' && m.error ? m.error : 'ingest worker stopped');
       return m.n;
     },
     async close() {
-      closing = true;
+      link.closing();
       const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
       w.postMessage({ t: 'close' } satisfies ToWorker);
       const t = setTimeout(() => void w.terminate(), 5000);

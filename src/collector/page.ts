@@ -1,10 +1,11 @@
 /**
  * The fleet page for people on the collector: GET / (the fleet: open groups most severe and widest first,
  * the node × check matrix, a chart of failing checks per day), /groups/<key> (a group: what to fix, its
- * nodes, its deliveries), /nodes/<name> (a node: last report, the checks the collector holds by status,
- * its open problems) and /new?since=24h (groups opened since). Server-rendered HTML with inline CSS and
- * inline SVG, no external assets, filters in the query string (they work without JavaScript; a few inline
- * lines only submit the form when a choice changes). Everything from the database is escaped.
+ * nodes, its deliveries), /nodes/<name> (a node: last report, OS, kernel and agent version as its agent sent
+ * them, the checks the collector holds by status, its open problems) and /new?since=24h (groups opened
+ * since). Server-rendered HTML with inline CSS and inline SVG, no external assets, filters in the query string
+ * (they work without JavaScript; a few inline lines only submit the form when a choice changes). Everything
+ * from the database is escaped.
  *
  * Authentication is the collector's token set, like POST /v1/events. A browser cannot easily send a
  * bearer header, so the page also takes HTTP Basic with a token as the password (any user name): the
@@ -18,17 +19,20 @@
  */
 import { createHash } from 'node:crypto';
 import { HEARTBEAT_CHECK, SEVERITIES } from '../contracts.js';
-import type { CheckInfo, Evidence, NodeBaseline } from '../contracts.js';
+import type { CheckInfo, Evidence, NodeBaseline, NodeHost } from '../contracts.js';
 import type {
   Cell,
   DayCount,
   DeliveryState,
+  FailingCheck,
   FleetFilter,
   FleetQueries,
+  FleetSummary,
   GroupNode,
   GroupRow,
   HistoryEntry,
   NodeDetail,
+  NodeRow,
 } from './queries.js';
 
 export const PAGE_NODES = 100;
@@ -213,24 +217,33 @@ export function viewQuery(v: View, over: Partial<View> = {}): string {
   return s ? `?${s}` : '';
 }
 
-function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Date): string {
-  const started = performance.now();
-  const summary = q.summary();
+type Deliveries = ReturnType<FleetQueries['deliveryStates']>;
+
+/** What the fleet page shows, read once per request. */
+interface FleetData {
+  summary: FleetSummary;
+  checks: FailingCheck[];
+  probes: string[];
+  nodes: { rows: NodeRow[]; total: number };
+  cells: Map<string, Cell>;
+  deliveries: Deliveries;
+  resolved: GroupRow[];
+  /** Open groups of this page of them, and how many there are in all. */
+  openShown: GroupRow[];
+  openTotal: number;
+}
+
+function fleetData(q: FleetQueries, v: View): FleetData {
   const { checks, probes } = q.failingChecks(v.filter);
   const nodes = q.nodes(v.filter, v.all, (v.page - 1) * PAGE_NODES, PAGE_NODES);
-  const columns = checks.slice(0, MAX_COLUMNS);
   const cells = new Map<string, Cell>();
   for (const c of q.cells(
     v.filter,
     nodes.rows.map((n) => n.node),
   ))
     cells.set(`${c.node}\0${c.check}\0${c.severity}`, c);
-  const deliveries = q.deliveryStates(DELIVERY_WINDOW);
-  const states = deliveries.states;
-  const resolved = q.groups(v.filter, 'resolved', MAX_RESOLVED_GROUPS);
   // With a node filter, the groups shown are those failing on a matching node (the matrix columns, already
   // ranked); without one, a page of the groups table in the same order.
-  const onMatching = new Map(checks.map((c) => [c.key, c.nodes]));
   const gpage = v.groupPage ?? 1;
   const ranked = v.filter.node
     ? { rows: [] as GroupRow[], total: checks.length }
@@ -241,7 +254,49 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
         .map((c) => q.group(c.key))
         .filter((g): g is GroupRow => g !== undefined && g.status === 'open')
     : ranked.rows;
+  return {
+    summary: q.summary(),
+    checks,
+    probes,
+    nodes,
+    cells,
+    deliveries: q.deliveryStates(DELIVERY_WINDOW),
+    resolved: q.groups(v.filter, 'resolved', MAX_RESOLVED_GROUPS),
+    openShown,
+    openTotal: ranked.total,
+  };
+}
 
+function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Date): string {
+  const started = performance.now();
+  const d = fleetData(q, v);
+  const states = d.deliveries.states;
+  const out: string[] = [renderFleetHeader(d.summary, d.deliveries, sinks), renderFilters(v, d.probes)];
+  out.push(renderMatrix(d, v, now));
+  out.push(renderOpenGroups(d, v, sinks, now));
+  out.push(renderChartSection(q, now));
+  out.push(`<section><h2>Recently resolved</h2>`);
+  out.push(
+    renderTimeToFix(q.timesToFix(new Date(now.getTime() - FIX_WINDOW_DAYS * 86_400_000).toISOString(), FIX_SAMPLE)),
+  );
+  if (d.resolved.length === 0) out.push(`<p>None${hasFilter(v) ? ' matching the filters' : ''}.</p>`);
+  else {
+    out.push(
+      `<table class="groups" id="resolved-groups"><thead><tr><th>severity</th><th>check</th><th>check title</th><th>opened</th><th>resolved</th><th>open for</th><th>delivered</th></tr></thead><tbody>`,
+    );
+    for (const g of d.resolved) {
+      out.push(
+        `<tr data-group="${e(g.check)}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td><a href="/groups/${g.key}">${e(g.check)}</a></td><td>${e(g.title)} <span class="note">(fixed)</span></td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td class="num">${span(Date.parse(g.updatedAt) - Date.parse(g.openedAt))}</td><td>${renderDeliveryCell(states.get(g.key), sinks, now)}</td></tr>`,
+      );
+    }
+    out.push(`</tbody></table>`);
+  }
+  out.push(`</section>`);
+  out.push(`<footer>Generated ${e(now.toISOString())} in ${(performance.now() - started).toFixed(0)} ms.</footer>`);
+  return layout('hostward fleet', out.join(''));
+}
+
+function renderFleetHeader(summary: FleetSummary, deliveries: Deliveries, sinks: readonly string[]): string {
   const out: string[] = [];
   out.push(`<header><h1>hostward fleet</h1><p class="summary" id="summary">`);
   out.push(`<span id="count-nodes"><b>${num(summary.nodes)}</b> nodes</span> · `);
@@ -257,12 +312,15 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
   out.push(
     `</p>${renderSinkSummary(deliveries, sinks)}<nav class="views"><a href="/new" id="link-new">New in the last 24 hours</a> · <a href="/new?since=7d">last 7 days</a></nav></header>`,
   );
+  return out.join('');
+}
 
-  out.push(renderFilters(v, probes));
-
+function renderMatrix(d: FleetData, v: View, now: Date): string {
+  const { nodes, checks } = d;
+  const columns = checks.slice(0, MAX_COLUMNS);
   const first = nodes.total === 0 ? 0 : (v.page - 1) * PAGE_NODES + 1;
   const last = Math.min(nodes.total, v.page * PAGE_NODES);
-  out.push(`<section><h2>Nodes × failing checks</h2>`);
+  const out: string[] = [`<section><h2>Nodes × failing checks</h2>`];
   out.push(
     `<p id="matrix-count">${nodes.total === 0 ? 'No node matches.' : `Nodes ${num(first)}–${num(last)} of ${num(nodes.total)}${v.all ? '' : ' with a matching failing check'}; ${num(checks.length)} failing check${checks.length === 1 ? '' : 's'}.`}`,
   );
@@ -282,74 +340,61 @@ function renderFleet(q: FleetQueries, v: View, sinks: readonly string[], now: Da
       );
     }
     out.push(`</tr></thead><tbody>`);
-    for (const n of nodes.rows) {
-      out.push(
-        `<tr data-node="${e(n.node)}"><th scope="row" class="node"><a href="${e(nodePath(n.node))}">${e(n.node)}</a>`,
-      );
-      if (n.silent) out.push(` <span class="flag silent">silent</span>`);
-      out.push(
-        `</th><td class="when${n.silent ? ' bad' : ''}">${when(n.lastSeenAt, now)}</td><td class="num">${n.failing > 0 ? `<span class="sev sev-${n.worst ?? 'info'}">${num(n.failing)}</span>` : '0'}</td>${renderBaseline(n.baseline, now)}`,
-      );
-      for (const c of columns) {
-        const cell = cells.get(`${n.node}\0${c.check}\0${c.severity}`);
-        out.push(
-          cell
-            ? `<td class="cell sev-${c.severity}" title="${e(`${c.check} on ${n.node}: ${cell.message}`)}"><a href="/groups/${c.key}${e(viewQuery({ filter: { probe: '', severities: [], node: n.node, check: '' }, all: false, page: 1 }))}">✕</a></td>`
-            : `<td class="cell"></td>`,
-        );
-      }
-      out.push(`</tr>`);
-    }
+    for (const n of nodes.rows) out.push(renderMatrixRow(n, columns, d.cells, now));
     out.push(`</tbody></table></div>`);
     out.push(renderPager(v, nodes.total, PAGE_NODES, ''));
   }
   out.push(`</section>`);
+  return out.join('');
+}
 
-  out.push(`<section><h2>Open alert groups</h2>`);
-  if (openShown.length === 0) out.push(`<p>None${hasFilter(v) ? ' matching the filters' : ''}.</p>`);
-  else {
-    out.push(
-      `<p class="note">Most severe first, then by how many nodes fail. ${num(ranked.total)} open group${ranked.total === 1 ? '' : 's'}${hasFilter(v) ? ' matching the filters' : ''}.</p>`,
-    );
-    out.push(renderGroupPager(v, ranked.total));
-    out.push(
-      `<table class="groups" id="open-groups"><thead><tr><th>severity</th><th>problem</th><th>check</th><th>nodes</th><th>opened</th><th>updated</th><th>delivered</th></tr></thead><tbody>`,
-    );
-    for (const g of openShown) {
-      const matching = v.filter.node ? onMatching.get(g.key) : undefined;
-      out.push(
-        `<tr data-group="${e(g.check)}" data-severity="${g.severity}" data-nodes="${g.nodeCount}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td class="problem"><a href="/groups/${g.key}">${problem(g.title)}</a></td><td><code>${e(g.check)}</code></td>`,
-      );
-      out.push(
-        `<td class="num">${num(g.nodeCount)}${matching !== undefined ? ` <span class="note">(${num(matching)} matching)</span>` : ''}</td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td>${renderDeliveryCell(states.get(g.key), sinks, now)}</td></tr>`,
-      );
-    }
-    out.push(`</tbody></table>`);
-    out.push(renderGroupPager(v, ranked.total));
-  }
-  out.push(`</section>`);
-
-  out.push(renderChartSection(q, now));
-
-  out.push(`<section><h2>Recently resolved</h2>`);
+function renderMatrixRow(n: NodeRow, columns: readonly FailingCheck[], cells: Map<string, Cell>, now: Date): string {
+  const out: string[] = [
+    `<tr data-node="${e(n.node)}"><th scope="row" class="node"><a href="${e(nodePath(n.node))}">${e(n.node)}</a>`,
+  ];
+  if (n.silent) out.push(` <span class="flag silent">silent</span>`);
   out.push(
-    renderTimeToFix(q.timesToFix(new Date(now.getTime() - FIX_WINDOW_DAYS * 86_400_000).toISOString(), FIX_SAMPLE)),
+    `</th><td class="when${n.silent ? ' bad' : ''}">${when(n.lastSeenAt, now)}</td><td class="num">${n.failing > 0 ? `<span class="sev sev-${n.worst ?? 'info'}">${num(n.failing)}</span>` : '0'}</td>${renderBaseline(n.baseline, now)}`,
   );
-  if (resolved.length === 0) out.push(`<p>None${hasFilter(v) ? ' matching the filters' : ''}.</p>`);
-  else {
+  for (const c of columns) {
+    const cell = cells.get(`${n.node}\0${c.check}\0${c.severity}`);
     out.push(
-      `<table class="groups" id="resolved-groups"><thead><tr><th>severity</th><th>check</th><th>check title</th><th>opened</th><th>resolved</th><th>open for</th><th>delivered</th></tr></thead><tbody>`,
+      cell
+        ? `<td class="cell sev-${c.severity}" title="${e(`${c.check} on ${n.node}: ${cell.message}`)}"><a href="/groups/${c.key}${e(viewQuery({ filter: { probe: '', severities: [], node: n.node, check: '' }, all: false, page: 1 }))}">✕</a></td>`
+        : `<td class="cell"></td>`,
     );
-    for (const g of resolved) {
-      out.push(
-        `<tr data-group="${e(g.check)}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td><a href="/groups/${g.key}">${e(g.check)}</a></td><td>${e(g.title)} <span class="note">(fixed)</span></td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td class="num">${span(Date.parse(g.updatedAt) - Date.parse(g.openedAt))}</td><td>${renderDeliveryCell(states.get(g.key), sinks, now)}</td></tr>`,
-      );
-    }
-    out.push(`</tbody></table>`);
   }
+  out.push(`</tr>`);
+  return out.join('');
+}
+
+function renderOpenGroups(d: FleetData, v: View, sinks: readonly string[], now: Date): string {
+  const out: string[] = [`<section><h2>Open alert groups</h2>`];
+  if (d.openShown.length === 0) {
+    out.push(`<p>None${hasFilter(v) ? ' matching the filters' : ''}.</p></section>`);
+    return out.join('');
+  }
+  const onMatching = new Map(d.checks.map((c) => [c.key, c.nodes]));
+  out.push(
+    `<p class="note">Most severe first, then by how many nodes fail. ${num(d.openTotal)} open group${d.openTotal === 1 ? '' : 's'}${hasFilter(v) ? ' matching the filters' : ''}.</p>`,
+  );
+  out.push(renderGroupPager(v, d.openTotal));
+  out.push(
+    `<table class="groups" id="open-groups"><thead><tr><th>severity</th><th>problem</th><th>check</th><th>nodes</th><th>opened</th><th>updated</th><th>delivered</th></tr></thead><tbody>`,
+  );
+  for (const g of d.openShown) {
+    const matching = v.filter.node ? onMatching.get(g.key) : undefined;
+    out.push(
+      `<tr data-group="${e(g.check)}" data-severity="${g.severity}" data-nodes="${g.nodeCount}"><td><span class="sev sev-${g.severity}">${e(g.severity)}</span></td><td class="problem"><a href="/groups/${g.key}">${problem(g.title)}</a></td><td><code>${e(g.check)}</code></td>`,
+    );
+    out.push(
+      `<td class="num">${num(g.nodeCount)}${matching !== undefined ? ` <span class="note">(${num(matching)} matching)</span>` : ''}</td><td>${when(g.openedAt, now)}</td><td>${when(g.updatedAt, now)}</td><td>${renderDeliveryCell(d.deliveries.states.get(g.key), sinks, now)}</td></tr>`,
+    );
+  }
+  out.push(`</tbody></table>`);
+  out.push(renderGroupPager(v, d.openTotal));
   out.push(`</section>`);
-  out.push(`<footer>Generated ${e(now.toISOString())} in ${(performance.now() - started).toFixed(0)} ms.</footer>`);
-  return layout('hostward fleet', out.join(''));
+  return out.join('');
 }
 
 function renderGroup(
@@ -488,9 +533,7 @@ function renderNode(n: NodeDetail, page: number, now: Date): string {
   out.push(
     `<dl class="facts"><dt>last report</dt><dd id="node-last-seen" class="${n.silent ? 'bad' : ''}">${when(n.lastSeenAt, now)}</dd><dt>first report</dt><dd>${when(n.firstSeenAt, now)}</dd>`,
   );
-  out.push(
-    `<dt>OS, kernel, agent version</dt><dd class="note">not known to the collector: agents send findings, not their host facts (see <code>hostward scan</code> on the node)</dd></dl></header>`,
-  );
+  out.push(`${renderHostFacts(n.host, now)}</dl></header>`);
   out.push(`<section><h2>Checks the collector holds for this node</h2>`);
   out.push(
     `<p class="note">Agents send a check when it starts failing, changes, leaves fail or becomes unknown, so “passing” counts checks that failed and were fixed, not every passing check.</p>`,
@@ -526,6 +569,21 @@ function renderNode(n: NodeDetail, page: number, now: Date): string {
   }
   out.push(`</section>`);
   return layout(`${n.node} — hostward fleet`, out.join(''));
+}
+
+/** The node's OS, kernel, architecture and agent version as its agent last sent them (`<dt>`/`<dd>` pairs). */
+function renderHostFacts(h: NodeHost | undefined, now: Date): string {
+  if (!h)
+    return `<dt>OS, kernel, agent version</dt><dd class="note" id="node-host-missing">not reported: this node's agent sends no host facts (an agent older than this collector); upgrade it, or run <code>hostward scan</code> on the node</dd>`;
+  const fact = (v: string | undefined) => (v === undefined ? '<span class="note">not reported</span>' : e(v));
+  const id = [h.osId, h.osVersion].filter((x) => x !== undefined).join(' ');
+  return (
+    `<dt>OS</dt><dd id="node-os">${fact(h.osName)}${id ? ` <span class="note">(${e(id)})</span>` : ''}</dd>` +
+    `<dt>kernel</dt><dd id="node-kernel">${fact(h.kernel)}</dd>` +
+    `<dt>architecture</dt><dd id="node-arch">${fact(h.arch)}</dd>` +
+    `<dt>agent version</dt><dd id="node-agent-version">${fact(h.agentVersion)}</dd>` +
+    `<dt>host facts observed</dt><dd id="node-host-observed">${when(h.observedAt, now)}</dd>`
+  );
 }
 
 const SINCE = /^(\d{1,4})([hd])$/;

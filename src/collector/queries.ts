@@ -6,10 +6,10 @@
  * Filters are parameters of fixed prepared statements ('' or NULL means "any"), never SQL text.
  */
 import { SEVERITIES } from '../contracts.js';
-import type { AlertGroupStatus, Evidence, NodeBaseline, Severity } from '../contracts.js';
+import type { AlertGroupStatus, Evidence, NodeBaseline, NodeHost, Severity } from '../contracts.js';
 import type { GroupAction, GroupChange } from './sink.js';
-import { groupKey, nodeBaseline } from './store.js';
-import type { GroupRow as DbGroupRow, NodeBaselineRow } from './store.js';
+import { HOST_COLUMNS, groupKey, nodeBaseline, nodeHost } from './store.js';
+import type { GroupRow as DbGroupRow, NodeBaselineRow, NodeHostRow } from './store.js';
 import { prepareLenient } from './sqlite.js';
 import type { Database as Db, Statement } from './sqlite.js';
 
@@ -233,7 +233,9 @@ export class FleetQueries {
       resolvedSince: p(
         `SELECT opened_at, updated_at FROM groups WHERE status = 'resolved' AND updated_at >= ? ORDER BY updated_at DESC LIMIT ?`,
       ),
-      node: p(`SELECT node, first_seen_at, last_seen_at, silent FROM nodes WHERE node = ?`),
+      node: p(
+        `SELECT n.node, n.first_seen_at, n.last_seen_at, n.silent, ${HOST_COLUMNS} FROM nodes n WHERE n.node = ?`,
+      ),
       // A range of the primary key (node, check_id): one node's rows only.
       nodeCoverage: p(`SELECT status, failing, COUNT(*) AS n FROM node_checks WHERE node = ? GROUP BY status, failing`),
       nodeFailing:
@@ -489,7 +491,7 @@ export class FleetQueries {
   /** A node's row, what the collector holds of its checks by status, and one page of its failing checks. */
   node(name: string, offset: number, limit: number): NodeDetail | undefined {
     const r = this.st.node!.get(name) as
-      { node: string; first_seen_at: number; last_seen_at: number; silent: number } | undefined;
+      ({ node: string; first_seen_at: number; last_seen_at: number; silent: number } & NodeHostRow) | undefined;
     if (!r) return undefined;
     const coverage: NodeCoverage = { fail: 0, pass: 0, unknown: 0, other: 0, total: 0 };
     for (const c of this.st.nodeCoverage!.all(name) as { status: string; failing: number; n: number }[]) {
@@ -511,6 +513,7 @@ export class FleetQueries {
       firstSeenAt: r.first_seen_at,
       lastSeenAt: r.last_seen_at,
       silent: r.silent === 1,
+      host: nodeHost(r),
       coverage,
       failing: rows.map((x) => ({
         key: groupKey(x.check_id, x.severity),
@@ -587,6 +590,8 @@ export interface NodeDetail {
   firstSeenAt: number;
   lastSeenAt: number;
   silent: boolean;
+  /** Its host facts as its agent last reported them; undefined until it sent some. */
+  host: NodeHost | undefined;
   coverage: NodeCoverage;
   /** One page of the node's failing checks, most severe first. */
   failing: NodeFailing[];

@@ -22,7 +22,9 @@ import type {
   AlertGroup,
   AlertGroupStatus,
   BaselineRef,
+  HostFacts,
   NodeBaseline,
+  NodeHost,
   NodeSummary,
   Severity,
 } from '../contracts.js';
@@ -44,6 +46,41 @@ export function nodeBaseline(r: NodeBaselineRow): NodeBaseline | undefined {
   if (r.baseline_previous !== null) b.previousDigest = r.baseline_previous;
   if (typeof r.baseline_generation === 'number') b.generation = r.baseline_generation;
   return b;
+}
+
+/** A node's host facts as its row holds them (selected as in HOST_COLUMNS). */
+export interface NodeHostRow {
+  host_os_name: string | null;
+  host_os_id: string | null;
+  host_os_version: string | null;
+  host_kernel: string | null;
+  host_arch: string | null;
+  host_agent_version: string | null;
+  host_observed_at: string | null;
+}
+
+/** The columns of NodeHostRow, for a SELECT of the nodes table aliased `n`. */
+export const HOST_COLUMNS =
+  'n.host_os_name, n.host_os_id, n.host_os_version, n.host_kernel, n.host_arch, n.host_agent_version, n.host_observed_at';
+
+const HOST_FIELDS: readonly [keyof HostFacts, keyof NodeHostRow][] = [
+  ['osName', 'host_os_name'],
+  ['osId', 'host_os_id'],
+  ['osVersion', 'host_os_version'],
+  ['kernel', 'host_kernel'],
+  ['arch', 'host_arch'],
+  ['agentVersion', 'host_agent_version'],
+];
+
+/** The node's host facts as GET /v1/nodes shows them, from its row (undefined until its agent sent some). */
+export function nodeHost(r: NodeHostRow): NodeHost | undefined {
+  if (r.host_observed_at === null) return undefined;
+  const out: NodeHost = { observedAt: r.host_observed_at };
+  for (const [k, col] of HOST_FIELDS) {
+    const v = r[col];
+    if (v !== null) out[k] = v;
+  }
+  return out;
 }
 
 /** Stable group key: hex SHA-256 of check, NUL, severity (the same on every collector and restart). */
@@ -196,6 +233,18 @@ export const MIGRATIONS: readonly string[] = [
   // order and each page's start (keyset paging), so a page costs its own rows, never the groups before it.
   `
   CREATE INDEX groups_listing ON groups (status = 'resolved', check_id, severity);
+  `,
+  // 9: each node's host facts as its agent last reported them (OS, kernel, architecture, agent version) and when
+  // the agent observed them (ISO 8601, UTC, so that later compares greater): GET /v1/nodes and the node page show
+  // what a node runs. NULL until its agent sends them (agents from before host facts never do).
+  `
+  ALTER TABLE nodes ADD COLUMN host_os_name TEXT;
+  ALTER TABLE nodes ADD COLUMN host_os_id TEXT;
+  ALTER TABLE nodes ADD COLUMN host_os_version TEXT;
+  ALTER TABLE nodes ADD COLUMN host_kernel TEXT;
+  ALTER TABLE nodes ADD COLUMN host_arch TEXT;
+  ALTER TABLE nodes ADD COLUMN host_agent_version TEXT;
+  ALTER TABLE nodes ADD COLUMN host_observed_at TEXT;
   `,
 ];
 
@@ -413,6 +462,29 @@ parentPort.on('message', (m) => {
 });
 `;
 
+/** What one ingest transaction gathers across its requests, applied once every event is in. */
+interface Batch {
+  now: number;
+  nowIso: string;
+  touched: Map<string, Touched>;
+  touch: Touch;
+  /** Nodes with an event in the batch. */
+  seen: Set<string>;
+  /** The last baseline and host facts each node reported in the batch, by observation time. */
+  baselines: Map<string, { baseline: BaselineRef; observedAt: string }>;
+  hosts: Map<string, { host: HostFacts; observedAt: string }>;
+  /** Each node's clock offset as the last request that tells it shows it (null: within the window). */
+  clocks: Map<string, number | null>;
+}
+
+/** Note what a newly stored event carries besides its status (observedAt: as fleet state takes it). */
+function noteCarried(b: Batch, e: AlertEvent, observedAt: string): void {
+  const later = (had: { observedAt: string } | undefined) =>
+    !had || Date.parse(had.observedAt) <= Date.parse(observedAt);
+  if (e.baseline && later(b.baselines.get(e.node))) b.baselines.set(e.node, { baseline: e.baseline, observedAt });
+  if (e.host && later(b.hosts.get(e.node))) b.hosts.set(e.node, { host: e.host, observedAt });
+}
+
 function tracker(): { touched: Map<string, Touched>; touch: Touch } {
   const touched = new Map<string, Touched>();
   const touch: Touch = (check, severity, title, node, joined) => {
@@ -543,10 +615,14 @@ export class Store {
       setGeneration: p(
         `UPDATE nodes SET baseline_generation = ?, baseline_generation_max = ?, baseline_digest_at_max = ? WHERE node = ?`,
       ),
+      // Replaces every fact (one the agent no longer sends is gone), unless the row holds later ones.
+      setHost:
+        p(`UPDATE nodes SET host_os_name = ?, host_os_id = ?, host_os_version = ?, host_kernel = ?, host_arch = ?,
+        host_agent_version = ?, host_observed_at = ? WHERE node = ? AND (host_observed_at IS NULL OR host_observed_at <= ?)`),
       // The read API's (GET /v1/nodes, /v1/alerts) and the metrics', prepared once like the rest.
       nodes:
         p(`SELECT n.node AS node, n.last_seen_at AS last_seen_at, n.baseline_digest, n.baseline_created, n.baseline_signed, n.baseline_observed_at,
-           n.baseline_since, n.baseline_changed_at, n.baseline_previous, n.baseline_changes, n.baseline_generation,
+           n.baseline_since, n.baseline_changed_at, n.baseline_previous, n.baseline_changes, n.baseline_generation, ${HOST_COLUMNS},
            (SELECT json_group_array(check_id) FROM (SELECT check_id FROM node_checks c WHERE c.node = n.node AND c.failing = 1 ORDER BY check_id)) AS failing
          FROM nodes n ORDER BY n.node`),
       alerts: p(`SELECT g.*, (SELECT json_group_array(node) FROM (SELECT node FROM node_checks c
@@ -556,6 +632,7 @@ export class Store {
       nodesPage:
         p(`SELECT n.node AS node, n.last_seen_at AS last_seen_at, n.baseline_digest, n.baseline_created, n.baseline_signed,
            n.baseline_observed_at, n.baseline_since, n.baseline_changed_at, n.baseline_previous, n.baseline_changes, n.baseline_generation,
+           ${HOST_COLUMNS},
            (SELECT json_group_array(check_id) FROM (SELECT check_id FROM node_checks c WHERE c.node = n.node AND c.failing = 1 ORDER BY check_id)) AS failing
          FROM nodes n WHERE n.node > ? ORDER BY n.node LIMIT ?`),
       alertsPage: p(`SELECT g.*, (SELECT json_group_array(node) FROM (SELECT node FROM node_checks c
@@ -629,87 +706,112 @@ export class Store {
   ingest(requests: readonly (readonly AlertEvent[])[], sentAt: readonly (number | undefined)[] = []): IngestResult[] {
     return transaction(this.db, () => {
       const now = this.now();
-      const nowIso = new Date(now).toISOString();
-      const { touched, touch } = tracker();
-      const seen = new Set<string>();
-      // The last baseline each node reported in this transaction, in arrival order (applied once its node row exists).
-      const baselines = new Map<string, { baseline: BaselineRef; observedAt: string }>();
-      // Each node's clock offset as the last request that tells it shows it (null: within the window).
-      const clocks = new Map<string, number | null>();
+      const b: Batch = {
+        now,
+        nowIso: new Date(now).toISOString(),
+        ...tracker(),
+        seen: new Set(),
+        baselines: new Map(),
+        hosts: new Map(),
+        clocks: new Map(),
+      };
       for (const u of this.pendingTokenNodes.splice(0)) this.st.useTokenNode!.run(u.token, u.node, u.at, u.at);
-      const results = requests.map((events, i) => {
-        let stored = 0;
-        let duplicates = 0;
-        let futureDated = 0;
-        const ahead = new Map<string, number>();
-        for (const e of events) {
-          seen.add(e.node);
-          const r = this.st.insertEvent!.run(
-            e.id,
-            e.node,
-            e.check,
-            e.status,
-            e.severity,
-            e.observedAt,
-            now,
-            JSON.stringify(e),
-          );
-          if (r.changes === 0) {
-            duplicates++;
-            continue;
-          }
-          stored++;
-          // Fleet state never follows the agent's clock alone: an event dated beyond the skew window enters it
-          // at the collector's time of arrival, so a far-future date cannot freeze a check.
-          const by = Date.parse(e.observedAt) - now;
-          ahead.set(e.node, Math.max(ahead.get(e.node) ?? -Infinity, by));
-          const observedAt = by > this.clockSkewMs ? nowIso : e.observedAt;
-          if (by > this.clockSkewMs) futureDated++;
-          if (e.baseline) {
-            const had = baselines.get(e.node);
-            if (!had || Date.parse(had.observedAt) <= Date.parse(observedAt))
-              baselines.set(e.node, { baseline: e.baseline, observedAt });
-          }
-          if (e.check === HEARTBEAT_CHECK) continue;
-          this.apply(e, observedAt, now, touch);
-        }
-        const sent = sentAt[i];
-        const nodes = sent === undefined ? ahead.keys() : new Set(events.map((e) => e.node)).values();
-        for (const node of nodes) {
-          // The send time tells either way; an event dated ahead of the window tells on its own.
-          // Without a send time, old dates tell nothing: the agent may be sending a backlog.
-          const dated = ahead.get(node) ?? -Infinity;
-          const sentOff = sent === undefined ? 0 : sent - now;
-          const offset = dated > this.clockSkewMs && dated > Math.abs(sentOff) ? dated : sentOff;
-          clocks.set(node, Math.abs(offset) > this.clockSkewMs ? offset : null);
-        }
-        return { stored, duplicates, futureDated };
-      });
-      for (const node of seen) {
-        const before = this.st.getNode!.get(node) as { silent: number } | undefined;
-        this.st.upsertNode!.run(node, now, now);
-        if (before?.silent === 1) {
-          this.setCheck(
-            node,
-            NODE_SILENT_CHECK,
-            'hostward',
-            'high',
-            'pass',
-            false,
-            'Node stopped reporting',
-            'reporting again',
-            '[]',
-            new Date(now).toISOString(),
-            now,
-            touch,
-          );
-        }
-      }
-      for (const [node, b] of baselines) this.noteBaseline(node, b.baseline, b.observedAt, now, touch);
-      for (const [node, offset] of clocks) this.noteClock(node, offset, now, touch);
-      for (const g of touched.values()) this.recompute(g, now);
+      const results = requests.map((events, i) => this.ingestRequest(b, events, sentAt[i]));
+      this.refreshNodes(b);
+      for (const [node, x] of b.baselines) this.noteBaseline(node, x.baseline, x.observedAt, now, b.touch);
+      for (const [node, x] of b.hosts) this.noteHost(node, x.host, x.observedAt);
+      for (const [node, offset] of b.clocks) this.noteClock(node, offset, now, b.touch);
+      for (const g of b.touched.values()) this.recompute(g, now);
       return results;
     });
+  }
+
+  /** One request's events, stored and applied to fleet state; what they carry is noted in the batch. */
+  private ingestRequest(b: Batch, events: readonly AlertEvent[], sent: number | undefined): IngestResult {
+    let stored = 0;
+    let duplicates = 0;
+    let futureDated = 0;
+    const ahead = new Map<string, number>();
+    for (const e of events) {
+      b.seen.add(e.node);
+      const r = this.st.insertEvent!.run(
+        e.id,
+        e.node,
+        e.check,
+        e.status,
+        e.severity,
+        e.observedAt,
+        b.now,
+        JSON.stringify(e),
+      );
+      if (r.changes === 0) {
+        duplicates++;
+        continue;
+      }
+      stored++;
+      // Fleet state never follows the agent's clock alone: an event dated beyond the skew window enters it
+      // at the collector's time of arrival, so a far-future date cannot freeze a check.
+      const by = Date.parse(e.observedAt) - b.now;
+      ahead.set(e.node, Math.max(ahead.get(e.node) ?? -Infinity, by));
+      const observedAt = by > this.clockSkewMs ? b.nowIso : e.observedAt;
+      if (by > this.clockSkewMs) futureDated++;
+      noteCarried(b, e, observedAt);
+      if (e.check === HEARTBEAT_CHECK) continue;
+      this.apply(e, observedAt, b.now, b.touch);
+    }
+    this.noteRequestClock(b, events, sent, ahead);
+    return { stored, duplicates, futureDated };
+  }
+
+  /** Each node's clock offset as this request shows it, kept in the batch (the last request that tells wins). */
+  private noteRequestClock(
+    b: Batch,
+    events: readonly AlertEvent[],
+    sent: number | undefined,
+    ahead: ReadonlyMap<string, number>,
+  ): void {
+    const nodes = sent === undefined ? ahead.keys() : new Set(events.map((e) => e.node)).values();
+    for (const node of nodes) {
+      // The send time tells either way; an event dated ahead of the window tells on its own.
+      // Without a send time, old dates tell nothing: the agent may be sending a backlog.
+      const dated = ahead.get(node) ?? -Infinity;
+      const sentOff = sent === undefined ? 0 : sent - b.now;
+      const offset = dated > this.clockSkewMs && dated > Math.abs(sentOff) ? dated : sentOff;
+      b.clocks.set(node, Math.abs(offset) > this.clockSkewMs ? offset : null);
+    }
+  }
+
+  /** The nodes of the batch were seen now: their last-seen time, and a silent one reporting again resolves. */
+  private refreshNodes(b: Batch): void {
+    for (const node of b.seen) {
+      const before = this.st.getNode!.get(node) as { silent: number } | undefined;
+      this.st.upsertNode!.run(node, b.now, b.now);
+      if (before?.silent !== 1) continue;
+      this.setCheck(
+        node,
+        NODE_SILENT_CHECK,
+        'hostward',
+        'high',
+        'pass',
+        false,
+        'Node stopped reporting',
+        'reporting again',
+        '[]',
+        b.nowIso,
+        b.now,
+        b.touch,
+      );
+    }
+  }
+
+  /**
+   * Keep the node's host facts, all of them replaced by the latest report (a fact its agent no longer sends is
+   * gone); facts observed before the ones kept (a re-send arriving late) are ignored.
+   */
+  private noteHost(node: string, host: HostFacts, observedAt: string): void {
+    const at = new Date(Date.parse(observedAt)).toISOString();
+    const facts = HOST_FIELDS.map(([k]) => host[k] ?? null);
+    this.st.setHost!.run(...facts, at, node, at);
   }
 
   /**
@@ -1151,7 +1253,8 @@ export class Store {
   }
 
   nodes(): NodeSummary[] {
-    const rows = this.st.nodes!.all() as ({ node: string; last_seen_at: number; failing: string } & NodeBaselineRow)[];
+    const rows = this.st.nodes!.all() as ({ node: string; last_seen_at: number; failing: string } & NodeBaselineRow &
+      NodeHostRow)[];
     return rows.map((r) => {
       const out: NodeSummary = {
         node: r.node,
@@ -1160,6 +1263,8 @@ export class Store {
       };
       const b = nodeBaseline(r);
       if (b) out.baseline = b;
+      const h = nodeHost(r);
+      if (h) out.host = h;
       return out;
     });
   }
@@ -1184,7 +1289,8 @@ export class Store {
       node: string;
       last_seen_at: number;
       failing: string;
-    } & NodeBaselineRow)[];
+    } & NodeBaselineRow &
+      NodeHostRow)[];
     return rows.map((r) => {
       const out: NodeSummary = {
         node: r.node,
@@ -1193,6 +1299,8 @@ export class Store {
       };
       const b = nodeBaseline(r);
       if (b) out.baseline = b;
+      const h = nodeHost(r);
+      if (h) out.host = h;
       return out;
     });
   }

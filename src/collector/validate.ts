@@ -1,10 +1,21 @@
 /**
  * Schema validation of POST /v1/events bodies (DESIGN.md "Wire format"). The first bad field is named in
  * the error (`[3].severity: must be one of …`); unknown fields are ignored, so a newer agent's additions
- * do not break an older collector.
+ * do not break an older collector. Unknown keys of `host` are dropped for the same reason; its known ones are
+ * held strictly (printable text within HOST_FACT_LIMITS), since they are shown to people as they are.
  */
-import { EVENT_LIMITS, MAX_EVENTS_PER_REQUEST, SEVERITIES, STATUSES, isSeverity } from '../contracts.js';
-import type { AlertEvent, BaselineRef, Evidence, Status } from '../contracts.js';
+import {
+  EVENT_LIMITS,
+  HOST_FACT_LIMITS,
+  HOST_FACT_TOKEN_RE,
+  HOST_FACT_TOKENS,
+  MAX_EVENTS_PER_REQUEST,
+  SEVERITIES,
+  STATUSES,
+  UNPRINTABLE_RE,
+  isSeverity,
+} from '../contracts.js';
+import type { AlertEvent, BaselineRef, Evidence, HostFacts, Status } from '../contracts.js';
 
 /** The contract's limits, which the agent fits its events to (src/alerts/limits.ts): one definition for both ends. */
 export const LIMITS = EVENT_LIMITS;
@@ -97,7 +108,24 @@ export function validateEvent(v: unknown, at: string): AlertEvent {
   if (v.accepted === true) e.accepted = true;
   if (v.baseline !== undefined) e.baseline = baseline(v.baseline, `${at}.baseline`);
   if (v.evidenceOmitted !== undefined) e.evidenceOmitted = count(v.evidenceOmitted, `${at}.evidenceOmitted`);
+  if (v.host !== undefined) {
+    const host = hostFacts(v.host, `${at}.host`);
+    if (host) e.host = host;
+  }
   return e;
+}
+
+/** The known host facts, each checked; undefined when none is there (an empty object, or only unknown keys). */
+function hostFacts(v: unknown, at: string): HostFacts | undefined {
+  if (!isObj(v)) throw new Bad(`${at}: must be an object, got ${typeName(v)}`);
+  const out: HostFacts = {};
+  for (const k of Object.keys(HOST_FACT_LIMITS) as (keyof HostFacts)[]) {
+    if (v[k] === undefined) continue;
+    const s = str(v, k, at, HOST_FACT_LIMITS[k], HOST_FACT_TOKENS.includes(k) ? HOST_FACT_TOKEN_RE : undefined);
+    if (UNPRINTABLE_RE.test(s)) throw new Bad(`${at}.${k}: control or format characters are not allowed`);
+    out[k] = s;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function baseline(v: unknown, at: string): BaselineRef {

@@ -1,7 +1,8 @@
 /**
  * `hostward agent` (the built CLI, child-process scans over a fixture host root) delivering to
- * `hostward collector`: the failing ssh checks become fleet alerts under the node's Kubernetes name, and
- * a restarted agent pod (same state directory) neither re-alerts nor forgets.
+ * `hostward collector`: the failing ssh checks become fleet alerts under the node's Kubernetes name, the node's
+ * host facts (OS, kernel, architecture, agent version) reach GET /v1/nodes and the node page, and a restarted
+ * agent pod (same state directory) neither re-alerts nor forgets.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -15,6 +16,7 @@ import { promtool } from '../helpers/promtool.js';
 import { CLI, makeDirs, requireBuild, startCollectorProcess, stop, waitFor, TOKEN } from '../collector/helpers.js';
 import type { Dirs, Proc } from '../collector/helpers.js';
 import type { AlertGroup, NodeSummary } from '../../src/contracts.js';
+import { VERSION } from '../../src/version.js';
 
 let host: Materialized;
 let d: Dirs;
@@ -100,6 +102,22 @@ describe('hostward agent → hostward collector', () => {
     expect(nodes).toEqual([
       expect.objectContaining({ node: 'k8s-worker-7', failing: expect.arrayContaining(['ssh.password_auth']) }),
     ]);
+    // The host facts of the scanned root (its os-release and kernel release), the machine and the agent's version.
+    expect(nodes[0]!.host).toEqual({
+      osName: 'Debian GNU/Linux 12 (bookworm)',
+      osId: 'debian',
+      osVersion: '12',
+      kernel: readFileSync(path.join(host.root, 'proc/sys/kernel/osrelease'), 'utf8').trim(),
+      arch: os.machine(),
+      agentVersion: VERSION,
+      observedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
+    // And the node page shows them.
+    const page = await (
+      await fetch(`${collector.base}/nodes/k8s-worker-7`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+    ).text();
+    expect(page).toContain('<dd id="node-kernel">6.1.0-28-amd64</dd>');
+    expect(page).toContain(`<dd id="node-agent-version">${VERSION}</dd>`);
 
     // The agent's metrics include the outbox, promtool-clean.
     const text = await waitFor(

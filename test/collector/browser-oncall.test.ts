@@ -3,7 +3,8 @@
  * through playwright-core) against a real `hostward collector` process on 127.0.0.1, on a database filled
  * through the Store's own ingest (events spread over the last days, mixed severities, a hostile node name).
  * Asserts what can go wrong: the first open group is the most severe one with the most nodes, the node page's
- * coverage equals the store's, nothing is cut off in the check headers, no CSP violation or script error.
+ * coverage and host facts (OS, kernel, architecture, agent version) equal the store's, nothing is cut off in the
+ * check headers, no CSP violation or script error.
  * Screenshots of the fleet, a group, a node and the new-since view go to a temp dir (printed) for a person to
  * look at; the render time is printed, not asserted.
  */
@@ -13,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import type { AlertEvent, Severity } from '../../src/contracts.js';
+import type { AlertEvent, HostFacts, Severity } from '../../src/contracts.js';
 import { SEVERITIES } from '../../src/contracts.js';
 import { nodePath } from '../../src/collector/page.js';
 import { openDatabase } from '../../src/collector/sqlite.js';
@@ -69,6 +70,20 @@ const FLEET: { check: string; severity: Severity; title: string; every: number; 
   },
 ];
 
+/** What the agents send: two OS releases across the fleet, markup in the hostile node's (printable, so accepted). */
+function hostFacts(n: number): HostFacts {
+  const ubuntu = n % 3 !== 0;
+  return {
+    osName:
+      n === 77 ? `<img src=x onerror="window.__xss=2"> OS` : ubuntu ? 'Ubuntu 24.04.1 LTS' : 'Flatcar Container Linux',
+    osId: ubuntu ? 'ubuntu' : 'flatcar',
+    osVersion: ubuntu ? '24.04' : '4081.2.1',
+    kernel: ubuntu ? `6.8.0-${40 + (n % 9)}-generic` : '6.6.60-flatcar',
+    arch: n % 5 === 0 ? 'aarch64' : 'x86_64',
+    agentVersion: n % 4 === 0 ? '0.8.2' : '0.9.0',
+  };
+}
+
 let d: Dirs;
 let c: Proc | undefined;
 let browser: Browser | undefined;
@@ -122,7 +137,7 @@ function seedStore(file: string): void {
     ),
   );
   for (let i = 0; i < resends.length; i += 2000) store.ingest([resends.slice(i, i + 2000)]);
-  // Every node reports now (a heartbeat), so none is silent.
+  // Every node reports now (a heartbeat), so none is silent; its batch carries the node's host facts.
   clock = now - 30_000;
   const beats = Array.from({ length: NODES }, (_, n) => ({
     ...ev(n, FLEET[6]!),
@@ -130,6 +145,7 @@ function seedStore(file: string): void {
     probe: 'hostward',
     status: 'pass' as const,
     severity: 'info' as const,
+    host: hostFacts(n),
   }));
   for (let i = 0; i < beats.length; i += 2000) store.ingest([beats.slice(i, i + 2000)]);
   store.close();
@@ -150,6 +166,15 @@ async function newPage(): Promise<Page> {
     void dlg.dismiss();
   });
   return page;
+}
+
+function readStore<T>(f: (db: ReturnType<typeof openDatabase>) => T): T {
+  const db = openDatabase(d.db, { readOnly: true });
+  try {
+    return f(db);
+  } finally {
+    db.close();
+  }
 }
 
 function failingInStore(): number {
@@ -296,6 +321,22 @@ describe.skipIf(!haveChromium)(`on-call fleet views at ${NODES} nodes in headles
       for (const k of Object.keys(got) as (keyof typeof got)[])
         got[k] = Number((await page.locator(`#cov-${k}`).innerText()).replace(/,/g, ''));
       expect(got).toEqual(want);
+      // OS, kernel, architecture and agent version: the store's, shown as text.
+      const facts = readStore(
+        (db) =>
+          db
+            .prepare(
+              `SELECT host_os_name, host_os_id, host_os_version, host_kernel, host_arch, host_agent_version FROM nodes WHERE node = ?`,
+            )
+            .get(name) as Record<string, string>,
+      );
+      expect(await page.locator('#node-os').innerText()).toBe(
+        `${facts.host_os_name} (${facts.host_os_id} ${facts.host_os_version})`,
+      );
+      expect(await page.locator('#node-kernel').innerText()).toBe(facts.host_kernel);
+      expect(await page.locator('#node-arch').innerText()).toBe(facts.host_arch);
+      expect(await page.locator('#node-agent-version').innerText()).toBe(facts.host_agent_version);
+      expect(await page.locator('#node-host-missing').count()).toBe(0);
       expect(await page.locator('#node-groups tbody tr').count()).toBe(want.fail);
       // Most severe first.
       const sev = await page
@@ -304,7 +345,10 @@ describe.skipIf(!haveChromium)(`on-call fleet views at ${NODES} nodes in headles
       expect(sev).toEqual(
         [...sev].sort((a, b) => SEVERITIES.indexOf(a as Severity) - SEVERITIES.indexOf(b as Severity)),
       );
-      if (name === node(0)) await page.screenshot({ path: path.join(shots, 'node.png'), fullPage: true });
+      await page.screenshot({
+        path: path.join(shots, name === node(0) ? 'node.png' : 'node-hostile.png'),
+        fullPage: true,
+      });
     }
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.evaluate('typeof window.__xss')).toBe('undefined');

@@ -556,7 +556,7 @@ describe('on-call views', () => {
       'kernel.rp_filter',
     ]);
     expect(html).toContain('id="node-last-seen"');
-    expect(html).toContain('not known to the collector');
+    expect(html).toContain('id="node-host-missing"');
     expect(get('/nodes/nobody').status).toBe(404);
     expect(get('/nodes/%E0%A4%A').status).toBe(404);
     // The fleet page and group pages link to it.

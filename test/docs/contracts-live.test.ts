@@ -13,7 +13,14 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { EVENT_LIMITS, MAX_EVENTS_PER_REQUEST, SEVERITIES, STATUSES, WIRE_VERSION } from '../../src/contracts.js';
+import {
+  EVENT_LIMITS,
+  HOST_FACT_LIMITS,
+  MAX_EVENTS_PER_REQUEST,
+  SEVERITIES,
+  STATUSES,
+  WIRE_VERSION,
+} from '../../src/contracts.js';
 import type { AlertEvent } from '../../src/contracts.js';
 import { CHECK_STATUS_VALUE } from '../../src/metrics/exposition.js';
 import { PROBE_METRICS } from '../../src/metrics/probe-metrics.js';
@@ -367,9 +374,22 @@ describe('contracts on a real collector and agents', () => {
       const fields = fieldDocs(tableAfter(doc, heading));
       const { problems, seen } = checkFields(fields, [await res.json()]);
       expect(problems).toEqual([]);
-      const always = fields.filter((f) => f.always && !f.path.startsWith('[].baseline.')).map((f) => f.path);
-      // Agent A reported its integrity baseline, so the node list shows one.
-      const reported = p === '/v1/nodes' ? ['[].baseline', '[].baseline.digest', '[].baseline.since'] : [];
+      const always = fields
+        .filter((f) => f.always && !f.path.startsWith('[].baseline.') && !f.path.startsWith('[].host.'))
+        .map((f) => f.path);
+      // Agent A reported its integrity baseline and host facts, so the node list shows them.
+      const reported =
+        p === '/v1/nodes'
+          ? [
+              '[].baseline',
+              '[].baseline.digest',
+              '[].baseline.since',
+              '[].host',
+              '[].host.observedAt',
+              '[].host.kernel',
+              '[].host.agentVersion',
+            ]
+          : [];
       for (const f of [...always, ...reported]) expect(seen, f).toContain(f);
     });
 
@@ -390,8 +410,8 @@ describe('contracts on a real collector and agents', () => {
         [...readFileSync(path.join(REPO, file), 'utf8').matchAll(/(?:===|case) '(\/[a-z0-9/]*)'/g)].map((m) => m[1]!);
       const documented = (who: string) => summary.filter(([w]) => w === who).map(([, r]) => r.path);
       for (const p of routed('src/agent/endpoints.ts')) expect(documented('agent'), p).toContain(p);
-      for (const p of routed('src/collector/server.ts')) expect(documented('collector'), p).toContain(p);
-      expect(routed('src/collector/server.ts').length).toBeGreaterThan(4);
+      for (const p of routed('src/collector/routes.ts')) expect(documented('collector'), p).toContain(p);
+      expect(routed('src/collector/routes.ts').length).toBeGreaterThan(4);
     });
   });
 
@@ -432,9 +452,18 @@ describe('contracts on a real collector and agents', () => {
       }
       const { problems, seen } = checkFields(fields, bodies.flat());
       expect(problems).toEqual([]);
-      for (const f of ['baseline', 'baseline.generation', 'evidence[].file', 'evidence[].line'])
+      for (const f of [
+        'baseline',
+        'baseline.generation',
+        'evidence[].file',
+        'evidence[].line',
+        'host',
+        'host.kernel',
+        'host.agentVersion',
+      ])
         expect(seen, f).toContain(f);
       expect(bodies[0]![0]!.baseline).toBeDefined();
+      expect(bodies[0]![0]!.host?.agentVersion).toBe(VERSION);
       expect(bodies.flat().every((e) => e.node === NODE)).toBe(true);
       expect(codeSpans(fields.find((f) => f.path === 'status')!.type)).toEqual([...STATUSES]);
       expect(codeSpans(fields.find((f) => f.path === 'severity')!.type)).toEqual([...SEVERITIES]);
@@ -455,6 +484,22 @@ describe('contracts on a real collector and agents', () => {
         expect(v.ok, `${f.path} missing was accepted`).toBe(false);
         expect(v.ok ? '' : v.error).toContain(f.path);
       }
+    });
+
+    it("the host facts' limits are the contract's, and the collector enforces each of them", () => {
+      const limits = Object.fromEntries(
+        tableAfter(doc, 'Host facts').map((r) => [r.fact!, Number(/^\d+/.exec(r['at most']!)![0])]),
+      );
+      expect(limits).toEqual({ ...HOST_FACT_LIMITS });
+      for (const [k, max] of Object.entries(limits)) {
+        const host = (n: number) => ({ [k]: '1'.repeat(n) });
+        expect(validateEvents([{ ...event(), host: host(max) }]).ok, `${k} at ${max}`).toBe(true);
+        expect(validateEvents([{ ...event(), host: host(max + 1) }]).ok, `${k} at ${max + 1}`).toBe(false);
+      }
+      const documented = fieldDocs(tableAfter(doc, 'Event'))
+        .filter((f) => f.path.startsWith('host.'))
+        .map((f) => f.path.slice('host.'.length));
+      expect(documented).toEqual(Object.keys(HOST_FACT_LIMITS));
     });
 
     it("the limits are the contract's, and the collector enforces each of them", () => {
