@@ -272,28 +272,53 @@ export interface DockerGatherOptions {
   homes: Map<number, string>;
 }
 
-export async function gatherDocker(host: HostRoot, o: DockerGatherOptions): Promise<DockerFacts> {
-  const procs = o.processes ?? (await findProcesses(host, ['dockerd']));
+function daemonOf(procs: readonly ProcInfo[]): DockerDaemon | undefined {
   const proc = procs.find((p) => p.comm === 'dockerd');
-  const daemon: DockerDaemon | undefined = proc
-    ? {
-        pid: proc.pid,
-        argv: proc.argv,
-        cmdlineFile: proc.cmdlineFile,
-        rootless: (proc.uid ?? 0) !== 0 || proc.argv.includes('--rootless'),
-        ...(proc.uid !== undefined ? { uid: proc.uid } : {}),
-        ...(proc.startedAtMs !== undefined ? { startedAtMs: proc.startedAtMs } : {}),
-      }
-    : undefined;
-  const args = daemon ? parseDockerdArgs(daemon.argv) : undefined;
-  const ownerUid = daemon?.rootless ? (daemon.uid ?? 0) : 0;
-  const home = daemon?.rootless ? o.homes.get(ownerUid) : undefined;
+  if (!proc) return undefined;
+  return {
+    pid: proc.pid,
+    argv: proc.argv,
+    cmdlineFile: proc.cmdlineFile,
+    rootless: (proc.uid ?? 0) !== 0 || proc.argv.includes('--rootless'),
+    ...(proc.uid !== undefined ? { uid: proc.uid } : {}),
+    ...(proc.startedAtMs !== undefined ? { startedAtMs: proc.startedAtMs } : {}),
+  };
+}
+
+/** Whose Docker this is: root's, or the rootless daemon's user with their home. */
+interface Owner {
+  daemon: DockerDaemon | undefined;
+  uid: number;
+  home: string | undefined;
+}
+
+/** daemon.json: -config-file, else the configured path, else the default of a rootful or rootless daemon. */
+async function configPathOf(
+  host: HostRoot,
+  owner: Owner,
+  args: DockerArgs | undefined,
+  o: DockerGatherOptions,
+): Promise<string> {
+  const { daemon, home } = owner;
   const xdgConfig = daemon?.rootless ? await readEnviron(host, daemon.pid, 'XDG_CONFIG_HOME') : undefined;
   const defaultConfig = daemon?.rootless
     ? `${xdgConfig ?? `${home ?? '/root'}/.config`}/docker/daemon.json`
     : '/etc/docker/daemon.json';
-  const configPath = args?.configFile ?? o.configFile ?? defaultConfig;
+  return args?.configFile ?? o.configFile ?? defaultConfig;
+}
 
+interface Installation {
+  binary?: string;
+  serviceUnit?: string;
+  socketUnit?: string;
+  configExists: boolean;
+  installed: boolean;
+  /** Why hostward thinks Docker is (or is not) installed. */
+  basis: string;
+}
+
+async function installationOf(host: HostRoot, owner: Owner, configPath: string): Promise<Installation> {
+  const { daemon } = owner;
   const binary = await firstExisting(host, DOCKERD_BINARIES);
   const serviceUnit = await firstExisting(
     host,
@@ -304,52 +329,72 @@ export async function gatherDocker(host: HostRoot, o: DockerGatherOptions): Prom
     UNIT_DIRS.map((d) => `${d}/docker.socket`),
   );
   const configExists = await host.exists(configPath);
-  const installed = Boolean(daemon || binary || serviceUnit || configExists);
   const basis = daemon
-    ? `dockerd pid ${daemon.pid}${daemon.rootless ? ` (rootless, uid ${ownerUid})` : ''}`
+    ? `dockerd pid ${daemon.pid}${daemon.rootless ? ` (rootless, uid ${owner.uid})` : ''}`
     : (binary ??
       serviceUnit ??
       (configExists ? configPath : 'no dockerd process, binary, docker.service or daemon.json'));
+  return {
+    ...(binary ? { binary } : {}),
+    ...(serviceUnit ? { serviceUnit } : {}),
+    ...(socketUnit ? { socketUnit } : {}),
+    configExists,
+    installed: Boolean(daemon || binary || serviceUnit || configExists),
+    basis,
+  };
+}
 
-  let config: DockerFacts['config'] = { state: 'missing' };
-  let fileForResolve: Parameters<typeof resolveDocker>[1];
+/** daemon.json as read, and what resolveDocker needs of it. */
+async function readDaemonConfig(
+  host: HostRoot,
+  configPath: string,
+): Promise<{ config: DockerFacts['config']; file: Parameters<typeof resolveDocker>[1] }> {
   const text = await host.readText(configPath, { maxBytes: 1024 * 1024 });
   if (text.ok) {
     const json = parseDaemonJson(text.text);
     const st = await host.stat(configPath);
-    config = { state: 'ok', json, mtimeMs: st.ok ? st.mtimeMs : 0 };
-    fileForResolve = { path: configPath, text: text.text, json };
-  } else if (text.code !== 'missing') {
-    config = { state: 'unreadable', reason: describeFailure(text) };
-    fileForResolve = {
-      path: configPath,
-      json: { ok: false, reason: `cannot read: ${text.code.replace(/_/g, ' ')} (${text.reason})` },
+    return {
+      config: { state: 'ok', json, mtimeMs: st.ok ? st.mtimeMs : 0 },
+      file: { path: configPath, text: text.text, json },
     };
   }
-  const { settings, conflicts } = resolveDocker(args, fileForResolve, daemon?.cmdlineFile);
-
-  const files: FileFact[] = [];
-  if (serviceUnit) files.push(await statFile(host, serviceUnit, 'docker.service'));
-  if (socketUnit) files.push(await statFile(host, socketUnit, 'docker.socket'));
-  if (!daemon?.rootless && (await host.exists('/etc/docker')))
-    files.push(await statFile(host, '/etc/docker', '/etc/docker'));
-  if (configExists) files.push(await statFile(host, configPath, 'daemon.json'));
-  for (const p of ['/etc/default/docker', '/etc/sysconfig/docker'])
-    if (!daemon?.rootless && (await host.exists(p))) files.push(await statFile(host, p, 'environment file'));
-  const certsDir = daemon?.rootless ? `${home ?? '/root'}/.config/docker/certs.d` : '/etc/docker/certs.d';
-  for (const c of [...(await host.glob(`${certsDir}/*/*.crt`)), ...(await host.glob(`${certsDir}/*/*.cert`))].slice(
-    0,
-    1000,
-  ))
-    files.push(await statFile(host, c, 'registry certificate'));
-
-  // TLS files: only when TLS is in use or a path is given; the defaults are ~/.docker/{ca,cert,key}.pem.
-  const val = (k: string) => {
-    const s = settings.get(k);
-    return s?.state === 'set' ? s.value : undefined;
+  if (text.code === 'missing') return { config: { state: 'missing' }, file: undefined };
+  return {
+    config: { state: 'unreadable', reason: describeFailure(text) },
+    file: {
+      path: configPath,
+      json: { ok: false, reason: `cannot read: ${text.code.replace(/_/g, ' ')} (${text.reason})` },
+    },
   };
+}
+
+/** Units, /etc/docker, daemon.json, environment files and registry certificates, each with its role. */
+async function configFiles(host: HostRoot, owner: Owner, inst: Installation, configPath: string): Promise<FileFact[]> {
+  const rootless = owner.daemon?.rootless;
+  const files: FileFact[] = [];
+  if (inst.serviceUnit) files.push(await statFile(host, inst.serviceUnit, 'docker.service'));
+  if (inst.socketUnit) files.push(await statFile(host, inst.socketUnit, 'docker.socket'));
+  if (!rootless && (await host.exists('/etc/docker'))) files.push(await statFile(host, '/etc/docker', '/etc/docker'));
+  if (inst.configExists) files.push(await statFile(host, configPath, 'daemon.json'));
+  for (const p of ['/etc/default/docker', '/etc/sysconfig/docker'])
+    if (!rootless && (await host.exists(p))) files.push(await statFile(host, p, 'environment file'));
+  const certsDir = rootless ? `${owner.home ?? '/root'}/.config/docker/certs.d` : '/etc/docker/certs.d';
+  const certs = [...(await host.glob(`${certsDir}/*/*.crt`)), ...(await host.glob(`${certsDir}/*/*.cert`))];
+  for (const c of certs.slice(0, 1000)) files.push(await statFile(host, c, 'registry certificate'));
+  return files;
+}
+
+function settingValue(settings: Map<string, DockerSetting>, k: string): unknown {
+  const s = settings.get(k);
+  return s?.state === 'set' ? s.value : undefined;
+}
+
+/** TLS files: only when TLS is in use or a path is given; the defaults are ~/.docker/{ca,cert,key}.pem. */
+async function tlsFiles(host: HostRoot, owner: Owner, settings: Map<string, DockerSetting>): Promise<FileFact[]> {
+  const val = (k: string) => settingValue(settings, k);
   const tlsOn = val('tls') === true || val('tlsverify') === true;
-  const dockerHome = `${daemon?.rootless ? (home ?? '/root') : '/root'}/.docker`;
+  const dockerHome = `${owner.daemon?.rootless ? (owner.home ?? '/root') : '/root'}/.docker`;
+  const files: FileFact[] = [];
   for (const [k, role, dflt] of [
     ['tlscacert', 'TLS CA certificate', 'ca.pem'],
     ['tlscert', 'TLS certificate', 'cert.pem'],
@@ -359,13 +404,39 @@ export async function gatherDocker(host: HostRoot, o: DockerGatherOptions): Prom
     const p = typeof v === 'string' && v !== '' ? v : tlsOn ? `${dockerHome}/${dflt}` : undefined;
     if (p) files.push(await statFile(host, p, role));
   }
+  return files;
+}
 
-  // Listeners: -H / hosts; the default unix socket; fd:// is whatever docker.socket says.
+/** fd:// is whatever docker.socket listens on; without its ListenStream lines, the default socket. */
+async function socketActivated(
+  host: HostRoot,
+  socketUnit: string | undefined,
+  ev: Evidence,
+): Promise<DockerFacts['listeners']> {
+  const fallback = [{ address: 'unix:///run/docker.sock', evidence: ev }];
+  if (!socketUnit) return fallback;
+  const su = await host.readText(socketUnit, { maxBytes: 256 * 1024 });
+  const streams = su.ok ? parseListenStreams(su.text) : [];
+  if (streams.length === 0) return fallback;
+  return streams.map((s) => ({
+    address: s.value.startsWith('/') ? `unix://${s.value}` : `tcp://${s.value}`,
+    evidence: { file: socketUnit, line: s.line, text: `ListenStream=${s.value}` },
+  }));
+}
+
+/** Listeners: -H / hosts; the default unix socket; fd:// is whatever docker.socket says. */
+async function listenersOf(
+  host: HostRoot,
+  owner: Owner,
+  settings: Map<string, DockerSetting>,
+  socketUnit: string | undefined,
+): Promise<DockerFacts['listeners']> {
+  const { daemon } = owner;
   const listeners: DockerFacts['listeners'] = [];
   const hostsSetting = settings.get('hosts');
   const hosts = hostsSetting?.state === 'set' ? (hostsSetting.value as string[]) : [];
   const xdgRuntime = daemon?.rootless
-    ? ((await readEnviron(host, daemon.pid, 'XDG_RUNTIME_DIR')) ?? `/run/user/${ownerUid}`)
+    ? ((await readEnviron(host, daemon.pid, 'XDG_RUNTIME_DIR')) ?? `/run/user/${owner.uid}`)
     : undefined;
   const defaultSock = xdgRuntime ? `unix://${xdgRuntime}/docker.sock` : 'unix:///var/run/docker.sock';
   for (const h of hosts.length > 0 ? hosts : [defaultSock]) {
@@ -373,42 +444,53 @@ export async function gatherDocker(host: HostRoot, o: DockerGatherOptions): Prom
       hostsSetting?.state === 'set'
         ? (hostsSetting.evidence.find((e) => e.text?.includes(h)) ?? hostsSetting.evidence[0] ?? { text: h })
         : { text: h };
-    if (h.startsWith('fd://') && socketUnit) {
-      const su = await host.readText(socketUnit, { maxBytes: 256 * 1024 });
-      const streams = su.ok ? parseListenStreams(su.text) : [];
-      for (const s of streams)
-        listeners.push({
-          address: s.value.startsWith('/') ? `unix://${s.value}` : `tcp://${s.value}`,
-          evidence: { file: socketUnit, line: s.line, text: `ListenStream=${s.value}` },
-        });
-      if (streams.length === 0) listeners.push({ address: 'unix:///run/docker.sock', evidence: ev });
-    } else if (h.startsWith('fd://')) listeners.push({ address: 'unix:///run/docker.sock', evidence: ev });
+    if (h.startsWith('fd://')) listeners.push(...(await socketActivated(host, socketUnit, ev)));
     else listeners.push({ address: h, evidence: ev });
   }
-  // The socket actually present: rootful docker.socket puts it in /run; /var/run is a link to /run.
-  const socks = [
-    ...new Set(listeners.filter((l) => l.address.startsWith('unix://')).map((l) => l.address.slice('unix://'.length))),
-  ];
-  for (const s of socks) if (await host.exists(s)) files.push(await statFile(host, s, 'docker.sock'));
+  return listeners;
+}
 
-  const groupSetting = settings.get('group');
-  const groupName =
-    groupSetting?.state === 'set' && typeof groupSetting.value === 'string' ? groupSetting.value : 'docker';
-  const socketGid = /^\d+$/.test(groupName) ? Number(groupName) : o.groups.get(groupName);
+/** The sockets actually present: rootful docker.socket puts it in /run; /var/run is a link to /run. */
+async function socketFiles(host: HostRoot, listeners: DockerFacts['listeners']): Promise<FileFact[]> {
+  const unix = listeners.filter((l) => l.address.startsWith('unix://')).map((l) => l.address.slice('unix://'.length));
+  const files: FileFact[] = [];
+  for (const s of new Set(unix)) if (await host.exists(s)) files.push(await statFile(host, s, 'docker.sock'));
+  return files;
+}
 
+/** The socket's group: --group (a name or a gid), else "docker". */
+function socketGidOf(settings: Map<string, DockerSetting>, groups: Map<string, number>): number | undefined {
+  const v = settingValue(settings, 'group');
+  const groupName = typeof v === 'string' ? v : 'docker';
+  return /^\d+$/.test(groupName) ? Number(groupName) : groups.get(groupName);
+}
+
+export async function gatherDocker(host: HostRoot, o: DockerGatherOptions): Promise<DockerFacts> {
+  const daemon = daemonOf(o.processes ?? (await findProcesses(host, ['dockerd'])));
+  const args = daemon ? parseDockerdArgs(daemon.argv) : undefined;
+  const uid = daemon?.rootless ? (daemon.uid ?? 0) : 0;
+  const owner: Owner = { daemon, uid, home: daemon?.rootless ? o.homes.get(uid) : undefined };
+  const configPath = await configPathOf(host, owner, args, o);
+  const inst = await installationOf(host, owner, configPath);
+  const { config, file } = await readDaemonConfig(host, configPath);
+  const { settings, conflicts } = resolveDocker(args, file, daemon?.cmdlineFile);
+  const files = [...(await configFiles(host, owner, inst, configPath)), ...(await tlsFiles(host, owner, settings))];
+  const listeners = await listenersOf(host, owner, settings, inst.socketUnit);
+  files.push(...(await socketFiles(host, listeners)));
   const facts: DockerFacts = {
-    installed,
-    basis,
+    installed: inst.installed,
+    basis: inst.basis,
     argProblems: args?.problems ?? [],
     configPath,
     config,
     settings,
     conflicts,
     files,
-    ownerUid,
+    ownerUid: uid,
     listeners,
   };
   if (daemon) facts.daemon = daemon;
+  const socketGid = socketGidOf(settings, o.groups);
   if (socketGid !== undefined) facts.socketGid = socketGid;
   return facts;
 }

@@ -12,6 +12,7 @@ import type {
   EffectiveConfig,
   FileFact,
   HostKeyFact,
+  LiveResult,
   ParsedConfig,
   Setting,
   SshFacts,
@@ -23,7 +24,7 @@ import { runSshdT } from './sshd-t.js';
 import { parsePublicKey, parseModuli } from './hostkeys.js';
 import { probeLive, randomProbeUser } from './live.js';
 import { findSshd, detectVersion, parsePasswd, parseGroup, buildContexts } from './host-facts.js';
-import type { GroupEntry } from './host-facts.js';
+import type { Account, GroupEntry } from './host-facts.js';
 import { parseSshOptions } from './options.js';
 import { SSH_OPTIONS } from './option-spec.js';
 import { findListeners } from './daemon.js';
@@ -154,59 +155,62 @@ async function hostKeyFacts(
   return { files, keys };
 }
 
-async function gather(ctx: ProbeContext): Promise<SshFacts> {
-  const options: SshOptions = parseSshOptions(ctx.config, ctx.host.isHostRoot);
-  const { host } = ctx;
-  const listeners = await findListeners(host);
-  const daemons = listeners.map((d) => ({
+type Listener = Awaited<ReturnType<typeof findListeners>>[number];
+type Base = Pick<SshFacts, 'version' | 'configPath' | 'options' | 'daemons'>;
+
+function daemonFacts(listeners: readonly Listener[]): SshFacts['daemons'] {
+  return listeners.map((d) => ({
     pid: d.pid,
     argv: d.argv,
     lines: d.args.lines,
     problems: d.args.problems,
     ...(d.args.configFile ? { configFile: d.args.configFile } : {}),
   }));
-  // The file the running daemon reads (sshd -f) wins over the configured and the default path.
-  const daemon = listeners[0];
-  const configPath =
-    daemon?.args.configFile ?? (typeof ctx.config.configPath === 'string' ? ctx.config.configPath : CONFIG_PATH);
-  const sshdPath = await findSshd(host);
-  const configExists = await host.exists(configPath);
-  const canExec = Boolean(sshdPath) && process.getuid?.() === 0;
-  const version = await detectVersion(ctx, sshdPath, canExec);
-  const base: Pick<SshFacts, 'version' | 'configPath' | 'options' | 'daemons'> = {
-    version,
-    configPath,
-    options,
-    daemons,
-  };
-  const noMod: Failure = { ok: false, code: 'missing', path: '/etc/ssh/moduli', reason: 'not read' };
-  if (!sshdPath && !configExists) {
-    return {
-      ...base,
-      installed: false,
-      parsed: { ok: false, code: 'missing', path: configPath, reason: 'no sshd_config' },
-      sshdT: { used: false, reason: 'sshd is not installed' },
-      effective: [],
-      files: [],
-      hostKeys: [],
-      moduli: noMod,
-    };
-  }
+}
 
-  const parseOptions: ParseOptions = { version };
-  if (daemon && daemon.args.lines.length > 0)
-    parseOptions.commandLine = { file: `/proc/${daemon.pid}/cmdline`, lines: daemon.args.lines };
-  // sshd -T replays what the daemon was started with; without a daemon, a configured path is passed as -f.
-  const replay = daemon?.args.replay ?? (configPath !== CONFIG_PATH ? ['-f', configPath] : []);
+/** Neither an sshd binary nor an sshd_config: every check skips. */
+function notInstalled(base: Base, configPath: string): SshFacts {
+  return {
+    ...base,
+    installed: false,
+    parsed: { ok: false, code: 'missing', path: configPath, reason: 'no sshd_config' },
+    sshdT: { used: false, reason: 'sshd is not installed' },
+    effective: [],
+    files: [],
+    hostKeys: [],
+    moduli: { ok: false, code: 'missing', path: '/etc/ssh/moduli', reason: 'not read' },
+  };
+}
+
+/** sshd_config as parsed (or why it could not be read), and the users and groups Match blocks name. */
+async function readConfiguration(
+  host: HostRoot,
+  configPath: string,
+  parseOptions: ParseOptions,
+): Promise<{ parsedOrFail: ParsedConfig | Failure; passwd: Account[]; groups: GroupEntry[] }> {
   const [parsedOrFail, passwdText, groupText] = await Promise.all([
     parseSshdConfig(host, configPath, parseOptions),
     host.readText('/etc/passwd', { maxBytes: 16 * 1024 * 1024 }),
     host.readText('/etc/group', { maxBytes: 16 * 1024 * 1024 }),
   ]);
-  const parsed: ParsedConfig | undefined = 'directives' in parsedOrFail ? parsedOrFail : undefined;
-  const passwd = passwdText.ok ? parsePasswd(passwdText.text) : [];
-  const groups = groupText.ok ? parseGroup(groupText.text) : [];
+  return {
+    parsedOrFail,
+    passwd: passwdText.ok ? parsePasswd(passwdText.text) : [],
+    groups: groupText.ok ? parseGroup(groupText.text) : [],
+  };
+}
 
+interface Inputs {
+  parsed: ParsedConfig | undefined;
+  passwd: Account[];
+  groups: GroupEntry[];
+  version: SshFacts['version'];
+  options: SshOptions;
+}
+
+/** The connection contexts to evaluate, and the global view of the settings Match blocks cannot change. */
+function connectionContexts(inp: Inputs): { globalView?: Map<string, Setting>; contexts: ConnectionContext[] } {
+  const { parsed, version } = inp;
   // Ports and listen addresses cannot be set in Match blocks: any context gives them.
   const globalView = parsed
     ? effectiveSettings(
@@ -221,115 +225,184 @@ async function gather(ctx: ProbeContext): Promise<SshFacts> {
   // UseDNS cannot be set in a Match block; RDomain exists from 7.7, and on Linux an unbound socket reports ''.
   const useDns = globalView?.get('usedns')?.values[0] === 'yes';
   const rdomain = version.major > 7 || (version.major === 7 && version.minor >= 7) ? { rdomain: '' } : {};
-  const contexts: ConnectionContext[] = buildContexts({
+  const contexts = buildContexts({
     parsed,
-    passwd,
-    groups,
+    passwd: inp.passwd,
+    groups: inp.groups,
     ports,
     laddr: localAddress(),
-    extraAddresses: options.sourceAddresses,
+    extraAddresses: inp.options.sourceAddresses,
     useDns,
     ...rdomain,
   });
+  return { ...(globalView ? { globalView } : {}), contexts };
+}
 
-  const fatal = parsed?.problems.filter((p) => p.fatal) ?? [];
-  let sshdT: SshFacts['sshdT'] = {
-    used: false,
-    reason: !sshdPath ? 'no sshd binary on the host' : 'hostward is not running as root',
-  };
-  let sshdRejected: string | undefined;
-  let effective: EffectiveConfig[] = [];
-  let effectiveUnavailable: string | undefined;
+type Resolved = Pick<SshFacts, 'sshdT' | 'sshdRejected' | 'effective' | 'effectiveUnavailable'>;
 
-  if (canExec && sshdPath) {
-    const first = await runSshdT(ctx.exec, sshdPath, contexts[0]!, {
-      timeoutMs: options.sshdTimeoutMs,
+/** The effective configuration per context from the host's sshd -T, merged with the parser's evidence. */
+async function fromSshdT(
+  ctx: ProbeContext,
+  sshdPath: string,
+  contexts: readonly ConnectionContext[],
+  replay: readonly string[],
+  inp: Inputs,
+): Promise<Resolved> {
+  const { parsed, version } = inp;
+  const run = (c: ConnectionContext) =>
+    runSshdT(ctx.exec, sshdPath, c, {
+      timeoutMs: inp.options.sshdTimeoutMs,
       extraArgs: replay,
       signal: ctx.signal,
       version,
     });
-    if (first.ok) {
-      const rest = await mapLimit(contexts.slice(1), 4, (c) =>
-        runSshdT(ctx.exec, sshdPath, c, {
-          timeoutMs: options.sshdTimeoutMs,
-          extraArgs: replay,
-          signal: ctx.signal,
-          version,
-        }),
-      );
-      const all = [first, ...rest];
-      const failed = all.find((r) => !r.ok);
-      if (!failed) {
-        sshdT = { used: true };
-        effective = contexts.map((c, i) => ({
-          context: c,
-          settings: merge(
-            (all[i] as { settings: Map<string, string[]> }).settings,
-            parsed ? effectiveSettings(parsed, c, version) : undefined,
-          ),
-          source: 'sshd -T',
-        }));
-      } else if (!failed.ok) sshdT = { used: false, reason: `sshd -T failed for some connections: ${failed.reason}` };
-    } else {
-      sshdT = { used: false, reason: first.reason };
-      if (first.rejected) sshdRejected = first.reason;
-    }
-  }
-  if (effective.length === 0) {
-    if (!parsed) effectiveUnavailable = `cannot read ${configPath}: ${(parsedOrFail as Failure).reason}`;
-    else if (sshdRejected)
-      effectiveUnavailable = `sshd refuses this configuration (${sshdRejected}); what a running daemon enforces cannot be known`;
-    else if (fatal.length > 0)
-      effectiveUnavailable = `sshd would refuse this configuration (${fatal[0]!.message}); what a running daemon enforces cannot be known`;
-    else
-      effective = contexts.map((c) => ({
-        context: c,
-        settings: effectiveSettings(parsed, c, version),
-        source: 'parser',
-      }));
-  }
+  const first = await run(contexts[0]!);
+  if (!first.ok) return { sshdT: { used: false, reason: first.reason }, effective: [], ...rejected(first) };
+  const all = [first, ...(await mapLimit(contexts.slice(1), 4, run))];
+  const failed = all.find((r) => !r.ok);
+  if (failed && !failed.ok)
+    return { sshdT: { used: false, reason: `sshd -T failed for some connections: ${failed.reason}` }, effective: [] };
+  const effective = contexts.map((c, i) => ({
+    context: c,
+    settings: merge(
+      (all[i] as { settings: Map<string, string[]> }).settings,
+      parsed ? effectiveSettings(parsed, c, version) : undefined,
+    ),
+    source: 'sshd -T' as const,
+  }));
+  return { sshdT: { used: true }, effective };
+}
 
+function rejected(r: { rejected?: boolean; reason: string }): Pick<Resolved, 'sshdRejected'> {
+  return r.rejected ? { sshdRejected: r.reason } : {};
+}
+
+function notRun(sshdPath: string | undefined): SshFacts['sshdT'] {
+  return { used: false, reason: !sshdPath ? 'no sshd binary on the host' : 'hostward is not running as root' };
+}
+
+/** Without sshd -T: the parser's view, unless the configuration is unreadable or sshd would refuse it. */
+function fromParser(
+  r: Resolved,
+  configPath: string,
+  parsedOrFail: ParsedConfig | Failure,
+  contexts: readonly ConnectionContext[],
+  version: SshFacts['version'],
+): Resolved {
+  if (r.effective.length > 0) return r;
+  const parsed = 'directives' in parsedOrFail ? parsedOrFail : undefined;
+  const fatal = parsed?.problems.filter((p) => p.fatal) ?? [];
+  if (!parsed) return { ...r, effectiveUnavailable: `cannot read ${configPath}: ${(parsedOrFail as Failure).reason}` };
+  if (r.sshdRejected)
+    return {
+      ...r,
+      effectiveUnavailable: `sshd refuses this configuration (${r.sshdRejected}); what a running daemon enforces cannot be known`,
+    };
+  if (fatal.length > 0)
+    return {
+      ...r,
+      effectiveUnavailable: `sshd would refuse this configuration (${fatal[0]!.message}); what a running daemon enforces cannot be known`,
+    };
+  const effective = contexts.map((c) => ({
+    context: c,
+    settings: effectiveSettings(parsed, c, version),
+    source: 'parser' as const,
+  }));
+  return { ...r, effective };
+}
+
+/** Modes and owners of the configuration, its drop-ins and the host keys; the host keys' types and sizes. */
+async function configFiles(
+  host: HostRoot,
+  configPath: string,
+  configExists: boolean,
+  parsed: ParsedConfig | undefined,
+  keyPaths: readonly string[],
+  groups: readonly GroupEntry[],
+): Promise<{ files: FileFact[]; hostKeys: HostKeyFact[] }> {
   const files: FileFact[] = [await statFact(host, '/etc/ssh', 'config_dir', groups)];
   if (configExists) files.push(await statFact(host, configPath, 'config', groups));
   for (const f of parsed?.files.slice(1) ?? []) files.push(await statFact(host, f, 'dropin', groups));
-  const keyPaths =
-    effective[0]?.settings.get('hostkey')?.values ?? globalView?.get('hostkey')?.values ?? DEFAULT_HOST_KEYS;
   const hk = await hostKeyFacts(host, keyPaths, groups);
   files.push(...hk.files);
+  return { files, hostKeys: hk.keys };
+}
 
+async function moduliFact(host: HostRoot, effective: readonly EffectiveConfig[]): Promise<SshFacts['moduli']> {
   const moduliPath = effective[0]?.settings.get('modulifile')?.values[0] ?? '/etc/ssh/moduli';
   const moduliText = await host.readText(moduliPath, { maxBytes: 8 * 1024 * 1024 });
-  const moduli: SshFacts['moduli'] = moduliText.ok ? { sizes: parseModuli(moduliText.text).sizes } : moduliText;
+  return moduliText.ok ? { sizes: parseModuli(moduliText.text).sizes } : moduliText;
+}
 
+/** The live ssh2 look at the daemon, as every user the contexts name plus a random non-user. */
+function liveFact(
+  ctx: ProbeContext,
+  options: SshOptions,
+  effective: readonly EffectiveConfig[],
+  contexts: readonly ConnectionContext[],
+): Promise<LiveResult> {
+  // Prefer an IPv4 listener: a wildcard on both families is reached on 127.0.0.1 like any client would.
+  const listens = effective[0]?.settings.get('listenaddress')?.values ?? [];
+  const listen = listens.find((l) => !l.startsWith('[')) ?? listens[0] ?? '0.0.0.0:22';
+  const target = liveTarget(listen, options);
+  // Ask as every user the contexts name (root, an ordinary user, Match users), plus a random non-user.
+  const users = [...new Set(contexts.filter((c) => c.userClass !== 'invalid').map((c) => c.user))].slice(0, 5);
+  return probeLive({
+    address: target.address,
+    port: target.port,
+    users: [...users, randomProbeUser()],
+    timeoutMs: 3000,
+    signal: ctx.signal,
+  });
+}
+
+async function gather(ctx: ProbeContext): Promise<SshFacts> {
+  const options: SshOptions = parseSshOptions(ctx.config, ctx.host.isHostRoot);
+  const { host } = ctx;
+  const listeners = await findListeners(host);
+  // The file the running daemon reads (sshd -f) wins over the configured and the default path.
+  const daemon = listeners[0];
+  const configPath =
+    daemon?.args.configFile ?? (typeof ctx.config.configPath === 'string' ? ctx.config.configPath : CONFIG_PATH);
+  const sshdPath = await findSshd(host);
+  const configExists = await host.exists(configPath);
+  const canExec = Boolean(sshdPath) && process.getuid?.() === 0;
+  const version = await detectVersion(ctx, sshdPath, canExec);
+  const base: Base = { version, configPath, options, daemons: daemonFacts(listeners) };
+  if (!sshdPath && !configExists) return notInstalled(base, configPath);
+
+  const parseOptions: ParseOptions = { version };
+  if (daemon && daemon.args.lines.length > 0)
+    parseOptions.commandLine = { file: `/proc/${daemon.pid}/cmdline`, lines: daemon.args.lines };
+  // sshd -T replays what the daemon was started with; without a daemon, a configured path is passed as -f.
+  const replay = daemon?.args.replay ?? (configPath !== CONFIG_PATH ? ['-f', configPath] : []);
+  const { parsedOrFail, passwd, groups } = await readConfiguration(host, configPath, parseOptions);
+  const parsed = 'directives' in parsedOrFail ? parsedOrFail : undefined;
+  const inputs: Inputs = { parsed, passwd, groups, version, options };
+  const { globalView, contexts } = connectionContexts(inputs);
+  const viaSshd: Resolved =
+    canExec && sshdPath
+      ? await fromSshdT(ctx, sshdPath, contexts, replay, inputs)
+      : { sshdT: notRun(sshdPath), effective: [] };
+  const resolved = fromParser(viaSshd, configPath, parsedOrFail, contexts, version);
+  const { effective } = resolved;
+  const keyPaths =
+    effective[0]?.settings.get('hostkey')?.values ?? globalView?.get('hostkey')?.values ?? DEFAULT_HOST_KEYS;
+  const { files, hostKeys } = await configFiles(host, configPath, configExists, parsed, keyPaths, groups);
   const facts: SshFacts = {
     ...base,
     installed: true,
     parsed: parsed ?? parsedOrFail,
-    sshdT,
+    sshdT: resolved.sshdT,
     effective,
     files,
-    hostKeys: hk.keys,
-    moduli,
+    hostKeys,
+    moduli: await moduliFact(host, effective),
   };
   if (sshdPath) facts.sshdPath = sshdPath;
-  if (sshdRejected) facts.sshdRejected = sshdRejected;
-  if (effectiveUnavailable) facts.effectiveUnavailable = effectiveUnavailable;
-
-  if (options.live) {
-    // Prefer an IPv4 listener: a wildcard on both families is reached on 127.0.0.1 like any client would.
-    const listens = effective[0]?.settings.get('listenaddress')?.values ?? [];
-    const listen = listens.find((l) => !l.startsWith('[')) ?? listens[0] ?? '0.0.0.0:22';
-    const target = liveTarget(listen, options);
-    // Ask as every user the contexts name (root, an ordinary user, Match users), plus a random non-user.
-    const users = [...new Set(contexts.filter((c) => c.userClass !== 'invalid').map((c) => c.user))].slice(0, 5);
-    facts.live = await probeLive({
-      address: target.address,
-      port: target.port,
-      users: [...users, randomProbeUser()],
-      timeoutMs: 3000,
-      signal: ctx.signal,
-    });
-  }
+  if (resolved.sshdRejected) facts.sshdRejected = resolved.sshdRejected;
+  if (resolved.effectiveUnavailable) facts.effectiveUnavailable = resolved.effectiveUnavailable;
+  if (options.live) facts.live = await liveFact(ctx, options, effective, contexts);
   return facts;
 }
 

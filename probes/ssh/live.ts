@@ -172,6 +172,122 @@ function loadClient(): Promise<ClientClass> {
   return clientClass;
 }
 
+/** Where one connection is going, and what it has seen so far. */
+interface Attempt {
+  address: string;
+  port: number;
+  user: string;
+  budgetMs: number;
+  seen: { banner?: string; offered: Partial<Offered> };
+  connected: boolean;
+  /** The methods the server listed after `none` (['none'] when it accepted it). */
+  methods?: string[];
+}
+
+function handshakeTimeout(a: Attempt): string {
+  const got = a.seen.banner ? 'banner received' : 'no banner received';
+  return `timed out after ${a.budgetMs} ms waiting for the SSH handshake (${got})`;
+}
+
+/** What an ssh2 error means for the connection, before the methods were listed. */
+function errorOutcome(a: Attempt, err: Error & { level?: string; code?: unknown }): [ConnStatus, string] {
+  const level = err.level ?? '';
+  const code = typeof err.code === 'string' ? err.code : '';
+  if (level === 'client-socket' && !a.connected)
+    return ['unreachable', `${a.address}:${a.port}: ${UNREACHABLE_CODES.has(code) ? code : err.message}`];
+  if (level === 'handshake' && /no matching key exchange/i.test(err.message)) {
+    const kex = (a.seen.offered.kex ?? []).filter((k) => !isKexPseudo(k));
+    if (kex.length > 0 && kex.every(isPqKex)) return ['pq_only', PQ_ONLY_REASON];
+  }
+  if (level === 'handshake') return ['handshake_failed', err.message];
+  if (level === 'client-timeout') return ['error', handshakeTimeout(a)];
+  return ['error', err.message || String(err)];
+}
+
+function resultOf(a: Attempt, status: ConnStatus, reason: string | undefined): ConnResult {
+  const r: ConnResult = { user: a.user, status, connected: a.connected };
+  if (reason !== undefined) r.reason = reason;
+  if (a.seen.banner !== undefined) r.banner = a.seen.banner;
+  const o = a.seen.offered;
+  if (o.kex !== undefined) r.offered = { ...emptyOffered(), ...o };
+  if (a.methods !== undefined) r.methods = a.methods;
+  return r;
+}
+
+/** Tear down without waiting for the peer: end politely, then destroy the socket. */
+function tearDown(client: Client): void {
+  try {
+    client.end();
+  } catch {
+    /* already closed */
+  }
+  try {
+    client.destroy();
+  } catch {
+    /* already destroyed */
+  }
+}
+
+/** Ask for `none`, which carries no credential; the failure reply lists the methods, and nothing else is tried. */
+function noneOnly(a: Attempt): AuthHandlerMiddleware {
+  return (methodsLeft, _partial, next) => {
+    if (methodsLeft === null || methodsLeft === undefined) {
+      next({ type: 'none', username: a.user });
+      return;
+    }
+    a.methods = [...methodsLeft];
+    // Nothing else to try: ssh2 then emits 'error' (client-authentication) and ends the connection.
+    (next as unknown as (v: false) => void)(false);
+  };
+}
+
+function connectConfig(a: Attempt): ConnectConfig {
+  const cfg: ConnectConfig = {
+    host: a.address,
+    port: a.port,
+    username: a.user,
+    readyTimeout: a.budgetMs,
+    keepaliveInterval: 0,
+    authHandler: noneOnly(a),
+    hostVerifier: () => true,
+    debug: (line: string) => onDebugLine(line, a.seen),
+    ident: 'hostward_probe',
+  };
+  const offer = offerAlgorithms();
+  if (offer) cfg.algorithms = offer;
+  return cfg;
+}
+
+type Finish = (status: ConnStatus, reason?: string) => void;
+
+/** The client's events decide how the connection ended. */
+function watchClient(client: Client, a: Attempt, finish: Finish, isDone: () => boolean): void {
+  client.on('connect', () => {
+    a.connected = true;
+  });
+  client.on('ready', () => {
+    // The server accepted `none`: anyone can log in as this user without any credential.
+    a.methods = ['none'];
+    finish('ok');
+  });
+  client.on('error', (err: Error & { level?: string; code?: unknown }) => {
+    if (isDone()) return; // ssh2 can emit a second error (e.g. "Connection lost before handshake") after the first.
+    if (a.methods !== undefined) finish('ok');
+    else finish(...errorOutcome(a, err));
+  });
+  client.on('close', () => {
+    if (isDone()) return;
+    if (a.methods !== undefined) finish('ok');
+    else
+      finish(
+        'error',
+        a.connected
+          ? 'connection closed by the server before authentication'
+          : `${a.address}:${a.port}: connection closed`,
+      );
+  });
+}
+
 /** One ssh2 connection: banner, offered lists, methods listed after `none`. Never rejects. */
 function probeUser(
   Ssh2Client: ClientClass,
@@ -183,129 +299,28 @@ function probeUser(
 ): Promise<ConnResult> {
   return new Promise<ConnResult>((resolve) => {
     const client = new Ssh2Client();
-    const seen: { banner?: string; offered: Partial<Offered> } = { offered: {} };
-    let connected = false;
-    let methods: string[] | undefined;
+    const a: Attempt = { address, port, user, budgetMs, seen: { offered: {} }, connected: false };
     let done = false;
     let hard: NodeJS.Timeout | undefined;
-
-    const finish = (status: ConnStatus, reason?: string): void => {
+    const finish: Finish = (status, reason) => {
       if (done) return;
       done = true;
       if (hard) clearTimeout(hard);
       signal.removeEventListener('abort', onAbort);
-      // Tear down without waiting for the peer: end politely, then destroy the socket.
-      try {
-        client.end();
-      } catch {
-        /* already closed */
-      }
-      try {
-        client.destroy();
-      } catch {
-        /* already destroyed */
-      }
-      const r: ConnResult = { user, status, connected };
-      if (reason !== undefined) r.reason = reason;
-      if (seen.banner !== undefined) r.banner = seen.banner;
-      const o = seen.offered;
-      if (o.kex !== undefined) r.offered = { ...emptyOffered(), ...o };
-      if (methods !== undefined) r.methods = methods;
-      resolve(r);
+      tearDown(client);
+      resolve(resultOf(a, status, reason));
     };
     const onAbort = (): void => finish('error', 'aborted');
-
-    if (signal.aborted) {
-      finish('error', 'aborted');
-      return;
-    }
+    if (signal.aborted) return finish('error', 'aborted');
     signal.addEventListener('abort', onAbort, { once: true });
     // The hard deadline: independent of ssh2's own readyTimeout, and it destroys the socket.
     hard = setTimeout(() => {
-      finish(
-        connected ? 'error' : 'unreachable',
-        connected
-          ? `timed out after ${budgetMs} ms waiting for the SSH handshake (${seen.banner ? 'banner received' : 'no banner received'})`
-          : `no TCP connection to ${address}:${port} within ${budgetMs} ms`,
-      );
+      if (a.connected) finish('error', handshakeTimeout(a));
+      else finish('unreachable', `no TCP connection to ${address}:${port} within ${budgetMs} ms`);
     }, budgetMs);
-
-    const authHandler: AuthHandlerMiddleware = (methodsLeft, _partial, next) => {
-      if (methodsLeft === null || methodsLeft === undefined) {
-        // First call: ask for `none`, which carries no credential. The failure reply lists the methods.
-        next({ type: 'none', username: user });
-        return;
-      }
-      methods = [...methodsLeft];
-      // Nothing else to try: ssh2 then emits 'error' (client-authentication) and ends the connection.
-      (next as unknown as (v: false) => void)(false);
-    };
-
-    client.on('connect', () => {
-      connected = true;
-    });
-    client.on('ready', () => {
-      // The server accepted `none`: anyone can log in as this user without any credential.
-      methods = ['none'];
-      finish('ok');
-    });
-    client.on('error', (err: Error & { level?: string; code?: unknown }) => {
-      if (done) return; // ssh2 can emit a second error (e.g. "Connection lost before handshake") after the first.
-      if (methods !== undefined) {
-        finish('ok');
-        return;
-      }
-      const level = err.level ?? '';
-      const code = typeof err.code === 'string' ? err.code : '';
-      if (level === 'client-socket' && !connected) {
-        finish('unreachable', `${address}:${port}: ${UNREACHABLE_CODES.has(code) ? code : err.message}`);
-        return;
-      }
-      if (level === 'handshake' && /no matching key exchange/i.test(err.message)) {
-        const kex = (seen.offered.kex ?? []).filter((k) => !isKexPseudo(k));
-        if (kex.length > 0 && kex.every(isPqKex)) {
-          finish('pq_only', PQ_ONLY_REASON);
-          return;
-        }
-      }
-      if (level === 'handshake') {
-        finish('handshake_failed', err.message);
-        return;
-      }
-      if (level === 'client-timeout') {
-        finish(
-          'error',
-          `timed out after ${budgetMs} ms waiting for the SSH handshake (${seen.banner ? 'banner received' : 'no banner received'})`,
-        );
-        return;
-      }
-      finish('error', err.message || String(err));
-    });
-    client.on('close', () => {
-      if (done) return;
-      if (methods !== undefined) finish('ok');
-      else
-        finish(
-          'error',
-          connected ? 'connection closed by the server before authentication' : `${address}:${port}: connection closed`,
-        );
-    });
-
-    const cfg: ConnectConfig = {
-      host: address,
-      port,
-      username: user,
-      readyTimeout: budgetMs,
-      keepaliveInterval: 0,
-      authHandler,
-      hostVerifier: () => true,
-      debug: (line: string) => onDebugLine(line, seen),
-      ident: 'hostward_probe',
-    };
-    const offer = offerAlgorithms();
-    if (offer) cfg.algorithms = offer;
+    watchClient(client, a, finish, () => done);
     try {
-      client.connect(cfg);
+      client.connect(connectConfig(a));
     } catch (e) {
       finish('error', e instanceof Error ? e.message : String(e));
     }
@@ -387,17 +402,97 @@ export function readServerKexinit(
 /** Which single status describes the run when no connection got as far as the auth methods. */
 const STATUS_RANK: Record<ConnStatus, number> = { ok: 0, pq_only: 1, handshake_failed: 2, error: 3, unreachable: 4 };
 
+/** One connection per user, at most LIVE_CONCURRENCY at once, each within what is left of the deadline. */
+async function probeUsers(
+  address: string,
+  port: number,
+  users: readonly string[],
+  timeoutMs: number,
+  deadline: number,
+  signal: AbortSignal,
+): Promise<ConnResult[]> {
+  let unreachable: ConnResult | undefined;
+  const Ssh2Client = await loadClient();
+  return mapLimit(users, LIVE_CONCURRENCY, async (user): Promise<ConnResult> => {
+    const left = deadline - Date.now();
+    if (left <= 0)
+      return { user, status: 'error', reason: `not probed: the ${timeoutMs} ms deadline passed`, connected: false };
+    if (signal.aborted) return { user, status: 'error', reason: 'aborted', connected: false };
+    // A refused or unreachable port fails every user the same way: do not knock again.
+    if (unreachable) return { ...unreachable, user };
+    const r = await probeUser(Ssh2Client, address, port, user, left, signal);
+    if (r.status === 'unreachable') unreachable = r;
+    return r;
+  });
+}
+
+/** The run's status: ok when a connection listed the methods, else the most telling failure; with the reasons. */
+function summarise(base: LiveResult, results: readonly ConnResult[]): LiveResult {
+  const result: LiveResult = { ...base };
+  const banner = results.find((r) => r.banner !== undefined)?.banner;
+  if (banner !== undefined) result.banner = banner;
+  result.methods = results
+    .filter((r) => r.methods !== undefined)
+    .map((r): LiveMethods => ({ user: r.user, methods: r.methods! }));
+  const failed = results.filter((r) => r.status !== 'ok');
+  const worst = [...results].sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status])[0];
+  const each = (rs: readonly ConnResult[]) => rs.map((r) => `${r.user}: ${r.reason ?? r.status}`).join('; ');
+  if (results.some((r) => r.status === 'ok')) {
+    result.status = 'ok';
+    if (failed.length > 0) result.reason = each(failed);
+  } else if (worst) {
+    result.status = worst.status;
+    const reasons = [...new Set(results.map((r) => r.reason ?? r.status))];
+    result.reason = reasons.length === 1 ? reasons[0]! : each(results);
+  } else {
+    result.reason = 'no users to probe';
+  }
+  return result;
+}
+
+/** Lists ssh2 did not log taken from the raw KEXINIT; the ones it did log kept. */
+function fillOffered(from: Offered | undefined, raw: Offered): Offered {
+  const pick = (k: keyof Offered) => (from && from[k].length > 0 ? from[k] : raw[k]);
+  return {
+    kex: pick('kex'),
+    hostKey: pick('hostKey'),
+    ciphers: pick('ciphers'),
+    macs: pick('macs'),
+    compression: pick('compression'),
+  };
+}
+
+/**
+ * ssh2 stops logging offered lists at the first category it cannot match: when the handshake failed, fill the
+ * rest from a raw read of the server's KEXINIT within what is left of the deadline.
+ */
+async function completeOffered(
+  result: LiveResult,
+  results: readonly ConnResult[],
+  deadline: number,
+  signal: AbortSignal,
+): Promise<void> {
+  let offered =
+    results.find((r) => r.offered && isComplete(r.offered))?.offered ?? results.find((r) => r.offered)?.offered;
+  const needRaw =
+    (result.status === 'pq_only' || result.status === 'handshake_failed') &&
+    (offered === undefined || !isComplete(offered) || offered.ciphers.length === 0);
+  const left = deadline - Date.now();
+  if (needRaw && left > 50 && !signal.aborted) {
+    const raw = await readServerKexinit(result.address, result.port, left, signal);
+    if ('offered' in raw) {
+      offered = fillOffered(offered, raw.offered);
+      if (result.banner === undefined) result.banner = raw.banner;
+    }
+  }
+  if (offered) result.offered = offered;
+}
+
 /**
  * Probe the daemon at address:port once per user. Resolves (never rejects) within about `timeoutMs`.
  * Status is `ok` when at least one connection listed the methods; `reason` then names users that failed.
  */
-export async function probeLive(opts: {
-  address: string;
-  port: number;
-  users: string[];
-  timeoutMs: number;
-  signal?: AbortSignal;
-}): Promise<LiveResult> {
+export async function probeLive(opts: LiveProbeOptions): Promise<LiveResult> {
   const { address, port } = opts;
   const base: LiveResult = { address, port, status: 'error', methods: [] };
   try {
@@ -408,64 +503,10 @@ export async function probeLive(opts: {
     const onOuterAbort = (): void => ac.abort();
     if (opts.signal?.aborted) return { ...base, reason: 'aborted' };
     opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    let unreachable: ConnResult | undefined;
-    const Ssh2Client = await loadClient();
     try {
-      const results = await mapLimit(users, LIVE_CONCURRENCY, async (user): Promise<ConnResult> => {
-        const left = deadline - Date.now();
-        if (left <= 0)
-          return { user, status: 'error', reason: `not probed: the ${timeoutMs} ms deadline passed`, connected: false };
-        if (ac.signal.aborted) return { user, status: 'error', reason: 'aborted', connected: false };
-        // A refused or unreachable port fails every user the same way: do not knock again.
-        if (unreachable) return { ...unreachable, user };
-        const r = await probeUser(Ssh2Client, address, port, user, left, ac.signal);
-        if (r.status === 'unreachable') unreachable = r;
-        return r;
-      });
-
-      const result: LiveResult = { ...base };
-      const banner = results.find((r) => r.banner !== undefined)?.banner;
-      if (banner !== undefined) result.banner = banner;
-      let offered =
-        results.find((r) => r.offered && isComplete(r.offered))?.offered ?? results.find((r) => r.offered)?.offered;
-      result.methods = results
-        .filter((r) => r.methods !== undefined)
-        .map((r): LiveMethods => ({ user: r.user, methods: r.methods! }));
-
-      const failed = results.filter((r) => r.status !== 'ok');
-      const worst = [...results].sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status])[0];
-      if (results.some((r) => r.status === 'ok')) {
-        result.status = 'ok';
-        if (failed.length > 0) result.reason = failed.map((r) => `${r.user}: ${r.reason ?? r.status}`).join('; ');
-      } else if (worst) {
-        result.status = worst.status;
-        const reasons = [...new Set(results.map((r) => r.reason ?? r.status))];
-        result.reason =
-          reasons.length === 1 ? reasons[0]! : results.map((r) => `${r.user}: ${r.reason ?? r.status}`).join('; ');
-      } else {
-        result.reason = 'no users to probe';
-      }
-
-      // ssh2 stops logging offered lists at the first category it cannot match: fill the rest from a raw read.
-      const needRaw =
-        (result.status === 'pq_only' || result.status === 'handshake_failed') &&
-        (offered === undefined || !isComplete(offered) || offered.ciphers.length === 0);
-      const left = deadline - Date.now();
-      if (needRaw && left > 50 && !ac.signal.aborted) {
-        const raw = await readServerKexinit(address, port, left, ac.signal);
-        if ('offered' in raw) {
-          const from = offered;
-          offered = {
-            kex: from && from.kex.length > 0 ? from.kex : raw.offered.kex,
-            hostKey: from && from.hostKey.length > 0 ? from.hostKey : raw.offered.hostKey,
-            ciphers: from && from.ciphers.length > 0 ? from.ciphers : raw.offered.ciphers,
-            macs: from && from.macs.length > 0 ? from.macs : raw.offered.macs,
-            compression: from && from.compression.length > 0 ? from.compression : raw.offered.compression,
-          };
-          if (result.banner === undefined) result.banner = raw.banner;
-        }
-      }
-      if (offered) result.offered = offered;
+      const results = await probeUsers(address, port, users, timeoutMs, deadline, ac.signal);
+      const result = summarise(base, results);
+      await completeOffered(result, results, deadline, ac.signal);
       return result;
     } finally {
       opts.signal?.removeEventListener('abort', onOuterAbort);

@@ -124,14 +124,18 @@ class Collector {
   }
 }
 
-export async function gatherTls(ctx: ProbeContext): Promise<TlsFacts> {
-  const options = parseTlsOptions(ctx.config);
-  const { host, signal } = ctx;
-  const now = ctx.now().getTime();
-  const excluded = options.exclude.map(pathGlobToRegExp);
-  const isExcluded = (p: string) => excluded.some((re) => re.test(p));
-  const out = new Collector();
+/** What one gathering shares: the host, the collector of results, and the paths already taken. */
+interface Scan {
+  host: HostRoot;
+  signal: AbortSignal;
+  out: Collector;
+  seenPath: Set<string>;
+  isExcluded(p: string): boolean;
+}
 
+/** The located and configured files, each once, not excluded, at most LIMITS.files. */
+async function findCandidates(scan: Scan, options: TlsFacts['options']): Promise<Candidate[]> {
+  const { out, seenPath } = scan;
   const patterns = [
     ...LOCATIONS,
     ...options.paths.map((pattern) => ({ distribution: 'config' as const, kind: 'certificate' as const, pattern })),
@@ -142,9 +146,8 @@ export async function gatherTls(ctx: ProbeContext): Promise<TlsFacts> {
     })),
   ];
   const candidates: Candidate[] = [];
-  const seenPath = new Set<string>();
   for (const loc of patterns) {
-    const { paths, truncated } = await expand(host, loc.pattern, signal);
+    const { paths, truncated } = await expand(scan.host, loc.pattern, scan.signal);
     if (truncated)
       out.problem({
         file: loc.pattern,
@@ -152,7 +155,7 @@ export async function gatherTls(ctx: ProbeContext): Promise<TlsFacts> {
         reason: `more than ${LIMITS.walkDirectories} directories or deeper than ${LIMITS.walkDepth}; the rest were not examined`,
       });
     for (const p of paths) {
-      if (seenPath.has(p) || isExcluded(p)) continue;
+      if (seenPath.has(p) || scan.isExcluded(p)) continue;
       seenPath.add(p);
       candidates.push({ path: p, kind: loc.kind, distribution: loc.distribution });
     }
@@ -165,13 +168,57 @@ export async function gatherTls(ctx: ProbeContext): Promise<TlsFacts> {
     });
     candidates.length = LIMITS.files;
   }
+  return candidates;
+}
 
-  // Kubeconfigs first: the files they reference join the certificate candidates, after the located ones.
+/** A parsed kubeconfig's problems and certificates: embedded data is added, referenced files are returned. */
+function takeKubeconfig(
+  scan: Scan,
+  c: Candidate,
+  realPath: string,
+  k: Extract<KubeconfigParse, { ok: true }>,
+): Candidate[] {
+  const { out } = scan;
+  for (const p of k.problems)
+    out.problem({
+      file: c.path,
+      fragment: p.field,
+      ...(p.line !== undefined ? { line: p.line } : {}),
+      code: 'bad_kubeconfig',
+      reason: p.reason,
+    });
+  const referenced: Candidate[] = [];
+  const multiple = (field: string) => k.refs.filter((x) => x.field === field).length > 1;
+  for (const ref of k.refs) {
+    if (ref.data) {
+      const fragment = multiple(ref.field) ? `${ref.field}[${ref.name}]` : ref.field;
+      const labels = out.addBlob(ref.data, {
+        file: c.path,
+        realPath,
+        fragment,
+        distribution: c.distribution,
+        ...(ref.line !== undefined ? { line: ref.line } : {}),
+      });
+      if (labels[0]) out.byKubeconfigField.set(`${c.path}\0${ref.name}\0${ref.field}`, labels[0]);
+    } else if (ref.file && !scan.seenPath.has(ref.file) && !scan.isExcluded(ref.file)) {
+      scan.seenPath.add(ref.file);
+      referenced.push({ path: ref.file, kind: 'certificate', distribution: c.distribution, namedBy: c.path });
+    }
+  }
+  return referenced;
+}
+
+/** Kubeconfigs first: the files they reference join the certificate candidates, after the located ones. */
+async function readKubeconfigs(
+  scan: Scan,
+  candidates: readonly Candidate[],
+): Promise<{ kubeconfigs: Map<string, KubeconfigParse>; referenced: Candidate[]; examined: number }> {
+  const { host, out } = scan;
   const kubeconfigs = new Map<string, KubeconfigParse>();
   const referenced: Candidate[] = [];
-  let filesExamined = 0;
+  let examined = 0;
   for (const c of candidates.filter((c) => c.kind === 'kubeconfig')) {
-    if (signal.aborted) break;
+    if (scan.signal.aborted) break;
     const r = await host.readText(c.path, { maxBytes: LIMITS.kubeconfigBytes });
     if (!r.ok) {
       if (r.code === 'not_a_file' && (await isDirectory(host, c.path))) continue;
@@ -179,43 +226,22 @@ export async function gatherTls(ctx: ProbeContext): Promise<TlsFacts> {
       kubeconfigs.set(c.path, { ok: false, reason: r.reason });
       continue;
     }
-    filesExamined++;
+    examined++;
     const k = parseKubeconfig(r.text, c.path);
     kubeconfigs.set(c.path, k);
-    if (!k.ok) {
-      out.problem({ file: c.path, code: 'bad_kubeconfig', reason: k.reason });
-      continue;
-    }
-    for (const p of k.problems)
-      out.problem({
-        file: c.path,
-        fragment: p.field,
-        ...(p.line !== undefined ? { line: p.line } : {}),
-        code: 'bad_kubeconfig',
-        reason: p.reason,
-      });
-    const multiple = (field: string) => k.refs.filter((x) => x.field === field).length > 1;
-    for (const ref of k.refs) {
-      if (ref.data) {
-        const fragment = multiple(ref.field) ? `${ref.field}[${ref.name}]` : ref.field;
-        const labels = out.addBlob(ref.data, {
-          file: c.path,
-          realPath: r.realPath,
-          fragment,
-          distribution: c.distribution,
-          ...(ref.line !== undefined ? { line: ref.line } : {}),
-        });
-        if (labels[0]) out.byKubeconfigField.set(`${c.path}\0${ref.name}\0${ref.field}`, labels[0]);
-      } else if (ref.file && !seenPath.has(ref.file) && !isExcluded(ref.file)) {
-        seenPath.add(ref.file);
-        referenced.push({ path: ref.file, kind: 'certificate', distribution: c.distribution, namedBy: c.path });
-      }
-    }
+    if (!k.ok) out.problem({ file: c.path, code: 'bad_kubeconfig', reason: k.reason });
+    else referenced.push(...takeKubeconfig(scan, c, r.realPath, k));
   }
+  return { kubeconfigs, referenced, examined };
+}
 
+/** Certificate files, each real file once (under the first name it was found by); returns how many were read. */
+async function readCertificates(scan: Scan, files: readonly Candidate[]): Promise<number> {
+  const { host, out } = scan;
   const seenReal = new Set<string>();
-  for (const c of [...candidates.filter((c) => c.kind === 'certificate'), ...referenced]) {
-    if (signal.aborted) break;
+  let examined = 0;
+  for (const c of files) {
+    if (scan.signal.aborted) break;
     const r = await host.readBytes(c.path, { maxBytes: LIMITS.certificateBytes });
     if (!r.ok) {
       if (r.code === 'not_a_file' && (await isDirectory(host, c.path))) continue;
@@ -228,17 +254,34 @@ export async function gatherTls(ctx: ProbeContext): Promise<TlsFacts> {
     }
     if (seenReal.has(r.realPath)) continue; // the same file under two names: judged once, under the first
     seenReal.add(r.realPath);
-    filesExamined++;
+    examined++;
     out.addBlob(r.bytes, { file: c.path, realPath: r.realPath, distribution: c.distribution });
   }
+  return examined;
+}
 
+export async function gatherTls(ctx: ProbeContext): Promise<TlsFacts> {
+  const options = parseTlsOptions(ctx.config);
+  const now = ctx.now().getTime();
+  const excluded = options.exclude.map(pathGlobToRegExp);
+  const scan: Scan = {
+    host: ctx.host,
+    signal: ctx.signal,
+    out: new Collector(),
+    seenPath: new Set<string>(),
+    isExcluded: (p) => excluded.some((re) => re.test(p)),
+  };
+  const candidates = await findCandidates(scan, options);
+  const { kubeconfigs, referenced, examined } = await readKubeconfigs(scan, candidates);
+  const certificates = [...candidates.filter((c) => c.kind === 'certificate'), ...referenced];
+  const filesExamined = examined + (await readCertificates(scan, certificates));
   return {
     now,
     options,
-    certificates: out.certificates,
-    problems: out.problems,
+    certificates: scan.out.certificates,
+    problems: scan.out.problems,
     filesExamined,
-    kubelet: await kubeletFacts(host, kubeconfigs, out),
+    kubelet: await kubeletFacts(ctx.host, kubeconfigs, scan.out),
   };
 }
 

@@ -178,6 +178,71 @@ const livePasswordOffered: Check<SshFacts> = {
   },
 };
 
+/** What comparing the running daemon with its configuration found, gathered over the comparisons. */
+interface Comparison {
+  problems: string[];
+  evidence: Evidence[];
+  notes: string[];
+  compared: string[];
+}
+
+/** The daemon's KEXINIT lists against the effective configuration. */
+function compareAlgorithms(offered: NonNullable<LiveResult['offered']>, global: EffectiveConfig, c: Comparison): void {
+  const lists: [string, string, readonly string[]][] = [
+    ['ciphers', 'Ciphers', offered.ciphers],
+    ['macs', 'MACs', offered.macs],
+    ['kexalgorithms', 'KexAlgorithms', offered.kex],
+  ];
+  for (const [keyword, label, list] of lists) {
+    const s = global.settings.get(keyword);
+    const configured = s?.values[0];
+    if (configured === undefined) {
+      c.notes.push(`${label} is not in the effective configuration`);
+      continue;
+    }
+    if (list.length === 0) {
+      c.notes.push(`the daemon's ${label} list was not seen`);
+      continue;
+    }
+    c.compared.push(label);
+    const d = diffLists(label, list, configured.split(','));
+    if (d.onlyDaemon.length > 0 || d.onlyConfig.length > 0 || d.orderDiffers) {
+      c.problems.push(describeDiff(d));
+      for (const e of s?.evidence ?? []) c.evidence.push(e);
+    }
+  }
+}
+
+/** Password exposure: what one probed user is offered against what the configuration says for that user. */
+function compareUserMethods(facts: SshFacts, live: LiveResult, m: LiveResult['methods'][number], c: Comparison): void {
+  const cfg = contextFor(facts, live, m.user);
+  if (!cfg) {
+    c.notes.push(`no configuration context for ${describeUser(m.user)}`);
+    return;
+  }
+  const want = configuredPasswordMethods(cfg);
+  if (!want.complete) {
+    c.notes.push(`password settings unknown for ${describeUser(m.user)}`);
+    return;
+  }
+  c.compared.push(`methods for ${describeUser(m.user)}`);
+  const offered = m.methods.filter((x) => (PASSWORD_METHODS as readonly string[]).includes(x));
+  const extra = offered.filter((x) => !want.methods.has(x));
+  const missing = [...want.methods].filter((x) => !offered.includes(x));
+  if (extra.length > 0) {
+    c.problems.push(
+      `the daemon offers ${extra.join(' and ')} to ${describeUser(m.user)} but the configuration says ${extra
+        .map((x) => (x === 'password' ? 'PasswordAuthentication' : 'KbdInteractiveAuthentication'))
+        .join('/')} no for ${cfg.context.label}: daemon not reloaded since the config changed`,
+    );
+    for (const e of want.evidence) c.evidence.push(e);
+  } else if (missing.length > 0) {
+    c.notes.push(
+      `the configuration enables ${missing.join(' and ')} for ${describeUser(m.user)} but the daemon does not offer it`,
+    );
+  }
+}
+
 const liveMatchesConfig: Check<SshFacts> = {
   id: 'ssh.live_matches_config',
   title: 'The running sshd offers what its configuration says',
@@ -191,81 +256,18 @@ const liveMatchesConfig: Check<SshFacts> = {
     if (isOutcome(live)) return live;
     if (facts.effective.length === 0)
       return unknown(facts.effectiveUnavailable ?? 'the effective sshd configuration could not be determined');
-    const global = facts.effective[0]!;
-    const problems: string[] = [];
-    const evidence: Evidence[] = [];
-    const notes: string[] = [];
-    const compared: string[] = [];
-
-    // 1. Algorithms: KEXINIT lists vs the effective configuration.
-    if (live.offered) {
-      const lists: [string, string, readonly string[]][] = [
-        ['ciphers', 'Ciphers', live.offered.ciphers],
-        ['macs', 'MACs', live.offered.macs],
-        ['kexalgorithms', 'KexAlgorithms', live.offered.kex],
-      ];
-      for (const [keyword, label, offered] of lists) {
-        const s = global.settings.get(keyword);
-        const configured = s?.values[0];
-        if (configured === undefined) {
-          notes.push(`${label} is not in the effective configuration`);
-          continue;
-        }
-        if (offered.length === 0) {
-          notes.push(`the daemon's ${label} list was not seen`);
-          continue;
-        }
-        compared.push(label);
-        const d = diffLists(label, offered, configured.split(','));
-        if (d.onlyDaemon.length > 0 || d.onlyConfig.length > 0 || d.orderDiffers) {
-          problems.push(describeDiff(d));
-          for (const e of s?.evidence ?? []) evidence.push(e);
-        }
-      }
-    }
-
-    // 2. Password exposure: what each probed user is offered vs what the configuration says for that user.
-    if (live.status === 'ok') {
-      for (const m of live.methods) {
-        const cfg = contextFor(facts, live, m.user);
-        if (!cfg) {
-          notes.push(`no configuration context for ${describeUser(m.user)}`);
-          continue;
-        }
-        const want = configuredPasswordMethods(cfg);
-        if (!want.complete) {
-          notes.push(`password settings unknown for ${describeUser(m.user)}`);
-          continue;
-        }
-        compared.push(`methods for ${describeUser(m.user)}`);
-        const offered = m.methods.filter((x) => (PASSWORD_METHODS as readonly string[]).includes(x));
-        const extra = offered.filter((x) => !want.methods.has(x));
-        const missing = [...want.methods].filter((x) => !offered.includes(x));
-        if (extra.length > 0) {
-          problems.push(
-            `the daemon offers ${extra.join(' and ')} to ${describeUser(m.user)} but the configuration says ${extra
-              .map((x) => (x === 'password' ? 'PasswordAuthentication' : 'KbdInteractiveAuthentication'))
-              .join('/')} no for ${cfg.context.label}: daemon not reloaded since the config changed`,
-          );
-          for (const e of want.evidence) evidence.push(e);
-        } else if (missing.length > 0) {
-          notes.push(
-            `the configuration enables ${missing.join(' and ')} for ${describeUser(m.user)} but the daemon does not offer it`,
-          );
-        }
-      }
-    } else {
-      notes.push(`authentication methods not seen (${live.reason ?? live.status})`);
-    }
-
-    const tail = notes.length > 0 ? ` (${notes.join('; ')})` : '';
-    if (problems.length > 0)
+    const c: Comparison = { problems: [], evidence: [], notes: [], compared: [] };
+    if (live.offered) compareAlgorithms(live.offered, facts.effective[0]!, c);
+    if (live.status === 'ok') for (const m of live.methods) compareUserMethods(facts, live, m, c);
+    else c.notes.push(`authentication methods not seen (${live.reason ?? live.status})`);
+    const tail = c.notes.length > 0 ? ` (${c.notes.join('; ')})` : '';
+    if (c.problems.length > 0)
       return fail(
-        `the daemon at ${where(live)} differs from its configuration: ${problems.join('; ')}${tail}`,
-        dedupe(evidence),
+        `the daemon at ${where(live)} differs from its configuration: ${c.problems.join('; ')}${tail}`,
+        dedupe(c.evidence),
       );
-    if (compared.length === 0) return unknown(`nothing could be compared${tail}`);
-    return pass(`the daemon at ${where(live)} matches the configuration (${compared.join(', ')})${tail}`);
+    if (c.compared.length === 0) return unknown(`nothing could be compared${tail}`);
+    return pass(`the daemon at ${where(live)} matches the configuration (${c.compared.join(', ')})${tail}`);
   },
 };
 

@@ -239,16 +239,88 @@ async function guessDistribution(host: HostRoot, configFile: string | undefined)
  */
 export const resolveKubelet = perScan((opts: ResolveOptions) => String(opts.maxProcesses), computeKubelet);
 
-async function computeKubelet(host: HostRoot, opts: ResolveOptions): Promise<KubeletEffective> {
-  const eff: KubeletEffective = {
-    present: false,
-    distribution: 'generic',
-    origin: { kind: 'none' },
-    flags: [],
-    dropIns: [],
-    settings: new Map(),
-    problems: [],
-  };
+type Rancher = 'k3s' | 'rke2';
+
+/** The kubelet's command line as words, and the distribution's built-in flags that come before it. */
+interface CommandLine {
+  words: Word[];
+  builtin: Word[];
+  rancher?: Rancher;
+}
+
+/** k3s or RKE2 from its directories, else its running process. */
+async function rancherOf(host: HostRoot, proc: ProcessInfo | undefined): Promise<Rancher | undefined> {
+  let rancher: Rancher | undefined;
+  if ((await exists(host, '/etc/rancher/rke2')) || (await exists(host, '/var/lib/rancher/rke2'))) rancher = 'rke2';
+  if ((await exists(host, '/etc/rancher/k3s')) || (await exists(host, '/var/lib/rancher/k3s'))) rancher = 'k3s';
+  if (proc) rancher = rancherKind(proc);
+  return rancher;
+}
+
+/** `kubelet-arg` of config.yaml and its config.yaml.d drop-ins, and the data directory they name. */
+async function rancherConfigArgs(
+  host: HostRoot,
+  rancher: Rancher,
+  eff: KubeletEffective,
+): Promise<{ files: string[]; dataDir: string; argWords: Word[] }> {
+  const dir = `/etc/rancher/${rancher}`;
+  const files: string[] = [];
+  let dataDir = `/var/lib/rancher/${rancher}`;
+  const argWords: Word[] = [];
+  for (const f of [`${dir}/config.yaml`, ...(await host.glob(`${dir}/config.yaml.d/*.yaml`))]) {
+    const r = await host.readText(f, { maxBytes: MAX_CONFIG_BYTES });
+    if (!r.ok) {
+      if (r.code !== 'missing') eff.problems.push(`${f}: ${fmt(r.code, r.reason)}`);
+      continue;
+    }
+    const p = parseRancherConfig(r.text, f);
+    if ('ok' in p) {
+      eff.problems.push(`${f}: ${p.reason}`);
+      eff.incomplete ??= `${f}: ${p.reason}`;
+      continue;
+    }
+    files.push(f);
+    if (p.dataDir) dataDir = p.dataDir;
+    for (const a of p.kubeletArgs)
+      argWords.push({ text: a.text.startsWith('-') ? a.text : `--${a.text}`, evidence: a.evidence });
+  }
+  return { files, dataDir, argWords };
+}
+
+/** The kubelet inside k3s (no process of its own), or RKE2's, which is separate but may not be running. */
+async function rancherCommandLine(
+  host: HostRoot,
+  rancher: Rancher,
+  proc: ProcessInfo | undefined,
+  eff: KubeletEffective,
+): Promise<CommandLine> {
+  const { files, argWords, ...rest } = await rancherConfigArgs(host, rancher, eff);
+  let { dataDir } = rest;
+  if (proc) {
+    // --kubelet-arg on the k3s command line, after the config file's (k3s appends them).
+    const file = `/proc/${proc.pid}/cmdline`;
+    files.push(file);
+    const args = proc.argv.slice(1).filter((a) => a !== 'server' && a !== 'agent');
+    for (const f of parseFlags(wordsOf(args, file), new Set()).flags) {
+      if (f.name === 'kubelet-arg')
+        argWords.push({ text: f.value.startsWith('-') ? f.value : `--${f.value}`, evidence: f.evidence });
+      if (f.name === 'data-dir' || f.name === 'd') dataDir = f.value;
+    }
+  }
+  eff.origin = { kind: 'k3s', files };
+  const confD = `${dataDir}/agent/etc/kubelet.conf.d`;
+  // v1.32+: the built-in settings are a drop-in (00-k3s-defaults.conf) of this config dir.
+  const builtin = (await exists(host, confD))
+    ? [{ text: `--config-dir=${confD}`, evidence: { file: confD, text: `k3s/RKE2 kubelet config dir ${confD}` } }]
+    : rancherBuiltinFlags(dataDir).map((t) => ({
+        text: t,
+        evidence: { text: `${rancher} built-in kubelet argument ${t}` },
+      }));
+  return { words: argWords, builtin, rancher };
+}
+
+/** The command line: the running kubelet's, else k3s/RKE2's files, else the systemd unit's ExecStart. */
+async function commandLine(host: HostRoot, opts: ResolveOptions, eff: KubeletEffective): Promise<CommandLine> {
   const procs = await kubeletCandidates(
     host,
     (comm) => comm === 'kubelet' || comm.startsWith('k3s') || comm === 'rke2' || comm === 'hyperkube',
@@ -256,98 +328,37 @@ async function computeKubelet(host: HostRoot, opts: ResolveOptions): Promise<Kub
   );
   const kubeletProc = procs.find((p) => kubeletArgs(p) !== undefined);
   const rancherProc = procs.find((p) => rancherKind(p) !== undefined);
-
-  let words: Word[] = [];
-  let builtin: Word[] = [];
-  let rancher: 'k3s' | 'rke2' | undefined;
-  if ((await exists(host, '/etc/rancher/rke2')) || (await exists(host, '/var/lib/rancher/rke2'))) rancher = 'rke2';
-  if ((await exists(host, '/etc/rancher/k3s')) || (await exists(host, '/var/lib/rancher/k3s'))) rancher = 'k3s';
-  if (rancherProc) rancher = rancherKind(rancherProc);
-
+  const rancher = await rancherOf(host, rancherProc);
+  const withRancher = rancher ? { rancher } : {};
   if (kubeletProc) {
     const file = `/proc/${kubeletProc.pid}/cmdline`;
     eff.present = true;
     eff.origin = { kind: 'process', pid: kubeletProc.pid, file };
-    words = wordsOf(kubeletArgs(kubeletProc)!, file);
     if (rancher === 'rke2') eff.distribution = 'rke2';
-  } else if (rancher) {
-    // The kubelet runs inside k3s (no process of its own); RKE2's is separate but may not be running.
+    return { words: wordsOf(kubeletArgs(kubeletProc)!, file), builtin: [], ...withRancher };
+  }
+  if (rancher) {
     eff.present = true;
     eff.distribution = rancher;
-    const dir = `/etc/rancher/${rancher}`;
-    const files: string[] = [];
-    let dataDir = `/var/lib/rancher/${rancher}`;
-    const argWords: Word[] = [];
-    for (const f of [`${dir}/config.yaml`, ...(await host.glob(`${dir}/config.yaml.d/*.yaml`))]) {
-      const r = await host.readText(f, { maxBytes: MAX_CONFIG_BYTES });
-      if (!r.ok) {
-        if (r.code !== 'missing') eff.problems.push(`${f}: ${fmt(r.code, r.reason)}`);
-        continue;
-      }
-      const p = parseRancherConfig(r.text, f);
-      if ('ok' in p) {
-        eff.problems.push(`${f}: ${p.reason}`);
-        eff.incomplete ??= `${f}: ${p.reason}`;
-        continue;
-      }
-      files.push(f);
-      if (p.dataDir) dataDir = p.dataDir;
-      for (const a of p.kubeletArgs)
-        argWords.push({ text: a.text.startsWith('-') ? a.text : `--${a.text}`, evidence: a.evidence });
-    }
-    if (rancherProc) {
-      // --kubelet-arg on the k3s command line, after the config file's (k3s appends them).
-      const file = `/proc/${rancherProc.pid}/cmdline`;
-      files.push(file);
-      const pf = parseFlags(
-        wordsOf(
-          rancherProc.argv.slice(1).filter((a) => a !== 'server' && a !== 'agent'),
-          file,
-        ),
-        new Set(),
-      );
-      for (const f of pf.flags) {
-        if (f.name === 'kubelet-arg')
-          argWords.push({ text: f.value.startsWith('-') ? f.value : `--${f.value}`, evidence: f.evidence });
-        if (f.name === 'data-dir' || f.name === 'd') dataDir = f.value;
-      }
-    }
-    const confD = `${dataDir}/agent/etc/kubelet.conf.d`;
-    if (await exists(host, confD)) {
-      // v1.32+: the built-in settings are a drop-in (00-k3s-defaults.conf) of this config dir.
-      builtin = [
-        { text: `--config-dir=${confD}`, evidence: { file: confD, text: `k3s/RKE2 kubelet config dir ${confD}` } },
-      ];
-    } else {
-      builtin = rancherBuiltinFlags(dataDir).map((t) => ({
-        text: t,
-        evidence: { text: `${rancher} built-in kubelet argument ${t}` },
-      }));
-    }
-    words = argWords;
-    eff.origin = { kind: 'k3s', files };
-  } else {
-    const files = await unitFiles(host, 'kubelet.service');
-    if (files.length > 0) {
-      eff.present = true;
-      const a = await argvFromUnit(host, files, eff.problems);
-      if (a) words = a.words;
-      else eff.problems.push(`no ExecStart= in ${files.join(', ')}`);
-      eff.origin = { kind: 'systemd', unit: 'kubelet.service', files };
-    }
+    return rancherCommandLine(host, rancher, rancherProc, eff);
   }
+  const files = await unitFiles(host, 'kubelet.service');
+  if (files.length === 0) return { words: [], builtin: [] };
+  eff.present = true;
+  const a = await argvFromUnit(host, files, eff.problems);
+  if (!a) eff.problems.push(`no ExecStart= in ${files.join(', ')}`);
+  eff.origin = { kind: 'systemd', unit: 'kubelet.service', files };
+  return { words: a ? a.words : [], builtin: [] };
+}
 
-  const parsedBuiltin = parseFlags(builtin);
-  const parsed = parseFlags(words);
-  eff.problems.push(...parsed.problems.map((p) => `kubelet command line: ${p}`));
-  eff.flags = parsed.flags;
-  const allFlags = [...parsedBuiltin.flags, ...parsed.flags];
-
-  // --config and --config-dir; the distribution's paths when the command line names none.
-  const cfgFlag = lastFlag(allFlags, 'config');
-  const dirFlag = lastFlag(allFlags, 'config-dir');
-  let configFile = cfgFlag?.value;
-  let configDir = dirFlag?.value;
+/** --config and --config-dir; the distribution's paths when the command line names none. */
+async function configLocation(
+  host: HostRoot,
+  allFlags: readonly Flag[],
+  eff: KubeletEffective,
+): Promise<{ configFile?: string; configDir?: string }> {
+  let configFile = lastFlag(allFlags, 'config')?.value;
+  let configDir = lastFlag(allFlags, 'config-dir')?.value;
   if (!configFile && eff.origin.kind !== 'process' && !(eff.origin.kind === 'k3s')) {
     for (const d of DIST_CONFIGS) {
       if (!(await exists(host, d.path))) continue;
@@ -358,16 +369,13 @@ async function computeKubelet(host: HostRoot, opts: ResolveOptions): Promise<Kub
       break;
     }
   }
-  if (!eff.present) return eff;
-  if (eff.distribution === 'generic') eff.distribution = rancher ?? (await guessDistribution(host, configFile));
+  return { ...(configFile ? { configFile } : {}), ...(configDir ? { configDir } : {}) };
+}
 
-  // Relative paths are the kubelet's working directory, which is / under systemd.
-  if (configFile) configFile = path.posix.resolve('/', configFile);
-  if (configDir) configDir = path.posix.resolve('/', configDir);
-
-  const layers: Layer[] = [];
+/** The KubeletConfiguration defaults: v1beta1's with --config, the legacy flag defaults without. */
+function defaultLayer(configFile: string | undefined): Layer {
   const defaults = { ...V1BETA1_DEFAULTS, ...(configFile ? {} : LEGACY_FLAG_DEFAULTS) };
-  layers.push({
+  return {
     source: 'default',
     leaves: Object.entries(defaults).map(([field, value]) => ({
       field,
@@ -376,7 +384,53 @@ async function computeKubelet(host: HostRoot, opts: ResolveOptions): Promise<Kub
         text: `KubeletConfiguration default ${field}: ${JSON.stringify(value)}${configFile ? '' : ' (the kubelet runs without --config)'}`,
       },
     })),
-  });
+  };
+}
+
+/** The *.conf drop-ins of --config-dir, in lexical order, at most MAX_DROPINS. */
+async function dropInLayers(host: HostRoot, configDir: string, eff: KubeletEffective): Promise<Layer[]> {
+  const d = await host.readDir(configDir);
+  if (!d.ok) {
+    if (d.code !== 'missing') {
+      eff.problems.push(`${configDir}: ${fmt(d.code, d.reason)}`);
+      eff.incomplete ??= `${configDir}: ${fmt(d.code, d.reason)}`;
+    }
+    return [];
+  }
+  const layers: Layer[] = [];
+  const confs = d.entries.filter((e) => e.name.endsWith('.conf') && e.type !== 'directory').slice(0, MAX_DROPINS);
+  for (const e of confs) {
+    const l = await configLayer(host, e.path, 'config-dir', eff);
+    eff.dropIns.push(e.path);
+    if (l) layers.push(l);
+  }
+  return layers;
+}
+
+async function computeKubelet(host: HostRoot, opts: ResolveOptions): Promise<KubeletEffective> {
+  const eff: KubeletEffective = {
+    present: false,
+    distribution: 'generic',
+    origin: { kind: 'none' },
+    flags: [],
+    dropIns: [],
+    settings: new Map(),
+    problems: [],
+  };
+  const { words, builtin, rancher } = await commandLine(host, opts, eff);
+  const parsedBuiltin = parseFlags(builtin);
+  const parsed = parseFlags(words);
+  eff.problems.push(...parsed.problems.map((p) => `kubelet command line: ${p}`));
+  eff.flags = parsed.flags;
+  const allFlags = [...parsedBuiltin.flags, ...parsed.flags];
+  let { configFile, configDir } = await configLocation(host, allFlags, eff);
+  if (!eff.present) return eff;
+  if (eff.distribution === 'generic') eff.distribution = rancher ?? (await guessDistribution(host, configFile));
+
+  // Relative paths are the kubelet's working directory, which is / under systemd.
+  if (configFile) configFile = path.posix.resolve('/', configFile);
+  if (configDir) configDir = path.posix.resolve('/', configDir);
+  const layers: Layer[] = [defaultLayer(configFile)];
   if (configFile) {
     eff.configFile = configFile;
     const l = await configLayer(host, configFile, 'config', eff);
@@ -384,24 +438,10 @@ async function computeKubelet(host: HostRoot, opts: ResolveOptions): Promise<Kub
   }
   if (configDir) {
     eff.configDir = configDir;
-    const d = await host.readDir(configDir);
-    if (!d.ok) {
-      if (d.code !== 'missing') {
-        eff.problems.push(`${configDir}: ${fmt(d.code, d.reason)}`);
-        eff.incomplete ??= `${configDir}: ${fmt(d.code, d.reason)}`;
-      }
-    } else {
-      const confs = d.entries.filter((e) => e.name.endsWith('.conf') && e.type !== 'directory').slice(0, MAX_DROPINS);
-      for (const e of confs) {
-        const l = await configLayer(host, e.path, 'config-dir', eff);
-        eff.dropIns.push(e.path);
-        if (l) layers.push(l);
-      }
-    }
+    layers.push(...(await dropInLayers(host, configDir, eff)));
   }
   layers.push(flagLayer(parsedBuiltin.flags, 'distribution-default', eff.problems));
   layers.push(flagLayer(parsed.flags, 'flag', eff.problems));
-
   for (const layer of layers) {
     for (const l of layer.leaves)
       eff.settings.set(l.field, { field: l.field, value: l.value, source: layer.source, evidence: [l.evidence] });

@@ -150,45 +150,51 @@ export function classifyHandler(runtimeType: string, binaryName: string | undefi
   return 'other';
 }
 
-/** Normalise merged tables of any schema version into the typed view. */
-export function normaliseContainerd(
-  doc: Table,
-  version: number,
-  origins: Origins,
-  texts: Map<string, string>,
-  files: string[],
-  problems: string[],
-): ContainerdConfig {
-  const v2x = version >= 3; // containerd 2.x defaults
-  const criPath = version <= 1 ? ['plugins', 'cri'] : ['plugins', CRI_V2];
-  const rtPath = version >= 3 ? ['plugins', CRI_RUNTIME_V3] : criPath;
-  const imgPath = version >= 3 ? ['plugins', CRI_IMAGES_V3] : criPath;
-  const g = <T>(p: readonly string[], pick: (v: unknown) => T | undefined, d: T) =>
-    val(doc, origins, texts, p, pick, d);
-  const disabled = strList(at(doc, ['disabled_plugins'])) ?? [];
-  const criEnabled = !disabled.some((d) => d === 'cri' || d === CRI_V2 || d === CRI_RUNTIME_V3 || d === `${CRI_V2}`);
+/** A setting of the merged document with its evidence, or the default when unset. */
+type Getter = <T>(p: readonly string[], pick: (v: unknown) => T | undefined, d: T) => Val<T>;
 
+/** Where a schema version keeps the CRI plugin's sections. */
+interface CriPaths {
+  cri: string[];
+  runtime: string[];
+  images: string[];
+}
+
+function criPaths(version: number): CriPaths {
+  const cri = version <= 1 ? ['plugins', 'cri'] : ['plugins', CRI_V2];
+  return {
+    cri,
+    runtime: version >= 3 ? ['plugins', CRI_RUNTIME_V3] : cri,
+    images: version >= 3 ? ['plugins', CRI_IMAGES_V3] : cri,
+  };
+}
+
+/** The CRI runtime handlers (runc, crun, gVisor, Kata, ...), at most 256. */
+function runtimeHandlers(doc: Table, rtPath: readonly string[], g: Getter): RuntimeHandler[] {
   const runtimesTable = at(doc, [...rtPath, 'containerd', 'runtimes']);
   const runtimes: RuntimeHandler[] = [];
-  if (isTable(runtimesTable)) {
-    for (const [name, r] of Object.entries(runtimesTable).slice(0, 256)) {
-      if (!isTable(r)) continue;
-      const base = [...rtPath, 'containerd', 'runtimes', name];
-      const runtimeType = str(r.runtime_type) ?? '';
-      const binaryName = str(at(r, ['options', 'BinaryName'])) || undefined;
-      const h: RuntimeHandler = {
-        name,
-        runtimeType,
-        kind: classifyHandler(runtimeType, binaryName, name),
-        systemdCgroup: g([...base, 'options', 'SystemdCgroup'], bool, false),
-        privilegedWithoutHostDevices: g([...base, 'privileged_without_host_devices'], bool, false),
-      };
-      if (binaryName) h.binaryName = binaryName;
-      runtimes.push(h);
-    }
+  if (!isTable(runtimesTable)) return runtimes;
+  for (const [name, r] of Object.entries(runtimesTable).slice(0, 256)) {
+    if (!isTable(r)) continue;
+    const base = [...rtPath, 'containerd', 'runtimes', name];
+    const runtimeType = str(r.runtime_type) ?? '';
+    const binaryName = str(at(r, ['options', 'BinaryName'])) || undefined;
+    const h: RuntimeHandler = {
+      name,
+      runtimeType,
+      kind: classifyHandler(runtimeType, binaryName, name),
+      systemdCgroup: g([...base, 'options', 'SystemdCgroup'], bool, false),
+      privilegedWithoutHostDevices: g([...base, 'privileged_without_host_devices'], bool, false),
+    };
+    if (binaryName) h.binaryName = binaryName;
+    runtimes.push(h);
   }
+  return runtimes;
+}
+
+/** The deprecated in-file registry settings that turn TLS off: insecure_skip_verify, plain HTTP mirrors. */
+function legacyInsecureRegistries(doc: Table, regBase: readonly string[], g: Getter): ContainerdCri['legacyInsecure'] {
   const legacyInsecure: ContainerdCri['legacyInsecure'] = [];
-  const regBase = [...imgPath, 'registry'];
   const configs = at(doc, [...regBase, 'configs']);
   if (isTable(configs)) {
     for (const [reg, c] of Object.entries(configs)) {
@@ -214,8 +220,16 @@ export function normaliseContainerd(
           });
     }
   }
-  const cri: ContainerdCri = {
-    enabled: criEnabled,
+  return legacyInsecure;
+}
+
+function criSection(doc: Table, version: number, g: Getter): ContainerdCri {
+  const v2x = version >= 3; // containerd 2.x defaults
+  const { cri: criPath, runtime: rtPath, images: imgPath } = criPaths(version);
+  const regBase = [...imgPath, 'registry'];
+  const disabled = strList(at(doc, ['disabled_plugins'])) ?? [];
+  return {
+    enabled: !disabled.some((d) => d === 'cri' || d === CRI_V2 || d === CRI_RUNTIME_V3 || d === `${CRI_V2}`),
     enableSelinux: g([...rtPath, 'enable_selinux'], bool, false),
     disableApparmor: g([...rtPath, 'disable_apparmor'], bool, false),
     restrictOomScoreAdj: g([...rtPath, 'restrict_oom_score_adj'], bool, false),
@@ -231,14 +245,19 @@ export function normaliseContainerd(
     ),
     enableTlsStreaming: g([...criPath, 'enable_tls_streaming'], bool, false),
     defaultRuntimeName: g([...rtPath, 'containerd', 'default_runtime_name'], str, 'runc'),
-    runtimes,
+    runtimes: runtimeHandlers(doc, rtPath, g),
     registryConfigPath: g([...regBase, 'config_path'], str, v2x ? '/etc/containerd/certs.d:/etc/docker/certs.d' : ''),
-    legacyInsecure,
+    legacyInsecure: legacyInsecureRegistries(doc, regBase, g),
     untrustedWorkloadRuntime:
       version <= 2 && Boolean(str(at(doc, [...criPath, 'containerd', 'untrusted_workload_runtime', 'runtime_type']))),
   };
-  // The API: [grpc] until v4, where it moved to server plugins (2.3 migrates [grpc] only into a plugin without a
-  // section).
+}
+
+/**
+ * The API: [grpc] until v4, where it moved to server plugins (2.3 migrates [grpc] only into a plugin without a
+ * section).
+ */
+function grpcSection(doc: Table, version: number, g: Getter): ContainerdGrpc {
   const grpcP = ['plugins', 'io.containerd.server.v1.grpc'];
   const tcpP = ['plugins', 'io.containerd.server.v1.grpc-tcp'];
   const v4 = version >= 4;
@@ -249,7 +268,7 @@ export function normaliseContainerd(
     pick: (v: unknown) => T | undefined,
     d: T,
   ): Val<T> => (v4 && at(doc, plugin) !== undefined ? g([...plugin, key], pick, d) : g(['grpc', legacy], pick, d));
-  const grpc: ContainerdGrpc = {
+  return {
     address: pickG(grpcP, 'address', 'address', str, '/run/containerd/containerd.sock'),
     uid: pickG(grpcP, 'uid', 'uid', num, 0),
     gid: pickG(grpcP, 'gid', 'gid', num, 0),
@@ -258,7 +277,26 @@ export function normaliseContainerd(
     tcpTlsCert: pickG(tcpP, 'tls_cert', 'tcp_tls_cert', str, ''),
     tcpTlsKey: pickG(tcpP, 'tls_key', 'tcp_tls_key', str, ''),
   };
-  return { version, files, problems, cri, grpc, merged: doc };
+}
+
+/** Normalise merged tables of any schema version into the typed view. */
+export function normaliseContainerd(
+  doc: Table,
+  version: number,
+  origins: Origins,
+  texts: Map<string, string>,
+  files: string[],
+  problems: string[],
+): ContainerdConfig {
+  const g: Getter = (p, pick, d) => val(doc, origins, texts, p, pick, d);
+  return {
+    version,
+    files,
+    problems,
+    cri: criSection(doc, version, g),
+    grpc: grpcSection(doc, version, g),
+    merged: doc,
+  };
 }
 
 /** Version of a parsed file: `version = N`, 1 when absent. */
