@@ -262,7 +262,18 @@ describe('the upgrade to schema 5', () => {
     old.db.exec(
       `DROP TABLE known_sinks; DROP TABLE token_nodes; DROP INDEX groups_listing; DELETE FROM schema_migrations WHERE version > 4`,
     );
-    for (const c of ['baseline_generation', 'baseline_generation_max', 'baseline_digest_at_max'])
+    for (const c of [
+      'baseline_generation',
+      'baseline_generation_max',
+      'baseline_digest_at_max',
+      'host_os_name',
+      'host_os_id',
+      'host_os_version',
+      'host_kernel',
+      'host_arch',
+      'host_agent_version',
+      'host_observed_at',
+    ])
       old.db.exec(`ALTER TABLE nodes DROP COLUMN ${c}`);
     old.close();
 
