@@ -12,8 +12,7 @@
  */
 import { SEVERITIES } from '../contracts.js';
 import { HOST_ROLES } from '../scan/host-role.js';
-import { SINK_TYPES } from '../sinks/routing-config.js';
-import { DEFAULT_FLOORS } from '../sinks/routing.js';
+import { DEFAULT_FLOORS, RESERVED_SINK_NAMES, SINK_DEFINITIONS, SINK_SETTINGS, SINK_TYPES } from '../sinks/registry.js';
 import { PROBES } from '../../probes/registry.js';
 import { optionType } from '../probe-options.js';
 import type { OptionType } from '../probe-options.js';
@@ -71,11 +70,7 @@ export const PLACEHOLDERS: Readonly<Record<string, string>> = Object.fromEntries
 export const CONTEXTS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   'exceptions[]': { check: '<check id>', reason: 'a reason', expires: '2099-12-31' },
   'collector.tls': { certFile: '/tls/tls.crt', keyFile: '/tls/tls.key' },
-  'collector.sinks[slack]': { name: 'team-slack', type: 'slack', webhookUrlFile: '/run/secrets/slack' },
-  'collector.sinks[pagerduty]': { name: 'oncall', type: 'pagerduty', routingKeyFile: '/run/secrets/pd' },
-  'collector.sinks[alertmanager]': { name: 'am', type: 'alertmanager', urls: ['http://am-0:9093'] },
-  'collector.sinks[webhook]': { name: 'soc', type: 'webhook', urlFile: '/run/secrets/soc-url' },
-  'collector.sinks[file]': { name: 'archive', type: 'file', path: '/var/lib/hostward/audit.ndjson' },
+  ...Object.fromEntries(SINK_DEFINITIONS.map((d) => [`collector.sinks[${d.type}]`, d.example])),
   'collector.routing': { default: [] },
   'collector.routing.routes[]': { sinks: [] },
   'collector.routing.inhibit[]': { source: {}, target: {} },
@@ -387,6 +382,20 @@ const AGENT: ConfigSection = {
   ],
 };
 
+/** The simple setup's keys of every sink, as its definition documents them (src/sinks/registry.ts). */
+const SIMPLE_SINK_KEYS: readonly ConfigKey[] = SINK_SETTINGS.map(({ key, setting: s }) => ({
+  path: `collector.${key}`,
+  ...s.doc,
+  ...(s.default === undefined ? {} : { default: s.default }),
+  ...(s.env === undefined ? {} : { env: s.env }),
+}));
+
+/** The simple setup's sink names, as prose lists them: "`a`, `b` or `c`" with `last` before the last. */
+const sinkNames = (last: string): string =>
+  RESERVED_SINK_NAMES.map((n) => `\`${n}\``)
+    .join(', ')
+    .replace(/, ([^,]*)$/, `${last}$1`);
+
 /** The routing defaults of src/sinks/routing.ts, as the document says them. */
 const FLOORS = Object.entries(DEFAULT_FLOORS)
   .map(([kind, floor]) => `${kind} \`${floor}\``)
@@ -521,71 +530,7 @@ const COLLECTOR: ConfigSection = {
       default: 4 * MiB,
       description: 'Largest accepted `POST /v1/events` body (413 beyond).',
     },
-    {
-      path: 'collector.fileSink',
-      type: str('file, or - for stdout'),
-      env: 'HOSTWARD_FILE_SINK',
-      example: '-',
-      description: 'File sink: NDJSON of group changes.',
-    },
-    {
-      path: 'collector.slackWebhookUrlFile',
-      type: str('file'),
-      env: 'HOSTWARD_SLACK_WEBHOOK_URL_FILE',
-      example: '/etc/hostward/slack/webhook-url',
-      description: 'Slack sink: file holding the incoming-webhook URL.',
-    },
-    {
-      path: 'collector.slackSendResolved',
-      type: bool,
-      default: true,
-      example: false,
-      description: 'Post resolves to Slack as follow-up messages.',
-    },
-    {
-      path: 'collector.pagerdutyRoutingKeyFile',
-      type: str('file'),
-      env: 'HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE',
-      example: '/etc/hostward/pagerduty/routing-key',
-      description: 'PagerDuty sink (Events API v2): file holding the routing key.',
-    },
-    {
-      path: 'collector.pagerdutyUrl',
-      type: str('URL'),
-      defaultText: '`https://events.pagerduty.com/v2/enqueue`',
-      env: 'HOSTWARD_PAGERDUTY_URL',
-      example: 'https://events.eu.pagerduty.com/v2/enqueue',
-      description: 'The Events API endpoint (the EU region, or a test server).',
-    },
-    {
-      path: 'collector.alertmanagerUrls',
-      type: text('list of URLs (comma-separated in the environment)'),
-      env: 'HOSTWARD_ALERTMANAGER_URLS',
-      example: ['http://am-0:9093', 'http://am-1:9093'],
-      envExample: 'http://am-0:9093,http://am-1:9093',
-      description: 'Alertmanager sink (API v2): every replica, each gets every alert.',
-    },
-    {
-      path: 'collector.alertmanagerResendSeconds',
-      type: int(1, 600, 'seconds'),
-      default: 60,
-      description: 'Re-send firing alerts to Alertmanager this often (its `resolve_timeout` is 5 minutes).',
-    },
-    {
-      path: 'collector.webhookUrlFile',
-      type: str('file'),
-      env: 'HOSTWARD_WEBHOOK_URL_FILE',
-      example: '/etc/hostward/webhook/url',
-      description: 'Webhook sink: file holding the URL group changes are posted to as JSON.',
-    },
-    {
-      path: 'collector.webhookSecretFile',
-      type: str('file'),
-      env: 'HOSTWARD_WEBHOOK_SECRET_FILE',
-      example: '/etc/hostward/webhook/secret',
-      description:
-        'Webhook sink: HMAC-SHA256 secret; requests then carry `X-Hostward-Signature: v1=…` over `timestamp.body`.',
-    },
+    ...SIMPLE_SINK_KEYS,
     {
       path: 'collector.cluster',
       type: str(),
@@ -669,62 +614,32 @@ const COLLECTOR: ConfigSection = {
   ],
 };
 
-const sink = (
-  type: string,
-  key: string,
-  t: KeyType,
-  description: string,
-  extra: Partial<ConfigKey> = {},
-): ConfigKey => ({
+const sink = (type: string, key: string, doc: Omit<ConfigKey, 'path'>): ConfigKey => ({
   path: `collector.sinks[${type}].${key}`,
-  type: t,
-  description,
-  ...extra,
+  ...doc,
 });
 
 const SINKS: ConfigSection = {
   title: 'collector.sinks',
   intro:
     "Named sinks, beside the simple setup's. Every item has a `name` (letters, digits, `_`, `-`; not one of the " +
-    "simple setup's names `slack`, `pagerduty`, `alertmanager`, `webhook`, `file`, `stdout`) and a `type`; the " +
-    'other keys depend on the type.',
+    `simple setup's names ${sinkNames(', ')}) and a \`type\`; the other keys depend on the type.`,
   keys: [
-    ...SINK_TYPES.flatMap((t) => [
-      sink(t, 'name', str('sink name'), 'The name routes use.', { required: true, example: `my-${t}` }),
-      sink(t, 'type', oneOf([t]), 'The kind of sink (one of the types below).', { required: true, example: t }),
+    ...SINK_DEFINITIONS.flatMap((d) => [
+      sink(d.type, 'name', {
+        type: str('sink name'),
+        description: 'The name routes use.',
+        required: true,
+        example: `my-${d.type}`,
+      }),
+      sink(d.type, 'type', {
+        type: oneOf([d.type]),
+        description: 'The kind of sink (one of the types below).',
+        required: true,
+        example: d.type,
+      }),
     ]),
-    sink('slack', 'webhookUrlFile', str('file'), 'File holding the Slack incoming-webhook URL.', {
-      required: true,
-      example: '/run/secrets/slack',
-    }),
-    sink('slack', 'sendResolved', bool, 'Post resolves as follow-up messages.', { default: true, example: false }),
-    sink('pagerduty', 'routingKeyFile', str('file'), 'File holding the Events API v2 routing key.', {
-      required: true,
-      example: '/run/secrets/pd',
-    }),
-    sink('pagerduty', 'url', str('URL'), 'Events API endpoint.', {
-      defaultText: '`https://events.pagerduty.com/v2/enqueue`',
-      example: 'https://events.eu.pagerduty.com/v2/enqueue',
-    }),
-    sink('alertmanager', 'urls', text('a URL or a list of URLs'), 'Every Alertmanager replica.', {
-      required: true,
-      example: ['http://am-0:9093', 'http://am-1:9093'],
-    }),
-    sink('alertmanager', 'resendSeconds', int(1, 600, 'seconds'), 'Re-send firing alerts this often.', {
-      defaultText: '`collector.alertmanagerResendSeconds`',
-      example: 30,
-    }),
-    sink('webhook', 'urlFile', str('file'), 'File holding the URL.', {
-      required: true,
-      example: '/run/secrets/soc-url',
-    }),
-    sink('webhook', 'secretFile', str('file'), 'HMAC-SHA256 secret for `X-Hostward-Signature`.', {
-      example: '/run/secrets/soc-hmac',
-    }),
-    sink('file', 'path', str('file, or - for stdout'), 'NDJSON of group changes.', {
-      required: true,
-      example: '/var/lib/hostward/audit.ndjson',
-    }),
+    ...SINK_DEFINITIONS.flatMap((d) => d.keys.map(({ key, ...doc }) => sink(d.type, key, doc))),
   ],
 };
 
@@ -733,8 +648,8 @@ const ROUTING: ConfigSection = {
   intro:
     'Routes send a group (one check and severity across the fleet) to named sinks, walked in order as in ' +
     'Alertmanager; inhibition holds back, on the same node, checks a matching higher one covers, and announces them ' +
-    "once it stops failing. Sink names: the simple setup's (`slack`, `pagerduty`, `alertmanager`, `webhook`, " +
-    '`file` or `stdout`) and those of `collector.sinks`. Without a `routing` block each sink gets the groups at or ' +
+    `once it stops failing. Sink names: the simple setup's (${sinkNames(' or ')}) and those of \`collector.sinks\`. ` +
+    'Without a `routing` block each sink gets the groups at or ' +
     `above its kind's floor (${FLOORS}), so that an info-level finding pages no one.`,
   keys: [
     {
@@ -762,7 +677,7 @@ const ROUTING: ConfigSection = {
       path: 'collector.routing.routes[].sinks',
       type: text('list of sink names'),
       required: true,
-      example: ['pagerduty'],
+      example: [RESERVED_SINK_NAMES[1]],
       description: 'Where a matching group goes.',
     },
     {
@@ -776,7 +691,7 @@ const ROUTING: ConfigSection = {
       path: 'collector.routing.default',
       type: text('list of sink names'),
       required: 'with routes',
-      example: ['slack'],
+      example: [RESERVED_SINK_NAMES[0]],
       description: 'Sinks for a group no route matched (`[]` drops it).',
     },
     {

@@ -30,6 +30,7 @@ import type {
   SinkContext,
 } from '../collector/sink.js';
 import { ConfigError } from '../config/config-error.js';
+import { optionType as t } from '../probe-options.js';
 import { defaulted, defineSink, setting } from './definition.js';
 import type { SinkEnvironment } from './definition.js';
 import { postJson } from './http.js';
@@ -426,7 +427,23 @@ export const alertmanagerDefinition = defineSink({
   type: 'alertmanager',
   floor: 'info',
   simpleNames: ['alertmanager'],
-  keys: ['urls', 'resendSeconds'],
+  keys: [
+    {
+      key: 'urls',
+      type: t.text('a URL or a list of URLs'),
+      required: true,
+      example: ['http://am-0:9093', 'http://am-1:9093'],
+      description: 'Every Alertmanager replica.',
+    },
+    {
+      key: 'resendSeconds',
+      type: t.int(1, 600, 'seconds'),
+      defaultText: '`collector.alertmanagerResendSeconds`',
+      example: 30,
+      description: 'Re-send firing alerts this often.',
+    },
+  ],
+  example: { name: 'am', type: 'alertmanager', urls: ['http://am-0:9093'] },
   parse: (x, at, name): AlertmanagerSinkDef => {
     if (x.urls === undefined)
       throw new KeyedProblem(
@@ -447,9 +464,22 @@ export const alertmanagerDefinition = defineSink({
           .split(',')
           .map((u) => u.trim())
           .filter((u) => u),
+      doc: {
+        type: t.text('list of URLs (comma-separated in the environment)'),
+        example: ['http://am-0:9093', 'http://am-1:9093'],
+        envExample: 'http://am-0:9093,http://am-1:9093',
+        description: 'Alertmanager sink (API v2): every replica, each gets every alert.',
+      },
     }),
     /** Re-send firing alerts this often; its resolve_timeout is 5 min. */
-    alertmanagerResendSeconds: defaulted({ default: DEFAULT_RESEND_SECONDS, parse: resendSeconds }),
+    alertmanagerResendSeconds: defaulted({
+      default: DEFAULT_RESEND_SECONDS,
+      parse: resendSeconds,
+      doc: {
+        type: t.int(1, 600, 'seconds'),
+        description: 'Re-send firing alerts to Alertmanager this often (its `resolve_timeout` is 5 minutes).',
+      },
+    }),
   },
   simple: (s, env) =>
     s.alertmanagerUrls === undefined || s.alertmanagerUrls.length === 0

@@ -7,7 +7,22 @@
  */
 import type { Sink } from '../collector/sink.js';
 import type { Severity } from '../contracts.js';
+import type { OptionType } from '../probe-options.js';
 import type { Obj } from './keyed.js';
+
+/** How the configuration reference (docs/configuration.md) documents a key; its tests hold the parser to it. */
+export interface KeyDoc {
+  type: OptionType;
+  description: string;
+  /** Required: true, or when (in words). */
+  required?: true | string;
+  /** A default that depends on something else, in words. */
+  defaultText?: string;
+  /** A value the parser accepts (the default when absent). */
+  example?: unknown;
+  /** The example as the environment variable carries it, when it is not String(example). */
+  envExample?: string;
+}
 
 /** What every sink factory gets besides its own settings. */
 export interface SinkEnvironment {
@@ -26,6 +41,7 @@ export interface Setting<T> {
   /** Read the variable's value; default: the value as it is. */
   fromEnv?(raw: string): T;
   readonly default?: T;
+  readonly doc: KeyDoc;
 }
 
 export type Settings = Readonly<Record<string, Setting<unknown>>>;
@@ -57,7 +73,9 @@ export interface SinkDefinition<Type extends string, Def extends NamedSink<Type>
   /** The names the simple setup gives its sinks of this kind; named sinks may not take them. */
   readonly simpleNames: readonly string[];
   /** The keys of a `collector.sinks` item of this type besides name and type, as messages list them. */
-  readonly keys: readonly string[];
+  readonly keys: readonly (KeyDoc & { key: string; default?: unknown })[];
+  /** A valid `collector.sinks` item of this type: the reference's example, and its tests' base. */
+  readonly example: Obj & { type: Type };
   /** A `collector.sinks` item whose keys were checked against `keys`; `at` is "collector.sinks[i]". */
   parse(x: Obj, at: string, name: string): Def;
   readonly settings: S;

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { GroupChange, Sink } from '../collector/sink.js';
 import { SinkError } from '../collector/sink.js';
+import { optionType as t } from '../probe-options.js';
 import { defineSink, setting } from './definition.js';
 import { nonEmpty, str } from './keyed.js';
 
@@ -60,11 +61,24 @@ export const fileDefinition = defineSink({
   type: 'file',
   floor: 'info',
   simpleNames: ['file', 'stdout'],
-  keys: ['path'],
+  keys: [
+    {
+      key: 'path',
+      type: t.str('file, or - for stdout'),
+      required: true,
+      example: '/var/lib/hostward/audit.ndjson',
+      description: 'NDJSON of group changes.',
+    },
+  ],
+  example: { name: 'archive', type: 'file', path: '/var/lib/hostward/audit.ndjson' },
   parse: (x, at, name): FileSinkDef => ({ name, type: 'file', path: str(x.path, `${at}.path`) }),
   settings: {
     /** NDJSON file sink: a path, or `-` for stdout. */
-    fileSink: setting({ env: 'HOSTWARD_FILE_SINK', parse: nonEmpty }),
+    fileSink: setting({
+      env: 'HOSTWARD_FILE_SINK',
+      parse: nonEmpty,
+      doc: { type: t.str('file, or - for stdout'), example: '-', description: 'File sink: NDJSON of group changes.' },
+    }),
   },
   simple: (s) => (s.fileSink ? [fileSink(s.fileSink)] : []),
   create: (d) => [Object.assign(fileSink(d.path), { name: d.name })],

@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { ConfigError } from '../config/config-error.js';
 import type { Severity } from '../contracts.js';
 import type { DeliveryResult, GroupChange, Sink } from '../collector/sink.js';
+import { optionType as t } from '../probe-options.js';
 import { checkUrl, readSecretFile } from './config.js';
 import { defineSink, setting } from './definition.js';
 import type { SinkEnvironment } from './definition.js';
@@ -193,7 +194,23 @@ export const pagerdutyDefinition = defineSink({
   type: 'pagerduty',
   floor: 'high',
   simpleNames: ['pagerduty'],
-  keys: ['routingKeyFile', 'url'],
+  keys: [
+    {
+      key: 'routingKeyFile',
+      type: t.str('file'),
+      required: true,
+      example: '/run/secrets/pd',
+      description: 'File holding the Events API v2 routing key.',
+    },
+    {
+      key: 'url',
+      type: t.str('URL'),
+      defaultText: `\`${PAGERDUTY_DEFAULT_URL}\``,
+      example: 'https://events.eu.pagerduty.com/v2/enqueue',
+      description: 'Events API endpoint.',
+    },
+  ],
+  example: { name: 'oncall', type: 'pagerduty', routingKeyFile: '/run/secrets/pd' },
   parse: (x, at, name): PagerDutySinkDef => {
     const d: PagerDutySinkDef = {
       name,
@@ -205,9 +222,26 @@ export const pagerdutyDefinition = defineSink({
   },
   settings: {
     /** File holding the Events API v2 routing key; a secret. */
-    pagerdutyRoutingKeyFile: setting({ env: 'HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE', parse: nonEmpty }),
+    pagerdutyRoutingKeyFile: setting({
+      env: 'HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE',
+      parse: nonEmpty,
+      doc: {
+        type: t.str('file'),
+        example: '/etc/hostward/pagerduty/routing-key',
+        description: 'PagerDuty sink (Events API v2): file holding the routing key.',
+      },
+    }),
     /** Events API endpoint; default PAGERDUTY_DEFAULT_URL. */
-    pagerdutyUrl: setting({ env: 'HOSTWARD_PAGERDUTY_URL', parse: nonEmpty }),
+    pagerdutyUrl: setting({
+      env: 'HOSTWARD_PAGERDUTY_URL',
+      parse: nonEmpty,
+      doc: {
+        type: t.str('URL'),
+        defaultText: `\`${PAGERDUTY_DEFAULT_URL}\``,
+        example: 'https://events.eu.pagerduty.com/v2/enqueue',
+        description: 'The Events API endpoint (the EU region, or a test server).',
+      },
+    }),
   },
   simple: (s, env) => {
     if (s.pagerdutyRoutingKeyFile === undefined) {

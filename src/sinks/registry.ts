@@ -9,7 +9,7 @@ import { severityRank } from '../contracts.js';
 import type { Severity } from '../contracts.js';
 import { alertmanagerDefinition } from './alertmanager.js';
 import type { Sink } from '../collector/sink.js';
-import type { SettingsOf, SinkDefinition, SinkEnvironment, Settings } from './definition.js';
+import type { Setting, SettingsOf, SinkDefinition, SinkEnvironment, Settings } from './definition.js';
 import { fileDefinition } from './file.js';
 import { allow, isObj, KeyedProblem, str } from './keyed.js';
 import type { Obj } from './keyed.js';
@@ -75,7 +75,7 @@ function parseSinkDef(x: unknown, key: string, seen: Set<string>): SinkDef {
   const d = DEFINITIONS.find((def) => def.type === x.type);
   if (!d)
     throw new KeyedProblem(`${key}.type`, `must be one of ${SINK_TYPES.join(', ')}, got ${JSON.stringify(x.type)}`);
-  allow(x, key, ['name', 'type', ...d.keys]);
+  allow(x, key, ['name', 'type', ...d.keys.map((k) => k.key)]);
   return d.parse(x, key, name);
 }
 
@@ -86,30 +86,31 @@ export function parseSinkDefs(raw: unknown, at: string): SinkDef[] {
   return raw.map((x, i) => parseSinkDef(x, `${at}[${i}]`, seen));
 }
 
-/** The simple setup's keys under `collector`, every sink's. */
-export const SINK_SETTING_KEYS: readonly string[] = DEFINITIONS.flatMap((d) => Object.keys(d.settings));
+/** The simple setup's keys under `collector`, every sink's, in registry order. */
+export const SINK_SETTINGS: readonly { key: string; setting: Setting<unknown> }[] = DEFINITIONS.flatMap((d) =>
+  Object.entries(d.settings).map(([key, setting]) => ({ key, setting })),
+);
+export const SINK_SETTING_KEYS: readonly string[] = SINK_SETTINGS.map((s) => s.key);
 
 /** The simple setup's defaults (the keys that always have a value). */
 export function sinkSettingDefaults(): SinkSettings {
   const out: Obj = {};
-  for (const d of DEFINITIONS)
-    for (const [k, s] of Object.entries(d.settings)) if (s.default !== undefined) out[k] = s.default;
+  for (const { key, setting } of SINK_SETTINGS) if (setting.default !== undefined) out[key] = setting.default;
   return out as SinkSettings;
 }
 
 /** Read the simple setup's keys of the `collector` mapping `c` into `target`; problems as KeyedProblem. */
 export function applySinkSettings(target: SinkSettings, c: Obj, at: string): void {
   const t = target as Obj;
-  for (const d of DEFINITIONS)
-    for (const [k, s] of Object.entries(d.settings)) if (c[k] !== undefined) t[k] = s.parse(c[k], `${at}.${k}`);
+  for (const { key, setting } of SINK_SETTINGS)
+    if (c[key] !== undefined) t[key] = setting.parse(c[key], `${at}.${key}`);
 }
 
 /** The environment variables of the simple setup; each overrides its key (an empty variable is ignored). */
 export function applySinkEnv(target: SinkSettings, env: NodeJS.ProcessEnv): void {
   const t = target as Obj;
-  for (const d of DEFINITIONS)
-    for (const [k, s] of Object.entries(d.settings)) {
-      const raw = s.env === undefined ? undefined : env[s.env];
-      if (raw) t[k] = s.fromEnv ? s.fromEnv(raw) : raw;
-    }
+  for (const { key, setting } of SINK_SETTINGS) {
+    const raw = setting.env === undefined ? undefined : env[setting.env];
+    if (raw) t[key] = setting.fromEnv ? setting.fromEnv(raw) : raw;
+  }
 }

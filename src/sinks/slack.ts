@@ -8,6 +8,7 @@
  */
 import type { DeliveryResult, FailingNodeCheck, FleetView, GroupChange, Sink } from '../collector/sink.js';
 import { SinkError } from '../collector/sink.js';
+import { optionType as t } from '../probe-options.js';
 import { checkUrl, readSecretFile } from './config.js';
 import { defaulted, defineSink, setting } from './definition.js';
 import type { SinkEnvironment } from './definition.js';
@@ -244,7 +245,23 @@ export const slackDefinition = defineSink({
   type: 'slack',
   floor: 'medium',
   simpleNames: ['slack'],
-  keys: ['webhookUrlFile', 'sendResolved'],
+  keys: [
+    {
+      key: 'webhookUrlFile',
+      type: t.str('file'),
+      required: true,
+      example: '/run/secrets/slack',
+      description: 'File holding the Slack incoming-webhook URL.',
+    },
+    {
+      key: 'sendResolved',
+      type: t.bool,
+      default: true,
+      example: false,
+      description: 'Post resolves as follow-up messages.',
+    },
+  ],
+  example: { name: 'team-slack', type: 'slack', webhookUrlFile: '/run/secrets/slack' },
   parse: (x, at, name): SlackSinkDef => ({
     name,
     type: 'slack',
@@ -253,9 +270,21 @@ export const slackDefinition = defineSink({
   }),
   settings: {
     /** File holding the Slack incoming-webhook URL; the URL is a secret. */
-    slackWebhookUrlFile: setting({ env: 'HOSTWARD_SLACK_WEBHOOK_URL_FILE', parse: nonEmpty }),
+    slackWebhookUrlFile: setting({
+      env: 'HOSTWARD_SLACK_WEBHOOK_URL_FILE',
+      parse: nonEmpty,
+      doc: {
+        type: t.str('file'),
+        example: '/etc/hostward/slack/webhook-url',
+        description: 'Slack sink: file holding the incoming-webhook URL.',
+      },
+    }),
     /** Post Slack resolves as follow-up messages. */
-    slackSendResolved: defaulted({ default: true, parse: trueOrFalse }),
+    slackSendResolved: defaulted({
+      default: true,
+      parse: trueOrFalse,
+      doc: { type: t.bool, example: false, description: 'Post resolves to Slack as follow-up messages.' },
+    }),
   },
   simple: (s, env) =>
     s.slackWebhookUrlFile === undefined

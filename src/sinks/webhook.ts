@@ -11,6 +11,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { DeliveryResult, GroupChange, Sink } from '../collector/sink.js';
+import { optionType as t } from '../probe-options.js';
 import { ConfigError } from '../config/config-error.js';
 import { checkUrl, readSecretFile } from './config.js';
 import { defineSink, setting } from './definition.js';
@@ -122,7 +123,22 @@ export const webhookDefinition = defineSink({
   type: 'webhook',
   floor: 'medium',
   simpleNames: ['webhook'],
-  keys: ['urlFile', 'secretFile'],
+  keys: [
+    {
+      key: 'urlFile',
+      type: t.str('file'),
+      required: true,
+      example: '/run/secrets/soc-url',
+      description: 'File holding the URL.',
+    },
+    {
+      key: 'secretFile',
+      type: t.str('file'),
+      example: '/run/secrets/soc-hmac',
+      description: 'HMAC-SHA256 secret for `X-Hostward-Signature`.',
+    },
+  ],
+  example: { name: 'soc', type: 'webhook', urlFile: '/run/secrets/soc-url' },
   parse: (x, at, name): WebhookSinkDef => {
     const d: WebhookSinkDef = { name, type: 'webhook', urlFile: str(x.urlFile, `${at}.urlFile`) };
     if (x.secretFile !== undefined) d.secretFile = str(x.secretFile, `${at}.secretFile`);
@@ -130,9 +146,26 @@ export const webhookDefinition = defineSink({
   },
   settings: {
     /** File holding the URL group changes are posted to. */
-    webhookUrlFile: setting({ env: 'HOSTWARD_WEBHOOK_URL_FILE', parse: nonEmpty }),
+    webhookUrlFile: setting({
+      env: 'HOSTWARD_WEBHOOK_URL_FILE',
+      parse: nonEmpty,
+      doc: {
+        type: t.str('file'),
+        example: '/etc/hostward/webhook/url',
+        description: 'Webhook sink: file holding the URL group changes are posted to as JSON.',
+      },
+    }),
     /** File holding the HMAC secret requests are signed with. */
-    webhookSecretFile: setting({ env: 'HOSTWARD_WEBHOOK_SECRET_FILE', parse: nonEmpty }),
+    webhookSecretFile: setting({
+      env: 'HOSTWARD_WEBHOOK_SECRET_FILE',
+      parse: nonEmpty,
+      doc: {
+        type: t.str('file'),
+        example: '/etc/hostward/webhook/secret',
+        description:
+          'Webhook sink: HMAC-SHA256 secret; requests then carry `X-Hostward-Signature: v1=…` over `timestamp.body`.',
+      },
+    }),
   },
   simple: (s, env) => {
     if (s.webhookUrlFile !== undefined)
