@@ -159,6 +159,11 @@ describe('the agent fits its host facts to the contract', () => {
     expect(long.length).toBeLessThanOrEqual(HOST_FACT_LIMITS.osName);
     expect(long.length).toBeGreaterThan(HOST_FACT_LIMITS.osName - 5);
     expect(long).toMatch(/characters cut\)$/);
+    // Cut where a character of two UTF-16 units would be halved: no lone surrogate is left for the collector to refuse.
+    for (let pad = 0; pad < 4; pad++) {
+      const name = fitFact('osName', 'x'.repeat(pad) + '😀'.repeat(200))!;
+      expect(validateEvents([withHost({ osName: name })]).ok, `pad ${pad}`).toBe(true);
+    }
     expect(fitFact('osId', 'debian; rm -rf /')).toBeUndefined();
     expect(fitFact('agentVersion', 'v'.repeat(65))).toBeUndefined();
     expect(fitFact('kernel', '   ')).toBeUndefined();
@@ -166,7 +171,7 @@ describe('the agent fits its host facts to the contract', () => {
 
   it('whatever the scanned root says, the collector accepts what the agent sends', () => {
     const text = fc.oneof(
-      fc.string({ unit: 'grapheme', maxLength: 300 }),
+      fc.string({ unit: 'grapheme', minLength: 100, maxLength: 300 }),
       fc.string({ unit: 'binary', maxLength: 300 }),
     );
     fc.assert(
