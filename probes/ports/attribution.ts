@@ -3,7 +3,7 @@
  * /proc/net/*. Then comm, cmdline, the real uid from status, and the pod/container from cgroup.
  * The fd links are read with HostRoot.readLink, which never follows them ("socket:[N]" is not a path).
  */
-import { mapLimit } from '../../src/sdk.js';
+import { mapLimit, parseCmdline, readCmdline } from '../../src/sdk.js';
 import type { HostRoot } from '../../src/sdk.js';
 import type { Owner } from './types.js';
 import { parseCgroup } from '../../src/sdk.js';
@@ -44,7 +44,7 @@ const SECRET_KEY = /^-{0,2}[\w.-]*(pass|secret|token|key|cred|auth)[\w.-]*$/i;
  * values of secret-looking options (--requirepass x, --token=x) are redacted.
  */
 export function formatCmdline(text: string, max = 200): string {
-  const args = text.split('\0').filter(Boolean);
+  const args = parseCmdline(text, { dropEmpty: true });
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -62,7 +62,7 @@ export function formatCmdline(text: string, max = 200): string {
 export async function describeProcess(host: HostRoot, pid: number): Promise<Owner> {
   const [comm, cmdline, status, cgroup] = await Promise.all([
     host.readText(`/proc/${pid}/comm`, { maxBytes: 256 }),
-    host.readText(`/proc/${pid}/cmdline`, { maxBytes: 64 * 1024 }),
+    readCmdline(host, pid),
     host.readText(`/proc/${pid}/status`, { maxBytes: 64 * 1024 }),
     host.readText(`/proc/${pid}/cgroup`, { maxBytes: 256 * 1024 }),
   ]);

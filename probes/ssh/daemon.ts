@@ -5,6 +5,7 @@
  * where no listener is visible, nothing is assumed.
  */
 import type { HostRoot } from '../../src/sdk.js';
+import { findProcesses, parseCmdline } from '../../src/sdk.js';
 
 /** sshd's getopt string (9.2): these options take an argument. */
 const WITH_ARG = new Set(['C', 'E', 'b', 'c', 'f', 'g', 'h', 'k', 'o', 'p', 'u']);
@@ -61,8 +62,9 @@ export function parseSshdArgs(args: readonly string[]): DaemonArgs {
  * "sshd: /usr/sbin/sshd -D -o X=y [listener] 0 of 10-100 startups" (one string); per-connection processes
  * are "sshd: user [priv]" and are not listeners.
  */
-export function listenerArgv(cmdline: string): string[] | undefined {
-  const parts = cmdline.split('\0').filter((p) => p.length > 0);
+export function listenerArgv(cmdline: string | readonly string[]): string[] | undefined {
+  const parts =
+    typeof cmdline === 'string' ? parseCmdline(cmdline, { dropEmpty: true }) : cmdline.filter((p) => p.length > 0);
   if (parts.length === 0) return undefined;
   const first = parts[0]!;
   if (parts.length === 1 && first.startsWith('sshd: ')) {
@@ -81,11 +83,9 @@ export interface Daemon {
 /** Every sshd listener visible in the host's /proc, lowest pid first. */
 export async function findListeners(host: HostRoot, maxProcs = 100_000): Promise<Daemon[]> {
   const out: Daemon[] = [];
-  for (const p of (await host.processes()).slice(0, maxProcs)) {
-    if (p.comm !== 'sshd') continue;
-    const cmd = await host.readText(`/proc/${p.pid}/cmdline`, { maxBytes: 64 * 1024 });
-    const argv = cmd.ok ? listenerArgv(cmd.text) : undefined;
+  for (const p of await findProcesses(host, ['sshd'], maxProcs)) {
+    const argv = listenerArgv(p.argv);
     if (argv) out.push({ pid: p.pid, argv, args: parseSshdArgs(argv.slice(1)) });
   }
-  return out.sort((a, b) => a.pid - b.pid);
+  return out;
 }

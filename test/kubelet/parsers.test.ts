@@ -11,9 +11,9 @@ import {
   parseUnit,
   splitWords,
   wordsOf,
-  cmdlineArgv,
   lastFlag,
 } from '../../src/host/facts/kubelet/argv.js';
+import { parseCmdline } from '../../src/sdk.js';
 import { parseKubeletConfig, parseRancherConfig } from '../../src/host/facts/kubelet/config-file.js';
 import {
   convertFlag,
@@ -51,9 +51,10 @@ describe('parseFlags (pflag)', () => {
     expect(r.flags.length).toBe(4096);
     expect(r.problems[0]).toMatch(/only the first 4096/);
   });
-  it('cmdlineArgv splits on NUL and drops empty parts', () => {
-    expect(cmdlineArgv('/usr/bin/kubelet\0--a=1\0\0')).toEqual(['/usr/bin/kubelet', '--a=1']);
-    expect(cmdlineArgv('')).toEqual([]);
+  it('the shared cmdline splitter splits on NUL and, asked to, drops empty parts', () => {
+    expect(parseCmdline('/usr/bin/kubelet\0--a=1\0\0', { dropEmpty: true })).toEqual(['/usr/bin/kubelet', '--a=1']);
+    expect(parseCmdline('/usr/bin/kubelet\0\0--a=1\0')).toEqual(['/usr/bin/kubelet', '', '--a=1']);
+    expect(parseCmdline('', { dropEmpty: true })).toEqual([]);
   });
 });
 

@@ -71,14 +71,6 @@ export function lastFlag(flags: readonly Flag[], name: string): Flag | undefined
   return undefined;
 }
 
-/** argv from /proc/<pid>/cmdline (NUL-separated). */
-export function cmdlineArgv(text: string): string[] {
-  return text
-    .split('\0')
-    .filter((p) => p.length > 0)
-    .slice(0, MAX_ARGS + 2);
-}
-
 /** Words of an argv, each with the file (and the word) as evidence. */
 export function wordsOf(argv: readonly string[], file: string): Word[] {
   return argv.map((text) => ({ text, evidence: { file, text: text.slice(0, 300) } }));

@@ -10,11 +10,14 @@ export const CLOCK_TICKS = 100;
 export const MAX_CMDLINE_BYTES = 256 * 1024;
 export const MAX_ARGS = 4096;
 
-/** argv from /proc/<pid>/cmdline: NUL-separated, with a trailing NUL; bounded in count. */
-export function parseCmdline(text: string): string[] {
+/**
+ * argv from /proc/<pid>/cmdline: NUL-separated, with a trailing NUL; bounded in count. The one splitter of
+ * command lines: `dropEmpty` leaves out empty words, which a flag parser never sees and evidence need not show.
+ */
+export function parseCmdline(text: string, opts: { dropEmpty?: boolean } = {}): string[] {
   const parts = text.split('\0');
   if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
-  return parts.slice(0, MAX_ARGS);
+  return (opts.dropEmpty ? parts.filter((p) => p.length > 0) : parts).slice(0, MAX_ARGS);
 }
 
 export interface ProcStat {
