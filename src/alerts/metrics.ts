@@ -18,6 +18,31 @@ export interface AlertMetrics {
 export function createAlertMetrics(outbox: () => Outbox | undefined): AlertMetrics {
   const registry = new Registry();
   const registers = [registry];
+  const counters = deliveryCounters(registers);
+  outboxGauges(registers, outbox);
+  outboxTotal(
+    registers,
+    'hostward_outbox_dropped_events_total',
+    'Unsent events dropped because the outbox exceeded its size or age bound (open alerts are re-sent after a drop).',
+    () => outbox()?.droppedEvents,
+  );
+  outboxTotal(
+    registers,
+    'hostward_outbox_write_errors_total',
+    'Failed writes under the agent state directory (outbox, acknowledgement, alert state): a full or read-only disk. Changes are produced again once writes succeed.',
+    () => outbox()?.writeErrors,
+  );
+  outboxTotal(
+    registers,
+    'hostward_outbox_corrupt_records_total',
+    'Outbox records found corrupted or truncated on disk (CRC mismatch) and skipped.',
+    () => outbox()?.corruptRecords,
+  );
+  return { registry, ...counters };
+}
+
+/** Sent, failed and refused events, by sink, each exported at 0 from the start. */
+function deliveryCounters(registers: Registry[]): Omit<AlertMetrics, 'registry'> {
   const sent = new Counter({
     name: 'hostward_alerts_sent_total',
     help: 'Alert events delivered and acknowledged, by sink (the agent has one: collector).',
@@ -39,6 +64,11 @@ export function createAlertMetrics(outbox: () => Outbox | undefined): AlertMetri
   sent.inc({ sink: AGENT_SINK }, 0);
   failed.inc({ sink: AGENT_SINK }, 0);
   refused.inc({ sink: AGENT_SINK }, 0);
+  return { sent, failed, refused };
+}
+
+/** The outbox's depth, size and oldest event's age, read at each scrape. */
+function outboxGauges(registers: Registry[], outbox: () => Outbox | undefined): void {
   new Gauge({
     name: 'hostward_outbox_events',
     help: 'Alert events in the outbox not yet acknowledged by the collector.',
@@ -64,41 +94,20 @@ export function createAlertMetrics(outbox: () => Outbox | undefined): AlertMetri
       this.set(t === undefined ? 0 : Math.max(0, (Date.now() - t) / 1000));
     },
   });
+}
+
+/** A counter the outbox keeps itself (since this process started), copied at each scrape once there is an outbox. */
+function outboxTotal(registers: Registry[], name: string, help: string, read: () => number | undefined): void {
   new Counter({
-    name: 'hostward_outbox_dropped_events_total',
-    help: 'Unsent events dropped because the outbox exceeded its size or age bound (open alerts are re-sent after a drop).',
+    name,
+    help,
     registers,
     collect() {
-      const o = outbox();
-      if (o) {
+      const n = read();
+      if (n !== undefined) {
         this.reset();
-        this.inc(o.droppedEvents);
+        this.inc(n);
       }
     },
   });
-  new Counter({
-    name: 'hostward_outbox_write_errors_total',
-    help: 'Failed writes under the agent state directory (outbox, acknowledgement, alert state): a full or read-only disk. Changes are produced again once writes succeed.',
-    registers,
-    collect() {
-      const o = outbox();
-      if (o) {
-        this.reset();
-        this.inc(o.writeErrors);
-      }
-    },
-  });
-  new Counter({
-    name: 'hostward_outbox_corrupt_records_total',
-    help: 'Outbox records found corrupted or truncated on disk (CRC mismatch) and skipped.',
-    registers,
-    collect() {
-      const o = outbox();
-      if (o) {
-        this.reset();
-        this.inc(o.corruptRecords);
-      }
-    },
-  });
-  return { registry, sent, failed, refused };
 }
