@@ -6,10 +6,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { openDatabase } from '../../src/collector/sqlite.js';
 import {
   DRIVER,
@@ -22,6 +20,7 @@ import {
   waitFor,
 } from '../collector/helpers.js';
 import type { Dirs, Proc } from '../collector/helpers.js';
+import { memoryTempDir } from '../helpers/scratch.js';
 
 interface Driver {
   child: ChildProcess;
@@ -90,7 +89,7 @@ let collector: Proc | undefined;
 const agentDirs: string[] = [];
 const children: ChildProcess[] = [];
 const agentState = () => {
-  const s = mkdtempSync(path.join(os.tmpdir(), 'hostward-agent-state-'));
+  const s = memoryTempDir('hostward-agent-state-'); // the outbox fsyncs every append and every ack
   agentDirs.push(s);
   return s;
 };

@@ -1,10 +1,10 @@
 /** Real collector processes for the tests: the built CLI on 127.0.0.1 only. */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AlertEvent } from '../../src/contracts.js';
+import { memoryTempDir } from '../helpers/scratch.js';
 
 export const CLI = path.resolve('dist/src/cli/main.js');
 export const DRIVER = path.resolve('test/alerts/driver.mjs');
@@ -24,7 +24,7 @@ export interface Dirs {
 }
 
 export function makeDirs(extra = ''): Dirs {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-collector-'));
+  const dir = memoryTempDir('hostward-collector-'); // the collector fsyncs every batch it stores
   const d: Dirs = {
     dir,
     db: path.join(dir, 'collector.db'),

@@ -164,9 +164,7 @@ describe('a hostile host root', () => {
       console.log(
         `hostile layout: built in ${buildSeconds.toFixed(1)} s; integrity init ${init.seconds.toFixed(1)} s, check ${check.seconds.toFixed(1)} s over ${MANY} files`,
       );
-      // Generous bounds for a shared 2-core machine; the figures are printed above.
-      expect(init.seconds).toBeLessThan(180);
-      expect(check.seconds).toBeLessThan(180);
+      // The bound is each run's kill timeout (a killed run has no exit code 0); the figures are printed above.
     },
   );
 

@@ -81,10 +81,12 @@ describe('dpkg version comparison: edge cases', () => {
   });
 
   it('is linear on huge input', () => {
-    const a = '1.' + '9'.repeat(200_000) + 'a'.repeat(200_000);
-    const t = performance.now();
+    // Two million characters: a linear comparison takes milliseconds, a quadratic one (rescanning the digits
+    // for each character) hours, so the test's timeout is the bound, without a timing here.
+    const a = '1.' + '9'.repeat(1_000_000) + 'a'.repeat(1_000_000);
     expect(compareVersions(a, a + '~')).toBe(1);
-    expect(performance.now() - t).toBeLessThan(500);
+    expect(compareVersions(a + '~', a)).toBe(-1);
+    expect(compareVersions(a, a)).toBe(0);
   });
 });
 
@@ -148,9 +150,10 @@ describe.skipIf(!haveDpkg)('dpkg version comparison vs dpkg --compare-versions o
     }
   });
 
-  // Each pair is one dpkg process (about 5 ms here), so the suite compares an even sample of the pairs;
+  // Each pair is one dpkg process (about 5 ms here, far more on a loaded machine: 20,000 pairs took 55 s), so
+  // the suite compares an even sample of the pairs, which still takes pairs of every kind below;
   // HOSTWARD_VERSION_PAIRS=100500 runs them all (the README's figure).
-  const target = Number(process.env.HOSTWARD_VERSION_PAIRS ?? 20_000);
+  const target = Number(process.env.HOSTWARD_VERSION_PAIRS ?? 5_000);
   it(
     `agrees on ${target} real version pairs (an even sample of 100,500), 0 mismatches`,
     { timeout: 600_000 },
