@@ -12,6 +12,7 @@ import { HostRoot } from '../host/root.js';
 import { hostExec } from '../host/exec.js';
 import { detectOs, detectNodeName } from '../host/os.js';
 import { detectHostRole } from './host-role.js';
+import type { HostRole } from './host-role.js';
 import type { Config } from '../config/config.js';
 import { VERSION } from '../version.js';
 
@@ -95,6 +96,23 @@ export function isGatingFailure(f: Finding, threshold: Severity): boolean {
 
 const STATUS_ORDER = { fail: 0, unknown: 1, pass: 2, skip: 3 } as const;
 
+/** What the runner gives every probe of one scan. */
+interface ScanRun {
+  opts: ScanOptions;
+  host: HostRoot;
+  exec: ReturnType<typeof hostExec>;
+  now: () => Date;
+  today: string;
+  timeoutMs: number;
+  hostRole: HostRole;
+}
+
+interface ProbeOutcome {
+  run: ProbeRun;
+  findings: Finding[];
+  measurements: Measurement[];
+}
+
 export async function runScan(opts: ScanOptions): Promise<Report> {
   const now = opts.now ?? (() => new Date());
   const started = now();
@@ -113,73 +131,8 @@ export async function runScan(opts: ScanOptions): Promise<Report> {
     detectHostRole(host, config.scan.hostRole),
   ]);
 
-  const results = await Promise.all(
-    probes.map(async (probe): Promise<{ run: ProbeRun; findings: Finding[]; measurements: Measurement[] }> => {
-      const log = opts.log.child({ probe: probe.name });
-      const ac = new AbortController();
-      const p0 = performance.now();
-      let facts: unknown;
-      let error: string | undefined;
-      try {
-        facts = await withTimeout(
-          probe.gather({
-            host,
-            exec,
-            log,
-            config: config.probes[probe.name] ?? {},
-            signal: ac.signal,
-            now,
-            mode: opts.mode ?? 'scan',
-            hostRole,
-            ...(opts.ownListeners ? { ownListeners: opts.ownListeners } : {}),
-          }),
-          timeoutMs,
-          ac,
-        );
-      } catch (e) {
-        error = errorMessage(e);
-        log.warn({ err: error }, 'probe failed');
-      }
-      const durationSeconds = (performance.now() - p0) / 1000;
-      let pre: Outcome | undefined;
-      if (error !== undefined) pre = { status: 'unknown', message: `the ${probe.name} probe failed: ${error}` };
-      else {
-        try {
-          pre = probe.precondition?.(facts);
-        } catch (e) {
-          pre = { status: 'unknown', message: `the ${probe.name} probe could not decide: ${errorMessage(e)}` };
-        }
-      }
-      const findings = probe.checks
-        .filter((c) => config.checks[c.id]?.enabled !== false)
-        .map((c) => toFinding(probe, c, evaluate(c, facts, pre), config, today))
-        .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.check.localeCompare(b.check));
-      let measurements: Measurement[] = [];
-      if (error === undefined && probe.measure) {
-        try {
-          measurements = probe.measure(facts);
-        } catch (e) {
-          log.warn({ err: errorMessage(e) }, 'probe measurements failed');
-        }
-      }
-      const run: ProbeRun = {
-        probe: probe.name,
-        status: error === undefined ? 'ok' : 'error',
-        durationSeconds: round(durationSeconds),
-      };
-      if (error !== undefined) run.error = error;
-      if (error === undefined && probe.runFields) {
-        try {
-          const extra = probe.runFields(facts);
-          if (extra.baseline) run.baseline = extra.baseline;
-        } catch (e) {
-          log.warn({ err: errorMessage(e) }, 'probe run fields failed');
-        }
-      }
-      return { run, findings, measurements };
-    }),
-  );
-
+  const scan: ScanRun = { opts, host, exec, now, today, timeoutMs, hostRole };
+  const results = await Promise.all(probes.map((probe) => runProbe(scan, probe)));
   const findings = results.flatMap((r) => r.findings);
 
   return {
@@ -194,6 +147,90 @@ export async function runScan(opts: ScanOptions): Promise<Report> {
     summary: summarise(findings),
     measurements: results.flatMap((r) => r.measurements),
   };
+}
+
+/** Gather one probe's facts under its timeout; evaluate its checks; collect its measurements and run fields. */
+async function runProbe(scan: ScanRun, probe: Probe): Promise<ProbeOutcome> {
+  const { config } = scan.opts;
+  const log = scan.opts.log.child({ probe: probe.name });
+  const p0 = performance.now();
+  const { facts, error } = await gatherFacts(scan, probe, log);
+  const durationSeconds = (performance.now() - p0) / 1000;
+  const pre = error !== undefined ? failedProbe(probe, error) : precondition(probe, facts);
+  const findings = probe.checks
+    .filter((c) => config.checks[c.id]?.enabled !== false)
+    .map((c) => toFinding(probe, c, evaluate(c, facts, pre), config, scan.today))
+    .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.check.localeCompare(b.check));
+  const run: ProbeRun = {
+    probe: probe.name,
+    status: error === undefined ? 'ok' : 'error',
+    durationSeconds: round(durationSeconds),
+  };
+  if (error !== undefined) {
+    run.error = error;
+    return { run, findings, measurements: [] };
+  }
+  addRunFields(probe, facts, run, log);
+  return { run, findings, measurements: measure(probe, facts, log) };
+}
+
+async function gatherFacts(scan: ScanRun, probe: Probe, log: Logger): Promise<{ facts?: unknown; error?: string }> {
+  const { opts } = scan;
+  const ac = new AbortController();
+  try {
+    const facts = await withTimeout(
+      probe.gather({
+        host: scan.host,
+        exec: scan.exec,
+        log,
+        config: opts.config.probes[probe.name] ?? {},
+        signal: ac.signal,
+        now: scan.now,
+        mode: opts.mode ?? 'scan',
+        hostRole: scan.hostRole,
+        ...(opts.ownListeners ? { ownListeners: opts.ownListeners } : {}),
+      }),
+      scan.timeoutMs,
+      ac,
+    );
+    return { facts };
+  } catch (e) {
+    const error = errorMessage(e);
+    log.warn({ err: error }, 'probe failed');
+    return { error };
+  }
+}
+
+function failedProbe(probe: Probe, error: string): Outcome {
+  return { status: 'unknown', message: `the ${probe.name} probe failed: ${error}` };
+}
+
+function precondition(probe: Probe, facts: unknown): Outcome | undefined {
+  try {
+    return probe.precondition?.(facts);
+  } catch (e) {
+    return { status: 'unknown', message: `the ${probe.name} probe could not decide: ${errorMessage(e)}` };
+  }
+}
+
+function measure(probe: Probe, facts: unknown, log: Logger): Measurement[] {
+  if (!probe.measure) return [];
+  try {
+    return probe.measure(facts);
+  } catch (e) {
+    log.warn({ err: errorMessage(e) }, 'probe measurements failed');
+    return [];
+  }
+}
+
+function addRunFields(probe: Probe, facts: unknown, run: ProbeRun, log: Logger): void {
+  if (!probe.runFields) return;
+  try {
+    const extra = probe.runFields(facts);
+    if (extra.baseline) run.baseline = extra.baseline;
+  } catch (e) {
+    log.warn({ err: errorMessage(e) }, 'probe run fields failed');
+  }
 }
 
 function round(s: number): number {

@@ -16,7 +16,9 @@ import type {
 import { readDpkgStatus, DPKG_STATUS_PATH } from '../../../src/sdk.js';
 import type { InstalledPackage } from '../../../src/sdk.js';
 import { readAptLists } from './lists.js';
+import type { AptList, ReleaseFile } from './lists.js';
 import { computePolicy, securityRule } from './policy.js';
+import type { PendingUpdate } from './policy.js';
 import { parseAptConf, isAptConfPart } from './apt-conf.js';
 import type { AptConf } from './apt-conf.js';
 import { parsePreferences, isPreferencesPart } from './preferences.js';
@@ -189,6 +191,36 @@ async function autoUpdateFacts(
   };
 }
 
+/** Held packages (dpkg's hold), each with its pending update. */
+function heldPackages(installed: readonly InstalledPackage[], updates: readonly PendingUpdate[]): HeldPackage[] {
+  const byKey = new Map(updates.map((u) => [u.name + '\0' + u.arch, u]));
+  return installed
+    .filter((p) => p.held)
+    .map((p) => {
+      const pending = byKey.get(p.name + '\0' + p.arch);
+      return { name: p.name, arch: p.arch, version: p.version, line: p.line, ...(pending ? { pending } : {}) };
+    });
+}
+
+/** What the report says of one archive (its Release file) and the lists read from it. */
+function sourceFact(r: ReleaseFile, lists: readonly AptList[]): SourceFact {
+  const i = r.info;
+  const s: SourceFact = {
+    path: r.path,
+    security: securityRule(i) !== undefined,
+    lists: lists.filter((l) => l.release === r).length,
+  };
+  if (i?.origin) s.origin = i.origin;
+  if (i?.label) s.label = i.label;
+  if (i?.suite) s.suite = i.suite;
+  if (i?.codename) s.codename = i.codename;
+  if (i?.date !== undefined) s.date = i.date;
+  if (i?.dateText !== undefined) s.dateText = i.dateText;
+  if (i?.validUntil !== undefined) s.validUntil = i.validUntil;
+  if (r.problem) s.problem = r.problem;
+  return s;
+}
+
 export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Promise<DebFamilyFacts> {
   const { host } = ctx;
   const problems: string[] = [];
@@ -222,30 +254,8 @@ export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Pro
   const pinProblems = [...pins.problems, ...policy.problems];
   problems.push(...pinProblems.slice(0, 10));
   const updates = policy.updates;
-  const byKey = new Map(updates.map((u) => [u.name + '\0' + u.arch, u]));
-  const holds: HeldPackage[] = installed
-    .filter((p) => p.held)
-    .map((p) => {
-      const pending = byKey.get(p.name + '\0' + p.arch);
-      return { name: p.name, arch: p.arch, version: p.version, line: p.line, ...(pending ? { pending } : {}) };
-    });
-  const sources: SourceFact[] = apt.releases.map((r) => {
-    const i = r.info;
-    const s: SourceFact = {
-      path: r.path,
-      security: securityRule(i) !== undefined,
-      lists: apt.lists.filter((l) => l.release === r).length,
-    };
-    if (i?.origin) s.origin = i.origin;
-    if (i?.label) s.label = i.label;
-    if (i?.suite) s.suite = i.suite;
-    if (i?.codename) s.codename = i.codename;
-    if (i?.date !== undefined) s.date = i.date;
-    if (i?.dateText !== undefined) s.dateText = i.dateText;
-    if (i?.validUntil !== undefined) s.validUntil = i.validUntil;
-    if (r.problem) s.problem = r.problem;
-    return s;
-  });
+  const holds = heldPackages(installed, updates);
+  const sources = apt.releases.map((r) => sourceFact(r, apt.lists));
   for (const f of apt.ignored) problems.push(`${f}: compression not supported, list not read`);
   for (const l of apt.lists)
     if (!l.release) problems.push(`${l.path}: no InRelease/Release file for this list (priority 500 assumed)`);

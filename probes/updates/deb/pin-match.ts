@@ -155,108 +155,125 @@ export function globMatcher(pattern: string): Matcher {
 export function regexMatcher(source: string): Matcher {
   const bad = (problem: string): Matcher => ({ ok: false, problem, test: never });
   if (source.length > MAX_PATTERN) return bad(`regular expression longer than ${MAX_PATTERN} characters`);
-  const nested = 'nested repetition is not evaluated (it can take exponential time)';
-  let js = '';
-  // Per open group: where it starts in `js`, and whether something inside it repeats.
-  const groups: { at: number; repeats: boolean }[] = [];
-  let atom = -1; // where the last atom starts in `js`; -1 when there is none to repeat
-  let atomRepeats = false; // that atom is a group containing a repetition
-  let quantified = ''; // the repetition just emitted after the atom ('' when none)
-  const simple = (q: string) => q === '*' || q === '+' || q === '?';
+  const t = new EreTranslator(source);
   for (let i = 0; i < source.length;) {
-    const c = source[i]!;
-    const startAtom = (text: string, repeats = false) => {
-      atom = js.length;
-      js += text;
-      atomRepeats = repeats;
-      quantified = '';
-    };
-    if (c === '\\') {
-      const n = source[i + 1];
-      if (n === undefined) return bad('trailing backslash');
-      if (/[1-9]/.test(n)) return bad('back-references are not supported');
-      startAtom(
-        /[wWsSbB]/.test(n)
-          ? '\\' + n
-          : n === '<' || n === '>'
-            ? '\\b'
-            : n === '`'
-              ? '^'
-              : n === "'"
-                ? '$'
-                : escapeJs(n),
-      );
-      i += 2;
-    } else if (c === '[') {
-      const b = bracket(source, i, '^', false);
-      if (!b) return bad('unmatched [ or unknown character class');
-      startAtom(b.js);
-      i = b.end;
-    } else if (c === '(') {
-      if (source[i + 1] === '?') return bad('"(?" is not POSIX');
-      groups.push({ at: js.length, repeats: false });
-      js += '(?:';
-      atom = -1;
-      quantified = '';
-      i++;
-    } else if (c === ')') {
-      const g = groups.pop();
-      if (!g)
-        startAtom('\\)'); // glibc: an unmatched ")" is an ordinary character
-      else {
-        js += ')';
-        atom = g.at;
-        atomRepeats = g.repeats;
-        quantified = '';
-        if (g.repeats && groups.length) groups[groups.length - 1]!.repeats = true;
-      }
-      i++;
-    } else if (c === '|') {
-      js += '|';
-      atom = -1;
-      quantified = '';
-      i++;
-    } else if (c === '*' || c === '+' || c === '?' || c === '{') {
-      let q = c;
-      if (c === '{') {
-        const m = /^\{(\d{1,3})(,(\d{0,3}))?\}/.exec(source.slice(i, i + 10));
-        if (!m) return bad('"{" does not start an interval');
-        if (m[3] !== undefined && m[3] !== '' && Number(m[3]) < Number(m[1])) return bad('invalid interval');
-        q = m[0];
-      }
-      if (atom < 0) return bad(`"${q}" repeats nothing`);
-      if (quantified) {
-        // stacked repetition: x** is x*, x+? is x*, x?? is x?; with intervals it nests
-        if (!simple(quantified) || !simple(q)) return bad(nested);
-        const both = quantified === q ? q : '*';
-        js = js.slice(0, js.length - quantified.length) + both;
-        quantified = both;
-        i += q.length;
-        continue;
-      }
-      if (atomRepeats) return bad(nested);
-      if (groups.length) groups[groups.length - 1]!.repeats = true;
-      js += q;
-      quantified = q;
-      i += q.length;
-    } else if (c === '^' || c === '$') {
-      js += c;
-      atom = -1;
-      quantified = '';
-      i++;
-    } else {
-      startAtom(c === '/' ? '\\/' : c === '}' || c === ']' ? '\\' + c : c);
-      i++;
-    }
+    const next = t.step(i);
+    if (typeof next === 'string') return bad(next);
+    i = next;
   }
-  if (groups.length) return bad('unmatched (');
+  if (t.groups.length) return bad('unmatched (');
   try {
-    const re = new RegExp(js, 'i');
+    const re = new RegExp(t.js, 'i');
     return { ok: true, test: (s) => re.test(s) };
   } catch (e) {
     return bad(
       `invalid regular expression (${(e as Error).message.replace(/^Invalid regular expression: /, '').slice(0, 80)})`,
     );
+  }
+}
+
+const NESTED = 'nested repetition is not evaluated (it can take exponential time)';
+const simpleRepeat = (q: string) => q === '*' || q === '+' || q === '?';
+
+/** regexMatcher's translation of an ERE into JavaScript, one token at a time. */
+class EreTranslator {
+  js = '';
+  /** Per open group: where it starts in `js`, and whether something inside it repeats. */
+  readonly groups: { at: number; repeats: boolean }[] = [];
+  /** Where the last atom starts in `js`; -1 when there is none to repeat. */
+  private atom = -1;
+  /** That atom is a group containing a repetition. */
+  private atomRepeats = false;
+  /** The repetition just emitted after the atom ('' when none). */
+  private quantified = '';
+
+  constructor(private readonly source: string) {}
+
+  /** Translates the token at `i`; returns where the next starts, or the problem. */
+  step(i: number): number | string {
+    const c = this.source[i]!;
+    if (c === '\\') return this.escape(i);
+    if (c === '[') {
+      const b = bracket(this.source, i, '^', false);
+      if (!b) return 'unmatched [ or unknown character class';
+      this.startAtom(b.js);
+      return b.end;
+    }
+    if (c === '(') return this.open(i);
+    if (c === ')') return this.close(i);
+    if (c === '*' || c === '+' || c === '?' || c === '{') return this.repeat(i, c);
+    if (c === '|' || c === '^' || c === '$') {
+      this.js += c;
+      this.atom = -1;
+      this.quantified = '';
+      return i + 1;
+    }
+    this.startAtom(c === '/' ? '\\/' : c === '}' || c === ']' ? '\\' + c : c);
+    return i + 1;
+  }
+
+  private startAtom(text: string): void {
+    this.atom = this.js.length;
+    this.js += text;
+    this.atomRepeats = false;
+    this.quantified = '';
+  }
+
+  private escape(i: number): number | string {
+    const n = this.source[i + 1];
+    if (n === undefined) return 'trailing backslash';
+    if (/[1-9]/.test(n)) return 'back-references are not supported';
+    this.startAtom(
+      /[wWsSbB]/.test(n) ? '\\' + n : n === '<' || n === '>' ? '\\b' : n === '`' ? '^' : n === "'" ? '$' : escapeJs(n),
+    );
+    return i + 2;
+  }
+
+  private open(i: number): number | string {
+    if (this.source[i + 1] === '?') return '"(?" is not POSIX';
+    this.groups.push({ at: this.js.length, repeats: false });
+    this.js += '(?:';
+    this.atom = -1;
+    this.quantified = '';
+    return i + 1;
+  }
+
+  private close(i: number): number {
+    const g = this.groups.pop();
+    if (!g) {
+      this.startAtom('\\)'); // glibc: an unmatched ")" is an ordinary character
+      return i + 1;
+    }
+    this.js += ')';
+    this.atom = g.at;
+    this.atomRepeats = g.repeats;
+    this.quantified = '';
+    if (g.repeats && this.groups.length) this.groups[this.groups.length - 1]!.repeats = true;
+    return i + 1;
+  }
+
+  private repeat(i: number, c: string): number | string {
+    let q = c;
+    if (c === '{') {
+      const m = /^\{(\d{1,3})(,(\d{0,3}))?\}/.exec(this.source.slice(i, i + 10));
+      if (!m) return '"{" does not start an interval';
+      if (m[3] !== undefined && m[3] !== '' && Number(m[3]) < Number(m[1])) return 'invalid interval';
+      q = m[0];
+    }
+    if (this.atom < 0) return `"${q}" repeats nothing`;
+    if (this.quantified) {
+      // stacked repetition: x** is x*, x+? is x*, x?? is x?; with intervals it nests
+      if (!simpleRepeat(this.quantified) || !simpleRepeat(q)) return NESTED;
+      const both = this.quantified === q ? q : '*';
+      this.js = this.js.slice(0, this.js.length - this.quantified.length) + both;
+      this.quantified = both;
+      return i + q.length;
+    }
+    if (this.atomRepeats) return NESTED;
+    if (this.groups.length) this.groups[this.groups.length - 1]!.repeats = true;
+    this.js += q;
+    this.quantified = q;
+    return i + q.length;
   }
 }
 

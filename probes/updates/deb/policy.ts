@@ -520,6 +520,33 @@ export function computePolicy(
   const problems: string[] = [];
   const native = opts.nativeArch ?? nativeArchOf(installed);
   const norm = (arch: string) => (arch === 'all' ? native : arch);
+  const files = packageFiles(lists, opts);
+  const status = files[0]!;
+  const dr = defaultReleasePin(opts, files, problems);
+  const { specific, generic } = compilePins(opts.pins ?? [], problems);
+  const unpinnedPrio = applyFilePins(files, dr, generic);
+  const byKey = availableVersions(installed, lists, files, norm);
+  const out: PolicyOut = { updates: [], effects: [], candidates: new Map() };
+  const ctx: PackageContext = { status, specific, native, unpinnedPrio };
+  for (const p of installed) {
+    const key = p.name + '\0' + norm(p.arch);
+    let versions = byKey.get(key);
+    if (!versions) byKey.set(key, (versions = new Map<string, Avail>()));
+    decidePackage(ctx, p, norm(p.arch), versions, out);
+  }
+  const byName = <T extends { name: string; arch: string }>(a: T, b: T) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0;
+  return {
+    updates: out.updates.sort(byName),
+    candidates: out.candidates,
+    files,
+    effects: out.effects.sort(byName),
+    problems,
+  };
+}
+
+/** The dpkg status (first) and one package file per list, with their priorities before any pin. */
+function packageFiles(lists: readonly AptList[], opts: PolicyOptions): PackageFile[] {
   const status: PackageFile = {
     path: opts.statusPath ?? STATUS_PATH,
     status: true,
@@ -544,10 +571,19 @@ export function computePolicy(
     if (l.release) f.release = l.release;
     files.push(f);
   }
+  return files;
+}
+
+/**
+ * Sets the files' priorities from APT::Default-Release and the generic pins; returns each file's priority
+ * without the preferences (defaults and APT::Default-Release only), for what the pins change.
+ */
+function applyFilePins(
+  files: PackageFile[],
+  dr: GenericPin | undefined,
+  generic: readonly GenericPin[],
+): Map<PackageFile, number> {
   const baseline = files.map((f) => f.priority);
-  const dr = defaultReleasePin(opts, files, problems);
-  const { specific, generic } = compilePins(opts.pins ?? [], problems);
-  // Without preferences (for what the pins change): defaults and APT::Default-Release only.
   applyGeneric(files, dr ? [dr] : []);
   const unpinnedPrio = new Map(files.map((f) => [f, f.priority]));
   files.forEach((f, i) => {
@@ -555,7 +591,16 @@ export function computePolicy(
     delete f.pin;
   });
   applyGeneric(files, dr ? [dr, ...generic] : generic);
+  return unpinnedPrio;
+}
 
+/** The versions the lists offer of each installed name and architecture, by "name\0arch" then version. */
+function availableVersions(
+  installed: readonly InstalledPackage[],
+  lists: readonly AptList[],
+  files: readonly PackageFile[],
+  norm: (arch: string) => string,
+): Map<string, Map<string, Avail>> {
   const byKey = new Map<string, Map<string, Avail>>();
   const wanted = new Set(installed.map((p) => p.name + '\0' + norm(p.arch)));
   lists.forEach((l, i) => {
@@ -579,63 +624,72 @@ export function computePolicy(
         });
     }
   });
+  return byKey;
+}
 
-  const updates: PendingUpdate[] = [];
-  const effects: PinEffect[] = [];
-  const candidates: PolicyResult['candidates'] = new Map();
-  for (const p of installed) {
-    const arch = norm(p.arch);
-    const key = p.name + '\0' + arch;
-    let versions = byKey.get(key);
-    if (!versions) byKey.set(key, (versions = new Map<string, Avail>()));
-    const inst = versions.get(p.version);
-    if (inst) {
-      if (!inst.files.includes(status)) inst.files.push(status);
-    } else versions.set(p.version, { version: p.version, source: p.source ?? p.name, arch: p.arch, files: [status] });
-    const sorted = [...versions.values()].sort((a, b) => compareVersions(b.version, a.version));
-    const pinsFor = pinsForPackage(specific, p.name, new Set(sorted.map((v) => v.source))).filter((s) =>
-      specificMatchesPackage(s, p.name, arch, native),
-    );
-    const verPins = sorted.map((v) =>
-      pinsFor.find((s) => (!s.source || ('exact' in s.name && s.name.exact === v.source)) && versionMatches(s.spec, v)),
-    );
-    const prios = sorted.map((v, i) => versionPriority(v, verPins[i]));
-    const ci = candidateOf(sorted, prios, p.version);
-    const withPrio = (prio: (f: PackageFile) => number) => sorted.map((v) => Math.max(...v.files.map(prio)));
-    const ui = candidateOf(
-      sorted,
-      withPrio((f) => unpinnedPrio.get(f)!),
-      p.version,
-    );
-    candidates.set(`${p.name}:${arch}`, {
-      installed: p.version,
-      ...(ci >= 0 ? { candidate: sorted[ci]!.version } : {}),
-      priorities: sorted.map((v, i) => ({ version: v.version, priority: prios[i]! })),
-    });
+interface PackageContext {
+  status: PackageFile;
+  specific: SpecificPins;
+  native: string;
+  unpinnedPrio: ReadonlyMap<PackageFile, number>;
+}
 
-    const involved = (i: number): PinRef[] =>
-      i < 0 ? [] : [verPins[i]?.ref, ...sorted[i]!.files.map((f) => f.pin)].filter((r): r is PinRef => r !== undefined);
-    const changed = ci !== ui;
-    const pinRefs = changed ? dedupe([...involved(ci), ...involved(ui)]) : [];
-    const unpinnedUpdate =
-      ui >= 0 && compareVersions(sorted[ui]!.version, p.version) > 0 ? classify(p, sorted, ui) : undefined;
-    const u = ci >= 0 && compareVersions(sorted[ci]!.version, p.version) > 0 ? classify(p, sorted, ci) : undefined;
-    if (u) {
-      if (changed && pinRefs.length) u.pins = pinRefs;
-      updates.push(u);
-    }
-    if (changed) {
-      const e: PinEffect = { name: p.name, arch: p.arch, installed: p.version, pins: pinRefs };
-      if (ci >= 0) e.candidate = sorted[ci]!.version;
-      if (ui >= 0) e.unpinned = sorted[ui]!.version;
-      if (unpinnedUpdate?.security && !u?.security)
-        e.securityWithheld = unpinnedUpdate.maskedSecurity ?? unpinnedUpdate.candidate;
-      effects.push(e);
-    }
+interface PolicyOut {
+  updates: PendingUpdate[];
+  effects: PinEffect[];
+  candidates: PolicyResult['candidates'];
+}
+
+/** One installed package: its candidate with and without the preferences, its update and what the pins change. */
+function decidePackage(
+  ctx: PackageContext,
+  p: InstalledPackage,
+  arch: string,
+  versions: Map<string, Avail>,
+  out: PolicyOut,
+): void {
+  const { status } = ctx;
+  const inst = versions.get(p.version);
+  if (inst) {
+    if (!inst.files.includes(status)) inst.files.push(status);
+  } else versions.set(p.version, { version: p.version, source: p.source ?? p.name, arch: p.arch, files: [status] });
+  const sorted = [...versions.values()].sort((a, b) => compareVersions(b.version, a.version));
+  const pinsFor = pinsForPackage(ctx.specific, p.name, new Set(sorted.map((v) => v.source))).filter((s) =>
+    specificMatchesPackage(s, p.name, arch, ctx.native),
+  );
+  const verPins = sorted.map((v) =>
+    pinsFor.find((s) => (!s.source || ('exact' in s.name && s.name.exact === v.source)) && versionMatches(s.spec, v)),
+  );
+  const prios = sorted.map((v, i) => versionPriority(v, verPins[i]));
+  const ci = candidateOf(sorted, prios, p.version);
+  const ui = candidateOf(
+    sorted,
+    sorted.map((v) => Math.max(...v.files.map((f) => ctx.unpinnedPrio.get(f)!))),
+    p.version,
+  );
+  out.candidates.set(`${p.name}:${arch}`, {
+    installed: p.version,
+    ...(ci >= 0 ? { candidate: sorted[ci]!.version } : {}),
+    priorities: sorted.map((v, i) => ({ version: v.version, priority: prios[i]! })),
+  });
+  const involved = (i: number): PinRef[] =>
+    i < 0 ? [] : [verPins[i]?.ref, ...sorted[i]!.files.map((f) => f.pin)].filter((r): r is PinRef => r !== undefined);
+  const changed = ci !== ui;
+  const pinRefs = changed ? dedupe([...involved(ci), ...involved(ui)]) : [];
+  const unpinnedUpdate =
+    ui >= 0 && compareVersions(sorted[ui]!.version, p.version) > 0 ? classify(p, sorted, ui) : undefined;
+  const u = ci >= 0 && compareVersions(sorted[ci]!.version, p.version) > 0 ? classify(p, sorted, ci) : undefined;
+  if (u) {
+    if (changed && pinRefs.length) u.pins = pinRefs;
+    out.updates.push(u);
   }
-  const byName = <T extends { name: string; arch: string }>(a: T, b: T) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0;
-  return { updates: updates.sort(byName), candidates, files, effects: effects.sort(byName), problems };
+  if (!changed) return;
+  const e: PinEffect = { name: p.name, arch: p.arch, installed: p.version, pins: pinRefs };
+  if (ci >= 0) e.candidate = sorted[ci]!.version;
+  if (ui >= 0) e.unpinned = sorted[ui]!.version;
+  if (unpinnedUpdate?.security && !u?.security)
+    e.securityWithheld = unpinnedUpdate.maskedSecurity ?? unpinnedUpdate.candidate;
+  out.effects.push(e);
 }
 
 function dedupe(refs: PinRef[]): PinRef[] {

@@ -21,6 +21,7 @@ import type { AvailablePackage, RepoAdvisory } from './updates.js';
 import { gatherRpmAutomatic } from './automatic.js';
 import { lockMatcher, readVersionlock } from './versionlock.js';
 import type { HeldPackage } from '../types.js';
+import type { PendingUpdate } from '../deb/policy.js';
 
 export const KERNEL_PACKAGES = ['kernel-core', 'kernel', 'kernel-rt-core', 'kernel-64k-core'] as const;
 
@@ -137,12 +138,53 @@ export async function gatherRpm(ctx: ProbeContext, options: UpdatesOptions): Pro
   const names = new Set(pkgs.map((p) => p.name));
   const conf = await readRepoConfig(host);
   problems.push(...conf.problems);
+  const cached = await readRepoCaches(host, conf, names, options);
+  const computed = db.ok
+    ? computeRpmUpdates(pkgs, cached.available, cached.advisories, reboot.running)
+    : { updates: [], advisories: [] };
+  const automatic = await gatherRpmAutomatic(host, names);
+  problems.push(...automatic.problems);
+  const vl = await readVersionlock(host);
+  problems.push(...vl.problems);
+  return {
+    family: 'rpm',
+    database: loc.path,
+    ...(db.ok ? {} : { unreadable: db.reason }),
+    installedCount: pkgs.length,
+    updates: computed.updates,
+    advisories: computed.advisories,
+    repos: cached.repos,
+    cacheRoots: cached.cacheRoots,
+    excludes: conf.main.excludes,
+    versionlock: vl.note,
+    holds: versionlockHolds(pkgs, computed.updates, vl),
+    reboot,
+    automatic,
+    componentPackages: componentRecords(
+      pkgs.map((p) => ({ name: p.name, version: formatEvr(p), arch: p.arch ?? 'noarch' })),
+      loc.path,
+    ),
+    problems,
+  };
+}
+
+interface RepoCaches {
+  repos: RepoFact[];
+  available: AvailablePackage[];
+  advisories: RepoAdvisory[];
+  cacheRoots: RpmFamilyFacts['cacheRoots'];
+}
+
+/** Every configured repository with what its metadata cache offers (only packages named in `names` are kept). */
+async function readRepoCaches(
+  host: HostRoot,
+  conf: { main: MainConf; repos: RepoConf[] },
+  names: ReadonlySet<string>,
+  options: UpdatesOptions,
+): Promise<RepoCaches> {
   const cacheDirs = await findCacheDirs(host, conf.main);
-  const mainExcluded = specMatcher(conf.main.excludes);
   const limits = { maxFileBytes: options.maxListFileBytes, maxDecodedBytes: options.maxListBytes };
-  const repos: RepoFact[] = [];
-  const available: AvailablePackage[] = [];
-  const advisories: RepoAdvisory[] = [];
+  const out: RepoCaches = { repos: [], available: [], advisories: [], cacheRoots: cacheDirs.roots };
   // Repositories are read concurrently (decompression runs on the thread pool); results are used in config order.
   const caches = await Promise.all(
     conf.repos.map((rc) => {
@@ -151,63 +193,75 @@ export async function gatherRpm(ctx: ProbeContext, options: UpdatesOptions): Pro
       return dir ? readRepoCache(host, dir, (n) => names.has(n), limits) : Promise.resolve(undefined);
     }),
   );
-  conf.repos.forEach((rc, i) => {
-    const fact: RepoFact = {
-      id: rc.id,
-      enabled: rc.enabled,
-      priority: rc.priority,
-      file: rc.file,
-      line: rc.line,
-      modular: false,
-      problems: [],
+  const mainExcluded = specMatcher(conf.main.excludes);
+  conf.repos.forEach((rc, i) => out.repos.push(repoFact(rc, caches[i], mainExcluded, out)));
+  return out;
+}
+
+type RepoCache = NonNullable<Awaited<ReturnType<typeof readRepoCache>>>;
+
+/** One repository's fact; its packages (after the excludes) and advisories go to `out`. */
+function repoFact(
+  rc: RepoConf,
+  cache: RepoCache | undefined,
+  mainExcluded: ReturnType<typeof specMatcher>,
+  out: Pick<RepoCaches, 'available' | 'advisories'>,
+): RepoFact {
+  const fact: RepoFact = {
+    id: rc.id,
+    enabled: rc.enabled,
+    priority: rc.priority,
+    file: rc.file,
+    line: rc.line,
+    modular: false,
+    problems: [],
+  };
+  if (!cache) return fact;
+  const dir = cache.dir;
+  fact.problems.push(...cache.problems.slice(0, 10));
+  fact.cache = { kind: dir.kind, repomd: dir.repomdPath, fetched: dir.repomdMtime };
+  if (cache.repomd?.revision) fact.cache.revision = cache.repomd.revision;
+  if (cache.repomd?.newestTimestamp !== undefined) fact.cache.generated = cache.repomd.newestTimestamp * 1000;
+  fact.modular = cache.repomd?.data.some((d) => d.type === 'modules') ?? false;
+  const repoExcluded = specMatcher(rc.excludes);
+  const included = rc.includes.length ? specMatcher(rc.includes) : () => true;
+  if (cache.primary) {
+    fact.primary = {
+      path: cache.primary.path,
+      packages: cache.primary.total,
+      ...(cache.primary.problem ? { problem: cache.primary.problem } : {}),
     };
-    repos.push(fact);
-    const cache = caches[i];
-    if (!cache) return;
-    const dir = cache.dir;
-    fact.problems.push(...cache.problems.slice(0, 10));
-    fact.cache = { kind: dir.kind, repomd: dir.repomdPath, fetched: dir.repomdMtime };
-    if (cache.repomd?.revision) fact.cache.revision = cache.repomd.revision;
-    if (cache.repomd?.newestTimestamp !== undefined) fact.cache.generated = cache.repomd.newestTimestamp * 1000;
-    fact.modular = cache.repomd?.data.some((d) => d.type === 'modules') ?? false;
-    const repoExcluded = specMatcher(rc.excludes);
-    const included = rc.includes.length ? specMatcher(rc.includes) : () => true;
-    if (cache.primary) {
-      fact.primary = {
-        path: cache.primary.path,
-        packages: cache.primary.total,
-        ...(cache.primary.problem ? { problem: cache.primary.problem } : {}),
-      };
-      for (const p of cache.primary.packages) {
-        if (mainExcluded(p.name, p.arch) || repoExcluded(p.name, p.arch) || !included(p.name, p.arch)) continue;
-        available.push({ ...p, repo: rc.id, priority: rc.priority, file: cache.primary.path });
-      }
+    for (const p of cache.primary.packages) {
+      if (mainExcluded(p.name, p.arch) || repoExcluded(p.name, p.arch) || !included(p.name, p.arch)) continue;
+      out.available.push({ ...p, repo: rc.id, priority: rc.priority, file: cache.primary.path });
     }
-    if (cache.updateinfo) {
-      const u = cache.updateinfo;
-      fact.updateinfo = {
-        path: u.path,
-        advisories: u.total,
-        security: u.advisories.filter((a) => a.type === 'security').length,
-        ...(u.problem ? { problem: u.problem } : {}),
-      };
-      for (const a of u.advisories) advisories.push({ ...a, repo: rc.id, file: u.path });
-    }
-  });
-  const computed = db.ok
-    ? computeRpmUpdates(pkgs, available, advisories, reboot.running)
-    : { updates: [], advisories: [] };
-  const automatic = await gatherRpmAutomatic(host, names);
-  problems.push(...automatic.problems);
-  const vl = await readVersionlock(host);
-  problems.push(...vl.problems);
+  }
+  if (cache.updateinfo) {
+    const u = cache.updateinfo;
+    fact.updateinfo = {
+      path: u.path,
+      advisories: u.total,
+      security: u.advisories.filter((a) => a.type === 'security').length,
+      ...(u.problem ? { problem: u.problem } : {}),
+    };
+    for (const a of u.advisories) out.advisories.push({ ...a, repo: rc.id, file: u.path });
+  }
+  return fact;
+}
+
+/** Installed packages the versionlock list locks, each with its pending update (marked held). */
+function versionlockHolds(
+  pkgs: readonly RpmPackage[],
+  updates: readonly PendingUpdate[],
+  vl: Awaited<ReturnType<typeof readVersionlock>>,
+): HeldPackage[] {
   const locked = lockMatcher(vl.locks);
-  const byKey = new Map(computed.updates.map((u) => [`${u.name}\0${u.arch}`, u]));
+  const byKey = new Map(updates.map((u) => [`${u.name}\0${u.arch}`, u]));
   const holds: HeldPackage[] = [];
   for (const p of pkgs) {
     const l = p.arch ? locked(p.name) : undefined;
     if (!l || !p.arch) continue;
-    const pending = byKey.get(`${p.name}\0${p.arch}`) ?? computed.updates.find((u) => u.name === p.name);
+    const pending = byKey.get(`${p.name}\0${p.arch}`) ?? updates.find((u) => u.name === p.name);
     if (pending) pending.held = true;
     holds.push({
       name: p.name,
@@ -218,24 +272,5 @@ export async function gatherRpm(ctx: ProbeContext, options: UpdatesOptions): Pro
       ...(pending ? { pending } : {}),
     });
   }
-  return {
-    family: 'rpm',
-    database: loc.path,
-    ...(db.ok ? {} : { unreadable: db.reason }),
-    installedCount: pkgs.length,
-    updates: computed.updates,
-    advisories: computed.advisories,
-    repos,
-    cacheRoots: cacheDirs.roots,
-    excludes: conf.main.excludes,
-    versionlock: vl.note,
-    holds,
-    reboot,
-    automatic,
-    componentPackages: componentRecords(
-      pkgs.map((p) => ({ name: p.name, version: formatEvr(p), arch: p.arch ?? 'noarch' })),
-      loc.path,
-    ),
-    problems,
-  };
+  return holds;
 }

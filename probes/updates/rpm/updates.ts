@@ -76,16 +76,28 @@ function byNameArch<T extends { name: string; arch?: string }>(xs: readonly T[])
   return m;
 }
 
+type Installed = InstalledRpm & { arch: string };
+type Upgrade = { pkg: AvailablePackage; over: Installed; repos: Set<string> };
+type SecurityPackages = Map<string, { adv: RepoAdvisory; pkg: RpmNevra }[]>;
+
 export function computeRpmUpdates(
   installedAll: readonly InstalledRpm[],
   available: readonly AvailablePackage[],
   advisories: readonly RepoAdvisory[],
   runningKernel?: string,
 ): RpmUpdatesResult {
-  const installed = installedAll.filter(
-    (p): p is InstalledRpm & { arch: string } => !!p.arch && p.name !== 'gpg-pubkey',
-  );
-  const instByName = new Map<string, (InstalledRpm & { arch: string })[]>();
+  const installed = installedAll.filter((p): p is Installed => !!p.arch && p.name !== 'gpg-pubkey');
+  const newest = newestUpgrades(installed, available);
+  const secPkgs = securityPackages(advisories);
+  const latestInstalled = latestInstalledOf(installed, runningKernel);
+  const updates = [...newest].map(([key, u]) => pendingUpdate(key, u, secPkgs, latestInstalled));
+  updates.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0));
+  return { updates, advisories: advisoryMatches(secPkgs, latestInstalled) };
+}
+
+/** The newest upgrade per name.arch among the best-priority repositories (upgrades_by_priority, latest()). */
+function newestUpgrades(installed: readonly Installed[], available: readonly AvailablePackage[]): Map<string, Upgrade> {
+  const instByName = new Map<string, Installed[]>();
   for (const p of installed) {
     const l = instByName.get(p.name);
     if (l) l.push(p);
@@ -98,8 +110,7 @@ export function computeRpmUpdates(
     const b = bestPrio.get(a.name);
     if (b === undefined || a.priority < b) bestPrio.set(a.name, a.priority);
   }
-  type Up = { pkg: AvailablePackage; over: InstalledRpm & { arch: string }; repos: Set<string> };
-  const newest = new Map<string, Up>();
+  const newest = new Map<string, Upgrade>();
   for (const a of available) {
     if (a.arch === 'src' || a.arch === 'nosrc' || bestPrio.get(a.name) !== a.priority) continue;
     const matching = (instByName.get(a.name) ?? []).filter((i) => archOk(i.arch, a.arch));
@@ -111,10 +122,13 @@ export function computeRpmUpdates(
     if (!cur || c > 0) newest.set(key, { pkg: a, over, repos: new Set([a.repo]) });
     else if (c === 0) cur.repos.add(a.repo);
   }
+  return newest;
+}
 
-  const security = advisories.filter((a) => a.type === 'security');
-  const secPkgs = new Map<string, { adv: RepoAdvisory; pkg: RpmNevra }[]>();
-  for (const adv of security) {
+/** The packages of security advisories, by name.arch. */
+function securityPackages(advisories: readonly RepoAdvisory[]): SecurityPackages {
+  const secPkgs: SecurityPackages = new Map();
+  for (const adv of advisories.filter((a) => a.type === 'security')) {
     for (const p of adv.packages) {
       const k = `${p.name}\0${p.arch}`;
       const l = secPkgs.get(k);
@@ -122,8 +136,12 @@ export function computeRpmUpdates(
       else secPkgs.set(k, [{ adv, pkg: p }]);
     }
   }
-  // newest installed per name.arch (query.installed().latest()), plus the running kernel's packages
-  const latestInstalled = new Map<string, (InstalledRpm & { arch: string })[]>();
+  return secPkgs;
+}
+
+/** The newest installed per name.arch (query.installed().latest()), plus the running kernel's packages. */
+function latestInstalledOf(installed: readonly Installed[], runningKernel?: string): Map<string, Installed[]> {
+  const latestInstalled = new Map<string, Installed[]>();
   for (const [k, ps] of byNameArch(installed)) {
     const top = ps.reduce((x, y) => (compareEvr(y, x) > 0 ? y : x));
     const keep = [top];
@@ -131,33 +149,43 @@ export function computeRpmUpdates(
       for (const p of ps) if (p !== top && `${p.version}-${p.release}.${p.arch}` === runningKernel) keep.push(p);
     latestInstalled.set(k, keep);
   }
+  return latestInstalled;
+}
 
-  const updates: PendingUpdate[] = [];
-  for (const [key, u] of newest) {
-    const inst = latestInstalled.get(`${u.over.name}\0${u.pkg.arch}`)?.[0] ?? u.over;
-    const fixes = (secPkgs.get(key) ?? []).filter((s) => compareEvr(s.pkg, inst) > 0 && compareEvr(u.pkg, s.pkg) >= 0);
-    const sec = fixes.length > 0;
-    const pu: PendingUpdate = {
-      name: u.pkg.name,
-      arch: u.pkg.arch,
-      installed: formatEvr(u.over),
-      candidate: formatEvr(u.pkg),
-      archives: [...u.repos].sort(),
-      candidateSecurity: sec,
-      security: sec,
-      held: false,
-      list: u.pkg.file,
-    };
-    if (sec) {
-      const ids = [...new Map(fixes.map((f) => [f.adv.id, f.adv])).values()].sort(
-        (a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.id < b.id ? -1 : 1),
-      );
-      pu.advisories = ids.map((a) => ({ id: a.id, ...(a.severity ? { severity: a.severity } : {}) }));
-    }
-    updates.push(pu);
+function pendingUpdate(
+  key: string,
+  u: Upgrade,
+  secPkgs: SecurityPackages,
+  latestInstalled: ReadonlyMap<string, Installed[]>,
+): PendingUpdate {
+  const inst = latestInstalled.get(`${u.over.name}\0${u.pkg.arch}`)?.[0] ?? u.over;
+  const fixes = (secPkgs.get(key) ?? []).filter((s) => compareEvr(s.pkg, inst) > 0 && compareEvr(u.pkg, s.pkg) >= 0);
+  const sec = fixes.length > 0;
+  const pu: PendingUpdate = {
+    name: u.pkg.name,
+    arch: u.pkg.arch,
+    installed: formatEvr(u.over),
+    candidate: formatEvr(u.pkg),
+    archives: [...u.repos].sort(),
+    candidateSecurity: sec,
+    security: sec,
+    held: false,
+    list: u.pkg.file,
+  };
+  if (sec) {
+    const ids = [...new Map(fixes.map((f) => [f.adv.id, f.adv])).values()].sort(
+      (a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.id < b.id ? -1 : 1),
+    );
+    pu.advisories = ids.map((a) => ({ id: a.id, ...(a.severity ? { severity: a.severity } : {}) }));
   }
-  updates.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0));
+  return pu;
+}
 
+/** `dnf updateinfo list --security`: advisory packages newer than the newest installed of their name.arch. */
+function advisoryMatches(
+  secPkgs: SecurityPackages,
+  latestInstalled: ReadonlyMap<string, Installed[]>,
+): SecurityAdvisoryMatch[] {
   const matches = new Map<string, SecurityAdvisoryMatch>();
   for (const [k, list] of secPkgs) {
     for (const inst of latestInstalled.get(k) ?? []) {
@@ -180,6 +208,5 @@ export function computeRpmUpdates(
       }
     }
   }
-  const advs = [...matches.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.nevra < b.nevra ? -1 : 1));
-  return { updates, advisories: advs };
+  return [...matches.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.nevra < b.nevra ? -1 : 1));
 }

@@ -49,90 +49,107 @@ function isBlank(text: string, start: number, end: number): boolean {
 }
 
 export function parseDeb822(text: string, opts: Deb822Options = {}): Deb822Result {
-  const paragraphs: Paragraph[] = [];
-  const problems: Deb822Problem[] = [];
-  const track = opts.lines !== false;
-  const maxParagraphs = opts.maxParagraphs ?? Number.POSITIVE_INFINITY;
-  const problem = (line: number, message: string) => {
-    if (problems.length < MAX_PROBLEMS) problems.push({ line, message });
-  };
-  let cur: Paragraph | undefined;
-  let lastKey: string | undefined; // field a continuation line belongs to (undefined: not kept)
-  let sawField = false; // current paragraph has a field (kept or not)
-  let skipping = false;
-  let lineNo = 0;
-  let pos = 0;
-  const n = text.length;
-  while (pos < n) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = n;
-    lineNo++;
-    const c0 = text.charCodeAt(pos);
-    if (end === pos || isBlank(text, pos, end)) {
-      // paragraph separator
-      if (cur && !skipping) paragraphs.push(cur);
-      cur = undefined;
-      lastKey = undefined;
-      sawField = false;
-      skipping = false;
-      if (paragraphs.length >= maxParagraphs) {
-        problem(lineNo, `stopped after ${maxParagraphs} paragraphs`);
-        return { paragraphs, problems };
-      }
+  return new Deb822Reader(text, opts).read();
+}
+
+/** parseDeb822's pass over the text, line by line. */
+class Deb822Reader {
+  private readonly paragraphs: Paragraph[] = [];
+  private readonly problems: Deb822Problem[] = [];
+  private readonly track: boolean;
+  private readonly maxParagraphs: number;
+  private cur: Paragraph | undefined;
+  /** The field a continuation line belongs to (undefined: not kept). */
+  private lastKey: string | undefined;
+  /** The current paragraph has a field (kept or not). */
+  private sawField = false;
+  private skipping = false;
+  private lineNo = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly opts: Deb822Options,
+  ) {
+    this.track = opts.lines !== false;
+    this.maxParagraphs = opts.maxParagraphs ?? Number.POSITIVE_INFINITY;
+  }
+
+  read(): Deb822Result {
+    const { text } = this;
+    const n = text.length;
+    let pos = 0;
+    while (pos < n) {
+      let end = text.indexOf('\n', pos);
+      if (end < 0) end = n;
+      this.lineNo++;
+      if (end === pos || isBlank(text, pos, end)) {
+        if (this.separator()) return { paragraphs: this.paragraphs, problems: this.problems };
+      } else if (!this.skipping && !(text.charCodeAt(pos) === 35 && this.opts.comments)) this.line(pos, end);
       pos = end + 1;
-      continue;
     }
-    if (skipping) {
-      pos = end + 1;
-      continue;
-    }
-    if (c0 === 35 && opts.comments) {
-      pos = end + 1;
-      continue;
-    }
+    if (this.cur && !this.skipping) this.paragraphs.push(this.cur);
+    return { paragraphs: this.paragraphs, problems: this.problems };
+  }
+
+  private problem(message: string): void {
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push({ line: this.lineNo, message });
+  }
+
+  /** A blank line ends the paragraph; true when that makes maxParagraphs. */
+  private separator(): boolean {
+    if (this.cur && !this.skipping) this.paragraphs.push(this.cur);
+    this.cur = undefined;
+    this.lastKey = undefined;
+    this.sawField = false;
+    this.skipping = false;
+    if (this.paragraphs.length < this.maxParagraphs) return false;
+    this.problem(`stopped after ${this.maxParagraphs} paragraphs`);
+    return true;
+  }
+
+  /** A line that is not blank, of a paragraph not skipped, from pos to end (its newline). */
+  private line(pos: number, end: number): void {
+    const { text } = this;
     let lineEnd = end;
     if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+    const c0 = text.charCodeAt(pos);
     if (c0 === 32 || c0 === 9) {
-      // continuation
-      if (!sawField) problem(lineNo, 'continuation line without a field');
-      else if (lastKey !== undefined && cur)
-        cur.fields.set(lastKey, cur.fields.get(lastKey) + '\n' + text.slice(pos, lineEnd));
-      pos = end + 1;
-      continue;
+      if (!this.sawField) this.problem('continuation line without a field');
+      else if (this.lastKey !== undefined && this.cur)
+        this.cur.fields.set(this.lastKey, this.cur.fields.get(this.lastKey) + '\n' + text.slice(pos, lineEnd));
+      return;
     }
     // Within this line only: text.indexOf(':', pos) ran to the next colon of the file, quadratic over many
     // lines without one (a 4 MB status took 5-20 s; found by fuzzing, test/fuzz).
     let colon = pos;
     while (colon < lineEnd && text.charCodeAt(colon) !== 58) colon++;
     if (colon >= lineEnd || colon === pos) {
-      problem(lineNo, colon === pos ? 'field with an empty name' : 'line is neither a field nor a continuation');
-      lastKey = undefined;
-      pos = end + 1;
-      continue;
+      this.problem(colon === pos ? 'field with an empty name' : 'line is neither a field nor a continuation');
+      this.lastKey = undefined;
+      return;
     }
-    const key = text.slice(pos, colon).toLowerCase();
-    let vs = colon + 1;
+    this.field(text.slice(pos, colon).toLowerCase(), colon + 1, lineEnd);
+  }
+
+  /** A field named `key` whose value runs from vs to lineEnd, blanks around it trimmed. */
+  private field(key: string, vs: number, lineEnd: number): void {
+    const { text } = this;
     while (vs < lineEnd && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
     let ve = lineEnd;
     while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--;
-    if (!sawField) {
-      sawField = true;
-      const value = text.slice(vs, ve);
-      if (opts.skip?.(key, value)) {
-        skipping = true;
-        cur = undefined;
-        pos = end + 1;
-        continue;
+    if (!this.sawField) {
+      this.sawField = true;
+      if (this.opts.skip?.(key, text.slice(vs, ve))) {
+        this.skipping = true;
+        this.cur = undefined;
+        return;
       }
-      cur = { fields: new Map(), line: track ? lineNo : 0 };
+      this.cur = { fields: new Map(), line: this.track ? this.lineNo : 0 };
     }
-    if (!opts.fields || opts.fields.has(key)) {
-      if (cur!.fields.has(key)) problem(lineNo, `duplicate field ${key}`);
-      cur!.fields.set(key, text.slice(vs, ve));
-      lastKey = key;
-    } else lastKey = undefined;
-    pos = end + 1;
+    if (!this.opts.fields || this.opts.fields.has(key)) {
+      if (this.cur!.fields.has(key)) this.problem(`duplicate field ${key}`);
+      this.cur!.fields.set(key, text.slice(vs, ve));
+      this.lastKey = key;
+    } else this.lastKey = undefined;
   }
-  if (cur && !skipping) paragraphs.push(cur);
-  return { paragraphs, problems };
 }
