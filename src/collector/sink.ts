@@ -5,7 +5,6 @@
  */
 import type { Logger } from 'pino';
 import type { AlertGroupStatus, Severity } from '../contracts.js';
-import type { SinkType } from '../sinks/registry.js';
 
 export type GroupAction = 'open' | 'update' | 'resolve';
 
@@ -83,8 +82,8 @@ export interface Sink {
    * share one.
    */
   readonly configName?: string;
-  /** The kind of receiver: it sets which severities the sink gets when no routing is configured (routing.ts). */
-  readonly type?: SinkType;
+  /** Its kind (a type in src/sinks/registry.ts): which severities it gets without routing (routing.ts). */
+  readonly type?: string;
   /** Whether routing sends the group (check, severity) to this sink (set by routedSink); absent: every group. */
   admits?(check: string, severity: Severity): boolean;
   /** The receiver inhibits by itself (Alertmanager's inhibit_rules): hostward's inhibition is not applied. */

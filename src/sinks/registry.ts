@@ -53,6 +53,11 @@ export const DEFAULT_FLOORS: Readonly<Record<SinkType, Severity>> = Object.fromE
   [...SINK_DEFINITIONS].sort((a, b) => severityRank(a.floor) - severityRank(b.floor)).map((d) => [d.type, d.floor]),
 ) as Record<SinkType, Severity>;
 
+/** The floor of a kind of sink; undefined for none (a sink not listed gets every group). */
+export function floorOf(type: string | undefined): Severity | undefined {
+  return DEFINITIONS.find((d) => d.type === type)?.floor;
+}
+
 export function sinkDefinition(type: SinkType): AnySinkDefinition {
   return DEFINITIONS.find((d) => d.type === type)!;
 }

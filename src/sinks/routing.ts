@@ -28,8 +28,7 @@ import type { Severity } from '../contracts.js';
 import type { DeliveryResult, FleetView, GroupChange, Sink, SinkContext } from '../collector/sink.js';
 import { SinkError } from '../collector/sink.js';
 import { SEVERITIES, atLeast } from '../contracts.js';
-import { DEFAULT_FLOORS } from './registry.js';
-import type { SinkType } from './registry.js';
+import { DEFAULT_FLOORS, floorOf } from './registry.js';
 import type { InhibitRule, Matcher, Routing } from './routing-config.js';
 import { probeOf } from './text.js';
 
@@ -72,11 +71,11 @@ export class Router {
     /** Every configured sink name. */
     private readonly allSinks: readonly string[],
     /** The kind of each configured sink, for the default floors; a sink not listed gets every group. */
-    types: ReadonlyMap<string, SinkType> = new Map(),
+    types: ReadonlyMap<string, string> = new Map(),
   ) {
     const admits = (sink: string, s: Severity) => {
-      const t = types.get(sink);
-      return t === undefined || atLeast(s, DEFAULT_FLOORS[t]);
+      const floor = floorOf(types.get(sink));
+      return floor === undefined || atLeast(s, floor);
     };
     this.byFloor = new Map(SEVERITIES.map((s) => [s, new Set(allSinks.filter((sink) => admits(sink, s)))]));
   }
