@@ -4,7 +4,7 @@
  * (field, verdict); file checks compare mode bits, never the text of `stat`.
  */
 import type { Check, Evidence, Outcome } from '../../src/sdk.js';
-import { pass, fail, unknown, skip } from '../../src/sdk.js';
+import { pass, fail, unknown, skip, checkMode, octal } from '../../src/sdk.js';
 import { describeOrigin, parseDuration } from '../../src/sdk.js';
 import type { FileFact, KubeletFacts, Leaf, Setting } from './types.js';
 
@@ -359,8 +359,6 @@ function proxyMetrics(facts: KubeletFacts): Outcome {
       );
 }
 
-const octal = (m: number) => '0' + (m & 0o7777).toString(8).padStart(3, '0');
-
 function describeBits(bits: number): string {
   const names: [number, string][] = [
     [0o4000, 'setuid'],
@@ -403,9 +401,9 @@ function fileCheck(facts: KubeletFacts, rule: FileRule): Outcome {
     }
     const { mode, uid, gid } = f.stat;
     const why: string[] = [];
-    if (rule.max !== undefined && mode & ~rule.max)
-      why.push(`mode ${octal(mode)} allows ${describeBits(mode & ~rule.max)}`);
-    if (rule.ownership && (uid !== 0 || gid !== 0)) why.push(`owned by ${uid}:${gid}, not root:root`);
+    const v = checkMode(f.stat, { maxMode: rule.max ?? 0o7777, uid: 0, gids: [0] });
+    if (rule.max !== undefined && v.extra) why.push(`mode ${octal(mode)} allows ${describeBits(v.extra)}`);
+    if (rule.ownership && !(v.ownerOk && v.groupOk)) why.push(`owned by ${uid}:${gid}, not root:root`);
     evidence.push({ file: f.path, text: `mode ${octal(mode)} uid ${uid} gid ${gid}` });
     if (why.length > 0) bad.push(`${f.path} ${why.join(', ')}`);
   }

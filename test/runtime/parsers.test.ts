@@ -18,7 +18,7 @@ import { parseToml, lineOfKey, mergeInto, splitKeyPath } from '../../src/host/fa
 import { normaliseContainerd, parseHostsToml, parseContainerdArgs } from '../../src/host/facts/runtime/containerd.js';
 import { normaliseCrio, parseCrioArgs } from '../../src/host/facts/runtime/crio.js';
 import { parseAuditRules, parseKubeletCgroupDriver } from '../../probes/runtime/host.js';
-import { judgeMode } from '../../src/host/facts/runtime/files.js';
+import { checkMode, judgeMode } from '../../src/host/facts/runtime/files.js';
 import { parseRuntimeOptions } from '../../probes/runtime/options.js';
 
 const HUGE = 'a'.repeat(5 * 1024 * 1024);
@@ -38,6 +38,16 @@ describe('mode bits (not decimal strings)', () => {
       judgeMode({ path: '/x', stat: { mode: m, uid: 0, gid: 0, type: 'file' } }, { maxMode: 0o644, uid: 0 }).ok;
     expect([0o600, 0o640, 0o644, 0o400].map(j)).toEqual([true, true, true, true]);
     expect([0o700, 0o646, 0o4644, 0o664].map(j)).toEqual([false, false, false, false]);
+  });
+  it('the shared verdict names the bits beyond the limit and judges owner and group only when asked', () => {
+    const st = { mode: 0o2775, uid: 1000, gid: 50 };
+    expect(checkMode(st, { maxMode: 0o7755 })).toEqual({ extra: 0o020, ownerOk: true, groupOk: true });
+    expect(checkMode(st, { maxMode: 0o750, uid: 1000, gids: [0, 50] })).toEqual({
+      extra: 0o2025,
+      ownerOk: true,
+      groupOk: true,
+    });
+    expect(checkMode(st, { maxMode: 0o7777, uid: 0, gids: [0] })).toEqual({ extra: 0, ownerOk: false, groupOk: false });
   });
 });
 

@@ -3,7 +3,7 @@
  * 0750 or stricter; dot files are the user's and not group or world writable; no .netrc, .rhosts or .forward.
  */
 import type { Check, Evidence, Outcome } from '../../../src/sdk.js';
-import { fail, pass, skip, unknown } from '../../../src/sdk.js';
+import { checkMode, fail, pass, skip, unknown } from '../../../src/sdk.js';
 import { CIS_DEBIAN_12, LYNIS } from '../refs.js';
 import type { FilesFacts, HomeFacts, PathState } from '../types.js';
 import { modeText, statText } from './perms.js';
@@ -30,9 +30,11 @@ function homeProblem(h: HomeFacts, f: FilesFacts): string | undefined {
   const st = d.stat;
   const text = statText(d.path, st, f.accounts);
   if (st.type !== 'directory') return `${h.user.name}: ${text} is a ${st.type}`;
+  // 0750 or stricter in the permission bits; setuid, setgid and sticky are not judged here.
+  const v = checkMode(st, { maxMode: 0o7750, uid: h.user.uid });
   const bad = [
-    ...(st.uid !== h.user.uid ? [`not owned by ${h.user.name}`] : []),
-    ...(st.mode & 0o027 ? [`mode ${modeText(st.mode)} beyond 0750`] : []),
+    ...(!v.ownerOk ? [`not owned by ${h.user.name}`] : []),
+    ...(v.extra ? [`mode ${modeText(st.mode)} beyond 0750`] : []),
   ];
   return bad.length ? `${h.user.name}: ${text} ${bad.join(', ')}` : undefined;
 }
@@ -58,10 +60,8 @@ const isFile = (s: PathState): s is Extract<PathState, { state: 'ok' }> => s.sta
 const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 
 function dotProblem(s: Extract<PathState, { state: 'ok' }>, h: HomeFacts, f: FilesFacts): string | undefined {
-  const bad = [
-    ...(s.stat.uid !== h.user.uid ? [`not owned by ${h.user.name}`] : []),
-    ...(s.stat.mode & 0o022 ? ['group or world writable'] : []),
-  ];
+  const v = checkMode(s.stat, { maxMode: 0o7755, uid: h.user.uid });
+  const bad = [...(!v.ownerOk ? [`not owned by ${h.user.name}`] : []), ...(v.extra ? ['group or world writable'] : [])];
   return bad.length ? `${statText(s.path, s.stat, f.accounts)} ${bad.join(', ')}` : undefined;
 }
 

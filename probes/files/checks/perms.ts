@@ -3,7 +3,7 @@
  * probe uses (the table's rows, cron.allow and at.allow, home directories).
  */
 import type { Check, Evidence, FileStat, Outcome } from '../../../src/sdk.js';
-import { fail, pass, skip, unknown } from '../../../src/sdk.js';
+import { checkMode, fail, pass, skip, unknown } from '../../../src/sdk.js';
 import { FILE_RULES, expectFor } from '../table.js';
 import type { Expect, FileRule } from '../table.js';
 import type { Accounts, FilesFacts, PathState } from '../types.js';
@@ -34,7 +34,7 @@ const groupOk = (gid: number, names: readonly string[], a: Accounts) =>
 /** What is wrong with a stat against an expectation, one phrase each; empty when it meets it. */
 export function deviations(st: FileStat, e: Expect, a: Accounts): string[] {
   const out: string[] = [];
-  const extra = st.mode & ~e.maxMode & 0o7777;
+  const { extra } = checkMode(st, { maxMode: e.maxMode });
   if (extra) out.push(`mode ${modeText(st.mode)} has bits ${modeText(extra)} beyond ${modeText(e.maxMode)}`);
   if (!ownerOk(st.uid, e.owners, a)) out.push(`owner ${userName(st.uid, a)}`);
   if (!groupOk(st.gid, e.groups, a)) out.push(`group ${groupName(st.gid, a)}`);

@@ -1,10 +1,8 @@
 /** Owner and mode of sshd's files, compared by mode bits (never by the text of ls). */
 import type { Check, Evidence, Outcome } from '../../../src/sdk.js';
-import { pass, fail, unknown, skip } from '../../../src/sdk.js';
+import { pass, fail, unknown, skip, checkMode, octal } from '../../../src/sdk.js';
 import type { FileFact, SshFacts } from '../types.js';
 import { CIS_DEBIAN_12, CIS_DIL } from './util.js';
-
-const octal = (m: number) => '0' + (m & 0o7777).toString(8).padStart(3, '0');
 
 interface ModeRule {
   role: FileFact['role'];
@@ -31,10 +29,11 @@ function evaluateModes(facts: SshFacts, rule: ModeRule): Outcome {
     // RHEL 8 gives private host keys to group ssh_keys with mode 0640; that group may read, nothing more.
     const sshKeysGroup = rule.allowGroupRead && f.stat.group === 'ssh_keys';
     if (sshKeysGroup) forbidden = forbidden & ~0o040;
+    const v = checkMode(f.stat, { maxMode: 0o7777 & ~forbidden, uid: 0, ...(sshKeysGroup ? {} : { gids: [0] }) });
     const problems: string[] = [];
-    if (uid !== 0) problems.push(`owned by uid ${uid}`);
-    if (gid !== 0 && !sshKeysGroup) problems.push(`group ${f.stat.group ?? gid}`);
-    if (mode & forbidden) problems.push(`mode ${octal(mode)} allows ${describeBits(mode & forbidden)}`);
+    if (!v.ownerOk) problems.push(`owned by uid ${uid}`);
+    if (!v.groupOk) problems.push(`group ${f.stat.group ?? gid}`);
+    if (v.extra) problems.push(`mode ${octal(mode)} allows ${describeBits(v.extra)}`);
     if (problems.length > 0) {
       bad.push(`${f.path} ${problems.join(', ')}`);
       evidence.push({ file: f.path, text: `mode ${octal(mode)} uid ${uid} gid ${gid}` });

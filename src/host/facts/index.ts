@@ -68,6 +68,7 @@ export type { CrioFacts, CrioConfig, LoadedCrio } from './runtime/crio.js';
 export {
   statFile,
   judgeMode,
+  checkMode,
   octal,
   parseGroupFile,
   parsePasswdHomes,
@@ -75,7 +76,14 @@ export {
   lineOf,
   isLoopback,
 } from './runtime/files.js';
-export type { FileFact as StatFileFact, StatFact, ModeRule, ModeVerdict } from './runtime/files.js';
+export type {
+  FileFact as StatFileFact,
+  StatFact,
+  ModeRule,
+  ModeVerdict,
+  ModeLimit,
+  ModeCheck,
+} from './runtime/files.js';
 export { parseDeb822 } from './dpkg/deb822.js';
 export type { Paragraph as Deb822Paragraph, Deb822Problem, Deb822Options, Deb822Result } from './dpkg/deb822.js';
 export {

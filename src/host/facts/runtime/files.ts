@@ -44,15 +44,41 @@ export interface ModeVerdict {
   evidence: Evidence;
 }
 
+/** What a mode and owner rule asks: the most permissive mode, and the owner and groups allowed (any when unset). */
+export interface ModeLimit {
+  maxMode: number;
+  uid?: number;
+  gids?: readonly number[];
+}
+
+/** Where a stat departs from a rule: the mode bits beyond maxMode, and whether owner and group are allowed. */
+export interface ModeCheck {
+  /** Permission bits set that maxMode does not allow; 0 when none. */
+  extra: number;
+  ownerOk: boolean;
+  groupOk: boolean;
+}
+
+/**
+ * The one mode and owner verdict every probe takes, whatever words its messages use: bits outside maxMode are
+ * forbidden (never a numeric comparison of modes), and the owner and group must be among those allowed.
+ */
+export function checkMode(stat: { mode: number; uid: number; gid: number }, limit: ModeLimit): ModeCheck {
+  return {
+    extra: stat.mode & ~limit.maxMode & 0o7777,
+    ownerOk: limit.uid === undefined || stat.uid === limit.uid,
+    groupOk: limit.gids === undefined || limit.gids.includes(stat.gid),
+  };
+}
+
 /** Compare one file with a rule. Mode bits outside rule.maxMode, a wrong owner or group, are problems. */
 export function judgeMode(f: { path: string; stat: StatFact }, rule: ModeRule): ModeVerdict {
   const { mode, uid, gid } = f.stat;
   const problems: string[] = [];
-  const extra = mode & ~rule.maxMode & 0o7777;
-  if (extra) problems.push(`mode ${octal(mode)} has bits ${octal(extra)} beyond ${octal(rule.maxMode)}`);
-  if (uid !== rule.uid) problems.push(`owned by uid ${uid} (want ${rule.uid})`);
-  if (rule.gids && !rule.gids.includes(gid))
-    problems.push(`group ${gid} (want ${rule.groupNames ?? rule.gids.join(' or ')})`);
+  const v = checkMode(f.stat, rule);
+  if (v.extra) problems.push(`mode ${octal(mode)} has bits ${octal(v.extra)} beyond ${octal(rule.maxMode)}`);
+  if (!v.ownerOk) problems.push(`owned by uid ${uid} (want ${rule.uid})`);
+  if (!v.groupOk) problems.push(`group ${gid} (want ${rule.groupNames ?? rule.gids?.join(' or ')})`);
   return {
     ok: problems.length === 0,
     problems,
