@@ -24,6 +24,20 @@ export interface CollectorMetrics {
 export function createCollectorMetrics(store: () => Store | undefined, sinks: readonly Sink[]): CollectorMetrics {
   const registry = new Registry();
   const registers = [registry];
+  // The order of registration is the order of the series on /metrics.
+  const events = eventMetrics(registers);
+  const deliveries = deliveryMetrics(registers, sinks);
+  collectorGauges(registers, store, sinks);
+  return { registry, ...events, ...deliveries };
+}
+
+type EventMetrics = Pick<
+  CollectorMetrics,
+  'requests' | 'stored' | 'duplicates' | 'pruned' | 'forbidden' | 'unbound' | 'futureDated'
+>;
+
+/** What became of POST /v1/events requests and their events; every outcome and reason starts at 0. */
+function eventMetrics(registers: Registry[]): EventMetrics {
   const requests = new Counter({
     name: 'hostward_collector_event_requests_total',
     help: 'POST /v1/events requests by outcome.',
@@ -63,6 +77,14 @@ export function createCollectorMetrics(store: () => Store | undefined, sinks: re
     help: 'Events dated beyond collector.clockSkewSeconds ahead: stored as sent, entered into fleet state at the collector time.',
     registers,
   });
+  return { requests, stored, duplicates, pruned, forbidden, unbound, futureDated };
+}
+
+/** Deliveries to each sink, every sink's series starting at 0. */
+function deliveryMetrics(
+  registers: Registry[],
+  sinks: readonly Sink[],
+): Pick<CollectorMetrics, 'sent' | 'failed' | 'dead'> {
   const sent = new Counter({
     name: 'hostward_alerts_sent_total',
     help: 'Group changes delivered to and acknowledged by a sink.',
@@ -87,6 +109,11 @@ export function createCollectorMetrics(store: () => Store | undefined, sinks: re
     failed.inc({ sink: s.name }, 0);
     dead.inc({ sink: s.name }, 0);
   }
+  return { sent, failed, dead };
+}
+
+/** Gauges read from the store at each scrape: the delivery queue per sink, and the nodes by state. */
+function collectorGauges(registers: Registry[], store: () => Store | undefined, sinks: readonly Sink[]): void {
   new Gauge({
     name: 'hostward_collector_delivery_queue',
     help: 'Group changes waiting for a sink to acknowledge them.',
@@ -109,5 +136,4 @@ export function createCollectorMetrics(store: () => Store | undefined, sinks: re
       this.set({ state: 'silent' }, c.silent);
     },
   });
-  return { registry, requests, stored, duplicates, pruned, forbidden, unbound, futureDated, sent, failed, dead };
 }
