@@ -23,7 +23,7 @@ import { explain } from './explain.js';
 import { writeOutput, requireDirectory, describeSystemError } from './io.js';
 import { VERSION } from '../version.js';
 import { redactSecrets } from '../sinks/redact.js';
-import type { HashAlgorithm } from '../integrity/types.js';
+import type { CheckResult, HashAlgorithm, InitResult, ScanProblem } from '../integrity/types.js';
 
 class UsageError extends Error {
   readonly code = 'HOSTWARD_USAGE';
@@ -293,10 +293,15 @@ function minGeneration(v: string | undefined, action: string): { minGeneration?:
   return { minGeneration: Number(v) };
 }
 
-async function cmdIntegrity(argv: string[]): Promise<number> {
-  const [action, ...rest] = argv;
-  if (action !== 'init' && action !== 'check' && action !== 'accept')
+type IntegrityAction = 'init' | 'check' | 'accept';
+type IntegrityLib = typeof import('../integrity/index.js');
+
+/** The arguments of `hostward integrity ACTION`, checked before the library is loaded. */
+function integrityArgs(argv: string[]) {
+  const [first, ...rest] = argv;
+  if (first !== 'init' && first !== 'check' && first !== 'accept')
     throw new UsageError('integrity needs one of: init, check, accept');
+  const action: IntegrityAction = first;
   const { values } = parse(rest, {
     root: { type: 'string' },
     policy: { type: 'string' },
@@ -315,26 +320,24 @@ async function cmdIntegrity(argv: string[]): Promise<number> {
   if (values.policy && paths.length) throw new UsageError('--policy and --path exclude each other');
   const only = (values.only as string[] | undefined) ?? [];
   if (only.length && action === 'init') throw new UsageError('--only applies to check and accept');
-  const {
-    integrityInit,
-    integrityCheck,
-    integrityAccept,
-    isIntegrityError,
-    DEFAULT_DB_FILE,
-    HASH_ALGORITHMS,
-    terminalProgress,
-  } = await import('../integrity/index.js');
+  return { action, values, format, generation, paths, only };
+}
+
+/** The library's options common to init, check and accept, from the arguments and the environment. */
+function integrityOptions(args: ReturnType<typeof integrityArgs>, lib: IntegrityLib) {
+  const { values, paths } = args;
   const hash = values.hash as string | undefined;
-  if (hash !== undefined && !(HASH_ALGORITHMS as readonly string[]).includes(hash))
-    throw new UsageError(`--hash must be one of ${HASH_ALGORITHMS.join(', ')}, got "${hash}"`);
+  if (hash !== undefined && !(lib.HASH_ALGORITHMS as readonly string[]).includes(hash))
+    throw new UsageError(`--hash must be one of ${lib.HASH_ALGORITHMS.join(', ')}, got "${hash}"`);
   if (hash !== undefined && !paths.length)
     throw new UsageError('--hash applies to --path (a policy file names its own hash)');
-  const progress = terminalProgress(process.stderr, action);
+  const progress = lib.terminalProgress(process.stderr, args.action);
   const stateDir = process.env.HOSTWARD_STATE_DIR;
   const common = {
     root: (values.root as string | undefined) ?? process.env.HOSTWARD_ROOT ?? '/',
     dbFile:
-      (values.db as string | undefined) ?? (stateDir ? `${stateDir.replace(/\/$/, '')}/integrity.db` : DEFAULT_DB_FILE),
+      (values.db as string | undefined) ??
+      (stateDir ? `${stateDir.replace(/\/$/, '')}/integrity.db` : lib.DEFAULT_DB_FILE),
     ...(values.policy ? { policy: values.policy as string } : {}),
     ...(paths.length ? { paths } : {}),
     ...(values['key-file'] ? { keyFile: values['key-file'] as string } : {}),
@@ -343,57 +346,80 @@ async function cmdIntegrity(argv: string[]): Promise<number> {
     // otherwise (DESIGN.md).
     ...(progress ? { onProgress: progress.onProgress, countFirst: true } : {}),
   };
-  const clearProgress = () => progress?.clear();
+  return { common, clearProgress: () => progress?.clear() };
+}
+
+async function cmdIntegrity(argv: string[]): Promise<number> {
+  const args = integrityArgs(argv);
+  const { action, format, only } = args;
+  const lib = await import('../integrity/index.js');
+  const { common, clearProgress } = integrityOptions(args, lib);
+  const scoped = only.length ? { only } : {};
   try {
     if (action === 'check') {
-      const r = await integrityCheck({ ...common, ...(only.length ? { only } : {}) });
+      const r = await lib.integrityCheck({ ...common, ...scoped });
       clearProgress();
-      const out = {
-        added: r.added,
-        removed: r.removed,
-        modified: r.modified.map((m) => ({ path: m.path, changes: m.changes })),
-      };
-      if (format === 'json') process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-      else {
-        for (const a of r.added) process.stdout.write(`added     ${a}\n`);
-        for (const d of r.removed) process.stdout.write(`removed   ${d}\n`);
-        for (const m of r.modified) process.stdout.write(`modified  ${m.path}  (${m.changes.join(', ')})\n`);
-        for (const n of r.notes) process.stdout.write(`note: ${n}\n`);
-        process.stdout.write(
-          `${r.added.length} added, ${r.removed.length} removed, ${r.modified.length} modified against the ${r.baseline.signed ? 'signed' : 'UNSIGNED'} baseline of ${r.baseline.created} (generation ${r.baseline.generation})\n`,
-        );
-      }
-      for (const p of r.problems.slice(0, 20)) process.stderr.write(`hostward: ${p.path}: ${p.reason}\n`);
-      return out.added.length + out.removed.length + out.modified.length > 0 ? 1 : 0;
+      return printIntegrityCheck(r, format);
     }
     const r =
       action === 'init'
-        ? await integrityInit({ ...common, ...generation })
-        : await integrityAccept({ ...common, ...(only.length ? { only } : {}) });
+        ? await lib.integrityInit({ ...common, ...args.generation })
+        : await lib.integrityAccept({ ...common, ...scoped });
     clearProgress();
-    const out = {
-      db: r.dbFile,
-      records: r.records,
-      signed: r.signed,
-      digest: r.digest,
-      generation: r.generation,
-      problems: r.problems.length,
-    };
-    if (format === 'json') process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-    else
-      process.stdout.write(
-        `baseline ${action === 'init' ? 'written' : 'accepted'}: ${r.dbFile}, ${r.records} records, ${r.signed ? 'signed' : 'UNSIGNED (no key: integrity.baseline_signed fails)'}, digest ${r.digest}, generation ${r.generation}\n`,
-      );
-    for (const p of r.problems.slice(0, 20)) process.stderr.write(`hostward: ${p.path}: ${p.reason}\n`);
+    printBaselineWritten(r, action, format);
     return 0;
   } catch (e) {
     clearProgress();
-    if (isIntegrityError(e)) {
+    if (lib.isIntegrityError(e)) {
       process.stderr.write(`hostward: integrity ${action}: ${e.message}\n`);
       return INTEGRITY_USAGE_CODES.has(e.code) ? 2 : 1;
     }
     throw e;
   }
+}
+
+/** What a check found, as a table or JSON; exit 1 when anything changed. */
+function printIntegrityCheck(r: CheckResult, format: string): number {
+  const out = {
+    added: r.added,
+    removed: r.removed,
+    modified: r.modified.map((m) => ({ path: m.path, changes: m.changes })),
+  };
+  if (format === 'json') process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  else {
+    for (const a of r.added) process.stdout.write(`added     ${a}\n`);
+    for (const d of r.removed) process.stdout.write(`removed   ${d}\n`);
+    for (const m of r.modified) process.stdout.write(`modified  ${m.path}  (${m.changes.join(', ')})\n`);
+    for (const n of r.notes) process.stdout.write(`note: ${n}\n`);
+    process.stdout.write(
+      `${r.added.length} added, ${r.removed.length} removed, ${r.modified.length} modified against the ${r.baseline.signed ? 'signed' : 'UNSIGNED'} baseline of ${r.baseline.created} (generation ${r.baseline.generation})\n`,
+    );
+  }
+  printIntegrityProblems(r.problems);
+  return out.added.length + out.removed.length + out.modified.length > 0 ? 1 : 0;
+}
+
+/** The baseline init or accept wrote, as a line or JSON. */
+function printBaselineWritten(r: InitResult, action: IntegrityAction, format: string): void {
+  const out = {
+    db: r.dbFile,
+    records: r.records,
+    signed: r.signed,
+    digest: r.digest,
+    generation: r.generation,
+    problems: r.problems.length,
+  };
+  if (format === 'json') process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  else
+    process.stdout.write(
+      `baseline ${action === 'init' ? 'written' : 'accepted'}: ${r.dbFile}, ${r.records} records, ${r.signed ? 'signed' : 'UNSIGNED (no key: integrity.baseline_signed fails)'}, digest ${r.digest}, generation ${r.generation}\n`,
+    );
+  printIntegrityProblems(r.problems);
+}
+
+/** The first problems of a scan, on stderr. */
+function printIntegrityProblems(problems: readonly ScanProblem[]): void {
+  for (const p of problems.slice(0, 20)) process.stderr.write(`hostward: ${p.path}: ${p.reason}\n`);
 }
 
 function cmdExplain(argv: string[]): number {

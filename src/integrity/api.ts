@@ -23,12 +23,14 @@
  * rehashes everything in them and leaves the cursor alone.
  */
 import { HostRoot } from '../host/root.js';
-import { HashPool, WANT_HASH, WANT_TARGET } from './hash-pool.js';
+import { WANT_HASH } from './hash-pool.js';
 import type { StatItem, StatResult } from './hash-pool.js';
 import { DbReader, DbWriter, headerGeneration, MAX_GENERATION, readCursor, readKeyFile, writeCursor } from './db.js';
 import { normalisePath, resolvePolicy } from './policy.js';
 import { hashAlgorithmOf } from './hash.js';
-import { comparePaths, isUnder, planWalk, walk } from './walker.js';
+import { flagsFor, runScan, toRecord } from './scan.js';
+import type { Hooks, Scan, Seq } from './scan.js';
+import { comparePaths, isUnder } from './walker.js';
 import type { WalkEntry } from './walker.js';
 import { IntegrityError } from './types.js';
 import type {
@@ -39,22 +41,18 @@ import type {
   CheckResult,
   CommonOptions,
   FileRecord,
-  FileType,
   InitOptions,
   InitResult,
   Modification,
   Policy,
-  Progress,
   Property,
   PropertyValues,
   ScanProblem,
-  ScanStats,
 } from './types.js';
 
 export const DEFAULT_DB_FILE = '/var/lib/hostward/integrity.db';
 export const DEFAULT_REHASH_SLICES = 24;
-/** Problems kept in a result; the rest are counted in a last entry. */
-export const MAX_PROBLEMS = 1000;
+export { MAX_PROBLEMS } from './scan.js';
 
 /** The HMAC key named by the options or HOSTWARD_INTEGRITY_KEY_FILE; undefined when none is configured. */
 export function loadKey(keyFile: string | null | undefined, env: NodeJS.ProcessEnv = process.env): Buffer | undefined {
@@ -84,154 +82,6 @@ function scopeOf(only: readonly string[] | undefined): string[] | undefined {
   });
 }
 
-function flagsFor(policy: Policy, rule: number): number {
-  const props = policy.rules[rule]!.properties;
-  return (props.has('sha256') ? WANT_HASH : 0) | (props.has('target') ? WANT_TARGET : 0);
-}
-
-function toRecord(path: string, r: StatResult): FileRecord {
-  return {
-    path,
-    type: r[0] as FileType,
-    mode: r[1],
-    uid: r[2],
-    gid: r[3],
-    size: r[4],
-    ino: r[5],
-    nlink: r[6],
-    mtime: r[7],
-    ctime: r[8],
-    sha256: r[10],
-    target: r[11],
-  };
-}
-
-class Problems {
-  readonly list: ScanProblem[] = [];
-  private dropped = 0;
-  add(p: ScanProblem): void {
-    if (this.list.length < MAX_PROBLEMS) this.list.push(p);
-    else this.dropped++;
-  }
-  done(): ScanProblem[] {
-    return this.dropped ? [...this.list, { path: '', reason: `${this.dropped} more problems not listed` }] : this.list;
-  }
-}
-
-interface Hooks<C> {
-  /** In walk order, before the entry is statted: what to ask the worker and context for consume(). */
-  prepare(e: WalkEntry, seq: (fn: () => Promise<void>) => Promise<void>): Promise<{ item: StatItem; ctx: C }>;
-  /** In walk order, with the worker's answer. */
-  consume(e: WalkEntry, r: StatResult, ctx: C): Promise<void> | void;
-}
-
-interface Scan {
-  host: HostRoot;
-  policy: Policy;
-  problems: Problems;
-  stats: ScanStats;
-}
-
-/**
- * Walk, stat and hash in the pool, and hand results to consume() in walk order. At most a few batches per
- * worker are in flight, so memory does not grow with the tree.
- */
-async function runScan<C>(
-  opts: CommonOptions,
-  policy: Policy,
-  scope: string[] | undefined,
-  hooks: Hooks<C>,
-  after: (seq: (fn: () => Promise<void>) => Promise<void>) => Promise<void>,
-): Promise<Scan> {
-  const t0 = performance.now();
-  const host = new HostRoot(opts.root ?? '/');
-  const problems = new Problems();
-  const stats: ScanStats = { paths: 0, hashed: 0, reused: 0, bytesHashed: 0, durationMs: 0 };
-  const rawProblems: ScanProblem[] = [];
-  const plan = await planWalk(host, policy, rawProblems);
-  const pool = new HashPool(host.root, opts.workers);
-  const maxLinks = pool.size * 4;
-  const links: Promise<void>[] = [];
-  let chain: Promise<void> = Promise.resolve();
-  let lastProgress = 0;
-  const seq = async (fn: () => Promise<void>): Promise<void> => {
-    chain = chain.then(fn);
-    const link = chain;
-    link.catch(() => undefined);
-    links.push(link);
-    while (links.length > maxLinks) await links.shift();
-  };
-  const checkAbort = () => {
-    if (opts.signal?.aborted) throw new IntegrityError('aborted', 'the integrity scan was aborted');
-  };
-  // For a progress bar with a total and an ETA: a first walk that only counts (readdir, no stat of files).
-  let totalFiles: number | undefined;
-  if (opts.countFirst && opts.onProgress) {
-    let n = 0;
-    for await (const batch of walk(host, policy, plan, [], scope)) {
-      checkAbort();
-      n += batch.length;
-      const now = performance.now();
-      if (now - lastProgress > 200) {
-        lastProgress = now;
-        opts.onProgress({ phase: 'count', files: n, bytes: 0, elapsedMs: now - t0 });
-      }
-    }
-    totalFiles = n;
-  }
-  const tScan = performance.now();
-  const progress = (): Progress => ({
-    phase: 'scan',
-    files: stats.paths,
-    bytes: stats.bytesHashed,
-    elapsedMs: performance.now() - tScan,
-    ...(totalFiles !== undefined ? { totalFiles } : {}),
-  });
-  try {
-    for await (const batch of walk(host, policy, plan, rawProblems, scope)) {
-      checkAbort();
-      for (const p of rawProblems.splice(0)) problems.add(p);
-      const items: StatItem[] = [];
-      const ctxs: C[] = [];
-      for (const e of batch) {
-        const { item, ctx } = await hooks.prepare(e, seq);
-        items.push(item);
-        ctxs.push(ctx);
-      }
-      const answer = pool.run(items);
-      answer.catch(() => undefined);
-      await seq(async () => {
-        const res = await answer;
-        for (let i = 0; i < batch.length; i++) {
-          const r = res[i]!;
-          stats.paths++;
-          if (r[13] > 0 || (r[13] === 0 && r[10] !== null)) {
-            stats.hashed++;
-            stats.bytesHashed += r[13];
-          } else if (r[13] === -1) stats.reused++;
-          await hooks.consume(batch[i]!, r, ctxs[i]!);
-        }
-        if (opts.onProgress) {
-          const now = performance.now();
-          if (now - lastProgress > 200) {
-            lastProgress = now;
-            opts.onProgress(progress());
-          }
-        }
-      });
-    }
-    for (const p of rawProblems.splice(0)) problems.add(p);
-    checkAbort();
-    await after(seq);
-    await chain;
-  } finally {
-    await pool.close();
-  }
-  stats.durationMs = Math.round(performance.now() - t0);
-  opts.onProgress?.(progress());
-  return { host, policy, problems, stats };
-}
-
 /** Build a new baseline of the policy (or --path list) and write it atomically, signed when a key is configured. */
 export async function integrityInit(opts: InitOptions): Promise<InitResult> {
   const min = opts.minGeneration;
@@ -253,17 +103,8 @@ async function writeBaseline(
   const key = loadKey(opts.keyFile);
   const scope = scopeOf(only);
   const root = new HostRoot(opts.root ?? '/').root;
-  const pending: ScanProblem[] = [];
-  const scanProblem = (path: string, reason: string) => pending.push({ path, reason });
   // Accepting some paths merges the current state of those with the rest of the old baseline, which must verify.
-  const reader = scope ? await DbReader.open(opts.dbFile, key) : undefined;
-  if (reader && reader.header.signed && !key) {
-    await reader.close();
-    throw new IntegrityError(
-      'baseline_unverifiable',
-      `${opts.dbFile}: the baseline is signed; accepting changes needs its key (--key-file or HOSTWARD_INTEGRITY_KEY_FILE)`,
-    );
-  }
+  const reader = scope ? await openForMerge(opts.dbFile, key) : undefined;
   // A step forward from the baseline this one replaces: the verified one being merged, or the header of the old file.
   const previous = reader ? reader.header.generation : ((await headerGeneration(opts.dbFile)) ?? 0);
   const generation = Math.min(MAX_GENERATION, Math.max(previous + 1, minGeneration));
@@ -275,75 +116,105 @@ async function writeBaseline(
       key,
     );
     const w = writer;
-    const keepUntil = async (p: string | undefined, seq: (fn: () => Promise<void>) => Promise<void>) => {
-      if (!reader) return;
-      let keep: FileRecord[] = [];
-      for (;;) {
-        const r = await reader.peek();
-        if (!r || (p !== undefined && comparePaths(r.path, p) > 0)) break;
-        await reader.next();
-        if (!scope!.some((s) => isUnder(r.path, s))) keep.push(r);
-        if (keep.length >= 1024) {
-          const k = keep;
-          keep = [];
-          await seq(async () => {
-            for (const x of k) await w.write(x);
-          });
-        }
-      }
-      if (keep.length) {
-        const k = keep;
-        await seq(async () => {
-          for (const x of k) await w.write(x);
-        });
-      }
-    };
-    const scan = await runScan<undefined>(
-      opts,
-      policy,
-      scope,
-      {
-        prepare: async (e, seq) => {
-          await keepUntil(e.path, seq);
-          return { item: [e.path, flagsFor(policy, e.rule), null, policy.rules[e.rule]!.hash], ctx: undefined };
-        },
-        consume: async (e, r) => {
-          if (r[0] === '') {
-            scanProblem(e.path, r[12] ?? 'vanished during the scan');
-            return;
-          }
-          if (r[12]) scanProblem(e.path, r[12]);
-          await w.write(toRecord(e.path, r));
-        },
-      },
-      (seq) => keepUntil(undefined, seq),
+    const pending: ScanProblem[] = [];
+    const merge = reader && scope ? { reader, scope } : undefined;
+    const scan = await runScan(opts, policy, scope, baselineHooks(policy, w, merge, pending), (seq) =>
+      keepUntil(merge, w, undefined, seq),
     );
     if (reader) await reader.finish();
     const { digest, records } = await writer.commit();
     await writeCursor(opts.dbFile, key, digest, 0).catch(() => undefined);
     for (const p of pending) scan.problems.add(p);
-    return {
-      dbFile: opts.dbFile,
-      signed: key !== undefined,
-      digest,
-      generation,
-      records,
-      stats: scan.stats,
-      problems: scan.problems.done(),
-    };
+    const problems = scan.problems.done();
+    return { dbFile: opts.dbFile, signed: key !== undefined, digest, generation, records, stats: scan.stats, problems };
   } catch (e) {
     await writer?.abort();
     await reader?.close();
-    if (e instanceof IntegrityError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code)
-      throw new IntegrityError(
-        'write_failed',
-        `${opts.dbFile}: cannot write the baseline (${code}: ${(e as Error).message})`,
-        { cause: e },
-      );
-    throw e;
+    throw writeError(e, opts.dbFile);
   }
+}
+
+/** The baseline that an accept of some paths merges with; it must verify, so a signed one needs its key. */
+async function openForMerge(dbFile: string, key: Buffer | undefined): Promise<DbReader> {
+  const reader = await DbReader.open(dbFile, key);
+  if (reader.header.signed && !key) {
+    await reader.close();
+    throw new IntegrityError(
+      'baseline_unverifiable',
+      `${dbFile}: the baseline is signed; accepting changes needs its key (--key-file or HOSTWARD_INTEGRITY_KEY_FILE)`,
+    );
+  }
+  return reader;
+}
+
+/** The old baseline's records outside the accepted paths, kept as they were. */
+interface Merge {
+  reader: DbReader;
+  scope: readonly string[];
+}
+
+/** Each path's current state into the new baseline, after the old baseline's records that come before it. */
+function baselineHooks(
+  policy: Policy,
+  w: DbWriter,
+  merge: Merge | undefined,
+  pending: ScanProblem[],
+): Hooks<undefined> {
+  const scanProblem = (path: string, reason: string) => pending.push({ path, reason });
+  return {
+    prepare: async (e, seq) => {
+      await keepUntil(merge, w, e.path, seq);
+      return { item: [e.path, flagsFor(policy, e.rule), null, policy.rules[e.rule]!.hash], ctx: undefined };
+    },
+    consume: async (e, r) => {
+      if (r[0] === '') {
+        scanProblem(e.path, r[12] ?? 'vanished during the scan');
+        return;
+      }
+      if (r[12]) scanProblem(e.path, r[12]);
+      await w.write(toRecord(e.path, r));
+    },
+  };
+}
+
+/**
+ * Copy the old baseline's records up to path `p` (all that are left when undefined) that lie outside the accepted
+ * paths, in batches queued in walk order with the scan's own writes.
+ */
+async function keepUntil(merge: Merge | undefined, w: DbWriter, p: string | undefined, seq: Seq): Promise<void> {
+  if (!merge) return;
+  const { reader, scope } = merge;
+  let keep: FileRecord[] = [];
+  const flush = async () => {
+    const k = keep;
+    keep = [];
+    await seq(async () => {
+      for (const x of k) await w.write(x);
+    });
+  };
+  for (;;) {
+    const r = await reader.peek();
+    if (!r || (p !== undefined && comparePaths(r.path, p) > 0)) break;
+    await reader.next();
+    if (!scope.some((s) => isUnder(r.path, s))) keep.push(r);
+    if (keep.length >= 1024) await flush();
+  }
+  if (keep.length) await flush();
+}
+
+/** A failure to write the baseline as the IntegrityError that names it; other errors as they are. */
+function writeError(e: unknown, dbFile: string): unknown {
+  if (e instanceof IntegrityError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code)
+    return new IntegrityError(
+      'write_failed',
+      `${dbFile}: cannot write the baseline (${code}: ${(e as Error).message})`,
+      {
+        cause: e,
+      },
+    );
+  return e;
 }
 
 /** Take the current state as the baseline: of `only` paths (merged into the old baseline), or of everything. */
@@ -464,171 +335,223 @@ export async function integrityCheck(opts: CheckOptions): Promise<CheckResult> {
   const slices = opts.rehashSlices ?? DEFAULT_REHASH_SLICES;
   if (!Number.isSafeInteger(slices) || slices < 1)
     throw new IntegrityError('policy_invalid', `rehashSlices: must be a positive integer, got ${slices}`);
-  const trustCtime = opts.trustCtime ?? true;
-  const reader = await DbReader.open(opts.dbFile, key);
-  if (reader.header.signed && !key) {
-    // Never a result with a note: whoever re-signed the baseline with a key of their own and removed the key
-    // setting would otherwise get a clean check of the files they changed.
-    await reader.close();
-    const why = 'it may have been re-signed by someone else';
-    const msg = `${opts.dbFile}: the baseline is signed but no integrity key is configured (--key-file or HOSTWARD_INTEGRITY_KEY_FILE)`;
-    throw new IntegrityError('baseline_unverified', `${msg}, so it cannot be verified and was not used: ${why}`);
-  }
+  const reader = await openForCheck(opts.dbFile, key);
   const notes: string[] = [];
   const policyChanged = reader.header.policy !== policy.digest;
   if (policyChanged)
     notes.push(
       'the policy differs from the one the baseline was built with: paths it adds or drops show as added or removed',
     );
-
-  // The rolling slice: from the cursor, or everything when there is no valid cursor (or a scoped check).
-  let slice = 0;
-  let full = scope !== undefined;
-  let digestForCursor: string | undefined;
-  if (!full) {
-    // The cursor is bound to the database's digest, which is on its last line: read it cheaply first.
-    digestForCursor = await trailerDigest(opts.dbFile);
-    const next = digestForCursor ? await readCursor(opts.dbFile, key, digestForCursor) : undefined;
-    if (next === undefined) {
-      full = true;
-      notes.push('no valid rolling-rehash cursor beside the baseline: every file was re-read');
-    } else slice = next % slices;
-  }
-
-  const added: string[] = [];
-  const removed: string[] = [];
-  const modified: Modification[] = [];
-  const categories: Record<string, Category> = Object.create(null) as Record<string, Category>;
-  const pendingProblems: ScanProblem[] = [];
-  let otherAlgorithm = 0;
-  const inScope = (p: string) => !scope || scope.some((s) => isUnder(p, s));
-  const ruleOf = (i: number) => policy.rules[i]!;
-  const note = (p: string, rule: number | undefined) => {
-    const c = rule === undefined ? undefined : ruleOf(rule).category;
-    if (c) categories[p] = c;
-  };
-  // A removed path has no rule of its own now: find the deepest rule path above it for its category.
-  const categoryOfRemoved = (p: string) => {
-    let best: { len: number; c: Category } | undefined;
-    for (const r of policy.rules)
-      if (r.category && isUnder(p, r.path) && (!best || r.path.length > best.len))
-        best = { len: r.path.length, c: r.category };
-    if (best) categories[p] = best.c;
-  };
-
+  const rehash = await rehashPlan(opts.dbFile, key, scope, slices, notes);
+  const diff = new CheckDiff(policy, scope, reader, { ...rehash, slices, trustCtime: opts.trustCtime ?? true });
   try {
-    const drainUntil = async (p: string | undefined): Promise<FileRecord | undefined> => {
-      for (;;) {
-        const r = await reader.peek();
-        if (!r) return undefined;
-        const c = p === undefined ? -1 : comparePaths(r.path, p);
-        if (c > 0) return undefined;
-        await reader.next();
-        if (c === 0) return r;
-        if (inScope(r.path)) {
-          removed.push(r.path);
-          categoryOfRemoved(r.path);
-        }
-      }
-    };
-    const scan = await runScan<FileRecord | undefined>(
-      opts,
-      policy,
-      scope,
-      {
-        prepare: async (e) => {
-          const base = await drainUntil(e.path);
-          const flags = flagsFor(policy, e.rule);
-          const reuse: StatItem[2] =
-            base &&
-            base.type === 'file' &&
-            base.sha256 !== null &&
-            flags & WANT_HASH &&
-            !full &&
-            sliceOf(e.path, slices) !== slice
-              ? [base.size, base.mtime, trustCtime ? base.ctime : null, base.ino, base.sha256]
-              : null;
-          // Compare like with like: re-hash with the algorithm the baseline used for this file; a policy that
-          // changed algorithm takes effect for it when the change is accepted.
-          const wanted = policy.rules[e.rule]!.hash;
-          const recorded = base?.sha256 ? hashAlgorithmOf(base.sha256) : undefined;
-          if (recorded !== undefined && recorded !== wanted && flags & WANT_HASH) otherAlgorithm++;
-          return { item: [e.path, flags, reuse, recorded ?? wanted], ctx: base };
-        },
-        consume: (e, r, base) => {
-          if (r[0] === '') {
-            if (base) {
-              removed.push(e.path);
-              note(e.path, e.rule);
-            }
-            pendingProblems.push({ path: e.path, reason: r[12] ?? 'vanished during the scan' });
-            return;
-          }
-          if (r[12]) pendingProblems.push({ path: e.path, reason: r[12] });
-          const cur = toRecord(e.path, r);
-          if (!base) {
-            added.push(e.path);
-            note(e.path, e.rule);
-            return;
-          }
-          const changes = compareRecords(base, cur, ruleOf(e.rule).properties);
-          if (changes.length === 0) return;
-          const o: PropertyValues = {};
-          const n: PropertyValues = {};
-          for (const c of changes) {
-            o[c] = valueOf(base, c);
-            n[c] = valueOf(cur, c);
-          }
-          modified.push({ path: e.path, changes, old: o, new: n });
-          note(e.path, e.rule);
-        },
-      },
-      async () => {
-        await drainUntil(undefined);
-      },
-    );
+    const scan = await runScan(opts, policy, scope, diff, async () => {
+      await diff.drainUntil(undefined);
+    });
     const v = await reader.finish();
-    for (const p of pendingProblems) scan.problems.add(p);
-    if (otherAlgorithm > 0) {
+    if (diff.otherAlgorithm > 0) {
       notes.push(
-        `${otherAlgorithm} files are recorded with another hash algorithm than the policy asks for; they were compared with the recorded one (integrity accept re-hashes them)`,
+        `${diff.otherAlgorithm} files are recorded with another hash algorithm than the policy asks for; they were compared with the recorded one (integrity accept re-hashes them)`,
       );
     }
-    if (!scope && opts.advanceCursor !== false) {
-      try {
-        await writeCursor(opts.dbFile, key, v.digest, full ? 0 : slice + 1);
-      } catch (e) {
-        notes.push(
-          `the rolling-rehash cursor could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the next check rehashes everything`,
-        );
-      }
-    }
-    // A path that could not be read was not compared: its category's check must not pass on it
-    // (probes/integrity/checks.ts).
-    const problems = scan.problems.done();
-    for (const p of problems) if (p.path && !categories[p.path]) categoryOfRemoved(p.path);
-    return {
-      added,
-      removed,
-      modified,
-      categories,
-      baseline: {
-        created: v.header.created,
-        signed: v.header.signed,
-        verified: v.verified,
-        policyChanged,
-        records: v.records,
-        digest: v.digest,
-        generation: v.header.generation,
-      },
-      stats: { ...scan.stats, rehash: { slice: full ? 0 : slice, of: full ? 1 : slices, full } },
-      problems,
-      notes,
-    };
+    if (!scope && opts.advanceCursor !== false)
+      await advanceCursor(opts.dbFile, key, v.digest, rehash.full ? 0 : rehash.slice + 1, notes);
+    return checkResult(diff, scan, v, { policyChanged, notes, rehash: { ...rehash, slices } });
   } catch (e) {
     await reader.close();
     throw e;
   }
+}
+
+/** The baseline to check against; a signed one is refused when there is no key to verify it. */
+async function openForCheck(dbFile: string, key: Buffer | undefined): Promise<DbReader> {
+  const reader = await DbReader.open(dbFile, key);
+  if (reader.header.signed && !key) {
+    // Never a result with a note: whoever re-signed the baseline with a key of their own and removed the key
+    // setting would otherwise get a clean check of the files they changed.
+    await reader.close();
+    const why = 'it may have been re-signed by someone else';
+    const msg = `${dbFile}: the baseline is signed but no integrity key is configured (--key-file or HOSTWARD_INTEGRITY_KEY_FILE)`;
+    throw new IntegrityError('baseline_unverified', `${msg}, so it cannot be verified and was not used: ${why}`);
+  }
+  return reader;
+}
+
+/** Which files this check re-reads whatever stat says: one rolling slice, or all of them (`full`). */
+interface Rehash {
+  slice: number;
+  full: boolean;
+}
+
+/** The rolling slice: from the cursor, or everything when there is no valid cursor (or a scoped check). */
+async function rehashPlan(
+  dbFile: string,
+  key: Buffer | undefined,
+  scope: string[] | undefined,
+  slices: number,
+  notes: string[],
+): Promise<Rehash> {
+  if (scope !== undefined) return { slice: 0, full: true };
+  // The cursor is bound to the database's digest, which is on its last line: read it cheaply first.
+  const digestForCursor = await trailerDigest(dbFile);
+  const next = digestForCursor ? await readCursor(dbFile, key, digestForCursor) : undefined;
+  if (next !== undefined) return { slice: next % slices, full: false };
+  notes.push('no valid rolling-rehash cursor beside the baseline: every file was re-read');
+  return { slice: 0, full: true };
+}
+
+/**
+ * The merge of the baseline (read in walk order beside the walk) with the current state: what was added, removed
+ * and modified, and the category of each changed path. Its prepare and consume are the scan's hooks.
+ */
+class CheckDiff implements Hooks<FileRecord | undefined> {
+  readonly added: string[] = [];
+  readonly removed: string[] = [];
+  readonly modified: Modification[] = [];
+  readonly categories: Record<string, Category> = Object.create(null) as Record<string, Category>;
+  /** Paths that could not be read: problems of the scan once it is over. */
+  readonly pendingProblems: ScanProblem[] = [];
+  /** Files recorded with another hash algorithm than their rule's now. */
+  otherAlgorithm = 0;
+
+  constructor(
+    private readonly policy: Policy,
+    private readonly scope: string[] | undefined,
+    private readonly reader: DbReader,
+    private readonly rehash: Rehash & { slices: number; trustCtime: boolean },
+  ) {}
+
+  private inScope(p: string): boolean {
+    return !this.scope || this.scope.some((s) => isUnder(p, s));
+  }
+
+  private note(p: string, rule: number | undefined): void {
+    const c = rule === undefined ? undefined : this.policy.rules[rule]!.category;
+    if (c) this.categories[p] = c;
+  }
+
+  /** A removed path has no rule of its own now: find the deepest rule path above it for its category. */
+  categoryOfRemoved(p: string): void {
+    let best: { len: number; c: Category } | undefined;
+    for (const r of this.policy.rules)
+      if (r.category && isUnder(p, r.path) && (!best || r.path.length > best.len))
+        best = { len: r.path.length, c: r.category };
+    if (best) this.categories[p] = best.c;
+  }
+
+  /** Read the baseline up to `p`: its record when it has one; what it has before `p` was removed (if in scope). */
+  async drainUntil(p: string | undefined): Promise<FileRecord | undefined> {
+    for (;;) {
+      const r = await this.reader.peek();
+      if (!r) return undefined;
+      const c = p === undefined ? -1 : comparePaths(r.path, p);
+      if (c > 0) return undefined;
+      await this.reader.next();
+      if (c === 0) return r;
+      if (this.inScope(r.path)) {
+        this.removed.push(r.path);
+        this.categoryOfRemoved(r.path);
+      }
+    }
+  }
+
+  async prepare(e: WalkEntry): Promise<{ item: StatItem; ctx: FileRecord | undefined }> {
+    const base = await this.drainUntil(e.path);
+    const flags = flagsFor(this.policy, e.rule);
+    const { full, slice, slices, trustCtime } = this.rehash;
+    const reuse: StatItem[2] =
+      base &&
+      base.type === 'file' &&
+      base.sha256 !== null &&
+      flags & WANT_HASH &&
+      !full &&
+      sliceOf(e.path, slices) !== slice
+        ? [base.size, base.mtime, trustCtime ? base.ctime : null, base.ino, base.sha256]
+        : null;
+    // Compare like with like: re-hash with the algorithm the baseline used for this file; a policy that
+    // changed algorithm takes effect for it when the change is accepted.
+    const wanted = this.policy.rules[e.rule]!.hash;
+    const recorded = base?.sha256 ? hashAlgorithmOf(base.sha256) : undefined;
+    if (recorded !== undefined && recorded !== wanted && flags & WANT_HASH) this.otherAlgorithm++;
+    return { item: [e.path, flags, reuse, recorded ?? wanted], ctx: base };
+  }
+
+  consume(e: WalkEntry, r: StatResult, base: FileRecord | undefined): void {
+    if (r[0] === '') {
+      if (base) {
+        this.removed.push(e.path);
+        this.note(e.path, e.rule);
+      }
+      this.pendingProblems.push({ path: e.path, reason: r[12] ?? 'vanished during the scan' });
+      return;
+    }
+    if (r[12]) this.pendingProblems.push({ path: e.path, reason: r[12] });
+    const cur = toRecord(e.path, r);
+    if (!base) {
+      this.added.push(e.path);
+      this.note(e.path, e.rule);
+      return;
+    }
+    const changes = compareRecords(base, cur, this.policy.rules[e.rule]!.properties);
+    if (changes.length === 0) return;
+    const o: PropertyValues = {};
+    const n: PropertyValues = {};
+    for (const c of changes) {
+      o[c] = valueOf(base, c);
+      n[c] = valueOf(cur, c);
+    }
+    this.modified.push({ path: e.path, changes, old: o, new: n });
+    this.note(e.path, e.rule);
+  }
+}
+
+/** The next check's rolling slice, kept beside the database; a failure only means the next check rehashes all. */
+async function advanceCursor(
+  dbFile: string,
+  key: Buffer | undefined,
+  digest: string,
+  next: number,
+  notes: string[],
+): Promise<void> {
+  try {
+    await writeCursor(dbFile, key, digest, next);
+  } catch (e) {
+    notes.push(
+      `the rolling-rehash cursor could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the next check rehashes everything`,
+    );
+  }
+}
+
+function checkResult(
+  diff: CheckDiff,
+  scan: Scan,
+  v: Awaited<ReturnType<DbReader['finish']>>,
+  o: { policyChanged: boolean; notes: string[]; rehash: Rehash & { slices: number } },
+): CheckResult {
+  for (const p of diff.pendingProblems) scan.problems.add(p);
+  // A path that could not be read was not compared: its category's check must not pass on it
+  // (probes/integrity/checks.ts).
+  const problems = scan.problems.done();
+  for (const p of problems) if (p.path && !diff.categories[p.path]) diff.categoryOfRemoved(p.path);
+  const { full, slice, slices } = o.rehash;
+  return {
+    added: diff.added,
+    removed: diff.removed,
+    modified: diff.modified,
+    categories: diff.categories,
+    baseline: {
+      created: v.header.created,
+      signed: v.header.signed,
+      verified: v.verified,
+      policyChanged: o.policyChanged,
+      records: v.records,
+      digest: v.digest,
+      generation: v.header.generation,
+    },
+    stats: { ...scan.stats, rehash: { slice: full ? 0 : slice, of: full ? 1 : slices, full } },
+    problems,
+    notes: o.notes,
+  };
 }
 
 /** The digest on a database's last line (read from its tail), or undefined. Not trusted: the cursor MAC binds it. */

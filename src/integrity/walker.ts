@@ -119,90 +119,120 @@ export async function* walk(
   problems: ScanProblem[],
   scope?: readonly string[],
 ): AsyncGenerator<WalkEntry[]> {
-  const excluders = policy.rules.map((r) => new Excluder([...policy.exclude, ...r.exclude]));
-  const inScope = (p: string) => !scope || scope.some((s) => isUnder(p, s));
-  const towardScope = (p: string) => !scope || scope.some((s) => isUnder(s, p));
-  const fsPath = (p: string) => host.fsPath(p);
-  let batch: WalkEntry[] = [];
-
-  const listDir = (dir: string): { names: string[]; kinds: (Dirent | undefined)[] } | undefined => {
-    try {
-      const ents = readdirSync(fsPath(dir), { withFileTypes: true });
-      ents.sort((a, b) => byName(a.name, b.name));
-      return { names: ents.map((e) => e.name), kinds: ents };
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR')
-        problems.push({ path: dir, reason: `directory unreadable (${code ?? String(e)})` });
-      else problems.push({ path: dir, reason: 'vanished during the scan' });
-      return undefined;
-    }
-  };
-
-  const devOf = (p: string): number | undefined => {
-    try {
-      const st = lstatSync(fsPath(p));
-      return st.isDirectory() ? st.dev : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-
-  const frameFor = (dir: string, node: TrieNode | undefined, gov: Governing | undefined): Frame | undefined => {
-    if (gov && gov.depthLeft > 0) {
-      const l = listDir(dir);
-      if (!l) return undefined;
-      return { dir, names: l.names, kinds: l.kinds, i: 0, node, gov };
-    }
-    const names = node ? [...node.children.keys()].sort(byName) : [];
-    return { dir, names, kinds: names.map(() => undefined), i: 0, node, gov };
-  };
-
+  const w = new Walker(host, policy, problems, scope);
   const stack: Frame[] = [];
-  const top = plan.trie;
-  if (top.rule !== undefined) {
-    if (inScope('/')) batch.push({ path: '/', rule: top.rule });
-    const r = policy.rules[top.rule]!;
-    const f = frameFor('/', top, { rule: top.rule, depthLeft: r.depth, dev: r.oneFilesystem ? devOf('/') : undefined });
-    if (f) stack.push(f);
-  } else {
-    const f = frameFor('/', top, undefined);
-    if (f) stack.push(f);
+  let batch: WalkEntry[] = [];
+  const first = w.start(plan.trie, stack);
+  if (first) batch.push(first);
+  while (stack.length > 0) {
+    const e = w.step(stack);
+    if (!e) continue;
+    batch.push(e);
+    if (batch.length >= BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** One walk's state: the directories it reads, what it governs and where it may go. */
+class Walker {
+  private readonly excluders: Excluder[];
+
+  constructor(
+    private readonly host: HostRoot,
+    private readonly policy: Policy,
+    private readonly problems: ScanProblem[],
+    private readonly scope: readonly string[] | undefined,
+  ) {
+    this.excluders = policy.rules.map((r) => new Excluder([...policy.exclude, ...r.exclude]));
   }
 
-  while (stack.length > 0) {
+  private inScope(p: string): boolean {
+    return !this.scope || this.scope.some((s) => isUnder(p, s));
+  }
+
+  private towardScope(p: string): boolean {
+    return !this.scope || this.scope.some((s) => isUnder(s, p));
+  }
+
+  /** The root's frame on the stack; the entry of `/` itself when a rule governs it. */
+  start(top: TrieNode, stack: Frame[]): WalkEntry | undefined {
+    let gov: Governing | undefined;
+    if (top.rule !== undefined) {
+      const r = this.policy.rules[top.rule]!;
+      gov = { rule: top.rule, depthLeft: r.depth, dev: r.oneFilesystem ? this.devOf('/') : undefined };
+    }
+    const f = this.frameFor('/', top, gov);
+    if (f) stack.push(f);
+    return top.rule !== undefined && this.inScope('/') ? { path: '/', rule: top.rule } : undefined;
+  }
+
+  /**
+   * The next name of the frame on top of the stack: its entry when a rule governs it and it is in scope, and
+   * the frame of the directory when it is to be entered. A frame done is popped.
+   */
+  step(stack: Frame[]): WalkEntry | undefined {
     const f = stack[stack.length - 1]!;
     if (f.i >= f.names.length) {
       stack.pop();
-      continue;
+      return undefined;
     }
     const idx = f.i++;
     const name = f.names[idx]!;
     const p = f.dir === '/' ? '/' + name : f.dir + '/' + name;
-    if (NEVER.includes(p)) continue;
+    if (NEVER.includes(p)) return undefined;
     const cn = f.node?.children.get(name);
-    let g: Governing | undefined;
+    const g = this.governing(f, p, name, cn);
+    const entry = g !== undefined && this.inScope(p) ? { path: p, rule: g.rule } : undefined;
+    this.enter(stack, f.kinds[idx], p, cn, g);
+    return entry;
+  }
+
+  /** The rule that governs `p`: its own when a rule names it, else its directory's while depth and excludes allow. */
+  private governing(f: Frame, p: string, name: string, cn: TrieNode | undefined): Governing | undefined {
     if (cn?.rule !== undefined) {
-      const r = policy.rules[cn.rule]!;
-      g = { rule: cn.rule, depthLeft: r.depth, dev: undefined };
-    } else if (f.gov && f.gov.depthLeft > 0 && !excluders[f.gov.rule]!.matches(p, name)) {
-      g = { rule: f.gov.rule, depthLeft: f.gov.depthLeft - 1, dev: f.gov.dev };
+      const r = this.policy.rules[cn.rule]!;
+      return { rule: cn.rule, depthLeft: r.depth, dev: undefined };
     }
-    const emit = g !== undefined && inScope(p);
-    if (emit) {
-      batch.push({ path: p, rule: g!.rule });
-      if (batch.length >= BATCH) {
-        yield batch;
-        batch = [];
-      }
-    }
+    if (f.gov && f.gov.depthLeft > 0 && !this.excluders[f.gov.rule]!.matches(p, name))
+      return { rule: f.gov.rule, depthLeft: f.gov.depthLeft - 1, dev: f.gov.dev };
+    return undefined;
+  }
+
+  /** Push the frame of `p` when it is a directory the walk goes into: governed below it, or toward a rule path. */
+  private enter(
+    stack: Frame[],
+    kind: Dirent | undefined,
+    p: string,
+    cn: TrieNode | undefined,
+    g: Governing | undefined,
+  ): void {
     const wantsWhole = g !== undefined && g.depthLeft > 0;
     const wantsRoots = cn !== undefined && cn.children.size > 0;
-    if (!wantsWhole && !wantsRoots) continue;
-    if (!inScope(p) && !towardScope(p)) continue;
-    const kind = f.kinds[idx];
-    let isDir: boolean;
-    if (
+    if (!wantsWhole && !wantsRoots) return;
+    if (!this.inScope(p) && !this.towardScope(p)) return;
+    if (!this.isDirectory(kind, p)) return;
+    let childGov = wantsWhole ? g : undefined;
+    if (childGov && this.policy.rules[childGov.rule]!.oneFilesystem) {
+      const dev = this.devOf(p);
+      if (dev === undefined) return; // vanished or replaced since readdir
+      if (childGov.dev === undefined) childGov = { ...childGov, dev };
+      else if (childGov.dev !== dev) childGov = undefined; // a mount point: recorded, not entered
+    }
+    if (!childGov && !wantsRoots) return;
+    if (stack.length >= MAX_DEPTH) {
+      this.problems.push({ path: p, reason: `deeper than ${MAX_DEPTH} levels: not entered` });
+      return;
+    }
+    const nf = this.frameFor(p, cn, childGov);
+    if (nf) stack.push(nf);
+  }
+
+  /** Whether `p` is a directory: from readdir's type when it gave one, else from lstat. */
+  private isDirectory(kind: Dirent | undefined, p: string): boolean {
+    const known =
       kind &&
       (kind.isDirectory() ||
         kind.isFile() ||
@@ -210,25 +240,42 @@ export async function* walk(
         kind.isFIFO() ||
         kind.isSocket() ||
         kind.isBlockDevice() ||
-        kind.isCharacterDevice())
-    )
-      isDir = kind.isDirectory();
-    else isDir = devOf(p) !== undefined;
-    if (!isDir) continue;
-    let childGov = wantsWhole ? g : undefined;
-    if (childGov && policy.rules[childGov.rule]!.oneFilesystem) {
-      const dev = devOf(p);
-      if (dev === undefined) continue; // vanished or replaced since readdir
-      if (childGov.dev === undefined) childGov = { ...childGov, dev };
-      else if (childGov.dev !== dev) childGov = undefined; // a mount point: recorded, not entered
-    }
-    if (!childGov && !wantsRoots) continue;
-    if (stack.length >= MAX_DEPTH) {
-      problems.push({ path: p, reason: `deeper than ${MAX_DEPTH} levels: not entered` });
-      continue;
-    }
-    const nf = frameFor(p, cn, childGov);
-    if (nf) stack.push(nf);
+        kind.isCharacterDevice());
+    return known ? kind.isDirectory() : this.devOf(p) !== undefined;
   }
-  if (batch.length > 0) yield batch;
+
+  private listDir(dir: string): { names: string[]; kinds: (Dirent | undefined)[] } | undefined {
+    try {
+      const ents = readdirSync(this.host.fsPath(dir), { withFileTypes: true });
+      ents.sort((a, b) => byName(a.name, b.name));
+      return { names: ents.map((e) => e.name), kinds: ents };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR')
+        this.problems.push({ path: dir, reason: `directory unreadable (${code ?? String(e)})` });
+      else this.problems.push({ path: dir, reason: 'vanished during the scan' });
+      return undefined;
+    }
+  }
+
+  /** The device of a directory, or undefined when `p` is no directory (or is gone). */
+  private devOf(p: string): number | undefined {
+    try {
+      const st = lstatSync(this.host.fsPath(p));
+      return st.isDirectory() ? st.dev : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A governed directory lists what it holds; one only on the way to rule paths lists the rule paths' names. */
+  private frameFor(dir: string, node: TrieNode | undefined, gov: Governing | undefined): Frame | undefined {
+    if (gov && gov.depthLeft > 0) {
+      const l = this.listDir(dir);
+      if (!l) return undefined;
+      return { dir, names: l.names, kinds: l.kinds, i: 0, node, gov };
+    }
+    const names = node ? [...node.children.keys()].sort(byName) : [];
+    return { dir, names, kinds: names.map(() => undefined), i: 0, node, gov };
+  }
 }
