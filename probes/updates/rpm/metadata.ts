@@ -7,8 +7,17 @@
  * memory kept does not grow with the <format>/<description> bulk of the files. Malformed, truncated or
  * oversized input is a problem in the result, never a throw.
  */
-import { SaxesParser } from 'saxes';
+import { createRequire } from 'node:module';
+import type * as Saxes from 'saxes';
 import type { SaxesTagPlain } from 'saxes';
+
+/**
+ * saxes is loaded on first use: a Debian host never parses rpm metadata, and the agent imports every probe
+ * for its catalogue without scanning.
+ */
+const load = createRequire(import.meta.url);
+let saxes: typeof Saxes | undefined;
+const saxesLib = () => (saxes ??= load('saxes') as typeof Saxes);
 
 export interface RepomdData {
   type: string;
@@ -44,7 +53,7 @@ interface SaxHandlers {
  * its bytes and none of what is needed.
  */
 function runSax(bytes: Uint8Array, h: SaxHandlers, skip?: string): { error?: string } {
-  const parser = new SaxesParser({ xmlns: false });
+  const parser = new (saxesLib().SaxesParser)({ xmlns: false });
   let error: string | undefined;
   let depth = 0;
   let collecting = -1;
