@@ -89,9 +89,8 @@ export async function attribute(
 ): Promise<Attribution> {
   const out: Attribution = { owners: new Map(), processes: 0, unreadableFd: 0, truncated: false };
   if (wanted.size === 0) return out;
-  const proc = await host.readDir('/proc');
-  if (!proc.ok) return out;
-  let pids = proc.entries.filter((e) => /^\d+$/.test(e.name)).map((e) => e.name);
+  // The pids of the shared process table: one walk of /proc per scan, whichever probe asks first.
+  let pids = (await host.processes()).map((p) => String(p.pid));
   if (pids.length > maxProcesses) {
     out.truncated = true;
     pids = pids.slice(0, maxProcesses);
