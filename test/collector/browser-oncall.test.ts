@@ -9,10 +9,9 @@
  * look at; the render time is printed, not asserted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import type { AlertEvent, HostFacts, Severity } from '../../src/contracts.js';
 import { SEVERITIES } from '../../src/contracts.js';
@@ -21,9 +20,8 @@ import { openDatabase } from '../../src/collector/sqlite.js';
 import { Store, groupKey } from '../../src/collector/store.js';
 import { makeDirs, requireBuild, startCollectorProcess, stop, TOKEN } from './helpers.js';
 import type { Dirs, Proc } from './helpers.js';
+import { haveChromium, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const NODES = 5000;
 const DAY = 86_400_000;
 const HOSTILE = `evil"><img src=x onerror="window.__xss=1">-node`;
@@ -212,20 +210,7 @@ describe.skipIf(!haveChromium)(`on-call fleet views at ${NODES} nodes in headles
     c = await startCollectorProcess(d);
     shots = mkdtempSync(path.join(os.tmpdir(), 'hostward-oncall-shots-'));
     console.log(`screenshots: ${shots}`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-      ],
-    });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {

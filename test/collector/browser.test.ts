@@ -11,14 +11,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { groupKey } from '../../src/collector/store.js';
 import { event, makeDirs, metric, post, requireBuild, startCollectorProcess, stop, waitFor, TOKEN } from './helpers.js';
 import type { Dirs, Proc } from './helpers.js';
+import { CHROMIUM, haveChromium, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const XSS = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>`;
 const SCREENSHOT = '/tmp/hostward-fleet-page.png';
 const GROUP_SCREENSHOT = '/tmp/hostward-fleet-group.png';
@@ -171,20 +169,7 @@ describe.skipIf(!haveChromium)(
         () => `slack hits ${slack.hits}`,
       );
 
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-        ],
-      });
+      browser = await launchChromium();
     }, 90_000);
 
     afterAll(async () => {

@@ -86,6 +86,22 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * Wait until no named sink has a change queued. Every change is queued to every sink in the transaction that
+ * accepts its events (202), and a routed sink announces released nodes before the change's delivery is
+ * acknowledged, so once the queues are empty nothing more is on its way: what a test asserts was not sent
+ * will not come later.
+ */
+export async function waitDelivered(base: string, sinks: readonly string[], timeoutMs = 15_000): Promise<void> {
+  const queued = async () =>
+    Promise.all(sinks.map((s) => metric(base, 'hostward_collector_delivery_queue', `sink="${s}"`)));
+  await waitFor(
+    async () => (await queued()).every((n) => n === 0) || undefined,
+    timeoutMs,
+    () => `changes still queued for ${sinks.join(', ')}`,
+  );
+}
+
 export async function kill9(p: Proc): Promise<void> {
   p.child.kill('SIGKILL');
   await p.exited;

@@ -12,7 +12,17 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { GroupChange } from '../../src/collector/sink.js';
 import type { Severity } from '../../src/contracts.js';
-import { event, kill9, makeDirs, post, requireBuild, startCollectorProcess, stop, waitFor } from './helpers.js';
+import {
+  event,
+  kill9,
+  makeDirs,
+  post,
+  requireBuild,
+  startCollectorProcess,
+  stop,
+  waitDelivered,
+  waitFor,
+} from './helpers.js';
 import type { Dirs, Proc } from './helpers.js';
 
 const INHIBIT = `    inhibit:
@@ -30,7 +40,6 @@ beforeAll(() => requireBuild());
 
 const ev = (i: number, node: string, check: string, severity: Severity, status: 'fail' | 'pass' = 'fail') =>
   event(i, { id: `${node}-${check}-${status}-${i}`, node, check, probe: check.split('.')[0]!, severity, status });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const show = (l: GroupChange) => `${l.check}:${l.action}:${l.nodeCount}:${l.nodes.join(',')}:+${l.added.join(',')}`;
 
 describe('a muted group is announced when its inhibiting check resolves', () => {
@@ -71,7 +80,7 @@ ${INHIBIT}`);
       10_000,
       () => `first deliveries: ${p.logs()}`,
     );
-    await sleep(400);
+    await waitDelivered(p.base, ['pager', 'ops']);
     expect(lines('pager').map(show)).toEqual(['ssh.root_login:open:1:a:+a']);
     expect(lines('ops').map(show)).toEqual(['ssh.banner:open:1:b:+b']);
 
@@ -82,7 +91,7 @@ ${INHIBIT}`);
       10_000,
       () => `re-announcements: ${JSON.stringify(lines('ops'))}`,
     );
-    await sleep(400);
+    await waitDelivered(p.base, ['pager', 'ops']);
     expect(lines('pager').map(show)).toEqual(['ssh.root_login:open:1:a:+a', 'ssh.root_login:resolve:0::+']);
     expect(lines('ops').slice(1).map(show).sort()).toEqual(['ssh.banner:update:2:a,b:+a', 'ssh.weak_macs:open:1:a:+a']);
 
@@ -104,7 +113,7 @@ ${INHIBIT}`);
       10_000,
       () => JSON.stringify(lines('pager')),
     );
-    await sleep(500);
+    await waitDelivered(p.base, ['pager', 'ops']);
     expect(lines('ops')).toHaveLength(3);
     expect(lines('ops').filter((l) => l.check === 'ssh.weak_macs')).toHaveLength(1);
 
@@ -169,7 +178,7 @@ ${INHIBIT}`);
         10_000,
         () => `kex open: ${p.logs()}`,
       );
-      await sleep(400);
+      await waitDelivered(p.base, ['pager', 'hook']);
       expect(accepted.map(show)).toEqual(['ssh.kex:open:1:b:+b']);
 
       refusing = true;
@@ -189,7 +198,7 @@ ${INHIBIT}`);
         10_000,
         () => `announcement after restart: ${p.logs()}`,
       );
-      await sleep(600);
+      await waitDelivered(p.base, ['pager', 'hook']);
       expect(accepted.map(show)).toEqual(['ssh.kex:open:1:b:+b', 'ssh.weak_macs:open:1:a:+a']);
       expect(await stop(p)).toBe(0);
     } finally {

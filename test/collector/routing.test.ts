@@ -17,7 +17,7 @@ import type { FleetView, GroupChange } from '../../src/collector/sink.js';
 import { applyInhibition, globMatch, Router } from '../../src/sinks/routing.js';
 import { parseRouting } from '../../src/sinks/routing-config.js';
 import type { Severity } from '../../src/contracts.js';
-import { event, post, waitFor, TOKEN } from './helpers.js';
+import { event, post, waitDelivered, waitFor, TOKEN } from './helpers.js';
 import { CATALOGUE, CHECKS } from '../helpers/catalogue.js';
 
 const ctx = { checkIds: new Set<string>(), probes: new Map() };
@@ -335,7 +335,7 @@ describe('through a real collector with named file sinks', () => {
       10_000,
       () => 'deliveries',
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await waitDelivered(base, ['pager', 'ops', 'kernel-team']);
 
     expect(
       lines('pager')
@@ -364,7 +364,7 @@ describe('through a real collector with named file sinks', () => {
       10_000,
       () => 'resolves',
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await waitDelivered(base, ['pager', 'ops', 'kernel-team']);
     expect(lines('pager')[2]).toMatchObject({ check: 'ssh.root_login', action: 'resolve' });
     expect(
       lines('ops')
