@@ -4,8 +4,10 @@
 // each run, 1-minute average); user+sys CPU seconds much less, so compare those between loaded runs. The
 // slowest probes come from the report's probes[].durationSeconds (probes run concurrently, so they overlap).
 //
-//   node bench/scan.mjs [--runs N] [--bin dist/src/cli/main.js] [-- extra scan flags, e.g. --root /host --probe ssh]
+//   node bench/scan.mjs [--runs N] [--bin dist/src/cli/main.js] [--against OTHER/main.js] [-- extra scan flags, e.g. --root /host --probe ssh]
 //
+// --against runs another build (e.g. an older commit's, built in a copy of the repository) in turn with --bin,
+// run for run, so that both see the same load, and prints its figures after --bin's.
 // Each run is a child process. CPU time and peak RSS come from /usr/bin/time when it exists (it counts the
 // host binaries a probe runs, such as `sshd -T`, too); otherwise from the node child's own
 // process.resourceUsage(), written to a file on exit by a preloaded module.
@@ -22,18 +24,23 @@ const own = dash === -1 ? process.argv.slice(2) : process.argv.slice(2, dash);
 const extra = dash === -1 ? [] : process.argv.slice(dash + 1);
 const { values } = parseArgs({
   args: own,
-  options: { runs: { type: 'string', default: '5' }, bin: { type: 'string', default: join(repo, 'dist/src/cli/main.js') } },
+  options: {
+    runs: { type: 'string', default: '5' },
+    bin: { type: 'string', default: join(repo, 'dist/src/cli/main.js') },
+    against: { type: 'string' },
+  },
 });
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) {
   console.error(`--runs must be a positive integer, got ${values.runs}`);
   process.exit(2);
 }
-const bin = resolve(values.bin);
-if (!existsSync(bin)) {
-  console.error(`${bin} not found: run \`npm run build\` first`);
-  process.exit(2);
-}
+const bins = [resolve(values.bin), ...(values.against ? [resolve(values.against)] : [])];
+for (const bin of bins)
+  if (!existsSync(bin)) {
+    console.error(`${bin} not found: run \`npm run build\` first`);
+    process.exit(2);
+  }
 
 const TIME = '/usr/bin/time';
 const useTime = existsSync(TIME);
@@ -45,7 +52,7 @@ const PRELOAD =
      process.on('exit', () => { try { writeFileSync(process.env.HOSTWARD_BENCH_RUSAGE, JSON.stringify(process.resourceUsage())); } catch {} });`,
   );
 
-function once(i) {
+function once(bin, i) {
   const out = join(work, `run-${i}`);
   const scan = [bin, 'scan', '--format', 'json', ...extra];
   const [file, args, env] = useTime
@@ -90,34 +97,40 @@ const stats = (xs) => {
 };
 
 console.log(`hostward scan --format json ${extra.join(' ')}`.trim());
-console.log(`${runs} runs of ${bin} on node ${process.version}; CPU and RSS from ${useTime ? TIME : 'process.resourceUsage() of the child'}`);
-console.log('run  wall s   cpu s   user s   sys s   maxRSS MiB  exit  findings  load');
-const results = [];
+console.log(`${runs} runs of ${bins.join(' and ')} on node ${process.version}; CPU and RSS from ${useTime ? TIME : 'process.resourceUsage() of the child'}`);
+const results = bins.map(() => []);
+const f = (x, w, d = 3) => x.toFixed(d).padStart(w);
 try {
   for (let i = 0; i < runs; i++) {
-    const r = once(i);
-    results.push(r);
-    const f = (x, w, d = 3) => x.toFixed(d).padStart(w);
-    console.log(`${String(i + 1).padStart(3)}  ${f(r.wall, 6)}  ${f(r.cpu, 6)}  ${f(r.user, 6)}  ${f(r.sys, 6)}  ${f(r.rssMiB, 10, 1)}  ${String(r.exit).padStart(4)}  ${String(r.findings).padStart(8)}  ${f(r.load, 4, 1)}`);
+    bins.forEach((bin, b) => results[b].push(once(bin, i)));
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-console.log('');
-console.log('             min     median  max');
-for (const [label, key, digits] of [
-  ['wall s', 'wall', 3],
-  ['cpu s', 'cpu', 3],
-  ['user s', 'user', 3],
-  ['sys s', 'sys', 3],
-  ['maxRSS MiB', 'rssMiB', 1],
-]) {
-  const s = stats(results.map((r) => r[key]));
-  console.log(`${label.padEnd(11)}  ${s.min.toFixed(digits).padStart(6)}  ${s.median.toFixed(digits).padStart(6)}  ${s.max.toFixed(digits).padStart(6)}`);
-}
+bins.forEach((bin, b) => report(bin, results[b]));
 
-const byProbe = new Map();
-for (const r of results) for (const p of r.probes) byProbe.set(p.probe, [...(byProbe.get(p.probe) ?? []), p.durationSeconds]);
-const slowest = [...byProbe].map(([name, ds]) => [name, stats(ds).median]).sort((a, b) => b[1] - a[1]).slice(0, 6);
-console.log('');
-console.log(`slowest probes (median s, overlapping): ${slowest.map(([n, d]) => `${n} ${d.toFixed(3)}`).join(', ')}`);
+function report(bin, results) {
+  console.log('');
+  console.log(bin);
+  console.log('run  wall s   cpu s   user s   sys s   maxRSS MiB  exit  findings  load');
+  results.forEach((r, i) => {
+    console.log(`${String(i + 1).padStart(3)}  ${f(r.wall, 6)}  ${f(r.cpu, 6)}  ${f(r.user, 6)}  ${f(r.sys, 6)}  ${f(r.rssMiB, 10, 1)}  ${String(r.exit).padStart(4)}  ${String(r.findings).padStart(8)}  ${f(r.load, 4, 1)}`);
+  });
+  console.log('');
+  console.log('             min     median  max');
+  for (const [label, key, digits] of [
+    ['wall s', 'wall', 3],
+    ['cpu s', 'cpu', 3],
+    ['user s', 'user', 3],
+    ['sys s', 'sys', 3],
+    ['maxRSS MiB', 'rssMiB', 1],
+  ]) {
+    const s = stats(results.map((r) => r[key]));
+    console.log(`${label.padEnd(11)}  ${s.min.toFixed(digits).padStart(6)}  ${s.median.toFixed(digits).padStart(6)}  ${s.max.toFixed(digits).padStart(6)}`);
+  }
+  const byProbe = new Map();
+  for (const r of results) for (const p of r.probes) byProbe.set(p.probe, [...(byProbe.get(p.probe) ?? []), p.durationSeconds]);
+  const slowest = [...byProbe].map(([name, ds]) => [name, stats(ds).median]).sort((a, b) => b[1] - a[1]).slice(0, 6);
+  console.log('');
+  console.log(`slowest probes (median s, overlapping): ${slowest.map(([n, d]) => `${n} ${d.toFixed(3)}`).join(', ')}`);
+}
