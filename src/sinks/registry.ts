@@ -1,9 +1,9 @@
 /**
  * Every kind of sink, one line each. The sink type union, the reserved names, the parser of
- * `collector.sinks`, the simple setup's keys and environment variables, the routing floors and the
- * collector's factory all derive from this list: adding a sink is its file (exporting a definition, see
- * definition.ts) and one line here. The order is the order messages and the documentation list the types
- * in, and the order the simple setup's sinks are created in.
+ * `collector.sinks`, the simple setup's keys and environment variables, the routing floors, the collector's
+ * factory and the configuration reference all derive from this list: adding a sink is its file (exporting a
+ * definition, see definition.ts) and one entry here, its import and its line. The order is the order messages
+ * and the documentation list the types in, and the order the simple setup's sinks are created in.
  */
 import { severityRank } from '../contracts.js';
 import type { Severity } from '../contracts.js';
