@@ -481,7 +481,8 @@ const lz4Corrupt = (why: string) => new DecodeError(`corrupt lz4 data: ${why}`);
  * One LZ4 block (the LZ4 block format: sequences of a token, literals, a 2-byte offset and a match length) from
  * src[s, sEnd) into dst at d, where dst[0, d) is the window a match may copy from. Returns where the output
  * ends; throws DecodeError when a length or offset leaves the input, the window or `limit`. Literals and
- * matches are copied byte by byte when short (most are, in package lists), where a call costs more than it saves.
+ * matches are copied byte by byte unless long: a call costs more than it saves on the short ones package lists
+ * are made of, and a literal copied with set() needs a subarray object (12 MB of them for the main Debian list).
  */
 export function decodeLz4Block(
   src: Uint8Array,
@@ -504,7 +505,7 @@ export function decodeLz4Block(
       }
     }
     if (lit > sEnd - s || lit > limit - d) throw lz4Corrupt('literals past the block or its maximum size');
-    if (lit < 32) {
+    if (lit < 1024) {
       const e = s + lit;
       while (s < e) dst[d++] = src[s++]!;
     } else {

@@ -149,15 +149,13 @@ export class PackagesScanner {
   private readonly out: ParsedList = { entries: [], packages: 0, problems: [] };
   /** Copies of the chunks the paragraph under way spans (empty: between paragraphs). */
   private open: Buffer[] = [];
-  /** nameHash of each wanted name that latin1 can spell: what names.has can only be true for. */
+  /** trimmedHash of each wanted name latin1 can spell: a paragraph whose name hashes to none is not wanted. */
   private readonly hashes = new Set<number>();
 
   constructor(private readonly names: ReadonlySet<string>) {
     for (const n of names) {
       const b = Buffer.from(n, 'latin1');
-      if (b.toString('latin1') !== n) continue;
-      const [s, e] = trimmed(b, 0, b.length);
-      this.hashes.add(nameHash(b, s, e));
+      if (b.toString('latin1') === n) this.hashes.add(trimmedHash(b, 0, b.length));
     }
   }
 
@@ -208,10 +206,9 @@ export class PackagesScanner {
       this.out.packages++;
       let eol = start + PACKAGE_FIELD.length;
       while (eol < end && b[eol] !== NL) eol++;
-      const [s, e] = trimmed(b, start + PACKAGE_FIELD.length, eol);
-      if (!this.hashes.has(nameHash(b, s, e))) return;
+      if (!this.hashes.has(trimmedHash(b, start + PACKAGE_FIELD.length, eol))) return;
       const text = Buffer.from(b.buffer, b.byteOffset, b.length);
-      if (!this.names.has(text.toString('latin1', s, e))) return;
+      if (!this.names.has(text.toString('latin1', start + PACKAGE_FIELD.length, eol).trim())) return;
       this.parse(text.toString('utf8', start, end), false);
       return;
     }
@@ -259,18 +256,14 @@ function startsWithPackage(b: Uint8Array, start: number, end: number): boolean {
 /** What String.prototype.trim removes from a latin1 string: tab to carriage return, space and no-break space. */
 const isTrimmed = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 160;
 
-function trimmed(b: Uint8Array, start: number, end: number): [number, number] {
+/** FNV-1a of b[start, end) without the bytes isTrimmed says trim() removes at either end. */
+function trimmedHash(b: Uint8Array, start: number, end: number): number {
   let s = start;
   let e = end;
   while (s < e && isTrimmed(b[s]!)) s++;
   while (e > s && isTrimmed(b[e - 1]!)) e--;
-  return [s, e];
-}
-
-/** FNV-1a of b[start, end). */
-function nameHash(b: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   return h >>> 0;
 }
 
