@@ -77,8 +77,8 @@ export interface PageDeps {
   authorized: (bearer: string | undefined) => boolean;
   now?: () => Date;
   /**
-   * A check's catalogue entry (remediation, references): the collector passes the registered probes'
-   * (sinks.ts checkInfoOf); without it the group view says it has none.
+   * A check's catalogue entry (remediation, references): the collector passes the catalogue it was started
+   * with (catalogue.ts); without it the group view says it has none.
    */
   checkInfo?: (check: string) => CheckInfo | undefined;
 }
