@@ -50,8 +50,17 @@ export function buildRegistry(
   extras: BuildOptions = {},
 ): Registry {
   const registry = new Registry();
-  const registers = [registry];
+  const gauges = scanGauges([registry]);
+  setCheckMetrics(gauges, report, catalogue);
+  setScanInfo(gauges, report, extras);
+  addProbeMeasurements([registry], report);
+  return registry;
+}
 
+type ScanGauges = ReturnType<typeof scanGauges>;
+
+/** The per-scan gauges, registered in the order the exposition has always listed them. */
+function scanGauges(registers: Registry[]) {
   const checkStatus = new Gauge({
     name: 'hostward_check_status',
     help: 'Status of each check in the last scan: 0 pass, 1 fail, 2 unknown, 3 skip, 4 fail covered by an accepted exception.',
@@ -94,6 +103,11 @@ export function buildRegistry(
     registers,
   });
 
+  return { checkStatus, checks, probeSuccess, probeDuration, lastScan, buildInfo, nodeInfo };
+}
+
+/** Check statuses, per-probe counts of each status, and each probe's success and duration. */
+function setCheckMetrics(g: ScanGauges, report: Report, catalogue: readonly CatalogueEntry[]): void {
   // Every probe that can report gets every status, 0 rather than absent, so `for:` clauses do not reset.
   const counts = new Map<string, Record<CheckCountStatus, number>>();
   const countsOf = (probe: string): Record<CheckCountStatus, number> => {
@@ -109,24 +123,29 @@ export function buildRegistry(
 
   for (const f of report.findings) {
     const status: CheckCountStatus = f.status === 'fail' && f.exception ? 'accepted' : f.status;
-    checkStatus.set({ check: f.check, probe: f.probe, severity: f.severity }, CHECK_STATUS_VALUE[status]);
+    g.checkStatus.set({ check: f.check, probe: f.probe, severity: f.severity }, CHECK_STATUS_VALUE[status]);
     countsOf(f.probe)[status]++;
   }
   for (const [probe, c] of counts) {
-    for (const status of CHECK_COUNT_STATUSES) checks.set({ probe, status }, c[status]);
+    for (const status of CHECK_COUNT_STATUSES) g.checks.set({ probe, status }, c[status]);
   }
   for (const p of report.probes) {
-    probeSuccess.set({ probe: p.probe }, p.status === 'ok' ? 1 : 0);
-    probeDuration.set({ probe: p.probe }, p.durationSeconds);
+    g.probeSuccess.set({ probe: p.probe }, p.status === 'ok' ? 1 : 0);
+    g.probeDuration.set({ probe: p.probe }, p.durationSeconds);
   }
+}
 
+/** When the scan finished, the agent's build and the node's operating system. */
+function setScanInfo(g: ScanGauges, report: Report, extras: BuildOptions): void {
   const finished = extras.finishedAt ?? new Date(Date.parse(report.startedAt) + report.durationSeconds * 1000);
   const finishedMs = finished.getTime();
-  if (Number.isFinite(finishedMs)) lastScan.set(finishedMs / 1000);
-  buildInfo.set({ version: extras.version ?? report.agentVersion }, 1);
-  nodeInfo.set({ os: report.os.id, os_version: report.os.versionId, kernel: report.os.kernel }, 1);
+  if (Number.isFinite(finishedMs)) g.lastScan.set(finishedMs / 1000);
+  g.buildInfo.set({ version: extras.version ?? report.agentVersion }, 1);
+  g.nodeInfo.set({ os: report.os.id, os_version: report.os.versionId, kernel: report.os.kernel }, 1);
+}
 
-  // Probe metrics: a gauge per metric that has measurements (a report from an older agent may have none).
+/** Probe metrics: a gauge per metric that has measurements (a report from an older agent may have none). */
+function addProbeMeasurements(registers: Registry[], report: Report): void {
   const gauges = new Map<string, Gauge>();
   for (const m of report.measurements ?? []) {
     if (measurementProblem(m)) continue;
@@ -139,7 +158,6 @@ export function buildRegistry(
     if (Object.keys(m.labels).length === 0) g.set(m.value);
     else g.set(m.labels, m.value);
   }
-  return registry;
 }
 
 /** The long-lived, process-level metrics of the agent. */
