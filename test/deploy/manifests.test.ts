@@ -193,7 +193,9 @@ describe('manifests: the agent DaemonSet', () => {
       const expanded = (name: string) =>
         c.env.some((x: K8s) => typeof x.value === 'string' && x.value.includes(`$(${name})`));
       for (const e of c.env)
-        if (e.name !== 'NODE_NAME' && !expanded(e.name)) expect(source, e.name).toContain(`env.${e.name}`);
+        // Read directly (env.NAME) or declared by a registered sink (env: 'NAME').
+        if (e.name !== 'NODE_NAME' && !expanded(e.name))
+          expect(source, e.name).toMatch(new RegExp(`env\\.${e.name}\\b|env: '${e.name}'`));
     }
     expect(source).toMatch(/NODE_NAME/);
   });
