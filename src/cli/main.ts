@@ -4,6 +4,7 @@
  * check at or above --fail-on, 1 such a failure, 2 usage or configuration error (nothing scanned).
  */
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
 import { pino } from 'pino';
@@ -64,6 +65,10 @@ function checkProbeNames(names: readonly string[]): void {
 const SCAN_FORMATS = ['table', 'json', 'sarif', 'junit'] as const;
 
 async function cmdScan(argv: string[]): Promise<number> {
+  // A scan is one short process whose garbage dies young: V8 doubling its young generation as the scan allocates
+  // (up to two 16 MB semi-spaces) cost ~12 MB of the scan's peak RSS for no measurable CPU (bench/scan.mjs).
+  // V8 reads the growth factor whenever it would grow, so setting it here takes effect.
+  setFlagsFromString('--semi-space-growth-factor=1');
   const { values } = parse(argv, {
     root: { type: 'string' },
     probe: { type: 'string', multiple: true },
