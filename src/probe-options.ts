@@ -102,29 +102,3 @@ export function optionInt(c: Record<string, unknown>, key: string, min: number, 
     optionProblem(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
   return v;
 }
-
-/** An empty section: undefined, null or `{}`. */
-export function isEmptySection(raw: unknown): boolean {
-  return (
-    raw === undefined ||
-    raw === null ||
-    (typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0)
-  );
-}
-
-/** validateConfig of a probe that takes no options: any key is refused (a typo must not silently do nothing). */
-export function noOptions(probe: string): (raw: unknown) => string | undefined {
-  return (raw) => (isEmptySection(raw) ? undefined : `probes.${probe} takes no options`);
-}
-
-/** The legacy validateConfig of a probe that declares its options: the parser's problem as "key: problem". */
-export function validatorOf(options: ProbeOptions): (raw: unknown) => string | undefined {
-  return (raw) => {
-    try {
-      options.parse(raw, { rootIsHost: true, env: {} });
-      return undefined;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  };
-}

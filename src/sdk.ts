@@ -18,17 +18,8 @@ import type { HostRole } from './scan/host-role.js';
 export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, ProcessEntry } from './host/root.js';
 export type { ExecResult, ExecOptions } from './host/exec.js';
 export { yamlLib, tomlLib } from './lazy-libs.js';
-export {
-  optionProblem,
-  optionSection,
-  optionInt,
-  noOptions,
-  declareOptions,
-  optionType,
-  OptionError,
-} from './probe-options.js';
+export { optionProblem, optionSection, optionInt, declareOptions, optionType, OptionError } from './probe-options.js';
 export type { OptionSpec, OptionType, OptionContext, ProbeOptions } from './probe-options.js';
-import { validatorOf } from './probe-options.js';
 import type { ProbeOptions } from './probe-options.js';
 /**
  * Shared host facts (src/host/facts/): the process table, the kubelet's and the runtimes' configuration, read once per
@@ -164,11 +155,6 @@ export interface Probe<F = unknown> {
    * without options refuses any key.
    */
   options?: ProbeOptions;
-  /**
-   * The section's problem as "key: problem", or undefined. Derived from `options` when a probe declares them;
-   * the config loader reads `options`, not this.
-   */
-  validateConfig?(config: unknown): string | undefined;
 }
 
 /** What a probe may add to its ProbeRun. */
@@ -200,5 +186,5 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 /** Define a probe with its facts type inferred; erases the type for the registry. */
 export function defineProbe<F>(p: Probe<F>): Probe<unknown> {
-  return p.options && !p.validateConfig ? { ...p, validateConfig: validatorOf(p.options) } : p;
+  return p;
 }

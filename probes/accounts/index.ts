@@ -25,8 +25,4 @@ export const accountsProbe = defineProbe<AccountsFacts>({
     "Local accounts and authentication as CIS Debian 12 and Lynis check them: uid 0, duplicate and unshadowed accounts, empty passwords, system accounts with shells, password hashing and ageing, umask, root's PATH, shell timeout, PAM (pwquality, faillock, pwhistory, nullok) and sudo/su.",
   checks: [...userChecks, ...passwordChecks, ...environmentChecks, ...pamChecks, ...sudoChecks],
   gather: gatherAccounts,
-  validateConfig: (c) =>
-    c === undefined || (typeof c === 'object' && c !== null && Object.keys(c).length === 0)
-      ? undefined
-      : 'probes.accounts takes no options',
 });

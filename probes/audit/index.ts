@@ -5,7 +5,7 @@
  * augenrules compiles at boot, or /etc/audit/audit.rules when rules.d holds none; the loaded rules
  * ("auditctl -l") are not read, since that needs the audit netlink socket.
  */
-import { defineProbe, noOptions } from '../../src/sdk.js';
+import { defineProbe } from '../../src/sdk.js';
 import type { HostRoot, ProbeContext } from '../../src/sdk.js';
 import { parseAuditRules } from './rules.js';
 import { NODE_FILES, RUNTIME_FILES } from './table.js';
@@ -130,5 +130,4 @@ export const auditProbe = defineProbe<AuditFacts>({
     'Logging and audit: journald persistent storage, rsyslog file mode, auditd installed and enabled with audit=1 and a backlog at boot, log retention, the CIS Level 2 audit rules, and rules for container runtime and Kubernetes node files.',
   checks: auditChecks,
   gather,
-  validateConfig: noOptions('audit'),
 });

@@ -12,7 +12,6 @@ import { homeChecks } from './checks/homes.js';
 import { permChecks } from './checks/perms.js';
 import { walkChecks } from './checks/walk.js';
 import { gather } from './gather.js';
-import { parseFilesOptions } from './options.js';
 import { FILES_OPTIONS } from './option-spec.js';
 import type { FilesFacts } from './types.js';
 
@@ -28,12 +27,4 @@ export const filesProbe = defineProbe<FilesFacts>({
   checks: [...permChecks, ...cronChecks, ...bannerChecks, ...bootChecks, ...walkChecks, ...homeChecks],
   gather,
   options: FILES_OPTIONS,
-  validateConfig: (c) => {
-    try {
-      parseFilesOptions(c);
-      return undefined;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  },
 });

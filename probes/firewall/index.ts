@@ -4,7 +4,7 @@
  * and the systemd .wants links, never the live ruleset (that needs nft or iptables run as root in the host's
  * network namespace). On a Kubernetes node the CNI and kube-proxy own the tables: the checks skip and say so.
  */
-import { defineProbe, fail, pass, skip, unknown, noOptions } from '../../src/sdk.js';
+import { defineProbe, fail, pass, skip, unknown } from '../../src/sdk.js';
 import type { Check, Evidence, HostRoot, Outcome, ProbeContext, HostRole } from '../../src/sdk.js';
 import { iptablesInputPolicy, nftInputPolicies, shellValue } from './parse.js';
 
@@ -212,5 +212,4 @@ export const firewallProbe = defineProbe<FirewallFacts>({
     'A default-deny host firewall loaded at boot (nftables, iptables-persistent, ufw, firewalld) and a single tool, on plain servers; skipped with the reason on Kubernetes nodes, whose CNI owns the tables.',
   checks,
   gather,
-  validateConfig: noOptions('firewall'),
 });

@@ -221,12 +221,4 @@ export const integrityProbe = defineProbe<IntegrityFacts>({
     return policyWatchTargets(host, o.policy ? loadPolicyFile(o.policy) : defaultPolicy());
   },
   options: INTEGRITY_OPTIONS,
-  validateConfig: (c) => {
-    try {
-      parseIntegrityOptions(c);
-      return undefined;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  },
 });

@@ -139,12 +139,4 @@ export const kernelProbe = defineProbe<KernelFacts>({
   checks: [...sysctlChecks, ...lsmChecks],
   gather,
   options: KERNEL_OPTIONS,
-  validateConfig: (c) => {
-    try {
-      parseKernelOptions(c);
-      return undefined;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  },
 });

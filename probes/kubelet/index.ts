@@ -115,12 +115,4 @@ export const kubeletProbe = defineProbe<KubeletFacts>({
           'no kubelet on this host (no kubelet or k3s/RKE2 process, no kubelet.service, no kubelet configuration file)',
         ),
   options: KUBELET_OPTIONS,
-  validateConfig: (c) => {
-    try {
-      parseKubeletOptions(c);
-      return undefined;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  },
 });

@@ -5,7 +5,7 @@
  * third part of restricting core dumps, is the kernel probe's sysctl row. Every read is bounded and goes
  * through the host root.
  */
-import { defineProbe, noOptions } from '../../src/sdk.js';
+import { defineProbe } from '../../src/sdk.js';
 import type { HostRoot, ProbeContext } from '../../src/sdk.js';
 import { MODULE_ROWS, canonical } from './table.js';
 import { parseCmdlineBlacklist, parseCoredumpConf, parseLimits, parseModprobe, parseProcModules } from './parse.js';
@@ -217,5 +217,4 @@ export const modulesProbe = defineProbe<ModulesFacts>({
     'Kernel modules CIS wants unavailable (uncommon filesystems, USB storage, DCCP, SCTP, RDS, TIPC): denied in modprobe.d and not loaded; core dumps restricted by pam_limits and systemd-coredump.',
   checks: moduleChecks,
   gather,
-  validateConfig: noOptions('modules'),
 });

@@ -4,7 +4,7 @@
  * though the agent's own mount namespace differs; a mount point that is not separate fails the "separate"
  * check and skips its option checks, which judge a mount that does not exist.
  */
-import { defineProbe, fail, pass, skip, unknown, noOptions } from '../../src/sdk.js';
+import { defineProbe, fail, pass, skip, unknown } from '../../src/sdk.js';
 import type { Check, Evidence, Outcome, ProbeContext } from '../../src/sdk.js';
 import { MOUNT_ROWS, OPTION_MEANING, slug } from './table.js';
 import type { MountOption, MountRow } from './table.js';
@@ -93,5 +93,4 @@ export const mountsProbe = defineProbe<MountsFacts>({
     "Mount points CIS wants separate (/tmp, /dev/shm, /home, /var, /var/tmp, /var/log, /var/log/audit) and nodev, nosuid, noexec on them, from the host's /proc/1/mountinfo.",
   checks: MOUNT_ROWS.flatMap(checksFor),
   gather,
-  validateConfig: noOptions('mounts'),
 });

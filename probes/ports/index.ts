@@ -9,7 +9,6 @@ import type { Measurement } from '../../src/sdk.js';
 import type { PortsFacts } from './types.js';
 import { portsChecks } from './checks.js';
 import { gatherPorts } from './gather.js';
-import { parsePortsOptions } from './options.js';
 import { PORTS_OPTIONS } from './option-spec.js';
 
 /** hostward_listening_sockets{protocol, port, scope}: 1 per group of TCP/UDP listeners. */
@@ -46,12 +45,4 @@ export const portsProbe = defineProbe<PortsFacts>({
     },
   },
   options: PORTS_OPTIONS,
-  validateConfig: (c) => {
-    try {
-      parsePortsOptions(c);
-      return undefined;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  },
 });

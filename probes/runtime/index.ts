@@ -127,12 +127,4 @@ export const runtimeProbe = defineProbe<RuntimeFacts>({
     { path: '/etc', names: ['passwd', 'group'] },
   ],
   options: RUNTIME_OPTIONS,
-  validateConfig: (c) => {
-    try {
-      parseRuntimeOptions(c);
-      return undefined;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  },
 });

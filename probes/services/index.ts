@@ -4,7 +4,7 @@
  * local; time synchronisation; compilers. It reads dpkg's status file only: on an RPM host the package part
  * is skipped with that reason, and units and ports still count.
  */
-import { defineProbe, noOptions, readDpkgStatus } from '../../src/sdk.js';
+import { defineProbe, readDpkgStatus } from '../../src/sdk.js';
 import type { HostRoot, ProbeContext } from '../../src/sdk.js';
 import { parseDpkgInstalled, parseProcNet, postfixValue, timeSources } from './parse.js';
 import type { Listener } from './parse.js';
@@ -140,5 +140,4 @@ export const servicesProbe = defineProbe<ServicesFacts>({
     'Servers CIS wants gone (telnet, rsh, FTP, TFTP, Avahi, CUPS, NFS, rpcbind, Samba, SNMP, NIS, X, DHCP, DNS, Squid, Dovecot) by package, enabled unit or listener; a local-only MTA; time synchronisation; compilers.',
   checks: serviceChecks,
   gather,
-  validateConfig: noOptions('services'),
 });

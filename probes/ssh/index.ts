@@ -439,12 +439,4 @@ export const sshProbe = defineProbe<SshFacts>({
   precondition: (facts) =>
     facts.installed ? undefined : skip('sshd is not installed on this host (no sshd binary, no /etc/ssh/sshd_config)'),
   options: SSH_OPTIONS,
-  validateConfig: (c) => {
-    try {
-      parseSshOptions(c, true);
-      return undefined;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  },
 });

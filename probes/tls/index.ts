@@ -8,7 +8,6 @@ import type { Measurement } from '../../src/sdk.js';
 import type { TlsFacts } from './types.js';
 import { gatherTls } from './gather.js';
 import { tlsChecks } from './checks.js';
-import { parseTlsOptions } from './options.js';
 import { TLS_OPTIONS } from './option-spec.js';
 import { LOCATIONS } from './locations.js';
 
@@ -41,12 +40,4 @@ export const tlsProbe = defineProbe<TlsFacts>({
   // kubeadm's PKI and kubeconfigs (pki/etcd is two levels down).
   watch: [{ path: '/etc/kubernetes', depth: 2 }],
   options: TLS_OPTIONS,
-  validateConfig: (c) => {
-    try {
-      parseTlsOptions(c);
-      return undefined;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  },
 });

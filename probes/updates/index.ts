@@ -110,12 +110,4 @@ export const updatesProbe = defineProbe<UpdatesFacts>({
     hostward_reboot_required: { help: '1 when the host asks for a reboot.', labelNames: [] },
   },
   options: UPDATES_OPTIONS,
-  validateConfig: (c) => {
-    try {
-      parseUpdatesOptions(c);
-      return undefined;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  },
 });

@@ -11,6 +11,7 @@ import { integrityInit } from '../../src/integrity/index.js';
 import { CATEGORY_CHECK_IDS } from '../../probes/integrity/checks.js';
 import { parseIntegrityOptions } from '../../probes/integrity/options.js';
 import { byCheck, sandbox, scanIntegrity } from './helpers.js';
+import { optionsProblem } from '../helpers/options.js';
 import { fsClockTick } from '../helpers/wait.js';
 import type { Sandbox } from './helpers.js';
 
@@ -182,10 +183,11 @@ describe('what the findings say', () => {
 
 describe('configuration', () => {
   it('validates keys with messages naming them, and takes defaults from the environment', () => {
-    expect(integrityProbe.validateConfig!({ rehashSlices: 0 })).toMatch(/^rehashSlices: must be an integer from 1/);
-    expect(integrityProbe.validateConfig!({ db: 'relative.db' })).toMatch(/^db: must be an absolute path/);
-    expect(integrityProbe.validateConfig!({ keyfile: '/k' })).toMatch(/^keyfile: unknown key/);
-    expect(integrityProbe.validateConfig!({})).toBeUndefined();
+    const problem = (raw: unknown) => optionsProblem(integrityProbe, raw);
+    expect(problem({ rehashSlices: 0 })).toMatch(/^rehashSlices: must be an integer from 1/);
+    expect(problem({ db: 'relative.db' })).toMatch(/^db: must be an absolute path/);
+    expect(problem({ keyfile: '/k' })).toMatch(/^keyfile: unknown key/);
+    expect(problem({})).toBeUndefined();
     const o = parseIntegrityOptions({}, { HOSTWARD_STATE_DIR: '/state', HOSTWARD_INTEGRITY_KEY_FILE: '/secret/key' });
     expect(o).toMatchObject({ db: '/state/integrity.db', keyFile: '/secret/key', rehashSlices: 24 });
     expect(parseIntegrityOptions({}, {}).db).toBe('/var/lib/hostward/integrity.db');

@@ -7,6 +7,7 @@ import { loadConfig, ConfigError } from '../../src/config/config.js';
 import { kernelProbe } from '../../probes/kernel/index.js';
 import { parseKernelOptions } from '../../probes/kernel/options.js';
 import { materialize } from '../helpers/hosts.js';
+import { optionsProblem } from '../helpers/options.js';
 import { byCheck, scanKernel } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
@@ -80,8 +81,8 @@ describe('parseKernelOptions', () => {
   });
 
   it('the probe validates its section the same way', () => {
-    expect(kernelProbe.validateConfig?.({ expect: { 'kernel.rp_filter': [1, 2] } })).toBeUndefined();
-    expect(kernelProbe.validateConfig?.({ expect: { 'kernel.rp_filter': 'loose' } })).toMatch(
+    expect(optionsProblem(kernelProbe, { expect: { 'kernel.rp_filter': [1, 2] } })).toBeUndefined();
+    expect(optionsProblem(kernelProbe, { expect: { 'kernel.rp_filter': 'loose' } })).toMatch(
       /^expect\.kernel\.rp_filter: /,
     );
   });

@@ -5,6 +5,7 @@ import { DANGEROUS_PORTS, REASONS } from '../../probes/ports/dangerous.js';
 import { DEFAULT_ALLOW_LIST, allowed, parsePortRange, parsePortsOptions } from '../../probes/ports/options.js';
 import { NON_PUBLIC_RANGES, isPublic, nonPublicRange } from '../../probes/ports/addresses.js';
 import { portsProbe } from '../../probes/ports/index.js';
+import { optionsProblem } from '../helpers/options.js';
 
 describe('dangerous ports table', () => {
   it('ids are unique ports.<snake_case> and become checks of the probe', () => {
@@ -115,7 +116,7 @@ describe('options', () => {
     [[], '(section): must be a mapping'],
   ])('%j is rejected naming the key', (cfg, msg) => {
     expect(() => parsePortsOptions(cfg)).toThrow(msg);
-    expect(portsProbe.validateConfig!(cfg)).toContain(msg);
+    expect(optionsProblem(portsProbe, cfg)).toContain(msg);
   });
   it('accepts a full configuration', () => {
     const o = parsePortsOptions({
@@ -130,7 +131,7 @@ describe('options', () => {
     expect(o.allowList).toHaveLength(1);
     expect(allowed(o.extraAllowList, 6784, 'udp')?.text).toBe('6783-6784/udp');
     expect(o.nodePortRange).toEqual({ from: 30000, to: 30100 });
-    expect(portsProbe.validateConfig!({ extraAllowList: ['9100/tcp'] })).toBeUndefined();
+    expect(optionsProblem(portsProbe, { extraAllowList: ['9100/tcp'] })).toBeUndefined();
   });
 });
 

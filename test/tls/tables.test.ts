@@ -11,6 +11,7 @@ import { LOCATIONS, KUBELET } from '../../probes/tls/locations.js';
 import { parseTlsOptions, DEFAULT_TLS_OPTIONS } from '../../probes/tls/options.js';
 import { pathGlobToRegExp } from '../../probes/tls/discovery.js';
 import { tlsProbe } from '../../probes/tls/index.js';
+import { optionsProblem } from '../helpers/options.js';
 
 const DOTTED = /^[0-2](\.(0|[1-9]\d*))+$/;
 
@@ -103,7 +104,7 @@ describe('options', () => {
     [[1], /^\(section\): must be a mapping/],
   ])('%j is refused', (cfg, re) => {
     expect(() => parseTlsOptions(cfg)).toThrow(re);
-    expect(tlsProbe.validateConfig!(cfg)).toMatch(re);
+    expect(optionsProblem(tlsProbe, cfg)).toMatch(re);
   });
   it('check ids follow tls.<snake_case> and are unique', () => {
     const ids = tlsProbe.checks.map((c) => c.id);
