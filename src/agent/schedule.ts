@@ -19,12 +19,17 @@ export interface Schedule {
 /** Thrown by parseSchedule when the expression is not usable; the message names agent.schedule. */
 export class ScheduleError extends Error {
   readonly code = 'HOSTWARD_SCHEDULE_INVALID';
+  /** The setting it is about; the configuration loader reports the problem under it. */
+  readonly key = 'agent.schedule';
+  constructor(readonly problem: string) {
+    super(`agent.schedule: ${problem}`);
+  }
 }
 
 const asc = (xs: readonly number[]) => [...new Set(xs)].sort((a, b) => a - b);
 
 export function parseSchedule(expression: string): Schedule {
-  const where = `agent.schedule: ${JSON.stringify(expression)}`;
+  const where = JSON.stringify(expression);
   if (!cron.validate(expression)) {
     const detail = cron
       .validateDetailed(expression)

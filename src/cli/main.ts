@@ -216,8 +216,7 @@ async function cmdAgent(argv: string[]): Promise<number> {
       ...(alerting ? { onReport: alerting.onReport, registries: [alerting.registry] } : {}),
     });
   } catch (e) {
-    if (e instanceof ScheduleError)
-      throw new ConfigError('agent.schedule', e.message.replace(/^agent\.schedule: /, ''));
+    if (e instanceof ScheduleError) throw new ConfigError(e.key, e.problem);
     throw e;
   }
   log.info({ port: agent.port, root: config.root, schedule: config.agent.schedule }, 'agent listening');
