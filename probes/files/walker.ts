@@ -9,8 +9,10 @@
  * directory is entered only when lstat says it is one, every path built from a listed directory stays inside
  * the root. The work is done in slices that yield to the event loop, so the other probes of a scan keep running.
  */
-import { lstatSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import type { Stats } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { HostRoot } from '../../src/sdk.js';
 
 /** Host paths never entered, as in the integrity probe's walker and the CIS audits. */
@@ -156,7 +158,7 @@ function note(list: { path: string; why: string }[], path: string, why: string):
 }
 
 /** Look at one entry: record what it is found to be, and queue it when it is a directory to enter. */
-function visit(s: State, host: HostRoot, p: string): void {
+function visit(s: State, host: WalkInput['host'], p: string): void {
   let st: Stats | undefined;
   try {
     st = lstatSync(host.fsPath(p), { throwIfNoEntry: false });
@@ -190,7 +192,7 @@ const FIRST = ['usr', 'etc', 'bin', 'sbin', 'lib', 'lib64', 'root', 'home', 'tmp
 const rank = (n: string) => (FIRST.includes(n) ? FIRST.indexOf(n) : FIRST.length);
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function list(s: State, host: HostRoot, dir: string): string[] {
+function list(s: State, host: WalkInput['host'], dir: string): string[] {
   try {
     const names = readdirSync(host.fsPath(dir));
     return dir === '/' ? names.sort((a, b) => rank(a) - rank(b) || byName(a, b)) : names.sort(byName);
@@ -207,7 +209,8 @@ function reverseFrom(a: string[], from: number): void {
 }
 
 export interface WalkInput {
-  host: HostRoot;
+  /** Only fsPath is used: the walk builds host paths from listed names and maps them into the root. */
+  host: Pick<HostRoot, 'fsPath'>;
   limits: WalkLimits;
   users: ReadonlySet<number>;
   groups: ReadonlySet<number>;
@@ -244,6 +247,11 @@ export async function walkHost(input: WalkInput): Promise<WalkResult> {
   let sliceStart = start;
   let sinceClock = 0;
   outer: while (s.stack.length > 0) {
+    // Also looked at between directories, so that an abort sent before or early in the walk stops it at once.
+    if (input.signal?.aborted) {
+      r.stoppedBy = 'aborted';
+      break;
+    }
     const dir = s.stack.pop()!;
     const names = list(s, input.host, dir);
     // Pushed in reverse so that the stack pops children in name order.
@@ -280,4 +288,45 @@ export async function walkHost(input: WalkInput): Promise<WalkResult> {
   r.notRead = s.stack.slice(-5).reverse();
   r.elapsedMs = Math.round(now() - start);
   return r;
+}
+
+/** What the walk worker is started with: the root's directory and the walk's input without host, clock or signal. */
+export interface WalkJob {
+  root: string;
+  /** The scan was aborted before the worker started. */
+  aborted: boolean;
+  input: Omit<WalkInput, 'host' | 'signal' | 'now'>;
+}
+
+const WORKER_FILE = new URL('./walk-worker.js', import.meta.url);
+
+/**
+ * walkHost in a worker thread, so the walk's system calls and bookkeeping leave the scan's event loop to the other
+ * probes. Run in place when the built worker file is absent (running from the TypeScript sources) or the worker
+ * cannot start; the result is the same either way.
+ */
+export async function walkOffThread(root: HostRoot, input: WalkInput): Promise<WalkResult> {
+  if (WORKER_FILE.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER_FILE))) return walkHost(input);
+  const { host: _host, signal, now: _now, ...rest } = input;
+  const job: WalkJob = { root: root.root, aborted: signal?.aborted ?? false, input: rest };
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_FILE, { workerData: job });
+  } catch {
+    return walkHost(input);
+  }
+  const onAbort = () => worker.postMessage('abort');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await new Promise<WalkResult>((resolve, reject) => {
+      worker.once('message', (m: { ok: true; result: WalkResult } | { ok: false; error: string }) =>
+        m.ok ? resolve(m.result) : reject(new Error(`file system walk: ${m.error}`)),
+      );
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`file system walk: worker exited with code ${code}`)));
+    });
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    void worker.terminate();
+  }
 }

@@ -4,6 +4,7 @@
  * see, so that the checks say unknown instead of pass. Time is a counter here, never the clock.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import path from 'node:path';
 import { HostRoot } from '../../src/sdk.js';
 import { parseMountinfo, skippedMounts, walkHost } from '../../probes/files/walker.js';
 import type { WalkInput } from '../../probes/files/walker.js';
@@ -170,5 +171,44 @@ describe('what the walk records', () => {
     // /aaa, /etc, /usr are listed first (3 entries); the fourth is the first child of /usr.
     expect(w.partial ?? { dir: '/usr' }).toMatchObject({ dir: expect.stringMatching(/^\/(usr|etc)$/) });
     expect(w.notRead).not.toContain('/usr');
+  });
+});
+
+describe('the walk in a worker thread', () => {
+  // The worker runs from the build (dist/): under the TypeScript sources walkOffThread walks in place.
+  const built = (): Promise<typeof import('../../probes/files/walker.js')> =>
+    import(path.resolve('dist/probes/files/walker.js'));
+
+  it('finds what the walk in place finds, with the same limits, notes and counts', async () => {
+    const r = root({
+      tmp: { dir: true, mode: 0o1777 },
+      'srv/drop': { dir: true, mode: 0o777 },
+      'opt/x': { text: 'x', owner: '4242:4243' },
+      'usr/bin/s': { text: 'x', mode: 0o4755 },
+      'etc/ww': WW,
+      'proc/1/x': WW,
+      'mnt/nfs/x': WW,
+    });
+    const over = { mounts: new Map([['/mnt/nfs', 'nfs4']]) };
+    const { walkOffThread } = await built();
+    const inPlace = await walkHost(input(r, over));
+    const offThread = await walkOffThread(new HostRoot(r), input(r, over));
+    const { elapsedMs: _a, ...expected } = inPlace;
+    const { elapsedMs: _b, ...got } = offThread;
+    expect(got).toEqual(expected);
+    expect(got.found.worldWritableFiles.hits.map((h) => h.path)).toEqual(['/etc/ww']);
+    expect(got.skipped.map((s) => s.path).sort()).toEqual(['/mnt/nfs', '/proc']);
+  });
+
+  it('a scan aborted already: the worker says the walk was aborted, having seen nothing', async () => {
+    const r = root({ 'etc/ww': WW, 'usr/x': 'x' });
+    const { walkOffThread } = await built();
+    const ac = new AbortController();
+    ac.abort();
+    const w = await walkOffThread(new HostRoot(r), input(r, { signal: ac.signal }));
+    expect(w.complete).toBe(false);
+    expect(w.stoppedBy).toBe('aborted');
+    expect(w.entries).toBe(0);
+    expect(w.found.worldWritableFiles.count).toBe(0);
   });
 });
