@@ -40,6 +40,9 @@ export function exportedMetrics(repo = process.cwd()): Map<string, readonly stri
       const prev = out.get(m[1]!) ?? [];
       out.set(m[1]!, [...new Set([...prev, ...names])]);
     }
+    // A name handed to a small factory (outboxTotal(registers, 'hostward_x', help, …)): a series without labels.
+    for (const m of text.matchAll(/\(\s*registers,\s*'(hostward_[a-z0-9_]+)'/g))
+      if (!out.has(m[1]!)) out.set(m[1]!, []);
   }
   for (const [name, def] of Object.entries(PROBE_METRICS)) out.set(name, def.labelNames);
   return out;
