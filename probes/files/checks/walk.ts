@@ -14,7 +14,9 @@ import { modeText } from './perms.js';
 
 const SHOWN = 3;
 const MAX_EVIDENCE = 20;
-const n = (x: number) => x.toLocaleString('en-US');
+// Thousands separated as en-US does it; for integers without Intl, whose first use costs ~15 ms of a scan.
+const n = (x: number) =>
+  Number.isInteger(x) ? String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ',') : x.toLocaleString('en-US');
 
 function hitText(h: Hit, f: FilesFacts): string {
   const u = f.accounts.users.get(h.uid) ?? String(h.uid);
