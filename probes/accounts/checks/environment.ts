@@ -4,7 +4,7 @@
  * every branch of an if counts, as in CIS's own audits.
  */
 import type { Check, Evidence, Outcome } from '../../../src/sdk.js';
-import { fail, pass, unknown } from '../../../src/sdk.js';
+import { checkMode, fail, pass, unknown } from '../../../src/sdk.js';
 import type { AccountsFacts, ShellFile } from '../types.js';
 import { CIS, LYNIS, cap, ev, names } from './util.js';
 
@@ -107,7 +107,8 @@ function rootPath(f: AccountsFacts): Outcome {
         continue;
       }
       if (s.type !== 'directory') bad.push(`${d} (not a directory)`);
-      else if (s.mode & 0o022) bad.push(`${d} (mode ${octal(s.mode & 0o777)}: group or world writable)`);
+      else if (checkMode(s, { maxMode: 0o7755 }).extra)
+        bad.push(`${d} (mode ${octal(s.mode & 0o777)}: group or world writable)`);
       else if (s.uid !== 0) bad.push(`${d} (owned by uid ${s.uid}, not root)`);
     }
     if (bad.length) {
