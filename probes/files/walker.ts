@@ -318,13 +318,15 @@ export async function walkOffThread(root: HostRoot, input: WalkInput): Promise<W
   const onAbort = () => worker.postMessage('abort');
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    return await new Promise<WalkResult>((resolve, reject) => {
+    // A worker that dies before answering (out of memory, a thread limit) leaves the walk to be done in place.
+    const answer = await new Promise<WalkResult | undefined>((resolve, reject) => {
       worker.once('message', (m: { ok: true; result: WalkResult } | { ok: false; error: string }) =>
         m.ok ? resolve(m.result) : reject(new Error(`file system walk: ${m.error}`)),
       );
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`file system walk: worker exited with code ${code}`)));
+      worker.once('error', () => resolve(undefined));
+      worker.once('exit', () => resolve(undefined));
     });
+    return answer ?? (await walkHost(input));
   } finally {
     signal?.removeEventListener('abort', onAbort);
     void worker.terminate();
