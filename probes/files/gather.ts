@@ -149,7 +149,7 @@ async function gatherShells(host: HostRoot): Promise<string[] | undefined> {
 async function gatherWalk(ctx: ProbeContext, o: FilesOptions, a: Accounts): Promise<WalkResult> {
   const mi = await ctx.host.readText('/proc/1/mountinfo', { maxBytes: 16 * MAX_SMALL });
   const mounts = mi.ok ? skippedMounts(parseMountinfo(mi.text)) : new Map<string, string>();
-  return walkOffThread(ctx.host, {
+  return walkOffThread({
     host: ctx.host,
     limits: { maxEntries: o.walkMaxEntries, budgetMs: o.walkBudgetMs ?? WALK_BUDGET_MS[ctx.mode] },
     users: new Set(a.users.keys()),

@@ -305,10 +305,10 @@ const WORKER_FILE = new URL('./walk-worker.js', import.meta.url);
  * probes. Run in place when the built worker file is absent (running from the TypeScript sources) or the worker
  * cannot start; the result is the same either way.
  */
-export async function walkOffThread(root: HostRoot, input: WalkInput): Promise<WalkResult> {
+export async function walkOffThread(input: WalkInput & { host: HostRoot }): Promise<WalkResult> {
   if (WORKER_FILE.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER_FILE))) return walkHost(input);
-  const { host: _host, signal, now: _now, ...rest } = input;
-  const job: WalkJob = { root: root.root, aborted: signal?.aborted ?? false, input: rest };
+  const { host, signal, now: _now, ...rest } = input;
+  const job: WalkJob = { root: host.root, aborted: signal?.aborted ?? false, input: rest };
   let worker: Worker;
   try {
     worker = new Worker(WORKER_FILE, { workerData: job });

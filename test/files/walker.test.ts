@@ -23,7 +23,7 @@ function root(files: Record<string, Entry>): string {
 
 const WW = { text: 'x', mode: 0o666 };
 
-function input(r: string, over: Partial<WalkInput> = {}): WalkInput {
+function input(r: string, over: Partial<Omit<WalkInput, 'host'>> = {}): WalkInput & { host: HostRoot } {
   return {
     host: new HostRoot(r),
     limits: { maxEntries: 1_000_000, budgetMs: 1e12 },
@@ -192,7 +192,7 @@ describe('the walk in a worker thread', () => {
     const over = { mounts: new Map([['/mnt/nfs', 'nfs4']]) };
     const { walkOffThread } = await built();
     const inPlace = await walkHost(input(r, over));
-    const offThread = await walkOffThread(new HostRoot(r), input(r, over));
+    const offThread = await walkOffThread(input(r, over));
     const { elapsedMs: _a, ...expected } = inPlace;
     const { elapsedMs: _b, ...got } = offThread;
     expect(got).toEqual(expected);
@@ -205,7 +205,7 @@ describe('the walk in a worker thread', () => {
     const { walkOffThread } = await built();
     const ac = new AbortController();
     ac.abort();
-    const w = await walkOffThread(new HostRoot(r), input(r, { signal: ac.signal }));
+    const w = await walkOffThread(input(r, { signal: ac.signal }));
     expect(w.complete).toBe(false);
     expect(w.stoppedBy).toBe('aborted');
     expect(w.entries).toBe(0);
