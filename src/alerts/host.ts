@@ -18,8 +18,7 @@ export function fitFact(key: keyof HostFacts, value: string | undefined): string
   if (!v || v === 'unknown') return undefined;
   const max = HOST_FACT_LIMITS[key];
   if (HOST_FACT_TOKENS.includes(key)) return v.length <= max && HOST_FACT_TOKEN_RE.test(v) ? v : undefined;
-  // Shortening counts UTF-16 units and may cut a character of two in half: the half left is replaced too.
-  return shorten(v, max).replace(UNPRINTABLE_ALL, '\uFFFD');
+  return shorten(v, max);
 }
 
 /** The report's host facts, fitted; undefined when none could be read. */

@@ -33,7 +33,6 @@ export type { AlertState, OpenAlert } from './diff.js';
 export { createAlertMetrics } from './metrics.js';
 export { encodeRecord, decodeRecords } from './framing.js';
 export { fitEvent } from './limits.js';
-export { hostFactsOf, fitFact } from './host.js';
 
 export interface AlertingOptions {
   config: Config;

@@ -12,8 +12,10 @@ import { EVENT_LIMITS, MAX_EVENT_BYTES, MAX_EVIDENCE_ITEMS } from '../contracts.
 export function shorten(s: string, max: number): string {
   if (s.length <= max) return s;
   const note = (cut: number) => ` … (${cut} characters cut)`;
-  const keep = max - note(s.length).length;
-  return s.slice(0, Math.max(0, keep)) + note(s.length - Math.max(0, keep));
+  let keep = Math.max(0, max - note(s.length).length);
+  // Never between the two UTF-16 units of one character: a lone half is unprintable, and the collector refuses it.
+  if (keep > 0 && /[\uD800-\uDBFF]/.test(s[keep - 1]!)) keep--;
+  return s.slice(0, keep) + note(s.length - keep);
 }
 
 function fitItem(e: Evidence): Evidence {

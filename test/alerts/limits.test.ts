@@ -18,6 +18,7 @@ import { EVENT_LIMITS, EVENT_REFUSED_CHECK, MAX_EVENT_BYTES, MAX_EVIDENCE_ITEMS 
 import { validateEvents } from '../../src/collector/validate.js';
 import { emptyState, fitEvent, resendEvents, startAlerting } from '../../src/alerts/index.js';
 import { parseState } from '../../src/alerts/diff.js';
+import { shorten } from '../../src/alerts/limits.js';
 import { afterDelivery } from '../../src/alerts/refused.js';
 import type { Alerting } from '../../src/alerts/index.js';
 import { defaultConfig } from '../../src/config/config.js';
@@ -87,6 +88,17 @@ describe('fitEvent: what the collector would refuse, fitted', () => {
     expect(Buffer.byteLength(JSON.stringify(e))).toBeLessThanOrEqual(MAX_EVENT_BYTES);
     expect(e.evidenceOmitted).toBeGreaterThan(0);
     expect(accepted(e).ok).toBe(true);
+  });
+
+  it('a cut never halves a character of two UTF-16 units, at any offset', () => {
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    for (let pad = 0; pad < 4; pad++) {
+      const s = shorten('x'.repeat(pad) + '\u{1F600}'.repeat(200), 100);
+      expect(s.length, `pad ${pad}`).toBeLessThanOrEqual(100);
+      expect(lone.test(s), `pad ${pad}: ${JSON.stringify(s)}`).toBe(false);
+      const cut = Number(/\((\d+) characters cut\)$/.exec(s)![1]);
+      expect(s.indexOf(' … (') + cut, `pad ${pad}: kept and cut make the whole`).toBe(pad + 400);
+    }
   });
 
   it('whatever a finding holds, the fitted event passes the collector validator (property)', () => {
