@@ -42,8 +42,6 @@ import type { CompiledTarget, WatchTarget } from './watch/targets.js';
 import { WatchSet } from './watch/watch-set.js';
 
 export { declaredTargets } from './watch/targets.js';
-export type { WatchTarget } from './watch/targets.js';
-export { inotifyLimit } from './watch/metrics.js';
 
 /** What changed, for a change-aware scan function. */
 export interface WatchChange {

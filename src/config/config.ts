@@ -9,9 +9,17 @@ import { isIP } from 'node:net';
 import { yamlLib } from '../lazy-libs.js';
 import { isSeverity, SEVERITIES } from '../contracts.js';
 import type { Severity } from '../contracts.js';
-import { KeyedProblem, parseRouting, parseSinkDefs } from '../sinks/routing-config.js';
-import type { Routing, SinkDef } from '../sinks/routing-config.js';
-import { applySinkEnv, applySinkSettings, SINK_SETTING_KEYS, sinkSettingDefaults } from '../sinks/registry.js';
+import { KeyedProblem } from '../sinks/keyed.js';
+import { parseRouting } from '../sinks/routing-config.js';
+import type { Routing } from '../sinks/routing-config.js';
+import {
+  applySinkEnv,
+  applySinkSettings,
+  parseSinkDefs,
+  SINK_SETTING_KEYS,
+  sinkSettingDefaults,
+} from '../sinks/registry.js';
+import type { SinkDef } from '../sinks/registry.js';
 import type { SinkSettings } from '../sinks/registry.js';
 import { ConfigError } from './config-error.js';
 

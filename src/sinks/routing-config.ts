@@ -25,13 +25,6 @@ import { SEVERITIES, isSeverity, severityRank } from '../contracts.js';
 import type { Severity } from '../contracts.js';
 import { allow, bool, isObj, KeyedProblem, str, strList } from './keyed.js';
 
-// The named sinks are parsed by the registry (each kind's file parses its own keys); these names stay
-// importable from here, where the configuration loader has always found them.
-export { KeyedProblem } from './keyed.js';
-export { parseSinkDefs, RESERVED_SINK_NAMES, SINK_TYPES } from './registry.js';
-export type { SinkDef, SinkType } from './registry.js';
-export { resendSeconds } from './alertmanager.js';
-
 /** Conditions on a group; all given ones must hold. Absent = any. */
 export interface Matcher {
   severities?: Severity[];

@@ -31,8 +31,6 @@ import { SEVERITIES, atLeast } from '../contracts.js';
 import { DEFAULT_FLOORS, floorOf } from './registry.js';
 import type { InhibitRule, Matcher, Routing } from './routing-config.js';
 import { probeOf } from './text.js';
-
-export { probeOf };
 /**
  * The least severity each kind of sink gets when the configuration has no `routing` block, declared by
  * each sink's definition. A pager wakes someone: critical and high only. Chat and webhooks (often a
