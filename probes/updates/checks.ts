@@ -1,8 +1,8 @@
 /** The updates probe's checks: catalogue data plus one small verdict over the facts each. */
 import type { Check, Evidence, Outcome } from '../../src/sdk.js';
-import { pass, fail, unknown, skip } from '../../src/sdk.js';
+import { pass, fail, unknown, skip, DPKG_STATUS_PATH } from '../../src/sdk.js';
 import type { DebFamilyFacts, FamilyFacts, PendingUpdate, RpmFamilyFacts, UpdatesFacts } from './types.js';
-import { APT_TIMERS, DPKG_STATUS } from './deb/family.js';
+import { APT_TIMERS } from './deb/family.js';
 import { describeImage, OSTREE_STAGED } from './image.js';
 import { osLabel } from './os.js';
 import { componentCycle, eolVerdict, EOL_DATA_VERSION, EOL_SOON_DAYS, lookupEol, osCycle } from './eol.js';
@@ -162,7 +162,7 @@ function heldPackages(f: UpdatesFacts): Outcome {
   const unexpected = fam.holds.filter((h) => !allowed.has(h.name));
   const evidence = (hs: typeof fam.holds): Evidence[] =>
     hs.map((h) => ({
-      file: h.file ?? DPKG_STATUS,
+      file: h.file ?? DPKG_STATUS_PATH,
       line: h.line,
       text: `${h.name}:${h.arch} ${h.version} held${h.pending ? `, holding back ${h.pending.candidate}${h.pending.security ? ' (a security update)' : ''}` : ''}`,
     }));
@@ -195,7 +195,7 @@ function rebootRequired(f: UpdatesFacts): Outcome {
   if (r.newerKernel) {
     reasons.push(r.newerKernel);
     evidence.push(
-      { file: DPKG_STATUS, text: r.newerKernel },
+      { file: DPKG_STATUS_PATH, text: r.newerKernel },
       ...(r.runningSource?.startsWith('/') ? [{ file: r.runningSource, text: r.running ?? '' }] : []),
     );
   }

@@ -26,11 +26,10 @@ import type { Pin } from './preferences.js';
 import { compareDebVersions as compareVersions } from '../../../src/sdk.js';
 import { componentRecords } from '../components.js';
 
-export const DPKG_STATUS = DPKG_STATUS_PATH;
 export const APT_TIMERS = ['apt-daily.timer', 'apt-daily-upgrade.timer'] as const;
 
 export async function isDebFamily(host: HostRoot): Promise<boolean> {
-  const st = await host.stat(DPKG_STATUS);
+  const st = await host.stat(DPKG_STATUS_PATH);
   return st.ok && st.type === 'file';
 }
 
@@ -225,9 +224,9 @@ export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Pro
   const { host } = ctx;
   const problems: string[] = [];
   const st = await readDpkgStatus(host);
-  if (!st.ok) throw new Error(`cannot read ${DPKG_STATUS}: ${st.code.replace(/_/g, ' ')} (${st.reason})`);
+  if (!st.ok) throw new Error(`cannot read ${DPKG_STATUS_PATH}: ${st.code.replace(/_/g, ' ')} (${st.reason})`);
   const status = st.parsed();
-  for (const p of status.problems.slice(0, 10)) problems.push(`${DPKG_STATUS}:${p.line}: ${p.message}`);
+  for (const p of status.problems.slice(0, 10)) problems.push(`${DPKG_STATUS_PATH}:${p.line}: ${p.message}`);
   const installed = status.packages;
   const conf = await readAptConf(host);
   const defaultRelease = conf.scalars.get('apt::default-release');
@@ -243,7 +242,7 @@ export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Pro
   ]);
   const policy = computePolicy(installed, apt.lists, {
     pins: pins.pins,
-    statusPath: DPKG_STATUS,
+    statusPath: DPKG_STATUS_PATH,
     ...(defaultRelease?.value
       ? {
           defaultRelease: defaultRelease.value,
@@ -261,7 +260,7 @@ export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Pro
     if (!l.release) problems.push(`${l.path}: no InRelease/Release file for this list (priority 500 assumed)`);
   return {
     family: 'deb',
-    database: DPKG_STATUS,
+    database: DPKG_STATUS_PATH,
     installedCount: installed.length,
     updates,
     holds,
@@ -277,7 +276,7 @@ export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Pro
     pinPolicy: { effects: policy.effects, problems: pinProblems.slice(0, 50) },
     reboot,
     automatic,
-    componentPackages: componentRecords(installed, DPKG_STATUS),
+    componentPackages: componentRecords(installed, DPKG_STATUS_PATH),
     problems,
   };
 }

@@ -16,7 +16,7 @@
  * security update when its candidate is in a security archive, or when a security archive has a version
  * newer than the installed one that a higher candidate (from -updates, say) masks (Ubuntu's apt_check.py).
  */
-import { compareDebVersions as compareVersions } from '../../../src/sdk.js';
+import { compareDebVersions as compareVersions, DPKG_STATUS_PATH } from '../../../src/sdk.js';
 import type { InstalledPackage } from '../../../src/sdk.js';
 import type { AptList, ReleaseFile } from './lists.js';
 import type { ReleaseInfo } from './release.js';
@@ -500,8 +500,6 @@ function defaultReleasePin(
   };
 }
 
-const STATUS_PATH = '/var/lib/dpkg/status';
-
 /** dpkg's native architecture: dpkg's own package's, else the most common one installed (not "all"). */
 export function nativeArchOf(installed: readonly InstalledPackage[]): string {
   const dpkg = installed.find((p) => p.name === 'dpkg' && p.arch !== 'all');
@@ -548,7 +546,7 @@ export function computePolicy(
 /** The dpkg status (first) and one package file per list, with their priorities before any pin. */
 function packageFiles(lists: readonly AptList[], opts: PolicyOptions): PackageFile[] {
   const status: PackageFile = {
-    path: opts.statusPath ?? STATUS_PATH,
+    path: opts.statusPath ?? DPKG_STATUS_PATH,
     status: true,
     site: '',
     component: 'now',
@@ -715,7 +713,7 @@ function classify(p: InstalledPackage, sorted: readonly Avail[], ci: number): Pe
     candidateSecurity,
     security: candidateSecurity,
     held: p.held,
-    list: (lists.find((f) => f.security) ?? lists[0])?.path ?? STATUS_PATH,
+    list: (lists.find((f) => f.security) ?? lists[0])?.path ?? DPKG_STATUS_PATH,
   };
   if (!candidateSecurity) {
     const masked = sorted.find(
