@@ -59,10 +59,7 @@ export interface NodeHostRow {
   host_observed_at: string | null;
 }
 
-/** The columns of NodeHostRow, for a SELECT of the nodes table aliased `n`. */
-export const HOST_COLUMNS =
-  'n.host_os_name, n.host_os_id, n.host_os_version, n.host_kernel, n.host_arch, n.host_agent_version, n.host_observed_at';
-
+/** Each host fact and its column: the one list the columns, the SELECTs and the UPDATE derive from. */
 const HOST_FIELDS: readonly [keyof HostFacts, keyof NodeHostRow][] = [
   ['osName', 'host_os_name'],
   ['osId', 'host_os_id'],
@@ -71,6 +68,31 @@ const HOST_FIELDS: readonly [keyof HostFacts, keyof NodeHostRow][] = [
   ['arch', 'host_arch'],
   ['agentVersion', 'host_agent_version'],
 ];
+
+/** The columns of NodeHostRow, for a SELECT of the nodes table aliased `n`. */
+export const HOST_COLUMNS = [...HOST_FIELDS.map(([, c]) => `n.${c}`), 'n.host_observed_at'].join(', ');
+
+/** What GET /v1/nodes lists of a node, for a SELECT of the nodes table aliased `n`. */
+const NODE_SUMMARY_COLUMNS = `n.node AS node, n.last_seen_at AS last_seen_at, n.baseline_digest, n.baseline_created,
+  n.baseline_signed, n.baseline_observed_at, n.baseline_since, n.baseline_changed_at, n.baseline_previous,
+  n.baseline_changes, n.baseline_generation, ${HOST_COLUMNS},
+  (SELECT json_group_array(check_id) FROM (SELECT check_id FROM node_checks c WHERE c.node = n.node AND c.failing = 1
+    ORDER BY check_id)) AS failing`;
+
+type NodeSummaryRow = { node: string; last_seen_at: number; failing: string } & NodeBaselineRow & NodeHostRow;
+
+function nodeSummary(r: NodeSummaryRow): NodeSummary {
+  const out: NodeSummary = {
+    node: r.node,
+    lastSeenAt: new Date(r.last_seen_at).toISOString(),
+    failing: JSON.parse(r.failing) as string[],
+  };
+  const b = nodeBaseline(r);
+  if (b) out.baseline = b;
+  const h = nodeHost(r);
+  if (h) out.host = h;
+  return out;
+}
 
 /** The node's host facts as GET /v1/nodes shows them, from its row (undefined until its agent sent some). */
 export function nodeHost(r: NodeHostRow): NodeHost | undefined {
@@ -616,25 +638,15 @@ export class Store {
         `UPDATE nodes SET baseline_generation = ?, baseline_generation_max = ?, baseline_digest_at_max = ? WHERE node = ?`,
       ),
       // Replaces every fact (one the agent no longer sends is gone), unless the row holds later ones.
-      setHost:
-        p(`UPDATE nodes SET host_os_name = ?, host_os_id = ?, host_os_version = ?, host_kernel = ?, host_arch = ?,
-        host_agent_version = ?, host_observed_at = ? WHERE node = ? AND (host_observed_at IS NULL OR host_observed_at <= ?)`),
+      setHost: p(`UPDATE nodes SET ${HOST_FIELDS.map(([, c]) => `${c} = ?`).join(', ')}, host_observed_at = ?
+        WHERE node = ? AND (host_observed_at IS NULL OR host_observed_at <= ?)`),
       // The read API's (GET /v1/nodes, /v1/alerts) and the metrics', prepared once like the rest.
-      nodes:
-        p(`SELECT n.node AS node, n.last_seen_at AS last_seen_at, n.baseline_digest, n.baseline_created, n.baseline_signed, n.baseline_observed_at,
-           n.baseline_since, n.baseline_changed_at, n.baseline_previous, n.baseline_changes, n.baseline_generation, ${HOST_COLUMNS},
-           (SELECT json_group_array(check_id) FROM (SELECT check_id FROM node_checks c WHERE c.node = n.node AND c.failing = 1 ORDER BY check_id)) AS failing
-         FROM nodes n ORDER BY n.node`),
+      nodes: p(`SELECT ${NODE_SUMMARY_COLUMNS} FROM nodes n ORDER BY n.node`),
       alerts: p(`SELECT g.*, (SELECT json_group_array(node) FROM (SELECT node FROM node_checks c
             WHERE c.check_id = g.check_id AND c.severity = g.severity AND c.failing = 1 ORDER BY node)) AS nodes
          FROM groups g ORDER BY g.status = 'resolved', g.check_id, g.severity`),
       // One page of each, after a position (keyset paging): a range of the primary key and of groups_listing.
-      nodesPage:
-        p(`SELECT n.node AS node, n.last_seen_at AS last_seen_at, n.baseline_digest, n.baseline_created, n.baseline_signed,
-           n.baseline_observed_at, n.baseline_since, n.baseline_changed_at, n.baseline_previous, n.baseline_changes, n.baseline_generation,
-           ${HOST_COLUMNS},
-           (SELECT json_group_array(check_id) FROM (SELECT check_id FROM node_checks c WHERE c.node = n.node AND c.failing = 1 ORDER BY check_id)) AS failing
-         FROM nodes n WHERE n.node > ? ORDER BY n.node LIMIT ?`),
+      nodesPage: p(`SELECT ${NODE_SUMMARY_COLUMNS} FROM nodes n WHERE n.node > ? ORDER BY n.node LIMIT ?`),
       alertsPage: p(`SELECT g.*, (SELECT json_group_array(node) FROM (SELECT node FROM node_checks c
             WHERE c.check_id = g.check_id AND c.severity = g.severity AND c.failing = 1 ORDER BY node LIMIT ${ALERT_NODES_MAX})) AS nodes
          FROM groups g WHERE (g.status = 'resolved', g.check_id, g.severity) > (?, ?, ?)
@@ -1253,20 +1265,7 @@ export class Store {
   }
 
   nodes(): NodeSummary[] {
-    const rows = this.st.nodes!.all() as ({ node: string; last_seen_at: number; failing: string } & NodeBaselineRow &
-      NodeHostRow)[];
-    return rows.map((r) => {
-      const out: NodeSummary = {
-        node: r.node,
-        lastSeenAt: new Date(r.last_seen_at).toISOString(),
-        failing: JSON.parse(r.failing) as string[],
-      };
-      const b = nodeBaseline(r);
-      if (b) out.baseline = b;
-      const h = nodeHost(r);
-      if (h) out.host = h;
-      return out;
-    });
+    return (this.st.nodes!.all() as NodeSummaryRow[]).map(nodeSummary);
   }
 
   alerts(): AlertGroup[] {
@@ -1285,24 +1284,7 @@ export class Store {
 
   /** Up to `limit` nodes by name after `after` ('' for the first page): GET /v1/nodes. */
   nodesPage(after: string, limit: number): NodeSummary[] {
-    const rows = this.st.nodesPage!.all(after, limit) as ({
-      node: string;
-      last_seen_at: number;
-      failing: string;
-    } & NodeBaselineRow &
-      NodeHostRow)[];
-    return rows.map((r) => {
-      const out: NodeSummary = {
-        node: r.node,
-        lastSeenAt: new Date(r.last_seen_at).toISOString(),
-        failing: JSON.parse(r.failing) as string[],
-      };
-      const b = nodeBaseline(r);
-      if (b) out.baseline = b;
-      const h = nodeHost(r);
-      if (h) out.host = h;
-      return out;
-    });
+    return (this.st.nodesPage!.all(after, limit) as NodeSummaryRow[]).map(nodeSummary);
   }
 
   /**
