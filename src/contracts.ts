@@ -23,6 +23,16 @@ export function isSeverity(v: unknown): v is Severity {
   return typeof v === 'string' && (SEVERITIES as readonly string[]).includes(v);
 }
 
+/**
+ * The probe of a check id, `<probe>.<name>` (docs/contracts/json-output.md): what precedes the first dot, e.g.
+ * `hostward.node_silent` → `hostward`. An id without a dot is all probe; one that starts with a dot names no
+ * probe (""), as the collector's listing of probes reads it, rather than passing itself off as one.
+ */
+export function probeOf(check: string): string {
+  const dot = check.indexOf('.');
+  return dot < 0 ? check : check.slice(0, dot);
+}
+
 /** A place on the host that supports a verdict. `file` is the host path, without the --root prefix. */
 export interface Evidence {
   file?: string;

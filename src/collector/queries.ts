@@ -5,7 +5,7 @@
  *
  * Filters are parameters of fixed prepared statements ('' or NULL means "any"), never SQL text.
  */
-import { SEVERITIES } from '../contracts.js';
+import { SEVERITIES, probeOf } from '../contracts.js';
 import type { AlertGroupStatus, Evidence, NodeBaseline, NodeHost, Severity } from '../contracts.js';
 import type { GroupAction, GroupChange } from './sink.js';
 import { HOST_COLUMNS, groupKey, nodeBaseline, nodeHost } from './store.js';
@@ -143,12 +143,6 @@ function params(f: FleetFilter): FilterParams {
     check: f.check.toLowerCase(),
     node: f.node.toLowerCase(),
   };
-}
-
-/** The probe of a check id. */
-export function probeOf(check: string): string {
-  const dot = check.indexOf('.');
-  return dot > 0 ? check.slice(0, dot) : check;
 }
 
 function parseJson<T>(s: string): T | undefined {

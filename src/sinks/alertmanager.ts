@@ -19,6 +19,7 @@
  * after it.
  */
 import type { Logger } from 'pino';
+import { probeOf } from '../contracts.js';
 import type { Severity } from '../contracts.js';
 import type {
   DeliveryResult,
@@ -36,7 +37,7 @@ import type { SinkEnvironment } from './definition.js';
 import { postJson } from './http.js';
 import { KeyedProblem, nonEmpty, strList } from './keyed.js';
 import { registerSecrets, urlSecrets } from './redact.js';
-import { fleetLink, probeOf, truncate } from './text.js';
+import { fleetLink, truncate } from './text.js';
 
 export interface AlertmanagerAlert {
   labels: Record<string, string>;

@@ -27,10 +27,9 @@ import type { Database, Statement } from '../collector/sqlite.js';
 import type { Severity } from '../contracts.js';
 import type { DeliveryResult, FleetView, GroupChange, Sink, SinkContext } from '../collector/sink.js';
 import { SinkError } from '../collector/sink.js';
-import { SEVERITIES, atLeast } from '../contracts.js';
+import { SEVERITIES, atLeast, probeOf } from '../contracts.js';
 import { DEFAULT_FLOORS, floorOf } from './registry.js';
 import type { InhibitRule, Matcher, Routing } from './routing-config.js';
-import { probeOf } from './text.js';
 /**
  * The least severity each kind of sink gets when the configuration has no `routing` block, declared by
  * each sink's definition. A pager wakes someone: critical and high only. Chat and webhooks (often a

@@ -19,9 +19,3 @@ export function fleetLink(publicUrl: string | undefined, check: string): string 
   if (!publicUrl) return undefined;
   return `${publicUrl.replace(/\/+$/, '')}/?check=${encodeURIComponent(check)}`;
 }
-
-/** The probe of a check id: `<probe>.<name>` (DESIGN.md), e.g. `hostward.node_silent` → `hostward`. */
-export function probeOf(check: string): string {
-  const i = check.indexOf('.');
-  return i < 0 ? check : check.slice(0, i);
-}

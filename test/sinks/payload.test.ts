@@ -4,6 +4,7 @@ import type { GroupChange } from '../../src/collector/sink.js';
 import { escapeMrkdwn, slackPayload, SLACK_LIMITS } from '../../src/sinks/slack.js';
 import { pagerdutyEvent, PAGERDUTY_SEVERITY } from '../../src/sinks/pagerduty.js';
 import { truncate } from '../../src/sinks/text.js';
+import { probeOf } from '../../src/contracts.js';
 
 const KEY = 'a'.repeat(64);
 function change(over: Partial<GroupChange> = {}): GroupChange {
@@ -166,5 +167,16 @@ describe('pagerdutyEvent', () => {
     expect(s.endsWith('…')).toBe(true);
     expect(truncate('abc', 3)).toBe('abc');
     expect(truncate('abcd', 3)).toBe('ab…');
+  });
+});
+
+describe('probeOf (the collector and the sinks read check ids alike)', () => {
+  it('is what precedes the first dot; an id without one is all probe; a leading dot names no probe', () => {
+    expect(probeOf('ssh.password_auth')).toBe('ssh');
+    expect(probeOf('hostward.node_silent')).toBe('hostward');
+    expect(probeOf('kernel.sysctl.net.ipv4')).toBe('kernel');
+    expect(probeOf('ssh')).toBe('ssh');
+    expect(probeOf('.password_auth')).toBe('');
+    expect(probeOf('')).toBe('');
   });
 });
