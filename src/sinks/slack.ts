@@ -13,7 +13,7 @@ import { checkUrl, readSecretFile } from './config.js';
 import { defaulted, defineSink, setting } from './definition.js';
 import type { SinkEnvironment } from './definition.js';
 import { postJson, RateLimiter } from './http.js';
-import { bool, KeyedProblem, nonEmpty, str } from './keyed.js';
+import { bool, nonEmpty, str } from './keyed.js';
 import { registerSecrets, slackSecrets } from './redact.js';
 import { fleetLink, headline, truncate } from './text.js';
 
@@ -235,12 +235,6 @@ export interface SlackSinkDef {
   sendResolved: boolean;
 }
 
-/** The simple setup reads this one as every other boolean of `collector`. */
-function trueOrFalse(v: unknown, key: string): boolean {
-  if (typeof v !== 'boolean') throw new KeyedProblem(key, 'must be true or false');
-  return v;
-}
-
 export const slackDefinition = defineSink({
   type: 'slack',
   floor: 'medium',
@@ -282,7 +276,7 @@ export const slackDefinition = defineSink({
     /** Post Slack resolves as follow-up messages. */
     slackSendResolved: defaulted({
       default: true,
-      parse: trueOrFalse,
+      parse: bool,
       doc: { type: t.bool, example: false, description: 'Post resolves to Slack as follow-up messages.' },
     }),
   },

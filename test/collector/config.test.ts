@@ -98,6 +98,22 @@ describe('collector and alert configuration', () => {
     expect(() => validateConfig({ agent: { tls: { caFile: 3 } } }, ctx)).toThrow(/agent\.tls\.caFile/);
   });
 
+  it('collector.slackSendResolved is a boolean, read like sendResolved of a slack item of collector.sinks', () => {
+    const url = { slackWebhookUrlFile: '/run/slack' };
+    expect(validateConfig({ collector: url }, ctx).collector.slackSendResolved).toBe(true);
+    expect(validateConfig({ collector: { ...url, slackSendResolved: false } }, ctx).collector.slackSendResolved).toBe(
+      false,
+    );
+    for (const bad of ['false', 0, null])
+      expect(() => validateConfig({ collector: { ...url, slackSendResolved: bad } }, ctx)).toThrow(
+        `collector.slackSendResolved: must be true or false, got ${JSON.stringify(bad)}`,
+      );
+    const item = { name: 's', type: 'slack', webhookUrlFile: '/run/slack', sendResolved: 'no' };
+    expect(() => validateConfig({ collector: { sinks: [item] } }, ctx)).toThrow(
+      'collector.sinks[0].sendResolved: must be true or false, got "no"',
+    );
+  });
+
   it('environment: HOSTWARD_DB, HOSTWARD_TOKENS_FILE, HOSTWARD_FILE_SINK; a bad collector URL names the variable', () => {
     const c = applyEnv(defaultConfig(), {
       HOSTWARD_DB: '/data/c.db',
