@@ -13,7 +13,16 @@ import path from 'node:path';
 import { materialize } from '../helpers/hosts.js';
 import type { Materialized } from '../helpers/hosts.js';
 import { promtool } from '../helpers/promtool.js';
-import { CLI, makeDirs, requireBuild, startCollectorProcess, stop, waitFor, TOKEN } from '../collector/helpers.js';
+import {
+  CLI,
+  makeDirs,
+  requireBuild,
+  startCollectorProcess,
+  stop,
+  waitDelivered,
+  waitFor,
+  TOKEN,
+} from '../collector/helpers.js';
 import type { Dirs, Proc } from '../collector/helpers.js';
 import type { AlertGroup, NodeSummary } from '../../src/contracts.js';
 import { VERSION } from '../../src/version.js';
@@ -143,13 +152,20 @@ describe('hostward agent → hostward collector', () => {
     // Restart: same state dir; the first scan is unchanged. The re-send of open alerts (due at start)
     // refreshes the collector but changes no group, so no sink sees anything new.
     const b = startAgentProcess();
-    await b.port();
+    const bPort = await b.port();
+    // The collector has accepted the first scan's events (sent, nothing left in the outbox), and every group change
+    // they could cause has reached the sink (its queue is empty): what the sink has not seen now, it never will.
     await waitFor(
-      () => (/alert events enqueued|scan finished/.test(b.logs()) ? true : undefined),
+      async () => {
+        const t = await (await fetch(`http://127.0.0.1:${bPort}/metrics`)).text();
+        return /^hostward_alerts_sent_total\{sink="collector"\} [1-9]/m.test(t) && /^hostward_outbox_events 0$/m.test(t)
+          ? true
+          : undefined;
+      },
       30_000,
       () => b.logs(),
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitDelivered(collector.base, ['file']);
     expect(sinkLines()).toEqual(opened);
     expect((await alerts()).find((x) => x.check === 'ssh.password_auth')).toMatchObject({
       status: 'open',
