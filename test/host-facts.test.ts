@@ -14,6 +14,8 @@ import {
   loadContainerdConfig,
   processTable,
   processConfinement,
+  processPlacement,
+  processUid,
   readDpkgStatus,
 } from '../src/sdk.js';
 
@@ -143,6 +145,26 @@ describe('shared host facts', () => {
     expect(await processConfinement(host, 300)).toBe(c);
     expect((await processConfinement(new HostRoot(root), 300)).status?.seccomp).toBe(0);
     expect((await processConfinement(host, 999)).statusProblem).toMatch(/^\/proc\/999\/status: /);
+  });
+
+  it("reads a process' uid and placement once per scan, for the table, findProcesses and a probe's own pids", async () => {
+    const root = fakeHost({ 12: { comm: 'redis-server', argv: ['redis-server', '*:6379'] } });
+    const dir = path.join(root, 'proc', '12');
+    writeFileSync(path.join(dir, 'cgroup'), '0::/system.slice/redis.service\n');
+    writeFileSync(path.join(dir, 'status'), 'Name:\tredis-server\nUid:\t999\t999\t999\t999\n');
+    const host = new HostRoot(root);
+    expect(await processUid(host, 12)).toBe(999);
+    const where = await processPlacement(host, 12);
+    expect(where).toEqual({ placement: { unit: 'redis.service' } });
+    writeFileSync(path.join(dir, 'status'), 'Name:\tredis-server\nUid:\t0\t0\t0\t0\n');
+    writeFileSync(path.join(dir, 'cgroup'), '0::/system.slice/other.service\n');
+    expect((await findProcesses(host, ['redis-server']))[0]!.uid).toBe(999);
+    expect((await processTable(host, 100)).rows[0]!.placement).toBe(where.placement);
+    const next = new HostRoot(root);
+    expect(await processUid(next, 12)).toBe(0);
+    expect((await processPlacement(next, 12)).placement).toEqual({ unit: 'other.service' });
+    expect(await processUid(host, 99)).toBeUndefined();
+    expect(await processPlacement(host, 99)).toEqual({});
   });
 
   it('says why the process table is empty', async () => {

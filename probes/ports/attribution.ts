@@ -1,12 +1,12 @@
 /**
  * Which processes hold a socket: /proc/<pid>/fd/* links read "socket:[inode]" for the inodes of
- * /proc/net/*. Then comm, cmdline, the real uid from status, and the pod/container from cgroup.
+ * /proc/net/*. Then, from the shared process facts, comm, the real uid and the pod/container, and the
+ * cmdline as evidence.
  * The fd links are read with HostRoot.readLink, which never follows them ("socket:[N]" is not a path).
  */
-import { mapLimit, parseCmdline, readCmdline } from '../../src/sdk.js';
+import { mapLimit, parseCmdline, processPlacement, processUid, readCmdline } from '../../src/sdk.js';
 import type { HostRoot } from '../../src/sdk.js';
 import type { Owner } from './types.js';
-import { parseCgroup } from '../../src/sdk.js';
 
 const SOCKET_LINK = /^socket:\[(\d+)\]$/;
 
@@ -59,24 +59,19 @@ export function formatCmdline(text: string, max = 200): string {
   return s.length > max ? s.slice(0, max - 1) + '…' : s;
 }
 
-export async function describeProcess(host: HostRoot, pid: number): Promise<Owner> {
-  const [comm, cmdline, status, cgroup] = await Promise.all([
-    host.readText(`/proc/${pid}/comm`, { maxBytes: 256 }),
+/**
+ * Who a process is, from the shared facts (its comm from the process table, its real uid and cgroup placement
+ * read once per scan whichever probe asks) and its command line as evidence.
+ */
+export async function describeProcess(host: HostRoot, pid: number, comm: string): Promise<Owner> {
+  const [cmdline, uid, where] = await Promise.all([
     readCmdline(host, pid),
-    host.readText(`/proc/${pid}/status`, { maxBytes: 64 * 1024 }),
-    host.readText(`/proc/${pid}/cgroup`, { maxBytes: 256 * 1024 }),
+    processUid(host, pid),
+    processPlacement(host, pid),
   ]);
-  const o: Owner = {
-    pid,
-    comm: comm.ok ? comm.text.trim() : '?',
-    cmdline: cmdline.ok ? formatCmdline(cmdline.text) : '',
-  };
-  const uid = status.ok ? /^Uid:\s+(\d+)/m.exec(status.text)?.[1] : undefined;
-  if (uid !== undefined) o.uid = Number(uid);
-  if (cgroup.ok) {
-    const p = parseCgroup(cgroup.text);
-    if (Object.keys(p).length > 0) o.cgroup = p;
-  }
+  const o: Owner = { pid, comm, cmdline: cmdline.ok ? formatCmdline(cmdline.text) : '' };
+  if (uid !== undefined) o.uid = uid;
+  if (where.placement && Object.keys(where.placement).length > 0) o.cgroup = where.placement;
   return o;
 }
 
@@ -90,7 +85,9 @@ export async function attribute(
   const out: Attribution = { owners: new Map(), processes: 0, unreadableFd: 0, truncated: false };
   if (wanted.size === 0) return out;
   // The pids of the shared process table: one walk of /proc per scan, whichever probe asks first.
-  let pids = (await host.processes()).map((p) => String(p.pid));
+  const listed = await host.processes();
+  const comms = new Map(listed.map((p) => [p.pid, p.comm]));
+  let pids = listed.map((p) => String(p.pid));
   if (pids.length > maxProcesses) {
     out.truncated = true;
     pids = pids.slice(0, maxProcesses);
@@ -104,7 +101,7 @@ export async function attribute(
     else if (inodes.length > 0) hits.set(Number(pid), inodes);
   });
   for (const pid of [...hits.keys()].sort((a, b) => a - b)) {
-    const owner = await describeProcess(host, pid);
+    const owner = await describeProcess(host, pid, comms.get(pid)!);
     for (const ino of hits.get(pid)!) out.owners.set(ino, [...(out.owners.get(ino) ?? []), owner]);
   }
   return out;

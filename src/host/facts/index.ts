@@ -15,6 +15,7 @@ export {
   parseProcStat,
   parseBootTime,
   parseStatusUid,
+  processUid,
   environValue,
   parseGoFlags,
   lastFlag as lastGoFlag,
@@ -22,7 +23,7 @@ export {
   MAX_CMDLINE_BYTES,
 } from './processes/index.js';
 export type { ProcInfo, ProcStat, FlagOccurrence, CommMatch } from './processes/index.js';
-export { processTable, processArgv, processConfinement } from './processes/table.js';
+export { processTable, processArgv, processConfinement, processPlacement } from './processes/table.js';
 export type { ProcessRow, ProcessTable, ProcessConfinement } from './processes/table.js';
 export { parseProcStatus, parseLsmLabel } from './processes/status.js';
 export type { ProcStatus } from './processes/status.js';

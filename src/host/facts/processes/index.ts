@@ -4,6 +4,7 @@
  * the reads, once per scan.
  */
 import type { HostRoot } from '../../root.js';
+import { perScan } from '../cache.js';
 
 /** USER_HZ: the unit of /proc/<pid>/stat times on every Linux architecture Kubernetes runs on. */
 export const CLOCK_TICKS = 100;
@@ -58,6 +59,15 @@ export function parseStatusUid(text: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** A process' real uid, read once per scan whichever probe asks; undefined when its status cannot be read. */
+export const processUid = perScan(
+  (pid: number) => String(pid),
+  async (host: HostRoot, pid: number): Promise<number | undefined> => {
+    const r = await host.readText(`/proc/${pid}/status`, { maxBytes: 64 * 1024 });
+    return r.ok ? parseStatusUid(r.text) : undefined;
+  },
+);
+
 /** One variable of /proc/<pid>/environ. */
 export function environValue(text: string, name: string): string | undefined {
   for (const kv of text.split('\0')) if (kv.startsWith(name + '=')) return kv.slice(name.length + 1);
@@ -110,10 +120,10 @@ function bootTime(host: HostRoot): Promise<number | undefined> {
 
 async function readInfo(host: HostRoot, pid: number, comm: string): Promise<ProcInfo | undefined> {
   const cmdlineFile = `/proc/${pid}/cmdline`;
-  const [cmd, stat, status, btime] = await Promise.all([
+  const [cmd, stat, uid, btime] = await Promise.all([
     readCmdline(host, pid),
     host.readText(`/proc/${pid}/stat`, { maxBytes: 4096 }),
-    host.readText(`/proc/${pid}/status`, { maxBytes: 64 * 1024 }),
+    processUid(host, pid),
     bootTime(host),
   ]);
   if (!cmd.ok) return undefined;
@@ -122,7 +132,6 @@ async function readInfo(host: HostRoot, pid: number, comm: string): Promise<Proc
   const info: ProcInfo = { pid, comm, argv, cmdlineFile };
   const st = stat.ok ? parseProcStat(stat.text) : undefined;
   if (st && btime !== undefined) info.startedAtMs = (btime + st.startTicks / CLOCK_TICKS) * 1000;
-  const uid = status.ok ? parseStatusUid(status.text) : undefined;
   if (uid !== undefined) info.uid = uid;
   return info;
 }

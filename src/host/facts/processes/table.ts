@@ -47,13 +47,22 @@ async function emptyReason(host: HostRoot): Promise<string> {
   return "/proc has no processes: the host's /proc is not mounted in the scanned root";
 }
 
+/**
+ * Where a process' cgroup puts it, and whether it is a container monitor: read once per scan, for the table
+ * and for a probe that asks about a few pids (who holds a socket). Empty when /proc/<pid>/cgroup cannot be read.
+ */
+export const processPlacement = perScan(
+  (pid: number) => String(pid),
+  async (host: HostRoot, pid: number): Promise<Pick<ProcessRow, 'placement' | 'monitor'>> => {
+    const cg = await host.readText(`/proc/${pid}/cgroup`, { maxBytes: 64 * 1024 });
+    if (!cg.ok) return {};
+    const placement = parseCgroup(cg.text);
+    return /(crio|libpod)-conmon-/.test(cg.text) ? { placement, monitor: true } : { placement };
+  },
+);
+
 async function rowOf(host: HostRoot, pid: number, comm: string): Promise<ProcessRow> {
-  const row: ProcessRow = { pid, comm };
-  const cg = await host.readText(`/proc/${pid}/cgroup`, { maxBytes: 64 * 1024 });
-  if (!cg.ok) return row;
-  row.placement = parseCgroup(cg.text);
-  if (/(crio|libpod)-conmon-/.test(cg.text)) row.monitor = true;
-  return row;
+  return { pid, comm, ...(await processPlacement(host, pid)) };
 }
 
 /** The first `maxProcs` processes by pid with their cgroup placement, once per scan and bound. */
