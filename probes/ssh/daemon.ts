@@ -27,7 +27,12 @@ export interface DaemonArgs {
   problems: string[];
 }
 
-/** getopt over sshd's argv (without argv[0]): "-De", "-oKey=v", "-o" "Key=v", "-p2222". */
+/**
+ * getopt over sshd's argv (without argv[0]): "-De", "-oKey=v", "-o" "Key=v", "-p2222". Not the SDK's Go flag
+ * scan (parseGoFlags), which reads "-De" as -D with the value "e": sshd is a C program whose POSIX getopt lets
+ * single-letter options cluster ("-De" is -D -e, "-Dp22" is -D -p 22), knows no long options, and takes a value
+ * for the letters of its own table (WITH_ARG).
+ */
 export function parseSshdArgs(args: readonly string[]): DaemonArgs {
   const out: DaemonArgs = { lines: [], replay: [], problems: [] };
   for (let i = 0; i < args.length; i++) {

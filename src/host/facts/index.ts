@@ -18,7 +18,9 @@ export {
   processUid,
   environValue,
   parseGoFlags,
+  // One lastFlag under two names: the runtimes' flags and the kubelet's are read by the same scan (scanFlags).
   lastFlag as lastGoFlag,
+  lastFlag as lastKubeletFlag,
   CLOCK_TICKS,
   MAX_CMDLINE_BYTES,
 } from './processes/index.js';
@@ -38,7 +40,7 @@ export {
   MAX_CONFIG_BYTES,
 } from './kubelet/effective.js';
 export type { ProcessInfo as KubeletProcess } from './kubelet/effective.js';
-export { parseFlags as parseKubeletFlags, lastFlag as lastKubeletFlag, wordsOf } from './kubelet/argv.js';
+export { parseFlags as parseKubeletFlags, wordsOf } from './kubelet/argv.js';
 export { parseKubeletConfig } from './kubelet/config-file.js';
 export { parseDuration } from './kubelet/fields.js';
 export type {

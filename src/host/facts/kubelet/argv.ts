@@ -3,6 +3,8 @@
  * when no kubelet process is visible, and /proc/<pid>/cmdline. Pure: text in, flags with evidence out.
  */
 import type { Evidence } from '../../../contracts.js';
+import { scanFlags } from '../processes/index.js';
+import type { FlagGrammar } from '../processes/index.js';
 import { BOOL_FLAGS } from './fields.js';
 import type { Flag } from './types.js';
 
@@ -15,6 +17,16 @@ export interface Word {
 /** Arguments read at most from one command line. */
 export const MAX_ARGS = 4096;
 
+/** The kubelet's reading of the shared flag grammar: "-name" as "--name", any next word a value, "_" as "-". */
+const kubeletGrammar = (bools: ReadonlySet<string>): FlagGrammar => ({
+  bools,
+  singleDash: 'long',
+  dashValues: true,
+  normalise: (name) => name.replace(/_/g, '-'),
+});
+
+const quote = (word: string) => JSON.stringify(word.slice(0, 80));
+
 /**
  * pflag over argv (without argv[0]): `--name=value`, `--name value`, `--bool-flag`, `--bool-flag=false`.
  * Names are normalised as the kubelet does ("_" -> "-"). Positional words are returned as problems.
@@ -25,51 +37,30 @@ export function parseFlags(
 ): { flags: Flag[]; problems: string[] } {
   const flags: Flag[] = [];
   const problems: string[] = [];
-  const n = Math.min(words.length, MAX_ARGS);
   if (words.length > MAX_ARGS) problems.push(`${words.length} arguments, only the first ${MAX_ARGS} read`);
-  for (let i = 0; i < n; i++) {
-    const w = words[i]!;
-    const a = w.text;
-    if (a === '--') break;
-    if (!a.startsWith('-') || a === '-') {
-      problems.push(`unexpected argument ${JSON.stringify(a.slice(0, 80))}`);
-      continue;
+  const read = words.slice(0, MAX_ARGS);
+  const tokens = scanFlags(
+    read.map((w) => w.text),
+    kubeletGrammar(boolFlags),
+  );
+  for (const t of tokens) {
+    const w = read[t.at]!;
+    if (t.kind === 'end') break;
+    if (t.kind === 'positional') problems.push(`unexpected argument ${quote(w.text)}`);
+    else if (t.kind === 'missing') problems.push(`--${t.name} without a value`);
+    else if (t.name === '') problems.push(`malformed argument ${quote(w.text)}`);
+    else if (t.valueAt === undefined) flags.push({ name: t.name, value: t.value ?? 'true', evidence: w.evidence });
+    else {
+      const value = read[t.valueAt]!.text;
+      const text = `${w.evidence.text ?? w.text} ${value}`.slice(0, 300);
+      flags.push({ name: t.name, value, evidence: { ...w.evidence, text } });
     }
-    const body = a.replace(/^--?/, '');
-    const eq = body.indexOf('=');
-    const name = (eq === -1 ? body : body.slice(0, eq)).replace(/_/g, '-');
-    if (name === '') {
-      problems.push(`malformed argument ${JSON.stringify(a.slice(0, 80))}`);
-      continue;
-    }
-    if (eq !== -1) {
-      flags.push({ name, value: body.slice(eq + 1), evidence: w.evidence });
-      continue;
-    }
-    if (boolFlags.has(name)) {
-      flags.push({ name, value: 'true', evidence: w.evidence });
-      continue;
-    }
-    const next = words[i + 1];
-    if (next === undefined || i + 1 >= n) {
-      problems.push(`--${name} without a value`);
-      continue;
-    }
-    i++;
-    flags.push({
-      name,
-      value: next.text,
-      evidence: { ...w.evidence, text: `${w.evidence.text ?? a} ${next.text}`.slice(0, 300) },
-    });
   }
   return { flags, problems };
 }
 
-/** The last value of a flag, as pflag keeps it. */
-export function lastFlag(flags: readonly Flag[], name: string): Flag | undefined {
-  for (let i = flags.length - 1; i >= 0; i--) if (flags[i]!.name === name) return flags[i];
-  return undefined;
-}
+/** The last value of a flag, as pflag keeps it: the shared one, the kubelet's flags being read by the same scan. */
+export { lastFlag } from '../processes/index.js';
 
 /** Words of an argv, each with the file (and the word) as evidence. */
 export function wordsOf(argv: readonly string[], file: string): Word[] {

@@ -1,7 +1,7 @@
 /**
  * The host's process table, shared by the probes (the DaemonSet runs with hostPID): argv from cmdline, start
- * time from stat field 22 plus /proc/stat btime, real uid from status. Parsers take text; findProcesses does
- * the reads, once per scan.
+ * time from stat field 22 plus /proc/stat btime, real uid from status, and the flags of Go programs' command
+ * lines. Parsers take text; findProcesses does the reads, once per scan.
  */
 import type { HostRoot } from '../../root.js';
 import { perScan } from '../cache.js';
@@ -162,10 +162,90 @@ export async function readEnviron(host: HostRoot, pid: number, name: string): Pr
 }
 
 /**
- * Go-style flag parsing (pflag, urfave/cli): "--name=value", "--name value", "-n value", "-nvalue", "--bool".
- * `bools` lists the flags that take no value; `withValue` the short flags that take one. Returns each flag
- * occurrence in order (the caller decides last-wins or accumulate), and positional arguments.
+ * Command-line flags as Go programs read them (pflag, urfave/cli, Go's flag package): one scan (scanFlags), told
+ * by a few switches where the programs differ. parseGoFlags reads the runtimes' flags with it; the kubelet's
+ * parseFlags (kubelet/argv.ts) is a layer over it that adds the kubelet's names, evidence and problem texts.
+ * sshd's POSIX getopt, with clustered single-letter options, is another grammar (the ssh probe's parseSshdArgs).
  */
+
+/** Where the programs' flag packages differ. */
+export interface FlagGrammar {
+  /** The flags that take no value. */
+  bools: ReadonlySet<string>;
+  /**
+   * How a word with one dash is read. "long": "-name" is "--name", as Go's flag package reads it. "shorthand":
+   * as pflag and urfave/cli, "-n value" or "-nvalue" (a short flag with its value attached), except a word of
+   * lower-case letters and dashes ("-config"), which programs built on Go's flag package take for a long name.
+   */
+  singleDash: 'long' | 'shorthand';
+  /**
+   * Whether the word after a flag that needs a value is its value even when it starts with a dash ("--config --"
+   * sets config to "--", as pflag reads it); otherwise such a word is the next flag and the first has no value.
+   */
+  dashValues: boolean;
+  /** The name as the program compares it (the kubelet's "_" -> "-"); by default as written. */
+  normalise?: (name: string) => string;
+}
+
+/** One step of reading argv; `at` is the index of the word, `valueAt` that of a value in the next word. */
+export type FlagToken =
+  /** `value` is undefined for a flag of `bools` written without "=". */
+  | { kind: 'flag'; name: string; value: string | undefined; at: number; valueAt?: number }
+  /** A flag that needs a value and has none (argv ends, or the next word is a flag). */
+  | { kind: 'missing'; name: string; at: number }
+  | { kind: 'positional'; at: number }
+  /** "--": the words after it are not flags; reading stops. */
+  | { kind: 'end'; at: number };
+
+/** The name and value written in one flag word (without its dashes), before looking at the next word. */
+function splitFlag(body: string, long: boolean, g: FlagGrammar): { name: string; value: string | undefined } {
+  const eq = body.indexOf('=');
+  const name = eq >= 0 ? body.slice(0, eq) : body;
+  const value = eq >= 0 ? body.slice(eq + 1) : undefined;
+  // -Hvalue: a short flag with its value attached (single-dash long names like -config are Go's flag package)
+  const attached =
+    g.singleDash === 'shorthand' &&
+    !long &&
+    eq < 0 &&
+    name.length > 1 &&
+    !g.bools.has(name) &&
+    !g.bools.has(name[0]!) &&
+    !/^[a-z][a-z-]+$/.test(name);
+  return attached ? { name: name[0]!, value: name.slice(1) } : { name, value };
+}
+
+/** Read argv (without argv[0]) word by word under `g`. */
+export function scanFlags(args: readonly string[], g: FlagGrammar): FlagToken[] {
+  const out: FlagToken[] = [];
+  const normalise = g.normalise ?? ((n: string) => n);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      out.push({ kind: 'end', at: i });
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') {
+      out.push({ kind: 'positional', at: i });
+      continue;
+    }
+    const long = a.startsWith('--');
+    const split = splitFlag(a.slice(long ? 2 : 1), long, g);
+    const name = normalise(split.name);
+    if (split.value !== undefined || g.bools.has(name)) {
+      out.push({ kind: 'flag', name, value: split.value, at: i });
+      continue;
+    }
+    const next = args[i + 1];
+    if (next === undefined || (!g.dashValues && next.startsWith('-') && next.length > 1)) {
+      out.push({ kind: 'missing', name, at: i });
+      continue;
+    }
+    out.push({ kind: 'flag', name, value: next, at: i, valueAt: i + 1 });
+    i++;
+  }
+  return out;
+}
+
 export interface FlagOccurrence {
   name: string;
   value: string | undefined;
@@ -173,6 +253,11 @@ export interface FlagOccurrence {
   text: string;
 }
 
+/**
+ * Go-style flag parsing (pflag, urfave/cli): "--name=value", "--name value", "-n value", "-nvalue", "--bool".
+ * `bools` lists the flags that take no value. Returns each flag occurrence in order (the caller decides
+ * last-wins or accumulate), with a flag missing its value as an occurrence without one, and positional arguments.
+ */
 export function parseGoFlags(
   args: readonly string[],
   bools: ReadonlySet<string>,
@@ -180,47 +265,24 @@ export function parseGoFlags(
   const flags: FlagOccurrence[] = [];
   const positional: string[] = [];
   const problems: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--') {
-      positional.push(...args.slice(i + 1));
-      break;
-    }
-    if (!a.startsWith('-') || a === '-') {
-      positional.push(a);
-      continue;
-    }
-    const long = a.startsWith('--');
-    const body = a.slice(long ? 2 : 1);
-    const eq = body.indexOf('=');
-    let name = eq >= 0 ? body.slice(0, eq) : body;
-    let value: string | undefined = eq >= 0 ? body.slice(eq + 1) : undefined;
-    if (!long && eq < 0 && name.length > 1 && !bools.has(name)) {
-      // -Hvalue: a short flag with its value attached (single-dash long names like -config are Go's flag package)
-      if (!bools.has(name[0]!) && !/^[a-z][a-z-]+$/.test(name)) {
-        value = name.slice(1);
-        name = name[0]!;
-      }
-    }
-    if (value === undefined && !bools.has(name)) {
-      const next = args[i + 1];
-      if (next === undefined || (next.startsWith('-') && next.length > 1)) {
-        problems.push(`${a} without a value`);
-        flags.push({ name, value: undefined, text: a });
-        continue;
-      }
-      value = next;
-      i++;
-      flags.push({ name, value, text: `${a} ${next}` });
-      continue;
-    }
-    flags.push({ name, value, text: a });
+  for (const t of scanFlags(args, { bools, singleDash: 'shorthand', dashValues: false })) {
+    const a = args[t.at]!;
+    if (t.kind === 'end') positional.push(...args.slice(t.at + 1));
+    else if (t.kind === 'positional') positional.push(a);
+    else if (t.kind === 'missing') {
+      problems.push(`${a} without a value`);
+      flags.push({ name: t.name, value: undefined, text: a });
+    } else flags.push({ name: t.name, value: t.value, text: t.valueAt === undefined ? a : `${a} ${args[t.valueAt]}` });
   }
   return { flags, positional, problems };
 }
 
-/** The value of the last occurrence of any of `names`. */
-export function lastFlag(flags: readonly FlagOccurrence[], names: readonly string[]): FlagOccurrence | undefined {
-  for (let i = flags.length - 1; i >= 0; i--) if (names.includes(flags[i]!.name)) return flags[i];
+/** The last occurrence of a flag named `names` (or any of them): the value a program keeps. */
+export function lastFlag<F extends { name: string }>(
+  flags: readonly F[],
+  names: string | readonly string[],
+): F | undefined {
+  const wanted: readonly string[] = typeof names === 'string' ? [names] : names;
+  for (let i = flags.length - 1; i >= 0; i--) if (wanted.includes(flags[i]!.name)) return flags[i];
   return undefined;
 }
