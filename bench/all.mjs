@@ -2,7 +2,7 @@
 // `npm run bench`: every benchmark of bench/ in turn, over the built dist, then the resource budgets they
 // measured in one table (the figures the README quotes). Prints figures; it is not a test and asserts nothing.
 //
-//   node bench/all.mjs [--only scan,agent,updates,integrity,collector,fuzz] [--quick]
+//   node bench/all.mjs [--only scan,agent,updates,integrity,collector,fuzz,parsers] [--quick]
 //
 // --quick runs fewer repetitions (a minute or two in all) for a first look; the README's figures come from
 // the full run. Each benchmark stays runnable alone (see its header for its own flags).
@@ -28,6 +28,7 @@ const BENCHES = [
   { id: 'integrity', script: 'integrity.mjs', args: ['--runs', quick ? '1' : '3'], keep: [/^\s*(floor|init|check)\b/, /targets:/] },
   { id: 'collector', script: 'collector.mjs', args: quick ? ['--agents', '1000', '--seconds', '20'] : [], keep: [/events\/s/, /p99/] },
   { id: 'fuzz', script: 'fuzz.mjs', args: ['--runs', quick ? '1000' : '10000'], keep: [/cases\/s|failures|total/i] },
+  { id: 'parsers', script: 'parsers.mjs', args: ['--runs', quick ? '1' : '5'], keep: [/^[a-z][\w-]+ +[\d.]+ +[\d.]+ /] },
 ];
 
 const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : undefined;

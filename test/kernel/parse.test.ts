@@ -173,13 +173,12 @@ describe('every parser on hostile input', () => {
     ['parseAppArmorProfiles', parseAppArmorProfiles],
     ['parseSelinuxConfig', parseSelinuxConfig],
   ];
+  // How long they take on it is measured by bench/parsers.mjs; a hang here ends at vitest's test timeout.
   it.each(parsers)('%s neither throws nor hangs, and refuses what is not its format', (_name, parse) => {
-    const t0 = performance.now();
     for (const input of HOSTILE) {
       const r = parse(input) as { ok?: boolean; problem?: string };
       expect(r).toBeTypeOf('object');
     }
-    expect(performance.now() - t0).toBeLessThan(5000);
   });
 
   it('the value parsers refuse every hostile input but none', () => {

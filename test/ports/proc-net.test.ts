@@ -162,15 +162,12 @@ describe('parseInetSockets on hostile input', () => {
     expect(parseInetSockets('', 'tcp', 'f').problems).toHaveLength(1);
     expect(parseInetSockets(header + '\n', 'tcp', 'f')).toEqual({ sockets: [], lines: 0, problems: [] });
   });
-  it('huge input: a busy node (300,000 connections, 1,000 listeners) parses in well under the probe timeout', () => {
+  // bench/parsers.mjs measures the time on this input (about 0.6 s on an idle 2-CPU machine).
+  it('huge input: a busy node (300,000 connections, 1,000 listeners) parses', () => {
     const [, listen, , , conn] = TCP.split('\n');
     const body = Array.from({ length: 301_000 }, (_, i) => (i % 301 === 0 ? listen! : conn!));
     const text = [header, ...body, 'x'.repeat(1_000_000)].join('\n');
-    const t0 = performance.now();
     const r = parseInetSockets(text, 'tcp', 'f');
-    // About 0.6 s on an idle 2-CPU machine; the bound is loose because test machines are shared, and still
-    // catches anything quadratic.
-    expect(performance.now() - t0).toBeLessThan(15_000);
     expect(r.sockets).toHaveLength(1000);
     expect(r.lines).toBe(301_001);
     expect(r.problems).toHaveLength(1);

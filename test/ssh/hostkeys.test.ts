@@ -198,13 +198,11 @@ describe('parsePublicKey on bad input never throws', () => {
     expect(parsePublicKey(line('ssh-rsa', blob))).toMatchObject({ ok: false, code: 'truncated' });
   });
 
-  it('10 MB input is refused quickly', () => {
+  it('10 MB input is refused as too large', () => {
     const big = 'ssh-rsa ' + 'A'.repeat(10 * 1024 * 1024);
-    const t0 = Date.now();
     expect(parsePublicKey(big)).toMatchObject({ ok: false, code: 'too_large' });
     const manyLines = '\n'.repeat(10 * 1024 * 1024);
     expect(parsePublicKey(manyLines)).toMatchObject({ ok: false, code: 'too_large' });
-    expect(Date.now() - t0).toBeLessThan(2000);
     expect(MAX_PUBLIC_KEY_LINE).toBeGreaterThan(16 * 1024);
   });
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
 import { isKexPseudo, PQ_ONLY_REASON, probeLive, randomProbeUser } from '../../probes/ssh/live.js';
 import { liveChecks } from '../../probes/ssh/checks/live.js';
 import type {
@@ -99,13 +100,16 @@ async function startSshd(body: string, extraArgs: string[] = []): Promise<Daemon
   daemons.push(proc);
   let log = '';
   proc.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const until = Date.now() + 5000;
-  while (Date.now() < until) {
-    if (proc.exitCode !== null) throw new Error(`sshd exited ${proc.exitCode}: ${log}`);
-    if (await canConnect(port)) return { port, cfg, log: () => log };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`sshd on ${port} did not start: ${log}`);
+  await waitFor(
+    () => `sshd on ${port} to start: ${log}`,
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`sshd exited ${proc.exitCode}: ${log}`);
+      return canConnect(port);
+    },
+    15_000,
+    50,
+  );
+  return { port, cfg, log: () => log };
 }
 
 /** `sshd -T -f cfg` as a keyword -> values map (one entry per printed line). */
@@ -312,10 +316,7 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
   it('(1) PasswordAuthentication yes, Kbd no: password for root and a random user; banner and offered lists equal sshd -T', async () => {
     const rnd = randomProbeUser();
     expect(rnd).toMatch(/^hostward-probe-[0-9a-f]{16}$/);
-    const t0 = performance.now();
     const r = await probeLive({ address: '127.0.0.1', port: pwYes.port, users: ['root', rnd], timeoutMs: 5000 });
-    const ms = performance.now() - t0;
-    console.log(`live probe (2 users, real sshd): ${ms.toFixed(0)} ms`);
     expect(r.status).toBe('ok');
     expect(r.reason).toBeUndefined();
     expect(methodsOf(r, 'root')).toEqual(['publickey', 'password']);
@@ -427,29 +428,31 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
     expect(m.message).toContain('authentication methods not seen');
   });
 
-  it('(6) closed port: unreachable, fast, once', async () => {
+  it('(6) closed port: unreachable on the refusal, not at the deadline', async () => {
     const port = await freePort();
-    const t0 = performance.now();
     const r = await probeLive({
       address: '127.0.0.1',
       port,
       users: ['root', randomProbeUser(), 'bob'],
       timeoutMs: 5000,
     });
-    expect(performance.now() - t0).toBeLessThan(1000);
     expect(r.status).toBe('unreachable');
+    // The refusal ended it (the reason would otherwise say the deadline passed or the handshake timed out).
     expect(r.reason).toContain('ECONNREFUSED');
+    expect(r.reason).not.toMatch(/timed out|deadline|within/);
     expect(r.methods).toEqual([]);
     expect(check('ssh.live_password_offered').evaluate(facts({ live: r })).status).toBe('unknown');
     expect(check('ssh.live_matches_config').evaluate(facts({ live: r })).status).toBe('unknown');
     expect(check('ssh.version_banner').evaluate(facts({ live: r })).status).toBe('skip');
   });
 
-  it('(7) a peer that accepts and says nothing: timeout error within the limit, no hang', async () => {
+  it('(7) a peer that accepts and says nothing: timeout error at the deadline, connections closed', async () => {
     const held: Socket[] = [];
+    const closed = new Set<Socket>();
     const port = await tcpServer((s) => {
       held.push(s);
       s.on('error', () => undefined);
+      s.on('close', () => closed.add(s)).resume(); // read, so that the prober's hang-up is seen
     });
     const t0 = performance.now();
     const r = await probeLive({
@@ -458,13 +461,17 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
       users: ['root', randomProbeUser(), 'bob', 'alice'],
       timeoutMs: 1500,
     });
-    const ms = performance.now() - t0;
-    expect(ms).toBeGreaterThanOrEqual(1400);
-    expect(ms).toBeLessThan(1500 + 400);
+    // Not given up early (a timer never fires before its time; load only makes this longer).
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(1400);
     expect(r.status).toBe('error');
-    expect(r.reason).toMatch(/timed out after \d+ ms waiting for the SSH handshake \(no banner received\)|not probed/);
+    // Given up by the deadline of this call, not by some longer default.
+    const budget = /timed out after (\d+) ms waiting for the SSH handshake \(no banner received\)/.exec(r.reason ?? '');
+    if (budget) expect(Number(budget[1])).toBeLessThanOrEqual(1500);
+    else expect(r.reason).toMatch(/^not probed: the 1500 ms deadline passed/);
     expect(r.methods).toEqual([]);
-    for (const s of held) s.destroy();
+    // No hang: the prober closed every connection it opened.
+    expect(held.length).toBeGreaterThan(0);
+    await waitFor('the prober to close its connections', () => closed.size === held.length, 10_000);
   });
 
   it('(8a) a peer that sends garbage lines then a huge line: error result, no crash', async () => {
@@ -473,11 +480,11 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
       s.write('hello there\r\nthis is not ssh\r\n');
       s.write('x'.repeat(200_000));
     });
-    const t0 = performance.now();
     const r = await probeLive({ address: '127.0.0.1', port, users: ['root'], timeoutMs: 3000 });
-    expect(performance.now() - t0).toBeLessThan(2000);
     expect(r.status).toBe('error');
+    // The bad input ended it, not the deadline.
     expect(r.reason).toMatch(/too long|Header|greeting/i);
+    expect(r.reason).not.toMatch(/timed out|deadline/);
     expect(r.banner).toBeUndefined();
   });
 
@@ -491,32 +498,35 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
     expect(r1.reason).toMatch(/identification/i);
 
     const hangup = await tcpServer((s) => s.destroy());
-    const t0 = performance.now();
     const r2 = await probeLive({ address: '127.0.0.1', port: hangup, users: ['root', 'bob'], timeoutMs: 3000 });
-    expect(performance.now() - t0).toBeLessThan(1500);
     expect(r2.status).toBe('error');
+    // The hang-up ended it, not the deadline.
+    expect(r2.reason).not.toMatch(/timed out|deadline/);
   });
 
   it('(8c) an SSH server that sends a banner and then random bytes: error, banner kept', async () => {
     const port = await tcpServer((s) => {
       s.on('error', () => undefined);
       s.write('SSH-2.0-Fake_1.0 test\r\n');
-      setTimeout(() => s.writable && s.write(Buffer.alloc(64, 0xff)), 20);
+      // The random bytes once the client has sent its own identification: they arrive as its first packet.
+      s.once('data', () => s.writable && s.write(Buffer.alloc(64, 0xff)));
     });
     const r = await probeLive({ address: '127.0.0.1', port, users: ['root'], timeoutMs: 2000 });
     expect(r.status).not.toBe('ok');
     expect(r.banner).toBe('SSH-2.0-Fake_1.0 test');
   });
 
-  it('an abort signal ends the probe at once', async () => {
+  it('an abort signal ends the probe mid-connection, not at the deadline', async () => {
     const held: Socket[] = [];
+    const closed = new Set<Socket>();
+    const ac = new AbortController();
+    // A peer that says nothing; the abort comes once the probe is connected and waiting for it.
     const port = await tcpServer((s) => {
       held.push(s);
       s.on('error', () => undefined);
+      s.on('close', () => closed.add(s)).resume(); // read, so that the prober's hang-up is seen
+      ac.abort();
     });
-    const ac = new AbortController();
-    setTimeout(() => ac.abort(), 200);
-    const t0 = performance.now();
     const r = await probeLive({
       address: '127.0.0.1',
       port,
@@ -524,10 +534,10 @@ describe.skipIf(!HAVE_SSHD)('probeLive against real sshd (OpenSSH on 127.0.0.1)'
       timeoutMs: 10_000,
       signal: ac.signal,
     });
-    expect(performance.now() - t0).toBeLessThan(800);
     expect(r.status).toBe('error');
     expect(r.reason).toBe('aborted');
-    for (const s of held) s.destroy();
+    expect(held.length).toBeGreaterThan(0);
+    await waitFor('the prober to close its connections', () => closed.size === held.length, 10_000);
   });
 
   it('a daemon not reloaded after the config changed, and one run with -o Ciphers: live_matches_config fails', async () => {

@@ -82,7 +82,8 @@ describe('deb822', () => {
     expect(r.problems).toHaveLength(1);
   });
 
-  it('is linear on huge and hostile input', () => {
+  // bench/parsers.mjs measures the time; a quadratic parser would not finish this within the test timeout.
+  it('parses huge and hostile input', () => {
     const big =
       'Package: x\nDescription: y\n' +
       ' z\n'.repeat(300_000) +
@@ -90,9 +91,7 @@ describe('deb822', () => {
       'x'.repeat(2_000_000) +
       '\n' +
       ':\n'.repeat(200_000);
-    const t = performance.now();
     const r = parseDeb822(big, { fields: new Set(['package']) });
-    expect(performance.now() - t).toBeLessThan(2000);
     expect(r.paragraphs[0]!.fields.get('package')).toBe('x');
     expect(r.problems.length).toBeLessThanOrEqual(100);
   });

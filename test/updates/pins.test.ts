@@ -55,12 +55,12 @@ describe('pattern matching as apt does it', () => {
     expect(t('*-dev', 'libssl-dev')).toBe(true);
   });
 
-  it('globs match in time linear in pattern times text, even for backtracking shapes', () => {
+  // bench/parsers.mjs measures the time; a backtracking matcher would not finish this within the test timeout.
+  it('globs answer backtracking shapes (linear in pattern times text, not exponential)', () => {
     const p = '*a'.repeat(2000) + 'b';
     const s = 'a'.repeat(20_000);
-    const t0 = performance.now();
     expect(globMatcher(p).test(s)).toBe(false);
-    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(globMatcher(p).test(s + 'b')).toBe(true);
     expect(globMatcher('x'.repeat(5000)).ok).toBe(false);
   });
 

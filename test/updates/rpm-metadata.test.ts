@@ -87,13 +87,14 @@ describe('dnf INI files', () => {
       m('qax', 'noarch'),
     ]).toEqual([true, true, false, true, true, false]);
   });
-  it('never throws on garbage and is linear on long input', () => {
+  it('never throws on garbage and reads long input', () => {
     for (const g of ['[', ']]]', '=', '[a\n=b', '\u0000\u0001[x]\n k=v', ' continuation first'])
       expect(() => parseIni(g)).not.toThrow();
+    // bench/parsers.mjs measures the time on this input.
     const big = '[r]\n' + 'exclude=a\n'.repeat(100_000);
-    const t0 = Date.now();
-    parseRepoFile(big, 'x');
-    expect(Date.now() - t0).toBeLessThan(2000);
+    const r = parseRepoFile(big, 'x');
+    expect(r.problems).toEqual([]);
+    expect(r.repos).toMatchObject([{ id: 'r', excludes: ['a'] }]);
   });
 });
 
@@ -121,9 +122,8 @@ describe('repomd.xml', () => {
     expect(parseRepomd(Buffer.alloc(0)).ok).toBe(false);
     const bomb =
       '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><repomd><revision>&b;</revision></repomd>';
-    const t0 = Date.now();
-    expect(() => parseRepomd(Buffer.from(bomb))).not.toThrow();
-    expect(Date.now() - t0).toBeLessThan(500);
+    // Entities are not expanded: the document is refused, not blown up.
+    expect(parseRepomd(Buffer.from(bomb))).toMatchObject({ ok: false, reason: expect.stringContaining('entity') });
     const noTs = parseRepomd(
       Buffer.from(
         '<repomd><revision>1700000000</revision><data type="primary"><location href="repodata/p.xml.gz"/></data></repomd>',
@@ -163,7 +163,8 @@ describe('primary.xml', () => {
     expect(bad).toMatchObject({ ok: true, total: 2, packages: [] });
     if (bad.ok) expect(bad.problems).toHaveLength(2);
   });
-  it('parses a generated primary of 30,000 packages in bounded time, keeping few', () => {
+  // bench/parsers.mjs measures the time on this input.
+  it('parses a generated primary of 30,000 packages, keeping few', () => {
     const pkg = (i: number) =>
       `<package type="rpm"><name>pkg${i}</name><arch>x86_64</arch><version epoch="0" ver="1.${i}" rel="1.el9"/><checksum type="sha256" pkgid="YES">${'a'.repeat(64)}</checksum><summary>s</summary><description>${'d'.repeat(300)}</description><format><rpm:license>MIT</rpm:license><rpm:provides><rpm:entry name="pkg${i}" flags="EQ" epoch="0" ver="1.${i}" rel="1.el9"/><rpm:entry name="libpkg${i}.so.1()(64bit)"/></rpm:provides><rpm:requires><rpm:entry name="libc.so.6()(64bit)"/></rpm:requires><file>/usr/bin/pkg${i}</file></format></package>\n`;
     const parts = [
@@ -172,12 +173,9 @@ describe('primary.xml', () => {
     for (let i = 0; i < 30_000; i++) parts.push(pkg(i));
     parts.push('</metadata>\n');
     const xml = Buffer.from(parts.join(''));
-    const t0 = Date.now();
     const r = parsePrimary(xml, { keep: (n) => n.endsWith('7') });
-    const ms = Date.now() - t0;
     expect(r).toMatchObject({ ok: true, total: 30_000 });
     if (r.ok) expect(r.packages).toHaveLength(3000);
-    expect(ms).toBeLessThan(15_000);
     const capped = parsePrimary(xml, { keep: all, maxPackages: 10 });
     expect(
       capped.ok && capped.packages.length === 10 && capped.problems.filter((p) => p.includes('stopped')).length === 1,

@@ -55,14 +55,12 @@ describe('RPM header blobs', () => {
       expect(() => parseRpmHeader(r)).not.toThrow();
     }
   });
-  it('a header of 65535 entries is parsed in bounded time', () => {
+  it('a header announcing 65535 entries with no room for their data is refused', () => {
     const il = 0xffff;
     const b = Buffer.alloc(8 + il * 16 + 8);
     b.writeUInt32BE(il, 0);
     b.writeUInt32BE(8, 4);
-    const t0 = Date.now();
     expect(parseRpmHeader(b).ok).toBe(false);
-    expect(Date.now() - t0).toBeLessThan(1000);
   });
 });
 
@@ -97,7 +95,8 @@ describe('rpmdb.sqlite', () => {
     other.close();
     expect(await readRpmDbSqlite(bytes)).toMatchObject({ ok: false, reason: expect.stringContaining('Packages') });
   });
-  it('reads a database of 5,000 packages quickly', async () => {
+  // bench/parsers.mjs measures the time.
+  it('reads a database of 5,000 packages', async () => {
     const many = Array.from({ length: 5000 }, (_, i) => ({
       name: `pkg${i}`,
       version: `1.${i}`,
@@ -105,10 +104,8 @@ describe('rpmdb.sqlite', () => {
       arch: 'x86_64',
     }));
     const db = await buildRpmdb(many);
-    const t0 = Date.now();
     const r = await readRpmDbSqlite(db);
     expect(r.ok && r.packages.length).toBe(5000);
-    expect(Date.now() - t0).toBeLessThan(3000);
   });
 });
 
