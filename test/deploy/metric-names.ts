@@ -1,11 +1,18 @@
 /**
- * The metric names (and their label names) that hostward's code really exports, read from the source: every
- * prom-client metric declared as `name: 'hostward_…'` in src/ (with its `labelNames`), and the probe metrics of
- * src/metrics/probe-metrics.ts. Rules and dashboards are checked against this, so a renamed metric breaks a
- * test instead of an alert silently never firing.
+ * The metric names (and their label names) that hostward's code really exports, read from the prom-client
+ * registries the code builds: the agent's per-scan, process, alert, watch and watchdog registries, the collector's,
+ * and the probe metrics of src/metrics/probe-metrics.ts (gauges the scan registry creates for the measurements a
+ * report carries). Rules and dashboards are checked against this, so a renamed metric breaks a test instead of an
+ * alert silently never firing.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import type { Registry } from 'prom-client';
+import { createAlertMetrics } from '../../src/alerts/metrics.js';
+import { createWatchMetrics } from '../../src/agent/watch/metrics.js';
+import { DEFAULT_BUDGET } from '../../src/agent/watchdog.js';
+import { createWatchdogMetrics } from '../../src/agent/watchdog/metrics.js';
+import { createCollectorMetrics } from '../../src/collector/metrics.js';
+import type { Report } from '../../src/contracts.js';
+import { buildRegistry, createProcessMetrics } from '../../src/metrics/exposition.js';
 import { PROBE_METRICS } from '../../src/metrics/probe-metrics.js';
 
 /** Labels Prometheus or the scrape config adds to every hostward series (PodMonitor relabelings). */
@@ -18,32 +25,47 @@ export const PROMETHEUS_SERIES: Record<string, readonly string[]> = {
   scrape_samples_scraped: [],
 };
 
-function walk(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) out.push(p);
-  }
-  return out;
+/** A report with nothing in it: the per-scan registry's own metrics, without probe measurements. */
+const EMPTY_REPORT: Report = {
+  node: 'n',
+  root: '/',
+  agentVersion: '0.0.0',
+  startedAt: '2026-01-01T00:00:00.000Z',
+  durationSeconds: 0,
+  os: { id: '', versionId: '', prettyName: '', kernel: '' },
+  probes: [],
+  findings: [],
+  summary: { pass: 0, fail: 0, unknown: 0, skip: 0, accepted: 0 },
+  measurements: [],
+};
+
+/** Every registry the agent and the collector serve on /metrics, built as the code builds them. */
+function registries(): Registry[] {
+  const eventLoop = { maxSeconds: 0, p99Seconds: 0 };
+  const watchdog = createWatchdogMetrics(DEFAULT_BUDGET, ['integrity_rehash'], {
+    rss: () => 0,
+    cpuRatio: () => 0,
+    eventLoop: () => eventLoop,
+  });
+  return [
+    buildRegistry(EMPTY_REPORT, []),
+    createProcessMetrics().registry,
+    createAlertMetrics(() => undefined).registry,
+    createWatchMetrics('/', () => 0).registry,
+    watchdog.registry,
+    createCollectorMetrics(() => undefined, []).registry,
+  ];
 }
 
 /** name → label names, for every hostward metric in the code. */
-export function exportedMetrics(repo = process.cwd()): Map<string, readonly string[]> {
+export function exportedMetrics(): Map<string, readonly string[]> {
   const out = new Map<string, readonly string[]>();
-  for (const file of walk(path.join(repo, 'src'))) {
-    const text = readFileSync(file, 'utf8');
-    // A declaration: name: 'hostward_x', then (before the next `name:`) an optional labelNames: [...].
-    const re = /name:\s*'(hostward_[a-z0-9_]+)'([\s\S]*?)(?=name:\s*'|$)/g;
-    for (const m of text.matchAll(re)) {
-      const labels = /labelNames:\s*\[([^\]]*)\]/.exec(m[2]!.slice(0, 600));
-      const names = labels ? [...labels[1]!.matchAll(/'([a-z_]+)'/g)].map((x) => x[1]!) : [];
-      const prev = out.get(m[1]!) ?? [];
-      out.set(m[1]!, [...new Set([...prev, ...names])]);
+  for (const registry of registries())
+    for (const m of registry.getMetricsAsArray()) {
+      // prom-client's metric objects carry their label names; its MetricObject type does not declare them.
+      const labels = (m as unknown as { labelNames?: readonly string[] }).labelNames ?? [];
+      out.set(m.name, [...new Set([...(out.get(m.name) ?? []), ...labels])]);
     }
-    // A name handed to a small factory (outboxTotal(registers, 'hostward_x', help, …)): a series without labels.
-    for (const m of text.matchAll(/\(\s*registers,\s*'(hostward_[a-z0-9_]+)'/g))
-      if (!out.has(m[1]!)) out.set(m[1]!, []);
-  }
   for (const [name, def] of Object.entries(PROBE_METRICS)) out.set(name, def.labelNames);
   return out;
 }
