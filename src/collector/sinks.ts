@@ -33,7 +33,7 @@ function sinkEnvironment(cfg: CollectorConfig, checks: CheckCatalogue): SinkEnvi
  */
 export function createBareSinks(cfg: CollectorConfig, checks: CheckCatalogue = checkCatalogue([])): Sink[] {
   const env = sinkEnvironment(cfg, checks);
-  const sinks = SINK_DEFINITIONS.flatMap((d) => sinkDefinition(d.type).simple(cfg, env));
+  const sinks = SINK_DEFINITIONS.flatMap((d) => sinkDefinition(d.type).simple(cfg, env, d.simpleNames));
   (cfg.sinks ?? []).forEach((d, i) =>
     sinks.push(...sinkDefinition(d.type).create(d, cfg, env, `collector.sinks[${i}]`)),
   );

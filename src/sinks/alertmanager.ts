@@ -482,12 +482,12 @@ export const alertmanagerDefinition = defineSink({
       },
     }),
   },
-  simple: (s, env) =>
+  simple: (s, env, [name]) =>
     s.alertmanagerUrls === undefined || s.alertmanagerUrls.length === 0
       ? []
       : alertmanagerSinks({
           ...buildOptions(env),
-          configName: 'alertmanager',
+          configName: name,
           urls: s.alertmanagerUrls,
           resendSeconds: s.alertmanagerResendSeconds,
           key: 'collector.alertmanagerUrls (HOSTWARD_ALERTMANAGER_URLS)',

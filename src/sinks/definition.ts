@@ -66,12 +66,21 @@ export interface NamedSink<Type extends string> {
   type: Type;
 }
 
-export interface SinkDefinition<Type extends string, Def extends NamedSink<Type>, S extends Settings> {
+export interface SinkDefinition<
+  Type extends string,
+  Def extends NamedSink<Type>,
+  S extends Settings,
+  Names extends readonly string[] = readonly string[],
+> {
   readonly type: Type;
   /** The least severity this kind gets when the configuration has no `routing` block. */
   readonly floor: Severity;
-  /** The names the simple setup gives its sinks of this kind; named sinks may not take them. */
-  readonly simpleNames: readonly string[];
+  /**
+   * The names the simple setup gives its sinks of this kind, written here only: `simple` is handed them to name its
+   * sinks, and they are the `sink` label of their series (hostward_alerts_failed_total{sink="slack"}), which
+   * dashboards select on. Named sinks may not take them.
+   */
+  readonly simpleNames: Names;
   /** The keys of a `collector.sinks` item of this type besides name and type, as messages list them. */
   readonly keys: readonly (KeyDoc & { key: string; default?: unknown })[];
   /** A valid `collector.sinks` item of this type: the reference's example, and its tests' base. */
@@ -79,13 +88,18 @@ export interface SinkDefinition<Type extends string, Def extends NamedSink<Type>
   /** A `collector.sinks` item whose keys were checked against `keys`; `at` is "collector.sinks[i]". */
   parse(x: Obj, at: string, name: string): Def;
   readonly settings: S;
-  /** The simple setup's sinks of this kind; none when its keys do not configure one. */
-  simple(settings: SettingsOf<S>, env: SinkEnvironment): Sink[];
+  /** The simple setup's sinks of this kind, named from `names` (simpleNames); none when its keys configure none. */
+  simple(settings: SettingsOf<S>, env: SinkEnvironment, names: Names): Sink[];
   /** The sinks of one `collector.sinks` item (several for one with replicas). */
   create(def: Def, settings: SettingsOf<S>, env: SinkEnvironment, at: string): Sink[];
 }
 
 /** Type the definition of a sink kind (the generics are inferred from it). */
-export const defineSink = <Type extends string, Def extends NamedSink<Type>, S extends Settings>(
-  d: SinkDefinition<Type, Def, S>,
-): SinkDefinition<Type, Def, S> => d;
+export const defineSink = <
+  Type extends string,
+  Def extends NamedSink<Type>,
+  S extends Settings,
+  const Names extends readonly string[],
+>(
+  d: SinkDefinition<Type, Def, S, Names>,
+): SinkDefinition<Type, Def, S, Names> => d;

@@ -11,10 +11,11 @@ import { optionType as t } from '../probe-options.js';
 import { defineSink, setting } from './definition.js';
 import { nonEmpty, str } from './keyed.js';
 
-export function fileSink(target: string): Sink {
+/** A file sink named `name` appending to `target`, or writing to stdout for "-". */
+export function fileSink(target: string, name: string): Sink {
   if (target === '-') {
     return {
-      name: 'stdout',
+      name,
       type: 'file',
       deliver: (change) =>
         new Promise<void>((resolve, reject) => {
@@ -25,7 +26,7 @@ export function fileSink(target: string): Sink {
   mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
   let fd: number | undefined = openSync(target, 'a', 0o640);
   return {
-    name: 'file',
+    name,
     type: 'file',
     deliver(change) {
       if (fd === undefined) return Promise.reject(new SinkError('file sink closed', false));
@@ -80,6 +81,6 @@ export const fileDefinition = defineSink({
       doc: { type: t.str('file, or - for stdout'), example: '-', description: 'File sink: NDJSON of group changes.' },
     }),
   },
-  simple: (s) => (s.fileSink ? [fileSink(s.fileSink)] : []),
-  create: (d) => [Object.assign(fileSink(d.path), { name: d.name })],
+  simple: (s, _env, [file, stdout]) => (s.fileSink ? [fileSink(s.fileSink, s.fileSink === '-' ? stdout : file)] : []),
+  create: (d) => [fileSink(d.path, d.name)],
 });

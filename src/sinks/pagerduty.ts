@@ -115,7 +115,7 @@ export function pagerdutyEvent(
 }
 
 export interface PagerDutySinkOptions {
-  /** Queue name; default "pagerduty". */
+  /** Queue name; default the simple setup's ("pagerduty"). */
   name?: string;
   /** The routing (integration) key: a secret, never logged. */
   routingKey: string;
@@ -135,6 +135,7 @@ export interface PagerDutySinkOptions {
 }
 
 export function pagerdutySink(opts: PagerDutySinkOptions): Sink {
+  const name = opts.name ?? pagerdutyDefinition.simpleNames[0];
   const url = opts.url ?? PAGERDUTY_DEFAULT_URL;
   // The routing key, and any token a proxy's URL carries.
   const redact = [opts.routingKey, ...(opts.url ? urlSecrets(opts.url).slice(1) : [])];
@@ -147,14 +148,14 @@ export function pagerdutySink(opts: PagerDutySinkOptions): Sink {
     ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
   };
   return {
-    name: opts.name ?? 'pagerduty',
+    name,
     type: 'pagerduty',
     async deliver(change, signal): Promise<DeliveryResult> {
       await gap.acquire(signal);
       await window.acquire(signal);
       // A 429's Retry-After is honoured by the queue, which holds this change (and those behind it) until then.
       const answer = await postJson(url, pagerdutyEvent(change, opts.routingKey, evOpts), {
-        what: opts.name ?? 'pagerduty',
+        what: name,
         signal,
         redact,
         default429Ms: opts.default429Ms ?? 30_000,
@@ -243,7 +244,7 @@ export const pagerdutyDefinition = defineSink({
       },
     }),
   },
-  simple: (s, env) => {
+  simple: (s, env, [name]) => {
     if (s.pagerdutyRoutingKeyFile === undefined) {
       if (s.pagerdutyUrl !== undefined)
         throw new ConfigError(
@@ -254,7 +255,7 @@ export const pagerdutyDefinition = defineSink({
     }
     return [
       pagerdutySinkFrom(env, {
-        name: 'pagerduty',
+        name,
         routingKeyFile: s.pagerdutyRoutingKeyFile,
         routingKeyKey: 'collector.pagerdutyRoutingKeyFile (HOSTWARD_PAGERDUTY_ROUTING_KEY_FILE)',
         url: s.pagerdutyUrl,

@@ -38,7 +38,7 @@ export type SinkSettings = UnionToIntersection<SettingsOfEach<Registered>>;
 
 /** A definition as the code that handles every kind alike sees it (each reads only its own fields). */
 export interface AnySinkDefinition extends Omit<SinkDefinition<SinkType, SinkDef, Settings>, 'simple' | 'create'> {
-  simple(settings: SinkSettings, env: SinkEnvironment): Sink[];
+  simple(settings: SinkSettings, env: SinkEnvironment, names: readonly string[]): Sink[];
   create(def: SinkDef, settings: SinkSettings, env: SinkEnvironment, at: string): Sink[];
 }
 const DEFINITIONS = SINK_DEFINITIONS as readonly unknown[] as readonly AnySinkDefinition[];

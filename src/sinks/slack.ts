@@ -280,12 +280,12 @@ export const slackDefinition = defineSink({
       doc: { type: t.bool, example: false, description: 'Post resolves to Slack as follow-up messages.' },
     }),
   },
-  simple: (s, env) =>
+  simple: (s, env, [name]) =>
     s.slackWebhookUrlFile === undefined
       ? []
       : [
           slackSinkFrom(env, {
-            name: 'slack',
+            name,
             webhookUrlFile: s.slackWebhookUrlFile,
             key: 'collector.slackWebhookUrlFile (HOSTWARD_SLACK_WEBHOOK_URL_FILE)',
             sendResolved: s.slackSendResolved,

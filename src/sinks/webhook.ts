@@ -167,12 +167,12 @@ export const webhookDefinition = defineSink({
       },
     }),
   },
-  simple: (s, env) => {
+  simple: (s, env, [name]) => {
     if (s.webhookUrlFile !== undefined)
       return [
         webhookFrom(
           env,
-          'webhook',
+          name,
           s.webhookUrlFile,
           'collector.webhookUrlFile (HOSTWARD_WEBHOOK_URL_FILE)',
           s.webhookSecretFile,

@@ -6,7 +6,7 @@
  * names a kind of sink.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultConfig, validateConfig, applyEnv, ConfigError } from '../../src/config/config.js';
@@ -20,9 +20,11 @@ import {
   SINK_DEFINITIONS,
   SINK_SETTING_KEYS,
   SINK_TYPES,
+  sinkDefinition,
   sinkSettingDefaults,
 } from '../../src/sinks/registry.js';
 import { KeyedProblem } from '../../src/sinks/keyed.js';
+import type { Sink } from '../../src/collector/sink.js';
 
 const REPO = path.join(__dirname, '..', '..');
 const SINKS_DIR = path.join(REPO, 'src', 'sinks');
@@ -84,7 +86,7 @@ describe('the sink registry', () => {
     expect(own.size).toBe(SINK_DEFINITIONS.length);
     // A kind's name as a string literal, as a switch case or a type union names it. Names that are also plain
     // words ("file") are looked for only where sinks are handled: sinks, the collector and the configuration.
-    const names = SINK_DEFINITIONS.flatMap((d) => [d.type, ...d.simpleNames]);
+    const names: readonly string[] = SINK_DEFINITIONS.flatMap((d) => [d.type, ...d.simpleNames]);
     const plainWords = new Set(['file', 'stdout']);
     const sinkCode = ['sinks', 'collector', 'config'].map((d) => path.join(REPO, 'src', d) + path.sep);
     const offenders: string[] = [];
@@ -196,6 +198,42 @@ describe('what derives from the registry', () => {
       );
       for (const s of sinks) await s.close?.();
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("names the simple setup's sinks from simpleNames only, the sink label the metrics contract lists", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hostward-registry-'));
+    const built: Sink[] = [];
+    try {
+      const secret = (name: string, text: string) => {
+        writeFileSync(path.join(dir, name), text);
+        return path.join(dir, name);
+      };
+      const cfg = defaultConfig().collector;
+      cfg.slackWebhookUrlFile = secret('slack', 'https://hooks.slack.invalid/services/T/B/x');
+      cfg.pagerdutyRoutingKeyFile = secret('pd', 'a'.repeat(32));
+      cfg.alertmanagerUrls = ['http://127.0.0.1:9093'];
+      cfg.webhookUrlFile = secret('webhook', 'https://soc.invalid/hook');
+      const names = (fileSink: string, rename: (n: string) => string) =>
+        SINK_DEFINITIONS.flatMap((d) => {
+          const env = { remediation: () => undefined };
+          const sinks = sinkDefinition(d.type).simple({ ...cfg, fileSink }, env, d.simpleNames.map(rename));
+          built.push(...sinks);
+          return sinks.map((x) => x.name);
+        });
+      const file = path.join(dir, 'out.ndjson');
+      expect(names(file, (n) => n)).toEqual(['slack', 'pagerduty', 'alertmanager[0]', 'webhook', 'file']);
+      expect(names('-', (n) => n).at(-1)).toBe('stdout');
+      // Other names given, other names taken: no sink's file writes its name a second time.
+      const x = (n: string) => `x-${n}`;
+      expect(names(file, x)).toEqual(['x-slack', 'x-pagerduty', 'x-alertmanager[0]', 'x-webhook', 'x-file']);
+      expect(names('-', x).at(-1)).toBe('x-stdout');
+      const metrics = readFileSync(path.join(REPO, 'docs', 'contracts', 'metrics.md'), 'utf8');
+      const listed = /The `sink` label is the sink's name: ([^]*?) for\s+the simple setup/.exec(metrics)?.[1];
+      expect(listed?.match(/`[^`]+`/g)?.map((n) => n.slice(1, -1))).toEqual([...RESERVED_SINK_NAMES]);
+    } finally {
+      for (const s of built) await s.close?.();
       rmSync(dir, { recursive: true, force: true });
     }
   });
