@@ -20,7 +20,7 @@ import type { Finding } from '../src/contracts.js';
 import { runScan } from '../src/scan/runner.js';
 import { PROBES } from '../probes/registry.js';
 import { materialize } from './helpers/hosts.js';
-import { waitFor } from './helpers/wait.js';
+import { waitFor, waitForValue } from './helpers/wait.js';
 import { integrityInit } from '../src/integrity/index.js';
 import type { Report } from '../src/contracts.js';
 import type { Materialized } from './helpers/hosts.js';
@@ -68,17 +68,8 @@ const passwordStatus = async (agent: Agent) =>
   sample(await metrics(agent), 'hostward_check_status', 'check="ssh.password_auth"');
 const scans = async (agent: Agent) => sample(await metrics(agent), 'hostward_scans_total') ?? 0;
 
-/** Polls until `ok`, giving up (and returning the last value, for the assertion to show) after a bound that only a
- * broken watcher reaches: how fast a change arrives is measured by bench/integrity.mjs --watch, not asserted here. */
-async function until<T>(f: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 5)); // the poll's interval
-  }
-}
-
+// The waits below give up only after a bound that a broken watcher reaches: how fast a change arrives is measured by
+// bench/integrity.mjs --watch, not asserted here.
 describe('agent watch: real-time re-scan', () => {
   let m: Materialized;
   let agent: Agent;
@@ -87,7 +78,8 @@ describe('agent watch: real-time re-scan', () => {
     m = materialize('debian12-hardened');
     agent = await startAgent({ config: agentConfig(m.root), probes: PROBES, log: silent, port: 0, host: '127.0.0.1' });
     expect(
-      await until(
+      await waitForValue(
+        'ssh.password_auth to pass after the first scan',
         () => passwordStatus(agent),
         (v) => v === 0,
       ),
@@ -113,7 +105,8 @@ describe('agent watch: real-time re-scan', () => {
       if (on) writeFileSync(join(m.root, EVIL), 'PasswordAuthentication yes\n');
       else rmSync(join(m.root, EVIL));
       const want = on ? 1 : 0;
-      const got = await until(
+      const got = await waitForValue(
+        'ssh.password_auth to follow the drop-in',
         () => passwordStatus(agent),
         (v) => v === want,
       );
@@ -128,7 +121,8 @@ describe('agent watch: real-time re-scan', () => {
     const before = await scans(agent);
     for (let i = 0; i < 20; i++) writeFileSync(join(m.root, EVIL), `PasswordAuthentication yes\n# ${i}\n`);
     expect(
-      await until(
+      await waitForValue(
+        'ssh.password_auth to fail after the burst',
         () => passwordStatus(agent),
         (v) => v === 1,
       ),
@@ -137,7 +131,8 @@ describe('agent watch: real-time re-scan', () => {
     // it, every scan the burst caused has been asked for; the last of them may be this one.
     rmSync(join(m.root, EVIL));
     expect(
-      await until(
+      await waitForValue(
+        'ssh.password_auth to pass once the drop-in is gone',
         () => passwordStatus(agent),
         (v) => v === 0,
       ),
@@ -616,19 +611,19 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
     });
     agent.stdout!.setEncoding('utf8').on('data', (d: string) => (logs += d));
     agent.stderr!.setEncoding('utf8').on('data', (d: string) => (logs += d));
-    const port = await until(
-      async () => Number(/"port":(\d+)[^\n]*agent listening/.exec(logs)?.[1] ?? 0),
-      (p) => p > 0,
+    const port = await waitFor(
+      () => `the agent to start: ${logs}`,
+      () => Number(/"port":(\d+)[^\n]*agent listening/.exec(logs)?.[1] ?? 0) || undefined,
       10_000,
     );
-    if (!port) throw new Error(`agent did not start: ${logs}`);
     base = `http://127.0.0.1:${port}`;
-    await until(
+    await waitForValue(
+      'the agent to be ready',
       async () => (await fetch(`${base}/readyz`)).status,
       (s) => s === 200,
       15_000,
     );
-    await until(async () => logs.includes('watching probe paths'), Boolean, 5000);
+    await waitFor('the agent to log that it watches', () => logs.includes('watching probe paths'), 5000);
   }, 30_000);
 
   afterAll(async () => {
@@ -661,14 +656,16 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
       const on = i % 2 === 0;
       if (on) writeFileSync(join(m.root, EVIL), 'PasswordAuthentication yes\n');
       else rmSync(join(m.root, EVIL));
-      const got = await until(
+      const got = await waitForValue(
+        'ssh.password_auth to follow the drop-in',
         () => status('ssh.password_auth'),
         (v) => v === (on ? 1 : 0),
       );
       expect(got, `change ${i}`).toBe(on ? 1 : 0);
       // the integrity check of that path, merged: the drop-in is an added ssh file; the binaries change is kept
       expect(
-        await until(
+        await waitForValue(
+          'integrity.ssh_unchanged to follow the drop-in',
           () => status('integrity.ssh_unchanged'),
           (v) => v === (on ? 1 : 0),
         ),
@@ -698,7 +695,8 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
         mode: 0o644,
       }); // whatever the umask
       renameSync(join(m.root, `${PASSWD}+`), join(m.root, PASSWD));
-      const got = await until(
+      const got = await waitForValue(
+        'integrity.accounts_unchanged to follow /etc/passwd',
         () => status('integrity.accounts_unchanged'),
         (v) => v === (evil ? 1 : 0),
       );

@@ -190,8 +190,8 @@ describe('watchdog budgets', () => {
     const r = rig();
     // Node's monitor records from its second timer callback on: wait until it has recorded something.
     await waitFor('the event-loop monitor to run', () => r.w.eventLoop().maxSeconds > 0, 10_000);
-    const until = Date.now() + 150;
-    while (Date.now() < until); // block the loop for 150 ms
+    const blockedUntil = Date.now() + 150;
+    while (Date.now() < blockedUntil); // block the loop for 150 ms: what the monitor is to see
     // The delay shows once the loop runs again; it never shows if the monitor missed the block.
     await waitFor('the monitor to see the 150 ms block', () => r.w.eventLoop().maxSeconds >= 0.14, 10_000);
     expect(r.w.eventLoop().maxSeconds).toBeGreaterThanOrEqual(0.14);

@@ -129,10 +129,6 @@ async function start(f: Fixture, over: Partial<Config['agent']> = {}): Promise<{
   return { agent, url: `http://127.0.0.1:${agent.port}` };
 }
 
-async function until(cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  await waitFor('the condition', cond, ms);
-}
-
 describe('agent', () => {
   it('is not ready until the first scan is done, then serves metrics and the report', async () => {
     const f = fixture();
@@ -147,7 +143,7 @@ describe('agent', () => {
     expect(early).not.toContain('hostward_check_status');
 
     f.release();
-    await until(async () => (await fetch(`${url}/readyz`)).status === 200);
+    await waitFor('the agent to be ready', async () => (await fetch(`${url}/readyz`)).status === 200);
 
     const res = await fetch(`${url}/metrics`, auth);
     expect(res.status).toBe(200);
@@ -200,7 +196,7 @@ describe('agent', () => {
     const f = fixture();
     const { agent, url } = await start(f);
     // The start-up scan is running (the slow probe waits); scanNow joins it.
-    await until(async () => f.gathers.slow === 1);
+    await waitFor('the slow probe to start', () => f.gathers.slow === 1);
     const a = agent.scanNow();
     const b = agent.scanNow();
     expect(a).toBe(b);
@@ -214,7 +210,7 @@ describe('agent', () => {
     // Once done, two concurrent calls start exactly one new scan.
     const c = agent.scanNow();
     const d = agent.scanNow();
-    await until(async () => f.gathers.slow === 2);
+    await waitFor('the slow probe to start again', () => f.gathers.slow === 2);
     f.release();
     await Promise.all([c, d]);
     expect(f.gathers).toEqual({ fast: 2, slow: 2 });
@@ -236,12 +232,12 @@ describe('agent', () => {
     agents.push(agent);
     const msgs = () => lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
     // The start-up scan reaches the slow probe (which holds it), then a tick comes and skips.
-    await until(async () => f.gathers.slow === 1);
-    await until(async () => msgs().includes('scan still running; skipping this run'));
+    await waitFor('the slow probe to start', () => f.gathers.slow === 1);
+    await waitFor('the overlapping run to be skipped', () => msgs().includes('scan still running; skipping this run'));
     expect(f.gathers.slow).toBe(1);
     f.release();
     // The next tick after the start-up scan finished starts a new scan.
-    await until(async () => f.gathers.slow === 2);
+    await waitFor('the slow probe to start again', () => f.gathers.slow === 2);
     // Spare tokens, so a tick racing close() cannot hold it up.
     for (let i = 0; i < 3; i++) f.release();
   });
@@ -304,11 +300,11 @@ describe('agent', () => {
   it('close() stops serving and waits for a running scan', async () => {
     const f = fixture();
     const { agent, url } = await start(f);
-    await until(async () => f.gathers.slow === 1);
+    await waitFor('the slow probe to start', () => f.gathers.slow === 1);
     let closed = false;
     const closing = agent.close().then(() => (closed = true));
     // It stops serving at once; had it not waited for the scan, it would have finished by then too.
-    await until(() =>
+    await waitFor('the agent to stop serving', () =>
       fetch(`${url}/healthz`).then(
         () => false,
         () => true,

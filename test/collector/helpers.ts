@@ -5,6 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AlertEvent } from '../../src/contracts.js';
 import { memoryTempDir } from '../helpers/scratch.js';
+import { waitFor as sharedWaitFor } from '../helpers/wait.js';
 
 export const CLI = path.resolve('dist/src/cli/main.js');
 export const DRIVER = path.resolve('test/alerts/driver.mjs');
@@ -71,19 +72,14 @@ export async function startCollectorProcess(d: Dirs, port = 0): Promise<Proc> {
   return { child, port: bound, base: `http://127.0.0.1:${bound}`, logs: () => logs, exited };
 }
 
-export async function waitFor<T>(
+/** The suite's waitFor (helpers/wait.ts), in the argument order these tests use. */
+export function waitFor<T>(
   f: () => T | undefined | Promise<T | undefined>,
   timeoutMs: number,
   what: () => string,
   everyMs = 20,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what()}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+  return sharedWaitFor(what, f, timeoutMs, everyMs);
 }
 
 /**

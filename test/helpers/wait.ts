@@ -24,6 +24,30 @@ export async function waitFor<T>(
 }
 
 /**
+ * Polls `f` until `ok` accepts its value, and returns that value (any value, false and undefined too); fails after
+ * `timeoutMs`, saying `what` and the last value seen.
+ */
+export async function waitForValue<T>(
+  what: string,
+  f: () => T | Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 30_000,
+  everyMs = 20,
+): Promise<T> {
+  let last: T | undefined;
+  const got = await waitFor(
+    () => `${what} (last value: ${String(last)})`,
+    async () => {
+      last = await f();
+      return ok(last) ? { value: last } : undefined;
+    },
+    timeoutMs,
+    everyMs,
+  );
+  return got.value;
+}
+
+/**
  * Waits until the file system's clock has moved on (by `unit`: 1 ns, or 1 s for tools with second resolution),
  * as seen in a file's mtime, so that times written from now on differ from times written before.
  */

@@ -25,6 +25,7 @@ import { PROBES } from '../../probes/registry.js';
 import { attackScript, mountsUnder, pidsWithArgv, plantedRoot, processStatus, sleeperArgv } from './untrusted-root.js';
 import { toolsAvailable } from './untrusted-root.js';
 import type { Attack } from './untrusted-root.js';
+import { waitFor } from '../helpers/wait.js';
 
 const canRun = toolsAvailable();
 const DIST_EXEC = path.resolve('dist/src/host/exec.js');
@@ -59,20 +60,10 @@ function buildRoot(a: Attack): string {
   return realpathSync(root);
 }
 
-async function until<T>(what: string, f: () => T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 const alive = (mark: number) => pidsWithArgv(sleeperArgv(mark));
 
 const allGone = (a: Attack, what: string) =>
-  until(what, () => (alive(a.forkMark).length + alive(a.holdMark).length === 0 ? true : undefined), 10_000);
+  waitFor(what, () => (alive(a.forkMark).length + alive(a.holdMark).length === 0 ? true : undefined), 10_000);
 
 function killMarked(): void {
   for (const m of marks)
@@ -128,7 +119,7 @@ describe.skipIf(!canRun)('a planted sshd in an untrusted --root', { timeout: 300
     const run = hostExec(root)('/usr/sbin/sshd', ['-T'], { timeoutMs: 60_000, signal: ac.signal });
     let holder = 0;
     try {
-      holder = await until('the planted sshd to hold', () => alive(a.holdMark)[0]);
+      holder = await waitFor('the planted sshd to hold', () => alive(a.holdMark)[0]);
       const st = processStatus(holder);
       // uid 0 without a single capability (sshd reads its 0600 host keys as their owner); gid unprivileged.
       for (const g of st.get('Gid')!.split(/\s+/).map(Number)) expect(g).not.toBe(0);
@@ -188,7 +179,7 @@ describe.skipIf(!canRun)('a planted sshd in an untrusted --root', { timeout: 300
     ].join('\n');
     const scanner = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: 'ignore' });
     try {
-      await until('the planted sshd to hold', () => alive(a.holdMark)[0]);
+      await waitFor('the planted sshd to hold', () => alive(a.holdMark)[0]);
       scanner.kill('SIGKILL');
       await allGone(a, 'the sandbox to die with its scanner');
     } finally {
@@ -216,7 +207,7 @@ describe.skipIf(!canRun)('a planted sshd in an untrusted --root', { timeout: 300
     const r = await hostExec(root)('/usr/sbin/sshd', ['-T'], { timeoutMs: 30_000, maxOutputBytes: 64 * 1024 });
     expect(r).toMatchObject({ ok: false, reason: 'too_much_output' });
     expectNoBreach(a, r.stderr);
-    await until('the sandbox to end', () => (alive(a.forkMark).length === 0 ? true : undefined), 10_000);
+    await waitFor('the sandbox to end', () => (alive(a.forkMark).length === 0 ? true : undefined), 10_000);
   });
 
   it('the scan finishes with an honest result: sshd -T unused and said why, verdicts from the files', async () => {
@@ -240,6 +231,6 @@ describe.skipIf(!canRun)('a planted sshd in an untrusted --root', { timeout: 300
     expect(existsSync(a.outside)).toBe(false);
     expect(victims.find((v) => v.pid === a.victimPid)!.exitCode).toBeNull();
     expect(connections).toBe(0);
-    await until('the sandbox to end', () => (alive(a.forkMark).length === 0 ? true : undefined), 10_000);
+    await waitFor('the sandbox to end', () => (alive(a.forkMark).length === 0 ? true : undefined), 10_000);
   });
 });
