@@ -402,3 +402,66 @@ describe('readAptLists, streamed', () => {
     }
   });
 });
+
+describe('readAptLists in a worker thread', () => {
+  // The worker runs from the build (dist/): under the TypeScript sources the lists are read in place.
+  const built = (): Promise<typeof import('../../probes/updates/deb/lists-off-thread.js')> =>
+    import(path.resolve('dist/probes/updates/deb/lists-off-thread.js'));
+
+  function listsRoot(): string {
+    const root = mkdtempSync(path.join(tmpdir(), 'hostward-lists-worker-'));
+    const dir = path.join(root, 'var/lib/apt/lists');
+    execFileSync('mkdir', ['-p', dir]);
+    const text = Buffer.from(
+      'Package: openssl\nVersion: 3.0.15-1\n\nPackage: bash\nVersion: 5.2\n\nPackage: zlib1g\nVersion: 1\n',
+    );
+    writeFileSync(path.join(dir, 'h_dists_a_InRelease'), 'Origin: Debian\nLabel: Debian-Security\nSuite: a\n');
+    writeFileSync(path.join(dir, 'h_dists_a_main_binary-amd64_Packages.lz4'), lz4.compressFrameSync(text));
+    writeFileSync(path.join(dir, 'h_dists_a_contrib_binary-amd64_Packages.gz'), gzipSync(text));
+    writeFileSync(path.join(dir, 'h_dists_b_main_binary-amd64_Packages.gz'), gzipSync(text).subarray(0, 20));
+    return root;
+  }
+
+  it('gives what reading in place gives, the lists sharing their Release objects as in place', async () => {
+    const root = listsRoot();
+    try {
+      const host = new HostRoot(root);
+      const opts = { names: NAMES, maxFileBytes: 1 << 20, maxListBytes: 1 << 20 };
+      const { readAptListsOffThread } = await built();
+      const inPlace = await readAptLists(host, opts);
+      const off = await readAptListsOffThread(host, opts);
+      expect(off).toEqual(inPlace);
+      expect(off.lists.map((l) => l.entries.map((e) => e.name))).toContainEqual(['openssl', 'zlib1g']);
+      expect(off.lists.find((l) => l.path.includes('_b_'))?.problem).toMatch(/corrupt gz/);
+      const withRelease = off.lists.filter((l) => l.release);
+      expect(withRelease).toHaveLength(2);
+      for (const l of withRelease) expect(off.releases).toContain(l.release);
+      expect(withRelease[0]!.release).toBe(withRelease[1]!.release);
+      // Without names every paragraph is kept, as in place.
+      const all = await readAptListsOffThread(host, { maxFileBytes: 1 << 20, maxListBytes: 1 << 20 });
+      expect(all).toEqual(await readAptLists(host, { maxFileBytes: 1 << 20, maxListBytes: 1 << 20 }));
+      expect(all.lists.find((l) => l.path.includes('_a_main'))?.entries).toHaveLength(3);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a scan aborted before or during the read rejects with the abort', async () => {
+    const root = listsRoot();
+    try {
+      const { readAptListsOffThread } = await built();
+      const opts = { names: NAMES, maxFileBytes: 1 << 20, maxListBytes: 1 << 20 };
+      const before = new AbortController();
+      before.abort(new Error('scan timed out'));
+      await expect(readAptListsOffThread(new HostRoot(root), opts, undefined, before.signal)).rejects.toThrow(
+        'scan timed out',
+      );
+      const during = new AbortController();
+      const p = readAptListsOffThread(new HostRoot(root), opts, undefined, during.signal);
+      during.abort(new Error('scan timed out'));
+      await expect(p).rejects.toThrow('scan timed out');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

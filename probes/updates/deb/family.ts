@@ -15,7 +15,7 @@ import type {
 } from '../types.js';
 import { readDpkgStatus, DPKG_STATUS_PATH } from '../../../src/sdk.js';
 import type { InstalledPackage } from '../../../src/sdk.js';
-import { readAptLists } from './lists.js';
+import { readAptListsOffThread } from './lists-off-thread.js';
 import type { AptList, ReleaseFile } from './lists.js';
 import { computePolicy, securityRule } from './policy.js';
 import type { PendingUpdate } from './policy.js';
@@ -231,11 +231,16 @@ export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Pro
   const conf = await readAptConf(host);
   const defaultRelease = conf.scalars.get('apt::default-release');
   const [apt, pins, reboot, automatic] = await Promise.all([
-    readAptLists(host, {
-      names: new Set(installed.map((p) => p.name)),
-      maxFileBytes: options.maxListFileBytes,
-      maxListBytes: options.maxListBytes,
-    }),
+    readAptListsOffThread(
+      host,
+      {
+        names: new Set(installed.map((p) => p.name)),
+        maxFileBytes: options.maxListFileBytes,
+        maxListBytes: options.maxListBytes,
+      },
+      undefined,
+      ctx.signal,
+    ),
     readPreferences(host),
     rebootFacts(ctx, installed),
     autoUpdateFacts(host, conf, installed),

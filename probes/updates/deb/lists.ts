@@ -4,9 +4,9 @@
  * (deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.lz4); the archive's
  * InRelease (or Release) is the longest "<prefix>_InRelease" whose prefix starts the list's name.
  */
-import type { HostRoot } from '../../../src/sdk.js';
+import type { HostRoot } from '../../../src/worker-sdk.js';
 import { compressionOf, DecodeError, streamDecoder } from '../compress.js';
-import { parseDeb822, debSourceName as sourceName } from '../../../src/sdk.js';
+import { parseDeb822, debSourceName as sourceName } from '../../../src/worker-sdk.js';
 import { parseRelease } from './release.js';
 import type { ReleaseInfo } from './release.js';
 
@@ -67,6 +67,13 @@ export interface ReadListsOptions {
   maxFileBytes: number;
   /** Cap on one list once decompressed. */
   maxListBytes: number;
+}
+
+/** readAptLists' arguments as a worker receives them (lists-worker.ts): names as an array. */
+export interface ListsJob {
+  opts: Omit<ReadListsOptions, 'names'>;
+  names: string[] | undefined;
+  dir: string;
 }
 
 const LIST_RE = /_Packages(\.(gz|xz|lz4|zst|bz2|lzma))?$/;

@@ -3,7 +3,7 @@
  * (Date, Valid-Until) and its default pin (NotAutomatic, ButAutomaticUpgrades). InRelease is clear-signed:
  * the PGP armour is stripped and the signature is NOT verified (apt did that when it fetched the file).
  */
-import { parseDeb822 } from '../../../src/sdk.js';
+import { parseDeb822 } from '../../../src/worker-sdk.js';
 
 export interface ReleaseInfo {
   origin?: string;

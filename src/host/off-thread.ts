@@ -1,0 +1,71 @@
+/**
+ * CPU-heavy work of a probe in a worker thread, so that it runs on another core beside the scan's event loop
+ * instead of delaying every other probe: decompressing and scanning apt's 50 MB package lists, walking the disk.
+ * The worker gets a HostRoot for the same root (reads stay inside it) and the probe's input; it answers once.
+ * A probe reaches both sides through src/worker-sdk.ts, and a worker module imports only it and its own folder:
+ * a worker is a new V8 isolate that loads every module it imports anew, and the full SDK costs it ~110 ms of CPU.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { HostRoot } from './root.js';
+
+/** What the worker receives. */
+interface OffThreadJob<I> {
+  root: string;
+  input: I;
+}
+
+type Answer<O> = { ok: true; result: O } | { ok: false; error: string };
+
+/**
+ * Run the worker module `file` (which calls serveOffThread) over `input`, with a HostRoot for host.root. Done
+ * in place by `inPlace` when the built worker file is absent (running from the TypeScript sources) or when
+ * the worker cannot start or dies without answering (a thread limit), so the result is the same either way.
+ * An error the work throws in the worker is thrown here (its message). An abort terminates the worker and throws
+ * the signal's reason.
+ */
+export async function offThread<I, O>(
+  file: URL,
+  host: HostRoot,
+  input: I,
+  inPlace: () => Promise<O>,
+  signal?: AbortSignal,
+): Promise<O> {
+  if (signal?.aborted) throw signal.reason;
+  if (file.protocol !== 'file:' || !existsSync(fileURLToPath(file))) return inPlace();
+  let worker: Worker;
+  try {
+    worker = new Worker(file, { workerData: { root: host.root, input } satisfies OffThreadJob<I> });
+  } catch {
+    return inPlace();
+  }
+  const onAbort = () => void worker.terminate();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const answer = await new Promise<Answer<O> | undefined>((resolve) => {
+      worker.once('message', (m: Answer<O>) => resolve(m));
+      worker.once('error', () => resolve(undefined));
+      worker.once('exit', () => resolve(undefined));
+    });
+    if (signal?.aborted) throw signal.reason;
+    if (answer === undefined) return await inPlace();
+    if (!answer.ok) throw new Error(answer.error);
+    return answer.result;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    void worker.terminate();
+  }
+}
+
+/** In a worker module: run `work` over the job offThread sent and answer with its result or its error. */
+export function serveOffThread<I, O>(work: (host: HostRoot, input: I) => Promise<O>): void {
+  const port = parentPort;
+  if (!port) throw new Error('serveOffThread runs in a worker thread started by offThread');
+  const job = workerData as OffThreadJob<I>;
+  work(new HostRoot(job.root), job.input).then(
+    (result) => port.postMessage({ ok: true, result } satisfies Answer<O>),
+    (e: unknown) =>
+      port.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) } satisfies Answer<O>),
+  );
+}
