@@ -15,6 +15,7 @@ import { defaultConfig } from '../src/config/config.js';
 import { PROBES } from '../probes/registry.js';
 import type { Report } from '../src/contracts.js';
 import { sshdRoot } from './helpers/ssh.js';
+import { waitFor } from './helpers/wait.js';
 
 const canRun = process.getuid?.() === 0 && existsSync('/usr/sbin/sshd');
 let dir: string;
@@ -107,11 +108,10 @@ describe.skipIf(!canRun)('end to end: the chrooted host sshd running, probed liv
     let log = '';
     daemon.stderr.on('data', (d: Buffer) => (log += d.toString()));
     try {
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`sshd did not start: ${log}`)), 5000);
-        const check = () => (log.includes('Server listening') ? (clearTimeout(t), resolve()) : setTimeout(check, 20));
-        check();
-      });
+      await waitFor(
+        () => `sshd to start: ${log}`,
+        () => log.includes('Server listening'),
+      );
       const config = defaultConfig();
       config.root = root;
       config.scan.probeTimeoutSeconds = 300;
