@@ -225,6 +225,41 @@ describe('HostRoot.readLink', () => {
   });
 });
 
+describe('HostRoot.readLinksIn', () => {
+  it('reads every link of a directory without following one, the directory resolved inside the root', async () => {
+    // /var/run -> /run: the directory is reached through an absolute link, which lands inside the root.
+    symlinkSync('/../../outside-secret', path.join(root, 'run/secrets/escape'));
+    symlinkSync('socket:[4242]', path.join(root, 'run/secrets/fd3'));
+    try {
+      const r = await host.readLinksIn('/var/run/secrets');
+      expect(r).toMatchObject({ ok: true, realPath: '/run/secrets' });
+      if (!r.ok) return;
+      expect(r.links).toEqual([
+        { name: 'escape', target: '/../../outside-secret' },
+        { name: 'fd3', target: 'socket:[4242]' },
+        { name: 'token' }, // a file: no target
+      ]);
+    } finally {
+      rmSync(path.join(root, 'run/secrets/escape'));
+      rmSync(path.join(root, 'run/secrets/fd3'));
+    }
+    expect(await host.readLinksIn('/etc/none')).toMatchObject({ ok: false, code: 'missing' });
+    expect(await host.readLinksIn('/etc/ssh/sshd_config')).toMatchObject({ ok: false, code: 'not_a_directory' });
+    expect(await host.readLinksIn('/etc/escape-abs')).toMatchObject({ ok: false });
+  });
+
+  it('on the host itself, gives what readLink gives for each of this process’s descriptors', async () => {
+    const real = new HostRoot('/');
+    const r = await real.readLinksIn(`/proc/${process.pid}/fd`);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.links.length).toBeGreaterThan(2);
+    const stdin = r.links.find((l) => l.name === '0');
+    const one = await real.readLink(`/proc/${process.pid}/fd/0`);
+    expect(one.ok && stdin?.target).toBe(one.ok ? one.target : 'unreadable');
+  });
+});
+
 describe('HostRoot.processes', () => {
   it('lists the host’s processes with their comm, once per HostRoot', async () => {
     const real = new HostRoot('/');

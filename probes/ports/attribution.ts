@@ -2,7 +2,7 @@
  * Which processes hold a socket: /proc/<pid>/fd/* links read "socket:[inode]" for the inodes of
  * /proc/net/*. Then, from the shared process facts, comm, the real uid and the pod/container, and the
  * cmdline as evidence.
- * The fd links are read with HostRoot.readLink, which never follows them ("socket:[N]" is not a path).
+ * The fd links are read with HostRoot.readLinksIn, which never follows them ("socket:[N]" is not a path).
  */
 import { mapLimit, parseCmdline, processPlacement, processUid, readCmdline } from '../../src/sdk.js';
 import type { HostRoot } from '../../src/sdk.js';
@@ -23,15 +23,14 @@ export async function socketInodes(
   pid: string,
   wanted: ReadonlySet<number>,
 ): Promise<number[] | undefined> {
-  const dir = await host.readDir(`/proc/${pid}/fd`);
+  const dir = await host.readLinksIn(`/proc/${pid}/fd`);
   if (!dir.ok) return undefined;
   const found: number[] = [];
-  let readable = dir.entries.length === 0;
-  for (const e of dir.entries) {
-    const link = await host.readLink(`${dir.realPath}/${e.name}`);
-    if (!link.ok) continue; // closed meanwhile, or not permitted
+  let readable = dir.links.length === 0;
+  for (const { target } of dir.links) {
+    if (target === undefined) continue; // closed meanwhile, or not permitted
     readable = true;
-    const m = SOCKET_LINK.exec(link.target);
+    const m = SOCKET_LINK.exec(target);
     if (m && wanted.has(Number(m[1]))) found.push(Number(m[1]));
   }
   return readable ? found : undefined;
