@@ -5,9 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { HostRoot } from '../../src/sdk.js';
 import { parseMountinfo, skippedMounts, walkHost } from '../../probes/files/walker.js';
-import type { WalkInput } from '../../probes/files/walker.js';
+import type { WalkInput, WalkJob, WalkResult } from '../../probes/files/walker.js';
 import { unseen } from '../../probes/files/checks/walk.js';
 import { byCheck, DEBIAN_OS, GROUP, makeRoot, PASSWD, scanFiles } from './helpers.js';
 import type { Entry } from './helpers.js';
@@ -198,6 +199,27 @@ describe('the walk in a worker thread', () => {
     expect(got).toEqual(expected);
     expect(got.found.worldWritableFiles.hits.map((h) => h.path)).toEqual(['/etc/ww']);
     expect(got.skipped.map((s) => s.path).sort()).toEqual(['/mnt/nfs', '/proc']);
+  });
+
+  it('the built worker module answers itself under a root other than /, as the walk in place would', async () => {
+    // walkOffThread walks in place when its worker cannot start: start the worker directly to see it run.
+    const r = root({ 'etc/ww': WW, 'usr/bin/s': { text: 'x', mode: 0o4755 } });
+    const { host, signal: _s, now: _n, ...rest } = input(r);
+    const job: WalkJob = { root: host.root, aborted: false, input: rest };
+    const worker = new Worker(path.resolve('dist/probes/files/walk-worker.js'), { workerData: job });
+    try {
+      const m = await new Promise<{ ok: boolean; result?: WalkResult; error?: string }>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      expect(m.error).toBeUndefined();
+      const { elapsedMs: _a, ...got } = m.result!;
+      const { elapsedMs: _b, ...expected } = await walkHost(input(r));
+      expect(got).toEqual(expected);
+      expect(got.found.worldWritableFiles.hits.map((h) => h.path)).toEqual(['/etc/ww']);
+    } finally {
+      await worker.terminate();
+    }
   });
 
   it('a scan aborted already: the worker says the walk was aborted, having seen nothing', async () => {
