@@ -51,6 +51,14 @@ export interface ProbeOptions<O = unknown> {
   parse(raw: unknown, ctx: OptionContext): O;
 }
 
+/**
+ * What a probe writes: its parser is given the section as a mapping that holds declared keys only (the keys of
+ * `keys`, and of a nested mapping such as `exclude.podUids`), so that no probe keeps a second list of its keys.
+ */
+export interface OptionDeclaration<O> extends Omit<ProbeOptions<O>, 'parse'> {
+  parse(section: Record<string, unknown>, ctx: OptionContext): O;
+}
+
 /** A problem with one key of a probe's section; `key` is relative to the section, `(section)` for all of it. */
 export class OptionError extends Error {
   readonly code = 'HOSTWARD_PROBE_OPTION_INVALID';
@@ -66,9 +74,40 @@ export function optionProblem(key: string, problem: string): never {
   throw new OptionError(key, problem);
 }
 
-/** Define a probe's options with the parsed type inferred. */
-export function declareOptions<O>(o: ProbeOptions<O>): ProbeOptions<O> {
-  return o;
+/** Define a probe's options with the parsed type inferred; unknown keys are refused from `keys` before `parse`. */
+export function declareOptions<O>(o: OptionDeclaration<O>): ProbeOptions<O> {
+  const tree = keyTree(o.keys);
+  return { ...o, parse: (raw, ctx) => o.parse(declaredSection(raw, tree), ctx) };
+}
+
+/** The declared keys by their first segment, with the names under it (`exclude` -> podUids, pods, ...). */
+function keyTree(keys: readonly OptionSpec[]): Map<string, string[]> {
+  const tree = new Map<string, string[]>();
+  for (const { key } of keys) {
+    const [top, ...rest] = key.split('.') as [string, ...string[]];
+    const names = tree.get(top) ?? [];
+    if (rest.length > 0) names.push(rest.join('.'));
+    tree.set(top, names);
+  }
+  return tree;
+}
+
+/** The section, refusing keys not declared; a mapping keyed by names (`expect.<sysctl check id>`) is the probe's. */
+function declaredSection(raw: unknown, tree: ReadonlyMap<string, readonly string[]>): Record<string, unknown> {
+  const c = optionSection(raw, [...tree.keys()]);
+  for (const [top, names] of tree) {
+    const v = c[top];
+    if (names.length === 0 || names.some((n) => n.startsWith('<')) || v === undefined || v === null) continue;
+    if (typeof v !== 'object' || Array.isArray(v)) optionProblem(top, `must be a mapping with ${names.join(', ')}`);
+    for (const k of Object.keys(v))
+      if (!names.includes(k)) optionProblem(`${top}.${k}`, `unknown key (expected one of: ${names.join(', ')})`);
+  }
+  return c;
+}
+
+/** Where a problem of probe `name`'s section is in the whole configuration: `probes.<name>.<key>`. */
+export function optionErrorKey(name: string, e: OptionError): string {
+  return e.key === '(section)' ? `probes.${name}` : `probes.${name}.${e.key}`;
 }
 
 /** Constructors of option types, so that declarations read as a table. */

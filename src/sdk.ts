@@ -19,7 +19,7 @@ export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, Proces
 export type { ExecResult, ExecOptions } from './host/exec.js';
 export { yamlLib, tomlLib } from './lazy-libs.js';
 export { optionProblem, optionSection, optionInt, declareOptions, optionType, OptionError } from './probe-options.js';
-export type { OptionSpec, OptionType, OptionContext, ProbeOptions } from './probe-options.js';
+export type { OptionSpec, OptionType, OptionContext, OptionDeclaration, ProbeOptions } from './probe-options.js';
 import type { ProbeOptions } from './probe-options.js';
 /**
  * Shared host facts (src/host/facts/): the process table, the kubelet's and the runtimes' configuration, read once per
@@ -62,7 +62,7 @@ export interface Check<F> extends Omit<CheckInfo, 'probe'> {
   evaluate(facts: F): Outcome;
 }
 
-export interface ProbeContext<C = Record<string, unknown>> {
+export interface ProbeContext<O = unknown> {
   /** The host filesystem, read through the host-root module. */
   host: HostRoot;
   /**
@@ -71,8 +71,11 @@ export interface ProbeContext<C = Record<string, unknown>> {
    */
   exec(file: string, args: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   log: Logger;
-  /** This probe's section of the configuration (`probes.<name>`), unvalidated: the probe validates it. */
-  config: C;
+  /**
+   * This probe's section of the configuration (`probes.<name>`), parsed once by the engine with the probe's
+   * declared options (their parse, with this scan's root and environment); undefined for a probe that declares none.
+   */
+  options: O;
   signal: AbortSignal;
   now(): Date;
   /**
@@ -123,12 +126,12 @@ export interface ShedSpec {
   checks?: RegExp;
 }
 
-export interface Probe<F = unknown> {
+export interface Probe<F = unknown, O = unknown> {
   name: string;
   /** Directories whose changes re-run this probe in the agent, whatever its configuration (src/agent/watch.ts). */
   watch?: readonly WatchSpec[];
-  /** The directories whose changes re-run this probe in the agent, from its config section; none by default. */
-  watchTargets?(ctx: { host: HostRoot; config: unknown }): Promise<WatchSpec[]>;
+  /** The directories whose changes re-run this probe in the agent, from its parsed options; none by default. */
+  watchTargets?(ctx: { host: HostRoot; options: O }): Promise<WatchSpec[]>;
   /** The probe metrics measure() returns, by name: one probe owns each (a partial re-scan replaces its series). */
   metrics?: Readonly<Record<string, ProbeMetric>>;
   /** Optional work this probe can leave out when the agent is over its resource budget. */
@@ -136,7 +139,7 @@ export interface Probe<F = unknown> {
   description: string;
   checks: readonly Check<F>[];
   /** Read the host and return facts. Must not decide pass or fail. */
-  gather(ctx: ProbeContext): Promise<F>;
+  gather(ctx: ProbeContext<O>): Promise<F>;
   /**
    * When the whole probe does not apply (no sshd on this host) or cannot decide anything, the outcome every
    * check gets instead of being evaluated. Undefined means evaluate each check.
@@ -151,10 +154,10 @@ export interface Probe<F = unknown> {
   runFields?(facts: F): ProbeRunFields;
   /**
    * The options of its configuration section (`probes.<name>`): each key's type, default and description, and
-   * the parser. The config loader validates the section with it and docs/configuration.md documents it; a probe
-   * without options refuses any key.
+   * the parser. The config loader validates the section with it, the engine parses it for each scan (ctx.options)
+   * and docs/configuration.md documents it; a probe without options refuses any key.
    */
-  options?: ProbeOptions;
+  options?: ProbeOptions<O>;
 }
 
 /** What a probe may add to its ProbeRun. */
@@ -184,7 +187,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
-/** Define a probe with its facts type inferred; erases the type for the registry. */
-export function defineProbe<F>(p: Probe<F>): Probe<unknown> {
+/** Define a probe with its facts and options types inferred; erases them for the registry. */
+export function defineProbe<F, O = unknown>(p: Probe<F, O>): Probe<unknown> {
   return p;
 }

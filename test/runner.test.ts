@@ -4,7 +4,8 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { runScan } from '../src/scan/runner.js';
 import { defaultConfig } from '../src/config/config.js';
-import { defineProbe, pass, fail } from '../src/sdk.js';
+import { declareOptions, defineProbe, pass, fail, optionInt, optionType } from '../src/sdk.js';
+import type { OptionContext } from '../src/sdk.js';
 import { FIXTURES } from './helpers/hosts.js';
 import { VERSION } from '../src/version.js';
 
@@ -88,6 +89,58 @@ describe('scan runner', () => {
     const r = await runScan({ probes: [good, throws], config: c, log, only: ['good'] });
     expect(r.findings.map((f) => f.check).sort()).toEqual(['good.a', 'good.c']);
     expect(r.probes).toHaveLength(1);
+  });
+
+  it('parses each section once with the declared options and gives the probe the parsed value', async () => {
+    const declared = declareOptions({
+      intro: '',
+      keys: [{ key: 'limit', type: optionType.int(1, 10), default: 3, description: 'at most' }],
+      parse: (c, ctx) => ({ limit: optionInt(c, 'limit', 1, 10, 3), rootIsHost: ctx.rootIsHost }),
+    });
+    let parses = 0;
+    const counted = { ...declared, parse: (raw: unknown, ctx: OptionContext) => (parses++, declared.parse(raw, ctx)) };
+    const seen: unknown[] = [];
+    const probe = defineProbe({
+      name: 'opts',
+      description: '',
+      options: counted,
+      gather: async (ctx) => (seen.push(ctx.options), ctx.options),
+      checks: [
+        {
+          id: 'opts.a',
+          title: 'A',
+          severity: 'low',
+          references: [],
+          remediation: '',
+          evaluate: (f) => (f.limit > 5 ? fail('high limit') : pass('low limit')),
+        },
+      ],
+    });
+    const c = cfg();
+    c.probes = { opts: { limit: 7 } };
+    const r = await runScan({ probes: [probe], config: c, log });
+    expect(parses).toBe(1);
+    expect(seen).toEqual([{ limit: 7, rootIsHost: false }]);
+    expect(r.findings.map((f) => f.status)).toEqual(['fail']);
+
+    // Sections the loader never saw (a configuration built by hand): the probe fails naming the key, the scan ends.
+    for (const [section, error] of [
+      [{ limit: 70 }, 'probes.opts.limit: must be an integer from 1 to 10, got 70'],
+      [{ limt: 1 }, 'probes.opts.limt: unknown key (expected one of: limit)'],
+      [[], 'probes.opts: must be a mapping'],
+    ] as const) {
+      c.probes = { opts: section as unknown as Record<string, unknown> };
+      const bad = await runScan({ probes: [probe, good], config: c, log });
+      expect(bad.probes.map((p) => [p.probe, p.status, p.error])).toEqual([
+        ['opts', 'error', error],
+        ['good', 'ok', undefined],
+      ]);
+      expect(bad.findings.find((f) => f.check === 'opts.a')).toMatchObject({
+        status: 'unknown',
+        message: `the opts probe failed: ${error}`,
+      });
+    }
+    expect(seen).toHaveLength(1);
   });
 });
 

@@ -11,11 +11,15 @@ import {
   buildContexts,
   OUTSIDE_ADDRESS,
 } from '../probes/ssh/host-facts.js';
-import { parseSshOptions } from '../probes/ssh/options.js';
+import { SSH_OPTIONS } from '../probes/ssh/option-spec.js';
+import { parsedOptions } from './helpers/options.js';
 import { listenerArgv, parseSshdArgs } from '../probes/ssh/daemon.js';
 import { liveTarget } from '../probes/ssh/index.js';
 import type { ParsedConfig, MatchBlock } from '../probes/ssh/types.js';
 import { FIXTURES } from './helpers/hosts.js';
+
+/** The section as the scan parses it (the declared options), with the root given. */
+const parseSshOptions = (raw: unknown, rootIsHost: boolean) => parsedOptions(SSH_OPTIONS, raw, { rootIsHost });
 
 const stock = (f: string) => readFileSync(path.join(FIXTURES, 'debian12-stock', f), 'utf8');
 

@@ -4,7 +4,7 @@
  */
 import { mapLimit } from '../../src/sdk.js';
 import type { HostRoot, ProbeContext } from '../../src/sdk.js';
-import { WALK_BUDGET_MS, parseFilesOptions } from './options.js';
+import { WALK_BUDGET_MS } from './options.js';
 import type { FilesOptions } from './options.js';
 import { NOLOGIN, familyOf, grubPasswordLines, parseGroup, parseOsRelease, parsePasswd, parseShells } from './parse.js';
 import { tablePaths } from './table.js';
@@ -160,9 +160,8 @@ async function gatherWalk(ctx: ProbeContext, o: FilesOptions, a: Accounts): Prom
   });
 }
 
-export async function gather(ctx: ProbeContext): Promise<FilesFacts> {
-  const options = parseFilesOptions(ctx.config);
-  const { host } = ctx;
+export async function gather(ctx: ProbeContext<FilesOptions>): Promise<FilesFacts> {
+  const { host, options } = ctx;
   const [os, accounts, shells] = await Promise.all([gatherOs(host), gatherAccounts(host), gatherShells(host)]);
   const paths = [...tablePaths(), ...ALLOW_DENY];
   const states = await mapLimit(paths, CONCURRENCY, (p) => statPath(host, p));

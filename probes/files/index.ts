@@ -13,12 +13,11 @@ import { permChecks } from './checks/perms.js';
 import { walkChecks } from './checks/walk.js';
 import { gather } from './gather.js';
 import { FILES_OPTIONS } from './option-spec.js';
-import type { FilesFacts } from './types.js';
 
 export type { FilesFacts } from './types.js';
 export { FILE_RULES } from './table.js';
 
-export const filesProbe = defineProbe<FilesFacts>({
+export const filesProbe = defineProbe({
   name: 'files',
   description:
     'Ownership and modes of the account files, cron, banners and GRUB; crontab and at restricted to allowed ' +

@@ -4,7 +4,7 @@ import { DEFAULT_FILES_OPTIONS, WALK_BUDGET_MS, parseFilesOptions } from './opti
 
 export const FILES_OPTIONS = declareOptions({
   intro: 'The file-system walk behind the world-writable, unowned and SUID/SGID checks.',
-  parse: (raw) => parseFilesOptions(raw),
+  parse: (c) => parseFilesOptions(c),
   keys: [
     {
       key: 'walk',
@@ -30,7 +30,7 @@ export const FILES_OPTIONS = declareOptions({
       key: 'allowSetid',
       type: t.text('list of absolute host paths'),
       description: "SUID/SGID files accepted beyond the distribution's own.",
-      default: [],
+      default: [...DEFAULT_FILES_OPTIONS.allowSetid],
       example: ['/usr/bin/fusermount3'],
     },
   ],

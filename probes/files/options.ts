@@ -8,7 +8,7 @@
  *       walkBudgetMs: 250       # default 250 in a one-off scan, 15000 in the agent (under scan.probeTimeoutSeconds)
  *       allowSetid: [/usr/bin/fusermount3]   # SUID/SGID files accepted beyond the distribution's default set
  */
-import { optionInt, optionProblem, optionSection } from '../../src/sdk.js';
+import { optionInt, optionProblem } from '../../src/sdk.js';
 
 export interface FilesOptions {
   walk: boolean;
@@ -17,8 +17,6 @@ export interface FilesOptions {
   walkBudgetMs?: number;
   allowSetid: string[];
 }
-
-const KEYS = ['walk', 'walkMaxEntries', 'walkBudgetMs', 'allowSetid'];
 
 export const DEFAULT_FILES_OPTIONS: Readonly<FilesOptions> = Object.freeze({
   walk: true,
@@ -32,8 +30,8 @@ export const DEFAULT_FILES_OPTIONS: Readonly<FilesOptions> = Object.freeze({
  */
 export const WALK_BUDGET_MS = { scan: 250, agent: 15_000 } as const;
 
-export function parseFilesOptions(raw: unknown): FilesOptions {
-  const c = optionSection(raw, KEYS);
+/** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
+export function parseFilesOptions(c: Record<string, unknown>): FilesOptions {
   const o: FilesOptions = {
     walk: DEFAULT_FILES_OPTIONS.walk,
     walkMaxEntries: optionInt(c, 'walkMaxEntries', 1, 100_000_000, DEFAULT_FILES_OPTIONS.walkMaxEntries),

@@ -35,7 +35,7 @@ import type {
 } from '../../src/sdk.js';
 import { integrityChecks, TAMPER_CODES } from './checks.js';
 import type { BaselineState, IntegrityFacts, KeyState } from './checks.js';
-import { parseIntegrityOptions } from './options.js';
+import type { IntegrityOptions } from './options.js';
 import { INTEGRITY_OPTIONS } from './option-spec.js';
 
 export type { IntegrityFacts } from './checks.js';
@@ -43,8 +43,8 @@ export type { IntegrityFacts } from './checks.js';
 // A baseline that is there but cannot be trusted: integrity.baseline_valid fails on it (./checks.ts).
 const INVALID = new Set<string>(TAMPER_CODES);
 
-export async function gatherIntegrity(ctx: ProbeContext): Promise<IntegrityFacts> {
-  const o = parseIntegrityOptions(ctx.config);
+export async function gatherIntegrity(ctx: ProbeContext<IntegrityOptions>): Promise<IntegrityFacts> {
+  const o = ctx.options;
   let key: KeyState = { state: 'none' };
   if (o.keyFile !== undefined) {
     try {
@@ -196,7 +196,7 @@ const checksWithBaseline: readonly Check<IntegrityFacts>[] = integrityChecks.map
       },
 );
 
-export const integrityProbe = defineProbe<IntegrityFacts>({
+export const integrityProbe = defineProbe({
   name: 'integrity',
   description:
     'Tripwire-style file integrity: the paths of a policy (SSH, Kubernetes, runtime and account configuration, persistence paths, system binaries) compared with an HMAC-signed baseline; added, removed and modified files with what changed.',
@@ -216,8 +216,7 @@ export const integrityProbe = defineProbe<IntegrityFacts>({
     const baseline = baselineRef(f);
     return baseline ? { baseline } : {};
   },
-  watchTargets: async ({ host, config }) => {
-    const o = parseIntegrityOptions(config);
+  watchTargets: async ({ host, options: o }) => {
     return policyWatchTargets(host, o.policy ? loadPolicyFile(o.policy) : defaultPolicy());
   },
   options: INTEGRITY_OPTIONS,

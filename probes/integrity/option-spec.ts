@@ -1,6 +1,6 @@
 /** The options of the integrity probe's section (`probes.integrity`), as documented, with the parser of options.ts. */
 import { declareOptions, optionType as t } from '../../src/sdk.js';
-import { parseIntegrityOptions } from './options.js';
+import { DEFAULT_INTEGRITY_OPTIONS as D, parseIntegrityOptions } from './options.js';
 
 export const INTEGRITY_OPTIONS = declareOptions({
   intro:
@@ -8,14 +8,14 @@ export const INTEGRITY_OPTIONS = declareOptions({
     'configuration file: it takes `--db` (default `$HOSTWARD_STATE_DIR/integrity.db`), `--key-file` (or ' +
     '`HOSTWARD_INTEGRITY_KEY_FILE`), `--policy` and `--root` (or `HOSTWARD_ROOT`) itself, so give the command the ' +
     'values the agent uses, or the agent will not find or verify the baseline it writes.',
-  parse: (raw, ctx) => parseIntegrityOptions(raw, ctx.env),
+  parse: (c, ctx) => parseIntegrityOptions(c, ctx.env),
   keys: [
     {
       key: 'db',
       type: t.str("absolute path on the agent's file system"),
       description: 'The baseline; `$HOSTWARD_STATE_DIR/integrity.db` when that is set.',
-      default: '/var/lib/hostward/integrity.db',
-      example: '/var/lib/hostward/integrity.db',
+      default: D.db,
+      example: D.db,
     },
     {
       key: 'keyFile',
@@ -34,13 +34,13 @@ export const INTEGRITY_OPTIONS = declareOptions({
       key: 'rehashSlices',
       type: t.int(1, 1_000_000),
       description: 'Every file is re-read at least once every N checks, whatever stat says.',
-      default: 24,
+      default: D.rehashSlices,
     },
     {
       key: 'trustCtime',
       type: t.bool,
       description: 'Use ctime in the stat fast path.',
-      default: true,
+      default: D.trustCtime,
       example: false,
     },
     {
@@ -50,6 +50,11 @@ export const INTEGRITY_OPTIONS = declareOptions({
       defaultText: 'the CPUs, at most 4',
       example: 2,
     },
-    { key: 'maxEvidence', type: t.int(1, 1000), description: 'Changed paths listed in a finding.', default: 20 },
+    {
+      key: 'maxEvidence',
+      type: t.int(1, 1000),
+      description: 'Changed paths listed in a finding.',
+      default: D.maxEvidence,
+    },
   ],
 });

@@ -53,8 +53,6 @@ export function changedPaths(env: NodeJS.ProcessEnv): string[] | undefined {
   return v as string[];
 }
 
-const KEYS = ['db', 'keyFile', 'policy', 'rehashSlices', 'trustCtime', 'workers', 'maxEvidence'];
-
 function int(c: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
   const v = c[key];
   if (v === undefined || v === null) return undefined;
@@ -71,23 +69,27 @@ function absPath(c: Record<string, unknown>, key: string): string | undefined {
   return v;
 }
 
-export function parseIntegrityOptions(raw: unknown, env: NodeJS.ProcessEnv = process.env): IntegrityOptions {
-  const c = raw ?? {};
-  if (typeof c !== 'object' || Array.isArray(c)) optionProblem('(section)', 'must be a mapping');
-  const o = c as Record<string, unknown>;
-  for (const k of Object.keys(o))
-    if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+/** The defaults that do not depend on the environment (./option-spec.ts documents these). */
+export const DEFAULT_INTEGRITY_OPTIONS = Object.freeze({
+  db: DEFAULT_DB_FILE,
+  rehashSlices: DEFAULT_REHASH_SLICES,
+  trustCtime: true,
+  maxEvidence: 20,
+});
+
+/** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
+export function parseIntegrityOptions(o: Record<string, unknown>, env: NodeJS.ProcessEnv): IntegrityOptions {
   if (o.trustCtime !== undefined && typeof o.trustCtime !== 'boolean')
     optionProblem('trustCtime', 'must be true or false');
   const stateDir = env.HOSTWARD_STATE_DIR || undefined;
   return {
-    db: absPath(o, 'db') ?? (stateDir ? path.join(stateDir, 'integrity.db') : DEFAULT_DB_FILE),
+    db: absPath(o, 'db') ?? (stateDir ? path.join(stateDir, 'integrity.db') : DEFAULT_INTEGRITY_OPTIONS.db),
     keyFile: absPath(o, 'keyFile') ?? (env.HOSTWARD_INTEGRITY_KEY_FILE || undefined),
     policy: absPath(o, 'policy'),
-    rehashSlices: int(o, 'rehashSlices', 1, 1_000_000) ?? DEFAULT_REHASH_SLICES,
-    trustCtime: o.trustCtime ?? true,
+    rehashSlices: int(o, 'rehashSlices', 1, 1_000_000) ?? DEFAULT_INTEGRITY_OPTIONS.rehashSlices,
+    trustCtime: o.trustCtime ?? DEFAULT_INTEGRITY_OPTIONS.trustCtime,
     workers: int(o, 'workers', 1, 64),
-    maxEvidence: int(o, 'maxEvidence', 1, 1000) ?? 20,
+    maxEvidence: int(o, 'maxEvidence', 1, 1000) ?? DEFAULT_INTEGRITY_OPTIONS.maxEvidence,
     changed: changedPaths(env),
   };
 }

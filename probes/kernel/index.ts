@@ -20,10 +20,9 @@ import {
   MAX_VALUE_CHARS,
 } from './parse.js';
 import type { Parsed } from './parse.js';
-import { parseKernelOptions } from './options.js';
 import { KERNEL_OPTIONS } from './option-spec.js';
 import { SYSCTL_RULES, sysctlPath, tableKeys } from './sysctls.js';
-import type { InterfaceValues, KernelFacts, LsmFacts, Read, SysctlReading } from './types.js';
+import type { InterfaceValues, KernelFacts, KernelOptions, LsmFacts, Read, SysctlReading } from './types.js';
 import { sysctlChecks } from './checks/sysctl.js';
 import { readPersisted } from './persisted.js';
 import { lsmChecks } from './checks/lsm.js';
@@ -102,9 +101,8 @@ export async function gatherLsm(host: HostRoot): Promise<LsmFacts> {
   };
 }
 
-async function gather(ctx: ProbeContext): Promise<KernelFacts> {
-  const options = parseKernelOptions(ctx.config);
-  const { host } = ctx;
+async function gather(ctx: ProbeContext<KernelOptions>): Promise<KernelFacts> {
+  const { host, options } = ctx;
   const procSys = await host.readDir('/proc/sys');
   const lsm = await gatherLsm(host);
   const facts: KernelFacts = {
@@ -132,7 +130,7 @@ async function gather(ctx: ProbeContext): Promise<KernelFacts> {
   return facts;
 }
 
-export const kernelProbe = defineProbe<KernelFacts>({
+export const kernelProbe = defineProbe({
   name: 'kernel',
   description:
     'Kernel sysctls with Kubernetes-aware expectations (forwarding on, strict reverse path filtering in force on every interface, CIS/Lynis hardening, the values kubelet protectKernelDefaults expects), judged both in force and as the next boot sets them from sysctl.d, and the active Linux security modules (AppArmor, SELinux).',

@@ -1,12 +1,12 @@
 /** The options of the kernel probe's section (`probes.kernel`), as documented, with the parser of ./options.ts. */
 import { declareOptions, optionType as t } from '../../src/sdk.js';
-import { parseKernelOptions } from './options.js';
+import { DEFAULT_KERNEL_OPTIONS, parseKernelOptions } from './options.js';
 
 export const KERNEL_OPTIONS = declareOptions({
   intro:
     'Per-check expected values of the sysctl checks, for hosts that need another value (Cilium and `rp_filter`), ' +
     'and whether the persisted configuration is judged too.',
-  parse: (raw) => parseKernelOptions(raw),
+  parse: (c) => parseKernelOptions(c),
   placeholders: { '<sysctl check id>': 'kernel.rp_filter' },
   keys: [
     {
@@ -23,7 +23,7 @@ export const KERNEL_OPTIONS = declareOptions({
         'Also judge what the next boot applies (sysctl.d and /etc/sysctl.conf, in systemd-sysctl order), as CIS ' +
         'does: a value right in force but not persisted fails. `false` judges the values in force only, for ' +
         'hosts that set sysctls another way (Talos, Bottlerocket).',
-      default: true,
+      default: DEFAULT_KERNEL_OPTIONS.persistence,
       example: false,
     },
   ],

@@ -16,7 +16,6 @@ import type { Expectation } from './expectation.js';
 import type { KernelOptions } from './types.js';
 import { SYSCTL_RULES } from './sysctls.js';
 
-const KEYS = ['expect', 'persistence'];
 const FORMS =
   'an integer, a non-empty list of integers, or one of {equal: n}, {oneOf: [n, ...]}, {atLeast: n}, {atMost: n}';
 
@@ -61,11 +60,10 @@ export function parseExpectation(v: unknown, key: string): Expectation {
   return optionProblem(key, `must be ${FORMS}, got ${show(v)}`);
 }
 
-export function parseKernelOptions(raw: unknown): KernelOptions {
-  const c = raw ?? {};
-  if (!isObj(c)) optionProblem('(section)', 'must be a mapping');
-  for (const k of Object.keys(c))
-    if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+export const DEFAULT_KERNEL_OPTIONS = Object.freeze({ persistence: true });
+
+/** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
+export function parseKernelOptions(c: Record<string, unknown>): KernelOptions {
   const expect = new Map<string, Expectation>();
   if (c.expect !== undefined && c.expect !== null) {
     if (!isObj(c.expect)) optionProblem('expect', 'must be a mapping of check id to expected value');
@@ -77,7 +75,7 @@ export function parseKernelOptions(raw: unknown): KernelOptions {
       expect.set(id, parseExpectation(v, key));
     }
   }
-  const persistence = c.persistence ?? true;
+  const persistence = c.persistence ?? DEFAULT_KERNEL_OPTIONS.persistence;
   if (typeof persistence !== 'boolean') optionProblem('persistence', `must be true or false, got ${show(persistence)}`);
   return { expect, persistence };
 }

@@ -8,10 +8,9 @@ import { defineProbe, skip } from '../../src/sdk.js';
 import type { HostRoot, ProbeContext } from '../../src/sdk.js';
 import { kubeletChecks } from './checks.js';
 import { resolveKubelet, unitFiles } from '../../src/sdk.js';
-import { parseKubeletOptions } from './options.js';
 import { KUBELET_OPTIONS } from './option-spec.js';
 import { gatherProxy } from './proxy.js';
-import type { FileFact, KubeletEffective, KubeletFacts } from './types.js';
+import type { FileFact, KubeletEffective, KubeletFacts, KubeletOptions } from './types.js';
 
 export type {
   KubeletFacts,
@@ -85,8 +84,8 @@ async function gatherFiles(
   return files;
 }
 
-async function gather(ctx: ProbeContext): Promise<KubeletFacts> {
-  const options = parseKubeletOptions(ctx.config);
+async function gather(ctx: ProbeContext<KubeletOptions>): Promise<KubeletFacts> {
+  const { options } = ctx;
   const kubelet = await resolveKubelet(ctx.host, { maxProcesses: options.maxProcesses });
   const proxy = kubelet.present
     ? await gatherProxy(ctx.host, options.maxProcesses)
@@ -97,7 +96,7 @@ async function gather(ctx: ProbeContext): Promise<KubeletFacts> {
   return { options, kubelet, files, proxy };
 }
 
-export const kubeletProbe = defineProbe<KubeletFacts>({
+export const kubeletProbe = defineProbe({
   name: 'kubelet',
   description:
     "CIS Kubernetes Benchmark worker node checks (section 4) over the kubelet's effective configuration: its running command line, --config, --config-dir drop-ins, kubeadm/EKS/GKE/AKS/k3s/RKE2 paths and the KubeletConfiguration defaults, with the owner and mode of its files and kube-proxy's metrics address.",

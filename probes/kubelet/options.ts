@@ -8,18 +8,23 @@
  *       strongCipherSuites: [...]     # replaces the CIS 4.2.12 list
  *       maxProcesses: 100000          # processes read when looking for the kubelet and kube-proxy
  */
-import { optionProblem, optionInt, optionSection } from '../../src/sdk.js';
+import { optionProblem, optionInt } from '../../src/sdk.js';
 import { STRONG_CIPHER_SUITES } from './checks.js';
 import type { KubeletOptions } from './types.js';
 
-const KEYS = ['minEventRecordQPS', 'strongCipherSuites', 'maxProcesses'];
+export const DEFAULT_KUBELET_OPTIONS: Readonly<KubeletOptions> = Object.freeze({
+  minEventRecordQPS: 5,
+  strongCipherSuites: STRONG_CIPHER_SUITES,
+  maxProcesses: 100_000,
+});
 
-export function parseKubeletOptions(raw: unknown): KubeletOptions {
-  const c = optionSection(raw, KEYS);
+/** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
+export function parseKubeletOptions(c: Record<string, unknown>): KubeletOptions {
+  const d = DEFAULT_KUBELET_OPTIONS;
   const o: KubeletOptions = {
-    minEventRecordQPS: optionInt(c, 'minEventRecordQPS', 0, 1_000_000, 5),
-    strongCipherSuites: [...STRONG_CIPHER_SUITES],
-    maxProcesses: optionInt(c, 'maxProcesses', 1, 10_000_000, 100_000),
+    minEventRecordQPS: optionInt(c, 'minEventRecordQPS', 0, 1_000_000, d.minEventRecordQPS),
+    strongCipherSuites: [...d.strongCipherSuites],
+    maxProcesses: optionInt(c, 'maxProcesses', 1, 10_000_000, d.maxProcesses),
   };
   if (c.strongCipherSuites !== undefined) {
     const v = c.strongCipherSuites;

@@ -19,7 +19,6 @@ import type {
 import { parseFibTrieLocal, parseIfInet6, parseInetSockets, parseRoutes, parseUnixSockets } from './proc-net.js';
 import type { Endianness } from './proc-net.js';
 import { attribute } from './attribution.js';
-import { parsePortsOptions } from './options.js';
 import type { PortsOptions } from './options.js';
 import { connectScan, ownAddresses, selectTargets, tcpConnect } from './reachability.js';
 import type { Connector } from './reachability.js';
@@ -160,8 +159,8 @@ export interface GatherDeps {
   ownAddresses?: () => Set<string>;
 }
 
-export async function gatherPorts(ctx: ProbeContext, deps: GatherDeps = {}): Promise<PortsFacts> {
-  const options = parsePortsOptions(ctx.config);
+export async function gatherPorts(ctx: ProbeContext<PortsOptions>, deps: GatherDeps = {}): Promise<PortsFacts> {
+  const { options } = ctx;
   const endian: Endianness = os.endianness();
   const src = await findNetSource(ctx.host, options);
   const connect = deps.connect ?? tcpConnect;

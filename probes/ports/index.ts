@@ -31,7 +31,7 @@ export function measurePorts(facts: PortsFacts): Measurement[] {
   );
 }
 
-export const portsProbe = defineProbe<PortsFacts>({
+export const portsProbe = defineProbe({
   name: 'ports',
   description:
     "Listening TCP/UDP sockets of the host network namespace with owning process and pod, against an allow-list and known dangerous ports; route_localnet; public interface addresses; in the agent, a connect scan of the node's own addresses (NodePorts included) and the cloud metadata endpoint.",

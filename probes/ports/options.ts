@@ -63,26 +63,26 @@ export const DEFAULT_ALLOW_LIST: readonly string[] = [
   '546/udp', // DHCPv6 client
 ];
 
-const KEYS = [
-  'allowList',
-  'extraAllowList',
-  'reachability',
-  'reachabilityTargets',
-  'nodePortRange',
-  'allowNodePorts',
-  'scanRatePerSecond',
-  'scanConcurrency',
-  'connectTimeoutMs',
-  'scanBudgetSeconds',
-  'maxScanTargets',
-  'metadataCheck',
-  'metadataAddress',
-  'metadataPort',
-  'metadataTimeoutMs',
-  'procNetFallback',
-  'allowedPublicAddresses',
-  'maxProcesses',
-];
+/** The defaults of the section's keys as written in YAML (./option-spec.ts documents them). */
+export const DEFAULT_PORTS_OPTIONS = Object.freeze({
+  allowList: DEFAULT_ALLOW_LIST,
+  extraAllowList: [] as readonly string[],
+  reachability: 'auto',
+  nodePortRange: '30000-32767',
+  allowNodePorts: true,
+  scanRatePerSecond: 2000,
+  scanConcurrency: 64,
+  connectTimeoutMs: 300,
+  scanBudgetSeconds: 10,
+  maxScanTargets: 4,
+  metadataCheck: 'auto',
+  metadataAddress: '169.254.169.254',
+  metadataPort: 80,
+  metadataTimeoutMs: 1000,
+  procNetFallback: true,
+  allowedPublicAddresses: [] as readonly string[],
+  maxProcesses: 100_000,
+});
 
 /** "22/tcp", "51820-51821/udp"; undefined when malformed. */
 export function parsePortRange(text: string): PortRange | undefined {
@@ -107,58 +107,56 @@ function ranges(v: unknown, key: string): PortRange[] {
   );
 }
 
-function bool(c: Record<string, unknown>, key: string, dflt: boolean): boolean {
+function bool(c: Record<string, unknown>, key: string): boolean {
   const v = c[key];
-  if (v === undefined) return dflt;
   if (typeof v !== 'boolean') optionProblem(key, 'must be true or false');
+  return v;
+}
+
+function nodePorts(v: unknown): { from: number; to: number } {
+  const r = typeof v === 'string' ? parsePortRange(`${v}/tcp`) : undefined;
+  if (!r)
+    optionProblem(
+      'nodePortRange',
+      `must be "FROM-TO" (default ${DEFAULT_PORTS_OPTIONS.nodePortRange}), got ${JSON.stringify(v)}`,
+    );
+  return { from: r.from, to: r.to };
+}
+
+function ip(v: unknown, key: string): string {
+  if (typeof v !== 'string' || isIP(v) === 0) optionProblem(key, 'must be an IP address');
   return v;
 }
 
 function ips(v: unknown, key: string): string[] {
   if (!Array.isArray(v) || v.some((a) => typeof a !== 'string' || isIP(a) === 0))
     optionProblem(key, 'must be a list of IP addresses');
-  return v as string[];
+  return [...(v as string[])];
 }
 
-export function parsePortsOptions(raw: unknown): PortsOptions {
-  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw)))
-    optionProblem('(section)', 'must be a mapping');
-  const c = (raw ?? {}) as Record<string, unknown>;
-  for (const k of Object.keys(c))
-    if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+/** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
+export function parsePortsOptions(raw: Record<string, unknown>): PortsOptions {
+  const d = DEFAULT_PORTS_OPTIONS;
+  const c: Record<string, unknown> = { ...d, ...raw };
   const o: PortsOptions = {
-    allowList:
-      c.allowList === undefined ? DEFAULT_ALLOW_LIST.map((t) => parsePortRange(t)!) : ranges(c.allowList, 'allowList'),
-    extraAllowList: c.extraAllowList === undefined ? [] : ranges(c.extraAllowList, 'extraAllowList'),
-    reachability: c.reachability === undefined || c.reachability === 'auto' ? 'auto' : bool(c, 'reachability', false),
-    nodePortRange: { from: 30000, to: 32767 },
-    allowNodePorts: bool(c, 'allowNodePorts', true),
-    scanRatePerSecond: optionInt(c, 'scanRatePerSecond', 1, 10000, 2000),
-    scanConcurrency: optionInt(c, 'scanConcurrency', 1, 512, 64),
-    connectTimeoutMs: optionInt(c, 'connectTimeoutMs', 10, 10000, 300),
-    scanBudgetSeconds: optionInt(c, 'scanBudgetSeconds', 1, 300, 10),
-    maxScanTargets: optionInt(c, 'maxScanTargets', 1, 64, 4),
-    metadataCheck:
-      c.metadataCheck === undefined || c.metadataCheck === 'auto' ? 'auto' : bool(c, 'metadataCheck', false),
-    metadataAddress: '169.254.169.254',
-    metadataPort: optionInt(c, 'metadataPort', 1, 65535, 80),
-    metadataTimeoutMs: optionInt(c, 'metadataTimeoutMs', 10, 10000, 1000),
-    procNetFallback: bool(c, 'procNetFallback', true),
-    allowedPublicAddresses:
-      c.allowedPublicAddresses === undefined ? [] : ips(c.allowedPublicAddresses, 'allowedPublicAddresses'),
-    maxProcesses: optionInt(c, 'maxProcesses', 1, 1_000_000, 100_000),
+    allowList: ranges(c.allowList, 'allowList'),
+    extraAllowList: ranges(c.extraAllowList, 'extraAllowList'),
+    reachability: c.reachability === 'auto' ? 'auto' : bool(c, 'reachability'),
+    nodePortRange: nodePorts(c.nodePortRange),
+    allowNodePorts: bool(c, 'allowNodePorts'),
+    scanRatePerSecond: optionInt(c, 'scanRatePerSecond', 1, 10000, d.scanRatePerSecond),
+    scanConcurrency: optionInt(c, 'scanConcurrency', 1, 512, d.scanConcurrency),
+    connectTimeoutMs: optionInt(c, 'connectTimeoutMs', 10, 10000, d.connectTimeoutMs),
+    scanBudgetSeconds: optionInt(c, 'scanBudgetSeconds', 1, 300, d.scanBudgetSeconds),
+    maxScanTargets: optionInt(c, 'maxScanTargets', 1, 64, d.maxScanTargets),
+    metadataCheck: c.metadataCheck === 'auto' ? 'auto' : bool(c, 'metadataCheck'),
+    metadataAddress: ip(c.metadataAddress, 'metadataAddress'),
+    metadataPort: optionInt(c, 'metadataPort', 1, 65535, d.metadataPort),
+    metadataTimeoutMs: optionInt(c, 'metadataTimeoutMs', 10, 10000, d.metadataTimeoutMs),
+    procNetFallback: bool(c, 'procNetFallback'),
+    allowedPublicAddresses: ips(c.allowedPublicAddresses, 'allowedPublicAddresses'),
+    maxProcesses: optionInt(c, 'maxProcesses', 1, 1_000_000, d.maxProcesses),
   };
   if (c.reachabilityTargets !== undefined) o.reachabilityTargets = ips(c.reachabilityTargets, 'reachabilityTargets');
-  if (c.nodePortRange !== undefined) {
-    const r = typeof c.nodePortRange === 'string' ? parsePortRange(`${c.nodePortRange}/tcp`) : undefined;
-    if (!r)
-      optionProblem('nodePortRange', `must be "FROM-TO" (default 30000-32767), got ${JSON.stringify(c.nodePortRange)}`);
-    o.nodePortRange = { from: r.from, to: r.to };
-  }
-  if (c.metadataAddress !== undefined) {
-    if (typeof c.metadataAddress !== 'string' || isIP(c.metadataAddress) === 0)
-      optionProblem('metadataAddress', 'must be an IP address');
-    o.metadataAddress = c.metadataAddress;
-  }
   return o;
 }

@@ -11,7 +11,7 @@ import { gatherDocker } from './docker.js';
 import { effectiveContainerd, effectiveCrio, parseHostsToml } from '../../src/sdk.js';
 import { gatherAuditRules, gatherKubeletCgroup, gatherSelinux } from './host.js';
 import { parseGroupFile, parsePasswdHomes } from '../../src/sdk.js';
-import { parseRuntimeOptions } from './options.js';
+import type { RuntimeOptions } from './options.js';
 import { RUNTIME_OPTIONS } from './option-spec.js';
 import type { RuntimeFacts } from './types.js';
 import { dockerChecks, DOCKER_AUDIT_PATHS } from './checks/docker.js';
@@ -65,8 +65,7 @@ async function crioProfile(host: HostRoot, path: string): Promise<NonNullable<Ru
   }
 }
 
-export async function gatherRuntime(host: HostRoot, rawConfig: unknown): Promise<RuntimeFacts> {
-  const o = parseRuntimeOptions(rawConfig);
+export async function gatherRuntime(host: HostRoot, o: RuntimeOptions): Promise<RuntimeFacts> {
   const processes = await findProcesses(host, ['dockerd', 'containerd', 'crio', 'kubelet']);
   const [groupText, passwdText] = await Promise.all([
     host.readText('/etc/group', { maxBytes: 16 * 1024 * 1024 }),
@@ -113,12 +112,12 @@ export async function gatherRuntime(host: HostRoot, rawConfig: unknown): Promise
   return facts;
 }
 
-export const runtimeProbe = defineProbe<RuntimeFacts>({
+export const runtimeProbe = defineProbe({
   name: 'runtime',
   description:
     "Container runtime daemons: Docker (effective setting from the running dockerd's flags, daemon.json, defaults; CIS Docker §1–3), containerd (v1–v4 config with imports; CRI confinement, listeners, registries, handlers) and CRI-O (crio.conf with drop-ins; seccomp, AppArmor, capabilities, annotations), with socket and file permissions compared by mode bits.",
   checks: [...dockerChecks, ...containerdChecks, ...crioChecks],
-  gather: (ctx: ProbeContext) => gatherRuntime(ctx.host, ctx.config),
+  gather: (ctx: ProbeContext<RuntimeOptions>) => gatherRuntime(ctx.host, ctx.options),
   // The daemons' configuration, and users and groups (socket groups).
   watch: [
     { path: '/etc/docker' },

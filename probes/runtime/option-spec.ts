@@ -6,7 +6,7 @@ const PATH = t.str('absolute host path');
 
 export const RUNTIME_OPTIONS = declareOptions({
   intro: 'Configuration files of the container runtimes, when no running daemon names its own.',
-  parse: (raw) => parseRuntimeOptions(raw),
+  parse: (c) => parseRuntimeOptions(c),
   keys: [
     {
       key: 'dockerConfigFile',

@@ -13,7 +13,6 @@ import { defineProbe, globToRegExp } from '../../src/sdk.js';
 import type { ProbeContext } from '../../src/sdk.js';
 import { findProcesses, parseCgroup, resolveKubelet } from '../../src/sdk.js';
 import { seccompChecks } from './checks.js';
-import { parseSeccompOptions } from './options.js';
 import { SECCOMP_OPTIONS } from './option-spec.js';
 import { enrichPods, scanProc } from './proc.js';
 import { runtimeDefault } from './runtime-default.js';
@@ -69,9 +68,8 @@ async function readCapLastCap(ctx: ProbeContext): Promise<number> {
   return Number.isInteger(n) && n >= 30 && n < 64 ? n : 40;
 }
 
-async function gather(ctx: ProbeContext): Promise<SeccompFacts> {
-  const options = parseSeccompOptions(ctx.config);
-  const { host } = ctx;
+async function gather(ctx: ProbeContext<SeccompOptions>): Promise<SeccompFacts> {
+  const { host, options } = ctx;
   const kube = await resolveKubelet(host, { maxProcesses: options.maxProcesses });
   const daemons = new Set(
     (await findProcesses(host, (c) => c === 'containerd' || c === 'crio' || c === 'dockerd', options.maxProcesses)).map(
@@ -111,7 +109,7 @@ async function gather(ctx: ProbeContext): Promise<SeccompFacts> {
   return facts;
 }
 
-export const seccompProbe = defineProbe<SeccompFacts>({
+export const seccompProbe = defineProbe({
   name: 'seccomp',
   description:
     "Whether a pod that names no seccomp profile runs unconfined (the kubelet's seccompDefault with the runtime's unset-profile behaviour), and the seccomp, no_new_privs, capabilities and LSM label of every running container, read from the host's /proc.",

@@ -1,13 +1,12 @@
 /** The options of the seccomp probe's section (`probes.seccomp`), as documented, with the parser of ./options.ts. */
 import { declareOptions, optionType as t } from '../../src/sdk.js';
-import { DANGEROUS_CAPABILITIES } from './caps.js';
-import { parseSeccompOptions } from './options.js';
+import { DEFAULT_SECCOMP_OPTIONS as D, parseSeccompOptions } from './options.js';
 
 const POD_UID = '0b0f5c1e-1d2a-4c3b-9f8e-7d6c5b4a3f21';
 
 export const SECCOMP_OPTIONS = declareOptions({
   intro: 'Which running containers are judged, and which capabilities count as dangerous.',
-  parse: (raw) => parseSeccompOptions(raw),
+  parse: (c) => parseSeccompOptions(c),
   keys: [
     {
       key: 'exclude.podUids',
@@ -44,13 +43,23 @@ export const SECCOMP_OPTIONS = declareOptions({
       defaultText: 'detected',
       example: POD_UID,
     },
-    { key: 'maxListed', type: t.int(1, 1000), description: 'Containers named in a finding, at most.', default: 20 },
-    { key: 'maxProcesses', type: t.int(1, 10_000_000), description: 'Processes read, at most.', default: 100_000 },
+    {
+      key: 'maxListed',
+      type: t.int(1, 1000),
+      description: 'Containers named in a finding, at most.',
+      default: D.maxListed,
+    },
+    {
+      key: 'maxProcesses',
+      type: t.int(1, 10_000_000),
+      description: 'Processes read, at most.',
+      default: D.maxProcesses,
+    },
     {
       key: 'dangerousCapabilities',
       type: t.text('list of capability names'),
       description: 'Capabilities a container is flagged for (replaces the default).',
-      default: Object.keys(DANGEROUS_CAPABILITIES),
+      default: [...D.dangerousCapabilities],
       example: ['SYS_ADMIN'],
     },
   ],

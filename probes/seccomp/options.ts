@@ -14,12 +14,10 @@
  *       maxProcesses: 100000
  *       dangerousCapabilities: [SYS_ADMIN, ...] # replaces the default list
  */
-import { optionProblem, optionInt, optionSection } from '../../src/sdk.js';
+import { optionProblem, optionInt } from '../../src/sdk.js';
 import { CAP_NAMES, DANGEROUS_CAPABILITIES } from './caps.js';
 import type { SeccompOptions } from './types.js';
 
-const KEYS = ['exclude', 'selfContainerId', 'selfPodUid', 'maxListed', 'maxProcesses', 'dangerousCapabilities'];
-const EXCLUDE_KEYS = ['podUids', 'pods', 'containerIds'];
 const UID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/;
 const CID = /^[0-9a-f]{64}$/;
 
@@ -32,23 +30,28 @@ function strings(v: unknown, key: string, re: RegExp, what: string): string[] {
 /** A 32-hex static pod uid is kept as is; dashed uids are lower-cased. */
 const normUid = (u: string) => u.toLowerCase();
 
-export function parseSeccompOptions(raw: unknown): SeccompOptions {
-  const c = optionSection(raw, KEYS);
+export const DEFAULT_SECCOMP_OPTIONS = Object.freeze({
+  maxListed: 20,
+  maxProcesses: 100_000,
+  dangerousCapabilities: Object.keys(DANGEROUS_CAPABILITIES),
+});
+
+/**
+ * Validate the section and fill defaults. Its keys, and those of `exclude` (a mapping when set), are the declared
+ * ones (./option-spec.ts).
+ */
+export function parseSeccompOptions(c: Record<string, unknown>): SeccompOptions {
+  const d = DEFAULT_SECCOMP_OPTIONS;
   const o: SeccompOptions = {
     excludePodUids: [],
     excludePods: [],
     excludeContainerIds: [],
-    maxListed: optionInt(c, 'maxListed', 1, 1000, 20),
-    maxProcesses: optionInt(c, 'maxProcesses', 1, 10_000_000, 100_000),
-    dangerousCapabilities: Object.keys(DANGEROUS_CAPABILITIES),
+    maxListed: optionInt(c, 'maxListed', 1, 1000, d.maxListed),
+    maxProcesses: optionInt(c, 'maxProcesses', 1, 10_000_000, d.maxProcesses),
+    dangerousCapabilities: [...d.dangerousCapabilities],
   };
   if (c.exclude !== undefined && c.exclude !== null) {
     const e = c.exclude as Record<string, unknown>;
-    if (typeof e !== 'object' || Array.isArray(e))
-      optionProblem('exclude', 'must be a mapping with podUids, pods, containerIds');
-    for (const k of Object.keys(e))
-      if (!EXCLUDE_KEYS.includes(k))
-        optionProblem(`exclude.${k}`, `unknown key (expected one of: ${EXCLUDE_KEYS.join(', ')})`);
     if (e.podUids !== undefined)
       o.excludePodUids = strings(e.podUids, 'exclude.podUids', /^[0-9a-fA-F-]{32,36}$/, 'pod uids').map(normUid);
     if (e.pods !== undefined)

@@ -25,7 +25,7 @@ import { parsePublicKey, parseModuli } from './hostkeys.js';
 import { probeLive, randomProbeUser } from './live.js';
 import { findSshd, detectVersion, parsePasswd, parseGroup, buildContexts } from './host-facts.js';
 import type { Account, GroupEntry } from './host-facts.js';
-import { parseSshOptions } from './options.js';
+import { DEFAULT_SSH_OPTIONS } from './options.js';
 import { SSH_OPTIONS } from './option-spec.js';
 import { findListeners } from './daemon.js';
 import type { ParseOptions } from './config-parser.js';
@@ -35,7 +35,7 @@ import { fileChecks } from './checks/files.js';
 import { cryptoChecks } from './checks/crypto.js';
 import { liveChecks } from './checks/live.js';
 
-const CONFIG_PATH = '/etc/ssh/sshd_config';
+const CONFIG_PATH = DEFAULT_SSH_OPTIONS.configPath;
 const DEFAULT_HOST_KEYS = ['/etc/ssh/ssh_host_rsa_key', '/etc/ssh/ssh_host_ecdsa_key', '/etc/ssh/ssh_host_ed25519_key'];
 /** Keywords whose parser value is compared with sshd -T (the ones checks read). */
 export const COMPARED_KEYWORDS = [
@@ -356,14 +356,12 @@ function liveFact(
   });
 }
 
-async function gather(ctx: ProbeContext): Promise<SshFacts> {
-  const options: SshOptions = parseSshOptions(ctx.config, ctx.host.isHostRoot);
-  const { host } = ctx;
+async function gather(ctx: ProbeContext<SshOptions>): Promise<SshFacts> {
+  const { host, options } = ctx;
   const listeners = await findListeners(host);
   // The file the running daemon reads (sshd -f) wins over the configured and the default path.
   const daemon = listeners[0];
-  const configPath =
-    daemon?.args.configFile ?? (typeof ctx.config.configPath === 'string' ? ctx.config.configPath : CONFIG_PATH);
+  const configPath = daemon?.args.configFile ?? options.configPath;
   const sshdPath = await findSshd(host);
   const configExists = await host.exists(configPath);
   const canExec = Boolean(sshdPath) && process.getuid?.() === 0;
@@ -428,7 +426,7 @@ const SSH_WATCH: readonly WatchSpec[] = [
 /** The live probe (an ssh2 connection to the daemon) is switched off; its checks then say unknown. */
 const SSH_SHED: ShedSpec = { action: 'ssh_live', options: { live: false }, checks: /^ssh\.live_/ };
 
-export const sshProbe = defineProbe<SshFacts>({
+export const sshProbe = defineProbe({
   name: 'ssh',
   description:
     'Effective sshd configuration (sshd -T per connection context, and a parser with Include and Match semantics for evidence), password exposure, root login, forwarding, limits, algorithm ratings, host keys, file modes, and a live ssh2 look at the daemon.',

@@ -4,7 +4,7 @@ import { DEFAULT_SSH_OPTIONS, parseSshOptions } from './options.js';
 
 export const SSH_OPTIONS = declareOptions({
   intro: "The sshd probe's thresholds and its live look at the daemon.",
-  parse: (raw, ctx) => parseSshOptions(raw, ctx.rootIsHost),
+  parse: (c, ctx) => parseSshOptions(c, ctx.rootIsHost),
   keys: [
     {
       key: 'permitRootLogin',
@@ -87,7 +87,7 @@ export const SSH_OPTIONS = declareOptions({
       key: 'configPath',
       type: t.str('absolute host path'),
       description: 'sshd_config to read when no running sshd names one with `-f`.',
-      default: '/etc/ssh/sshd_config',
+      default: DEFAULT_SSH_OPTIONS.configPath,
     },
   ],
 });

@@ -1,5 +1,5 @@
 /** The ssh probe's configuration section (`probes.ssh` in the YAML), validated with messages naming the key. */
-import { optionProblem, optionInt, optionSection } from '../../src/sdk.js';
+import { optionProblem, optionInt } from '../../src/sdk.js';
 import { isIP } from 'node:net';
 import type { SshOptions } from './types.js';
 
@@ -13,32 +13,17 @@ export const DEFAULT_SSH_OPTIONS: Readonly<Omit<SshOptions, 'live'>> = {
   sourceAddresses: [],
   minRsaBits: 3072,
   sshdTimeoutMs: 5000,
+  configPath: '/etc/ssh/sshd_config',
 };
 
-const KEYS = [
-  'permitRootLogin',
-  'maxAuthTries',
-  'maxSessions',
-  'loginGraceTimeSeconds',
-  'clientAliveIntervalMax',
-  'clientAliveCountMax',
-  'live',
-  'liveAddress',
-  'livePort',
-  'sourceAddresses',
-  'minRsaBits',
-  'sshdTimeoutMs',
-  'configPath',
-];
 const ROOT_LOGIN = ['yes', 'no', 'prohibit-password', 'without-password', 'forced-commands-only'];
 
 /**
- * Validate and fill defaults. The live probe defaults to on when the root is "/" (a scan of this machine)
- * and off for other roots, where the daemon on this machine's loopback is not the one the files describe;
- * the DaemonSet (hostNetwork, root /host) turns it on explicitly.
+ * Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. The live probe
+ * defaults to on when the root is "/" (a scan of this machine) and off for other roots, where the daemon on this
+ * machine's loopback is not the one the files describe; the DaemonSet (hostNetwork, root /host) turns it on.
  */
-export function parseSshOptions(raw: unknown, rootIsSlash: boolean): SshOptions {
-  const c = optionSection(raw, KEYS);
+export function parseSshOptions(c: Record<string, unknown>, rootIsSlash: boolean): SshOptions {
   const o: SshOptions = { ...DEFAULT_SSH_OPTIONS, live: rootIsSlash };
   if (c.permitRootLogin !== undefined) {
     if (
@@ -71,7 +56,10 @@ export function parseSshOptions(raw: unknown, rootIsSlash: boolean): SshOptions 
       optionProblem('sourceAddresses', 'must be a list of IP addresses');
     o.sourceAddresses = c.sourceAddresses as string[];
   }
-  if (c.configPath !== undefined && (typeof c.configPath !== 'string' || !c.configPath.startsWith('/')))
-    optionProblem('configPath', 'must be an absolute host path');
+  if (c.configPath !== undefined) {
+    if (typeof c.configPath !== 'string' || !c.configPath.startsWith('/'))
+      optionProblem('configPath', 'must be an absolute host path');
+    o.configPath = c.configPath;
+  }
   return o;
 }

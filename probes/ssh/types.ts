@@ -201,4 +201,6 @@ export interface SshOptions {
   /** Minimum RSA host key size. */
   minRsaBits: number;
   sshdTimeoutMs: number;
+  /** The sshd_config read when no running sshd names one with -f. */
+  configPath: string;
 }

@@ -4,11 +4,18 @@
  * No verdicts here; checks.ts decides.
  */
 import type { ProbeContext, Failure, HostRoot } from '../../src/sdk.js';
-import type { CertificateFact, Distribution, KubeletFacts, ProblemCode, SourceProblem, TlsFacts } from './types.js';
+import type {
+  CertificateFact,
+  Distribution,
+  KubeletFacts,
+  ProblemCode,
+  SourceProblem,
+  TlsFacts,
+  TlsOptions,
+} from './types.js';
 import { LOCATIONS, KUBELET, LIMITS } from './locations.js';
 import { expand, pathGlobToRegExp } from './discovery.js';
 import type { Candidate } from './discovery.js';
-import { parseTlsOptions } from './options.js';
 import { CERTIFICATE_LABELS, hasPemMarker, splitPem } from './pem.js';
 import { parseCertificate } from './certificate.js';
 import { parseKubeconfig } from './kubeconfig.js';
@@ -260,8 +267,8 @@ async function readCertificates(scan: Scan, files: readonly Candidate[]): Promis
   return examined;
 }
 
-export async function gatherTls(ctx: ProbeContext): Promise<TlsFacts> {
-  const options = parseTlsOptions(ctx.config);
+export async function gatherTls(ctx: ProbeContext<TlsOptions>): Promise<TlsFacts> {
+  const { options } = ctx;
   const now = ctx.now().getTime();
   const excluded = options.exclude.map(pathGlobToRegExp);
   const scan: Scan = {

@@ -22,7 +22,7 @@ export function measureTls(facts: TlsFacts): Measurement[] {
   }));
 }
 
-export const tlsProbe = defineProbe<TlsFacts>({
+export const tlsProbe = defineProbe({
   name: 'tls',
   description:
     'Node certificates (kubeadm PKI, kubeconfig-embedded, kubelet client and serving, k3s/RKE2, AKS): expired, expiring, not yet valid, weak keys, ' +

@@ -6,7 +6,7 @@ const GLOBS = t.text('list of absolute host paths or globs');
 
 export const TLS_OPTIONS = declareOptions({
   intro: 'Node certificates: expiry windows, key sizes, where else to look.',
-  parse: (raw) => parseTlsOptions(raw),
+  parse: (c) => parseTlsOptions(c),
   keys: [
     {
       key: 'warnDays',
@@ -33,19 +33,25 @@ export const TLS_OPTIONS = declareOptions({
       description: 'Smallest acceptable EC key.',
       default: DEFAULT_TLS_OPTIONS.minEcBits,
     },
-    { key: 'paths', type: GLOBS, description: 'More certificate files.', default: [], example: ['/etc/myapp/*.crt'] },
+    {
+      key: 'paths',
+      type: GLOBS,
+      description: 'More certificate files.',
+      default: [...DEFAULT_TLS_OPTIONS.paths],
+      example: ['/etc/myapp/*.crt'],
+    },
     {
       key: 'kubeconfigs',
       type: GLOBS,
       description: 'More kubeconfigs with embedded certificates.',
-      default: [],
+      default: [...DEFAULT_TLS_OPTIONS.kubeconfigs],
       example: ['/etc/kubernetes/*.conf'],
     },
     {
       key: 'exclude',
       type: GLOBS,
       description: 'Certificates not to judge.',
-      default: [],
+      default: [...DEFAULT_TLS_OPTIONS.exclude],
       example: ['/etc/ssl/certs/*'],
     },
   ],

@@ -12,8 +12,6 @@ export const DEFAULT_TLS_OPTIONS: Readonly<TlsOptions> = Object.freeze({
   exclude: [],
 });
 
-const KEYS = ['warnDays', 'criticalDays', 'minRsaBits', 'minEcBits', 'paths', 'kubeconfigs', 'exclude'];
-
 function paths(c: Record<string, unknown>, key: string): string[] {
   const v = c[key];
   if (v === undefined) return [];
@@ -22,13 +20,8 @@ function paths(c: Record<string, unknown>, key: string): string[] {
   return [...(v as string[])];
 }
 
-/** Validate and fill defaults; throws "key: problem". */
-export function parseTlsOptions(raw: unknown): TlsOptions {
-  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw)))
-    optionProblem('(section)', 'must be a mapping');
-  const c = (raw ?? {}) as Record<string, unknown>;
-  for (const k of Object.keys(c))
-    if (!KEYS.includes(k)) optionProblem(k, `unknown key (expected one of: ${KEYS.join(', ')})`);
+/** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
+export function parseTlsOptions(c: Record<string, unknown>): TlsOptions {
   const warnDays = optionInt(c, 'warnDays', 1, 3650, DEFAULT_TLS_OPTIONS.warnDays);
   const criticalDays = optionInt(c, 'criticalDays', 0, 3650, Math.min(DEFAULT_TLS_OPTIONS.criticalDays, warnDays));
   if (criticalDays > warnDays)

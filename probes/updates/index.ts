@@ -12,7 +12,6 @@
 import { defineProbe } from '../../src/sdk.js';
 import type { HostRoot, Measurement, ProbeContext } from '../../src/sdk.js';
 import type { FamilyFacts, UpdatesFacts, UpdatesOptions } from './types.js';
-import { parseUpdatesOptions } from './options.js';
 import { UPDATES_OPTIONS } from './option-spec.js';
 import { updatesChecks } from './checks.js';
 import { gatherDeb, isDebFamily } from './deb/family.js';
@@ -44,8 +43,8 @@ export async function readOsRelease(host: HostRoot): Promise<OsRelease> {
   return { ...EMPTY_OS, idLike: [] };
 }
 
-async function gather(ctx: ProbeContext): Promise<UpdatesFacts> {
-  const options = parseUpdatesOptions(ctx.config);
+async function gather(ctx: ProbeContext<UpdatesOptions>): Promise<UpdatesFacts> {
+  const { options } = ctx;
   const os = await readOsRelease(ctx.host);
   const cls = classifyOs(os);
   const facts: UpdatesFacts = {
@@ -98,7 +97,7 @@ export function measureUpdates(facts: UpdatesFacts): Measurement[] {
   ];
 }
 
-export const updatesProbe = defineProbe<UpdatesFacts>({
+export const updatesProbe = defineProbe({
   name: 'updates',
   description:
     'Pending and security updates from dpkg status and apt lists, or from the rpm database and the dnf/yum metadata cache (never running apt or dnf), held packages, reboot required, automatic updates (apt periodic settings, unattended-upgrades origins, dnf-automatic, yum-cron, timers), security metadata freshness; minimal or general-purpose OS, image version and update state of image-based OSes, and the end of support of the OS release, the kubelet and the container runtimes.',

@@ -6,7 +6,7 @@ const MiB = 1024 * 1024;
 
 export const UPDATES_OPTIONS = declareOptions({
   intro: 'Pending and security updates from the package databases (apt never runs).',
-  parse: (raw) => parseUpdatesOptions(raw),
+  parse: (c) => parseUpdatesOptions(c),
   keys: [
     {
       key: 'maxMetadataAgeDays',

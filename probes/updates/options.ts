@@ -1,5 +1,5 @@
 /** The updates probe's configuration section (`probes.updates`), validated with messages naming the key. */
-import { optionProblem, optionInt, optionSection } from '../../src/sdk.js';
+import { optionProblem, optionInt } from '../../src/sdk.js';
 import type { UpdatesOptions } from './types.js';
 
 export const DEFAULT_UPDATES_OPTIONS: Readonly<UpdatesOptions> = Object.freeze({
@@ -9,10 +9,8 @@ export const DEFAULT_UPDATES_OPTIONS: Readonly<UpdatesOptions> = Object.freeze({
   maxListBytes: 256 * 1024 * 1024,
 });
 
-const KEYS = ['maxMetadataAgeDays', 'allowedHolds', 'maxListFileBytes', 'maxListBytes'];
-
-export function parseUpdatesOptions(raw: unknown): UpdatesOptions {
-  const c = optionSection(raw, KEYS);
+/** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
+export function parseUpdatesOptions(c: Record<string, unknown>): UpdatesOptions {
   const o: UpdatesOptions = { ...DEFAULT_UPDATES_OPTIONS, allowedHolds: [...DEFAULT_UPDATES_OPTIONS.allowedHolds] };
   o.maxMetadataAgeDays = optionInt(c, 'maxMetadataAgeDays', 1, 365, o.maxMetadataAgeDays);
   o.maxListFileBytes = optionInt(c, 'maxListFileBytes', 1024, 4 * 1024 * 1024 * 1024, o.maxListFileBytes);

@@ -33,6 +33,7 @@ import type { Registry } from 'prom-client';
 import { HostRoot } from '../host/root.js';
 import type { Probe } from '../sdk.js';
 import type { Config } from '../config/config.js';
+import { parseProbeOptions } from '../scan/runner.js';
 import { changedNames, digestOf } from './watch/digest.js';
 import { ChangeBuffer } from './watch/debounce.js';
 import { createWatchMetrics } from './watch/metrics.js';
@@ -68,7 +69,7 @@ export interface WatchOptions {
   /** The fixed targets (default: those `probes` declare, declaredTargets). */
   targets?: readonly WatchTarget[];
   /**
-   * Probes whose watch and watchTargets() (config sections from `config`) add targets; only those config.scan.probes
+   * Probes whose watch and watchTargets() (options parsed from `config`) add targets; only those config.scan.probes
    * runs.
    */
   probes?: readonly Probe[] | undefined;
@@ -273,7 +274,8 @@ class ConfigWatcher implements Watcher {
     await Promise.all(
       listing.map(async (p) => {
         try {
-          const specs = await p.watchTargets!({ host, config: this.opts.config?.probes[p.name] ?? {} });
+          const options = parseProbeOptions(p, this.opts.config?.probes[p.name], host);
+          const specs = await p.watchTargets!({ host, options });
           if (this.closed) return;
           for (const s of specs) this.targets.push(compileTarget({ ...s, probes: [p.name] }));
         } catch (e) {

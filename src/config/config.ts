@@ -24,7 +24,7 @@ import type { SinkSettings } from '../sinks/registry.js';
 import { ConfigError } from './config-error.js';
 
 export { ConfigError };
-import { OptionError } from '../probe-options.js';
+import { OptionError, optionErrorKey } from '../probe-options.js';
 import type { OptionContext, ProbeOptions } from '../probe-options.js';
 
 export interface CheckOverride {
@@ -507,8 +507,8 @@ function exceptionRules(v: unknown, ctx: ValidationContext, src: string): Except
 }
 
 /**
- * Each probe's section, checked by the options the probe declares; kept as written (the probe parses it again in
- * its scan, with the scan's root and environment). A section of a probe that declares none must be empty.
+ * Each probe's section, checked by the options the probe declares; kept as written (the scan parses it, with its
+ * root and environment, and gives the probe the result). A section of a probe that declares none must be empty.
  */
 function probeSections(v: unknown, ctx: ValidationContext, src: string): Config['probes'] {
   if (!isObj(v)) throw new ConfigError('probes', 'must be a mapping of probe name to settings', src);
@@ -534,7 +534,7 @@ function checkProbeSection(name: string, section: Obj, options: ProbeOptions | u
   try {
     options.parse(section, VALIDATION_OPTION_CONTEXT);
   } catch (e) {
-    if (e instanceof OptionError) throw new ConfigError(e.key === '(section)' ? at : `${at}.${e.key}`, e.problem, src);
+    if (e instanceof OptionError) throw new ConfigError(optionErrorKey(name, e), e.problem, src);
     throw new ConfigError(at, (e as Error).message, src);
   }
 }

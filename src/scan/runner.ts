@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Finding, Measurement, OwnListener, ProbeRun, Report, Summary, Severity } from '../contracts.js';
 import { atLeast } from '../contracts.js';
 import type { Probe, Outcome, Check } from '../sdk.js';
+import { OptionError, optionErrorKey } from '../probe-options.js';
 import { HostRoot } from '../host/root.js';
 import { hostExec } from '../host/exec.js';
 import { detectOs, detectNodeName } from '../host/os.js';
@@ -174,16 +175,32 @@ async function runProbe(scan: ScanRun, probe: Probe): Promise<ProbeOutcome> {
   return { run, findings, measurements: measure(probe, facts, log) };
 }
 
+/**
+ * A probe's section parsed by its declared options, with this root and environment; undefined for a probe that
+ * declares none. The loader validated the section already; one that still fails (a configuration built without the
+ * loader) throws naming `probes.<name>.<key>`, so that in a scan the probe fails like any other.
+ */
+export function parseProbeOptions(probe: Probe, raw: unknown, host: HostRoot, env = process.env): unknown {
+  try {
+    return probe.options?.parse(raw ?? {}, { rootIsHost: host.isHostRoot, env });
+  } catch (e) {
+    if (e instanceof OptionError) throw new Error(`${optionErrorKey(probe.name, e)}: ${e.problem}`);
+    throw e;
+  }
+}
+
 async function gatherFacts(scan: ScanRun, probe: Probe, log: Logger): Promise<{ facts?: unknown; error?: string }> {
   const { opts } = scan;
   const ac = new AbortController();
   try {
+    // Once per scan, after the shed options were set over the section (src/agent/watchdog.ts).
+    const options = parseProbeOptions(probe, opts.config.probes[probe.name], scan.host);
     const facts = await withTimeout(
       probe.gather({
         host: scan.host,
         exec: scan.exec,
         log,
-        config: opts.config.probes[probe.name] ?? {},
+        options,
         signal: ac.signal,
         now: scan.now,
         mode: opts.mode ?? 'scan',

@@ -41,7 +41,7 @@ export async function gatherAccounts(root: string): Promise<AccountsFacts> {
     host,
     exec: hostExec(host.root),
     log,
-    config: {},
+    options: undefined,
     signal: new AbortController().signal,
     now: () => new Date('2026-12-06T10:00:00Z'),
     mode: 'scan',

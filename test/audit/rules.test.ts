@@ -79,7 +79,7 @@ describe('audit probe: what cannot be read', () => {
       host,
       exec: hostExec(host.root),
       log: pino({ level: 'silent' }),
-      config: {},
+      options: undefined,
       signal: new AbortController().signal,
       now: () => new Date(),
       mode: 'scan',

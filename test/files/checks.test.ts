@@ -4,12 +4,16 @@
  * interactive users, banners, options. Each case would fail if the verdict it names were different.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseFilesOptions } from '../../probes/files/options.js';
+import { FILES_OPTIONS } from '../../probes/files/option-spec.js';
+import { parsedOptions } from '../helpers/options.js';
 import { interactiveUsers } from '../../probes/files/gather.js';
 import { bannerLeaks, grubPasswordLines, parsePasswd } from '../../probes/files/parse.js';
 import { allowList } from '../../probes/files/setid.js';
 import { DEBIAN_OS, GROUP, PASSWD, ROCKY_OS, byCheck, makeRoot, scanFiles } from './helpers.js';
 import type { Entry } from './helpers.js';
+
+/** The section as the scan parses it: the declared options, unknown keys refused. */
+const parseFilesOptions = (raw: unknown) => parsedOptions(FILES_OPTIONS, raw);
 
 const roots: (() => void)[] = [];
 afterEach(() => roots.splice(0).forEach((c) => c()));

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writ
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { runScan } from '../../src/scan/runner.js';
+import { parseProbeOptions, runScan } from '../../src/scan/runner.js';
 import { defaultConfig } from '../../src/config/config.js';
 import { HostRoot } from '../../src/sdk.js';
 import type { ProbeContext } from '../../src/sdk.js';
@@ -40,7 +40,7 @@ export async function gatherFiles(
     host,
     exec: hostExec(host.root),
     log,
-    config: { walkBudgetMs: 60_000, ...files },
+    options: parseProbeOptions(filesProbe, { walkBudgetMs: 60_000, ...files }, host),
     signal: new AbortController().signal,
     now: () => new Date(),
     mode,

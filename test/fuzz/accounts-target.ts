@@ -141,7 +141,7 @@ export const accountsTarget: FuzzTarget = {
       host,
       exec: hostExec(host.root),
       log,
-      config: {},
+      options: undefined,
       signal: new AbortController().signal,
       now: () => new Date(0),
       mode: 'scan',

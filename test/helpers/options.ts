@@ -1,4 +1,4 @@
-import type { Probe } from '../../src/sdk.js';
+import type { OptionContext, Probe, ProbeOptions } from '../../src/sdk.js';
 
 /**
  * What the configuration loader would say of a probe's section: the declared parser's problem as "key: problem",
@@ -12,4 +12,9 @@ export function optionsProblem(probe: Probe<unknown>, raw: unknown): string | un
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+/** A section as the scan parses it: the declared parser, unknown keys refused, with this root and environment. */
+export function parsedOptions<O>(options: ProbeOptions<O>, raw: unknown, ctx: Partial<OptionContext> = {}): O {
+  return options.parse(raw, { rootIsHost: true, env: {}, ...ctx });
 }

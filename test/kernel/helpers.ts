@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { runScan } from '../../src/scan/runner.js';
+import { parseProbeOptions, runScan } from '../../src/scan/runner.js';
 import { defaultConfig } from '../../src/config/config.js';
 import { HostRoot } from '../../src/sdk.js';
 import type { ProbeContext } from '../../src/sdk.js';
@@ -42,7 +42,7 @@ export async function gatherKernel(root: string, kernelConfig: Record<string, un
     host,
     exec: hostExec(host.root),
     log,
-    config: kernelConfig,
+    options: parseProbeOptions(kernelProbe, kernelConfig, host),
     signal: new AbortController().signal,
     now: () => new Date(),
     mode: 'scan',

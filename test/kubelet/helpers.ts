@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { runScan } from '../../src/scan/runner.js';
+import { parseProbeOptions, runScan } from '../../src/scan/runner.js';
 import { defaultConfig } from '../../src/config/config.js';
 import { HostRoot } from '../../src/sdk.js';
 import type { Probe, ProbeContext } from '../../src/sdk.js';
@@ -34,7 +34,7 @@ export async function gatherWith<F>(probe: Probe, root: string, probeConfig: Rec
     host,
     exec: hostExec(host.root),
     log,
-    config: probeConfig,
+    options: parseProbeOptions(probe, probeConfig, host),
     signal: new AbortController().signal,
     now: () => new Date(),
     mode: 'scan',

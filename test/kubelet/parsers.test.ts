@@ -23,7 +23,11 @@ import {
   V1BETA1_DEFAULTS,
   LEGACY_FLAG_DEFAULTS,
 } from '../../src/host/facts/kubelet/fields.js';
-import { parseKubeletOptions } from '../../probes/kubelet/options.js';
+import { KUBELET_OPTIONS } from '../../probes/kubelet/option-spec.js';
+import { parsedOptions } from '../helpers/options.js';
+
+/** The section as the scan parses it: the declared options, unknown keys refused. */
+const parseKubeletOptions = (raw: unknown) => parsedOptions(KUBELET_OPTIONS, raw);
 
 const W = (...a: string[]) => wordsOf(a, '/proc/1/cmdline');
 

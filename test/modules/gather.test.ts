@@ -32,7 +32,7 @@ async function evaluate(dir: string): Promise<Map<string, Outcome>> {
     host,
     exec: hostExec(host.root),
     log: pino({ level: 'silent' }),
-    config: {},
+    options: undefined,
     signal: new AbortController().signal,
     now: () => new Date(),
     mode: 'scan',

@@ -12,6 +12,7 @@ import type { Probe, ProbeContext } from '../../src/sdk.js';
 import { portsProbe } from '../../probes/ports/index.js';
 import { gatherPorts } from '../../probes/ports/gather.js';
 import type { PortsFacts } from '../../probes/ports/types.js';
+import type { PortsOptions } from '../../probes/ports/options.js';
 import { DEFAULT_ALLOW_LIST } from '../../probes/ports/options.js';
 import { materialize } from '../helpers/hosts.js';
 import { loopbackOnly, rootWithListeners, silent, tcpListen } from './helpers.js';
@@ -150,8 +151,8 @@ describe('the reachability scan leaves the agent port to ports.agent_exposed', (
     const root = rootWithListeners([agentPort.port, other.port]);
     cleanups.push(root.cleanup);
     const calls: string[] = [];
-    const probe = defineProbe<PortsFacts>({
-      ...(portsProbe as unknown as Probe<PortsFacts>),
+    const probe = defineProbe<PortsFacts, PortsOptions>({
+      ...(portsProbe as unknown as Probe<PortsFacts, PortsOptions>),
       gather: (ctx) => gatherPorts(ctx, { connect: loopbackOnly(calls) }),
     });
     try {

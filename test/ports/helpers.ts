@@ -12,6 +12,9 @@ import { HostRoot } from '../../src/sdk.js';
 import type { ProbeContext } from '../../src/sdk.js';
 import { tcpConnect } from '../../probes/ports/reachability.js';
 import type { Connector } from '../../probes/ports/reachability.js';
+import { PORTS_OPTIONS } from '../../probes/ports/option-spec.js';
+import type { PortsOptions } from '../../probes/ports/options.js';
+import { parsedOptions } from '../helpers/options.js';
 
 export const silent = pino({ level: 'silent' });
 
@@ -26,12 +29,18 @@ export function loopbackOnly(calls: string[] = []): Connector {
   };
 }
 
-export function context(root: string, config: Record<string, unknown>, mode: 'scan' | 'agent' = 'scan'): ProbeContext {
+/** The probe's context as a scan gives it: `config` is the section, parsed by the probe's declared options. */
+export function context(
+  root: string,
+  config: Record<string, unknown>,
+  mode: 'scan' | 'agent' = 'scan',
+): ProbeContext<PortsOptions> {
+  const host = new HostRoot(root);
   return {
-    host: new HostRoot(root),
+    host,
     exec: async () => ({ ok: false, reason: 'not_found', message: 'no exec in ports tests', stderr: '' }),
     log: silent,
-    config,
+    options: parsedOptions(PORTS_OPTIONS, config, { rootIsHost: host.isHostRoot }),
     signal: new AbortController().signal,
     now: () => new Date(),
     mode,

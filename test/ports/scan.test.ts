@@ -12,6 +12,7 @@ import { defineProbe } from '../../src/sdk.js';
 import { portsProbe } from '../../probes/ports/index.js';
 import { gatherPorts } from '../../probes/ports/gather.js';
 import type { PortsFacts } from '../../probes/ports/types.js';
+import type { PortsOptions } from '../../probes/ports/options.js';
 import { fixtureNames, materialize } from '../helpers/hosts.js';
 import type { Materialized } from '../helpers/hosts.js';
 import { closedPort, loopbackOnly, rootWithListeners, silent, tcpListen } from './helpers.js';
@@ -33,8 +34,8 @@ function record(findings: readonly Finding[]): void {
 
 /** The probe with its connector held to loopback: what every agent-mode test here runs. */
 function guardedProbe(calls: string[] = []): Probe {
-  return defineProbe<PortsFacts>({
-    ...(portsProbe as unknown as Probe<PortsFacts>),
+  return defineProbe<PortsFacts, PortsOptions>({
+    ...(portsProbe as unknown as Probe<PortsFacts, PortsOptions>),
     gather: (ctx) => gatherPorts(ctx, { connect: loopbackOnly(calls) }),
   });
 }

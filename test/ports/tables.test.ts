@@ -2,10 +2,14 @@
 import { describe, it, expect } from 'vitest';
 import { SEVERITIES } from '../../src/contracts.js';
 import { DANGEROUS_PORTS, REASONS } from '../../probes/ports/dangerous.js';
-import { DEFAULT_ALLOW_LIST, allowed, parsePortRange, parsePortsOptions } from '../../probes/ports/options.js';
+import { DEFAULT_ALLOW_LIST, allowed, parsePortRange } from '../../probes/ports/options.js';
+import { PORTS_OPTIONS } from '../../probes/ports/option-spec.js';
 import { NON_PUBLIC_RANGES, isPublic, nonPublicRange } from '../../probes/ports/addresses.js';
 import { portsProbe } from '../../probes/ports/index.js';
-import { optionsProblem } from '../helpers/options.js';
+import { optionsProblem, parsedOptions } from '../helpers/options.js';
+
+/** The section as the scan parses it: the declared options, unknown keys refused. */
+const parsePortsOptions = (raw: unknown) => parsedOptions(PORTS_OPTIONS, raw);
 
 describe('dangerous ports table', () => {
   it('ids are unique ports.<snake_case> and become checks of the probe', () => {

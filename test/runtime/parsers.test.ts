@@ -19,7 +19,11 @@ import { normaliseContainerd, parseHostsToml, parseContainerdArgs } from '../../
 import { normaliseCrio, parseCrioArgs } from '../../src/host/facts/runtime/crio.js';
 import { parseAuditRules, parseKubeletCgroupDriver } from '../../probes/runtime/host.js';
 import { checkMode, judgeMode } from '../../src/host/facts/runtime/files.js';
-import { parseRuntimeOptions } from '../../probes/runtime/options.js';
+import { RUNTIME_OPTIONS } from '../../probes/runtime/option-spec.js';
+import { parsedOptions } from '../helpers/options.js';
+
+/** The section as the scan parses it: the declared options, unknown keys refused. */
+const parseRuntimeOptions = (raw: unknown) => parsedOptions(RUNTIME_OPTIONS, raw);
 
 const HUGE = 'a'.repeat(5 * 1024 * 1024);
 

@@ -19,10 +19,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { runtimeDefault } from '../../probes/seccomp/runtime-default.js';
 import { HostRoot } from '../../src/host/root.js';
-import { parseSeccompOptions } from '../../probes/seccomp/options.js';
+import { SECCOMP_OPTIONS } from '../../probes/seccomp/option-spec.js';
+import { parsedOptions } from '../helpers/options.js';
 import { applyExclusions, detectSelf } from '../../probes/seccomp/index.js';
 import type { ContainerFact } from '../../probes/seccomp/types.js';
 import { FIXTURES } from '../helpers/hosts.js';
+
+/** The section as the scan parses it: the declared options, unknown keys refused. */
+const parseSeccompOptions = (raw: unknown) => parsedOptions(SECCOMP_OPTIONS, raw);
 
 describe('/proc/<pid>/status', () => {
   it('reads the text of a real runc container', () => {

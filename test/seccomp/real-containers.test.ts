@@ -29,6 +29,7 @@ import { seccompProbe } from '../../probes/seccomp/index.js';
 import type { SeccompFacts } from '../../probes/seccomp/index.js';
 import { CAP_NAMES } from '../../probes/seccomp/caps.js';
 import { hostExec } from '../../src/host/exec.js';
+import { parseProbeOptions } from '../../src/scan/runner.js';
 
 const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => existsSync(p));
 const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
@@ -124,7 +125,7 @@ describe.skipIf(why !== undefined)('real runc containers on this host', () => {
       host,
       exec: hostExec('/'),
       log,
-      config: {},
+      options: parseProbeOptions(seccompProbe, {}, host),
       signal: new AbortController().signal,
       now: () => new Date(),
       mode: 'scan',

@@ -29,7 +29,7 @@ async function evaluate(dir: string, role: 'node' | 'server' = 'server'): Promis
     host,
     exec: hostExec(host.root),
     log: pino({ level: 'silent' }),
-    config: {},
+    options: undefined,
     signal: new AbortController().signal,
     now: () => new Date(),
     mode: 'scan',

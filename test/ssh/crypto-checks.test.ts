@@ -135,6 +135,7 @@ function makeFacts(b: Build = {}): SshFacts {
       sourceAddresses: [],
       minRsaBits: b.minRsaBits ?? 3072,
       sshdTimeoutMs: 5000,
+      configPath: '/etc/ssh/sshd_config',
     },
   };
 }

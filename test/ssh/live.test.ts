@@ -156,6 +156,7 @@ const OPTIONS: SshOptions = {
   sourceAddresses: [],
   minRsaBits: 3072,
   sshdTimeoutMs: 5000,
+  configPath: '/etc/ssh/sshd_config',
 };
 
 function settingsFrom(values: Record<string, string | string[]> | Map<string, string[]>): Map<string, Setting> {

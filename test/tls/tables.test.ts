@@ -8,10 +8,14 @@ import {
   RSASSA_PSS_OID,
 } from '../../probes/tls/algorithms.js';
 import { LOCATIONS, KUBELET } from '../../probes/tls/locations.js';
-import { parseTlsOptions, DEFAULT_TLS_OPTIONS } from '../../probes/tls/options.js';
+import { DEFAULT_TLS_OPTIONS } from '../../probes/tls/options.js';
+import { TLS_OPTIONS } from '../../probes/tls/option-spec.js';
 import { pathGlobToRegExp } from '../../probes/tls/discovery.js';
 import { tlsProbe } from '../../probes/tls/index.js';
-import { optionsProblem } from '../helpers/options.js';
+import { optionsProblem, parsedOptions } from '../helpers/options.js';
+
+/** The section as the scan parses it: the declared options, unknown keys refused. */
+const parseTlsOptions = (raw: unknown) => parsedOptions(TLS_OPTIONS, raw);
 
 const DOTTED = /^[0-2](\.(0|[1-9]\d*))+$/;
 

@@ -18,6 +18,7 @@ import { measurementProblem } from '../../src/metrics/probe-metrics.js';
 import { updatesProbe } from '../../probes/updates/index.js';
 import type { UpdatesFacts } from '../../probes/updates/types.js';
 import { FIXTURES, fixtureNames, materialize, expectationProblems } from '../helpers/hosts.js';
+import { parseProbeOptions } from '../../src/scan/runner.js';
 
 const log = pino({ level: 'silent' });
 const names = fixtureNames().filter((n) => n.startsWith('updates-') || n.startsWith('rpm-'));
@@ -138,7 +139,7 @@ describe.skipIf(!haveApt)('apt agrees with the probe on every updates fixture', 
       host,
       exec: hostExec(r),
       log,
-      config: {},
+      options: parseProbeOptions(updatesProbe, {}, host),
       signal: new AbortController().signal,
       now: () => nowOf(name),
       mode: 'scan',

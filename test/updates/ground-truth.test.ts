@@ -15,6 +15,7 @@ import { HostRoot } from '../../src/host/root.js';
 import { hostExec } from '../../src/host/exec.js';
 import { updatesProbe } from '../../probes/updates/index.js';
 import type { UpdatesFacts } from '../../probes/updates/types.js';
+import { parseProbeOptions } from '../../src/scan/runner.js';
 
 const LISTS = MACHINE_LISTS;
 const haveApt =
@@ -68,7 +69,7 @@ describe.skipIf(!haveApt)('ground truth: apt list --upgradable on this machine',
       host,
       exec: hostExec(host.root),
       log: pino({ level: 'silent' }),
-      config: {},
+      options: parseProbeOptions(updatesProbe, {}, host),
       signal: new AbortController().signal,
       now: () => new Date(),
       mode: 'scan',

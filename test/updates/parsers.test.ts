@@ -12,9 +12,13 @@ import { parsePreferences, isPreferencesPart } from '../../probes/updates/deb/pr
 import { decode, compressionOf } from '../../probes/updates/compress.js';
 import { computeUpdates, filePriority, securityRule } from '../../probes/updates/deb/policy.js';
 import { compareKernels, kernelPackages } from '../../probes/updates/deb/family.js';
-import { parseUpdatesOptions } from '../../probes/updates/options.js';
+import { UPDATES_OPTIONS } from '../../probes/updates/option-spec.js';
+import { parsedOptions } from '../helpers/options.js';
 import type { AptList } from '../../probes/updates/deb/lists.js';
 import type { InstalledPackage } from '../../src/host/facts/dpkg/status.js';
+
+/** The section as the scan parses it: the declared options, unknown keys refused. */
+const parseUpdatesOptions = (raw: unknown) => parsedOptions(UPDATES_OPTIONS, raw);
 
 const STATUS = `Package: libc6
 Status: install ok installed

@@ -24,6 +24,7 @@ import { readAptLists } from '../../probes/updates/deb/lists.js';
 import type { AptList } from '../../probes/updates/deb/lists.js';
 import { computePolicy } from '../../probes/updates/deb/policy.js';
 import { readPreferences } from '../../probes/updates/deb/family.js';
+import { parseProbeOptions } from '../../src/scan/runner.js';
 
 const LISTS = MACHINE_LISTS;
 const haveApt =
@@ -303,7 +304,7 @@ async function gather(): Promise<DebFamilyFacts> {
     host,
     exec: hostExec(host.root),
     log: pino({ level: 'silent' }),
-    config: {},
+    options: parseProbeOptions(updatesProbe, {}, host),
     signal: new AbortController().signal,
     now: () => new Date(),
     mode: 'scan',

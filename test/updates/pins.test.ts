@@ -23,6 +23,7 @@ import { hostExec } from '../../src/host/exec.js';
 import { updatesProbe } from '../../probes/updates/index.js';
 import { updatesChecks } from '../../probes/updates/checks.js';
 import type { UpdatesFacts } from '../../probes/updates/types.js';
+import { parseProbeOptions } from '../../src/scan/runner.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -507,7 +508,7 @@ describe('reading preferences from a host and what the checks say', () => {
       host,
       exec: hostExec(host.root),
       log: pino({ level: 'silent' }),
-      config: {},
+      options: parseProbeOptions(updatesProbe, {}, host),
       signal: new AbortController().signal,
       now: () => new Date('2026-11-24T12:00:00Z'),
       mode: 'scan',

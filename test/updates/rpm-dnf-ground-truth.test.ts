@@ -20,6 +20,7 @@ import { HostRoot } from '../../src/host/root.js';
 import { hostExec } from '../../src/host/exec.js';
 import { updatesProbe } from '../../probes/updates/index.js';
 import type { RpmFamilyFacts, UpdatesFacts } from '../../probes/updates/types.js';
+import { parseProbeOptions } from '../../src/scan/runner.js';
 
 const TOOLS = ['rpm', 'rpmbuild', 'createrepo_c', 'modifyrepo_c', 'dnf'];
 const missing = TOOLS.filter((t) => !['/usr/bin', '/bin', '/usr/local/bin'].some((d) => existsSync(path.join(d, t))));
@@ -278,7 +279,7 @@ describe.skipIf(missing.length > 0)(
         host,
         exec: hostExec(root),
         log,
-        config: {},
+        options: parseProbeOptions(updatesProbe, {}, host),
         signal: new AbortController().signal,
         now: () => new Date(),
         mode: 'scan',
