@@ -9,7 +9,8 @@ import { isIP } from 'node:net';
 import { yamlLib } from '../lazy-libs.js';
 import { isSeverity, SEVERITIES } from '../contracts.js';
 import type { Severity } from '../contracts.js';
-import { KeyedProblem } from '../sinks/keyed.js';
+import { isObj, KeyedProblem } from '../sinks/keyed.js';
+import type { Obj } from '../sinks/keyed.js';
 import { parseRouting } from '../sinks/routing-config.js';
 import type { Routing } from '../sinks/routing-config.js';
 import {
@@ -198,9 +199,6 @@ export function defaultConfig(): Config {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function allowKeys(o: Obj, at: string, keys: readonly string[], src: string): void {
   for (const k of Object.keys(o)) {
@@ -571,9 +569,10 @@ function applyIngestKeys(cc: CollectorConfig, c: Obj, src: string): void {
       requireClientCert: false,
     };
     if (t.clientCaFile !== undefined) tls.clientCaFile = str(t.clientCaFile, 'collector.tls.clientCaFile', src);
-    if (t.requireClientCert !== undefined && typeof t.requireClientCert !== 'boolean')
-      throw new ConfigError('collector.tls.requireClientCert', 'must be true or false', src);
-    tls.requireClientCert = t.requireClientCert ?? tls.clientCaFile !== undefined;
+    tls.requireClientCert =
+      t.requireClientCert === undefined
+        ? tls.clientCaFile !== undefined
+        : bool(t.requireClientCert, 'collector.tls.requireClientCert', src);
     if (tls.requireClientCert && tls.clientCaFile === undefined)
       throw new ConfigError(
         'collector.tls.requireClientCert',
@@ -595,11 +594,8 @@ function applyIngestKeys(cc: CollectorConfig, c: Obj, src: string): void {
 
 /** Who may write for which node, and the clock (collector.requireNodeBinding, …, serviceAccountTokens). */
 function applyIdentityKeys(cc: CollectorConfig, c: Obj, src: string): void {
-  if (c.requireNodeBinding !== undefined) {
-    if (typeof c.requireNodeBinding !== 'boolean')
-      throw new ConfigError('collector.requireNodeBinding', 'must be true or false', src);
-    cc.requireNodeBinding = c.requireNodeBinding;
-  }
+  if (c.requireNodeBinding !== undefined)
+    cc.requireNodeBinding = bool(c.requireNodeBinding, 'collector.requireNodeBinding', src);
   if (c.maxNodesPerToken !== undefined)
     cc.maxNodesPerToken = int(c.maxNodesPerToken, 'collector.maxNodesPerToken', src, 0, 10_000_000);
   if (c.clockSkewSeconds !== undefined)
