@@ -11,8 +11,8 @@ import {
   parseUnit,
   splitWords,
   wordsOf,
-  lastFlag,
 } from '../../src/host/facts/kubelet/argv.js';
+import { lastFlag } from '../../src/host/facts/processes/index.js';
 import { parseCmdline } from '../../src/sdk.js';
 import { parseKubeletConfig, parseRancherConfig } from '../../src/host/facts/kubelet/config-file.js';
 import {

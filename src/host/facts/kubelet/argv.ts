@@ -59,9 +59,6 @@ export function parseFlags(
   return { flags, problems };
 }
 
-/** The last value of a flag, as pflag keeps it: the shared one, the kubelet's flags being read by the same scan. */
-export { lastFlag } from '../processes/index.js';
-
 /** Words of an argv, each with the file (and the word) as evidence. */
 export function wordsOf(argv: readonly string[], file: string): Word[] {
   return argv.map((text) => ({ text, evidence: { file, text: text.slice(0, 300) } }));

@@ -13,9 +13,9 @@
 import path from 'node:path';
 import type { Evidence } from '../../../contracts.js';
 import type { HostRoot } from '../../root.js';
-import { findProcesses } from '../processes/index.js';
+import { findProcesses, lastFlag } from '../processes/index.js';
 import { perScan } from '../cache.js';
-import { MAX_ARGS, collectUnit, expandExec, lastFlag, parseEnvFile, parseFlags, parseUnit, wordsOf } from './argv.js';
+import { MAX_ARGS, collectUnit, expandExec, parseEnvFile, parseFlags, parseUnit, wordsOf } from './argv.js';
 import type { EnvVar, UnitDirective, Word } from './argv.js';
 import { parseKubeletConfig, parseRancherConfig } from './config-file.js';
 import { FLAG_BY_NAME, LEGACY_FLAG_DEFAULTS, V1BETA1_DEFAULTS, clip, convertFlag } from './fields.js';
