@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitFor as sharedWaitFor } from '../helpers/wait.js';
 
 const LOG_LIMIT = 256 * 1024;
 
@@ -124,7 +125,10 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Poll until f() returns something other than undefined; the error names what was awaited and what was seen. */
+/**
+ * Poll until f() returns something other than undefined (false too is a value here), on the suite's waitFor; an
+ * error thrown by f() counts as not yet. The error names what was awaited, the last error and what `diagnose` says.
+ */
 export async function waitFor<T>(
   what: string,
   f: () => Promise<T | undefined> | T | undefined,
@@ -132,22 +136,26 @@ export async function waitFor<T>(
   diagnose?: () => Promise<string> | string,
   intervalMs = 200,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
   let lastError = '';
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      lastError = (e as Error).message;
-    }
-    if (Date.now() > end) {
-      const more = diagnose ? await diagnose() : '';
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}${more ? `\n${more}` : ''}`,
-      );
-    }
-    await sleep(intervalMs);
+  try {
+    const got = await sharedWaitFor(
+      () => `${what} for ${timeoutMs} ms${lastError ? ` (last error: ${lastError})` : ''}`,
+      async () => {
+        try {
+          const value = await f();
+          return value === undefined ? undefined : { value };
+        } catch (e) {
+          lastError = (e as Error).message;
+          return undefined;
+        }
+      },
+      timeoutMs,
+      intervalMs,
+    );
+    return got.value;
+  } catch (e) {
+    const more = diagnose ? await diagnose() : '';
+    throw new Error(`${(e as Error).message}${more ? `\n${more}` : ''}`);
   }
 }
 
