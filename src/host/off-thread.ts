@@ -10,62 +10,67 @@ import { fileURLToPath } from 'node:url';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { HostRoot } from './root.js';
 
-/** What the worker receives. */
-interface OffThreadJob<I> {
+/** What the worker is started with; its input follows as the first message. */
+interface OffThreadJob {
   root: string;
-  input: I;
 }
 
 type Answer<O> = { ok: true; result: O } | { ok: false; error: string };
 
 /**
- * Run the worker module `file` (which calls serveOffThread) over `input`, with a HostRoot for host.root. Done
- * in place by `inPlace` when the built worker file is absent (running from the TypeScript sources) or when
- * the worker cannot start or dies without answering (a thread limit), so the result is the same either way.
- * An error the work throws in the worker is thrown here (its message). An abort terminates the worker and throws
- * the signal's reason.
+ * Run the worker module `file` (which calls serveOffThread) over `input`, with a HostRoot for host.root. The
+ * input may still be coming: the worker starts at once and gets it when it resolves, so that its start-up (a
+ * new isolate, ~50 ms of CPU) overlaps whatever the input waits for. Done in place by `inPlace` when the built
+ * worker file is absent (running from the TypeScript sources) or when the worker cannot start or dies without
+ * answering (a thread limit), so the result is the same either way. An error the work throws in the worker is
+ * thrown here (its message), as is the input's own; an abort terminates the worker and throws the signal's reason.
  */
 export async function offThread<I, O>(
   file: URL,
   host: HostRoot,
-  input: I,
-  inPlace: () => Promise<O>,
+  input: I | Promise<I>,
+  inPlace: (input: I) => Promise<O>,
   signal?: AbortSignal,
 ): Promise<O> {
   if (signal?.aborted) throw signal.reason;
-  if (file.protocol !== 'file:' || !existsSync(fileURLToPath(file))) return inPlace();
+  if (file.protocol !== 'file:' || !existsSync(fileURLToPath(file))) return inPlace(await input);
   let worker: Worker;
   try {
-    worker = new Worker(file, { workerData: { root: host.root, input } satisfies OffThreadJob<I> });
+    worker = new Worker(file, { workerData: { root: host.root } satisfies OffThreadJob });
   } catch {
-    return inPlace();
+    return inPlace(await input);
   }
+  const answer = new Promise<Answer<O> | undefined>((resolve) => {
+    worker.once('message', (m: Answer<O>) => resolve(m));
+    worker.once('error', () => resolve(undefined));
+    worker.once('exit', () => resolve(undefined));
+  });
   const onAbort = () => void worker.terminate();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const answer = await new Promise<Answer<O> | undefined>((resolve) => {
-      worker.once('message', (m: Answer<O>) => resolve(m));
-      worker.once('error', () => resolve(undefined));
-      worker.once('exit', () => resolve(undefined));
-    });
+    const value = await input;
+    worker.postMessage(value);
+    const a = await answer;
     if (signal?.aborted) throw signal.reason;
-    if (answer === undefined) return await inPlace();
-    if (!answer.ok) throw new Error(answer.error);
-    return answer.result;
+    if (a === undefined) return await inPlace(value);
+    if (!a.ok) throw new Error(a.error);
+    return a.result;
   } finally {
     signal?.removeEventListener('abort', onAbort);
     void worker.terminate();
   }
 }
 
-/** In a worker module: run `work` over the job offThread sent and answer with its result or its error. */
+/** In a worker module: run `work` over the input offThread sends and answer with its result or its error. */
 export function serveOffThread<I, O>(work: (host: HostRoot, input: I) => Promise<O>): void {
   const port = parentPort;
   if (!port) throw new Error('serveOffThread runs in a worker thread started by offThread');
-  const job = workerData as OffThreadJob<I>;
-  work(new HostRoot(job.root), job.input).then(
-    (result) => port.postMessage({ ok: true, result } satisfies Answer<O>),
-    (e: unknown) =>
-      port.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) } satisfies Answer<O>),
-  );
+  const host = new HostRoot((workerData as OffThreadJob).root);
+  port.once('message', (input: I) => {
+    work(host, input).then(
+      (result) => port.postMessage({ ok: true, result } satisfies Answer<O>),
+      (e: unknown) =>
+        port.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) } satisfies Answer<O>),
+    );
+  });
 }

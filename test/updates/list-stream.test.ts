@@ -446,6 +446,25 @@ describe('readAptLists in a worker thread', () => {
     }
   });
 
+  it('takes its options when they come, and rejects with their error when they fail', async () => {
+    const root = listsRoot();
+    try {
+      const host = new HostRoot(root);
+      const opts = { names: NAMES, maxFileBytes: 1 << 20, maxListBytes: 1 << 20 };
+      const { readAptListsOffThread } = await built();
+      let give!: (o: typeof opts) => void;
+      const later = new Promise<typeof opts>((resolve) => (give = resolve));
+      const off = readAptListsOffThread(host, later);
+      give(opts);
+      expect(await off).toEqual(await readAptLists(host, opts));
+      await expect(readAptListsOffThread(host, Promise.reject(new Error('no dpkg status')))).rejects.toThrow(
+        'no dpkg status',
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('a scan aborted before or during the read rejects with the abort', async () => {
     const root = listsRoot();
     try {

@@ -223,7 +223,21 @@ function sourceFact(r: ReleaseFile, lists: readonly AptList[]): SourceFact {
 export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Promise<DebFamilyFacts> {
   const { host } = ctx;
   const problems: string[] = [];
-  const st = await readDpkgStatus(host);
+  const read = readDpkgStatus(host);
+  // The lists' worker starts now and gets the installed names when dpkg's status is read: its start-up overlaps
+  // the read. Without a status it gets nothing and ends, and the probe fails below.
+  const aptLists = readAptListsOffThread(
+    host,
+    read.then((st) => {
+      if (!st.ok) throw new Error('no dpkg status');
+      const names = new Set(st.parsed().packages.map((p) => p.name));
+      return { names, maxFileBytes: options.maxListFileBytes, maxListBytes: options.maxListBytes };
+    }),
+    undefined,
+    ctx.signal,
+  );
+  aptLists.catch(() => undefined); // awaited below, unless the status fails first
+  const st = await read;
   if (!st.ok) throw new Error(`cannot read ${DPKG_STATUS_PATH}: ${st.code.replace(/_/g, ' ')} (${st.reason})`);
   const status = st.parsed();
   for (const p of status.problems.slice(0, 10)) problems.push(`${DPKG_STATUS_PATH}:${p.line}: ${p.message}`);
@@ -231,16 +245,7 @@ export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Pro
   const conf = await readAptConf(host);
   const defaultRelease = conf.scalars.get('apt::default-release');
   const [apt, pins, reboot, automatic] = await Promise.all([
-    readAptListsOffThread(
-      host,
-      {
-        names: new Set(installed.map((p) => p.name)),
-        maxFileBytes: options.maxListFileBytes,
-        maxListBytes: options.maxListBytes,
-      },
-      undefined,
-      ctx.signal,
-    ),
+    aptLists,
     readPreferences(host),
     rebootFacts(ctx, installed),
     autoUpdateFacts(host, conf, installed),

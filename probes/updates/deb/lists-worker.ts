@@ -4,9 +4,7 @@
  * would hold every other probe back. Imports only the worker SDK and this folder (the worker loads them anew).
  */
 import { serveOffThread } from '../../../src/worker-sdk.js';
-import { readAptLists } from './lists.js';
+import { readAptLists, optionsOf } from './lists.js';
 import type { ListsJob } from './lists.js';
 
-serveOffThread((host, job: ListsJob) =>
-  readAptLists(host, job.names ? { ...job.opts, names: new Set(job.names) } : job.opts, job.dir),
-);
+serveOffThread((host, job: ListsJob) => readAptLists(host, optionsOf(job), job.dir));

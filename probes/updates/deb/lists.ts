@@ -76,6 +76,10 @@ export interface ListsJob {
   dir: string;
 }
 
+/** The options a job stands for. */
+export const optionsOf = (job: ListsJob): ReadListsOptions =>
+  job.names ? { ...job.opts, names: new Set(job.names) } : job.opts;
+
 const LIST_RE = /_Packages(\.(gz|xz|lz4|zst|bz2|lzma))?$/;
 const RELEASE_RE = /_(InRelease|Release)$/;
 const FIELDS = new Set(['package', 'version', 'architecture', 'phased-update-percentage', 'source']);
