@@ -69,10 +69,16 @@ describe('connectScan', () => {
   });
   it('stops on abort', async () => {
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 50);
+    // Aborted once the scan is under way (its second connect), not after a fixed time.
+    const times: number[] = [];
+    const connect = fake(() => false, times);
     const r = await connectScan(
       { ...plan, ratePerSecond: 20, targets: ['127.0.0.1'], ports: Array.from({ length: 100 }, (_, i) => 3000 + i) },
-      fake(() => false),
+      async (address, port, ...rest) => {
+        const answer = await connect(address, port, ...rest);
+        if (times.length === 2) ac.abort();
+        return answer;
+      },
       ac.signal,
     );
     expect(r.incomplete).toBe('aborted');
