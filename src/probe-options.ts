@@ -51,12 +51,19 @@ export interface ProbeOptions<O = unknown> {
   parse(raw: unknown, ctx: OptionContext): O;
 }
 
+/** Where a declared section keeps its keys' declarations (a symbol: never a key of the YAML mapping). */
+const DECLARED: unique symbol = Symbol('declared options');
+
 /**
- * What a probe writes: its parser is given the section as a mapping that holds declared keys only (the keys of
- * `keys`, and of a nested mapping such as `exclude.podUids`), so that no probe keeps a second list of its keys.
+ * A section as its parser is given it: a mapping that holds declared keys only (the keys of `keys`, and of a nested
+ * mapping such as `exclude.podUids`), carrying their declarations, so that the parser's helpers (optionInt) take a
+ * key's bounds from there and no probe writes its keys, or their bounds, a second time.
  */
+export type DeclaredSection = Record<string, unknown> & { readonly [DECLARED]: ReadonlyMap<string, OptionSpec> };
+
+/** What a probe writes: the documentation of its section and the parser of the declared section. */
 export interface OptionDeclaration<O> extends Omit<ProbeOptions<O>, 'parse'> {
-  parse(section: Record<string, unknown>, ctx: OptionContext): O;
+  parse(section: DeclaredSection, ctx: OptionContext): O;
 }
 
 /** A problem with one key of a probe's section; `key` is relative to the section, `(section)` for all of it. */
@@ -77,7 +84,8 @@ export function optionProblem(key: string, problem: string): never {
 /** Define a probe's options with the parsed type inferred; unknown keys are refused from `keys` before `parse`. */
 export function declareOptions<O>(o: OptionDeclaration<O>): ProbeOptions<O> {
   const tree = keyTree(o.keys);
-  return { ...o, parse: (raw, ctx) => o.parse(declaredSection(raw, tree), ctx) };
+  const specs = new Map(o.keys.map((k) => [k.key, k]));
+  return { ...o, parse: (raw, ctx) => o.parse({ ...declaredSection(raw, tree), [DECLARED]: specs }, ctx) };
 }
 
 /** The declared keys by their first segment, with the names under it (`exclude` -> podUids, pods, ...). */
@@ -133,11 +141,25 @@ export function optionSection(raw: unknown, keys: readonly string[]): Record<str
   return c;
 }
 
-/** An integer option within [min, max], or `dflt` when absent. */
-export function optionInt(c: Record<string, unknown>, key: string, min: number, max: number, dflt: number): number {
+/** An integer option within the bounds its declaration gives (`optionType.int(min, max)`), or `dflt` when absent. */
+export function optionInt(c: DeclaredSection, key: string, dflt: number): number;
+export function optionInt(c: DeclaredSection, key: string): number | undefined;
+export function optionInt(c: DeclaredSection, key: string, dflt?: number): number | undefined {
+  const { min, max } = declaredType(c, key, 'integer');
   const v = c[key];
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
     optionProblem(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
   return v;
+}
+
+/** The declared type of `key`, which must be of `kind`: a parser reading a key as another type is a bug. */
+function declaredType<K extends OptionType['kind']>(
+  c: DeclaredSection,
+  key: string,
+  kind: K,
+): Extract<OptionType, { kind: K }> {
+  const type = c[DECLARED].get(key)?.type;
+  if (type?.kind !== kind) throw new Error(`option ${key} is not declared as ${kind}`);
+  return type as Extract<OptionType, { kind: K }>;
 }

@@ -19,7 +19,14 @@ export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, Proces
 export type { ExecResult, ExecOptions } from './host/exec.js';
 export { yamlLib, tomlLib } from './lazy-libs.js';
 export { optionProblem, optionSection, optionInt, declareOptions, optionType, OptionError } from './probe-options.js';
-export type { OptionSpec, OptionType, OptionContext, OptionDeclaration, ProbeOptions } from './probe-options.js';
+export type {
+  OptionSpec,
+  OptionType,
+  OptionContext,
+  OptionDeclaration,
+  DeclaredSection,
+  ProbeOptions,
+} from './probe-options.js';
 import type { ProbeOptions } from './probe-options.js';
 /**
  * Shared host facts (src/host/facts/): the process table, the kubelet's and the runtimes' configuration, read once per

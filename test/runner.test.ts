@@ -95,7 +95,7 @@ describe('scan runner', () => {
     const declared = declareOptions({
       intro: '',
       keys: [{ key: 'limit', type: optionType.int(1, 10), default: 3, description: 'at most' }],
-      parse: (c, ctx) => ({ limit: optionInt(c, 'limit', 1, 10, 3), rootIsHost: ctx.rootIsHost }),
+      parse: (c, ctx) => ({ limit: optionInt(c, 'limit', 3), rootIsHost: ctx.rootIsHost }),
     });
     let parses = 0;
     const counted = { ...declared, parse: (raw: unknown, ctx: OptionContext) => (parses++, declared.parse(raw, ctx)) };

@@ -9,6 +9,7 @@
  *       allowSetid: [/usr/bin/fusermount3]   # SUID/SGID files accepted beyond the distribution's default set
  */
 import { optionInt, optionProblem } from '../../src/sdk.js';
+import type { DeclaredSection } from '../../src/sdk.js';
 
 export interface FilesOptions {
   walk: boolean;
@@ -31,17 +32,18 @@ export const DEFAULT_FILES_OPTIONS: Readonly<FilesOptions> = Object.freeze({
 export const WALK_BUDGET_MS = { scan: 250, agent: 15_000 } as const;
 
 /** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
-export function parseFilesOptions(c: Record<string, unknown>): FilesOptions {
+export function parseFilesOptions(c: DeclaredSection): FilesOptions {
   const o: FilesOptions = {
     walk: DEFAULT_FILES_OPTIONS.walk,
-    walkMaxEntries: optionInt(c, 'walkMaxEntries', 1, 100_000_000, DEFAULT_FILES_OPTIONS.walkMaxEntries),
+    walkMaxEntries: optionInt(c, 'walkMaxEntries', DEFAULT_FILES_OPTIONS.walkMaxEntries),
     allowSetid: [],
   };
   if (c.walk !== undefined) {
     if (typeof c.walk !== 'boolean') optionProblem('walk', `must be true or false, got ${JSON.stringify(c.walk)}`);
     o.walk = c.walk;
   }
-  if (c.walkBudgetMs !== undefined) o.walkBudgetMs = optionInt(c, 'walkBudgetMs', 1, 3_600_000, 0);
+  const walkBudgetMs = optionInt(c, 'walkBudgetMs');
+  if (walkBudgetMs !== undefined) o.walkBudgetMs = walkBudgetMs;
   if (c.allowSetid !== undefined) {
     const v = c.allowSetid;
     if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || !s.startsWith('/') || s.length > 4096)) {

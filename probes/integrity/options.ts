@@ -16,7 +16,8 @@
  * HOSTWARD_CHANGED_PATHS, a JSON list of the host paths that changed; in agent mode the probe then re-checks
  * only those (merged with its last whole check, src/integrity/last-result.ts) instead of the whole policy.
  */
-import { optionProblem, DEFAULT_DB_FILE, DEFAULT_REHASH_SLICES } from '../../src/sdk.js';
+import { optionProblem, optionInt, DEFAULT_DB_FILE, DEFAULT_REHASH_SLICES } from '../../src/sdk.js';
+import type { DeclaredSection } from '../../src/sdk.js';
 import path from 'node:path';
 
 export interface IntegrityOptions {
@@ -53,12 +54,9 @@ export function changedPaths(env: NodeJS.ProcessEnv): string[] | undefined {
   return v as string[];
 }
 
-function int(c: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
-  const v = c[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    optionProblem(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  return v;
+/** A declared integer (its bounds are in ./option-spec.ts); null, an empty value in YAML, is absent. */
+function int(c: DeclaredSection, key: string): number | undefined {
+  return c[key] === null ? undefined : optionInt(c, key);
 }
 
 function absPath(c: Record<string, unknown>, key: string): string | undefined {
@@ -78,7 +76,7 @@ export const DEFAULT_INTEGRITY_OPTIONS = Object.freeze({
 });
 
 /** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
-export function parseIntegrityOptions(o: Record<string, unknown>, env: NodeJS.ProcessEnv): IntegrityOptions {
+export function parseIntegrityOptions(o: DeclaredSection, env: NodeJS.ProcessEnv): IntegrityOptions {
   if (o.trustCtime !== undefined && typeof o.trustCtime !== 'boolean')
     optionProblem('trustCtime', 'must be true or false');
   const stateDir = env.HOSTWARD_STATE_DIR || undefined;
@@ -86,10 +84,10 @@ export function parseIntegrityOptions(o: Record<string, unknown>, env: NodeJS.Pr
     db: absPath(o, 'db') ?? (stateDir ? path.join(stateDir, 'integrity.db') : DEFAULT_INTEGRITY_OPTIONS.db),
     keyFile: absPath(o, 'keyFile') ?? (env.HOSTWARD_INTEGRITY_KEY_FILE || undefined),
     policy: absPath(o, 'policy'),
-    rehashSlices: int(o, 'rehashSlices', 1, 1_000_000) ?? DEFAULT_INTEGRITY_OPTIONS.rehashSlices,
+    rehashSlices: int(o, 'rehashSlices') ?? DEFAULT_INTEGRITY_OPTIONS.rehashSlices,
     trustCtime: o.trustCtime ?? DEFAULT_INTEGRITY_OPTIONS.trustCtime,
-    workers: int(o, 'workers', 1, 64),
-    maxEvidence: int(o, 'maxEvidence', 1, 1000) ?? DEFAULT_INTEGRITY_OPTIONS.maxEvidence,
+    workers: int(o, 'workers'),
+    maxEvidence: int(o, 'maxEvidence') ?? DEFAULT_INTEGRITY_OPTIONS.maxEvidence,
     changed: changedPaths(env),
   };
 }

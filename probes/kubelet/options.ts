@@ -9,6 +9,7 @@
  *       maxProcesses: 100000          # processes read when looking for the kubelet and kube-proxy
  */
 import { optionProblem, optionInt } from '../../src/sdk.js';
+import type { DeclaredSection } from '../../src/sdk.js';
 import { STRONG_CIPHER_SUITES } from './checks.js';
 import type { KubeletOptions } from './types.js';
 
@@ -19,12 +20,12 @@ export const DEFAULT_KUBELET_OPTIONS: Readonly<KubeletOptions> = Object.freeze({
 });
 
 /** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
-export function parseKubeletOptions(c: Record<string, unknown>): KubeletOptions {
+export function parseKubeletOptions(c: DeclaredSection): KubeletOptions {
   const d = DEFAULT_KUBELET_OPTIONS;
   const o: KubeletOptions = {
-    minEventRecordQPS: optionInt(c, 'minEventRecordQPS', 0, 1_000_000, d.minEventRecordQPS),
+    minEventRecordQPS: optionInt(c, 'minEventRecordQPS', d.minEventRecordQPS),
     strongCipherSuites: [...d.strongCipherSuites],
-    maxProcesses: optionInt(c, 'maxProcesses', 1, 10_000_000, d.maxProcesses),
+    maxProcesses: optionInt(c, 'maxProcesses', d.maxProcesses),
   };
   if (c.strongCipherSuites !== undefined) {
     const v = c.strongCipherSuites;

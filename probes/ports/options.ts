@@ -1,5 +1,6 @@
 /** The ports probe's configuration section (`probes.ports`), validated with messages "key: problem". */
 import { optionProblem, optionInt } from '../../src/sdk.js';
+import type { DeclaredSection } from '../../src/sdk.js';
 import { isIP } from 'node:net';
 
 export interface PortRange {
@@ -135,27 +136,27 @@ function ips(v: unknown, key: string): string[] {
 }
 
 /** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
-export function parsePortsOptions(raw: Record<string, unknown>): PortsOptions {
+export function parsePortsOptions(raw: DeclaredSection): PortsOptions {
   const d = DEFAULT_PORTS_OPTIONS;
-  const c: Record<string, unknown> = { ...d, ...raw };
+  const c: DeclaredSection = { ...d, ...raw };
   const o: PortsOptions = {
     allowList: ranges(c.allowList, 'allowList'),
     extraAllowList: ranges(c.extraAllowList, 'extraAllowList'),
     reachability: c.reachability === 'auto' ? 'auto' : bool(c, 'reachability'),
     nodePortRange: nodePorts(c.nodePortRange),
     allowNodePorts: bool(c, 'allowNodePorts'),
-    scanRatePerSecond: optionInt(c, 'scanRatePerSecond', 1, 10000, d.scanRatePerSecond),
-    scanConcurrency: optionInt(c, 'scanConcurrency', 1, 512, d.scanConcurrency),
-    connectTimeoutMs: optionInt(c, 'connectTimeoutMs', 10, 10000, d.connectTimeoutMs),
-    scanBudgetSeconds: optionInt(c, 'scanBudgetSeconds', 1, 300, d.scanBudgetSeconds),
-    maxScanTargets: optionInt(c, 'maxScanTargets', 1, 64, d.maxScanTargets),
+    scanRatePerSecond: optionInt(c, 'scanRatePerSecond', d.scanRatePerSecond),
+    scanConcurrency: optionInt(c, 'scanConcurrency', d.scanConcurrency),
+    connectTimeoutMs: optionInt(c, 'connectTimeoutMs', d.connectTimeoutMs),
+    scanBudgetSeconds: optionInt(c, 'scanBudgetSeconds', d.scanBudgetSeconds),
+    maxScanTargets: optionInt(c, 'maxScanTargets', d.maxScanTargets),
     metadataCheck: c.metadataCheck === 'auto' ? 'auto' : bool(c, 'metadataCheck'),
     metadataAddress: ip(c.metadataAddress, 'metadataAddress'),
-    metadataPort: optionInt(c, 'metadataPort', 1, 65535, d.metadataPort),
-    metadataTimeoutMs: optionInt(c, 'metadataTimeoutMs', 10, 10000, d.metadataTimeoutMs),
+    metadataPort: optionInt(c, 'metadataPort', d.metadataPort),
+    metadataTimeoutMs: optionInt(c, 'metadataTimeoutMs', d.metadataTimeoutMs),
     procNetFallback: bool(c, 'procNetFallback'),
     allowedPublicAddresses: ips(c.allowedPublicAddresses, 'allowedPublicAddresses'),
-    maxProcesses: optionInt(c, 'maxProcesses', 1, 1_000_000, d.maxProcesses),
+    maxProcesses: optionInt(c, 'maxProcesses', d.maxProcesses),
   };
   if (c.reachabilityTargets !== undefined) o.reachabilityTargets = ips(c.reachabilityTargets, 'reachabilityTargets');
   return o;

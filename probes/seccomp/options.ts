@@ -15,6 +15,7 @@
  *       dangerousCapabilities: [SYS_ADMIN, ...] # replaces the default list
  */
 import { optionProblem, optionInt } from '../../src/sdk.js';
+import type { DeclaredSection } from '../../src/sdk.js';
 import { CAP_NAMES, DANGEROUS_CAPABILITIES } from './caps.js';
 import type { SeccompOptions } from './types.js';
 
@@ -40,14 +41,14 @@ export const DEFAULT_SECCOMP_OPTIONS = Object.freeze({
  * Validate the section and fill defaults. Its keys, and those of `exclude` (a mapping when set), are the declared
  * ones (./option-spec.ts).
  */
-export function parseSeccompOptions(c: Record<string, unknown>): SeccompOptions {
+export function parseSeccompOptions(c: DeclaredSection): SeccompOptions {
   const d = DEFAULT_SECCOMP_OPTIONS;
   const o: SeccompOptions = {
     excludePodUids: [],
     excludePods: [],
     excludeContainerIds: [],
-    maxListed: optionInt(c, 'maxListed', 1, 1000, d.maxListed),
-    maxProcesses: optionInt(c, 'maxProcesses', 1, 10_000_000, d.maxProcesses),
+    maxListed: optionInt(c, 'maxListed', d.maxListed),
+    maxProcesses: optionInt(c, 'maxProcesses', d.maxProcesses),
     dangerousCapabilities: [...d.dangerousCapabilities],
   };
   if (c.exclude !== undefined && c.exclude !== null) {

@@ -1,6 +1,6 @@
 /** The options of the ssh probe's section (`probes.ssh`), as documented, with the parser of ./options.ts. */
 import { declareOptions, optionType as t } from '../../src/sdk.js';
-import { DEFAULT_SSH_OPTIONS, parseSshOptions } from './options.js';
+import { DEFAULT_SSH_OPTIONS, ROOT_LOGIN, parseSshOptions } from './options.js';
 
 export const SSH_OPTIONS = declareOptions({
   intro: "The sshd probe's thresholds and its live look at the daemon.",
@@ -8,7 +8,7 @@ export const SSH_OPTIONS = declareOptions({
   keys: [
     {
       key: 'permitRootLogin',
-      type: t.text('list of `yes`, `no`, `prohibit-password`, `without-password`, `forced-commands-only`'),
+      type: t.text(`list of ${ROOT_LOGIN.map((v) => `\`${v}\``).join(', ')}`),
       description: 'PermitRootLogin values that pass.',
       default: DEFAULT_SSH_OPTIONS.permitRootLogin,
       example: ['no'],

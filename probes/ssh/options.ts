@@ -1,5 +1,6 @@
 /** The ssh probe's configuration section (`probes.ssh` in the YAML), validated with messages naming the key. */
 import { optionProblem, optionInt } from '../../src/sdk.js';
+import type { DeclaredSection } from '../../src/sdk.js';
 import { isIP } from 'node:net';
 import type { SshOptions } from './types.js';
 
@@ -16,14 +17,15 @@ export const DEFAULT_SSH_OPTIONS: Readonly<Omit<SshOptions, 'live'>> = {
   configPath: '/etc/ssh/sshd_config',
 };
 
-const ROOT_LOGIN = ['yes', 'no', 'prohibit-password', 'without-password', 'forced-commands-only'];
+/** The PermitRootLogin values sshd knows (./option-spec.ts documents them from here). */
+export const ROOT_LOGIN = ['yes', 'no', 'prohibit-password', 'without-password', 'forced-commands-only'];
 
 /**
  * Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. The live probe
  * defaults to on when the root is "/" (a scan of this machine) and off for other roots, where the daemon on this
  * machine's loopback is not the one the files describe; the DaemonSet (hostNetwork, root /host) turns it on.
  */
-export function parseSshOptions(c: Record<string, unknown>, rootIsSlash: boolean): SshOptions {
+export function parseSshOptions(c: DeclaredSection, rootIsSlash: boolean): SshOptions {
   const o: SshOptions = { ...DEFAULT_SSH_OPTIONS, live: rootIsSlash };
   if (c.permitRootLogin !== undefined) {
     if (
@@ -34,13 +36,13 @@ export function parseSshOptions(c: Record<string, unknown>, rootIsSlash: boolean
     }
     o.permitRootLogin = (c.permitRootLogin as string[]).map((v) => v.toLowerCase());
   }
-  o.maxAuthTries = optionInt(c, 'maxAuthTries', 1, 100, o.maxAuthTries);
-  o.maxSessions = optionInt(c, 'maxSessions', 0, 1000, o.maxSessions);
-  o.loginGraceTimeSeconds = optionInt(c, 'loginGraceTimeSeconds', 1, 3600, o.loginGraceTimeSeconds);
-  o.clientAliveIntervalMax = optionInt(c, 'clientAliveIntervalMax', 1, 86400, o.clientAliveIntervalMax);
-  o.clientAliveCountMax = optionInt(c, 'clientAliveCountMax', 1, 100, o.clientAliveCountMax);
-  o.minRsaBits = optionInt(c, 'minRsaBits', 1024, 16384, o.minRsaBits);
-  o.sshdTimeoutMs = optionInt(c, 'sshdTimeoutMs', 100, 60000, o.sshdTimeoutMs);
+  o.maxAuthTries = optionInt(c, 'maxAuthTries', o.maxAuthTries);
+  o.maxSessions = optionInt(c, 'maxSessions', o.maxSessions);
+  o.loginGraceTimeSeconds = optionInt(c, 'loginGraceTimeSeconds', o.loginGraceTimeSeconds);
+  o.clientAliveIntervalMax = optionInt(c, 'clientAliveIntervalMax', o.clientAliveIntervalMax);
+  o.clientAliveCountMax = optionInt(c, 'clientAliveCountMax', o.clientAliveCountMax);
+  o.minRsaBits = optionInt(c, 'minRsaBits', o.minRsaBits);
+  o.sshdTimeoutMs = optionInt(c, 'sshdTimeoutMs', o.sshdTimeoutMs);
   if (c.live !== undefined) {
     if (typeof c.live !== 'boolean') optionProblem('live', 'must be true or false');
     o.live = c.live;
@@ -50,7 +52,8 @@ export function parseSshOptions(c: Record<string, unknown>, rootIsSlash: boolean
       optionProblem('liveAddress', 'must be an IP address');
     o.liveAddress = c.liveAddress;
   }
-  if (c.livePort !== undefined) o.livePort = optionInt(c, 'livePort', 1, 65535, 22);
+  const livePort = optionInt(c, 'livePort');
+  if (livePort !== undefined) o.livePort = livePort;
   if (c.sourceAddresses !== undefined) {
     if (!Array.isArray(c.sourceAddresses) || c.sourceAddresses.some((a) => typeof a !== 'string' || !isIP(a)))
       optionProblem('sourceAddresses', 'must be a list of IP addresses');

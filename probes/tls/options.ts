@@ -1,5 +1,6 @@
 /** The tls probe's configuration section (`probes.tls` in the YAML), validated with messages naming the key. */
 import { optionProblem, optionInt } from '../../src/sdk.js';
+import type { DeclaredSection } from '../../src/sdk.js';
 import type { TlsOptions } from './types.js';
 
 export const DEFAULT_TLS_OPTIONS: Readonly<TlsOptions> = Object.freeze({
@@ -21,16 +22,16 @@ function paths(c: Record<string, unknown>, key: string): string[] {
 }
 
 /** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
-export function parseTlsOptions(c: Record<string, unknown>): TlsOptions {
-  const warnDays = optionInt(c, 'warnDays', 1, 3650, DEFAULT_TLS_OPTIONS.warnDays);
-  const criticalDays = optionInt(c, 'criticalDays', 0, 3650, Math.min(DEFAULT_TLS_OPTIONS.criticalDays, warnDays));
+export function parseTlsOptions(c: DeclaredSection): TlsOptions {
+  const warnDays = optionInt(c, 'warnDays', DEFAULT_TLS_OPTIONS.warnDays);
+  const criticalDays = optionInt(c, 'criticalDays', Math.min(DEFAULT_TLS_OPTIONS.criticalDays, warnDays));
   if (criticalDays > warnDays)
     optionProblem('criticalDays', `must not exceed warnDays (${warnDays}), got ${criticalDays}`);
   return {
     warnDays,
     criticalDays,
-    minRsaBits: optionInt(c, 'minRsaBits', 1024, 16384, DEFAULT_TLS_OPTIONS.minRsaBits),
-    minEcBits: optionInt(c, 'minEcBits', 160, 521, DEFAULT_TLS_OPTIONS.minEcBits),
+    minRsaBits: optionInt(c, 'minRsaBits', DEFAULT_TLS_OPTIONS.minRsaBits),
+    minEcBits: optionInt(c, 'minEcBits', DEFAULT_TLS_OPTIONS.minEcBits),
     paths: paths(c, 'paths'),
     kubeconfigs: paths(c, 'kubeconfigs'),
     exclude: paths(c, 'exclude'),

@@ -29,6 +29,7 @@ export const UPDATES_OPTIONS = declareOptions({
     },
     {
       key: 'maxListBytes',
+      // A decoded list becomes one JavaScript string, which V8 caps near 512 MiB.
       type: t.int(1024, 500 * MiB, 'bytes'),
       description: 'Largest apt list once decompressed.',
       default: DEFAULT_UPDATES_OPTIONS.maxListBytes,

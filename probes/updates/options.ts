@@ -1,5 +1,6 @@
 /** The updates probe's configuration section (`probes.updates`), validated with messages naming the key. */
 import { optionProblem, optionInt } from '../../src/sdk.js';
+import type { DeclaredSection } from '../../src/sdk.js';
 import type { UpdatesOptions } from './types.js';
 
 export const DEFAULT_UPDATES_OPTIONS: Readonly<UpdatesOptions> = Object.freeze({
@@ -10,12 +11,11 @@ export const DEFAULT_UPDATES_OPTIONS: Readonly<UpdatesOptions> = Object.freeze({
 });
 
 /** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
-export function parseUpdatesOptions(c: Record<string, unknown>): UpdatesOptions {
+export function parseUpdatesOptions(c: DeclaredSection): UpdatesOptions {
   const o: UpdatesOptions = { ...DEFAULT_UPDATES_OPTIONS, allowedHolds: [...DEFAULT_UPDATES_OPTIONS.allowedHolds] };
-  o.maxMetadataAgeDays = optionInt(c, 'maxMetadataAgeDays', 1, 365, o.maxMetadataAgeDays);
-  o.maxListFileBytes = optionInt(c, 'maxListFileBytes', 1024, 4 * 1024 * 1024 * 1024, o.maxListFileBytes);
-  // A decoded list becomes one JavaScript string, which V8 caps near 512 MiB.
-  o.maxListBytes = optionInt(c, 'maxListBytes', 1024, 500 * 1024 * 1024, o.maxListBytes);
+  o.maxMetadataAgeDays = optionInt(c, 'maxMetadataAgeDays', o.maxMetadataAgeDays);
+  o.maxListFileBytes = optionInt(c, 'maxListFileBytes', o.maxListFileBytes);
+  o.maxListBytes = optionInt(c, 'maxListBytes', o.maxListBytes);
   if (c.allowedHolds !== undefined) {
     if (
       !Array.isArray(c.allowedHolds) ||

@@ -9,9 +9,9 @@ import { measurementProblem } from '../../src/metrics/probe-metrics.js';
 import { integrityProbe } from '../../probes/integrity/index.js';
 import { integrityInit } from '../../src/integrity/index.js';
 import { CATEGORY_CHECK_IDS } from '../../probes/integrity/checks.js';
-import { parseIntegrityOptions } from '../../probes/integrity/options.js';
+import { INTEGRITY_OPTIONS } from '../../probes/integrity/option-spec.js';
 import { byCheck, sandbox, scanIntegrity } from './helpers.js';
-import { optionsProblem } from '../helpers/options.js';
+import { optionsProblem, parsedOptions } from '../helpers/options.js';
 import { fsClockTick } from '../helpers/wait.js';
 import type { Sandbox } from './helpers.js';
 
@@ -188,8 +188,9 @@ describe('configuration', () => {
     expect(problem({ db: 'relative.db' })).toMatch(/^db: must be an absolute path/);
     expect(problem({ keyfile: '/k' })).toMatch(/^keyfile: unknown key/);
     expect(problem({})).toBeUndefined();
-    const o = parseIntegrityOptions({}, { HOSTWARD_STATE_DIR: '/state', HOSTWARD_INTEGRITY_KEY_FILE: '/secret/key' });
+    const env = { HOSTWARD_STATE_DIR: '/state', HOSTWARD_INTEGRITY_KEY_FILE: '/secret/key' };
+    const o = parsedOptions(INTEGRITY_OPTIONS, {}, { env });
     expect(o).toMatchObject({ db: '/state/integrity.db', keyFile: '/secret/key', rehashSlices: 24 });
-    expect(parseIntegrityOptions({}, {}).db).toBe('/var/lib/hostward/integrity.db');
+    expect(parsedOptions(INTEGRITY_OPTIONS, {}).db).toBe('/var/lib/hostward/integrity.db');
   });
 });

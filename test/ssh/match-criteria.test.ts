@@ -15,11 +15,12 @@ import { effectiveSettings } from '../../probes/ssh/effective.js';
 import { activeWithoutConnection, criteriaOutcome, releaseString, versionOutcome } from '../../probes/ssh/match.js';
 import { connectionSpec } from '../../probes/ssh/sshd-t.js';
 import { buildContexts } from '../../probes/ssh/host-facts.js';
-import { parseSshOptions } from '../../probes/ssh/options.js';
+import { SSH_OPTIONS } from '../../probes/ssh/option-spec.js';
 import { merge } from '../../probes/ssh/index.js';
 import { authChecks } from '../../probes/ssh/checks/auth.js';
 import type { EffectiveConfig, MatchCriterion, ParsedConfig, SshFacts } from '../../probes/ssh/types.js';
 import { testContext as ctx } from '../helpers/ssh.js';
+import { parsedOptions } from '../helpers/options.js';
 
 const V92 = { major: 9, minor: 2 };
 const V99 = { major: 9, minor: 9 };
@@ -131,7 +132,7 @@ describe('Match Host and UseDNS', () => {
   });
 
   const facts = (effective: EffectiveConfig[]): SshFacts =>
-    ({ effective, options: parseSshOptions({}, true) }) as unknown as SshFacts;
+    ({ effective, options: parsedOptions(SSH_OPTIONS, {}) }) as unknown as SshFacts;
   const check = (id: string) => authChecks.find((x) => x.id === id)!;
 
   it('checks say unknown and name the Match line when a Host block could decide them', async () => {
