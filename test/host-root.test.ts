@@ -225,6 +225,36 @@ describe('HostRoot.readLink', () => {
   });
 });
 
+describe('HostRoot on the host’s own root, paths in a directory already resolved', () => {
+  it('still sees a link, a missing file and a link not followed in a directory it has resolved', async () => {
+    const real = new HostRoot('/');
+    const d = mkdtempSync(path.join(os.tmpdir(), 'hostward-linkfree-'));
+    try {
+      writeFileSync(path.join(d, 'file'), 'x\n');
+      symlinkSync('file', path.join(d, 'link'));
+      mkdirSync(path.join(d, 'sub'));
+      symlinkSync('sub', path.join(d, 'dirlink'));
+      writeFileSync(path.join(d, 'sub', 'inner'), 'y\n');
+      const first = await real.readText(path.join(d, 'file'));
+      expect(first.ok && first.realPath).toBe(path.join(d, 'file'));
+      // The directory is now known to be reached without a link: what is in it is still judged itself.
+      const viaLink = await real.readText(path.join(d, 'link'));
+      expect(viaLink.ok && viaLink.realPath).toBe(path.join(d, 'file'));
+      const notFollowed = await real.stat(path.join(d, 'link'), false);
+      expect(notFollowed).toMatchObject({ ok: true, type: 'symlink', realPath: path.join(d, 'link') });
+      expect(await real.readText(path.join(d, 'none'))).toMatchObject({ ok: false, code: 'missing' });
+      const inner = await real.readText(path.join(d, 'dirlink', 'inner'));
+      expect(inner.ok && inner.realPath).toBe(path.join(d, 'sub', 'inner'));
+      const big = Buffer.alloc(10_000, 'z');
+      writeFileSync(path.join(d, 'sized'), big);
+      const sized = await real.readBytes(path.join(d, 'sized'));
+      expect(sized.ok && sized.bytes.equals(big)).toBe(true);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('HostRoot.readLinksIn', () => {
   it('reads every link of a directory without following one, the directory resolved inside the root', async () => {
     // /var/run -> /run: the directory is reached through an absolute link, which lands inside the root.

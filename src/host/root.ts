@@ -114,6 +114,13 @@ export class HostRoot {
   /** Absolute path of the root on this machine, e.g. "/" or "/host". */
   readonly root: string;
   private processList?: Promise<ProcessEntry[]>;
+  /**
+   * On the host's own root, directories found to be reached without a link, so that a path in one needs an lstat
+   * of itself instead of realpath(3)'s readlink of every component (a scan resolves ~1,700 paths, most under a few
+   * directories). Kept for the HostRoot's life, one scan: a directory swapped for a link meanwhile is seen at
+   * the next scan, and on the host's own root a link cannot lead out of it.
+   */
+  private readonly linkFreeDirs = new Set<string>();
 
   constructor(root = '/') {
     this.root = path.resolve(root);
@@ -193,11 +200,19 @@ export class HostRoot {
   private async linkFree(asked: string, follow: boolean): Promise<boolean> {
     if (this.root !== '/') return false;
     try {
-      if (follow || asked === '/') return (await fsp.realpath(asked)) === asked;
       const parent = path.posix.dirname(asked);
-      if ((await fsp.realpath(parent)) !== parent) return false;
-      await fsp.lstat(asked);
-      return true;
+      if (asked === '/' || !this.linkFreeDirs.has(parent)) {
+        if (follow || asked === '/') {
+          if ((await fsp.realpath(asked)) !== asked) return false;
+          this.linkFreeDirs.add(parent);
+          return true;
+        }
+        if ((await fsp.realpath(parent)) !== parent) return false;
+        this.linkFreeDirs.add(parent);
+      }
+      // The directory is known to hold no link on the way to it: the path itself is the only one left to see.
+      const st = await fsp.lstat(asked);
+      return !follow || !st.isSymbolicLink();
     } catch {
       return false;
     }
@@ -312,6 +327,7 @@ export class HostRoot {
           reason: `${st.size} bytes, larger than the ${max}-byte limit`,
         };
       let total = 0;
+      const sized = st.isFile() && st.size > 0;
       const chunkSize = Math.min(Math.max(st.size + 1, 4096), max + 1, opts.chunkBytes ?? 1 << 20);
       for (;;) {
         const buf = Buffer.allocUnsafe(chunkSize);
@@ -326,6 +342,9 @@ export class HostRoot {
           consumerError = { e };
           throw e;
         }
+        // A short read of a file with a size is its end (POSIX): no read to hear it again. /proc's files say
+        // size 0 and may read short before their end, so they are read until a read gives nothing.
+        if (sized && bytesRead < chunkSize) break;
       }
       return { ok: true, realPath: r.realPath, bytes: total };
     } catch (e) {
