@@ -190,13 +190,15 @@ describe.skipIf(!haveChromium)(
         );
         expect(outcome).toMatch(/ERR_INVALID_AUTH_CREDENTIALS|status 401/);
         // Chromium may still be moving to its own error page: read the content once it has settled.
-        let html: string | undefined;
-        for (let i = 0; i < 50 && html === undefined; i++) {
-          await page.waitForLoadState('load');
-          html = await page.content().catch(() => undefined);
-          if (html === undefined) await new Promise((r) => setTimeout(r, 100));
-        }
-        expect(html).toBeDefined();
+        const html = await waitFor(
+          async () => {
+            await page.waitForLoadState('load');
+            return page.content().catch(() => undefined);
+          },
+          30_000,
+          () => 'the page to settle',
+          100,
+        );
         expect(html).not.toContain('worker-');
         await page.context().close();
       }

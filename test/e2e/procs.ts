@@ -104,11 +104,18 @@ export async function stop(s: Started, graceMs = 5000): Promise<void> {
       /* the group is gone */
     }
   };
+  // Whether the whole group is gone within `ms` (false, not an error, when it is not: the caller escalates).
+  const goneWithin = (ms: number) =>
+    sharedWaitFor(`${s.name} to exit`, () => !groupAlive(s.pid), ms, 50).then(
+      () => true,
+      () => false,
+    );
   signal('SIGTERM');
-  const end = Date.now() + graceMs;
-  while (groupAlive(s.pid) && Date.now() < end) await sleep(50);
-  if (groupAlive(s.pid)) signal('SIGKILL');
-  for (let i = 0; i < 100 && groupAlive(s.pid); i++) await sleep(50);
+  if (!(await goneWithin(graceMs))) {
+    signal('SIGKILL');
+    await goneWithin(5000);
+  }
+  // The group is gone; the leader's exit event follows (bounded, should it have been reported already elsewhere).
   await Promise.race([s.exited, sleep(1000)]);
   running.delete(s);
   if (groupAlive(s.pid)) throw new Error(`${s.name}: process group ${s.pid} survived SIGKILL`);
