@@ -62,8 +62,8 @@ function startAgentProcess(): Agent {
     port: () =>
       waitFor(
         () => Number(/"port":(\d+)[^\n]*agent listening/.exec(logs)?.[1] ?? NaN) || undefined,
-        15_000,
-        () => logs,
+        60_000,
+        () => `the agent to start: ${logs}`,
       ),
   };
 }

@@ -66,8 +66,8 @@ export async function startCollectorProcess(d: Dirs, port = 0): Promise<Proc> {
       const m = /"port":(\d+)[^\n]*collector listening/.exec(logs);
       return m ? Number(m[1]) : undefined;
     },
-    15_000,
-    () => `collector did not start: ${logs}`,
+    60_000, // only a collector that never starts waits this long; on a loaded machine 15 s was not enough
+    () => `the collector to start: ${logs}`,
   );
   return { child, port: bound, base: `http://127.0.0.1:${bound}`, logs: () => logs, exited };
 }

@@ -29,8 +29,8 @@ export function startAgentProcess(opts: { root: string; config: string; env: Rec
     port: () =>
       (port ??= waitFor(
         () => Number(/"port":(\d+)[^\n]*agent listening/.exec(logs)?.[1] ?? NaN) || undefined,
-        20_000,
-        () => `agent did not start: ${logs}`,
+        60_000,
+        () => `the agent to start: ${logs}`,
       )),
     metrics: async () => (await fetch(`http://127.0.0.1:${await a.port()}/metrics`)).text(),
   };

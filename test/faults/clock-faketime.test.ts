@@ -110,8 +110,8 @@ async function collectorUnder(
   });
   const port = await waitFor(
     () => Number(/"port":(\d+)[^\n]*collector listening/.exec(logs)?.[1] ?? NaN) || undefined,
-    20_000,
-    () => `collector did not start: ${logs}`,
+    60_000,
+    () => `the collector to start: ${logs}`,
   );
   return { child, base: `http://127.0.0.1:${port}`, logs: () => logs, exited };
 }
