@@ -25,7 +25,7 @@ export interface PackageFamily {
   id: FamilyFacts['family'];
   /** True when this family's package database is on the host. */
   detect(host: HostRoot): Promise<boolean>;
-  gather(ctx: ProbeContext, options: UpdatesOptions): Promise<FamilyFacts>;
+  gather(ctx: ProbeContext<UpdatesOptions>): Promise<FamilyFacts>;
 }
 
 export const FAMILIES: readonly PackageFamily[] = Object.freeze([
@@ -65,7 +65,7 @@ async function gather(ctx: ProbeContext<UpdatesOptions>): Promise<UpdatesFacts> 
   } else {
     for (const fam of FAMILIES) {
       if (await fam.detect(ctx.host)) {
-        facts.family = await fam.gather(ctx, options);
+        facts.family = await fam.gather(ctx);
         for (const p of facts.family.problems.slice(0, 20)) ctx.log.debug({ problem: p }, 'updates input problem');
         break;
       }

@@ -220,8 +220,8 @@ function sourceFact(r: ReleaseFile, lists: readonly AptList[]): SourceFact {
   return s;
 }
 
-export async function gatherDeb(ctx: ProbeContext, options: UpdatesOptions): Promise<DebFamilyFacts> {
-  const { host } = ctx;
+export async function gatherDeb(ctx: ProbeContext<UpdatesOptions>): Promise<DebFamilyFacts> {
+  const { host, options } = ctx;
   const problems: string[] = [];
   const read = readDpkgStatus(host);
   // The lists' worker starts now and gets the installed names when dpkg's status is read: its start-up overlaps

@@ -119,8 +119,8 @@ async function runningKernel(ctx: ProbeContext): Promise<Pick<RebootFacts, 'runn
   return {};
 }
 
-export async function gatherRpm(ctx: ProbeContext, options: UpdatesOptions): Promise<RpmFamilyFacts> {
-  const { host } = ctx;
+export async function gatherRpm(ctx: ProbeContext<UpdatesOptions>): Promise<RpmFamilyFacts> {
+  const { host, options } = ctx;
   const loc = await locateRpmDb(host);
   if (!loc) throw new Error('no rpm database');
   const db = await readRpmDb(host, loc);
