@@ -1,10 +1,10 @@
 /**
  * Decompression of package lists, chosen by file name as apt does (.gz, .xz, .lz4, .zst, or none), with a cap
  * on the decompressed size. Libraries: gzip from node:zlib; xz from @napi-rs/lzma (prebuilt); zstd from fzstd
- * (pure JS; Node 20 has no zstd); lz4 frames from lz4-napi (lz4_flex, prebuilt napi-rs binaries) when decoded
- * whole, and by a block decoder of our own when streamed (Lz4Stream). Corrupt or truncated input is a typed
- * failure, never a throw. Each library is loaded on first use: the agent imports every probe for its catalogue
- * and must not map native decompressors it never calls. */
+ * (pure JS; Node 20 has no zstd); lz4 frames by a block decoder of our own (Lz4Stream), streamed or whole (the
+ * tests compare it with lz4-napi and the lz4 command). Corrupt or truncated input is a typed failure, never a
+ * throw. Each library is loaded on first use: the agent imports every probe for its catalogue and must not map
+ * native decompressors it never calls. */
 import { createGunzip, gunzip } from 'node:zlib';
 import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
@@ -48,17 +48,11 @@ export async function decode(bytes: Buffer, kind: Compression, maxBytes: number)
       case 'gz':
         out = await gunzipAsync(bytes, { maxOutputLength: maxBytes });
         break;
-      case 'lz4': {
-        // lz4-napi decodes a whole frame at once: bound its size from the block headers first (a 2 MB bomb
-        // decodes to 512 MB; found by fuzzing, test/fuzz).
-        const bound = lz4Bound(bytes);
-        if (bound === undefined) return { ok: false, reason: 'corrupt lz4 data: bad frame structure' };
-        if (bound > maxBytes + LZ4_MAX_BLOCK)
-          return { ok: false, reason: `larger than ${maxBytes} bytes once decompressed` };
-        const lz4 = (await import('lz4-napi')).default;
-        out = await lz4.decompressFrame(bytes);
+      case 'lz4':
+        // The streamed decoder, fed the whole file: it stops at the cap (a 2 MB bomb decodes to 512 MB; found by
+        // fuzzing, test/fuzz) and its failures are already DecodeErrors with their reason.
+        out = await decodeWhole(bytes, kind, maxBytes);
         break;
-      }
       case 'xz': {
         // @napi-rs/lzma cannot stream: trust the stream index's sizes as a bound first (a forged index still
         // gets through; see the fuzzing report).
@@ -90,6 +84,7 @@ export async function decode(bytes: Buffer, kind: Compression, maxBytes: number)
       }
     }
   } catch (e) {
+    if (e instanceof DecodeError) return { ok: false, reason: e.message };
     if ((e instanceof RangeError && kind === 'gz') || e instanceof TooLarge)
       return { ok: false, reason: `larger than ${maxBytes} bytes once decompressed` };
     return { ok: false, reason: `corrupt ${kind} data: ${errText(e)}` };
@@ -100,47 +95,26 @@ export async function decode(bytes: Buffer, kind: Compression, maxBytes: number)
 
 class TooLarge extends Error {}
 
-/** LZ4's largest block (block maximum size code 7). */
-const LZ4_MAX_BLOCK = 4 * 1024 * 1024;
-
 /**
- * An upper bound of an LZ4 frame sequence's decoded size, from the frame and block headers alone: every block
- * decodes to at most the frame's block maximum size. Undefined when the structure is broken. Skippable frames
- * are skipped; a declared content size larger than the bound counts too.
+ * `bytes`, whose magic number decode checked, through the streamed decoder of `kind`, its output gathered (copied:
+ * the decoder reuses its buffer).
  */
-export function lz4Bound(b: Buffer): number | undefined {
-  let pos = 0;
-  let total = 0;
-  while (pos < b.length) {
-    if (pos + 8 > b.length) return undefined;
-    const magic = b.readUInt32LE(pos);
-    if (magic >= 0x184d2a50 && magic <= 0x184d2a5f) {
-      pos += 8 + b.readUInt32LE(pos + 4);
-      continue;
-    }
-    if (magic !== 0x184d2204) return undefined;
-    const flg = b[pos + 4]!;
-    const blockMax = [0, 0, 0, 0, 64 * 1024, 256 * 1024, 1024 * 1024, LZ4_MAX_BLOCK][(b[pos + 5]! >> 4) & 7]!;
-    if (blockMax === 0 || flg >> 6 !== 1) return undefined;
-    let frame = 0;
-    if (flg & 0x08) {
-      if (pos + 14 > b.length) return undefined;
-      frame = Number(b.readBigUInt64LE(pos + 6));
-    }
-    pos += 6 + (flg & 0x08 ? 8 : 0) + (flg & 0x01 ? 4 : 0) + 1;
-    let blocks = 0;
-    for (;;) {
-      if (pos + 4 > b.length) return undefined;
-      const size = b.readUInt32LE(pos);
-      pos += 4;
-      if (size === 0) break;
-      blocks += blockMax;
-      pos += (size & 0x7fffffff) + (flg & 0x10 ? 4 : 0);
-    }
-    if (flg & 0x04) pos += 4;
-    total += Math.max(blocks, frame);
+async function decodeWhole(bytes: Buffer, kind: Exclude<Compression, 'none'>, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  const keep: Sink = (b) => {
+    chunks.push(Buffer.from(b));
+    n += b.length;
+  };
+  const d = MAKERS[kind](capped(kind, maxBytes, keep), maxBytes);
+  try {
+    await d.push(bytes);
+    await d.end();
+  } catch (e) {
+    d.abort();
+    throw e;
   }
-  return total;
+  return Buffer.concat(chunks, n);
 }
 
 function readVarint(b: Buffer, at: { pos: number }, end: number): number | undefined {
@@ -204,8 +178,15 @@ type Sink = (decoded: Buffer) => void;
 
 /** A streamed decoder of `kind` for at most maxBytes decoded bytes, checking the magic number first. */
 export function streamDecoder(kind: Compression, maxBytes: number, sink: Sink): StreamDecoder {
+  const counted = capped(kind, maxBytes, sink);
+  if (kind === 'none') return { push: async (c) => counted(c), end: async () => undefined, abort: () => undefined };
+  return withMagic(kind, MAKERS[kind](counted, maxBytes));
+}
+
+/** The sink behind a count of the decoded bytes, failing past maxBytes. */
+function capped(kind: Compression, maxBytes: number, sink: Sink): Sink {
   let n = 0;
-  const counted: Sink = (b) => {
+  return (b) => {
     n += b.length;
     if (n <= maxBytes) {
       if (b.length > 0) sink(b);
@@ -213,8 +194,6 @@ export function streamDecoder(kind: Compression, maxBytes: number, sink: Sink): 
     }
     throw new DecodeError(`larger than ${maxBytes} bytes${kind === 'none' ? '' : ' once decompressed'}`);
   };
-  if (kind === 'none') return { push: async (c) => counted(c), end: async () => undefined, abort: () => undefined };
-  return withMagic(kind, MAKERS[kind](counted, maxBytes));
 }
 
 /** Holds back the first bytes until the magic number can be checked, as decode does. */
@@ -345,15 +324,17 @@ function xzWhole(sink: Sink, maxBytes: number): StreamDecoder {
   };
 }
 
+/** LZ4's largest block (block maximum size code 7). */
+const LZ4_MAX_BLOCK = 4 * 1024 * 1024;
 /** LZ4's window: a linked block may copy from the 64 KiB decoded before it. */
 const LZ4_WINDOW = 64 * 1024;
 
 /**
- * LZ4 frames decoded block by block, in JavaScript: the frame and block headers are walked here (as lz4Bound
- * does) and each block is decoded by decodeLz4Block into one buffer reused for the whole file, after the 64 KiB
- * window of linked blocks (apt writes linked 64 KiB blocks). Decoding with lz4-napi's block decoder made a
- * buffer per block and a joined window per block: ~50 MB of short-lived native buffers for apt's main list,
- * which the allocator kept as resident memory long after. Header checksums are not verified.
+ * LZ4 frames decoded block by block, in JavaScript: the frame and block headers are walked here and each block
+ * is decoded by decodeLz4Block into one buffer reused for the whole file, after the 64 KiB window of linked
+ * blocks (apt writes linked 64 KiB blocks). lz4-napi's block decoder, used here before, made a buffer per block
+ * and a joined window per block: ~50 MB of short-lived native buffers for apt's main list, which the allocator
+ * kept as resident memory long after. Checksums (header, block, content) are not verified.
  */
 class Lz4Stream implements StreamDecoder {
   /** Input not consumed yet: buf[pos, len). */
