@@ -30,6 +30,7 @@ import type { SeccompFacts } from '../../probes/seccomp/index.js';
 import { CAP_NAMES } from '../../probes/seccomp/caps.js';
 import { hostExec } from '../../src/host/exec.js';
 import { parseProbeOptions } from '../../src/scan/runner.js';
+import { waitFor } from '../helpers/wait.js';
 
 const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => existsSync(p));
 const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
@@ -68,7 +69,30 @@ function boundingCaps(): string[] {
   return CAP_NAMES.filter((_, i) => (mask >> BigInt(i)) & 1n);
 }
 
-function startContainer(name: string, edit: (spec: Record<string, any>) => void): Ctr {
+function initPid(id: string): number {
+  return (JSON.parse(runc(['state', id])) as { pid: number }).pid;
+}
+
+/**
+ * `runc run -d` returns once the container's init has been told to go, before it has executed the workload: for
+ * a moment it is still runc's own "runc:[2:INIT]", and a no_new_privs container's seccomp filter is installed
+ * only just before that execve. Wait until it is busybox asleep: comm is set by the execve and state S is the
+ * sleep itself, so the confinement the scan reads is the workload's.
+ */
+async function untilAsleep(c: Ctr): Promise<void> {
+  const pid = initPid(c.id);
+  let last = '';
+  await waitFor(
+    () => `${c.name}'s init (pid ${pid}) to run busybox sleep; /proc/${pid}/stat: ${last}`,
+    () => {
+      // A container that exits instead throws here (ENOENT), with the reason.
+      last = readFileSync(`/proc/${pid}/stat`, 'utf8').slice(0, 40);
+      return last.startsWith(`${pid} (busybox) S `);
+    },
+  );
+}
+
+async function startContainer(name: string, edit: (spec: Record<string, any>) => void): Promise<Ctr> {
   const id = randomBytes(32).toString('hex');
   const podUid = randomUUID();
   const bundle = path.join(work, name);
@@ -77,7 +101,8 @@ function startContainer(name: string, edit: (spec: Record<string, any>) => void)
   chmodSync(path.join(bundle, 'rootfs/bin/busybox'), 0o755);
   execFileSync(RUNC!, ['spec'], { cwd: bundle });
   const spec = JSON.parse(readFileSync(path.join(bundle, 'config.json'), 'utf8')) as Record<string, any>;
-  spec.process.args = ['/bin/busybox', 'sleep', '60'];
+  // Runs until afterAll kills it, however slow the test is.
+  spec.process.args = ['/bin/busybox', 'sleep', 'infinity'];
   spec.process.terminal = false;
   spec.linux.cgroupsPath = `/kubepods/besteffort/pod${podUid}/${id}`;
   edit(spec);
@@ -85,6 +110,7 @@ function startContainer(name: string, edit: (spec: Record<string, any>) => void)
   execFileSync(RUNC!, ['--root', state, 'run', '-d', '--bundle', bundle, id], { stdio: 'ignore', timeout: 30_000 });
   const c = { name, id, podUid };
   started.push(c);
+  await untilAsleep(c);
   return c;
 }
 
@@ -104,17 +130,17 @@ describe.skipIf(why !== undefined)('real runc containers on this host', () => {
 
   beforeAll(async () => {
     mkdirSync(state, { recursive: true });
-    plain = startContainer('plain', (s) => {
+    plain = await startContainer('plain', (s) => {
       s.process.noNewPrivileges = false;
     });
-    filtered = startContainer('filtered', (s) => {
+    filtered = await startContainer('filtered', (s) => {
       s.linux.seccomp = {
         defaultAction: 'SCMP_ACT_ALLOW',
         syscalls: [{ names: ['reboot'], action: 'SCMP_ACT_ERRNO' }],
       };
     });
     const all = boundingCaps().map((n) => `CAP_${n}`);
-    full = startContainer('full', (s) => {
+    full = await startContainer('full', (s) => {
       s.process.capabilities = { bounding: all, effective: all, permitted: all };
       s.process.noNewPrivileges = false;
       s.linux.maskedPaths = [];
@@ -167,8 +193,7 @@ describe.skipIf(why !== undefined)('real runc containers on this host', () => {
       expect(f!.podUid).toBe(c.podUid);
       expect(f!.qos).toBe('besteffort');
       expect(f!.comm).toBe('busybox');
-      const state = JSON.parse(runc(['state', c.id])) as { pid: number };
-      expect(f!.pid).toBe(state.pid);
+      expect(f!.pid).toBe(initPid(c.id));
     }
   });
 
