@@ -3,7 +3,7 @@
  * asking gets the first answer, a new scan (a new HostRoot) reads the host again, and no caller can change what
  * another sees.
  */
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect, afterEach, vi } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,8 @@ import {
   processUid,
   readDpkgStatus,
 } from '../src/sdk.js';
+import { scanProc } from '../probes/seccomp/proc.js';
+import { describeProcess } from '../probes/ports/attribution.js';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -165,6 +167,49 @@ describe('shared host facts', () => {
     expect((await processPlacement(next, 12)).placement).toEqual({ unit: 'other.service' });
     expect(await processUid(host, 99)).toBeUndefined();
     expect(await processPlacement(host, 99)).toEqual({});
+  });
+
+  it("reads each process' status once per scan, for its uid and its confinement, whichever probes ask", async () => {
+    const root = fakeHost({
+      1: { comm: 'systemd', argv: ['/sbin/init'] },
+      12: { comm: 'redis-server', argv: ['redis-server', '*:6379'] },
+      300: { comm: 'nginx', argv: ['nginx', '-g', 'daemon off;'] },
+    });
+    const id = 'c'.repeat(64);
+    const proc = (pid: number, f: string) => path.join(root, 'proc', String(pid), f);
+    writeFileSync(proc(300, 'cgroup'), `0::/kubepods/besteffort/pod12345678-1234-1234-1234-123456789abc/${id}\n`);
+    writeFileSync(
+      proc(300, 'status'),
+      'Name:\tnginx\nUid:\t101\t101\t101\t101\nSeccomp:\t2\nCapEff:\t00000000a80425fb\n',
+    );
+    writeFileSync(proc(1, 'status'), 'Name:\tsystemd\nUid:\t0\t0\t0\t0\nCapBnd:\t000001ffffffffff\n');
+    const host = new HostRoot(root);
+    const reads = new Map<string, number>();
+    const readText = host.readText.bind(host);
+    vi.spyOn(host, 'readText').mockImplementation((file, opts) => {
+      if (/^\/proc\/\d+\/status$/.test(file)) reads.set(file, (reads.get(file) ?? 0) + 1);
+      return readText(file, opts);
+    });
+    // The seccomp probe (pid 1's bounding set, each container's init), the ports probe (who holds a socket) and
+    // the daemon lookups of the runtime and kubelet probes (findProcesses), concurrently and again.
+    const ask = () =>
+      Promise.all([
+        scanProc(host, 100, 40, ['SYS_ADMIN']),
+        describeProcess(host, 300, 'nginx'),
+        describeProcess(host, 12, 'redis-server'),
+        findProcesses(host, ['systemd', 'redis-server', 'nginx']),
+        processUid(host, 1),
+      ]);
+    const [scan, nginx, redis, found, initUid] = await ask();
+    await ask();
+    expect(scan.containers.map((c) => [c.pid, c.status?.seccomp, c.status?.uid])).toEqual([[300, 2, 101]]);
+    expect([nginx.uid, redis.uid, initUid]).toEqual([101, 0, 0]);
+    expect(found.map((p) => [p.pid, p.uid])).toEqual([
+      [1, 0],
+      [12, 0],
+      [300, 101],
+    ]);
+    expect(Object.fromEntries(reads)).toEqual({ '/proc/1/status': 1, '/proc/12/status': 1, '/proc/300/status': 1 });
   });
 
   it('says why the process table is empty', async () => {

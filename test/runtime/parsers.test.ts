@@ -1,12 +1,7 @@
 /** Every parser of the runtime probe fed well-formed, malformed, truncated and huge input: verdicts, never throws. */
 import { describe, it, expect } from 'vitest';
-import {
-  parseCmdline,
-  parseProcStat,
-  parseBootTime,
-  parseGoFlags,
-  parseStatusUid,
-} from '../../src/host/facts/processes/index.js';
+import { parseCmdline, parseProcStat, parseBootTime, parseGoFlags } from '../../src/host/facts/processes/index.js';
+import { parseProcStatus } from '../../src/host/facts/processes/status.js';
 import {
   parseDaemonJson,
   parseDockerdArgs,
@@ -72,7 +67,16 @@ describe('/proc parsers', () => {
     expect(parseProcStat(HUGE)).toBeUndefined();
     expect(parseBootTime('cpu 1 2\nbtime 1700000000\n')).toBe(1700000000);
     expect(parseBootTime('btime x')).toBeUndefined();
-    expect(parseStatusUid('Name:\tdockerd\nUid:\t1000\t1000\t1000\t1000\n')).toBe(1000);
+    expect(parseProcStatus('Name:\tdockerd\nUid:\t1000\t1000\t1000\t1000\n').uid).toBe(1000);
+    expect(parseProcStatus('Uid:\t4294967295\t0\t0\t0\n').uid).toBe(4294967295);
+    for (const bad of [
+      'Uid:\t4294967296\t0\n',
+      'Uid:\t-1\t0\n',
+      'Uid:\t12x\t0\n',
+      'Uid:\n',
+      'Uid:\t' + '9'.repeat(5000),
+    ])
+      expect(parseProcStatus(bad).uid).toBeUndefined();
   });
 });
 

@@ -14,7 +14,6 @@ export {
   parseCmdline,
   parseProcStat,
   parseBootTime,
-  parseStatusUid,
   processUid,
   environValue,
   parseGoFlags,
@@ -27,8 +26,8 @@ export {
 export type { ProcInfo, ProcStat, FlagOccurrence, CommMatch } from './processes/index.js';
 export { processTable, processArgv, processConfinement, processPlacement } from './processes/table.js';
 export type { ProcessRow, ProcessTable, ProcessConfinement } from './processes/table.js';
-export { parseProcStatus, parseLsmLabel } from './processes/status.js';
-export type { ProcStatus } from './processes/status.js';
+export { parseProcStatus, parseLsmLabel, processStatus } from './processes/status.js';
+export type { ProcStatus, StatusRead } from './processes/status.js';
 export { CAP_NAMES, parseCapMask, capNames, fullMask } from './processes/caps.js';
 export {
   resolveKubelet,

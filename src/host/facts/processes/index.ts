@@ -4,7 +4,7 @@
  * lines. Parsers take text; findProcesses does the reads, once per scan.
  */
 import type { HostRoot } from '../../root.js';
-import { perScan } from '../cache.js';
+import { processStatus } from './status.js';
 
 /** USER_HZ: the unit of /proc/<pid>/stat times on every Linux architecture Kubernetes runs on. */
 export const CLOCK_TICKS = 100;
@@ -53,20 +53,13 @@ export function parseBootTime(text: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** The real uid from /proc/<pid>/status. */
-export function parseStatusUid(text: string): number | undefined {
-  const m = /^Uid:\s+(\d+)/m.exec(text);
-  return m ? Number(m[1]) : undefined;
+/**
+ * A process' real uid, from its status read once per scan whichever probe asks (the seccomp probe's confinement
+ * reads the same); undefined when its status cannot be read.
+ */
+export async function processUid(host: HostRoot, pid: number): Promise<number | undefined> {
+  return (await processStatus(host, pid)).status?.uid;
 }
-
-/** A process' real uid, read once per scan whichever probe asks; undefined when its status cannot be read. */
-export const processUid = perScan(
-  (pid: number) => String(pid),
-  async (host: HostRoot, pid: number): Promise<number | undefined> => {
-    const r = await host.readText(`/proc/${pid}/status`, { maxBytes: 64 * 1024 });
-    return r.ok ? parseStatusUid(r.text) : undefined;
-  },
-);
 
 /** One variable of /proc/<pid>/environ. */
 export function environValue(text: string, name: string): string | undefined {

@@ -1,12 +1,17 @@
 /**
- * What /proc says about how a process is confined: the Seccomp, NoNewPrivs and capability lines of its status,
- * and its LSM label (attr/current). Parsers are pure and treat /proc text as hostile.
+ * What /proc says about who a process is and how it is confined: the Uid, Seccomp, NoNewPrivs and capability
+ * lines of its status, read and parsed once per scan whichever probe asks, and its LSM label (attr/current).
+ * Parsers are pure and treat /proc text as hostile.
  */
+import type { HostRoot } from '../../root.js';
+import { perScan } from '../cache.js';
 import { parseCapMask } from './caps.js';
 
-/** The confinement lines of /proc/<pid>/status. */
+/** The lines of /proc/<pid>/status the probes use. */
 export interface ProcStatus {
   name?: string;
+  /** The real uid (the first of the Uid line's four). */
+  uid?: number;
   /** 0 disabled, 1 strict, 2 filter; undefined when the kernel does not say. */
   seccomp?: number;
   seccompFilters?: number;
@@ -24,6 +29,11 @@ function setField(out: ProcStatus, key: string, v: string): void {
     case 'Name':
       out.name = v.slice(0, 64);
       break;
+    case 'Uid': {
+      const m = /^(\d{1,10})(\s|$)/.exec(v);
+      if (m && Number(m[1]) <= 0xffffffff) out.uid = Number(m[1]);
+      break;
+    }
     case 'Seccomp':
       if (n !== undefined && n <= 2) out.seccomp = n;
       break;
@@ -52,6 +62,22 @@ export function parseProcStatus(text: string): ProcStatus {
   }
   return out;
 }
+
+/** /proc/<pid>/status parsed, or why it could not be read. */
+export interface StatusRead {
+  status?: ProcStatus;
+  problem?: string;
+}
+
+/** A process' status, read and parsed once per scan for its uid and its confinement alike. */
+export const processStatus = perScan(
+  (pid: number) => String(pid),
+  async (host: HostRoot, pid: number): Promise<StatusRead> => {
+    const st = await host.readText(`/proc/${pid}/status`, { maxBytes: 64 * 1024 });
+    if (st.ok) return { status: parseProcStatus(st.text) };
+    return { problem: `/proc/${pid}/status: ${st.code.replace(/_/g, ' ')} (${st.reason})` };
+  },
+);
 
 /** The LSM label of attr/current, without the trailing NUL/newline; undefined when empty. */
 export function parseLsmLabel(text: string): string | undefined {

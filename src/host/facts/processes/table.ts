@@ -9,7 +9,7 @@ import { perScan } from '../cache.js';
 import { parseCgroup } from '../cgroup.js';
 import type { CgroupPlacement } from '../cgroup.js';
 import { parseCmdline, readCmdline } from './index.js';
-import { parseLsmLabel, parseProcStatus } from './status.js';
+import { parseLsmLabel, processStatus } from './status.js';
 import type { ProcStatus } from './status.js';
 
 export interface ProcessRow {
@@ -85,9 +85,9 @@ export async function processArgv(host: HostRoot, pid: number): Promise<string[]
 
 async function readConfinement(host: HostRoot, pid: number): Promise<ProcessConfinement> {
   const out: ProcessConfinement = {};
-  const st = await host.readText(`/proc/${pid}/status`, { maxBytes: 64 * 1024 });
-  if (st.ok) out.status = parseProcStatus(st.text);
-  else out.statusProblem = `/proc/${pid}/status: ${st.code.replace(/_/g, ' ')} (${st.reason})`;
+  const st = await processStatus(host, pid);
+  if (st.status) out.status = st.status;
+  if (st.problem !== undefined) out.statusProblem = st.problem;
   // AppArmor on a stacking kernel has its own file; attr/current answers EINVAL without any LSM.
   for (const f of [`/proc/${pid}/attr/apparmor/current`, `/proc/${pid}/attr/current`]) {
     const a = await host.readText(f, { maxBytes: 4096 });
