@@ -163,6 +163,10 @@ async function gatherWalk(ctx: ProbeContext, o: FilesOptions, a: Accounts): Prom
 export async function gather(ctx: ProbeContext<FilesOptions>): Promise<FilesFacts> {
   const { host, options } = ctx;
   const [os, accounts, shells] = await Promise.all([gatherOs(host), gatherAccounts(host), gatherShells(host)]);
+  // The walk (a worker thread running to its time budget) starts once it has the accounts that say which owners
+  // exist, beside the rest of the gather rather than after it: it is the longest part of the probe.
+  const walk = options.walk ? gatherWalk(ctx, options, accounts) : undefined;
+  walk?.catch(() => undefined); // awaited below; a throw before that must not leave it unhandled
   const paths = [...tablePaths(), ...ALLOW_DENY];
   const states = await mapLimit(paths, CONCURRENCY, (p) => statPath(host, p));
   const banners = await mapLimit(BANNERS, CONCURRENCY, (p) => readBanner(host, p));
@@ -190,6 +194,6 @@ export async function gather(ctx: ProbeContext<FilesOptions>): Promise<FilesFact
     homes,
     homesOmitted: Math.max(0, users.length - MAX_HOMES),
   };
-  if (options.walk) facts.walk = await gatherWalk(ctx, options, accounts);
+  if (walk) facts.walk = await walk;
   return facts;
 }
