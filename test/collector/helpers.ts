@@ -61,14 +61,21 @@ export async function startCollectorProcess(d: Dirs, port = 0): Promise<Proc> {
   child.stdout.setEncoding('utf8').on('data', (s: string) => (logs += s));
   child.stderr.setEncoding('utf8').on('data', (s: string) => (logs += s));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const bound = await waitFor(
-    () => {
-      const m = /"port":(\d+)[^\n]*collector listening/.exec(logs);
-      return m ? Number(m[1]) : undefined;
-    },
-    60_000, // only a collector that never starts waits this long; on a loaded machine 15 s was not enough
-    () => `the collector to start: ${logs}`,
-  );
+  let bound: number;
+  try {
+    bound = await waitFor(
+      () => {
+        const m = /"port":(\d+)[^\n]*collector listening/.exec(logs);
+        return m ? Number(m[1]) : undefined;
+      },
+      60_000, // only a collector that never starts waits this long; on a loaded machine 15 s was not enough
+      () => `the collector to start: ${logs}`,
+    );
+  } catch (e) {
+    // A collector that did not start in time is stopped here: the test that failed cannot stop what it never got.
+    child.kill('SIGKILL');
+    throw e;
+  }
   return { child, port: bound, base: `http://127.0.0.1:${bound}`, logs: () => logs, exited };
 }
 
