@@ -32,12 +32,6 @@ export interface ChildScanOptions {
   /** At most this many bytes of report. */
   maxBytes?: number;
   env?: NodeJS.ProcessEnv;
-  /**
-   * Where the scan processes keep V8's compiled code of hostward's modules (NODE_COMPILE_CACHE), in the agent's
-   * state directory: each scan is a new process that would compile its ~350 modules again, ~60 ms of CPU per
-   * scan on every node. Node creates it, and goes without it (silently) where it cannot write.
-   */
-  compileCacheDir?: string;
 }
 
 /** Tells the child `hostward scan` that it scans for the agent (ctx.mode 'agent'). */
@@ -239,8 +233,6 @@ class PartialScanner {
 
   private envFor(changed: readonly string[]): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...(this.opts.env ?? process.env), [SCAN_MODE_ENV]: 'agent' };
-    // Set for Node in the scan process, not a setting of hostward's (docs/configuration.md lists those).
-    if (this.opts.compileCacheDir) Object.assign(env, { NODE_COMPILE_CACHE: this.opts.compileCacheDir });
     delete env[CHANGED_PATHS_ENV];
     // Over budget, the agent's watchdog names the optional work this scan leaves out (src/agent/watchdog.ts).
     const shed = this.watchdog?.shedForScan() ?? [];

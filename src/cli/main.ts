@@ -5,7 +5,6 @@
  */
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
 import { pino } from 'pino';
@@ -200,7 +199,6 @@ async function cmdAgent(argv: string[]): Promise<number> {
     ...(values.config ? { configFile: values.config as string } : {}),
     // Every probe has its own timeout; the whole child gets them all plus start-up.
     timeoutMs: (config.scan.probeTimeoutSeconds + 30) * 1000,
-    compileCacheDir: path.join(config.agent.stateDir, 'compile-cache'),
   });
   const { ScheduleError } = await import('../agent/schedule.js');
   // Alerts: only when a collector is configured (an agent scraped by Prometheus alone needs no outbox).

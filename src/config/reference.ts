@@ -258,8 +258,7 @@ const AGENT: ConfigSection = {
       env: 'HOSTWARD_STATE_DIR',
       example: '/var/lib/hostward',
       description:
-        "The only host directory the agent writes: the alert outbox and state, the integrity baseline's default place, " +
-        "and `compile-cache/`, V8's compiled code of hostward's modules, which spares each scan process compiling them.",
+        "The only host directory the agent writes: the alert outbox and state, and the integrity baseline's default place.",
     },
     {
       path: 'agent.collectorUrl',
