@@ -1,5 +1,15 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, symlinkSync, rmSync, chmodSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -252,6 +262,40 @@ describe('HostRoot on the host’s own root, paths in a directory already resolv
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
+  });
+});
+
+describe('HostRoot.resolve on the host’s own root', () => {
+  it('resolves as the kernel does, through merged-/usr links, /proc/self and absolute links', async () => {
+    const real = new HostRoot('/');
+    const paths = [
+      '/bin/sh',
+      '/lib/systemd/system',
+      '/usr/bin/env',
+      '/var/run',
+      '/proc/self/status',
+      '/etc/alternatives/awk',
+      '/etc/os-release',
+      '/etc/../etc/hostname',
+    ];
+    for (const p of paths) {
+      if (!existsSync(p)) continue;
+      const r = await real.resolve(p);
+      expect(r, p).toEqual({ ok: true, realPath: realpathSync(p) });
+      // Not following the last component: its directory resolved, the entry itself kept.
+      const n = await real.resolve(p, false);
+      const dir = realpathSync(path.dirname(path.normalize(p)));
+      expect(n, p).toEqual({ ok: true, realPath: path.join(dir, path.basename(path.normalize(p))) });
+      // Asked again: the directory's real path is remembered, and the answer is the same.
+      expect(await real.resolve(p)).toEqual(r);
+    }
+    expect(await real.resolve('/etc/hostward-none')).toMatchObject({ ok: false, code: 'missing' });
+    expect(await real.resolve('/etc/hostward-none/x')).toMatchObject({
+      ok: false,
+      code: 'missing',
+      reason: expect.stringContaining('/etc/hostward-none'),
+    });
+    expect(await real.resolve('/etc/hostname/x')).toMatchObject({ ok: false, code: 'missing' });
   });
 });
 

@@ -115,12 +115,11 @@ export class HostRoot {
   readonly root: string;
   private processList?: Promise<ProcessEntry[]>;
   /**
-   * On the host's own root, directories found to be reached without a link, so that a path in one needs an lstat
-   * of itself instead of realpath(3)'s readlink of every component (a scan resolves ~1,700 paths, most under a few
-   * directories). Kept for the HostRoot's life, one scan: a directory swapped for a link meanwhile is seen at
-   * the next scan, and on the host's own root a link cannot lead out of it.
+   * On the host's own root, the real path of each directory a path was resolved in, so that the next path in it
+   * needs an lstat of itself only. Kept for the HostRoot's life, one scan: a directory swapped for a link meanwhile
+   * is seen at the next scan, and on the host's own root a link cannot lead out of it.
    */
-  private readonly linkFreeDirs = new Set<string>();
+  private readonly realDirs = new Map<string, string>();
 
   constructor(root = '/') {
     this.root = path.resolve(root);
@@ -142,7 +141,8 @@ export class HostRoot {
    */
   async resolve(hostPath: string, follow = true): Promise<Result<{ realPath: string }>> {
     const asked = normaliseHostPath(hostPath);
-    if (await this.linkFree(asked, follow)) return { ok: true, realPath: asked };
+    const onHost = await this.resolveOnHost(asked, follow);
+    if (onHost) return onHost;
     const pending = asked.split('/').filter(Boolean);
     const done: string[] = [];
     let links = 0;
@@ -191,30 +191,32 @@ export class HostRoot {
   }
 
   /**
-   * On the host's own root only: whether `asked` exists and no symbolic link is met on the way to it (the last
-   * component may be one when not followed). Then it resolves to itself, and one realpath(3) call instead of
-   * an lstat per component says so (a scan resolves some 1,700 paths, most under /proc). Any link, or any
-   * failure, takes the walk of resolve, so that failures keep their reasons. Under another root, realpath
-   * would follow a link out of the root (the kernel resolves absolute links from /), so the walk always runs.
+   * On the host's own root only: the kernel's resolution of `asked`, which is the walk's there (no link can lead
+   * out of "/"), in one or two calls instead of an lstat per component: the directory's real path (realpath(3),
+   * kept for the scan: a scan resolves ~1,700 paths in a few dozen directories) and an lstat of the entry, which a
+   * link to follow sends through realpath(3) too. A last component that does not exist is the walk's failure
+   * as well; any other failure returns undefined, and the walk finds it and its reason.
    */
-  private async linkFree(asked: string, follow: boolean): Promise<boolean> {
-    if (this.root !== '/') return false;
+  private async resolveOnHost(asked: string, follow: boolean): Promise<Result<{ realPath: string }> | undefined> {
+    if (this.root !== '/') return undefined;
+    if (asked === '/') return { ok: true, realPath: '/' };
     try {
       const parent = path.posix.dirname(asked);
-      if (asked === '/' || !this.linkFreeDirs.has(parent)) {
-        if (follow || asked === '/') {
-          if ((await fsp.realpath(asked)) !== asked) return false;
-          this.linkFreeDirs.add(parent);
-          return true;
-        }
-        if ((await fsp.realpath(parent)) !== parent) return false;
-        this.linkFreeDirs.add(parent);
+      let realParent = this.realDirs.get(parent);
+      if (realParent === undefined) {
+        realParent = await fsp.realpath(parent);
+        this.realDirs.set(parent, realParent);
       }
-      // The directory is known to hold no link on the way to it: the path itself is the only one left to see.
-      const st = await fsp.lstat(asked);
-      return !follow || !st.isSymbolicLink();
+      const entry = (realParent === '/' ? '' : realParent) + '/' + path.posix.basename(asked);
+      let st: Stats;
+      try {
+        st = await fsp.lstat(entry);
+      } catch (e) {
+        return errno(e) === 'ENOENT' ? failureFromError(asked, e) : undefined;
+      }
+      return { ok: true, realPath: follow && st.isSymbolicLink() ? await fsp.realpath(entry) : entry };
     } catch {
-      return false;
+      return undefined;
     }
   }
 
