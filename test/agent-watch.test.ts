@@ -621,10 +621,10 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
       'the agent to be ready',
       async () => (await fetch(`${base}/readyz`)).status,
       (s) => s === 200,
-      15_000,
+      60_000, // only an agent that never gets ready waits this long: its first full scan comes first
     );
-    await waitFor('the agent to log that it watches', () => logs.includes('watching probe paths'), 5000);
-  }, 30_000);
+    await waitFor('the agent to log that it watches', () => logs.includes('watching probe paths'), 30_000);
+  });
 
   afterAll(async () => {
     if (agent && agent.exitCode === null) {

@@ -199,7 +199,8 @@ describe('the command line behaves', () => {
     expect(bad.stderr).toMatch(/did you mean .*ssh\.password_auth/);
   });
 
-  it('--help works on every command, exits 0 and describes every flag the command takes', () => {
+  // Ten processes, one after the other: on a loaded machine each start-up takes seconds, so more than the default.
+  it('--help works on every command, exits 0 and describes every flag the command takes', { timeout: 180_000 }, () => {
     for (const cmd of Object.keys(COMMAND_HELP)) {
       const r = run([cmd, '--help']);
       expect(r.status, cmd).toBe(0);
