@@ -1,6 +1,7 @@
 /**
  * CPU-heavy work of a probe in a worker thread, so that it runs on another core beside the scan's event loop
- * instead of delaying every other probe: decompressing and scanning apt's 50 MB package lists, walking the disk.
+ * instead of delaying every other probe, such as decompressing and scanning apt's 50 MB package lists (the files
+ * probe's disk walk still has a worker protocol of its own, walkOffThread, which stops with a partial walk).
  * The worker gets a HostRoot for the same root (reads stay inside it) and the probe's input; it answers once.
  * A probe reaches both sides through src/worker-sdk.ts, and a worker module imports only it and its own folder:
  * a worker is a new V8 isolate that loads every module it imports anew, and the full SDK costs it ~110 ms of CPU.
