@@ -288,9 +288,29 @@ function watchClient(client: Client, a: Attempt, finish: Finish, isDone: () => b
   });
 }
 
-/** One ssh2 connection: banner, offered lists, methods listed after `none`. Never rejects. */
+/**
+ * Hand a connected socket to ssh2, loaded only now: where nothing listens (the common case on a node without
+ * sshd, or on loopback) the refusal is known without paying ssh2's ~70 ms of module loading.
+ */
+function startSsh2(sock: Socket, a: Attempt, finish: Finish, isDone: () => boolean): Promise<Client | undefined> {
+  return loadClient().then((Ssh2Client) => {
+    if (isDone()) return undefined;
+    const client = new Ssh2Client();
+    watchClient(client, a, finish, isDone);
+    sock.removeAllListeners('error').removeAllListeners('close');
+    client.connect({ ...connectConfig(a), sock });
+    return client;
+  });
+}
+
+/** Until ssh2 has the socket, its own events decide: refused, reset, closed. */
+function watchSocket(sock: Socket, a: Attempt, finish: Finish): void {
+  sock.on('error', (err: Error) => finish(...errorOutcome(a, Object.assign(err, { level: 'client-socket' }))));
+  sock.on('close', () => finish('error', `${a.address}:${a.port}: connection closed`));
+}
+
+/** One connection: TCP first, then ssh2 for the banner, offered lists, methods listed after `none`. Never rejects. */
 function probeUser(
-  Ssh2Client: ClientClass,
   address: string,
   port: number,
   user: string,
@@ -298,7 +318,8 @@ function probeUser(
   signal: AbortSignal,
 ): Promise<ConnResult> {
   return new Promise<ConnResult>((resolve) => {
-    const client = new Ssh2Client();
+    const sock = new Socket();
+    let client: Client | undefined;
     const a: Attempt = { address, port, user, budgetMs, seen: { offered: {} }, connected: false };
     let done = false;
     let hard: NodeJS.Timeout | undefined;
@@ -307,7 +328,8 @@ function probeUser(
       done = true;
       if (hard) clearTimeout(hard);
       signal.removeEventListener('abort', onAbort);
-      tearDown(client);
+      if (client) tearDown(client);
+      sock.destroy();
       resolve(resultOf(a, status, reason));
     };
     const onAbort = (): void => finish('error', 'aborted');
@@ -318,12 +340,15 @@ function probeUser(
       if (a.connected) finish('error', handshakeTimeout(a));
       else finish('unreachable', `no TCP connection to ${address}:${port} within ${budgetMs} ms`);
     }, budgetMs);
-    watchClient(client, a, finish, () => done);
-    try {
-      client.connect(connectConfig(a));
-    } catch (e) {
-      finish('error', e instanceof Error ? e.message : String(e));
-    }
+    watchSocket(sock, a, finish);
+    sock.once('connect', () => {
+      a.connected = true;
+      startSsh2(sock, a, finish, () => done).then(
+        (c) => (client = c),
+        (e: unknown) => finish('error', e instanceof Error ? e.message : String(e)),
+      );
+    });
+    sock.connect({ host: address, port });
   });
 }
 
@@ -412,7 +437,6 @@ async function probeUsers(
   signal: AbortSignal,
 ): Promise<ConnResult[]> {
   let unreachable: ConnResult | undefined;
-  const Ssh2Client = await loadClient();
   return mapLimit(users, LIVE_CONCURRENCY, async (user): Promise<ConnResult> => {
     const left = deadline - Date.now();
     if (left <= 0)
@@ -420,7 +444,7 @@ async function probeUsers(
     if (signal.aborted) return { user, status: 'error', reason: 'aborted', connected: false };
     // A refused or unreachable port fails every user the same way: do not knock again.
     if (unreachable) return { ...unreachable, user };
-    const r = await probeUser(Ssh2Client, address, port, user, left, signal);
+    const r = await probeUser(address, port, user, left, signal);
     if (r.status === 'unreachable') unreachable = r;
     return r;
   });
