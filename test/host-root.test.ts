@@ -361,6 +361,7 @@ describe('resolve on the host root', () => {
     symlinkSync('real', path.join(base, 'rel-link'));
     symlinkSync(path.join(base, 'real/sub'), path.join(base, 'abs-link'));
     symlinkSync('missing-target', path.join(base, 'dangling'));
+    symlinkSync('real/sub/file', path.join(base, 'file-link'));
     symlinkSync('loop-b', path.join(base, 'loop-a'));
     symlinkSync('loop-a', path.join(base, 'loop-b'));
     const paths = [
@@ -370,6 +371,7 @@ describe('resolve on the host root', () => {
       `${base}/rel-link/sub/file`,
       `${base}/abs-link/file`,
       `${base}/abs-link`,
+      `${base}/file-link`,
       `${base}/dangling`,
       `${base}/loop-a`,
       `${base}/loop-a/x`,
@@ -382,12 +384,18 @@ describe('resolve on the host root', () => {
     ];
     const fast = new HostRoot('/');
     const walk = new HostRoot('/');
-    // The walk alone, as under any other root.
-    (walk as unknown as { linkFree: () => Promise<boolean> }).linkFree = async () => false;
+    // The walk alone, as under any other root: neither the kernel's resolution nor the direct open.
+    const shortcuts = walk as unknown as Record<'resolveOnHost' | 'openOnHost', () => Promise<undefined>>;
+    shortcuts.resolveOnHost = async () => undefined;
+    shortcuts.openOnHost = async () => undefined;
+    const outcome = (r: Awaited<ReturnType<HostRoot['readBytes']>>) =>
+      r.ok ? { ok: true, realPath: r.realPath } : { ok: false, code: r.code };
     for (const p of paths) {
       for (const follow of [true, false]) {
         expect(await fast.resolve(p, follow), `${p} follow=${follow}`).toEqual(await walk.resolve(p, follow));
       }
+      // Reading opens the entry at once on the host's root; a link or a missing parent is the walk's again.
+      expect(outcome(await fast.readBytes(p)), `read ${p}`).toEqual(outcome(await walk.readBytes(p)));
     }
   });
 });

@@ -10,6 +10,8 @@ import path from 'node:path';
 
 /** Default cap for a file read: host config files are small; /proc files are read with the same cap. */
 export const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
+/** How files are opened for reading: O_NONBLOCK so that a FIFO planted at a config path cannot hang the scan. */
+const READ_FLAGS = fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOFOLLOW;
 /** Linux gives up after 40 links (MAXSYMLINKS); so do we. */
 const MAX_SYMLINKS = 40;
 
@@ -201,13 +203,7 @@ export class HostRoot {
     if (this.root !== '/') return undefined;
     if (asked === '/') return { ok: true, realPath: '/' };
     try {
-      const parent = path.posix.dirname(asked);
-      let realParent = this.realDirs.get(parent);
-      if (realParent === undefined) {
-        realParent = await fsp.realpath(parent);
-        this.realDirs.set(parent, realParent);
-      }
-      const entry = (realParent === '/' ? '' : realParent) + '/' + path.posix.basename(asked);
+      const entry = await this.entryOnHost(asked);
       let st: Stats;
       try {
         st = await fsp.lstat(entry);
@@ -217,6 +213,49 @@ export class HostRoot {
       return { ok: true, realPath: follow && st.isSymbolicLink() ? await fsp.realpath(entry) : entry };
     } catch {
       return undefined;
+    }
+  }
+
+  /** A path's entry in its directory's real path (realpath(3) once per directory per scan). Throws as realpath. */
+  private async entryOnHost(asked: string): Promise<string> {
+    const parent = path.posix.dirname(asked);
+    let realParent = this.realDirs.get(parent);
+    if (realParent === undefined) {
+      realParent = await fsp.realpath(parent);
+      this.realDirs.set(parent, realParent);
+    }
+    return (realParent === '/' ? '' : realParent) + '/' + path.posix.basename(asked);
+  }
+
+  /** A file opened for reading once its path is resolved in the root; a last link is never followed. */
+  private async openResolved(asked: string): Promise<Result<{ realPath: string; fh: fsp.FileHandle }>> {
+    const direct = await this.openOnHost(asked);
+    if (direct) return direct;
+    const r = await this.resolve(asked);
+    if (!r.ok) return r;
+    try {
+      return { ok: true, realPath: r.realPath, fh: await fsp.open(this.fsPath(r.realPath), READ_FLAGS) };
+    } catch (e) {
+      return failureFromError(asked, e);
+    }
+  }
+
+  /**
+   * On the host's own root, the entry opened at once, without the lstat resolving it would take: under O_NOFOLLOW
+   * a link fails (ELOOP), and it and any other surprise are left to the full resolution (undefined).
+   */
+  private async openOnHost(asked: string): Promise<Result<{ realPath: string; fh: fsp.FileHandle }> | undefined> {
+    if (this.root !== '/' || asked === '/') return undefined;
+    let entry: string;
+    try {
+      entry = await this.entryOnHost(asked);
+    } catch {
+      return undefined;
+    }
+    try {
+      return { ok: true, realPath: entry, fh: await fsp.open(entry, READ_FLAGS) };
+    } catch (e) {
+      return errno(e) === 'ENOENT' ? failureFromError(asked, e) : undefined;
     }
   }
 
@@ -309,13 +348,11 @@ export class HostRoot {
   ): Promise<Result<{ realPath: string; bytes: number }>> {
     const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
     const asked = normaliseHostPath(hostPath);
-    const r = await this.resolve(asked);
+    const r = await this.openResolved(asked);
     if (!r.ok) return r;
-    let fh: fsp.FileHandle | undefined;
+    const fh = r.fh;
     let consumerError: { e: unknown } | undefined;
     try {
-      // O_NONBLOCK so that a FIFO planted at a config path cannot hang the scan.
-      fh = await fsp.open(this.fsPath(r.realPath), fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOFOLLOW);
       const st = await fh.stat();
       if (st.isDirectory()) return { ok: false, code: 'not_a_file', path: asked, reason: 'is a directory' };
       if (!st.isFile() && !st.isCharacterDevice()) {
@@ -353,7 +390,7 @@ export class HostRoot {
       if (consumerError) throw consumerError.e;
       return failureFromError(asked, e);
     } finally {
-      await fh?.close().catch(() => undefined);
+      await fh.close().catch(() => undefined);
     }
   }
 
