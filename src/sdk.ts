@@ -4,7 +4,7 @@
  * host through ctx.host and returns typed facts. The engine runs gather with a timeout, evaluates every check
  * over the facts, and turns outcomes into findings; probes create no metrics, timers or clients of their own.
  */
-import type { Logger } from 'pino';
+import type { ScanLog } from './scan/log.js';
 import type { CheckInfo, Evidence, Measurement, OwnListener, Status } from './contracts.js';
 import type { HostRoot } from './host/root.js';
 import type { ExecResult, ExecOptions } from './host/exec.js';
@@ -77,7 +77,7 @@ export interface ProbeContext<O = unknown> {
    * sandboxed without privilege when it is not (src/host/exec.ts, docs/threat-model.md).
    */
   exec(file: string, args: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
-  log: Logger;
+  log: ScanLog;
   /**
    * This probe's section of the configuration (`probes.<name>`), parsed once by the engine with the probe's
    * declared options (their parse, with this scan's root and environment); undefined for a probe that declares none.

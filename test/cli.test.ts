@@ -1,7 +1,7 @@
 /** The built command line, run as users run it: exit codes, JSON contract, table, catalogue document. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { materialize } from './helpers/hosts.js';
@@ -148,6 +148,33 @@ const nobodyCanRun =
     ['-e', `require('fs').accessSync(${JSON.stringify(CLI)}, require('fs').constants.R_OK)`],
     { uid: 65534, gid: 65534 },
   ).status === 0;
+
+describe('hostward scan logging', () => {
+  it('writes its log lines to stderr at the configured level, with the probe named, and none below it', () => {
+    const garbage = materialize('kubelet-garbage');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-cli-log-'));
+    try {
+      const scan = (level: string) => {
+        writeFileSync(path.join(dir, 'config.yaml'), `log:\n  level: ${level}\n`);
+        const args = ['scan', '--root', garbage.root, '--probe', 'kubelet', '--format', 'json'];
+        return run([...args, '--config', path.join(dir, 'config.yaml')]);
+      };
+      const debug = scan('debug');
+      const lines = debug.stderr
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).toContainEqual(
+        expect.objectContaining({ level: 20, probe: 'kubelet', msg: 'kubelet configuration problems' }),
+      );
+      expect(JSON.parse(debug.stdout)).toHaveProperty('findings');
+      expect(scan('warn').stderr).toBe('');
+    } finally {
+      garbage.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe.skipIf(!nobodyCanRun)('hostward scan without privileges', () => {
   it('turns unreadable host files into unknown findings with the reason, and still decides what it can', () => {

@@ -59,6 +59,7 @@ export const TIERS = {
     'test/probe-imports.test.ts',
     'test/references.test.ts',
     'test/runner.test.ts',
+    'test/scan-log.test.ts',
     'test/runtime/fixtures.test.ts',
     'test/runtime/parsers.test.ts',
     'test/runtime/tables.test.ts',

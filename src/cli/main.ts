@@ -7,8 +7,9 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
-import { pino } from 'pino';
 import type { Logger } from 'pino';
+import { pinoLib } from '../lazy-libs.js';
+import { deferredLog } from '../scan/log.js';
 import { PROBES } from '../../probes/registry.js';
 import { loadConfig, ConfigError } from '../config/config.js';
 import type { Config } from '../config/config.js';
@@ -41,6 +42,7 @@ function makeLogger(level: Config['log']['level'], toStderr: boolean): Logger {
   // The CLI's stdout is the report; logs go to stderr so `scan --format json | jq` stays clean.
   // Field redaction for tokens by name; the sinks' secrets (redact.ts) wherever they appear in a line.
   const hooks = { streamWrite: redactSecrets };
+  const { pino } = pinoLib();
   return pino(
     { level, base: { app: 'hostward' }, hooks, redact: ['token', '*.token', 'authorization', '*.authorization'] },
     pino.destination(toStderr ? 2 : 1),
@@ -104,7 +106,8 @@ async function cmdScan(argv: string[]): Promise<number> {
   const config = loadConfig(values.config as string | undefined, validationContext());
   if (values.root) config.root = values.root as string;
   if (failOnArg) config.scan.failOn = failOnArg;
-  const log = makeLogger(config.log.level === 'info' ? 'warn' : config.log.level, true);
+  const level = config.log.level === 'info' ? 'warn' : config.log.level;
+  const log = deferredLog(level, () => makeLogger(level, true));
   // Set by the agent's child scanner (src/agent/child-scan.ts): this scan is the agent's.
   const mode = process.env.HOSTWARD_SCAN_MODE === 'agent' ? 'agent' : 'scan';
   // Set by the agent's watchdog when it is over budget: optional work this scan leaves out (src/agent/watchdog.ts).

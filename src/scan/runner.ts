@@ -4,7 +4,7 @@
  * exceptions), and assembles the report of DESIGN.md. A probe that throws or times out becomes
  * `probes[].status = "error"` and its checks `unknown`; the scan always completes.
  */
-import type { Logger } from 'pino';
+import type { ScanLog } from './log.js';
 import type { Finding, Measurement, OwnListener, ProbeRun, Report, Summary, Severity } from '../contracts.js';
 import { atLeast } from '../contracts.js';
 import type { Probe, Outcome, Check } from '../sdk.js';
@@ -20,7 +20,7 @@ import { VERSION } from '../version.js';
 export interface ScanOptions {
   probes: readonly Probe[];
   config: Config;
-  log: Logger;
+  log: ScanLog;
   /** Restrict to these probe names (--probe). */
   only?: readonly string[];
   now?: () => Date;
@@ -189,7 +189,7 @@ export function parseProbeOptions(probe: Probe, raw: unknown, host: HostRoot, en
   }
 }
 
-async function gatherFacts(scan: ScanRun, probe: Probe, log: Logger): Promise<{ facts?: unknown; error?: string }> {
+async function gatherFacts(scan: ScanRun, probe: Probe, log: ScanLog): Promise<{ facts?: unknown; error?: string }> {
   const { opts } = scan;
   const ac = new AbortController();
   try {
@@ -230,7 +230,7 @@ function precondition(probe: Probe, facts: unknown): Outcome | undefined {
   }
 }
 
-function measure(probe: Probe, facts: unknown, log: Logger): Measurement[] {
+function measure(probe: Probe, facts: unknown, log: ScanLog): Measurement[] {
   if (!probe.measure) return [];
   try {
     return probe.measure(facts);
@@ -240,7 +240,7 @@ function measure(probe: Probe, facts: unknown, log: Logger): Measurement[] {
   }
 }
 
-function addRunFields(probe: Probe, facts: unknown, run: ProbeRun, log: Logger): void {
+function addRunFields(probe: Probe, facts: unknown, run: ProbeRun, log: ScanLog): void {
   if (!probe.runFields) return;
   try {
     const extra = probe.runFields(facts);
