@@ -106,8 +106,20 @@ function bitsOf(mode: number): Bits | '' {
   return ((mode & 0o4000 ? 'u' : '') + (mode & 0o2000 ? 'g' : '')) as Bits | '';
 }
 
-/** The allow-list for a family (both lists where the family is unknown) plus the configured paths (any bits). */
+const built = new Map<string, AllowList>();
+
+/**
+ * The allow-list for a family (both lists where the family is unknown) plus the configured paths (any bits). Built
+ * once per family and configured list: a check asks for it once per SUID/SGID file it judges.
+ */
 export function allowList(family: Family, extra: readonly string[]): AllowList {
+  const key = [family, ...extra].join('\0');
+  let list = built.get(key);
+  if (!list) built.set(key, (list = buildAllowList(family, extra)));
+  return list;
+}
+
+function buildAllowList(family: Family, extra: readonly string[]): AllowList {
   const entries = withUnmerged(family === 'debian' ? DEBIAN : family === 'rhel' ? RHEL : [...DEBIAN, ...RHEL]);
   const rules = entries.map(([p, b]) => ({ re: globToRegExp(p), bits: b }));
   const own = extra.map((p) => globToRegExp(p));
