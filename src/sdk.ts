@@ -13,6 +13,7 @@ export type { BaselineRef } from './contracts.js';
 
 export type { Evidence, Severity, Status, CheckInfo, Measurement, OwnListener } from './contracts.js';
 export { HostRoot, describeFailure, globToRegExp, hasGlobMagic } from './host/root.js';
+export { ipFamily } from './host/ip.js';
 export type { HostRole } from './scan/host-role.js';
 import type { HostRole } from './scan/host-role.js';
 export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, ProcessEntry } from './host/root.js';

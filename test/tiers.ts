@@ -38,6 +38,7 @@ export const TIERS = {
     'test/files/walker.test.ts',
     'test/firewall/*.test.ts',
     'test/host-facts.test.ts',
+    'test/ip.test.ts',
     'test/engine-names.test.ts',
     'test/host-role.test.ts',
     'test/image/strace.test.ts',

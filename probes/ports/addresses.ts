@@ -2,7 +2,8 @@
  * Which interface addresses are public. "Public" is what is routable on the Internet: everything but the
  * IANA special-purpose ranges below (RFC 6890 and successors). Pure; net.BlockList does the prefix matching.
  */
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
+import { ipFamily } from '../../src/sdk.js';
 
 /** Named special-purpose ranges; a node address in one of them is not public. */
 export const NON_PUBLIC_RANGES: readonly { cidr: string; name: string }[] = [
@@ -33,7 +34,7 @@ export const NON_PUBLIC_RANGES: readonly { cidr: string; name: string }[] = [
 
 const lists = NON_PUBLIC_RANGES.map((r) => {
   const [net, bits] = r.cidr.split('/') as [string, string];
-  const type = isIP(net) === 6 ? 'ipv6' : 'ipv4';
+  const type = ipFamily(net) === 6 ? 'ipv6' : 'ipv4';
   const bl = new BlockList();
   bl.addSubnet(net, Number(bits), type);
   return { ...r, bl, type } as const;
@@ -41,7 +42,7 @@ const lists = NON_PUBLIC_RANGES.map((r) => {
 
 /** The special-purpose range an address is in, or undefined when it is public. Invalid input is not public. */
 export function nonPublicRange(address: string): string | undefined {
-  const fam = isIP(address);
+  const fam = ipFamily(address);
   if (fam === 0) return 'not an IP address';
   const type = fam === 6 ? 'ipv6' : 'ipv4';
   // An IPv4-mapped address is as public as the IPv4 address it carries.

@@ -1,7 +1,6 @@
 /** The ports probe's configuration section (`probes.ports`), validated with messages "key: problem". */
-import { optionProblem, optionInt } from '../../src/sdk.js';
+import { optionProblem, optionInt, ipFamily } from '../../src/sdk.js';
 import type { DeclaredSection } from '../../src/sdk.js';
-import { isIP } from 'node:net';
 
 export interface PortRange {
   from: number;
@@ -125,12 +124,12 @@ function nodePorts(v: unknown): { from: number; to: number } {
 }
 
 function ip(v: unknown, key: string): string {
-  if (typeof v !== 'string' || isIP(v) === 0) optionProblem(key, 'must be an IP address');
+  if (typeof v !== 'string' || ipFamily(v) === 0) optionProblem(key, 'must be an IP address');
   return v;
 }
 
 function ips(v: unknown, key: string): string[] {
-  if (!Array.isArray(v) || v.some((a) => typeof a !== 'string' || isIP(a) === 0))
+  if (!Array.isArray(v) || v.some((a) => typeof a !== 'string' || ipFamily(a) === 0))
     optionProblem(key, 'must be a list of IP addresses');
   return [...(v as string[])];
 }

@@ -3,9 +3,8 @@
  * judged by ports.agent_exposed on what they answer without authentication, not by the allow-list: the
  * other checks leave a socket or a reachable port that is the agent's own to it, so it is judged once.
  */
-import { isIP } from 'node:net';
 import type { Evidence, Outcome, OwnListener } from '../../src/sdk.js';
-import { fail, pass, skip, unknown } from '../../src/sdk.js';
+import { fail, pass, skip, unknown, ipFamily } from '../../src/sdk.js';
 import { isLoopback } from './addresses.js';
 import type { Listener, PortsFacts, ReachableEndpoint } from './types.js';
 
@@ -13,7 +12,7 @@ const WILDCARDS = new Set(['0.0.0.0', '::']);
 
 /** One text form per address, so that "::1" and "0:0:0:0:0:0:0:1" are the same. */
 function canonical(a: string): string {
-  return isIP(a) === 6 ? new URL(`http://[${a}]/`).hostname.slice(1, -1) : a;
+  return ipFamily(a) === 6 ? new URL(`http://[${a}]/`).hostname.slice(1, -1) : a;
 }
 
 const own = (facts: PortsFacts): readonly OwnListener[] => ('off' in facts.own ? [] : facts.own);

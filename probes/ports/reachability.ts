@@ -7,6 +7,7 @@
 import net from 'node:net';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ipFamily } from '../../src/sdk.js';
 import type { ReachableEndpoint } from './types.js';
 
 export interface ConnectResult {
@@ -61,7 +62,7 @@ export function selectTargets(
   const targets: string[] = [];
   const skipped: { address: string; reason: string }[] = [];
   for (const a of [...new Set(candidates)]) {
-    if (net.isIP(a) === 0) skipped.push({ address: a, reason: 'not an IP address' });
+    if (ipFamily(a) === 0) skipped.push({ address: a, reason: 'not an IP address' });
     else if (/^fe[89ab]/i.test(a)) skipped.push({ address: a, reason: 'link-local IPv6 (needs an interface zone)' });
     else if (!isLoopback(a) && !own.has(a))
       skipped.push({

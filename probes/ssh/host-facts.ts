@@ -2,8 +2,7 @@
  * Host facts the ssh probe needs besides sshd_config: where sshd is, which OpenSSH version (for defaults),
  * the host's users and groups (for Match User/Group), and the connection contexts to evaluate.
  */
-import { isIP } from 'node:net';
-import { readDpkgStatus } from '../../src/sdk.js';
+import { readDpkgStatus, ipFamily } from '../../src/sdk.js';
 import type { HostRoot, ProbeContext } from '../../src/sdk.js';
 import type { ConnectionContext, OpenSshVersion, ParsedConfig } from './types.js';
 
@@ -149,17 +148,17 @@ export function addressFor(pattern: string): string | undefined {
   if (!base) return undefined;
   if (bitsText !== undefined) {
     const bits = Number(bitsText);
-    if (isIP(base) === 4 && Number.isInteger(bits) && bits >= 0 && bits <= 32) {
+    if (ipFamily(base) === 4 && Number.isInteger(bits) && bits >= 0 && bits <= 32) {
       const n = base.split('.').reduce((a, o) => a * 256 + Number(o), 0);
       const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
       const host = bits >= 31 ? (n & mask) >>> 0 : ((n & mask) >>> 0) + 1;
       return [24, 16, 8, 0].map((s) => (host >>> s) & 255).join('.');
     }
-    if (isIP(base) === 6 && Number.isInteger(bits)) return base.endsWith('::') ? base + '1' : base;
+    if (ipFamily(base) === 6 && Number.isInteger(bits)) return base.endsWith('::') ? base + '1' : base;
     return undefined;
   }
   const literal = p.replace(/\*/g, '1').replace(/\?/g, '1');
-  return isIP(literal) ? literal : undefined;
+  return ipFamily(literal) ? literal : undefined;
 }
 
 /** Literal (no wildcard, not negated) patterns of one Match criterion kind. */

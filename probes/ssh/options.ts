@@ -1,7 +1,6 @@
 /** The ssh probe's configuration section (`probes.ssh` in the YAML), validated with messages naming the key. */
-import { optionProblem, optionInt } from '../../src/sdk.js';
+import { optionProblem, optionInt, ipFamily } from '../../src/sdk.js';
 import type { DeclaredSection } from '../../src/sdk.js';
-import { isIP } from 'node:net';
 import type { SshOptions } from './types.js';
 
 export const DEFAULT_SSH_OPTIONS: Readonly<Omit<SshOptions, 'live'>> = {
@@ -48,14 +47,14 @@ export function parseSshOptions(c: DeclaredSection, rootIsSlash: boolean): SshOp
     o.live = c.live;
   }
   if (c.liveAddress !== undefined) {
-    if (typeof c.liveAddress !== 'string' || !isIP(c.liveAddress))
+    if (typeof c.liveAddress !== 'string' || !ipFamily(c.liveAddress))
       optionProblem('liveAddress', 'must be an IP address');
     o.liveAddress = c.liveAddress;
   }
   const livePort = optionInt(c, 'livePort');
   if (livePort !== undefined) o.livePort = livePort;
   if (c.sourceAddresses !== undefined) {
-    if (!Array.isArray(c.sourceAddresses) || c.sourceAddresses.some((a) => typeof a !== 'string' || !isIP(a)))
+    if (!Array.isArray(c.sourceAddresses) || c.sourceAddresses.some((a) => typeof a !== 'string' || !ipFamily(a)))
       optionProblem('sourceAddresses', 'must be a list of IP addresses');
     o.sourceAddresses = c.sourceAddresses as string[];
   }

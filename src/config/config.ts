@@ -5,7 +5,7 @@
 import { HOST_ROLES } from '../scan/host-role.js';
 import type { HostRoleSetting } from '../scan/host-role.js';
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { ipFamily } from '../host/ip.js';
 import { yamlLib } from '../lazy-libs.js';
 import { isSeverity, SEVERITIES } from '../contracts.js';
 import type { Severity } from '../contracts.js';
@@ -662,7 +662,7 @@ function listenAddresses(v: unknown, key: string, src: string): string[] {
   if (!Array.isArray(list) || list.length === 0)
     throw new ConfigError(key, 'must be an IP address or a list of them', src);
   const out = list.map((a, i) => {
-    if (typeof a !== 'string' || isIP(a) === 0) {
+    if (typeof a !== 'string' || ipFamily(a) === 0) {
       throw new ConfigError(
         Array.isArray(v) ? `${key}[${i}]` : key,
         `must be an IP address (0.0.0.0 or :: for every address), got ${JSON.stringify(a)}`,
