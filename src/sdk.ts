@@ -14,6 +14,7 @@ export type { BaselineRef } from './contracts.js';
 export type { Evidence, Severity, Status, CheckInfo, Measurement, OwnListener } from './contracts.js';
 export { HostRoot, describeFailure, globToRegExp, hasGlobMagic } from './host/root.js';
 export { ipFamily } from './host/ip.js';
+export { mapLimit } from './map-limit.js';
 export type { HostRole } from './scan/host-role.js';
 import type { HostRole } from './scan/host-role.js';
 export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, ProcessEntry } from './host/root.js';
@@ -180,20 +181,6 @@ export const unknown = (message: string, evidence: Evidence[] = []): Outcome => 
   evidence,
 });
 export const skip = (message: string, evidence: Evidence[] = []): Outcome => ({ status: 'skip', message, evidence });
-
-/** Run `fn` over `items` with at most `limit` calls in flight, results in the order of `items`. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
 
 /** Define a probe with its facts and options types inferred; erases them for the registry. */
 export function defineProbe<F, O = unknown>(p: Probe<F, O>): Probe<unknown> {

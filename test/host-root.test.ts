@@ -124,13 +124,16 @@ describe('HostRoot.read*', () => {
       import { HostRoot } from ${JSON.stringify(path.resolve('src/host/root.ts'))};
       const r = await new HostRoot(${JSON.stringify(root)}).readText('/etc/ssh/sshd_config');
       console.log(JSON.stringify(r));`;
-    // A bare child cannot use vitest's TypeScript loader: compile the real module with tsc, run it as nobody.
+    // A bare child cannot use vitest's TypeScript loader: compile the real module (and what it imports) with tsc,
+    // run it as nobody.
     const ts = spawnSync(
       process.execPath,
       [
         path.resolve('node_modules/typescript/bin/tsc'),
         '--outDir',
         path.join(dir, 'js'),
+        '--rootDir',
+        path.resolve('src'),
         '--module',
         'NodeNext',
         '--moduleResolution',
@@ -148,7 +151,7 @@ describe('HostRoot.read*', () => {
     expect(ts.status, ts.stdout + ts.stderr).toBe(0);
     const js = script.replace(
       JSON.stringify(path.resolve('src/host/root.ts')),
-      JSON.stringify(path.join(dir, 'js/root.js')),
+      JSON.stringify(path.join(dir, 'js/host/root.js')),
     );
     writeFileSync(path.join(dir, 'js/package.json'), '{"type":"module"}');
     chmodSync(path.join(dir, 'js'), 0o755);

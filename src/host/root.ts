@@ -7,6 +7,7 @@
 import { promises as fsp, constants as fsc } from 'node:fs';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
+import { mapLimit } from '../map-limit.js';
 
 /** Default cap for a file read: host config files are small; /proc files are read with the same cap. */
 export const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
@@ -67,6 +68,8 @@ export interface ProcessEntry {
 
 /** Processes listed at most by HostRoot.processes(); a node has thousands, not this many. */
 export const MAX_PROCESSES = 100_000;
+/** Reads of /proc/<pid>/... files in flight at once when every process is read. */
+export const PROC_READS_IN_FLIGHT = 16;
 
 export interface ReadOptions {
   maxBytes?: number;
@@ -306,12 +309,14 @@ export class HostRoot {
       const proc = await this.readDir('/proc');
       if (!proc.ok) return [];
       const pids = proc.entries.filter((e) => /^\d+$/.test(e.name)).slice(0, MAX_PROCESSES);
-      const out: ProcessEntry[] = [];
-      for (const e of pids) {
-        const comm = await this.readText(`/proc/${e.name}/comm`, { maxBytes: 64 });
-        if (comm.ok) out.push({ pid: Number(e.name), comm: comm.text.trim() });
-      }
-      return out;
+      // Several reads in flight: one after another, a node's hundreds of processes were a wait each.
+      const comms = await mapLimit(pids, PROC_READS_IN_FLIGHT, (e) =>
+        this.readText(`/proc/${e.name}/comm`, { maxBytes: 64 }),
+      );
+      return pids.flatMap((e, i) => {
+        const comm = comms[i]!;
+        return comm.ok ? [{ pid: Number(e.name), comm: comm.text.trim() }] : [];
+      });
     })();
     return this.processList;
   }

@@ -5,6 +5,8 @@
  * no_new_privs, capabilities) and its LSM label, each read at most once per scan whichever probe asks.
  */
 import type { HostRoot } from '../../root.js';
+import { PROC_READS_IN_FLIGHT } from '../../root.js';
+import { mapLimit } from '../../../map-limit.js';
 import { perScan } from '../cache.js';
 import { parseCgroup } from '../cgroup.js';
 import type { CgroupPlacement } from '../cgroup.js';
@@ -71,9 +73,7 @@ export const processTable = perScan(
   async (host: HostRoot, maxProcs: number): Promise<ProcessTable> => {
     const listed = [...(await host.processes())].sort((a, b) => a.pid - b.pid).slice(0, maxProcs);
     if (listed.length === 0) return { rows: [], problem: await emptyReason(host) };
-    const rows: ProcessRow[] = [];
-    for (const p of listed) rows.push(await rowOf(host, p.pid, p.comm));
-    return { rows };
+    return { rows: await mapLimit(listed, PROC_READS_IN_FLIGHT, (p) => rowOf(host, p.pid, p.comm)) };
   },
 );
 
