@@ -81,9 +81,12 @@ beforeAll(async () => {
   collector = await startCollectorProcess(d);
   state = mkdtempSync(path.join(os.tmpdir(), 'hostward-agent-state-'));
   cfg = path.join(state, '..', `${path.basename(state)}.yaml`);
+  // procNetFallback off: the fixture root has no /proc/1/net, and this machine's own sockets (other tests' listeners,
+  // such as 4194, coming and going) would open or resolve ports alerts between the two agents' scans.
   writeFileSync(
     cfg,
-    'probes:\n  ssh: { live: false }\nagent:\n  listen: 127.0.0.1\n  retryInitialMs: 50\n  retryMaxMs: 500\n',
+    'probes:\n  ssh: { live: false }\n  ports: { procNetFallback: false }\n' +
+      'agent:\n  listen: 127.0.0.1\n  retryInitialMs: 50\n  retryMaxMs: 500\n',
   );
 });
 
