@@ -12,6 +12,7 @@
 // watchdog: a child that reports no finished case for --hang-seconds is killed and reported as a hang, with
 // the seed and the case number. A failing property prints fast-check's shrunk counterexample and path.
 import { fork, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,12 +21,21 @@ import { parseArgs } from 'node:util';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(repo, 'dist/test/fuzz');
 
+/** The ESM entry of a package installed for the tests, as a file URL. */
+function testToolUrl(name) {
+  const pkgJson = createRequire(join(repo, 'test/package.json')).resolve(`${name}/package.json`);
+  const entry = JSON.parse(readFileSync(pkgJson, 'utf8')).exports['.'].import.default;
+  return pathToFileURL(join(dirname(pkgJson), entry)).href;
+}
+
 async function transpile() {
   if (!existsSync(join(repo, 'dist/src/host/root.js'))) {
     console.error('dist/ not built: run `npm run build` first');
     process.exit(2);
   }
   const ts = (await import('typescript')).default;
+  // fast-check is a test tool (test/package.json): dist/test/fuzz/ would not find it by walking up from dist/.
+  const fastCheck = testToolUrl('fast-check');
   mkdirSync(out, { recursive: true });
   for (const dir of ['test/fuzz', 'test/hostile']) {
     const src = join(repo, dir);
@@ -36,7 +46,7 @@ async function transpile() {
         compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
         fileName: f,
       });
-      writeFileSync(join(repo, 'dist', dir, f.replace(/\.ts$/, '.js')), r.outputText);
+      writeFileSync(join(repo, 'dist', dir, f.replace(/\.ts$/, '.js')), r.outputText.replaceAll("from 'fast-check'", `from '${fastCheck}'`));
     }
   }
 }
