@@ -39,6 +39,7 @@ export const TIERS = {
     'test/firewall/*.test.ts',
     'test/host-facts.test.ts',
     'test/ip.test.ts',
+    'test/off-thread.test.ts',
     'test/engine-names.test.ts',
     'test/host-role.test.ts',
     'test/image/strace.test.ts',

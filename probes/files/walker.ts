@@ -9,11 +9,10 @@
  * directory is entered only when lstat says it is one, every path built from a listed directory stays inside
  * the root. The work is done in slices that yield to the event loop, so the other probes of a scan keep running.
  */
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { HostRoot } from '../../src/sdk.js';
+import type { HostRoot } from '../../src/worker-sdk.js';
+import { offThread } from '../../src/worker-sdk.js';
 
 /** Host paths never entered, as in the integrity probe's walker and the CIS audits. */
 export const NEVER_ENTERED = [
@@ -290,45 +289,24 @@ export async function walkHost(input: WalkInput): Promise<WalkResult> {
   return r;
 }
 
-/** What the walk worker is started with: the root's directory and the walk's input without host, clock or signal. */
-export interface WalkJob {
-  root: string;
-  /** The scan was aborted before the worker started. */
-  aborted: boolean;
-  input: Omit<WalkInput, 'host' | 'signal' | 'now'>;
-}
+/** What the walk worker gets: the walk's input without host, clock or signal (those are the worker's own). */
+export type WalkJob = Omit<WalkInput, 'host' | 'signal' | 'now'>;
 
 const WORKER_FILE = new URL('./walk-worker.js', import.meta.url);
 
 /**
  * walkHost in a worker thread, so the walk's system calls and bookkeeping leave the scan's event loop to the other
- * probes. Run in place when the built worker file is absent (running from the TypeScript sources) or the worker
- * cannot start; the result is the same either way.
+ * probes; in place when no worker can run (see offThread), with the same result. An abort is told to the walk,
+ * which answers with what it saw.
  */
 export async function walkOffThread(input: WalkInput & { host: HostRoot }): Promise<WalkResult> {
-  if (WORKER_FILE.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER_FILE))) return walkHost(input);
-  const { host, signal, now: _now, ...rest } = input;
-  const job: WalkJob = { root: host.root, aborted: signal?.aborted ?? false, input: rest };
-  let worker: Worker;
+  const { host, signal, now: _now, ...job } = input;
   try {
-    worker = new Worker(WORKER_FILE, { workerData: job });
-  } catch {
-    return walkHost(input);
-  }
-  const onAbort = () => worker.postMessage('abort');
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    // A worker that dies before answering (out of memory, a thread limit) leaves the walk to be done in place.
-    const answer = await new Promise<WalkResult | undefined>((resolve, reject) => {
-      worker.once('message', (m: { ok: true; result: WalkResult } | { ok: false; error: string }) =>
-        m.ok ? resolve(m.result) : reject(new Error(`file system walk: ${m.error}`)),
-      );
-      worker.once('error', () => resolve(undefined));
-      worker.once('exit', () => resolve(undefined));
+    return await offThread<WalkJob, WalkResult>(WORKER_FILE, host, job, () => walkHost(input), {
+      signal,
+      onAbort: 'tell',
     });
-    return answer ?? (await walkHost(input));
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    void worker.terminate();
+  } catch (e) {
+    throw new Error(`file system walk: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

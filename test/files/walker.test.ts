@@ -205,8 +205,9 @@ describe('the walk in a worker thread', () => {
     // walkOffThread walks in place when its worker cannot start: start the worker directly to see it run.
     const r = root({ 'etc/ww': WW, 'usr/bin/s': { text: 'x', mode: 0o4755 } });
     const { host, signal: _s, now: _n, ...rest } = input(r);
-    const job: WalkJob = { root: host.root, aborted: false, input: rest };
-    const worker = new Worker(path.resolve('dist/probes/files/walk-worker.js'), { workerData: job });
+    const job: WalkJob = rest;
+    const worker = new Worker(path.resolve('dist/probes/files/walk-worker.js'), { workerData: { root: host.root } });
+    worker.postMessage({ input: job });
     try {
       const m = await new Promise<{ ok: boolean; result?: WalkResult; error?: string }>((resolve, reject) => {
         worker.once('message', resolve);

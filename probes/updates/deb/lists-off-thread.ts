@@ -22,5 +22,5 @@ export function readAptListsOffThread(
     names: names ? [...names] : undefined,
     dir,
   }));
-  return offThread(WORKER_FILE, host, job, (j) => readAptLists(host, optionsOf(j), j.dir), signal);
+  return offThread(WORKER_FILE, host, job, (j) => readAptLists(host, optionsOf(j), j.dir), { signal });
 }
