@@ -153,6 +153,23 @@ export function optionInt(c: DeclaredSection, key: string, dflt?: number): numbe
   return v;
 }
 
+/** A boolean key's value, `dflt` when it is absent; every probe's boolean keys say the same thing when wrong. */
+export function optionBool(c: DeclaredSection, key: string, dflt: boolean): boolean;
+export function optionBool(c: DeclaredSection, key: string): boolean | undefined;
+export function optionBool(c: DeclaredSection, key: string, dflt?: boolean): boolean | undefined {
+  declaredType(c, key, 'boolean');
+  const v = c[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') optionProblem(key, `must be true or false, got ${shown(v)}`);
+  return v;
+}
+
+/** A wrong value as a message shows it: JSON, cut at 60 characters (a huge value would flood the log). */
+export function shown(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? s.slice(0, 60) + '…' : s;
+}
+
 /** The declared type of `key`, which must be of `kind`: a parser reading a key as another type is a bug. */
 function declaredType<K extends OptionType['kind']>(
   c: DeclaredSection,

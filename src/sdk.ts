@@ -20,7 +20,16 @@ import type { HostRole } from './scan/host-role.js';
 export type { Failure, FailureCode, Result, FileStat, FileText, DirEntry, ProcessEntry } from './host/root.js';
 export type { ExecResult, ExecOptions } from './host/exec.js';
 export { yamlLib, tomlLib } from './lazy-libs.js';
-export { optionProblem, optionSection, optionInt, declareOptions, optionType, OptionError } from './probe-options.js';
+export {
+  optionProblem,
+  optionSection,
+  optionInt,
+  optionBool,
+  shown,
+  declareOptions,
+  optionType,
+  OptionError,
+} from './probe-options.js';
 export type {
   OptionSpec,
   OptionType,

@@ -8,7 +8,7 @@
  *       walkBudgetMs: 250       # default 250 in a one-off scan, 15000 in the agent (under scan.probeTimeoutSeconds)
  *       allowSetid: [/usr/bin/fusermount3]   # SUID/SGID files accepted beyond the distribution's default set
  */
-import { optionInt, optionProblem } from '../../src/sdk.js';
+import { optionBool, optionInt, optionProblem } from '../../src/sdk.js';
 import type { DeclaredSection } from '../../src/sdk.js';
 
 export interface FilesOptions {
@@ -34,14 +34,10 @@ export const WALK_BUDGET_MS = { scan: 250, agent: 15_000 } as const;
 /** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
 export function parseFilesOptions(c: DeclaredSection): FilesOptions {
   const o: FilesOptions = {
-    walk: DEFAULT_FILES_OPTIONS.walk,
+    walk: optionBool(c, 'walk', DEFAULT_FILES_OPTIONS.walk),
     walkMaxEntries: optionInt(c, 'walkMaxEntries', DEFAULT_FILES_OPTIONS.walkMaxEntries),
     allowSetid: [],
   };
-  if (c.walk !== undefined) {
-    if (typeof c.walk !== 'boolean') optionProblem('walk', `must be true or false, got ${JSON.stringify(c.walk)}`);
-    o.walk = c.walk;
-  }
   const walkBudgetMs = optionInt(c, 'walkBudgetMs');
   if (walkBudgetMs !== undefined) o.walkBudgetMs = walkBudgetMs;
   if (c.allowSetid !== undefined) {

@@ -16,7 +16,7 @@
  * HOSTWARD_CHANGED_PATHS, a JSON list of the host paths that changed; in agent mode the probe then re-checks
  * only those (merged with its last whole check, src/integrity/last-result.ts) instead of the whole policy.
  */
-import { optionProblem, optionInt, DEFAULT_DB_FILE, DEFAULT_REHASH_SLICES } from '../../src/sdk.js';
+import { optionBool, optionProblem, optionInt, DEFAULT_DB_FILE, DEFAULT_REHASH_SLICES } from '../../src/sdk.js';
 import type { DeclaredSection } from '../../src/sdk.js';
 import path from 'node:path';
 
@@ -77,15 +77,13 @@ export const DEFAULT_INTEGRITY_OPTIONS = Object.freeze({
 
 /** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
 export function parseIntegrityOptions(o: DeclaredSection, env: NodeJS.ProcessEnv): IntegrityOptions {
-  if (o.trustCtime !== undefined && typeof o.trustCtime !== 'boolean')
-    optionProblem('trustCtime', 'must be true or false');
   const stateDir = env.HOSTWARD_STATE_DIR || undefined;
   return {
     db: absPath(o, 'db') ?? (stateDir ? path.join(stateDir, 'integrity.db') : DEFAULT_INTEGRITY_OPTIONS.db),
     keyFile: absPath(o, 'keyFile') ?? (env.HOSTWARD_INTEGRITY_KEY_FILE || undefined),
     policy: absPath(o, 'policy'),
     rehashSlices: int(o, 'rehashSlices') ?? DEFAULT_INTEGRITY_OPTIONS.rehashSlices,
-    trustCtime: o.trustCtime ?? DEFAULT_INTEGRITY_OPTIONS.trustCtime,
+    trustCtime: optionBool(o, 'trustCtime', DEFAULT_INTEGRITY_OPTIONS.trustCtime),
     workers: int(o, 'workers'),
     maxEvidence: int(o, 'maxEvidence') ?? DEFAULT_INTEGRITY_OPTIONS.maxEvidence,
     changed: changedPaths(env),

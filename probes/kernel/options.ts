@@ -11,7 +11,8 @@
  *         kernel.panic: { atMost: 60 }
  *       persistence: false                # judge only the values in force, not what sysctl.d sets for the next boot
  */
-import { optionProblem } from '../../src/sdk.js';
+import { optionBool, optionProblem, shown } from '../../src/sdk.js';
+import type { DeclaredSection } from '../../src/sdk.js';
 import type { Expectation } from './expectation.js';
 import type { KernelOptions } from './types.js';
 import { SYSCTL_RULES } from './sysctls.js';
@@ -24,13 +25,8 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 
 function intList(v: unknown, key: string): number[] {
   if (!Array.isArray(v) || v.length === 0 || v.length > 64 || !v.every(isInt))
-    optionProblem(key, `must be ${FORMS}, got ${show(v)}`);
+    optionProblem(key, `must be ${FORMS}, got ${shown(v)}`);
   return [...new Set(v)];
-}
-
-function show(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 60 ? s.slice(0, 60) + '…' : s;
 }
 
 export function parseExpectation(v: unknown, key: string): Expectation {
@@ -38,32 +34,32 @@ export function parseExpectation(v: unknown, key: string): Expectation {
   if (Array.isArray(v)) return { op: 'one_of', values: intList(v, key) };
   if (isObj(v)) {
     const ks = Object.keys(v);
-    if (ks.length !== 1) optionProblem(key, `must be ${FORMS}, got ${show(v)}`);
+    if (ks.length !== 1) optionProblem(key, `must be ${FORMS}, got ${shown(v)}`);
     const [k] = ks as [string];
     const x = v[k];
     switch (k) {
       case 'equal':
-        if (!isInt(x)) optionProblem(`${key}.equal`, `must be an integer, got ${show(x)}`);
+        if (!isInt(x)) optionProblem(`${key}.equal`, `must be an integer, got ${shown(x)}`);
         return { op: 'equal', value: x };
       case 'oneOf':
         return { op: 'one_of', values: intList(x, `${key}.oneOf`) };
       case 'atLeast':
-        if (!isInt(x)) optionProblem(`${key}.atLeast`, `must be an integer, got ${show(x)}`);
+        if (!isInt(x)) optionProblem(`${key}.atLeast`, `must be an integer, got ${shown(x)}`);
         return { op: 'at_least', value: x };
       case 'atMost':
-        if (!isInt(x)) optionProblem(`${key}.atMost`, `must be an integer, got ${show(x)}`);
+        if (!isInt(x)) optionProblem(`${key}.atMost`, `must be an integer, got ${shown(x)}`);
         return { op: 'at_most', value: x };
       default:
         optionProblem(`${key}.${k}`, 'unknown comparison (expected one of: equal, oneOf, atLeast, atMost)');
     }
   }
-  return optionProblem(key, `must be ${FORMS}, got ${show(v)}`);
+  return optionProblem(key, `must be ${FORMS}, got ${shown(v)}`);
 }
 
 export const DEFAULT_KERNEL_OPTIONS = Object.freeze({ persistence: true });
 
 /** Validate the section (its keys are the declared ones, ./option-spec.ts) and fill defaults. */
-export function parseKernelOptions(c: Record<string, unknown>): KernelOptions {
+export function parseKernelOptions(c: DeclaredSection): KernelOptions {
   const expect = new Map<string, Expectation>();
   if (c.expect !== undefined && c.expect !== null) {
     if (!isObj(c.expect)) optionProblem('expect', 'must be a mapping of check id to expected value');
@@ -75,7 +71,6 @@ export function parseKernelOptions(c: Record<string, unknown>): KernelOptions {
       expect.set(id, parseExpectation(v, key));
     }
   }
-  const persistence = c.persistence ?? DEFAULT_KERNEL_OPTIONS.persistence;
-  if (typeof persistence !== 'boolean') optionProblem('persistence', `must be true or false, got ${show(persistence)}`);
+  const persistence = optionBool(c, 'persistence', DEFAULT_KERNEL_OPTIONS.persistence);
   return { expect, persistence };
 }

@@ -1,5 +1,5 @@
 /** The ports probe's configuration section (`probes.ports`), validated with messages "key: problem". */
-import { optionProblem, optionInt, ipFamily } from '../../src/sdk.js';
+import { optionBool, optionProblem, optionInt, ipFamily, shown } from '../../src/sdk.js';
 import type { DeclaredSection } from '../../src/sdk.js';
 
 export interface PortRange {
@@ -107,9 +107,10 @@ function ranges(v: unknown, key: string): PortRange[] {
   );
 }
 
-function bool(c: Record<string, unknown>, key: string): boolean {
+/** A key that is a boolean or `auto`. */
+function boolOrAuto(c: Record<string, unknown>, key: string): boolean | 'auto' {
   const v = c[key];
-  if (typeof v !== 'boolean') optionProblem(key, 'must be true or false');
+  if (v !== 'auto' && typeof v !== 'boolean') optionProblem(key, `must be true, false or "auto", got ${shown(v)}`);
   return v;
 }
 
@@ -141,19 +142,19 @@ export function parsePortsOptions(raw: DeclaredSection): PortsOptions {
   const o: PortsOptions = {
     allowList: ranges(c.allowList, 'allowList'),
     extraAllowList: ranges(c.extraAllowList, 'extraAllowList'),
-    reachability: c.reachability === 'auto' ? 'auto' : bool(c, 'reachability'),
+    reachability: boolOrAuto(c, 'reachability'),
     nodePortRange: nodePorts(c.nodePortRange),
-    allowNodePorts: bool(c, 'allowNodePorts'),
+    allowNodePorts: optionBool(c, 'allowNodePorts', d.allowNodePorts),
     scanRatePerSecond: optionInt(c, 'scanRatePerSecond', d.scanRatePerSecond),
     scanConcurrency: optionInt(c, 'scanConcurrency', d.scanConcurrency),
     connectTimeoutMs: optionInt(c, 'connectTimeoutMs', d.connectTimeoutMs),
     scanBudgetSeconds: optionInt(c, 'scanBudgetSeconds', d.scanBudgetSeconds),
     maxScanTargets: optionInt(c, 'maxScanTargets', d.maxScanTargets),
-    metadataCheck: c.metadataCheck === 'auto' ? 'auto' : bool(c, 'metadataCheck'),
+    metadataCheck: boolOrAuto(c, 'metadataCheck'),
     metadataAddress: ip(c.metadataAddress, 'metadataAddress'),
     metadataPort: optionInt(c, 'metadataPort', d.metadataPort),
     metadataTimeoutMs: optionInt(c, 'metadataTimeoutMs', d.metadataTimeoutMs),
-    procNetFallback: bool(c, 'procNetFallback'),
+    procNetFallback: optionBool(c, 'procNetFallback', d.procNetFallback),
     allowedPublicAddresses: ips(c.allowedPublicAddresses, 'allowedPublicAddresses'),
     maxProcesses: optionInt(c, 'maxProcesses', d.maxProcesses),
   };

@@ -1,5 +1,5 @@
 /** The ssh probe's configuration section (`probes.ssh` in the YAML), validated with messages naming the key. */
-import { optionProblem, optionInt, ipFamily } from '../../src/sdk.js';
+import { optionBool, optionProblem, optionInt, ipFamily } from '../../src/sdk.js';
 import type { DeclaredSection } from '../../src/sdk.js';
 import type { SshOptions } from './types.js';
 
@@ -42,10 +42,7 @@ export function parseSshOptions(c: DeclaredSection, rootIsSlash: boolean): SshOp
   o.clientAliveCountMax = optionInt(c, 'clientAliveCountMax', o.clientAliveCountMax);
   o.minRsaBits = optionInt(c, 'minRsaBits', o.minRsaBits);
   o.sshdTimeoutMs = optionInt(c, 'sshdTimeoutMs', o.sshdTimeoutMs);
-  if (c.live !== undefined) {
-    if (typeof c.live !== 'boolean') optionProblem('live', 'must be true or false');
-    o.live = c.live;
-  }
+  o.live = optionBool(c, 'live', o.live);
   if (c.liveAddress !== undefined) {
     if (typeof c.liveAddress !== 'string' || !ipFamily(c.liveAddress))
       optionProblem('liveAddress', 'must be an IP address');
