@@ -148,13 +148,14 @@ export function addressFor(pattern: string): string | undefined {
   if (!base) return undefined;
   if (bitsText !== undefined) {
     const bits = Number(bitsText);
-    if (ipFamily(base) === 4 && Number.isInteger(bits) && bits >= 0 && bits <= 32) {
+    const family = ipFamily(base);
+    if (family === 4 && Number.isInteger(bits) && bits >= 0 && bits <= 32) {
       const n = base.split('.').reduce((a, o) => a * 256 + Number(o), 0);
       const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
       const host = bits >= 31 ? (n & mask) >>> 0 : ((n & mask) >>> 0) + 1;
       return [24, 16, 8, 0].map((s) => (host >>> s) & 255).join('.');
     }
-    if (ipFamily(base) === 6 && Number.isInteger(bits)) return base.endsWith('::') ? base + '1' : base;
+    if (family === 6 && Number.isInteger(bits)) return base.endsWith('::') ? base + '1' : base;
     return undefined;
   }
   const literal = p.replace(/\*/g, '1').replace(/\?/g, '1');

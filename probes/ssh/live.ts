@@ -260,11 +260,8 @@ function connectConfig(a: Attempt): ConnectConfig {
 
 type Finish = (status: ConnStatus, reason?: string) => void;
 
-/** The client's events decide how the connection ended. */
+/** The client's events decide how the connection ended (the socket's own `connect` has set `connected`). */
 function watchClient(client: Client, a: Attempt, finish: Finish, isDone: () => boolean): void {
-  client.on('connect', () => {
-    a.connected = true;
-  });
   client.on('ready', () => {
     // The server accepted `none`: anyone can log in as this user without any credential.
     a.methods = ['none'];
