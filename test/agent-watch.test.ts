@@ -600,7 +600,8 @@ describe('the real CLI agent: a change re-runs only the probes that read it, mer
         `agent: { listen: 127.0.0.1, schedule: "0 0 1 1 *", webConfigFile: ${JSON.stringify(join(state, 'web.yml'))}, watchdog: { enabled: false } }`,
         'probes:',
         '  ssh: { live: false }',
-        '  ports: { reachability: false, metadataCheck: false }',
+        // The fixture root has no /proc/1/net: without this the probe would judge this machine's sockets.
+        '  ports: { reachability: false, metadataCheck: false, procNetFallback: false }',
         `  integrity: { db: ${JSON.stringify(db)}, keyFile: ${JSON.stringify(key)} }`,
         '',
       ].join('\n'),
