@@ -46,6 +46,9 @@ afterAll(() => {
 });
 
 const statusChanges = (c: CheckChange[]) => c.filter((x) => !x.degraded);
+/** The same change of a check, whatever its message says (counts of sockets, durations). */
+const sameChange = (a: CheckChange, b: CheckChange) =>
+  a.check === b.check && a.from === b.from && a.to === b.to && a.degraded === b.degraded;
 
 describe.skipIf(!canRun)('capabilities of the agent, measured with setpriv', () => {
   it('the documented set decides what every capability decides on this machine, but kernel.bpf_jit_harden (CAP_SYS_ADMIN)', () => {
@@ -60,11 +63,19 @@ describe.skipIf(!canRun)('capabilities of the agent, measured with setpriv', () 
   });
 
   it('the documented set decides what every capability decides in a host root (sshd -T chrooted, mode-0000 shadow, signed baseline)', () => {
-    const all = scanWithCaps(undefined, fixture.args);
-    const documented = scanWithCaps(DOCUMENTED_CAPS, fixture.args);
-    expect(all.findings.find((f) => f.check === 'ssh.parser_agreement')?.status).toBe('pass'); // sshd -T ran in the root
-    expect(all.findings.find((f) => f.check === 'integrity.baseline_valid')?.status).toBe('pass');
-    expect(compareReports(all, documented)).toEqual([]);
+    // The root has no /proc/1/net: the ports probe reads this machine's sockets, whose count on loopback other
+    // tests' servers change between two scans. A capability's effect shows in every attempt, such a change does
+    // not: up to three attempts, keeping the changes all of them saw.
+    let seen: CheckChange[] | undefined;
+    for (let attempt = 0; attempt < 3 && seen?.length !== 0; attempt++) {
+      const all = scanWithCaps(undefined, fixture.args);
+      const documented = scanWithCaps(DOCUMENTED_CAPS, fixture.args);
+      expect(all.findings.find((f) => f.check === 'ssh.parser_agreement')?.status).toBe('pass'); // sshd -T ran
+      expect(all.findings.find((f) => f.check === 'integrity.baseline_valid')?.status).toBe('pass');
+      const changes = compareReports(all, documented);
+      seen = seen ? seen.filter((c) => changes.some((d) => sameChange(c, d))) : changes;
+    }
+    expect(seen).toEqual([]);
   });
 
   it('without SYS_PTRACE the owner of a root daemon’s socket is unknown (and the cAdvisor-port check fails on it)', (ctx) => {
