@@ -205,6 +205,7 @@ async function stop(ctx: CollectorContext, server: Server, timers: readonly Node
   await ctx.ingester.close();
   await ctx.dispatcher.close();
   for (const s of ctx.sinks) await s.close?.();
+  await ctx.db.stopCheckpoints();
   ctx.db.close();
   ctx.log.info('collector stopped');
 }

@@ -1396,6 +1396,22 @@ export class Store {
     pragma(this.db, 'wal_autocheckpoint = 0');
   }
 
+  /**
+   * Stops the background checkpointer and waits until its connection is closed, so that the store's own is the
+   * last: SQLite checkpoints and removes the WAL when the last connection closes, and after close() nothing
+   * touches the database's files any more.
+   */
+  async stopCheckpoints(): Promise<void> {
+    const w = this.checkpointer;
+    if (!w) return;
+    this.checkpointer = undefined;
+    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+    w.postMessage('close');
+    const t = setTimeout(() => void w.terminate(), 5000);
+    await exited;
+    clearTimeout(t);
+  }
+
   close(): void {
     const w = this.checkpointer;
     this.checkpointer = undefined;

@@ -4,7 +4,7 @@
  * 200,000-event burst are bench/collector-paging.mjs --only wal's.
  */
 import { describe, it, expect, afterEach } from 'vitest';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Store } from '../../src/collector/store.js';
@@ -13,15 +13,49 @@ import { event, waitFor } from './helpers.js';
 let dir = '';
 let store: Store | undefined;
 
-afterEach(() => {
+afterEach(async () => {
+  await store?.stopCheckpoints();
   store?.close();
   store = undefined;
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** The files under `dir` that this process (any of its threads) has open. */
+const openFilesIn = (d: string) =>
+  readdirSync('/proc/self/fd')
+    .map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return ''; // the directory listing's own descriptor, closed by now
+      }
+    })
+    .filter((l) => l.startsWith(`${d}/`));
+
 const size = (f: string) => (existsSync(f) ? statSync(f).size : 0);
 
 describe('WAL after a burst', () => {
+  it('closing after the checkpoint worker stopped leaves the database file alone: no WAL, no shared memory', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-wal-'));
+    const file = path.join(dir, 'collector.db');
+    store = new Store({ file, sinks: ['file'], checkpointEveryMs: 20 });
+    store.ingest([[event(1)]]);
+    expect(readdirSync(dir).sort()).toEqual(['collector.db', 'collector.db-shm', 'collector.db-wal']);
+    // The worker has its own connection once a second descriptor of the database is open.
+    await waitFor(
+      () => openFilesIn(dir).filter((f) => f === file).length >= 2 || undefined,
+      20_000,
+      () => `open: ${openFilesIn(dir).join(', ')}`,
+    );
+    await store.stopCheckpoints();
+    store.close();
+    store = undefined;
+    // SQLite removes both when the last connection closes: the store's own, once the worker's has gone; and no
+    // thread of this process holds any of the files open any more.
+    expect(readdirSync(dir)).toEqual(['collector.db']);
+    expect(openFilesIn(dir)).toEqual([]);
+  });
+
   it('is truncated to zero bytes once ingest goes idle, and the data stays', async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'hostward-wal-'));
     const file = path.join(dir, 'collector.db');
