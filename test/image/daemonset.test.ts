@@ -168,6 +168,8 @@ async function rescan(): Promise<Record<string, string>> {
   start(agent!, 'ds-agent');
   await waitFor('the agent’s first scan (/readyz)', 600_000, ok(`http://127.0.0.1:${rendered.agentPort}/readyz`));
   const status = statusesFromMetrics((await get(`http://127.0.0.1:${rendered.agentPort}/metrics`)).body);
+  // The new scan is what the agent sends the collector from now on: the collector's test compares with it.
+  agentStatus = status;
   return differences(status, before, hostScan());
 }
 
