@@ -48,15 +48,14 @@ let report: Report;
  * /proc/1/net and the listeners other tests open and close meanwhile would change its findings between two scans.
  */
 let stockConfig: string;
+const scanStock = (args: string[]) => run(['scan', '--root', stock.root, '--config', stockConfig, ...args]);
 beforeAll(() => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
   stock = materialize('debian12-stock');
   tmp = mkdtempSync(path.join(os.tmpdir(), 'hostward-cli-out-'));
   stockConfig = path.join(tmp, 'config.yaml');
   writeFileSync(stockConfig, 'probes:\n  ports: { procNetFallback: false }\n');
-  report = JSON.parse(
-    run(['scan', '--root', stock.root, '--config', stockConfig, '--format', 'json']).stdout,
-  ) as Report;
+  report = JSON.parse(scanStock(['--format', 'json']).stdout) as Report;
 });
 afterAll(() => {
   stock?.cleanup();
@@ -67,7 +66,7 @@ const rank = (s: string) => SEVERITIES.indexOf(s as (typeof SEVERITIES)[number])
 
 describe('the scan table is for triage', () => {
   it('lists failures first, most severe first, each with its fix, and folds skipped checks per probe', () => {
-    const r = run(['scan', '--root', stock.root, '--config', stockConfig]);
+    const r = scanStock([]);
     const lines = r.stdout.split('\n');
     const fails = lines.map((l, i) => [l, i] as const).filter(([l]) => /^FAIL\s/.test(l));
     const failing = report.findings.filter((f) => f.status === 'fail' && !f.exception);
@@ -91,7 +90,7 @@ describe('the scan table is for triage', () => {
   });
 
   it('--quiet prints the failures alone; --verbose adds every passing and skipped check', () => {
-    const q = run(['scan', '--root', stock.root, '--config', stockConfig, '--quiet']);
+    const q = scanStock(['--quiet']);
     expect(
       q.stdout
         .split('\n')
@@ -99,7 +98,7 @@ describe('the scan table is for triage', () => {
         .every((l) => /^FAIL\s/.test(l) || /^\s+\S/.test(l)),
     ).toBe(true);
     expect(q.stdout).toMatch(/^FAIL\s/m);
-    const v = run(['scan', '--root', stock.root, '--config', stockConfig, '--verbose']);
+    const v = scanStock(['--verbose']);
     const passes = report.findings.filter((f) => f.status === 'pass').length;
     expect([...v.stdout.matchAll(/^PASS\s/gm)].length).toBe(passes);
     expect([...v.stdout.matchAll(/^SKIP\s/gm)].length).toBe(report.findings.filter((f) => f.status === 'skip').length);
@@ -118,7 +117,7 @@ describe('the scan table is for triage', () => {
 describe('CI formats', () => {
   it('SARIF 2.1.0 passes the official schema, with a rule per check carrying help text and references', () => {
     const out = path.join(tmp, 'scan.sarif');
-    const r = run(['scan', '--root', stock.root, '--config', stockConfig, '--format', 'sarif', '--output', out]);
+    const r = scanStock(['--format', 'sarif', '--output', out]);
     expect(r.status).toBe(1); // the stock host fails at high
     expect(r.stdout).toBe('');
 
@@ -146,9 +145,7 @@ describe('CI formats', () => {
 
   it.skipIf(!haveJunitParser)('JUnit XML is read by a real consumer with the same counts as the report', () => {
     const out = path.join(tmp, 'scan.xml');
-    expect(
-      run(['scan', '--root', stock.root, '--config', stockConfig, '--format', 'junit', '--output', out]).status,
-    ).toBe(1);
+    expect(scanStock(['--format', 'junit', '--output', out]).status).toBe(1);
     const py = `
 import json, sys
 from junitparser import JUnitXml, Failure, Error, Skipped
@@ -184,32 +181,15 @@ print(json.dumps(out))`;
 
   it('--check and --skip choose the checks reported and gated; a pattern matching nothing is a usage error', () => {
     const j = JSON.parse(
-      run([
-        'scan',
-        '--root',
-        stock.root,
-        '--config',
-        stockConfig,
-        '--format',
-        'json',
-        '--check',
-        'ssh.*',
-        '--skip',
-        'ssh.password_auth',
-      ]).stdout,
+      scanStock(['--format', 'json', '--check', 'ssh.*', '--skip', 'ssh.password_auth']).stdout,
     ) as Report;
     expect(j.findings.length).toBeGreaterThan(5);
     expect(j.findings.every((f) => f.check.startsWith('ssh.') && f.check !== 'ssh.password_auth')).toBe(true);
     const n = j.summary.pass + j.summary.fail + j.summary.unknown + j.summary.skip + j.summary.accepted;
     expect(n).toBe(j.findings.length);
-    expect(
-      run(['scan', '--root', stock.root, '--config', stockConfig, '--check', 'ssh.password_auth', '--fail-on', 'high'])
-        .status,
-    ).toBe(1);
-    expect(
-      run(['scan', '--root', stock.root, '--config', stockConfig, '--check', 'ssh.banner', '--fail-on', 'high']).status,
-    ).toBe(0);
-    const typo = run(['scan', '--root', stock.root, '--config', stockConfig, '--check', 'shh.*']);
+    expect(scanStock(['--check', 'ssh.password_auth', '--fail-on', 'high']).status).toBe(1);
+    expect(scanStock(['--check', 'ssh.banner', '--fail-on', 'high']).status).toBe(0);
+    const typo = scanStock(['--check', 'shh.*']);
     expect(typo.status).toBe(2);
     expect(typo.stderr).toMatch(/no check matches "shh\.\*"/);
   });
@@ -271,17 +251,7 @@ describe('the command line behaves', () => {
   });
 
   it('an unwritable --output is one line that says it once, exit 2', () => {
-    const r = run([
-      'scan',
-      '--root',
-      stock.root,
-      '--config',
-      stockConfig,
-      '--probe',
-      'ssh',
-      '--output',
-      '/proc/hostward-cannot-write/x.json',
-    ]);
+    const r = scanStock(['--probe', 'ssh', '--output', '/proc/hostward-cannot-write/x.json']);
     expect(r.status).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);

@@ -22,7 +22,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     // A worker process runs file after file with its modules loaded once: a fresh process and module graph per
-    // file cost about a second of CPU each, a fifth of the suite's. Files leave nothing running behind them
+    // file cost about a second of CPU each, a sixth of the suite's. Files leave nothing running behind them
     // (test/helpers/leaks.ts names one that does) and restore what they change in process.env.
     isolate: false,
     setupFiles: ['./test/helpers/leaks.ts'],
