@@ -240,7 +240,10 @@ describe('against two real Alertmanagers', () => {
     ).toBe(202);
     for (const p of ['/am0', '/am1']) {
       const n = await notification(p, (x) => x.status === 'resolved', 'group resolved');
-      expect(nodesOf(n, 'resolved')).toEqual(['worker-1', 'worker-2', 'worker-3']);
+      // worker-1, resolved and notified above, is in this one only while Alertmanager holds its resolved alert: it
+      // drops a resolved alert once notified, and the sink's re-send of recent resolutions (every second here)
+      // brings it back, so whether it is there depends on which came last. The group's own resolutions are.
+      expect(nodesOf(n, 'resolved').filter((node) => node !== 'worker-1')).toEqual(['worker-2', 'worker-3']);
       expect(nodesOf(n, 'firing')).toEqual([]);
     }
     // Each replica is its own queue; every change reached both.
